@@ -1,0 +1,65 @@
+/* Private: the table every source backend fills in, and URI helpers. */
+#ifndef VRT_SOURCE_IMPL_H
+#define VRT_SOURCE_IMPL_H
+
+#include "vrt/source.h"
+
+#define VRT__URI_MAX_KEYS 16
+
+typedef struct vrt__uri {
+    char scheme[16];  /* "v4l2", "file", "rtsp", "http", "https", "image", "synthetic" */
+    char path[1024];  /* after "scheme:" (for rtsp/http: the whole URL without our own keys) */
+    int nkeys;
+    char keys[VRT__URI_MAX_KEYS][32];
+    char vals[VRT__URI_MAX_KEYS][256];
+    int used[VRT__URI_MAX_KEYS]; /* set by vrt__uri_get; leftovers are unknown keys */
+} vrt__uri;
+
+/* Parses a URI or plain path. Plain paths: /dev/video* -> v4l2, else file.
+ * Returns VRT_EINVAL with a message in err for malformed input. */
+vrt_status vrt__uri_parse(vrt__uri *u, const char *s, char *err, size_t cap);
+/* Value of key or NULL; marks it used. */
+const char *vrt__uri_get(vrt__uri *u, const char *key);
+/* Typed getters: VRT_OK if absent (out unchanged) or parsed; VRT_EINVAL + err if malformed. */
+vrt_status vrt__uri_get_int(vrt__uri *u, const char *key, int64_t *out, char *err, size_t cap);
+vrt_status vrt__uri_get_double(vrt__uri *u, const char *key, double *out, char *err, size_t cap);
+/* Fails naming the first unused key and listing `known` (a comma-separated list). */
+vrt_status vrt__uri_check_unused(const vrt__uri *u, const char *known, char *err, size_t cap);
+
+typedef struct vrt__source_vtbl {
+    const char *kind;
+    /* Applies the URI and params; on failure fills s->err. s->priv is the backend's. */
+    vrt_status (*open)(vrt_source_t *s, vrt__uri *u, const vrt_source_params *p);
+    vrt_status (*start)(vrt_source_t *s);
+    vrt_status (*read)(vrt_source_t *s, vrt_frame **out, int timeout_ms);
+    vrt_status (*stop)(vrt_source_t *s);
+    /* Frees priv. Frames still held must stay valid until unref'd. */
+    void (*close)(vrt_source_t *s);
+    /* Optional (NULL: VRT_ENOTSUP). */
+    vrt_status (*controls)(vrt_source_t *s, vrt_control *c, int cap, int *n);
+    vrt_status (*control_get)(vrt_source_t *s, const char *name, int64_t *v);
+    vrt_status (*control_set)(vrt_source_t *s, const char *name, int64_t v);
+} vrt__source_vtbl;
+
+struct vrt_source {
+    const vrt__source_vtbl *vt;
+    void *priv;
+    int started;
+    vrt_source_params params; /* after URI overrides are applied by the backend */
+    vrt_source_info info;     /* filled by the backend at open */
+    vrt_source_stats stats;   /* updated by the backend (atomic stores) */
+    char err[512];
+};
+
+extern const vrt__source_vtbl vrt__source_v4l2;
+extern const vrt__source_vtbl vrt__source_file;   /* files and network streams */
+extern const vrt__source_vtbl vrt__source_image;
+extern const vrt__source_vtbl vrt__source_synthetic;
+
+/* Reads width=, height=, fps=, format= into s->params (marking them used);
+ * fails with a message in s->err for malformed values. */
+vrt_status vrt__source_common_keys(vrt_source_t *s, vrt__uri *u);
+
+#define VRT__SRC_ERR(s, ...) vrt_errbuf_set((s)->err, sizeof((s)->err), __VA_ARGS__)
+
+#endif
