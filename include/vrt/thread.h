@@ -1,0 +1,100 @@
+/*
+ * vrt/thread.h - hand-off between threads: a latest-value slot and a bounded queue.
+ *
+ * Both carry opaque pointers (void *) and never own what they point to: the
+ * caller keeps the ownership rules of its items (typically frame references)
+ * and releases whatever it gets back. Both are allocated once at create and
+ * do not allocate afterwards; put/take/push/pop take one mutex briefly.
+ *
+ * Timeouts are in milliseconds: -1 waits forever, 0 polls, > 0 waits at most
+ * that long (CLOCK_MONOTONIC, so wall-clock jumps do not matter).
+ *
+ * Closing (from any thread) wakes every waiter:
+ *   - producers: put/push on a closed slot/queue answer VRT_ECANCELED and
+ *     keep no reference to the item (the caller still owns it);
+ *   - consumers: items already inside are still handed out (drain); once
+ *     empty, take/pop answer VRT_EOF.
+ *
+ * Threading: every function may be called from any thread except destroy,
+ * which must run after all other users are done. destroy does not release
+ * items still inside: drain them first (take/pop with timeout 0 after close).
+ */
+#ifndef VRT_THREAD_H
+#define VRT_THREAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrt/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- latest-value slot --------------------------------------------------
+ * Holds at most one item: the newest. A producer that puts while an older
+ * item is still unconsumed gets the older one back (to release it and count a
+ * drop); a consumer always takes the newest. This is the "never work on a
+ * stale frame" hand-off between capture and processing. */
+
+typedef struct vrt_slot vrt_slot_t;
+
+typedef struct vrt_slot_stats {
+    uint64_t puts;      /* successful puts */
+    uint64_t takes;     /* successful takes */
+    uint64_t displaced; /* items returned by put because a newer one replaced them */
+} vrt_slot_stats;
+
+/* *out: new slot on VRT_OK, NULL on failure (VRT_ENOMEM, VRT_EINVAL for out == NULL, VRT_EIO
+ * if pthread initialisation failed). */
+vrt_status vrt_slot_create(vrt_slot_t **out);
+/* NULL-safe; sets *s = NULL. Does not release an item still inside. */
+void vrt_slot_destroy(vrt_slot_t **s);
+
+/* Puts item (not NULL, else VRT_EINVAL). *displaced receives the older
+ * unconsumed item, whose ownership returns to the caller, or NULL. If
+ * displaced is NULL and an older item is still there, the put is refused with
+ * VRT_EINVAL (nothing changes) rather than leak it. VRT_ECANCELED when closed
+ * (*displaced = NULL, the caller keeps item). */
+vrt_status vrt_slot_put(vrt_slot_t *s, void *item, void **displaced);
+
+/* Takes the newest item into *item (ownership passes to the caller).
+ * VRT_EAGAIN: nothing arrived within timeout_ms; VRT_EOF: closed and empty.
+ * *item is NULL on anything but VRT_OK. */
+vrt_status vrt_slot_take(vrt_slot_t *s, void **item, int timeout_ms);
+
+/* Closes the slot and wakes every waiter. Idempotent. */
+void vrt_slot_close(vrt_slot_t *s);
+int vrt_slot_is_closed(vrt_slot_t *s);
+vrt_slot_stats vrt_slot_get_stats(vrt_slot_t *s);
+
+/* ---- bounded FIFO queue -------------------------------------------------
+ * Fixed capacity chosen at create (the ring is allocated once). Items may be
+ * any pointer including NULL. Multiple producers and consumers are fine. */
+
+typedef struct vrt_queue vrt_queue_t;
+
+/* capacity >= 1 (else VRT_EINVAL). *out: new queue on VRT_OK, NULL on failure. */
+vrt_status vrt_queue_create(vrt_queue_t **out, size_t capacity);
+/* NULL-safe; sets *q = NULL. Does not release items still inside. */
+void vrt_queue_destroy(vrt_queue_t **q);
+
+/* Appends item; waits up to timeout_ms for room. VRT_EAGAIN: still full;
+ * VRT_ECANCELED: closed (before or while waiting; the caller keeps item). */
+vrt_status vrt_queue_push(vrt_queue_t *q, void *item, int timeout_ms);
+
+/* Removes the oldest item into *item; waits up to timeout_ms for one.
+ * VRT_EAGAIN: still empty; VRT_EOF: closed and empty. *item is NULL unless VRT_OK. */
+vrt_status vrt_queue_pop(vrt_queue_t *q, void **item, int timeout_ms);
+
+/* Closes the queue and wakes every waiter. Idempotent. */
+void vrt_queue_close(vrt_queue_t *q);
+int vrt_queue_is_closed(vrt_queue_t *q);
+/* Items currently inside / the fixed capacity. */
+size_t vrt_queue_count(vrt_queue_t *q);
+size_t vrt_queue_capacity(const vrt_queue_t *q);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
