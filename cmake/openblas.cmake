@@ -1,0 +1,16 @@
+# Optional OpenBLAS for the CPU backend's SGEMM (src/engine/backend/cpu/gemm.c).
+# VRT_OPENBLAS=AUTO uses it when pkg-config finds it, ON requires it, OFF never.
+set(VRT_OPENBLAS AUTO CACHE STRING "Use OpenBLAS for CPU GEMM: AUTO, ON or OFF")
+set_property(CACHE VRT_OPENBLAS PROPERTY STRINGS AUTO ON OFF)
+set(VRT_HAVE_OPENBLAS OFF)
+if(NOT VRT_OPENBLAS STREQUAL "OFF")
+  pkg_check_modules(OPENBLAS QUIET IMPORTED_TARGET openblas)
+  if(OPENBLAS_FOUND)
+    set(VRT_HAVE_OPENBLAS ON)
+    target_compile_definitions(vrt PRIVATE VRT_HAVE_OPENBLAS=1)
+    target_link_libraries(vrt PUBLIC PkgConfig::OPENBLAS)
+  elseif(VRT_OPENBLAS STREQUAL "ON")
+    message(FATAL_ERROR "VRT_OPENBLAS=ON but pkg-config found no openblas (install libopenblas-dev)")
+  endif()
+endif()
+message(STATUS "visionrt: OpenBLAS ${VRT_HAVE_OPENBLAS}")

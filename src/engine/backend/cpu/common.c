@@ -1,0 +1,326 @@
+/*
+ * Shared helpers of the CPU kernels: element types, shapes, fp16 conversion
+ * and the thread pool (see kernels.h for the conventions).
+ *
+ * The pool keeps nthreads-1 worker threads parked on a condition variable;
+ * the calling thread works too, so a pool of size 1 has no threads at all.
+ * Work items are handed out through an atomic counter, so which thread runs
+ * item i never changes what item i computes: results are identical for any
+ * pool size as long as each item writes only its own outputs.
+ */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine/backend/cpu/kernels.h"
+
+size_t vrt__dtype_size(vrt__dtype t) {
+    switch (t) {
+    case VRT__DT_FLOAT: return 4;
+    case VRT__DT_UINT8: return 1;
+    case VRT__DT_INT8: return 1;
+    case VRT__DT_UINT16: return 2;
+    case VRT__DT_INT16: return 2;
+    case VRT__DT_INT32: return 4;
+    case VRT__DT_INT64: return 8;
+    case VRT__DT_BOOL: return 1;
+    case VRT__DT_FLOAT16: return 2;
+    case VRT__DT_DOUBLE: return 8;
+    case VRT__DT_UINT32: return 4;
+    case VRT__DT_UINT64: return 8;
+    case VRT__DT_STRING:
+    case VRT__DT_UNDEFINED:
+    default: return 0;
+    }
+}
+
+const char *vrt__dtype_name(vrt__dtype t) {
+    switch (t) {
+    case VRT__DT_UNDEFINED: return "undefined";
+    case VRT__DT_FLOAT: return "float32";
+    case VRT__DT_UINT8: return "uint8";
+    case VRT__DT_INT8: return "int8";
+    case VRT__DT_UINT16: return "uint16";
+    case VRT__DT_INT16: return "int16";
+    case VRT__DT_INT32: return "int32";
+    case VRT__DT_INT64: return "int64";
+    case VRT__DT_STRING: return "string";
+    case VRT__DT_BOOL: return "bool";
+    case VRT__DT_FLOAT16: return "float16";
+    case VRT__DT_DOUBLE: return "float64";
+    case VRT__DT_UINT32: return "uint32";
+    case VRT__DT_UINT64: return "uint64";
+    default: return "unknown";
+    }
+}
+
+int64_t vrt__shape_numel(const vrt__shape *s) {
+    /* A scalar (ndim 0) has one element; any zero dimension makes it empty. */
+    int64_t n = 1;
+    if (!s) return 0;
+    for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+    return n;
+}
+
+/* ---- fp16 --------------------------------------------------------------- */
+
+typedef union {
+    float f;
+    uint32_t u;
+} vrt__f32bits;
+
+float vrt__half_to_float(uint16_t h) {
+    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
+    uint32_t exp = (h >> 10) & 0x1fu;
+    uint32_t man = h & 0x3ffu;
+    vrt__f32bits r;
+    if (exp == 0x1f) {
+        /* inf or nan; keep the payload so a nan stays a nan. */
+        r.u = sign | 0x7f800000u | (man << 13);
+    } else if (exp == 0) {
+        if (man == 0) {
+            r.u = sign;
+        } else {
+            /* Subnormal half: value = man * 2^-24, exact in fp32. */
+            r.f = (float)man * (1.0f / 16777216.0f);
+            r.u |= sign;
+        }
+    } else {
+        r.u = sign | ((exp + 112u) << 23) | (man << 13);
+    }
+    return r.f;
+}
+
+uint16_t vrt__float_to_half(float f) {
+    vrt__f32bits v;
+    v.f = f;
+    uint32_t x = v.u;
+    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
+    uint32_t exp = (x >> 23) & 0xffu;
+    uint32_t man = x & 0x7fffffu;
+    if (exp == 0xff) {
+        /* inf stays inf; nan becomes a quiet nan (payload may not fit). */
+        return (uint16_t)(sign | 0x7c00u | (man ? 0x200u | (man >> 13) : 0u));
+    }
+    int32_t e = (int32_t)exp - 127 + 15;
+    if (e >= 0x1f) return (uint16_t)(sign | 0x7c00u); /* overflow -> inf */
+    if (e <= 0) {
+        /* Result is subnormal (or zero): shift the full mantissa with its
+         * implicit bit into place, rounding to nearest even. */
+        if (e < -10) return sign; /* below half of the smallest subnormal */
+        uint32_t m = man | 0x800000u;
+        uint32_t shift = (uint32_t)(14 - e);
+        uint32_t half = m >> shift;
+        uint32_t rem = m & ((1u << shift) - 1u);
+        uint32_t mid = 1u << (shift - 1u);
+        if (rem > mid || (rem == mid && (half & 1u))) half++;
+        return (uint16_t)(sign | half); /* a carry into bit 10 gives the smallest normal, correctly */
+    }
+    uint32_t h = ((uint32_t)e << 10) | (man >> 13);
+    uint32_t rem = man & 0x1fffu;
+    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h++; /* may carry into exp: up to inf, correct */
+    return (uint16_t)(sign | h);
+}
+
+/* ---- thread pool -------------------------------------------------------- */
+
+struct vrt__threadpool {
+    int nthreads; /* total, including the calling thread */
+    pthread_t *threads;
+    int nstarted;
+    pthread_mutex_t mu;
+    pthread_cond_t work_cv; /* workers wait here for a new generation */
+    pthread_cond_t done_cv; /* the caller waits here for workers to finish */
+    pthread_mutex_t submit_mu; /* one parallel_for at a time per pool */
+    uint64_t generation;
+    int quit;
+    int active; /* workers still inside the current job */
+    /* current job */
+    void (*fn)(void *, int64_t);
+    void *arg;
+    int64_t n;
+    atomic_llong next;
+};
+
+/* Set while a thread runs pool work: a nested parallel_for runs inline
+ * instead of deadlocking on the pool it is part of. */
+static _Thread_local int vrt__in_pool;
+
+static void vrt__pool_drain(vrt__threadpool *tp) {
+    for (;;) {
+        int64_t i = (int64_t)atomic_fetch_add_explicit(&tp->next, 1, memory_order_relaxed);
+        if (i >= tp->n) break;
+        tp->fn(tp->arg, i);
+    }
+}
+
+static void *vrt__pool_main(void *p) {
+    vrt__threadpool *tp = p;
+    uint64_t seen = 0;
+    vrt__in_pool = 1;
+    pthread_mutex_lock(&tp->mu);
+    for (;;) {
+        while (!tp->quit && tp->generation == seen) pthread_cond_wait(&tp->work_cv, &tp->mu);
+        if (tp->quit) break;
+        seen = tp->generation;
+        pthread_mutex_unlock(&tp->mu);
+        vrt__pool_drain(tp);
+        pthread_mutex_lock(&tp->mu);
+        if (--tp->active == 0) pthread_cond_signal(&tp->done_cv);
+    }
+    pthread_mutex_unlock(&tp->mu);
+    return NULL;
+}
+
+vrt_status vrt__threadpool_create(vrt__threadpool **out, int nthreads) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    if (nthreads <= 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        nthreads = n > 0 ? (int)n : 1;
+    }
+    if (nthreads > 256) nthreads = 256;
+    vrt__threadpool *tp = vrt_calloc(1, sizeof(*tp));
+    if (!tp) return VRT_ENOMEM;
+    tp->nthreads = nthreads;
+    pthread_mutex_init(&tp->mu, NULL);
+    pthread_mutex_init(&tp->submit_mu, NULL);
+    pthread_cond_init(&tp->work_cv, NULL);
+    pthread_cond_init(&tp->done_cv, NULL);
+    atomic_init(&tp->next, 0);
+    if (nthreads > 1) {
+        tp->threads = vrt_calloc((size_t)(nthreads - 1), sizeof(pthread_t));
+        if (!tp->threads) {
+            vrt__threadpool_destroy(&tp);
+            return VRT_ENOMEM;
+        }
+        for (int i = 0; i < nthreads - 1; i++) {
+            if (pthread_create(&tp->threads[i], NULL, vrt__pool_main, tp) != 0) {
+                vrt__threadpool_destroy(&tp);
+                return VRT_ENOMEM;
+            }
+            tp->nstarted++;
+        }
+    }
+    *out = tp;
+    return VRT_OK;
+}
+
+void vrt__threadpool_destroy(vrt__threadpool **ptp) {
+    if (!ptp || !*ptp) return;
+    vrt__threadpool *tp = *ptp;
+    pthread_mutex_lock(&tp->mu);
+    tp->quit = 1;
+    pthread_cond_broadcast(&tp->work_cv);
+    pthread_mutex_unlock(&tp->mu);
+    for (int i = 0; i < tp->nstarted; i++) pthread_join(tp->threads[i], NULL);
+    vrt_free(tp->threads);
+    pthread_cond_destroy(&tp->work_cv);
+    pthread_cond_destroy(&tp->done_cv);
+    pthread_mutex_destroy(&tp->mu);
+    pthread_mutex_destroy(&tp->submit_mu);
+    vrt_free(tp);
+    *ptp = NULL;
+}
+
+int vrt__threadpool_size(const vrt__threadpool *tp) { return tp ? tp->nthreads : 1; }
+
+void vrt__parallel_for(vrt__threadpool *tp, int64_t n, void (*fn)(void *arg, int64_t i), void *arg) {
+    if (n <= 0 || !fn) return;
+    if (!tp || tp->nstarted == 0 || n == 1 || vrt__in_pool) {
+        for (int64_t i = 0; i < n; i++) fn(arg, i);
+        return;
+    }
+    pthread_mutex_lock(&tp->submit_mu);
+    pthread_mutex_lock(&tp->mu);
+    tp->fn = fn;
+    tp->arg = arg;
+    tp->n = n;
+    atomic_store_explicit(&tp->next, 0, memory_order_relaxed);
+    tp->active = tp->nstarted;
+    tp->generation++;
+    pthread_cond_broadcast(&tp->work_cv);
+    pthread_mutex_unlock(&tp->mu);
+
+    vrt__in_pool = 1;
+    vrt__pool_drain(tp);
+    vrt__in_pool = 0;
+
+    pthread_mutex_lock(&tp->mu);
+    while (tp->active > 0) pthread_cond_wait(&tp->done_cv, &tp->mu);
+    pthread_mutex_unlock(&tp->mu);
+    pthread_mutex_unlock(&tp->submit_mu);
+}
+
+/* ---- fused activations --------------------------------------------------- */
+
+#include <math.h>
+
+#include "engine/backend/cpu/kernels_nn.h"
+
+const char *vrt__act_name(vrt__act_kind k) {
+    switch (k) {
+    case VRT__ACT_NONE: return "none";
+    case VRT__ACT_RELU: return "Relu";
+    case VRT__ACT_LEAKY_RELU: return "LeakyRelu";
+    case VRT__ACT_CLIP: return "Clip";
+    case VRT__ACT_SIGMOID: return "Sigmoid";
+    case VRT__ACT_SILU: return "SiLU";
+    case VRT__ACT_HARD_SWISH: return "HardSwish";
+    case VRT__ACT_HARD_SIGMOID: return "HardSigmoid";
+    case VRT__ACT_TANH: return "Tanh";
+    default: return "unknown";
+    }
+}
+
+static inline float vrt__sigmoidf(float v) {
+    /* Split by sign so exp never overflows. */
+    if (v >= 0.0f) return 1.0f / (1.0f + expf(-v));
+    float e = expf(v);
+    return e / (1.0f + e);
+}
+
+void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
+    if (!a) return;
+    float al = a->alpha, be = a->beta;
+    switch (a->kind) {
+    case VRT__ACT_NONE: break;
+    case VRT__ACT_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        break;
+    case VRT__ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] >= 0.0f ? x[i] : al * x[i];
+        break;
+    case VRT__ACT_CLIP:
+        /* ONNX Clip: min first, then max; NaN passes through. */
+        for (int64_t i = 0; i < n; i++) {
+            float v = x[i];
+            v = v < al ? al : v;
+            x[i] = v > be ? be : v;
+        }
+        break;
+    case VRT__ACT_SIGMOID:
+        for (int64_t i = 0; i < n; i++) x[i] = vrt__sigmoidf(x[i]);
+        break;
+    case VRT__ACT_SILU:
+        for (int64_t i = 0; i < n; i++) x[i] = x[i] * vrt__sigmoidf(x[i]);
+        break;
+    case VRT__ACT_HARD_SWISH:
+        for (int64_t i = 0; i < n; i++) {
+            float t = x[i] * (1.0f / 6.0f) + 0.5f;
+            t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+            x[i] = x[i] * t;
+        }
+        break;
+    case VRT__ACT_HARD_SIGMOID:
+        for (int64_t i = 0; i < n; i++) {
+            float t = al * x[i] + be;
+            x[i] = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+        }
+        break;
+    case VRT__ACT_TANH:
+        for (int64_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        break;
+    }
+}

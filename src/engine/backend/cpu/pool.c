@@ -1,0 +1,234 @@
+/*
+ * MaxPool, AveragePool (1-D to 3-D), GlobalAveragePool, GlobalMaxPool.
+ *
+ * Output size follows ONNX: floor or ceil of (in + pads - dilated kernel) /
+ * stride + 1; with ceil_mode the last window must still start inside the
+ * input or the leading pad (the rule ONNX's reference and PyTorch share).
+ * Padded positions never take part in a max. For the average,
+ * count_include_pad counts the window positions inside the padded input
+ * (never the overhang that ceil_mode adds); otherwise only real positions.
+ * One work item per (n, c) plane.
+ */
+#include <float.h>
+#include <math.h>
+#include <string.h>
+
+#include "engine/backend/cpu/kernels_nn.h"
+
+void vrt__pool_default_params(vrt__pool_params *p) {
+    memset(p, 0, sizeof(*p));
+    p->nsp = 2;
+    for (int i = 0; i < VRT__MAX_SPATIAL; i++) {
+        p->strides[i] = 1;
+        p->dilations[i] = 1;
+    }
+}
+
+vrt_status vrt__pool_resolve(vrt__pool_params *p, char *err, size_t errcap) {
+    if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) {
+        vrt_errbuf_set(err, errcap, "pool: %d spatial dims not supported; supported: 1, 2, 3", p->nsp);
+        return VRT_EUNSUPPORTED;
+    }
+    if (p->N <= 0 || p->C <= 0) {
+        vrt_errbuf_set(err, errcap, "pool: N=%lld C=%lld must be positive", (long long)p->N,
+                       (long long)p->C);
+        return VRT_EINVAL;
+    }
+    for (int i = 0; i < p->nsp; i++) {
+        if (p->in[i] <= 0 || p->k[i] <= 0 || p->strides[i] <= 0 || p->dilations[i] <= 0 ||
+            p->pads_begin[i] < 0 || p->pads_end[i] < 0) {
+            vrt_errbuf_set(err, errcap,
+                           "pool: spatial dim %d: input %lld, kernel %lld, stride %lld, dilation "
+                           "%lld must be positive and pads (%lld, %lld) not negative",
+                           i, (long long)p->in[i], (long long)p->k[i], (long long)p->strides[i],
+                           (long long)p->dilations[i], (long long)p->pads_begin[i],
+                           (long long)p->pads_end[i]);
+            return VRT_EINVAL;
+        }
+        int64_t ek = (p->k[i] - 1) * p->dilations[i] + 1, s = p->strides[i];
+        switch (p->auto_pad) {
+        case VRT__AUTO_PAD_SAME_UPPER:
+        case VRT__AUTO_PAD_SAME_LOWER: {
+            int64_t o = (p->in[i] + s - 1) / s;
+            int64_t total = (o - 1) * s + ek - p->in[i];
+            if (total < 0) total = 0;
+            int64_t small = total / 2;
+            p->pads_begin[i] = p->auto_pad == VRT__AUTO_PAD_SAME_UPPER ? small : total - small;
+            p->pads_end[i] = total - p->pads_begin[i];
+            p->out[i] = o;
+            continue;
+        }
+        case VRT__AUTO_PAD_VALID: p->pads_begin[i] = p->pads_end[i] = 0; break;
+        case VRT__AUTO_PAD_NOTSET: break;
+        default:
+            vrt_errbuf_set(err, errcap, "pool: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
+                           "SAME_LOWER, VALID", (int)p->auto_pad);
+            return VRT_EINVAL;
+        }
+        int64_t span = p->in[i] + p->pads_begin[i] + p->pads_end[i] - ek;
+        if (span < 0) {
+            vrt_errbuf_set(err, errcap,
+                           "pool: kernel %lld (dilated) is larger than the padded input %lld on "
+                           "spatial dim %d",
+                           (long long)ek, (long long)(span + ek), i);
+            return VRT_EINVAL;
+        }
+        int64_t o = (p->ceil_mode ? (span + s - 1) / s : span / s) + 1;
+        if (p->ceil_mode && (o - 1) * s >= p->in[i] + p->pads_begin[i]) o--;
+        p->out[i] = o;
+    }
+    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++) p->out[i] = 0;
+    p->auto_pad = VRT__AUTO_PAD_NOTSET;
+    return VRT_OK;
+}
+
+typedef struct vrt__pool3 {
+    int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
+    int64_t invol, outvol;
+} vrt__pool3;
+
+static void vrt__pool_to3(const vrt__pool_params *p, vrt__pool3 *c) {
+    int off = 3 - p->nsp;
+    for (int i = 0; i < 3; i++) {
+        int j = i - off, have = j >= 0;
+        c->in[i] = have ? p->in[j] : 1;
+        c->k[i] = have ? p->k[j] : 1;
+        c->s[i] = have ? p->strides[j] : 1;
+        c->d[i] = have ? p->dilations[j] : 1;
+        c->pb[i] = have ? p->pads_begin[j] : 0;
+        c->pe[i] = have ? p->pads_end[j] : 0;
+        c->out[i] = have ? p->out[j] : 1;
+    }
+    c->invol = c->in[0] * c->in[1] * c->in[2];
+    c->outvol = c->out[0] * c->out[1] * c->out[2];
+}
+
+typedef struct vrt__pool_job {
+    vrt__pool3 c;
+    const vrt__pool_params *p;
+    const float *x;
+    float *y;
+    int64_t *indices;
+    int is_max;
+} vrt__pool_job;
+
+static void vrt__pool_plane(void *arg, int64_t np) {
+    const vrt__pool_job *j = arg;
+    const vrt__pool3 *c = &j->c;
+    const float *xp = j->x + np * c->invol;
+    float *yp = j->y + np * c->outvol;
+    int64_t *ip = j->indices ? j->indices + np * c->outvol : NULL;
+    int64_t oi = 0;
+    for (int64_t od = 0; od < c->out[0]; od++)
+        for (int64_t oh = 0; oh < c->out[1]; oh++)
+            for (int64_t ow = 0; ow < c->out[2]; ow++, oi++) {
+                int64_t st[3] = {od * c->s[0] - c->pb[0], oh * c->s[1] - c->pb[1],
+                                 ow * c->s[2] - c->pb[2]};
+                float best = -INFINITY, sum = 0.0f;
+                int64_t best_i = -1, nvalid = 0, npad = 1;
+                /* Positions inside the padded input, per dim (for count_include_pad). */
+                for (int a = 0; a < 3; a++) {
+                    int64_t cnt = 0;
+                    for (int64_t kk = 0; kk < c->k[a]; kk++) {
+                        int64_t pos = st[a] + kk * c->d[a];
+                        if (pos >= -c->pb[a] && pos < c->in[a] + c->pe[a]) cnt++;
+                    }
+                    npad *= cnt;
+                }
+                for (int64_t kd = 0; kd < c->k[0]; kd++) {
+                    int64_t id = st[0] + kd * c->d[0];
+                    if (id < 0 || id >= c->in[0]) continue;
+                    for (int64_t kh = 0; kh < c->k[1]; kh++) {
+                        int64_t ih = st[1] + kh * c->d[1];
+                        if (ih < 0 || ih >= c->in[1]) continue;
+                        const float *xrow = xp + (id * c->in[1] + ih) * c->in[2];
+                        for (int64_t kw = 0; kw < c->k[2]; kw++) {
+                            int64_t iw = st[2] + kw * c->d[2];
+                            if (iw < 0 || iw >= c->in[2]) continue;
+                            float v = xrow[iw];
+                            nvalid++;
+                            if (j->is_max) {
+                                /* First maximum wins; a NaN propagates. */
+                                if (v > best || best_i < 0 || (isnan(v) && !isnan(best))) {
+                                    best = v;
+                                    best_i = (id * c->in[1] + ih) * c->in[2] + iw;
+                                }
+                            } else {
+                                sum += v;
+                            }
+                        }
+                    }
+                }
+                if (j->is_max) {
+                    yp[oi] = best;
+                    if (ip) ip[oi] = best_i < 0 ? -1 : np * c->invol + best_i;
+                } else {
+                    int64_t div = j->p->count_include_pad ? npad : nvalid;
+                    yp[oi] = div > 0 ? sum / (float)div : 0.0f;
+                }
+            }
+}
+
+static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, const float *x,
+                                float *y, int64_t *indices, int is_max) {
+    if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET)
+        return VRT_EINVAL;
+    vrt__pool_job j;
+    memset(&j, 0, sizeof(j));
+    vrt__pool_to3(p, &j.c);
+    j.p = p;
+    j.x = x;
+    j.y = y;
+    j.indices = indices;
+    j.is_max = is_max;
+    vrt__parallel_for(tp, p->N * p->C, vrt__pool_plane, &j);
+    return VRT_OK;
+}
+
+vrt_status vrt__maxpool(vrt__threadpool *tp, const vrt__pool_params *p, const float *x, float *y,
+                        int64_t *indices) {
+    return vrt__pool_run(tp, p, x, y, indices, 1);
+}
+
+vrt_status vrt__avgpool(vrt__threadpool *tp, const vrt__pool_params *p, const float *x, float *y) {
+    return vrt__pool_run(tp, p, x, y, NULL, 0);
+}
+
+typedef struct vrt__gpool_job {
+    int64_t spatial;
+    const float *x;
+    float *y;
+} vrt__gpool_job;
+
+static void vrt__gavg_plane(void *arg, int64_t np) {
+    const vrt__gpool_job *j = arg;
+    const float *xp = j->x + np * j->spatial;
+    double s = 0.0; /* double: planes can be large (e.g. 160x160) */
+    for (int64_t i = 0; i < j->spatial; i++) s += xp[i];
+    j->y[np] = (float)(s / (double)j->spatial);
+}
+
+static void vrt__gmax_plane(void *arg, int64_t np) {
+    const vrt__gpool_job *j = arg;
+    const float *xp = j->x + np * j->spatial;
+    float m = xp[0];
+    for (int64_t i = 1; i < j->spatial; i++)
+        if (xp[i] > m || (isnan(xp[i]) && !isnan(m))) m = xp[i];
+    j->y[np] = m;
+}
+
+vrt_status vrt__global_avgpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
+                               const float *x, float *y) {
+    if (N < 0 || C < 0 || spatial <= 0 || !x || !y) return VRT_EINVAL;
+    vrt__gpool_job j = {spatial, x, y};
+    vrt__parallel_for(tp, N * C, vrt__gavg_plane, &j);
+    return VRT_OK;
+}
+
+vrt_status vrt__global_maxpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
+                               const float *x, float *y) {
+    if (N < 0 || C < 0 || spatial <= 0 || !x || !y) return VRT_EINVAL;
+    vrt__gpool_job j = {spatial, x, y};
+    vrt__parallel_for(tp, N * C, vrt__gmax_plane, &j);
+    return VRT_OK;
+}
