@@ -1,0 +1,93 @@
+/*
+ * vrt/profile.h - model profiles: a model's pre- and post-processing written
+ * as a small text file instead of code (the .conf files under models/ in the repository).
+ *
+ * Format: one "key = value" per line; '#' or ';' starts a comment line;
+ * blank lines are ignored; keys are case-sensitive, each at most once; lists
+ * are comma-separated. Keys (default in brackets):
+ *
+ *   name            free text, for messages                       [file name]
+ *   model           model file, relative to the profile's folder  [""]
+ *   input           input tensor name ("" = the first input)      [""]
+ *   task            classify | detect-yolox | detect-yolov8       [classify]
+ *   width, height   network input size in pixels                  [224, 224]
+ *   color           rgb | bgr (channel order of the tensor)       [rgb]
+ *   resize          stretch | crop | letterbox (see vrt/vision.h) [stretch]
+ *   resize_shorter  crop: shorter side before the centre crop      [max(width, height)]
+ *   resize_rounding trunc | round: resized size int() or rint()     [trunc]
+ *   placement       top-left | center (letterbox)                 [top-left]
+ *   pad             letterbox pad value, pixel units 0..255       [0]
+ *   scale           pixel multiplier (1/255 = 0.00392156862745098) [1]
+ *   mean, std       3 values in tensor channel order, or 1 for all [0 / 1]
+ *   layout          nchw | nhwc                                    [nchw]
+ *   dtype           float32 | float16                              [float32]
+ *   labels          labels file (vrt_labels_load formats)          [""]
+ *   topk            classify: classes to report, 1..64             [5]
+ *   softmax         classify: apply softmax (0/1)                  [0]
+ *   sigmoid         detect: scores are logits (0/1)                [0]
+ *   score_threshold detect: keep scores > this                     [0.3]
+ *   iou_threshold   detect: class-wise NMS IoU                      [0.45]
+ *   max_detections  detect: 1..256                                 [100]
+ *   strides         detect-yolox: grid strides                     [8,16,32]
+ *   num_classes     detect: classes (0 = from the model's output)  [0]
+ *   clip            detect: clip boxes to the frame (0/1)          [1]
+ *
+ * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
+ * known: name, model, ...".
+ *
+ * Ownership: a vrt_profile is a plain value (fixed-size strings), filled by
+ * the caller's storage. Threading: all functions are reentrant.
+ */
+#ifndef VRT_PROFILE_H
+#define VRT_PROFILE_H
+
+#include "vrt/vision.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VRT_PROFILE_PATH_MAX 1024
+
+typedef enum vrt_task {
+    VRT_TASK_CLASSIFY = 0,
+    VRT_TASK_DETECT_YOLOX = 1,
+    VRT_TASK_DETECT_YOLOV8 = 2,
+} vrt_task;
+
+typedef struct vrt_profile {
+    char name[128];
+    char path[VRT_PROFILE_PATH_MAX];   /* file it was loaded from ("" if parsed from text) */
+    char model[VRT_PROFILE_PATH_MAX];  /* as written in the file */
+    char input[256];
+    char labels[VRT_PROFILE_PATH_MAX]; /* as written in the file */
+    vrt_task task;
+    vrt_preprocess_params pre;
+    int topk;
+    int softmax;
+    vrt_detect_params det; /* kind, input size follow task/width/height */
+} vrt_profile;
+
+/* Defaults listed above. */
+void vrt_profile_default(vrt_profile *p);
+/* Parses text (len bytes, need not be NUL-terminated) on top of *p. `where`
+ * names the text in messages (a file name). VRT_EINVAL with "where:line: ..."
+ * on any error; *p may then be partly updated. */
+vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p, char *err,
+                             size_t cap);
+/* vrt_profile_default + parse of the file; sets path (and name when the file
+ * has none). VRT_ENOENT / VRT_EIO for unreadable files. */
+vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t cap);
+/* Resolves a file named in the profile (model or labels): an absolute path
+ * as is; otherwise the first that exists of: the folder of model_path (may be
+ * NULL), the profile's folder, the current directory. VRT_ENOENT naming
+ * every place tried when none exists. */
+vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const char *model_path, char *out,
+                               size_t out_cap, char *err, size_t cap);
+/* "classify", "detect-yolox", "detect-yolov8". Static string. */
+const char *vrt_task_name(vrt_task t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,157 @@
+/* Class label files: "index,name", synset words, or one name per line. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrt/image.h"
+#include "vrt/vision.h"
+
+struct vrt_labels {
+    int count;
+    char **names; /* count entries, NULL where a file gave no label */
+    char *text;   /* the file's text; names point into it */
+};
+
+int vrt_labels_count(const vrt_labels_t *l) {
+    return l ? l->count : 0;
+}
+
+const char *vrt_labels_get(const vrt_labels_t *l, int i) {
+    if (!l || i < 0 || i >= l->count) return NULL;
+    return l->names[i];
+}
+
+void vrt_labels_destroy(vrt_labels_t **lp) {
+    if (!lp || !*lp) return;
+    vrt_free((*lp)->names);
+    vrt_free((*lp)->text);
+    vrt_free(*lp);
+    *lp = NULL;
+}
+
+/* "207,golden retriever": digits then a comma. Returns the index or -1. */
+static long indexed_line(const char *s, const char **name) {
+    const char *p = s;
+    while (*p == ' ' || *p == '\t') p++;
+    if (!isdigit((unsigned char)*p)) return -1;
+    char *end;
+    long v = strtol(p, &end, 10);
+    if (*end != ',' || v < 0 || v > 10000000) return -1;
+    end++;
+    while (*end == ' ' || *end == '\t') end++;
+    *name = end;
+    return v;
+}
+
+/* "n02099601 golden retriever": 'n', 8 digits, a space. */
+static int synset_line(const char *s, const char **name) {
+    if (s[0] != 'n') return 0;
+    for (int i = 1; i <= 8; i++)
+        if (!isdigit((unsigned char)s[i])) return 0;
+    if (s[9] != ' ' && s[9] != '\t') return 0;
+    const char *p = s + 9;
+    while (*p == ' ' || *p == '\t') p++;
+    *name = p;
+    return 1;
+}
+
+static char *trim(char *s) {
+    size_t n = strlen(s);
+    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
+    return s;
+}
+
+vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size_t cap) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    uint8_t *data = NULL;
+    size_t size = 0;
+    vrt_status st = vrt_image_read_file(path, 64u << 20, &data, &size, err, cap);
+    if (st) return st;
+    vrt_labels_t *l = vrt_calloc(1, sizeof(*l));
+    char *text = vrt_malloc(size + 1);
+    if (!l || !text) {
+        vrt_free(data);
+        vrt_free(text);
+        vrt_free(l);
+        vrt_errbuf_set(err, cap, "%s: out of memory", path);
+        return VRT_ENOMEM;
+    }
+    memcpy(text, data, size);
+    text[size] = 0;
+    vrt_free(data);
+    l->text = text;
+    /* Split into lines in place; drop trailing empty lines. */
+    int nlines = 0;
+    for (size_t i = 0; i < size; i++)
+        if (text[i] == '\n') nlines++;
+    nlines++;
+    char **lines = vrt_calloc((size_t)nlines, sizeof(char *));
+    if (!lines) {
+        vrt_labels_destroy(&l);
+        vrt_errbuf_set(err, cap, "%s: out of memory", path);
+        return VRT_ENOMEM;
+    }
+    int nl = 0;
+    for (char *s = text; s;) {
+        char *nlp = strchr(s, '\n');
+        if (nlp) *nlp = 0;
+        lines[nl++] = trim(s);
+        s = nlp ? nlp + 1 : NULL;
+    }
+    while (nl > 0 && lines[nl - 1][0] == 0) nl--;
+    if (nl == 0) {
+        vrt_free(lines);
+        vrt_labels_destroy(&l);
+        vrt_errbuf_set(err, cap, "%s: no labels in the file; expected \"index,name\", synset words or one name "
+                                 "per line", path);
+        return VRT_EBADDATA;
+    }
+    /* The format is that of the first non-empty line. */
+    const char *name;
+    int first = 0;
+    while (lines[first][0] == 0) first++;
+    int indexed = indexed_line(lines[first], &name) >= 0;
+    if (indexed) {
+        long maxi = -1;
+        for (int i = 0; i < nl; i++) {
+            if (!lines[i][0]) continue;
+            long v = indexed_line(lines[i], &name);
+            if (v < 0) {
+                vrt_errbuf_set(err, cap, "%s:%d: expected \"index,name\" like the first line, got \"%.60s\"",
+                               path, i + 1, lines[i]);
+                vrt_free(lines);
+                vrt_labels_destroy(&l);
+                return VRT_EBADDATA;
+            }
+            if (v > maxi) maxi = v;
+        }
+        l->count = (int)maxi + 1;
+        l->names = vrt_calloc((size_t)l->count, sizeof(char *));
+        if (!l->names) goto oom;
+        for (int i = 0; i < nl; i++) {
+            if (!lines[i][0]) continue;
+            long v = indexed_line(lines[i], &name);
+            l->names[v] = (char *)name;
+        }
+    } else {
+        l->count = nl;
+        l->names = vrt_calloc((size_t)nl, sizeof(char *));
+        if (!l->names) goto oom;
+        for (int i = 0; i < nl; i++) {
+            if (synset_line(lines[i], &name))
+                l->names[i] = (char *)name;
+            else
+                l->names[i] = lines[i];
+        }
+    }
+    vrt_free(lines);
+    *out = l;
+    return VRT_OK;
+oom:
+    vrt_free(lines);
+    vrt_labels_destroy(&l);
+    vrt_errbuf_set(err, cap, "%s: out of memory", path);
+    return VRT_ENOMEM;
+}

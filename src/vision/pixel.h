@@ -1,0 +1,63 @@
+/*
+ * Private: per-pixel fetch of 8-bit RGB from a raw frame, with the exact
+ * integer BT.601 limited-range formula documented in vrt/image.h (and used by
+ * src/image/convert.c): the pre-processing of a YUV frame equals
+ * vrt_image_convert() to RGB24 followed by the resize. The unit tests check
+ * that equality on random frames of every format, so a change on either side
+ * shows up. The CUDA twin copies these few lines.
+ */
+#ifndef VRT_VISION_PIXEL_H
+#define VRT_VISION_PIXEL_H
+
+#include <stdint.h>
+
+#include "vrt/frame.h"
+
+static inline int vrt__px_clamp8(int v) {
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+/* c = Y - 16, d = U - 128, e = V - 128; 16 fractional bits, round half up. */
+static inline void vrt__px_yuv_to_rgb(int y, int u, int v, int rgb[3]) {
+    int c = y - 16, d = u - 128, e = v - 128;
+    rgb[0] = vrt__px_clamp8((76309 * c + 104597 * e + 32768) >> 16);
+    rgb[1] = vrt__px_clamp8((76309 * c - 25675 * d - 53279 * e + 32768) >> 16);
+    rgb[2] = vrt__px_clamp8((76309 * c + 132201 * d + 32768) >> 16);
+}
+
+/* R, G, B of pixel (x, y) of a raw host frame; chroma from the pixel's own
+ * sample (nearest, no interpolation). fourcc must be one of the raw formats. */
+static inline void vrt__px_fetch_rgb(const vrt_frame *f, uint32_t x, uint32_t y, int rgb[3]) {
+    const uint8_t *row = f->planes[0].data + (size_t)y * f->planes[0].stride;
+    switch (f->fourcc) {
+    case VRT_FMT_RGB24:
+        rgb[0] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x + 2];
+        return;
+    case VRT_FMT_BGR24:
+        rgb[2] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[0] = row[3 * x + 2];
+        return;
+    case VRT_FMT_GREY:
+        rgb[0] = rgb[1] = rgb[2] = row[x];
+        return;
+    case VRT_FMT_YUYV: {
+        const uint8_t *p = row + 4 * (size_t)(x >> 1);
+        vrt__px_yuv_to_rgb(p[(x & 1) ? 2 : 0], p[1], p[3], rgb);
+        return;
+    }
+    case VRT_FMT_UYVY: {
+        const uint8_t *p = row + 4 * (size_t)(x >> 1);
+        vrt__px_yuv_to_rgb(p[(x & 1) ? 3 : 1], p[0], p[2], rgb);
+        return;
+    }
+    case VRT_FMT_NV12: {
+        const uint8_t *uv = f->planes[1].data + (size_t)(y >> 1) * f->planes[1].stride + 2 * (size_t)(x >> 1);
+        vrt__px_yuv_to_rgb(row[x], uv[0], uv[1], rgb);
+        return;
+    }
+    default:
+        rgb[0] = rgb[1] = rgb[2] = 0;
+        return;
+    }
+}
+
+#endif

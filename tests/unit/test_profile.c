@@ -1,0 +1,116 @@
+/* Model profiles: the shipped files carry the recipes of expected.json, and
+ * malformed files fail with file:line messages. */
+#include "harness.h"
+#include "vrt/profile.h"
+
+static void load_shipped(const char *name, vrt_profile *p) {
+    char path[1024], err[512];
+    snprintf(path, sizeof(path), "%s/models/%s", VRT_SOURCE_DIR, name);
+    vrt_status st = vrt_profile_load(path, p, err, sizeof(err));
+    if (st) vrt_test_fail(__FILE__, __LINE__, "%s: %s", name, err);
+}
+
+TEST(shipped_profiles) {
+    vrt_profile p;
+    load_shipped("squeezenet.conf", &p);
+    ASSERT_EQ(p.task, VRT_TASK_CLASSIFY);
+    ASSERT_STREQ(p.input, "data_0");
+    ASSERT_EQ(p.pre.width, 224);
+    ASSERT_EQ(p.pre.color, VRT_COLOR_BGR);
+    ASSERT_EQ(p.pre.resize, VRT_RESIZE_CROP);
+    ASSERT_EQ(p.pre.resize_shorter, 256);
+    ASSERT_EQ(p.pre.round_size, 1);
+    ASSERT_NEAR(p.pre.mean[0], 104, 0);
+    ASSERT_NEAR(p.pre.mean[2], 123, 0);
+    ASSERT_NEAR(p.pre.std[1], 1, 0);
+    ASSERT_NEAR(p.pre.scale, 1, 0);
+    ASSERT_EQ(p.pre.dtype, VRT_TENSOR_F16);
+    ASSERT_EQ(p.softmax, 0);
+    ASSERT_EQ(p.topk, 5);
+    ASSERT_STREQ(p.labels, "Labels.txt");
+    ASSERT_STREQ(p.name, "squeezenet1.0-fp16");
+
+    load_shipped("yolox.conf", &p);
+    ASSERT_EQ(p.task, VRT_TASK_DETECT_YOLOX);
+    ASSERT_EQ(p.det.kind, VRT_DETECT_YOLOX);
+    ASSERT_EQ(p.pre.resize, VRT_RESIZE_LETTERBOX);
+    ASSERT_EQ(p.pre.placement, VRT_PLACE_TOP_LEFT);
+    ASSERT_NEAR(p.pre.pad_value, 114, 0);
+    ASSERT_EQ(p.pre.round_size, 0);
+    ASSERT_EQ(p.det.input_w, 416);
+    ASSERT_EQ(p.det.num_strides, 3);
+    ASSERT_EQ(p.det.strides[2], 32);
+    ASSERT_NEAR(p.det.score_threshold, 0.3, 1e-7);
+    ASSERT_NEAR(p.det.iou_threshold, 0.45, 1e-7);
+    ASSERT_EQ(p.det.apply_sigmoid, 0);
+
+    load_shipped("resnet50.conf", &p);
+    ASSERT_EQ(p.pre.color, VRT_COLOR_RGB);
+    ASSERT_NEAR(p.pre.scale, 1.0 / 255.0, 1e-9);
+    ASSERT_NEAR(p.pre.mean[0], 0.485, 1e-7);
+    ASSERT_NEAR(p.pre.std[2], 0.225, 1e-7);
+    ASSERT_EQ(p.softmax, 1);
+}
+
+static vrt_status parse(const char *text, vrt_profile *p, char *err, size_t cap) {
+    vrt_profile_default(p);
+    return vrt_profile_parse(text, strlen(text), "t.conf", p, err, cap);
+}
+
+TEST(parse_errors_name_file_and_line) {
+    vrt_profile p;
+    char err[1024];
+    ASSERT_OK(parse("# c\n; c\n\n  width = 320  \nheight=240\nmean = 1\nstd = 2\ntask = detect-yolov8\n", &p, err,
+                    sizeof(err)));
+    ASSERT_EQ(p.pre.width, 320);
+    ASSERT_EQ(p.det.input_h, 240);
+    ASSERT_EQ(p.det.kind, VRT_DETECT_YOLOV8);
+    ASSERT_NEAR(p.pre.mean[2], 1, 0);
+    ASSERT_NEAR(p.pre.std[1], 2, 0);
+
+    ASSERT_STATUS(parse("width = 2\ncolour = rgb\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "t.conf:2: unknown key 'colour'; known: name, model");
+    ASSERT_CONTAINS(err, "color");
+    ASSERT_STATUS(parse("color = rgba\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "t.conf:1: bad value 'rgba' for 'color'; use rgb or bgr");
+    ASSERT_STATUS(parse("mean = 1, 2\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "t.conf:1:");
+    ASSERT_STATUS(parse("std = 1, 0, 1\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("\nwidth = 0\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "t.conf:2:");
+    ASSERT_STATUS(parse("topk = 65\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("width = 12x\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("strides = 8, 16.5\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("just words\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "expected 'key = value'");
+    ASSERT_STATUS(parse("[input]\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("scale = 1\nscale = 2\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "t.conf:2: key 'scale' given twice (first on line 1)");
+    ASSERT_STATUS(parse("scale = 1/0\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_OK(parse("scale = 1/255\n", &p, err, sizeof(err)));
+    ASSERT_NEAR(p.pre.scale, 1.0 / 255.0, 1e-9);
+    ASSERT_STATUS(vrt_profile_load("/nonexistent.conf", &p, err, sizeof(err)), VRT_ENOENT);
+    ASSERT_STREQ(vrt_task_name(VRT_TASK_DETECT_YOLOX), "detect-yolox");
+}
+
+TEST(resolve_files) {
+    vrt_profile p;
+    char path[1024], out[1024], err[1024];
+    load_shipped("squeezenet.conf", &p);
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    ASSERT_OK(vrt_profile_resolve(&p, p.labels, model, out, sizeof(out), err, sizeof(err)));
+    ASSERT_CONTAINS(out, "squeezenet1.0_fp16/Labels.txt");
+    /* Relative to the profile's folder. */
+    ASSERT_OK(vrt_profile_resolve(&p, "yolox.conf", NULL, out, sizeof(out), err, sizeof(err)));
+    snprintf(path, sizeof(path), "%s/models/yolox.conf", VRT_SOURCE_DIR);
+    ASSERT_STREQ(out, path);
+    ASSERT_STATUS(vrt_profile_resolve(&p, "nope.txt", model, out, sizeof(out), err, sizeof(err)), VRT_ENOENT);
+    ASSERT_CONTAINS(err, "nope.txt' not found; tried");
+}
+
+int main(void) {
+    VRT_RUN(shipped_profiles);
+    VRT_RUN(parse_errors_name_file_and_line);
+    VRT_RUN(resolve_files);
+    return vrt_test_finish();
+}
