@@ -1,0 +1,101 @@
+/*
+ * vrt/engine.h - run an ONNX model on a backend ("cpu", or "cuda" when built in).
+ *
+ *   vrt_engine_params p;
+ *   vrt_engine_default_params(&p);          // backend "cpu", threads = cores
+ *   vrt_engine_t *e;
+ *   if (vrt_engine_open("model.onnx", &p, &e, err, sizeof err)) ...;
+ *   vrt_engine_tensor in = {pixels, VRT_DTYPE_FLOAT, nbytes}, out = {logits, VRT_DTYPE_FLOAT, cap};
+ *   vrt_engine_run(e, &in, 1, &out, 1);     // as often as needed
+ *   vrt_engine_destroy(&e);
+ *
+ * vrt_engine_open loads the model (vrt/model.h rules: unsupported ops fail
+ * here, naming op, node and opset), runs the graph passes (BatchNorm
+ * folding, activation and residual fusion, views, no-op and dead-node
+ * removal), plans every activation into one arena and lets the backend
+ * prepare: weights converted or uploaded once, arena and scratch allocated
+ * once. vrt_engine_run allocates nothing.
+ *
+ * Element types at the boundary: each input/output is given in the model's
+ * type, or for FLOAT16/FLOAT tensors in either of the two (converted). The
+ * computation itself is fp32 on the CPU backend.
+ *
+ * Threading: an engine is used by one thread at a time; distinct engines are
+ * independent.
+ */
+#ifndef VRT_ENGINE_H
+#define VRT_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrt/core.h"
+#include "vrt/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vrt_engine vrt_engine_t;
+
+typedef struct vrt_engine_params {
+    const char *backend; /* "cpu" (default) or "cuda"; copied */
+    int threads;         /* CPU threads; 0 = number of online cores */
+    int64_t batch;       /* 0: the file's (symbolic batch -> 1) */
+    int64_t height;      /* 0: the file's; 4-D NCHW inputs */
+    int64_t width;       /* 0: the file's; 4-D NCHW inputs */
+    int optimize;        /* 1 (default): run the graph passes; 0: execute the graph as loaded */
+} vrt_engine_params;
+
+void vrt_engine_default_params(vrt_engine_params *p);
+
+/* On success *out owns a new engine; on failure *out is NULL and err (cap
+ * bytes, may be NULL) names what failed and what would work. params may be NULL. */
+vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap);
+/* NULL-safe; sets *e = NULL. */
+void vrt_engine_destroy(vrt_engine_t **e);
+
+int vrt_engine_num_inputs(const vrt_engine_t *e);
+int vrt_engine_num_outputs(const vrt_engine_t *e);
+/* Shapes and types as in the model (name owned by the engine). VRT_EINVAL for a bad index. */
+vrt_status vrt_engine_input_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
+vrt_status vrt_engine_output_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
+
+/* A caller buffer: `nbytes` must equal the tensor's element count times the
+ * size of `dtype` (vrt_dtype). The caller owns `data`. */
+typedef struct vrt_engine_tensor {
+    void *data;
+    int dtype;
+    size_t nbytes;
+} vrt_engine_tensor;
+
+/* Runs one inference: inputs[i] feeds model input i (n_inputs must equal
+ * vrt_engine_num_inputs), outputs[i] receives model output i (n_outputs may
+ * be smaller: the rest are not copied). VRT_EINVAL for a wrong size or type
+ * (vrt_engine_last_error says which); no allocation. */
+vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs, vrt_engine_tensor *outputs,
+                          int n_outputs);
+
+/* Detail of the last failure of this engine ("" if none). */
+const char *vrt_engine_last_error(const vrt_engine_t *e);
+
+typedef struct vrt_engine_stats {
+    const char *backend;
+    int threads;
+    int nodes;            /* steps after the passes */
+    size_t arena_bytes;   /* planned activation arena */
+    size_t naive_bytes;   /* sum of every activation tensor (no reuse) */
+    size_t const_bytes;   /* tensors computed once at prepare */
+    size_t weight_bytes;  /* weights as held by the backend (fp32) */
+    int bn_folded, act_fused, residual_fused, noops_removed, views, dead_removed;
+    int n_fusions;        /* entries for vrt_engine_fusion */
+} vrt_engine_stats;
+
+vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);
+/* i-th fusion applied, e.g. "conv1+BatchNormalization", "conv1+Relu"; NULL past the end. */
+const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

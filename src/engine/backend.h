@@ -1,0 +1,71 @@
+/*
+ * Private: the backend interface (ggml-style table of function pointers)
+ * that the CPU reference backend and the CUDA backend implement.
+ *
+ * Lifecycle: prepare(ir, plan) once -> [set_input ... run ... get_output]
+ * per inference -> destroy. prepare sizes and allocates everything (arena,
+ * const region, weights in the backend's format, scratch and workspaces,
+ * thread pool or streams) and runs the plan's const nodes once; set_input,
+ * run and get_output never allocate. The IR and plan outlive the backend
+ * context and do not change while it exists.
+ *
+ * Data at the boundary: set_input/get_output take host memory of the
+ * tensor's element type or, for FLOAT16/FLOAT tensors, of either of the
+ * two (converted; inside the engine fp16 is held as fp32). `stream` is the
+ * backend's queue (cudaStream_t for CUDA, ignored by the CPU backend);
+ * CUDA may enqueue and return, the caller synchronises with sync().
+ *
+ * Threading: one context is used by one thread at a time.
+ */
+#ifndef VRT_ENGINE_BACKEND_H
+#define VRT_ENGINE_BACKEND_H
+
+#include <stddef.h>
+
+#include "model/ir.h"
+#include "model/plan.h"
+#include "vrt/core.h"
+
+typedef struct vrt__backend_params {
+    int threads; /* CPU: pool size, 0 = number of cores */
+    int device;  /* CUDA: device ordinal */
+} vrt__backend_params;
+
+typedef struct vrt__backend_iface {
+    const char *name; /* "cpu", "cuda" */
+    /* Builds a context for (ir, plan). err gets the detail on failure (e.g.
+     * the op and node the backend cannot run). */
+    vrt_status (*prepare)(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *params, void **ctx,
+                          char *err, size_t cap);
+    /* Copies graph input i (index into ir->inputs) from host memory of type dt. */
+    vrt_status (*set_input)(void *ctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream);
+    /* Runs every non-const step in order. */
+    vrt_status (*run)(void *ctx, void *stream);
+    /* Copies graph output i (index into ir->outputs) to host memory as type dt. */
+    vrt_status (*get_output)(void *ctx, int i, void *data, vrt__dtype dt, size_t nbytes, void *stream);
+    /* Waits for work enqueued on stream (CPU: no-op). */
+    vrt_status (*sync)(void *ctx, void *stream);
+    /* Detail of the last failure (static or owned by ctx). */
+    const char *(*last_error)(void *ctx);
+    void (*destroy)(void *ctx);
+} vrt__backend_iface;
+
+extern const vrt__backend_iface vrt__backend_cpu;
+/* Defined by the CUDA backend when built with it (weak: NULL otherwise). */
+extern const vrt__backend_iface vrt__backend_cuda __attribute__((weak));
+
+/* Backend by name ("cpu", "cuda"); NULL when not built in. */
+const vrt__backend_iface *vrt__backend_find(const char *name);
+
+/* Engine over an already loaded IR (the conformance runner binds parameter
+ * inputs as constants this way). Takes ownership of ir on success and
+ * failure. Declared here to keep it out of the public header. */
+struct vrt_engine;
+struct vrt_engine_params;
+vrt_status vrt__engine_open_ir(struct vrt__ir *ir, const struct vrt_engine_params *params, struct vrt_engine **out, char *err,
+                               size_t cap);
+/* The engine's IR and plan (for tests and `vrt inspect`). */
+const vrt__ir *vrt__engine_ir(const struct vrt_engine *e);
+const vrt__plan *vrt__engine_plan(const struct vrt_engine *e);
+
+#endif

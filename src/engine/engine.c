@@ -1,0 +1,181 @@
+/* Public engine API (vrt/engine.h): load -> passes -> plan -> backend. */
+#include "vrt/engine.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/backend.h"
+#include "model/internal.h"
+#include "model/plan.h"
+
+struct vrt_engine {
+    vrt__ir *ir;
+    vrt__plan *plan;
+    const vrt__backend_iface *be;
+    void *ctx;
+    vrt__pass_report rep;
+    int threads;
+    char err[512];
+};
+
+void vrt_engine_default_params(vrt_engine_params *p) {
+    memset(p, 0, sizeof(*p));
+    p->backend = "cpu";
+    p->optimize = 1;
+}
+
+const vrt__backend_iface *vrt__backend_find(const char *name) {
+    if (!name || !strcmp(name, "cpu")) return &vrt__backend_cpu;
+    if (!strcmp(name, "cuda")) return &vrt__backend_cuda ? &vrt__backend_cuda : NULL;
+    return NULL;
+}
+
+vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
+    vrt_engine_params def;
+    if (!params) {
+        vrt_engine_default_params(&def);
+        params = &def;
+    }
+    *out = NULL;
+    const vrt__backend_iface *be = vrt__backend_find(params->backend);
+    if (!be) {
+        vrt_errbuf_set(err, cap, "backend '%s' is not available; available: cpu%s", params->backend,
+                       &vrt__backend_cuda ? ", cuda" : "");
+        vrt__ir_destroy(&ir);
+        return VRT_EUNSUPPORTED;
+    }
+    vrt_engine_t *e = vrt_calloc(1, sizeof(*e));
+    if (!e) {
+        vrt__ir_destroy(&ir);
+        return VRT_ENOMEM;
+    }
+    e->ir = ir;
+    e->be = be;
+    vrt_status st = VRT_OK;
+    if (params->optimize) {
+        vrt__pass_opts po;
+        vrt__pass_default_opts(&po);
+        st = vrt__passes_run(ir, &po, &e->rep, err, cap);
+    } else {
+        st = vrt__ir_relink(ir);
+    }
+    if (!st) st = vrt__plan_build(ir, &e->plan, err, cap);
+    if (!st) {
+        vrt__backend_params bp = {params->threads, 0};
+        st = be->prepare(ir, e->plan, &bp, &e->ctx, err, cap);
+    }
+    if (st) {
+        vrt_engine_destroy(&e);
+        return st;
+    }
+    e->threads = params->threads;
+    *out = e;
+    return VRT_OK;
+}
+
+vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    if (!path) {
+        vrt_errbuf_set(err, cap, "model path is NULL");
+        return VRT_EINVAL;
+    }
+    vrt__ir_params ip;
+    memset(&ip, 0, sizeof(ip));
+    if (params) ip.batch = params->batch, ip.height = params->height, ip.width = params->width;
+    vrt__ir *ir = NULL;
+    vrt_status st = vrt__ir_load_onnx(path, &ip, &ir, err, cap);
+    if (st) return st;
+    return vrt__engine_open_ir(ir, params, out, err, cap);
+}
+
+void vrt_engine_destroy(vrt_engine_t **pe) {
+    if (!pe || !*pe) return;
+    vrt_engine_t *e = *pe;
+    if (e->ctx) e->be->destroy(e->ctx);
+    vrt__plan_destroy(&e->plan);
+    vrt__ir_destroy(&e->ir);
+    vrt_free(e);
+    *pe = NULL;
+}
+
+int vrt_engine_num_inputs(const vrt_engine_t *e) { return e ? e->ir->n_inputs : 0; }
+int vrt_engine_num_outputs(const vrt_engine_t *e) { return e ? e->ir->n_outputs : 0; }
+
+static void info_of(const vrt__tensor *t, vrt_model_tensor_info *info) {
+    memset(info, 0, sizeof(*info));
+    info->name = t->name;
+    info->dtype = (int)t->dtype;
+    info->ndim = t->shape.ndim;
+    for (int i = 0; i < t->shape.ndim && i < VRT_MODEL_MAX_DIMS; i++) info->dims[i] = t->shape.d[i];
+}
+
+vrt_status vrt_engine_input_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info) {
+    if (!e || !info || i < 0 || i >= e->ir->n_inputs) return VRT_EINVAL;
+    info_of(&e->ir->tensors[e->ir->inputs[i]], info);
+    return VRT_OK;
+}
+
+vrt_status vrt_engine_output_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info) {
+    if (!e || !info || i < 0 || i >= e->ir->n_outputs) return VRT_EINVAL;
+    info_of(&e->ir->tensors[e->ir->outputs[i]], info);
+    return VRT_OK;
+}
+
+static vrt_status fail_run(vrt_engine_t *e, vrt_status st, const char *what) {
+    const char *d = e->be->last_error ? e->be->last_error(e->ctx) : "";
+    snprintf(e->err, sizeof(e->err), "%s%s%s", what, d && d[0] ? ": " : "", d ? d : "");
+    return st;
+}
+
+vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs, vrt_engine_tensor *outputs,
+                          int n_outputs) {
+    if (!e) return VRT_EINVAL;
+    if (n_inputs != e->ir->n_inputs || (n_inputs && !inputs) || n_outputs < 0 || n_outputs > e->ir->n_outputs ||
+        (n_outputs && !outputs)) {
+        snprintf(e->err, sizeof(e->err), "expected %d inputs and at most %d outputs; got %d and %d", e->ir->n_inputs,
+                 e->ir->n_outputs, n_inputs, n_outputs);
+        return VRT_EINVAL;
+    }
+    vrt_status st;
+    for (int i = 0; i < n_inputs; i++)
+        if ((st = e->be->set_input(e->ctx, i, inputs[i].data, (vrt__dtype)inputs[i].dtype, inputs[i].nbytes, NULL)))
+            return fail_run(e, st, "input");
+    if ((st = e->be->run(e->ctx, NULL))) return fail_run(e, st, "run");
+    for (int i = 0; i < n_outputs; i++)
+        if ((st = e->be->get_output(e->ctx, i, outputs[i].data, (vrt__dtype)outputs[i].dtype, outputs[i].nbytes, NULL)))
+            return fail_run(e, st, "output");
+    if (e->be->sync && (st = e->be->sync(e->ctx, NULL))) return fail_run(e, st, "sync");
+    e->err[0] = 0;
+    return VRT_OK;
+}
+
+const char *vrt_engine_last_error(const vrt_engine_t *e) { return e ? e->err : ""; }
+
+vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
+    if (!e || !s) return VRT_EINVAL;
+    memset(s, 0, sizeof(*s));
+    s->backend = e->be->name;
+    s->threads = e->threads;
+    s->nodes = e->ir->n_nodes;
+    s->arena_bytes = e->plan->arena_bytes;
+    s->naive_bytes = e->plan->naive_bytes;
+    s->const_bytes = e->plan->const_bytes;
+    s->weight_bytes = e->plan->weight_bytes;
+    s->bn_folded = e->rep.bn_folded;
+    s->act_fused = e->rep.act_fused + e->rep.silu_fused;
+    s->residual_fused = e->rep.residual_fused;
+    s->noops_removed = e->rep.noops_removed;
+    s->views = e->rep.views;
+    s->dead_removed = e->rep.dead_removed;
+    s->n_fusions = e->rep.n_log;
+    return VRT_OK;
+}
+
+const char *vrt_engine_fusion(const vrt_engine_t *e, int i) {
+    if (!e || i < 0 || i >= e->rep.n_log) return NULL;
+    return e->rep.log[i];
+}
+
+const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) { return e ? e->ir : NULL; }
+const vrt__plan *vrt__engine_plan(const struct vrt_engine *e) { return e ? e->plan : NULL; }

@@ -1,0 +1,177 @@
+/*
+ * Memory planner (see plan.h): storage class per tensor, lifetimes over the
+ * node order, best-fit offsets in one arena.
+ *
+ * Placement is greedy by size (largest first, as ggml's and TFLite's
+ * planners do): each tensor goes into the smallest gap, among the tensors
+ * already placed whose lifetimes overlap its own, that holds it; if none
+ * does, above the highest of them. Intervals are inclusive node indices: a
+ * node reads its inputs while it writes its outputs, so a tensor that dies
+ * at node i never shares bytes with one born at node i.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/internal.h"
+#include "model/plan.h"
+
+static size_t align_up(size_t v) { return (v + VRT__PLAN_ALIGN - 1) / VRT__PLAN_ALIGN * VRT__PLAN_ALIGN; }
+
+typedef struct span {
+    size_t off, end;
+} span;
+
+static int cmp_span(const void *a, const void *b) {
+    const span *x = a, *y = b;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+typedef struct order_key {
+    size_t bytes;
+    int first, idx;
+} order_key;
+
+static int cmp_order(const void *a, const void *b) {
+    const order_key *x = a, *y = b;
+    if (x->bytes != y->bytes) return x->bytes > y->bytes ? -1 : 1;
+    if (x->first != y->first) return x->first < y->first ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+void vrt__plan_destroy(vrt__plan **pp) {
+    if (!pp || !*pp) return;
+    vrt_free((*pp)->t);
+    vrt_free((*pp)->node_const);
+    vrt_free(*pp);
+    *pp = NULL;
+}
+
+static int root_of(const vrt__plan *p, int t) { return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t; }
+
+vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap) {
+    *out = NULL;
+    vrt__plan *p = vrt_calloc(1, sizeof(*p));
+    if (!p) return VRT_ENOMEM;
+    p->n_tensors = ir->n_tensors;
+    p->n_nodes = ir->n_nodes;
+    p->t = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*p->t));
+    p->node_const = vrt_calloc((size_t)ir->n_nodes + 1, 1);
+    order_key *order = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(order_key));
+    span *spans = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(span));
+    vrt_status st = VRT_OK;
+    if (!p->t || !p->node_const || !order || !spans) {
+        st = VRT_ENOMEM;
+        goto fail;
+    }
+    for (int i = 0; i < ir->n_tensors; i++) {
+        const vrt__tensor *x = &ir->tensors[i];
+        vrt__tensor_plan *tp = &p->t[i];
+        tp->base = i;
+        tp->first = tp->last = -1;
+        tp->bytes = x->shape_known ? (size_t)vrt__shape_numel(&x->shape) * vrt__plan_elem_size(x->dtype) : 0;
+        int used = x->n_consumers > 0 || x->is_output;
+        if (!used) continue;
+        if (x->data) {
+            tp->storage = VRT__ST_WEIGHT;
+            p->weight_bytes += tp->bytes;
+        } else if (x->kind == VRT__TK_INPUT) {
+            tp->storage = VRT__ST_ARENA;
+            tp->first = -1;
+            tp->last = ir->n_nodes;
+        }
+    }
+    /* Node outputs in order: views, consts, arena tensors. */
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const vrt__node *n = &ir->nodes[i];
+        int all_const = 1;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int t = n->inputs[k];
+            if (t < 0) continue;
+            vrt__storage s = p->t[root_of(p, t)].storage;
+            if (s != VRT__ST_WEIGHT && s != VRT__ST_CONST) all_const = 0;
+            if (s == VRT__ST_NONE) {
+                vrt_errbuf_set(err, cap, "node '%s' (%s): input '%s' is neither produced earlier nor a weight or graph input", n->name,
+                               n->op_type, ir->tensors[t].name);
+                st = VRT_EINVAL;
+                goto fail;
+            }
+        }
+        int view = vrt__node_get_int(n, "_view", 0) != 0 && n->n_inputs >= 1 && n->inputs[0] >= 0;
+        p->node_const[i] = (unsigned char)all_const;
+        for (int k = 0; k < n->n_outputs; k++) {
+            int t = n->outputs[k];
+            if (t < 0) continue;
+            vrt__tensor_plan *tp = &p->t[t];
+            if (ir->tensors[t].data) continue; /* known value: stays a weight */
+            if (view && k == 0) {
+                tp->storage = VRT__ST_VIEW;
+                tp->base = root_of(p, n->inputs[0]);
+            } else if (all_const) {
+                tp->storage = VRT__ST_CONST;
+            } else {
+                tp->storage = VRT__ST_ARENA;
+                tp->first = tp->last = i;
+            }
+        }
+    }
+    /* Lifetimes: each use extends the root's range; graph outputs live to the end. */
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const vrt__node *n = &ir->nodes[i];
+        for (int k = 0; k < n->n_inputs; k++) {
+            if (n->inputs[k] < 0) continue;
+            vrt__tensor_plan *r = &p->t[root_of(p, n->inputs[k])];
+            if (r->storage == VRT__ST_ARENA && r->last < i) r->last = i;
+        }
+    }
+    for (int i = 0; i < ir->n_outputs; i++) {
+        int t = ir->outputs[i];
+        if (t < 0) continue;
+        vrt__tensor_plan *r = &p->t[root_of(p, t)];
+        if (r->storage == VRT__ST_ARENA) r->last = ir->n_nodes;
+    }
+    /* Const region: packed, never reused. */
+    for (int i = 0; i < ir->n_tensors; i++)
+        if (p->t[i].storage == VRT__ST_CONST) {
+            p->t[i].offset = p->const_bytes;
+            p->const_bytes += align_up(p->t[i].bytes);
+        }
+    /* Arena: greedy best fit, largest first. */
+    int na = 0;
+    for (int i = 0; i < ir->n_tensors; i++)
+        if (p->t[i].storage == VRT__ST_ARENA) {
+            order[na].bytes = align_up(p->t[i].bytes), order[na].first = p->t[i].first, order[na].idx = i, na++;
+            p->naive_bytes += align_up(p->t[i].bytes);
+        }
+    qsort(order, (size_t)na, sizeof(order_key), cmp_order);
+    for (int q = 0; q < na; q++) {
+        vrt__tensor_plan *a = &p->t[order[q].idx];
+        size_t need = align_up(a->bytes);
+        int ns = 0;
+        for (int r = 0; r < q; r++) {
+            const vrt__tensor_plan *b = &p->t[order[r].idx];
+            if (a->first <= b->last && b->first <= a->last && b->bytes)
+                spans[ns].off = b->offset, spans[ns].end = b->offset + align_up(b->bytes), ns++;
+        }
+        qsort(spans, (size_t)ns, sizeof(span), cmp_span);
+        size_t best = (size_t)-1, best_gap = (size_t)-1, cur = 0;
+        for (int s = 0; s < ns; s++) {
+            if (spans[s].off > cur) {
+                size_t gap = spans[s].off - cur;
+                if (gap >= need && gap < best_gap) best = cur, best_gap = gap;
+            }
+            if (spans[s].end > cur) cur = spans[s].end;
+        }
+        a->offset = best != (size_t)-1 ? best : cur;
+        if (a->offset + need > p->arena_bytes) p->arena_bytes = a->offset + need;
+    }
+    vrt_free(order);
+    vrt_free(spans);
+    *out = p;
+    return VRT_OK;
+fail:
+    vrt_free(order);
+    vrt_free(spans);
+    vrt__plan_destroy(&p);
+    if (st == VRT_ENOMEM) vrt_errbuf_set(err, cap, "out of memory while planning");
+    return st;
+}

@@ -1,0 +1,120 @@
+/*
+ * Private: graph passes over the loaded IR and the memory plan that both
+ * backends (CPU reference, CUDA) execute.
+ *
+ * Lifecycle: vrt__ir_load_onnx() -> vrt__passes_run(ir) (optional) ->
+ * vrt__plan_build(ir) -> backend prepare(ir, plan) -> run ... The plan
+ * refers to the IR by index and must not outlive it; neither may change
+ * after the plan is built.
+ *
+ * ---- How a pass records a fusion on a node (extra attributes) ----
+ * The IR has no special fields for fusions, so the passes store them as
+ * attributes whose names start with '_' (ONNX never uses such names):
+ *   "_act"        int    vrt__act_kind applied to the node's (only) output,
+ *                        after bias and residual: Conv, Gemm, MatMul, Add.
+ *   "_act_alpha"  float  LeakyRelu slope / Clip min / HardSigmoid alpha.
+ *   "_act_beta"   float  Clip max / HardSigmoid beta.
+ *   "_residual"   int 1  Conv only: inputs are X, W, B (or -1 when the conv
+ *                        had no bias), R; y = act(conv(X, W) + B + R). R has
+ *                        the output's shape and type.
+ *   "_view"       int 1  Reshape / Flatten / Squeeze / Unsqueeze: the output
+ *                        aliases the input's memory (no copy at run time).
+ * BatchNormalization folded into a Conv leaves no mark: the Conv's weight
+ * and bias inputs are replaced by new fp32 WEIGHT tensors named
+ * "<conv name>.bnfold_w" / ".bnfold_b".
+ *
+ * ---- Storage classes of the plan ----
+ *   WEIGHT   tensors with data (initializers, folded values): the backend
+ *            keeps its own (fp32 for fp16) copy, never in the arena.
+ *   CONST    outputs of nodes whose inputs are all weights or consts (the
+ *            light/ networks' ConstantOfShape weights): computed once at
+ *            prepare into a separate region, not recomputed per run.
+ *   ARENA    graph inputs (own slot, live for the whole run), intermediates
+ *            and graph outputs (kept alive to the end), at planned offsets
+ *            in one arena; 256-byte aligned so a CUDA backend can use the
+ *            same plan.
+ *   VIEW     aliases another tensor's storage (base, same bytes).
+ * Inside the engine every FLOAT16 tensor is held as fp32 (4 bytes per
+ * element); conversion happens at the I/O boundary.
+ */
+#ifndef VRT_MODEL_PLAN_H
+#define VRT_MODEL_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model/ir.h"
+
+#define VRT__PLAN_ALIGN 256
+
+/* ---- passes ---- */
+
+typedef struct vrt__pass_opts {
+    int fold_bn;      /* BatchNormalization into the preceding Conv */
+    int fuse_act;     /* activation into Conv/Gemm/MatMul/Add */
+    int fuse_residual;/* Add after a Conv into the Conv */
+    int remove_noops; /* Identity/Dropout */
+    int views;        /* Reshape/Flatten/Squeeze/Unsqueeze as views */
+} vrt__pass_opts;
+
+void vrt__pass_default_opts(vrt__pass_opts *o); /* everything on */
+
+#define VRT__MAX_FUSION_LOG 64
+
+typedef struct vrt__pass_report {
+    int bn_folded;
+    int act_fused;
+    int silu_fused;
+    int residual_fused;
+    int noops_removed;
+    int views;
+    int dead_removed;
+    /* "conv1+BatchNormalization", "conv1+Relu", ... (first VRT__MAX_FUSION_LOG) */
+    char log[VRT__MAX_FUSION_LOG][96];
+    int n_log;
+} vrt__pass_report;
+
+/* Rewrites `ir` in place (see the attribute table above). rep may be NULL. */
+vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err,
+                           size_t cap);
+
+/* Element size a tensor of type dt has inside the engine (fp16 held as fp32). */
+size_t vrt__plan_elem_size(vrt__dtype dt);
+/* The dtype a tensor is held in inside the engine (FLOAT16 -> FLOAT). */
+vrt__dtype vrt__plan_dtype(vrt__dtype dt);
+
+/* ---- memory plan ---- */
+
+typedef enum vrt__storage {
+    VRT__ST_NONE = 0,   /* not used by any node and not a graph output */
+    VRT__ST_WEIGHT,
+    VRT__ST_CONST,
+    VRT__ST_ARENA,
+    VRT__ST_VIEW,
+} vrt__storage;
+
+typedef struct vrt__tensor_plan {
+    vrt__storage storage;
+    int base;           /* VIEW: the tensor whose storage it shares (never a view itself); else itself */
+    size_t offset;      /* ARENA: byte offset in the arena; CONST: in the const region */
+    size_t bytes;       /* numel * vrt__plan_elem_size (unaligned) */
+    int first, last;    /* ARENA: step range [first, last] during which the bytes are live */
+} vrt__tensor_plan;
+
+typedef struct vrt__plan {
+    vrt__tensor_plan *t; /* one per ir->tensors entry */
+    int n_tensors;
+    unsigned char *node_const; /* per node: 1 when it runs once at prepare (CONST outputs) */
+    int n_nodes;
+    size_t arena_bytes;  /* planned arena size */
+    size_t naive_bytes;  /* sum of the aligned sizes of every ARENA tensor */
+    size_t const_bytes;  /* const region size */
+    size_t weight_bytes; /* fp32-equivalent bytes of the weights used */
+} vrt__plan;
+
+/* Plans `ir` (after the passes). On success *out owns a plan (free with
+ * vrt__plan_destroy); on failure *out is NULL and err holds the detail. */
+vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap);
+void vrt__plan_destroy(vrt__plan **p);
+
+#endif
