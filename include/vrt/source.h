@@ -66,6 +66,8 @@ typedef struct vrt_source_info {
     int monotonic_timestamps; /* 1 if the timestamps are CLOCK_MONOTONIC */
     int buffers;          /* driver buffers in use */
     vrt_capture_mode mode;
+    uint32_t device_fourcc; /* V4L2: format the device delivers (MJPG while visionrt decodes it
+                               to `fourcc` on the CPU); 0 for other sources */
 } vrt_source_info;
 
 typedef struct vrt_source_stats {

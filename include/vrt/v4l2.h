@@ -7,8 +7,16 @@
  *   buffers= (driver buffers, >= 2, default 3), mode=newest|all,
  *   reconnect=0|1, io=mmap|userptr.
  * The driver may adjust the size and the rate: the source logs that at info
- * level and reports the values really in use in vrt_source_info. A format the
- * device does not offer fails with a message that lists the ones it does.
+ * level and reports the values really in use in vrt_source_info. A raw format
+ * (YUYV, UYVY, NV12, RGB24, BGR24, GREY) the device does not offer, on a
+ * device that offers MJPG, is captured as MJPG and decoded on the CPU
+ * (libjpeg-turbo) into frames from a pool made at open, one per driver
+ * buffer: info.fourcc is the decoded format, info.device_fourcc MJPG, and an
+ * info-level log line says so. Each driver buffer is re-queued right after
+ * decoding; a JPEG that does not decode is counted in stats.errors (and
+ * stats.dropped) and skipped. format=MJPG delivers the JPEGs as they are.
+ * Any other format the device does not offer fails with a message that
+ * lists the ones it does.
  *
  * Every system call the V4L2 code makes goes through a struct vrt_v4l2_ops,
  * so tests can plug in a fake device (tests/lib/fake_v4l2.h). Each function
@@ -26,8 +34,9 @@
  * one reopen attempt, spaced by a back-off of 100 ms doubling to 2 s, and
  * answers VRT_ENODEV until one succeeds (stats.reconnects counts successes).
  *
- * Frames handed out by a V4L2 source are the driver buffers themselves:
- * unref them promptly, the last unref re-queues the buffer.
+ * Frames handed out by a V4L2 source are the driver buffers themselves
+ * (decoded MJPG: pool frames): unref them promptly, the last unref re-queues
+ * the buffer (returns the pool frame).
  *
  * Threading: probe/list are reentrant. An ops table must be safe to call
  * from the thread that reads the source and from threads that unref frames.

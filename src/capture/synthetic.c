@@ -11,7 +11,13 @@
  *
  * Nothing is allocated per frame: frames come from a pool sized at open and
  * the bars are rendered once, in the output format, into a background that
- * each frame starts from. */
+ * each frame starts from.
+ *
+ * format=MJPEG: each frame is drawn in RGB24 into a scratch frame made at open
+ * and encoded with vrt_jpeg_encode (quality 90, 4:2:0) into a pool frame sized
+ * for the worst case (vrt_frame_size_for: 3 bytes a pixel + 4 KiB); bytesused
+ * is the JPEG size. The encoder's output buffer is the one allocation per
+ * frame (vrt/image.h has no encode-into-buffer call yet). */
 #include "source-impl.h"
 #include "vrt/image.h"
 
@@ -24,7 +30,8 @@
 
 typedef struct synth {
     vrt_frame_pool_t *pool;
-    vrt_frame *bg;     /* pre-rendered bars, same format and layout as the pool's frames */
+    vrt_frame *bg;     /* pre-rendered bars, same format and layout as the pool's frames (RGB24 for MJPEG) */
+    vrt_frame *raw;    /* MJPEG only: the frame drawn before encoding (RGB24) */
     int64_t period_ns; /* 0: as fast as possible */
     int64_t t0;        /* ns, CLOCK_MONOTONIC: when frame 0 exists */
     uint64_t next;     /* first frame number not yet handed out */
@@ -104,11 +111,13 @@ static vrt_status synth_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
 
     char nb[8];
     uint32_t cc = s->params.fourcc, w = s->params.width, h = s->params.height;
-    if (!vrt_fourcc_is_raw(cc)) {
-        VRT__SRC_ERR(s, "synthetic: format %s not supported; use YUYV, UYVY, NV12, RGB24, BGR24 or GREY",
+    if (!vrt_fourcc_is_raw(cc) && cc != VRT_FMT_MJPEG) {
+        VRT__SRC_ERR(s, "synthetic: format %s not supported; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG",
                      vrt_fourcc_name(cc, nb));
         return VRT_EINVAL;
     }
+    /* What the pattern is drawn in: the output format, or RGB24 for MJPEG. */
+    uint32_t draw_cc = cc == VRT_FMT_MJPEG ? VRT_FMT_RGB24 : cc;
     if (!vrt_frame_size_for(cc, w, h) || w < VRT_SYNTH_CELLS * 2 || h < VRT_SYNTH_ROWS_DIV * 2) {
         VRT__SRC_ERR(s, "synthetic: size %ux%u not possible for %s (at least %dx%d; even width for "
                         "YUYV/UYVY, even width and height for NV12)",
@@ -126,7 +135,8 @@ static vrt_status synth_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
                      vrt_status_str(st));
         return st;
     }
-    if ((st = vrt_image_alloc(cc, w, h, &p->bg))) {
+    if ((st = vrt_image_alloc(draw_cc, w, h, &p->bg)) ||
+        (cc == VRT_FMT_MJPEG && (st = vrt_image_alloc(draw_cc, w, h, &p->raw)))) {
         VRT__SRC_ERR(s, "synthetic: out of memory");
         return st;
     }
@@ -190,7 +200,25 @@ static vrt_status synth_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
     if (n > p->next)
         atomic_fetch_add_explicit((_Atomic uint64_t *)&s->stats.dropped, n - p->next, memory_order_relaxed);
     p->next = n + 1;
-    render(p, f, n);
+    if (p->raw) {
+        render(p, p->raw, n);
+        uint8_t *jpg = NULL;
+        size_t size = 0;
+        vrt_status est = vrt_jpeg_encode(p->raw, 90, &jpg, &size, s->err, sizeof(s->err));
+        if (!est && size > f->planes[0].size) est = VRT_ENOSPC; /* cannot happen at 3 bytes a pixel */
+        if (est) {
+            vrt_free(jpg);
+            vrt_frame_unref(&f);
+            p->next = n; /* the frame was not handed out: the next read tries it again */
+            if (est == VRT_ENOSPC) VRT__SRC_ERR(s, "synthetic: JPEG of %zu bytes exceeds the frame buffer", size);
+            return est;
+        }
+        memcpy(f->planes[0].data, jpg, size);
+        f->bytesused = size;
+        vrt_free(jpg);
+    } else {
+        render(p, f, n);
+    }
     f->timestamp_ns = ts;
     f->ts_from_driver = 0;
     f->sequence = n;
@@ -209,6 +237,7 @@ static void synth_close(vrt_source_t *s) {
     if (!p) return;
     vrt_frame_pool_destroy(&p->pool); /* frames still held keep the pool alive */
     vrt_frame_unref(&p->bg);
+    vrt_frame_unref(&p->raw);
     vrt_free(p);
     s->priv = NULL;
 }

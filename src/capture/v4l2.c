@@ -5,8 +5,17 @@
  * hold a reference on it, so an unplug, a reconnect or destroying the source
  * never frees memory a caller still reads; the last reference unmaps and
  * closes. Capture loop after v4l-utils: every ioctl retried on EINTR, EAGAIN
- * from DQBUF means "no frame yet". */
+ * from DQBUF means "no frame yet".
+ *
+ * MJPG decoding: when the caller asks for a raw format the device does not
+ * offer but it offers MJPG (most UVC webcams above 640x480), the stream runs
+ * in MJPG and each dequeued buffer is decoded on the CPU (libjpeg-turbo,
+ * through vrt_image_convert) into a frame from a pool made at connect time;
+ * the driver buffer goes back to the driver right after decoding. In newest
+ * mode only the frame handed out is decoded. A JPEG that does not decode is
+ * counted (stats.errors and stats.dropped) and skipped. */
 #include "source-impl.h"
+#include "vrt/image.h"
 #include "vrt/v4l2.h"
 
 #include <fcntl.h>
@@ -194,7 +203,9 @@ struct v4l2_stream {
     int nbufs;
     v4l2_slot slots[V4L2_MAX_BUF];
     void *own_userptr; /* USERPTR memory we allocated ourselves (one block) */
-    uint32_t fourcc, width, height, bpl, sizeimage;
+    uint32_t fourcc, width, height, bpl, sizeimage; /* what the device delivers */
+    uint32_t decode_cc;      /* 0, or the raw format MJPG buffers are decoded to */
+    vrt_frame_pool_t *pool;  /* decoded frames (decode_cc only); frames out keep it alive */
     char who[280];
 };
 
@@ -210,6 +221,7 @@ static void stream_put(v4l2_stream *st) {
         st->ops->close(st->ops->ctx, st->fd);
     }
     vrt_free(st->own_userptr);
+    vrt_frame_pool_destroy(&st->pool);
     pthread_mutex_destroy(&st->mu);
     vrt_free(st);
 }
@@ -282,6 +294,7 @@ typedef struct v4l2_src {
     int backoff_ms;
     int64_t next_retry_ns;
     int attempts;
+    uint64_t corrupt; /* MJPG frames that did not decode */
 } v4l2_src;
 
 #define ERR(src, ...) vrt_errbuf_set((src)->s->err, sizeof((src)->s->err), __VA_ARGS__)
@@ -414,9 +427,18 @@ static vrt_status connect_dev(v4l2_src *src) {
     int ncc = 0;
     list_formats(ops, fd, supported, sizeof(supported), ccs, &ncc, 64);
     uint32_t want_cc = p->fourcc ? p->fourcc : fmt.fmt.pix.pixelformat;
-    int found = 0;
-    for (int i = 0; i < ncc; i++)
+    int found = 0, has_mjpg = 0;
+    for (int i = 0; i < ncc; i++) {
         if (ccs[i] == want_cc) found = 1;
+        if (ccs[i] == V4L2_PIX_FMT_MJPEG) has_mjpg = 1;
+    }
+    /* A raw format the device lacks: take its MJPG and decode on the CPU. */
+    uint32_t decode_cc = 0;
+    if (!found && has_mjpg && p->fourcc && vrt_fourcc_is_raw(p->fourcc)) {
+        decode_cc = p->fourcc;
+        want_cc = V4L2_PIX_FMT_MJPEG;
+        found = 1;
+    }
     if (!found && ncc > 0) {
         ERR(src, "%s: format '%s' not supported; supported: %s", src->path, cc4(want_cc, b1), supported);
         rc = VRT_ENOTSUP;
@@ -457,7 +479,15 @@ static vrt_status connect_dev(v4l2_src *src) {
         size_t tight = vrt_frame_size_for(pf->pixelformat, pf->width, 1);
         bpl = pf->pixelformat == VRT_FMT_NV12 ? pf->width : (uint32_t)tight;
     }
+    if (decode_cc && !vrt_frame_size_for(decode_cc, pf->width, pf->height)) {
+        ERR(src, "%s: the device has no %s, and its MJPG frames of %ux%u cannot be decoded to it "
+                 "(4:2:2 needs an even width, NV12 even sizes); use format=RGB24 or another size",
+            src->path, vrt_fourcc_name(decode_cc, b1), pf->width, pf->height);
+        rc = VRT_EINVAL;
+        goto fail;
+    }
     st->fourcc = pf->pixelformat;
+    st->decode_cc = decode_cc;
     st->width = pf->width;
     st->height = pf->height;
     st->bpl = bpl;
@@ -589,7 +619,23 @@ static vrt_status connect_dev(v4l2_src *src) {
         sl->state = SLOT_FREE;
     }
 
-    s->info.fourcc = st->fourcc;
+    if (decode_cc) {
+        /* One decoded frame per driver buffer: the caller may hold as many as before. */
+        vrt_frame_pool_params pp;
+        vrt_frame_pool_default_params(&pp);
+        pp.fourcc = decode_cc;
+        pp.width = st->width;
+        pp.height = st->height;
+        pp.count = (uint32_t)nb;
+        if ((rc = vrt_frame_pool_create(&st->pool, &pp))) {
+            ERR(src, "%s: out of memory for %d decoded %s %ux%u frames", src->path, nb,
+                vrt_fourcc_name(decode_cc, b1), st->width, st->height);
+            goto fail;
+        }
+    }
+
+    s->info.fourcc = decode_cc ? decode_cc : st->fourcc;
+    s->info.device_fourcc = st->fourcc;
     s->info.width = st->width;
     s->info.height = st->height;
     s->info.buffers = nb;
@@ -604,6 +650,10 @@ static vrt_status connect_dev(v4l2_src *src) {
     if (vrt_log_enabled(VRT_LOG_INFO))
         vrt_log(VRT_LOG_INFO, src->who, "%s %ux%u, %g fps, %d %s buffers, driver %s", cc4(st->fourcc, b1),
                 st->width, st->height, s->info.fps, nb, src->userptr ? "USERPTR" : "MMAP", s->info.driver);
+    if (decode_cc && vrt_log_enabled(VRT_LOG_INFO))
+        vrt_log(VRT_LOG_INFO, src->who, "device offers no %s (formats: %s): capturing MJPG and decoding it "
+                                        "to %s on the CPU", vrt_fourcc_name(decode_cc, b1), supported,
+                vrt_fourcc_name(decode_cc, b2));
     src->st = st;
     return VRT_OK;
 
@@ -809,12 +859,8 @@ static void v4l2_close(vrt_source_t *s) {
     s->priv = NULL;
 }
 
-/* Hands out slot i (just dequeued) as a frame. */
-static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
-    v4l2_stream *st = src->st;
-    v4l2_slot *sl = &st->slots[b->index];
-    vrt_frame *f = &sl->frame;
-    f->bytesused = b->bytesused;
+/* Sequence and timestamps of dequeued buffer b onto f. */
+static void stamp(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame *f) {
     f->sequence = b->sequence;
     f->dequeue_ns = vrt_now_ns();
     if (src->s->info.monotonic_timestamps) {
@@ -824,6 +870,15 @@ static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out
         f->timestamp_ns = f->dequeue_ns;
         f->ts_from_driver = 0;
     }
+}
+
+/* Hands out slot i (just dequeued) as a frame. */
+static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
+    v4l2_stream *st = src->st;
+    v4l2_slot *sl = &st->slots[b->index];
+    vrt_frame *f = &sl->frame;
+    f->bytesused = b->bytesused;
+    stamp(src, b, f);
     f->refs = 1;
     atomic_fetch_add_explicit(&st->refs, 1, memory_order_relaxed);
     *out = f;
@@ -835,6 +890,42 @@ static void requeue(v4l2_src *src, uint32_t index) {
     if (st->streaming) qbuf_locked(st, (int)index);
     else st->slots[index].state = SLOT_FREE;
     pthread_mutex_unlock(&st->mu);
+}
+
+/* Decodes the MJPG buffer b (just dequeued) into a pooled frame and re-queues
+ * b at once. VRT_EBADDATA (counted, logged) when the JPEG does not decode. */
+static vrt_status decode_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
+    v4l2_stream *st = src->st;
+    vrt_frame *jf = &st->slots[b->index].frame;
+    jf->bytesused = b->bytesused;
+    vrt_frame *f = NULL;
+    if (vrt_frame_pool_get(st->pool, &f)) { /* checked before DQBUF; only a racing caller gets here */
+        requeue(src, b->index);
+        stat_add(&src->s->stats.dropped, 1);
+        ERR(src, "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
+            src->path, st->nbufs);
+        return VRT_EAGAIN;
+    }
+    char derr[200];
+    derr[0] = 0;
+    vrt_status rc = vrt_image_convert(jf, f, derr, sizeof(derr));
+    requeue(src, b->index);
+    if (rc) {
+        vrt_frame_unref(&f);
+        stat_add(&src->s->stats.errors, 1);
+        stat_add(&src->s->stats.dropped, 1);
+        src->corrupt++;
+        ERR(src, "%s: frame %u: MJPG does not decode (%s); skipped", src->path, b->sequence, derr);
+        /* The first one, then every 100th: a flaky USB link must not flood the log. */
+        vrt_log_level lvl = (src->corrupt == 1 || src->corrupt % 100 == 0) ? VRT_LOG_WARN : VRT_LOG_DEBUG;
+        if (vrt_log_enabled(lvl))
+            vrt_log(lvl, src->who, "frame %u: corrupt MJPG skipped (%llu so far): %s", b->sequence,
+                    (unsigned long long)src->corrupt, derr);
+        return VRT_EBADDATA;
+    }
+    stamp(src, b, f);
+    *out = f;
+    return VRT_OK;
 }
 
 static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
@@ -854,6 +945,12 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
         if (!in_driver) {
             ERR(src, "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
                 st->nbufs);
+            return VRT_EAGAIN;
+        }
+        if (st->pool && !vrt_frame_pool_free_count(st->pool)) {
+            /* Checked before DQBUF so that no captured frame is taken and thrown away. */
+            ERR(src, "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
+                src->path, st->nbufs);
             return VRT_EAGAIN;
         }
         struct pollfd pfd = {.fd = st->fd, .events = POLLIN};
@@ -923,9 +1020,15 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
             have = 1;
             if (s->params.mode == VRT_MODE_ALL) break;
         }
-        if (have) {
+        if (have && !st->decode_cc) {
             hand_out(src, &keep, out);
             return VRT_OK;
+        }
+        if (have) {
+            vrt_status drc = decode_out(src, &keep, out);
+            if (drc != VRT_EBADDATA) return drc;
+            /* A corrupt frame was skipped: take the next ready one, or wait within the timeout. */
+            continue;
         }
         if (pollerr && !(pfd.revents & POLLIN)) {
             /* POLLERR with nothing to dequeue: check whether the device is still there. */

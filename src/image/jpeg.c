@@ -145,6 +145,7 @@ vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst
                 jpeg_destroy_decompress(&ci);
                 return fail;
             }
+            fail = VRT_EBADDATA; /* what a later libjpeg error (longjmp) must return */
         }
     }
     jpeg_finish_decompress(&ci);

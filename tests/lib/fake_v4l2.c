@@ -1,6 +1,16 @@
-/* Fake V4L2 capture devices; see fake_v4l2.h. Self-contained (libc +
- * pthreads only) so the same file builds into the LD_PRELOAD library. */
+/* Fake V4L2 capture devices; see fake_v4l2.h. In the test library the MJPG
+ * frames are made with the image layer's encoder; built with
+ * VRT_FAKE_V4L2_STANDALONE (the LD_PRELOAD library, which must not link
+ * libvrt) the file needs libc, pthreads and libjpeg only, and MJPG frames are
+ * flat grey JPEGs encoded with libjpeg directly. */
 #include "fake_v4l2.h"
+#ifndef VRT_FAKE_V4L2_STANDALONE
+#include "vrt/image.h"
+#else
+#include <setjmp.h>
+#include <stdio.h>
+#include <jpeglib.h>
+#endif
 
 #include <errno.h>
 #include <fcntl.h>
@@ -84,6 +94,9 @@ typedef struct fk_dev {
     int64_t unplug_at; /* produced_total at which to unplug; 0 none */
     int eio_pending;
     int64_t eio_at, dqbuf_calls;
+    int corrupt_pending;   /* the next n MJPG frames are corrupt */
+    int64_t corrupt_every; /* >0: MJPG frames whose sequence is a multiple of this are corrupt */
+    void *pic;             /* MJPG: raw picture the JPEGs are encoded from (vrt_frame *), lazily made */
     int opens_total, open_fds, dqbuf_ok;
 } fk_dev;
 
@@ -260,17 +273,147 @@ static uint64_t get_le64(const uint8_t *p) {
     return v;
 }
 
+/* The COM segment that carries the sequence number: FF FE, length 14, "VRTF", seq (LE). */
+#define FK_COM_LEN 16
+static void put_com(uint8_t *m, uint64_t seq) {
+    static const uint8_t hdr[] = {0xFF, 0xFE, 0x00, 0x0E, 'V', 'R', 'T', 'F'};
+    memcpy(m, hdr, sizeof(hdr));
+    put_le64(m + 8, seq);
+}
+
+#ifndef VRT_FAKE_V4L2_STANDALONE
+/* Like a UVC camera: a real JPEG of the picture for frame seq (background grey
+ * 16 + seq % 200 as in the raw formats, the synthetic source's number code at
+ * the top), with the COM segment right after SOI. Returns the size written, 0
+ * if encoding failed. Corrupt frames keep SOI, COM and EOI but lose the middle
+ * of the entropy-coded data, as a frame with lost USB packets does. */
+static uint32_t fill_jpeg(fk_dev *d, uint8_t *m, uint32_t cap, uint64_t seq, int corrupt) {
+    vrt_frame *pic = d->pic;
+    if (pic && (pic->width != d->w || pic->height != d->h)) {
+        vrt_frame_unref(&pic);
+        d->pic = NULL;
+    }
+    if (!pic) {
+        if (vrt_image_alloc(VRT_FMT_RGB24, d->w, d->h, &pic)) return 0;
+        d->pic = pic;
+    }
+    memset(pic->planes[0].data, (int)(16 + seq % 200), pic->bytesused);
+    vrt_synthetic_encode_number(pic, seq);
+    static const int qualities[] = {90, 50, 10};
+    for (int qi = 0; qi < 3; qi++) {
+        uint8_t *jpg = NULL;
+        size_t n = 0;
+        if (vrt_jpeg_encode(pic, qualities[qi], &jpg, &n, NULL, 0) || n < 4) return 0;
+        uint32_t total = (uint32_t)n + FK_COM_LEN;
+        if (total > cap) {
+            vrt_free(jpg);
+            continue;
+        }
+        memcpy(m, jpg, 2); /* SOI */
+        put_com(m + 2, seq);
+        memcpy(m + 2 + FK_COM_LEN, jpg + 2, n - 2);
+        vrt_free(jpg);
+        if (corrupt) {
+            /* Keep the first third, then EOI: the decoder runs out of data mid-scan. */
+            total = total / 3;
+            m[total++] = 0xFF;
+            m[total++] = 0xD9;
+        }
+        return total;
+    }
+    return 0;
+}
+#else
+typedef struct sa_jerr {
+    struct jpeg_error_mgr pub;
+    jmp_buf jb;
+} sa_jerr;
+static void sa_error_exit(j_common_ptr c) { longjmp(((sa_jerr *)c->err)->jb, 1); }
+static void sa_output_message(j_common_ptr c) { (void)c; }
+
+/* libjpeg part of fill_jpeg, apart so that nothing it uses changes between setjmp and longjmp. */
+static int sa_encode(uint32_t w, uint32_t h, const uint8_t *row, int quality, unsigned char **buf,
+                     unsigned long *len) {
+    struct jpeg_compress_struct ci;
+    sa_jerr e;
+    ci.err = jpeg_std_error(&e.pub);
+    e.pub.error_exit = sa_error_exit;
+    e.pub.output_message = sa_output_message;
+    jpeg_create_compress(&ci);
+    if (setjmp(e.jb)) {
+        jpeg_destroy_compress(&ci);
+        return -1;
+    }
+    jpeg_mem_dest(&ci, buf, len);
+    ci.image_width = w;
+    ci.image_height = h;
+    ci.input_components = 3;
+    ci.in_color_space = JCS_RGB;
+    jpeg_set_defaults(&ci);
+    jpeg_set_quality(&ci, quality, TRUE);
+    jpeg_start_compress(&ci, TRUE);
+    while (ci.next_scanline < ci.image_height) {
+        JSAMPROW r = (JSAMPROW)row;
+        jpeg_write_scanlines(&ci, &r, 1);
+    }
+    jpeg_finish_compress(&ci);
+    jpeg_destroy_compress(&ci);
+    return 0;
+}
+
+/* As above, without libvrt: a flat grey 16 + seq % 200 picture (no number code). */
+static uint32_t fill_jpeg(fk_dev *d, uint8_t *m, uint32_t cap, uint64_t seq, int corrupt) {
+    uint8_t *row = malloc((size_t)d->w * 3);
+    if (!row) return 0;
+    memset(row, (int)(16 + seq % 200), (size_t)d->w * 3);
+    static const int qualities[] = {90, 50, 10};
+    uint32_t total = 0;
+    for (int qi = 0; qi < 3 && !total; qi++) {
+        unsigned char *jpg = NULL;
+        unsigned long n = 0;
+        if (sa_encode(d->w, d->h, row, qualities[qi], &jpg, &n) || n < 4) {
+            free(jpg);
+            break;
+        }
+        if (n + FK_COM_LEN <= cap) {
+            total = (uint32_t)n + FK_COM_LEN;
+            memcpy(m, jpg, 2);
+            put_com(m + 2, seq);
+            memcpy(m + 2 + FK_COM_LEN, jpg + 2, n - 2);
+            if (corrupt) {
+                total = total / 3;
+                m[total++] = 0xFF;
+                m[total++] = 0xD9;
+            }
+        }
+        free(jpg);
+    }
+    free(row);
+    return total;
+}
+#endif
+
 static void fill(fk_dev *d, fk_buf *b, uint64_t seq) {
     uint8_t *m = d->memory == V4L2_MEMORY_MMAP ? b->mem : (uint8_t *)b->userptr;
     if (d->fourcc == V4L2_PIX_FMT_MJPEG) {
-        uint32_t n = 64 + (uint32_t)(seq % 32);
-        if (n > b->length) n = b->length;
-        memset(m, 0, n);
-        static const uint8_t hdr[] = {0xFF, 0xD8, 0xFF, 0xFE, 0x00, 0x0E, 'V', 'R', 'T', 'F'};
-        memcpy(m, hdr, sizeof(hdr));
-        put_le64(m + 10, seq);
-        m[n - 2] = 0xFF;
-        m[n - 1] = 0xD9;
+        int corrupt = 0;
+        if (d->corrupt_pending > 0) {
+            d->corrupt_pending--;
+            corrupt = 1;
+        }
+        if (d->corrupt_every > 0 && seq % (uint64_t)d->corrupt_every == 0 && seq > 0) corrupt = 1;
+        uint32_t n = fill_jpeg(d, m, b->length, seq, corrupt);
+        if (!n) {
+            /* Encoding failed (out of memory): SOI, COM with the number, zeros, EOI. */
+            n = 64 + (uint32_t)(seq % 32);
+            if (n > b->length) n = b->length;
+            memset(m, 0, n);
+            m[0] = 0xFF;
+            m[1] = 0xD8;
+            put_com(m + 2, seq);
+            m[n - 2] = 0xFF;
+            m[n - 1] = 0xD9;
+        }
         b->bytesused = n;
     } else {
         uint32_t n = d->sizeimage;
@@ -856,6 +999,12 @@ void vrt_fake_v4l2_destroy(vrt_fake_v4l2 **pk) {
     for (int i = 0; i < FK_MAX_FD; i++)
         if (k->fds[i].fd >= 0) syscall(SYS_close, k->fds[i].fd);
     for (int i = 0; i < FK_MAX_ALLOC; i++) free(k->allocs[i].ptr);
+#ifndef VRT_FAKE_V4L2_STANDALONE
+    for (int i = 0; i < k->ndev; i++) {
+        vrt_frame *pic = k->dev[i].pic;
+        vrt_frame_unref(&pic);
+    }
+#endif
     pthread_mutex_destroy(&k->mu);
     free(k);
     *pk = NULL;
@@ -874,6 +1023,7 @@ int vrt_fake_v4l2_add(vrt_fake_v4l2 *k, const vrt_fake_v4l2_config *c) {
     if (!d->c.driver[0]) snprintf(d->c.driver, sizeof(d->c.driver), "vrt_fake");
     if (!d->c.card[0]) snprintf(d->c.card, sizeof(d->c.card), "Fake Camera");
     d->unplug_at = c->unplug_after;
+    d->corrupt_every = c->corrupt_every;
     dev_reset(d);
     pthread_mutex_unlock(&k->mu);
     return 0;
@@ -924,6 +1074,7 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
             long long v;
             if (sscanf(t, "unplug_after=%lld", &v) == 1) c.unplug_after = v;
             else if (sscanf(t, "eio_at=%lld", &v) == 1) eio_at = v;
+            else if (sscanf(t, "corrupt_every=%lld", &v) == 1 && v > 0) c.corrupt_every = v;
             else if (!strcmp(t, "no_streaming")) c.no_streaming = 1;
             else if (!strcmp(t, "not_capture")) c.not_capture = 1;
             else if (!strcmp(t, "ts_unknown")) c.ts_unknown = 1;
@@ -1017,6 +1168,13 @@ void vrt_fake_v4l2_fail_dqbuf(vrt_fake_v4l2 *k, const char *path, int n) {
     pthread_mutex_lock(&k->mu);
     fk_dev *d = find_dev(k, path);
     if (d) d->eio_pending = n;
+    pthread_mutex_unlock(&k->mu);
+}
+
+void vrt_fake_v4l2_corrupt_jpeg(vrt_fake_v4l2 *k, const char *path, int n) {
+    pthread_mutex_lock(&k->mu);
+    fk_dev *d = find_dev(k, path);
+    if (d) d->corrupt_pending = n;
     pthread_mutex_unlock(&k->mu);
 }
 

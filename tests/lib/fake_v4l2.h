@@ -19,12 +19,21 @@
  *
  * Pixel content: every frame carries its sequence number: 8 bytes little-
  * endian at offset 0 and again in the last 8 bytes of bytesused (raw formats),
- * or inside a JPEG COM segment between SOI and EOI (MJPG). Read it back with
- * vrt_fake_v4l2_frame_seq().
+ * or inside a JPEG COM segment right after SOI (MJPG). Read it back with
+ * vrt_fake_v4l2_frame_seq(). Raw frames are grey 16 + seq % 200 otherwise.
+ * MJPG frames are real JPEGs, like a UVC camera's: each produced frame is
+ * encoded with the image layer (vrt_jpeg_encode, quality 90, lower if the
+ * buffer is too small) from an RGB24 picture of grey 16 + seq % 200 with the
+ * synthetic source's number code at the top (vrt_synthetic_encode_number), so
+ * a decoded frame gives its sequence back through vrt_synthetic_decode_number.
+ * bytesused is the JPEG size. (The LD_PRELOAD build, without libvrt, encodes
+ * with libjpeg directly a flat grey 16 + seq % 200 picture without the code.)
  *
  * Faults: unplug now or after N produced frames (every call on open fds then
  * fails with ENODEV, poll reports POLLERR|POLLHUP, open fails with ENOENT until
- * vrt_fake_v4l2_replug), EIO on the next N DQBUFs.
+ * vrt_fake_v4l2_replug), EIO on the next N DQBUFs, corrupt MJPG frames (the
+ * JPEG cut short mid-scan and closed with EOI, COM segment intact, so the
+ * frame still names its sequence but does not decode).
  *
  * File descriptors are real numbers reserved by opening /dev/null, so they
  * never clash with the process's other fds (needed for the LD_PRELOAD build).
@@ -36,6 +45,7 @@
  *     SIZES    comma list of WxH (all formats offer all sizes)
  *     FPS      comma list of integer rates (all sizes offer all rates)
  *     OPTS     comma list of: unplug_after=N, eio_at=N (EIO on the Nth DQBUF),
+ *              corrupt_every=N (MJPG frames with sequence N, 2N, ... are corrupt),
  *              no_streaming, not_capture, ts_unknown
  *   e.g. VRT_FAKE_V4L2="/dev/video0:YUYV,MJPG:640x480,1280x720:30,15"
  *   The first size/format/rate is the device's initial state.
@@ -74,6 +84,7 @@ typedef struct vrt_fake_v4l2_config {
     int ts_unknown;     /* buffers flagged TIMESTAMP_UNKNOWN instead of MONOTONIC */
     int manual_time;    /* frames only appear through vrt_fake_v4l2_advance() */
     int64_t unplug_after; /* >0: unplug once this many frames were produced */
+    int64_t corrupt_every; /* >0: MJPG frames with sequence N, 2N, 3N, ... are corrupt JPEGs */
 } vrt_fake_v4l2_config;
 
 /* Fills a YUYV+MJPG, 640x480+1280x720+320x240, 30+15 fps config for path. */
@@ -103,6 +114,8 @@ void vrt_fake_v4l2_unplug_after(vrt_fake_v4l2 *k, const char *path, int64_t fram
 void vrt_fake_v4l2_replug(vrt_fake_v4l2 *k, const char *path);
 /* The next n DQBUFs that would succeed fail with EIO instead (buffer stays done). */
 void vrt_fake_v4l2_fail_dqbuf(vrt_fake_v4l2 *k, const char *path, int n);
+/* The next n MJPG frames filled into buffers are corrupt (see Faults above). */
+void vrt_fake_v4l2_corrupt_jpeg(vrt_fake_v4l2 *k, const char *path, int n);
 
 typedef struct vrt_fake_v4l2_state {
     int64_t produced;     /* frames produced since the last STREAMON (sequence numbers used) */
