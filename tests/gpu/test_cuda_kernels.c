@@ -1,0 +1,914 @@
+/* CUDA kernels against their CPU twins: same params, same random inputs
+ * (odd shapes, broadcasting, negative steps, every Resize mode, ceil_mode
+ * pools). Data movement, integer ops and comparisons must match bit for bit;
+ * float math within 1e-5 relative. Skips (77) without a usable GPU. */
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cuda/cuda_kernels.h"
+#include "harness.h"
+#include "vrt/core.h"
+
+static cudaStream_t g_stream;
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+
+static uint32_t rnd_u32(void) {
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return (uint32_t)(g_rng >> 16);
+}
+static float rnd_f(float lo, float hi) { return lo + (hi - lo) * (float)(rnd_u32() & 0xffffff) / 16777216.0f; }
+
+static void fill_f(float *p, int64_t n, float lo, float hi) {
+    for (int64_t i = 0; i < n; i++) p[i] = rnd_f(lo, hi);
+}
+static void fill_bytes(void *p, size_t n) {
+    for (size_t i = 0; i < n; i++) ((uint8_t *)p)[i] = (uint8_t)rnd_u32();
+}
+
+static vrt__shape shp(int nd, const int64_t *d) {
+    vrt__shape s;
+    memset(&s, 0, sizeof(s));
+    s.ndim = nd;
+    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    return s;
+}
+#define SHAPE(...) shp((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
+
+static void *dup_dev(const void *h, size_t bytes) {
+    void *d = NULL;
+    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    if (bytes) cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice);
+    return d;
+}
+static void *dev_zero(size_t bytes) {
+    void *d = NULL;
+    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    cudaMemset(d, 0xa5, bytes ? bytes : 1); /* garbage: every output byte must be written */
+    return d;
+}
+/* Syncs the stream, checks for errors and copies back. */
+static void fetch(void *h, const void *d, size_t bytes) {
+    cudaError_t e = cudaStreamSynchronize(g_stream);
+    if (e != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "stream: %s", cudaGetErrorString(e));
+    if (bytes) cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost);
+}
+
+#define ASSERT_GPU_OK(st)                                                                          \
+    do {                                                                                           \
+        int _s = (int)(st);                                                                        \
+        if (_s != 0)                                                                               \
+            vrt_test_fail(__FILE__, __LINE__, "%s: %s (%s)", #st, vrt_status_name(_s), vrt__cuda_kernels_error()); \
+    } while (0)
+
+static void expect_bytes(const char *what, const void *a, const void *b, size_t n) {
+    if (memcmp(a, b, n) == 0) return;
+    for (size_t i = 0; i < n; i++)
+        if (((const uint8_t *)a)[i] != ((const uint8_t *)b)[i])
+            vrt_test_fail(__FILE__, __LINE__, "%s: byte %zu differs: gpu %u cpu %u", what, i, ((const uint8_t *)a)[i],
+                          ((const uint8_t *)b)[i]);
+}
+
+static void expect_f32(const char *what, const float *g, const float *c, int64_t n, double rtol) {
+    for (int64_t i = 0; i < n; i++) {
+        double a = g[i], b = c[i];
+        if (isnan(a) && isnan(b)) continue;
+        if (isinf(a) || isinf(b)) {
+            if (a == b) continue;
+        } else if (fabs(a - b) <= rtol * fmax(fabs(a), fabs(b)) + 1e-6) {
+            continue;
+        }
+        vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: gpu %.9g cpu %.9g", what, (long long)i, a, b);
+    }
+}
+
+/* ---- element-wise ------------------------------------------------------------- */
+
+TEST(unary_all_ops) {
+    int64_t n = 10007;
+    float *x = malloc(n * 4), *yc = malloc(n * 4), *yg = malloc(n * 4);
+    fill_f(x, n, -30.0f, 30.0f);
+    x[0] = 0.0f, x[1] = -0.0f, x[2] = NAN, x[3] = INFINITY, x[4] = -INFINITY, x[5] = 20.0f, x[6] = 0.5f;
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(n * 4);
+    for (int op = 0; op < VRT__UN_COUNT; op++) {
+        vrt__unary_params p;
+        vrt__unary_default_params((vrt__unary_op)op, &p);
+        if (op == VRT__UN_CLIP) p.min = -2.5f, p.max = 3.0f;
+        if (op == VRT__UN_POW_SCALAR) p.alpha = 3.0f;
+        ASSERT_OK(vrt__cpu_unary_f32(NULL, &p, x, yc, n));
+        ASSERT_GPU_OK(vrt__cuda_unary_f32(g_stream, &p, dx, dy, n));
+        fetch(yg, dy, n * 4);
+        expect_f32(vrt__unary_name(op), yg, yc, n, 1e-5);
+    }
+    /* in place, and the special pow exponents */
+    vrt__unary_params p;
+    vrt__unary_default_params(VRT__UN_POW_SCALAR, &p);
+    for (int k = 0; k < 3; k++) {
+        p.alpha = k == 0 ? 2.0f : k == 1 ? 0.5f : -1.5f;
+        ASSERT_OK(vrt__cpu_unary_f32(NULL, &p, x, yc, n));
+        cudaMemcpy(dy, dx, n * 4, cudaMemcpyDeviceToDevice);
+        ASSERT_GPU_OK(vrt__cuda_unary_f32(g_stream, &p, dy, dy, n));
+        fetch(yg, dy, n * 4);
+        expect_f32("pow scalar in place", yg, yc, n, 1e-5);
+    }
+    uint8_t b[333], bc[333], bg[333];
+    for (int i = 0; i < 333; i++) b[i] = (uint8_t)(rnd_u32() % 2);
+    uint8_t *db = dup_dev(b, 333), *dbo = dev_zero(333);
+    ASSERT_OK(vrt__cpu_not(b, bc, 333));
+    ASSERT_GPU_OK(vrt__cuda_not(g_stream, db, dbo, 333));
+    fetch(bg, dbo, 333);
+    expect_bytes("Not", bg, bc, 333);
+    cudaFree(db), cudaFree(dbo), cudaFree(dx), cudaFree(dy), free(x), free(yc), free(yg);
+}
+
+static void fill_typed(vrt__dtype dt, void *p, int64_t n, int lo, int hi, int no_zero) {
+    for (int64_t i = 0; i < n; i++) {
+        int v = lo + (int)(rnd_u32() % (uint32_t)(hi - lo + 1));
+        if (no_zero && v == 0) v = 1;
+        if (dt == VRT__DT_FLOAT) ((float *)p)[i] = no_zero ? (float)v + 0.25f : rnd_f((float)lo, (float)hi);
+        else if (dt == VRT__DT_INT64) ((int64_t *)p)[i] = v;
+        else if (dt == VRT__DT_INT32) ((int32_t *)p)[i] = v;
+        else ((uint8_t *)p)[i] = (uint8_t)(v & 1);
+    }
+}
+
+TEST(binary_broadcast_all_types) {
+    vrt__shape cases[][3] = {
+        {SHAPE(2, 3, 1, 5), SHAPE(3, 4, 1), SHAPE(2, 3, 4, 5)},
+        {SHAPE(7, 13), SHAPE(7, 13), SHAPE(7, 13)},
+        {SHAPE(1), SHAPE(5, 1, 3), SHAPE(5, 1, 3)},
+        {SHAPE(4, 1, 6), SHAPE(1), SHAPE(4, 1, 6)},
+        {SHAPE(3, 1, 17), SHAPE(3, 9, 1), SHAPE(3, 9, 17)},
+    };
+    vrt__dtype dts[3] = {VRT__DT_FLOAT, VRT__DT_INT64, VRT__DT_INT32};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        vrt__shape *sa = &cases[c][0], *sb = &cases[c][1], *sy = &cases[c][2];
+        int64_t na = vrt__shape_numel(sa), nb = vrt__shape_numel(sb), ny = vrt__shape_numel(sy);
+        for (int t = 0; t < 3; t++) {
+            vrt__dtype dt = dts[t];
+            size_t e = vrt__dtype_size(dt);
+            for (int op = 0; op < VRT__BIN_COUNT; op++) {
+                if (op == VRT__BIN_PRELU && dt != VRT__DT_FLOAT) continue;
+                void *a = malloc(na * e), *b = malloc(nb * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
+                int small = op == VRT__BIN_POW;
+                fill_typed(dt, a, na, small ? -7 : -1000, small ? 7 : 1000, 0);
+                fill_typed(dt, b, nb, small ? -2 : -50, small ? 9 : 50, op == VRT__BIN_POW && dt == VRT__DT_FLOAT);
+                if (dt != VRT__DT_FLOAT && (op == VRT__BIN_DIV || op == VRT__BIN_MOD)) {
+                    /* zeros and -1 are defined (0 and negation) */
+                    if (nb > 1) {
+                        if (dt == VRT__DT_INT64) ((int64_t *)b)[0] = 0, ((int64_t *)b)[1] = -1;
+                        else ((int32_t *)b)[0] = 0, ((int32_t *)b)[1] = -1;
+                    }
+                }
+                if (dt == VRT__DT_FLOAT && op == VRT__BIN_POW)
+                    for (int64_t i = 0; i < na; i++) ((float *)a)[i] = fabsf(((float *)a)[i]);
+                void *da = dup_dev(a, na * e), *db = dup_dev(b, nb * e), *dy = dev_zero(ny * e);
+                ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, dt, a, sa, b, sb, yc, sy));
+                ASSERT_GPU_OK(vrt__cuda_binary(g_stream, (vrt__binary_op)op, dt, da, sa, db, sb, dy, sy));
+                fetch(yg, dy, ny * e);
+                char what[64];
+                snprintf(what, sizeof(what), "%s %s case %zu", vrt__binary_name(op), vrt__dtype_name(dt), c);
+                if (dt == VRT__DT_FLOAT)
+                    expect_f32(what, yg, yc, ny, 1e-5);
+                else
+                    expect_bytes(what, yg, yc, ny * e);
+                cudaFree(da), cudaFree(db), cudaFree(dy), free(a), free(b), free(yc), free(yg);
+            }
+        }
+    }
+    /* refused: output that is not the broadcast */
+    vrt__shape s1 = SHAPE(2, 3), s2 = SHAPE(3), bad = SHAPE(3, 3);
+    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &bad), VRT_EINVAL);
+    ASSERT_STATUS(vrt__cuda_binary(NULL, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &s1), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt__cuda_kernels_error(), "stream");
+}
+
+TEST(compare_logical_where) {
+    vrt__shape sa = SHAPE(3, 1, 7), sb = SHAPE(5, 1), sy = SHAPE(3, 5, 7);
+    int64_t na = 21, nb = 5, ny = 105;
+    vrt__dtype dts[4] = {VRT__DT_FLOAT, VRT__DT_INT64, VRT__DT_INT32, VRT__DT_BOOL};
+    for (int t = 0; t < 4; t++) {
+        size_t e = vrt__dtype_size(dts[t]);
+        void *a = malloc(na * e), *b = malloc(nb * e);
+        fill_typed(dts[t], a, na, -3, 3, 0);
+        fill_typed(dts[t], b, nb, -3, 3, 0);
+        if (dts[t] == VRT__DT_FLOAT) /* ties matter for >= and == */
+            for (int64_t i = 0; i < na; i++) ((float *)a)[i] = (float)(int)((float *)a)[i];
+        if (dts[t] == VRT__DT_FLOAT)
+            for (int64_t i = 0; i < nb; i++) ((float *)b)[i] = (float)(int)((float *)b)[i];
+        void *da = dup_dev(a, na * e), *db = dup_dev(b, nb * e);
+        uint8_t yc[105], yg[105], *dy = dev_zero(ny);
+        for (int op = 0; op < VRT__CMP_COUNT; op++) {
+            if (dts[t] == VRT__DT_BOOL && op != VRT__CMP_EQUAL) continue;
+            ASSERT_OK(vrt__cpu_compare((vrt__compare_op)op, dts[t], a, &sa, b, &sb, yc, &sy));
+            ASSERT_GPU_OK(vrt__cuda_compare(g_stream, (vrt__compare_op)op, dts[t], da, &sa, db, &sb, dy, &sy));
+            fetch(yg, dy, ny);
+            expect_bytes("compare", yg, yc, ny);
+        }
+        if (dts[t] == VRT__DT_BOOL) {
+            for (int op = 0; op < 3; op++) {
+                ASSERT_OK(vrt__cpu_logical(op, a, &sa, b, &sb, yc, &sy));
+                ASSERT_GPU_OK(vrt__cuda_logical(g_stream, op, da, &sa, db, &sb, dy, &sy));
+                fetch(yg, dy, ny);
+                expect_bytes("logical", yg, yc, ny);
+            }
+        }
+        cudaFree(da), cudaFree(db), cudaFree(dy), free(a), free(b);
+    }
+    /* Where with a 3-way broadcast and element sizes 1, 2, 4, 8 and 3 */
+    vrt__shape sc = SHAPE(4, 1, 1), sx = SHAPE(1, 6, 5), syy = SHAPE(6, 1), so = SHAPE(4, 6, 5);
+    uint8_t cond[4] = {1, 0, 1, 1};
+    size_t elems[5] = {1, 2, 4, 8, 3};
+    for (int k = 0; k < 5; k++) {
+        size_t e = elems[k];
+        uint8_t x[30 * 8], y[6 * 8], oc[120 * 8], og[120 * 8];
+        fill_bytes(x, sizeof(x));
+        fill_bytes(y, sizeof(y));
+        void *dc = dup_dev(cond, 4), *dx = dup_dev(x, 30 * e), *dyy = dup_dev(y, 6 * e), *dout = dev_zero(120 * e);
+        ASSERT_OK(vrt__cpu_where(cond, &sc, x, &sx, y, &syy, e, oc, &so));
+        ASSERT_GPU_OK(vrt__cuda_where(g_stream, dc, &sc, dx, &sx, dyy, &syy, e, dout, &so));
+        fetch(og, dout, 120 * e);
+        expect_bytes("Where", og, oc, 120 * e);
+        cudaFree(dc), cudaFree(dx), cudaFree(dyy), cudaFree(dout);
+    }
+}
+
+TEST(fused_chain) {
+    vrt__shape sx = SHAPE(2, 8, 5, 7), sc = SHAPE(8, 1, 1), ss = SHAPE(1), sf = SHAPE(2, 8, 5, 7), sw = SHAPE(7);
+    int64_t n = 560;
+    float x[560], ch[8], sc1[1] = {0.75f}, full[560], w[7], yc[560], yg[560];
+    fill_f(x, n, -4, 4);
+    fill_f(ch, 8, -1, 1);
+    fill_f(full, n, -2, 2);
+    fill_f(w, 7, 0.5f, 2);
+    float *dx = dup_dev(x, sizeof(x)), *dch = dup_dev(ch, sizeof(ch)), *ds = dup_dev(sc1, 4), *dfull = dup_dev(full, sizeof(full));
+    float *dw = dup_dev(w, sizeof(w)), *dy = dev_zero(sizeof(yc));
+    vrt__chain_step st[6];
+    memset(st, 0, sizeof(st));
+    st[0].is_binary = 1, st[0].bin = VRT__BIN_ADD, st[0].operand_shape = sc;
+    vrt__unary_default_params(VRT__UN_LEAKY_RELU, &st[1].un);
+    st[2].is_binary = 1, st[2].bin = VRT__BIN_SUB, st[2].operand_first = 1, st[2].operand_shape = ss;
+    st[3].is_binary = 1, st[3].bin = VRT__BIN_MUL, st[3].operand_shape = sf;
+    vrt__unary_default_params(VRT__UN_SILU, &st[4].un);
+    st[5].is_binary = 1, st[5].bin = VRT__BIN_DIV, st[5].operand_first = 1, st[5].operand_shape = sw;
+    const float *hops[6] = {ch, NULL, sc1, full, NULL, w}, *dops[6] = {dch, NULL, ds, dfull, NULL, dw};
+    for (int i = 0; i < 6; i++) st[i].operand = hops[i];
+    ASSERT_OK(vrt__cpu_chain_f32(NULL, x, &sx, st, 6, yc));
+    for (int i = 0; i < 6; i++) st[i].operand = dops[i];
+    ASSERT_GPU_OK(vrt__cuda_chain_f32(g_stream, dx, &sx, st, 6, dy));
+    fetch(yg, dy, sizeof(yg));
+    expect_f32("chain", yg, yc, n, 1e-5);
+    /* in place */
+    ASSERT_GPU_OK(vrt__cuda_chain_f32(g_stream, dx, &sx, st, 6, dx));
+    fetch(yg, dx, sizeof(yg));
+    expect_f32("chain in place", yg, yc, n, 1e-5);
+    cudaFree(dx), cudaFree(dch), cudaFree(ds), cudaFree(dfull), cudaFree(dw), cudaFree(dy);
+}
+
+/* Bit-exact, except that any NaN equals any NaN (payloads are unspecified:
+ * the GPU's float/double conversions canonicalise them). */
+static void expect_cast(const char *what, vrt__dtype t, const uint8_t *g, const uint8_t *c, int64_t n) {
+    size_t e = vrt__dtype_size(t);
+    for (int64_t i = 0; i < n; i++) {
+        const uint8_t *a = g + i * e, *b = c + i * e;
+        if (memcmp(a, b, e) == 0) continue;
+        int an = 0, bn = 0;
+        if (t == VRT__DT_FLOAT) {
+            float x, y;
+            memcpy(&x, a, 4), memcpy(&y, b, 4);
+            an = isnan(x), bn = isnan(y);
+        } else if (t == VRT__DT_DOUBLE) {
+            double x, y;
+            memcpy(&x, a, 8), memcpy(&y, b, 8);
+            an = isnan(x), bn = isnan(y);
+        } else if (t == VRT__DT_FLOAT16) {
+            uint16_t x, y;
+            memcpy(&x, a, 2), memcpy(&y, b, 2);
+            an = (x & 0x7c00) == 0x7c00 && (x & 0x3ff), bn = (y & 0x7c00) == 0x7c00 && (y & 0x3ff);
+        }
+        if (an && bn) continue;
+        vrt_test_fail(__FILE__, __LINE__, "%s: element %lld differs", what, (long long)i);
+    }
+}
+
+TEST(cast_and_fp16) {
+    vrt__dtype ts[] = {VRT__DT_FLOAT, VRT__DT_FLOAT16, VRT__DT_DOUBLE, VRT__DT_INT64, VRT__DT_INT32, VRT__DT_INT16,
+                       VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64, VRT__DT_BOOL};
+    int nt = (int)(sizeof(ts) / sizeof(ts[0]));
+    int64_t n = 1000;
+    uint8_t *src = malloc(n * 8), *oc = malloc(n * 8), *og = malloc(n * 8);
+    for (int f = 0; f < nt; f++) {
+        size_t fs = vrt__dtype_size(ts[f]);
+        /* random values of the source type: floats spread over a wide range with specials */
+        for (int64_t i = 0; i < n; i++) {
+            double v = (rnd_u32() % 3 == 0) ? rnd_f(-1e10f, 1e10f) : rnd_f(-300.0f, 300.0f);
+            if (i == 0) v = NAN;
+            if (i == 1) v = INFINITY;
+            if (i == 2) v = -0.7;
+            uint8_t *p = src + i * fs;
+            switch (ts[f]) {
+            case VRT__DT_FLOAT: { float t = (float)v; memcpy(p, &t, 4); break; }
+            case VRT__DT_DOUBLE: memcpy(p, &v, 8); break;
+            case VRT__DT_FLOAT16: { uint16_t h = vrt__float_to_half((float)v); memcpy(p, &h, 2); break; }
+            case VRT__DT_BOOL: p[0] = (uint8_t)(rnd_u32() & 1); break;
+            default: fill_bytes(p, fs); break;
+            }
+        }
+        void *ds = dup_dev(src, n * fs);
+        for (int t = 0; t < nt; t++) {
+            size_t tsz = vrt__dtype_size(ts[t]);
+            void *dd = dev_zero(n * tsz);
+            ASSERT_OK(vrt__cpu_cast(ts[f], src, ts[t], oc, n));
+            ASSERT_GPU_OK(vrt__cuda_cast(g_stream, ts[f], ds, ts[t], dd, n));
+            fetch(og, dd, n * tsz);
+            char what[64];
+            snprintf(what, sizeof(what), "Cast %s -> %s", vrt__dtype_name(ts[f]), vrt__dtype_name(ts[t]));
+            expect_cast(what, ts[t], og, oc, n);
+            cudaFree(dd);
+        }
+        cudaFree(ds);
+    }
+    free(src), free(oc), free(og);
+    /* every half bit pattern -> float, and floats around the half range -> half */
+    int64_t nh = 65536;
+    uint16_t *h = malloc(nh * 2), *hc = malloc(nh * 2), *hg = malloc(nh * 2);
+    float *f = malloc(nh * 4), *fc = malloc(nh * 4), *fg = malloc(nh * 4);
+    for (int64_t i = 0; i < nh; i++) h[i] = (uint16_t)i;
+    for (int64_t i = 0; i < nh; i++) {
+        uint32_t bits = rnd_u32() << 1 ^ rnd_u32();
+        float v;
+        switch (i % 4) {
+        case 0: v = rnd_f(-70000.0f, 70000.0f); break;
+        case 1: v = rnd_f(-1e-4f, 1e-4f); break; /* subnormal halves */
+        case 2: v = rnd_f(-1e-7f, 1e-7f); break;
+        default: memcpy(&v, &bits, 4); break;
+        }
+        f[i] = v;
+    }
+    uint16_t *dh = dup_dev(h, nh * 2), *dho = dev_zero(nh * 2);
+    float *df = dup_dev(f, nh * 4), *dfo = dev_zero(nh * 4);
+    for (int64_t i = 0; i < nh; i++) fc[i] = vrt__half_to_float(h[i]), hc[i] = vrt__float_to_half(f[i]);
+    ASSERT_GPU_OK(vrt__cuda_f16_to_f32(g_stream, dh, dfo, nh));
+    ASSERT_GPU_OK(vrt__cuda_f32_to_f16(g_stream, df, dho, nh));
+    fetch(fg, dfo, nh * 4);
+    fetch(hg, dho, nh * 2);
+    expect_bytes("f16 -> f32", fg, fc, nh * 4);
+    expect_bytes("f32 -> f16", hg, hc, nh * 2);
+    cudaFree(dh), cudaFree(dho), cudaFree(df), cudaFree(dfo);
+    free(h), free(hc), free(hg), free(f), free(fc), free(fg);
+    /* fill */
+    uint8_t v3[3] = {1, 2, 3}, out[30], want[30];
+    uint8_t *dfill = dev_zero(30);
+    ASSERT_GPU_OK(vrt__cuda_fill(g_stream, v3, 3, dfill, 10));
+    fetch(out, dfill, 30);
+    ASSERT_OK(vrt__cpu_constant_of_shape(v3, 3, want, 10));
+    expect_bytes("fill", out, want, 30);
+    cudaFree(dfill);
+}
+
+/* ---- reductions ------------------------------------------------------------------ */
+
+static void check_reduce(const vrt__shape *sx, vrt__reduce_op op, int naxes, const int64_t *axes, int keepdims,
+                         float lo, float hi) {
+    vrt__reduce_params p;
+    vrt__reduce_default_params(op, &p);
+    p.naxes = naxes;
+    for (int i = 0; i < naxes; i++) p.axes[i] = axes[i];
+    p.keepdims = keepdims;
+    vrt__shape sy;
+    ASSERT_OK(vrt__reduce_out_shape(&p, sx, &sy));
+    int64_t n = vrt__shape_numel(sx), ny = vrt__shape_numel(&sy);
+    float *x = malloc((n ? n : 1) * 4), *yc = malloc((ny ? ny : 1) * 4), *yg = malloc((ny ? ny : 1) * 4);
+    fill_f(x, n, lo, hi);
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(ny * 4);
+    ASSERT_OK(vrt__cpu_reduce_f32(NULL, &p, x, sx, yc));
+    ASSERT_GPU_OK(vrt__cuda_reduce_f32(g_stream, &p, dx, sx, dy));
+    fetch(yg, dy, ny * 4);
+    char what[64];
+    snprintf(what, sizeof(what), "reduce op %d naxes %d", (int)op, naxes);
+    expect_f32(what, yg, yc, ny, 1e-5);
+    cudaFree(dx), cudaFree(dy), free(x), free(yc), free(yg);
+}
+
+TEST(reduce_all_ops) {
+    vrt__shape s = SHAPE(3, 4, 5, 6);
+    int64_t a1[] = {1}, a2[] = {0, 2}, a3[] = {-1, 1}, a4[] = {3};
+    for (int op = 0; op < VRT__RED_COUNT; op++) {
+        float lo = op == VRT__RED_PROD ? 0.8f : -3.0f, hi = op == VRT__RED_PROD ? 1.25f : 3.0f;
+        check_reduce(&s, op, 1, a1, 1, lo, hi);
+        check_reduce(&s, op, 2, a2, 0, lo, hi);
+        check_reduce(&s, op, 2, a3, 1, lo, hi);
+        check_reduce(&s, op, 1, a4, 0, lo, hi);
+        check_reduce(&s, op, 0, NULL, 0, lo, hi);
+        /* long rows: the block-per-output path */
+        vrt__shape big = SHAPE(3, 2000), all = SHAPE(37, 211);
+        check_reduce(&big, op, 1, a1, 1, lo, hi);
+        check_reduce(&all, op, 0, NULL, 1, lo, hi);
+        /* an empty reduced axis gives the identity */
+        vrt__shape empty = SHAPE(4, 0, 3);
+        check_reduce(&empty, op, 1, a1, 1, lo, hi);
+    }
+}
+
+TEST(softmax_argmax_topk) {
+    vrt__shape shapes[] = {SHAPE(3, 4, 5), SHAPE(2, 1500), SHAPE(7, 300, 3)};
+    for (int si = 0; si < 3; si++) {
+        vrt__shape *s = &shapes[si];
+        int64_t n = vrt__shape_numel(s);
+        float *x = malloc(n * 4), *yc = malloc(n * 4), *yg = malloc(n * 4);
+        fill_f(x, n, -10, 10);
+        float *dx = dup_dev(x, n * 4), *dy = dev_zero(n * 4);
+        for (int axis = -1; axis < s->ndim; axis++) {
+            for (int mode = 0; mode < 4; mode++) {
+                vrt__softmax_params p = {axis, mode & 1, mode >> 1};
+                ASSERT_OK(vrt__cpu_softmax_f32(NULL, &p, x, s, yc));
+                ASSERT_GPU_OK(vrt__cuda_softmax_f32(g_stream, &p, dx, s, dy));
+                fetch(yg, dy, n * 4);
+                expect_f32("softmax", yg, yc, n, 1e-5);
+            }
+        }
+        /* ArgMax/ArgMin with ties (values quantised) */
+        for (int64_t i = 0; i < n; i++) x[i] = (float)(int)(x[i] / 4);
+        cudaMemcpy(dx, x, n * 4, cudaMemcpyHostToDevice);
+        int64_t *ic = malloc(n * 8), *ig = malloc(n * 8), *di = dev_zero(n * 8);
+        for (int axis = 0; axis < s->ndim; axis++) {
+            for (int mode = 0; mode < 4; mode++) {
+                vrt__argmax_params p = {axis, 1, mode & 1, mode >> 1};
+                vrt__shape sy;
+                ASSERT_OK(vrt__argmax_out_shape(&p, s, &sy));
+                int64_t ny = vrt__shape_numel(&sy);
+                ASSERT_OK(vrt__cpu_argmax_f32(&p, x, s, ic));
+                ASSERT_GPU_OK(vrt__cuda_argmax_f32(g_stream, &p, dx, s, di));
+                fetch(ig, di, ny * 8);
+                expect_bytes("argmax", ig, ic, ny * 8);
+            }
+        }
+        /* TopK: ties, NaN, both directions, every axis */
+        x[1] = NAN;
+        x[n - 1] = NAN;
+        cudaMemcpy(dx, x, n * 4, cudaMemcpyHostToDevice);
+        for (int axis = 0; axis < s->ndim; axis++) {
+            for (int largest = 0; largest < 2; largest++) {
+                vrt__topk_params p = {s->d[axis] < 5 ? s->d[axis] : 5, axis, largest, 1};
+                vrt__shape sy;
+                ASSERT_OK(vrt__topk_out_shape(&p, s, &sy));
+                int64_t ny = vrt__shape_numel(&sy);
+                void *scratch = malloc(vrt__topk_scratch_bytes(&p, s));
+                float *vg = malloc(ny * 4);
+                float *dv = dev_zero(ny * 4);
+                ASSERT_OK(vrt__cpu_topk_f32(&p, x, s, yc, ic, scratch));
+                ASSERT_GPU_OK(vrt__cuda_topk_f32(g_stream, &p, dx, s, dv, di, NULL));
+                fetch(vg, dv, ny * 4);
+                fetch(ig, di, ny * 8);
+                expect_bytes("topk values", vg, yc, ny * 4);
+                expect_bytes("topk indices", ig, ic, ny * 8);
+                free(scratch), free(vg), cudaFree(dv);
+            }
+        }
+        cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(ic), free(ig);
+    }
+}
+
+/* ---- data movement ------------------------------------------------------------------ */
+
+TEST(concat_split) {
+    size_t elems[3] = {4, 1, 3};
+    vrt__shape shapes[3] = {SHAPE(2, 3, 5), SHAPE(2, 1, 5), SHAPE(2, 4, 5)};
+    for (int k = 0; k < 3; k++) {
+        size_t e = elems[k];
+        uint8_t h[3][40 * 4 * 3];
+        void *d[3];
+        const void *hp[3];
+        for (int i = 0; i < 3; i++) {
+            fill_bytes(h[i], sizeof(h[i]));
+            d[i] = dup_dev(h[i], vrt__shape_numel(&shapes[i]) * e);
+            hp[i] = h[i];
+        }
+        int64_t ny = 2 * 8 * 5;
+        uint8_t yc[80 * 4], yg[80 * 4];
+        void *dy = dev_zero(ny * e);
+        ASSERT_OK(vrt__cpu_concat(1, 3, hp, shapes, e, yc));
+        ASSERT_GPU_OK(vrt__cuda_concat(g_stream, 1, 3, (const void *const *)d, shapes, e, dy));
+        fetch(yg, dy, ny * e);
+        expect_bytes("Concat", yg, yc, ny * e);
+        /* split it back along axis -2 with uneven sizes */
+        vrt__shape sy = SHAPE(2, 8, 5);
+        int64_t sizes[3] = {2, 5, 1};
+        uint8_t oc[3][80 * 4], og[80 * 4];
+        void *hs[3] = {oc[0], oc[1], oc[2]}, *ds[3];
+        for (int i = 0; i < 3; i++) ds[i] = dev_zero(2 * sizes[i] * 5 * e);
+        ASSERT_OK(vrt__cpu_split(-2, yc, &sy, e, 3, sizes, hs));
+        ASSERT_GPU_OK(vrt__cuda_split(g_stream, -2, dy, &sy, e, 3, sizes, ds));
+        for (int i = 0; i < 3; i++) {
+            fetch(og, ds[i], 2 * sizes[i] * 5 * e);
+            expect_bytes("Split", og, oc[i], 2 * sizes[i] * 5 * e);
+            cudaFree(ds[i]);
+            cudaFree(d[i]);
+        }
+        cudaFree(dy);
+    }
+}
+
+static void check_slice(const vrt__shape *sx, const vrt__slice_params *p, size_t e) {
+    vrt__shape sy;
+    ASSERT_OK(vrt__slice_out_shape(p, sx, &sy));
+    int64_t n = vrt__shape_numel(sx), ny = vrt__shape_numel(&sy);
+    uint8_t *x = malloc(n * e), *yc = malloc(ny * e + 1), *yg = malloc(ny * e + 1);
+    fill_bytes(x, n * e);
+    void *dx = dup_dev(x, n * e), *dy = dev_zero(ny * e);
+    ASSERT_OK(vrt__cpu_slice(p, x, sx, e, yc));
+    ASSERT_GPU_OK(vrt__cuda_slice(g_stream, p, dx, sx, e, dy));
+    fetch(yg, dy, ny * e);
+    expect_bytes("Slice", yg, yc, ny * e);
+    cudaFree(dx), cudaFree(dy), free(x), free(yc), free(yg);
+}
+
+TEST(slice_transpose) {
+    vrt__shape sx = SHAPE(5, 7, 9, 4);
+    vrt__slice_params p;
+    memset(&p, 0, sizeof(p));
+    p.n = 3;
+    p.starts[0] = -1, p.ends[0] = INT64_MIN, p.steps[0] = -2, p.axes[0] = 1; /* reversed, step 2 */
+    p.starts[1] = 1, p.ends[1] = INT64_MAX, p.steps[1] = 3, p.axes[1] = -2;
+    p.starts[2] = 0, p.ends[2] = 4, p.steps[2] = 1, p.axes[2] = 0;
+    size_t es[4] = {4, 1, 2, 12};
+    for (int k = 0; k < 4; k++) check_slice(&sx, &p, es[k]);
+    p.n = 1, p.starts[0] = 8, p.ends[0] = 2, p.steps[0] = -1, p.axes[0] = 2;
+    check_slice(&sx, &p, 4);
+    p.starts[0] = 3, p.ends[0] = 3, p.steps[0] = 1; /* empty */
+    check_slice(&sx, &p, 4);
+
+    vrt__shape st = SHAPE(3, 4, 5, 2, 3);
+    int64_t perms[4][5] = {{4, 3, 2, 1, 0}, {0, 2, 1, 3, 4}, {1, 4, 0, 3, 2}, {0, 1, 2, 4, 3}};
+    int64_t n = vrt__shape_numel(&st);
+    for (int k = 0; k < 4; k++) {
+        for (int pi = 0; pi < 5; pi++) {
+            size_t e = es[k] == 12 ? 8 : es[k];
+            if (pi == 4) e = 3;
+            uint8_t *x = malloc(n * e), *yc = malloc(n * e), *yg = malloc(n * e);
+            fill_bytes(x, n * e);
+            void *dx = dup_dev(x, n * e), *dy = dev_zero(n * e);
+            const int64_t *perm = pi < 4 ? perms[pi] : NULL;
+            int np = pi < 4 ? 5 : 0;
+            ASSERT_OK(vrt__cpu_transpose(NULL, perm, np, x, &st, e, yc));
+            ASSERT_GPU_OK(vrt__cuda_transpose(g_stream, perm, np, dx, &st, e, dy));
+            fetch(yg, dy, n * e);
+            expect_bytes("Transpose", yg, yc, n * e);
+            cudaFree(dx), cudaFree(dy), free(x), free(yc), free(yg);
+        }
+    }
+}
+
+TEST(gather_expand_tile) {
+    vrt__shape sx = SHAPE(5, 6, 7);
+    int64_t n = 210;
+    float x[210];
+    fill_f(x, n, -1, 1);
+    float *dx = dup_dev(x, sizeof(x));
+    int64_t idx64[6] = {0, -1, 3, 2, -5, 4};
+    int32_t idx32[6] = {5, -6, 1, 1, 0, 2};
+    vrt__shape si = SHAPE(2, 3);
+    for (int axis = -1; axis < 3; axis++) {
+        for (int it = 0; it < 2; it++) {
+            vrt__shape sy;
+            ASSERT_OK(vrt__gather_out_shape(axis, &sx, &si, &sy));
+            int64_t ny = vrt__shape_numel(&sy);
+            const void *hi = it ? (const void *)idx32 : (const void *)idx64;
+            if (axis == 0 && it == 1) continue; /* 5, -6 out of range for dim 5 */
+            void *di = dup_dev(hi, it ? sizeof(idx32) : sizeof(idx64));
+            float yc[400], yg[400];
+            float *dy = dev_zero(ny * 4);
+            vrt__dtype idt = it ? VRT__DT_INT32 : VRT__DT_INT64;
+            ASSERT_OK(vrt__cpu_gather(axis, x, &sx, 4, hi, idt, &si, yc));
+            ASSERT_GPU_OK(vrt__cuda_gather(g_stream, axis, dx, &sx, 4, di, idt, &si, dy));
+            fetch(yg, dy, ny * 4);
+            expect_bytes("Gather", yg, yc, ny * 4);
+            cudaFree(di), cudaFree(dy);
+        }
+    }
+    /* Expand: [6, 1] -> [3, 6, 4]; Tile: [5, 6, 7] x [2, 1, 3] */
+    vrt__shape se = SHAPE(6, 1), seo = SHAPE(3, 6, 4);
+    float ye[72], yge[72];
+    float *dye = dev_zero(sizeof(ye));
+    ASSERT_OK(vrt__cpu_expand(x, &se, 4, ye, &seo));
+    ASSERT_GPU_OK(vrt__cuda_expand(g_stream, dx, &se, 4, dye, &seo));
+    fetch(yge, dye, sizeof(ye));
+    expect_bytes("Expand", yge, ye, sizeof(ye));
+    int64_t rep[3] = {2, 1, 3};
+    size_t es[2] = {4, 2};
+    for (int k = 0; k < 2; k++) {
+        uint8_t *yt = malloc(n * 6 * es[k]), *ygt = malloc(n * 6 * es[k]);
+        void *dyt = dev_zero(n * 6 * es[k]);
+        ASSERT_OK(vrt__cpu_tile(x, &sx, es[k], rep, yt));
+        ASSERT_GPU_OK(vrt__cuda_tile(g_stream, dx, &sx, es[k], rep, dyt));
+        fetch(ygt, dyt, n * 6 * es[k]);
+        expect_bytes("Tile", ygt, yt, n * 6 * es[k]);
+        cudaFree(dyt), free(yt), free(ygt);
+    }
+    cudaFree(dx), cudaFree(dye);
+}
+
+TEST(pad_all_modes) {
+    vrt__shape sx = SHAPE(2, 5, 6);
+    int64_t n = 60;
+    size_t es[3] = {4, 2, 8};
+    int64_t padsets[3][6] = {{0, 2, 3, 1, 4, 2}, {1, -1, 0, 0, 3, -2}, {0, 4, 5, 0, 4, 5}};
+    for (int k = 0; k < 3; k++) {
+        uint8_t x[60 * 8];
+        fill_bytes(x, sizeof(x));
+        void *dx = dup_dev(x, n * es[k]);
+        for (int mode = 0; mode < 4; mode++) {
+            for (int ps = 0; ps < 3; ps++) {
+                vrt__pad_params p;
+                memset(&p, 0, sizeof(p));
+                p.mode = (vrt__pad_mode)mode;
+                memcpy(p.pads, padsets[ps], sizeof(padsets[ps]));
+                uint8_t value[8] = {7, 1, 2, 3, 4, 5, 6, 9};
+                p.value = (ps == 1) ? NULL : value;
+                vrt__shape sy;
+                ASSERT_OK(vrt__pad_out_shape(&p, &sx, &sy));
+                int64_t ny = vrt__shape_numel(&sy);
+                uint8_t *yc = malloc(ny * es[k]), *yg = malloc(ny * es[k]);
+                void *dy = dev_zero(ny * es[k]);
+                ASSERT_OK(vrt__cpu_pad(&p, x, &sx, es[k], yc));
+                ASSERT_GPU_OK(vrt__cuda_pad(g_stream, &p, dx, &sx, es[k], dy));
+                fetch(yg, dy, ny * es[k]);
+                char what[64];
+                snprintf(what, sizeof(what), "Pad mode %d set %d elem %zu", mode, ps, es[k]);
+                expect_bytes(what, yg, yc, ny * es[k]);
+                cudaFree(dy), free(yc), free(yg);
+            }
+        }
+        cudaFree(dx);
+    }
+}
+
+TEST(depth_space) {
+    vrt__shape sx = SHAPE(2, 12, 3, 5);
+    int64_t n = 360;
+    float x[360], yc[360], yg[360];
+    fill_f(x, n, -1, 1);
+    float *dx = dup_dev(x, sizeof(x)), *dy = dev_zero(sizeof(x));
+    for (int crd = 0; crd < 2; crd++) {
+        ASSERT_OK(vrt__cpu_depth_to_space(2, crd, x, &sx, 4, yc));
+        ASSERT_GPU_OK(vrt__cuda_depth_to_space(g_stream, 2, crd, dx, &sx, 4, dy));
+        fetch(yg, dy, sizeof(yg));
+        expect_bytes("DepthToSpace", yg, yc, sizeof(yc));
+    }
+    vrt__shape s2 = SHAPE(2, 5, 6, 6);
+    ASSERT_OK(vrt__cpu_space_to_depth(3, x, &s2, 4, yc));
+    ASSERT_GPU_OK(vrt__cuda_space_to_depth(g_stream, 3, dx, &s2, 4, dy));
+    fetch(yg, dy, sizeof(yg));
+    expect_bytes("SpaceToDepth", yg, yc, sizeof(yc));
+    cudaFree(dx), cudaFree(dy);
+}
+
+/* ---- Resize ---------------------------------------------------------------------- */
+
+static void check_resize(const vrt__resize_params *p, const vrt__shape *sx, const char *what) {
+    vrt__shape sy;
+    ASSERT_OK(vrt__resize_out_shape(p, sx, &sy));
+    int64_t n = vrt__shape_numel(sx), ny = vrt__shape_numel(&sy);
+    float *x = malloc(n * 4), *yc = malloc(ny * 4), *yg = malloc(ny * 4);
+    fill_f(x, n, -5, 5);
+    void *scratch = malloc(vrt__resize_scratch_bytes(p, sx, &sy) + 8);
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(ny * 4);
+    ASSERT_OK(vrt__cpu_resize_f32(NULL, p, x, sx, yc, &sy, scratch));
+    ASSERT_GPU_OK(vrt__cuda_resize_f32(g_stream, p, dx, sx, dy, &sy, NULL));
+    fetch(yg, dy, ny * 4);
+    if (p->mode == VRT__RESIZE_NEAREST)
+        expect_bytes(what, yg, yc, ny * 4);
+    else
+        expect_f32(what, yg, yc, ny, 1e-5);
+    cudaFree(dx), cudaFree(dy), free(x), free(yc), free(yg), free(scratch);
+}
+
+TEST(resize_every_mode) {
+    vrt__shape sx = SHAPE(2, 3, 7, 10);
+    float scale_sets[3][4] = {{1, 1, 2.0f, 1.5f}, {1, 1, 0.6f, 0.35f}, {1, 1, 3.0f, 0.5f}};
+    for (int mode = 0; mode < 3; mode++) {
+        for (int coord = 0; coord <= VRT__COORD_TF_HALF_PIXEL_FOR_NN; coord++) {
+            for (int nm = 0; nm < (mode == 0 ? 4 : 1); nm++) {
+                for (int ss = 0; ss < 4; ss++) {
+                    vrt__resize_params p;
+                    vrt__resize_default_params(&p);
+                    p.mode = (vrt__resize_mode)mode;
+                    p.coord = (vrt__resize_coord)coord;
+                    p.nearest_mode = (vrt__resize_nearest)nm;
+                    if (ss < 3) {
+                        p.have_scales = 1;
+                        memcpy(p.scales, scale_sets[ss], sizeof(p.scales[0]) * 4);
+                    } else {
+                        p.have_sizes = 1;
+                        int64_t sz[4] = {2, 3, 11, 4};
+                        memcpy(p.sizes, sz, sizeof(sz));
+                    }
+                    if (coord == VRT__COORD_TF_CROP_AND_RESIZE) {
+                        p.have_roi = 1;
+                        float roi[8] = {0, 0, 0.1f, -0.2f, 1, 1, 0.8f, 1.3f};
+                        memcpy(p.roi, roi, sizeof(roi));
+                        p.extrapolation_value = -7.5f;
+                    }
+                    if (mode == 2 && ss == 1) p.exclude_outside = 1;
+                    char what[96];
+                    snprintf(what, sizeof(what), "Resize mode %d coord %d nearest %d set %d", mode, coord, nm, ss);
+                    check_resize(&p, &sx, what);
+                }
+            }
+        }
+    }
+    /* opset-18 axes + keep_aspect_ratio_policy, and a 3-D trilinear */
+    vrt__resize_params p;
+    vrt__resize_default_params(&p);
+    p.mode = VRT__RESIZE_LINEAR;
+    p.have_sizes = 1;
+    p.naxes = 2, p.axes[0] = 2, p.axes[1] = -1;
+    p.sizes[0] = 9, p.sizes[1] = 9;
+    for (int ka = 0; ka < 3; ka++) {
+        p.keep_aspect = (vrt__resize_aspect)ka;
+        check_resize(&p, &sx, "Resize axes/aspect");
+    }
+    vrt__shape s3 = SHAPE(1, 2, 4, 5, 6);
+    vrt__resize_default_params(&p);
+    p.mode = VRT__RESIZE_LINEAR;
+    p.coord = VRT__COORD_ALIGN_CORNERS;
+    p.have_scales = 1;
+    float sc3[5] = {1, 1, 1.5f, 2, 0.5f};
+    memcpy(p.scales, sc3, sizeof(sc3));
+    check_resize(&p, &s3, "Resize 3-D");
+}
+
+/* ---- pooling and normalisation ------------------------------------------------------- */
+
+static void check_pool(vrt__pool_params *p, int is_max, const char *what) {
+    ASSERT_OK(vrt__pool_resolve(p, NULL, 0));
+    int64_t invol = 1, outvol = 1;
+    for (int i = 0; i < p->nsp; i++) invol *= p->in[i], outvol *= p->out[i];
+    int64_t n = p->N * p->C * invol, ny = p->N * p->C * outvol;
+    float *x = malloc(n * 4), *yc = malloc(ny * 4), *yg = malloc(ny * 4);
+    int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
+    fill_f(x, n, -3, 3);
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(ny * 4);
+    int64_t *di = dev_zero(ny * 8);
+    if (is_max) {
+        ASSERT_OK(vrt__maxpool(NULL, p, x, yc, ic));
+        ASSERT_GPU_OK(vrt__cuda_maxpool(g_stream, p, dx, dy, di));
+        fetch(ig, di, ny * 8);
+        expect_bytes(what, ig, ic, ny * 8);
+    } else {
+        ASSERT_OK(vrt__avgpool(NULL, p, x, yc));
+        ASSERT_GPU_OK(vrt__cuda_avgpool(g_stream, p, dx, dy));
+    }
+    fetch(yg, dy, ny * 4);
+    expect_bytes(what, yg, yc, ny * 4); /* same order of additions: bit-exact */
+    cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(ic), free(ig);
+}
+
+TEST(pool_variants) {
+    for (int v = 0; v < 12; v++) {
+        vrt__pool_params p;
+        vrt__pool_default_params(&p);
+        p.N = 2, p.C = 3;
+        p.nsp = 1 + v % 3;
+        for (int i = 0; i < p.nsp; i++) {
+            p.in[i] = 7 + 2 * i + v % 2;
+            p.k[i] = 2 + (v + i) % 2;
+            p.strides[i] = 1 + (v / 2 + i) % 2;
+            p.dilations[i] = (v % 5 == 0) ? 2 : 1;
+            p.pads_begin[i] = (v / 3) % 2;
+            p.pads_end[i] = (v / 4) % 2;
+        }
+        p.ceil_mode = v % 2 == 1 || v == 4;
+        p.count_include_pad = v % 4 >= 2;
+        if (v == 11) p.auto_pad = VRT__AUTO_PAD_SAME_LOWER;
+        vrt__pool_params q = p;
+        char what[64];
+        snprintf(what, sizeof(what), "MaxPool variant %d", v);
+        check_pool(&p, 1, what);
+        snprintf(what, sizeof(what), "AveragePool variant %d", v);
+        check_pool(&q, 0, what);
+    }
+    int64_t N = 3, C = 5, sp = 37 * 41;
+    int64_t n = N * C * sp;
+    float *x = malloc(n * 4), yc[15], yg[15];
+    fill_f(x, n, -2, 2);
+    x[7 * sp + 3] = NAN;
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(sizeof(yc));
+    ASSERT_OK(vrt__global_avgpool(NULL, N, C, sp, x, yc));
+    ASSERT_GPU_OK(vrt__cuda_global_avgpool(g_stream, N, C, sp, dx, dy));
+    fetch(yg, dy, sizeof(yg));
+    expect_f32("GlobalAveragePool", yg, yc, 15, 1e-5);
+    ASSERT_OK(vrt__global_maxpool(NULL, N, C, sp, x, yc));
+    ASSERT_GPU_OK(vrt__cuda_global_maxpool(g_stream, N, C, sp, dx, dy));
+    fetch(yg, dy, sizeof(yg));
+    expect_bytes("GlobalMaxPool", yg, yc, sizeof(yc));
+    ASSERT_TRUE(isnan(yg[7]));
+    cudaFree(dx), cudaFree(dy), free(x);
+}
+
+TEST(normalisation) {
+    int64_t N = 2, C = 6, sp = 1001, n = N * C * sp;
+    float *x = malloc(n * 4), *yc = malloc(n * 4), *yg = malloc(n * 4);
+    float sc[6], bi[6], mu[6], var[6];
+    fill_f(x, n, -3, 5);
+    fill_f(sc, 6, 0.5f, 2), fill_f(bi, 6, -1, 1), fill_f(mu, 6, -1, 1), fill_f(var, 6, 0.1f, 3);
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(n * 4);
+    float *dsc = dup_dev(sc, 24), *dbi = dup_dev(bi, 24), *dmu = dup_dev(mu, 24), *dvar = dup_dev(var, 24);
+    ASSERT_OK(vrt__batchnorm(NULL, N, C, sp, x, sc, bi, mu, var, 1e-5f, yc));
+    ASSERT_GPU_OK(vrt__cuda_batchnorm(g_stream, N, C, sp, dx, dsc, dbi, dmu, dvar, 1e-5f, dy));
+    fetch(yg, dy, n * 4);
+    expect_f32("BatchNormalization", yg, yc, n, 1e-5);
+    ASSERT_OK(vrt__instancenorm(NULL, N, C, sp, x, sc, bi, 1e-5f, yc));
+    ASSERT_GPU_OK(vrt__cuda_instancenorm(g_stream, N, C, sp, dx, dsc, dbi, 1e-5f, dy));
+    fetch(yg, dy, n * 4);
+    expect_f32("InstanceNormalization", yg, yc, n, 1e-5);
+    /* LayerNorm over rows of 6*1001/... : outer 12, inner 1001 and outer 1001, inner 12 */
+    int64_t shapes[2][2] = {{12, 1001}, {1001, 12}};
+    for (int k = 0; k < 2; k++) {
+        int64_t outer = shapes[k][0], inner = shapes[k][1];
+        float *s2 = malloc(inner * 4), *b2 = malloc(inner * 4);
+        fill_f(s2, inner, 0.5f, 2), fill_f(b2, inner, -1, 1);
+        float *ds2 = dup_dev(s2, inner * 4), *db2 = dup_dev(b2, inner * 4);
+        float *mc = malloc(outer * 4), *isc = malloc(outer * 4), *mg = malloc(outer * 4), *isg = malloc(outer * 4);
+        float *dm = dev_zero(outer * 4), *dis = dev_zero(outer * 4);
+        ASSERT_OK(vrt__layernorm(NULL, outer, inner, x, s2, k ? NULL : b2, 1e-5f, yc, mc, isc));
+        ASSERT_GPU_OK(vrt__cuda_layernorm(g_stream, outer, inner, dx, ds2, k ? NULL : db2, 1e-5f, dy, dm, dis));
+        fetch(yg, dy, n * 4);
+        fetch(mg, dm, outer * 4);
+        fetch(isg, dis, outer * 4);
+        expect_f32("LayerNormalization", yg, yc, n, 1e-5);
+        expect_f32("LayerNormalization mean", mg, mc, outer, 1e-5);
+        expect_f32("LayerNormalization inv_std", isg, isc, outer, 1e-5);
+        cudaFree(ds2), cudaFree(db2), cudaFree(dm), cudaFree(dis);
+        free(s2), free(b2), free(mc), free(isc), free(mg), free(isg);
+    }
+    cudaFree(dx), cudaFree(dy), cudaFree(dsc), cudaFree(dbi), cudaFree(dmu), cudaFree(dvar);
+    free(x), free(yc), free(yg);
+}
+
+/* A launcher enqueued during stream capture must be capturable (no sync, no
+ * allocation): capture a chain of ops, replay, compare with direct launches. */
+TEST(graph_capture) {
+    int64_t n = 4096;
+    float *x = malloc(n * 4), *yc = malloc(n * 4), *yg = malloc(n * 4);
+    fill_f(x, n, -3, 3);
+    float *dx = dup_dev(x, n * 4), *dy = dev_zero(n * 4), *dz = dev_zero(n * 4);
+    vrt__shape s = SHAPE(16, 256);
+    vrt__unary_params up;
+    vrt__unary_default_params(VRT__UN_GELU, &up);
+    vrt__softmax_params sp = {-1, 0, 0};
+    ASSERT_OK(vrt__cpu_unary_f32(NULL, &up, x, yc, n));
+    ASSERT_OK(vrt__cpu_softmax_f32(NULL, &sp, yc, &s, yc));
+    cudaGraph_t graph;
+    cudaGraphExec_t exec;
+    ASSERT_EQ(cudaStreamBeginCapture(g_stream, cudaStreamCaptureModeThreadLocal), cudaSuccess);
+    ASSERT_GPU_OK(vrt__cuda_unary_f32(g_stream, &up, dx, dy, n));
+    ASSERT_GPU_OK(vrt__cuda_softmax_f32(g_stream, &sp, dy, &s, dz));
+    ASSERT_EQ(cudaStreamEndCapture(g_stream, &graph), cudaSuccess);
+    ASSERT_EQ(cudaGraphInstantiate(&exec, graph, 0), cudaSuccess);
+    ASSERT_EQ(cudaGraphLaunch(exec, g_stream), cudaSuccess);
+    fetch(yg, dz, n * 4);
+    expect_f32("graph replay", yg, yc, n, 1e-5);
+    cudaGraphExecDestroy(exec);
+    cudaGraphDestroy(graph);
+    cudaFree(dx), cudaFree(dy), cudaFree(dz), free(x), free(yc), free(yg);
+}
+
+int main(void) {
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0) {
+        printf("SKIP: no usable CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+        return 77;
+    }
+    if (cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking) != cudaSuccess) {
+        printf("SKIP: cannot create a CUDA stream\n");
+        return 77;
+    }
+    VRT_RUN(unary_all_ops);
+    VRT_RUN(binary_broadcast_all_types);
+    VRT_RUN(compare_logical_where);
+    VRT_RUN(fused_chain);
+    VRT_RUN(cast_and_fp16);
+    VRT_RUN(reduce_all_ops);
+    VRT_RUN(softmax_argmax_topk);
+    VRT_RUN(concat_split);
+    VRT_RUN(slice_transpose);
+    VRT_RUN(gather_expand_tile);
+    VRT_RUN(pad_all_modes);
+    VRT_RUN(depth_space);
+    VRT_RUN(resize_every_mode);
+    VRT_RUN(pool_variants);
+    VRT_RUN(normalisation);
+    VRT_RUN(graph_capture);
+    cudaStreamDestroy(g_stream);
+    return vrt_test_finish();
+}
