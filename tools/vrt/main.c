@@ -1,13 +1,139 @@
+/*
+ * vrt - the visionrt command line.
+ *
+ *   vrt [-v|-q|--log-level L] COMMAND [options]
+ *
+ * Dispatches to the sub-commands in cmd_*.c. Exit codes: 0 ok, 1 runtime error,
+ * 2 usage error (see cli_util.h).
+ */
+#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "commands.h"
 #include "vrt/core.h"
 
-int main(int argc, char **argv) {
-    if (argc > 1 && !strcmp(argv[1], "--version")) {
-        printf("vrt %s\n%s\n", vrt_version(), vrt_build_info());
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    int (*run)(cli_ctx *ctx, int argc, char **argv);
+    void (*help)(FILE *f);
+} cli_command;
+
+static const cli_command g_commands[] = {
+    {"probe", "list video devices with formats, sizes, frame rates and controls", cmd_probe,
+     cmd_probe_help},
+    {"capture", "read frames from a camera, file, stream, images or synthetic: save them,\n"
+                "             print frame statistics",
+     cmd_capture, cmd_capture_help},
+};
+#define NUM_COMMANDS ((int)(sizeof(g_commands) / sizeof(g_commands[0])))
+
+static void main_help(FILE *f) {
+    fprintf(f, "vrt %s - real-time computer vision toolkit (visionrt)\n\n", vrt_version());
+    fputs("usage: vrt [--verbose|-v] [--quiet|-q] [--log-level LEVEL] COMMAND [options]\n"
+          "       vrt help COMMAND        help for one command (same as vrt COMMAND --help)\n"
+          "       vrt --version           library version and build information\n\n"
+          "commands:\n",
+          f);
+    for (int i = 0; i < NUM_COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", g_commands[i].name, g_commands[i].summary);
+    fputs("\nhelp topics:\n"
+          "  sources    source URIs: cameras, files, streams, images, synthetic (vrt help sources)\n\n"
+          "options (also accepted after the command):\n"
+          "  -v, --verbose          more messages (-vv: debug)\n"
+          "  -q, --quiet            errors only; no status line\n"
+          "      --log-level LEVEL  error, warn, info, debug or trace (default: warn)\n"
+          "  -h, --help             this help\n"
+          "      --version          version and build information\n\n"
+          "exit status: 0 success, 1 runtime error (message on stderr), 2 usage error\n\n"
+          "examples:\n"
+          "  vrt probe                              list cameras\n"
+          "  vrt capture --duration 5               5 s from /dev/video0 (or synthetic:)\n"
+          "  vrt capture video.mp4 --frames 100 --out frames/\n",
+          f);
+}
+
+static const cli_command *find_command(const char *name) {
+    for (int i = 0; i < NUM_COMMANDS; i++)
+        if (!strcmp(g_commands[i].name, name)) return &g_commands[i];
+    return NULL;
+}
+
+static int unknown_command(cli_ctx *ctx, const char *name) {
+    const char *names[NUM_COMMANDS + 2];
+    for (int i = 0; i < NUM_COMMANDS; i++) names[i] = g_commands[i].name;
+    names[NUM_COMMANDS] = "help";
+    names[NUM_COMMANDS + 1] = NULL;
+    const char *s = cli_suggest(name, names);
+    ctx->cmd = NULL;
+    if (s) return cli_usage_error(ctx, "unknown command '%s' (did you mean '%s'?)", name, s);
+    return cli_usage_error(ctx, "unknown command '%s'", name);
+}
+
+static int help_command(cli_ctx *ctx, int argc, char **argv) {
+    if (argc < 2) {
+        main_help(stdout);
         return 0;
     }
-    fprintf(stderr, "usage: vrt --version\n");
-    return 2;
+    if (argc > 2) return cli_usage_error(ctx, "'help' takes one topic, got %d", argc - 1);
+    if (!strcmp(argv[1], "sources")) {
+        cli_sources_help(stdout);
+        return 0;
+    }
+    const cli_command *c = find_command(argv[1]);
+    if (!c) return unknown_command(ctx, argv[1]);
+    c->help(stdout);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    cli_ctx ctx = {.cmd = NULL, .verbosity = 0, .log_level = -1};
+    static const struct option opts[] = {CLI_COMMON_LONG_OPTIONS,
+                                         {"version", no_argument, NULL, 'V'},
+                                         {NULL, 0, NULL, 0}};
+    /* Global options stop at the command name ("+"); the rest belongs to the command. */
+    int first_non_option = argc;
+    for (int i = 1; i < argc; i++) {
+        if (argv[i][0] != '-' || !strcmp(argv[i], "--")) {
+            first_non_option = i;
+            break;
+        }
+        if (!strcmp(argv[i], "--log-level")) i++;
+    }
+    int rc = cli_check_long_options(&ctx, first_non_option, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "+" CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
+        int r = cli_common_option(&ctx, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r) continue;
+        switch (c) {
+        case 'h':
+            main_help(stdout);
+            return 0;
+        case 'V':
+            printf("vrt %s\n%s\n", vrt_version(), vrt_build_info());
+            return 0;
+        default:
+            return cli_getopt_error(&ctx, c, argc, argv, opts);
+        }
+    }
+    if (optind >= argc) {
+        main_help(stderr);
+        return cli_usage_error(&ctx, "no command given");
+    }
+    const char *name = argv[optind];
+    int sub_argc = argc - optind;
+    char **sub_argv = argv + optind;
+    if (!strcmp(name, "help")) {
+        ctx.cmd = "help";
+        return help_command(&ctx, sub_argc, sub_argv);
+    }
+    const cli_command *cmd = find_command(name);
+    if (!cmd) return unknown_command(&ctx, name);
+    ctx.cmd = cmd->name;
+    optind = 0; /* full re-initialisation of getopt for the command's own parse */
+    return cmd->run(&ctx, sub_argc, sub_argv);
 }

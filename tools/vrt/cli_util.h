@@ -1,0 +1,83 @@
+/*
+ * cli_util.h - shared pieces of the `vrt` command: exit codes, messages,
+ * option parsing with exact long-option names, number parsing, logging.
+ *
+ * Exit codes: 0 success, 1 runtime error (the library's message is printed),
+ * 2 usage error (one line with a hint: "see 'vrt capture --help'").
+ * Everything meant for people goes to stderr; results (summaries, JSON) go
+ * to stdout so they can be piped.
+ */
+#ifndef VRT_CLI_UTIL_H
+#define VRT_CLI_UTIL_H
+
+#include <getopt.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vrt/core.h"
+
+#define CLI_EXIT_OK 0
+#define CLI_EXIT_RUNTIME 1
+#define CLI_EXIT_USAGE 2
+
+/* Options every command accepts; ids above 255 so they never clash with short options. */
+enum {
+    CLI_OPT_LOG_LEVEL = 1000,
+    CLI_OPT_FIRST_COMMAND_OPTION = 1100, /* commands number their own long-only options from here */
+};
+
+#define CLI_COMMON_LONG_OPTIONS                                                                    \
+    {"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},                         \
+        {"quiet", no_argument, NULL, 'q'}, {"log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL}
+#define CLI_COMMON_SHORT_OPTIONS ":hvq"
+
+/* Process-wide CLI settings (the CLI is one process doing one thing). */
+typedef struct cli_ctx {
+    const char *cmd; /* current command name, for hints ("capture"); NULL at top level */
+    int verbosity;   /* -1 quiet, 0 normal, 1 verbose (-v), 2 debug (-vv) */
+    int log_level;   /* explicit --log-level, or -1 */
+} cli_ctx;
+
+/* Prints "vrt: <message>; see 'vrt CMD --help'" to stderr and returns CLI_EXIT_USAGE. */
+int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Prints "vrt: <message>" to stderr and returns CLI_EXIT_RUNTIME. */
+int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr unless quiet. */
+void cli_info(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Applies verbosity/--log-level to the library's logger and installs the CLI's log
+ * callback (which keeps the live status line tidy). */
+void cli_setup_logging(const cli_ctx *ctx);
+
+/* Rejects abbreviated or unknown long options before getopt_long sees them (getopt_long
+ * would silently accept "--fram" for "--frames"). Returns 0 or CLI_EXIT_USAGE after
+ * printing the message, with a "did you mean" suggestion when one is close. */
+int cli_check_long_options(const cli_ctx *ctx, int argc, char **argv, const struct option *opts);
+/* Turns getopt_long's '?' (unknown) or ':' (missing value; the option string must start
+ * with ':') into the usage message. Always returns CLI_EXIT_USAGE. */
+int cli_getopt_error(const cli_ctx *ctx, int c, int argc, char **argv, const struct option *opts);
+/* Handles -v/-q/--log-level. Returns 1 if c was one of them, 0 if not, and -1 after
+ * printing the usage message for a bad value. */
+int cli_common_option(cli_ctx *ctx, int c, const char *arg);
+
+/* Closest name in a NULL-terminated list (prefix or edit distance <= 2), or NULL. */
+const char *cli_suggest(const char *word, const char *const *names);
+
+/* Number parsing for option values. 0 on success; on failure prints the usage message
+ * naming the option and the accepted range, and returns CLI_EXIT_USAGE. */
+int cli_parse_i64(const cli_ctx *ctx, const char *opt, const char *s, int64_t min, int64_t max,
+                  int64_t *out);
+int cli_parse_double(const cli_ctx *ctx, const char *opt, const char *s, double min, double max,
+                     double *out);
+/* "640x480" (also "640X480", "640*480"). */
+int cli_parse_size(const cli_ctx *ctx, const char *opt, const char *s, uint32_t *w, uint32_t *h);
+
+/* Live status line on stderr (terminal only): cli_status_line prints "\r<text>\033[K",
+ * cli_status_clear erases it. The log callback clears it before printing. */
+void cli_status_line(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void cli_status_clear(void);
+
+/* Creates a directory and its parents (mkdir -p). 0 or -errno. */
+int cli_mkdirs(const char *path);
+
+#endif

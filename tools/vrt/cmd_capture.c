@@ -1,0 +1,669 @@
+/*
+ * vrt capture - read frames from any source, optionally save them, and print
+ * frame statistics (rate, frame interval and frame age percentiles, drops).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "vrt/hist.h"
+#include "vrt/image.h"
+#include "vrt/json.h"
+#include "vrt/source.h"
+
+#define DEFAULT_DEVICE "/dev/video0"
+#define DEFAULT_FALLBACK "synthetic:"
+
+void cli_sources_help(FILE *f) {
+    fputs("SOURCE forms (a URI or a plain path; ?key=value options override the command's):\n"
+          "  /dev/videoN                     a V4L2 camera (same as v4l2:/dev/videoN)\n"
+          "  v4l2:/dev/video0?width=1280&height=720&fps=30&format=MJPG&buffers=4&mode=all\n"
+          "                                  keys: width height fps format buffers mode(newest|all)\n"
+          "                                  reconnect(0|1) io(mmap|userptr)\n"
+          "  PATH or file:PATH               a video file (mp4, mkv, avi, ...) decoded with FFmpeg\n"
+          "  file:clip.mp4?pace=native&loop=1&width=640&height=480&format=YUYV\n"
+          "                                  keys: pace(native|none) loop start threads format\n"
+          "                                  width height fps\n"
+          "  rtsp://HOST/PATH#timeout=3      a network stream (also http(s)://, rtmp://, udp://,\n"
+          "                                  srt://); our keys go after '#': the file keys and\n"
+          "                                  rtsp_transport timeout low_latency\n"
+          "  image:PATH                      a JPEG/PNG file, a folder of them, or a glob\n"
+          "  'image:photos/*.jpg?fps=10&loop=1'\n"
+          "                                  keys: fps loop format buffers\n"
+          "  synthetic:                      a moving test pattern with the frame number in its\n"
+          "                                  pixels; needs no hardware (default 640x480 YUYV, 30 fps)\n"
+          "  'synthetic:?width=1280&height=720&fps=60&format=RGB24&frames=300'\n"
+          "                                  keys: width height fps format mode frames buffers\n"
+          "formats: YUYV UYVY NV12 RGB24 BGR24 GREY MJPEG (MJPG)\n",
+          f);
+}
+
+void cmd_capture_help(FILE *f) {
+    fputs("usage: vrt capture [SOURCE] [options]\n\n"
+          "Reads frames from SOURCE, optionally saves them, and prints frame statistics:\n"
+          "frames, duration, rate, frame interval p50/p99, drops, errors, and the frame age\n"
+          "at dequeue (driver timestamp -> hand-over) p50/p99 when the source has driver\n"
+          "timestamps. Without SOURCE it uses " DEFAULT_DEVICE " if that opens, else "
+          DEFAULT_FALLBACK ",\nand says which. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, "
+          "with the summary.\n\n"
+          "options:\n"
+          "  -n, --frames N          stop after N frames (default: no limit)\n"
+          "  -d, --duration S        stop after S seconds (default: no limit; with --frames,\n"
+          "                          whichever comes first)\n"
+          "  -o, --out DIR|FILE      save frames: DIR/frame_000000.png, ... (DIR is created);\n"
+          "                          FILE ending in .raw, .yuv or .bin gets every raw frame\n"
+          "                          appended (rows without stride padding; JPEG data for MJPEG)\n"
+          "      --image-format FMT  png or jpg for --out DIR (default: png)\n"
+          "      --quality Q         JPEG quality 1..100 (default: 90)\n"
+          "      --raw               save DIR/frame_000000.raw (the frame's bytes as they are)\n"
+          "  -f, --format FMT        pixel format to capture/deliver, e.g. YUYV, MJPG, RGB24\n"
+          "                          (default: the source's own)\n"
+          "  -s, --size WxH          frame size, e.g. 1280x720 (default: the source's own)\n"
+          "      --fps F             frame rate, e.g. 30 or 30000/1001 (default: the source's own)\n"
+          "      --mode MODE         newest: take the newest ready frame, count older ones as\n"
+          "                          dropped; all: every frame in order (default: newest;\n"
+          "                          files always deliver every frame)\n"
+          "      --buffers N         V4L2 driver buffers, 2..32 (default: 3)\n"
+          "      --loop              files/images: start again at the end\n"
+          "      --pace              files: deliver at the file's native rate (default: as fast\n"
+          "                          as decoding goes)\n"
+          "      --timeout S         fail when no frame arrives for S seconds (default: 5)\n"
+          "      --json              print the summary as one JSON object on stdout\n"
+          "  -v, --verbose           more messages; -q, --quiet: errors only, no status line\n"
+          "      --log-level LEVEL   error, warn, info, debug or trace (default: warn)\n"
+          "  -h, --help              this help\n\n",
+          f);
+    cli_sources_help(f);
+    fputs("\nexamples:\n"
+          "  vrt capture --duration 5                        default camera, 5 s, statistics\n"
+          "  vrt capture /dev/video0 -s 1280x720 -f MJPG --fps 30 --frames 300\n"
+          "  vrt capture synthetic: --frames 30 --out frames/ --json\n"
+          "  vrt capture video.mp4 --out video.yuv -f YUYV  decode a file to raw YUYV\n"
+          "  vrt capture 'image:photos/*.jpg' --out png/    convert images to PNG\n\n"
+          "exit status: 0 done (also when stopped by a signal or at the end of a file),\n"
+          "1 runtime error (no such device or file, unsupported format, no frames),\n"
+          "2 usage error\n",
+          f);
+}
+
+/* ---- signals ----------------------------------------------------------------- */
+
+static volatile sig_atomic_t g_stop_signal;
+
+static void on_signal(int sig) { g_stop_signal = sig; }
+
+static void install_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    /* No SA_RESTART: a blocking poll in the source returns early. SA_RESETHAND: a second
+     * Ctrl-C kills the process the usual way if the clean stop hangs. */
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- options ------------------------------------------------------------------- */
+
+enum {
+    OPT_IMAGE_FORMAT = CLI_OPT_FIRST_COMMAND_OPTION,
+    OPT_QUALITY,
+    OPT_RAW,
+    OPT_FPS,
+    OPT_MODE,
+    OPT_BUFFERS,
+    OPT_LOOP,
+    OPT_PACE,
+    OPT_TIMEOUT,
+    OPT_JSON,
+};
+
+typedef enum out_kind { OUT_NONE = 0, OUT_DIR, OUT_RAWFILE } out_kind;
+
+typedef struct capture_opts {
+    const char *source; /* NULL: default */
+    int64_t frames;     /* 0: no limit */
+    double duration;    /* s; 0: no limit */
+    const char *out;
+    out_kind out_kind;
+    const char *image_ext; /* "png", "jpg", "raw" */
+    int quality;
+    vrt_source_params params;
+    int have_mode;
+    double timeout_s;
+    int json;
+} capture_opts;
+
+static int ends_with_ci(const char *s, const char *suffix) {
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && !strcasecmp(s + n - m, suffix);
+}
+
+static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts *o) {
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"frames", required_argument, NULL, 'n'},
+        {"duration", required_argument, NULL, 'd'},
+        {"out", required_argument, NULL, 'o'},
+        {"image-format", required_argument, NULL, OPT_IMAGE_FORMAT},
+        {"quality", required_argument, NULL, OPT_QUALITY},
+        {"raw", no_argument, NULL, OPT_RAW},
+        {"format", required_argument, NULL, 'f'},
+        {"size", required_argument, NULL, 's'},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"mode", required_argument, NULL, OPT_MODE},
+        {"buffers", required_argument, NULL, OPT_BUFFERS},
+        {"loop", no_argument, NULL, OPT_LOOP},
+        {"pace", no_argument, NULL, OPT_PACE},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {"json", no_argument, NULL, OPT_JSON},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    vrt_source_default_params(&o->params);
+    o->image_ext = "png";
+    o->timeout_s = 5.0;
+    int raw = 0, have_image_format = 0;
+    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS "n:d:o:f:s:", opts, NULL)) != -1) {
+        int r = cli_common_option(ctx, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r) continue;
+        int64_t i64;
+        switch (c) {
+        case 'h':
+            cmd_capture_help(stdout);
+            return -1;
+        case 'n':
+            if ((rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames))) return rc;
+            break;
+        case 'd':
+            if ((rc = cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration))) return rc;
+            break;
+        case 'o':
+            if (!*optarg) return cli_usage_error(ctx, "--out needs a folder or a .raw/.yuv file name");
+            o->out = optarg;
+            break;
+        case OPT_IMAGE_FORMAT:
+            if (!strcasecmp(optarg, "png"))
+                o->image_ext = "png";
+            else if (!strcasecmp(optarg, "jpg") || !strcasecmp(optarg, "jpeg"))
+                o->image_ext = "jpg";
+            else
+                return cli_usage_error(ctx, "--image-format '%s' unknown; use png or jpg", optarg);
+            have_image_format = 1;
+            break;
+        case OPT_QUALITY:
+            if ((rc = cli_parse_i64(ctx, "--quality", optarg, 1, 100, &i64))) return rc;
+            o->quality = (int)i64;
+            break;
+        case OPT_RAW:
+            raw = 1;
+            break;
+        case 'f': {
+            uint32_t cc = vrt_fourcc_parse(optarg);
+            if (!cc)
+                return cli_usage_error(ctx, "--format '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, "
+                                            "GREY or MJPEG",
+                                       optarg);
+            o->params.fourcc = cc;
+            break;
+        }
+        case 's':
+            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height)))
+                return rc;
+            break;
+        case OPT_FPS: {
+            /* Accept N/D like the URI option does. */
+            const char *slash = strchr(optarg, '/');
+            if (slash) {
+                char num[64];
+                snprintf(num, sizeof(num), "%.*s", (int)(slash - optarg), optarg);
+                double a, b;
+                if ((rc = cli_parse_double(ctx, "--fps", num, 0.001, 1e9, &a))) return rc;
+                if ((rc = cli_parse_double(ctx, "--fps", slash + 1, 0.001, 1e9, &b))) return rc;
+                o->params.fps = a / b;
+                if (o->params.fps > 10000)
+                    return cli_usage_error(ctx, "--fps '%s': expected a rate up to 10000", optarg);
+            } else if ((rc = cli_parse_double(ctx, "--fps", optarg, 0.001, 10000, &o->params.fps))) {
+                return rc;
+            }
+            break;
+        }
+        case OPT_MODE:
+            if (!strcasecmp(optarg, "newest"))
+                o->params.mode = VRT_MODE_NEWEST;
+            else if (!strcasecmp(optarg, "all"))
+                o->params.mode = VRT_MODE_ALL;
+            else
+                return cli_usage_error(ctx, "--mode '%s' unknown; use newest or all", optarg);
+            o->have_mode = 1;
+            break;
+        case OPT_BUFFERS:
+            if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
+            o->params.buffers = (int)i64;
+            break;
+        case OPT_LOOP:
+            o->params.loop = 1;
+            break;
+        case OPT_PACE:
+            o->params.pace = 1;
+            break;
+        case OPT_TIMEOUT:
+            if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
+            break;
+        case OPT_JSON:
+            o->json = 1;
+            break;
+        default:
+            return cli_getopt_error(ctx, c, argc, argv, opts);
+        }
+    }
+    if (optind < argc) o->source = argv[optind++];
+    if (optind < argc)
+        return cli_usage_error(ctx, "unexpected argument '%s' (one SOURCE at most)", argv[optind]);
+    if (o->out) {
+        if (ends_with_ci(o->out, ".raw") || ends_with_ci(o->out, ".yuv") || ends_with_ci(o->out, ".bin")) {
+            o->out_kind = OUT_RAWFILE;
+            if (have_image_format)
+                return cli_usage_error(ctx, "--image-format applies to --out DIR, not to the raw file '%s'",
+                                       o->out);
+        } else {
+            o->out_kind = OUT_DIR;
+            if (raw && have_image_format)
+                return cli_usage_error(ctx, "--raw and --image-format exclude each other");
+            if (raw) o->image_ext = "raw";
+        }
+    } else if (raw || have_image_format) {
+        return cli_usage_error(ctx, "%s needs --out DIR", raw ? "--raw" : "--image-format");
+    }
+    return 0;
+}
+
+/* ---- raw output ---------------------------------------------------------------- */
+
+/* Bytes of one row of plane p without padding, and the number of rows; 0 if unknown. */
+static void plane_geometry(const vrt_frame *f, int p, size_t *row_bytes, size_t *rows) {
+    size_t w = f->width, h = f->height;
+    *row_bytes = 0;
+    *rows = 0;
+    switch (f->fourcc) {
+    case VRT_FMT_YUYV:
+    case VRT_FMT_UYVY:
+        *row_bytes = 2 * w;
+        *rows = h;
+        break;
+    case VRT_FMT_RGB24:
+    case VRT_FMT_BGR24:
+        *row_bytes = 3 * w;
+        *rows = h;
+        break;
+    case VRT_FMT_GREY:
+        *row_bytes = w;
+        *rows = h;
+        break;
+    case VRT_FMT_NV12:
+        *row_bytes = w;
+        /* One contiguous plane holds Y and UV; two planes split them. */
+        *rows = f->num_planes == 1 ? h + h / 2 : (p == 0 ? h : h / 2);
+        break;
+    default:
+        break;
+    }
+}
+
+static int write_raw(FILE *fp, const vrt_frame *f) {
+    if (!vrt_fourcc_is_raw(f->fourcc)) {
+        size_t n = f->bytesused ? f->bytesused : f->planes[0].size;
+        return fwrite(f->planes[0].data, 1, n, fp) == n ? 0 : -1;
+    }
+    for (int p = 0; p < f->num_planes; p++) {
+        size_t row, rows;
+        plane_geometry(f, p, &row, &rows);
+        const vrt_plane *pl = &f->planes[p];
+        if (!row || row > pl->stride || (size_t)pl->stride * rows > pl->size) {
+            if (fwrite(pl->data, 1, pl->size, fp) != pl->size) return -1;
+            continue;
+        }
+        for (size_t y = 0; y < rows; y++)
+            if (fwrite(pl->data + y * pl->stride, 1, row, fp) != row) return -1;
+    }
+    return 0;
+}
+
+/* ---- summary ------------------------------------------------------------------- */
+
+typedef struct capture_result {
+    char uri[1024];
+    vrt_source_info info;
+    vrt_source_stats stats;
+    uint64_t frames;
+    uint64_t saved;
+    int64_t t_start, t_end;             /* ns, wall (monotonic) time of the capture loop */
+    int64_t first_dequeue, last_dequeue; /* ns */
+    vrt_hist *interval;                 /* dequeue-to-dequeue, ns */
+    vrt_hist *age;                      /* driver timestamp -> dequeue, ns */
+    uint64_t age_negative;              /* timestamps from the future: clock mismatch */
+    const char *stopped_by;             /* "frames", "duration", "signal", "eof", "error" */
+} capture_result;
+
+static double rate_of(const capture_result *r) {
+    if (r->frames >= 2 && r->last_dequeue > r->first_dequeue)
+        return (double)(r->frames - 1) * 1e9 / (double)(r->last_dequeue - r->first_dequeue);
+    double d = (double)(r->t_end - r->t_start) / 1e9;
+    return d > 0 ? (double)r->frames / d : 0;
+}
+
+static const char *mode_name(vrt_capture_mode m) { return m == VRT_MODE_ALL ? "all" : "newest"; }
+
+static void json_hist_ms(vrt_json *w, const char *key, const vrt_hist *h) {
+    vrt_hist_summary s;
+    vrt_hist_summarize(h, &s);
+    vrt_json_key(w, key);
+    if (!s.count) {
+        vrt_json_null(w);
+        return;
+    }
+    vrt_json_begin_object(w);
+    vrt_json_kv_uint(w, "count", s.count);
+    vrt_json_kv_double(w, "min", (double)s.min / 1e6);
+    vrt_json_kv_double(w, "p50", (double)s.p50 / 1e6);
+    vrt_json_kv_double(w, "p90", (double)s.p90 / 1e6);
+    vrt_json_kv_double(w, "p99", (double)s.p99 / 1e6);
+    vrt_json_kv_double(w, "max", (double)s.max / 1e6);
+    vrt_json_kv_double(w, "mean", s.mean / 1e6);
+    vrt_json_kv_double(w, "stddev", s.stddev / 1e6);
+    vrt_json_end_object(w);
+}
+
+static void print_json(const capture_result *r, const capture_opts *o) {
+    char fcc[8];
+    vrt_json w;
+    vrt_json_init_file(&w, stdout);
+    vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+    vrt_json_begin_object(&w);
+    vrt_json_key(&w, "source");
+    vrt_json_begin_object(&w);
+    vrt_json_kv_string(&w, "uri", r->uri);
+    vrt_json_kv_string(&w, "kind", r->info.kind);
+    vrt_json_kv_string(&w, "name", r->info.name);
+    vrt_json_kv_string(&w, "driver", r->info.driver);
+    vrt_json_kv_string(&w, "format", vrt_fourcc_name(r->info.fourcc, fcc));
+    vrt_json_kv_uint(&w, "width", r->info.width);
+    vrt_json_kv_uint(&w, "height", r->info.height);
+    vrt_json_kv_double(&w, "fps", r->info.fps);
+    vrt_json_kv_int(&w, "buffers", r->info.buffers);
+    vrt_json_kv_string(&w, "mode", mode_name(r->info.mode));
+    vrt_json_kv_bool(&w, "driver_timestamps", r->info.driver_timestamps);
+    vrt_json_end_object(&w);
+    vrt_json_kv_uint(&w, "frames", r->frames);
+    vrt_json_kv_double(&w, "duration_s", (double)(r->t_end - r->t_start) / 1e9);
+    vrt_json_kv_double(&w, "fps", rate_of(r));
+    json_hist_ms(&w, "interval_ms", r->interval);
+    vrt_json_kv_uint(&w, "dropped", r->stats.dropped);
+    vrt_json_kv_uint(&w, "requeued", r->stats.requeued);
+    vrt_json_kv_uint(&w, "errors", r->stats.errors);
+    vrt_json_kv_uint(&w, "reconnects", r->stats.reconnects);
+    json_hist_ms(&w, "age_ms", r->age);
+    vrt_json_kv_uint(&w, "saved", r->saved);
+    if (o->out)
+        vrt_json_kv_string(&w, "out", o->out);
+    else
+        vrt_json_kv_null(&w, "out");
+    vrt_json_kv_string(&w, "stopped_by", r->stopped_by);
+    vrt_json_end_object(&w);
+    vrt_json_newline(&w);
+    vrt_json_finish(&w);
+    fflush(stdout);
+}
+
+static void print_human(const capture_result *r, const capture_opts *o) {
+    char fcc[8];
+    vrt_hist_summary iv, age;
+    vrt_hist_summarize(r->interval, &iv);
+    vrt_hist_summarize(r->age, &age);
+    printf("source:    %s (%s%s%s, %s %ux%u", r->uri, r->info.kind, r->info.driver[0] ? ", driver " : "",
+           r->info.driver, vrt_fourcc_name(r->info.fourcc, fcc), r->info.width, r->info.height);
+    if (r->info.fps > 0) printf(" @ %.4g fps", r->info.fps);
+    if (!strcmp(r->info.kind, "v4l2")) printf(", %d buffers, mode %s", r->info.buffers, mode_name(r->info.mode));
+    printf(")\n");
+    printf("frames:    %llu in %.3f s, %.2f fps\n", (unsigned long long)r->frames,
+           (double)(r->t_end - r->t_start) / 1e9, rate_of(r));
+    if (iv.count)
+        printf("interval:  p50 %.3f ms, p99 %.3f ms, max %.3f ms (between frames at dequeue)\n",
+               (double)iv.p50 / 1e6, (double)iv.p99 / 1e6, (double)iv.max / 1e6);
+    printf("drops:     %llu dropped, %llu errors", (unsigned long long)r->stats.dropped,
+           (unsigned long long)r->stats.errors);
+    if (r->stats.reconnects) printf(", %llu reconnects", (unsigned long long)r->stats.reconnects);
+    printf("\n");
+    if (age.count)
+        printf("age:       p50 %.3f ms, p99 %.3f ms, max %.3f ms (driver timestamp -> dequeue)\n",
+               (double)age.p50 / 1e6, (double)age.p99 / 1e6, (double)age.max / 1e6);
+    else
+        printf("age:       n/a (the source has no driver timestamps)\n");
+    if (o->out)
+        printf("saved:     %llu frames to %s%s%s\n", (unsigned long long)r->saved, o->out,
+               o->out_kind == OUT_DIR ? " as " : "", o->out_kind == OUT_DIR ? o->image_ext : "");
+    printf("stopped:   %s\n", r->stopped_by);
+    fflush(stdout);
+}
+
+/* ---- the capture loop ---------------------------------------------------------- */
+
+static vrt_status open_source(cli_ctx *ctx, const capture_opts *o, vrt_source_t **src, char *uri,
+                              size_t uri_cap, char *err, size_t err_cap) {
+    if (o->source) {
+        snprintf(uri, uri_cap, "%s", o->source);
+        return vrt_source_open(src, uri, &o->params, err, err_cap);
+    }
+    char why[512];
+    vrt_status st = vrt_source_open(src, DEFAULT_DEVICE, &o->params, why, sizeof(why));
+    if (st == VRT_OK) {
+        snprintf(uri, uri_cap, "%s", DEFAULT_DEVICE);
+        cli_info(ctx, "no source given: using %s", DEFAULT_DEVICE);
+        return VRT_OK;
+    }
+    snprintf(uri, uri_cap, "%s", DEFAULT_FALLBACK);
+    cli_info(ctx, "no source given; %s did not open (%s); using %s", DEFAULT_DEVICE, why, DEFAULT_FALLBACK);
+    return vrt_source_open(src, uri, &o->params, err, err_cap);
+}
+
+int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
+    capture_opts o;
+    int rc = parse_capture_args(ctx, argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_setup_logging(ctx);
+
+    capture_result r;
+    memset(&r, 0, sizeof(r));
+    r.stopped_by = "error";
+    vrt_source_t *src = NULL;
+    FILE *rawfp = NULL;
+    vrt_frame *frame = NULL;
+    char err[1024];
+    char path[4096];
+    int exit_code = CLI_EXIT_RUNTIME;
+    int print_summary = 0;
+
+    r.interval = vrt_malloc(sizeof(vrt_hist));
+    r.age = vrt_malloc(sizeof(vrt_hist));
+    if (!r.interval || !r.age) {
+        cli_error("out of memory");
+        goto done;
+    }
+    vrt_hist_init(r.interval);
+    vrt_hist_init(r.age);
+
+    if (open_source(ctx, &o, &src, r.uri, sizeof(r.uri), err, sizeof(err)) != VRT_OK) {
+        /* Name the source when the library's message does not already. */
+        if (strstr(err, r.uri))
+            cli_error("%s", err);
+        else
+            cli_error("cannot open '%s': %s", r.uri, err);
+        goto done;
+    }
+    vrt_source_get_info(src, &r.info);
+
+    if (o.out_kind == OUT_DIR) {
+        int e = cli_mkdirs(o.out);
+        if (e) {
+            cli_error("--out %s: cannot create the folder (%s); give a writable folder or a .raw/.yuv file",
+                      o.out, strerror(-e));
+            goto done;
+        }
+    } else if (o.out_kind == OUT_RAWFILE) {
+        rawfp = fopen(o.out, "wb");
+        if (!rawfp) {
+            cli_error("--out %s: cannot open for writing (%s)", o.out, strerror(errno));
+            goto done;
+        }
+    }
+
+    vrt_status st = vrt_source_start(src);
+    if (st != VRT_OK) {
+        const char *m = vrt_source_last_error(src);
+        cli_error("%s: cannot start: %s", r.uri, m[0] ? m : vrt_status_str(st));
+        goto done;
+    }
+    vrt_source_get_info(src, &r.info); /* the driver may have adjusted size/rate at start */
+
+    g_stop_signal = 0;
+    install_signals();
+    int live = isatty(STDERR_FILENO) && ctx->verbosity >= 0;
+    r.t_start = vrt_now_ns();
+    int64_t last_frame_ns = r.t_start, next_status = r.t_start + 250000000LL;
+    int64_t deadline = o.duration > 0 ? r.t_start + (int64_t)(o.duration * 1e9) : INT64_MAX;
+    int64_t timeout_ns = (int64_t)(o.timeout_s * 1e9);
+    uint64_t status_frames = 0;
+    int64_t status_t = r.t_start;
+    double status_fps = 0;
+    print_summary = 1;
+
+    for (;;) {
+        if (g_stop_signal) {
+            r.stopped_by = "signal";
+            break;
+        }
+        if (o.frames && r.frames >= (uint64_t)o.frames) {
+            r.stopped_by = "frames";
+            break;
+        }
+        int64_t now = vrt_now_ns();
+        if (now >= deadline) {
+            r.stopped_by = "duration";
+            break;
+        }
+        int64_t wait_ns = deadline - now;
+        if (wait_ns > 100000000LL) wait_ns = 100000000LL; /* look at signals and status 10x/s */
+        int wait_ms = (int)((wait_ns + 999999) / 1000000);
+        st = vrt_source_read(src, &frame, wait_ms);
+        now = vrt_now_ns();
+        if (st == VRT_OK) {
+            if (r.frames == 0)
+                r.first_dequeue = frame->dequeue_ns;
+            else
+                vrt_hist_record(r.interval, frame->dequeue_ns - r.last_dequeue);
+            r.last_dequeue = frame->dequeue_ns;
+            if (r.info.driver_timestamps && frame->ts_from_driver && frame->timestamp_ns > 0) {
+                int64_t a = frame->dequeue_ns - frame->timestamp_ns;
+                if (a < 0) r.age_negative++;
+                vrt_hist_record(r.age, a);
+            }
+            if (o.out_kind == OUT_DIR) {
+                snprintf(path, sizeof(path), "%s/frame_%06llu.%s", o.out, (unsigned long long)r.frames,
+                         o.image_ext);
+                char serr[512];
+                vrt_status ss = vrt_image_save(frame, path, o.quality, serr, sizeof(serr));
+                if (ss != VRT_OK) {
+                    cli_error("cannot save frame %llu: %s", (unsigned long long)r.frames,
+                              serr[0] ? serr : vrt_status_str(ss));
+                    goto done;
+                }
+                r.saved++;
+            } else if (o.out_kind == OUT_RAWFILE) {
+                if (write_raw(rawfp, frame) != 0) {
+                    cli_error("--out %s: write failed (%s)", o.out, strerror(errno));
+                    goto done;
+                }
+                r.saved++;
+            }
+            vrt_frame_unref(&frame);
+            r.frames++;
+            last_frame_ns = now;
+        } else if (st == VRT_EOF) {
+            r.stopped_by = "eof";
+            break;
+        } else if (st == VRT_EAGAIN || st == VRT_EINTR) {
+            if (!g_stop_signal && now - last_frame_ns > timeout_ns) {
+                cli_status_clear();
+                cli_error("%s: no frame for %.3g s (--timeout); is the device streaming?", r.uri,
+                          o.timeout_s);
+                r.stopped_by = "timeout";
+                goto done;
+            }
+        } else {
+            const char *m = vrt_source_last_error(src);
+            cli_status_clear();
+            cli_error("%s: %s", r.uri, m[0] ? m : vrt_status_str(st));
+            goto done;
+        }
+        if (live && now >= next_status) {
+            double dt = (double)(now - status_t) / 1e9;
+            if (dt > 0) status_fps = (double)(r.frames - status_frames) / dt;
+            status_frames = r.frames;
+            status_t = now;
+            next_status = now + 250000000LL;
+            vrt_source_stats ls;
+            vrt_source_get_stats(src, &ls);
+            vrt_hist_summary a;
+            vrt_hist_summarize(r.age, &a);
+            if (a.count)
+                cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped  age p50 %.2f ms",
+                                (unsigned long long)r.frames, (double)(now - r.t_start) / 1e9, status_fps,
+                                (unsigned long long)ls.dropped, (double)a.p50 / 1e6);
+            else
+                cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped",
+                                (unsigned long long)r.frames, (double)(now - r.t_start) / 1e9, status_fps,
+                                (unsigned long long)ls.dropped);
+        }
+    }
+    exit_code = CLI_EXIT_OK;
+
+done:
+    cli_status_clear();
+    vrt_frame_unref(&frame);
+    if (r.t_start) {
+        r.t_end = vrt_now_ns();
+        vrt_source_get_stats(src, &r.stats);
+    }
+    if (src) vrt_source_stop(src);
+    if (rawfp && fclose(rawfp) != 0 && exit_code == CLI_EXIT_OK) {
+        cli_error("--out %s: write failed (%s)", o.out, strerror(errno));
+        exit_code = CLI_EXIT_RUNTIME;
+    }
+    if (print_summary) {
+        if (r.age_negative)
+            cli_info(ctx, "warning: %llu frames had timestamps after their dequeue time (clock mismatch?)",
+                     (unsigned long long)r.age_negative);
+        if (o.json)
+            print_json(&r, &o);
+        else if (exit_code == CLI_EXIT_OK || r.frames)
+            print_human(&r, &o);
+    }
+    if (exit_code == CLI_EXIT_OK && r.frames == 0 && !g_stop_signal) {
+        cli_error("%s: no frames were captured", r.uri);
+        exit_code = CLI_EXIT_RUNTIME;
+    }
+    vrt_source_destroy(&src);
+    vrt_free(r.interval);
+    vrt_free(r.age);
+    return exit_code;
+}

@@ -1,0 +1,17 @@
+/* commands.h - the `vrt` sub-commands. Each takes argv starting at the command name. */
+#ifndef VRT_CLI_COMMANDS_H
+#define VRT_CLI_COMMANDS_H
+
+#include <stdio.h>
+
+#include "cli_util.h"
+
+int cmd_probe(cli_ctx *ctx, int argc, char **argv);
+void cmd_probe_help(FILE *f);
+int cmd_capture(cli_ctx *ctx, int argc, char **argv);
+void cmd_capture_help(FILE *f);
+
+/* Printed by `vrt capture --help` and `vrt help sources`. */
+void cli_sources_help(FILE *f);
+
+#endif
