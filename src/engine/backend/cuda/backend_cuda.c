@@ -1,0 +1,1181 @@
+/*
+ * The CUDA backend (host side): dispatch from IR nodes to cuDNN (Conv,
+ * ConvTranspose), cuBLASLt (Gemm, MatMul) and our kernels (everything else:
+ * cuda_kernels.h, epilogue.cu), behind the table of engine/backend.h.
+ *
+ * prepare(): one device buffer for all weights (fp16 ones converted to fp32
+ * on the host, uploaded once), the planned arena, the const region, one
+ * scratch buffer (asymmetric-pad windows, casts, top-k, resize), the cuDNN
+ * and cuBLASLt workspaces, the handles and one non-blocking stream; cuDNN
+ * algorithms timed on the real buffers or read from the disk cache; const
+ * nodes run once. Pinned host staging per graph input/output.
+ *
+ * Per inference: set_input copies (or converts fp16 -> fp32) into the
+ * input's pinned staging; run() enqueues H2D of every input, every step, and
+ * D2H of every output into its staging -- either directly or, from the
+ * second run on, as ONE CUDA graph replay (captured once; VRT_CUDA_GRAPHS=0
+ * turns graphs off); get_output enqueues a host function that copies
+ * (or converts fp32 -> fp16) staging into the caller's buffer; sync() waits.
+ * Nothing in run() allocates, synchronises or logs.
+ *
+ * Options (environment, read at prepare): VRT_CUDA_MATH=fp32|tf32|fp16
+ * (cuda_common.h: fp32 strict is the default), VRT_CUDA_GRAPHS=0,
+ * VRT_CACHE_DIR (algorithm cache folder).
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/backend.h"
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/cuda_kernels.h"
+#include "model/ops.h"
+
+#define MAXIO VRT__MAX_CONCAT_INPUTS
+#define LT_WS_LIMIT ((size_t)32 << 20)
+#define SEARCH_WS_LIMIT ((size_t)256 << 20)
+
+typedef struct step {
+    const vrt__node *n;
+    int nin, nout;
+    void *in[MAXIO];
+    void *out[MAXIO];
+    const vrt__tensor *ti[MAXIO];
+    const vrt__tensor *to[MAXIO];
+    vrt__dtype dt; /* internal dtype of input 0 */
+    size_t elem;   /* internal element size of output 0 */
+    union {
+        vrt__conv_params conv;
+        vrt__pool_params pool;
+        vrt__gemm_params gemm;
+        vrt__resize_params resize;
+        vrt__reduce_params red;
+        vrt__softmax_params sm;
+        vrt__argmax_params am;
+        vrt__topk_params tk;
+        vrt__slice_params sl;
+        vrt__pad_params pad;
+        vrt__unary_params un;
+    } u;
+    vrt__activation act;
+    int sub;       /* binary / compare op, flags */
+    int64_t iv[2 * VRT__MAX_DIMS + MAXIO];
+    int niv;
+    float fv[4];
+    uint8_t value[8]; /* Pad / ConstantOfShape value bytes */
+    vrt__cuda_conv *conv;
+    vrt__cuda_gemm *gemm;
+} step;
+
+typedef struct io_cb {
+    struct cuda_ctx *c;
+    void *dst;        /* caller's buffer (set by get_output) */
+    const void *src;  /* pinned staging */
+    int64_t n;
+    int to_half;
+    size_t bytes;
+} io_cb;
+
+typedef struct cuda_ctx {
+    const vrt__ir *ir;
+    const vrt__plan *plan;
+    int device;
+    vrt__cuda_math math;
+    int graphs;           /* graphs allowed */
+    cudaStream_t stream;
+    cudnnHandle_t dnn;
+    cublasLtHandle_t lt;
+    uint8_t *arena, *consts, *weights, *scratch, *ws, *lt_ws;
+    float *zero_bias;
+    size_t scratch_bytes, ws_bytes, lt_ws_bytes, zero_bias_n;
+    uint8_t **ptr;        /* device pointer per tensor */
+    step *steps;
+    int n_steps;
+    /* I/O staging (pinned) */
+    void **in_stage, **out_stage;
+    io_cb *out_cb;
+    cudaEvent_t in_free;  /* recorded after the inputs were copied to the device */
+    int in_free_valid;
+    /* graph */
+    cudaGraph_t graph;
+    cudaGraphExec_t gexec;
+    int runs;
+    /* report */
+    vrt__algo_cache *cache;
+    int cache_hits, cache_misses;
+    double choose_ms;
+    char err[512];
+} cuda_ctx;
+
+static int is_f(vrt__dtype d) { return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16; }
+
+static vrt_status nfail(cuda_ctx *c, const vrt__node *n, vrt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static vrt_status nfail(cuda_ctx *c, const vrt__node *n, vrt_status st, const char *fmt, ...) {
+    int w = snprintf(c->err, sizeof(c->err), "node '%s' (%s, opset %d): ", n->name, n->op_type, n->opset);
+    if (w > 0 && (size_t)w < sizeof(c->err)) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(c->err + w, sizeof(c->err) - (size_t)w, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+static const vrt__shape *SI(const step *s, int k) { return &s->ti[k]->shape; }
+static const vrt__shape *SO(const step *s, int k) { return &s->to[k]->shape; }
+
+static int same_shape(const vrt__shape *a, const vrt__shape *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->d[i] != b->d[i]) return 0;
+    return 1;
+}
+
+static void need_scratch(cuda_ctx *c, size_t b) {
+    if (b > c->scratch_bytes) c->scratch_bytes = b;
+}
+
+static vrt__activation node_act(const vrt__node *n) {
+    vrt__activation a = {(vrt__act_kind)vrt__node_get_int(n, "_act", VRT__ACT_NONE), vrt__node_get_float(n, "_act_alpha", 0),
+                         vrt__node_get_float(n, "_act_beta", 0)};
+    return a;
+}
+
+static void spatial(const vrt__node *n, int ns, int64_t *k, int64_t *s, int64_t *d, int64_t *pb, int64_t *pe) {
+    int cnt;
+    const int64_t *v;
+    for (int i = 0; i < ns; i++) s[i] = 1, d[i] = 1, pb[i] = pe[i] = 0;
+    if (k && (v = vrt__node_get_ints(n, "kernel_shape", &cnt)) && cnt == ns) memcpy(k, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "strides", &cnt)) && cnt == ns) memcpy(s, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "dilations", &cnt)) && cnt == ns) memcpy(d, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "pads", &cnt)) && cnt == 2 * ns)
+        for (int i = 0; i < ns; i++) pb[i] = v[i], pe[i] = v[i + ns];
+}
+
+static int unary_of(int op, vrt__unary_op *u) {
+    switch ((vrt__op)op) {
+    case VRT__OP_Relu: *u = VRT__UN_RELU; return 1;
+    case VRT__OP_LeakyRelu: *u = VRT__UN_LEAKY_RELU; return 1;
+    case VRT__OP_Sigmoid: *u = VRT__UN_SIGMOID; return 1;
+    case VRT__OP_Tanh: *u = VRT__UN_TANH; return 1;
+    case VRT__OP_HardSigmoid: *u = VRT__UN_HARD_SIGMOID; return 1;
+    case VRT__OP_HardSwish: *u = VRT__UN_HARD_SWISH; return 1;
+    case VRT__OP_Clip: *u = VRT__UN_CLIP; return 1;
+    case VRT__OP_Erf: *u = VRT__UN_ERF; return 1;
+    case VRT__OP_Exp: *u = VRT__UN_EXP; return 1;
+    case VRT__OP_Log: *u = VRT__UN_LOG; return 1;
+    case VRT__OP_Sqrt: *u = VRT__UN_SQRT; return 1;
+    case VRT__OP_Neg: *u = VRT__UN_NEG; return 1;
+    case VRT__OP_Abs: *u = VRT__UN_ABS; return 1;
+    case VRT__OP_Reciprocal: *u = VRT__UN_RECIPROCAL; return 1;
+    default: return 0;
+    }
+}
+
+static int binary_of(int op, vrt__binary_op *b) {
+    switch ((vrt__op)op) {
+    case VRT__OP_Add: case VRT__OP_Sum: *b = VRT__BIN_ADD; return 1;
+    case VRT__OP_Sub: *b = VRT__BIN_SUB; return 1;
+    case VRT__OP_Mul: *b = VRT__BIN_MUL; return 1;
+    case VRT__OP_Div: *b = VRT__BIN_DIV; return 1;
+    case VRT__OP_Max: *b = VRT__BIN_MAX; return 1;
+    case VRT__OP_Min: *b = VRT__BIN_MIN; return 1;
+    case VRT__OP_Pow: *b = VRT__BIN_POW; return 1;
+    case VRT__OP_PRelu: *b = VRT__BIN_PRELU; return 1;
+    default: return 0;
+    }
+}
+
+/* Stores a float as one element of dt (internal types). */
+static void put_value(vrt__dtype dt, double v, uint8_t *out) {
+    memset(out, 0, 8);
+    switch (dt) {
+    case VRT__DT_FLOAT: { float f = (float)v; memcpy(out, &f, 4); break; }
+    case VRT__DT_INT64: { int64_t i = (int64_t)v; memcpy(out, &i, 8); break; }
+    case VRT__DT_INT32: { int32_t i = (int32_t)v; memcpy(out, &i, 4); break; }
+    case VRT__DT_INT8: { int8_t i = (int8_t)v; memcpy(out, &i, 1); break; }
+    case VRT__DT_UINT8: case VRT__DT_BOOL: out[0] = (uint8_t)v; break;
+    default: break;
+    }
+}
+
+#define NEED_FLOAT()                                                                                                   \
+    do {                                                                                                               \
+        if (!is_f(s->ti[0]->dtype))                                                                                    \
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16", \
+                         vrt__dtype_name(s->ti[0]->dtype));                                                            \
+    } while (0)
+
+/* Resolves node parameters into the step (no pointers yet). */
+static vrt_status prep_step(cuda_ctx *c, step *s) {
+    const vrt__node *n = s->n;
+    vrt_status st = VRT_OK;
+    char kerr[256] = "";
+    s->act = node_act(n);
+    vrt__unary_op uop = VRT__UN_IDENTITY;
+    vrt__binary_op bop = VRT__BIN_ADD;
+    int r = s->nin && s->ti[0] ? s->ti[0]->shape.ndim : 0;
+    switch ((vrt__op)n->op) {
+    case VRT__OP_Conv:
+    case VRT__OP_ConvTranspose: {
+        NEED_FLOAT();
+        vrt__conv_params *p = &s->u.conv;
+        vrt__conv_default_params(p);
+        const vrt__shape *x = SI(s, 0), *w = SI(s, 1);
+        p->nsp = x->ndim - 2;
+        if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) return nfail(c, n, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
+        p->N = x->d[0], p->C = x->d[1];
+        p->group = vrt__node_get_int(n, "group", 1);
+        p->M = n->op == VRT__OP_Conv ? w->d[0] : w->d[1] * p->group;
+        for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
+        spatial(n, p->nsp, NULL, p->strides, p->dilations, p->pads_begin, p->pads_end);
+        p->act = s->act;
+        if (n->op == VRT__OP_Conv) {
+            if ((st = vrt__conv_resolve(p, kerr, sizeof(kerr)))) break;
+            
+        } else {
+            int cnt;
+            const int64_t *op = vrt__node_get_ints(n, "output_padding", &cnt);
+            if (op && cnt == p->nsp) memcpy(p->output_padding, op, (size_t)cnt * 8);
+            if ((st = vrt__conv_transpose_resolve(p, kerr, sizeof(kerr)))) break;
+            
+        }
+        for (int i = 0; i < p->nsp; i++)
+            if (p->out[i] != SO(s, 0)->d[2 + i]) return nfail(c, n, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        break;
+    }
+    case VRT__OP_MaxPool:
+    case VRT__OP_AveragePool: {
+        NEED_FLOAT();
+        vrt__pool_params *p = &s->u.pool;
+        vrt__pool_default_params(p);
+        const vrt__shape *x = SI(s, 0);
+        p->nsp = x->ndim - 2;
+        if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) return nfail(c, n, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
+        p->N = x->d[0], p->C = x->d[1];
+        for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i];
+        spatial(n, p->nsp, p->k, p->strides, p->dilations, p->pads_begin, p->pads_end);
+        p->ceil_mode = (int)vrt__node_get_int(n, "ceil_mode", 0);
+        p->count_include_pad = (int)vrt__node_get_int(n, "count_include_pad", 0);
+        if ((st = vrt__pool_resolve(p, kerr, sizeof(kerr)))) break;
+        for (int i = 0; i < p->nsp; i++)
+            if (p->out[i] != SO(s, 0)->d[2 + i]) return nfail(c, n, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        break;
+    }
+    case VRT__OP_GlobalAveragePool: case VRT__OP_GlobalMaxPool:
+    case VRT__OP_BatchNormalization: case VRT__OP_InstanceNormalization:
+    case VRT__OP_Softmax: case VRT__OP_LogSoftmax: case VRT__OP_LRN:
+        NEED_FLOAT();
+        if (n->op == VRT__OP_Softmax || n->op == VRT__OP_LogSoftmax) {
+            s->u.sm.axis = vrt__node_get_int(n, "axis", -1);
+            s->u.sm.legacy = (int)vrt__node_get_int(n, "coerce_2d", 0);
+            s->u.sm.log = n->op == VRT__OP_LogSoftmax;
+        }
+        if (n->op == VRT__OP_LRN && r < 2) return nfail(c, n, VRT_EINVAL, "input needs a channel dimension");
+        break;
+    case VRT__OP_LayerNormalization: {
+        NEED_FLOAT();
+        int64_t outer, inner;
+        if ((st = vrt__layernorm_split(SI(s, 0), vrt__node_get_int(n, "axis", -1), &outer, &inner))) break;
+        s->iv[0] = outer, s->iv[1] = inner;
+        for (int k = 1; k < s->nout; k++)
+            if (s->to[k] && !is_f(s->to[k]->dtype)) return nfail(c, n, VRT_EUNSUPPORTED, "stash_type must be float");
+        break;
+    }
+    case VRT__OP_Gemm: {
+        NEED_FLOAT();
+        vrt__gemm_params *p = &s->u.gemm;
+        vrt__gemm_default_params(p);
+        p->trans_a = (int)vrt__node_get_int(n, "transA", 0);
+        p->trans_b = (int)vrt__node_get_int(n, "transB", 0);
+        p->alpha = vrt__node_get_float(n, "alpha", 1.0f);
+        p->beta = vrt__node_get_float(n, "beta", 1.0f);
+        p->M = SO(s, 0)->d[0], p->N = SO(s, 0)->d[1];
+        p->K = p->trans_a ? SI(s, 0)->d[0] : SI(s, 0)->d[1];
+        if (s->nin > 2 && s->ti[2]) p->c_shape = *SI(s, 2);
+        else p->c_shape.ndim = 0;
+        p->act = s->act;
+        break;
+    }
+    case VRT__OP_MatMul:
+        NEED_FLOAT();
+        break;
+    case VRT__OP_Relu: case VRT__OP_LeakyRelu: case VRT__OP_Sigmoid: case VRT__OP_Tanh: case VRT__OP_HardSigmoid:
+    case VRT__OP_HardSwish: case VRT__OP_Clip: case VRT__OP_Erf: case VRT__OP_Exp: case VRT__OP_Log: case VRT__OP_Sqrt:
+    case VRT__OP_Neg: case VRT__OP_Abs: case VRT__OP_Reciprocal:
+        unary_of(n->op, &uop);
+        vrt__unary_default_params(uop, &s->u.un);
+        if (n->op == VRT__OP_LeakyRelu) s->u.un.alpha = vrt__node_get_float(n, "alpha", 0.01f);
+        if (n->op == VRT__OP_HardSigmoid) {
+            s->u.un.alpha = vrt__node_get_float(n, "alpha", 0.2f);
+            s->u.un.beta = vrt__node_get_float(n, "beta", 0.5f);
+        }
+        if (n->op == VRT__OP_Clip) {
+            s->u.un.min = vrt__node_get_float(n, "min", -INFINITY);
+            s->u.un.max = vrt__node_get_float(n, "max", INFINITY);
+            /* ONNX: with min > max every value becomes max. */
+            if (s->u.un.min > s->u.un.max) s->u.un.min = s->u.un.max;
+        }
+        if (!is_f(s->ti[0]->dtype)) {
+            vrt__dtype d = s->ti[0]->dtype;
+            int intok = (n->op == VRT__OP_Relu || n->op == VRT__OP_Neg || n->op == VRT__OP_Abs || n->op == VRT__OP_Clip) &&
+                        (d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT8 || d == VRT__DT_UINT8);
+            if (!intok) NEED_FLOAT();
+        }
+        break;
+    case VRT__OP_Add: case VRT__OP_Sub: case VRT__OP_Mul: case VRT__OP_Div: case VRT__OP_Pow: case VRT__OP_PRelu:
+    case VRT__OP_Sum: case VRT__OP_Max: case VRT__OP_Min: {
+        binary_of(n->op, &bop);
+        s->sub = bop;
+        vrt__dtype d = s->dt;
+        if ((d == VRT__DT_INT8 || d == VRT__DT_UINT8) && s->nin == 2 && n->op != VRT__OP_Pow && n->op != VRT__OP_PRelu &&
+            s->ti[1] && s->ti[1]->dtype == d) {
+            /* Computed in int32 in scratch, wrapped back to 8 bits. */
+            s->sub |= 0x200;
+            size_t a = (size_t)vrt__shape_numel(SI(s, 0)), b = (size_t)vrt__shape_numel(SI(s, 1)), y = (size_t)vrt__shape_numel(SO(s, 0));
+            need_scratch(c, (a + b + y) * 4 + 64);
+            break;
+        }
+        if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32)
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16, int8, uint8, int32, int64",
+                         vrt__dtype_name(s->ti[0]->dtype));
+        for (int k = 1; k < s->nin; k++) {
+            if (!s->ti[k]) continue;
+            vrt__dtype dk = vrt__plan_dtype(s->ti[k]->dtype);
+            if (dk == d) continue;
+            /* Pow with an exponent of another type: converted into scratch at run. */
+            if (n->op == VRT__OP_Pow && d == VRT__DT_FLOAT &&
+                (dk == VRT__DT_INT64 || dk == VRT__DT_INT32 || dk == VRT__DT_FLOAT)) {
+                s->sub |= 0x100;
+                need_scratch(c, (size_t)vrt__shape_numel(SI(s, 1)) * 4 + 64);
+                continue;
+            }
+            return nfail(c, n, VRT_EUNSUPPORTED, "mixed input types %s and %s are not supported", vrt__dtype_name(s->ti[0]->dtype),
+                         vrt__dtype_name(s->ti[k]->dtype));
+        }
+        break;
+    }
+    case VRT__OP_Equal: case VRT__OP_Greater: case VRT__OP_Less: {
+        s->sub = n->op == VRT__OP_Equal ? VRT__CMP_EQUAL : n->op == VRT__OP_Greater ? VRT__CMP_GREATER : VRT__CMP_LESS;
+        vrt__dtype d = s->dt;
+        if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32 && !(d == VRT__DT_BOOL && n->op == VRT__OP_Equal))
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16, int32, int64",
+                         vrt__dtype_name(s->ti[0]->dtype));
+        if (vrt__plan_dtype(s->ti[1]->dtype) != d) return nfail(c, n, VRT_EUNSUPPORTED, "mixed input types are not supported");
+        break;
+    }
+    case VRT__OP_Not: case VRT__OP_Where: case VRT__OP_Identity: case VRT__OP_Dropout:
+    case VRT__OP_Reshape: case VRT__OP_Flatten: case VRT__OP_Squeeze: case VRT__OP_Unsqueeze:
+    case VRT__OP_Concat: case VRT__OP_Split: case VRT__OP_Expand:
+        break;
+    case VRT__OP_Slice: {
+        vrt__slice_params *p = &s->u.sl;
+        int cnt;
+        const int64_t *st_ = vrt__node_get_ints(n, "starts", &cnt), *en = vrt__node_get_ints(n, "ends", &cnt);
+        const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt), *sp = vrt__node_get_ints(n, "steps", &cnt);
+        if (cnt > VRT__MAX_DIMS) return nfail(c, n, VRT_EINVAL, "too many axes");
+        p->n = cnt;
+        for (int i = 0; i < cnt; i++) {
+            p->starts[i] = st_[i], p->axes[i] = ax[i], p->steps[i] = sp[i];
+            /* Canonical ends of -1 with a negative step mean "past the front". */
+            p->ends[i] = (sp[i] < 0 && en[i] < 0) ? INT64_MIN : en[i];
+        }
+        vrt__shape o;
+        if ((st = vrt__slice_out_shape(p, SI(s, 0), &o))) break;
+        if (!same_shape(&o, SO(s, 0))) return nfail(c, n, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+        break;
+    }
+    case VRT__OP_Transpose: case VRT__OP_Tile: {
+        int cnt;
+        const int64_t *v = vrt__node_get_ints(n, n->op == VRT__OP_Tile ? "repeats" : "perm", &cnt);
+        if (cnt > VRT__MAX_DIMS) return nfail(c, n, VRT_EINVAL, "too many entries");
+        s->niv = cnt;
+        if (cnt) memcpy(s->iv, v, (size_t)cnt * 8);
+        break;
+    }
+    case VRT__OP_Gather:
+        s->iv[0] = vrt__node_get_int(n, "axis", 0);
+        break;
+    case VRT__OP_Pad: {
+        vrt__pad_params *p = &s->u.pad;
+        memset(p, 0, sizeof(*p));
+        int cnt;
+        const int64_t *v = vrt__node_get_ints(n, "pads", &cnt);
+        if (!v || cnt != 2 * r) return nfail(c, n, VRT_EINVAL, "pads missing");
+        memcpy(p->pads, v, (size_t)cnt * 8);
+        const char *m = vrt__node_get_string(n, "mode", "constant");
+        p->mode = !strcmp(m, "reflect") ? VRT__PAD_REFLECT : !strcmp(m, "edge") ? VRT__PAD_EDGE : !strcmp(m, "wrap") ? VRT__PAD_WRAP : VRT__PAD_CONSTANT;
+        put_value(s->dt, vrt__node_get_float(n, "value", 0), s->value);
+        p->value = s->value;
+        break;
+    }
+    case VRT__OP_DepthToSpace: case VRT__OP_SpaceToDepth:
+        s->iv[0] = vrt__node_get_int(n, "blocksize", 1);
+        s->sub = !strcmp(vrt__node_get_string(n, "mode", "DCR"), "CRD");
+        break;
+    case VRT__OP_Cast: {
+        vrt__dtype to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
+        s->sub = to;
+        break;
+    }
+    case VRT__OP_ConstantOfShape: {
+        const vrt__attr *a = vrt__node_attr(n, "value");
+        memset(s->value, 0, sizeof(s->value));
+        if (a && a->type == VRT__AT_TENSOR && a->tensors[0].data) {
+            const vrt__tensor *v = &a->tensors[0];
+            if (v->dtype == VRT__DT_FLOAT16) {
+                float f = vrt__half_to_float(*(const uint16_t *)v->data);
+                memcpy(s->value, &f, 4);
+            } else {
+                size_t es = vrt__dtype_size(v->dtype);
+                memcpy(s->value, v->data, es <= 8 ? es : 8);
+            }
+        }
+        break;
+    }
+    case VRT__OP_Resize: {
+        NEED_FLOAT();
+        vrt__resize_params *p = &s->u.resize;
+        vrt__resize_default_params(p);
+        const char *m = vrt__node_get_string(n, "mode", "nearest");
+        p->mode = !strcmp(m, "linear") ? VRT__RESIZE_LINEAR : !strcmp(m, "cubic") ? VRT__RESIZE_CUBIC : VRT__RESIZE_NEAREST;
+        const char *ct = vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel");
+        static const char *cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+                                    "asymmetric", "tf_crop_and_resize", "tf_half_pixel_for_nn"};
+        for (int i = 0; i < 7; i++)
+            if (!strcmp(ct, cts[i])) p->coord = (vrt__resize_coord)i;
+        const char *nm = vrt__node_get_string(n, "nearest_mode", "round_prefer_floor");
+        static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+        for (int i = 0; i < 4; i++)
+            if (!strcmp(nm, nms[i])) p->nearest_mode = (vrt__resize_nearest)i;
+        p->cubic_coeff_a = vrt__node_get_float(n, "cubic_coeff_a", -0.75f);
+        p->exclude_outside = (int)vrt__node_get_int(n, "exclude_outside", 0);
+        p->extrapolation_value = vrt__node_get_float(n, "extrapolation_value", 0);
+        int cnt;
+        const float *sc = vrt__node_get_floats(n, "scales", &cnt);
+        if (!sc || cnt != r) return nfail(c, n, VRT_EINVAL, "scales missing");
+        p->have_scales = 1;
+        for (int i = 0; i < r; i++) p->scales[i] = sc[i];
+        const float *roi = vrt__node_get_floats(n, "roi", &cnt);
+        if (roi && cnt == 2 * r) {
+            p->have_roi = 1;
+            memcpy(p->roi, roi, (size_t)cnt * 4);
+        }
+        vrt__shape o;
+        if ((st = vrt__resize_out_shape(p, SI(s, 0), &o))) break;
+        if (!same_shape(&o, SO(s, 0))) {
+            /* Sizes given: scales are out/in rounded to float; use the sizes. */
+            p->have_scales = 0;
+            p->have_sizes = 1;
+            for (int i = 0; i < r; i++) p->sizes[i] = SO(s, 0)->d[i];
+            if ((st = vrt__resize_out_shape(p, SI(s, 0), &o))) break;
+            if (!same_shape(&o, SO(s, 0))) return nfail(c, n, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+        }
+        need_scratch(c, vrt__cuda_resize_scratch_bytes(p, SI(s, 0), SO(s, 0)));
+        break;
+    }
+    case VRT__OP_ReduceMean: case VRT__OP_ReduceMax: case VRT__OP_ReduceSum: {
+        NEED_FLOAT();
+        vrt__reduce_params *p = &s->u.red;
+        vrt__reduce_default_params(n->op == VRT__OP_ReduceMean ? VRT__RED_MEAN : n->op == VRT__OP_ReduceMax ? VRT__RED_MAX : VRT__RED_SUM, p);
+        int cnt;
+        const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt);
+        p->keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
+        p->naxes = cnt;
+        if (cnt) memcpy(p->axes, ax, (size_t)cnt * 8);
+        s->sub = cnt == 0; /* no axis: a copy */
+        break;
+    }
+    case VRT__OP_ArgMax:
+        NEED_FLOAT();
+        s->u.am.axis = vrt__node_get_int(n, "axis", 0);
+        s->u.am.keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
+        s->u.am.select_last_index = (int)vrt__node_get_int(n, "select_last_index", 0);
+        s->u.am.is_min = 0;
+        break;
+    case VRT__OP_TopK:
+        NEED_FLOAT();
+        s->u.tk.k = vrt__node_get_int(n, "k", 1);
+        s->u.tk.axis = vrt__node_get_int(n, "axis", -1);
+        s->u.tk.largest = (int)vrt__node_get_int(n, "largest", 1);
+        s->u.tk.sorted = (int)vrt__node_get_int(n, "sorted", 1);
+        need_scratch(c, vrt__cuda_topk_scratch_bytes(&s->u.tk, SI(s, 0)));
+        break;
+    default:
+        return nfail(c, n, VRT_EUNSUPPORTED, "the CUDA backend has no kernel for this op");
+    }
+    if (st) return nfail(c, n, st, "%s", kerr[0] ? kerr : "parameters not supported by the kernel");
+    return VRT_OK;
+}
+
+/* ---- error checks (cuda_common.h) ---- */
+
+vrt_status vrt__cuda_check_rt(cudaError_t e, char *err, size_t cap, const char *file, int line, const char *call) {
+    if (e == cudaSuccess) return VRT_OK;
+    const char *f = strrchr(file, '/');
+    vrt_errbuf_set(err, cap, "%s:%d: %s: %s (%s)", f ? f + 1 : file, line, call, cudaGetErrorString(e), cudaGetErrorName(e));
+    return e == cudaErrorMemoryAllocation ? VRT_ENOMEM : VRT_EDEVICE;
+}
+
+vrt_status vrt__cuda_check_dnn(cudnnStatus_t e, char *err, size_t cap, const char *file, int line, const char *call) {
+    if (e == CUDNN_STATUS_SUCCESS) return VRT_OK;
+    const char *f = strrchr(file, '/');
+    vrt_errbuf_set(err, cap, "%s:%d: %s: %s", f ? f + 1 : file, line, call, cudnnGetErrorString(e));
+    return e == CUDNN_STATUS_ALLOC_FAILED ? VRT_ENOMEM : e == CUDNN_STATUS_NOT_SUPPORTED ? VRT_EUNSUPPORTED : VRT_EDEVICE;
+}
+
+vrt_status vrt__cuda_check_blas(cublasStatus_t e, char *err, size_t cap, const char *file, int line, const char *call) {
+    if (e == CUBLAS_STATUS_SUCCESS) return VRT_OK;
+    const char *f = strrchr(file, '/');
+    vrt_errbuf_set(err, cap, "%s:%d: %s: cuBLAS status %d", f ? f + 1 : file, line, call, (int)e);
+    return e == CUBLAS_STATUS_ALLOC_FAILED ? VRT_ENOMEM : e == CUBLAS_STATUS_NOT_SUPPORTED ? VRT_EUNSUPPORTED : VRT_EDEVICE;
+}
+
+const char *vrt__cuda_math_name(vrt__cuda_math m) {
+    return m == VRT__CUDA_MATH_TF32 ? "tf32" : m == VRT__CUDA_MATH_FP16 ? "fp16" : "fp32";
+}
+
+#define CUCK(call) VRT_CUDA_CHECK(c->err, sizeof(c->err), call)
+
+/* A launcher's failure, with its detail, against the node. */
+static vrt_status kfail(cuda_ctx *c, const vrt__node *n, vrt_status st) {
+    const char *d = vrt__cuda_kernels_error();
+    if (!d || !d[0]) d = vrt__cuda_epilogue_error();
+    return nfail(c, n, st, "kernel failed (%s)%s%s", vrt_status_name(st), d && d[0] ? ": " : "", d ? d : "");
+}
+
+static int is_int_type(vrt__dtype d) {
+    return d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT8 || d == VRT__DT_UINT8;
+}
+
+/* CUDA-only preparation after prep_step: conv/gemm objects and scratch for
+ * the casts done in scratch. */
+static vrt_status prep_cuda(cuda_ctx *c, step *s) {
+    const vrt__node *n = s->n;
+    vrt_status st = VRT_OK;
+    char e2[400] = "";
+    switch ((vrt__op)n->op) {
+    case VRT__OP_Conv:
+    case VRT__OP_ConvTranspose: {
+        vrt__cuda_conv_desc d;
+        memset(&d, 0, sizeof(d));
+        d.transpose = n->op == VRT__OP_ConvTranspose;
+        d.p = s->u.conv;
+        d.has_bias = s->nin > 2 && s->in[2];
+        d.has_residual = !d.transpose && s->nin > 3 && s->in[3];
+        d.math = c->math;
+        if (d.transpose) d.p.act = s->act;
+        if ((st = vrt__cuda_conv_create(c->dnn, &d, &s->conv, e2, sizeof(e2)))) return nfail(c, n, st, "cuDNN: %s", e2);
+        need_scratch(c, vrt__cuda_conv_scratch_bytes(s->conv));
+        int64_t M = s->u.conv.M;
+        if ((size_t)M > c->zero_bias_n) c->zero_bias_n = (size_t)M;
+        break;
+    }
+    case VRT__OP_Gemm:
+        if ((st = vrt__cuda_gemm_create_gemm(c->lt, &s->u.gemm, s->nin > 2 && s->ti[2], c->math, LT_WS_LIMIT, &s->gemm, e2,
+                                             sizeof(e2))))
+            return nfail(c, n, st, "cuBLASLt: %s", e2);
+        break;
+    case VRT__OP_MatMul:
+        if ((st = vrt__cuda_gemm_create_matmul(c->lt, SI(s, 0), SI(s, 1), &s->act, c->math, LT_WS_LIMIT, &s->gemm, e2,
+                                               sizeof(e2))))
+            return nfail(c, n, st, "cuBLASLt: %s", e2);
+        break;
+    case VRT__OP_Cast:
+        if ((vrt__dtype)s->sub == VRT__DT_FLOAT16 && s->ti[0]->dtype != VRT__DT_FLOAT16)
+            need_scratch(c, (size_t)vrt__shape_numel(SO(s, 0)) * 2 + 64);
+        break;
+    case VRT__OP_LRN:
+        if (SI(s, 0)->ndim < 2) return nfail(c, n, VRT_EINVAL, "input needs a channel dimension");
+        break;
+    default:
+        break;
+    }
+    return VRT_OK;
+}
+
+static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
+    const vrt__node *n = s->n;
+    void *stv = (void *)strm;
+    vrt_status st = VRT_OK;
+    int64_t on = s->nout && s->to[0] ? vrt__shape_numel(SO(s, 0)) : 0;
+    switch ((vrt__op)n->op) {
+    case VRT__OP_Conv:
+    case VRT__OP_ConvTranspose:
+        st = vrt__cuda_conv_run(s->conv, strm, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, c->zero_bias,
+                                n->op == VRT__OP_Conv && s->nin > 3 ? s->in[3] : NULL, s->out[0], c->scratch, c->ws, c->err,
+                                sizeof(c->err));
+        if (st) {
+            char d[400];
+            snprintf(d, sizeof(d), "%s", c->err);
+            return nfail(c, n, st, "%s", d);
+        }
+        return VRT_OK;
+    case VRT__OP_Gemm:
+    case VRT__OP_MatMul:
+        st = vrt__cuda_gemm_run(s->gemm, strm, s->in[0], s->in[1], n->op == VRT__OP_Gemm && s->nin > 2 ? s->in[2] : NULL,
+                                s->out[0], c->lt_ws, c->lt_ws_bytes, c->err, sizeof(c->err));
+        if (st) {
+            char d[400];
+            snprintf(d, sizeof(d), "%s", c->err);
+            return nfail(c, n, st, "%s", d);
+        }
+        return VRT_OK;
+    case VRT__OP_MaxPool: st = vrt__cuda_maxpool(stv, &s->u.pool, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL); break;
+    case VRT__OP_AveragePool: st = vrt__cuda_avgpool(stv, &s->u.pool, s->in[0], s->out[0]); break;
+    case VRT__OP_GlobalAveragePool:
+    case VRT__OP_GlobalMaxPool: {
+        const vrt__shape *x = SI(s, 0);
+        int64_t sp = 1;
+        for (int i = 2; i < x->ndim; i++) sp *= x->d[i];
+        st = (n->op == VRT__OP_GlobalAveragePool ? vrt__cuda_global_avgpool : vrt__cuda_global_maxpool)(stv, x->d[0], x->d[1], sp,
+                                                                                                      s->in[0], s->out[0]);
+        break;
+    }
+    case VRT__OP_BatchNormalization:
+    case VRT__OP_InstanceNormalization: {
+        const vrt__shape *x = SI(s, 0);
+        int64_t sp = 1;
+        for (int i = 2; i < x->ndim; i++) sp *= x->d[i];
+        float eps = vrt__node_get_float(n, "epsilon", 1e-5f);
+        if (n->op == VRT__OP_BatchNormalization)
+            st = vrt__cuda_batchnorm(stv, x->d[0], x->d[1], sp, s->in[0], s->in[1], s->in[2], s->in[3], s->in[4], eps, s->out[0]);
+        else
+            st = vrt__cuda_instancenorm(stv, x->d[0], x->d[1], sp, s->in[0], s->in[1], s->in[2], eps, s->out[0]);
+        break;
+    }
+    case VRT__OP_LayerNormalization:
+        st = vrt__cuda_layernorm(stv, s->iv[0], s->iv[1], s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
+                                 vrt__node_get_float(n, "epsilon", 1e-5f), s->out[0], s->nout > 1 ? s->out[1] : NULL,
+                                 s->nout > 2 ? s->out[2] : NULL);
+        break;
+    case VRT__OP_LRN: {
+        const vrt__shape *x = SI(s, 0);
+        int64_t sp = 1;
+        for (int i = 2; i < x->ndim; i++) sp *= x->d[i];
+        st = vrt__cuda_lrn(stv, s->in[0], s->out[0], x->d[0], x->d[1], sp, vrt__node_get_int(n, "size", 1),
+                           vrt__node_get_float(n, "alpha", 1e-4f), vrt__node_get_float(n, "beta", 0.75f),
+                           vrt__node_get_float(n, "bias", 1.0f));
+        break;
+    }
+    case VRT__OP_Relu: case VRT__OP_LeakyRelu: case VRT__OP_Sigmoid: case VRT__OP_Tanh: case VRT__OP_HardSigmoid:
+    case VRT__OP_HardSwish: case VRT__OP_Clip: case VRT__OP_Erf: case VRT__OP_Exp: case VRT__OP_Log: case VRT__OP_Sqrt:
+    case VRT__OP_Neg: case VRT__OP_Abs: case VRT__OP_Reciprocal:
+        if (s->dt == VRT__DT_FLOAT) {
+            st = vrt__cuda_unary_f32(stv, &s->u.un, s->in[0], s->out[0], on);
+        } else {
+            int op = n->op == VRT__OP_Relu ? 0 : n->op == VRT__OP_Neg ? 1 : n->op == VRT__OP_Abs ? 2 : 3;
+            st = vrt__cuda_int_unary(stv, op, (int)vrt__dtype_size(s->dt), s->dt == VRT__DT_UINT8, s->in[0], s->out[0], on,
+                                     (double)s->u.un.min, (double)s->u.un.max);
+        }
+        break;
+    case VRT__OP_Add: case VRT__OP_Sub: case VRT__OP_Mul: case VRT__OP_Div: case VRT__OP_Pow: case VRT__OP_PRelu:
+    case VRT__OP_Sum: case VRT__OP_Max: case VRT__OP_Min: {
+        vrt__binary_op op = (vrt__binary_op)(s->sub & 0xff);
+        if (s->nin == 1) {
+            st = vrt__cuda_copy(stv, s->in[0], s->out[0], (size_t)on * s->elem);
+            break;
+        }
+        const void *b = s->in[1];
+        if (s->sub & 0x200) {
+            int64_t na = vrt__shape_numel(SI(s, 0)), nb = vrt__shape_numel(SI(s, 1));
+            int32_t *a32 = (int32_t *)c->scratch, *b32 = a32 + na, *y32 = b32 + nb;
+            if (!(st = vrt__cuda_cast(stv, s->dt, s->in[0], VRT__DT_INT32, a32, na)) &&
+                !(st = vrt__cuda_cast(stv, s->dt, s->in[1], VRT__DT_INT32, b32, nb)) &&
+                !(st = vrt__cuda_binary(stv, op, VRT__DT_INT32, a32, SI(s, 0), b32, SI(s, 1), y32, SO(s, 0))))
+                st = vrt__cuda_cast(stv, VRT__DT_INT32, y32, s->dt, s->out[0], on);
+            break;
+        }
+        if (s->sub & 0x100) {
+            int64_t nb = vrt__shape_numel(SI(s, 1));
+            if ((st = vrt__cuda_cast(stv, vrt__plan_dtype(s->ti[1]->dtype), b, VRT__DT_FLOAT, c->scratch, nb))) break;
+            b = c->scratch;
+        }
+        st = vrt__cuda_binary(stv, op, s->dt, s->in[0], SI(s, 0), b, SI(s, 1), s->out[0], SO(s, 0));
+        for (int k = 2; !st && k < s->nin; k++)
+            st = vrt__cuda_binary(stv, op, s->dt, s->out[0], SO(s, 0), s->in[k], SI(s, k), s->out[0], SO(s, 0));
+        if (!st && s->act.kind != VRT__ACT_NONE) st = vrt__cuda_epilogue(stv, s->out[0], on, NULL, 0, 1, 1, 0, 0, NULL, &s->act);
+        break;
+    }
+    case VRT__OP_Equal: case VRT__OP_Greater: case VRT__OP_Less:
+        st = vrt__cuda_compare(stv, (vrt__compare_op)s->sub, s->dt, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
+        break;
+    case VRT__OP_Not: st = vrt__cuda_not(stv, s->in[0], s->out[0], on); break;
+    case VRT__OP_Where:
+        st = vrt__cuda_where(stv, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->in[2], SI(s, 2), s->elem, s->out[0], SO(s, 0));
+        break;
+    case VRT__OP_Identity: case VRT__OP_Dropout:
+    case VRT__OP_Reshape: case VRT__OP_Flatten: case VRT__OP_Squeeze: case VRT__OP_Unsqueeze:
+        if (s->out[0] != s->in[0]) st = vrt__cuda_copy(stv, s->in[0], s->out[0], (size_t)on * s->elem);
+        if (!st && n->op == VRT__OP_Dropout && s->nout > 1 && s->out[1]) {
+            uint8_t one = 1;
+            st = vrt__cuda_fill(stv, &one, 1, s->out[1], vrt__shape_numel(SO(s, 1)));
+        }
+        break;
+    case VRT__OP_Concat: {
+        vrt__shape shapes[MAXIO];
+        for (int k = 0; k < s->nin; k++) shapes[k] = *SI(s, k);
+        st = vrt__cuda_concat(stv, vrt__node_get_int(n, "axis", 0), s->nin, (const void *const *)s->in, shapes, s->elem, s->out[0]);
+        break;
+    }
+    case VRT__OP_Split: {
+        int cnt;
+        const int64_t *sizes = vrt__node_get_ints(n, "split", &cnt);
+        st = vrt__cuda_split(stv, vrt__node_get_int(n, "axis", 0), s->in[0], SI(s, 0), s->elem, s->nout, sizes, (void *const *)s->out);
+        break;
+    }
+    case VRT__OP_Slice: st = vrt__cuda_slice(stv, &s->u.sl, s->in[0], SI(s, 0), s->elem, s->out[0]); break;
+    case VRT__OP_Transpose: st = vrt__cuda_transpose(stv, s->iv, s->niv, s->in[0], SI(s, 0), s->elem, s->out[0]); break;
+    case VRT__OP_Tile: st = vrt__cuda_tile(stv, s->in[0], SI(s, 0), s->elem, s->iv, s->out[0]); break;
+    case VRT__OP_Expand: st = vrt__cuda_expand(stv, s->in[0], SI(s, 0), s->elem, s->out[0], SO(s, 0)); break;
+    case VRT__OP_Gather:
+        st = vrt__cuda_gather(stv, s->iv[0], s->in[0], SI(s, 0), s->elem, s->in[1], vrt__plan_dtype(s->ti[1]->dtype), SI(s, 1),
+                              s->out[0]);
+        break;
+    case VRT__OP_Pad: st = vrt__cuda_pad(stv, &s->u.pad, s->in[0], SI(s, 0), s->elem, s->out[0]); break;
+    case VRT__OP_DepthToSpace:
+        st = vrt__cuda_depth_to_space(stv, s->iv[0], s->sub, s->in[0], SI(s, 0), s->elem, s->out[0]);
+        break;
+    case VRT__OP_SpaceToDepth: st = vrt__cuda_space_to_depth(stv, s->iv[0], s->in[0], SI(s, 0), s->elem, s->out[0]); break;
+    case VRT__OP_Cast: {
+        vrt__dtype to = (vrt__dtype)s->sub, from = vrt__plan_dtype(s->ti[0]->dtype);
+        if (from == vrt__plan_dtype(to)) st = vrt__cuda_copy(stv, s->in[0], s->out[0], (size_t)on * s->elem);
+        else st = vrt__cuda_cast(stv, from, s->in[0], vrt__plan_dtype(to), s->out[0], on);
+        /* Casting to fp16 rounds: held as fp32, but with fp16's precision. */
+        if (!st && to == VRT__DT_FLOAT16 && s->ti[0]->dtype != VRT__DT_FLOAT16 &&
+            !(st = vrt__cuda_f32_to_f16(stv, s->out[0], (uint16_t *)c->scratch, on)))
+            st = vrt__cuda_f16_to_f32(stv, (const uint16_t *)c->scratch, s->out[0], on);
+        break;
+    }
+    case VRT__OP_ConstantOfShape: st = vrt__cuda_fill(stv, s->value, s->elem, s->out[0], on); break;
+    case VRT__OP_Resize:
+        st = vrt__cuda_resize_f32(stv, &s->u.resize, s->in[0], SI(s, 0), s->out[0], SO(s, 0), c->scratch);
+        break;
+    case VRT__OP_Softmax: case VRT__OP_LogSoftmax: st = vrt__cuda_softmax_f32(stv, &s->u.sm, s->in[0], SI(s, 0), s->out[0]); break;
+    case VRT__OP_ReduceMean: case VRT__OP_ReduceMax: case VRT__OP_ReduceSum:
+        if (s->sub) st = vrt__cuda_copy(stv, s->in[0], s->out[0], (size_t)on * s->elem);
+        else st = vrt__cuda_reduce_f32(stv, &s->u.red, s->in[0], SI(s, 0), s->out[0]);
+        break;
+    case VRT__OP_ArgMax: st = vrt__cuda_argmax_f32(stv, &s->u.am, s->in[0], SI(s, 0), s->out[0]); break;
+    case VRT__OP_TopK: st = vrt__cuda_topk_f32(stv, &s->u.tk, s->in[0], SI(s, 0), s->out[0], s->out[1], c->scratch); break;
+    default: return nfail(c, n, VRT_EUNSUPPORTED, "no CUDA kernel for this op");
+    }
+    if (st) return kfail(c, n, st);
+    return VRT_OK;
+}
+
+/* Everything one inference does on the device, in order: inputs from their
+ * staging, the steps, outputs into their staging. Capturable. */
+static vrt_status enqueue_all(cuda_ctx *c, cudaStream_t s) {
+    vrt_status st;
+    const vrt__ir *ir = c->ir;
+    for (int i = 0; i < ir->n_inputs; i++) {
+        int t = ir->inputs[i];
+        if (!c->ptr[t] || !c->in_stage[i] || !c->plan->t[t].bytes) continue;
+        if ((st = CUCK(cudaMemcpyAsync(c->ptr[t], c->in_stage[i], c->plan->t[t].bytes, cudaMemcpyHostToDevice, s)))) return st;
+    }
+    for (int i = 0; i < c->n_steps; i++) {
+        if (c->plan->node_const[i]) continue;
+        if ((st = exec_step(c, &c->steps[i], s))) return st;
+    }
+    for (int i = 0; i < ir->n_outputs; i++) {
+        int t = ir->outputs[i];
+        if (!c->ptr[t] || !c->out_stage[i] || !c->plan->t[t].bytes) continue;
+        if ((st = CUCK(cudaMemcpyAsync(c->out_stage[i], c->ptr[t], c->plan->t[t].bytes, cudaMemcpyDeviceToHost, s)))) return st;
+    }
+    return VRT_OK;
+}
+
+/* ---- interface ---- */
+
+static void cuda_destroy(void *vctx) {
+    cuda_ctx *c = vctx;
+    if (!c) return;
+    if (c->stream) cudaStreamSynchronize(c->stream);
+    if (c->gexec) cudaGraphExecDestroy(c->gexec);
+    if (c->graph) cudaGraphDestroy(c->graph);
+    if (c->steps)
+        for (int i = 0; i < c->n_steps; i++) {
+            vrt__cuda_conv_destroy(&c->steps[i].conv);
+            vrt__cuda_gemm_destroy(&c->steps[i].gemm);
+        }
+    if (c->in_stage)
+        for (int i = 0; i < c->ir->n_inputs; i++)
+            if (c->in_stage[i]) cudaFreeHost(c->in_stage[i]);
+    if (c->out_stage)
+        for (int i = 0; i < c->ir->n_outputs; i++)
+            if (c->out_stage[i]) cudaFreeHost(c->out_stage[i]);
+    vrt_free(c->in_stage);
+    vrt_free(c->out_stage);
+    vrt_free(c->out_cb);
+    if (c->in_free) cudaEventDestroy(c->in_free);
+    cudaFree(c->arena);
+    cudaFree(c->consts);
+    cudaFree(c->weights);
+    cudaFree(c->scratch);
+    cudaFree(c->ws);
+    cudaFree(c->lt_ws);
+    cudaFree(c->zero_bias);
+    if (c->dnn) cudnnDestroy(c->dnn);
+    if (c->lt) cublasLtDestroy(c->lt);
+    if (c->stream) cudaStreamDestroy(c->stream);
+    vrt__algo_cache_destroy(&c->cache);
+    vrt_free(c->ptr);
+    vrt_free(c->steps);
+    vrt_free(c);
+}
+
+static double now_ms(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec / 1e6;
+}
+
+static vrt_status cuda_prepare(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp, void **out, char *err,
+                               size_t cap) {
+    *out = NULL;
+    int ndev = 0;
+    cudaError_t ce = cudaGetDeviceCount(&ndev);
+    int dev = bp ? bp->device : 0;
+    if (ce != cudaSuccess || ndev <= 0) {
+        vrt_errbuf_set(err, cap, "CUDA backend: no CUDA device (%s); use the cpu backend",
+                       ce != cudaSuccess ? cudaGetErrorString(ce) : "0 devices");
+        return VRT_ENODEV;
+    }
+    if (dev < 0 || dev >= ndev) {
+        vrt_errbuf_set(err, cap, "CUDA backend: device %d does not exist; devices 0..%d", dev, ndev - 1);
+        return VRT_EINVAL;
+    }
+    cuda_ctx *c = vrt_calloc(1, sizeof(*c));
+    if (!c) return VRT_ENOMEM;
+    c->ir = ir;
+    c->plan = plan;
+    c->device = dev;
+    const char *m = getenv("VRT_CUDA_MATH");
+    c->math = m && !strcmp(m, "tf32") ? VRT__CUDA_MATH_TF32 : m && !strcmp(m, "fp16") ? VRT__CUDA_MATH_FP16 : VRT__CUDA_MATH_FP32;
+    const char *g = getenv("VRT_CUDA_GRAPHS");
+    c->graphs = !(g && !strcmp(g, "0"));
+    vrt_status st = VRT_OK;
+    if ((st = CUCK(cudaSetDevice(dev))) || (st = CUCK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreate(&c->dnn))) ||
+        (st = VRT_CUBLAS_CHECK(c->err, sizeof(c->err), cublasLtCreate(&c->lt))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetStream(c->dnn, c->stream))) ||
+        (st = CUCK(cudaEventCreateWithFlags(&c->in_free, cudaEventDisableTiming))))
+        goto fail;
+    c->ptr = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*c->ptr));
+    c->steps = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(*c->steps));
+    c->in_stage = vrt_calloc((size_t)ir->n_inputs + 1, sizeof(void *));
+    c->out_stage = vrt_calloc((size_t)ir->n_outputs + 1, sizeof(void *));
+    c->out_cb = vrt_calloc((size_t)ir->n_outputs + 1, sizeof(io_cb));
+    if (!c->ptr || !c->steps || !c->in_stage || !c->out_stage || !c->out_cb) {
+        st = VRT_ENOMEM;
+        goto fail;
+    }
+    /* Weights: one buffer, 256-byte aligned slots, fp16 converted to fp32 on the host. */
+    size_t wtotal = 0;
+    for (int i = 0; i < ir->n_tensors; i++)
+        if (plan->t[i].storage == VRT__ST_WEIGHT) {
+            int64_t cnt = vrt__shape_numel(&ir->tensors[i].shape);
+            wtotal += ((size_t)cnt * vrt__plan_elem_size(ir->tensors[i].dtype) + 255) & ~(size_t)255;
+        }
+    if ((st = CUCK(cudaMalloc((void **)&c->arena, plan->arena_bytes + VRT__PLAN_ALIGN))) ||
+        (st = CUCK(cudaMalloc((void **)&c->consts, plan->const_bytes + VRT__PLAN_ALIGN))) ||
+        (st = CUCK(cudaMalloc((void **)&c->weights, wtotal + VRT__PLAN_ALIGN))))
+        goto fail;
+    size_t woff = 0;
+    for (int i = 0; i < ir->n_tensors; i++) {
+        const vrt__tensor *t = &ir->tensors[i];
+        const vrt__tensor_plan *tp = &plan->t[i];
+        if (tp->storage == VRT__ST_WEIGHT) {
+            int64_t cnt = vrt__shape_numel(&t->shape);
+            size_t bytes = (size_t)cnt * vrt__plan_elem_size(t->dtype);
+            c->ptr[i] = c->weights + woff;
+            woff += (bytes + 255) & ~(size_t)255;
+            if (!bytes || !t->data) continue;
+            if (t->dtype == VRT__DT_FLOAT16) {
+                float *f = vrt_malloc(bytes);
+                if (!f) {
+                    st = VRT_ENOMEM;
+                    goto fail;
+                }
+                for (int64_t q = 0; q < cnt; q++) f[q] = vrt__half_to_float(((const uint16_t *)t->data)[q]);
+                st = CUCK(cudaMemcpy(c->ptr[i], f, bytes, cudaMemcpyHostToDevice));
+                vrt_free(f);
+            } else {
+                st = CUCK(cudaMemcpy(c->ptr[i], t->data, bytes < t->nbytes ? bytes : t->nbytes, cudaMemcpyHostToDevice));
+            }
+            if (st) goto fail;
+        } else if (tp->storage == VRT__ST_ARENA) {
+            c->ptr[i] = c->arena + tp->offset;
+        } else if (tp->storage == VRT__ST_CONST) {
+            c->ptr[i] = c->consts + tp->offset;
+        }
+    }
+    for (int i = 0; i < ir->n_tensors; i++)
+        if (plan->t[i].storage == VRT__ST_VIEW) c->ptr[i] = c->ptr[plan->t[i].base];
+    /* Steps. */
+    for (int i = 0; i < ir->n_nodes; i++) {
+        step *s = &c->steps[c->n_steps++];
+        const vrt__node *n = &ir->nodes[i];
+        s->n = n;
+        if (n->n_inputs > MAXIO || n->n_outputs > MAXIO) {
+            st = nfail(c, n, VRT_EUNSUPPORTED, "more than %d inputs or outputs", MAXIO);
+            goto fail;
+        }
+        s->nin = n->n_inputs;
+        s->nout = n->n_outputs;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int t = n->inputs[k];
+            s->ti[k] = t >= 0 ? &ir->tensors[t] : NULL;
+            s->in[k] = t >= 0 ? c->ptr[t] : NULL;
+        }
+        for (int k = 0; k < n->n_outputs; k++) {
+            int t = n->outputs[k];
+            s->to[k] = t >= 0 ? &ir->tensors[t] : NULL;
+            s->out[k] = t >= 0 ? c->ptr[t] : NULL;
+        }
+        if ((!s->nin || !s->ti[0]) && n->op != VRT__OP_ConstantOfShape) {
+            st = nfail(c, n, VRT_EUNSUPPORTED, "first input missing");
+            goto fail;
+        }
+        s->dt = s->nin && s->ti[0] ? vrt__plan_dtype(s->ti[0]->dtype) : VRT__DT_FLOAT;
+        s->elem = s->nout && s->to[0] ? vrt__plan_elem_size(s->to[0]->dtype) : 4;
+        if ((st = prep_step(c, s)) || (st = prep_cuda(c, s))) goto fail;
+    }
+    if (c->scratch_bytes && (st = CUCK(cudaMalloc((void **)&c->scratch, c->scratch_bytes + 256)))) goto fail;
+    if (c->zero_bias_n) {
+        if ((st = CUCK(cudaMalloc((void **)&c->zero_bias, c->zero_bias_n * 4))) ||
+            (st = CUCK(cudaMemset(c->zero_bias, 0, c->zero_bias_n * 4))))
+            goto fail;
+    }
+    /* cuBLASLt workspace: the limit every Gemm/MatMul heuristic was asked to respect. */
+    int ngemm = 0;
+    for (int i = 0; i < c->n_steps; i++) ngemm += c->steps[i].gemm != NULL;
+    if (ngemm) {
+        c->lt_ws_bytes = LT_WS_LIMIT;
+        if ((st = CUCK(cudaMalloc((void **)&c->lt_ws, c->lt_ws_bytes)))) goto fail;
+    }
+    /* cuDNN algorithms: cache, or timed on the real buffers with a search workspace. */
+    double t0 = now_ms();
+    vrt__algo_cache_open(ir->path, dev, &c->cache);
+    int nconv = 0;
+    for (int i = 0; i < c->n_steps; i++) nconv += c->steps[i].conv != NULL;
+    if (nconv) {
+        size_t fr = 0, tot = 0, search = SEARCH_WS_LIMIT;
+        if (cudaMemGetInfo(&fr, &tot) == cudaSuccess && fr / 4 < search) search = fr / 4;
+        uint8_t *sws = NULL;
+        if ((st = CUCK(cudaMalloc((void **)&sws, search)))) goto fail;
+        size_t need = 0;
+        for (int i = 0; i < c->n_steps && !st; i++) {
+            step *s = &c->steps[i];
+            if (!s->conv) continue;
+            char e2[400] = "";
+            st = vrt__cuda_conv_choose(s->conv, c->cache, NULL, c->stream, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
+                                       c->zero_bias, s->n->op == VRT__OP_Conv && s->nin > 3 ? s->in[3] : NULL, s->out[0],
+                                       c->scratch, sws, search, e2, sizeof(e2));
+            if (st) nfail(c, s->n, st, "choosing the cuDNN algorithm: %s", e2);
+            else if (vrt__cuda_conv_workspace(s->conv) > need) need = vrt__cuda_conv_workspace(s->conv);
+        }
+        vrt_status st2 = CUCK(cudaStreamSynchronize(c->stream));
+        cudaFree(sws);
+        if (st || (st = st2)) goto fail;
+        c->ws_bytes = need;
+        if (need && (st = CUCK(cudaMalloc((void **)&c->ws, need)))) goto fail;
+        c->cache_hits = vrt__algo_cache_hits(c->cache);
+        c->cache_misses = vrt__algo_cache_misses(c->cache);
+        vrt__algo_cache_save(c->cache);
+    }
+    c->choose_ms = now_ms() - t0;
+    /* I/O staging. */
+    for (int i = 0; i < ir->n_inputs; i++) {
+        size_t b = plan->t[ir->inputs[i]].bytes;
+        if (b && (st = CUCK(cudaMallocHost(&c->in_stage[i], b)))) goto fail;
+    }
+    for (int i = 0; i < ir->n_outputs; i++) {
+        size_t b = plan->t[ir->outputs[i]].bytes;
+        if (b && (st = CUCK(cudaMallocHost(&c->out_stage[i], b)))) goto fail;
+    }
+    /* Const nodes run once, now. */
+    for (int i = 0; i < c->n_steps; i++)
+        if (plan->node_const[i] && (st = exec_step(c, &c->steps[i], c->stream))) goto fail;
+    if ((st = CUCK(cudaStreamSynchronize(c->stream)))) goto fail;
+    *out = c;
+    return VRT_OK;
+fail:
+    if (st == VRT_ENOMEM && !c->err[0])
+        snprintf(c->err, sizeof(c->err), "out of memory preparing the CUDA backend (arena %zu bytes)", plan->arena_bytes);
+    vrt_errbuf_set(err, cap, "%s", c->err);
+    cuda_destroy(c);
+    return st;
+}
+
+static int io_ok(cuda_ctx *c, const char *what, int i, const vrt__tensor *x, vrt__dtype dt, size_t nbytes, const void *data) {
+    int64_t cnt = vrt__shape_numel(&x->shape);
+    if (!(dt == x->dtype || (is_f(dt) && is_f(x->dtype))) || nbytes != (size_t)cnt * vrt__dtype_size(dt) || (!data && cnt)) {
+        snprintf(c->err, sizeof(c->err), "%s %d ('%s'): expected %lld elements of %s (%zu bytes); got %zu bytes of %s", what, i,
+                 x->name, (long long)cnt, vrt__dtype_name(x->dtype), (size_t)cnt * vrt__dtype_size(x->dtype), nbytes,
+                 vrt__dtype_name(dt));
+        return 0;
+    }
+    return 1;
+}
+
+static vrt_status cuda_set_input(void *vctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream) {
+    cuda_ctx *c = vctx;
+    (void)stream;
+    if (i < 0 || i >= c->ir->n_inputs) return VRT_EINVAL;
+    int t = c->ir->inputs[i];
+    const vrt__tensor *x = &c->ir->tensors[t];
+    if (!io_ok(c, "input", i, x, dt, nbytes, data)) return VRT_EINVAL;
+    if (!c->ptr[t] || !c->in_stage[i]) return VRT_OK; /* unused input */
+    /* The previous run may still be copying the staging to the device. */
+    vrt_status st;
+    if (c->in_free_valid && (st = CUCK(cudaEventSynchronize(c->in_free)))) return st;
+    int64_t cnt = vrt__shape_numel(&x->shape);
+    if (dt == VRT__DT_FLOAT16) {
+        float *y = c->in_stage[i];
+        for (int64_t q = 0; q < cnt; q++) y[q] = vrt__half_to_float(((const uint16_t *)data)[q]);
+    } else if (cnt) {
+        memcpy(c->in_stage[i], data, nbytes);
+    }
+    return VRT_OK;
+}
+
+static vrt_status cuda_run(void *vctx, void *stream) {
+    cuda_ctx *c = vctx;
+    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
+    vrt_status st;
+    c->runs++;
+    if (c->gexec) {
+        if ((st = CUCK(cudaGraphLaunch(c->gexec, s)))) return st;
+    } else if (c->graphs && c->runs >= 2) {
+        /* Second run: capture once (the first was the warm-up), then replay. */
+        cudaStream_t cs = c->stream;
+        if (s != cs) {
+            /* Capture on our stream, ordered after the caller's work. */
+            if ((st = CUCK(cudaEventRecord(c->in_free, s))) || (st = CUCK(cudaStreamWaitEvent(cs, c->in_free, 0)))) return st;
+        }
+        if ((st = CUCK(cudaStreamBeginCapture(cs, cudaStreamCaptureModeThreadLocal)))) return st;
+        vrt_status est = enqueue_all(c, cs);
+        cudaGraph_t g = NULL;
+        vrt_status cst = CUCK(cudaStreamEndCapture(cs, &g));
+        if (!est && !cst) {
+            c->graph = g;
+            if (cudaGraphInstantiate(&c->gexec, g, 0) != cudaSuccess) c->gexec = NULL;
+        } else if (g) {
+            cudaGraphDestroy(g);
+        }
+        if (c->gexec) {
+            if ((st = CUCK(cudaGraphLaunch(c->gexec, s)))) return st;
+        } else {
+            /* Something in the steps cannot be captured: stay eager (the
+             * detail stays in last_error; graph_active reports it). */
+            cudaGetLastError();
+            c->graphs = 0;
+            if ((st = enqueue_all(c, s))) return st;
+        }
+    } else {
+        if ((st = enqueue_all(c, s))) return st;
+    }
+    if ((st = CUCK(cudaEventRecord(c->in_free, s)))) return st;
+    c->in_free_valid = 1;
+    return VRT_OK;
+}
+
+static void CUDART_CB copy_out(void *arg) {
+    io_cb *cb = arg;
+    if (cb->to_half) {
+        uint16_t *y = cb->dst;
+        const float *x = cb->src;
+        for (int64_t q = 0; q < cb->n; q++) y[q] = vrt__float_to_half(x[q]);
+    } else if (cb->bytes) {
+        memcpy(cb->dst, cb->src, cb->bytes);
+    }
+}
+
+static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, size_t nbytes, void *stream) {
+    cuda_ctx *c = vctx;
+    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
+    if (i < 0 || i >= c->ir->n_outputs) return VRT_EINVAL;
+    int t = c->ir->outputs[i];
+    const vrt__tensor *x = &c->ir->tensors[t];
+    if (!io_ok(c, "output", i, x, dt, nbytes, data)) return VRT_EINVAL;
+    if (!c->ptr[t]) {
+        snprintf(c->err, sizeof(c->err), "output %d ('%s') has no storage", i, x->name);
+        return VRT_EINVAL;
+    }
+    if (!c->out_stage[i]) return VRT_OK; /* empty tensor */
+    io_cb *cb = &c->out_cb[i];
+    cb->c = c;
+    cb->dst = data;
+    cb->src = c->out_stage[i];
+    cb->n = vrt__shape_numel(&x->shape);
+    cb->to_half = dt == VRT__DT_FLOAT16;
+    cb->bytes = nbytes;
+    /* The run's D2H into staging is already on the stream; the copy to the
+     * caller's memory runs after it, on the host, when the stream gets there. */
+    return CUCK(cudaLaunchHostFunc(s, copy_out, cb));
+}
+
+static vrt_status cuda_sync(void *vctx, void *stream) {
+    cuda_ctx *c = vctx;
+    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
+    return CUCK(cudaStreamSynchronize(s));
+}
+
+static const char *cuda_last_error(void *vctx) { return vctx ? ((cuda_ctx *)vctx)->err : ""; }
+
+const vrt__backend_iface vrt__backend_cuda = {
+    "cuda", cuda_prepare, cuda_set_input, cuda_run, cuda_get_output, cuda_sync, cuda_last_error, cuda_destroy,
+};
+
+/* ---- introspection (vrt inspect --backend cuda, tests) ---- */
+
+int vrt__cuda_backend_n_engines(const void *vctx) {
+    const cuda_ctx *c = vctx;
+    int n = 0;
+    for (int i = 0; c && i < c->n_steps; i++) n += c->steps[i].conv || c->steps[i].gemm;
+    return n;
+}
+
+const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t cap) {
+    const cuda_ctx *c = vctx;
+    if (!c || !buf || !cap) return NULL;
+    for (int i = 0; i < c->n_steps; i++) {
+        const step *s = &c->steps[i];
+        if (!s->conv && !s->gemm) continue;
+        if (k-- > 0) continue;
+        char d[300];
+        if (s->conv) vrt__cuda_conv_describe(s->conv, d, sizeof(d));
+        else vrt__cuda_gemm_describe(s->gemm, d, sizeof(d));
+        snprintf(buf, cap, "%s (%s): %s", s->n->name, s->n->op_type, d);
+        return buf;
+    }
+    return NULL;
+}
+
+void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
+    const cuda_ctx *c = vctx;
+    memset(st, 0, sizeof(*st));
+    if (!c) return;
+    st->cache_hits = c->cache_hits;
+    st->cache_misses = c->cache_misses;
+    st->choose_ms = c->choose_ms;
+    st->graph_active = c->gexec != NULL;
+    st->graphs_enabled = c->graphs;
+    st->math = vrt__cuda_math_name(c->math);
+    st->workspace_bytes = c->ws_bytes;
+    st->lt_workspace_bytes = c->lt_ws_bytes;
+    st->scratch_bytes = c->scratch_bytes;
+    snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
+}

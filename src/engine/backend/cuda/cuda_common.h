@@ -1,0 +1,172 @@
+/*
+ * Private: shared pieces of the CUDA backend's host side (backend_cuda.c,
+ * conv_cudnn.c, gemm_cublaslt.c, algo_cache.c) and the launchers of
+ * epilogue.cu.
+ *
+ * Error checks. VRT_CUDA_CHECK / VRT_CUDNN_CHECK / VRT_CUBLAS_CHECK are
+ * expressions, not statements: they evaluate the call and yield VRT_OK, or
+ * VRT_EDEVICE after writing "file:line: call: message" into (err, cap). No
+ * hidden return or goto, so the caller's control flow stays visible:
+ *
+ *     if ((st = VRT_CUDA_CHECK(c->err, sizeof c->err, cudaMalloc(&p, n)))) goto fail;
+ *
+ * Threading: everything here is used by one thread per context.
+ */
+#ifndef VRT_CUDA_COMMON_H
+#define VRT_CUDA_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/backend/cpu/kernels_nn.h"
+#include "vrt/core.h"
+
+#ifndef __CUDACC__
+#include <cublasLt.h>
+#include <cuda_runtime.h>
+#include <cudnn.h>
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef __CUDACC__
+vrt_status vrt__cuda_check_rt(cudaError_t e, char *err, size_t cap, const char *file, int line, const char *call);
+vrt_status vrt__cuda_check_dnn(cudnnStatus_t e, char *err, size_t cap, const char *file, int line, const char *call);
+vrt_status vrt__cuda_check_blas(cublasStatus_t e, char *err, size_t cap, const char *file, int line, const char *call);
+
+#define VRT_CUDA_CHECK(err, cap, call) vrt__cuda_check_rt((call), (err), (cap), __FILE__, __LINE__, #call)
+#define VRT_CUDNN_CHECK(err, cap, call) vrt__cuda_check_dnn((call), (err), (cap), __FILE__, __LINE__, #call)
+#define VRT_CUBLAS_CHECK(err, cap, call) vrt__cuda_check_blas((call), (err), (cap), __FILE__, __LINE__, #call)
+
+/* ---- math mode (per engine; VRT_CUDA_MATH=fp32|tf32|fp16) ----
+ * fp32: exact fp32 FMA math (CUDNN_FMA_MATH, CUBLAS_COMPUTE_32F): results
+ *       within float rounding of the CPU backend; the default.
+ * tf32: tensor cores with TF32 inputs (CUDNN_DEFAULT_MATH,
+ *       CUBLAS_COMPUTE_32F_FAST_TF32): ~1e-3 relative.
+ * fp16: tensors stay fp32 in memory, cuDNN converts to fp16 for tensor cores
+ *       (CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION, CUBLAS_COMPUTE_32F_FAST_16F),
+ *       fp32 accumulation: ~1e-2 relative on deep nets. */
+typedef enum vrt__cuda_math { VRT__CUDA_MATH_FP32 = 0, VRT__CUDA_MATH_TF32, VRT__CUDA_MATH_FP16 } vrt__cuda_math;
+const char *vrt__cuda_math_name(vrt__cuda_math m);
+
+/* ---- algorithm cache on disk (algo_cache.c) ----
+ * One text file per (model, GPU, driver, CUDA runtime, cuDNN) in
+ * $VRT_CACHE_DIR or ~/.cache/visionrt/; one line per conv shape:
+ * "<shape key> <algo> <workspace bytes> <time ms> <fused>". */
+typedef struct vrt__algo_cache vrt__algo_cache;
+typedef struct vrt__algo_entry {
+    int algo;
+    size_t workspace;
+    float ms;
+    int fused;
+} vrt__algo_entry;
+
+/* Opens (reads if present) the cache for a model; model_path may be NULL
+ * (in-memory IR: keyed by "nofile"). Never fails hard: on any problem the
+ * cache is in-memory only and `*out` is still valid (NULL only on ENOMEM). */
+vrt_status vrt__algo_cache_open(const char *model_path, int device, vrt__algo_cache **out);
+int vrt__algo_cache_get(const vrt__algo_cache *c, const char *key, vrt__algo_entry *e);
+void vrt__algo_cache_put(vrt__algo_cache *c, const char *key, const vrt__algo_entry *e);
+/* Writes the file when entries were added (atomic rename). */
+vrt_status vrt__algo_cache_save(vrt__algo_cache *c);
+const char *vrt__algo_cache_path(const vrt__algo_cache *c);
+int vrt__algo_cache_hits(const vrt__algo_cache *c);
+int vrt__algo_cache_misses(const vrt__algo_cache *c);
+void vrt__algo_cache_destroy(vrt__algo_cache **c);
+/* FNV-1a 64 of a file's bytes (0 when it cannot be read). */
+uint64_t vrt__fnv1a_file(const char *path);
+uint64_t vrt__fnv1a(uint64_t h, const void *data, size_t n);
+
+/* ---- convolution on cuDNN (conv_cudnn.c) ---- */
+typedef struct vrt__cuda_conv vrt__cuda_conv;
+
+typedef struct vrt__cuda_conv_desc {
+    int transpose;               /* ConvTranspose */
+    vrt__conv_params p;          /* resolved (pads, out sizes, act) */
+    int has_bias, has_residual;
+    vrt__cuda_math math;
+} vrt__cuda_conv_desc;
+
+/* Builds the descriptors and the scratch need (asymmetric pads). */
+vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, vrt__cuda_conv **out, char *err,
+                                 size_t cap);
+/* Extra device scratch (bytes) this conv needs beside the cuDNN workspace. */
+size_t vrt__cuda_conv_scratch_bytes(const vrt__cuda_conv *cv);
+/* Chooses the algorithm: from the cache, or by timing the candidates on the
+ * given (real) buffers with `ws` of `ws_bytes` as the workspace limit. The
+ * buffers' contents may be overwritten (y). */
+vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, const char *model_key, cudaStream_t s,
+                                 const float *x, const float *w, const float *bias, const float *zero_bias,
+                                 const float *res, float *y, void *scratch, void *ws, size_t ws_bytes, char *err,
+                                 size_t cap);
+/* Workspace the chosen algorithm needs. */
+size_t vrt__cuda_conv_workspace(const vrt__cuda_conv *cv);
+/* Enqueues y = act(conv(x, w) + bias + res) on s (the handle's stream must be s). */
+vrt_status vrt__cuda_conv_run(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w, const float *bias,
+                              const float *zero_bias, const float *res, float *y, void *scratch, void *ws, char *err,
+                              size_t cap);
+/* "algo 1 (IMPLICIT_PRECOMP_GEMM), ws 0 B, 0.012 ms, fused bias+relu[, cached]" */
+void vrt__cuda_conv_describe(const vrt__cuda_conv *cv, char *buf, size_t cap);
+void vrt__cuda_conv_destroy(vrt__cuda_conv **cv);
+
+/* ---- Gemm / MatMul on cuBLASLt (gemm_cublaslt.c) ---- */
+typedef struct vrt__cuda_gemm vrt__cuda_gemm;
+
+/* ONNX Gemm: Y = act(alpha op(A) op(B) + beta C). c_ptr: whether C is given. */
+vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params *p, int has_c, vrt__cuda_math math,
+                                      size_t ws_bytes, vrt__cuda_gemm **out, char *err, size_t cap);
+/* numpy MatMul with broadcast batch dims, then act. */
+vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
+                                        const vrt__activation *act, vrt__cuda_math math, size_t ws_bytes,
+                                        vrt__cuda_gemm **out, char *err, size_t cap);
+vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B, const float *C, float *Y,
+                              void *ws, size_t ws_bytes, char *err, size_t cap);
+void vrt__cuda_gemm_describe(const vrt__cuda_gemm *g, char *buf, size_t cap);
+void vrt__cuda_gemm_destroy(vrt__cuda_gemm **g);
+#endif /* !__CUDACC__ */
+
+/* ---- backend introspection (backend_cuda.c; ctx is the backend context) ---- */
+typedef struct vrt__cuda_backend_stats {
+    int cache_hits, cache_misses; /* cuDNN algorithm choices read from / missing in the disk cache */
+    double choose_ms;             /* time spent choosing algorithms at prepare */
+    int graphs_enabled, graph_active;
+    const char *math;             /* "fp32", "tf32", "fp16" */
+    size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
+    char cache_path[1024];
+} vrt__cuda_backend_stats;
+/* Number of conv/gemm steps and a line per step: node, op, algorithm, workspace, time. */
+int vrt__cuda_backend_n_engines(const void *ctx);
+const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
+void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
+
+/* ---- epilogue.cu launchers (stream as void*, never NULL) ---- */
+
+/* y[i] = act(y[i] + bscale * bias[b(i)] + res[i]), where
+ * b(i) = ((i / inner) % outer_mod) * s_outer + (i % inner) * s_inner.
+ * Conv bias: inner = spatial, outer_mod = M, s_outer = 1, s_inner = 0.
+ * Gemm C broadcast to M x N: inner = N, outer_mod = M, strides of C (0 = broadcast).
+ * bias and res may be NULL. */
+vrt_status vrt__cuda_epilogue(void *stream, float *y, int64_t n, const float *bias, float bscale, int64_t inner,
+                              int64_t outer_mod, int64_t s_outer, int64_t s_inner, const float *res,
+                              const vrt__activation *act);
+/* Window copy over (NC, spatial...): dst[o] = src[o + off] when inside src,
+ * else 0, for 1..3 spatial dims (pad when off < 0, crop when off > 0). */
+vrt_status vrt__cuda_window(void *stream, const float *src, float *dst, int64_t nc, int nsp, const int64_t *src_sp,
+                            const int64_t *dst_sp, const int64_t *off);
+/* ONNX LRN over NCHW... (spatial flattened). */
+vrt_status vrt__cuda_lrn(void *stream, const float *x, float *y, int64_t N, int64_t C, int64_t spatial, int64_t size,
+                         float alpha, float beta, float bias);
+/* Relu / Neg / Abs / Clip on integer tensors (elem 1, 4 or 8 bytes; uint8 when is_unsigned). op: 0 relu, 1 neg,
+ * 2 abs, 3 clip(min, max as doubles). */
+vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, const void *x, void *y, int64_t n,
+                               double lo, double hi);
+/* Detail of the last launch failure on this thread. */
+const char *vrt__cuda_epilogue_error(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

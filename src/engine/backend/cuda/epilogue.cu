@@ -1,0 +1,159 @@
+// Epilogue kernels of the CUDA backend's conv/gemm paths (bias + residual +
+// activation where cuDNN / cuBLASLt cannot fuse it), the pad/crop window copy
+// for asymmetric conv pads, LRN and integer unary ops. Every launcher takes
+// its stream as void* (never NULL), only enqueues, and reports launch errors
+// as VRT_EDEVICE with the detail in vrt__cuda_epilogue_error().
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "engine/backend/cuda/cuda_common.h"
+
+static thread_local char g_err[256];
+
+extern "C" const char *vrt__cuda_epilogue_error(void) { return g_err; }
+
+static vrt_status launched(const char *what, int line) {
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return VRT_OK;
+    snprintf(g_err, sizeof(g_err), "%s:%d: %s: %s", __FILE__, line, what, cudaGetErrorString(e));
+    return VRT_EDEVICE;
+}
+
+static unsigned blocks_for(int64_t n, int threads) {
+    int64_t b = (n + threads - 1) / threads;
+    if (b > 65535 * 8) b = 65535 * 8;
+    return (unsigned)(b < 1 ? 1 : b);
+}
+
+__device__ __forceinline__ float act_apply(float v, int kind, float al, float be) {
+    switch (kind) {
+    case VRT__ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case VRT__ACT_LEAKY_RELU: return v >= 0.0f ? v : al * v;
+    case VRT__ACT_CLIP: v = v < al ? al : v; return v > be ? be : v;
+    case VRT__ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case VRT__ACT_SILU: return v / (1.0f + expf(-v));
+    case VRT__ACT_HARD_SWISH: {
+        float t = v * (1.0f / 6.0f) + 0.5f;
+        t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+        return v * t;
+    }
+    case VRT__ACT_HARD_SIGMOID: {
+        float t = al * v + be;
+        return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+    }
+    case VRT__ACT_TANH: return tanhf(v);
+    default: return v;
+    }
+}
+
+__global__ void k_epilogue(float *y, int64_t n, const float *bias, float bscale, int64_t inner, int64_t outer_mod,
+                           int64_t s_outer, int64_t s_inner, const float *res, int kind, float al, float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+        float v = y[i];
+        if (bias) v += bscale * bias[((i / inner) % outer_mod) * s_outer + (i % inner) * s_inner];
+        if (res) v += res[i];
+        y[i] = act_apply(v, kind, al, be);
+    }
+}
+
+extern "C" vrt_status vrt__cuda_epilogue(void *stream, float *y, int64_t n, const float *bias, float bscale,
+                                         int64_t inner, int64_t outer_mod, int64_t s_outer, int64_t s_inner,
+                                         const float *res, const vrt__activation *act) {
+    if (!stream || inner < 1 || outer_mod < 1) return VRT_EINVAL;
+    if (n <= 0) return VRT_OK;
+    int kind = act ? (int)act->kind : 0;
+    k_epilogue<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>(y, n, bias, bscale, inner, outer_mod, s_outer,
+                                                                     s_inner, res, kind, act ? act->alpha : 0.0f,
+                                                                     act ? act->beta : 0.0f);
+    return launched("epilogue", __LINE__);
+}
+
+struct win3 {
+    int64_t s[3], d[3], o[3];
+};
+
+__global__ void k_window(const float *src, float *dst, int64_t total, win3 w) {
+    int64_t dsp = w.d[0] * w.d[1] * w.d[2], ssp = w.s[0] * w.s[1] * w.s[2];
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int64_t nc = i / dsp, r = i % dsp;
+        int64_t x2 = r % w.d[2], x1 = (r / w.d[2]) % w.d[1], x0 = r / (w.d[2] * w.d[1]);
+        int64_t s0 = x0 + w.o[0], s1 = x1 + w.o[1], s2 = x2 + w.o[2];
+        float v = 0.0f;
+        if (s0 >= 0 && s0 < w.s[0] && s1 >= 0 && s1 < w.s[1] && s2 >= 0 && s2 < w.s[2])
+            v = src[nc * ssp + (s0 * w.s[1] + s1) * w.s[2] + s2];
+        dst[i] = v;
+    }
+}
+
+extern "C" vrt_status vrt__cuda_window(void *stream, const float *src, float *dst, int64_t nc, int nsp,
+                                       const int64_t *src_sp, const int64_t *dst_sp, const int64_t *off) {
+    if (!stream || nsp < 1 || nsp > 3) return VRT_EINVAL;
+    win3 w;
+    // Right-align the spatial dims into 3 (leading ones of size 1).
+    for (int i = 0; i < 3; i++) w.s[i] = w.d[i] = 1, w.o[i] = 0;
+    for (int i = 0; i < nsp; i++) {
+        int k = 3 - nsp + i;
+        w.s[k] = src_sp[i], w.d[k] = dst_sp[i], w.o[k] = off[i];
+    }
+    int64_t total = nc * w.d[0] * w.d[1] * w.d[2];
+    if (total <= 0) return VRT_OK;
+    k_window<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(src, dst, total, w);
+    return launched("window", __LINE__);
+}
+
+__global__ void k_lrn(const float *x, float *y, int64_t N, int64_t C, int64_t sp, int64_t size, float alpha, float beta,
+                      float bias) {
+    int64_t total = N * C * sp, lo = (size - 1) / 2, hi = size - 1 - lo;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int64_t q = i % sp, ch = (i / sp) % C, b = i / (sp * C);
+        double sum = 0;
+        for (int64_t k = ch - lo; k <= ch + hi; k++) {
+            if (k < 0 || k >= C) continue;
+            double v = x[(b * C + k) * sp + q];
+            sum += v * v;
+        }
+        y[i] = (float)(x[i] / pow(bias + alpha / (double)size * sum, (double)beta));
+    }
+}
+
+extern "C" vrt_status vrt__cuda_lrn(void *stream, const float *x, float *y, int64_t N, int64_t C, int64_t spatial,
+                                    int64_t size, float alpha, float beta, float bias) {
+    if (!stream || size < 1) return VRT_EINVAL;
+    int64_t total = N * C * spatial;
+    if (total <= 0) return VRT_OK;
+    k_lrn<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, y, N, C, spatial, size, alpha, beta, bias);
+    return launched("lrn", __LINE__);
+}
+
+template <typename T>
+__global__ void k_int_unary(int op, const T *x, T *y, int64_t n, double lo, double hi) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+        T v = x[i];
+        switch (op) {
+        case 0: v = (long long)v < 0LL ? (T)0 : v; break;
+        case 1: v = (T)(0 - v); break;
+        case 2: v = (long long)v < 0LL ? (T)(0 - v) : v; break;
+        default:
+            if ((double)v < lo) v = (T)lo;
+            if ((double)v > hi) v = (T)hi;
+            break;
+        }
+        y[i] = v;
+    }
+}
+
+extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, const void *x, void *y,
+                                          int64_t n, double lo, double hi) {
+    if (!stream) return VRT_EINVAL;
+    if (n <= 0) return VRT_OK;
+    cudaStream_t s = (cudaStream_t)stream;
+    unsigned b = blocks_for(n, 256);
+    if (elem == 8) k_int_unary<long long><<<b, 256, 0, s>>>(op, (const long long *)x, (long long *)y, n, lo, hi);
+    else if (elem == 4) k_int_unary<int><<<b, 256, 0, s>>>(op, (const int *)x, (int *)y, n, lo, hi);
+    else if (elem == 1 && is_unsigned)
+        k_int_unary<unsigned char><<<b, 256, 0, s>>>(op, (const unsigned char *)x, (unsigned char *)y, n, lo, hi);
+    else if (elem == 1) k_int_unary<signed char><<<b, 256, 0, s>>>(op, (const signed char *)x, (signed char *)y, n, lo, hi);
+    else return VRT_EUNSUPPORTED;
+    return launched("int_unary", __LINE__);
+}

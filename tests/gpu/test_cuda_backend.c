@@ -1,0 +1,442 @@
+/*
+ * CUDA backend tests (label gpu; exit 77 without a GPU):
+ *  - ONNX node conformance: every test of onnx-index/cnn_op_tests.txt that
+ *    the CPU backend passes must also pass on CUDA (same tolerances as the
+ *    conformance runner: rtol 1e-3, atol 1e-4; ints exact);
+ *  - SqueezeNet fp16 and YOLOX-Nano reproduce test_data_set_* and match the
+ *    CPU backend;
+ *  - CUDA graph replay vs eager: bit-identical outputs, over several runs
+ *    with different inputs;
+ *  - the cuDNN algorithm cache is written, then reused (same choices, no
+ *    timing on the second prepare).
+ */
+#include <cuda_runtime.h>
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "engine/backend.h"
+#include "engine/backend/cuda/cuda_common.h"
+#include "harness.h"
+#include "model/internal.h"
+#include "model/ir.h"
+#include "model/plan.h"
+#include "vrt/engine.h"
+
+#define MAXT 16
+
+static int is_float(int dt) { return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16; }
+
+static double elem_f(int dt, const void *p, int64_t i) {
+    if (dt == VRT__DT_FLOAT16) return vrt__half_to_float(((const uint16_t *)p)[i]);
+    return ((const float *)p)[i];
+}
+
+/* 1 when got (dtype of want) matches want within atol + rtol*|want|. */
+static int close_to(const vrt__tensor *want, const void *got, double rtol, double atol, double *worst) {
+    int64_t n = vrt__shape_numel(&want->shape);
+    *worst = 0;
+    if (is_float(want->dtype)) {
+        int ok = 1;
+        for (int64_t i = 0; i < n; i++) {
+            double a = elem_f(want->dtype, got, i), b = elem_f(want->dtype, want->data, i);
+            if (isnan(a) && isnan(b)) continue;
+            if (isinf(b) && a == b) continue;
+            double d = fabs(a - b);
+            if (!(d <= atol + rtol * fabs(b))) ok = 0;
+            if (!(d <= *worst)) *worst = d;
+        }
+        return ok;
+    }
+    return memcmp(got, want->data, (size_t)n * vrt__dtype_size(want->dtype)) == 0;
+}
+
+static int count_files(const char *dir, const char *prefix) {
+    int n = 0;
+    char p[1500];
+    for (;;) {
+        snprintf(p, sizeof(p), "%s/%s_%d.pb", dir, prefix, n);
+        if (access(p, R_OK)) return n;
+        n++;
+    }
+}
+
+/* Loads the model like the conformance runner (parameter inputs bound as
+ * constants when the loader asks for it). */
+static vrt_status load_ir(const char *model, vrt__tensor *ins, int nin, vrt__ir **ir, char *err, size_t cap) {
+    vrt__ir_params ip;
+    memset(&ip, 0, sizeof(ip));
+    vrt_status st = vrt__ir_load_onnx(model, &ip, ir, err, cap);
+    if (st == VRT_EUNSUPPORTED && strstr(err, "constant") && nin > 1) {
+        ip.const_inputs = ins + (strstr(err, "Range") ? 0 : 1);
+        ip.n_const_inputs = nin - (strstr(err, "Range") ? 0 : 1);
+        st = vrt__ir_load_onnx(model, &ip, ir, err, cap);
+    }
+    return st;
+}
+
+typedef struct run_result {
+    int ok;         /* ran */
+    int match;      /* every output matched the reference */
+    void *out[MAXT];
+    size_t nbytes[MAXT];
+    int nout;
+    double worst;
+    char why[600];
+} run_result;
+
+static void result_free(run_result *r) {
+    for (int k = 0; k < MAXT; k++) vrt_free(r->out[k]);
+    memset(r, 0, sizeof(*r));
+}
+
+/* Runs data set `set` of a test folder on `backend`; outputs kept in r. */
+static void run_set(const char *model, const char *setdir, const char *backend, double rtol, double atol, run_result *r) {
+    memset(r, 0, sizeof(*r));
+    vrt__tensor ins[MAXT], outs[MAXT];
+    memset(ins, 0, sizeof(ins));
+    memset(outs, 0, sizeof(outs));
+    char p[1700], err[2048] = "";
+    int nin = count_files(setdir, "input"), nout = count_files(setdir, "output");
+    vrt__ir *ir = NULL;
+    vrt_engine_t *e = NULL;
+    if (nin > MAXT || nout > MAXT) goto out;
+    for (int k = 0; k < nin; k++) {
+        snprintf(p, sizeof(p), "%s/input_%d.pb", setdir, k);
+        if (vrt__tensor_load_pb(p, &ins[k], err, sizeof(err))) goto out;
+    }
+    for (int k = 0; k < nout; k++) {
+        snprintf(p, sizeof(p), "%s/output_%d.pb", setdir, k);
+        if (vrt__tensor_load_pb(p, &outs[k], err, sizeof(err))) goto out;
+    }
+    if (load_ir(model, ins, nin, &ir, err, sizeof(err))) {
+        snprintf(r->why, sizeof(r->why), "load: %s", err);
+        goto out;
+    }
+    vrt_engine_params ep;
+    vrt_engine_default_params(&ep);
+    ep.backend = backend;
+    ep.threads = 2;
+    vrt_status st = vrt__engine_open_ir(ir, &ep, &e, err, sizeof(err));
+    ir = NULL;
+    if (st) {
+        snprintf(r->why, sizeof(r->why), "open: %s", err);
+        goto out;
+    }
+    int ei = vrt_engine_num_inputs(e), eo = vrt_engine_num_outputs(e);
+    if (ei > MAXT || eo > MAXT) goto out;
+    vrt_engine_tensor tin[MAXT], tout[MAXT];
+    for (int i = 0; i < ei; i++) {
+        vrt_model_tensor_info info;
+        vrt_engine_input_info(e, i, &info);
+        int k = -1;
+        for (int q = 0; q < nin && k < 0; q++)
+            if (ins[q].name && !strcmp(ins[q].name, info.name)) k = q;
+        if (k < 0 && i < nin) k = i;
+        if (k < 0) goto out;
+        tin[i].data = ins[k].data, tin[i].dtype = ins[k].dtype, tin[i].nbytes = ins[k].nbytes;
+    }
+    int no = nout < eo ? nout : eo;
+    for (int k = 0; k < no; k++) {
+        r->out[k] = vrt_malloc(outs[k].nbytes + 8);
+        r->nbytes[k] = outs[k].nbytes;
+        tout[k].data = r->out[k], tout[k].dtype = outs[k].dtype, tout[k].nbytes = outs[k].nbytes;
+    }
+    r->nout = no;
+    if ((st = vrt_engine_run(e, tin, ei, tout, no))) {
+        snprintf(r->why, sizeof(r->why), "run: %s", vrt_engine_last_error(e));
+        goto out;
+    }
+    r->ok = 1;
+    r->match = no > 0;
+    for (int k = 0; k < no; k++) {
+        double w;
+        if (!close_to(&outs[k], r->out[k], rtol, atol, &w)) {
+            r->match = 0;
+            snprintf(r->why, sizeof(r->why), "output %d differs (max abs diff %.3g)", k, w);
+        }
+        if (w > r->worst) r->worst = w;
+    }
+out:
+    vrt_engine_destroy(&e);
+    vrt__ir_destroy(&ir);
+    for (int k = 0; k < MAXT; k++) vrt__tensor_free(&ins[k]), vrt__tensor_free(&outs[k]);
+}
+
+static const char *data_dir(void) {
+    const char *d = getenv("VRT_DATA");
+    return d && d[0] ? d : VRT_SOURCE_DIR "/../shared/data";
+}
+
+/* Extracts onnx.tar.xz into ./onnx once; returns the node folder or NULL. */
+static const char *onnx_node_dir(void) {
+    static char dir[1200];
+    char cwd[800], tar[1100], cmd[4000];
+    struct stat st;
+    if (!getcwd(cwd, sizeof(cwd))) return NULL;
+    snprintf(dir, sizeof(dir), "%s/onnx/node", cwd);
+    char mark[1300];
+    snprintf(mark, sizeof(mark), "%s/onnx/.extracted", cwd);
+    if (stat(mark, &st) == 0) return dir;
+    snprintf(tar, sizeof(tar), "%s/onnx.tar.xz", data_dir());
+    if (access(tar, R_OK)) return NULL;
+    snprintf(cmd, sizeof(cmd), "tar xJf '%s' -C '%s' && touch '%s'", tar, cwd, mark);
+    return system(cmd) == 0 ? dir : NULL;
+}
+
+TEST(node_tests_cpu_passes_cuda_passes) {
+    const char *list = vrt_test_data_or_skip("onnx-index/cnn_op_tests.txt");
+    const char *node = onnx_node_dir();
+    if (!node) vrt_test_skip("onnx.tar.xz not found under %s", data_dir());
+    FILE *f = fopen(list, "r");
+    ASSERT_TRUE(f != NULL);
+    char name[256];
+    int n = 0, cpu_pass = 0, cuda_pass = 0, bad = 0;
+    while (fscanf(f, "%255s", name) == 1) {
+        char dir[1500], model[1600], set[1600];
+        snprintf(dir, sizeof(dir), "%s/%s", node, name);
+        snprintf(model, sizeof(model), "%s/model.onnx", dir);
+        snprintf(set, sizeof(set), "%s/test_data_set_0", dir);
+        if (access(model, R_OK)) continue;
+        n++;
+        run_result rc, rg;
+        run_set(model, set, "cpu", 1e-3, 1e-4, &rc);
+        if (!rc.match) {
+            result_free(&rc);
+            continue;
+        }
+        cpu_pass++;
+        run_set(model, set, "cuda", 1e-3, 1e-4, &rg);
+        if (rg.match) {
+            cuda_pass++;
+        } else {
+            bad++;
+            printf("  CUDA FAIL %s: %s\n", name, rg.why);
+        }
+        result_free(&rc);
+        result_free(&rg);
+    }
+    fclose(f);
+    printf("  node tests: %d listed, CPU passes %d, CUDA passes %d of those\n", n, cpu_pass, cuda_pass);
+    ASSERT_TRUE(cpu_pass > 0);
+    ASSERT_EQ(bad, 0);
+}
+
+/* The folder's .onnx file (model folders name it after the model). */
+static const char *model_in(const char *dir) {
+    static char path[1500];
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    struct dirent *e;
+    path[0] = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+    if (!path[0]) vrt_test_skip("no .onnx file in %s", dir);
+    return path;
+}
+
+static const char *data_dir(void);
+
+static void model_sets(const char *rel, double rtol, double atol, double cpu_rtol, double cpu_tol) {
+    const char *mdir = vrt_test_data_or_skip(rel);
+    char model[1500];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    int sets = 0;
+    for (int si = 0;; si++) {
+        char set[1300];
+        snprintf(set, sizeof(set), "%s/test_data_set_%d", mdir, si);
+        if (access(set, R_OK)) break;
+        run_result rg, rc;
+        run_set(model, set, "cuda", rtol, atol, &rg);
+        if (!rg.ok) printf("  %s: %s\n", set, rg.why);
+        ASSERT_TRUE(rg.ok);
+        printf("  %s set %d: CUDA max abs diff vs reference %.3g\n", rel, si, rg.worst);
+        if (!rg.match) printf("  %s\n", rg.why);
+        ASSERT_TRUE(rg.match);
+        /* Against the CPU backend on the same input. */
+        run_set(model, set, "cpu", rtol, atol, &rc);
+        ASSERT_TRUE(rc.ok);
+        ASSERT_EQ(rc.nout, rg.nout);
+        for (int k = 0; k < rg.nout; k++) {
+            vrt__tensor t;
+            memset(&t, 0, sizeof(t));
+            /* Compare the two backends: both fp32 or both fp16 at the boundary. */
+            t.dtype = rel[strlen(rel) - 1] == '6' ? VRT__DT_FLOAT16 : VRT__DT_FLOAT;
+            t.shape.ndim = 1;
+            t.shape.d[0] = (int64_t)(rc.nbytes[k] / vrt__dtype_size(t.dtype));
+            t.data = rc.out[k];
+            double w;
+            int ok = close_to(&t, rg.out[k], cpu_rtol, cpu_tol, &w);
+            printf("  %s set %d output %d: CUDA vs CPU max abs diff %.3g\n", rel, si, k, w);
+            ASSERT_TRUE(ok);
+        }
+        result_free(&rg);
+        result_free(&rc);
+        sets++;
+    }
+    ASSERT_TRUE(sets > 0);
+}
+
+TEST(squeezenet_fp16_reference_and_cpu) { model_sets("models/squeezenet1.0_fp16", 0, 1e-3, 0, 1e-3); }
+TEST(yolox_nano_reference_and_cpu) { model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4); }
+
+/* ---- backend-level helpers (graph and cache tests need the context) ---- */
+
+typedef struct bk {
+    vrt__ir *ir;
+    vrt__plan *plan;
+    void *ctx;
+} bk;
+
+static void bk_open(bk *b, const char *model) {
+    char err[1024] = "";
+    memset(b, 0, sizeof(*b));
+    ASSERT_OK(vrt__ir_load_onnx(model, NULL, &b->ir, err, sizeof(err)));
+    vrt__pass_opts po;
+    vrt__pass_default_opts(&po);
+    ASSERT_OK(vrt__passes_run(b->ir, &po, NULL, err, sizeof(err)));
+    ASSERT_OK(vrt__plan_build(b->ir, &b->plan, err, sizeof(err)));
+    vrt__backend_params bp = {0, 0};
+    vrt_status st = vrt__backend_cuda.prepare(b->ir, b->plan, &bp, &b->ctx, err, sizeof(err));
+    if (st) printf("  prepare: %s\n", err);
+    ASSERT_OK(st);
+}
+
+static void bk_close(bk *b) {
+    if (b->ctx) vrt__backend_cuda.destroy(b->ctx);
+    vrt__plan_destroy(&b->plan);
+    vrt__ir_destroy(&b->ir);
+}
+
+/* One inference through the backend table; in/out fp32 of the given sizes. */
+static void bk_infer(bk *b, const float *in, size_t in_bytes, float *out, size_t out_bytes) {
+    ASSERT_OK(vrt__backend_cuda.set_input(b->ctx, 0, in, VRT__DT_FLOAT, in_bytes, NULL));
+    ASSERT_OK(vrt__backend_cuda.run(b->ctx, NULL));
+    ASSERT_OK(vrt__backend_cuda.get_output(b->ctx, 0, out, VRT__DT_FLOAT, out_bytes, NULL));
+    ASSERT_OK(vrt__backend_cuda.sync(b->ctx, NULL));
+}
+
+TEST(graph_replay_is_bit_exact_with_eager) {
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
+    float *in = vrt_malloc(in_n * 4), *a = vrt_malloc(out_n * 4), *g = vrt_malloc(out_n * 4), *first = vrt_malloc(out_n * 4);
+    ASSERT_TRUE(in && a && g && first);
+    bk eager, graph;
+    setenv("VRT_CUDA_GRAPHS", "0", 1);
+    bk_open(&eager, model);
+    setenv("VRT_CUDA_GRAPHS", "1", 1);
+    bk_open(&graph, model);
+    unsetenv("VRT_CUDA_GRAPHS");
+    uint32_t seed = 12345;
+    for (int it = 0; it < 5; it++) {
+        for (size_t i = 0; i < in_n; i++) {
+            seed = seed * 1664525u + 1013904223u;
+            in[i] = (float)(seed >> 8) / (float)(1u << 24) * 255.0f;
+        }
+        bk_infer(&eager, in, in_n * 4, a, out_n * 4);
+        bk_infer(&graph, in, in_n * 4, g, out_n * 4);
+        ASSERT_TRUE(memcmp(a, g, out_n * 4) == 0);
+        if (it == 0) memcpy(first, g, out_n * 4);
+        else ASSERT_TRUE(memcmp(first, g, out_n * 4) != 0); /* each replay saw its own input */
+    }
+    vrt__cuda_backend_stats sg, se;
+    vrt__cuda_backend_info(graph.ctx, &sg);
+    vrt__cuda_backend_info(eager.ctx, &se);
+    if (!sg.graph_active) printf("  graph not active: %s\n", vrt__backend_cuda.last_error(graph.ctx));
+    ASSERT_TRUE(sg.graph_active);
+    ASSERT_TRUE(!se.graph_active);
+    bk_close(&eager);
+    bk_close(&graph);
+    vrt_free(in), vrt_free(a), vrt_free(g), vrt_free(first);
+}
+
+TEST(algo_cache_written_then_reused) {
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500], dir[1200];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(dir, sizeof(dir), "%s/algo-cache", vrt_test_tmpdir());
+    char cmd[1400];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+    setenv("VRT_CACHE_DIR", dir, 1);
+    bk b1, b2;
+    bk_open(&b1, model);
+    vrt__cuda_backend_stats s1, s2;
+    vrt__cuda_backend_info(b1.ctx, &s1);
+    int n = vrt__cuda_backend_n_engines(b1.ctx);
+    ASSERT_TRUE(n > 0);
+    ASSERT_TRUE(s1.cache_misses > 0); /* hits here: convs of the same shape as an earlier one */
+    ASSERT_TRUE(access(s1.cache_path, R_OK) == 0);
+    bk_open(&b2, model);
+    vrt__cuda_backend_info(b2.ctx, &s2);
+    unsetenv("VRT_CACHE_DIR");
+    ASSERT_STREQ(s1.cache_path, s2.cache_path);
+    ASSERT_EQ(s2.cache_misses, 0);
+    ASSERT_EQ(s2.cache_hits, s1.cache_misses + s1.cache_hits);
+    printf("  choose: %.1f ms timed, %.1f ms from cache (%s)\n", s1.choose_ms, s2.choose_ms, s1.cache_path);
+    ASSERT_TRUE(s2.choose_ms < s1.choose_ms);
+    /* Same choices: the lines differ only in the ", from cache" suffix. */
+    ASSERT_EQ(vrt__cuda_backend_n_engines(b2.ctx), n);
+    for (int i = 0; i < n; i++) {
+        char l1[600], l2[600];
+        ASSERT_TRUE(vrt__cuda_backend_engine(b1.ctx, i, l1, sizeof(l1)) != NULL);
+        ASSERT_TRUE(vrt__cuda_backend_engine(b2.ctx, i, l2, sizeof(l2)) != NULL);
+        if (i < 3) printf("  %s\n", l2);
+        /* The first prepare also reads back choices it made for an earlier
+         * conv of the same shape; the second reads every one. */
+        char *suffix = strstr(l2, ", from cache");
+        if (strstr(l1, "Conv")) ASSERT_TRUE(suffix != NULL);
+        if (suffix) *suffix = 0;
+        if ((suffix = strstr(l1, ", from cache"))) *suffix = 0;
+        ASSERT_STREQ(l1, l2);
+    }
+    /* Both produce the same result. */
+    const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
+    float *in = vrt_calloc(in_n, 4), *o1 = vrt_malloc(out_n * 4), *o2 = vrt_malloc(out_n * 4);
+    for (size_t i = 0; i < in_n; i++) in[i] = (float)(i % 251);
+    bk_infer(&b1, in, in_n * 4, o1, out_n * 4);
+    bk_infer(&b2, in, in_n * 4, o2, out_n * 4);
+    ASSERT_TRUE(memcmp(o1, o2, out_n * 4) == 0);
+    vrt_free(in), vrt_free(o1), vrt_free(o2);
+    bk_close(&b1);
+    bk_close(&b2);
+}
+
+TEST(errors_name_the_problem) {
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    bk b;
+    bk_open(&b, model);
+    float x[4] = {0};
+    ASSERT_STATUS(vrt__backend_cuda.set_input(b.ctx, 0, x, VRT__DT_FLOAT, sizeof(x), NULL), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt__backend_cuda.last_error(b.ctx), "images");
+    bk_close(&b);
+}
+
+int main(void) {
+    int n = 0;
+    cudaError_t e = cudaGetDeviceCount(&n);
+    if (e != cudaSuccess || n == 0) {
+        printf("SKIP: no CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+        return 77;
+    }
+    VRT_RUN(errors_name_the_problem);
+    VRT_RUN(graph_replay_is_bit_exact_with_eager);
+    VRT_RUN(algo_cache_written_then_reused);
+    VRT_RUN(squeezenet_fp16_reference_and_cpu);
+    VRT_RUN(yolox_nano_reference_and_cpu);
+    VRT_RUN(node_tests_cpu_passes_cuda_passes);
+    return vrt_test_finish();
+}
