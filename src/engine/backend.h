@@ -67,5 +67,9 @@ vrt_status vrt__engine_open_ir(struct vrt__ir *ir, const struct vrt_engine_param
 /* The engine's IR and plan (for tests and `vrt inspect`). */
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e);
 const vrt__plan *vrt__engine_plan(const struct vrt_engine *e);
+/* The engine's backend and its context (vrt/session.h drives the CUDA
+ * backend's stream and tensors directly). */
+const vrt__backend_iface *vrt__engine_backend(const struct vrt_engine *e);
+void *vrt__engine_backend_ctx(const struct vrt_engine *e);
 
 #endif

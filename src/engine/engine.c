@@ -44,6 +44,20 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         vrt__ir_destroy(&ir);
         return VRT_EUNSUPPORTED;
     }
+    if (be != &vrt__backend_cpu) {
+        /* double, bfloat16, float8/float4 and 4-/2-bit ints are held in another
+         * type inside the engine (engine/backend/cpu/lowp.h); only the CPU
+         * backend converts them at its boundary. */
+        for (int i = 0; i < ir->n_tensors; i++) {
+            vrt__dtype dt = ir->tensors[i].dtype;
+            if (dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt) {
+                vrt_errbuf_set(err, cap, "tensor '%s' has data type %s, which the %s backend does not support; the cpu backend does",
+                               ir->tensors[i].name, vrt__dtype_name(dt), be->name);
+                vrt__ir_destroy(&ir);
+                return VRT_EUNSUPPORTED;
+            }
+        }
+    }
     vrt_engine_t *e = vrt_calloc(1, sizeof(*e));
     if (!e) {
         vrt__ir_destroy(&ir);
@@ -179,3 +193,5 @@ const char *vrt_engine_fusion(const vrt_engine_t *e, int i) {
 
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) { return e ? e->ir : NULL; }
 const vrt__plan *vrt__engine_plan(const struct vrt_engine *e) { return e ? e->plan : NULL; }
+const vrt__backend_iface *vrt__engine_backend(const struct vrt_engine *e) { return e ? e->be : NULL; }
+void *vrt__engine_backend_ctx(const struct vrt_engine *e) { return e ? e->ctx : NULL; }

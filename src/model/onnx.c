@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "engine/backend/cpu/lowp.h"
 #include "model/internal.h"
 #include "model/pb.h"
 
@@ -281,7 +282,7 @@ static int dtype_ok(int64_t dt) {
     case VRT__DT_UINT8: case VRT__DT_BOOL: case VRT__DT_DOUBLE: case VRT__DT_INT16: case VRT__DT_UINT16:
     case VRT__DT_UINT32: case VRT__DT_UINT64:
         return 1;
-    default: return 0;
+    default: return vrt__dtype_is_lowp_float((vrt__dtype)dt) || vrt__dtype_is_subbyte((vrt__dtype)dt);
     }
 }
 
@@ -291,7 +292,8 @@ static size_t dt_size(int64_t dt) {
     case VRT__DT_FLOAT16: case VRT__DT_INT16: case VRT__DT_UINT16: return 2;
     case VRT__DT_INT64: case VRT__DT_DOUBLE: case VRT__DT_UINT64: return 8;
     case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_BOOL: return 1;
-    default: return 0;
+    case VRT__DT_BFLOAT16: return 2;
+    default: return vrt__dtype_is_lowp_float((vrt__dtype)dt) || vrt__dtype_is_subbyte((vrt__dtype)dt) ? 1 : 0;
     }
 }
 
@@ -392,6 +394,15 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
     if (r->has_segment) return fail(c, VRT_EUNSUPPORTED, "tensor '%s' is segmented, which is not supported", tname);
     size_t es = dt_size(r->data_type), nbytes = numel * es;
     int64_t dt = r->data_type;
+    /* 4-/2-bit types are stored packed (low bits first): read the packed
+     * bytes, unpack to one element per byte below. */
+    int sub = vrt__dtype_is_subbyte((vrt__dtype)dt) || dt == VRT__DT_FLOAT4E2M1;
+    size_t unpacked = nbytes;
+    if (sub) {
+        int bits = vrt__dtype_bits((vrt__dtype)dt);
+        nbytes = (numel * (size_t)bits + 7) / 8;
+        numel = nbytes; /* elements of the packed storage from here on */
+    }
     /* Check that the data is there before allocating: a hostile file must not
      * make us allocate gigabytes for a tensor whose bytes it does not hold. */
     enum { SRC_NONE, SRC_EXT, SRC_RAW, SRC_F32, SRC_I64, SRC_F64, SRC_U64, SRC_I32 } src = SRC_NONE;
@@ -439,6 +450,17 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
         }
         break;
     default: break;
+    }
+    if (sub) {
+        uint8_t *u = vrt_malloc(unpacked ? unpacked : 1);
+        if (!u) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, unpacked);
+        vrt__subbyte_unpack((vrt__dtype)dt, d, u, (int64_t)unpacked);
+        if (dt == VRT__DT_FLOAT4E2M1)
+            for (size_t i = 0; i < unpacked; i++) u[i] &= 0x0fu; /* raw nibble */
+        vrt_free(d);
+        t->data = u;
+        t->nbytes = unpacked;
+        numel = unpacked;
     }
     if (convert_double && dt == VRT__DT_DOUBLE) {
         float *f = vrt_malloc(numel * 4 + 1);
@@ -995,19 +1017,18 @@ static vrt_status tensor_from_constant(ctx *c, raw_node *n, vrt__tensor *t) {
 }
 
 static int model_dtype_ok(vrt__dtype dt) {
-    return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_INT64 || dt == VRT__DT_INT32 || dt == VRT__DT_INT8 ||
-           dt == VRT__DT_UINT8 || dt == VRT__DT_BOOL;
+    /* DOUBLE and the low-precision types are held as fp32 (or int8/uint8)
+     * inside the engine (engine/backend/cpu/lowp.h). */
+    return dt != VRT__DT_STRING && dt_size(dt) > 0;
 }
 
 static vrt_status apply_input_shape(ctx *c, vrt__tensor *t, const raw_vi *v, const vrt__ir_params *p) {
     if (v->not_tensor) return fail(c, VRT_EUNSUPPORTED, "input '%s' is not a tensor (sequences/maps are not supported)", t->name);
     if (v->too_many) return fail(c, VRT_EUNSUPPORTED, "input '%s' has more than %d dimensions", t->name, VRT__MAX_DIMS);
     if (!v->has_shape) return fail(c, VRT_EUNSUPPORTED, "input '%s' has no shape in the model; a static shape is needed", t->name);
-    if (v->elem_type == VRT__DT_DOUBLE)
-        return fail(c, VRT_EUNSUPPORTED, "input '%s' is double; supported input types: float, float16, int64, int32, int8, uint8, bool", t->name);
     t->dtype = (vrt__dtype)v->elem_type;
     if (!model_dtype_ok(t->dtype))
-        return fail(c, VRT_EUNSUPPORTED, "input '%s' has data type %lld; supported: float, float16, int64, int32, int8, uint8, bool", t->name,
+        return fail(c, VRT_EUNSUPPORTED, "input '%s' has data type %lld; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool", t->name,
                     (long long)v->elem_type);
     t->shape.ndim = v->ndim;
     for (int i = 0; i < v->ndim; i++) t->shape.d[i] = v->d[i];

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/lowp.h"
 #include "model/internal.h"
 #include "model/plan.h"
 
@@ -24,8 +25,15 @@ void vrt__pass_default_opts(vrt__pass_opts *o) {
     o->views = 1;
 }
 
-size_t vrt__plan_elem_size(vrt__dtype dt) { return dt == VRT__DT_FLOAT16 ? 4 : vrt__dtype_size(dt); }
-vrt__dtype vrt__plan_dtype(vrt__dtype dt) { return dt == VRT__DT_FLOAT16 ? VRT__DT_FLOAT : dt; }
+/* fp16, double, bfloat16, float8 and float4 are held as fp32; 4-/2-bit
+ * ints one per byte as int8/uint8 (engine/backend/cpu/lowp.h). */
+vrt__dtype vrt__plan_dtype(vrt__dtype dt) {
+    if (dt == VRT__DT_FLOAT16 || dt == VRT__DT_DOUBLE || vrt__dtype_is_lowp_float(dt)) return VRT__DT_FLOAT;
+    if (dt == VRT__DT_INT4 || dt == VRT__DT_INT2) return VRT__DT_INT8;
+    if (dt == VRT__DT_UINT4 || dt == VRT__DT_UINT2) return VRT__DT_UINT8;
+    return dt;
+}
+size_t vrt__plan_elem_size(vrt__dtype dt) { return vrt__dtype_size(vrt__plan_dtype(dt)); }
 
 static void node_free(vrt__node *n) {
     vrt_free(n->name);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/backend/cpu/lowp.h"
 #include "model/internal.h"
 
 #define MAXV 1024                   /* largest parameter vector read from a constant */
@@ -65,9 +66,15 @@ static int64_t numel(const vrt__shape *s) {
 
 static int is_float_dt(vrt__dtype d) { return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16 || d == VRT__DT_DOUBLE; }
 
+/* Types a tensor may have: the CPU kernels' own (float, float16, int64,
+ * int32, int8, uint8, bool, int16, uint16, uint32, uint64) and those the
+ * engine holds in another type (double, bfloat16, float8, float4 as fp32;
+ * 4-/2-bit ints as int8/uint8; engine/backend/cpu/lowp.h). Constant folding
+ * only handles the first seven (dsize() > 0). */
 static int supported_dt(vrt__dtype dt) {
     return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_INT64 || dt == VRT__DT_INT32 || dt == VRT__DT_INT8 ||
-           dt == VRT__DT_UINT8 || dt == VRT__DT_BOOL;
+           dt == VRT__DT_UINT8 || dt == VRT__DT_BOOL || dt == VRT__DT_DOUBLE || dt == VRT__DT_INT16 || dt == VRT__DT_UINT16 ||
+           dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64 || vrt__dtype_is_lowp_float(dt) || vrt__dtype_is_subbyte(dt);
 }
 
 static size_t dsize(vrt__dtype dt) {
@@ -126,7 +133,7 @@ static void store(uint8_t *p, vrt__dtype dt, int64_t i, int64_t iv, double fv, i
     }
 }
 
-static int is_const(const vrt__tensor *t) { return t && t->data && t->shape_known; }
+static int is_const(const vrt__tensor *t) { return t && t->data && t->shape_known && dsize(t->dtype) > 0; }
 
 /* Reads a constant int vector (any int dtype) of at most MAXV entries. 1 on success. */
 static int const_ints(const vrt__tensor *t, int64_t *v, int *n) {
@@ -189,7 +196,7 @@ static vrt_status need_inputs(sctx *c, int lo, int hi) {
         if (!TS(n->inputs[k])->shape_known)
             return nfail(c, VRT_EINVAL, "input '%s' has no known shape", TS(n->inputs[k])->name);
         if (!supported_dt(TS(n->inputs[k])->dtype))
-            return nfail(c, VRT_EUNSUPPORTED, "input '%s' has data type %s; supported: float, float16, int64, int32, int8, uint8, bool",
+            return nfail(c, VRT_EUNSUPPORTED, "input '%s' has data type %s; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool",
                          TS(n->inputs[k])->name, vrt__dtype_name(TS(n->inputs[k])->dtype));
     }
     if (n->n_inputs < lo || !in_t(c, 0) || present > hi)
@@ -421,8 +428,9 @@ static vrt_status conv_like(sctx *c, int is_pool) {
             if (k[i] != w->shape.d[2 + i]) return nfail(c, VRT_EINVAL, "kernel_shape does not match the weight's shape");
     const char *ap = vrt__node_get_string(n, "auto_pad", "NOTSET");
     int ceil_mode = is_pool ? (int)vrt__node_get_int(n, "ceil_mode", 0) : 0;
-    if (is_pool && n->op == VRT__OP_MaxPool && vrt__node_get_int(n, "storage_order", 0) != 0)
-        return nfail(c, VRT_EUNSUPPORTED, "storage_order=1 is not supported (only 0, row major)");
+    if (is_pool && n->op == VRT__OP_MaxPool && (vrt__node_get_int(n, "storage_order", 0) & ~(int64_t)1) != 0)
+        return nfail(c, VRT_EUNSUPPORTED, "storage_order=%lld is not supported (0 row major, 1 column major)",
+                     (long long)vrt__node_get_int(n, "storage_order", 0));
     vrt__shape o;
     o.ndim = r;
     o.d[0] = x->shape.d[0];
@@ -1112,8 +1120,8 @@ static vrt_status resize(sctx *c, int upsample) {
     if (troi && numel(&troi->shape) > 0 && !const_floats(troi, roi, &nroi)) return nfail(c, VRT_EUNSUPPORTED, "roi must be constant at load");
     if ((nsc > 0) == (nsz > 0)) return nfail(c, VRT_EINVAL, "exactly one of scales and sizes must be given");
     const char *mode = vrt__node_get_string(n, "mode", "nearest");
-    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear"))
-        return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: nearest, linear", mode);
+    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear") && strcmp(mode, "cubic"))
+        return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: nearest, linear, cubic", mode);
     if (!strcmp(mode, "bilinear")) mode = "linear"; /* Upsample-7 spelling */
     if (vrt__node_get_int(n, "antialias", 0)) return nfail(c, VRT_EUNSUPPORTED, "antialias=1 is not supported");
     const char *ctm = vrt__node_get_string(n, "coordinate_transformation_mode", n->opset < 11 || upsample ? "asymmetric" : "half_pixel");
@@ -1215,12 +1223,12 @@ static vrt_status cast(sctx *c) {
     if (st) return st;
     int64_t to = vrt__node_get_int(n, "to", 0);
     if (!supported_dt((vrt__dtype)to))
-        return nfail(c, VRT_EUNSUPPORTED, "cast to data type %s (%lld) is not supported; supported: float, float16, int64, int32, int8, uint8, bool",
+        return nfail(c, VRT_EUNSUPPORTED, "cast to data type %s (%lld) is not supported; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool",
                      vrt__dtype_name((vrt__dtype)to), (long long)to);
     if (vrt__node_get_int(n, "saturate", 1) != 1) { /* only meaningful for float8 */ }
     vrt__tensor *x = in_t(c, 0);
     if ((st = set_out(c, 0, (vrt__dtype)to, &x->shape))) return st;
-    if (is_const(x) && foldable_size(&x->shape)) {
+    if (is_const(x) && foldable_size(&x->shape) && dsize((vrt__dtype)to) > 0) {
         int64_t cnt = numel(&x->shape);
         uint8_t *d = vrt_malloc((size_t)cnt * dsize((vrt__dtype)to) + 1);
         if (!d) return VRT_ENOMEM;

@@ -8,25 +8,17 @@
 #include <unistd.h>
 
 #include "harness.h"
+#include "onnx_data.h"
 #include "model/internal.h"
 #include "vrt/core.h"
 #include "vrt/model.h"
 
-/* Extracts ../shared/data/onnx.tar.xz once next to the test binary (the
- * build tree); returns the "onnx" folder or skips. */
+/* The ONNX test data, extracted once into the build tree by the helper the
+ * conformance runner uses too (tests/lib/onnx_data.c); skips when absent. */
 static const char *onnx_dir(void) {
     static char dir[1024];
-    struct stat st;
-    char cwd[768];
-    if (!getcwd(cwd, sizeof(cwd))) SKIP("no cwd");
-    snprintf(dir, sizeof(dir), "%s/onnx", cwd);
-    if (stat(dir, &st) == 0) return dir;
-    const char *tar = vrt_test_data_or_skip("onnx.tar.xz");
-    char cmd[2600];
-    /* Extract into a private folder then rename, so parallel tests never see half a tree. */
-    snprintf(cmd, sizeof(cmd), "d=$(mktemp -d '%s/.onnx.XXXXXX') && tar xJf '%s' -C \"$d\" && (mv \"$d/onnx\" '%s' 2>/dev/null || true); rm -rf \"$d\"",
-             cwd, tar, dir);
-    if (system(cmd) != 0 || stat(dir, &st) != 0) SKIP("could not extract %s", tar);
+    vrt_test_data_or_skip("onnx.tar.xz");
+    if (!vrt_test_onnx_root(dir, sizeof(dir))) SKIP("could not extract onnx.tar.xz");
     return dir;
 }
 

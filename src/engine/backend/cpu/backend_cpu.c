@@ -15,6 +15,7 @@
 
 #include "engine/backend.h"
 #include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/lowp.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
 #include "model/ops.h"
@@ -162,7 +163,7 @@ static void put_value(vrt__dtype dt, double v, uint8_t *out) {
 
 #define NEED_FLOAT()                                                                                                   \
     do {                                                                                                               \
-        if (!is_f(s->ti[0]->dtype))                                                                                    \
+        if (vrt__plan_dtype(s->ti[0]->dtype) != VRT__DT_FLOAT)                                                         \
             return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CPU backend; supported: float32, float16", \
                          vrt__dtype_name(s->ti[0]->dtype));                                                            \
     } while (0)
@@ -207,7 +208,14 @@ static vrt_status prep_step(cpu_ctx *c, step *s) {
     }
     case VRT__OP_MaxPool:
     case VRT__OP_AveragePool: {
-        NEED_FLOAT();
+        if (n->op == VRT__OP_MaxPool && (s->dt == VRT__DT_UINT8 || s->dt == VRT__DT_INT8)) {
+            /* 8-bit MaxPool: via fp32 in scratch (exact: a max picks an input value). */
+            s->sub |= 0x100;
+            need_scratch(c, (size_t)(vrt__shape_numel(SI(s, 0)) + vrt__shape_numel(SO(s, 0))) * 4 + 64);
+        } else {
+            NEED_FLOAT();
+        }
+        if (n->op == VRT__OP_MaxPool && vrt__node_get_int(n, "storage_order", 0)) s->sub |= 0x200; /* column-major indices */
         vrt__pool_params *p = &s->u.pool;
         vrt__pool_default_params(p);
         const vrt__shape *x = SI(s, 0);
@@ -289,24 +297,31 @@ static vrt_status prep_step(cpu_ctx *c, step *s) {
         binary_of(n->op, &bop);
         s->sub = bop;
         vrt__dtype d = s->dt;
-        if ((d == VRT__DT_INT8 || d == VRT__DT_UINT8) && s->nin == 2 && n->op != VRT__OP_Pow && n->op != VRT__OP_PRelu &&
-            s->ti[1] && s->ti[1]->dtype == d) {
-            /* Computed in int32 in scratch, wrapped back to 8 bits. */
+        int narrow = d == VRT__DT_INT8 || d == VRT__DT_UINT8 || d == VRT__DT_INT16 || d == VRT__DT_UINT16 || d == VRT__DT_UINT32;
+        if (narrow && s->nin == 2 && n->op != VRT__OP_PRelu && s->ti[1] && s->ti[1]->dtype == s->ti[0]->dtype) {
+            /* Computed in int64 in scratch (exact for these ranges), wrapped back to the type's bits. */
             s->sub |= 0x200;
             size_t a = (size_t)vrt__shape_numel(SI(s, 0)), b = (size_t)vrt__shape_numel(SI(s, 1)), y = (size_t)vrt__shape_numel(SO(s, 0));
-            need_scratch(c, (a + b + y) * 4 + 64);
+            need_scratch(c, (a + b + y) * 8 + 64);
             break;
         }
-        if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32)
-            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CPU backend; supported: float32, float16, int8, uint8, int32, int64",
-                         vrt__dtype_name(s->ti[0]->dtype));
+        if ((d == VRT__DT_INT32 || d == VRT__DT_INT64) && n->op == VRT__OP_Pow && s->nin == 2 && s->ti[1] &&
+            vrt__plan_dtype(s->ti[1]->dtype) == VRT__DT_FLOAT) {
+            /* Integer base, float exponent: pow in fp32, truncated back to the base's type (numpy's astype). */
+            s->sub |= 0x400;
+            size_t a = (size_t)vrt__shape_numel(SI(s, 0)), y = (size_t)vrt__shape_numel(SO(s, 0));
+            need_scratch(c, (a + y) * 4 + 64);
+            break;
+        }
+        if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32 && !(d == VRT__DT_UINT64 && n->op != VRT__OP_PRelu))
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CPU backend; supported: float32, float16, double, "
+                         "int8/16/32/64, uint8/16/32/64", vrt__dtype_name(s->ti[0]->dtype));
         for (int k = 1; k < s->nin; k++) {
             if (!s->ti[k]) continue;
             vrt__dtype dk = vrt__plan_dtype(s->ti[k]->dtype);
             if (dk == d) continue;
             /* Pow with an exponent of another type: converted into scratch at run. */
-            if (n->op == VRT__OP_Pow && d == VRT__DT_FLOAT &&
-                (dk == VRT__DT_INT64 || dk == VRT__DT_INT32 || dk == VRT__DT_FLOAT)) {
+            if (n->op == VRT__OP_Pow && d == VRT__DT_FLOAT && dk != VRT__DT_BOOL && vrt__dtype_size(dk) > 0) {
                 s->sub |= 0x100;
                 need_scratch(c, (size_t)vrt__shape_numel(SI(s, 1)) * 4 + 64);
                 continue;
@@ -455,7 +470,12 @@ static vrt_status prep_step(cpu_ctx *c, step *s) {
         s->u.am.is_min = 0;
         break;
     case VRT__OP_TopK:
-        NEED_FLOAT();
+        if (s->dt != VRT__DT_FLOAT && vrt__cpu_topk_int_ok(s->dt)) {
+            s->sub = 1; /* integer kernel */
+            need_scratch(c, (size_t)vrt__node_get_int(n, "k", 1) * 8 + 64);
+        } else {
+            NEED_FLOAT();
+        }
         s->u.tk.k = vrt__node_get_int(n, "k", 1);
         s->u.tk.axis = vrt__node_get_int(n, "axis", -1);
         s->u.tk.largest = (int)vrt__node_get_int(n, "largest", 1);
@@ -473,8 +493,11 @@ static vrt_status prep_step(cpu_ctx *c, step *s) {
 
 static int64_t geti(vrt__dtype d, const void *p, int64_t i) {
     switch (d) {
-    case VRT__DT_INT64: return ((const int64_t *)p)[i];
+    case VRT__DT_INT64: case VRT__DT_UINT64: return ((const int64_t *)p)[i];
     case VRT__DT_INT32: return ((const int32_t *)p)[i];
+    case VRT__DT_UINT32: return ((const uint32_t *)p)[i];
+    case VRT__DT_INT16: return ((const int16_t *)p)[i];
+    case VRT__DT_UINT16: return ((const uint16_t *)p)[i];
     case VRT__DT_INT8: return ((const int8_t *)p)[i];
     default: return ((const uint8_t *)p)[i];
     }
@@ -482,8 +505,11 @@ static int64_t geti(vrt__dtype d, const void *p, int64_t i) {
 
 static void seti(vrt__dtype d, void *p, int64_t i, int64_t v) {
     switch (d) {
-    case VRT__DT_INT64: ((int64_t *)p)[i] = v; break;
+    case VRT__DT_INT64: case VRT__DT_UINT64: ((int64_t *)p)[i] = v; break;
     case VRT__DT_INT32: ((int32_t *)p)[i] = (int32_t)v; break;
+    case VRT__DT_UINT32: ((uint32_t *)p)[i] = (uint32_t)v; break;
+    case VRT__DT_INT16: ((int16_t *)p)[i] = (int16_t)v; break;
+    case VRT__DT_UINT16: ((uint16_t *)p)[i] = (uint16_t)v; break;
     case VRT__DT_INT8: ((int8_t *)p)[i] = (int8_t)v; break;
     default: ((uint8_t *)p)[i] = (uint8_t)v; break;
     }
@@ -525,7 +551,34 @@ static vrt_status exec_step(cpu_ctx *c, step *s) {
     case VRT__OP_ConvTranspose:
         st = vrt__conv_transpose(tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, s->out[0], c->scratch);
         break;
-    case VRT__OP_MaxPool: st = vrt__maxpool(tp, &s->u.pool, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL); break;
+    case VRT__OP_MaxPool: {
+        int64_t *idx = s->nout > 1 ? s->out[1] : NULL;
+        if (s->sub & 0x100) {
+            int64_t nx = vrt__shape_numel(SI(s, 0));
+            float *xf = (float *)c->scratch, *yf = xf + nx;
+            if (!(st = vrt__cpu_cast(s->dt, s->in[0], VRT__DT_FLOAT, xf, nx)) && !(st = vrt__maxpool(tp, &s->u.pool, xf, yf, idx)))
+                st = vrt__cpu_cast(VRT__DT_FLOAT, yf, s->dt, s->out[0], on);
+        } else {
+            st = vrt__maxpool(tp, &s->u.pool, s->in[0], s->out[0], idx);
+        }
+        if (!st && idx && (s->sub & 0x200)) {
+            /* storage_order=1: the flat index within each (n, c) plane counts the
+             * spatial dims column-major (first spatial dim fastest). */
+            const vrt__shape *x = SI(s, 0);
+            int nsp = x->ndim - 2;
+            int64_t plane = 1;
+            for (int i = 2; i < x->ndim; i++) plane *= x->d[i];
+            int64_t no = vrt__shape_numel(SO(s, 1));
+            for (int64_t q = 0; q < no; q++) {
+                int64_t r = idx[q], base = r - r % plane, rem = r % plane, col = 0, stride = 1;
+                int64_t coord[VRT__MAX_DIMS];
+                for (int i = nsp - 1; i >= 0; i--) coord[i] = rem % x->d[2 + i], rem /= x->d[2 + i];
+                for (int i = 0; i < nsp; i++) col += coord[i] * stride, stride *= x->d[2 + i];
+                idx[q] = base + col;
+            }
+        }
+        break;
+    }
     case VRT__OP_AveragePool: st = vrt__avgpool(tp, &s->u.pool, s->in[0], s->out[0]); break;
     case VRT__OP_GlobalAveragePool:
     case VRT__OP_GlobalMaxPool: {
@@ -590,11 +643,19 @@ static vrt_status exec_step(cpu_ctx *c, step *s) {
         const void *b = s->in[1];
         if (s->sub & 0x200) {
             int64_t na = vrt__shape_numel(SI(s, 0)), nb = vrt__shape_numel(SI(s, 1));
-            int32_t *a32 = (int32_t *)c->scratch, *b32 = a32 + na, *y32 = b32 + nb;
-            for (int64_t i = 0; i < na; i++) a32[i] = (int32_t)geti(s->dt, s->in[0], i);
-            for (int64_t i = 0; i < nb; i++) b32[i] = (int32_t)geti(s->dt, s->in[1], i);
-            st = vrt__cpu_binary(tp, op, VRT__DT_INT32, a32, SI(s, 0), b32, SI(s, 1), y32, SO(s, 0));
-            for (int64_t i = 0; !st && i < on; i++) seti(s->dt, s->out[0], i, y32[i]);
+            int64_t *a64 = (int64_t *)c->scratch, *b64 = a64 + na, *y64 = b64 + nb;
+            for (int64_t i = 0; i < na; i++) a64[i] = geti(s->dt, s->in[0], i);
+            for (int64_t i = 0; i < nb; i++) b64[i] = geti(s->dt, s->in[1], i);
+            st = vrt__cpu_binary(tp, op, VRT__DT_INT64, a64, SI(s, 0), b64, SI(s, 1), y64, SO(s, 0));
+            for (int64_t i = 0; !st && i < on; i++) seti(s->dt, s->out[0], i, y64[i]);
+            break;
+        }
+        if (s->sub & 0x400) {
+            int64_t na = vrt__shape_numel(SI(s, 0));
+            float *af = (float *)c->scratch, *yf = af + na;
+            if ((st = vrt__cpu_cast(s->dt, s->in[0], VRT__DT_FLOAT, af, na))) break;
+            st = vrt__cpu_binary(tp, op, VRT__DT_FLOAT, af, SI(s, 0), s->in[1], SI(s, 1), yf, SO(s, 0));
+            if (!st) st = vrt__cpu_cast(VRT__DT_FLOAT, yf, s->dt, s->out[0], on);
             break;
         }
         if (s->sub & 0x100) {
@@ -645,11 +706,29 @@ static vrt_status exec_step(cpu_ctx *c, step *s) {
     case VRT__OP_SpaceToDepth: st = vrt__cpu_space_to_depth(s->iv[0], s->in[0], SI(s, 0), s->elem, s->out[0]); break;
     case VRT__OP_Cast: {
         vrt__dtype to = (vrt__dtype)s->sub, from = vrt__plan_dtype(s->ti[0]->dtype);
+        if (vrt__dtype_is_subbyte(to)) {
+            /* 4-/2-bit ints: floats clip and round, integers wrap. */
+            int8_t *y = s->out[0];
+            for (int64_t i = 0; i < on; i++) {
+                if (from == VRT__DT_FLOAT) y[i] = vrt__subbyte_from_float(to, ((const float *)s->in[0])[i]);
+                else if (from == VRT__DT_BOOL) y[i] = (int8_t)(((const uint8_t *)s->in[0])[i] != 0);
+                else y[i] = vrt__subbyte_wrap(to, geti(from, s->in[0], i));
+            }
+            break;
+        }
         st = vrt__cpu_cast(from, s->in[0], vrt__plan_dtype(to), s->out[0], on);
         /* Casting to fp16 rounds: held as fp32, but with fp16's precision. */
         if (!st && to == VRT__DT_FLOAT16 && s->ti[0]->dtype != VRT__DT_FLOAT16) {
             float *y = s->out[0];
             for (int64_t i = 0; i < on; i++) y[i] = vrt__half_to_float(vrt__float_to_half(y[i]));
+        }
+        /* Likewise bfloat16/float8/float4 (saturate and round_mode as in ONNX Cast). */
+        if (!st && vrt__dtype_is_lowp_float(to) && s->ti[0]->dtype != to) {
+            float *y = s->out[0];
+            int sat = (int)vrt__node_get_int(n, "saturate", 1);
+            const char *rm = vrt__node_get_string(n, "round_mode", "up");
+            int mode = !strcmp(rm, "down") ? 1 : !strcmp(rm, "nearest") ? 2 : 0;
+            for (int64_t i = 0; i < on; i++) y[i] = vrt__lowp_round(to, y[i], sat, mode);
         }
         break;
     }
@@ -663,7 +742,10 @@ static vrt_status exec_step(cpu_ctx *c, step *s) {
         else st = vrt__cpu_reduce_f32(tp, &s->u.red, s->in[0], SI(s, 0), s->out[0]);
         break;
     case VRT__OP_ArgMax: st = vrt__cpu_argmax_f32(&s->u.am, s->in[0], SI(s, 0), s->out[0]); break;
-    case VRT__OP_TopK: st = vrt__cpu_topk_f32(&s->u.tk, s->in[0], SI(s, 0), s->out[0], s->out[1], c->scratch); break;
+    case VRT__OP_TopK:
+        if (s->sub == 1) st = vrt__cpu_topk_int(&s->u.tk, s->dt, s->in[0], SI(s, 0), s->out[0], s->out[1], c->scratch);
+        else st = vrt__cpu_topk_f32(&s->u.tk, s->in[0], SI(s, 0), s->out[0], s->out[1], c->scratch);
+        break;
     default: return nfail(c, n, VRT_EUNSUPPORTED, "no kernel");
     }
     if (st) return nfail(c, n, st, "kernel failed (%s)", vrt_status_name(st));
@@ -719,6 +801,16 @@ static vrt_status cpu_prepare(const vrt__ir *ir, const vrt__plan *plan, const vr
                 for (int64_t q = 0; q < cnt; q++) f[q] = vrt__half_to_float(((const uint16_t *)t->data)[q]);
                 c->wcopies[i] = f;
                 c->ptr[i] = (uint8_t *)f;
+            } else if (vrt__plan_dtype(t->dtype) != t->dtype) { /* double, bfloat16, float8, 4-/2-bit ints */
+                int64_t cnt = vrt__shape_numel(&t->shape);
+                uint8_t *f = vrt_malloc((size_t)(cnt ? cnt : 1) * vrt__plan_elem_size(t->dtype));
+                if (!f) {
+                    st = VRT_ENOMEM;
+                    goto fail;
+                }
+                vrt__lowp_host_to_engine(t->dtype, t->data, f, cnt);
+                c->wcopies[i] = (float *)(void *)f;
+                c->ptr[i] = f;
             } else {
                 c->ptr[i] = t->data;
             }
@@ -794,6 +886,8 @@ static vrt_status cpu_set_input(void *vctx, int i, const void *data, vrt__dtype 
     if (dt == VRT__DT_FLOAT16) {
         float *y = (float *)c->ptr[t];
         for (int64_t q = 0; q < cnt; q++) y[q] = vrt__half_to_float(((const uint16_t *)data)[q]);
+    } else if (vrt__plan_dtype(dt) != dt) {
+        vrt__lowp_host_to_engine(dt, data, c->ptr[t], cnt);
     } else if (cnt) {
         memcpy(c->ptr[t], data, nbytes);
     }
@@ -832,6 +926,8 @@ static vrt_status cpu_get_output(void *vctx, int i, void *data, vrt__dtype dt, s
     if (dt == VRT__DT_FLOAT16) {
         uint16_t *y = data;
         for (int64_t q = 0; q < cnt; q++) y[q] = vrt__float_to_half(((const float *)src)[q]);
+    } else if (vrt__plan_dtype(dt) != dt) {
+        vrt__lowp_engine_to_host(dt, src, data, cnt);
     } else if (cnt) {
         memcpy(data, src, nbytes);
     }

@@ -29,6 +29,11 @@ size_t vrt__dtype_size(vrt__dtype t) {
     case VRT__DT_DOUBLE: return 8;
     case VRT__DT_UINT32: return 4;
     case VRT__DT_UINT64: return 8;
+    case VRT__DT_BFLOAT16: return 2;
+    case VRT__DT_FLOAT8E4M3FN: case VRT__DT_FLOAT8E4M3FNUZ: case VRT__DT_FLOAT8E5M2: case VRT__DT_FLOAT8E5M2FNUZ:
+    case VRT__DT_FLOAT4E2M1: case VRT__DT_FLOAT8E8M0:
+    case VRT__DT_UINT4: case VRT__DT_INT4: case VRT__DT_UINT2: case VRT__DT_INT2:
+        return 1; /* host boundary: raw bits / unpacked sub-byte ints, one per byte */
     case VRT__DT_STRING:
     case VRT__DT_UNDEFINED:
     default: return 0;
@@ -51,6 +56,17 @@ const char *vrt__dtype_name(vrt__dtype t) {
     case VRT__DT_DOUBLE: return "float64";
     case VRT__DT_UINT32: return "uint32";
     case VRT__DT_UINT64: return "uint64";
+    case VRT__DT_BFLOAT16: return "bfloat16";
+    case VRT__DT_FLOAT8E4M3FN: return "float8e4m3fn";
+    case VRT__DT_FLOAT8E4M3FNUZ: return "float8e4m3fnuz";
+    case VRT__DT_FLOAT8E5M2: return "float8e5m2";
+    case VRT__DT_FLOAT8E5M2FNUZ: return "float8e5m2fnuz";
+    case VRT__DT_UINT4: return "uint4";
+    case VRT__DT_INT4: return "int4";
+    case VRT__DT_FLOAT4E2M1: return "float4e2m1";
+    case VRT__DT_FLOAT8E8M0: return "float8e8m0";
+    case VRT__DT_UINT2: return "uint2";
+    case VRT__DT_INT2: return "int2";
     default: return "unknown";
     }
 }

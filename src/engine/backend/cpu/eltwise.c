@@ -233,6 +233,23 @@ static inline int64_t vrt__sat_i64(double v) {
 VRT__INT_BINARY(vrt__bin_i64, int64_t, INT64_MIN)
 VRT__INT_BINARY(vrt__bin_i32, int32_t, INT32_MIN)
 
+static inline uint64_t vrt__bin_u64(vrt__binary_op op, uint64_t a, uint64_t b) {
+    switch (op) {
+    case VRT__BIN_ADD: return a + b;
+    case VRT__BIN_SUB: return a - b;
+    case VRT__BIN_MUL: return a * b;
+    case VRT__BIN_DIV: return b ? a / b : 0;
+    case VRT__BIN_MAX: return a > b ? a : b;
+    case VRT__BIN_MIN: return a < b ? a : b;
+    case VRT__BIN_POW: {
+        double p = pow((double)a, (double)b);
+        return p >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)p;
+    }
+    case VRT__BIN_MOD: return b ? a % b : 0;
+    default: return 0;
+    }
+}
+
 typedef struct {
     vrt__binary_op op;
     vrt__dtype dt;
@@ -261,6 +278,10 @@ static void vrt__binary_seg(void *ctx, int64_t o, const int64_t *off, const int6
         } else {
             for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_f32(op, a[i * sa], b[i * sb]);
         }
+    } else if (j->dt == VRT__DT_UINT64) {
+        const uint64_t *a = (const uint64_t *)j->a + off[0], *b = (const uint64_t *)j->b + off[1];
+        uint64_t *y = (uint64_t *)j->y + o;
+        for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_u64(j->op, a[i * sa], b[i * sb]);
     } else if (j->dt == VRT__DT_INT64) {
         const int64_t *a = (const int64_t *)j->a + off[0], *b = (const int64_t *)j->b + off[1];
         int64_t *y = (int64_t *)j->y + o;
@@ -283,7 +304,7 @@ vrt_status vrt__cpu_binary(vrt__threadpool *tp, vrt__binary_op op, vrt__dtype dt
                            const vrt__shape *sa, const void *b, const vrt__shape *sb, void *y,
                            const vrt__shape *sy) {
     if (op < 0 || op >= VRT__BIN_COUNT) return VRT_EUNSUPPORTED;
-    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32) return VRT_EUNSUPPORTED;
+    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32 && dt != VRT__DT_UINT64) return VRT_EUNSUPPORTED;
     if (op == VRT__BIN_PRELU && dt != VRT__DT_FLOAT) return VRT_EUNSUPPORTED;
     vrt_status st = vrt__check_out_broadcast(sa, sb, sy);
     if (st) return st;

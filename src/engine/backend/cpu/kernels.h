@@ -36,6 +36,22 @@ typedef enum vrt__dtype {
     VRT__DT_DOUBLE = 11,
     VRT__DT_UINT32 = 12,
     VRT__DT_UINT64 = 13,
+    /* ONNX 1.16..1.22 low-precision types (see lowp.h for how the engine
+     * holds them: floats as fp32, sub-byte ints as int8/uint8). At the host
+     * boundary (set_input/get_output, test-data tensors) bfloat16 is 2 bytes,
+     * float8/float4/float8e8m0 1 byte of raw bits, and 4-/2-bit ints are
+     * UNPACKED one element per byte (int4/int2 sign-extended). */
+    VRT__DT_BFLOAT16 = 16,
+    VRT__DT_FLOAT8E4M3FN = 17,
+    VRT__DT_FLOAT8E4M3FNUZ = 18,
+    VRT__DT_FLOAT8E5M2 = 19,
+    VRT__DT_FLOAT8E5M2FNUZ = 20,
+    VRT__DT_UINT4 = 21,
+    VRT__DT_INT4 = 22,
+    VRT__DT_FLOAT4E2M1 = 23,
+    VRT__DT_FLOAT8E8M0 = 24,
+    VRT__DT_UINT2 = 25,
+    VRT__DT_INT2 = 26,
 } vrt__dtype;
 
 /* Bytes per element; 0 for unsupported types. */

@@ -206,6 +206,11 @@ vrt_status vrt__topk_out_shape(const vrt__topk_params *p, const vrt__shape *sx, 
 size_t vrt__topk_scratch_bytes(const vrt__topk_params *p, const vrt__shape *sx);
 vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx,
                              float *values, int64_t *indices, void *scratch);
+/* TopK on integer tensors (int8/16/32/64, uint8/16/32/64; ties: lower index
+ * first). scratch holds k int64. 1 when dt is one of those. */
+int vrt__cpu_topk_int_ok(vrt__dtype dt);
+vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const void *x, const vrt__shape *sx,
+                             void *values, int64_t *indices, void *scratch);
 
 /* ---- data movement (byte-generic) --------------------------------------- */
 

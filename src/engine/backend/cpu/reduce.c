@@ -425,3 +425,72 @@ vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vr
     }
     return VRT_OK;
 }
+
+/* ---- TopK on integers ----------------------------------------------------- */
+
+int vrt__cpu_topk_int_ok(vrt__dtype dt) {
+    switch (dt) {
+    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_INT32:
+    case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
+        return 1;
+    default: return 0;
+    }
+}
+
+/* Element i as a key that orders like the value: unsigned types as is,
+ * signed types with the sign bit flipped. */
+static uint64_t vrt__topk_key(vrt__dtype dt, const void *x, int64_t i) {
+    const uint64_t flip = (uint64_t)1 << 63;
+    switch (dt) {
+    case VRT__DT_INT8: return (uint64_t)(int64_t)((const int8_t *)x)[i] ^ flip;
+    case VRT__DT_UINT8: return ((const uint8_t *)x)[i];
+    case VRT__DT_INT16: return (uint64_t)(int64_t)((const int16_t *)x)[i] ^ flip;
+    case VRT__DT_UINT16: return ((const uint16_t *)x)[i];
+    case VRT__DT_INT32: return (uint64_t)(int64_t)((const int32_t *)x)[i] ^ flip;
+    case VRT__DT_UINT32: return ((const uint32_t *)x)[i];
+    case VRT__DT_INT64: return (uint64_t)((const int64_t *)x)[i] ^ flip;
+    default: return ((const uint64_t *)x)[i];
+    }
+}
+
+vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const void *x, const vrt__shape *sx,
+                             void *values, int64_t *indices, void *scratch) {
+    int axis;
+    if (!vrt__cpu_topk_int_ok(dt)) return VRT_EUNSUPPORTED;
+    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
+    int64_t n = sx->d[axis], k = p->k;
+    if (k < 0 || k > n) return VRT_EINVAL;
+    if (k == 0) return VRT_OK;
+    if (!scratch) return VRT_EINVAL;
+    size_t es = vrt__dtype_size(dt);
+    int64_t outer = 1, inner = 1;
+    for (int i = 0; i < axis; i++) outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    int64_t *best = scratch; /* element positions along the axis, best first */
+    for (int64_t o = 0; o < outer; o++) {
+        for (int64_t in = 0; in < inner; in++) {
+            int64_t base = o * n * inner + in, hn = 0;
+            for (int64_t i = 0; i < n; i++) {
+                uint64_t v = vrt__topk_key(dt, x, base + i * inner);
+                /* insertion point: after every entry that ranks at least as high (stable) */
+                int64_t pos = hn;
+                while (pos > 0) {
+                    uint64_t w = vrt__topk_key(dt, x, base + best[pos - 1] * inner);
+                    if (p->largest ? w >= v : w <= v) break;
+                    pos--;
+                }
+                if (pos >= k) continue;
+                int64_t last = hn < k ? hn : k - 1;
+                for (int64_t q = last; q > pos; q--) best[q] = best[q - 1];
+                best[pos] = i;
+                if (hn < k) hn++;
+            }
+            for (int64_t q = 0; q < k; q++) {
+                int64_t out = o * k * inner + q * inner + in;
+                memcpy((uint8_t *)values + (size_t)out * es, (const uint8_t *)x + (size_t)(base + best[q] * inner) * es, es);
+                if (indices) indices[out] = best[q];
+            }
+        }
+    }
+    return VRT_OK;
+}
