@@ -537,6 +537,378 @@ def case_fake_capture_bad_format():
                    "--buffers", "2", "--format", "GREY"], "GREY", fake="/dev/video0:YUYV:640x480:30")
 
 
+# ---- models: vrt infer / vrt inspect / vrt bench -------------------------------------------
+# Expected results come from ../shared/data/models/*/expected.json (onnxruntime 1.30 reference,
+# cross-checked with OpenCV-DNN), parameter counts from the data README's provenance table,
+# FLOPs from published figures (torchvision: SqueezeNet 1.1 0.35 GMACs; the SqueezeNet_fp16
+# file has 1.1's layers: a 3x3x64 first conv; YOLOX README: YOLOX-Nano 1.08 GFLOPs = 2 x MACs at 416).
+
+def data_root():
+    root = os.environ.get("VRT_DATA") or os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "..", "..", "..", "shared", "data")
+    return root
+
+
+def data(rel):
+    p = os.path.join(data_root(), rel)
+    if not os.path.exists(p):
+        raise Skip("test data %r not found (set VRT_DATA to the shared data folder)" % rel)
+    return p
+
+
+SQZ = "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
+YOLOX = "models/yolox_nano/yolox_nano.onnx"
+
+
+def expected(model_dir):
+    with open(data("models/%s/expected.json" % model_dir)) as f:
+        return json.load(f)
+
+
+def json_lines(out):
+    docs = []
+    for line in out.splitlines():
+        try:
+            docs.append(json.loads(line))
+        except ValueError as e:
+            raise Fail("stdout line is not JSON (%s): %r" % (e, line[:200]))
+    return docs
+
+
+def iou_xyxy(a, b):
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    ua = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / ua if ua > 0 else 0.0
+
+
+def case_infer_help():
+    rc, out, err = vrt("infer", "--help", expect=0)
+    for n in ["usage: vrt infer", "--profile", "--topk", "--json", "--backend", "--threads", "--score",
+              "--iou", "squeezenet.conf", "examples"]:
+        check(n in out, "vrt infer --help lacks %r" % n)
+    rc, out, err = vrt("inspect", "--help", expect=0)
+    for n in ["usage: vrt inspect", "--height", "--width", "--batch", "--json", "FLOPs", "unsupported"]:
+        check(n in out, "vrt inspect --help lacks %r" % n)
+    rc, out, err = vrt("help", "bench", expect=0)
+    check("usage: vrt bench" in out and "--iters" in out, "vrt help bench lacks usage/--iters")
+    rc, out, err = vrt("--help", expect=0)
+    check("infer" in out and "inspect" in out, "vrt --help does not list infer/inspect")
+    usage_error(["infer"], "no MODEL given", "see 'vrt infer --help'")
+    usage_error(["infer", "m.onnx"], "no IMAGE given")
+    usage_error(["infer", "m.onnx", "a.jpg", "--topk", "0"], "--topk '0'")
+    usage_error(["infer", "m.onnx", "a.jpg", "--backend", "tpu"], "--backend 'tpu'", "cpu or cuda")
+    usage_error(["infer", "m.onnx", "a.jpg", "--scor", "0.5"], "unknown option '--scor'", "did you mean '--score'")
+    usage_error(["inspect"], "no MODEL given", "see 'vrt inspect --help'")
+    usage_error(["inspect", "a.onnx", "b.onnx"], "unexpected argument 'b.onnx'")
+    usage_error(["inspect", "a.onnx", "--height", "-3"], "--height '-3'")
+    usage_error(["bench", "a.onnx", "--iters", "0"], "--iters '0'")
+
+
+def case_infer_squeezenet():
+    exp = expected("squeezenet1.0_fp16")
+    sets = sorted(exp["sets"].items())
+    images = [data(v["image"]) for k, v in sets]
+    rc, out, err = vrt("infer", data(SQZ), *images, "--json", "--topk", "5", expect=0)
+    docs = json_lines(out)
+    check(len(docs) == len(images), "%d JSON lines for %d images" % (len(docs), len(images)))
+    for (name, ref), doc, img in zip(sets, docs, images):
+        check(doc["image"] == img and doc["task"] == "classify", "%s: image/task fields" % name)
+        got = doc["classes"]
+        check(len(got) == 5, "%s: %d classes, expected 5" % (name, len(got)))
+        top = ref["top5"]
+        check(got[0]["index"] == top[0][0] and got[0]["label"] == top[0][1],
+              "%s: top-1 %s/%r, expected %d/%r" % (name, got[0]["index"], got[0]["label"], top[0][0], top[0][1]))
+        # Every class the reference gives at least 1% keeps its rank and its probability within 0.01
+        # (our bilinear resize keeps fractions where cv2 rounds to 8 bits; the model is fp16).
+        for rank, (idx, label, score) in enumerate(top):
+            if score < 0.01:
+                continue
+            check(got[rank]["index"] == idx, "%s: rank %d is %d, expected %d" % (name, rank + 1, got[rank]["index"], idx))
+            check(abs(got[rank]["score"] - score) <= 0.01,
+                  "%s: %s score %.4f, expected %.4f" % (name, label, got[rank]["score"], score))
+        for a, b in zip(got, got[1:]):
+            check(a["score"] >= b["score"], "%s: scores not descending" % name)
+        t = doc["time_ms"]
+        for k in ("pre", "model", "post", "total"):
+            check(isinstance(t[k], (int, float)) and t[k] >= 0, "%s: time_ms.%s missing" % (name, k))
+        check(t["model"] > 0 and abs(t["total"] - t["pre"] - t["model"] - t["post"]) < 0.01, "%s: times do not add up" % name)
+    dog = docs[[k for k, v in sets].index("test_data_set_0")]
+    check(dog["classes"][0]["label"] == "golden retriever" and dog["classes"][0]["score"] > 0.9,
+          "dog_2.jpg: golden retriever > 0.9 expected")
+    # Text output: the same top-1, labels, and the timing line.
+    rc, out, err = vrt("infer", data(SQZ), data("images/jetson/dog_2.jpg"), "--topk", "3", expect=0)
+    lines = out.splitlines()
+    check("golden retriever" in lines[1] and "[207]" in lines[1], "text top-1 is not golden retriever [207]")
+    check(sum(1 for l in lines if re.match(r"\s+\d\. ", l)) == 3, "--topk 3 must print 3 classes")
+    check(re.search(r"time: pre [\d.]+ ms, model [\d.]+ ms, post [\d.]+ ms", out), "no timing line")
+
+
+def case_infer_yolox():
+    exp = expected("yolox_nano")
+    sets = sorted(exp["sets"].items())
+    images = [data(v["image"]) for k, v in sets]
+    rc, out, err = vrt("infer", data(YOLOX), *images, "--json", expect=0)
+    docs = json_lines(out)
+    check(len(docs) == len(images), "%d JSON lines for %d images" % (len(docs), len(images)))
+    for (name, ref), doc in zip(sets, docs):
+        check(doc["task"] == "detect-yolox", "%s: task %r" % (name, doc["task"]))
+        got = doc["detections"]
+        want = [d for d in ref["detections"]]
+        # Confident detections (score >= 0.4) must match one to one: same class, IoU >= 0.9, score
+        # within 0.02. Those near the 0.3 threshold may flip with sub-pixel input differences.
+        used = set()
+        for w in want:
+            if w["score"] < 0.4:
+                continue
+            x, y, bw, bh = w["xywh"]
+            wb = [x, y, x + bw, y + bh]
+            best, bi = 0.0, -1
+            for i, g in enumerate(got):
+                if g["label"] == w["cls"] and i not in used:
+                    v = iou_xyxy(wb, g["box"])
+                    if v > best:
+                        best, bi = v, i
+            check(bi >= 0 and best >= 0.9, "%s: %s %.3f at %s not found (best IoU %.3f)" % (name, w["cls"], w["score"], wb, best))
+            check(abs(got[bi]["score"] - w["score"]) <= 0.02,
+                  "%s: %s score %.3f, expected %.3f" % (name, w["cls"], got[bi]["score"], w["score"]))
+            used.add(bi)
+        extra = [g for i, g in enumerate(got) if i not in used and g["score"] >= 0.45]
+        check(not extra, "%s: unexpected confident detections %s" % (name, extra))
+        for g in got:
+            check(g["score"] > 0.3, "%s: score %.3f not above the 0.3 threshold" % (name, g["score"]))
+            b = g["box"]
+            check(0 <= b[0] < b[2] <= doc["width"] and 0 <= b[1] < b[3] <= doc["height"], "%s: box %s outside the image" % (name, b))
+    dog = docs[0]
+    labels = [g["label"] for g in dog["detections"]]
+    for n in ("dog", "bicycle", "car"):
+        check(n in labels, "dog.jpg: no %s in %s" % (n, labels))
+    # --score filters, the text output names classes and boxes.
+    rc, out, err = vrt("infer", data(YOLOX), data("images/darknet/dog.jpg"), "--score", "0.5", expect=0)
+    check("3 detections" in out and "truck" not in out and "bicycle" in out, "--score 0.5 must leave dog, bicycle, car")
+    check(re.search(r"dog\s+0\.8\d\d\s+x1 [\d.]+ y1 [\d.]+ x2 [\d.]+ y2 [\d.]+", out), "text line for the dog missing")
+
+
+def write_tmp(tmp, name, data_bytes):
+    p = os.path.join(tmp, name)
+    with open(p, "wb") as f:
+        f.write(data_bytes)
+    return p
+
+
+def case_infer_errors():
+    sqz, yolox, dog = data(SQZ), data(YOLOX), data("images/jetson/dog_2.jpg")
+    tmp = tempfile.mkdtemp(prefix="vrt-infer-")
+    try:
+        with open(yolox, "rb") as f:
+            model = f.read()
+        with open(dog, "rb") as f:
+            jpeg = f.read()
+        trunc = write_tmp(tmp, "yolox_trunc.onnx", model[: len(model) // 2])
+        runtime_error(["infer", trunc, dog], "yolox_trunc.onnx")
+        runtime_error(["inspect", trunc], "yolox_trunc.onnx")
+        notonnx = write_tmp(tmp, "squeezenet_text.onnx", b"this is not an ONNX model\n" * 10)
+        runtime_error(["infer", notonnx, dog], "squeezenet_text.onnx")
+        runtime_error(["inspect", notonnx], "squeezenet_text.onnx")
+        jpg_as_model = write_tmp(tmp, "yolox_jpeg.onnx", jpeg)
+        runtime_error(["inspect", jpg_as_model], "yolox_jpeg.onnx")
+        # A corrupt JPEG among good images: named, the others still reported, exit 1.
+        bad = write_tmp(tmp, "corrupt.jpg", jpeg[:600] + b"\x00" * 64)
+        rc, out, err = vrt("infer", sqz, dog, bad, expect=1)
+        check("corrupt.jpg" in err, "the corrupt image is not named")
+        check("golden retriever" in out, "the good image was not reported")
+        rc, out, err = vrt("infer", sqz, bad, dog, "--json", expect=1)
+        docs = json_lines(out)
+        check(len(docs) == 2 and "error" in docs[0] and docs[1]["classes"][0]["index"] == 207,
+              "--json: an error object for the bad image, results for the good one")
+        runtime_error(["infer", sqz, os.path.join(tmp, "missing.jpg")], "missing.jpg")
+        # A profile naming a labels file that does not exist.
+        with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models", "squeezenet.conf")) as f:
+            conf = f.read()
+        prof = write_tmp(tmp, "nolabels.conf", conf.replace("labels = Labels.txt", "labels = no_such_labels.txt").encode())
+        runtime_error(["infer", sqz, dog, "--profile", prof], "no_such_labels.txt", "nolabels.conf")
+        # A profile whose tensor does not fit the model's input (NHWC for an NCHW model).
+        prof = write_tmp(tmp, "wronglayout.conf", conf.replace("layout = nchw", "layout = nhwc").encode())
+        runtime_error(["infer", sqz, dog, "--profile", prof], "wronglayout.conf", "[1,3,224,224]", "[1,224,224,3]")
+        # A fully convolutional classifier runs at the profile's size (the input is resized at load).
+        prof = write_tmp(tmp, "size256.conf", conf.replace("width = 224", "width = 256").replace("height = 224", "height = 256").encode())
+        rc, out, err = vrt("infer", sqz, dog, "--profile", prof, expect=0)
+        check("golden retriever" in out.splitlines()[1], "256x256 input: top-1 is not golden retriever")
+        runtime_error(["infer", sqz, dog, "--profile", os.path.join(tmp, "none.conf")], "none.conf")
+        # No profile matches the model's name: the message lists those that exist.
+        mystery = write_tmp(tmp, "mystery.onnx", model)
+        runtime_error(["infer", mystery, dog], "mystery.onnx", "squeezenet.conf", "--profile")
+        # Wrong input size for the model.
+        runtime_error(["inspect", yolox, "--height", "100"], "yolox_nano.onnx")
+        runtime_error(["inspect", sqz, "--height", "5", "--width", "5"], "SqueezeNet_fp16.onnx")
+        # CUDA requested where it is not built or no GPU is present: a clean error naming the backend.
+        rc, out, err = vrt("infer", sqz, dog, "--backend", "cuda")
+        if rc != 0:
+            check(rc == 1 and ("cuda" in err.lower()), "--backend cuda failure must name CUDA: %r" % err)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def check_inspect(doc, inputs, outputs, params_init):
+    check(doc["loaded"] is True and doc["error"] is None, "model did not load: %r" % doc.get("error"))
+    got_in = [(t["name"], t["dtype"], t["shape"]) for t in doc["inputs"]]
+    got_out = [(t["name"], t["dtype"], t["shape"]) for t in doc["outputs"]]
+    check(got_in == inputs, "inputs %r, expected %r" % (got_in, inputs))
+    check(got_out == outputs, "outputs %r, expected %r" % (got_out, outputs))
+    check(doc["params_initializers"] == params_init, "initializer parameters %d, expected %d" % (doc["params_initializers"], params_init))
+    check(0 < doc["params"] <= params_init, "params used %d" % doc["params"])
+    plan = doc["plan"]
+    check(0 < plan["arena_bytes"] < plan["naive_bytes"], "arena %d not below naive %d" % (plan["arena_bytes"], plan["naive_bytes"]))
+    check(doc["unsupported_ops"] == [], "unsupported ops listed for a supported model")
+    check(sum(doc["ops"].values()) == doc["nodes"], "op histogram does not add up to the node count")
+
+
+def case_inspect_models():
+    rc, out, err = vrt("inspect", data(SQZ), "--json", expect=0)
+    doc = json.loads(out)
+    check_inspect(doc, [("data_0", "float16", [1, 3, 224, 224])], [("softmaxout_1", "float16", [1, 1000, 1, 1])], 1235496)
+    check(doc["opsets"] == [{"domain": "ai.onnx", "version": 7}], "SqueezeNet opsets %r" % doc["opsets"])
+    # SqueezeNet 1.1 layout: conv1 + 8 fire modules x 3 convs + conv10 = 26 Conv, each followed by Relu.
+    check(doc["ops"].get("Conv") == 26 and doc["ops"].get("Relu") == 26, "Conv/Relu counts %r" % doc["ops"])
+    check(doc["passes"]["act_fused"] == 26 and len(doc["fusions"]) == 26, "26 Conv+Relu fusions expected")
+    check(abs(doc["macs"] - 0.35e9) / 0.35e9 < 0.05, "SqueezeNet MACs %d not within 5%% of 0.35 G" % doc["macs"])
+    check(doc["flops"] >= 2 * doc["macs"], "FLOPs below 2 x MACs")
+    check(doc["weight_bytes_file"] == 2 * 1235496, "fp16 weights: 2 bytes per parameter")
+    rc, out, err = vrt("inspect", data(YOLOX), "--json", expect=0)
+    doc = json.loads(out)
+    check_inspect(doc, [("images", "float32", [1, 3, 416, 416])], [("output", "float32", [1, 3549, 85])], 904481)
+    check(doc["opsets"][0]["version"] == 11, "YOLOX opset %r" % doc["opsets"])
+    check(abs(2 * doc["macs"] - 1.08e9) / 1.08e9 < 0.05, "YOLOX-Nano 2 x MACs %d not within 5%% of 1.08 G" % (2 * doc["macs"]))
+    check(doc["passes"]["act_fused"] > 0 and any("SiLU" in f for f in doc["fusions"]), "no SiLU fusion reported")
+    # Another input size: shapes, FLOPs and arena follow (640 / 416 = 1.538..., area x 2.37).
+    rc, out, err = vrt("inspect", data(YOLOX), "--json", "--height", "640", "--width", "640", expect=0)
+    big = json.loads(out)
+    check(big["inputs"][0]["shape"] == [1, 3, 640, 640] and big["outputs"][0]["shape"] == [1, 8400, 85],
+          "640x640: shapes %r %r" % (big["inputs"][0]["shape"], big["outputs"][0]["shape"]))
+    ratio = big["macs"] / doc["macs"]
+    check(abs(ratio - (640.0 / 416) ** 2) < 0.05, "MACs ratio %.3f, expected %.3f" % (ratio, (640.0 / 416) ** 2))
+    # Text form.
+    rc, out, err = vrt("inspect", data(SQZ), expect=0)
+    for n in ["data_0", "float16", "[1,3,224,224]", "softmaxout_1", "opsets: ai.onnx 7", "producer:", "parameters: 1235496",
+              "FLOPs:", "memory plan: arena", "naive", "fusions:", "Conv_0+Relu", "unsupported ops: none"]:
+        check(n in out, "inspect text lacks %r" % n)
+
+
+# A minimal ONNX writer (protobuf wire format by hand) for models the library must refuse.
+def pb_varint(v):
+    out = b""
+    while True:
+        b = v & 0x7F
+        v >>= 7
+        if v:
+            out += bytes([b | 0x80])
+        else:
+            return out + bytes([b])
+
+
+def pb_field(num, value):
+    if isinstance(value, int):
+        return pb_varint(num << 3) + pb_varint(value)
+    if isinstance(value, str):
+        value = value.encode()
+    return pb_varint((num << 3) | 2) + pb_varint(len(value)) + value
+
+
+def onnx_value_info(name, elem_type, dims):
+    shape = b"".join(pb_field(1, pb_field(1, d) if isinstance(d, int) else pb_field(2, d)) for d in dims)
+    tensor_type = pb_field(1, elem_type) + pb_field(2, shape)
+    return pb_field(1, name) + pb_field(2, pb_field(1, tensor_type))
+
+
+def onnx_node(op, inputs, outputs, name, domain=None):
+    b = b"".join(pb_field(1, i) for i in inputs) + b"".join(pb_field(2, o) for o in outputs)
+    b += pb_field(3, name) + pb_field(4, op)
+    if domain:
+        b += pb_field(7, domain)
+    return b
+
+
+def case_inspect_unsupported():
+    tmp = tempfile.mkdtemp(prefix="vrt-inspect-")
+    try:
+        graph = (pb_field(1, onnx_node("Relu", ["x"], ["a"], "relu1")) +
+                 pb_field(1, onnx_node("FancyWarp", ["a"], ["b"], "warp1")) +
+                 pb_field(1, onnx_node("Relu", ["b"], ["c"], "relu2")) +
+                 pb_field(1, onnx_node("Sigmoid", ["c"], ["y"], "sig1")) +
+                 pb_field(2, "g") +
+                 pb_field(11, onnx_value_info("x", 1, ["N", 3, 8, 8])) +
+                 pb_field(12, onnx_value_info("y", 1, ["N", 3, 8, 8])))
+        model = (pb_field(1, 8) + pb_field(2, "handmade") + pb_field(3, "0.1") +
+                 pb_field(8, pb_field(1, "") + pb_field(2, 13)) + pb_field(7, graph))
+        path = write_tmp(tmp, "fancy.onnx", model)
+        rc, out, err = vrt("inspect", path, expect=1)
+        check("FancyWarp" in err and "fancy.onnx" in err, "the error must name the op and the model")
+        check(len(err.splitlines()) <= 4, "error message is more than 4 lines")
+        for n in ["producer: handmade 0.1", "opsets: ai.onnx 13", "x ", "[N,3,8,8]", "Relu", "Sigmoid"]:
+            check(n in out, "partial report lacks %r" % n)
+        check(re.search(r"FancyWarp\s+1\s+UNSUPPORTED", out), "FancyWarp not marked UNSUPPORTED")
+        check(re.search(r"Relu\s+2\n", out), "Relu count 2 missing or marked unsupported")
+        check("unsupported ops: FancyWarp" in out, "summary line lacks FancyWarp")
+        rc, out, err = vrt("inspect", path, "--json", expect=1)
+        doc = json.loads(out)
+        check(doc["loaded"] is False and "FancyWarp" in doc["error"], "JSON: loaded false with the error")
+        check(doc["unsupported_ops"] == ["FancyWarp"], "JSON unsupported_ops %r" % doc["unsupported_ops"])
+        check(doc["ops"] == {"FancyWarp": 1, "Relu": 2, "Sigmoid": 1}, "JSON ops %r" % doc["ops"])
+        check(doc["inputs"] == [{"name": "x", "dtype": "float32", "shape": ["N", 3, 8, 8]}], "JSON inputs %r" % doc["inputs"])
+        # The same graph with a custom-domain op instead.
+        model2 = (pb_field(1, 8) + pb_field(8, pb_field(1, "") + pb_field(2, 13)) +
+                  pb_field(8, pb_field(1, "com.example") + pb_field(2, 1)) +
+                  pb_field(7, pb_field(1, onnx_node("Relu", ["x"], ["a"], "r")) +
+                           pb_field(1, onnx_node("Warp", ["a"], ["y"], "w", "com.example")) +
+                           pb_field(11, onnx_value_info("x", 1, [1, 3, 8, 8])) +
+                           pb_field(12, onnx_value_info("y", 1, [1, 3, 8, 8]))))
+        path2 = write_tmp(tmp, "custom.onnx", model2)
+        rc, out, err = vrt("inspect", path2, "--json", expect=1)
+        doc = json.loads(out)
+        check(doc["unsupported_ops"] == ["Warp"], "custom domain op not listed: %r" % doc["unsupported_ops"])
+        check({"domain": "com.example", "version": 1} in doc["opsets"], "custom opset not listed")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_bench_cmd():
+    rc, out, err = vrt("bench", data(SQZ), "--iters", "3", "--warmup", "1", "--threads", "2", "--json", expect=0)
+    doc = json.loads(out)
+    check(doc["iters"] == 3 and doc["threads"] == 2 and doc["backend"] == "cpu", "bench JSON fields %r" % doc)
+    check(0 < doc["min_ms"] <= doc["p50_ms"] <= doc["p90_ms"] <= doc["p99_ms"] <= doc["max_ms"], "percentiles not ordered")
+
+
+def case_fetch_models():
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "fetch-models")
+    def run(*args):
+        p = subprocess.run([script] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+        print("$ fetch-models %s -> %d" % (" ".join(args), p.returncode))
+        return p.returncode, p.stdout.decode(), p.stderr.decode()
+    rc, out, err = run("--help")
+    check(rc == 0 and "usage: scripts/fetch-models" in out and "squeezenet" in out and "yolox" in out, "--help")
+    rc, out, err = run("--list")
+    # The pinned checksums are those of the shared data's provenance table (the same files).
+    for sha in ("21f25e3d9254af93e6218a359469fac714a017b3f9035c0f5c4acbf9a3ff7233",
+                "695e750a5d5754bb5a8d5325643b59282191a7e7a564e435a415fd3c578eab14"):
+        check(sha in out, "--list lacks sha256 %s" % sha)
+    rc, out, err = run("--bogus")
+    check(rc == 2 and "unknown option '--bogus'" in err, "bad option must exit 2")
+    rc, out, err = run("resnet")
+    check(rc == 2 and "unknown model 'resnet'" in err, "unknown model must exit 2")
+    rc, out, err = run("--dest")
+    check(rc == 2 and "needs a value" in err, "--dest without a value must exit 2")
+    # Files already present and correct are verified offline and kept (no download).
+    tmp = tempfile.mkdtemp(prefix="vrt-fetch-")
+    try:
+        for f in ("yolox_nano.onnx", "coco_classes.txt"):
+            shutil.copy(data("models/yolox_nano/" + f), tmp)
+        rc, out, err = run("--dest", tmp, "yolox")
+        check(rc == 0 and out.count("sha256 verified") == 2, "present files not verified: %r %r" % (out, err))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 def main():
     global ARGS
     ap = argparse.ArgumentParser()

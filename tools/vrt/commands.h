@@ -10,6 +10,14 @@ int cmd_probe(cli_ctx *ctx, int argc, char **argv);
 void cmd_probe_help(FILE *f);
 int cmd_capture(cli_ctx *ctx, int argc, char **argv);
 void cmd_capture_help(FILE *f);
+int cmd_infer(cli_ctx *ctx, int argc, char **argv);
+void cmd_infer_help(FILE *f);
+int cmd_inspect(cli_ctx *ctx, int argc, char **argv);
+void cmd_inspect_help(FILE *f);
+int cmd_run(cli_ctx *ctx, int argc, char **argv);
+void cmd_run_help(FILE *f);
+int cmd_bench(cli_ctx *ctx, int argc, char **argv);
+void cmd_bench_help(FILE *f);
 
 /* Printed by `vrt capture --help` and `vrt help sources`. */
 void cli_sources_help(FILE *f);

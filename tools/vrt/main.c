@@ -26,6 +26,14 @@ static const cli_command g_commands[] = {
     {"capture", "read frames from a camera, file, stream, images or synthetic: save them,\n"
                 "             print frame statistics",
      cmd_capture, cmd_capture_help},
+    {"infer", "run an ONNX model on images: top-k classes or detected boxes, with timings",
+     cmd_infer, cmd_infer_help},
+    {"inspect", "describe an ONNX model: inputs/outputs, ops, parameters, FLOPs, memory plan",
+     cmd_inspect, cmd_inspect_help},
+    {"run", "the real-time pipeline: sources -> model -> results, latency summary, JSON, report",
+     cmd_run, cmd_run_help},
+    {"bench", "time a model's inference (latency percentiles over N runs)", cmd_bench,
+     cmd_bench_help},
 };
 #define NUM_COMMANDS ((int)(sizeof(g_commands) / sizeof(g_commands[0])))
 
@@ -50,7 +58,10 @@ static void main_help(FILE *f) {
           "examples:\n"
           "  vrt probe                              list cameras\n"
           "  vrt capture --duration 5               5 s from /dev/video0 (or synthetic:)\n"
-          "  vrt capture video.mp4 --frames 100 --out frames/\n",
+          "  vrt capture video.mp4 --frames 100 --out frames/\n"
+          "  vrt infer SqueezeNet_fp16.onnx dog.jpg   top-5 ImageNet classes\n"
+          "  vrt inspect yolox_nano.onnx             shapes, ops, FLOPs, memory plan\n"
+          "  vrt run --model SqueezeNet_fp16.onnx       camera (or synthetic:) -> top-5, latency\n",
           f);
 }
 

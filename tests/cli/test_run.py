@@ -1,0 +1,265 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `vrt run` (the real binary, CPU backend, SqueezeNet).
+
+Usage: test_run.py --vrt PATH [--preload LIB] [--sanitize 0|1] [--chromium PATH] CASE
+Reuses the helpers of test_cli.py (running vrt, the fake camera environment).
+The JSON lines are checked against the schema documented in README.md
+("vrt run --json"), written out here as a small validator.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_cli as T  # noqa: E402
+from test_cli import Fail, Skip, check, vrt, data, SQZ  # noqa: E402
+
+# ---- schema (README "vrt run --json") ----------------------------------------------------
+NUM = (int, float)
+FRAME_SCHEMA = {
+    "type": str, "stream": int, "index": int, "sequence": int, "frame_number": (int, type(None)),
+    "width": int, "height": int, "dropped_before": int, "deadline_miss": bool,
+    "t_ns": {"exposure": int, "from_driver": bool, "dequeue": int, "launch": int, "done": int},
+    "ms": {k: NUM for k in ["capture", "queue", "preprocess", "infer", "postprocess", "process", "age", "e2e"]},
+}
+HIST_SCHEMA = {k: NUM for k in ["count", "min", "p50", "p90", "p99", "p999", "max", "mean", "stddev"]}
+STAGES = ["capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver", "e2e", "age", "period"]
+STREAM_SCHEMA = {
+    "stream": int, "uri": str, "kind": str, "format": str, "width": int, "height": int, "source_fps": NUM,
+    "state": str, "error": (str, type(None)), "results": int, "captured": int, "dropped": int,
+    "dropped_source": int, "dropped_handoff": int, "discarded": int, "deadline_misses": int, "errors": int,
+    "unplugs": int, "reconnects": int, "duration_s": NUM, "fps": NUM,
+    "latency_ms": {s: HIST_SCHEMA for s in STAGES},
+}
+SUMMARY_SCHEMA = {
+    "type": str, "model": str, "profile": str, "task": str, "backend": str, "policy": str,
+    "deadline_ms": (int, float, type(None)), "stopped_by": str, "streams": list,
+}
+
+
+def validate(doc, schema, where):
+    check(isinstance(doc, dict), "%s: not an object" % where)
+    for k, t in schema.items():
+        check(k in doc, "%s: key %r missing" % (where, k))
+        if isinstance(t, dict):
+            validate(doc[k], t, where + "." + k)
+        else:
+            v = doc[k]
+            ok = isinstance(v, t) and not (isinstance(v, bool) and t in (int, NUM) and t is not bool)
+            check(ok, "%s.%s: %r is not %s" % (where, k, v, t))
+
+
+def run_lines(out):
+    docs = T.json_lines(out)
+    check(docs and docs[-1].get("type") == "summary", "last JSON line is not the summary")
+    frames = docs[:-1]
+    for i, d in enumerate(frames):
+        validate(d, FRAME_SCHEMA, "frame line %d" % i)
+        check(d["type"] == "frame", "line %d type %r" % (i, d["type"]))
+        check("classes" in d or "detections" in d, "line %d has neither classes nor detections" % i)
+    s = docs[-1]
+    validate(s, SUMMARY_SCHEMA, "summary")
+    for i, st in enumerate(s["streams"]):
+        validate(st, STREAM_SCHEMA, "summary.streams[%d]" % i)
+    return frames, s
+
+
+def model():
+    return data(SQZ)
+
+
+# ---- cases ---------------------------------------------------------------------------------
+
+def case_run_help():
+    rc, out, err = vrt("run", "--help", expect=0)
+    for n in ["usage: vrt run", "--source", "--model", "--deadline-ms", "--json", "--report", "--policy",
+              "--frames", "--duration"]:
+        check(n in out, "vrt run --help lacks %r" % n)
+    T.usage_error(["run", "--policy", "oldest"], "--policy 'oldest'", "see 'vrt run --help'")
+    T.usage_error(["run", "--backend", "tpu"], "--backend 'tpu'")
+    T.usage_error(["run", "--frames", "0"], "--frames")
+    T.usage_error(["run", "extra"], "unexpected argument 'extra'")
+    T.usage_error(["run", "--print", "--json", "-"], "--print")
+    T.runtime_error(["run", "-m", "/nonexistent/m.onnx", "-i", "synthetic:"], "/nonexistent/m.onnx")
+    T.runtime_error(["run", "-m", model(), "-i", "synthetic:?bogus=1", "--frames", "1"], "bogus")
+
+
+def case_run_synthetic_json():
+    # 60 fps for 1 s: faster than SqueezeNet on the CPU, so newest-frame drops happen.
+    rc, out, err = vrt("run", "-m", model(), "-i", "synthetic:?fps=60&frames=60&width=320&height=240",
+                       "--json", "-", "--deadline-ms", "1000", expect=0, timeout=120)
+    frames, s = run_lines(out)
+    st = s["streams"][0]
+    check(st["state"] == "eof", "state %r" % st["state"])
+    check(st["results"] == len(frames) and len(frames) >= 3, "results %d, lines %d" % (st["results"], len(frames)))
+    # Results name the frame they came from: the number drawn in the pixels.
+    for d in frames:
+        check(d["frame_number"] == d["sequence"], "frame number %r != sequence %r" % (d["frame_number"], d["sequence"]))
+    seqs = [d["sequence"] for d in frames]
+    check(seqs == sorted(set(seqs)), "sequences not strictly increasing")
+    # Exact drops: every frame the source made is either a result or a drop.
+    check(st["results"] + st["dropped"] == 60, "results %d + dropped %d != 60" % (st["results"], st["dropped"]))
+    check(st["dropped"] == seqs[0] + sum(d["dropped_before"] for d in frames), "per-frame drops do not add up")
+    for a, b in zip(frames, frames[1:]):
+        check(b["dropped_before"] == b["sequence"] - a["sequence"] - 1, "dropped_before wrong at %d" % b["sequence"])
+    # Newest mode: age at processing start <= one period + previous processing (+ slack).
+    period = 1000.0 / 60
+    for a, b in zip(frames, frames[1:]):
+        check(b["ms"]["age"] <= period + a["ms"]["process"] + 25, "frame %d age %.1f ms too old" %
+              (b["sequence"], b["ms"]["age"]))
+    for d in frames:
+        check(abs(d["ms"]["e2e"] - (d["t_ns"]["done"] - d["t_ns"]["exposure"]) / 1e6) < 0.01, "e2e != done-exposure")
+    check(st["latency_ms"]["e2e"]["count"] == st["results"], "e2e histogram count")
+    check(s["deadline_ms"] == 1000, "deadline_ms %r" % s["deadline_ms"])
+
+
+def case_run_image_class():
+    img = data("images/jetson/dog_2.jpg")
+    rc, out, err = vrt("run", "-m", model(), "-i", "image:" + img + "?loop=1&fps=10", "--frames", "2", "--policy", "all",
+                       "--print", expect=0, timeout=120)
+    lines = [l for l in out.splitlines() if l.startswith("[0] frame")]
+    check(len(lines) == 2, "expected 2 result lines, got %d" % len(lines))
+    check("golden retriever" in lines[0].split("|")[0].split(",")[0], "top-1 is not golden retriever: %r" % lines[0])
+    check("stream 0:" in out and "end-to-end" in out, "summary missing")
+
+
+def case_run_two_sources():
+    rc, out, err = vrt("run", "-m", model(), "-i", "synthetic:?fps=30&width=320&height=240",
+                       "-i", "synthetic:?fps=5&width=160&height=120&format=RGB24", "--duration", "2",
+                       "--json", "-", expect=0, timeout=120)
+    frames, s = run_lines(out)
+    check(len(s["streams"]) == 2, "two streams expected")
+    a, b = s["streams"]
+    check(a["width"] == 320 and b["width"] == 160 and b["format"] == "RGB24", "stream info mixed up")
+    na = sum(1 for d in frames if d["stream"] == 0)
+    nb = sum(1 for d in frames if d["stream"] == 1)
+    check(na == a["results"] and nb == b["results"] and na > 0 and nb > 0, "per-stream results %d/%d" % (na, nb))
+    check(nb <= 12, "5 fps stream gave %d results in 2 s" % nb)
+    check(all(d["width"] == (320 if d["stream"] == 0 else 160) for d in frames), "frame sizes mixed up")
+    check(s["stopped_by"] == "duration", "stopped_by %r" % s["stopped_by"])
+
+
+def signal_case(sig):
+    cmd = [T.ARGS.vrt, "run", "-m", model(), "-i", "synthetic:?fps=30&width=320&height=240", "--json", "-"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=T.env_for())
+    time.sleep(3)
+    p.send_signal(sig)
+    out, err = p.communicate(timeout=30)
+    out = out.decode()
+    err = err.decode()
+    print(err[-2000:])
+    check(p.returncode == 0, "exit %d after signal" % p.returncode)
+    check("Sanitizer" not in err, "sanitizer report")
+    frames, s = run_lines(out)
+    check(s["stopped_by"] == "signal", "stopped_by %r" % s["stopped_by"])
+    check(s["streams"][0]["results"] == len(frames) and frames, "no results before the signal")
+    check("stopped: signal" in err, "human summary (stderr with --json -) lacks 'stopped: signal'")
+
+
+def case_run_sigint():
+    signal_case(signal.SIGINT)
+
+
+def case_run_sigterm():
+    signal_case(signal.SIGTERM)
+
+
+def case_run_fake_camera():
+    rc, out, err = vrt("run", "-m", model(), "-i", "/dev/video0", "--frames", "5", "--json", "-",
+                       fake="/dev/video0:YUYV:320x240:30", expect=0, timeout=120)
+    frames, s = run_lines(out)
+    check(len(frames) == 5, "5 results expected")
+    check(all(d["t_ns"]["from_driver"] for d in frames), "fake camera frames lack driver timestamps")
+    check(s["streams"][0]["kind"] == "v4l2", "kind %r" % s["streams"][0]["kind"])
+
+
+def case_run_fake_unplug():
+    # The camera goes away after 20 frames; the synthetic stream carries on to the end.
+    rc, out, err = vrt("run", "-m", model(), "-i", "/dev/video0", "-i", "synthetic:?fps=10&width=160&height=120",
+                       "--duration", "2.5", "--json", "-", fake="/dev/video0:YUYV:320x240:30:unplug_after=20",
+                       expect=1, timeout=120)
+    frames, s = run_lines(out)
+    cam, syn = s["streams"]
+    check(cam["state"] == "unplugged" and cam["unplugs"] == 1, "camera state %r unplugs %r" % (cam["state"], cam["unplugs"]))
+    check("unplugged" in err and "/dev/video0" in err, "unplug not reported on stderr")
+    check(syn["state"] == "stopped" and syn["results"] >= 10, "synthetic stream did not run on: %r" % syn)
+    check(cam["results"] + cam["dropped"] <= 20, "more than 20 camera frames")
+    # With --reconnect the stream keeps trying until the end of the run.
+    rc, out, err = vrt("run", "-m", model(), "-i", "/dev/video0", "--reconnect", "--duration", "2", "--json", "-",
+                       fake="/dev/video0:YUYV:320x240:30:unplug_after=10", expect=0, timeout=120)
+    frames, s = run_lines(out)
+    cam = s["streams"][0]
+    check(cam["unplugs"] == 1 and cam["state"] == "stopped", "reconnect run: %r" % cam)
+
+
+def find_chromium():
+    for n in ["chromium", "chromium-browser", "google-chrome"]:
+        p = shutil.which(n)
+        if p:
+            return p
+    return None
+
+
+def case_run_report():
+    tmp = tempfile.mkdtemp(prefix="vrt_run_report_")
+    try:
+        html = os.path.join(tmp, "run.html")
+        vrt("run", "-m", model(), "-i", "synthetic:?fps=30&width=320&height=240", "-i",
+            "synthetic:?fps=10&width=160&height=120", "--duration", "2", "--deadline-ms", "40",
+            "--report", html, expect=0, timeout=120)
+        text = open(html, encoding="utf-8").read()
+        check("http://" not in text.replace('xmlns="http://www.w3.org/2000/svg"', "") and "<script" not in text,
+              "report is not self-contained")
+        for sid in ["config", "hardware", "summary", "distribution", "timeline", "drops"]:
+            check('id="%s"' % sid in text, "section %s missing" % sid)
+        chrome = find_chromium()
+        if not chrome:
+            raise Skip("chromium not installed (apt-get install chromium); the HTML was checked as text only")
+        cmd = [chrome, "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", "file://" + html]
+        p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=90)
+        dom = p.stdout.decode("utf-8", "replace")
+        check(p.returncode == 0 and "<svg" in dom, "chromium did not render the report (exit %d)" % p.returncode)
+        for sid in ["config", "hardware", "summary", "distribution", "timeline", "drops", "dist-0-e2e",
+                    "dist-1-infer", "timeline-0", "timeline-1", "drops-1"]:
+            check(re.search(r'id="%s"' % re.escape(sid), dom), "rendered DOM lacks #%s" % sid)
+        for h in ["Configuration", "Hardware", "Streams", "Latency distribution per stage", "Latency over time",
+                  "Drops and deadline misses"]:
+            check(re.search(r"<h2>%s</h2>" % re.escape(h), dom), "heading %r missing" % h)
+        check(dom.count("<polyline") >= 6, "timeline lines missing")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vrt", required=True)
+    ap.add_argument("--preload", default="")
+    ap.add_argument("--sanitize", type=int, default=0)
+    ap.add_argument("--version", default="")
+    ap.add_argument("case")
+    T.ARGS = ap.parse_args()
+    fn = globals().get("case_" + T.ARGS.case)
+    if not fn:
+        print("unknown case %r" % T.ARGS.case)
+        return 1
+    try:
+        fn()
+    except Skip as e:
+        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
+        return T.SKIP
+    except Fail as e:
+        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
+        return 1
+    print("[ PASS ] %s" % T.ARGS.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,192 @@
+/*
+ * vrt bench - latency of one model's inference (vrt_engine_run only: no
+ * image decode, no pre- or post-processing) over N runs after a warm-up,
+ * with synthetic inputs. bench/bench_cpu.py compares it with onnxruntime.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "model_util.h"
+#include "vrt/engine.h"
+#include "vrt/json.h"
+
+enum {
+    OPT_JSON = CLI_OPT_FIRST_COMMAND_OPTION,
+    OPT_ITERS,
+    OPT_WARMUP,
+    OPT_BACKEND,
+    OPT_THREADS,
+};
+
+void cmd_bench_help(FILE *f) {
+    fputs("usage: vrt bench MODEL [--iters N] [--warmup W] [--threads N] [--backend cpu|cuda] [--json]\n\n"
+          "Times vrt_engine_run on MODEL (batch 1, the file's input size) with fixed\n"
+          "pseudo-random inputs: W warm-up runs, then N timed runs; prints min, mean, p50,\n"
+          "p90, p99 and max latency in milliseconds. Only the model is timed (no image\n"
+          "decode, pre- or post-processing: see vrt infer for those).\n\n"
+          "options:\n"
+          "      --iters N           timed runs (default 50)\n"
+          "      --warmup W          untimed runs first (default 5)\n"
+          "      --threads N         CPU threads, 0 = all cores (default 0)\n"
+          "      --backend NAME      cpu (default) or cuda\n"
+          "      --json              one JSON object on stdout\n"
+          "  -h, --help              this help\n\n"
+          "examples:\n"
+          "  vrt bench yolox_nano.onnx --iters 100 --threads 2\n"
+          "  bench/run-cpu            vrt next to onnxruntime, JSON in bench/results/\n",
+          f);
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Nearest-rank percentile of sorted v[0..n). */
+static double pct(const double *v, int n, double p) {
+    int k = (int)ceil(p / 100.0 * n) - 1;
+    if (k < 0) k = 0;
+    if (k >= n) k = n - 1;
+    return v[k];
+}
+
+int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"json", no_argument, NULL, OPT_JSON},
+        {"iters", required_argument, NULL, OPT_ITERS},
+        {"warmup", required_argument, NULL, OPT_WARMUP},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {NULL, 0, NULL, 0},
+    };
+    int json = 0;
+    int64_t iters = 50, warmup = 5, threads = 0;
+    vrt_engine_params ep;
+    vrt_engine_default_params(&ep);
+    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
+        int r = cli_common_option(ctx, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r) continue;
+        switch (c) {
+        case 'h': cmd_bench_help(stdout); return 0;
+        case OPT_JSON: json = 1; break;
+        case OPT_ITERS:
+            if ((rc = cli_parse_i64(ctx, "--iters", optarg, 1, 1000000, &iters))) return rc;
+            break;
+        case OPT_WARMUP:
+            if ((rc = cli_parse_i64(ctx, "--warmup", optarg, 0, 1000000, &warmup))) return rc;
+            break;
+        case OPT_THREADS:
+            if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &threads))) return rc;
+            break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
+                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
+            ep.backend = optarg;
+            break;
+        default: return cli_getopt_error(ctx, c, argc, argv, opts);
+        }
+    }
+    if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt bench MODEL)");
+    const char *path = argv[optind++];
+    if (optind < argc) return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
+    cli_setup_logging(ctx);
+
+    ep.threads = (int)threads;
+    char err[2048];
+    vrt_engine_t *e = NULL;
+    int64_t t_open = vrt_now_ns();
+    if (vrt_engine_open(path, &ep, &e, err, sizeof(err)) != VRT_OK) return cli_error("%s: %s", path, err);
+    double open_ms = (double)(vrt_now_ns() - t_open) / 1e6;
+
+    int nin = vrt_engine_num_inputs(e), nout = vrt_engine_num_outputs(e);
+    vrt_engine_tensor *ins = vrt_calloc((size_t)nin + 1, sizeof(*ins));
+    vrt_engine_tensor *outs = vrt_calloc((size_t)nout + 1, sizeof(*outs));
+    double *lat = vrt_calloc((size_t)iters, sizeof(double));
+    rc = 0;
+    if (!ins || !outs || !lat) {
+        rc = cli_error("out of memory");
+        goto done;
+    }
+    uint32_t seed = 12345;
+    for (int i = 0; i < nin + nout; i++) {
+        vrt_model_tensor_info ti;
+        if (i < nin)
+            vrt_engine_input_info(e, i, &ti);
+        else
+            vrt_engine_output_info(e, i - nin, &ti);
+        size_t n = 1;
+        for (int d = 0; d < ti.ndim; d++) n *= (size_t)ti.dims[d];
+        int dt = ti.dtype == VRT_DTYPE_FLOAT16 ? VRT_DTYPE_FLOAT : ti.dtype;
+        size_t es = dt == VRT_DTYPE_INT64 ? 8 : dt == VRT_DTYPE_INT32 || dt == VRT_DTYPE_FLOAT ? 4 : 1;
+        vrt_engine_tensor *t = i < nin ? &ins[i] : &outs[i - nin];
+        t->dtype = dt;
+        t->nbytes = n * es;
+        t->data = vrt_calloc(n ? n : 1, es);
+        if (!t->data) {
+            rc = cli_error("out of memory for tensor '%s'", ti.name);
+            goto done;
+        }
+        if (i < nin && dt == VRT_DTYPE_FLOAT) {
+            float *p = t->data;
+            for (size_t k = 0; k < n; k++) {
+                seed = seed * 1664525u + 1013904223u;
+                p[k] = (float)((seed >> 8) & 0xffff) / 65535.0f * 2.0f - 1.0f;
+            }
+        }
+    }
+    for (int64_t i = 0; i < warmup + iters; i++) {
+        int64_t t0 = vrt_now_ns();
+        if (vrt_engine_run(e, ins, nin, outs, nout) != VRT_OK) {
+            rc = cli_error("%s: run failed: %s", path, vrt_engine_last_error(e));
+            goto done;
+        }
+        if (i >= warmup) lat[i - warmup] = (double)(vrt_now_ns() - t0) / 1e6;
+    }
+    int n = (int)iters;
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += lat[i];
+    qsort(lat, (size_t)n, sizeof(double), cmp_double);
+    vrt_engine_stats s;
+    vrt_engine_get_stats(e, &s);
+    if (json) {
+        vrt_json w;
+        vrt_json_init_file(&w, stdout);
+        vrt_json_begin_object(&w);
+        vrt_json_kv_string(&w, "model", path);
+        vrt_json_kv_string(&w, "backend", s.backend);
+        vrt_json_kv_int(&w, "threads", s.threads);
+        vrt_json_kv_int(&w, "iters", iters);
+        vrt_json_kv_int(&w, "warmup", warmup);
+        vrt_json_kv_double(&w, "open_ms", open_ms);
+        vrt_json_kv_double(&w, "min_ms", lat[0]);
+        vrt_json_kv_double(&w, "mean_ms", sum / n);
+        vrt_json_kv_double(&w, "p50_ms", pct(lat, n, 50));
+        vrt_json_kv_double(&w, "p90_ms", pct(lat, n, 90));
+        vrt_json_kv_double(&w, "p99_ms", pct(lat, n, 99));
+        vrt_json_kv_double(&w, "max_ms", lat[n - 1]);
+        vrt_json_end_object(&w);
+        vrt_json_newline(&w);
+        vrt_json_finish(&w);
+    } else {
+        printf("%s on %s, %d threads, %lld runs after %lld warm-up:\n", path, s.backend, s.threads, (long long)iters,
+               (long long)warmup);
+        printf("  min %.2f ms, mean %.2f ms, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (open %.1f ms)\n", lat[0],
+               sum / n, pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1], open_ms);
+    }
+done:
+    for (int i = 0; ins && i < nin; i++) vrt_free(ins[i].data);
+    for (int i = 0; outs && i < nout; i++) vrt_free(outs[i].data);
+    vrt_free(ins);
+    vrt_free(outs);
+    vrt_free(lat);
+    vrt_engine_destroy(&e);
+    return rc;
+}

@@ -1,0 +1,409 @@
+/*
+ * vrt infer - run a model on image files: a classifier's top-k with labels,
+ * or a detector's boxes with class names, with the time of each stage.
+ *
+ * The model's profile (models/<name>.conf, vrt/profile.h) says how to
+ * pre-process (size, colour order, resize mode, normalisation, layout, fp16)
+ * and which task to run after the network; nothing model-specific is coded
+ * here.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "commands.h"
+#include "model_util.h"
+#include "vrt/engine.h"
+#include "vrt/image.h"
+#include "vrt/json.h"
+#include "vrt/profile.h"
+#include "vrt/vision.h"
+
+enum {
+    OPT_JSON = CLI_OPT_FIRST_COMMAND_OPTION,
+    OPT_PROFILE,
+    OPT_TOPK,
+    OPT_BACKEND,
+    OPT_THREADS,
+    OPT_SCORE,
+    OPT_IOU,
+};
+
+void cmd_infer_help(FILE *f) {
+    fputs("usage: vrt infer MODEL IMAGE... [--profile FILE] [--topk K] [--score S] [--iou T]\n"
+          "                 [--backend cpu|cuda] [--threads N] [--json]\n\n"
+          "Runs the ONNX model MODEL on each IMAGE (JPEG or PNG) and prints, for a classifier,\n"
+          "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8) the\n"
+          "boxes in image pixels with class names and scores after class-wise NMS. Each image\n"
+          "also gets its time: pre-processing, model and post-processing, in milliseconds.\n\n"
+          "The profile says how the image becomes the network's input and what the output\n"
+          "means: size, colour order, resize/crop/letterbox, mean/std, layout, fp16, the task,\n"
+          "the labels file and thresholds (see models/*.conf and include/vrt/profile.h).\n"
+          "Without --profile, models/NAME.conf is used where NAME starts the model's file name:\n"
+          "SqueezeNet_fp16.onnx -> squeezenet.conf, yolox_nano.onnx -> yolox.conf. Files the\n"
+          "profile names (labels) are looked for next to the model, then next to the profile.\n\n"
+          "options:\n"
+          "      --profile FILE      pre/post-processing profile (default: by the model's name)\n"
+          "      --topk K            classifier: classes to print, 1..64 (default: the profile's)\n"
+          "      --score S           detector: keep boxes with score > S (default: the profile's)\n"
+          "      --iou T             detector: NMS IoU threshold 0..1 (default: the profile's)\n"
+          "      --backend NAME      cpu (default) or cuda (when built with CUDA and a GPU exists)\n"
+          "      --threads N         CPU threads, 0 = all cores (default 0)\n"
+          "      --json              one JSON object per image on stdout (schema in README.md)\n"
+          "  -v, --verbose           more messages; -q, --quiet: errors only\n"
+          "      --log-level LEVEL   error, warn, info, debug or trace (default: warn)\n"
+          "  -h, --help              this help\n\n"
+          "exit status: 0 every image ran; 1 the model, profile or labels failed, or any image\n"
+          "failed to load (the others are still reported); 2 usage error\n\n"
+          "examples:\n"
+          "  vrt infer models/downloads/SqueezeNet_fp16.onnx dog.jpg --topk 3\n"
+          "  vrt infer yolox_nano.onnx street.jpg --score 0.5 --json\n"
+          "  vrt infer my_resnet.onnx cat.png --profile models/resnet50.conf\n",
+          f);
+}
+
+typedef struct infer_ctx {
+    vrt_profile prof;
+    char profile_path[VRT_PROFILE_PATH_MAX];
+    const char *model_path;
+    vrt_engine_t *engine;
+    vrt_engine_params ep;
+    vrt_labels_t *labels;
+    vrt_detector_t *det;
+    int in_index;
+    void *in_buf;
+    size_t in_bytes;
+    float *out_buf;
+    size_t out_count;
+    int64_t out_dims[VRT_MODEL_MAX_DIMS];
+    int out_ndim;
+    int json;
+    int topk;
+} infer_ctx;
+
+static const char *label_of(const infer_ctx *c, int i, char *buf, size_t cap) {
+    const char *l = c->labels ? vrt_labels_get(c->labels, i) : NULL;
+    if (l) return l;
+    snprintf(buf, cap, "class %d", i);
+    return buf;
+}
+
+/* Checks the profile against the model's input and sizes the buffers. */
+static int setup_io(infer_ctx *c) {
+    const vrt_profile *p = &c->prof;
+    int nin = vrt_engine_num_inputs(c->engine);
+    c->in_index = -1;
+    for (int i = 0; i < nin; i++) {
+        vrt_model_tensor_info ti;
+        vrt_engine_input_info(c->engine, i, &ti);
+        if (!p->input[0] || !strcmp(p->input, ti.name)) {
+            c->in_index = i;
+            break;
+        }
+    }
+    if (c->in_index < 0) return cli_error("%s: profile %s names input '%s', which the model does not have", c->model_path, c->profile_path, p->input);
+    if (nin != 1) return cli_error("%s: the model has %d inputs; vrt infer feeds models with one image input", c->model_path, nin);
+    vrt_model_tensor_info in;
+    vrt_engine_input_info(c->engine, c->in_index, &in);
+    int64_t want[4] = {1, 3, p->pre.height, p->pre.width};
+    if (p->pre.layout == VRT_LAYOUT_NHWC) {
+        want[1] = p->pre.height;
+        want[2] = p->pre.width;
+        want[3] = 3;
+    }
+    int ok = in.ndim == 4;
+    for (int i = 0; ok && i < 4; i++) ok = in.dims[i] == want[i];
+    if (!ok) {
+        char a[96], b[96];
+        return cli_error("%s: input '%s' is %s but profile %s makes %s (%s); fix width/height/layout in the profile",
+                         c->model_path, in.name, cli_dims_str(in.dims, in.ndim, a, sizeof(a)), c->profile_path,
+                         cli_dims_str(want, 4, b, sizeof(b)), p->pre.layout == VRT_LAYOUT_NHWC ? "nhwc" : "nchw");
+    }
+    c->in_bytes = vrt_preprocess_output_size(&p->pre);
+    c->in_buf = vrt_malloc(c->in_bytes);
+    vrt_model_tensor_info out;
+    vrt_engine_output_info(c->engine, 0, &out);
+    c->out_count = 1;
+    c->out_ndim = out.ndim;
+    for (int i = 0; i < out.ndim; i++) {
+        c->out_count *= (size_t)out.dims[i];
+        c->out_dims[i] = out.dims[i];
+    }
+    c->out_buf = vrt_malloc((c->out_count ? c->out_count : 1) * sizeof(float));
+    if (!c->in_buf || !c->out_buf) return cli_error("out of memory for the model's input and output");
+    if (p->task == VRT_TASK_CLASSIFY) return 0;
+
+    vrt_detect_params dp = p->det;
+    char a[96];
+    cli_dims_str(out.dims, out.ndim, a, sizeof(a));
+    if (out.ndim != 3 || out.dims[0] != 1)
+        return cli_error("%s: output '%s' is %s; the %s decode needs [1, anchors, 5+classes] (YOLOX) or [1, 4+classes, anchors] (YOLOv8)",
+                         c->model_path, out.name, a, vrt_task_name(p->task));
+    if (p->task == VRT_TASK_DETECT_YOLOX) {
+        if (dp.num_classes <= 0) dp.num_classes = (int)out.dims[2] - 5;
+        dp.num_anchors = (int)out.dims[1];
+    } else {
+        if (dp.num_classes <= 0) dp.num_classes = (int)out.dims[1] - 4;
+        dp.num_anchors = (int)out.dims[2];
+    }
+    char err[512];
+    if (vrt_detector_create(&c->det, &dp, err, sizeof(err)) != VRT_OK)
+        return cli_error("%s: output %s does not fit profile %s: %s", c->model_path, a, c->profile_path, err);
+    return 0;
+}
+
+typedef struct image_result {
+    uint32_t w, h;
+    double t_pre, t_model, t_post;
+    vrt_class_result cls;
+    vrt_detections dets;
+} image_result;
+
+static int run_image(infer_ctx *c, const char *path, image_result *r, char *err, size_t cap) {
+    int64_t t0 = vrt_now_ns();
+    vrt_frame *f = NULL;
+    vrt_status st = vrt_image_load(path, 0, &f, err, cap);
+    if (st != VRT_OK) return -1;
+    r->w = f->width;
+    r->h = f->height;
+    vrt_preprocess_geometry g;
+    st = vrt_preprocess_frame(f, &c->prof.pre, c->in_buf, c->in_bytes, &g, err, cap);
+    vrt_frame_unref(&f);
+    if (st != VRT_OK) return -1;
+    int64_t t1 = vrt_now_ns();
+    vrt_engine_tensor in = {c->in_buf, c->prof.pre.dtype == VRT_TENSOR_F16 ? VRT_DTYPE_FLOAT16 : VRT_DTYPE_FLOAT, c->in_bytes};
+    vrt_engine_tensor out = {c->out_buf, VRT_DTYPE_FLOAT, c->out_count * sizeof(float)};
+    st = vrt_engine_run(c->engine, &in, 1, &out, 1);
+    if (st != VRT_OK) {
+        snprintf(err, cap, "%s: running the model failed: %s", path, vrt_engine_last_error(c->engine));
+        return -1;
+    }
+    int64_t t2 = vrt_now_ns();
+    if (c->prof.task == VRT_TASK_CLASSIFY) {
+        int k = c->topk < (int)c->out_count ? c->topk : (int)c->out_count;
+        st = vrt_topk(c->out_buf, VRT_TENSOR_F32, (int)c->out_count, k, c->prof.softmax, &r->cls);
+        if (st != VRT_OK) {
+            snprintf(err, cap, "%s: top-k failed (%s)", path, vrt_status_str(st));
+            return -1;
+        }
+    } else {
+        st = vrt_detector_run(c->det, c->out_buf, c->out_count, &g, &r->dets);
+        if (st != VRT_OK) {
+            snprintf(err, cap, "%s: decoding the detections failed: %s", path, vrt_detector_error(c->det));
+            return -1;
+        }
+    }
+    int64_t t3 = vrt_now_ns();
+    r->t_pre = (double)(t1 - t0) / 1e6;
+    r->t_model = (double)(t2 - t1) / 1e6;
+    r->t_post = (double)(t3 - t2) / 1e6;
+    return 0;
+}
+
+static void print_text(const infer_ctx *c, const char *path, const image_result *r) {
+    char lb[32];
+    if (c->prof.task == VRT_TASK_CLASSIFY) {
+        printf("%s (%ux%u):\n", path, r->w, r->h);
+        for (int i = 0; i < r->cls.count; i++)
+            printf("  %d. %-8.4f %s [%d]\n", i + 1, r->cls.score[i], label_of(c, r->cls.index[i], lb, sizeof(lb)), r->cls.index[i]);
+    } else {
+        printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, r->dets.count, r->dets.count == 1 ? "" : "s");
+        for (int i = 0; i < r->dets.count; i++) {
+            const vrt_detection *d = &r->dets.det[i];
+            printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n", label_of(c, d->class_id, lb, sizeof(lb)),
+                   d->score, d->box.x1, d->box.y1, d->box.x2, d->box.y2, d->box.x2 - d->box.x1, d->box.y2 - d->box.y1);
+        }
+    }
+    printf("  time: pre %.2f ms, model %.2f ms, post %.2f ms, total %.2f ms\n", r->t_pre, r->t_model, r->t_post,
+           r->t_pre + r->t_model + r->t_post);
+}
+
+static void print_json(const infer_ctx *c, const char *path, const image_result *r, const char *error) {
+    vrt_json w;
+    char lb[32];
+    vrt_json_init_file(&w, stdout);
+    vrt_json_begin_object(&w);
+    vrt_json_kv_string(&w, "image", path);
+    vrt_json_kv_string(&w, "model", c->model_path);
+    vrt_json_kv_string(&w, "profile", c->profile_path);
+    vrt_json_kv_string(&w, "task", vrt_task_name(c->prof.task));
+    vrt_json_kv_string(&w, "backend", c->ep.backend);
+    if (error) {
+        vrt_json_kv_string(&w, "error", error);
+    } else {
+        vrt_json_kv_uint(&w, "width", r->w);
+        vrt_json_kv_uint(&w, "height", r->h);
+        if (c->prof.task == VRT_TASK_CLASSIFY) {
+            vrt_json_key(&w, "classes");
+            vrt_json_begin_array(&w);
+            for (int i = 0; i < r->cls.count; i++) {
+                vrt_json_begin_object(&w);
+                vrt_json_kv_int(&w, "index", r->cls.index[i]);
+                vrt_json_kv_string(&w, "label", label_of(c, r->cls.index[i], lb, sizeof(lb)));
+                vrt_json_kv_double(&w, "score", r->cls.score[i]);
+                vrt_json_end_object(&w);
+            }
+            vrt_json_end_array(&w);
+        } else {
+            vrt_json_kv_int(&w, "candidates", r->dets.candidates);
+            vrt_json_key(&w, "detections");
+            vrt_json_begin_array(&w);
+            for (int i = 0; i < r->dets.count; i++) {
+                const vrt_detection *d = &r->dets.det[i];
+                vrt_json_begin_object(&w);
+                vrt_json_kv_int(&w, "class_id", d->class_id);
+                vrt_json_kv_string(&w, "label", label_of(c, d->class_id, lb, sizeof(lb)));
+                vrt_json_kv_double(&w, "score", d->score);
+                vrt_json_key(&w, "box");
+                vrt_json_begin_array(&w);
+                vrt_json_double(&w, d->box.x1);
+                vrt_json_double(&w, d->box.y1);
+                vrt_json_double(&w, d->box.x2);
+                vrt_json_double(&w, d->box.y2);
+                vrt_json_end_array(&w);
+                vrt_json_end_object(&w);
+            }
+            vrt_json_end_array(&w);
+        }
+        vrt_json_key(&w, "time_ms");
+        vrt_json_begin_object(&w);
+        vrt_json_kv_double(&w, "pre", r->t_pre);
+        vrt_json_kv_double(&w, "model", r->t_model);
+        vrt_json_kv_double(&w, "post", r->t_post);
+        vrt_json_kv_double(&w, "total", r->t_pre + r->t_model + r->t_post);
+        vrt_json_end_object(&w);
+    }
+    vrt_json_end_object(&w);
+    vrt_json_newline(&w);
+    vrt_json_finish(&w);
+}
+
+static void infer_cleanup(infer_ctx *c) {
+    vrt_detector_destroy(&c->det);
+    vrt_labels_destroy(&c->labels);
+    vrt_engine_destroy(&c->engine);
+    vrt_free(c->in_buf);
+    vrt_free(c->out_buf);
+}
+
+int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"json", no_argument, NULL, OPT_JSON},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"topk", required_argument, NULL, OPT_TOPK},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"score", required_argument, NULL, OPT_SCORE},
+        {"iou", required_argument, NULL, OPT_IOU},
+        {NULL, 0, NULL, 0},
+    };
+    infer_ctx c;
+    memset(&c, 0, sizeof(c));
+    vrt_engine_default_params(&c.ep);
+    const char *profile_arg = NULL;
+    int64_t topk = 0, threads = 0;
+    double score = -1, iou = -1;
+    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
+        int r = cli_common_option(ctx, ch, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r) continue;
+        switch (ch) {
+        case 'h': cmd_infer_help(stdout); return 0;
+        case OPT_JSON: c.json = 1; break;
+        case OPT_PROFILE: profile_arg = optarg; break;
+        case OPT_TOPK:
+            if ((rc = cli_parse_i64(ctx, "--topk", optarg, 1, VRT_TOPK_MAX, &topk))) return rc;
+            break;
+        case OPT_THREADS:
+            if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &threads))) return rc;
+            break;
+        case OPT_SCORE:
+            if ((rc = cli_parse_double(ctx, "--score", optarg, 0, 1, &score))) return rc;
+            break;
+        case OPT_IOU:
+            if ((rc = cli_parse_double(ctx, "--iou", optarg, 0, 1, &iou))) return rc;
+            break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
+                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
+            c.ep.backend = optarg;
+            break;
+        default: return cli_getopt_error(ctx, ch, argc, argv, opts);
+        }
+    }
+    if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt infer MODEL IMAGE...)");
+    c.model_path = argv[optind++];
+    if (optind >= argc) return cli_usage_error(ctx, "no IMAGE given (vrt infer MODEL IMAGE...)");
+    cli_setup_logging(ctx);
+
+    char err[2048] = "";
+    if (profile_arg) {
+        snprintf(c.profile_path, sizeof(c.profile_path), "%s", profile_arg);
+    } else if (cli_find_profile(c.model_path, c.profile_path, sizeof(c.profile_path), err, sizeof(err))) {
+        return cli_error("%s", err);
+    }
+    if (vrt_profile_load(c.profile_path, &c.prof, err, sizeof(err)) != VRT_OK)
+        return cli_error("profile %s: %s", c.profile_path, err);
+    c.topk = topk ? (int)topk : c.prof.topk;
+    if (score >= 0) c.prof.det.score_threshold = (float)score;
+    if (iou >= 0) c.prof.det.iou_threshold = (float)iou;
+    if (ctx->verbosity > 0) cli_info(ctx, "profile %s (%s, %s)", c.profile_path, c.prof.name, vrt_task_name(c.prof.task));
+
+    c.ep.threads = (int)threads;
+    c.ep.batch = 1;
+    if (c.prof.pre.layout == VRT_LAYOUT_NCHW) {
+        c.ep.height = c.prof.pre.height;
+        c.ep.width = c.prof.pre.width;
+    }
+    int64_t t0 = vrt_now_ns();
+    if (vrt_engine_open(c.model_path, &c.ep, &c.engine, err, sizeof(err)) != VRT_OK) {
+        infer_cleanup(&c);
+        return cli_error("%s: %s", c.model_path, err);
+    }
+    vrt_engine_stats es;
+    vrt_engine_get_stats(c.engine, &es);
+    if (ctx->verbosity > 0)
+        cli_info(ctx, "%s loaded on %s (%d steps, arena %zu bytes) in %.1f ms", c.model_path, es.backend, es.nodes,
+                 es.arena_bytes, (double)(vrt_now_ns() - t0) / 1e6);
+    if ((rc = setup_io(&c))) {
+        infer_cleanup(&c);
+        return rc;
+    }
+    if (c.prof.labels[0]) {
+        char lpath[VRT_PROFILE_PATH_MAX];
+        if (vrt_profile_resolve(&c.prof, c.prof.labels, c.model_path, lpath, sizeof(lpath), err, sizeof(err)) != VRT_OK)
+            rc = cli_error("labels file '%s' named by profile %s not found: %s", c.prof.labels, c.profile_path, err);
+        else if (vrt_labels_load(lpath, &c.labels, err, sizeof(err)) != VRT_OK)
+            rc = cli_error("labels %s (profile %s): %s", lpath, c.profile_path, err);
+    }
+
+    if (rc) {
+        infer_cleanup(&c);
+        return rc;
+    }
+
+    int failed = 0;
+    for (; optind < argc; optind++) {
+        const char *path = argv[optind];
+        image_result r;
+        memset(&r, 0, sizeof(r));
+        err[0] = 0;
+        if (run_image(&c, path, &r, err, sizeof(err))) {
+            failed++;
+            cli_error("%s", err);
+            if (c.json) print_json(&c, path, NULL, err);
+            continue;
+        }
+        if (c.json)
+            print_json(&c, path, &r, NULL);
+        else
+            print_text(&c, path, &r);
+        fflush(stdout);
+    }
+    infer_cleanup(&c);
+    return failed ? CLI_EXIT_RUNTIME : 0;
+}

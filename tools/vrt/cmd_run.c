@@ -1,0 +1,570 @@
+/*
+ * vrt run - the real-time pipeline: one or more sources -> model -> results,
+ * with a live status line, per-stream latency summary, JSON lines and an
+ * HTML report (vrt/pipeline.h).
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "model_util.h"
+#include "vrt/json.h"
+#include "vrt/pipeline.h"
+
+#define DEFAULT_DEVICE "/dev/video0"
+#define DEFAULT_FALLBACK "synthetic:"
+#define DEFAULT_MODEL_REL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
+
+void cmd_run_help(FILE *f) {
+    fputs("usage: vrt run [--source URI ...] [--model MODEL.onnx] [options]\n\n"
+          "Runs a model on live frames: per source a capture thread hands the newest frame to a\n"
+          "processing thread (older ones are dropped and counted), prints a live status line\n"
+          "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
+          "Without --source it uses " DEFAULT_DEVICE " if that opens, else " DEFAULT_FALLBACK ".\n"
+          "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL ",\n"
+          "../shared/data/..., or models/downloads/ (scripts/fetch-models).\n"
+          "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
+          "options:\n"
+          "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
+          "  -m, --model FILE        ONNX model\n"
+          "      --profile FILE      model profile (default: models/<name>.conf found from the model name)\n"
+          "      --backend B         cpu or cuda (default: cpu)\n"
+          "      --threads N         CPU backend threads (default: all cores)\n"
+          "  -n, --frames N          stop each stream after N results\n"
+          "  -d, --duration S        stop after S seconds\n"
+          "      --policy P          newest (default): process the newest frame, drop older ones;\n"
+          "                          all: process every frame in order (files)\n"
+          "      --deadline-ms D     count results later than D ms after exposure as deadline misses\n"
+          "  -p, --print             print every frame's result (top-k labels or boxes) on stdout\n"
+          "      --json FILE|-       one JSON line per frame and a summary line (README: schema);\n"
+          "                          '-' writes them to stdout (the human summary then goes to stderr)\n"
+          "      --report FILE.html  self-contained HTML report with latency plots\n"
+          "  -f, --format FMT        capture format for every source (YUYV, MJPG, ...)\n"
+          "  -s, --size WxH          capture size for every source\n"
+          "      --fps F             capture rate for every source\n"
+          "      --buffers N         V4L2 driver buffers, 2..32 (default: 4)\n"
+          "      --loop              files/images: start again at the end\n"
+          "      --pace              files: deliver at the file's native rate\n"
+          "      --reconnect         cameras: reopen after an unplug (with back-off) instead of ending\n"
+          "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
+          "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
+          "examples:\n"
+          "  vrt run                                         camera or synthetic, SqueezeNet\n"
+          "  vrt run -i synthetic: -m SqueezeNet_fp16.onnx --frames 100 --print\n"
+          "  vrt run -i /dev/video0 -i /dev/video2 -m yolox_nano.onnx --deadline-ms 50 --report run.html\n"
+          "  vrt run -i video.mp4 --policy all --json frames.jsonl\n\n"
+          "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
+          "timed out or was unplugged; no results), 2 usage error\n",
+          f);
+}
+
+/* ---- signals ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t g_run_signal;
+
+static void on_run_signal(int sig) { g_run_signal = sig; }
+
+static void install_run_signals(void) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_run_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills the usual way */
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- options -------------------------------------------------------------------- */
+
+enum {
+    OPT_PROFILE = CLI_OPT_FIRST_COMMAND_OPTION,
+    OPT_BACKEND,
+    OPT_THREADS,
+    OPT_POLICY,
+    OPT_DEADLINE,
+    OPT_JSON,
+    OPT_REPORT,
+    OPT_FPS,
+    OPT_BUFFERS,
+    OPT_LOOP,
+    OPT_PACE,
+    OPT_RECONNECT,
+    OPT_TIMEOUT,
+};
+
+typedef struct run_opts {
+    const char *sources[VRT_PIPELINE_MAX_STREAMS];
+    int nsources;
+    const char *model;
+    const char *profile;
+    const char *backend;
+    int64_t threads;
+    int64_t frames;
+    double duration;
+    int policy_all;
+    double deadline_ms;
+    int print;
+    const char *json;
+    const char *report;
+    vrt_source_params sp;
+    double timeout_s;
+} run_opts;
+
+static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS,
+        {"source", required_argument, NULL, 'i'},
+        {"model", required_argument, NULL, 'm'},
+        {"profile", required_argument, NULL, OPT_PROFILE},
+        {"backend", required_argument, NULL, OPT_BACKEND},
+        {"threads", required_argument, NULL, OPT_THREADS},
+        {"frames", required_argument, NULL, 'n'},
+        {"duration", required_argument, NULL, 'd'},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"deadline-ms", required_argument, NULL, OPT_DEADLINE},
+        {"print", no_argument, NULL, 'p'},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"report", required_argument, NULL, OPT_REPORT},
+        {"format", required_argument, NULL, 'f'},
+        {"size", required_argument, NULL, 's'},
+        {"fps", required_argument, NULL, OPT_FPS},
+        {"buffers", required_argument, NULL, OPT_BUFFERS},
+        {"loop", no_argument, NULL, OPT_LOOP},
+        {"pace", no_argument, NULL, OPT_PACE},
+        {"reconnect", no_argument, NULL, OPT_RECONNECT},
+        {"timeout", required_argument, NULL, OPT_TIMEOUT},
+        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    vrt_source_default_params(&o->sp);
+    o->backend = "cpu";
+    o->timeout_s = 5.0;
+    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:", opts, NULL)) != -1) {
+        int r = cli_common_option(ctx, c, optarg);
+        if (r < 0) return CLI_EXIT_USAGE;
+        if (r) continue;
+        int64_t i64;
+        switch (c) {
+        case 'h':
+            cmd_run_help(stdout);
+            return -1;
+        case 'i':
+            if (o->nsources >= VRT_PIPELINE_MAX_STREAMS)
+                return cli_usage_error(ctx, "too many --source options (at most %d)", VRT_PIPELINE_MAX_STREAMS);
+            if (!*optarg) return cli_usage_error(ctx, "--source needs a URI, e.g. /dev/video0 or synthetic:");
+            o->sources[o->nsources++] = optarg;
+            break;
+        case 'm': o->model = optarg; break;
+        case OPT_PROFILE: o->profile = optarg; break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
+                return cli_usage_error(ctx, "--backend '%s' unknown; use cpu or cuda", optarg);
+            o->backend = optarg;
+            break;
+        case OPT_THREADS:
+            if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &o->threads))) return rc;
+            break;
+        case 'n':
+            if ((rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames))) return rc;
+            break;
+        case 'd':
+            if ((rc = cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration))) return rc;
+            break;
+        case OPT_POLICY:
+            if (!strcasecmp(optarg, "newest"))
+                o->policy_all = 0;
+            else if (!strcasecmp(optarg, "all"))
+                o->policy_all = 1;
+            else
+                return cli_usage_error(ctx, "--policy '%s' unknown; use newest or all", optarg);
+            break;
+        case OPT_DEADLINE:
+            if ((rc = cli_parse_double(ctx, "--deadline-ms", optarg, 0.001, 1e7, &o->deadline_ms))) return rc;
+            break;
+        case 'p': o->print = 1; break;
+        case OPT_JSON:
+            if (!*optarg) return cli_usage_error(ctx, "--json needs a file name or '-'");
+            o->json = optarg;
+            break;
+        case OPT_REPORT:
+            if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
+            o->report = optarg;
+            break;
+        case 'f': {
+            uint32_t cc = vrt_fourcc_parse(optarg);
+            if (!cc)
+                return cli_usage_error(ctx, "--format '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG",
+                                       optarg);
+            o->sp.fourcc = cc;
+            break;
+        }
+        case 's':
+            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->sp.width, &o->sp.height))) return rc;
+            break;
+        case OPT_FPS:
+            if ((rc = cli_parse_double(ctx, "--fps", optarg, 0.001, 10000, &o->sp.fps))) return rc;
+            break;
+        case OPT_BUFFERS:
+            if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
+            o->sp.buffers = (int)i64;
+            break;
+        case OPT_LOOP: o->sp.loop = 1; break;
+        case OPT_PACE: o->sp.pace = 1; break;
+        case OPT_RECONNECT: o->sp.reconnect = 1; break;
+        case OPT_TIMEOUT:
+            if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
+            break;
+        default:
+            return cli_getopt_error(ctx, c, argc, argv, opts);
+        }
+    }
+    if (optind < argc)
+        return cli_usage_error(ctx, "unexpected argument '%s' (sources go after --source)", argv[optind]);
+    if (o->json && o->print && !strcmp(o->json, "-"))
+        return cli_usage_error(ctx, "--print and --json - both write to stdout; give --json a file name");
+    return 0;
+}
+
+/* ---- model lookup ------------------------------------------------------------- */
+
+static int file_exists(const char *p) { return access(p, R_OK) == 0; }
+
+static int find_default_model(char *out, size_t cap) {
+    const char *data = getenv("VRT_DATA");
+    if (data && *data) {
+        snprintf(out, cap, "%s/%s", data, DEFAULT_MODEL_REL);
+        if (file_exists(out)) return 0;
+    }
+    static const char *const cands[] = {
+        "../shared/data/" DEFAULT_MODEL_REL,
+        "../../shared/data/" DEFAULT_MODEL_REL,
+        "models/downloads/squeezenet1.0_fp16/SqueezeNet_fp16.onnx",
+        "models/downloads/SqueezeNet_fp16.onnx",
+    };
+    for (size_t i = 0; i < sizeof(cands) / sizeof(cands[0]); i++) {
+        if (file_exists(cands[i])) {
+            snprintf(out, cap, "%s", cands[i]);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* ---- callbacks ---------------------------------------------------------------- */
+
+typedef struct run_state {
+    const run_opts *o;
+    vrt_pipeline_t *pl;
+    FILE *json;
+    FILE *human; /* stdout, or stderr with --json - */
+    char jbuf[VRT_PIPELINE_MAX_STREAMS][16384];
+    char pbuf[VRT_PIPELINE_MAX_STREAMS][2048];
+    int live;
+} run_state;
+
+static void on_result(void *user, const vrt_pipeline_result *r) {
+    run_state *rs = user;
+    if (rs->json) {
+        /* One line formatted into the stream's buffer and written with one fwrite, so lines
+         * of several streams never interleave. */
+        vrt_json w;
+        vrt_json_init_buffer(&w, rs->jbuf[r->stream], sizeof(rs->jbuf[0]) - 1);
+        vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+        vrt_pipeline_json_result(rs->pl, r, &w);
+        if (vrt_json_finish(&w) == VRT_OK) {
+            size_t n = vrt_json_length(&w);
+            rs->jbuf[r->stream][n] = '\n';
+            fwrite(rs->jbuf[r->stream], 1, n + 1, rs->json);
+        }
+    }
+    if (rs->o->print) {
+        char *b = rs->pbuf[r->stream];
+        size_t cap = sizeof(rs->pbuf[0]), n = 0;
+        n += (size_t)snprintf(b + n, cap - n, "[%d] frame %llu", r->stream, (unsigned long long)r->sequence);
+        if (r->frame_number >= 0 && n < cap) n += (size_t)snprintf(b + n, cap - n, " (#%lld)", (long long)r->frame_number);
+        if (r->classes) {
+            for (int i = 0; i < r->classes->count && i < 3 && n < cap; i++) {
+                const char *l = vrt_pipeline_label(rs->pl, r->classes->index[i]);
+                char tmp[32];
+                if (!l) {
+                    snprintf(tmp, sizeof(tmp), "class %d", r->classes->index[i]);
+                    l = tmp;
+                }
+                n += (size_t)snprintf(b + n, cap - n, "%s %s %.3f", i ? "," : ":", l, r->classes->score[i]);
+            }
+        } else if (r->detections) {
+            n += (size_t)snprintf(b + n, cap - n, ": %d detections", r->detections->count);
+            for (int i = 0; i < r->detections->count && i < 8 && n < cap; i++) {
+                const vrt_detection *d = &r->detections->det[i];
+                const char *l = vrt_pipeline_label(rs->pl, d->class_id);
+                n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? "," : "",
+                                      l ? l : "?", d->score, d->box.x1, d->box.y1, d->box.x2, d->box.y2);
+            }
+        }
+        if (n < cap)
+            n += (size_t)snprintf(b + n, cap - n, "  | age %.1f ms, process %.1f ms, e2e %.1f ms",
+                                  (double)(r->t.launch_ns - r->t.exposure_ns) / 1e6,
+                                  (double)(r->t.done_ns - r->t.launch_ns) / 1e6,
+                                  (double)(r->t.done_ns - r->t.exposure_ns) / 1e6);
+        if (r->dropped_before && n < cap)
+            n += (size_t)snprintf(b + n, cap - n, ", %llu dropped before", (unsigned long long)r->dropped_before);
+        if (r->deadline_miss && n < cap) n += (size_t)snprintf(b + n, cap - n, ", LATE");
+        if (n >= cap - 1) n = cap - 2;
+        b[n++] = '\n';
+        if (rs->live) cli_status_clear();
+        fwrite(b, 1, n, stdout);
+    }
+}
+
+static void on_event(void *user, const vrt_pipeline_event *e) {
+    run_state *rs = user;
+    if (rs->live) cli_status_clear();
+    switch (e->kind) {
+    case VRT_EVENT_UNPLUGGED: fprintf(stderr, "vrt: stream %d: unplugged: %s\n", e->stream, e->detail); break;
+    case VRT_EVENT_RECONNECTED: fprintf(stderr, "vrt: stream %d: reconnected (%s)\n", e->stream, e->detail); break;
+    case VRT_EVENT_ERROR: fprintf(stderr, "vrt: stream %d: %s\n", e->stream, e->detail); break;
+    case VRT_EVENT_TIMEOUT: fprintf(stderr, "vrt: stream %d: %s (--timeout)\n", e->stream, e->detail); break;
+    case VRT_EVENT_EOF: break;
+    }
+}
+
+/* ---- output ------------------------------------------------------------------- */
+
+static void print_stage(FILE *f, const char *name, const vrt_hist_summary *s, const char *note) {
+    if (!s->count) return;
+    fprintf(f, "  %-12s p50 %8.3f  p90 %8.3f  p99 %8.3f  p99.9 %8.3f  max %8.3f  sd %7.3f ms%s\n", name,
+            (double)s->p50 / 1e6, (double)s->p90 / 1e6, (double)s->p99 / 1e6, (double)s->p999 / 1e6,
+            (double)s->max / 1e6, s->stddev / 1e6, note);
+}
+
+static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
+    for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(pl, i, &st);
+        char fcc[8];
+        fprintf(f, "stream %d: %s (%s, %s %ux%u", i, st.uri, st.info.kind, vrt_fourcc_name(st.info.fourcc, fcc),
+                st.info.width, st.info.height);
+        if (st.info.fps > 0) fprintf(f, " @ %.4g fps", st.info.fps);
+        fprintf(f, ")\n");
+        fprintf(f, "  results:     %llu in %.3f s, %.2f fps; state %s%s%s\n", (unsigned long long)st.results,
+                (double)(st.end_ns - st.start_ns) / 1e9, st.fps, st.state, st.error[0] ? ": " : "", st.error);
+        fprintf(f, "  drops:       %llu (source %llu, hand-off %llu), deadline misses %llu, errors %llu",
+                (unsigned long long)st.dropped, (unsigned long long)st.source.dropped,
+                (unsigned long long)st.displaced, (unsigned long long)st.deadline_misses,
+                (unsigned long long)st.errors);
+        if (st.unplugs) fprintf(f, ", unplugs %llu", (unsigned long long)st.unplugs);
+        if (st.reconnects) fprintf(f, ", reconnects %llu", (unsigned long long)st.reconnects);
+        fprintf(f, "\n");
+        print_stage(f, "end-to-end", &st.stage[VRT_STAGE_E2E], "  (exposure -> result delivered)");
+        print_stage(f, "age", &st.stage[VRT_STAGE_AGE], "  (exposure -> processing start)");
+        print_stage(f, "period", &st.stage[VRT_STAGE_PERIOD], "  (processing start to start)");
+        print_stage(f, "capture", &st.stage[VRT_STAGE_CAPTURE], "");
+        print_stage(f, "queue", &st.stage[VRT_STAGE_QUEUE], "");
+        print_stage(f, "preprocess", &st.stage[VRT_STAGE_PREPROCESS], "");
+        print_stage(f, "infer", &st.stage[VRT_STAGE_INFER], "");
+        print_stage(f, "postprocess", &st.stage[VRT_STAGE_POSTPROCESS], "");
+        print_stage(f, "deliver", &st.stage[VRT_STAGE_DELIVER], "");
+    }
+    fprintf(f, "stopped: %s\n", stopped_by);
+    fflush(f);
+}
+
+static void status_line(vrt_pipeline_t *pl, int64_t t0) {
+    char line[1024];
+    size_t n = 0;
+    n += (size_t)snprintf(line, sizeof(line), "%.1f s", (double)(vrt_now_ns() - t0) / 1e9);
+    for (int i = 0; i < vrt_pipeline_num_streams(pl) && n < sizeof(line); i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(pl, i, &st);
+        n += (size_t)snprintf(line + n, sizeof(line) - n,
+                              " | [%d] %.1f fps e2e p50 %.1f p99 %.1f ms, %llu dropped, %llu late", i, st.fps,
+                              (double)st.stage[VRT_STAGE_E2E].p50 / 1e6, (double)st.stage[VRT_STAGE_E2E].p99 / 1e6,
+                              (unsigned long long)st.dropped, (unsigned long long)st.deadline_misses);
+    }
+    cli_status_line("%s", line);
+}
+
+/* ---- the command ---------------------------------------------------------------- */
+
+int cmd_run(cli_ctx *ctx, int argc, char **argv) {
+    run_opts o;
+    int rc = parse_run_args(ctx, argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_setup_logging(ctx);
+
+    char model[4096], profile[VRT_PROFILE_PATH_MAX], err[1024];
+    if (o.model) {
+        snprintf(model, sizeof(model), "%s", o.model);
+    } else if (find_default_model(model, sizeof(model))) {
+        return cli_error("no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
+                         ", ../shared/data/ or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
+    } else {
+        cli_info(ctx, "no --model given: using %s", model);
+    }
+    if (!file_exists(model)) return cli_error("model %s: cannot read it (%s)", model, strerror(errno));
+    if (o.profile)
+        snprintf(profile, sizeof(profile), "%s", o.profile);
+    else if (cli_find_profile(model, profile, sizeof(profile), err, sizeof(err)))
+        return cli_error("%s", err);
+
+    run_state *rs = vrt_calloc(1, sizeof(*rs));
+    if (!rs) return cli_error("out of memory");
+    rs->o = &o;
+    rs->human = stdout;
+    int exit_code = CLI_EXIT_RUNTIME;
+    const char *stopped_by = "error";
+    int ran = 0;
+
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = profile;
+    pp.backend = o.backend;
+    pp.threads = (int)o.threads;
+    pp.policy = o.policy_all ? VRT_POLICY_ALL : VRT_POLICY_NEWEST;
+    pp.deadline_ns = (int64_t)(o.deadline_ms * 1e6);
+    pp.max_frames = o.frames;
+    pp.frame_timeout_ms = (int)(o.timeout_s * 1000);
+    pp.on_result = on_result;
+    pp.on_event = on_event;
+    pp.user = rs;
+    vrt_pipeline_t *pl = NULL;
+    if (vrt_pipeline_create(&pl, &pp, err, sizeof(err)) != VRT_OK) {
+        cli_error("%s", err);
+        goto done;
+    }
+    rs->pl = pl;
+
+    if (o.nsources == 0) {
+        char why[512];
+        if (vrt_pipeline_add_source(pl, DEFAULT_DEVICE, &o.sp, NULL, why, sizeof(why)) == VRT_OK) {
+            cli_info(ctx, "no source given: using %s", DEFAULT_DEVICE);
+        } else {
+            cli_info(ctx, "no source given; %s did not open (%s); using %s", DEFAULT_DEVICE, why, DEFAULT_FALLBACK);
+            if (vrt_pipeline_add_source(pl, DEFAULT_FALLBACK, &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
+                cli_error("%s", err);
+                goto done;
+            }
+        }
+    }
+    for (int i = 0; i < o.nsources; i++) {
+        if (vrt_pipeline_add_source(pl, o.sources[i], &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
+            if (strstr(err, o.sources[i]))
+                cli_error("%s", err);
+            else
+                cli_error("cannot open '%s': %s", o.sources[i], err);
+            goto done;
+        }
+    }
+    if (o.json) {
+        if (!strcmp(o.json, "-")) {
+            rs->json = stdout;
+            rs->human = stderr;
+        } else if (!(rs->json = fopen(o.json, "w"))) {
+            cli_error("--json %s: cannot open for writing (%s)", o.json, strerror(errno));
+            goto done;
+        }
+    }
+    if (o.report) {
+        /* Fail before the run, not after it, when the report cannot be written. */
+        FILE *t = fopen(o.report, "w");
+        if (!t) {
+            cli_error("--report %s: cannot open for writing (%s)", o.report, strerror(errno));
+            goto done;
+        }
+        fclose(t);
+    }
+    const vrt_profile *prof = vrt_pipeline_profile(pl);
+    cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task), o.backend);
+
+    g_run_signal = 0;
+    install_run_signals();
+    if (vrt_pipeline_start(pl) != VRT_OK) {
+        cli_error("%s", vrt_pipeline_last_error(pl));
+        goto done;
+    }
+    ran = 1;
+    rs->live = isatty(STDERR_FILENO) && ctx->verbosity >= 0 && !(rs->human == stderr);
+    int64_t t0 = vrt_now_ns();
+    int64_t deadline = o.duration > 0 ? t0 + (int64_t)(o.duration * 1e9) : INT64_MAX;
+    stopped_by = "end";
+    for (;;) {
+        if (g_run_signal) {
+            stopped_by = "signal";
+            break;
+        }
+        if (vrt_now_ns() >= deadline) {
+            stopped_by = "duration";
+            break;
+        }
+        if (vrt_pipeline_wait(pl, 100) == VRT_OK) {
+            stopped_by = o.frames ? "frames" : "end";
+            break;
+        }
+        if (rs->live) status_line(pl, t0);
+    }
+    vrt_pipeline_stop(pl);
+    if (rs->live) cli_status_clear();
+    fflush(stdout);
+    exit_code = CLI_EXIT_OK;
+    uint64_t total = 0;
+    for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(pl, i, &st);
+        total += st.results;
+        if (!strcmp(st.state, "error") || !strcmp(st.state, "timeout") || !strcmp(st.state, "unplugged")) {
+            cli_error("stream %d (%s) ended: %s", i, st.uri, st.error[0] ? st.error : st.state);
+            exit_code = CLI_EXIT_RUNTIME;
+        }
+    }
+    if (!total && !g_run_signal) {
+        cli_error("no results: no frame was processed");
+        exit_code = CLI_EXIT_RUNTIME;
+    }
+
+done:
+    if (pl && ran) {
+        vrt_pipeline_stop(pl);
+        print_summary(rs->human, pl, stopped_by);
+        if (rs->json) {
+            vrt_json w;
+            vrt_json_init_file(&w, rs->json);
+            vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+            vrt_pipeline_json_summary(pl, stopped_by, &w);
+            vrt_json_newline(&w);
+            if (vrt_json_finish(&w) != VRT_OK) {
+                cli_error("--json %s: write failed", o.json);
+                exit_code = CLI_EXIT_RUNTIME;
+            }
+        }
+        if (o.report) {
+            char cmdline[2048];
+            size_t n = 0;
+            cmdline[0] = 0;
+            for (int i = 0; i < argc && n < sizeof(cmdline); i++)
+                n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "vrt ", argv[i]);
+            if (vrt_pipeline_write_report(pl, o.report, NULL, cmdline, err, sizeof(err)) != VRT_OK) {
+                cli_error("--report: %s", err);
+                exit_code = CLI_EXIT_RUNTIME;
+            } else {
+                cli_info(ctx, "report written to %s", o.report);
+            }
+        }
+    }
+    if (rs->json && rs->json != stdout && fclose(rs->json) != 0 && exit_code == CLI_EXIT_OK) {
+        cli_error("--json %s: write failed (%s)", o.json, strerror(errno));
+        exit_code = CLI_EXIT_RUNTIME;
+    }
+    fflush(stdout);
+    vrt_pipeline_destroy(&pl);
+    vrt_free(rs);
+    return exit_code;
+}

@@ -1,0 +1,31 @@
+/*
+ * model_util.h - pieces shared by `vrt infer`, `vrt inspect` and `vrt bench`:
+ * finding a model's profile (models/<name>.conf), the engine's option values
+ * and printing tensor shapes.
+ */
+#ifndef VRT_CLI_MODEL_UTIL_H
+#define VRT_CLI_MODEL_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "vrt/model.h"
+#include "vrt/profile.h"
+
+/* Finds the profile for `model_path`: the *.conf whose file name (letters and
+ * digits only, lower case) is the longest prefix of the model's file name
+ * ("SqueezeNet_fp16.onnx" -> squeezenet.conf, "yolox_nano.onnx" -> yolox.conf).
+ * Searched, in order: $VRT_MODELS_DIR, the source tree's models/ (built in),
+ * <vrt's folder>/models, <vrt's folder>/../models, ./models, the model's folder.
+ * 0 and the path in out; on failure -1 and a message naming the model, the
+ * folders searched and the profiles found there (and suggesting --profile). */
+int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *err, size_t cap);
+
+/* "[1,3,224,224]" into buf. */
+const char *cli_dims_str(const int64_t *dims, int ndim, char *buf, size_t cap);
+
+/* Last path component. */
+const char *cli_basename(const char *path);
+
+#endif
