@@ -289,6 +289,22 @@ static void model_sets(const char *rel, double rtol, double atol, double cpu_rto
 TEST(squeezenet_fp16_reference_and_cpu) { model_sets("models/squeezenet1.0_fp16", 0, 1e-3, 0, 1e-3); }
 TEST(yolox_nano_reference_and_cpu) { model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4); }
 
+/* fp16 NHWC storage (VRT_CUDA_MATH=fp16): conv chains held in fp16 with fp32
+ * accumulation. Documented tolerances: SqueezeNet (softmax probabilities, fp16
+ * at the boundary) atol 4e-3 against the reference and the fp32 CPU backend;
+ * YOLOX-Nano raw head outputs (box terms up to ~1e2, logits) rtol 3e-2 +
+ * atol 3e-2: fp16 rounding (2^-11 relative) compounds over ~80 layers. */
+TEST(squeezenet_fp16_storage) {
+    setenv("VRT_CUDA_MATH", "fp16", 1);
+    model_sets("models/squeezenet1.0_fp16", 0, 4e-3, 0, 4e-3);
+    unsetenv("VRT_CUDA_MATH");
+}
+TEST(yolox_nano_fp16_storage) {
+    setenv("VRT_CUDA_MATH", "fp16", 1);
+    model_sets("models/yolox_nano", 3e-2, 3e-2, 3e-2, 3e-2);
+    unsetenv("VRT_CUDA_MATH");
+}
+
 /* ---- backend-level helpers (graph and cache tests need the context) ---- */
 
 typedef struct bk {
@@ -434,9 +450,14 @@ int main(void) {
     }
     VRT_RUN(errors_name_the_problem);
     VRT_RUN(graph_replay_is_bit_exact_with_eager);
+    setenv("VRT_CUDA_MATH", "fp16", 1);
+    VRT_RUN(graph_replay_is_bit_exact_with_eager); /* again with fp16 NHWC storage */
+    unsetenv("VRT_CUDA_MATH");
     VRT_RUN(algo_cache_written_then_reused);
     VRT_RUN(squeezenet_fp16_reference_and_cpu);
     VRT_RUN(yolox_nano_reference_and_cpu);
+    VRT_RUN(squeezenet_fp16_storage);
+    VRT_RUN(yolox_nano_fp16_storage);
     VRT_RUN(node_tests_cpu_passes_cuda_passes);
     return vrt_test_finish();
 }

@@ -71,6 +71,13 @@ typedef struct step {
     uint8_t value[8]; /* Pad / ConstantOfShape value bytes */
     vrt__cuda_conv *conv;
     vrt__cuda_gemm *gemm;
+    /* fp16 NHWC storage (VRT_CUDA_MATH=fp16; see plan_half): the step runs on
+     * hx/hr -> hy; cx/cr/cy: the fp32 NCHW tensor is converted into / out of a
+     * shared buffer around the step. hw/hb: fp16 KRSC weights and bias. */
+    int h, cx, cr, cy;
+    void *hx, *hr, *hy, *hw, *hb;
+    cudnnPoolingDescriptor_t pool;
+    cudnnTensorDescriptor_t pxd, pyd;
 } step;
 
 typedef struct io_cb {
@@ -95,6 +102,9 @@ typedef struct cuda_ctx {
     float *zero_bias;
     size_t scratch_bytes, ws_bytes, lt_ws_bytes, zero_bias_n;
     uint8_t **ptr;        /* device pointer per tensor */
+    uint8_t *hfmt;        /* per tensor: 1 = held as fp16 NHWC (plan_half) */
+    uint8_t *hnode;       /* per node: 1 = runs on fp16 NHWC */
+    uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
     /* I/O staging (pinned) */
@@ -574,6 +584,7 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
         d.has_bias = s->nin > 2 && s->in[2];
         d.has_residual = !d.transpose && s->nin > 3 && s->in[3];
         d.math = c->math;
+        d.nhwc_half = s->h;
         if (d.transpose) d.p.act = s->act;
         if ((st = vrt__cuda_conv_create(c->dnn, &d, &s->conv, e2, sizeof(e2)))) return nfail(c, n, st, "cuDNN: %s", e2);
         need_scratch(c, vrt__cuda_conv_scratch_bytes(s->conv));
@@ -604,8 +615,196 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
     return VRT_OK;
 }
 
+/* ---- fp16 NHWC storage (VRT_CUDA_MATH=fp16) ----
+ * A node runs on fp16 NHWC when cuDNN can do it there: Conv 2-D (weights and
+ * bias known at prepare, symmetric pads), MaxPool/AveragePool 2-D (no
+ * indices, floor mode, no dilation, symmetric pads) and GlobalAveragePool.
+ * A tensor is HELD as fp16 NHWC when its producer and every consumer are such
+ * nodes (conv input 0 or the fused residual, pool input 0) and it is an
+ * arena activation that is not a graph output: so conv chains stay in fp16
+ * NHWC, and at the region's borders the step converts its operand from / to
+ * fp32 NCHW through a shared buffer. Arithmetic accumulates in fp32. */
+static int node_half_ok(const cuda_ctx *c, int i) {
+    const vrt__node *n = &c->ir->nodes[i];
+    if (c->math != VRT__CUDA_MATH_FP16 || c->plan->node_const[i]) return 0;
+    if (n->n_inputs < 1 || n->inputs[0] < 0 || n->n_outputs < 1 || n->outputs[0] < 0) return 0;
+    const vrt__tensor *x = &c->ir->tensors[n->inputs[0]], *y = &c->ir->tensors[n->outputs[0]];
+    if (!is_f(x->dtype) || !is_f(y->dtype) || x->shape.ndim != 4 || y->shape.ndim != 4) return 0;
+    int cnt;
+    const int64_t *v;
+    if ((v = vrt__node_get_ints(n, "pads", &cnt)) && cnt == 4 && (v[0] != v[2] || v[1] != v[3])) return 0;
+    if (n->op == VRT__OP_Conv) {
+        if (n->n_inputs < 2 || n->inputs[1] < 0) return 0;
+        int wt = n->inputs[1];
+        const vrt__tensor *w = &c->ir->tensors[wt];
+        if (c->plan->t[wt].storage != VRT__ST_WEIGHT || !w->data || w->shape.ndim != 4 || !is_f(w->dtype)) return 0;
+        if (n->n_inputs > 2 && n->inputs[2] >= 0 &&
+            (c->plan->t[n->inputs[2]].storage != VRT__ST_WEIGHT || !c->ir->tensors[n->inputs[2]].data ||
+             !is_f(c->ir->tensors[n->inputs[2]].dtype)))
+            return 0;
+        if (n->n_inputs > 3 && n->inputs[3] >= 0 && !same_shape(&c->ir->tensors[n->inputs[3]].shape, &y->shape)) return 0;
+        return n->n_inputs <= 4 && n->n_outputs == 1;
+    }
+    if (n->op == VRT__OP_MaxPool || n->op == VRT__OP_AveragePool) {
+        if (n->n_outputs > 1 && n->outputs[1] >= 0) return 0;
+        if (vrt__node_get_int(n, "ceil_mode", 0)) return 0;
+        if ((v = vrt__node_get_ints(n, "dilations", &cnt)) && (cnt != 2 || v[0] != 1 || v[1] != 1)) return 0;
+        return (v = vrt__node_get_ints(n, "kernel_shape", &cnt)) && cnt == 2;
+    }
+    return n->op == VRT__OP_GlobalAveragePool;
+}
+
+static vrt_status plan_half(cuda_ctx *c) {
+    const vrt__ir *ir = c->ir;
+    c->hfmt = vrt_calloc((size_t)ir->n_tensors + 1, 1);
+    c->hnode = vrt_calloc((size_t)ir->n_nodes + 1, 1);
+    if (!c->hfmt || !c->hnode) return VRT_ENOMEM;
+    if (c->math != VRT__CUDA_MATH_FP16) return VRT_OK;
+    for (int i = 0; i < ir->n_nodes; i++) c->hnode[i] = (uint8_t)node_half_ok(c, i);
+    /* Candidates: outputs 0 of half nodes held in the arena; then every use must be a half slot. */
+    for (int i = 0; i < ir->n_nodes; i++) {
+        int t = ir->nodes[i].outputs[0];
+        if (c->hnode[i] && t >= 0 && c->plan->t[t].storage == VRT__ST_ARENA) c->hfmt[t] = 1;
+    }
+    for (int i = 0; i < ir->n_outputs; i++) c->hfmt[ir->outputs[i]] = 0;
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const vrt__node *n = &ir->nodes[i];
+        for (int k = 0; k < n->n_inputs; k++) {
+            int t = n->inputs[k];
+            if (t < 0 || !c->hfmt[t]) continue;
+            int ok = c->hnode[i] && (k == 0 || (n->op == VRT__OP_Conv && k == 3));
+            if (!ok) c->hfmt[t] = 0;
+        }
+        for (int k = 1; k < n->n_outputs; k++)
+            if (n->outputs[k] >= 0) c->hfmt[n->outputs[k]] = 0;
+    }
+    /* A view of a tensor (plan base) reads its bytes as fp32 NCHW. */
+    for (int t = 0; t < ir->n_tensors; t++)
+        if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) c->hfmt[c->plan->t[t].base] = 0;
+    return VRT_OK;
+}
+
+static size_t half_bytes(const vrt__shape *sh) { return ((size_t)vrt__shape_numel(sh) * 2 + 255) & ~(size_t)255; }
+
+/* fp16 KRSC copy of an OIHW weight (fp32 or fp16 in the IR); n = O*I*H*W. */
+static void to_krsc_half(const vrt__tensor *w, uint16_t *dst) {
+    int64_t O = w->shape.d[0], I = w->shape.d[1], H = w->shape.d[2], W = w->shape.d[3];
+    for (int64_t o = 0; o < O; o++)
+        for (int64_t ic = 0; ic < I; ic++)
+            for (int64_t y = 0; y < H; y++)
+                for (int64_t x = 0; x < W; x++) {
+                    int64_t src = ((o * I + ic) * H + y) * W + x, d = ((o * H + y) * W + x) * I + ic;
+                    float f = w->dtype == VRT__DT_FLOAT16 ? vrt__half_to_float(((const uint16_t *)w->data)[src])
+                                                          : ((const float *)w->data)[src];
+                    dst[d] = vrt__float_to_half(f);
+                }
+}
+
+/* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
+static vrt_status prep_half(cuda_ctx *c) {
+    size_t bx = 0, br = 0, by = 0, wb = 0;
+    vrt_status st;
+    for (int i = 0; i < c->n_steps; i++) {
+        step *s = &c->steps[i];
+        if (!s->h) continue;
+        const vrt__node *n = s->n;
+        s->cx = !c->hfmt[n->inputs[0]];
+        s->cy = !c->hfmt[n->outputs[0]];
+        s->cr = n->op == VRT__OP_Conv && s->nin > 3 && s->in[3] && !c->hfmt[n->inputs[3]];
+        if (s->cx && half_bytes(SI(s, 0)) > bx) bx = half_bytes(SI(s, 0));
+        if (s->cr && half_bytes(SI(s, 3)) > br) br = half_bytes(SI(s, 3));
+        if (s->cy && half_bytes(SO(s, 0)) > by) by = half_bytes(SO(s, 0));
+        if (n->op == VRT__OP_Conv) {
+            wb += half_bytes(SI(s, 1));
+            if (s->nin > 2 && s->in[2]) wb += half_bytes(SI(s, 2));
+        }
+    }
+    if (bx + br + by && ((st = CUCK(cudaMalloc((void **)&c->hbuf, bx + br + by))) || (st = CUCK(cudaMemset(c->hbuf, 0, bx + br + by)))))
+        return st;
+    uint16_t *host = NULL;
+    if (wb) {
+        if ((st = CUCK(cudaMalloc((void **)&c->hweights, wb)))) return st;
+        if (!(host = vrt_calloc(1, wb))) return VRT_ENOMEM;
+    }
+    size_t woff = 0;
+    for (int i = 0; i < c->n_steps; i++) {
+        step *s = &c->steps[i];
+        if (!s->h) continue;
+        const vrt__node *n = s->n;
+        s->hx = s->cx ? (void *)c->hbuf : s->in[0];
+        s->hr = s->cr ? (void *)(c->hbuf + bx) : (n->op == VRT__OP_Conv && s->nin > 3 ? s->in[3] : NULL);
+        s->hy = s->cy ? (void *)(c->hbuf + bx + br) : s->out[0];
+        if (n->op == VRT__OP_Conv) {
+            to_krsc_half(s->ti[1], (uint16_t *)((uint8_t *)host + woff));
+            s->hw = c->hweights + woff;
+            woff += half_bytes(SI(s, 1));
+            if (s->nin > 2 && s->in[2]) {
+                const vrt__tensor *b = s->ti[2];
+                uint16_t *hb = (uint16_t *)((uint8_t *)host + woff);
+                for (int64_t q = 0; q < vrt__shape_numel(&b->shape); q++)
+                    hb[q] = vrt__float_to_half(b->dtype == VRT__DT_FLOAT16 ? vrt__half_to_float(((const uint16_t *)b->data)[q])
+                                                                          : ((const float *)b->data)[q]);
+                s->hb = c->hweights + woff;
+                woff += half_bytes(SI(s, 2));
+            }
+            continue;
+        }
+        /* Pooling on cuDNN (NHWC fp16). */
+        const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
+        int gap = n->op == VRT__OP_GlobalAveragePool;
+        const vrt__pool_params *pp = &s->u.pool;
+        cudnnPoolingMode_t mode = n->op == VRT__OP_MaxPool ? CUDNN_POOLING_MAX
+                                  : (!gap && !pp->count_include_pad) ? CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
+                                                                     : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
+        int kh = gap ? (int)x->d[2] : (int)pp->k[0], kw = gap ? (int)x->d[3] : (int)pp->k[1];
+        int ph = gap ? 0 : (int)pp->pads_begin[0], pw = gap ? 0 : (int)pp->pads_begin[1];
+        int sh = gap ? 1 : (int)pp->strides[0], sw = gap ? 1 : (int)pp->strides[1];
+        if ((st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreatePoolingDescriptor(&s->pool))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pxd))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pyd))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetPooling2dDescriptor(s->pool, mode, CUDNN_PROPAGATE_NAN, kh, kw, ph, pw, sh, sw))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetTensor4dDescriptor(s->pxd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, (int)x->d[0], (int)x->d[1], (int)x->d[2], (int)x->d[3]))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetTensor4dDescriptor(s->pyd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, (int)y->d[0], (int)y->d[1], (int)y->d[2], (int)y->d[3])))) {
+            vrt_free(host);
+            return st;
+        }
+    }
+    st = wb ? CUCK(cudaMemcpy(c->hweights, host, wb, cudaMemcpyHostToDevice)) : VRT_OK;
+    vrt_free(host);
+    return st;
+}
+
+static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
+    void *stv = (void *)strm;
+    const vrt__node *n = s->n;
+    vrt_status st = VRT_OK;
+    const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
+    if (s->cx && (st = vrt__cuda_to_nhwc_half(stv, s->in[0], s->hx, x->d[0], x->d[1], x->d[2] * x->d[3]))) return kfail(c, n, st);
+    if (s->cr && (st = vrt__cuda_to_nhwc_half(stv, s->in[3], s->hr, y->d[0], y->d[1], y->d[2] * y->d[3]))) return kfail(c, n, st);
+    if (n->op == VRT__OP_Conv) {
+        st = vrt__cuda_conv_run(s->conv, strm, s->hx, s->hw, s->hb, c->zero_bias, s->hr, s->hy, c->scratch, c->ws, c->err,
+                                sizeof(c->err));
+        if (st) {
+            char d[400];
+            snprintf(d, sizeof(d), "%s", c->err);
+            return nfail(c, n, st, "%s", d);
+        }
+    } else {
+        const float one = 1.0f, zero = 0.0f;
+        if ((st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetStream(c->dnn, strm))) ||
+            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnPoolingForward(c->dnn, s->pool, &one, s->pxd, s->hx, &zero, s->pyd, s->hy)))) {
+            char d[400];
+            snprintf(d, sizeof(d), "%s", c->err);
+            return nfail(c, n, st, "%s", d);
+        }
+    }
+    if (s->cy && (st = vrt__cuda_from_nhwc_half(stv, s->hy, s->out[0], y->d[0], y->d[1], y->d[2] * y->d[3]))) return kfail(c, n, st);
+    return VRT_OK;
+}
+
 static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
     const vrt__node *n = s->n;
+    if (s->h) return exec_half(c, s, strm);
     void *stv = (void *)strm;
     vrt_status st = VRT_OK;
     int64_t on = s->nout && s->to[0] ? vrt__shape_numel(SO(s, 0)) : 0;
@@ -808,6 +1007,9 @@ static void cuda_destroy(void *vctx) {
         for (int i = 0; i < c->n_steps; i++) {
             vrt__cuda_conv_destroy(&c->steps[i].conv);
             vrt__cuda_gemm_destroy(&c->steps[i].gemm);
+            if (c->steps[i].pool) cudnnDestroyPoolingDescriptor(c->steps[i].pool);
+            if (c->steps[i].pxd) cudnnDestroyTensorDescriptor(c->steps[i].pxd);
+            if (c->steps[i].pyd) cudnnDestroyTensorDescriptor(c->steps[i].pyd);
         }
     if (c->in_stage)
         for (int i = 0; i < c->ir->n_inputs; i++)
@@ -826,6 +1028,10 @@ static void cuda_destroy(void *vctx) {
     cudaFree(c->ws);
     cudaFree(c->lt_ws);
     cudaFree(c->zero_bias);
+    cudaFree(c->hbuf);
+    cudaFree(c->hweights);
+    vrt_free(c->hfmt);
+    vrt_free(c->hnode);
     if (c->dnn) cudnnDestroy(c->dnn);
     if (c->lt) cublasLtDestroy(c->lt);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -923,6 +1129,7 @@ static vrt_status cuda_prepare(const vrt__ir *ir, const vrt__plan *plan, const v
     }
     for (int i = 0; i < ir->n_tensors; i++)
         if (plan->t[i].storage == VRT__ST_VIEW) c->ptr[i] = c->ptr[plan->t[i].base];
+    if ((st = plan_half(c))) goto fail;
     /* Steps. */
     for (int i = 0; i < ir->n_nodes; i++) {
         step *s = &c->steps[c->n_steps++];
@@ -950,8 +1157,10 @@ static vrt_status cuda_prepare(const vrt__ir *ir, const vrt__plan *plan, const v
         }
         s->dt = s->nin && s->ti[0] ? vrt__plan_dtype(s->ti[0]->dtype) : VRT__DT_FLOAT;
         s->elem = s->nout && s->to[0] ? vrt__plan_elem_size(s->to[0]->dtype) : 4;
+        s->h = c->hnode[i];
         if ((st = prep_step(c, s)) || (st = prep_cuda(c, s))) goto fail;
     }
+    if ((st = prep_half(c))) goto fail;
     if (c->scratch_bytes && (st = CUCK(cudaMalloc((void **)&c->scratch, c->scratch_bytes + 256)))) goto fail;
     if (c->zero_bias_n) {
         if ((st = CUCK(cudaMalloc((void **)&c->zero_bias, c->zero_bias_n * 4))) ||
@@ -980,6 +1189,10 @@ static vrt_status cuda_prepare(const vrt__ir *ir, const vrt__plan *plan, const v
             step *s = &c->steps[i];
             if (!s->conv) continue;
             char e2[400] = "";
+            if (s->h)
+                st = vrt__cuda_conv_choose(s->conv, c->cache, NULL, c->stream, s->hx, s->hw, s->hb, c->zero_bias, s->hr, s->hy,
+                                           c->scratch, sws, search, e2, sizeof(e2));
+            else
             st = vrt__cuda_conv_choose(s->conv, c->cache, NULL, c->stream, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
                                        c->zero_bias, s->n->op == VRT__OP_Conv && s->nin > 3 ? s->in[3] : NULL, s->out[0],
                                        c->scratch, sws, search, e2, sizeof(e2));
@@ -1178,4 +1391,39 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->lt_workspace_bytes = c->lt_ws_bytes;
     st->scratch_bytes = c->scratch_bytes;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
+}
+
+/* ---- driving the backend from a caller's own graph (vrt/session.h) ---- */
+
+void *vrt__cuda_backend_stream(void *vctx) { return vctx ? (void *)((cuda_ctx *)vctx)->stream : NULL; }
+
+static void *io_ptr(cuda_ctx *c, int t, size_t *bytes) {
+    if (bytes) *bytes = c->ptr[t] ? c->plan->t[t].bytes : 0;
+    return c->ptr[t];
+}
+
+void *vrt__cuda_backend_input(void *vctx, int i, size_t *bytes) {
+    cuda_ctx *c = vctx;
+    if (bytes) *bytes = 0;
+    if (!c || i < 0 || i >= c->ir->n_inputs) return NULL;
+    return io_ptr(c, c->ir->inputs[i], bytes);
+}
+
+void *vrt__cuda_backend_output(void *vctx, int i, size_t *bytes) {
+    cuda_ctx *c = vctx;
+    if (bytes) *bytes = 0;
+    if (!c || i < 0 || i >= c->ir->n_outputs) return NULL;
+    return io_ptr(c, c->ir->outputs[i], bytes);
+}
+
+vrt_status vrt__cuda_backend_enqueue(void *vctx, void *stream) {
+    cuda_ctx *c = vctx;
+    if (!c) return VRT_EINVAL;
+    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
+    vrt_status st;
+    for (int i = 0; i < c->n_steps; i++) {
+        if (c->plan->node_const[i]) continue;
+        if ((st = exec_step(c, &c->steps[i], s))) return st;
+    }
+    return VRT_OK;
 }

@@ -20,6 +20,7 @@
  * workspace limit, or read from the disk cache (algo_cache.c).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/backend/cuda/cuda_common.h"
@@ -131,6 +132,23 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
         cv->win_nc = d->transpose ? p->N * p->M : p->N * p->C;
         cv->scratch = (size_t)(cv->win_nc * sp) * 4;
     }
+    if (d->nhwc_half) {
+        /* fp16 NHWC tensors, KRSC filter, fp32 accumulation on tensor cores. */
+        if (d->transpose || ns != 2 || asym) {
+            vrt_errbuf_set(err, cap, "fp16 NHWC convolution needs a 2-D forward conv with symmetric pads");
+            st = VRT_EUNSUPPORTED;
+            goto fail;
+        }
+        cv->window = 0;
+        if ((st = CK(cudnnSetTensor4dDescriptor(cv->xd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, xdims[0], xdims[1], xdims[2], xdims[3]))) ||
+            (st = CK(cudnnSetTensor4dDescriptor(cv->yd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, ydims[0], ydims[1], ydims[2], ydims[3]))) ||
+            (st = CK(cudnnSetTensor4dDescriptor(cv->bd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, 1, bdims[1], 1, 1))) ||
+            (st = CK(cudnnSetFilter4dDescriptor(cv->wd, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, wdims[0], wdims[1], wdims[2], wdims[3]))) ||
+            (st = CK(cudnnSetConvolutionNdDescriptor(cv->cd, ns, pads, strides, dil, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT))) ||
+            (st = CK(cudnnSetConvolutionGroupCount(cv->cd, (int)p->group))) ||
+            (st = CK(cudnnSetConvolutionMathType(cv->cd, CUDNN_TENSOR_OP_MATH))))
+            goto fail;
+    } else {
     if ((st = set_tensor(cv->xd, ns + 2, xdims, err, cap)) || (st = set_tensor(cv->yd, ns + 2, ydims, err, cap)) ||
         (st = set_tensor(cv->bd, ns + 2, bdims, err, cap)))
         goto fail;
@@ -139,10 +157,11 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
         (st = CK(cudnnSetConvolutionGroupCount(cv->cd, (int)p->group))) ||
         (st = CK(cudnnSetConvolutionMathType(cv->cd, math_of(d->math)))))
         goto fail;
+    }
     cudnnActivationMode_t am = p->act.kind == VRT__ACT_RELU ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY;
     if ((st = CK(cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN, 0.0)))) goto fail;
     /* Cache key: everything that defines the problem. */
-    int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x", d->transpose ? "convT" : "conv", (int)d->math,
+    int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x", d->transpose ? "convT" : d->nhwc_half ? "convH" : "conv", (int)d->math,
                      (long long)p->group);
     for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++) w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "%d,", xdims[i]);
     for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++) w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "w%d", wdims[i]);
@@ -206,6 +225,16 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
         if ((st = CK(cudnnConvolutionForward(cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd, (cudnnConvolutionFwdAlgo_t)cv->algo,
                                              ws, cv->ws, &zero, cv->yd, y))))
             return st;
+    }
+    if (cv->d.nhwc_half) {
+        if (!(bias || res || p->act.kind != VRT__ACT_NONE)) return VRT_OK;
+        int64_t sp = 1;
+        for (int i = 0; i < p->nsp; i++) sp *= p->out[i];
+        if ((st = vrt__cuda_epilogue_nhwc_half(s, y, p->N * p->M * sp, p->M, bias, res, &p->act))) {
+            vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
+            return st;
+        }
+        return VRT_OK;
     }
     if (bias || res || p->act.kind != VRT__ACT_NONE) {
         int64_t sp = 1;
@@ -279,7 +308,9 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         return VRT_EUNSUPPORTED;
     }
     cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math, cv->fused = 0;
-    if (fusable(cv)) {
+    /* VRT_CUDA_NOFUSE=1: conv + our epilogue kernel always (for measurements). */
+    const char *nf = getenv("VRT_CUDA_NOFUSE");
+    if (fusable(cv) && !(nf && !strcmp(nf, "1"))) {
         /* Identity needs IMPLICIT_PRECOMP_GEMM for the fused call; take it when
          * it is within 25% of the best (the epilogue kernel costs about that). */
         if (cv->d.p.act.kind == VRT__ACT_NONE) {

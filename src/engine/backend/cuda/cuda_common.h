@@ -87,6 +87,7 @@ typedef struct vrt__cuda_conv_desc {
     vrt__conv_params p;          /* resolved (pads, out sizes, act) */
     int has_bias, has_residual;
     vrt__cuda_math math;
+    int nhwc_half;               /* x, w (KRSC), bias, residual, y are fp16 NHWC; 2-D, symmetric pads */
 } vrt__cuda_conv_desc;
 
 /* Builds the descriptors and the scratch need (asymmetric pads). */
@@ -141,6 +142,20 @@ int vrt__cuda_backend_n_engines(const void *ctx);
 const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 
+/* ---- driving the backend from a caller's own CUDA graph (vrt/session.h) ----
+ * The backend's stream (a cudaStream_t; cuDNN and cuBLASLt are bound to it,
+ * so work that uses this context is enqueued and captured on it). */
+void *vrt__cuda_backend_stream(void *ctx);
+/* Device buffer of graph input / output i (fp32 for FLOAT and FLOAT16
+ * tensors: the backend's internal type) and its size in bytes; NULL for a
+ * bad index or an empty tensor. Fixed for the context's lifetime. */
+void *vrt__cuda_backend_input(void *ctx, int i, size_t *bytes);
+void *vrt__cuda_backend_output(void *ctx, int i, size_t *bytes);
+/* Enqueues every non-const step on `stream` (the backend's own one when
+ * NULL): no staging copies, no private graph, no event, nothing allocated,
+ * so a caller can capture it inside its own graph. */
+vrt_status vrt__cuda_backend_enqueue(void *ctx, void *stream);
+
 /* ---- epilogue.cu launchers (stream as void*, never NULL) ---- */
 
 /* y[i] = act(y[i] + bscale * bias[b(i)] + res[i]), where
@@ -162,6 +177,12 @@ vrt_status vrt__cuda_lrn(void *stream, const float *x, float *y, int64_t N, int6
  * 2 abs, 3 clip(min, max as doubles). */
 vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, const void *x, void *y, int64_t n,
                                double lo, double hi);
+/* fp16 NHWC storage: fp32 NCHW <-> fp16 NHWC (N, C, H*W), and
+ * y[i] = act(y[i] + bias[i % C] + res[i]) over fp16 NHWC (bias, res fp16, may be NULL). */
+vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t N, int64_t C, int64_t HW);
+vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW);
+vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C, const void *bias, const void *res,
+                                        const vrt__activation *act);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

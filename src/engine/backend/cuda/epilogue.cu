@@ -157,3 +157,82 @@ extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is
     else return VRT_EUNSUPPORTED;
     return launched("int_unary", __LINE__);
 }
+
+// ---- fp16 NHWC storage (VRT_CUDA_MATH=fp16): layout/type conversions and the
+// epilogue over half tensors (arithmetic in fp32) ----
+
+#include <cuda_fp16.h>
+
+__global__ void k_nchw_f32_to_nhwc_h(const float *x, __half *y, int64_t C, int64_t HW, int64_t total) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int64_t c = i % C, p = (i / C) % HW, n = i / (C * HW);
+        y[i] = __float2half_rn(x[(n * C + c) * HW + p]);
+    }
+}
+
+__global__ void k_nhwc_h_to_nchw_f32(const __half *x, float *y, int64_t C, int64_t HW, int64_t total) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int64_t p = i % HW, c = (i / HW) % C, n = i / (C * HW);
+        y[i] = __half2float(x[(n * HW + p) * C + c]);
+    }
+}
+
+extern "C" vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t N, int64_t C, int64_t HW) {
+    int64_t total = N * C * HW;
+    if (!stream) return VRT_EINVAL;
+    if (total <= 0) return VRT_OK;
+    k_nchw_f32_to_nhwc_h<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, (__half *)y, C, HW, total);
+    return launched("nchw fp32 -> nhwc fp16", __LINE__);
+}
+
+extern "C" vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW) {
+    int64_t total = N * C * HW;
+    if (!stream) return VRT_EINVAL;
+    if (total <= 0) return VRT_OK;
+    k_nhwc_h_to_nchw_f32<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, y, C, HW, total);
+    return launched("nhwc fp16 -> nchw fp32", __LINE__);
+}
+
+/* Two channels per thread (C even) or one. */
+__global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias, const __half *res, int kind, float al,
+                             float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+        float v = __half2float(y[i]);
+        if (bias) v += __half2float(bias[i % C]);
+        if (res) v += __half2float(res[i]);
+        y[i] = __float2half_rn(act_apply(v, kind, al, be));
+    }
+}
+
+__global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 *bias, const __half2 *res, int kind,
+                              float al, float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
+        float2 v = __half22float2(y[i]);
+        if (bias) {
+            float2 b = __half22float2(bias[i % C2]);
+            v.x += b.x, v.y += b.y;
+        }
+        if (res) {
+            float2 r = __half22float2(res[i]);
+            v.x += r.x, v.y += r.y;
+        }
+        y[i] = __floats2half2_rn(act_apply(v.x, kind, al, be), act_apply(v.y, kind, al, be));
+    }
+}
+
+extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C, const void *bias,
+                                                   const void *res, const vrt__activation *act) {
+    if (!stream || C < 1) return VRT_EINVAL;
+    if (n <= 0) return VRT_OK;
+    int kind = act ? (int)act->kind : 0;
+    float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
+    if (C % 2 == 0 && ((uintptr_t)y | (uintptr_t)bias | (uintptr_t)res) % 4 == 0) {
+        int64_t n2 = n / 2;
+        k_epilogue_h2<<<blocks_for(n2, 256), 256, 0, (cudaStream_t)stream>>>((__half2 *)y, n2, C / 2, (const __half2 *)bias,
+                                                                          (const __half2 *)res, kind, al, be);
+    } else {
+        k_epilogue_h<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>((__half *)y, n, C, (const __half *)bias,
+                                                                        (const __half *)res, kind, al, be);
+    }
+    return launched("epilogue (fp16 nhwc)", __LINE__);
+}

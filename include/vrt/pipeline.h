@@ -1,0 +1,238 @@
+/*
+ * vrt/pipeline.h - the real-time pipeline: sources -> model -> results, with
+ * newest-frame hand-off, several streams at once and latency telemetry.
+ *
+ *   vrt_pipeline_params pp;
+ *   vrt_pipeline_default_params(&pp);
+ *   pp.model = "SqueezeNet_fp16.onnx"; pp.profile = "models/squeezenet.conf";
+ *   pp.on_result = print_it; pp.user = me;
+ *   vrt_pipeline_t *p;
+ *   if (vrt_pipeline_create(&p, &pp, err, sizeof err)) ...;
+ *   vrt_pipeline_add_source(p, "synthetic:", NULL, err, sizeof err);   // stream 0
+ *   vrt_pipeline_add_source(p, "/dev/video0", NULL, err, sizeof err);  // stream 1
+ *   vrt_pipeline_start(p);
+ *   while (vrt_pipeline_wait(p, 100) == VRT_EAGAIN) ... live status ...;
+ *   vrt_pipeline_stop(p);                  // or on Ctrl-C; idempotent
+ *   vrt_pipeline_get_stats(p, 0, &st);  // final statistics per stream
+ *   vrt_pipeline_destroy(&p);
+ *
+ * Per stream (one per source): a capture thread reads the source and hands
+ * each frame to a processing thread through a latest-value slot (policy
+ * NEWEST: a frame that was not picked up before a newer one arrived is
+ * released at once, which re-queues a V4L2 buffer, and counted as dropped)
+ * or a bounded FIFO (policy ALL: every frame, the capture thread waits for
+ * room; for files). The processing thread runs the model session (one
+ * session slot per stream, weights shared by all streams), stamps the
+ * frame's times and calls on_result. While frame N is processed the capture
+ * thread already waits for frame N+1.
+ *
+ * Telemetry per frame (ns, CLOCK_MONOTONIC): exposure (driver timestamp, or
+ * the source's own time), dequeue (source handed it out), launch (processing
+ * started), done (result ready), delivered (on_result returned). Per stream
+ * histograms (vrt/hist.h) of every stage and end to end, frame age at
+ * processing start separate from the loop period, drops, deadline misses.
+ *
+ * Memory: everything is sized at create/add_source/start (frame records,
+ * histograms, session buffers); the per-frame path allocates nothing, takes
+ * no lock and formats nothing (a test counts allocator-hook calls).
+ *
+ * Threading: create/add_source/start/stop/destroy from one controlling
+ * thread. on_result and on_event run on a stream's processing/capture thread:
+ * keep them short (the callback's time is the "deliver" stage). Statistics
+ * may be read from the controlling thread while running (the live values are
+ * published about 4 times a second) and are exact after stop().
+ */
+#ifndef VRT_PIPELINE_H
+#define VRT_PIPELINE_H
+
+#include <stdio.h>
+
+#include "vrt/hist.h"
+#include "vrt/json.h"
+#include "vrt/profile.h"
+#include "vrt/source.h"
+#include "vrt/vision.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VRT_PIPELINE_MAX_STREAMS 8
+
+typedef struct vrt_pipeline vrt_pipeline_t;
+
+typedef enum vrt_pipeline_policy {
+    VRT_POLICY_NEWEST = 0, /* process the newest frame, drop (and count) older ones */
+    VRT_POLICY_ALL = 1,    /* process every frame in order (files, offline work) */
+} vrt_pipeline_policy;
+
+/* Stages with a histogram each. Durations unless said otherwise. */
+typedef enum vrt_stage {
+    VRT_STAGE_CAPTURE = 0,  /* exposure -> dequeue (driver / source latency) */
+    VRT_STAGE_QUEUE,        /* dequeue -> launch (waiting for the processing thread) */
+    VRT_STAGE_PREPROCESS,   /* pre-processing, as timed by the session */
+    VRT_STAGE_INFER,        /* the model */
+    VRT_STAGE_POSTPROCESS,  /* top-k / decode + NMS */
+    VRT_STAGE_PROCESS,      /* launch -> done (all of the three above and the overhead) */
+    VRT_STAGE_DELIVER,      /* done -> delivered (the on_result callback) */
+    VRT_STAGE_E2E,          /* exposure -> delivered: end to end */
+    VRT_STAGE_AGE,          /* exposure -> launch: frame age at processing start */
+    VRT_STAGE_PERIOD,       /* launch -> next launch: the loop period */
+    VRT_STAGE_COUNT
+} vrt_stage;
+
+/* "capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver",
+ * "e2e", "age", "period"; NULL for others. Static strings. */
+const char *vrt_stage_name(vrt_stage s);
+
+typedef struct vrt_pipeline_times {
+    int64_t exposure_ns;  /* frame timestamp (driver or source clock) */
+    int64_t dequeue_ns;
+    int64_t launch_ns;
+    int64_t preprocess_ns; /* durations from the session */
+    int64_t infer_ns;
+    int64_t postprocess_ns;
+    int64_t done_ns;
+    int64_t delivered_ns;  /* 0 while on_result runs */
+} vrt_pipeline_times;
+
+typedef struct vrt_pipeline_result {
+    int stream;             /* index from vrt_pipeline_add_source */
+    uint64_t index;         /* processed frames of this stream before this one */
+    uint64_t sequence;      /* the source's frame counter */
+    int64_t frame_number;   /* number read from the pixels (synthetic source), else -1 */
+    uint32_t width, height; /* frame size */
+    int ts_from_driver;
+    uint64_t dropped_before; /* frames dropped on this stream since the previous result */
+    int deadline_miss;       /* 1: end to end (up to done) exceeded the deadline */
+    vrt_pipeline_times t;
+    vrt_task task;
+    const vrt_class_result *classes;  /* classify: top-k (else NULL) */
+    const vrt_detections *detections; /* detect: boxes in frame pixels (else NULL) */
+    const vrt_frame *frame;           /* the frame; valid only during the callback */
+} vrt_pipeline_result;
+
+typedef void (*vrt_pipeline_result_fn)(void *user, const vrt_pipeline_result *r);
+
+typedef enum vrt_pipeline_event_kind {
+    VRT_EVENT_UNPLUGGED = 1,    /* the device went away (status ENODEV) */
+    VRT_EVENT_RECONNECTED = 2,  /* frames flow again after an unplug */
+    VRT_EVENT_EOF = 3,          /* end of a file / image list / frame count */
+    VRT_EVENT_ERROR = 4,        /* the stream stopped on an error (message in detail) */
+    VRT_EVENT_TIMEOUT = 5,      /* no frame for frame_timeout_ms */
+} vrt_pipeline_event_kind;
+
+typedef struct vrt_pipeline_event {
+    int stream;
+    vrt_pipeline_event_kind kind;
+    int64_t t_ns;
+    const char *detail; /* valid during the callback */
+} vrt_pipeline_event;
+
+/* Called from the stream's capture thread (not on the frame path). */
+typedef void (*vrt_pipeline_event_fn)(void *user, const vrt_pipeline_event *e);
+
+typedef struct vrt_pipeline_params {
+    const char *model;      /* ONNX file (copied) */
+    const char *profile;    /* profile .conf (copied); NULL: vrt_pipeline_create fails naming it */
+    const char *backend;    /* "cpu" (default) or "cuda" (copied) */
+    int threads;            /* CPU backend threads; 0: the backend's default */
+    vrt_pipeline_policy policy;
+    int64_t deadline_ns;    /* > 0: results later than this after exposure count as misses */
+    int64_t max_frames;     /* > 0: a stream ends (EOF event) after this many results */
+    int history;            /* per-frame records kept per stream for reports (ring); 0: 65536 */
+    int decode_frame_number;/* 1 (default): read the synthetic source's frame number from the pixels */
+    int frame_timeout_ms;   /* > 0: a stream with no frame for this long ends (TIMEOUT event); default 5000 */
+    int warmup;             /* model runs on a blank input before start (default 1) */
+    vrt_pipeline_result_fn on_result;
+    vrt_pipeline_event_fn on_event;
+    void *user;             /* passed to the callbacks */
+} vrt_pipeline_params;
+
+void vrt_pipeline_default_params(vrt_pipeline_params *p);
+
+/* Loads the profile and opens the model session. On failure *out is NULL
+ * and err names what failed and what would work. */
+vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *p, char *err, size_t cap);
+
+/* Opens a source (vrt/source.h URI rules; sp may be NULL for defaults, in
+ * which V4L2 gets 4 buffers: one being filled, one in the hand-off, one being
+ * processed, one spare) and adds a stream. Before start only. The stream
+ * index is written to *stream (may be NULL). At most VRT_PIPELINE_MAX_STREAMS. */
+vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp,
+                                   int *stream, char *err, size_t cap);
+
+/* Starts every stream's threads. */
+vrt_status vrt_pipeline_start(vrt_pipeline_t *p);
+/* Waits up to timeout_ms (-1 forever) for every stream to end by itself
+ * (EOF, max_frames, error, timeout): VRT_OK when all ended, VRT_EAGAIN otherwise. */
+vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms);
+/* Stops the sources, joins the threads, releases every frame. Idempotent;
+ * may be called after a signal. Safe to call before start. */
+vrt_status vrt_pipeline_stop(vrt_pipeline_t *p);
+/* NULL-safe; stops first; sets *p = NULL. */
+void vrt_pipeline_destroy(vrt_pipeline_t **p);
+
+int vrt_pipeline_num_streams(const vrt_pipeline_t *p);
+const char *vrt_pipeline_last_error(const vrt_pipeline_t *p);
+/* The loaded profile (owned by the pipeline). */
+const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p);
+/* Class label or NULL (profile's labels file). */
+const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id);
+
+typedef struct vrt_pipeline_stats {
+    char uri[512];
+    vrt_source_info info;
+    vrt_source_stats source;   /* the source's own counters */
+    uint64_t results;          /* frames processed and delivered */
+    uint64_t captured;         /* frames the capture thread got from the source */
+    uint64_t displaced;        /* frames replaced in the hand-off before processing */
+    uint64_t dropped;          /* all drops: source drops + displaced */
+    uint64_t discarded;        /* captured but not processed because the run was stopped */
+    uint64_t deadline_misses;
+    uint64_t unplugs, reconnects, errors;
+    int64_t first_launch_ns, last_launch_ns;
+    int64_t start_ns, end_ns;  /* stream started / ended (0 while running) */
+    double fps;                /* results per second between the first and last launch */
+    const char *state;         /* "idle", "running", "eof", "stopped", "error", "timeout", "unplugged" */
+    char error[256];           /* why it ended, if not by itself */
+    vrt_hist_summary stage[VRT_STAGE_COUNT];
+} vrt_pipeline_stats;
+
+/* Fills *st (live values while running; exact after stop). VRT_EINVAL for a bad index. */
+vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);
+/* Copy of a stage histogram (exact after stop; published copy while running). */
+vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage stage, vrt_hist *out);
+
+/* One compact per-frame record, kept in a ring of params.history per stream. */
+typedef struct vrt_pipeline_record {
+    uint64_t sequence;
+    int64_t exposure_ns, launch_ns; /* absolute */
+    int32_t age_us, process_us, e2e_us; /* durations, microseconds */
+    uint32_t dropped_before;
+    int32_t deadline_miss;
+} vrt_pipeline_record;
+
+/* After stop: copies the newest min(cap, kept) records, oldest first, into
+ * recs and returns how many (0 for a bad index). */
+size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int stream, vrt_pipeline_record *recs, size_t cap);
+
+/* ---- output helpers (used by `vrt run`) ---------------------------------- */
+
+/* One JSON line describing a result (no trailing newline; call vrt_json_newline).
+ * Schema: README "vrt run --json". */
+vrt_status vrt_pipeline_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w);
+/* The summary object: {"type":"summary", "streams":[...], ...}. extra_json: a
+ * pre-formatted JSON object to include as "config", or NULL. */
+vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w);
+
+/* Writes a self-contained HTML report (inline SVG, no network) after stop:
+ * configuration and hardware, per-stream summary tables, latency
+ * distribution per stage, latency over time, drops over time. title may be NULL. */
+vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const char *title,
+                                     const char *command_line, char *err, size_t cap);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

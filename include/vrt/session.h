@@ -1,0 +1,192 @@
+/*
+ * vrt/session.h - the whole frame path of one model behind one small API:
+ * raw frame -> pre-processing -> model -> post-processing -> result on the host.
+ *
+ *   vrt_session_params p;
+ *   vrt_session_default_params(&p);
+ *   p.backend = "cuda"; p.fourcc = VRT_FMT_YUYV; p.width = 640; p.height = 480; p.slots = 3;
+ *   vrt_session_t *s;
+ *   if (vrt_session_open(NULL, "models/yolox.conf", NULL, &p, &s, err, sizeof err)) ...;
+ *   // async: write pixels into a slot, submit, collect later
+ *   vrt_frame f;  vrt_session_slot_frame(s, 1, &f);      // descriptor over slot 1's buffer
+ *   ... fill f.planes[0].data (or capture into it: V4L2 USERPTR) ...
+ *   vrt_session_submit(s, 1, &f);                         // enqueue and return
+ *   vrt_session_result r;
+ *   vrt_session_wait(s, 1, &r);                           // or poll: VRT_EAGAIN = not yet
+ *   // sync: any frame in host memory, copied into a free slot
+ *   vrt_session_run(s, some_frame, &r);
+ *   vrt_session_destroy(&s);
+ *
+ * Open: the model (ONNX path, or NULL for the profile's `model`, resolved
+ * with vrt_profile_resolve), a profile (vrt/profile.h: parsed struct or file
+ * path), and params. The input frame format and size are fixed at open, so
+ * every buffer and the pre-processing geometry are sized once. Labels named
+ * by the profile are loaded when found (missing labels file: an error).
+ *
+ * Input slots: N host buffers, each holding one whole frame of the fixed
+ * format. By default the session allocates them (CUDA: page-locked with
+ * cudaHostAlloc; CPU: plain memory). With params.buffers the caller's
+ * buffers are bound instead (CUDA: cudaHostRegister; when the driver refuses,
+ * e.g. for some mmap'ed memory, the session logs a warning naming the reason
+ * and falls back to its own page-locked staging buffer per slot, which
+ * submit fills with a host memcpy). A slot holds at most one submission in
+ * flight: submitting to a busy slot answers VRT_EBUSY.
+ *
+ * CUDA per submit, all enqueued on the session's one stream (submissions run
+ * in submit order): H2D copy of the frame bytes (vrt_frame_size_for of the
+ * fixed format; raw formats only) -> ONE pre-processing kernel into the
+ * model's input tensor -> the model's steps -> top-k or YOLOX/YOLOv8 decode
+ * + class-aware NMS on the GPU -> D2H of the small fixed-size result into
+ * page-locked memory of the slot -> an event. With graphs on (default), the
+ * session runs the path once eagerly at open (warm-up: algorithm choice,
+ * lazy module loading), then captures and instantiates ONE CUDA graph per
+ * slot (each with that slot's fixed buffer addresses); submit is then one
+ * cudaGraphLaunch. Graphs off (params.graphs = 0 or VRT_CUDA_GRAPHS=0 in the
+ * environment): the same work is enqueued op by op. Both give bit-identical
+ * results.
+ *
+ * CPU backend: the same API and the same arithmetic (the CPU twins of
+ * vrt/vision.h and the CPU engine); submit does the work before it returns,
+ * so poll/wait answer at once.
+ *
+ * The network input is always fed as fp32 (the precision both engines
+ * compute in), also when the profile says dtype = float16: the engine would
+ * convert it to fp32 anyway, so the rounding to fp16 is skipped.
+ *
+ * Memory: open allocates everything; submit, poll, wait and run allocate
+ * nothing (allocator hooks of vrt/core.h count zero on the frame path).
+ * Threading: a session is used by one thread at a time (submit from one
+ * thread and wait from another needs the caller's lock); distinct sessions
+ * are independent.
+ */
+#ifndef VRT_SESSION_H
+#define VRT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "vrt/core.h"
+#include "vrt/frame.h"
+#include "vrt/profile.h"
+#include "vrt/vision.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define VRT_SESSION_MAX_SLOTS 16
+
+typedef struct vrt_session vrt_session_t;
+
+typedef struct vrt_session_params {
+    const char *backend; /* "cpu" (default) or "cuda"; copied */
+    int threads;         /* CPU engine threads; 0 = number of online cores */
+    int device;          /* CUDA device ordinal (default 0) */
+    int slots;           /* input slots, 1..VRT_SESSION_MAX_SLOTS (default 2) */
+    int graphs; /* CUDA: 1 (default) = one graph per slot; 0 = eager. VRT_CUDA_GRAPHS=0 also turns them off */
+    int timings;            /* 1 (default): per-stage timings (CUDA events); 0: only host times */
+    uint32_t fourcc;        /* input frame format (raw: YUYV, UYVY, NV12, RGB24, BGR24, GREY); default YUYV */
+    uint32_t width, height; /* input frame size (default 640 x 480) */
+    /* Caller's slot buffers: `slots` pointers, each buffer_size bytes
+     * (>= vrt_frame_size_for(fourcc, width, height)); NULL (default): the
+     * session allocates them. The caller keeps ownership and keeps them alive
+     * until vrt_session_destroy (which unregisters them). */
+    void **buffers;
+    size_t buffer_size;
+} vrt_session_params;
+
+/* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
+void vrt_session_default_params(vrt_session_params *p);
+
+/* model_path: ONNX file, or NULL to use the profile's `model` key (resolved
+ * next to the profile). profile: a parsed profile (copied), or NULL to load
+ * profile_path; one of the two must be given (profile wins). params may be
+ * NULL (defaults). On success *out owns a new session; on failure *out is
+ * NULL and err (cap bytes, may be NULL) names what failed and what would work. */
+vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
+                            const vrt_session_params *params, vrt_session_t **out, char *err, size_t cap);
+/* Waits for work in flight, frees everything; NULL-safe; sets *s = NULL. */
+void vrt_session_destroy(vrt_session_t **s);
+
+typedef struct vrt_session_info {
+    const char *backend; /* "cpu" or "cuda" (static string) */
+    vrt_task task;
+    int slots;
+    uint32_t fourcc, width, height; /* input frame */
+    size_t frame_bytes;             /* bytes of one frame (the upload size) */
+    size_t slot_bytes;              /* bytes of each slot buffer */
+    int own_buffers;                /* 1: the session allocated the slot buffers */
+    int registered; /* CUDA, caller buffers: slots registered with cudaHostRegister (else staged) */
+    int graphs;     /* CUDA: graphs in use (0 when off or when capture failed) */
+    uint32_t input_w, input_h;    /* network input */
+    int num_classes;              /* classify: scores per row; detect: C */
+    vrt_preprocess_geometry geom; /* frame -> network input mapping */
+} vrt_session_info;
+
+void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);
+/* Detail of the last failure of this session ("" if none). */
+const char *vrt_session_last_error(const vrt_session_t *s);
+
+/* Host buffer of slot i (owned by the session or the caller as bound; CUDA:
+ * page-locked or registered), or NULL for a bad index. *size (may be NULL)
+ * gets its size. Write a frame here while the slot is not in flight. */
+void *vrt_session_slot_buffer(vrt_session_t *s, int slot, size_t *size);
+/* Fills *f (caller's storage) with a descriptor of the fixed format laid out
+ * over slot i's buffer (tightly packed; refs = 0, no release function: it
+ * is a view, never unref'd). VRT_EINVAL for a bad index. */
+vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f);
+
+/* Enqueues the frame path for slot i and returns (CPU: runs it).
+ * meta: the frame's metadata; fourcc/width/height must equal the session's
+ * (VRT_EINVAL otherwise), bytesused must be >= the frame size; sequence and
+ * timestamp_ns are copied into the result. When meta->planes[0].data is not
+ * the slot's buffer (and not NULL), the frame's bytes are first copied into
+ * the slot on the host (tightly packed planes). VRT_EBUSY: the slot's
+ * previous submission was not collected with poll/wait. VRT_EDEVICE: CUDA
+ * failure (last_error has the call, file and line). */
+vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta);
+
+/* Per-stage times in ms. CUDA: from events around each stage (GPU time);
+ * CPU: CLOCK_MONOTONIC around each stage. With timings off the stage times
+ * are 0. upload (CPU: 0), preprocess, model, postprocess, download (CPU: 0). */
+typedef struct vrt_session_timings {
+    float upload_ms, preprocess_ms, model_ms, postprocess_ms, download_ms;
+    float gpu_ms;      /* sum of the stages (CUDA: first to last event) */
+    int64_t submit_ns; /* ns, CLOCK_MONOTONIC: submit was called */
+    int64_t done_ns;   /* ns, CLOCK_MONOTONIC: poll/wait saw the result complete */
+} vrt_session_timings;
+
+typedef struct vrt_session_result {
+    vrt_task task;
+    int slot;
+    uint64_t sequence;    /* from the submitted frame */
+    int64_t timestamp_ns; /* from the submitted frame */
+    /* classify: top-k (profile topk; scores are softmax probabilities when the
+     * profile says softmax = 1, else the model's outputs) and their labels */
+    vrt_class_result cls;
+    const char *labels[VRT_TOPK_MAX]; /* label of cls.index[i], or NULL; owned by the session */
+    /* detect: boxes in frame pixels (profile thresholds), score descending */
+    vrt_detections det;
+    const char *det_labels[VRT_DETECT_MAX]; /* label of det.det[i].class_id, or NULL */
+    vrt_session_timings t;
+} vrt_session_result;
+
+/* VRT_OK and *r filled when slot i's submission completed (the slot is then
+ * free again); VRT_EAGAIN when it is still running; VRT_EINVAL when nothing
+ * was submitted on it. Never blocks. */
+vrt_status vrt_session_poll(vrt_session_t *s, int slot, vrt_session_result *r);
+/* Blocks until slot i's submission completed, then as poll. */
+vrt_status vrt_session_wait(vrt_session_t *s, int slot, vrt_session_result *r);
+/* CUDA: the event recorded after slot i's download (a cudaEvent_t as void *),
+ * for callers that wait with their own stream (cudaStreamWaitEvent) or
+ * loop. Valid until destroy; NULL on the CPU backend or a bad index. */
+void *vrt_session_event(vrt_session_t *s, int slot);
+
+/* Sync convenience: copies f (host memory, the session's format and size)
+ * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */
+vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, vrt_session_result *r);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

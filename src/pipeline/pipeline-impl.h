@@ -1,0 +1,76 @@
+/* pipeline-impl.h - internals of the pipeline layer: the model processor
+ * (one slot per stream), the telemetry of one stream, the report writer. */
+#ifndef VRT_PIPELINE_IMPL_H
+#define VRT_PIPELINE_IMPL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "vrt/pipeline.h"
+#include "vrt/thread.h"
+
+/* ---- processor: frame -> result, one slot per stream ---------------------- */
+
+typedef struct vrt__proc vrt__proc;
+
+typedef struct vrt__proc_out {
+    int64_t preprocess_ns, infer_ns, postprocess_ns;
+    vrt_class_result cls;
+    vrt_detections det;
+} vrt__proc_out;
+
+/* Opens the model session for one stream's frames (format and size fixed). */
+vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
+                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, char *err, size_t cap);
+/* Runs one frame (the stream's processing thread only). Allocates nothing. */
+vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, char *err, size_t cap);
+/* Runs the model once on a grey frame (warm-up). */
+vrt_status vrt__proc_warmup(vrt__proc *p);
+const char *vrt__proc_backend(const vrt__proc *p);
+void vrt__proc_destroy(vrt__proc **p);
+
+/* ---- telemetry of one stream ---------------------------------------------- */
+
+typedef struct vrt__telemetry {
+    vrt_hist hist[VRT_STAGE_COUNT];      /* written by the processing thread only */
+    vrt_hist published[VRT_STAGE_COUNT]; /* copy for readers while running, under pub_lock */
+    pthread_mutex_t pub_lock;
+    int64_t next_publish_ns;
+    vrt_pipeline_record *ring; /* history records */
+    size_t ring_cap, ring_count, ring_head;
+    uint64_t results, deadline_misses;
+    _Atomic uint64_t live_results, live_misses;
+    int64_t first_launch_ns, last_launch_ns, prev_launch_ns;
+    uint64_t last_sequence; /* sequence of the previous result */
+    int have_prev;
+} vrt__telemetry;
+
+vrt_status vrt__telemetry_init(vrt__telemetry *t, size_t history);
+void vrt__telemetry_free(vrt__telemetry *t);
+/* Records one delivered result (times complete). Allocates nothing; takes
+ * the publish lock with trylock at most 4 times a second. */
+void vrt__telemetry_record(vrt__telemetry *t, const vrt_pipeline_result *r);
+/* Copies the newest histograms: exact = 1 reads the writer's (after join). */
+void vrt__telemetry_copy(vrt__telemetry *t, vrt_stage s, vrt_hist *out, int exact);
+size_t vrt__telemetry_records(const vrt__telemetry *t, vrt_pipeline_record *recs, size_t cap);
+
+/* Run configuration for the report. */
+void vrt__pipeline_config(const vrt_pipeline_t *p, const char **model, const char **backend, int *policy,
+                          int64_t *deadline_ns);
+
+/* ---- NVTX (header-only nvtx3 when present) -------------------------------- */
+#if defined(__has_include)
+#if __has_include(<nvtx3/nvToolsExt.h>) && !defined(VRT_NO_NVTX)
+#include <nvtx3/nvToolsExt.h>
+#define VRT__NVTX 1
+#define VRT__RANGE_PUSH(name) nvtxRangePushA(name)
+#define VRT__RANGE_POP() nvtxRangePop()
+#endif
+#endif
+#ifndef VRT__NVTX
+#define VRT__NVTX 0
+#define VRT__RANGE_PUSH(name) ((void)0)
+#define VRT__RANGE_POP() ((void)0)
+#endif
+
+#endif

@@ -1,0 +1,685 @@
+/* pipeline.c - streams of source -> hand-off -> model -> callback.
+ *
+ * Per stream two threads: the capture thread reads the source and hands each
+ * frame over (latest-value slot for NEWEST, bounded queue for ALL); the
+ * processing thread takes it, runs the processor slot of the stream, fills
+ * the result with its times, calls on_result and records the telemetry.
+ * Everything is sized before start; the frame path allocates nothing, formats
+ * nothing, and takes no lock (the hand-off's own mutex aside, and the
+ * telemetry publish trylock a few times a second). */
+#include "pipeline-impl.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "vrt/image.h"
+
+typedef enum stream_state {
+    ST_IDLE = 0,
+    ST_RUNNING,
+    ST_EOF,
+    ST_STOPPED,
+    ST_ERROR,
+    ST_TIMEOUT,
+    ST_UNPLUGGED,
+} stream_state;
+
+static const char *const g_state_names[] = {"idle", "running", "eof", "stopped", "error", "timeout", "unplugged"};
+
+typedef struct stream {
+    vrt_pipeline_t *pl;
+    int index;
+    char uri[512];
+    vrt_source_t *src;
+    vrt_source_info info;
+    int is_synthetic;
+    int reconnect; /* the source reopens after an unplug (params or URI reconnect=1) */
+    vrt_slot_t *slot;   /* NEWEST */
+    vrt_queue_t *queue; /* ALL */
+    pthread_t cap_thread, proc_thread;
+    int cap_started, proc_started;
+    vrt__telemetry tel;
+    _Atomic uint64_t captured, displaced, discarded, unplugs, reconnects, errors;
+    _Atomic int state;
+    _Atomic int stop;    /* ask both threads to end */
+    _Atomic int proc_done;
+    char error[256];     /* written once by the thread that ends the stream */
+    int64_t start_ns;
+    _Atomic int64_t end_ns;
+    uint64_t last_seq;
+    int have_last;
+    vrt__proc *proc;
+    vrt__proc_out out;
+    char perr[256];
+} stream;
+
+struct vrt_pipeline {
+    vrt_pipeline_params params;
+    char model[1024];
+    char backend[16];
+    vrt_profile prof;
+    vrt_labels_t *labels;
+    int nstreams;
+    stream *streams[VRT_PIPELINE_MAX_STREAMS];
+    int started, stopped;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int ended; /* streams whose processing thread has finished */
+    char err[512];
+};
+
+void vrt_pipeline_default_params(vrt_pipeline_params *p) {
+    memset(p, 0, sizeof(*p));
+    p->backend = "cpu";
+    p->policy = VRT_POLICY_NEWEST;
+    p->history = 65536;
+    p->decode_frame_number = 1;
+    p->frame_timeout_ms = 5000;
+    p->warmup = 1;
+}
+
+const char *vrt_pipeline_last_error(const vrt_pipeline_t *p) { return p ? p->err : ""; }
+int vrt_pipeline_num_streams(const vrt_pipeline_t *p) { return p ? p->nstreams : 0; }
+const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p) { return &p->prof; }
+const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id) {
+    return p->labels ? vrt_labels_get(p->labels, class_id) : NULL;
+}
+
+vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *pp, char *err, size_t cap) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    if (!pp || !pp->model || !pp->model[0]) {
+        vrt_errbuf_set(err, cap, "pipeline: no model given; set params.model to an ONNX file");
+        return VRT_EINVAL;
+    }
+    if (!pp->profile || !pp->profile[0]) {
+        vrt_errbuf_set(err, cap, "pipeline: no profile for %s; set params.profile to a models/*.conf file", pp->model);
+        return VRT_EINVAL;
+    }
+    vrt_pipeline_t *p = vrt_calloc(1, sizeof(*p));
+    if (!p) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    p->params = *pp;
+    snprintf(p->model, sizeof(p->model), "%s", pp->model);
+    snprintf(p->backend, sizeof(p->backend), "%s", pp->backend && pp->backend[0] ? pp->backend : "cpu");
+    p->params.model = p->model;
+    p->params.backend = p->backend;
+    p->params.profile = NULL; /* not kept: the loaded profile has its path */
+    if (p->params.history <= 0) p->params.history = 65536;
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    vrt_status st = vrt_profile_load(pp->profile, &p->prof, err, cap);
+    if (st) {
+        vrt_pipeline_destroy(&p);
+        return st;
+    }
+    if (p->prof.labels[0]) {
+        char lpath[VRT_PROFILE_PATH_MAX], e2[512];
+        st = vrt_profile_resolve(&p->prof, p->prof.labels, p->model, lpath, sizeof(lpath), e2, sizeof(e2));
+        if (!st) st = vrt_labels_load(lpath, &p->labels, e2, sizeof(e2));
+        if (st) {
+            vrt_errbuf_set(err, cap, "labels '%s' of profile %s: %s", p->prof.labels, p->prof.path, e2);
+            vrt_pipeline_destroy(&p);
+            return st;
+        }
+    }
+    *out = p;
+    return VRT_OK;
+}
+
+vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp, int *index,
+                                   char *err, size_t cap) {
+    if (!p || !uri) return VRT_EINVAL;
+    if (p->started) {
+        vrt_errbuf_set(err, cap, "%s: sources are added before vrt_pipeline_start", uri);
+        return VRT_EBUSY;
+    }
+    if (p->nstreams >= VRT_PIPELINE_MAX_STREAMS) {
+        vrt_errbuf_set(err, cap, "%s: at most %d sources per pipeline", uri, VRT_PIPELINE_MAX_STREAMS);
+        return VRT_ENOSPC;
+    }
+    stream *s = vrt_calloc(1, sizeof(*s));
+    if (!s) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    s->pl = p;
+    s->index = p->nstreams;
+    snprintf(s->uri, sizeof(s->uri), "%s", uri);
+    vrt_source_params params;
+    if (sp)
+        params = *sp;
+    else
+        vrt_source_default_params(&params);
+    /* One buffer being filled, one in the hand-off, one being processed, one spare. */
+    if (params.buffers == 0) params.buffers = 4;
+    if (p->params.policy == VRT_POLICY_ALL) params.mode = VRT_MODE_ALL;
+    s->reconnect = params.reconnect || strstr(uri, "reconnect=1") || strstr(uri, "reconnect=true");
+    vrt_status st = vrt_source_open(&s->src, uri, &params, err, cap);
+    if (st == VRT_OK) {
+        vrt_source_get_info(s->src, &s->info);
+        s->is_synthetic = !strcmp(s->info.kind, "synthetic");
+        st = vrt__telemetry_init(&s->tel, (size_t)p->params.history);
+        if (st) vrt_errbuf_set(err, cap, "out of memory for %d frame records", p->params.history);
+    }
+    if (st == VRT_OK) {
+        st = p->params.policy == VRT_POLICY_ALL ? vrt_queue_create(&s->queue, 2) : vrt_slot_create(&s->slot);
+        if (st) vrt_errbuf_set(err, cap, "cannot create the frame hand-off (%s)", vrt_status_str(st));
+    }
+    if (st) {
+        vrt_source_destroy(&s->src);
+        vrt__telemetry_free(&s->tel);
+        vrt_slot_destroy(&s->slot);
+        vrt_queue_destroy(&s->queue);
+        vrt_free(s);
+        return st;
+    }
+    p->streams[p->nstreams++] = s;
+    if (index) *index = s->index;
+    return VRT_OK;
+}
+
+static void emit(stream *s, vrt_pipeline_event_kind kind, const char *detail) {
+    vrt_pipeline_t *p = s->pl;
+    if (!p->params.on_event) return;
+    vrt_pipeline_event e = {s->index, kind, vrt_now_ns(), detail ? detail : ""};
+    p->params.on_event(p->params.user, &e);
+}
+
+/* Ends the stream once: records why (first caller wins). */
+static void end_stream(stream *s, stream_state why, const char *detail) {
+    int expected = ST_RUNNING;
+    if (atomic_compare_exchange_strong(&s->state, &expected, (int)why)) {
+        if (detail) snprintf(s->error, sizeof(s->error), "%s", detail);
+    }
+}
+
+static void handoff_close(stream *s) {
+    if (s->slot) vrt_slot_close(s->slot);
+    if (s->queue) vrt_queue_close(s->queue);
+}
+
+static void *capture_main(void *arg) {
+    stream *s = arg;
+    vrt_pipeline_t *p = s->pl;
+    int64_t timeout_ns = p->params.frame_timeout_ms > 0 ? (int64_t)p->params.frame_timeout_ms * 1000000 : 0;
+    int64_t last_frame = vrt_now_ns();
+    int unplugged = 0;
+    while (!atomic_load(&s->stop)) {
+        vrt_frame *f = NULL;
+        vrt_status st = vrt_source_read(s->src, &f, 100);
+        int64_t now = vrt_now_ns();
+        if (st == VRT_OK) {
+            if (unplugged) {
+                unplugged = 0;
+                atomic_fetch_add(&s->reconnects, 1);
+                emit(s, VRT_EVENT_RECONNECTED, s->uri);
+            }
+            atomic_fetch_add_explicit(&s->captured, 1, memory_order_relaxed);
+            last_frame = now;
+            if (s->slot) {
+                void *old = NULL;
+                st = vrt_slot_put(s->slot, f, &old);
+                if (old) {
+                    vrt_frame *of = old;
+                    vrt_frame_unref(&of);
+                    atomic_fetch_add_explicit(&s->displaced, 1, memory_order_relaxed);
+                }
+                if (st) {
+                    vrt_frame_unref(&f);
+                    atomic_fetch_add(&s->discarded, 1);
+                    break;
+                }
+            } else {
+                do {
+                    st = vrt_queue_push(s->queue, f, 100);
+                } while (st == VRT_EAGAIN && !atomic_load(&s->stop));
+                if (st) {
+                    vrt_frame_unref(&f);
+                    atomic_fetch_add(&s->discarded, 1);
+                    break;
+                }
+            }
+            continue;
+        }
+        if (st == VRT_EAGAIN || st == VRT_EINTR) {
+            if (timeout_ns && !unplugged && now - last_frame > timeout_ns) {
+                char m[400];
+                snprintf(m, sizeof(m), "%s: no frame for %.3g s", s->uri, (double)timeout_ns / 1e9);
+                end_stream(s, ST_TIMEOUT, m);
+                emit(s, VRT_EVENT_TIMEOUT, m);
+                break;
+            }
+            continue;
+        }
+        if (st == VRT_EOF) {
+            end_stream(s, ST_EOF, NULL);
+            emit(s, VRT_EVENT_EOF, s->uri);
+            break;
+        }
+        const char *m = vrt_source_last_error(s->src);
+        if (st == VRT_ENODEV) {
+            if (!unplugged) {
+                unplugged = 1;
+                atomic_fetch_add(&s->unplugs, 1);
+                emit(s, VRT_EVENT_UNPLUGGED, m[0] ? m : s->uri);
+            }
+            if (s->reconnect) {
+                /* The source retries with back-off on the next reads. */
+                last_frame = now;
+                continue;
+            }
+            end_stream(s, ST_UNPLUGGED, m[0] ? m : "device disconnected");
+            break;
+        }
+        atomic_fetch_add(&s->errors, 1);
+        char m2[400];
+        snprintf(m2, sizeof(m2), "%s", m[0] ? m : vrt_status_str(st));
+        end_stream(s, ST_ERROR, m2);
+        emit(s, VRT_EVENT_ERROR, m2);
+        break;
+    }
+    handoff_close(s);
+    return NULL;
+}
+
+static vrt_status take(stream *s, vrt_frame **f) {
+    void *item = NULL;
+    vrt_status st = s->slot ? vrt_slot_take(s->slot, &item, -1) : vrt_queue_pop(s->queue, &item, -1);
+    *f = item;
+    return st;
+}
+
+static void *process_main(void *arg) {
+    stream *s = arg;
+    vrt_pipeline_t *p = s->pl;
+    const int64_t deadline = p->params.deadline_ns;
+    for (;;) {
+        vrt_frame *f = NULL;
+        vrt_status st = take(s, &f);
+        if (st) break; /* VRT_EOF: closed and drained */
+        if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+            vrt_frame_unref(&f);
+            atomic_fetch_add(&s->discarded, 1);
+            continue;
+        }
+        vrt_pipeline_result r;
+        memset(&r, 0, sizeof(r));
+        r.t.launch_ns = vrt_now_ns();
+        VRT__RANGE_PUSH("vrt:process");
+        st = vrt__proc_run(s->proc, f, &s->out, s->perr, sizeof(s->perr));
+        VRT__RANGE_POP();
+        r.t.done_ns = vrt_now_ns();
+        if (st) {
+            atomic_fetch_add(&s->errors, 1);
+            char m[400];
+            snprintf(m, sizeof(m), "%s: frame %llu: %s", s->uri, (unsigned long long)f->sequence,
+                     s->perr[0] ? s->perr : vrt_status_str(st));
+            vrt_frame_unref(&f);
+            end_stream(s, ST_ERROR, m);
+            atomic_store(&s->stop, 1);
+            handoff_close(s);
+            continue; /* drain */
+        }
+        r.stream = s->index;
+        r.index = s->tel.results;
+        r.sequence = f->sequence;
+        r.frame_number = -1;
+        if (s->is_synthetic && p->params.decode_frame_number && vrt_fourcc_is_raw(f->fourcc)) {
+            uint64_t n;
+            if (vrt_synthetic_decode_number(f, &n) == VRT_OK) r.frame_number = (int64_t)n;
+        }
+        r.width = f->width;
+        r.height = f->height;
+        r.ts_from_driver = f->ts_from_driver;
+        r.t.exposure_ns = f->timestamp_ns;
+        r.t.dequeue_ns = f->dequeue_ns ? f->dequeue_ns : r.t.launch_ns;
+        r.t.preprocess_ns = s->out.preprocess_ns;
+        r.t.infer_ns = s->out.infer_ns;
+        r.t.postprocess_ns = s->out.postprocess_ns;
+        r.dropped_before = s->have_last && f->sequence > s->last_seq ? f->sequence - s->last_seq - 1 : 0;
+        s->last_seq = f->sequence;
+        s->have_last = 1;
+        r.deadline_miss = deadline > 0 && r.t.done_ns - r.t.exposure_ns > deadline;
+        r.task = p->prof.task;
+        if (p->prof.task == VRT_TASK_CLASSIFY)
+            r.classes = &s->out.cls;
+        else
+            r.detections = &s->out.det;
+        r.frame = f;
+        VRT__RANGE_PUSH("vrt:deliver");
+        if (p->params.on_result) p->params.on_result(p->params.user, &r);
+        VRT__RANGE_POP();
+        r.t.delivered_ns = vrt_now_ns();
+        r.frame = NULL;
+        vrt_frame_unref(&f);
+        vrt__telemetry_record(&s->tel, &r);
+        if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
+            end_stream(s, ST_EOF, NULL);
+            atomic_store(&s->stop, 1);
+            handoff_close(s);
+        }
+    }
+    atomic_store(&s->end_ns, vrt_now_ns());
+    atomic_store(&s->proc_done, 1);
+    pthread_mutex_lock(&p->mu);
+    p->ended++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
+    if (!p) return VRT_EINVAL;
+    if (p->started) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "pipeline already started");
+        return VRT_EBUSY;
+    }
+    if (!p->nstreams) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "no sources: add one with vrt_pipeline_add_source");
+        return VRT_EINVAL;
+    }
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        vrt_status st = vrt_source_start(s->src);
+        if (st) {
+            const char *m = vrt_source_last_error(s->src);
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri, m[0] ? m : vrt_status_str(st));
+            vrt_pipeline_stop(p);
+            return st;
+        }
+        vrt_source_get_info(s->src, &s->info);
+        char e[512];
+        st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                            s->info.width, s->info.height, e, sizeof(e));
+        if (st) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
+            vrt_pipeline_stop(p);
+            return st;
+        }
+        if (p->params.warmup) vrt__proc_warmup(s->proc);
+    }
+    p->started = 1;
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        atomic_store(&s->state, ST_RUNNING);
+        s->start_ns = vrt_now_ns();
+        if (pthread_create(&s->proc_thread, NULL, process_main, s) == 0) s->proc_started = 1;
+        if (s->proc_started && pthread_create(&s->cap_thread, NULL, capture_main, s) == 0) s->cap_started = 1;
+        if (!s->cap_started) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start the stream's threads", s->uri);
+            vrt_pipeline_stop(p);
+            return VRT_EIO;
+        }
+    }
+    return VRT_OK;
+}
+
+vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms) {
+    if (!p || !p->started) return VRT_EINVAL;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = (int64_t)ts.tv_nsec + (int64_t)(timeout_ms < 0 ? 0 : timeout_ms) * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_mutex_lock(&p->mu);
+    while (p->ended < p->nstreams) {
+        if (timeout_ms < 0)
+            pthread_cond_wait(&p->cv, &p->mu);
+        else if (pthread_cond_timedwait(&p->cv, &p->mu, &ts))
+            break;
+    }
+    int done = p->ended >= p->nstreams;
+    pthread_mutex_unlock(&p->mu);
+    return done ? VRT_OK : VRT_EAGAIN;
+}
+
+vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
+    if (!p) return VRT_EINVAL;
+    if (p->stopped) return VRT_OK;
+    for (int i = 0; i < p->nstreams; i++) atomic_store(&p->streams[i]->stop, 1);
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        if (s->cap_started) pthread_join(s->cap_thread, NULL);
+        s->cap_started = 0;
+        handoff_close(s);
+        if (s->proc_started) pthread_join(s->proc_thread, NULL);
+        s->proc_started = 0;
+        /* Anything left in the hand-off (threads that never ran). */
+        void *item;
+        while ((s->slot ? vrt_slot_take(s->slot, &item, 0) : vrt_queue_pop(s->queue, &item, 0)) == VRT_OK) {
+            vrt_frame *f = item;
+            vrt_frame_unref(&f);
+            atomic_fetch_add(&s->discarded, 1);
+        }
+        end_stream(s, ST_STOPPED, NULL);
+        if (!atomic_load(&s->end_ns)) atomic_store(&s->end_ns, vrt_now_ns());
+        if (s->src) vrt_source_stop(s->src);
+    }
+    p->stopped = p->started;
+    return VRT_OK;
+}
+
+void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
+    if (!pp || !*pp) return;
+    vrt_pipeline_t *p = *pp;
+    vrt_pipeline_stop(p);
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        vrt_source_destroy(&s->src);
+        vrt_slot_destroy(&s->slot);
+        vrt_queue_destroy(&s->queue);
+        vrt__telemetry_free(&s->tel);
+        vrt__proc_destroy(&s->proc);
+        vrt_free(s);
+    }
+    vrt_labels_destroy(&p->labels);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    vrt_free(p);
+    *pp = NULL;
+}
+
+vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int i, vrt_pipeline_stats *st) {
+    if (!p || i < 0 || i >= p->nstreams || !st) return VRT_EINVAL;
+    stream *s = p->streams[i];
+    memset(st, 0, sizeof(*st));
+    snprintf(st->uri, sizeof(st->uri), "%s", s->uri);
+    st->info = s->info;
+    vrt_source_get_stats(s->src, &st->source);
+    int exact = atomic_load(&s->proc_done);
+    st->results = exact ? s->tel.results : atomic_load_explicit(&s->tel.live_results, memory_order_relaxed);
+    st->deadline_misses = exact ? s->tel.deadline_misses : atomic_load(&s->tel.live_misses);
+    st->captured = atomic_load(&s->captured);
+    st->displaced = atomic_load(&s->displaced);
+    st->discarded = atomic_load(&s->discarded);
+    st->dropped = st->source.dropped + st->displaced;
+    st->unplugs = atomic_load(&s->unplugs);
+    st->reconnects = atomic_load(&s->reconnects);
+    if (st->source.reconnects > st->reconnects) st->reconnects = st->source.reconnects;
+    st->errors = atomic_load(&s->errors) + st->source.errors;
+    st->start_ns = s->start_ns;
+    st->end_ns = atomic_load(&s->end_ns);
+    int state = atomic_load(&s->state);
+    st->state = g_state_names[state];
+    if (exact) snprintf(st->error, sizeof(st->error), "%s", s->error);
+    vrt_hist h;
+    for (int k = 0; k < VRT_STAGE_COUNT; k++) {
+        vrt__telemetry_copy(&s->tel, (vrt_stage)k, &h, exact);
+        vrt_hist_summarize(&h, &st->stage[k]);
+    }
+    if (exact) {
+        st->first_launch_ns = s->tel.first_launch_ns;
+        st->last_launch_ns = s->tel.last_launch_ns;
+        if (st->results >= 2 && st->last_launch_ns > st->first_launch_ns)
+            st->fps = (double)(st->results - 1) * 1e9 / (double)(st->last_launch_ns - st->first_launch_ns);
+    } else if (st->stage[VRT_STAGE_PERIOD].mean > 0) {
+        st->fps = 1e9 / st->stage[VRT_STAGE_PERIOD].mean;
+    }
+    return VRT_OK;
+}
+
+vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int i, vrt_stage stage, vrt_hist *out) {
+    if (!p || i < 0 || i >= p->nstreams || (unsigned)stage >= VRT_STAGE_COUNT || !out) return VRT_EINVAL;
+    stream *s = p->streams[i];
+    vrt__telemetry_copy(&s->tel, stage, out, atomic_load(&s->proc_done));
+    return VRT_OK;
+}
+
+size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int i, vrt_pipeline_record *recs, size_t cap) {
+    if (!p || i < 0 || i >= p->nstreams || !recs) return 0;
+    stream *s = p->streams[i];
+    if (!atomic_load(&s->proc_done)) return 0;
+    return vrt__telemetry_records(&s->tel, recs, cap);
+}
+
+void vrt__pipeline_config(const vrt_pipeline_t *p, const char **model, const char **backend, int *policy,
+                          int64_t *deadline_ns) {
+    *model = p->model;
+    *backend = p->backend;
+    *policy = (int)p->params.policy;
+    *deadline_ns = p->params.deadline_ns;
+}
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static const char *task_key(vrt_task t) { return t == VRT_TASK_CLASSIFY ? "classes" : "detections"; }
+
+vrt_status vrt_pipeline_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w) {
+    const vrt_pipeline_times *t = &r->t;
+    vrt_json_begin_object(w);
+    vrt_json_kv_string(w, "type", "frame");
+    vrt_json_kv_int(w, "stream", r->stream);
+    vrt_json_kv_uint(w, "index", r->index);
+    vrt_json_kv_uint(w, "sequence", r->sequence);
+    if (r->frame_number >= 0)
+        vrt_json_kv_int(w, "frame_number", r->frame_number);
+    else
+        vrt_json_kv_null(w, "frame_number");
+    vrt_json_kv_uint(w, "width", r->width);
+    vrt_json_kv_uint(w, "height", r->height);
+    vrt_json_kv_uint(w, "dropped_before", r->dropped_before);
+    vrt_json_kv_bool(w, "deadline_miss", r->deadline_miss);
+    vrt_json_key(w, "t_ns");
+    vrt_json_begin_object(w);
+    vrt_json_kv_int(w, "exposure", t->exposure_ns);
+    vrt_json_kv_bool(w, "from_driver", r->ts_from_driver);
+    vrt_json_kv_int(w, "dequeue", t->dequeue_ns);
+    vrt_json_kv_int(w, "launch", t->launch_ns);
+    vrt_json_kv_int(w, "done", t->done_ns);
+    vrt_json_end_object(w);
+    vrt_json_key(w, "ms");
+    vrt_json_begin_object(w);
+    vrt_json_kv_double(w, "capture", (double)(t->dequeue_ns - t->exposure_ns) / 1e6);
+    vrt_json_kv_double(w, "queue", (double)(t->launch_ns - t->dequeue_ns) / 1e6);
+    vrt_json_kv_double(w, "preprocess", (double)t->preprocess_ns / 1e6);
+    vrt_json_kv_double(w, "infer", (double)t->infer_ns / 1e6);
+    vrt_json_kv_double(w, "postprocess", (double)t->postprocess_ns / 1e6);
+    vrt_json_kv_double(w, "process", (double)(t->done_ns - t->launch_ns) / 1e6);
+    vrt_json_kv_double(w, "age", (double)(t->launch_ns - t->exposure_ns) / 1e6);
+    vrt_json_kv_double(w, "e2e", (double)(t->done_ns - t->exposure_ns) / 1e6);
+    vrt_json_end_object(w);
+    vrt_json_key(w, task_key(r->task));
+    vrt_json_begin_array(w);
+    if (r->classes) {
+        for (int i = 0; i < r->classes->count; i++) {
+            vrt_json_begin_object(w);
+            vrt_json_kv_int(w, "index", r->classes->index[i]);
+            vrt_json_kv_string(w, "label", vrt_pipeline_label(p, r->classes->index[i]));
+            vrt_json_kv_double(w, "score", r->classes->score[i]);
+            vrt_json_end_object(w);
+        }
+    } else if (r->detections) {
+        for (int i = 0; i < r->detections->count; i++) {
+            const vrt_detection *d = &r->detections->det[i];
+            vrt_json_begin_object(w);
+            vrt_json_kv_int(w, "class_id", d->class_id);
+            vrt_json_kv_string(w, "label", vrt_pipeline_label(p, d->class_id));
+            vrt_json_kv_double(w, "score", d->score);
+            vrt_json_key(w, "box");
+            vrt_json_begin_array(w);
+            vrt_json_double(w, d->box.x1);
+            vrt_json_double(w, d->box.y1);
+            vrt_json_double(w, d->box.x2);
+            vrt_json_double(w, d->box.y2);
+            vrt_json_end_array(w);
+            vrt_json_end_object(w);
+        }
+    }
+    vrt_json_end_array(w);
+    vrt_json_end_object(w);
+    return vrt_json_status(w);
+}
+
+static void json_hist(vrt_json *w, const char *key, const vrt_hist_summary *s) {
+    vrt_json_key(w, key);
+    vrt_json_begin_object(w);
+    vrt_json_kv_uint(w, "count", s->count);
+    vrt_json_kv_double(w, "min", (double)s->min / 1e6);
+    vrt_json_kv_double(w, "p50", (double)s->p50 / 1e6);
+    vrt_json_kv_double(w, "p90", (double)s->p90 / 1e6);
+    vrt_json_kv_double(w, "p99", (double)s->p99 / 1e6);
+    vrt_json_kv_double(w, "p999", (double)s->p999 / 1e6);
+    vrt_json_kv_double(w, "max", (double)s->max / 1e6);
+    vrt_json_kv_double(w, "mean", s->mean / 1e6);
+    vrt_json_kv_double(w, "stddev", s->stddev / 1e6);
+    vrt_json_end_object(w);
+}
+
+vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w) {
+    vrt_json_begin_object(w);
+    vrt_json_kv_string(w, "type", "summary");
+    vrt_json_kv_string(w, "model", p->model);
+    vrt_json_kv_string(w, "profile", p->prof.path);
+    vrt_json_kv_string(w, "task", vrt_task_name(p->prof.task));
+    vrt_json_kv_string(w, "backend", p->backend);
+    vrt_json_kv_string(w, "policy", p->params.policy == VRT_POLICY_ALL ? "all" : "newest");
+    if (p->params.deadline_ns > 0)
+        vrt_json_kv_double(w, "deadline_ms", (double)p->params.deadline_ns / 1e6);
+    else
+        vrt_json_kv_null(w, "deadline_ms");
+    vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
+    vrt_json_key(w, "streams");
+    vrt_json_begin_array(w);
+    for (int i = 0; i < p->nstreams; i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(p, i, &st);
+        char fcc[8];
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "stream", i);
+        vrt_json_kv_string(w, "uri", st.uri);
+        vrt_json_kv_string(w, "kind", st.info.kind);
+        vrt_json_kv_string(w, "format", vrt_fourcc_name(st.info.fourcc, fcc));
+        vrt_json_kv_uint(w, "width", st.info.width);
+        vrt_json_kv_uint(w, "height", st.info.height);
+        vrt_json_kv_double(w, "source_fps", st.info.fps);
+        vrt_json_kv_string(w, "state", st.state);
+        if (st.error[0])
+            vrt_json_kv_string(w, "error", st.error);
+        else
+            vrt_json_kv_null(w, "error");
+        vrt_json_kv_uint(w, "results", st.results);
+        vrt_json_kv_uint(w, "captured", st.captured);
+        vrt_json_kv_uint(w, "dropped", st.dropped);
+        vrt_json_kv_uint(w, "dropped_source", st.source.dropped);
+        vrt_json_kv_uint(w, "dropped_handoff", st.displaced);
+        vrt_json_kv_uint(w, "discarded", st.discarded);
+        vrt_json_kv_uint(w, "deadline_misses", st.deadline_misses);
+        vrt_json_kv_uint(w, "errors", st.errors);
+        vrt_json_kv_uint(w, "unplugs", st.unplugs);
+        vrt_json_kv_uint(w, "reconnects", st.reconnects);
+        vrt_json_kv_double(w, "duration_s", (double)((st.end_ns ? st.end_ns : vrt_now_ns()) - st.start_ns) / 1e9);
+        vrt_json_kv_double(w, "fps", st.fps);
+        vrt_json_key(w, "latency_ms");
+        vrt_json_begin_object(w);
+        for (int k = 0; k < VRT_STAGE_COUNT; k++) json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
+        vrt_json_end_object(w);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+    vrt_json_end_object(w);
+    return vrt_json_status(w);
+}

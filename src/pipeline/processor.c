@@ -1,0 +1,120 @@
+/* processor.c - the pipeline's frame -> result step for one stream, on the
+ * model session (vrt/session.h): the session is opened for the stream's
+ * frame format and size once the source has started, so every buffer is
+ * sized before the first frame. MJPEG frames (synthetic or file sources that
+ * deliver JPEG) are decoded on the CPU into an RGB24 frame made at open;
+ * V4L2 MJPEG cameras are already decoded by the source. Nothing here
+ * allocates per frame. */
+#include "pipeline-impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "vrt/image.h"
+#include "vrt/session.h"
+
+struct vrt__proc {
+    vrt_session_t *session;
+    vrt_frame *decoded; /* MJPEG input: decode target (RGB24), else NULL */
+    vrt_session_result res;
+    char backend[16];
+};
+
+vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
+                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, char *err, size_t cap) {
+    *out = NULL;
+    vrt__proc *p = vrt_calloc(1, sizeof(*p));
+    if (!p) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    snprintf(p->backend, sizeof(p->backend), "%s", backend ? backend : "cpu");
+    vrt_session_params sp;
+    vrt_session_default_params(&sp);
+    sp.backend = p->backend;
+    sp.threads = threads;
+    sp.slots = 1;
+    sp.fourcc = fourcc;
+    sp.width = width;
+    sp.height = height;
+    if (fourcc == VRT_FMT_MJPEG) {
+        sp.fourcc = VRT_FMT_RGB24;
+        vrt_frame_pool_t *pool = NULL;
+        vrt_frame_pool_params pp;
+        vrt_frame_pool_default_params(&pp);
+        pp.fourcc = VRT_FMT_RGB24;
+        pp.width = width;
+        pp.height = height;
+        pp.count = 1;
+        vrt_status st = vrt_frame_pool_create(&pool, &pp);
+        if (!st) st = vrt_frame_pool_get(pool, &p->decoded);
+        vrt_frame_pool_destroy(&pool); /* the frame keeps the pool alive */
+        if (st) {
+            vrt_errbuf_set(err, cap, "cannot make a %ux%u RGB24 frame to decode MJPEG into", width, height);
+            vrt__proc_destroy(&p);
+            return st;
+        }
+    }
+    vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
+    if (st) {
+        vrt__proc_destroy(&p);
+        return st;
+    }
+    *out = p;
+    return VRT_OK;
+}
+
+const char *vrt__proc_backend(const vrt__proc *p) { return p->backend; }
+
+static vrt_status run_frame(vrt__proc *p, const vrt_frame *f, char *err, size_t cap) {
+    vrt_status st = vrt_session_submit(p->session, 0, f);
+    if (!st) st = vrt_session_wait(p->session, 0, &p->res);
+    if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
+    return st;
+}
+
+vrt_status vrt__proc_warmup(vrt__proc *p) {
+    vrt_frame f;
+    vrt_status st = vrt_session_slot_frame(p->session, 0, &f);
+    if (st) return st;
+    memset(f.planes[0].data, 128, f.bytesused ? f.bytesused : f.planes[0].size);
+    if (!f.bytesused) f.bytesused = vrt_frame_size_for(f.fourcc, f.width, f.height);
+    return run_frame(p, &f, NULL, 0);
+}
+
+vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, char *err, size_t cap) {
+    int64_t t0 = vrt_now_ns(), decode_ns = 0;
+    if (p->decoded) {
+        if (f->fourcc != VRT_FMT_MJPEG) {
+            vrt_errbuf_set(err, cap, "frame format changed mid-stream; expected MJPEG");
+            return VRT_EINVAL;
+        }
+        vrt_status st = vrt_jpeg_decode_into(f->planes[0].data, f->bytesused, p->decoded, err, cap);
+        if (st) return st;
+        p->decoded->sequence = f->sequence;
+        p->decoded->timestamp_ns = f->timestamp_ns;
+        p->decoded->bytesused = vrt_frame_size_for(VRT_FMT_RGB24, p->decoded->width, p->decoded->height);
+        f = p->decoded;
+        decode_ns = vrt_now_ns() - t0;
+    }
+    vrt_status st = run_frame(p, f, err, cap);
+    if (st) return st;
+    const vrt_session_timings *t = &p->res.t;
+    o->preprocess_ns = decode_ns + (int64_t)((double)(t->upload_ms + t->preprocess_ms) * 1e6);
+    o->infer_ns = (int64_t)((double)t->model_ms * 1e6);
+    o->postprocess_ns = (int64_t)((double)(t->postprocess_ms + t->download_ms) * 1e6);
+    if (p->res.task == VRT_TASK_CLASSIFY)
+        o->cls = p->res.cls;
+    else
+        o->det = p->res.det;
+    return VRT_OK;
+}
+
+void vrt__proc_destroy(vrt__proc **pp) {
+    if (!pp || !*pp) return;
+    vrt__proc *p = *pp;
+    vrt_session_destroy(&p->session);
+    vrt_frame_unref(&p->decoded);
+    vrt_free(p);
+    *pp = NULL;
+}
