@@ -73,8 +73,8 @@ TEST(newest_drops_are_exact) {
     const char *model = vrt_test_data_or_skip(MODEL);
     static collector c;
     memset(&c, 0, sizeof(c));
-    /* 100 fps for 0.6 s: far faster than SqueezeNet on a CPU, so most frames are dropped. */
-    vrt_pipeline_t *p = make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=100&frames=60&width=320&height=240");
+    /* 100 fps for 1.5 s: far faster than SqueezeNet on a CPU, so most frames are dropped. */
+    vrt_pipeline_t *p = make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=100&frames=150&width=320&height=240");
     ASSERT_OK(vrt_pipeline_start(p));
     ASSERT_OK(vrt_pipeline_wait(p, 20000));
     ASSERT_OK(vrt_pipeline_stop(p));
@@ -82,10 +82,10 @@ TEST(newest_drops_are_exact) {
     ASSERT_OK(vrt_pipeline_get_stats(p, 0, &st));
     ASSERT_STREQ(st.state, "eof");
     ASSERT_EQ(st.results, (uint64_t)c.n);
-    ASSERT_TRUE(c.n >= 3);
+    ASSERT_TRUE(c.n >= 2);
     ASSERT_TRUE(st.dropped > 0);
     /* Every frame the source made was either processed or dropped, counted once. */
-    ASSERT_EQ(st.results + st.dropped, 60);
+    ASSERT_EQ(st.results + st.dropped, 150);
     ASSERT_EQ(st.discarded, 0);
     ASSERT_EQ(c.bad_number, 0);
     ASSERT_EQ(c.out_of_order, 0);
@@ -94,7 +94,7 @@ TEST(newest_drops_are_exact) {
     uint64_t sum = c.seq[0];
     for (int i = 0; i < c.n; i++) sum += c.dropped_before[i];
     ASSERT_EQ(sum, st.dropped);
-    ASSERT_EQ(c.seq[c.n - 1], 59); /* the last frame made is processed (drained at EOF) */
+    ASSERT_EQ(c.seq[c.n - 1], 149); /* the last frame made is processed (drained at EOF) */
     /* Newest mode: a frame waits at most one frame period plus the previous frame's
      * processing (plus scheduling slack on a shared machine). */
     for (int i = 1; i < c.n; i++) {
@@ -109,7 +109,7 @@ TEST(newest_drops_are_exact) {
     vrt_pipeline_record recs[64];
     size_t n = vrt_pipeline_stream_records(p, 0, recs, 64);
     ASSERT_EQ(n, (size_t)(c.n < 64 ? c.n : 64));
-    ASSERT_EQ(recs[n - 1].sequence, 59);
+    ASSERT_EQ(recs[n - 1].sequence, 149);
     vrt_pipeline_destroy(&p);
     ASSERT_TRUE(p == NULL);
 }

@@ -281,10 +281,15 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         if ((st = CK(cudnnFindConvolutionForwardAlgorithmEx(cv->h, cv->xd, xin, cv->wd, w, cv->cd, cv->yd, y,
                                                             CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf, ws, ws_bytes))))
             return st;
+        int has_tc = 0;
+        for (int i = 0; i < n; i++)
+            has_tc |= perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= ws_bytes && perf[i].mathType == CUDNN_TENSOR_OP_MATH;
         for (int i = 0; i < n; i++) {
             if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > ws_bytes) continue;
             /* Strict fp32: only FMA math, whatever Find tried. */
             if (cv->d.math == VRT__CUDA_MATH_FP32 && perf[i].mathType != CUDNN_FMA_MATH) continue;
+            /* fp16 NHWC: tensor-core kernels only (Find's DEFAULT_MATH picks are slow at batch 1). */
+            if (cv->d.nhwc_half && perf[i].mathType != CUDNN_TENSOR_OP_MATH && has_tc) continue;
             if (best < 0) best = perf[i].algo, best_ms = perf[i].time, best_ws = perf[i].memory, math = perf[i].mathType;
             if (perf[i].algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM && !precomp_ok)
                 precomp_ok = 1, precomp_ms = perf[i].time, precomp_ws = perf[i].memory, precomp_math = perf[i].mathType;
