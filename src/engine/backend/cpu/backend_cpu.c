@@ -11,7 +11,9 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/backend.h"
 #include "engine/backend/cpu/kernels.h"
@@ -62,6 +64,8 @@ typedef struct cpu_ctx {
     uint8_t **ptr;   /* per tensor */
     step *steps;
     int n_steps;
+    double *prof_ns; /* VRT_PROFILE_OPS=1: time per step summed over runs (NULL when off) */
+    int64_t prof_runs;
     char err[512];
 } cpu_ctx;
 
@@ -754,9 +758,38 @@ static vrt_status exec_step(cpu_ctx *c, step *s) {
 
 /* ---- interface ---- */
 
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* VRT_PROFILE_OPS=1: per-node time (mean over runs) on stderr at destroy,
+ * slowest first is left to the reader (sort -k3 -n). */
+static void prof_report(const cpu_ctx *c) {
+    if (!c->prof_ns || !c->prof_runs) return;
+    double total = 0;
+    for (int i = 0; i < c->n_steps; i++) total += c->prof_ns[i];
+    fprintf(stderr, "vrt cpu profile: %lld runs, %.3f ms per run\n", (long long)c->prof_runs, total / 1e6 / (double)c->prof_runs);
+    for (int i = 0; i < c->n_steps; i++) {
+        if (c->plan->node_const[i]) continue;
+        const step *s = &c->steps[i];
+        char shp[96] = "";
+        if (s->nout && s->to[0]) {
+            int w = 0;
+            for (int d = 0; d < s->to[0]->shape.ndim && w >= 0 && w < (int)sizeof(shp) - 24; d++)
+                w += snprintf(shp + w, sizeof(shp) - (size_t)w, "%s%lld", d ? "x" : "", (long long)s->to[0]->shape.d[d]);
+        }
+        fprintf(stderr, "  %4d %-18s %8.3f ms %5.1f%%  %s %s\n", i, s->n->op_type, c->prof_ns[i] / 1e6 / (double)c->prof_runs,
+                total > 0 ? 100.0 * c->prof_ns[i] / total : 0.0, shp, s->n->name);
+    }
+}
+
 static void cpu_destroy(void *vctx) {
     cpu_ctx *c = vctx;
     if (!c) return;
+    prof_report(c);
+    vrt_free(c->prof_ns);
     vrt__threadpool_destroy(&c->tp);
     if (c->wcopies)
         for (int i = 0; i < c->ir->n_tensors; i++) vrt_free(c->wcopies[i]);
@@ -858,6 +891,13 @@ static vrt_status cpu_prepare(const vrt__ir *ir, const vrt__plan *plan, const vr
         goto fail;
     }
     if ((st = vrt__threadpool_create(&c->tp, bp ? bp->threads : 0))) goto fail;
+    {
+        const char *pe = getenv("VRT_PROFILE_OPS");
+        if (pe && pe[0] && strcmp(pe, "0") != 0 && !(c->prof_ns = vrt_calloc((size_t)c->n_steps + 1, sizeof(double)))) {
+            st = VRT_ENOMEM;
+            goto fail;
+        }
+    }
     /* Const nodes run once, now. */
     for (int i = 0; i < c->n_steps; i++)
         if (plan->node_const[i] && (st = exec_step(c, &c->steps[i]))) goto fail;
@@ -897,6 +937,17 @@ static vrt_status cpu_set_input(void *vctx, int i, const void *data, vrt__dtype 
 static vrt_status cpu_run(void *vctx, void *stream) {
     cpu_ctx *c = vctx;
     (void)stream;
+    if (c->prof_ns) {
+        for (int i = 0; i < c->n_steps; i++) {
+            if (c->plan->node_const[i]) continue;
+            double t0 = now_ns();
+            vrt_status st = exec_step(c, &c->steps[i]);
+            c->prof_ns[i] += now_ns() - t0;
+            if (st) return st;
+        }
+        c->prof_runs++;
+        return VRT_OK;
+    }
     for (int i = 0; i < c->n_steps; i++) {
         if (c->plan->node_const[i]) continue;
         vrt_status st = exec_step(c, &c->steps[i]);

@@ -297,9 +297,62 @@ static inline float vrt__sigmoidf(float v) {
     return e / (1.0f + e);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define VRT__ACT_X86 1
+
+/* exp(x) for 8 lanes (Cephes expf: range reduction by ln 2, degree-5
+ * polynomial; about 1 ulp). x is clamped to [-88.38, 88.38] so the result
+ * stays finite; a NaN lane stays NaN (min/max return their second operand
+ * when one is NaN). */
+__attribute__((target("avx2,fma"))) static inline __m256 vrt__exp8(__m256 x) {
+    x = _mm256_min_ps(_mm256_set1_ps(88.3762626647949f), x);
+    x = _mm256_max_ps(_mm256_set1_ps(-88.3762626647949f), x);
+    __m256 fx = _mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f));
+    fx = _mm256_floor_ps(fx);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+    __m256 y = _mm256_set1_ps(1.9875691500E-4f);
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073E-3f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894E-2f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459E-1f));
+    y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201E-1f));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.0f)));
+    __m256i e = _mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127));
+    e = _mm256_slli_epi32(e, 23);
+    return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
+}
+
+/* Sigmoid (silu = 0) or SiLU (silu = 1) over x[0..n8), n8 a multiple of 8. */
+__attribute__((target("avx2,fma"))) static void vrt__sigmoid_avx2(float *x, int64_t n8, int silu) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (int64_t i = 0; i < n8; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        __m256 e = vrt__exp8(_mm256_sub_ps(_mm256_setzero_ps(), v));
+        __m256 sg = _mm256_div_ps(one, _mm256_add_ps(one, e));
+        _mm256_storeu_ps(x + i, silu ? _mm256_mul_ps(v, sg) : sg);
+    }
+}
+
+static int vrt__act_has_avx2(void) {
+    static int cached = -1; /* process-wide CPU feature, not instance state */
+    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    return cached;
+}
+#endif
+
 void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
     if (!a) return;
     float al = a->alpha, be = a->beta;
+#ifdef VRT__ACT_X86
+    if ((a->kind == VRT__ACT_SIGMOID || a->kind == VRT__ACT_SILU) && n >= 8 && vrt__act_has_avx2()) {
+        int64_t n8 = n & ~(int64_t)7;
+        vrt__sigmoid_avx2(x, n8, a->kind == VRT__ACT_SILU);
+        x += n8;
+        n -= n8;
+    }
+#endif
     switch (a->kind) {
     case VRT__ACT_NONE: break;
     case VRT__ACT_RELU:

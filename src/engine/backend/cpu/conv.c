@@ -6,7 +6,9 @@
  *
  * Conv: per (batch, group), im2col into scratch (skipped for 1x1 stride-1
  * unpadded convs, where the input already is the column matrix) and one GEMM
- * W_g (Mg x Cg*kvol) x col (Cg*kvol x outvol). Grouped convs with one input
+ * W_g (Mg x Cg*kvol) x col (Cg*kvol x outvol). The im2col path works in
+ * column chunks of about 512 KiB (im2col, GEMM, then bias/residual/activation
+ * of the chunk while it is in cache), which also keeps the scratch small. Grouped convs with one input
  * channel per group (depthwise, incl. channel multipliers) take a direct
  * path instead: one work item per output plane. Bias, residual and the
  * activation are applied in one pass after the GEMM (fused epilogue).
@@ -136,13 +138,24 @@ static int vrt__conv_is_pointwise(const vrt__conv3 *c) {
     return 1;
 }
 
+/* im2col is done in column chunks of this many output positions, so that
+ * the chunk's column matrix (about 512 KiB) stays in cache between im2col,
+ * the GEMM and the epilogue. */
+static int64_t vrt__conv_chunk(int64_t kdim, int64_t outvol) {
+    int64_t cw = (int64_t)131072 / (kdim > 0 ? kdim : 1);
+    if (cw < 512) cw = 512;
+    cw = (cw + 15) / 16 * 16;
+    return cw < outvol ? cw : outvol;
+}
+
 size_t vrt__conv_scratch_bytes(const vrt__conv_params *p) {
     vrt__conv3 c;
     vrt__conv_to3(p, &c);
     int64_t cg = p->C / (p->group ? p->group : 1);
     if (cg == 1 && p->group > 1) return 0; /* depthwise: direct */
     if (vrt__conv_is_pointwise(&c)) return 0;
-    return (size_t)(cg * c.kvol * c.outvol) * sizeof(float);
+    int64_t kdim = cg * c.kvol;
+    return (size_t)(kdim * vrt__conv_chunk(kdim, c.outvol)) * sizeof(float);
 }
 
 /* ---- im2col ------------------------------------------------------------- */
@@ -150,7 +163,8 @@ size_t vrt__conv_scratch_bytes(const vrt__conv_params *p) {
 typedef struct vrt__im2col_job {
     const vrt__conv3 *c;
     const float *x; /* Cg input planes */
-    float *col;     /* (Cg*kvol) x outvol */
+    float *col;     /* (Cg*kvol) x cw: output positions [c0, c0+cw) */
+    int64_t c0, cw;
 } vrt__im2col_job;
 
 /* Valid output range [lo, hi) along one dim where o*s - pb + kk*d lies in [0, in). */
@@ -172,29 +186,34 @@ static void vrt__im2col_row(void *arg, int64_t r) {
     int64_t ch = r / c->kvol, kp = r % c->kvol;
     int64_t kw = kp % c->k[2], kh = (kp / c->k[2]) % c->k[1], kd = kp / (c->k[2] * c->k[1]);
     const float *xp = j->x + ch * c->invol;
-    float *dst = j->col + r * c->outvol;
+    float *dst = j->col + r * j->cw;
     int64_t wlo, whi;
     vrt__valid_range(c->in[2], c->out[2], c->s[2], c->pb[2], kw * c->d[2], &wlo, &whi);
-    for (int64_t od = 0; od < c->out[0]; od++) {
+    int64_t base = kw * c->d[2] - c->pb[2];
+    int64_t pos = j->c0, end = j->c0 + j->cw, ohw = c->out[1] * c->out[2];
+    while (pos < end) {
+        /* One output row (od, oh), columns [ow0, ow1) of it. */
+        int64_t od = pos / ohw, oh = (pos % ohw) / c->out[2], ow0 = pos % c->out[2];
+        int64_t ow1 = c->out[2];
+        if (ow1 - ow0 > end - pos) ow1 = ow0 + (end - pos);
+        float *drow = dst + (pos - j->c0) - ow0;
+        pos += ow1 - ow0;
         int64_t id = od * c->s[0] - c->pb[0] + kd * c->d[0];
-        for (int64_t oh = 0; oh < c->out[1]; oh++) {
-            int64_t ih = oh * c->s[1] - c->pb[1] + kh * c->d[1];
-            float *drow = dst + (od * c->out[1] + oh) * c->out[2];
-            if (id < 0 || id >= c->in[0] || ih < 0 || ih >= c->in[1]) {
-                memset(drow, 0, (size_t)c->out[2] * sizeof(float));
-                continue;
-            }
-            const float *xrow = xp + (id * c->in[1] + ih) * c->in[2];
-            int64_t base = kw * c->d[2] - c->pb[2];
-            for (int64_t ow = 0; ow < wlo; ow++) drow[ow] = 0.0f;
-            if (c->s[2] == 1) {
-                if (whi > wlo)
-                    memcpy(drow + wlo, xrow + wlo + base, (size_t)(whi - wlo) * sizeof(float));
-            } else {
-                for (int64_t ow = wlo; ow < whi; ow++) drow[ow] = xrow[ow * c->s[2] + base];
-            }
-            for (int64_t ow = whi; ow < c->out[2]; ow++) drow[ow] = 0.0f;
+        int64_t ih = oh * c->s[1] - c->pb[1] + kh * c->d[1];
+        if (id < 0 || id >= c->in[0] || ih < 0 || ih >= c->in[1]) {
+            memset(drow + ow0, 0, (size_t)(ow1 - ow0) * sizeof(float));
+            continue;
         }
+        const float *xrow = xp + (id * c->in[1] + ih) * c->in[2];
+        int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow1 ? whi : ow1;
+        if (hi < lo) hi = lo;
+        for (int64_t ow = ow0; ow < lo && ow < ow1; ow++) drow[ow] = 0.0f;
+        if (c->s[2] == 1) {
+            if (hi > lo) memcpy(drow + lo, xrow + lo + base, (size_t)(hi - lo) * sizeof(float));
+        } else {
+            for (int64_t ow = lo; ow < hi; ow++) drow[ow] = xrow[ow * c->s[2] + base];
+        }
+        for (int64_t ow = hi > ow0 ? hi : ow0; ow < ow1; ow++) drow[ow] = 0.0f;
     }
 }
 
@@ -221,6 +240,28 @@ static void vrt__epi_plane(const vrt__epi_job *j, int64_t np) {
 }
 
 static void vrt__epi_task(void *arg, int64_t np) { vrt__epi_plane(arg, np); }
+
+/* Epilogue over output positions [c0, c0+cw) of planes np0 + i. */
+typedef struct vrt__epi_chunk_job {
+    const vrt__epi_job *e;
+    int64_t np0, c0, cw;
+} vrt__epi_chunk_job;
+
+static void vrt__epi_chunk_task(void *arg, int64_t i) {
+    const vrt__epi_chunk_job *j = arg;
+    const vrt__epi_job *e = j->e;
+    int64_t np = j->np0 + i;
+    float *y = e->y + np * e->plane + j->c0;
+    if (e->bias) {
+        float b = e->bias[np % e->M];
+        for (int64_t q = 0; q < j->cw; q++) y[q] += b;
+    }
+    if (e->residual) {
+        const float *r = e->residual + np * e->plane + j->c0;
+        for (int64_t q = 0; q < j->cw; q++) y[q] += r[q];
+    }
+    vrt__act_apply(e->act, y, j->cw);
+}
 
 /* ---- depthwise ------------------------------------------------------------ */
 
@@ -286,22 +327,39 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
     int pointwise = vrt__conv_is_pointwise(&c);
     if (!pointwise && !scratch) return VRT_EINVAL;
     int64_t kdim = cg * c.kvol;
+    int has_epi = bias || residual || p->act.kind != VRT__ACT_NONE;
+    if (!pointwise) {
+        /* Chunked: im2col of a column range, its GEMM, then its epilogue
+         * while the chunk is still in cache. */
+        int64_t cw = vrt__conv_chunk(kdim, c.outvol);
+        for (int64_t n = 0; n < p->N; n++) {
+            for (int64_t g = 0; g < p->group; g++) {
+                const float *xg = x + (n * p->C + g * cg) * c.invol;
+                float *yg = y + (n * p->M + g * mg) * c.outvol;
+                for (int64_t c0 = 0; c0 < c.outvol; c0 += cw) {
+                    int64_t w_ = c.outvol - c0 < cw ? c.outvol - c0 : cw;
+                    vrt__im2col_job ij = {&c, xg, scratch, c0, w_};
+                    vrt__parallel_for(tp, kdim, vrt__im2col_row, &ij);
+                    vrt__sgemm(tp, 0, 0, mg, w_, kdim, 1.0f, w + g * mg * kdim, kdim, scratch, w_,
+                               0.0f, yg + c0, c.outvol);
+                    if (has_epi) {
+                        vrt__epi_chunk_job ej = {&epi, n * p->M + g * mg, c0, w_};
+                        vrt__parallel_for(tp, mg, vrt__epi_chunk_task, &ej);
+                    }
+                }
+            }
+        }
+        return VRT_OK;
+    }
     for (int64_t n = 0; n < p->N; n++) {
         for (int64_t g = 0; g < p->group; g++) {
             const float *xg = x + (n * p->C + g * cg) * c.invol;
-            const float *col = xg;
-            if (!pointwise) {
-                vrt__im2col_job ij = {&c, xg, scratch};
-                vrt__parallel_for(tp, kdim, vrt__im2col_row, &ij);
-                col = scratch;
-            }
             float *yg = y + (n * p->M + g * mg) * c.outvol;
-            vrt__sgemm(tp, 0, 0, mg, c.outvol, kdim, 1.0f, w + g * mg * kdim, kdim, col, c.outvol,
+            vrt__sgemm(tp, 0, 0, mg, c.outvol, kdim, 1.0f, w + g * mg * kdim, kdim, xg, c.outvol,
                        0.0f, yg, c.outvol);
         }
     }
-    if (bias || residual || p->act.kind != VRT__ACT_NONE)
-        vrt__parallel_for(tp, p->N * p->M, vrt__epi_task, &epi);
+    if (has_epi) vrt__parallel_for(tp, p->N * p->M, vrt__epi_task, &epi);
     return VRT_OK;
 }
 

@@ -169,6 +169,70 @@ static void vrt__pool_plane(void *arg, int64_t np) {
             }
 }
 
+/* Max of two for NaN-free data: among equal values the earlier one (a)
+ * stays, as in the generic path. Branch-free (maxps). */
+static inline float vrt__max_nan(float a, float v) { return v > a ? v : a; }
+
+/* 1 when x[0..n) holds a NaN (integer test: vectorises). */
+static int vrt__has_nan(const float *x, int64_t n) {
+    uint32_t any = 0;
+    for (int64_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, x + i, 4);
+        any |= (u & 0x7fffffffu) > 0x7f800000u;
+    }
+    return any != 0;
+}
+
+static void vrt__pool_plane(void *arg, int64_t np);
+
+#define VRT__POOL_ROW_MAX 4096
+
+/* MaxPool fast path: 2-D (or 1-D), no dilation, no indices. Separable: for
+ * each output row the window's input rows are combined column by column
+ * (contiguous, vectorisable), then the horizontal windows are taken from
+ * that one row. Same values as the generic path (a max over the same set);
+ * a plane holding a NaN takes the generic path, which propagates it. */
+static void vrt__maxpool2d_plane(void *arg, int64_t np) {
+    const vrt__pool_job *j = arg;
+    const vrt__pool3 *c = &j->c;
+    const float *xp = j->x + np * c->invol;
+    float *yp = j->y + np * c->outvol;
+    float tmp[VRT__POOL_ROW_MAX];
+    int64_t H = c->in[1], W = c->in[2];
+    if (vrt__has_nan(xp, c->invol)) { /* NaN propagation: the generic path */
+        vrt__pool_plane(arg, np);
+        return;
+    }
+    for (int64_t oh = 0; oh < c->out[1]; oh++) {
+        int64_t h0 = oh * c->s[1] - c->pb[1], h1 = h0 + c->k[1];
+        if (h0 < 0) h0 = 0;
+        if (h1 > H) h1 = H;
+        float *yrow = yp + oh * c->out[2];
+        if (h0 >= h1) {
+            for (int64_t ow = 0; ow < c->out[2]; ow++) yrow[ow] = -INFINITY;
+            continue;
+        }
+        memcpy(tmp, xp + h0 * W, (size_t)W * sizeof(float));
+        for (int64_t ih = h0 + 1; ih < h1; ih++) {
+            const float *r = xp + ih * W;
+            for (int64_t x = 0; x < W; x++) tmp[x] = vrt__max_nan(tmp[x], r[x]);
+        }
+        for (int64_t ow = 0; ow < c->out[2]; ow++) {
+            int64_t w0 = ow * c->s[2] - c->pb[2], w1 = w0 + c->k[2];
+            if (w0 < 0) w0 = 0;
+            if (w1 > W) w1 = W;
+            if (w0 >= w1) {
+                yrow[ow] = -INFINITY;
+                continue;
+            }
+            float m = tmp[w0];
+            for (int64_t x = w0 + 1; x < w1; x++) m = vrt__max_nan(m, tmp[x]);
+            yrow[ow] = m;
+        }
+    }
+}
+
 static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, const float *x,
                                 float *y, int64_t *indices, int is_max) {
     if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET)
@@ -181,6 +245,12 @@ static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, 
     j.y = y;
     j.indices = indices;
     j.is_max = is_max;
+    const vrt__pool3 *c = &j.c;
+    if (is_max && !indices && c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0 &&
+        c->d[1] == 1 && c->d[2] == 1 && c->in[2] <= VRT__POOL_ROW_MAX) {
+        vrt__parallel_for(tp, p->N * p->C, vrt__maxpool2d_plane, &j);
+        return VRT_OK;
+    }
     vrt__parallel_for(tp, p->N * p->C, vrt__pool_plane, &j);
     return VRT_OK;
 }
