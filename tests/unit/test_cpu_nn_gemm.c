@@ -211,8 +211,8 @@ static void check_matmul(vrt__shape a, vrt__shape b, const vrt__shape *want_shap
     int64_t M = a2.d[a2.ndim - 2], K = a2.d[a2.ndim - 1], N = b2.d[b2.ndim - 1];
     int64_t nbatch = on / (M * N);
     for (int64_t t = 0; t < nbatch; t++) {
-        int64_t idx[8], rem = t;
-        int64_t bd[8];
+        int64_t idx[8] = {0}, rem = t;
+        int64_t bd[8] = {0};
         for (int i = 0; i < nb; i++) {
             int ia = i - (nb - (a2.ndim - 2)), ib = i - (nb - (b2.ndim - 2));
             int64_t da = ia >= 0 ? a2.d[ia] : 1, db = ib >= 0 ? b2.d[ib] : 1;
