@@ -144,6 +144,11 @@ typedef struct vrt_pipeline_params {
     int decode_frame_number;/* 1 (default): read the synthetic source's frame number from the pixels */
     int frame_timeout_ms;   /* > 0: a stream with no frame for this long ends (TIMEOUT event); default 5000 */
     int warmup;             /* model runs on a blank input before start (default 1) */
+    /* V4L2 sources with a raw format, no io= in the URI: 1 (default) =
+     * capture with USERPTR straight into the session's slot buffers
+     * (page-locked on CUDA: the upload reads the capture buffer, no copy);
+     * when the driver refuses, mmap buffers and a copy (logged). 0 = mmap. */
+    int pinned_capture;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user;             /* passed to the callbacks */
@@ -195,6 +200,8 @@ typedef struct vrt_pipeline_stats {
     int64_t start_ns, end_ns;  /* stream started / ended (0 while running) */
     double fps;                /* results per second between the first and last launch */
     const char *state;         /* "idle", "running", "eof", "stopped", "error", "timeout", "unplugged" */
+    char capture_io[32];       /* V4L2: "userptr-pinned" (into the session's slots), "userptr", "mmap"; else "" */
+    uint64_t zero_copy;        /* results whose frame the model read from the capture buffer itself (exact after stop) */
     char error[256];           /* why it ended, if not by itself */
     vrt_hist_summary stage[VRT_STAGE_COUNT];
 } vrt_pipeline_stats;

@@ -19,9 +19,16 @@ typedef struct vrt__proc_out {
     vrt_detections det;
 } vrt__proc_out;
 
-/* Opens the model session for one stream's frames (format and size fixed). */
+/* Opens the model session for one stream's frames (format and size fixed).
+ * bound: slots that may be bound to capture buffers (0: none); the session
+ * gets bound + 1 slots (page-locked on CUDA). */
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
-                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, char *err, size_t cap);
+                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err,
+                          size_t cap);
+/* Buffer of bindable slot i (< bound) and its size, else NULL. */
+void *vrt__proc_slot_buffer(vrt__proc *p, int i, size_t *size);
+/* Frames submitted straight from their capture buffer (no copy). */
+uint64_t vrt__proc_zero_copy(const vrt__proc *p);
 /* Runs one frame (the stream's processing thread only). Allocates nothing. */
 vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, char *err, size_t cap);
 /* Runs the model once on a grey frame (warm-up). */

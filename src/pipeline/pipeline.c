@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "vrt/image.h"
+#include "vrt/session.h"
 
 typedef enum stream_state {
     ST_IDLE = 0,
@@ -33,6 +34,10 @@ typedef struct stream {
     char uri[512];
     vrt_source_t *src;
     vrt_source_info info;
+    vrt_source_params sp; /* as opened (reopened with USERPTR buffers at start) */
+    int io_explicit;      /* the URI says io=mmap|userptr: keep it */
+    char capture_io[32];  /* "userptr-pinned", "userptr", "mmap", "" (not V4L2) */
+    void *user_bufs[VRT_SESSION_MAX_SLOTS]; /* USERPTR buffers (the source keeps this pointer for reconnects) */
     int is_synthetic;
     int reconnect; /* the source reopens after an unplug (params or URI reconnect=1) */
     vrt_slot_t *slot;   /* NEWEST */
@@ -77,6 +82,7 @@ void vrt_pipeline_default_params(vrt_pipeline_params *p) {
     p->decode_frame_number = 1;
     p->frame_timeout_ms = 5000;
     p->warmup = 1;
+    p->pinned_capture = 1;
 }
 
 const char *vrt_pipeline_last_error(const vrt_pipeline_t *p) { return p ? p->err : ""; }
@@ -158,10 +164,14 @@ vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt
     if (params.buffers == 0) params.buffers = 4;
     if (p->params.policy == VRT_POLICY_ALL) params.mode = VRT_MODE_ALL;
     s->reconnect = params.reconnect || strstr(uri, "reconnect=1") || strstr(uri, "reconnect=true");
+    s->io_explicit = strstr(uri, "io=") != NULL;
+    s->sp = params;
     vrt_status st = vrt_source_open(&s->src, uri, &params, err, cap);
     if (st == VRT_OK) {
         vrt_source_get_info(s->src, &s->info);
         s->is_synthetic = !strcmp(s->info.kind, "synthetic");
+        if (!strcmp(s->info.kind, "v4l2"))
+            snprintf(s->capture_io, sizeof(s->capture_io), "%s", params.use_userptr ? "userptr" : "mmap");
         st = vrt__telemetry_init(&s->tel, (size_t)p->params.history);
         if (st) vrt_errbuf_set(err, cap, "out of memory for %d frame records", p->params.history);
     }
@@ -372,6 +382,59 @@ static void *process_main(void *arg) {
     return NULL;
 }
 
+/* V4L2 streams: open the session first with one slot per driver buffer and
+ * reopen the camera with USERPTR streaming into those slots (page-locked
+ * memory on CUDA), so the upload reads the capture buffer itself and the
+ * buffer is re-queued only after the result is back. A driver that refuses
+ * USERPTR gets its mmap buffers back, and each frame is copied into the
+ * session's page-locked copy slot (logged once). io= in the URI, MJPEG
+ * cameras decoded on the CPU, params.pinned_capture = 0: no binding. */
+static vrt_status bind_capture(vrt_pipeline_t *p, stream *s) {
+    char e[512];
+    int nb = s->info.buffers;
+    int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
+               (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 && nb < VRT_SESSION_MAX_SLOTS;
+    vrt_status st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                                   s->info.width, s->info.height, bind ? nb : 0, e, sizeof(e));
+    if (st) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
+        return st;
+    }
+    if (!bind) return VRT_OK;
+    size_t size = 0;
+    for (int k = 0; k < nb; k++)
+        s->user_bufs[k] = vrt__proc_slot_buffer(s->proc, k, &size);
+    vrt_source_params up = s->sp;
+    up.use_userptr = 1;
+    up.user_buffers = s->user_bufs;
+    up.user_buffer_size = size;
+    up.buffers = nb;
+    vrt_source_destroy(&s->src); /* releases the device and its mmap buffers */
+    vrt_source_info before = s->info;
+    st = vrt_source_open(&s->src, s->uri, &up, e, sizeof(e));
+    if (st == VRT_OK) {
+        vrt_source_get_info(s->src, &s->info);
+        if (s->info.fourcc == before.fourcc && s->info.width == before.width && s->info.height == before.height) {
+            snprintf(s->capture_io, sizeof(s->capture_io), "userptr-pinned");
+            return VRT_OK;
+        }
+        snprintf(e, sizeof(e), "the format changed on reopening");
+        vrt_source_destroy(&s->src);
+    }
+    vrt_log(VRT_LOG_WARN, "pipeline",
+            "%s: USERPTR capture into the session's page-locked slots refused (%s); using the driver's mmap "
+            "buffers and copying each frame into a page-locked slot",
+            s->uri, e);
+    st = vrt_source_open(&s->src, s->uri, &s->sp, e, sizeof(e));
+    if (st) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "%s: reopening after USERPTR was refused: %s", s->uri, e);
+        return st;
+    }
+    vrt_source_get_info(s->src, &s->info);
+    snprintf(s->capture_io, sizeof(s->capture_io), "mmap");
+    return VRT_OK;
+}
+
 vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
     if (!p) return VRT_EINVAL;
     if (p->started) {
@@ -384,7 +447,12 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
     }
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
-        vrt_status st = vrt_source_start(s->src);
+        vrt_status st = VRT_OK;
+        if (!strcmp(s->info.kind, "v4l2") && (st = bind_capture(p, s))) {
+            vrt_pipeline_stop(p);
+            return st;
+        }
+        st = vrt_source_start(s->src);
         if (st) {
             const char *m = vrt_source_last_error(s->src);
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri, m[0] ? m : vrt_status_str(st));
@@ -393,8 +461,9 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         }
         vrt_source_get_info(s->src, &s->info);
         char e[512];
-        st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                            s->info.width, s->info.height, e, sizeof(e));
+        if (!s->proc)
+            st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                                s->info.width, s->info.height, 0, e, sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
             vrt_pipeline_stop(p);
@@ -488,6 +557,7 @@ vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int i, vrt_pipeline_stats *
     stream *s = p->streams[i];
     memset(st, 0, sizeof(*st));
     snprintf(st->uri, sizeof(st->uri), "%s", s->uri);
+    snprintf(st->capture_io, sizeof(st->capture_io), "%s", s->capture_io);
     st->info = s->info;
     vrt_source_get_stats(s->src, &st->source);
     int exact = atomic_load(&s->proc_done);
@@ -512,6 +582,7 @@ vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int i, vrt_pipeline_stats *
         vrt_hist_summarize(&h, &st->stage[k]);
     }
     if (exact) {
+        st->zero_copy = s->proc ? vrt__proc_zero_copy(s->proc) : 0;
         st->first_launch_ns = s->tel.first_launch_ns;
         st->last_launch_ns = s->tel.last_launch_ns;
         if (st->results >= 2 && st->last_launch_ns > st->first_launch_ns)
@@ -656,6 +727,11 @@ vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, 
         vrt_json_kv_uint(w, "width", st.info.width);
         vrt_json_kv_uint(w, "height", st.info.height);
         vrt_json_kv_double(w, "source_fps", st.info.fps);
+        if (st.capture_io[0])
+            vrt_json_kv_string(w, "capture_io", st.capture_io);
+        else
+            vrt_json_kv_null(w, "capture_io");
+        vrt_json_kv_uint(w, "zero_copy", st.zero_copy);
         vrt_json_kv_string(w, "state", st.state);
         if (st.error[0])
             vrt_json_kv_string(w, "error", st.error);

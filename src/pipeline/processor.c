@@ -1,10 +1,16 @@
 /* processor.c - the pipeline's frame -> result step for one stream, on the
  * model session (vrt/session.h): the session is opened for the stream's
- * frame format and size once the source has started, so every buffer is
- * sized before the first frame. MJPEG frames (synthetic or file sources that
- * deliver JPEG) are decoded on the CPU into an RGB24 frame made at open;
- * V4L2 MJPEG cameras are already decoded by the source. Nothing here
- * allocates per frame. */
+ * frame format and size before the first frame, so every buffer is sized
+ * at start. MJPEG frames (synthetic or file sources that deliver JPEG) are
+ * decoded on the CPU into an RGB24 frame made at open; V4L2 MJPEG cameras
+ * are already decoded by the source. Nothing here allocates per frame.
+ *
+ * Slots: `bound` slots (0..bound-1) may be handed to a V4L2 source as its
+ * USERPTR buffers (page-locked on CUDA), so a frame that arrives in slot
+ * buffer i is submitted on slot i without a copy; the last slot takes a copy
+ * of any other frame. The session's upload reads the capture buffer, and the
+ * caller releases the frame (QBUF) only after the result is back, i.e.
+ * after the GPU has finished reading it. */
 #include "pipeline-impl.h"
 
 #include <stdio.h>
@@ -17,12 +23,17 @@ struct vrt__proc {
     vrt_session_t *session;
     vrt_frame *decoded; /* MJPEG input: decode target (RGB24), else NULL */
     vrt_session_result res;
+    int bound;      /* slots 0..bound-1 may be capture buffers */
+    int copy_slot;  /* slot for every other frame */
+    uint64_t zero_copy;
     char backend[16];
 };
 
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
-                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, char *err, size_t cap) {
+                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err,
+                          size_t cap) {
     *out = NULL;
+    if (bound < 0 || bound >= VRT_SESSION_MAX_SLOTS) bound = 0;
     vrt__proc *p = vrt_calloc(1, sizeof(*p));
     if (!p) {
         vrt_errbuf_set(err, cap, "out of memory");
@@ -33,7 +44,7 @@ vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *
     vrt_session_default_params(&sp);
     sp.backend = p->backend;
     sp.threads = threads;
-    sp.slots = 1;
+    sp.slots = bound + 1;
     sp.fourcc = fourcc;
     sp.width = width;
     sp.height = height;
@@ -60,22 +71,40 @@ vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *
         vrt__proc_destroy(&p);
         return st;
     }
+    p->bound = bound;
+    p->copy_slot = bound;
     *out = p;
     return VRT_OK;
 }
 
+void *vrt__proc_slot_buffer(vrt__proc *p, int i, size_t *size) {
+    if (i < 0 || i >= p->bound) {
+        if (size) *size = 0;
+        return NULL;
+    }
+    return vrt_session_slot_buffer(p->session, i, size);
+}
+
+uint64_t vrt__proc_zero_copy(const vrt__proc *p) { return p->zero_copy; }
+
 const char *vrt__proc_backend(const vrt__proc *p) { return p->backend; }
 
 static vrt_status run_frame(vrt__proc *p, const vrt_frame *f, char *err, size_t cap) {
-    vrt_status st = vrt_session_submit(p->session, 0, f);
-    if (!st) st = vrt_session_wait(p->session, 0, &p->res);
+    int slot = p->copy_slot;
+    if (p->bound && f->buffer_index >= 0 && f->buffer_index < p->bound &&
+        f->planes[0].data == vrt_session_slot_buffer(p->session, f->buffer_index, NULL)) {
+        slot = f->buffer_index; /* the capture buffer is the slot: no copy */
+        p->zero_copy++;
+    }
+    vrt_status st = vrt_session_submit(p->session, slot, f);
+    if (!st) st = vrt_session_wait(p->session, slot, &p->res);
     if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
     return st;
 }
 
 vrt_status vrt__proc_warmup(vrt__proc *p) {
     vrt_frame f;
-    vrt_status st = vrt_session_slot_frame(p->session, 0, &f);
+    vrt_status st = vrt_session_slot_frame(p->session, p->copy_slot, &f);
     if (st) return st;
     memset(f.planes[0].data, 128, f.bytesused ? f.bytesused : f.planes[0].size);
     if (!f.bytesused) f.bytesused = vrt_frame_size_for(f.fourcc, f.width, f.height);

@@ -121,7 +121,8 @@ TEST(rotating_slots_with_graphs) {
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 5; j++) {
             ASSERT_EQ(last[i].index[j], g_cpu[i].index[j]);
-            ASSERT_NEAR(last[i].score[j], g_cpu[i].score[j], 1e-3);
+            /* The CUDA engine's default math is fp16 storage (fp32 accumulation). */
+            ASSERT_NEAR(last[i].score[j], g_cpu[i].score[j], 1e-2);
         }
     vrt_session_destroy(&s);
 }
@@ -208,15 +209,16 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     /* Graph vs eager: bit for bit. */
     ASSERT_EQ(rg.det.count, re.det.count);
     ASSERT_TRUE(memcmp(rg.det.det, re.det.det, (size_t)rg.det.count * sizeof(vrt_detection)) == 0);
-    /* CUDA vs CPU: same classes and order, boxes and scores close. */
+    /* CUDA vs CPU: same classes and order, boxes and scores close (fp16
+     * storage on the GPU by default: a few tenths of a pixel). */
     ASSERT_EQ(rg.det.count, rc.det.count);
     for (int i = 0; i < rg.det.count; i++) {
         ASSERT_EQ(rg.det.det[i].class_id, rc.det.det[i].class_id);
-        ASSERT_NEAR(rg.det.det[i].score, rc.det.det[i].score, 1e-3);
-        ASSERT_NEAR(rg.det.det[i].box.x1, rc.det.det[i].box.x1, 0.05);
-        ASSERT_NEAR(rg.det.det[i].box.y1, rc.det.det[i].box.y1, 0.05);
-        ASSERT_NEAR(rg.det.det[i].box.x2, rc.det.det[i].box.x2, 0.05);
-        ASSERT_NEAR(rg.det.det[i].box.y2, rc.det.det[i].box.y2, 0.05);
+        ASSERT_NEAR(rg.det.det[i].score, rc.det.det[i].score, 1e-2);
+        ASSERT_NEAR(rg.det.det[i].box.x1, rc.det.det[i].box.x1, 0.5);
+        ASSERT_NEAR(rg.det.det[i].box.y1, rc.det.det[i].box.y1, 0.5);
+        ASSERT_NEAR(rg.det.det[i].box.x2, rc.det.det[i].box.x2, 0.5);
+        ASSERT_NEAR(rg.det.det[i].box.y2, rc.det.det[i].box.y2, 0.5);
     }
     /* Timings: every stage measured; the frame path's latency, for the log. */
     ASSERT_TRUE(rg.t.upload_ms > 0 && rg.t.preprocess_ms > 0 && rg.t.model_ms > 0 && rg.t.postprocess_ms > 0);
