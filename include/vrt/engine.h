@@ -45,6 +45,12 @@ typedef struct vrt_engine_params {
     int64_t height;      /* 0: the file's; 4-D NCHW inputs */
     int64_t width;       /* 0: the file's; 4-D NCHW inputs */
     int optimize;        /* 1 (default): run the graph passes; 0: execute the graph as loaded */
+    /* CUDA math: "fp16" (NHWC fp16 storage, fp32 accumulation), "fp32" (strict),
+     * "tf32", or NULL / "auto" (default): fp16 for convolution-heavy models
+     * (8 or more Conv nodes; not yet models with SiLU convs, see README), else
+     * fp32. The environment variable
+     * VRT_CUDA_MATH overrides it. Ignored by the cpu backend. Not copied. */
+    const char *precision;
 } vrt_engine_params;
 
 void vrt_engine_default_params(vrt_engine_params *p);
@@ -54,6 +60,18 @@ void vrt_engine_default_params(vrt_engine_params *p);
 vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap);
 /* NULL-safe; sets *e = NULL. */
 void vrt_engine_destroy(vrt_engine_t **e);
+
+/* A second engine over the model and weights of `base` (an engine from
+ * vrt_engine_open, or itself a shared one: the weights' owner is used):
+ * the IR, plan and weights (CPU: host arrays and fp32 copies; CUDA: the
+ * device weight buffers) are held once, the new engine gets its own arena,
+ * scratch, stream and graphs, so the two run concurrently from different
+ * threads. params: only `threads` is used (NULL: the base's); backend,
+ * shapes and precision are the base's. The weights live until the last
+ * engine over them is destroyed, in any order. VRT_ENOTSUP when the
+ * backend cannot share. */
+vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out, char *err,
+                                  size_t cap);
 
 int vrt_engine_num_inputs(const vrt_engine_t *e);
 int vrt_engine_num_outputs(const vrt_engine_t *e);
@@ -89,6 +107,8 @@ typedef struct vrt_engine_stats {
     size_t weight_bytes;  /* weights as held by the backend (fp32) */
     int bn_folded, act_fused, residual_fused, noops_removed, views, dead_removed;
     int n_fusions;        /* entries for vrt_engine_fusion */
+    int weight_users;     /* engines alive over this engine's weights (1: not shared) */
+    int weights_borrowed; /* 1: opened with vrt_engine_open_shared (weights held by another engine) */
 } vrt_engine_stats;
 
 vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);

@@ -149,6 +149,14 @@ typedef struct vrt_pipeline_params {
      * (page-locked on CUDA: the upload reads the capture buffer, no copy);
      * when the driver refuses, mmap buffers and a copy (logged). 0 = mmap. */
     int pinned_capture;
+    /* Cross-camera batching: 1 = with 2..8 sources of the same raw format and
+     * size, one thread takes the newest frame of every stream per tick and
+     * runs them as ONE batch-N model run (cpu backend; V4L2 sources then
+     * capture with mmap and a copy). At start a calibration times one
+     * batched tick against N unbatched runs on the same backend; the JSON
+     * summary's "batching" object reports both. 0 (default): one session
+     * per stream, all over the same model weights (loaded once). */
+    int batch_sources;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user;             /* passed to the callbacks */
@@ -205,6 +213,12 @@ typedef struct vrt_pipeline_stats {
     char error[256];           /* why it ended, if not by itself */
     vrt_hist_summary stage[VRT_STAGE_COUNT];
 } vrt_pipeline_stats;
+
+/* Cross-camera batching (params.batch_sources) after start: *sources = N
+ * streams batched into one model run per tick (0: not batching), and the
+ * start-up calibration: one batched tick (*batched_ms) against N unbatched
+ * runs of the same frames (*unbatched_ms), medians of 5. */
+void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms, double *unbatched_ms);
 
 /* Fills *st (live values while running; exact after stop). VRT_EINVAL for a bad index. */
 vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);

@@ -75,6 +75,7 @@ extern "C" {
 #endif
 
 #define VRT_SESSION_MAX_SLOTS 16
+#define VRT_SESSION_MAX_BATCH 8
 
 typedef struct vrt_session vrt_session_t;
 
@@ -93,6 +94,20 @@ typedef struct vrt_session_params {
      * until vrt_session_destroy (which unregisters them). */
     void **buffers;
     size_t buffer_size;
+    /* Weight sharing: NULL (default), or an open session of the same backend
+     * whose model (IR, plan, weights: CPU host arrays, CUDA device buffers)
+     * this session uses instead of loading it again (vrt_engine_open_shared);
+     * this session gets its own arena, scratch, stream, graphs and slots.
+     * model_path is then ignored (the model is the shared session's); the
+     * profile must fit it. The sessions may be destroyed in any order and
+     * used from different threads at the same time. */
+    vrt_session_t *share_weights;
+    /* Frames per submission, 1..VRT_SESSION_MAX_BATCH (default 1). > 1: the
+     * model is opened with that batch size and each slot holds `batch`
+     * frames back to back (cross-camera batching: one model run for N
+     * same-size frames); use vrt_session_submit_batch / _wait_batch. Own
+     * buffers only; CPU backend only in this version (cuda: VRT_ENOTSUP). */
+    int batch;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
@@ -121,6 +136,10 @@ typedef struct vrt_session_info {
     uint32_t input_w, input_h;    /* network input */
     int num_classes;              /* classify: scores per row; detect: C */
     vrt_preprocess_geometry geom; /* frame -> network input mapping */
+    int batch;                    /* frames per submission */
+    int weights_shared;           /* 1: the model's weights are another session's (share_weights) */
+    int weight_users;             /* engines alive over this session's model weights (1: not shared) */
+    size_t weight_bytes;          /* the model's weights (held once however many sessions share them) */
 } vrt_session_info;
 
 void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);
@@ -181,6 +200,18 @@ vrt_status vrt_session_wait(vrt_session_t *s, int slot, vrt_session_result *r);
  * for callers that wait with their own stream (cudaStreamWaitEvent) or
  * loop. Valid until destroy; NULL on the CPU backend or a bad index. */
 void *vrt_session_event(vrt_session_t *s, int slot);
+
+/* Cross-camera batching (params.batch = B): frames[0..n-1] (n = 1..B, each
+ * of the session's format and size, in host memory or already in slot i's
+ * buffer at position k: vrt_session_slot_buffer + k * frame_bytes) fill
+ * positions 0..n-1 of slot i; positions n..B-1 keep their previous bytes
+ * and their results are not returned. One model run for the whole batch.
+ * With B = 1 it is vrt_session_submit. */
+vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame *const *frames, int n);
+/* Blocks until slot i's batch completed; r[0..n-1] get the results of the
+ * n frames submitted (n as submitted; *n_out may be NULL). Each result's
+ * timings are the batch's. */
+vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, vrt_session_result *r, int *n_out);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */

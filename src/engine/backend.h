@@ -29,6 +29,7 @@
 typedef struct vrt__backend_params {
     int threads; /* CPU: pool size, 0 = number of cores */
     int device;  /* CUDA: device ordinal */
+    const char *precision; /* CUDA: "fp16", "fp32", "tf32" or NULL/"auto" (fp16 for conv-heavy models) */
 } vrt__backend_params;
 
 typedef struct vrt__backend_iface {
@@ -48,6 +49,14 @@ typedef struct vrt__backend_iface {
     /* Detail of the last failure (static or owned by ctx). */
     const char *(*last_error)(void *ctx);
     void (*destroy)(void *ctx);
+    /* Optional: a second context over the weights of `base` (a context this
+     * backend made with prepare for the same ir and plan): its own arena,
+     * const region, scratch, stream and graphs; the weights (and any
+     * converted copies of them) borrowed, not copied. base must outlive the
+     * new context. NULL: the backend cannot share (vrt_engine_open_shared
+     * says so). */
+    vrt_status (*prepare_shared)(const void *base, const vrt__ir *ir, const vrt__plan *plan,
+                                 const vrt__backend_params *params, void **ctx, char *err, size_t cap);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

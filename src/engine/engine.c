@@ -1,6 +1,7 @@
 /* Public engine API (vrt/engine.h): load -> passes -> plan -> backend. */
 #include "vrt/engine.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,11 @@ struct vrt_engine {
     vrt__pass_report rep;
     int threads;
     char err[512];
+    /* Weight sharing (vrt_engine_open_shared): owner = the engine whose ir,
+     * plan and backend context hold the weights (NULL: this one); users
+     * counts the engines over this engine's weights, itself included. */
+    struct vrt_engine *owner;
+    _Atomic int users;
 };
 
 void vrt_engine_default_params(vrt_engine_params *p) {
@@ -65,6 +71,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
     }
     e->ir = ir;
     e->be = be;
+    atomic_init(&e->users, 1);
     vrt_status st = VRT_OK;
     if (params->optimize) {
         vrt__pass_opts po;
@@ -75,7 +82,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
     }
     if (!st) st = vrt__plan_build(ir, &e->plan, err, cap);
     if (!st) {
-        vrt__backend_params bp = {params->threads, 0};
+        vrt__backend_params bp = {params->threads, 0, params->precision};
         st = be->prepare(ir, e->plan, &bp, &e->ctx, err, cap);
     }
     if (st) {
@@ -103,14 +110,63 @@ vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vr
     return vrt__engine_open_ir(ir, params, out, err, cap);
 }
 
+/* Drops one user of an owner engine's weights; the last one frees them. */
+static void release_owner(vrt_engine_t *o) {
+    if (atomic_fetch_sub(&o->users, 1) != 1) return;
+    if (o->ctx) o->be->destroy(o->ctx);
+    vrt__plan_destroy(&o->plan);
+    vrt__ir_destroy(&o->ir);
+    vrt_free(o);
+}
+
 void vrt_engine_destroy(vrt_engine_t **pe) {
     if (!pe || !*pe) return;
     vrt_engine_t *e = *pe;
-    if (e->ctx) e->be->destroy(e->ctx);
-    vrt__plan_destroy(&e->plan);
-    vrt__ir_destroy(&e->ir);
-    vrt_free(e);
     *pe = NULL;
+    if (e->owner) {
+        vrt_engine_t *o = e->owner;
+        if (e->ctx) e->be->destroy(e->ctx);
+        vrt_free(e);
+        release_owner(o);
+        return;
+    }
+    release_owner(e);
+}
+
+vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out, char *err,
+                                  size_t cap) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    if (!base) {
+        vrt_errbuf_set(err, cap, "vrt_engine_open_shared: no base engine; open one with vrt_engine_open first");
+        return VRT_EINVAL;
+    }
+    vrt_engine_t *o = base->owner ? base->owner : base;
+    if (!o->be->prepare_shared) {
+        vrt_errbuf_set(err, cap, "the %s backend cannot share weights between engines; open a second engine", o->be->name);
+        return VRT_ENOTSUP;
+    }
+    vrt_engine_t *e = vrt_calloc(1, sizeof(*e));
+    if (!e) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    e->ir = o->ir;
+    e->plan = o->plan;
+    e->be = o->be;
+    e->rep = o->rep;
+    e->owner = o;
+    e->threads = params ? params->threads : o->threads;
+    atomic_init(&e->users, 1);
+    vrt__backend_params bp = {e->threads, 0, NULL};
+    vrt_status st = o->be->prepare_shared(o->ctx, o->ir, o->plan, &bp, &e->ctx, err, cap);
+    if (st) {
+        vrt_free(e);
+        return st;
+    }
+    atomic_fetch_add(&o->users, 1);
+    *out = e;
+    return VRT_OK;
 }
 
 int vrt_engine_num_inputs(const vrt_engine_t *e) { return e ? e->ir->n_inputs : 0; }
@@ -183,6 +239,8 @@ vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
     s->views = e->rep.views;
     s->dead_removed = e->rep.dead_removed;
     s->n_fusions = e->rep.n_log;
+    s->weight_users = atomic_load(&(e->owner ? e->owner : e)->users);
+    s->weights_borrowed = e->owner != NULL;
     return VRT_OK;
 }
 

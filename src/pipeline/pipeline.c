@@ -72,6 +72,12 @@ struct vrt_pipeline {
     pthread_cond_t cv;
     int ended; /* streams whose processing thread has finished */
     char err[512];
+    /* cross-camera batching (params.batch_sources with 2+ streams) */
+    vrt__proc *bproc;
+    pthread_t batch_thread;
+    int batch_started;
+    char bperr[256];
+    double batched_ms, unbatched_ms; /* calibration: one tick batched / unbatched */
 };
 
 void vrt_pipeline_default_params(vrt_pipeline_params *p) {
@@ -303,10 +309,80 @@ static vrt_status take(stream *s, vrt_frame **f) {
     return st;
 }
 
-static void *process_main(void *arg) {
-    stream *s = arg;
+/* The processing thread of stream s has finished (or, batched, the stream). */
+static void finish_stream(stream *s) {
+    vrt_pipeline_t *p = s->pl;
+    atomic_store(&s->end_ns, vrt_now_ns());
+    atomic_store(&s->proc_done, 1);
+    pthread_mutex_lock(&p->mu);
+    p->ended++;
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* A processing failure on frame f: the stream ends (the hand-off drains). */
+static void proc_failed(stream *s, vrt_frame *f, vrt_status st) {
+    atomic_fetch_add(&s->errors, 1);
+    char m[400];
+    snprintf(m, sizeof(m), "%s: frame %llu: %s", s->uri, (unsigned long long)f->sequence,
+             s->perr[0] ? s->perr : vrt_status_str(st));
+    vrt_frame_unref(&f);
+    end_stream(s, ST_ERROR, m);
+    atomic_store(&s->stop, 1);
+    handoff_close(s);
+}
+
+/* Fills the result of frame f (processed into s->out between launch and
+ * done), calls on_result, records the telemetry and releases f. */
+static void deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns) {
     vrt_pipeline_t *p = s->pl;
     const int64_t deadline = p->params.deadline_ns;
+    vrt_pipeline_result r;
+    memset(&r, 0, sizeof(r));
+    r.t.launch_ns = launch_ns;
+    r.t.done_ns = done_ns;
+    r.stream = s->index;
+    r.index = s->tel.results;
+    r.sequence = f->sequence;
+    r.frame_number = -1;
+    if (s->is_synthetic && p->params.decode_frame_number && vrt_fourcc_is_raw(f->fourcc)) {
+        uint64_t n;
+        if (vrt_synthetic_decode_number(f, &n) == VRT_OK) r.frame_number = (int64_t)n;
+    }
+    r.width = f->width;
+    r.height = f->height;
+    r.ts_from_driver = f->ts_from_driver;
+    r.t.exposure_ns = f->timestamp_ns;
+    r.t.dequeue_ns = f->dequeue_ns ? f->dequeue_ns : r.t.launch_ns;
+    r.t.preprocess_ns = s->out.preprocess_ns;
+    r.t.infer_ns = s->out.infer_ns;
+    r.t.postprocess_ns = s->out.postprocess_ns;
+    r.dropped_before = s->have_last && f->sequence > s->last_seq ? f->sequence - s->last_seq - 1 : 0;
+    s->last_seq = f->sequence;
+    s->have_last = 1;
+    r.deadline_miss = deadline > 0 && r.t.done_ns - r.t.exposure_ns > deadline;
+    r.task = p->prof.task;
+    if (p->prof.task == VRT_TASK_CLASSIFY)
+        r.classes = &s->out.cls;
+    else
+        r.detections = &s->out.det;
+    r.frame = f;
+    VRT__RANGE_PUSH("vrt:deliver");
+    if (p->params.on_result) p->params.on_result(p->params.user, &r);
+    VRT__RANGE_POP();
+    r.t.delivered_ns = vrt_now_ns();
+    r.frame = NULL;
+    vrt_frame_unref(&f);
+    vrt__telemetry_record(&s->tel, &r);
+    if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
+        end_stream(s, ST_EOF, NULL);
+        atomic_store(&s->stop, 1);
+        handoff_close(s);
+    }
+}
+
+static void *process_main(void *arg) {
+    stream *s = arg;
     for (;;) {
         vrt_frame *f = NULL;
         vrt_status st = take(s, &f);
@@ -316,70 +392,164 @@ static void *process_main(void *arg) {
             atomic_fetch_add(&s->discarded, 1);
             continue;
         }
-        vrt_pipeline_result r;
-        memset(&r, 0, sizeof(r));
-        r.t.launch_ns = vrt_now_ns();
+        int64_t launch = vrt_now_ns();
         VRT__RANGE_PUSH("vrt:process");
         st = vrt__proc_run(s->proc, f, &s->out, s->perr, sizeof(s->perr));
         VRT__RANGE_POP();
-        r.t.done_ns = vrt_now_ns();
+        int64_t done = vrt_now_ns();
         if (st) {
-            atomic_fetch_add(&s->errors, 1);
-            char m[400];
-            snprintf(m, sizeof(m), "%s: frame %llu: %s", s->uri, (unsigned long long)f->sequence,
-                     s->perr[0] ? s->perr : vrt_status_str(st));
-            vrt_frame_unref(&f);
-            end_stream(s, ST_ERROR, m);
-            atomic_store(&s->stop, 1);
-            handoff_close(s);
+            proc_failed(s, f, st);
             continue; /* drain */
         }
-        r.stream = s->index;
-        r.index = s->tel.results;
-        r.sequence = f->sequence;
-        r.frame_number = -1;
-        if (s->is_synthetic && p->params.decode_frame_number && vrt_fourcc_is_raw(f->fourcc)) {
-            uint64_t n;
-            if (vrt_synthetic_decode_number(f, &n) == VRT_OK) r.frame_number = (int64_t)n;
+        deliver(s, f, launch, done);
+    }
+    finish_stream(s);
+    return NULL;
+}
+
+/* Cross-camera batching: one thread for all streams. Each tick takes one
+ * frame from every stream still running (waiting for each: the tick is as
+ * late as the slowest source), runs them as one batch and delivers each
+ * result to its stream. A stream whose hand-off is closed and drained has
+ * ended; the batch shrinks (the model still runs the full batch size). */
+static void *batch_main(void *arg) {
+    vrt_pipeline_t *p = arg;
+    int active[VRT_PIPELINE_MAX_STREAMS];
+    int left = p->nstreams;
+    for (int i = 0; i < p->nstreams; i++) active[i] = 1;
+    while (left > 0) {
+        const vrt_frame *frames[VRT_PIPELINE_MAX_STREAMS];
+        vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
+        vrt_frame *held[VRT_PIPELINE_MAX_STREAMS];
+        stream *who[VRT_PIPELINE_MAX_STREAMS];
+        int n = 0;
+        for (int i = 0; i < p->nstreams; i++) {
+            if (!active[i]) continue;
+            stream *s = p->streams[i];
+            vrt_frame *f = NULL;
+            if (take(s, &f)) {
+                active[i] = 0;
+                left--;
+                finish_stream(s);
+                continue;
+            }
+            if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
+                vrt_frame_unref(&f);
+                atomic_fetch_add(&s->discarded, 1);
+                continue;
+            }
+            frames[n] = f;
+            held[n] = f;
+            outs[n] = &s->out;
+            who[n] = s;
+            n++;
         }
-        r.width = f->width;
-        r.height = f->height;
-        r.ts_from_driver = f->ts_from_driver;
-        r.t.exposure_ns = f->timestamp_ns;
-        r.t.dequeue_ns = f->dequeue_ns ? f->dequeue_ns : r.t.launch_ns;
-        r.t.preprocess_ns = s->out.preprocess_ns;
-        r.t.infer_ns = s->out.infer_ns;
-        r.t.postprocess_ns = s->out.postprocess_ns;
-        r.dropped_before = s->have_last && f->sequence > s->last_seq ? f->sequence - s->last_seq - 1 : 0;
-        s->last_seq = f->sequence;
-        s->have_last = 1;
-        r.deadline_miss = deadline > 0 && r.t.done_ns - r.t.exposure_ns > deadline;
-        r.task = p->prof.task;
-        if (p->prof.task == VRT_TASK_CLASSIFY)
-            r.classes = &s->out.cls;
-        else
-            r.detections = &s->out.det;
-        r.frame = f;
-        VRT__RANGE_PUSH("vrt:deliver");
-        if (p->params.on_result) p->params.on_result(p->params.user, &r);
+        if (!n) continue;
+        int64_t launch = vrt_now_ns();
+        VRT__RANGE_PUSH("vrt:process-batch");
+        vrt_status st = vrt__proc_run_batch(p->bproc, frames, n, outs, p->bperr, sizeof(p->bperr));
         VRT__RANGE_POP();
-        r.t.delivered_ns = vrt_now_ns();
-        r.frame = NULL;
-        vrt_frame_unref(&f);
-        vrt__telemetry_record(&s->tel, &r);
-        if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
-            end_stream(s, ST_EOF, NULL);
-            atomic_store(&s->stop, 1);
-            handoff_close(s);
+        int64_t done = vrt_now_ns();
+        for (int k = 0; k < n; k++) {
+            if (st) {
+                snprintf(who[k]->perr, sizeof(who[k]->perr), "%s", p->bperr);
+                proc_failed(who[k], held[k], st);
+            } else {
+                deliver(who[k], held[k], launch, done);
+            }
         }
     }
-    atomic_store(&s->end_ns, vrt_now_ns());
-    atomic_store(&s->proc_done, 1);
-    pthread_mutex_lock(&p->mu);
-    p->ended++;
-    pthread_cond_broadcast(&p->cv);
-    pthread_mutex_unlock(&p->mu);
     return NULL;
+}
+
+/* Median of n doubles (sorts a). */
+static double median(double *a, int n) {
+    for (int i = 1; i < n; i++)
+        for (int j = i; j > 0 && a[j] < a[j - 1]; j--) {
+            double t = a[j];
+            a[j] = a[j - 1];
+            a[j - 1] = t;
+        }
+    return n ? a[n / 2] : 0;
+}
+
+/* Batched vs unbatched cost of one tick for this case: the batch-N session
+ * on N grey frames against N runs of a batch-1 session over the same model
+ * (same backend and threads), median of 5 after one warm-up each. */
+static vrt_status calibrate_batching(vrt_pipeline_t *p, const vrt_source_info *in) {
+    char e[512];
+    vrt__proc *one = NULL;
+    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->params.threads, in->fourcc, in->width,
+                                   in->height, 0, e, sizeof(e));
+    if (st) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
+        return st;
+    }
+    vrt_frame *grey = NULL;
+    if ((st = vrt_image_alloc(in->fourcc, in->width, in->height, &grey))) {
+        vrt__proc_destroy(&one);
+        return st;
+    }
+    memset(grey->planes[0].data, 128, vrt_frame_size_for(in->fourcc, in->width, in->height));
+    const vrt_frame *frames[VRT_PIPELINE_MAX_STREAMS];
+    vrt__proc_out outv[VRT_PIPELINE_MAX_STREAMS];
+    vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
+    int n = p->nstreams;
+    for (int k = 0; k < n; k++) frames[k] = grey, outs[k] = &outv[k];
+    double tb[5], tu[5];
+    for (int rep = -1; rep < 5 && !st; rep++) {
+        int64_t t0 = vrt_now_ns();
+        st = vrt__proc_run_batch(p->bproc, frames, n, outs, e, sizeof(e));
+        int64_t t1 = vrt_now_ns();
+        for (int k = 0; k < n && !st; k++) st = vrt__proc_run(one, grey, &outv[k], e, sizeof(e));
+        int64_t t2 = vrt_now_ns();
+        if (rep >= 0) tb[rep] = (double)(t1 - t0) / 1e6, tu[rep] = (double)(t2 - t1) / 1e6;
+    }
+    if (st) vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
+    p->batched_ms = median(tb, 5);
+    p->unbatched_ms = median(tu, 5);
+    vrt_frame_unref(&grey);
+    vrt__proc_destroy(&one);
+    return st;
+}
+
+void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms, double *unbatched_ms) {
+    *sources = p->bproc ? p->nstreams : 0;
+    *batched_ms = p->batched_ms;
+    *unbatched_ms = p->unbatched_ms;
+}
+
+/* Opens the batch processor over every stream (same raw format and size). */
+static vrt_status open_batching(vrt_pipeline_t *p) {
+    const vrt_source_info *a = &p->streams[0]->info;
+    char fa[8], fb[8];
+    for (int i = 1; i < p->nstreams; i++) {
+        const vrt_source_info *b = &p->streams[i]->info;
+        if (b->fourcc != a->fourcc || b->width != a->width || b->height != a->height) {
+            vrt_errbuf_set(p->err, sizeof(p->err),
+                           "batch_sources: stream %d (%s) is %s %ux%u but stream 0 is %s %ux%u; batching needs "
+                           "same-size sources (set the sizes in the URIs, or run without batching)",
+                           i, p->streams[i]->uri, vrt_fourcc_name(b->fourcc, fb), b->width, b->height,
+                           vrt_fourcc_name(a->fourcc, fa), a->width, a->height);
+            return VRT_EINVAL;
+        }
+    }
+    if (!vrt_fourcc_is_raw(a->fourcc) || p->nstreams > VRT_SESSION_MAX_BATCH) {
+        vrt_errbuf_set(p->err, sizeof(p->err),
+                       "batch_sources: needs 2..%d sources delivering raw frames (got %d of %s); run without "
+                       "batching",
+                       VRT_SESSION_MAX_BATCH, p->nstreams, vrt_fourcc_name(a->fourcc, fa));
+        return VRT_EINVAL;
+    }
+    char e[512];
+    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->params.threads, a->fourcc, a->width,
+                                    a->height, 0, NULL, p->nstreams, e, sizeof(e));
+    if (st) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "batch_sources: %s", e);
+        return st;
+    }
+    if (p->params.warmup) vrt__proc_warmup(p->bproc);
+    return calibrate_batching(p, a);
 }
 
 /* V4L2 streams: open the session first with one slot per driver buffer and
@@ -394,8 +564,9 @@ static vrt_status bind_capture(vrt_pipeline_t *p, stream *s) {
     int nb = s->info.buffers;
     int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 && nb < VRT_SESSION_MAX_SLOTS;
-    vrt_status st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                                   s->info.width, s->info.height, bind ? nb : 0, e, sizeof(e));
+    vrt__proc *share = s->index > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
+    vrt_status st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                                    s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
@@ -445,10 +616,11 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         vrt_errbuf_set(p->err, sizeof(p->err), "no sources: add one with vrt_pipeline_add_source");
         return VRT_EINVAL;
     }
+    int batched = p->params.batch_sources && p->nstreams >= 2;
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         vrt_status st = VRT_OK;
-        if (!strcmp(s->info.kind, "v4l2") && (st = bind_capture(p, s))) {
+        if (!batched && !strcmp(s->info.kind, "v4l2") && (st = bind_capture(p, s))) {
             vrt_pipeline_stop(p);
             return st;
         }
@@ -461,23 +633,46 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         }
         vrt_source_get_info(s->src, &s->info);
         char e[512];
-        if (!s->proc)
-            st = vrt__proc_open(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                                s->info.width, s->info.height, 0, e, sizeof(e));
+        vrt__proc *share = i > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
+        if (!s->proc && !batched)
+            st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                                 s->info.width, s->info.height, 0, share, 1, e, sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
             vrt_pipeline_stop(p);
             return st;
         }
-        if (p->params.warmup) vrt__proc_warmup(s->proc);
+        if (p->params.warmup && s->proc) vrt__proc_warmup(s->proc);
+    }
+    if (batched) {
+        vrt_status st = open_batching(p);
+        if (st) {
+            vrt_pipeline_stop(p);
+            return st;
+        }
     }
     p->started = 1;
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         atomic_store(&s->state, ST_RUNNING);
         s->start_ns = vrt_now_ns();
-        if (pthread_create(&s->proc_thread, NULL, process_main, s) == 0) s->proc_started = 1;
-        if (s->proc_started && pthread_create(&s->cap_thread, NULL, capture_main, s) == 0) s->cap_started = 1;
+    }
+    if (batched) {
+        if (pthread_create(&p->batch_thread, NULL, batch_main, p) == 0) p->batch_started = 1;
+        if (!p->batch_started) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the batching thread");
+            vrt_pipeline_stop(p);
+            return VRT_EIO;
+        }
+    }
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        if (batched)
+            s->proc_started = 0;
+        else if (pthread_create(&s->proc_thread, NULL, process_main, s) == 0)
+            s->proc_started = 1;
+        if ((batched || s->proc_started) && pthread_create(&s->cap_thread, NULL, capture_main, s) == 0)
+            s->cap_started = 1;
         if (!s->cap_started) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start the stream's threads", s->uri);
             vrt_pipeline_stop(p);
@@ -517,6 +712,11 @@ vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
         handoff_close(s);
         if (s->proc_started) pthread_join(s->proc_thread, NULL);
         s->proc_started = 0;
+    }
+    if (p->batch_started) pthread_join(p->batch_thread, NULL); /* every hand-off is closed */
+    p->batch_started = 0;
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
         /* Anything left in the hand-off (threads that never ran). */
         void *item;
         while ((s->slot ? vrt_slot_take(s->slot, &item, 0) : vrt_queue_pop(s->queue, &item, 0)) == VRT_OK) {
@@ -545,6 +745,7 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
         vrt__proc_destroy(&s->proc);
         vrt_free(s);
     }
+    vrt__proc_destroy(&p->bproc);
     vrt_labels_destroy(&p->labels);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -713,6 +914,20 @@ vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, 
     else
         vrt_json_kv_null(w, "deadline_ms");
     vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
+    vrt_json_kv_int(w, "weight_users", p->nstreams && p->streams[0]->proc ? vrt__proc_weight_users(p->streams[0]->proc)
+                                                                            : (p->bproc ? 1 : 0));
+    vrt_json_key(w, "batching");
+    if (p->bproc) {
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "sources", p->nstreams);
+        vrt_json_kv_double(w, "batched_ms", p->batched_ms);
+        vrt_json_kv_double(w, "unbatched_ms", p->unbatched_ms);
+        vrt_json_kv_double(w, "speedup", p->batched_ms > 0 ? p->unbatched_ms / p->batched_ms : 0);
+        vrt_json_kv_bool(w, "lowers_latency", p->batched_ms < p->unbatched_ms);
+        vrt_json_end_object(w);
+    } else {
+        vrt_json_null(w);
+    }
     vrt_json_key(w, "streams");
     vrt_json_begin_array(w);
     for (int i = 0; i < p->nstreams; i++) {

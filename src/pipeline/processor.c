@@ -23,6 +23,8 @@ struct vrt__proc {
     vrt_session_t *session;
     vrt_frame *decoded; /* MJPEG input: decode target (RGB24), else NULL */
     vrt_session_result res;
+    vrt_session_result bres[VRT_SESSION_MAX_BATCH]; /* batch > 1 */
+    int batch;
     int bound;      /* slots 0..bound-1 may be capture buffers */
     int copy_slot;  /* slot for every other frame */
     uint64_t zero_copy;
@@ -32,7 +34,19 @@ struct vrt__proc {
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
                           int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err,
                           size_t cap) {
+    return vrt__proc_open2(out, prof, model_path, backend, threads, fourcc, width, height, bound, NULL, 1, err, cap);
+}
+
+vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
+                           int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound,
+                           vrt__proc *share, int batch, char *err, size_t cap) {
     *out = NULL;
+    if (batch < 1) batch = 1;
+    if (batch > 1 && (fourcc == VRT_FMT_MJPEG || bound)) {
+        vrt_errbuf_set(err, cap, "cross-camera batching needs raw frames without bound capture buffers; "
+                                 "run without batching");
+        return VRT_EINVAL;
+    }
     if (bound < 0 || bound >= VRT_SESSION_MAX_SLOTS) bound = 0;
     vrt__proc *p = vrt_calloc(1, sizeof(*p));
     if (!p) {
@@ -48,6 +62,8 @@ vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *
     sp.fourcc = fourcc;
     sp.width = width;
     sp.height = height;
+    sp.batch = batch;
+    sp.share_weights = share ? share->session : NULL;
     if (fourcc == VRT_FMT_MJPEG) {
         sp.fourcc = VRT_FMT_RGB24;
         vrt_frame_pool_t *pool = NULL;
@@ -73,6 +89,7 @@ vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *
     }
     p->bound = bound;
     p->copy_slot = bound;
+    p->batch = batch;
     *out = p;
     return VRT_OK;
 }
@@ -137,6 +154,35 @@ vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, cha
     else
         o->det = p->res.det;
     return VRT_OK;
+}
+
+vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n, vrt__proc_out *const *outs,
+                               char *err, size_t cap) {
+    vrt_status st = vrt_session_submit_batch(p->session, p->copy_slot, frames, n);
+    int got = 0;
+    if (!st) st = vrt_session_wait_batch(p->session, p->copy_slot, p->bres, &got);
+    if (st) {
+        if (err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
+        return st;
+    }
+    for (int k = 0; k < got && k < n; k++) {
+        const vrt_session_timings *t = &p->bres[k].t;
+        vrt__proc_out *o = outs[k];
+        o->preprocess_ns = (int64_t)((double)(t->upload_ms + t->preprocess_ms) * 1e6);
+        o->infer_ns = (int64_t)((double)t->model_ms * 1e6);
+        o->postprocess_ns = (int64_t)((double)(t->postprocess_ms + t->download_ms) * 1e6);
+        if (p->bres[k].task == VRT_TASK_CLASSIFY)
+            o->cls = p->bres[k].cls;
+        else
+            o->det = p->bres[k].det;
+    }
+    return VRT_OK;
+}
+
+int vrt__proc_weight_users(const vrt__proc *p) {
+    vrt_session_info info;
+    vrt_session_get_info(p->session, &info);
+    return info.weight_users;
 }
 
 void vrt__proc_destroy(vrt__proc **pp) {

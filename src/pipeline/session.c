@@ -15,6 +15,7 @@ void vrt_session_default_params(vrt_session_params *p) {
     p->fourcc = VRT_FMT_YUYV;
     p->width = 640;
     p->height = 480;
+    p->batch = 1;
 }
 
 static vrt_status fail(vrt_session_t *s, vrt_status st, const char *fmt, ...)
@@ -50,19 +51,22 @@ static vrt_status check_model(vrt_session_t *s) {
         return fail(s, VRT_EINVAL, "profile '%s' names input '%s' but the model's input is '%s'", pr->name,
                     pr->input, in.name);
     int64_t want = 3 * (int64_t)s->pre.width * s->pre.height;
-    if (numel(&in) != want || (in.ndim == 4 && in.dims[0] > 1))
+    if (numel(&in) != want * s->batch || (in.ndim == 4 && in.dims[0] != s->batch))
         return fail(
             s, VRT_EINVAL,
-            "model input '%s' has %lld elements; profile '%s' makes a 1x3x%ux%u tensor (set width/height "
+            "model input '%s' has %lld elements; profile '%s' makes a %dx3x%ux%u tensor (set width/height "
             "to the model's)",
-            in.name, (long long)numel(&in), pr->name, s->pre.height, s->pre.width);
+            in.name, (long long)numel(&in), pr->name, s->batch, s->pre.height, s->pre.width);
     if (in.dtype != VRT_DTYPE_FLOAT && in.dtype != VRT_DTYPE_FLOAT16)
         return fail(s, VRT_EUNSUPPORTED, "model input '%s' is not a float tensor", in.name);
     s->in_bytes = (size_t)want * sizeof(float);
     vrt_engine_output_info(s->eng, 0, &out);
     if (out.dtype != VRT_DTYPE_FLOAT && out.dtype != VRT_DTYPE_FLOAT16)
         return fail(s, VRT_EUNSUPPORTED, "model output '%s' is not a float tensor", out.name);
-    s->out_count = (size_t)numel(&out);
+    if (out.ndim < 1 || (s->batch > 1 && out.dims[0] != s->batch))
+        return fail(s, VRT_EUNSUPPORTED, "model output '%s' does not have the batch (%d) as its first dimension",
+                    out.name, s->batch);
+    s->out_count = (size_t)numel(&out) / (size_t)s->batch;
     if (pr->task == VRT_TASK_CLASSIFY) {
         s->num_classes = (int)s->out_count;
         return VRT_OK;
@@ -89,8 +93,8 @@ static vrt_status check_model(vrt_session_t *s) {
 }
 
 static vrt_status open_cpu(vrt_session_t *s) {
-    s->in_tensor = vrt_malloc(s->in_bytes);
-    s->out_tensor = vrt_malloc(s->out_count * sizeof(float));
+    s->in_tensor = vrt_malloc(s->in_bytes * (size_t)s->batch);
+    s->out_tensor = vrt_malloc(s->out_count * sizeof(float) * (size_t)s->batch);
     if (!s->in_tensor || !s->out_tensor)
         return fail(s, VRT_ENOMEM, "out of memory for the session's tensors");
     if (s->prof.task != VRT_TASK_CLASSIFY) {
@@ -104,7 +108,7 @@ static vrt_status open_cpu(vrt_session_t *s) {
                 s, VRT_EINVAL,
                 "detection output has %zu values; the profile's strides give %d anchors of %d classes",
                 s->out_count, vrt_detector_num_anchors(s->detector), s->num_classes);
-        s->dets = vrt_calloc((size_t)s->p.slots, sizeof(vrt_detections));
+        s->dets = vrt_calloc((size_t)s->p.slots * (size_t)s->batch, sizeof(vrt_detections));
         if (!s->dets) return fail(s, VRT_ENOMEM, "out of memory for results");
     }
     for (int i = 0; i < s->p.slots; i++) {
@@ -143,6 +147,30 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         return VRT_ENOSYS;
     }
 #endif
+    int batch = params->batch ? params->batch : 1;
+    if (batch < 1 || batch > VRT_SESSION_MAX_BATCH) {
+        vrt_errbuf_set(err, cap, "session batch = %d; must be 1..%d", params->batch, VRT_SESSION_MAX_BATCH);
+        return VRT_EINVAL;
+    }
+    if (batch > 1 && cuda) {
+        vrt_errbuf_set(err, cap,
+                       "session batch = %d on the cuda backend is not supported yet; use batch = 1 per stream "
+                       "(or the cpu backend for cross-camera batching)",
+                       batch);
+        return VRT_ENOTSUP;
+    }
+    if (batch > 1 && params->buffers) {
+        vrt_errbuf_set(err, cap, "session batch = %d works with the session's own slot buffers; leave buffers NULL",
+                       batch);
+        return VRT_EINVAL;
+    }
+    if (params->share_weights && (params->share_weights->cuda != cuda || params->share_weights->batch != batch)) {
+        vrt_errbuf_set(err, cap,
+                       "share_weights: the shared session runs backend %s with batch %d; this one asks for %s with "
+                       "batch %d (they must match)",
+                       params->share_weights->p.backend, params->share_weights->batch, cuda ? "cuda" : "cpu", batch);
+        return VRT_EINVAL;
+    }
     if (params->slots < 1 || params->slots > VRT_SESSION_MAX_SLOTS) {
         vrt_errbuf_set(err, cap, "session slots = %d; must be 1..%d", params->slots, VRT_SESSION_MAX_SLOTS);
         return VRT_EINVAL;
@@ -181,8 +209,10 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
     s->cuda = cuda;
     s->p = *params;
     s->p.backend = cuda ? "cuda" : "cpu";
+    s->batch = batch;
+    s->p.batch = batch;
     s->frame_bytes = fb;
-    s->slot_bytes = params->buffers ? params->buffer_size : fb;
+    s->slot_bytes = params->buffers ? params->buffer_size : fb * (size_t)batch;
     s->own_buffers = !params->buffers;
     if (profile) {
         s->prof = *profile;
@@ -196,7 +226,9 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         goto out;
 
     char path[VRT_PROFILE_PATH_MAX];
-    if (!model_path) {
+    if (params->share_weights) {
+        model_path = params->share_weights->model; /* the shared session's model */
+    } else if (!model_path) {
         if (!s->prof.model[0]) {
             st = fail(s, VRT_EINVAL, "profile '%s' names no model; pass a model path", s->prof.name);
             goto out;
@@ -206,6 +238,7 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
             goto out;
         model_path = path;
     }
+    snprintf(s->model, sizeof(s->model), "%s", model_path);
     if (s->prof.labels[0]) {
         char lp[VRT_PROFILE_PATH_MAX];
         if ((st = vrt_profile_resolve(&s->prof, s->prof.labels, model_path, lp, sizeof(lp), s->err,
@@ -217,7 +250,12 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
     vrt_engine_default_params(&ep);
     ep.backend = s->p.backend;
     ep.threads = params->threads;
-    if ((st = vrt_engine_open(model_path, &ep, &s->eng, s->err, sizeof(s->err)))) goto out;
+    ep.batch = batch > 1 ? batch : 0;
+    if (params->share_weights)
+        st = vrt_engine_open_shared(params->share_weights->eng, &ep, &s->eng, s->err, sizeof(s->err));
+    else
+        st = vrt_engine_open(model_path, &ep, &s->eng, s->err, sizeof(s->err));
+    if (st) goto out;
     if ((st = check_model(s))) goto out;
     if (s->prof.task == VRT_TASK_CLASSIFY && (s->prof.topk < 1 || s->prof.topk > VRT_TOPK_MAX)) {
         st = fail(s, VRT_EINVAL, "profile '%s': topk = %d; must be 1..%d", s->prof.name, s->prof.topk,
@@ -280,6 +318,13 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
     info->input_h = s->pre.height;
     info->num_classes = s->num_classes;
     info->geom = s->geom;
+    info->batch = s->batch;
+    vrt_engine_stats es;
+    if (vrt_engine_get_stats(s->eng, &es) == VRT_OK) {
+        info->weights_shared = es.weights_borrowed;
+        info->weight_users = es.weight_users;
+        info->weight_bytes = es.weight_bytes;
+    }
 }
 
 const char *vrt_session_last_error(const vrt_session_t *s) {
@@ -338,27 +383,36 @@ static float ms_between(int64_t a, int64_t b) {
 
 static vrt_status submit_cpu(vrt_session_t *s, int slot) {
     vrt__session_slot *sl = &s->slot[slot];
-    vrt_frame f;
-    memset(&f, 0, sizeof(f));
-    vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up);
-    if (st) return st;
-    f.bytesused = s->frame_bytes;
     int64_t t0 = vrt_now_ns();
     char e[256] = "";
-    if ((st = vrt_preprocess_frame(&f, &s->pre, s->in_tensor, s->in_bytes, NULL, e, sizeof(e))))
-        return fail(s, st, "preprocess: %s", e);
+    vrt_status st;
+    for (int k = 0; k < s->batch; k++) {
+        /* Positions past n keep their bytes: pre-processed too (the batch
+         * runs whole) but their results are not returned. */
+        vrt_frame f;
+        memset(&f, 0, sizeof(f));
+        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up + (size_t)k * s->frame_bytes)))
+            return st;
+        f.bytesused = s->frame_bytes;
+        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)s->in_tensor + (size_t)k * s->in_bytes, s->in_bytes,
+                                       NULL, e, sizeof(e))))
+            return fail(s, st, "preprocess (batch position %d): %s", k, e);
+    }
     int64_t t1 = vrt_now_ns();
-    vrt_engine_tensor in = {s->in_tensor, VRT_DTYPE_FLOAT, s->in_bytes};
-    vrt_engine_tensor out = {s->out_tensor, VRT_DTYPE_FLOAT, s->out_count * sizeof(float)};
+    vrt_engine_tensor in = {s->in_tensor, VRT_DTYPE_FLOAT, s->in_bytes * (size_t)s->batch};
+    vrt_engine_tensor out = {s->out_tensor, VRT_DTYPE_FLOAT, s->out_count * sizeof(float) * (size_t)s->batch};
     if ((st = vrt_engine_run(s->eng, &in, 1, &out, 1)))
         return fail(s, st, "model: %s", vrt_engine_last_error(s->eng));
     int64_t t2 = vrt_now_ns();
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        if ((st = vrt_topk(s->out_tensor, VRT_TENSOR_F32, (int)s->out_count, s->prof.topk, s->prof.softmax,
-                           &s->cls[slot])))
-            return fail(s, st, "top-k of %zu scores failed", s->out_count);
-    } else if ((st = vrt_detector_run(s->detector, s->out_tensor, s->out_count, &s->geom, &s->dets[slot]))) {
-        return fail(s, st, "detection: %s", vrt_detector_error(s->detector));
+    for (int k = 0; k < sl->n; k++) {
+        const float *o = s->out_tensor + (size_t)k * s->out_count;
+        int ri = slot * s->batch + k;
+        if (s->prof.task == VRT_TASK_CLASSIFY) {
+            if ((st = vrt_topk(o, VRT_TENSOR_F32, (int)s->out_count, s->prof.topk, s->prof.softmax, &s->cls[ri])))
+                return fail(s, st, "top-k of %zu scores failed", s->out_count);
+        } else if ((st = vrt_detector_run(s->detector, o, s->out_count, &s->geom, &s->dets[ri]))) {
+            return fail(s, st, "detection: %s", vrt_detector_error(s->detector));
+        }
     }
     int64_t t3 = vrt_now_ns();
     memset(&sl->t, 0, sizeof(sl->t));
@@ -371,31 +425,44 @@ static vrt_status submit_cpu(vrt_session_t *s, int slot) {
     return VRT_OK;
 }
 
-vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta) {
+vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame *const *frames, int n) {
     if (!s) return VRT_EINVAL;
     if (slot < 0 || slot >= s->p.slots)
         return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
-    if (!meta) return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata", slot);
+    if (!frames || n < 1 || n > s->batch)
+        return fail(s, VRT_EINVAL, "submit to slot %d with %d frames; the session takes 1..%d per submission", slot, n,
+                    s->batch);
     vrt__session_slot *sl = &s->slot[slot];
     if (sl->state != VRT__SLOT_IDLE)
         return fail(s, VRT_EBUSY, "slot %d is in flight; collect it with vrt_session_poll/wait first", slot);
     char a[8], b[8];
-    vrt_fourcc_name(meta->fourcc, a);
-    if (meta->fourcc != s->p.fourcc || meta->width != s->p.width || meta->height != s->p.height)
-        return fail(s, VRT_EINVAL, "frame is %s %ux%u; the session was opened for %s %ux%u", a, meta->width,
-                    meta->height, vrt_fourcc_name(s->p.fourcc, b), s->p.width, s->p.height);
-    if (meta->bytesused && meta->bytesused < s->frame_bytes)
-        return fail(s, VRT_EINVAL, "frame has %zu bytes used; a %s %ux%u frame needs %zu", meta->bytesused, a,
-                    meta->width, meta->height, s->frame_bytes);
+    for (int k = 0; k < n; k++) {
+        const vrt_frame *meta = frames[k];
+        if (!meta) return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata (position %d)", slot, k);
+        vrt_fourcc_name(meta->fourcc, a);
+        if (meta->fourcc != s->p.fourcc || meta->width != s->p.width || meta->height != s->p.height)
+            return fail(s, VRT_EINVAL, "frame %d is %s %ux%u; the session was opened for %s %ux%u", k, a, meta->width,
+                        meta->height, vrt_fourcc_name(s->p.fourcc, b), s->p.width, s->p.height);
+        if (meta->bytesused && meta->bytesused < s->frame_bytes)
+            return fail(s, VRT_EINVAL, "frame %d has %zu bytes used; a %s %ux%u frame needs %zu", k, meta->bytesused,
+                        a, meta->width, meta->height, s->frame_bytes);
+    }
     int64_t t = vrt_now_ns();
     vrt_status st;
-    if (meta->planes[0].data && meta->planes[0].data != sl->buf) {
-        if ((st = copy_frame(s, meta, sl->up))) return st;
-    } else if (sl->up != sl->buf) {
-        memcpy(sl->up, sl->buf, s->frame_bytes);
+    for (int k = 0; k < n; k++) {
+        const vrt_frame *meta = frames[k];
+        uint8_t *pos = sl->buf + (size_t)k * s->frame_bytes, *up = sl->up + (size_t)k * s->frame_bytes;
+        if (meta->planes[0].data && meta->planes[0].data != pos) {
+            if ((st = copy_frame(s, meta, up))) return st;
+        } else if (up != pos) {
+            memcpy(up, pos, s->frame_bytes);
+        }
+        sl->seqs[k] = meta->sequence;
+        sl->tss[k] = meta->timestamp_ns;
     }
-    sl->sequence = meta->sequence;
-    sl->timestamp_ns = meta->timestamp_ns;
+    sl->n = n;
+    sl->sequence = frames[0]->sequence;
+    sl->timestamp_ns = frames[0]->timestamp_ns;
     sl->submit_ns = t;
     if (s->cuda) {
 #if defined(VRT_HAVE_CUDA)
@@ -411,40 +478,14 @@ vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta)
     return VRT_OK;
 }
 
-static vrt_status collect(vrt_session_t *s, int slot, int block, vrt_session_result *r) {
-    if (!s || !r) return VRT_EINVAL;
-    if (slot < 0 || slot >= s->p.slots)
-        return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
-    vrt__session_slot *sl = &s->slot[slot];
-    if (sl->state != VRT__SLOT_BUSY) return fail(s, VRT_EINVAL, "nothing was submitted on slot %d", slot);
-    r->task = s->prof.task;
-    r->slot = slot;
-    r->sequence = sl->sequence;
-    r->timestamp_ns = sl->timestamp_ns;
-    r->cls.count = 0;
-    r->det.count = 0;
-    r->det.candidates = 0;
-    vrt_status st = VRT_OK;
-    if (s->cuda) {
-#if defined(VRT_HAVE_CUDA)
-        st = vrt__session_cuda_collect(s, slot, block, r);
-#endif
-        if (st == VRT_EAGAIN) return st;
-    } else {
-        r->t = sl->t;
-        if (s->prof.task == VRT_TASK_CLASSIFY) {
-            r->cls = s->cls[slot];
-        } else {
-            /* Only the filled part: the struct is 6 KiB. */
-            r->det.count = s->dets[slot].count;
-            r->det.candidates = s->dets[slot].candidates;
-            memcpy(r->det.det, s->dets[slot].det, (size_t)s->dets[slot].count * sizeof(vrt_detection));
-        }
-    }
-    sl->state = VRT__SLOT_IDLE;
-    if (st) return st;
-    r->t.submit_ns = sl->submit_ns;
-    r->t.done_ns = vrt_now_ns();
+vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta) {
+    if (!s) return VRT_EINVAL;
+    if (!meta) return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata", slot);
+    const vrt_frame *one[1] = {meta};
+    return vrt_session_submit_batch(s, slot, one, 1);
+}
+
+static void fill_labels(vrt_session_t *s, vrt_session_result *r) {
     if (r->task == VRT_TASK_CLASSIFY) {
         for (int i = 0; i < r->cls.count; i++)
             r->labels[i] = s->labels ? vrt_labels_get(s->labels, r->cls.index[i]) : NULL;
@@ -452,6 +493,75 @@ static vrt_status collect(vrt_session_t *s, int slot, int block, vrt_session_res
         for (int i = 0; i < r->det.count; i++)
             r->det_labels[i] = s->labels ? vrt_labels_get(s->labels, r->det.det[i].class_id) : NULL;
     }
+}
+
+/* CPU: result of batch position k of slot `slot` into *r. */
+static void cpu_result(vrt_session_t *s, int slot, int k, vrt_session_result *r) {
+    const vrt__session_slot *sl = &s->slot[slot];
+    int ri = slot * s->batch + k;
+    r->task = s->prof.task;
+    r->slot = slot;
+    r->sequence = k ? sl->seqs[k] : sl->sequence;
+    r->timestamp_ns = k ? sl->tss[k] : sl->timestamp_ns;
+    r->cls.count = 0;
+    r->det.count = 0;
+    r->det.candidates = 0;
+    r->t = sl->t;
+    if (s->prof.task == VRT_TASK_CLASSIFY) {
+        r->cls = s->cls[ri];
+    } else {
+        /* Only the filled part: the struct is 6 KiB. */
+        r->det.count = s->dets[ri].count;
+        r->det.candidates = s->dets[ri].candidates;
+        memcpy(r->det.det, s->dets[ri].det, (size_t)s->dets[ri].count * sizeof(vrt_detection));
+    }
+}
+
+static vrt_status collect(vrt_session_t *s, int slot, int block, vrt_session_result *r) {
+    if (!s || !r) return VRT_EINVAL;
+    if (slot < 0 || slot >= s->p.slots)
+        return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
+    vrt__session_slot *sl = &s->slot[slot];
+    if (sl->state != VRT__SLOT_BUSY) return fail(s, VRT_EINVAL, "nothing was submitted on slot %d", slot);
+    vrt_status st = VRT_OK;
+    if (s->cuda) {
+        r->task = s->prof.task;
+        r->slot = slot;
+        r->sequence = sl->sequence;
+        r->timestamp_ns = sl->timestamp_ns;
+        r->cls.count = 0;
+        r->det.count = 0;
+        r->det.candidates = 0;
+#if defined(VRT_HAVE_CUDA)
+        st = vrt__session_cuda_collect(s, slot, block, r);
+#endif
+        if (st == VRT_EAGAIN) return st;
+    } else {
+        cpu_result(s, slot, 0, r);
+    }
+    sl->state = VRT__SLOT_IDLE;
+    if (st) return st;
+    r->t.submit_ns = sl->submit_ns;
+    r->t.done_ns = vrt_now_ns();
+    fill_labels(s, r);
+    return VRT_OK;
+}
+
+vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, vrt_session_result *r, int *n_out) {
+    if (n_out) *n_out = 0;
+    if (!s || !r) return VRT_EINVAL;
+    if (slot < 0 || slot >= s->p.slots)
+        return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
+    int n = s->slot[slot].n;
+    vrt_status st = collect(s, slot, 1, &r[0]);
+    if (st) return st;
+    for (int k = 1; k < n; k++) { /* batch > 1: CPU only */
+        cpu_result(s, slot, k, &r[k]);
+        r[k].t.submit_ns = r[0].t.submit_ns;
+        r[k].t.done_ns = r[0].t.done_ns;
+        fill_labels(s, &r[k]);
+    }
+    if (n_out) *n_out = n;
     return VRT_OK;
 }
 

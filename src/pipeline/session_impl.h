@@ -18,8 +18,11 @@ typedef struct vrt__session_slot {
     uint8_t *buf; /* visible slot buffer */
     uint8_t *up;  /* upload source */
     int state;
+    int n; /* frames in the submission (batch) */
     uint64_t sequence;
     int64_t timestamp_ns;
+    uint64_t seqs[VRT_SESSION_MAX_BATCH]; /* batch positions 1.. (0: sequence/timestamp_ns) */
+    int64_t tss[VRT_SESSION_MAX_BATCH];
     int64_t submit_ns;
     vrt_session_timings t; /* CPU: filled by submit */
 } vrt__session_slot;
@@ -33,10 +36,12 @@ struct vrt_session {
     vrt_preprocess_params pre; /* the profile's, dtype forced to fp32 */
     vrt_preprocess_geometry geom;
     vrt_detect_params det;
+    int batch;          /* frames per submission (params.batch, >= 1) */
+    char model[VRT_PROFILE_PATH_MAX]; /* the model file (also for sessions sharing it) */
     size_t frame_bytes; /* one tightly packed frame */
     size_t slot_bytes;
-    size_t in_bytes;  /* network input tensor, fp32 */
-    size_t out_count; /* floats of output 0 */
+    size_t in_bytes;  /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
+    size_t out_count; /* floats of output 0 for ONE frame */
     int num_classes;
     int own_buffers, registered, graphs;
     vrt__session_slot slot[VRT_SESSION_MAX_SLOTS];
@@ -44,8 +49,8 @@ struct vrt_session {
     /* CPU path */
     float *in_tensor, *out_tensor;
     vrt_detector_t *detector;
-    vrt_class_result cls[VRT_SESSION_MAX_SLOTS];
-    vrt_detections *dets; /* one per slot (detection only) */
+    vrt_class_result cls[VRT_SESSION_MAX_SLOTS * VRT_SESSION_MAX_BATCH]; /* [slot * batch + k] */
+    vrt_detections *dets; /* [slot * batch + k] (detection only) */
     /* CUDA path (cuda/session_cuda.c) */
     void *cu;
     char err[512];

@@ -33,15 +33,17 @@ HIST_SCHEMA = {k: NUM for k in ["count", "min", "p50", "p90", "p99", "p999", "ma
 STAGES = ["capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver", "e2e", "age", "period"]
 STREAM_SCHEMA = {
     "stream": int, "uri": str, "kind": str, "format": str, "width": int, "height": int, "source_fps": NUM,
-    "state": str, "error": (str, type(None)), "results": int, "captured": int, "dropped": int,
+    "capture_io": (str, type(None)), "zero_copy": int, "state": str, "error": (str, type(None)), "results": int, "captured": int, "dropped": int,
     "dropped_source": int, "dropped_handoff": int, "discarded": int, "deadline_misses": int, "errors": int,
     "unplugs": int, "reconnects": int, "duration_s": NUM, "fps": NUM,
     "latency_ms": {s: HIST_SCHEMA for s in STAGES},
 }
 SUMMARY_SCHEMA = {
     "type": str, "model": str, "profile": str, "task": str, "backend": str, "policy": str,
-    "deadline_ms": (int, float, type(None)), "stopped_by": str, "streams": list,
+    "deadline_ms": (int, float, type(None)), "stopped_by": str, "weight_users": int,
+    "batching": (dict, type(None)), "streams": list,
 }
+BATCHING_SCHEMA = {"sources": int, "batched_ms": NUM, "unbatched_ms": NUM, "speedup": NUM, "lowers_latency": bool}
 
 
 def validate(doc, schema, where):
@@ -144,6 +146,36 @@ def case_run_two_sources():
     check(nb <= 12, "5 fps stream gave %d results in 2 s" % nb)
     check(all(d["width"] == (320 if d["stream"] == 0 else 160) for d in frames), "frame sizes mixed up")
     check(s["stopped_by"] == "duration", "stopped_by %r" % s["stopped_by"])
+
+
+def case_run_batch_sources():
+    """Three same-size synthetic sources as one batch-3 model run per tick: every frame's
+    top-5 equals the unbatched run's for the same stream and frame; the summary compares a
+    batched tick with three unbatched runs; unbatched streams share one copy of the weights."""
+    uri = "synthetic:?fps=200&width=160&height=120"
+    runs = {}
+    for batched in (0, 1):
+        args = ["run", "-m", model(), "--threads", "1", "--policy", "all", "--frames", "5", "--json", "-"]
+        for _ in range(3):
+            args += ["-i", uri]
+        if batched:
+            args.append("--batch-sources")
+        rc, out, err = vrt(*args, expect=0, timeout=120)
+        frames, s = run_lines(out)
+        check(len(frames) == 15, "%d frames, want 15" % len(frames))
+        runs[batched] = ({(d["stream"], d["sequence"]): d["classes"] for d in frames}, s)
+    (ua, us), (ba, bs) = runs[0], runs[1]
+    check(us["batching"] is None and us["weight_users"] == 3, "unbatched: %r users" % us["weight_users"])
+    b = bs["batching"]
+    check(b is not None, "batched summary has no batching object")
+    validate(b, BATCHING_SCHEMA, "summary.batching")
+    check(b["sources"] == 3 and b["batched_ms"] > 0 and b["unbatched_ms"] > 0, "batching %r" % b)
+    check(b["lowers_latency"] == (b["batched_ms"] < b["unbatched_ms"]), "lowers_latency inconsistent")
+    check(set(ua) == set(ba), "different frames processed")
+    for k, ca in ua.items():
+        cb = ba[k]
+        check([c["index"] for c in ca] == [c["index"] for c in cb], "frame %r: classes differ" % (k,))
+        check(all(abs(x["score"] - y["score"]) <= 1e-5 for x, y in zip(ca, cb)), "frame %r: scores differ" % (k,))
 
 
 def signal_case(sig):

@@ -85,8 +85,12 @@ typedef struct run_result {
     size_t nbytes[MAXT];
     int nout;
     double worst;
+    int refused;    /* the engine refused the model's element types on this backend */
     char why[600];
 } run_result;
+
+/* CUDA math for run_set ("fp32" unless a test says otherwise; NULL = auto). */
+static const char *g_precision = "fp32";
 
 static void result_free(run_result *r) {
     for (int k = 0; k < MAXT; k++) vrt_free(r->out[k]);
@@ -120,9 +124,15 @@ static void run_set(const char *model, const char *setdir, const char *backend, 
     vrt_engine_default_params(&ep);
     ep.backend = backend;
     ep.threads = 2;
+    ep.precision = g_precision;
     vrt_status st = vrt__engine_open_ir(ir, &ep, &e, err, sizeof(err));
     ir = NULL;
     if (st) {
+        /* engine.c: "... has data type X, which the cuda backend does not support; the cpu backend does" */
+        /* backend_cuda.c: "node '...' (Op, opset N): data type X is not supported by the CUDA backend; supported: ..." */
+        r->refused = st == VRT_EUNSUPPORTED && ((strstr(err, "which the") && strstr(err, "backend does not support")) ||
+                                                strstr(err, "is not supported by the CUDA backend; supported:") ||
+                                                strstr(err, "mixed input types"));
         snprintf(r->why, sizeof(r->why), "open: %s", err);
         goto out;
     }
@@ -194,7 +204,8 @@ TEST(node_tests_cpu_passes_cuda_passes) {
     FILE *f = fopen(list, "r");
     ASSERT_TRUE(f != NULL);
     char name[256];
-    int n = 0, cpu_pass = 0, cuda_pass = 0, bad = 0;
+    int n = 0, cpu_pass = 0, cuda_pass = 0, bad = 0, refused = 0;
+    g_precision = "fp32"; /* node tests stay fp32 (an earlier failed fp16 test may have left it set) */
     while (fscanf(f, "%255s", name) == 1) {
         char dir[1500], model[1600], set[1600];
         snprintf(dir, sizeof(dir), "%s/%s", node, name);
@@ -212,6 +223,11 @@ TEST(node_tests_cpu_passes_cuda_passes) {
         run_set(model, set, "cuda", 1e-3, 1e-4, &rg);
         if (rg.match) {
             cuda_pass++;
+        } else if (rg.refused) {
+            /* CPU-only element types (int16, uint16, uint32, uint64, double, low-precision
+             * floats): the engine refuses them on CUDA with a message; not a CUDA failure. */
+            refused++;
+            printf("  skip %s: %s\n", name, rg.why);
         } else {
             bad++;
             printf("  CUDA FAIL %s: %s\n", name, rg.why);
@@ -220,7 +236,9 @@ TEST(node_tests_cpu_passes_cuda_passes) {
         result_free(&rg);
     }
     fclose(f);
-    printf("  node tests: %d listed, CPU passes %d, CUDA passes %d of those\n", n, cpu_pass, cuda_pass);
+    printf("  node tests: %d listed, CPU passes %d, CUDA passes %d of those, %d skipped (types the CUDA backend refuses)\n", n,
+           cpu_pass, cuda_pass, refused);
+    ASSERT_EQ(cuda_pass + refused, cpu_pass);
     ASSERT_TRUE(cpu_pass > 0);
     ASSERT_EQ(bad, 0);
 }
@@ -286,8 +304,14 @@ static void model_sets(const char *rel, double rtol, double atol, double cpu_rto
     ASSERT_TRUE(sets > 0);
 }
 
-TEST(squeezenet_fp16_reference_and_cpu) { model_sets("models/squeezenet1.0_fp16", 0, 1e-3, 0, 1e-3); }
-TEST(yolox_nano_reference_and_cpu) { model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4); }
+TEST(squeezenet_fp16_reference_and_cpu) {
+    g_precision = "fp32";
+    model_sets("models/squeezenet1.0_fp16", 0, 1e-3, 0, 1e-3);
+}
+TEST(yolox_nano_reference_and_cpu) {
+    g_precision = "fp32";
+    model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4);
+}
 
 /* fp16 NHWC storage (VRT_CUDA_MATH=fp16): conv chains held in fp16 with fp32
  * accumulation. Documented tolerances: SqueezeNet (softmax probabilities, fp16
@@ -295,14 +319,14 @@ TEST(yolox_nano_reference_and_cpu) { model_sets("models/yolox_nano", 1e-3, 1e-4,
  * YOLOX-Nano raw head outputs (box terms up to ~1e2, logits) rtol 3e-2 +
  * atol 3e-2: fp16 rounding (2^-11 relative) compounds over ~80 layers. */
 TEST(squeezenet_fp16_storage) {
-    setenv("VRT_CUDA_MATH", "fp16", 1);
+    g_precision = "fp16";
     model_sets("models/squeezenet1.0_fp16", 0, 4e-3, 0, 4e-3);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = "fp32";
 }
 TEST(yolox_nano_fp16_storage) {
-    setenv("VRT_CUDA_MATH", "fp16", 1);
+    g_precision = "fp16";
     model_sets("models/yolox_nano", 3e-2, 3e-2, 3e-2, 3e-2);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = "fp32";
 }
 
 /* ---- backend-level helpers (graph and cache tests need the context) ---- */
@@ -313,7 +337,7 @@ typedef struct bk {
     void *ctx;
 } bk;
 
-static void bk_open(bk *b, const char *model) {
+static void bk_open_p(bk *b, const char *model, const char *precision) {
     char err[1024] = "";
     memset(b, 0, sizeof(*b));
     ASSERT_OK(vrt__ir_load_onnx(model, NULL, &b->ir, err, sizeof(err)));
@@ -321,11 +345,14 @@ static void bk_open(bk *b, const char *model) {
     vrt__pass_default_opts(&po);
     ASSERT_OK(vrt__passes_run(b->ir, &po, NULL, err, sizeof(err)));
     ASSERT_OK(vrt__plan_build(b->ir, &b->plan, err, sizeof(err)));
-    vrt__backend_params bp = {0, 0};
+    vrt__backend_params bp = {0, 0, precision};
     vrt_status st = vrt__backend_cuda.prepare(b->ir, b->plan, &bp, &b->ctx, err, sizeof(err));
     if (st) printf("  prepare: %s\n", err);
     ASSERT_OK(st);
 }
+
+/* fp32 unless VRT_CUDA_MATH says otherwise (it overrides the parameter). */
+static void bk_open(bk *b, const char *model) { bk_open_p(b, model, "fp32"); }
 
 static void bk_close(bk *b) {
     if (b->ctx) vrt__backend_cuda.destroy(b->ctx);
@@ -441,6 +468,121 @@ TEST(errors_name_the_problem) {
     bk_close(&b);
 }
 
+/* precision "auto" (the default): fp16 NHWC for convolution-heavy models,
+ * fp32 for small ones; explicit values win; VRT_CUDA_MATH wins over both;
+ * a bad name is refused with the valid ones. */
+TEST(precision_auto_explicit_and_env) {
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    vrt__cuda_backend_stats st;
+    bk b;
+    /* YOLOX (SiLU convs) stays fp32 under auto until its fp16 difference is explained. */
+    bk_open_p(&b, model, NULL);
+    vrt__cuda_backend_info(b.ctx, &st);
+    ASSERT_STREQ(st.math, "fp32");
+    bk_close(&b);
+    char sq[1500];
+    snprintf(sq, sizeof(sq), "%s", model_in(vrt_test_data_or_skip("models/squeezenet1.0_fp16")));
+    bk_open_p(&b, sq, NULL);
+    vrt__cuda_backend_info(b.ctx, &st);
+    ASSERT_STREQ(st.math, "fp16");
+    bk_close(&b);
+    bk_open_p(&b, model, "tf32");
+    vrt__cuda_backend_info(b.ctx, &st);
+    ASSERT_STREQ(st.math, "tf32");
+    bk_close(&b);
+    setenv("VRT_CUDA_MATH", "fp32", 1);
+    bk_open_p(&b, model, "fp16");
+    vrt__cuda_backend_info(b.ctx, &st);
+    ASSERT_STREQ(st.math, "fp32");
+    bk_close(&b);
+    unsetenv("VRT_CUDA_MATH");
+    /* A one-Conv model (ONNX node test) stays fp32 under auto. */
+    const char *node = onnx_node_dir();
+    if (node) {
+        char one[1600];
+        snprintf(one, sizeof(one), "%s/test_basic_conv_with_padding/model.onnx", node);
+        if (!access(one, R_OK)) {
+            bk_open_p(&b, one, "auto");
+            vrt__cuda_backend_info(b.ctx, &st);
+            ASSERT_STREQ(st.math, "fp32");
+            bk_close(&b);
+        }
+    }
+    char err[1024] = "";
+    vrt__ir *ir = NULL;
+    vrt__plan *plan = NULL;
+    void *ctx = NULL;
+    ASSERT_OK(vrt__ir_load_onnx(model, NULL, &ir, err, sizeof(err)));
+    ASSERT_OK(vrt__plan_build(ir, &plan, err, sizeof(err)));
+    vrt__backend_params bp = {0, 0, "half"};
+    ASSERT_STATUS(vrt__backend_cuda.prepare(ir, plan, &bp, &ctx, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "'half'");
+    ASSERT_CONTAINS(err, "fp16, fp32 or tf32");
+    ASSERT_TRUE(ctx == NULL);
+    vrt__plan_destroy(&plan);
+    vrt__ir_destroy(&ir);
+}
+
+/* fp16 NHWC storage on the single-node tests of the ops that can run there,
+ * with documented per-op tolerances (|got - want| <= atol + rtol |want|):
+ *   Conv                 rtol 1e-2, atol 1e-2: inputs and weights rounded to
+ *                        fp16 (2^-11 relative each), fp32 accumulation, output
+ *                        rounded to fp16;
+ *   MaxPool              rtol 1e-3, atol 1e-3: one fp16 rounding of the input;
+ *   AveragePool, GlobalAveragePool
+ *                        rtol 2e-3, atol 1e-3: input rounding plus the sum.
+ * Every other op stays fp32 in this mode (its node tests are the fp32 run). */
+TEST(node_tests_fp16_per_op_tolerances) {
+    const char *list = vrt_test_data_or_skip("onnx-index/cnn_op_tests.txt");
+    const char *node = onnx_node_dir();
+    if (!node) vrt_test_skip("onnx.tar.xz not found under %s", data_dir());
+    static const struct {
+        const char *prefix;
+        double rtol, atol;
+    } tol[] = {{"test_conv", 1e-2, 1e-2},       {"test_basic_conv", 1e-2, 1e-2},   {"test_maxpool_2d", 1e-3, 1e-3},
+               {"test_averagepool_2d", 2e-3, 1e-3}, {"test_globalaveragepool", 2e-3, 1e-3}};
+    FILE *f = fopen(list, "r");
+    ASSERT_TRUE(f != NULL);
+    char name[256];
+    int tried = 0, pass = 0, bad = 0;
+    g_precision = "fp16";
+    while (fscanf(f, "%255s", name) == 1) {
+        int k = -1;
+        for (int q = 0; q < (int)(sizeof(tol) / sizeof(tol[0])) && k < 0; q++)
+            if (!strncmp(name, tol[q].prefix, strlen(tol[q].prefix))) k = q;
+        if (k < 0) continue;
+        char model[1600], set[1600];
+        snprintf(model, sizeof(model), "%s/%s/model.onnx", node, name);
+        snprintf(set, sizeof(set), "%s/%s/test_data_set_0", node, name);
+        if (access(model, R_OK)) continue;
+        run_result rc, rg;
+        g_precision = "fp32";
+        run_set(model, set, "cpu", 1e-3, 1e-4, &rc);
+        g_precision = "fp16";
+        if (rc.match) {
+            tried++;
+            run_set(model, set, "cuda", tol[k].rtol, tol[k].atol, &rg);
+            if (rg.match) {
+                pass++;
+            } else if (rg.refused) {
+                printf("  skip %s: %s\n", name, rg.why);
+            } else {
+                bad++;
+                printf("  CUDA fp16 FAIL %s: %s\n", name, rg.why);
+            }
+            result_free(&rg);
+        }
+        result_free(&rc);
+    }
+    g_precision = "fp32";
+    fclose(f);
+    printf("  fp16 node tests: %d tried, %d pass\n", tried, pass);
+    ASSERT_TRUE(tried > 0);
+    ASSERT_EQ(bad, 0);
+}
+
 int main(void) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
@@ -457,8 +599,11 @@ int main(void) {
     VRT_RUN(squeezenet_fp16_reference_and_cpu);
     VRT_RUN(yolox_nano_reference_and_cpu);
     VRT_RUN(squeezenet_fp16_storage);
-    /* Known failure, not yet diagnosed: max abs diff 0.707 on set 0 (H200, 2026-11-21).
-     * Run with VRT_TEST_FP16_YOLOX=1. */
+    VRT_RUN(precision_auto_explicit_and_env);
+    VRT_RUN(node_tests_fp16_per_op_tolerances);
+    /* Known failure, cause not found: max abs diff 0.65 vs fp32 on set 0 (H200, 2026-11-21); bisected
+     * (bench/gpu/half_bisect.sh) to the early backbone convs, not depthwise, pools or the epilogue's bias
+     * rounding. Run with VRT_TEST_FP16_YOLOX=1. */
     if (getenv("VRT_TEST_FP16_YOLOX")) VRT_RUN(yolox_nano_fp16_storage);
     VRT_RUN(node_tests_cpu_passes_cuda_passes);
     return vrt_test_finish();

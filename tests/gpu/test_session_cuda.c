@@ -283,6 +283,59 @@ TEST(poll_and_event) {
     vrt_session_destroy(&s);
 }
 
+/* Two sessions over one copy of the weights (vrt_session_params.share_weights):
+ * both in flight at once on their own streams, each slot gives its own
+ * image's class, the two agree bit for bit, the borrower outlives the owner. */
+TEST(two_sessions_share_weights) {
+    NEED_GPU();
+    load_frames();
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    vrt_session_t *a = open_squeezenet("cuda", 1, 3);
+    char err[512];
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.backend = "cuda";
+    p.slots = 3;
+    p.share_weights = a;
+    vrt_session_t *b = NULL;
+    vrt_status st = vrt_session_open(model, profile_path("squeezenet.conf"), NULL, &p, &b, err, sizeof(err));
+    if (st) vrt_test_fail(__FILE__, __LINE__, "open shared: %s", err);
+    vrt_session_info ia, ib;
+    vrt_session_get_info(a, &ia);
+    vrt_session_get_info(b, &ib);
+    ASSERT_EQ(ia.weight_users, 2);
+    ASSERT_EQ(ib.weights_shared, 1);
+    for (int i = 0; i < 3; i++) {
+        st_fill_slot(a, i, g_frames[i]);
+        st_fill_slot(b, i, g_frames[(i + 1) % 3]);
+    }
+    static vrt_session_result ra, rb;
+    vrt_frame meta;
+    int wrong = 0, differ = 0;
+    for (int round = 0; round < 4; round++) {
+        for (int i = 0; i < 3; i++) {
+            ASSERT_OK(vrt_session_slot_frame(a, i, &meta));
+            ASSERT_OK(vrt_session_submit(a, i, &meta));
+            ASSERT_OK(vrt_session_slot_frame(b, i, &meta));
+            ASSERT_OK(vrt_session_submit(b, i, &meta));
+        }
+        for (int i = 0; i < 3; i++) {
+            ASSERT_OK(vrt_session_wait(a, i, &ra));
+            ASSERT_OK(vrt_session_wait(b, (i + 2) % 3, &rb)); /* b's slot holding the same image */
+            if (ra.cls.index[0] != st_top1[i] || rb.cls.index[0] != st_top1[i]) wrong++;
+            if (memcmp(&ra.cls, &rb.cls, sizeof(ra.cls))) differ++;
+        }
+    }
+    ASSERT_EQ(wrong, 0);
+    ASSERT_EQ(differ, 0);
+    vrt_session_destroy(&a);
+    for (int i = 0; i < 3; i++) {
+        ASSERT_OK(vrt_session_run(b, g_frames[i], &rb));
+        ASSERT_EQ(rb.cls.index[0], st_top1[i]);
+    }
+    vrt_session_destroy(&b);
+}
+
 int main(void) {
     if (!have_gpu()) {
         fprintf(stderr, "test_session_cuda: no CUDA device, skipped\n");
@@ -293,6 +346,7 @@ int main(void) {
     VRT_RUN(graph_and_eager_bit_identical);
     VRT_RUN(yolox_cuda_equals_cpu_and_expected);
     VRT_RUN(poll_and_event);
+    VRT_RUN(two_sessions_share_weights);
     for (int i = 0; i < 3; i++)
         vrt_frame_unref(&g_frames[i]);
     return vrt_test_finish();

@@ -125,6 +125,36 @@ TEST(threadpool_runs_every_item_once) {
     vrt__threadpool_destroy(&tp);
 }
 
+/* Back-to-back jobs (workers still spinning when the next one comes) and
+ * jobs after a pause longer than the spin budget (workers parked on the
+ * condition variable): every item runs once either way, and destroy wakes
+ * parked and spinning workers alike. */
+TEST(threadpool_spinning_and_parked_handoff) {
+    for (int nt = 2; nt <= 3; nt++) {
+        vrt__threadpool *tp = NULL;
+        ASSERT_OK(vrt__threadpool_create(&tp, nt));
+        for (int rep = 0; rep < 3000; rep++) {
+            pool_arg a;
+            atomic_init(&a.sum, 0);
+            int64_t n = 2 + rep % 7;
+            vrt__parallel_for(tp, n, inner_task, &a);
+            ASSERT_EQ(atomic_load(&a.sum), n * (n - 1) / 2);
+            if (rep % 1000 == 999) {
+                struct timespec ts = {0, 2000000}; /* 2 ms: past the spin */
+                nanosleep(&ts, NULL);
+            }
+        }
+        struct timespec ts = {0, 2000000};
+        nanosleep(&ts, NULL);
+        pool_arg a;
+        atomic_init(&a.sum, 0);
+        vrt__parallel_for(tp, 100, inner_task, &a);
+        ASSERT_EQ(atomic_load(&a.sum), 4950);
+        vrt__threadpool_destroy(&tp);
+        ASSERT_TRUE(tp == NULL);
+    }
+}
+
 TEST(threadpool_create_fails_cleanly_without_memory) {
     vrt_alloc_counting_begin();
     vrt_alloc_counting_fail_at(2); /* the thread array */
@@ -178,6 +208,7 @@ int main(void) {
     VRT_RUN(fp16_known_values);
     VRT_RUN(fp16_all_values_round_trip);
     VRT_RUN(threadpool_runs_every_item_once);
+    VRT_RUN(threadpool_spinning_and_parked_handoff);
     VRT_RUN(threadpool_create_fails_cleanly_without_memory);
     VRT_RUN(activations_match_definitions);
     return vrt_test_finish();

@@ -1,6 +1,7 @@
 /* The CPU backend's fast paths against direct loops written from the ONNX
  * definitions: chunked im2col convolution (output planes larger than one
  * column chunk, chunk edges inside output rows), the separable MaxPool (with
+ * its AVX2 horizontal windows,
  * pads, ceil_mode, strides, NaN planes) and the vectorised Sigmoid / SiLU. */
 #include <math.h>
 
@@ -149,6 +150,14 @@ TEST(maxpool_separable_matches_direct) {
     check_pool(tp, 3, 20, 17, 2, 2, 1, 1, 0);
     check_pool(NULL, 3, 16, 15, 3, 3, 1, 0, 1); /* NaN propagates */
     check_pool(tp, 2, 9, 9, 3, 2, 1, 1, 1);
+    /* Vectorised horizontal windows (stride 1 or 2, kernel up to 8): rows
+     * shorter than, equal to and longer than one 8-wide vector, pads up to
+     * the kernel half, with and without ceil_mode. */
+    for (int64_t w = 1; w <= 21; w += 4)
+        for (int64_t k = 2; k <= 8; k += 3)
+            for (int64_t s = 1; s <= 2; s++)
+                for (int64_t pad = 0; pad <= k / 2; pad += 1 + k / 4)
+                    if (w + 2 * pad >= k) check_pool(w % 2 ? tp : NULL, 2, 9, w, k, s, pad, (int)(w % 3 == 0), 0);
     vrt__threadpool_destroy(&tp);
 }
 

@@ -12,6 +12,10 @@
 #include <string.h>
 
 #include "commands.h"
+#include "engine/backend.h"
+#ifdef VRT_HAVE_CUDA
+#include "engine/backend/cuda/cuda_inspect.h"
+#endif
 #include "model/ir.h"
 #include "model_util.h"
 #include "onnx_scan.h"
@@ -25,10 +29,11 @@ enum {
     OPT_HEIGHT,
     OPT_WIDTH,
     OPT_BATCH,
+    OPT_BACKEND,
 };
 
 void cmd_inspect_help(FILE *f) {
-    fputs("usage: vrt inspect MODEL [--height H] [--width W] [--batch N] [--json]\n\n"
+    fputs("usage: vrt inspect MODEL [--height H] [--width W] [--batch N] [--backend cpu|cuda] [--json]\n\n"
           "Describes the ONNX model MODEL: its inputs and outputs with shapes and element\n"
           "types, the opsets it imports, the producer, the op histogram, the parameter count\n"
           "and weight bytes, the FLOPs of one inference, the activation memory after planning\n"
@@ -45,6 +50,9 @@ void cmd_inspect_help(FILE *f) {
           "      --height H          fix the input height (4-D N,C,H,W inputs) before planning\n"
           "      --width W           fix the input width\n"
           "      --batch N           fix the batch size (a symbolic batch is 1 otherwise)\n"
+          "      --backend NAME      prepare on cpu (default) or cuda; cuda also lists the chosen\n"
+          "                          engine per Conv/Gemm (cuDNN algorithm or own kernel, math,\n"
+          "                          workspace, time measured at the choice)\n"
           "      --json              print one JSON object on stdout (schema in README.md)\n"
           "  -v, --verbose           more messages; -q, --quiet: errors only\n"
           "      --log-level LEVEL   error, warn, info, debug or trace (default: warn)\n"
@@ -214,6 +222,22 @@ static void print_tensors_text(const inspect_info *in, int outputs) {
             printf("  %-24s %-8s %s (as declared)\n", v[i].name, cli_onnx_type_name(v[i].elem_type, tb, sizeof(tb)), sh);
         }
     }
+}
+
+/* --backend cuda: the math mode and the engine chosen for each Conv/Gemm. */
+static void print_cuda_engines(const vrt_engine_t *e) {
+#ifdef VRT_HAVE_CUDA
+    const void *bctx = vrt__engine_backend_ctx(e);
+    int is_auto = 0;
+    const char *math = vrt__cuda_backend_math(bctx, &is_auto);
+    int n = vrt__cuda_backend_n_engines(bctx);
+    printf("\nCUDA engines (math %s%s; %d conv/gemm steps):\n", math, is_auto ? ", chosen by precision=auto" : "", n);
+    char line[700];
+    for (int i = 0; i < n; i++)
+        if (vrt__cuda_backend_engine(bctx, i, line, sizeof(line))) printf("  %s\n", line);
+#else
+    (void)e;
+#endif
 }
 
 static void print_text(const inspect_info *in) {
@@ -426,9 +450,11 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
         {"height", required_argument, NULL, OPT_HEIGHT},
         {"width", required_argument, NULL, OPT_WIDTH},
         {"batch", required_argument, NULL, OPT_BATCH},
+        {"backend", required_argument, NULL, OPT_BACKEND},
         {NULL, 0, NULL, 0},
     };
     int json = 0;
+    const char *backend = "cpu";
     int64_t height = 0, width = 0, batch = 0;
     int rc = cli_check_long_options(ctx, argc, argv, opts);
     if (rc) return rc;
@@ -449,6 +475,11 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
             break;
         case OPT_BATCH:
             if ((rc = cli_parse_i64(ctx, "--batch", optarg, 1, 1 << 16, &batch))) return rc;
+            break;
+        case OPT_BACKEND:
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
+                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
+            backend = optarg;
             break;
         default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
@@ -501,6 +532,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
         ep.batch = batch;
         ep.height = height;
         ep.width = width;
+        ep.backend = backend;
         if (vrt_engine_open(path, &ep, &in.engine, err, sizeof(err)) != VRT_OK)
             in.error = err;
         else
@@ -508,6 +540,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     }
 
     rc = json ? print_json(&in) : (print_text(&in), 0);
+    if (!json && in.engine && !strcmp(backend, "cuda")) print_cuda_engines(in.engine);
     fflush(stdout);
     if (in.error && !rc) rc = cli_error("%s: %s", path, in.error);
     vrt_free(in.unsupported);

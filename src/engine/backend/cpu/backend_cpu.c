@@ -802,8 +802,9 @@ static void cpu_destroy(void *vctx) {
     vrt_free(c);
 }
 
-static vrt_status cpu_prepare(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp, void **out, char *err,
-                              size_t cap) {
+/* base != NULL (prepare_shared): weight pointers (and fp32 copies) are the base context's. */
+static vrt_status prepare_ctx(const cpu_ctx *base, const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp,
+                              void **out, char *err, size_t cap) {
     *out = NULL;
     cpu_ctx *c = vrt_calloc(1, sizeof(*c));
     if (!c) return VRT_ENOMEM;
@@ -824,7 +825,9 @@ static vrt_status cpu_prepare(const vrt__ir *ir, const vrt__plan *plan, const vr
         const vrt__tensor *t = &ir->tensors[i];
         const vrt__tensor_plan *tp = &plan->t[i];
         if (tp->storage == VRT__ST_WEIGHT) {
-            if (t->dtype == VRT__DT_FLOAT16) {
+            if (base) {
+                c->ptr[i] = base->ptr[i];
+            } else if (t->dtype == VRT__DT_FLOAT16) {
                 int64_t cnt = vrt__shape_numel(&t->shape);
                 float *f = vrt_malloc((size_t)(cnt ? cnt : 1) * 4);
                 if (!f) {
@@ -908,6 +911,16 @@ fail:
     vrt_errbuf_set(err, cap, "%s", c->err);
     cpu_destroy(c);
     return st;
+}
+
+static vrt_status cpu_prepare(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp, void **out, char *err,
+                              size_t cap) {
+    return prepare_ctx(NULL, ir, plan, bp, out, err, cap);
+}
+
+static vrt_status cpu_prepare_shared(const void *base, const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp,
+                                     void **out, char *err, size_t cap) {
+    return prepare_ctx(base, ir, plan, bp, out, err, cap);
 }
 
 static vrt_status cpu_set_input(void *vctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream) {
@@ -994,5 +1007,5 @@ static vrt_status cpu_sync(void *vctx, void *stream) {
 static const char *cpu_last_error(void *vctx) { return vctx ? ((cpu_ctx *)vctx)->err : ""; }
 
 const vrt__backend_iface vrt__backend_cpu = {
-    "cpu", cpu_prepare, cpu_set_input, cpu_run, cpu_get_output, cpu_sync, cpu_last_error, cpu_destroy,
+    "cpu", cpu_prepare, cpu_set_input, cpu_run, cpu_get_output, cpu_sync, cpu_last_error, cpu_destroy, cpu_prepare_shared,
 };

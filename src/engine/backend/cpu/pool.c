@@ -110,6 +110,7 @@ typedef struct vrt__pool_job {
     float *y;
     int64_t *indices;
     int is_max;
+    int hfast; /* MaxPool fast path: horizontal windows with AVX2 */
 } vrt__pool_job;
 
 static void vrt__pool_plane(void *arg, int64_t np) {
@@ -187,6 +188,53 @@ static int vrt__has_nan(const float *x, int64_t n) {
 static void vrt__pool_plane(void *arg, int64_t np);
 
 #define VRT__POOL_ROW_MAX 4096
+/* The row buffer of the separable path has this many -inf entries before
+ * and after the row, so the vectorised horizontal windows need no bounds. */
+#define VRT__POOL_ROW_LEAD 16
+#define VRT__POOL_ROW_TAIL 48
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define VRT__POOL_X86 1
+
+static int vrt__pool_has_avx2(void) {
+    static int cached = -1; /* process-wide CPU feature, not instance state */
+    if (cached < 0) cached = __builtin_cpu_supports("avx2");
+    return cached;
+}
+
+/* Even (odd = 0) or odd (odd = 1) elements of p[0..16). */
+__attribute__((target("avx2"))) static inline __m256 vrt__pool_deint8(const float *p, int odd) {
+    __m256 a = _mm256_loadu_ps(p), b = _mm256_loadu_ps(p + 8);
+    __m256 t = odd ? _mm256_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1))
+                   : _mm256_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0));
+    return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
+}
+
+/* yrow[ow] = max_{kw < k} t[ow*s - pb + kw] for stride s in {1, 2}; t has
+ * -inf padding before and after the row (see VRT__POOL_ROW_LEAD/TAIL).
+ * maxps(v, m) returns m unless v > m: the earlier of equal values stays, as
+ * in the scalar path (NaN-free planes only). */
+__attribute__((target("avx2"))) static void vrt__pool_hmax(const float *t, int64_t OW, int64_t s,
+                                                           int64_t k, int64_t pb, float *yrow) {
+    int64_t ow = 0;
+    for (; ow + 8 <= OW; ow += 8) {
+        const float *b = t + ow * s - pb;
+        __m256 m = s == 1 ? _mm256_loadu_ps(b) : vrt__pool_deint8(b, 0);
+        for (int64_t kw = 1; kw < k; kw++) {
+            __m256 v = s == 1 ? _mm256_loadu_ps(b + kw) : vrt__pool_deint8(b + (kw & ~1), (int)(kw & 1));
+            m = _mm256_max_ps(v, m);
+        }
+        _mm256_storeu_ps(yrow + ow, m);
+    }
+    for (; ow < OW; ow++) {
+        const float *b = t + ow * s - pb;
+        float m = b[0];
+        for (int64_t kw = 1; kw < k; kw++) m = b[kw] > m ? b[kw] : m;
+        yrow[ow] = m;
+    }
+}
+#endif
 
 /* MaxPool fast path: 2-D (or 1-D), no dilation, no indices. Separable: for
  * each output row the window's input rows are combined column by column
@@ -198,8 +246,11 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
     const vrt__pool3 *c = &j->c;
     const float *xp = j->x + np * c->invol;
     float *yp = j->y + np * c->outvol;
-    float tmp[VRT__POOL_ROW_MAX];
+    float buf[VRT__POOL_ROW_LEAD + VRT__POOL_ROW_MAX + VRT__POOL_ROW_TAIL];
+    float *tmp = buf + VRT__POOL_ROW_LEAD;
     int64_t H = c->in[1], W = c->in[2];
+    for (int64_t i = 0; i < VRT__POOL_ROW_LEAD; i++) buf[i] = -INFINITY;
+    for (int64_t i = 0; i < VRT__POOL_ROW_TAIL; i++) tmp[W + i] = -INFINITY;
     if (vrt__has_nan(xp, c->invol)) { /* NaN propagation: the generic path */
         vrt__pool_plane(arg, np);
         return;
@@ -218,6 +269,12 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
             const float *r = xp + ih * W;
             for (int64_t x = 0; x < W; x++) tmp[x] = vrt__max_nan(tmp[x], r[x]);
         }
+#ifdef VRT__POOL_X86
+        if (j->hfast) {
+            vrt__pool_hmax(tmp, c->out[2], c->s[2], c->k[2], c->pb[2], yrow);
+            continue;
+        }
+#endif
         for (int64_t ow = 0; ow < c->out[2]; ow++) {
             int64_t w0 = ow * c->s[2] - c->pb[2], w1 = w0 + c->k[2];
             if (w0 < 0) w0 = 0;
@@ -248,6 +305,14 @@ static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, 
     const vrt__pool3 *c = &j.c;
     if (is_max && !indices && c->in[0] == 1 && c->k[0] == 1 && c->out[0] == 1 && c->pb[0] == 0 &&
         c->d[1] == 1 && c->d[2] == 1 && c->in[2] <= VRT__POOL_ROW_MAX) {
+#ifdef VRT__POOL_X86
+        /* Every horizontal read, vector over-read included, stays inside
+         * the -inf padding: index >= -pb >= -LEAD and
+         * <= (OW-1)*s - pb + k - 1 + 16 < W + TAIL. */
+        int64_t last = (c->out[2] - 1) * c->s[2] - c->pb[2] + c->k[2] - 1 + 16;
+        j.hfast = vrt__pool_has_avx2() && (c->s[2] == 1 || c->s[2] == 2) && c->k[2] <= 8 &&
+                  c->pb[2] <= VRT__POOL_ROW_LEAD && last < c->in[2] + VRT__POOL_ROW_TAIL;
+#endif
         vrt__parallel_for(tp, p->N * p->C, vrt__maxpool2d_plane, &j);
         return VRT_OK;
     }

@@ -4,11 +4,12 @@
  *
  * Forward conv:
  *   - y = act(conv(x) + b + r) in ONE call to
- *     cudnnConvolutionBiasActivationForward when act is Relu or none (the
- *     residual goes in through z with alpha2 = 1); a trial call at prepare
- *     confirms that cuDNN accepts the (algo, activation) pair, otherwise the
- *     conv runs alone and our epilogue kernel adds bias/residual/activation.
- *   - other activations (LeakyRelu, Clip, SiLU, ...): conv + our epilogue.
+ *     cudnnConvolutionBiasActivationForward when act is Relu, Clip(0, hi)
+ *     (CLIPPED_RELU, coef hi: Relu6) or none (the residual goes in through z
+ *     with alpha2 = 1); a trial call at prepare confirms that cuDNN accepts
+ *     the (algo, activation) pair, otherwise the conv runs alone and our
+ *     epilogue kernel adds bias/residual/activation.
+ *   - other activations (LeakyRelu, other Clips, SiLU, ...): conv + our epilogue.
  *   - asymmetric pads: cuDNN only knows symmetric ones, so the input is
  *     padded by the difference into scratch with our window kernel first.
  *   - 1-D convs run as 2-D with H = 1.
@@ -51,6 +52,11 @@ struct vrt__cuda_conv {
 static const char *fwd_names[] = {"IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT",
                                   "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
 static const char *bwd_names[] = {"BWD_DATA_0", "BWD_DATA_1", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+
+/* Clip(0, hi), hi > 0 finite: cuDNN's CLIPPED_RELU with coef hi. */
+static int is_clipped_relu(const vrt__activation *a) {
+    return a->kind == VRT__ACT_CLIP && a->alpha == 0.0f && a->beta > 0.0f && a->beta < 1e30f;
+}
 
 static cudnnMathType_t math_of(vrt__cuda_math m) {
     switch (m) {
@@ -158,8 +164,13 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
         (st = CK(cudnnSetConvolutionMathType(cv->cd, math_of(d->math)))))
         goto fail;
     }
-    cudnnActivationMode_t am = p->act.kind == VRT__ACT_RELU ? CUDNN_ACTIVATION_RELU : CUDNN_ACTIVATION_IDENTITY;
-    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN, 0.0)))) goto fail;
+    /* Relu, and Clip(0, hi) as CLIPPED_RELU with coef hi (Relu6). */
+    cudnnActivationMode_t am = p->act.kind == VRT__ACT_RELU ? CUDNN_ACTIVATION_RELU
+                               : is_clipped_relu(&p->act) ? CUDNN_ACTIVATION_CLIPPED_RELU
+                                                          : CUDNN_ACTIVATION_IDENTITY;
+    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN,
+                                              am == CUDNN_ACTIVATION_CLIPPED_RELU ? (double)p->act.beta : 0.0))))
+        goto fail;
     /* Cache key: everything that defines the problem. */
     int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x", d->transpose ? "convT" : d->nhwc_half ? "convH" : "conv", (int)d->math,
                      (long long)p->group);
@@ -182,7 +193,9 @@ size_t vrt__cuda_conv_workspace(const vrt__cuda_conv *cv) { return cv->ws; }
 /* Whether the fused call can express the epilogue. */
 static int fusable(const vrt__cuda_conv *cv) {
     vrt__act_kind k = cv->d.p.act.kind;
-    return !cv->d.transpose && (k == VRT__ACT_NONE || k == VRT__ACT_RELU) && (cv->d.has_bias || cv->d.has_residual || k == VRT__ACT_RELU);
+    int clip = is_clipped_relu(&cv->d.p.act);
+    return !cv->d.transpose && (k == VRT__ACT_NONE || k == VRT__ACT_RELU || clip) &&
+           (cv->d.has_bias || cv->d.has_residual || k != VRT__ACT_NONE);
 }
 
 static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w, const float *bias,
@@ -220,6 +233,15 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
                                                            res ? (const void *)res : (const void *)y, cv->bd,
                                                            bias ? bias : zero_bias, cv->ad, cv->yd, y))))
             return st;
+        if (cv->fused == 2) {
+            /* bias (+ residual) added in fp32 by cuDNN; the activation it cannot do in our kernel */
+            int64_t sp = 1;
+            for (int i = 0; i < p->nsp; i++) sp *= p->out[i];
+            if ((st = vrt__cuda_epilogue_nhwc_half(s, y, p->N * p->M * sp, p->M, NULL, NULL, &p->act))) {
+                vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
+                return st;
+            }
+        }
         return VRT_OK;
     } else {
         if ((st = CK(cudnnConvolutionForward(cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd, (cudnnConvolutionFwdAlgo_t)cv->algo,
@@ -319,7 +341,8 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         /* Identity needs IMPLICIT_PRECOMP_GEMM for the fused call; take it when
          * it is within 25% of the best (the epilogue kernel costs about that). */
         if (cv->d.p.act.kind == VRT__ACT_NONE) {
-            if (precomp_ok && precomp_ms <= best_ms * 1.25f + 0.002f) {
+            /* fp16 NHWC: always when possible (bias in fp32 before rounding, see below). */
+            if (precomp_ok && (cv->d.nhwc_half || precomp_ms <= best_ms * 1.25f + 0.002f)) {
                 cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws, cv->ms = precomp_ms;
                 cv->math = precomp_math;
                 cv->fused = 1;
@@ -327,6 +350,18 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         } else {
             cv->fused = 1;
         }
+    } else if (cv->d.nhwc_half && !fusable(cv) && (cv->d.has_bias || cv->d.has_residual) && precomp_ok) {
+        /* fp16 NHWC with an activation cuDNN cannot fuse (SiLU, LeakyRelu, ...):
+         * still add bias and residual inside cuDNN's call (identity activation,
+         * fp32 before the one rounding to fp16), activation in our kernel after.
+         * Adding the bias to an fp16-ROUNDED conv output instead loses the
+         * result where a BatchNorm-folded bias cancels a large conv sum (YOLOX's
+         * 0..255 input: conv sums ~1e3, fp16 ulp 0.5-1, results ~1). */
+        cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws, cv->ms = precomp_ms;
+        cv->math = precomp_math;
+        cv->fused = 2;
+    }
+    {
         if (cv->fused) {
             /* Trial: cuDNN refuses some (algo, activation) pairs at call time. */
             char e2[256];
@@ -360,7 +395,9 @@ void vrt__cuda_conv_describe(const vrt__cuda_conv *cv, char *buf, size_t cap) {
     static const char *maths[] = {"default", "tensor_op", "tensor_op_allow_conversion", "fma"};
     snprintf(buf, cap, "%s algo %d (%s), math %s, workspace %zu B, %.4f ms, %s%s%s", cv->d.transpose ? "bwd-data" : "fwd", cv->algo,
              name, cv->math >= 0 && cv->math < 4 ? maths[cv->math] : "?", cv->ws, (double)cv->ms,
-             cv->fused ? "fused bias+act+residual in cuDNN" : "epilogue kernel", cv->window ? ", asymmetric pads via scratch" : "",
+             cv->fused == 2 ? "fused bias+residual in cuDNN, activation in epilogue kernel"
+             : cv->fused   ? "fused bias+act+residual in cuDNN"
+                           : "epilogue kernel", cv->window ? ", asymmetric pads via scratch" : "",
              cv->cached ? ", from cache" : "");
 }
 

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cuda/cuda_inspect.h"
 #include "vrt/core.h"
 
 #ifndef __CUDACC__
@@ -137,9 +138,6 @@ typedef struct vrt__cuda_backend_stats {
     size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
     char cache_path[1024];
 } vrt__cuda_backend_stats;
-/* Number of conv/gemm steps and a line per step: node, op, algorithm, workspace, time. */
-int vrt__cuda_backend_n_engines(const void *ctx);
-const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 
 /* ---- driving the backend from a caller's own CUDA graph (vrt/session.h) ----
@@ -183,6 +181,14 @@ vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t
 vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW);
 vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C, const void *bias, const void *res,
                                         const vrt__activation *act);
+/* Depthwise conv (group == C == M) over fp16 NHWC: x N,H,W,C; w C,KH,KW (fp16);
+ * y N,OH,OW,C = act(conv + bias[c] + res) with fp32 accumulation; bias, res
+ * (fp16, y's shape) may be NULL. */
+typedef struct vrt__cuda_dw_shape {
+    int N, C, H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW;
+} vrt__cuda_dw_shape;
+vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias, const void *res,
+                                      void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

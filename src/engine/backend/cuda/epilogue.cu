@@ -236,3 +236,76 @@ extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_
     }
     return launched("epilogue (fp16 nhwc)", __LINE__);
 }
+
+// ---- depthwise convolution over fp16 NHWC (group == C == M), fp32 accumulation,
+// with bias, residual and activation fused. One thread per output pixel and
+// channel pair (half2 loads when C is even and the pointers allow it). ----
+
+template <bool H2>
+__global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ w, const __half *__restrict__ bias,
+                                const __half *__restrict__ res, __half *__restrict__ y, int N, int C, int H, int W, int OH,
+                                int OW, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
+                                float be) {
+    const int cv = H2 ? 2 : 1;
+    const int CG = C / cv;
+    int64_t total = (int64_t)N * OH * OW * CG;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int cg = (int)(i % CG);
+        int64_t pix = i / CG;
+        int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH), n = (int)(pix / ((int64_t)OW * OH));
+        int c = cg * cv;
+        float a0 = 0.0f, a1 = 0.0f;
+        int iy0 = oy * SH - PH, ix0 = ox * SW - PW;
+        const __half *xn = x + (int64_t)n * H * W * C;
+        for (int ky = 0; ky < KH; ky++) {
+            int iy = iy0 + ky * DH;
+            if (iy < 0 || iy >= H) continue;
+            for (int kx = 0; kx < KW; kx++) {
+                int ix = ix0 + kx * DW;
+                if (ix < 0 || ix >= W) continue;
+                const __half *xp = xn + ((int64_t)iy * W + ix) * C + c;
+                int wi = ky * KW + kx;
+                if (H2) {
+                    float2 xv = __half22float2(*(const __half2 *)xp);
+                    a0 += xv.x * __half2float(w[(int64_t)c * KH * KW + wi]);
+                    a1 += xv.y * __half2float(w[(int64_t)(c + 1) * KH * KW + wi]);
+                } else {
+                    a0 += __half2float(*xp) * __half2float(w[(int64_t)c * KH * KW + wi]);
+                }
+            }
+        }
+        int64_t o = pix * C + c;
+        if (bias) {
+            a0 += __half2float(bias[c]);
+            if (H2) a1 += __half2float(bias[c + 1]);
+        }
+        if (res) {
+            a0 += __half2float(res[o]);
+            if (H2) a1 += __half2float(res[o + 1]);
+        }
+        if (H2) {
+            *(__half2 *)(y + o) = __floats2half2_rn(act_apply(a0, kind, al, be), act_apply(a1, kind, al, be));
+        } else {
+            y[o] = __float2half_rn(act_apply(a0, kind, al, be));
+        }
+    }
+}
+
+extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias, const void *res,
+                                                 void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act) {
+    if (!stream || !s || s->C < 1) return VRT_EINVAL;
+    int64_t total = (int64_t)s->N * s->OH * s->OW * s->C;
+    if (total <= 0) return VRT_OK;
+    int kind = act ? (int)act->kind : 0;
+    float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
+    int h2 = s->C % 2 == 0 && ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res) % 4 == 0;
+    if (h2)
+        k_dwconv_nhwc_h<true><<<blocks_for(total / 2, 256), 256, 0, (cudaStream_t)stream>>>(
+            (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
+            s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
+    else
+        k_dwconv_nhwc_h<false><<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(
+            (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
+            s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
+    return launched("depthwise conv (fp16 nhwc)", __LINE__);
+}

@@ -1,0 +1,26 @@
+/*
+ * Private: what `vrt inspect --backend cuda` (and bench_engine) read from a
+ * CUDA backend context, with no CUDA header needed by the caller. ctx is the
+ * backend context (vrt__engine_backend_ctx() of an engine on "cuda").
+ */
+#ifndef VRT_CUDA_INSPECT_H
+#define VRT_CUDA_INSPECT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Number of conv/gemm steps and a line per step: node, op, algorithm (or our
+ * own kernel), workspace, time measured at the choice, layout conversions. */
+int vrt__cuda_backend_n_engines(const void *ctx);
+const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
+/* "fp16", "fp32" or "tf32", and whether the "auto" rule chose it. */
+const char *vrt__cuda_backend_math(const void *ctx, int *is_auto);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
