@@ -3,11 +3,14 @@
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include "vrt/frame.h"
 
 /* The status line is on screen (so a log message must erase it first). The CLI is
  * single-threaded apart from library threads that may log, hence no lock: at worst a
@@ -149,6 +152,23 @@ int cli_getopt_error(const cli_ctx *ctx, int c, int argc, char **argv, const str
     return cli_usage_error(ctx, "unknown option '%s'", arg);
 }
 
+int cli_getopt_begin(const cli_ctx *ctx, int check_argc, char **argv, const struct option *opts) {
+    int rc = cli_check_long_options(ctx, check_argc, argv, opts);
+    if (rc) return rc;
+    opterr = 0;
+    return 0;
+}
+
+int cli_getopt_next(cli_ctx *ctx, int argc, char **argv, const char *shortopts, const struct option *opts) {
+    int c;
+    while ((c = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
+        int r = cli_common_option(ctx, c, optarg);
+        if (r < 0) return CLI_GETOPT_USAGE;
+        if (!r) return c;
+    }
+    return -1;
+}
+
 int cli_common_option(cli_ctx *ctx, int c, const char *arg) {
     switch (c) {
     case 'v':
@@ -214,6 +234,20 @@ bad:
     return cli_usage_error(ctx, "%s '%s': expected WIDTHxHEIGHT, e.g. 640x480 (1..16384 each)", opt, s);
 }
 
+int cli_parse_fourcc(const cli_ctx *ctx, const char *opt, const char *s, uint32_t *out) {
+    uint32_t cc = vrt_fourcc_parse(s);
+    if (!cc)
+        return cli_usage_error(ctx, "%s '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG", opt, s);
+    *out = cc;
+    return 0;
+}
+
+int cli_parse_backend(const cli_ctx *ctx, const char *s, const char **out) {
+    if (strcmp(s, "cpu") && strcmp(s, "cuda")) return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", s);
+    *out = s;
+    return 0;
+}
+
 /* ---- status line -------------------------------------------------------- */
 
 void cli_status_line(const char *fmt, ...) {
@@ -232,6 +266,33 @@ void cli_status_clear(void) {
     g_status_shown = 0;
     fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+/* ---- signals, JSON, files ---------------------------------------------- */
+
+static volatile sig_atomic_t g_stop_signal;
+
+static void on_stop_signal(int sig) { g_stop_signal = sig; }
+
+void cli_install_stop_signals(void) {
+    g_stop_signal = 0;
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESETHAND;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_stop_signal(void) { return g_stop_signal; }
+
+int cli_json_print_end(vrt_json *w) {
+    vrt_json_newline(w);
+    vrt_status st = vrt_json_finish(w);
+    fflush(stdout);
+    if (st != VRT_OK) return cli_error("writing JSON failed: %s", vrt_json_error(w));
+    return 0;
 }
 
 int cli_mkdirs(const char *path) {

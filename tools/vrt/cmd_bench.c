@@ -66,14 +66,11 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     int64_t iters = 50, warmup = 5, threads = 0;
     vrt_engine_params ep;
     vrt_engine_default_params(&ep);
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h': cmd_bench_help(stdout); return 0;
         case OPT_JSON: json = 1; break;
@@ -87,9 +84,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
             if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &threads))) return rc;
             break;
         case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
-                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
-            ep.backend = optarg;
+            if ((rc = cli_parse_backend(ctx, optarg, &ep.backend))) return rc;
             break;
         default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }

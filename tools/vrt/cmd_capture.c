@@ -3,7 +3,6 @@
  * frame statistics (rate, frame interval and frame age percentiles, drops).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -14,9 +13,6 @@
 #include "vrt/image.h"
 #include "vrt/json.h"
 #include "vrt/source.h"
-
-#define DEFAULT_DEVICE "/dev/video0"
-#define DEFAULT_FALLBACK "synthetic:"
 
 void cli_sources_help(FILE *f) {
     fputs("SOURCE forms (a URI or a plain path; ?key=value options override the command's):\n"
@@ -47,8 +43,8 @@ void cmd_capture_help(FILE *f) {
           "Reads frames from SOURCE, optionally saves them, and prints frame statistics:\n"
           "frames, duration, rate, frame interval p50/p99, drops, errors, and the frame age\n"
           "at dequeue (driver timestamp -> hand-over) p50/p99 when the source has driver\n"
-          "timestamps. Without SOURCE it uses " DEFAULT_DEVICE " if that opens, else "
-          DEFAULT_FALLBACK ",\nand says which. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, "
+          "timestamps. Without SOURCE it uses " CLI_DEFAULT_DEVICE " if that opens, else "
+          CLI_DEFAULT_FALLBACK ",\nand says which. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, "
           "with the summary.\n\n"
           "options:\n"
           "  -n, --frames N          stop after N frames (default: no limit)\n"
@@ -88,24 +84,6 @@ void cmd_capture_help(FILE *f) {
           "1 runtime error (no such device or file, unsupported format, no frames),\n"
           "2 usage error\n",
           f);
-}
-
-/* ---- signals ----------------------------------------------------------------- */
-
-static volatile sig_atomic_t g_stop_signal;
-
-static void on_signal(int sig) { g_stop_signal = sig; }
-
-static void install_signals(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_signal;
-    sigemptyset(&sa.sa_mask);
-    /* No SA_RESTART: a blocking poll in the source returns early. SA_RESETHAND: a second
-     * Ctrl-C kills the process the usual way if the clean stop hangs. */
-    sa.sa_flags = SA_RESETHAND;
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ---- options ------------------------------------------------------------------- */
@@ -169,14 +147,11 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
     o->image_ext = "png";
     o->timeout_s = 5.0;
     int raw = 0, have_image_format = 0;
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS "n:d:o:f:s:", opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "n:d:o:f:s:", opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         int64_t i64;
         switch (c) {
         case 'h':
@@ -208,15 +183,9 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
         case OPT_RAW:
             raw = 1;
             break;
-        case 'f': {
-            uint32_t cc = vrt_fourcc_parse(optarg);
-            if (!cc)
-                return cli_usage_error(ctx, "--format '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, "
-                                            "GREY or MJPEG",
-                                       optarg);
-            o->params.fourcc = cc;
+        case 'f':
+            if ((rc = cli_parse_fourcc(ctx, "--format", optarg, &o->params.fourcc))) return rc;
             break;
-        }
         case 's':
             if ((rc = cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height)))
                 return rc;
@@ -465,14 +434,14 @@ static vrt_status open_source(cli_ctx *ctx, const capture_opts *o, vrt_source_t 
         return vrt_source_open(src, uri, &o->params, err, err_cap);
     }
     char why[512];
-    vrt_status st = vrt_source_open(src, DEFAULT_DEVICE, &o->params, why, sizeof(why));
+    vrt_status st = vrt_source_open(src, CLI_DEFAULT_DEVICE, &o->params, why, sizeof(why));
     if (st == VRT_OK) {
-        snprintf(uri, uri_cap, "%s", DEFAULT_DEVICE);
-        cli_info(ctx, "no source given: using %s", DEFAULT_DEVICE);
+        snprintf(uri, uri_cap, "%s", CLI_DEFAULT_DEVICE);
+        cli_info(ctx, "no source given: using %s", CLI_DEFAULT_DEVICE);
         return VRT_OK;
     }
-    snprintf(uri, uri_cap, "%s", DEFAULT_FALLBACK);
-    cli_info(ctx, "no source given; %s did not open (%s); using %s", DEFAULT_DEVICE, why, DEFAULT_FALLBACK);
+    snprintf(uri, uri_cap, "%s", CLI_DEFAULT_FALLBACK);
+    cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why, CLI_DEFAULT_FALLBACK);
     return vrt_source_open(src, uri, &o->params, err, err_cap);
 }
 
@@ -535,8 +504,7 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
     }
     vrt_source_get_info(src, &r.info); /* the driver may have adjusted size/rate at start */
 
-    g_stop_signal = 0;
-    install_signals();
+    cli_install_stop_signals();
     int live = isatty(STDERR_FILENO) && ctx->verbosity >= 0;
     r.t_start = vrt_now_ns();
     int64_t last_frame_ns = r.t_start, next_status = r.t_start + 250000000LL;
@@ -548,7 +516,7 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
     print_summary = 1;
 
     for (;;) {
-        if (g_stop_signal) {
+        if (cli_stop_signal()) {
             r.stopped_by = "signal";
             break;
         }
@@ -602,7 +570,7 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
             r.stopped_by = "eof";
             break;
         } else if (st == VRT_EAGAIN || st == VRT_EINTR) {
-            if (!g_stop_signal && now - last_frame_ns > timeout_ns) {
+            if (!cli_stop_signal() && now - last_frame_ns > timeout_ns) {
                 cli_status_clear();
                 cli_error("%s: no frame for %.3g s (--timeout); is the device streaming?", r.uri,
                           o.timeout_s);
@@ -658,7 +626,7 @@ done:
         else if (exit_code == CLI_EXIT_OK || r.frames)
             print_human(&r, &o);
     }
-    if (exit_code == CLI_EXIT_OK && r.frames == 0 && !g_stop_signal) {
+    if (exit_code == CLI_EXIT_OK && r.frames == 0 && !cli_stop_signal()) {
         cli_error("%s: no frames were captured", r.uri);
         exit_code = CLI_EXIT_RUNTIME;
     }

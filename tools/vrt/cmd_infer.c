@@ -303,14 +303,11 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     const char *profile_arg = NULL;
     int64_t topk = 0, threads = 0;
     double score = -1, iou = -1;
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, ch, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((ch = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+        if (ch == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (ch) {
         case 'h': cmd_infer_help(stdout); return 0;
         case OPT_JSON: c.json = 1; break;
@@ -328,9 +325,7 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
             if ((rc = cli_parse_double(ctx, "--iou", optarg, 0, 1, &iou))) return rc;
             break;
         case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
-                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
-            c.ep.backend = optarg;
+            if ((rc = cli_parse_backend(ctx, optarg, &c.ep.backend))) return rc;
             break;
         default: return cli_getopt_error(ctx, ch, argc, argv, opts);
         }

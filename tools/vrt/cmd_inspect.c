@@ -434,11 +434,7 @@ static int print_json(const inspect_info *in) {
         vrt_json_end_array(&w);
     }
     vrt_json_end_object(&w);
-    vrt_json_newline(&w);
-    vrt_status st = vrt_json_finish(&w);
-    fflush(stdout);
-    if (st != VRT_OK) return cli_error("writing JSON failed: %s", vrt_json_error(&w));
-    return 0;
+    return cli_json_print_end(&w);
 }
 
 /* ---- command ------------------------------------------------------------------------------ */
@@ -456,14 +452,11 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     int json = 0;
     const char *backend = "cpu";
     int64_t height = 0, width = 0, batch = 0;
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h': cmd_inspect_help(stdout); return 0;
         case OPT_JSON: json = 1; break;
@@ -477,9 +470,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
             if ((rc = cli_parse_i64(ctx, "--batch", optarg, 1, 1 << 16, &batch))) return rc;
             break;
         case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
-                return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", optarg);
-            backend = optarg;
+            if ((rc = cli_parse_backend(ctx, optarg, &backend))) return rc;
             break;
         default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }

@@ -302,11 +302,7 @@ static int print_json(vrt_v4l2_device *const *devs, int n) {
     for (int i = 0; i < n; i++) json_device(&w, devs[i]);
     vrt_json_end_array(&w);
     vrt_json_end_object(&w);
-    vrt_json_newline(&w);
-    vrt_status st = vrt_json_finish(&w);
-    fflush(stdout);
-    if (st != VRT_OK) return cli_error("writing JSON failed: %s", vrt_json_error(&w));
-    return 0;
+    return cli_json_print_end(&w);
 }
 
 /* ---- command ---------------------------------------------------------------------- */
@@ -318,14 +314,11 @@ int cmd_probe(cli_ctx *ctx, int argc, char **argv) {
         {NULL, 0, NULL, 0},
     };
     int json = 0;
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h':
             cmd_probe_help(stdout);

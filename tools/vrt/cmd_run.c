@@ -4,7 +4,6 @@
  * HTML report (vrt/pipeline.h).
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,8 +14,6 @@
 #include "vrt/json.h"
 #include "vrt/pipeline.h"
 
-#define DEFAULT_DEVICE "/dev/video0"
-#define DEFAULT_FALLBACK "synthetic:"
 #define DEFAULT_MODEL_REL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 
 void cmd_run_help(FILE *f) {
@@ -24,7 +21,7 @@ void cmd_run_help(FILE *f) {
           "Runs a model on live frames: per source a capture thread hands the newest frame to a\n"
           "processing thread (older ones are dropped and counted), prints a live status line\n"
           "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
-          "Without --source it uses " DEFAULT_DEVICE " if that opens, else " DEFAULT_FALLBACK ".\n"
+          "Without --source it uses " CLI_DEFAULT_DEVICE " if that opens, else " CLI_DEFAULT_FALLBACK ".\n"
           "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL ",\n"
           "../shared/data/..., or models/downloads/ (scripts/fetch-models).\n"
           "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
@@ -62,22 +59,6 @@ void cmd_run_help(FILE *f) {
           "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
           "timed out or was unplugged; no results), 2 usage error\n",
           f);
-}
-
-/* ---- signals ------------------------------------------------------------------ */
-
-static volatile sig_atomic_t g_run_signal;
-
-static void on_run_signal(int sig) { g_run_signal = sig; }
-
-static void install_run_signals(void) {
-    struct sigaction sa;
-    memset(&sa, 0, sizeof(sa));
-    sa.sa_handler = on_run_signal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESETHAND; /* a second Ctrl-C kills the usual way */
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
 }
 
 /* ---- options -------------------------------------------------------------------- */
@@ -148,14 +129,11 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     vrt_source_default_params(&o->sp);
     o->backend = "cpu";
     o->timeout_s = 5.0;
-    int rc = cli_check_long_options(ctx, argc, argv, opts);
+    int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:", opts, NULL)) != -1) {
-        int r = cli_common_option(ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:", opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         int64_t i64;
         switch (c) {
         case 'h':
@@ -203,14 +181,9 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
             if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
             o->report = optarg;
             break;
-        case 'f': {
-            uint32_t cc = vrt_fourcc_parse(optarg);
-            if (!cc)
-                return cli_usage_error(ctx, "--format '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG",
-                                       optarg);
-            o->sp.fourcc = cc;
+        case 'f':
+            if ((rc = cli_parse_fourcc(ctx, "--format", optarg, &o->sp.fourcc))) return rc;
             break;
-        }
         case 's':
             if ((rc = cli_parse_size(ctx, "--size", optarg, &o->sp.width, &o->sp.height))) return rc;
             break;
@@ -458,11 +431,11 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
 
     if (o.nsources == 0) {
         char why[512];
-        if (vrt_pipeline_add_source(pl, DEFAULT_DEVICE, &o.sp, NULL, why, sizeof(why)) == VRT_OK) {
-            cli_info(ctx, "no source given: using %s", DEFAULT_DEVICE);
+        if (vrt_pipeline_add_source(pl, CLI_DEFAULT_DEVICE, &o.sp, NULL, why, sizeof(why)) == VRT_OK) {
+            cli_info(ctx, "no source given: using %s", CLI_DEFAULT_DEVICE);
         } else {
-            cli_info(ctx, "no source given; %s did not open (%s); using %s", DEFAULT_DEVICE, why, DEFAULT_FALLBACK);
-            if (vrt_pipeline_add_source(pl, DEFAULT_FALLBACK, &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
+            cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why, CLI_DEFAULT_FALLBACK);
+            if (vrt_pipeline_add_source(pl, CLI_DEFAULT_FALLBACK, &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
                 cli_error("%s", err);
                 goto done;
             }
@@ -498,8 +471,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     const vrt_profile *prof = vrt_pipeline_profile(pl);
     cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task), o.backend);
 
-    g_run_signal = 0;
-    install_run_signals();
+    cli_install_stop_signals();
     if (vrt_pipeline_start(pl) != VRT_OK) {
         cli_error("%s", vrt_pipeline_last_error(pl));
         goto done;
@@ -510,7 +482,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     int64_t deadline = o.duration > 0 ? t0 + (int64_t)(o.duration * 1e9) : INT64_MAX;
     stopped_by = "end";
     for (;;) {
-        if (g_run_signal) {
+        if (cli_stop_signal()) {
             stopped_by = "signal";
             break;
         }
@@ -538,7 +510,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
             exit_code = CLI_EXIT_RUNTIME;
         }
     }
-    if (!total && !g_run_signal) {
+    if (!total && !cli_stop_signal()) {
         cli_error("no results: no frame was processed");
         exit_code = CLI_EXIT_RUNTIME;
     }

@@ -112,14 +112,11 @@ int main(int argc, char **argv) {
         }
         if (!strcmp(argv[i], "--log-level")) i++;
     }
-    int rc = cli_check_long_options(&ctx, first_non_option, argv, opts);
+    int rc = cli_getopt_begin(&ctx, first_non_option, argv, opts);
     if (rc) return rc;
-    opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, "+" CLI_COMMON_SHORT_OPTIONS, opts, NULL)) != -1) {
-        int r = cli_common_option(&ctx, c, optarg);
-        if (r < 0) return CLI_EXIT_USAGE;
-        if (r) continue;
+    while ((c = cli_getopt_next(&ctx, argc, argv, "+" CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+        if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h':
             main_help(stdout);
