@@ -22,7 +22,8 @@ static uint32_t urand(void) {
 }
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
     return p;
 }
 
@@ -42,8 +43,8 @@ typedef struct cfg {
 } cfg;
 
 /* y[n,m,oh,ow] = act(b[m] + res + sum_{c,i,j} x[n, g*Cg + c, oh*s - pt + i, ow*s - pl + j] * w[m,c,i,j]). */
-static void conv_ref(const cfg *k, int64_t OH, int64_t OW, const float *x, const float *w,
-                     const float *b, const float *res, const vrt__activation *act, double *y) {
+static void conv_ref(const cfg *k, int64_t OH, int64_t OW, const float *x, const float *w, const float *b,
+                     const float *res, const vrt__activation *act, double *y) {
     int64_t cg = k->C / k->group, mg = k->M / k->group;
     for (int64_t n = 0; n < k->N; n++)
         for (int64_t m = 0; m < k->M; m++)
@@ -89,16 +90,18 @@ static void check(const cfg *k, vrt__threadpool *tp, const char *what) {
     size_t sb = vrt__conv_scratch_bytes(&p);
     /* Guard words after the scratch catch an overrun of its declared size. */
     float *scratch = vrt_malloc(sb + 64 * sizeof(float));
-    for (int i = 0; i < 64; i++) scratch[sb / sizeof(float) + (size_t)i] = 1234.5f;
+    for (int i = 0; i < 64; i++)
+        scratch[sb / sizeof(float) + (size_t)i] = 1234.5f;
     ASSERT_OK(vrt__conv(tp, &p, x, w, b, res, y, scratch));
-    for (int i = 0; i < 64; i++) ASSERT_TRUE(scratch[sb / sizeof(float) + (size_t)i] == 1234.5f);
+    for (int i = 0; i < 64; i++)
+        ASSERT_TRUE(scratch[sb / sizeof(float) + (size_t)i] == 1234.5f);
     conv_ref(k, OH, OW, x, w, b, res, &p.act, want);
     int bad = 0;
     for (int64_t i = 0; i < yn && bad < 5; i++) {
         double tol = 1e-4 + 1e-4 * fabs(want[i]);
         if (!(fabs(y[i] - want[i]) <= tol)) {
-            vrt_test_fail(__FILE__, __LINE__, "%s: y[%lld] = %.7g, want %.7g", what, (long long)i,
-                          y[i], want[i]);
+            vrt_test_fail(__FILE__, __LINE__, "%s: y[%lld] = %.7g, want %.7g", what, (long long)i, y[i],
+                          want[i]);
             bad++;
         }
     }
@@ -134,9 +137,9 @@ TEST(depthwise_3x3_stride_1_and_2) {
                 if (k.W + k.pl + k.pr < 3) k.pr += 3;
                 k.bias = it % 3 != 2, k.res = it % 4 == 1, k.act = pick_act(it);
                 char what[128];
-                snprintf(what, sizeof(what), "dw s=%lld W=%lld H=%lld pads=%lld,%lld,%lld,%lld",
-                         (long long)s, (long long)k.W, (long long)k.H, (long long)k.pt,
-                         (long long)k.pl, (long long)k.pb, (long long)k.pr);
+                snprintf(what, sizeof(what), "dw s=%lld W=%lld H=%lld pads=%lld,%lld,%lld,%lld", (long long)s,
+                         (long long)k.W, (long long)k.H, (long long)k.pt, (long long)k.pl, (long long)k.pb,
+                         (long long)k.pr);
                 check(&k, it % 2 ? tp : NULL, what);
             }
     /* A larger plane like YOLOX-Nano's, with both threads. */
@@ -156,22 +159,22 @@ TEST(dense_direct_conv_stride_1_and_2) {
     static const int64_t ws[] = {1, 5, 15, 16, 17, 20, 40};
     int it = 0;
     for (int64_t st = 1; st <= 2; st++)
-    for (size_t mi = 0; mi < sizeof(ms) / sizeof(ms[0]); mi++)
-        for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++, it++) {
-            cfg k = {0};
-            k.N = 1 + it % 2, k.group = 1, k.C = 1 + (it * 5) % 13, k.M = ms[mi];
-            k.kh = ks[ki][0], k.kw = ks[ki][1], k.s = st;
-            k.W = ws[it % 7], k.H = 2 + it % 9;
-            k.pt = it % 3, k.pb = (it / 3) % 3, k.pl = (it / 2) % 3, k.pr = it % 2;
-            if (k.H + k.pt + k.pb < k.kh) k.pb += k.kh;
-            if (k.W + k.pl + k.pr < k.kw) k.pr += k.kw;
-            k.bias = it % 3 != 1, k.res = it % 4 == 3, k.act = pick_act(it);
-            char what[128];
-            snprintf(what, sizeof(what), "direct s=%lld C=%lld M=%lld k=%lldx%lld W=%lld H=%lld",
-                     (long long)k.s, (long long)k.C, (long long)k.M, (long long)k.kh,
-                     (long long)k.kw, (long long)k.W, (long long)k.H);
-            check(&k, it % 2 ? tp : NULL, what);
-        }
+        for (size_t mi = 0; mi < sizeof(ms) / sizeof(ms[0]); mi++)
+            for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++, it++) {
+                cfg k = {0};
+                k.N = 1 + it % 2, k.group = 1, k.C = 1 + (it * 5) % 13, k.M = ms[mi];
+                k.kh = ks[ki][0], k.kw = ks[ki][1], k.s = st;
+                k.W = ws[it % 7], k.H = 2 + it % 9;
+                k.pt = it % 3, k.pb = (it / 3) % 3, k.pl = (it / 2) % 3, k.pr = it % 2;
+                if (k.H + k.pt + k.pb < k.kh) k.pb += k.kh;
+                if (k.W + k.pl + k.pr < k.kw) k.pr += k.kw;
+                k.bias = it % 3 != 1, k.res = it % 4 == 3, k.act = pick_act(it);
+                char what[128];
+                snprintf(what, sizeof(what), "direct s=%lld C=%lld M=%lld k=%lldx%lld W=%lld H=%lld",
+                         (long long)k.s, (long long)k.C, (long long)k.M, (long long)k.kh, (long long)k.kw,
+                         (long long)k.W, (long long)k.H);
+                check(&k, it % 2 ? tp : NULL, what);
+            }
     /* YOLOX-Nano's first conv shape (scaled down in height). */
     cfg focus = {1, 12, 16, 1, 24, 208, 3, 3, 1, 1, 1, 1, 1, 1, 0, VRT__ACT_SILU};
     check(&focus, tp, "direct 12->16 24x208");
@@ -195,8 +198,8 @@ TEST(pointwise_gemm_from_planes) {
             k.H = hws[hi][0], k.W = hws[hi][1], k.kh = k.kw = 1, k.s = 1;
             k.bias = it % 3 != 0, k.res = it % 5 == 2, k.act = pick_act(it);
             char what[128];
-            snprintf(what, sizeof(what), "pointwise C=%lld M=%lld %lldx%lld", (long long)k.C,
-                     (long long)k.M, (long long)k.H, (long long)k.W);
+            snprintf(what, sizeof(what), "pointwise C=%lld M=%lld %lldx%lld", (long long)k.C, (long long)k.M,
+                     (long long)k.H, (long long)k.W);
             check(&k, it % 2 ? tp : NULL, what);
         }
     /* Several output-channel groups (weights of one group about 192 KiB)

@@ -1,6 +1,7 @@
 /* CPU kernel helpers: dtypes, shapes, fp16 conversion, thread pool, activations. */
 #include <math.h>
 #include <stdatomic.h>
+#include <time.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
 #include "harness.h"

@@ -187,16 +187,30 @@ static int vrt__conv_use_dw3(const vrt__conv_params *p, const vrt__conv3 *c) {
 #define VRT__D3_MR 6
 #define VRT__D3_NR 16
 
+/* Padded input geometry of the direct path: per channel, s column phases of
+ * Hp rows of Wp floats (phase q holds padded columns q, q+s, q+2s, ...), Wp
+ * leaving room for the reads of a partial last 16-column block. */
+static void vrt__direct_geom(const vrt__conv3 *c, int64_t *hp, int64_t *wp) {
+    int64_t s = c->s[2];
+    *hp = c->in[1] + c->pb[1] + c->pe[1];
+    *wp = ((c->in[2] + c->pb[2] + c->pe[2] + s - 1) / s + 7) / 8 * 8 + VRT__D3_NR;
+}
+
 /* Dense stride-1 or stride-2 conv by implicit GEMM from a padded copy of the
  * input (split into even/odd column phases for stride 2, so that every
  * tap still reads 16 contiguous floats).
  * Narrow outputs (one partial 16-column block per row) with many output
- * channels are left to im2col + GEMM, which measured faster there. */
+ * channels are left to im2col + GEMM, which measured faster there, and so
+ * are inputs whose padded copy would pass 32 MiB (im2col's scratch stays
+ * at about 512 KiB). */
 static int vrt__conv_use_direct(const vrt__conv_params *p, const vrt__conv3 *c) {
-    return vrt__conv_has_avx2() && p->group == 1 && vrt__conv_is_2d(c) && c->kvol > 1 &&
-           c->s[1] == c->s[2] && (c->s[1] == 1 || c->s[1] == 2) && c->d[1] == 1 &&
-           c->d[2] == 1 && c->k[1] <= 7 &&
-           c->k[2] <= 7 && (c->out[2] >= 16 || p->M < 64);
+    if (!(vrt__conv_has_avx2() && p->group == 1 && vrt__conv_is_2d(c) && c->kvol > 1 &&
+          c->s[1] == c->s[2] && (c->s[1] == 1 || c->s[1] == 2) && c->d[1] == 1 &&
+          c->d[2] == 1 && c->k[1] <= 7 && c->k[2] <= 7 && (c->out[2] >= 16 || p->M < 64)))
+        return 0;
+    int64_t hp, wp;
+    vrt__direct_geom(c, &hp, &wp);
+    return (double)p->C * (double)(c->s[2] * hp * wp) <= 8.0 * 1024 * 1024;
 }
 
 /* Pointwise group-1 conv as a GEMM reading the input planes in place; the
@@ -211,15 +225,6 @@ static int vrt__conv_use_pw(const vrt__conv_params *p, const vrt__conv3 *c) {
 
 static size_t vrt__pw_scratch_floats(const vrt__conv_params *p) {
     return (size_t)((p->M + VRT__D3_MR - 1) / VRT__D3_MR * VRT__D3_MR * p->C);
-}
-
-/* Padded input geometry of the direct path: per channel, s column phases of
- * Hp rows of Wp floats (phase q holds padded columns q, q+s, q+2s, ...), Wp
- * leaving room for the reads of a partial last 16-column block. */
-static void vrt__direct_geom(const vrt__conv3 *c, int64_t *hp, int64_t *wp) {
-    int64_t s = c->s[2];
-    *hp = c->in[1] + c->pb[1] + c->pe[1];
-    *wp = ((c->in[2] + c->pb[2] + c->pe[2] + s - 1) / s + 7) / 8 * 8 + VRT__D3_NR;
 }
 
 static size_t vrt__direct_scratch_floats(const vrt__conv_params *p, const vrt__conv3 *c) {
