@@ -1,0 +1,310 @@
+/*
+ * IR node -> kernel parameters, shared by the backends (op_params.h).
+ */
+#include "engine/op_params.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model/ops.h"
+
+static vrt_status pfail(char *err, size_t cap, vrt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static vrt_status pfail(char *err, size_t cap, vrt_status st, const char *fmt, ...) {
+    if (err && cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err, cap, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+/* A kernel helper failed: keeps its message, or says why in general. */
+static vrt_status kfail(char *err, size_t cap, vrt_status st) {
+    if (err && cap && !err[0]) snprintf(err, cap, "parameters not supported by the kernel");
+    return st;
+}
+
+int vrt__op_same_shape(const vrt__shape *a, const vrt__shape *b) {
+    if (a->ndim != b->ndim) return 0;
+    for (int i = 0; i < a->ndim; i++)
+        if (a->d[i] != b->d[i]) return 0;
+    return 1;
+}
+
+vrt__activation vrt__op_activation(const vrt__node *n) {
+    vrt__activation a = {(vrt__act_kind)vrt__node_get_int(n, "_act", VRT__ACT_NONE), vrt__node_get_float(n, "_act_alpha", 0),
+                         vrt__node_get_float(n, "_act_beta", 0)};
+    return a;
+}
+
+static void spatial(const vrt__node *n, int ns, int64_t *k, int64_t *s, int64_t *d, int64_t *pb, int64_t *pe) {
+    int cnt;
+    const int64_t *v;
+    for (int i = 0; i < ns; i++) s[i] = 1, d[i] = 1, pb[i] = pe[i] = 0;
+    if (k && (v = vrt__node_get_ints(n, "kernel_shape", &cnt)) && cnt == ns) memcpy(k, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "strides", &cnt)) && cnt == ns) memcpy(s, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "dilations", &cnt)) && cnt == ns) memcpy(d, v, (size_t)ns * 8);
+    if ((v = vrt__node_get_ints(n, "pads", &cnt)) && cnt == 2 * ns)
+        for (int i = 0; i < ns; i++) pb[i] = v[i], pe[i] = v[i + ns];
+}
+
+int vrt__op_unary_of(int op, vrt__unary_op *u) {
+    switch ((vrt__op)op) {
+    case VRT__OP_Relu: *u = VRT__UN_RELU; return 1;
+    case VRT__OP_LeakyRelu: *u = VRT__UN_LEAKY_RELU; return 1;
+    case VRT__OP_Sigmoid: *u = VRT__UN_SIGMOID; return 1;
+    case VRT__OP_Tanh: *u = VRT__UN_TANH; return 1;
+    case VRT__OP_HardSigmoid: *u = VRT__UN_HARD_SIGMOID; return 1;
+    case VRT__OP_HardSwish: *u = VRT__UN_HARD_SWISH; return 1;
+    case VRT__OP_Clip: *u = VRT__UN_CLIP; return 1;
+    case VRT__OP_Erf: *u = VRT__UN_ERF; return 1;
+    case VRT__OP_Exp: *u = VRT__UN_EXP; return 1;
+    case VRT__OP_Log: *u = VRT__UN_LOG; return 1;
+    case VRT__OP_Sqrt: *u = VRT__UN_SQRT; return 1;
+    case VRT__OP_Neg: *u = VRT__UN_NEG; return 1;
+    case VRT__OP_Abs: *u = VRT__UN_ABS; return 1;
+    case VRT__OP_Reciprocal: *u = VRT__UN_RECIPROCAL; return 1;
+    default: return 0;
+    }
+}
+
+int vrt__op_binary_of(int op, vrt__binary_op *b) {
+    switch ((vrt__op)op) {
+    case VRT__OP_Add: case VRT__OP_Sum: *b = VRT__BIN_ADD; return 1;
+    case VRT__OP_Sub: *b = VRT__BIN_SUB; return 1;
+    case VRT__OP_Mul: *b = VRT__BIN_MUL; return 1;
+    case VRT__OP_Div: *b = VRT__BIN_DIV; return 1;
+    case VRT__OP_Max: *b = VRT__BIN_MAX; return 1;
+    case VRT__OP_Min: *b = VRT__BIN_MIN; return 1;
+    case VRT__OP_Pow: *b = VRT__BIN_POW; return 1;
+    case VRT__OP_PRelu: *b = VRT__BIN_PRELU; return 1;
+    default: return 0;
+    }
+}
+
+void vrt__op_put_value(vrt__dtype dt, double v, uint8_t out[8]) {
+    memset(out, 0, 8);
+    switch (dt) {
+    case VRT__DT_FLOAT: { float f = (float)v; memcpy(out, &f, 4); break; }
+    case VRT__DT_INT64: { int64_t i = (int64_t)v; memcpy(out, &i, 8); break; }
+    case VRT__DT_INT32: { int32_t i = (int32_t)v; memcpy(out, &i, 4); break; }
+    case VRT__DT_INT8: { int8_t i = (int8_t)v; memcpy(out, &i, 1); break; }
+    case VRT__DT_UINT8: case VRT__DT_BOOL: out[0] = (uint8_t)v; break;
+    default: break;
+    }
+}
+
+vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *w, const vrt__shape *y,
+                               vrt__activation act, vrt__conv_params *p, char *err, size_t cap) {
+    vrt_status st;
+    vrt__conv_default_params(p);
+    p->nsp = x->ndim - 2;
+    if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL)
+        return pfail(err, cap, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
+    p->N = x->d[0], p->C = x->d[1];
+    p->group = vrt__node_get_int(n, "group", 1);
+    p->M = n->op == VRT__OP_Conv ? w->d[0] : w->d[1] * p->group;
+    for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
+    spatial(n, p->nsp, NULL, p->strides, p->dilations, p->pads_begin, p->pads_end);
+    p->act = act;
+    if (n->op == VRT__OP_Conv) {
+        if ((st = vrt__conv_resolve(p, err, cap))) return kfail(err, cap, st);
+    } else {
+        int cnt;
+        const int64_t *op = vrt__node_get_ints(n, "output_padding", &cnt);
+        if (op && cnt == p->nsp) memcpy(p->output_padding, op, (size_t)cnt * 8);
+        if ((st = vrt__conv_transpose_resolve(p, err, cap))) return kfail(err, cap, st);
+    }
+    for (int i = 0; i < p->nsp; i++)
+        if (p->out[i] != y->d[2 + i]) return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
+    return VRT_OK;
+}
+
+vrt_status vrt__op_pool_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__pool_params *p,
+                               char *err, size_t cap) {
+    vrt_status st;
+    vrt__pool_default_params(p);
+    p->nsp = x->ndim - 2;
+    if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL)
+        return pfail(err, cap, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
+    p->N = x->d[0], p->C = x->d[1];
+    for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i];
+    spatial(n, p->nsp, p->k, p->strides, p->dilations, p->pads_begin, p->pads_end);
+    p->ceil_mode = (int)vrt__node_get_int(n, "ceil_mode", 0);
+    p->count_include_pad = (int)vrt__node_get_int(n, "count_include_pad", 0);
+    if ((st = vrt__pool_resolve(p, err, cap))) return kfail(err, cap, st);
+    for (int i = 0; i < p->nsp; i++)
+        if (p->out[i] != y->d[2 + i]) return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
+    return VRT_OK;
+}
+
+void vrt__op_softmax_params(const vrt__node *n, vrt__softmax_params *p) {
+    p->axis = vrt__node_get_int(n, "axis", -1);
+    p->legacy = (int)vrt__node_get_int(n, "coerce_2d", 0);
+    p->log = n->op == VRT__OP_LogSoftmax;
+}
+
+void vrt__op_gemm_params(const vrt__node *n, const vrt__shape *a, const vrt__shape *c, const vrt__shape *y,
+                         vrt__activation act, vrt__gemm_params *p) {
+    vrt__gemm_default_params(p);
+    p->trans_a = (int)vrt__node_get_int(n, "transA", 0);
+    p->trans_b = (int)vrt__node_get_int(n, "transB", 0);
+    p->alpha = vrt__node_get_float(n, "alpha", 1.0f);
+    p->beta = vrt__node_get_float(n, "beta", 1.0f);
+    p->M = y->d[0], p->N = y->d[1];
+    p->K = p->trans_a ? a->d[0] : a->d[1];
+    if (c) p->c_shape = *c;
+    else p->c_shape.ndim = 0;
+    p->act = act;
+}
+
+void vrt__op_unary_params(const vrt__node *n, vrt__unary_params *p) {
+    vrt__unary_op uop = VRT__UN_IDENTITY;
+    vrt__op_unary_of(n->op, &uop);
+    vrt__unary_default_params(uop, p);
+    if (n->op == VRT__OP_LeakyRelu) p->alpha = vrt__node_get_float(n, "alpha", 0.01f);
+    if (n->op == VRT__OP_HardSigmoid) {
+        p->alpha = vrt__node_get_float(n, "alpha", 0.2f);
+        p->beta = vrt__node_get_float(n, "beta", 0.5f);
+    }
+    if (n->op == VRT__OP_Clip) {
+        p->min = vrt__node_get_float(n, "min", -INFINITY);
+        p->max = vrt__node_get_float(n, "max", INFINITY);
+        /* ONNX: with min > max every value becomes max. */
+        if (p->min > p->max) p->min = p->max;
+    }
+}
+
+vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__slice_params *p,
+                                char *err, size_t cap) {
+    vrt_status st;
+    int cnt;
+    const int64_t *st_ = vrt__node_get_ints(n, "starts", &cnt), *en = vrt__node_get_ints(n, "ends", &cnt);
+    const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt), *sp = vrt__node_get_ints(n, "steps", &cnt);
+    if (cnt > VRT__MAX_DIMS) return pfail(err, cap, VRT_EINVAL, "too many axes");
+    p->n = cnt;
+    for (int i = 0; i < cnt; i++) {
+        p->starts[i] = st_[i], p->axes[i] = ax[i], p->steps[i] = sp[i];
+        /* Canonical ends of -1 with a negative step mean "past the front". */
+        p->ends[i] = (sp[i] < 0 && en[i] < 0) ? INT64_MIN : en[i];
+    }
+    vrt__shape o;
+    if ((st = vrt__slice_out_shape(p, x, &o))) return kfail(err, cap, st);
+    if (!vrt__op_same_shape(&o, y)) return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+    return VRT_OK;
+}
+
+vrt_status vrt__op_perm_params(const vrt__node *n, int64_t *v, int *nv, char *err, size_t cap) {
+    int cnt;
+    const int64_t *a = vrt__node_get_ints(n, n->op == VRT__OP_Tile ? "repeats" : "perm", &cnt);
+    if (cnt > VRT__MAX_DIMS) return pfail(err, cap, VRT_EINVAL, "too many entries");
+    *nv = cnt;
+    if (cnt) memcpy(v, a, (size_t)cnt * 8);
+    return VRT_OK;
+}
+
+vrt_status vrt__op_pad_params(const vrt__node *n, int r, vrt__dtype dt, uint8_t value[8], vrt__pad_params *p,
+                              char *err, size_t cap) {
+    memset(p, 0, sizeof(*p));
+    int cnt;
+    const int64_t *v = vrt__node_get_ints(n, "pads", &cnt);
+    if (!v || cnt != 2 * r) return pfail(err, cap, VRT_EINVAL, "pads missing");
+    memcpy(p->pads, v, (size_t)cnt * 8);
+    const char *m = vrt__node_get_string(n, "mode", "constant");
+    p->mode = !strcmp(m, "reflect") ? VRT__PAD_REFLECT : !strcmp(m, "edge") ? VRT__PAD_EDGE : !strcmp(m, "wrap") ? VRT__PAD_WRAP : VRT__PAD_CONSTANT;
+    vrt__op_put_value(dt, vrt__node_get_float(n, "value", 0), value);
+    p->value = value;
+    return VRT_OK;
+}
+
+void vrt__op_depth_space_params(const vrt__node *n, int64_t *blocksize, int *crd) {
+    *blocksize = vrt__node_get_int(n, "blocksize", 1);
+    *crd = !strcmp(vrt__node_get_string(n, "mode", "DCR"), "CRD");
+}
+
+void vrt__op_constant_value(const vrt__node *n, uint8_t value[8]) {
+    const vrt__attr *a = vrt__node_attr(n, "value");
+    memset(value, 0, 8);
+    if (a && a->type == VRT__AT_TENSOR && a->tensors[0].data) {
+        const vrt__tensor *v = &a->tensors[0];
+        if (v->dtype == VRT__DT_FLOAT16) {
+            float f = vrt__half_to_float(*(const uint16_t *)v->data);
+            memcpy(value, &f, 4);
+        } else {
+            size_t es = vrt__dtype_size(v->dtype);
+            memcpy(value, v->data, es <= 8 ? es : 8);
+        }
+    }
+}
+
+vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__resize_params *p,
+                                 char *err, size_t cap) {
+    vrt_status st;
+    int r = x->ndim;
+    vrt__resize_default_params(p);
+    const char *m = vrt__node_get_string(n, "mode", "nearest");
+    p->mode = !strcmp(m, "linear") ? VRT__RESIZE_LINEAR : !strcmp(m, "cubic") ? VRT__RESIZE_CUBIC : VRT__RESIZE_NEAREST;
+    const char *ct = vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel");
+    static const char *cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
+                                "asymmetric", "tf_crop_and_resize", "tf_half_pixel_for_nn"};
+    for (int i = 0; i < 7; i++)
+        if (!strcmp(ct, cts[i])) p->coord = (vrt__resize_coord)i;
+    const char *nm = vrt__node_get_string(n, "nearest_mode", "round_prefer_floor");
+    static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(nm, nms[i])) p->nearest_mode = (vrt__resize_nearest)i;
+    p->cubic_coeff_a = vrt__node_get_float(n, "cubic_coeff_a", -0.75f);
+    p->exclude_outside = (int)vrt__node_get_int(n, "exclude_outside", 0);
+    p->extrapolation_value = vrt__node_get_float(n, "extrapolation_value", 0);
+    int cnt;
+    const float *sc = vrt__node_get_floats(n, "scales", &cnt);
+    if (!sc || cnt != r) return pfail(err, cap, VRT_EINVAL, "scales missing");
+    p->have_scales = 1;
+    for (int i = 0; i < r; i++) p->scales[i] = sc[i];
+    const float *roi = vrt__node_get_floats(n, "roi", &cnt);
+    if (roi && cnt == 2 * r) {
+        p->have_roi = 1;
+        memcpy(p->roi, roi, (size_t)cnt * 4);
+    }
+    vrt__shape o;
+    if ((st = vrt__resize_out_shape(p, x, &o))) return kfail(err, cap, st);
+    if (!vrt__op_same_shape(&o, y)) {
+        /* Sizes given: scales are out/in rounded to float; use the sizes. */
+        p->have_scales = 0;
+        p->have_sizes = 1;
+        for (int i = 0; i < r; i++) p->sizes[i] = y->d[i];
+        if ((st = vrt__resize_out_shape(p, x, &o))) return kfail(err, cap, st);
+        if (!vrt__op_same_shape(&o, y)) return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+    }
+    return VRT_OK;
+}
+
+void vrt__op_reduce_params(const vrt__node *n, vrt__reduce_params *p) {
+    vrt__reduce_default_params(n->op == VRT__OP_ReduceMean ? VRT__RED_MEAN : n->op == VRT__OP_ReduceMax ? VRT__RED_MAX : VRT__RED_SUM, p);
+    int cnt;
+    const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt);
+    p->keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
+    p->naxes = cnt;
+    if (cnt) memcpy(p->axes, ax, (size_t)cnt * 8);
+}
+
+void vrt__op_argmax_params(const vrt__node *n, vrt__argmax_params *p) {
+    p->axis = vrt__node_get_int(n, "axis", 0);
+    p->keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
+    p->select_last_index = (int)vrt__node_get_int(n, "select_last_index", 0);
+    p->is_min = 0;
+}
+
+void vrt__op_topk_params(const vrt__node *n, vrt__topk_params *p) {
+    p->k = vrt__node_get_int(n, "k", 1);
+    p->axis = vrt__node_get_int(n, "axis", -1);
+    p->largest = (int)vrt__node_get_int(n, "largest", 1);
+    p->sorted = (int)vrt__node_get_int(n, "sorted", 1);
+}
