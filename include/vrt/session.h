@@ -106,7 +106,9 @@ typedef struct vrt_session_params {
      * model is opened with that batch size and each slot holds `batch`
      * frames back to back (cross-camera batching: one model run for N
      * same-size frames); use vrt_session_submit_batch / _wait_batch. Own
-     * buffers only; CPU backend only in this version (cuda: VRT_ENOTSUP). */
+     * buffers only. CUDA: one graph per slot covers the whole batch (one
+     * upload of the B frames, B pre-processing launches, the batch-B model,
+     * per-frame top-k or decode + NMS, one download, one event). */
     int batch;
 } vrt_session_params;
 

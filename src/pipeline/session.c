@@ -152,13 +152,6 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         vrt_errbuf_set(err, cap, "session batch = %d; must be 1..%d", params->batch, VRT_SESSION_MAX_BATCH);
         return VRT_EINVAL;
     }
-    if (batch > 1 && cuda) {
-        vrt_errbuf_set(err, cap,
-                       "session batch = %d on the cuda backend is not supported yet; use batch = 1 per stream "
-                       "(or the cpu backend for cross-camera batching)",
-                       batch);
-        return VRT_ENOTSUP;
-    }
     if (batch > 1 && params->buffers) {
         vrt_errbuf_set(err, cap, "session batch = %d works with the session's own slot buffers; leave buffers NULL",
                        batch);
@@ -495,10 +488,9 @@ static void fill_labels(vrt_session_t *s, vrt_session_result *r) {
     }
 }
 
-/* CPU: result of batch position k of slot `slot` into *r. */
-static void cpu_result(vrt_session_t *s, int slot, int k, vrt_session_result *r) {
+/* The fields of batch position k's result that do not depend on the backend. */
+static void base_result(const vrt_session_t *s, int slot, int k, vrt_session_result *r) {
     const vrt__session_slot *sl = &s->slot[slot];
-    int ri = slot * s->batch + k;
     r->task = s->prof.task;
     r->slot = slot;
     r->sequence = k ? sl->seqs[k] : sl->sequence;
@@ -506,6 +498,13 @@ static void cpu_result(vrt_session_t *s, int slot, int k, vrt_session_result *r)
     r->cls.count = 0;
     r->det.count = 0;
     r->det.candidates = 0;
+}
+
+/* CPU: result of batch position k of slot `slot` into *r. */
+static void cpu_result(vrt_session_t *s, int slot, int k, vrt_session_result *r) {
+    const vrt__session_slot *sl = &s->slot[slot];
+    int ri = slot * s->batch + k;
+    base_result(s, slot, k, r);
     r->t = sl->t;
     if (s->prof.task == VRT_TASK_CLASSIFY) {
         r->cls = s->cls[ri];
@@ -525,13 +524,7 @@ static vrt_status collect(vrt_session_t *s, int slot, int block, vrt_session_res
     if (sl->state != VRT__SLOT_BUSY) return fail(s, VRT_EINVAL, "nothing was submitted on slot %d", slot);
     vrt_status st = VRT_OK;
     if (s->cuda) {
-        r->task = s->prof.task;
-        r->slot = slot;
-        r->sequence = sl->sequence;
-        r->timestamp_ns = sl->timestamp_ns;
-        r->cls.count = 0;
-        r->det.count = 0;
-        r->det.candidates = 0;
+        base_result(s, slot, 0, r);
 #if defined(VRT_HAVE_CUDA)
         st = vrt__session_cuda_collect(s, slot, block, r);
 #endif
@@ -555,8 +548,16 @@ vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, vrt_session_result
     int n = s->slot[slot].n;
     vrt_status st = collect(s, slot, 1, &r[0]);
     if (st) return st;
-    for (int k = 1; k < n; k++) { /* batch > 1: CPU only */
-        cpu_result(s, slot, k, &r[k]);
+    for (int k = 1; k < n; k++) { /* batch > 1 */
+        if (s->cuda) {
+            base_result(s, slot, k, &r[k]);
+#if defined(VRT_HAVE_CUDA)
+            vrt__session_cuda_item(s, slot, k, &r[k]);
+#endif
+            r[k].t = r[0].t;
+        } else {
+            cpu_result(s, slot, k, &r[k]);
+        }
         r[k].t.submit_ns = r[0].t.submit_ns;
         r[k].t.done_ns = r[0].t.done_ns;
         fill_labels(s, &r[k]);

@@ -65,6 +65,9 @@ vrt_status vrt__session_cuda_submit(vrt_session_t *s, int slot);
  * and stage timings. */
 vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_session_result *r);
 void *vrt__session_cuda_event(vrt_session_t *s, int slot);
+/* Copies batch position k's result (cls or det) of slot's completed
+ * submission (after collect saw it done) into *r. */
+void vrt__session_cuda_item(vrt_session_t *s, int slot, int k, vrt_session_result *r);
 #endif
 
 /* Tests only: make every slot replay slot 0's graph (the classic bug the

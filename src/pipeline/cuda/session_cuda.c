@@ -11,7 +11,19 @@
  * Path (path_enqueue): H2D frame -> vrt_cuda_preprocess_frame into the
  * model's input tensor -> vrt__cuda_backend_enqueue (the model's steps,
  * without the backend's own graph) -> vrt_cuda_topk / vrt_cuda_detector_run
- * -> D2H of the result struct. Events: ev[0] before the graph launch and
+ * -> D2H of the result struct.
+ *
+ * Batch B > 1 (cross-camera batching): the slot holds B frames back to back
+ * (host and device), so the upload is ONE copy of B * frame_bytes (the B
+ * per-frame copies merged: both sides are contiguous); then B
+ * pre-processing launches, each into its slice [k * in_bytes) of the
+ * model's batch-B input; the model once; top-k over B rows in one launch
+ * (classify) or B decode + NMS launches (detect, each on its slice of the
+ * output, all with the one workspace: they run one after the other on the
+ * stream) into B result structs; ONE D2H of the B structs. The whole path
+ * always covers all B positions (a graph has fixed work); positions past
+ * the submitted n keep their old bytes and their results are not returned.
+ * Graph and eager enqueue exactly the same operations. Events: ev[0] before the graph launch and
  * ev[5] after it are recorded outside the graph (so the completion event is
  * plain); ev[1..4] between the stages are event-record nodes inside it
  * (cudaEventRecordExternal during capture).
@@ -68,18 +80,31 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     cslot *q = &c->sl[i];
     cudaStream_t st = c->stream;
     int tm = s->p.timings;
+    const int nb = s->batch;
     vrt_status r;
     const uint8_t *src = s->slot[i].up;
-    if ((r = CK(cudaMemcpyAsync(q->dframe, src, s->frame_bytes, cudaMemcpyHostToDevice, st)))) return r;
+    if ((r = CK(cudaMemcpyAsync(q->dframe, src, s->frame_bytes * (size_t)nb, cudaMemcpyHostToDevice, st))))
+        return r;
     if (tm && (r = record(s, q->ev[1], st, capturing))) return r;
-    vrt_frame f;
-    memset(&f, 0, sizeof(f));
-    if ((r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, q->dframe))) return r;
-    f.bytesused = s->frame_bytes;
-    f.memory = VRT_MEM_DEVICE;
     char e[256] = "";
-    if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, c->din, s->in_bytes, NULL, st, e, sizeof(e))))
-        return sfail(s, r, "preprocess", e);
+    for (int k = 0; k < nb; k++) {
+        vrt_frame f;
+        memset(&f, 0, sizeof(f));
+        if ((r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                  q->dframe + (size_t)k * s->frame_bytes)))
+            return r;
+        f.bytesused = s->frame_bytes;
+        f.memory = VRT_MEM_DEVICE;
+        if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, (uint8_t *)c->din + (size_t)k * s->in_bytes, s->in_bytes,
+                                           NULL, st, e, sizeof(e)))) {
+            if (nb > 1) {
+                char w[300];
+                snprintf(w, sizeof(w), "preprocess (batch position %d)", k);
+                return sfail(s, r, w, e);
+            }
+            return sfail(s, r, "preprocess", e);
+        }
+    }
     if (tm && (r = record(s, q->ev[2], st, capturing))) return r;
     if ((r = vrt__cuda_backend_enqueue(c->bctx, st))) {
         const vrt__backend_iface *be = vrt__engine_backend(s->eng);
@@ -87,15 +112,18 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     }
     if (tm && (r = record(s, q->ev[3], st, capturing))) return r;
     if (s->prof.task == VRT_TASK_CLASSIFY) {
-        if ((r = vrt_cuda_topk(c->dout, VRT_TENSOR_F32, 1, (int)s->out_count, s->prof.topk, s->prof.softmax,
+        /* One row per batch position: rows = B. */
+        if ((r = vrt_cuda_topk(c->dout, VRT_TENSOR_F32, nb, (int)s->out_count, s->prof.topk, s->prof.softmax,
                                c->dres, st, e, sizeof(e))))
             return sfail(s, r, "top-k", e);
-    } else if ((r = vrt_cuda_detector_run(c->det, c->dout, s->out_count, &s->geom, c->ws, c->ws_bytes,
-                                          c->dres, st))) {
-        return sfail(s, r, "detection", vrt_cuda_detector_error(c->det));
+    } else {
+        for (int k = 0; k < nb; k++)
+            if ((r = vrt_cuda_detector_run(c->det, c->dout + (size_t)k * s->out_count, s->out_count, &s->geom,
+                                           c->ws, c->ws_bytes, (vrt_detections *)c->dres + k, st)))
+                return sfail(s, r, nb > 1 ? "detection (batch)" : "detection", vrt_cuda_detector_error(c->det));
     }
     if (tm && (r = record(s, q->ev[4], st, capturing))) return r;
-    return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes, cudaMemcpyDeviceToHost, st));
+    return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * (size_t)nb, cudaMemcpyDeviceToHost, st));
 }
 
 static int env_graphs_off(void) {
@@ -128,13 +156,14 @@ vrt_status vrt__session_cuda_open(vrt_session_t *s) {
     c->bctx = vrt__engine_backend_ctx(s->eng);
     c->stream = (cudaStream_t)vrt__cuda_backend_stream(c->bctx);
     size_t ib = 0, ob = 0;
+    const size_t nb = (size_t)s->batch;
     c->din = vrt__cuda_backend_input(c->bctx, 0, &ib);
     c->dout = vrt__cuda_backend_output(c->bctx, 0, &ob);
-    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes || ob != s->out_count * sizeof(float)) {
+    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb || ob != s->out_count * sizeof(float) * nb) {
         snprintf(s->err, sizeof(s->err),
-                 "CUDA backend tensors do not match the session: input %zu bytes (want %zu fp32), output %zu "
-                 "bytes (want %zu)",
-                 ib, s->in_bytes, ob, s->out_count * sizeof(float));
+                 "CUDA backend tensors do not match the session (batch %d): input %zu bytes (want %zu fp32), "
+                 "output %zu bytes (want %zu)",
+                 s->batch, ib, s->in_bytes * nb, ob, s->out_count * sizeof(float) * nb);
         return VRT_EINVAL;
     }
     /* Device-side post-processing state. */
@@ -159,8 +188,8 @@ vrt_status vrt__session_cuda_open(vrt_session_t *s) {
         if ((r = CK(cudaMalloc(&c->ws, c->ws_bytes ? c->ws_bytes : 256)))) return r;
         c->res_bytes = sizeof(vrt_detections);
     }
-    if ((r = CK(cudaMalloc(&c->dres, c->res_bytes))) ||
-        (r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes, c->stream))))
+    if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb))) ||
+        (r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream))))
         return r;
     /* Slots. */
     for (int i = 0; i < s->p.slots; i++) {
@@ -183,15 +212,15 @@ vrt_status vrt__session_cuda_open(vrt_session_t *s) {
                         "page-locked staging instead (bind page-locked or plain malloc'ed buffers to avoid "
                         "the copy)",
                         i, s->slot_bytes, cudaGetErrorString(ce));
-                if ((r = CK(cudaHostAlloc((void **)&q->stage, s->frame_bytes, cudaHostAllocDefault))))
+                if ((r = CK(cudaHostAlloc((void **)&q->stage, s->frame_bytes * nb, cudaHostAllocDefault))))
                     return r;
-                memset(q->stage, 0, s->frame_bytes);
+                memset(q->stage, 0, s->frame_bytes * nb);
                 sl->up = q->stage;
             }
         }
-        if ((r = CK(cudaMalloc((void **)&q->dframe, s->frame_bytes)))) return r;
-        if ((r = CK(cudaHostAlloc(&q->hres, c->res_bytes, cudaHostAllocDefault)))) return r;
-        memset(q->hres, 0, c->res_bytes);
+        if ((r = CK(cudaMalloc((void **)&q->dframe, s->frame_bytes * nb)))) return r;
+        if ((r = CK(cudaHostAlloc(&q->hres, c->res_bytes * nb, cudaHostAllocDefault)))) return r;
+        memset(q->hres, 0, c->res_bytes * nb);
         for (int k = 0; k < NEV; k++) {
             unsigned fl = s->p.timings || k == 0 || k == NEV - 1 ? cudaEventDefault : cudaEventDisableTiming;
             if ((r = CK(cudaEventCreateWithFlags(&q->ev[k], fl)))) return r;
@@ -288,14 +317,7 @@ vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_
         if (e == cudaErrorNotReady) return VRT_EAGAIN;
         if ((r = CK(e))) return r;
     }
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        memcpy(&res->cls, q->hres, sizeof(vrt_class_result));
-    } else {
-        const vrt_detections *d = q->hres;
-        res->det.count = d->count;
-        res->det.candidates = d->candidates;
-        memcpy(res->det.det, d->det, (size_t)d->count * sizeof(vrt_detection));
-    }
+    vrt__session_cuda_item(s, slot, 0, res);
     memset(&res->t, 0, sizeof(res->t));
     /* A borrowed graph (tests' deliberate bug) never records this slot's stage events. */
     if (s->p.timings && !q->borrowed) {
@@ -307,6 +329,19 @@ vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_
     }
     res->t.gpu_ms = elapsed(q->ev[0], q->ev[NEV - 1]);
     return VRT_OK;
+}
+
+void vrt__session_cuda_item(vrt_session_t *s, int slot, int k, vrt_session_result *res) {
+    cstate *c = s->cu;
+    const uint8_t *h = (const uint8_t *)c->sl[slot].hres + (size_t)k * c->res_bytes;
+    if (s->prof.task == VRT_TASK_CLASSIFY) {
+        memcpy(&res->cls, h, sizeof(vrt_class_result));
+    } else {
+        const vrt_detections *d = (const vrt_detections *)h;
+        res->det.count = d->count;
+        res->det.candidates = d->candidates;
+        memcpy(res->det.det, d->det, (size_t)d->count * sizeof(vrt_detection));
+    }
 }
 
 void *vrt__session_cuda_event(vrt_session_t *s, int slot) {
