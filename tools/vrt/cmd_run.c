@@ -48,7 +48,7 @@ void cmd_run_help(FILE *f) {
           "      --pace              files: deliver at the file's native rate\n"
           "      --reconnect         cameras: reopen after an unplug (with back-off) instead of ending\n"
           "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
-          "      --batch-sources     2..8 same-size sources: one batch-N model run per tick (cpu backend);\n"
+          "      --batch-sources     2..8 same-size sources: one batch-N model run per tick;\n"
           "                          the summary compares a batched tick with N unbatched runs\n"
           "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
           "examples:\n"
