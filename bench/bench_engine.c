@@ -20,6 +20,17 @@
  * and output 0 of each is written to --outputs as fp32 (numerics check).
  *
  * The math mode goes to the backend through VRT_CUDA_MATH (read at prepare).
+ *
+ * --profile FILE: after the timing, every step once eagerly with CUDA events
+ * around each (median of 20 passes; no graph), one line per node to FILE:
+ * index, op, fp16 NHWC or not, ms, name; then a total per op type.
+ *
+ * --session PROFILE [--frame FILE.yuyv]: the whole frame path instead
+ * (vrt/session.h): a 640x480 YUYV frame (FILE, 614400 bytes, or a synthetic
+ * pattern) in a page-locked slot -> upload -> pre-processing -> model ->
+ * top-k or decode + NMS -> result on the host. "host" = submit + wait per
+ * frame (timings off: no stage events); then a second session with stage
+ * timings on gives p50 per stage ("stages_p50_ms") and its own host times.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cuda_runtime.h>
@@ -32,6 +43,7 @@
 #include <time.h>
 
 #include "engine/backend.h"
+#include "vrt/session.h"
 #include "engine/backend/cuda/cuda_common.h"
 #include "model/ir.h"
 #include "model/plan.h"
@@ -67,8 +79,103 @@ static int64_t numel(const vrt_model_tensor_info *t) {
     return n;
 }
 
+/* The frame path (vrt/session.h) on one fixed frame: returns the exit code. */
+static int bench_session(const char *model, const char *prof, const char *frame_path, int iters, int warmup) {
+    const uint32_t W = 640, H = 480;
+    size_t fb = (size_t)W * H * 2;
+    uint8_t *frame = malloc(fb);
+    double *lat = malloc((size_t)iters * sizeof(double)), *lat2 = malloc((size_t)iters * sizeof(double));
+    double *stg[6];
+    for (int k = 0; k < 6; k++) stg[k] = malloc((size_t)iters * sizeof(double));
+    if (!frame || !lat || !lat2) return 1;
+    if (frame_path) {
+        FILE *f = fopen(frame_path, "rb");
+        if (!f || fread(frame, 1, fb, f) != fb) {
+            fprintf(stderr, "bench_engine: %s does not hold a 640x480 YUYV frame (%zu bytes)\n", frame_path, fb);
+            return 1;
+        }
+        fclose(f);
+    } else {
+        for (uint32_t y = 0; y < H; y++)
+            for (uint32_t x = 0; x < W; x++) frame[(size_t)y * W * 2 + x * 2] = (uint8_t)((x ^ y) & 0xff),
+                                            frame[(size_t)y * W * 2 + x * 2 + 1] = (uint8_t)(x * 255 / W);
+    }
+    char err[1024];
+    vrt_session_result r;
+    int ndet = -1, top1 = -1;
+    double t_open = 0;
+    vrt_session_info info;
+    memset(&info, 0, sizeof(info));
+    for (int pass = 0; pass < 2; pass++) {
+        vrt_session_params p;
+        vrt_session_default_params(&p);
+        p.backend = "cuda";
+        p.fourcc = VRT_FMT_YUYV;
+        p.width = W;
+        p.height = H;
+        p.slots = 2;
+        p.timings = pass; /* pass 0: fastest path; pass 1: stage events */
+        vrt_session_t *s = NULL;
+        double t0 = now_ms();
+        if (vrt_session_open(model, prof, NULL, &p, &s, err, sizeof(err))) {
+            fprintf(stderr, "bench_engine: session: %s\n", err);
+            return 1;
+        }
+        if (!pass) t_open = now_ms() - t0;
+        vrt_session_get_info(s, &info);
+        size_t sz = 0;
+        uint8_t *slot = vrt_session_slot_buffer(s, 0, &sz);
+        vrt_frame f;
+        if (!slot || sz < fb || vrt_session_slot_frame(s, 0, &f)) {
+            fprintf(stderr, "bench_engine: session slot 0 unusable\n");
+            return 1;
+        }
+        memcpy(slot, frame, fb);
+        for (int i = 0; i < warmup + iters; i++) {
+            double a = now_ms();
+            if (vrt_session_submit(s, 0, &f) || vrt_session_wait(s, 0, &r)) {
+                fprintf(stderr, "bench_engine: session run: %s\n", vrt_session_last_error(s));
+                return 1;
+            }
+            double dt = now_ms() - a;
+            if (i < warmup) continue;
+            int k = i - warmup;
+            (pass ? lat2 : lat)[k] = dt;
+            if (pass) {
+                stg[0][k] = r.t.upload_ms, stg[1][k] = r.t.preprocess_ms, stg[2][k] = r.t.model_ms;
+                stg[3][k] = r.t.postprocess_ms, stg[4][k] = r.t.download_ms, stg[5][k] = r.t.gpu_ms;
+            }
+        }
+        ndet = r.task == VRT_TASK_CLASSIFY ? -1 : r.det.count;
+        top1 = r.task == VRT_TASK_CLASSIFY ? r.cls.index[0] : -1;
+        vrt_session_destroy(&s);
+    }
+    int drv = 0, rt = 0;
+    cudaDriverGetVersion(&drv);
+    cudaRuntimeGetVersion(&rt);
+    const char *math = getenv("VRT_CUDA_MATH");
+    printf("{\"model\": \"%s\", \"profile\": \"%s\", \"frame\": \"640x480 YUYV %s\", \"math\": \"%s\", \"cuda_driver_api\": %d, "
+           "\"cuda_runtime\": %d, \"cudnn\": %zu,\n",
+           model, prof, frame_path ? "file" : "synthetic", math && math[0] ? math : "auto", drv, rt, (size_t)cudnnGetVersion());
+    printf("\"graphs\": %d, \"input\": \"%ux%u\", \"detections\": %d, \"top1\": %d, \"open_ms\": %.3f,\n", info.graphs,
+           info.input_w, info.input_h, ndet, top1, t_open);
+    static const char *names[6] = {"upload", "preprocess", "model", "postprocess", "download", "gpu_total"};
+    printf("\"stages_p50_ms\": {");
+    for (int k = 0; k < 6; k++) {
+        qsort(stg[k], (size_t)iters, sizeof(double), cmp_d);
+        printf("\"%s\": %.5f%s", names[k], stg[k][iters / 2], k < 5 ? ", " : "},\n");
+    }
+    print_stats("host", lat, iters, 0);
+    print_stats("host_with_stage_timings", lat2, iters, 1);
+    printf("}\n");
+    for (int k = 0; k < 6; k++) free(stg[k]);
+    free(frame), free(lat), free(lat2);
+    return 0;
+}
+
 int main(int argc, char **argv) {
-    const char *model = NULL, *math = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL;
+    const char *model = NULL, *math = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL, *prof_path = NULL,
+               *sess_prof = NULL, *frame_path = NULL;
     int iters = 1000, warmup = 100, count = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--math") && i + 1 < argc) math = argv[++i];
@@ -78,10 +185,14 @@ int main(int argc, char **argv) {
         else if (!strcmp(argv[i], "--outputs") && i + 1 < argc) out_path = argv[++i];
         else if (!strcmp(argv[i], "--count") && i + 1 < argc) count = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--engines") && i + 1 < argc) eng_path = argv[++i];
+        else if (!strcmp(argv[i], "--profile") && i + 1 < argc) prof_path = argv[++i];
+        else if (!strcmp(argv[i], "--session") && i + 1 < argc) sess_prof = argv[++i];
+        else if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame_path = argv[++i];
         else if (argv[i][0] != '-' && !model) model = argv[i];
         else {
             fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--iters N] [--warmup W] "
-                            "[--inputs F --count K --outputs F]\n");
+                            "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
+                            "[--session PROFILE [--frame F.yuyv]]\n");
             return 2;
         }
     }
@@ -90,6 +201,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     if (math) setenv("VRT_CUDA_MATH", math, 1);
+    if (sess_prof) return bench_session(model, sess_prof, frame_path, iters, warmup);
     vrt_engine_params p;
     vrt_engine_default_params(&p);
     p.backend = "cuda";
@@ -192,6 +304,48 @@ int main(int argc, char **argv) {
         float ms = 0;
         cudaEventElapsedTime(&ms, e0, e1);
         gpu[i] = ms;
+    }
+    if (prof_path) {
+        /* Per-node GPU time, eager (no graph): median of 20 passes. */
+        const vrt__ir *ir = vrt__engine_ir(e);
+        int nn = ir->n_nodes, passes = 20;
+        float *ms = malloc((size_t)nn * passes * sizeof(float)), *one = malloc((size_t)nn * sizeof(float));
+        int *half = calloc((size_t)nn, sizeof(int));
+        double *col = malloc((size_t)passes * sizeof(double));
+        FILE *fp = fopen(prof_path, "w");
+        int ok = ms && one && half && col && fp;
+        for (int k = 0; ok && k < passes + 3; k++) {
+            if (vrt__cuda_backend_profile(ctx, s, one, half, nn)) {
+                fprintf(stderr, "bench_engine: profile: %s\n", be->last_error(ctx));
+                ok = 0;
+            } else if (k >= 3) {
+                memcpy(ms + (size_t)(k - 3) * nn, one, (size_t)nn * sizeof(float));
+            }
+        }
+        double total = 0, by_op[64] = {0}, by_half[2] = {0};
+        const char *opn[64] = {0};
+        int nop = 0;
+        for (int i = 0; ok && i < nn; i++) {
+            for (int k = 0; k < passes; k++) col[k] = ms[(size_t)k * nn + i];
+            qsort(col, (size_t)passes, sizeof(double), cmp_d);
+            double med = col[passes / 2];
+            if (med < 0) continue;
+            const vrt__node *n = &ir->nodes[i];
+            fprintf(fp, "%4d %-18s %s %8.4f %s\n", i, n->op_type, half[i] ? "fp16" : "fp32", med, n->name);
+            total += med;
+            by_half[half[i] != 0] += med;
+            int j = 0;
+            while (j < nop && strcmp(opn[j], n->op_type)) j++;
+            if (j == nop && nop < 64) opn[nop++] = n->op_type;
+            if (j < 64) by_op[j] += med;
+        }
+        if (fp) {
+            fprintf(fp, "# total %.4f ms over %d nodes (eager, sum of per-node medians); fp16 nodes %.4f, fp32 nodes %.4f\n", total,
+                    nn, by_half[1], by_half[0]);
+            for (int j = 0; j < nop; j++) fprintf(fp, "# %-18s %8.4f ms\n", opn[j], by_op[j]);
+            fclose(fp);
+        }
+        free(ms), free(one), free(half), free(col);
     }
     cudaError_t ce = cudaGetLastError();
     if (eng_path) {

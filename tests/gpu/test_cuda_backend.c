@@ -10,6 +10,7 @@
  *  - the cuDNN algorithm cache is written, then reused (same choices, no
  *    timing on the second prepare).
  */
+#include <math.h>
 #include <cuda_runtime.h>
 #include <dirent.h>
 #include <stdio.h>
@@ -323,10 +324,69 @@ TEST(squeezenet_fp16_storage) {
     model_sets("models/squeezenet1.0_fp16", 0, 4e-3, 0, 4e-3);
     g_precision = "fp32";
 }
+/* YOLOX-Nano in fp16 NHWC against the reference (onnxruntime fp32). The
+ * max difference over ALL anchors is large (~0.65 on box terms of
+ * background anchors) and is fp16 precision, not a bug: an fp16 emulation of
+ * the model in onnxruntime (bench/gpu/fp16_emulate.py: weights and every
+ * tensor our fp16 path holds rounded to fp16, fp32 arithmetic) differs from
+ * fp32 by 0.56 / 0.53 / 0.54 on sets 0-2 (PyTorch-style model.half():
+ * 0.55 / 0.47 / 0.44), in the same places. What detection needs stays
+ * close: on the anchors that can become detections (obj * best class >=
+ * 0.3) the emulation's box terms move by <= 0.014 grid cells and the score
+ * by <= 0.023. Tolerances here: about 4x the emulation's (box 0.06, score
+ * 0.06 on scoring anchors; obj/class 0.2 and box 1.5 on all anchors). */
 TEST(yolox_nano_fp16_storage) {
-    g_precision = "fp16";
-    model_sets("models/yolox_nano", 3e-2, 3e-2, 3e-2, 3e-2);
-    g_precision = "fp32";
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    int sets = 0;
+    for (int si = 0;; si++) {
+        char set[1300], p[1400], err[1024] = "";
+        snprintf(set, sizeof(set), "%s/test_data_set_%d", mdir, si);
+        if (access(set, R_OK)) break;
+        vrt__tensor want;
+        memset(&want, 0, sizeof(want));
+        snprintf(p, sizeof(p), "%s/output_0.pb", set);
+        ASSERT_OK(vrt__tensor_load_pb(p, &want, err, sizeof(err)));
+        ASSERT_EQ((int)want.dtype, (int)VRT__DT_FLOAT);
+        run_result rg;
+        g_precision = "fp16";
+        run_set(model, set, "cuda", 1e9, 1e9, &rg); /* tolerances below */
+        g_precision = "fp32";
+        if (!rg.ok) printf("  %s: %s\n", set, rg.why);
+        ASSERT_TRUE(rg.ok);
+        int64_t rows = (int64_t)(want.nbytes / 4 / 85);
+        ASSERT_TRUE(rows > 0);
+        const float *w = want.data, *g = rg.out[0];
+        double box_all = 0, oc_all = 0, box_hot = 0, score_hot = 0;
+        int hot = 0;
+        for (int64_t a = 0; a < rows; a++) {
+            const float *x = w + a * 85, *y = g + a * 85;
+            float cw = 0, cg = 0;
+            for (int k = 5; k < 85; k++) cw = x[k] > cw ? x[k] : cw, cg = y[k] > cg ? y[k] : cg;
+            for (int k = 0; k < 85; k++) {
+                double d = fabs((double)x[k] - y[k]);
+                if (k < 4) box_all = d > box_all ? d : box_all;
+                else oc_all = d > oc_all ? d : oc_all;
+            }
+            if (x[4] * cw >= 0.3f) {
+                hot++;
+                for (int k = 0; k < 4; k++) box_hot = fmax(box_hot, fabs((double)x[k] - y[k]));
+                score_hot = fmax(score_hot, fabs((double)x[4] * cw - (double)y[4] * cg));
+            }
+        }
+        printf("  yolox fp16 set %d: all anchors: box %.3g obj/class %.3g; %d scoring anchors: box %.3g score %.3g\n", si,
+               box_all, oc_all, hot, box_hot, score_hot);
+        ASSERT_TRUE(hot > 0);
+        ASSERT_TRUE(box_hot <= 0.06);
+        ASSERT_TRUE(score_hot <= 0.06);
+        ASSERT_TRUE(oc_all <= 0.2);
+        ASSERT_TRUE(box_all <= 1.5);
+        result_free(&rg);
+        vrt__tensor_free(&want);
+        sets++;
+    }
+    ASSERT_TRUE(sets > 0);
 }
 
 /* ---- backend-level helpers (graph and cache tests need the context) ---- */
@@ -451,6 +511,60 @@ TEST(algo_cache_written_then_reused) {
     bk_infer(&b1, in, in_n * 4, o1, out_n * 4);
     bk_infer(&b2, in, in_n * 4, o2, out_n * 4);
     ASSERT_TRUE(memcmp(o1, o2, out_n * 4) == 0);
+    vrt_free(in), vrt_free(o1), vrt_free(o2);
+    bk_close(&b1);
+    bk_close(&b2);
+}
+
+/* VRT_CUDA_HALF_CONCAT=1 (experiment): channel Concats stay fp16 NHWC. A
+ * Concat is a copy and fp16 -> fp32 -> fp16 is exact, so with the same
+ * cuDNN algorithms (read from the cache the first context wrote) the
+ * result is bit-identical to the default fp16 path, with fewer layout
+ * conversions. */
+static int count_conversions(void *ctx) {
+    int k = 0;
+    char l[600];
+    for (int i = 0; i < vrt__cuda_backend_n_engines(ctx); i++)
+        if (vrt__cuda_backend_engine(ctx, i, l, sizeof(l)) && strstr(l, "conversion")) k++;
+    return k;
+}
+
+TEST(half_concat_experiment_is_bit_exact) {
+    const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
+    char model[1500], dir[1200], cmd[1400];
+    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(dir, sizeof(dir), "%s/algo-cache-hcat", vrt_test_tmpdir());
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
+    setenv("VRT_CACHE_DIR", dir, 1);
+    unsetenv("VRT_CUDA_HALF_CONCAT");
+    bk b1, b2;
+    bk_open_p(&b1, model, "fp16");
+    setenv("VRT_CUDA_HALF_CONCAT", "1", 1);
+    bk_open_p(&b2, model, "fp16");
+    unsetenv("VRT_CUDA_HALF_CONCAT");
+    unsetenv("VRT_CACHE_DIR");
+    vrt__cuda_backend_stats s2;
+    vrt__cuda_backend_info(b2.ctx, &s2);
+    int c1 = count_conversions(b1.ctx), c2 = count_conversions(b2.ctx);
+    printf("  convs with layout conversions: %d default, %d with fp16 Concat; second context: %d cache misses\n", c1, c2,
+           s2.cache_misses);
+    ASSERT_TRUE(c2 <= c1);
+    const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
+    float *in = vrt_malloc(in_n * 4), *o1 = vrt_malloc(out_n * 4), *o2 = vrt_malloc(out_n * 4);
+    ASSERT_TRUE(in && o1 && o2);
+    uint32_t seed = 777;
+    for (size_t i = 0; i < in_n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        in[i] = (float)(seed >> 8) / (float)(1u << 24) * 255.0f;
+    }
+    bk_infer(&b1, in, in_n * 4, o1, out_n * 4);
+    bk_infer(&b2, in, in_n * 4, o2, out_n * 4);
+    double worst = 0;
+    for (size_t i = 0; i < out_n; i++) worst = fmax(worst, fabs((double)o1[i] - o2[i]));
+    printf("  max abs diff fp16 Concat vs default fp16: %.3g\n", worst);
+    if (s2.cache_misses == 0) ASSERT_TRUE(memcmp(o1, o2, out_n * 4) == 0);
+    else ASSERT_TRUE(worst <= 1.5); /* other algorithms: fp16 noise (see yolox_nano_fp16_storage) */
     vrt_free(in), vrt_free(o1), vrt_free(o2);
     bk_close(&b1);
     bk_close(&b2);
@@ -601,10 +715,8 @@ int main(void) {
     VRT_RUN(squeezenet_fp16_storage);
     VRT_RUN(precision_auto_explicit_and_env);
     VRT_RUN(node_tests_fp16_per_op_tolerances);
-    /* Known failure, cause not found: max abs diff 0.65 vs fp32 on set 0 (H200, 2026-11-21); bisected
-     * (bench/gpu/half_bisect.sh) to the early backbone convs, not depthwise, pools or the epilogue's bias
-     * rounding. Run with VRT_TEST_FP16_YOLOX=1. */
-    if (getenv("VRT_TEST_FP16_YOLOX")) VRT_RUN(yolox_nano_fp16_storage);
+    VRT_RUN(yolox_nano_fp16_storage);
+    VRT_RUN(half_concat_experiment_is_bit_exact);
     VRT_RUN(node_tests_cpu_passes_cuda_passes);
     return vrt_test_finish();
 }

@@ -12,6 +12,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cuda/cuda_common.h"
 #include "engine/backend/cuda/cuda_kernels.h"
 #include "harness.h"
 #include "vrt/core.h"
@@ -479,6 +480,43 @@ TEST(softmax_argmax_topk) {
 
 /* ---- data movement ------------------------------------------------------------------ */
 
+/* fp16 NHWC channel concat (VRT_CUDA_HALF_CONCAT): against a loop over the
+ * NHWC layout, on 16-bit patterns (a copy: every bit must survive). */
+TEST(concat_nhwc_half) {
+    const int ch[4] = {3, 16, 1, 8};
+    const int64_t P = 2 * 5 * 7; /* N*H*W */
+    int C = 0;
+    uint16_t *h[4];
+    void *d[4];
+    for (int k = 0; k < 4; k++) {
+        h[k] = malloc((size_t)(P * ch[k]) * 2);
+        ASSERT_TRUE(h[k] != NULL);
+        for (int64_t i = 0; i < P * ch[k]; i++) h[k][i] = (uint16_t)(k * 10007 + i * 31 + 5);
+        d[k] = dup_dev(h[k], (size_t)(P * ch[k]) * 2);
+        C += ch[k];
+    }
+    for (int n = 1; n <= 4; n++) {
+        int Cn = 0;
+        for (int k = 0; k < n; k++) Cn += ch[k];
+        uint16_t *want = malloc((size_t)(P * Cn) * 2), *got = malloc((size_t)(P * Cn) * 2);
+        ASSERT_TRUE(want && got);
+        for (int64_t p = 0; p < P; p++)
+            for (int k = 0, off = 0; k < n; off += ch[k], k++)
+                for (int c = 0; c < ch[k]; c++) want[p * Cn + off + c] = h[k][p * ch[k] + c];
+        void *dy = dev_zero((size_t)(P * Cn) * 2);
+        ASSERT_GPU_OK(vrt__cuda_concat_nhwc_half(g_stream, n, (const void *const *)d, ch, P, dy));
+        fetch(got, dy, (size_t)(P * Cn) * 2);
+        char what[64];
+        snprintf(what, sizeof(what), "concat fp16 NHWC of %d inputs", n);
+        expect_bytes(what, got, want, (size_t)(P * Cn) * 2);
+        cudaFree(dy), free(want), free(got);
+    }
+    ASSERT_TRUE(vrt__cuda_concat_nhwc_half(g_stream, 9, (const void *const *)d, ch, P, d[0]) == VRT_EINVAL);
+    ASSERT_TRUE(vrt__cuda_concat_nhwc_half(NULL, 2, (const void *const *)d, ch, P, d[0]) == VRT_EINVAL);
+    for (int k = 0; k < 4; k++) cudaFree(d[k]), free(h[k]);
+    (void)C;
+}
+
 TEST(concat_split) {
     size_t elems[3] = {4, 1, 3};
     vrt__shape shapes[3] = {SHAPE(2, 3, 5), SHAPE(2, 1, 5), SHAPE(2, 4, 5)};
@@ -763,6 +801,20 @@ static void check_pool(vrt__pool_params *p, int is_max, const char *what) {
         ASSERT_GPU_OK(vrt__cuda_maxpool(g_stream, p, dx, dy, di));
         fetch(ig, di, ny * 8);
         expect_bytes(what, ig, ic, ny * 8);
+        /* storage_order=1 (ONNX MaxPool): within each (n, c) plane the flat
+         * index counts the spatial dims column-major (first dim fastest). */
+        for (int64_t q = 0; q < ny; q++) {
+            if (ic[q] < 0) continue;
+            int64_t r = ic[q] % invol, co[3] = {0, 0, 0}, col = 0, st = 1;
+            for (int i = p->nsp - 1; i >= 0; i--) co[i] = r % p->in[i], r /= p->in[i];
+            for (int i = 0; i < p->nsp; i++) col += co[i] * st, st *= p->in[i];
+            ic[q] = ic[q] - ic[q] % invol + col;
+        }
+        ASSERT_GPU_OK(vrt__cuda_maxpool_order(g_stream, p, dx, dy, di, 1));
+        fetch(ig, di, ny * 8);
+        char w2[128];
+        snprintf(w2, sizeof(w2), "%s, storage_order=1", what);
+        expect_bytes(w2, ig, ic, ny * 8);
     } else {
         ASSERT_OK(vrt__avgpool(NULL, p, x, yc));
         ASSERT_GPU_OK(vrt__cuda_avgpool(g_stream, p, dx, dy));
@@ -901,6 +953,7 @@ int main(void) {
     VRT_RUN(reduce_all_ops);
     VRT_RUN(softmax_argmax_topk);
     VRT_RUN(concat_split);
+    VRT_RUN(concat_nhwc_half);
     VRT_RUN(slice_transpose);
     VRT_RUN(gather_expand_tile);
     VRT_RUN(pad_all_modes);

@@ -32,6 +32,7 @@
 #include <time.h>
 
 #include "engine/backend.h"
+#include "engine/op_params.h"
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
@@ -151,79 +152,8 @@ static vrt_status nfail(cuda_ctx *c, const vrt__node *n, vrt_status st, const ch
 static const vrt__shape *SI(const step *s, int k) { return &s->ti[k]->shape; }
 static const vrt__shape *SO(const step *s, int k) { return &s->to[k]->shape; }
 
-static int same_shape(const vrt__shape *a, const vrt__shape *b) {
-    if (a->ndim != b->ndim) return 0;
-    for (int i = 0; i < a->ndim; i++)
-        if (a->d[i] != b->d[i]) return 0;
-    return 1;
-}
-
 static void need_scratch(cuda_ctx *c, size_t b) {
     if (b > c->scratch_bytes) c->scratch_bytes = b;
-}
-
-static vrt__activation node_act(const vrt__node *n) {
-    vrt__activation a = {(vrt__act_kind)vrt__node_get_int(n, "_act", VRT__ACT_NONE), vrt__node_get_float(n, "_act_alpha", 0),
-                         vrt__node_get_float(n, "_act_beta", 0)};
-    return a;
-}
-
-static void spatial(const vrt__node *n, int ns, int64_t *k, int64_t *s, int64_t *d, int64_t *pb, int64_t *pe) {
-    int cnt;
-    const int64_t *v;
-    for (int i = 0; i < ns; i++) s[i] = 1, d[i] = 1, pb[i] = pe[i] = 0;
-    if (k && (v = vrt__node_get_ints(n, "kernel_shape", &cnt)) && cnt == ns) memcpy(k, v, (size_t)ns * 8);
-    if ((v = vrt__node_get_ints(n, "strides", &cnt)) && cnt == ns) memcpy(s, v, (size_t)ns * 8);
-    if ((v = vrt__node_get_ints(n, "dilations", &cnt)) && cnt == ns) memcpy(d, v, (size_t)ns * 8);
-    if ((v = vrt__node_get_ints(n, "pads", &cnt)) && cnt == 2 * ns)
-        for (int i = 0; i < ns; i++) pb[i] = v[i], pe[i] = v[i + ns];
-}
-
-static int unary_of(int op, vrt__unary_op *u) {
-    switch ((vrt__op)op) {
-    case VRT__OP_Relu: *u = VRT__UN_RELU; return 1;
-    case VRT__OP_LeakyRelu: *u = VRT__UN_LEAKY_RELU; return 1;
-    case VRT__OP_Sigmoid: *u = VRT__UN_SIGMOID; return 1;
-    case VRT__OP_Tanh: *u = VRT__UN_TANH; return 1;
-    case VRT__OP_HardSigmoid: *u = VRT__UN_HARD_SIGMOID; return 1;
-    case VRT__OP_HardSwish: *u = VRT__UN_HARD_SWISH; return 1;
-    case VRT__OP_Clip: *u = VRT__UN_CLIP; return 1;
-    case VRT__OP_Erf: *u = VRT__UN_ERF; return 1;
-    case VRT__OP_Exp: *u = VRT__UN_EXP; return 1;
-    case VRT__OP_Log: *u = VRT__UN_LOG; return 1;
-    case VRT__OP_Sqrt: *u = VRT__UN_SQRT; return 1;
-    case VRT__OP_Neg: *u = VRT__UN_NEG; return 1;
-    case VRT__OP_Abs: *u = VRT__UN_ABS; return 1;
-    case VRT__OP_Reciprocal: *u = VRT__UN_RECIPROCAL; return 1;
-    default: return 0;
-    }
-}
-
-static int binary_of(int op, vrt__binary_op *b) {
-    switch ((vrt__op)op) {
-    case VRT__OP_Add: case VRT__OP_Sum: *b = VRT__BIN_ADD; return 1;
-    case VRT__OP_Sub: *b = VRT__BIN_SUB; return 1;
-    case VRT__OP_Mul: *b = VRT__BIN_MUL; return 1;
-    case VRT__OP_Div: *b = VRT__BIN_DIV; return 1;
-    case VRT__OP_Max: *b = VRT__BIN_MAX; return 1;
-    case VRT__OP_Min: *b = VRT__BIN_MIN; return 1;
-    case VRT__OP_Pow: *b = VRT__BIN_POW; return 1;
-    case VRT__OP_PRelu: *b = VRT__BIN_PRELU; return 1;
-    default: return 0;
-    }
-}
-
-/* Stores a float as one element of dt (internal types). */
-static void put_value(vrt__dtype dt, double v, uint8_t *out) {
-    memset(out, 0, 8);
-    switch (dt) {
-    case VRT__DT_FLOAT: { float f = (float)v; memcpy(out, &f, 4); break; }
-    case VRT__DT_INT64: { int64_t i = (int64_t)v; memcpy(out, &i, 8); break; }
-    case VRT__DT_INT32: { int32_t i = (int32_t)v; memcpy(out, &i, 4); break; }
-    case VRT__DT_INT8: { int8_t i = (int8_t)v; memcpy(out, &i, 1); break; }
-    case VRT__DT_UINT8: case VRT__DT_BOOL: out[0] = (uint8_t)v; break;
-    default: break;
-    }
 }
 
 #define NEED_FLOAT()                                                                                                   \
@@ -238,66 +168,27 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     const vrt__node *n = s->n;
     vrt_status st = VRT_OK;
     char kerr[256] = "";
-    s->act = node_act(n);
-    vrt__unary_op uop = VRT__UN_IDENTITY;
+    s->act = vrt__op_activation(n);
     vrt__binary_op bop = VRT__BIN_ADD;
     int r = s->nin && s->ti[0] ? s->ti[0]->shape.ndim : 0;
     switch ((vrt__op)n->op) {
     case VRT__OP_Conv:
     case VRT__OP_ConvTranspose: {
         NEED_FLOAT();
-        vrt__conv_params *p = &s->u.conv;
-        vrt__conv_default_params(p);
-        const vrt__shape *x = SI(s, 0), *w = SI(s, 1);
-        p->nsp = x->ndim - 2;
-        if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) return nfail(c, n, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
-        p->N = x->d[0], p->C = x->d[1];
-        p->group = vrt__node_get_int(n, "group", 1);
-        p->M = n->op == VRT__OP_Conv ? w->d[0] : w->d[1] * p->group;
-        for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
-        spatial(n, p->nsp, NULL, p->strides, p->dilations, p->pads_begin, p->pads_end);
-        p->act = s->act;
-        if (n->op == VRT__OP_Conv) {
-            if ((st = vrt__conv_resolve(p, kerr, sizeof(kerr)))) break;
-            
-        } else {
-            int cnt;
-            const int64_t *op = vrt__node_get_ints(n, "output_padding", &cnt);
-            if (op && cnt == p->nsp) memcpy(p->output_padding, op, (size_t)cnt * 8);
-            if ((st = vrt__conv_transpose_resolve(p, kerr, sizeof(kerr)))) break;
-            
-        }
-        for (int i = 0; i < p->nsp; i++)
-            if (p->out[i] != SO(s, 0)->d[2 + i]) return nfail(c, n, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        st = vrt__op_conv_params(n, SI(s, 0), SI(s, 1), SO(s, 0), s->act, &s->u.conv, kerr, sizeof(kerr));
         break;
     }
     case VRT__OP_MaxPool:
     case VRT__OP_AveragePool: {
         NEED_FLOAT();
-        vrt__pool_params *p = &s->u.pool;
-        vrt__pool_default_params(p);
-        const vrt__shape *x = SI(s, 0);
-        p->nsp = x->ndim - 2;
-        if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) return nfail(c, n, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
-        p->N = x->d[0], p->C = x->d[1];
-        for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i];
-        spatial(n, p->nsp, p->k, p->strides, p->dilations, p->pads_begin, p->pads_end);
-        p->ceil_mode = (int)vrt__node_get_int(n, "ceil_mode", 0);
-        p->count_include_pad = (int)vrt__node_get_int(n, "count_include_pad", 0);
-        if ((st = vrt__pool_resolve(p, kerr, sizeof(kerr)))) break;
-        for (int i = 0; i < p->nsp; i++)
-            if (p->out[i] != SO(s, 0)->d[2 + i]) return nfail(c, n, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        st = vrt__op_pool_params(n, SI(s, 0), SO(s, 0), &s->u.pool, kerr, sizeof(kerr));
         break;
     }
     case VRT__OP_GlobalAveragePool: case VRT__OP_GlobalMaxPool:
     case VRT__OP_BatchNormalization: case VRT__OP_InstanceNormalization:
     case VRT__OP_Softmax: case VRT__OP_LogSoftmax: case VRT__OP_LRN:
         NEED_FLOAT();
-        if (n->op == VRT__OP_Softmax || n->op == VRT__OP_LogSoftmax) {
-            s->u.sm.axis = vrt__node_get_int(n, "axis", -1);
-            s->u.sm.legacy = (int)vrt__node_get_int(n, "coerce_2d", 0);
-            s->u.sm.log = n->op == VRT__OP_LogSoftmax;
-        }
+        if (n->op == VRT__OP_Softmax || n->op == VRT__OP_LogSoftmax) vrt__op_softmax_params(n, &s->u.sm);
         if (n->op == VRT__OP_LRN && r < 2) return nfail(c, n, VRT_EINVAL, "input needs a channel dimension");
         break;
     case VRT__OP_LayerNormalization: {
@@ -311,17 +202,7 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     }
     case VRT__OP_Gemm: {
         NEED_FLOAT();
-        vrt__gemm_params *p = &s->u.gemm;
-        vrt__gemm_default_params(p);
-        p->trans_a = (int)vrt__node_get_int(n, "transA", 0);
-        p->trans_b = (int)vrt__node_get_int(n, "transB", 0);
-        p->alpha = vrt__node_get_float(n, "alpha", 1.0f);
-        p->beta = vrt__node_get_float(n, "beta", 1.0f);
-        p->M = SO(s, 0)->d[0], p->N = SO(s, 0)->d[1];
-        p->K = p->trans_a ? SI(s, 0)->d[0] : SI(s, 0)->d[1];
-        if (s->nin > 2 && s->ti[2]) p->c_shape = *SI(s, 2);
-        else p->c_shape.ndim = 0;
-        p->act = s->act;
+        vrt__op_gemm_params(n, SI(s, 0), s->nin > 2 && s->ti[2] ? SI(s, 2) : NULL, SO(s, 0), s->act, &s->u.gemm);
         break;
     }
     case VRT__OP_MatMul:
@@ -330,19 +211,7 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     case VRT__OP_Relu: case VRT__OP_LeakyRelu: case VRT__OP_Sigmoid: case VRT__OP_Tanh: case VRT__OP_HardSigmoid:
     case VRT__OP_HardSwish: case VRT__OP_Clip: case VRT__OP_Erf: case VRT__OP_Exp: case VRT__OP_Log: case VRT__OP_Sqrt:
     case VRT__OP_Neg: case VRT__OP_Abs: case VRT__OP_Reciprocal:
-        unary_of(n->op, &uop);
-        vrt__unary_default_params(uop, &s->u.un);
-        if (n->op == VRT__OP_LeakyRelu) s->u.un.alpha = vrt__node_get_float(n, "alpha", 0.01f);
-        if (n->op == VRT__OP_HardSigmoid) {
-            s->u.un.alpha = vrt__node_get_float(n, "alpha", 0.2f);
-            s->u.un.beta = vrt__node_get_float(n, "beta", 0.5f);
-        }
-        if (n->op == VRT__OP_Clip) {
-            s->u.un.min = vrt__node_get_float(n, "min", -INFINITY);
-            s->u.un.max = vrt__node_get_float(n, "max", INFINITY);
-            /* ONNX: with min > max every value becomes max. */
-            if (s->u.un.min > s->u.un.max) s->u.un.min = s->u.un.max;
-        }
+        vrt__op_unary_params(n, &s->u.un);
         if (!is_f(s->ti[0]->dtype)) {
             vrt__dtype d = s->ti[0]->dtype;
             int intok = (n->op == VRT__OP_Relu || n->op == VRT__OP_Neg || n->op == VRT__OP_Abs || n->op == VRT__OP_Clip) &&
@@ -352,7 +221,7 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
         break;
     case VRT__OP_Add: case VRT__OP_Sub: case VRT__OP_Mul: case VRT__OP_Div: case VRT__OP_Pow: case VRT__OP_PRelu:
     case VRT__OP_Sum: case VRT__OP_Max: case VRT__OP_Min: {
-        binary_of(n->op, &bop);
+        vrt__op_binary_of(n->op, &bop);
         s->sub = bop;
         vrt__dtype d = s->dt;
         if ((d == VRT__DT_INT8 || d == VRT__DT_UINT8) && s->nin == 2 && n->op != VRT__OP_Pow && n->op != VRT__OP_PRelu &&
@@ -396,136 +265,50 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     case VRT__OP_Concat: case VRT__OP_Split: case VRT__OP_Expand:
         break;
     case VRT__OP_Slice: {
-        vrt__slice_params *p = &s->u.sl;
-        int cnt;
-        const int64_t *st_ = vrt__node_get_ints(n, "starts", &cnt), *en = vrt__node_get_ints(n, "ends", &cnt);
-        const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt), *sp = vrt__node_get_ints(n, "steps", &cnt);
-        if (cnt > VRT__MAX_DIMS) return nfail(c, n, VRT_EINVAL, "too many axes");
-        p->n = cnt;
-        for (int i = 0; i < cnt; i++) {
-            p->starts[i] = st_[i], p->axes[i] = ax[i], p->steps[i] = sp[i];
-            /* Canonical ends of -1 with a negative step mean "past the front". */
-            p->ends[i] = (sp[i] < 0 && en[i] < 0) ? INT64_MIN : en[i];
-        }
-        vrt__shape o;
-        if ((st = vrt__slice_out_shape(p, SI(s, 0), &o))) break;
-        if (!same_shape(&o, SO(s, 0))) return nfail(c, n, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+        st = vrt__op_slice_params(n, SI(s, 0), SO(s, 0), &s->u.sl, kerr, sizeof(kerr));
         break;
     }
-    case VRT__OP_Transpose: case VRT__OP_Tile: {
-        int cnt;
-        const int64_t *v = vrt__node_get_ints(n, n->op == VRT__OP_Tile ? "repeats" : "perm", &cnt);
-        if (cnt > VRT__MAX_DIMS) return nfail(c, n, VRT_EINVAL, "too many entries");
-        s->niv = cnt;
-        if (cnt) memcpy(s->iv, v, (size_t)cnt * 8);
+    case VRT__OP_Transpose: case VRT__OP_Tile:
+        st = vrt__op_perm_params(n, s->iv, &s->niv, kerr, sizeof(kerr));
         break;
-    }
     case VRT__OP_Gather:
         s->iv[0] = vrt__node_get_int(n, "axis", 0);
         break;
     case VRT__OP_Pad: {
-        vrt__pad_params *p = &s->u.pad;
-        memset(p, 0, sizeof(*p));
-        int cnt;
-        const int64_t *v = vrt__node_get_ints(n, "pads", &cnt);
-        if (!v || cnt != 2 * r) return nfail(c, n, VRT_EINVAL, "pads missing");
-        memcpy(p->pads, v, (size_t)cnt * 8);
-        const char *m = vrt__node_get_string(n, "mode", "constant");
-        p->mode = !strcmp(m, "reflect") ? VRT__PAD_REFLECT : !strcmp(m, "edge") ? VRT__PAD_EDGE : !strcmp(m, "wrap") ? VRT__PAD_WRAP : VRT__PAD_CONSTANT;
-        put_value(s->dt, vrt__node_get_float(n, "value", 0), s->value);
-        p->value = s->value;
+        st = vrt__op_pad_params(n, r, s->dt, s->value, &s->u.pad, kerr, sizeof(kerr));
         break;
     }
     case VRT__OP_DepthToSpace: case VRT__OP_SpaceToDepth:
-        s->iv[0] = vrt__node_get_int(n, "blocksize", 1);
-        s->sub = !strcmp(vrt__node_get_string(n, "mode", "DCR"), "CRD");
+        vrt__op_depth_space_params(n, &s->iv[0], &s->sub);
         break;
     case VRT__OP_Cast: {
         vrt__dtype to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
         s->sub = to;
         break;
     }
-    case VRT__OP_ConstantOfShape: {
-        const vrt__attr *a = vrt__node_attr(n, "value");
-        memset(s->value, 0, sizeof(s->value));
-        if (a && a->type == VRT__AT_TENSOR && a->tensors[0].data) {
-            const vrt__tensor *v = &a->tensors[0];
-            if (v->dtype == VRT__DT_FLOAT16) {
-                float f = vrt__half_to_float(*(const uint16_t *)v->data);
-                memcpy(s->value, &f, 4);
-            } else {
-                size_t es = vrt__dtype_size(v->dtype);
-                memcpy(s->value, v->data, es <= 8 ? es : 8);
-            }
-        }
+    case VRT__OP_ConstantOfShape:
+        vrt__op_constant_value(n, s->value);
         break;
-    }
     case VRT__OP_Resize: {
         NEED_FLOAT();
         vrt__resize_params *p = &s->u.resize;
-        vrt__resize_default_params(p);
-        const char *m = vrt__node_get_string(n, "mode", "nearest");
-        p->mode = !strcmp(m, "linear") ? VRT__RESIZE_LINEAR : !strcmp(m, "cubic") ? VRT__RESIZE_CUBIC : VRT__RESIZE_NEAREST;
-        const char *ct = vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel");
-        static const char *cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-                                    "asymmetric", "tf_crop_and_resize", "tf_half_pixel_for_nn"};
-        for (int i = 0; i < 7; i++)
-            if (!strcmp(ct, cts[i])) p->coord = (vrt__resize_coord)i;
-        const char *nm = vrt__node_get_string(n, "nearest_mode", "round_prefer_floor");
-        static const char *nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
-        for (int i = 0; i < 4; i++)
-            if (!strcmp(nm, nms[i])) p->nearest_mode = (vrt__resize_nearest)i;
-        p->cubic_coeff_a = vrt__node_get_float(n, "cubic_coeff_a", -0.75f);
-        p->exclude_outside = (int)vrt__node_get_int(n, "exclude_outside", 0);
-        p->extrapolation_value = vrt__node_get_float(n, "extrapolation_value", 0);
-        int cnt;
-        const float *sc = vrt__node_get_floats(n, "scales", &cnt);
-        if (!sc || cnt != r) return nfail(c, n, VRT_EINVAL, "scales missing");
-        p->have_scales = 1;
-        for (int i = 0; i < r; i++) p->scales[i] = sc[i];
-        const float *roi = vrt__node_get_floats(n, "roi", &cnt);
-        if (roi && cnt == 2 * r) {
-            p->have_roi = 1;
-            memcpy(p->roi, roi, (size_t)cnt * 4);
-        }
-        vrt__shape o;
-        if ((st = vrt__resize_out_shape(p, SI(s, 0), &o))) break;
-        if (!same_shape(&o, SO(s, 0))) {
-            /* Sizes given: scales are out/in rounded to float; use the sizes. */
-            p->have_scales = 0;
-            p->have_sizes = 1;
-            for (int i = 0; i < r; i++) p->sizes[i] = SO(s, 0)->d[i];
-            if ((st = vrt__resize_out_shape(p, SI(s, 0), &o))) break;
-            if (!same_shape(&o, SO(s, 0))) return nfail(c, n, VRT_EINVAL, "kernel output shape differs from the inferred shape");
-        }
+        if ((st = vrt__op_resize_params(n, SI(s, 0), SO(s, 0), p, kerr, sizeof(kerr)))) break;
         need_scratch(c, vrt__cuda_resize_scratch_bytes(p, SI(s, 0), SO(s, 0)));
         break;
     }
     case VRT__OP_ReduceMean: case VRT__OP_ReduceMax: case VRT__OP_ReduceSum: {
         NEED_FLOAT();
-        vrt__reduce_params *p = &s->u.red;
-        vrt__reduce_default_params(n->op == VRT__OP_ReduceMean ? VRT__RED_MEAN : n->op == VRT__OP_ReduceMax ? VRT__RED_MAX : VRT__RED_SUM, p);
-        int cnt;
-        const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt);
-        p->keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
-        p->naxes = cnt;
-        if (cnt) memcpy(p->axes, ax, (size_t)cnt * 8);
-        s->sub = cnt == 0; /* no axis: a copy */
+        vrt__op_reduce_params(n, &s->u.red);
+        s->sub = s->u.red.naxes == 0; /* no axis: a copy */
         break;
     }
     case VRT__OP_ArgMax:
         NEED_FLOAT();
-        s->u.am.axis = vrt__node_get_int(n, "axis", 0);
-        s->u.am.keepdims = (int)vrt__node_get_int(n, "keepdims", 1);
-        s->u.am.select_last_index = (int)vrt__node_get_int(n, "select_last_index", 0);
-        s->u.am.is_min = 0;
+        vrt__op_argmax_params(n, &s->u.am);
         break;
     case VRT__OP_TopK:
         NEED_FLOAT();
-        s->u.tk.k = vrt__node_get_int(n, "k", 1);
-        s->u.tk.axis = vrt__node_get_int(n, "axis", -1);
-        s->u.tk.largest = (int)vrt__node_get_int(n, "largest", 1);
-        s->u.tk.sorted = (int)vrt__node_get_int(n, "sorted", 1);
+        vrt__op_topk_params(n, &s->u.tk);
         need_scratch(c, vrt__cuda_topk_scratch_bytes(&s->u.tk, SI(s, 0)));
         break;
     default:
@@ -661,6 +444,20 @@ static int node_half_ok(const cuda_ctx *c, int i) {
     /* SAME_UPPER / SAME_LOWER may pad asymmetrically (cuDNN's NHWC paths only know symmetric pads). */
     const char *ap = vrt__node_get_string(n, "auto_pad", "NOTSET");
     if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID")) return 0;
+    if (n->op == VRT__OP_Concat) {
+        /* VRT_CUDA_HALF_CONCAT=1 (experiment, off by default): channel Concat
+         * of fp16 NHWC activations stays fp16 NHWC (no conversions around it). */
+        const char *hc = getenv("VRT_CUDA_HALF_CONCAT");
+        int64_t ax = vrt__node_get_int(n, "axis", 0);
+        if (!(hc && !strcmp(hc, "1")) || (ax != 1 && ax != -3) || n->n_inputs > 8 || n->n_outputs != 1) return 0;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int t = n->inputs[k];
+            if (t < 0 || !is_f(c->ir->tensors[t].dtype) || c->ir->tensors[t].shape.ndim != 4 ||
+                c->plan->t[t].storage != VRT__ST_ARENA)
+                return 0;
+        }
+        return 1;
+    }
     if (n->op == VRT__OP_Conv) {
         if (n->n_inputs < 2 || n->inputs[1] < 0) return 0;
         int wt = n->inputs[1];
@@ -670,7 +467,7 @@ static int node_half_ok(const cuda_ctx *c, int i) {
             (c->plan->t[n->inputs[2]].storage != VRT__ST_WEIGHT || !c->ir->tensors[n->inputs[2]].data ||
              !is_f(c->ir->tensors[n->inputs[2]].dtype)))
             return 0;
-        if (n->n_inputs > 3 && n->inputs[3] >= 0 && !same_shape(&c->ir->tensors[n->inputs[3]].shape, &y->shape)) return 0;
+        if (n->n_inputs > 3 && n->inputs[3] >= 0 && !vrt__op_same_shape(&c->ir->tensors[n->inputs[3]].shape, &y->shape)) return 0;
         return n->n_inputs <= 4 && n->n_outputs == 1;
     }
     if (n->op == VRT__OP_MaxPool || n->op == VRT__OP_AveragePool) {
@@ -700,7 +497,7 @@ static vrt_status plan_half(cuda_ctx *c) {
         for (int k = 0; k < n->n_inputs; k++) {
             int t = n->inputs[k];
             if (t < 0 || !c->hfmt[t]) continue;
-            int ok = c->hnode[i] && (k == 0 || (n->op == VRT__OP_Conv && k == 3));
+            int ok = c->hnode[i] && (k == 0 || (n->op == VRT__OP_Conv && k == 3) || n->op == VRT__OP_Concat);
             if (!ok) c->hfmt[t] = 0;
         }
         for (int k = 1; k < n->n_outputs; k++)
@@ -709,6 +506,23 @@ static vrt_status plan_half(cuda_ctx *c) {
     /* A view of a tensor (plan base) reads its bytes as fp32 NCHW. */
     for (int t = 0; t < ir->n_tensors; t++)
         if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) c->hfmt[c->plan->t[t].base] = 0;
+    /* A half Concat reads every input as fp16 NHWC: when one is not, the
+     * Concat runs fp32 NCHW, so none of its inputs and not its output may be
+     * held in fp16 either; repeat until nothing changes. */
+    for (int changed = 1; changed;) {
+        changed = 0;
+        for (int i = 0; i < ir->n_nodes; i++) {
+            const vrt__node *n = &ir->nodes[i];
+            if (!c->hnode[i] || n->op != VRT__OP_Concat) continue;
+            int all = 1;
+            for (int k = 0; k < n->n_inputs; k++) all &= c->hfmt[n->inputs[k]];
+            if (all) continue;
+            c->hnode[i] = 0;
+            for (int k = 0; k < n->n_inputs; k++) c->hfmt[n->inputs[k]] = 0;
+            c->hfmt[n->outputs[0]] = 0;
+            changed = 1;
+        }
+    }
     return VRT_OK;
 }
 
@@ -789,6 +603,7 @@ static vrt_status prep_half(cuda_ctx *c) {
             }
             continue;
         }
+        if (n->op == VRT__OP_Concat) continue; /* our kernel; inputs are fp16 NHWC (plan_half) */
         /* Pooling on cuDNN (NHWC fp16). */
         const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
         int gap = n->op == VRT__OP_GlobalAveragePool;
@@ -821,7 +636,12 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
     const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
     if (s->cx && (st = vrt__cuda_to_nhwc_half(stv, s->in[0], s->hx, x->d[0], x->d[1], x->d[2] * x->d[3]))) return kfail(c, n, st);
     if (s->cr && (st = vrt__cuda_to_nhwc_half(stv, s->in[3], s->hr, y->d[0], y->d[1], y->d[2] * y->d[3]))) return kfail(c, n, st);
-    if (s->dw) {
+    if (n->op == VRT__OP_Concat) {
+        const void *ins[8];
+        int ch[8];
+        for (int k = 0; k < s->nin && k < 8; k++) ins[k] = s->in[k], ch[k] = (int)SI(s, k)->d[1];
+        if ((st = vrt__cuda_concat_nhwc_half(stv, s->nin, ins, ch, y->d[0] * y->d[2] * y->d[3], s->hy))) return kfail(c, n, st);
+    } else if (s->dw) {
         if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act))) return kfail(c, n, st);
     } else if (n->op == VRT__OP_Conv) {
         st = vrt__cuda_conv_run(s->conv, strm, s->hx, s->hw, s->hb, c->zero_bias, s->hr, s->hy, c->scratch, c->ws, c->err,
@@ -872,7 +692,10 @@ static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
             return nfail(c, n, st, "%s", d);
         }
         return VRT_OK;
-    case VRT__OP_MaxPool: st = vrt__cuda_maxpool(stv, &s->u.pool, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL); break;
+    case VRT__OP_MaxPool:
+        st = vrt__cuda_maxpool_order(stv, &s->u.pool, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL,
+                                     (int)vrt__node_get_int(s->n, "storage_order", 0) == 1);
+        break;
     case VRT__OP_AveragePool: st = vrt__cuda_avgpool(stv, &s->u.pool, s->in[0], s->out[0]); break;
     case VRT__OP_GlobalAveragePool:
     case VRT__OP_GlobalMaxPool: {
@@ -1122,11 +945,13 @@ static vrt_status choose_math(cuda_ctx *c, const char *precision, char *err, siz
         const vrt__node *n = &c->ir->nodes[i];
         if (n->op == VRT__OP_Conv && !c->plan->node_const[i] && n->n_inputs > 1 && n->inputs[1] >= 0 &&
             c->ir->tensors[n->inputs[1]].shape.ndim == 4)
-            nconv++, nsilu += node_act(n).kind == VRT__ACT_SILU;
+            nconv++, nsilu += vrt__op_activation(n).kind == VRT__ACT_SILU;
     }
-    /* Known problem: YOLOX-Nano (SiLU convs) differs by up to 0.65 from fp32 in
-     * fp16 NHWC, cause not found yet (README, GPU section); until it is, auto
-     * keeps SiLU-conv models on fp32 (precision=fp16 still forces it). */
+    /* YOLOX-Nano (SiLU convs, unnormalised 0..255 input) differs by up to
+     * 0.65 from fp32 in fp16 NHWC on background anchors: fp16 precision, the
+     * same as an fp16 emulation of the model (bench/gpu/fp16_emulate.py,
+     * README GPU section); detections stay. auto keeps SiLU-conv models on
+     * fp32 (bit-close to the reference); precision=fp16 forces fp16. */
     c->math = nconv >= VRT__AUTO_FP16_CONVS && !nsilu ? VRT__CUDA_MATH_FP16 : VRT__CUDA_MATH_FP32;
     c->math_auto = 1;
     return VRT_OK;
@@ -1498,6 +1323,36 @@ const char *vrt__cuda_backend_math(const void *vctx, int *is_auto) {
     const cuda_ctx *c = vctx;
     if (is_auto) *is_auto = c ? c->math_auto : 0;
     return c ? vrt__cuda_math_name(c->math) : "?";
+}
+
+/* Debugging (bench_engine --profile): the steps once, eagerly, on `stream`
+ * with an event pair around each; ms[i] = GPU time of node i (-1: constant
+ * or not run), half[i] = 1 when it ran on fp16 NHWC. Creates and destroys
+ * events and synchronises: never on the frame path. */
+int vrt__cuda_backend_profile(void *vctx, void *stream, float *ms, int *half, int n) {
+    cuda_ctx *c = vctx;
+    if (!c || !stream || !ms || n < c->n_steps) return VRT_EINVAL;
+    cudaStream_t s = (cudaStream_t)stream;
+    vrt_status st = VRT_OK;
+    cudaEvent_t *ev = vrt_calloc((size_t)c->n_steps + 1, sizeof(cudaEvent_t));
+    if (!ev) return VRT_ENOMEM;
+    for (int i = 0; i <= c->n_steps && !st; i++) st = CUCK(cudaEventCreate(&ev[i]));
+    if (!st) st = CUCK(cudaEventRecord(ev[0], s));
+    for (int i = 0; i < c->n_steps && !st; i++) {
+        if (!c->plan->node_const[i]) st = exec_step(c, &c->steps[i], s);
+        if (!st) st = CUCK(cudaEventRecord(ev[i + 1], s));
+    }
+    if (!st) st = CUCK(cudaStreamSynchronize(s));
+    for (int i = 0; i < c->n_steps; i++) {
+        float t = -1.0f;
+        if (!st && !c->plan->node_const[i]) cudaEventElapsedTime(&t, ev[i], ev[i + 1]);
+        ms[i] = t;
+        if (half) half[i] = c->steps[i].h;
+    }
+    for (int i = 0; i <= c->n_steps; i++)
+        if (ev[i]) cudaEventDestroy(ev[i]);
+    vrt_free(ev);
+    return st;
 }
 
 void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {

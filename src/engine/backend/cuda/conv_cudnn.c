@@ -45,6 +45,7 @@ struct vrt__cuda_conv {
     size_t ws;
     float ms;
     int fused;                /* 1: cudnnConvolutionBiasActivationForward */
+    int swish;                /* VRT_CUDA_FUSE_SWISH=1: try SiLU as cuDNN's SWISH (beta 1) in the fused call */
     int cached;
     char key[256];
 };
@@ -164,13 +165,20 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
         (st = CK(cudnnSetConvolutionMathType(cv->cd, math_of(d->math)))))
         goto fail;
     }
-    /* Relu, and Clip(0, hi) as CLIPPED_RELU with coef hi (Relu6). */
+    /* Relu, and Clip(0, hi) as CLIPPED_RELU with coef hi (Relu6); SiLU as
+     * SWISH (beta 1) only when VRT_CUDA_FUSE_SWISH=1 (experiment: cuDNN
+     * documents RELU/IDENTITY for the fused call; a trial call at choice
+     * time falls back when it refuses). */
+    const char *sw = getenv("VRT_CUDA_FUSE_SWISH");
+    cv->swish = sw && !strcmp(sw, "1") && p->act.kind == VRT__ACT_SILU && !d->transpose;
     cudnnActivationMode_t am = p->act.kind == VRT__ACT_RELU ? CUDNN_ACTIVATION_RELU
                                : is_clipped_relu(&p->act) ? CUDNN_ACTIVATION_CLIPPED_RELU
+                               : cv->swish                ? CUDNN_ACTIVATION_SWISH
                                                           : CUDNN_ACTIVATION_IDENTITY;
     if ((st = CK(cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN,
                                               am == CUDNN_ACTIVATION_CLIPPED_RELU ? (double)p->act.beta : 0.0))))
         goto fail;
+    if (cv->swish && (st = CK(cudnnSetActivationDescriptorSwishBeta(cv->ad, 1.0)))) goto fail;
     /* Cache key: everything that defines the problem. */
     int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x", d->transpose ? "convT" : d->nhwc_half ? "convH" : "conv", (int)d->math,
                      (long long)p->group);
@@ -179,7 +187,8 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
     for (int i = 0; i < ns && w < (int)sizeof(cv->key); i++)
         w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":p%ds%dd%d", pads[i], strides[i], dil[i]);
     if (w < (int)sizeof(cv->key))
-        snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":a%d:b%d:r%d", (int)p->act.kind, d->has_bias, d->has_residual);
+        snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":a%d:b%d:r%d%s", (int)p->act.kind, d->has_bias, d->has_residual,
+                 cv->swish ? ":sw" : "");
     *out = cv;
     return VRT_OK;
 fail:
@@ -193,7 +202,7 @@ size_t vrt__cuda_conv_workspace(const vrt__cuda_conv *cv) { return cv->ws; }
 /* Whether the fused call can express the epilogue. */
 static int fusable(const vrt__cuda_conv *cv) {
     vrt__act_kind k = cv->d.p.act.kind;
-    int clip = is_clipped_relu(&cv->d.p.act);
+    int clip = is_clipped_relu(&cv->d.p.act) || (cv->swish && k == VRT__ACT_SILU);
     return !cv->d.transpose && (k == VRT__ACT_NONE || k == VRT__ACT_RELU || clip) &&
            (cv->d.has_bias || cv->d.has_residual || k != VRT__ACT_NONE);
 }
@@ -283,6 +292,9 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         cv->ms = e.ms;
         cv->fused = e.fused;
         cv->cached = 1;
+        if (cv->swish && cv->fused != 1 &&
+            (st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))))
+            return st;
         return CK(cudnnSetConvolutionMathType(cv->cd, (cudnnMathType_t)cv->math));
     }
     const float *xin = x;
@@ -369,6 +381,22 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
             if (enqueue(cv, s, x, w, bias, zero_bias, res, y, scratch, ws, e2, sizeof(e2))) {
                 cv->fused = 0;
                 cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math;
+                if (cv->swish && cv->d.nhwc_half && (cv->d.has_bias || cv->d.has_residual) && precomp_ok) {
+                    /* SWISH refused: back to bias (+ residual) in cuDNN, SiLU in our kernel (above). */
+                    cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws, cv->ms = precomp_ms;
+                    cv->math = precomp_math;
+                    cv->fused = 2;
+                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))) ||
+                        (st = CK(cudnnSetConvolutionMathType(cv->cd, (cudnnMathType_t)cv->math))))
+                        return st;
+                    if (enqueue(cv, s, x, w, bias, zero_bias, res, y, scratch, ws, e2, sizeof(e2))) {
+                        cv->fused = 0;
+                        cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math;
+                    }
+                } else if (cv->swish) {
+                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))))
+                        return st;
+                }
             }
         }
     }

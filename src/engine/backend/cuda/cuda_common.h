@@ -179,6 +179,9 @@ vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, 
  * y[i] = act(y[i] + bias[i % C] + res[i]) over fp16 NHWC (bias, res fp16, may be NULL). */
 vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t N, int64_t C, int64_t HW);
 vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW);
+/* Concat along C of n (1..8) fp16 NHWC tensors of ch[k] channels each over P
+ * = N*H*W pixels into y (fp16 NHWC, sum(ch) channels). */
+vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void *const *in, const int *ch, int64_t P, void *y);
 vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C, const void *bias, const void *res,
                                         const vrt__activation *act);
 /* Depthwise conv (group == C == M) over fp16 NHWC: x N,H,W,C; w C,KH,KW (fp16);

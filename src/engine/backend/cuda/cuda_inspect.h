@@ -18,6 +18,11 @@ int vrt__cuda_backend_n_engines(const void *ctx);
 const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
 /* "fp16", "fp32" or "tf32", and whether the "auto" rule chose it. */
 const char *vrt__cuda_backend_math(const void *ctx, int *is_auto);
+/* Debugging (bench_engine --profile): runs every step once eagerly on stream
+ * (a cudaStream_t) with events around each: ms[i] per node (-1: not run),
+ * half[i] (may be NULL) = ran on fp16 NHWC; n >= the node count. Creates
+ * events and synchronises: not for the frame path. */
+int vrt__cuda_backend_profile(void *ctx, void *stream, float *ms, int *half, int n);
 
 #ifdef __cplusplus
 }

@@ -145,6 +145,9 @@ vrt_status vrt__cuda_resize_f32(void *stream, const vrt__resize_params *p, const
 
 vrt_status vrt__cuda_maxpool(void *stream, const vrt__pool_params *p, const float *x, float *y,
                              int64_t *indices);
+/* col_major = 1: ONNX storage_order=1 (flat indices with the first spatial dim fastest). */
+vrt_status vrt__cuda_maxpool_order(void *stream, const vrt__pool_params *p, const float *x, float *y,
+                                   int64_t *indices, int col_major);
 vrt_status vrt__cuda_avgpool(void *stream, const vrt__pool_params *p, const float *x, float *y);
 vrt_status vrt__cuda_global_avgpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
                                     float *y);

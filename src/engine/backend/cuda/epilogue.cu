@@ -6,6 +6,7 @@
 #include <cuda_runtime.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/backend/cuda/cuda_common.h"
 
@@ -183,6 +184,39 @@ extern "C" vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void 
     if (total <= 0) return VRT_OK;
     k_nchw_f32_to_nhwc_h<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, (__half *)y, C, HW, total);
     return launched("nchw fp32 -> nhwc fp16", __LINE__);
+}
+
+struct hcat_args {
+    const __half *in[8];
+    int ch[8], off[9];
+    int n;
+};
+
+/* One thread per output element: y[p, c] = in_k[p, c - off[k]]. */
+__global__ void k_concat_nhwc_h(hcat_args a, int64_t total, int C, __half *y) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int64_t p = i / C;
+        int c = (int)(i - p * C), k = 0;
+        while (k + 1 < a.n && c >= a.off[k + 1]) k++;
+        y[i] = a.in[k][p * a.ch[k] + (c - a.off[k])];
+    }
+}
+
+extern "C" vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void *const *in, const int *ch, int64_t P, void *y) {
+    if (!stream || n < 1 || n > 8 || !in || !ch || !y) return VRT_EINVAL;
+    hcat_args a;
+    memset(&a, 0, sizeof(a));
+    a.n = n;
+    a.off[0] = 0;
+    for (int k = 0; k < n; k++) {
+        if (!in[k] || ch[k] < 0) return VRT_EINVAL;
+        a.in[k] = (const __half *)in[k], a.ch[k] = ch[k], a.off[k + 1] = a.off[k] + ch[k];
+    }
+    int C = a.off[n];
+    int64_t total = P * C;
+    if (total <= 0) return VRT_OK;
+    k_concat_nhwc_h<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(a, total, C, (__half *)y);
+    return launched("concat fp16 nhwc", __LINE__);
 }
 
 extern "C" vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW) {

@@ -13,6 +13,7 @@ struct vrt__cuk_pool3 {
     int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
     int64_t invol, outvol, planes;
     int count_include_pad;
+    int col_major; /* MaxPool storage_order=1: indices count the spatial dims first-dim fastest */
 };
 
 static void vrt__cuk_pool_to3(const vrt__pool_params *p, vrt__cuk_pool3 *c) {
@@ -77,6 +78,17 @@ __global__ void vrt__k_pool(const float *x, float *y, int64_t *indices, vrt__cuk
         }
         if (IS_MAX) {
             y[e] = best;
+            if (indices && best_i >= 0 && c.col_major) {
+                /* storage_order=1 (the CPU backend's order): within the (n, c)
+                 * plane the first spatial dim runs fastest. Padded leading
+                 * dims have size 1 and coordinate 0, so they add nothing. */
+                int64_t r = best_i, co[3], col = 0, st1 = 1;
+                co[2] = r % c.in[2], r /= c.in[2];
+                co[1] = r % c.in[1], r /= c.in[1];
+                co[0] = r;
+                for (int a = 0; a < 3; a++) col += co[a] * st1, st1 *= c.in[a];
+                best_i = col;
+            }
             if (indices) indices[e] = best_i < 0 ? -1 : np * c.invol + best_i;
         } else {
             int64_t div = c.count_include_pad ? npad : nvalid;
@@ -86,13 +98,14 @@ __global__ void vrt__k_pool(const float *x, float *y, int64_t *indices, vrt__cuk
 }
 
 static vrt_status vrt__cuk_pool_run(void *stream, const vrt__pool_params *p, const float *x, float *y,
-                                    int64_t *indices, int is_max) {
+                                    int64_t *indices, int is_max, int col_major) {
     const char *name = is_max ? "MaxPool" : "AveragePool";
     if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET)
         return VRT__CUK_FAIL(name, VRT_EINVAL, "params not resolved (call vrt__pool_resolve) or null pointers");
     if (!stream) return vrt__cuk_no_stream(name);
     vrt__cuk_pool3 c;
     vrt__cuk_pool_to3(p, &c);
+    c.col_major = col_major;
     int64_t n = c.planes * c.outvol;
     if (n <= 0) return VRT_OK;
     cudaStream_t s = vrt__cuk_stream(stream);
@@ -105,11 +118,16 @@ static vrt_status vrt__cuk_pool_run(void *stream, const vrt__pool_params *p, con
 
 extern "C" vrt_status vrt__cuda_maxpool(void *stream, const vrt__pool_params *p, const float *x, float *y,
                                         int64_t *indices) {
-    return vrt__cuk_pool_run(stream, p, x, y, indices, 1);
+    return vrt__cuk_pool_run(stream, p, x, y, indices, 1, 0);
+}
+
+extern "C" vrt_status vrt__cuda_maxpool_order(void *stream, const vrt__pool_params *p, const float *x, float *y,
+                                              int64_t *indices, int col_major) {
+    return vrt__cuk_pool_run(stream, p, x, y, indices, 1, col_major);
 }
 
 extern "C" vrt_status vrt__cuda_avgpool(void *stream, const vrt__pool_params *p, const float *x, float *y) {
-    return vrt__cuk_pool_run(stream, p, x, y, NULL, 0);
+    return vrt__cuk_pool_run(stream, p, x, y, NULL, 0, 0);
 }
 
 /* ---- global pooling: one warp per plane --------------------------------------------------- */
