@@ -55,6 +55,11 @@ typedef struct vrt_engine_params {
 
 void vrt_engine_default_params(vrt_engine_params *p);
 
+/* 1 when the backend ("cpu", "cuda") is built in and can run here (for "cuda":
+ * at least one GPU the CUDA runtime sees), else 0. Lets callers default to the
+ * GPU when there is one and to the CPU otherwise. */
+int vrt_engine_backend_available(const char *name);
+
 /* On success *out owns a new engine; on failure *out is NULL and err (cap
  * bytes, may be NULL) names what failed and what would work. params may be NULL. */
 vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap);

@@ -62,6 +62,8 @@ typedef struct vrt__backend_iface {
 extern const vrt__backend_iface vrt__backend_cpu;
 /* Defined by the CUDA backend when built with it (weak: NULL otherwise). */
 extern const vrt__backend_iface vrt__backend_cuda __attribute__((weak));
+/* Number of CUDA devices (0 on error); defined next to vrt__backend_cuda. */
+int vrt__cuda_device_count(void) __attribute__((weak));
 
 /* Backend by name ("cpu", "cuda"); NULL when not built in. */
 const vrt__backend_iface *vrt__backend_find(const char *name);

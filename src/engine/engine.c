@@ -36,6 +36,13 @@ const vrt__backend_iface *vrt__backend_find(const char *name) {
     return NULL;
 }
 
+int vrt_engine_backend_available(const char *name) {
+    if (!name) return 0;
+    if (!strcmp(name, "cpu")) return 1;
+    if (!strcmp(name, "cuda")) return &vrt__backend_cuda && vrt__cuda_device_count && vrt__cuda_device_count() > 0;
+    return 0;
+}
+
 vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
     vrt_engine_params def;
     if (!params) {

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "model_util.h"
 #include "vrt/json.h"
+#include "vrt/engine.h"
 #include "vrt/pipeline.h"
 
 #define DEFAULT_MODEL_REL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
@@ -29,7 +30,7 @@ void cmd_run_help(FILE *f) {
           "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
           "  -m, --model FILE        ONNX model\n"
           "      --profile FILE      model profile (default: models/<name>.conf found from the model name)\n"
-          "      --backend B         cpu or cuda (default: cpu)\n"
+          "      --backend B         cuda, cpu or auto (default: auto = cuda when a GPU is present, else cpu)\n"
           "      --threads N         CPU backend threads (default: all cores)\n"
           "  -n, --frames N          stop each stream after N results\n"
           "  -d, --duration S        stop after S seconds\n"
@@ -127,7 +128,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     };
     memset(o, 0, sizeof(*o));
     vrt_source_default_params(&o->sp);
-    o->backend = "cpu";
+    o->backend = "auto";
     o->timeout_s = 5.0;
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
@@ -148,8 +149,8 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         case 'm': o->model = optarg; break;
         case OPT_PROFILE: o->profile = optarg; break;
         case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda"))
-                return cli_usage_error(ctx, "--backend '%s' unknown; use cpu or cuda", optarg);
+            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda") && strcmp(optarg, "auto"))
+                return cli_usage_error(ctx, "--backend '%s' unknown; use cuda, cpu or auto", optarg);
             o->backend = optarg;
             break;
         case OPT_THREADS:
@@ -412,6 +413,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     vrt_pipeline_default_params(&pp);
     pp.model = model;
     pp.profile = profile;
+    if (!strcmp(o.backend, "auto")) o.backend = vrt_engine_backend_available("cuda") ? "cuda" : "cpu";
     pp.backend = o.backend;
     pp.threads = (int)o.threads;
     pp.policy = o.policy_all ? VRT_POLICY_ALL : VRT_POLICY_NEWEST;

@@ -1283,6 +1283,15 @@ static vrt_status cuda_sync(void *vctx, void *stream) {
 
 static const char *cuda_last_error(void *vctx) { return vctx ? ((cuda_ctx *)vctx)->err : ""; }
 
+int vrt__cuda_device_count(void) {
+    int n = 0;
+    if (cudaGetDeviceCount(&n) != cudaSuccess) {
+        cudaGetLastError(); /* clear the sticky "no device" error */
+        return 0;
+    }
+    return n;
+}
+
 const vrt__backend_iface vrt__backend_cuda = {
     "cuda", cuda_prepare, cuda_set_input, cuda_run, cuda_get_output, cuda_sync, cuda_last_error, cuda_destroy,
     cuda_prepare_shared,
