@@ -181,6 +181,13 @@ static void mark_folded(sctx *c) {
     c->dead[c->ni] = 1;
 }
 
+/* Output 0 of a single-output node gets the folded data (owned); the node
+ * is folded away. */
+static void fold_output0(sctx *c, void *data) {
+    set_out_data(c, 0, data);
+    mark_folded(c);
+}
+
 static int norm_axis(int64_t a, int rank, int64_t *out) {
     if (a < -rank || a >= rank) return 0;
     *out = a < 0 ? a + rank : a;
@@ -237,6 +244,55 @@ static int64_t bidx(const vrt__shape *in, const vrt__shape *out, int64_t o) {
         }
     }
     return off;
+}
+
+/* Folds a constant x into output 0 of shape o, element by element: output
+ * coordinate k along axis i reads input coordinate beg[i] + k * stp[i]
+ * (slice), k mod x->shape.d[i] when beg is NULL (tile), or the broadcast
+ * source of bidx() when bcast is set (expand). */
+static vrt_status fold_index_copy(sctx *c, const vrt__tensor *x, const vrt__shape *o, const int64_t *beg,
+                                  const int64_t *stp, int bcast) {
+    size_t es = dsize(x->dtype);
+    int64_t cnt = numel(o);
+    uint8_t *d = vrt_malloc((size_t)cnt * es + 1);
+    if (!d) return VRT_ENOMEM;
+    for (int64_t q = 0; q < cnt; q++) {
+        int64_t src;
+        if (bcast) {
+            src = bidx(&x->shape, o, q);
+        } else {
+            int64_t rem = q, stride = 1;
+            src = 0;
+            for (int i = o->ndim - 1; i >= 0; i--) {
+                int64_t coord = rem % o->d[i];
+                rem /= o->d[i];
+                src += (beg ? beg[i] + coord * stp[i] : coord % x->shape.d[i]) * stride;
+                stride *= x->shape.d[i];
+            }
+        }
+        memcpy(d + (size_t)q * es, (uint8_t *)x->data + (size_t)src * es, es);
+    }
+    fold_output0(c, d);
+    return VRT_OK;
+}
+
+/* Reads the "axes" of input 1 (constant) or, without it, of the attribute;
+ * *has tells whether either was given. */
+static vrt_status axes_input_or_attr(sctx *c, int64_t *ax, int *cnt, int *has) {
+    if (in_t(c, 1)) {
+        if (!const_ints(in_t(c, 1), ax, cnt)) return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
+        *has = 1;
+    } else {
+        const int64_t *v = vrt__node_get_ints(NODE, "axes", cnt);
+        if (v) memcpy(ax, v, (size_t)*cnt * 8), *has = 1;
+    }
+    return VRT_OK;
+}
+
+/* Reads the "axis" attribute (default def) normalised against x's rank. */
+static vrt_status axis_attr(sctx *c, const vrt__tensor *x, int64_t def, int64_t *ax) {
+    if (!norm_axis(vrt__node_get_int(NODE, "axis", def), x->shape.ndim, ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    return VRT_OK;
 }
 
 static const char *fmt_shape(const vrt__shape *s, char *buf, size_t cap) {
@@ -310,8 +366,7 @@ static vrt_status fold_elementwise(sctx *c, vrt__op op) {
             store(d, o->dtype, i, r, 0, 0);
         }
     }
-    set_out_data(c, 0, d);
-    mark_folded(c);
+    fold_output0(c, d);
     return VRT_OK;
 }
 
@@ -322,8 +377,7 @@ static vrt_status fold_copy(sctx *c) {
     void *d = vrt_malloc(a->nbytes + 1);
     if (!d) return VRT_ENOMEM;
     memcpy(d, a->data, a->nbytes);
-    set_out_data(c, 0, d);
-    mark_folded(c);
+    fold_output0(c, d);
     return VRT_OK;
 }
 
@@ -586,8 +640,7 @@ static vrt_status concat(sctx *c) {
                 memcpy(d + pos, (uint8_t *)in_t(c, k)->data + (size_t)q * chunk, chunk);
                 pos += chunk;
             }
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        fold_output0(c, d);
     }
     return VRT_OK;
 }
@@ -598,7 +651,7 @@ static vrt_status split(sctx *c) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0);
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", 0), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if ((st = axis_attr(c, x, 0, &ax))) return st;
     int64_t sp[MAXV];
     int cnt = 0, no = n->n_outputs;
     if (no < 1 || no > MAXV) return nfail(c, VRT_EINVAL, "needs 1..%d outputs", MAXV);
@@ -690,25 +743,10 @@ static vrt_status slice(sctx *c) {
         (st = set_out(c, 0, x->dtype, &o)))
         return st;
     if (is_const(x) && foldable_size(&o) && foldable_size(&x->shape)) {
-        int64_t cnt = numel(&o);
-        size_t es = dsize(x->dtype);
-        uint8_t *d = vrt_malloc((size_t)cnt * es + 1);
-        if (!d) return VRT_ENOMEM;
         int64_t beg[VRT__MAX_DIMS], stp[VRT__MAX_DIMS];
         for (int i = 0; i < r; i++) beg[i] = 0, stp[i] = 1;
         for (int i = 0; i < ns; i++) beg[axes[i]] = starts[i], stp[axes[i]] = steps[i];
-        for (int64_t q = 0; q < cnt; q++) {
-            int64_t rem = q, src = 0, stride = 1;
-            for (int i = r - 1; i >= 0; i--) {
-                int64_t coord = rem % o.d[i];
-                rem /= o.d[i];
-                src += (beg[i] + coord * stp[i]) * stride;
-                stride *= x->shape.d[i];
-            }
-            memcpy(d + (size_t)q * es, (uint8_t *)x->data + (size_t)src * es, es);
-        }
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        return fold_index_copy(c, x, &o, beg, stp, 0);
     }
     return VRT_OK;
 }
@@ -811,13 +849,7 @@ static vrt_status squeeze_like(sctx *c, int unsq) {
     vrt__tensor *x = in_t(c, 0);
     int64_t ax[MAXV];
     int cnt = 0, has = 0;
-    if (in_t(c, 1)) {
-        if (!const_ints(in_t(c, 1), ax, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
-        has = 1;
-    } else {
-        const int64_t *v = vrt__node_get_ints(n, "axes", &cnt);
-        if (v) memcpy(ax, v, (size_t)cnt * 8), has = 1;
-    }
+    if ((st = axes_input_or_attr(c, ax, &cnt, &has))) return st;
     int r = x->shape.ndim;
     vrt__shape o;
     if (unsq) {
@@ -863,7 +895,7 @@ static vrt_status gather(sctx *c) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0), *idx = in_t(c, 1);
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", 0), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if ((st = axis_attr(c, x, 0, &ax))) return st;
     if (idx->dtype != VRT__DT_INT64 && idx->dtype != VRT__DT_INT32) return nfail(c, VRT_EINVAL, "indices must be int32 or int64");
     vrt__shape o;
     o.ndim = x->shape.ndim - 1 + idx->shape.ndim;
@@ -895,8 +927,7 @@ static vrt_status gather(sctx *c) {
                 memcpy(d + pos, (uint8_t *)x->data + (size_t)((q * dim + v) * inner) * es, (size_t)inner * es);
                 pos += (size_t)inner * es;
             }
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        fold_output0(c, d);
     }
     return VRT_OK;
 }
@@ -918,8 +949,7 @@ static vrt_status shape_op(sctx *c) {
     int64_t *d = vrt_malloc((size_t)len * 8 + 1);
     if (!d) return VRT_ENOMEM;
     for (int64_t i = 0; i < len; i++) d[i] = x->shape.d[s + i];
-    set_out_data(c, 0, d);
-    mark_folded(c);
+    fold_output0(c, d);
     return VRT_OK;
 }
 
@@ -949,28 +979,7 @@ static vrt_status expand_tile(sctx *c, int tile) {
     if ((st = vrt__node_set_ints(n, tile ? "repeats" : "shape", tile ? v : o.d, tile ? cnt : o.ndim))) return st;
     if ((st = set_out(c, 0, x->dtype, &o))) return st;
     if (is_const(x) && foldable_size(&o)) {
-        size_t es = dsize(x->dtype);
-        int64_t cntel = numel(&o);
-        uint8_t *d = vrt_malloc((size_t)cntel * es + 1);
-        if (!d) return VRT_ENOMEM;
-        for (int64_t q = 0; q < cntel; q++) {
-            int64_t src;
-            if (tile) {
-                int64_t rem = q, stride = 1;
-                src = 0;
-                for (int i = o.ndim - 1; i >= 0; i--) {
-                    int64_t coord = rem % o.d[i];
-                    rem /= o.d[i];
-                    src += (coord % x->shape.d[i]) * stride;
-                    stride *= x->shape.d[i];
-                }
-            } else {
-                src = bidx(&x->shape, &o, q);
-            }
-            memcpy(d + (size_t)q * es, (uint8_t *)x->data + (size_t)src * es, es);
-        }
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        return fold_index_copy(c, x, &o, NULL, NULL, !tile);
     }
     return VRT_OK;
 }
@@ -1058,12 +1067,8 @@ static vrt_status reduce(sctx *c) {
     vrt__tensor *x = in_t(c, 0);
     int r = x->shape.ndim, cnt = 0;
     int64_t ax[MAXV];
-    if (in_t(c, 1)) {
-        if (!const_ints(in_t(c, 1), ax, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
-    } else {
-        const int64_t *v = vrt__node_get_ints(n, "axes", &cnt);
-        if (v) memcpy(ax, v, (size_t)cnt * 8);
-    }
+    int has = 0;
+    if ((st = axes_input_or_attr(c, ax, &cnt, &has))) return st;
     int keep = (int)vrt__node_get_int(n, "keepdims", 1);
     int mark[VRT__MAX_DIMS] = {0};
     if (cnt == 0) {
@@ -1238,8 +1243,7 @@ static vrt_status cast(sctx *c) {
             if (fl && !is_float_dt((vrt__dtype)to) && to != VRT__DT_BOOL && !(f > -9.2e18 && f < 9.2e18)) f = 0; /* UB guard */
             store(d, (vrt__dtype)to, i, fl ? 0 : elem_i64(x, i), f, fl);
         }
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        fold_output0(c, d);
     }
     return VRT_OK;
 }
@@ -1275,8 +1279,7 @@ static vrt_status constant_of_shape(sctx *c) {
         if (!d) return VRT_ENOMEM;
         if (a)
             for (int64_t i = 0; i < cntel; i++) memcpy(d + (size_t)i * es, a->tensors[0].data, es);
-        set_out_data(c, 0, d);
-        mark_folded(c);
+        fold_output0(c, d);
     }
     return VRT_OK;
 }
@@ -1299,8 +1302,7 @@ static vrt_status range(sctx *c) {
     if (!data) return VRT_ENOMEM;
     int64_t is = elem_i64(s, 0), id = elem_i64(d, 0);
     for (int64_t i = 0; i < o.d[0]; i++) store(data, dt, i, is + i * id, fs + (double)i * fd, is_float_dt(dt));
-    set_out_data(c, 0, data);
-    mark_folded(c);
+    fold_output0(c, data);
     return VRT_OK;
 }
 
@@ -1320,7 +1322,7 @@ static vrt_status argmax(sctx *c) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0);
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", 0), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if ((st = axis_attr(c, x, 0, &ax))) return st;
     int keep = (int)vrt__node_get_int(n, "keepdims", 1);
     vrt__shape o;
     o.ndim = 0;
@@ -1347,7 +1349,7 @@ static vrt_status topk(sctx *c) {
         k = v[0];
     }
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", -1), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if ((st = axis_attr(c, x, -1, &ax))) return st;
     if (k < 0 || k > x->shape.d[ax]) return nfail(c, VRT_EINVAL, "k=%lld is out of range for an axis of %lld", (long long)k, (long long)x->shape.d[ax]);
     vrt__shape o = x->shape;
     o.d[ax] = k;
@@ -1386,7 +1388,7 @@ static vrt_status softmax(sctx *c) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0);
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", n->opset < 13 ? 1 : -1), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if ((st = axis_attr(c, x, n->opset < 13 ? 1 : -1, &ax))) return st;
     if ((st = vrt__node_set_int(n, "axis", ax))) return st;
     if (n->opset < 13 && (st = vrt__node_set_int(n, "coerce_2d", 1))) return st;
     return set_out(c, 0, x->dtype, &x->shape);
@@ -1415,7 +1417,7 @@ static vrt_status norm_op(sctx *c) {
         if ((st = need_inputs(c, 2, 3))) return st;
         x = in_t(c, 0);
         int64_t ax;
-        if (!norm_axis(vrt__node_get_int(n, "axis", -1), x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+        if ((st = axis_attr(c, x, -1, &ax))) return st;
         if ((st = vrt__node_set_int(n, "axis", ax)) || (st = set_out(c, 0, x->dtype, &x->shape))) return st;
         vrt__shape m = x->shape;
         for (int i = (int)ax; i < m.ndim; i++) m.d[i] = 1;

@@ -36,6 +36,7 @@
 #include <string.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/tile6x16.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -604,60 +605,27 @@ __attribute__((target("avx2,fma"))) static void vrt__direct_tile(const float *x,
                                                                  const int64_t *toff,
                                                                  const float *a, float *acc,
                                                                  const vrt__tile_out *o) {
-    __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
-    __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
-    __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
-    __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
-    __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
-    __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+    vrt__tile6x16 tile;
+    vrt__tile6x16_zero(&tile);
     for (int64_t ch = 0; ch < C; ch++) {
         const float *xc = x + ch * cstride;
         {
             for (int64_t t = 0; t < ntaps; t++) {
-                const float *b = xc + toff[t];
-                __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-                __m256 a0 = _mm256_broadcast_ss(a + 0), a1 = _mm256_broadcast_ss(a + 1);
-                c00 = _mm256_fmadd_ps(a0, b0, c00);
-                c01 = _mm256_fmadd_ps(a0, b1, c01);
-                c10 = _mm256_fmadd_ps(a1, b0, c10);
-                c11 = _mm256_fmadd_ps(a1, b1, c11);
-                a0 = _mm256_broadcast_ss(a + 2);
-                a1 = _mm256_broadcast_ss(a + 3);
-                c20 = _mm256_fmadd_ps(a0, b0, c20);
-                c21 = _mm256_fmadd_ps(a0, b1, c21);
-                c30 = _mm256_fmadd_ps(a1, b0, c30);
-                c31 = _mm256_fmadd_ps(a1, b1, c31);
-                a0 = _mm256_broadcast_ss(a + 4);
-                a1 = _mm256_broadcast_ss(a + 5);
-                c40 = _mm256_fmadd_ps(a0, b0, c40);
-                c41 = _mm256_fmadd_ps(a0, b1, c41);
-                c50 = _mm256_fmadd_ps(a1, b0, c50);
-                c51 = _mm256_fmadd_ps(a1, b1, c51);
+                vrt__tile6x16_fma(&tile, a, xc + toff[t]);
                 a += VRT__D3_MR;
             }
         }
     }
     if (o) {
-        vrt__tile_store_row(o, 0, c00, c01);
-        vrt__tile_store_row(o, 1, c10, c11);
-        vrt__tile_store_row(o, 2, c20, c21);
-        vrt__tile_store_row(o, 3, c30, c31);
-        vrt__tile_store_row(o, 4, c40, c41);
-        vrt__tile_store_row(o, 5, c50, c51);
+        vrt__tile_store_row(o, 0, tile.c[0][0], tile.c[0][1]);
+        vrt__tile_store_row(o, 1, tile.c[1][0], tile.c[1][1]);
+        vrt__tile_store_row(o, 2, tile.c[2][0], tile.c[2][1]);
+        vrt__tile_store_row(o, 3, tile.c[3][0], tile.c[3][1]);
+        vrt__tile_store_row(o, 4, tile.c[4][0], tile.c[4][1]);
+        vrt__tile_store_row(o, 5, tile.c[5][0], tile.c[5][1]);
         return;
     }
-    _mm256_storeu_ps(acc + 0 * 16, c00);
-    _mm256_storeu_ps(acc + 0 * 16 + 8, c01);
-    _mm256_storeu_ps(acc + 1 * 16, c10);
-    _mm256_storeu_ps(acc + 1 * 16 + 8, c11);
-    _mm256_storeu_ps(acc + 2 * 16, c20);
-    _mm256_storeu_ps(acc + 2 * 16 + 8, c21);
-    _mm256_storeu_ps(acc + 3 * 16, c30);
-    _mm256_storeu_ps(acc + 3 * 16 + 8, c31);
-    _mm256_storeu_ps(acc + 4 * 16, c40);
-    _mm256_storeu_ps(acc + 4 * 16 + 8, c41);
-    _mm256_storeu_ps(acc + 5 * 16, c50);
-    _mm256_storeu_ps(acc + 5 * 16 + 8, c51);
+    vrt__tile6x16_store(&tile, acc);
 }
 #endif
 
