@@ -5,6 +5,7 @@
 
 #include "engine/backend/cpu/kernels.h"
 #include "vision/pixel.h"
+#include "vision/vision_impl.h"
 #include "vrt/vision.h"
 
 void vrt_preprocess_default_params(vrt_preprocess_params *p) {
@@ -146,27 +147,34 @@ vrt_status vrt_preprocess_geometry_for(const vrt_preprocess_params *p, uint32_t 
     return VRT_OK;
 }
 
-static vrt_status check_frame(const vrt_frame *f, char *err, size_t cap) {
+vrt_status vrt__vision_check_frame(const vrt_frame *f, const char *who, int on_gpu, char *err, size_t cap) {
     char nb[8];
     if (!f) {
-        vrt_errbuf_set(err, cap, "preprocess: no frame given");
+        vrt_errbuf_set(err, cap, "%s: no frame given", who);
         return VRT_EINVAL;
     }
     if (!vrt_fourcc_is_raw(f->fourcc)) {
         vrt_errbuf_set(err, cap,
-                       "preprocess: frame format '%s' not supported; supported: YUYV, UYVY, NV12, RGB24, "
+                       "%s: frame format '%s' not supported; supported: YUYV, UYVY, NV12, RGB24, "
                        "BGR24, GREY (decode MJPEG first)",
-                       vrt_fourcc_name(f->fourcc, nb));
+                       who, vrt_fourcc_name(f->fourcc, nb));
         return VRT_EINVAL;
     }
-    if (f->memory == VRT_MEM_DEVICE) {
-        vrt_errbuf_set(err, cap, "preprocess: frame is in GPU memory; the CPU version needs host memory");
+    if (!on_gpu && f->memory == VRT_MEM_DEVICE) {
+        vrt_errbuf_set(err, cap, "%s: frame is in GPU memory; the CPU version needs host memory", who);
+        return VRT_EINVAL;
+    }
+    if (on_gpu && f->memory == VRT_MEM_HOST) {
+        vrt_errbuf_set(err, cap,
+                       "%s: frame is in pageable host memory; copy it to GPU memory (or use mapped "
+                       "page-locked memory, VRT_MEM_PINNED) first",
+                       who);
         return VRT_EINVAL;
     }
     if (vrt_frame_size_for(f->fourcc, f->width, f->height) == 0) {
-        vrt_errbuf_set(err, cap, "preprocess: %s frame of %ux%u is not valid (4:2:2 needs even widths, NV12 "
+        vrt_errbuf_set(err, cap, "%s: %s frame of %ux%u is not valid (4:2:2 needs even widths, NV12 "
                                  "even sizes)",
-                       vrt_fourcc_name(f->fourcc, nb), f->width, f->height);
+                       who, vrt_fourcc_name(f->fourcc, nb), f->width, f->height);
         return VRT_EINVAL;
     }
     uint32_t need = f->fourcc == VRT_FMT_GREY || f->fourcc == VRT_FMT_NV12 ? f->width
@@ -175,12 +183,16 @@ static vrt_status check_frame(const vrt_frame *f, char *err, size_t cap) {
     int planes = f->fourcc == VRT_FMT_NV12 ? 2 : 1;
     for (int i = 0; i < planes; i++) {
         if (!f->planes[i].data || f->planes[i].stride < need) {
-            vrt_errbuf_set(err, cap, "preprocess: %s frame plane %d has no data or a stride of %u < %u bytes",
+            vrt_errbuf_set(err, cap, "%s: %s frame plane %d has no data or a stride of %u < %u bytes", who,
                            vrt_fourcc_name(f->fourcc, nb), i, f->planes[i].stride, need);
             return VRT_EINVAL;
         }
     }
     return VRT_OK;
+}
+
+static vrt_status check_frame(const vrt_frame *f, char *err, size_t cap) {
+    return vrt__vision_check_frame(f, "preprocess", 0, err, cap);
 }
 
 /* Source coordinate and weight along one axis, as cv::resize INTER_LINEAR:

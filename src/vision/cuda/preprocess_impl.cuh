@@ -16,52 +16,12 @@
 #include <stdint.h>
 
 #include "vision/cuda/vision_cuda.h"
+#include "vision/pixel.h"
 
-static __device__ __forceinline__ int vrt__d_clamp8(int v) {
-    return v < 0 ? 0 : v > 255 ? 255 : v;
-}
-
-/* Integer BT.601 limited range, as vrt__px_yuv_to_rgb (pixel.h). */
-static __device__ __forceinline__ void vrt__d_yuv_to_rgb(int y, int u, int v, int rgb[3]) {
-    int c = y - 16, d = u - 128, e = v - 128;
-    rgb[0] = vrt__d_clamp8((76309 * c + 104597 * e + 32768) >> 16);
-    rgb[1] = vrt__d_clamp8((76309 * c - 25675 * d - 53279 * e + 32768) >> 16);
-    rgb[2] = vrt__d_clamp8((76309 * c + 132201 * d + 32768) >> 16);
-}
-
-/* As vrt__px_fetch_rgb: R, G, B of pixel (x, y), nearest chroma sample. */
+/* The pixel fetch is pixel.h's, compiled as host+device code. */
 static __device__ __forceinline__ void vrt__d_fetch_rgb(const vrt__cuda_src &f, uint32_t x, uint32_t y,
                                                         int rgb[3]) {
-    const uint8_t *row = f.p0 + (size_t)y * f.s0;
-    switch (f.fourcc) {
-    case VRT_FMT_RGB24:
-        rgb[0] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x + 2];
-        return;
-    case VRT_FMT_BGR24:
-        rgb[2] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[0] = row[3 * x + 2];
-        return;
-    case VRT_FMT_GREY:
-        rgb[0] = rgb[1] = rgb[2] = row[x];
-        return;
-    case VRT_FMT_YUYV: {
-        const uint8_t *p = row + 4 * (size_t)(x >> 1);
-        vrt__d_yuv_to_rgb(p[(x & 1) ? 2 : 0], p[1], p[3], rgb);
-        return;
-    }
-    case VRT_FMT_UYVY: {
-        const uint8_t *p = row + 4 * (size_t)(x >> 1);
-        vrt__d_yuv_to_rgb(p[(x & 1) ? 3 : 1], p[0], p[2], rgb);
-        return;
-    }
-    case VRT_FMT_NV12: {
-        const uint8_t *uv = f.p1 + (size_t)(y >> 1) * f.s1 + 2 * (size_t)(x >> 1);
-        vrt__d_yuv_to_rgb(row[x], uv[0], uv[1], rgb);
-        return;
-    }
-    default:
-        rgb[0] = rgb[1] = rgb[2] = 0;
-        return;
-    }
+    vrt__px_fetch_rgb_planes(f.fourcc, f.p0, f.s0, f.p1, f.s1, x, y, rgb);
 }
 
 /* As axis_coord in preprocess.c: fx = (float)((d + 0.5) * scale - 0.5). */

@@ -6,46 +6,14 @@
 
 #include "engine/backend/cuda/cuda_common.h"
 #include "vision/cuda/vision_cuda.h"
+#include "vision/vision_impl.h"
 #include "vrt/vision_cuda.h"
 
-/* Frame descriptor -> kernel view, with the checks of check_frame() in
- * preprocess.c, adapted to GPU memory. */
+/* Frame descriptor -> kernel view, after the CPU twin's checks (GPU memory rule). */
 static vrt_status src_from_frame(const vrt_frame *f, vrt__cuda_src *s, char *err, size_t cap) {
-    char nb[8];
-    if (!f) {
-        vrt_errbuf_set(err, cap, "cuda preprocess: no frame given");
-        return VRT_EINVAL;
-    }
-    if (!vrt_fourcc_is_raw(f->fourcc)) {
-        vrt_errbuf_set(err, cap,
-                       "cuda preprocess: frame format '%s' not supported; supported: YUYV, UYVY, NV12, RGB24, "
-                       "BGR24, GREY (decode MJPEG first)",
-                       vrt_fourcc_name(f->fourcc, nb));
-        return VRT_EINVAL;
-    }
-    if (f->memory == VRT_MEM_HOST) {
-        vrt_errbuf_set(err, cap,
-                       "cuda preprocess: frame is in pageable host memory; copy it to GPU memory (or use mapped "
-                       "page-locked memory, VRT_MEM_PINNED) first");
-        return VRT_EINVAL;
-    }
-    if (vrt_frame_size_for(f->fourcc, f->width, f->height) == 0) {
-        vrt_errbuf_set(err, cap,
-                       "cuda preprocess: %s frame of %ux%u is not valid (4:2:2 needs even widths, NV12 even sizes)",
-                       vrt_fourcc_name(f->fourcc, nb), f->width, f->height);
-        return VRT_EINVAL;
-    }
-    uint32_t need = f->fourcc == VRT_FMT_GREY || f->fourcc == VRT_FMT_NV12 ? f->width
-                    : f->fourcc == VRT_FMT_RGB24 || f->fourcc == VRT_FMT_BGR24 ? 3 * f->width
-                                                                                : 2 * f->width;
+    vrt_status st = vrt__vision_check_frame(f, "cuda preprocess", 1, err, cap);
+    if (st) return st;
     int planes = f->fourcc == VRT_FMT_NV12 ? 2 : 1;
-    for (int i = 0; i < planes; i++) {
-        if (!f->planes[i].data || f->planes[i].stride < need) {
-            vrt_errbuf_set(err, cap, "cuda preprocess: %s frame plane %d has no data or a stride of %u < %u bytes",
-                           vrt_fourcc_name(f->fourcc, nb), i, f->planes[i].stride, need);
-            return VRT_EINVAL;
-        }
-    }
     memset(s, 0, sizeof(*s));
     s->p0 = f->planes[0].data;
     s->s0 = f->planes[0].stride;
