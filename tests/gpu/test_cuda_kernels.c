@@ -48,12 +48,16 @@ static void *dup_dev(const void *h, size_t bytes) {
     void *d = NULL;
     if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
     if (bytes) cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice);
+    cudaDeviceSynchronize(); /* a pageable H2D copy may still be in flight when cudaMemcpy returns */
     return d;
 }
 static void *dev_zero(size_t bytes) {
     void *d = NULL;
     if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
-    cudaMemset(d, 0xa5, bytes ? bytes : 1); /* garbage: every output byte must be written */
+    /* garbage: every output byte must be written. cudaMemset runs on the legacy default stream, which a
+     * non-blocking stream does not wait for: finish it before any kernel on g_stream may write. */
+    cudaMemset(d, 0xa5, bytes ? bytes : 1);
+    cudaDeviceSynchronize();
     return d;
 }
 /* Syncs the stream, checks for errors and copies back. */
@@ -190,6 +194,119 @@ TEST(binary_broadcast_all_types) {
     ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &bad), VRT_EINVAL);
     ASSERT_STATUS(vrt__cuda_binary(NULL, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &s1), VRT_EINVAL);
     ASSERT_CONTAINS(vrt__cuda_kernels_error(), "stream");
+}
+
+/* Raw random bits (the whole range of the type), then edge values planted at
+ * the front: 0, 1, -1 (all bits: the unsigned maximum), the signed minimum
+ * and maximum. */
+static void fill_int_edges(vrt__dtype dt, void *p, int64_t n) {
+    size_t e = vrt__dtype_size(dt);
+    fill_bytes(p, (size_t)n * e);
+    uint64_t edge[6] = {0, 1, ~(uint64_t)0, (uint64_t)1 << (8 * e - 1), ((uint64_t)1 << (8 * e - 1)) - 1, 2};
+    for (int64_t i = 0; i < n && i < 6; i++) memcpy((uint8_t *)p + i * e, &edge[i], e); /* little endian: low bytes */
+}
+
+/* Small values for Pow: |result| < 2^53, where the CPU's pow() and the
+ * GPU's repeated squaring are both exact. */
+static void fill_int_small(vrt__dtype dt, void *p, int64_t n, int lo, int hi) {
+    size_t e = vrt__dtype_size(dt);
+    int is_unsigned = dt == VRT__DT_UINT8 || dt == VRT__DT_UINT16 || dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64;
+    for (int64_t i = 0; i < n; i++) {
+        int v = lo + (int)(rnd_u32() % (uint32_t)(hi - lo + 1));
+        if (is_unsigned && v < 0) v = -v;
+        int64_t w = v;
+        memcpy((uint8_t *)p + i * e, &w, e);
+    }
+}
+
+/* The integer types the CPU backend computes through int64 (int8, uint8,
+ * int16, uint16, uint32: widened, int64 op, wrapped back to the type's bits
+ * -- backend_cpu.c's geti/seti path, reproduced here with vrt__cpu_cast) and
+ * uint64 (vrt__cpu_binary itself), against vrt__cuda_binary: bit-exact,
+ * including overflow, division by 0 and by -1, and the signed minimum. */
+TEST(binary_integer_types_match_cpu) {
+    vrt__shape cases[][3] = {
+        {SHAPE(5, 41), SHAPE(5, 41), SHAPE(5, 41)},
+        {SHAPE(2, 3, 1, 5), SHAPE(3, 4, 1), SHAPE(2, 3, 4, 5)},
+        {SHAPE(1), SHAPE(6, 7), SHAPE(6, 7)},
+    };
+    vrt__dtype dts[6] = {VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_INT16, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64};
+    for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+        vrt__shape *sa = &cases[c][0], *sb = &cases[c][1], *sy = &cases[c][2];
+        int64_t na = vrt__shape_numel(sa), nb = vrt__shape_numel(sb), ny = vrt__shape_numel(sy);
+        for (int t = 0; t < 6; t++) {
+            vrt__dtype dt = dts[t];
+            size_t e = vrt__dtype_size(dt);
+            ASSERT_TRUE(vrt__cuda_binary_type_ok(dt));
+            for (int op = 0; op < VRT__BIN_COUNT; op++) {
+                if (op == VRT__BIN_PRELU) continue;
+                void *a = malloc(na * e), *b = malloc(nb * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
+                if (op == VRT__BIN_POW) {
+                    fill_int_small(dt, a, na, -7, 7);
+                    fill_int_small(dt, b, nb, -2, 9);
+                } else {
+                    fill_int_edges(dt, a, na);
+                    fill_int_edges(dt, b, nb);
+                }
+                if (dt == VRT__DT_UINT64) {
+                    ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, dt, a, sa, b, sb, yc, sy));
+                } else {
+                    int64_t *a64 = malloc(na * 8), *b64 = malloc(nb * 8), *y64 = malloc(ny * 8);
+                    ASSERT_OK(vrt__cpu_cast(dt, a, VRT__DT_INT64, a64, na));
+                    ASSERT_OK(vrt__cpu_cast(dt, b, VRT__DT_INT64, b64, nb));
+                    ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, VRT__DT_INT64, a64, sa, b64, sb, y64, sy));
+                    ASSERT_OK(vrt__cpu_cast(VRT__DT_INT64, y64, dt, yc, ny));
+                    free(a64), free(b64), free(y64);
+                }
+                void *da = dup_dev(a, na * e), *db = dup_dev(b, nb * e), *dy = dev_zero(ny * e);
+                ASSERT_GPU_OK(vrt__cuda_binary(g_stream, (vrt__binary_op)op, dt, da, sa, db, sb, dy, sy));
+                fetch(yg, dy, ny * e);
+                char what[64];
+                snprintf(what, sizeof(what), "%s %s case %zu", vrt__binary_name(op), vrt__dtype_name(dt), c);
+                expect_bytes(what, yg, yc, ny * e);
+                cudaFree(da), cudaFree(db), cudaFree(dy), free(a), free(b), free(yc), free(yg);
+            }
+        }
+    }
+    /* PRelu stays float-only, bool and double are not computed in */
+    vrt__shape s1 = SHAPE(4);
+    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_PRELU, VRT__DT_UINT16, NULL, &s1, NULL, &s1, NULL, &s1), VRT_EUNSUPPORTED);
+    ASSERT_TRUE(!vrt__cuda_binary_type_ok(VRT__DT_BOOL));
+    ASSERT_TRUE(!vrt__cuda_binary_type_ok(VRT__DT_DOUBLE));
+}
+
+/* Pow with an integer base and a float exponent against the CPU backend's
+ * path for it (Cast(a, float) -> vrt__cpu_binary Pow -> Cast back: truncation,
+ * saturation, NaN -> 0): exponents whose powers are exact, fractional ones,
+ * negative ones (1/x truncates to 0, 0^-1 = inf saturates) and NaN. */
+TEST(pow_integer_base_float_exponent) {
+    vrt__dtype dts[8] = {VRT__DT_INT8,  VRT__DT_UINT8,  VRT__DT_INT16, VRT__DT_UINT16,
+                         VRT__DT_INT32, VRT__DT_UINT32, VRT__DT_INT64, VRT__DT_UINT64};
+    vrt__shape sa = SHAPE(4, 1, 9), sb = SHAPE(3, 1), sy = SHAPE(4, 3, 9);
+    int64_t na = 36, nb = 3, ny = 108;
+    const float exps[][3] = {{2.0f, 3.0f, 0.0f}, {0.5f, 1.5f, -1.0f}, {-2.0f, 1.0f, NAN}, {9.0f, 40.0f, 2.5f}};
+    for (int t = 0; t < 8; t++) {
+        vrt__dtype dt = dts[t];
+        size_t e = vrt__dtype_size(dt);
+        void *a = malloc(na * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
+        float *af = malloc(na * 4), *yf = malloc(ny * 4);
+        fill_int_small(dt, a, na, -9, 9);
+        for (int q = 0; q < 4; q++) {
+            ASSERT_OK(vrt__cpu_cast(dt, a, VRT__DT_FLOAT, af, na));
+            ASSERT_OK(vrt__cpu_binary(NULL, VRT__BIN_POW, VRT__DT_FLOAT, af, &sa, exps[q], &sb, yf, &sy));
+            ASSERT_OK(vrt__cpu_cast(VRT__DT_FLOAT, yf, dt, yc, ny));
+            void *da = dup_dev(a, na * e), *db = dup_dev(exps[q], nb * 4), *dy = dev_zero(ny * e);
+            ASSERT_GPU_OK(vrt__cuda_pow_int_base(g_stream, dt, da, &sa, db, &sb, dy, &sy));
+            fetch(yg, dy, ny * e);
+            char what[64];
+            snprintf(what, sizeof(what), "Pow %s ^ float, exponent set %d", vrt__dtype_name(dt), q);
+            expect_bytes(what, yg, yc, ny * e);
+            cudaFree(da), cudaFree(db), cudaFree(dy);
+        }
+        free(a), free(yc), free(yg), free(af), free(yf);
+    }
+    vrt__shape s1 = SHAPE(2);
+    ASSERT_STATUS(vrt__cuda_pow_int_base(g_stream, VRT__DT_FLOAT, NULL, &s1, NULL, &s1, NULL, &s1), VRT_EUNSUPPORTED);
 }
 
 TEST(compare_logical_where) {
@@ -476,6 +593,60 @@ TEST(softmax_argmax_topk) {
         }
         cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(ic), free(ig);
     }
+}
+
+/* TopK on every integer type against vrt__cpu_topk_int: full-range values
+ * and many ties (values from a small set), both directions, every axis. */
+TEST(topk_integer_types) {
+    vrt__dtype dts[8] = {VRT__DT_INT8,  VRT__DT_UINT8,  VRT__DT_INT16, VRT__DT_UINT16,
+                         VRT__DT_INT32, VRT__DT_UINT32, VRT__DT_INT64, VRT__DT_UINT64};
+    vrt__shape shapes[] = {SHAPE(3, 4, 5), SHAPE(2, 700), SHAPE(5, 33, 3)};
+    for (int t = 0; t < 8; t++) {
+        vrt__dtype dt = dts[t];
+        size_t e = vrt__dtype_size(dt);
+        ASSERT_TRUE(vrt__cuda_topk_type_ok(dt));
+        for (int si = 0; si < 3; si++) {
+            vrt__shape *s = &shapes[si];
+            int64_t n = vrt__shape_numel(s);
+            void *x = malloc(n * e);
+            for (int ties = 0; ties < 2; ties++) {
+                if (ties) fill_int_small(dt, x, n, -3, 3);
+                else fill_int_edges(dt, x, n);
+                void *dx = dup_dev(x, n * e);
+                for (int axis = 0; axis < s->ndim; axis++) {
+                    for (int largest = 0; largest < 2; largest++) {
+                        vrt__topk_params p = {s->d[axis] < 6 ? s->d[axis] : 6, axis, largest, 1};
+                        vrt__shape sy;
+                        ASSERT_OK(vrt__topk_out_shape(&p, s, &sy));
+                        int64_t ny = vrt__shape_numel(&sy);
+                        void *vc = malloc(ny * e), *vg = malloc(ny * e), *scratch = malloc((size_t)p.k * 8 + 64);
+                        int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
+                        void *dv = dev_zero(ny * e);
+                        int64_t *di = dev_zero(ny * 8);
+                        ASSERT_OK(vrt__cpu_topk_int(&p, dt, x, s, vc, ic, scratch));
+                        ASSERT_GPU_OK(vrt__cuda_topk(g_stream, &p, dt, dx, s, dv, di, NULL));
+                        fetch(vg, dv, ny * e);
+                        fetch(ig, di, ny * 8);
+                        char what[96];
+                        snprintf(what, sizeof(what), "topk %s shape %d axis %d largest %d ties %d", vrt__dtype_name(dt), si, axis,
+                                 largest, ties);
+                        expect_bytes(what, vg, vc, ny * e);
+                        expect_bytes(what, ig, ic, ny * 8);
+                        /* indices are optional */
+                        ASSERT_GPU_OK(vrt__cuda_topk(g_stream, &p, dt, dx, s, dv, NULL, NULL));
+                        fetch(vg, dv, ny * e);
+                        expect_bytes(what, vg, vc, ny * e);
+                        cudaFree(dv), cudaFree(di), free(vc), free(vg), free(scratch), free(ic), free(ig);
+                    }
+                }
+                cudaFree(dx);
+            }
+            free(x);
+        }
+    }
+    vrt__topk_params p = {1, 0, 1, 1};
+    vrt__shape s1 = SHAPE(4);
+    ASSERT_STATUS(vrt__cuda_topk(g_stream, &p, VRT__DT_BOOL, NULL, &s1, NULL, NULL, NULL), VRT_EUNSUPPORTED);
 }
 
 /* ---- data movement ------------------------------------------------------------------ */
@@ -866,6 +1037,72 @@ TEST(pool_variants) {
     cudaFree(dx), cudaFree(dy), free(x);
 }
 
+/* Integer MaxPool (the CPU backend runs int8/uint8 MaxPool through fp32 in
+ * scratch: cast, vrt__maxpool, cast back; reproduced here; exact in fp32 for
+ * 16-bit values too) against vrt__cuda_maxpool_typed: values and indices,
+ * both storage orders, including windows of padding only. */
+TEST(maxpool_integer_types) {
+    vrt__dtype dts[4] = {VRT__DT_UINT8, VRT__DT_INT8, VRT__DT_INT16, VRT__DT_UINT16};
+    for (int t = 0; t < 4; t++) {
+        vrt__dtype dt = dts[t];
+        size_t e = vrt__dtype_size(dt);
+        for (int v = 0; v < 8; v++) {
+            vrt__pool_params p;
+            vrt__pool_default_params(&p);
+            p.N = 2, p.C = 3;
+            p.nsp = 1 + v % 3;
+            for (int i = 0; i < p.nsp; i++) {
+                p.in[i] = 6 + 2 * i + v % 2;
+                p.k[i] = 2 + (v + i) % 2;
+                p.strides[i] = 1 + (v / 2 + i) % 2;
+                p.dilations[i] = v == 5 ? 2 : 1;
+                p.pads_begin[i] = (v / 3) % 2;
+                p.pads_end[i] = (v / 4) % 2;
+            }
+            p.ceil_mode = v % 2 == 1;
+            if (v == 7) {
+                /* a window that sees only padding: big pads, stride past the input */
+                p.nsp = 2, p.in[0] = 3, p.in[1] = 3, p.k[0] = p.k[1] = 2, p.strides[0] = p.strides[1] = 4;
+                p.pads_begin[0] = p.pads_begin[1] = 0, p.pads_end[0] = p.pads_end[1] = 1;
+                p.ceil_mode = 1;
+            }
+            ASSERT_OK(vrt__pool_resolve(&p, NULL, 0));
+            int64_t invol = 1, outvol = 1;
+            for (int i = 0; i < p.nsp; i++) invol *= p.in[i], outvol *= p.out[i];
+            int64_t n = p.N * p.C * invol, ny = p.N * p.C * outvol;
+            void *x = malloc(n * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
+            float *xf = malloc(n * 4), *yf = malloc(ny * 4);
+            int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
+            if (v % 2) fill_int_small(dt, x, n, -2, 2); /* ties: the first maximum's index wins */
+            else fill_int_edges(dt, x, n);
+            ASSERT_OK(vrt__cpu_cast(dt, x, VRT__DT_FLOAT, xf, n));
+            ASSERT_OK(vrt__maxpool(NULL, &p, xf, yf, ic));
+            ASSERT_OK(vrt__cpu_cast(VRT__DT_FLOAT, yf, dt, yc, ny));
+            void *dx = dup_dev(x, n * e), *dy = dev_zero(ny * e);
+            int64_t *di = dev_zero(ny * 8);
+            char what[96];
+            snprintf(what, sizeof(what), "MaxPool %s variant %d", vrt__dtype_name(dt), v);
+            ASSERT_GPU_OK(vrt__cuda_maxpool_typed(g_stream, &p, dt, dx, dy, di, 0));
+            fetch(yg, dy, ny * e);
+            fetch(ig, di, ny * 8);
+            expect_bytes(what, yg, yc, ny * e);
+            expect_bytes(what, ig, ic, ny * 8);
+            /* storage_order=1, as backend_cpu.c rewrites the indices */
+            for (int64_t q = 0; q < ny; q++) {
+                if (ic[q] < 0) continue;
+                int64_t r = ic[q] % invol, co[3] = {0, 0, 0}, col = 0, st = 1;
+                for (int i = p.nsp - 1; i >= 0; i--) co[i] = r % p.in[i], r /= p.in[i];
+                for (int i = 0; i < p.nsp; i++) col += co[i] * st, st *= p.in[i];
+                ic[q] = ic[q] - ic[q] % invol + col;
+            }
+            ASSERT_GPU_OK(vrt__cuda_maxpool_typed(g_stream, &p, dt, dx, dy, di, 1));
+            fetch(ig, di, ny * 8);
+            expect_bytes(what, ig, ic, ny * 8);
+            cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(xf), free(yf), free(ic), free(ig);
+        }
+    }
+}
+
 TEST(normalisation) {
     int64_t N = 2, C = 6, sp = 1001, n = N * C * sp;
     float *x = malloc(n * 4), *yc = malloc(n * 4), *yg = malloc(n * 4);
@@ -947,11 +1184,14 @@ int main(void) {
     }
     VRT_RUN(unary_all_ops);
     VRT_RUN(binary_broadcast_all_types);
+    VRT_RUN(binary_integer_types_match_cpu);
+    VRT_RUN(pow_integer_base_float_exponent);
     VRT_RUN(compare_logical_where);
     VRT_RUN(fused_chain);
     VRT_RUN(cast_and_fp16);
     VRT_RUN(reduce_all_ops);
     VRT_RUN(softmax_argmax_topk);
+    VRT_RUN(topk_integer_types);
     VRT_RUN(concat_split);
     VRT_RUN(concat_nhwc_half);
     VRT_RUN(slice_transpose);
@@ -960,6 +1200,7 @@ int main(void) {
     VRT_RUN(depth_space);
     VRT_RUN(resize_every_mode);
     VRT_RUN(pool_variants);
+    VRT_RUN(maxpool_integer_types);
     VRT_RUN(normalisation);
     VRT_RUN(graph_capture);
     cudaStreamDestroy(g_stream);

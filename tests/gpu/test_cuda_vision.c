@@ -48,6 +48,7 @@ static void dual_make(dual_frame *df, uint32_t fourcc, uint32_t w, uint32_t h, u
     for (size_t i = 0; i < df->size; i++) df->hbuf[i] = (uint8_t)rnd();
     CK(cudaMalloc((void **)&df->dbuf, df->size));
     CK(cudaMemcpy(df->dbuf, df->hbuf, df->size, cudaMemcpyHostToDevice));
+    CK(cudaDeviceSynchronize()); /* a pageable H2D copy may still be in flight; g_stream does not wait for it */
     vrt_frame *fs[2] = {&df->h, &df->d};
     uint8_t *bases[2] = {df->hbuf, df->dbuf};
     for (int k = 0; k < 2; k++) {
@@ -157,6 +158,7 @@ TEST(preprocess_matches_cpu_every_format_mode_layout_dtype) {
                 void *cpu = malloc(sz), *gpu = malloc(sz), *dout = NULL;
                 CK(cudaMalloc(&dout, sz));
                 CK(cudaMemset(dout, 0xff, sz));
+                CK(cudaDeviceSynchronize()); /* legacy-stream memset: g_stream (non-blocking) does not wait for it */
                 vrt_preprocess_geometry gc, gg;
                 ASSERT_OK(vrt_preprocess_frame(&df.h, &p, cpu, sz, &gc, err, sizeof(err)));
                 vrt_status s = vrt_cuda_preprocess_frame(&df.d, &p, dout, sz, &gg, g_stream, err, sizeof(err));
@@ -220,6 +222,7 @@ TEST(rois_match_cpu_and_refused_boxes_are_padding) {
             CK(cudaMalloc((void **)&dbox, sizeof(boxes)));
             CK(cudaMalloc((void **)&dgeo, sizeof(gg)));
             CK(cudaMemcpy(dbox, boxes, sizeof(boxes), cudaMemcpyHostToDevice));
+            CK(cudaDeviceSynchronize());
             ASSERT_STATUS(vrt_preprocess_rois(&df.h, boxes, N, &p, cpu, one * N, gc, err, sizeof(err)), VRT_EINVAL);
             ASSERT_CONTAINS(err, "ROI 6");
             ASSERT_OK(vrt_preprocess_rois(&df.h, boxes, N - 1, &p, cpu, one * N, gc, err, sizeof(err)));
@@ -290,6 +293,7 @@ TEST(topk_matches_cpu) {
                     CK(cudaMalloc(&dsc, (size_t)ROWS * n * es));
                     CK(cudaMalloc((void **)&dres, sizeof(gres)));
                     CK(cudaMemcpy(dsc, h, (size_t)ROWS * n * es, cudaMemcpyHostToDevice));
+                    CK(cudaDeviceSynchronize());
                     vrt_status s = vrt_cuda_topk(dsc, (vrt_tensor_type)dt, ROWS, n, k, sm, dres, g_stream, err,
                                                  sizeof(err));
                     if (s) vrt_test_fail(__FILE__, __LINE__, "cuda topk: %s", err);
@@ -359,6 +363,7 @@ static void run_both(const vrt_detect_params *p, const float *o, size_t count, c
     CK(cudaMalloc(&dout, sizeof(vrt_detections)));
     CK(cudaMalloc((void **)&dsrc, count * sizeof(float)));
     CK(cudaMemcpy(dsrc, o, count * sizeof(float), cudaMemcpyHostToDevice));
+    CK(cudaDeviceSynchronize());
     /* Twice on the same workspace: no state may leak from one run to the next. */
     for (int rep = 0; rep < 2; rep++) {
         vrt_status s = vrt_cuda_detector_run(gd, dsrc, count, geom, ws, wsz, dout, g_stream);

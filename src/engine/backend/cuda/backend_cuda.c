@@ -80,6 +80,12 @@ typedef struct step {
     int h, cx, cr, cy;
     int dw;               /* depthwise conv on our own fp16 NHWC kernel (not cuDNN) */
     vrt__cuda_dw_shape dws;
+    /* Our implicit-GEMM conv (fp16 NHWC, group 1, 2-D): own_ok when it can run
+     * this conv, own = 1 + config when it was chosen over cuDNN (timed at
+     * prepare); own_ms / dnn_ms: the timings (graph replay, ms per conv). */
+    int own_ok, own;
+    vrt__cuda_igemm ig;
+    float own_ms, dnn_ms;
     void *hx, *hr, *hy, *hw, *hb;
     cudnnPoolingDescriptor_t pool;
     cudnnTensorDescriptor_t pxd, pyd;
@@ -163,7 +169,14 @@ static void need_scratch(cuda_ctx *c, size_t b) {
                          vrt__dtype_name(s->ti[0]->dtype));                                                            \
     } while (0)
 
-/* Resolves node parameters into the step (no pointers yet). */
+/* The integer element types the typed kernels (binary, MaxPool, TopK, Cast) take. */
+static int is_int_type(vrt__dtype d) {
+    return d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT16 || d == VRT__DT_INT8 || d == VRT__DT_UINT64 ||
+           d == VRT__DT_UINT32 || d == VRT__DT_UINT16 || d == VRT__DT_UINT8;
+}
+
+/* Resolves node parameters into the step (no pointers yet). Accepts every
+ * element type (combination) the CPU backend's prep_step accepts. */
 static vrt_status prep_step(cuda_ctx *c, step *s) {
     const vrt__node *n = s->n;
     vrt_status st = VRT_OK;
@@ -180,7 +193,8 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     }
     case VRT__OP_MaxPool:
     case VRT__OP_AveragePool: {
-        NEED_FLOAT();
+        /* 8-bit MaxPool (as the CPU): our typed kernel, exact (a max picks an input value). */
+        if (!(n->op == VRT__OP_MaxPool && (s->dt == VRT__DT_UINT8 || s->dt == VRT__DT_INT8))) NEED_FLOAT();
         st = vrt__op_pool_params(n, SI(s, 0), SO(s, 0), &s->u.pool, kerr, sizeof(kerr));
         break;
     }
@@ -224,26 +238,26 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
         vrt__op_binary_of(n->op, &bop);
         s->sub = bop;
         vrt__dtype d = s->dt;
-        if ((d == VRT__DT_INT8 || d == VRT__DT_UINT8) && s->nin == 2 && n->op != VRT__OP_Pow && n->op != VRT__OP_PRelu &&
-            s->ti[1] && s->ti[1]->dtype == d) {
-            /* Computed in int32 in scratch, wrapped back to 8 bits. */
-            s->sub |= 0x200;
-            size_t a = (size_t)vrt__shape_numel(SI(s, 0)), b = (size_t)vrt__shape_numel(SI(s, 1)), y = (size_t)vrt__shape_numel(SO(s, 0));
-            need_scratch(c, (a + b + y) * 4 + 64);
-            break;
-        }
-        if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32)
-            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16, int8, uint8, int32, int64",
-                         vrt__dtype_name(s->ti[0]->dtype));
+        /* Every type vrt__cuda_binary computes in (int8..uint64 exactly as the
+         * CPU backend: see cuda_kernels.h); PRelu on float only. */
+        if (!vrt__cuda_binary_type_ok(d) || (n->op == VRT__OP_PRelu && d != VRT__DT_FLOAT))
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16, "
+                         "int8/16/32/64, uint8/16/32/64 (PRelu: float32, float16)", vrt__dtype_name(s->ti[0]->dtype));
         for (int k = 1; k < s->nin; k++) {
             if (!s->ti[k]) continue;
             vrt__dtype dk = vrt__plan_dtype(s->ti[k]->dtype);
             if (dk == d) continue;
-            /* Pow with an exponent of another type: converted into scratch at run. */
-            if (n->op == VRT__OP_Pow && d == VRT__DT_FLOAT &&
-                (dk == VRT__DT_INT64 || dk == VRT__DT_INT32 || dk == VRT__DT_FLOAT)) {
+            /* Pow with a float base and an exponent of another type: the
+             * exponent is converted to fp32 into scratch at run (as the CPU). */
+            if (n->op == VRT__OP_Pow && d == VRT__DT_FLOAT && dk != VRT__DT_BOOL && vrt__dtype_size(dk) > 0) {
                 s->sub |= 0x100;
                 need_scratch(c, (size_t)vrt__shape_numel(SI(s, 1)) * 4 + 64);
+                continue;
+            }
+            /* Integer base, float exponent: pow in fp32, truncated back to the
+             * base's type (numpy's astype), as the CPU; one kernel, no scratch. */
+            if (n->op == VRT__OP_Pow && s->nin == 2 && is_int_type(d) && dk == VRT__DT_FLOAT) {
+                s->sub |= 0x400;
                 continue;
             }
             return nfail(c, n, VRT_EUNSUPPORTED, "mixed input types %s and %s are not supported", vrt__dtype_name(s->ti[0]->dtype),
@@ -307,7 +321,9 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
         vrt__op_argmax_params(n, &s->u.am);
         break;
     case VRT__OP_TopK:
-        NEED_FLOAT();
+        if (!vrt__cuda_topk_type_ok(s->dt))
+            return nfail(c, n, VRT_EUNSUPPORTED, "data type %s is not supported by the CUDA backend; supported: float32, float16, "
+                         "int8/16/32/64, uint8/16/32/64", vrt__dtype_name(s->ti[0]->dtype));
         vrt__op_topk_params(n, &s->u.tk);
         need_scratch(c, vrt__cuda_topk_scratch_bytes(&s->u.tk, SI(s, 0)));
         break;
@@ -352,10 +368,6 @@ static vrt_status kfail(cuda_ctx *c, const vrt__node *n, vrt_status st) {
     const char *d = vrt__cuda_kernels_error();
     if (!d || !d[0]) d = vrt__cuda_epilogue_error();
     return nfail(c, n, st, "kernel failed (%s)%s%s", vrt_status_name(st), d && d[0] ? ": " : "", d ? d : "");
-}
-
-static int is_int_type(vrt__dtype d) {
-    return d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT8 || d == VRT__DT_UINT8;
 }
 
 /* CUDA-only preparation after prep_step: conv/gemm objects and scratch for
@@ -589,6 +601,15 @@ static vrt_status prep_half(cuda_ctx *c) {
                 d->SH = (int)p->strides[0], d->SW = (int)p->strides[1], d->PH = (int)p->pads_begin[0], d->PW = (int)p->pads_begin[1];
                 d->DH = (int)p->dilations[0], d->DW = (int)p->dilations[1];
             }
+            if (!s->dw && p->nsp == 2 && p->group == 1) {
+                vrt__cuda_igemm *g = &s->ig;
+                s->own_ok = 1;
+                g->N = (int)p->N, g->C = (int)p->C, g->H = (int)p->in[0], g->W = (int)p->in[1];
+                g->M = (int)p->M, g->OH = (int)p->out[0], g->OW = (int)p->out[1], g->KH = (int)p->k[0], g->KW = (int)p->k[1];
+                g->SH = (int)p->strides[0], g->SW = (int)p->strides[1], g->PH = (int)p->pads_begin[0], g->PW = (int)p->pads_begin[1];
+                g->DH = (int)p->dilations[0], g->DW = (int)p->dilations[1];
+                g->out_ld = g->M, g->out_off = 0, g->res_post = 0, g->cfg = 0;
+            }
             if (host) to_krsc_half(s->ti[1], (uint16_t *)((uint8_t *)host + woff));
             s->hw = hw_dev + woff;
             woff += half_bytes(SI(s, 1));
@@ -629,10 +650,114 @@ static vrt_status prep_half(cuda_ctx *c) {
     return st;
 }
 
+/* A conv step on our implicit GEMM (config own - 1): the fp32 NCHW <-> fp16
+ * NHWC conversions of its operands happen inside the kernel (no extra launches). */
+static vrt_status own_conv(cuda_ctx *c, step *s, cudaStream_t strm, int own) {
+    vrt__cuda_igemm g = s->ig;
+    g.cfg = own - 1;
+    g.in_f32 = s->cx, g.res_f32 = s->cr, g.out_f32 = s->cy;
+    const void *x = s->cx ? s->in[0] : s->hx, *r = s->cr ? s->in[3] : s->hr;
+    void *y = s->cy ? s->out[0] : s->hy;
+    vrt_status st = vrt__cuda_conv_igemm_half((void *)strm, &g, x, s->hw, s->hb, r, y, &s->u.conv.act);
+    return st ? nfail(c, s->n, st, "%s", vrt__cuda_igemm_error()) : VRT_OK;
+}
+
+static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm);
+
+/* exec_half with the conv engine set to `own` (0: cuDNN) for this call. */
+static vrt_status exec_half_as(cuda_ctx *c, step *s, cudaStream_t strm, int own) {
+    int keep = s->own;
+    s->own = own;
+    vrt_status st = exec_half(c, s, strm);
+    s->own = keep;
+    return st;
+}
+
+typedef vrt_status (*step_fn)(cuda_ctx *c, step *s, cudaStream_t strm, int arg);
+
+/* GPU time (ms) of fn(c, s, stream, arg) as a graph replay of `reps`
+ * back-to-back copies: what the frame's graph pays, launch gaps included
+ * (eager timing would measure the host's launch cost); -1 when it fails. */
+static float time_in_graph(cuda_ctx *c, step *s, step_fn fn, int arg, int reps, cudaEvent_t e0, cudaEvent_t e1) {
+    enum { rounds = 3 };
+    cudaGraph_t g = NULL;
+    cudaGraphExec_t ge = NULL;
+    float ms = -1.0f, t = 0.0f;
+    if (cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal) != cudaSuccess) return -1.0f;
+    int ok = 1;
+    for (int r = 0; r < reps && ok; r++) ok = fn(c, s, c->stream, arg) == VRT_OK;
+    if (cudaStreamEndCapture(c->stream, &g) != cudaSuccess || !ok) goto out;
+    if (cudaGraphInstantiate(&ge, g, 0) != cudaSuccess) goto out;
+    if (cudaGraphLaunch(ge, c->stream) != cudaSuccess || cudaEventRecord(e0, c->stream) != cudaSuccess) goto out;
+    for (int r = 0; r < rounds; r++)
+        if (cudaGraphLaunch(ge, c->stream) != cudaSuccess) goto out;
+    if (cudaEventRecord(e1, c->stream) != cudaSuccess || cudaEventSynchronize(e1) != cudaSuccess) goto out;
+    if (cudaEventElapsedTime(&t, e0, e1) == cudaSuccess) ms = t / (float)(reps * rounds);
+out:
+    if (ge) cudaGraphExecDestroy(ge);
+    if (g) cudaGraphDestroy(g);
+    cudaGetLastError(); /* a refused variant must not poison later calls */
+    c->err[0] = 0;
+    return ms;
+}
+
+/* The whole fp16 step (conversions around cuDNN included) with either engine. */
+static float time_conv_variant(cuda_ctx *c, step *s, int own, cudaEvent_t e0, cudaEvent_t e1) {
+    return time_in_graph(c, s, exec_half_as, own, 8, e0, e1);
+}
+
+/* Cache key of the own-vs-cuDNN choice: the conv's shape, epilogue and placement. */
+static void own_key(const step *s, char *k, size_t cap) {
+    const vrt__cuda_igemm *g = &s->ig;
+    snprintf(k, cap, "own:%d,%d,%d,%d:%d,%d,%d:k%dx%d:s%dx%d:p%dx%d:d%dx%d:b%d:r%d%s:a%d:ld%d", g->N, g->C, g->H, g->W, g->M, g->OH,
+             g->OW, g->KH, g->KW, g->SH, g->SW, g->PH, g->PW, g->DH, g->DW, s->hb != NULL, s->hr != NULL, g->res_post ? "post" : "",
+             (int)s->u.conv.act.kind, g->out_ld);
+}
+
+/* Picks the fastest of cuDNN's chosen algorithm and our igemm configs, or
+ * reads the choice from the cache. VRT_CUDA_CONV=cudnn|own forces one side. */
+static vrt_status choose_own(cuda_ctx *c, step *s) {
+    char key[256];
+    vrt__algo_entry e;
+    const char *force = getenv("VRT_CUDA_CONV");
+    int no_own = force && !strcmp(force, "cudnn"), only_own = force && !strcmp(force, "own");
+    if (no_own) return VRT_OK;
+    own_key(s, key, sizeof(key));
+    if (!only_own && vrt__algo_cache_get(c->cache, key, &e)) {
+        s->own = e.algo >= 0 && e.algo <= VRT__CUDA_IGEMM_CONFIGS ? e.algo : 0;
+        s->own_ms = s->own ? e.ms : -1.0f;
+        s->dnn_ms = -1.0f;
+        return VRT_OK;
+    }
+    cudaEvent_t e0 = NULL, e1 = NULL;
+    vrt_status st;
+    if ((st = CUCK(cudaEventCreate(&e0))) || (st = CUCK(cudaEventCreate(&e1)))) {
+        if (e0) cudaEventDestroy(e0);
+        return st;
+    }
+    float dnn = only_own ? -1.0f : time_conv_variant(c, s, 0, e0, e1), own = -1.0f;
+    int cfg = 0;
+    for (int k = 1; k <= VRT__CUDA_IGEMM_CONFIGS; k++) {
+        float t = time_conv_variant(c, s, k, e0, e1);
+        if (t > 0.0f && (own < 0.0f || t < own)) own = t, cfg = k;
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
+    s->own = pick;
+    s->own_ms = own, s->dnn_ms = dnn;
+    if (!only_own) {
+        e.algo = pick, e.workspace = 0, e.ms = pick ? own : dnn, e.fused = 0;
+        vrt__algo_cache_put(c->cache, key, &e);
+    }
+    return VRT_OK;
+}
+
 static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
     void *stv = (void *)strm;
     const vrt__node *n = s->n;
     vrt_status st = VRT_OK;
+    if (s->own) return own_conv(c, s, strm, s->own);
     const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
     if (s->cx && (st = vrt__cuda_to_nhwc_half(stv, s->in[0], s->hx, x->d[0], x->d[1], x->d[2] * x->d[3]))) return kfail(c, n, st);
     if (s->cr && (st = vrt__cuda_to_nhwc_half(stv, s->in[3], s->hr, y->d[0], y->d[1], y->d[2] * y->d[3]))) return kfail(c, n, st);
@@ -693,7 +818,7 @@ static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
         }
         return VRT_OK;
     case VRT__OP_MaxPool:
-        st = vrt__cuda_maxpool_order(stv, &s->u.pool, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL,
+        st = vrt__cuda_maxpool_typed(stv, &s->u.pool, s->dt, s->in[0], s->out[0], s->nout > 1 ? s->out[1] : NULL,
                                      (int)vrt__node_get_int(s->n, "storage_order", 0) == 1);
         break;
     case VRT__OP_AveragePool: st = vrt__cuda_avgpool(stv, &s->u.pool, s->in[0], s->out[0]); break;
@@ -751,13 +876,8 @@ static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
             break;
         }
         const void *b = s->in[1];
-        if (s->sub & 0x200) {
-            int64_t na = vrt__shape_numel(SI(s, 0)), nb = vrt__shape_numel(SI(s, 1));
-            int32_t *a32 = (int32_t *)c->scratch, *b32 = a32 + na, *y32 = b32 + nb;
-            if (!(st = vrt__cuda_cast(stv, s->dt, s->in[0], VRT__DT_INT32, a32, na)) &&
-                !(st = vrt__cuda_cast(stv, s->dt, s->in[1], VRT__DT_INT32, b32, nb)) &&
-                !(st = vrt__cuda_binary(stv, op, VRT__DT_INT32, a32, SI(s, 0), b32, SI(s, 1), y32, SO(s, 0))))
-                st = vrt__cuda_cast(stv, VRT__DT_INT32, y32, s->dt, s->out[0], on);
+        if (s->sub & 0x400) {
+            st = vrt__cuda_pow_int_base(stv, s->dt, s->in[0], SI(s, 0), (const float *)b, SI(s, 1), s->out[0], SO(s, 0));
             break;
         }
         if (s->sub & 0x100) {
@@ -831,7 +951,9 @@ static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
         else st = vrt__cuda_reduce_f32(stv, &s->u.red, s->in[0], SI(s, 0), s->out[0]);
         break;
     case VRT__OP_ArgMax: st = vrt__cuda_argmax_f32(stv, &s->u.am, s->in[0], SI(s, 0), s->out[0]); break;
-    case VRT__OP_TopK: st = vrt__cuda_topk_f32(stv, &s->u.tk, s->in[0], SI(s, 0), s->out[0], s->out[1], c->scratch); break;
+    case VRT__OP_TopK:
+        st = vrt__cuda_topk(stv, &s->u.tk, s->dt, s->in[0], SI(s, 0), s->out[0], s->nout > 1 ? s->out[1] : NULL, c->scratch);
+        break;
     default: return nfail(c, n, VRT_EUNSUPPORTED, "no CUDA kernel for this op");
     }
     if (st) return kfail(c, n, st);
@@ -1124,6 +1246,11 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
             if (st) nfail(c, s->n, st, "choosing the cuDNN algorithm: %s", e2);
             else if (vrt__cuda_conv_workspace(s->conv) > need) need = vrt__cuda_conv_workspace(s->conv);
         }
+        /* Own implicit GEMM vs cuDNN, timed with cuDNN's workspace in place. */
+        c->ws = sws;
+        for (int i = 0; i < c->n_steps && !st; i++)
+            if (c->steps[i].own_ok && c->steps[i].conv) st = choose_own(c, &c->steps[i]);
+        c->ws = NULL;
         vrt_status st2 = CUCK(cudaStreamSynchronize(c->stream));
         cudaFree(sws);
         if (st || (st = st2)) goto fail;
@@ -1313,11 +1440,20 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
         const step *s = &c->steps[i];
         if (!s->conv && !s->gemm) continue;
         if (k-- > 0) continue;
-        char d[300];
-        if (s->dw)
+        char d[640];
+        if (s->own)
+            snprintf(d, sizeof(d), "own %s (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s%s), %.4f ms vs cuDNN %.4f ms%s",
+                     vrt__cuda_igemm_config_name(s->own - 1), s->ig.KH, s->ig.KW, s->ig.SH, s->hb ? "bias+" : "",
+                     s->hr && !s->ig.res_post ? "residual+" : "", vrt__act_name(s->u.conv.act.kind),
+                     s->hr && s->ig.res_post ? "+residual" : "", s->own_ms, s->dnn_ms, s->dnn_ms < 0 ? " (cached)" : "");
+        else if (s->dw)
             snprintf(d, sizeof(d), "own depthwise kernel (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s)", s->dws.KH,
                      s->dws.KW, s->dws.SH, s->hb ? "bias+" : "", s->hr ? "residual+" : "", vrt__act_name(s->u.conv.act.kind));
-        else if (s->conv) vrt__cuda_conv_describe(s->conv, d, sizeof(d));
+        else if (s->conv) {
+            vrt__cuda_conv_describe(s->conv, d, sizeof(d));
+            if (s->own_ok && s->dnn_ms >= 0.0f)
+                snprintf(d + strlen(d), sizeof(d) - strlen(d), " [as a graph node: cuDNN %.4f ms, own igemm %.4f ms]", s->dnn_ms, s->own_ms);
+        }
         else vrt__cuda_gemm_describe(s->gemm, d, sizeof(d));
         if (s->h && (s->cx || s->cy || s->cr))
             snprintf(d + strlen(d), sizeof(d) - strlen(d), " [fp32 NCHW<->fp16 NHWC conversion:%s%s%s]", s->cx ? " in" : "",
@@ -1334,34 +1470,34 @@ const char *vrt__cuda_backend_math(const void *vctx, int *is_auto) {
     return c ? vrt__cuda_math_name(c->math) : "?";
 }
 
-/* Debugging (bench_engine --profile): the steps once, eagerly, on `stream`
- * with an event pair around each; ms[i] = GPU time of node i (-1: constant
- * or not run), half[i] = 1 when it ran on fp16 NHWC. Creates and destroys
- * events and synchronises: never on the frame path. */
+static vrt_status exec_step_fn(cuda_ctx *c, step *s, cudaStream_t strm, int arg) {
+    (void)arg;
+    return exec_step(c, s, strm);
+}
+
+/* Debugging (bench_engine --profile): ms[i] = GPU time of node i, each step
+ * alone as a graph replay of 5 back-to-back copies (so launch gaps count as
+ * in the frame's graph; -1: constant, not run or not capturable), half[i] = 1
+ * when it ran on fp16 NHWC, 2 when it ran on our implicit-GEMM conv.
+ * Captures, creates events and synchronises: never on the frame path. The
+ * steps' outputs are overwritten with what one run would write. */
 int vrt__cuda_backend_profile(void *vctx, void *stream, float *ms, int *half, int n) {
     cuda_ctx *c = vctx;
     if (!c || !stream || !ms || n < c->n_steps) return VRT_EINVAL;
-    cudaStream_t s = (cudaStream_t)stream;
-    vrt_status st = VRT_OK;
-    cudaEvent_t *ev = vrt_calloc((size_t)c->n_steps + 1, sizeof(cudaEvent_t));
-    if (!ev) return VRT_ENOMEM;
-    for (int i = 0; i <= c->n_steps && !st; i++) st = CUCK(cudaEventCreate(&ev[i]));
-    if (!st) st = CUCK(cudaEventRecord(ev[0], s));
-    for (int i = 0; i < c->n_steps && !st; i++) {
-        if (!c->plan->node_const[i]) st = exec_step(c, &c->steps[i], s);
-        if (!st) st = CUCK(cudaEventRecord(ev[i + 1], s));
+    vrt_status st;
+    cudaEvent_t e0 = NULL, e1 = NULL;
+    if ((st = CUCK(cudaStreamSynchronize((cudaStream_t)stream))) || (st = CUCK(cudaEventCreate(&e0))) ||
+        (st = CUCK(cudaEventCreate(&e1)))) {
+        if (e0) cudaEventDestroy(e0);
+        return st;
     }
-    if (!st) st = CUCK(cudaStreamSynchronize(s));
     for (int i = 0; i < c->n_steps; i++) {
-        float t = -1.0f;
-        if (!st && !c->plan->node_const[i]) cudaEventElapsedTime(&t, ev[i], ev[i + 1]);
-        ms[i] = t;
-        if (half) half[i] = c->steps[i].h;
+        ms[i] = c->plan->node_const[i] ? -1.0f : time_in_graph(c, &c->steps[i], exec_step_fn, 0, 5, e0, e1);
+        if (half) half[i] = c->steps[i].own ? 2 : c->steps[i].h;
     }
-    for (int i = 0; i <= c->n_steps; i++)
-        if (ev[i]) cudaEventDestroy(ev[i]);
-    vrt_free(ev);
-    return st;
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    return VRT_OK;
 }
 
 void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {

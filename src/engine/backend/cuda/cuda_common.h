@@ -192,6 +192,27 @@ typedef struct vrt__cuda_dw_shape {
 } vrt__cuda_dw_shape;
 vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias, const void *res,
                                       void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act);
+/* Our own convolution over fp16 NHWC (conv_igemm.cu): group 1, 2-D, any
+ * kernel/stride/pad/dilation, as an implicit GEMM on tensor cores (fp16
+ * operands, fp32 accumulation) with the epilogue fused:
+ *   y[p * out_ld + out_off + m] = act(conv + bias[m] (+ res[p * M + m])) (+ res when res_post)
+ * x: N,H,W,C; w: M,KH,KW,C (KRSC); bias (M) and res (N,OH,OW,M) fp16, may be NULL.
+ * in_f32 / out_f32 / res_f32: that tensor is fp32 NCHW instead (the layout and
+ * type conversion done in the kernel; y then is N, out_ld, OH, OW channels).
+ * out_ld >= out_off + M lets a Concat's inputs be written in place. cfg picks
+ * the tile shape (0..VRT__CUDA_IGEMM_CONFIGS-1; chosen by timing at prepare). */
+typedef struct vrt__cuda_igemm {
+    int N, H, W, C, OH, OW, M, KH, KW, SH, SW, PH, PW, DH, DW;
+    int out_ld, out_off;
+    int res_post;
+    int in_f32, out_f32, res_f32; /* x / y / res are fp32 NCHW (y: N, out_ld, OH, OW) instead of fp16 NHWC */
+    int cfg;
+} vrt__cuda_igemm;
+#define VRT__CUDA_IGEMM_CONFIGS 4
+vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w, const void *bias,
+                                     const void *res, void *y, const vrt__activation *act);
+const char *vrt__cuda_igemm_config_name(int cfg);
+const char *vrt__cuda_igemm_error(void);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

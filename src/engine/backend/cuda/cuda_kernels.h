@@ -52,11 +52,23 @@ vrt_status vrt__cuda_unary_f32(void *stream, const vrt__unary_params *p, const f
                                int64_t n);
 /* Not over bool bytes. */
 vrt_status vrt__cuda_not(void *stream, const uint8_t *x, uint8_t *y, int64_t n);
-/* y = a op b, numpy broadcasting; dt FLOAT, INT64 or INT32 (PRelu FLOAT only).
- * y may alias an input whose shape is sy. */
+/* y = a op b, numpy broadcasting; y may alias an input whose shape is sy.
+ * dt: FLOAT, INT64, INT32, UINT64 (the CPU's vrt__cpu_binary types), and
+ * INT8, UINT8, INT16, UINT16, UINT32, computed in int64 and wrapped back to
+ * the type's bits, as the CPU backend does for those (no scratch needed).
+ * PRelu: FLOAT only. Integer semantics as the CPU: wrapping add/sub/mul,
+ * division truncates toward zero, x / 0 == 0, Mod takes the divisor's sign,
+ * Pow saturates (exact while |result| < 2^53). */
 vrt_status vrt__cuda_binary(void *stream, vrt__binary_op op, vrt__dtype dt, const void *a,
                             const vrt__shape *sa, const void *b, const vrt__shape *sb, void *y,
                             const vrt__shape *sy);
+/* 1 when vrt__cuda_binary takes dt. */
+int vrt__cuda_binary_type_ok(vrt__dtype dt);
+/* Pow with an integer base a (dt: int8..64, uint8..64) and an fp32 exponent
+ * b, y in dt: the CPU backend's Cast(a, float) -> Pow -> Cast(dt) in one pass
+ * (truncation toward zero, saturation, NaN -> 0), numpy broadcasting. */
+vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa, const float *b,
+                                  const vrt__shape *sb, void *y, const vrt__shape *sy);
 /* y (bool bytes) = a cmp b; dt FLOAT, INT64, INT32, or BOOL for Equal. */
 vrt_status vrt__cuda_compare(void *stream, vrt__compare_op op, vrt__dtype dt, const void *a,
                              const vrt__shape *sa, const void *b, const vrt__shape *sb, uint8_t *y,
@@ -100,6 +112,12 @@ vrt_status vrt__cuda_argmax_f32(void *stream, const vrt__argmax_params *p, const
 size_t vrt__cuda_topk_scratch_bytes(const vrt__topk_params *p, const vrt__shape *sx);
 vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x,
                               const vrt__shape *sx, float *values, int64_t *indices, void *scratch);
+/* TopK over FLOAT or any integer type (int8/16/32/64, uint8/16/32/64): values
+ * in dt, indices INT64 (may be NULL). Integers rank by value, ties by the
+ * lower index, as vrt__cpu_topk_int. */
+int vrt__cuda_topk_type_ok(vrt__dtype dt);
+vrt_status vrt__cuda_topk(void *stream, const vrt__topk_params *p, vrt__dtype dt, const void *x,
+                          const vrt__shape *sx, void *values, int64_t *indices, void *scratch);
 
 /* ---- data movement, byte-generic (tensor_ops.cu) ----------------------- */
 
@@ -148,6 +166,12 @@ vrt_status vrt__cuda_maxpool(void *stream, const vrt__pool_params *p, const floa
 /* col_major = 1: ONNX storage_order=1 (flat indices with the first spatial dim fastest). */
 vrt_status vrt__cuda_maxpool_order(void *stream, const vrt__pool_params *p, const float *x, float *y,
                                    int64_t *indices, int col_major);
+/* MaxPool over FLOAT or any integer type (int8/16/32/64, uint8/16/32/64),
+ * exact: a max picks an input element. A window of padding only gives -inf
+ * (float) or the type's minimum (what the CPU's int8/uint8 detour through
+ * fp32 gives). */
+vrt_status vrt__cuda_maxpool_typed(void *stream, const vrt__pool_params *p, vrt__dtype dt, const void *x,
+                                   void *y, int64_t *indices, int col_major);
 vrt_status vrt__cuda_avgpool(void *stream, const vrt__pool_params *p, const float *x, float *y);
 vrt_status vrt__cuda_global_avgpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
                                     float *y);

@@ -185,9 +185,48 @@ __device__ __forceinline__ T vrt__cuk_bin_int(int op, T a, T b) {
     }
 }
 
+/* uint64: the CPU's vrt__bin_u64 (wrapping add/sub/mul, division and
+ * remainder by 0 give 0, Pow saturates at UINT64_MAX). Pow by repeated
+ * squaring in double, exact while the result stays below 2^53 (as the CPU's
+ * pow()); overflow gives inf, which saturates as on the CPU. */
+__device__ __forceinline__ uint64_t vrt__cuk_bin_u64(int op, uint64_t a, uint64_t b) {
+    switch (op) {
+    case VRT__BIN_ADD: return a + b;
+    case VRT__BIN_SUB: return a - b;
+    case VRT__BIN_MUL: return a * b;
+    case VRT__BIN_DIV: return b ? a / b : 0;
+    case VRT__BIN_MAX: return a > b ? a : b;
+    case VRT__BIN_MIN: return a < b ? a : b;
+    case VRT__BIN_POW: {
+        double r = 1.0, base = (double)a;
+        while (b > 0) {
+            if (b & 1) r *= base;
+            b >>= 1;
+            if (b) base *= base;
+        }
+        return r >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t)r;
+    }
+    case VRT__BIN_MOD: return b ? a % b : 0;
+    default: return 0;
+    }
+}
+
+/* One overload per element type: the arithmetic the CPU backend does for it.
+ * int8/uint8/int16/uint16/uint32 are computed in int64 and wrapped back to
+ * the type's bits, as backend_cpu.c does (geti -> int64 binary -> seti). */
 __device__ __forceinline__ float vrt__cuk_bin(int op, float a, float b) { return vrt__cuk_bin_f32(op, a, b); }
 __device__ __forceinline__ int64_t vrt__cuk_bin(int op, int64_t a, int64_t b) { return vrt__cuk_bin_int<int64_t>(op, a, b); }
 __device__ __forceinline__ int32_t vrt__cuk_bin(int op, int32_t a, int32_t b) { return vrt__cuk_bin_int<int32_t>(op, a, b); }
+__device__ __forceinline__ uint64_t vrt__cuk_bin(int op, uint64_t a, uint64_t b) { return vrt__cuk_bin_u64(op, a, b); }
+template <typename T>
+__device__ __forceinline__ T vrt__cuk_bin_narrow(int op, T a, T b) {
+    return (T)vrt__cuk_bin_int<int64_t>(op, (int64_t)a, (int64_t)b);
+}
+__device__ __forceinline__ int8_t vrt__cuk_bin(int op, int8_t a, int8_t b) { return vrt__cuk_bin_narrow(op, a, b); }
+__device__ __forceinline__ uint8_t vrt__cuk_bin(int op, uint8_t a, uint8_t b) { return vrt__cuk_bin_narrow(op, a, b); }
+__device__ __forceinline__ int16_t vrt__cuk_bin(int op, int16_t a, int16_t b) { return vrt__cuk_bin_narrow(op, a, b); }
+__device__ __forceinline__ uint16_t vrt__cuk_bin(int op, uint16_t a, uint16_t b) { return vrt__cuk_bin_narrow(op, a, b); }
+__device__ __forceinline__ uint32_t vrt__cuk_bin(int op, uint32_t a, uint32_t b) { return vrt__cuk_bin_narrow(op, a, b); }
 
 template <typename T>
 __global__ void vrt__k_binary(int op, const T *a, const T *b, T *y, int64_t n, vrt__cuk_bc<2> bc) {
@@ -204,13 +243,34 @@ __global__ void vrt__k_binary_flat(int op, const T *a, const T *b, T *y, int64_t
     VRT__CUK_GRID_LOOP(i, n) y[i] = vrt__cuk_bin(op, a[i], b[i]);
 }
 
+/* bc == NULL: same shapes (flat kernel). */
+template <typename T>
+static void vrt__cuk_binary_launch(cudaStream_t s, int op, const void *a, const void *b, void *y, int64_t n,
+                                   const vrt__cuk_bc<2> *bc) {
+    unsigned g = vrt__cuk_blocks(n);
+    if (!bc)
+        vrt__k_binary_flat<T><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const T *)a, (const T *)b, (T *)y, n);
+    else
+        vrt__k_binary<T><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const T *)a, (const T *)b, (T *)y, n, *bc);
+}
+
+extern "C" int vrt__cuda_binary_type_ok(vrt__dtype dt) {
+    switch (dt) {
+    case VRT__DT_FLOAT: case VRT__DT_INT64: case VRT__DT_INT32: case VRT__DT_UINT64: case VRT__DT_INT8:
+    case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_UINT32:
+        return 1;
+    default: return 0;
+    }
+}
+
 extern "C" vrt_status vrt__cuda_binary(void *stream, vrt__binary_op op, vrt__dtype dt, const void *a,
                                        const vrt__shape *sa, const void *b, const vrt__shape *sb, void *y,
                                        const vrt__shape *sy) {
     const char *name = vrt__binary_name(op);
     if (op < 0 || op >= VRT__BIN_COUNT) return VRT__CUK_FAIL("binary", VRT_EUNSUPPORTED, "unknown op");
-    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32)
-        return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED, "element type not supported; supported: float, int64, int32");
+    if (!vrt__cuda_binary_type_ok(dt))
+        return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED,
+                             "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
     if (op == VRT__BIN_PRELU && dt != VRT__DT_FLOAT)
         return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED, "PRelu needs float");
     if (vrt__check_out_broadcast(sa, sb, sy))
@@ -219,25 +279,24 @@ extern "C" vrt_status vrt__cuda_binary(void *stream, vrt__binary_op op, vrt__dty
     int64_t n = vrt__shape_numel(sy);
     if (n <= 0) return VRT_OK;
     cudaStream_t s = vrt__cuk_stream(stream);
-    unsigned g = vrt__cuk_blocks(n);
-    if (vrt__same_shape(sa, sy) && vrt__same_shape(sb, sy)) {
-        if (dt == VRT__DT_FLOAT)
-            vrt__k_binary_flat<float><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const float *)a, (const float *)b, (float *)y, n);
-        else if (dt == VRT__DT_INT64)
-            vrt__k_binary_flat<int64_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int64_t *)a, (const int64_t *)b, (int64_t *)y, n);
-        else
-            vrt__k_binary_flat<int32_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int32_t *)a, (const int32_t *)b, (int32_t *)y, n);
-        return VRT__CUK_CHECK(name);
-    }
     vrt__cuk_bc<2> bc;
-    const vrt__shape *ins[2] = {sa, sb};
-    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL(name, VRT_EINVAL, "shapes do not broadcast");
-    if (dt == VRT__DT_FLOAT)
-        vrt__k_binary<float><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const float *)a, (const float *)b, (float *)y, n, bc);
-    else if (dt == VRT__DT_INT64)
-        vrt__k_binary<int64_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int64_t *)a, (const int64_t *)b, (int64_t *)y, n, bc);
-    else
-        vrt__k_binary<int32_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int32_t *)a, (const int32_t *)b, (int32_t *)y, n, bc);
+    const vrt__cuk_bc<2> *pbc = NULL;
+    if (!(vrt__same_shape(sa, sy) && vrt__same_shape(sb, sy))) {
+        const vrt__shape *ins[2] = {sa, sb};
+        if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL(name, VRT_EINVAL, "shapes do not broadcast");
+        pbc = &bc;
+    }
+    switch (dt) {
+    case VRT__DT_FLOAT: vrt__cuk_binary_launch<float>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_INT64: vrt__cuk_binary_launch<int64_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_INT32: vrt__cuk_binary_launch<int32_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_UINT64: vrt__cuk_binary_launch<uint64_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_INT8: vrt__cuk_binary_launch<int8_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_UINT8: vrt__cuk_binary_launch<uint8_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_INT16: vrt__cuk_binary_launch<int16_t>(s, op, a, b, y, n, pbc); break;
+    case VRT__DT_UINT16: vrt__cuk_binary_launch<uint16_t>(s, op, a, b, y, n, pbc); break;
+    default: vrt__cuk_binary_launch<uint32_t>(s, op, a, b, y, n, pbc); break;
+    }
     return VRT__CUK_CHECK(name);
 }
 
@@ -566,6 +625,60 @@ extern "C" vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *
     vrt__k_cast<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
         (int)from, (const uint8_t *)x, (int)vrt__dtype_size(from), (int)to, (uint8_t *)y, (int)vrt__dtype_size(to), n);
     return VRT__CUK_CHECK("Cast");
+}
+
+/* ---- Pow with an integer base and a float exponent -------------------------------- */
+
+/* The CPU backend computes this as Cast(a, float) -> powf -> Cast(back). Here
+ * in one pass: the base widened exactly, pow in double rounded once to fp32
+ * (CUDA's powf may be a few ulp off, which truncation would turn into an
+ * off-by-one; double pow rounded to float is exact wherever the true power is
+ * an fp32 value, as glibc's powf is), then the CPU's float -> integer cast
+ * rules (vrt__cuk_store: truncation, saturation, NaN -> 0). */
+template <typename T>
+__global__ void vrt__k_pow_int_base(int dt, const T *a, const float *b, uint8_t *y, int es, int64_t n,
+                                    vrt__cuk_bc<2> bc) {
+    VRT__CUK_GRID_LOOP(i, n) {
+        int64_t off[2];
+        vrt__cuk_bc_offsets<2>(bc, 2, i, off);
+        float fa = (float)(double)a[off[0]], fb = b[off[1]]; /* Cast(a, float) as the CPU: through double */
+        float r = fb == 2.0f ? __fmul_rn(fa, fa) : (float)pow((double)fa, (double)fb);
+        vrt__cuk_scalar sc = {1, 0, (double)r, 0};
+        vrt__cuk_store(dt, y + i * es, sc);
+    }
+}
+
+extern "C" vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa, const float *b,
+                                             const vrt__shape *sb, void *y, const vrt__shape *sy) {
+    switch (dt) {
+    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_INT32:
+    case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
+        break;
+    default: return VRT__CUK_FAIL("Pow", VRT_EUNSUPPORTED, "base must be an integer type");
+    }
+    if (vrt__check_out_broadcast(sa, sb, sy))
+        return VRT__CUK_FAIL("Pow", VRT_EINVAL, "output shape is not the broadcast of the inputs");
+    if (!stream) return vrt__cuk_no_stream("Pow");
+    int64_t n = vrt__shape_numel(sy);
+    if (n <= 0) return VRT_OK;
+    vrt__cuk_bc<2> bc;
+    const vrt__shape *ins[2] = {sa, sb};
+    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL("Pow", VRT_EINVAL, "shapes do not broadcast");
+    cudaStream_t s = vrt__cuk_stream(stream);
+    unsigned g = vrt__cuk_blocks(n);
+    int es = (int)vrt__dtype_size(dt);
+    uint8_t *yb = (uint8_t *)y;
+    switch (dt) {
+    case VRT__DT_INT8: vrt__k_pow_int_base<int8_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int8_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_UINT8: vrt__k_pow_int_base<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint8_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_INT16: vrt__k_pow_int_base<int16_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int16_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_UINT16: vrt__k_pow_int_base<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint16_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_INT32: vrt__k_pow_int_base<int32_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int32_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_UINT32: vrt__k_pow_int_base<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint32_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_INT64: vrt__k_pow_int_base<int64_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int64_t *)a, b, yb, es, n, bc); break;
+    default: vrt__k_pow_int_base<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint64_t *)a, b, yb, es, n, bc); break;
+    }
+    return VRT__CUK_CHECK("Pow");
 }
 
 /* ---- fill ------------------------------------------------------------------------- */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/backend/cuda/act.cuh"
 #include "engine/backend/cuda/cuda_common.h"
 
 static thread_local char g_err[256];
@@ -27,34 +28,13 @@ static unsigned blocks_for(int64_t n, int threads) {
     return (unsigned)(b < 1 ? 1 : b);
 }
 
-__device__ __forceinline__ float act_apply(float v, int kind, float al, float be) {
-    switch (kind) {
-    case VRT__ACT_RELU: return v > 0.0f ? v : 0.0f;
-    case VRT__ACT_LEAKY_RELU: return v >= 0.0f ? v : al * v;
-    case VRT__ACT_CLIP: v = v < al ? al : v; return v > be ? be : v;
-    case VRT__ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
-    case VRT__ACT_SILU: return v / (1.0f + expf(-v));
-    case VRT__ACT_HARD_SWISH: {
-        float t = v * (1.0f / 6.0f) + 0.5f;
-        t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
-        return v * t;
-    }
-    case VRT__ACT_HARD_SIGMOID: {
-        float t = al * v + be;
-        return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
-    }
-    case VRT__ACT_TANH: return tanhf(v);
-    default: return v;
-    }
-}
-
 __global__ void k_epilogue(float *y, int64_t n, const float *bias, float bscale, int64_t inner, int64_t outer_mod,
                            int64_t s_outer, int64_t s_inner, const float *res, int kind, float al, float be) {
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
         float v = y[i];
         if (bias) v += bscale * bias[((i / inner) % outer_mod) * s_outer + (i % inner) * s_inner];
         if (res) v += res[i];
-        y[i] = act_apply(v, kind, al, be);
+        y[i] = vrt__cuk_act(v, kind, al, be);
     }
 }
 
@@ -234,7 +214,7 @@ __global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias
         float v = __half2float(y[i]);
         if (bias) v += __half2float(bias[i % C]);
         if (res) v += __half2float(res[i]);
-        y[i] = __float2half_rn(act_apply(v, kind, al, be));
+        y[i] = __float2half_rn(vrt__cuk_act(v, kind, al, be));
     }
 }
 
@@ -250,7 +230,7 @@ __global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 
             float2 r = __half22float2(res[i]);
             v.x += r.x, v.y += r.y;
         }
-        y[i] = __floats2half2_rn(act_apply(v.x, kind, al, be), act_apply(v.y, kind, al, be));
+        y[i] = __floats2half2_rn(vrt__cuk_act(v.x, kind, al, be), vrt__cuk_act(v.y, kind, al, be));
     }
 }
 
@@ -318,9 +298,9 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
             if (H2) a1 += __half2float(res[o + 1]);
         }
         if (H2) {
-            *(__half2 *)(y + o) = __floats2half2_rn(act_apply(a0, kind, al, be), act_apply(a1, kind, al, be));
+            *(__half2 *)(y + o) = __floats2half2_rn(vrt__cuk_act(a0, kind, al, be), vrt__cuk_act(a1, kind, al, be));
         } else {
-            y[o] = __float2half_rn(act_apply(a0, kind, al, be));
+            y[o] = __float2half_rn(vrt__cuk_act(a0, kind, al, be));
         }
     }
 }

@@ -339,7 +339,9 @@ extern "C" vrt_status vrt__cuda_argmax_f32(void *stream, const vrt__argmax_param
 
 /* ---- TopK --------------------------------------------------------------------------------- */
 
-/* 1 when (a, i) ranks before (b, j): the CPU twin's order. */
+/* 1 when (a, i) ranks before (b, j): the CPU twins' order (vrt__cpu_topk_f32,
+ * vrt__cpu_topk_int: by value, ties by the lower index; NaN as in the float
+ * twin). Integers compare as themselves, which is the order of the CPU's keys. */
 __device__ __forceinline__ bool vrt__cuk_topk_before(float a, int64_t i, float b, int64_t j, int largest) {
     bool an = a != a, bn = b != b;
     if (an || bn) {
@@ -350,25 +352,32 @@ __device__ __forceinline__ bool vrt__cuk_topk_before(float a, int64_t i, float b
     return i < j;
 }
 
+template <typename T>
+__device__ __forceinline__ bool vrt__cuk_topk_before(T a, int64_t i, T b, int64_t j, int largest) {
+    if (a != b) return largest ? a > b : a < b;
+    return i < j;
+}
+
 #define VRT__CUK_TOPK_THREADS 256
 
 /* One block per lane; round r picks the best element ranked after pick r-1. */
-__global__ void vrt__k_topk(const float *x, float *values, int64_t *indices, int64_t lanes, int64_t n, int64_t inner,
+template <typename T>
+__global__ void vrt__k_topk(const T *x, T *values, int64_t *indices, int64_t lanes, int64_t n, int64_t inner,
                             int64_t k, int largest) {
-    __shared__ float sv[VRT__CUK_TOPK_THREADS];
+    __shared__ T sv[VRT__CUK_TOPK_THREADS];
     __shared__ int64_t si[VRT__CUK_TOPK_THREADS];
     for (int64_t lane = blockIdx.x; lane < lanes; lane += gridDim.x) {
         int64_t o = lane / inner, in = lane % inner;
-        const float *v = x + o * n * inner + in;
-        float *vo = values + o * k * inner + in;
-        int64_t *io = indices + o * k * inner + in;
-        float pv = 0.0f;
+        const T *v = x + o * n * inner + in;
+        T *vo = values + o * k * inner + in;
+        int64_t *io = indices ? indices + o * k * inner + in : NULL;
+        T pv = (T)0;
         int64_t pi = -1;
         for (int64_t r = 0; r < k; r++) {
-            float bv = 0.0f;
+            T bv = (T)0;
             int64_t bi = -1;
             for (int64_t i = threadIdx.x; i < n; i += blockDim.x) {
-                float c = v[i * inner];
+                T c = v[i * inner];
                 if (pi >= 0 && !vrt__cuk_topk_before(pv, pi, c, i, largest)) continue;
                 if (bi < 0 || vrt__cuk_topk_before(c, i, bv, bi, largest)) {
                     bv = c;
@@ -380,7 +389,7 @@ __global__ void vrt__k_topk(const float *x, float *values, int64_t *indices, int
             __syncthreads();
             for (int s = blockDim.x / 2; s > 0; s >>= 1) {
                 if ((int)threadIdx.x < s) {
-                    float ov = sv[threadIdx.x + s];
+                    T ov = sv[threadIdx.x + s];
                     int64_t oi = si[threadIdx.x + s];
                     if (oi >= 0 && (si[threadIdx.x] < 0 || vrt__cuk_topk_before(ov, oi, sv[threadIdx.x], si[threadIdx.x], largest))) {
                         sv[threadIdx.x] = ov;
@@ -393,7 +402,7 @@ __global__ void vrt__k_topk(const float *x, float *values, int64_t *indices, int
             pi = si[0];
             if (threadIdx.x == 0) {
                 vo[r * inner] = pv;
-                io[r * inner] = pi;
+                if (io) io[r * inner] = pi;
             }
             __syncthreads();
         }
@@ -406,10 +415,27 @@ extern "C" size_t vrt__cuda_topk_scratch_bytes(const vrt__topk_params *p, const 
     return 0;
 }
 
-extern "C" vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x,
-                                         const vrt__shape *sx, float *values, int64_t *indices, void *scratch) {
+extern "C" int vrt__cuda_topk_type_ok(vrt__dtype dt) {
+    switch (dt) {
+    case VRT__DT_FLOAT: case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16:
+    case VRT__DT_INT32: case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
+        return 1;
+    default: return 0;
+    }
+}
+
+template <typename T>
+static void vrt__cuk_topk_launch(cudaStream_t s, unsigned g, const void *x, void *values, int64_t *indices, int64_t lanes,
+                                 int64_t n, int64_t inner, int64_t k, int largest) {
+    vrt__k_topk<T><<<g, VRT__CUK_TOPK_THREADS, 0, s>>>((const T *)x, (T *)values, indices, lanes, n, inner, k, largest);
+}
+
+extern "C" vrt_status vrt__cuda_topk(void *stream, const vrt__topk_params *p, vrt__dtype dt, const void *x,
+                                     const vrt__shape *sx, void *values, int64_t *indices, void *scratch) {
     (void)scratch;
     int axis = 0;
+    if (!vrt__cuda_topk_type_ok(dt))
+        return VRT__CUK_FAIL("TopK", VRT_EUNSUPPORTED, "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
     if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT__CUK_FAIL("TopK", VRT_EINVAL, "axis out of range");
     int64_t n = sx->d[axis], k = p->k;
     if (k < 0 || k > n) return VRT__CUK_FAIL("TopK", VRT_EINVAL, "k must be in [0, axis length]");
@@ -421,7 +447,22 @@ extern "C" vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p
     int64_t lanes = outer * inner;
     if (lanes == 0) return VRT_OK;
     unsigned g = (unsigned)(lanes < 65535 ? lanes : 65535);
-    vrt__k_topk<<<g, VRT__CUK_TOPK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, values, indices, lanes, n, inner, k,
-                                                                           p->largest);
+    cudaStream_t s = vrt__cuk_stream(stream);
+    switch (dt) {
+    case VRT__DT_FLOAT: vrt__cuk_topk_launch<float>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_INT8: vrt__cuk_topk_launch<int8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_UINT8: vrt__cuk_topk_launch<uint8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_INT16: vrt__cuk_topk_launch<int16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_UINT16: vrt__cuk_topk_launch<uint16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_INT32: vrt__cuk_topk_launch<int32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_UINT32: vrt__cuk_topk_launch<uint32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_INT64: vrt__cuk_topk_launch<int64_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    default: vrt__cuk_topk_launch<uint64_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    }
     return VRT__CUK_CHECK("TopK");
+}
+
+extern "C" vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x,
+                                         const vrt__shape *sx, float *values, int64_t *indices, void *scratch) {
+    return vrt__cuda_topk(stream, p, VRT__DT_FLOAT, x, sx, values, indices, scratch);
 }

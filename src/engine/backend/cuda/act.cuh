@@ -1,0 +1,31 @@
+// Device-side fused activations (vrt__act_kind of engine/backend/cpu/kernels_nn.h),
+// the same formulas as the CPU twins; shared by the epilogue and conv kernels.
+#ifndef VRT_CUDA_ACT_CUH
+#define VRT_CUDA_ACT_CUH
+
+#include <math.h>
+
+#include "engine/backend/cuda/cuda_common.h"
+
+__device__ __forceinline__ float vrt__cuk_act(float v, int kind, float al, float be) {
+    switch (kind) {
+    case VRT__ACT_RELU: return v > 0.0f ? v : 0.0f;
+    case VRT__ACT_LEAKY_RELU: return v >= 0.0f ? v : al * v;
+    case VRT__ACT_CLIP: v = v < al ? al : v; return v > be ? be : v;
+    case VRT__ACT_SIGMOID: return 1.0f / (1.0f + expf(-v));
+    case VRT__ACT_SILU: return v / (1.0f + expf(-v));
+    case VRT__ACT_HARD_SWISH: {
+        float t = v * (1.0f / 6.0f) + 0.5f;
+        t = t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+        return v * t;
+    }
+    case VRT__ACT_HARD_SIGMOID: {
+        float t = al * v + be;
+        return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
+    }
+    case VRT__ACT_TANH: return tanhf(v);
+    default: return v;
+    }
+}
+
+#endif

@@ -1,0 +1,311 @@
+// Our own convolution for fp16 NHWC storage: an implicit GEMM on tensor cores
+// (WMMA 16x16x16, fp16 operands, fp32 accumulation) with the whole epilogue
+// fused: y = act(conv(x, w) + bias (+ res)) (+ res when res_post), written at a
+// channel offset of a wider NHWC tensor (out_ld channels per pixel) so that a
+// Concat's inputs can be produced in place.
+//
+// GEMM view: rows = output pixels P = N*OH*OW, columns = output channels M,
+// reduction K = KH*KW*C in the weight's KRSC order (k = (ky*KW + kx)*C + c).
+// A CTA computes a BM x BN tile, stepping K by 32: the next A/B tiles are
+// loaded into registers while the tensor cores work on the current ones in
+// shared memory. A rows are gathered from x (zeros for padding); with C a
+// multiple of 8 every 8-wide chunk of k is one 16-byte load, otherwise the
+// loads are scalar. The tile shapes (configs) are chosen per conv by timing
+// at prepare (backend_cuda.c), against cuDNN.
+#include <cuda_fp16.h>
+#include <cuda_runtime.h>
+#include <mma.h>
+#include <stdio.h>
+
+#include "engine/backend/cuda/act.cuh"
+#include "engine/backend/cuda/cuda_common.h"
+
+using namespace nvcuda;
+
+namespace {
+
+struct igemm_args {
+    const __half *x, *w, *bias, *res;
+    __half *y;
+    int N, H, W, C, OH, OW, M, KH, KW, SH, SW, PH, PW, DH, DW;
+    int K, P, out_ld, out_off, res_post, pairs, kind;
+    int in_f32, out_f32, res_f32; // fp32 NCHW instead of fp16 NHWC (conversions fused)
+    float al, be;
+};
+
+constexpr int BK = 32;      // k per shared-memory tile
+constexpr int LDS = BK + 8; // padded row (halves): 80 bytes, keeps WMMA loads off one bank
+
+// Pixel -> (image base offset, top-left input coordinate) for the A gather.
+struct row_src {
+    long long base; // offset of image n in x (elements)
+    int iy0, ix0;
+    bool ok;
+};
+
+__device__ __forceinline__ row_src row_of(const igemm_args &a, int p) {
+    row_src r;
+    r.ok = p < a.P;
+    int q = r.ok ? p : 0;
+    int ox = q % a.OW, t = q / a.OW, oy = t % a.OH, n = t / a.OH;
+    r.base = (long long)n * a.H * a.W * a.C;
+    r.iy0 = oy * a.SH - a.PH;
+    r.ix0 = ox * a.SW - a.PW;
+    return r;
+}
+
+// One element of A (scalar path); F32: x is fp32 NCHW (the layout conversion fused into the gather).
+template <bool F32>
+__device__ __forceinline__ __half a_elem(const igemm_args &a, const row_src &r, int k) {
+    if (!r.ok || k >= a.K) return __float2half(0.0f);
+    int c = k % a.C, rs = k / a.C, kx = rs % a.KW, ky = rs / a.KW;
+    int iy = r.iy0 + ky * a.DH, ix = r.ix0 + kx * a.DW;
+    if (iy < 0 || iy >= a.H || ix < 0 || ix >= a.W) return __float2half(0.0f);
+    if (F32) return __float2half_rn(((const float *)a.x)[r.base + ((long long)c * a.H + iy) * a.W + ix]);
+    return a.x[r.base + ((long long)iy * a.W + ix) * a.C + c];
+}
+
+// 8 consecutive k of A as one 16-byte vector (C % 8 == 0, so the chunk stays in one (ky, kx)).
+template <bool ONE>
+__device__ __forceinline__ uint4 a_vec(const igemm_args &a, const row_src &r, int p, int k) {
+    uint4 z = make_uint4(0, 0, 0, 0);
+    if (!r.ok || k >= a.K) return z;
+    if (ONE) return *(const uint4 *)(a.x + (long long)p * a.C + k); // 1x1, stride 1, no pad
+    int c = k % a.C, rs = k / a.C, kx = rs % a.KW, ky = rs / a.KW;
+    int iy = r.iy0 + ky * a.DH, ix = r.ix0 + kx * a.DW;
+    if (iy < 0 || iy >= a.H || ix < 0 || ix >= a.W) return z;
+    return *(const uint4 *)(a.x + r.base + ((long long)iy * a.W + ix) * a.C + c);
+}
+
+template <int BM, int BN, int WGM, int WGN, bool VEC, bool ONE, bool F32>
+__global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
+    constexpr int NT = WGM * WGN * 32;
+    constexpr int WTM = BM / WGM, WTN = BN / WGN; // warp tile
+    constexpr int FM = WTM / 16, FN = WTN / 16;
+    constexpr int CPR = BK / 8;                    // 16-byte chunks per tile row
+    constexpr int ACH = BM * CPR / NT, BCH = BN * CPR / NT;
+    constexpr int LDC = BN + 4;
+    constexpr int SAB = (BM + BN) * LDS * 2, SC = BM * LDC * 4;
+    static_assert(ACH >= 1 && BCH >= 1 && ACH * NT == BM * CPR && BCH * NT == BN * CPR, "tile / thread mismatch");
+    static_assert(FM >= 1 && FN >= 1, "warp tile");
+    __shared__ __align__(128) unsigned char smem[SAB > SC ? SAB : SC];
+    __shared__ float sbias[BN];
+    __half *As = (__half *)smem, *Bs = As + BM * LDS;
+    float *Cs = (float *)smem;
+
+    const int tid = threadIdx.x, warp = tid / 32, wm = warp / WGN, wn = warp % WGN;
+    const int p0 = blockIdx.x * BM, m0 = blockIdx.y * BN;
+    const int ntiles = (a.K + BK - 1) / BK;
+
+    // The A rows and B rows this thread loads (fixed over k).
+    row_src ar[ACH];
+    int arow[ACH], akc[ACH];
+#pragma unroll
+    for (int i = 0; i < ACH; i++) {
+        int ch = tid + i * NT;
+        arow[i] = ch / CPR, akc[i] = (ch % CPR) * 8;
+        ar[i] = row_of(a, p0 + arow[i]);
+    }
+    int brow[BCH], bkc[BCH];
+#pragma unroll
+    for (int i = 0; i < BCH; i++) {
+        int ch = tid + i * NT;
+        brow[i] = ch / CPR, bkc[i] = (ch % CPR) * 8;
+    }
+
+    // Bias of this tile's columns, staged once (visible after the first barrier).
+    for (int j = tid; j < BN; j += NT) sbias[j] = (a.bias && m0 + j < a.M) ? __half2float(a.bias[m0 + j]) : 0.0f;
+
+    uint4 ra[ACH], rb[BCH];
+    auto load = [&](int kt) {
+        int k0 = kt * BK;
+#pragma unroll
+        for (int i = 0; i < ACH; i++) {
+            int k = k0 + akc[i];
+            if (VEC) {
+                ra[i] = a_vec<ONE>(a, ar[i], p0 + arow[i], k);
+            } else {
+                union {
+                    uint4 v;
+                    __half h[8];
+                } u;
+#pragma unroll
+                for (int j = 0; j < 8; j++) u.h[j] = a_elem<F32>(a, ar[i], k + j);
+                ra[i] = u.v;
+            }
+        }
+#pragma unroll
+        for (int i = 0; i < BCH; i++) {
+            int m = m0 + brow[i], k = k0 + bkc[i];
+            if (VEC) {
+                rb[i] = (m < a.M && k < a.K) ? *(const uint4 *)(a.w + (long long)m * a.K + k) : make_uint4(0, 0, 0, 0);
+            } else {
+                union {
+                    uint4 v;
+                    __half h[8];
+                } u;
+#pragma unroll
+                for (int j = 0; j < 8; j++)
+                    u.h[j] = (m < a.M && k + j < a.K) ? a.w[(long long)m * a.K + k + j] : __float2half(0.0f);
+                rb[i] = u.v;
+            }
+        }
+    };
+    auto store = [&]() {
+#pragma unroll
+        for (int i = 0; i < ACH; i++) *(uint4 *)(As + arow[i] * LDS + akc[i]) = ra[i];
+#pragma unroll
+        for (int i = 0; i < BCH; i++) *(uint4 *)(Bs + brow[i] * LDS + bkc[i]) = rb[i];
+    };
+
+    wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+#pragma unroll
+    for (int i = 0; i < FM; i++)
+#pragma unroll
+        for (int j = 0; j < FN; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+
+    load(0);
+    store();
+    __syncthreads();
+    for (int kt = 0; kt < ntiles; kt++) {
+        if (kt + 1 < ntiles) load(kt + 1);
+#pragma unroll
+        for (int kk = 0; kk < BK; kk += 16) {
+            wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa[FM];
+            wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb[FN];
+#pragma unroll
+            for (int i = 0; i < FM; i++) wmma::load_matrix_sync(fa[i], As + (wm * WTM + i * 16) * LDS + kk, LDS);
+#pragma unroll
+            for (int j = 0; j < FN; j++) wmma::load_matrix_sync(fb[j], Bs + (wn * WTN + j * 16) * LDS + kk, LDS);
+#pragma unroll
+            for (int i = 0; i < FM; i++)
+#pragma unroll
+                for (int j = 0; j < FN; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+        }
+        __syncthreads();
+        if (kt + 1 < ntiles) {
+            store();
+            __syncthreads();
+        }
+    }
+    // Epilogue through shared memory (the A/B tiles are dead now).
+#pragma unroll
+    for (int i = 0; i < FM; i++)
+#pragma unroll
+        for (int j = 0; j < FN; j++)
+            wmma::store_matrix_sync(Cs + (wm * WTM + i * 16) * LDC + wn * WTN + j * 16, acc[i][j], LDC, wmma::mem_row_major);
+    __syncthreads();
+    if (a.out_f32) {
+        // fp32 NCHW output (the layout conversion fused): pixels fastest, so stores coalesce.
+        const int ohw = a.OH * a.OW;
+        float *yf = (float *)a.y;
+        for (int e = tid; e < BM * BN; e += NT) {
+            int r = e % BM, col = e / BM, p = p0 + r, m = m0 + col;
+            if (p >= a.P || m >= a.M) continue;
+            int n = p / ohw, pix = p - n * ohw;
+            float v = Cs[r * LDC + col] + sbias[col], rv = 0.0f;
+            if (a.res)
+                rv = a.res_f32 ? ((const float *)a.res)[((long long)n * a.M + m) * ohw + pix]
+                               : __half2float(a.res[(long long)p * a.M + m]);
+            if (!a.res_post) v += rv;
+            v = vrt__cuk_act(v, a.kind, a.al, a.be);
+            if (a.res_post) v += rv;
+            yf[((long long)n * a.out_ld + a.out_off + m) * ohw + pix] = v;
+        }
+        return;
+    }
+    // fp16 NHWC output: channel pairs, each thread keeps its columns (NT * 2 is a multiple of BN).
+    for (int e = tid * 2; e < BM * BN; e += NT * 2) {
+        int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
+        if (p >= a.P || m >= a.M) continue;
+        bool two = m + 1 < a.M;
+        float v0 = Cs[r * LDC + col] + sbias[col], v1 = two ? Cs[r * LDC + col + 1] + sbias[col + 1] : 0.0f;
+        float r0 = 0.0f, r1 = 0.0f;
+        if (a.res) {
+            if (a.res_f32) {
+                const int ohw = a.OH * a.OW, n = p / ohw, pix = p - n * ohw;
+                const float *rf = (const float *)a.res + ((long long)n * a.M + m) * ohw + pix;
+                r0 = rf[0];
+                if (two) r1 = rf[ohw];
+            } else {
+                const __half *rp = a.res + (long long)p * a.M + m;
+                r0 = __half2float(rp[0]);
+                if (two) r1 = __half2float(rp[1]);
+            }
+        }
+        if (!a.res_post) v0 += r0, v1 += r1;
+        v0 = vrt__cuk_act(v0, a.kind, a.al, a.be);
+        v1 = vrt__cuk_act(v1, a.kind, a.al, a.be);
+        if (a.res_post) v0 += r0, v1 += r1;
+        __half *yp = a.y + (long long)p * a.out_ld + a.out_off + m;
+        if (two && a.pairs) {
+            *(__half2 *)yp = __floats2half2_rn(v0, v1);
+        } else {
+            yp[0] = __float2half_rn(v0);
+            if (two) yp[1] = __float2half_rn(v1);
+        }
+    }
+}
+
+struct cfg_info {
+    const char *name;
+    int bm, bn;
+};
+const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
+    {"igemm 64x64", 64, 64},
+    {"igemm 64x32", 64, 32},
+    {"igemm 32x64", 32, 64},
+    {"igemm 128x64", 128, 64},
+};
+
+template <int BM, int BN, int WGM, int WGN>
+void launch_cfg(const igemm_args &a, bool vec, bool one, cudaStream_t s) {
+    dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN));
+    if (a.in_f32) k_igemm<BM, BN, WGM, WGN, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    else if (vec && one) k_igemm<BM, BN, WGM, WGN, true, true, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    else if (vec) k_igemm<BM, BN, WGM, WGN, true, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    else k_igemm<BM, BN, WGM, WGN, false, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
+}
+
+thread_local char g_err[256];
+
+} // namespace
+
+extern "C" const char *vrt__cuda_igemm_config_name(int cfg) {
+    return cfg >= 0 && cfg < VRT__CUDA_IGEMM_CONFIGS ? g_cfgs[cfg].name : "?";
+}
+
+extern "C" const char *vrt__cuda_igemm_error(void) { return g_err; }
+
+extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w,
+                                                const void *bias, const void *res, void *y, const vrt__activation *act) {
+    if (!stream || !g || !x || !w || !y || g->cfg < 0 || g->cfg >= VRT__CUDA_IGEMM_CONFIGS) return VRT_EINVAL;
+    if (g->N < 1 || g->C < 1 || g->M < 1 || g->KH < 1 || g->KW < 1 || g->SH < 1 || g->SW < 1 || g->DH < 1 || g->DW < 1 ||
+        g->out_ld < g->out_off + g->M || g->out_off < 0)
+        return VRT_EINVAL;
+    igemm_args a;
+    a.x = (const __half *)x, a.w = (const __half *)w, a.bias = (const __half *)bias, a.res = (const __half *)res;
+    a.y = (__half *)y;
+    a.N = g->N, a.H = g->H, a.W = g->W, a.C = g->C, a.OH = g->OH, a.OW = g->OW, a.M = g->M;
+    a.KH = g->KH, a.KW = g->KW, a.SH = g->SH, a.SW = g->SW, a.PH = g->PH, a.PW = g->PW, a.DH = g->DH, a.DW = g->DW;
+    a.K = g->KH * g->KW * g->C;
+    a.P = g->N * g->OH * g->OW;
+    a.out_ld = g->out_ld, a.out_off = g->out_off, a.res_post = g->res_post;
+    a.in_f32 = g->in_f32, a.out_f32 = g->out_f32, a.res_f32 = g->res_f32;
+    a.kind = act ? (int)act->kind : 0, a.al = act ? act->alpha : 0.0f, a.be = act ? act->beta : 0.0f;
+    if (a.P <= 0) return VRT_OK;
+    a.pairs = !a.out_f32 && (a.out_ld % 2 == 0 && a.out_off % 2 == 0 && a.M % 2 == 0 && ((uintptr_t)y % 4) == 0);
+    bool vec = !a.in_f32 && a.C % 8 == 0 && ((uintptr_t)x % 16) == 0 && ((uintptr_t)w % 16) == 0;
+    bool one = a.KH == 1 && a.KW == 1 && a.SH == 1 && a.SW == 1 && a.PH == 0 && a.PW == 0 && a.OH == a.H && a.OW == a.W;
+    cudaStream_t s = (cudaStream_t)stream;
+    switch (g->cfg) {
+    case 0: launch_cfg<64, 64, 2, 2>(a, vec, one, s); break;
+    case 1: launch_cfg<64, 32, 4, 1>(a, vec, one, s); break;
+    case 2: launch_cfg<32, 64, 1, 4>(a, vec, one, s); break;
+    default: launch_cfg<128, 64, 4, 2>(a, vec, one, s); break;
+    }
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return VRT_OK;
+    snprintf(g_err, sizeof(g_err), "%s: igemm conv (%s): %s", __FILE__, g_cfgs[g->cfg].name, cudaGetErrorString(e));
+    return VRT_EDEVICE;
+}

@@ -1,0 +1,184 @@
+/* Our implicit-GEMM convolution (conv_igemm.cu, fp16 NHWC, tensor cores)
+ * against a double-precision reference computed here from the same
+ * fp16-rounded inputs: every tile config, the vector (C % 8 == 0), 1x1 and
+ * scalar gather paths, stride/pad/dilation, bias, residual before and after
+ * the activation, and the in-place Concat placement (out_ld / out_off: the
+ * channels outside [out_off, out_off + M) must stay untouched).
+ * Tolerance: fp16 rounding of the result (2^-11 relative) plus fp32
+ * accumulation order. Skips (77) without a usable GPU. */
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cuda/cuda_common.h"
+#include "harness.h"
+
+static cudaStream_t g_stream;
+static uint64_t g_rng = 0x2545f4914f6cdd1dull;
+
+static float rnd_f(float lo, float hi) {
+    g_rng ^= g_rng << 13;
+    g_rng ^= g_rng >> 7;
+    g_rng ^= g_rng << 17;
+    return lo + (hi - lo) * (float)((g_rng >> 16) & 0xffffff) / 16777216.0f;
+}
+
+static uint16_t *rnd_half(int64_t n, float lo, float hi) {
+    uint16_t *p = malloc((size_t)(n ? n : 1) * 2);
+    for (int64_t i = 0; i < n; i++) p[i] = vrt__float_to_half(rnd_f(lo, hi));
+    return p;
+}
+
+static void *to_dev(const void *h, size_t bytes) {
+    void *d = NULL;
+    if (cudaMalloc(&d, bytes ? bytes : 2) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    if (h && bytes) cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice);
+    cudaDeviceSynchronize(); /* a pageable H2D copy may still be in flight when cudaMemcpy returns */
+    return d;
+}
+
+static double act_ref(double v, const vrt__activation *a) {
+    switch (a->kind) {
+    case VRT__ACT_RELU: return v > 0 ? v : 0;
+    case VRT__ACT_CLIP: return v < a->alpha ? a->alpha : v > a->beta ? a->beta : v;
+    case VRT__ACT_SIGMOID: return 1.0 / (1.0 + exp(-v));
+    case VRT__ACT_SILU: return v / (1.0 + exp(-v));
+    default: return v;
+    }
+}
+
+typedef struct conv_case {
+    int N, H, W, C, M, KH, KW, S, P, D;
+    int bias, res, res_post, extra_ld; /* extra_ld: output is a slice of a wider tensor */
+    vrt__act_kind act;
+} conv_case;
+
+/* Runs one case on every config. */
+static void run_case(const conv_case *k) {
+    vrt__cuda_igemm g;
+    memset(&g, 0, sizeof(g));
+    g.N = k->N, g.H = k->H, g.W = k->W, g.C = k->C, g.M = k->M, g.KH = k->KH, g.KW = k->KW;
+    g.SH = g.SW = k->S, g.PH = g.PW = k->P, g.DH = g.DW = k->D;
+    g.OH = (k->H + 2 * k->P - k->D * (k->KH - 1) - 1) / k->S + 1;
+    g.OW = (k->W + 2 * k->P - k->D * (k->KW - 1) - 1) / k->S + 1;
+    g.out_off = k->extra_ld / 2;
+    g.out_ld = k->M + (k->extra_ld ? k->extra_ld : 0);
+    g.res_post = k->res_post;
+    int64_t nx = (int64_t)k->N * k->H * k->W * k->C, nw = (int64_t)k->M * k->KH * k->KW * k->C;
+    int64_t P = (int64_t)k->N * g.OH * g.OW, ny = P * g.out_ld;
+    uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *w = rnd_half(nw, -0.5f, 0.5f), *b = rnd_half(k->M, -1.0f, 1.0f);
+    uint16_t *r = rnd_half(P * k->M, -1.0f, 1.0f);
+    vrt__activation act = {k->act, 0.0f, 6.0f};
+    /* Reference: y[p, m] over KRSC weights. */
+    double *ref = malloc((size_t)(P * k->M) * sizeof(double));
+    for (int n = 0; n < k->N; n++)
+        for (int oy = 0; oy < g.OH; oy++)
+            for (int ox = 0; ox < g.OW; ox++)
+                for (int m = 0; m < k->M; m++) {
+                    double s = 0;
+                    for (int ky = 0; ky < k->KH; ky++)
+                        for (int kx = 0; kx < k->KW; kx++) {
+                            int iy = oy * k->S - k->P + ky * k->D, ix = ox * k->S - k->P + kx * k->D;
+                            if (iy < 0 || iy >= k->H || ix < 0 || ix >= k->W) continue;
+                            for (int c = 0; c < k->C; c++)
+                                s += (double)vrt__half_to_float(x[(((int64_t)n * k->H + iy) * k->W + ix) * k->C + c]) *
+                                     vrt__half_to_float(w[(((int64_t)m * k->KH + ky) * k->KW + kx) * k->C + c]);
+                        }
+                    int64_t p = ((int64_t)n * g.OH + oy) * g.OW + ox;
+                    if (k->bias) s += vrt__half_to_float(b[m]);
+                    double rv = k->res ? vrt__half_to_float(r[p * k->M + m]) : 0.0;
+                    if (!k->res_post) s += rv;
+                    s = act_ref(s, &act);
+                    if (k->res_post) s += rv;
+                    ref[p * k->M + m] = s;
+                }
+    void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)nw * 2), *db = to_dev(b, (size_t)k->M * 2);
+    void *dr = to_dev(r, (size_t)(P * k->M) * 2), *dy = to_dev(NULL, (size_t)ny * 2);
+    uint16_t *y = malloc((size_t)ny * 2);
+    for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
+        g.cfg = cfg;
+        ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream), cudaSuccess); /* 0xffff: a NaN sentinel */
+        vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dw, k->bias ? db : NULL, k->res ? dr : NULL, dy, &act);
+        if (st) vrt_test_fail(__FILE__, __LINE__, "igemm launch: %s", vrt__cuda_igemm_error());
+        ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
+        ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (int64_t p = 0; p < P; p++)
+            for (int c = 0; c < g.out_ld; c++) {
+                uint16_t h = y[p * g.out_ld + c];
+                int m = c - g.out_off;
+                if (m < 0 || m >= k->M) {
+                    if (h != 0xffff)
+                        vrt_test_fail(__FILE__, __LINE__, "%s: channel %d outside the slice was written", vrt__cuda_igemm_config_name(cfg), c);
+                    continue;
+                }
+                double want = ref[p * k->M + m], got = vrt__half_to_float(h);
+                double err = fabs(got - want), tol = 2e-3 * fabs(want) + 2e-3;
+                if (!(err <= tol))
+                    vrt_test_fail(__FILE__, __LINE__, "%s N%d %dx%dx%d->%d k%dx%d s%d p%d d%d: pixel %lld ch %d: got %g want %g",
+                                  vrt__cuda_igemm_config_name(cfg), k->N, k->H, k->W, k->C, k->M, k->KH, k->KW, k->S, k->P,
+                                  k->D, (long long)p, m, got, want);
+            }
+    }
+    cudaFree(dx), cudaFree(dw), cudaFree(db), cudaFree(dr), cudaFree(dy);
+    free(x), free(w), free(b), free(r), free(y), free(ref);
+}
+
+TEST(igemm_pointwise_vector_path) {
+    conv_case cs[] = {
+        {1, 13, 13, 64, 128, 1, 1, 1, 0, 1, 1, 0, 0, 0, VRT__ACT_SILU},
+        {1, 52, 52, 32, 32, 1, 1, 1, 0, 1, 1, 1, 1, 0, VRT__ACT_SILU},  /* residual after SiLU (YOLOX bottleneck) */
+        {1, 26, 26, 48, 40, 1, 1, 1, 0, 1, 1, 1, 0, 0, VRT__ACT_RELU},  /* residual before ReLU (ResNet) */
+        {2, 7, 9, 16, 24, 1, 1, 1, 0, 1, 0, 0, 0, 0, VRT__ACT_CLIP},    /* batch 2, no bias, Relu6 */
+        {1, 20, 20, 40, 17, 1, 1, 1, 0, 1, 1, 0, 0, 10, VRT__ACT_SIGMOID}, /* odd M into a concat slice */
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) run_case(&cs[i]);
+}
+
+TEST(igemm_spatial_and_scalar_paths) {
+    conv_case cs[] = {
+        {1, 17, 19, 16, 32, 3, 3, 1, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},
+        {1, 18, 18, 32, 64, 3, 3, 2, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},
+        {1, 15, 15, 8, 8, 3, 3, 1, 2, 2, 1, 1, 0, 4, VRT__ACT_NONE},    /* dilation 2 into a slice */
+        {1, 1, 1, 8, 8, 1, 1, 2, 0, 1, 1, 0, 0, 0, VRT__ACT_NONE},      /* 1x1 stride 2 (not the ONE path) */
+        {1, 21, 21, 12, 16, 3, 3, 1, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},  /* C = 12: scalar gather, K = 108 */
+        {1, 9, 11, 3, 5, 5, 5, 2, 2, 1, 1, 1, 1, 0, VRT__ACT_RELU},     /* C = 3, odd M, 5x5 */
+    };
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) run_case(&cs[i]);
+}
+
+TEST(igemm_bad_arguments_refused) {
+    vrt__cuda_igemm g;
+    memset(&g, 0, sizeof(g));
+    g.N = g.H = g.W = g.C = g.OH = g.OW = g.M = g.KH = g.KW = g.SH = g.SW = g.DH = g.DW = 1;
+    g.out_ld = 1;
+    char dummy[64] = {0};
+    g.cfg = VRT__CUDA_IGEMM_CONFIGS;
+    ASSERT_STATUS(vrt__cuda_conv_igemm_half(g_stream, &g, dummy, dummy, NULL, NULL, dummy, NULL), VRT_EINVAL);
+    g.cfg = 0;
+    g.out_off = 1; /* slice past out_ld */
+    ASSERT_STATUS(vrt__cuda_conv_igemm_half(g_stream, &g, dummy, dummy, NULL, NULL, dummy, NULL), VRT_EINVAL);
+    g.out_off = 0;
+    ASSERT_STATUS(vrt__cuda_conv_igemm_half(NULL, &g, dummy, dummy, NULL, NULL, dummy, NULL), VRT_EINVAL);
+}
+
+int main(void) {
+    int count = 0;
+    cudaError_t e = cudaGetDeviceCount(&count);
+    if (e != cudaSuccess || count == 0) {
+        printf("SKIP: no usable CUDA device (%s)\n", e != cudaSuccess ? cudaGetErrorString(e) : "0 devices");
+        return 77;
+    }
+    if (cudaStreamCreateWithFlags(&g_stream, cudaStreamNonBlocking) != cudaSuccess) {
+        printf("SKIP: cannot create a CUDA stream\n");
+        return 77;
+    }
+    VRT_RUN(igemm_pointwise_vector_path);
+    VRT_RUN(igemm_spatial_and_scalar_paths);
+    VRT_RUN(igemm_bad_arguments_refused);
+    cudaStreamDestroy(g_stream);
+    return vrt_test_finish();
+}
