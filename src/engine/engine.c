@@ -43,6 +43,16 @@ int vrt_engine_backend_available(const char *name) {
     return 0;
 }
 
+/* double, bfloat16, float8/float4 and 4-/2-bit ints are held in another
+ * type inside the engine (engine/backend/cpu/lowp.h); a backend must convert
+ * them at its boundary (set_input/get_output, weights) and run Cast with the
+ * CPU's rounding. The CPU and CUDA backends do; any other is refused such
+ * models here, before it sees them. */
+static int converts_wide_types(const vrt__backend_iface *be) {
+    /* be is never NULL, so an absent (weak, NULL) CUDA table never matches. */
+    return be == &vrt__backend_cpu || be == &vrt__backend_cuda;
+}
+
 vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
     vrt_engine_params def;
     if (!params) {
@@ -57,10 +67,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         vrt__ir_destroy(&ir);
         return VRT_EUNSUPPORTED;
     }
-    if (be != &vrt__backend_cpu) {
-        /* double, bfloat16, float8/float4 and 4-/2-bit ints are held in another
-         * type inside the engine (engine/backend/cpu/lowp.h); only the CPU
-         * backend converts them at its boundary. */
+    if (!converts_wide_types(be)) {
         for (int i = 0; i < ir->n_tensors; i++) {
             vrt__dtype dt = ir->tensors[i].dtype;
             if (dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt) {

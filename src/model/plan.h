@@ -37,8 +37,8 @@
  * Inside the engine every FLOAT16 tensor is held as fp32 (4 bytes per
  * element); conversion happens at the I/O boundary. So are DOUBLE,
  * BFLOAT16, FLOAT8* and FLOAT4E2M1; (U)INT4/(U)INT2 as INT8/UINT8
- * (vrt__plan_dtype; engine/backend/cpu/lowp.h). Only the CPU backend
- * converts those at its boundary (the engine refuses them for others).
+ * (vrt__plan_dtype; engine/backend/cpu/lowp.h). The CPU and CUDA backends
+ * convert those at their boundary (the engine refuses them for others).
  */
 #ifndef VRT_MODEL_PLAN_H
 #define VRT_MODEL_PLAN_H

@@ -12,9 +12,11 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cpu/lowp.h"
 #include "engine/backend/cuda/cuda_common.h"
 #include "engine/backend/cuda/cuda_kernels.h"
 #include "harness.h"
+#include "model/plan.h"
 #include "vrt/core.h"
 
 static cudaStream_t g_stream;
@@ -490,6 +492,145 @@ TEST(cast_and_fp16) {
     ASSERT_OK(vrt__cpu_constant_of_shape(v3, 3, want, 10));
     expect_bytes("fill", out, want, 30);
     cudaFree(dfill);
+}
+
+/* backend_cpu.c's Cast step, reproduced with the CPU's functions: x and y in
+ * the engine's held form (vrt__plan_dtype) of from and to. */
+static void cpu_cast_node(vrt__dtype from, const void *x, vrt__dtype to, void *y, int64_t n, int sat, int mode) {
+    vrt__dtype hf = vrt__plan_dtype(from), ht = vrt__plan_dtype(to);
+    size_t fs = vrt__dtype_size(hf);
+    if (vrt__dtype_is_subbyte(to)) {
+        int8_t *o = y;
+        for (int64_t i = 0; i < n; i++) {
+            const uint8_t *p = (const uint8_t *)x + i * fs;
+            if (hf == VRT__DT_FLOAT) {
+                float f;
+                memcpy(&f, p, 4);
+                o[i] = vrt__subbyte_from_float(to, f);
+            } else if (hf == VRT__DT_BOOL) {
+                o[i] = (int8_t)(p[0] != 0);
+            } else {
+                int64_t v; /* backend_cpu.c's geti: sign- or zero-extended, uint64 as its bits */
+                ASSERT_OK(vrt__cpu_cast(hf, p, VRT__DT_INT64, &v, 1));
+                o[i] = vrt__subbyte_wrap(to, v);
+            }
+        }
+        return;
+    }
+    ASSERT_OK(vrt__cpu_cast(hf, x, ht, y, n));
+    float *f = y;
+    if (to == VRT__DT_FLOAT16 && from != VRT__DT_FLOAT16)
+        for (int64_t i = 0; i < n; i++) f[i] = vrt__half_to_float(vrt__float_to_half(f[i]));
+    if (vrt__dtype_is_lowp_float(to) && from != to)
+        for (int64_t i = 0; i < n; i++) f[i] = vrt__lowp_round(to, f[i], sat, mode);
+}
+
+/* An fp32 value (held float, double or the source of a rounding Cast) from
+ * one of several families: any bit pattern (NaN payloads, denormals), the
+ * ranges and saturation edges of the float8/float4 types, exact ties of
+ * short mantissas, fp32 denormals and specials. */
+static float rnd_held_f32(int64_t i) {
+    static const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 448.0f, 464.0f, 480.0f, -464.0f, 240.0f,
+                                    248.0f, 256.0f, 57344.0f, 61440.0f, -61440.0f, 65536.0f, 6.0f, 7.0f, -7.0f, 0.25f,
+                                    0.75f, 1e30f, -1e30f, 3.4028235e38f, 1.9e19f, -9.3e18f, 8.0f, -9.0f, 0.001953125f,
+                                    0.0009765625f, 1.52587890625e-05f, 7.62939453125e-06f, 1e-45f, -1.17549435e-38f};
+    uint32_t bits = rnd_u32() << 1 ^ rnd_u32();
+    float v;
+    switch (i % 8) {
+    case 0: memcpy(&v, &bits, 4); break;
+    case 1: v = rnd_f(-70000.0f, 70000.0f); break;
+    case 2: v = rnd_u32() & 1 ? rnd_f(-0.02f, 0.02f) : rnd_f(-1e-4f, 1e-4f); break; /* float8 subnormals */
+    case 3: v = rnd_f(-600.0f, 600.0f); break;
+    case 4: v = rnd_f(-10.0f, 10.0f); break;
+    case 5: v = (float)ldexp((double)(2 * (rnd_u32() % 32) + 1), (int)(rnd_u32() % 48) - 30); /* ties */
+        if (rnd_u32() & 1) v = -v;
+        break;
+    case 6: bits &= 0x807fffffu; memcpy(&v, &bits, 4); break;
+    default: v = special[rnd_u32() % (sizeof(special) / sizeof(special[0]))]; break;
+    }
+    return v;
+}
+
+/* n random elements of type t in the engine's held form (as set_input or a
+ * weight upload would hold them). */
+static void fill_held(vrt__dtype t, void *held, int64_t n) {
+    vrt__dtype h = vrt__plan_dtype(t);
+    if (h == VRT__DT_FLOAT && (t == VRT__DT_FLOAT || t == VRT__DT_DOUBLE)) {
+        for (int64_t i = 0; i < n; i++) ((float *)held)[i] = rnd_held_f32(i);
+        return;
+    }
+    if (t == VRT__DT_BOOL) {
+        for (int64_t i = 0; i < n; i++) ((uint8_t *)held)[i] = (uint8_t)(rnd_u32() & 1);
+        return;
+    }
+    /* Host form: raw bits (every byte pattern first), converted as the boundary does. */
+    size_t hs = vrt__dtype_size(t);
+    uint8_t *host = malloc((size_t)n * hs);
+    fill_bytes(host, (size_t)n * hs);
+    if (hs == 1)
+        for (int64_t i = 0; i < n && i < 256; i++) host[i] = (uint8_t)i;
+    if (t == VRT__DT_FLOAT16) {
+        for (int64_t i = 0; i < n; i++) ((float *)held)[i] = vrt__half_to_float(((const uint16_t *)host)[i]);
+    } else {
+        vrt__lowp_host_to_engine(t, host, held, n);
+    }
+    free(host);
+}
+
+/* The Cast node (vrt__cuda_cast_node) against backend_cpu.c's Cast for every
+ * pair of types, those held in a wider type included (lowp.h), saturate 0/1
+ * and every float8e8m0 round_mode: the held bits must match (a NaN of an fp32
+ * result may differ in payload only, as in cast_and_fp16), and so must the
+ * host form get_output would give (there a NaN's bits must match too). */
+TEST(cast_node_low_precision_types) {
+    vrt__dtype ts[] = {VRT__DT_FLOAT, VRT__DT_FLOAT16, VRT__DT_DOUBLE, VRT__DT_INT64, VRT__DT_INT32, VRT__DT_INT16,
+                       VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64, VRT__DT_BOOL,
+                       VRT__DT_BFLOAT16, VRT__DT_FLOAT8E4M3FN, VRT__DT_FLOAT8E4M3FNUZ, VRT__DT_FLOAT8E5M2,
+                       VRT__DT_FLOAT8E5M2FNUZ, VRT__DT_FLOAT8E8M0, VRT__DT_FLOAT4E2M1, VRT__DT_INT4, VRT__DT_UINT4,
+                       VRT__DT_INT2, VRT__DT_UINT2};
+    int nt = (int)(sizeof(ts) / sizeof(ts[0]));
+    int64_t n = 4096;
+    uint8_t *src = malloc(n * 8), *oc = malloc(n * 8), *og = malloc(n * 8), *hc = malloc(n * 8), *hg = malloc(n * 8);
+    int pairs = 0;
+    for (int f = 0; f < nt; f++) {
+        vrt__dtype hf = vrt__plan_dtype(ts[f]);
+        fill_held(ts[f], src, n);
+        void *ds = dup_dev(src, n * vrt__dtype_size(hf));
+        for (int t = 0; t < nt; t++) {
+            vrt__dtype to = ts[t], ht = vrt__plan_dtype(to);
+            size_t tsz = vrt__dtype_size(ht);
+            int nmodes = to == VRT__DT_FLOAT8E8M0 ? 3 : 1;
+            for (int sat = 0; sat <= 1; sat++) {
+                for (int mode = 0; mode < nmodes; mode++) {
+                    void *dd = dev_zero(n * tsz);
+                    cpu_cast_node(ts[f], src, to, oc, n, sat, mode);
+                    ASSERT_GPU_OK(vrt__cuda_cast_node(g_stream, ts[f], ds, to, dd, n, sat, mode));
+                    fetch(og, dd, n * tsz);
+                    char what[96];
+                    snprintf(what, sizeof(what), "Cast node %s -> %s (saturate %d, round_mode %d)", vrt__dtype_name(ts[f]),
+                             vrt__dtype_name(to), sat, mode);
+                    expect_cast(what, ht, og, oc, n);
+                    /* The host form, as get_output converts it (fp32 and double: above). */
+                    if (to == VRT__DT_FLOAT16) {
+                        for (int64_t i = 0; i < n; i++) {
+                            ((uint16_t *)hc)[i] = vrt__float_to_half(((const float *)oc)[i]);
+                            ((uint16_t *)hg)[i] = vrt__float_to_half(((const float *)og)[i]);
+                        }
+                        expect_bytes(what, hg, hc, n * 2);
+                    } else if (to != VRT__DT_FLOAT && to != VRT__DT_DOUBLE) {
+                        vrt__lowp_engine_to_host(to, oc, hc, n);
+                        vrt__lowp_engine_to_host(to, og, hg, n);
+                        expect_bytes(what, hg, hc, n * vrt__dtype_size(to));
+                    }
+                    cudaFree(dd);
+                    pairs++;
+                }
+            }
+        }
+        cudaFree(ds);
+    }
+    ASSERT_TRUE(pairs >= nt * nt * 2);
+    free(src), free(oc), free(og), free(hc), free(hg);
 }
 
 /* ---- reductions ------------------------------------------------------------------ */
@@ -1189,6 +1330,7 @@ int main(void) {
     VRT_RUN(compare_logical_where);
     VRT_RUN(fused_chain);
     VRT_RUN(cast_and_fp16);
+    VRT_RUN(cast_node_low_precision_types);
     VRT_RUN(reduce_all_ops);
     VRT_RUN(softmax_argmax_topk);
     VRT_RUN(topk_integer_types);

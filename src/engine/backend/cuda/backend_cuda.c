@@ -10,8 +10,9 @@
  * algorithms timed on the real buffers or read from the disk cache; const
  * nodes run once. Pinned host staging per graph input/output.
  *
- * Per inference: set_input copies (or converts fp16 -> fp32) into the
- * input's pinned staging; run() enqueues H2D of every input, every step, and
+ * Per inference: set_input copies (or converts fp16, double, bfloat16,
+ * float8/4 and sub-byte ints to the engine's wider internal type, with the
+ * CPU backend's lowp.h functions) into the input's pinned staging; run() enqueues H2D of every input, every step, and
  * D2H of every output into its staging -- either directly or, from the
  * second run on, as ONE CUDA graph replay (captured once; VRT_CUDA_GRAPHS=0
  * turns graphs off); get_output enqueues a host function that copies
@@ -36,6 +37,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cpu/lowp.h"
 #include "engine/backend/cuda/cuda_common.h"
 #include "engine/backend/cuda/cuda_kernels.h"
 #include "model/ops.h"
@@ -84,6 +86,7 @@ typedef struct step {
      * this conv, own = 1 + config when it was chosen over cuDNN (timed at
      * prepare); own_ms / dnn_ms: the timings (graph replay, ms per conv). */
     int own_ok, own;
+    int cat;              /* writes into an in-place Concat's output: must run on our igemm */
     vrt__cuda_igemm ig;
     float own_ms, dnn_ms;
     void *hx, *hr, *hy, *hw, *hb;
@@ -97,6 +100,7 @@ typedef struct io_cb {
     const void *src;  /* pinned staging */
     int64_t n;
     int to_half;
+    vrt__dtype lowp; /* held in a wider type (lowp.h): converted back to this; 0 = none */
     size_t bytes;
 } io_cb;
 
@@ -117,6 +121,15 @@ typedef struct cuda_ctx {
     uint8_t **ptr;        /* device pointer per tensor */
     uint8_t *hfmt;        /* per tensor: 1 = held as fp16 NHWC (plan_half) */
     uint8_t *hnode;       /* per node: 1 = runs on fp16 NHWC */
+    /* Concats done in place (plan_concat): per node, cat_skip = 1 for an
+     * elided Concat; for each of its producer convs cat_out = the Concat's
+     * output tensor + 1 and cat_off its first channel. cat_mem holds the
+     * elided Concats' outputs (outside the arena: written before the Concat's
+     * own lifetime starts). */
+    uint8_t *cat_skip;
+    int *cat_out, *cat_off;
+    uint8_t *cat_mem;
+    int n_cat;
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
@@ -298,6 +311,10 @@ static vrt_status prep_step(cuda_ctx *c, step *s) {
     case VRT__OP_Cast: {
         vrt__dtype to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
         s->sub = to;
+        /* saturate and round_mode (float8 targets), read as the CPU reads them. */
+        const char *rm = vrt__node_get_string(n, "round_mode", "up");
+        s->iv[0] = vrt__node_get_int(n, "saturate", 1);
+        s->iv[1] = !strcmp(rm, "down") ? 1 : !strcmp(rm, "nearest") ? 2 : 0;
         break;
     }
     case VRT__OP_ConstantOfShape:
@@ -404,10 +421,6 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
                                                sizeof(e2))))
             return nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
-    case VRT__OP_Cast:
-        if ((vrt__dtype)s->sub == VRT__DT_FLOAT16 && s->ti[0]->dtype != VRT__DT_FLOAT16)
-            need_scratch(c, (size_t)vrt__shape_numel(SO(s, 0)) * 2 + 64);
-        break;
     case VRT__OP_LRN:
         if (SI(s, 0)->ndim < 2) return nfail(c, n, VRT_EINVAL, "input needs a channel dimension");
         break;
@@ -457,11 +470,11 @@ static int node_half_ok(const cuda_ctx *c, int i) {
     const char *ap = vrt__node_get_string(n, "auto_pad", "NOTSET");
     if (strcmp(ap, "NOTSET") && strcmp(ap, "VALID")) return 0;
     if (n->op == VRT__OP_Concat) {
-        /* VRT_CUDA_HALF_CONCAT=1 (experiment, off by default): channel Concat
-         * of fp16 NHWC activations stays fp16 NHWC (no conversions around it). */
+        /* Channel Concat of fp16 NHWC activations stays fp16 NHWC (no
+         * conversions around it); VRT_CUDA_HALF_CONCAT=0 turns that off. */
         const char *hc = getenv("VRT_CUDA_HALF_CONCAT");
         int64_t ax = vrt__node_get_int(n, "axis", 0);
-        if (!(hc && !strcmp(hc, "1")) || (ax != 1 && ax != -3) || n->n_inputs > 8 || n->n_outputs != 1) return 0;
+        if ((hc && !strcmp(hc, "0")) || (ax != 1 && ax != -3) || n->n_inputs > 8 || n->n_outputs != 1) return 0;
         for (int k = 0; k < n->n_inputs; k++) {
             int t = n->inputs[k];
             if (t < 0 || !is_f(c->ir->tensors[t].dtype) || c->ir->tensors[t].shape.ndim != 4 ||
@@ -469,6 +482,28 @@ static int node_half_ok(const cuda_ctx *c, int i) {
                 return 0;
         }
         return 1;
+    }
+    if (n->op == VRT__OP_Add) {
+        /* Same-shape Add (a residual): element-wise, so it runs on fp16 NHWC as is. */
+        if (n->n_inputs != 2 || n->inputs[1] < 0 || n->n_outputs != 1) return 0;
+        const vrt__tensor *b = &c->ir->tensors[n->inputs[1]];
+        return is_f(b->dtype) && vrt__op_same_shape(&x->shape, &y->shape) && vrt__op_same_shape(&b->shape, &y->shape) &&
+               c->plan->t[n->inputs[1]].storage == VRT__ST_ARENA;
+    }
+    if (n->op == VRT__OP_Resize) {
+        /* Nearest upsampling by integer factors over H and W (YOLO necks):
+         * asymmetric coordinates with floor, or round_prefer_floor at factor
+         * <= 2, where both give source = destination / factor. */
+        if (strcmp(vrt__node_get_string(n, "mode", "nearest"), "nearest") ||
+            strcmp(vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel"), "asymmetric") ||
+            vrt__node_get_int(n, "antialias", 0) || vrt__node_get_ints(n, "axes", &cnt))
+            return 0;
+        const char *nm = vrt__node_get_string(n, "nearest_mode", "round_prefer_floor");
+        if (x->shape.d[0] != y->shape.d[0] || x->shape.d[1] != y->shape.d[1] || x->shape.d[2] < 1 || x->shape.d[3] < 1 ||
+            y->shape.d[2] % x->shape.d[2] || y->shape.d[3] % x->shape.d[3])
+            return 0;
+        int64_t fh = y->shape.d[2] / x->shape.d[2], fw = y->shape.d[3] / x->shape.d[3];
+        return !strcmp(nm, "floor") || (!strcmp(nm, "round_prefer_floor") && fh <= 2 && fw <= 2);
     }
     if (n->op == VRT__OP_Conv) {
         if (n->n_inputs < 2 || n->inputs[1] < 0) return 0;
@@ -509,7 +544,7 @@ static vrt_status plan_half(cuda_ctx *c) {
         for (int k = 0; k < n->n_inputs; k++) {
             int t = n->inputs[k];
             if (t < 0 || !c->hfmt[t]) continue;
-            int ok = c->hnode[i] && (k == 0 || (n->op == VRT__OP_Conv && k == 3) || n->op == VRT__OP_Concat);
+            int ok = c->hnode[i] && (k == 0 || (n->op == VRT__OP_Conv && k == 3) || n->op == VRT__OP_Concat || n->op == VRT__OP_Add);
             if (!ok) c->hfmt[t] = 0;
         }
         for (int k = 1; k < n->n_outputs; k++)
@@ -518,14 +553,14 @@ static vrt_status plan_half(cuda_ctx *c) {
     /* A view of a tensor (plan base) reads its bytes as fp32 NCHW. */
     for (int t = 0; t < ir->n_tensors; t++)
         if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) c->hfmt[c->plan->t[t].base] = 0;
-    /* A half Concat reads every input as fp16 NHWC: when one is not, the
-     * Concat runs fp32 NCHW, so none of its inputs and not its output may be
+    /* A half Concat or Add reads every input as fp16 NHWC: when one is not,
+     * it runs fp32 NCHW, so none of its inputs and not its output may be
      * held in fp16 either; repeat until nothing changes. */
     for (int changed = 1; changed;) {
         changed = 0;
         for (int i = 0; i < ir->n_nodes; i++) {
             const vrt__node *n = &ir->nodes[i];
-            if (!c->hnode[i] || n->op != VRT__OP_Concat) continue;
+            if (!c->hnode[i] || (n->op != VRT__OP_Concat && n->op != VRT__OP_Add)) continue;
             int all = 1;
             for (int k = 0; k < n->n_inputs; k++) all &= c->hfmt[n->inputs[k]];
             if (all) continue;
@@ -536,6 +571,85 @@ static vrt_status plan_half(cuda_ctx *c) {
         }
     }
     return VRT_OK;
+}
+
+/* A conv our implicit GEMM can run whatever its neighbours (fp16 step, group 1, 2-D). */
+static int conv_own_capable(const cuda_ctx *c, int i) {
+    const vrt__node *n = &c->ir->nodes[i];
+    if (n->op != VRT__OP_Conv || !c->hnode[i] || vrt__node_get_int(n, "group", 1) != 1) return 0;
+    const vrt__tensor *w = &c->ir->tensors[n->inputs[1]];
+    return w->shape.ndim == 4;
+}
+
+/* Concat in place: a channel Concat whose every input is produced by a conv
+ * our implicit GEMM runs, and read by nothing else, is not run at all: each
+ * conv writes its channels straight into the Concat's output (fp16 NHWC at a
+ * channel offset, or fp32 NCHW channel planes). Those outputs live in their
+ * own buffer. VRT_CUDA_CONCAT_IN_PLACE=0 turns this off. */
+static vrt_status plan_concat(cuda_ctx *c) {
+    const vrt__ir *ir = c->ir;
+    vrt_status st = VRT_OK;
+    c->cat_skip = vrt_calloc((size_t)ir->n_nodes + 1, 1);
+    c->cat_out = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
+    c->cat_off = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
+    int *prod = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(int)), *uses = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(int));
+    size_t *moff = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(size_t));
+    if (!c->cat_skip || !c->cat_out || !c->cat_off || !prod || !uses || !moff) {
+        st = VRT_ENOMEM;
+        goto out;
+    }
+    const char *env = getenv("VRT_CUDA_CONCAT_IN_PLACE");
+    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) goto out;
+    for (int t = 0; t < ir->n_tensors; t++) prod[t] = -1;
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const vrt__node *n = &ir->nodes[i];
+        for (int k = 0; k < n->n_outputs; k++)
+            if (n->outputs[k] >= 0) prod[n->outputs[k]] = i;
+        for (int k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0) uses[n->inputs[k]]++;
+    }
+    for (int i = 0; i < ir->n_outputs; i++) uses[ir->outputs[i]] += 2;
+    for (int t = 0; t < ir->n_tensors; t++)
+        if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) uses[c->plan->t[t].base] += 2;
+    size_t total = 0;
+    for (int i = 0; i < ir->n_nodes; i++) {
+        const vrt__node *n = &ir->nodes[i];
+        if (n->op != VRT__OP_Concat || c->plan->node_const[i] || n->n_outputs != 1 || n->outputs[0] < 0) continue;
+        int yt = n->outputs[0];
+        const vrt__tensor *y = &ir->tensors[yt];
+        int64_t ax = vrt__node_get_int(n, "axis", 0);
+        if (y->shape.ndim != 4 || (ax != 1 && ax != -3) || !is_f(y->dtype) || c->plan->t[yt].storage != VRT__ST_ARENA) continue;
+        int ok = n->n_inputs >= 1;
+        for (int k = 0; k < n->n_inputs && ok; k++) {
+            int t = n->inputs[k];
+            ok = t >= 0 && prod[t] >= 0 && uses[t] == 1 && conv_own_capable(c, prod[t]) && !c->cat_out[prod[t]] &&
+                 c->plan->t[t].storage == VRT__ST_ARENA && c->hfmt[t] == c->hfmt[yt];
+            for (int j = 0; j < k && ok; j++) ok = n->inputs[j] != t;
+        }
+        if (!ok) continue;
+        int off = 0;
+        for (int k = 0; k < n->n_inputs; k++) {
+            int p = prod[n->inputs[k]];
+            c->cat_out[p] = yt + 1;
+            c->cat_off[p] = off;
+            off += (int)ir->tensors[n->inputs[k]].shape.d[1];
+        }
+        c->cat_skip[i] = 1;
+        moff[yt] = total + 1;
+        total += (c->plan->t[yt].bytes + 255) & ~(size_t)255;
+        c->n_cat++;
+    }
+    if (!total) goto out;
+    if ((st = CUCK(cudaMalloc((void **)&c->cat_mem, total)))) goto out;
+    for (int t = 0; t < ir->n_tensors; t++)
+        if (moff[t]) c->ptr[t] = c->cat_mem + moff[t] - 1;
+    for (int t = 0; t < ir->n_tensors; t++)
+        if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) c->ptr[t] = c->ptr[c->plan->t[t].base];
+out:
+    vrt_free(prod);
+    vrt_free(uses);
+    vrt_free(moff);
+    return st;
 }
 
 static size_t half_bytes(const vrt__shape *sh) { return ((size_t)vrt__shape_numel(sh) * 2 + 255) & ~(size_t)255; }
@@ -609,6 +723,16 @@ static vrt_status prep_half(cuda_ctx *c) {
                 g->SH = (int)p->strides[0], g->SW = (int)p->strides[1], g->PH = (int)p->pads_begin[0], g->PW = (int)p->pads_begin[1];
                 g->DH = (int)p->dilations[0], g->DW = (int)p->dilations[1];
                 g->out_ld = g->M, g->out_off = 0, g->res_post = 0, g->cfg = 0;
+                int ni = (int)(n - c->ir->nodes);
+                if (c->cat_out[ni]) {
+                    /* Writes its channels into the in-place Concat's output. */
+                    int yt = c->cat_out[ni] - 1;
+                    g->out_ld = (int)c->ir->tensors[yt].shape.d[1];
+                    g->out_off = c->cat_off[ni];
+                    s->cat = 1;
+                    if (s->cy) s->out[0] = c->ptr[yt];
+                    else s->hy = c->ptr[yt];
+                }
             }
             if (host) to_krsc_half(s->ti[1], (uint16_t *)((uint8_t *)host + woff));
             s->hw = hw_dev + woff;
@@ -624,7 +748,7 @@ static vrt_status prep_half(cuda_ctx *c) {
             }
             continue;
         }
-        if (n->op == VRT__OP_Concat) continue; /* our kernel; inputs are fp16 NHWC (plan_half) */
+        if (n->op == VRT__OP_Concat || n->op == VRT__OP_Add || n->op == VRT__OP_Resize) continue; /* our kernels (plan_half) */
         /* Pooling on cuDNN (NHWC fp16). */
         const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
         int gap = n->op == VRT__OP_GlobalAveragePool;
@@ -720,10 +844,10 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     char key[256];
     vrt__algo_entry e;
     const char *force = getenv("VRT_CUDA_CONV");
-    int no_own = force && !strcmp(force, "cudnn"), only_own = force && !strcmp(force, "own");
+    int no_own = force && !strcmp(force, "cudnn") && !s->cat, only_own = (force && !strcmp(force, "own")) || s->cat;
     if (no_own) return VRT_OK;
     own_key(s, key, sizeof(key));
-    if (!only_own && vrt__algo_cache_get(c->cache, key, &e)) {
+    if ((!only_own || s->cat) && vrt__algo_cache_get(c->cache, key, &e) && (!s->cat || e.algo > 0)) {
         s->own = e.algo >= 0 && e.algo <= VRT__CUDA_IGEMM_CONFIGS ? e.algo : 0;
         s->own_ms = s->own ? e.ms : -1.0f;
         s->dnn_ms = -1.0f;
@@ -744,9 +868,10 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
     int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
+    if (s->cat && !pick) return nfail(c, s->n, VRT_EDEVICE, "the in-place Concat needs our conv kernel, which failed here: %s", vrt__cuda_igemm_error());
     s->own = pick;
     s->own_ms = own, s->dnn_ms = dnn;
-    if (!only_own) {
+    if (!only_own || s->cat) {
         e.algo = pick, e.workspace = 0, e.ms = pick ? own : dnn, e.fused = 0;
         vrt__algo_cache_put(c->cache, key, &e);
     }
@@ -766,6 +891,12 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
         int ch[8];
         for (int k = 0; k < s->nin && k < 8; k++) ins[k] = s->in[k], ch[k] = (int)SI(s, k)->d[1];
         if ((st = vrt__cuda_concat_nhwc_half(stv, s->nin, ins, ch, y->d[0] * y->d[2] * y->d[3], s->hy))) return kfail(c, n, st);
+    } else if (n->op == VRT__OP_Add) {
+        if ((st = vrt__cuda_add_half(stv, s->hx, s->in[1], s->hy, vrt__shape_numel(y), &s->act))) return kfail(c, n, st);
+    } else if (n->op == VRT__OP_Resize) {
+        if ((st = vrt__cuda_upsample_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1],
+                                               (int)(y->d[2] / x->d[2]), (int)(y->d[3] / x->d[3]))))
+            return kfail(c, n, st);
     } else if (s->dw) {
         if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act))) return kfail(c, n, st);
     } else if (n->op == VRT__OP_Conv) {
@@ -791,6 +922,7 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
 
 static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
     const vrt__node *n = s->n;
+    if (c->cat_skip[n - c->ir->nodes]) return VRT_OK; /* in place: its producers wrote the output */
     if (s->h) return exec_half(c, s, strm);
     void *stv = (void *)strm;
     vrt_status st = VRT_OK;
@@ -931,16 +1063,13 @@ static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
         st = vrt__cuda_depth_to_space(stv, s->iv[0], s->sub, s->in[0], SI(s, 0), s->elem, s->out[0]);
         break;
     case VRT__OP_SpaceToDepth: st = vrt__cuda_space_to_depth(stv, s->iv[0], s->in[0], SI(s, 0), s->elem, s->out[0]); break;
-    case VRT__OP_Cast: {
-        vrt__dtype to = (vrt__dtype)s->sub, from = vrt__plan_dtype(s->ti[0]->dtype);
-        if (from == vrt__plan_dtype(to)) st = vrt__cuda_copy(stv, s->in[0], s->out[0], (size_t)on * s->elem);
-        else st = vrt__cuda_cast(stv, from, s->in[0], vrt__plan_dtype(to), s->out[0], on);
-        /* Casting to fp16 rounds: held as fp32, but with fp16's precision. */
-        if (!st && to == VRT__DT_FLOAT16 && s->ti[0]->dtype != VRT__DT_FLOAT16 &&
-            !(st = vrt__cuda_f32_to_f16(stv, s->out[0], (uint16_t *)c->scratch, on)))
-            st = vrt__cuda_f16_to_f32(stv, (const uint16_t *)c->scratch, s->out[0], on);
+    case VRT__OP_Cast:
+        /* One kernel, the CPU's rules: held as fp32 or int8/uint8, a cast to
+         * fp16, bfloat16, float8 or float4 rounds to the type's precision, to
+         * 4-/2-bit ints wraps (cuda_kernels.h). */
+        st = vrt__cuda_cast_node(stv, s->ti[0]->dtype, s->in[0], (vrt__dtype)s->sub, s->out[0], on, (int)s->iv[0],
+                                 (int)s->iv[1]);
         break;
-    }
     case VRT__OP_ConstantOfShape: st = vrt__cuda_fill(stv, s->value, s->elem, s->out[0], on); break;
     case VRT__OP_Resize:
         st = vrt__cuda_resize_f32(stv, &s->u.resize, s->in[0], SI(s, 0), s->out[0], SO(s, 0), c->scratch);
@@ -1019,6 +1148,10 @@ static void cuda_destroy(void *vctx) {
     cudaFree(c->hweights);
     vrt_free(c->hfmt);
     vrt_free(c->hnode);
+    vrt_free(c->cat_skip);
+    vrt_free(c->cat_out);
+    vrt_free(c->cat_off);
+    cudaFree(c->cat_mem);
     if (c->dnn) cudnnDestroy(c->dnn);
     if (c->lt) cublasLtDestroy(c->lt);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -1155,13 +1288,21 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
             c->ptr[i] = c->weights + woff;
             woff += (bytes + 255) & ~(size_t)255;
             if (!bytes || !t->data) continue;
-            if (t->dtype == VRT__DT_FLOAT16) {
-                float *f = vrt_malloc(bytes);
+            if (vrt__plan_dtype(t->dtype) != t->dtype) {
+                /* Held in a wider type (fp16, double, bfloat16, float8/float4
+                 * as fp32; 4-/2-bit ints as int8/uint8): converted on the host
+                 * as the CPU backend converts its weights (lowp.h). */
+                uint8_t *f = vrt_malloc(bytes);
                 if (!f) {
                     st = VRT_ENOMEM;
                     goto fail;
                 }
-                for (int64_t q = 0; q < cnt; q++) f[q] = vrt__half_to_float(((const uint16_t *)t->data)[q]);
+                if (t->dtype == VRT__DT_FLOAT16) {
+                    const uint16_t *h = t->data;
+                    for (int64_t q = 0; q < cnt; q++) ((float *)(void *)f)[q] = vrt__half_to_float(h[q]);
+                } else {
+                    vrt__lowp_host_to_engine(t->dtype, t->data, f, cnt);
+                }
                 st = CUCK(cudaMemcpy(c->ptr[i], f, bytes, cudaMemcpyHostToDevice));
                 vrt_free(f);
             } else {
@@ -1176,7 +1317,7 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
     }
     for (int i = 0; i < ir->n_tensors; i++)
         if (plan->t[i].storage == VRT__ST_VIEW) c->ptr[i] = c->ptr[plan->t[i].base];
-    if ((st = plan_half(c))) goto fail;
+    if ((st = plan_half(c)) || (st = plan_concat(c))) goto fail;
     /* Steps. */
     for (int i = 0; i < ir->n_nodes; i++) {
         step *s = &c->steps[c->n_steps++];
@@ -1320,6 +1461,8 @@ static vrt_status cuda_set_input(void *vctx, int i, const void *data, vrt__dtype
     if (dt == VRT__DT_FLOAT16) {
         float *y = c->in_stage[i];
         for (int64_t q = 0; q < cnt; q++) y[q] = vrt__half_to_float(((const uint16_t *)data)[q]);
+    } else if (vrt__plan_dtype(dt) != dt) {
+        vrt__lowp_host_to_engine(dt, data, c->in_stage[i], cnt); /* double, bfloat16, float8/4, 4-/2-bit ints */
     } else if (cnt) {
         memcpy(c->in_stage[i], data, nbytes);
     }
@@ -1373,6 +1516,8 @@ static void CUDART_CB copy_out(void *arg) {
         uint16_t *y = cb->dst;
         const float *x = cb->src;
         for (int64_t q = 0; q < cb->n; q++) y[q] = vrt__float_to_half(x[q]);
+    } else if (cb->lowp) {
+        vrt__lowp_engine_to_host(cb->lowp, cb->src, cb->dst, cb->n);
     } else if (cb->bytes) {
         memcpy(cb->dst, cb->src, cb->bytes);
     }
@@ -1396,6 +1541,7 @@ static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, 
     cb->src = c->out_stage[i];
     cb->n = vrt__shape_numel(&x->shape);
     cb->to_half = dt == VRT__DT_FLOAT16;
+    cb->lowp = dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt ? dt : VRT__DT_UNDEFINED;
     cb->bytes = nbytes;
     /* The run's D2H into staging is already on the stream; the copy to the
      * caller's memory runs after it, on the host, when the stream gets there. */
@@ -1441,18 +1587,21 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
         if (!s->conv && !s->gemm) continue;
         if (k-- > 0) continue;
         char d[640];
-        if (s->own)
+        if (s->own) {
             snprintf(d, sizeof(d), "own %s (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s%s), %.4f ms vs cuDNN %.4f ms%s",
                      vrt__cuda_igemm_config_name(s->own - 1), s->ig.KH, s->ig.KW, s->ig.SH, s->hb ? "bias+" : "",
                      s->hr && !s->ig.res_post ? "residual+" : "", vrt__act_name(s->u.conv.act.kind),
                      s->hr && s->ig.res_post ? "+residual" : "", s->own_ms, s->dnn_ms, s->dnn_ms < 0 ? " (cached)" : "");
-        else if (s->dw)
+            if (s->cat)
+                snprintf(d + strlen(d), sizeof(d) - strlen(d), "; writes channels %d..%d of the in-place Concat's output",
+                         s->ig.out_off, s->ig.out_off + s->ig.M - 1);
+        } else if (s->dw)
             snprintf(d, sizeof(d), "own depthwise kernel (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s)", s->dws.KH,
                      s->dws.KW, s->dws.SH, s->hb ? "bias+" : "", s->hr ? "residual+" : "", vrt__act_name(s->u.conv.act.kind));
         else if (s->conv) {
             vrt__cuda_conv_describe(s->conv, d, sizeof(d));
             if (s->own_ok && s->dnn_ms >= 0.0f)
-                snprintf(d + strlen(d), sizeof(d) - strlen(d), " [as a graph node: cuDNN %.4f ms, own igemm %.4f ms]", s->dnn_ms, s->own_ms);
+                snprintf(d + strlen(d), sizeof(d) - strlen(d), " [as a graph node: cuDNN %.4f ms, our igemm %.4f ms]", s->dnn_ms, s->own_ms);
         }
         else vrt__cuda_gemm_describe(s->gemm, d, sizeof(d));
         if (s->h && (s->cx || s->cy || s->cr))

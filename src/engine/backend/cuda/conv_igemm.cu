@@ -214,7 +214,46 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
         }
         return;
     }
-    // fp16 NHWC output: channel pairs, each thread keeps its columns (NT * 2 is a multiple of BN).
+    // fp16 NHWC output, 8 channels (one 16-byte store) per thread and step
+    // when the placement allows, else channel pairs; NT * 8 is a multiple of BN.
+    if (a.pairs == 2) {
+        for (int e = tid * 8; e < BM * BN; e += NT * 8) {
+            int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
+            if (p >= a.P || m >= a.M) continue; // M % 8 == 0: all 8 channels exist
+            float v[8];
+#pragma unroll
+            for (int j = 0; j < 8; j++) v[j] = Cs[r * LDC + col + j] + sbias[col + j];
+            if (a.res) {
+                union {
+                    uint4 u;
+                    __half2 h[4];
+                } rr;
+                rr.u = *(const uint4 *)(a.res + (long long)p * a.M + m);
+#pragma unroll
+                for (int j = 0; j < 4; j++) {
+                    float2 f = __half22float2(rr.h[j]);
+                    if (a.res_post) {
+                        v[2 * j] = vrt__cuk_act_fast(v[2 * j], a.kind, a.al, a.be) + f.x;
+                        v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1], a.kind, a.al, a.be) + f.y;
+                    } else {
+                        v[2 * j] = vrt__cuk_act_fast(v[2 * j] + f.x, a.kind, a.al, a.be);
+                        v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1] + f.y, a.kind, a.al, a.be);
+                    }
+                }
+            } else {
+#pragma unroll
+                for (int j = 0; j < 8; j++) v[j] = vrt__cuk_act_fast(v[j], a.kind, a.al, a.be);
+            }
+            union {
+                uint4 u;
+                __half2 h[4];
+            } o;
+#pragma unroll
+            for (int j = 0; j < 4; j++) o.h[j] = __floats2half2_rn(v[2 * j], v[2 * j + 1]);
+            *(uint4 *)(a.y + (long long)p * a.out_ld + a.out_off + m) = o.u;
+        }
+        return;
+    }
     for (int e = tid * 2; e < BM * BN; e += NT * 2) {
         int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
         if (p >= a.P || m >= a.M) continue;
@@ -234,8 +273,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
             }
         }
         if (!a.res_post) v0 += r0, v1 += r1;
-        v0 = vrt__cuk_act(v0, a.kind, a.al, a.be);
-        v1 = vrt__cuk_act(v1, a.kind, a.al, a.be);
+        v0 = vrt__cuk_act_fast(v0, a.kind, a.al, a.be);
+        v1 = vrt__cuk_act_fast(v1, a.kind, a.al, a.be);
         if (a.res_post) v0 += r0, v1 += r1;
         __half *yp = a.y + (long long)p * a.out_ld + a.out_off + m;
         if (two && a.pairs) {
@@ -256,6 +295,7 @@ const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
     {"igemm 64x32", 64, 32},
     {"igemm 32x64", 32, 64},
     {"igemm 128x64", 128, 64},
+    {"igemm 32x32", 32, 32},
 };
 
 template <int BM, int BN, int WGM, int WGN>
@@ -295,6 +335,9 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.kind = act ? (int)act->kind : 0, a.al = act ? act->alpha : 0.0f, a.be = act ? act->beta : 0.0f;
     if (a.P <= 0) return VRT_OK;
     a.pairs = !a.out_f32 && (a.out_ld % 2 == 0 && a.out_off % 2 == 0 && a.M % 2 == 0 && ((uintptr_t)y % 4) == 0);
+    if (a.pairs && a.out_ld % 8 == 0 && a.out_off % 8 == 0 && a.M % 8 == 0 && ((uintptr_t)y % 16) == 0 &&
+        (!res || (!a.res_f32 && ((uintptr_t)res % 16) == 0)))
+        a.pairs = 2;
     bool vec = !a.in_f32 && a.C % 8 == 0 && ((uintptr_t)x % 16) == 0 && ((uintptr_t)w % 16) == 0;
     bool one = a.KH == 1 && a.KW == 1 && a.SH == 1 && a.SW == 1 && a.PH == 0 && a.PW == 0 && a.OH == a.H && a.OW == a.W;
     cudaStream_t s = (cudaStream_t)stream;
@@ -302,7 +345,8 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     case 0: launch_cfg<64, 64, 2, 2>(a, vec, one, s); break;
     case 1: launch_cfg<64, 32, 4, 1>(a, vec, one, s); break;
     case 2: launch_cfg<32, 64, 1, 4>(a, vec, one, s); break;
-    default: launch_cfg<128, 64, 4, 2>(a, vec, one, s); break;
+    case 3: launch_cfg<128, 64, 4, 2>(a, vec, one, s); break;
+    default: launch_cfg<32, 32, 2, 2>(a, vec, one, s); break;
     }
     cudaError_t e = cudaGetLastError();
     if (e == cudaSuccess) return VRT_OK;

@@ -208,11 +208,15 @@ typedef struct vrt__cuda_igemm {
     int in_f32, out_f32, res_f32; /* x / y / res are fp32 NCHW (y: N, out_ld, OH, OW) instead of fp16 NHWC */
     int cfg;
 } vrt__cuda_igemm;
-#define VRT__CUDA_IGEMM_CONFIGS 4
+#define VRT__CUDA_IGEMM_CONFIGS 5
 vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w, const void *bias,
                                      const void *res, void *y, const vrt__activation *act);
 const char *vrt__cuda_igemm_config_name(int cfg);
 const char *vrt__cuda_igemm_error(void);
+/* fp16 y = act(a + b) over n elements of equal shapes (any layout). */
+vrt_status vrt__cuda_add_half(void *stream, const void *a, const void *b, void *y, int64_t n, const vrt__activation *act);
+/* Nearest upsampling by integer factors (sh, sw) over fp16 NHWC x (N,H,W,C) into y (N,H*sh,W*sw,C). */
+vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int sh, int sw);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

@@ -88,6 +88,18 @@ vrt_status vrt__cuda_chain_f32(void *stream, const float *x, const vrt__shape *s
 /* Cast between the types vrt__cpu_cast supports, same rules. x != y. */
 vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y,
                           int64_t n);
+/* The Cast node exactly as the CPU backend computes it (backend_cpu.c), for
+ * every pair of ONNX types it takes, including those the engine holds in a
+ * wider type (engine/backend/cpu/lowp.h: double, bfloat16, float8*, float4
+ * as fp32; 4-/2-bit ints as int8/uint8). from and to are the tensors' ONNX
+ * types; x and y hold n elements in the engine's form (vrt__plan_dtype).
+ * vrt__cuda_cast between the held types, then: to float16, the value
+ * rounded to fp16; to bfloat16/float8/float4, rounded to the type's grid
+ * (saturate: ONNX Cast's attribute; round_mode: float8e8m0 only, 0 up, 1
+ * down, 2 nearest); to a 4-/2-bit int, floats truncate toward zero and
+ * everything wraps. Uses lowp.h's conversions on the device. x != y. */
+vrt_status vrt__cuda_cast_node(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y,
+                               int64_t n, int saturate, int round_mode);
 /* fp16 (raw uint16 bits) <-> fp32, round-to-nearest-even. */
 vrt_status vrt__cuda_f32_to_f16(void *stream, const float *x, uint16_t *y, int64_t n);
 vrt_status vrt__cuda_f16_to_f32(void *stream, const uint16_t *x, float *y, int64_t n);

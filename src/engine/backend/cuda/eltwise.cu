@@ -7,6 +7,12 @@
 
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
+#include "engine/backend/cpu/lowp.h"
+
+extern "C" {
+#include "model/plan.h" /* vrt__plan_dtype: the engine's held type of an ONNX type */
+}
+
 /* ---- error detail --------------------------------------------------------- */
 
 static thread_local char g_cuk_err[256];
@@ -576,6 +582,45 @@ __global__ void vrt__k_cast(int from, const uint8_t *x, int fs, int to, uint8_t 
     VRT__CUK_GRID_LOOP(i, n) vrt__cuk_store(to, y + i * ts, vrt__cuk_load(from, x + i * fs));
 }
 
+/* What the Cast node does after the cast between the held types (see
+ * vrt__cuda_cast_node and backend_cpu.c's Cast). */
+enum { VRT__CUK_CAST_PLAIN, VRT__CUK_CAST_SUBBYTE, VRT__CUK_CAST_ROUND_HALF, VRT__CUK_CAST_ROUND_LOWP };
+
+/* from/to: the held types (vrt__plan_dtype); lowp: the ONNX target type. */
+__global__ void vrt__k_cast_node(int from, const uint8_t *x, int fs, int to, uint8_t *y, int ts, int64_t n, int post,
+                                 int lowp, int saturate, int round_mode) {
+    VRT__CUK_GRID_LOOP(i, n) {
+        const uint8_t *px = x + i * fs;
+        uint8_t *py = y + i * ts;
+        if (post == VRT__CUK_CAST_SUBBYTE) {
+            /* 4-/2-bit ints, held one per byte: floats truncate, integers wrap. */
+            vrt__dtype t = (vrt__dtype)lowp;
+            int8_t v;
+            if (from == VRT__DT_FLOAT) {
+                float f;
+                memcpy(&f, px, 4);
+                v = vrt__subbyte_from_float(t, f);
+            } else if (from == VRT__DT_BOOL) {
+                v = (int8_t)(px[0] != 0);
+            } else {
+                v = vrt__subbyte_wrap(t, vrt__cuk_load(from, px).i);
+            }
+            py[0] = (uint8_t)v;
+            continue;
+        }
+        /* The same held type: a copy, as vrt__cpu_cast (no float round trip,
+         * which could change a NaN's payload). */
+        if (from == to) memcpy(py, px, (size_t)ts);
+        else vrt__cuk_store(to, py, vrt__cuk_load(from, px));
+        if (post == VRT__CUK_CAST_PLAIN) continue;
+        float f;
+        memcpy(&f, py, 4);
+        if (post == VRT__CUK_CAST_ROUND_HALF) f = vrt__cuk_half_to_float(vrt__cuk_float_to_half(f));
+        else f = vrt__lowp_round((vrt__dtype)lowp, f, saturate, round_mode);
+        memcpy(py, &f, 4);
+    }
+}
+
 __global__ void vrt__k_f32_to_f16(const float *x, uint16_t *y, int64_t n) {
     VRT__CUK_GRID_LOOP(i, n) y[i] = vrt__cuk_float_to_half(x[i]);
 }
@@ -624,6 +669,32 @@ extern "C" vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *
     if (from == VRT__DT_FLOAT && to == VRT__DT_FLOAT16) return vrt__cuda_f32_to_f16(stream, (const float *)x, (uint16_t *)y, n);
     vrt__k_cast<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
         (int)from, (const uint8_t *)x, (int)vrt__dtype_size(from), (int)to, (uint8_t *)y, (int)vrt__dtype_size(to), n);
+    return VRT__CUK_CHECK("Cast");
+}
+
+extern "C" vrt_status vrt__cuda_cast_node(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y,
+                                          int64_t n, int saturate, int round_mode) {
+    vrt__dtype hf = vrt__plan_dtype(from), ht = vrt__plan_dtype(to);
+    if (!vrt__cast_type_ok(from) || !vrt__cast_type_ok(to) || !vrt__cast_type_ok(hf) || !vrt__cast_type_ok(ht))
+        return VRT__CUK_FAIL("Cast", VRT_EUNSUPPORTED, "type not supported (string/undefined)");
+    if (n < 0) return VRT__CUK_FAIL("Cast", VRT_EINVAL, "negative count");
+    if (!stream) return vrt__cuk_no_stream("Cast");
+    if (n == 0) return VRT_OK;
+    /* As backend_cpu.c: a 4-/2-bit target from any type; otherwise the cast
+     * between the held types, then rounding to fp16 or to a low-precision
+     * float's grid unless the source already is of that type. */
+    int post = VRT__CUK_CAST_PLAIN;
+    if (vrt__dtype_is_subbyte(to)) post = VRT__CUK_CAST_SUBBYTE;
+    else if (to == VRT__DT_FLOAT16 && from != VRT__DT_FLOAT16) post = VRT__CUK_CAST_ROUND_HALF;
+    else if (vrt__dtype_is_lowp_float(to) && from != to) post = VRT__CUK_CAST_ROUND_LOWP;
+    if (post != VRT__CUK_CAST_PLAIN && post != VRT__CUK_CAST_SUBBYTE && ht != VRT__DT_FLOAT)
+        return VRT__CUK_FAIL("Cast", VRT_EINVAL, "a rounded target must be held as fp32");
+    if (post == VRT__CUK_CAST_SUBBYTE && vrt__dtype_size(ht) != 1)
+        return VRT__CUK_FAIL("Cast", VRT_EINVAL, "a 4-/2-bit target must be held in one byte");
+    if (post == VRT__CUK_CAST_PLAIN && hf == ht) return vrt__cuda_copy(stream, x, y, (size_t)n * vrt__dtype_size(ht));
+    vrt__k_cast_node<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
+        (int)hf, (const uint8_t *)x, (int)vrt__dtype_size(hf), (int)ht, (uint8_t *)y, (int)vrt__dtype_size(ht), n, post,
+        (int)to, saturate, round_mode);
     return VRT__CUK_CHECK("Cast");
 }
 

@@ -140,6 +140,7 @@ extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is
 }
 
 // ---- fp16 NHWC storage (VRT_CUDA_MATH=fp16): layout/type conversions and the
+// (results are stored in fp16, so activations use the fast exponential: vrt__cuk_act_fast)
 // epilogue over half tensors (arithmetic in fp32) ----
 
 #include <cuda_fp16.h>
@@ -214,7 +215,7 @@ __global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias
         float v = __half2float(y[i]);
         if (bias) v += __half2float(bias[i % C]);
         if (res) v += __half2float(res[i]);
-        y[i] = __float2half_rn(vrt__cuk_act(v, kind, al, be));
+        y[i] = __float2half_rn(vrt__cuk_act_fast(v, kind, al, be));
     }
 }
 
@@ -230,7 +231,7 @@ __global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 
             float2 r = __half22float2(res[i]);
             v.x += r.x, v.y += r.y;
         }
-        y[i] = __floats2half2_rn(vrt__cuk_act(v.x, kind, al, be), vrt__cuk_act(v.y, kind, al, be));
+        y[i] = __floats2half2_rn(vrt__cuk_act_fast(v.x, kind, al, be), vrt__cuk_act_fast(v.y, kind, al, be));
     }
 }
 
@@ -298,9 +299,9 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
             if (H2) a1 += __half2float(res[o + 1]);
         }
         if (H2) {
-            *(__half2 *)(y + o) = __floats2half2_rn(vrt__cuk_act(a0, kind, al, be), vrt__cuk_act(a1, kind, al, be));
+            *(__half2 *)(y + o) = __floats2half2_rn(vrt__cuk_act_fast(a0, kind, al, be), vrt__cuk_act_fast(a1, kind, al, be));
         } else {
-            y[o] = __float2half_rn(vrt__cuk_act(a0, kind, al, be));
+            y[o] = __float2half_rn(vrt__cuk_act_fast(a0, kind, al, be));
         }
     }
 }
@@ -322,4 +323,65 @@ extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, co
             (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
             s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
     return launched("depthwise conv (fp16 nhwc)", __LINE__);
+}
+
+// ---- more fp16 NHWC steps, so that YOLO-style graphs stay in fp16 NHWC
+// between convolutions (no layout conversions around them) ----
+
+/* y = act(a + b), same shapes; element-wise, so the layout does not matter. */
+__global__ void k_add_h2(const __half2 *a, const __half2 *b, __half2 *y, int64_t n2, int kind, float al, float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
+        float2 u = __half22float2(a[i]), v = __half22float2(b[i]);
+        y[i] = __floats2half2_rn(vrt__cuk_act_fast(u.x + v.x, kind, al, be), vrt__cuk_act_fast(u.y + v.y, kind, al, be));
+    }
+}
+
+__global__ void k_add_h(const __half *a, const __half *b, __half *y, int64_t n, int kind, float al, float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+        y[i] = __float2half_rn(vrt__cuk_act_fast(__half2float(a[i]) + __half2float(b[i]), kind, al, be));
+}
+
+extern "C" vrt_status vrt__cuda_add_half(void *stream, const void *a, const void *b, void *y, int64_t n,
+                                         const vrt__activation *act) {
+    if (!stream || !a || !b || !y) return VRT_EINVAL;
+    if (n <= 0) return VRT_OK;
+    int kind = act ? (int)act->kind : 0;
+    float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
+    if (n % 2 == 0 && ((uintptr_t)a | (uintptr_t)b | (uintptr_t)y) % 4 == 0)
+        k_add_h2<<<blocks_for(n / 2, 256), 256, 0, (cudaStream_t)stream>>>((const __half2 *)a, (const __half2 *)b, (__half2 *)y,
+                                                                          n / 2, kind, al, be);
+    else
+        k_add_h<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)a, (const __half *)b, (__half *)y, n, kind,
+                                                                      al, be);
+    return launched("add (fp16)", __LINE__);
+}
+
+/* Nearest upsampling by integer factors over fp16 NHWC: y[n, oy, ox, :] =
+ * x[n, oy / sh, ox / sw, :], 16 bytes (8 channels) per thread when C % 8 == 0. */
+template <int V>
+__global__ void k_upsample_h(const __half *x, __half *y, int H, int W, int C, int sh, int sw, int64_t total) {
+    const int CV = C / V, OW = W * sw, OH = H * sh;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int cv = (int)(i % CV);
+        int64_t pix = i / CV;
+        int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH);
+        int64_t n = pix / ((int64_t)OW * OH);
+        int64_t src = ((n * H + oy / sh) * W + ox / sw) * C + (int64_t)cv * V;
+        if (V == 8) *(uint4 *)(y + pix * C + (int64_t)cv * V) = *(const uint4 *)(x + src);
+        else y[pix * C + cv] = x[src];
+    }
+}
+
+extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int sh,
+                                                   int sw) {
+    if (!stream || !x || !y || N < 0 || H < 0 || W < 0 || C < 1 || sh < 1 || sw < 1) return VRT_EINVAL;
+    int64_t pix = (int64_t)N * H * sh * W * sw;
+    if (pix <= 0) return VRT_OK;
+    if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
+        k_upsample_h<8><<<blocks_for(pix * (C / 8), 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W,
+                                                                                         C, sh, sw, pix * (C / 8));
+    else
+        k_upsample_h<1><<<blocks_for(pix * C, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W, C, sh,
+                                                                                    sw, pix * C);
+    return launched("nearest upsample (fp16 nhwc)", __LINE__);
 }
