@@ -47,8 +47,8 @@ typedef struct vrt_engine_params {
     int optimize;        /* 1 (default): run the graph passes; 0: execute the graph as loaded */
     /* CUDA math: "fp16" (NHWC fp16 storage, fp32 accumulation), "fp32" (strict),
      * "tf32", or NULL / "auto" (default): fp16 for convolution-heavy models
-     * (8 or more Conv nodes; not yet models with SiLU convs, see README), else
-     * fp32. The environment variable
+     * (8 or more Conv nodes; YOLOX's fp16 difference is precision, see
+     * README), else fp32. The environment variable
      * VRT_CUDA_MATH overrides it. Ignored by the cpu backend. Not copied. */
     const char *precision;
 } vrt_engine_params;

@@ -1,4 +1,4 @@
-/* Our implicit-GEMM convolution (conv_igemm.cu, fp16 NHWC, tensor cores)
+/* Our fp16 NHWC kernels: the implicit-GEMM convolution (conv_igemm.cu, tensor cores)
  * against a double-precision reference computed here from the same
  * fp16-rounded inputs: every tile config, the vector (C % 8 == 0), 1x1 and
  * scalar gather paths, stride/pad/dilation, bias, residual before and after
@@ -150,6 +150,121 @@ TEST(igemm_spatial_and_scalar_paths) {
     for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) run_case(&cs[i]);
 }
 
+/* Depthwise conv fused into the 1x1 conv's gather (dw_w set): against a
+ * reference that rounds the depthwise output to fp16 as the unfused path
+ * stores it. Stride 1 and 2, SiLU / Relu6 on the depthwise part, a
+ * residual after the pointwise part, a concat slice. */
+TEST(igemm_fused_depthwise) {
+    static const int cs[][10] = {
+        /* H, W, C, M, K, S, P, dw act (0 SiLU, 1 Clip6), res, extra_ld */
+        {26, 26, 32, 64, 3, 1, 1, 0, 0, 0}, {52, 52, 16, 32, 3, 2, 1, 0, 0, 8}, {14, 14, 96, 24, 3, 1, 1, 1, 1, 0},
+        {9, 7, 40, 48, 5, 2, 2, 1, 0, 0},
+    };
+    for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
+        const int *q = cs[ci];
+        int H = q[0], W = q[1], C = q[2], M = q[3], K = q[4], S = q[5], P = q[6];
+        int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
+        vrt__activation dact = {q[7] ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f}, pact = {VRT__ACT_SILU, 0, 0};
+        int64_t nx = (int64_t)H * W * C, npx = (int64_t)OH * OW;
+        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *dw = rnd_half((int64_t)C * K * K, -0.5f, 0.5f), *db = rnd_half(C, -0.5f, 0.5f);
+        uint16_t *pw = rnd_half((int64_t)M * C, -0.3f, 0.3f), *pb = rnd_half(M, -0.5f, 0.5f), *r = rnd_half(npx * M, -1.0f, 1.0f);
+        /* taps-major copy of the depthwise weights (C, K, K) -> (K*K, C) */
+        uint16_t *dwt = malloc((size_t)C * K * K * 2);
+        for (int c = 0; c < C; c++)
+            for (int t = 0; t < K * K; t++) dwt[(int64_t)t * C + c] = dw[(int64_t)c * K * K + t];
+        float *mid = malloc((size_t)(npx * C) * sizeof(float));
+        for (int oy = 0; oy < OH; oy++)
+            for (int ox = 0; ox < OW; ox++)
+                for (int c = 0; c < C; c++) {
+                    double a = vrt__half_to_float(db[c]);
+                    for (int ky = 0; ky < K; ky++)
+                        for (int kx = 0; kx < K; kx++) {
+                            int iy = oy * S - P + ky, ix = ox * S - P + kx;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                            a += (double)vrt__half_to_float(x[((int64_t)iy * W + ix) * C + c]) * vrt__half_to_float(dw[(int64_t)c * K * K + ky * K + kx]);
+                        }
+                    mid[((int64_t)oy * OW + ox) * C + c] = vrt__half_to_float(vrt__float_to_half((float)act_ref(a, &dact)));
+                }
+        vrt__cuda_igemm g;
+        memset(&g, 0, sizeof(g));
+        g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = OH, g.OW = OW, g.M = M, g.KH = g.KW = K, g.SH = g.SW = S, g.PH = g.PW = P;
+        g.DH = g.DW = 1;
+        g.out_off = q[9] / 2, g.out_ld = M + q[9];
+        g.res_post = 1;
+        void *dx = to_dev(x, (size_t)nx * 2), *ddw = to_dev(dwt, (size_t)C * K * K * 2), *ddb = to_dev(db, (size_t)C * 2);
+        void *dpw = to_dev(pw, (size_t)M * C * 2), *dpb = to_dev(pb, (size_t)M * 2), *dr = to_dev(r, (size_t)(npx * M) * 2);
+        void *dy = to_dev(NULL, (size_t)(npx * g.out_ld) * 2);
+        uint16_t *y = malloc((size_t)(npx * g.out_ld) * 2);
+        g.dw_w = ddw, g.dw_b = ddb, g.dw_act = dact;
+        for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
+            g.cfg = cfg;
+            ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)(npx * g.out_ld) * 2, g_stream), cudaSuccess);
+            vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dpw, dpb, q[8] ? dr : NULL, dy, &pact);
+            if (st) vrt_test_fail(__FILE__, __LINE__, "fused launch: %s", vrt__cuda_igemm_error());
+            ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
+            ASSERT_EQ(cudaMemcpy(y, dy, (size_t)(npx * g.out_ld) * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+            for (int64_t p = 0; p < npx; p++)
+                for (int m = 0; m < M; m++) {
+                    double a = vrt__half_to_float(pb[m]);
+                    for (int c = 0; c < C; c++) a += (double)mid[p * C + c] * vrt__half_to_float(pw[(int64_t)m * C + c]);
+                    a = act_ref(a, &pact);
+                    if (q[8]) a += vrt__half_to_float(r[p * M + m]);
+                    double got = vrt__half_to_float(y[p * g.out_ld + g.out_off + m]);
+                    /* the depthwise sums round to fp16 in both, but may land on neighbouring values */
+                    if (!(fabs(got - a) <= 4e-3 * fabs(a) + 4e-3))
+                        vrt_test_fail(__FILE__, __LINE__, "case %zu %s: pixel %lld ch %d: got %g want %g", ci,
+                                      vrt__cuda_igemm_config_name(cfg), (long long)p, m, got, a);
+                }
+        }
+        cudaFree(dx), cudaFree(ddw), cudaFree(ddb), cudaFree(dpw), cudaFree(dpb), cudaFree(dr), cudaFree(dy);
+        free(x), free(dw), free(db), free(pw), free(pb), free(r), free(dwt), free(mid), free(y);
+    }
+}
+
+/* fp16 NHWC max pooling (SPP windows 5/9/13 stride 1, a strided one with
+ * pads, odd C for the scalar path) against a host reference: max is exact,
+ * so bit-identical; a NaN in a window propagates. */
+TEST(maxpool_nhwc_half_matches_reference) {
+    static const int cs[][9] = {
+        /* H, W, C, K, S, P, N, nan */
+        {13, 13, 64, 5, 1, 2, 1, 0}, {13, 13, 64, 9, 1, 4, 1, 1}, {13, 13, 64, 13, 1, 6, 1, 0},
+        {17, 11, 24, 3, 2, 1, 2, 1}, {9, 10, 5, 2, 2, 0, 1, 0},
+    };
+    for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
+        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], K = cs[ci][3], S = cs[ci][4], P = cs[ci][5], N = cs[ci][6];
+        int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
+        int64_t nx = (int64_t)N * H * W * C, ny = (int64_t)N * OH * OW * C;
+        uint16_t *x = rnd_half(nx, -8.0f, 8.0f), *y = malloc((size_t)ny * 2);
+        if (cs[ci][7]) x[nx / 2] = 0x7e00; /* NaN */
+        void *dx = to_dev(x, (size_t)nx * 2), *dy = to_dev(NULL, (size_t)ny * 2);
+        ASSERT_OK(vrt__cuda_maxpool_nhwc_half(g_stream, dx, dy, N, H, W, C, OH, OW, K, K, S, S, P, P));
+        ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
+        ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (int n = 0; n < N; n++)
+            for (int oy = 0; oy < OH; oy++)
+                for (int ox = 0; ox < OW; ox++)
+                    for (int c = 0; c < C; c++) {
+                        float m = -INFINITY;
+                        int nan = 0;
+                        for (int ky = 0; ky < K; ky++)
+                            for (int kx = 0; kx < K; kx++) {
+                                int iy = oy * S - P + ky, ix = ox * S - P + kx;
+                                if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                                float v = vrt__half_to_float(x[(((int64_t)n * H + iy) * W + ix) * C + c]);
+                                if (v != v) nan = 1;
+                                else if (v > m) m = v;
+                            }
+                        uint16_t got = y[(((int64_t)n * OH + oy) * OW + ox) * C + c];
+                        float g = vrt__half_to_float(got);
+                        if (nan ? g == g : got != vrt__float_to_half(m))
+                            vrt_test_fail(__FILE__, __LINE__, "case %zu: (%d,%d,%d,%d): got %g want %s%g", ci, n, oy, ox, c, g,
+                                          nan ? "NaN, not " : "", m);
+                    }
+        cudaFree(dx), cudaFree(dy);
+        free(x), free(y);
+    }
+}
+
 TEST(igemm_bad_arguments_refused) {
     vrt__cuda_igemm g;
     memset(&g, 0, sizeof(g));
@@ -178,6 +293,8 @@ int main(void) {
     }
     VRT_RUN(igemm_pointwise_vector_path);
     VRT_RUN(igemm_spatial_and_scalar_paths);
+    VRT_RUN(igemm_fused_depthwise);
+    VRT_RUN(maxpool_nhwc_half_matches_reference);
     VRT_RUN(igemm_bad_arguments_refused);
     cudaStreamDestroy(g_stream);
     return vrt_test_finish();

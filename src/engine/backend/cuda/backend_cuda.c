@@ -87,6 +87,9 @@ typedef struct step {
      * prepare); own_ms / dnn_ms: the timings (graph replay, ms per conv). */
     int own_ok, own;
     int cat;              /* writes into an in-place Concat's output: must run on our igemm */
+    int dwf;              /* 1 + step index of the depthwise conv fused into this 1x1 conv's gather */
+    int fused;            /* this depthwise conv runs inside the next conv (dwf): nothing to do */
+    int pool_dnn;         /* fp16 MaxPool on cuDNN (VRT_CUDA_POOL=cudnn) instead of our kernel */
     vrt__cuda_igemm ig;
     float own_ms, dnn_ms;
     void *hx, *hr, *hy, *hw, *hb;
@@ -130,6 +133,8 @@ typedef struct cuda_ctx {
     int *cat_out, *cat_off;
     uint8_t *cat_mem;
     int n_cat;
+    uint8_t *dwt;         /* taps-major fp16 weights of the fused depthwise convs */
+    int n_dwf;
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
@@ -581,6 +586,21 @@ static int conv_own_capable(const cuda_ctx *c, int i) {
     return w->shape.ndim == 4;
 }
 
+/* Readers per tensor (node inputs; a graph output or a view's base counts
+ * as two, so "read once" means by exactly one node). NULL on ENOMEM. */
+static int *tensor_uses(const cuda_ctx *c) {
+    const vrt__ir *ir = c->ir;
+    int *uses = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(int));
+    if (!uses) return NULL;
+    for (int i = 0; i < ir->n_nodes; i++)
+        for (int k = 0; k < ir->nodes[i].n_inputs; k++)
+            if (ir->nodes[i].inputs[k] >= 0) uses[ir->nodes[i].inputs[k]]++;
+    for (int i = 0; i < ir->n_outputs; i++) uses[ir->outputs[i]] += 2;
+    for (int t = 0; t < ir->n_tensors; t++)
+        if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) uses[c->plan->t[t].base] += 2;
+    return uses;
+}
+
 /* Concat in place: a channel Concat whose every input is produced by a conv
  * our implicit GEMM runs, and read by nothing else, is not run at all: each
  * conv writes its channels straight into the Concat's output (fp16 NHWC at a
@@ -592,7 +612,7 @@ static vrt_status plan_concat(cuda_ctx *c) {
     c->cat_skip = vrt_calloc((size_t)ir->n_nodes + 1, 1);
     c->cat_out = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
     c->cat_off = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
-    int *prod = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(int)), *uses = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(int));
+    int *prod = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(int)), *uses = tensor_uses(c);
     size_t *moff = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(size_t));
     if (!c->cat_skip || !c->cat_out || !c->cat_off || !prod || !uses || !moff) {
         st = VRT_ENOMEM;
@@ -605,12 +625,7 @@ static vrt_status plan_concat(cuda_ctx *c) {
         const vrt__node *n = &ir->nodes[i];
         for (int k = 0; k < n->n_outputs; k++)
             if (n->outputs[k] >= 0) prod[n->outputs[k]] = i;
-        for (int k = 0; k < n->n_inputs; k++)
-            if (n->inputs[k] >= 0) uses[n->inputs[k]]++;
     }
-    for (int i = 0; i < ir->n_outputs; i++) uses[ir->outputs[i]] += 2;
-    for (int t = 0; t < ir->n_tensors; t++)
-        if (c->plan->t[t].storage == VRT__ST_VIEW && c->plan->t[t].base >= 0) uses[c->plan->t[t].base] += 2;
     size_t total = 0;
     for (int i = 0; i < ir->n_nodes; i++) {
         const vrt__node *n = &ir->nodes[i];
@@ -649,6 +664,88 @@ out:
     vrt_free(prod);
     vrt_free(uses);
     vrt_free(moff);
+    return st;
+}
+
+/* Depthwise + pointwise fusion (MobileNet / YOLOX "DWConv" blocks): a
+ * depthwise conv on fp16 NHWC whose output is read only by a 1x1 stride-1
+ * conv our implicit GEMM runs is computed inside that conv's A gather, so the
+ * pair is one kernel and the depthwise output never goes to memory. Needs C
+ * % 8 == 0. Experimental, opt-in (VRT_CUDA_FUSE_DW=1): on YOLOX-Nano it is
+ * slower than the two kernels (the depthwise sums are recomputed per column
+ * tile and per k-chunk, latency-bound); a version that computes the
+ * depthwise tile once per CTA into shared memory is the next step. Called
+ * after prep_half. */
+static vrt_status plan_dw_fuse(cuda_ctx *c) {
+    const char *env = getenv("VRT_CUDA_FUSE_DW");
+    if (c->math != VRT__CUDA_MATH_FP16 || !(env && !strcmp(env, "1"))) return VRT_OK;
+    int *uses = tensor_uses(c);
+    if (!uses) return VRT_ENOMEM;
+    size_t bytes = 0;
+    for (int j = 0; j < c->n_steps; j++) {
+        step *s2 = &c->steps[j];
+        const vrt__cuda_igemm *g = &s2->ig;
+        if (!s2->own_ok || s2->cx || c->plan->node_const[j] || g->KH != 1 || g->KW != 1 || g->SH != 1 || g->SW != 1 || g->PH ||
+            g->PW || g->C % 8)
+            continue;
+        int t = s2->n->inputs[0], i = -1;
+        for (int q = 0; q < j && i < 0; q++)
+            if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) i = q;
+        if (i < 0) continue;
+        step *s1 = &c->steps[i];
+        if (!s1->dw || !s1->h || s1->cx || s1->cy || s1->hr || s1->fused || s1->dwf || uses[t] != 1 || c->plan->node_const[i]) continue;
+        /* The depthwise conv's input is read again at step j: the arena must
+         * not have given its bytes to anything written by steps i+1..j. */
+        int xt = s1->n->inputs[0], clash = c->plan->t[xt].storage != VRT__ST_ARENA;
+        size_t xa = c->plan->t[xt].offset, xb = xa + c->plan->t[xt].bytes;
+        for (int q = i + 1; q <= j && !clash; q++)
+            for (int k = 0; k < c->steps[q].n->n_outputs && !clash; k++) {
+                int o = c->steps[q].n->outputs[k];
+                if (o < 0 || c->plan->t[o].storage != VRT__ST_ARENA || (q == j && s2->cat)) continue;
+                size_t oa = c->plan->t[o].offset, ob = oa + c->plan->t[o].bytes;
+                clash = oa < xb && xa < ob;
+            }
+        if (clash) continue;
+        const vrt__cuda_dw_shape *d = &s1->dws;
+        vrt__cuda_igemm *w = &s2->ig;
+        w->N = d->N, w->H = d->H, w->W = d->W, w->C = d->C, w->OH = d->OH, w->OW = d->OW, w->KH = d->KH, w->KW = d->KW;
+        w->SH = d->SH, w->SW = d->SW, w->PH = d->PH, w->PW = d->PW, w->DH = d->DH, w->DW = d->DW;
+        w->dw_b = s1->hb;
+        w->dw_act = s1->u.conv.act;
+        s2->dwf = i + 1;
+        s1->fused = 1;
+        bytes += ((size_t)d->C * d->KH * d->KW * 2 + 255) & ~(size_t)255;
+        c->n_dwf++;
+    }
+    vrt_free(uses);
+    if (!bytes) return VRT_OK;
+    /* Taps-major fp16 copies of the fused depthwise weights. */
+    vrt_status st;
+    uint16_t *host = vrt_calloc(1, bytes);
+    if (!host) return VRT_ENOMEM;
+    if ((st = CUCK(cudaMalloc((void **)&c->dwt, bytes)))) {
+        vrt_free(host);
+        return st;
+    }
+    size_t off = 0;
+    for (int j = 0; j < c->n_steps; j++) {
+        step *s2 = &c->steps[j];
+        if (!s2->dwf) continue;
+        const step *s1 = &c->steps[s2->dwf - 1];
+        const vrt__tensor *wt = s1->ti[1];
+        int C = s1->dws.C, T = s1->dws.KH * s1->dws.KW;
+        uint16_t *h = (uint16_t *)((uint8_t *)host + off);
+        for (int ch = 0; ch < C; ch++)
+            for (int k = 0; k < T; k++) {
+                int64_t src = (int64_t)ch * T + k;
+                float f = wt->dtype == VRT__DT_FLOAT16 ? vrt__half_to_float(((const uint16_t *)wt->data)[src]) : ((const float *)wt->data)[src];
+                h[(int64_t)k * C + ch] = vrt__float_to_half(f);
+            }
+        s2->ig.dw_w = c->dwt + off;
+        off += ((size_t)C * T * 2 + 255) & ~(size_t)255;
+    }
+    st = CUCK(cudaMemcpy(c->dwt, host, bytes, cudaMemcpyHostToDevice));
+    vrt_free(host);
     return st;
 }
 
@@ -749,6 +846,9 @@ static vrt_status prep_half(cuda_ctx *c) {
             continue;
         }
         if (n->op == VRT__OP_Concat || n->op == VRT__OP_Add || n->op == VRT__OP_Resize) continue; /* our kernels (plan_half) */
+        const char *pe = getenv("VRT_CUDA_POOL");
+        s->pool_dnn = n->op != VRT__OP_MaxPool || (pe && !strcmp(pe, "cudnn"));
+        if (!s->pool_dnn) continue; /* our fp16 NHWC max pool */
         /* Pooling on cuDNN (NHWC fp16). */
         const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
         int gap = n->op == VRT__OP_GlobalAveragePool;
@@ -780,7 +880,7 @@ static vrt_status own_conv(cuda_ctx *c, step *s, cudaStream_t strm, int own) {
     vrt__cuda_igemm g = s->ig;
     g.cfg = own - 1;
     g.in_f32 = s->cx, g.res_f32 = s->cr, g.out_f32 = s->cy;
-    const void *x = s->cx ? s->in[0] : s->hx, *r = s->cr ? s->in[3] : s->hr;
+    const void *x = s->dwf ? c->steps[s->dwf - 1].hx : s->cx ? s->in[0] : s->hx, *r = s->cr ? s->in[3] : s->hr;
     void *y = s->cy ? s->out[0] : s->hy;
     vrt_status st = vrt__cuda_conv_igemm_half((void *)strm, &g, x, s->hw, s->hb, r, y, &s->u.conv.act);
     return st ? nfail(c, s->n, st, "%s", vrt__cuda_igemm_error()) : VRT_OK;
@@ -836,6 +936,8 @@ static void own_key(const step *s, char *k, size_t cap) {
     snprintf(k, cap, "own:%d,%d,%d,%d:%d,%d,%d:k%dx%d:s%dx%d:p%dx%d:d%dx%d:b%d:r%d%s:a%d:ld%d", g->N, g->C, g->H, g->W, g->M, g->OH,
              g->OW, g->KH, g->KW, g->SH, g->SW, g->PH, g->PW, g->DH, g->DW, s->hb != NULL, s->hr != NULL, g->res_post ? "post" : "",
              (int)s->u.conv.act.kind, g->out_ld);
+    if (s->dwf)
+        snprintf(k + strlen(k), cap - strlen(k), ":dw%d,%d", (int)g->dw_act.kind, g->dw_b != NULL);
 }
 
 /* Picks the fastest of cuDNN's chosen algorithm and our igemm configs, or
@@ -844,10 +946,11 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     char key[256];
     vrt__algo_entry e;
     const char *force = getenv("VRT_CUDA_CONV");
-    int no_own = force && !strcmp(force, "cudnn") && !s->cat, only_own = (force && !strcmp(force, "own")) || s->cat;
+    int must = s->cat || s->dwf; /* only our kernel can do what this step was planned for */
+    int no_own = force && !strcmp(force, "cudnn") && !must, only_own = (force && !strcmp(force, "own")) || must;
     if (no_own) return VRT_OK;
     own_key(s, key, sizeof(key));
-    if ((!only_own || s->cat) && vrt__algo_cache_get(c->cache, key, &e) && (!s->cat || e.algo > 0)) {
+    if ((!only_own || must) && vrt__algo_cache_get(c->cache, key, &e) && (!must || e.algo > 0)) {
         s->own = e.algo >= 0 && e.algo <= VRT__CUDA_IGEMM_CONFIGS ? e.algo : 0;
         s->own_ms = s->own ? e.ms : -1.0f;
         s->dnn_ms = -1.0f;
@@ -868,10 +971,12 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
     int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
-    if (s->cat && !pick) return nfail(c, s->n, VRT_EDEVICE, "the in-place Concat needs our conv kernel, which failed here: %s", vrt__cuda_igemm_error());
+    if (must && !pick)
+        return nfail(c, s->n, VRT_EDEVICE, "the %s needs our conv kernel, which failed here: %s",
+                     s->cat ? "in-place Concat" : "fused depthwise conv", vrt__cuda_igemm_error());
     s->own = pick;
     s->own_ms = own, s->dnn_ms = dnn;
-    if (!only_own || s->cat) {
+    if (!only_own || must) {
         e.algo = pick, e.workspace = 0, e.ms = pick ? own : dnn, e.fused = 0;
         vrt__algo_cache_put(c->cache, key, &e);
     }
@@ -896,6 +1001,12 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
     } else if (n->op == VRT__OP_Resize) {
         if ((st = vrt__cuda_upsample_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1],
                                                (int)(y->d[2] / x->d[2]), (int)(y->d[3] / x->d[3]))))
+            return kfail(c, n, st);
+    } else if (n->op == VRT__OP_MaxPool && !s->pool_dnn) {
+        const vrt__pool_params *pp = &s->u.pool;
+        if ((st = vrt__cuda_maxpool_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1], (int)y->d[2],
+                                              (int)y->d[3], (int)pp->k[0], (int)pp->k[1], (int)pp->strides[0], (int)pp->strides[1],
+                                              (int)pp->pads_begin[0], (int)pp->pads_begin[1])))
             return kfail(c, n, st);
     } else if (s->dw) {
         if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act))) return kfail(c, n, st);
@@ -922,7 +1033,7 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
 
 static vrt_status exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
     const vrt__node *n = s->n;
-    if (c->cat_skip[n - c->ir->nodes]) return VRT_OK; /* in place: its producers wrote the output */
+    if (c->cat_skip[n - c->ir->nodes] || s->fused) return VRT_OK; /* done by the producers / the next conv */
     if (s->h) return exec_half(c, s, strm);
     void *stv = (void *)strm;
     vrt_status st = VRT_OK;
@@ -1152,6 +1263,7 @@ static void cuda_destroy(void *vctx) {
     vrt_free(c->cat_out);
     vrt_free(c->cat_off);
     cudaFree(c->cat_mem);
+    cudaFree(c->dwt);
     if (c->dnn) cudnnDestroy(c->dnn);
     if (c->lt) cublasLtDestroy(c->lt);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -1195,19 +1307,19 @@ static vrt_status choose_math(cuda_ctx *c, const char *precision, char *err, siz
         }
         return VRT_OK;
     }
-    int nconv = 0, nsilu = 0;
+    int nconv = 0;
     for (int i = 0; i < c->ir->n_nodes; i++) {
         const vrt__node *n = &c->ir->nodes[i];
         if (n->op == VRT__OP_Conv && !c->plan->node_const[i] && n->n_inputs > 1 && n->inputs[1] >= 0 &&
             c->ir->tensors[n->inputs[1]].shape.ndim == 4)
-            nconv++, nsilu += vrt__op_activation(n).kind == VRT__ACT_SILU;
+            nconv++;
     }
-    /* YOLOX-Nano (SiLU convs, unnormalised 0..255 input) differs by up to
-     * 0.65 from fp32 in fp16 NHWC on background anchors: fp16 precision, the
-     * same as an fp16 emulation of the model (bench/gpu/fp16_emulate.py,
-     * README GPU section); detections stay. auto keeps SiLU-conv models on
-     * fp32 (bit-close to the reference); precision=fp16 forces fp16. */
-    c->math = nconv >= VRT__AUTO_FP16_CONVS && !nsilu ? VRT__CUDA_MATH_FP16 : VRT__CUDA_MATH_FP32;
+    /* fp16 NHWC storage for convolution networks. YOLOX-Nano (SiLU convs,
+     * unnormalised 0..255 input) then differs from fp32 by up to 0.65 on
+     * background anchors' raw box terms: fp16 precision, the same as an fp16
+     * emulation of the model (bench/gpu/fp16_emulate.py, README GPU
+     * section); its detections stay. precision=fp32 keeps any model on fp32. */
+    c->math = nconv >= VRT__AUTO_FP16_CONVS ? VRT__CUDA_MATH_FP16 : VRT__CUDA_MATH_FP32;
     c->math_auto = 1;
     return VRT_OK;
 }
@@ -1348,7 +1460,7 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
         s->h = c->hnode[i];
         if ((st = prep_step(c, s)) || (st = prep_cuda(c, s))) goto fail;
     }
-    if ((st = prep_half(c))) goto fail;
+    if ((st = prep_half(c)) || (st = plan_dw_fuse(c))) goto fail;
     if (c->scratch_bytes && (st = CUCK(cudaMalloc((void **)&c->scratch, c->scratch_bytes + 256)))) goto fail;
     if (c->zero_bias_n) {
         if ((st = CUCK(cudaMalloc((void **)&c->zero_bias, c->zero_bias_n * 4))) ||
@@ -1595,7 +1707,12 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
             if (s->cat)
                 snprintf(d + strlen(d), sizeof(d) - strlen(d), "; writes channels %d..%d of the in-place Concat's output",
                          s->ig.out_off, s->ig.out_off + s->ig.M - 1);
-        } else if (s->dw)
+            if (s->dwf)
+                snprintf(d + strlen(d), sizeof(d) - strlen(d), "; computes the depthwise %s (%dx%d stride %d, %s) in its gather",
+                         c->steps[s->dwf - 1].n->name, s->ig.KH, s->ig.KW, s->ig.SH, vrt__act_name(s->ig.dw_act.kind));
+        } else if (s->fused)
+            snprintf(d, sizeof(d), "fused into the next conv's kernel (no launch of its own)");
+        else if (s->dw)
             snprintf(d, sizeof(d), "own depthwise kernel (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s)", s->dws.KH,
                      s->dws.KW, s->dws.SH, s->hb ? "bias+" : "", s->hr ? "residual+" : "", vrt__act_name(s->u.conv.act.kind));
         else if (s->conv) {

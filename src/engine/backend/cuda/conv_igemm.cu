@@ -31,6 +31,11 @@ struct igemm_args {
     int K, P, out_ld, out_off, res_post, pairs, kind;
     int in_f32, out_f32, res_f32; // fp32 NCHW instead of fp16 NHWC (conversions fused)
     float al, be;
+    // Depthwise conv fused into the A gather (dw mode): x is the depthwise
+    // conv's input, the geometry fields describe the depthwise conv, K = C.
+    const __half *dww, *dwb; // taps-major weights [KH*KW][C], bias [C] (may be NULL)
+    int dkind;
+    float dal, dbe;
 };
 
 constexpr int BK = 32;      // k per shared-memory tile
@@ -77,7 +82,47 @@ __device__ __forceinline__ uint4 a_vec(const igemm_args &a, const row_src &r, in
     return *(const uint4 *)(a.x + r.base + ((long long)iy * a.W + ix) * a.C + c);
 }
 
-template <int BM, int BN, int WGM, int WGN, bool VEC, bool ONE, bool F32>
+// 8 channels [k, k+8) of the fused depthwise conv's output at this row's
+// pixel: fp32 sums over the taps, its bias and activation, rounded to fp16
+// as the unfused path stores them.
+__device__ __forceinline__ uint4 a_dw(const igemm_args &a, const row_src &r, int k) {
+    union {
+        uint4 u;
+        __half2 h[4];
+    } o;
+    o.u = make_uint4(0, 0, 0, 0);
+    if (!r.ok || k >= a.K) return o.u;
+    float acc[8];
+#pragma unroll
+    for (int j = 0; j < 8; j++) acc[j] = a.dwb ? __half2float(a.dwb[k + j]) : 0.0f;
+    for (int ky = 0; ky < a.KH; ky++) {
+        int iy = r.iy0 + ky * a.DH;
+        if (iy < 0 || iy >= a.H) continue;
+        for (int kx = 0; kx < a.KW; kx++) {
+            int ix = r.ix0 + kx * a.DW;
+            if (ix < 0 || ix >= a.W) continue;
+            union {
+                uint4 u;
+                __half2 h[4];
+            } xv, wv;
+            xv.u = *(const uint4 *)(a.x + r.base + ((long long)iy * a.W + ix) * a.C + k);
+            wv.u = *(const uint4 *)(a.dww + (long long)(ky * a.KW + kx) * a.C + k);
+#pragma unroll
+            for (int j = 0; j < 4; j++) {
+                float2 xf = __half22float2(xv.h[j]), wf = __half22float2(wv.h[j]);
+                acc[2 * j] += xf.x * wf.x;
+                acc[2 * j + 1] += xf.y * wf.y;
+            }
+        }
+    }
+#pragma unroll
+    for (int j = 0; j < 4; j++)
+        o.h[j] = __floats2half2_rn(vrt__cuk_act_fast(acc[2 * j], a.dkind, a.dal, a.dbe),
+                                   vrt__cuk_act_fast(acc[2 * j + 1], a.dkind, a.dal, a.dbe));
+    return o.u;
+}
+
+template <int BM, int BN, int WGM, int WGN, bool VEC, bool ONE, bool F32, bool DWF = false>
 __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     constexpr int NT = WGM * WGN * 32;
     constexpr int WTM = BM / WGM, WTN = BN / WGN; // warp tile
@@ -122,7 +167,9 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
 #pragma unroll
         for (int i = 0; i < ACH; i++) {
             int k = k0 + akc[i];
-            if (VEC) {
+            if (DWF) {
+                ra[i] = a_dw(a, ar[i], k);
+            } else if (VEC) {
                 ra[i] = a_vec<ONE>(a, ar[i], p0 + arow[i], k);
             } else {
                 union {
@@ -301,7 +348,8 @@ const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
 template <int BM, int BN, int WGM, int WGN>
 void launch_cfg(const igemm_args &a, bool vec, bool one, cudaStream_t s) {
     dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN));
-    if (a.in_f32) k_igemm<BM, BN, WGM, WGN, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    if (a.dww) k_igemm<BM, BN, WGM, WGN, true, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    else if (a.in_f32) k_igemm<BM, BN, WGM, WGN, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
     else if (vec && one) k_igemm<BM, BN, WGM, WGN, true, true, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
     else if (vec) k_igemm<BM, BN, WGM, WGN, true, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
     else k_igemm<BM, BN, WGM, WGN, false, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
@@ -329,6 +377,14 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.N = g->N, a.H = g->H, a.W = g->W, a.C = g->C, a.OH = g->OH, a.OW = g->OW, a.M = g->M;
     a.KH = g->KH, a.KW = g->KW, a.SH = g->SH, a.SW = g->SW, a.PH = g->PH, a.PW = g->PW, a.DH = g->DH, a.DW = g->DW;
     a.K = g->KH * g->KW * g->C;
+    a.dww = (const __half *)g->dw_w, a.dwb = (const __half *)g->dw_b;
+    a.dkind = (int)g->dw_act.kind, a.dal = g->dw_act.alpha, a.dbe = g->dw_act.beta;
+    if (a.dww) {
+        // Fused depthwise: the GEMM's K is the channel count; 16-byte channel vectors.
+        if (g->in_f32 || g->C % 8 || ((uintptr_t)x | (uintptr_t)g->dw_w) % 16 || (g->dw_b && (uintptr_t)g->dw_b % 16))
+            return VRT_EINVAL;
+        a.K = g->C;
+    }
     a.P = g->N * g->OH * g->OW;
     a.out_ld = g->out_ld, a.out_off = g->out_off, a.res_post = g->res_post;
     a.in_f32 = g->in_f32, a.out_f32 = g->out_f32, a.res_f32 = g->res_f32;

@@ -206,6 +206,11 @@ typedef struct vrt__cuda_igemm {
     int out_ld, out_off;
     int res_post;
     int in_f32, out_f32, res_f32; /* x / y / res are fp32 NCHW (y: N, out_ld, OH, OW) instead of fp16 NHWC */
+    /* Fused depthwise conv (dw_w != NULL): y = pointwise(act_dw(depthwise(x))) in one kernel; the
+     * geometry fields (H, W, C, KH.. DW, OH, OW) describe the depthwise conv, the 1x1 conv's weights
+     * are w (M, C). dw_w: fp16 [KH*KW][C] (taps-major), dw_b: fp16 [C] or NULL. C % 8 == 0. */
+    const void *dw_w, *dw_b;
+    vrt__activation dw_act;
     int cfg;
 } vrt__cuda_igemm;
 #define VRT__CUDA_IGEMM_CONFIGS 5
@@ -217,6 +222,10 @@ const char *vrt__cuda_igemm_error(void);
 vrt_status vrt__cuda_add_half(void *stream, const void *a, const void *b, void *y, int64_t n, const vrt__activation *act);
 /* Nearest upsampling by integer factors (sh, sw) over fp16 NHWC x (N,H,W,C) into y (N,H*sh,W*sw,C). */
 vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int sh, int sw);
+/* Max pooling over fp16 NHWC x (N,H,W,C) into y (N,OH,OW,C): window KHxKW, strides, leading pads
+ * (padding is never the max; NaN propagates). */
+vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int OH, int OW, int KH,
+                                       int KW, int SH, int SW, int PH, int PW);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

@@ -385,3 +385,60 @@ extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, 
                                                                                     sw, pix * C);
     return launched("nearest upsample (fp16 nhwc)", __LINE__);
 }
+
+/* Max pooling over fp16 NHWC (2-D, symmetric or not pads, no dilation,
+ * floor mode): pads are never the max (as ONNX); NaN propagates. V channels
+ * per thread (8: one 16-byte load per tap when C % 8 == 0). cuDNN's NHWC
+ * pooling is slow for the large stride-1 windows of SPP blocks. */
+template <int V>
+__global__ void k_maxpool_h(const __half *x, __half *y, int H, int W, int C, int OH, int OW, int KH, int KW, int SH, int SW,
+                            int PH, int PW, int64_t total) {
+    const int CV = C / V;
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+        int cv = (int)(i % CV);
+        int64_t pix = i / CV;
+        int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH);
+        int64_t n = pix / ((int64_t)OW * OH);
+        float m[V];
+#pragma unroll
+        for (int j = 0; j < V; j++) m[j] = -INFINITY;
+        int y0 = oy * SH - PH, x0 = ox * SW - PW;
+        int ya = y0 < 0 ? 0 : y0, yb = y0 + KH > H ? H : y0 + KH, xa = x0 < 0 ? 0 : x0, xb = x0 + KW > W ? W : x0 + KW;
+        for (int iy = ya; iy < yb; iy++)
+            for (int ix = xa; ix < xb; ix++) {
+                const __half *p = x + ((n * H + iy) * W + ix) * C + (int64_t)cv * V;
+                if (V == 8) {
+                    union {
+                        uint4 u;
+                        __half h[8];
+                    } t;
+                    t.u = *(const uint4 *)p;
+#pragma unroll
+                    for (int j = 0; j < V; j++) {
+                        float v = __half2float(t.h[j]);
+                        m[j] = (v > m[j] || v != v) ? v : m[j];
+                    }
+                } else {
+                    float v = __half2float(p[0]);
+                    m[0] = (v > m[0] || v != v) ? v : m[0];
+                }
+            }
+        __half *q = y + pix * C + (int64_t)cv * V;
+#pragma unroll
+        for (int j = 0; j < V; j++) q[j] = __float2half_rn(m[j]);
+    }
+}
+
+extern "C" vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int OH, int OW,
+                                                  int KH, int KW, int SH, int SW, int PH, int PW) {
+    if (!stream || !x || !y || C < 1 || KH < 1 || KW < 1 || SH < 1 || SW < 1) return VRT_EINVAL;
+    int64_t pix = (int64_t)N * OH * OW;
+    if (pix <= 0) return VRT_OK;
+    if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
+        k_maxpool_h<8><<<blocks_for(pix * (C / 8), 128), 128, 0, (cudaStream_t)stream>>>(
+            (const __half *)x, (__half *)y, H, W, C, OH, OW, KH, KW, SH, SW, PH, PW, pix * (C / 8));
+    else
+        k_maxpool_h<1><<<blocks_for(pix * C, 128), 128, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W, C, OH, OW,
+                                                                                    KH, KW, SH, SW, PH, PW, pix * C);
+    return launched("max pool (fp16 nhwc)", __LINE__);
+}
