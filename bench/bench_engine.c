@@ -348,6 +348,8 @@ int main(int argc, char **argv) {
         free(ms), free(one), free(half), free(col);
     }
     cudaError_t ce = cudaGetLastError();
+    vrt__cuda_backend_stats bs;
+    vrt__cuda_backend_info(ctx, &bs);
     if (eng_path) {
         /* The chosen conv/gemm engines (node, algorithm, time measured at choice). */
         FILE *fe = fopen(eng_path, "w");
@@ -367,6 +369,8 @@ int main(int argc, char **argv) {
     printf("\"nodes\": %d, \"weight_bytes\": %zu, \"arena_bytes\": %zu, \"cuda_error\": \"%s\",\n", st.nodes, st.weight_bytes,
            st.arena_bytes, cudaGetErrorName(ce));
     printf("\"open_ms\": %.3f, \"load_to_first_ms\": %.3f,\n", t_open, t_first);
+    printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"fused_dw\": %d, \"pdl\": %d},\n", bs.math,
+           bs.own_convs, bs.inplace_concats, bs.fused_dw, bs.pdl);
     print_stats("host", host, iters, 0);
     print_stats("gpu", gpu, iters, 0);
     print_stats("gpu_host", gh, iters, 1);

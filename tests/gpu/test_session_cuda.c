@@ -200,8 +200,12 @@ static int cmp_f(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* fp32 on the GPU here (VRT_CUDA_MATH): the CPU comparison is to half a
+ * pixel; the default fp16 path is checked against the CPU in
+ * yolox_cuda_fp16_close_to_cpu with fp16's tolerances. */
 TEST(yolox_cuda_equals_cpu_and_expected) {
     NEED_GPU();
+    setenv("VRT_CUDA_MATH", "fp32", 1);
     vrt_frame *f = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
     static vrt_session_result rc, rg, re;
     vrt_session_t *c = open_yolox("cpu", 0, NULL, 0);
@@ -264,6 +268,37 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     vrt_session_destroy(&e);
     free(bufs[0]);
     free(bufs[1]);
+    vrt_frame_unref(&f);
+    unsetenv("VRT_CUDA_MATH");
+}
+
+/* The default GPU math for YOLOX is fp16 NHWC storage: the same detections
+ * as the CPU (fp32), scores within 0.03 and box edges within 1.5% of the
+ * box's size + 1 px (fp16 moves YOLOX's raw box terms by up to ~0.014, and
+ * width/height are exponentials of them: README GPU section). */
+TEST(yolox_cuda_fp16_close_to_cpu) {
+    NEED_GPU();
+    vrt_frame *f = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
+    static vrt_session_result rc, rg;
+    vrt_session_t *c = open_yolox("cpu", 0, NULL, 0);
+    ASSERT_OK(vrt_session_run(c, f, &rc));
+    vrt_session_destroy(&c);
+    vrt_session_t *g = open_yolox("cuda", 1, NULL, 0);
+    ASSERT_OK(vrt_session_run(g, f, &rg));
+    ASSERT_EQ(rg.det.count, rc.det.count);
+    for (int i = 0; i < rg.det.count; i++) {
+        const vrt_detection *a = &rg.det.det[i], *b = &rc.det.det[i];
+        double tw = 0.015 * (b->box.x2 - b->box.x1) + 1.0, th = 0.015 * (b->box.y2 - b->box.y1) + 1.0;
+        printf("  %s: score %.4f vs %.4f, box edges off by %.2f %.2f %.2f %.2f px\n", rg.det_labels[i] ? rg.det_labels[i] : "?",
+               a->score, b->score, a->box.x1 - b->box.x1, a->box.y1 - b->box.y1, a->box.x2 - b->box.x2, a->box.y2 - b->box.y2);
+        ASSERT_EQ(a->class_id, b->class_id);
+        ASSERT_NEAR(a->score, b->score, 0.03);
+        ASSERT_NEAR(a->box.x1, b->box.x1, tw);
+        ASSERT_NEAR(a->box.x2, b->box.x2, tw);
+        ASSERT_NEAR(a->box.y1, b->box.y1, th);
+        ASSERT_NEAR(a->box.y2, b->box.y2, th);
+    }
+    vrt_session_destroy(&g);
     vrt_frame_unref(&f);
 }
 
@@ -467,6 +502,7 @@ TEST(batch3_items_own_results_graph_equals_eager) {
  * the test then skips, saying so (the session's refusal is checked). */
 TEST(yolox_batch2_per_item_detections) {
     NEED_GPU();
+    setenv("VRT_CUDA_MATH", "fp32", 1); /* about batching: the expected boxes to 3 px need fp32 */
     {
         const char *model = vrt_test_data_or_skip("models/yolox_nano/yolox_nano.onnx");
         char err[512] = "";
@@ -526,6 +562,7 @@ TEST(yolox_batch2_per_item_detections) {
     vrt_session_destroy(&e);
     vrt_frame_unref(&imgs[0]);
     vrt_frame_unref(&imgs[1]);
+    unsetenv("VRT_CUDA_MATH");
 }
 
 int main(void) {
@@ -537,10 +574,13 @@ int main(void) {
     VRT_RUN(graph_shared_by_all_slots_is_caught);
     VRT_RUN(graph_and_eager_bit_identical);
     VRT_RUN(yolox_cuda_equals_cpu_and_expected);
+    unsetenv("VRT_CUDA_MATH"); /* also when the test failed part-way */
+    VRT_RUN(yolox_cuda_fp16_close_to_cpu);
     VRT_RUN(poll_and_event);
     VRT_RUN(two_sessions_share_weights);
     VRT_RUN(batch3_items_own_results_graph_equals_eager);
     VRT_RUN(yolox_batch2_per_item_detections);
+    unsetenv("VRT_CUDA_MATH");
     for (int i = 0; i < 3; i++)
         vrt_frame_unref(&g_frames[i]);
     return vrt_test_finish();

@@ -1348,6 +1348,13 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
     c->device = dev;
     c->wbase = base;
     vrt_status st = VRT_OK;
+    /* Programmatic dependent launch for our fp16 kernels (pdl.cuh): Hopper and
+     * newer; VRT_CUDA_PDL=0 turns it off. Process-wide (one setting per device
+     * generation; every context of a process sees the same GPU kind). */
+    int major = 0;
+    const char *pdl = getenv("VRT_CUDA_PDL");
+    cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
+    vrt__cuda_set_pdl(major >= 9 && !(pdl && !strcmp(pdl, "0")));
     if (base) {
         c->device = base->device;
         c->math = base->math;
@@ -1779,6 +1786,10 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->workspace_bytes = c->ws_bytes;
     st->lt_workspace_bytes = c->lt_ws_bytes;
     st->scratch_bytes = c->scratch_bytes;
+    st->pdl = vrt__cuda_pdl_enabled();
+    st->own_convs = st->inplace_concats = st->fused_dw = 0;
+    for (int i = 0; i < c->n_steps; i++) st->own_convs += c->steps[i].own != 0, st->fused_dw += c->steps[i].fused;
+    st->inplace_concats = c->n_cat;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
 }
 

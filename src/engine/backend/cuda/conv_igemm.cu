@@ -19,6 +19,7 @@
 
 #include "engine/backend/cuda/act.cuh"
 #include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/pdl.cuh"
 
 using namespace nvcuda;
 
@@ -138,6 +139,7 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     __half *As = (__half *)smem, *Bs = As + BM * LDS;
     float *Cs = (float *)smem;
 
+    vrt__pdl_enter();
     const int tid = threadIdx.x, warp = tid / 32, wm = warp / WGN, wn = warp % WGN;
     const int p0 = blockIdx.x * BM, m0 = blockIdx.y * BN;
     const int ntiles = (a.K + BK - 1) / BK;
@@ -347,17 +349,21 @@ const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
 
 template <int BM, int BN, int WGM, int WGN>
 void launch_cfg(const igemm_args &a, bool vec, bool one, cudaStream_t s) {
-    dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN));
-    if (a.dww) k_igemm<BM, BN, WGM, WGN, true, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
-    else if (a.in_f32) k_igemm<BM, BN, WGM, WGN, false, false, true><<<grid, WGM * WGN * 32, 0, s>>>(a);
-    else if (vec && one) k_igemm<BM, BN, WGM, WGN, true, true, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
-    else if (vec) k_igemm<BM, BN, WGM, WGN, true, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
-    else k_igemm<BM, BN, WGM, WGN, false, false, false><<<grid, WGM * WGN * 32, 0, s>>>(a);
+    dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN)), block(WGM * WGN * 32);
+    if (a.dww) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false, true>, grid, block, s, a);
+    else if (a.in_f32) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, true>, grid, block, s, a);
+    else if (vec && one) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, true, false>, grid, block, s, a);
+    else if (vec) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false>, grid, block, s, a);
+    else vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, false>, grid, block, s, a);
 }
 
 thread_local char g_err[256];
+int g_pdl = 0;
 
 } // namespace
+
+extern "C" int vrt__cuda_pdl_enabled(void) { return g_pdl; }
+extern "C" void vrt__cuda_set_pdl(int on) { g_pdl = on; }
 
 extern "C" const char *vrt__cuda_igemm_config_name(int cfg) {
     return cfg >= 0 && cfg < VRT__CUDA_IGEMM_CONFIGS ? g_cfgs[cfg].name : "?";

@@ -137,6 +137,8 @@ typedef struct vrt__cuda_backend_stats {
     const char *math;             /* "fp32", "tf32", "fp16" */
     size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
     char cache_path[1024];
+    int pdl;                      /* programmatic dependent launch on for our fp16 kernels */
+    int own_convs, inplace_concats, fused_dw; /* convs on our igemm, Concats elided, depthwise convs fused */
 } vrt__cuda_backend_stats;
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 
@@ -226,6 +228,9 @@ vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, in
  * (padding is never the max; NaN propagates). */
 vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int OH, int OW, int KH,
                                        int KW, int SH, int SW, int PH, int PW);
+/* Programmatic dependent launch of our fp16 kernels (pdl.cuh), process-wide. */
+void vrt__cuda_set_pdl(int on);
+int vrt__cuda_pdl_enabled(void);
 /* Detail of the last launch failure on this thread. */
 const char *vrt__cuda_epilogue_error(void);
 

@@ -10,6 +10,7 @@
 
 #include "engine/backend/cuda/act.cuh"
 #include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/pdl.cuh"
 
 static thread_local char g_err[256];
 
@@ -146,6 +147,7 @@ extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is
 #include <cuda_fp16.h>
 
 __global__ void k_nchw_f32_to_nhwc_h(const float *x, __half *y, int64_t C, int64_t HW, int64_t total) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
         int64_t c = i % C, p = (i / C) % HW, n = i / (C * HW);
         y[i] = __float2half_rn(x[(n * C + c) * HW + p]);
@@ -153,6 +155,7 @@ __global__ void k_nchw_f32_to_nhwc_h(const float *x, __half *y, int64_t C, int64
 }
 
 __global__ void k_nhwc_h_to_nchw_f32(const __half *x, float *y, int64_t C, int64_t HW, int64_t total) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
         int64_t p = i % HW, c = (i / HW) % C, n = i / (C * HW);
         y[i] = __half2float(x[(n * HW + p) * C + c]);
@@ -163,7 +166,7 @@ extern "C" vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void 
     int64_t total = N * C * HW;
     if (!stream) return VRT_EINVAL;
     if (total <= 0) return VRT_OK;
-    k_nchw_f32_to_nhwc_h<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, (__half *)y, C, HW, total);
+    vrt__pdl_launch(k_nchw_f32_to_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, x, (__half *)y, C, HW, total);
     return launched("nchw fp32 -> nhwc fp16", __LINE__);
 }
 
@@ -175,6 +178,7 @@ struct hcat_args {
 
 /* One thread per output element: y[p, c] = in_k[p, c - off[k]]. */
 __global__ void k_concat_nhwc_h(hcat_args a, int64_t total, int C, __half *y) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
         int64_t p = i / C;
         int c = (int)(i - p * C), k = 0;
@@ -196,7 +200,7 @@ extern "C" vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void
     int C = a.off[n];
     int64_t total = P * C;
     if (total <= 0) return VRT_OK;
-    k_concat_nhwc_h<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(a, total, C, (__half *)y);
+    vrt__pdl_launch(k_concat_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, a, total, C, (__half *)y);
     return launched("concat fp16 nhwc", __LINE__);
 }
 
@@ -204,13 +208,14 @@ extern "C" vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, floa
     int64_t total = N * C * HW;
     if (!stream) return VRT_EINVAL;
     if (total <= 0) return VRT_OK;
-    k_nhwc_h_to_nchw_f32<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, y, C, HW, total);
+    vrt__pdl_launch(k_nhwc_h_to_nchw_f32, blocks_for(total, 256), 256, (cudaStream_t)stream, (const __half *)x, y, C, HW, total);
     return launched("nhwc fp16 -> nchw fp32", __LINE__);
 }
 
 /* Two channels per thread (C even) or one. */
 __global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias, const __half *res, int kind, float al,
                              float be) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
         float v = __half2float(y[i]);
         if (bias) v += __half2float(bias[i % C]);
@@ -221,6 +226,7 @@ __global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias
 
 __global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 *bias, const __half2 *res, int kind,
                               float al, float be) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
         float2 v = __half22float2(y[i]);
         if (bias) {
@@ -243,10 +249,10 @@ extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
     if (C % 2 == 0 && ((uintptr_t)y | (uintptr_t)bias | (uintptr_t)res) % 4 == 0) {
         int64_t n2 = n / 2;
-        k_epilogue_h2<<<blocks_for(n2, 256), 256, 0, (cudaStream_t)stream>>>((__half2 *)y, n2, C / 2, (const __half2 *)bias,
+        vrt__pdl_launch(k_epilogue_h2, blocks_for(n2, 256), 256, (cudaStream_t)stream, (__half2 *)y, n2, C / 2, (const __half2 *)bias,
                                                                           (const __half2 *)res, kind, al, be);
     } else {
-        k_epilogue_h<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>((__half *)y, n, C, (const __half *)bias,
+        vrt__pdl_launch(k_epilogue_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (__half *)y, n, C, (const __half *)bias,
                                                                         (const __half *)res, kind, al, be);
     }
     return launched("epilogue (fp16 nhwc)", __LINE__);
@@ -261,6 +267,7 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
                                 const __half *__restrict__ res, __half *__restrict__ y, int N, int C, int H, int W, int OH,
                                 int OW, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
                                 float be) {
+    vrt__pdl_enter();
     const int cv = H2 ? 2 : 1;
     const int CG = C / cv;
     int64_t total = (int64_t)N * OH * OW * CG;
@@ -315,11 +322,11 @@ extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, co
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
     int h2 = s->C % 2 == 0 && ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res) % 4 == 0;
     if (h2)
-        k_dwconv_nhwc_h<true><<<blocks_for(total / 2, 256), 256, 0, (cudaStream_t)stream>>>(
+        vrt__pdl_launch(k_dwconv_nhwc_h<true>, blocks_for(total / 2, 256), 256, (cudaStream_t)stream, 
             (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
             s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
     else
-        k_dwconv_nhwc_h<false><<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(
+        vrt__pdl_launch(k_dwconv_nhwc_h<false>, blocks_for(total, 256), 256, (cudaStream_t)stream, 
             (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
             s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
     return launched("depthwise conv (fp16 nhwc)", __LINE__);
@@ -330,6 +337,7 @@ extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, co
 
 /* y = act(a + b), same shapes; element-wise, so the layout does not matter. */
 __global__ void k_add_h2(const __half2 *a, const __half2 *b, __half2 *y, int64_t n2, int kind, float al, float be) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
         float2 u = __half22float2(a[i]), v = __half22float2(b[i]);
         y[i] = __floats2half2_rn(vrt__cuk_act_fast(u.x + v.x, kind, al, be), vrt__cuk_act_fast(u.y + v.y, kind, al, be));
@@ -337,6 +345,7 @@ __global__ void k_add_h2(const __half2 *a, const __half2 *b, __half2 *y, int64_t
 }
 
 __global__ void k_add_h(const __half *a, const __half *b, __half *y, int64_t n, int kind, float al, float be) {
+    vrt__pdl_enter();
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
         y[i] = __float2half_rn(vrt__cuk_act_fast(__half2float(a[i]) + __half2float(b[i]), kind, al, be));
 }
@@ -348,10 +357,10 @@ extern "C" vrt_status vrt__cuda_add_half(void *stream, const void *a, const void
     int kind = act ? (int)act->kind : 0;
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
     if (n % 2 == 0 && ((uintptr_t)a | (uintptr_t)b | (uintptr_t)y) % 4 == 0)
-        k_add_h2<<<blocks_for(n / 2, 256), 256, 0, (cudaStream_t)stream>>>((const __half2 *)a, (const __half2 *)b, (__half2 *)y,
+        vrt__pdl_launch(k_add_h2, blocks_for(n / 2, 256), 256, (cudaStream_t)stream, (const __half2 *)a, (const __half2 *)b, (__half2 *)y,
                                                                           n / 2, kind, al, be);
     else
-        k_add_h<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)a, (const __half *)b, (__half *)y, n, kind,
+        vrt__pdl_launch(k_add_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (const __half *)a, (const __half *)b, (__half *)y, n, kind,
                                                                       al, be);
     return launched("add (fp16)", __LINE__);
 }
@@ -360,6 +369,7 @@ extern "C" vrt_status vrt__cuda_add_half(void *stream, const void *a, const void
  * x[n, oy / sh, ox / sw, :], 16 bytes (8 channels) per thread when C % 8 == 0. */
 template <int V>
 __global__ void k_upsample_h(const __half *x, __half *y, int H, int W, int C, int sh, int sw, int64_t total) {
+    vrt__pdl_enter();
     const int CV = C / V, OW = W * sw, OH = H * sh;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
         int cv = (int)(i % CV);
@@ -378,10 +388,10 @@ extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, 
     int64_t pix = (int64_t)N * H * sh * W * sw;
     if (pix <= 0) return VRT_OK;
     if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
-        k_upsample_h<8><<<blocks_for(pix * (C / 8), 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W,
+        vrt__pdl_launch(k_upsample_h<8>, blocks_for(pix * (C / 8), 256), 256, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W,
                                                                                          C, sh, sw, pix * (C / 8));
     else
-        k_upsample_h<1><<<blocks_for(pix * C, 256), 256, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W, C, sh,
+        vrt__pdl_launch(k_upsample_h<1>, blocks_for(pix * C, 256), 256, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W, C, sh,
                                                                                     sw, pix * C);
     return launched("nearest upsample (fp16 nhwc)", __LINE__);
 }
@@ -393,6 +403,7 @@ extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, 
 template <int V>
 __global__ void k_maxpool_h(const __half *x, __half *y, int H, int W, int C, int OH, int OW, int KH, int KW, int SH, int SW,
                             int PH, int PW, int64_t total) {
+    vrt__pdl_enter();
     const int CV = C / V;
     for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
         int cv = (int)(i % CV);
@@ -435,10 +446,10 @@ extern "C" vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, v
     int64_t pix = (int64_t)N * OH * OW;
     if (pix <= 0) return VRT_OK;
     if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
-        k_maxpool_h<8><<<blocks_for(pix * (C / 8), 128), 128, 0, (cudaStream_t)stream>>>(
+        vrt__pdl_launch(k_maxpool_h<8>, blocks_for(pix * (C / 8), 128), 128, (cudaStream_t)stream, 
             (const __half *)x, (__half *)y, H, W, C, OH, OW, KH, KW, SH, SW, PH, PW, pix * (C / 8));
     else
-        k_maxpool_h<1><<<blocks_for(pix * C, 128), 128, 0, (cudaStream_t)stream>>>((const __half *)x, (__half *)y, H, W, C, OH, OW,
+        vrt__pdl_launch(k_maxpool_h<1>, blocks_for(pix * C, 128), 128, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W, C, OH, OW,
                                                                                     KH, KW, SH, SW, PH, PW, pix * C);
     return launched("max pool (fp16 nhwc)", __LINE__);
 }
