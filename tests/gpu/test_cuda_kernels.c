@@ -122,6 +122,7 @@ TEST(unary_all_ops) {
         p.alpha = k == 0 ? 2.0f : k == 1 ? 0.5f : -1.5f;
         ASSERT_OK(vrt__cpu_unary_f32(NULL, &p, x, yc, n));
         cudaMemcpy(dy, dx, n * 4, cudaMemcpyDeviceToDevice);
+        cudaDeviceSynchronize(); /* a device-to-device cudaMemcpy is asynchronous; g_stream does not wait for it */
         ASSERT_GPU_OK(vrt__cuda_unary_f32(g_stream, &p, dy, dy, n));
         fetch(yg, dy, n * 4);
         expect_f32("pow scalar in place", yg, yc, n, 1e-5);
@@ -697,6 +698,7 @@ TEST(softmax_argmax_topk) {
         /* ArgMax/ArgMin with ties (values quantised) */
         for (int64_t i = 0; i < n; i++) x[i] = (float)(int)(x[i] / 4);
         cudaMemcpy(dx, x, n * 4, cudaMemcpyHostToDevice);
+        cudaDeviceSynchronize();
         int64_t *ic = malloc(n * 8), *ig = malloc(n * 8), *di = dev_zero(n * 8);
         for (int axis = 0; axis < s->ndim; axis++) {
             for (int mode = 0; mode < 4; mode++) {
@@ -714,6 +716,7 @@ TEST(softmax_argmax_topk) {
         x[1] = NAN;
         x[n - 1] = NAN;
         cudaMemcpy(dx, x, n * 4, cudaMemcpyHostToDevice);
+        cudaDeviceSynchronize();
         for (int axis = 0; axis < s->ndim; axis++) {
             for (int largest = 0; largest < 2; largest++) {
                 vrt__topk_params p = {s->d[axis] < 5 ? s->d[axis] : 5, axis, largest, 1};

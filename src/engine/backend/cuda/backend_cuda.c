@@ -1530,6 +1530,11 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
         size_t b = plan->t[ir->outputs[i]].bytes;
         if (b && (st = CUCK(cudaMallocHost(&c->out_stage[i], b)))) goto fail;
     }
+    /* The uploads above are cudaMemcpy from pageable memory on the legacy
+     * stream: they may still be in flight when it returns, and our stream
+     * (non-blocking) does not wait for them. Seen as wrong constants under
+     * load (Shape / Range node tests, with other programs on the GPU). */
+    if ((st = CUCK(cudaDeviceSynchronize()))) goto fail;
     /* Const nodes run once, now. */
     for (int i = 0; i < c->n_steps; i++)
         if (plan->node_const[i] && (st = exec_step(c, &c->steps[i], c->stream))) goto fail;
