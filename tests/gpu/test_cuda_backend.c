@@ -521,10 +521,11 @@ TEST(algo_cache_written_then_reused) {
 }
 
 /* The fp16 NHWC plan's options on YOLOX-Nano. (1) Channel Concats stay fp16
- * NHWC (VRT_CUDA_HALF_CONCAT, on by default): a Concat is a copy and fp16 ->
- * fp32 -> fp16 is exact, so with the same cuDNN algorithms (read from the
- * cache the first context wrote) the result is bit-identical to converting
- * around each Concat, with fewer layout conversions. (2) The default plan
+ * NHWC (VRT_CUDA_HALF_CONCAT, on by default), SPP max pools on our kernel as
+ * a cascade of 5x5 pools: a Concat is a copy, fp16 -> fp32 -> fp16 is exact
+ * and so is max pooling in any order, so with the same cuDNN algorithms
+ * (read from the cache the first context wrote) the result is bit-identical
+ * to (0): conversions around each Concat, cuDNN's pooling of each window. (2) The default plan
  * (in-place Concats written by our implicit-GEMM convs, own convs where they
  * are faster, fp16 Add/Resize/MaxPool) and (3) our conv for every conv
  * (VRT_CUDA_CONV=own) with the depthwise convs fused into the next 1x1 conv
@@ -554,7 +555,11 @@ TEST(fp16_plan_options_agree) {
     setenv("VRT_CACHE_DIR", dir, 1);
     bk b[4];
     set_opts("0", "0", "cudnn");
+    setenv("VRT_CUDA_POOL", "cudnn", 1); /* and the SPP pools on cuDNN, each on its own input */
+    setenv("VRT_CUDA_SPP_CASCADE", "0", 1);
     bk_open_p(&b[0], model, "fp16");
+    unsetenv("VRT_CUDA_POOL");
+    unsetenv("VRT_CUDA_SPP_CASCADE");
     set_opts("1", "0", "cudnn");
     bk_open_p(&b[1], model, "fp16");
     set_opts("1", "1", NULL);

@@ -221,6 +221,58 @@ TEST(igemm_fused_depthwise) {
     }
 }
 
+/* The depthwise kernel (group == C == M) over fp16 NHWC, both variants: 2
+ * channels per thread (KRSC weights) and 8 per thread (taps-major weights,
+ * C % 8 == 0), against a double reference: stride 1/2, 3x3 and 5x5, bias,
+ * residual, SiLU / Relu6, batch 2. */
+TEST(depthwise_both_kernels) {
+    static const int cs[][8] = {
+        /* N, H, W, C, K, S, P, res */
+        {1, 26, 26, 32, 3, 1, 1, 0}, {2, 17, 15, 64, 3, 2, 1, 1}, {1, 13, 13, 96, 5, 1, 2, 1}, {1, 12, 10, 24, 5, 2, 2, 0},
+    };
+    for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
+        const int *q = cs[ci];
+        vrt__cuda_dw_shape d = {q[0], q[3], q[1], q[2], 0, 0, q[4], q[4], q[5], q[5], q[6], q[6], 1, 1};
+        d.OH = (d.H + 2 * d.PH - d.KH) / d.SH + 1, d.OW = (d.W + 2 * d.PW - d.KW) / d.SW + 1;
+        vrt__activation act = {ci % 2 ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f};
+        int64_t nx = (int64_t)d.N * d.H * d.W * d.C, ny = (int64_t)d.N * d.OH * d.OW * d.C, T = d.KH * d.KW;
+        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *w = rnd_half(d.C * T, -0.5f, 0.5f), *b = rnd_half(d.C, -0.5f, 0.5f);
+        uint16_t *r = rnd_half(ny, -1.0f, 1.0f), *wt = malloc((size_t)(d.C * T) * 2), *y = malloc((size_t)ny * 2);
+        for (int c = 0; c < d.C; c++)
+            for (int t = 0; t < T; t++) wt[(int64_t)t * d.C + c] = w[(int64_t)c * T + t];
+        void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)(d.C * T) * 2), *dwt = to_dev(wt, (size_t)(d.C * T) * 2);
+        void *db = to_dev(b, (size_t)d.C * 2), *dr = to_dev(r, (size_t)ny * 2), *dy = to_dev(NULL, (size_t)ny * 2);
+        for (int v = 0; v < 2; v++) {
+            ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream), cudaSuccess);
+            ASSERT_OK(vrt__cuda_dwconv_nhwc_half(g_stream, dx, dw, db, q[7] ? dr : NULL, dy, &d, &act, v ? dwt : NULL));
+            ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
+            ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+            for (int n = 0; n < d.N; n++)
+                for (int oy = 0; oy < d.OH; oy++)
+                    for (int ox = 0; ox < d.OW; ox++)
+                        for (int c = 0; c < d.C; c++) {
+                            double a = vrt__half_to_float(b[c]);
+                            for (int ky = 0; ky < d.KH; ky++)
+                                for (int kx = 0; kx < d.KW; kx++) {
+                                    int iy = oy * d.SH - d.PH + ky, ix = ox * d.SW - d.PW + kx;
+                                    if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) continue;
+                                    a += (double)vrt__half_to_float(x[(((int64_t)n * d.H + iy) * d.W + ix) * d.C + c]) *
+                                         vrt__half_to_float(w[(int64_t)c * T + ky * d.KW + kx]);
+                                }
+                            int64_t o = (((int64_t)n * d.OH + oy) * d.OW + ox) * d.C + c;
+                            if (q[7]) a += vrt__half_to_float(r[o]);
+                            a = act_ref(a, &act);
+                            double got = vrt__half_to_float(y[o]);
+                            if (!(fabs(got - a) <= 2e-3 * fabs(a) + 2e-3))
+                                vrt_test_fail(__FILE__, __LINE__, "case %zu %s kernel: (%d,%d,%d,%d) got %g want %g", ci,
+                                              v ? "8-channel" : "2-channel", n, oy, ox, c, got, a);
+                        }
+        }
+        cudaFree(dx), cudaFree(dw), cudaFree(dwt), cudaFree(db), cudaFree(dr), cudaFree(dy);
+        free(x), free(w), free(b), free(r), free(wt), free(y);
+    }
+}
+
 /* fp16 NHWC max pooling (SPP windows 5/9/13 stride 1, a strided one with
  * pads, odd C for the scalar path) against a host reference: max is exact,
  * so bit-identical; a NaN in a window propagates. */
@@ -294,6 +346,7 @@ int main(void) {
     VRT_RUN(igemm_pointwise_vector_path);
     VRT_RUN(igemm_spatial_and_scalar_paths);
     VRT_RUN(igemm_fused_depthwise);
+    VRT_RUN(depthwise_both_kernels);
     VRT_RUN(maxpool_nhwc_half_matches_reference);
     VRT_RUN(igemm_bad_arguments_refused);
     cudaStreamDestroy(g_stream);

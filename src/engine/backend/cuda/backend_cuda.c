@@ -88,8 +88,11 @@ typedef struct step {
     int own_ok, own;
     int cat;              /* writes into an in-place Concat's output: must run on our igemm */
     int dwf;              /* 1 + step index of the depthwise conv fused into this 1x1 conv's gather */
+    void *dwt;            /* depthwise (C % 8 == 0): weights taps-major (KH*KW, C), fp16, in c->dwt */
     int fused;            /* this depthwise conv runs inside the next conv (dwf): nothing to do */
     int pool_dnn;         /* fp16 MaxPool on cuDNN (VRT_CUDA_POOL=cudnn) instead of our kernel */
+    const void *mp_src;   /* SPP cascade (plan_spp): pool mp_src with an mp_k window instead */
+    int mp_k;
     vrt__cuda_igemm ig;
     float own_ms, dnn_ms;
     void *hx, *hr, *hy, *hw, *hb;
@@ -133,7 +136,8 @@ typedef struct cuda_ctx {
     int *cat_out, *cat_off;
     uint8_t *cat_mem;
     int n_cat;
-    uint8_t *dwt;         /* taps-major fp16 weights of the fused depthwise convs */
+    uint8_t *dwt;         /* taps-major fp16 depthwise weights (prep_dw_taps) */
+    int dw8;              /* VRT_CUDA_DW8=1: depthwise convs on the 8-channel kernel */
     int n_dwf;
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
@@ -681,7 +685,6 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
     if (c->math != VRT__CUDA_MATH_FP16 || !(env && !strcmp(env, "1"))) return VRT_OK;
     int *uses = tensor_uses(c);
     if (!uses) return VRT_ENOMEM;
-    size_t bytes = 0;
     for (int j = 0; j < c->n_steps; j++) {
         step *s2 = &c->steps[j];
         const vrt__cuda_igemm *g = &s2->ig;
@@ -693,7 +696,9 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
             if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) i = q;
         if (i < 0) continue;
         step *s1 = &c->steps[i];
-        if (!s1->dw || !s1->h || s1->cx || s1->cy || s1->hr || s1->fused || s1->dwf || uses[t] != 1 || c->plan->node_const[i]) continue;
+        if (!s1->dw || !s1->dwt || !s1->h || s1->cx || s1->cy || s1->hr || s1->fused || s1->dwf || uses[t] != 1 ||
+            c->plan->node_const[i])
+            continue;
         /* The depthwise conv's input is read again at step j: the arena must
          * not have given its bytes to anything written by steps i+1..j. */
         int xt = s1->n->inputs[0], clash = c->plan->t[xt].storage != VRT__ST_ARENA;
@@ -710,16 +715,73 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
         vrt__cuda_igemm *w = &s2->ig;
         w->N = d->N, w->H = d->H, w->W = d->W, w->C = d->C, w->OH = d->OH, w->OW = d->OW, w->KH = d->KH, w->KW = d->KW;
         w->SH = d->SH, w->SW = d->SW, w->PH = d->PH, w->PW = d->PW, w->DH = d->DH, w->DW = d->DW;
+        w->dw_w = s1->dwt;
         w->dw_b = s1->hb;
         w->dw_act = s1->u.conv.act;
         s2->dwf = i + 1;
         s1->fused = 1;
-        bytes += ((size_t)d->C * d->KH * d->KW * 2 + 255) & ~(size_t)255;
         c->n_dwf++;
     }
     vrt_free(uses);
+    return VRT_OK;
+}
+
+/* SPP cascade: stride-1 max pools with "same" pads over one input (YOLO's
+ * SPP: 5, 9, 13) are computed as repeated small pools: max over a 9x9
+ * window = 5x5 pool of the 5x5 pool's output (padding never wins a max, and
+ * the middle of two in-image points is in the image), so a k-window pool
+ * whose input also feeds a stride-1 pool of k' = k - (k0 - 1) reads that
+ * pool's output with a k0 window: 25 taps instead of 81 / 169. Exact.
+ * VRT_CUDA_SPP_CASCADE=0 turns it off. Called after prep_half. */
+static void plan_spp(cuda_ctx *c) {
+    const char *env = getenv("VRT_CUDA_SPP_CASCADE");
+    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) return;
+    const vrt__ir *ir = c->ir;
+    for (int j = 0; j < c->n_steps; j++) {
+        step *sj = &c->steps[j];
+        const vrt__pool_params *pj = &sj->u.pool;
+        if (!sj->h || sj->n->op != VRT__OP_MaxPool || sj->pool_dnn || sj->cx || pj->strides[0] != 1 || pj->strides[1] != 1 ||
+            pj->k[0] != pj->k[1] || pj->k[0] % 2 == 0 || pj->pads_begin[0] != pj->k[0] / 2 || pj->pads_begin[1] != pj->k[0] / 2 ||
+            pj->pads_end[0] != pj->k[0] / 2 || pj->pads_end[1] != pj->k[0] / 2)
+            continue;
+        int best = -1; /* the largest smaller pool: the smallest window left */
+        for (int i = 0; i < j; i++) {
+            step *si = &c->steps[i];
+            const vrt__pool_params *pi = &si->u.pool;
+            if (!si->h || si->n->op != VRT__OP_MaxPool || si->pool_dnn || si->cy || si->n->inputs[0] != sj->n->inputs[0] ||
+                pi->strides[0] != 1 || pi->strides[1] != 1 || pi->k[0] != pi->k[1] || pi->k[0] % 2 == 0 || pi->k[0] >= pj->k[0] ||
+                pi->pads_begin[0] != pi->k[0] / 2 || pi->pads_begin[1] != pi->k[0] / 2 || pi->pads_end[0] != pi->k[0] / 2 ||
+                pi->pads_end[1] != pi->k[0] / 2)
+                continue;
+            /* The smaller pool's output must still be alive at step j: read after j. */
+            int t = si->n->outputs[0], later = 0;
+            for (int q = j + 1; q < ir->n_nodes && !later; q++)
+                for (int k = 0; k < ir->nodes[q].n_inputs; k++) later |= ir->nodes[q].inputs[k] == t;
+            if (later && (best < 0 || pi->k[0] > c->steps[best].u.pool.k[0])) best = i;
+        }
+        if (best >= 0) {
+            sj->mp_src = c->steps[best].hy;
+            sj->mp_k = (int)(pj->k[0] - c->steps[best].u.pool.k[0]) + 1; /* takes pool k_best to pool k_j */
+        }
+    }
+}
+
+/* Taps-major fp16 copies (KH*KW, C) of every fp16 depthwise conv's weights
+ * with C % 8 == 0: the 8-channel depthwise kernel and the fused gather read
+ * 8 channels of one tap as one 16-byte load. Both are opt-in experiments
+ * (VRT_CUDA_DW8=1, VRT_CUDA_FUSE_DW=1): on YOLOX-Nano (H200) the 8-channel
+ * kernel is slower than the 2-channel one (0.634 vs 0.609 ms: a quarter of
+ * the threads on layers that are already small), like the fusion. Called
+ * after prep_half. */
+static vrt_status prep_dw_taps(cuda_ctx *c) {
+    const char *d8 = getenv("VRT_CUDA_DW8"), *fu = getenv("VRT_CUDA_FUSE_DW");
+    c->dw8 = d8 && !strcmp(d8, "1");
+    if (!c->dw8 && !(fu && !strcmp(fu, "1"))) return VRT_OK;
+    size_t bytes = 0;
+    for (int i = 0; i < c->n_steps; i++)
+        if (c->steps[i].dw && c->steps[i].dws.C % 8 == 0)
+            bytes += ((size_t)c->steps[i].dws.C * c->steps[i].dws.KH * c->steps[i].dws.KW * 2 + 255) & ~(size_t)255;
     if (!bytes) return VRT_OK;
-    /* Taps-major fp16 copies of the fused depthwise weights. */
     vrt_status st;
     uint16_t *host = vrt_calloc(1, bytes);
     if (!host) return VRT_ENOMEM;
@@ -728,12 +790,11 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
         return st;
     }
     size_t off = 0;
-    for (int j = 0; j < c->n_steps; j++) {
-        step *s2 = &c->steps[j];
-        if (!s2->dwf) continue;
-        const step *s1 = &c->steps[s2->dwf - 1];
-        const vrt__tensor *wt = s1->ti[1];
-        int C = s1->dws.C, T = s1->dws.KH * s1->dws.KW;
+    for (int i = 0; i < c->n_steps; i++) {
+        step *s = &c->steps[i];
+        if (!s->dw || s->dws.C % 8) continue;
+        const vrt__tensor *wt = s->ti[1];
+        int C = s->dws.C, T = s->dws.KH * s->dws.KW;
         uint16_t *h = (uint16_t *)((uint8_t *)host + off);
         for (int ch = 0; ch < C; ch++)
             for (int k = 0; k < T; k++) {
@@ -741,7 +802,7 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
                 float f = wt->dtype == VRT__DT_FLOAT16 ? vrt__half_to_float(((const uint16_t *)wt->data)[src]) : ((const float *)wt->data)[src];
                 h[(int64_t)k * C + ch] = vrt__float_to_half(f);
             }
-        s2->ig.dw_w = c->dwt + off;
+        s->dwt = c->dwt + off;
         off += ((size_t)C * T * 2 + 255) & ~(size_t)255;
     }
     st = CUCK(cudaMemcpy(c->dwt, host, bytes, cudaMemcpyHostToDevice));
@@ -1004,12 +1065,16 @@ static vrt_status exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
             return kfail(c, n, st);
     } else if (n->op == VRT__OP_MaxPool && !s->pool_dnn) {
         const vrt__pool_params *pp = &s->u.pool;
-        if ((st = vrt__cuda_maxpool_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1], (int)y->d[2],
-                                              (int)y->d[3], (int)pp->k[0], (int)pp->k[1], (int)pp->strides[0], (int)pp->strides[1],
-                                              (int)pp->pads_begin[0], (int)pp->pads_begin[1])))
-            return kfail(c, n, st);
+        if (s->mp_src)
+            st = vrt__cuda_maxpool_nhwc_half(stv, s->mp_src, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1], (int)y->d[2],
+                                             (int)y->d[3], s->mp_k, s->mp_k, 1, 1, s->mp_k / 2, s->mp_k / 2);
+        else
+            st = vrt__cuda_maxpool_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3], (int)x->d[1], (int)y->d[2],
+                                             (int)y->d[3], (int)pp->k[0], (int)pp->k[1], (int)pp->strides[0], (int)pp->strides[1],
+                                             (int)pp->pads_begin[0], (int)pp->pads_begin[1]);
+        if (st) return kfail(c, n, st);
     } else if (s->dw) {
-        if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act))) return kfail(c, n, st);
+        if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act, c->dw8 ? s->dwt : NULL))) return kfail(c, n, st);
     } else if (n->op == VRT__OP_Conv) {
         st = vrt__cuda_conv_run(s->conv, strm, s->hx, s->hw, s->hb, c->zero_bias, s->hr, s->hy, c->scratch, c->ws, c->err,
                                 sizeof(c->err));
@@ -1467,7 +1532,8 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
         s->h = c->hnode[i];
         if ((st = prep_step(c, s)) || (st = prep_cuda(c, s))) goto fail;
     }
-    if ((st = prep_half(c)) || (st = plan_dw_fuse(c))) goto fail;
+    if ((st = prep_half(c)) || (st = prep_dw_taps(c)) || (st = plan_dw_fuse(c))) goto fail;
+    plan_spp(c);
     if (c->scratch_bytes && (st = CUCK(cudaMalloc((void **)&c->scratch, c->scratch_bytes + 256)))) goto fail;
     if (c->zero_bias_n) {
         if ((st = CUCK(cudaMalloc((void **)&c->zero_bias, c->zero_bias_n * 4))) ||

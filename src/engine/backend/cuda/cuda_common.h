@@ -188,12 +188,13 @@ vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_
                                         const vrt__activation *act);
 /* Depthwise conv (group == C == M) over fp16 NHWC: x N,H,W,C; w C,KH,KW (fp16);
  * y N,OH,OW,C = act(conv + bias[c] + res) with fp32 accumulation; bias, res
- * (fp16, y's shape) may be NULL. */
+ * (fp16, y's shape) may be NULL. w_taps (may be NULL): the same weights taps-major
+ * (KH*KW, C), for the 8-channels-per-thread kernel (C % 8 == 0, 16-byte aligned). */
 typedef struct vrt__cuda_dw_shape {
     int N, C, H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW;
 } vrt__cuda_dw_shape;
 vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias, const void *res,
-                                      void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act);
+                                      void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act, const void *w_taps);
 /* Our own convolution over fp16 NHWC (conv_igemm.cu): group 1, 2-D, any
  * kernel/stride/pad/dilation, as an implicit GEMM on tensor cores (fp16
  * operands, fp32 accumulation) with the epilogue fused:
