@@ -557,11 +557,13 @@ TEST(fp16_plan_options_agree) {
     set_opts("0", "0", "cudnn");
     setenv("VRT_CUDA_POOL", "cudnn", 1); /* and the SPP pools on cuDNN, each on its own input */
     setenv("VRT_CUDA_SPP_CASCADE", "0", 1);
+    setenv("VRT_CUDA_FOCUS", "0", 1);
     bk_open_p(&b[0], model, "fp16");
-    unsetenv("VRT_CUDA_POOL");
-    unsetenv("VRT_CUDA_SPP_CASCADE");
     set_opts("1", "0", "cudnn");
     bk_open_p(&b[1], model, "fp16");
+    unsetenv("VRT_CUDA_POOL");
+    unsetenv("VRT_CUDA_SPP_CASCADE");
+    unsetenv("VRT_CUDA_FOCUS");
     set_opts("1", "1", NULL);
     bk_open_p(&b[2], model, "fp16");
     set_opts("1", "1", "own");
@@ -585,6 +587,8 @@ TEST(fp16_plan_options_agree) {
     ASSERT_TRUE(conv[1] < conv[0]);
     ASSERT_EQ(own[0] + own[1], 0);
     ASSERT_TRUE(inplace[2] > 0 && inplace[2] == inplace[3]);
+    ASSERT_EQ(count_engines(b[2].ctx, "reads the Focus slices"), 1);
+    ASSERT_EQ(count_engines(b[0].ctx, "reads the Focus slices"), 0);
     int fused = count_engines(b[3].ctx, "fused into the next conv");
     printf("  depthwise convs fused into the next conv (VRT_CUDA_FUSE_DW=1): %d\n", fused);
     ASSERT_TRUE(fused > 0);

@@ -221,6 +221,60 @@ TEST(igemm_fused_depthwise) {
     }
 }
 
+/* Focus read in the gather: the fp32 NCHW input the four stride-2 slices
+ * cut (YOLOX order: top-left, bottom-left, top-right, bottom-right) and a
+ * 3x3 conv over the virtual 4*C0-channel input, against a reference that
+ * builds that input explicitly (rounded to fp16 as the gather does). */
+TEST(igemm_focus_gather) {
+    const int C0 = 3, H2 = 26, W2 = 30, H = H2 / 2, W = W2 / 2, C = 4 * C0, M = 16;
+    const int qy[4] = {0, 1, 0, 1}, qx[4] = {0, 0, 1, 1};
+    int64_t nx = (int64_t)C0 * H2 * W2;
+    float *x = malloc((size_t)nx * sizeof(float));
+    for (int64_t i = 0; i < nx; i++) x[i] = rnd_f(0.0f, 255.0f);
+    uint16_t *w = rnd_half((int64_t)M * 9 * C, -0.05f, 0.05f), *b = rnd_half(M, -1.0f, 1.0f);
+    vrt__cuda_igemm g;
+    memset(&g, 0, sizeof(g));
+    g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = H, g.OW = W, g.M = M, g.KH = g.KW = 3, g.SH = g.SW = 1, g.PH = g.PW = 1;
+    g.DH = g.DW = 1, g.out_ld = M, g.in_f32 = 1, g.out_f32 = 1, g.focus = 1;
+    for (int q = 0; q < 4; q++) g.focus_dy[q] = qy[q], g.focus_dx[q] = qx[q];
+    vrt__activation act = {VRT__ACT_SILU, 0, 0};
+    void *dx = to_dev(x, (size_t)nx * 4), *dw = to_dev(w, (size_t)M * 9 * C * 2), *db = to_dev(b, (size_t)M * 2);
+    void *dy = to_dev(NULL, (size_t)M * H * W * 4);
+    float *y = malloc((size_t)M * H * W * 4);
+    for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
+        g.cfg = cfg;
+        vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dw, db, NULL, dy, &act);
+        if (st) vrt_test_fail(__FILE__, __LINE__, "focus launch: %s", vrt__cuda_igemm_error());
+        ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
+        ASSERT_EQ(cudaMemcpy(y, dy, (size_t)M * H * W * 4, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (int m = 0; m < M; m++)
+            for (int oy = 0; oy < H; oy++)
+                for (int ox = 0; ox < W; ox++) {
+                    double a = vrt__half_to_float(b[m]);
+                    for (int ky = 0; ky < 3; ky++)
+                        for (int kx = 0; kx < 3; kx++) {
+                            int iy = oy - 1 + ky, ix = ox - 1 + kx;
+                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+                            for (int c = 0; c < C; c++) {
+                                int q = c / C0, c0 = c % C0;
+                                float v = x[((int64_t)c0 * H2 + 2 * iy + qy[q]) * W2 + 2 * ix + qx[q]];
+                                a += (double)vrt__half_to_float(vrt__float_to_half(v)) *
+                                     vrt__half_to_float(w[(((int64_t)m * 3 + ky) * 3 + kx) * C + c]);
+                            }
+                        }
+                    a = act_ref(a, &act);
+                    double got = y[((int64_t)m * H + oy) * W + ox];
+                    if (!(fabs(got - a) <= 2e-3 * fabs(a) + 2e-3))
+                        vrt_test_fail(__FILE__, __LINE__, "%s: (%d,%d,%d) got %g want %g", vrt__cuda_igemm_config_name(cfg), m, oy, ox,
+                                      got, a);
+                }
+    }
+    g.focus_dy[2] = 2; /* a slice start other than 0 or 1 */
+    ASSERT_STATUS(vrt__cuda_conv_igemm_half(g_stream, &g, dx, dw, db, NULL, dy, &act), VRT_EINVAL);
+    cudaFree(dx), cudaFree(dw), cudaFree(db), cudaFree(dy);
+    free(x), free(w), free(b), free(y);
+}
+
 /* The depthwise kernel (group == C == M) over fp16 NHWC, both variants: 2
  * channels per thread (KRSC weights) and 8 per thread (taps-major weights,
  * C % 8 == 0), against a double reference: stride 1/2, 3x3 and 5x5, bias,
@@ -346,6 +400,7 @@ int main(void) {
     VRT_RUN(igemm_pointwise_vector_path);
     VRT_RUN(igemm_spatial_and_scalar_paths);
     VRT_RUN(igemm_fused_depthwise);
+    VRT_RUN(igemm_focus_gather);
     VRT_RUN(depthwise_both_kernels);
     VRT_RUN(maxpool_nhwc_half_matches_reference);
     VRT_RUN(igemm_bad_arguments_refused);

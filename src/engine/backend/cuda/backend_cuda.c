@@ -89,6 +89,7 @@ typedef struct step {
     int cat;              /* writes into an in-place Concat's output: must run on our igemm */
     int dwf;              /* 1 + step index of the depthwise conv fused into this 1x1 conv's gather */
     void *dwt;            /* depthwise (C % 8 == 0): weights taps-major (KH*KW, C), fp16, in c->dwt */
+    const void *focus_x;  /* Focus read in the gather (plan_focus): the tensor the slices cut */
     int fused;            /* this depthwise conv runs inside the next conv (dwf): nothing to do */
     int pool_dnn;         /* fp16 MaxPool on cuDNN (VRT_CUDA_POOL=cudnn) instead of our kernel */
     const void *mp_src;   /* SPP cascade (plan_spp): pool mp_src with an mp_k window instead */
@@ -726,6 +727,86 @@ static vrt_status plan_dw_fuse(cuda_ctx *c) {
     return VRT_OK;
 }
 
+/* One Slice step's cut of a 4-D tensor, accumulated into (dy, dx): axes 2
+ * and 3 may be cut with step 2 from 0 or 1 to the end, others not at all.
+ * Returns 0 when the step is anything else. */
+static int focus_slice(const step *s, int *dy, int *dx) {
+    const vrt__slice_params *p = &s->u.sl;
+    const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
+    if (s->n->op != VRT__OP_Slice || x->ndim != 4 || y->ndim != 4 || s->ti[0]->dtype != VRT__DT_FLOAT) return 0;
+    for (int a = 0; a < 4; a++)
+        if (a < 2 ? y->d[a] != x->d[a] : (x->d[a] % 2 || y->d[a] * 2 != x->d[a])) return 0;
+    for (int e = 0; e < p->n; e++) {
+        int64_t ax = p->axes[e] < 0 ? p->axes[e] + 4 : p->axes[e], st = p->starts[e];
+        if (ax < 2) {
+            if (p->steps[e] != 1 || st != 0) return 0;
+            continue;
+        }
+        if (p->steps[e] != 2 || (st != 0 && st != 1)) return 0;
+        int *d = ax == 2 ? dy : dx;
+        if (*d >= 0) return 0; /* cut twice */
+        *d = (int)st;
+    }
+    return 1;
+}
+
+/* Focus (YOLOv5 / YOLOX stem: four stride-2 Slices of the input, a channel
+ * Concat, then a conv) read in the conv's gather: the Slices and the Concat
+ * are not run, the conv (our implicit GEMM) reads the input directly. Every
+ * intermediate must be read only on this path. VRT_CUDA_FOCUS=0 turns it
+ * off. Called after prep_half. */
+static vrt_status plan_focus(cuda_ctx *c) {
+    const char *env = getenv("VRT_CUDA_FOCUS");
+    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) return VRT_OK;
+    int *uses = tensor_uses(c);
+    if (!uses) return VRT_ENOMEM;
+    for (int j = 0; j < c->n_steps; j++) {
+        step *s2 = &c->steps[j];
+        if (!s2->own_ok || !s2->cx || s2->cat || s2->dwf || c->plan->node_const[j] || s2->ig.C % 4) continue;
+        int ct = s2->n->inputs[0], ci = -1;
+        for (int q = 0; q < j && ci < 0; q++)
+            if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == ct) ci = q;
+        if (ci < 0 || uses[ct] != 1 || c->steps[ci].n->op != VRT__OP_Concat || c->steps[ci].h || c->steps[ci].n->n_inputs != 4 ||
+            c->plan->node_const[ci])
+            continue;
+        const vrt__node *cn = c->steps[ci].n;
+        int64_t ax = vrt__node_get_int(cn, "axis", 0);
+        if (ax != 1 && ax != -3) continue;
+        int dy[4], dx[4], chain[4][2], src = -2, ok = 1;
+        for (int k = 0; k < 4 && ok; k++) {
+            dy[k] = dx[k] = -1;
+            chain[k][0] = chain[k][1] = -1;
+            int t = cn->inputs[k];
+            for (int depth = 0; depth < 2 && ok; depth++) {
+                int pi = -1;
+                for (int q = 0; q < ci && pi < 0; q++)
+                    if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) pi = q;
+                if (pi < 0 || uses[t] != 1 || c->plan->node_const[pi] || !focus_slice(&c->steps[pi], &dy[k], &dx[k])) {
+                    ok = depth > 0; /* one Slice cutting both axes is enough */
+                    break;
+                }
+                chain[k][depth] = pi;
+                t = c->steps[pi].n->inputs[0];
+                if (dy[k] >= 0 && dx[k] >= 0) break;
+            }
+            ok = ok && dy[k] >= 0 && dx[k] >= 0 && (src == -2 || src == t);
+            src = t;
+        }
+        if (!ok || src < 0 || c->ir->tensors[src].dtype != VRT__DT_FLOAT || s2->ig.C != 4 * (int)c->ir->tensors[src].shape.d[1])
+            continue;
+        for (int k = 0; k < 4; k++) {
+            s2->ig.focus_dy[k] = dy[k], s2->ig.focus_dx[k] = dx[k];
+            for (int d = 0; d < 2; d++)
+                if (chain[k][d] >= 0) c->steps[chain[k][d]].fused = 1;
+        }
+        c->steps[ci].fused = 1;
+        s2->ig.focus = 1;
+        s2->focus_x = c->ptr[src];
+    }
+    vrt_free(uses);
+    return VRT_OK;
+}
+
 /* SPP cascade: stride-1 max pools with "same" pads over one input (YOLO's
  * SPP: 5, 9, 13) are computed as repeated small pools: max over a 9x9
  * window = 5x5 pool of the 5x5 pool's output (padding never wins a max, and
@@ -941,7 +1022,8 @@ static vrt_status own_conv(cuda_ctx *c, step *s, cudaStream_t strm, int own) {
     vrt__cuda_igemm g = s->ig;
     g.cfg = own - 1;
     g.in_f32 = s->cx, g.res_f32 = s->cr, g.out_f32 = s->cy;
-    const void *x = s->dwf ? c->steps[s->dwf - 1].hx : s->cx ? s->in[0] : s->hx, *r = s->cr ? s->in[3] : s->hr;
+    const void *x = s->ig.focus ? s->focus_x : s->dwf ? c->steps[s->dwf - 1].hx : s->cx ? s->in[0] : s->hx;
+    const void *r = s->cr ? s->in[3] : s->hr;
     void *y = s->cy ? s->out[0] : s->hy;
     vrt_status st = vrt__cuda_conv_igemm_half((void *)strm, &g, x, s->hw, s->hb, r, y, &s->u.conv.act);
     return st ? nfail(c, s->n, st, "%s", vrt__cuda_igemm_error()) : VRT_OK;
@@ -999,6 +1081,9 @@ static void own_key(const step *s, char *k, size_t cap) {
              (int)s->u.conv.act.kind, g->out_ld);
     if (s->dwf)
         snprintf(k + strlen(k), cap - strlen(k), ":dw%d,%d", (int)g->dw_act.kind, g->dw_b != NULL);
+    if (g->focus)
+        snprintf(k + strlen(k), cap - strlen(k), ":focus%d%d%d%d%d%d%d%d", g->focus_dy[0], g->focus_dx[0], g->focus_dy[1],
+                 g->focus_dx[1], g->focus_dy[2], g->focus_dx[2], g->focus_dy[3], g->focus_dx[3]);
 }
 
 /* Picks the fastest of cuDNN's chosen algorithm and our igemm configs, or
@@ -1007,7 +1092,7 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     char key[256];
     vrt__algo_entry e;
     const char *force = getenv("VRT_CUDA_CONV");
-    int must = s->cat || s->dwf; /* only our kernel can do what this step was planned for */
+    int must = s->cat || s->dwf || s->ig.focus; /* only our kernel can do what this step was planned for */
     int no_own = force && !strcmp(force, "cudnn") && !must, only_own = (force && !strcmp(force, "own")) || must;
     if (no_own) return VRT_OK;
     own_key(s, key, sizeof(key));
@@ -1034,7 +1119,7 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
     if (must && !pick)
         return nfail(c, s->n, VRT_EDEVICE, "the %s needs our conv kernel, which failed here: %s",
-                     s->cat ? "in-place Concat" : "fused depthwise conv", vrt__cuda_igemm_error());
+                     s->cat ? "in-place Concat" : s->dwf ? "fused depthwise conv" : "Focus read", vrt__cuda_igemm_error());
     s->own = pick;
     s->own_ms = own, s->dnn_ms = dnn;
     if (!only_own || must) {
@@ -1532,7 +1617,7 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
         s->h = c->hnode[i];
         if ((st = prep_step(c, s)) || (st = prep_cuda(c, s))) goto fail;
     }
-    if ((st = prep_half(c)) || (st = prep_dw_taps(c)) || (st = plan_dw_fuse(c))) goto fail;
+    if ((st = prep_half(c)) || (st = prep_dw_taps(c)) || (st = plan_dw_fuse(c)) || (st = plan_focus(c))) goto fail;
     plan_spp(c);
     if (c->scratch_bytes && (st = CUCK(cudaMalloc((void **)&c->scratch, c->scratch_bytes + 256)))) goto fail;
     if (c->zero_bias_n) {
@@ -1785,6 +1870,8 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
             if (s->cat)
                 snprintf(d + strlen(d), sizeof(d) - strlen(d), "; writes channels %d..%d of the in-place Concat's output",
                          s->ig.out_off, s->ig.out_off + s->ig.M - 1);
+            if (s->ig.focus)
+                snprintf(d + strlen(d), sizeof(d) - strlen(d), "; reads the Focus slices of its input directly (Slices and Concat not run)");
             if (s->dwf)
                 snprintf(d + strlen(d), sizeof(d) - strlen(d), "; computes the depthwise %s (%dx%d stride %d, %s) in its gather",
                          c->steps[s->dwf - 1].n->name, s->ig.KH, s->ig.KW, s->ig.SH, vrt__act_name(s->ig.dw_act.kind));

@@ -37,6 +37,10 @@ struct igemm_args {
     const __half *dww, *dwb; // taps-major weights [KH*KW][C], bias [C] (may be NULL)
     int dkind;
     float dal, dbe;
+    // Focus (space-to-depth by strided slices) read in the gather: x is the
+    // fp32 NCHW tensor the slices cut (C / 4 channels, 2H x 2W); channel c of
+    // the conv's input is channel c % fc0 of slice q = c / fc0, at (2y + qy, 2x + qx).
+    int focus, fc0, qy[4], qx[4];
 };
 
 constexpr int BK = 32;      // k per shared-memory tile
@@ -67,6 +71,10 @@ __device__ __forceinline__ __half a_elem(const igemm_args &a, const row_src &r, 
     int c = k % a.C, rs = k / a.C, kx = rs % a.KW, ky = rs / a.KW;
     int iy = r.iy0 + ky * a.DH, ix = r.ix0 + kx * a.DW;
     if (iy < 0 || iy >= a.H || ix < 0 || ix >= a.W) return __float2half(0.0f);
+    if (F32 && a.focus) {
+        int q = c / a.fc0, c0 = c - q * a.fc0;
+        return __float2half_rn(((const float *)a.x)[r.base + ((long long)c0 * 2 * a.H + 2 * iy + a.qy[q]) * 2 * a.W + 2 * ix + a.qx[q]]);
+    }
     if (F32) return __float2half_rn(((const float *)a.x)[r.base + ((long long)c * a.H + iy) * a.W + ix]);
     return a.x[r.base + ((long long)iy * a.W + ix) * a.C + c];
 }
@@ -383,6 +391,15 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.N = g->N, a.H = g->H, a.W = g->W, a.C = g->C, a.OH = g->OH, a.OW = g->OW, a.M = g->M;
     a.KH = g->KH, a.KW = g->KW, a.SH = g->SH, a.SW = g->SW, a.PH = g->PH, a.PW = g->PW, a.DH = g->DH, a.DW = g->DW;
     a.K = g->KH * g->KW * g->C;
+    a.focus = g->focus;
+    if (a.focus) {
+        if (!g->in_f32 || g->C % 4 || g->dw_w) return VRT_EINVAL;
+        a.fc0 = g->C / 4;
+        for (int q = 0; q < 4; q++) {
+            if (g->focus_dy[q] < 0 || g->focus_dy[q] > 1 || g->focus_dx[q] < 0 || g->focus_dx[q] > 1) return VRT_EINVAL;
+            a.qy[q] = g->focus_dy[q], a.qx[q] = g->focus_dx[q];
+        }
+    }
     a.dww = (const __half *)g->dw_w, a.dwb = (const __half *)g->dw_b;
     a.dkind = (int)g->dw_act.kind, a.dal = g->dw_act.alpha, a.dbe = g->dw_act.beta;
     if (a.dww) {

@@ -214,6 +214,10 @@ typedef struct vrt__cuda_igemm {
      * are w (M, C). dw_w: fp16 [KH*KW][C] (taps-major), dw_b: fp16 [C] or NULL. C % 8 == 0. */
     const void *dw_w, *dw_b;
     vrt__activation dw_act;
+    /* Focus (YOLOv5/YOLOX stem) read in the gather (focus = 1, with in_f32): x is the fp32 NCHW
+     * tensor (N, C/4, 2H, 2W) that four stride-2 slices cut; input channel c is channel c % (C/4)
+     * of slice q = c / (C/4), which starts at row focus_dy[q], column focus_dx[q] (0 or 1). */
+    int focus, focus_dy[4], focus_dx[4];
     int cfg;
 } vrt__cuda_igemm;
 #define VRT__CUDA_IGEMM_CONFIGS 5
