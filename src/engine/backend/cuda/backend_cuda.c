@@ -734,10 +734,10 @@ static int focus_slice(const step *s, int *dy, int *dx) {
     const vrt__slice_params *p = &s->u.sl;
     const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
     if (s->n->op != VRT__OP_Slice || x->ndim != 4 || y->ndim != 4 || s->ti[0]->dtype != VRT__DT_FLOAT) return 0;
-    for (int a = 0; a < 4; a++)
-        if (a < 2 ? y->d[a] != x->d[a] : (x->d[a] % 2 || y->d[a] * 2 != x->d[a])) return 0;
+    int cut[4] = {0, 0, 0, 0};
     for (int e = 0; e < p->n; e++) {
         int64_t ax = p->axes[e] < 0 ? p->axes[e] + 4 : p->axes[e], st = p->starts[e];
+        if (ax < 0 || ax > 3) return 0;
         if (ax < 2) {
             if (p->steps[e] != 1 || st != 0) return 0;
             continue;
@@ -746,7 +746,11 @@ static int focus_slice(const step *s, int *dy, int *dx) {
         int *d = ax == 2 ? dy : dx;
         if (*d >= 0) return 0; /* cut twice */
         *d = (int)st;
+        cut[ax] = 1;
     }
+    /* Cut axes keep every second element to the end, the others all of them. */
+    for (int a = 0; a < 4; a++)
+        if (cut[a] ? (x->d[a] % 2 || y->d[a] * 2 != x->d[a]) : y->d[a] != x->d[a]) return 0;
     return 1;
 }
 
