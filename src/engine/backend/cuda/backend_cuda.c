@@ -23,7 +23,16 @@
  * auto, the default, is fp16 NHWC storage for convolution-heavy models and
  * strict fp32 otherwise); the environment variable VRT_CUDA_MATH overrides
  * it. Other options (environment, read at prepare): VRT_CUDA_GRAPHS=0,
- * VRT_CACHE_DIR (algorithm cache folder).
+ * VRT_CACHE_DIR (algorithm cache folder). fp16 plan (each on by default,
+ * each with a switch for comparisons): our implicit-GEMM conv timed against
+ * cuDNN per conv (VRT_CUDA_CONV=cudnn|own forces a side), Concats in fp16
+ * (VRT_CUDA_HALF_CONCAT=0) and in place (VRT_CUDA_CONCAT_IN_PLACE=0), our
+ * max pool (VRT_CUDA_POOL=cudnn) with the SPP cascade
+ * (VRT_CUDA_SPP_CASCADE=0), the Focus stem read in the conv's gather
+ * (VRT_CUDA_FOCUS=0), programmatic dependent launch (VRT_CUDA_PDL=0).
+ * Experiments, off by default: VRT_CUDA_FUSE_DW=1 (depthwise conv in the
+ * next 1x1 conv's gather), VRT_CUDA_DW8=1 (8-channel depthwise kernel),
+ * VRT_CUDA_DW=cudnn (cuDNN's depthwise convs).
  */
 #include <math.h>
 #include <stdarg.h>
