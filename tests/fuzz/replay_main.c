@@ -3,6 +3,10 @@
  * (files or folders, recursively; at most MAX_FILES), plus deterministic
  * mutations of each (truncations, byte flips, varint-length bumps), through
  * LLVMFuzzerTestOneInput. A crash or sanitizer report fails the test.
+ * Files named *.hex hold the input as hex text (the repository keeps its
+ * seeds and regressions as text): '#' lines are comments, whitespace is
+ * ignored. `fuzz_onnx_replay --unhex OUTDIR FILE...` writes them back as
+ * binary files (the libFuzzer corpus; scripts/quickstart).
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -27,26 +31,70 @@ static uint64_t rng(uint64_t *s) {
     return *s;
 }
 
-static void run_file(const char *path, int mutate) {
+static int ends_with(const char *s, const char *suffix) {
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && !strcmp(s + a - b, suffix);
+}
+
+static int hexval(int c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes hex text in place ('#' to the end of a line is a comment);
+ * returns the byte count or -1 on a stray character / odd digit count. */
+static long unhex(uint8_t *buf, size_t n) {
+    size_t o = 0;
+    int hi = -1;
+    for (size_t i = 0; i < n; i++) {
+        int c = buf[i];
+        if (c == '#') {
+            while (i < n && buf[i] != '\n') i++;
+            continue;
+        }
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
+        int v = hexval(c);
+        if (v < 0) return -1;
+        if (hi < 0) {
+            hi = v;
+        } else {
+            buf[o++] = (uint8_t)(hi << 4 | v);
+            hi = -1;
+        }
+    }
+    return hi < 0 ? (long)o : -1;
+}
+
+/* The input a file holds (hex decoded for *.hex); NULL when unreadable. */
+static uint8_t *load(const char *path, size_t *len) {
     FILE *f = fopen(path, "rb");
-    if (!f) return;
+    if (!f) return NULL;
     fseek(f, 0, SEEK_END);
     long n = ftell(f);
     fseek(f, 0, SEEK_SET);
-    if (n < 0 || (unsigned long)n > MAX_SIZE) {
+    uint8_t *buf = n >= 0 && (unsigned long)n <= MAX_SIZE ? malloc((size_t)n + 1) : NULL;
+    if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
         fclose(f);
-        return;
+        free(buf);
+        return NULL;
     }
-    uint8_t *buf = malloc((size_t)n + 1), *mut = malloc((size_t)n + 1);
-    if (!buf || !mut || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        fclose(f);
+    fclose(f);
+    if (ends_with(path, ".hex") && (n = unhex(buf, (size_t)n)) < 0) {
+        fprintf(stderr, "fuzz replay: %s is not hex text\n", path);
+        exit(1);
+    }
+    *len = (size_t)n;
+    return buf;
+}
+
+static void run_file(const char *path, int mutate) {
+    size_t len = 0;
+    uint8_t *buf = load(path, &len), *mut = buf ? malloc(len + 1) : NULL;
+    if (!buf || !mut) {
         free(buf);
         free(mut);
         return;
     }
-    fclose(f);
     g_files++;
-    size_t len = (size_t)n;
     /* Exact copies in a tight buffer so ASan sees any over-read. */
     memcpy(mut, buf, len);
     LLVMFuzzerTestOneInput(mut, len);
@@ -107,7 +155,7 @@ static void walk(const char *path, int mutate) {
         char sub[4096];
         snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
         size_t l = strlen(names[i]);
-        int model = l > 5 && (!strcmp(names[i] + l - 5, ".onnx") || !strcmp(names[i] + l - 3, ".pb"));
+        int model = l > 5 && (ends_with(names[i], ".onnx") || ends_with(names[i], ".pb") || ends_with(names[i], ".hex"));
         struct stat s2;
         if (!stat(sub, &s2) && S_ISDIR(s2.st_mode)) walk(sub, mutate);
         else if (model || !mutate) run_file(sub, mutate);
@@ -116,7 +164,29 @@ static void walk(const char *path, int mutate) {
     free(names);
 }
 
+/* --unhex OUTDIR FILE...: OUTDIR/NAME (NAME without .hex) holds the bytes. */
+static int unhex_files(int argc, char **argv) {
+    for (int i = 1; i < argc; i++) {
+        size_t len = 0;
+        uint8_t *buf = load(argv[i], &len);
+        const char *base = strrchr(argv[i], '/');
+        base = base ? base + 1 : argv[i];
+        char out[4096];
+        snprintf(out, sizeof(out), "%s/%.*s", argv[0], (int)(strlen(base) - (ends_with(base, ".hex") ? 4 : 0)), base);
+        FILE *f = buf ? fopen(out, "wb") : NULL;
+        int ok = f && fwrite(buf, 1, len, f) == len;
+        if (f) ok &= fclose(f) == 0;
+        free(buf);
+        if (!ok) {
+            fprintf(stderr, "fuzz replay: cannot write %s from %s\n", out, argv[i]);
+            return 1;
+        }
+    }
+    return 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc >= 3 && !strcmp(argv[1], "--unhex")) return unhex_files(argc - 2, argv + 2);
     /* Silence library logging: inputs are expected to fail. */
     vrt_log_set(NULL, NULL, VRT_LOG_ERROR);
     for (int i = 1; i < argc; i++) {
