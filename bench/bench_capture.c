@@ -173,7 +173,8 @@ static void cpu_model(char *buf, size_t cap) {
             char *c = strchr(line, ':');
             if (c) {
                 c++;
-                while (*c == ' ' || *c == '\t') c++;
+                while (*c == ' ' || *c == '\t')
+                    c++;
                 c[strcspn(c, "\n")] = 0;
                 snprintf(buf, cap, "%s", c);
             }
@@ -205,7 +206,8 @@ static void write_json(FILE *f, const result *rs, int n, double seconds) {
     uname(&un);
     cpu_model(cpu, sizeof(cpu));
     run_cmd("git -C '" VRT_SOURCE_DIR "' rev-parse HEAD 2>/dev/null", commit, sizeof(commit));
-    run_cmd("git -C '" VRT_SOURCE_DIR "' status --porcelain --untracked-files=no 2>/dev/null | head -1 | wc -l",
+    run_cmd("git -C '" VRT_SOURCE_DIR
+            "' status --porcelain --untracked-files=no 2>/dev/null | head -1 | wc -l",
             dirty, sizeof(dirty));
     time_t now = time(NULL);
     strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
@@ -296,9 +298,11 @@ int main(int argc, char **argv) {
 
     result rs[32];
     int n = 0, failed = 0;
-    failed |= bench_v4l2("v4l2 fake 640x480 YUYV 120fps mmap newest", "YUYV", VRT_MODE_NEWEST, seconds, &rs[n++]);
+    failed |=
+        bench_v4l2("v4l2 fake 640x480 YUYV 120fps mmap newest", "YUYV", VRT_MODE_NEWEST, seconds, &rs[n++]);
     failed |= bench_v4l2("v4l2 fake 640x480 YUYV 120fps mmap all", "YUYV", VRT_MODE_ALL, seconds, &rs[n++]);
-    failed |= bench_v4l2("v4l2 fake 640x480 MJPG 120fps mmap newest", "MJPG", VRT_MODE_NEWEST, seconds, &rs[n++]);
+    failed |=
+        bench_v4l2("v4l2 fake 640x480 MJPG 120fps mmap newest", "MJPG", VRT_MODE_NEWEST, seconds, &rs[n++]);
 
     static const char *const videos[] = {"people.mp4", "traffic.mp4", "one-by-one-person-detection.mp4"};
     char uri[1024];

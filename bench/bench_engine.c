@@ -62,20 +62,24 @@ static int cmp_d(const void *a, const void *b) {
 
 static void print_stats(const char *name, double *v, int n, int last) {
     double mean = 0, var = 0;
-    for (int i = 0; i < n; i++) mean += v[i];
+    for (int i = 0; i < n; i++)
+        mean += v[i];
     mean /= n;
-    for (int i = 0; i < n; i++) var += (v[i] - mean) * (v[i] - mean);
+    for (int i = 0; i < n; i++)
+        var += (v[i] - mean) * (v[i] - mean);
     var /= n > 1 ? n - 1 : 1;
     qsort(v, (size_t)n, sizeof(double), cmp_d);
 #define PCT(p) v[(int)((double)(p) / 100.0 * (n - 1) + 0.5)]
-    printf("\"%s\": {\"n\": %d, \"p50\": %.5f, \"p90\": %.5f, \"p99\": %.5f, \"max\": %.5f, \"mean\": %.5f, \"stddev\": %.5f}%s\n",
+    printf("\"%s\": {\"n\": %d, \"p50\": %.5f, \"p90\": %.5f, \"p99\": %.5f, \"max\": %.5f, \"mean\": %.5f, "
+           "\"stddev\": %.5f}%s\n",
            name, n, PCT(50), PCT(90), PCT(99), v[n - 1], mean, sqrt(var), last ? "" : ",");
 #undef PCT
 }
 
 static int64_t numel(const vrt_model_tensor_info *t) {
     int64_t n = 1;
-    for (int i = 0; i < t->ndim; i++) n *= t->dims[i];
+    for (int i = 0; i < t->ndim; i++)
+        n *= t->dims[i];
     return n;
 }
 
@@ -86,19 +90,22 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     uint8_t *frame = malloc(fb);
     double *lat = malloc((size_t)iters * sizeof(double)), *lat2 = malloc((size_t)iters * sizeof(double));
     double *stg[6];
-    for (int k = 0; k < 6; k++) stg[k] = malloc((size_t)iters * sizeof(double));
+    for (int k = 0; k < 6; k++)
+        stg[k] = malloc((size_t)iters * sizeof(double));
     if (!frame || !lat || !lat2) return 1;
     if (frame_path) {
         FILE *f = fopen(frame_path, "rb");
         if (!f || fread(frame, 1, fb, f) != fb) {
-            fprintf(stderr, "bench_engine: %s does not hold a 640x480 YUYV frame (%zu bytes)\n", frame_path, fb);
+            fprintf(stderr, "bench_engine: %s does not hold a 640x480 YUYV frame (%zu bytes)\n", frame_path,
+                    fb);
             return 1;
         }
         fclose(f);
     } else {
         for (uint32_t y = 0; y < H; y++)
-            for (uint32_t x = 0; x < W; x++) frame[(size_t)y * W * 2 + x * 2] = (uint8_t)((x ^ y) & 0xff),
-                                            frame[(size_t)y * W * 2 + x * 2 + 1] = (uint8_t)(x * 255 / W);
+            for (uint32_t x = 0; x < W; x++)
+                frame[(size_t)y * W * 2 + x * 2] = (uint8_t)((x ^ y) & 0xff),
+                                              frame[(size_t)y * W * 2 + x * 2 + 1] = (uint8_t)(x * 255 / W);
     }
     char err[1024];
     vrt_session_result r;
@@ -154,11 +161,13 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     cudaDriverGetVersion(&drv);
     cudaRuntimeGetVersion(&rt);
     const char *math = getenv("VRT_CUDA_MATH");
-    printf("{\"model\": \"%s\", \"profile\": \"%s\", \"frame\": \"640x480 YUYV %s\", \"math\": \"%s\", \"cuda_driver_api\": %d, "
+    printf("{\"model\": \"%s\", \"profile\": \"%s\", \"frame\": \"640x480 YUYV %s\", \"math\": \"%s\", "
+           "\"cuda_driver_api\": %d, "
            "\"cuda_runtime\": %d, \"cudnn\": %zu,\n",
-           model, prof, frame_path ? "file" : "synthetic", math && math[0] ? math : "auto", drv, rt, (size_t)cudnnGetVersion());
-    printf("\"graphs\": %d, \"input\": \"%ux%u\", \"detections\": %d, \"top1\": %d, \"open_ms\": %.3f,\n", info.graphs,
-           info.input_w, info.input_h, ndet, top1, t_open);
+           model, prof, frame_path ? "file" : "synthetic", math && math[0] ? math : "auto", drv, rt,
+           (size_t)cudnnGetVersion());
+    printf("\"graphs\": %d, \"input\": \"%ux%u\", \"detections\": %d, \"top1\": %d, \"open_ms\": %.3f,\n",
+           info.graphs, info.input_w, info.input_h, ndet, top1, t_open);
     static const char *names[6] = {"upload", "preprocess", "model", "postprocess", "download", "gpu_total"};
     printf("\"stages_p50_ms\": {");
     for (int k = 0; k < 6; k++) {
@@ -168,27 +177,39 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     print_stats("host", lat, iters, 0);
     print_stats("host_with_stage_timings", lat2, iters, 1);
     printf("}\n");
-    for (int k = 0; k < 6; k++) free(stg[k]);
+    for (int k = 0; k < 6; k++)
+        free(stg[k]);
     free(frame), free(lat), free(lat2);
     return 0;
 }
 
 int main(int argc, char **argv) {
-    const char *model = NULL, *math = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL, *prof_path = NULL,
-               *sess_prof = NULL, *frame_path = NULL;
+    const char *model = NULL, *math = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL,
+               *prof_path = NULL, *sess_prof = NULL, *frame_path = NULL;
     int iters = 1000, warmup = 100, count = 0;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--math") && i + 1 < argc) math = argv[++i];
-        else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--inputs") && i + 1 < argc) in_path = argv[++i];
-        else if (!strcmp(argv[i], "--outputs") && i + 1 < argc) out_path = argv[++i];
-        else if (!strcmp(argv[i], "--count") && i + 1 < argc) count = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--engines") && i + 1 < argc) eng_path = argv[++i];
-        else if (!strcmp(argv[i], "--profile") && i + 1 < argc) prof_path = argv[++i];
-        else if (!strcmp(argv[i], "--session") && i + 1 < argc) sess_prof = argv[++i];
-        else if (!strcmp(argv[i], "--frame") && i + 1 < argc) frame_path = argv[++i];
-        else if (argv[i][0] != '-' && !model) model = argv[i];
+        if (!strcmp(argv[i], "--math") && i + 1 < argc)
+            math = argv[++i];
+        else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+            iters = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
+            warmup = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--inputs") && i + 1 < argc)
+            in_path = argv[++i];
+        else if (!strcmp(argv[i], "--outputs") && i + 1 < argc)
+            out_path = argv[++i];
+        else if (!strcmp(argv[i], "--count") && i + 1 < argc)
+            count = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--engines") && i + 1 < argc)
+            eng_path = argv[++i];
+        else if (!strcmp(argv[i], "--profile") && i + 1 < argc)
+            prof_path = argv[++i];
+        else if (!strcmp(argv[i], "--session") && i + 1 < argc)
+            sess_prof = argv[++i];
+        else if (!strcmp(argv[i], "--frame") && i + 1 < argc)
+            frame_path = argv[++i];
+        else if (argv[i][0] != '-' && !model)
+            model = argv[i];
         else {
             fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--iters N] [--warmup W] "
                             "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
@@ -215,7 +236,8 @@ int main(int argc, char **argv) {
     }
     double t_open = now_ms() - t0;
     if (vrt_engine_num_inputs(e) != 1) {
-        fprintf(stderr, "bench_engine: %s has %d inputs; one is supported\n", model, vrt_engine_num_inputs(e));
+        fprintf(stderr, "bench_engine: %s has %d inputs; one is supported\n", model,
+                vrt_engine_num_inputs(e));
         return 1;
     }
     vrt_model_tensor_info ii, oi;
@@ -229,7 +251,8 @@ int main(int argc, char **argv) {
         r = r * 1664525u + 1013904223u;
         x[i] = (float)((r >> 8) & 0xffff) / 32768.0f - 1.0f;
     }
-    vrt_engine_tensor tin = {x, VRT_DTYPE_FLOAT, (size_t)nin * 4}, tout = {y, VRT_DTYPE_FLOAT, (size_t)nout * 4};
+    vrt_engine_tensor tin = {x, VRT_DTYPE_FLOAT, (size_t)nin * 4},
+                      tout = {y, VRT_DTYPE_FLOAT, (size_t)nout * 4};
     if (vrt_engine_run(e, &tin, 1, &tout, 1)) {
         fprintf(stderr, "bench_engine: run: %s\n", vrt_engine_last_error(e));
         return 1;
@@ -245,7 +268,8 @@ int main(int argc, char **argv) {
         }
         for (int k = 0; k < count; k++) {
             if (fread(x, 4, (size_t)nin, fi) != (size_t)nin) {
-                fprintf(stderr, "bench_engine: %s holds fewer than %d inputs of %lld floats\n", in_path, count, (long long)nin);
+                fprintf(stderr, "bench_engine: %s holds fewer than %d inputs of %lld floats\n", in_path,
+                        count, (long long)nin);
                 return 1;
             }
             if (vrt_engine_run(e, &tin, 1, &tout, 1)) {
@@ -261,7 +285,8 @@ int main(int argc, char **argv) {
     double *host = malloc((size_t)iters * sizeof(double)), *gpu = malloc((size_t)iters * sizeof(double)),
            *gh = malloc((size_t)iters * sizeof(double));
     if (!host || !gpu || !gh) return 1;
-    for (int i = 0; i < warmup; i++) vrt_engine_run(e, &tin, 1, &tout, 1);
+    for (int i = 0; i < warmup; i++)
+        vrt_engine_run(e, &tin, 1, &tout, 1);
     for (int i = 0; i < iters; i++) {
         double a = now_ms();
         if (vrt_engine_run(e, &tin, 1, &tout, 1)) {
@@ -326,23 +351,32 @@ int main(int argc, char **argv) {
         const char *opn[64] = {0};
         int nop = 0;
         for (int i = 0; ok && i < nn; i++) {
-            for (int k = 0; k < passes; k++) col[k] = ms[(size_t)k * nn + i];
+            for (int k = 0; k < passes; k++)
+                col[k] = ms[(size_t)k * nn + i];
             qsort(col, (size_t)passes, sizeof(double), cmp_d);
             double med = col[passes / 2];
             if (med < 0) continue;
             const vrt__node *n = &ir->nodes[i];
-            fprintf(fp, "%4d %-18s %s %8.4f %s\n", i, n->op_type, half[i] == 2 ? "own " : half[i] ? "fp16" : "fp32", med, n->name);
+            fprintf(fp, "%4d %-18s %s %8.4f %s\n", i, n->op_type,
+                    half[i] == 2 ? "own "
+                    : half[i]    ? "fp16"
+                                 : "fp32",
+                    med, n->name);
             total += med;
             by_half[half[i] != 0] += med;
             int j = 0;
-            while (j < nop && strcmp(opn[j], n->op_type)) j++;
+            while (j < nop && strcmp(opn[j], n->op_type))
+                j++;
             if (j == nop && nop < 64) opn[nop++] = n->op_type;
             if (j < 64) by_op[j] += med;
         }
         if (fp) {
-            fprintf(fp, "# total %.4f ms over %d nodes (sum of per-node medians, each node as its own graph replay); fp16 nodes %.4f, fp32 nodes %.4f\n", total,
-                    nn, by_half[1], by_half[0]);
-            for (int j = 0; j < nop; j++) fprintf(fp, "# %-18s %8.4f ms\n", opn[j], by_op[j]);
+            fprintf(fp,
+                    "# total %.4f ms over %d nodes (sum of per-node medians, each node as its own graph "
+                    "replay); fp16 nodes %.4f, fp32 nodes %.4f\n",
+                    total, nn, by_half[1], by_half[0]);
+            for (int j = 0; j < nop; j++)
+                fprintf(fp, "# %-18s %8.4f ms\n", opn[j], by_op[j]);
             fclose(fp);
         }
         free(ms), free(one), free(half), free(col);
@@ -364,13 +398,15 @@ int main(int argc, char **argv) {
     int drv = 0, rt = 0;
     cudaDriverGetVersion(&drv);
     cudaRuntimeGetVersion(&rt);
-    printf("{\"model\": \"%s\", \"math\": \"%s\", \"cuda_driver_api\": %d, \"cuda_runtime\": %d, \"cudnn\": %zu,\n", model,
-           math ? math : "default", drv, rt, (size_t)cudnnGetVersion());
-    printf("\"nodes\": %d, \"weight_bytes\": %zu, \"arena_bytes\": %zu, \"cuda_error\": \"%s\",\n", st.nodes, st.weight_bytes,
-           st.arena_bytes, cudaGetErrorName(ce));
+    printf("{\"model\": \"%s\", \"math\": \"%s\", \"cuda_driver_api\": %d, \"cuda_runtime\": %d, \"cudnn\": "
+           "%zu,\n",
+           model, math ? math : "default", drv, rt, (size_t)cudnnGetVersion());
+    printf("\"nodes\": %d, \"weight_bytes\": %zu, \"arena_bytes\": %zu, \"cuda_error\": \"%s\",\n", st.nodes,
+           st.weight_bytes, st.arena_bytes, cudaGetErrorName(ce));
     printf("\"open_ms\": %.3f, \"load_to_first_ms\": %.3f,\n", t_open, t_first);
-    printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"fused_dw\": %d, \"pdl\": %d},\n", bs.math,
-           bs.own_convs, bs.inplace_concats, bs.fused_dw, bs.pdl);
+    printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"fused_dw\": %d, "
+           "\"pdl\": %d},\n",
+           bs.math, bs.own_convs, bs.inplace_concats, bs.fused_dw, bs.pdl);
     print_stats("host", host, iters, 0);
     print_stats("gpu", gpu, iters, 0);
     print_stats("gpu_host", gh, iters, 1);

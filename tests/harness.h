@@ -37,51 +37,51 @@ const char *vrt_test_data_or_skip(const char *rel);
 /* Directory for temporary files of this test run (created). */
 const char *vrt_test_tmpdir(void);
 
-#define ASSERT_TRUE(c)                                                                             \
-    do {                                                                                           \
-        if (!(c)) vrt_test_fail(__FILE__, __LINE__, "expected true: %s", #c);                      \
+#define ASSERT_TRUE(c)                                                                                       \
+    do {                                                                                                     \
+        if (!(c)) vrt_test_fail(__FILE__, __LINE__, "expected true: %s", #c);                                \
     } while (0)
-#define ASSERT_EQ(a, b)                                                                            \
-    do {                                                                                           \
-        long long _a = (long long)(a), _b = (long long)(b);                                        \
-        if (_a != _b) vrt_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, _a, _b); \
+#define ASSERT_EQ(a, b)                                                                                      \
+    do {                                                                                                     \
+        long long _a = (long long)(a), _b = (long long)(b);                                                  \
+        if (_a != _b) vrt_test_fail(__FILE__, __LINE__, "%s == %s: %lld != %lld", #a, #b, _a, _b);           \
     } while (0)
-#define ASSERT_NE(a, b)                                                                            \
-    do {                                                                                           \
-        long long _a = (long long)(a), _b = (long long)(b);                                        \
-        if (_a == _b) vrt_test_fail(__FILE__, __LINE__, "%s != %s: both %lld", #a, #b, _a);        \
+#define ASSERT_NE(a, b)                                                                                      \
+    do {                                                                                                     \
+        long long _a = (long long)(a), _b = (long long)(b);                                                  \
+        if (_a == _b) vrt_test_fail(__FILE__, __LINE__, "%s != %s: both %lld", #a, #b, _a);                  \
     } while (0)
-#define ASSERT_OK(st)                                                                              \
-    do {                                                                                           \
-        int _s = (int)(st);                                                                        \
-        if (_s != 0) vrt_test_fail(__FILE__, __LINE__, "%s: status %d (%s)", #st, _s, vrt_status_name(_s)); \
+#define ASSERT_OK(st)                                                                                        \
+    do {                                                                                                     \
+        int _s = (int)(st);                                                                                  \
+        if (_s != 0) vrt_test_fail(__FILE__, __LINE__, "%s: status %d (%s)", #st, _s, vrt_status_name(_s));  \
     } while (0)
-#define ASSERT_STATUS(st, want)                                                                    \
-    do {                                                                                           \
-        int _s = (int)(st), _w = (int)(want);                                                      \
-        if (_s != _w)                                                                              \
-            vrt_test_fail(__FILE__, __LINE__, "%s: status %s, expected %s", #st, vrt_status_name(_s), \
-                          vrt_status_name(_w));                                                    \
+#define ASSERT_STATUS(st, want)                                                                              \
+    do {                                                                                                     \
+        int _s = (int)(st), _w = (int)(want);                                                                \
+        if (_s != _w)                                                                                        \
+            vrt_test_fail(__FILE__, __LINE__, "%s: status %s, expected %s", #st, vrt_status_name(_s),        \
+                          vrt_status_name(_w));                                                              \
     } while (0)
-#define ASSERT_NEAR(a, b, tol)                                                                     \
-    do {                                                                                           \
-        double _a = (double)(a), _b = (double)(b), _t = (double)(tol);                             \
-        if (!(fabs(_a - _b) <= _t))                                                                \
-            vrt_test_fail(__FILE__, __LINE__, "%s ~ %s: %.9g vs %.9g (tol %g)", #a, #b, _a, _b, _t); \
+#define ASSERT_NEAR(a, b, tol)                                                                               \
+    do {                                                                                                     \
+        double _a = (double)(a), _b = (double)(b), _t = (double)(tol);                                       \
+        if (!(fabs(_a - _b) <= _t))                                                                          \
+            vrt_test_fail(__FILE__, __LINE__, "%s ~ %s: %.9g vs %.9g (tol %g)", #a, #b, _a, _b, _t);         \
     } while (0)
-#define ASSERT_STREQ(a, b)                                                                         \
-    do {                                                                                           \
-        const char *_a = (a), *_b = (b);                                                           \
-        if (!_a || !_b || strcmp(_a, _b))                                                          \
-            vrt_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b, _a ? _a : "(null)", \
-                          _b ? _b : "(null)");                                                     \
+#define ASSERT_STREQ(a, b)                                                                                   \
+    do {                                                                                                     \
+        const char *_a = (a), *_b = (b);                                                                     \
+        if (!_a || !_b || strcmp(_a, _b))                                                                    \
+            vrt_test_fail(__FILE__, __LINE__, "%s == %s: \"%s\" vs \"%s\"", #a, #b, _a ? _a : "(null)",      \
+                          _b ? _b : "(null)");                                                               \
     } while (0)
-#define ASSERT_CONTAINS(hay, needle)                                                               \
-    do {                                                                                           \
-        const char *_h = (hay), *_n = (needle);                                                    \
-        if (!_h || !strstr(_h, _n))                                                                \
-            vrt_test_fail(__FILE__, __LINE__, "%s does not contain \"%s\": \"%s\"", #hay, _n,       \
-                          _h ? _h : "(null)");                                                     \
+#define ASSERT_CONTAINS(hay, needle)                                                                         \
+    do {                                                                                                     \
+        const char *_h = (hay), *_n = (needle);                                                              \
+        if (!_h || !strstr(_h, _n))                                                                          \
+            vrt_test_fail(__FILE__, __LINE__, "%s does not contain \"%s\": \"%s\"", #hay, _n,                \
+                          _h ? _h : "(null)");                                                               \
     } while (0)
 #define SKIP(...) vrt_test_skip(__VA_ARGS__)
 

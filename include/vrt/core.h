@@ -35,29 +35,29 @@ extern "C" {
 #define VRT_VERSION_STRING "0.1.0"
 
 /* X-macro: one table for codes, names and messages. */
-#define VRT_STATUS_MAP(X)                                                      \
-    X(OK, 0, "success")                                                        \
-    X(EPERM, -EPERM, "operation not permitted")                                \
-    X(ENOENT, -ENOENT, "no such file or device")                               \
-    X(EINTR, -EINTR, "interrupted")                                            \
-    X(EIO, -EIO, "input/output error")                                         \
-    X(EAGAIN, -EAGAIN, "not ready yet, try again")                             \
-    X(ENOMEM, -ENOMEM, "out of memory")                                        \
-    X(EACCES, -EACCES, "permission denied")                                    \
-    X(EBUSY, -EBUSY, "device or resource busy")                                \
-    X(EEXIST, -EEXIST, "already exists")                                       \
-    X(ENODEV, -ENODEV, "device gone (unplugged?)")                             \
-    X(EINVAL, -EINVAL, "invalid argument")                                     \
-    X(ENOSPC, -ENOSPC, "no space left (buffer or pool full)")                  \
-    X(ERANGE, -ERANGE, "value out of range")                                   \
-    X(ENOSYS, -ENOSYS, "not available in this build")                          \
-    X(EPROTO, -EPROTO, "protocol error")                                       \
-    X(ENOTSUP, -ENOTSUP, "not supported")                                      \
-    X(ETIMEDOUT, -ETIMEDOUT, "timed out")                                      \
-    X(ECANCELED, -ECANCELED, "cancelled")                                      \
-    X(EOF, -4095, "end of stream")                                             \
-    X(EBADDATA, -4094, "invalid or corrupt data")                              \
-    X(EUNSUPPORTED, -4093, "unsupported model or operator")                    \
+#define VRT_STATUS_MAP(X)                                                                                    \
+    X(OK, 0, "success")                                                                                      \
+    X(EPERM, -EPERM, "operation not permitted")                                                              \
+    X(ENOENT, -ENOENT, "no such file or device")                                                             \
+    X(EINTR, -EINTR, "interrupted")                                                                          \
+    X(EIO, -EIO, "input/output error")                                                                       \
+    X(EAGAIN, -EAGAIN, "not ready yet, try again")                                                           \
+    X(ENOMEM, -ENOMEM, "out of memory")                                                                      \
+    X(EACCES, -EACCES, "permission denied")                                                                  \
+    X(EBUSY, -EBUSY, "device or resource busy")                                                              \
+    X(EEXIST, -EEXIST, "already exists")                                                                     \
+    X(ENODEV, -ENODEV, "device gone (unplugged?)")                                                           \
+    X(EINVAL, -EINVAL, "invalid argument")                                                                   \
+    X(ENOSPC, -ENOSPC, "no space left (buffer or pool full)")                                                \
+    X(ERANGE, -ERANGE, "value out of range")                                                                 \
+    X(ENOSYS, -ENOSYS, "not available in this build")                                                        \
+    X(EPROTO, -EPROTO, "protocol error")                                                                     \
+    X(ENOTSUP, -ENOTSUP, "not supported")                                                                    \
+    X(ETIMEDOUT, -ETIMEDOUT, "timed out")                                                                    \
+    X(ECANCELED, -ECANCELED, "cancelled")                                                                    \
+    X(EOF, -4095, "end of stream")                                                                           \
+    X(EBADDATA, -4094, "invalid or corrupt data")                                                            \
+    X(EUNSUPPORTED, -4093, "unsupported model or operator")                                                  \
     X(EDEVICE, -4092, "GPU or driver error")
 
 typedef enum vrt_status {
@@ -122,7 +122,7 @@ char *vrt_strdup(const char *s);
 /* Counting allocator for tests: counts every call through the hooks and can
  * make the Nth allocation (1-based, counted from the last reset) fail. */
 typedef struct vrt_alloc_stats {
-    uint64_t allocs;   /* malloc + calloc + realloc calls that asked for memory */
+    uint64_t allocs; /* malloc + calloc + realloc calls that asked for memory */
     uint64_t frees;
     uint64_t failures; /* injected failures so far */
     uint64_t fail_at;  /* 0: never fail; N: fail the Nth allocation */

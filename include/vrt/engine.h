@@ -62,7 +62,8 @@ int vrt_engine_backend_available(const char *name);
 
 /* On success *out owns a new engine; on failure *out is NULL and err (cap
  * bytes, may be NULL) names what failed and what would work. params may be NULL. */
-vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap);
+vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err,
+                           size_t cap);
 /* NULL-safe; sets *e = NULL. */
 void vrt_engine_destroy(vrt_engine_t **e);
 
@@ -75,8 +76,8 @@ void vrt_engine_destroy(vrt_engine_t **e);
  * shapes and precision are the base's. The weights live until the last
  * engine over them is destroyed, in any order. VRT_ENOTSUP when the
  * backend cannot share. */
-vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out, char *err,
-                                  size_t cap);
+vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out,
+                                  char *err, size_t cap);
 
 int vrt_engine_num_inputs(const vrt_engine_t *e);
 int vrt_engine_num_outputs(const vrt_engine_t *e);
@@ -96,8 +97,8 @@ typedef struct vrt_engine_tensor {
  * vrt_engine_num_inputs), outputs[i] receives model output i (n_outputs may
  * be smaller: the rest are not copied). VRT_EINVAL for a wrong size or type
  * (vrt_engine_last_error says which); no allocation. */
-vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs, vrt_engine_tensor *outputs,
-                          int n_outputs);
+vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
+                          vrt_engine_tensor *outputs, int n_outputs);
 
 /* Detail of the last failure of this engine ("" if none). */
 const char *vrt_engine_last_error(const vrt_engine_t *e);
@@ -105,11 +106,11 @@ const char *vrt_engine_last_error(const vrt_engine_t *e);
 typedef struct vrt_engine_stats {
     const char *backend;
     int threads;
-    int nodes;            /* steps after the passes */
-    size_t arena_bytes;   /* planned activation arena */
-    size_t naive_bytes;   /* sum of every activation tensor (no reuse) */
-    size_t const_bytes;   /* tensors computed once at prepare */
-    size_t weight_bytes;  /* weights as held by the backend (fp32) */
+    int nodes;           /* steps after the passes */
+    size_t arena_bytes;  /* planned activation arena */
+    size_t naive_bytes;  /* sum of every activation tensor (no reuse) */
+    size_t const_bytes;  /* tensors computed once at prepare */
+    size_t weight_bytes; /* weights as held by the backend (fp32) */
     int bn_folded, act_fused, residual_fused, noops_removed, views, dead_removed;
     int n_fusions;        /* entries for vrt_engine_fusion */
     int weight_users;     /* engines alive over this engine's weights (1: not shared) */

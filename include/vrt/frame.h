@@ -23,7 +23,7 @@
 extern "C" {
 #endif
 
-#define VRT_FOURCC(a, b, c, d)                                                 \
+#define VRT_FOURCC(a, b, c, d)                                                                               \
     ((uint32_t)(a) | ((uint32_t)(b) << 8) | ((uint32_t)(c) << 16) | ((uint32_t)(d) << 24))
 
 /* Same codes as V4L2's V4L2_PIX_FMT_*. */
@@ -58,14 +58,14 @@ struct vrt_frame {
     uint32_t width, height;
     int num_planes;
     vrt_plane planes[VRT_FRAME_MAX_PLANES];
-    size_t bytesused;      /* bytes of valid data over all planes (JPEG size for MJPEG) */
-    int64_t timestamp_ns;  /* ns, CLOCK_MONOTONIC: exposure/capture time */
-    int ts_from_driver;    /* 1: timestamp came from the driver; 0: source's own clock */
-    int64_t dequeue_ns;    /* ns, CLOCK_MONOTONIC: when the source handed it out */
-    uint64_t sequence;     /* source's frame counter (V4L2 sequence, file frame index) */
-    int64_t pts_ns;        /* presentation time in the stream (files), else -1 */
+    size_t bytesused;     /* bytes of valid data over all planes (JPEG size for MJPEG) */
+    int64_t timestamp_ns; /* ns, CLOCK_MONOTONIC: exposure/capture time */
+    int ts_from_driver;   /* 1: timestamp came from the driver; 0: source's own clock */
+    int64_t dequeue_ns;   /* ns, CLOCK_MONOTONIC: when the source handed it out */
+    uint64_t sequence;    /* source's frame counter (V4L2 sequence, file frame index) */
+    int64_t pts_ns;       /* presentation time in the stream (files), else -1 */
     vrt_memory memory;
-    int buffer_index;      /* driver/pool buffer index, -1 if none */
+    int buffer_index; /* driver/pool buffer index, -1 if none */
     /* Owner's fields: set by whoever creates the frame. */
     vrt_frame_release_fn release;
     void *release_ctx;
@@ -82,8 +82,7 @@ int vrt_fourcc_is_raw(uint32_t fourcc);
  * (odd widths for 4:2:2, odd sizes for NV12). MJPEG: worst case w*h*3. */
 size_t vrt_frame_size_for(uint32_t fourcc, uint32_t width, uint32_t height);
 /* Fills planes/strides of f for a tightly packed buffer at data. */
-vrt_status vrt_frame_layout(vrt_frame *f, uint32_t fourcc, uint32_t width, uint32_t height,
-                            uint8_t *data);
+vrt_status vrt_frame_layout(vrt_frame *f, uint32_t fourcc, uint32_t width, uint32_t height, uint8_t *data);
 
 void vrt_frame_ref(vrt_frame *f);
 /* Drops a reference; NULL-safe; sets *f = NULL. */

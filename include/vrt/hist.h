@@ -32,25 +32,25 @@
 extern "C" {
 #endif
 
-#define VRT_HIST_SUB_BITS 7                       /* 128 sub-buckets per power of two */
+#define VRT_HIST_SUB_BITS 7 /* 128 sub-buckets per power of two */
 #define VRT_HIST_SUB (1 << VRT_HIST_SUB_BITS)
-#define VRT_HIST_LOW_BITS 10                      /* linear range [0, 2^10) ns */
-#define VRT_HIST_TOP_BITS 34                      /* values >= 2^34 ns clamp into the last bucket */
+#define VRT_HIST_LOW_BITS 10 /* linear range [0, 2^10) ns */
+#define VRT_HIST_TOP_BITS 34 /* values >= 2^34 ns clamp into the last bucket */
 #define VRT_HIST_BUCKETS (VRT_HIST_SUB * (1 + VRT_HIST_TOP_BITS - VRT_HIST_LOW_BITS))
 #define VRT_HIST_TOP_NS ((int64_t)1 << VRT_HIST_TOP_BITS)
 
 /* Private fields; layout does not depend on build flags. */
 typedef struct vrt_hist {
     uint64_t count;
-    int64_t min, max;    /* ns, exact */
-    double mean, m2;     /* Welford running mean and sum of squared deviations */
+    int64_t min, max; /* ns, exact */
+    double mean, m2;  /* Welford running mean and sum of squared deviations */
     uint64_t buckets[VRT_HIST_BUCKETS];
 } vrt_hist;
 
 typedef struct vrt_hist_summary {
     uint64_t count;
-    int64_t min, max;      /* ns, exact; 0 when empty */
-    double mean, stddev;   /* ns, exact (population standard deviation); 0 when empty */
+    int64_t min, max;            /* ns, exact; 0 when empty */
+    double mean, stddev;         /* ns, exact (population standard deviation); 0 when empty */
     int64_t p50, p90, p99, p999; /* ns, nearest-rank percentiles from the buckets */
 } vrt_hist_summary;
 
@@ -75,10 +75,10 @@ void vrt_hist_record_n(vrt_hist *h, int64_t ns, uint64_t n);
 void vrt_hist_merge(vrt_hist *dst, const vrt_hist *src);
 
 uint64_t vrt_hist_count(const vrt_hist *h);
-int64_t vrt_hist_min(const vrt_hist *h);     /* 0 when empty */
-int64_t vrt_hist_max(const vrt_hist *h);     /* 0 when empty */
-double vrt_hist_mean(const vrt_hist *h);     /* 0 when empty */
-double vrt_hist_stddev(const vrt_hist *h);   /* population stddev; 0 when empty */
+int64_t vrt_hist_min(const vrt_hist *h);   /* 0 when empty */
+int64_t vrt_hist_max(const vrt_hist *h);   /* 0 when empty */
+double vrt_hist_mean(const vrt_hist *h);   /* 0 when empty */
+double vrt_hist_stddev(const vrt_hist *h); /* population stddev; 0 when empty */
 
 /* Nearest-rank percentile, q in [0, 100] (clamped): the smallest recorded
  * value v such that at least q% of the samples are <= v, approximated by the

@@ -66,8 +66,7 @@ extern "C" {
 vrt_status vrt_image_alloc(uint32_t fourcc, uint32_t width, uint32_t height, vrt_frame **out);
 /* New MJPEG frame holding a copy of size bytes of JPEG data (bytesused = size),
  * width/height read from the JPEG header. */
-vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err,
-                                size_t cap);
+vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err, size_t cap);
 
 /* ---- conversion ------------------------------------------------------------- */
 
@@ -83,34 +82,32 @@ vrt_status vrt_image_convert(const vrt_frame *src, vrt_frame *dst, char *err, si
  * converted to the frame's format with the formulas above (clipped to the
  * frame; for 4:2:2 and 4:2:0 the rectangle is widened to even coordinates so
  * that no chroma sample is shared with the outside). */
-vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g,
-                               uint8_t b);
+vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g, uint8_t b);
 
 /* ---- JPEG (libjpeg-turbo) ----------------------------------------------------- */
 
 /* Reads the header only. */
-vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                         char *err, size_t cap);
+vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
+                         size_t cap);
 /* Decodes to a new frame of fourcc (0: RGB24; raw formats only; 4:2:2 and 4:2:0
  * formats need even sizes: odd JPEG sizes give VRT_EINVAL, decode to RGB24 and
  * convert a cropped view instead). */
-vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
-                           char *err, size_t cap);
+vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
+                           size_t cap);
 /* Decodes into a frame the caller laid out with the JPEG's exact size. */
-vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err,
-                                size_t cap);
+vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err, size_t cap);
 /* Encodes a raw frame (GREY stays one channel; other formats go through RGB24).
  * quality 1..100 (0: 90). 4:2:0 chroma subsampling, baseline. */
-vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size,
-                           char *err, size_t cap);
+vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size, char *err,
+                           size_t cap);
 
 /* ---- PNG (libpng) ------------------------------------------------------------- */
 
-vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                        char *err, size_t cap);
+vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
+                        size_t cap);
 /* Decodes to a new frame of fourcc (0: RGB24); same format rules as vrt_jpeg_decode. */
-vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
-                          char *err, size_t cap);
+vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
+                          size_t cap);
 /* Encodes a raw frame (GREY as 8-bit grey, others as 8-bit RGB). */
 vrt_status vrt_png_encode(const vrt_frame *f, uint8_t **out, size_t *size, char *err, size_t cap);
 
@@ -119,21 +116,18 @@ vrt_status vrt_png_encode(const vrt_frame *f, uint8_t **out, size_t *size, char 
 /* Reads a whole file into a vrt_malloc'd buffer (*data; vrt_free it). VRT_ENOENT
  * for a missing file, VRT_EIO for other read errors, VRT_ENOMEM past max_size
  * bytes (0: 1 GiB). */
-vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
-                               char *err, size_t cap);
+vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size, char *err,
+                               size_t cap);
 /* Width and height of a JPEG or PNG file from its header (by content, not name). */
-vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err,
-                           size_t cap);
+vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err, size_t cap);
 /* JPEG or PNG file (recognised by content) -> new frame in fourcc (0: RGB24).
  * fourcc MJPEG: a JPEG file's bytes as they are (a PNG is re-encoded at quality 90). */
-vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err,
-                          size_t cap);
+vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err, size_t cap);
 /* Writes by extension (case-insensitive): .png, .jpg/.jpeg (quality 1..100, 0: 90;
  * MJPEG frames are written as they are), .ppm (RGB), .pgm (GREY), .raw/.yuv/.bin
  * (the frame's bytes as they are: each plane's rows without stride padding, or
  * the JPEG data for MJPEG). Frames in other formats are converted first. */
-vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err,
-                          size_t cap);
+vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err, size_t cap);
 
 /* ---- synthetic source's frame-number code --------------------------------- */
 

@@ -61,17 +61,17 @@ typedef enum vrt_json_float_mode {
 
 /* Private fields: use the functions below. Safe to embed or put on the stack. */
 typedef struct vrt_json {
-    char *buf;       /* buffer mode: caller's buffer (not owned) */
-    size_t cap;      /* buffer capacity in bytes, including the NUL */
-    size_t len;      /* bytes produced so far (may exceed cap - 1 after truncation) */
-    FILE *file;      /* file mode: caller's stream (not owned, not closed) */
-    int status;      /* sticky vrt_status of structural / I/O errors */
-    int truncated;   /* buffer mode: output did not fit */
-    int float_mode;  /* vrt_json_float_mode */
-    int depth;       /* open containers */
-    int top_done;    /* a complete top-level value was written */
-    int need_comma;  /* the current container already has a member */
-    int have_key;    /* inside an object: a key was written, its value is due */
+    char *buf;                               /* buffer mode: caller's buffer (not owned) */
+    size_t cap;                              /* buffer capacity in bytes, including the NUL */
+    size_t len;                              /* bytes produced so far (may exceed cap - 1 after truncation) */
+    FILE *file;                              /* file mode: caller's stream (not owned, not closed) */
+    int status;                              /* sticky vrt_status of structural / I/O errors */
+    int truncated;                           /* buffer mode: output did not fit */
+    int float_mode;                          /* vrt_json_float_mode */
+    int depth;                               /* open containers */
+    int top_done;                            /* a complete top-level value was written */
+    int need_comma;                          /* the current container already has a member */
+    int have_key;                            /* inside an object: a key was written, its value is due */
     unsigned char stack[VRT_JSON_MAX_DEPTH]; /* 'o' object, 'a' array */
     unsigned char comma[VRT_JSON_MAX_DEPTH]; /* need_comma of the enclosing levels */
     char err[128];
@@ -93,7 +93,7 @@ vrt_status vrt_json_end_array(vrt_json *w);
 vrt_status vrt_json_key(vrt_json *w, const char *key);
 
 /* Values: at top level, as an array element, or after vrt_json_key. */
-vrt_status vrt_json_string(vrt_json *w, const char *s);          /* NULL writes null */
+vrt_status vrt_json_string(vrt_json *w, const char *s);             /* NULL writes null */
 vrt_status vrt_json_string_n(vrt_json *w, const char *s, size_t n); /* n bytes, NULs escaped as \u0000 */
 vrt_status vrt_json_int(vrt_json *w, int64_t v);
 vrt_status vrt_json_uint(vrt_json *w, uint64_t v);

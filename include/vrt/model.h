@@ -54,16 +54,17 @@ void vrt_model_default_params(vrt_model_params *p);
  * on failure *out is NULL and err (cap bytes, may be NULL) holds the detail.
  * params may be NULL (defaults). External data files are resolved inside the
  * model's folder; absolute paths and paths that leave it are refused. */
-vrt_status vrt_model_load(const char *path, const vrt_model_params *params, vrt_model_t **out, char *err, size_t cap);
+vrt_status vrt_model_load(const char *path, const vrt_model_params *params, vrt_model_t **out, char *err,
+                          size_t cap);
 /* Same from bytes in memory (the caller keeps the buffer; external data refused). */
-vrt_status vrt_model_load_buffer(const void *buf, size_t len, const vrt_model_params *params, vrt_model_t **out, char *err,
-                                 size_t cap);
+vrt_status vrt_model_load_buffer(const void *buf, size_t len, const vrt_model_params *params,
+                                 vrt_model_t **out, char *err, size_t cap);
 /* NULL-safe; sets *m = NULL. */
 void vrt_model_destroy(vrt_model_t **m);
 
 typedef struct vrt_model_tensor_info {
-    const char *name;     /* owned by the model */
-    int dtype;            /* vrt_dtype */
+    const char *name; /* owned by the model */
+    int dtype;        /* vrt_dtype */
     int ndim;
     int64_t dims[VRT_MODEL_MAX_DIMS];
 } vrt_model_tensor_info;

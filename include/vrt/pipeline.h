@@ -68,16 +68,16 @@ typedef enum vrt_pipeline_policy {
 
 /* Stages with a histogram each. Durations unless said otherwise. */
 typedef enum vrt_stage {
-    VRT_STAGE_CAPTURE = 0,  /* exposure -> dequeue (driver / source latency) */
-    VRT_STAGE_QUEUE,        /* dequeue -> launch (waiting for the processing thread) */
-    VRT_STAGE_PREPROCESS,   /* pre-processing, as timed by the session */
-    VRT_STAGE_INFER,        /* the model */
-    VRT_STAGE_POSTPROCESS,  /* top-k / decode + NMS */
-    VRT_STAGE_PROCESS,      /* launch -> done (all of the three above and the overhead) */
-    VRT_STAGE_DELIVER,      /* done -> delivered (the on_result callback) */
-    VRT_STAGE_E2E,          /* exposure -> delivered: end to end */
-    VRT_STAGE_AGE,          /* exposure -> launch: frame age at processing start */
-    VRT_STAGE_PERIOD,       /* launch -> next launch: the loop period */
+    VRT_STAGE_CAPTURE = 0, /* exposure -> dequeue (driver / source latency) */
+    VRT_STAGE_QUEUE,       /* dequeue -> launch (waiting for the processing thread) */
+    VRT_STAGE_PREPROCESS,  /* pre-processing, as timed by the session */
+    VRT_STAGE_INFER,       /* the model */
+    VRT_STAGE_POSTPROCESS, /* top-k / decode + NMS */
+    VRT_STAGE_PROCESS,     /* launch -> done (all of the three above and the overhead) */
+    VRT_STAGE_DELIVER,     /* done -> delivered (the on_result callback) */
+    VRT_STAGE_E2E,         /* exposure -> delivered: end to end */
+    VRT_STAGE_AGE,         /* exposure -> launch: frame age at processing start */
+    VRT_STAGE_PERIOD,      /* launch -> next launch: the loop period */
     VRT_STAGE_COUNT
 } vrt_stage;
 
@@ -86,14 +86,14 @@ typedef enum vrt_stage {
 const char *vrt_stage_name(vrt_stage s);
 
 typedef struct vrt_pipeline_times {
-    int64_t exposure_ns;  /* frame timestamp (driver or source clock) */
+    int64_t exposure_ns; /* frame timestamp (driver or source clock) */
     int64_t dequeue_ns;
     int64_t launch_ns;
     int64_t preprocess_ns; /* durations from the session */
     int64_t infer_ns;
     int64_t postprocess_ns;
     int64_t done_ns;
-    int64_t delivered_ns;  /* 0 while on_result runs */
+    int64_t delivered_ns; /* 0 while on_result runs */
 } vrt_pipeline_times;
 
 typedef struct vrt_pipeline_result {
@@ -115,11 +115,11 @@ typedef struct vrt_pipeline_result {
 typedef void (*vrt_pipeline_result_fn)(void *user, const vrt_pipeline_result *r);
 
 typedef enum vrt_pipeline_event_kind {
-    VRT_EVENT_UNPLUGGED = 1,    /* the device went away (status ENODEV) */
-    VRT_EVENT_RECONNECTED = 2,  /* frames flow again after an unplug */
-    VRT_EVENT_EOF = 3,          /* end of a file / image list / frame count */
-    VRT_EVENT_ERROR = 4,        /* the stream stopped on an error (message in detail) */
-    VRT_EVENT_TIMEOUT = 5,      /* no frame for frame_timeout_ms */
+    VRT_EVENT_UNPLUGGED = 1,   /* the device went away (status ENODEV) */
+    VRT_EVENT_RECONNECTED = 2, /* frames flow again after an unplug */
+    VRT_EVENT_EOF = 3,         /* end of a file / image list / frame count */
+    VRT_EVENT_ERROR = 4,       /* the stream stopped on an error (message in detail) */
+    VRT_EVENT_TIMEOUT = 5,     /* no frame for frame_timeout_ms */
 } vrt_pipeline_event_kind;
 
 typedef struct vrt_pipeline_event {
@@ -133,17 +133,17 @@ typedef struct vrt_pipeline_event {
 typedef void (*vrt_pipeline_event_fn)(void *user, const vrt_pipeline_event *e);
 
 typedef struct vrt_pipeline_params {
-    const char *model;      /* ONNX file (copied) */
-    const char *profile;    /* profile .conf (copied); NULL: vrt_pipeline_create fails naming it */
-    const char *backend;    /* "cpu" (default) or "cuda" (copied) */
-    int threads;            /* CPU backend threads; 0: the backend's default */
+    const char *model;   /* ONNX file (copied) */
+    const char *profile; /* profile .conf (copied); NULL: vrt_pipeline_create fails naming it */
+    const char *backend; /* "cpu" (default) or "cuda" (copied) */
+    int threads;         /* CPU backend threads; 0: the backend's default */
     vrt_pipeline_policy policy;
-    int64_t deadline_ns;    /* > 0: results later than this after exposure count as misses */
-    int64_t max_frames;     /* > 0: a stream ends (EOF event) after this many results */
-    int history;            /* per-frame records kept per stream for reports (ring); 0: 65536 */
-    int decode_frame_number;/* 1 (default): read the synthetic source's frame number from the pixels */
-    int frame_timeout_ms;   /* > 0: a stream with no frame for this long ends (TIMEOUT event); default 5000 */
-    int warmup;             /* model runs on a blank input before start (default 1) */
+    int64_t deadline_ns;     /* > 0: results later than this after exposure count as misses */
+    int64_t max_frames;      /* > 0: a stream ends (EOF event) after this many results */
+    int history;             /* per-frame records kept per stream for reports (ring); 0: 65536 */
+    int decode_frame_number; /* 1 (default): read the synthetic source's frame number from the pixels */
+    int frame_timeout_ms; /* > 0: a stream with no frame for this long ends (TIMEOUT event); default 5000 */
+    int warmup;           /* model runs on a blank input before start (default 1) */
     /* V4L2 sources with a raw format, no io= in the URI: 1 (default) =
      * capture with USERPTR straight into the session's slot buffers
      * (page-locked on CUDA: the upload reads the capture buffer, no copy);
@@ -159,7 +159,7 @@ typedef struct vrt_pipeline_params {
     int batch_sources;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
-    void *user;             /* passed to the callbacks */
+    void *user; /* passed to the callbacks */
 } vrt_pipeline_params;
 
 void vrt_pipeline_default_params(vrt_pipeline_params *p);
@@ -196,21 +196,22 @@ const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id);
 typedef struct vrt_pipeline_stats {
     char uri[512];
     vrt_source_info info;
-    vrt_source_stats source;   /* the source's own counters */
-    uint64_t results;          /* frames processed and delivered */
-    uint64_t captured;         /* frames the capture thread got from the source */
-    uint64_t displaced;        /* frames replaced in the hand-off before processing */
-    uint64_t dropped;          /* all drops: source drops + displaced */
-    uint64_t discarded;        /* captured but not processed because the run was stopped */
+    vrt_source_stats source; /* the source's own counters */
+    uint64_t results;        /* frames processed and delivered */
+    uint64_t captured;       /* frames the capture thread got from the source */
+    uint64_t displaced;      /* frames replaced in the hand-off before processing */
+    uint64_t dropped;        /* all drops: source drops + displaced */
+    uint64_t discarded;      /* captured but not processed because the run was stopped */
     uint64_t deadline_misses;
     uint64_t unplugs, reconnects, errors;
     int64_t first_launch_ns, last_launch_ns;
-    int64_t start_ns, end_ns;  /* stream started / ended (0 while running) */
-    double fps;                /* results per second between the first and last launch */
-    const char *state;         /* "idle", "running", "eof", "stopped", "error", "timeout", "unplugged" */
-    char capture_io[32];       /* V4L2: "userptr-pinned" (into the session's slots), "userptr", "mmap"; else "" */
-    uint64_t zero_copy;        /* results whose frame the model read from the capture buffer itself (exact after stop) */
-    char error[256];           /* why it ended, if not by itself */
+    int64_t start_ns, end_ns; /* stream started / ended (0 while running) */
+    double fps;               /* results per second between the first and last launch */
+    const char *state;        /* "idle", "running", "eof", "stopped", "error", "timeout", "unplugged" */
+    char capture_io[32]; /* V4L2: "userptr-pinned" (into the session's slots), "userptr", "mmap"; else "" */
+    uint64_t
+        zero_copy; /* results whose frame the model read from the capture buffer itself (exact after stop) */
+    char error[256]; /* why it ended, if not by itself */
     vrt_hist_summary stage[VRT_STAGE_COUNT];
 } vrt_pipeline_stats;
 
@@ -228,7 +229,7 @@ vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage sta
 /* One compact per-frame record, kept in a ring of params.history per stream. */
 typedef struct vrt_pipeline_record {
     uint64_t sequence;
-    int64_t exposure_ns, launch_ns; /* absolute */
+    int64_t exposure_ns, launch_ns;     /* absolute */
     int32_t age_us, process_us, e2e_us; /* durations, microseconds */
     uint32_t dropped_before;
     int32_t deadline_miss;

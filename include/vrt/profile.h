@@ -57,8 +57,8 @@ typedef enum vrt_task {
 
 typedef struct vrt_profile {
     char name[128];
-    char path[VRT_PROFILE_PATH_MAX];   /* file it was loaded from ("" if parsed from text) */
-    char model[VRT_PROFILE_PATH_MAX];  /* as written in the file */
+    char path[VRT_PROFILE_PATH_MAX];  /* file it was loaded from ("" if parsed from text) */
+    char model[VRT_PROFILE_PATH_MAX]; /* as written in the file */
     char input[256];
     char labels[VRT_PROFILE_PATH_MAX]; /* as written in the file */
     vrt_task task;

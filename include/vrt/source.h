@@ -55,34 +55,34 @@ typedef struct vrt_source_params {
 } vrt_source_params;
 
 typedef struct vrt_source_info {
-    char kind[16];        /* "v4l2", "file", "stream", "image", "synthetic" */
-    char name[256];       /* device path, file path, URL, ... */
-    char driver[64];      /* V4L2 driver or FFmpeg codec name, "" if none */
-    uint32_t fourcc;      /* format of delivered frames */
+    char kind[16];   /* "v4l2", "file", "stream", "image", "synthetic" */
+    char name[256];  /* device path, file path, URL, ... */
+    char driver[64]; /* V4L2 driver or FFmpeg codec name, "" if none */
+    uint32_t fourcc; /* format of delivered frames */
     uint32_t width, height;
-    double fps;           /* nominal rate; 0 if unknown */
-    int64_t frame_count;  /* files: frames in the stream if known, else -1 */
-    int driver_timestamps;/* 1 if frames carry driver timestamps */
+    double fps;               /* nominal rate; 0 if unknown */
+    int64_t frame_count;      /* files: frames in the stream if known, else -1 */
+    int driver_timestamps;    /* 1 if frames carry driver timestamps */
     int monotonic_timestamps; /* 1 if the timestamps are CLOCK_MONOTONIC */
-    int buffers;          /* driver buffers in use */
+    int buffers;              /* driver buffers in use */
     vrt_capture_mode mode;
     uint32_t device_fourcc; /* V4L2: format the device delivers (MJPG while visionrt decodes it
                                to `fourcc` on the CPU); 0 for other sources */
 } vrt_source_info;
 
 typedef struct vrt_source_stats {
-    uint64_t delivered;  /* frames handed out by read() */
-    uint64_t dropped;    /* frames the device produced that nobody got (sequence gaps + newest-mode skips) */
-    uint64_t requeued;   /* newest mode: older ready buffers re-queued unseen */
-    uint64_t errors;     /* recoverable errors (EIO, corrupt frames skipped) */
+    uint64_t delivered; /* frames handed out by read() */
+    uint64_t dropped;   /* frames the device produced that nobody got (sequence gaps + newest-mode skips) */
+    uint64_t requeued;  /* newest mode: older ready buffers re-queued unseen */
+    uint64_t errors;    /* recoverable errors (EIO, corrupt frames skipped) */
     uint64_t reconnects;
 } vrt_source_stats;
 
 void vrt_source_default_params(vrt_source_params *p);
 /* Opens (but does not start) the source. On failure *out is NULL and err (may
  * be NULL) gets a one-line message naming the thing and what would work. */
-vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p,
-                           char *err, size_t err_cap);
+vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
+                           size_t err_cap);
 vrt_status vrt_source_start(vrt_source_t *s);
 /* timeout_ms: -1 waits forever, 0 polls. On VRT_OK *out holds one reference. */
 vrt_status vrt_source_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);
@@ -109,11 +109,11 @@ typedef enum vrt_control_type {
 
 typedef struct vrt_control {
     uint32_t id;
-    char name[32];    /* driver's name, e.g. "Exposure Time, Absolute" */
-    char key[32];     /* v4l2-ctl style key, e.g. "exposure_time_absolute" */
+    char name[32]; /* driver's name, e.g. "Exposure Time, Absolute" */
+    char key[32];  /* v4l2-ctl style key, e.g. "exposure_time_absolute" */
     vrt_control_type type;
     int64_t min, max, step, def, value;
-    int flags;        /* VRT_CTRL_FLAG_* */
+    int flags; /* VRT_CTRL_FLAG_* */
 } vrt_control;
 
 #define VRT_CTRL_FLAG_DISABLED 1

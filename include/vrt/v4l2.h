@@ -88,7 +88,7 @@ typedef enum vrt_v4l2_size_kind {
 
 typedef struct vrt_v4l2_frame_size {
     vrt_v4l2_size_kind kind;
-    uint32_t width, height; /* DISCRETE */
+    uint32_t width, height;                       /* DISCRETE */
     uint32_t min_width, max_width, step_width;    /* STEPWISE/CONTINUOUS */
     uint32_t min_height, max_height, step_height; /* STEPWISE/CONTINUOUS */
     /* Frame intervals for this size (DISCRETE sizes only; stepwise sizes are
@@ -101,18 +101,18 @@ typedef struct vrt_v4l2_frame_size {
 } vrt_v4l2_frame_size;
 
 typedef struct vrt_v4l2_format {
-    uint32_t fourcc;       /* V4L2_PIX_FMT_* == VRT_FMT_* where both exist */
-    char description[32];  /* driver's text, e.g. "YUYV 4:2:2" */
-    int compressed;        /* 1 for MJPG, H264, ... */
-    int emulated;          /* 1 if libv4l emulates it (never for direct V4L2 access) */
+    uint32_t fourcc;      /* V4L2_PIX_FMT_* == VRT_FMT_* where both exist */
+    char description[32]; /* driver's text, e.g. "YUYV 4:2:2" */
+    int compressed;       /* 1 for MJPG, H264, ... */
+    int emulated;         /* 1 if libv4l emulates it (never for direct V4L2 access) */
     int num_sizes;
     vrt_v4l2_frame_size *sizes; /* owned by the device struct */
 } vrt_v4l2_format;
 
 typedef struct vrt_v4l2_menu_item {
     uint32_t index;
-    char name[32];  /* for MENU controls */
-    int64_t value;  /* for INTEGER_MENU controls */
+    char name[32]; /* for MENU controls */
+    int64_t value; /* for INTEGER_MENU controls */
 } vrt_v4l2_menu_item;
 
 typedef struct vrt_v4l2_control {
@@ -154,8 +154,8 @@ typedef struct vrt_v4l2_device {
  * VRT_EBUSY, VRT_ENOTSUP (not a V4L2 node), or another errno-based code.
  * Non-capture nodes (metadata, output) still probe successfully, with
  * is_capture = 0 and no formats. */
-vrt_status vrt_v4l2_probe(const char *path, const struct vrt_v4l2_ops *ops, vrt_v4l2_device **out,
-                          char *err, size_t cap);
+vrt_status vrt_v4l2_probe(const char *path, const struct vrt_v4l2_ops *ops, vrt_v4l2_device **out, char *err,
+                          size_t cap);
 /* NULL-safe; sets *dev = NULL. */
 void vrt_v4l2_device_free(vrt_v4l2_device **dev);
 
@@ -165,8 +165,8 @@ void vrt_v4l2_device_free(vrt_v4l2_device **dev);
  * devices in path order (NULL and 0 if there are none: still VRT_OK), freed
  * with vrt_v4l2_list_free. Nodes that exist but cannot be probed (busy,
  * permission) are skipped with a warning log naming them. */
-vrt_status vrt_v4l2_list(const struct vrt_v4l2_ops *ops, vrt_v4l2_device ***out, int *count,
-                         char *err, size_t cap);
+vrt_status vrt_v4l2_list(const struct vrt_v4l2_ops *ops, vrt_v4l2_device ***out, int *count, char *err,
+                         size_t cap);
 /* NULL-safe; frees every device and the array; sets *list = NULL. */
 void vrt_v4l2_list_free(vrt_v4l2_device ***list, int count);
 

@@ -88,16 +88,16 @@ typedef enum vrt_tensor_type {
 } vrt_tensor_type;
 
 typedef struct vrt_preprocess_params {
-    uint32_t width, height;   /* network input W x H */
-    vrt_color_order color;    /* channel order of the output */
+    uint32_t width, height; /* network input W x H */
+    vrt_color_order color;  /* channel order of the output */
     vrt_resize_mode resize;
-    uint32_t resize_shorter;  /* CROP: target of the shorter side; 0: max(width, height) */
-    int round_size;           /* 0: resized sizes truncated (torchvision, YOLOX); 1: rounded to nearest */
-    vrt_placement placement;  /* LETTERBOX only */
-    float pad_value;          /* pixel value (0..255 units, before scale/mean/std) of padding */
-    float scale;              /* pixel multiplier, e.g. 1/255 */
-    float mean[3];            /* subtracted after scale, per output channel */
-    float std[3];             /* divisor after mean, per output channel (not 0) */
+    uint32_t resize_shorter; /* CROP: target of the shorter side; 0: max(width, height) */
+    int round_size;          /* 0: resized sizes truncated (torchvision, YOLOX); 1: rounded to nearest */
+    vrt_placement placement; /* LETTERBOX only */
+    float pad_value;         /* pixel value (0..255 units, before scale/mean/std) of padding */
+    float scale;             /* pixel multiplier, e.g. 1/255 */
+    float mean[3];           /* subtracted after scale, per output channel */
+    float std[3];            /* divisor after mean, per output channel (not 0) */
     vrt_layout layout;
     vrt_tensor_type dtype;
 } vrt_preprocess_params;
@@ -153,9 +153,9 @@ vrt_status vrt_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
 #define VRT_TOPK_MAX 64
 
 typedef struct vrt_class_result {
-    int count;                   /* min(k, n) */
-    int index[VRT_TOPK_MAX];     /* class indices, best first; ties -> lower index first */
-    float score[VRT_TOPK_MAX];   /* probability (after softmax when asked) or raw score */
+    int count;                 /* min(k, n) */
+    int index[VRT_TOPK_MAX];   /* class indices, best first; ties -> lower index first */
+    float score[VRT_TOPK_MAX]; /* probability (after softmax when asked) or raw score */
 } vrt_class_result;
 
 /* Top-k of n scores (fp32, or fp16 as uint16_t when dtype is VRT_TENSOR_F16).
@@ -183,16 +183,16 @@ typedef enum vrt_detect_kind {
 
 typedef struct vrt_detect_params {
     vrt_detect_kind kind;
-    uint32_t input_w, input_h; /* network input size (YOLOX grids) */
-    int num_classes;           /* C */
-    int num_anchors;           /* N: YOLOX: 0 = from strides and input size */
+    uint32_t input_w, input_h;           /* network input size (YOLOX grids) */
+    int num_classes;                     /* C */
+    int num_anchors;                     /* N: YOLOX: 0 = from strides and input size */
     int strides[VRT_DETECT_MAX_STRIDES]; /* YOLOX: 8, 16, 32 */
     int num_strides;
-    int apply_sigmoid;         /* 1: obj/cls are logits (apply the logistic function) */
-    float score_threshold;     /* candidates need score > this */
-    float iou_threshold;       /* suppress a box whose IoU with a kept box of its class is > this */
-    int max_detections;        /* 1..VRT_DETECT_MAX */
-    int clip;                  /* 1: clip mapped boxes to the frame */
+    int apply_sigmoid;     /* 1: obj/cls are logits (apply the logistic function) */
+    float score_threshold; /* candidates need score > this */
+    float iou_threshold;   /* suppress a box whose IoU with a kept box of its class is > this */
+    int max_detections;    /* 1..VRT_DETECT_MAX */
+    int clip;              /* 1: clip mapped boxes to the frame */
 } vrt_detect_params;
 
 /* YOLOX, 416x416, 80 classes, strides 8/16/32, no sigmoid, score 0.3, IoU 0.45,
@@ -200,14 +200,14 @@ typedef struct vrt_detect_params {
 void vrt_detect_default_params(vrt_detect_params *p);
 
 typedef struct vrt_detection {
-    vrt_box box;   /* frame pixels (through the geometry) */
+    vrt_box box; /* frame pixels (through the geometry) */
     float score;
     int class_id;
 } vrt_detection;
 
 typedef struct vrt_detections {
     int count;
-    int candidates; /* (anchor, class) pairs above the score threshold, before NMS */
+    int candidates;                    /* (anchor, class) pairs above the score threshold, before NMS */
     vrt_detection det[VRT_DETECT_MAX]; /* score descending; ties: class, then anchor ascending */
 } vrt_detections;
 
@@ -215,8 +215,7 @@ typedef struct vrt_detector vrt_detector_t;
 
 /* Sizes every scratch buffer for the anchors at creation. On success *out
  * owns the detector; on failure it is NULL and err has the detail. */
-vrt_status vrt_detector_create(vrt_detector_t **out, const vrt_detect_params *p, char *err,
-                               size_t cap);
+vrt_status vrt_detector_create(vrt_detector_t **out, const vrt_detect_params *p, char *err, size_t cap);
 int vrt_detector_num_anchors(const vrt_detector_t *d);
 /* Decodes the raw output (fp32; num_anchors * (5 + C) or (4 + C) * num_anchors
  * values) and runs NMS per class. geom maps boxes back to the frame; NULL

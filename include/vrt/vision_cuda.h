@@ -55,8 +55,8 @@ extern "C" {
  * VRT_EINVAL for bad params, formats, sizes, a too small buffer or a NULL
  * stream; VRT_EDEVICE if the launch fails. */
 vrt_status vrt_cuda_preprocess_frame(const vrt_frame *f, const vrt_preprocess_params *p, void *out,
-                                     size_t out_size, vrt_preprocess_geometry *geom, void *stream,
-                                     char *err, size_t cap);
+                                     size_t out_size, vrt_preprocess_geometry *geom, void *stream, char *err,
+                                     size_t cap);
 
 /* ROI batch: boxes (device, n entries, frame pixels) -> image i of an
  * n-batch tensor out (device, >= n * vrt_preprocess_output_size(p) bytes),

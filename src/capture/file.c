@@ -49,7 +49,7 @@
 #include <sys/stat.h>
 
 #define FILE_POOL_FRAMES 4
-#define FILE_MAX_READ_ERRORS 16 /* consecutive demux errors before a file is treated as ended */
+#define FILE_MAX_READ_ERRORS 16          /* consecutive demux errors before a file is treated as ended */
 #define FILE_PACE_RESYNC_NS 1000000000LL /* pacing re-anchors when this far off schedule */
 
 #define FILE_KEYS "pace, loop, start, threads, format, width, height, fps"
@@ -62,14 +62,14 @@ typedef struct file_priv {
     AVFrame *frm;
     struct SwsContext *sws;
     vrt_frame_pool_t *pool;
-    int sidx;             /* video stream index */
-    AVRational tb;        /* its time base */
+    int sidx;      /* video stream index */
+    AVRational tb; /* its time base */
     int network;
-    int live;             /* low-latency settings in use */
+    int live; /* low-latency settings in use */
     int pace, loop;
-    int threads;          /* decoder threads */
-    double pace_fps;      /* fps= override for pacing; 0: stream timestamps */
-    int64_t start_ns;     /* start= as stream time, ns; skip frames before it */
+    int threads;      /* decoder threads */
+    double pace_fps;  /* fps= override for pacing; 0: stream timestamps */
+    int64_t start_ns; /* start= as stream time, ns; skip frames before it */
     int64_t io_timeout_ns;
     _Atomic int64_t deadline_ns; /* for the interrupt callback; 0: none */
 
@@ -80,11 +80,11 @@ typedef struct file_priv {
     int sws_fmt, sws_w, sws_h, sws_cs, sws_range;
 
     /* Decoder state. */
-    int draining;         /* NULL packet sent: the decoder is flushing */
-    int read_errors;      /* consecutive demux errors */
-    int have_dec;         /* frm holds a decoded frame not yet converted */
-    int64_t dec_pts_ns;   /* its output pts (offset applied) */
-    vrt_frame *out;       /* converted frame waiting for its pacing time / the caller */
+    int draining;       /* NULL packet sent: the decoder is flushing */
+    int read_errors;    /* consecutive demux errors */
+    int have_dec;       /* frm holds a decoded frame not yet converted */
+    int64_t dec_pts_ns; /* its output pts (offset applied) */
+    vrt_frame *out;     /* converted frame waiting for its pacing time / the caller */
 
     /* Timeline. */
     uint64_t seq;
@@ -96,7 +96,7 @@ typedef struct file_priv {
     int64_t pace_t0_ns, pace_pts0_ns;
     uint64_t pace_seq0;
 
-    char name[256];        /* path or URL with any password hidden, for messages */
+    char name[256]; /* path or URL with any password hidden, for messages */
 } file_priv;
 
 /* ---- FFmpeg logging goes through vrt_log ------------------------------- */
@@ -114,12 +114,15 @@ static void ff_log_cb(void *avcl, int level, const char *fmt, va_list vl) {
     int prefix = 1;
     av_log_format_line2(avcl, level, fmt, vl, line, sizeof(line), &prefix);
     size_t n = strlen(line);
-    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = 0;
+    while (n && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+        line[--n] = 0;
     if (n) vrt_log(l, "ffmpeg", "%s", line);
 }
 
 static pthread_once_t g_ff_once = PTHREAD_ONCE_INIT;
-static void ff_init_once(void) { av_log_set_callback(ff_log_cb); }
+static void ff_init_once(void) {
+    av_log_set_callback(ff_log_cb);
+}
 
 /* ---- helpers ------------------------------------------------------------- */
 
@@ -151,8 +154,7 @@ static vrt_status status_from_av(int e) {
     if (e == AVERROR_EOF) return VRT_EOF;
     if (e == AVERROR_EXIT) return VRT_ETIMEDOUT; /* our interrupt callback fired */
     if (e == AVERROR_INVALIDDATA || e == AVERROR_STREAM_NOT_FOUND) return VRT_EBADDATA;
-    if (e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND ||
-        e == AVERROR_PROTOCOL_NOT_FOUND)
+    if (e == AVERROR_DECODER_NOT_FOUND || e == AVERROR_DEMUXER_NOT_FOUND || e == AVERROR_PROTOCOL_NOT_FOUND)
         return VRT_ENOTSUP;
     if (e == AVERROR_HTTP_NOT_FOUND) return VRT_ENOENT;
     if (e == AVERROR_HTTP_UNAUTHORIZED || e == AVERROR_HTTP_FORBIDDEN) return VRT_EACCES;
@@ -201,12 +203,17 @@ static int interrupt_cb(void *ctx) {
 }
 
 static void arm_deadline(file_priv *p) {
-    if (p->network) atomic_store_explicit(&p->deadline_ns, vrt_now_ns() + p->io_timeout_ns, memory_order_relaxed);
+    if (p->network)
+        atomic_store_explicit(&p->deadline_ns, vrt_now_ns() + p->io_timeout_ns, memory_order_relaxed);
 }
 
-static void disarm_deadline(file_priv *p) { atomic_store_explicit(&p->deadline_ns, 0, memory_order_relaxed); }
+static void disarm_deadline(file_priv *p) {
+    atomic_store_explicit(&p->deadline_ns, 0, memory_order_relaxed);
+}
 
-static int64_t to_ns(int64_t ts, AVRational tb) { return av_rescale_q(ts, tb, (AVRational){1, 1000000000}); }
+static int64_t to_ns(int64_t ts, AVRational tb) {
+    return av_rescale_q(ts, tb, (AVRational){1, 1000000000});
+}
 
 static void count_error(vrt_source_t *s) {
     atomic_fetch_add_explicit((_Atomic uint64_t *)&s->stats.errors, 1, memory_order_relaxed);
@@ -286,7 +293,8 @@ static int pick_video_stream(AVFormatContext *fmt) {
     if (best >= 0 && !(fmt->streams[best]->disposition & AV_DISPOSITION_ATTACHED_PIC)) return best;
     for (unsigned i = 0; i < fmt->nb_streams; i++) {
         AVStream *st = fmt->streams[i];
-        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
+        if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+            !(st->disposition & AV_DISPOSITION_ATTACHED_PIC))
             return (int)i;
     }
     return -1;
@@ -346,9 +354,11 @@ static vrt_status open_input(vrt_source_t *s, file_priv *p, const char *url, con
                          !strncasecmp(url, "rtsp", 4) ? "; try #rtsp_transport=udp or tcp" : "");
         else if (st == VRT_EBADDATA || st == VRT_ENOTSUP || st == VRT_EIO) {
             st = VRT_EBADDATA;
-            VRT__SRC_ERR(s, "%s: not a video file FFmpeg can read (%s); use a container such as mp4, mkv, "
-                            "mov, avi, webm or ts with H.264, HEVC, VP9, AV1, MPEG-4 or MJPEG video, "
-                            "or image: for JPEG/PNG pictures", p->name, av_err(e, eb, sizeof(eb)));
+            VRT__SRC_ERR(s,
+                         "%s: not a video file FFmpeg can read (%s); use a container such as mp4, mkv, "
+                         "mov, avi, webm or ts with H.264, HEVC, VP9, AV1, MPEG-4 or MJPEG video, "
+                         "or image: for JPEG/PNG pictures",
+                         p->name, av_err(e, eb, sizeof(eb)));
         } else
             VRT__SRC_ERR(s, "%s: cannot open: %s", p->name, av_err(e, eb, sizeof(eb)));
         return st;
@@ -358,7 +368,8 @@ static vrt_status open_input(vrt_source_t *s, file_priv *p, const char *url, con
     if (e < 0) {
         vrt_status st = status_from_av(e);
         if (st == VRT_ETIMEDOUT)
-            VRT__SRC_ERR(s, "%s: no stream data within %.3g s (raise timeout=)", p->name, p->io_timeout_ns / 1e9);
+            VRT__SRC_ERR(s, "%s: no stream data within %.3g s (raise timeout=)", p->name,
+                         p->io_timeout_ns / 1e9);
         else
             VRT__SRC_ERR(s, "%s: cannot read stream information: %s", p->name, av_err(e, eb, sizeof(eb)));
         return st == VRT_EOF ? VRT_EBADDATA : st;
@@ -367,8 +378,10 @@ static vrt_status open_input(vrt_source_t *s, file_priv *p, const char *url, con
     if (p->sidx < 0) {
         char desc[256];
         describe_streams(p->fmt, desc, sizeof(desc));
-        VRT__SRC_ERR(s, "%s: no video stream (streams: %s); give a file or stream with video, or "
-                        "image: for pictures", p->name, desc);
+        VRT__SRC_ERR(s,
+                     "%s: no video stream (streams: %s); give a file or stream with video, or "
+                     "image: for pictures",
+                     p->name, desc);
         return VRT_EBADDATA;
     }
     for (unsigned i = 0; i < p->fmt->nb_streams; i++)
@@ -407,7 +420,8 @@ static vrt_status open_decoder(vrt_source_t *s, file_priv *p, int threads) {
     }
     e = avcodec_open2(p->dec, codec, NULL);
     if (e < 0) {
-        VRT__SRC_ERR(s, "%s: cannot open the %s decoder: %s", p->name, codec->name, av_err(e, eb, sizeof(eb)));
+        VRT__SRC_ERR(s, "%s: cannot open the %s decoder: %s", p->name, codec->name,
+                     av_err(e, eb, sizeof(eb)));
         return status_from_av(e) == VRT_ENOMEM ? VRT_ENOMEM : VRT_EBADDATA;
     }
     return VRT_OK;
@@ -485,7 +499,8 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
             return es;
         }
         if (S_ISDIR(sb.st_mode)) {
-            VRT__SRC_ERR(s, "%s: is a folder; give a video file, or image:%s for the pictures in it", url, url);
+            VRT__SRC_ERR(s, "%s: is a folder; give a video file, or image:%s for the pictures in it", url,
+                         url);
             return VRT_EINVAL;
         }
     }
@@ -512,14 +527,17 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     uint32_t cc = s->params.fourcc ? s->params.fourcc : default_fourcc(p->dec->pix_fmt, ow, oh);
     char cb[8];
     if (!vrt_fourcc_is_raw(cc)) {
-        VRT__SRC_ERR(s, "%s: output format %s not available from files (decoded frames are raw); "
-                        "use NV12, YUYV, UYVY, RGB24, BGR24 or GREY", p->name, vrt_fourcc_name(cc, cb));
+        VRT__SRC_ERR(s,
+                     "%s: output format %s not available from files (decoded frames are raw); "
+                     "use NV12, YUYV, UYVY, RGB24, BGR24 or GREY",
+                     p->name, vrt_fourcc_name(cc, cb));
         return VRT_ENOTSUP;
     }
     if (!vrt_frame_size_for(cc, ow, oh)) {
-        VRT__SRC_ERR(s, "%s: size %ux%u not possible in %s (NV12 needs an even width and height, "
-                        "YUYV/UYVY an even width); pass width=/height=", p->name, ow, oh,
-                     vrt_fourcc_name(cc, cb));
+        VRT__SRC_ERR(s,
+                     "%s: size %ux%u not possible in %s (NV12 needs an even width and height, "
+                     "YUYV/UYVY an even width); pass width=/height=",
+                     p->name, ow, oh, vrt_fourcc_name(cc, cb));
         return VRT_EINVAL;
     }
     p->out_cc = cc;
@@ -660,7 +678,8 @@ static vrt_status decode_next(vrt_source_t *s, file_priv *p) {
                     return status_from_av(e) == VRT_EOF ? VRT_EIO : status_from_av(e);
                 }
                 /* Files: a damaged stretch; try on a few times, then take it as the end. */
-                if (++p->read_errors < FILE_MAX_READ_ERRORS && !(p->fmt->pb && avio_feof(p->fmt->pb))) continue;
+                if (++p->read_errors < FILE_MAX_READ_ERRORS && !(p->fmt->pb && avio_feof(p->fmt->pb)))
+                    continue;
             }
             avcodec_send_packet(p->dec, NULL); /* drain the frames still in the decoder */
             p->draining = 1;
@@ -686,10 +705,22 @@ static vrt_status convert(vrt_source_t *s, file_priv *p, vrt_frame *f) {
     int range = in->color_range == AVCOL_RANGE_JPEG;
     /* Deprecated full-range "J" formats: same layout, range given separately. */
     switch (fmt) {
-    case AV_PIX_FMT_YUVJ420P: fmt = AV_PIX_FMT_YUV420P; range = 1; break;
-    case AV_PIX_FMT_YUVJ422P: fmt = AV_PIX_FMT_YUV422P; range = 1; break;
-    case AV_PIX_FMT_YUVJ444P: fmt = AV_PIX_FMT_YUV444P; range = 1; break;
-    case AV_PIX_FMT_YUVJ440P: fmt = AV_PIX_FMT_YUV440P; range = 1; break;
+    case AV_PIX_FMT_YUVJ420P:
+        fmt = AV_PIX_FMT_YUV420P;
+        range = 1;
+        break;
+    case AV_PIX_FMT_YUVJ422P:
+        fmt = AV_PIX_FMT_YUV422P;
+        range = 1;
+        break;
+    case AV_PIX_FMT_YUVJ444P:
+        fmt = AV_PIX_FMT_YUV444P;
+        range = 1;
+        break;
+    case AV_PIX_FMT_YUVJ440P:
+        fmt = AV_PIX_FMT_YUV440P;
+        range = 1;
+        break;
     default: break;
     }
     int cs = in->colorspace;
@@ -702,14 +733,15 @@ static vrt_status convert(vrt_source_t *s, file_priv *p, vrt_frame *f) {
                                 p->out_fmt, scaling ? SWS_BILINEAR : SWS_BICUBIC, NULL, NULL, NULL);
         if (!p->sws) {
             VRT__SRC_ERR(s, "%s: cannot convert %s %dx%d to %ux%u", p->name,
-                         av_get_pix_fmt_name((enum AVPixelFormat)fmt), in->width, in->height, p->out_w, p->out_h);
+                         av_get_pix_fmt_name((enum AVPixelFormat)fmt), in->width, in->height, p->out_w,
+                         p->out_h);
             return VRT_ENOTSUP;
         }
-        int sws_cs = cs == AVCOL_SPC_BT709 ? SWS_CS_ITU709
+        int sws_cs = cs == AVCOL_SPC_BT709                                       ? SWS_CS_ITU709
                      : (cs == AVCOL_SPC_BT2020_NCL || cs == AVCOL_SPC_BT2020_CL) ? SWS_CS_BT2020
-                     : cs == AVCOL_SPC_FCC ? SWS_CS_FCC
-                     : cs == AVCOL_SPC_SMPTE240M ? SWS_CS_SMPTE240M
-                     : SWS_CS_DEFAULT;
+                     : cs == AVCOL_SPC_FCC                                       ? SWS_CS_FCC
+                     : cs == AVCOL_SPC_SMPTE240M                                 ? SWS_CS_SMPTE240M
+                                                                                 : SWS_CS_DEFAULT;
         const int *coef = sws_getCoefficients(sws_cs);
         /* Output ranges follow the library's convention (vrt/image.h): NV12/YUYV/UYVY are
          * limited range (Y 16..235), GREY and RGB full range; full-range (JPEG) input is

@@ -3,19 +3,30 @@
 
 static vrt_status none_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *p) {
     (void)p;
-    VRT__SRC_ERR(s, "%s: video files and streams need FFmpeg, and this build has none "
-                    "(install libavformat-dev libavcodec-dev libswscale-dev and rebuild); "
-                    "image:, synthetic: and v4l2: sources work",
+    VRT__SRC_ERR(s,
+                 "%s: video files and streams need FFmpeg, and this build has none "
+                 "(install libavformat-dev libavcodec-dev libswscale-dev and rebuild); "
+                 "image:, synthetic: and v4l2: sources work",
                  u->path);
     return VRT_ENOSYS;
 }
-static vrt_status none_start(vrt_source_t *s) { (void)s; return VRT_ENOSYS; }
-static vrt_status none_read(vrt_source_t *s, vrt_frame **out, int t) {
-    (void)s; (void)out; (void)t;
+static vrt_status none_start(vrt_source_t *s) {
+    (void)s;
     return VRT_ENOSYS;
 }
-static vrt_status none_stop(vrt_source_t *s) { (void)s; return VRT_OK; }
-static void none_close(vrt_source_t *s) { (void)s; }
+static vrt_status none_read(vrt_source_t *s, vrt_frame **out, int t) {
+    (void)s;
+    (void)out;
+    (void)t;
+    return VRT_ENOSYS;
+}
+static vrt_status none_stop(vrt_source_t *s) {
+    (void)s;
+    return VRT_OK;
+}
+static void none_close(vrt_source_t *s) {
+    (void)s;
+}
 
 const vrt__source_vtbl vrt__source_file = {
     .kind = "file",

@@ -45,7 +45,8 @@ typedef struct imgsrc {
 
 static void store_put(img_store *st) {
     if (atomic_fetch_sub(&st->refs, 1) != 1) return;
-    for (int i = 0; i < st->nimages; i++) vrt_frame_unref(&st->images[i]);
+    for (int i = 0; i < st->nimages; i++)
+        vrt_frame_unref(&st->images[i]);
     vrt_free(st->images);
     vrt_free(st->wraps);
     vrt_free((void *)st->busy);
@@ -69,7 +70,9 @@ static int is_image_name(const char *n) {
     return dot && (!strcasecmp(dot, ".jpg") || !strcasecmp(dot, ".jpeg") || !strcasecmp(dot, ".png"));
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 typedef struct path_list {
     char **v;
@@ -77,7 +80,8 @@ typedef struct path_list {
 } path_list;
 
 static void paths_free(path_list *l) {
-    for (int i = 0; i < l->n; i++) vrt_free(l->v[i]);
+    for (int i = 0; i < l->n; i++)
+        vrt_free(l->v[i]);
     vrt_free(l->v);
     memset(l, 0, sizeof(*l));
 }
@@ -94,8 +98,10 @@ static vrt_status paths_add(path_list *l, const char *a, const char *b) {
     size_t n = strlen(a) + (b ? strlen(b) + 1 : 0) + 1;
     char *s = vrt_malloc(n);
     if (!s) return VRT_ENOMEM;
-    if (b) snprintf(s, n, "%s/%s", a, b);
-    else snprintf(s, n, "%s", a);
+    if (b)
+        snprintf(s, n, "%s/%s", a, b);
+    else
+        snprintf(s, n, "%s", a);
     l->v[l->n++] = s;
     return VRT_OK;
 }
@@ -119,8 +125,10 @@ static vrt_status list_paths(vrt_source_t *s, const char *path, path_list *l) {
             if (e->d_name[0] != '.' && is_image_name(e->d_name)) st = paths_add(l, path, e->d_name);
         closedir(d);
         if (!st && !l->n) {
-            VRT__SRC_ERR(s, "image:%s: folder has no .jpg, .jpeg or .png files; give a folder with "
-                            "images, a file or a glob", path);
+            VRT__SRC_ERR(s,
+                         "image:%s: folder has no .jpg, .jpeg or .png files; give a folder with "
+                         "images, a file or a glob",
+                         path);
             return VRT_ENOENT;
         }
         if (!st) qsort(l->v, (size_t)l->n, sizeof(char *), cmp_str);
@@ -131,8 +139,10 @@ static vrt_status list_paths(vrt_source_t *s, const char *path, path_list *l) {
         int rc = glob(path, 0, NULL, &g);
         if (rc == GLOB_NOMATCH || (rc == 0 && g.gl_pathc == 0)) {
             if (rc == 0) globfree(&g);
-            VRT__SRC_ERR(s, "image:%s: no file matches this pattern; check the folder and the "
-                            "extension (e.g. 'images/*.jpg')", path);
+            VRT__SRC_ERR(s,
+                         "image:%s: no file matches this pattern; check the folder and the "
+                         "extension (e.g. 'images/*.jpg')",
+                         path);
             return VRT_ENOENT;
         }
         if (rc) {
@@ -147,12 +157,16 @@ static vrt_status list_paths(vrt_source_t *s, const char *path, path_list *l) {
             return VRT_ENOENT;
         }
     } else {
-        VRT__SRC_ERR(s, "image:%s: no such file or folder; give a JPEG/PNG file, a folder of them, "
-                        "or a glob like 'DIR/*.jpg'", path);
+        VRT__SRC_ERR(s,
+                     "image:%s: no such file or folder; give a JPEG/PNG file, a folder of them, "
+                     "or a glob like 'DIR/*.jpg'",
+                     path);
         return VRT_ENOENT;
     }
-    if (st == VRT_ERANGE) VRT__SRC_ERR(s, "image:%s: more than %d images", path, MAX_IMAGES);
-    else if (st) VRT__SRC_ERR(s, "image:%s: out of memory", path);
+    if (st == VRT_ERANGE)
+        VRT__SRC_ERR(s, "image:%s: more than %d images", path, MAX_IMAGES);
+    else if (st)
+        VRT__SRC_ERR(s, "image:%s: out of memory", path);
     return st;
 }
 
@@ -245,7 +259,8 @@ static vrt_status img_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params
         uint32_t w, h;
         if ((st = vrt_image_probe(l.v[i], &w, &h, e, sizeof(e)))) {
             VRT__SRC_ERR(s, "image: %s%s", e,
-                         st == VRT_EBADDATA ? " (remove or replace this file; only JPEG and PNG are read)" : "");
+                         st == VRT_EBADDATA ? " (remove or replace this file; only JPEG and PNG are read)"
+                                            : "");
             paths_free(&l);
             return st;
         }
@@ -254,8 +269,10 @@ static vrt_status img_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params
         total += cc == VRT_FMT_MJPEG ? (uint64_t)w * h : vrt_frame_size_for(cc, w, h);
     }
     if (total > MAX_DECODED_BYTES) {
-        VRT__SRC_ERR(s, "image:%s: %d images would take %llu MB decoded, more than the %llu MB limit; "
-                        "use fewer or smaller images", path, l.n, (unsigned long long)(total >> 20),
+        VRT__SRC_ERR(s,
+                     "image:%s: %d images would take %llu MB decoded, more than the %llu MB limit; "
+                     "use fewer or smaller images",
+                     path, l.n, (unsigned long long)(total >> 20),
                      (unsigned long long)(MAX_DECODED_BYTES >> 20));
         paths_free(&l);
         return VRT_ENOMEM;
@@ -326,8 +343,10 @@ static vrt_status img_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
         if (atomic_compare_exchange_strong(&sto->busy[i], &zero, 1)) wi = i;
     }
     if (wi < 0) {
-        VRT__SRC_ERR(s, "image:%s: all %d frames are held by the caller; unref frames after use or "
-                        "open with a larger buffers=", s->info.name, sto->nwrap);
+        VRT__SRC_ERR(s,
+                     "image:%s: all %d frames are held by the caller; unref frames after use or "
+                     "open with a larger buffers=",
+                     s->info.name, sto->nwrap);
         return VRT_ENOSPC;
     }
     int idx = (int)(p->k % (uint64_t)sto->nimages);

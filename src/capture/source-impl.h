@@ -7,8 +7,8 @@
 #define VRT__URI_MAX_KEYS 16
 
 typedef struct vrt__uri {
-    char scheme[16];  /* "v4l2", "file", "rtsp", "http", "https", "image", "synthetic" */
-    char path[1024];  /* after "scheme:" (for rtsp/http: the whole URL without our own keys) */
+    char scheme[16]; /* "v4l2", "file", "rtsp", "http", "https", "image", "synthetic" */
+    char path[1024]; /* after "scheme:" (for rtsp/http: the whole URL without our own keys) */
     int nkeys;
     char keys[VRT__URI_MAX_KEYS][32];
     char vals[VRT__URI_MAX_KEYS][256];
@@ -52,7 +52,7 @@ struct vrt_source {
 };
 
 extern const vrt__source_vtbl vrt__source_v4l2;
-extern const vrt__source_vtbl vrt__source_file;   /* files and network streams */
+extern const vrt__source_vtbl vrt__source_file; /* files and network streams */
 extern const vrt__source_vtbl vrt__source_image;
 extern const vrt__source_vtbl vrt__source_synthetic;
 

@@ -16,8 +16,8 @@ static const vrt__source_vtbl *pick(const vrt__uri *u) {
     return &vrt__source_file; /* file: and network URLs */
 }
 
-vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p,
-                           char *err, size_t err_cap) {
+vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
+                           size_t err_cap) {
     char tmp[1];
     if (!err) {
         err = tmp;
@@ -102,7 +102,9 @@ void vrt_source_destroy(vrt_source_t **ps) {
     *ps = NULL;
 }
 
-void vrt_source_get_info(const vrt_source_t *s, vrt_source_info *info) { *info = s->info; }
+void vrt_source_get_info(const vrt_source_t *s, vrt_source_info *info) {
+    *info = s->info;
+}
 
 void vrt_source_get_stats(const vrt_source_t *s, vrt_source_stats *st) {
     vrt_source_t *m = (vrt_source_t *)s;
@@ -113,7 +115,9 @@ void vrt_source_get_stats(const vrt_source_t *s, vrt_source_stats *st) {
     st->reconnects = atomic_load_explicit((_Atomic uint64_t *)&m->stats.reconnects, memory_order_relaxed);
 }
 
-const char *vrt_source_last_error(const vrt_source_t *s) { return s ? s->err : ""; }
+const char *vrt_source_last_error(const vrt_source_t *s) {
+    return s ? s->err : "";
+}
 
 vrt_status vrt_source_controls(vrt_source_t *s, vrt_control *c, int cap, int *n) {
     if (n) *n = 0;

@@ -84,8 +84,10 @@ static vrt_status synth_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
     if (st) return st;
     const char *mode = vrt__uri_get(u, "mode");
     if (mode) {
-        if (!strcasecmp(mode, "newest")) s->params.mode = VRT_MODE_NEWEST;
-        else if (!strcasecmp(mode, "all")) s->params.mode = VRT_MODE_ALL;
+        if (!strcasecmp(mode, "newest"))
+            s->params.mode = VRT_MODE_NEWEST;
+        else if (!strcasecmp(mode, "all"))
+            s->params.mode = VRT_MODE_ALL;
         else {
             VRT__SRC_ERR(s, "synthetic: mode '%s' unknown; use mode=newest or mode=all", mode);
             return VRT_EINVAL;
@@ -112,15 +114,17 @@ static vrt_status synth_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
     char nb[8];
     uint32_t cc = s->params.fourcc, w = s->params.width, h = s->params.height;
     if (!vrt_fourcc_is_raw(cc) && cc != VRT_FMT_MJPEG) {
-        VRT__SRC_ERR(s, "synthetic: format %s not supported; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG",
+        VRT__SRC_ERR(s,
+                     "synthetic: format %s not supported; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG",
                      vrt_fourcc_name(cc, nb));
         return VRT_EINVAL;
     }
     /* What the pattern is drawn in: the output format, or RGB24 for MJPEG. */
     uint32_t draw_cc = cc == VRT_FMT_MJPEG ? VRT_FMT_RGB24 : cc;
     if (!vrt_frame_size_for(cc, w, h) || w < VRT_SYNTH_CELLS * 2 || h < VRT_SYNTH_ROWS_DIV * 2) {
-        VRT__SRC_ERR(s, "synthetic: size %ux%u not possible for %s (at least %dx%d; even width for "
-                        "YUYV/UYVY, even width and height for NV12)",
+        VRT__SRC_ERR(s,
+                     "synthetic: size %ux%u not possible for %s (at least %dx%d; even width for "
+                     "YUYV/UYVY, even width and height for NV12)",
                      w, h, vrt_fourcc_name(cc, nb), VRT_SYNTH_CELLS * 2, VRT_SYNTH_ROWS_DIV * 2);
         return VRT_EINVAL;
     }
@@ -193,8 +197,10 @@ static vrt_status synth_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
     }
     vrt_frame *f = NULL;
     if (vrt_frame_pool_get(p->pool, &f)) {
-        VRT__SRC_ERR(s, "synthetic: all %d frames are held by the caller; unref frames after use or "
-                        "open with a larger buffers=", s->info.buffers);
+        VRT__SRC_ERR(s,
+                     "synthetic: all %d frames are held by the caller; unref frames after use or "
+                     "open with a larger buffers=",
+                     s->info.buffers);
         return VRT_ENOSPC;
     }
     if (n > p->next)
@@ -210,7 +216,8 @@ static vrt_status synth_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
             vrt_free(jpg);
             vrt_frame_unref(&f);
             p->next = n; /* the frame was not handed out: the next read tries it again */
-            if (est == VRT_ENOSPC) VRT__SRC_ERR(s, "synthetic: JPEG of %zu bytes exceeds the frame buffer", size);
+            if (est == VRT_ENOSPC)
+                VRT__SRC_ERR(s, "synthetic: JPEG of %zu bytes exceeds the frame buffer", size);
             return est;
         }
         memcpy(f->planes[0].data, jpg, size);

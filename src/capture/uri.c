@@ -24,12 +24,11 @@ static vrt_status parse_query(vrt__uri *u, const char *q, char *err, size_t cap)
                 return VRT_EINVAL;
             }
             if (!eq) {
-                vrt_errbuf_set(err, cap, "malformed URI query: '%.*s' has no value (use key=value)",
-                               (int)len, q);
+                vrt_errbuf_set(err, cap, "malformed URI query: '%.*s' has no value (use key=value)", (int)len,
+                               q);
                 return VRT_EINVAL;
             }
-            if (u->nkeys >= VRT__URI_MAX_KEYS || klen >= sizeof(u->keys[0]) ||
-                vlen >= sizeof(u->vals[0])) {
+            if (u->nkeys >= VRT__URI_MAX_KEYS || klen >= sizeof(u->keys[0]) || vlen >= sizeof(u->vals[0])) {
                 vrt_errbuf_set(err, cap, "malformed URI query: too many or too long keys/values");
                 return VRT_EINVAL;
             }
@@ -63,18 +62,20 @@ vrt_status vrt__uri_parse(vrt__uri *u, const char *s, char *err, size_t cap) {
     if (has_scheme) {
         size_t n = (size_t)(colon - s);
         if (n >= sizeof(u->scheme)) {
-            vrt_errbuf_set(err, cap, "unknown source scheme in '%s'; known: v4l2:, file:, image:, "
-                                     "synthetic:, rtsp://, http://", s);
+            vrt_errbuf_set(err, cap,
+                           "unknown source scheme in '%s'; known: v4l2:, file:, image:, "
+                           "synthetic:, rtsp://, http://",
+                           s);
             return VRT_EINVAL;
         }
-        for (size_t i = 0; i < n; i++) u->scheme[i] = (char)(s[i] | 0x20);
+        for (size_t i = 0; i < n; i++)
+            u->scheme[i] = (char)(s[i] | 0x20);
         rest = colon + 1;
     } else {
         strcpy(u->scheme, strncmp(s, "/dev/video", 10) == 0 ? "v4l2" : "file");
     }
-    int network = !strcmp(u->scheme, "rtsp") || !strcmp(u->scheme, "rtsps") ||
-                  !strcmp(u->scheme, "http") || !strcmp(u->scheme, "https") ||
-                  !strcmp(u->scheme, "rtmp") || !strcmp(u->scheme, "udp") ||
+    int network = !strcmp(u->scheme, "rtsp") || !strcmp(u->scheme, "rtsps") || !strcmp(u->scheme, "http") ||
+                  !strcmp(u->scheme, "https") || !strcmp(u->scheme, "rtmp") || !strcmp(u->scheme, "udp") ||
                   !strcmp(u->scheme, "tcp") || !strcmp(u->scheme, "srt");
     if (network) {
         /* A network URL keeps its own query string; our keys are not taken from it. */
@@ -87,8 +88,10 @@ vrt_status vrt__uri_parse(vrt__uri *u, const char *s, char *err, size_t cap) {
     }
     if (strcmp(u->scheme, "v4l2") && strcmp(u->scheme, "file") && strcmp(u->scheme, "image") &&
         strcmp(u->scheme, "synthetic")) {
-        vrt_errbuf_set(err, cap, "unknown source scheme '%s:' in '%s'; known: v4l2:, file:, image:, "
-                                 "synthetic:, rtsp://, http://", u->scheme, s);
+        vrt_errbuf_set(err, cap,
+                       "unknown source scheme '%s:' in '%s'; known: v4l2:, file:, image:, "
+                       "synthetic:, rtsp://, http://",
+                       u->scheme, s);
         return VRT_EINVAL;
     }
     if (rest[0] == '/' && rest[1] == '/') rest += 2; /* tolerate file:///path, v4l2:///dev/video0 */
@@ -157,8 +160,8 @@ vrt_status vrt__uri_get_double(vrt__uri *u, const char *key, double *out, char *
 vrt_status vrt__uri_check_unused(const vrt__uri *u, const char *known, char *err, size_t cap) {
     for (int i = 0; i < u->nkeys; i++) {
         if (!u->used[i]) {
-            vrt_errbuf_set(err, cap, "unknown option '%s' for %s: source; known: %s", u->keys[i],
-                           u->scheme, known);
+            vrt_errbuf_set(err, cap, "unknown option '%s' for %s: source; known: %s", u->keys[i], u->scheme,
+                           known);
             return VRT_EINVAL;
         }
     }

@@ -37,20 +37,31 @@
 
 /* ---- system ops ------------------------------------------------------------ */
 
-static int sys_open(void *ctx, const char *path, int flags) { return open(path, flags, 0); }
-static int sys_close(void *ctx, int fd) { return close(fd); }
-static int sys_ioctl(void *ctx, int fd, unsigned long req, void *arg) { return ioctl(fd, req, arg); }
+static int sys_open(void *ctx, const char *path, int flags) {
+    return open(path, flags, 0);
+}
+static int sys_close(void *ctx, int fd) {
+    return close(fd);
+}
+static int sys_ioctl(void *ctx, int fd, unsigned long req, void *arg) {
+    return ioctl(fd, req, arg);
+}
 static void *sys_mmap(void *ctx, void *addr, size_t len, int prot, int flags, int fd, int64_t off) {
     return mmap(addr, len, prot, flags, fd, (off_t)off);
 }
-static int sys_munmap(void *ctx, void *addr, size_t len) { return munmap(addr, len); }
+static int sys_munmap(void *ctx, void *addr, size_t len) {
+    return munmap(addr, len);
+}
 static int sys_poll(void *ctx, struct pollfd *fds, unsigned long n, int timeout_ms) {
     return poll(fds, (nfds_t)n, timeout_ms);
 }
 
-static const struct vrt_v4l2_ops k_sys_ops = {sys_open, sys_close, sys_ioctl, sys_mmap, sys_munmap, sys_poll, NULL};
+static const struct vrt_v4l2_ops k_sys_ops = {sys_open,   sys_close, sys_ioctl, sys_mmap,
+                                              sys_munmap, sys_poll,  NULL};
 
-const struct vrt_v4l2_ops *vrt_v4l2_system_ops(void) { return &k_sys_ops; }
+const struct vrt_v4l2_ops *vrt_v4l2_system_ops(void) {
+    return &k_sys_ops;
+}
 
 static int xioctl(const struct vrt_v4l2_ops *ops, int fd, unsigned long req, void *arg) {
     int r;
@@ -67,7 +78,8 @@ static const char *cc4(uint32_t cc, char b[8]) {
         b[i] = (c >= 32 && c < 127) ? c : '?';
     }
     b[4] = 0;
-    while (b[0] && b[strlen(b) - 1] == ' ') b[strlen(b) - 1] = 0;
+    while (b[0] && b[strlen(b) - 1] == ' ')
+        b[strlen(b) - 1] = 0;
     return b;
 }
 
@@ -166,7 +178,8 @@ static int enum_controls(const struct vrt_v4l2_ops *ops, int fd, vrt_v4l2_contro
                     vrt_v4l2_menu_item *it = &c->menu[c->num_menu++];
                     it->index = m.index;
                     if (q.type == V4L2_CTRL_TYPE_MENU)
-                        snprintf(it->name, sizeof(it->name), "%.*s", (int)sizeof(m.name), (const char *)m.name);
+                        snprintf(it->name, sizeof(it->name), "%.*s", (int)sizeof(m.name),
+                                 (const char *)m.name);
                     else
                         it->value = m.value;
                 }
@@ -202,10 +215,10 @@ struct v4l2_stream {
     uint32_t memory;
     int nbufs;
     v4l2_slot slots[V4L2_MAX_BUF];
-    void *own_userptr; /* USERPTR memory we allocated ourselves (one block) */
+    void *own_userptr;                              /* USERPTR memory we allocated ourselves (one block) */
     uint32_t fourcc, width, height, bpl, sizeimage; /* what the device delivers */
-    uint32_t decode_cc;      /* 0, or the raw format MJPG buffers are decoded to */
-    vrt_frame_pool_t *pool;  /* decoded frames (decode_cc only); frames out keep it alive */
+    uint32_t decode_cc;                             /* 0, or the raw format MJPG buffers are decoded to */
+    vrt_frame_pool_t *pool; /* decoded frames (decode_cc only); frames out keep it alive */
     char who[280];
 };
 
@@ -215,7 +228,8 @@ static void stream_put(v4l2_stream *st) {
         if (st->slots[i].mapped) st->ops->munmap(st->ops->ctx, st->slots[i].mem, st->slots[i].length);
     if (st->fd >= 0) {
         if (st->nbufs) {
-            struct v4l2_requestbuffers r = {.count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
+            struct v4l2_requestbuffers r = {
+                .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
             xioctl(st->ops, st->fd, VIDIOC_REQBUFS, &r);
         }
         st->ops->close(st->ops->ctx, st->fd);
@@ -303,7 +317,9 @@ static void stat_add(uint64_t *p, uint64_t v) {
     atomic_fetch_add_explicit((_Atomic uint64_t *)p, v, memory_order_relaxed);
 }
 
-static vrt_status errno_status(int e) { return vrt_status_from_errno(e); }
+static vrt_status errno_status(int e) {
+    return vrt_status_from_errno(e);
+}
 
 /* "YUYV, MJPG" for the error messages. */
 static void list_formats(const struct vrt_v4l2_ops *ops, int fd, char *out, size_t cap, uint32_t *ccs,
@@ -328,7 +344,8 @@ static void list_sizes(const struct vrt_v4l2_ops *ops, int fd, uint32_t cc, char
         struct v4l2_frmsizeenum e = {.index = i, .pixel_format = cc};
         if (xioctl(ops, fd, VIDIOC_ENUM_FRAMESIZES, &e) < 0) break;
         if (e.type == V4L2_FRMSIZE_TYPE_DISCRETE)
-            n += (size_t)snprintf(out + n, cap - n, "%s%ux%u", i ? ", " : "", e.discrete.width, e.discrete.height);
+            n += (size_t)snprintf(out + n, cap - n, "%s%ux%u", i ? ", " : "", e.discrete.width,
+                                  e.discrete.height);
         else {
             snprintf(out + n, cap - n, "%ux%u..%ux%u", e.stepwise.min_width, e.stepwise.min_height,
                      e.stepwise.max_width, e.stepwise.max_height);
@@ -343,7 +360,8 @@ static void list_rates(const struct vrt_v4l2_ops *ops, int fd, uint32_t cc, uint
     out[0] = 0;
     for (uint32_t i = 0; i < 64 && n < cap; i++) {
         struct v4l2_frmivalenum e = {.index = i, .pixel_format = cc, .width = w, .height = h};
-        if (xioctl(ops, fd, VIDIOC_ENUM_FRAMEINTERVALS, &e) < 0 || e.type != V4L2_FRMIVAL_TYPE_DISCRETE) break;
+        if (xioctl(ops, fd, VIDIOC_ENUM_FRAMEINTERVALS, &e) < 0 || e.type != V4L2_FRMIVAL_TYPE_DISCRETE)
+            break;
         if (e.discrete.numerator)
             n += (size_t)snprintf(out + n, cap - n, "%s%g", i ? ", " : "",
                                   (double)e.discrete.denominator / e.discrete.numerator);
@@ -398,17 +416,21 @@ static vrt_status connect_dev(v4l2_src *src) {
         goto fail;
     }
     uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
-    snprintf(s->info.driver, sizeof(s->info.driver), "%.*s", (int)sizeof(cap.driver), (const char *)cap.driver);
+    snprintf(s->info.driver, sizeof(s->info.driver), "%.*s", (int)sizeof(cap.driver),
+             (const char *)cap.driver);
     if (!(caps & V4L2_CAP_VIDEO_CAPTURE)) {
         ERR(src, "%s: not a video capture device (driver %s, card '%.32s'; capabilities 0x%08x)%s", src->path,
             s->info.driver, (const char *)cap.card, caps,
-            (caps & V4L2_CAP_META_CAPTURE) ? "; this is a metadata node, try the neighbouring /dev/video node" : "");
+            (caps & V4L2_CAP_META_CAPTURE) ? "; this is a metadata node, try the neighbouring /dev/video node"
+                                           : "");
         rc = VRT_ENOTSUP;
         goto fail;
     }
     if (!(caps & V4L2_CAP_STREAMING)) {
-        ERR(src, "%s: driver %s does not support streaming I/O (mmap/userptr); only read() is offered, "
-                 "which visionrt does not use", src->path, s->info.driver);
+        ERR(src,
+            "%s: driver %s does not support streaming I/O (mmap/userptr); only read() is offered, "
+            "which visionrt does not use",
+            src->path, s->info.driver);
         rc = VRT_ENOTSUP;
         goto fail;
     }
@@ -470,8 +492,8 @@ static vrt_status connect_dev(v4l2_src *src) {
         if (vrt_log_enabled(VRT_LOG_INFO)) {
             char sizes[256];
             list_sizes(ops, fd, want_cc, sizes, sizeof(sizes));
-            vrt_log(VRT_LOG_INFO, src->who, "driver adjusted %ux%u to %ux%u (sizes for %s: %s)", want_w, want_h,
-                    pf->width, pf->height, cc4(want_cc, b1), sizes);
+            vrt_log(VRT_LOG_INFO, src->who, "driver adjusted %ux%u to %ux%u (sizes for %s: %s)", want_w,
+                    want_h, pf->width, pf->height, cc4(want_cc, b1), sizes);
         }
     }
     uint32_t bpl = pf->bytesperline;
@@ -480,8 +502,9 @@ static vrt_status connect_dev(v4l2_src *src) {
         bpl = pf->pixelformat == VRT_FMT_NV12 ? pf->width : (uint32_t)tight;
     }
     if (decode_cc && !vrt_frame_size_for(decode_cc, pf->width, pf->height)) {
-        ERR(src, "%s: the device has no %s, and its MJPG frames of %ux%u cannot be decoded to it "
-                 "(4:2:2 needs an even width, NV12 even sizes); use format=RGB24 or another size",
+        ERR(src,
+            "%s: the device has no %s, and its MJPG frames of %ux%u cannot be decoded to it "
+            "(4:2:2 needs an even width, NV12 even sizes); use format=RGB24 or another size",
             src->path, vrt_fourcc_name(decode_cc, b1), pf->width, pf->height);
         rc = VRT_EINVAL;
         goto fail;
@@ -505,7 +528,8 @@ static vrt_status connect_dev(v4l2_src *src) {
         } else {
             double fps = p->fps;
             uint32_t num = 1000, den = (uint32_t)(fps * 1000 + 0.5);
-            if (fabs(fps - (double)(uint32_t)(fps + 0.5)) < 1e-6) num = 1, den = (uint32_t)(fps + 0.5);
+            if (fabs(fps - (double)(uint32_t)(fps + 0.5)) < 1e-6)
+                num = 1, den = (uint32_t)(fps + 0.5);
             else if (fabs(fps * 1001 - (double)(uint32_t)(fps * 1001 + 0.5)) < 1e-3)
                 num = 1001, den = (uint32_t)(fps * 1001 + 0.5);
             memset(&parm, 0, sizeof(parm));
@@ -521,7 +545,8 @@ static vrt_status connect_dev(v4l2_src *src) {
     }
     s->info.fps = 0;
     if (have_parm && parm.parm.capture.timeperframe.numerator && parm.parm.capture.timeperframe.denominator)
-        s->info.fps = (double)parm.parm.capture.timeperframe.denominator / parm.parm.capture.timeperframe.numerator;
+        s->info.fps =
+            (double)parm.parm.capture.timeperframe.denominator / parm.parm.capture.timeperframe.numerator;
     if (p->fps > 0 && s->info.fps > 0 && fabs(s->info.fps - p->fps) > 0.01 * p->fps &&
         vrt_log_enabled(VRT_LOG_INFO)) {
         char rates[256];
@@ -533,14 +558,16 @@ static vrt_status connect_dev(v4l2_src *src) {
     /* Buffers. */
     int want = p->buffers ? p->buffers : 3;
     st->memory = src->userptr ? V4L2_MEMORY_USERPTR : V4L2_MEMORY_MMAP;
-    struct v4l2_requestbuffers req = {.count = (uint32_t)want, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-                                      .memory = st->memory};
+    struct v4l2_requestbuffers req = {
+        .count = (uint32_t)want, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
     if (xioctl(ops, fd, VIDIOC_REQBUFS, &req) < 0) {
         int e = errno;
         if (e == EINVAL && src->userptr)
-            ERR(src, "%s: driver %s does not support USERPTR streaming; use io=mmap", src->path, s->info.driver);
+            ERR(src, "%s: driver %s does not support USERPTR streaming; use io=mmap", src->path,
+                s->info.driver);
         else if (e == EBUSY)
-            ERR(src, "%s: cannot allocate buffers: device busy (another program is streaming from it)", src->path);
+            ERR(src, "%s: cannot allocate buffers: device busy (another program is streaming from it)",
+                src->path);
         else
             ERR(src, "%s: VIDIOC_REQBUFS(%d) failed: %s", src->path, want, strerror(e));
         rc = errno_status(e);
@@ -555,8 +582,8 @@ static vrt_status connect_dev(v4l2_src *src) {
     if (src->userptr && p->user_buffers) {
         if (nb > p->buffers) nb = p->buffers; /* queue only what the caller gave us */
         if (p->user_buffer_size < st->sizeimage) {
-            ERR(src, "%s: USERPTR buffers of %zu bytes are too small; %s %ux%u needs %u bytes each", src->path,
-                p->user_buffer_size, cc4(st->fourcc, b1), st->width, st->height, st->sizeimage);
+            ERR(src, "%s: USERPTR buffers of %zu bytes are too small; %s %ux%u needs %u bytes each",
+                src->path, p->user_buffer_size, cc4(st->fourcc, b1), st->width, st->height, st->sizeimage);
             rc = VRT_EINVAL;
             goto fail_reqbufs;
         }
@@ -584,11 +611,13 @@ static vrt_status connect_dev(v4l2_src *src) {
             rc = errno_status(errno);
             goto fail;
         }
-        if (i == 0) ts_monotonic = (b.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
+        if (i == 0)
+            ts_monotonic = (b.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
         if (st->memory == V4L2_MEMORY_MMAP) {
             void *m = ops->mmap(ops->ctx, NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
             if (m == MAP_FAILED) {
-                ERR(src, "%s: mmap of buffer %d (%u bytes) failed: %s", src->path, i, b.length, strerror(errno));
+                ERR(src, "%s: mmap of buffer %d (%u bytes) failed: %s", src->path, i, b.length,
+                    strerror(errno));
                 rc = errno_status(errno);
                 goto fail;
             }
@@ -644,23 +673,26 @@ static vrt_status connect_dev(v4l2_src *src) {
     s->info.monotonic_timestamps = ts_monotonic;
     if (!ts_monotonic && !src->warned_ts) {
         src->warned_ts = 1;
-        vrt_log(VRT_LOG_WARN, src->who, "driver timestamps are not CLOCK_MONOTONIC; frames are stamped "
-                                        "at dequeue time instead (latency numbers exclude the driver)");
+        vrt_log(VRT_LOG_WARN, src->who,
+                "driver timestamps are not CLOCK_MONOTONIC; frames are stamped "
+                "at dequeue time instead (latency numbers exclude the driver)");
     }
     if (vrt_log_enabled(VRT_LOG_INFO))
         vrt_log(VRT_LOG_INFO, src->who, "%s %ux%u, %g fps, %d %s buffers, driver %s", cc4(st->fourcc, b1),
                 st->width, st->height, s->info.fps, nb, src->userptr ? "USERPTR" : "MMAP", s->info.driver);
     if (decode_cc && vrt_log_enabled(VRT_LOG_INFO))
-        vrt_log(VRT_LOG_INFO, src->who, "device offers no %s (formats: %s): capturing MJPG and decoding it "
-                                        "to %s on the CPU", vrt_fourcc_name(decode_cc, b1), supported,
-                vrt_fourcc_name(decode_cc, b2));
+        vrt_log(VRT_LOG_INFO, src->who,
+                "device offers no %s (formats: %s): capturing MJPG and decoding it "
+                "to %s on the CPU",
+                vrt_fourcc_name(decode_cc, b1), supported, vrt_fourcc_name(decode_cc, b2));
     src->st = st;
     return VRT_OK;
 
 fail_reqbufs:
     st->nbufs = 0;
     {
-        struct v4l2_requestbuffers r0 = {.count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
+        struct v4l2_requestbuffers r0 = {
+            .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
         xioctl(ops, fd, VIDIOC_REQBUFS, &r0);
     }
 fail:
@@ -770,8 +802,8 @@ static vrt_status try_reconnect(v4l2_src *src, int64_t deadline) {
     snprintf(saved, sizeof(saved), "%s", src->s->err);
     src->backoff_ms = src->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : src->backoff_ms * 2;
     src->next_retry_ns = vrt_now_ns() + (int64_t)src->backoff_ms * 1000000;
-    ERR(src, "%s: device disconnected; reopen attempt %d failed (%s); next in %d ms", src->path, src->attempts,
-        saved, src->backoff_ms);
+    ERR(src, "%s: device disconnected; reopen attempt %d failed (%s); next in %d ms", src->path,
+        src->attempts, saved, src->backoff_ms);
     return VRT_ENODEV;
 }
 
@@ -783,8 +815,10 @@ static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     if ((rc = vrt__uri_get_int(u, "reconnect", &reconnect, s->err, sizeof(s->err)))) return rc;
     const char *mode = vrt__uri_get(u, "mode");
     if (mode) {
-        if (!strcasecmp(mode, "newest")) s->params.mode = VRT_MODE_NEWEST;
-        else if (!strcasecmp(mode, "all")) s->params.mode = VRT_MODE_ALL;
+        if (!strcasecmp(mode, "newest"))
+            s->params.mode = VRT_MODE_NEWEST;
+        else if (!strcasecmp(mode, "all"))
+            s->params.mode = VRT_MODE_ALL;
         else {
             VRT__SRC_ERR(s, "mode=%s unknown; use mode=newest or mode=all", mode);
             return VRT_EINVAL;
@@ -792,8 +826,10 @@ static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     }
     const char *io = vrt__uri_get(u, "io");
     if (io) {
-        if (!strcasecmp(io, "mmap")) s->params.use_userptr = 0;
-        else if (!strcasecmp(io, "userptr")) s->params.use_userptr = 1;
+        if (!strcasecmp(io, "mmap"))
+            s->params.use_userptr = 0;
+        else if (!strcasecmp(io, "userptr"))
+            s->params.use_userptr = 1;
         else {
             VRT__SRC_ERR(s, "io=%s unknown; use io=mmap or io=userptr", io);
             return VRT_EINVAL;
@@ -887,8 +923,10 @@ static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out
 static void requeue(v4l2_src *src, uint32_t index) {
     v4l2_stream *st = src->st;
     pthread_mutex_lock(&st->mu);
-    if (st->streaming) qbuf_locked(st, (int)index);
-    else st->slots[index].state = SLOT_FREE;
+    if (st->streaming)
+        qbuf_locked(st, (int)index);
+    else
+        st->slots[index].state = SLOT_FREE;
     pthread_mutex_unlock(&st->mu);
 }
 
@@ -940,16 +978,19 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
         v4l2_stream *st = src->st;
         int in_driver = 0;
         pthread_mutex_lock(&st->mu);
-        for (int i = 0; i < st->nbufs; i++) in_driver += st->slots[i].state == SLOT_DRIVER;
+        for (int i = 0; i < st->nbufs; i++)
+            in_driver += st->slots[i].state == SLOT_DRIVER;
         pthread_mutex_unlock(&st->mu);
         if (!in_driver) {
-            ERR(src, "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
+            ERR(src,
+                "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
                 st->nbufs);
             return VRT_EAGAIN;
         }
         if (st->pool && !vrt_frame_pool_free_count(st->pool)) {
             /* Checked before DQBUF so that no captured frame is taken and thrown away. */
-            ERR(src, "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
+            ERR(src,
+                "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
                 src->path, st->nbufs);
             return VRT_EAGAIN;
         }
@@ -1063,7 +1104,8 @@ static vrt_status v4l2_controls(vrt_source_t *s, vrt_control *c, int cap, int *n
     vrt_v4l2_control *tmp = vrt_calloc(V4L2_MAX_CTRLS, sizeof(*tmp));
     if (!tmp) return VRT_ENOMEM;
     int total = enum_controls(src->ops, src->st->fd, tmp, V4L2_MAX_CTRLS, 0);
-    for (int i = 0; i < total && i < cap && i < V4L2_MAX_CTRLS; i++) c[i] = tmp[i].c;
+    for (int i = 0; i < total && i < cap && i < V4L2_MAX_CTRLS; i++)
+        c[i] = tmp[i].c;
     vrt_free(tmp);
     if (n) *n = total;
     return VRT_OK;
@@ -1091,7 +1133,8 @@ static vrt_status find_control(v4l2_src *src, const char *name, vrt_v4l2_control
             k += (size_t)snprintf(known + k, sizeof(known) - k, "%s%s", i ? ", " : "", tmp[i].c.key);
         ERR(src, "%s: no control '%s'; controls: %s", src->path, name, total ? known : "(none)");
     }
-    for (int i = 0; i < total; i++) vrt_free(tmp[i].menu);
+    for (int i = 0; i < total; i++)
+        vrt_free(tmp[i].menu);
     vrt_free(tmp);
     return found >= 0 ? VRT_OK : VRT_ENOENT;
 }
@@ -1129,8 +1172,8 @@ static vrt_status v4l2_control_set(vrt_source_t *s, const char *name, int64_t v)
         for (int i = 0; i < c.num_menu; i++) {
             if ((int64_t)c.menu[i].index == v) ok = 1;
             if (k < sizeof(items))
-                k += (size_t)snprintf(items + k, sizeof(items) - k, "%s%u (%s)", i ? ", " : "", c.menu[i].index,
-                                      c.menu[i].name);
+                k += (size_t)snprintf(items + k, sizeof(items) - k, "%s%u (%s)", i ? ", " : "",
+                                      c.menu[i].index, c.menu[i].name);
         }
         vrt_free(c.menu);
         if (!ok) {
@@ -1159,7 +1202,8 @@ static vrt_status v4l2_control_set(vrt_source_t *s, const char *name, int64_t v)
         int e = errno;
         if (e == EACCES || e == EBUSY)
             ERR(src, "%s: control %s cannot be set now (%s)%s", src->path, c.c.key, strerror(e),
-                (c.c.flags & VRT_CTRL_FLAG_INACTIVE) ? "; it is inactive: switch its automatic mode off first" : "");
+                (c.c.flags & VRT_CTRL_FLAG_INACTIVE) ? "; it is inactive: switch its automatic mode off first"
+                                                     : "");
         else
             ERR(src, "%s: cannot set %s=%lld: %s", src->path, c.c.key, (long long)v, strerror(e));
         return errno_status(e);
@@ -1188,8 +1232,8 @@ static void fill_intervals(const struct vrt_v4l2_ops *ops, int fd, uint32_t cc, 
         struct v4l2_frmivalenum e = {.index = i, .pixel_format = cc, .width = w, .height = h};
         if (xioctl(ops, fd, VIDIOC_ENUM_FRAMEINTERVALS, &e) < 0) break;
         if (e.type != V4L2_FRMIVAL_TYPE_DISCRETE) {
-            fs->intervals_kind = e.type == V4L2_FRMIVAL_TYPE_CONTINUOUS ? VRT_V4L2_SIZE_CONTINUOUS
-                                                                          : VRT_V4L2_SIZE_STEPWISE;
+            fs->intervals_kind =
+                e.type == V4L2_FRMIVAL_TYPE_CONTINUOUS ? VRT_V4L2_SIZE_CONTINUOUS : VRT_V4L2_SIZE_STEPWISE;
             fs->interval_min = (vrt_v4l2_fract){e.stepwise.min.numerator, e.stepwise.min.denominator};
             fs->interval_max = (vrt_v4l2_fract){e.stepwise.max.numerator, e.stepwise.max.denominator};
             fs->interval_step = (vrt_v4l2_fract){e.stepwise.step.numerator, e.stepwise.step.denominator};
@@ -1229,7 +1273,8 @@ static void fill_sizes(const struct vrt_v4l2_ops *ops, int fd, vrt_v4l2_format *
             fs->height = e.discrete.height;
             fill_intervals(ops, fd, f->fourcc, fs, fs->width, fs->height);
         } else {
-            fs->kind = e.type == V4L2_FRMSIZE_TYPE_CONTINUOUS ? VRT_V4L2_SIZE_CONTINUOUS : VRT_V4L2_SIZE_STEPWISE;
+            fs->kind =
+                e.type == V4L2_FRMSIZE_TYPE_CONTINUOUS ? VRT_V4L2_SIZE_CONTINUOUS : VRT_V4L2_SIZE_STEPWISE;
             fs->min_width = e.stepwise.min_width;
             fs->max_width = e.stepwise.max_width;
             fs->step_width = e.stepwise.step_width;
@@ -1345,11 +1390,13 @@ void vrt_v4l2_device_free(vrt_v4l2_device **pd) {
     if (!pd || !*pd) return;
     vrt_v4l2_device *d = *pd;
     for (int i = 0; i < d->num_formats; i++) {
-        for (int j = 0; j < d->formats[i].num_sizes; j++) vrt_free(d->formats[i].sizes[j].intervals);
+        for (int j = 0; j < d->formats[i].num_sizes; j++)
+            vrt_free(d->formats[i].sizes[j].intervals);
         vrt_free(d->formats[i].sizes);
     }
     vrt_free(d->formats);
-    for (int i = 0; i < d->num_controls; i++) vrt_free(d->controls[i].menu);
+    for (int i = 0; i < d->num_controls; i++)
+        vrt_free(d->controls[i].menu);
     vrt_free(d->controls);
     vrt_free(d);
     *pd = NULL;
@@ -1403,7 +1450,8 @@ vrt_status vrt_v4l2_list(const struct vrt_v4l2_ops *ops, vrt_v4l2_device ***out,
 
 void vrt_v4l2_list_free(vrt_v4l2_device ***plist, int count) {
     if (!plist || !*plist) return;
-    for (int i = 0; i < count; i++) vrt_v4l2_device_free(&(*plist)[i]);
+    for (int i = 0; i < count; i++)
+        vrt_v4l2_device_free(&(*plist)[i]);
     vrt_free(*plist);
     *plist = NULL;
 }

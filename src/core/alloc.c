@@ -4,17 +4,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *libc_malloc(void *u, size_t n) { (void)u; return malloc(n ? n : 1); }
-static void *libc_realloc(void *u, void *p, size_t n) { (void)u; return realloc(p, n ? n : 1); }
-static void libc_free(void *u, void *p) { (void)u; free(p); }
+static void *libc_malloc(void *u, size_t n) {
+    (void)u;
+    return malloc(n ? n : 1);
+}
+static void *libc_realloc(void *u, void *p, size_t n) {
+    (void)u;
+    return realloc(p, n ? n : 1);
+}
+static void libc_free(void *u, void *p) {
+    (void)u;
+    free(p);
+}
 
 static const vrt_allocator k_libc = {libc_malloc, libc_realloc, libc_free, NULL};
 /* Process-wide hooks, like stb's overridable allocator. */
 static vrt_allocator g_alloc = {libc_malloc, libc_realloc, libc_free, NULL};
 
-void vrt_set_allocator(const vrt_allocator *a) { g_alloc = a ? *a : k_libc; }
+void vrt_set_allocator(const vrt_allocator *a) {
+    g_alloc = a ? *a : k_libc;
+}
 
-void *vrt_malloc(size_t size) { return g_alloc.malloc_fn(g_alloc.user, size); }
+void *vrt_malloc(size_t size) {
+    return g_alloc.malloc_fn(g_alloc.user, size);
+}
 
 void *vrt_calloc(size_t n, size_t size) {
     if (size && n > SIZE_MAX / size) return NULL;
@@ -23,7 +36,9 @@ void *vrt_calloc(size_t n, size_t size) {
     return p;
 }
 
-void *vrt_realloc(void *ptr, size_t size) { return g_alloc.realloc_fn(g_alloc.user, ptr, size); }
+void *vrt_realloc(void *ptr, size_t size) {
+    return g_alloc.realloc_fn(g_alloc.user, ptr, size);
+}
 
 void vrt_free(void *ptr) {
     if (ptr) g_alloc.free_fn(g_alloc.user, ptr);
@@ -72,7 +87,9 @@ void vrt_alloc_counting_begin(void) {
     vrt_set_allocator(&a);
 }
 
-void vrt_alloc_counting_end(void) { vrt_set_allocator(NULL); }
+void vrt_alloc_counting_end(void) {
+    vrt_set_allocator(NULL);
+}
 
 void vrt_alloc_counting_fail_at(uint64_t n) {
     atomic_store(&c_allocs, 0);

@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 struct vrt_arena {
-    void *block;       /* from vrt_malloc, freed at destroy */
+    void *block;         /* from vrt_malloc, freed at destroy */
     unsigned char *base; /* block rounded up to VRT_ARENA_ALIGN */
     size_t cap, used, high;
 };

@@ -78,7 +78,8 @@ void vrt_hist_merge(vrt_hist *dst, const vrt_hist *src) {
     dst->mean += delta * ((double)n2 / total);
     dst->m2 += m22 + delta * delta * (n1 * (double)n2 / total);
     dst->count += n2;
-    for (int i = 0; i < VRT_HIST_BUCKETS; i++) dst->buckets[i] += src->buckets[i];
+    for (int i = 0; i < VRT_HIST_BUCKETS; i++)
+        dst->buckets[i] += src->buckets[i];
 }
 
 uint64_t vrt_hist_count(const vrt_hist *h) {
@@ -136,7 +137,8 @@ void vrt_hist_summarize(const vrt_hist *h, vrt_hist_summary *out) {
 
 int vrt_hist_next_bucket(const vrt_hist *h, int *iter, vrt_hist_bucket *b) {
     int i = *iter < 0 ? 0 : *iter;
-    while (i < VRT_HIST_BUCKETS && h->buckets[i] == 0) i++;
+    while (i < VRT_HIST_BUCKETS && h->buckets[i] == 0)
+        i++;
     if (i >= VRT_HIST_BUCKETS) {
         *iter = VRT_HIST_BUCKETS;
         return 0;

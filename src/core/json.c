@@ -166,8 +166,8 @@ static int before_value(vrt_json *w, const char *what) {
     if (w->stack[w->depth - 1] == 'o') {
         if (!w->have_key) {
             set_error(w, VRT_EINVAL,
-                      "json: %s without a key inside an object (depth %d); call vrt_json_key first",
-                      what, w->depth);
+                      "json: %s without a key inside an object (depth %d); call vrt_json_key first", what,
+                      w->depth);
             return 0;
         }
         w->have_key = 0; /* the key already wrote its comma */

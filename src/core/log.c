@@ -21,9 +21,13 @@ void vrt_log_set(vrt_log_fn fn, void *user, vrt_log_level max_level) {
     atomic_store(&g_level, (int)max_level);
 }
 
-vrt_log_level vrt_log_get_level(void) { return (vrt_log_level)atomic_load(&g_level); }
+vrt_log_level vrt_log_get_level(void) {
+    return (vrt_log_level)atomic_load(&g_level);
+}
 
-int vrt_log_enabled(vrt_log_level level) { return (int)level <= atomic_load_explicit(&g_level, memory_order_relaxed); }
+int vrt_log_enabled(vrt_log_level level) {
+    return (int)level <= atomic_load_explicit(&g_level, memory_order_relaxed);
+}
 
 void vrt_logv(vrt_log_level level, const char *who, const char *fmt, va_list ap) {
     if (!vrt_log_enabled(level)) return;

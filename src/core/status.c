@@ -5,7 +5,7 @@
 
 const char *vrt_status_name(int status) {
     switch (status) {
-#define X(name, code, msg)                                                                         \
+#define X(name, code, msg)                                                                                   \
     case code: return #name;
         VRT_STATUS_MAP(X)
 #undef X
@@ -15,7 +15,7 @@ const char *vrt_status_name(int status) {
 
 const char *vrt_status_str(int status) {
     switch (status) {
-#define X(name, code, msg)                                                                         \
+#define X(name, code, msg)                                                                                   \
     case code: return msg;
         VRT_STATUS_MAP(X)
 #undef X
@@ -28,7 +28,7 @@ vrt_status vrt_status_from_errno(int err) {
     if (err == 0) return VRT_OK;
     if (err == -EWOULDBLOCK) return VRT_EAGAIN;
     switch (err) {
-#define X(name, code, msg)                                                                         \
+#define X(name, code, msg)                                                                                   \
     case code: return VRT_##name;
         VRT_STATUS_MAP(X)
 #undef X
@@ -51,5 +51,9 @@ void vrt_errbuf_set(char *buf, size_t cap, const char *fmt, ...) {
 #define VRT_BUILD_INFO "unknown build"
 #endif
 
-const char *vrt_version(void) { return VRT_VERSION_STRING; }
-const char *vrt_build_info(void) { return VRT_BUILD_INFO; }
+const char *vrt_version(void) {
+    return VRT_VERSION_STRING;
+}
+const char *vrt_build_info(void) {
+    return VRT_BUILD_INFO;
+}

@@ -30,8 +30,8 @@
 #include "vrt/core.h"
 
 typedef struct vrt__backend_params {
-    int threads; /* CPU: pool size, 0 = number of cores */
-    int device;  /* CUDA: device ordinal */
+    int threads;           /* CPU: pool size, 0 = number of cores */
+    int device;            /* CUDA: device ordinal */
     const char *precision; /* CUDA: "fp16", "fp32", "tf32" or NULL/"auto" (fp16 for conv-heavy models) */
 } vrt__backend_params;
 
@@ -39,8 +39,8 @@ typedef struct vrt__backend_iface {
     const char *name; /* "cpu", "cuda" */
     /* Builds a context for (ir, plan). err gets the detail on failure (e.g.
      * the op and node the backend cannot run). */
-    vrt_status (*prepare)(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *params, void **ctx,
-                          char *err, size_t cap);
+    vrt_status (*prepare)(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *params,
+                          void **ctx, char *err, size_t cap);
     /* Copies graph input i (index into ir->inputs) from host memory of type dt. */
     vrt_status (*set_input)(void *ctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream);
     /* Runs every non-const step in order. */
@@ -76,8 +76,8 @@ const vrt__backend_iface *vrt__backend_find(const char *name);
  * failure. Declared here to keep it out of the public header. */
 struct vrt_engine;
 struct vrt_engine_params;
-vrt_status vrt__engine_open_ir(struct vrt__ir *ir, const struct vrt_engine_params *params, struct vrt_engine **out, char *err,
-                               size_t cap);
+vrt_status vrt__engine_open_ir(struct vrt__ir *ir, const struct vrt_engine_params *params,
+                               struct vrt_engine **out, char *err, size_t cap);
 /* The engine's IR and plan (for tests and `vrt inspect`). */
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e);
 const vrt__plan *vrt__engine_plan(const struct vrt_engine *e);

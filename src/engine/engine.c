@@ -39,7 +39,8 @@ const vrt__backend_iface *vrt__backend_find(const char *name) {
 int vrt_engine_backend_available(const char *name) {
     if (!name) return 0;
     if (!strcmp(name, "cpu")) return 1;
-    if (!strcmp(name, "cuda")) return &vrt__backend_cuda && vrt__cuda_device_count && vrt__cuda_device_count() > 0;
+    if (!strcmp(name, "cuda"))
+        return &vrt__backend_cuda && vrt__cuda_device_count && vrt__cuda_device_count() > 0;
     return 0;
 }
 
@@ -53,7 +54,8 @@ static int converts_wide_types(const vrt__backend_iface *be) {
     return be == &vrt__backend_cpu || be == &vrt__backend_cuda;
 }
 
-vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
+vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt_engine_t **out, char *err,
+                               size_t cap) {
     vrt_engine_params def;
     if (!params) {
         vrt_engine_default_params(&def);
@@ -71,7 +73,9 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         for (int i = 0; i < ir->n_tensors; i++) {
             vrt__dtype dt = ir->tensors[i].dtype;
             if (dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt) {
-                vrt_errbuf_set(err, cap, "tensor '%s' has data type %s, which the %s backend does not support; the cpu backend does",
+                vrt_errbuf_set(err, cap,
+                               "tensor '%s' has data type %s, which the %s backend does not support; the cpu "
+                               "backend does",
                                ir->tensors[i].name, vrt__dtype_name(dt), be->name);
                 vrt__ir_destroy(&ir);
                 return VRT_EUNSUPPORTED;
@@ -108,7 +112,8 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
     return VRT_OK;
 }
 
-vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err, size_t cap) {
+vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err,
+                           size_t cap) {
     if (!out) return VRT_EINVAL;
     *out = NULL;
     if (!path) {
@@ -147,17 +152,19 @@ void vrt_engine_destroy(vrt_engine_t **pe) {
     release_owner(e);
 }
 
-vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out, char *err,
-                                  size_t cap) {
+vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out,
+                                  char *err, size_t cap) {
     if (!out) return VRT_EINVAL;
     *out = NULL;
     if (!base) {
-        vrt_errbuf_set(err, cap, "vrt_engine_open_shared: no base engine; open one with vrt_engine_open first");
+        vrt_errbuf_set(err, cap,
+                       "vrt_engine_open_shared: no base engine; open one with vrt_engine_open first");
         return VRT_EINVAL;
     }
     vrt_engine_t *o = base->owner ? base->owner : base;
     if (!o->be->prepare_shared) {
-        vrt_errbuf_set(err, cap, "the %s backend cannot share weights between engines; open a second engine", o->be->name);
+        vrt_errbuf_set(err, cap, "the %s backend cannot share weights between engines; open a second engine",
+                       o->be->name);
         return VRT_ENOTSUP;
     }
     vrt_engine_t *e = vrt_calloc(1, sizeof(*e));
@@ -183,15 +190,20 @@ vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *p
     return VRT_OK;
 }
 
-int vrt_engine_num_inputs(const vrt_engine_t *e) { return e ? e->ir->n_inputs : 0; }
-int vrt_engine_num_outputs(const vrt_engine_t *e) { return e ? e->ir->n_outputs : 0; }
+int vrt_engine_num_inputs(const vrt_engine_t *e) {
+    return e ? e->ir->n_inputs : 0;
+}
+int vrt_engine_num_outputs(const vrt_engine_t *e) {
+    return e ? e->ir->n_outputs : 0;
+}
 
 static void info_of(const vrt__tensor *t, vrt_model_tensor_info *info) {
     memset(info, 0, sizeof(*info));
     info->name = t->name;
     info->dtype = (int)t->dtype;
     info->ndim = t->shape.ndim;
-    for (int i = 0; i < t->shape.ndim && i < VRT_MODEL_MAX_DIMS; i++) info->dims[i] = t->shape.d[i];
+    for (int i = 0; i < t->shape.ndim && i < VRT_MODEL_MAX_DIMS; i++)
+        info->dims[i] = t->shape.d[i];
 }
 
 vrt_status vrt_engine_input_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info) {
@@ -212,29 +224,33 @@ static vrt_status fail_run(vrt_engine_t *e, vrt_status st, const char *what) {
     return st;
 }
 
-vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs, vrt_engine_tensor *outputs,
-                          int n_outputs) {
+vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
+                          vrt_engine_tensor *outputs, int n_outputs) {
     if (!e) return VRT_EINVAL;
-    if (n_inputs != e->ir->n_inputs || (n_inputs && !inputs) || n_outputs < 0 || n_outputs > e->ir->n_outputs ||
-        (n_outputs && !outputs)) {
-        snprintf(e->err, sizeof(e->err), "expected %d inputs and at most %d outputs; got %d and %d", e->ir->n_inputs,
-                 e->ir->n_outputs, n_inputs, n_outputs);
+    if (n_inputs != e->ir->n_inputs || (n_inputs && !inputs) || n_outputs < 0 ||
+        n_outputs > e->ir->n_outputs || (n_outputs && !outputs)) {
+        snprintf(e->err, sizeof(e->err), "expected %d inputs and at most %d outputs; got %d and %d",
+                 e->ir->n_inputs, e->ir->n_outputs, n_inputs, n_outputs);
         return VRT_EINVAL;
     }
     vrt_status st;
     for (int i = 0; i < n_inputs; i++)
-        if ((st = e->be->set_input(e->ctx, i, inputs[i].data, (vrt__dtype)inputs[i].dtype, inputs[i].nbytes, NULL)))
+        if ((st = e->be->set_input(e->ctx, i, inputs[i].data, (vrt__dtype)inputs[i].dtype, inputs[i].nbytes,
+                                   NULL)))
             return fail_run(e, st, "input");
     if ((st = e->be->run(e->ctx, NULL))) return fail_run(e, st, "run");
     for (int i = 0; i < n_outputs; i++)
-        if ((st = e->be->get_output(e->ctx, i, outputs[i].data, (vrt__dtype)outputs[i].dtype, outputs[i].nbytes, NULL)))
+        if ((st = e->be->get_output(e->ctx, i, outputs[i].data, (vrt__dtype)outputs[i].dtype,
+                                    outputs[i].nbytes, NULL)))
             return fail_run(e, st, "output");
     if (e->be->sync && (st = e->be->sync(e->ctx, NULL))) return fail_run(e, st, "sync");
     e->err[0] = 0;
     return VRT_OK;
 }
 
-const char *vrt_engine_last_error(const vrt_engine_t *e) { return e ? e->err : ""; }
+const char *vrt_engine_last_error(const vrt_engine_t *e) {
+    return e ? e->err : "";
+}
 
 vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
     if (!e || !s) return VRT_EINVAL;
@@ -263,7 +279,15 @@ const char *vrt_engine_fusion(const vrt_engine_t *e, int i) {
     return e->rep.log[i];
 }
 
-const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) { return e ? e->ir : NULL; }
-const vrt__plan *vrt__engine_plan(const struct vrt_engine *e) { return e ? e->plan : NULL; }
-const vrt__backend_iface *vrt__engine_backend(const struct vrt_engine *e) { return e ? e->be : NULL; }
-void *vrt__engine_backend_ctx(const struct vrt_engine *e) { return e ? e->ctx : NULL; }
+const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) {
+    return e ? e->ir : NULL;
+}
+const vrt__plan *vrt__engine_plan(const struct vrt_engine *e) {
+    return e ? e->plan : NULL;
+}
+const vrt__backend_iface *vrt__engine_backend(const struct vrt_engine *e) {
+    return e ? e->be : NULL;
+}
+void *vrt__engine_backend_ctx(const struct vrt_engine *e) {
+    return e ? e->ctx : NULL;
+}

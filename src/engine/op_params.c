@@ -39,20 +39,23 @@ int vrt__op_same_shape(const vrt__shape *a, const vrt__shape *b) {
 }
 
 vrt__activation vrt__op_activation(const vrt__node *n) {
-    vrt__activation a = {(vrt__act_kind)vrt__node_get_int(n, "_act", VRT__ACT_NONE), vrt__node_get_float(n, "_act_alpha", 0),
-                         vrt__node_get_float(n, "_act_beta", 0)};
+    vrt__activation a = {(vrt__act_kind)vrt__node_get_int(n, "_act", VRT__ACT_NONE),
+                         vrt__node_get_float(n, "_act_alpha", 0), vrt__node_get_float(n, "_act_beta", 0)};
     return a;
 }
 
-static void spatial(const vrt__node *n, int ns, int64_t *k, int64_t *s, int64_t *d, int64_t *pb, int64_t *pe) {
+static void spatial(const vrt__node *n, int ns, int64_t *k, int64_t *s, int64_t *d, int64_t *pb,
+                    int64_t *pe) {
     int cnt;
     const int64_t *v;
-    for (int i = 0; i < ns; i++) s[i] = 1, d[i] = 1, pb[i] = pe[i] = 0;
+    for (int i = 0; i < ns; i++)
+        s[i] = 1, d[i] = 1, pb[i] = pe[i] = 0;
     if (k && (v = vrt__node_get_ints(n, "kernel_shape", &cnt)) && cnt == ns) memcpy(k, v, (size_t)ns * 8);
     if ((v = vrt__node_get_ints(n, "strides", &cnt)) && cnt == ns) memcpy(s, v, (size_t)ns * 8);
     if ((v = vrt__node_get_ints(n, "dilations", &cnt)) && cnt == ns) memcpy(d, v, (size_t)ns * 8);
     if ((v = vrt__node_get_ints(n, "pads", &cnt)) && cnt == 2 * ns)
-        for (int i = 0; i < ns; i++) pb[i] = v[i], pe[i] = v[i + ns];
+        for (int i = 0; i < ns; i++)
+            pb[i] = v[i], pe[i] = v[i + ns];
 }
 
 int vrt__op_unary_of(int op, vrt__unary_op *u) {
@@ -77,7 +80,8 @@ int vrt__op_unary_of(int op, vrt__unary_op *u) {
 
 int vrt__op_binary_of(int op, vrt__binary_op *b) {
     switch ((vrt__op)op) {
-    case VRT__OP_Add: case VRT__OP_Sum: *b = VRT__BIN_ADD; return 1;
+    case VRT__OP_Add:
+    case VRT__OP_Sum: *b = VRT__BIN_ADD; return 1;
     case VRT__OP_Sub: *b = VRT__BIN_SUB; return 1;
     case VRT__OP_Mul: *b = VRT__BIN_MUL; return 1;
     case VRT__OP_Div: *b = VRT__BIN_DIV; return 1;
@@ -92,17 +96,35 @@ int vrt__op_binary_of(int op, vrt__binary_op *b) {
 void vrt__op_put_value(vrt__dtype dt, double v, uint8_t out[8]) {
     memset(out, 0, 8);
     switch (dt) {
-    case VRT__DT_FLOAT: { float f = (float)v; memcpy(out, &f, 4); break; }
-    case VRT__DT_INT64: { int64_t i = (int64_t)v; memcpy(out, &i, 8); break; }
-    case VRT__DT_INT32: { int32_t i = (int32_t)v; memcpy(out, &i, 4); break; }
-    case VRT__DT_INT8: { int8_t i = (int8_t)v; memcpy(out, &i, 1); break; }
-    case VRT__DT_UINT8: case VRT__DT_BOOL: out[0] = (uint8_t)v; break;
+    case VRT__DT_FLOAT: {
+        float f = (float)v;
+        memcpy(out, &f, 4);
+        break;
+    }
+    case VRT__DT_INT64: {
+        int64_t i = (int64_t)v;
+        memcpy(out, &i, 8);
+        break;
+    }
+    case VRT__DT_INT32: {
+        int32_t i = (int32_t)v;
+        memcpy(out, &i, 4);
+        break;
+    }
+    case VRT__DT_INT8: {
+        int8_t i = (int8_t)v;
+        memcpy(out, &i, 1);
+        break;
+    }
+    case VRT__DT_UINT8:
+    case VRT__DT_BOOL: out[0] = (uint8_t)v; break;
     default: break;
     }
 }
 
-vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *w, const vrt__shape *y,
-                               vrt__activation act, vrt__conv_params *p, char *err, size_t cap) {
+vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *w,
+                               const vrt__shape *y, vrt__activation act, vrt__conv_params *p, char *err,
+                               size_t cap) {
     vrt_status st;
     vrt__conv_default_params(p);
     p->nsp = x->ndim - 2;
@@ -111,7 +133,8 @@ vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vr
     p->N = x->d[0], p->C = x->d[1];
     p->group = vrt__node_get_int(n, "group", 1);
     p->M = n->op == VRT__OP_Conv ? w->d[0] : w->d[1] * p->group;
-    for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
+    for (int i = 0; i < p->nsp; i++)
+        p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
     spatial(n, p->nsp, NULL, p->strides, p->dilations, p->pads_begin, p->pads_end);
     p->act = act;
     if (n->op == VRT__OP_Conv) {
@@ -123,25 +146,28 @@ vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vr
         if ((st = vrt__conv_transpose_resolve(p, err, cap))) return kfail(err, cap, st);
     }
     for (int i = 0; i < p->nsp; i++)
-        if (p->out[i] != y->d[2 + i]) return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        if (p->out[i] != y->d[2 + i])
+            return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
     return VRT_OK;
 }
 
-vrt_status vrt__op_pool_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__pool_params *p,
-                               char *err, size_t cap) {
+vrt_status vrt__op_pool_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                               vrt__pool_params *p, char *err, size_t cap) {
     vrt_status st;
     vrt__pool_default_params(p);
     p->nsp = x->ndim - 2;
     if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL)
         return pfail(err, cap, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
     p->N = x->d[0], p->C = x->d[1];
-    for (int i = 0; i < p->nsp; i++) p->in[i] = x->d[2 + i];
+    for (int i = 0; i < p->nsp; i++)
+        p->in[i] = x->d[2 + i];
     spatial(n, p->nsp, p->k, p->strides, p->dilations, p->pads_begin, p->pads_end);
     p->ceil_mode = (int)vrt__node_get_int(n, "ceil_mode", 0);
     p->count_include_pad = (int)vrt__node_get_int(n, "count_include_pad", 0);
     if ((st = vrt__pool_resolve(p, err, cap))) return kfail(err, cap, st);
     for (int i = 0; i < p->nsp; i++)
-        if (p->out[i] != y->d[2 + i]) return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
+        if (p->out[i] != y->d[2 + i])
+            return pfail(err, cap, VRT_EINVAL, "kernel output size differs from the inferred shape");
     return VRT_OK;
 }
 
@@ -160,8 +186,10 @@ void vrt__op_gemm_params(const vrt__node *n, const vrt__shape *a, const vrt__sha
     p->beta = vrt__node_get_float(n, "beta", 1.0f);
     p->M = y->d[0], p->N = y->d[1];
     p->K = p->trans_a ? a->d[0] : a->d[1];
-    if (c) p->c_shape = *c;
-    else p->c_shape.ndim = 0;
+    if (c)
+        p->c_shape = *c;
+    else
+        p->c_shape.ndim = 0;
     p->act = act;
 }
 
@@ -182,8 +210,8 @@ void vrt__op_unary_params(const vrt__node *n, vrt__unary_params *p) {
     }
 }
 
-vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__slice_params *p,
-                                char *err, size_t cap) {
+vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                                vrt__slice_params *p, char *err, size_t cap) {
     vrt_status st;
     int cnt;
     const int64_t *st_ = vrt__node_get_ints(n, "starts", &cnt), *en = vrt__node_get_ints(n, "ends", &cnt);
@@ -197,7 +225,8 @@ vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const v
     }
     vrt__shape o;
     if ((st = vrt__slice_out_shape(p, x, &o))) return kfail(err, cap, st);
-    if (!vrt__op_same_shape(&o, y)) return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+    if (!vrt__op_same_shape(&o, y))
+        return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
     return VRT_OK;
 }
 
@@ -218,7 +247,10 @@ vrt_status vrt__op_pad_params(const vrt__node *n, int r, vrt__dtype dt, uint8_t 
     if (!v || cnt != 2 * r) return pfail(err, cap, VRT_EINVAL, "pads missing");
     memcpy(p->pads, v, (size_t)cnt * 8);
     const char *m = vrt__node_get_string(n, "mode", "constant");
-    p->mode = !strcmp(m, "reflect") ? VRT__PAD_REFLECT : !strcmp(m, "edge") ? VRT__PAD_EDGE : !strcmp(m, "wrap") ? VRT__PAD_WRAP : VRT__PAD_CONSTANT;
+    p->mode = !strcmp(m, "reflect") ? VRT__PAD_REFLECT
+              : !strcmp(m, "edge")  ? VRT__PAD_EDGE
+              : !strcmp(m, "wrap")  ? VRT__PAD_WRAP
+                                    : VRT__PAD_CONSTANT;
     vrt__op_put_value(dt, vrt__node_get_float(n, "value", 0), value);
     p->value = value;
     return VRT_OK;
@@ -244,16 +276,18 @@ void vrt__op_constant_value(const vrt__node *n, uint8_t value[8]) {
     }
 }
 
-vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__resize_params *p,
-                                 char *err, size_t cap) {
+vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                                 vrt__resize_params *p, char *err, size_t cap) {
     vrt_status st;
     int r = x->ndim;
     vrt__resize_default_params(p);
     const char *m = vrt__node_get_string(n, "mode", "nearest");
-    p->mode = !strcmp(m, "linear") ? VRT__RESIZE_LINEAR : !strcmp(m, "cubic") ? VRT__RESIZE_CUBIC : VRT__RESIZE_NEAREST;
+    p->mode = !strcmp(m, "linear")  ? VRT__RESIZE_LINEAR
+              : !strcmp(m, "cubic") ? VRT__RESIZE_CUBIC
+                                    : VRT__RESIZE_NEAREST;
     const char *ct = vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel");
-    static const char *cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-                                "asymmetric", "tf_crop_and_resize", "tf_half_pixel_for_nn"};
+    static const char *cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel",  "align_corners",
+                                "asymmetric", "tf_crop_and_resize",   "tf_half_pixel_for_nn"};
     for (int i = 0; i < 7; i++)
         if (!strcmp(ct, cts[i])) p->coord = (vrt__resize_coord)i;
     const char *nm = vrt__node_get_string(n, "nearest_mode", "round_prefer_floor");
@@ -267,7 +301,8 @@ vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const 
     const float *sc = vrt__node_get_floats(n, "scales", &cnt);
     if (!sc || cnt != r) return pfail(err, cap, VRT_EINVAL, "scales missing");
     p->have_scales = 1;
-    for (int i = 0; i < r; i++) p->scales[i] = sc[i];
+    for (int i = 0; i < r; i++)
+        p->scales[i] = sc[i];
     const float *roi = vrt__node_get_floats(n, "roi", &cnt);
     if (roi && cnt == 2 * r) {
         p->have_roi = 1;
@@ -279,15 +314,20 @@ vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const 
         /* Sizes given: scales are out/in rounded to float; use the sizes. */
         p->have_scales = 0;
         p->have_sizes = 1;
-        for (int i = 0; i < r; i++) p->sizes[i] = y->d[i];
+        for (int i = 0; i < r; i++)
+            p->sizes[i] = y->d[i];
         if ((st = vrt__resize_out_shape(p, x, &o))) return kfail(err, cap, st);
-        if (!vrt__op_same_shape(&o, y)) return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
+        if (!vrt__op_same_shape(&o, y))
+            return pfail(err, cap, VRT_EINVAL, "kernel output shape differs from the inferred shape");
     }
     return VRT_OK;
 }
 
 void vrt__op_reduce_params(const vrt__node *n, vrt__reduce_params *p) {
-    vrt__reduce_default_params(n->op == VRT__OP_ReduceMean ? VRT__RED_MEAN : n->op == VRT__OP_ReduceMax ? VRT__RED_MAX : VRT__RED_SUM, p);
+    vrt__reduce_default_params(n->op == VRT__OP_ReduceMean  ? VRT__RED_MEAN
+                               : n->op == VRT__OP_ReduceMax ? VRT__RED_MAX
+                                                            : VRT__RED_SUM,
+                               p);
     int cnt;
     const int64_t *ax = vrt__node_get_ints(n, "axes", &cnt);
     p->keepdims = (int)vrt__node_get_int(n, "keepdims", 1);

@@ -29,11 +29,12 @@ int vrt__op_binary_of(int op, vrt__binary_op *b);
 void vrt__op_put_value(vrt__dtype dt, double v, uint8_t out[8]);
 
 /* Conv / ConvTranspose: filled, resolved, output checked against y. */
-vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *w, const vrt__shape *y,
-                               vrt__activation act, vrt__conv_params *p, char *err, size_t cap);
+vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *w,
+                               const vrt__shape *y, vrt__activation act, vrt__conv_params *p, char *err,
+                               size_t cap);
 /* MaxPool / AveragePool: filled, resolved, output checked against y. */
-vrt_status vrt__op_pool_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__pool_params *p,
-                               char *err, size_t cap);
+vrt_status vrt__op_pool_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                               vrt__pool_params *p, char *err, size_t cap);
 /* Softmax / LogSoftmax. */
 void vrt__op_softmax_params(const vrt__node *n, vrt__softmax_params *p);
 /* Gemm; c is the bias shape or NULL when absent. */
@@ -42,8 +43,8 @@ void vrt__op_gemm_params(const vrt__node *n, const vrt__shape *a, const vrt__sha
 /* Unary ops (Relu ... Reciprocal): op and its attributes. */
 void vrt__op_unary_params(const vrt__node *n, vrt__unary_params *p);
 /* Slice (canonical attributes), output checked against y. */
-vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__slice_params *p,
-                                char *err, size_t cap);
+vrt_status vrt__op_slice_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                                vrt__slice_params *p, char *err, size_t cap);
 /* Transpose 'perm' / Tile 'repeats' into v[VRT__MAX_DIMS], count in *nv. */
 vrt_status vrt__op_perm_params(const vrt__node *n, int64_t *v, int *nv, char *err, size_t cap);
 /* Pad over rank r; value[8] receives the constant (element of dt), p->value points at it. */
@@ -55,8 +56,8 @@ void vrt__op_depth_space_params(const vrt__node *n, int64_t *blocksize, int *crd
 void vrt__op_constant_value(const vrt__node *n, uint8_t value[8]);
 /* Resize: filled from the attributes and x's rank, sizes taken from y when
  * the scales do not reproduce it; output checked against y. */
-vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y, vrt__resize_params *p,
-                                 char *err, size_t cap);
+vrt_status vrt__op_resize_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *y,
+                                 vrt__resize_params *p, char *err, size_t cap);
 /* ReduceMean / ReduceMax / ReduceSum. */
 void vrt__op_reduce_params(const vrt__node *n, vrt__reduce_params *p);
 void vrt__op_argmax_params(const vrt__node *n, vrt__argmax_params *p);

@@ -30,7 +30,9 @@ static int describe(uint32_t cc, fmt_desc *d) {
     }
 }
 
-static inline uint8_t clamp8(int v) { return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v); }
+static inline uint8_t clamp8(int v) {
+    return (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
 
 /* ---- the formulas (see vrt/image.h) ---- */
 
@@ -53,7 +55,9 @@ static inline void rgb_from_yuv(int y, int u, int v, uint8_t *r, uint8_t *g, uin
 static inline uint8_t grey_from_rgb(int r, int g, int b) {
     return clamp8((19595 * r + 38470 * g + 7471 * b + 32768) >> 16);
 }
-static inline uint8_t grey_from_y(int y) { return clamp8((76309 * (y - 16) + 32768) >> 16); }
+static inline uint8_t grey_from_y(int y) {
+    return clamp8((76309 * (y - 16) + 32768) >> 16);
+}
 
 /* ---- pixel access ---- */
 
@@ -89,8 +93,7 @@ static inline int get_y(const vrt_frame *f, const fmt_desc *d, uint32_t x, uint3
 }
 
 /* Chroma of the horizontal pixel pair px (= x / 2) in row y, as 4:2:2 sees it. */
-static inline void get_uv422(const vrt_frame *f, const fmt_desc *d, uint32_t px, uint32_t y, int *u,
-                             int *v) {
+static inline void get_uv422(const vrt_frame *f, const fmt_desc *d, uint32_t px, uint32_t y, int *u, int *v) {
     if (d->cls == CLS_420) {
         const uint8_t *p = crow(f, 1, y / 2) + 2 * (size_t)px;
         *u = p[0];
@@ -108,26 +111,28 @@ static vrt_status check_frame(const vrt_frame *f, const char *which, char *err, 
     char nb[8];
     fmt_desc d;
     if (!describe(f->fourcc, &d)) {
-        vrt_errbuf_set(err, cap, "convert: %s format %s not supported; raw formats: YUYV, UYVY, NV12, "
-                                 "RGB24, BGR24, GREY (and MJPEG as source)",
+        vrt_errbuf_set(err, cap,
+                       "convert: %s format %s not supported; raw formats: YUYV, UYVY, NV12, "
+                       "RGB24, BGR24, GREY (and MJPEG as source)",
                        which, vrt_fourcc_name(f->fourcc, nb));
         return VRT_EINVAL;
     }
     if (!vrt_frame_size_for(f->fourcc, f->width, f->height)) {
-        vrt_errbuf_set(err, cap, "convert: %s size %ux%u invalid for %s (4:2:2 needs an even width, "
-                                 "NV12 even width and height)",
+        vrt_errbuf_set(err, cap,
+                       "convert: %s size %ux%u invalid for %s (4:2:2 needs an even width, "
+                       "NV12 even width and height)",
                        which, f->width, f->height, vrt_fourcc_name(f->fourcc, nb));
         return VRT_EINVAL;
     }
-    uint32_t minstride = d.cls == CLS_RGBL ? f->width * (uint32_t)d.bpp
+    uint32_t minstride = d.cls == CLS_RGBL  ? f->width * (uint32_t)d.bpp
                          : d.cls == CLS_422 ? f->width * 2
                                             : f->width;
     int np = d.cls == CLS_420 ? 2 : 1;
     for (int i = 0; i < np; i++) {
         if (!f->planes[i].data || f->planes[i].stride < minstride) {
             vrt_errbuf_set(err, cap, "convert: %s %s plane %d has %s (stride %u, need >= %u)", which,
-                           vrt_fourcc_name(f->fourcc, nb), i, f->planes[i].data ? "a short stride" : "no data",
-                           f->planes[i].stride, minstride);
+                           vrt_fourcc_name(f->fourcc, nb), i,
+                           f->planes[i].data ? "a short stride" : "no data", f->planes[i].stride, minstride);
             return VRT_EINVAL;
         }
     }
@@ -183,7 +188,8 @@ static void rgbl_to_420(const vrt_frame *s, const fmt_desc *sd, vrt_frame *t) {
             y0[x + 1] = y_from_rgb(r[1], g[1], b[1]);
             y1[x] = y_from_rgb(r[2], g[2], b[2]);
             y1[x + 1] = y_from_rgb(r[3], g[3], b[3]);
-            int rs = r[0] + r[1] + r[2] + r[3], gs = g[0] + g[1] + g[2] + g[3], bs = b[0] + b[1] + b[2] + b[3];
+            int rs = r[0] + r[1] + r[2] + r[3], gs = g[0] + g[1] + g[2] + g[3],
+                bs = b[0] + b[1] + b[2] + b[3];
             uv[x] = u_from_rgb_sum(rs, gs, bs, 2);
             uv[x + 1] = v_from_rgb_sum(rs, gs, bs, 2);
         }
@@ -246,8 +252,9 @@ vrt_status vrt_image_convert(const vrt_frame *src, vrt_frame *dst, char *err, si
         return VRT_EINVAL;
     }
     if (src->width != dst->width || src->height != dst->height) {
-        vrt_errbuf_set(err, cap, "convert: size mismatch: source %ux%u, destination %ux%u (convert "
-                                 "does not resize)",
+        vrt_errbuf_set(err, cap,
+                       "convert: size mismatch: source %ux%u, destination %ux%u (convert "
+                       "does not resize)",
                        src->width, src->height, dst->width, dst->height);
         return VRT_EINVAL;
     }
@@ -265,19 +272,24 @@ vrt_status vrt_image_convert(const vrt_frame *src, vrt_frame *dst, char *err, si
     describe(src->fourcc, &sd);
     describe(dst->fourcc, &td);
     if (sd.cls == CLS_RGBL) {
-        if (td.cls == CLS_RGBL) rgbl_to_rgbl(src, &sd, dst, &td);
-        else if (td.cls == CLS_422) rgbl_to_422(src, &sd, dst, &td);
-        else rgbl_to_420(src, &sd, dst);
+        if (td.cls == CLS_RGBL)
+            rgbl_to_rgbl(src, &sd, dst, &td);
+        else if (td.cls == CLS_422)
+            rgbl_to_422(src, &sd, dst, &td);
+        else
+            rgbl_to_420(src, &sd, dst);
     } else {
-        if (td.cls == CLS_RGBL) yuv_to_rgbl(src, &sd, dst, &td);
-        else if (td.cls == CLS_422) yuv_to_422(src, &sd, dst, &td);
-        else yuv_to_420(src, &sd, dst);
+        if (td.cls == CLS_RGBL)
+            yuv_to_rgbl(src, &sd, dst, &td);
+        else if (td.cls == CLS_422)
+            yuv_to_422(src, &sd, dst, &td);
+        else
+            yuv_to_420(src, &sd, dst);
     }
     return VRT_OK;
 }
 
-vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g,
-                               uint8_t b) {
+vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g, uint8_t b) {
     fmt_desc d;
     if (!f || !describe(f->fourcc, &d) || !f->planes[0].data) return VRT_EINVAL;
     int x1 = x + w, y1 = y + h;
@@ -307,14 +319,17 @@ vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t
     for (int yy = y; yy < y1; yy++) {
         uint8_t *row = wrow(f, 0, (uint32_t)yy);
         if (d.cls == CLS_RGBL) {
-            for (int xx = x; xx < x1; xx++) memcpy(row + (size_t)xx * d.bpp, out, (size_t)d.bpp);
+            for (int xx = x; xx < x1; xx++)
+                memcpy(row + (size_t)xx * d.bpp, out, (size_t)d.bpp);
         } else if (d.cls == CLS_422) {
-            for (int xx = x; xx < x1; xx += 2) memcpy(row + 2 * (size_t)xx, out, 4);
+            for (int xx = x; xx < x1; xx += 2)
+                memcpy(row + 2 * (size_t)xx, out, 4);
         } else {
             memset(row + x, out[0], (size_t)(x1 - x));
             if (!(yy & 1)) {
                 uint8_t *uv = wrow(f, 1, (uint32_t)yy / 2);
-                for (int xx = x; xx < x1; xx += 2) memcpy(uv + xx, out + 4, 2);
+                for (int xx = x; xx < x1; xx += 2)
+                    memcpy(uv + xx, out + 4, 2);
             }
         }
     }

@@ -9,9 +9,8 @@ static const struct {
     uint32_t cc;
     const char *name;
 } k_names[] = {
-    {VRT_FMT_YUYV, "YUYV"},   {VRT_FMT_UYVY, "UYVY"},   {VRT_FMT_NV12, "NV12"},
-    {VRT_FMT_RGB24, "RGB24"}, {VRT_FMT_BGR24, "BGR24"}, {VRT_FMT_GREY, "GREY"},
-    {VRT_FMT_MJPEG, "MJPEG"},
+    {VRT_FMT_YUYV, "YUYV"},   {VRT_FMT_UYVY, "UYVY"}, {VRT_FMT_NV12, "NV12"},   {VRT_FMT_RGB24, "RGB24"},
+    {VRT_FMT_BGR24, "BGR24"}, {VRT_FMT_GREY, "GREY"}, {VRT_FMT_MJPEG, "MJPEG"},
 };
 
 const char *vrt_fourcc_name(uint32_t cc, char buf[8]) {
@@ -91,7 +90,9 @@ vrt_status vrt_frame_layout(vrt_frame *f, uint32_t cc, uint32_t w, uint32_t h, u
     return VRT_OK;
 }
 
-void vrt_frame_ref(vrt_frame *f) { atomic_fetch_add_explicit((_Atomic int *)&f->refs, 1, memory_order_relaxed); }
+void vrt_frame_ref(vrt_frame *f) {
+    atomic_fetch_add_explicit((_Atomic int *)&f->refs, 1, memory_order_relaxed);
+}
 
 void vrt_frame_unref(vrt_frame **pf) {
     if (!pf || !*pf) return;
@@ -119,7 +120,9 @@ static void pool_lock(vrt_frame_pool_t *p) {
     while (atomic_flag_test_and_set_explicit(&p->lock, memory_order_acquire)) {
     }
 }
-static void pool_unlock(vrt_frame_pool_t *p) { atomic_flag_clear_explicit(&p->lock, memory_order_release); }
+static void pool_unlock(vrt_frame_pool_t *p) {
+    atomic_flag_clear_explicit(&p->lock, memory_order_release);
+}
 
 static void pool_free_all(vrt_frame_pool_t *p) {
     vrt_free(p->mem);
@@ -164,7 +167,8 @@ vrt_status vrt_frame_pool_create(vrt_frame_pool_t **out, const vrt_frame_pool_pa
         return VRT_ENOMEM;
     }
     atomic_flag_clear(&p->lock);
-    for (uint32_t i = 0; i < prm->count; i++) p->free_stack[i] = prm->count - 1 - i;
+    for (uint32_t i = 0; i < prm->count; i++)
+        p->free_stack[i] = prm->count - 1 - i;
     p->nfree = prm->count;
     atomic_store(&p->refs, 1);
     *out = p;

@@ -45,8 +45,7 @@ vrt_status vrt_image_alloc(uint32_t fourcc, uint32_t width, uint32_t height, vrt
     return VRT_OK;
 }
 
-vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err,
-                                size_t cap) {
+vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err, size_t cap) {
     *out = NULL;
     uint32_t w, h;
     vrt_status st = vrt_jpeg_info(data, size, &w, &h, err, cap);
@@ -72,8 +71,8 @@ vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **ou
     return VRT_OK;
 }
 
-vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
-                               char *err, size_t cap) {
+vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size, char *err,
+                               size_t cap) {
     *data = NULL;
     *size = 0;
     if (!max_size) max_size = (size_t)1 << 30;
@@ -91,8 +90,8 @@ vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data
     }
     if ((uint64_t)sb.st_size > max_size) {
         fclose(fp);
-        vrt_errbuf_set(err, cap, "%s: %lld bytes, more than the %zu allowed", path,
-                       (long long)sb.st_size, max_size);
+        vrt_errbuf_set(err, cap, "%s: %lld bytes, more than the %zu allowed", path, (long long)sb.st_size,
+                       max_size);
         return VRT_ENOMEM;
     }
     size_t n = (size_t)sb.st_size;
@@ -114,7 +113,9 @@ vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data
     return VRT_OK;
 }
 
-static int is_jpeg(const uint8_t *d, size_t n) { return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF; }
+static int is_jpeg(const uint8_t *d, size_t n) {
+    return n >= 3 && d[0] == 0xFF && d[1] == 0xD8 && d[2] == 0xFF;
+}
 static int is_png(const uint8_t *d, size_t n) {
     return n >= 8 && !memcmp(d, "\x89PNG\r\n\x1a\n", 8);
 }
@@ -127,14 +128,15 @@ static void name_it(const char *path, char *err, size_t cap) {
     vrt_errbuf_set(err, cap, "%s: %s", path, tmp);
 }
 
-vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err,
-                           size_t cap) {
+vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err, size_t cap) {
     uint8_t *d = NULL;
     size_t n = 0;
     vrt_status st = vrt_image_read_file(path, 0, &d, &n, err, cap);
     if (st) return st;
-    if (is_jpeg(d, n)) st = vrt_jpeg_info(d, n, width, height, err, cap);
-    else if (is_png(d, n)) st = vrt_png_info(d, n, width, height, err, cap);
+    if (is_jpeg(d, n))
+        st = vrt_jpeg_info(d, n, width, height, err, cap);
+    else if (is_png(d, n))
+        st = vrt_png_info(d, n, width, height, err, cap);
     else {
         vrt_errbuf_set(err, cap, "not a JPEG or PNG image");
         st = VRT_EBADDATA;
@@ -144,14 +146,15 @@ vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, 
     return st;
 }
 
-vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err,
-                          size_t cap) {
+vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err, size_t cap) {
     *out = NULL;
     if (!fourcc) fourcc = VRT_FMT_RGB24;
     char nb[8];
     if (!vrt_fourcc_is_raw(fourcc) && fourcc != VRT_FMT_MJPEG) {
-        vrt_errbuf_set(err, cap, "%s: cannot load as %s; use RGB24, BGR24, GREY, YUYV, UYVY, NV12 "
-                                 "or MJPEG", path, vrt_fourcc_name(fourcc, nb));
+        vrt_errbuf_set(err, cap,
+                       "%s: cannot load as %s; use RGB24, BGR24, GREY, YUYV, UYVY, NV12 "
+                       "or MJPEG",
+                       path, vrt_fourcc_name(fourcc, nb));
         return VRT_EINVAL;
     }
     uint8_t *d = NULL;
@@ -159,8 +162,10 @@ vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, ch
     vrt_status st = vrt_image_read_file(path, 0, &d, &n, err, cap);
     if (st) return st;
     if (is_jpeg(d, n)) {
-        if (fourcc == VRT_FMT_MJPEG) st = vrt_image_alloc_jpeg(d, n, out, err, cap);
-        else st = vrt_jpeg_decode(d, n, fourcc, out, err, cap);
+        if (fourcc == VRT_FMT_MJPEG)
+            st = vrt_image_alloc_jpeg(d, n, out, err, cap);
+        else
+            st = vrt_jpeg_decode(d, n, fourcc, out, err, cap);
     } else if (is_png(d, n)) {
         if (fourcc == VRT_FMT_MJPEG) {
             vrt_frame *rgb = NULL;
@@ -185,8 +190,8 @@ vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, ch
     return st;
 }
 
-static vrt_status write_file(const char *path, const void *a, size_t na, const void *b, size_t nb,
-                             char *err, size_t cap) {
+static vrt_status write_file(const char *path, const void *a, size_t na, const void *b, size_t nb, char *err,
+                             size_t cap) {
     FILE *fp = fopen(path, "wb");
     if (!fp) {
         int e = errno;
@@ -204,8 +209,8 @@ static vrt_status write_file(const char *path, const void *a, size_t na, const v
 
 /* *use = f when it already has fourcc, else a converted copy that *owned
  * holds (unref it when done). */
-static vrt_status as_format(const vrt_frame *f, uint32_t fourcc, const vrt_frame **use,
-                            vrt_frame **owned, char *err, size_t cap) {
+static vrt_status as_format(const vrt_frame *f, uint32_t fourcc, const vrt_frame **use, vrt_frame **owned,
+                            char *err, size_t cap) {
     *owned = NULL;
     *use = f;
     if (f->fourcc == fourcc) return VRT_OK;
@@ -222,8 +227,7 @@ static vrt_status as_format(const vrt_frame *f, uint32_t fourcc, const vrt_frame
     return VRT_OK;
 }
 
-vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err,
-                          size_t cap) {
+vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err, size_t cap) {
     const char *dot = strrchr(path, '.');
     const char *slash = strrchr(path, '/');
     if (!dot || (slash && dot < slash)) dot = "";
@@ -242,7 +246,7 @@ vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality
             return vrt_status_from_errno(e);
         }
         int ok = 1;
-        uint32_t rb = f->fourcc == VRT_FMT_NV12 ? f->width
+        uint32_t rb = f->fourcc == VRT_FMT_NV12                                  ? f->width
                       : (f->fourcc == VRT_FMT_YUYV || f->fourcc == VRT_FMT_UYVY) ? f->width * 2
                       : f->fourcc == VRT_FMT_GREY                                ? f->width
                                                                                  : f->width * 3;
@@ -289,8 +293,10 @@ vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality
             memcpy(buf + hn + rb * y, c->planes[0].data + (size_t)y * c->planes[0].stride, rb);
         vrt_frame_unref(&owned);
     } else {
-        vrt_errbuf_set(err, cap, "%s: unknown image extension '%s'; use .png, .jpg, .jpeg, .ppm, "
-                                 ".pgm, .raw, .yuv or .bin", path, dot);
+        vrt_errbuf_set(err, cap,
+                       "%s: unknown image extension '%s'; use .png, .jpg, .jpeg, .ppm, "
+                       ".pgm, .raw, .yuv or .bin",
+                       path, dot);
         return VRT_EINVAL;
     }
     st = write_file(path, buf, n, NULL, 0, err, cap);

@@ -26,7 +26,9 @@ static void on_error_exit(j_common_ptr c) {
     longjmp(e->jb, 1);
 }
 
-static void on_output_message(j_common_ptr c) { (void)c; }
+static void on_output_message(j_common_ptr c) {
+    (void)c;
+}
 
 static void on_emit_message(j_common_ptr c, int level) {
     if (level >= 0) return; /* trace messages */
@@ -45,8 +47,8 @@ static void jerr_init(jerr *e) {
     e->msg[0] = 0;
 }
 
-vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                         char *err, size_t cap) {
+vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
+                         size_t cap) {
     struct jpeg_decompress_struct ci;
     jerr e;
     if (!data || !size) {
@@ -78,8 +80,7 @@ static void row_view(const vrt_frame *f, uint32_t y, uint32_t n, vrt_frame *v) {
         v->planes[1].data = f->planes[1].data + (size_t)(y / 2) * f->planes[1].stride;
 }
 
-vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err,
-                                size_t cap) {
+vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err, size_t cap) {
     struct jpeg_decompress_struct ci;
     jerr e;
     char nb[8];
@@ -88,8 +89,9 @@ vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst
         return VRT_EBADDATA;
     }
     if (!vrt_fourcc_is_raw(dst->fourcc) || !dst->planes[0].data) {
-        vrt_errbuf_set(err, cap, "JPEG decode: destination format %s not supported; use YUYV, UYVY, "
-                                 "NV12, RGB24, BGR24 or GREY",
+        vrt_errbuf_set(err, cap,
+                       "JPEG decode: destination format %s not supported; use YUYV, UYVY, "
+                       "NV12, RGB24, BGR24 or GREY",
                        vrt_fourcc_name(dst->fourcc, nb));
         return VRT_EINVAL;
     }
@@ -133,7 +135,8 @@ vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst
             uint32_t y = ci.output_scanline;
             uint32_t n = ci.output_height - y >= 2 ? 2 : 1;
             uint32_t got = 0;
-            while (got < n) got += jpeg_read_scanlines(&ci, rows + got, n - got);
+            while (got < n)
+                got += jpeg_read_scanlines(&ci, rows + got, n - got);
             vrt_frame s, t;
             memset(&s, 0, sizeof(s));
             vrt_frame_layout(&s, VRT_FMT_RGB24, ci.output_width, 2, rows[0]);
@@ -153,15 +156,17 @@ vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst
     return VRT_OK;
 }
 
-vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
-                           char *err, size_t cap) {
+vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
+                           size_t cap) {
     *out = NULL;
     uint32_t w, h;
     char nb[8];
     if (!fourcc) fourcc = VRT_FMT_RGB24;
     if (!vrt_fourcc_is_raw(fourcc)) {
-        vrt_errbuf_set(err, cap, "JPEG decode: format %s not supported; use YUYV, UYVY, NV12, RGB24, "
-                                 "BGR24 or GREY", vrt_fourcc_name(fourcc, nb));
+        vrt_errbuf_set(err, cap,
+                       "JPEG decode: format %s not supported; use YUYV, UYVY, NV12, RGB24, "
+                       "BGR24 or GREY",
+                       vrt_fourcc_name(fourcc, nb));
         return VRT_EINVAL;
     }
     vrt_status st = vrt_jpeg_info(data, size, &w, &h, err, cap);
@@ -169,8 +174,10 @@ vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vr
     vrt_frame *f = NULL;
     if ((st = vrt_image_alloc(fourcc, w, h, &f))) {
         if (st == VRT_EINVAL)
-            vrt_errbuf_set(err, cap, "JPEG is %ux%u: not a valid size for %s (needs even sizes); "
-                                     "decode to RGB24 instead", w, h, vrt_fourcc_name(fourcc, nb));
+            vrt_errbuf_set(err, cap,
+                           "JPEG is %ux%u: not a valid size for %s (needs even sizes); "
+                           "decode to RGB24 instead",
+                           w, h, vrt_fourcc_name(fourcc, nb));
         else
             vrt_errbuf_set(err, cap, "out of memory for a %ux%u image", w, h);
         return st;
@@ -185,8 +192,8 @@ vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vr
 
 /* The libjpeg part of encoding, kept apart so that nothing it uses is
  * modified between setjmp and longjmp. *buf is from libjpeg's malloc. */
-static vrt_status encode_rows(const vrt_frame *src, int quality, unsigned char **buf,
-                              unsigned long *len, char *err, size_t cap) {
+static vrt_status encode_rows(const vrt_frame *src, int quality, unsigned char **buf, unsigned long *len,
+                              char *err, size_t cap) {
     struct jpeg_compress_struct ci;
     jerr e;
     jerr_init(&e);
@@ -216,8 +223,8 @@ static vrt_status encode_rows(const vrt_frame *src, int quality, unsigned char *
     return VRT_OK;
 }
 
-vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size,
-                           char *err, size_t cap) {
+vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size, char *err,
+                           size_t cap) {
     *out = NULL;
     *size = 0;
     char nb[8];

@@ -41,7 +41,8 @@ static void on_write(png_structp png, png_bytep in, png_size_t n) {
     png_ctx *c = png_get_io_ptr(png);
     if (n > c->out_cap - c->out_len) {
         size_t ncap = c->out_cap ? c->out_cap * 2 : 65536;
-        while (ncap - c->out_len < n) ncap *= 2;
+        while (ncap - c->out_len < n)
+            ncap *= 2;
         uint8_t *p = vrt_realloc(c->out, ncap);
         if (!p) png_error(png, "out of memory");
         c->out = p;
@@ -51,7 +52,9 @@ static void on_write(png_structp png, png_bytep in, png_size_t n) {
     c->out_len += n;
 }
 
-static void on_flush(png_structp png) { (void)png; }
+static void on_flush(png_structp png) {
+    (void)png;
+}
 
 static vrt_status check_sig(const uint8_t *data, size_t size, char *err, size_t cap) {
     if (!data || size < 8 || png_sig_cmp(data, 0, 8)) {
@@ -61,8 +64,8 @@ static vrt_status check_sig(const uint8_t *data, size_t size, char *err, size_t 
     return VRT_OK;
 }
 
-vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
-                        char *err, size_t cap) {
+vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
+                        size_t cap) {
     vrt_status st = check_sig(data, size, err, cap);
     if (st) return st;
     png_ctx c;
@@ -90,8 +93,8 @@ vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint3
 }
 
 /* Decodes into a new RGB24 frame, or GREY when want_grey and the PNG is grey. */
-static vrt_status decode_native(const uint8_t *data, size_t size, int want_grey, vrt_frame **out,
-                                char *err, size_t cap) {
+static vrt_status decode_native(const uint8_t *data, size_t size, int want_grey, vrt_frame **out, char *err,
+                                size_t cap) {
     png_ctx c;
     memset(&c, 0, sizeof(c));
     c.data = data;
@@ -146,7 +149,8 @@ static vrt_status decode_native(const uint8_t *data, size_t size, int want_grey,
         png_longjmp(png, 1);
     }
     fail = VRT_EBADDATA;
-    for (uint32_t y = 0; y < h; y++) rows[y] = f->planes[0].data + (size_t)y * f->planes[0].stride;
+    for (uint32_t y = 0; y < h; y++)
+        rows[y] = f->planes[0].data + (size_t)y * f->planes[0].stride;
     png_read_image(png, rows);
     png_read_end(png, NULL);
     png_destroy_read_struct(&png, &info, NULL);
@@ -155,14 +159,16 @@ static vrt_status decode_native(const uint8_t *data, size_t size, int want_grey,
     return VRT_OK;
 }
 
-vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
-                          char *err, size_t cap) {
+vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
+                          size_t cap) {
     *out = NULL;
     char nb[8];
     if (!fourcc) fourcc = VRT_FMT_RGB24;
     if (!vrt_fourcc_is_raw(fourcc)) {
-        vrt_errbuf_set(err, cap, "PNG decode: format %s not supported; use YUYV, UYVY, NV12, RGB24, "
-                                 "BGR24 or GREY", vrt_fourcc_name(fourcc, nb));
+        vrt_errbuf_set(err, cap,
+                       "PNG decode: format %s not supported; use YUYV, UYVY, NV12, RGB24, "
+                       "BGR24 or GREY",
+                       vrt_fourcc_name(fourcc, nb));
         return VRT_EINVAL;
     }
     vrt_status st = check_sig(data, size, err, cap);
@@ -175,8 +181,10 @@ vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt
     }
     vrt_frame *f = NULL;
     if ((st = vrt_image_alloc(fourcc, img->width, img->height, &f))) {
-        vrt_errbuf_set(err, cap, "PNG is %ux%u: not a valid size for %s (needs even sizes); decode to "
-                                 "RGB24 instead", img->width, img->height, vrt_fourcc_name(fourcc, nb));
+        vrt_errbuf_set(err, cap,
+                       "PNG is %ux%u: not a valid size for %s (needs even sizes); decode to "
+                       "RGB24 instead",
+                       img->width, img->height, vrt_fourcc_name(fourcc, nb));
         vrt_frame_unref(&img);
         return st;
     }
@@ -207,8 +215,8 @@ static vrt_status encode_rows(const vrt_frame *src, png_ctx *c, char *err, size_
     }
     png_set_write_fn(png, c, on_write, on_flush);
     png_set_IHDR(png, info, src->width, src->height, 8,
-                 src->fourcc == VRT_FMT_GREY ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+                 src->fourcc == VRT_FMT_GREY ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
     png_set_compression_level(png, 3); /* speed over size: these are test and debug images */
     png_write_info(png, info);
     for (uint32_t y = 0; y < src->height; y++)

@@ -13,7 +13,8 @@ static uint8_t crc8(const uint8_t *d, int n) {
     uint8_t c = 0;
     for (int i = 0; i < n; i++) {
         c ^= d[i];
-        for (int k = 0; k < 8; k++) c = (uint8_t)((c & 0x80) ? (c << 1) ^ 0x07 : c << 1);
+        for (int k = 0; k < 8; k++)
+            c = (uint8_t)((c & 0x80) ? (c << 1) ^ 0x07 : c << 1);
     }
     return c;
 }
@@ -22,7 +23,8 @@ static uint8_t crc8(const uint8_t *d, int n) {
 static uint64_t payload(uint64_t number) {
     uint8_t b[6];
     number &= ((uint64_t)1 << 48) - 1;
-    for (int i = 0; i < 6; i++) b[i] = (uint8_t)(number >> (40 - 8 * i));
+    for (int i = 0; i < 6; i++)
+        b[i] = (uint8_t)(number >> (40 - 8 * i));
     return (number << 8) | crc8(b, 6);
 }
 
@@ -80,7 +82,8 @@ static int cell_mean(const vrt_frame *f, int r, int i) {
     if (y1 > (int)f->height) y1 = (int)f->height;
     long sum = 0, n = 0;
     for (int y = y0; y < y1; y++)
-        for (int x = x0; x < x1; x++, n++) sum += bright(f, (uint32_t)x, (uint32_t)y);
+        for (int x = x0; x < x1; x++, n++)
+            sum += bright(f, (uint32_t)x, (uint32_t)y);
     return n ? (int)(sum / n) : 0;
 }
 
@@ -100,10 +103,13 @@ vrt_status vrt_synthetic_decode_number(const vrt_frame *f, uint64_t *number) {
     long white = 0, black = 0;
     int nw = 0, nbk = 0;
     for (int r = 0; r < 2; r++) {
-        for (int i = 0; i < VRT_SYNTH_CELLS; i++) m[r][i] = cell_mean(f, r, i);
+        for (int i = 0; i < VRT_SYNTH_CELLS; i++)
+            m[r][i] = cell_mean(f, r, i);
         for (int i = 0; i < 4; i++) {
-            if (k_sync[r][i]) white += m[r][i], nw++;
-            else black += m[r][i], nbk++;
+            if (k_sync[r][i])
+                white += m[r][i], nw++;
+            else
+                black += m[r][i], nbk++;
         }
     }
     int wv = (int)(white / nw), bv = (int)(black / nbk);
@@ -113,7 +119,8 @@ vrt_status vrt_synthetic_decode_number(const vrt_frame *f, uint64_t *number) {
     for (int r = 0; r < 2; r++) {
         for (int i = 0; i < 4; i++)
             if ((m[r][i] > thr) != k_sync[r][i]) return VRT_EBADDATA;
-        for (int i = 4; i < VRT_SYNTH_CELLS; i++) bits = (bits << 1) | (uint64_t)(m[r][i] > thr);
+        for (int i = 4; i < VRT_SYNTH_CELLS; i++)
+            bits = (bits << 1) | (uint64_t)(m[r][i] > thr);
     }
     uint64_t num = bits >> 8;
     if (payload(num) != bits) return VRT_EBADDATA;

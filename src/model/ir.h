@@ -39,19 +39,15 @@
  *                                     ("constant", "reflect", "edge", "wrap")
  *   Clip        inputs: X.            float "min", "max" (-inf/+inf when absent)
  *   ReduceMean/ReduceSum/ReduceMax inputs: X. ints "axes" (explicit; every axis when it was empty
- *                                     unless noop_with_empty_axes, then the node is an Identity), int "keepdims"
- *   Resize      inputs: X.            string "mode" ("nearest","linear","cubic"),
- *                                     string "coordinate_transformation_mode", string "nearest_mode",
- *                                     floats "scales" (rank entries, always present: output/input when
- *                                     the model gave sizes), ints "sizes" (output shape), floats "roi"
- *                                     (only for tf_crop_and_resize), float "cubic_coeff_a",
- *                                     int "exclude_outside", float "extrapolation_value".
- *                                     Upsample (7..9) becomes Resize with coordinate_transformation_mode
- *                                     "asymmetric" and nearest_mode "floor".
- *   TopK        inputs: X.            int "k", int "axis", int "largest", int "sorted"
- *   Expand, Tile, Reshape, ConstantOfShape, Range: their shape inputs are constant at load;
- *               Reshape keeps input 0 only and gets ints "shape" = the resolved output shape;
- *               Expand gets ints "shape" (the output shape); Tile ints "repeats";
+ *                                     unless noop_with_empty_axes, then the node is an Identity), int
+ * "keepdims" Resize      inputs: X.            string "mode" ("nearest","linear","cubic"), string
+ * "coordinate_transformation_mode", string "nearest_mode", floats "scales" (rank entries, always present:
+ * output/input when the model gave sizes), ints "sizes" (output shape), floats "roi" (only for
+ * tf_crop_and_resize), float "cubic_coeff_a", int "exclude_outside", float "extrapolation_value". Upsample
+ * (7..9) becomes Resize with coordinate_transformation_mode "asymmetric" and nearest_mode "floor". TopK
+ * inputs: X.            int "k", int "axis", int "largest", int "sorted" Expand, Tile, Reshape,
+ * ConstantOfShape, Range: their shape inputs are constant at load; Reshape keeps input 0 only and gets ints
+ * "shape" = the resolved output shape; Expand gets ints "shape" (the output shape); Tile ints "repeats";
  *               ConstantOfShape and Range with known inputs are folded into weights.
  *   Softmax/LogSoftmax opset < 13: int "coerce_2d" = 1 (flatten to 2-D at "axis" first).
  *   Dropout: removed inputs ratio/training_mode; BatchNormalization: training outputs refused.
@@ -77,14 +73,14 @@ typedef enum vrt__tensor_kind {
 typedef struct vrt__tensor {
     char *name;
     vrt__dtype dtype;
-    vrt__shape shape;        /* static after load */
-    int shape_known;         /* 1 once dtype and shape are known */
+    vrt__shape shape; /* static after load */
+    int shape_known;  /* 1 once dtype and shape are known */
     vrt__tensor_kind kind;
-    int is_output;           /* also a graph output (an input or weight can be one) */
-    void *data;              /* WEIGHT (or folded) contents, dense row-major, `dtype`; else NULL */
-    size_t nbytes;           /* bytes in data */
-    int producer;            /* node index, -1 for inputs and weights */
-    int *consumers;          /* node indices (a node appears once per use) */
+    int is_output;  /* also a graph output (an input or weight can be one) */
+    void *data;     /* WEIGHT (or folded) contents, dense row-major, `dtype`; else NULL */
+    size_t nbytes;  /* bytes in data */
+    int producer;   /* node index, -1 for inputs and weights */
+    int *consumers; /* node indices (a node appears once per use) */
     int n_consumers;
 } vrt__tensor;
 
@@ -105,30 +101,30 @@ typedef struct vrt__attr {
     vrt__attr_type type;
     float f;
     int64_t i;
-    char *s;                 /* NUL-terminated copy (ONNX strings are bytes; embedded NULs cut) */
+    char *s; /* NUL-terminated copy (ONNX strings are bytes; embedded NULs cut) */
     float *floats;
     int64_t *ints;
     char **strings;
-    int n;                   /* entries in floats / ints / strings / tensors */
-    vrt__tensor *tensors;    /* TENSOR (n = 1) / TENSORS: owned, with data; not in ir->tensors */
+    int n;                /* entries in floats / ints / strings / tensors */
+    vrt__tensor *tensors; /* TENSOR (n = 1) / TENSORS: owned, with data; not in ir->tensors */
 } vrt__attr;
 
 typedef struct vrt__node {
-    char *name;              /* never NULL ("" -> "<op_type>_<index>") */
+    char *name; /* never NULL ("" -> "<op_type>_<index>") */
     char *op_type;
-    char *domain;            /* "" for ai.onnx */
-    int op;                  /* vrt__op id (ops.h) */
-    int opset;               /* opset of its domain */
-    int *inputs;             /* tensor indices, -1 = omitted optional input */
+    char *domain; /* "" for ai.onnx */
+    int op;       /* vrt__op id (ops.h) */
+    int opset;    /* opset of its domain */
+    int *inputs;  /* tensor indices, -1 = omitted optional input */
     int n_inputs;
-    int *outputs;            /* tensor indices, -1 = omitted optional output */
+    int *outputs; /* tensor indices, -1 = omitted optional output */
     int n_outputs;
     vrt__attr *attrs;
     int n_attrs;
 } vrt__node;
 
 typedef struct vrt__opset_entry {
-    char *domain;            /* "" or "ai.onnx" for the default domain */
+    char *domain; /* "" or "ai.onnx" for the default domain */
     int64_t version;
 } vrt__opset_entry;
 
@@ -148,8 +144,8 @@ typedef struct vrt__ir_params {
 } vrt__ir_params;
 
 typedef struct vrt__ir {
-    char *path;              /* model file as given */
-    char *dir;               /* its folder: external data is resolved inside it */
+    char *path; /* model file as given */
+    char *dir;  /* its folder: external data is resolved inside it */
     char *graph_name;
     char *producer_name;
     char *producer_version;
@@ -157,11 +153,11 @@ typedef struct vrt__ir {
     vrt__opset_entry *opsets;
     int n_opsets;
 
-    vrt__tensor *tensors;    /* may move when tensors are added: hold indices, not pointers */
+    vrt__tensor *tensors; /* may move when tensors are added: hold indices, not pointers */
     int n_tensors, cap_tensors;
-    vrt__node *nodes;        /* topological order after load */
+    vrt__node *nodes; /* topological order after load */
     int n_nodes, cap_nodes;
-    int *inputs;             /* graph inputs fed by the caller (not initializers) */
+    int *inputs; /* graph inputs fed by the caller (not initializers) */
     int n_inputs;
     int *outputs;
     int n_outputs;

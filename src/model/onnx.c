@@ -17,9 +17,9 @@
 #include "model/pb.h"
 
 /* Upper bounds that keep a hostile file from asking for absurd memory. */
-#define MAX_ELEMS ((size_t)1 << 31)        /* per tensor */
-#define MAX_LIST ((size_t)1 << 24)         /* attribute list entries */
-#define MAX_FILE ((size_t)4 << 30)         /* model file size */
+#define MAX_ELEMS ((size_t)1 << 31) /* per tensor */
+#define MAX_LIST ((size_t)1 << 24)  /* attribute list entries */
+#define MAX_FILE ((size_t)4 << 30)  /* model file size */
 
 typedef struct ctx {
     vrt__ir *ir;
@@ -63,7 +63,8 @@ static int str_eq(const vrt__pb_field *f, const char *s) {
 
 static uint64_t hash_str(const char *s) {
     uint64_t h = 1469598103934665603ull;
-    for (; *s; s++) h = (h ^ (uint8_t)*s) * 1099511628211ull;
+    for (; *s; s++)
+        h = (h ^ (uint8_t)*s) * 1099511628211ull;
     return h;
 }
 
@@ -73,7 +74,8 @@ static vrt_status hash_grow(ctx *c) {
     size_t ncap = c->hcap ? c->hcap * 2 : 256;
     int *h = vrt_malloc(ncap * sizeof(int));
     if (!h) return VRT_ENOMEM;
-    for (size_t i = 0; i < ncap; i++) h[i] = -1;
+    for (size_t i = 0; i < ncap; i++)
+        h[i] = -1;
     vrt_free(c->hash);
     c->hash = h;
     c->hcap = ncap;
@@ -195,7 +197,8 @@ static vrt_status parse_ext_entry(ctx *c, const vrt__pb *parent, const vrt__pb_f
         r->has_ext_loc = 1;
     } else if (str_eq(&key, "offset") || str_eq(&key, "length")) {
         char buf[32];
-        if (val.len == 0 || val.len >= sizeof(buf)) return fail(c, VRT_EBADDATA, "bad external_data offset/length");
+        if (val.len == 0 || val.len >= sizeof(buf))
+            return fail(c, VRT_EBADDATA, "bad external_data offset/length");
         memcpy(buf, val.data, val.len);
         buf[val.len] = 0;
         char *endp;
@@ -272,36 +275,55 @@ static vrt_status parse_raw_tensor(ctx *c, const vrt__pb *parent, const vrt__pb_
         if (e == VRT_ENOMEM) return fail(c, VRT_ENOMEM, "out of memory reading a tensor");
         if (e) return (c->err && c->err[0]) ? e : fail(c, VRT_EBADDATA, "malformed tensor field %u", f.num);
     }
-    if (st != VRT_EOF) return fail(c, VRT_EBADDATA, "malformed tensor '%s' (truncated or corrupt)", r->name ? r->name : "");
+    if (st != VRT_EOF)
+        return fail(c, VRT_EBADDATA, "malformed tensor '%s' (truncated or corrupt)", r->name ? r->name : "");
     return VRT_OK;
 }
 
 static int dtype_ok(int64_t dt) {
     switch (dt) {
-    case VRT__DT_FLOAT: case VRT__DT_FLOAT16: case VRT__DT_INT64: case VRT__DT_INT32: case VRT__DT_INT8:
-    case VRT__DT_UINT8: case VRT__DT_BOOL: case VRT__DT_DOUBLE: case VRT__DT_INT16: case VRT__DT_UINT16:
-    case VRT__DT_UINT32: case VRT__DT_UINT64:
-        return 1;
+    case VRT__DT_FLOAT:
+    case VRT__DT_FLOAT16:
+    case VRT__DT_INT64:
+    case VRT__DT_INT32:
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_BOOL:
+    case VRT__DT_DOUBLE:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16:
+    case VRT__DT_UINT32:
+    case VRT__DT_UINT64: return 1;
     default: return vrt__dtype_is_lowp_float((vrt__dtype)dt) || vrt__dtype_is_subbyte((vrt__dtype)dt);
     }
 }
 
 static size_t dt_size(int64_t dt) {
     switch (dt) {
-    case VRT__DT_FLOAT: case VRT__DT_INT32: case VRT__DT_UINT32: return 4;
-    case VRT__DT_FLOAT16: case VRT__DT_INT16: case VRT__DT_UINT16: return 2;
-    case VRT__DT_INT64: case VRT__DT_DOUBLE: case VRT__DT_UINT64: return 8;
-    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_BOOL: return 1;
+    case VRT__DT_FLOAT:
+    case VRT__DT_INT32:
+    case VRT__DT_UINT32: return 4;
+    case VRT__DT_FLOAT16:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16: return 2;
+    case VRT__DT_INT64:
+    case VRT__DT_DOUBLE:
+    case VRT__DT_UINT64: return 8;
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_BOOL: return 1;
     case VRT__DT_BFLOAT16: return 2;
     default: return vrt__dtype_is_lowp_float((vrt__dtype)dt) || vrt__dtype_is_subbyte((vrt__dtype)dt) ? 1 : 0;
     }
 }
 
 /* Resolves `loc` inside c->dir and reads [offset, offset+nbytes). */
-static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, uint8_t **out, size_t nbytes) {
+static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, uint8_t **out,
+                                size_t nbytes) {
     uint8_t *dst = NULL;
     if (!c->dir)
-        return fail(c, VRT_EUNSUPPORTED, "tensor '%s' uses external data, which needs a model file (not a buffer)", tname);
+        return fail(c, VRT_EUNSUPPORTED,
+                    "tensor '%s' uses external data, which needs a model file (not a buffer)", tname);
     if (!r->has_ext_loc || r->ext_loc_len == 0 || memchr(r->ext_loc, 0, r->ext_loc_len))
         return fail(c, VRT_EBADDATA, "tensor '%s': external data without a valid 'location'", tname);
     char *loc = dup_bytes(r->ext_loc, r->ext_loc_len);
@@ -310,14 +332,18 @@ static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, 
     char dirreal[PATH_MAX], full[PATH_MAX * 2], real[PATH_MAX];
     int fd = -1;
     if (loc[0] == '/') {
-        st = fail(c, VRT_EPERM, "tensor '%s': external data location '%s' is an absolute path; it must be relative to the model's folder", tname, loc);
+        st = fail(c, VRT_EPERM,
+                  "tensor '%s': external data location '%s' is an absolute path; it must be relative to the "
+                  "model's folder",
+                  tname, loc);
         goto out;
     }
     for (const char *p = loc; *p;) { /* refuse any ".." component */
         const char *s = strchr(p, '/');
         size_t n = s ? (size_t)(s - p) : strlen(p);
         if (n == 2 && p[0] == '.' && p[1] == '.') {
-            st = fail(c, VRT_EPERM, "tensor '%s': external data location '%s' leaves the model's folder", tname, loc);
+            st = fail(c, VRT_EPERM, "tensor '%s': external data location '%s' leaves the model's folder",
+                      tname, loc);
             goto out;
         }
         p += n + (s ? 1 : 0);
@@ -328,12 +354,15 @@ static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, 
     }
     snprintf(full, sizeof(full), "%s/%s", dirreal, loc);
     if (!realpath(full, real)) {
-        st = fail(c, VRT_ENOENT, "tensor '%s': external data file '%s' not found next to the model", tname, loc);
+        st = fail(c, VRT_ENOENT, "tensor '%s': external data file '%s' not found next to the model", tname,
+                  loc);
         goto out;
     }
     size_t dl = strlen(dirreal);
     if (strncmp(real, dirreal, dl) || (real[dl] != '/' && !(dl == 1 && dirreal[0] == '/'))) {
-        st = fail(c, VRT_EPERM, "tensor '%s': external data '%s' resolves outside the model's folder (symlink?)", tname, loc);
+        st = fail(c, VRT_EPERM,
+                  "tensor '%s': external data '%s' resolves outside the model's folder (symlink?)", tname,
+                  loc);
         goto out;
     }
     fd = open(real, O_RDONLY | O_CLOEXEC);
@@ -343,12 +372,15 @@ static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, 
         goto out;
     }
     if (r->ext_length >= 0 && (uint64_t)r->ext_length != nbytes) {
-        st = fail(c, VRT_EBADDATA, "tensor '%s': external length %lld but the shape needs %zu bytes", tname, (long long)r->ext_length, nbytes);
+        st = fail(c, VRT_EBADDATA, "tensor '%s': external length %lld but the shape needs %zu bytes", tname,
+                  (long long)r->ext_length, nbytes);
         goto out;
     }
-    if ((uint64_t)r->ext_offset > (uint64_t)sb.st_size || nbytes > (uint64_t)sb.st_size - (uint64_t)r->ext_offset) {
-        st = fail(c, VRT_EBADDATA, "tensor '%s': external data '%s' is too short (%lld bytes, need %zu at offset %lld)", tname, loc,
-                  (long long)sb.st_size, nbytes, (long long)r->ext_offset);
+    if ((uint64_t)r->ext_offset > (uint64_t)sb.st_size ||
+        nbytes > (uint64_t)sb.st_size - (uint64_t)r->ext_offset) {
+        st = fail(c, VRT_EBADDATA,
+                  "tensor '%s': external data '%s' is too short (%lld bytes, need %zu at offset %lld)", tname,
+                  loc, (long long)sb.st_size, nbytes, (long long)r->ext_offset);
         goto out;
     }
     if (!(dst = vrt_malloc(nbytes ? nbytes : 1))) {
@@ -367,8 +399,10 @@ static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, 
 out:
     if (fd >= 0) close(fd);
     vrt_free(loc);
-    if (st) vrt_free(dst);
-    else *out = dst;
+    if (st)
+        vrt_free(dst);
+    else
+        *out = dst;
     return st;
 }
 
@@ -389,9 +423,12 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
     }
     t->shape_known = 1;
     if (!dtype_ok(r->data_type))
-        return fail(c, VRT_EUNSUPPORTED, "tensor '%s' has data type %lld, which is not supported (supported: float, float16, double, int64, int32, int16, int8, uint8, bool)",
+        return fail(c, VRT_EUNSUPPORTED,
+                    "tensor '%s' has data type %lld, which is not supported (supported: float, float16, "
+                    "double, int64, int32, int16, int8, uint8, bool)",
                     tname, (long long)r->data_type);
-    if (r->has_segment) return fail(c, VRT_EUNSUPPORTED, "tensor '%s' is segmented, which is not supported", tname);
+    if (r->has_segment)
+        return fail(c, VRT_EUNSUPPORTED, "tensor '%s' is segmented, which is not supported", tname);
     size_t es = dt_size(r->data_type), nbytes = numel * es;
     int64_t dt = r->data_type;
     /* 4-/2-bit types are stored packed (low bits first): read the packed
@@ -407,17 +444,29 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
      * make us allocate gigabytes for a tensor whose bytes it does not hold. */
     enum { SRC_NONE, SRC_EXT, SRC_RAW, SRC_F32, SRC_I64, SRC_F64, SRC_U64, SRC_I32 } src = SRC_NONE;
     size_t have = 0;
-    if (r->location == 1) src = SRC_EXT;
-    else if (r->has_raw) src = SRC_RAW, have = r->raw_len / (es ? es : 1);
-    else if (numel == 0) src = SRC_NONE;
-    else if (dt == VRT__DT_FLOAT && r->n_f32) src = SRC_F32, have = r->n_f32;
-    else if (dt == VRT__DT_INT64 && r->n_i64) src = SRC_I64, have = r->n_i64;
-    else if (dt == VRT__DT_DOUBLE && r->n_f64) src = SRC_F64, have = r->n_f64;
-    else if ((dt == VRT__DT_UINT64 || dt == VRT__DT_UINT32) && r->n_u64) src = SRC_U64, have = r->n_u64;
-    else if (r->n_i32 && (dt == VRT__DT_INT32 || es <= 2)) src = SRC_I32, have = r->n_i32;
-    else return fail(c, VRT_EBADDATA, "tensor '%s' (%zu elements) has no data in a field that fits its type %lld", tname, numel, (long long)dt);
+    if (r->location == 1)
+        src = SRC_EXT;
+    else if (r->has_raw)
+        src = SRC_RAW, have = r->raw_len / (es ? es : 1);
+    else if (numel == 0)
+        src = SRC_NONE;
+    else if (dt == VRT__DT_FLOAT && r->n_f32)
+        src = SRC_F32, have = r->n_f32;
+    else if (dt == VRT__DT_INT64 && r->n_i64)
+        src = SRC_I64, have = r->n_i64;
+    else if (dt == VRT__DT_DOUBLE && r->n_f64)
+        src = SRC_F64, have = r->n_f64;
+    else if ((dt == VRT__DT_UINT64 || dt == VRT__DT_UINT32) && r->n_u64)
+        src = SRC_U64, have = r->n_u64;
+    else if (r->n_i32 && (dt == VRT__DT_INT32 || es <= 2))
+        src = SRC_I32, have = r->n_i32;
+    else
+        return fail(c, VRT_EBADDATA,
+                    "tensor '%s' (%zu elements) has no data in a field that fits its type %lld", tname, numel,
+                    (long long)dt);
     if (src == SRC_RAW && r->raw_len != nbytes)
-        return fail(c, VRT_EBADDATA, "tensor '%s': raw_data has %zu bytes, its shape needs %zu", tname, r->raw_len, nbytes);
+        return fail(c, VRT_EBADDATA, "tensor '%s': raw_data has %zu bytes, its shape needs %zu", tname,
+                    r->raw_len, nbytes);
     if (src > SRC_RAW && have != numel) goto count_mismatch;
     uint8_t *d = NULL;
     if (src == SRC_EXT) {
@@ -430,23 +479,30 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
     t->data = d;
     t->nbytes = nbytes;
     switch (src) {
-    case SRC_RAW: if (nbytes) memcpy(d, r->raw, nbytes); break;
+    case SRC_RAW:
+        if (nbytes) memcpy(d, r->raw, nbytes);
+        break;
     case SRC_F32: memcpy(d, r->f32, nbytes); break;
     case SRC_I64: memcpy(d, r->i64, nbytes); break;
     case SRC_F64: memcpy(d, r->f64, nbytes); break;
     case SRC_U64:
         for (size_t i = 0; i < numel; i++) {
-            if (dt == VRT__DT_UINT64) ((uint64_t *)d)[i] = (uint64_t)r->u64[i];
-            else ((uint32_t *)d)[i] = (uint32_t)r->u64[i];
+            if (dt == VRT__DT_UINT64)
+                ((uint64_t *)d)[i] = (uint64_t)r->u64[i];
+            else
+                ((uint32_t *)d)[i] = (uint32_t)r->u64[i];
         }
         break;
     case SRC_I32:
         /* int32_data carries int32 and, in their low bits, fp16/int16/uint16/int8/uint8/bool. */
         for (size_t i = 0; i < numel; i++) {
             int64_t v = r->i32[i];
-            if (es == 4) ((int32_t *)d)[i] = (int32_t)v;
-            else if (es == 2) ((uint16_t *)d)[i] = (uint16_t)v;
-            else d[i] = dt == VRT__DT_BOOL ? (uint8_t)(v != 0) : (uint8_t)v;
+            if (es == 4)
+                ((int32_t *)d)[i] = (int32_t)v;
+            else if (es == 2)
+                ((uint16_t *)d)[i] = (uint16_t)v;
+            else
+                d[i] = dt == VRT__DT_BOOL ? (uint8_t)(v != 0) : (uint8_t)v;
         }
         break;
     default: break;
@@ -456,7 +512,8 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
         if (!u) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, unpacked);
         vrt__subbyte_unpack((vrt__dtype)dt, d, u, (int64_t)unpacked);
         if (dt == VRT__DT_FLOAT4E2M1)
-            for (size_t i = 0; i < unpacked; i++) u[i] &= 0x0fu; /* raw nibble */
+            for (size_t i = 0; i < unpacked; i++)
+                u[i] &= 0x0fu; /* raw nibble */
         vrt_free(d);
         t->data = u;
         t->nbytes = unpacked;
@@ -477,11 +534,13 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
     }
     return VRT_OK;
 count_mismatch:
-    return fail(c, VRT_EBADDATA, "tensor '%s': typed data has the wrong number of elements for its shape (%zu expected)", tname, numel);
+    return fail(c, VRT_EBADDATA,
+                "tensor '%s': typed data has the wrong number of elements for its shape (%zu expected)",
+                tname, numel);
 }
 
-static vrt_status parse_tensor(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, const uint8_t *buf, size_t len,
-                               vrt__tensor *t, int convert_double, const char *what) {
+static vrt_status parse_tensor(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, const uint8_t *buf,
+                               size_t len, vrt__tensor *t, int convert_double, const char *what) {
     raw_tensor r;
     memset(t, 0, sizeof(*t));
     t->producer = -1;
@@ -568,17 +627,20 @@ void vrt__attr_free(vrt__attr *a) {
     vrt_free(a->floats);
     vrt_free(a->ints);
     if (a->strings)
-        for (int i = 0; i < a->n; i++) vrt_free(a->strings[i]);
+        for (int i = 0; i < a->n; i++)
+            vrt_free(a->strings[i]);
     vrt_free(a->strings);
     if (a->tensors) {
         int nt = a->type == VRT__AT_TENSOR ? 1 : a->n;
-        for (int i = 0; i < nt; i++) vrt__tensor_free(&a->tensors[i]);
+        for (int i = 0; i < nt; i++)
+            vrt__tensor_free(&a->tensors[i]);
     }
     vrt_free(a->tensors);
     memset(a, 0, sizeof(*a));
 }
 
-static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, vrt__attr *a, const char *node) {
+static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, vrt__attr *a,
+                             const char *node) {
     vrt__pb m;
     memset(a, 0, sizeof(*a));
     if (vrt__pb_sub(parent, pf, &m)) return fail(c, VRT_EBADDATA, "node '%s': malformed attribute", node);
@@ -594,18 +656,27 @@ static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field 
         vrt_status e = VRT_OK;
         switch (f.num) {
         case 1:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             vrt_free(a->name);
             if (!(a->name = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
             break;
         case 20: type = (int64_t)f.v; break;
         case 2:
-            if (f.wire != VRT__PB_FIXED32) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_FIXED32) {
+                e = VRT_EBADDATA;
+                break;
+            }
             a->f = vrt__pb_f32(f.v), has_f = 1;
             break;
         case 3: a->i = (int64_t)f.v, has_i = 1; break;
         case 4:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             vrt_free(a->s);
             if (!(a->s = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
             has_s = 1;
@@ -615,28 +686,46 @@ static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field 
             if (f.num == 5) has_t = 1;
             if (nt == tcap) {
                 size_t ncap = tcap ? tcap * 2 : 2;
-                if (ncap > 4096) { e = VRT_ERANGE; break; }
+                if (ncap > 4096) {
+                    e = VRT_ERANGE;
+                    break;
+                }
                 vrt__tensor *tt = vrt_realloc(tensors, ncap * sizeof(*tt));
-                if (!tt) { e = VRT_ENOMEM; break; }
+                if (!tt) {
+                    e = VRT_ENOMEM;
+                    break;
+                }
                 tensors = tt, tcap = ncap;
             }
             e = parse_tensor(c, &m, &f, NULL, 0, &tensors[nt], 1, "attribute tensor");
             nt++; /* counted even on failure so it is freed */
             break;
-        case 6: case 11: has_g = 1; break;
+        case 6:
+        case 11: has_g = 1; break;
         case 7: e = vrt__pb_append_fixed32(&f, &fl, &nf, &cf, MAX_LIST); break;
         case 8: e = vrt__pb_append_varints(&f, &a->ints, &ni, &ci, MAX_LIST); break;
         case 9:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             if (ns == cs) {
                 size_t ncap = cs ? cs * 2 : 4;
-                if (ncap > MAX_LIST) { e = VRT_ERANGE; break; }
+                if (ncap > MAX_LIST) {
+                    e = VRT_ERANGE;
+                    break;
+                }
                 char **ss = vrt_realloc(a->strings, ncap * sizeof(char *));
-                if (!ss) { e = VRT_ENOMEM; break; }
+                if (!ss) {
+                    e = VRT_ENOMEM;
+                    break;
+                }
                 a->strings = ss, cs = ncap;
             }
-            if (!(a->strings[ns] = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
-            else ns++;
+            if (!(a->strings[ns] = dup_bytes(f.data, f.len)))
+                e = VRT_ENOMEM;
+            else
+                ns++;
             break;
         default: break;
         }
@@ -644,31 +733,48 @@ static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field 
             a->n = (int)ns; /* for freeing */
             vrt__attr_free(a);
             vrt_free(fl);
-            for (size_t k = 0; k < nt; k++) vrt__tensor_free(&tensors[k]);
+            for (size_t k = 0; k < nt; k++)
+                vrt__tensor_free(&tensors[k]);
             vrt_free(tensors);
             if (c->err && c->err[0]) return e;
-            return fail(c, e == VRT_ENOMEM ? VRT_ENOMEM : VRT_EBADDATA, "node '%s': malformed attribute field %u", node, f.num);
+            return fail(c, e == VRT_ENOMEM ? VRT_ENOMEM : VRT_EBADDATA,
+                        "node '%s': malformed attribute field %u", node, f.num);
         }
     }
     if (st != VRT_EOF || !a->name || has_g) {
         a->n = (int)ns;
         vrt__attr_free(a);
         vrt_free(fl);
-        for (size_t k = 0; k < nt; k++) vrt__tensor_free(&tensors[k]);
+        for (size_t k = 0; k < nt; k++)
+            vrt__tensor_free(&tensors[k]);
         vrt_free(tensors);
         if (has_g && st == VRT_EOF)
-            return fail(c, VRT_EUNSUPPORTED, "node '%s': attribute holds a graph; subgraphs (If/Loop/Scan bodies) are not supported", node);
+            return fail(
+                c, VRT_EUNSUPPORTED,
+                "node '%s': attribute holds a graph; subgraphs (If/Loop/Scan bodies) are not supported",
+                node);
         return fail(c, VRT_EBADDATA, "node '%s': malformed attribute", node);
     }
     if (!type) { /* IR < 0.0.2 files omit the type: take it from the field that is set */
-        type = has_f ? VRT__AT_FLOAT : has_i ? VRT__AT_INT : has_s ? VRT__AT_STRING : has_t ? VRT__AT_TENSOR
-             : nf ? VRT__AT_FLOATS : ni ? VRT__AT_INTS : ns ? VRT__AT_STRINGS : nt ? VRT__AT_TENSORS : 0;
+        type = has_f   ? VRT__AT_FLOAT
+               : has_i ? VRT__AT_INT
+               : has_s ? VRT__AT_STRING
+               : has_t ? VRT__AT_TENSOR
+               : nf    ? VRT__AT_FLOATS
+               : ni    ? VRT__AT_INTS
+               : ns    ? VRT__AT_STRINGS
+               : nt    ? VRT__AT_TENSORS
+                       : 0;
     }
     a->type = (vrt__attr_type)type;
     if (nf) {
         a->floats = vrt_malloc(nf * sizeof(float));
-        if (!a->floats) { vrt_free(fl); goto oom; }
-        for (size_t k = 0; k < nf; k++) a->floats[k] = vrt__pb_f32(fl[k]);
+        if (!a->floats) {
+            vrt_free(fl);
+            goto oom;
+        }
+        for (size_t k = 0; k < nf; k++)
+            a->floats[k] = vrt__pb_f32(fl[k]);
     }
     vrt_free(fl);
     a->tensors = tensors;
@@ -681,37 +787,45 @@ static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field 
         if (nt != 1) goto bad_type;
         a->n = 1;
         break;
-    case VRT__AT_FLOAT: case VRT__AT_INT: case VRT__AT_STRING: a->n = 0; break;
-    default:
-        goto bad_type;
+    case VRT__AT_FLOAT:
+    case VRT__AT_INT:
+    case VRT__AT_STRING: a->n = 0; break;
+    default: goto bad_type;
     }
     if (a->type == VRT__AT_STRING && !a->s && !(a->s = vrt_strdup(""))) goto oom;
     /* Keep the arrays we do not use countable for free(). */
     if (a->type != VRT__AT_STRINGS && a->strings) {
-        for (size_t k = 0; k < ns; k++) vrt_free(a->strings[k]);
+        for (size_t k = 0; k < ns; k++)
+            vrt_free(a->strings[k]);
         vrt_free(a->strings);
         a->strings = NULL;
     }
     if (a->type != VRT__AT_TENSOR && a->type != VRT__AT_TENSORS && a->tensors) {
-        for (size_t k = 0; k < nt; k++) vrt__tensor_free(&a->tensors[k]);
+        for (size_t k = 0; k < nt; k++)
+            vrt__tensor_free(&a->tensors[k]);
         vrt_free(a->tensors);
         a->tensors = NULL;
     }
     return VRT_OK;
-bad_type: {
-    vrt_status r = fail(c, VRT_EUNSUPPORTED, "node '%s': attribute '%s' has type %lld, which is not supported (sparse tensors, type protos, graphs)",
+bad_type : {
+    vrt_status r = fail(c, VRT_EUNSUPPORTED,
+                        "node '%s': attribute '%s' has type %lld, which is not supported (sparse tensors, "
+                        "type protos, graphs)",
                         node, a->name, (long long)type);
-    for (size_t k = 0; k < ns; k++) vrt_free(a->strings ? a->strings[k] : NULL);
+    for (size_t k = 0; k < ns; k++)
+        vrt_free(a->strings ? a->strings[k] : NULL);
     vrt_free(a->strings);
     a->strings = NULL;
-    for (size_t k = 0; k < nt; k++) vrt__tensor_free(&tensors[k]);
+    for (size_t k = 0; k < nt; k++)
+        vrt__tensor_free(&tensors[k]);
     vrt_free(tensors);
     a->tensors = NULL;
     vrt__attr_free(a);
     return r;
 }
 oom:
-    for (size_t k = 0; k < nt; k++) vrt__tensor_free(&tensors[k]);
+    for (size_t k = 0; k < nt; k++)
+        vrt__tensor_free(&tensors[k]);
     vrt_free(tensors);
     a->tensors = NULL;
     a->n = (int)ns;
@@ -730,14 +844,17 @@ typedef struct raw_node {
 } raw_node;
 
 static void raw_node_free(raw_node *n) {
-    for (size_t i = 0; i < n->n_in; i++) vrt_free(n->in[i]);
-    for (size_t i = 0; i < n->n_out; i++) vrt_free(n->out[i]);
+    for (size_t i = 0; i < n->n_in; i++)
+        vrt_free(n->in[i]);
+    for (size_t i = 0; i < n->n_out; i++)
+        vrt_free(n->out[i]);
     vrt_free(n->in);
     vrt_free(n->out);
     vrt_free(n->name);
     vrt_free(n->op_type);
     vrt_free(n->domain);
-    for (size_t i = 0; i < n->n_attrs; i++) vrt__attr_free(&n->attrs[i]);
+    for (size_t i = 0; i < n->n_attrs; i++)
+        vrt__attr_free(&n->attrs[i]);
     vrt_free(n->attrs);
     memset(n, 0, sizeof(*n));
 }
@@ -766,7 +883,8 @@ static vrt_status parse_node(ctx *c, const vrt__pb *parent, const vrt__pb_field 
     /* First pass: the name, so attribute errors can say which node. */
     vrt__pb m2 = m;
     while ((st = vrt__pb_next(&m2, &f)) == VRT_OK)
-        if (f.num == 3 && f.wire == VRT__PB_LEN && !n->name && !(n->name = dup_bytes(f.data, f.len))) return VRT_ENOMEM;
+        if (f.num == 3 && f.wire == VRT__PB_LEN && !n->name && !(n->name = dup_bytes(f.data, f.len)))
+            return VRT_ENOMEM;
     if (st != VRT_EOF) return fail(c, VRT_EBADDATA, "node #%d: malformed (truncated or corrupt)", index);
     char label[96];
     snprintf(label, sizeof(label), "%s", n->name && n->name[0] ? n->name : "#");
@@ -777,26 +895,40 @@ static vrt_status parse_node(ctx *c, const vrt__pb *parent, const vrt__pb_field 
         case 1: e = push_str(&n->in, &n->n_in, &n->c_in, &f); break;
         case 2: e = push_str(&n->out, &n->n_out, &n->c_out, &f); break;
         case 4:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             vrt_free(n->op_type);
             if (!(n->op_type = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
             break;
         case 7:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             vrt_free(n->domain);
             if (!(n->domain = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
             break;
         case 5:
             if (n->n_attrs == n->c_attrs) {
                 size_t nc = n->c_attrs ? n->c_attrs * 2 : 4;
-                if (nc > 65536) { e = VRT_ERANGE; break; }
+                if (nc > 65536) {
+                    e = VRT_ERANGE;
+                    break;
+                }
                 vrt__attr *p = vrt_realloc(n->attrs, nc * sizeof(*p));
-                if (!p) { e = VRT_ENOMEM; break; }
+                if (!p) {
+                    e = VRT_ENOMEM;
+                    break;
+                }
                 n->attrs = p, n->c_attrs = nc;
             }
             e = parse_attr(c, &m, &f, &n->attrs[n->n_attrs], label);
-            if (!e) n->n_attrs++;
-            else return e;
+            if (!e)
+                n->n_attrs++;
+            else
+                return e;
             break;
         default: break;
         }
@@ -821,7 +953,8 @@ typedef struct raw_vi {
 
 static void raw_vi_free(raw_vi *v) {
     vrt_free(v->name);
-    for (int i = 0; i < VRT__MAX_DIMS; i++) vrt_free(v->param[i]);
+    for (int i = 0; i < VRT__MAX_DIMS; i++)
+        vrt_free(v->param[i]);
 }
 
 static vrt_status parse_vi(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, raw_vi *v) {
@@ -896,10 +1029,14 @@ typedef struct raw_graph {
 } raw_graph;
 
 static void raw_graph_free(raw_graph *g) {
-    for (size_t i = 0; i < g->n_nodes; i++) raw_node_free(&g->nodes[i]);
-    for (size_t i = 0; i < g->n_inits; i++) vrt__tensor_free(&g->inits[i]);
-    for (size_t i = 0; i < g->n_ins; i++) raw_vi_free(&g->ins[i]);
-    for (size_t i = 0; i < g->n_outs; i++) raw_vi_free(&g->outs[i]);
+    for (size_t i = 0; i < g->n_nodes; i++)
+        raw_node_free(&g->nodes[i]);
+    for (size_t i = 0; i < g->n_inits; i++)
+        vrt__tensor_free(&g->inits[i]);
+    for (size_t i = 0; i < g->n_ins; i++)
+        raw_vi_free(&g->ins[i]);
+    for (size_t i = 0; i < g->n_outs; i++)
+        raw_vi_free(&g->outs[i]);
     vrt_free(g->nodes);
     vrt_free(g->inits);
     vrt_free(g->ins);
@@ -933,7 +1070,10 @@ static vrt_status parse_graph(ctx *c, const vrt__pb *parent, const vrt__pb_field
             if (e) return e;
             break;
         case 2:
-            if (f.wire != VRT__PB_LEN) { e = VRT_EBADDATA; break; }
+            if (f.wire != VRT__PB_LEN) {
+                e = VRT_EBADDATA;
+                break;
+            }
             vrt_free(g->name);
             if (!(g->name = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
             break;
@@ -1008,7 +1148,9 @@ static vrt_status tensor_from_constant(ctx *c, raw_node *n, vrt__tensor *t) {
         if (a->n) memcpy(t->data, a->ints, (size_t)a->n * 8);
         t->nbytes = (size_t)a->n * 8;
     } else {
-        return fail(c, VRT_EUNSUPPORTED, "Constant node '%s': attribute '%s' is not supported (supported: value, value_float(s), value_int(s))",
+        return fail(c, VRT_EUNSUPPORTED,
+                    "Constant node '%s': attribute '%s' is not supported (supported: value, value_float(s), "
+                    "value_int(s))",
                     nm, a->name);
     }
     t->kind = VRT__TK_WEIGHT;
@@ -1023,15 +1165,23 @@ static int model_dtype_ok(vrt__dtype dt) {
 }
 
 static vrt_status apply_input_shape(ctx *c, vrt__tensor *t, const raw_vi *v, const vrt__ir_params *p) {
-    if (v->not_tensor) return fail(c, VRT_EUNSUPPORTED, "input '%s' is not a tensor (sequences/maps are not supported)", t->name);
-    if (v->too_many) return fail(c, VRT_EUNSUPPORTED, "input '%s' has more than %d dimensions", t->name, VRT__MAX_DIMS);
-    if (!v->has_shape) return fail(c, VRT_EUNSUPPORTED, "input '%s' has no shape in the model; a static shape is needed", t->name);
+    if (v->not_tensor)
+        return fail(c, VRT_EUNSUPPORTED, "input '%s' is not a tensor (sequences/maps are not supported)",
+                    t->name);
+    if (v->too_many)
+        return fail(c, VRT_EUNSUPPORTED, "input '%s' has more than %d dimensions", t->name, VRT__MAX_DIMS);
+    if (!v->has_shape)
+        return fail(c, VRT_EUNSUPPORTED, "input '%s' has no shape in the model; a static shape is needed",
+                    t->name);
     t->dtype = (vrt__dtype)v->elem_type;
     if (!model_dtype_ok(t->dtype))
-        return fail(c, VRT_EUNSUPPORTED, "input '%s' has data type %lld; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool", t->name,
-                    (long long)v->elem_type);
+        return fail(c, VRT_EUNSUPPORTED,
+                    "input '%s' has data type %lld; supported: float, float16, double, bfloat16, float8, "
+                    "float4, (u)int2/4/8/16/32/64, bool",
+                    t->name, (long long)v->elem_type);
     t->shape.ndim = v->ndim;
-    for (int i = 0; i < v->ndim; i++) t->shape.d[i] = v->d[i];
+    for (int i = 0; i < v->ndim; i++)
+        t->shape.d[i] = v->d[i];
     int n = v->ndim;
     if (p) {
         if (n >= 1 && p->batch > 0) t->shape.d[0] = p->batch;
@@ -1043,7 +1193,8 @@ static vrt_status apply_input_shape(ctx *c, vrt__tensor *t, const raw_vi *v, con
         if (t->shape.d[i] < 0) {
             const char *what = n == 4 && i == 2 ? "height" : n == 4 && i == 3 ? "width" : NULL;
             return fail(c, VRT_EINVAL, "input '%s' dimension %d is not fixed (%s)%s%s%s", t->name, i,
-                        v->param[i] ? v->param[i] : "unknown", what ? "; give it with the '" : "; only batch, height and width can be set at load",
+                        v->param[i] ? v->param[i] : "unknown",
+                        what ? "; give it with the '" : "; only batch, height and width can be set at load",
                         what ? what : "", what ? "' load parameter" : "");
         }
     }
@@ -1060,7 +1211,8 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
     for (size_t i = 0; i < g->n_inits; i++) {
         vrt__tensor *src = &g->inits[i];
         if (!src->name || !src->name[0]) return fail(c, VRT_EBADDATA, "initializer #%zu has no name", i);
-        if (lookup(c, src->name) >= 0) return fail(c, VRT_EBADDATA, "initializer '%s' is defined twice", src->name);
+        if (lookup(c, src->name) >= 0)
+            return fail(c, VRT_EBADDATA, "initializer '%s' is defined twice", src->name);
         int idx = add_named(c, src->name);
         if (idx < 0) return VRT_ENOMEM;
         vrt__tensor *t = &ir->tensors[idx];
@@ -1072,7 +1224,9 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
         t->kind = VRT__TK_WEIGHT;
         t->producer = -1;
         if (!model_dtype_ok(t->dtype))
-            return fail(c, VRT_EUNSUPPORTED, "initializer '%s' has data type %s; supported: float, float16, double, int64, int32, int8, uint8, bool",
+            return fail(c, VRT_EUNSUPPORTED,
+                        "initializer '%s' has data type %s; supported: float, float16, double, int64, int32, "
+                        "int8, uint8, bool",
                         t->name, vrt__dtype_name(t->dtype));
     }
     /* Graph inputs that are not initializers. */
@@ -1092,13 +1246,16 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
         ir->tensors[idx].kind = VRT__TK_INPUT;
         const vrt__tensor *bound = NULL;
         for (int k = 0; p && k < p->n_const_inputs; k++)
-            if (p->const_inputs[k].name && !strcmp(p->const_inputs[k].name, v->name)) bound = &p->const_inputs[k];
+            if (p->const_inputs[k].name && !strcmp(p->const_inputs[k].name, v->name))
+                bound = &p->const_inputs[k];
         if (bound) {
             vrt__tensor *t = &ir->tensors[idx];
             if (v->has_shape && (bound->dtype != (vrt__dtype)v->elem_type || bound->shape.ndim != v->ndim))
-                return fail(c, VRT_EINVAL, "constant given for input '%s' does not match its declared type/rank", v->name);
+                return fail(c, VRT_EINVAL,
+                            "constant given for input '%s' does not match its declared type/rank", v->name);
             if (!model_dtype_ok(bound->dtype) || !bound->data)
-                return fail(c, VRT_EUNSUPPORTED, "constant for input '%s' has data type %s; not supported", v->name, vrt__dtype_name(bound->dtype));
+                return fail(c, VRT_EUNSUPPORTED, "constant for input '%s' has data type %s; not supported",
+                            v->name, vrt__dtype_name(bound->dtype));
             t->kind = VRT__TK_WEIGHT;
             t->dtype = bound->dtype;
             t->shape = bound->shape;
@@ -1123,21 +1280,24 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
         snprintf(label, sizeof(label), "%s", rn->name && rn->name[0] ? rn->name : "");
         if (!label[0]) snprintf(label, sizeof(label), "%s_%zu", rn->op_type, i);
         if (dom[0] && strcmp(dom, "ai.onnx")) {
-            return fail(c, VRT_EUNSUPPORTED, "node '%s': op '%s' of domain '%s' is not supported (only the default ONNX domain)", label,
-                        rn->op_type, dom);
+            return fail(c, VRT_EUNSUPPORTED,
+                        "node '%s': op '%s' of domain '%s' is not supported (only the default ONNX domain)",
+                        label, rn->op_type, dom);
         }
         vrt__op op = vrt__op_lookup(rn->op_type);
         if (op == VRT__OP_UNKNOWN) {
             char list[2048];
             vrt__op_list_supported(list, sizeof(list));
-            return fail(c, VRT_EUNSUPPORTED, "node '%s': op '%s' (opset %lld) is not supported; supported ops: %s", label, rn->op_type,
-                        (long long)opset, list);
+            return fail(c, VRT_EUNSUPPORTED,
+                        "node '%s': op '%s' (opset %lld) is not supported; supported ops: %s", label,
+                        rn->op_type, (long long)opset, list);
         }
         const vrt__op_info *oi = vrt__op_get(op);
         int hi = oi->max_opset ? oi->max_opset : VRT__MAX_OPSET;
         if (opset < oi->min_opset || opset > hi)
-            return fail(c, VRT_EUNSUPPORTED, "node '%s': op '%s' at opset %lld is not supported; supported for opsets %d..%d", label,
-                        rn->op_type, (long long)opset, oi->min_opset, hi);
+            return fail(c, VRT_EUNSUPPORTED,
+                        "node '%s': op '%s' at opset %lld is not supported; supported for opsets %d..%d",
+                        label, rn->op_type, (long long)opset, oi->min_opset, hi);
         if (op == VRT__OP_Constant) {
             vrt__tensor tmp;
             if ((st = tensor_from_constant(c, rn, &tmp))) {
@@ -1146,7 +1306,8 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
             }
             if (!rn->out[0][0] || lookup(c, rn->out[0]) >= 0) {
                 vrt_free(tmp.data);
-                return fail(c, VRT_EBADDATA, "Constant node '%s': output '%s' is defined twice", label, rn->out[0]);
+                return fail(c, VRT_EBADDATA, "Constant node '%s': output '%s' is defined twice", label,
+                            rn->out[0]);
             }
             int idx = add_named(c, rn->out[0]);
             if (idx < 0) {
@@ -1193,7 +1354,9 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
             if (nm[0]) {
                 idx = lookup(c, nm);
                 if (idx >= 0 && (int)ir->tensors[idx].kind != -1)
-                    return fail(c, VRT_EBADDATA, "node '%s': output '%s' is already defined (graph input, initializer or another node's output)",
+                    return fail(c, VRT_EBADDATA,
+                                "node '%s': output '%s' is already defined (graph input, initializer or "
+                                "another node's output)",
                                 label, nm);
                 if (idx < 0 && (idx = add_named(c, nm)) < 0) return VRT_ENOMEM;
                 ir->tensors[idx].kind = VRT__TK_INTERMEDIATE;
@@ -1207,7 +1370,9 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
         for (int k = 0; k < ir->nodes[i].n_inputs; k++) {
             int idx = ir->nodes[i].inputs[k];
             if (idx >= 0 && (int)ir->tensors[idx].kind == -1)
-                return fail(c, VRT_EBADDATA, "node '%s' (%s): input '%s' is not defined (not a graph input, initializer or node output)",
+                return fail(c, VRT_EBADDATA,
+                            "node '%s' (%s): input '%s' is not defined (not a graph input, initializer or "
+                            "node output)",
                             ir->nodes[i].name, ir->nodes[i].op_type, ir->tensors[idx].name);
         }
     /* Outputs. */
@@ -1215,7 +1380,8 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
     if (!ir->outputs) return VRT_ENOMEM;
     for (size_t i = 0; i < g->n_outs; i++) {
         int idx = lookup(c, g->outs[i].name);
-        if (idx < 0) return fail(c, VRT_EBADDATA, "graph output '%s' is not produced by any node", g->outs[i].name);
+        if (idx < 0)
+            return fail(c, VRT_EBADDATA, "graph output '%s' is not produced by any node", g->outs[i].name);
         vrt__tensor *t = &ir->tensors[idx];
         t->is_output = 1;
         if (t->kind == VRT__TK_INTERMEDIATE) t->kind = VRT__TK_OUTPUT;
@@ -1260,11 +1426,14 @@ static vrt_status topo_sort(ctx *c) {
         char names[512] = "";
         size_t len = 0;
         for (int i = 0; i < nn && len + 80 < sizeof(names); i++)
-            if (indeg[i] > 0) len += (size_t)snprintf(names + len, sizeof(names) - len, "%s'%s'", len ? ", " : "", ir->nodes[i].name);
+            if (indeg[i] > 0)
+                len += (size_t)snprintf(names + len, sizeof(names) - len, "%s'%s'", len ? ", " : "",
+                                        ir->nodes[i].name);
         st = fail(c, VRT_EBADDATA, "the graph has a cycle through nodes %s", names);
         goto out;
     }
-    for (int i = 0; i < nn; i++) sorted[i] = ir->nodes[order[i]];
+    for (int i = 0; i < nn; i++)
+        sorted[i] = ir->nodes[order[i]];
     memcpy(ir->nodes, sorted, (size_t)nn * sizeof(vrt__node));
     st = vrt__ir_relink(ir);
 out:
@@ -1277,7 +1446,8 @@ out:
 vrt_status vrt__ir_relink(vrt__ir *ir) {
     for (int i = 0; i < ir->n_tensors; i++) {
         ir->tensors[i].n_consumers = 0;
-        if (ir->tensors[i].kind != VRT__TK_WEIGHT && ir->tensors[i].kind != VRT__TK_INPUT) ir->tensors[i].producer = -1;
+        if (ir->tensors[i].kind != VRT__TK_WEIGHT && ir->tensors[i].kind != VRT__TK_INPUT)
+            ir->tensors[i].producer = -1;
     }
     int *count = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(int));
     if (!count) return VRT_ENOMEM;
@@ -1315,13 +1485,15 @@ static vrt_status parse_model(ctx *c, const uint8_t *buf, size_t len, const vrt_
     int has_graph = 0;
     vrt__pb_field graph_field = {0};
     while ((st = vrt__pb_next(&m, &f)) == VRT_OK) {
-        if (f.num == 1 && f.wire == VRT__PB_VARINT) ir->ir_version = (int64_t)f.v;
+        if (f.num == 1 && f.wire == VRT__PB_VARINT)
+            ir->ir_version = (int64_t)f.v;
         else if ((f.num == 2 || f.num == 3) && f.wire == VRT__PB_LEN) {
             char **dst = f.num == 2 ? &ir->producer_name : &ir->producer_version;
             vrt_free(*dst);
             if (!(*dst = dup_bytes(f.data, f.len))) return VRT_ENOMEM;
         } else if (f.num == 7) {
-            if (f.wire != VRT__PB_LEN) return fail(c, VRT_EBADDATA, "not an ONNX model: field 'graph' has the wrong type");
+            if (f.wire != VRT__PB_LEN)
+                return fail(c, VRT_EBADDATA, "not an ONNX model: field 'graph' has the wrong type");
             graph_field = f;
             has_graph = 1;
         } else if (f.num == 8) {
@@ -1355,7 +1527,8 @@ static vrt_status parse_model(ctx *c, const uint8_t *buf, size_t len, const vrt_
             ir->n_opsets++;
         }
     }
-    if (st != VRT_EOF) return fail(c, VRT_EBADDATA, "not an ONNX model or truncated/corrupt (protobuf decoding failed)");
+    if (st != VRT_EOF)
+        return fail(c, VRT_EBADDATA, "not an ONNX model or truncated/corrupt (protobuf decoding failed)");
     if (!has_graph) return fail(c, VRT_EBADDATA, "not an ONNX model: no graph");
     int64_t opset = vrt__ir_opset(ir, "");
     if (opset == 0 && ir->n_opsets == 0) {
@@ -1363,7 +1536,8 @@ static vrt_status parse_model(ctx *c, const uint8_t *buf, size_t len, const vrt_
         opset = 1;
     }
     if (opset < VRT__MIN_OPSET || opset > VRT__MAX_OPSET)
-        return fail(c, VRT_EUNSUPPORTED, "model imports ONNX opset %lld; supported: %d..%d", (long long)opset, VRT__MIN_OPSET, VRT__MAX_OPSET);
+        return fail(c, VRT_EUNSUPPORTED, "model imports ONNX opset %lld; supported: %d..%d", (long long)opset,
+                    VRT__MIN_OPSET, VRT__MAX_OPSET);
     if (ir->n_opsets == 0) {
         ir->opsets = vrt_calloc(1, sizeof(vrt__opset_entry));
         if (!ir->opsets || !(ir->opsets[0].domain = vrt_strdup(""))) return VRT_ENOMEM;
@@ -1378,8 +1552,8 @@ static vrt_status parse_model(ctx *c, const uint8_t *buf, size_t len, const vrt_
     return vrt__ir_infer(ir, c->err, c->cap);
 }
 
-static vrt_status load_common(const uint8_t *buf, size_t len, const char *path, const vrt__ir_params *p, vrt__ir **out,
-                              char *err, size_t cap) {
+static vrt_status load_common(const uint8_t *buf, size_t len, const char *path, const vrt__ir_params *p,
+                              vrt__ir **out, char *err, size_t cap) {
     *out = NULL;
     if (err && cap) err[0] = 0;
     vrt__ir *ir = vrt_calloc(1, sizeof(*ir));
@@ -1397,16 +1571,20 @@ static vrt_status load_common(const uint8_t *buf, size_t len, const char *path, 
             goto out;
         }
         char *slash = strrchr(ir->dir, '/');
-        if (slash == ir->dir) slash[1] = 0;
-        else if (slash) *slash = 0;
-        else strcpy(ir->dir, ".");
+        if (slash == ir->dir)
+            slash[1] = 0;
+        else if (slash)
+            *slash = 0;
+        else
+            strcpy(ir->dir, ".");
         c.dir = ir->dir;
     }
     st = parse_model(&c, buf, len, p);
 out:
     vrt_free(c.hash);
     if (st) {
-        if (st == VRT_ENOMEM && err && cap && !err[0]) vrt_errbuf_set(err, cap, "out of memory while loading the model");
+        if (st == VRT_ENOMEM && err && cap && !err[0])
+            vrt_errbuf_set(err, cap, "out of memory while loading the model");
         vrt__ir_destroy(&ir);
         return st;
     }
@@ -1414,12 +1592,13 @@ out:
     return VRT_OK;
 }
 
-vrt_status vrt__ir_load_onnx_buffer(const uint8_t *buf, size_t len, const vrt__ir_params *params, vrt__ir **out, char *err,
-                                    size_t cap) {
+vrt_status vrt__ir_load_onnx_buffer(const uint8_t *buf, size_t len, const vrt__ir_params *params,
+                                    vrt__ir **out, char *err, size_t cap) {
     return load_common(buf, len, NULL, params, out, err, cap);
 }
 
-vrt_status vrt__ir_load_onnx(const char *path, const vrt__ir_params *params, vrt__ir **out, char *err, size_t cap) {
+vrt_status vrt__ir_load_onnx(const char *path, const vrt__ir_params *params, vrt__ir **out, char *err,
+                             size_t cap) {
     uint8_t *buf;
     size_t len;
     *out = NULL;
@@ -1441,18 +1620,22 @@ static void node_free(vrt__node *n) {
     vrt_free(n->domain);
     vrt_free(n->inputs);
     vrt_free(n->outputs);
-    for (int i = 0; i < n->n_attrs; i++) vrt__attr_free(&n->attrs[i]);
+    for (int i = 0; i < n->n_attrs; i++)
+        vrt__attr_free(&n->attrs[i]);
     vrt_free(n->attrs);
 }
 
 void vrt__ir_destroy(vrt__ir **pir) {
     if (!pir || !*pir) return;
     vrt__ir *ir = *pir;
-    for (int i = 0; i < ir->n_tensors; i++) vrt__tensor_free(&ir->tensors[i]);
+    for (int i = 0; i < ir->n_tensors; i++)
+        vrt__tensor_free(&ir->tensors[i]);
     vrt_free(ir->tensors);
-    for (int i = 0; i < ir->n_nodes; i++) node_free(&ir->nodes[i]);
+    for (int i = 0; i < ir->n_nodes; i++)
+        node_free(&ir->nodes[i]);
     vrt_free(ir->nodes);
-    for (int i = 0; i < ir->n_opsets; i++) vrt_free(ir->opsets[i].domain);
+    for (int i = 0; i < ir->n_opsets; i++)
+        vrt_free(ir->opsets[i].domain);
     vrt_free(ir->opsets);
     vrt_free(ir->inputs);
     vrt_free(ir->outputs);

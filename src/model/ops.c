@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-static const vrt__op_info g_ops[VRT__OP_COUNT] = {
-    {"<unknown>", 0, 0},
+static const vrt__op_info g_ops[VRT__OP_COUNT] = {{"<unknown>", 0, 0},
 #define VRT__OP_INFO(name, lo, hi) {#name, lo, hi},
-    VRT__OP_LIST(VRT__OP_INFO)
+                                                  VRT__OP_LIST(VRT__OP_INFO)
 #undef VRT__OP_INFO
 };
 
@@ -23,7 +22,9 @@ const vrt__op_info *vrt__op_get(vrt__op op) {
     return &g_ops[op];
 }
 
-const char *vrt__op_name(vrt__op op) { return vrt__op_get(op)->name; }
+const char *vrt__op_name(vrt__op op) {
+    return vrt__op_get(op)->name;
+}
 
 void vrt__op_list_supported(char *buf, size_t cap) {
     if (!buf || !cap) return;

@@ -33,7 +33,9 @@ vrt__dtype vrt__plan_dtype(vrt__dtype dt) {
     if (dt == VRT__DT_UINT4 || dt == VRT__DT_UINT2) return VRT__DT_UINT8;
     return dt;
 }
-size_t vrt__plan_elem_size(vrt__dtype dt) { return vrt__dtype_size(vrt__plan_dtype(dt)); }
+size_t vrt__plan_elem_size(vrt__dtype dt) {
+    return vrt__dtype_size(vrt__plan_dtype(dt));
+}
 
 static void node_free(vrt__node *n) {
     vrt_free(n->name);
@@ -41,7 +43,8 @@ static void node_free(vrt__node *n) {
     vrt_free(n->domain);
     vrt_free(n->inputs);
     vrt_free(n->outputs);
-    for (int i = 0; i < n->n_attrs; i++) vrt__attr_free(&n->attrs[i]);
+    for (int i = 0; i < n->n_attrs; i++)
+        vrt__attr_free(&n->attrs[i]);
     vrt_free(n->attrs);
     memset(n, 0, sizeof(*n));
 }
@@ -70,7 +73,9 @@ static int private_to_one(const vrt__ir *ir, int t) {
     return x->n_consumers == 1 && !x->is_output && x->kind != VRT__TK_INPUT && !x->data;
 }
 
-static int has_data(const vrt__ir *ir, int t) { return t >= 0 && ir->tensors[t].data != NULL; }
+static int has_data(const vrt__ir *ir, int t) {
+    return t >= 0 && ir->tensors[t].data != NULL;
+}
 
 /* Copies a FLOAT / FLOAT16 weight as fp32 (caller frees). */
 static float *weight_f32(const vrt__tensor *t) {
@@ -81,7 +86,8 @@ static float *weight_f32(const vrt__tensor *t) {
         memcpy(o, t->data, (size_t)n * sizeof(float));
     } else {
         const uint16_t *h = t->data;
-        for (int64_t i = 0; i < n; i++) o[i] = vrt__half_to_float(h[i]);
+        for (int64_t i = 0; i < n; i++)
+            o[i] = vrt__half_to_float(h[i]);
     }
     return o;
 }
@@ -106,7 +112,8 @@ static vrt_status set_inputs(vrt__node *n, int count) {
     if (n->n_inputs >= count) return VRT_OK;
     int *in = vrt_realloc(n->inputs, (size_t)count * sizeof(int));
     if (!in) return VRT_ENOMEM;
-    for (int k = n->n_inputs; k < count; k++) in[k] = -1;
+    for (int k = n->n_inputs; k < count; k++)
+        in[k] = -1;
     n->inputs = in;
     n->n_inputs = count;
     return VRT_OK;
@@ -171,23 +178,32 @@ static vrt_status fold_bn(vrt__ir *ir, vrt__pass_report *rep) {
         int pi = ir->tensors[x].producer;
         if (pi < 0 || !private_to_one(ir, x)) continue;
         vrt__node *cv = &ir->nodes[pi];
-        if (cv->op != VRT__OP_Conv || cv->n_outputs != 1 || vrt__node_attr(cv, "_act") || vrt__node_attr(cv, "_residual")) continue;
-        if (!has_data(ir, cv->inputs[1]) || (cv->n_inputs > 2 && cv->inputs[2] >= 0 && !has_data(ir, cv->inputs[2]))) continue;
+        if (cv->op != VRT__OP_Conv || cv->n_outputs != 1 || vrt__node_attr(cv, "_act") ||
+            vrt__node_attr(cv, "_residual"))
+            continue;
+        if (!has_data(ir, cv->inputs[1]) ||
+            (cv->n_inputs > 2 && cv->inputs[2] >= 0 && !has_data(ir, cv->inputs[2])))
+            continue;
         int ok = 1;
-        for (int k = 1; k < 5; k++) ok &= has_data(ir, bn->inputs[k]) && is_float_t(ir, bn->inputs[k]);
+        for (int k = 1; k < 5; k++)
+            ok &= has_data(ir, bn->inputs[k]) && is_float_t(ir, bn->inputs[k]);
         if (!ok || !is_float_t(ir, cv->inputs[1])) continue;
         const vrt__tensor *w = &ir->tensors[cv->inputs[1]];
         int64_t M = w->shape.d[0], per = vrt__shape_numel(&w->shape) / (M ? M : 1);
         float *wf = weight_f32(w), *bf = vrt_calloc((size_t)M + 1, sizeof(float));
         float *p[4] = {0};
-        for (int k = 0; k < 4; k++) p[k] = weight_f32(&ir->tensors[bn->inputs[k + 1]]);
+        for (int k = 0; k < 4; k++)
+            p[k] = weight_f32(&ir->tensors[bn->inputs[k + 1]]);
         vrt_status st = (wf && bf && p[0] && p[1] && p[2] && p[3]) ? VRT_OK : VRT_ENOMEM;
         float *cb = NULL;
-        if (!st && cv->n_inputs > 2 && cv->inputs[2] >= 0 && !(cb = weight_f32(&ir->tensors[cv->inputs[2]]))) st = VRT_ENOMEM;
+        if (!st && cv->n_inputs > 2 && cv->inputs[2] >= 0 && !(cb = weight_f32(&ir->tensors[cv->inputs[2]])))
+            st = VRT_ENOMEM;
         if (!st)
-            st = vrt__bn_fold_into_conv(M, per, wf, cb, p[0], p[1], p[2], p[3], vrt__node_get_float(bn, "epsilon", 1e-5f), wf, bf);
+            st = vrt__bn_fold_into_conv(M, per, wf, cb, p[0], p[1], p[2], p[3],
+                                        vrt__node_get_float(bn, "epsilon", 1e-5f), wf, bf);
         vrt_free(cb);
-        for (int k = 0; k < 4; k++) vrt_free(p[k]);
+        for (int k = 0; k < 4; k++)
+            vrt_free(p[k]);
         if (st) {
             vrt_free(wf);
             vrt_free(bf);
@@ -226,7 +242,8 @@ static vrt_status fold_bn(vrt__ir *ir, vrt__pass_report *rep) {
 static vrt_status fuse_residual(vrt__ir *ir, vrt__pass_report *rep) {
     for (int j = 0; j < ir->n_nodes; j++) {
         vrt__node *add = &ir->nodes[j];
-        if (add->op != VRT__OP_Add || add->n_inputs != 2 || add->n_outputs != 1 || add->outputs[0] < 0) continue;
+        if (add->op != VRT__OP_Add || add->n_inputs != 2 || add->n_outputs != 1 || add->outputs[0] < 0)
+            continue;
         int y = add->outputs[0];
         if (ir->tensors[y].dtype != VRT__DT_FLOAT && ir->tensors[y].dtype != VRT__DT_FLOAT16) continue;
         for (int k = 0; k < 2; k++) {
@@ -235,12 +252,15 @@ static vrt_status fuse_residual(vrt__ir *ir, vrt__pass_report *rep) {
             int pi = ir->tensors[a].producer;
             if (pi < 0 || !private_to_one(ir, a)) continue;
             vrt__node *cv = &ir->nodes[pi];
-            if (cv->op != VRT__OP_Conv || cv->n_outputs != 1 || vrt__node_attr(cv, "_act") || vrt__node_attr(cv, "_residual")) continue;
+            if (cv->op != VRT__OP_Conv || cv->n_outputs != 1 || vrt__node_attr(cv, "_act") ||
+                vrt__node_attr(cv, "_residual"))
+                continue;
             /* R must be exactly the output's shape and type (no broadcast). */
             const vrt__tensor *tr = &ir->tensors[r], *ty = &ir->tensors[y];
             if (tr->dtype != ty->dtype || tr->shape.ndim != ty->shape.ndim) continue;
             int same = 1;
-            for (int q = 0; q < ty->shape.ndim; q++) same &= tr->shape.d[q] == ty->shape.d[q];
+            for (int q = 0; q < ty->shape.ndim; q++)
+                same &= tr->shape.d[q] == ty->shape.d[q];
             if (!same) continue;
             vrt_status st = set_inputs(cv, 4);
             if (st) return st;
@@ -270,15 +290,19 @@ static int act_of(const vrt__ir *ir, const vrt__node *n, vrt__activation *a) {
     a->alpha = a->beta = 0;
     switch ((vrt__op)n->op) {
     case VRT__OP_Relu: a->kind = VRT__ACT_RELU; return 1;
-    case VRT__OP_LeakyRelu: a->kind = VRT__ACT_LEAKY_RELU, a->alpha = vrt__node_get_float(n, "alpha", 0.01f); return 1;
+    case VRT__OP_LeakyRelu:
+        a->kind = VRT__ACT_LEAKY_RELU, a->alpha = vrt__node_get_float(n, "alpha", 0.01f);
+        return 1;
     case VRT__OP_Clip:
-        a->kind = VRT__ACT_CLIP, a->alpha = vrt__node_get_float(n, "min", -INFINITY), a->beta = vrt__node_get_float(n, "max", INFINITY);
+        a->kind = VRT__ACT_CLIP, a->alpha = vrt__node_get_float(n, "min", -INFINITY),
+        a->beta = vrt__node_get_float(n, "max", INFINITY);
         return 1;
     case VRT__OP_Sigmoid: a->kind = VRT__ACT_SIGMOID; return 1;
     case VRT__OP_Tanh: a->kind = VRT__ACT_TANH; return 1;
     case VRT__OP_HardSwish: a->kind = VRT__ACT_HARD_SWISH; return 1;
     case VRT__OP_HardSigmoid:
-        a->kind = VRT__ACT_HARD_SIGMOID, a->alpha = vrt__node_get_float(n, "alpha", 0.2f), a->beta = vrt__node_get_float(n, "beta", 0.5f);
+        a->kind = VRT__ACT_HARD_SIGMOID, a->alpha = vrt__node_get_float(n, "alpha", 0.2f),
+        a->beta = vrt__node_get_float(n, "beta", 0.5f);
         return 1;
     default: (void)ir; return 0;
     }
@@ -288,14 +312,16 @@ static int fusable_producer(const vrt__ir *ir, int t) {
     int pi = ir->tensors[t].producer;
     if (pi < 0) return -1;
     const vrt__node *p = &ir->nodes[pi];
-    if (p->op != VRT__OP_Conv && p->op != VRT__OP_Gemm && p->op != VRT__OP_MatMul && p->op != VRT__OP_Add) return -1;
+    if (p->op != VRT__OP_Conv && p->op != VRT__OP_Gemm && p->op != VRT__OP_MatMul && p->op != VRT__OP_Add)
+        return -1;
     if (p->n_outputs != 1 || vrt__node_attr(p, "_act") || !is_float_t(ir, t)) return -1;
     return pi;
 }
 
 static vrt_status set_act(vrt__node *p, const vrt__activation *a) {
     vrt_status st;
-    if ((st = vrt__node_set_int(p, "_act", a->kind)) || (st = vrt__node_set_float(p, "_act_alpha", a->alpha)) ||
+    if ((st = vrt__node_set_int(p, "_act", a->kind)) ||
+        (st = vrt__node_set_float(p, "_act_alpha", a->alpha)) ||
         (st = vrt__node_set_float(p, "_act_beta", a->beta)))
         return st;
     return VRT_OK;
@@ -306,7 +332,8 @@ static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
         vrt__node *n = &ir->nodes[j];
         vrt__activation a;
         vrt_status st;
-        if (n->n_inputs >= 1 && n->inputs[0] >= 0 && n->n_outputs == 1 && n->outputs[0] >= 0 && act_of(ir, n, &a)) {
+        if (n->n_inputs >= 1 && n->inputs[0] >= 0 && n->n_outputs == 1 && n->outputs[0] >= 0 &&
+            act_of(ir, n, &a)) {
             int x = n->inputs[0];
             int pi = fusable_producer(ir, x);
             if (pi < 0 || !private_to_one(ir, x)) continue;
@@ -325,7 +352,9 @@ static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
             int x = n->inputs[k], s = n->inputs[1 - k];
             if (x < 0 || s < 0) continue;
             int si = ir->tensors[s].producer;
-            if (si < 0 || ir->nodes[si].op != VRT__OP_Sigmoid || ir->nodes[si].inputs[0] != x || !private_to_one(ir, s)) continue;
+            if (si < 0 || ir->nodes[si].op != VRT__OP_Sigmoid || ir->nodes[si].inputs[0] != x ||
+                !private_to_one(ir, s))
+                continue;
             const vrt__tensor *tx = &ir->tensors[x];
             if (tx->n_consumers != 2 || tx->is_output) continue;
             int pi = fusable_producer(ir, x);
@@ -350,7 +379,9 @@ static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
 static vrt_status mark_views(vrt__ir *ir, vrt__pass_report *rep) {
     for (int i = 0; i < ir->n_nodes; i++) {
         vrt__node *n = &ir->nodes[i];
-        if (n->op != VRT__OP_Reshape && n->op != VRT__OP_Flatten && n->op != VRT__OP_Squeeze && n->op != VRT__OP_Unsqueeze) continue;
+        if (n->op != VRT__OP_Reshape && n->op != VRT__OP_Flatten && n->op != VRT__OP_Squeeze &&
+            n->op != VRT__OP_Unsqueeze)
+            continue;
         if (n->n_inputs < 1 || n->inputs[0] < 0 || n->n_outputs != 1 || n->outputs[0] < 0) continue;
         if (ir->tensors[n->inputs[0]].dtype != ir->tensors[n->outputs[0]].dtype) continue;
         vrt_status st = vrt__node_set_int(n, "_view", 1);
@@ -382,7 +413,8 @@ static vrt_status remove_dead(vrt__ir *ir, vrt__pass_report *rep) {
     }
 }
 
-vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err, size_t cap) {
+vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err,
+                           size_t cap) {
     vrt__pass_opts def;
     if (!opts) {
         vrt__pass_default_opts(&def);

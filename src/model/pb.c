@@ -29,7 +29,8 @@ vrt_status vrt__pb_varint(const uint8_t **pp, const uint8_t *end, uint64_t *v) {
 
 static uint64_t load_le(const uint8_t *p, int n) {
     uint64_t v = 0;
-    for (int i = n - 1; i >= 0; i--) v = (v << 8) | p[i];
+    for (int i = n - 1; i >= 0; i--)
+        v = (v << 8) | p[i];
     return v;
 }
 
@@ -44,8 +45,7 @@ vrt_status vrt__pb_next(vrt__pb *r, vrt__pb_field *f) {
     f->wire = (int)(key & 7);
     size_t left;
     switch (f->wire) {
-    case VRT__PB_VARINT:
-        return vrt__pb_varint(&r->p, r->end, &f->v);
+    case VRT__PB_VARINT: return vrt__pb_varint(&r->p, r->end, &f->v);
     case VRT__PB_FIXED64:
         if ((size_t)(r->end - r->p) < 8) return VRT_EBADDATA;
         f->v = load_le(r->p, 8);
@@ -66,8 +66,7 @@ vrt_status vrt__pb_next(vrt__pb *r, vrt__pb_field *f) {
         r->p += len;
         return VRT_OK;
     }
-    default: /* 3/4: groups (deprecated, refused); 6/7: invalid */
-        return VRT_EBADDATA;
+    default: /* 3/4: groups (deprecated, refused); 6/7: invalid */ return VRT_EBADDATA;
     }
 }
 
@@ -131,7 +130,8 @@ vrt_status vrt__pb_append_fixed32(const vrt__pb_field *f, uint32_t **arr, size_t
     size_t count = f->len / 4;
     if (count > max_count || *n + count > max_count) return VRT_ERANGE;
     if (grow((void **)arr, cap, *n + count, sizeof(uint32_t))) return VRT_ENOMEM;
-    for (size_t i = 0; i < count; i++) (*arr)[(*n)++] = (uint32_t)load_le(f->data + 4 * i, 4);
+    for (size_t i = 0; i < count; i++)
+        (*arr)[(*n)++] = (uint32_t)load_le(f->data + 4 * i, 4);
     return VRT_OK;
 }
 
@@ -147,7 +147,8 @@ vrt_status vrt__pb_append_fixed64(const vrt__pb_field *f, uint64_t **arr, size_t
     size_t count = f->len / 8;
     if (count > max_count || *n + count > max_count) return VRT_ERANGE;
     if (grow((void **)arr, cap, *n + count, sizeof(uint64_t))) return VRT_ENOMEM;
-    for (size_t i = 0; i < count; i++) (*arr)[(*n)++] = load_le(f->data + 8 * i, 8);
+    for (size_t i = 0; i < count; i++)
+        (*arr)[(*n)++] = load_le(f->data + 8 * i, 8);
     return VRT_OK;
 }
 

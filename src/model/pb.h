@@ -35,8 +35,8 @@ typedef struct vrt__pb {
 typedef struct vrt__pb_field {
     uint32_t num;
     int wire;
-    uint64_t v;            /* VARINT, FIXED64, FIXED32 value (raw bits) */
-    const uint8_t *data;   /* LEN: payload */
+    uint64_t v;          /* VARINT, FIXED64, FIXED32 value (raw bits) */
+    const uint8_t *data; /* LEN: payload */
     size_t len;
 } vrt__pb_field;
 

@@ -15,7 +15,9 @@
 #include "model/internal.h"
 #include "model/plan.h"
 
-static size_t align_up(size_t v) { return (v + VRT__PLAN_ALIGN - 1) / VRT__PLAN_ALIGN * VRT__PLAN_ALIGN; }
+static size_t align_up(size_t v) {
+    return (v + VRT__PLAN_ALIGN - 1) / VRT__PLAN_ALIGN * VRT__PLAN_ALIGN;
+}
 
 typedef struct span {
     size_t off, end;
@@ -46,7 +48,9 @@ void vrt__plan_destroy(vrt__plan **pp) {
     *pp = NULL;
 }
 
-static int root_of(const vrt__plan *p, int t) { return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t; }
+static int root_of(const vrt__plan *p, int t) {
+    return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t;
+}
 
 vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap) {
     *out = NULL;
@@ -90,8 +94,10 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
             vrt__storage s = p->t[root_of(p, t)].storage;
             if (s != VRT__ST_WEIGHT && s != VRT__ST_CONST) all_const = 0;
             if (s == VRT__ST_NONE) {
-                vrt_errbuf_set(err, cap, "node '%s' (%s): input '%s' is neither produced earlier nor a weight or graph input", n->name,
-                               n->op_type, ir->tensors[t].name);
+                vrt_errbuf_set(
+                    err, cap,
+                    "node '%s' (%s): input '%s' is neither produced earlier nor a weight or graph input",
+                    n->name, n->op_type, ir->tensors[t].name);
                 st = VRT_EINVAL;
                 goto fail;
             }
@@ -139,7 +145,8 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
     int na = 0;
     for (int i = 0; i < ir->n_tensors; i++)
         if (p->t[i].storage == VRT__ST_ARENA) {
-            order[na].bytes = align_up(p->t[i].bytes), order[na].first = p->t[i].first, order[na].idx = i, na++;
+            order[na].bytes = align_up(p->t[i].bytes), order[na].first = p->t[i].first, order[na].idx = i,
+            na++;
             p->naive_bytes += align_up(p->t[i].bytes);
         }
     qsort(order, (size_t)na, sizeof(order_key), cmp_order);

@@ -53,11 +53,11 @@
 /* ---- passes ---- */
 
 typedef struct vrt__pass_opts {
-    int fold_bn;      /* BatchNormalization into the preceding Conv */
-    int fuse_act;     /* activation into Conv/Gemm/MatMul/Add */
-    int fuse_residual;/* Add after a Conv into the Conv */
-    int remove_noops; /* Identity/Dropout */
-    int views;        /* Reshape/Flatten/Squeeze/Unsqueeze as views */
+    int fold_bn;       /* BatchNormalization into the preceding Conv */
+    int fuse_act;      /* activation into Conv/Gemm/MatMul/Add */
+    int fuse_residual; /* Add after a Conv into the Conv */
+    int remove_noops;  /* Identity/Dropout */
+    int views;         /* Reshape/Flatten/Squeeze/Unsqueeze as views */
 } vrt__pass_opts;
 
 void vrt__pass_default_opts(vrt__pass_opts *o); /* everything on */
@@ -89,7 +89,7 @@ vrt__dtype vrt__plan_dtype(vrt__dtype dt);
 /* ---- memory plan ---- */
 
 typedef enum vrt__storage {
-    VRT__ST_NONE = 0,   /* not used by any node and not a graph output */
+    VRT__ST_NONE = 0, /* not used by any node and not a graph output */
     VRT__ST_WEIGHT,
     VRT__ST_CONST,
     VRT__ST_ARENA,
@@ -98,10 +98,10 @@ typedef enum vrt__storage {
 
 typedef struct vrt__tensor_plan {
     vrt__storage storage;
-    int base;           /* VIEW: the tensor whose storage it shares (never a view itself); else itself */
-    size_t offset;      /* ARENA: byte offset in the arena; CONST: in the const region */
-    size_t bytes;       /* numel * vrt__plan_elem_size (unaligned) */
-    int first, last;    /* ARENA: step range [first, last] during which the bytes are live */
+    int base;        /* VIEW: the tensor whose storage it shares (never a view itself); else itself */
+    size_t offset;   /* ARENA: byte offset in the arena; CONST: in the const region */
+    size_t bytes;    /* numel * vrt__plan_elem_size (unaligned) */
+    int first, last; /* ARENA: step range [first, last] during which the bytes are live */
 } vrt__tensor_plan;
 
 typedef struct vrt__plan {

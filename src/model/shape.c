@@ -13,15 +13,15 @@
 #include "engine/backend/cpu/lowp.h"
 #include "model/internal.h"
 
-#define MAXV 1024                   /* largest parameter vector read from a constant */
-#define FOLD_MAX 65536              /* largest tensor produced by folding */
+#define MAXV 1024      /* largest parameter vector read from a constant */
+#define FOLD_MAX 65536 /* largest tensor produced by folding */
 
 typedef struct sctx {
     vrt__ir *ir;
-    int ni;                         /* current node index */
+    int ni; /* current node index */
     char *err;
     size_t cap;
-    unsigned char *dead;            /* nodes folded away */
+    unsigned char *dead; /* nodes folded away */
 } sctx;
 
 static vrt_status nfail(sctx *c, vrt_status st, const char *fmt, ...)
@@ -60,11 +60,14 @@ static vrt__tensor *out_t(sctx *c, int k) {
 
 static int64_t numel(const vrt__shape *s) {
     int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+    for (int i = 0; i < s->ndim; i++)
+        n *= s->d[i];
     return n;
 }
 
-static int is_float_dt(vrt__dtype d) { return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16 || d == VRT__DT_DOUBLE; }
+static int is_float_dt(vrt__dtype d) {
+    return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16 || d == VRT__DT_DOUBLE;
+}
 
 /* Types a tensor may have: the CPU kernels' own (float, float16, int64,
  * int32, int8, uint8, bool, int16, uint16, uint32, uint64) and those the
@@ -72,17 +75,21 @@ static int is_float_dt(vrt__dtype d) { return d == VRT__DT_FLOAT || d == VRT__DT
  * 4-/2-bit ints as int8/uint8; engine/backend/cpu/lowp.h). Constant folding
  * only handles the first seven (dsize() > 0). */
 static int supported_dt(vrt__dtype dt) {
-    return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_INT64 || dt == VRT__DT_INT32 || dt == VRT__DT_INT8 ||
-           dt == VRT__DT_UINT8 || dt == VRT__DT_BOOL || dt == VRT__DT_DOUBLE || dt == VRT__DT_INT16 || dt == VRT__DT_UINT16 ||
-           dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64 || vrt__dtype_is_lowp_float(dt) || vrt__dtype_is_subbyte(dt);
+    return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_INT64 || dt == VRT__DT_INT32 ||
+           dt == VRT__DT_INT8 || dt == VRT__DT_UINT8 || dt == VRT__DT_BOOL || dt == VRT__DT_DOUBLE ||
+           dt == VRT__DT_INT16 || dt == VRT__DT_UINT16 || dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64 ||
+           vrt__dtype_is_lowp_float(dt) || vrt__dtype_is_subbyte(dt);
 }
 
 static size_t dsize(vrt__dtype dt) {
     switch (dt) {
-    case VRT__DT_FLOAT: case VRT__DT_INT32: return 4;
+    case VRT__DT_FLOAT:
+    case VRT__DT_INT32: return 4;
     case VRT__DT_FLOAT16: return 2;
     case VRT__DT_INT64: return 8;
-    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_BOOL: return 1;
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_BOOL: return 1;
     default: return 0;
     }
 }
@@ -91,7 +98,9 @@ static vrt_status set_out(sctx *c, int k, vrt__dtype dt, const vrt__shape *s) {
     vrt__tensor *t = out_t(c, k);
     if (!t) return VRT_OK;
     for (int i = 0; i < s->ndim; i++)
-        if (s->d[i] < 0) return nfail(c, VRT_EINVAL, "output '%s' would have a negative dimension %lld", t->name, (long long)s->d[i]);
+        if (s->d[i] < 0)
+            return nfail(c, VRT_EINVAL, "output '%s' would have a negative dimension %lld", t->name,
+                         (long long)s->d[i]);
     t->dtype = dt;
     t->shape = *s;
     t->shape_known = 1;
@@ -102,12 +111,30 @@ static vrt_status set_out(sctx *c, int k, vrt__dtype dt, const vrt__shape *s) {
 static int64_t elem_i64(const vrt__tensor *t, int64_t i) {
     const uint8_t *p = t->data;
     switch (t->dtype) {
-    case VRT__DT_INT64: { int64_t v; memcpy(&v, p + 8 * i, 8); return v; }
-    case VRT__DT_INT32: { int32_t v; memcpy(&v, p + 4 * i, 4); return v; }
+    case VRT__DT_INT64: {
+        int64_t v;
+        memcpy(&v, p + 8 * i, 8);
+        return v;
+    }
+    case VRT__DT_INT32: {
+        int32_t v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
     case VRT__DT_INT8: return (int8_t)p[i];
-    case VRT__DT_UINT8: case VRT__DT_BOOL: return p[i];
-    case VRT__DT_FLOAT: { float v; memcpy(&v, p + 4 * i, 4); return isfinite(v) ? (int64_t)v : 0; }
-    case VRT__DT_FLOAT16: { uint16_t h; memcpy(&h, p + 2 * i, 2); float v = vrt__half_to_float(h); return isfinite(v) ? (int64_t)v : 0; }
+    case VRT__DT_UINT8:
+    case VRT__DT_BOOL: return p[i];
+    case VRT__DT_FLOAT: {
+        float v;
+        memcpy(&v, p + 4 * i, 4);
+        return isfinite(v) ? (int64_t)v : 0;
+    }
+    case VRT__DT_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        float v = vrt__half_to_float(h);
+        return isfinite(v) ? (int64_t)v : 0;
+    }
     default: return 0;
     }
 }
@@ -115,32 +142,60 @@ static int64_t elem_i64(const vrt__tensor *t, int64_t i) {
 static double elem_f64(const vrt__tensor *t, int64_t i) {
     const uint8_t *p = t->data;
     switch (t->dtype) {
-    case VRT__DT_FLOAT: { float v; memcpy(&v, p + 4 * i, 4); return v; }
-    case VRT__DT_FLOAT16: { uint16_t h; memcpy(&h, p + 2 * i, 2); return vrt__half_to_float(h); }
+    case VRT__DT_FLOAT: {
+        float v;
+        memcpy(&v, p + 4 * i, 4);
+        return v;
+    }
+    case VRT__DT_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, p + 2 * i, 2);
+        return vrt__half_to_float(h);
+    }
     default: return (double)elem_i64(t, i);
     }
 }
 
 static void store(uint8_t *p, vrt__dtype dt, int64_t i, int64_t iv, double fv, int use_f) {
     switch (dt) {
-    case VRT__DT_INT64: { int64_t v = use_f ? (int64_t)fv : iv; memcpy(p + 8 * i, &v, 8); break; }
-    case VRT__DT_INT32: { int32_t v = (int32_t)(use_f ? (int64_t)fv : iv); memcpy(p + 4 * i, &v, 4); break; }
-    case VRT__DT_INT8: case VRT__DT_UINT8: p[i] = (uint8_t)(use_f ? (int64_t)fv : iv); break;
+    case VRT__DT_INT64: {
+        int64_t v = use_f ? (int64_t)fv : iv;
+        memcpy(p + 8 * i, &v, 8);
+        break;
+    }
+    case VRT__DT_INT32: {
+        int32_t v = (int32_t)(use_f ? (int64_t)fv : iv);
+        memcpy(p + 4 * i, &v, 4);
+        break;
+    }
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8: p[i] = (uint8_t)(use_f ? (int64_t)fv : iv); break;
     case VRT__DT_BOOL: p[i] = use_f ? fv != 0 : iv != 0; break;
-    case VRT__DT_FLOAT: { float v = use_f ? (float)fv : (float)iv; memcpy(p + 4 * i, &v, 4); break; }
-    case VRT__DT_FLOAT16: { uint16_t h = vrt__float_to_half(use_f ? (float)fv : (float)iv); memcpy(p + 2 * i, &h, 2); break; }
+    case VRT__DT_FLOAT: {
+        float v = use_f ? (float)fv : (float)iv;
+        memcpy(p + 4 * i, &v, 4);
+        break;
+    }
+    case VRT__DT_FLOAT16: {
+        uint16_t h = vrt__float_to_half(use_f ? (float)fv : (float)iv);
+        memcpy(p + 2 * i, &h, 2);
+        break;
+    }
     default: break;
     }
 }
 
-static int is_const(const vrt__tensor *t) { return t && t->data && t->shape_known && dsize(t->dtype) > 0; }
+static int is_const(const vrt__tensor *t) {
+    return t && t->data && t->shape_known && dsize(t->dtype) > 0;
+}
 
 /* Reads a constant int vector (any int dtype) of at most MAXV entries. 1 on success. */
 static int const_ints(const vrt__tensor *t, int64_t *v, int *n) {
     if (!is_const(t) || is_float_dt(t->dtype)) return 0;
     int64_t cnt = numel(&t->shape);
     if (cnt > MAXV) return 0;
-    for (int64_t i = 0; i < cnt; i++) v[i] = elem_i64(t, i);
+    for (int64_t i = 0; i < cnt; i++)
+        v[i] = elem_i64(t, i);
     *n = (int)cnt;
     return 1;
 }
@@ -149,7 +204,8 @@ static int const_floats(const vrt__tensor *t, float *v, int *n) {
     if (!is_const(t)) return 0;
     int64_t cnt = numel(&t->shape);
     if (cnt > MAXV) return 0;
-    for (int64_t i = 0; i < cnt; i++) v[i] = (float)elem_f64(t, i);
+    for (int64_t i = 0; i < cnt; i++)
+        v[i] = (float)elem_f64(t, i);
     *n = (int)cnt;
     return 1;
 }
@@ -203,7 +259,9 @@ static vrt_status need_inputs(sctx *c, int lo, int hi) {
         if (!TS(n->inputs[k])->shape_known)
             return nfail(c, VRT_EINVAL, "input '%s' has no known shape", TS(n->inputs[k])->name);
         if (!supported_dt(TS(n->inputs[k])->dtype))
-            return nfail(c, VRT_EUNSUPPORTED, "input '%s' has data type %s; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool",
+            return nfail(c, VRT_EUNSUPPORTED,
+                         "input '%s' has data type %s; supported: float, float16, double, bfloat16, float8, "
+                         "float4, (u)int2/4/8/16/32/64, bool",
                          TS(n->inputs[k])->name, vrt__dtype_name(TS(n->inputs[k])->dtype));
     }
     if (n->n_inputs < lo || !in_t(c, 0) || present > hi)
@@ -224,9 +282,12 @@ static int broadcast(const vrt__shape *a, const vrt__shape *b, vrt__shape *o) {
     for (int i = 0; i < r; i++) {
         int ia = i - (r - a->ndim), ib = i - (r - b->ndim);
         int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
-        if (da == db || db == 1) o->d[i] = da;
-        else if (da == 1) o->d[i] = db;
-        else return 0;
+        if (da == db || db == 1)
+            o->d[i] = da;
+        else if (da == 1)
+            o->d[i] = db;
+        else
+            return 0;
     }
     return 1;
 }
@@ -280,7 +341,8 @@ static vrt_status fold_index_copy(sctx *c, const vrt__tensor *x, const vrt__shap
  * *has tells whether either was given. */
 static vrt_status axes_input_or_attr(sctx *c, int64_t *ax, int *cnt, int *has) {
     if (in_t(c, 1)) {
-        if (!const_ints(in_t(c, 1), ax, cnt)) return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
+        if (!const_ints(in_t(c, 1), ax, cnt))
+            return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
         *has = 1;
     } else {
         const int64_t *v = vrt__node_get_ints(NODE, "axes", cnt);
@@ -291,21 +353,25 @@ static vrt_status axes_input_or_attr(sctx *c, int64_t *ax, int *cnt, int *has) {
 
 /* Reads the "axis" attribute (default def) normalised against x's rank. */
 static vrt_status axis_attr(sctx *c, const vrt__tensor *x, int64_t def, int64_t *ax) {
-    if (!norm_axis(vrt__node_get_int(NODE, "axis", def), x->shape.ndim, ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    if (!norm_axis(vrt__node_get_int(NODE, "axis", def), x->shape.ndim, ax))
+        return nfail(c, VRT_EINVAL, "axis out of range");
     return VRT_OK;
 }
 
 static const char *fmt_shape(const vrt__shape *s, char *buf, size_t cap) {
     size_t len = 0;
     len += (size_t)snprintf(buf, cap, "[");
-    for (int i = 0; i < s->ndim && len < cap; i++) len += (size_t)snprintf(buf + len, cap - len, "%s%lld", i ? "," : "", (long long)s->d[i]);
+    for (int i = 0; i < s->ndim && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%lld", i ? "," : "", (long long)s->d[i]);
     if (len < cap) snprintf(buf + len, cap - len, "]");
     return buf;
 }
 
 /* ---- folding of small element-wise ops ---------------------------------------------------- */
 
-static int foldable_size(const vrt__shape *s) { return numel(s) <= FOLD_MAX; }
+static int foldable_size(const vrt__shape *s) {
+    return numel(s) <= FOLD_MAX;
+}
 
 static vrt_status fold_elementwise(sctx *c, vrt__op op) {
     vrt__node *n = NODE;
@@ -316,7 +382,8 @@ static vrt_status fold_elementwise(sctx *c, vrt__op op) {
     int64_t cnt = numel(&o->shape);
     uint8_t *d = vrt_malloc((size_t)cnt * dsize(o->dtype) + 1);
     if (!d) return VRT_ENOMEM;
-    vrt__tensor *a = in_t(c, 0), *b = n->n_inputs > 1 ? in_t(c, 1) : NULL, *w = n->n_inputs > 2 ? in_t(c, 2) : NULL;
+    vrt__tensor *a = in_t(c, 0), *b = n->n_inputs > 1 ? in_t(c, 1) : NULL,
+                *w = n->n_inputs > 2 ? in_t(c, 2) : NULL;
     int fl = is_float_dt(a->dtype) || (op == VRT__OP_Where && b && is_float_dt(b->dtype));
     for (int64_t i = 0; i < cnt; i++) {
         int64_t ia = bidx(&a->shape, &o->shape, i), ib = b ? bidx(&b->shape, &o->shape, i) : 0;
@@ -335,7 +402,9 @@ static vrt_status fold_elementwise(sctx *c, vrt__op op) {
             case VRT__OP_Neg: r = -x; break;
             case VRT__OP_Sqrt: r = sqrt(x); break;
             case VRT__OP_Identity: r = x; break;
-            case VRT__OP_Where: r = elem_i64(a, ia) ? elem_f64(b, ib) : elem_f64(w, bidx(&w->shape, &o->shape, i)); break;
+            case VRT__OP_Where:
+                r = elem_i64(a, ia) ? elem_f64(b, ib) : elem_f64(w, bidx(&w->shape, &o->shape, i));
+                break;
             default: vrt_free(d); return VRT_OK;
             }
             store(d, o->dtype, i, 0, r, 1);
@@ -396,7 +465,8 @@ static vrt_status binary(sctx *c, vrt__dtype out_dt) {
     vrt__shape o;
     char s1[96], s2[96];
     if (!broadcast(&a->shape, &b->shape, &o))
-        return nfail(c, VRT_EINVAL, "shapes %s and %s do not broadcast", fmt_shape(&a->shape, s1, sizeof(s1)), fmt_shape(&b->shape, s2, sizeof(s2)));
+        return nfail(c, VRT_EINVAL, "shapes %s and %s do not broadcast", fmt_shape(&a->shape, s1, sizeof(s1)),
+                     fmt_shape(&b->shape, s2, sizeof(s2)));
     return set_out(c, 0, out_dt ? out_dt : a->dtype, &o);
 }
 
@@ -408,26 +478,31 @@ static vrt_status variadic(sctx *c) {
     for (int k = 1; k < n->n_inputs; k++) {
         if (!in_t(c, k)) continue;
         vrt__shape t;
-        if (!broadcast(&o, &in_t(c, k)->shape, &t)) return nfail(c, VRT_EINVAL, "input shapes do not broadcast");
+        if (!broadcast(&o, &in_t(c, k)->shape, &t))
+            return nfail(c, VRT_EINVAL, "input shapes do not broadcast");
         o = t;
     }
     return set_out(c, 0, in_t(c, 0)->dtype, &o);
 }
 
 /* Reads explicit spatial params; fills pads/strides/dilations/kernel for `ns` spatial dims. */
-static vrt_status spatial_params(sctx *c, int ns, const int64_t *kernel_from_w, int64_t *k, int64_t *s, int64_t *d, int64_t *p) {
+static vrt_status spatial_params(sctx *c, int ns, const int64_t *kernel_from_w, int64_t *k, int64_t *s,
+                                 int64_t *d, int64_t *p) {
     vrt__node *n = NODE;
     int cnt;
     const int64_t *v = vrt__node_get_ints(n, "kernel_shape", &cnt);
     if (v) {
-        if (cnt != ns) return nfail(c, VRT_EINVAL, "kernel_shape has %d entries; the input has %d spatial dims", cnt, ns);
+        if (cnt != ns)
+            return nfail(c, VRT_EINVAL, "kernel_shape has %d entries; the input has %d spatial dims", cnt,
+                         ns);
         memcpy(k, v, (size_t)ns * 8);
     } else if (kernel_from_w) {
         memcpy(k, kernel_from_w, (size_t)ns * 8);
     } else {
         return nfail(c, VRT_EINVAL, "attribute kernel_shape is required");
     }
-    for (int i = 0; i < ns; i++) s[i] = 1, d[i] = 1, p[i] = 0, p[i + ns] = 0;
+    for (int i = 0; i < ns; i++)
+        s[i] = 1, d[i] = 1, p[i] = 0, p[i + ns] = 0;
     if ((v = vrt__node_get_ints(n, "strides", &cnt))) {
         if (cnt != ns) return nfail(c, VRT_EINVAL, "strides has %d entries, expected %d", cnt, ns);
         memcpy(s, v, (size_t)ns * 8);
@@ -441,18 +516,21 @@ static vrt_status spatial_params(sctx *c, int ns, const int64_t *kernel_from_w, 
         memcpy(p, v, (size_t)ns * 16);
     }
     for (int i = 0; i < ns; i++) {
-        if (k[i] <= 0 || s[i] <= 0 || d[i] <= 0 || p[i] < 0 || p[i + ns] < 0 || k[i] > (1 << 20) || s[i] > (1 << 20) || d[i] > (1 << 20) ||
-            p[i] > (1 << 20) || p[i + ns] > (1 << 20))
-            return nfail(c, VRT_EINVAL, "kernel_shape/strides/dilations must be positive and pads non-negative");
+        if (k[i] <= 0 || s[i] <= 0 || d[i] <= 0 || p[i] < 0 || p[i + ns] < 0 || k[i] > (1 << 20) ||
+            s[i] > (1 << 20) || d[i] > (1 << 20) || p[i] > (1 << 20) || p[i + ns] > (1 << 20))
+            return nfail(c, VRT_EINVAL,
+                         "kernel_shape/strides/dilations must be positive and pads non-negative");
     }
     return VRT_OK;
 }
 
-static vrt_status write_spatial(sctx *c, int ns, const int64_t *k, const int64_t *s, const int64_t *d, const int64_t *p) {
+static vrt_status write_spatial(sctx *c, int ns, const int64_t *k, const int64_t *s, const int64_t *d,
+                                const int64_t *p) {
     vrt__node *n = NODE;
     vrt_status st;
-    if ((st = vrt__node_set_ints(n, "kernel_shape", k, ns)) || (st = vrt__node_set_ints(n, "strides", s, ns)) ||
-        (st = vrt__node_set_ints(n, "dilations", d, ns)) || (st = vrt__node_set_ints(n, "pads", p, 2 * ns)) ||
+    if ((st = vrt__node_set_ints(n, "kernel_shape", k, ns)) ||
+        (st = vrt__node_set_ints(n, "strides", s, ns)) || (st = vrt__node_set_ints(n, "dilations", d, ns)) ||
+        (st = vrt__node_set_ints(n, "pads", p, 2 * ns)) ||
         (st = vrt__node_set_string(n, "auto_pad", "NOTSET")))
         return st;
     return VRT_OK;
@@ -465,21 +543,28 @@ static vrt_status conv_like(sctx *c, int is_pool) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0), *w = is_pool ? NULL : in_t(c, 1);
     int r = x->shape.ndim, ns = r - 2;
-    if (ns < 1) return nfail(c, VRT_EINVAL, "input '%s' must have at least 3 dimensions (N, C, spatial...)", x->name);
+    if (ns < 1)
+        return nfail(c, VRT_EINVAL, "input '%s' must have at least 3 dimensions (N, C, spatial...)", x->name);
     int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS];
     int64_t group = vrt__node_get_int(n, "group", 1);
     if (w) {
-        if (w->shape.ndim != r) return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name, w->shape.ndim, r);
-        if (group <= 0 || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] || w->shape.d[0] % group)
-            return nfail(c, VRT_EINVAL, "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
-                         (long long)x->shape.d[1], (long long)w->shape.d[0], (long long)w->shape.d[1], (long long)group);
+        if (w->shape.ndim != r)
+            return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name,
+                         w->shape.ndim, r);
+        if (group <= 0 || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] ||
+            w->shape.d[0] % group)
+            return nfail(c, VRT_EINVAL,
+                         "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
+                         (long long)x->shape.d[1], (long long)w->shape.d[0], (long long)w->shape.d[1],
+                         (long long)group);
         if (in_t(c, 2) && (in_t(c, 2)->shape.ndim != 1 || in_t(c, 2)->shape.d[0] != w->shape.d[0]))
             return nfail(c, VRT_EINVAL, "bias must have %lld entries", (long long)w->shape.d[0]);
     }
     if ((st = spatial_params(c, ns, w ? &w->shape.d[2] : NULL, k, s, d, p))) return st;
     if (w)
         for (int i = 0; i < ns; i++)
-            if (k[i] != w->shape.d[2 + i]) return nfail(c, VRT_EINVAL, "kernel_shape does not match the weight's shape");
+            if (k[i] != w->shape.d[2 + i])
+                return nfail(c, VRT_EINVAL, "kernel_shape does not match the weight's shape");
     const char *ap = vrt__node_get_string(n, "auto_pad", "NOTSET");
     int ceil_mode = is_pool ? (int)vrt__node_get_int(n, "ceil_mode", 0) : 0;
     if (is_pool && n->op == VRT__OP_MaxPool && (vrt__node_get_int(n, "storage_order", 0) & ~(int64_t)1) != 0)
@@ -501,12 +586,16 @@ static vrt_status conv_like(sctx *c, int is_pool) {
         } else if (!strcmp(ap, "VALID") || !strcmp(ap, "NOTSET") || !ap[0]) {
             if (!strcmp(ap, "VALID")) p[i] = p[i + ns] = 0;
             int64_t span = in + p[i] + p[i + ns] - ke;
-            if (span < 0) return nfail(c, VRT_EINVAL, "the kernel (%lld) is larger than the padded input (%lld)", (long long)ke, (long long)(in + p[i] + p[i + ns]));
+            if (span < 0)
+                return nfail(c, VRT_EINVAL, "the kernel (%lld) is larger than the padded input (%lld)",
+                             (long long)ke, (long long)(in + p[i] + p[i + ns]));
             out = (ceil_mode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
             /* The last window must start inside the input or its left padding. */
             if (ceil_mode && (out - 1) * s[i] >= in + p[i]) out--;
         } else {
-            return nfail(c, VRT_EUNSUPPORTED, "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+            return nfail(c, VRT_EUNSUPPORTED,
+                         "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID",
+                         ap);
         }
         o.d[2 + i] = out;
     }
@@ -522,12 +611,14 @@ static vrt_status conv_transpose(sctx *c) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0), *w = in_t(c, 1);
     int r = x->shape.ndim, ns = r - 2;
-    if (ns < 1 || w->shape.ndim != r) return nfail(c, VRT_EINVAL, "input and weight must have the same rank >= 3");
+    if (ns < 1 || w->shape.ndim != r)
+        return nfail(c, VRT_EINVAL, "input and weight must have the same rank >= 3");
     int64_t group = vrt__node_get_int(n, "group", 1);
     if (group <= 0 || w->shape.d[0] != x->shape.d[1] || x->shape.d[1] % group)
-        return nfail(c, VRT_EINVAL, "weight [%lld,...] does not fit input channels %lld with group %lld", (long long)w->shape.d[0],
-                     (long long)x->shape.d[1], (long long)group);
-    int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS], op[VRT__MAX_DIMS] = {0};
+        return nfail(c, VRT_EINVAL, "weight [%lld,...] does not fit input channels %lld with group %lld",
+                     (long long)w->shape.d[0], (long long)x->shape.d[1], (long long)group);
+    int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS],
+        op[VRT__MAX_DIMS] = {0};
     if ((st = spatial_params(c, ns, &w->shape.d[2], k, s, d, p))) return st;
     int cnt;
     const int64_t *v = vrt__node_get_ints(n, "output_padding", &cnt);
@@ -537,13 +628,16 @@ static vrt_status conv_transpose(sctx *c) {
     }
     const int64_t *os = vrt__node_get_ints(n, "output_shape", &cnt);
     if (os && cnt != ns) {
-        if (cnt == r) os += 2; /* some exporters give the full shape */
-        else return nfail(c, VRT_EINVAL, "output_shape has %d entries, expected %d", cnt, ns);
+        if (cnt == r)
+            os += 2; /* some exporters give the full shape */
+        else
+            return nfail(c, VRT_EINVAL, "output_shape has %d entries, expected %d", cnt, ns);
     }
     const char *ap = vrt__node_get_string(n, "auto_pad", "NOTSET");
     int same = !strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER"), upper = !strcmp(ap, "SAME_UPPER");
     if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && ap[0])
-        return nfail(c, VRT_EUNSUPPORTED, "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
     vrt__shape o;
     o.ndim = r;
     o.d[0] = x->shape.d[0];
@@ -559,15 +653,18 @@ static vrt_status conv_transpose(sctx *c) {
                 total = 0;
             }
             int64_t half = total / 2;
-            if (upper || (os && !same)) p[i] = half, p[i + ns] = total - half;
-            else p[i] = total - half, p[i + ns] = half;
+            if (upper || (os && !same))
+                p[i] = half, p[i + ns] = total - half;
+            else
+                p[i] = total - half, p[i + ns] = half;
             if (os && !same) p[i] = total - half, p[i + ns] = half;
             o.d[2 + i] = out;
         } else {
             o.d[2 + i] = full - p[i] - p[i + ns];
         }
     }
-    if ((st = write_spatial(c, ns, k, s, d, p)) || (st = vrt__node_set_ints(n, "output_padding", op, ns))) return st;
+    if ((st = write_spatial(c, ns, k, s, d, p)) || (st = vrt__node_set_ints(n, "output_padding", op, ns)))
+        return st;
     return set_out(c, 0, x->dtype, &o);
 }
 
@@ -580,10 +677,13 @@ static vrt_status gemm(sctx *c) {
     int ta = (int)vrt__node_get_int(n, "transA", 0), tb = (int)vrt__node_get_int(n, "transB", 0);
     int64_t M = ta ? a->shape.d[1] : a->shape.d[0], K = ta ? a->shape.d[0] : a->shape.d[1];
     int64_t K2 = tb ? b->shape.d[1] : b->shape.d[0], N = tb ? b->shape.d[0] : b->shape.d[1];
-    if (K != K2) return nfail(c, VRT_EINVAL, "inner dimensions differ (%lld vs %lld)", (long long)K, (long long)K2);
+    if (K != K2)
+        return nfail(c, VRT_EINVAL, "inner dimensions differ (%lld vs %lld)", (long long)K, (long long)K2);
     vrt__shape o = {2, {M, N}}, t;
-    if (in_t(c, 2) && !broadcast(&o, &in_t(c, 2)->shape, &t)) return nfail(c, VRT_EINVAL, "C does not broadcast to [M, N]");
-    if (in_t(c, 2) && (t.ndim != 2 || t.d[0] != M || t.d[1] != N)) return nfail(c, VRT_EINVAL, "C does not broadcast to [M, N]");
+    if (in_t(c, 2) && !broadcast(&o, &in_t(c, 2)->shape, &t))
+        return nfail(c, VRT_EINVAL, "C does not broadcast to [M, N]");
+    if (in_t(c, 2) && (t.ndim != 2 || t.d[0] != M || t.d[1] != N))
+        return nfail(c, VRT_EINVAL, "C does not broadcast to [M, N]");
     return set_out(c, 0, a->dtype, &o);
 }
 
@@ -595,7 +695,9 @@ static vrt_status matmul(sctx *c) {
     if (a.ndim == 0 || b.ndim == 0) return nfail(c, VRT_EINVAL, "scalars are not allowed");
     if (a1) a.ndim = 2, a.d[1] = a.d[0], a.d[0] = 1;
     if (b1) b.ndim = 2, b.d[1] = 1;
-    if (a.d[a.ndim - 1] != b.d[b.ndim - 2]) return nfail(c, VRT_EINVAL, "inner dimensions differ (%lld vs %lld)", (long long)a.d[a.ndim - 1], (long long)b.d[b.ndim - 2]);
+    if (a.d[a.ndim - 1] != b.d[b.ndim - 2])
+        return nfail(c, VRT_EINVAL, "inner dimensions differ (%lld vs %lld)", (long long)a.d[a.ndim - 1],
+                     (long long)b.d[b.ndim - 2]);
     vrt__shape ba = a, bb = b, o;
     ba.ndim -= 2, bb.ndim -= 2;
     if (!broadcast(&ba, &bb, &o)) return nfail(c, VRT_EINVAL, "batch dimensions do not broadcast");
@@ -612,16 +714,19 @@ static vrt_status concat(sctx *c) {
     vrt__tensor *a = in_t(c, 0);
     int r = a->shape.ndim;
     int64_t ax;
-    if (!norm_axis(vrt__node_get_int(n, "axis", n->opset < 4 ? 1 : 0), r, &ax)) return nfail(c, VRT_EINVAL, "axis out of range for rank %d", r);
+    if (!norm_axis(vrt__node_get_int(n, "axis", n->opset < 4 ? 1 : 0), r, &ax))
+        return nfail(c, VRT_EINVAL, "axis out of range for rank %d", r);
     vrt__shape o = a->shape;
     o.d[ax] = 0;
     int all_const = 1;
     for (int k = 0; k < n->n_inputs; k++) {
         vrt__tensor *t = in_t(c, k);
         if (!t) return nfail(c, VRT_EINVAL, "empty input name");
-        if (t->shape.ndim != r || t->dtype != a->dtype) return nfail(c, VRT_EINVAL, "input '%s' has a different rank or type", t->name);
+        if (t->shape.ndim != r || t->dtype != a->dtype)
+            return nfail(c, VRT_EINVAL, "input '%s' has a different rank or type", t->name);
         for (int i = 0; i < r; i++)
-            if (i != ax && t->shape.d[i] != a->shape.d[i]) return nfail(c, VRT_EINVAL, "input '%s' differs outside the concat axis", t->name);
+            if (i != ax && t->shape.d[i] != a->shape.d[i])
+                return nfail(c, VRT_EINVAL, "input '%s' differs outside the concat axis", t->name);
         o.d[ax] += t->shape.d[ax];
         all_const &= is_const(t);
     }
@@ -629,8 +734,10 @@ static vrt_status concat(sctx *c) {
     if (all_const && foldable_size(&o)) {
         size_t es = dsize(a->dtype);
         int64_t outer = 1, inner = 1;
-        for (int i = 0; i < ax; i++) outer *= o.d[i];
-        for (int i = (int)ax + 1; i < r; i++) inner *= o.d[i];
+        for (int i = 0; i < ax; i++)
+            outer *= o.d[i];
+        for (int i = (int)ax + 1; i < r; i++)
+            inner *= o.d[i];
         uint8_t *d = vrt_malloc((size_t)numel(&o) * es + 1);
         if (!d) return VRT_ENOMEM;
         size_t pos = 0;
@@ -656,7 +763,8 @@ static vrt_status split(sctx *c) {
     int cnt = 0, no = n->n_outputs;
     if (no < 1 || no > MAXV) return nfail(c, VRT_EINVAL, "needs 1..%d outputs", MAXV);
     if (in_t(c, 1)) {
-        if (!const_ints(in_t(c, 1), sp, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "input 'split' must be constant at load");
+        if (!const_ints(in_t(c, 1), sp, &cnt))
+            return nfail(c, VRT_EUNSUPPORTED, "input 'split' must be constant at load");
     } else {
         const int64_t *v = vrt__node_get_ints(n, "split", &cnt);
         if (v) memcpy(sp, v, (size_t)cnt * 8);
@@ -664,9 +772,11 @@ static vrt_status split(sctx *c) {
     int64_t dim = x->shape.d[ax];
     if (cnt == 0) {
         int64_t parts = vrt__node_get_int(n, "num_outputs", no);
-        if (parts != no) return nfail(c, VRT_EINVAL, "num_outputs %lld differs from the %d outputs", (long long)parts, no);
+        if (parts != no)
+            return nfail(c, VRT_EINVAL, "num_outputs %lld differs from the %d outputs", (long long)parts, no);
         int64_t each = (dim + no - 1) / no; /* opset 18: the last chunk may be smaller */
-        if (n->opset < 18 && dim % no) return nfail(c, VRT_EINVAL, "dimension %lld does not split evenly into %d", (long long)dim, no);
+        if (n->opset < 18 && dim % no)
+            return nfail(c, VRT_EINVAL, "dimension %lld does not split evenly into %d", (long long)dim, no);
         for (int i = 0; i < no; i++) {
             int64_t rem = dim - each * i;
             sp[i] = rem < 0 ? 0 : rem < each ? rem : each;
@@ -679,7 +789,9 @@ static vrt_status split(sctx *c) {
         if (sp[i] < 0) return nfail(c, VRT_EINVAL, "negative split size");
         sum += sp[i];
     }
-    if (sum != dim) return nfail(c, VRT_EINVAL, "split sizes add up to %lld; the axis has %lld", (long long)sum, (long long)dim);
+    if (sum != dim)
+        return nfail(c, VRT_EINVAL, "split sizes add up to %lld; the axis has %lld", (long long)sum,
+                     (long long)dim);
     drop_inputs_from(n, 1);
     if ((st = vrt__node_set_ints(n, "split", sp, cnt)) || (st = vrt__node_set_int(n, "axis", ax))) return st;
     for (int i = 0; i < no; i++) {
@@ -706,24 +818,29 @@ static vrt_status slice(sctx *c) {
     } else {
         if (!in_t(c, 1) || !in_t(c, 2)) return nfail(c, VRT_EINVAL, "inputs starts and ends are required");
         if (!const_ints(in_t(c, 1), starts, &ns) || !const_ints(in_t(c, 2), ends, &ne) ||
-            (in_t(c, 3) && !const_ints(in_t(c, 3), axes, &na)) || (in_t(c, 4) && !const_ints(in_t(c, 4), steps, &nst)))
+            (in_t(c, 3) && !const_ints(in_t(c, 3), axes, &na)) ||
+            (in_t(c, 4) && !const_ints(in_t(c, 4), steps, &nst)))
             return nfail(c, VRT_EUNSUPPORTED, "starts/ends/axes/steps must be constant at load");
     }
-    if (ns != ne || (na && na != ns) || (nst && nst != ns) || ns > r) return nfail(c, VRT_EINVAL, "starts/ends/axes/steps lengths differ");
+    if (ns != ne || (na && na != ns) || (nst && nst != ns) || ns > r)
+        return nfail(c, VRT_EINVAL, "starts/ends/axes/steps lengths differ");
     if (!na)
-        for (int i = 0; i < ns; i++) axes[i] = i;
+        for (int i = 0; i < ns; i++)
+            axes[i] = i;
     if (!nst)
-        for (int i = 0; i < ns; i++) steps[i] = 1;
+        for (int i = 0; i < ns; i++)
+            steps[i] = 1;
     vrt__shape o = x->shape;
     int seen[VRT__MAX_DIMS] = {0};
     for (int i = 0; i < ns; i++) {
         int64_t a;
-        if (!norm_axis(axes[i], r, &a) || seen[a]++) return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)axes[i]);
+        if (!norm_axis(axes[i], r, &a) || seen[a]++)
+            return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)axes[i]);
         axes[i] = a;
         int64_t dim = x->shape.d[a], s = starts[i], e = ends[i], step = steps[i];
         if (step == 0) return nfail(c, VRT_EINVAL, "step 0");
         if (s < 0) s = s < -dim ? 0 : s + dim;
-        if (e < 0) e = e < -dim ? -1 : e + dim;  /* -1 only matters for negative steps */
+        if (e < 0) e = e < -dim ? -1 : e + dim; /* -1 only matters for negative steps */
         if (step > 0) {
             if (s > dim) s = dim;
             if (e > dim) e = dim;
@@ -738,14 +855,16 @@ static vrt_status slice(sctx *c) {
         starts[i] = s, ends[i] = e;
     }
     drop_inputs_from(n, 1);
-    if ((st = vrt__node_set_ints(n, "starts", starts, ns)) || (st = vrt__node_set_ints(n, "ends", ends, ns)) ||
-        (st = vrt__node_set_ints(n, "axes", axes, ns)) || (st = vrt__node_set_ints(n, "steps", steps, ns)) ||
-        (st = set_out(c, 0, x->dtype, &o)))
+    if ((st = vrt__node_set_ints(n, "starts", starts, ns)) ||
+        (st = vrt__node_set_ints(n, "ends", ends, ns)) || (st = vrt__node_set_ints(n, "axes", axes, ns)) ||
+        (st = vrt__node_set_ints(n, "steps", steps, ns)) || (st = set_out(c, 0, x->dtype, &o)))
         return st;
     if (is_const(x) && foldable_size(&o) && foldable_size(&x->shape)) {
         int64_t beg[VRT__MAX_DIMS], stp[VRT__MAX_DIMS];
-        for (int i = 0; i < r; i++) beg[i] = 0, stp[i] = 1;
-        for (int i = 0; i < ns; i++) beg[axes[i]] = starts[i], stp[axes[i]] = steps[i];
+        for (int i = 0; i < r; i++)
+            beg[i] = 0, stp[i] = 1;
+        for (int i = 0; i < ns; i++)
+            beg[axes[i]] = starts[i], stp[axes[i]] = steps[i];
         return fold_index_copy(c, x, &o, beg, stp, 0);
     }
     return VRT_OK;
@@ -759,7 +878,8 @@ static vrt_status reshape(sctx *c) {
     int64_t sh[MAXV];
     int cnt = 0;
     if (in_t(c, 1)) {
-        if (!const_ints(in_t(c, 1), sh, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "the target shape must be constant at load");
+        if (!const_ints(in_t(c, 1), sh, &cnt))
+            return nfail(c, VRT_EUNSUPPORTED, "the target shape must be constant at load");
     } else {
         const int64_t *v = vrt__node_get_ints(n, "shape", &cnt);
         if (!v) return nfail(c, VRT_EINVAL, "no target shape");
@@ -772,7 +892,8 @@ static vrt_status reshape(sctx *c) {
     int64_t known = 1;
     for (int i = 0; i < cnt; i++) {
         if (sh[i] == 0 && !allowzero) {
-            if (i >= x->shape.ndim) return nfail(c, VRT_EINVAL, "0 at position %d copies a dimension the input does not have", i);
+            if (i >= x->shape.ndim)
+                return nfail(c, VRT_EINVAL, "0 at position %d copies a dimension the input does not have", i);
             o.d[i] = x->shape.d[i];
         } else if (sh[i] == -1) {
             if (neg >= 0) return nfail(c, VRT_EINVAL, "more than one -1 in the target shape");
@@ -787,11 +908,14 @@ static vrt_status reshape(sctx *c) {
     }
     int64_t total = numel(&x->shape);
     if (neg >= 0) {
-        if (known == 0 || total % known) return nfail(c, VRT_EINVAL, "cannot infer -1: %lld elements into blocks of %lld", (long long)total, (long long)known);
+        if (known == 0 || total % known)
+            return nfail(c, VRT_EINVAL, "cannot infer -1: %lld elements into blocks of %lld",
+                         (long long)total, (long long)known);
         o.d[neg] = total / known;
     } else if (known != total) {
         char s1[96], s2[96];
-        return nfail(c, VRT_EINVAL, "cannot reshape %s into %s", fmt_shape(&x->shape, s1, sizeof(s1)), fmt_shape(&o, s2, sizeof(s2)));
+        return nfail(c, VRT_EINVAL, "cannot reshape %s into %s", fmt_shape(&x->shape, s1, sizeof(s1)),
+                     fmt_shape(&o, s2, sizeof(s2)));
     }
     drop_inputs_from(n, 1);
     if ((st = vrt__node_set_ints(n, "shape", o.d, o.ndim)) || (st = set_out(c, 0, x->dtype, &o))) return st;
@@ -810,14 +934,17 @@ static vrt_status transpose(sctx *c) {
         if (cnt != r) return nfail(c, VRT_EINVAL, "perm has %d entries for rank %d", cnt, r);
         int seen[VRT__MAX_DIMS] = {0};
         for (int i = 0; i < r; i++) {
-            if (!norm_axis(v[i], r, &perm[i]) || seen[perm[i]]++) return nfail(c, VRT_EINVAL, "perm is not a permutation");
+            if (!norm_axis(v[i], r, &perm[i]) || seen[perm[i]]++)
+                return nfail(c, VRT_EINVAL, "perm is not a permutation");
         }
     } else {
-        for (int i = 0; i < r; i++) perm[i] = r - 1 - i;
+        for (int i = 0; i < r; i++)
+            perm[i] = r - 1 - i;
     }
     vrt__shape o;
     o.ndim = r;
-    for (int i = 0; i < r; i++) o.d[i] = x->shape.d[perm[i]];
+    for (int i = 0; i < r; i++)
+        o.d[i] = x->shape.d[perm[i]];
     if ((st = vrt__node_set_ints(n, "perm", perm, r))) return st;
     return set_out(c, 0, x->dtype, &o);
 }
@@ -832,7 +959,8 @@ static vrt_status flatten(sctx *c) {
     if (a < 0) a += r;
     if (a < 0 || a > r) return nfail(c, VRT_EINVAL, "axis out of range for rank %d", r);
     vrt__shape o = {2, {1, 1}};
-    for (int i = 0; i < r; i++) o.d[i < a ? 0 : 1] *= x->shape.d[i];
+    for (int i = 0; i < r; i++)
+        o.d[i < a ? 0 : 1] *= x->shape.d[i];
     if ((st = vrt__node_set_int(n, "axis", a)) || (st = set_out(c, 0, x->dtype, &o))) return st;
     return fold_copy(c);
 }
@@ -855,15 +983,18 @@ static vrt_status squeeze_like(sctx *c, int unsq) {
     if (unsq) {
         if (!has || cnt == 0) return nfail(c, VRT_EINVAL, "axes are required");
         int orank = r + cnt;
-        if (orank > VRT__MAX_DIMS) return nfail(c, VRT_EUNSUPPORTED, "output rank %d > %d", orank, VRT__MAX_DIMS);
+        if (orank > VRT__MAX_DIMS)
+            return nfail(c, VRT_EUNSUPPORTED, "output rank %d > %d", orank, VRT__MAX_DIMS);
         int mark[VRT__MAX_DIMS] = {0};
         for (int i = 0; i < cnt; i++) {
             int64_t a;
-            if (!norm_axis(ax[i], orank, &a) || mark[a]++) return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
+            if (!norm_axis(ax[i], orank, &a) || mark[a]++)
+                return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
             ax[i] = a;
         }
         o.ndim = orank;
-        for (int i = 0, j = 0; i < orank; i++) o.d[i] = mark[i] ? 1 : x->shape.d[j++];
+        for (int i = 0, j = 0; i < orank; i++)
+            o.d[i] = mark[i] ? 1 : x->shape.d[j++];
         qsort(ax, (size_t)cnt, 8, cmp_i64);
     } else {
         int mark[VRT__MAX_DIMS] = {0};
@@ -874,8 +1005,11 @@ static vrt_status squeeze_like(sctx *c, int unsq) {
         } else {
             for (int i = 0; i < cnt; i++) {
                 int64_t a;
-                if (!norm_axis(ax[i], r, &a) || mark[a]++) return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
-                if (x->shape.d[a] != 1) return nfail(c, VRT_EINVAL, "axis %lld has size %lld, not 1", (long long)a, (long long)x->shape.d[a]);
+                if (!norm_axis(ax[i], r, &a) || mark[a]++)
+                    return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
+                if (x->shape.d[a] != 1)
+                    return nfail(c, VRT_EINVAL, "axis %lld has size %lld, not 1", (long long)a,
+                                 (long long)x->shape.d[a]);
                 ax[i] = a;
             }
             qsort(ax, (size_t)cnt, 8, cmp_i64);
@@ -896,27 +1030,36 @@ static vrt_status gather(sctx *c) {
     vrt__tensor *x = in_t(c, 0), *idx = in_t(c, 1);
     int64_t ax;
     if ((st = axis_attr(c, x, 0, &ax))) return st;
-    if (idx->dtype != VRT__DT_INT64 && idx->dtype != VRT__DT_INT32) return nfail(c, VRT_EINVAL, "indices must be int32 or int64");
+    if (idx->dtype != VRT__DT_INT64 && idx->dtype != VRT__DT_INT32)
+        return nfail(c, VRT_EINVAL, "indices must be int32 or int64");
     vrt__shape o;
     o.ndim = x->shape.ndim - 1 + idx->shape.ndim;
-    if (o.ndim > VRT__MAX_DIMS) return nfail(c, VRT_EUNSUPPORTED, "output rank %d > %d", o.ndim, VRT__MAX_DIMS);
+    if (o.ndim > VRT__MAX_DIMS)
+        return nfail(c, VRT_EUNSUPPORTED, "output rank %d > %d", o.ndim, VRT__MAX_DIMS);
     int j = 0;
-    for (int i = 0; i < ax; i++) o.d[j++] = x->shape.d[i];
-    for (int i = 0; i < idx->shape.ndim; i++) o.d[j++] = idx->shape.d[i];
-    for (int i = (int)ax + 1; i < x->shape.ndim; i++) o.d[j++] = x->shape.d[i];
+    for (int i = 0; i < ax; i++)
+        o.d[j++] = x->shape.d[i];
+    for (int i = 0; i < idx->shape.ndim; i++)
+        o.d[j++] = idx->shape.d[i];
+    for (int i = (int)ax + 1; i < x->shape.ndim; i++)
+        o.d[j++] = x->shape.d[i];
     if ((st = vrt__node_set_int(n, "axis", ax)) || (st = set_out(c, 0, x->dtype, &o))) return st;
     if (is_const(idx)) { /* indices known: check them now so no kernel sees one out of range */
         int64_t dim = x->shape.d[ax], cnt = numel(&idx->shape);
         for (int64_t i = 0; i < cnt; i++) {
             int64_t v = elem_i64(idx, i);
-            if (v < -dim || v >= dim) return nfail(c, VRT_EINVAL, "index %lld out of range for a dimension of %lld", (long long)v, (long long)dim);
+            if (v < -dim || v >= dim)
+                return nfail(c, VRT_EINVAL, "index %lld out of range for a dimension of %lld", (long long)v,
+                             (long long)dim);
         }
     }
     if (is_const(x) && is_const(idx) && foldable_size(&o)) {
         size_t es = dsize(x->dtype);
         int64_t outer = 1, inner = 1, dim = x->shape.d[ax], ni = numel(&idx->shape);
-        for (int i = 0; i < ax; i++) outer *= x->shape.d[i];
-        for (int i = (int)ax + 1; i < x->shape.ndim; i++) inner *= x->shape.d[i];
+        for (int i = 0; i < ax; i++)
+            outer *= x->shape.d[i];
+        for (int i = (int)ax + 1; i < x->shape.ndim; i++)
+            inner *= x->shape.d[i];
         uint8_t *d = vrt_malloc((size_t)numel(&o) * es + 1);
         if (!d) return VRT_ENOMEM;
         size_t pos = 0;
@@ -924,7 +1067,8 @@ static vrt_status gather(sctx *c) {
             for (int64_t i = 0; i < ni; i++) {
                 int64_t v = elem_i64(idx, i);
                 if (v < 0) v += dim;
-                memcpy(d + pos, (uint8_t *)x->data + (size_t)((q * dim + v) * inner) * es, (size_t)inner * es);
+                memcpy(d + pos, (uint8_t *)x->data + (size_t)((q * dim + v) * inner) * es,
+                       (size_t)inner * es);
                 pos += (size_t)inner * es;
             }
         fold_output0(c, d);
@@ -948,7 +1092,8 @@ static vrt_status shape_op(sctx *c) {
     if ((st = set_out(c, 0, VRT__DT_INT64, &o))) return st;
     int64_t *d = vrt_malloc((size_t)len * 8 + 1);
     if (!d) return VRT_ENOMEM;
-    for (int64_t i = 0; i < len; i++) d[i] = x->shape.d[s + i];
+    for (int64_t i = 0; i < len; i++)
+        d[i] = x->shape.d[s + i];
     fold_output0(c, d);
     return VRT_OK;
 }
@@ -960,11 +1105,14 @@ static vrt_status expand_tile(sctx *c, int tile) {
     vrt__tensor *x = in_t(c, 0);
     int64_t v[MAXV];
     int cnt;
-    if (!const_ints(in_t(c, 1), v, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "its %s input must be constant at load", tile ? "repeats" : "shape");
+    if (!const_ints(in_t(c, 1), v, &cnt))
+        return nfail(c, VRT_EUNSUPPORTED, "its %s input must be constant at load",
+                     tile ? "repeats" : "shape");
     if (cnt > VRT__MAX_DIMS) return nfail(c, VRT_EUNSUPPORTED, "rank %d > %d", cnt, VRT__MAX_DIMS);
     vrt__shape o;
     if (tile) {
-        if (cnt != x->shape.ndim) return nfail(c, VRT_EINVAL, "repeats has %d entries for rank %d", cnt, x->shape.ndim);
+        if (cnt != x->shape.ndim)
+            return nfail(c, VRT_EINVAL, "repeats has %d entries for rank %d", cnt, x->shape.ndim);
         o = x->shape;
         for (int i = 0; i < cnt; i++) {
             if (v[i] < 0) return nfail(c, VRT_EINVAL, "negative repeat");
@@ -972,11 +1120,14 @@ static vrt_status expand_tile(sctx *c, int tile) {
         }
     } else {
         vrt__shape s = {cnt, {0}};
-        for (int i = 0; i < cnt; i++) s.d[i] = v[i];
-        if (!broadcast(&x->shape, &s, &o)) return nfail(c, VRT_EINVAL, "shape does not broadcast with the input");
+        for (int i = 0; i < cnt; i++)
+            s.d[i] = v[i];
+        if (!broadcast(&x->shape, &s, &o))
+            return nfail(c, VRT_EINVAL, "shape does not broadcast with the input");
     }
     drop_inputs_from(n, 1);
-    if ((st = vrt__node_set_ints(n, tile ? "repeats" : "shape", tile ? v : o.d, tile ? cnt : o.ndim))) return st;
+    if ((st = vrt__node_set_ints(n, tile ? "repeats" : "shape", tile ? v : o.d, tile ? cnt : o.ndim)))
+        return st;
     if ((st = set_out(c, 0, x->dtype, &o))) return st;
     if (is_const(x) && foldable_size(&o)) {
         return fold_index_copy(c, x, &o, NULL, NULL, !tile);
@@ -998,18 +1149,21 @@ static vrt_status pad(sctx *c) {
         if (v) memcpy(p, v, (size_t)cnt * 8);
         value = vrt__node_get_float(n, "value", 0);
     } else {
-        if (!const_ints(in_t(c, 1), p, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "input 'pads' must be constant at load");
+        if (!const_ints(in_t(c, 1), p, &cnt))
+            return nfail(c, VRT_EUNSUPPORTED, "input 'pads' must be constant at load");
         if (in_t(c, 2)) {
             float fv[MAXV];
             int nv;
-            if (!const_floats(in_t(c, 2), fv, &nv) || nv != 1) return nfail(c, VRT_EUNSUPPORTED, "constant_value must be a constant scalar");
+            if (!const_floats(in_t(c, 2), fv, &nv) || nv != 1)
+                return nfail(c, VRT_EUNSUPPORTED, "constant_value must be a constant scalar");
             value = fv[0];
         }
     }
     if (in_t(c, 3)) { /* opset 18: axes; expand to every axis */
         int64_t ax[MAXV], full[2 * VRT__MAX_DIMS] = {0};
         int na;
-        if (!const_ints(in_t(c, 3), ax, &na)) return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
+        if (!const_ints(in_t(c, 3), ax, &na))
+            return nfail(c, VRT_EUNSUPPORTED, "axes must be constant at load");
         if (cnt != 2 * na) return nfail(c, VRT_EINVAL, "pads has %d entries for %d axes", cnt, na);
         for (int i = 0; i < na; i++) {
             int64_t a;
@@ -1019,15 +1173,18 @@ static vrt_status pad(sctx *c) {
         memcpy(p, full, sizeof(full));
         cnt = 2 * r;
     }
-    if (cnt != 2 * r) return nfail(c, VRT_EINVAL, "pads has %d entries; expected %d for rank %d", cnt, 2 * r, r);
+    if (cnt != 2 * r)
+        return nfail(c, VRT_EINVAL, "pads has %d entries; expected %d for rank %d", cnt, 2 * r, r);
     const char *mode = vrt__node_get_string(n, "mode", "constant");
     if (strcmp(mode, "constant") && strcmp(mode, "reflect") && strcmp(mode, "edge") && strcmp(mode, "wrap"))
-        return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: constant, reflect, edge, wrap", mode);
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "mode '%s' is not supported; supported: constant, reflect, edge, wrap", mode);
     vrt__shape o = x->shape;
     for (int i = 0; i < r; i++) {
         o.d[i] += p[i] + p[i + r];
         if (o.d[i] < 0) return nfail(c, VRT_EINVAL, "negative pads remove more than the dimension");
-        if (!strcmp(mode, "reflect") && (p[i] >= x->shape.d[i] || p[i + r] >= x->shape.d[i]) && (p[i] > 0 || p[i + r] > 0))
+        if (!strcmp(mode, "reflect") && (p[i] >= x->shape.d[i] || p[i + r] >= x->shape.d[i]) &&
+            (p[i] > 0 || p[i + r] > 0))
             return nfail(c, VRT_EINVAL, "reflect pads must be smaller than the dimension");
     }
     drop_inputs_from(n, 1);
@@ -1050,9 +1207,12 @@ static vrt_status clip(sctx *c) {
         int cnt;
         for (int k = 1; k <= 2; k++) {
             if (!in_t(c, k)) continue;
-            if (!const_floats(in_t(c, k), v, &cnt) || cnt != 1) return nfail(c, VRT_EUNSUPPORTED, "min/max must be constant scalars at load");
-            if (k == 1) lo = v[0];
-            else hi = v[0];
+            if (!const_floats(in_t(c, k), v, &cnt) || cnt != 1)
+                return nfail(c, VRT_EUNSUPPORTED, "min/max must be constant scalars at load");
+            if (k == 1)
+                lo = v[0];
+            else
+                hi = v[0];
         }
     }
     drop_inputs_from(n, 1);
@@ -1075,13 +1235,15 @@ static vrt_status reduce(sctx *c) {
         if (vrt__node_get_int(n, "noop_with_empty_axes", 0)) {
             /* Identity: no axis reduced. */
         } else {
-            for (int i = 0; i < r; i++) ax[i] = i, mark[i] = 1;
+            for (int i = 0; i < r; i++)
+                ax[i] = i, mark[i] = 1;
             cnt = r;
         }
     } else {
         for (int i = 0; i < cnt; i++) {
             int64_t a;
-            if (!norm_axis(ax[i], r, &a) || mark[a]++) return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
+            if (!norm_axis(ax[i], r, &a) || mark[a]++)
+                return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)ax[i]);
             ax[i] = a;
         }
         qsort(ax, (size_t)cnt, 8, cmp_i64);
@@ -1089,11 +1251,14 @@ static vrt_status reduce(sctx *c) {
     vrt__shape o;
     o.ndim = 0;
     for (int i = 0; i < r; i++) {
-        if (!mark[i]) o.d[o.ndim++] = x->shape.d[i];
-        else if (keep) o.d[o.ndim++] = 1;
+        if (!mark[i])
+            o.d[o.ndim++] = x->shape.d[i];
+        else if (keep)
+            o.d[o.ndim++] = 1;
     }
     drop_inputs_from(n, 1);
-    if ((st = vrt__node_set_ints(n, "axes", ax, cnt)) || (st = vrt__node_set_int(n, "keepdims", keep))) return st;
+    if ((st = vrt__node_set_ints(n, "axes", ax, cnt)) || (st = vrt__node_set_int(n, "keepdims", keep)))
+        return st;
     return set_out(c, 0, x->dtype, &o);
 }
 
@@ -1120,55 +1285,77 @@ static vrt_status resize(sctx *c, int upsample) {
     } else {
         troi = in_t(c, 1), tsc = in_t(c, 2), tsz = in_t(c, 3);
     }
-    if (tsc && numel(&tsc->shape) > 0 && !const_floats(tsc, sc, &nsc)) return nfail(c, VRT_EUNSUPPORTED, "scales must be constant at load");
-    if (tsz && numel(&tsz->shape) > 0 && !const_ints(tsz, sz, &nsz)) return nfail(c, VRT_EUNSUPPORTED, "sizes must be constant at load");
-    if (troi && numel(&troi->shape) > 0 && !const_floats(troi, roi, &nroi)) return nfail(c, VRT_EUNSUPPORTED, "roi must be constant at load");
+    if (tsc && numel(&tsc->shape) > 0 && !const_floats(tsc, sc, &nsc))
+        return nfail(c, VRT_EUNSUPPORTED, "scales must be constant at load");
+    if (tsz && numel(&tsz->shape) > 0 && !const_ints(tsz, sz, &nsz))
+        return nfail(c, VRT_EUNSUPPORTED, "sizes must be constant at load");
+    if (troi && numel(&troi->shape) > 0 && !const_floats(troi, roi, &nroi))
+        return nfail(c, VRT_EUNSUPPORTED, "roi must be constant at load");
     if ((nsc > 0) == (nsz > 0)) return nfail(c, VRT_EINVAL, "exactly one of scales and sizes must be given");
     const char *mode = vrt__node_get_string(n, "mode", "nearest");
-    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear") && strcmp(mode, "cubic"))
-        return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: nearest, linear, cubic", mode);
+    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear") &&
+        strcmp(mode, "cubic"))
+        return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: nearest, linear, cubic",
+                     mode);
     if (!strcmp(mode, "bilinear")) mode = "linear"; /* Upsample-7 spelling */
-    if (vrt__node_get_int(n, "antialias", 0)) return nfail(c, VRT_EUNSUPPORTED, "antialias=1 is not supported");
-    const char *ctm = vrt__node_get_string(n, "coordinate_transformation_mode", n->opset < 11 || upsample ? "asymmetric" : "half_pixel");
-    const char *ctms[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners", "asymmetric", "tf_crop_and_resize"};
+    if (vrt__node_get_int(n, "antialias", 0))
+        return nfail(c, VRT_EUNSUPPORTED, "antialias=1 is not supported");
+    const char *ctm = vrt__node_get_string(n, "coordinate_transformation_mode",
+                                           n->opset < 11 || upsample ? "asymmetric" : "half_pixel");
+    const char *ctms[] = {"half_pixel",    "half_pixel_symmetric", "pytorch_half_pixel",
+                          "align_corners", "asymmetric",           "tf_crop_and_resize"};
     int ok = 0;
-    for (size_t i = 0; i < sizeof(ctms) / sizeof(ctms[0]); i++) ok |= !strcmp(ctm, ctms[i]);
+    for (size_t i = 0; i < sizeof(ctms) / sizeof(ctms[0]); i++)
+        ok |= !strcmp(ctm, ctms[i]);
     if (!ok || !strcmp(ctm, "tf_half_pixel_for_nn"))
-        return nfail(c, VRT_EUNSUPPORTED, "coordinate_transformation_mode '%s' is not supported; supported: half_pixel, half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_crop_and_resize", ctm);
-    const char *nm = vrt__node_get_string(n, "nearest_mode", upsample || n->opset < 11 ? "floor" : "round_prefer_floor");
-    if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") && strcmp(nm, "ceil"))
+        return nfail(
+            c, VRT_EUNSUPPORTED,
+            "coordinate_transformation_mode '%s' is not supported; supported: half_pixel, "
+            "half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_crop_and_resize",
+            ctm);
+    const char *nm =
+        vrt__node_get_string(n, "nearest_mode", upsample || n->opset < 11 ? "floor" : "round_prefer_floor");
+    if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") &&
+        strcmp(nm, "ceil"))
         return nfail(c, VRT_EUNSUPPORTED, "nearest_mode '%s' is not supported", nm);
     /* opset 18: axes lists which dims scales/sizes refer to; expand to every dim. */
     int cnt_axes;
     const int64_t *axv = vrt__node_get_ints(n, "axes", &cnt_axes);
     float fsc[VRT__MAX_DIMS];
     int64_t fsz[VRT__MAX_DIMS];
-    for (int i = 0; i < r; i++) fsc[i] = 1, fsz[i] = x->shape.d[i];
+    for (int i = 0; i < r; i++)
+        fsc[i] = 1, fsz[i] = x->shape.d[i];
     int given = nsc ? nsc : nsz;
     if (axv) {
         if (cnt_axes != given) return nfail(c, VRT_EINVAL, "axes and scales/sizes lengths differ");
         for (int i = 0; i < cnt_axes; i++) {
             int64_t a;
             if (!norm_axis(axv[i], r, &a)) return nfail(c, VRT_EINVAL, "axis out of range");
-            if (nsc) fsc[a] = sc[i];
-            else fsz[a] = sz[i];
+            if (nsc)
+                fsc[a] = sc[i];
+            else
+                fsz[a] = sz[i];
         }
     } else {
         if (given != r) return nfail(c, VRT_EINVAL, "scales/sizes have %d entries for rank %d", given, r);
         for (int i = 0; i < r; i++) {
-            if (nsc) fsc[i] = sc[i];
-            else fsz[i] = sz[i];
+            if (nsc)
+                fsc[i] = sc[i];
+            else
+                fsz[i] = sz[i];
         }
     }
     const char *karp = vrt__node_get_string(n, "keep_aspect_ratio_policy", "stretch");
     if (nsz && strcmp(karp, "stretch")) {
         int nonlarger = !strcmp(karp, "not_larger");
-        if (!nonlarger && strcmp(karp, "not_smaller")) return nfail(c, VRT_EUNSUPPORTED, "keep_aspect_ratio_policy '%s' is not supported", karp);
+        if (!nonlarger && strcmp(karp, "not_smaller"))
+            return nfail(c, VRT_EUNSUPPORTED, "keep_aspect_ratio_policy '%s' is not supported", karp);
         double best = nonlarger ? INFINITY : 0;
         for (int i = 0; i < r; i++) {
             if (axv) {
                 int in_axes = 0;
-                for (int k = 0; k < cnt_axes; k++) in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
+                for (int k = 0; k < cnt_axes; k++)
+                    in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
                 if (!in_axes) continue;
             }
             double s = (double)fsz[i] / (double)x->shape.d[i];
@@ -1176,7 +1363,8 @@ static vrt_status resize(sctx *c, int upsample) {
         }
         for (int i = 0; i < r; i++) {
             int in_axes = !axv;
-            for (int k = 0; axv && k < cnt_axes; k++) in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
+            for (int k = 0; axv && k < cnt_axes; k++)
+                in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
             if (!in_axes) continue;
             fsz[i] = (int64_t)floor((double)x->shape.d[i] * best + 0.5);
             fsc[i] = (float)best;
@@ -1184,34 +1372,40 @@ static vrt_status resize(sctx *c, int upsample) {
     }
     vrt__shape o = x->shape;
     float froi[2 * VRT__MAX_DIMS];
-    for (int i = 0; i < r; i++) froi[i] = 0, froi[i + r] = 1;
+    for (int i = 0; i < r; i++)
+        froi[i] = 0, froi[i + r] = 1;
     int crop = !strcmp(ctm, "tf_crop_and_resize");
     if (crop) {
-        if (nroi == 2 * r) memcpy(froi, roi, (size_t)nroi * 4);
+        if (nroi == 2 * r)
+            memcpy(froi, roi, (size_t)nroi * 4);
         else if (axv && nroi == 2 * cnt_axes)
             for (int k = 0; k < cnt_axes; k++) {
                 int a = (int)(axv[k] < 0 ? axv[k] + r : axv[k]);
                 froi[a] = roi[k], froi[a + r] = roi[k + cnt_axes];
             }
-        else return nfail(c, VRT_EINVAL, "tf_crop_and_resize needs a roi of %d entries", 2 * r);
+        else
+            return nfail(c, VRT_EINVAL, "tf_crop_and_resize needs a roi of %d entries", 2 * r);
     }
     for (int i = 0; i < r; i++) {
         if (nsc) {
             if (!(fsc[i] > 0) || !isfinite(fsc[i])) return nfail(c, VRT_EINVAL, "scales must be positive");
             double span = crop ? (double)(froi[i + r] - froi[i]) : 1.0;
             double v = floor((double)x->shape.d[i] * span * fsc[i] + 1e-6 * 0);
-            if (!(v >= 0) || v > 1e12) return nfail(c, VRT_EINVAL, "scale gives an output dimension out of range");
+            if (!(v >= 0) || v > 1e12)
+                return nfail(c, VRT_EINVAL, "scale gives an output dimension out of range");
             o.d[i] = (int64_t)v;
         } else {
             if (fsz[i] < 0) return nfail(c, VRT_EINVAL, "negative size");
             o.d[i] = fsz[i];
-            if (strcmp(karp, "stretch") == 0) fsc[i] = x->shape.d[i] ? (float)fsz[i] / (float)x->shape.d[i] : 1.0f;
+            if (strcmp(karp, "stretch") == 0)
+                fsc[i] = x->shape.d[i] ? (float)fsz[i] / (float)x->shape.d[i] : 1.0f;
         }
     }
     drop_inputs_from(n, 1);
-    if ((st = vrt__node_set_string(n, "mode", mode)) || (st = vrt__node_set_string(n, "coordinate_transformation_mode", ctm)) ||
-        (st = vrt__node_set_string(n, "nearest_mode", nm)) || (st = vrt__node_set_floats(n, "scales", fsc, r)) ||
-        (st = vrt__node_set_ints(n, "sizes", o.d, r)))
+    if ((st = vrt__node_set_string(n, "mode", mode)) ||
+        (st = vrt__node_set_string(n, "coordinate_transformation_mode", ctm)) ||
+        (st = vrt__node_set_string(n, "nearest_mode", nm)) ||
+        (st = vrt__node_set_floats(n, "scales", fsc, r)) || (st = vrt__node_set_ints(n, "sizes", o.d, r)))
         return st;
     if (crop && (st = vrt__node_set_floats(n, "roi", froi, 2 * r))) return st;
     if (upsample) {
@@ -1228,9 +1422,12 @@ static vrt_status cast(sctx *c) {
     if (st) return st;
     int64_t to = vrt__node_get_int(n, "to", 0);
     if (!supported_dt((vrt__dtype)to))
-        return nfail(c, VRT_EUNSUPPORTED, "cast to data type %s (%lld) is not supported; supported: float, float16, double, bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool",
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "cast to data type %s (%lld) is not supported; supported: float, float16, double, "
+                     "bfloat16, float8, float4, (u)int2/4/8/16/32/64, bool",
                      vrt__dtype_name((vrt__dtype)to), (long long)to);
-    if (vrt__node_get_int(n, "saturate", 1) != 1) { /* only meaningful for float8 */ }
+    if (vrt__node_get_int(n, "saturate", 1) != 1) { /* only meaningful for float8 */
+    }
     vrt__tensor *x = in_t(c, 0);
     if ((st = set_out(c, 0, (vrt__dtype)to, &x->shape))) return st;
     if (is_const(x) && foldable_size(&x->shape) && dsize((vrt__dtype)to) > 0) {
@@ -1240,7 +1437,8 @@ static vrt_status cast(sctx *c) {
         int fl = is_float_dt(x->dtype);
         for (int64_t i = 0; i < cnt; i++) {
             double f = fl ? elem_f64(x, i) : 0;
-            if (fl && !is_float_dt((vrt__dtype)to) && to != VRT__DT_BOOL && !(f > -9.2e18 && f < 9.2e18)) f = 0; /* UB guard */
+            if (fl && !is_float_dt((vrt__dtype)to) && to != VRT__DT_BOOL && !(f > -9.2e18 && f < 9.2e18))
+                f = 0; /* UB guard */
             store(d, (vrt__dtype)to, i, fl ? 0 : elem_i64(x, i), f, fl);
         }
         fold_output0(c, d);
@@ -1254,11 +1452,13 @@ static vrt_status constant_of_shape(sctx *c) {
     if (st) return st;
     int64_t v[MAXV];
     int cnt;
-    if (!const_ints(in_t(c, 0), v, &cnt)) return nfail(c, VRT_EUNSUPPORTED, "its shape input must be constant at load");
+    if (!const_ints(in_t(c, 0), v, &cnt))
+        return nfail(c, VRT_EUNSUPPORTED, "its shape input must be constant at load");
     if (cnt > VRT__MAX_DIMS) return nfail(c, VRT_EUNSUPPORTED, "rank %d > %d", cnt, VRT__MAX_DIMS);
     vrt__shape o = {cnt, {0}};
     for (int i = 0; i < cnt; i++) {
-        if (v[i] < 0 || v[i] > ((int64_t)1 << 31)) return nfail(c, VRT_EINVAL, "bad dimension %lld", (long long)v[i]);
+        if (v[i] < 0 || v[i] > ((int64_t)1 << 31))
+            return nfail(c, VRT_EINVAL, "bad dimension %lld", (long long)v[i]);
         o.d[i] = v[i];
     }
     const vrt__attr *a = vrt__node_attr(n, "value");
@@ -1267,7 +1467,8 @@ static vrt_status constant_of_shape(sctx *c) {
         if (a->type != VRT__AT_TENSOR || numel(&a->tensors[0].shape) != 1 || !a->tensors[0].data)
             return nfail(c, VRT_EINVAL, "value must be a one-element tensor");
         dt = a->tensors[0].dtype;
-        if (!supported_dt(dt)) return nfail(c, VRT_EUNSUPPORTED, "value of type %s is not supported", vrt__dtype_name(dt));
+        if (!supported_dt(dt))
+            return nfail(c, VRT_EUNSUPPORTED, "value of type %s is not supported", vrt__dtype_name(dt));
     }
     if (numel(&o) > ((int64_t)1 << 31)) return nfail(c, VRT_EINVAL, "output too large");
     if ((st = vrt__node_set_ints(n, "shape", o.d, o.ndim)) || (st = set_out(c, 0, dt, &o))) return st;
@@ -1278,7 +1479,8 @@ static vrt_status constant_of_shape(sctx *c) {
         uint8_t *d = vrt_calloc((size_t)cntel + 1, es);
         if (!d) return VRT_ENOMEM;
         if (a)
-            for (int64_t i = 0; i < cntel; i++) memcpy(d + (size_t)i * es, a->tensors[0].data, es);
+            for (int64_t i = 0; i < cntel; i++)
+                memcpy(d + (size_t)i * es, a->tensors[0].data, es);
         fold_output0(c, d);
     }
     return VRT_OK;
@@ -1288,20 +1490,24 @@ static vrt_status range(sctx *c) {
     vrt_status st = need_inputs(c, 3, 3);
     if (st) return st;
     vrt__tensor *s = in_t(c, 0), *l = in_t(c, 1), *d = in_t(c, 2);
-    if (!is_const(s) || !is_const(l) || !is_const(d) || numel(&s->shape) != 1 || numel(&l->shape) != 1 || numel(&d->shape) != 1)
+    if (!is_const(s) || !is_const(l) || !is_const(d) || numel(&s->shape) != 1 || numel(&l->shape) != 1 ||
+        numel(&d->shape) != 1)
         return nfail(c, VRT_EUNSUPPORTED, "start, limit and delta must be constant scalars at load");
     vrt__dtype dt = s->dtype;
     double fs = elem_f64(s, 0), fl = elem_f64(l, 0), fd = elem_f64(d, 0);
     if (fd == 0) return nfail(c, VRT_EINVAL, "delta is 0");
     double cnt = ceil((fl - fs) / fd);
     if (!(cnt >= 0)) cnt = 0;
-    if (cnt > FOLD_MAX) return nfail(c, VRT_EUNSUPPORTED, "range of %.0f elements is larger than supported (%d)", cnt, FOLD_MAX);
+    if (cnt > FOLD_MAX)
+        return nfail(c, VRT_EUNSUPPORTED, "range of %.0f elements is larger than supported (%d)", cnt,
+                     FOLD_MAX);
     vrt__shape o = {1, {(int64_t)cnt}};
     if ((st = set_out(c, 0, dt, &o))) return st;
     uint8_t *data = vrt_malloc((size_t)o.d[0] * dsize(dt) + 1);
     if (!data) return VRT_ENOMEM;
     int64_t is = elem_i64(s, 0), id = elem_i64(d, 0);
-    for (int64_t i = 0; i < o.d[0]; i++) store(data, dt, i, is + i * id, fs + (double)i * fd, is_float_dt(dt));
+    for (int64_t i = 0; i < o.d[0]; i++)
+        store(data, dt, i, is + i * id, fs + (double)i * fd, is_float_dt(dt));
     fold_output0(c, data);
     return VRT_OK;
 }
@@ -1327,8 +1533,10 @@ static vrt_status argmax(sctx *c) {
     vrt__shape o;
     o.ndim = 0;
     for (int i = 0; i < x->shape.ndim; i++) {
-        if (i != ax) o.d[o.ndim++] = x->shape.d[i];
-        else if (keep) o.d[o.ndim++] = 1;
+        if (i != ax)
+            o.d[o.ndim++] = x->shape.d[i];
+        else if (keep)
+            o.d[o.ndim++] = 1;
     }
     if ((st = vrt__node_set_int(n, "axis", ax)) || (st = vrt__node_set_int(n, "keepdims", keep))) return st;
     return set_out(c, 0, VRT__DT_INT64, &o);
@@ -1345,12 +1553,15 @@ static vrt_status topk(sctx *c) {
     } else {
         int64_t v[MAXV];
         int cnt;
-        if (!const_ints(in_t(c, 1), v, &cnt) || cnt != 1) return nfail(c, VRT_EUNSUPPORTED, "k must be a constant at load");
+        if (!const_ints(in_t(c, 1), v, &cnt) || cnt != 1)
+            return nfail(c, VRT_EUNSUPPORTED, "k must be a constant at load");
         k = v[0];
     }
     int64_t ax;
     if ((st = axis_attr(c, x, -1, &ax))) return st;
-    if (k < 0 || k > x->shape.d[ax]) return nfail(c, VRT_EINVAL, "k=%lld is out of range for an axis of %lld", (long long)k, (long long)x->shape.d[ax]);
+    if (k < 0 || k > x->shape.d[ax])
+        return nfail(c, VRT_EINVAL, "k=%lld is out of range for an axis of %lld", (long long)k,
+                     (long long)x->shape.d[ax]);
     vrt__shape o = x->shape;
     o.d[ax] = k;
     drop_inputs_from(n, 1);
@@ -1368,15 +1579,20 @@ static vrt_status depth_space(sctx *c, int to_space) {
     if (st) return st;
     vrt__tensor *x = in_t(c, 0);
     int64_t b = vrt__node_get_int(n, "blocksize", 0);
-    if (x->shape.ndim != 4 || b <= 0 || b > 4096) return nfail(c, VRT_EINVAL, "needs a 4-D input and a positive blocksize");
+    if (x->shape.ndim != 4 || b <= 0 || b > 4096)
+        return nfail(c, VRT_EINVAL, "needs a 4-D input and a positive blocksize");
     vrt__shape o = x->shape;
     if (to_space) {
-        if (x->shape.d[1] % (b * b)) return nfail(c, VRT_EINVAL, "channels %lld not divisible by blocksize^2", (long long)x->shape.d[1]);
+        if (x->shape.d[1] % (b * b))
+            return nfail(c, VRT_EINVAL, "channels %lld not divisible by blocksize^2",
+                         (long long)x->shape.d[1]);
         o.d[1] /= b * b, o.d[2] *= b, o.d[3] *= b;
         const char *m = vrt__node_get_string(n, "mode", "DCR");
-        if (strcmp(m, "DCR") && strcmp(m, "CRD")) return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: DCR, CRD", m);
+        if (strcmp(m, "DCR") && strcmp(m, "CRD"))
+            return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: DCR, CRD", m);
     } else {
-        if (x->shape.d[2] % b || x->shape.d[3] % b) return nfail(c, VRT_EINVAL, "height/width not divisible by blocksize");
+        if (x->shape.d[2] % b || x->shape.d[3] % b)
+            return nfail(c, VRT_EINVAL, "height/width not divisible by blocksize");
         o.d[1] *= b * b, o.d[2] /= b, o.d[3] /= b;
     }
     return set_out(c, 0, x->dtype, &o);
@@ -1404,11 +1620,15 @@ static vrt_status norm_op(sctx *c) {
         if (vrt__node_get_int(n, "training_mode", 0))
             return nfail(c, VRT_EUNSUPPORTED, "training_mode=1 is not supported (inference only)");
         for (int k = 1; k < n->n_outputs; k++)
-            if (n->outputs[k] >= 0) return nfail(c, VRT_EUNSUPPORTED, "training outputs (mean/var) are not supported (inference only)");
+            if (n->outputs[k] >= 0)
+                return nfail(c, VRT_EUNSUPPORTED,
+                             "training outputs (mean/var) are not supported (inference only)");
         x = in_t(c, 0);
         if (x->shape.ndim < 2) return nfail(c, VRT_EINVAL, "input must have a channel dimension");
         for (int k = 1; k < 5; k++)
-            if (numel(&in_t(c, k)->shape) != x->shape.d[1]) return nfail(c, VRT_EINVAL, "scale/bias/mean/var must have %lld entries", (long long)x->shape.d[1]);
+            if (numel(&in_t(c, k)->shape) != x->shape.d[1])
+                return nfail(c, VRT_EINVAL, "scale/bias/mean/var must have %lld entries",
+                             (long long)x->shape.d[1]);
         return set_out(c, 0, x->dtype, &x->shape);
     case VRT__OP_InstanceNormalization:
         if ((st = need_inputs(c, 3, 3))) return st;
@@ -1420,7 +1640,8 @@ static vrt_status norm_op(sctx *c) {
         if ((st = axis_attr(c, x, -1, &ax))) return st;
         if ((st = vrt__node_set_int(n, "axis", ax)) || (st = set_out(c, 0, x->dtype, &x->shape))) return st;
         vrt__shape m = x->shape;
-        for (int i = (int)ax; i < m.ndim; i++) m.d[i] = 1;
+        for (int i = (int)ax; i < m.ndim; i++)
+            m.d[i] = 1;
         vrt__dtype sdt = (vrt__dtype)vrt__node_get_int(n, "stash_type", VRT__DT_FLOAT);
         if ((st = set_out(c, 1, sdt, &m))) return st;
         return set_out(c, 2, sdt, &m);
@@ -1438,7 +1659,8 @@ static vrt_status dropout(sctx *c) {
         if (!const_ints(in_t(c, 2), v, &cnt) || cnt != 1 || v[0])
             return nfail(c, VRT_EUNSUPPORTED, "training_mode must be a constant false (inference only)");
     }
-    if (n->opset < 7 && vrt__node_get_int(n, "is_test", 1) == 0) { /* old exports: treated as inference */ }
+    if (n->opset < 7 && vrt__node_get_int(n, "is_test", 1) == 0) { /* old exports: treated as inference */
+    }
     drop_inputs_from(n, 1);
     vrt__tensor *x = in_t(c, 0);
     if ((st = set_out(c, 0, x->dtype, &x->shape))) return st;
@@ -1450,20 +1672,36 @@ static vrt_status infer_node(sctx *c) {
     vrt_status st;
     switch ((vrt__op)n->op) {
     case VRT__OP_Conv: return conv_like(c, 0);
-    case VRT__OP_MaxPool: case VRT__OP_AveragePool: return conv_like(c, 1);
+    case VRT__OP_MaxPool:
+    case VRT__OP_AveragePool: return conv_like(c, 1);
     case VRT__OP_ConvTranspose: return conv_transpose(c);
-    case VRT__OP_GlobalAveragePool: case VRT__OP_GlobalMaxPool: {
+    case VRT__OP_GlobalAveragePool:
+    case VRT__OP_GlobalMaxPool: {
         if ((st = need_inputs(c, 1, 1))) return st;
         vrt__shape o = in_t(c, 0)->shape;
         if (o.ndim < 3) return nfail(c, VRT_EINVAL, "input needs N, C and spatial dimensions");
-        for (int i = 2; i < o.ndim; i++) o.d[i] = 1;
+        for (int i = 2; i < o.ndim; i++)
+            o.d[i] = 1;
         return set_out(c, 0, in_t(c, 0)->dtype, &o);
     }
-    case VRT__OP_BatchNormalization: case VRT__OP_InstanceNormalization: case VRT__OP_LayerNormalization: return norm_op(c);
-    case VRT__OP_Relu: case VRT__OP_LeakyRelu: case VRT__OP_Sigmoid: case VRT__OP_Tanh: case VRT__OP_HardSigmoid:
-    case VRT__OP_HardSwish: case VRT__OP_LRN: case VRT__OP_Erf: case VRT__OP_Exp: case VRT__OP_Log: case VRT__OP_Abs: case VRT__OP_Reciprocal:
-        return unary(c);
-    case VRT__OP_Sqrt: case VRT__OP_Neg: case VRT__OP_Identity:
+    case VRT__OP_BatchNormalization:
+    case VRT__OP_InstanceNormalization:
+    case VRT__OP_LayerNormalization: return norm_op(c);
+    case VRT__OP_Relu:
+    case VRT__OP_LeakyRelu:
+    case VRT__OP_Sigmoid:
+    case VRT__OP_Tanh:
+    case VRT__OP_HardSigmoid:
+    case VRT__OP_HardSwish:
+    case VRT__OP_LRN:
+    case VRT__OP_Erf:
+    case VRT__OP_Exp:
+    case VRT__OP_Log:
+    case VRT__OP_Abs:
+    case VRT__OP_Reciprocal: return unary(c);
+    case VRT__OP_Sqrt:
+    case VRT__OP_Neg:
+    case VRT__OP_Identity:
         if ((st = unary(c))) return st;
         return fold_elementwise(c, (vrt__op)n->op);
     case VRT__OP_Not:
@@ -1473,21 +1711,30 @@ static vrt_status infer_node(sctx *c) {
     case VRT__OP_PRelu: {
         if ((st = binary(c, 0))) return st;
         vrt__tensor *o = out_t(c, 0);
-        if (o && o->shape.ndim != in_t(c, 0)->shape.ndim) return nfail(c, VRT_EINVAL, "slope must broadcast to the input");
+        if (o && o->shape.ndim != in_t(c, 0)->shape.ndim)
+            return nfail(c, VRT_EINVAL, "slope must broadcast to the input");
         return VRT_OK;
     }
     case VRT__OP_Pow: return binary(c, in_t(c, 0) ? in_t(c, 0)->dtype : 0);
-    case VRT__OP_Add: case VRT__OP_Sub: case VRT__OP_Mul: case VRT__OP_Div:
+    case VRT__OP_Add:
+    case VRT__OP_Sub:
+    case VRT__OP_Mul:
+    case VRT__OP_Div:
         if (n->opset < 7 && vrt__node_get_int(n, "broadcast", 0) && vrt__node_attr(n, "axis"))
-            return nfail(c, VRT_EUNSUPPORTED, "legacy broadcast with an explicit axis (opset < 7) is not supported");
+            return nfail(c, VRT_EUNSUPPORTED,
+                         "legacy broadcast with an explicit axis (opset < 7) is not supported");
         if ((st = binary(c, 0))) return st;
-        if (in_t(c, 0)->dtype != in_t(c, 1)->dtype) return nfail(c, VRT_EINVAL, "inputs have different types");
+        if (in_t(c, 0)->dtype != in_t(c, 1)->dtype)
+            return nfail(c, VRT_EINVAL, "inputs have different types");
         return fold_elementwise(c, (vrt__op)n->op);
-    case VRT__OP_Equal: case VRT__OP_Greater: case VRT__OP_Less:
+    case VRT__OP_Equal:
+    case VRT__OP_Greater:
+    case VRT__OP_Less:
         if ((st = binary(c, VRT__DT_BOOL))) return st;
         return fold_elementwise(c, (vrt__op)n->op);
     case VRT__OP_Sum: return variadic(c);
-    case VRT__OP_Max: case VRT__OP_Min:
+    case VRT__OP_Max:
+    case VRT__OP_Min:
         if ((st = variadic(c))) return st;
         if (n->n_inputs <= 2) return fold_elementwise(c, (vrt__op)n->op);
         return VRT_OK;
@@ -1509,8 +1756,11 @@ static vrt_status infer_node(sctx *c) {
     case VRT__OP_Pad: return pad(c);
     case VRT__OP_Resize: return resize(c, 0);
     case VRT__OP_Upsample: return resize(c, 1);
-    case VRT__OP_Softmax: case VRT__OP_LogSoftmax: return softmax(c);
-    case VRT__OP_ReduceMean: case VRT__OP_ReduceMax: case VRT__OP_ReduceSum: return reduce(c);
+    case VRT__OP_Softmax:
+    case VRT__OP_LogSoftmax: return softmax(c);
+    case VRT__OP_ReduceMean:
+    case VRT__OP_ReduceMax:
+    case VRT__OP_ReduceSum: return reduce(c);
     case VRT__OP_Cast: return cast(c);
     case VRT__OP_ConstantOfShape: return constant_of_shape(c);
     case VRT__OP_Range: return range(c);
@@ -1533,14 +1783,17 @@ vrt_status vrt__ir_infer(vrt__ir *ir, char *err, size_t cap) {
     for (c.ni = 0; c.ni < ir->n_nodes; c.ni++) {
         st = infer_node(&c);
         if (st) {
-            if (st == VRT_ENOMEM && err && cap) vrt_errbuf_set(err, cap, "out of memory during shape inference");
+            if (st == VRT_ENOMEM && err && cap)
+                vrt_errbuf_set(err, cap, "out of memory during shape inference");
             goto out;
         }
         vrt__node *n = &ir->nodes[c.ni];
         for (int k = 0; k < n->n_outputs; k++)
             if (n->outputs[k] >= 0 && !ir->tensors[n->outputs[k]].shape_known) {
-                /* Optional outputs we do not produce (e.g. Dropout mask when unnamed) are -1; a named one must be known. */
-                st = nfail(&c, VRT_EUNSUPPORTED, "output %d ('%s') is not supported", k, ir->tensors[n->outputs[k]].name);
+                /* Optional outputs we do not produce (e.g. Dropout mask when unnamed) are -1; a named one
+                 * must be known. */
+                st = nfail(&c, VRT_EUNSUPPORTED, "output %d ('%s') is not supported", k,
+                           ir->tensors[n->outputs[k]].name);
                 goto out;
             }
     }
@@ -1554,7 +1807,8 @@ vrt_status vrt__ir_infer(vrt__ir *ir, char *err, size_t cap) {
             vrt_free(n->domain);
             vrt_free(n->inputs);
             vrt_free(n->outputs);
-            for (int k = 0; k < n->n_attrs; k++) vrt__attr_free(&n->attrs[k]);
+            for (int k = 0; k < n->n_attrs; k++)
+                vrt__attr_free(&n->attrs[k]);
             vrt_free(n->attrs);
             continue;
         }

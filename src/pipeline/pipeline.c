@@ -26,7 +26,8 @@ typedef enum stream_state {
     ST_UNPLUGGED,
 } stream_state;
 
-static const char *const g_state_names[] = {"idle", "running", "eof", "stopped", "error", "timeout", "unplugged"};
+static const char *const g_state_names[] = {"idle",  "running", "eof",      "stopped",
+                                            "error", "timeout", "unplugged"};
 
 typedef struct stream {
     vrt_pipeline_t *pl;
@@ -37,9 +38,10 @@ typedef struct stream {
     vrt_source_params sp; /* as opened (reopened with USERPTR buffers at start) */
     int io_explicit;      /* the URI says io=mmap|userptr: keep it */
     char capture_io[32];  /* "userptr-pinned", "userptr", "mmap", "" (not V4L2) */
-    void *user_bufs[VRT_SESSION_MAX_SLOTS]; /* USERPTR buffers (the source keeps this pointer for reconnects) */
+    void *
+        user_bufs[VRT_SESSION_MAX_SLOTS]; /* USERPTR buffers (the source keeps this pointer for reconnects) */
     int is_synthetic;
-    int reconnect; /* the source reopens after an unplug (params or URI reconnect=1) */
+    int reconnect;      /* the source reopens after an unplug (params or URI reconnect=1) */
     vrt_slot_t *slot;   /* NEWEST */
     vrt_queue_t *queue; /* ALL */
     pthread_t cap_thread, proc_thread;
@@ -47,9 +49,9 @@ typedef struct stream {
     vrt__telemetry tel;
     _Atomic uint64_t captured, displaced, discarded, unplugs, reconnects, errors;
     _Atomic int state;
-    _Atomic int stop;    /* ask both threads to end */
+    _Atomic int stop; /* ask both threads to end */
     _Atomic int proc_done;
-    char error[256];     /* written once by the thread that ends the stream */
+    char error[256]; /* written once by the thread that ends the stream */
     int64_t start_ns;
     _Atomic int64_t end_ns;
     uint64_t last_seq;
@@ -91,9 +93,15 @@ void vrt_pipeline_default_params(vrt_pipeline_params *p) {
     p->pinned_capture = 1;
 }
 
-const char *vrt_pipeline_last_error(const vrt_pipeline_t *p) { return p ? p->err : ""; }
-int vrt_pipeline_num_streams(const vrt_pipeline_t *p) { return p ? p->nstreams : 0; }
-const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p) { return &p->prof; }
+const char *vrt_pipeline_last_error(const vrt_pipeline_t *p) {
+    return p ? p->err : "";
+}
+int vrt_pipeline_num_streams(const vrt_pipeline_t *p) {
+    return p ? p->nstreams : 0;
+}
+const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p) {
+    return &p->prof;
+}
 const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id) {
     return p->labels ? vrt_labels_get(p->labels, class_id) : NULL;
 }
@@ -106,7 +114,8 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
         return VRT_EINVAL;
     }
     if (!pp->profile || !pp->profile[0]) {
-        vrt_errbuf_set(err, cap, "pipeline: no profile for %s; set params.profile to a models/*.conf file", pp->model);
+        vrt_errbuf_set(err, cap, "pipeline: no profile for %s; set params.profile to a models/*.conf file",
+                       pp->model);
         return VRT_EINVAL;
     }
     vrt_pipeline_t *p = vrt_calloc(1, sizeof(*p));
@@ -142,8 +151,8 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
     return VRT_OK;
 }
 
-vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp, int *index,
-                                   char *err, size_t cap) {
+vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp,
+                                   int *index, char *err, size_t cap) {
     if (!p || !uri) return VRT_EINVAL;
     if (p->started) {
         vrt_errbuf_set(err, cap, "%s: sources are added before vrt_pipeline_start", uri);
@@ -416,7 +425,8 @@ static void *batch_main(void *arg) {
     vrt_pipeline_t *p = arg;
     int active[VRT_PIPELINE_MAX_STREAMS];
     int left = p->nstreams;
-    for (int i = 0; i < p->nstreams; i++) active[i] = 1;
+    for (int i = 0; i < p->nstreams; i++)
+        active[i] = 1;
     while (left > 0) {
         const vrt_frame *frames[VRT_PIPELINE_MAX_STREAMS];
         vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
@@ -479,8 +489,8 @@ static double median(double *a, int n) {
 static vrt_status calibrate_batching(vrt_pipeline_t *p, const vrt_source_info *in) {
     char e[512];
     vrt__proc *one = NULL;
-    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->params.threads, in->fourcc, in->width,
-                                   in->height, 0, e, sizeof(e));
+    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->params.threads, in->fourcc,
+                                   in->width, in->height, 0, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
         return st;
@@ -495,13 +505,15 @@ static vrt_status calibrate_batching(vrt_pipeline_t *p, const vrt_source_info *i
     vrt__proc_out outv[VRT_PIPELINE_MAX_STREAMS];
     vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
     int n = p->nstreams;
-    for (int k = 0; k < n; k++) frames[k] = grey, outs[k] = &outv[k];
+    for (int k = 0; k < n; k++)
+        frames[k] = grey, outs[k] = &outv[k];
     double tb[5], tu[5];
     for (int rep = -1; rep < 5 && !st; rep++) {
         int64_t t0 = vrt_now_ns();
         st = vrt__proc_run_batch(p->bproc, frames, n, outs, e, sizeof(e));
         int64_t t1 = vrt_now_ns();
-        for (int k = 0; k < n && !st; k++) st = vrt__proc_run(one, grey, &outv[k], e, sizeof(e));
+        for (int k = 0; k < n && !st; k++)
+            st = vrt__proc_run(one, grey, &outv[k], e, sizeof(e));
         int64_t t2 = vrt_now_ns();
         if (rep >= 0) tb[rep] = (double)(t1 - t0) / 1e6, tu[rep] = (double)(t2 - t1) / 1e6;
     }
@@ -526,11 +538,12 @@ static vrt_status open_batching(vrt_pipeline_t *p) {
     for (int i = 1; i < p->nstreams; i++) {
         const vrt_source_info *b = &p->streams[i]->info;
         if (b->fourcc != a->fourcc || b->width != a->width || b->height != a->height) {
-            vrt_errbuf_set(p->err, sizeof(p->err),
-                           "batch_sources: stream %d (%s) is %s %ux%u but stream 0 is %s %ux%u; batching needs "
-                           "same-size sources (set the sizes in the URIs, or run without batching)",
-                           i, p->streams[i]->uri, vrt_fourcc_name(b->fourcc, fb), b->width, b->height,
-                           vrt_fourcc_name(a->fourcc, fa), a->width, a->height);
+            vrt_errbuf_set(
+                p->err, sizeof(p->err),
+                "batch_sources: stream %d (%s) is %s %ux%u but stream 0 is %s %ux%u; batching needs "
+                "same-size sources (set the sizes in the URIs, or run without batching)",
+                i, p->streams[i]->uri, vrt_fourcc_name(b->fourcc, fb), b->width, b->height,
+                vrt_fourcc_name(a->fourcc, fa), a->width, a->height);
             return VRT_EINVAL;
         }
     }
@@ -542,8 +555,8 @@ static vrt_status open_batching(vrt_pipeline_t *p) {
         return VRT_EINVAL;
     }
     char e[512];
-    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->params.threads, a->fourcc, a->width,
-                                    a->height, 0, NULL, p->nstreams, e, sizeof(e));
+    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->params.threads, a->fourcc,
+                                    a->width, a->height, 0, NULL, p->nstreams, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "batch_sources: %s", e);
         return st;
@@ -563,10 +576,12 @@ static vrt_status bind_capture(vrt_pipeline_t *p, stream *s) {
     char e[512];
     int nb = s->info.buffers;
     int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
-               (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 && nb < VRT_SESSION_MAX_SLOTS;
+               (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
+               nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = s->index > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
-    vrt_status st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                                    s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
+    vrt_status st =
+        vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                        s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
@@ -585,7 +600,8 @@ static vrt_status bind_capture(vrt_pipeline_t *p, stream *s) {
     st = vrt_source_open(&s->src, s->uri, &up, e, sizeof(e));
     if (st == VRT_OK) {
         vrt_source_get_info(s->src, &s->info);
-        if (s->info.fourcc == before.fourcc && s->info.width == before.width && s->info.height == before.height) {
+        if (s->info.fourcc == before.fourcc && s->info.width == before.width &&
+            s->info.height == before.height) {
             snprintf(s->capture_io, sizeof(s->capture_io), "userptr-pinned");
             return VRT_OK;
         }
@@ -627,7 +643,8 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         st = vrt_source_start(s->src);
         if (st) {
             const char *m = vrt_source_last_error(s->src);
-            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri, m[0] ? m : vrt_status_str(st));
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri,
+                           m[0] ? m : vrt_status_str(st));
             vrt_pipeline_stop(p);
             return st;
         }
@@ -704,7 +721,8 @@ vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms) {
 vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
     if (!p) return VRT_EINVAL;
     if (p->stopped) return VRT_OK;
-    for (int i = 0; i < p->nstreams; i++) atomic_store(&p->streams[i]->stop, 1);
+    for (int i = 0; i < p->nstreams; i++)
+        atomic_store(&p->streams[i]->stop, 1);
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         if (s->cap_started) pthread_join(s->cap_thread, NULL);
@@ -818,7 +836,9 @@ void vrt__pipeline_config(const vrt_pipeline_t *p, const char **model, const cha
 
 /* ---- JSON ------------------------------------------------------------------ */
 
-static const char *task_key(vrt_task t) { return t == VRT_TASK_CLASSIFY ? "classes" : "detections"; }
+static const char *task_key(vrt_task t) {
+    return t == VRT_TASK_CLASSIFY ? "classes" : "detections";
+}
 
 vrt_status vrt_pipeline_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w) {
     const vrt_pipeline_times *t = &r->t;
@@ -914,8 +934,9 @@ vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, 
     else
         vrt_json_kv_null(w, "deadline_ms");
     vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
-    vrt_json_kv_int(w, "weight_users", p->nstreams && p->streams[0]->proc ? vrt__proc_weight_users(p->streams[0]->proc)
-                                                                            : (p->bproc ? 1 : 0));
+    vrt_json_kv_int(w, "weight_users",
+                    p->nstreams && p->streams[0]->proc ? vrt__proc_weight_users(p->streams[0]->proc)
+                                                       : (p->bproc ? 1 : 0));
     vrt_json_key(w, "batching");
     if (p->bproc) {
         vrt_json_begin_object(w);
@@ -962,11 +983,13 @@ vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, 
         vrt_json_kv_uint(w, "errors", st.errors);
         vrt_json_kv_uint(w, "unplugs", st.unplugs);
         vrt_json_kv_uint(w, "reconnects", st.reconnects);
-        vrt_json_kv_double(w, "duration_s", (double)((st.end_ns ? st.end_ns : vrt_now_ns()) - st.start_ns) / 1e9);
+        vrt_json_kv_double(w, "duration_s",
+                           (double)((st.end_ns ? st.end_ns : vrt_now_ns()) - st.start_ns) / 1e9);
         vrt_json_kv_double(w, "fps", st.fps);
         vrt_json_key(w, "latency_ms");
         vrt_json_begin_object(w);
-        for (int k = 0; k < VRT_STAGE_COUNT; k++) json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
+        for (int k = 0; k < VRT_STAGE_COUNT; k++)
+            json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
         vrt_json_end_object(w);
         vrt_json_end_object(w);
     }

@@ -25,26 +25,28 @@ struct vrt__proc {
     vrt_session_result res;
     vrt_session_result bres[VRT_SESSION_MAX_BATCH]; /* batch > 1 */
     int batch;
-    int bound;      /* slots 0..bound-1 may be capture buffers */
-    int copy_slot;  /* slot for every other frame */
+    int bound;     /* slots 0..bound-1 may be capture buffers */
+    int copy_slot; /* slot for every other frame */
     uint64_t zero_copy;
     char backend[16];
 };
 
-vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
-                          int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err,
-                          size_t cap) {
-    return vrt__proc_open2(out, prof, model_path, backend, threads, fourcc, width, height, bound, NULL, 1, err, cap);
+vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path,
+                          const char *backend, int threads, uint32_t fourcc, uint32_t width, uint32_t height,
+                          int bound, char *err, size_t cap) {
+    return vrt__proc_open2(out, prof, model_path, backend, threads, fourcc, width, height, bound, NULL, 1,
+                           err, cap);
 }
 
-vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path, const char *backend,
-                           int threads, uint32_t fourcc, uint32_t width, uint32_t height, int bound,
-                           vrt__proc *share, int batch, char *err, size_t cap) {
+vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path,
+                           const char *backend, int threads, uint32_t fourcc, uint32_t width, uint32_t height,
+                           int bound, vrt__proc *share, int batch, char *err, size_t cap) {
     *out = NULL;
     if (batch < 1) batch = 1;
     if (batch > 1 && (fourcc == VRT_FMT_MJPEG || bound)) {
-        vrt_errbuf_set(err, cap, "cross-camera batching needs raw frames without bound capture buffers; "
-                                 "run without batching");
+        vrt_errbuf_set(err, cap,
+                       "cross-camera batching needs raw frames without bound capture buffers; "
+                       "run without batching");
         return VRT_EINVAL;
     }
     if (bound < 0 || bound >= VRT_SESSION_MAX_SLOTS) bound = 0;
@@ -102,9 +104,13 @@ void *vrt__proc_slot_buffer(vrt__proc *p, int i, size_t *size) {
     return vrt_session_slot_buffer(p->session, i, size);
 }
 
-uint64_t vrt__proc_zero_copy(const vrt__proc *p) { return p->zero_copy; }
+uint64_t vrt__proc_zero_copy(const vrt__proc *p) {
+    return p->zero_copy;
+}
 
-const char *vrt__proc_backend(const vrt__proc *p) { return p->backend; }
+const char *vrt__proc_backend(const vrt__proc *p) {
+    return p->backend;
+}
 
 static vrt_status run_frame(vrt__proc *p, const vrt_frame *f, char *err, size_t cap) {
     int slot = p->copy_slot;
@@ -156,8 +162,8 @@ vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, cha
     return VRT_OK;
 }
 
-vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n, vrt__proc_out *const *outs,
-                               char *err, size_t cap) {
+vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
+                               vrt__proc_out *const *outs, char *err, size_t cap) {
     vrt_status st = vrt_session_submit_batch(p->session, p->copy_slot, frames, n);
     int got = 0;
     if (!st) st = vrt_session_wait_batch(p->session, p->copy_slot, p->bres, &got);

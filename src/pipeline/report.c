@@ -46,7 +46,8 @@ static void cpu_model(char *out, size_t cap) {
             char *c = strchr(line, ':');
             if (c) {
                 c++;
-                while (*c == ' ') c++;
+                while (*c == ' ')
+                    c++;
                 c[strcspn(c, "\n")] = 0;
                 snprintf(out, cap, "%s", c);
             }
@@ -56,8 +57,8 @@ static void cpu_model(char *out, size_t cap) {
     fclose(f);
 }
 
-static const char *const g_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b",
-                                       "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
+static const char *const g_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                                       "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
 #define W 640
 #define H 220
@@ -70,10 +71,12 @@ static const char *const g_colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728
 static void svg_dist(FILE *f, const char *id, const vrt_hist *h, const char *color) {
     vrt_hist_summary s;
     vrt_hist_summarize(h, &s);
-    fprintf(f, "<svg id=\"%s\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n", id, W, H, W, H);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML, MT,
-            W - ML - MR, H - MT - MB);
+    fprintf(f,
+            "<svg id=\"%s\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
+            id, W, H, W, H);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML,
+            MT, W - ML - MR, H - MT - MB);
     if (!s.count) {
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">no samples</text></svg>\n", ML + 10, MT + 20);
         return;
@@ -94,7 +97,8 @@ static void svg_dist(FILE *f, const char *id, const vrt_hist *h, const char *col
         bins[k] += (double)b.count;
     }
     double peak = 1;
-    for (int k = 0; k < NB; k++) peak = bins[k] > peak ? bins[k] : peak;
+    for (int k = 0; k < NB; k++)
+        peak = bins[k] > peak ? bins[k] : peak;
     double pw = (double)(W - ML - MR) / NB, ph = H - MT - MB;
     for (int k = 0; k < NB; k++) {
         if (!bins[k]) continue;
@@ -103,12 +107,16 @@ static void svg_dist(FILE *f, const char *id, const vrt_hist *h, const char *col
                 MT + ph - bh, pw - 1, bh, color);
     }
     /* Percentile markers. */
-    const struct { const char *n; int64_t v; } marks[] = {{"p50", s.p50}, {"p99", s.p99}, {"max", s.max}};
+    const struct {
+        const char *n;
+        int64_t v;
+    } marks[] = {{"p50", s.p50}, {"p99", s.p99}, {"max", s.max}};
     for (int m = 0; m < 3; m++) {
         double v = (double)(marks[m].v > 0 ? marks[m].v : 1);
         double x = ML + (log10(v < lo ? lo : v) - llo) / (lhi - llo) * (W - ML - MR);
-        fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#333\" stroke-dasharray=\"3,3\"/>"
-                   "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%s %.3g</text>\n",
+        fprintf(f,
+                "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#333\" stroke-dasharray=\"3,3\"/>"
+                "<text x=\"%.1f\" y=\"%d\" font-size=\"10\">%s %.3g</text>\n",
                 x, x, MT, H - MB, x + 2, MT + 10 + 11 * m, marks[m].n, v / 1e6);
     }
     /* Axis ticks at 1-2-5 steps. */
@@ -118,29 +126,35 @@ static void svg_dist(FILE *f, const char *id, const vrt_hist *h, const char *col
             double lv = log10(v);
             if (lv < llo || lv > lhi) continue;
             double x = ML + (lv - llo) / (lhi - llo) * (W - ML - MR);
-            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
-                       "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.3g</text>\n",
+            fprintf(f,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#999\"/>"
+                    "<text x=\"%.1f\" y=\"%d\" font-size=\"10\" text-anchor=\"middle\">%.3g</text>\n",
                     x, x, H - MB, H - MB + 4, x, H - MB + 15, v / 1e6);
         }
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">ms (log scale), %llu samples</text>\n",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">ms (log scale), %llu "
+            "samples</text>\n",
             (W + ML) / 2, H - 4, (unsigned long long)s.count);
     fputs("</svg>\n", f);
 }
 
 /* Lines over time: e2e, age and process (ms) per result. */
 static void svg_timeline(FILE *f, int stream, const vrt_pipeline_record *r, size_t n, int64_t deadline_ns) {
-    fprintf(f, "<svg id=\"timeline-%d\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n", stream, W, H, W, H);
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML, MT,
-            W - ML - MR, H - MT - MB);
+    fprintf(f,
+            "<svg id=\"timeline-%d\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
+            stream, W, H, W, H);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML,
+            MT, W - ML - MR, H - MT - MB);
     if (!n) {
         fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"12\">no results</text></svg>\n", ML + 10, MT + 20);
         return;
     }
     int64_t t0 = r[0].launch_ns, t1 = r[n - 1].launch_ns > t0 ? r[n - 1].launch_ns : t0 + 1;
     double ymax = 0;
-    for (size_t i = 0; i < n; i++) ymax = r[i].e2e_us > ymax ? r[i].e2e_us : ymax;
+    for (size_t i = 0; i < n; i++)
+        ymax = r[i].e2e_us > ymax ? r[i].e2e_us : ymax;
     if (deadline_ns > 0 && deadline_ns / 1000.0 > ymax) ymax = (double)deadline_ns / 1000.0;
     ymax = ymax * 1.05 + 1;
     double pw = W - ML - MR, ph = H - MT - MB;
@@ -155,33 +169,39 @@ static void svg_timeline(FILE *f, int stream, const vrt_pipeline_record *r, size
             fprintf(f, "%.1f,%.1f ", x, y);
         }
         fputs("\"/>\n", f);
-        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"%s\">%s</text>\n", W - MR - 150 + 50 * line,
-                MT + 12, g_colors[line], names[line]);
+        fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" fill=\"%s\">%s</text>\n",
+                W - MR - 150 + 50 * line, MT + 12, g_colors[line], names[line]);
     }
     if (deadline_ns > 0) {
         double y = MT + ph - (double)deadline_ns / 1000.0 / ymax * ph;
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d62728\" stroke-dasharray=\"6,3\"/>"
-                   "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"#d62728\">deadline</text>\n",
-                ML, W - MR, y, y, ML + 4, y - 3);
+        fprintf(
+            f,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#d62728\" stroke-dasharray=\"6,3\"/>"
+            "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" fill=\"#d62728\">deadline</text>\n",
+            ML, W - MR, y, y, ML + 4, y - 3);
     }
     for (int k = 0; k <= 4; k++) {
         double v = ymax * k / 4;
         double y = MT + ph - v / ymax * ph;
-        fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n", ML - 4, y + 3,
-                v / 1000.0);
+        fprintf(f, "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" text-anchor=\"end\">%.3g</text>\n", ML - 4,
+                y + 3, v / 1000.0);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">time (s), %.3g s; latency in "
-               "ms</text>\n", (W + ML) / 2, H - 4, (double)(t1 - t0) / 1e9);
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">time (s), %.3g s; latency in "
+            "ms</text>\n",
+            (W + ML) / 2, H - 4, (double)(t1 - t0) / 1e9);
     fputs("</svg>\n", f);
 }
 
 /* Drops before each result, as bars over time; deadline misses as red ticks. */
 static void svg_drops(FILE *f, int stream, const vrt_pipeline_record *r, size_t n) {
-    fprintf(f, "<svg id=\"drops-%d\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-               "xmlns=\"http://www.w3.org/2000/svg\">\n", stream, W, H / 2 + 20, W, H / 2 + 20);
+    fprintf(f,
+            "<svg id=\"drops-%d\" class=\"plot\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
+            "xmlns=\"http://www.w3.org/2000/svg\">\n",
+            stream, W, H / 2 + 20, W, H / 2 + 20);
     int hh = H / 2 + 20 - MT - MB;
-    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML, MT,
-            W - ML - MR, hh);
+    fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#fafafa\" stroke=\"#ccc\"/>\n", ML,
+            MT, W - ML - MR, hh);
     uint64_t total = 0, misses = 0;
     uint32_t peak = 1;
     for (size_t i = 0; i < n; i++) {
@@ -200,18 +220,20 @@ static void svg_drops(FILE *f, int stream, const vrt_pipeline_record *r, size_t 
                         MT + hh - bh, bh);
             }
             if (r[i].deadline_miss)
-                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#d62728\"/>", x, x, MT, MT + 6);
+                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%d\" y2=\"%d\" stroke=\"#d62728\"/>", x, x, MT,
+                        MT + 6);
         }
         fputc('\n', f);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%llu frames dropped before the "
-               "%zu results shown (peak %u in a row); %llu deadline misses (red)</text>\n",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">%llu frames dropped before the "
+            "%zu results shown (peak %u in a row); %llu deadline misses (red)</text>\n",
             (W + ML) / 2, H / 2 + 20 - 8, (unsigned long long)total, n, peak, (unsigned long long)misses);
     fputs("</svg>\n", f);
 }
 
-static const vrt_stage g_dist_stages[] = {VRT_STAGE_E2E,        VRT_STAGE_AGE,   VRT_STAGE_CAPTURE,
-                                          VRT_STAGE_QUEUE,      VRT_STAGE_PREPROCESS, VRT_STAGE_INFER,
+static const vrt_stage g_dist_stages[] = {VRT_STAGE_E2E,         VRT_STAGE_AGE,        VRT_STAGE_CAPTURE,
+                                          VRT_STAGE_QUEUE,       VRT_STAGE_PREPROCESS, VRT_STAGE_INFER,
                                           VRT_STAGE_POSTPROCESS, VRT_STAGE_PERIOD};
 
 vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const char *title,
@@ -235,7 +257,8 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
           "table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:3px 8px;"
           "text-align:left;font-size:13px}th{background:#f0f0f0}td.n{text-align:right;font-variant-numeric:"
           "tabular-nums}.plots{display:flex;flex-wrap:wrap;gap:12px}.plots figure{margin:0}"
-          "figcaption{font-size:12px;font-weight:bold}h2{border-bottom:1px solid #ddd}</style>\n</head><body>\n",
+          "figcaption{font-size:12px;font-weight:bold}h2{border-bottom:1px solid "
+          "#ddd}</style>\n</head><body>\n",
           f);
     fputs("<h1 id=\"title\">", f);
     esc(f, title ? title : "vrt run report");
@@ -301,9 +324,10 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
             fputs(": ", f);
             esc(f, st.error);
         }
-        fprintf(f, "</td><td class=n>%llu</td><td class=n>%.2f</td><td class=n>%llu</td><td class=n>%llu</td>"
-                   "<td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                   "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td></tr>\n",
+        fprintf(f,
+                "</td><td class=n>%llu</td><td class=n>%.2f</td><td class=n>%llu</td><td class=n>%llu</td>"
+                "<td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+                "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td></tr>\n",
                 (unsigned long long)st.results, st.fps, (unsigned long long)st.dropped,
                 (unsigned long long)st.deadline_misses, (unsigned long long)st.unplugs,
                 (double)st.stage[VRT_STAGE_E2E].p50 / 1e6, (double)st.stage[VRT_STAGE_E2E].p99 / 1e6,
@@ -315,14 +339,17 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
     for (int i = 0; i < ns; i++) {
         vrt_pipeline_stats st;
         vrt_pipeline_get_stats(p, i, &st);
-        fprintf(f, "<h3>Stream %d stages (ms)</h3><table class=\"stages\"><tr><th>stage</th><th>count</th>"
-                   "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>stddev</th></tr>\n",
+        fprintf(f,
+                "<h3>Stream %d stages (ms)</h3><table class=\"stages\"><tr><th>stage</th><th>count</th>"
+                "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>stddev</th></"
+                "tr>\n",
                 i);
         for (int k = 0; k < VRT_STAGE_COUNT; k++) {
             const vrt_hist_summary *s = &st.stage[k];
-            fprintf(f, "<tr><td>%s</td><td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                       "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                       "<td class=n>%.3f</td></tr>\n",
+            fprintf(f,
+                    "<tr><td>%s</td><td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+                    "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+                    "<td class=n>%.3f</td></tr>\n",
                     vrt_stage_name((vrt_stage)k), (unsigned long long)s->count, (double)s->p50 / 1e6,
                     (double)s->p90 / 1e6, (double)s->p99 / 1e6, (double)s->p999 / 1e6, (double)s->max / 1e6,
                     s->mean / 1e6, s->stddev / 1e6);

@@ -64,8 +64,9 @@ static vrt_status check_model(vrt_session_t *s) {
     if (out.dtype != VRT_DTYPE_FLOAT && out.dtype != VRT_DTYPE_FLOAT16)
         return fail(s, VRT_EUNSUPPORTED, "model output '%s' is not a float tensor", out.name);
     if (out.ndim < 1 || (s->batch > 1 && out.dims[0] != s->batch))
-        return fail(s, VRT_EUNSUPPORTED, "model output '%s' does not have the batch (%d) as its first dimension",
-                    out.name, s->batch);
+        return fail(s, VRT_EUNSUPPORTED,
+                    "model output '%s' does not have the batch (%d) as its first dimension", out.name,
+                    s->batch);
     s->out_count = (size_t)numel(&out) / (size_t)s->batch;
     if (pr->task == VRT_TASK_CLASSIFY) {
         s->num_classes = (int)s->out_count;
@@ -153,15 +154,18 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         return VRT_EINVAL;
     }
     if (batch > 1 && params->buffers) {
-        vrt_errbuf_set(err, cap, "session batch = %d works with the session's own slot buffers; leave buffers NULL",
+        vrt_errbuf_set(err, cap,
+                       "session batch = %d works with the session's own slot buffers; leave buffers NULL",
                        batch);
         return VRT_EINVAL;
     }
-    if (params->share_weights && (params->share_weights->cuda != cuda || params->share_weights->batch != batch)) {
-        vrt_errbuf_set(err, cap,
-                       "share_weights: the shared session runs backend %s with batch %d; this one asks for %s with "
-                       "batch %d (they must match)",
-                       params->share_weights->p.backend, params->share_weights->batch, cuda ? "cuda" : "cpu", batch);
+    if (params->share_weights &&
+        (params->share_weights->cuda != cuda || params->share_weights->batch != batch)) {
+        vrt_errbuf_set(
+            err, cap,
+            "share_weights: the shared session runs backend %s with batch %d; this one asks for %s with "
+            "batch %d (they must match)",
+            params->share_weights->p.backend, params->share_weights->batch, cuda ? "cuda" : "cpu", batch);
         return VRT_EINVAL;
     }
     if (params->slots < 1 || params->slots > VRT_SESSION_MAX_SLOTS) {
@@ -384,11 +388,12 @@ static vrt_status submit_cpu(vrt_session_t *s, int slot) {
          * runs whole) but their results are not returned. */
         vrt_frame f;
         memset(&f, 0, sizeof(f));
-        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up + (size_t)k * s->frame_bytes)))
+        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                   sl->up + (size_t)k * s->frame_bytes)))
             return st;
         f.bytesused = s->frame_bytes;
-        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)s->in_tensor + (size_t)k * s->in_bytes, s->in_bytes,
-                                       NULL, e, sizeof(e))))
+        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)s->in_tensor + (size_t)k * s->in_bytes,
+                                       s->in_bytes, NULL, e, sizeof(e))))
             return fail(s, st, "preprocess (batch position %d): %s", k, e);
     }
     int64_t t1 = vrt_now_ns();
@@ -401,7 +406,8 @@ static vrt_status submit_cpu(vrt_session_t *s, int slot) {
         const float *o = s->out_tensor + (size_t)k * s->out_count;
         int ri = slot * s->batch + k;
         if (s->prof.task == VRT_TASK_CLASSIFY) {
-            if ((st = vrt_topk(o, VRT_TENSOR_F32, (int)s->out_count, s->prof.topk, s->prof.softmax, &s->cls[ri])))
+            if ((st = vrt_topk(o, VRT_TENSOR_F32, (int)s->out_count, s->prof.topk, s->prof.softmax,
+                               &s->cls[ri])))
                 return fail(s, st, "top-k of %zu scores failed", s->out_count);
         } else if ((st = vrt_detector_run(s->detector, o, s->out_count, &s->geom, &s->dets[ri]))) {
             return fail(s, st, "detection: %s", vrt_detector_error(s->detector));
@@ -423,22 +429,23 @@ vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame 
     if (slot < 0 || slot >= s->p.slots)
         return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
     if (!frames || n < 1 || n > s->batch)
-        return fail(s, VRT_EINVAL, "submit to slot %d with %d frames; the session takes 1..%d per submission", slot, n,
-                    s->batch);
+        return fail(s, VRT_EINVAL, "submit to slot %d with %d frames; the session takes 1..%d per submission",
+                    slot, n, s->batch);
     vrt__session_slot *sl = &s->slot[slot];
     if (sl->state != VRT__SLOT_IDLE)
         return fail(s, VRT_EBUSY, "slot %d is in flight; collect it with vrt_session_poll/wait first", slot);
     char a[8], b[8];
     for (int k = 0; k < n; k++) {
         const vrt_frame *meta = frames[k];
-        if (!meta) return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata (position %d)", slot, k);
+        if (!meta)
+            return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata (position %d)", slot, k);
         vrt_fourcc_name(meta->fourcc, a);
         if (meta->fourcc != s->p.fourcc || meta->width != s->p.width || meta->height != s->p.height)
-            return fail(s, VRT_EINVAL, "frame %d is %s %ux%u; the session was opened for %s %ux%u", k, a, meta->width,
-                        meta->height, vrt_fourcc_name(s->p.fourcc, b), s->p.width, s->p.height);
+            return fail(s, VRT_EINVAL, "frame %d is %s %ux%u; the session was opened for %s %ux%u", k, a,
+                        meta->width, meta->height, vrt_fourcc_name(s->p.fourcc, b), s->p.width, s->p.height);
         if (meta->bytesused && meta->bytesused < s->frame_bytes)
-            return fail(s, VRT_EINVAL, "frame %d has %zu bytes used; a %s %ux%u frame needs %zu", k, meta->bytesused,
-                        a, meta->width, meta->height, s->frame_bytes);
+            return fail(s, VRT_EINVAL, "frame %d has %zu bytes used; a %s %ux%u frame needs %zu", k,
+                        meta->bytesused, a, meta->width, meta->height, s->frame_bytes);
     }
     int64_t t = vrt_now_ns();
     vrt_status st;

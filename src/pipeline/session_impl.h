@@ -36,9 +36,9 @@ struct vrt_session {
     vrt_preprocess_params pre; /* the profile's, dtype forced to fp32 */
     vrt_preprocess_geometry geom;
     vrt_detect_params det;
-    int batch;          /* frames per submission (params.batch, >= 1) */
+    int batch;                        /* frames per submission (params.batch, >= 1) */
     char model[VRT_PROFILE_PATH_MAX]; /* the model file (also for sessions sharing it) */
-    size_t frame_bytes; /* one tightly packed frame */
+    size_t frame_bytes;               /* one tightly packed frame */
     size_t slot_bytes;
     size_t in_bytes;  /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
     size_t out_count; /* floats of output 0 for ONE frame */

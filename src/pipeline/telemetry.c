@@ -99,6 +99,7 @@ size_t vrt__telemetry_records(const vrt__telemetry *t, vrt_pipeline_record *recs
     size_t n = t->ring_count < cap ? t->ring_count : cap;
     /* The newest n, oldest first. */
     size_t start = (t->ring_head + t->ring_cap - n) % t->ring_cap;
-    for (size_t i = 0; i < n; i++) recs[i] = t->ring[(start + i) % t->ring_cap];
+    for (size_t i = 0; i < n; i++)
+        recs[i] = t->ring[(start + i) % t->ring_cap];
     return n;
 }

@@ -33,13 +33,15 @@ void vrt_labels_destroy(vrt_labels_t **lp) {
 /* "207,golden retriever": digits then a comma. Returns the index or -1. */
 static long indexed_line(const char *s, const char **name) {
     const char *p = s;
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     if (!isdigit((unsigned char)*p)) return -1;
     char *end;
     long v = strtol(p, &end, 10);
     if (*end != ',' || v < 0 || v > 10000000) return -1;
     end++;
-    while (*end == ' ' || *end == '\t') end++;
+    while (*end == ' ' || *end == '\t')
+        end++;
     *name = end;
     return v;
 }
@@ -51,14 +53,16 @@ static int synset_line(const char *s, const char **name) {
         if (!isdigit((unsigned char)s[i])) return 0;
     if (s[9] != ' ' && s[9] != '\t') return 0;
     const char *p = s + 9;
-    while (*p == ' ' || *p == '\t') p++;
+    while (*p == ' ' || *p == '\t')
+        p++;
     *name = p;
     return 1;
 }
 
 static char *trim(char *s) {
     size_t n = strlen(s);
-    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t')) s[--n] = 0;
+    while (n && (s[n - 1] == '\r' || s[n - 1] == ' ' || s[n - 1] == '\t'))
+        s[--n] = 0;
     return s;
 }
 
@@ -100,18 +104,22 @@ vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size
         lines[nl++] = trim(s);
         s = nlp ? nlp + 1 : NULL;
     }
-    while (nl > 0 && lines[nl - 1][0] == 0) nl--;
+    while (nl > 0 && lines[nl - 1][0] == 0)
+        nl--;
     if (nl == 0) {
         vrt_free(lines);
         vrt_labels_destroy(&l);
-        vrt_errbuf_set(err, cap, "%s: no labels in the file; expected \"index,name\", synset words or one name "
-                                 "per line", path);
+        vrt_errbuf_set(err, cap,
+                       "%s: no labels in the file; expected \"index,name\", synset words or one name "
+                       "per line",
+                       path);
         return VRT_EBADDATA;
     }
     /* The format is that of the first non-empty line. */
     const char *name;
     int first = 0;
-    while (lines[first][0] == 0) first++;
+    while (lines[first][0] == 0)
+        first++;
     int indexed = indexed_line(lines[first], &name) >= 0;
     if (indexed) {
         long maxi = -1;

@@ -41,15 +41,9 @@ VRT__PX_FN void vrt__px_fetch_rgb_planes(uint32_t fourcc, const uint8_t *p0, siz
                                          size_t s1, uint32_t x, uint32_t y, int rgb[3]) {
     const uint8_t *row = p0 + (size_t)y * s0;
     switch (fourcc) {
-    case VRT_FMT_RGB24:
-        rgb[0] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x + 2];
-        return;
-    case VRT_FMT_BGR24:
-        rgb[2] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[0] = row[3 * x + 2];
-        return;
-    case VRT_FMT_GREY:
-        rgb[0] = rgb[1] = rgb[2] = row[x];
-        return;
+    case VRT_FMT_RGB24: rgb[0] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[2] = row[3 * x + 2]; return;
+    case VRT_FMT_BGR24: rgb[2] = row[3 * x], rgb[1] = row[3 * x + 1], rgb[0] = row[3 * x + 2]; return;
+    case VRT_FMT_GREY: rgb[0] = rgb[1] = rgb[2] = row[x]; return;
     case VRT_FMT_YUYV: {
         const uint8_t *p = row + 4 * (size_t)(x >> 1);
         vrt__px_yuv_to_rgb(p[(x & 1) ? 2 : 0], p[1], p[3], rgb);
@@ -65,9 +59,7 @@ VRT__PX_FN void vrt__px_fetch_rgb_planes(uint32_t fourcc, const uint8_t *p0, siz
         vrt__px_yuv_to_rgb(row[x], uv[0], uv[1], rgb);
         return;
     }
-    default:
-        rgb[0] = rgb[1] = rgb[2] = 0;
-        return;
+    default: rgb[0] = rgb[1] = rgb[2] = 0; return;
     }
 }
 

@@ -85,12 +85,12 @@ typedef struct cand {
 
 struct vrt_detector {
     vrt_detect_params p;
-    int n;         /* anchors */
-    float *grid;   /* YOLOX: gx, gy, stride per anchor */
-    vrt_box *box;  /* decoded boxes in input pixels, per anchor */
-    float *obj;    /* per anchor objectness (1 for YOLOv8) */
-    int *active;   /* anchors with at least one class above the threshold */
-    cand *cands;   /* one class's candidates */
+    int n;        /* anchors */
+    float *grid;  /* YOLOX: gx, gy, stride per anchor */
+    vrt_box *box; /* decoded boxes in input pixels, per anchor */
+    float *obj;   /* per anchor objectness (1 for YOLOv8) */
+    int *active;  /* anchors with at least one class above the threshold */
+    cand *cands;  /* one class's candidates */
     char err[256];
 };
 
@@ -152,12 +152,13 @@ vrt_status vrt_detector_create(vrt_detector_t **out, const vrt_detect_params *p,
         }
         if (n == 0) n = (int)total;
         if (n != total) {
-            vrt_errbuf_set(err, cap, "detector: num_anchors %d but strides over %ux%u give %lld", n, p->input_w,
-                           p->input_h, (long long)total);
+            vrt_errbuf_set(err, cap, "detector: num_anchors %d but strides over %ux%u give %lld", n,
+                           p->input_w, p->input_h, (long long)total);
             return VRT_EINVAL;
         }
     } else if (n < 1 || n > 10000000) {
-        vrt_errbuf_set(err, cap, "detector: YOLOv8 needs num_anchors (the output's last dimension), got %d", n);
+        vrt_errbuf_set(err, cap, "detector: YOLOv8 needs num_anchors (the output's last dimension), got %d",
+                       n);
         return VRT_EINVAL;
     }
     vrt_detector_t *d = vrt_calloc(1, sizeof(*d));
@@ -235,7 +236,8 @@ static void sift(cand *c, int n, int i) {
     }
 }
 static void sort_cands(cand *c, int n) {
-    for (int i = n / 2 - 1; i >= 0; i--) sift(c, n, i);
+    for (int i = n / 2 - 1; i >= 0; i--)
+        sift(c, n, i);
     for (int e = n - 1; e > 0; e--) {
         cand t = c[0];
         c[0] = c[e];
@@ -260,7 +262,8 @@ static void insert_final(vrt_detections *out, int cap, int *anchors, const vrt_d
     int j = n < cap ? n : cap - 1;
     if (n == cap) {
         const vrt_detection *last = &out->det[cap - 1];
-        if (!(det->score > last->score)) return; /* classes arrive in ascending order: ties keep the earlier */
+        if (!(det->score > last->score))
+            return; /* classes arrive in ascending order: ties keep the earlier */
     } else {
         out->count++;
     }

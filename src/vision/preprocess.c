@@ -35,7 +35,8 @@ vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_
         return VRT_EINVAL;
     }
     if (p->width < 1 || p->height < 1 || p->width > 16384 || p->height > 16384) {
-        vrt_errbuf_set(err, cap, "preprocess: input size %ux%u out of range; width and height must be 1..16384",
+        vrt_errbuf_set(err, cap,
+                       "preprocess: input size %ux%u out of range; width and height must be 1..16384",
                        p->width, p->height);
         return VRT_EINVAL;
     }
@@ -49,7 +50,8 @@ vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_
         return VRT_EINVAL;
     }
     if ((unsigned)p->placement > VRT_PLACE_CENTER) {
-        vrt_errbuf_set(err, cap, "preprocess: unknown placement %d; use top-left or center", (int)p->placement);
+        vrt_errbuf_set(err, cap, "preprocess: unknown placement %d; use top-left or center",
+                       (int)p->placement);
         return VRT_EINVAL;
     }
     if ((unsigned)p->layout > VRT_LAYOUT_NHWC || (unsigned)p->dtype > VRT_TENSOR_F16) {
@@ -71,8 +73,9 @@ vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_
     }
     for (int c = 0; c < 3; c++) {
         if (!isfinite(p->mean[c]) || !isfinite(p->std[c]) || p->std[c] == 0.0f) {
-            vrt_errbuf_set(err, cap, "preprocess: mean[%d] = %g, std[%d] = %g; std must be finite and non-zero",
-                           c, (double)p->mean[c], c, (double)p->std[c]);
+            vrt_errbuf_set(err, cap,
+                           "preprocess: mean[%d] = %g, std[%d] = %g; std must be finite and non-zero", c,
+                           (double)p->mean[c], c, (double)p->std[c]);
             return VRT_EINVAL;
         }
     }
@@ -172,14 +175,15 @@ vrt_status vrt__vision_check_frame(const vrt_frame *f, const char *who, int on_g
         return VRT_EINVAL;
     }
     if (vrt_frame_size_for(f->fourcc, f->width, f->height) == 0) {
-        vrt_errbuf_set(err, cap, "%s: %s frame of %ux%u is not valid (4:2:2 needs even widths, NV12 "
-                                 "even sizes)",
+        vrt_errbuf_set(err, cap,
+                       "%s: %s frame of %ux%u is not valid (4:2:2 needs even widths, NV12 "
+                       "even sizes)",
                        who, vrt_fourcc_name(f->fourcc, nb), f->width, f->height);
         return VRT_EINVAL;
     }
-    uint32_t need = f->fourcc == VRT_FMT_GREY || f->fourcc == VRT_FMT_NV12 ? f->width
+    uint32_t need = f->fourcc == VRT_FMT_GREY || f->fourcc == VRT_FMT_NV12     ? f->width
                     : f->fourcc == VRT_FMT_RGB24 || f->fourcc == VRT_FMT_BGR24 ? 3 * f->width
-                                                                                : 2 * f->width;
+                                                                               : 2 * f->width;
     int planes = f->fourcc == VRT_FMT_NV12 ? 2 : 1;
     for (int i = 0; i < planes; i++) {
         if (!f->planes[i].data || f->planes[i].stride < need) {
@@ -318,10 +322,9 @@ vrt_status vrt_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
             if (x2 > f->width) x2 = f->width;
             if (y2 > f->height) y2 = f->height;
             if (x2 - x1 < 1 || y2 - y1 < 1) {
-                vrt_errbuf_set(err, cap,
-                               "preprocess: ROI %d (%g,%g)-(%g,%g) has no pixels inside the %ux%u frame", i,
-                               (double)b->x1, (double)b->y1, (double)b->x2, (double)b->y2, f->width,
-                               f->height);
+                vrt_errbuf_set(
+                    err, cap, "preprocess: ROI %d (%g,%g)-(%g,%g) has no pixels inside the %ux%u frame", i,
+                    (double)b->x1, (double)b->y1, (double)b->x2, (double)b->y2, f->width, f->height);
                 return VRT_EINVAL;
             }
             uint32_t rx = (uint32_t)x1, ry = (uint32_t)y1;

@@ -12,10 +12,33 @@
 #include "vrt/profile.h"
 
 static const char *const k_keys[] = {
-    "name",   "model",           "input",         "task",           "width",   "height",  "color",
-    "resize", "resize_shorter", "resize_rounding",  "placement",     "pad",            "scale",   "mean",    "std",
-    "layout", "dtype",           "labels",        "topk",           "softmax", "sigmoid", "score_threshold",
-    "iou_threshold", "max_detections", "strides", "num_classes", "clip",
+    "name",
+    "model",
+    "input",
+    "task",
+    "width",
+    "height",
+    "color",
+    "resize",
+    "resize_shorter",
+    "resize_rounding",
+    "placement",
+    "pad",
+    "scale",
+    "mean",
+    "std",
+    "layout",
+    "dtype",
+    "labels",
+    "topk",
+    "softmax",
+    "sigmoid",
+    "score_threshold",
+    "iou_threshold",
+    "max_detections",
+    "strides",
+    "num_classes",
+    "clip",
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 
@@ -57,7 +80,8 @@ static int parse_float(const char *v, float *out) {
     /* Allow "1/255" style fractions: they are common in recipes. */
     double x = strtod(v, &end);
     if (errno || end == v) return -1;
-    while (*end == ' ') end++;
+    while (*end == ' ')
+        end++;
     if (*end == '/') {
         char *e2;
         double y = strtod(end + 1, &e2);
@@ -91,9 +115,11 @@ static int parse_float_list(const char *v, float *out, int max) {
     for (char *s = buf;;) {
         char *c = strchr(s, ',');
         if (c) *c = 0;
-        while (*s == ' ' || *s == '\t') s++;
+        while (*s == ' ' || *s == '\t')
+            s++;
         size_t l = strlen(s);
-        while (l && (s[l - 1] == ' ' || s[l - 1] == '\t')) s[--l] = 0;
+        while (l && (s[l - 1] == ' ' || s[l - 1] == '\t'))
+            s[--l] = 0;
         if (n >= max || parse_float(s, &out[n])) return -1;
         n++;
         if (!c) break;
@@ -121,32 +147,45 @@ static int apply(vrt_profile *p, const char *k, const char *v, const char **hint
     if (!strcmp(k, "labels")) return *hint = "a shorter path", copy_str(p->labels, sizeof(p->labels), v);
     if (!strcmp(k, "task")) {
         *hint = "classify, detect-yolox or detect-yolov8";
-        if (!strcmp(v, "classify")) p->task = VRT_TASK_CLASSIFY;
-        else if (!strcmp(v, "detect-yolox")) p->task = VRT_TASK_DETECT_YOLOX;
-        else if (!strcmp(v, "detect-yolov8")) p->task = VRT_TASK_DETECT_YOLOV8;
-        else return -1;
+        if (!strcmp(v, "classify"))
+            p->task = VRT_TASK_CLASSIFY;
+        else if (!strcmp(v, "detect-yolox"))
+            p->task = VRT_TASK_DETECT_YOLOX;
+        else if (!strcmp(v, "detect-yolov8"))
+            p->task = VRT_TASK_DETECT_YOLOV8;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "width") || !strcmp(k, "height")) {
         *hint = "a whole number of pixels, 1..16384";
         if (parse_int(v, 1, 16384, &x)) return -1;
-        if (k[0] == 'w') p->pre.width = (uint32_t)x;
-        else p->pre.height = (uint32_t)x;
+        if (k[0] == 'w')
+            p->pre.width = (uint32_t)x;
+        else
+            p->pre.height = (uint32_t)x;
         return 0;
     }
     if (!strcmp(k, "color")) {
         *hint = "rgb or bgr";
-        if (!strcasecmp(v, "rgb")) p->pre.color = VRT_COLOR_RGB;
-        else if (!strcasecmp(v, "bgr")) p->pre.color = VRT_COLOR_BGR;
-        else return -1;
+        if (!strcasecmp(v, "rgb"))
+            p->pre.color = VRT_COLOR_RGB;
+        else if (!strcasecmp(v, "bgr"))
+            p->pre.color = VRT_COLOR_BGR;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "resize")) {
         *hint = "stretch, crop or letterbox";
-        if (!strcmp(v, "stretch")) p->pre.resize = VRT_RESIZE_STRETCH;
-        else if (!strcmp(v, "crop")) p->pre.resize = VRT_RESIZE_CROP;
-        else if (!strcmp(v, "letterbox")) p->pre.resize = VRT_RESIZE_LETTERBOX;
-        else return -1;
+        if (!strcmp(v, "stretch"))
+            p->pre.resize = VRT_RESIZE_STRETCH;
+        else if (!strcmp(v, "crop"))
+            p->pre.resize = VRT_RESIZE_CROP;
+        else if (!strcmp(v, "letterbox"))
+            p->pre.resize = VRT_RESIZE_LETTERBOX;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "resize_shorter")) {
@@ -157,16 +196,22 @@ static int apply(vrt_profile *p, const char *k, const char *v, const char **hint
     }
     if (!strcmp(k, "resize_rounding")) {
         *hint = "trunc (int(), as torchvision and YOLOX) or round (nearest, half to even)";
-        if (!strcmp(v, "trunc")) p->pre.round_size = 0;
-        else if (!strcmp(v, "round")) p->pre.round_size = 1;
-        else return -1;
+        if (!strcmp(v, "trunc"))
+            p->pre.round_size = 0;
+        else if (!strcmp(v, "round"))
+            p->pre.round_size = 1;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "placement")) {
         *hint = "top-left or center";
-        if (!strcmp(v, "top-left")) p->pre.placement = VRT_PLACE_TOP_LEFT;
-        else if (!strcmp(v, "center") || !strcmp(v, "centre")) p->pre.placement = VRT_PLACE_CENTER;
-        else return -1;
+        if (!strcmp(v, "top-left"))
+            p->pre.placement = VRT_PLACE_TOP_LEFT;
+        else if (!strcmp(v, "center") || !strcmp(v, "centre"))
+            p->pre.placement = VRT_PLACE_CENTER;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "pad")) return *hint = "a number (pixel units, 0..255)", parse_float(v, &p->pre.pad_value);
@@ -184,16 +229,22 @@ static int apply(vrt_profile *p, const char *k, const char *v, const char **hint
     }
     if (!strcmp(k, "layout")) {
         *hint = "nchw or nhwc";
-        if (!strcasecmp(v, "nchw")) p->pre.layout = VRT_LAYOUT_NCHW;
-        else if (!strcasecmp(v, "nhwc")) p->pre.layout = VRT_LAYOUT_NHWC;
-        else return -1;
+        if (!strcasecmp(v, "nchw"))
+            p->pre.layout = VRT_LAYOUT_NCHW;
+        else if (!strcasecmp(v, "nhwc"))
+            p->pre.layout = VRT_LAYOUT_NHWC;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "dtype")) {
         *hint = "float32 or float16";
-        if (!strcmp(v, "float32") || !strcmp(v, "fp32")) p->pre.dtype = VRT_TENSOR_F32;
-        else if (!strcmp(v, "float16") || !strcmp(v, "fp16")) p->pre.dtype = VRT_TENSOR_F16;
-        else return -1;
+        if (!strcmp(v, "float32") || !strcmp(v, "fp32"))
+            p->pre.dtype = VRT_TENSOR_F32;
+        else if (!strcmp(v, "float16") || !strcmp(v, "fp16"))
+            p->pre.dtype = VRT_TENSOR_F16;
+        else
+            return -1;
         return 0;
     }
     if (!strcmp(k, "topk")) {
@@ -249,7 +300,8 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
     while (pos < len) {
         line++;
         size_t e = pos;
-        while (e < len && text[e] != '\n') e++;
+        while (e < len && text[e] != '\n')
+            e++;
         char buf[2048];
         size_t n = e - pos;
         if (n >= sizeof(buf)) {
@@ -264,9 +316,11 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
             return VRT_EINVAL;
         }
         char *s = buf;
-        while (*s == ' ' || *s == '\t') s++;
+        while (*s == ' ' || *s == '\t')
+            s++;
         size_t l = strlen(s);
-        while (l && isspace((unsigned char)s[l - 1])) s[--l] = 0;
+        while (l && isspace((unsigned char)s[l - 1]))
+            s[--l] = 0;
         if (!*s || *s == '#' || *s == ';') continue;
         if (*s == '[') {
             vrt_errbuf_set(err, cap, "%s:%d: sections are not used; write 'key = value' lines", where, line);
@@ -280,8 +334,10 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
         char *k = s, *v = eq + 1;
         *eq = 0;
         l = strlen(k);
-        while (l && isspace((unsigned char)k[l - 1])) k[--l] = 0;
-        while (*v == ' ' || *v == '\t') v++;
+        while (l && isspace((unsigned char)k[l - 1]))
+            k[--l] = 0;
+        while (*v == ' ' || *v == '\t')
+            v++;
         int ki = -1;
         for (int i = 0; i < NKEYS; i++)
             if (!strcmp(k, k_keys[i])) ki = i;
@@ -295,7 +351,8 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
             return VRT_EINVAL;
         }
         if (seen[ki]) {
-            vrt_errbuf_set(err, cap, "%s:%d: key '%s' given twice (first on line %d)", where, line, k, seen[ki]);
+            vrt_errbuf_set(err, cap, "%s:%d: key '%s' given twice (first on line %d)", where, line, k,
+                           seen[ki]);
             return VRT_EINVAL;
         }
         seen[ki] = line;
@@ -388,6 +445,7 @@ vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const cha
         if (o < sizeof(tried))
             o += (size_t)snprintf(tried + o, sizeof(tried) - o, "%s%s", o ? ", " : "", cand);
     }
-    vrt_errbuf_set(err, cap, "%s: file '%s' not found; tried %s", p->name[0] ? p->name : "profile", file, tried);
+    vrt_errbuf_set(err, cap, "%s: file '%s' not found; tried %s", p->name[0] ? p->name : "profile", file,
+                   tried);
     return VRT_ENOENT;
 }

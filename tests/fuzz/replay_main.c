@@ -37,7 +37,10 @@ static int ends_with(const char *s, const char *suffix) {
 }
 
 static int hexval(int c) {
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+    return c >= '0' && c <= '9'   ? c - '0'
+           : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                  : -1;
 }
 
 /* Decodes hex text in place ('#' to the end of a line is a comment);
@@ -48,7 +51,8 @@ static long unhex(uint8_t *buf, size_t n) {
     for (size_t i = 0; i < n; i++) {
         int c = buf[i];
         if (c == '#') {
-            while (i < n && buf[i] != '\n') i++;
+            while (i < n && buf[i] != '\n')
+                i++;
             continue;
         }
         if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
@@ -155,10 +159,13 @@ static void walk(const char *path, int mutate) {
         char sub[4096];
         snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
         size_t l = strlen(names[i]);
-        int model = l > 5 && (ends_with(names[i], ".onnx") || ends_with(names[i], ".pb") || ends_with(names[i], ".hex"));
+        int model = l > 5 && (ends_with(names[i], ".onnx") || ends_with(names[i], ".pb") ||
+                              ends_with(names[i], ".hex"));
         struct stat s2;
-        if (!stat(sub, &s2) && S_ISDIR(s2.st_mode)) walk(sub, mutate);
-        else if (model || !mutate) run_file(sub, mutate);
+        if (!stat(sub, &s2) && S_ISDIR(s2.st_mode))
+            walk(sub, mutate);
+        else if (model || !mutate)
+            run_file(sub, mutate);
         free(names[i]);
     }
     free(names);
@@ -172,7 +179,8 @@ static int unhex_files(int argc, char **argv) {
         const char *base = strrchr(argv[i], '/');
         base = base ? base + 1 : argv[i];
         char out[4096];
-        snprintf(out, sizeof(out), "%s/%.*s", argv[0], (int)(strlen(base) - (ends_with(base, ".hex") ? 4 : 0)), base);
+        snprintf(out, sizeof(out), "%s/%.*s", argv[0],
+                 (int)(strlen(base) - (ends_with(base, ".hex") ? 4 : 0)), base);
         FILE *f = buf ? fopen(out, "wb") : NULL;
         int ok = f && fwrite(buf, 1, len, f) == len;
         if (f) ok &= fclose(f) == 0;

@@ -29,7 +29,9 @@
 
 #define MAXT 16
 
-static int is_float(int dt) { return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16; }
+static int is_float(int dt) {
+    return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16;
+}
 
 static double elem_f(int dt, const void *p, int64_t i) {
     if (dt == VRT__DT_FLOAT16) return vrt__half_to_float(((const uint16_t *)p)[i]);
@@ -80,13 +82,13 @@ static vrt_status load_ir(const char *model, vrt__tensor *ins, int nin, vrt__ir 
 }
 
 typedef struct run_result {
-    int ok;         /* ran */
-    int match;      /* every output matched the reference */
+    int ok;    /* ran */
+    int match; /* every output matched the reference */
     void *out[MAXT];
     size_t nbytes[MAXT];
     int nout;
     double worst;
-    int refused;    /* the engine refused the model's element types on this backend */
+    int refused; /* the engine refused the model's element types on this backend */
     char why[600];
 } run_result;
 
@@ -94,12 +96,14 @@ typedef struct run_result {
 static const char *g_precision = "fp32";
 
 static void result_free(run_result *r) {
-    for (int k = 0; k < MAXT; k++) vrt_free(r->out[k]);
+    for (int k = 0; k < MAXT; k++)
+        vrt_free(r->out[k]);
     memset(r, 0, sizeof(*r));
 }
 
 /* Runs data set `set` of a test folder on `backend`; outputs kept in r. */
-static void run_set(const char *model, const char *setdir, const char *backend, double rtol, double atol, run_result *r) {
+static void run_set(const char *model, const char *setdir, const char *backend, double rtol, double atol,
+                    run_result *r) {
     memset(r, 0, sizeof(*r));
     vrt__tensor ins[MAXT], outs[MAXT];
     memset(ins, 0, sizeof(ins));
@@ -130,10 +134,12 @@ static void run_set(const char *model, const char *setdir, const char *backend, 
     ir = NULL;
     if (st) {
         /* engine.c: "... has data type X, which the cuda backend does not support; the cpu backend does" */
-        /* backend_cuda.c: "node '...' (Op, opset N): data type X is not supported by the CUDA backend; supported: ..." */
-        r->refused = st == VRT_EUNSUPPORTED && ((strstr(err, "which the") && strstr(err, "backend does not support")) ||
-                                                strstr(err, "is not supported by the CUDA backend; supported:") ||
-                                                strstr(err, "mixed input types"));
+        /* backend_cuda.c: "node '...' (Op, opset N): data type X is not supported by the CUDA backend;
+         * supported: ..." */
+        r->refused = st == VRT_EUNSUPPORTED &&
+                     ((strstr(err, "which the") && strstr(err, "backend does not support")) ||
+                      strstr(err, "is not supported by the CUDA backend; supported:") ||
+                      strstr(err, "mixed input types"));
         snprintf(r->why, sizeof(r->why), "open: %s", err);
         goto out;
     }
@@ -174,7 +180,8 @@ static void run_set(const char *model, const char *setdir, const char *backend, 
 out:
     vrt_engine_destroy(&e);
     vrt__ir_destroy(&ir);
-    for (int k = 0; k < MAXT; k++) vrt__tensor_free(&ins[k]), vrt__tensor_free(&outs[k]);
+    for (int k = 0; k < MAXT; k++)
+        vrt__tensor_free(&ins[k]), vrt__tensor_free(&outs[k]);
 }
 
 static const char *data_dir(void) {
@@ -242,7 +249,8 @@ TEST(node_tests_cpu_passes_cuda_passes) {
         result_free(&rg);
     }
     fclose(f);
-    printf("  node tests: %d listed, CPU passes %d, CUDA passes %d of those, %d failed\n", n, cpu_pass, cuda_pass, bad);
+    printf("  node tests: %d listed, CPU passes %d, CUDA passes %d of those, %d failed\n", n, cpu_pass,
+           cuda_pass, bad);
     ASSERT_EQ(cuda_pass, cpu_pass);
     ASSERT_TRUE(cpu_pass > 0);
     ASSERT_EQ(bad, 0);
@@ -367,20 +375,25 @@ TEST(yolox_nano_fp16_storage) {
         for (int64_t a = 0; a < rows; a++) {
             const float *x = w + a * 85, *y = g + a * 85;
             float cw = 0, cg = 0;
-            for (int k = 5; k < 85; k++) cw = x[k] > cw ? x[k] : cw, cg = y[k] > cg ? y[k] : cg;
+            for (int k = 5; k < 85; k++)
+                cw = x[k] > cw ? x[k] : cw, cg = y[k] > cg ? y[k] : cg;
             for (int k = 0; k < 85; k++) {
                 double d = fabs((double)x[k] - y[k]);
-                if (k < 4) box_all = d > box_all ? d : box_all;
-                else oc_all = d > oc_all ? d : oc_all;
+                if (k < 4)
+                    box_all = d > box_all ? d : box_all;
+                else
+                    oc_all = d > oc_all ? d : oc_all;
             }
             if (x[4] * cw >= 0.3f) {
                 hot++;
-                for (int k = 0; k < 4; k++) box_hot = fmax(box_hot, fabs((double)x[k] - y[k]));
+                for (int k = 0; k < 4; k++)
+                    box_hot = fmax(box_hot, fabs((double)x[k] - y[k]));
                 score_hot = fmax(score_hot, fabs((double)x[4] * cw - (double)y[4] * cg));
             }
         }
-        printf("  yolox fp16 set %d: all anchors: box %.3g obj/class %.3g; %d scoring anchors: box %.3g score %.3g\n", si,
-               box_all, oc_all, hot, box_hot, score_hot);
+        printf("  yolox fp16 set %d: all anchors: box %.3g obj/class %.3g; %d scoring anchors: box %.3g "
+               "score %.3g\n",
+               si, box_all, oc_all, hot, box_hot, score_hot);
         ASSERT_TRUE(hot > 0);
         ASSERT_TRUE(box_hot <= 0.06);
         ASSERT_TRUE(score_hot <= 0.06);
@@ -416,7 +429,9 @@ static void bk_open_p(bk *b, const char *model, const char *precision) {
 }
 
 /* fp32 unless VRT_CUDA_MATH says otherwise (it overrides the parameter). */
-static void bk_open(bk *b, const char *model) { bk_open_p(b, model, "fp32"); }
+static void bk_open(bk *b, const char *model) {
+    bk_open_p(b, model, "fp32");
+}
 
 static void bk_close(bk *b) {
     if (b->ctx) vrt__backend_cuda.destroy(b->ctx);
@@ -437,7 +452,8 @@ TEST(graph_replay_is_bit_exact_with_eager) {
     char model[1500];
     snprintf(model, sizeof(model), "%s", model_in(mdir));
     const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
-    float *in = vrt_malloc(in_n * 4), *a = vrt_malloc(out_n * 4), *g = vrt_malloc(out_n * 4), *first = vrt_malloc(out_n * 4);
+    float *in = vrt_malloc(in_n * 4), *a = vrt_malloc(out_n * 4), *g = vrt_malloc(out_n * 4),
+          *first = vrt_malloc(out_n * 4);
     ASSERT_TRUE(in && a && g && first);
     bk eager, graph;
     setenv("VRT_CUDA_GRAPHS", "0", 1);
@@ -454,8 +470,10 @@ TEST(graph_replay_is_bit_exact_with_eager) {
         bk_infer(&eager, in, in_n * 4, a, out_n * 4);
         bk_infer(&graph, in, in_n * 4, g, out_n * 4);
         ASSERT_TRUE(memcmp(a, g, out_n * 4) == 0);
-        if (it == 0) memcpy(first, g, out_n * 4);
-        else ASSERT_TRUE(memcmp(first, g, out_n * 4) != 0); /* each replay saw its own input */
+        if (it == 0)
+            memcpy(first, g, out_n * 4);
+        else
+            ASSERT_TRUE(memcmp(first, g, out_n * 4) != 0); /* each replay saw its own input */
     }
     vrt__cuda_backend_stats sg, se;
     vrt__cuda_backend_info(graph.ctx, &sg);
@@ -511,7 +529,8 @@ TEST(algo_cache_written_then_reused) {
     /* Both produce the same result. */
     const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
     float *in = vrt_calloc(in_n, 4), *o1 = vrt_malloc(out_n * 4), *o2 = vrt_malloc(out_n * 4);
-    for (size_t i = 0; i < in_n; i++) in[i] = (float)(i % 251);
+    for (size_t i = 0; i < in_n; i++)
+        in[i] = (float)(i % 251);
     bk_infer(&b1, in, in_n * 4, o1, out_n * 4);
     bk_infer(&b2, in, in_n * 4, o2, out_n * 4);
     ASSERT_TRUE(memcmp(o1, o2, out_n * 4) == 0);
@@ -541,8 +560,10 @@ static int count_engines(void *ctx, const char *what) {
 static void set_opts(const char *half_concat, const char *in_place, const char *conv) {
     setenv("VRT_CUDA_HALF_CONCAT", half_concat, 1);
     setenv("VRT_CUDA_CONCAT_IN_PLACE", in_place, 1);
-    if (conv) setenv("VRT_CUDA_CONV", conv, 1);
-    else unsetenv("VRT_CUDA_CONV");
+    if (conv)
+        setenv("VRT_CUDA_CONV", conv, 1);
+    else
+        unsetenv("VRT_CUDA_CONV");
 }
 
 TEST(fp16_plan_options_agree) {
@@ -582,7 +603,8 @@ TEST(fp16_plan_options_agree) {
         own[k] = count_engines(b[k].ctx, "): own igemm");
         inplace[k] = count_engines(b[k].ctx, "in-place Concat");
     }
-    printf("  convs with layout conversions: %d / %d / %d / %d; own igemm convs: %d / %d / %d / %d; writing in-place Concats: %d / %d\n",
+    printf("  convs with layout conversions: %d / %d / %d / %d; own igemm convs: %d / %d / %d / %d; writing "
+           "in-place Concats: %d / %d\n",
            conv[0], conv[1], conv[2], conv[3], own[0], own[1], own[2], own[3], inplace[2], inplace[3]);
     ASSERT_TRUE(conv[1] < conv[0]);
     ASSERT_EQ(own[0] + own[1], 0);
@@ -592,7 +614,8 @@ TEST(fp16_plan_options_agree) {
     int fused = count_engines(b[3].ctx, "fused into the next conv");
     printf("  depthwise convs fused into the next conv (VRT_CUDA_FUSE_DW=1): %d\n", fused);
     ASSERT_TRUE(fused > 0);
-    ASSERT_EQ(own[3], count_engines(b[3].ctx, "Conv") - count_engines(b[3].ctx, "own depthwise kernel") - fused);
+    ASSERT_EQ(own[3],
+              count_engines(b[3].ctx, "Conv") - count_engines(b[3].ctx, "own depthwise kernel") - fused);
     const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
     float *in = vrt_malloc(in_n * 4), *o[4];
     ASSERT_TRUE(in != NULL);
@@ -608,10 +631,13 @@ TEST(fp16_plan_options_agree) {
     }
     for (int k = 1; k < 4; k++) {
         double worst = 0;
-        for (size_t i = 0; i < out_n; i++) worst = fmax(worst, fabs((double)o[0][i] - o[k][i]));
+        for (size_t i = 0; i < out_n; i++)
+            worst = fmax(worst, fabs((double)o[0][i] - o[k][i]));
         printf("  plan %d: max abs diff to plan 0: %.3g\n", k, worst);
-        if (k == 1 && s1.cache_misses == 0) ASSERT_TRUE(memcmp(o[0], o[1], out_n * 4) == 0);
-        else ASSERT_TRUE(worst <= 1.5); /* fp16 noise (see yolox_nano_fp16_storage) */
+        if (k == 1 && s1.cache_misses == 0)
+            ASSERT_TRUE(memcmp(o[0], o[1], out_n * 4) == 0);
+        else
+            ASSERT_TRUE(worst <= 1.5); /* fp16 noise (see yolox_nano_fp16_storage) */
     }
     vrt_free(in);
     for (int k = 0; k < 4; k++) {
@@ -706,8 +732,11 @@ TEST(node_tests_fp16_per_op_tolerances) {
     static const struct {
         const char *prefix;
         double rtol, atol;
-    } tol[] = {{"test_conv", 1e-2, 1e-2},       {"test_basic_conv", 1e-2, 1e-2},   {"test_maxpool_2d", 1e-3, 1e-3},
-               {"test_averagepool_2d", 2e-3, 1e-3}, {"test_globalaveragepool", 2e-3, 1e-3}};
+    } tol[] = {{"test_conv", 1e-2, 1e-2},
+               {"test_basic_conv", 1e-2, 1e-2},
+               {"test_maxpool_2d", 1e-3, 1e-3},
+               {"test_averagepool_2d", 2e-3, 1e-3},
+               {"test_globalaveragepool", 2e-3, 1e-3}};
     FILE *f = fopen(list, "r");
     ASSERT_TRUE(f != NULL);
     char name[256];

@@ -29,13 +29,15 @@ static float rnd_f(float lo, float hi) {
 
 static uint16_t *rnd_half(int64_t n, float lo, float hi) {
     uint16_t *p = malloc((size_t)(n ? n : 1) * 2);
-    for (int64_t i = 0; i < n; i++) p[i] = vrt__float_to_half(rnd_f(lo, hi));
+    for (int64_t i = 0; i < n; i++)
+        p[i] = vrt__float_to_half(rnd_f(lo, hi));
     return p;
 }
 
 static void *to_dev(const void *h, size_t bytes) {
     void *d = NULL;
-    if (cudaMalloc(&d, bytes ? bytes : 2) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    if (cudaMalloc(&d, bytes ? bytes : 2) != cudaSuccess)
+        vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
     if (h && bytes) cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice);
     cudaDeviceSynchronize(); /* a pageable H2D copy may still be in flight when cudaMemcpy returns */
     return d;
@@ -85,8 +87,10 @@ static void run_case(const conv_case *k) {
                             int iy = oy * k->S - k->P + ky * k->D, ix = ox * k->S - k->P + kx * k->D;
                             if (iy < 0 || iy >= k->H || ix < 0 || ix >= k->W) continue;
                             for (int c = 0; c < k->C; c++)
-                                s += (double)vrt__half_to_float(x[(((int64_t)n * k->H + iy) * k->W + ix) * k->C + c]) *
-                                     vrt__half_to_float(w[(((int64_t)m * k->KH + ky) * k->KW + kx) * k->C + c]);
+                                s += (double)vrt__half_to_float(
+                                         x[(((int64_t)n * k->H + iy) * k->W + ix) * k->C + c]) *
+                                     vrt__half_to_float(
+                                         w[(((int64_t)m * k->KH + ky) * k->KW + kx) * k->C + c]);
                         }
                     int64_t p = ((int64_t)n * g.OH + oy) * g.OW + ox;
                     if (k->bias) s += vrt__half_to_float(b[m]);
@@ -101,8 +105,10 @@ static void run_case(const conv_case *k) {
     uint16_t *y = malloc((size_t)ny * 2);
     for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
         g.cfg = cfg;
-        ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream), cudaSuccess); /* 0xffff: a NaN sentinel */
-        vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dw, k->bias ? db : NULL, k->res ? dr : NULL, dy, &act);
+        ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream),
+                  cudaSuccess); /* 0xffff: a NaN sentinel */
+        vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dw, k->bias ? db : NULL,
+                                                  k->res ? dr : NULL, dy, &act);
         if (st) vrt_test_fail(__FILE__, __LINE__, "igemm launch: %s", vrt__cuda_igemm_error());
         ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
         ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
@@ -112,15 +118,17 @@ static void run_case(const conv_case *k) {
                 int m = c - g.out_off;
                 if (m < 0 || m >= k->M) {
                     if (h != 0xffff)
-                        vrt_test_fail(__FILE__, __LINE__, "%s: channel %d outside the slice was written", vrt__cuda_igemm_config_name(cfg), c);
+                        vrt_test_fail(__FILE__, __LINE__, "%s: channel %d outside the slice was written",
+                                      vrt__cuda_igemm_config_name(cfg), c);
                     continue;
                 }
                 double want = ref[p * k->M + m], got = vrt__half_to_float(h);
                 double err = fabs(got - want), tol = 2e-3 * fabs(want) + 2e-3;
                 if (!(err <= tol))
-                    vrt_test_fail(__FILE__, __LINE__, "%s N%d %dx%dx%d->%d k%dx%d s%d p%d d%d: pixel %lld ch %d: got %g want %g",
-                                  vrt__cuda_igemm_config_name(cfg), k->N, k->H, k->W, k->C, k->M, k->KH, k->KW, k->S, k->P,
-                                  k->D, (long long)p, m, got, want);
+                    vrt_test_fail(__FILE__, __LINE__,
+                                  "%s N%d %dx%dx%d->%d k%dx%d s%d p%d d%d: pixel %lld ch %d: got %g want %g",
+                                  vrt__cuda_igemm_config_name(cfg), k->N, k->H, k->W, k->C, k->M, k->KH,
+                                  k->KW, k->S, k->P, k->D, (long long)p, m, got, want);
             }
     }
     cudaFree(dx), cudaFree(dw), cudaFree(db), cudaFree(dr), cudaFree(dy);
@@ -130,24 +138,27 @@ static void run_case(const conv_case *k) {
 TEST(igemm_pointwise_vector_path) {
     conv_case cs[] = {
         {1, 13, 13, 64, 128, 1, 1, 1, 0, 1, 1, 0, 0, 0, VRT__ACT_SILU},
-        {1, 52, 52, 32, 32, 1, 1, 1, 0, 1, 1, 1, 1, 0, VRT__ACT_SILU},  /* residual after SiLU (YOLOX bottleneck) */
-        {1, 26, 26, 48, 40, 1, 1, 1, 0, 1, 1, 1, 0, 0, VRT__ACT_RELU},  /* residual before ReLU (ResNet) */
-        {2, 7, 9, 16, 24, 1, 1, 1, 0, 1, 0, 0, 0, 0, VRT__ACT_CLIP},    /* batch 2, no bias, Relu6 */
+        {1, 52, 52, 32, 32, 1, 1, 1, 0, 1, 1, 1, 1, 0,
+         VRT__ACT_SILU}, /* residual after SiLU (YOLOX bottleneck) */
+        {1, 26, 26, 48, 40, 1, 1, 1, 0, 1, 1, 1, 0, 0, VRT__ACT_RELU},     /* residual before ReLU (ResNet) */
+        {2, 7, 9, 16, 24, 1, 1, 1, 0, 1, 0, 0, 0, 0, VRT__ACT_CLIP},       /* batch 2, no bias, Relu6 */
         {1, 20, 20, 40, 17, 1, 1, 1, 0, 1, 1, 0, 0, 10, VRT__ACT_SIGMOID}, /* odd M into a concat slice */
     };
-    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) run_case(&cs[i]);
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+        run_case(&cs[i]);
 }
 
 TEST(igemm_spatial_and_scalar_paths) {
     conv_case cs[] = {
         {1, 17, 19, 16, 32, 3, 3, 1, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},
         {1, 18, 18, 32, 64, 3, 3, 2, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},
-        {1, 15, 15, 8, 8, 3, 3, 1, 2, 2, 1, 1, 0, 4, VRT__ACT_NONE},    /* dilation 2 into a slice */
-        {1, 1, 1, 8, 8, 1, 1, 2, 0, 1, 1, 0, 0, 0, VRT__ACT_NONE},      /* 1x1 stride 2 (not the ONE path) */
-        {1, 21, 21, 12, 16, 3, 3, 1, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU},  /* C = 12: scalar gather, K = 108 */
-        {1, 9, 11, 3, 5, 5, 5, 2, 2, 1, 1, 1, 1, 0, VRT__ACT_RELU},     /* C = 3, odd M, 5x5 */
+        {1, 15, 15, 8, 8, 3, 3, 1, 2, 2, 1, 1, 0, 4, VRT__ACT_NONE},   /* dilation 2 into a slice */
+        {1, 1, 1, 8, 8, 1, 1, 2, 0, 1, 1, 0, 0, 0, VRT__ACT_NONE},     /* 1x1 stride 2 (not the ONE path) */
+        {1, 21, 21, 12, 16, 3, 3, 1, 1, 1, 1, 0, 0, 0, VRT__ACT_SILU}, /* C = 12: scalar gather, K = 108 */
+        {1, 9, 11, 3, 5, 5, 5, 2, 2, 1, 1, 1, 1, 0, VRT__ACT_RELU},    /* C = 3, odd M, 5x5 */
     };
-    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++) run_case(&cs[i]);
+    for (size_t i = 0; i < sizeof(cs) / sizeof(cs[0]); i++)
+        run_case(&cs[i]);
 }
 
 /* Depthwise conv fused into the 1x1 conv's gather (dw_w set): against a
@@ -157,21 +168,27 @@ TEST(igemm_spatial_and_scalar_paths) {
 TEST(igemm_fused_depthwise) {
     static const int cs[][10] = {
         /* H, W, C, M, K, S, P, dw act (0 SiLU, 1 Clip6), res, extra_ld */
-        {26, 26, 32, 64, 3, 1, 1, 0, 0, 0}, {52, 52, 16, 32, 3, 2, 1, 0, 0, 8}, {14, 14, 96, 24, 3, 1, 1, 1, 1, 0},
+        {26, 26, 32, 64, 3, 1, 1, 0, 0, 0},
+        {52, 52, 16, 32, 3, 2, 1, 0, 0, 8},
+        {14, 14, 96, 24, 3, 1, 1, 1, 1, 0},
         {9, 7, 40, 48, 5, 2, 2, 1, 0, 0},
     };
     for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
         const int *q = cs[ci];
         int H = q[0], W = q[1], C = q[2], M = q[3], K = q[4], S = q[5], P = q[6];
         int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
-        vrt__activation dact = {q[7] ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f}, pact = {VRT__ACT_SILU, 0, 0};
+        vrt__activation dact = {q[7] ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f},
+                        pact = {VRT__ACT_SILU, 0, 0};
         int64_t nx = (int64_t)H * W * C, npx = (int64_t)OH * OW;
-        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *dw = rnd_half((int64_t)C * K * K, -0.5f, 0.5f), *db = rnd_half(C, -0.5f, 0.5f);
-        uint16_t *pw = rnd_half((int64_t)M * C, -0.3f, 0.3f), *pb = rnd_half(M, -0.5f, 0.5f), *r = rnd_half(npx * M, -1.0f, 1.0f);
+        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *dw = rnd_half((int64_t)C * K * K, -0.5f, 0.5f),
+                 *db = rnd_half(C, -0.5f, 0.5f);
+        uint16_t *pw = rnd_half((int64_t)M * C, -0.3f, 0.3f), *pb = rnd_half(M, -0.5f, 0.5f),
+                 *r = rnd_half(npx * M, -1.0f, 1.0f);
         /* taps-major copy of the depthwise weights (C, K, K) -> (K*K, C) */
         uint16_t *dwt = malloc((size_t)C * K * K * 2);
         for (int c = 0; c < C; c++)
-            for (int t = 0; t < K * K; t++) dwt[(int64_t)t * C + c] = dw[(int64_t)c * K * K + t];
+            for (int t = 0; t < K * K; t++)
+                dwt[(int64_t)t * C + c] = dw[(int64_t)c * K * K + t];
         float *mid = malloc((size_t)(npx * C) * sizeof(float));
         for (int oy = 0; oy < OH; oy++)
             for (int ox = 0; ox < OW; ox++)
@@ -181,32 +198,39 @@ TEST(igemm_fused_depthwise) {
                         for (int kx = 0; kx < K; kx++) {
                             int iy = oy * S - P + ky, ix = ox * S - P + kx;
                             if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                            a += (double)vrt__half_to_float(x[((int64_t)iy * W + ix) * C + c]) * vrt__half_to_float(dw[(int64_t)c * K * K + ky * K + kx]);
+                            a += (double)vrt__half_to_float(x[((int64_t)iy * W + ix) * C + c]) *
+                                 vrt__half_to_float(dw[(int64_t)c * K * K + ky * K + kx]);
                         }
-                    mid[((int64_t)oy * OW + ox) * C + c] = vrt__half_to_float(vrt__float_to_half((float)act_ref(a, &dact)));
+                    mid[((int64_t)oy * OW + ox) * C + c] =
+                        vrt__half_to_float(vrt__float_to_half((float)act_ref(a, &dact)));
                 }
         vrt__cuda_igemm g;
         memset(&g, 0, sizeof(g));
-        g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = OH, g.OW = OW, g.M = M, g.KH = g.KW = K, g.SH = g.SW = S, g.PH = g.PW = P;
+        g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = OH, g.OW = OW, g.M = M, g.KH = g.KW = K, g.SH = g.SW = S,
+        g.PH = g.PW = P;
         g.DH = g.DW = 1;
         g.out_off = q[9] / 2, g.out_ld = M + q[9];
         g.res_post = 1;
-        void *dx = to_dev(x, (size_t)nx * 2), *ddw = to_dev(dwt, (size_t)C * K * K * 2), *ddb = to_dev(db, (size_t)C * 2);
-        void *dpw = to_dev(pw, (size_t)M * C * 2), *dpb = to_dev(pb, (size_t)M * 2), *dr = to_dev(r, (size_t)(npx * M) * 2);
+        void *dx = to_dev(x, (size_t)nx * 2), *ddw = to_dev(dwt, (size_t)C * K * K * 2),
+             *ddb = to_dev(db, (size_t)C * 2);
+        void *dpw = to_dev(pw, (size_t)M * C * 2), *dpb = to_dev(pb, (size_t)M * 2),
+             *dr = to_dev(r, (size_t)(npx * M) * 2);
         void *dy = to_dev(NULL, (size_t)(npx * g.out_ld) * 2);
         uint16_t *y = malloc((size_t)(npx * g.out_ld) * 2);
         g.dw_w = ddw, g.dw_b = ddb, g.dw_act = dact;
         for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
             g.cfg = cfg;
             ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)(npx * g.out_ld) * 2, g_stream), cudaSuccess);
-            vrt_status st = vrt__cuda_conv_igemm_half(g_stream, &g, dx, dpw, dpb, q[8] ? dr : NULL, dy, &pact);
+            vrt_status st =
+                vrt__cuda_conv_igemm_half(g_stream, &g, dx, dpw, dpb, q[8] ? dr : NULL, dy, &pact);
             if (st) vrt_test_fail(__FILE__, __LINE__, "fused launch: %s", vrt__cuda_igemm_error());
             ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
             ASSERT_EQ(cudaMemcpy(y, dy, (size_t)(npx * g.out_ld) * 2, cudaMemcpyDeviceToHost), cudaSuccess);
             for (int64_t p = 0; p < npx; p++)
                 for (int m = 0; m < M; m++) {
                     double a = vrt__half_to_float(pb[m]);
-                    for (int c = 0; c < C; c++) a += (double)mid[p * C + c] * vrt__half_to_float(pw[(int64_t)m * C + c]);
+                    for (int c = 0; c < C; c++)
+                        a += (double)mid[p * C + c] * vrt__half_to_float(pw[(int64_t)m * C + c]);
                     a = act_ref(a, &pact);
                     if (q[8]) a += vrt__half_to_float(r[p * M + m]);
                     double got = vrt__half_to_float(y[p * g.out_ld + g.out_off + m]);
@@ -230,15 +254,19 @@ TEST(igemm_focus_gather) {
     const int qy[4] = {0, 1, 0, 1}, qx[4] = {0, 0, 1, 1};
     int64_t nx = (int64_t)C0 * H2 * W2;
     float *x = malloc((size_t)nx * sizeof(float));
-    for (int64_t i = 0; i < nx; i++) x[i] = rnd_f(0.0f, 255.0f);
+    for (int64_t i = 0; i < nx; i++)
+        x[i] = rnd_f(0.0f, 255.0f);
     uint16_t *w = rnd_half((int64_t)M * 9 * C, -0.05f, 0.05f), *b = rnd_half(M, -1.0f, 1.0f);
     vrt__cuda_igemm g;
     memset(&g, 0, sizeof(g));
-    g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = H, g.OW = W, g.M = M, g.KH = g.KW = 3, g.SH = g.SW = 1, g.PH = g.PW = 1;
+    g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = H, g.OW = W, g.M = M, g.KH = g.KW = 3, g.SH = g.SW = 1,
+    g.PH = g.PW = 1;
     g.DH = g.DW = 1, g.out_ld = M, g.in_f32 = 1, g.out_f32 = 1, g.focus = 1;
-    for (int q = 0; q < 4; q++) g.focus_dy[q] = qy[q], g.focus_dx[q] = qx[q];
+    for (int q = 0; q < 4; q++)
+        g.focus_dy[q] = qy[q], g.focus_dx[q] = qx[q];
     vrt__activation act = {VRT__ACT_SILU, 0, 0};
-    void *dx = to_dev(x, (size_t)nx * 4), *dw = to_dev(w, (size_t)M * 9 * C * 2), *db = to_dev(b, (size_t)M * 2);
+    void *dx = to_dev(x, (size_t)nx * 4), *dw = to_dev(w, (size_t)M * 9 * C * 2),
+         *db = to_dev(b, (size_t)M * 2);
     void *dy = to_dev(NULL, (size_t)M * H * W * 4);
     float *y = malloc((size_t)M * H * W * 4);
     for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
@@ -265,8 +293,8 @@ TEST(igemm_focus_gather) {
                     a = act_ref(a, &act);
                     double got = y[((int64_t)m * H + oy) * W + ox];
                     if (!(fabs(got - a) <= 2e-3 * fabs(a) + 2e-3))
-                        vrt_test_fail(__FILE__, __LINE__, "%s: (%d,%d,%d) got %g want %g", vrt__cuda_igemm_config_name(cfg), m, oy, ox,
-                                      got, a);
+                        vrt_test_fail(__FILE__, __LINE__, "%s: (%d,%d,%d) got %g want %g",
+                                      vrt__cuda_igemm_config_name(cfg), m, oy, ox, got, a);
                 }
     }
     g.focus_dy[2] = 2; /* a slice start other than 0 or 1 */
@@ -282,7 +310,10 @@ TEST(igemm_focus_gather) {
 TEST(depthwise_both_kernels) {
     static const int cs[][8] = {
         /* N, H, W, C, K, S, P, res */
-        {1, 26, 26, 32, 3, 1, 1, 0}, {2, 17, 15, 64, 3, 2, 1, 1}, {1, 13, 13, 96, 5, 1, 2, 1}, {1, 12, 10, 24, 5, 2, 2, 0},
+        {1, 26, 26, 32, 3, 1, 1, 0},
+        {2, 17, 15, 64, 3, 2, 1, 1},
+        {1, 13, 13, 96, 5, 1, 2, 1},
+        {1, 12, 10, 24, 5, 2, 2, 0},
     };
     for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
         const int *q = cs[ci];
@@ -290,15 +321,21 @@ TEST(depthwise_both_kernels) {
         d.OH = (d.H + 2 * d.PH - d.KH) / d.SH + 1, d.OW = (d.W + 2 * d.PW - d.KW) / d.SW + 1;
         vrt__activation act = {ci % 2 ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f};
         int64_t nx = (int64_t)d.N * d.H * d.W * d.C, ny = (int64_t)d.N * d.OH * d.OW * d.C, T = d.KH * d.KW;
-        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *w = rnd_half(d.C * T, -0.5f, 0.5f), *b = rnd_half(d.C, -0.5f, 0.5f);
-        uint16_t *r = rnd_half(ny, -1.0f, 1.0f), *wt = malloc((size_t)(d.C * T) * 2), *y = malloc((size_t)ny * 2);
+        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *w = rnd_half(d.C * T, -0.5f, 0.5f),
+                 *b = rnd_half(d.C, -0.5f, 0.5f);
+        uint16_t *r = rnd_half(ny, -1.0f, 1.0f), *wt = malloc((size_t)(d.C * T) * 2),
+                 *y = malloc((size_t)ny * 2);
         for (int c = 0; c < d.C; c++)
-            for (int t = 0; t < T; t++) wt[(int64_t)t * d.C + c] = w[(int64_t)c * T + t];
-        void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)(d.C * T) * 2), *dwt = to_dev(wt, (size_t)(d.C * T) * 2);
-        void *db = to_dev(b, (size_t)d.C * 2), *dr = to_dev(r, (size_t)ny * 2), *dy = to_dev(NULL, (size_t)ny * 2);
+            for (int t = 0; t < T; t++)
+                wt[(int64_t)t * d.C + c] = w[(int64_t)c * T + t];
+        void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)(d.C * T) * 2),
+             *dwt = to_dev(wt, (size_t)(d.C * T) * 2);
+        void *db = to_dev(b, (size_t)d.C * 2), *dr = to_dev(r, (size_t)ny * 2),
+             *dy = to_dev(NULL, (size_t)ny * 2);
         for (int v = 0; v < 2; v++) {
             ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream), cudaSuccess);
-            ASSERT_OK(vrt__cuda_dwconv_nhwc_half(g_stream, dx, dw, db, q[7] ? dr : NULL, dy, &d, &act, v ? dwt : NULL));
+            ASSERT_OK(vrt__cuda_dwconv_nhwc_half(g_stream, dx, dw, db, q[7] ? dr : NULL, dy, &d, &act,
+                                                 v ? dwt : NULL));
             ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
             ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
             for (int n = 0; n < d.N; n++)
@@ -310,7 +347,8 @@ TEST(depthwise_both_kernels) {
                                 for (int kx = 0; kx < d.KW; kx++) {
                                     int iy = oy * d.SH - d.PH + ky, ix = ox * d.SW - d.PW + kx;
                                     if (iy < 0 || iy >= d.H || ix < 0 || ix >= d.W) continue;
-                                    a += (double)vrt__half_to_float(x[(((int64_t)n * d.H + iy) * d.W + ix) * d.C + c]) *
+                                    a += (double)vrt__half_to_float(
+                                             x[(((int64_t)n * d.H + iy) * d.W + ix) * d.C + c]) *
                                          vrt__half_to_float(w[(int64_t)c * T + ky * d.KW + kx]);
                                 }
                             int64_t o = (((int64_t)n * d.OH + oy) * d.OW + ox) * d.C + c;
@@ -318,7 +356,8 @@ TEST(depthwise_both_kernels) {
                             a = act_ref(a, &act);
                             double got = vrt__half_to_float(y[o]);
                             if (!(fabs(got - a) <= 2e-3 * fabs(a) + 2e-3))
-                                vrt_test_fail(__FILE__, __LINE__, "case %zu %s kernel: (%d,%d,%d,%d) got %g want %g", ci,
+                                vrt_test_fail(__FILE__, __LINE__,
+                                              "case %zu %s kernel: (%d,%d,%d,%d) got %g want %g", ci,
                                               v ? "8-channel" : "2-channel", n, oy, ox, c, got, a);
                         }
         }
@@ -337,7 +376,8 @@ TEST(maxpool_nhwc_half_matches_reference) {
         {17, 11, 24, 3, 2, 1, 2, 1}, {9, 10, 5, 2, 2, 0, 1, 0},
     };
     for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
-        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], K = cs[ci][3], S = cs[ci][4], P = cs[ci][5], N = cs[ci][6];
+        int H = cs[ci][0], W = cs[ci][1], C = cs[ci][2], K = cs[ci][3], S = cs[ci][4], P = cs[ci][5],
+            N = cs[ci][6];
         int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
         int64_t nx = (int64_t)N * H * W * C, ny = (int64_t)N * OH * OW * C;
         uint16_t *x = rnd_half(nx, -8.0f, 8.0f), *y = malloc((size_t)ny * 2);
@@ -357,14 +397,16 @@ TEST(maxpool_nhwc_half_matches_reference) {
                                 int iy = oy * S - P + ky, ix = ox * S - P + kx;
                                 if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
                                 float v = vrt__half_to_float(x[(((int64_t)n * H + iy) * W + ix) * C + c]);
-                                if (v != v) nan = 1;
-                                else if (v > m) m = v;
+                                if (v != v)
+                                    nan = 1;
+                                else if (v > m)
+                                    m = v;
                             }
                         uint16_t got = y[(((int64_t)n * OH + oy) * OW + ox) * C + c];
                         float g = vrt__half_to_float(got);
                         if (nan ? g == g : got != vrt__float_to_half(m))
-                            vrt_test_fail(__FILE__, __LINE__, "case %zu: (%d,%d,%d,%d): got %g want %s%g", ci, n, oy, ox, c, g,
-                                          nan ? "NaN, not " : "", m);
+                            vrt_test_fail(__FILE__, __LINE__, "case %zu: (%d,%d,%d,%d): got %g want %s%g", ci,
+                                          n, oy, ox, c, g, nan ? "NaN, not " : "", m);
                     }
         cudaFree(dx), cudaFree(dy);
         free(x), free(y);

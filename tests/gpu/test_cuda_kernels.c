@@ -28,34 +28,41 @@ static uint32_t rnd_u32(void) {
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 16);
 }
-static float rnd_f(float lo, float hi) { return lo + (hi - lo) * (float)(rnd_u32() & 0xffffff) / 16777216.0f; }
+static float rnd_f(float lo, float hi) {
+    return lo + (hi - lo) * (float)(rnd_u32() & 0xffffff) / 16777216.0f;
+}
 
 static void fill_f(float *p, int64_t n, float lo, float hi) {
-    for (int64_t i = 0; i < n; i++) p[i] = rnd_f(lo, hi);
+    for (int64_t i = 0; i < n; i++)
+        p[i] = rnd_f(lo, hi);
 }
 static void fill_bytes(void *p, size_t n) {
-    for (size_t i = 0; i < n; i++) ((uint8_t *)p)[i] = (uint8_t)rnd_u32();
+    for (size_t i = 0; i < n; i++)
+        ((uint8_t *)p)[i] = (uint8_t)rnd_u32();
 }
 
 static vrt__shape shp(int nd, const int64_t *d) {
     vrt__shape s;
     memset(&s, 0, sizeof(s));
     s.ndim = nd;
-    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    for (int i = 0; i < nd; i++)
+        s.d[i] = d[i];
     return s;
 }
 #define SHAPE(...) shp((int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
 
 static void *dup_dev(const void *h, size_t bytes) {
     void *d = NULL;
-    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess)
+        vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
     if (bytes) cudaMemcpy(d, h, bytes, cudaMemcpyHostToDevice);
     cudaDeviceSynchronize(); /* a pageable H2D copy may still be in flight when cudaMemcpy returns */
     return d;
 }
 static void *dev_zero(size_t bytes) {
     void *d = NULL;
-    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
+    if (cudaMalloc(&d, bytes ? bytes : 1) != cudaSuccess)
+        vrt_test_fail(__FILE__, __LINE__, "cudaMalloc %zu", bytes);
     /* garbage: every output byte must be written. cudaMemset runs on the legacy default stream, which a
      * non-blocking stream does not wait for: finish it before any kernel on g_stream may write. */
     cudaMemset(d, 0xa5, bytes ? bytes : 1);
@@ -69,19 +76,20 @@ static void fetch(void *h, const void *d, size_t bytes) {
     if (bytes) cudaMemcpy(h, d, bytes, cudaMemcpyDeviceToHost);
 }
 
-#define ASSERT_GPU_OK(st)                                                                          \
-    do {                                                                                           \
-        int _s = (int)(st);                                                                        \
-        if (_s != 0)                                                                               \
-            vrt_test_fail(__FILE__, __LINE__, "%s: %s (%s)", #st, vrt_status_name(_s), vrt__cuda_kernels_error()); \
+#define ASSERT_GPU_OK(st)                                                                                    \
+    do {                                                                                                     \
+        int _s = (int)(st);                                                                                  \
+        if (_s != 0)                                                                                         \
+            vrt_test_fail(__FILE__, __LINE__, "%s: %s (%s)", #st, vrt_status_name(_s),                       \
+                          vrt__cuda_kernels_error());                                                        \
     } while (0)
 
 static void expect_bytes(const char *what, const void *a, const void *b, size_t n) {
     if (memcmp(a, b, n) == 0) return;
     for (size_t i = 0; i < n; i++)
         if (((const uint8_t *)a)[i] != ((const uint8_t *)b)[i])
-            vrt_test_fail(__FILE__, __LINE__, "%s: byte %zu differs: gpu %u cpu %u", what, i, ((const uint8_t *)a)[i],
-                          ((const uint8_t *)b)[i]);
+            vrt_test_fail(__FILE__, __LINE__, "%s: byte %zu differs: gpu %u cpu %u", what, i,
+                          ((const uint8_t *)a)[i], ((const uint8_t *)b)[i]);
 }
 
 static void expect_f32(const char *what, const float *g, const float *c, int64_t n, double rtol) {
@@ -122,13 +130,15 @@ TEST(unary_all_ops) {
         p.alpha = k == 0 ? 2.0f : k == 1 ? 0.5f : -1.5f;
         ASSERT_OK(vrt__cpu_unary_f32(NULL, &p, x, yc, n));
         cudaMemcpy(dy, dx, n * 4, cudaMemcpyDeviceToDevice);
-        cudaDeviceSynchronize(); /* a device-to-device cudaMemcpy is asynchronous; g_stream does not wait for it */
+        cudaDeviceSynchronize(); /* a device-to-device cudaMemcpy is asynchronous; g_stream does not wait for
+                                    it */
         ASSERT_GPU_OK(vrt__cuda_unary_f32(g_stream, &p, dy, dy, n));
         fetch(yg, dy, n * 4);
         expect_f32("pow scalar in place", yg, yc, n, 1e-5);
     }
     uint8_t b[333], bc[333], bg[333];
-    for (int i = 0; i < 333; i++) b[i] = (uint8_t)(rnd_u32() % 2);
+    for (int i = 0; i < 333; i++)
+        b[i] = (uint8_t)(rnd_u32() % 2);
     uint8_t *db = dup_dev(b, 333), *dbo = dev_zero(333);
     ASSERT_OK(vrt__cpu_not(b, bc, 333));
     ASSERT_GPU_OK(vrt__cuda_not(g_stream, db, dbo, 333));
@@ -141,10 +151,14 @@ static void fill_typed(vrt__dtype dt, void *p, int64_t n, int lo, int hi, int no
     for (int64_t i = 0; i < n; i++) {
         int v = lo + (int)(rnd_u32() % (uint32_t)(hi - lo + 1));
         if (no_zero && v == 0) v = 1;
-        if (dt == VRT__DT_FLOAT) ((float *)p)[i] = no_zero ? (float)v + 0.25f : rnd_f((float)lo, (float)hi);
-        else if (dt == VRT__DT_INT64) ((int64_t *)p)[i] = v;
-        else if (dt == VRT__DT_INT32) ((int32_t *)p)[i] = v;
-        else ((uint8_t *)p)[i] = (uint8_t)(v & 1);
+        if (dt == VRT__DT_FLOAT)
+            ((float *)p)[i] = no_zero ? (float)v + 0.25f : rnd_f((float)lo, (float)hi);
+        else if (dt == VRT__DT_INT64)
+            ((int64_t *)p)[i] = v;
+        else if (dt == VRT__DT_INT32)
+            ((int32_t *)p)[i] = v;
+        else
+            ((uint8_t *)p)[i] = (uint8_t)(v & 1);
     }
 }
 
@@ -168,16 +182,20 @@ TEST(binary_broadcast_all_types) {
                 void *a = malloc(na * e), *b = malloc(nb * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
                 int small = op == VRT__BIN_POW;
                 fill_typed(dt, a, na, small ? -7 : -1000, small ? 7 : 1000, 0);
-                fill_typed(dt, b, nb, small ? -2 : -50, small ? 9 : 50, op == VRT__BIN_POW && dt == VRT__DT_FLOAT);
+                fill_typed(dt, b, nb, small ? -2 : -50, small ? 9 : 50,
+                           op == VRT__BIN_POW && dt == VRT__DT_FLOAT);
                 if (dt != VRT__DT_FLOAT && (op == VRT__BIN_DIV || op == VRT__BIN_MOD)) {
                     /* zeros and -1 are defined (0 and negation) */
                     if (nb > 1) {
-                        if (dt == VRT__DT_INT64) ((int64_t *)b)[0] = 0, ((int64_t *)b)[1] = -1;
-                        else ((int32_t *)b)[0] = 0, ((int32_t *)b)[1] = -1;
+                        if (dt == VRT__DT_INT64)
+                            ((int64_t *)b)[0] = 0, ((int64_t *)b)[1] = -1;
+                        else
+                            ((int32_t *)b)[0] = 0, ((int32_t *)b)[1] = -1;
                     }
                 }
                 if (dt == VRT__DT_FLOAT && op == VRT__BIN_POW)
-                    for (int64_t i = 0; i < na; i++) ((float *)a)[i] = fabsf(((float *)a)[i]);
+                    for (int64_t i = 0; i < na; i++)
+                        ((float *)a)[i] = fabsf(((float *)a)[i]);
                 void *da = dup_dev(a, na * e), *db = dup_dev(b, nb * e), *dy = dev_zero(ny * e);
                 ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, dt, a, sa, b, sb, yc, sy));
                 ASSERT_GPU_OK(vrt__cuda_binary(g_stream, (vrt__binary_op)op, dt, da, sa, db, sb, dy, sy));
@@ -194,8 +212,10 @@ TEST(binary_broadcast_all_types) {
     }
     /* refused: output that is not the broadcast */
     vrt__shape s1 = SHAPE(2, 3), s2 = SHAPE(3), bad = SHAPE(3, 3);
-    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &bad), VRT_EINVAL);
-    ASSERT_STATUS(vrt__cuda_binary(NULL, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &s1), VRT_EINVAL);
+    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &bad),
+                  VRT_EINVAL);
+    ASSERT_STATUS(vrt__cuda_binary(NULL, VRT__BIN_ADD, VRT__DT_FLOAT, NULL, &s1, NULL, &s2, NULL, &s1),
+                  VRT_EINVAL);
     ASSERT_CONTAINS(vrt__cuda_kernels_error(), "stream");
 }
 
@@ -206,14 +226,16 @@ static void fill_int_edges(vrt__dtype dt, void *p, int64_t n) {
     size_t e = vrt__dtype_size(dt);
     fill_bytes(p, (size_t)n * e);
     uint64_t edge[6] = {0, 1, ~(uint64_t)0, (uint64_t)1 << (8 * e - 1), ((uint64_t)1 << (8 * e - 1)) - 1, 2};
-    for (int64_t i = 0; i < n && i < 6; i++) memcpy((uint8_t *)p + i * e, &edge[i], e); /* little endian: low bytes */
+    for (int64_t i = 0; i < n && i < 6; i++)
+        memcpy((uint8_t *)p + i * e, &edge[i], e); /* little endian: low bytes */
 }
 
 /* Small values for Pow: |result| < 2^53, where the CPU's pow() and the
  * GPU's repeated squaring are both exact. */
 static void fill_int_small(vrt__dtype dt, void *p, int64_t n, int lo, int hi) {
     size_t e = vrt__dtype_size(dt);
-    int is_unsigned = dt == VRT__DT_UINT8 || dt == VRT__DT_UINT16 || dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64;
+    int is_unsigned =
+        dt == VRT__DT_UINT8 || dt == VRT__DT_UINT16 || dt == VRT__DT_UINT32 || dt == VRT__DT_UINT64;
     for (int64_t i = 0; i < n; i++) {
         int v = lo + (int)(rnd_u32() % (uint32_t)(hi - lo + 1));
         if (is_unsigned && v < 0) v = -v;
@@ -233,7 +255,8 @@ TEST(binary_integer_types_match_cpu) {
         {SHAPE(2, 3, 1, 5), SHAPE(3, 4, 1), SHAPE(2, 3, 4, 5)},
         {SHAPE(1), SHAPE(6, 7), SHAPE(6, 7)},
     };
-    vrt__dtype dts[6] = {VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_INT16, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64};
+    vrt__dtype dts[6] = {VRT__DT_INT8,   VRT__DT_UINT8,  VRT__DT_INT16,
+                         VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64};
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
         vrt__shape *sa = &cases[c][0], *sb = &cases[c][1], *sy = &cases[c][2];
         int64_t na = vrt__shape_numel(sa), nb = vrt__shape_numel(sb), ny = vrt__shape_numel(sy);
@@ -257,7 +280,8 @@ TEST(binary_integer_types_match_cpu) {
                     int64_t *a64 = malloc(na * 8), *b64 = malloc(nb * 8), *y64 = malloc(ny * 8);
                     ASSERT_OK(vrt__cpu_cast(dt, a, VRT__DT_INT64, a64, na));
                     ASSERT_OK(vrt__cpu_cast(dt, b, VRT__DT_INT64, b64, nb));
-                    ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, VRT__DT_INT64, a64, sa, b64, sb, y64, sy));
+                    ASSERT_OK(
+                        vrt__cpu_binary(NULL, (vrt__binary_op)op, VRT__DT_INT64, a64, sa, b64, sb, y64, sy));
                     ASSERT_OK(vrt__cpu_cast(VRT__DT_INT64, y64, dt, yc, ny));
                     free(a64), free(b64), free(y64);
                 }
@@ -273,7 +297,8 @@ TEST(binary_integer_types_match_cpu) {
     }
     /* PRelu stays float-only, bool and double are not computed in */
     vrt__shape s1 = SHAPE(4);
-    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_PRELU, VRT__DT_UINT16, NULL, &s1, NULL, &s1, NULL, &s1), VRT_EUNSUPPORTED);
+    ASSERT_STATUS(vrt__cuda_binary(g_stream, VRT__BIN_PRELU, VRT__DT_UINT16, NULL, &s1, NULL, &s1, NULL, &s1),
+                  VRT_EUNSUPPORTED);
     ASSERT_TRUE(!vrt__cuda_binary_type_ok(VRT__DT_BOOL));
     ASSERT_TRUE(!vrt__cuda_binary_type_ok(VRT__DT_DOUBLE));
 }
@@ -287,7 +312,8 @@ TEST(pow_integer_base_float_exponent) {
                          VRT__DT_INT32, VRT__DT_UINT32, VRT__DT_INT64, VRT__DT_UINT64};
     vrt__shape sa = SHAPE(4, 1, 9), sb = SHAPE(3, 1), sy = SHAPE(4, 3, 9);
     int64_t na = 36, nb = 3, ny = 108;
-    const float exps[][3] = {{2.0f, 3.0f, 0.0f}, {0.5f, 1.5f, -1.0f}, {-2.0f, 1.0f, NAN}, {9.0f, 40.0f, 2.5f}};
+    const float exps[][3] = {
+        {2.0f, 3.0f, 0.0f}, {0.5f, 1.5f, -1.0f}, {-2.0f, 1.0f, NAN}, {9.0f, 40.0f, 2.5f}};
     for (int t = 0; t < 8; t++) {
         vrt__dtype dt = dts[t];
         size_t e = vrt__dtype_size(dt);
@@ -309,7 +335,8 @@ TEST(pow_integer_base_float_exponent) {
         free(a), free(yc), free(yg), free(af), free(yf);
     }
     vrt__shape s1 = SHAPE(2);
-    ASSERT_STATUS(vrt__cuda_pow_int_base(g_stream, VRT__DT_FLOAT, NULL, &s1, NULL, &s1, NULL, &s1), VRT_EUNSUPPORTED);
+    ASSERT_STATUS(vrt__cuda_pow_int_base(g_stream, VRT__DT_FLOAT, NULL, &s1, NULL, &s1, NULL, &s1),
+                  VRT_EUNSUPPORTED);
 }
 
 TEST(compare_logical_where) {
@@ -322,15 +349,18 @@ TEST(compare_logical_where) {
         fill_typed(dts[t], a, na, -3, 3, 0);
         fill_typed(dts[t], b, nb, -3, 3, 0);
         if (dts[t] == VRT__DT_FLOAT) /* ties matter for >= and == */
-            for (int64_t i = 0; i < na; i++) ((float *)a)[i] = (float)(int)((float *)a)[i];
+            for (int64_t i = 0; i < na; i++)
+                ((float *)a)[i] = (float)(int)((float *)a)[i];
         if (dts[t] == VRT__DT_FLOAT)
-            for (int64_t i = 0; i < nb; i++) ((float *)b)[i] = (float)(int)((float *)b)[i];
+            for (int64_t i = 0; i < nb; i++)
+                ((float *)b)[i] = (float)(int)((float *)b)[i];
         void *da = dup_dev(a, na * e), *db = dup_dev(b, nb * e);
         uint8_t yc[105], yg[105], *dy = dev_zero(ny);
         for (int op = 0; op < VRT__CMP_COUNT; op++) {
             if (dts[t] == VRT__DT_BOOL && op != VRT__CMP_EQUAL) continue;
             ASSERT_OK(vrt__cpu_compare((vrt__compare_op)op, dts[t], a, &sa, b, &sb, yc, &sy));
-            ASSERT_GPU_OK(vrt__cuda_compare(g_stream, (vrt__compare_op)op, dts[t], da, &sa, db, &sb, dy, &sy));
+            ASSERT_GPU_OK(
+                vrt__cuda_compare(g_stream, (vrt__compare_op)op, dts[t], da, &sa, db, &sb, dy, &sy));
             fetch(yg, dy, ny);
             expect_bytes("compare", yg, yc, ny);
         }
@@ -353,7 +383,8 @@ TEST(compare_logical_where) {
         uint8_t x[30 * 8], y[6 * 8], oc[120 * 8], og[120 * 8];
         fill_bytes(x, sizeof(x));
         fill_bytes(y, sizeof(y));
-        void *dc = dup_dev(cond, 4), *dx = dup_dev(x, 30 * e), *dyy = dup_dev(y, 6 * e), *dout = dev_zero(120 * e);
+        void *dc = dup_dev(cond, 4), *dx = dup_dev(x, 30 * e), *dyy = dup_dev(y, 6 * e),
+             *dout = dev_zero(120 * e);
         ASSERT_OK(vrt__cpu_where(cond, &sc, x, &sx, y, &syy, e, oc, &so));
         ASSERT_GPU_OK(vrt__cuda_where(g_stream, dc, &sc, dx, &sx, dyy, &syy, e, dout, &so));
         fetch(og, dout, 120 * e);
@@ -363,14 +394,16 @@ TEST(compare_logical_where) {
 }
 
 TEST(fused_chain) {
-    vrt__shape sx = SHAPE(2, 8, 5, 7), sc = SHAPE(8, 1, 1), ss = SHAPE(1), sf = SHAPE(2, 8, 5, 7), sw = SHAPE(7);
+    vrt__shape sx = SHAPE(2, 8, 5, 7), sc = SHAPE(8, 1, 1), ss = SHAPE(1), sf = SHAPE(2, 8, 5, 7),
+               sw = SHAPE(7);
     int64_t n = 560;
     float x[560], ch[8], sc1[1] = {0.75f}, full[560], w[7], yc[560], yg[560];
     fill_f(x, n, -4, 4);
     fill_f(ch, 8, -1, 1);
     fill_f(full, n, -2, 2);
     fill_f(w, 7, 0.5f, 2);
-    float *dx = dup_dev(x, sizeof(x)), *dch = dup_dev(ch, sizeof(ch)), *ds = dup_dev(sc1, 4), *dfull = dup_dev(full, sizeof(full));
+    float *dx = dup_dev(x, sizeof(x)), *dch = dup_dev(ch, sizeof(ch)), *ds = dup_dev(sc1, 4),
+          *dfull = dup_dev(full, sizeof(full));
     float *dw = dup_dev(w, sizeof(w)), *dy = dev_zero(sizeof(yc));
     vrt__chain_step st[6];
     memset(st, 0, sizeof(st));
@@ -381,9 +414,11 @@ TEST(fused_chain) {
     vrt__unary_default_params(VRT__UN_SILU, &st[4].un);
     st[5].is_binary = 1, st[5].bin = VRT__BIN_DIV, st[5].operand_first = 1, st[5].operand_shape = sw;
     const float *hops[6] = {ch, NULL, sc1, full, NULL, w}, *dops[6] = {dch, NULL, ds, dfull, NULL, dw};
-    for (int i = 0; i < 6; i++) st[i].operand = hops[i];
+    for (int i = 0; i < 6; i++)
+        st[i].operand = hops[i];
     ASSERT_OK(vrt__cpu_chain_f32(NULL, x, &sx, st, 6, yc));
-    for (int i = 0; i < 6; i++) st[i].operand = dops[i];
+    for (int i = 0; i < 6; i++)
+        st[i].operand = dops[i];
     ASSERT_GPU_OK(vrt__cuda_chain_f32(g_stream, dx, &sx, st, 6, dy));
     fetch(yg, dy, sizeof(yg));
     expect_f32("chain", yg, yc, n, 1e-5);
@@ -421,8 +456,9 @@ static void expect_cast(const char *what, vrt__dtype t, const uint8_t *g, const 
 }
 
 TEST(cast_and_fp16) {
-    vrt__dtype ts[] = {VRT__DT_FLOAT, VRT__DT_FLOAT16, VRT__DT_DOUBLE, VRT__DT_INT64, VRT__DT_INT32, VRT__DT_INT16,
-                       VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64, VRT__DT_BOOL};
+    vrt__dtype ts[] = {VRT__DT_FLOAT,  VRT__DT_FLOAT16, VRT__DT_DOUBLE, VRT__DT_INT64,
+                       VRT__DT_INT32,  VRT__DT_INT16,   VRT__DT_INT8,   VRT__DT_UINT8,
+                       VRT__DT_UINT16, VRT__DT_UINT32,  VRT__DT_UINT64, VRT__DT_BOOL};
     int nt = (int)(sizeof(ts) / sizeof(ts[0]));
     int64_t n = 1000;
     uint8_t *src = malloc(n * 8), *oc = malloc(n * 8), *og = malloc(n * 8);
@@ -436,9 +472,17 @@ TEST(cast_and_fp16) {
             if (i == 2) v = -0.7;
             uint8_t *p = src + i * fs;
             switch (ts[f]) {
-            case VRT__DT_FLOAT: { float t = (float)v; memcpy(p, &t, 4); break; }
+            case VRT__DT_FLOAT: {
+                float t = (float)v;
+                memcpy(p, &t, 4);
+                break;
+            }
             case VRT__DT_DOUBLE: memcpy(p, &v, 8); break;
-            case VRT__DT_FLOAT16: { uint16_t h = vrt__float_to_half((float)v); memcpy(p, &h, 2); break; }
+            case VRT__DT_FLOAT16: {
+                uint16_t h = vrt__float_to_half((float)v);
+                memcpy(p, &h, 2);
+                break;
+            }
             case VRT__DT_BOOL: p[0] = (uint8_t)(rnd_u32() & 1); break;
             default: fill_bytes(p, fs); break;
             }
@@ -462,7 +506,8 @@ TEST(cast_and_fp16) {
     int64_t nh = 65536;
     uint16_t *h = malloc(nh * 2), *hc = malloc(nh * 2), *hg = malloc(nh * 2);
     float *f = malloc(nh * 4), *fc = malloc(nh * 4), *fg = malloc(nh * 4);
-    for (int64_t i = 0; i < nh; i++) h[i] = (uint16_t)i;
+    for (int64_t i = 0; i < nh; i++)
+        h[i] = (uint16_t)i;
     for (int64_t i = 0; i < nh; i++) {
         uint32_t bits = rnd_u32() << 1 ^ rnd_u32();
         float v;
@@ -476,7 +521,8 @@ TEST(cast_and_fp16) {
     }
     uint16_t *dh = dup_dev(h, nh * 2), *dho = dev_zero(nh * 2);
     float *df = dup_dev(f, nh * 4), *dfo = dev_zero(nh * 4);
-    for (int64_t i = 0; i < nh; i++) fc[i] = vrt__half_to_float(h[i]), hc[i] = vrt__float_to_half(f[i]);
+    for (int64_t i = 0; i < nh; i++)
+        fc[i] = vrt__half_to_float(h[i]), hc[i] = vrt__float_to_half(f[i]);
     ASSERT_GPU_OK(vrt__cuda_f16_to_f32(g_stream, dh, dfo, nh));
     ASSERT_GPU_OK(vrt__cuda_f32_to_f16(g_stream, df, dho, nh));
     fetch(fg, dfo, nh * 4);
@@ -497,7 +543,8 @@ TEST(cast_and_fp16) {
 
 /* backend_cpu.c's Cast step, reproduced with the CPU's functions: x and y in
  * the engine's held form (vrt__plan_dtype) of from and to. */
-static void cpu_cast_node(vrt__dtype from, const void *x, vrt__dtype to, void *y, int64_t n, int sat, int mode) {
+static void cpu_cast_node(vrt__dtype from, const void *x, vrt__dtype to, void *y, int64_t n, int sat,
+                          int mode) {
     vrt__dtype hf = vrt__plan_dtype(from), ht = vrt__plan_dtype(to);
     size_t fs = vrt__dtype_size(hf);
     if (vrt__dtype_is_subbyte(to)) {
@@ -521,9 +568,11 @@ static void cpu_cast_node(vrt__dtype from, const void *x, vrt__dtype to, void *y
     ASSERT_OK(vrt__cpu_cast(hf, x, ht, y, n));
     float *f = y;
     if (to == VRT__DT_FLOAT16 && from != VRT__DT_FLOAT16)
-        for (int64_t i = 0; i < n; i++) f[i] = vrt__half_to_float(vrt__float_to_half(f[i]));
+        for (int64_t i = 0; i < n; i++)
+            f[i] = vrt__half_to_float(vrt__float_to_half(f[i]));
     if (vrt__dtype_is_lowp_float(to) && from != to)
-        for (int64_t i = 0; i < n; i++) f[i] = vrt__lowp_round(to, f[i], sat, mode);
+        for (int64_t i = 0; i < n; i++)
+            f[i] = vrt__lowp_round(to, f[i], sat, mode);
 }
 
 /* An fp32 value (held float, double or the source of a rounding Cast) from
@@ -531,10 +580,41 @@ static void cpu_cast_node(vrt__dtype from, const void *x, vrt__dtype to, void *y
  * ranges and saturation edges of the float8/float4 types, exact ties of
  * short mantissas, fp32 denormals and specials. */
 static float rnd_held_f32(int64_t i) {
-    static const float special[] = {NAN, -NAN, INFINITY, -INFINITY, 0.0f, -0.0f, 448.0f, 464.0f, 480.0f, -464.0f, 240.0f,
-                                    248.0f, 256.0f, 57344.0f, 61440.0f, -61440.0f, 65536.0f, 6.0f, 7.0f, -7.0f, 0.25f,
-                                    0.75f, 1e30f, -1e30f, 3.4028235e38f, 1.9e19f, -9.3e18f, 8.0f, -9.0f, 0.001953125f,
-                                    0.0009765625f, 1.52587890625e-05f, 7.62939453125e-06f, 1e-45f, -1.17549435e-38f};
+    static const float special[] = {NAN,
+                                    -NAN,
+                                    INFINITY,
+                                    -INFINITY,
+                                    0.0f,
+                                    -0.0f,
+                                    448.0f,
+                                    464.0f,
+                                    480.0f,
+                                    -464.0f,
+                                    240.0f,
+                                    248.0f,
+                                    256.0f,
+                                    57344.0f,
+                                    61440.0f,
+                                    -61440.0f,
+                                    65536.0f,
+                                    6.0f,
+                                    7.0f,
+                                    -7.0f,
+                                    0.25f,
+                                    0.75f,
+                                    1e30f,
+                                    -1e30f,
+                                    3.4028235e38f,
+                                    1.9e19f,
+                                    -9.3e18f,
+                                    8.0f,
+                                    -9.0f,
+                                    0.001953125f,
+                                    0.0009765625f,
+                                    1.52587890625e-05f,
+                                    7.62939453125e-06f,
+                                    1e-45f,
+                                    -1.17549435e-38f};
     uint32_t bits = rnd_u32() << 1 ^ rnd_u32();
     float v;
     switch (i % 8) {
@@ -543,10 +623,14 @@ static float rnd_held_f32(int64_t i) {
     case 2: v = rnd_u32() & 1 ? rnd_f(-0.02f, 0.02f) : rnd_f(-1e-4f, 1e-4f); break; /* float8 subnormals */
     case 3: v = rnd_f(-600.0f, 600.0f); break;
     case 4: v = rnd_f(-10.0f, 10.0f); break;
-    case 5: v = (float)ldexp((double)(2 * (rnd_u32() % 32) + 1), (int)(rnd_u32() % 48) - 30); /* ties */
+    case 5:
+        v = (float)ldexp((double)(2 * (rnd_u32() % 32) + 1), (int)(rnd_u32() % 48) - 30); /* ties */
         if (rnd_u32() & 1) v = -v;
         break;
-    case 6: bits &= 0x807fffffu; memcpy(&v, &bits, 4); break;
+    case 6:
+        bits &= 0x807fffffu;
+        memcpy(&v, &bits, 4);
+        break;
     default: v = special[rnd_u32() % (sizeof(special) / sizeof(special[0]))]; break;
     }
     return v;
@@ -557,11 +641,13 @@ static float rnd_held_f32(int64_t i) {
 static void fill_held(vrt__dtype t, void *held, int64_t n) {
     vrt__dtype h = vrt__plan_dtype(t);
     if (h == VRT__DT_FLOAT && (t == VRT__DT_FLOAT || t == VRT__DT_DOUBLE)) {
-        for (int64_t i = 0; i < n; i++) ((float *)held)[i] = rnd_held_f32(i);
+        for (int64_t i = 0; i < n; i++)
+            ((float *)held)[i] = rnd_held_f32(i);
         return;
     }
     if (t == VRT__DT_BOOL) {
-        for (int64_t i = 0; i < n; i++) ((uint8_t *)held)[i] = (uint8_t)(rnd_u32() & 1);
+        for (int64_t i = 0; i < n; i++)
+            ((uint8_t *)held)[i] = (uint8_t)(rnd_u32() & 1);
         return;
     }
     /* Host form: raw bits (every byte pattern first), converted as the boundary does. */
@@ -569,9 +655,11 @@ static void fill_held(vrt__dtype t, void *held, int64_t n) {
     uint8_t *host = malloc((size_t)n * hs);
     fill_bytes(host, (size_t)n * hs);
     if (hs == 1)
-        for (int64_t i = 0; i < n && i < 256; i++) host[i] = (uint8_t)i;
+        for (int64_t i = 0; i < n && i < 256; i++)
+            host[i] = (uint8_t)i;
     if (t == VRT__DT_FLOAT16) {
-        for (int64_t i = 0; i < n; i++) ((float *)held)[i] = vrt__half_to_float(((const uint16_t *)host)[i]);
+        for (int64_t i = 0; i < n; i++)
+            ((float *)held)[i] = vrt__half_to_float(((const uint16_t *)host)[i]);
     } else {
         vrt__lowp_host_to_engine(t, host, held, n);
     }
@@ -584,14 +672,17 @@ static void fill_held(vrt__dtype t, void *held, int64_t n) {
  * result may differ in payload only, as in cast_and_fp16), and so must the
  * host form get_output would give (there a NaN's bits must match too). */
 TEST(cast_node_low_precision_types) {
-    vrt__dtype ts[] = {VRT__DT_FLOAT, VRT__DT_FLOAT16, VRT__DT_DOUBLE, VRT__DT_INT64, VRT__DT_INT32, VRT__DT_INT16,
-                       VRT__DT_INT8, VRT__DT_UINT8, VRT__DT_UINT16, VRT__DT_UINT32, VRT__DT_UINT64, VRT__DT_BOOL,
-                       VRT__DT_BFLOAT16, VRT__DT_FLOAT8E4M3FN, VRT__DT_FLOAT8E4M3FNUZ, VRT__DT_FLOAT8E5M2,
-                       VRT__DT_FLOAT8E5M2FNUZ, VRT__DT_FLOAT8E8M0, VRT__DT_FLOAT4E2M1, VRT__DT_INT4, VRT__DT_UINT4,
-                       VRT__DT_INT2, VRT__DT_UINT2};
+    vrt__dtype ts[] = {
+        VRT__DT_FLOAT,          VRT__DT_FLOAT16,      VRT__DT_DOUBLE,         VRT__DT_INT64,
+        VRT__DT_INT32,          VRT__DT_INT16,        VRT__DT_INT8,           VRT__DT_UINT8,
+        VRT__DT_UINT16,         VRT__DT_UINT32,       VRT__DT_UINT64,         VRT__DT_BOOL,
+        VRT__DT_BFLOAT16,       VRT__DT_FLOAT8E4M3FN, VRT__DT_FLOAT8E4M3FNUZ, VRT__DT_FLOAT8E5M2,
+        VRT__DT_FLOAT8E5M2FNUZ, VRT__DT_FLOAT8E8M0,   VRT__DT_FLOAT4E2M1,     VRT__DT_INT4,
+        VRT__DT_UINT4,          VRT__DT_INT2,         VRT__DT_UINT2};
     int nt = (int)(sizeof(ts) / sizeof(ts[0]));
     int64_t n = 4096;
-    uint8_t *src = malloc(n * 8), *oc = malloc(n * 8), *og = malloc(n * 8), *hc = malloc(n * 8), *hg = malloc(n * 8);
+    uint8_t *src = malloc(n * 8), *oc = malloc(n * 8), *og = malloc(n * 8), *hc = malloc(n * 8),
+            *hg = malloc(n * 8);
     int pairs = 0;
     for (int f = 0; f < nt; f++) {
         vrt__dtype hf = vrt__plan_dtype(ts[f]);
@@ -608,8 +699,8 @@ TEST(cast_node_low_precision_types) {
                     ASSERT_GPU_OK(vrt__cuda_cast_node(g_stream, ts[f], ds, to, dd, n, sat, mode));
                     fetch(og, dd, n * tsz);
                     char what[96];
-                    snprintf(what, sizeof(what), "Cast node %s -> %s (saturate %d, round_mode %d)", vrt__dtype_name(ts[f]),
-                             vrt__dtype_name(to), sat, mode);
+                    snprintf(what, sizeof(what), "Cast node %s -> %s (saturate %d, round_mode %d)",
+                             vrt__dtype_name(ts[f]), vrt__dtype_name(to), sat, mode);
                     expect_cast(what, ht, og, oc, n);
                     /* The host form, as get_output converts it (fp32 and double: above). */
                     if (to == VRT__DT_FLOAT16) {
@@ -636,12 +727,13 @@ TEST(cast_node_low_precision_types) {
 
 /* ---- reductions ------------------------------------------------------------------ */
 
-static void check_reduce(const vrt__shape *sx, vrt__reduce_op op, int naxes, const int64_t *axes, int keepdims,
-                         float lo, float hi) {
+static void check_reduce(const vrt__shape *sx, vrt__reduce_op op, int naxes, const int64_t *axes,
+                         int keepdims, float lo, float hi) {
     vrt__reduce_params p;
     vrt__reduce_default_params(op, &p);
     p.naxes = naxes;
-    for (int i = 0; i < naxes; i++) p.axes[i] = axes[i];
+    for (int i = 0; i < naxes; i++)
+        p.axes[i] = axes[i];
     p.keepdims = keepdims;
     vrt__shape sy;
     ASSERT_OK(vrt__reduce_out_shape(&p, sx, &sy));
@@ -696,7 +788,8 @@ TEST(softmax_argmax_topk) {
             }
         }
         /* ArgMax/ArgMin with ties (values quantised) */
-        for (int64_t i = 0; i < n; i++) x[i] = (float)(int)(x[i] / 4);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = (float)(int)(x[i] / 4);
         cudaMemcpy(dx, x, n * 4, cudaMemcpyHostToDevice);
         cudaDeviceSynchronize();
         int64_t *ic = malloc(n * 8), *ig = malloc(n * 8), *di = dev_zero(n * 8);
@@ -754,8 +847,10 @@ TEST(topk_integer_types) {
             int64_t n = vrt__shape_numel(s);
             void *x = malloc(n * e);
             for (int ties = 0; ties < 2; ties++) {
-                if (ties) fill_int_small(dt, x, n, -3, 3);
-                else fill_int_edges(dt, x, n);
+                if (ties)
+                    fill_int_small(dt, x, n, -3, 3);
+                else
+                    fill_int_edges(dt, x, n);
                 void *dx = dup_dev(x, n * e);
                 for (int axis = 0; axis < s->ndim; axis++) {
                     for (int largest = 0; largest < 2; largest++) {
@@ -763,7 +858,8 @@ TEST(topk_integer_types) {
                         vrt__shape sy;
                         ASSERT_OK(vrt__topk_out_shape(&p, s, &sy));
                         int64_t ny = vrt__shape_numel(&sy);
-                        void *vc = malloc(ny * e), *vg = malloc(ny * e), *scratch = malloc((size_t)p.k * 8 + 64);
+                        void *vc = malloc(ny * e), *vg = malloc(ny * e),
+                             *scratch = malloc((size_t)p.k * 8 + 64);
                         int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
                         void *dv = dev_zero(ny * e);
                         int64_t *di = dev_zero(ny * 8);
@@ -772,8 +868,8 @@ TEST(topk_integer_types) {
                         fetch(vg, dv, ny * e);
                         fetch(ig, di, ny * 8);
                         char what[96];
-                        snprintf(what, sizeof(what), "topk %s shape %d axis %d largest %d ties %d", vrt__dtype_name(dt), si, axis,
-                                 largest, ties);
+                        snprintf(what, sizeof(what), "topk %s shape %d axis %d largest %d ties %d",
+                                 vrt__dtype_name(dt), si, axis, largest, ties);
                         expect_bytes(what, vg, vc, ny * e);
                         expect_bytes(what, ig, ic, ny * 8);
                         /* indices are optional */
@@ -806,18 +902,21 @@ TEST(concat_nhwc_half) {
     for (int k = 0; k < 4; k++) {
         h[k] = malloc((size_t)(P * ch[k]) * 2);
         ASSERT_TRUE(h[k] != NULL);
-        for (int64_t i = 0; i < P * ch[k]; i++) h[k][i] = (uint16_t)(k * 10007 + i * 31 + 5);
+        for (int64_t i = 0; i < P * ch[k]; i++)
+            h[k][i] = (uint16_t)(k * 10007 + i * 31 + 5);
         d[k] = dup_dev(h[k], (size_t)(P * ch[k]) * 2);
         C += ch[k];
     }
     for (int n = 1; n <= 4; n++) {
         int Cn = 0;
-        for (int k = 0; k < n; k++) Cn += ch[k];
+        for (int k = 0; k < n; k++)
+            Cn += ch[k];
         uint16_t *want = malloc((size_t)(P * Cn) * 2), *got = malloc((size_t)(P * Cn) * 2);
         ASSERT_TRUE(want && got);
         for (int64_t p = 0; p < P; p++)
             for (int k = 0, off = 0; k < n; off += ch[k], k++)
-                for (int c = 0; c < ch[k]; c++) want[p * Cn + off + c] = h[k][p * ch[k] + c];
+                for (int c = 0; c < ch[k]; c++)
+                    want[p * Cn + off + c] = h[k][p * ch[k] + c];
         void *dy = dev_zero((size_t)(P * Cn) * 2);
         ASSERT_GPU_OK(vrt__cuda_concat_nhwc_half(g_stream, n, (const void *const *)d, ch, P, dy));
         fetch(got, dy, (size_t)(P * Cn) * 2);
@@ -828,7 +927,8 @@ TEST(concat_nhwc_half) {
     }
     ASSERT_TRUE(vrt__cuda_concat_nhwc_half(g_stream, 9, (const void *const *)d, ch, P, d[0]) == VRT_EINVAL);
     ASSERT_TRUE(vrt__cuda_concat_nhwc_half(NULL, 2, (const void *const *)d, ch, P, d[0]) == VRT_EINVAL);
-    for (int k = 0; k < 4; k++) cudaFree(d[k]), free(h[k]);
+    for (int k = 0; k < 4; k++)
+        cudaFree(d[k]), free(h[k]);
     (void)C;
 }
 
@@ -857,7 +957,8 @@ TEST(concat_split) {
         int64_t sizes[3] = {2, 5, 1};
         uint8_t oc[3][80 * 4], og[80 * 4];
         void *hs[3] = {oc[0], oc[1], oc[2]}, *ds[3];
-        for (int i = 0; i < 3; i++) ds[i] = dev_zero(2 * sizes[i] * 5 * e);
+        for (int i = 0; i < 3; i++)
+            ds[i] = dev_zero(2 * sizes[i] * 5 * e);
         ASSERT_OK(vrt__cpu_split(-2, yc, &sy, e, 3, sizes, hs));
         ASSERT_GPU_OK(vrt__cuda_split(g_stream, -2, dy, &sy, e, 3, sizes, ds));
         for (int i = 0; i < 3; i++) {
@@ -893,7 +994,8 @@ TEST(slice_transpose) {
     p.starts[1] = 1, p.ends[1] = INT64_MAX, p.steps[1] = 3, p.axes[1] = -2;
     p.starts[2] = 0, p.ends[2] = 4, p.steps[2] = 1, p.axes[2] = 0;
     size_t es[4] = {4, 1, 2, 12};
-    for (int k = 0; k < 4; k++) check_slice(&sx, &p, es[k]);
+    for (int k = 0; k < 4; k++)
+        check_slice(&sx, &p, es[k]);
     p.n = 1, p.starts[0] = 8, p.ends[0] = 2, p.steps[0] = -1, p.axes[0] = 2;
     check_slice(&sx, &p, 4);
     p.starts[0] = 3, p.ends[0] = 3, p.steps[0] = 1; /* empty */
@@ -1072,7 +1174,8 @@ TEST(resize_every_mode) {
                     }
                     if (mode == 2 && ss == 1) p.exclude_outside = 1;
                     char what[96];
-                    snprintf(what, sizeof(what), "Resize mode %d coord %d nearest %d set %d", mode, coord, nm, ss);
+                    snprintf(what, sizeof(what), "Resize mode %d coord %d nearest %d set %d", mode, coord, nm,
+                             ss);
                     check_resize(&p, &sx, what);
                 }
             }
@@ -1104,7 +1207,8 @@ TEST(resize_every_mode) {
 static void check_pool(vrt__pool_params *p, int is_max, const char *what) {
     ASSERT_OK(vrt__pool_resolve(p, NULL, 0));
     int64_t invol = 1, outvol = 1;
-    for (int i = 0; i < p->nsp; i++) invol *= p->in[i], outvol *= p->out[i];
+    for (int i = 0; i < p->nsp; i++)
+        invol *= p->in[i], outvol *= p->out[i];
     int64_t n = p->N * p->C * invol, ny = p->N * p->C * outvol;
     float *x = malloc(n * 4), *yc = malloc(ny * 4), *yg = malloc(ny * 4);
     int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
@@ -1121,8 +1225,10 @@ static void check_pool(vrt__pool_params *p, int is_max, const char *what) {
         for (int64_t q = 0; q < ny; q++) {
             if (ic[q] < 0) continue;
             int64_t r = ic[q] % invol, co[3] = {0, 0, 0}, col = 0, st = 1;
-            for (int i = p->nsp - 1; i >= 0; i--) co[i] = r % p->in[i], r /= p->in[i];
-            for (int i = 0; i < p->nsp; i++) col += co[i] * st, st *= p->in[i];
+            for (int i = p->nsp - 1; i >= 0; i--)
+                co[i] = r % p->in[i], r /= p->in[i];
+            for (int i = 0; i < p->nsp; i++)
+                col += co[i] * st, st *= p->in[i];
             ic[q] = ic[q] - ic[q] % invol + col;
         }
         ASSERT_GPU_OK(vrt__cuda_maxpool_order(g_stream, p, dx, dy, di, 1));
@@ -1212,13 +1318,16 @@ TEST(maxpool_integer_types) {
             }
             ASSERT_OK(vrt__pool_resolve(&p, NULL, 0));
             int64_t invol = 1, outvol = 1;
-            for (int i = 0; i < p.nsp; i++) invol *= p.in[i], outvol *= p.out[i];
+            for (int i = 0; i < p.nsp; i++)
+                invol *= p.in[i], outvol *= p.out[i];
             int64_t n = p.N * p.C * invol, ny = p.N * p.C * outvol;
             void *x = malloc(n * e), *yc = malloc(ny * e), *yg = malloc(ny * e);
             float *xf = malloc(n * 4), *yf = malloc(ny * 4);
             int64_t *ic = malloc(ny * 8), *ig = malloc(ny * 8);
-            if (v % 2) fill_int_small(dt, x, n, -2, 2); /* ties: the first maximum's index wins */
-            else fill_int_edges(dt, x, n);
+            if (v % 2)
+                fill_int_small(dt, x, n, -2, 2); /* ties: the first maximum's index wins */
+            else
+                fill_int_edges(dt, x, n);
             ASSERT_OK(vrt__cpu_cast(dt, x, VRT__DT_FLOAT, xf, n));
             ASSERT_OK(vrt__maxpool(NULL, &p, xf, yf, ic));
             ASSERT_OK(vrt__cpu_cast(VRT__DT_FLOAT, yf, dt, yc, ny));
@@ -1235,14 +1344,17 @@ TEST(maxpool_integer_types) {
             for (int64_t q = 0; q < ny; q++) {
                 if (ic[q] < 0) continue;
                 int64_t r = ic[q] % invol, co[3] = {0, 0, 0}, col = 0, st = 1;
-                for (int i = p.nsp - 1; i >= 0; i--) co[i] = r % p.in[i], r /= p.in[i];
-                for (int i = 0; i < p.nsp; i++) col += co[i] * st, st *= p.in[i];
+                for (int i = p.nsp - 1; i >= 0; i--)
+                    co[i] = r % p.in[i], r /= p.in[i];
+                for (int i = 0; i < p.nsp; i++)
+                    col += co[i] * st, st *= p.in[i];
                 ic[q] = ic[q] - ic[q] % invol + col;
             }
             ASSERT_GPU_OK(vrt__cuda_maxpool_typed(g_stream, &p, dt, dx, dy, di, 1));
             fetch(ig, di, ny * 8);
             expect_bytes(what, ig, ic, ny * 8);
-            cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(xf), free(yf), free(ic), free(ig);
+            cudaFree(dx), cudaFree(dy), cudaFree(di), free(x), free(yc), free(yg), free(xf), free(yf),
+                free(ic), free(ig);
         }
     }
 }
@@ -1270,10 +1382,12 @@ TEST(normalisation) {
         float *s2 = malloc(inner * 4), *b2 = malloc(inner * 4);
         fill_f(s2, inner, 0.5f, 2), fill_f(b2, inner, -1, 1);
         float *ds2 = dup_dev(s2, inner * 4), *db2 = dup_dev(b2, inner * 4);
-        float *mc = malloc(outer * 4), *isc = malloc(outer * 4), *mg = malloc(outer * 4), *isg = malloc(outer * 4);
+        float *mc = malloc(outer * 4), *isc = malloc(outer * 4), *mg = malloc(outer * 4),
+              *isg = malloc(outer * 4);
         float *dm = dev_zero(outer * 4), *dis = dev_zero(outer * 4);
         ASSERT_OK(vrt__layernorm(NULL, outer, inner, x, s2, k ? NULL : b2, 1e-5f, yc, mc, isc));
-        ASSERT_GPU_OK(vrt__cuda_layernorm(g_stream, outer, inner, dx, ds2, k ? NULL : db2, 1e-5f, dy, dm, dis));
+        ASSERT_GPU_OK(
+            vrt__cuda_layernorm(g_stream, outer, inner, dx, ds2, k ? NULL : db2, 1e-5f, dy, dm, dis));
         fetch(yg, dy, n * 4);
         fetch(mg, dm, outer * 4);
         fetch(isg, dis, outer * 4);

@@ -20,10 +20,10 @@ static float frand(float lo, float hi) {
     return lo + (hi - lo) * (float)(rnd() & 0xffffff) / (float)0x1000000;
 }
 
-#define CK(call)                                                                                       \
-    do {                                                                                               \
-        cudaError_t _e = (call);                                                                       \
-        if (_e != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "%s: %s", #call, cudaGetErrorString(_e)); \
+#define CK(call)                                                                                             \
+    do {                                                                                                     \
+        cudaError_t _e = (call);                                                                             \
+        if (_e != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "%s: %s", #call, cudaGetErrorString(_e));   \
     } while (0)
 
 static cudaStream_t g_stream;
@@ -37,7 +37,7 @@ typedef struct dual_frame {
 
 static void dual_make(dual_frame *df, uint32_t fourcc, uint32_t w, uint32_t h, uint32_t pad) {
     memset(df, 0, sizeof(*df));
-    uint32_t row = fourcc == VRT_FMT_GREY || fourcc == VRT_FMT_NV12 ? w
+    uint32_t row = fourcc == VRT_FMT_GREY || fourcc == VRT_FMT_NV12     ? w
                    : fourcc == VRT_FMT_RGB24 || fourcc == VRT_FMT_BGR24 ? 3 * w
                                                                         : 2 * w;
     uint32_t s0 = row + pad, s1 = w + pad;
@@ -45,10 +45,12 @@ static void dual_make(dual_frame *df, uint32_t fourcc, uint32_t w, uint32_t h, u
     df->size = p0 + p1;
     df->hbuf = malloc(df->size);
     ASSERT_TRUE(df->hbuf != NULL);
-    for (size_t i = 0; i < df->size; i++) df->hbuf[i] = (uint8_t)rnd();
+    for (size_t i = 0; i < df->size; i++)
+        df->hbuf[i] = (uint8_t)rnd();
     CK(cudaMalloc((void **)&df->dbuf, df->size));
     CK(cudaMemcpy(df->dbuf, df->hbuf, df->size, cudaMemcpyHostToDevice));
-    CK(cudaDeviceSynchronize()); /* a pageable H2D copy may still be in flight; g_stream does not wait for it */
+    CK(cudaDeviceSynchronize()); /* a pageable H2D copy may still be in flight; g_stream does not wait for it
+                                  */
     vrt_frame *fs[2] = {&df->h, &df->d};
     uint8_t *bases[2] = {df->hbuf, df->dbuf};
     for (int k = 0; k < 2; k++) {
@@ -77,7 +79,7 @@ static void dual_free(dual_frame *df) {
     memset(df, 0, sizeof(*df));
 }
 
-static const uint32_t k_formats[] = {VRT_FMT_YUYV, VRT_FMT_UYVY, VRT_FMT_NV12,
+static const uint32_t k_formats[] = {VRT_FMT_YUYV,  VRT_FMT_UYVY,  VRT_FMT_NV12,
                                      VRT_FMT_RGB24, VRT_FMT_BGR24, VRT_FMT_GREY};
 
 /* Frame sizes valid for the format, odd wherever the format allows. */
@@ -105,10 +107,12 @@ static void random_params(vrt_preprocess_params *p, int mode) {
     if (rnd() % 2) {
         p->scale = 1.0f / 255.0f;
         const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};
-        for (int c = 0; c < 3; c++) p->mean[c] = mean[c], p->std[c] = sd[c];
+        for (int c = 0; c < 3; c++)
+            p->mean[c] = mean[c], p->std[c] = sd[c];
     } else {
         p->scale = 1.0f;
-        for (int c = 0; c < 3; c++) p->mean[c] = frand(0, 128), p->std[c] = frand(0.5f, 64);
+        for (int c = 0; c < 3; c++)
+            p->mean[c] = frand(0, 128), p->std[c] = frand(0.5f, 64);
     }
 }
 
@@ -158,10 +162,12 @@ TEST(preprocess_matches_cpu_every_format_mode_layout_dtype) {
                 void *cpu = malloc(sz), *gpu = malloc(sz), *dout = NULL;
                 CK(cudaMalloc(&dout, sz));
                 CK(cudaMemset(dout, 0xff, sz));
-                CK(cudaDeviceSynchronize()); /* legacy-stream memset: g_stream (non-blocking) does not wait for it */
+                CK(cudaDeviceSynchronize()); /* legacy-stream memset: g_stream (non-blocking) does not wait
+                                                for it */
                 vrt_preprocess_geometry gc, gg;
                 ASSERT_OK(vrt_preprocess_frame(&df.h, &p, cpu, sz, &gc, err, sizeof(err)));
-                vrt_status s = vrt_cuda_preprocess_frame(&df.d, &p, dout, sz, &gg, g_stream, err, sizeof(err));
+                vrt_status s =
+                    vrt_cuda_preprocess_frame(&df.d, &p, dout, sz, &gg, g_stream, err, sizeof(err));
                 if (s) vrt_test_fail(__FILE__, __LINE__, "cuda preprocess: %s", err);
                 CK(cudaMemcpyAsync(gpu, dout, sz, cudaMemcpyDeviceToHost, g_stream));
                 CK(cudaStreamSynchronize(g_stream));
@@ -169,8 +175,11 @@ TEST(preprocess_matches_cpu_every_format_mode_layout_dtype) {
                 size_t before = st.differ;
                 compare_tensor(cpu, gpu, &p, 1, &st);
                 if (st.differ != before)
-                    fprintf(stderr, "  differs: fmt %d %ux%u -> %ux%u mode %d color %d layout %d dtype %d: %zu elements\n",
-                            fi, w, h, p.width, p.height, mode, p.color, p.layout, p.dtype, st.differ - before);
+                    fprintf(stderr,
+                            "  differs: fmt %d %ux%u -> %ux%u mode %d color %d layout %d dtype %d: %zu "
+                            "elements\n",
+                            fi, w, h, p.width, p.height, mode, p.color, p.layout, p.dtype,
+                            st.differ - before);
                 runs++;
                 free(cpu);
                 free(gpu);
@@ -223,19 +232,23 @@ TEST(rois_match_cpu_and_refused_boxes_are_padding) {
             CK(cudaMalloc((void **)&dgeo, sizeof(gg)));
             CK(cudaMemcpy(dbox, boxes, sizeof(boxes), cudaMemcpyHostToDevice));
             CK(cudaDeviceSynchronize());
-            ASSERT_STATUS(vrt_preprocess_rois(&df.h, boxes, N, &p, cpu, one * N, gc, err, sizeof(err)), VRT_EINVAL);
+            ASSERT_STATUS(vrt_preprocess_rois(&df.h, boxes, N, &p, cpu, one * N, gc, err, sizeof(err)),
+                          VRT_EINVAL);
             ASSERT_CONTAINS(err, "ROI 6");
             ASSERT_OK(vrt_preprocess_rois(&df.h, boxes, N - 1, &p, cpu, one * N, gc, err, sizeof(err)));
-            vrt_status s = vrt_cuda_preprocess_rois(&df.d, dbox, N, &p, dout, one * N, dgeo, g_stream, err, sizeof(err));
+            vrt_status s =
+                vrt_cuda_preprocess_rois(&df.d, dbox, N, &p, dout, one * N, dgeo, g_stream, err, sizeof(err));
             if (s) vrt_test_fail(__FILE__, __LINE__, "cuda rois: %s", err);
             CK(cudaMemcpyAsync(gpu, dout, one * N, cudaMemcpyDeviceToHost, g_stream));
             CK(cudaMemcpyAsync(gg, dgeo, sizeof(gg), cudaMemcpyDeviceToHost, g_stream));
             CK(cudaStreamSynchronize(g_stream));
             for (int i = 0; i < N - 1; i++) {
                 if (memcmp(&gc[i], &gg[i], sizeof(gc[i])))
-                    vrt_test_fail(__FILE__, __LINE__, "ROI %d geometry: cpu %ux%u at %u,%u rw %u off %d, gpu %ux%u at %u,%u rw %u off %d",
-                                  i, gc[i].roi_w, gc[i].roi_h, gc[i].roi_x, gc[i].roi_y, gc[i].resized_w, gc[i].off_x,
-                                  gg[i].roi_w, gg[i].roi_h, gg[i].roi_x, gg[i].roi_y, gg[i].resized_w, gg[i].off_x);
+                    vrt_test_fail(
+                        __FILE__, __LINE__,
+                        "ROI %d geometry: cpu %ux%u at %u,%u rw %u off %d, gpu %ux%u at %u,%u rw %u off %d",
+                        i, gc[i].roi_w, gc[i].roi_h, gc[i].roi_x, gc[i].roi_y, gc[i].resized_w, gc[i].off_x,
+                        gg[i].roi_w, gg[i].roi_h, gg[i].roi_x, gg[i].roi_y, gg[i].resized_w, gg[i].off_x);
             }
             compare_tensor(cpu, gpu, &p, N - 1, &st);
             ASSERT_EQ(gg[N - 1].roi_w, 0);
@@ -250,7 +263,8 @@ TEST(rois_match_cpu_and_refused_boxes_are_padding) {
                                                       : ((const float *)last)[i];
                 double tol = p.dtype == VRT_TENSOR_F16 ? fabs(want) * 1e-3 + 1e-3 : 0.0;
                 if (!(fabs(got - want) <= tol)) {
-                    vrt_test_fail(__FILE__, __LINE__, "refused ROI element %zu: %g, want pad %g", i, got, want);
+                    vrt_test_fail(__FILE__, __LINE__, "refused ROI element %zu: %g, want pad %g", i, got,
+                                  want);
                     break;
                 }
             }
@@ -285,8 +299,10 @@ TEST(topk_matches_cpu) {
                         uint32_t r = rnd() % 97;
                         if (r == 0) v = NAN;
                         if (r == 1) v = -INFINITY;
-                        if (dt) ((uint16_t *)h)[i] = vrt__float_to_half(v);
-                        else ((float *)h)[i] = v;
+                        if (dt)
+                            ((uint16_t *)h)[i] = vrt__float_to_half(v);
+                        else
+                            ((float *)h)[i] = v;
                     }
                     void *dsc = NULL;
                     vrt_class_result *dres = NULL, gres[ROWS];
@@ -294,8 +310,8 @@ TEST(topk_matches_cpu) {
                     CK(cudaMalloc((void **)&dres, sizeof(gres)));
                     CK(cudaMemcpy(dsc, h, (size_t)ROWS * n * es, cudaMemcpyHostToDevice));
                     CK(cudaDeviceSynchronize());
-                    vrt_status s = vrt_cuda_topk(dsc, (vrt_tensor_type)dt, ROWS, n, k, sm, dres, g_stream, err,
-                                                 sizeof(err));
+                    vrt_status s = vrt_cuda_topk(dsc, (vrt_tensor_type)dt, ROWS, n, k, sm, dres, g_stream,
+                                                 err, sizeof(err));
                     if (s) vrt_test_fail(__FILE__, __LINE__, "cuda topk: %s", err);
                     CK(cudaMemcpyAsync(gres, dres, sizeof(gres), cudaMemcpyDeviceToHost, g_stream));
                     CK(cudaStreamSynchronize(g_stream));
@@ -305,10 +321,12 @@ TEST(topk_matches_cpu) {
                         ASSERT_EQ(gres[r].count, cres.count);
                         for (int j = 0; j < cres.count; j++) {
                             if (gres[r].index[j] != cres.index[j])
-                                vrt_test_fail(__FILE__, __LINE__, "n %d k %d dt %d sm %d row %d rank %d: index %d vs cpu %d",
-                                              n, k, dt, sm, r, j, gres[r].index[j], cres.index[j]);
+                                vrt_test_fail(__FILE__, __LINE__,
+                                              "n %d k %d dt %d sm %d row %d rank %d: index %d vs cpu %d", n,
+                                              k, dt, sm, r, j, gres[r].index[j], cres.index[j]);
                             float a = gres[r].score[j], b = cres.score[j];
-                            if (sm) ASSERT_NEAR(a, b, 1e-6 * fabs(b) + 1e-9);
+                            if (sm)
+                                ASSERT_NEAR(a, b, 1e-6 * fabs(b) + 1e-9);
                             else if (memcmp(&a, &b, sizeof(a)) && !(isnan(a) && isnan(b)))
                                 vrt_test_fail(__FILE__, __LINE__, "score %g vs cpu %g", a, b);
                         }
@@ -321,32 +339,35 @@ TEST(topk_matches_cpu) {
 
 /* GPU detection result equals the CPU's: same count, classes and order;
  * scores within score_tol (0: bit-equal), boxes within a few ulp. */
-static void compare_dets(const vrt_detections *c, const vrt_detections *g, double score_tol, const char *what) {
+static void compare_dets(const vrt_detections *c, const vrt_detections *g, double score_tol,
+                         const char *what) {
     ASSERT_EQ(g->candidates, c->candidates);
     ASSERT_EQ(g->count, c->count);
     for (int i = 0; i < c->count; i++) {
         const vrt_detection *a = &c->det[i], *b = &g->det[i];
         if (a->class_id != b->class_id || !(fabs(a->score - b->score) <= score_tol)) {
-            vrt_test_fail(__FILE__, __LINE__, "%s: det %d: cpu class %d score %.9g, gpu class %d score %.9g", what, i,
-                          a->class_id, a->score, b->class_id, b->score);
+            vrt_test_fail(__FILE__, __LINE__, "%s: det %d: cpu class %d score %.9g, gpu class %d score %.9g",
+                          what, i, a->class_id, a->score, b->class_id, b->score);
             return;
         }
         const float *pa = &a->box.x1, *pb = &b->box.x1;
         /* A last-bit difference of exp(tw) moves x1 = cx - w / 2 by an ulp of
          * the box's largest coordinate, not of x1 itself. */
         double m = 1.0;
-        for (int k = 0; k < 4; k++) m = fmax(m, fabs(pa[k]));
+        for (int k = 0; k < 4; k++)
+            m = fmax(m, fabs(pa[k]));
         for (int k = 0; k < 4; k++)
             if (!(fabs(pa[k] - pb[k]) <= 1e-6 * m)) {
-                vrt_test_fail(__FILE__, __LINE__, "%s: det %d coord %d: cpu %.9g gpu %.9g", what, i, k, pa[k], pb[k]);
+                vrt_test_fail(__FILE__, __LINE__, "%s: det %d coord %d: cpu %.9g gpu %.9g", what, i, k, pa[k],
+                              pb[k]);
                 return;
             }
     }
 }
 
 /* Runs both detectors on the same host output (count floats). */
-static void run_both(const vrt_detect_params *p, const float *o, size_t count, const vrt_preprocess_geometry *geom,
-                     double score_tol, const char *what) {
+static void run_both(const vrt_detect_params *p, const float *o, size_t count,
+                     const vrt_preprocess_geometry *geom, double score_tol, const char *what) {
     char err[512];
     vrt_detector_t *cd = NULL;
     vrt_cuda_detector_t *gd = NULL;
@@ -433,7 +454,8 @@ TEST(random_score_maps_decode_nms_match_cpu) {
             r[2] = frand(-1, 2);
             r[3] = frand(-1, 2);
             for (int k = 4; k < 10; k++)
-                r[k] = p.apply_sigmoid ? (float)((int)(rnd() % 64) - 40) / 16.0f : (float)(rnd() % 32) / 32.0f;
+                r[k] =
+                    p.apply_sigmoid ? (float)((int)(rnd() % 64) - 40) / 16.0f : (float)(rnd() % 32) / 32.0f;
         }
         run_both(&p, o, count, NULL, p.apply_sigmoid ? 1e-6 : 0.0, "random yolox");
         free(o);
@@ -459,14 +481,15 @@ TEST(random_score_maps_decode_nms_match_cpu) {
         size_t count = (size_t)(4 + C) * N;
         float *o = malloc(count * sizeof(float));
         for (int a = 0; a < N; a++) {
-            float cx = (float)(rnd() % 8) * 80 + frand(-15, 15), cy = (float)(rnd() % 8) * 80 + frand(-15, 15);
+            float cx = (float)(rnd() % 8) * 80 + frand(-15, 15),
+                  cy = (float)(rnd() % 8) * 80 + frand(-15, 15);
             o[a] = cx;
             o[N + a] = cy;
             o[2 * N + a] = frand(10, 120);
             o[3 * N + a] = frand(10, 120);
             for (int c = 0; c < C; c++)
-                o[(size_t)(4 + c) * N + a] = p.apply_sigmoid ? (float)((int)(rnd() % 64) - 32) / 8.0f
-                                                             : (float)(rnd() % 20) / 20.0f;
+                o[(size_t)(4 + c) * N + a] =
+                    p.apply_sigmoid ? (float)((int)(rnd() % 64) - 32) / 8.0f : (float)(rnd() % 20) / 20.0f;
         }
         vrt_preprocess_geometry geo, *gp = NULL;
         if (rep & 1) {
@@ -547,7 +570,8 @@ TEST(graph_capture_replays_match_direct_calls) {
         CK(cudaMemcpyAsync(&replay[i], dout, sizeof(vrt_detections), cudaMemcpyDeviceToHost, g_stream));
         CK(cudaStreamSynchronize(g_stream));
     }
-    for (int i = 0; i < 2; i++) compare_dets(&direct[i], &replay[i], 0.0, "graph replay");
+    for (int i = 0; i < 2; i++)
+        compare_dets(&direct[i], &replay[i], 0.0, "graph replay");
     printf("  graph: frame 0 %d detections of %d candidates, frame 1 %d of %d\n", direct[0].count,
            direct[0].candidates, direct[1].count, direct[1].candidates);
     cudaGraphExecDestroy(exec);
@@ -573,13 +597,15 @@ TEST(errors_name_the_problem) {
                                             sizeof(err)),
                   VRT_EINVAL);
     ASSERT_CONTAINS(err, "stream");
-    ASSERT_STATUS(vrt_cuda_preprocess_frame(&df.h, &p, dout, vrt_preprocess_output_size(&p), NULL, g_stream, err,
-                                            sizeof(err)),
+    ASSERT_STATUS(vrt_cuda_preprocess_frame(&df.h, &p, dout, vrt_preprocess_output_size(&p), NULL, g_stream,
+                                            err, sizeof(err)),
                   VRT_EINVAL);
     ASSERT_CONTAINS(err, "pageable host memory");
-    ASSERT_STATUS(vrt_cuda_preprocess_frame(&df.d, &p, dout, 100, NULL, g_stream, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_cuda_preprocess_frame(&df.d, &p, dout, 100, NULL, g_stream, err, sizeof(err)),
+                  VRT_EINVAL);
     ASSERT_CONTAINS(err, "needs 602112");
-    ASSERT_STATUS(vrt_cuda_topk(dout, VRT_TENSOR_F32, 1, 10, 33, 0, dout, g_stream, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_cuda_topk(dout, VRT_TENSOR_F32, 1, 10, 33, 0, dout, g_stream, err, sizeof(err)),
+                  VRT_EINVAL);
     ASSERT_CONTAINS(err, "k in 1..32");
     vrt_detect_params dp;
     vrt_detect_default_params(&dp);

@@ -80,9 +80,11 @@ TEST(synthetic_two_streams) {
     ASSERT_EQ(c.classes_ok, 120);
     /* Every frame the capture thread got was processed or counted as dropped/discarded. */
     ASSERT_EQ(a.captured, a.results + a.displaced + a.discarded);
-    fprintf(stderr, "  cuda synthetic: stream 0 %.1f fps, dropped %llu, process p50 %.3f ms p99 %.3f ms; e2e p50 %.3f ms\n",
-            a.fps, (unsigned long long)a.dropped, a.stage[VRT_STAGE_PROCESS].p50 / 1e6, a.stage[VRT_STAGE_PROCESS].p99 / 1e6,
-            a.stage[VRT_STAGE_E2E].p50 / 1e6);
+    fprintf(stderr,
+            "  cuda synthetic: stream 0 %.1f fps, dropped %llu, process p50 %.3f ms p99 %.3f ms; e2e p50 "
+            "%.3f ms\n",
+            a.fps, (unsigned long long)a.dropped, a.stage[VRT_STAGE_PROCESS].p50 / 1e6,
+            a.stage[VRT_STAGE_PROCESS].p99 / 1e6, a.stage[VRT_STAGE_E2E].p50 / 1e6);
     vrt_pipeline_destroy(&p);
 }
 

@@ -170,7 +170,8 @@ TEST(graph_and_eager_bit_identical) {
     vrt_session_destroy(&e);
 }
 
-static vrt_session_t *open_yolox_batch(const char *backend, int graphs, void **bufs, size_t bsize, int batch) {
+static vrt_session_t *open_yolox_batch(const char *backend, int graphs, void **bufs, size_t bsize,
+                                       int batch) {
     const char *model = vrt_test_data_or_skip("models/yolox_nano/yolox_nano.onnx");
     char err[512];
     vrt_session_params p;
@@ -289,8 +290,9 @@ TEST(yolox_cuda_fp16_close_to_cpu) {
     for (int i = 0; i < rg.det.count; i++) {
         const vrt_detection *a = &rg.det.det[i], *b = &rc.det.det[i];
         double tw = 0.015 * (b->box.x2 - b->box.x1) + 1.0, th = 0.015 * (b->box.y2 - b->box.y1) + 1.0;
-        printf("  %s: score %.4f vs %.4f, box edges off by %.2f %.2f %.2f %.2f px\n", rg.det_labels[i] ? rg.det_labels[i] : "?",
-               a->score, b->score, a->box.x1 - b->box.x1, a->box.y1 - b->box.y1, a->box.x2 - b->box.x2, a->box.y2 - b->box.y2);
+        printf("  %s: score %.4f vs %.4f, box edges off by %.2f %.2f %.2f %.2f px\n",
+               rg.det_labels[i] ? rg.det_labels[i] : "?", a->score, b->score, a->box.x1 - b->box.x1,
+               a->box.y1 - b->box.y1, a->box.x2 - b->box.x2, a->box.y2 - b->box.y2);
         ASSERT_EQ(a->class_id, b->class_id);
         ASSERT_NEAR(a->score, b->score, 0.03);
         ASSERT_NEAR(a->box.x1, b->box.x1, tw);
@@ -462,7 +464,8 @@ TEST(batch3_items_own_results_graph_equals_eager) {
             for (int k = 0; k < n; k++) {
                 int img = ord[k];
                 checked++;
-                if (rg[k].sequence != (uint64_t)(1000 * pass + 10 * round + k) || rg[k].slot != slot) seq_bad++;
+                if (rg[k].sequence != (uint64_t)(1000 * pass + 10 * round + k) || rg[k].slot != slot)
+                    seq_bad++;
                 if (rg[k].cls.count != 5 || rg[k].cls.index[0] != st_top1[img]) wrong++;
                 if (memcmp(&rg[k].cls, &re[k].cls, sizeof(rg[k].cls))) differ++;
                 for (int j = 0; j < 5; j++)
@@ -546,7 +549,8 @@ TEST(yolox_batch2_per_item_detections) {
         for (int k = 0; k < 2; k++) {
             const vrt_session_result *w = &single[order ? 1 - k : k];
             ASSERT_EQ(rg[k].det.count, re[k].det.count);
-            ASSERT_TRUE(memcmp(rg[k].det.det, re[k].det.det, (size_t)rg[k].det.count * sizeof(vrt_detection)) == 0);
+            ASSERT_TRUE(
+                memcmp(rg[k].det.det, re[k].det.det, (size_t)rg[k].det.count * sizeof(vrt_detection)) == 0);
             ASSERT_EQ(rg[k].det.count, w->det.count);
             for (int i = 0; i < rg[k].det.count; i++) {
                 ASSERT_EQ(rg[k].det.det[i].class_id, w->det.det[i].class_id);

@@ -47,9 +47,7 @@ typedef struct fk_alloc {
     int owned; /* still part of a queue */
 } fk_alloc;
 
-enum {
-    C_CLASS, C_BRIGHTNESS, C_CONTRAST, C_WB_AUTO, C_GAIN, C_WB_TEMP, C_EXP_AUTO, C_EXP_ABS, C_NCTRL
-};
+enum { C_CLASS, C_BRIGHTNESS, C_CONTRAST, C_WB_AUTO, C_GAIN, C_WB_TEMP, C_EXP_AUTO, C_EXP_ABS, C_NCTRL };
 
 typedef struct fk_ctrl_def {
     uint32_t id;
@@ -66,8 +64,8 @@ static const fk_ctrl_def k_ctrls[C_NCTRL] = {
     {V4L2_CID_CONTRAST, V4L2_CTRL_TYPE_INTEGER, "Contrast", 0, 95, 1, 32, 0},
     {V4L2_CID_AUTO_WHITE_BALANCE, V4L2_CTRL_TYPE_BOOLEAN, "White Balance, Automatic", 0, 1, 1, 1, 0},
     {V4L2_CID_GAIN, V4L2_CTRL_TYPE_INTEGER, "Gain", 0, 255, 1, 16, 0},
-    {V4L2_CID_WHITE_BALANCE_TEMPERATURE, V4L2_CTRL_TYPE_INTEGER, "White Balance Temperature", 2800,
-     6500, 10, 4600, 0},
+    {V4L2_CID_WHITE_BALANCE_TEMPERATURE, V4L2_CTRL_TYPE_INTEGER, "White Balance Temperature", 2800, 6500, 10,
+     4600, 0},
     {V4L2_CID_EXPOSURE_AUTO, V4L2_CTRL_TYPE_MENU, "Auto Exposure", 0, 3, 1, 3, 0},
     {V4L2_CID_EXPOSURE_ABSOLUTE, V4L2_CTRL_TYPE_INTEGER, "Exposure Time, Absolute", 3, 2047, 1, 250, 0},
 };
@@ -133,10 +131,22 @@ static void sleep_until(int64_t t) {
 static void fmt_sizes(uint32_t cc, uint32_t w, uint32_t h, uint32_t *bpl, uint32_t *size) {
     switch (cc) {
     case V4L2_PIX_FMT_YUYV:
-    case V4L2_PIX_FMT_UYVY: *bpl = w * 2; *size = w * h * 2; break;
-    case V4L2_PIX_FMT_NV12: *bpl = w; *size = w * h * 3 / 2; break;
-    case V4L2_PIX_FMT_GREY: *bpl = w; *size = w * h; break;
-    default: *bpl = 0; *size = w * h; break; /* MJPG: like uvcvideo's max frame size */
+    case V4L2_PIX_FMT_UYVY:
+        *bpl = w * 2;
+        *size = w * h * 2;
+        break;
+    case V4L2_PIX_FMT_NV12:
+        *bpl = w;
+        *size = w * h * 3 / 2;
+        break;
+    case V4L2_PIX_FMT_GREY:
+        *bpl = w;
+        *size = w * h;
+        break;
+    default:
+        *bpl = 0;
+        *size = w * h;
+        break; /* MJPG: like uvcvideo's max frame size */
     }
 }
 
@@ -162,7 +172,8 @@ static void adjust_fmt(const fk_dev *d, struct v4l2_pix_format *p) {
     int best = 0;
     long bestd = -1;
     for (int i = 0; i < d->c.num_sizes; i++) {
-        long dd = labs((long)d->c.sizes[i][0] - (long)p->width) + labs((long)d->c.sizes[i][1] - (long)p->height);
+        long dd =
+            labs((long)d->c.sizes[i][0] - (long)p->width) + labs((long)d->c.sizes[i][1] - (long)p->height);
         if (bestd < 0 || dd < bestd) {
             bestd = dd;
             best = i;
@@ -187,8 +198,8 @@ static void set_interval(fk_dev *d, uint32_t num, uint32_t den) {
 }
 
 static void dev_reset(fk_dev *d) {
-    struct v4l2_pix_format p = {.width = d->c.sizes[0][0], .height = d->c.sizes[0][1],
-                                .pixelformat = d->c.formats[0]};
+    struct v4l2_pix_format p = {
+        .width = d->c.sizes[0][0], .height = d->c.sizes[0][1], .pixelformat = d->c.formats[0]};
     adjust_fmt(d, &p);
     d->fourcc = p.pixelformat;
     d->w = p.width;
@@ -196,7 +207,8 @@ static void dev_reset(fk_dev *d) {
     d->bpl = p.bytesperline;
     d->sizeimage = p.sizeimage;
     set_interval(d, 1, d->c.rates[0]);
-    for (int i = 0; i < C_NCTRL; i++) d->ctrl[i] = k_ctrls[i].def;
+    for (int i = 0; i < C_NCTRL; i++)
+        d->ctrl[i] = k_ctrls[i].def;
     d->owner = -1;
     d->memory = 0;
     d->nbufs = 0;
@@ -265,11 +277,13 @@ static void release_queue(vrt_fake_v4l2 *k, fk_dev *d) {
 /* ---- frame production ---- */
 
 static void put_le64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 static uint64_t get_le64(const uint8_t *p) {
     uint64_t v = 0;
-    for (int i = 0; i < 8; i++) v |= (uint64_t)p[i] << (8 * i);
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)p[i] << (8 * i);
     return v;
 }
 
@@ -328,8 +342,12 @@ typedef struct sa_jerr {
     struct jpeg_error_mgr pub;
     jmp_buf jb;
 } sa_jerr;
-static void sa_error_exit(j_common_ptr c) { longjmp(((sa_jerr *)c->err)->jb, 1); }
-static void sa_output_message(j_common_ptr c) { (void)c; }
+static void sa_error_exit(j_common_ptr c) {
+    longjmp(((sa_jerr *)c->err)->jb, 1);
+}
+static void sa_output_message(j_common_ptr c) {
+    (void)c;
+}
 
 /* libjpeg part of fill_jpeg, apart so that nothing it uses changes between setjmp and longjmp. */
 static int sa_encode(uint32_t w, uint32_t h, const uint8_t *row, int quality, unsigned char **buf,
@@ -460,7 +478,8 @@ static void produce_one(vrt_fake_v4l2 *k, fk_dev *d) {
 static void advance(vrt_fake_v4l2 *k, fk_dev *d) {
     if (d->c.manual_time) return;
     int64_t now = now_ns();
-    while (d->streaming && !d->unplugged && d->t0 + d->next_k * d->period <= now) produce_one(k, d);
+    while (d->streaming && !d->unplugged && d->t0 + d->next_k * d->period <= now)
+        produce_one(k, d);
 }
 
 /* ---- fds ---- */
@@ -609,7 +628,8 @@ static int do_ioctl(vrt_fake_v4l2 *k, int fd, unsigned long req, void *arg) {
     }
     case VIDIOC_ENUM_FMT: {
         struct v4l2_fmtdesc *e = arg;
-        if (!capture || e->type != V4L2_BUF_TYPE_VIDEO_CAPTURE || e->index >= (uint32_t)d->c.num_formats) break;
+        if (!capture || e->type != V4L2_BUF_TYPE_VIDEO_CAPTURE || e->index >= (uint32_t)d->c.num_formats)
+            break;
         uint32_t idx = e->index, type = e->type;
         memset(e, 0, sizeof(*e));
         e->index = idx;
@@ -675,7 +695,8 @@ static int do_ioctl(vrt_fake_v4l2 *k, int fd, unsigned long req, void *arg) {
                 errno = EBUSY;
                 return -1;
             }
-            set_interval(d, sp->parm.capture.timeperframe.numerator, sp->parm.capture.timeperframe.denominator);
+            set_interval(d, sp->parm.capture.timeperframe.numerator,
+                         sp->parm.capture.timeperframe.denominator);
         }
         memset(&sp->parm, 0, sizeof(sp->parm));
         sp->parm.capture.capability = V4L2_CAP_TIMEPERFRAME;
@@ -705,7 +726,8 @@ static int do_ioctl(vrt_fake_v4l2 *k, int fd, unsigned long req, void *arg) {
         q->default_value = c->def;
         q->flags = c->flags;
         /* Like uvcvideo: the exposure time is inactive while auto exposure runs. */
-        if (idx == C_EXP_ABS && d->ctrl[C_EXP_AUTO] != V4L2_EXPOSURE_MANUAL) q->flags |= V4L2_CTRL_FLAG_INACTIVE;
+        if (idx == C_EXP_ABS && d->ctrl[C_EXP_AUTO] != V4L2_EXPOSURE_MANUAL)
+            q->flags |= V4L2_CTRL_FLAG_INACTIVE;
         if (idx == C_WB_TEMP && d->ctrl[C_WB_AUTO]) q->flags |= V4L2_CTRL_FLAG_INACTIVE;
         return 0;
     }
@@ -852,13 +874,12 @@ static int do_ioctl(vrt_fake_v4l2 *k, int fd, unsigned long req, void *arg) {
             return 0;
         }
         d->streaming = 0;
-        for (int i = 0; i < d->nbufs; i++) d->bufs[i].state = B_USER;
+        for (int i = 0; i < d->nbufs; i++)
+            d->bufs[i].state = B_USER;
         d->qn = d->dn = d->qhead = d->dhead = 0;
         return 0;
     }
-    default:
-        errno = ENOTTY;
-        return -1;
+    default: errno = ENOTTY; return -1;
     }
     errno = EINVAL;
     return -1;
@@ -982,7 +1003,8 @@ vrt_fake_v4l2 *vrt_fake_v4l2_create(void) {
     vrt_fake_v4l2 *k = calloc(1, sizeof(*k));
     if (!k) return NULL;
     pthread_mutex_init(&k->mu, NULL);
-    for (int i = 0; i < FK_MAX_FD; i++) k->fds[i].fd = -1;
+    for (int i = 0; i < FK_MAX_FD; i++)
+        k->fds[i].fd = -1;
     k->ops.open = fk_open;
     k->ops.close = fk_close;
     k->ops.ioctl = fk_ioctl;
@@ -998,7 +1020,8 @@ void vrt_fake_v4l2_destroy(vrt_fake_v4l2 **pk) {
     vrt_fake_v4l2 *k = *pk;
     for (int i = 0; i < FK_MAX_FD; i++)
         if (k->fds[i].fd >= 0) syscall(SYS_close, k->fds[i].fd);
-    for (int i = 0; i < FK_MAX_ALLOC; i++) free(k->allocs[i].ptr);
+    for (int i = 0; i < FK_MAX_ALLOC; i++)
+        free(k->allocs[i].ptr);
 #ifndef VRT_FAKE_V4L2_STANDALONE
     for (int i = 0; i < k->ndev; i++) {
         vrt_frame *pic = k->dev[i].pic;
@@ -1043,7 +1066,8 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
     char *field[5] = {0};
     int nf = 0;
     char *save = NULL;
-    for (char *t = strtok_r(s, ":", &save); t && nf < 5; t = strtok_r(NULL, ":", &save)) field[nf++] = t;
+    for (char *t = strtok_r(s, ":", &save); t && nf < 5; t = strtok_r(NULL, ":", &save))
+        field[nf++] = t;
     if (nf < 4) return -1;
     vrt_fake_v4l2_config c;
     vrt_fake_v4l2_default_config(&c, field[0]);
@@ -1072,13 +1096,20 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
     if (field[4]) {
         for (t = strtok_r(field[4], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             long long v;
-            if (sscanf(t, "unplug_after=%lld", &v) == 1) c.unplug_after = v;
-            else if (sscanf(t, "eio_at=%lld", &v) == 1) eio_at = v;
-            else if (sscanf(t, "corrupt_every=%lld", &v) == 1 && v > 0) c.corrupt_every = v;
-            else if (!strcmp(t, "no_streaming")) c.no_streaming = 1;
-            else if (!strcmp(t, "not_capture")) c.not_capture = 1;
-            else if (!strcmp(t, "ts_unknown")) c.ts_unknown = 1;
-            else return -1;
+            if (sscanf(t, "unplug_after=%lld", &v) == 1)
+                c.unplug_after = v;
+            else if (sscanf(t, "eio_at=%lld", &v) == 1)
+                eio_at = v;
+            else if (sscanf(t, "corrupt_every=%lld", &v) == 1 && v > 0)
+                c.corrupt_every = v;
+            else if (!strcmp(t, "no_streaming"))
+                c.no_streaming = 1;
+            else if (!strcmp(t, "not_capture"))
+                c.not_capture = 1;
+            else if (!strcmp(t, "ts_unknown"))
+                c.ts_unknown = 1;
+            else
+                return -1;
         }
     }
     if (vrt_fake_v4l2_add(k, &c)) return -1;
@@ -1104,13 +1135,16 @@ vrt_fake_v4l2 *vrt_fake_v4l2_from_env(void) {
     if (!spec || !*spec) return NULL;
     vrt_fake_v4l2 *k = vrt_fake_v4l2_create();
     if (k && vrt_fake_v4l2_add_spec(k, spec)) {
-        fprintf(stderr, "fake_v4l2: cannot parse VRT_FAKE_V4L2='%s' (want PATH:FORMATS:SIZES:FPS[:OPTS])\n", spec);
+        fprintf(stderr, "fake_v4l2: cannot parse VRT_FAKE_V4L2='%s' (want PATH:FORMATS:SIZES:FPS[:OPTS])\n",
+                spec);
         vrt_fake_v4l2_destroy(&k);
     }
     return k;
 }
 
-const struct vrt_v4l2_ops *vrt_fake_v4l2_ops(vrt_fake_v4l2 *k) { return &k->ops; }
+const struct vrt_v4l2_ops *vrt_fake_v4l2_ops(vrt_fake_v4l2 *k) {
+    return &k->ops;
+}
 
 int vrt_fake_v4l2_has_path(vrt_fake_v4l2 *k, const char *path) {
     pthread_mutex_lock(&k->mu);
@@ -1136,7 +1170,8 @@ int vrt_fake_v4l2_owns_mem(vrt_fake_v4l2 *k, const void *addr) {
 void vrt_fake_v4l2_advance(vrt_fake_v4l2 *k, const char *path, int n) {
     pthread_mutex_lock(&k->mu);
     fk_dev *d = find_dev(k, path);
-    for (int i = 0; d && i < n && d->streaming && !d->unplugged; i++) produce_one(k, d);
+    for (int i = 0; d && i < n && d->streaming && !d->unplugged; i++)
+        produce_one(k, d);
     pthread_mutex_unlock(&k->mu);
 }
 
@@ -1229,8 +1264,8 @@ int64_t vrt_fake_v4l2_control(vrt_fake_v4l2 *k, const char *path, uint32_t id) {
 uint64_t vrt_fake_v4l2_frame_seq(const uint8_t *m, size_t n, uint32_t fourcc) {
     if (!m) return UINT64_MAX;
     if (fourcc == V4L2_PIX_FMT_MJPEG) {
-        if (n < 20 || m[0] != 0xFF || m[1] != 0xD8 || m[2] != 0xFF || m[3] != 0xFE || memcmp(m + 6, "VRTF", 4) ||
-            m[n - 2] != 0xFF || m[n - 1] != 0xD9)
+        if (n < 20 || m[0] != 0xFF || m[1] != 0xD8 || m[2] != 0xFF || m[3] != 0xFE ||
+            memcmp(m + 6, "VRTF", 4) || m[n - 2] != 0xFF || m[n - 1] != 0xD9)
             return UINT64_MAX;
         return get_le64(m + 10);
     }

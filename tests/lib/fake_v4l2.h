@@ -70,21 +70,21 @@ extern "C" {
 typedef struct vrt_fake_v4l2 vrt_fake_v4l2;
 
 typedef struct vrt_fake_v4l2_config {
-    char path[64];                       /* "/dev/video0" */
-    char driver[16];                     /* default "vrt_fake" */
-    char card[32];                       /* default "Fake Camera" */
+    char path[64];   /* "/dev/video0" */
+    char driver[16]; /* default "vrt_fake" */
+    char card[32];   /* default "Fake Camera" */
     int num_formats;
     uint32_t formats[VRT_FAKE_MAX_FORMATS]; /* VRT_FMT_* */
     int num_sizes;
-    uint32_t sizes[VRT_FAKE_MAX_SIZES][2];  /* width, height */
+    uint32_t sizes[VRT_FAKE_MAX_SIZES][2]; /* width, height */
     int num_rates;
-    uint32_t rates[VRT_FAKE_MAX_RATES];     /* fps */
-    int no_streaming;   /* QUERYCAP without V4L2_CAP_STREAMING */
-    int not_capture;    /* a metadata node: no VIDEO_CAPTURE */
-    int ts_unknown;     /* buffers flagged TIMESTAMP_UNKNOWN instead of MONOTONIC */
-    int manual_time;    /* frames only appear through vrt_fake_v4l2_advance() */
-    int64_t unplug_after; /* >0: unplug once this many frames were produced */
-    int64_t corrupt_every; /* >0: MJPG frames with sequence N, 2N, 3N, ... are corrupt JPEGs */
+    uint32_t rates[VRT_FAKE_MAX_RATES]; /* fps */
+    int no_streaming;                   /* QUERYCAP without V4L2_CAP_STREAMING */
+    int not_capture;                    /* a metadata node: no VIDEO_CAPTURE */
+    int ts_unknown;                     /* buffers flagged TIMESTAMP_UNKNOWN instead of MONOTONIC */
+    int manual_time;                    /* frames only appear through vrt_fake_v4l2_advance() */
+    int64_t unplug_after;               /* >0: unplug once this many frames were produced */
+    int64_t corrupt_every;              /* >0: MJPG frames with sequence N, 2N, 3N, ... are corrupt JPEGs */
 } vrt_fake_v4l2_config;
 
 /* Fills a YUYV+MJPG, 640x480+1280x720+320x240, 30+15 fps config for path. */
@@ -118,21 +118,21 @@ void vrt_fake_v4l2_fail_dqbuf(vrt_fake_v4l2 *k, const char *path, int n);
 void vrt_fake_v4l2_corrupt_jpeg(vrt_fake_v4l2 *k, const char *path, int n);
 
 typedef struct vrt_fake_v4l2_state {
-    int64_t produced;     /* frames produced since the last STREAMON (sequence numbers used) */
-    int64_t lost;         /* of those, frames that found no queued buffer */
+    int64_t produced;       /* frames produced since the last STREAMON (sequence numbers used) */
+    int64_t lost;           /* of those, frames that found no queued buffer */
     int64_t produced_total; /* over all streams of this device */
     int num_buffers;
-    int queued;           /* buffers queued, waiting to be filled */
-    int done;             /* filled, waiting for DQBUF */
-    int dequeued;         /* owned by user space */
+    int queued;   /* buffers queued, waiting to be filled */
+    int done;     /* filled, waiting for DQBUF */
+    int dequeued; /* owned by user space */
     int streaming;
     int unplugged;
     int open_fds;
-    int opens_total;      /* successful opens so far */
-    int dqbuf_ok;         /* successful DQBUFs so far */
+    int opens_total; /* successful opens so far */
+    int dqbuf_ok;    /* successful DQBUFs so far */
     uint32_t fourcc, width, height, bytesperline, sizeimage;
     uint32_t interval_num, interval_den;
-    int64_t t0_ns;        /* CLOCK_MONOTONIC of the last STREAMON */
+    int64_t t0_ns; /* CLOCK_MONOTONIC of the last STREAMON */
     int64_t period_ns;
 } vrt_fake_v4l2_state;
 void vrt_fake_v4l2_get_state(vrt_fake_v4l2 *k, const char *path, vrt_fake_v4l2_state *st);

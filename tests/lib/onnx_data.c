@@ -27,11 +27,13 @@ const char *vrt_test_onnx_root(char *buf, size_t cap) {
     int ok = stat(mark, &st) == 0; /* another process may have finished meanwhile */
     if (!ok) {
         /* Private folder, then merge whatever is missing (an older partial tree is completed). */
-        snprintf(cmd, sizeof(cmd),
-                 "d=$(mktemp -d '%s/.onnx.XXXXXX') && tar xJf '%s' -C \"$d\" && mkdir -p '%s/onnx' && "
-                 "for f in \"$d\"/onnx/* \"$d\"/onnx/.[!.]*; do [ -e \"$f\" ] || continue; b=$(basename \"$f\"); "
-                 "[ -e '%s/onnx'/\"$b\" ] || mv \"$f\" '%s/onnx'/; done; rm -rf \"$d\"; [ -d '%s/onnx/node' ] && touch '%s'",
-                 cwd, tar, cwd, cwd, cwd, cwd, mark);
+        snprintf(
+            cmd, sizeof(cmd),
+            "d=$(mktemp -d '%s/.onnx.XXXXXX') && tar xJf '%s' -C \"$d\" && mkdir -p '%s/onnx' && "
+            "for f in \"$d\"/onnx/* \"$d\"/onnx/.[!.]*; do [ -e \"$f\" ] || continue; b=$(basename \"$f\"); "
+            "[ -e '%s/onnx'/\"$b\" ] || mv \"$f\" '%s/onnx'/; done; rm -rf \"$d\"; [ -d '%s/onnx/node' ] && "
+            "touch '%s'",
+            cwd, tar, cwd, cwd, cwd, cwd, mark);
         ok = system(cmd) == 0 && stat(mark, &st) == 0;
     }
     flock(fd, LOCK_UN);

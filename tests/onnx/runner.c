@@ -43,25 +43,31 @@ static const char *data_dir(void) {
  * folder) by the shared helper (tests/lib/onnx_data.c: lock + marker), so
  * test order and ctest -j never matter; ctest runs `onnx_extract` first
  * as a fixture. */
-static int onnx_root(void) { return vrt_test_onnx_root(g_onnx, sizeof(g_onnx)) != NULL; }
+static int onnx_root(void) {
+    return vrt_test_onnx_root(g_onnx, sizeof(g_onnx)) != NULL;
+}
 
 typedef enum { R_PASS, R_FAIL, R_SKIP } result;
 
 /* float, float16, double: compared with the tolerances (the engine computes
  * in fp32). bfloat16/float8/float4: compared by value, exactly (NaN == NaN,
  * whatever its bits). */
-static int is_float(int dt) { return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_DOUBLE; }
+static int is_float(int dt) {
+    return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_DOUBLE;
+}
 
 static double elem_f(const vrt__tensor *t, int64_t i) {
     if (t->dtype == VRT__DT_FLOAT16) return vrt__half_to_float(((const uint16_t *)t->data)[i]);
     if (t->dtype == VRT__DT_DOUBLE) return ((const double *)t->data)[i];
     if (t->dtype == VRT__DT_BFLOAT16) return vrt__lowp_to_float(t->dtype, ((const uint16_t *)t->data)[i]);
-    if (vrt__dtype_is_lowp_float(t->dtype)) return vrt__lowp_to_float(t->dtype, ((const uint8_t *)t->data)[i]);
+    if (vrt__dtype_is_lowp_float(t->dtype))
+        return vrt__lowp_to_float(t->dtype, ((const uint8_t *)t->data)[i]);
     return ((const float *)t->data)[i];
 }
 
 /* Compares got (bytes of dtype want->dtype) with want. */
-static int compare(const vrt__tensor *want, const void *got, double rtol, double atol, char *why, size_t cap) {
+static int compare(const vrt__tensor *want, const void *got, double rtol, double atol, char *why,
+                   size_t cap) {
     int64_t n = vrt__shape_numel(&want->shape);
     if (vrt__dtype_is_lowp_float(want->dtype)) rtol = 0, atol = 0;
     if (is_float(want->dtype) || vrt__dtype_is_lowp_float(want->dtype)) {
@@ -79,8 +85,8 @@ static int compare(const vrt__tensor *want, const void *got, double rtol, double
             }
         }
         if (bad >= 0) {
-            snprintf(why, cap, "element %lld: got %.7g, want %.7g (max abs diff %.3g)", (long long)bad, elem_f(&g, bad),
-                     elem_f(want, bad), worst);
+            snprintf(why, cap, "element %lld: got %.7g, want %.7g (max abs diff %.3g)", (long long)bad,
+                     elem_f(&g, bad), elem_f(want, bad), worst);
             return 0;
         }
         return 1;
@@ -88,7 +94,8 @@ static int compare(const vrt__tensor *want, const void *got, double rtol, double
     size_t es = vrt__dtype_size(want->dtype);
     for (int64_t i = 0; i < n; i++)
         if (memcmp((const uint8_t *)got + i * es, (const uint8_t *)want->data + i * es, es)) {
-            snprintf(why, cap, "element %lld differs (exact compare, %s)", (long long)i, vrt__dtype_name(want->dtype));
+            snprintf(why, cap, "element %lld differs (exact compare, %s)", (long long)i,
+                     vrt__dtype_name(want->dtype));
             return 0;
         }
     return 1;
@@ -106,8 +113,8 @@ static int count_files(const char *dir, const char *prefix) {
 
 /* Runs one model file against its data sets (dirs of input_*.pb/output_*.pb).
  * For light/ networks sets is NULL and want_out is the single output file. */
-static result run_model(const char *model, const char *testdir, const char *want_out, double rtol, double atol, char *why,
-                        size_t cap, double *ms) {
+static result run_model(const char *model, const char *testdir, const char *want_out, double rtol,
+                        double atol, char *why, size_t cap, double *ms) {
     char set[1500], p[1700], err[2048] = "";
     vrt__tensor ins[MAXT], outs[MAXT];
     int nin = 0, nout = 0;
@@ -144,7 +151,8 @@ static result run_model(const char *model, const char *testdir, const char *want
         ip.const_inputs = ins + from;
         ip.n_const_inputs = nin - from;
         st = vrt__ir_load_onnx(model, &ip, &ir, err, sizeof(err));
-        if (st == VRT_EUNSUPPORTED && strstr(err, "constant")) { /* the first input is a parameter too (ConstantOfShape) */
+        if (st == VRT_EUNSUPPORTED &&
+            strstr(err, "constant")) { /* the first input is a parameter too (ConstantOfShape) */
             ip.const_inputs = ins;
             ip.n_const_inputs = nin;
             st = vrt__ir_load_onnx(model, &ip, &ir, err, sizeof(err));
@@ -182,7 +190,8 @@ static result run_model(const char *model, const char *testdir, const char *want
             k = nin++;
             ins[k].dtype = (vrt__dtype)info.dtype;
             ins[k].shape.ndim = info.ndim;
-            for (int q = 0; q < info.ndim; q++) ins[k].shape.d[q] = info.dims[q];
+            for (int q = 0; q < info.ndim; q++)
+                ins[k].shape.d[q] = info.dims[q];
             ins[k].nbytes = (size_t)vrt__shape_numel(&ins[k].shape) * vrt__dtype_size(ins[k].dtype);
             ins[k].data = vrt_calloc(1, ins[k].nbytes + 1);
             if (!ins[k].data) {
@@ -228,8 +237,10 @@ static result run_model(const char *model, const char *testdir, const char *want
         }
         for (int k = 0; k < nout; k++) {
             vrt__tensor_free(&outs[k]);
-            if (testdir) snprintf(p, sizeof(p), "%s/output_%d.pb", set, k);
-            else snprintf(p, sizeof(p), "%s", want_out);
+            if (testdir)
+                snprintf(p, sizeof(p), "%s/output_%d.pb", set, k);
+            else
+                snprintf(p, sizeof(p), "%s", want_out);
             if (vrt__tensor_load_pb(p, &outs[k], err, sizeof(err))) {
                 snprintf(why, cap, "unsupported: output %d: %s", k, err);
                 res = R_SKIP;
@@ -252,7 +263,8 @@ static result run_model(const char *model, const char *testdir, const char *want
         if (st) {
             snprintf(why, cap, "run failed: %s", vrt_engine_last_error(e));
             res = R_FAIL;
-            for (int k = 0; k < no; k++) vrt_free(bufs[k]);
+            for (int k = 0; k < no; k++)
+                vrt_free(bufs[k]);
             goto out;
         }
         for (int k = 0; k < no && res == R_PASS; k++) {
@@ -265,7 +277,8 @@ static result run_model(const char *model, const char *testdir, const char *want
         sets++;
         if (res != R_PASS) break;
     }
-    for (int k = 0; k < MAXT; k++) vrt_free(bufs[k]);
+    for (int k = 0; k < MAXT; k++)
+        vrt_free(bufs[k]);
     if (res == R_PASS && sets == 0) {
         snprintf(why, cap, "no test data sets");
         res = R_FAIL;
@@ -273,7 +286,8 @@ static result run_model(const char *model, const char *testdir, const char *want
 out:
     vrt_engine_destroy(&e);
     vrt__ir_destroy(&ir);
-    for (int k = 0; k < MAXT; k++) vrt__tensor_free(&ins[k]), vrt__tensor_free(&outs[k]);
+    for (int k = 0; k < MAXT; k++)
+        vrt__tensor_free(&ins[k]), vrt__tensor_free(&outs[k]);
     return res;
 }
 
@@ -338,7 +352,9 @@ static int mode_node(const char *list, const char *xf, double min_pass) {
         total++;
         char dir[1400], model[1600], why[2400] = "";
         snprintf(dir, sizeof(dir), "%s/node/%s", g_onnx, line);
-        result r = model_in(dir, model, sizeof(model)) ? run_model(model, dir, NULL, 1e-3, 1e-4, why, sizeof(why), NULL) : R_SKIP;
+        result r = model_in(dir, model, sizeof(model))
+                       ? run_model(model, dir, NULL, 1e-3, 1e-4, why, sizeof(why), NULL)
+                       : R_SKIP;
         int listed = -1;
         for (int i = 0; i < nx; i++)
             if (!strcmp(xs[i].name, line)) listed = i;
@@ -351,15 +367,19 @@ static int mode_node(const char *list, const char *xf, double min_pass) {
                 printf("  warning: %s is listed in expected_failures.txt but passes\n", line);
             }
         } else {
-            if (r == R_FAIL) fail++;
-            else skip++;
-            printf("%s %s: %.600s%s\n", r == R_FAIL ? "FAIL" : "SKIP", line, why, listed >= 0 ? " (expected)" : " (NOT LISTED)");
+            if (r == R_FAIL)
+                fail++;
+            else
+                skip++;
+            printf("%s %s: %.600s%s\n", r == R_FAIL ? "FAIL" : "SKIP", line, why,
+                   listed >= 0 ? " (expected)" : " (NOT LISTED)");
             if (listed < 0) unlisted++;
         }
     }
     fclose(f);
     double rate = total ? (double)pass / total : 0;
-    printf("summary: %d tests, %d pass, %d fail, %d skip (unsupported); pass rate %.1f%% (need %.1f%%); %d failures not in "
+    printf("summary: %d tests, %d pass, %d fail, %d skip (unsupported); pass rate %.1f%% (need %.1f%%); %d "
+           "failures not in "
            "expected_failures.txt; %d listed but passing\n",
            total, pass, fail, skip, 100 * rate, 100 * min_pass, unlisted, xpass);
     /* The list must be exact: a listed test that passes fails the run too. */
@@ -367,9 +387,12 @@ static int mode_node(const char *list, const char *xf, double min_pass) {
 }
 
 static void resolve_dir(const char *arg, char *out, size_t cap) {
-    if (!strncmp(arg, "data:", 5)) snprintf(out, cap, "%s/%s", data_dir(), arg + 5);
-    else if (!strncmp(arg, "onnx:", 5)) snprintf(out, cap, "%s/%s", g_onnx, arg + 5);
-    else snprintf(out, cap, "%s", arg);
+    if (!strncmp(arg, "data:", 5))
+        snprintf(out, cap, "%s/%s", data_dir(), arg + 5);
+    else if (!strncmp(arg, "onnx:", 5))
+        snprintf(out, cap, "%s/%s", g_onnx, arg + 5);
+    else
+        snprintf(out, cap, "%s", arg);
 }
 
 static int mode_dirs(double rtol, double atol, int argc, char **argv) {
@@ -383,9 +406,13 @@ static int mode_dirs(double rtol, double atol, int argc, char **argv) {
         }
         run++;
         double ms = 0;
-        result r = model_in(dir, model, sizeof(model)) ? run_model(model, dir, NULL, rtol, atol, why, sizeof(why), &ms) : R_SKIP;
-        if (r == R_PASS) pass++, printf("PASS %s (%.1f ms in run)\n", argv[i], ms);
-        else bad++, printf("%s %s: %s\n", r == R_FAIL ? "FAIL" : "SKIP", argv[i], why);
+        result r = model_in(dir, model, sizeof(model))
+                       ? run_model(model, dir, NULL, rtol, atol, why, sizeof(why), &ms)
+                       : R_SKIP;
+        if (r == R_PASS)
+            pass++, printf("PASS %s (%.1f ms in run)\n", argv[i], ms);
+        else
+            bad++, printf("%s %s: %s\n", r == R_FAIL ? "FAIL" : "SKIP", argv[i], why);
     }
     printf("summary: %d run, %d pass, %d not passing\n", run, pass, bad);
     if (!run) return 77;
@@ -411,8 +438,10 @@ static int mode_light(void) {
         result r = run_model(model, NULL, want, 1e-3, 1e-4, why, sizeof(why), &ms);
         clock_gettime(CLOCK_MONOTONIC, &t1);
         double total = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
-        if (r == R_PASS) pass++, printf("PASS %s (run %.0f ms, total %.0f ms)\n", e->d_name, ms, total);
-        else bad++, printf("%s %s: %s\n", r == R_FAIL ? "FAIL" : "SKIP", e->d_name, why);
+        if (r == R_PASS)
+            pass++, printf("PASS %s (run %.0f ms, total %.0f ms)\n", e->d_name, ms, total);
+        else
+            bad++, printf("%s %s: %s\n", r == R_FAIL ? "FAIL" : "SKIP", e->d_name, why);
         fflush(stdout);
     }
     closedir(d);
@@ -433,7 +462,8 @@ int main(int argc, char **argv) {
         return 0;
     }
     int need_onnx = strcmp(argv[1], "dirs") != 0;
-    for (int i = 4; !need_onnx && i < argc; i++) need_onnx = !strncmp(argv[i], "onnx:", 5);
+    for (int i = 4; !need_onnx && i < argc; i++)
+        need_onnx = !strncmp(argv[i], "onnx:", 5);
     if (!onnx_root()) {
         if (need_onnx) {
             printf("SKIP: %s/onnx.tar.xz not found (set VRT_DATA)\n", data_dir());
@@ -445,7 +475,8 @@ int main(int argc, char **argv) {
         resolve_dir(argv[2], list, sizeof(list));
         return mode_node(list, argv[3], atof(argv[4]));
     }
-    if (!strcmp(argv[1], "dirs") && argc >= 5) return mode_dirs(atof(argv[2]), atof(argv[3]), argc - 4, argv + 4);
+    if (!strcmp(argv[1], "dirs") && argc >= 5)
+        return mode_dirs(atof(argv[2]), atof(argv[3]), argc - 4, argv + 4);
     if (!strcmp(argv[1], "light")) return mode_light();
     fprintf(stderr, "bad arguments\n");
     return 2;

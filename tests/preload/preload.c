@@ -71,8 +71,12 @@ static vrt_fake_v4l2 *fake(void) {
     return g_ready ? g_fake : NULL;
 }
 
-static int is_fake_path(const char *p) { return fake() && p && vrt_fake_v4l2_has_path(g_fake, p); }
-static int is_fake_fd(int fd) { return fake() && fd >= 0 && vrt_fake_v4l2_owns_fd(g_fake, fd); }
+static int is_fake_path(const char *p) {
+    return fake() && p && vrt_fake_v4l2_has_path(g_fake, p);
+}
+static int is_fake_fd(int fd) {
+    return fake() && fd >= 0 && vrt_fake_v4l2_owns_fd(g_fake, fd);
+}
 
 static int fake_open(const char *path, int flags) {
     const struct vrt_v4l2_ops *o = vrt_fake_v4l2_ops(g_fake);
@@ -177,7 +181,8 @@ int munmap(void *addr, size_t len) {
 
 int poll(struct pollfd *fds, nfds_t n, int timeout_ms) {
     nfds_t nfake = 0;
-    for (nfds_t i = 0; i < n; i++) nfake += is_fake_fd(fds[i].fd);
+    for (nfds_t i = 0; i < n; i++)
+        nfake += is_fake_fd(fds[i].fd);
     if (nfake == 0) return g_real.poll(fds, n, timeout_ms);
     const struct vrt_v4l2_ops *o = vrt_fake_v4l2_ops(g_fake);
     if (nfake == n) return o->poll(o->ctx, fds, (unsigned long)n, timeout_ms);

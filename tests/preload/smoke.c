@@ -6,12 +6,12 @@
 
 #include "vrt/v4l2.h"
 
-#define CHECK(c)                                                                                   \
-    do {                                                                                           \
-        if (!(c)) {                                                                                \
-            printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                           \
-            return 1;                                                                              \
-        }                                                                                          \
+#define CHECK(c)                                                                                             \
+    do {                                                                                                     \
+        if (!(c)) {                                                                                          \
+            printf("%s:%d: check failed: %s\n", __FILE__, __LINE__, #c);                                     \
+            return 1;                                                                                        \
+        }                                                                                                    \
     } while (0)
 
 int main(void) {
@@ -42,7 +42,8 @@ int main(void) {
         CHECK(f->width == 320 && f->height == 240 && f->fourcc == VRT_FMT_YUYV);
         CHECK(!memcmp(f->planes[0].data + 8, "VRTF", 4));
         uint64_t seq = 0;
-        for (int b = 0; b < 8; b++) seq |= (uint64_t)f->planes[0].data[b] << (8 * b);
+        for (int b = 0; b < 8; b++)
+            seq |= (uint64_t)f->planes[0].data[b] << (8 * b);
         CHECK(seq == f->sequence);
         CHECK(i == 0 || seq > last);
         last = seq;

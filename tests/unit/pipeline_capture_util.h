@@ -57,18 +57,28 @@ static int pc_ioctl(void *ctx, int fd, unsigned long req, void *arg) {
     }
     return pc_inner->ioctl(pc_inner->ctx, fd, req, arg);
 }
-static int pc_open(void *c, const char *p, int fl) { (void)c; return pc_inner->open(pc_inner->ctx, p, fl); }
-static int pc_close(void *c, int fd) { (void)c; return pc_inner->close(pc_inner->ctx, fd); }
+static int pc_open(void *c, const char *p, int fl) {
+    (void)c;
+    return pc_inner->open(pc_inner->ctx, p, fl);
+}
+static int pc_close(void *c, int fd) {
+    (void)c;
+    return pc_inner->close(pc_inner->ctx, fd);
+}
 static void *pc_mmap(void *c, void *a, size_t l, int pr, int fl, int fd, int64_t o) {
     (void)c;
     return pc_inner->mmap(pc_inner->ctx, a, l, pr, fl, fd, o);
 }
-static int pc_munmap(void *c, void *a, size_t l) { (void)c; return pc_inner->munmap(pc_inner->ctx, a, l); }
+static int pc_munmap(void *c, void *a, size_t l) {
+    (void)c;
+    return pc_inner->munmap(pc_inner->ctx, a, l);
+}
 static int pc_poll(void *c, struct pollfd *f, unsigned long n, int t) {
     (void)c;
     return pc_inner->poll(pc_inner->ctx, f, n, t);
 }
-static const struct vrt_v4l2_ops pc_refusing = {pc_open, pc_close, pc_ioctl, pc_mmap, pc_munmap, pc_poll, NULL};
+static const struct vrt_v4l2_ops pc_refusing = {pc_open,   pc_close, pc_ioctl, pc_mmap,
+                                                pc_munmap, pc_poll,  NULL};
 
 /* Runs `frames` results from a fake YUYV 320x240 120 fps camera on `backend`.
  * refuse: the device refuses USERPTR. uri_extra: appended to the URI. */

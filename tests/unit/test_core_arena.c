@@ -65,7 +65,7 @@ TEST(reset_rewind_and_high_water) {
     vrt_arena_rewind(a, m);
     ASSERT_EQ(vrt_arena_used(a), 100);
     ASSERT_TRUE(vrt_arena_alloc(a, 1000, 16) == second); /* same plan, same addresses */
-    vrt_arena_rewind(a, 5000); /* beyond the current offset: ignored */
+    vrt_arena_rewind(a, 5000);                           /* beyond the current offset: ignored */
     ASSERT_EQ(vrt_arena_used(a), 1112);
     vrt_arena_reset(a);
     ASSERT_EQ(vrt_arena_used(a), 0);
@@ -85,7 +85,8 @@ TEST(one_allocation_at_create_none_after) {
     vrt_alloc_counting_fail_at(0);
     ASSERT_OK(vrt_arena_create(&a, 1 << 20));
     uint64_t n = vrt_alloc_counting_stats().allocs;
-    for (int i = 0; i < 1000; i++) ASSERT_TRUE(vrt_arena_alloc(a, 1000, 32) != NULL);
+    for (int i = 0; i < 1000; i++)
+        ASSERT_TRUE(vrt_arena_alloc(a, 1000, 32) != NULL);
     vrt_arena_reset(a);
     ASSERT_EQ(vrt_alloc_counting_stats().allocs, n);
     vrt_arena_destroy(&a);

@@ -42,7 +42,8 @@ static void check_distribution(const char *name, int64_t *v, size_t n) {
         sum += v[i];
     }
     long double mean = sum / n, ss = 0;
-    for (size_t i = 0; i < n; i++) ss += ((long double)v[i] - mean) * ((long double)v[i] - mean);
+    for (size_t i = 0; i < n; i++)
+        ss += ((long double)v[i] - mean) * ((long double)v[i] - mean);
     double sd = (double)sqrtl(ss / n);
     qsort(v, n, sizeof(*v), cmp_i64);
 
@@ -76,13 +77,15 @@ static void check_distribution(const char *name, int64_t *v, size_t n) {
 static int64_t g_v[N];
 
 TEST(uniform_1us_to_10ms) {
-    for (size_t i = 0; i < N; i++) g_v[i] = 1000 + (int64_t)(rng_unit() * 9999000.0);
+    for (size_t i = 0; i < N; i++)
+        g_v[i] = 1000 + (int64_t)(rng_unit() * 9999000.0);
     check_distribution("uniform", g_v, N);
 }
 
 TEST(exponential_tail) {
     /* Mean 2 ms plus a 500 us floor: a typical latency shape with a long tail. */
-    for (size_t i = 0; i < N; i++) g_v[i] = 500000 + (int64_t)(-log(rng_unit()) * 2e6);
+    for (size_t i = 0; i < N; i++)
+        g_v[i] = 500000 + (int64_t)(-log(rng_unit()) * 2e6);
     check_distribution("exponential", g_v, N);
 }
 
@@ -95,14 +98,16 @@ TEST(bimodal) {
 }
 
 TEST(log_uniform_1us_to_10s) {
-    for (size_t i = 0; i < N; i++) g_v[i] = (int64_t)exp(log(1e3) + rng_unit() * (log(1e10) - log(1e3)));
+    for (size_t i = 0; i < N; i++)
+        g_v[i] = (int64_t)exp(log(1e3) + rng_unit() * (log(1e10) - log(1e3)));
     g_v[0] = 1000;        /* both extremes exactly */
     g_v[1] = 10000000000; /* 10 s */
     check_distribution("log-uniform", g_v, N);
 }
 
 TEST(sub_microsecond_linear_range) {
-    for (size_t i = 0; i < 5000; i++) g_v[i] = (int64_t)(rng_next() % 1000);
+    for (size_t i = 0; i < 5000; i++)
+        g_v[i] = (int64_t)(rng_next() % 1000);
     check_distribution("sub-us", g_v, 5000);
 }
 
@@ -123,8 +128,10 @@ TEST(single_value_is_exact) {
             nb++;
             ASSERT_TRUE(b.lower <= vals[k] && vals[k] < b.upper);
             ASSERT_EQ(b.count, 37);
-            if (vals[k] >= 1024) ASSERT_TRUE((b.upper - b.lower) * 128 <= b.lower);
-            else ASSERT_EQ(b.upper - b.lower, 8);
+            if (vals[k] >= 1024)
+                ASSERT_TRUE((b.upper - b.lower) * 128 <= b.lower);
+            else
+                ASSERT_EQ(b.upper - b.lower, 8);
         }
         ASSERT_EQ(nb, 1);
     }
@@ -143,7 +150,8 @@ TEST(above_top_clamps_but_max_exact) {
     /* The last bucket reports an upper bound beyond the true max. */
     int it = 0;
     vrt_hist_bucket b, last = {0, 0, 0};
-    while (vrt_hist_next_bucket(&g_h, &it, &b)) last = b;
+    while (vrt_hist_next_bucket(&g_h, &it, &b))
+        last = b;
     ASSERT_EQ(last.count, 2);
     ASSERT_TRUE(last.upper > 90000000000);
 }
@@ -213,7 +221,8 @@ TEST(record_n_equals_repeated_records) {
     uint64_t ns[] = {5, 1000, 17};
     for (int k = 0; k < 3; k++) {
         vrt_hist_record_n(&g_h, vals[k], ns[k]);
-        for (uint64_t i = 0; i < ns[k]; i++) vrt_hist_record(&g_h2, vals[k]);
+        for (uint64_t i = 0; i < ns[k]; i++)
+            vrt_hist_record(&g_h2, vals[k]);
     }
     vrt_hist_record_n(&g_h, 42, 0); /* no-op */
     ASSERT_EQ(vrt_hist_count(&g_h), 1022);
@@ -229,7 +238,8 @@ TEST(buckets_tile_the_range) {
     for (int64_t v = 0; v < VRT_HIST_TOP_NS;) {
         vrt_hist_record(&g_h, v);
         int64_t p2 = 1024; /* the power of two at or below v */
-        while (p2 * 2 <= v) p2 *= 2;
+        while (p2 * 2 <= v)
+            p2 *= 2;
         v += v < 1024 ? 8 : p2 / 128;
     }
     int it = 0, n = 0;
@@ -273,7 +283,8 @@ TEST(empty_and_reset) {
 TEST(record_does_not_allocate) {
     vrt_alloc_counting_begin();
     vrt_hist_init(&g_h);
-    for (int i = 0; i < 1000; i++) vrt_hist_record(&g_h, i * 1000);
+    for (int i = 0; i < 1000; i++)
+        vrt_hist_record(&g_h, i * 1000);
     vrt_hist_summary s;
     vrt_hist_summarize(&g_h, &s);
     ASSERT_EQ(vrt_alloc_counting_stats().allocs, 0);

@@ -35,9 +35,10 @@ TEST(nested_document_exact) {
     ASSERT_OK(vrt_json_kv_string(&w, "nul", NULL));
     ASSERT_OK(vrt_json_end_object(&w));
     ASSERT_OK(vrt_json_finish(&w));
-    const char *want = "{\"source\":\"/dev/video0\",\"frames\":1200,\"lat\":{\"p50\":4.25,\"hist\":[1,[],{},null]},"
-                       "\"ok\":true,\"gpu\":false,\"err\":null,\"raw\":[1, 2],\"u\":18446744073709551615,"
-                       "\"nul\":null}";
+    const char *want =
+        "{\"source\":\"/dev/video0\",\"frames\":1200,\"lat\":{\"p50\":4.25,\"hist\":[1,[],{},null]},"
+        "\"ok\":true,\"gpu\":false,\"err\":null,\"raw\":[1, 2],\"u\":18446744073709551615,"
+        "\"nul\":null}";
     ASSERT_STREQ(g_buf, want);
     ASSERT_EQ(vrt_json_length(&w), strlen(want));
     ASSERT_STREQ(vrt_json_error(&w), "");
@@ -96,14 +97,18 @@ TEST(utf8_valid_passes_invalid_replaced) {
     ASSERT_STREQ(ONE("caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF"),
                  "\"caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 \xF4\x8F\xBF\xBF\"");
     ASSERT_STREQ(ONE("\xFF"), "\"" FFFD "\"");
-    ASSERT_STREQ(ONE("a\x80" "b"), "\"a" FFFD "b\"");          /* stray continuation */
-    ASSERT_STREQ(ONE("\xC0\xAF"), "\"" FFFD FFFD "\"");         /* overlong '/' */
-    ASSERT_STREQ(ONE("\xE0\x80\x80"), "\"" FFFD FFFD FFFD "\""); /* overlong NUL */
-    ASSERT_STREQ(ONE("\xED\xA0\x80"), "\"" FFFD FFFD FFFD "\""); /* surrogate D800 */
+    ASSERT_STREQ(ONE("a\x80"
+                     "b"),
+                 "\"a" FFFD "b\"");                                       /* stray continuation */
+    ASSERT_STREQ(ONE("\xC0\xAF"), "\"" FFFD FFFD "\"");                   /* overlong '/' */
+    ASSERT_STREQ(ONE("\xE0\x80\x80"), "\"" FFFD FFFD FFFD "\"");          /* overlong NUL */
+    ASSERT_STREQ(ONE("\xED\xA0\x80"), "\"" FFFD FFFD FFFD "\"");          /* surrogate D800 */
     ASSERT_STREQ(ONE("\xF4\x90\x80\x80"), "\"" FFFD FFFD FFFD FFFD "\""); /* U+110000 */
-    ASSERT_STREQ(ONE("\xE2\x82" "x"), "\"" FFFD "x\"");        /* truncated inside */
-    ASSERT_STREQ(ONE("end\xF0\x9F\x98"), "\"end" FFFD "\"");    /* truncated at the end */
-    ASSERT_STREQ(ONE("\xC3\n"), "\"" FFFD "\\n\"");             /* control char after a bad lead */
+    ASSERT_STREQ(ONE("\xE2\x82"
+                     "x"),
+                 "\"" FFFD "x\"");                           /* truncated inside */
+    ASSERT_STREQ(ONE("end\xF0\x9F\x98"), "\"end" FFFD "\""); /* truncated at the end */
+    ASSERT_STREQ(ONE("\xC3\n"), "\"" FFFD "\\n\"");          /* control char after a bad lead */
 }
 
 TEST(keys_are_escaped_too) {
@@ -217,12 +222,15 @@ TEST(misuse_is_reported_not_asserted) {
 
     /* Depth: exactly VRT_JSON_MAX_DEPTH levels work, one more does not. */
     vrt_json_init_buffer(&w, g_buf, sizeof g_buf);
-    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++) ASSERT_OK(vrt_json_begin_array(&w));
+    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++)
+        ASSERT_OK(vrt_json_begin_array(&w));
     ASSERT_STATUS(vrt_json_begin_array(&w), VRT_EINVAL);
     ASSERT_CONTAINS(vrt_json_error(&w), "deeper");
     vrt_json_init_buffer(&w, g_buf, sizeof g_buf);
-    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++) vrt_json_begin_array(&w);
-    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++) vrt_json_end_array(&w);
+    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++)
+        vrt_json_begin_array(&w);
+    for (int i = 0; i < VRT_JSON_MAX_DEPTH; i++)
+        vrt_json_end_array(&w);
     ASSERT_OK(vrt_json_finish(&w));
     ASSERT_EQ(strlen(g_buf), 2 * VRT_JSON_MAX_DEPTH);
 }
@@ -232,7 +240,8 @@ static void write_sample(vrt_json *w) {
     vrt_json_kv_string(w, "name", "camera \"front\"\n");
     vrt_json_key(w, "values");
     vrt_json_begin_array(w);
-    for (int i = 0; i < 20; i++) vrt_json_double(w, i * 0.25);
+    for (int i = 0; i < 20; i++)
+        vrt_json_double(w, i * 0.25);
     vrt_json_end_array(w);
     vrt_json_end_object(w);
 }
@@ -325,13 +334,15 @@ static const char *const k_py =
     "    else:\n"
     "        want = struct.unpack('<d', bytes.fromhex(hexv))[0]\n"
     "        got = o['d']\n"
-    "        if struct.pack('<d', float(got)) != struct.pack('<d', want): bad += 1; print('double', got, want)\n"
+    "        if struct.pack('<d', float(got)) != struct.pack('<d', want): bad += 1; print('double', got, "
+    "want)\n"
     "print('checked', len(lines))\n"
     "sys.exit(1 if bad or len(lines) != len(refs) else 0)\n";
 
 static void hex_line(FILE *f, char kind, const void *p, size_t n) {
     fprintf(f, "%c ", kind);
-    for (size_t i = 0; i < n; i++) fprintf(f, "%02x", ((const unsigned char *)p)[i]);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%02x", ((const unsigned char *)p)[i]);
 }
 
 TEST(python_json_parses_and_round_trips) {
@@ -351,8 +362,12 @@ TEST(python_json_parses_and_round_trips) {
     vrt_json_init_file(&w, out);
     int lines = 0;
     /* Fixed tricky strings, then random bytes (mostly invalid UTF-8 and controls). */
-    static const char *const fixed[] = {"", "q\"b\\s/", "\n\t\r\b\f\x01\x1f\x7f", "caf\xC3\xA9 \xF0\x9F\x98\x80",
-                                        "\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80\xE2\x82x\xF0\x9F\x98", "\xFF\xFE"};
+    static const char *const fixed[] = {"",
+                                        "q\"b\\s/",
+                                        "\n\t\r\b\f\x01\x1f\x7f",
+                                        "caf\xC3\xA9 \xF0\x9F\x98\x80",
+                                        "\xC0\xAF\xED\xA0\x80\xF4\x90\x80\x80\xE2\x82x\xF0\x9F\x98",
+                                        "\xFF\xFE"};
     uint64_t x = 12345;
     for (int i = 0; i < 300; i++) {
         char s[64];

@@ -17,7 +17,8 @@ TEST(queue_fifo_full_empty_timeouts) {
     ASSERT_EQ(vrt_queue_capacity(q), 4);
     /* Wrap around the ring a few times. */
     for (int round = 0; round < 3; round++) {
-        for (int i = 0; i < 3; i++) ASSERT_OK(vrt_queue_push(q, P(10 * round + i), 0));
+        for (int i = 0; i < 3; i++)
+            ASSERT_OK(vrt_queue_push(q, P(10 * round + i), 0));
         ASSERT_EQ(vrt_queue_count(q), 3);
         for (int i = 0; i < 3; i++) {
             void *it;
@@ -25,7 +26,8 @@ TEST(queue_fifo_full_empty_timeouts) {
             ASSERT_EQ(U(it), 10 * round + i);
         }
     }
-    for (int i = 0; i < 4; i++) ASSERT_OK(vrt_queue_push(q, P(i), -1));
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(vrt_queue_push(q, P(i), -1));
     ASSERT_STATUS(vrt_queue_push(q, NULL, 0), VRT_EAGAIN);
     int64_t t0 = vrt_now_ns();
     ASSERT_STATUS(vrt_queue_push(q, P(99), 30), VRT_EAGAIN);
@@ -99,8 +101,10 @@ static void *consumer_main(void *arg) {
         uintptr_t v = U(it);
         int id = (int)(v >> 24);
         uint32_t seq = (uint32_t)(v & 0xFFFFFF);
-        if (id < 0 || id >= STRESS_PRODUCERS || seq <= c->last_seq[id]) c->order_errors++;
-        else c->last_seq[id] = seq;
+        if (id < 0 || id >= STRESS_PRODUCERS || seq <= c->last_seq[id])
+            c->order_errors++;
+        else
+            c->last_seq[id] = seq;
         c->received++;
         c->sum += v;
     }
@@ -122,9 +126,11 @@ TEST(queue_stress_no_loss_per_producer_order) {
         pc[i] = (producer_ctx){q, i, 0};
         ASSERT_EQ(pthread_create(&pt[i], NULL, producer_main, &pc[i]), 0);
     }
-    for (int i = 0; i < STRESS_PRODUCERS; i++) pthread_join(pt[i], NULL);
+    for (int i = 0; i < STRESS_PRODUCERS; i++)
+        pthread_join(pt[i], NULL);
     vrt_queue_close(q); /* consumers drain what is left, then see VRT_EOF */
-    for (int i = 0; i < STRESS_CONSUMERS; i++) pthread_join(ct[i], NULL);
+    for (int i = 0; i < STRESS_CONSUMERS; i++)
+        pthread_join(ct[i], NULL);
 
     uint64_t total = 0, sum = 0, want_sum = 0;
     for (int i = 0; i < STRESS_CONSUMERS; i++) {
@@ -134,7 +140,8 @@ TEST(queue_stress_no_loss_per_producer_order) {
     }
     for (int i = 0; i < STRESS_PRODUCERS; i++) {
         ASSERT_EQ(pc[i].errors, 0);
-        for (uint64_t s = 1; s <= STRESS_PER_PRODUCER; s++) want_sum += ((uint64_t)i << 24) | s;
+        for (uint64_t s = 1; s <= STRESS_PER_PRODUCER; s++)
+            want_sum += ((uint64_t)i << 24) | s;
     }
     ASSERT_EQ(total, (uint64_t)STRESS_PRODUCERS * STRESS_PER_PRODUCER);
     ASSERT_EQ(sum, want_sum);
@@ -302,10 +309,12 @@ TEST(slot_stress_every_put_taken_or_displaced_once) {
     uint64_t ndisplaced = 0;
     for (uintptr_t i = 1; i <= SLOT_PUTS; i++) {
         void *old;
-        if (vrt_slot_put(s, P(i), &old) != VRT_OK) vrt_test_fail(__FILE__, __LINE__, "put %zu failed", (size_t)i);
+        if (vrt_slot_put(s, P(i), &old) != VRT_OK)
+            vrt_test_fail(__FILE__, __LINE__, "put %zu failed", (size_t)i);
         if (old) {
             /* The displaced item is always the previous put: nothing older can still be inside. */
-            if (U(old) != i - 1) vrt_test_fail(__FILE__, __LINE__, "put %zu displaced %zu", (size_t)i, (size_t)U(old));
+            if (U(old) != i - 1)
+                vrt_test_fail(__FILE__, __LINE__, "put %zu displaced %zu", (size_t)i, (size_t)U(old));
             dropped[U(old) - 1]++;
             ndisplaced++;
         }
@@ -313,7 +322,8 @@ TEST(slot_stress_every_put_taken_or_displaced_once) {
     }
     /* Wait until the consumer took the last one: the slot always ends with the newest. */
     int64_t deadline = vrt_now_ns() + 5000000000LL;
-    while (vrt_slot_get_stats(s).takes + ndisplaced < SLOT_PUTS && vrt_now_ns() < deadline) vrt_sleep_ns(1000000);
+    while (vrt_slot_get_stats(s).takes + ndisplaced < SLOT_PUTS && vrt_now_ns() < deadline)
+        vrt_sleep_ns(1000000);
     vrt_slot_close(s);
     pthread_join(t, NULL);
     ASSERT_EQ(c.errors, 0);

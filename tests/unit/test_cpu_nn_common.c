@@ -44,9 +44,9 @@ TEST(fp16_known_values) {
     ASSERT_EQ(vrt__float_to_half(65520.0f), 0x7c00); /* rounds up to inf */
     ASSERT_EQ(vrt__float_to_half(65519.0f), 0x7bff);
     ASSERT_EQ(vrt__float_to_half(0.1f), 0x2e66);
-    ASSERT_EQ(vrt__float_to_half(5.9604645e-08f), 0x0001); /* 2^-24 */
+    ASSERT_EQ(vrt__float_to_half(5.9604645e-08f), 0x0001);  /* 2^-24 */
     ASSERT_EQ(vrt__float_to_half(2.98023224e-08f), 0x0000); /* 2^-25: tie to even -> 0 */
-    ASSERT_EQ(vrt__float_to_half(4.4703484e-08f), 0x0001); /* 1.5 * 2^-25 */
+    ASSERT_EQ(vrt__float_to_half(4.4703484e-08f), 0x0001);  /* 1.5 * 2^-25 */
     ASSERT_EQ(vrt__float_to_half(-0.0f), 0x8000);
     ASSERT_EQ(vrt__float_to_half(INFINITY), 0x7c00);
     ASSERT_TRUE((vrt__float_to_half(NAN) & 0x7c00) == 0x7c00 && (vrt__float_to_half(NAN) & 0x3ff));
@@ -112,7 +112,8 @@ TEST(threadpool_runs_every_item_once) {
             int64_t n = 1 + rep * 19 % 1000;
             vrt__parallel_for(tp, n, outer_task, &a);
             ASSERT_EQ(atomic_load(&a.sum), n);
-            for (int64_t i = 0; i < n; i++) ASSERT_EQ(hits[i], 1);
+            for (int64_t i = 0; i < n; i++)
+                ASSERT_EQ(hits[i], 1);
             ASSERT_EQ(hits[n < 1000 ? n : 999], n < 1000 ? 0 : 1);
         }
         vrt__threadpool_destroy(&tp);
@@ -182,15 +183,19 @@ static double act_ref(vrt__act_kind k, double x, double al, double be) {
 }
 
 TEST(activations_match_definitions) {
-    struct { vrt__act_kind k; float a, b; } cases[] = {
-        {VRT__ACT_NONE, 0, 0},        {VRT__ACT_RELU, 0, 0},         {VRT__ACT_LEAKY_RELU, 0.1f, 0},
-        {VRT__ACT_CLIP, 0, 6},        {VRT__ACT_CLIP, -1.5f, 0.5f},  {VRT__ACT_SIGMOID, 0, 0},
-        {VRT__ACT_SILU, 0, 0},        {VRT__ACT_HARD_SWISH, 0, 0},   {VRT__ACT_HARD_SIGMOID, 0.2f, 0.5f},
+    struct {
+        vrt__act_kind k;
+        float a, b;
+    } cases[] = {
+        {VRT__ACT_NONE, 0, 0}, {VRT__ACT_RELU, 0, 0},        {VRT__ACT_LEAKY_RELU, 0.1f, 0},
+        {VRT__ACT_CLIP, 0, 6}, {VRT__ACT_CLIP, -1.5f, 0.5f}, {VRT__ACT_SIGMOID, 0, 0},
+        {VRT__ACT_SILU, 0, 0}, {VRT__ACT_HARD_SWISH, 0, 0},  {VRT__ACT_HARD_SIGMOID, 0.2f, 0.5f},
         {VRT__ACT_TANH, 0, 0},
     };
     float x[201];
     for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
-        for (int i = 0; i < 201; i++) x[i] = (float)(i - 100) * 0.1f;
+        for (int i = 0; i < 201; i++)
+            x[i] = (float)(i - 100) * 0.1f;
         x[0] = -100.0f;
         x[200] = 100.0f;
         vrt__activation a = {cases[c].k, cases[c].a, cases[c].b};

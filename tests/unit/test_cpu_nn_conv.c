@@ -12,11 +12,16 @@ static uint32_t urand(void) {
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 32);
 }
-static int64_t irand(int64_t lo, int64_t hi) { return lo + (int64_t)(urand() % (uint32_t)(hi - lo + 1)); }
-static float frand(void) { return (float)(urand() & 0xffffff) / 8388608.0f - 1.0f; }
+static int64_t irand(int64_t lo, int64_t hi) {
+    return lo + (int64_t)(urand() % (uint32_t)(hi - lo + 1));
+}
+static float frand(void) {
+    return (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
+}
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = frand();
+    for (int64_t i = 0; i < n; i++)
+        p[i] = frand();
     return p;
 }
 
@@ -37,7 +42,8 @@ static double act_ref(const vrt__activation *a, double x) {
 /* Spatial index helpers: up to 3 dims, row-major. */
 static int64_t vol(const int64_t *d, int n) {
     int64_t v = 1;
-    for (int i = 0; i < n; i++) v *= d[i];
+    for (int i = 0; i < n; i++)
+        v *= d[i];
     return v;
 }
 static void unflat(int64_t f, const int64_t *d, int n, int64_t *idx) {
@@ -48,7 +54,8 @@ static void unflat(int64_t f, const int64_t *d, int n, int64_t *idx) {
 }
 static int64_t flat(const int64_t *idx, const int64_t *d, int n) {
     int64_t f = 0;
-    for (int i = 0; i < n; i++) f = f * d[i] + idx[i];
+    for (int i = 0; i < n; i++)
+        f = f * d[i] + idx[i];
     return f;
 }
 
@@ -86,8 +93,8 @@ static void conv_ref(const vrt__conv_params *p, const int64_t *out, const float 
 static void expect_close(const float *got, const double *want, int64_t n, double rtol, const char *what) {
     for (int64_t i = 0; i < n; i++) {
         if (!(fabs(got[i] - want[i]) <= rtol * (1 + fabs(want[i])))) {
-            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i,
-                          got[i], want[i]);
+            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i, got[i],
+                          want[i]);
             return;
         }
     }
@@ -155,8 +162,8 @@ TEST(conv_random_configs_match_direct) {
             int ns = 1 + it % 3;
             vrt__conv_params p = random_conv(ns, it % 5 == 4);
             char what[160];
-            snprintf(what, sizeof(what), "conv it=%d ns=%d C=%lld M=%lld g=%lld", it, ns,
-                     (long long)p.C, (long long)p.M, (long long)p.group);
+            snprintf(what, sizeof(what), "conv it=%d ns=%d C=%lld M=%lld g=%lld", it, ns, (long long)p.C,
+                     (long long)p.M, (long long)p.group);
             vrt_free(run_conv(it % 2 ? tp : NULL, p, it % 3 != 0, 0, what));
         }
     }
@@ -187,7 +194,7 @@ TEST(conv_pointwise_and_depthwise_fast_paths) {
 }
 
 TEST(conv_fused_bias_residual_activation) {
-    vrt__act_kind kinds[] = {VRT__ACT_RELU, VRT__ACT_LEAKY_RELU, VRT__ACT_CLIP, VRT__ACT_SIGMOID,
+    vrt__act_kind kinds[] = {VRT__ACT_RELU, VRT__ACT_LEAKY_RELU, VRT__ACT_CLIP,        VRT__ACT_SIGMOID,
                              VRT__ACT_SILU, VRT__ACT_HARD_SWISH, VRT__ACT_HARD_SIGMOID};
     for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++)
         for (int dw = 0; dw < 2; dw++) {
@@ -228,8 +235,10 @@ TEST(conv_onnx_doc_example_strides_padding) {
     /* ONNX Conv operator docs, conv_with_strides_padding: x = 0..34 (1x1x7x5),
      * W = ones(1x1x3x3), strides 2, pads 1. */
     float x[35], w[9], y[12];
-    for (int i = 0; i < 35; i++) x[i] = (float)i;
-    for (int i = 0; i < 9; i++) w[i] = 1.0f;
+    for (int i = 0; i < 35; i++)
+        x[i] = (float)i;
+    for (int i = 0; i < 9; i++)
+        w[i] = 1.0f;
     const float want[12] = {12, 27, 24, 63, 108, 81, 123, 198, 141, 112, 177, 124};
     vrt__conv_params p;
     vrt__conv_default_params(&p);
@@ -245,15 +254,19 @@ TEST(conv_onnx_doc_example_strides_padding) {
     float *scratch = vrt_malloc(sb);
     ASSERT_OK(vrt__conv(NULL, &p, x, w, NULL, NULL, y, scratch));
     vrt_free(scratch);
-    for (int i = 0; i < 12; i++) ASSERT_NEAR(y[i], want[i], 1e-4);
+    for (int i = 0; i < 12; i++)
+        ASSERT_NEAR(y[i], want[i], 1e-4);
 }
 
 TEST(conv_auto_pad) {
-    struct { vrt__auto_pad ap; int64_t in, k, s, d, out, pb, pe; } cases[] = {
-        {VRT__AUTO_PAD_SAME_UPPER, 5, 3, 2, 1, 3, 1, 1},  {VRT__AUTO_PAD_SAME_UPPER, 6, 3, 2, 1, 3, 0, 1},
-        {VRT__AUTO_PAD_SAME_LOWER, 6, 3, 2, 1, 3, 1, 0},  {VRT__AUTO_PAD_SAME_UPPER, 7, 4, 1, 1, 7, 1, 2},
-        {VRT__AUTO_PAD_SAME_LOWER, 7, 4, 1, 1, 7, 2, 1},  {VRT__AUTO_PAD_SAME_UPPER, 7, 3, 1, 2, 7, 2, 2},
-        {VRT__AUTO_PAD_VALID, 7, 3, 2, 1, 3, 0, 0},       {VRT__AUTO_PAD_SAME_UPPER, 2, 1, 3, 1, 1, 0, 0},
+    struct {
+        vrt__auto_pad ap;
+        int64_t in, k, s, d, out, pb, pe;
+    } cases[] = {
+        {VRT__AUTO_PAD_SAME_UPPER, 5, 3, 2, 1, 3, 1, 1}, {VRT__AUTO_PAD_SAME_UPPER, 6, 3, 2, 1, 3, 0, 1},
+        {VRT__AUTO_PAD_SAME_LOWER, 6, 3, 2, 1, 3, 1, 0}, {VRT__AUTO_PAD_SAME_UPPER, 7, 4, 1, 1, 7, 1, 2},
+        {VRT__AUTO_PAD_SAME_LOWER, 7, 4, 1, 1, 7, 2, 1}, {VRT__AUTO_PAD_SAME_UPPER, 7, 3, 1, 2, 7, 2, 2},
+        {VRT__AUTO_PAD_VALID, 7, 3, 2, 1, 3, 0, 0},      {VRT__AUTO_PAD_SAME_UPPER, 2, 1, 3, 1, 1, 0, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         vrt__conv_params p;
@@ -288,14 +301,14 @@ TEST(conv_rejects_bad_params) {
 }
 
 /* Direct ConvTranspose: scatter x[n,c,i] * w[c,m,k] into y[n, g*Mg+m, i*s - pb + k*d]. */
-static void convt_ref(const vrt__conv_params *p, const float *x, const float *w, const float *b,
-                      double *y) {
+static void convt_ref(const vrt__conv_params *p, const float *x, const float *w, const float *b, double *y) {
     int ns = p->nsp;
     int64_t cg = p->C / p->group, mg = p->M / p->group;
     int64_t iv = vol(p->in, ns), kv = vol(p->k, ns), ov = vol(p->out, ns);
     for (int64_t n = 0; n < p->N; n++)
         for (int64_t m = 0; m < p->M; m++)
-            for (int64_t o = 0; o < ov; o++) y[(n * p->M + m) * ov + o] = b ? b[m] : 0.0;
+            for (int64_t o = 0; o < ov; o++)
+                y[(n * p->M + m) * ov + o] = b ? b[m] : 0.0;
     for (int64_t n = 0; n < p->N; n++)
         for (int64_t c = 0; c < p->C; c++) {
             int64_t g = c / cg;
@@ -312,7 +325,8 @@ static void convt_ref(const vrt__conv_params *p, const float *x, const float *w,
                         }
                         if (!inside) continue;
                         y[(n * p->M + g * mg + m) * ov + flat(oi, p->out, ns)] +=
-                            (double)x[(n * p->C + c) * iv + i] * w[((c - g * cg) + g * cg) * mg * kv + m * kv + k];
+                            (double)x[(n * p->C + c) * iv + i] *
+                            w[((c - g * cg) + g * cg) * mg * kv + m * kv + k];
                     }
         }
 }
@@ -324,7 +338,8 @@ static void run_convt(vrt__threadpool *tp, vrt__conv_params p, const char *what)
     if (st) vrt_test_fail(__FILE__, __LINE__, "%s: %s", what, err);
     int ns = p.nsp;
     int have_shape = 0;
-    for (int a = 0; a < ns; a++) have_shape |= p.output_shape[a] != 0;
+    for (int a = 0; a < ns; a++)
+        have_shape |= p.output_shape[a] != 0;
     for (int a = 0; a < ns && !have_shape && p.auto_pad == VRT__AUTO_PAD_NOTSET; a++)
         ASSERT_EQ(r.out[a], p.strides[a] * (p.in[a] - 1) + p.output_padding[a] +
                                 (p.k[a] - 1) * p.dilations[a] + 1 - p.pads_begin[a] - p.pads_end[a]);
@@ -377,16 +392,20 @@ TEST(conv_transpose_random_configs_match_direct) {
 TEST(conv_transpose_onnx_doc_examples) {
     /* ONNX ConvTranspose docs, convtranspose: x = 0..8 (1x1x3x3), W = ones(1x2x3x3). */
     float x[9], w[18], y[50], scratch[18 * 9];
-    for (int i = 0; i < 9; i++) x[i] = (float)i;
-    for (int i = 0; i < 18; i++) w[i] = 1.0f;
-    const float want[25] = {0, 1, 3, 3, 2, 3, 8, 15, 12, 7, 9, 21, 36, 27, 15, 9, 20, 33, 24, 13, 6, 13, 21, 15, 8};
+    for (int i = 0; i < 9; i++)
+        x[i] = (float)i;
+    for (int i = 0; i < 18; i++)
+        w[i] = 1.0f;
+    const float want[25] = {0,  1,  3, 3,  2,  3,  8,  15, 12, 7,  9,  21, 36,
+                            27, 15, 9, 20, 33, 24, 13, 6,  13, 21, 15, 8};
     vrt__conv_params p;
     vrt__conv_default_params(&p);
     p.N = p.C = 1, p.M = 2, p.in[0] = p.in[1] = 3, p.k[0] = p.k[1] = 3;
     ASSERT_OK(vrt__conv_transpose_resolve(&p, NULL, 0));
     ASSERT_EQ(p.out[0], 5);
     ASSERT_OK(vrt__conv_transpose(NULL, &p, x, w, NULL, y, scratch));
-    for (int i = 0; i < 50; i++) ASSERT_NEAR(y[i], want[i % 25], 1e-5);
+    for (int i = 0; i < 50; i++)
+        ASSERT_NEAR(y[i], want[i % 25], 1e-5);
     /* output_shape larger than the natural size (ONNX convtranspose_output_shape,
      * strides [3, 2], output_shape [10, 8]): same as output_padding [1, 1]. */
     vrt__conv_default_params(&p);
@@ -420,7 +439,8 @@ TEST(bn_fold_matches_conv_then_bn) {
     int64_t xn = p.N * p.C * p.in[0] * p.in[1], yn = p.N * p.M * ov;
     float *x = rand_buf(xn), *w = rand_buf(p.M * per), *b = rand_buf(p.M);
     float *sc = rand_buf(p.M), *bb = rand_buf(p.M), *mean = rand_buf(p.M), *var = rand_buf(p.M);
-    for (int64_t m = 0; m < p.M; m++) var[m] = fabsf(var[m]) + 0.1f;
+    for (int64_t m = 0; m < p.M; m++)
+        var[m] = fabsf(var[m]) + 0.1f;
     float *y = rand_buf(yn), *wf = rand_buf(p.M * per), *bf = rand_buf(p.M);
     double *want = vrt_malloc((size_t)yn * sizeof(double));
     void *scratch = vrt_malloc(vrt__conv_scratch_bytes(&r) + 4);
@@ -446,7 +466,10 @@ TEST(conv_speed_report) {
     ASSERT_OK(vrt__threadpool_create(&tp, 0));
     vrt__sgemm_set_blas(1);
     int have_blas = vrt__sgemm_uses_blas();
-    struct { int64_t C, M, H, k, s, pad; const char *name; } cs[] = {
+    struct {
+        int64_t C, M, H, k, s, pad;
+        const char *name;
+    } cs[] = {
         {16, 64, 55, 3, 1, 1, "squeezenet fire2/expand3x3 16->64 55x55"},
         {3, 96, 224, 7, 2, 0, "squeezenet conv1 3->96 7x7/2 224x224"},
     };
@@ -458,7 +481,8 @@ TEST(conv_speed_report) {
             vrt__conv_default_params(&p);
             p.N = 1, p.C = cs[i].C, p.M = cs[i].M, p.in[0] = p.in[1] = cs[i].H;
             p.k[0] = p.k[1] = cs[i].k, p.strides[0] = p.strides[1] = cs[i].s;
-            for (int a = 0; a < 2; a++) p.pads_begin[a] = p.pads_end[a] = cs[i].pad;
+            for (int a = 0; a < 2; a++)
+                p.pads_begin[a] = p.pads_end[a] = cs[i].pad;
             p.act.kind = VRT__ACT_RELU;
             ASSERT_OK(vrt__conv_resolve(&p, NULL, 0));
             float *x = rand_buf(p.C * p.in[0] * p.in[1]), *w = rand_buf(p.M * p.C * p.k[0] * p.k[1]);
@@ -467,11 +491,12 @@ TEST(conv_speed_report) {
             int reps = 10;
             ASSERT_OK(vrt__conv(tp, &p, x, w, b, NULL, y, scratch));
             int64_t t0 = vrt_now_ns();
-            for (int r = 0; r < reps; r++) vrt__conv(tp, &p, x, w, b, NULL, y, scratch);
+            for (int r = 0; r < reps; r++)
+                vrt__conv(tp, &p, x, w, b, NULL, y, scratch);
             double sec = (double)(vrt_now_ns() - t0) * 1e-9 / reps;
             double flops = 2.0 * p.M * p.out[0] * p.out[1] * p.C * p.k[0] * p.k[1];
-            printf("conv %s (%s): %.3f ms, %.1f GFLOP/s\n", cs[i].name, blas ? "openblas" : "own",
-                   sec * 1e3, flops / sec * 1e-9);
+            printf("conv %s (%s): %.3f ms, %.1f GFLOP/s\n", cs[i].name, blas ? "openblas" : "own", sec * 1e3,
+                   flops / sec * 1e-9);
             vrt_free(x), vrt_free(w), vrt_free(b), vrt_free(y), vrt_free(scratch);
         }
     vrt__sgemm_set_blas(1);

@@ -14,7 +14,8 @@ static float frand(void) {
 }
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = frand();
+    for (int64_t i = 0; i < n; i++)
+        p[i] = frand();
     return p;
 }
 
@@ -24,25 +25,26 @@ static void expect_close(const float *got, const double *want, const double *mag
     for (int64_t i = 0; i < n; i++) {
         double tol = 1e-5 * (mag ? mag[i] : fabs(want[i])) + 1e-5;
         if (!(fabs(got[i] - want[i]) <= tol)) {
-            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i,
-                          got[i], want[i]);
+            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i, got[i],
+                          want[i]);
             return;
         }
     }
 }
 
-typedef void (*sgemm_fn)(vrt__threadpool *, int, int, int64_t, int64_t, int64_t, float,
-                         const float *, int64_t, const float *, int64_t, float, float *, int64_t);
+typedef void (*sgemm_fn)(vrt__threadpool *, int, int, int64_t, int64_t, int64_t, float, const float *,
+                         int64_t, const float *, int64_t, float, float *, int64_t);
 
-static void check_sgemm(sgemm_fn fn, vrt__threadpool *tp, int ta, int tb, int64_t M, int64_t N,
-                        int64_t K, float alpha, float beta, int64_t pad) {
+static void check_sgemm(sgemm_fn fn, vrt__threadpool *tp, int ta, int tb, int64_t M, int64_t N, int64_t K,
+                        float alpha, float beta, int64_t pad) {
     int64_t lda = (ta ? M : K) + pad, ldb = (tb ? K : N) + pad, ldc = N + pad;
     float *A = rand_buf((ta ? K : M) * lda), *B = rand_buf((tb ? N : K) * ldb);
     float *C = rand_buf(M * ldc), *C1 = rand_buf(M * ldc);
     double *want = vrt_malloc((size_t)(M * N + 1) * sizeof(double));
     double *mag = vrt_malloc((size_t)(M * N + 1) * sizeof(double));
     if (beta == 0.0f)
-        for (int64_t i = 0; i < M * ldc; i++) C[i] = NAN; /* beta 0 must ignore C */
+        for (int64_t i = 0; i < M * ldc; i++)
+            C[i] = NAN; /* beta 0 must ignore C */
     memcpy(C1, C, (size_t)(M * ldc) * sizeof(float));
     for (int64_t i = 0; i < M; i++)
         for (int64_t j = 0; j < N; j++) {
@@ -59,10 +61,11 @@ static void check_sgemm(sgemm_fn fn, vrt__threadpool *tp, int ta, int tb, int64_
         }
     fn(tp, ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C1, ldc);
     float *got = vrt_malloc((size_t)(M * N + 1) * sizeof(float));
-    for (int64_t i = 0; i < M; i++) memcpy(got + i * N, C1 + i * ldc, (size_t)N * sizeof(float));
+    for (int64_t i = 0; i < M; i++)
+        memcpy(got + i * N, C1 + i * ldc, (size_t)N * sizeof(float));
     char what[128];
-    snprintf(what, sizeof(what), "sgemm ta=%d tb=%d M=%lld N=%lld K=%lld a=%g b=%g", ta, tb,
-             (long long)M, (long long)N, (long long)K, alpha, beta);
+    snprintf(what, sizeof(what), "sgemm ta=%d tb=%d M=%lld N=%lld K=%lld a=%g b=%g", ta, tb, (long long)M,
+             (long long)N, (long long)K, alpha, beta);
     expect_close(got, want, mag, M * N, what);
     /* Padding columns of C untouched. */
     for (int64_t i = 0; i < M && pad; i++)
@@ -88,8 +91,8 @@ static void run_sgemm_suite(sgemm_fn fn, vrt__threadpool *tp) {
         for (int t = 0; t < 4; t++) {
             float alpha = (s % 3 == 0) ? 1.0f : 0.75f;
             float beta = (s % 3 == 1) ? 0.0f : (s % 3 == 2 ? -0.5f : 1.0f);
-            check_sgemm(fn, tp, t & 1, t >> 1, g_sizes[s][0], g_sizes[s][1], g_sizes[s][2], alpha,
-                        beta, (int64_t)(s % 2) * 3);
+            check_sgemm(fn, tp, t & 1, t >> 1, g_sizes[s][0], g_sizes[s][1], g_sizes[s][2], alpha, beta,
+                        (int64_t)(s % 2) * 3);
         }
     check_sgemm(fn, tp, 0, 0, 4, 5, 0, 1.0f, 0.5f, 0); /* K = 0: C = beta*C */
     check_sgemm(fn, tp, 1, 0, 9, 7, 12, 0.0f, 2.0f, 1);
@@ -135,7 +138,8 @@ TEST(sgemm_speed_report) {
         fn(tp, 0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
         int reps = 20;
         int64_t t0 = vrt_now_ns();
-        for (int r = 0; r < reps; r++) fn(tp, 0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
+        for (int r = 0; r < reps; r++)
+            fn(tp, 0, 0, n, n, n, 1.0f, A, n, B, n, 0.0f, C, n);
         double s = (double)(vrt_now_ns() - t0) * 1e-9;
         printf("sgemm %s 256^3, %d threads: %.1f GFLOP/s\n", path ? "openblas" : "own",
                vrt__threadpool_size(tp), 2.0 * n * n * n * reps / s * 1e-9);
@@ -167,8 +171,7 @@ TEST(onnx_gemm_broadcasts_c) {
                 for (int64_t j = 0; j < N; j++) {
                     double s = 0;
                     for (int64_t k = 0; k < K; k++)
-                        s += (double)(ta ? A[k * M + i] : A[i * K + k]) *
-                             (!ta ? B[j * K + k] : B[k * N + j]);
+                        s += (double)(ta ? A[k * M + i] : A[i * K + k]) * (!ta ? B[j * K + k] : B[k * N + j]);
                     int64_t ci_ = 0;
                     if (cs->ndim == 1) ci_ = cs->d[0] == 1 ? 0 : j;
                     if (cs->ndim == 2) ci_ = (cs->d[0] == 1 ? 0 : i) * cs->d[1] + (cs->d[1] == 1 ? 0 : j);
@@ -180,7 +183,8 @@ TEST(onnx_gemm_broadcasts_c) {
             /* No C input. */
             if (ci == 0) { /* no C input: Y = alpha*A*B (scalar C here, no activation) */
                 ASSERT_OK(vrt__gemm(NULL, &p, A, B, NULL, Y));
-                for (int64_t i = 0; i < M * N; i++) ASSERT_NEAR(Y[i], want[i] - 2.0 * C[0], 1e-4);
+                for (int64_t i = 0; i < M * N; i++)
+                    ASSERT_NEAR(Y[i], want[i] - 2.0 * C[0], 1e-4);
             }
             vrt_free(A);
             vrt_free(B);
@@ -198,7 +202,8 @@ static void check_matmul(vrt__shape a, vrt__shape b, const vrt__shape *want_shap
     vrt__shape o;
     ASSERT_OK(vrt__matmul_shape(&a, &b, &o));
     ASSERT_EQ(o.ndim, want_shape->ndim);
-    for (int i = 0; i < o.ndim; i++) ASSERT_EQ(o.d[i], want_shape->d[i]);
+    for (int i = 0; i < o.ndim; i++)
+        ASSERT_EQ(o.d[i], want_shape->d[i]);
     float *A = rand_buf(vrt__shape_numel(&a)), *B = rand_buf(vrt__shape_numel(&b));
     int64_t on = vrt__shape_numel(&o);
     float *Y = vrt_malloc((size_t)on * sizeof(float));
@@ -250,8 +255,7 @@ TEST(matmul_batched_broadcast_and_1d) {
     check_matmul((vrt__shape){2, {3, 4}}, (vrt__shape){1, {4}}, &(vrt__shape){1, {3}});
     check_matmul((vrt__shape){1, {6}}, (vrt__shape){1, {6}}, &(vrt__shape){0, {0}});
     check_matmul((vrt__shape){3, {2, 3, 4}}, (vrt__shape){2, {4, 5}}, &(vrt__shape){3, {2, 3, 5}});
-    check_matmul((vrt__shape){4, {2, 1, 3, 4}}, (vrt__shape){3, {5, 4, 6}},
-                 &(vrt__shape){4, {2, 5, 3, 6}});
+    check_matmul((vrt__shape){4, {2, 1, 3, 4}}, (vrt__shape){3, {5, 4, 6}}, &(vrt__shape){4, {2, 5, 3, 6}});
     check_matmul((vrt__shape){1, {4}}, (vrt__shape){3, {3, 4, 2}}, &(vrt__shape){2, {3, 2}});
     check_matmul((vrt__shape){3, {3, 7, 4}}, (vrt__shape){1, {4}}, &(vrt__shape){2, {3, 7}});
     vrt__shape o;

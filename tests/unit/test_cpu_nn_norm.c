@@ -14,7 +14,8 @@ static float frand(void) {
 }
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = frand();
+    for (int64_t i = 0; i < n; i++)
+        p[i] = frand();
     return p;
 }
 
@@ -22,7 +23,8 @@ TEST(batchnorm_inference) {
     int64_t N = 2, C = 5, S = 37;
     float *x = rand_buf(N * C * S), *y = rand_buf(N * C * S), *sc = rand_buf(C), *b = rand_buf(C);
     float *mean = rand_buf(C), *var = rand_buf(C);
-    for (int64_t c = 0; c < C; c++) var[c] = fabsf(var[c]) + 0.01f;
+    for (int64_t c = 0; c < C; c++)
+        var[c] = fabsf(var[c]) + 0.01f;
     vrt__threadpool *tp = NULL;
     ASSERT_OK(vrt__threadpool_create(&tp, 2));
     ASSERT_OK(vrt__batchnorm(tp, N, C, S, x, sc, b, mean, var, 1e-3f, y));
@@ -44,13 +46,16 @@ TEST(batchnorm_inference) {
 TEST(instancenorm) {
     int64_t N = 3, C = 4, S = 1001;
     float *x = rand_buf(N * C * S), *y = rand_buf(N * C * S), *sc = rand_buf(C), *b = rand_buf(C);
-    for (int64_t i = 0; i < N * C * S; i++) x[i] = x[i] * 3 + 100; /* large mean: needs care */
+    for (int64_t i = 0; i < N * C * S; i++)
+        x[i] = x[i] * 3 + 100; /* large mean: needs care */
     ASSERT_OK(vrt__instancenorm(NULL, N, C, S, x, sc, b, 1e-5f, y));
     for (int64_t p = 0; p < N * C; p++) {
         double m = 0, v = 0;
-        for (int64_t i = 0; i < S; i++) m += x[p * S + i];
+        for (int64_t i = 0; i < S; i++)
+            m += x[p * S + i];
         m /= S;
-        for (int64_t i = 0; i < S; i++) v += (x[p * S + i] - m) * (x[p * S + i] - m);
+        for (int64_t i = 0; i < S; i++)
+            v += (x[p * S + i] - m) * (x[p * S + i] - m);
         v /= S;
         int64_t c = p % C;
         for (int64_t i = 0; i < S; i++) {
@@ -78,9 +83,11 @@ TEST(layernorm_axes) {
         ASSERT_OK(vrt__layernorm(NULL, outer, inner, x, sc, b, 1e-5f, y, mean, istd));
         for (int64_t r = 0; r < outer; r++) {
             double m = 0, v = 0;
-            for (int64_t i = 0; i < inner; i++) m += x[r * inner + i];
+            for (int64_t i = 0; i < inner; i++)
+                m += x[r * inner + i];
             m /= inner;
-            for (int64_t i = 0; i < inner; i++) v += pow(x[r * inner + i] - m, 2);
+            for (int64_t i = 0; i < inner; i++)
+                v += pow(x[r * inner + i] - m, 2);
             v /= inner;
             ASSERT_NEAR(mean[r], m, 1e-6);
             ASSERT_NEAR(istd[r], 1 / sqrt(v + 1e-5), 1e-5);

@@ -56,12 +56,15 @@ static const float *tdata(case_t *c, int tensor) {
         if (c->ir->inputs[i] == tensor) return c->in[i].dtype == VRT__DT_FLOAT ? c->in[i].data : NULL;
     return NULL;
 }
-static const vrt__shape *tshape(case_t *c, int tensor) { return &c->ir->tensors[tensor].shape; }
+static const vrt__shape *tshape(case_t *c, int tensor) {
+    return &c->ir->tensors[tensor].shape;
+}
 
 static void ints3(const vrt__node *n, const char *name, int64_t *dst, int ns, int64_t def) {
     int cnt = 0;
     const int64_t *v = vrt__node_get_ints(n, name, &cnt);
-    for (int i = 0; i < ns; i++) dst[i] = (v && cnt == ns) ? v[i] : def;
+    for (int i = 0; i < ns; i++)
+        dst[i] = (v && cnt == ns) ? v[i] : def;
 }
 static void pads3(const vrt__node *n, int64_t *pb, int64_t *pe, int ns) {
     int cnt = 0;
@@ -98,7 +101,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         p.N = xs->d[0], p.C = xs->d[1];
         p.group = vrt__node_get_int(n, "group", 1);
         p.M = tr ? ws->d[1] * p.group : ws->d[0];
-        for (int i = 0; i < p.nsp; i++) p.in[i] = xs->d[2 + i], p.k[i] = ws->d[2 + i];
+        for (int i = 0; i < p.nsp; i++)
+            p.in[i] = xs->d[2 + i], p.k[i] = ws->d[2 + i];
         ints3(n, "strides", p.strides, p.nsp, 1);
         ints3(n, "dilations", p.dilations, p.nsp, 1);
         pads3(n, p.pads_begin, p.pads_end, p.nsp);
@@ -109,7 +113,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         st = tr ? vrt__conv_transpose_resolve(&p, err, cap) : vrt__conv_resolve(&p, err, cap);
         if (st) return st;
         ylen[0] = p.N * p.M;
-        for (int i = 0; i < p.nsp; i++) ylen[0] *= p.out[i];
+        for (int i = 0; i < p.nsp; i++)
+            ylen[0] *= p.out[i];
         y[0] = vrt_malloc((size_t)ylen[0] * sizeof(float));
         size_t sb = tr ? vrt__conv_transpose_scratch_bytes(&p) : vrt__conv_scratch_bytes(&p);
         void *scratch = vrt_malloc(sb + 16);
@@ -126,7 +131,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         if (p.nsp < 1 || p.nsp > 3) return VRT_ENOTSUP;
         if (vrt__node_get_int(n, "storage_order", 0) != 0) return VRT_ENOTSUP;
         p.N = xs->d[0], p.C = xs->d[1];
-        for (int i = 0; i < p.nsp; i++) p.in[i] = xs->d[2 + i];
+        for (int i = 0; i < p.nsp; i++)
+            p.in[i] = xs->d[2 + i];
         ints3(n, "kernel_shape", p.k, p.nsp, 0);
         ints3(n, "strides", p.strides, p.nsp, 1);
         ints3(n, "dilations", p.dilations, p.nsp, 1);
@@ -136,14 +142,16 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         p.count_include_pad = (int)vrt__node_get_int(n, "count_include_pad", 0);
         if ((st = vrt__pool_resolve(&p, err, cap))) return st;
         ylen[0] = p.N * p.C;
-        for (int i = 0; i < p.nsp; i++) ylen[0] *= p.out[i];
+        for (int i = 0; i < p.nsp; i++)
+            ylen[0] *= p.out[i];
         y[0] = vrt_malloc((size_t)ylen[0] * sizeof(float));
         if (op[0] == 'A') return vrt__avgpool(NULL, &p, x, y[0]);
         int64_t *idx = NULL;
         if (n->n_outputs > 1 && n->outputs[1] >= 0) idx = vrt_malloc((size_t)ylen[0] * sizeof(int64_t));
         st = vrt__maxpool(NULL, &p, x, y[0], idx);
         if (idx) { /* second output is int64: compared here directly */
-            if (c->n_out < 2 || c->out[1].dtype != VRT__DT_INT64) st = VRT_ENOTSUP;
+            if (c->n_out < 2 || c->out[1].dtype != VRT__DT_INT64)
+                st = VRT_ENOTSUP;
             else
                 for (int64_t i = 0; i < ylen[0]; i++)
                     if (idx[i] != ((const int64_t *)c->out[1].data)[i]) {
@@ -157,7 +165,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         return st;
     }
     int64_t sp = 1;
-    for (int i = 2; i < xs->ndim; i++) sp *= xs->d[i];
+    for (int i = 2; i < xs->ndim; i++)
+        sp *= xs->d[i];
     if (!strcmp(op, "GlobalAveragePool") || !strcmp(op, "GlobalMaxPool")) {
         ylen[0] = xs->d[0] * xs->d[1];
         y[0] = vrt_malloc((size_t)ylen[0] * sizeof(float));
@@ -171,8 +180,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         if (op[0] == 'B') {
             if (n->n_inputs < 5 || (n->n_outputs > 1 && n->outputs[1] >= 0)) return VRT_ENOTSUP;
             return vrt__batchnorm(NULL, xs->d[0], xs->d[1], sp, x, tdata(c, n->inputs[1]),
-                                  tdata(c, n->inputs[2]), tdata(c, n->inputs[3]), tdata(c, n->inputs[4]),
-                                  eps, y[0]);
+                                  tdata(c, n->inputs[2]), tdata(c, n->inputs[3]), tdata(c, n->inputs[4]), eps,
+                                  y[0]);
         }
         return vrt__instancenorm(NULL, xs->d[0], xs->d[1], sp, x, tdata(c, n->inputs[1]),
                                  tdata(c, n->inputs[2]), eps, y[0]);
@@ -184,7 +193,8 @@ static vrt_status run_node(case_t *c, const vrt__node *n, float **y, int64_t *yl
         if (n->n_inputs > 2 && n->inputs[2] >= 0 && vrt__shape_numel(tshape(c, n->inputs[2])) != inner)
             return VRT_ENOTSUP;
         ylen[0] = outer * inner, ylen[1] = ylen[2] = outer;
-        for (int i = 0; i < 3; i++) y[i] = vrt_malloc((size_t)ylen[i] * sizeof(float));
+        for (int i = 0; i < 3; i++)
+            y[i] = vrt_malloc((size_t)ylen[i] * sizeof(float));
         return vrt__layernorm(NULL, outer, inner, x, tdata(c, n->inputs[1]),
                               n->n_inputs > 2 ? tdata(c, n->inputs[2]) : NULL,
                               vrt__node_get_float(n, "epsilon", 1e-5f), y[0], y[1], y[2]);
@@ -268,30 +278,37 @@ static void run_case(const char *dir, const char *name) {
         for (int o = 0; o < c.n_out && o < 4 && ok; o++) {
             if (!y[o]) continue; /* e.g. MaxPool indices: compared in run_node */
             if (c.out[o].dtype != VRT__DT_FLOAT || vrt__shape_numel(&c.out[o].shape) != ylen[o]) {
-                printf("  FAIL %-55s output %d: %lld elements, expected %lld\n", name, o,
-                       (long long)ylen[o], (long long)vrt__shape_numel(&c.out[o].shape));
+                printf("  FAIL %-55s output %d: %lld elements, expected %lld\n", name, o, (long long)ylen[o],
+                       (long long)vrt__shape_numel(&c.out[o].shape));
                 ok = 0;
                 break;
             }
             const float *want = c.out[o].data;
             for (int64_t i = 0; i < ylen[o]; i++)
                 if (!(fabsf(y[o][i] - want[i]) <= 1e-4f + 1e-3f * fabsf(want[i]))) {
-                    printf("  FAIL %-55s output %d[%lld]: %.7g, expected %.7g\n", name, o,
-                           (long long)i, y[o][i], want[i]);
+                    printf("  FAIL %-55s output %d[%lld]: %.7g, expected %.7g\n", name, o, (long long)i,
+                           y[o][i], want[i]);
                     ok = 0;
                     break;
                 }
         }
-        if (ok) g_pass++;
-        else g_fail++;
+        if (ok)
+            g_pass++;
+        else
+            g_fail++;
     }
-    for (int i = 0; i < 4; i++) vrt_free(y[i]);
-    for (int i = 0; i < c.n_in; i++) vrt__tensor_free(&c.in[i]);
-    for (int i = 0; i < c.n_out; i++) vrt__tensor_free(&c.out[i]);
+    for (int i = 0; i < 4; i++)
+        vrt_free(y[i]);
+    for (int i = 0; i < c.n_in; i++)
+        vrt__tensor_free(&c.in[i]);
+    for (int i = 0; i < c.n_out; i++)
+        vrt__tensor_free(&c.out[i]);
     vrt__ir_destroy(&c.ir);
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static void run_dir(const char *sub) {
     char dir[800];

@@ -12,10 +12,13 @@ static uint32_t urand(void) {
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 32);
 }
-static int64_t irand(int64_t lo, int64_t hi) { return lo + (int64_t)(urand() % (uint32_t)(hi - lo + 1)); }
+static int64_t irand(int64_t lo, int64_t hi) {
+    return lo + (int64_t)(urand() % (uint32_t)(hi - lo + 1));
+}
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
     return p;
 }
 
@@ -92,8 +95,8 @@ static void run_pool(vrt__threadpool *tp, vrt__pool_params p, int is_max, const 
     pool_ref(&r, x, want, widx, is_max);
     for (int64_t i = 0; i < yn; i++) {
         if (!(fabs(y[i] - want[i]) <= 1e-5 * (1 + fabs(want[i])))) {
-            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i,
-                          y[i], want[i]);
+            vrt_test_fail(__FILE__, __LINE__, "%s: element %lld: %.7g vs %.7g", what, (long long)i, y[i],
+                          want[i]);
         }
         if (is_max) ASSERT_EQ(idx[i], widx[i]);
     }
@@ -118,7 +121,8 @@ TEST(pool_random_configs_match_direct) {
             p.dilations[a] = irand(1, 2);
             p.pads_begin[a] = irand(0, p.k[a] - 1); /* ONNX: pads smaller than the kernel */
             p.pads_end[a] = irand(0, p.k[a] - 1);
-            if ((p.k[a] - 1) * p.dilations[a] + 1 > p.in[a] + p.pads_begin[a] + p.pads_end[a]) p.dilations[a] = 1;
+            if ((p.k[a] - 1) * p.dilations[a] + 1 > p.in[a] + p.pads_begin[a] + p.pads_end[a])
+                p.dilations[a] = 1;
         }
         run_pool(it % 3 ? tp : NULL, p, is_max, is_max ? "maxpool" : "avgpool");
     }
@@ -128,7 +132,8 @@ TEST(pool_random_configs_match_direct) {
 TEST(pool_onnx_doc_examples) {
     /* ONNX MaxPool docs, maxpool_2d_ceil: x = 1..16 (4x4), k 3, s 2, ceil -> [[11,12],[15,16]]. */
     float x[16], y[4];
-    for (int i = 0; i < 16; i++) x[i] = (float)(i + 1);
+    for (int i = 0; i < 16; i++)
+        x[i] = (float)(i + 1);
     vrt__pool_params p;
     vrt__pool_default_params(&p);
     p.N = p.C = 1, p.in[0] = p.in[1] = 4, p.k[0] = p.k[1] = 3, p.strides[0] = p.strides[1] = 2;
@@ -137,17 +142,20 @@ TEST(pool_onnx_doc_examples) {
     ASSERT_EQ(p.out[0], 2);
     ASSERT_OK(vrt__maxpool(NULL, &p, x, y, NULL));
     const float want_max[4] = {11, 12, 15, 16};
-    for (int i = 0; i < 4; i++) ASSERT_NEAR(y[i], want_max[i], 0);
+    for (int i = 0; i < 4; i++)
+        ASSERT_NEAR(y[i], want_max[i], 0);
     /* averagepool_2d_ceil: same input and attributes -> [[6, 7.5], [12, 13.5]]. */
     ASSERT_OK(vrt__avgpool(NULL, &p, x, y));
     const float want_avg[4] = {6, 7.5f, 12, 13.5f};
-    for (int i = 0; i < 4; i++) ASSERT_NEAR(y[i], want_avg[i], 1e-6);
+    for (int i = 0; i < 4; i++)
+        ASSERT_NEAR(y[i], want_avg[i], 1e-6);
     /* maxpool_2d_dilations: x = 1..16, k 2, dilation 2 -> [[11,12],[15,16]]. */
     vrt__pool_default_params(&p);
     p.N = p.C = 1, p.in[0] = p.in[1] = 4, p.k[0] = p.k[1] = 2, p.dilations[0] = p.dilations[1] = 2;
     ASSERT_OK(vrt__pool_resolve(&p, NULL, 0));
     ASSERT_OK(vrt__maxpool(NULL, &p, x, y, NULL));
-    for (int i = 0; i < 4; i++) ASSERT_NEAR(y[i], want_max[i], 0);
+    for (int i = 0; i < 4; i++)
+        ASSERT_NEAR(y[i], want_max[i], 0);
     /* SAME_UPPER: out = ceil(in / stride), x 5x5 k 3 s 2 -> 3x3, pads (1, 1). */
     vrt__pool_default_params(&p);
     p.N = p.C = 1, p.in[0] = p.in[1] = 5, p.k[0] = p.k[1] = 3, p.strides[0] = p.strides[1] = 2;
@@ -183,7 +191,8 @@ TEST(global_pools) {
     ASSERT_OK(vrt__global_maxpool(NULL, N, C, S, x, z));
     for (int64_t i = 0; i < N * C; i++) {
         double s = 0, m = -INFINITY;
-        for (int64_t j = 0; j < S; j++) s += x[i * S + j], m = fmax(m, x[i * S + j]);
+        for (int64_t j = 0; j < S; j++)
+            s += x[i * S + j], m = fmax(m, x[i * S + j]);
         if (i == 4) {
             ASSERT_TRUE(isnan(y[i]) && isnan(z[i])); /* NaN propagates */
             continue;

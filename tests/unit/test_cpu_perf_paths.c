@@ -18,11 +18,14 @@ static uint32_t urand(void) {
 }
 static float *rand_buf(int64_t n) {
     float *p = vrt_malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
-    for (int64_t i = 0; i < n; i++) p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
+    for (int64_t i = 0; i < n; i++)
+        p[i] = (float)(urand() & 0xffffff) / 8388608.0f - 1.0f;
     return p;
 }
 
-static double silu_ref(double v) { return v / (1.0 + exp(-v)); }
+static double silu_ref(double v) {
+    return v / (1.0 + exp(-v));
+}
 
 /* Direct 2-D convolution (group 1) + bias + residual + SiLU, in double. */
 static void conv_ref(const vrt__conv_params *p, const float *x, const float *w, const float *b,
@@ -46,8 +49,8 @@ static void conv_ref(const vrt__conv_params *p, const float *x, const float *w, 
             }
 }
 
-static void check_conv(vrt__threadpool *tp, int64_t C, int64_t M, int64_t H, int64_t W, int64_t k,
-                       int64_t s, int64_t d, int64_t pad) {
+static void check_conv(vrt__threadpool *tp, int64_t C, int64_t M, int64_t H, int64_t W, int64_t k, int64_t s,
+                       int64_t d, int64_t pad) {
     vrt__conv_params p;
     vrt__conv_default_params(&p);
     p.N = 1, p.C = C, p.M = M;
@@ -70,9 +73,10 @@ static void check_conv(vrt__threadpool *tp, int64_t C, int64_t M, int64_t H, int
     int bad = 0;
     for (int64_t i = 0; i < M * ov && bad < 5; i++) {
         if (!(fabs(y[i] - ref[i]) <= 1e-4 + 1e-4 * fabs(ref[i]))) {
-            vrt_test_fail(__FILE__, __LINE__, "conv C%lld M%lld %lldx%lld k%lld s%lld d%lld p%lld: y[%lld]=%g ref %g",
-                          (long long)C, (long long)M, (long long)H, (long long)W, (long long)k,
-                          (long long)s, (long long)d, (long long)pad, (long long)i, y[i], ref[i]);
+            vrt_test_fail(__FILE__, __LINE__,
+                          "conv C%lld M%lld %lldx%lld k%lld s%lld d%lld p%lld: y[%lld]=%g ref %g",
+                          (long long)C, (long long)M, (long long)H, (long long)W, (long long)k, (long long)s,
+                          (long long)d, (long long)pad, (long long)i, y[i], ref[i]);
             bad++;
         }
     }
@@ -103,8 +107,10 @@ static double maxpool_ref(const vrt__pool_params *p, const float *x, int64_t oh,
             int64_t iw = ow * p->strides[1] - p->pads_begin[1] + kw;
             if (ih < 0 || ih >= p->in[0] || iw < 0 || iw >= p->in[1]) continue;
             float v = x[ih * p->in[1] + iw];
-            if (isnan(v)) nan = 1;
-            else if (v > best) best = v;
+            if (isnan(v))
+                nan = 1;
+            else if (v > best)
+                best = v;
         }
     return nan ? NAN : best;
 }
@@ -133,9 +139,11 @@ static void check_pool(vrt__threadpool *tp, int64_t C, int64_t H, int64_t W, int
                 int ok = isnan(r) ? isnan(v) : (double)v == r;
                 saw_nan |= isnan(r);
                 if (!ok && bad++ < 5)
-                    vrt_test_fail(__FILE__, __LINE__, "maxpool %lldx%lld k%lld s%lld p%lld ceil%d: c%lld (%lld,%lld) = %g, ref %g",
-                                  (long long)H, (long long)W, (long long)k, (long long)s, (long long)pad,
-                                  ceil_mode, (long long)c, (long long)oh, (long long)ow, v, r);
+                    vrt_test_fail(
+                        __FILE__, __LINE__,
+                        "maxpool %lldx%lld k%lld s%lld p%lld ceil%d: c%lld (%lld,%lld) = %g, ref %g",
+                        (long long)H, (long long)W, (long long)k, (long long)s, (long long)pad, ceil_mode,
+                        (long long)c, (long long)oh, (long long)ow, v, r);
             }
     if (with_nan) ASSERT_TRUE(saw_nan);
     vrt_free(x), vrt_free(y);
@@ -157,19 +165,22 @@ TEST(maxpool_separable_matches_direct) {
         for (int64_t k = 2; k <= 8; k += 3)
             for (int64_t s = 1; s <= 2; s++)
                 for (int64_t pad = 0; pad <= k / 2; pad += 1 + k / 4)
-                    if (w + 2 * pad >= k) check_pool(w % 2 ? tp : NULL, 2, 9, w, k, s, pad, (int)(w % 3 == 0), 0);
+                    if (w + 2 * pad >= k)
+                        check_pool(w % 2 ? tp : NULL, 2, 9, w, k, s, pad, (int)(w % 3 == 0), 0);
     vrt__threadpool_destroy(&tp);
 }
 
 TEST(sigmoid_silu_vectorised_match_libm) {
     int64_t n = 4099; /* not a multiple of 8: the scalar tail too */
     float *x = vrt_malloc((size_t)n * sizeof(float)), *y = vrt_malloc((size_t)n * sizeof(float));
-    for (int64_t i = 0; i < n; i++) x[i] = -100.0f + 200.0f * (float)i / (float)(n - 1);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = -100.0f + 200.0f * (float)i / (float)(n - 1);
     x[5] = NAN;
     x[6] = 0.0f;
     for (int kind = 0; kind < 2; kind++) {
         vrt__activation a = {kind ? VRT__ACT_SILU : VRT__ACT_SIGMOID, 0.0f, 0.0f};
-        for (int64_t i = 0; i < n; i++) y[i] = x[i];
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i];
         vrt__act_apply(&a, y, n);
         for (int64_t i = 0; i < n; i++) {
             double v = x[i], sg = 1.0 / (1.0 + exp(-v)), r = kind ? v * sg : sg;
@@ -178,7 +189,8 @@ TEST(sigmoid_silu_vectorised_match_libm) {
                 continue;
             }
             if (!(fabs(y[i] - r) <= 4e-7 * fabs(r) + 1e-35)) { /* ~3 ulp; exp clamped below e^-88 */
-                vrt_test_fail(__FILE__, __LINE__, "%s(%g) = %.9g, ref %.9g", kind ? "silu" : "sigmoid", v, y[i], r);
+                vrt_test_fail(__FILE__, __LINE__, "%s(%g) = %.9g, ref %.9g", kind ? "silu" : "sigmoid", v,
+                              y[i], r);
                 break;
             }
         }

@@ -10,13 +10,16 @@ static uint32_t rnd(void) {
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 11);
 }
-static float rndf(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() % 1000001) / 1000000.0f; }
+static float rndf(float lo, float hi) {
+    return lo + (hi - lo) * (float)(rnd() % 1000001) / 1000000.0f;
+}
 
 static vrt__shape shp(int nd, const int64_t *d) {
     vrt__shape s;
     memset(&s, 0, sizeof(s));
     s.ndim = nd;
-    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    for (int i = 0; i < nd; i++)
+        s.d[i] = d[i];
     return s;
 }
 
@@ -39,7 +42,8 @@ static void coord_of(const vrt__shape *s, int64_t flat, int64_t *c) {
 
 TEST(unary_ops_match_their_definitions) {
     float x[64], y[64];
-    for (int i = 0; i < 64; i++) x[i] = rndf(-6.0f, 6.0f);
+    for (int i = 0; i < 64; i++)
+        x[i] = rndf(-6.0f, 6.0f);
     x[0] = 0.0f;
     x[1] = -3.0f;
     x[2] = 3.0f;
@@ -81,7 +85,9 @@ TEST(unary_ops_match_their_definitions) {
             default: r = NAN; break;
             }
             if (isnan(r)) {
-                if (!isnan(y[i])) vrt_test_fail(__FILE__, __LINE__, "%s(%g): %g, expected NaN", vrt__unary_name(op), v, y[i]);
+                if (!isnan(y[i]))
+                    vrt_test_fail(__FILE__, __LINE__, "%s(%g): %g, expected NaN", vrt__unary_name(op), v,
+                                  y[i]);
                 continue;
             }
             if (isinf(r)) {
@@ -119,9 +125,15 @@ static const struct {
     int na, nb;
     int64_t a[4], b[4];
 } k_cases[] = {
-    {4, 4, {2, 3, 4, 5}, {2, 3, 4, 5}}, {4, 1, {2, 3, 4, 5}, {5}},       {4, 4, {2, 3, 4, 5}, {1, 3, 1, 1}},
-    {4, 0, {2, 3, 4, 5}, {0}},          {2, 2, {4, 1}, {1, 6}},          {3, 2, {3, 1, 5}, {4, 1}},
-    {1, 4, {5}, {2, 3, 4, 5}},          {4, 4, {1, 3, 1, 7}, {2, 1, 1, 7}}, {3, 3, {2, 1, 3}, {2, 4, 1}},
+    {4, 4, {2, 3, 4, 5}, {2, 3, 4, 5}},
+    {4, 1, {2, 3, 4, 5}, {5}},
+    {4, 4, {2, 3, 4, 5}, {1, 3, 1, 1}},
+    {4, 0, {2, 3, 4, 5}, {0}},
+    {2, 2, {4, 1}, {1, 6}},
+    {3, 2, {3, 1, 5}, {4, 1}},
+    {1, 4, {5}, {2, 3, 4, 5}},
+    {4, 4, {1, 3, 1, 7}, {2, 1, 1, 7}},
+    {3, 3, {2, 1, 3}, {2, 4, 1}},
 };
 
 static double ref_bin(vrt__binary_op op, double a, double b) {
@@ -144,14 +156,17 @@ TEST(binary_f32_broadcasts_like_numpy) {
         vrt__shape sa = shp(k_cases[c].na, k_cases[c].a), sb = shp(k_cases[c].nb, k_cases[c].b), sy;
         ASSERT_OK(vrt__broadcast_shape(&sa, &sb, &sy));
         int64_t na = vrt__shape_numel(&sa), nb = vrt__shape_numel(&sb), ny = vrt__shape_numel(&sy);
-        for (int64_t i = 0; i < na; i++) a[i] = rndf(0.5f, 3.0f) * (rnd() & 1 ? 1 : -1);
-        for (int64_t i = 0; i < nb; i++) b[i] = rndf(0.5f, 2.0f);
+        for (int64_t i = 0; i < na; i++)
+            a[i] = rndf(0.5f, 3.0f) * (rnd() & 1 ? 1 : -1);
+        for (int64_t i = 0; i < nb; i++)
+            b[i] = rndf(0.5f, 2.0f);
         for (int op = 0; op < VRT__BIN_COUNT; op++) {
             ASSERT_OK(vrt__cpu_binary(NULL, (vrt__binary_op)op, VRT__DT_FLOAT, a, &sa, b, &sb, y, &sy));
             for (int64_t i = 0; i < ny; i++) {
                 int64_t oc[8];
                 coord_of(&sy, i, oc);
-                double r = ref_bin((vrt__binary_op)op, a[bcast_off(&sa, &sy, oc)], b[bcast_off(&sb, &sy, oc)]);
+                double r =
+                    ref_bin((vrt__binary_op)op, a[bcast_off(&sa, &sy, oc)], b[bcast_off(&sb, &sy, oc)]);
                 if (!(fabs(y[i] - r) <= 1e-5 * fmax(1, fabs(r))) && !(isnan(r) && isnan(y[i])))
                     vrt_test_fail(__FILE__, __LINE__, "case %zu %s elem %lld: %g vs %g", c,
                                   vrt__binary_name(op), (long long)i, y[i], r);
@@ -161,7 +176,8 @@ TEST(binary_f32_broadcasts_like_numpy) {
     vrt__shape s1 = shp(1, (int64_t[]){3}), s2 = shp(1, (int64_t[]){4}), so;
     ASSERT_STATUS(vrt__broadcast_shape(&s1, &s2, &so), VRT_EINVAL);
     ASSERT_STATUS(vrt__cpu_binary(NULL, VRT__BIN_ADD, VRT__DT_FLOAT, a, &s1, b, &s1, y, &s2), VRT_EINVAL);
-    ASSERT_STATUS(vrt__cpu_binary(NULL, VRT__BIN_ADD, VRT__DT_UINT8, a, &s1, b, &s1, y, &s1), VRT_EUNSUPPORTED);
+    ASSERT_STATUS(vrt__cpu_binary(NULL, VRT__BIN_ADD, VRT__DT_UINT8, a, &s1, b, &s1, y, &s1),
+                  VRT_EUNSUPPORTED);
 }
 
 TEST(binary_threaded_matches_serial_and_runs_in_place) {
@@ -172,18 +188,22 @@ TEST(binary_threaded_matches_serial_and_runs_in_place) {
     int64_t n = vrt__shape_numel(&sa);
     float *a = vrt_malloc((size_t)n * 4), *y1 = vrt_malloc((size_t)n * 4), *y2 = vrt_malloc((size_t)n * 4);
     float b[16];
-    for (int64_t i = 0; i < n; i++) a[i] = rndf(-1, 1);
-    for (int i = 0; i < 16; i++) b[i] = rndf(-1, 1);
+    for (int64_t i = 0; i < n; i++)
+        a[i] = rndf(-1, 1);
+    for (int i = 0; i < 16; i++)
+        b[i] = rndf(-1, 1);
     ASSERT_OK(vrt__cpu_binary(NULL, VRT__BIN_MUL, VRT__DT_FLOAT, a, &sa, b, &sb, y1, &sa));
     ASSERT_OK(vrt__cpu_binary(tp, VRT__BIN_MUL, VRT__DT_FLOAT, a, &sa, b, &sb, y2, &sa));
     ASSERT_TRUE(memcmp(y1, y2, (size_t)n * 4) == 0);
-    for (int64_t i = 0; i < n; i += 997) ASSERT_NEAR(y1[i], a[i] * b[(i / 4096) % 16], 0);
+    for (int64_t i = 0; i < n; i += 997)
+        ASSERT_NEAR(y1[i], a[i] * b[(i / 4096) % 16], 0);
     ASSERT_OK(vrt__cpu_binary(tp, VRT__BIN_MUL, VRT__DT_FLOAT, a, &sa, b, &sb, a, &sa)); /* in place */
     ASSERT_TRUE(memcmp(y1, a, (size_t)n * 4) == 0);
     vrt__unary_params p;
     vrt__unary_default_params(VRT__UN_SIGMOID, &p);
     ASSERT_OK(vrt__cpu_unary_f32(tp, &p, a, y2, n));
-    for (int64_t i = 0; i < n; i += 1013) ASSERT_NEAR(y2[i], 1 / (1 + exp(-(double)a[i])), 1e-6);
+    for (int64_t i = 0; i < n; i += 1013)
+        ASSERT_NEAR(y2[i], 1 / (1 + exp(-(double)a[i])), 1e-6);
     vrt_free(a);
     vrt_free(y1);
     vrt_free(y2);
@@ -217,15 +237,18 @@ TEST(binary_int64_and_int32_semantics) {
     vrt__shape sc = shp(2, (int64_t[]){4, 1}), sd = shp(1, (int64_t[]){2}), se = shp(2, (int64_t[]){4, 2});
     ASSERT_OK(vrt__cpu_binary(NULL, VRT__BIN_SUB, VRT__DT_INT32, c, &sc, d, &sd, e, &se));
     for (int i = 0; i < 4; i++)
-        for (int j = 0; j < 2; j++) ASSERT_EQ(e[i * 2 + j], c[i] - d[j]);
-    ASSERT_STATUS(vrt__cpu_binary(NULL, VRT__BIN_PRELU, VRT__DT_INT32, c, &sc, d, &sd, e, &se), VRT_EUNSUPPORTED);
+        for (int j = 0; j < 2; j++)
+            ASSERT_EQ(e[i * 2 + j], c[i] - d[j]);
+    ASSERT_STATUS(vrt__cpu_binary(NULL, VRT__BIN_PRELU, VRT__DT_INT32, c, &sc, d, &sd, e, &se),
+                  VRT_EUNSUPPORTED);
 }
 
 TEST(compare_and_logical_broadcast) {
     float a[6] = {1, 2, 3, 4, 5, 6}, b[3] = {2, 2, 6};
     uint8_t y[6];
     vrt__shape sa = shp(2, (int64_t[]){2, 3}), sb = shp(1, (int64_t[]){3});
-    const uint8_t want_eq[6] = {0, 1, 0, 0, 0, 1}, want_gt[6] = {0, 0, 0, 1, 1, 0}, want_lt[6] = {1, 0, 1, 0, 0, 0};
+    const uint8_t want_eq[6] = {0, 1, 0, 0, 0, 1}, want_gt[6] = {0, 0, 0, 1, 1, 0},
+                  want_lt[6] = {1, 0, 1, 0, 0, 0};
     ASSERT_OK(vrt__cpu_compare(VRT__CMP_EQUAL, VRT__DT_FLOAT, a, &sa, b, &sb, y, &sa));
     ASSERT_TRUE(memcmp(y, want_eq, 6) == 0);
     ASSERT_OK(vrt__cpu_compare(VRT__CMP_GREATER, VRT__DT_FLOAT, a, &sa, b, &sb, y, &sa));
@@ -234,7 +257,8 @@ TEST(compare_and_logical_broadcast) {
     ASSERT_TRUE(memcmp(y, want_lt, 6) == 0);
     int64_t ia[6] = {1, 2, 3, 4, 5, 6}, ib[3] = {2, 2, 6};
     ASSERT_OK(vrt__cpu_compare(VRT__CMP_LESS_OR_EQUAL, VRT__DT_INT64, ia, &sa, ib, &sb, y, &sa));
-    for (int i = 0; i < 6; i++) ASSERT_EQ(y[i], ia[i] <= ib[i % 3]);
+    for (int i = 0; i < 6; i++)
+        ASSERT_EQ(y[i], ia[i] <= ib[i % 3]);
     uint8_t ba[4] = {0, 0, 1, 1}, bb[2] = {0, 1};
     vrt__shape s4 = shp(2, (int64_t[]){2, 2}), s2 = shp(1, (int64_t[]){2});
     ASSERT_OK(vrt__cpu_logical(2, ba, &s4, bb, &s2, y, &s4));
@@ -252,13 +276,15 @@ TEST(where_three_way_broadcast_any_elem) {
     /* cond [2,1,3], x [4,1], y scalar: out [2,4,3] */
     uint8_t cond[6];
     int64_t x[4] = {10, 20, 30, 40}, yv = -1, out[24];
-    for (int i = 0; i < 6; i++) cond[i] = (uint8_t)(rnd() & 1);
+    for (int i = 0; i < 6; i++)
+        cond[i] = (uint8_t)(rnd() & 1);
     vrt__shape sc = shp(3, (int64_t[]){2, 1, 3}), sx = shp(2, (int64_t[]){4, 1}), sy = shp(0, NULL),
                so = shp(3, (int64_t[]){2, 4, 3});
     ASSERT_OK(vrt__cpu_where(cond, &sc, x, &sx, &yv, &sy, 8, out, &so));
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 4; j++)
-            for (int k = 0; k < 3; k++) ASSERT_EQ(out[(i * 4 + j) * 3 + k], cond[i * 3 + k] ? x[j] : -1);
+            for (int k = 0; k < 3; k++)
+                ASSERT_EQ(out[(i * 4 + j) * 3 + k], cond[i * 3 + k] ? x[j] : -1);
     /* 3-byte elements go through the generic path */
     uint8_t x3[3] = {1, 2, 3}, y3[3] = {7, 8, 9}, o3[6];
     uint8_t c2[2] = {1, 0};
@@ -281,7 +307,8 @@ TEST(expand_broadcasts_both_ways) {
     ASSERT_OK(vrt__cpu_expand(x, &sx, 4, y, &sy));
     for (int i = 0; i < 2; i++)
         for (int j = 0; j < 3; j++)
-            for (int k = 0; k < 2; k++) ASSERT_NEAR(y[(i * 3 + j) * 2 + k], x[j], 0);
+            for (int k = 0; k < 2; k++)
+                ASSERT_NEAR(y[(i * 3 + j) * 2 + k], x[j], 0);
     int64_t bad[2] = {4, 1};
     ASSERT_STATUS(vrt__expand_out_shape(&sx, bad, 2, &sy), VRT_EINVAL);
 }

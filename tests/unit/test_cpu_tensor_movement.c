@@ -16,7 +16,8 @@ static vrt__shape shp(int nd, const int64_t *d) {
     vrt__shape s;
     memset(&s, 0, sizeof(s));
     s.ndim = nd;
-    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    for (int i = 0; i < nd; i++)
+        s.d[i] = d[i];
     return s;
 }
 static void coord_of(const vrt__shape *s, int64_t flat, int64_t *c) {
@@ -27,20 +28,26 @@ static void coord_of(const vrt__shape *s, int64_t flat, int64_t *c) {
 }
 static int64_t flat_of(const vrt__shape *s, const int64_t *c) {
     int64_t f = 0;
-    for (int i = 0; i < s->ndim; i++) f = f * s->d[i] + c[i];
+    for (int i = 0; i < s->ndim; i++)
+        f = f * s->d[i] + c[i];
     return f;
 }
 /* Values that encode their own index, so any misplaced copy shows. */
 static void iota32(int32_t *x, int64_t n) {
-    for (int64_t i = 0; i < n; i++) x[i] = (int32_t)(i * 7 + 3);
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (int32_t)(i * 7 + 3);
 }
 
 TEST(concat_and_split_roundtrip) {
     int32_t a[2 * 2 * 3], b[2 * 4 * 3], c[2 * 1 * 3], y[2 * 7 * 3];
     iota32(a, 12);
-    for (int i = 0; i < 24; i++) b[i] = 1000 + i;
-    for (int i = 0; i < 6; i++) c[i] = 5000 + i;
-    vrt__shape sh[3] = {shp(3, (int64_t[]){2, 2, 3}), shp(3, (int64_t[]){2, 4, 3}), shp(3, (int64_t[]){2, 1, 3})}, sy;
+    for (int i = 0; i < 24; i++)
+        b[i] = 1000 + i;
+    for (int i = 0; i < 6; i++)
+        c[i] = 5000 + i;
+    vrt__shape sh[3] = {shp(3, (int64_t[]){2, 2, 3}), shp(3, (int64_t[]){2, 4, 3}),
+                        shp(3, (int64_t[]){2, 1, 3})},
+               sy;
     ASSERT_OK(vrt__concat_out_shape(-2, 3, sh, &sy));
     ASSERT_EQ(sy.d[1], 7);
     const void *xs[3] = {a, b, c};
@@ -48,7 +55,9 @@ TEST(concat_and_split_roundtrip) {
     for (int n = 0; n < 2; n++)
         for (int j = 0; j < 7; j++)
             for (int k = 0; k < 3; k++) {
-                int32_t want = j < 2 ? a[(n * 2 + j) * 3 + k] : j < 6 ? b[(n * 4 + j - 2) * 3 + k] : c[n * 3 + k];
+                int32_t want = j < 2   ? a[(n * 2 + j) * 3 + k]
+                               : j < 6 ? b[(n * 4 + j - 2) * 3 + k]
+                                       : c[n * 3 + k];
                 ASSERT_EQ(y[(n * 7 + j) * 3 + k], want);
             }
     int32_t a2[12], b2[24], c2[6];
@@ -80,7 +89,8 @@ static int64_t py_slice(int64_t n, int64_t start, int64_t stop, int64_t step, in
         hi = stop < 0 ? (stop + n < 0 ? -1 : stop + n) : (stop > n - 1 ? n - 1 : stop);
     }
     int64_t c = 0;
-    for (int64_t i = lo; step > 0 ? i < hi : i > hi; i += step) idx[c++] = i;
+    for (int64_t i = lo; step > 0 ? i < hi : i > hi; i += step)
+        idx[c++] = i;
     return c;
 }
 
@@ -99,7 +109,8 @@ TEST(slice_matches_python_slicing) {
         int axes_used[3] = {0, 0, 0};
         for (int k = 0; k < p.n; k++) {
             int a;
-            do a = (int)(rnd() % 3);
+            do
+                a = (int)(rnd() % 3);
             while (axes_used[a]);
             axes_used[a] = 1;
             p.axes[k] = (rnd() & 1) ? a : a - 3;
@@ -110,7 +121,8 @@ TEST(slice_matches_python_slicing) {
         int64_t idx[3][8], cnt[3];
         for (int a = 0; a < 3; a++) {
             cnt[a] = sx.d[a];
-            for (int64_t i = 0; i < sx.d[a]; i++) idx[a][i] = i;
+            for (int64_t i = 0; i < sx.d[a]; i++)
+                idx[a][i] = i;
         }
         for (int k = 0; k < p.n; k++) {
             int a = (int)(p.axes[k] < 0 ? p.axes[k] + 3 : p.axes[k]);
@@ -118,13 +130,15 @@ TEST(slice_matches_python_slicing) {
         }
         vrt__shape sy;
         ASSERT_OK(vrt__slice_out_shape(&p, &sx, &sy));
-        for (int a = 0; a < 3; a++) ASSERT_EQ(sy.d[a], cnt[a]);
+        for (int a = 0; a < 3; a++)
+            ASSERT_EQ(sy.d[a], cnt[a]);
         ASSERT_OK(vrt__cpu_slice(&p, x, &sx, 4, y));
         int64_t n = cnt[0] * cnt[1] * cnt[2];
         for (int64_t i = 0; i < n; i++) {
             int64_t c[3], src[3];
             coord_of(&sy, i, c);
-            for (int a = 0; a < 3; a++) src[a] = idx[a][c[a]];
+            for (int a = 0; a < 3; a++)
+                src[a] = idx[a][c[a]];
             ASSERT_EQ(y[i], x[flat_of(&sx, src)]);
             checked++;
         }
@@ -156,7 +170,8 @@ TEST(transpose_every_permutation_of_4d) {
                     for (int64_t i = 0; i < 120; i++) {
                         int64_t c[4], src[4];
                         coord_of(&sy, i, c);
-                        for (int a = 0; a < 4; a++) src[perm[a]] = c[a];
+                        for (int a = 0; a < 4; a++)
+                            src[perm[a]] = c[a];
                         ASSERT_EQ(y[i], x[flat_of(&sx, src)]);
                     }
                     count++;
@@ -166,12 +181,14 @@ TEST(transpose_every_permutation_of_4d) {
     vrt__threadpool *tp = NULL;
     ASSERT_OK(vrt__threadpool_create(&tp, 2));
     static uint16_t big[64 * 48 * 40], out[64 * 48 * 40];
-    for (int i = 0; i < 64 * 48 * 40; i++) big[i] = (uint16_t)(i * 31);
+    for (int i = 0; i < 64 * 48 * 40; i++)
+        big[i] = (uint16_t)(i * 31);
     vrt__shape sb = shp(3, (int64_t[]){64, 48, 40});
     ASSERT_OK(vrt__cpu_transpose(tp, NULL, 0, big, &sb, 2, out));
     for (int i = 0; i < 64; i += 5)
         for (int j = 0; j < 48; j += 3)
-            for (int k = 0; k < 40; k += 7) ASSERT_EQ(out[(k * 48 + j) * 64 + i], big[(i * 48 + j) * 40 + k]);
+            for (int k = 0; k < 40; k += 7)
+                ASSERT_EQ(out[(k * 48 + j) * 64 + i], big[(i * 48 + j) * 40 + k]);
     vrt__threadpool_destroy(&tp);
     int64_t dup[4] = {0, 0, 1, 2};
     ASSERT_STATUS(vrt__cpu_transpose(NULL, dup, 4, x, &sx, 4, y), VRT_EINVAL);
@@ -211,7 +228,8 @@ TEST(tile_repeats) {
     ASSERT_EQ(sy.d[1], 6);
     ASSERT_OK(vrt__cpu_tile(x, &sx, 4, rep, y));
     for (int i = 0; i < 6; i++)
-        for (int j = 0; j < 6; j++) ASSERT_EQ(y[i * 6 + j], x[(i % 2) * 3 + j % 3]);
+        for (int j = 0; j < 6; j++)
+            ASSERT_EQ(y[i * 6 + j], x[(i % 2) * 3 + j % 3]);
 }
 
 /* numpy.pad index mapping for one axis, written from its documentation. */
@@ -221,7 +239,8 @@ static int64_t np_pad_index(int mode, int64_t i, int64_t n) {
     if (mode == VRT__PAD_EDGE) return i < 0 ? 0 : n - 1;
     if (mode == VRT__PAD_WRAP) return ((i % n) + n) % n;
     if (n == 1) return 0;
-    while (i < 0 || i >= n) i = i < 0 ? -i : 2 * (n - 1) - i; /* reflect */
+    while (i < 0 || i >= n)
+        i = i < 0 ? -i : 2 * (n - 1) - i; /* reflect */
     return i;
 }
 
@@ -229,7 +248,8 @@ TEST(pad_modes_and_negative_pads) {
     int32_t x[3 * 4], y[64];
     iota32(x, 12);
     vrt__shape sx = shp(2, (int64_t[]){3, 4});
-    const int64_t pads_set[][4] = {{1, 2, 2, 1}, {0, 3, 0, 3}, {2, 0, 1, 0}, {1, -1, 0, 2}, {-1, 1, -1, 0}, {0, 0, 0, 0}};
+    const int64_t pads_set[][4] = {{1, 2, 2, 1},  {0, 3, 0, 3},   {2, 0, 1, 0},
+                                   {1, -1, 0, 2}, {-1, 1, -1, 0}, {0, 0, 0, 0}};
     int32_t cval = -77;
     for (int mode = 0; mode < 4; mode++) {
         for (size_t t = 0; t < sizeof(pads_set) / sizeof(pads_set[0]); t++) {
@@ -255,8 +275,8 @@ TEST(pad_modes_and_negative_pads) {
                     int64_t sj = np_pad_index(mode, j - (p.pads[1] > 0 ? p.pads[1] : 0), cl[1]);
                     int32_t want = (si < 0 || sj < 0) ? cval : x[(cb[0] + si) * 4 + cb[1] + sj];
                     if (y[i * sy.d[1] + j] != want)
-                        vrt_test_fail(__FILE__, __LINE__, "mode %d pads #%zu at (%lld,%lld): %d vs %d", mode, t,
-                                      (long long)i, (long long)j, y[i * sy.d[1] + j], want);
+                        vrt_test_fail(__FILE__, __LINE__, "mode %d pads #%zu at (%lld,%lld): %d vs %d", mode,
+                                      t, (long long)i, (long long)j, y[i * sy.d[1] + j], want);
                 }
         }
     }
@@ -269,7 +289,8 @@ TEST(pad_modes_and_negative_pads) {
     vrt__shape s32 = shp(2, (int64_t[]){3, 2});
     ASSERT_OK(vrt__cpu_pad(&p, fx, &s32, 4, fy));
     const float want[12] = {1.0f, 1.2f, 1.0f, 1.2f, 2.3f, 3.4f, 2.3f, 3.4f, 4.5f, 5.7f, 4.5f, 5.7f};
-    for (int i = 0; i < 12; i++) ASSERT_NEAR(fy[i], want[i], 0);
+    for (int i = 0; i < 12; i++)
+        ASSERT_NEAR(fy[i], want[i], 0);
     p.pads[1] = -3;
     ASSERT_STATUS(vrt__pad_out_shape(&p, &s32, &s32), VRT_EINVAL);
 }
@@ -291,7 +312,8 @@ TEST(depth_to_space_and_space_to_depth) {
                     for (int64_t w = 0; w < W * b; w++) {
                         int64_t bh = h % b, bw = w % b;
                         int64_t ic = crd ? c * b * b + bh * b + bw : (bh * b + bw) * Co + c;
-                        ASSERT_EQ(y[((n * Co + c) * H * b + h) * W * b + w], x[((n * C + ic) * H + h / b) * W + w / b]);
+                        ASSERT_EQ(y[((n * Co + c) * H * b + h) * W * b + w],
+                                  x[((n * C + ic) * H + h / b) * W + w / b]);
                     }
     }
     /* SpaceToDepth inverts DCR DepthToSpace */
@@ -386,7 +408,8 @@ TEST(range_and_constant_of_shape) {
     ASSERT_STATUS(vrt__range_count(VRT__DT_INT64, &is, &il, &id, &n), VRT_EINVAL);
     int64_t v = 42, out[5];
     ASSERT_OK(vrt__cpu_constant_of_shape(&v, 8, out, 5));
-    for (int i = 0; i < 5; i++) ASSERT_EQ(out[i], 42);
+    for (int i = 0; i < 5; i++)
+        ASSERT_EQ(out[i], 42);
     ASSERT_OK(vrt__cpu_constant_of_shape(NULL, 8, out, 5));
     ASSERT_EQ(out[4], 0);
 }

@@ -17,7 +17,9 @@ static const char *extract_or_skip(void) {
     const char *tar = vrt_test_data_or_skip("onnx.tar.xz");
     static char dir[1024], cmd[2300];
     snprintf(dir, sizeof(dir), "%s/onnx_resize", vrt_test_tmpdir());
-    snprintf(cmd, sizeof(cmd), "mkdir -p '%s' && tar xJf '%s' -C '%s' --wildcards 'onnx/node/test_resize_*' 'onnx/node/test_upsample_*' 2>/dev/null",
+    snprintf(cmd, sizeof(cmd),
+             "mkdir -p '%s' && tar xJf '%s' -C '%s' --wildcards 'onnx/node/test_resize_*' "
+             "'onnx/node/test_upsample_*' 2>/dev/null",
              dir, tar, dir);
     if (system(cmd) != 0) SKIP("could not extract %s", tar);
     g_root = dir;
@@ -28,7 +30,6 @@ static const char *extract_or_skip(void) {
 static const char *const k_skip[] = {
     "antialias", /* antialias=1 is refused (ENOTSUP) by design for now */
 };
-
 
 /* The one node of a node test: op type, opset, input names and attributes,
  * read with the project's protobuf wire decoder (src/model/pb.h). The IR
@@ -79,7 +80,8 @@ static int read_node(const char *path, node_t *nd) {
                 if (nf.num == 1 && nf.wire == VRT__PB_LEN && nd->n_inputs < 4)
                     copy_str(nd->inputs[nd->n_inputs++], 64, &nf);
                 if (nf.num == 4 && nf.wire == VRT__PB_LEN) copy_str(nd->op_type, sizeof(nd->op_type), &nf);
-                if (nf.num != 5 || nf.wire != VRT__PB_LEN || nd->n_attrs >= 16 || vrt__pb_sub(&n, &nf, &a)) continue;
+                if (nf.num != 5 || nf.wire != VRT__PB_LEN || nd->n_attrs >= 16 || vrt__pb_sub(&n, &nf, &a))
+                    continue;
                 int k = nd->n_attrs++;
                 while (vrt__pb_next(&a, &af) == VRT_OK) {
                     if (af.num == 1 && af.wire == VRT__PB_LEN) copy_str(nd->a[k].name, 64, &af);
@@ -90,7 +92,8 @@ static int read_node(const char *path, node_t *nd) {
                         int64_t *arr = NULL;
                         size_t cnt = 0, cap = 0;
                         if (vrt__pb_append_varints(&af, &arr, &cnt, &cap, 8) == VRT_OK)
-                            for (size_t q = 0; q < cnt && nd->a[k].n_ints < 8; q++) nd->a[k].ints[nd->a[k].n_ints++] = arr[q];
+                            for (size_t q = 0; q < cnt && nd->a[k].n_ints < 8; q++)
+                                nd->a[k].ints[nd->a[k].n_ints++] = arr[q];
                         vrt_free(arr);
                     }
                     if (af.num == 7) {
@@ -117,8 +120,12 @@ static const void *find_attr(const node_t *nd, const char *name) {
 static const char *get_s(const node_t *nd, const char *name, const char *def) {
     return ATTR(nd, name) ? ATTR(nd, name)->s : def;
 }
-static int64_t get_i(const node_t *nd, const char *name, int64_t def) { return ATTR(nd, name) ? ATTR(nd, name)->i : def; }
-static float get_f(const node_t *nd, const char *name, float def) { return ATTR(nd, name) ? ATTR(nd, name)->f : def; }
+static int64_t get_i(const node_t *nd, const char *name, int64_t def) {
+    return ATTR(nd, name) ? ATTR(nd, name)->i : def;
+}
+static float get_f(const node_t *nd, const char *name, float def) {
+    return ATTR(nd, name) ? ATTR(nd, name)->f : def;
+}
 
 typedef struct {
     vrt__tensor in[4];
@@ -165,13 +172,14 @@ static int run_one(const char *dir, const char *name, char *why, size_t cap) {
     vrt__resize_default_params(&p);
     const char *mode = get_s(nd, "mode", "nearest");
     p.mode = !strcmp(mode, "linear") || !strcmp(mode, "bilinear") ? VRT__RESIZE_LINEAR
-             : !strcmp(mode, "cubic")                            ? VRT__RESIZE_CUBIC
-                                                                 : VRT__RESIZE_NEAREST;
+             : !strcmp(mode, "cubic")                             ? VRT__RESIZE_CUBIC
+                                                                  : VRT__RESIZE_NEAREST;
     int upsample = !strcmp(nd->op_type, "Upsample") || nd->opset < 11;
 
     const char *ct = get_s(nd, "coordinate_transformation_mode", upsample ? "asymmetric" : "half_pixel");
-    static const char *const cts[] = {"half_pixel", "half_pixel_symmetric", "pytorch_half_pixel", "align_corners",
-                                      "asymmetric", "tf_crop_and_resize", "tf_half_pixel_for_nn"};
+    static const char *const cts[] = {"half_pixel",          "half_pixel_symmetric", "pytorch_half_pixel",
+                                      "align_corners",       "asymmetric",           "tf_crop_and_resize",
+                                      "tf_half_pixel_for_nn"};
     for (int k = 0; k < 7; k++)
         if (!strcmp(ct, cts[k])) p.coord = (vrt__resize_coord)k;
     const char *nm = get_s(nd, "nearest_mode", upsample ? "floor" : "round_prefer_floor");
@@ -179,7 +187,7 @@ static int run_one(const char *dir, const char *name, char *why, size_t cap) {
     for (int k = 0; k < 4; k++)
         if (!strcmp(nm, nms[k])) p.nearest_mode = (vrt__resize_nearest)k;
     const char *ka = get_s(nd, "keep_aspect_ratio_policy", "stretch");
-    p.keep_aspect = !strcmp(ka, "not_larger") ? VRT__ASPECT_NOT_LARGER
+    p.keep_aspect = !strcmp(ka, "not_larger")    ? VRT__ASPECT_NOT_LARGER
                     : !strcmp(ka, "not_smaller") ? VRT__ASPECT_NOT_SMALLER
                                                  : VRT__ASPECT_STRETCH;
     p.cubic_coeff_a = get_f(nd, "cubic_coeff_a", -0.75f);
@@ -188,14 +196,16 @@ static int run_one(const char *dir, const char *name, char *why, size_t cap) {
     p.antialias = (int)get_i(nd, "antialias", 0);
     if (ATTR(nd, "axes")) {
         p.naxes = ATTR(nd, "axes")->n_ints;
-        for (int k = 0; k < p.naxes; k++) p.axes[k] = ATTR(nd, "axes")->ints[k];
+        for (int k = 0; k < p.naxes; k++)
+            p.axes[k] = ATTR(nd, "axes")->ints[k];
     }
     const vrt__tensor *x = node_input(nd, 0, &ins), *roi = NULL, *scales = NULL, *sizes = NULL;
     if (upsample) {
         scales = node_input(nd, 1, &ins);
         if (!scales && ATTR(nd, "scales")) {
             p.have_scales = 1;
-            for (int k = 0; k < ATTR(nd, "scales")->n_floats; k++) p.scales[k] = ATTR(nd, "scales")->floats[k];
+            for (int k = 0; k < ATTR(nd, "scales")->n_floats; k++)
+                p.scales[k] = ATTR(nd, "scales")->floats[k];
         }
     } else if (nd->opset == 10) {
         scales = node_input(nd, 1, &ins);
@@ -210,16 +220,19 @@ static int run_one(const char *dir, const char *name, char *why, size_t cap) {
     }
     if (scales && vrt__shape_numel(&scales->shape) > 0) {
         p.have_scales = 1;
-        for (int64_t k = 0; k < vrt__shape_numel(&scales->shape); k++) p.scales[k] = ((const float *)scales->data)[k];
+        for (int64_t k = 0; k < vrt__shape_numel(&scales->shape); k++)
+            p.scales[k] = ((const float *)scales->data)[k];
     }
     if (sizes && vrt__shape_numel(&sizes->shape) > 0) {
         p.have_sizes = 1;
-        for (int64_t k = 0; k < vrt__shape_numel(&sizes->shape); k++) p.sizes[k] = ((const int64_t *)sizes->data)[k];
+        for (int64_t k = 0; k < vrt__shape_numel(&sizes->shape); k++)
+            p.sizes[k] = ((const int64_t *)sizes->data)[k];
     }
     if (roi && vrt__shape_numel(&roi->shape) > 0 && p.coord == VRT__COORD_TF_CROP_AND_RESIZE) {
         p.have_roi = 1;
         for (int64_t k = 0; k < vrt__shape_numel(&roi->shape); k++)
-            p.roi[k] = roi->dtype == VRT__DT_DOUBLE ? (float)((const double *)roi->data)[k] : ((const float *)roi->data)[k];
+            p.roi[k] = roi->dtype == VRT__DT_DOUBLE ? (float)((const double *)roi->data)[k]
+                                                    : ((const float *)roi->data)[k];
     }
     vrt__shape sy;
     if ((st = vrt__resize_out_shape(&p, &x->shape, &sy))) {
@@ -248,7 +261,8 @@ static int run_one(const char *dir, const char *name, char *why, size_t cap) {
 done:
     vrt_free(out);
     vrt_free(scratch);
-    for (int k = 0; k < ins.n; k++) vrt__tensor_free(&ins.in[k]);
+    for (int k = 0; k < ins.n; k++)
+        vrt__tensor_free(&ins.in[k]);
     vrt__tensor_free(&want);
     return rc;
 }
@@ -279,7 +293,8 @@ TEST(onnx_resize_node_tests) {
         }
     }
     pclose(f);
-    printf("  onnx resize/upsample node tests: %d pass, %d fail, %d skipped (antialias)\n", pass, fail, skipped);
+    printf("  onnx resize/upsample node tests: %d pass, %d fail, %d skipped (antialias)\n", pass, fail,
+           skipped);
     ASSERT_TRUE(pass > 0);
     ASSERT_EQ(fail, 0);
 }

@@ -10,13 +10,16 @@ static uint32_t rnd(void) {
     g_rng ^= g_rng << 17;
     return (uint32_t)(g_rng >> 11);
 }
-static float rndf(float lo, float hi) { return lo + (hi - lo) * (float)(rnd() % 1000001) / 1000000.0f; }
+static float rndf(float lo, float hi) {
+    return lo + (hi - lo) * (float)(rnd() % 1000001) / 1000000.0f;
+}
 
 static vrt__shape shp(int nd, const int64_t *d) {
     vrt__shape s;
     memset(&s, 0, sizeof(s));
     s.ndim = nd;
-    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    for (int i = 0; i < nd; i++)
+        s.d[i] = d[i];
     return s;
 }
 
@@ -61,7 +64,8 @@ TEST(reduce_all_ops_axes_keepdims) {
     static double ref[120];
     static int64_t cnt[120];
     vrt__shape sx = shp(4, (int64_t[]){2, 3, 4, 5});
-    for (int i = 0; i < 120; i++) x[i] = rndf(0.5f, 1.5f) * (rnd() & 1 ? 1 : -1);
+    for (int i = 0; i < 120; i++)
+        x[i] = rndf(0.5f, 1.5f) * (rnd() & 1 ? 1 : -1);
     /* every subset of axes, both keepdims */
     for (int mask = 0; mask < 16; mask++) {
         for (int keep = 0; keep < 2; keep++) {
@@ -78,7 +82,8 @@ TEST(reduce_all_ops_axes_keepdims) {
                     }
                 }
                 if (mask == 0)
-                    for (int a = 0; a < 4; a++) red[a] = 1; /* empty axes: reduce all */
+                    for (int a = 0; a < 4; a++)
+                        red[a] = 1; /* empty axes: reduce all */
                 vrt__shape sy;
                 ASSERT_OK(vrt__reduce_out_shape(&p, &sx, &sy));
                 int64_t nout = vrt__shape_numel(&sy), want_n = 1;
@@ -93,8 +98,8 @@ TEST(reduce_all_ops_axes_keepdims) {
                 ref_reduce((vrt__reduce_op)op, x, &sx, red, ref, cnt, nout);
                 for (int64_t o = 0; o < nout; o++)
                     if (!(fabs(y[o] - ref[o]) <= 1e-5 * fmax(1, fabs(ref[o]))))
-                        vrt_test_fail(__FILE__, __LINE__, "op %d mask %d keep %d out %lld: %.8g vs %.8g", op, mask,
-                                      keep, (long long)o, y[o], ref[o]);
+                        vrt_test_fail(__FILE__, __LINE__, "op %d mask %d keep %d out %lld: %.8g vs %.8g", op,
+                                      mask, keep, (long long)o, y[o], ref[o]);
             }
         }
     }
@@ -121,7 +126,8 @@ TEST(reduce_noop_empty_axes_and_errors) {
     vrt__threadpool *tp = NULL;
     ASSERT_OK(vrt__threadpool_create(&tp, 2));
     static float big[8 * 32 * 32 * 32], y1[256], y2[256];
-    for (size_t i = 0; i < sizeof(big) / 4; i++) big[i] = rndf(-1, 1);
+    for (size_t i = 0; i < sizeof(big) / 4; i++)
+        big[i] = rndf(-1, 1);
     vrt__shape sb = shp(4, (int64_t[]){8, 32, 32, 32});
     vrt__reduce_default_params(VRT__RED_MEAN, &p);
     p.naxes = 2;
@@ -131,7 +137,8 @@ TEST(reduce_noop_empty_axes_and_errors) {
     ASSERT_OK(vrt__cpu_reduce_f32(tp, &p, big, &sb, y2));
     ASSERT_TRUE(memcmp(y1, y2, sizeof(y1)) == 0);
     double s = 0;
-    for (int i = 0; i < 1024; i++) s += big[5 * 1024 + i];
+    for (int i = 0; i < 1024; i++)
+        s += big[5 * 1024 + i];
     ASSERT_NEAR(y1[5], s / 1024, 1e-6);
     vrt__threadpool_destroy(&tp);
 }
@@ -140,8 +147,10 @@ static void ref_softmax(const float *x, double *y, int64_t outer, int64_t n, int
     for (int64_t o = 0; o < outer; o++)
         for (int64_t in = 0; in < inner; in++) {
             double m = -INFINITY, s = 0;
-            for (int64_t i = 0; i < n; i++) m = fmax(m, x[(o * n + i) * inner + in]);
-            for (int64_t i = 0; i < n; i++) s += exp(x[(o * n + i) * inner + in] - m);
+            for (int64_t i = 0; i < n; i++)
+                m = fmax(m, x[(o * n + i) * inner + in]);
+            for (int64_t i = 0; i < n; i++)
+                s += exp(x[(o * n + i) * inner + in] - m);
             for (int64_t i = 0; i < n; i++) {
                 double v = x[(o * n + i) * inner + in] - m;
                 y[(o * n + i) * inner + in] = lg ? v - log(s) : exp(v) / s;
@@ -153,15 +162,19 @@ TEST(softmax_single_axis_and_legacy_2d) {
     static float x[2 * 3 * 4 * 5], y[120];
     static double ref[120];
     vrt__shape sx = shp(4, (int64_t[]){2, 3, 4, 5});
-    for (int i = 0; i < 120; i++) x[i] = rndf(-20, 20);
+    for (int i = 0; i < 120; i++)
+        x[i] = rndf(-20, 20);
     x[7] = 1000; /* overflow guard */
     for (int lg = 0; lg < 2; lg++) {
         for (int axis = -4; axis < 4; axis++) {
             int a = axis < 0 ? axis + 4 : axis;
             int64_t outer = 1, n = sx.d[a], inner = 1, coerced = 1;
-            for (int i = 0; i < a; i++) outer *= sx.d[i];
-            for (int i = a + 1; i < 4; i++) inner *= sx.d[i];
-            for (int i = a; i < 4; i++) coerced *= sx.d[i];
+            for (int i = 0; i < a; i++)
+                outer *= sx.d[i];
+            for (int i = a + 1; i < 4; i++)
+                inner *= sx.d[i];
+            for (int i = a; i < 4; i++)
+                coerced *= sx.d[i];
             for (int legacy = 0; legacy < 2; legacy++) {
                 vrt__softmax_params p = {axis, legacy, lg};
                 ASSERT_OK(vrt__cpu_softmax_f32(NULL, &p, x, &sx, y));
@@ -241,7 +254,8 @@ TEST(topk_matches_naive_selection_with_ties) {
     static float x[3 * 17 * 4], vals[3 * 17 * 4];
     static int64_t idx[3 * 17 * 4], ridx[17];
     vrt__shape sx = shp(3, (int64_t[]){3, 17, 4});
-    for (int i = 0; i < 204; i++) x[i] = (float)(rnd() % 6); /* many ties */
+    for (int i = 0; i < 204; i++)
+        x[i] = (float)(rnd() % 6); /* many ties */
     int64_t scratch[17];
     for (int largest = 0; largest < 2; largest++) {
         for (int64_t k = 0; k <= 17; k += (k < 3 ? 1 : 7)) {
@@ -257,8 +271,9 @@ TEST(topk_matches_naive_selection_with_ties) {
                     for (int64_t r = 0; r < k; r++) {
                         int64_t at = (o * k + r) * 4 + in;
                         if (idx[at] != ridx[r])
-                            vrt_test_fail(__FILE__, __LINE__, "largest %d k %lld lane %d/%d rank %lld: %lld vs %lld",
-                                          largest, (long long)k, o, in, (long long)r, (long long)idx[at],
+                            vrt_test_fail(__FILE__, __LINE__,
+                                          "largest %d k %lld lane %d/%d rank %lld: %lld vs %lld", largest,
+                                          (long long)k, o, in, (long long)r, (long long)idx[at],
                                           (long long)ridx[r]);
                         ASSERT_NEAR(vals[at], x[o * 68 + ridx[r] * 4 + in], 0);
                     }
@@ -272,7 +287,8 @@ TEST(topk_matches_naive_selection_with_ties) {
     vrt__topk_params p = {3, -1, 1, 1};
     ASSERT_OK(vrt__cpu_topk_f32(&p, e, &se, ev, ei, scratch));
     const int64_t want[9] = {3, 2, 1, 3, 2, 1, 0, 1, 2};
-    for (int i = 0; i < 9; i++) ASSERT_EQ(ei[i], want[i]);
+    for (int i = 0; i < 9; i++)
+        ASSERT_EQ(ei[i], want[i]);
     ASSERT_NEAR(ev[6], 11, 0);
     p.k = 5;
     ASSERT_STATUS(vrt__cpu_topk_f32(&p, e, &se, ev, ei, scratch), VRT_EINVAL);

@@ -9,7 +9,8 @@ static vrt__shape shp(int nd, const int64_t *d) {
     vrt__shape s;
     memset(&s, 0, sizeof(s));
     s.ndim = nd;
-    for (int i = 0; i < nd; i++) s.d[i] = d[i];
+    for (int i = 0; i < nd; i++)
+        s.d[i] = d[i];
     return s;
 }
 
@@ -69,7 +70,8 @@ TEST(nearest_modes) {
     sizes4(&p, 7, 8);
     run(&p, k_2x2, 2, 2, 7, 8);
     for (int y = 0; y < 7; y++)
-        for (int x = 0; x < 8; x++) ASSERT_NEAR(g_out[y * 8 + x], (y < 4 ? 1 : 3) + (x < 4 ? 0 : 1), 0);
+        for (int x = 0; x < 8; x++)
+            ASSERT_NEAR(g_out[y * 8 + x], (y < 4 ? 1 : 3) + (x < 4 ? 0 : 1), 0);
 
     /* sizes 8x8 from 4x4 under the three other nearest modes */
     const float ceil_hp[8] = {1, 2, 2, 3, 3, 4, 4, 4};
@@ -93,7 +95,8 @@ TEST(nearest_modes) {
             for (int x = 0; x < 8; x++) {
                 float want = (cases[c].row[y] - 1) * 4 + cases[c].row[x];
                 if (g_out[y * 8 + x] != want)
-                    vrt_test_fail(__FILE__, __LINE__, "case %d (%d,%d): %g vs %g", c, y, x, g_out[y * 8 + x], want);
+                    vrt_test_fail(__FILE__, __LINE__, "case %d (%d,%d): %g vs %g", c, y, x, g_out[y * 8 + x],
+                                  want);
             }
     }
     /* round_prefer_floor vs ceil differ exactly at .5 (asymmetric, scale 2: x/2) */
@@ -112,13 +115,15 @@ TEST(linear_modes) {
     p.mode = VRT__RESIZE_LINEAR;
     scales4(&p, 2, 2);
     run(&p, k_2x2, 2, 2, 4, 4);
-    const float up[16] = {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4};
+    const float up[16] = {1,    1.25f, 1.75f, 2,    1.5f, 1.75f, 2.25f, 2.5f,
+                          2.5f, 2.75f, 3.25f, 3.5f, 3,    3.25f, 3.75f, 4};
     expect(up, 16, 1e-6);
 
     p.coord = VRT__COORD_ALIGN_CORNERS;
     run(&p, k_2x2, 2, 2, 4, 4);
-    const float upac[16] = {1,         1.333333f, 1.666667f, 2,         1.666667f, 2,         2.333333f, 2.666667f,
-                            2.333333f, 2.666667f, 3,         3.333333f, 3,         3.333333f, 3.666667f, 4};
+    const float upac[16] = {1,         1.333333f, 1.666667f, 2,         1.666667f, 2,
+                            2.333333f, 2.666667f, 2.333333f, 2.666667f, 3,         3.333333f,
+                            3,         3.333333f, 3.666667f, 4};
     expect(upac, 16, 1e-5);
 
     vrt__resize_default_params(&p);
@@ -186,7 +191,8 @@ TEST(cubic_and_exclude_outside) {
     p.mode = VRT__RESIZE_CUBIC;
     scales4(&p, 2, 2);
     run(&p, k_4x4, 4, 4, 8, 8);
-    const float row0[8] = {0.47265625f, 0.76953125f, 1.24609375f, 1.875f, 2.28125f, 2.91015625f, 3.38671875f, 3.68359375f};
+    const float row0[8] = {0.47265625f, 0.76953125f, 1.24609375f, 1.875f,
+                           2.28125f,    2.91015625f, 3.38671875f, 3.68359375f};
     expect(row0, 8, 1e-5);
     /* exclude_outside renormalises the border weights: a constant image stays
      * exactly constant, and the border differs from the edge-clamped result.
@@ -194,9 +200,11 @@ TEST(cubic_and_exclude_outside) {
     p.exclude_outside = 1;
     p.cubic_coeff_a = -0.5f;
     float flat[16];
-    for (int i = 0; i < 16; i++) flat[i] = 5.0f;
+    for (int i = 0; i < 16; i++)
+        flat[i] = 5.0f;
     run(&p, flat, 4, 4, 8, 8);
-    for (int i = 0; i < 64; i++) ASSERT_NEAR(g_out[i], 5.0f, 1e-5);
+    for (int i = 0; i < 64; i++)
+        ASSERT_NEAR(g_out[i], 5.0f, 1e-5);
     run(&p, k_4x4, 4, 4, 8, 8);
     float excl = g_out[0];
     p.exclude_outside = 0;
@@ -222,7 +230,8 @@ static float ref_bilinear(const float *x, int h, int w, int oh, int ow, int oy, 
 
 TEST(bilinear_nchw_matches_textbook_and_threads) {
     static float x[2 * 3 * 13 * 17], y1[2 * 3 * 29 * 11], y2[2 * 3 * 29 * 11];
-    for (int i = 0; i < 2 * 3 * 13 * 17; i++) x[i] = (float)((i * 37) % 101) / 10.0f;
+    for (int i = 0; i < 2 * 3 * 13 * 17; i++)
+        x[i] = (float)((i * 37) % 101) / 10.0f;
     vrt__shape sx = shp(4, (int64_t[]){2, 3, 13, 17}), sy;
     vrt__resize_params p;
     vrt__resize_default_params(&p);
@@ -235,7 +244,8 @@ TEST(bilinear_nchw_matches_textbook_and_threads) {
     for (int pl = 0; pl < 6; pl++)
         for (int oy = 0; oy < 29; oy++)
             for (int ox = 0; ox < 11; ox++)
-                ASSERT_NEAR(y1[(pl * 29 + oy) * 11 + ox], ref_bilinear(x + pl * 13 * 17, 13, 17, 29, 11, oy, ox), 1e-5);
+                ASSERT_NEAR(y1[(pl * 29 + oy) * 11 + ox],
+                            ref_bilinear(x + pl * 13 * 17, 13, 17, 29, 11, oy, ox), 1e-5);
     vrt__threadpool *tp = NULL;
     ASSERT_OK(vrt__threadpool_create(&tp, 2));
     ASSERT_OK(vrt__cpu_resize_f32(tp, &p, x, &sx, y2, &sy, g_scratch));
@@ -264,7 +274,8 @@ TEST(aspect_policy_and_errors) {
     run(&p, k_4x4, 4, 4, 8, 8);
     /* scale 2 for both axes: same as the plain x2 nearest upsample */
     for (int y = 0; y < 8; y++)
-        for (int x = 0; x < 8; x++) ASSERT_NEAR(g_out[y * 8 + x], k_4x4[(y / 2) * 4 + x / 2], 0);
+        for (int x = 0; x < 8; x++)
+            ASSERT_NEAR(g_out[y * 8 + x], k_4x4[(y / 2) * 4 + x / 2], 0);
     p.have_scales = 1; /* both scales and sizes */
     ASSERT_STATUS(vrt__resize_out_shape(&p, &sx, &sy), VRT_EINVAL);
     vrt__resize_default_params(&p);
@@ -277,7 +288,8 @@ TEST(aspect_policy_and_errors) {
 }
 
 int main(void) {
-    for (int i = 0; i < 16; i++) k_4x4[i] = (float)(i + 1);
+    for (int i = 0; i < 16; i++)
+        k_4x4[i] = (float)(i + 1);
     VRT_RUN(nearest_modes);
     VRT_RUN(linear_modes);
     VRT_RUN(tf_crop_and_resize_with_extrapolation);

@@ -21,9 +21,20 @@ static vrt__tensor load_pb(const char *rel) {
 }
 
 static long g_allocs;
-static void *count_malloc(void *u, size_t n) { (void)u; g_allocs++; return malloc(n); }
-static void *count_realloc(void *u, void *p, size_t n) { (void)u; g_allocs++; return realloc(p, n); }
-static void count_free(void *u, void *p) { (void)u; free(p); }
+static void *count_malloc(void *u, size_t n) {
+    (void)u;
+    g_allocs++;
+    return malloc(n);
+}
+static void *count_realloc(void *u, void *p, size_t n) {
+    (void)u;
+    g_allocs++;
+    return realloc(p, n);
+}
+static void count_free(void *u, void *p) {
+    (void)u;
+    free(p);
+}
 
 static float *run_f32(vrt_engine_t *e, const vrt__tensor *in, size_t out_elems) {
     vrt_engine_tensor ti = {in->data, (int)in->dtype, in->nbytes};
@@ -45,7 +56,8 @@ TEST(mnist_end_to_end) {
     ASSERT_OK(vrt_engine_get_stats(e, &s));
     ASSERT_STREQ(s.backend, "cpu");
     ASSERT_TRUE(s.arena_bytes > 0 && s.arena_bytes <= s.naive_bytes);
-    ASSERT_TRUE(s.act_fused >= 2 && vrt_engine_fusion(e, 0) != NULL && vrt_engine_fusion(e, s.n_fusions) == NULL);
+    ASSERT_TRUE(s.act_fused >= 2 && vrt_engine_fusion(e, 0) != NULL &&
+                vrt_engine_fusion(e, s.n_fusions) == NULL);
     for (int set = 0; set < 3; set++) {
         char p[64];
         snprintf(p, sizeof(p), "triples/mnist/test_data_set_%d/input_0.pb", set);
@@ -129,12 +141,14 @@ TEST(squeezenet_fp16_boundaries) {
     ASSERT_EQ(info.dtype, VRT_DTYPE_FLOAT16);
     /* fp16 in, fp16 out */
     uint16_t out16[1000];
-    vrt_engine_tensor ti = {in.data, VRT_DTYPE_FLOAT16, in.nbytes}, to = {out16, VRT_DTYPE_FLOAT16, sizeof(out16)};
+    vrt_engine_tensor ti = {in.data, VRT_DTYPE_FLOAT16, in.nbytes},
+                      to = {out16, VRT_DTYPE_FLOAT16, sizeof(out16)};
     ASSERT_OK(vrt_engine_run(e, &ti, 1, &to, 1));
     /* fp32 in (the same values), fp32 out */
     size_t n = in.nbytes / 2;
     float *in32 = malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) in32[i] = vrt__half_to_float(((uint16_t *)in.data)[i]);
+    for (size_t i = 0; i < n; i++)
+        in32[i] = vrt__half_to_float(((uint16_t *)in.data)[i]);
     float out32[1000];
     vrt_engine_tensor ti32 = {in32, VRT_DTYPE_FLOAT, n * 4}, to32 = {out32, VRT_DTYPE_FLOAT, sizeof(out32)};
     ASSERT_OK(vrt_engine_run(e, &ti32, 1, &to32, 1));
@@ -147,7 +161,9 @@ TEST(squeezenet_fp16_boundaries) {
     }
     int wbest = 0;
     for (int i = 0; i < 1000; i++)
-        if (vrt__half_to_float(((uint16_t *)want.data)[i]) > vrt__half_to_float(((uint16_t *)want.data)[wbest])) wbest = i;
+        if (vrt__half_to_float(((uint16_t *)want.data)[i]) >
+            vrt__half_to_float(((uint16_t *)want.data)[wbest]))
+            wbest = i;
     ASSERT_EQ(best, wbest);
     free(in32);
     vrt__tensor_free(&in);

@@ -15,13 +15,15 @@
 #define H 5
 #define W 6
 
-static int tensor(vrt__ir *ir, const char *name, vrt__tensor_kind kind, int ndim, const int64_t *d, const float *data) {
+static int tensor(vrt__ir *ir, const char *name, vrt__tensor_kind kind, int ndim, const int64_t *d,
+                  const float *data) {
     int t = vrt__ir_add_tensor(ir, name);
     ASSERT_TRUE(t >= 0);
     vrt__tensor *x = &ir->tensors[t];
     x->dtype = VRT__DT_FLOAT;
     x->shape.ndim = ndim;
-    for (int i = 0; i < ndim; i++) x->shape.d[i] = d[i];
+    for (int i = 0; i < ndim; i++)
+        x->shape.d[i] = d[i];
     x->shape_known = 1;
     x->kind = kind;
     x->producer = -1;
@@ -88,9 +90,12 @@ static vrt__ir *build(void) {
 TEST(conv_residual_relu) {
     float x[C * H * W], want[C * H * W];
     srand(7);
-    for (int i = 0; i < C * H * W; i++) x[i] = (float)(rand() % 200 - 100) / 50.0f;
-    for (int i = 0; i < C * C * 9; i++) g_w[i] = (float)(rand() % 200 - 100) / 100.0f;
-    for (int i = 0; i < C; i++) g_b[i] = (float)(rand() % 200 - 100) / 100.0f;
+    for (int i = 0; i < C * H * W; i++)
+        x[i] = (float)(rand() % 200 - 100) / 50.0f;
+    for (int i = 0; i < C * C * 9; i++)
+        g_w[i] = (float)(rand() % 200 - 100) / 100.0f;
+    for (int i = 0; i < C; i++)
+        g_b[i] = (float)(rand() % 200 - 100) / 100.0f;
     for (int m = 0; m < C; m++)
         for (int i = 0; i < H; i++)
             for (int j = 0; j < W; j++) {
@@ -130,7 +135,8 @@ TEST(conv_residual_relu) {
         float got[C * H * W];
         vrt_engine_tensor ti = {x, VRT_DTYPE_FLOAT, sizeof(x)}, to = {got, VRT_DTYPE_FLOAT, sizeof(got)};
         ASSERT_OK(vrt_engine_run(e, &ti, 1, &to, 1));
-        for (int i = 0; i < C * H * W; i++) ASSERT_NEAR(got[i], want[i], 1e-4);
+        for (int i = 0; i < C * H * W; i++)
+            ASSERT_NEAR(got[i], want[i], 1e-4);
         vrt_engine_destroy(&e);
     }
 }

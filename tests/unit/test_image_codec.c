@@ -31,7 +31,8 @@ static double psnr_rgb(const vrt_frame *a, const vrt_frame *b) {
     double se = 0;
     for (uint32_t y = 0; y < a->height; y++)
         for (uint32_t x = 0; x < a->width * 3; x++) {
-            int d = a->planes[0].data[y * a->planes[0].stride + x] - b->planes[0].data[y * b->planes[0].stride + x];
+            int d = a->planes[0].data[y * a->planes[0].stride + x] -
+                    b->planes[0].data[y * b->planes[0].stride + x];
             se += d * d;
         }
     double mse = se / (a->width * a->height * 3.0);
@@ -79,7 +80,8 @@ TEST(png_pixels_match_reference_decode) {
     long s[3] = {0, 0, 0};
     for (uint32_t y = 0; y < 224; y++)
         for (uint32_t x = 0; x < 224; x++)
-            for (int c = 0; c < 3; c++) s[c] += f->planes[0].data[y * f->planes[0].stride + 3 * x + c];
+            for (int c = 0; c < 3; c++)
+                s[c] += f->planes[0].data[y * f->planes[0].stride + 3 * x + c];
     ASSERT_EQ(s[0], 10170362);
     ASSERT_EQ(s[1], 9867663);
     ASSERT_EQ(s[2], 9837282);
@@ -178,10 +180,11 @@ TEST(truncated_and_corrupt_files_fail_cleanly) {
         const uint8_t *d;
         size_t n;
         int corrupt_at; /* -1: none */
-    } cases[] = {{"trunc_half.jpg", j, jn / 2, -1}, {"trunc_hdr.jpg", j, 100, -1},
-                 {"bad_sof.jpg", j, jn, 1},        {"trunc.png", p, pn / 2, -1},
-                 {"trunc_hdr.png", p, 20, -1},      {"bad_idat.png", p, pn, 2},
-                 {"empty.jpg", j, 0, -1},          {"text.png", (const uint8_t *)"hello, not an image", 19, -1}};
+    } cases[] = {
+        {"trunc_half.jpg", j, jn / 2, -1}, {"trunc_hdr.jpg", j, 100, -1},
+        {"bad_sof.jpg", j, jn, 1},         {"trunc.png", p, pn / 2, -1},
+        {"trunc_hdr.png", p, 20, -1},      {"bad_idat.png", p, pn, 2},
+        {"empty.jpg", j, 0, -1},           {"text.png", (const uint8_t *)"hello, not an image", 19, -1}};
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         uint8_t *c = malloc(cases[i].n + 1);
         memcpy(c, cases[i].d, cases[i].n);
@@ -190,7 +193,8 @@ TEST(truncated_and_corrupt_files_fail_cleanly) {
             for (size_t k = 0; k + 1 < cases[i].n; k++)
                 if (c[k] == 0xFF && (c[k + 1] == 0xC0 || c[k + 1] == 0xC2)) c[k + 1] = 0xCF;
         } else if (cases[i].corrupt_at == 2) {
-            for (size_t k = pn / 3; k < pn / 3 + 64; k++) c[k] ^= 0x5A; /* inside IDAT: CRC/zlib error */
+            for (size_t k = pn / 3; k < pn / 3 + 64; k++)
+                c[k] ^= 0x5A; /* inside IDAT: CRC/zlib error */
         }
         const char *path = tmp_path(cases[i].name);
         spit(path, c, cases[i].n);
@@ -282,7 +286,8 @@ TEST(save_formats_by_extension) {
     ASSERT_OK(vrt_image_save(&nv, tmp_path("a.yuv"), 0, err, sizeof(err)));
     d = slurp(tmp_path("a.yuv"), &n);
     ASSERT_EQ(n, 40 * 30 * 3 / 2);
-    for (size_t i = 0; i < n; i++) ASSERT_NE(d[i], 0xEE); /* no padding bytes leaked */
+    for (size_t i = 0; i < n; i++)
+        ASSERT_NE(d[i], 0xEE); /* no padding bytes leaked */
     ASSERT_TRUE(memcmp(d + 40 * 29, buf + 48 * 29, 40) == 0);
     ASSERT_TRUE(memcmp(d + 40 * 30 + 40 * 14, buf + 48 * 30 + 48 * 14, 40) == 0);
     vrt_free(d);

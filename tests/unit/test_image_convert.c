@@ -4,7 +4,7 @@
 #include "harness.h"
 #include "vrt/image.h"
 
-static const uint32_t k_raw[] = {VRT_FMT_YUYV, VRT_FMT_UYVY, VRT_FMT_NV12,
+static const uint32_t k_raw[] = {VRT_FMT_YUYV,  VRT_FMT_UYVY,  VRT_FMT_NV12,
                                  VRT_FMT_RGB24, VRT_FMT_BGR24, VRT_FMT_GREY};
 #define NRAW (int)(sizeof(k_raw) / sizeof(k_raw[0]))
 
@@ -14,7 +14,9 @@ static uint32_t rnd(void) {
     return g_rng >> 8;
 }
 
-static double clampd(double v) { return v < 0 ? 0 : v > 255 ? 255 : v; }
+static double clampd(double v) {
+    return v < 0 ? 0 : v > 255 ? 255 : v;
+}
 
 /* BT.601 limited range from the definition: Kr = 0.299, Kb = 0.114. */
 static void ref_yuv(double r, double g, double b, double *y, double *u, double *v) {
@@ -68,8 +70,8 @@ static void yuv_at(const vrt_frame *f, uint32_t x, uint32_t y, int *Y, int *U, i
 }
 
 TEST(known_colours_rgb_to_yuv) {
-    static const int cols[][3] = {{255, 0, 0},     {0, 255, 0},   {0, 0, 255}, {255, 255, 255},
-                                  {0, 0, 0},       {128, 128, 128}, {255, 255, 0}, {12, 200, 77}};
+    static const int cols[][3] = {{255, 0, 0}, {0, 255, 0},     {0, 0, 255},   {255, 255, 255},
+                                  {0, 0, 0},   {128, 128, 128}, {255, 255, 0}, {12, 200, 77}};
     for (size_t c = 0; c < sizeof(cols) / sizeof(cols[0]); c++) {
         vrt_frame *src = solid_rgb(4, 4, cols[c][0], cols[c][1], cols[c][2]);
         double ry, ru, rv;
@@ -92,7 +94,8 @@ TEST(known_colours_rgb_to_yuv) {
         if (c == 0) ASSERT_NEAR(ry, 81.5, 0.1); /* red: Y 81/82, U 90, V 240 */
         vrt_frame *grey = alloc_or_fail(VRT_FMT_GREY, 4, 4);
         ASSERT_OK(vrt_image_convert(src, grey, NULL, 0));
-        ASSERT_NEAR(grey->planes[0].data[5], 0.299 * cols[c][0] + 0.587 * cols[c][1] + 0.114 * cols[c][2], 0.51);
+        ASSERT_NEAR(grey->planes[0].data[5], 0.299 * cols[c][0] + 0.587 * cols[c][1] + 0.114 * cols[c][2],
+                    0.51);
         vrt_frame_unref(&grey);
         vrt_frame_unref(&src);
     }
@@ -110,7 +113,8 @@ TEST(known_values_yuv_to_rgb) {
     /* Random Y, U, V (4:2:2 pairs of equal chroma) against the float inverse. */
     vrt_frame *src = alloc_or_fail(VRT_FMT_YUYV, 64, 16);
     for (uint32_t y = 0; y < 16; y++)
-        for (uint32_t x = 0; x < 64 * 2; x++) src->planes[0].data[y * src->planes[0].stride + x] = (uint8_t)rnd();
+        for (uint32_t x = 0; x < 64 * 2; x++)
+            src->planes[0].data[y * src->planes[0].stride + x] = (uint8_t)rnd();
     vrt_frame *rgb = alloc_or_fail(VRT_FMT_RGB24, 64, 16), *bgr = alloc_or_fail(VRT_FMT_BGR24, 64, 16);
     vrt_frame *grey = alloc_or_fail(VRT_FMT_GREY, 64, 16);
     ASSERT_OK(vrt_image_convert(src, rgb, NULL, 0));
@@ -155,7 +159,8 @@ static vrt_frame *block_image(uint32_t w, uint32_t h) {
         for (uint32_t x = 0; x < w; x += 2) {
             uint8_t c[3] = {(uint8_t)rnd(), (uint8_t)rnd(), (uint8_t)rnd()};
             for (int dy = 0; dy < 2; dy++)
-                for (int dx = 0; dx < 2; dx++) memcpy(f->planes[0].data + (y + dy) * f->planes[0].stride + 3 * (x + dx), c, 3);
+                for (int dx = 0; dx < 2; dx++)
+                    memcpy(f->planes[0].data + (y + dy) * f->planes[0].stride + 3 * (x + dx), c, 3);
         }
     return f;
 }
@@ -192,7 +197,8 @@ TEST(rgb_bgr_grey_exact) {
     ASSERT_TRUE(memcmp(src->planes[0].data, back->planes[0].data, 10 * 6 * 3) == 0);
     ASSERT_EQ(bgr->planes[0].data[0], src->planes[0].data[2]);
     vrt_frame *g = alloc_or_fail(VRT_FMT_GREY, 10, 6), *g2 = alloc_or_fail(VRT_FMT_GREY, 10, 6);
-    for (int i = 0; i < 60; i++) g->planes[0].data[i] = (uint8_t)rnd();
+    for (int i = 0; i < 60; i++)
+        g->planes[0].data[i] = (uint8_t)rnd();
     ASSERT_OK(vrt_image_convert(g, back, NULL, 0));
     ASSERT_OK(vrt_image_convert(back, g2, NULL, 0));
     ASSERT_TRUE(memcmp(g->planes[0].data, g2->planes[0].data, 60) == 0);
@@ -207,7 +213,8 @@ TEST(rgb_bgr_grey_exact) {
 TEST(yuv_to_yuv_chroma) {
     const uint32_t w = 8, h = 6;
     vrt_frame *a = alloc_or_fail(VRT_FMT_YUYV, w, h);
-    for (uint32_t i = 0; i < w * h * 2; i++) a->planes[0].data[i] = (uint8_t)rnd();
+    for (uint32_t i = 0; i < w * h * 2; i++)
+        a->planes[0].data[i] = (uint8_t)rnd();
     vrt_frame *u = alloc_or_fail(VRT_FMT_UYVY, w, h), *a2 = alloc_or_fail(VRT_FMT_YUYV, w, h);
     vrt_frame *n = alloc_or_fail(VRT_FMT_NV12, w, h);
     ASSERT_OK(vrt_image_convert(a, u, NULL, 0));
@@ -231,7 +238,8 @@ TEST(yuv_to_yuv_chroma) {
     ASSERT_OK(vrt_image_convert(a3, n2, NULL, 0));
     ASSERT_TRUE(memcmp(n->planes[0].data, n2->planes[0].data, w * h * 3 / 2) == 0);
     vrt_frame *frames[] = {a, u, a2, n, a3, n2};
-    for (int i = 0; i < 6; i++) vrt_frame_unref(&frames[i]);
+    for (int i = 0; i < 6; i++)
+        vrt_frame_unref(&frames[i]);
 }
 
 /* A frame of fourcc laid out with `pad` spare bytes at the end of every row,
@@ -242,7 +250,8 @@ static uint8_t *padded(vrt_frame *f, uint32_t cc, uint32_t w, uint32_t h, uint32
     ASSERT_OK(vrt_frame_layout(&tight, cc, w, h, NULL));
     size_t total = 0;
     uint32_t rows[2] = {h, cc == VRT_FMT_NV12 ? h / 2 : 0};
-    for (int p = 0; p < tight.num_planes; p++) total += (size_t)(tight.planes[p].stride + pad) * rows[p];
+    for (int p = 0; p < tight.num_planes; p++)
+        total += (size_t)(tight.planes[p].stride + pad) * rows[p];
     uint8_t *buf = malloc(total);
     memset(buf, 0xAB, total);
     *f = tight;
@@ -267,7 +276,8 @@ static void same_pixels(const vrt_frame *a, const vrt_frame *b, uint32_t pad) {
             const uint8_t *ra = a->planes[p].data + y * a->planes[p].stride;
             const uint8_t *rb_ = b->planes[p].data + y * b->planes[p].stride;
             ASSERT_TRUE(memcmp(ra, rb_, rb) == 0);
-            for (uint32_t i = 0; i < pad; i++) ASSERT_EQ(rb_[rb + i], 0xAB);
+            for (uint32_t i = 0; i < pad; i++)
+                ASSERT_EQ(rb_[rb + i], 0xAB);
         }
 }
 

@@ -150,9 +150,11 @@ TEST(mnist_loads) {
     vrt_model_op_stat hist[16];
     int nh = vrt_model_op_histogram(m, hist, 16);
     int total = 0;
-    for (int i = 0; i < nh; i++) total += hist[i].count;
+    for (int i = 0; i < nh; i++)
+        total += hist[i].count;
     ASSERT_EQ(total, vrt_model_num_nodes(m));
-    for (int i = 1; i < nh; i++) ASSERT_TRUE(strcmp(hist[i - 1].op, hist[i].op) < 0);
+    for (int i = 1; i < nh; i++)
+        ASSERT_TRUE(strcmp(hist[i - 1].op, hist[i].op) < 0);
     vrt_model_destroy(&m);
 }
 
@@ -187,7 +189,8 @@ TEST(node_tests_shapes_match) {
             ip.n_const_inputs = nb;
             vrt__ir *ir = NULL;
             st = vrt__ir_load_onnx(path, &ip, &ir, err, sizeof(err));
-            for (int k = 0; k < nb; k++) vrt__tensor_free(&bound[k]);
+            for (int k = 0; k < nb; k++)
+                vrt__tensor_free(&bound[k]);
             if (!st) {
                 with_consts++;
                 for (int k = 0; k < ir->n_outputs; k++) {
@@ -197,7 +200,8 @@ TEST(node_tests_shapes_match) {
                     int dt;
                     shape_of_pb(path, &s, &dt);
                     int same = s.ndim == t->shape.ndim && (int)t->dtype == dt;
-                    for (int q = 0; same && q < s.ndim; q++) same = s.d[q] == t->shape.d[q];
+                    for (int q = 0; same && q < s.ndim; q++)
+                        same = s.d[q] == t->shape.d[q];
                     if (!same) {
                         bad++;
                         printf("  SHAPE MISMATCH %s output %d (%s)\n", line, k, t->name);
@@ -247,7 +251,8 @@ TEST(node_tests_shapes_match) {
         vrt_model_destroy(&m);
     }
     fclose(f);
-    printf("  node tests: %d listed, %d loaded with matching shapes (%d with parameter inputs bound as constants), %d unsupported, %d failed\n",
+    printf("  node tests: %d listed, %d loaded with matching shapes (%d with parameter inputs bound as "
+           "constants), %d unsupported, %d failed\n",
            total, loaded, with_consts, unsupported, bad);
     ASSERT_EQ(total, 521);
     ASSERT_EQ(bad, 0);
@@ -289,8 +294,9 @@ TEST(light_networks_load) {
 
 TEST(pytorch_converted_conv_pool_load) {
     const char *root = onnx_dir();
-    const char *names[] = {"test_Conv2d_depthwise_padded", "test_Conv2d_groups", "test_Conv2d_dilated", "test_Conv2d_strided",
-                           "test_ConvTranspose2d", "test_MaxPool2d", "test_AvgPool2d", "test_BatchNorm2d_eval"};
+    const char *names[] = {
+        "test_Conv2d_depthwise_padded", "test_Conv2d_groups", "test_Conv2d_dilated", "test_Conv2d_strided",
+        "test_ConvTranspose2d",         "test_MaxPool2d",     "test_AvgPool2d",      "test_BatchNorm2d_eval"};
     int checked = 0;
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
         char path[1400], err[2048];

@@ -22,7 +22,9 @@ static void put_varint(buf *b, uint64_t v) {
         b->d[b->n++] = x | (v ? 0x80 : 0);
     } while (v);
 }
-static void put_key(buf *b, int num, int wire) { put_varint(b, ((uint64_t)num << 3) | (uint64_t)wire); }
+static void put_key(buf *b, int num, int wire) {
+    put_varint(b, ((uint64_t)num << 3) | (uint64_t)wire);
+}
 static void put_int(buf *b, int num, int64_t v) {
     put_key(b, num, 0);
     put_varint(b, (uint64_t)v);
@@ -33,8 +35,12 @@ static void put_bytes(buf *b, int num, const void *p, size_t n) {
     memcpy(b->d + b->n, p, n);
     b->n += n;
 }
-static void put_str(buf *b, int num, const char *s) { put_bytes(b, num, s, strlen(s)); }
-static void put_msg(buf *b, int num, const buf *m) { put_bytes(b, num, m->d, m->n); }
+static void put_str(buf *b, int num, const char *s) {
+    put_bytes(b, num, s, strlen(s));
+}
+static void put_msg(buf *b, int num, const buf *m) {
+    put_bytes(b, num, m->d, m->n);
+}
 static void put_f32(buf *b, int num, float f) {
     put_key(b, num, 5);
     memcpy(b->d + b->n, &f, 4);
@@ -91,7 +97,8 @@ TEST(fields_lengths_and_unknowns) {
         vrt__pb_init(&r, b.d, cut);
         vrt_status st;
         int fields = 0;
-        while ((st = vrt__pb_next(&r, &f)) == VRT_OK) fields++;
+        while ((st = vrt__pb_next(&r, &f)) == VRT_OK)
+            fields++;
         ASSERT_TRUE(st == VRT_EOF || st == VRT_EBADDATA);
         ASSERT_TRUE(fields < 4);
     }
@@ -117,16 +124,17 @@ TEST(fields_lengths_and_unknowns) {
 
 TEST(packed_and_unpacked_repeated) {
     buf b = {0};
-    put_int(&b, 1, 3);                 /* unpacked */
+    put_int(&b, 1, 3); /* unpacked */
     const uint8_t packed[] = {0x01, 0x96, 0x01, 0x7f};
     put_bytes(&b, 1, packed, sizeof(packed)); /* packed: 1, 150, 127 */
-    put_int(&b, 1, -2);                /* negative int64: 10 bytes */
+    put_int(&b, 1, -2);                       /* negative int64: 10 bytes */
     vrt__pb r;
     vrt__pb_field f;
     vrt__pb_init(&r, b.d, b.n);
     int64_t *arr = NULL;
     size_t n = 0, cap = 0;
-    while (vrt__pb_next(&r, &f) == VRT_OK) ASSERT_OK(vrt__pb_append_varints(&f, &arr, &n, &cap, 100));
+    while (vrt__pb_next(&r, &f) == VRT_OK)
+        ASSERT_OK(vrt__pb_append_varints(&f, &arr, &n, &cap, 100));
     ASSERT_EQ(n, 5);
     ASSERT_EQ(arr[0], 3);
     ASSERT_EQ(arr[1], 1);
@@ -137,7 +145,8 @@ TEST(packed_and_unpacked_repeated) {
     vrt__pb_init(&r, b.d, b.n);
     size_t n2 = 0;
     vrt_status last = VRT_OK;
-    while (vrt__pb_next(&r, &f) == VRT_OK && last == VRT_OK) last = vrt__pb_append_varints(&f, &arr, &n2, &cap, 2);
+    while (vrt__pb_next(&r, &f) == VRT_OK && last == VRT_OK)
+        last = vrt__pb_append_varints(&f, &arr, &n2, &cap, 2);
     ASSERT_STATUS(last, VRT_ERANGE);
     vrt_free(arr);
     /* Packed varints with a truncated last element. */
@@ -182,12 +191,15 @@ TEST(nesting_depth_limited) {
 
 /* ---- ONNX messages ---- */
 
-static void value_info(buf *out, const char *name, int elem, const int64_t *dims, int nd, const char *param0) {
+static void value_info(buf *out, const char *name, int elem, const int64_t *dims, int nd,
+                       const char *param0) {
     buf shape = {0}, tt = {0}, tp = {0};
     for (int i = 0; i < nd; i++) {
         buf dim = {0};
-        if (i == 0 && param0) put_str(&dim, 2, param0);
-        else put_int(&dim, 1, dims[i]);
+        if (i == 0 && param0)
+            put_str(&dim, 2, param0);
+        else
+            put_int(&dim, 1, dims[i]);
         put_msg(&shape, 1, &dim);
     }
     put_int(&tt, 1, elem);
@@ -202,7 +214,8 @@ static void attr_ints(buf *out, const char *name, const int64_t *v, int n) {
     memset(out, 0, sizeof(*out));
     put_str(out, 1, name);
     put_int(out, 20, 7);
-    for (int i = 0; i < n; i++) put_int(out, 8, v[i]);
+    for (int i = 0; i < n; i++)
+        put_int(out, 8, v[i]);
 }
 
 /* Model: x[N,3,8,8] -> Conv(w[4,3,3,3], pads 1, strides 2) -> Relu -> Reshape(shape init [0,-1]) -> y */
@@ -233,7 +246,8 @@ static size_t build_model(buf *model, int opset, const char *op2, int with_cycle
     put_str(&w, 8, "w");
     {
         float vals[108];
-        for (int i = 0; i < 108; i++) vals[i] = (float)i;
+        for (int i = 0; i < 108; i++)
+            vals[i] = (float)i;
         put_bytes(&w, 4, vals, sizeof(vals));
     }
     put_int(&s, 1, 2);
@@ -416,7 +430,8 @@ TEST(tensor_pb_typed_fields) {
     ASSERT_CONTAINS(err, "raw_data");
     /* dims so large their product overflows. */
     buf o = {0};
-    for (int i = 0; i < 4; i++) put_int(&o, 1, (int64_t)1 << 40);
+    for (int i = 0; i < 4; i++)
+        put_int(&o, 1, (int64_t)1 << 40);
     put_int(&o, 2, 1);
     ASSERT_STATUS(vrt__tensor_parse_pb(o.d, o.n, &x, err, sizeof(err)), VRT_EBADDATA);
 }

@@ -43,7 +43,8 @@ static void on_result(void *user, const vrt_pipeline_result *r) {
     }
     rec *x = &c->r[r->stream][r->sequence];
     x->have = 1;
-    for (int k = 0; k < 5; k++) x->idx[k] = r->classes->index[k], x->score[k] = r->classes->score[k];
+    for (int k = 0; k < 5; k++)
+        x->idx[k] = r->classes->index[k], x->score[k] = r->classes->score[k];
 }
 
 static char *run(const char *model, int nsrc, int batch, col *c) {
@@ -61,8 +62,8 @@ static char *run(const char *model, int nsrc, int batch, col *c) {
     vrt_pipeline_t *p = NULL;
     ASSERT_OK(vrt_pipeline_create(&p, &pp, err, sizeof(err)));
     for (int i = 0; i < nsrc; i++) {
-        vrt_status st = vrt_pipeline_add_source(p, "synthetic:?width=160&height=120&fps=200&format=YUYV", NULL, NULL,
-                                                err, sizeof(err));
+        vrt_status st = vrt_pipeline_add_source(p, "synthetic:?width=160&height=120&fps=200&format=YUYV",
+                                                NULL, NULL, err, sizeof(err));
         if (st) vrt_test_fail(__FILE__, __LINE__, "add_source: %s", err);
     }
     vrt_status st = vrt_pipeline_start(p);

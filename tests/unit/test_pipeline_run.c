@@ -22,7 +22,7 @@ static const char *profile_path(void) {
 
 typedef struct collector {
     int n;
-    int bad_number;     /* results whose pixel number differs from the sequence */
+    int bad_number; /* results whose pixel number differs from the sequence */
     int out_of_order;
     uint64_t seq[MAXR];
     uint64_t dropped_before[MAXR];
@@ -74,7 +74,8 @@ TEST(newest_drops_are_exact) {
     static collector c;
     memset(&c, 0, sizeof(c));
     /* 100 fps for 1.5 s: far faster than SqueezeNet on a CPU, so most frames are dropped. */
-    vrt_pipeline_t *p = make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=100&frames=150&width=320&height=240");
+    vrt_pipeline_t *p =
+        make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=100&frames=150&width=320&height=240");
     ASSERT_OK(vrt_pipeline_start(p));
     ASSERT_OK(vrt_pipeline_wait(p, 20000));
     ASSERT_OK(vrt_pipeline_stop(p));
@@ -92,7 +93,8 @@ TEST(newest_drops_are_exact) {
     ASSERT_EQ(c.classes_ok, c.n);
     /* Per-result drop counts add up with the frames before the first result. */
     uint64_t sum = c.seq[0];
-    for (int i = 0; i < c.n; i++) sum += c.dropped_before[i];
+    for (int i = 0; i < c.n; i++)
+        sum += c.dropped_before[i];
     ASSERT_EQ(sum, st.dropped);
     ASSERT_EQ(c.seq[c.n - 1], 149); /* the last frame made is processed (drained at EOF) */
     /* Newest mode: a frame waits at most one frame period plus the previous frame's
@@ -100,7 +102,8 @@ TEST(newest_drops_are_exact) {
     for (int i = 1; i < c.n; i++) {
         int64_t bound = 10000000 + c.process[i - 1] + 25000000;
         if (c.age[i] > bound)
-            vrt_test_fail(__FILE__, __LINE__, "result %d: age %.3f ms > bound %.3f ms", i, c.age[i] / 1e6, bound / 1e6);
+            vrt_test_fail(__FILE__, __LINE__, "result %d: age %.3f ms > bound %.3f ms", i, c.age[i] / 1e6,
+                          bound / 1e6);
     }
     ASSERT_EQ(st.stage[VRT_STAGE_E2E].count, st.results);
     ASSERT_EQ(st.stage[VRT_STAGE_PERIOD].count, st.results - 1);
@@ -127,7 +130,8 @@ TEST(all_policy_processes_every_frame) {
     ASSERT_EQ(st.results, 12);
     ASSERT_EQ(st.dropped, 0);
     ASSERT_EQ(c.n, 12);
-    for (int i = 0; i < 12; i++) ASSERT_EQ(c.seq[i], (uint64_t)i);
+    for (int i = 0; i < 12; i++)
+        ASSERT_EQ(c.seq[i], (uint64_t)i);
     ASSERT_EQ(c.bad_number, 0);
     vrt_pipeline_destroy(&p);
 }
@@ -142,7 +146,8 @@ TEST(no_allocations_in_steady_state) {
     /* As fast as the source can draw: the capture thread also displaces frames. */
     vrt_pipeline_t *p = make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=0&width=320&height=240");
     ASSERT_OK(vrt_pipeline_start(p));
-    for (int i = 0; i < 400 && c.n <= c.window_to; i++) vrt_pipeline_wait(p, 50);
+    for (int i = 0; i < 400 && c.n <= c.window_to; i++)
+        vrt_pipeline_wait(p, 50);
     ASSERT_OK(vrt_pipeline_stop(p));
     vrt_pipeline_stats st;
     vrt_pipeline_get_stats(p, 0, &st);
@@ -162,7 +167,8 @@ TEST(stop_while_running_and_two_streams) {
     vrt_pipeline_t *p = make(model, &c, VRT_POLICY_NEWEST, "synthetic:?fps=30&width=320&height=240");
     char err[256];
     int idx = -1;
-    ASSERT_OK(vrt_pipeline_add_source(p, "synthetic:?fps=10&width=160&height=120", NULL, &idx, err, sizeof(err)));
+    ASSERT_OK(
+        vrt_pipeline_add_source(p, "synthetic:?fps=10&width=160&height=120", NULL, &idx, err, sizeof(err)));
     ASSERT_EQ(idx, 1);
     ASSERT_EQ(vrt_pipeline_num_streams(p), 2);
     ASSERT_OK(vrt_pipeline_start(p));

@@ -15,7 +15,9 @@
 #include "model/internal.h"
 #include "model/plan.h"
 
-static int root(const vrt__plan *p, int t) { return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t; }
+static int root(const vrt__plan *p, int t) {
+    return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t;
+}
 
 static void check_plan(const vrt__ir *ir, const vrt__plan *p, const char *what) {
     ASSERT_EQ(p->n_tensors, ir->n_tensors);
@@ -32,7 +34,8 @@ static void check_plan(const vrt__ir *ir, const vrt__plan *p, const char *what) 
         sum += (a->bytes + VRT__PLAN_ALIGN - 1) / VRT__PLAN_ALIGN * VRT__PLAN_ALIGN;
         ASSERT_EQ(a->offset % VRT__PLAN_ALIGN, 0);
         ASSERT_TRUE(a->offset + a->bytes <= p->arena_bytes);
-        ASSERT_EQ(a->bytes, (size_t)vrt__shape_numel(&ir->tensors[i].shape) * vrt__plan_elem_size(ir->tensors[i].dtype));
+        ASSERT_EQ(a->bytes, (size_t)vrt__shape_numel(&ir->tensors[i].shape) *
+                                vrt__plan_elem_size(ir->tensors[i].dtype));
     }
     ASSERT_EQ(sum, p->naive_bytes);
     /* Liveness from the node list: at node i every input and output root is live. */
@@ -44,8 +47,8 @@ static void check_plan(const vrt__ir *ir, const vrt__plan *p, const char *what) 
             const vrt__tensor_plan *r = &p->t[root(p, t)];
             ASSERT_TRUE(r->storage != VRT__ST_NONE);
             if (r->storage == VRT__ST_ARENA && !(r->first <= i && i <= r->last)) {
-                vrt_test_fail(__FILE__, __LINE__, "%s: tensor '%s' not live at node %d [%d, %d]", what, ir->tensors[t].name, i,
-                              r->first, r->last);
+                vrt_test_fail(__FILE__, __LINE__, "%s: tensor '%s' not live at node %d [%d, %d]", what,
+                              ir->tensors[t].name, i, r->first, r->last);
             }
         }
     }
@@ -67,20 +70,22 @@ static void check_plan(const vrt__ir *ir, const vrt__plan *p, const char *what) 
             int live = a->first <= b->last && b->first <= a->last;
             int bytes = a->offset < b->offset + b->bytes && b->offset < a->offset + a->bytes;
             if (live && bytes)
-                vrt_test_fail(__FILE__, __LINE__, "%s: '%s' and '%s' overlap in time and memory", what, ir->tensors[i].name,
-                              ir->tensors[j].name);
+                vrt_test_fail(__FILE__, __LINE__, "%s: '%s' and '%s' overlap in time and memory", what,
+                              ir->tensors[i].name, ir->tensors[j].name);
         }
     }
 }
 
 static int count_op(const vrt__ir *ir, int op) {
     int n = 0;
-    for (int i = 0; i < ir->n_nodes; i++) n += ir->nodes[i].op == op;
+    for (int i = 0; i < ir->n_nodes; i++)
+        n += ir->nodes[i].op == op;
     return n;
 }
 
 /* Loads, counts ops, runs the passes, plans and checks; returns the report. */
-static vrt__pass_report plan_model(const char *path, int *bn_before, int *bn_after, size_t *arena, size_t *naive) {
+static vrt__pass_report plan_model(const char *path, int *bn_before, int *bn_after, size_t *arena,
+                                   size_t *naive) {
     char err[1024];
     vrt__ir *ir = NULL;
     vrt__ir_params ip;
@@ -119,13 +124,14 @@ TEST(yolox_fusions_and_plan) {
     ASSERT_TRUE(rep.silu_fused > 40); /* SiLU after every conv of the backbone and head */
     ASSERT_TRUE(rep.n_log > 0);
     ASSERT_TRUE(arena < naive / 2);
-    printf("  yolox: %d BN folded, %d SiLU, %d act, %d views; arena %zu of naive %zu bytes\n", rep.bn_folded, rep.silu_fused,
-           rep.act_fused, rep.views, arena, naive);
+    printf("  yolox: %d BN folded, %d SiLU, %d act, %d views; arena %zu of naive %zu bytes\n", rep.bn_folded,
+           rep.silu_fused, rep.act_fused, rep.views, arena, naive);
 }
 
 TEST(squeezenet_and_mnist_plan) {
     size_t arena, naive;
-    vrt__pass_report rep = plan_model(vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"), NULL, NULL, &arena, &naive);
+    vrt__pass_report rep = plan_model(vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"),
+                                      NULL, NULL, &arena, &naive);
     ASSERT_EQ(rep.act_fused, 26); /* each of the 26 convs is followed by a Relu */
     ASSERT_TRUE(arena < naive);
     rep = plan_model(vrt_test_data_or_skip("triples/mnist/model.onnx"), NULL, NULL, &arena, &naive);
@@ -149,8 +155,8 @@ TEST(light_networks_plan) {
         int before, after;
         size_t arena, naive;
         vrt__pass_report rep = plan_model(path, &before, &after, &arena, &naive);
-        printf("  %-28s BN %d->%d, act %d, residual %d; arena %6.1f MB, naive %6.1f MB\n", e->d_name, before, after, rep.act_fused,
-               rep.residual_fused, arena / 1e6, naive / 1e6);
+        printf("  %-28s BN %d->%d, act %d, residual %d; arena %6.1f MB, naive %6.1f MB\n", e->d_name, before,
+               after, rep.act_fused, rep.residual_fused, arena / 1e6, naive / 1e6);
         n++;
     }
     closedir(d);
@@ -164,7 +170,8 @@ TEST(passes_on_a_small_graph) {
     char err[512];
     vrt__ir *ir = NULL;
     ASSERT_OK(vrt__ir_load_onnx(path, NULL, &ir, err, sizeof(err)));
-    int convs = count_op(ir, VRT__OP_Conv), relus = count_op(ir, VRT__OP_Relu), reshapes = count_op(ir, VRT__OP_Reshape);
+    int convs = count_op(ir, VRT__OP_Conv), relus = count_op(ir, VRT__OP_Relu),
+        reshapes = count_op(ir, VRT__OP_Reshape);
     int adds = count_op(ir, VRT__OP_Add), mm = count_op(ir, VRT__OP_MatMul);
     vrt__pass_report rep;
     ASSERT_OK(vrt__passes_run(ir, NULL, &rep, err, sizeof(err)));

@@ -60,8 +60,8 @@ static vrt_status parse(const char *text, vrt_profile *p, char *err, size_t cap)
 TEST(parse_errors_name_file_and_line) {
     vrt_profile p;
     char err[1024];
-    ASSERT_OK(parse("# c\n; c\n\n  width = 320  \nheight=240\nmean = 1\nstd = 2\ntask = detect-yolov8\n", &p, err,
-                    sizeof(err)));
+    ASSERT_OK(parse("# c\n; c\n\n  width = 320  \nheight=240\nmean = 1\nstd = 2\ntask = detect-yolov8\n", &p,
+                    err, sizeof(err)));
     ASSERT_EQ(p.pre.width, 320);
     ASSERT_EQ(p.det.input_h, 240);
     ASSERT_EQ(p.det.kind, VRT_DETECT_YOLOV8);

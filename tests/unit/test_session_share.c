@@ -86,7 +86,8 @@ static void *work(void *arg) {
 TEST(two_sessions_share_weights) {
     const char *model = vrt_test_data_or_skip(MODEL);
     vrt_frame *img[3];
-    for (int i = 0; i < 3; i++) img[i] = st_load_frame(st_images[i], VRT_FMT_YUYV, 320, 240);
+    for (int i = 0; i < 3; i++)
+        img[i] = st_load_frame(st_images[i], VRT_FMT_YUYV, 320, 240);
     size_t ba = 0, bb = 0;
     vrt_session_t *a = open_session(model, NULL, 1, &ba);
     vrt_session_t *b = open_session(model, a, 1, &bb);
@@ -143,7 +144,8 @@ TEST(two_sessions_share_weights) {
     ASSERT_OK(vrt_session_run(c, img[1], &r));
     ASSERT_EQ(r.cls.index[0], st_top1[1]);
     vrt_session_destroy(&c);
-    for (int i = 0; i < 3; i++) vrt_frame_unref(&img[i]);
+    for (int i = 0; i < 3; i++)
+        vrt_frame_unref(&img[i]);
 }
 
 TEST(batch_equals_unbatched) {
@@ -159,12 +161,14 @@ TEST(batch_equals_unbatched) {
     vrt_session_get_info(bat, &info);
     ASSERT_EQ(info.batch, 3);
     vrt_session_result ref[3], r[3];
-    for (int i = 0; i < 3; i++) ASSERT_OK(vrt_session_run(one, img[i], &ref[i]));
+    for (int i = 0; i < 3; i++)
+        ASSERT_OK(vrt_session_run(one, img[i], &ref[i]));
     /* Two rounds with the images in different positions. */
     for (int round = 0; round < 2; round++) {
         const vrt_frame *fr[3];
         int order[3];
-        for (int k = 0; k < 3; k++) order[k] = (k + round) % 3, fr[k] = img[order[k]];
+        for (int k = 0; k < 3; k++)
+            order[k] = (k + round) % 3, fr[k] = img[order[k]];
         ASSERT_OK(vrt_session_submit_batch(bat, round, fr, 3));
         int n = 0;
         ASSERT_OK(vrt_session_wait_batch(bat, round, r, &n));
@@ -211,7 +215,8 @@ TEST(batch_equals_unbatched) {
     ASSERT_STATUS(vrt_session_open(model, profile_path(), NULL, &p, &x, err, sizeof(err)), VRT_EINVAL);
     vrt_session_destroy(&one);
     vrt_session_destroy(&bat);
-    for (int i = 0; i < 3; i++) vrt_frame_unref(&img[i]);
+    for (int i = 0; i < 3; i++)
+        vrt_frame_unref(&img[i]);
 }
 
 int main(void) {

@@ -22,7 +22,8 @@ static long run_read(const char *cmd, uint8_t *buf, size_t cap) {
     FILE *f = popen(cmd, "r");
     if (!f) return -1;
     size_t n = 0, r;
-    while (n < cap && (r = fread(buf + n, 1, cap - n, f)) > 0) n += r;
+    while (n < cap && (r = fread(buf + n, 1, cap - n, f)) > 0)
+        n += r;
     char sink[4096];
     while (fread(sink, 1, sizeof(sink), f) > 0) {
     }
@@ -113,10 +114,12 @@ static diff_stats compare_to_rgb(const vrt_frame *f, const uint8_t *ref) {
             rgb_to_yuv(rp, &Y, &U, &V);
             switch (f->fourcc) {
             case VRT_FMT_RGB24:
-                for (int c = 0; c < 3; c++) diff_add(&d, row[x * 3 + c], rp[c], &n);
+                for (int c = 0; c < 3; c++)
+                    diff_add(&d, row[x * 3 + c], rp[c], &n);
                 break;
             case VRT_FMT_BGR24:
-                for (int c = 0; c < 3; c++) diff_add(&d, row[x * 3 + c], rp[2 - c], &n);
+                for (int c = 0; c < 3; c++)
+                    diff_add(&d, row[x * 3 + c], rp[2 - c], &n);
                 break;
             case VRT_FMT_GREY: /* full-range luma, the library's convention for GREY */
                 diff_add(&d, row[x], 0.299 * rp[0] + 0.587 * rp[1] + 0.114 * rp[2], &n);
@@ -186,7 +189,8 @@ static void write_prefix(const char *src, const char *dst, double frac) {
 
 /* ---- tests ------------------------------------------------------------------- */
 
-static void check_whole_file(const char *rel, int readme_w, int readme_h, double readme_fps, int readme_frames) {
+static void check_whole_file(const char *rel, int readme_w, int readme_h, double readme_fps,
+                             int readme_frames) {
     const char *path = vrt_test_data_or_skip(rel);
     int probe = have_tool("ffprobe");
     long long want_w = probe ? ffprobe_ll(path, "width") : readme_w;
@@ -222,7 +226,8 @@ static void check_whole_file(const char *rel, int readme_w, int readme_h, double
         ASSERT_TRUE(f->pts_ns > last_pts);
         if (n == 0) ASSERT_NEAR(f->pts_ns, 0, dur_ns);
         if (n > 0) ASSERT_NEAR(f->pts_ns - last_pts, dur_ns, dur_ns * 0.5); /* constant-rate clips */
-        ASSERT_TRUE(f->timestamp_ns >= last_ts && f->timestamp_ns >= t_open && f->timestamp_ns <= vrt_now_ns());
+        ASSERT_TRUE(f->timestamp_ns >= last_ts && f->timestamp_ns >= t_open &&
+                    f->timestamp_ns <= vrt_now_ns());
         last_pts = f->pts_ns;
         last_ts = f->timestamp_ns;
         n++;
@@ -240,8 +245,12 @@ static void check_whole_file(const char *rel, int readme_w, int readme_h, double
     ASSERT_TRUE(s == NULL);
 }
 
-TEST(traffic_whole_file) { check_whole_file("video/traffic.mp4", 640, 360, 23.976, 480); }
-TEST(people_whole_file) { check_whole_file("video/people.mp4", 800, 450, 23.976, 460); }
+TEST(traffic_whole_file) {
+    check_whole_file("video/traffic.mp4", 640, 360, 23.976, 480);
+}
+TEST(people_whole_file) {
+    check_whole_file("video/people.mp4", 800, 450, 23.976, 460);
+}
 
 TEST(every_format_matches_ffmpeg_decode) {
     const char *path = vrt_test_data_or_skip("video/traffic.mp4");
@@ -378,7 +387,8 @@ TEST(pool_exhaustion_is_enospc_and_loses_no_frame) {
     const char *path = vrt_test_data_or_skip("video/traffic.mp4");
     vrt_source_t *s = open_ok(path);
     vrt_frame *held[4] = {0};
-    for (int i = 0; i < 4; i++) ASSERT_OK(vrt_source_read(s, &held[i], -1));
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(vrt_source_read(s, &held[i], -1));
     vrt_frame *f = NULL;
     ASSERT_STATUS(vrt_source_read(s, &f, -1), VRT_ENOSPC);
     ASSERT_TRUE(f == NULL);
@@ -395,7 +405,8 @@ TEST(pool_exhaustion_is_enospc_and_loses_no_frame) {
     vrt_source_destroy(&s);
     ASSERT_EQ(held[0]->width, 640);
     uint64_t sum = 0;
-    for (size_t i = 0; i < held[3]->bytesused; i++) sum += held[3]->planes[0].data[i];
+    for (size_t i = 0; i < held[3]->bytesused; i++)
+        sum += held[3]->planes[0].data[i];
     ASSERT_TRUE(sum > 0);
     vrt_frame_unref(&held[0]);
     vrt_frame_unref(&held[2]);
@@ -537,11 +548,16 @@ TEST(generated_clips_pick_sensible_defaults) {
         uint32_t want;
         int w, h;
     } k[] = {
-        {"c422.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt yuv422p -c:v ffv1", VRT_FMT_YUYV, 160, 90},
-        {"cgray.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt gray -c:v ffv1", VRT_FMT_GREY, 160, 90},
-        {"codd.mkv", "-f lavfi -i testsrc=size=161x91:rate=10 -pix_fmt yuv420p -c:v ffv1", VRT_FMT_RGB24, 161, 91},
-        {"crgb.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt bgr0 -c:v ffv1", VRT_FMT_RGB24, 160, 90},
-        {"cmjpeg.avi", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt yuvj420p -c:v mjpeg", VRT_FMT_NV12, 160, 90},
+        {"c422.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt yuv422p -c:v ffv1", VRT_FMT_YUYV, 160,
+         90},
+        {"cgray.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt gray -c:v ffv1", VRT_FMT_GREY, 160,
+         90},
+        {"codd.mkv", "-f lavfi -i testsrc=size=161x91:rate=10 -pix_fmt yuv420p -c:v ffv1", VRT_FMT_RGB24, 161,
+         91},
+        {"crgb.mkv", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt bgr0 -c:v ffv1", VRT_FMT_RGB24, 160,
+         90},
+        {"cmjpeg.avi", "-f lavfi -i testsrc=size=160x90:rate=10 -pix_fmt yuvj420p -c:v mjpeg", VRT_FMT_NV12,
+         160, 90},
     };
     for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
         const char *p = tmp_path(k[i].name);

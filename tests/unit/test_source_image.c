@@ -26,7 +26,7 @@ TEST(folder_in_sorted_order_then_eof) {
     ASSERT_EQ(in.frame_count, 7);
     ASSERT_EQ(in.fourcc, VRT_FMT_RGB24);
     /* dog, eagle, giraffe, horses, kite, person, scream: sizes from `file`. */
-    static const uint32_t sz[7][2] = {{768, 576}, {773, 512}, {500, 500}, {773, 512},
+    static const uint32_t sz[7][2] = {{768, 576},  {773, 512}, {500, 500}, {773, 512},
                                       {1352, 900}, {640, 424}, {352, 448}};
     vrt_frame *held = NULL;
     for (int i = 0; i < 7; i++) {
@@ -124,8 +124,10 @@ TEST(pacing_at_fps) {
     for (int i = 0; i < 8; i++) {
         vrt_frame *f = NULL;
         ASSERT_OK(vrt_source_read(s, &f, 1000));
-        if (i == 0) first = f->timestamp_ns;
-        else ASSERT_EQ(f->timestamp_ns - first, (int64_t)i * 20000000);
+        if (i == 0)
+            first = f->timestamp_ns;
+        else
+            ASSERT_EQ(f->timestamp_ns - first, (int64_t)i * 20000000);
         vrt_frame_unref(&f);
     }
     double ms = (vrt_now_ns() - t0) / 1e6;

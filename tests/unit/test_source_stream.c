@@ -48,7 +48,9 @@ static int can_connect(int port) {
     return ok;
 }
 
-static int have_python3(void) { return system("command -v python3 >/dev/null 2>&1") == 0; }
+static int have_python3(void) {
+    return system("command -v python3 >/dev/null 2>&1") == 0;
+}
 
 /* Starts `python3 -m http.server` on 127.0.0.1 serving dir; returns its pid (0 if it did not
  * come up) and the port. */
@@ -99,12 +101,14 @@ static void data_dir(char *out, size_t cap, const char *file) {
 /* ---- tests ------------------------------------------------------------------- */
 
 TEST(http_stream_from_local_server) {
-    const char *rel = "video/one-by-one-person-detection.mp4"; /* index at the front: streams without seeking */
+    const char *rel =
+        "video/one-by-one-person-detection.mp4"; /* index at the front: streams without seeking */
     char dir[1024];
     data_dir(dir, sizeof(dir), rel);
     if (!have_python3()) SKIP("python3 not found");
     int port = 0;
-    for (int tries = 0; tries < 3 && !g_server; tries++) g_server = start_http_server(dir, &port);
+    for (int tries = 0; tries < 3 && !g_server; tries++)
+        g_server = start_http_server(dir, &port);
     if (!g_server) SKIP("could not start python3 -m http.server");
 
     char url[256], err[512];
@@ -144,8 +148,8 @@ TEST(http_stream_from_local_server) {
     vrt_source_destroy(&s);
 
     /* Our own keys ride in the URL fragment, which is never sent to the server. */
-    snprintf(url, sizeof(url), "http://127.0.0.1:%d/one-by-one-person-detection.mp4#format=RGB24&width=384&timeout=3",
-             port);
+    snprintf(url, sizeof(url),
+             "http://127.0.0.1:%d/one-by-one-person-detection.mp4#format=RGB24&width=384&timeout=3", port);
     ASSERT_OK(vrt_source_open(&s, url, NULL, err, sizeof(err)));
     vrt_source_get_info(s, &info);
     ASSERT_EQ(info.fourcc, VRT_FMT_RGB24);
@@ -227,7 +231,8 @@ static void *stall_main(void *arg) {
     struct stat sb;
     stat(sv->path, &sb);
     char hdr[256];
-    int hl = snprintf(hdr, sizeof(hdr), "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: %lld\r\n\r\n",
+    int hl = snprintf(hdr, sizeof(hdr),
+                      "HTTP/1.1 200 OK\r\nContent-Type: video/mp4\r\nContent-Length: %lld\r\n\r\n",
                       (long long)sb.st_size);
     send(c, hdr, (size_t)hl, MSG_NOSIGNAL);
     char buf[16384];
@@ -239,7 +244,8 @@ static void *stall_main(void *arg) {
         sent += (long)r;
     }
     if (f) fclose(f);
-    while (!atomic_load(&sv->stop)) usleep(10000); /* silent but connected */
+    while (!atomic_load(&sv->stop))
+        usleep(10000); /* silent but connected */
     close(c);
     return NULL;
 }
@@ -296,8 +302,9 @@ TEST(stream_keys_are_checked_without_network) {
     ASSERT_STATUS(vrt_source_open(&s, "rtsp://127.0.0.1:1/x#bogus=1", NULL, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "bogus");
     ASSERT_CONTAINS(err, "rtsp_transport");
-    ASSERT_STATUS(vrt_source_open(&s, "rtsp://127.0.0.1:1/x#rtsp_transport=carrier_pigeon", NULL, err, sizeof(err)),
-                  VRT_EINVAL);
+    ASSERT_STATUS(
+        vrt_source_open(&s, "rtsp://127.0.0.1:1/x#rtsp_transport=carrier_pigeon", NULL, err, sizeof(err)),
+        VRT_EINVAL);
     ASSERT_CONTAINS(err, "udp");
     ASSERT_STATUS(vrt_source_open(&s, "rtsp://127.0.0.1:1/x#timeout=0", NULL, err, sizeof(err)), VRT_EINVAL);
     ASSERT_STATUS(vrt_source_open(&s, "http://127.0.0.1:1/x#pace", NULL, err, sizeof(err)), VRT_EINVAL);
@@ -309,7 +316,8 @@ TEST(stream_keys_are_checked_without_network) {
         ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
     }
     /* Passwords never show up in messages. */
-    vrt_status st = vrt_source_open(&s, "rtsp://admin:hunter2@127.0.0.1:1/x#timeout=2", NULL, err, sizeof(err));
+    vrt_status st =
+        vrt_source_open(&s, "rtsp://admin:hunter2@127.0.0.1:1/x#timeout=2", NULL, err, sizeof(err));
     ASSERT_TRUE(st != VRT_OK);
     ASSERT_TRUE(strstr(err, "hunter2") == NULL);
     ASSERT_CONTAINS(err, "admin:***@127.0.0.1:1/x");

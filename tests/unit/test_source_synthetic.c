@@ -66,7 +66,8 @@ TEST(number_decodes_in_every_format_then_eof) {
     static const char *fmts[] = {"YUYV", "UYVY", "NV12", "RGB24", "BGR24", "GREY"};
     for (int k = 0; k < 6; k++) {
         char uri[128];
-        snprintf(uri, sizeof(uri), "synthetic:?format=%s&width=320&height=240&fps=0&frames=6&mode=all", fmts[k]);
+        snprintf(uri, sizeof(uri), "synthetic:?format=%s&width=320&height=240&fps=0&frames=6&mode=all",
+                 fmts[k]);
         vrt_source_t *s = open_ok(uri);
         for (uint64_t i = 0; i < 6; i++) {
             vrt_frame *f = NULL;
@@ -283,7 +284,8 @@ TEST(mjpeg_frames_are_real_jpegs_of_the_pattern) {
         ASSERT_EQ(f->sequence, i);
         ASSERT_TRUE(f->bytesused > 100 && f->bytesused < 320 * 240); /* the JPEG, not the buffer */
         ASSERT_TRUE(f->planes[0].data[0] == 0xFF && f->planes[0].data[1] == 0xD8);
-        ASSERT_TRUE(f->planes[0].data[f->bytesused - 2] == 0xFF && f->planes[0].data[f->bytesused - 1] == 0xD9);
+        ASSERT_TRUE(f->planes[0].data[f->bytesused - 2] == 0xFF &&
+                    f->planes[0].data[f->bytesused - 1] == 0xD9);
         uint32_t w = 0, h = 0;
         ASSERT_OK(vrt_jpeg_info(f->planes[0].data, f->bytesused, &w, &h, NULL, 0));
         ASSERT_EQ(w, 320);

@@ -57,12 +57,15 @@ static uint64_t code_of(const vrt_frame *f) {
 }
 
 /* Luma the header's RGB -> YUV formula gives for grey g (R = G = B = g). */
-static int luma_of_grey(int g) { return (((16829 + 33039 + 6416) * g + 32768) >> 16) + 16; }
+static int luma_of_grey(int g) {
+    return (((16829 + 33039 + 6416) * g + 32768) >> 16) + 16;
+}
 
 static char g_log[4096];
 static void keep_log(void *u, vrt_log_level l, const char *who, const char *msg) {
     (void)u;
-    snprintf(g_log + strlen(g_log), sizeof(g_log) - strlen(g_log), "%d %s: %s\n", (int)l, who ? who : "", msg);
+    snprintf(g_log + strlen(g_log), sizeof(g_log) - strlen(g_log), "%d %s: %s\n", (int)l, who ? who : "",
+             msg);
 }
 
 /* Reads frames 0..n-1 in all mode and checks each against the fake's picture. */
@@ -85,7 +88,8 @@ static void check_decoded_frames(vrt_fake_v4l2 *k, vrt_source_t *s, uint32_t cc,
         int g = 16 + (int)(f->sequence % 200);
         const uint8_t *px = f->planes[0].data + (size_t)200 * f->planes[0].stride;
         if (cc == VRT_FMT_RGB24) {
-            for (int c = 0; c < 3; c++) ASSERT_NEAR(px[160 * 3 + c], g, 3);
+            for (int c = 0; c < 3; c++)
+                ASSERT_NEAR(px[160 * 3 + c], g, 3);
         } else {
             ASSERT_NEAR(px[160 * 2], luma_of_grey(g), 3); /* YUYV: Y0 of pixel 160 */
             ASSERT_NEAR(px[160 * 2 + 1], 128, 3);         /* grey has neutral chroma */
@@ -102,12 +106,13 @@ TEST(mjpg_only_device_decodes_to_rgb24) {
     vrt_log_set(NULL, NULL, VRT_LOG_WARN);
     vrt_source_info in;
     vrt_source_get_info(s, &in);
-    ASSERT_EQ(in.fourcc, VRT_FMT_RGB24);       /* what read() delivers */
+    ASSERT_EQ(in.fourcc, VRT_FMT_RGB24);        /* what read() delivers */
     ASSERT_EQ(in.device_fourcc, VRT_FMT_MJPEG); /* what the device sends */
     ASSERT_STREQ(in.driver, "vrt_fake");
     ASSERT_EQ(fstate(k).fourcc, V4L2_PIX_FMT_MJPEG); /* negotiated with the device */
-    ASSERT_CONTAINS(g_log, "v4l2:" DEV ": device offers no RGB24 (formats: MJPG): capturing MJPG and decoding it "
-                           "to RGB24 on the CPU");
+    ASSERT_CONTAINS(g_log,
+                    "v4l2:" DEV ": device offers no RGB24 (formats: MJPG): capturing MJPG and decoding it "
+                    "to RGB24 on the CPU");
     ASSERT_OK(vrt_source_start(s));
     check_decoded_frames(k, s, VRT_FMT_RGB24, 5);
     vrt_source_stats ss;
@@ -392,7 +397,8 @@ TEST(reconnect_keeps_decoding) {
     ASSERT_STATUS(vrt_source_read(s, &f, 0), VRT_ENODEV);
     vrt_fake_v4l2_replug(k, DEV);
     vrt_status st = VRT_ENODEV;
-    for (int i = 0; i < 50 && st == VRT_ENODEV; i++) st = vrt_source_read(s, &f, 50);
+    for (int i = 0; i < 50 && st == VRT_ENODEV; i++)
+        st = vrt_source_read(s, &f, 50);
     ASSERT_STATUS(st, VRT_EAGAIN); /* reconnected; manual time: no frame yet */
     ASSERT_EQ(fstate(k).fourcc, V4L2_PIX_FMT_MJPEG);
     vrt_fake_v4l2_advance(k, DEV, 2);

@@ -177,7 +177,9 @@ TEST(timestamps_are_the_devices) {
     vrt_fake_v4l2_destroy(&k);
 }
 
-static void ts_unknown(vrt_fake_v4l2_config *c) { c->ts_unknown = 1; }
+static void ts_unknown(vrt_fake_v4l2_config *c) {
+    c->ts_unknown = 1;
+}
 
 TEST(non_monotonic_driver_timestamps_are_replaced) {
     vrt_fake_v4l2 *k = mk_fake(1, ts_unknown);
@@ -275,7 +277,8 @@ TEST(unplug_gives_enodev_and_reconnect_works) {
     ASSERT_CONTAINS(vrt_source_last_error(s), "reopen attempt");
     vrt_fake_v4l2_replug(k, DEV);
     vrt_status st = VRT_ENODEV;
-    for (int i = 0; i < 20 && st == VRT_ENODEV; i++) st = vrt_source_read(s, &f, 500);
+    for (int i = 0; i < 20 && st == VRT_ENODEV; i++)
+        st = vrt_source_read(s, &f, 500);
     ASSERT_STATUS(st, VRT_EAGAIN); /* reconnected and streaming; manual time: no frame yet */
     vrt_source_stats ss;
     vrt_source_get_stats(s, &ss);
@@ -292,7 +295,9 @@ TEST(unplug_gives_enodev_and_reconnect_works) {
     vrt_fake_v4l2_destroy(&k);
 }
 
-static void unplug5(vrt_fake_v4l2_config *c) { c->unplug_after = 5; }
+static void unplug5(vrt_fake_v4l2_config *c) {
+    c->unplug_after = 5;
+}
 
 TEST(unplug_after_n_frames_without_reconnect) {
     vrt_fake_v4l2 *k = mk_fake(0, unplug5);
@@ -426,7 +431,8 @@ TEST(userptr_into_caller_buffers) {
     enum { N = 3 };
     size_t size = 640 * 480 * 2;
     void *bufs[N];
-    for (int i = 0; i < N; i++) ASSERT_TRUE((bufs[i] = aligned_alloc(4096, size)) != NULL);
+    for (int i = 0; i < N; i++)
+        ASSERT_TRUE((bufs[i] = aligned_alloc(4096, size)) != NULL);
     vrt_source_params p;
     vrt_source_default_params(&p);
     p.use_userptr = 1;
@@ -441,7 +447,8 @@ TEST(userptr_into_caller_buffers) {
         ASSERT_OK(vrt_source_read(s, &f, 0));
         ASSERT_EQ(f->sequence, i);
         int mine = 0;
-        for (int j = 0; j < N; j++) mine |= f->planes[0].data == bufs[j];
+        for (int j = 0; j < N; j++)
+            mine |= f->planes[0].data == bufs[j];
         ASSERT_TRUE(mine);
         ASSERT_EQ(vrt_fake_v4l2_frame_seq(f->planes[0].data, f->bytesused, f->fourcc), i);
         vrt_frame_unref(&f);
@@ -454,7 +461,8 @@ TEST(userptr_into_caller_buffers) {
     p.v4l2_ops = vrt_fake_v4l2_ops(k);
     ASSERT_STATUS(vrt_source_open(&s2, DEV, &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "needs 614400 bytes");
-    for (int i = 0; i < N; i++) free(bufs[i]);
+    for (int i = 0; i < N; i++)
+        free(bufs[i]);
     /* io=userptr without caller buffers: the source allocates them. */
     vrt_source_t *s3 = open_src(k, DEV "?io=userptr", NULL);
     ASSERT_OK(vrt_source_start(s3));
@@ -579,8 +587,12 @@ TEST(controls_list_get_set) {
     vrt_fake_v4l2_destroy(&k);
 }
 
-static void no_streaming(vrt_fake_v4l2_config *c) { c->no_streaming = 1; }
-static void meta_node(vrt_fake_v4l2_config *c) { c->not_capture = 1; }
+static void no_streaming(vrt_fake_v4l2_config *c) {
+    c->no_streaming = 1;
+}
+static void meta_node(vrt_fake_v4l2_config *c) {
+    c->not_capture = 1;
+}
 
 TEST(capability_checks) {
     char err[512];

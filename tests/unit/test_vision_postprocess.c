@@ -20,7 +20,8 @@ static float frand(float lo, float hi) {
 TEST(topk_naive_ties_and_softmax) {
     enum { N = 300 };
     float s[N];
-    for (int i = 0; i < N; i++) s[i] = (float)(rnd() % 40) * 0.25f - 3.0f; /* many ties */
+    for (int i = 0; i < N; i++)
+        s[i] = (float)(rnd() % 40) * 0.25f - 3.0f; /* many ties */
     s[17] = NAN;
     vrt_class_result r;
     ASSERT_OK(vrt_topk(s, VRT_TENSOR_F32, N, 10, 0, &r));
@@ -42,7 +43,8 @@ TEST(topk_naive_ties_and_softmax) {
         if (!isnan(s[i]) && s[i] > mx) mx = s[i];
     for (int i = 0; i < N; i++)
         if (!isnan(s[i])) sum += exp(s[i] - mx);
-    for (int k = 0; k < 3; k++) ASSERT_NEAR(r.score[k], exp(s[r.index[k]] - mx) / sum, 1e-6);
+    for (int k = 0; k < 3; k++)
+        ASSERT_NEAR(r.score[k], exp(s[r.index[k]] - mx) / sum, 1e-6);
     /* fp16 input, k > n, bad k. */
     uint16_t h[3] = {vrt__float_to_half(0.5f), vrt__float_to_half(2.0f), vrt__float_to_half(2.0f)};
     ASSERT_OK(vrt_topk(h, VRT_TENSOR_F16, 3, 5, 0, &r));
@@ -127,7 +129,8 @@ static void yolox_set(int set, const char *image, const exp_det *want, int nwant
     ASSERT_OK(st);
     ASSERT_EQ(s.allocs, 0);
     ASSERT_EQ(r.count, nwant);
-    for (int i = 1; i < r.count; i++) ASSERT_TRUE(r.det[i].score <= r.det[i - 1].score);
+    for (int i = 1; i < r.count; i++)
+        ASSERT_TRUE(r.det[i].score <= r.det[i - 1].score);
     int used[VRT_DETECT_MAX] = {0};
     for (int k = 0; k < nwant; k++) {
         int found = -1;
@@ -138,7 +141,8 @@ static void yolox_set(int set, const char *image, const exp_det *want, int nwant
             /* expected.json rounds scores to 3 decimals and boxes to 0.1 px. */
             if (fabs(x->score - want[k].score) > 1.5e-3) continue;
             if (fabs(x->box.x1 - want[k].x) > 0.15 || fabs(x->box.y1 - want[k].y) > 0.15 ||
-                fabs(x->box.x2 - x->box.x1 - want[k].w) > 0.2 || fabs(x->box.y2 - x->box.y1 - want[k].h) > 0.2)
+                fabs(x->box.x2 - x->box.x1 - want[k].w) > 0.2 ||
+                fabs(x->box.y2 - x->box.y1 - want[k].h) > 0.2)
                 continue;
             found = i;
         }
@@ -206,7 +210,8 @@ TEST(yolov8_nms_matches_brute_force) {
             o[N + a] = frand(0, 80);
             o[2 * N + a] = frand(5, 40);
             o[3 * N + a] = frand(5, 40);
-            for (int c = 0; c < C; c++) o[(4 + c) * N + a] = (float)(rnd() % 20) / 20.0f; /* ties */
+            for (int c = 0; c < C; c++)
+                o[(4 + c) * N + a] = (float)(rnd() % 20) / 20.0f; /* ties */
         }
         vrt_detect_params p;
         vrt_detect_default_params(&p);
@@ -279,7 +284,8 @@ TEST(yolox_grid_sigmoid_geometry_and_errors) {
     int n = 8 * 4 + 4 * 2 + 2 * 1;
     ASSERT_EQ(vrt_detector_num_anchors(d), n);
     float *o = calloc((size_t)n * 7, sizeof(float));
-    for (int a = 0; a < n; a++) o[a * 7 + 4] = o[a * 7 + 5] = o[a * 7 + 6] = -20.0f; /* sigmoid ~ 0 */
+    for (int a = 0; a < n; a++)
+        o[a * 7 + 4] = o[a * 7 + 5] = o[a * 7 + 6] = -20.0f; /* sigmoid ~ 0 */
     /* Anchor: stride 16, grid (3, 1) is index 32 + 1 * 4 + 3 = 39. */
     float *r = o + 39 * 7;
     r[0] = 0.5f, r[1] = 0.25f, r[2] = logf(2.0f), r[3] = 0.0f, r[4] = 0.0f, r[6] = 2.0f;
@@ -298,7 +304,8 @@ TEST(yolox_grid_sigmoid_geometry_and_errors) {
     ASSERT_EQ(res.count, 1);
     ASSERT_EQ(res.det[0].class_id, 1);
     ASSERT_NEAR(res.det[0].score, 0.5 / (1 + exp(-2.0)), 1e-6);
-    /* cx = 3.5 * 16 = 56, cy = 1.25 * 16 = 20, w = 32, h = 16 -> input (40,12)-(72,28) -> frame (x - 16) / 0.25. */
+    /* cx = 3.5 * 16 = 56, cy = 1.25 * 16 = 20, w = 32, h = 16 -> input (40,12)-(72,28) -> frame (x - 16) /
+     * 0.25. */
     ASSERT_NEAR(res.det[0].box.x1, (40 - 16) / 0.25, 1e-3);
     ASSERT_NEAR(res.det[0].box.y1, 12 / 0.25, 1e-3);
     ASSERT_NEAR(res.det[0].box.x2, 128, 1e-3); /* (72 - 16) * 4 = 224, clipped to the frame */
@@ -331,19 +338,21 @@ static const char *write_tmp(const char *name, const char *text) {
 TEST(labels_formats) {
     char err[256];
     vrt_labels_t *l = NULL;
-    ASSERT_OK(vrt_labels_load(write_tmp("a.txt", "0,tench, Tinca tinca\r\n2,shark\n\n"), &l, err, sizeof(err)));
+    ASSERT_OK(
+        vrt_labels_load(write_tmp("a.txt", "0,tench, Tinca tinca\r\n2,shark\n\n"), &l, err, sizeof(err)));
     ASSERT_EQ(vrt_labels_count(l), 3);
     ASSERT_STREQ(vrt_labels_get(l, 0), "tench, Tinca tinca");
     ASSERT_TRUE(vrt_labels_get(l, 1) == NULL);
     ASSERT_STREQ(vrt_labels_get(l, 2), "shark");
     ASSERT_TRUE(vrt_labels_get(l, 3) == NULL);
     vrt_labels_destroy(&l);
-    ASSERT_OK(vrt_labels_load(write_tmp("b.txt", "n01440764 tench, Tinca tinca\nn01443537 goldfish\n"), &l, err,
-                              sizeof(err)));
+    ASSERT_OK(vrt_labels_load(write_tmp("b.txt", "n01440764 tench, Tinca tinca\nn01443537 goldfish\n"), &l,
+                              err, sizeof(err)));
     ASSERT_EQ(vrt_labels_count(l), 2);
     ASSERT_STREQ(vrt_labels_get(l, 1), "goldfish");
     vrt_labels_destroy(&l);
-    ASSERT_OK(vrt_labels_load(write_tmp("c.txt", "person\nbicycle\ntraffic light\n\n"), &l, err, sizeof(err)));
+    ASSERT_OK(
+        vrt_labels_load(write_tmp("c.txt", "person\nbicycle\ntraffic light\n\n"), &l, err, sizeof(err)));
     ASSERT_EQ(vrt_labels_count(l), 3);
     ASSERT_STREQ(vrt_labels_get(l, 2), "traffic light");
     vrt_labels_destroy(&l);

@@ -19,7 +19,8 @@ static vrt_frame *random_frame(uint32_t fourcc, uint32_t w, uint32_t h) {
     vrt_frame *f = NULL;
     ASSERT_OK(vrt_image_alloc(fourcc, w, h, &f));
     for (int p = 0; p < f->num_planes; p++)
-        for (uint32_t i = 0; i < f->planes[p].size; i++) f->planes[p].data[i] = (uint8_t)rnd();
+        for (uint32_t i = 0; i < f->planes[p].size; i++)
+            f->planes[p].data[i] = (uint8_t)rnd();
     return f;
 }
 
@@ -48,8 +49,10 @@ static ref_geom ref_geometry(const vrt_preprocess_params *p, long w, long h) {
         g.rw = W, g.rh = H;
     } else if (p->resize == VRT_RESIZE_CROP) {
         long S = p->resize_shorter ? p->resize_shorter : (W > H ? W : H);
-        if (w <= h) g.rw = S, g.rh = div_round(S * h, w, p->round_size);
-        else g.rh = S, g.rw = div_round(S * w, h, p->round_size);
+        if (w <= h)
+            g.rw = S, g.rh = div_round(S * h, w, p->round_size);
+        else
+            g.rh = S, g.rw = div_round(S * w, h, p->round_size);
         g.offx = -half_even_div2(g.rw - W);
         g.offy = -half_even_div2(g.rh - H);
     } else {
@@ -80,7 +83,8 @@ static void ref_pre(const vrt_frame *rgb, long rx, long ry, long sw, long sh, co
                 long x1 = x0 + 1 < sw ? x0 + 1 : sw - 1, y1 = y0 + 1 < sh ? y0 + 1 : sh - 1;
                 double fx = sx - x0, fy = sy - y0;
                 for (int c = 0; c < 3; c++) {
-#define PX(x, y) ((double)rgb->planes[0].data[(size_t)(ry + (y)) * rgb->planes[0].stride + 3 * (size_t)(rx + (x)) + c])
+#define PX(x, y)                                                                                             \
+    ((double)rgb->planes[0].data[(size_t)(ry + (y)) * rgb->planes[0].stride + 3 * (size_t)(rx + (x)) + c])
                     v[c] = (1 - fy) * ((1 - fx) * PX(x0, y0) + fx * PX(x1, y0)) +
                            fy * ((1 - fx) * PX(x0, y1) + fx * PX(x1, y1));
 #undef PX
@@ -103,7 +107,8 @@ static double out_at(const vrt_preprocess_params *p, const void *buf, int c, lon
 /* Compares one image; tolerance: 0.01 pixel levels through the normalisation, plus fp16 rounding. */
 static void compare(const vrt_preprocess_params *p, const void *buf, const double *ref, const char *what) {
     double k = 0;
-    for (int c = 0; c < 3; c++) k = fmax(k, fabs(p->scale / p->std[c]));
+    for (int c = 0; c < 3; c++)
+        k = fmax(k, fabs(p->scale / p->std[c]));
     double worst = 0;
     for (int c = 0; c < 3; c++)
         for (long y = 0; y < (long)p->height; y++)
@@ -168,7 +173,8 @@ TEST(geometry_matches_recipes) {
 }
 
 TEST(every_format_mode_layout_matches_naive) {
-    const uint32_t fmts[] = {VRT_FMT_YUYV, VRT_FMT_UYVY, VRT_FMT_NV12, VRT_FMT_RGB24, VRT_FMT_BGR24, VRT_FMT_GREY};
+    const uint32_t fmts[] = {VRT_FMT_YUYV,  VRT_FMT_UYVY,  VRT_FMT_NV12,
+                             VRT_FMT_RGB24, VRT_FMT_BGR24, VRT_FMT_GREY};
     /* Odd sizes where the format allows them; up- and down-scaling. */
     const uint32_t sizes[][2] = {{37, 23}, {64, 97}, {18, 10}, {150, 41}};
     char err[256];
@@ -177,7 +183,8 @@ TEST(every_format_mode_layout_matches_naive) {
         for (size_t si = 0; si < sizeof(sizes) / sizeof(sizes[0]); si++)
             for (int mode = 0; mode < 4; mode++) {
                 uint32_t w = sizes[si][0], h = sizes[si][1];
-                if (fmts[fi] == VRT_FMT_YUYV || fmts[fi] == VRT_FMT_UYVY || fmts[fi] == VRT_FMT_NV12) w &= ~1u;
+                if (fmts[fi] == VRT_FMT_YUYV || fmts[fi] == VRT_FMT_UYVY || fmts[fi] == VRT_FMT_NV12)
+                    w &= ~1u;
                 if (fmts[fi] == VRT_FMT_NV12) h &= ~1u;
                 vrt_frame *f = random_frame(fmts[fi], w, h);
                 vrt_frame *rgb = to_rgb24(f);
@@ -388,15 +395,20 @@ static void check_reference(const char *profile, const char *set_dir, const char
 }
 
 TEST(squeezenet_reference_inputs) {
-    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_0", "images/jetson/dog_2.jpg", 0.35, 1.0);
-    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_1", "images/winml/kitten_224.png", 0.35, 1.0);
-    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_2", "images/jetson/polar_bear.jpg", 0.35, 1.0);
-    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_3", "images/jetson/granny_smith_0.jpg", 0.35, 1.0);
+    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_0", "images/jetson/dog_2.jpg",
+                    0.35, 1.0);
+    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_1",
+                    "images/winml/kitten_224.png", 0.35, 1.0);
+    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_2",
+                    "images/jetson/polar_bear.jpg", 0.35, 1.0);
+    check_reference("squeezenet.conf", "models/squeezenet1.0_fp16/test_data_set_3",
+                    "images/jetson/granny_smith_0.jpg", 0.35, 1.0);
 }
 
 TEST(yolox_reference_inputs) {
     check_reference("yolox.conf", "models/yolox_nano/test_data_set_0", "images/darknet/dog.jpg", 0.35, 1.0);
-    check_reference("yolox.conf", "models/yolox_nano/test_data_set_1", "images/coco_val2017/000000005037.jpg", 0.35, 1.0);
+    check_reference("yolox.conf", "models/yolox_nano/test_data_set_1", "images/coco_val2017/000000005037.jpg",
+                    0.35, 1.0);
     check_reference("yolox.conf", "models/yolox_nano/test_data_set_2", "images/jetson/peds_0.jpg", 0.35, 1.0);
 }
 

@@ -78,7 +78,8 @@ static int edit_distance(const char *a, const char *b) {
     size_t la = strlen(a), lb = strlen(b);
     if (la > 40 || lb > 40) return 99;
     int prev[41], cur[41];
-    for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
+    for (size_t j = 0; j <= lb; j++)
+        prev[j] = (int)j;
     for (size_t i = 1; i <= la; i++) {
         cur[0] = (int)i;
         for (size_t j = 1; j <= lb; j++) {
@@ -110,7 +111,8 @@ const char *cli_suggest(const char *word, const char *const *names) {
 static const char *suggest_option(const char *name, const struct option *opts) {
     const char *names[128];
     int n = 0;
-    for (int i = 0; opts[i].name && n < 127; i++) names[n++] = opts[i].name;
+    for (int i = 0; opts[i].name && n < 127; i++)
+        names[n++] = opts[i].name;
     names[n] = NULL;
     return cli_suggest(name, names);
 }
@@ -144,7 +146,8 @@ int cli_getopt_error(const cli_ctx *ctx, int c, int argc, char **argv, const str
     if (c == ':') {
         /* Missing value: optopt is the short option or the long option's val. */
         for (int k = 0; opts[k].name; k++)
-            if (opts[k].val == optopt) return cli_usage_error(ctx, "option '--%s' needs a value", opts[k].name);
+            if (opts[k].val == optopt)
+                return cli_usage_error(ctx, "option '--%s' needs a value", opts[k].name);
         if (optopt > 0 && optopt < 256) return cli_usage_error(ctx, "option '-%c' needs a value", optopt);
     }
     if (optopt > 0 && optopt < 256) return cli_usage_error(ctx, "unknown option '-%c'", optopt);
@@ -175,9 +178,7 @@ int cli_common_option(cli_ctx *ctx, int c, const char *arg) {
         if (ctx->verbosity < 0) ctx->verbosity = 0;
         ctx->verbosity++;
         return 1;
-    case 'q':
-        ctx->verbosity = -1;
-        return 1;
+    case 'q': ctx->verbosity = -1; return 1;
     case CLI_OPT_LOG_LEVEL: {
         int l = vrt_log_level_parse(arg);
         if (l < 0) {
@@ -187,8 +188,7 @@ int cli_common_option(cli_ctx *ctx, int c, const char *arg) {
         ctx->log_level = l;
         return 1;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -200,8 +200,8 @@ int cli_parse_i64(const cli_ctx *ctx, const char *opt, const char *s, int64_t mi
     if (!*s || *end || errno || v < min || v > max) {
         if (max >= INT32_MAX)
             return cli_usage_error(ctx, "%s '%s': expected an integer >= %lld", opt, s, (long long)min);
-        return cli_usage_error(ctx, "%s '%s': expected an integer from %lld to %lld", opt, s,
-                               (long long)min, (long long)max);
+        return cli_usage_error(ctx, "%s '%s': expected an integer from %lld to %lld", opt, s, (long long)min,
+                               (long long)max);
     }
     *out = v;
     return 0;
@@ -237,13 +237,15 @@ bad:
 int cli_parse_fourcc(const cli_ctx *ctx, const char *opt, const char *s, uint32_t *out) {
     uint32_t cc = vrt_fourcc_parse(s);
     if (!cc)
-        return cli_usage_error(ctx, "%s '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG", opt, s);
+        return cli_usage_error(ctx, "%s '%s' unknown; use YUYV, UYVY, NV12, RGB24, BGR24, GREY or MJPEG", opt,
+                               s);
     *out = cc;
     return 0;
 }
 
 int cli_parse_backend(const cli_ctx *ctx, const char *s, const char **out) {
-    if (strcmp(s, "cpu") && strcmp(s, "cuda")) return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", s);
+    if (strcmp(s, "cpu") && strcmp(s, "cuda"))
+        return cli_usage_error(ctx, "--backend '%s': use cpu or cuda", s);
     *out = s;
     return 0;
 }
@@ -272,7 +274,9 @@ void cli_status_clear(void) {
 
 static volatile sig_atomic_t g_stop_signal;
 
-static void on_stop_signal(int sig) { g_stop_signal = sig; }
+static void on_stop_signal(int sig) {
+    g_stop_signal = sig;
+}
 
 void cli_install_stop_signals(void) {
     g_stop_signal = 0;
@@ -285,7 +289,9 @@ void cli_install_stop_signals(void) {
     sigaction(SIGTERM, &sa, NULL);
 }
 
-int cli_stop_signal(void) { return g_stop_signal; }
+int cli_stop_signal(void) {
+    return g_stop_signal;
+}
 
 int cli_json_print_end(vrt_json *w) {
     vrt_json_newline(w);

@@ -27,9 +27,11 @@ enum {
     CLI_OPT_FIRST_COMMAND_OPTION = 1100, /* commands number their own long-only options from here */
 };
 
-#define CLI_COMMON_LONG_OPTIONS                                                                    \
-    {"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},                         \
-        {"quiet", no_argument, NULL, 'q'}, {"log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL}
+#define CLI_COMMON_LONG_OPTIONS                                                                              \
+    {"help", no_argument, NULL, 'h'}, {"verbose", no_argument, NULL, 'v'},                                   \
+        {"quiet", no_argument, NULL, 'q'}, {                                                                 \
+        "log-level", required_argument, NULL, CLI_OPT_LOG_LEVEL                                              \
+    }
 #define CLI_COMMON_SHORT_OPTIONS ":hvq"
 
 /* What `vrt capture` and `vrt run` read when no source is given: the camera if it
@@ -86,10 +88,8 @@ const char *cli_suggest(const char *word, const char *const *names);
 
 /* Number parsing for option values. 0 on success; on failure prints the usage message
  * naming the option and the accepted range, and returns CLI_EXIT_USAGE. */
-int cli_parse_i64(const cli_ctx *ctx, const char *opt, const char *s, int64_t min, int64_t max,
-                  int64_t *out);
-int cli_parse_double(const cli_ctx *ctx, const char *opt, const char *s, double min, double max,
-                     double *out);
+int cli_parse_i64(const cli_ctx *ctx, const char *opt, const char *s, int64_t min, int64_t max, int64_t *out);
+int cli_parse_double(const cli_ctx *ctx, const char *opt, const char *s, double min, double max, double *out);
 /* "640x480" (also "640X480", "640*480"). */
 int cli_parse_size(const cli_ctx *ctx, const char *opt, const char *s, uint32_t *w, uint32_t *h);
 /* A pixel format name (vrt_fourcc_parse: YUYV, MJPG, ...). */

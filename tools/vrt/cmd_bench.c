@@ -91,7 +91,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     }
     if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt bench MODEL)");
     const char *path = argv[optind++];
-    if (optind < argc) return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
+    if (optind < argc)
+        return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
     cli_setup_logging(ctx);
 
     ep.threads = (int)threads;
@@ -118,7 +119,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         else
             vrt_engine_output_info(e, i - nin, &ti);
         size_t n = 1;
-        for (int d = 0; d < ti.ndim; d++) n *= (size_t)ti.dims[d];
+        for (int d = 0; d < ti.ndim; d++)
+            n *= (size_t)ti.dims[d];
         int dt = ti.dtype == VRT_DTYPE_FLOAT16 ? VRT_DTYPE_FLOAT : ti.dtype;
         size_t es = dt == VRT_DTYPE_INT64 ? 8 : dt == VRT_DTYPE_INT32 || dt == VRT_DTYPE_FLOAT ? 4 : 1;
         vrt_engine_tensor *t = i < nin ? &ins[i] : &outs[i - nin];
@@ -147,7 +149,8 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     }
     int n = (int)iters;
     double sum = 0;
-    for (int i = 0; i < n; i++) sum += lat[i];
+    for (int i = 0; i < n; i++)
+        sum += lat[i];
     qsort(lat, (size_t)n, sizeof(double), cmp_double);
     vrt_engine_stats s;
     vrt_engine_get_stats(e, &s);
@@ -171,14 +174,17 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         vrt_json_newline(&w);
         vrt_json_finish(&w);
     } else {
-        printf("%s on %s, %d threads, %lld runs after %lld warm-up:\n", path, s.backend, s.threads, (long long)iters,
-               (long long)warmup);
-        printf("  min %.2f ms, mean %.2f ms, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (open %.1f ms)\n", lat[0],
-               sum / n, pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1], open_ms);
+        printf("%s on %s, %d threads, %lld runs after %lld warm-up:\n", path, s.backend, s.threads,
+               (long long)iters, (long long)warmup);
+        printf("  min %.2f ms, mean %.2f ms, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (open %.1f "
+               "ms)\n",
+               lat[0], sum / n, pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1], open_ms);
     }
 done:
-    for (int i = 0; ins && i < nin; i++) vrt_free(ins[i].data);
-    for (int i = 0; outs && i < nout; i++) vrt_free(outs[i].data);
+    for (int i = 0; ins && i < nin; i++)
+        vrt_free(ins[i].data);
+    for (int i = 0; outs && i < nout; i++)
+        vrt_free(outs[i].data);
     vrt_free(ins);
     vrt_free(outs);
     vrt_free(lat);

@@ -43,8 +43,9 @@ void cmd_capture_help(FILE *f) {
           "Reads frames from SOURCE, optionally saves them, and prints frame statistics:\n"
           "frames, duration, rate, frame interval p50/p99, drops, errors, and the frame age\n"
           "at dequeue (driver timestamp -> hand-over) p50/p99 when the source has driver\n"
-          "timestamps. Without SOURCE it uses " CLI_DEFAULT_DEVICE " if that opens, else "
-          CLI_DEFAULT_FALLBACK ",\nand says which. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, "
+          "timestamps. Without SOURCE it uses " CLI_DEFAULT_DEVICE
+          " if that opens, else " CLI_DEFAULT_FALLBACK
+          ",\nand says which. Ctrl-C (SIGINT) or SIGTERM stops it cleanly, "
           "with the summary.\n\n"
           "options:\n"
           "  -n, --frames N          stop after N frames (default: no limit)\n"
@@ -154,9 +155,7 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         int64_t i64;
         switch (c) {
-        case 'h':
-            cmd_capture_help(stdout);
-            return -1;
+        case 'h': cmd_capture_help(stdout); return -1;
         case 'n':
             if ((rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames))) return rc;
             break;
@@ -180,15 +179,12 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
             if ((rc = cli_parse_i64(ctx, "--quality", optarg, 1, 100, &i64))) return rc;
             o->quality = (int)i64;
             break;
-        case OPT_RAW:
-            raw = 1;
-            break;
+        case OPT_RAW: raw = 1; break;
         case 'f':
             if ((rc = cli_parse_fourcc(ctx, "--format", optarg, &o->params.fourcc))) return rc;
             break;
         case 's':
-            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height)))
-                return rc;
+            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height))) return rc;
             break;
         case OPT_FPS: {
             /* Accept N/D like the URI option does. */
@@ -220,20 +216,13 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
             if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
             o->params.buffers = (int)i64;
             break;
-        case OPT_LOOP:
-            o->params.loop = 1;
-            break;
-        case OPT_PACE:
-            o->params.pace = 1;
-            break;
+        case OPT_LOOP: o->params.loop = 1; break;
+        case OPT_PACE: o->params.pace = 1; break;
         case OPT_TIMEOUT:
             if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
             break;
-        case OPT_JSON:
-            o->json = 1;
-            break;
-        default:
-            return cli_getopt_error(ctx, c, argc, argv, opts);
+        case OPT_JSON: o->json = 1; break;
+        default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
     }
     if (optind < argc) o->source = argv[optind++];
@@ -284,8 +273,7 @@ static void plane_geometry(const vrt_frame *f, int p, size_t *row_bytes, size_t 
         /* One contiguous plane holds Y and UV; two planes split them. */
         *rows = f->num_planes == 1 ? h + h / 2 : (p == 0 ? h : h / 2);
         break;
-    default:
-        break;
+    default: break;
     }
 }
 
@@ -316,12 +304,12 @@ typedef struct capture_result {
     vrt_source_stats stats;
     uint64_t frames;
     uint64_t saved;
-    int64_t t_start, t_end;             /* ns, wall (monotonic) time of the capture loop */
+    int64_t t_start, t_end;              /* ns, wall (monotonic) time of the capture loop */
     int64_t first_dequeue, last_dequeue; /* ns */
-    vrt_hist *interval;                 /* dequeue-to-dequeue, ns */
-    vrt_hist *age;                      /* driver timestamp -> dequeue, ns */
-    uint64_t age_negative;              /* timestamps from the future: clock mismatch */
-    const char *stopped_by;             /* "frames", "duration", "signal", "eof", "error" */
+    vrt_hist *interval;                  /* dequeue-to-dequeue, ns */
+    vrt_hist *age;                       /* driver timestamp -> dequeue, ns */
+    uint64_t age_negative;               /* timestamps from the future: clock mismatch */
+    const char *stopped_by;              /* "frames", "duration", "signal", "eof", "error" */
 } capture_result;
 
 static double rate_of(const capture_result *r) {
@@ -331,7 +319,9 @@ static double rate_of(const capture_result *r) {
     return d > 0 ? (double)r->frames / d : 0;
 }
 
-static const char *mode_name(vrt_capture_mode m) { return m == VRT_MODE_ALL ? "all" : "newest"; }
+static const char *mode_name(vrt_capture_mode m) {
+    return m == VRT_MODE_ALL ? "all" : "newest";
+}
 
 static void json_hist_ms(vrt_json *w, const char *key, const vrt_hist *h) {
     vrt_hist_summary s;
@@ -402,7 +392,8 @@ static void print_human(const capture_result *r, const capture_opts *o) {
     printf("source:    %s (%s%s%s, %s %ux%u", r->uri, r->info.kind, r->info.driver[0] ? ", driver " : "",
            r->info.driver, vrt_fourcc_name(r->info.fourcc, fcc), r->info.width, r->info.height);
     if (r->info.fps > 0) printf(" @ %.4g fps", r->info.fps);
-    if (!strcmp(r->info.kind, "v4l2")) printf(", %d buffers, mode %s", r->info.buffers, mode_name(r->info.mode));
+    if (!strcmp(r->info.kind, "v4l2"))
+        printf(", %d buffers, mode %s", r->info.buffers, mode_name(r->info.mode));
     printf(")\n");
     printf("frames:    %llu in %.3f s, %.2f fps\n", (unsigned long long)r->frames,
            (double)(r->t_end - r->t_start) / 1e9, rate_of(r));
@@ -441,7 +432,8 @@ static vrt_status open_source(cli_ctx *ctx, const capture_opts *o, vrt_source_t 
         return VRT_OK;
     }
     snprintf(uri, uri_cap, "%s", CLI_DEFAULT_FALLBACK);
-    cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why, CLI_DEFAULT_FALLBACK);
+    cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why,
+             CLI_DEFAULT_FALLBACK);
     return vrt_source_open(src, uri, &o->params, err, err_cap);
 }
 

@@ -100,8 +100,12 @@ static int setup_io(infer_ctx *c) {
             break;
         }
     }
-    if (c->in_index < 0) return cli_error("%s: profile %s names input '%s', which the model does not have", c->model_path, c->profile_path, p->input);
-    if (nin != 1) return cli_error("%s: the model has %d inputs; vrt infer feeds models with one image input", c->model_path, nin);
+    if (c->in_index < 0)
+        return cli_error("%s: profile %s names input '%s', which the model does not have", c->model_path,
+                         c->profile_path, p->input);
+    if (nin != 1)
+        return cli_error("%s: the model has %d inputs; vrt infer feeds models with one image input",
+                         c->model_path, nin);
     vrt_model_tensor_info in;
     vrt_engine_input_info(c->engine, c->in_index, &in);
     int64_t want[4] = {1, 3, p->pre.height, p->pre.width};
@@ -111,12 +115,14 @@ static int setup_io(infer_ctx *c) {
         want[3] = 3;
     }
     int ok = in.ndim == 4;
-    for (int i = 0; ok && i < 4; i++) ok = in.dims[i] == want[i];
+    for (int i = 0; ok && i < 4; i++)
+        ok = in.dims[i] == want[i];
     if (!ok) {
         char a[96], b[96];
-        return cli_error("%s: input '%s' is %s but profile %s makes %s (%s); fix width/height/layout in the profile",
-                         c->model_path, in.name, cli_dims_str(in.dims, in.ndim, a, sizeof(a)), c->profile_path,
-                         cli_dims_str(want, 4, b, sizeof(b)), p->pre.layout == VRT_LAYOUT_NHWC ? "nhwc" : "nchw");
+        return cli_error(
+            "%s: input '%s' is %s but profile %s makes %s (%s); fix width/height/layout in the profile",
+            c->model_path, in.name, cli_dims_str(in.dims, in.ndim, a, sizeof(a)), c->profile_path,
+            cli_dims_str(want, 4, b, sizeof(b)), p->pre.layout == VRT_LAYOUT_NHWC ? "nhwc" : "nchw");
     }
     c->in_bytes = vrt_preprocess_output_size(&p->pre);
     c->in_buf = vrt_malloc(c->in_bytes);
@@ -136,7 +142,8 @@ static int setup_io(infer_ctx *c) {
     char a[96];
     cli_dims_str(out.dims, out.ndim, a, sizeof(a));
     if (out.ndim != 3 || out.dims[0] != 1)
-        return cli_error("%s: output '%s' is %s; the %s decode needs [1, anchors, 5+classes] (YOLOX) or [1, 4+classes, anchors] (YOLOv8)",
+        return cli_error("%s: output '%s' is %s; the %s decode needs [1, anchors, 5+classes] (YOLOX) or [1, "
+                         "4+classes, anchors] (YOLOv8)",
                          c->model_path, out.name, a, vrt_task_name(p->task));
     if (p->task == VRT_TASK_DETECT_YOLOX) {
         if (dp.num_classes <= 0) dp.num_classes = (int)out.dims[2] - 5;
@@ -170,7 +177,8 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
     vrt_frame_unref(&f);
     if (st != VRT_OK) return -1;
     int64_t t1 = vrt_now_ns();
-    vrt_engine_tensor in = {c->in_buf, c->prof.pre.dtype == VRT_TENSOR_F16 ? VRT_DTYPE_FLOAT16 : VRT_DTYPE_FLOAT, c->in_bytes};
+    vrt_engine_tensor in = {
+        c->in_buf, c->prof.pre.dtype == VRT_TENSOR_F16 ? VRT_DTYPE_FLOAT16 : VRT_DTYPE_FLOAT, c->in_bytes};
     vrt_engine_tensor out = {c->out_buf, VRT_DTYPE_FLOAT, c->out_count * sizeof(float)};
     st = vrt_engine_run(c->engine, &in, 1, &out, 1);
     if (st != VRT_OK) {
@@ -204,17 +212,20 @@ static void print_text(const infer_ctx *c, const char *path, const image_result 
     if (c->prof.task == VRT_TASK_CLASSIFY) {
         printf("%s (%ux%u):\n", path, r->w, r->h);
         for (int i = 0; i < r->cls.count; i++)
-            printf("  %d. %-8.4f %s [%d]\n", i + 1, r->cls.score[i], label_of(c, r->cls.index[i], lb, sizeof(lb)), r->cls.index[i]);
+            printf("  %d. %-8.4f %s [%d]\n", i + 1, r->cls.score[i],
+                   label_of(c, r->cls.index[i], lb, sizeof(lb)), r->cls.index[i]);
     } else {
-        printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, r->dets.count, r->dets.count == 1 ? "" : "s");
+        printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, r->dets.count,
+               r->dets.count == 1 ? "" : "s");
         for (int i = 0; i < r->dets.count; i++) {
             const vrt_detection *d = &r->dets.det[i];
-            printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n", label_of(c, d->class_id, lb, sizeof(lb)),
-                   d->score, d->box.x1, d->box.y1, d->box.x2, d->box.y2, d->box.x2 - d->box.x1, d->box.y2 - d->box.y1);
+            printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n",
+                   label_of(c, d->class_id, lb, sizeof(lb)), d->score, d->box.x1, d->box.y1, d->box.x2,
+                   d->box.y2, d->box.x2 - d->box.x1, d->box.y2 - d->box.y1);
         }
     }
-    printf("  time: pre %.2f ms, model %.2f ms, post %.2f ms, total %.2f ms\n", r->t_pre, r->t_model, r->t_post,
-           r->t_pre + r->t_model + r->t_post);
+    printf("  time: pre %.2f ms, model %.2f ms, post %.2f ms, total %.2f ms\n", r->t_pre, r->t_model,
+           r->t_post, r->t_pre + r->t_model + r->t_post);
 }
 
 static void print_json(const infer_ctx *c, const char *path, const image_result *r, const char *error) {
@@ -346,7 +357,8 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     c.topk = topk ? (int)topk : c.prof.topk;
     if (score >= 0) c.prof.det.score_threshold = (float)score;
     if (iou >= 0) c.prof.det.iou_threshold = (float)iou;
-    if (ctx->verbosity > 0) cli_info(ctx, "profile %s (%s, %s)", c.profile_path, c.prof.name, vrt_task_name(c.prof.task));
+    if (ctx->verbosity > 0)
+        cli_info(ctx, "profile %s (%s, %s)", c.profile_path, c.prof.name, vrt_task_name(c.prof.task));
 
     c.ep.threads = (int)threads;
     c.ep.batch = 1;
@@ -362,16 +374,18 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     vrt_engine_stats es;
     vrt_engine_get_stats(c.engine, &es);
     if (ctx->verbosity > 0)
-        cli_info(ctx, "%s loaded on %s (%d steps, arena %zu bytes) in %.1f ms", c.model_path, es.backend, es.nodes,
-                 es.arena_bytes, (double)(vrt_now_ns() - t0) / 1e6);
+        cli_info(ctx, "%s loaded on %s (%d steps, arena %zu bytes) in %.1f ms", c.model_path, es.backend,
+                 es.nodes, es.arena_bytes, (double)(vrt_now_ns() - t0) / 1e6);
     if ((rc = setup_io(&c))) {
         infer_cleanup(&c);
         return rc;
     }
     if (c.prof.labels[0]) {
         char lpath[VRT_PROFILE_PATH_MAX];
-        if (vrt_profile_resolve(&c.prof, c.prof.labels, c.model_path, lpath, sizeof(lpath), err, sizeof(err)) != VRT_OK)
-            rc = cli_error("labels file '%s' named by profile %s not found: %s", c.prof.labels, c.profile_path, err);
+        if (vrt_profile_resolve(&c.prof, c.prof.labels, c.model_path, lpath, sizeof(lpath), err,
+                                sizeof(err)) != VRT_OK)
+            rc = cli_error("labels file '%s' named by profile %s not found: %s", c.prof.labels,
+                           c.profile_path, err);
         else if (vrt_labels_load(lpath, &c.labels, err, sizeof(err)) != VRT_OK)
             rc = cli_error("labels %s (profile %s): %s", lpath, c.profile_path, err);
     }

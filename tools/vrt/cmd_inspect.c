@@ -70,15 +70,17 @@ void cmd_inspect_help(FILE *f) {
 
 static int64_t shape_numel(const vrt__shape *s) {
     int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+    for (int i = 0; i < s->ndim; i++)
+        n *= s->d[i];
     return n;
 }
 
 static int is_data_movement(const char *op) {
-    static const char *const ops[] = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Transpose", "Concat",
-                                      "Split", "Slice", "Gather", "Shape", "Expand", "Tile", "Pad",
-                                      "Identity", "Dropout", "Cast", "ConstantOfShape", "Range",
-                                      "DepthToSpace", "SpaceToDepth", "Constant", NULL};
+    static const char *const ops[] = {
+        "Reshape",      "Flatten",      "Squeeze",  "Unsqueeze", "Transpose",       "Concat",
+        "Split",        "Slice",        "Gather",   "Shape",     "Expand",          "Tile",
+        "Pad",          "Identity",     "Dropout",  "Cast",      "ConstantOfShape", "Range",
+        "DepthToSpace", "SpaceToDepth", "Constant", NULL};
     for (int i = 0; ops[i]; i++)
         if (!strcmp(op, ops[i])) return 1;
     return 0;
@@ -105,7 +107,8 @@ static int64_t node_flops(const vrt__ir *ir, const vrt__node *n, int64_t *macs) 
         int k = 0;
         const int64_t *ks = vrt__node_get_ints(n, "kernel_shape", &k);
         int64_t win = 1;
-        for (int i = 0; i < k; i++) win *= ks[i];
+        for (int i = 0; i < k; i++)
+            win *= ks[i];
         return on * win;
     } else if (!strncmp(op, "Global", 6) || !strncmp(op, "Reduce", 6)) {
         return x ? shape_numel(&x->shape) : on;
@@ -194,7 +197,8 @@ static void dims_scan(const cli_scan_value *v, char *buf, size_t cap) {
         if (v->dims[i] >= 0)
             n += (size_t)snprintf(buf + n, cap - n, "%s%lld", i ? "," : "", (long long)v->dims[i]);
         else
-            n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "", v->dim_param[i][0] ? v->dim_param[i] : "?");
+            n += (size_t)snprintf(buf + n, cap - n, "%s%s", i ? "," : "",
+                                  v->dim_param[i][0] ? v->dim_param[i] : "?");
     }
     if (n < cap) snprintf(buf + n, cap - n, "]");
 }
@@ -212,14 +216,16 @@ static void print_tensors_text(const inspect_info *in, int outputs) {
                 vrt_model_output(in->model, i, &ti);
             else
                 vrt_model_input(in->model, i, &ti);
-            printf("  %-24s %-8s %s\n", ti.name, vrt_dtype_name(ti.dtype), cli_dims_str(ti.dims, ti.ndim, sh, sizeof(sh)));
+            printf("  %-24s %-8s %s\n", ti.name, vrt_dtype_name(ti.dtype),
+                   cli_dims_str(ti.dims, ti.ndim, sh, sizeof(sh)));
         }
     } else if (in->scanned) {
         int n = outputs ? in->scan.n_outputs : in->scan.n_inputs;
         const cli_scan_value *v = outputs ? in->scan.outputs : in->scan.inputs;
         for (int i = 0; i < n; i++) {
             dims_scan(&v[i], sh, sizeof(sh));
-            printf("  %-24s %-8s %s (as declared)\n", v[i].name, cli_onnx_type_name(v[i].elem_type, tb, sizeof(tb)), sh);
+            printf("  %-24s %-8s %s (as declared)\n", v[i].name,
+                   cli_onnx_type_name(v[i].elem_type, tb, sizeof(tb)), sh);
         }
     }
 }
@@ -231,7 +237,8 @@ static void print_cuda_engines(const vrt_engine_t *e) {
     int is_auto = 0;
     const char *math = vrt__cuda_backend_math(bctx, &is_auto);
     int n = vrt__cuda_backend_n_engines(bctx);
-    printf("\nCUDA engines (math %s%s; %d conv/gemm steps):\n", math, is_auto ? ", chosen by precision=auto" : "", n);
+    printf("\nCUDA engines (math %s%s; %d conv/gemm steps):\n", math,
+           is_auto ? ", chosen by precision=auto" : "", n);
     char line[700];
     for (int i = 0; i < n; i++)
         if (vrt__cuda_backend_engine(bctx, i, line, sizeof(line))) printf("  %s\n", line);
@@ -245,10 +252,12 @@ static void print_text(const inspect_info *in) {
     printf("model: %s (%s)\n", in->path, human_bytes((double)in->file_bytes, a, sizeof(a)));
     if (in->scanned) {
         printf("producer: %s%s%s, ir_version %lld\n", in->scan.producer[0] ? in->scan.producer : "(none)",
-               in->scan.producer_version[0] ? " " : "", in->scan.producer_version, (long long)in->scan.ir_version);
+               in->scan.producer_version[0] ? " " : "", in->scan.producer_version,
+               (long long)in->scan.ir_version);
         printf("opsets:");
         for (int i = 0; i < in->scan.n_opsets; i++)
-            printf("%s %s %lld", i ? "," : "", in->scan.opsets[i].domain[0] ? in->scan.opsets[i].domain : "ai.onnx",
+            printf("%s %s %lld", i ? "," : "",
+                   in->scan.opsets[i].domain[0] ? in->scan.opsets[i].domain : "ai.onnx",
                    (long long)in->scan.opsets[i].version);
         printf("\n");
     }
@@ -259,12 +268,14 @@ static void print_text(const inspect_info *in) {
         if (in->model) printf(", %d after loading", vrt_model_num_nodes(in->model));
         printf("):\n");
         for (int i = 0; i < in->scan.n_ops; i++)
-            printf("  %-22s %5d%s%s%s\n", in->scan.ops[i].op, in->scan.ops[i].count, in->scan.ops[i].domain[0] ? "  domain " : "",
-                   in->scan.ops[i].domain, in->unsupported && in->unsupported[i] ? "  UNSUPPORTED" : "");
+            printf("  %-22s %5d%s%s%s\n", in->scan.ops[i].op, in->scan.ops[i].count,
+                   in->scan.ops[i].domain[0] ? "  domain " : "", in->scan.ops[i].domain,
+                   in->unsupported && in->unsupported[i] ? "  UNSUPPORTED" : "");
     }
     if (in->model && in->scanned)
         printf("parameters: %lld used by the ops (%lld in all %d initializers, shape constants included)\n",
-               (long long)vrt_model_param_count(in->model), (long long)in->scan.init_params, in->scan.n_initializers);
+               (long long)vrt_model_param_count(in->model), (long long)in->scan.init_params,
+               in->scan.n_initializers);
     else if (in->model)
         printf("parameters: %lld\n", (long long)vrt_model_param_count(in->model));
     else if (in->scanned)
@@ -272,7 +283,9 @@ static void print_text(const inspect_info *in) {
     if (in->scanned) {
         printf("weights: %s in the file%s", human_bytes((double)in->scan.init_bytes, a, sizeof(a)),
                in->scan.external_data ? " (some in external data files)" : "");
-        if (in->engine) printf(", %s as held by the %s backend (fp32)", human_bytes((double)in->stats.weight_bytes, b, sizeof(b)), in->stats.backend);
+        if (in->engine)
+            printf(", %s as held by the %s backend (fp32)",
+                   human_bytes((double)in->stats.weight_bytes, b, sizeof(b)), in->stats.backend);
         printf("\n");
     }
     if (in->model)
@@ -280,13 +293,16 @@ static void print_text(const inspect_info *in) {
                human_count((double)in->flops, a, sizeof(a)), human_count((double)in->macs, b, sizeof(b)));
     if (in->engine) {
         const vrt_engine_stats *s = &in->stats;
-        printf("memory plan: arena %s, naive sum %s (%.1f%% of naive), constants %s\n", human_bytes((double)s->arena_bytes, a, sizeof(a)),
+        printf("memory plan: arena %s, naive sum %s (%.1f%% of naive), constants %s\n",
+               human_bytes((double)s->arena_bytes, a, sizeof(a)),
                human_bytes((double)s->naive_bytes, b, sizeof(b)),
                s->naive_bytes ? 100.0 * (double)s->arena_bytes / (double)s->naive_bytes : 0.0,
                human_bytes((double)s->const_bytes, c2, sizeof(c2)));
-        printf("passes: %d BatchNorm folded, %d activations fused, %d residual Adds fused, %d no-ops removed, %d views, "
+        printf("passes: %d BatchNorm folded, %d activations fused, %d residual Adds fused, %d no-ops "
+               "removed, %d views, "
                "%d dead nodes removed; %d steps to run\n",
-               s->bn_folded, s->act_fused, s->residual_fused, s->noops_removed, s->views, s->dead_removed, s->nodes);
+               s->bn_folded, s->act_fused, s->residual_fused, s->noops_removed, s->views, s->dead_removed,
+               s->nodes);
         printf("fusions:%s\n", s->n_fusions ? "" : " none");
         for (int i = 0; i < s->n_fusions && i < 24; i++) {
             const char *fu = vrt_engine_fusion(in->engine, i);
@@ -295,10 +311,13 @@ static void print_text(const inspect_info *in) {
         if (s->n_fusions > 24) printf("  ... and %d more (--json lists all)\n", s->n_fusions - 24);
     }
     int nu = 0;
-    for (int i = 0; in->unsupported && i < in->scan.n_ops; i++) nu += in->unsupported[i];
+    for (int i = 0; in->unsupported && i < in->scan.n_ops; i++)
+        nu += in->unsupported[i];
     printf("unsupported ops:%s", nu ? "" : (in->error ? " see the error below" : " none"));
     for (int i = 0, k = 0; in->unsupported && i < in->scan.n_ops; i++)
-        if (in->unsupported[i]) printf("%s %s%s%s", k++ ? "," : "", in->scan.ops[i].domain, in->scan.ops[i].domain[0] ? "." : "", in->scan.ops[i].op);
+        if (in->unsupported[i])
+            printf("%s %s%s%s", k++ ? "," : "", in->scan.ops[i].domain, in->scan.ops[i].domain[0] ? "." : "",
+                   in->scan.ops[i].op);
     printf("\n");
 }
 
@@ -321,7 +340,8 @@ static void json_tensors(vrt_json *w, const inspect_info *in, int outputs) {
             vrt_json_kv_string(w, "dtype", vrt_dtype_name(ti.dtype));
             vrt_json_key(w, "shape");
             vrt_json_begin_array(w);
-            for (int d = 0; d < ti.ndim; d++) vrt_json_int(w, ti.dims[d]);
+            for (int d = 0; d < ti.ndim; d++)
+                vrt_json_int(w, ti.dims[d]);
             vrt_json_end_array(w);
             vrt_json_end_object(w);
         }
@@ -370,7 +390,8 @@ static int print_json(const inspect_info *in) {
         vrt_json_begin_array(&w);
         for (int i = 0; i < in->scan.n_opsets; i++) {
             vrt_json_begin_object(&w);
-            vrt_json_kv_string(&w, "domain", in->scan.opsets[i].domain[0] ? in->scan.opsets[i].domain : "ai.onnx");
+            vrt_json_kv_string(&w, "domain",
+                               in->scan.opsets[i].domain[0] ? in->scan.opsets[i].domain : "ai.onnx");
             vrt_json_kv_int(&w, "version", in->scan.opsets[i].version);
             vrt_json_end_object(&w);
         }
@@ -384,7 +405,8 @@ static int print_json(const inspect_info *in) {
         vrt_json_begin_object(&w);
         for (int i = 0; i < in->scan.n_ops; i++) {
             char key[140];
-            snprintf(key, sizeof(key), "%s%s%s", in->scan.ops[i].domain, in->scan.ops[i].domain[0] ? "." : "", in->scan.ops[i].op);
+            snprintf(key, sizeof(key), "%s%s%s", in->scan.ops[i].domain, in->scan.ops[i].domain[0] ? "." : "",
+                     in->scan.ops[i].op);
             vrt_json_kv_int(&w, key, in->scan.ops[i].count);
         }
         vrt_json_end_object(&w);
@@ -477,7 +499,8 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     }
     if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt inspect MODEL)");
     const char *path = argv[optind++];
-    if (optind < argc) return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
+    if (optind < argc)
+        return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
     cli_setup_logging(ctx);
 
     inspect_info in;

@@ -54,11 +54,14 @@ static const char *fourcc4(uint32_t cc, char buf[8]) {
         buf[i] = (ch >= 32 && ch < 127) ? ch : '?';
     }
     buf[4] = 0;
-    for (int i = 3; i > 0 && buf[i] == ' '; i--) buf[i] = 0;
+    for (int i = 3; i > 0 && buf[i] == ' '; i--)
+        buf[i] = 0;
     return buf;
 }
 
-static double fract_fps(vrt_v4l2_fract f) { return f.num ? (double)f.den / (double)f.num : 0; }
+static double fract_fps(vrt_v4l2_fract f) {
+    return f.num ? (double)f.den / (double)f.num : 0;
+}
 
 /* ---- text ------------------------------------------------------------------------ */
 
@@ -101,8 +104,7 @@ static void print_device(const vrt_v4l2_device *d) {
         return;
     }
     if (d->cur_fourcc) {
-        printf("  %-14s %s %ux%u", "current:", fourcc4(d->cur_fourcc, fcc), d->cur_width,
-               d->cur_height);
+        printf("  %-14s %s %ux%u", "current:", fourcc4(d->cur_fourcc, fcc), d->cur_width, d->cur_height);
         if (d->cur_fps > 0) printf(" @ %.4g fps", d->cur_fps);
         printf(" (bytesperline %u, sizeimage %u%s)\n", d->cur_bytesperline, d->cur_sizeimage,
                d->can_set_fps ? ", frame rate settable" : "");
@@ -233,7 +235,8 @@ static void json_device(vrt_json *w, const vrt_v4l2_device *d) {
             if (s->intervals_kind == VRT_V4L2_SIZE_DISCRETE) {
                 vrt_json_key(w, "fps");
                 vrt_json_begin_array(w);
-                for (int i2 = 0; i2 < s->num_intervals; i2++) vrt_json_double(w, fract_fps(s->intervals[i2]));
+                for (int i2 = 0; i2 < s->num_intervals; i2++)
+                    vrt_json_double(w, fract_fps(s->intervals[i2]));
                 vrt_json_end_array(w);
                 vrt_json_key(w, "intervals");
                 vrt_json_begin_array(w);
@@ -299,7 +302,8 @@ static int print_json(vrt_v4l2_device *const *devs, int n) {
     vrt_json_begin_object(&w);
     vrt_json_key(&w, "devices");
     vrt_json_begin_array(&w);
-    for (int i = 0; i < n; i++) json_device(&w, devs[i]);
+    for (int i = 0; i < n; i++)
+        json_device(&w, devs[i]);
     vrt_json_end_array(&w);
     vrt_json_end_object(&w);
     return cli_json_print_end(&w);
@@ -320,14 +324,9 @@ int cmd_probe(cli_ctx *ctx, int argc, char **argv) {
     while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
-        case 'h':
-            cmd_probe_help(stdout);
-            return 0;
-        case OPT_JSON:
-            json = 1;
-            break;
-        default:
-            return cli_getopt_error(ctx, c, argc, argv, opts);
+        case 'h': cmd_probe_help(stdout); return 0;
+        case OPT_JSON: json = 1; break;
+        default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
     }
     const char *device = optind < argc ? argv[optind++] : NULL;

@@ -18,48 +18,49 @@
 #define DEFAULT_MODEL_REL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 
 void cmd_run_help(FILE *f) {
-    fputs("usage: vrt run [--source URI ...] [--model MODEL.onnx] [options]\n\n"
-          "Runs a model on live frames: per source a capture thread hands the newest frame to a\n"
-          "processing thread (older ones are dropped and counted), prints a live status line\n"
-          "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
-          "Without --source it uses " CLI_DEFAULT_DEVICE " if that opens, else " CLI_DEFAULT_FALLBACK ".\n"
-          "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL ",\n"
-          "../shared/data/..., or models/downloads/ (scripts/fetch-models).\n"
-          "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
-          "options:\n"
-          "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
-          "  -m, --model FILE        ONNX model\n"
-          "      --profile FILE      model profile (default: models/<name>.conf found from the model name)\n"
-          "      --backend B         cuda, cpu or auto (default: auto = cuda when a GPU is present, else cpu)\n"
-          "      --threads N         CPU backend threads (default: all cores)\n"
-          "  -n, --frames N          stop each stream after N results\n"
-          "  -d, --duration S        stop after S seconds\n"
-          "      --policy P          newest (default): process the newest frame, drop older ones;\n"
-          "                          all: process every frame in order (files)\n"
-          "      --deadline-ms D     count results later than D ms after exposure as deadline misses\n"
-          "  -p, --print             print every frame's result (top-k labels or boxes) on stdout\n"
-          "      --json FILE|-       one JSON line per frame and a summary line (README: schema);\n"
-          "                          '-' writes them to stdout (the human summary then goes to stderr)\n"
-          "      --report FILE.html  self-contained HTML report with latency plots\n"
-          "  -f, --format FMT        capture format for every source (YUYV, MJPG, ...)\n"
-          "  -s, --size WxH          capture size for every source\n"
-          "      --fps F             capture rate for every source\n"
-          "      --buffers N         V4L2 driver buffers, 2..32 (default: 4)\n"
-          "      --loop              files/images: start again at the end\n"
-          "      --pace              files: deliver at the file's native rate\n"
-          "      --reconnect         cameras: reopen after an unplug (with back-off) instead of ending\n"
-          "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
-          "      --batch-sources     2..8 same-size sources: one batch-N model run per tick;\n"
-          "                          the summary compares a batched tick with N unbatched runs\n"
-          "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
-          "examples:\n"
-          "  vrt run                                         camera or synthetic, SqueezeNet\n"
-          "  vrt run -i synthetic: -m SqueezeNet_fp16.onnx --frames 100 --print\n"
-          "  vrt run -i /dev/video0 -i /dev/video2 -m yolox_nano.onnx --deadline-ms 50 --report run.html\n"
-          "  vrt run -i video.mp4 --policy all --json frames.jsonl\n\n"
-          "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
-          "timed out or was unplugged; no results), 2 usage error\n",
-          f);
+    fputs(
+        "usage: vrt run [--source URI ...] [--model MODEL.onnx] [options]\n\n"
+        "Runs a model on live frames: per source a capture thread hands the newest frame to a\n"
+        "processing thread (older ones are dropped and counted), prints a live status line\n"
+        "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
+        "Without --source it uses " CLI_DEFAULT_DEVICE " if that opens, else " CLI_DEFAULT_FALLBACK ".\n"
+        "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL ",\n"
+        "../shared/data/..., or models/downloads/ (scripts/fetch-models).\n"
+        "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
+        "options:\n"
+        "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
+        "  -m, --model FILE        ONNX model\n"
+        "      --profile FILE      model profile (default: models/<name>.conf found from the model name)\n"
+        "      --backend B         cuda, cpu or auto (default: auto = cuda when a GPU is present, else cpu)\n"
+        "      --threads N         CPU backend threads (default: all cores)\n"
+        "  -n, --frames N          stop each stream after N results\n"
+        "  -d, --duration S        stop after S seconds\n"
+        "      --policy P          newest (default): process the newest frame, drop older ones;\n"
+        "                          all: process every frame in order (files)\n"
+        "      --deadline-ms D     count results later than D ms after exposure as deadline misses\n"
+        "  -p, --print             print every frame's result (top-k labels or boxes) on stdout\n"
+        "      --json FILE|-       one JSON line per frame and a summary line (README: schema);\n"
+        "                          '-' writes them to stdout (the human summary then goes to stderr)\n"
+        "      --report FILE.html  self-contained HTML report with latency plots\n"
+        "  -f, --format FMT        capture format for every source (YUYV, MJPG, ...)\n"
+        "  -s, --size WxH          capture size for every source\n"
+        "      --fps F             capture rate for every source\n"
+        "      --buffers N         V4L2 driver buffers, 2..32 (default: 4)\n"
+        "      --loop              files/images: start again at the end\n"
+        "      --pace              files: deliver at the file's native rate\n"
+        "      --reconnect         cameras: reopen after an unplug (with back-off) instead of ending\n"
+        "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
+        "      --batch-sources     2..8 same-size sources: one batch-N model run per tick;\n"
+        "                          the summary compares a batched tick with N unbatched runs\n"
+        "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
+        "examples:\n"
+        "  vrt run                                         camera or synthetic, SqueezeNet\n"
+        "  vrt run -i synthetic: -m SqueezeNet_fp16.onnx --frames 100 --print\n"
+        "  vrt run -i /dev/video0 -i /dev/video2 -m yolox_nano.onnx --deadline-ms 50 --report run.html\n"
+        "  vrt run -i video.mp4 --policy all --json frames.jsonl\n\n"
+        "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
+        "timed out or was unplugged; no results), 2 usage error\n",
+        f);
 }
 
 /* ---- options -------------------------------------------------------------------- */
@@ -137,12 +138,11 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         int64_t i64;
         switch (c) {
-        case 'h':
-            cmd_run_help(stdout);
-            return -1;
+        case 'h': cmd_run_help(stdout); return -1;
         case 'i':
             if (o->nsources >= VRT_PIPELINE_MAX_STREAMS)
-                return cli_usage_error(ctx, "too many --source options (at most %d)", VRT_PIPELINE_MAX_STREAMS);
+                return cli_usage_error(ctx, "too many --source options (at most %d)",
+                                       VRT_PIPELINE_MAX_STREAMS);
             if (!*optarg) return cli_usage_error(ctx, "--source needs a URI, e.g. /dev/video0 or synthetic:");
             o->sources[o->nsources++] = optarg;
             break;
@@ -202,8 +202,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         case OPT_TIMEOUT:
             if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
             break;
-        default:
-            return cli_getopt_error(ctx, c, argc, argv, opts);
+        default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
     }
     if (optind < argc)
@@ -215,7 +214,9 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
 
 /* ---- model lookup ------------------------------------------------------------- */
 
-static int file_exists(const char *p) { return access(p, R_OK) == 0; }
+static int file_exists(const char *p) {
+    return access(p, R_OK) == 0;
+}
 
 static int find_default_model(char *out, size_t cap) {
     const char *data = getenv("VRT_DATA");
@@ -269,7 +270,8 @@ static void on_result(void *user, const vrt_pipeline_result *r) {
         char *b = rs->pbuf[r->stream];
         size_t cap = sizeof(rs->pbuf[0]), n = 0;
         n += (size_t)snprintf(b + n, cap - n, "[%d] frame %llu", r->stream, (unsigned long long)r->sequence);
-        if (r->frame_number >= 0 && n < cap) n += (size_t)snprintf(b + n, cap - n, " (#%lld)", (long long)r->frame_number);
+        if (r->frame_number >= 0 && n < cap)
+            n += (size_t)snprintf(b + n, cap - n, " (#%lld)", (long long)r->frame_number);
         if (r->classes) {
             for (int i = 0; i < r->classes->count && i < 3 && n < cap; i++) {
                 const char *l = vrt_pipeline_label(rs->pl, r->classes->index[i]);
@@ -295,7 +297,8 @@ static void on_result(void *user, const vrt_pipeline_result *r) {
                                   (double)(r->t.done_ns - r->t.launch_ns) / 1e6,
                                   (double)(r->t.done_ns - r->t.exposure_ns) / 1e6);
         if (r->dropped_before && n < cap)
-            n += (size_t)snprintf(b + n, cap - n, ", %llu dropped before", (unsigned long long)r->dropped_before);
+            n += (size_t)snprintf(b + n, cap - n, ", %llu dropped before",
+                                  (unsigned long long)r->dropped_before);
         if (r->deadline_miss && n < cap) n += (size_t)snprintf(b + n, cap - n, ", LATE");
         if (n >= cap - 1) n = cap - 2;
         b[n++] = '\n';
@@ -309,7 +312,9 @@ static void on_event(void *user, const vrt_pipeline_event *e) {
     if (rs->live) cli_status_clear();
     switch (e->kind) {
     case VRT_EVENT_UNPLUGGED: fprintf(stderr, "vrt: stream %d: unplugged: %s\n", e->stream, e->detail); break;
-    case VRT_EVENT_RECONNECTED: fprintf(stderr, "vrt: stream %d: reconnected (%s)\n", e->stream, e->detail); break;
+    case VRT_EVENT_RECONNECTED:
+        fprintf(stderr, "vrt: stream %d: reconnected (%s)\n", e->stream, e->detail);
+        break;
     case VRT_EVENT_ERROR: fprintf(stderr, "vrt: stream %d: %s\n", e->stream, e->detail); break;
     case VRT_EVENT_TIMEOUT: fprintf(stderr, "vrt: stream %d: %s (--timeout)\n", e->stream, e->detail); break;
     case VRT_EVENT_EOF: break;
@@ -330,8 +335,8 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
         vrt_pipeline_stats st;
         vrt_pipeline_get_stats(pl, i, &st);
         char fcc[8];
-        fprintf(f, "stream %d: %s (%s, %s %ux%u", i, st.uri, st.info.kind, vrt_fourcc_name(st.info.fourcc, fcc),
-                st.info.width, st.info.height);
+        fprintf(f, "stream %d: %s (%s, %s %ux%u", i, st.uri, st.info.kind,
+                vrt_fourcc_name(st.info.fourcc, fcc), st.info.width, st.info.height);
         if (st.info.fps > 0) fprintf(f, " @ %.4g fps", st.info.fps);
         fprintf(f, ")\n");
         fprintf(f, "  results:     %llu in %.3f s, %.2f fps; state %s%s%s\n", (unsigned long long)st.results,
@@ -357,8 +362,12 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
     double bms = 0, ums = 0;
     vrt_pipeline_batching(pl, &nb, &bms, &ums);
     if (nb)
-        fprintf(f, "batching: %d sources in one model run per tick: %.3f ms batched vs %.3f ms unbatched (%d runs) -> %s\n",
-                nb, bms, ums, nb, bms < ums ? "batching lowers the latency of a tick" : "batching does NOT lower the latency here");
+        fprintf(f,
+                "batching: %d sources in one model run per tick: %.3f ms batched vs %.3f ms unbatched (%d "
+                "runs) -> %s\n",
+                nb, bms, ums, nb,
+                bms < ums ? "batching lowers the latency of a tick"
+                          : "batching does NOT lower the latency here");
     fprintf(f, "stopped: %s\n", stopped_by);
     fflush(f);
 }
@@ -370,10 +379,10 @@ static void status_line(vrt_pipeline_t *pl, int64_t t0) {
     for (int i = 0; i < vrt_pipeline_num_streams(pl) && n < sizeof(line); i++) {
         vrt_pipeline_stats st;
         vrt_pipeline_get_stats(pl, i, &st);
-        n += (size_t)snprintf(line + n, sizeof(line) - n,
-                              " | [%d] %.1f fps e2e p50 %.1f p99 %.1f ms, %llu dropped, %llu late", i, st.fps,
-                              (double)st.stage[VRT_STAGE_E2E].p50 / 1e6, (double)st.stage[VRT_STAGE_E2E].p99 / 1e6,
-                              (unsigned long long)st.dropped, (unsigned long long)st.deadline_misses);
+        n += (size_t)snprintf(
+            line + n, sizeof(line) - n, " | [%d] %.1f fps e2e p50 %.1f p99 %.1f ms, %llu dropped, %llu late",
+            i, st.fps, (double)st.stage[VRT_STAGE_E2E].p50 / 1e6, (double)st.stage[VRT_STAGE_E2E].p99 / 1e6,
+            (unsigned long long)st.dropped, (unsigned long long)st.deadline_misses);
     }
     cli_status_line("%s", line);
 }
@@ -390,8 +399,9 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     if (o.model) {
         snprintf(model, sizeof(model), "%s", o.model);
     } else if (find_default_model(model, sizeof(model))) {
-        return cli_error("no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
-                         ", ../shared/data/ or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
+        return cli_error(
+            "no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
+            ", ../shared/data/ or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
     } else {
         cli_info(ctx, "no --model given: using %s", model);
     }
@@ -436,7 +446,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         if (vrt_pipeline_add_source(pl, CLI_DEFAULT_DEVICE, &o.sp, NULL, why, sizeof(why)) == VRT_OK) {
             cli_info(ctx, "no source given: using %s", CLI_DEFAULT_DEVICE);
         } else {
-            cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why, CLI_DEFAULT_FALLBACK);
+            cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why,
+                     CLI_DEFAULT_FALLBACK);
             if (vrt_pipeline_add_source(pl, CLI_DEFAULT_FALLBACK, &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
                 cli_error("%s", err);
                 goto done;
@@ -471,7 +482,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         fclose(t);
     }
     const vrt_profile *prof = vrt_pipeline_profile(pl);
-    cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task), o.backend);
+    cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task),
+             o.backend);
 
     cli_install_stop_signals();
     if (vrt_pipeline_start(pl) != VRT_OK) {

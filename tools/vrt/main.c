@@ -21,19 +21,18 @@ typedef struct cli_command {
 } cli_command;
 
 static const cli_command g_commands[] = {
-    {"probe", "list video devices with formats, sizes, frame rates and controls", cmd_probe,
-     cmd_probe_help},
-    {"capture", "read frames from a camera, file, stream, images or synthetic: save them,\n"
-                "             print frame statistics",
+    {"probe", "list video devices with formats, sizes, frame rates and controls", cmd_probe, cmd_probe_help},
+    {"capture",
+     "read frames from a camera, file, stream, images or synthetic: save them,\n"
+     "             print frame statistics",
      cmd_capture, cmd_capture_help},
-    {"infer", "run an ONNX model on images: top-k classes or detected boxes, with timings",
-     cmd_infer, cmd_infer_help},
-    {"inspect", "describe an ONNX model: inputs/outputs, ops, parameters, FLOPs, memory plan",
-     cmd_inspect, cmd_inspect_help},
-    {"run", "the real-time pipeline: sources -> model -> results, latency summary, JSON, report",
-     cmd_run, cmd_run_help},
-    {"bench", "time a model's inference (latency percentiles over N runs)", cmd_bench,
-     cmd_bench_help},
+    {"infer", "run an ONNX model on images: top-k classes or detected boxes, with timings", cmd_infer,
+     cmd_infer_help},
+    {"inspect", "describe an ONNX model: inputs/outputs, ops, parameters, FLOPs, memory plan", cmd_inspect,
+     cmd_inspect_help},
+    {"run", "the real-time pipeline: sources -> model -> results, latency summary, JSON, report", cmd_run,
+     cmd_run_help},
+    {"bench", "time a model's inference (latency percentiles over N runs)", cmd_bench, cmd_bench_help},
 };
 #define NUM_COMMANDS ((int)(sizeof(g_commands) / sizeof(g_commands[0])))
 
@@ -73,7 +72,8 @@ static const cli_command *find_command(const char *name) {
 
 static int unknown_command(cli_ctx *ctx, const char *name) {
     const char *names[NUM_COMMANDS + 2];
-    for (int i = 0; i < NUM_COMMANDS; i++) names[i] = g_commands[i].name;
+    for (int i = 0; i < NUM_COMMANDS; i++)
+        names[i] = g_commands[i].name;
     names[NUM_COMMANDS] = "help";
     names[NUM_COMMANDS + 1] = NULL;
     const char *s = cli_suggest(name, names);
@@ -100,9 +100,8 @@ static int help_command(cli_ctx *ctx, int argc, char **argv) {
 
 int main(int argc, char **argv) {
     cli_ctx ctx = {.cmd = NULL, .verbosity = 0, .log_level = -1};
-    static const struct option opts[] = {CLI_COMMON_LONG_OPTIONS,
-                                         {"version", no_argument, NULL, 'V'},
-                                         {NULL, 0, NULL, 0}};
+    static const struct option opts[] = {
+        CLI_COMMON_LONG_OPTIONS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
     /* Global options stop at the command name ("+"); the rest belongs to the command. */
     int first_non_option = argc;
     for (int i = 1; i < argc; i++) {
@@ -118,14 +117,9 @@ int main(int argc, char **argv) {
     while ((c = cli_getopt_next(&ctx, argc, argv, "+" CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
-        case 'h':
-            main_help(stdout);
-            return 0;
-        case 'V':
-            printf("vrt %s\n%s\n", vrt_version(), vrt_build_info());
-            return 0;
-        default:
-            return cli_getopt_error(&ctx, c, argc, argv, opts);
+        case 'h': main_help(stdout); return 0;
+        case 'V': printf("vrt %s\n%s\n", vrt_version(), vrt_build_info()); return 0;
+        default: return cli_getopt_error(&ctx, c, argc, argv, opts);
         }
     }
     if (optind >= argc) {

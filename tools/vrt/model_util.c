@@ -81,7 +81,8 @@ int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *er
             dup = is_dir(dirs[e]) && realpath(dirs[e], r2) && !strcmp(r2, real);
         }
         if (dup) continue;
-        if (sl < sizeof(searched)) sl += (size_t)snprintf(searched + sl, sizeof(searched) - sl, "%s%s", sl ? ", " : "", dirs[d]);
+        if (sl < sizeof(searched))
+            sl += (size_t)snprintf(searched + sl, sizeof(searched) - sl, "%s%s", sl ? ", " : "", dirs[d]);
         DIR *dir = opendir(dirs[d]);
         if (!dir) continue;
         struct dirent *de;

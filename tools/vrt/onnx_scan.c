@@ -20,18 +20,27 @@ static int str_eq(const vrt__pb_field *f, const char *s) {
 
 size_t cli_onnx_elem_size(int t) {
     switch (t) {
-    case 1: case 6: case 12: return 4;          /* float, int32, uint32 */
-    case 2: case 3: case 9: return 1;           /* uint8, int8, bool */
-    case 4: case 5: case 10: case 16: return 2; /* uint16, int16, float16, bfloat16 */
-    case 7: case 11: case 13: return 8;         /* int64, double, uint64 */
+    case 1:
+    case 6:
+    case 12: return 4; /* float, int32, uint32 */
+    case 2:
+    case 3:
+    case 9: return 1; /* uint8, int8, bool */
+    case 4:
+    case 5:
+    case 10:
+    case 16: return 2; /* uint16, int16, float16, bfloat16 */
+    case 7:
+    case 11:
+    case 13: return 8; /* int64, double, uint64 */
     default: return 0;
     }
 }
 
 const char *cli_onnx_type_name(int t, char *buf, size_t cap) {
-    static const char *names[] = {"undefined", "float32", "uint8", "int8", "uint16", "int16", "int32",
-                                  "int64", "string", "bool", "float16", "float64", "uint32", "uint64",
-                                  "complex64", "complex128", "bfloat16"};
+    static const char *names[] = {"undefined", "float32", "uint8",     "int8",       "uint16",  "int16",
+                                  "int32",     "int64",   "string",    "bool",       "float16", "float64",
+                                  "uint32",    "uint64",  "complex64", "complex128", "bfloat16"};
     if (t >= 0 && t < (int)(sizeof(names) / sizeof(names[0]))) return names[t];
     snprintf(buf, cap, "type %d", t);
     return buf;
@@ -137,7 +146,8 @@ static vrt_status scan_node(vrt__pb *r, cli_onnx_scan *s, int *cap_ops) {
     vrt_status st;
     while ((st = vrt__pb_next(r, &f)) == VRT_OK) {
         if (f.num == 4 && f.wire == VRT__PB_LEN) copy_str(op, sizeof(op), &f);
-        if (f.num == 7 && f.wire == VRT__PB_LEN && !str_eq(&f, "ai.onnx")) copy_str(domain, sizeof(domain), &f);
+        if (f.num == 7 && f.wire == VRT__PB_LEN && !str_eq(&f, "ai.onnx"))
+            copy_str(domain, sizeof(domain), &f);
     }
     if (st != VRT_EOF) return st;
     s->n_nodes++;
@@ -180,7 +190,7 @@ static vrt_status scan_graph(const vrt__pb *parent, const vrt__pb_field *gf, cli
     while ((st = vrt__pb_next(&g, &f)) == VRT_OK)
         if (f.num == 5) n_init++;
     if (st != VRT_EOF) return BAD("graph: malformed field (file truncated or not ONNX)");
-    char (*names)[128] = vrt_calloc((size_t)n_init + 1, 128);
+    char(*names)[128] = vrt_calloc((size_t)n_init + 1, 128);
     if (!names) return VRT_ENOMEM;
     int cap_ops = 0, k = 0;
     vrt__pb_sub(parent, gf, &g);
@@ -200,7 +210,8 @@ static vrt_status scan_graph(const vrt__pb *parent, const vrt__pb_field *gf, cli
                 st = push_value(&s->outputs, &s->n_outputs, &v);
             } else {
                 int is_init = 0;
-                for (int i = 0; i < n_init && !is_init; i++) is_init = !strcmp(names[i], v.name);
+                for (int i = 0; i < n_init && !is_init; i++)
+                    is_init = !strcmp(names[i], v.name);
                 if (!is_init) st = push_value(&s->inputs, &s->n_inputs, &v);
             }
         }
@@ -233,7 +244,8 @@ vrt_status cli_onnx_scan_buffer(const uint8_t *buf, size_t len, cli_onnx_scan *s
             if (vrt__pb_sub(&r, &f, &o)) break;
             cli_scan_opset os = {"", 1};
             while ((st = vrt__pb_next(&o, &g)) == VRT_OK) {
-                if (g.num == 1 && g.wire == VRT__PB_LEN && !str_eq(&g, "ai.onnx")) copy_str(os.domain, sizeof(os.domain), &g);
+                if (g.num == 1 && g.wire == VRT__PB_LEN && !str_eq(&g, "ai.onnx"))
+                    copy_str(os.domain, sizeof(os.domain), &g);
                 if (g.num == 2 && g.wire == VRT__PB_VARINT) os.version = (int64_t)g.v;
             }
             if (st != VRT_EOF) break;

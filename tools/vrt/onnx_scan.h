@@ -23,10 +23,10 @@
 
 typedef struct cli_scan_value {
     char name[128];
-    int elem_type;                            /* TensorProto.DataType; 0 unknown */
-    int ndim;                                 /* -1: no shape given */
-    int64_t dims[CLI_SCAN_MAX_DIMS];          /* -1 where symbolic or unknown */
-    char dim_param[CLI_SCAN_MAX_DIMS][32];    /* symbolic name or "" */
+    int elem_type;                         /* TensorProto.DataType; 0 unknown */
+    int ndim;                              /* -1: no shape given */
+    int64_t dims[CLI_SCAN_MAX_DIMS];       /* -1 where symbolic or unknown */
+    char dim_param[CLI_SCAN_MAX_DIMS][32]; /* symbolic name or "" */
 } cli_scan_value;
 
 typedef struct cli_scan_op {

@@ -95,8 +95,8 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
             return r;
         f.bytesused = s->frame_bytes;
         f.memory = VRT_MEM_DEVICE;
-        if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, (uint8_t *)c->din + (size_t)k * s->in_bytes, s->in_bytes,
-                                           NULL, st, e, sizeof(e)))) {
+        if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, (uint8_t *)c->din + (size_t)k * s->in_bytes,
+                                           s->in_bytes, NULL, st, e, sizeof(e)))) {
             if (nb > 1) {
                 char w[300];
                 snprintf(w, sizeof(w), "preprocess (batch position %d)", k);
@@ -120,7 +120,8 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
         for (int k = 0; k < nb; k++)
             if ((r = vrt_cuda_detector_run(c->det, c->dout + (size_t)k * s->out_count, s->out_count, &s->geom,
                                            c->ws, c->ws_bytes, (vrt_detections *)c->dres + k, st)))
-                return sfail(s, r, nb > 1 ? "detection (batch)" : "detection", vrt_cuda_detector_error(c->det));
+                return sfail(s, r, nb > 1 ? "detection (batch)" : "detection",
+                             vrt_cuda_detector_error(c->det));
     }
     if (tm && (r = record(s, q->ev[4], st, capturing))) return r;
     return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * (size_t)nb, cudaMemcpyDeviceToHost, st));
@@ -159,7 +160,8 @@ vrt_status vrt__session_cuda_open(vrt_session_t *s) {
     const size_t nb = (size_t)s->batch;
     c->din = vrt__cuda_backend_input(c->bctx, 0, &ib);
     c->dout = vrt__cuda_backend_output(c->bctx, 0, &ob);
-    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb || ob != s->out_count * sizeof(float) * nb) {
+    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb ||
+        ob != s->out_count * sizeof(float) * nb) {
         snprintf(s->err, sizeof(s->err),
                  "CUDA backend tensors do not match the session (batch %d): input %zu bytes (want %zu fp32), "
                  "output %zu bytes (want %zu)",

@@ -33,12 +33,12 @@
 
 /* Workspace layout: each part 256-byte aligned. */
 typedef struct vrt__nms_ws {
-    int *counts;     /* [C] candidates per class */
-    int *offsets;    /* [C + 1] exclusive scan of counts */
-    int *cursor;     /* [C] scatter positions */
-    int *kept_count; /* [C] */
-    int *misc;       /* [0]: total kept */
-    float4 *box;     /* [N] decoded boxes in input pixels */
+    int *counts;              /* [C] candidates per class */
+    int *offsets;             /* [C + 1] exclusive scan of counts */
+    int *cursor;              /* [C] scatter positions */
+    int *kept_count;          /* [C] */
+    int *misc;                /* [0]: total kept */
+    float4 *box;              /* [N] decoded boxes in input pixels */
     unsigned long long *keys; /* [N * C] candidate keys, class segments */
     unsigned long long *kept; /* [C * max_det] kept keys per class, in order */
 } vrt__nms_ws;
@@ -50,7 +50,7 @@ static size_t vrt__al(size_t v) {
 static size_t vrt__nms_layout(const vrt_detect_params *p, uint8_t *base, vrt__nms_ws *ws) {
     const size_t C = (size_t)p->num_classes, N = (size_t)p->num_anchors, K = (size_t)p->max_detections;
     size_t off = 0;
-#define VRT__PART(field, type, count)                                                                      \
+#define VRT__PART(field, type, count)                                                                        \
     do {                                                                                                     \
         if (ws) ws->field = (type *)(base + off);                                                            \
         off += vrt__al(sizeof(type) * (count));                                                              \
@@ -61,8 +61,8 @@ static size_t vrt__nms_layout(const vrt_detect_params *p, uint8_t *base, vrt__nm
     VRT__PART(kept_count, int, C);
     VRT__PART(misc, int, 4);
     VRT__PART(box, float4, N);
-    VRT__PART(keys, unsigned long long, N * C);
-    VRT__PART(kept, unsigned long long, C * K);
+    VRT__PART(keys, unsigned long long, N *C);
+    VRT__PART(kept, unsigned long long, C *K);
 #undef VRT__PART
     return off;
 }
@@ -93,7 +93,8 @@ static __device__ __forceinline__ float vrt__d_sigm(float x) {
 }
 
 /* Score of (anchor a, class c), as class_score() with obj recomputed. */
-static __device__ __forceinline__ float vrt__d_pair_score(const vrt__nms_cfg &g, const float *o, int a, int c) {
+static __device__ __forceinline__ float vrt__d_pair_score(const vrt__nms_cfg &g, const float *o, int a,
+                                                          int c) {
     float s, obj;
     if (g.kind == VRT_DETECT_YOLOX) {
         const float *r = o + (size_t)a * (size_t)(5 + g.C);
@@ -122,14 +123,16 @@ static __device__ __forceinline__ float vrt__d_key_score(unsigned long long k) {
 }
 
 static __global__ void vrt__k_nms_init(vrt__nms_ws ws, int C) {
-    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < C; i += gridDim.x * blockDim.x) ws.counts[i] = 0;
+    for (int i = blockIdx.x * blockDim.x + threadIdx.x; i < C; i += gridDim.x * blockDim.x)
+        ws.counts[i] = 0;
     if (blockIdx.x == 0 && threadIdx.x < 4) ws.misc[threadIdx.x] = 0;
 }
 
 /* Pass 1 (scatter = 0): decode boxes, count. Pass 2 (scatter = 1): keys. */
 static __global__ void vrt__k_nms_pairs(vrt__nms_cfg g, const float *o, vrt__nms_ws ws, int scatter) {
     const size_t total = (size_t)g.N * (size_t)g.C;
-    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (size_t)gridDim.x * blockDim.x) {
+    for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (size_t)gridDim.x * blockDim.x) {
         int a, c;
         /* Thread order follows the memory order of the scores (coalesced). */
         if (g.kind == VRT_DETECT_YOLOX) {
@@ -166,7 +169,8 @@ static __global__ void vrt__k_nms_pairs(vrt__nms_cfg g, const float *o, vrt__nms
                 h = o[3 * (size_t)g.N + (size_t)a];
             }
             const float hw = __fmul_rn(0.5f, w), hh = __fmul_rn(0.5f, h);
-            ws.box[a] = make_float4(__fsub_rn(cx, hw), __fsub_rn(cy, hh), __fadd_rn(cx, hw), __fadd_rn(cy, hh));
+            ws.box[a] =
+                make_float4(__fsub_rn(cx, hw), __fsub_rn(cy, hh), __fadd_rn(cx, hw), __fadd_rn(cy, hh));
         }
         float s = vrt__d_pair_score(g, o, a, c);
         if (!(s > g.thr)) continue;
@@ -222,7 +226,8 @@ static __global__ void __launch_bounds__(1024) vrt__k_nms_scan(vrt__nms_ws ws, i
  * and pairs reaching past n are skipped. */
 static __device__ void vrt__d_bitonic(unsigned long long *k, int n) {
     int P = 1;
-    while (P < n) P <<= 1;
+    while (P < n)
+        P <<= 1;
     for (int size = 2; size <= P; size <<= 1) {
         const int half = size >> 1;
         for (int i = threadIdx.x; i < P / 2; i += blockDim.x) {
@@ -251,7 +256,8 @@ static __device__ void vrt__d_bitonic(unsigned long long *k, int n) {
 
 /* As vrt_box_iou (kept box a, candidate b), same operation order. */
 static __device__ __forceinline__ float vrt__d_iou(float4 a, float4 b) {
-    float aw = __fsub_rn(a.z, a.x), ah = __fsub_rn(a.w, a.y), bw = __fsub_rn(b.z, b.x), bh = __fsub_rn(b.w, b.y);
+    float aw = __fsub_rn(a.z, a.x), ah = __fsub_rn(a.w, a.y), bw = __fsub_rn(b.z, b.x),
+          bh = __fsub_rn(b.w, b.y);
     if (!(aw > 0 && ah > 0 && bw > 0 && bh > 0)) return 0.0f;
     float iw = __fsub_rn(fminf(a.z, b.z), fmaxf(a.x, b.x));
     float ih = __fsub_rn(fminf(a.w, b.w), fmaxf(a.y, b.y));
@@ -274,7 +280,8 @@ static __global__ void __launch_bounds__(VRT__NMS_THREADS) vrt__k_nms_class(vrt_
         return;
     }
     if (n <= VRT__NMS_SORT_SHARED) {
-        for (int i = t; i < n; i += blockDim.x) skeys[i] = keys[i];
+        for (int i = t; i < n; i += blockDim.x)
+            skeys[i] = keys[i];
         __syncthreads();
         keys = skeys;
     }
@@ -333,8 +340,10 @@ static __device__ __forceinline__ int vrt__d_count_before(const unsigned long lo
     while (lo < up) {
         int mid = (lo + up) >> 1;
         uint32_t h = (uint32_t)(a[mid] >> 32);
-        if (h < hi || (ties && h == hi)) lo = mid + 1;
-        else up = mid;
+        if (h < hi || (ties && h == hi))
+            lo = mid + 1;
+        else
+            up = mid;
     }
     return lo;
 }
@@ -397,7 +406,8 @@ extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const
     g.thr = p->score_threshold;
     g.iou = p->iou_threshold;
     g.num_strides = p->num_strides;
-    for (int i = 0; i < VRT_DETECT_MAX_STRIDES; i++) g.strides[i] = p->strides[i];
+    for (int i = 0; i < VRT_DETECT_MAX_STRIDES; i++)
+        g.strides[i] = p->strides[i];
     g.input_w = p->input_w;
     g.input_h = p->input_h;
     if (geom) {

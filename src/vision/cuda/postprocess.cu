@@ -113,15 +113,16 @@ static __global__ void __launch_bounds__(VRT__TOPK_THREADS)
     for (int j = t; j < total; j += VRT__TOPK_THREADS) {
         float v = sv[0][j];
         if (softmax)
-            v = isnan(v) || !(sum > 0.0) ? 0.0f : __double2float_rn(__ddiv_rn(exp(__dsub_rn((double)v, mx)), sum));
+            v = isnan(v) || !(sum > 0.0) ? 0.0f
+                                         : __double2float_rn(__ddiv_rn(exp(__dsub_rn((double)v, mx)), sum));
         r->index[j] = si[0][j];
         r->score[j] = v;
     }
     if (t == 0) r->count = total;
 }
 
-extern "C" cudaError_t vrt__cuda_topk_launch(const void *scores, vrt_tensor_type dtype, int rows, int n, int k,
-                                             int softmax, vrt_class_result *out, cudaStream_t s) {
+extern "C" cudaError_t vrt__cuda_topk_launch(const void *scores, vrt_tensor_type dtype, int rows, int n,
+                                             int k, int softmax, vrt_class_result *out, cudaStream_t s) {
     vrt__k_topk<<<(unsigned)rows, VRT__TOPK_THREADS, 0, s>>>(scores, (int)dtype, n, k, softmax, out);
     return cudaGetLastError();
 }

@@ -4,7 +4,8 @@
  * CPU twin's by construction. */
 #include "vision/cuda/preprocess_impl.cuh"
 
-static __global__ void vrt__k_preprocess(vrt__cuda_src src, vrt__d_region r, vrt_preprocess_params p, void *out) {
+static __global__ void vrt__k_preprocess(vrt__cuda_src src, vrt__d_region r, vrt_preprocess_params p,
+                                         void *out) {
     uint32_t ox = blockIdx.x * blockDim.x + threadIdx.x;
     uint32_t oy = blockIdx.y * blockDim.y + threadIdx.y;
     if (ox >= p.width || oy >= p.height) return;
@@ -12,7 +13,8 @@ static __global__ void vrt__k_preprocess(vrt__cuda_src src, vrt__d_region r, vrt
 }
 
 extern "C" cudaError_t vrt__cuda_preprocess_launch(const vrt__cuda_src *src, const vrt_preprocess_params *p,
-                                                   const vrt_preprocess_geometry *g, void *out, cudaStream_t s) {
+                                                   const vrt_preprocess_geometry *g, void *out,
+                                                   cudaStream_t s) {
     vrt__d_region r;
     r.rx = 0;
     r.ry = 0;

@@ -54,8 +54,8 @@ typedef struct vrt__d_region {
 
 /* One output pixel (ox, oy) of one image (out points at that image). */
 static __device__ __forceinline__ void vrt__d_pre_pixel(const vrt__cuda_src &f, const vrt__d_region &r,
-                                                        const vrt_preprocess_params &p, uint32_t ox, uint32_t oy,
-                                                        void *out) {
+                                                        const vrt_preprocess_params &p, uint32_t ox,
+                                                        uint32_t oy, void *out) {
     const uint32_t W = p.width, H = p.height;
     float v[3];
     int32_t xx = (int32_t)ox - r.off_x, yy = (int32_t)oy - r.off_y;

@@ -20,7 +20,8 @@ static __device__ int vrt__d_roi_geometry(const vrt_preprocess_params &p, vrt_bo
     g->frame_w = fw;
     g->frame_h = fh;
     if (!(isfinite(b.x1) && isfinite(b.y1) && isfinite(b.x2) && isfinite(b.y2))) return 0;
-    double x1 = floor((double)b.x1), y1 = floor((double)b.y1), x2 = ceil((double)b.x2), y2 = ceil((double)b.y2);
+    double x1 = floor((double)b.x1), y1 = floor((double)b.y1), x2 = ceil((double)b.x2),
+           y2 = ceil((double)b.y2);
     if (x1 < 0) x1 = 0;
     if (y1 < 0) y1 = 0;
     if (x2 > fw) x2 = fw;
@@ -96,8 +97,8 @@ static __device__ int vrt__d_roi_geometry(const vrt_preprocess_params &p, vrt_bo
     return 1;
 }
 
-static __global__ void vrt__k_rois(vrt__cuda_src src, const vrt_box *boxes, vrt_preprocess_params p, void *out,
-                                   size_t image_bytes, vrt_preprocess_geometry *geoms) {
+static __global__ void vrt__k_rois(vrt__cuda_src src, const vrt_box *boxes, vrt_preprocess_params p,
+                                   void *out, size_t image_bytes, vrt_preprocess_geometry *geoms) {
     const int i = blockIdx.z;
     /* Every thread of the image derives the same region (a few double ops;
      * cheaper than a separate launch and a workspace). */

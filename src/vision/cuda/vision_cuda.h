@@ -34,8 +34,8 @@ cudaError_t vrt__cuda_rois_launch(const vrt__cuda_src *src, const vrt_box *boxes
                                   const vrt_preprocess_params *p, void *out, vrt_preprocess_geometry *geoms,
                                   cudaStream_t s);
 
-cudaError_t vrt__cuda_topk_launch(const void *scores, vrt_tensor_type dtype, int rows, int n, int k, int softmax,
-                                  vrt_class_result *out, cudaStream_t s);
+cudaError_t vrt__cuda_topk_launch(const void *scores, vrt_tensor_type dtype, int rows, int n, int k,
+                                  int softmax, vrt_class_result *out, cudaStream_t s);
 
 /* Detection: p is the validated parameter set with num_anchors filled in. */
 size_t vrt__cuda_detect_workspace(const vrt_detect_params *p);

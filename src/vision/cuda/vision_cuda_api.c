@@ -29,7 +29,8 @@ static vrt_status src_from_frame(const vrt_frame *f, vrt__cuda_src *s, char *err
 
 static vrt_status need_stream(const void *stream, const char *who, char *err, size_t cap) {
     if (stream) return VRT_OK;
-    vrt_errbuf_set(err, cap, "%s: no stream given; pass a cudaStream_t (the legacy default stream is not used)", who);
+    vrt_errbuf_set(err, cap,
+                   "%s: no stream given; pass a cudaStream_t (the legacy default stream is not used)", who);
     return VRT_EINVAL;
 }
 
@@ -45,8 +46,8 @@ vrt_status vrt_cuda_preprocess_frame(const vrt_frame *f, const vrt_preprocess_pa
     if (st) return st;
     size_t need = vrt_preprocess_output_size(p);
     if (!out || out_size < need) {
-        vrt_errbuf_set(err, cap, "cuda preprocess: output buffer of %zu bytes; %ux%ux3 %s needs %zu", out_size,
-                       p->width, p->height, p->dtype == VRT_TENSOR_F16 ? "fp16" : "fp32", need);
+        vrt_errbuf_set(err, cap, "cuda preprocess: output buffer of %zu bytes; %ux%ux3 %s needs %zu",
+                       out_size, p->width, p->height, p->dtype == VRT_TENSOR_F16 ? "fp16" : "fp32", need);
         return VRT_EINVAL;
     }
     st = VRT_CUDA_CHECK(err, cap, vrt__cuda_preprocess_launch(&src, p, &g, out, (cudaStream_t)stream));
@@ -64,8 +65,9 @@ vrt_status vrt_cuda_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, in
     if (!st) st = vrt_preprocess_check(p, err, cap);
     if (st) return st;
     if (n < 0 || n > 65535 || (n > 0 && !boxes)) {
-        vrt_errbuf_set(err, cap, "cuda preprocess: %d ROIs with %s boxes; use 0..65535 ROIs and a device array",
-                       n, boxes ? "given" : "no");
+        vrt_errbuf_set(err, cap,
+                       "cuda preprocess: %d ROIs with %s boxes; use 0..65535 ROIs and a device array", n,
+                       boxes ? "given" : "no");
         return VRT_EINVAL;
     }
     size_t one = vrt_preprocess_output_size(p);
@@ -74,7 +76,8 @@ vrt_status vrt_cuda_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, in
                        out_size, n, p->width, p->height, one * (size_t)n);
         return VRT_EINVAL;
     }
-    return VRT_CUDA_CHECK(err, cap, vrt__cuda_rois_launch(&src, boxes, n, p, out, geoms, (cudaStream_t)stream));
+    return VRT_CUDA_CHECK(err, cap,
+                          vrt__cuda_rois_launch(&src, boxes, n, p, out, geoms, (cudaStream_t)stream));
 }
 
 vrt_status vrt_cuda_topk(const void *scores, vrt_tensor_type dtype, int rows, int n, int k, int softmax,
@@ -90,8 +93,9 @@ vrt_status vrt_cuda_topk(const void *scores, vrt_tensor_type dtype, int rows, in
                        VRT_CUDA_TOPK_MAX);
         return VRT_EINVAL;
     }
-    return VRT_CUDA_CHECK(err, cap,
-                          vrt__cuda_topk_launch(scores, dtype, rows, n, k, softmax ? 1 : 0, out, (cudaStream_t)stream));
+    return VRT_CUDA_CHECK(
+        err, cap,
+        vrt__cuda_topk_launch(scores, dtype, rows, n, k, softmax ? 1 : 0, out, (cudaStream_t)stream));
 }
 
 struct vrt_cuda_detector {
@@ -146,10 +150,11 @@ vrt_status vrt_cuda_detector_run(vrt_cuda_detector_t *d, const float *output, si
     vrt_status st = need_stream(stream, "cuda detector", d->err, sizeof(d->err));
     if (st) return st;
     if (!output || !out || count != need) {
-        vrt_errbuf_set(d->err, sizeof(d->err),
-                       "cuda detector: output has %zu values%s; %s with %d anchors and %d classes needs %zu%s", count,
-                       output ? "" : " (NULL)", p->kind == VRT_DETECT_YOLOX ? "YOLOX [1,N,5+C]" : "YOLOv8 [1,4+C,N]",
-                       n, C, need, out ? "" : "; no result buffer given");
+        vrt_errbuf_set(
+            d->err, sizeof(d->err),
+            "cuda detector: output has %zu values%s; %s with %d anchors and %d classes needs %zu%s", count,
+            output ? "" : " (NULL)", p->kind == VRT_DETECT_YOLOX ? "YOLOX [1,N,5+C]" : "YOLOv8 [1,4+C,N]", n,
+            C, need, out ? "" : "; no result buffer given");
         return VRT_EINVAL;
     }
     if (!workspace || workspace_size < d->workspace || ((uintptr_t)workspace & 255u)) {

@@ -36,20 +36,24 @@ vrt_status vrt__bcast_init(vrt__bcast *b, const vrt__shape *so, int nin, const v
         if (dim[i] == 1) continue;
         if (m > 0) {
             int ok = 1;
-            for (int k = 0; k < nin && ok; k++) ok = b->st[k][m - 1] == st[k][i] * dim[i];
+            for (int k = 0; k < nin && ok; k++)
+                ok = b->st[k][m - 1] == st[k][i] * dim[i];
             if (ok) {
                 b->dim[m - 1] *= dim[i];
-                for (int k = 0; k < nin; k++) b->st[k][m - 1] = st[k][i];
+                for (int k = 0; k < nin; k++)
+                    b->st[k][m - 1] = st[k][i];
                 continue;
             }
         }
         b->dim[m] = dim[i];
-        for (int k = 0; k < nin; k++) b->st[k][m] = st[k][i];
+        for (int k = 0; k < nin; k++)
+            b->st[k][m] = st[k][i];
         m++;
     }
     if (m == 0) {
         b->dim[0] = 1;
-        for (int k = 0; k < nin; k++) b->st[k][0] = 0;
+        for (int k = 0; k < nin; k++)
+            b->st[k][0] = 0;
         m = 1;
     }
     b->nd = m;
@@ -68,7 +72,8 @@ void vrt__bcast_range(const vrt__bcast *b, int64_t lo, int64_t hi, vrt__bcast_se
     }
     for (int k = 0; k < nin; k++) {
         step[k] = b->st[k][nd - 1];
-        for (int i = 0; i < nd; i++) off[k] += idx[i] * b->st[k][i];
+        for (int i = 0; i < nd; i++)
+            off[k] += idx[i] * b->st[k][i];
     }
     int64_t inner = b->dim[nd - 1];
     int64_t o = lo;
@@ -79,12 +84,14 @@ void vrt__bcast_range(const vrt__bcast *b, int64_t lo, int64_t hi, vrt__bcast_se
         seg(ctx, o, off, step, len);
         o += len;
         idx[nd - 1] += len;
-        for (int k = 0; k < nin; k++) off[k] += len * step[k];
+        for (int k = 0; k < nin; k++)
+            off[k] += len * step[k];
         /* carry */
         for (int i = nd - 1; i > 0 && idx[i] == b->dim[i]; i--) {
             idx[i] = 0;
             idx[i - 1]++;
-            for (int k = 0; k < nin; k++) off[k] += b->st[k][i - 1] - b->dim[i] * b->st[k][i];
+            for (int k = 0; k < nin; k++)
+                off[k] += b->st[k][i - 1] - b->dim[i] * b->st[k][i];
         }
     }
 }

@@ -39,10 +39,16 @@ size_t vrt__dtype_size(vrt__dtype t) {
     case VRT__DT_UINT32: return 4;
     case VRT__DT_UINT64: return 8;
     case VRT__DT_BFLOAT16: return 2;
-    case VRT__DT_FLOAT8E4M3FN: case VRT__DT_FLOAT8E4M3FNUZ: case VRT__DT_FLOAT8E5M2: case VRT__DT_FLOAT8E5M2FNUZ:
-    case VRT__DT_FLOAT4E2M1: case VRT__DT_FLOAT8E8M0:
-    case VRT__DT_UINT4: case VRT__DT_INT4: case VRT__DT_UINT2: case VRT__DT_INT2:
-        return 1; /* host boundary: raw bits / unpacked sub-byte ints, one per byte */
+    case VRT__DT_FLOAT8E4M3FN:
+    case VRT__DT_FLOAT8E4M3FNUZ:
+    case VRT__DT_FLOAT8E5M2:
+    case VRT__DT_FLOAT8E5M2FNUZ:
+    case VRT__DT_FLOAT4E2M1:
+    case VRT__DT_FLOAT8E8M0:
+    case VRT__DT_UINT4:
+    case VRT__DT_INT4:
+    case VRT__DT_UINT2:
+    case VRT__DT_INT2: return 1; /* host boundary: raw bits / unpacked sub-byte ints, one per byte */
     case VRT__DT_STRING:
     case VRT__DT_UNDEFINED:
     default: return 0;
@@ -84,7 +90,8 @@ int64_t vrt__shape_numel(const vrt__shape *s) {
     /* A scalar (ndim 0) has one element; any zero dimension makes it empty. */
     int64_t n = 1;
     if (!s) return 0;
-    for (int i = 0; i < s->ndim; i++) n *= s->d[i];
+    for (int i = 0; i < s->ndim; i++)
+        n *= s->d[i];
     return n;
 }
 
@@ -155,10 +162,10 @@ struct vrt__threadpool {
     pthread_t *threads;
     int nstarted;
     pthread_mutex_t mu;
-    pthread_cond_t work_cv; /* workers wait here for a new generation */
-    pthread_cond_t done_cv; /* the caller waits here for workers to finish */
+    pthread_cond_t work_cv;    /* workers wait here for a new generation */
+    pthread_cond_t done_cv;    /* the caller waits here for workers to finish */
     pthread_mutex_t submit_mu; /* one parallel_for at a time per pool */
-    atomic_ullong generation; /* written under mu; read outside it only while spinning */
+    atomic_ullong generation;  /* written under mu; read outside it only while spinning */
     int quit;
     atomic_int active; /* workers still inside the current job; written under mu */
     /* current job */
@@ -264,7 +271,8 @@ void vrt__threadpool_destroy(vrt__threadpool **ptp) {
     tp->quit = 1;
     pthread_cond_broadcast(&tp->work_cv);
     pthread_mutex_unlock(&tp->mu);
-    for (int i = 0; i < tp->nstarted; i++) pthread_join(tp->threads[i], NULL);
+    for (int i = 0; i < tp->nstarted; i++)
+        pthread_join(tp->threads[i], NULL);
     vrt_free(tp->threads);
     pthread_cond_destroy(&tp->work_cv);
     pthread_cond_destroy(&tp->done_cv);
@@ -274,12 +282,15 @@ void vrt__threadpool_destroy(vrt__threadpool **ptp) {
     *ptp = NULL;
 }
 
-int vrt__threadpool_size(const vrt__threadpool *tp) { return tp ? tp->nthreads : 1; }
+int vrt__threadpool_size(const vrt__threadpool *tp) {
+    return tp ? tp->nthreads : 1;
+}
 
 void vrt__parallel_for(vrt__threadpool *tp, int64_t n, void (*fn)(void *arg, int64_t i), void *arg) {
     if (n <= 0 || !fn) return;
     if (!tp || tp->nstarted == 0 || n == 1 || vrt__in_pool) {
-        for (int64_t i = 0; i < n; i++) fn(arg, i);
+        for (int64_t i = 0; i < n; i++)
+            fn(arg, i);
         return;
     }
     pthread_mutex_lock(&tp->submit_mu);
@@ -304,7 +315,8 @@ void vrt__parallel_for(vrt__threadpool *tp, int64_t n, void (*fn)(void *arg, int
         sched_yield();
     }
     pthread_mutex_lock(&tp->mu);
-    while (atomic_load(&tp->active) > 0) pthread_cond_wait(&tp->done_cv, &tp->mu);
+    while (atomic_load(&tp->active) > 0)
+        pthread_cond_wait(&tp->done_cv, &tp->mu);
     pthread_mutex_unlock(&tp->mu);
     pthread_mutex_unlock(&tp->submit_mu);
 }
@@ -396,10 +408,12 @@ void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
     switch (a->kind) {
     case VRT__ACT_NONE: break;
     case VRT__ACT_RELU:
-        for (int64_t i = 0; i < n; i++) x[i] = x[i] > 0.0f ? x[i] : 0.0f;
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] > 0.0f ? x[i] : 0.0f;
         break;
     case VRT__ACT_LEAKY_RELU:
-        for (int64_t i = 0; i < n; i++) x[i] = x[i] >= 0.0f ? x[i] : al * x[i];
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] >= 0.0f ? x[i] : al * x[i];
         break;
     case VRT__ACT_CLIP:
         /* ONNX Clip: min first, then max; NaN passes through. */
@@ -410,10 +424,12 @@ void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
         }
         break;
     case VRT__ACT_SIGMOID:
-        for (int64_t i = 0; i < n; i++) x[i] = vrt__sigmoidf(x[i]);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = vrt__sigmoidf(x[i]);
         break;
     case VRT__ACT_SILU:
-        for (int64_t i = 0; i < n; i++) x[i] = x[i] * vrt__sigmoidf(x[i]);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = x[i] * vrt__sigmoidf(x[i]);
         break;
     case VRT__ACT_HARD_SWISH:
         for (int64_t i = 0; i < n; i++) {
@@ -429,7 +445,8 @@ void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
         }
         break;
     case VRT__ACT_TANH:
-        for (int64_t i = 0; i < n; i++) x[i] = tanhf(x[i]);
+        for (int64_t i = 0; i < n; i++)
+            x[i] = tanhf(x[i]);
         break;
     }
 }

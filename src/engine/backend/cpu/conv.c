@@ -81,8 +81,7 @@ static void vrt__conv_to3(const vrt__conv_params *p, vrt__conv3 *c) {
 static vrt_status vrt__conv_check_common(const vrt__conv_params *p, const char *op, char *err,
                                          size_t errcap) {
     if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) {
-        vrt_errbuf_set(err, errcap, "%s: %d spatial dims not supported; supported: 1, 2, 3", op,
-                       p->nsp);
+        vrt_errbuf_set(err, errcap, "%s: %d spatial dims not supported; supported: 1, 2, 3", op, p->nsp);
         return VRT_EUNSUPPORTED;
     }
     if (p->N <= 0 || p->C <= 0 || p->M <= 0 || p->group <= 0) {
@@ -91,8 +90,7 @@ static vrt_status vrt__conv_check_common(const vrt__conv_params *p, const char *
         return VRT_EINVAL;
     }
     if (p->C % p->group || p->M % p->group) {
-        vrt_errbuf_set(err, errcap,
-                       "%s: group=%lld must divide input channels %lld and output channels %lld",
+        vrt_errbuf_set(err, errcap, "%s: group=%lld must divide input channels %lld and output channels %lld",
                        op, (long long)p->group, (long long)p->C, (long long)p->M);
         return VRT_EINVAL;
     }
@@ -107,8 +105,10 @@ static vrt_status vrt__conv_check_common(const vrt__conv_params *p, const char *
         }
     }
     if (p->auto_pad < VRT__AUTO_PAD_NOTSET || p->auto_pad > VRT__AUTO_PAD_VALID) {
-        vrt_errbuf_set(err, errcap, "%s: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
-                       "SAME_LOWER, VALID", op, (int)p->auto_pad);
+        vrt_errbuf_set(err, errcap,
+                       "%s: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
+                       "SAME_LOWER, VALID",
+                       op, (int)p->auto_pad);
         return VRT_EINVAL;
     }
     return VRT_OK;
@@ -143,13 +143,13 @@ vrt_status vrt__conv_resolve(vrt__conv_params *p, char *err, size_t errcap) {
             vrt_errbuf_set(err, errcap,
                            "Conv: dilated kernel %lld is larger than padded input %lld on spatial "
                            "dim %d",
-                           (long long)ek, (long long)(p->in[i] + p->pads_begin[i] + p->pads_end[i]),
-                           i);
+                           (long long)ek, (long long)(p->in[i] + p->pads_begin[i] + p->pads_end[i]), i);
             return VRT_EINVAL;
         }
         p->out[i] = span / p->strides[i] + 1;
     }
-    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++) p->out[i] = 0;
+    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++)
+        p->out[i] = 0;
     p->auto_pad = VRT__AUTO_PAD_NOTSET;
     return VRT_OK;
 }
@@ -174,14 +174,13 @@ static int vrt__conv_has_avx2(void) {
 
 /* 2-D in effect: no depth extent, no depth padding. */
 static int vrt__conv_is_2d(const vrt__conv3 *c) {
-    return c->in[0] == 1 && c->k[0] == 1 && c->s[0] == 1 && c->pb[0] == 0 && c->pe[0] == 0 &&
-           c->out[0] == 1;
+    return c->in[0] == 1 && c->k[0] == 1 && c->s[0] == 1 && c->pb[0] == 0 && c->pe[0] == 0 && c->out[0] == 1;
 }
 
 /* Depthwise 3x3, stride 1 or 2 (same both ways), dilation 1. */
 static int vrt__conv_use_dw3(const vrt__conv_params *p, const vrt__conv3 *c) {
-    return vrt__conv_has_avx2() && p->group > 1 && p->C == p->group && vrt__conv_is_2d(c) &&
-           c->k[1] == 3 && c->k[2] == 3 && c->d[1] == 1 && c->d[2] == 1 && c->s[1] == c->s[2] &&
+    return vrt__conv_has_avx2() && p->group > 1 && p->C == p->group && vrt__conv_is_2d(c) && c->k[1] == 3 &&
+           c->k[2] == 3 && c->d[1] == 1 && c->d[2] == 1 && c->s[1] == c->s[2] &&
            (c->s[1] == 1 || c->s[1] == 2);
 }
 
@@ -205,9 +204,9 @@ static void vrt__direct_geom(const vrt__conv3 *c, int64_t *hp, int64_t *wp) {
  * are inputs whose padded copy would pass 32 MiB (im2col's scratch stays
  * at about 512 KiB). */
 static int vrt__conv_use_direct(const vrt__conv_params *p, const vrt__conv3 *c) {
-    if (!(vrt__conv_has_avx2() && p->group == 1 && vrt__conv_is_2d(c) && c->kvol > 1 &&
-          c->s[1] == c->s[2] && (c->s[1] == 1 || c->s[1] == 2) && c->d[1] == 1 &&
-          c->d[2] == 1 && c->k[1] <= 7 && c->k[2] <= 7 && (c->out[2] >= 16 || p->M < 64)))
+    if (!(vrt__conv_has_avx2() && p->group == 1 && vrt__conv_is_2d(c) && c->kvol > 1 && c->s[1] == c->s[2] &&
+          (c->s[1] == 1 || c->s[1] == 2) && c->d[1] == 1 && c->d[2] == 1 && c->k[1] <= 7 && c->k[2] <= 7 &&
+          (c->out[2] >= 16 || p->M < 64)))
         return 0;
     int64_t hp, wp;
     vrt__direct_geom(c, &hp, &wp);
@@ -267,8 +266,8 @@ typedef struct vrt__im2col_job {
 } vrt__im2col_job;
 
 /* Valid output range [lo, hi) along one dim where o*s - pb + kk*d lies in [0, in). */
-static void vrt__valid_range(int64_t in, int64_t out, int64_t s, int64_t pb, int64_t off,
-                             int64_t *lo, int64_t *hi) {
+static void vrt__valid_range(int64_t in, int64_t out, int64_t s, int64_t pb, int64_t off, int64_t *lo,
+                             int64_t *hi) {
     /* i = o*s + (off - pb) with off = kk*d */
     int64_t base = off - pb;
     int64_t l = base >= 0 ? 0 : (-base + s - 1) / s;
@@ -306,13 +305,16 @@ static void vrt__im2col_row(void *arg, int64_t r) {
         const float *xrow = xp + (id * c->in[1] + ih) * c->in[2];
         int64_t lo = wlo > ow0 ? wlo : ow0, hi = whi < ow1 ? whi : ow1;
         if (hi < lo) hi = lo;
-        for (int64_t ow = ow0; ow < lo && ow < ow1; ow++) drow[ow] = 0.0f;
+        for (int64_t ow = ow0; ow < lo && ow < ow1; ow++)
+            drow[ow] = 0.0f;
         if (c->s[2] == 1) {
             if (hi > lo) memcpy(drow + lo, xrow + lo + base, (size_t)(hi - lo) * sizeof(float));
         } else {
-            for (int64_t ow = lo; ow < hi; ow++) drow[ow] = xrow[ow * c->s[2] + base];
+            for (int64_t ow = lo; ow < hi; ow++)
+                drow[ow] = xrow[ow * c->s[2] + base];
         }
-        for (int64_t ow = hi > ow0 ? hi : ow0; ow < ow1; ow++) drow[ow] = 0.0f;
+        for (int64_t ow = hi > ow0 ? hi : ow0; ow < ow1; ow++)
+            drow[ow] = 0.0f;
     }
 }
 
@@ -329,16 +331,20 @@ static void vrt__epi_plane(const vrt__epi_job *j, int64_t np) {
     float *y = j->y + np * j->plane;
     if (j->bias) {
         float b = j->bias[np % j->M];
-        for (int64_t i = 0; i < j->plane; i++) y[i] += b;
+        for (int64_t i = 0; i < j->plane; i++)
+            y[i] += b;
     }
     if (j->residual) {
         const float *r = j->residual + np * j->plane;
-        for (int64_t i = 0; i < j->plane; i++) y[i] += r[i];
+        for (int64_t i = 0; i < j->plane; i++)
+            y[i] += r[i];
     }
     vrt__act_apply(j->act, y, j->plane);
 }
 
-static void vrt__epi_task(void *arg, int64_t np) { vrt__epi_plane(arg, np); }
+static void vrt__epi_task(void *arg, int64_t np) {
+    vrt__epi_plane(arg, np);
+}
 
 /* Epilogue over output positions [c0, c0+cw) of planes np0 + i. */
 typedef struct vrt__epi_chunk_job {
@@ -353,11 +359,13 @@ static void vrt__epi_chunk_task(void *arg, int64_t i) {
     float *y = e->y + np * e->plane + j->c0;
     if (e->bias) {
         float b = e->bias[np % e->M];
-        for (int64_t q = 0; q < j->cw; q++) y[q] += b;
+        for (int64_t q = 0; q < j->cw; q++)
+            y[q] += b;
     }
     if (e->residual) {
         const float *r = e->residual + np * e->plane + j->c0;
-        for (int64_t q = 0; q < j->cw; q++) y[q] += r[q];
+        for (int64_t q = 0; q < j->cw; q++)
+            y[q] += r[q];
     }
     vrt__act_apply(e->act, y, j->cw);
 }
@@ -397,10 +405,12 @@ static void vrt__dw_plane(void *arg, int64_t np) {
                         const float *xrow = xp + (id * c->in[1] + ih) * c->in[2] + base;
                         float *yrow = yp + (od * c->out[1] + oh) * c->out[2];
                         if (c->s[2] == 1) {
-                            for (int64_t ow = wlo; ow < whi; ow++) yrow[ow] += wv * xrow[ow];
+                            for (int64_t ow = wlo; ow < whi; ow++)
+                                yrow[ow] += wv * xrow[ow];
                         } else {
                             int64_t s = c->s[2];
-                            for (int64_t ow = wlo; ow < whi; ow++) yrow[ow] += wv * xrow[ow * s];
+                            for (int64_t ow = wlo; ow < whi; ow++)
+                                yrow[ow] += wv * xrow[ow * s];
                         }
                     }
                 }
@@ -412,19 +422,19 @@ static void vrt__dw_plane(void *arg, int64_t np) {
 
 /* Applies bias (already summed in), residual and the activation to one output
  * row while it is in L1. */
-static void vrt__row_epilogue(const vrt__epi_job *e, int64_t np, int64_t off, float *yrow,
-                              int64_t n) {
+static void vrt__row_epilogue(const vrt__epi_job *e, int64_t np, int64_t off, float *yrow, int64_t n) {
     if (e->residual) {
         const float *r = e->residual + np * e->plane + off;
-        for (int64_t i = 0; i < n; i++) yrow[i] += r[i];
+        for (int64_t i = 0; i < n; i++)
+            yrow[i] += r[i];
     }
     vrt__act_apply(e->act, yrow, n);
 }
 
 /* One output element of a 3x3 conv plane with bounds checks (borders).
  * rows[kh]: input row kh of the window, NULL when outside the input. */
-static inline float vrt__dw3_at(const float *const rows[3], const float *wk, int64_t W, int64_t s,
-                                int64_t pb, int64_t ow) {
+static inline float vrt__dw3_at(const float *const rows[3], const float *wk, int64_t W, int64_t s, int64_t pb,
+                                int64_t ow) {
     float acc = 0.0f;
     for (int kh = 0; kh < 3; kh++) {
         if (!rows[kh]) continue;
@@ -446,9 +456,8 @@ __attribute__((target("avx2,fma"))) static inline __m256 vrt__deint8(const float
 }
 
 /* yrow[ow] = bias + sum_{kh,kw} wk[kh][kw] * rows[kh][ow*s - pb + kw]. */
-__attribute__((target("avx2,fma"))) static void vrt__dw3_row(const float *const rows[3],
-                                                             const float *wk, float bias,
-                                                             int64_t W, int64_t OW, int64_t s,
+__attribute__((target("avx2,fma"))) static void vrt__dw3_row(const float *const rows[3], const float *wk,
+                                                             float bias, int64_t W, int64_t OW, int64_t s,
                                                              int64_t pb, float *yrow) {
     /* Interior [lo, hi): every tap of every output inside the input row. */
     int64_t lo = (pb + s - 1) / s;
@@ -456,9 +465,11 @@ __attribute__((target("avx2,fma"))) static void vrt__dw3_row(const float *const 
     if (hi > OW) hi = OW;
     if (lo > hi) lo = hi;
     int64_t ow = 0;
-    for (; ow < lo; ow++) yrow[ow] = vrt__dw3_at(rows, wk, W, s, pb, ow) + bias;
+    for (; ow < lo; ow++)
+        yrow[ow] = vrt__dw3_at(rows, wk, W, s, pb, ow) + bias;
     __m256 wv[9];
-    for (int i = 0; i < 9; i++) wv[i] = _mm256_set1_ps(wk[i]);
+    for (int i = 0; i < 9; i++)
+        wv[i] = _mm256_set1_ps(wk[i]);
     const __m256 bv = _mm256_set1_ps(bias);
     for (; ow + 8 <= hi; ow += 8) {
         __m256 acc = _mm256_setzero_ps();
@@ -478,7 +489,8 @@ __attribute__((target("avx2,fma"))) static void vrt__dw3_row(const float *const 
         }
         _mm256_storeu_ps(yrow + ow, _mm256_add_ps(acc, bv));
     }
-    for (; ow < OW; ow++) yrow[ow] = vrt__dw3_at(rows, wk, W, s, pb, ow) + bias;
+    for (; ow < OW; ow++)
+        yrow[ow] = vrt__dw3_at(rows, wk, W, s, pb, ow) + bias;
 }
 #endif
 
@@ -514,11 +526,11 @@ static void vrt__dw3_plane(void *arg, int64_t np) {
 typedef struct vrt__direct_job {
     const vrt__conv3 *c;
     const vrt__conv_params *p;
-    const float *x;  /* batch n's input, C planes */
-    const float *w;  /* M x C x kh x kw */
-    float *xpad;     /* C padded planes, Hp x Wp */
-    float *wpack;    /* ceil(M/6) panels of K x 6, K = C*kh*kw */
-    float *y;        /* batch n's output, M planes */
+    const float *x; /* batch n's input, C planes */
+    const float *w; /* M x C x kh x kw */
+    float *xpad;    /* C padded planes, Hp x Wp */
+    float *wpack;   /* ceil(M/6) panels of K x 6, K = C*kh*kw */
+    float *y;       /* batch n's output, M planes */
     int64_t hp, wp, n;
     vrt__epi_job epi;
 } vrt__direct_job;
@@ -581,9 +593,8 @@ typedef struct vrt__tile_out {
 } vrt__tile_out;
 
 #ifdef VRT__CONV_X86
-__attribute__((target("avx2,fma"))) static inline void vrt__tile_store_row(const vrt__tile_out *o,
-                                                                           int64_t r, __m256 lo,
-                                                                           __m256 hi) {
+__attribute__((target("avx2,fma"))) static inline void vrt__tile_store_row(const vrt__tile_out *o, int64_t r,
+                                                                           __m256 lo, __m256 hi) {
     if (r >= o->rows) return;
     float *yr = o->y + r * o->ldy;
     if (o->accumulate) {
@@ -600,9 +611,8 @@ __attribute__((target("avx2,fma"))) static inline void vrt__tile_store_row(const
 
 /* Block[6][16] = sum over (ch, tap) of a[k][0..6) x (x + ch*cstride + toff[tap])[0..16),
  * written through o when o is not NULL, else stored to acc. */
-__attribute__((target("avx2,fma"))) static void vrt__direct_tile(const float *x, int64_t cstride,
-                                                                 int64_t C, int64_t ntaps,
-                                                                 const int64_t *toff,
+__attribute__((target("avx2,fma"))) static void vrt__direct_tile(const float *x, int64_t cstride, int64_t C,
+                                                                 int64_t ntaps, const int64_t *toff,
                                                                  const float *a, float *acc,
                                                                  const vrt__tile_out *o) {
     vrt__tile6x16 tile;
@@ -649,14 +659,15 @@ static void vrt__direct_task(void *arg, int64_t it) {
         int64_t cols = OW - ow0 < VRT__D3_NR ? OW - ow0 : VRT__D3_NR;
         vrt__tile_out o = {j->y + m0 * c->outvol + oh * OW + ow0, c->outvol, rows,
                            j->epi.bias ? j->epi.bias + m0 : NULL, 0};
-        vrt__direct_tile(j->xpad + oh * s * j->wp + ow0, s * j->hp * j->wp, j->p->C, c->kvol,
-                         toff, a, acc, cols == VRT__D3_NR ? &o : NULL);
+        vrt__direct_tile(j->xpad + oh * s * j->wp + ow0, s * j->hp * j->wp, j->p->C, c->kvol, toff, a, acc,
+                         cols == VRT__D3_NR ? &o : NULL);
         if (cols == VRT__D3_NR) continue;
         for (int64_t r = 0; r < rows; r++) {
             float b = j->epi.bias ? j->epi.bias[m0 + r] : 0.0f;
             float *yr = j->y + (m0 + r) * c->outvol + oh * OW + ow0;
             const float *src = acc + r * VRT__D3_NR;
-            for (int64_t q = 0; q < cols; q++) yr[q] = src[q] + b;
+            for (int64_t q = 0; q < cols; q++)
+                yr[q] = src[q] + b;
         }
     }
     for (int64_t r = 0; r < rows; r++) {
@@ -700,10 +711,10 @@ static void vrt__conv_direct(vrt__threadpool *tp, const vrt__conv_params *p, con
 
 typedef struct vrt__pw_job {
     const vrt__conv_params *p;
-    const float *x;     /* batch n's input, C planes of hw */
-    const float *w;     /* M x C */
-    float *wpack;       /* ceil(M/6) panels of C x 6 */
-    float *y;           /* batch n's output, M planes of hw */
+    const float *x; /* batch n's input, C planes of hw */
+    const float *w; /* M x C */
+    float *wpack;   /* ceil(M/6) panels of C x 6 */
+    float *y;       /* batch n's output, M planes of hw */
     int64_t hw, n, chunk;
     int64_t gpanels, nchunks; /* output-channel panels per work item; column chunks */
     vrt__epi_job epi;
@@ -745,8 +756,7 @@ static void vrt__pw_task(void *arg, int64_t it) {
             if (cols < VRT__D3_NR) {
                 for (int64_t ch = 0; ch < kc; ch++) {
                     memcpy(tail + ch * VRT__D3_NR, b + ch * hw, (size_t)cols * sizeof(float));
-                    memset(tail + ch * VRT__D3_NR + cols, 0,
-                           (size_t)(VRT__D3_NR - cols) * sizeof(float));
+                    memset(tail + ch * VRT__D3_NR + cols, 0, (size_t)(VRT__D3_NR - cols) * sizeof(float));
                 }
                 b = tail;
                 cs = VRT__D3_NR;
@@ -754,8 +764,8 @@ static void vrt__pw_task(void *arg, int64_t it) {
             for (int64_t mt = mt0; mt < mt1; mt++) {
                 int64_t m0 = mt * VRT__D3_MR;
                 int64_t rows = M - m0 < VRT__D3_MR ? M - m0 : VRT__D3_MR;
-                vrt__tile_out o = {j->y + m0 * hw + ow0, hw, rows,
-                                   j->epi.bias ? j->epi.bias + m0 : NULL, k0 > 0};
+                vrt__tile_out o = {j->y + m0 * hw + ow0, hw, rows, j->epi.bias ? j->epi.bias + m0 : NULL,
+                                   k0 > 0};
                 vrt__direct_tile(b, cs, kc, 1, &zero, j->wpack + (mt * C + k0) * VRT__D3_MR, acc,
                                  cols == VRT__D3_NR ? &o : NULL);
                 if (cols == VRT__D3_NR) continue;
@@ -764,9 +774,11 @@ static void vrt__pw_task(void *arg, int64_t it) {
                     const float *s = acc + r * VRT__D3_NR;
                     if (k0 == 0) {
                         float bias = j->epi.bias ? j->epi.bias[m0 + r] : 0.0f;
-                        for (int64_t q = 0; q < cols; q++) yr[q] = s[q] + bias;
+                        for (int64_t q = 0; q < cols; q++)
+                            yr[q] = s[q] + bias;
                     } else {
-                        for (int64_t q = 0; q < cols; q++) yr[q] += s[q];
+                        for (int64_t q = 0; q < cols; q++)
+                            yr[q] += s[q];
                     }
                 }
             }
@@ -781,9 +793,8 @@ static void vrt__pw_task(void *arg, int64_t it) {
 #endif
 }
 
-static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const vrt__conv3 *c,
-                         const float *x, const float *w, float *y, const vrt__epi_job *epi,
-                         float *scratch) {
+static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const vrt__conv3 *c, const float *x,
+                         const float *w, float *y, const vrt__epi_job *epi, float *scratch) {
     vrt__pw_job j;
     memset(&j, 0, sizeof(j));
     j.p = p;
@@ -824,8 +835,8 @@ static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const v
 vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
                      const float *bias, const float *residual, float *y, void *scratch) {
     if (!p || !x || !w || !y) return VRT_EINVAL;
-    if (p->auto_pad != VRT__AUTO_PAD_NOTSET || p->nsp < 1 || p->nsp > 3 || p->group <= 0 ||
-        p->C % p->group || p->M % p->group)
+    if (p->auto_pad != VRT__AUTO_PAD_NOTSET || p->nsp < 1 || p->nsp > 3 || p->group <= 0 || p->C % p->group ||
+        p->M % p->group)
         return VRT_EINVAL; /* not resolved */
     vrt__conv3 c;
     vrt__conv_to3(p, &c);
@@ -833,8 +844,7 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
     vrt__epi_job epi = {p->M, c.outvol, bias, residual, &p->act, y};
     if (cg == 1 && p->group > 1) {
         vrt__dw_job j = {&c, p, x, w, y, epi};
-        vrt__parallel_for(tp, p->N * p->M, vrt__conv_use_dw3(p, &c) ? vrt__dw3_plane : vrt__dw_plane,
-                          &j);
+        vrt__parallel_for(tp, p->N * p->M, vrt__conv_use_dw3(p, &c) ? vrt__dw3_plane : vrt__dw_plane, &j);
         return VRT_OK;
     }
     int pointwise = vrt__conv_is_pointwise(&c);
@@ -861,8 +871,8 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
                     int64_t w_ = c.outvol - c0 < cw ? c.outvol - c0 : cw;
                     vrt__im2col_job ij = {&c, xg, scratch, c0, w_};
                     vrt__parallel_for(tp, kdim, vrt__im2col_row, &ij);
-                    vrt__sgemm(tp, 0, 0, mg, w_, kdim, 1.0f, w + g * mg * kdim, kdim, scratch, w_,
-                               0.0f, yg + c0, c.outvol);
+                    vrt__sgemm(tp, 0, 0, mg, w_, kdim, 1.0f, w + g * mg * kdim, kdim, scratch, w_, 0.0f,
+                               yg + c0, c.outvol);
                     if (has_epi) {
                         vrt__epi_chunk_job ej = {&epi, n * p->M + g * mg, c0, w_};
                         vrt__parallel_for(tp, mg, vrt__epi_chunk_task, &ej);
@@ -876,8 +886,8 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
         for (int64_t g = 0; g < p->group; g++) {
             const float *xg = x + (n * p->C + g * cg) * c.invol;
             float *yg = y + (n * p->M + g * mg) * c.outvol;
-            vrt__sgemm(tp, 0, 0, mg, c.outvol, kdim, 1.0f, w + g * mg * kdim, kdim, xg, c.outvol,
-                       0.0f, yg, c.outvol);
+            vrt__sgemm(tp, 0, 0, mg, c.outvol, kdim, 1.0f, w + g * mg * kdim, kdim, xg, c.outvol, 0.0f, yg,
+                       c.outvol);
         }
     }
     if (has_epi) vrt__parallel_for(tp, p->N * p->M, vrt__epi_task, &epi);
@@ -890,16 +900,17 @@ vrt_status vrt__conv_transpose_resolve(vrt__conv_params *p, char *err, size_t er
     vrt_status st = vrt__conv_check_common(p, "ConvTranspose", err, errcap);
     if (st) return st;
     int have_shape = 0;
-    for (int i = 0; i < p->nsp; i++) have_shape |= p->output_shape[i] != 0;
+    for (int i = 0; i < p->nsp; i++)
+        have_shape |= p->output_shape[i] != 0;
     for (int i = 0; i < p->nsp; i++) {
         int64_t ek = (p->k[i] - 1) * p->dilations[i] + 1;
         int64_t s = p->strides[i];
-        if (p->output_padding[i] < 0 || (p->output_padding[i] >= s && p->output_padding[i] >= p->dilations[i])) {
+        if (p->output_padding[i] < 0 ||
+            (p->output_padding[i] >= s && p->output_padding[i] >= p->dilations[i])) {
             vrt_errbuf_set(err, errcap,
                            "ConvTranspose: output_padding %lld on spatial dim %d must be smaller "
                            "than the stride %lld or the dilation %lld",
-                           (long long)p->output_padding[i], i, (long long)s,
-                           (long long)p->dilations[i]);
+                           (long long)p->output_padding[i], i, (long long)s, (long long)p->dilations[i]);
             return VRT_EINVAL;
         }
         int64_t natural = s * (p->in[i] - 1) + p->output_padding[i] + ek;
@@ -910,7 +921,8 @@ vrt_status vrt__conv_transpose_resolve(vrt__conv_params *p, char *err, size_t er
             want = p->in[i] * s;
         if (want >= 0) {
             if (want <= 0) {
-                vrt_errbuf_set(err, errcap, "ConvTranspose: output_shape %lld on spatial dim %d must be positive",
+                vrt_errbuf_set(err, errcap,
+                               "ConvTranspose: output_shape %lld on spatial dim %d must be positive",
                                (long long)want, i);
                 return VRT_EINVAL;
             }
@@ -943,7 +955,8 @@ vrt_status vrt__conv_transpose_resolve(vrt__conv_params *p, char *err, size_t er
             }
         }
     }
-    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++) p->out[i] = 0;
+    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++)
+        p->out[i] = 0;
     p->auto_pad = VRT__AUTO_PAD_NOTSET;
     return VRT_OK;
 }
@@ -996,14 +1009,15 @@ static void vrt__fill_plane(void *arg, int64_t np) {
     const vrt__fill_job *j = arg;
     float v = j->bias ? j->bias[np % j->M] : 0.0f;
     float *y = j->y + np * j->plane;
-    for (int64_t i = 0; i < j->plane; i++) y[i] = v;
+    for (int64_t i = 0; i < j->plane; i++)
+        y[i] = v;
 }
 
-vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, const float *x,
-                               const float *w, const float *bias, float *y, void *scratch) {
+vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
+                               const float *bias, float *y, void *scratch) {
     if (!p || !x || !w || !y || !scratch) return VRT_EINVAL;
-    if (p->auto_pad != VRT__AUTO_PAD_NOTSET || p->nsp < 1 || p->nsp > 3 || p->group <= 0 ||
-        p->C % p->group || p->M % p->group)
+    if (p->auto_pad != VRT__AUTO_PAD_NOTSET || p->nsp < 1 || p->nsp > 3 || p->group <= 0 || p->C % p->group ||
+        p->M % p->group)
         return VRT_EINVAL;
     vrt__conv3 c;
     vrt__conv_to3(p, &c);
@@ -1015,8 +1029,7 @@ vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, c
         for (int64_t g = 0; g < p->group; g++) {
             const float *xg = x + (n * p->C + g * cg) * c.invol;
             const float *wg = w + g * cg * rows; /* Cg x (Mg*kvol) */
-            vrt__sgemm(tp, 1, 0, rows, c.invol, cg, 1.0f, wg, rows, xg, c.invol, 0.0f, scratch,
-                       c.invol);
+            vrt__sgemm(tp, 1, 0, rows, c.invol, cg, 1.0f, wg, rows, xg, c.invol, 0.0f, scratch, c.invol);
             vrt__col2im_job cj = {&c, scratch, y + (n * p->M + g * mg) * c.outvol};
             vrt__parallel_for(tp, mg, vrt__col2im_channel, &cj);
         }

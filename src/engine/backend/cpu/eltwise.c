@@ -47,9 +47,9 @@ static int vrt__same_shape(const vrt__shape *a, const vrt__shape *b) {
 /* ---- unary ---------------------------------------------------------------- */
 
 static const char *const k_unary_names[VRT__UN_COUNT] = {
-    "Identity", "Relu", "LeakyRelu", "Sigmoid",    "Tanh",  "HardSigmoid", "HardSwish", "Clip",
-    "Erf",      "Exp",  "Log",       "Sqrt",       "Neg",   "Abs",         "Reciprocal", "SiLU",
-    "Pow",      "Floor", "Ceil",     "Elu",        "Softplus", "Mish",     "Gelu",
+    "Identity", "Relu",  "LeakyRelu", "Sigmoid", "Tanh",     "HardSigmoid", "HardSwish",  "Clip",
+    "Erf",      "Exp",   "Log",       "Sqrt",    "Neg",      "Abs",         "Reciprocal", "SiLU",
+    "Pow",      "Floor", "Ceil",      "Elu",     "Softplus", "Mish",        "Gelu",
 };
 
 const char *vrt__unary_name(vrt__unary_op op) {
@@ -119,11 +119,13 @@ static void vrt__unary_loop(const vrt__unary_params *p, const float *x, float *y
         if (x != y) memmove(y, x, (size_t)n * sizeof(float));
         break;
     case VRT__UN_RELU:
-        for (int64_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i] > 0 ? x[i] : 0.0f;
         break;
     case VRT__UN_LEAKY_RELU: {
         float a = p->alpha;
-        for (int64_t i = 0; i < n; i++) y[i] = x[i] >= 0 ? x[i] : a * x[i];
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i] >= 0 ? x[i] : a * x[i];
         break;
     }
     case VRT__UN_CLIP: {
@@ -135,16 +137,20 @@ static void vrt__unary_loop(const vrt__unary_params *p, const float *x, float *y
         break;
     }
     case VRT__UN_NEG:
-        for (int64_t i = 0; i < n; i++) y[i] = -x[i];
+        for (int64_t i = 0; i < n; i++)
+            y[i] = -x[i];
         break;
     case VRT__UN_ABS:
-        for (int64_t i = 0; i < n; i++) y[i] = fabsf(x[i]);
+        for (int64_t i = 0; i < n; i++)
+            y[i] = fabsf(x[i]);
         break;
     case VRT__UN_HARD_SWISH:
-        for (int64_t i = 0; i < n; i++) y[i] = x[i] * fmaxf(0.0f, fminf(1.0f, x[i] / 6.0f + 0.5f));
+        for (int64_t i = 0; i < n; i++)
+            y[i] = x[i] * fmaxf(0.0f, fminf(1.0f, x[i] / 6.0f + 0.5f));
         break;
     default:
-        for (int64_t i = 0; i < n; i++) y[i] = vrt__unary_apply(p, x[i]);
+        for (int64_t i = 0; i < n; i++)
+            y[i] = vrt__unary_apply(p, x[i]);
         break;
     }
 }
@@ -171,14 +177,15 @@ vrt_status vrt__cpu_unary_f32(vrt__threadpool *tp, const vrt__unary_params *p, c
 
 vrt_status vrt__cpu_not(const uint8_t *x, uint8_t *y, int64_t n) {
     if (n < 0) return VRT_EINVAL;
-    for (int64_t i = 0; i < n; i++) y[i] = !x[i];
+    for (int64_t i = 0; i < n; i++)
+        y[i] = !x[i];
     return VRT_OK;
 }
 
 /* ---- binary --------------------------------------------------------------- */
 
-static const char *const k_binary_names[VRT__BIN_COUNT] = {"Add", "Sub", "Mul", "Div", "Max",
-                                                          "Min", "Pow", "PRelu", "Mod"};
+static const char *const k_binary_names[VRT__BIN_COUNT] = {"Add", "Sub", "Mul",   "Div", "Max",
+                                                           "Min", "Pow", "PRelu", "Mod"};
 
 const char *vrt__binary_name(vrt__binary_op op) {
     return (op >= 0 && op < VRT__BIN_COUNT) ? k_binary_names[op] : "?";
@@ -208,27 +215,27 @@ static inline int64_t vrt__sat_i64(double v) {
     return (int64_t)v;
 }
 
-#define VRT__INT_BINARY(NAME, T, TMIN)                                                             \
-    static inline T NAME(vrt__binary_op op, T a, T b) {                                            \
-        switch (op) {                                                                              \
-        case VRT__BIN_ADD: return (T)((uint64_t)a + (uint64_t)b);                                  \
-        case VRT__BIN_SUB: return (T)((uint64_t)a - (uint64_t)b);                                  \
-        case VRT__BIN_MUL: return (T)((uint64_t)a * (uint64_t)b);                                  \
-        case VRT__BIN_DIV:                                                                         \
-            if (b == 0) return 0;                                                                  \
-            if (b == -1) return (T)(0 - (uint64_t)a);                                              \
-            return a / b;                                                                          \
-        case VRT__BIN_MAX: return a > b ? a : b;                                                   \
-        case VRT__BIN_MIN: return a < b ? a : b;                                                   \
-        case VRT__BIN_POW: return (T)vrt__sat_i64(pow((double)a, (double)b));                     \
-        case VRT__BIN_MOD: {                                                                       \
-            if (b == 0 || b == -1) return 0;                                                       \
-            T r = a % b; /* ONNX Mod (fmod=0) on integers: the sign of the divisor */              \
-            if (r != 0 && ((r < 0) != (b < 0))) r += b;                                            \
-            return r;                                                                              \
-        }                                                                                          \
-        default: return 0;                                                                         \
-        }                                                                                          \
+#define VRT__INT_BINARY(NAME, T, TMIN)                                                                       \
+    static inline T NAME(vrt__binary_op op, T a, T b) {                                                      \
+        switch (op) {                                                                                        \
+        case VRT__BIN_ADD: return (T)((uint64_t)a + (uint64_t)b);                                            \
+        case VRT__BIN_SUB: return (T)((uint64_t)a - (uint64_t)b);                                            \
+        case VRT__BIN_MUL: return (T)((uint64_t)a * (uint64_t)b);                                            \
+        case VRT__BIN_DIV:                                                                                   \
+            if (b == 0) return 0;                                                                            \
+            if (b == -1) return (T)(0 - (uint64_t)a);                                                        \
+            return a / b;                                                                                    \
+        case VRT__BIN_MAX: return a > b ? a : b;                                                             \
+        case VRT__BIN_MIN: return a < b ? a : b;                                                             \
+        case VRT__BIN_POW: return (T)vrt__sat_i64(pow((double)a, (double)b));                                \
+        case VRT__BIN_MOD: {                                                                                 \
+            if (b == 0 || b == -1) return 0;                                                                 \
+            T r = a % b; /* ONNX Mod (fmod=0) on integers: the sign of the divisor */                        \
+            if (r != 0 && ((r < 0) != (b < 0))) r += b;                                                      \
+            return r;                                                                                        \
+        }                                                                                                    \
+        default: return 0;                                                                                   \
+        }                                                                                                    \
     }
 VRT__INT_BINARY(vrt__bin_i64, int64_t, INT64_MIN)
 VRT__INT_BINARY(vrt__bin_i32, int32_t, INT32_MIN)
@@ -266,30 +273,38 @@ static void vrt__binary_seg(void *ctx, int64_t o, const int64_t *off, const int6
         vrt__binary_op op = j->op;
         /* Specialise the hot cases (same-shape and per-channel/scalar operands). */
         if (op == VRT__BIN_ADD && sa == 1 && sb == 1) {
-            for (int64_t i = 0; i < len; i++) y[i] = a[i] + b[i];
+            for (int64_t i = 0; i < len; i++)
+                y[i] = a[i] + b[i];
         } else if (op == VRT__BIN_ADD && sa == 1 && sb == 0) {
             float bv = b[0];
-            for (int64_t i = 0; i < len; i++) y[i] = a[i] + bv;
+            for (int64_t i = 0; i < len; i++)
+                y[i] = a[i] + bv;
         } else if (op == VRT__BIN_MUL && sa == 1 && sb == 1) {
-            for (int64_t i = 0; i < len; i++) y[i] = a[i] * b[i];
+            for (int64_t i = 0; i < len; i++)
+                y[i] = a[i] * b[i];
         } else if (op == VRT__BIN_MUL && sa == 1 && sb == 0) {
             float bv = b[0];
-            for (int64_t i = 0; i < len; i++) y[i] = a[i] * bv;
+            for (int64_t i = 0; i < len; i++)
+                y[i] = a[i] * bv;
         } else {
-            for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_f32(op, a[i * sa], b[i * sb]);
+            for (int64_t i = 0; i < len; i++)
+                y[i] = vrt__bin_f32(op, a[i * sa], b[i * sb]);
         }
     } else if (j->dt == VRT__DT_UINT64) {
         const uint64_t *a = (const uint64_t *)j->a + off[0], *b = (const uint64_t *)j->b + off[1];
         uint64_t *y = (uint64_t *)j->y + o;
-        for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_u64(j->op, a[i * sa], b[i * sb]);
+        for (int64_t i = 0; i < len; i++)
+            y[i] = vrt__bin_u64(j->op, a[i * sa], b[i * sb]);
     } else if (j->dt == VRT__DT_INT64) {
         const int64_t *a = (const int64_t *)j->a + off[0], *b = (const int64_t *)j->b + off[1];
         int64_t *y = (int64_t *)j->y + o;
-        for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_i64(j->op, a[i * sa], b[i * sb]);
+        for (int64_t i = 0; i < len; i++)
+            y[i] = vrt__bin_i64(j->op, a[i * sa], b[i * sb]);
     } else {
         const int32_t *a = (const int32_t *)j->a + off[0], *b = (const int32_t *)j->b + off[1];
         int32_t *y = (int32_t *)j->y + o;
-        for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_i32(j->op, a[i * sa], b[i * sb]);
+        for (int64_t i = 0; i < len; i++)
+            y[i] = vrt__bin_i32(j->op, a[i * sa], b[i * sb]);
     }
 }
 
@@ -304,7 +319,8 @@ vrt_status vrt__cpu_binary(vrt__threadpool *tp, vrt__binary_op op, vrt__dtype dt
                            const vrt__shape *sa, const void *b, const vrt__shape *sb, void *y,
                            const vrt__shape *sy) {
     if (op < 0 || op >= VRT__BIN_COUNT) return VRT_EUNSUPPORTED;
-    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32 && dt != VRT__DT_UINT64) return VRT_EUNSUPPORTED;
+    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32 && dt != VRT__DT_UINT64)
+        return VRT_EUNSUPPORTED;
     if (op == VRT__BIN_PRELU && dt != VRT__DT_FLOAT) return VRT_EUNSUPPORTED;
     vrt_status st = vrt__check_out_broadcast(sa, sb, sy);
     if (st) return st;
@@ -325,21 +341,21 @@ typedef struct {
     uint8_t *y;
 } vrt__cmp_job;
 
-#define VRT__CMP_LOOP(T)                                                                           \
-    do {                                                                                           \
-        const T *a = (const T *)j->a + off[0], *b = (const T *)j->b + off[1];                      \
-        for (int64_t i = 0; i < len; i++) {                                                        \
-            T va = a[i * sa], vb = b[i * sb];                                                      \
-            int r;                                                                                 \
-            switch (j->op) {                                                                       \
-            case VRT__CMP_EQUAL: r = va == vb; break;                                              \
-            case VRT__CMP_GREATER: r = va > vb; break;                                             \
-            case VRT__CMP_LESS: r = va < vb; break;                                                \
-            case VRT__CMP_GREATER_OR_EQUAL: r = va >= vb; break;                                   \
-            default: r = va <= vb; break;                                                          \
-            }                                                                                      \
-            y[i] = (uint8_t)r;                                                                     \
-        }                                                                                          \
+#define VRT__CMP_LOOP(T)                                                                                     \
+    do {                                                                                                     \
+        const T *a = (const T *)j->a + off[0], *b = (const T *)j->b + off[1];                                \
+        for (int64_t i = 0; i < len; i++) {                                                                  \
+            T va = a[i * sa], vb = b[i * sb];                                                                \
+            int r;                                                                                           \
+            switch (j->op) {                                                                                 \
+            case VRT__CMP_EQUAL: r = va == vb; break;                                                        \
+            case VRT__CMP_GREATER: r = va > vb; break;                                                       \
+            case VRT__CMP_LESS: r = va < vb; break;                                                          \
+            case VRT__CMP_GREATER_OR_EQUAL: r = va >= vb; break;                                             \
+            default: r = va <= vb; break;                                                                    \
+            }                                                                                                \
+            y[i] = (uint8_t)r;                                                                               \
+        }                                                                                                    \
     } while (0)
 
 static void vrt__cmp_seg(void *ctx, int64_t o, const int64_t *off, const int64_t *step, int64_t len) {
@@ -423,8 +439,7 @@ static void vrt__where_seg(void *ctx, int64_t o, const int64_t *off, const int64
 }
 
 vrt_status vrt__cpu_where(const uint8_t *cond, const vrt__shape *sc, const void *x, const vrt__shape *sx,
-                          const void *y, const vrt__shape *sy, size_t elem, void *out,
-                          const vrt__shape *so) {
+                          const void *y, const vrt__shape *sy, size_t elem, void *out, const vrt__shape *so) {
     if (elem == 0) return VRT_EINVAL;
     vrt__shape t, want;
     vrt_status st;
@@ -463,7 +478,8 @@ static void vrt__expand_seg(void *ctx, int64_t o, const int64_t *off, const int6
     if (step[0] == 1) {
         memcpy(y, x, (size_t)len * e);
     } else {
-        for (int64_t i = 0; i < len; i++) memcpy(y + (size_t)i * e, x, e);
+        for (int64_t i = 0; i < len; i++)
+            memcpy(y + (size_t)i * e, x, e);
     }
 }
 
@@ -503,13 +519,17 @@ static void vrt__chain_seg(void *ctx, int64_t o, const int64_t *off, const int64
         int64_t sb = step[k];
         k++;
         if (cs->operand_first) {
-            for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_f32(cs->bin, b[i * sb], y[i]);
+            for (int64_t i = 0; i < len; i++)
+                y[i] = vrt__bin_f32(cs->bin, b[i * sb], y[i]);
         } else if (cs->bin == VRT__BIN_ADD) {
-            for (int64_t i = 0; i < len; i++) y[i] += b[i * sb];
+            for (int64_t i = 0; i < len; i++)
+                y[i] += b[i * sb];
         } else if (cs->bin == VRT__BIN_MUL) {
-            for (int64_t i = 0; i < len; i++) y[i] *= b[i * sb];
+            for (int64_t i = 0; i < len; i++)
+                y[i] *= b[i * sb];
         } else {
-            for (int64_t i = 0; i < len; i++) y[i] = vrt__bin_f32(cs->bin, y[i], b[i * sb]);
+            for (int64_t i = 0; i < len; i++)
+                y[i] = vrt__bin_f32(cs->bin, y[i], b[i * sb]);
         }
     }
 }

@@ -27,7 +27,7 @@
 #define MR 6
 #define NR 16
 #define KC 256
-#define MC 72 /* multiple of MR */
+#define MC 72  /* multiple of MR */
 #define NC 128 /* multiple of NR; may shrink to make enough tiles */
 
 typedef float vrt__v8 __attribute__((vector_size(32)));
@@ -37,7 +37,8 @@ typedef void (*vrt__ukernel_fn)(int64_t kc, const float *a, const float *b, floa
 
 static void vrt__ukernel_generic(int64_t kc, const float *a, const float *b, float *acc) {
     vrt__v8 c[MR][2];
-    for (int r = 0; r < MR; r++) c[r][0] = c[r][1] = (vrt__v8){0};
+    for (int r = 0; r < MR; r++)
+        c[r][0] = c[r][1] = (vrt__v8){0};
     for (int64_t k = 0; k < kc; k++) {
         vrt__v8 b0, b1;
         memcpy(&b0, b + k * NR, sizeof(b0));
@@ -55,8 +56,8 @@ static void vrt__ukernel_generic(int64_t kc, const float *a, const float *b, flo
 }
 
 #ifdef VRT__GEMM_X86
-__attribute__((target("avx2,fma"))) static void vrt__ukernel_avx2(int64_t kc, const float *a,
-                                                                   const float *b, float *acc) {
+__attribute__((target("avx2,fma"))) static void vrt__ukernel_avx2(int64_t kc, const float *a, const float *b,
+                                                                  float *acc) {
     vrt__tile6x16 t;
     vrt__tile6x16_zero(&t);
     for (int64_t k = 0; k < kc; k++) {
@@ -82,14 +83,13 @@ typedef struct vrt__gemm_job {
     const float *A, *B;
     int64_t lda, ldb, ldc;
     float *C;
-    int64_t nc;      /* tile width actually used */
+    int64_t nc;       /* tile width actually used */
     int64_t ntiles_n; /* tiles along N */
     vrt__ukernel_fn uk;
 } vrt__gemm_job;
 
 /* Packs op(A)[i0..i0+mc, k0..k0+kc) into MR-row panels: ap[p][k][r]. */
-static void vrt__pack_a(const vrt__gemm_job *j, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
-                        float *ap) {
+static void vrt__pack_a(const vrt__gemm_job *j, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float *ap) {
     for (int64_t p = 0; p < mc; p += MR) {
         int64_t rows = mc - p < MR ? mc - p : MR;
         float *dst = ap + p * kc;
@@ -97,25 +97,28 @@ static void vrt__pack_a(const vrt__gemm_job *j, int64_t i0, int64_t mc, int64_t 
             for (int64_t r = 0; r < MR; r++) {
                 if (r < rows) {
                     const float *src = j->A + (i0 + p + r) * j->lda + k0;
-                    for (int64_t k = 0; k < kc; k++) dst[k * MR + r] = src[k];
+                    for (int64_t k = 0; k < kc; k++)
+                        dst[k * MR + r] = src[k];
                 } else {
-                    for (int64_t k = 0; k < kc; k++) dst[k * MR + r] = 0.0f;
+                    for (int64_t k = 0; k < kc; k++)
+                        dst[k * MR + r] = 0.0f;
                 }
             }
         } else {
             for (int64_t k = 0; k < kc; k++) {
                 const float *src = j->A + (k0 + k) * j->lda + i0 + p;
                 int64_t r = 0;
-                for (; r < rows; r++) dst[k * MR + r] = src[r];
-                for (; r < MR; r++) dst[k * MR + r] = 0.0f;
+                for (; r < rows; r++)
+                    dst[k * MR + r] = src[r];
+                for (; r < MR; r++)
+                    dst[k * MR + r] = 0.0f;
             }
         }
     }
 }
 
 /* Packs op(B)[k0..k0+kc, j0..j0+nc) into NR-column panels: bp[q][k][c]. */
-static void vrt__pack_b(const vrt__gemm_job *j, int64_t j0, int64_t nc, int64_t k0, int64_t kc,
-                        float *bp) {
+static void vrt__pack_b(const vrt__gemm_job *j, int64_t j0, int64_t nc, int64_t k0, int64_t kc, float *bp) {
     for (int64_t q = 0; q < nc; q += NR) {
         int64_t cols = nc - q < NR ? nc - q : NR;
         float *dst = bp + q * kc;
@@ -123,16 +126,20 @@ static void vrt__pack_b(const vrt__gemm_job *j, int64_t j0, int64_t nc, int64_t 
             for (int64_t k = 0; k < kc; k++) {
                 const float *src = j->B + (k0 + k) * j->ldb + j0 + q;
                 int64_t c = 0;
-                for (; c < cols; c++) dst[k * NR + c] = src[c];
-                for (; c < NR; c++) dst[k * NR + c] = 0.0f;
+                for (; c < cols; c++)
+                    dst[k * NR + c] = src[c];
+                for (; c < NR; c++)
+                    dst[k * NR + c] = 0.0f;
             }
         } else {
             for (int64_t c = 0; c < NR; c++) {
                 if (c < cols) {
                     const float *src = j->B + (j0 + q + c) * j->ldb + k0;
-                    for (int64_t k = 0; k < kc; k++) dst[k * NR + c] = src[k];
+                    for (int64_t k = 0; k < kc; k++)
+                        dst[k * NR + c] = src[k];
                 } else {
-                    for (int64_t k = 0; k < kc; k++) dst[k * NR + c] = 0.0f;
+                    for (int64_t k = 0; k < kc; k++)
+                        dst[k * NR + c] = 0.0f;
                 }
             }
         }
@@ -161,11 +168,14 @@ static void vrt__gemm_tile(void *arg, int64_t t) {
                     float *c = j->C + (i0 + p + r) * j->ldc + j0 + q;
                     const float *s = acc + r * NR;
                     if (!first) {
-                        for (int64_t x = 0; x < cols; x++) c[x] += j->alpha * s[x];
+                        for (int64_t x = 0; x < cols; x++)
+                            c[x] += j->alpha * s[x];
                     } else if (j->beta == 0.0f) {
-                        for (int64_t x = 0; x < cols; x++) c[x] = j->alpha * s[x];
+                        for (int64_t x = 0; x < cols; x++)
+                            c[x] = j->alpha * s[x];
                     } else {
-                        for (int64_t x = 0; x < cols; x++) c[x] = j->alpha * s[x] + j->beta * c[x];
+                        for (int64_t x = 0; x < cols; x++)
+                            c[x] = j->alpha * s[x] + j->beta * c[x];
                     }
                 }
             }
@@ -179,20 +189,21 @@ static void vrt__scale_c(int64_t M, int64_t N, float beta, float *C, int64_t ldc
         if (beta == 0.0f)
             memset(c, 0, (size_t)N * sizeof(float));
         else if (beta != 1.0f)
-            for (int64_t x = 0; x < N; x++) c[x] *= beta;
+            for (int64_t x = 0; x < N; x++)
+                c[x] *= beta;
     }
 }
 
 void vrt__sgemm_own(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
-                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
-                    float beta, float *C, int64_t ldc) {
+                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0 || alpha == 0.0f) {
         vrt__scale_c(M, N, beta, C, ldc);
         return;
     }
-    vrt__gemm_job j = {trans_a, trans_b, M, N, K, alpha, beta, A, B, lda, ldb, ldc, C, NC, 0,
-                       vrt__pick_ukernel()};
+    vrt__gemm_job j = {trans_a, trans_b, M,   N,   K, alpha, beta, A,
+                       B,       lda,     ldb, ldc, C, NC,    0,    vrt__pick_ukernel()};
     int64_t mt = (M + MC - 1) / MC;
     int nthreads = vrt__threadpool_size(tp);
     /* Narrower tiles when there would be too few to keep every thread busy;
@@ -225,18 +236,18 @@ int vrt__sgemm_uses_blas(void) {
 #endif
 }
 
-void vrt__sgemm_set_blas(int on) { vrt__blas_enabled = on ? 1 : 0; }
+void vrt__sgemm_set_blas(int on) {
+    vrt__blas_enabled = on ? 1 : 0;
+}
 
-void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
-                float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-                float *C, int64_t ldc) {
+void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
 #ifdef VRT_HAVE_OPENBLAS
     /* BLAS ints are 32-bit: fall back to our kernel for anything larger. */
-    if (vrt__blas_enabled && M > 0 && N > 0 && K > 0 && M < INT32_MAX && N < INT32_MAX &&
-        K < INT32_MAX && lda < INT32_MAX && ldb < INT32_MAX && ldc < INT32_MAX) {
-        cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                    trans_b ? CblasTrans : CblasNoTrans, (int)M, (int)N, (int)K, alpha, A, (int)lda,
-                    B, (int)ldb, beta, C, (int)ldc);
+    if (vrt__blas_enabled && M > 0 && N > 0 && K > 0 && M < INT32_MAX && N < INT32_MAX && K < INT32_MAX &&
+        lda < INT32_MAX && ldb < INT32_MAX && ldc < INT32_MAX) {
+        cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+                    (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
         return;
     }
 #endif
@@ -268,7 +279,8 @@ vrt_status vrt__gemm(vrt__threadpool *tp, const vrt__gemm_params *p, const float
             const float *crow = C + (cr == 1 ? 0 : i) * cc;
             float *y = Y + i * N;
             if (cc == 1)
-                for (int64_t x = 0; x < N; x++) y[x] = crow[0];
+                for (int64_t x = 0; x < N; x++)
+                    y[x] = crow[0];
             else
                 memcpy(y, crow, (size_t)N * sizeof(float));
         }
@@ -283,8 +295,7 @@ vrt_status vrt__gemm(vrt__threadpool *tp, const vrt__gemm_params *p, const float
 /* ---- MatMul --------------------------------------------------------------- */
 
 vrt_status vrt__matmul_shape(const vrt__shape *a, const vrt__shape *b, vrt__shape *out) {
-    if (!a || !b || !out || a->ndim < 1 || b->ndim < 1 || a->ndim > VRT__MAX_DIMS ||
-        b->ndim > VRT__MAX_DIMS)
+    if (!a || !b || !out || a->ndim < 1 || b->ndim < 1 || a->ndim > VRT__MAX_DIMS || b->ndim > VRT__MAX_DIMS)
         return VRT_EINVAL;
     int64_t K = a->d[a->ndim - 1];
     int64_t Kb = b->ndim == 1 ? b->d[0] : b->d[b->ndim - 2];
@@ -338,8 +349,7 @@ vrt_status vrt__matmul(vrt__threadpool *tp, const vrt__shape *a, const float *A,
             ia += idx * sa[i];
             ib += idx * sb[i];
         }
-        vrt__sgemm(tp, 0, 0, M, N, K, 1.0f, A + ia * M * K, K, B + ib * K * N, N, 0.0f,
-                   Y + t * M * N, N);
+        vrt__sgemm(tp, 0, 0, M, N, K, 1.0f, A + ia * M * K, K, B + ib * K * N, N, 0.0f, Y + t * M * N, N);
     }
     return VRT_OK;
 }

@@ -23,8 +23,8 @@
 typedef enum vrt__act_kind {
     VRT__ACT_NONE = 0,
     VRT__ACT_RELU,
-    VRT__ACT_LEAKY_RELU,   /* alpha: negative slope (ONNX default 0.01) */
-    VRT__ACT_CLIP,         /* alpha: min, beta: max (Relu6: 0, 6) */
+    VRT__ACT_LEAKY_RELU, /* alpha: negative slope (ONNX default 0.01) */
+    VRT__ACT_CLIP,       /* alpha: min, beta: max (Relu6: 0, 6) */
     VRT__ACT_SIGMOID,
     VRT__ACT_SILU,         /* x * sigmoid(x) */
     VRT__ACT_HARD_SWISH,   /* x * max(0, min(1, x/6 + 0.5)) (ONNX HardSwish) */
@@ -50,13 +50,12 @@ void vrt__act_apply(const vrt__activation *a, float *x, int64_t n);
  * vrt__sgemm_set_blas(0) was called; otherwise our blocked kernel, threaded
  * over tp. No scratch: packing buffers live on the stack of the thread that
  * runs a tile (about 210 KiB), so callers need ordinary-size thread stacks. */
-void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
-                float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
-                float *C, int64_t ldc);
+void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
+                const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc);
 /* Our own kernel, never BLAS (tests compare both paths). */
 void vrt__sgemm_own(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
-                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb,
-                    float beta, float *C, int64_t ldc);
+                    float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                    float *C, int64_t ldc);
 /* 1 when vrt__sgemm calls OpenBLAS (built with it and not switched off). */
 int vrt__sgemm_uses_blas(void);
 /* Process-wide switch (constant configuration): 0 forces our own kernel. */
@@ -76,23 +75,23 @@ typedef enum vrt__auto_pad {
 /* Conv (X: N x C x in..., W: M x C/group x k..., B: M) and ConvTranspose
  * (X: N x C x in..., W: C x M/group x k..., B: M). */
 typedef struct vrt__conv_params {
-    int nsp;                               /* spatial dims: 1, 2 or 3 */
-    int64_t N, C, M;                       /* batch, input channels, output channels */
-    int64_t in[VRT__MAX_SPATIAL];          /* input spatial sizes */
-    int64_t k[VRT__MAX_SPATIAL];           /* kernel spatial sizes */
-    int64_t strides[VRT__MAX_SPATIAL];     /* default 1 */
-    int64_t dilations[VRT__MAX_SPATIAL];   /* default 1 */
-    int64_t pads_begin[VRT__MAX_SPATIAL];  /* ONNX pads[0..nsp) */
-    int64_t pads_end[VRT__MAX_SPATIAL];    /* ONNX pads[nsp..2nsp) */
+    int nsp;                              /* spatial dims: 1, 2 or 3 */
+    int64_t N, C, M;                      /* batch, input channels, output channels */
+    int64_t in[VRT__MAX_SPATIAL];         /* input spatial sizes */
+    int64_t k[VRT__MAX_SPATIAL];          /* kernel spatial sizes */
+    int64_t strides[VRT__MAX_SPATIAL];    /* default 1 */
+    int64_t dilations[VRT__MAX_SPATIAL];  /* default 1 */
+    int64_t pads_begin[VRT__MAX_SPATIAL]; /* ONNX pads[0..nsp) */
+    int64_t pads_end[VRT__MAX_SPATIAL];   /* ONNX pads[nsp..2nsp) */
     vrt__auto_pad auto_pad;
-    int64_t group;                         /* default 1 */
+    int64_t group; /* default 1 */
     /* ConvTranspose only: */
     int64_t output_padding[VRT__MAX_SPATIAL];
     int64_t output_shape[VRT__MAX_SPATIAL]; /* all 0: not given */
     /* Fused epilogue: y = act(conv + bias + residual). */
     vrt__activation act;
     /* Filled by resolve: */
-    int64_t out[VRT__MAX_SPATIAL];         /* output spatial sizes */
+    int64_t out[VRT__MAX_SPATIAL]; /* output spatial sizes */
 } vrt__conv_params;
 
 /* ONNX defaults (strides/dilations 1, group 1, no pads, no activation). */
@@ -109,24 +108,24 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
 
 vrt_status vrt__conv_transpose_resolve(vrt__conv_params *p, char *err, size_t errcap);
 size_t vrt__conv_transpose_scratch_bytes(const vrt__conv_params *p);
-vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, const float *x,
-                               const float *w, const float *bias, float *y, void *scratch);
+vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
+                               const float *bias, float *y, void *scratch);
 
 /* ---- pooling ----------------------------------------------------------- */
 
 typedef struct vrt__pool_params {
-    int nsp;                               /* spatial dims: 1, 2 or 3 */
+    int nsp; /* spatial dims: 1, 2 or 3 */
     int64_t N, C;
     int64_t in[VRT__MAX_SPATIAL];
-    int64_t k[VRT__MAX_SPATIAL];           /* kernel_shape */
-    int64_t strides[VRT__MAX_SPATIAL];     /* default 1 */
-    int64_t dilations[VRT__MAX_SPATIAL];   /* default 1 */
+    int64_t k[VRT__MAX_SPATIAL];         /* kernel_shape */
+    int64_t strides[VRT__MAX_SPATIAL];   /* default 1 */
+    int64_t dilations[VRT__MAX_SPATIAL]; /* default 1 */
     int64_t pads_begin[VRT__MAX_SPATIAL];
     int64_t pads_end[VRT__MAX_SPATIAL];
     vrt__auto_pad auto_pad;
     int ceil_mode;
-    int count_include_pad;                 /* AveragePool only */
-    int64_t out[VRT__MAX_SPATIAL];         /* filled by resolve */
+    int count_include_pad;         /* AveragePool only */
+    int64_t out[VRT__MAX_SPATIAL]; /* filled by resolve */
 } vrt__pool_params;
 
 void vrt__pool_default_params(vrt__pool_params *p);
@@ -137,22 +136,21 @@ vrt_status vrt__maxpool(vrt__threadpool *tp, const vrt__pool_params *p, const fl
                         int64_t *indices);
 vrt_status vrt__avgpool(vrt__threadpool *tp, const vrt__pool_params *p, const float *x, float *y);
 /* x: N x C x spatial (flattened), y: N x C. */
-vrt_status vrt__global_avgpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                               const float *x, float *y);
-vrt_status vrt__global_maxpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                               const float *x, float *y);
+vrt_status vrt__global_avgpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                               float *y);
+vrt_status vrt__global_maxpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                               float *y);
 
 /* ---- normalisation ------------------------------------------------------ */
 
 /* Inference BatchNormalization: y = (x - mean) / sqrt(var + eps) * scale + bias
  * over x: N x C x spatial. */
 vrt_status vrt__batchnorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
-                          const float *scale, const float *bias, const float *mean,
-                          const float *var, float eps, float *y);
+                          const float *scale, const float *bias, const float *mean, const float *var,
+                          float eps, float *y);
 /* InstanceNormalization over each (n, c) plane of x: N x C x spatial. */
-vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                             const float *x, const float *scale, const float *bias, float eps,
-                             float *y);
+vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                             const float *scale, const float *bias, float eps, float *y);
 /* Splits a shape at ONNX LayerNormalization's axis (negative counts from the
  * end): outer = prod(d[0..axis)), inner = prod(d[axis..)). */
 vrt_status vrt__layernorm_split(const vrt__shape *s, int64_t axis, int64_t *outer, int64_t *inner);
@@ -167,13 +165,13 @@ vrt_status vrt__layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, con
  * For ConvTranspose the output channel is not the leading weight dim: not
  * handled here. */
 vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, const float *conv_bias,
-                                  const float *scale, const float *bias, const float *mean,
-                                  const float *var, float eps, float *w_out, float *bias_out);
+                                  const float *scale, const float *bias, const float *mean, const float *var,
+                                  float eps, float *w_out, float *bias_out);
 
 /* ---- ONNX Gemm / MatMul ------------------------------------------------- */
 
 typedef struct vrt__gemm_params {
-    int64_t M, N, K;     /* Y is M x N; op(A) M x K; op(B) K x N */
+    int64_t M, N, K; /* Y is M x N; op(A) M x K; op(B) K x N */
     int trans_a, trans_b;
     float alpha, beta;   /* defaults 1, 1 */
     vrt__shape c_shape;  /* C's shape (ndim 0..2), unidirectionally broadcast to M x N */

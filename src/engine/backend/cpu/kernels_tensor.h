@@ -36,7 +36,7 @@ int vrt__broadcasts_to(const vrt__shape *in, const vrt__shape *out);
 typedef enum vrt__unary_op {
     VRT__UN_IDENTITY = 0,
     VRT__UN_RELU,
-    VRT__UN_LEAKY_RELU,   /* alpha (default 0.01) */
+    VRT__UN_LEAKY_RELU, /* alpha (default 0.01) */
     VRT__UN_SIGMOID,
     VRT__UN_TANH,
     VRT__UN_HARD_SIGMOID, /* max(0, min(1, alpha*x + beta)); alpha 0.2, beta 0.5 */
@@ -49,14 +49,14 @@ typedef enum vrt__unary_op {
     VRT__UN_NEG,
     VRT__UN_ABS,
     VRT__UN_RECIPROCAL,
-    VRT__UN_SILU,         /* x * sigmoid(x) (fused Mul(x, Sigmoid(x))) */
-    VRT__UN_POW_SCALAR,   /* x ^ alpha (Pow with a constant scalar exponent) */
+    VRT__UN_SILU,       /* x * sigmoid(x) (fused Mul(x, Sigmoid(x))) */
+    VRT__UN_POW_SCALAR, /* x ^ alpha (Pow with a constant scalar exponent) */
     VRT__UN_FLOOR,
     VRT__UN_CEIL,
-    VRT__UN_ELU,          /* alpha (default 1) */
+    VRT__UN_ELU, /* alpha (default 1) */
     VRT__UN_SOFTPLUS,
     VRT__UN_MISH,
-    VRT__UN_GELU,         /* exact (erf) form */
+    VRT__UN_GELU, /* exact (erf) form */
     VRT__UN_COUNT
 } vrt__unary_op;
 
@@ -119,8 +119,7 @@ vrt_status vrt__cpu_logical(int op, const uint8_t *a, const vrt__shape *sa, cons
                             const vrt__shape *sb, uint8_t *y, const vrt__shape *sy);
 /* Where: out = cond ? x : y with a 3-way broadcast, any element size. */
 vrt_status vrt__cpu_where(const uint8_t *cond, const vrt__shape *sc, const void *x, const vrt__shape *sx,
-                          const void *y, const vrt__shape *sy, size_t elem, void *out,
-                          const vrt__shape *so);
+                          const void *y, const vrt__shape *sy, size_t elem, void *out, const vrt__shape *so);
 
 /* ---- fused element-wise chain (fp32) ------------------------------------ */
 
@@ -160,10 +159,10 @@ typedef enum vrt__reduce_op {
 
 typedef struct vrt__reduce_params {
     vrt__reduce_op op;
-    int naxes;                 /* 0: all axes, or none when noop_with_empty_axes */
+    int naxes;                   /* 0: all axes, or none when noop_with_empty_axes */
     int64_t axes[VRT__MAX_DIMS]; /* may be negative; duplicates refused */
-    int keepdims;              /* default 1 */
-    int noop_with_empty_axes;  /* default 0 */
+    int keepdims;                /* default 1 */
+    int noop_with_empty_axes;    /* default 0 */
 } vrt__reduce_params;
 
 void vrt__reduce_default_params(vrt__reduce_op op, vrt__reduce_params *p);
@@ -174,9 +173,9 @@ vrt_status vrt__cpu_reduce_f32(vrt__threadpool *tp, const vrt__reduce_params *p,
                                const vrt__shape *sx, float *y);
 
 typedef struct vrt__softmax_params {
-    int64_t axis;  /* default -1 (opset >= 13) or 1 (opset < 13) */
-    int legacy;    /* opset < 13: input coerced to 2-D [prod(d[:axis]), prod(d[axis:])] */
-    int log;       /* LogSoftmax */
+    int64_t axis; /* default -1 (opset >= 13) or 1 (opset < 13) */
+    int legacy;   /* opset < 13: input coerced to 2-D [prod(d[:axis]), prod(d[axis:])] */
+    int log;      /* LogSoftmax */
 } vrt__softmax_params;
 
 vrt_status vrt__cpu_softmax_f32(vrt__threadpool *tp, const vrt__softmax_params *p, const float *x,
@@ -190,22 +189,21 @@ typedef struct vrt__argmax_params {
 } vrt__argmax_params;
 
 vrt_status vrt__argmax_out_shape(const vrt__argmax_params *p, const vrt__shape *sx, vrt__shape *sy);
-vrt_status vrt__cpu_argmax_f32(const vrt__argmax_params *p, const float *x, const vrt__shape *sx,
-                               int64_t *y);
+vrt_status vrt__cpu_argmax_f32(const vrt__argmax_params *p, const float *x, const vrt__shape *sx, int64_t *y);
 
 typedef struct vrt__topk_params {
-    int64_t k;     /* from the K input (opset >= 10) or attribute */
-    int64_t axis;  /* default -1 */
-    int largest;   /* default 1 */
-    int sorted;    /* default 1; unsorted output is still returned sorted */
+    int64_t k;    /* from the K input (opset >= 10) or attribute */
+    int64_t axis; /* default -1 */
+    int largest;  /* default 1 */
+    int sorted;   /* default 1; unsorted output is still returned sorted */
 } vrt__topk_params;
 
 /* Ties keep the lower index first (as ONNX's reference). NaN ranks above
  * every number for largest=1 and below for largest=0 (as numpy's sort). */
 vrt_status vrt__topk_out_shape(const vrt__topk_params *p, const vrt__shape *sx, vrt__shape *sy);
 size_t vrt__topk_scratch_bytes(const vrt__topk_params *p, const vrt__shape *sx);
-vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx,
-                             float *values, int64_t *indices, void *scratch);
+vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx, float *values,
+                             int64_t *indices, void *scratch);
 /* TopK on integer tensors (int8/16/32/64, uint8/16/32/64; ties: lower index
  * first). scratch holds k int64. 1 when dt is one of those. */
 int vrt__cpu_topk_int_ok(vrt__dtype dt);
@@ -217,8 +215,8 @@ vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const voi
 #define VRT__MAX_CONCAT_INPUTS 64
 
 vrt_status vrt__concat_out_shape(int64_t axis, int n, const vrt__shape *shapes, vrt__shape *sy);
-vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt__shape *shapes,
-                           size_t elem, void *y);
+vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt__shape *shapes, size_t elem,
+                           void *y);
 
 /* sizes[i] along axis for each of n outputs (their sum must be d[axis]).
  * vrt__split_even fills sizes for the no-'split' case (opset 18 num_outputs:
@@ -228,7 +226,7 @@ vrt_status vrt__cpu_split(int64_t axis, const void *x, const vrt__shape *sx, siz
                           const int64_t *sizes, void *const *ys);
 
 typedef struct vrt__slice_params {
-    int n;                        /* entries below used */
+    int n; /* entries below used */
     int64_t starts[VRT__MAX_DIMS];
     int64_t ends[VRT__MAX_DIMS];  /* INT64_MAX / INT64_MIN as exporters write them are fine */
     int64_t axes[VRT__MAX_DIMS];  /* default 0..n-1; may be negative */
@@ -333,14 +331,14 @@ typedef enum vrt__resize_aspect {
 } vrt__resize_aspect;
 
 typedef struct vrt__resize_params {
-    vrt__resize_mode mode;              /* default nearest */
-    vrt__resize_coord coord;            /* default half_pixel (opset >= 11) */
-    vrt__resize_nearest nearest_mode;   /* default round_prefer_floor */
-    vrt__resize_aspect keep_aspect;     /* default stretch; only with sizes */
-    float cubic_coeff_a;                /* default -0.75 */
-    int exclude_outside;                /* default 0 */
-    float extrapolation_value;          /* default 0; tf_crop_and_resize only */
-    int antialias;                      /* opset 18; nonzero is refused (ENOTSUP) */
+    vrt__resize_mode mode;            /* default nearest */
+    vrt__resize_coord coord;          /* default half_pixel (opset >= 11) */
+    vrt__resize_nearest nearest_mode; /* default round_prefer_floor */
+    vrt__resize_aspect keep_aspect;   /* default stretch; only with sizes */
+    float cubic_coeff_a;              /* default -0.75 */
+    int exclude_outside;              /* default 0 */
+    float extrapolation_value;        /* default 0; tf_crop_and_resize only */
+    int antialias;                    /* opset 18; nonzero is refused (ENOTSUP) */
     /* opset 18 'axes': the entries of scales/sizes/roi refer to these axes;
      * naxes == 0 means all axes in order. */
     int naxes;

@@ -7,9 +7,13 @@
 
 int vrt__dtype_is_lowp_float(vrt__dtype t) {
     switch (t) {
-    case VRT__DT_BFLOAT16: case VRT__DT_FLOAT8E4M3FN: case VRT__DT_FLOAT8E4M3FNUZ: case VRT__DT_FLOAT8E5M2:
-    case VRT__DT_FLOAT8E5M2FNUZ: case VRT__DT_FLOAT8E8M0: case VRT__DT_FLOAT4E2M1:
-        return 1;
+    case VRT__DT_BFLOAT16:
+    case VRT__DT_FLOAT8E4M3FN:
+    case VRT__DT_FLOAT8E4M3FNUZ:
+    case VRT__DT_FLOAT8E5M2:
+    case VRT__DT_FLOAT8E5M2FNUZ:
+    case VRT__DT_FLOAT8E8M0:
+    case VRT__DT_FLOAT4E2M1: return 1;
     default: return 0;
     }
 }
@@ -39,19 +43,23 @@ void vrt__lowp_host_to_engine(vrt__dtype t, const void *host, void *eng, int64_t
     if (t == VRT__DT_DOUBLE) {
         const double *s = host;
         float *d = eng;
-        for (int64_t i = 0; i < n; i++) d[i] = (float)s[i];
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (float)s[i];
     } else if (t == VRT__DT_BFLOAT16) {
         const uint16_t *s = host;
         float *d = eng;
-        for (int64_t i = 0; i < n; i++) d[i] = vrt__lowp_to_float(t, s[i]);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = vrt__lowp_to_float(t, s[i]);
     } else if (vrt__dtype_is_lowp_float(t)) {
         const uint8_t *s = host;
         float *d = eng;
-        for (int64_t i = 0; i < n; i++) d[i] = vrt__lowp_to_float(t, s[i]);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = vrt__lowp_to_float(t, s[i]);
     } else if (vrt__dtype_is_subbyte(t)) {
         const int8_t *s = host;
         int8_t *d = eng;
-        for (int64_t i = 0; i < n; i++) d[i] = vrt__subbyte_wrap(t, s[i]);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = vrt__subbyte_wrap(t, s[i]);
     } else if (n > 0) {
         memmove(eng, host, (size_t)n * vrt__dtype_size(t));
     }
@@ -61,21 +69,25 @@ void vrt__lowp_engine_to_host(vrt__dtype t, const void *eng, void *host, int64_t
     if (t == VRT__DT_DOUBLE) {
         const float *s = eng;
         double *d = host;
-        for (int64_t i = 0; i < n; i++) d[i] = (double)s[i];
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (double)s[i];
     } else if (t == VRT__DT_BFLOAT16) {
         const float *s = eng;
         uint16_t *d = host;
-        for (int64_t i = 0; i < n; i++) d[i] = (uint16_t)vrt__lowp_from_float(t, s[i], 0, 2);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (uint16_t)vrt__lowp_from_float(t, s[i], 0, 2);
     } else if (vrt__dtype_is_lowp_float(t)) {
         const float *s = eng;
         uint8_t *d = host;
         /* Held values are representable: no rounding happens here (and an
          * infinity stays one where the type has it). */
-        for (int64_t i = 0; i < n; i++) d[i] = (uint8_t)vrt__lowp_from_float(t, s[i], 0, 2);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = (uint8_t)vrt__lowp_from_float(t, s[i], 0, 2);
     } else if (vrt__dtype_is_subbyte(t)) {
         const int8_t *s = eng;
         int8_t *d = host;
-        for (int64_t i = 0; i < n; i++) d[i] = vrt__subbyte_wrap(t, s[i]);
+        for (int64_t i = 0; i < n; i++)
+            d[i] = vrt__subbyte_wrap(t, s[i]);
     } else if (n > 0) {
         memmove(host, eng, (size_t)n * vrt__dtype_size(t));
     }

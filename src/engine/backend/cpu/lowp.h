@@ -72,7 +72,12 @@ void vrt__lowp_engine_to_host(vrt__dtype t, const void *eng, void *host, int64_t
 
 /* float8 / float4 with a sign, exponent and mantissa. Kinds: no infinity
  * (NaN = all ones) / NaN = -0 / IEEE / no infinity and no NaN. */
-typedef enum { VRT__LOWP_FN_KIND, VRT__LOWP_FNUZ_KIND, VRT__LOWP_IEEE_KIND, VRT__LOWP_SAT_KIND } vrt__lowp_kind;
+typedef enum {
+    VRT__LOWP_FN_KIND,
+    VRT__LOWP_FNUZ_KIND,
+    VRT__LOWP_IEEE_KIND,
+    VRT__LOWP_SAT_KIND
+} vrt__lowp_kind;
 
 typedef struct {
     int nbits, mbits, bias;
@@ -80,7 +85,8 @@ typedef struct {
     vrt__lowp_kind kind;
 } vrt__lowp_fmt;
 
-VRT__LOWP_FN int vrt__lowp_fmt_set(vrt__lowp_fmt *f, int nbits, int mbits, int bias, double maxv, vrt__lowp_kind kind) {
+VRT__LOWP_FN int vrt__lowp_fmt_set(vrt__lowp_fmt *f, int nbits, int mbits, int bias, double maxv,
+                                   vrt__lowp_kind kind) {
     f->nbits = nbits, f->mbits = mbits, f->bias = bias, f->maxv = maxv, f->kind = kind;
     return 1;
 }
@@ -105,7 +111,8 @@ VRT__LOWP_FN float vrt__lowp_small_to_float(const vrt__lowp_fmt *f, uint32_t bit
     if (f->kind == VRT__LOWP_FN_KIND && e == emask && m == mmask) return NAN;
     if (f->kind == VRT__LOWP_IEEE_KIND && e == emask) return m ? NAN : (s ? -INFINITY : INFINITY);
     int emin = 1 - f->bias;
-    double v = e == 0 ? ldexp((double)m, emin - f->mbits) : ldexp((double)((1u << f->mbits) + m), (int)e - f->bias - f->mbits);
+    double v = e == 0 ? ldexp((double)m, emin - f->mbits)
+                      : ldexp((double)((1u << f->mbits) + m), (int)e - f->bias - f->mbits);
     return (float)(s ? -v : v);
 }
 
@@ -125,13 +132,17 @@ VRT__LOWP_FN uint32_t vrt__lowp_small_from_float(const vrt__lowp_fmt *f, float x
     int eb = f->nbits - 1 - f->mbits;
     uint32_t inf = ((1u << eb) - 1) << f->mbits; /* IEEE only */
     uint32_t s = signbit(x) ? sbit : 0;
-    if (isnan(x)) return f->kind == VRT__LOWP_SAT_KIND ? sbit : nan; /* float4e2m1 has no NaN: ONNX's reference gives -0 */
+    if (isnan(x))
+        return f->kind == VRT__LOWP_SAT_KIND ? sbit
+                                             : nan; /* float4e2m1 has no NaN: ONNX's reference gives -0 */
     if (f->kind == VRT__LOWP_SAT_KIND) saturate = 1;
     double a = fabs((double)x);
     double r = isinf(x) ? (double)INFINITY : vrt__lowp_round_grid(f, a);
     if (r > f->maxv) {
-        if (saturate) r = f->maxv;
-        else return f->kind == VRT__LOWP_IEEE_KIND ? (s | inf) : nan;
+        if (saturate)
+            r = f->maxv;
+        else
+            return f->kind == VRT__LOWP_IEEE_KIND ? (s | inf) : nan;
     }
     if (r == 0) return f->kind == VRT__LOWP_FNUZ_KIND ? 0 : s;
     int emin = 1 - f->bias;
@@ -188,8 +199,10 @@ VRT__LOWP_FN uint32_t vrt__lowp_from_float(vrt__dtype t, float x, int saturate, 
         if (isinf(x)) return saturate ? 0xfeu : 0xffu;
         uint32_t u = vrt__lowp_f32_bits(x) & 0x7fffffffu;
         uint32_t e = u >> 23, m = u & 0x7fffffu;
-        if (round_mode == 0 && m && e) e++;                 /* up */
-        else if (round_mode == 2 && e && (m > 0x400000u || (m == 0x400000u && (e & 1u)))) e++; /* nearest */
+        if (round_mode == 0 && m && e)
+            e++; /* up */
+        else if (round_mode == 2 && e && (m > 0x400000u || (m == 0x400000u && (e & 1u))))
+            e++; /* nearest */
         if (e > 0xfeu) return saturate ? 0xfeu : 0xffu;
         return e;
     }

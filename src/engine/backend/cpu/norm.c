@@ -23,14 +23,14 @@ static void vrt__bn_plane(void *arg, int64_t np) {
     float b = j->bias[c] - j->mean[c] * s;
     const float *x = j->x + np * j->spatial;
     float *y = j->y + np * j->spatial;
-    for (int64_t i = 0; i < j->spatial; i++) y[i] = x[i] * s + b;
+    for (int64_t i = 0; i < j->spatial; i++)
+        y[i] = x[i] * s + b;
 }
 
 vrt_status vrt__batchnorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
-                          const float *scale, const float *bias, const float *mean,
-                          const float *var, float eps, float *y) {
-    if (N < 0 || C <= 0 || spatial < 0 || !x || !scale || !bias || !mean || !var || !y)
-        return VRT_EINVAL;
+                          const float *scale, const float *bias, const float *mean, const float *var,
+                          float eps, float *y) {
+    if (N < 0 || C <= 0 || spatial < 0 || !x || !scale || !bias || !mean || !var || !y) return VRT_EINVAL;
     vrt__bn_job j = {C, spatial, x, scale, bias, mean, var, eps, y};
     vrt__parallel_for(tp, N * C, vrt__bn_plane, &j);
     return VRT_OK;
@@ -39,7 +39,8 @@ vrt_status vrt__batchnorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spa
 /* Mean and 1/sqrt(var + eps) of n floats (biased variance, two passes). */
 static void vrt__moments(const float *x, int64_t n, float eps, float *mean, float *inv_std) {
     double s = 0.0;
-    for (int64_t i = 0; i < n; i++) s += x[i];
+    for (int64_t i = 0; i < n; i++)
+        s += x[i];
     double m = n > 0 ? s / (double)n : 0.0;
     double v = 0.0;
     for (int64_t i = 0; i < n; i++) {
@@ -66,12 +67,12 @@ static void vrt__in_plane(void *arg, int64_t np) {
     float m, is;
     vrt__moments(x, j->spatial, j->eps, &m, &is);
     float s = j->scale[c] * is, b = j->bias[c] - m * s;
-    for (int64_t i = 0; i < j->spatial; i++) y[i] = x[i] * s + b;
+    for (int64_t i = 0; i < j->spatial; i++)
+        y[i] = x[i] * s + b;
 }
 
-vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                             const float *x, const float *scale, const float *bias, float eps,
-                             float *y) {
+vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                             const float *scale, const float *bias, float eps, float *y) {
     if (N < 0 || C <= 0 || spatial <= 0 || !x || !scale || !bias || !y) return VRT_EINVAL;
     vrt__in_job j = {C, spatial, x, scale, bias, eps, y};
     vrt__parallel_for(tp, N * C, vrt__in_plane, &j);
@@ -125,15 +126,16 @@ vrt_status vrt__layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, con
 }
 
 vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, const float *conv_bias,
-                                  const float *scale, const float *bias, const float *mean,
-                                  const float *var, float eps, float *w_out, float *bias_out) {
+                                  const float *scale, const float *bias, const float *mean, const float *var,
+                                  float eps, float *w_out, float *bias_out) {
     if (M <= 0 || per_out <= 0 || !w || !scale || !bias || !mean || !var || !w_out || !bias_out)
         return VRT_EINVAL;
     for (int64_t m = 0; m < M; m++) {
         /* Computed in double, then rounded once: the folded model should
          * match the unfolded one as closely as fp32 allows. */
         double s = (double)scale[m] / sqrt((double)var[m] + (double)eps);
-        for (int64_t i = 0; i < per_out; i++) w_out[m * per_out + i] = (float)(w[m * per_out + i] * s);
+        for (int64_t i = 0; i < per_out; i++)
+            w_out[m * per_out + i] = (float)(w[m * per_out + i] * s);
         double b0 = conv_bias ? conv_bias[m] : 0.0;
         bias_out[m] = (float)((b0 - mean[m]) * s + bias[m]);
     }

@@ -30,8 +30,7 @@ vrt_status vrt__pool_resolve(vrt__pool_params *p, char *err, size_t errcap) {
         return VRT_EUNSUPPORTED;
     }
     if (p->N <= 0 || p->C <= 0) {
-        vrt_errbuf_set(err, errcap, "pool: N=%lld C=%lld must be positive", (long long)p->N,
-                       (long long)p->C);
+        vrt_errbuf_set(err, errcap, "pool: N=%lld C=%lld must be positive", (long long)p->N, (long long)p->C);
         return VRT_EINVAL;
     }
     for (int i = 0; i < p->nsp; i++) {
@@ -61,8 +60,10 @@ vrt_status vrt__pool_resolve(vrt__pool_params *p, char *err, size_t errcap) {
         case VRT__AUTO_PAD_VALID: p->pads_begin[i] = p->pads_end[i] = 0; break;
         case VRT__AUTO_PAD_NOTSET: break;
         default:
-            vrt_errbuf_set(err, errcap, "pool: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
-                           "SAME_LOWER, VALID", (int)p->auto_pad);
+            vrt_errbuf_set(err, errcap,
+                           "pool: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
+                           "SAME_LOWER, VALID",
+                           (int)p->auto_pad);
             return VRT_EINVAL;
         }
         int64_t span = p->in[i] + p->pads_begin[i] + p->pads_end[i] - ek;
@@ -77,7 +78,8 @@ vrt_status vrt__pool_resolve(vrt__pool_params *p, char *err, size_t errcap) {
         if (p->ceil_mode && (o - 1) * s >= p->in[i] + p->pads_begin[i]) o--;
         p->out[i] = o;
     }
-    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++) p->out[i] = 0;
+    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++)
+        p->out[i] = 0;
     p->auto_pad = VRT__AUTO_PAD_NOTSET;
     return VRT_OK;
 }
@@ -123,8 +125,7 @@ static void vrt__pool_plane(void *arg, int64_t np) {
     for (int64_t od = 0; od < c->out[0]; od++)
         for (int64_t oh = 0; oh < c->out[1]; oh++)
             for (int64_t ow = 0; ow < c->out[2]; ow++, oi++) {
-                int64_t st[3] = {od * c->s[0] - c->pb[0], oh * c->s[1] - c->pb[1],
-                                 ow * c->s[2] - c->pb[2]};
+                int64_t st[3] = {od * c->s[0] - c->pb[0], oh * c->s[1] - c->pb[1], ow * c->s[2] - c->pb[2]};
                 float best = -INFINITY, sum = 0.0f;
                 int64_t best_i = -1, nvalid = 0, npad = 1;
                 /* Positions inside the padded input, per dim (for count_include_pad). */
@@ -172,7 +173,9 @@ static void vrt__pool_plane(void *arg, int64_t np) {
 
 /* Max of two for NaN-free data: among equal values the earlier one (a)
  * stays, as in the generic path. Branch-free (maxps). */
-static inline float vrt__max_nan(float a, float v) { return v > a ? v : a; }
+static inline float vrt__max_nan(float a, float v) {
+    return v > a ? v : a;
+}
 
 /* 1 when x[0..n) holds a NaN (integer test: vectorises). */
 static int vrt__has_nan(const float *x, int64_t n) {
@@ -215,8 +218,8 @@ __attribute__((target("avx2"))) static inline __m256 vrt__pool_deint8(const floa
  * -inf padding before and after the row (see VRT__POOL_ROW_LEAD/TAIL).
  * maxps(v, m) returns m unless v > m: the earlier of equal values stays, as
  * in the scalar path (NaN-free planes only). */
-__attribute__((target("avx2"))) static void vrt__pool_hmax(const float *t, int64_t OW, int64_t s,
-                                                           int64_t k, int64_t pb, float *yrow) {
+__attribute__((target("avx2"))) static void vrt__pool_hmax(const float *t, int64_t OW, int64_t s, int64_t k,
+                                                           int64_t pb, float *yrow) {
     int64_t ow = 0;
     for (; ow + 8 <= OW; ow += 8) {
         const float *b = t + ow * s - pb;
@@ -230,7 +233,8 @@ __attribute__((target("avx2"))) static void vrt__pool_hmax(const float *t, int64
     for (; ow < OW; ow++) {
         const float *b = t + ow * s - pb;
         float m = b[0];
-        for (int64_t kw = 1; kw < k; kw++) m = b[kw] > m ? b[kw] : m;
+        for (int64_t kw = 1; kw < k; kw++)
+            m = b[kw] > m ? b[kw] : m;
         yrow[ow] = m;
     }
 }
@@ -249,8 +253,10 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
     float buf[VRT__POOL_ROW_LEAD + VRT__POOL_ROW_MAX + VRT__POOL_ROW_TAIL];
     float *tmp = buf + VRT__POOL_ROW_LEAD;
     int64_t H = c->in[1], W = c->in[2];
-    for (int64_t i = 0; i < VRT__POOL_ROW_LEAD; i++) buf[i] = -INFINITY;
-    for (int64_t i = 0; i < VRT__POOL_ROW_TAIL; i++) tmp[W + i] = -INFINITY;
+    for (int64_t i = 0; i < VRT__POOL_ROW_LEAD; i++)
+        buf[i] = -INFINITY;
+    for (int64_t i = 0; i < VRT__POOL_ROW_TAIL; i++)
+        tmp[W + i] = -INFINITY;
     if (vrt__has_nan(xp, c->invol)) { /* NaN propagation: the generic path */
         vrt__pool_plane(arg, np);
         return;
@@ -261,13 +267,15 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
         if (h1 > H) h1 = H;
         float *yrow = yp + oh * c->out[2];
         if (h0 >= h1) {
-            for (int64_t ow = 0; ow < c->out[2]; ow++) yrow[ow] = -INFINITY;
+            for (int64_t ow = 0; ow < c->out[2]; ow++)
+                yrow[ow] = -INFINITY;
             continue;
         }
         memcpy(tmp, xp + h0 * W, (size_t)W * sizeof(float));
         for (int64_t ih = h0 + 1; ih < h1; ih++) {
             const float *r = xp + ih * W;
-            for (int64_t x = 0; x < W; x++) tmp[x] = vrt__max_nan(tmp[x], r[x]);
+            for (int64_t x = 0; x < W; x++)
+                tmp[x] = vrt__max_nan(tmp[x], r[x]);
         }
 #ifdef VRT__POOL_X86
         if (j->hfast) {
@@ -284,16 +292,16 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
                 continue;
             }
             float m = tmp[w0];
-            for (int64_t x = w0 + 1; x < w1; x++) m = vrt__max_nan(m, tmp[x]);
+            for (int64_t x = w0 + 1; x < w1; x++)
+                m = vrt__max_nan(m, tmp[x]);
             yrow[ow] = m;
         }
     }
 }
 
-static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, const float *x,
-                                float *y, int64_t *indices, int is_max) {
-    if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET)
-        return VRT_EINVAL;
+static vrt_status vrt__pool_run(vrt__threadpool *tp, const vrt__pool_params *p, const float *x, float *y,
+                                int64_t *indices, int is_max) {
+    if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET) return VRT_EINVAL;
     vrt__pool_job j;
     memset(&j, 0, sizeof(j));
     vrt__pool_to3(p, &j.c);
@@ -339,7 +347,8 @@ static void vrt__gavg_plane(void *arg, int64_t np) {
     const vrt__gpool_job *j = arg;
     const float *xp = j->x + np * j->spatial;
     double s = 0.0; /* double: planes can be large (e.g. 160x160) */
-    for (int64_t i = 0; i < j->spatial; i++) s += xp[i];
+    for (int64_t i = 0; i < j->spatial; i++)
+        s += xp[i];
     j->y[np] = (float)(s / (double)j->spatial);
 }
 
@@ -352,16 +361,16 @@ static void vrt__gmax_plane(void *arg, int64_t np) {
     j->y[np] = m;
 }
 
-vrt_status vrt__global_avgpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                               const float *x, float *y) {
+vrt_status vrt__global_avgpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                               float *y) {
     if (N < 0 || C < 0 || spatial <= 0 || !x || !y) return VRT_EINVAL;
     vrt__gpool_job j = {spatial, x, y};
     vrt__parallel_for(tp, N * C, vrt__gavg_plane, &j);
     return VRT_OK;
 }
 
-vrt_status vrt__global_maxpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial,
-                               const float *x, float *y) {
+vrt_status vrt__global_maxpool(vrt__threadpool *tp, int64_t N, int64_t C, int64_t spatial, const float *x,
+                               float *y) {
     if (N < 0 || C < 0 || spatial <= 0 || !x || !y) return VRT_EINVAL;
     vrt__gpool_job j = {spatial, x, y};
     vrt__parallel_for(tp, N * C, vrt__gmax_plane, &j);

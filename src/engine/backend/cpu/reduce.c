@@ -23,7 +23,8 @@ void vrt__reduce_default_params(vrt__reduce_op op, vrt__reduce_params *p) {
 static vrt_status vrt__reduce_axes(const vrt__reduce_params *p, const vrt__shape *sx, int red[VRT__MAX_DIMS],
                                    int *noop) {
     if (p->op < 0 || p->op >= VRT__RED_COUNT) return VRT_EUNSUPPORTED;
-    if (p->naxes < 0 || p->naxes > VRT__MAX_DIMS || sx->ndim < 0 || sx->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
+    if (p->naxes < 0 || p->naxes > VRT__MAX_DIMS || sx->ndim < 0 || sx->ndim > VRT__MAX_DIMS)
+        return VRT_EINVAL;
     memset(red, 0, sizeof(int) * VRT__MAX_DIMS);
     *noop = 0;
     if (p->naxes == 0) {
@@ -31,7 +32,8 @@ static vrt_status vrt__reduce_axes(const vrt__reduce_params *p, const vrt__shape
             *noop = 1;
             return VRT_OK;
         }
-        for (int i = 0; i < sx->ndim; i++) red[i] = 1;
+        for (int i = 0; i < sx->ndim; i++)
+            red[i] = 1;
         return VRT_OK;
     }
     for (int i = 0; i < p->naxes; i++) {
@@ -97,11 +99,13 @@ static float vrt__reduce_one(const vrt__reduce_job *j, const float *base) {
             switch (pass < 0 ? VRT__RED_MAX : j->op) {
             case VRT__RED_SUM:
             case VRT__RED_MEAN:
-                for (int64_t i = 0; i < inner; i++) acc += p[i * is];
+                for (int64_t i = 0; i < inner; i++)
+                    acc += p[i * is];
                 break;
             case VRT__RED_MAX:
                 if (pass < 0) {
-                    for (int64_t i = 0; i < inner; i++) m = p[i * is] > m || p[i * is] != p[i * is] ? p[i * is] : m;
+                    for (int64_t i = 0; i < inner; i++)
+                        m = p[i * is] > m || p[i * is] != p[i * is] ? p[i * is] : m;
                 } else {
                     for (int64_t i = 0; i < inner; i++) {
                         double v = p[i * is];
@@ -116,17 +120,21 @@ static float vrt__reduce_one(const vrt__reduce_job *j, const float *base) {
                 }
                 break;
             case VRT__RED_PROD:
-                for (int64_t i = 0; i < inner; i++) acc *= p[i * is];
+                for (int64_t i = 0; i < inner; i++)
+                    acc *= p[i * is];
                 break;
             case VRT__RED_L1:
-                for (int64_t i = 0; i < inner; i++) acc += fabs((double)p[i * is]);
+                for (int64_t i = 0; i < inner; i++)
+                    acc += fabs((double)p[i * is]);
                 break;
             case VRT__RED_L2:
             case VRT__RED_SUM_SQUARE:
-                for (int64_t i = 0; i < inner; i++) acc += (double)p[i * is] * p[i * is];
+                for (int64_t i = 0; i < inner; i++)
+                    acc += (double)p[i * is] * p[i * is];
                 break;
             case VRT__RED_LOG_SUM_EXP:
-                for (int64_t i = 0; i < inner; i++) acc += exp((double)p[i * is] - m);
+                for (int64_t i = 0; i < inner; i++)
+                    acc += exp((double)p[i * is] - m);
                 break;
             default: break;
             }
@@ -209,7 +217,8 @@ vrt_status vrt__cpu_reduce_f32(vrt__threadpool *tp, const vrt__reduce_params *p,
         prev = kind;
     }
     int64_t nout = 1;
-    for (int i = 0; i < j.nk; i++) nout *= j.kd[i];
+    for (int i = 0; i < j.nk; i++)
+        nout *= j.kd[i];
     if (j.rn == 0) {
         /* reducing over an empty axis: every output is the identity */
         j.nr = 0;
@@ -242,9 +251,11 @@ static void vrt__softmax_chunk(void *ctx, int64_t lo, int64_t hi) {
             if (x[i * inner] > m) m = x[i * inner];
         double sum = 0;
         if (j->log) {
-            for (int64_t i = 0; i < n; i++) sum += exp((double)x[i * inner] - m);
+            for (int64_t i = 0; i < n; i++)
+                sum += exp((double)x[i * inner] - m);
             float ls = (float)log(sum);
-            for (int64_t i = 0; i < n; i++) y[i * inner] = x[i * inner] - m - ls;
+            for (int64_t i = 0; i < n; i++)
+                y[i * inner] = x[i * inner] - m - ls;
         } else {
             for (int64_t i = 0; i < n; i++) {
                 float e = expf(x[i * inner] - m);
@@ -252,7 +263,8 @@ static void vrt__softmax_chunk(void *ctx, int64_t lo, int64_t hi) {
                 sum += e;
             }
             float inv = (float)(1.0 / sum);
-            for (int64_t i = 0; i < n; i++) y[i * inner] *= inv;
+            for (int64_t i = 0; i < n; i++)
+                y[i * inner] *= inv;
         }
     }
 }
@@ -267,12 +279,15 @@ vrt_status vrt__cpu_softmax_f32(vrt__threadpool *tp, const vrt__softmax_params *
     }
     if (vrt__norm_axis(p->axis, nd, &axis)) return VRT_EINVAL;
     int64_t outer = 1, n = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
     if (p->legacy) {
-        for (int i = axis; i < nd; i++) n *= sx->d[i];
+        for (int i = axis; i < nd; i++)
+            n *= sx->d[i];
     } else {
         n = sx->d[axis];
-        for (int i = axis + 1; i < nd; i++) inner *= sx->d[i];
+        for (int i = axis + 1; i < nd; i++)
+            inner *= sx->d[i];
     }
     if (n == 0 || outer * inner == 0) return VRT_OK;
     vrt__softmax_job j = {x, y, n, inner, p->log};
@@ -303,8 +318,10 @@ vrt_status vrt__cpu_argmax_f32(const vrt__argmax_params *p, const float *x, cons
     int axis;
     if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
     int64_t outer = 1, n = sx->d[axis], inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
-    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     if (n == 0 && outer * inner > 0) return VRT_EINVAL; /* no element to pick */
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t in = 0; in < inner; in++) {
@@ -374,8 +391,8 @@ static void vrt__topk_sift(const vrt__topk_lane *l, int64_t *h, int64_t n, int64
     }
 }
 
-vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx,
-                             float *values, int64_t *indices, void *scratch) {
+vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx, float *values,
+                             int64_t *indices, void *scratch) {
     int axis;
     if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
     int64_t n = sx->d[axis], k = p->k;
@@ -383,8 +400,10 @@ vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vr
     if (k == 0) return VRT_OK;
     if (!scratch) return VRT_EINVAL;
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
-    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     int64_t *h = scratch;
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t in = 0; in < inner; in++) {
@@ -430,9 +449,14 @@ vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vr
 
 int vrt__cpu_topk_int_ok(vrt__dtype dt) {
     switch (dt) {
-    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_INT32:
-    case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
-        return 1;
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16:
+    case VRT__DT_INT32:
+    case VRT__DT_UINT32:
+    case VRT__DT_INT64:
+    case VRT__DT_UINT64: return 1;
     default: return 0;
     }
 }
@@ -464,8 +488,10 @@ vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const voi
     if (!scratch) return VRT_EINVAL;
     size_t es = vrt__dtype_size(dt);
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
-    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     int64_t *best = scratch; /* element positions along the axis, best first */
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t in = 0; in < inner; in++) {
@@ -481,13 +507,15 @@ vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const voi
                 }
                 if (pos >= k) continue;
                 int64_t last = hn < k ? hn : k - 1;
-                for (int64_t q = last; q > pos; q--) best[q] = best[q - 1];
+                for (int64_t q = last; q > pos; q--)
+                    best[q] = best[q - 1];
                 best[pos] = i;
                 if (hn < k) hn++;
             }
             for (int64_t q = 0; q < k; q++) {
                 int64_t out = o * k * inner + q * inner + in;
-                memcpy((uint8_t *)values + (size_t)out * es, (const uint8_t *)x + (size_t)(base + best[q] * inner) * es, es);
+                memcpy((uint8_t *)values + (size_t)out * es,
+                       (const uint8_t *)x + (size_t)(base + best[q] * inner) * es, es);
                 if (indices) indices[out] = best[q];
             }
         }

@@ -30,19 +30,22 @@ typedef struct {
     int taps[VRT__MAX_DIMS];
 } vrt__resize_plan;
 
-static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__shape *sx, vrt__resize_plan *pl) {
+static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__shape *sx,
+                                        vrt__resize_plan *pl) {
     int nd = sx->ndim;
     if (nd < 1 || nd > VRT__MAX_DIMS) return VRT_EINVAL;
     if (p->antialias) return VRT_ENOTSUP;
     if (p->mode < VRT__RESIZE_NEAREST || p->mode > VRT__RESIZE_CUBIC) return VRT_EUNSUPPORTED;
-    if (p->coord < VRT__COORD_HALF_PIXEL || p->coord > VRT__COORD_TF_HALF_PIXEL_FOR_NN) return VRT_EUNSUPPORTED;
+    if (p->coord < VRT__COORD_HALF_PIXEL || p->coord > VRT__COORD_TF_HALF_PIXEL_FOR_NN)
+        return VRT_EUNSUPPORTED;
     if (p->nearest_mode < 0 || p->nearest_mode > VRT__NEAREST_CEIL) return VRT_EUNSUPPORTED;
     if (!!p->have_scales == !!p->have_sizes) return VRT_EINVAL;
     int axes[VRT__MAX_DIMS], na = p->naxes;
     if (na < 0 || na > nd) return VRT_EINVAL;
     if (na == 0) {
         na = nd;
-        for (int i = 0; i < nd; i++) axes[i] = i;
+        for (int i = 0; i < nd; i++)
+            axes[i] = i;
     } else {
         int seen[VRT__MAX_DIMS] = {0};
         for (int i = 0; i < na; i++) {
@@ -104,7 +107,8 @@ static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__
         }
     }
     for (int i = 0; i < nd; i++) {
-        int identity = pl->out[i] == sx->d[i] && pl->scale[i] == 1.0 && p->coord != VRT__COORD_TF_CROP_AND_RESIZE &&
+        int identity = pl->out[i] == sx->d[i] && pl->scale[i] == 1.0 &&
+                       p->coord != VRT__COORD_TF_CROP_AND_RESIZE &&
                        p->coord != VRT__COORD_TF_HALF_PIXEL_FOR_NN;
         if (identity || p->mode == VRT__RESIZE_NEAREST)
             pl->taps[i] = 1;
@@ -120,7 +124,8 @@ vrt_status vrt__resize_out_shape(const vrt__resize_params *p, const vrt__shape *
     vrt_status st = vrt__resize_plan_make(p, sx, &pl);
     if (st) return st;
     sy->ndim = sx->ndim;
-    for (int i = 0; i < sx->ndim; i++) sy->d[i] = pl.out[i];
+    for (int i = 0; i < sx->ndim; i++)
+        sy->d[i] = pl.out[i];
     return VRT_OK;
 }
 
@@ -128,13 +133,14 @@ size_t vrt__resize_scratch_bytes(const vrt__resize_params *p, const vrt__shape *
     vrt__resize_plan pl;
     if (vrt__resize_plan_make(p, sx, &pl)) return 0;
     size_t total = 0;
-    for (int i = 0; i < sx->ndim; i++) total += (size_t)pl.out[i] * (size_t)pl.taps[i] * (sizeof(int64_t) + sizeof(float));
+    for (int i = 0; i < sx->ndim; i++)
+        total += (size_t)pl.out[i] * (size_t)pl.taps[i] * (sizeof(int64_t) + sizeof(float));
     return total;
 }
 
 /* Output coordinate -> input coordinate (ONNX's coordinate_transformation_mode). */
 static double vrt__resize_map(const vrt__resize_params *p, const vrt__resize_plan *pl, int a, int64_t in_len,
-                                double x) {
+                              double x) {
     /* As ONNX's reference: the resized length is scale * length, not the
      * rounded output size (they differ for align_corners with scales that do
      * not divide evenly; onnxruntime uses the rounded size there). */
@@ -180,8 +186,8 @@ static void vrt__cubic_coeffs(double r, double A, double c[4]) {
 }
 
 /* Fills one axis' taps: idx[o*T + t], w[o*T + t]. */
-static void vrt__resize_axis_table(const vrt__resize_params *p, const vrt__resize_plan *pl, int a, int64_t in_len,
-                                   int64_t *idx, float *w) {
+static void vrt__resize_axis_table(const vrt__resize_params *p, const vrt__resize_plan *pl, int a,
+                                   int64_t in_len, int64_t *idx, float *w) {
     int T = pl->taps[a];
     int64_t out = pl->out[a];
     int identity = T == 1 && p->mode != VRT__RESIZE_NEAREST;
@@ -227,7 +233,8 @@ static void vrt__resize_axis_table(const vrt__resize_params *p, const vrt__resiz
             sum += c[t];
             ix[t] = i < 0 ? 0 : (i >= in_len ? in_len - 1 : i);
         }
-        for (int t = 0; t < 4; t++) wt[t] = (float)(p->exclude_outside && sum != 0 ? c[t] / sum : c[t]);
+        for (int t = 0; t < 4; t++)
+            wt[t] = (float)(p->exclude_outside && sum != 0 ? c[t] / sum : c[t]);
     }
 }
 
@@ -327,7 +334,8 @@ vrt_status vrt__cpu_resize_f32(vrt__threadpool *tp, const vrt__resize_params *p,
     /* int64 tables first, then the float ones, so both stay aligned. */
     int64_t *ip = scratch;
     size_t nidx = 0;
-    for (int i = 0; i < nd; i++) nidx += (size_t)pl.out[i] * (size_t)pl.taps[i];
+    for (int i = 0; i < nd; i++)
+        nidx += (size_t)pl.out[i] * (size_t)pl.taps[i];
     float *wp = (float *)(ip + nidx);
     for (int i = 0; i < nd; i++) {
         j.out[i] = pl.out[i];

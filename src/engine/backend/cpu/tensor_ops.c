@@ -38,16 +38,20 @@ static inline void vrt__copy_elems(uint8_t *dst, int64_t ds, const uint8_t *src,
     }
     switch (e) {
     case 1:
-        for (int64_t i = 0; i < n; i++) dst[i * ds] = src[i * ss];
+        for (int64_t i = 0; i < n; i++)
+            dst[i * ds] = src[i * ss];
         break;
     case 4:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
+        for (int64_t i = 0; i < n; i++)
+            memcpy(dst + i * ds * 4, src + i * ss * 4, 4);
         break;
     case 8:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
+        for (int64_t i = 0; i < n; i++)
+            memcpy(dst + i * ds * 8, src + i * ss * 8, 8);
         break;
     default:
-        for (int64_t i = 0; i < n; i++) memcpy(dst + i * ds * (int64_t)e, src + i * ss * (int64_t)e, e);
+        for (int64_t i = 0; i < n; i++)
+            memcpy(dst + i * ds * (int64_t)e, src + i * ss * (int64_t)e, e);
         break;
     }
 }
@@ -55,8 +59,8 @@ static inline void vrt__copy_elems(uint8_t *dst, int64_t ds, const uint8_t *src,
 /* Copies a box of dims[] elements: dst[sum i_k*dst_st[k]] = src[sum i_k*src_st[k]]
  * (strides in elements, source strides may be negative or 0). Dims of size 1
  * are dropped and neighbours merged where both sides are contiguous. */
-static void vrt__strided_copy(int nd, const int64_t *dims, const uint8_t *src, const int64_t *sst, uint8_t *dst,
-                              const int64_t *dst_st, size_t e) {
+static void vrt__strided_copy(int nd, const int64_t *dims, const uint8_t *src, const int64_t *sst,
+                              uint8_t *dst, const int64_t *dst_st, size_t e) {
     int64_t d[VRT__COPY_MAX_DIMS], ss[VRT__COPY_MAX_DIMS], ds[VRT__COPY_MAX_DIMS];
     int m = 0;
     for (int i = 0; i < nd; i++) {
@@ -96,8 +100,8 @@ static void vrt__strided_copy(int nd, const int64_t *dims, const uint8_t *src, c
 }
 
 /* Copy into a dense destination. */
-static void vrt__gather_copy(int nd, const int64_t *dims, const uint8_t *src, const int64_t *sst, uint8_t *dst,
-                             size_t e) {
+static void vrt__gather_copy(int nd, const int64_t *dims, const uint8_t *src, const int64_t *sst,
+                             uint8_t *dst, size_t e) {
     int64_t dst_st[VRT__COPY_MAX_DIMS], v = 1;
     for (int i = nd - 1; i >= 0; i--) {
         dst_st[i] = v;
@@ -131,15 +135,18 @@ vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt
     int a = 0;
     vrt__axis(axis, so.ndim, &a);
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < a; i++) outer *= so.d[i];
-    for (int i = a + 1; i < so.ndim; i++) inner *= so.d[i];
+    for (int i = 0; i < a; i++)
+        outer *= so.d[i];
+    for (int i = a + 1; i < so.ndim; i++)
+        inner *= so.d[i];
     size_t orow = (size_t)(so.d[a] * inner) * elem;
     size_t pos = 0;
     for (int k = 0; k < n; k++) {
         size_t chunk = (size_t)(shapes[k].d[a] * inner) * elem;
         const uint8_t *src = xs[k];
         uint8_t *dst = (uint8_t *)y + pos;
-        for (int64_t o = 0; o < outer && chunk; o++) memcpy(dst + (size_t)o * orow, src + (size_t)o * chunk, chunk);
+        for (int64_t o = 0; o < outer && chunk; o++)
+            memcpy(dst + (size_t)o * orow, src + (size_t)o * chunk, chunk);
         pos += chunk;
     }
     return VRT_OK;
@@ -167,14 +174,17 @@ vrt_status vrt__cpu_split(int64_t axis, const void *x, const vrt__shape *sx, siz
     }
     if (sum != sx->d[a]) return VRT_EINVAL;
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < a; i++) outer *= sx->d[i];
-    for (int i = a + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < a; i++)
+        outer *= sx->d[i];
+    for (int i = a + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     size_t irow = (size_t)(sx->d[a] * inner) * elem, pos = 0;
     for (int k = 0; k < n; k++) {
         size_t chunk = (size_t)(sizes[k] * inner) * elem;
         uint8_t *dst = ys[k];
         const uint8_t *src = (const uint8_t *)x + pos;
-        for (int64_t o = 0; o < outer && chunk; o++) memcpy(dst + (size_t)o * chunk, src + (size_t)o * irow, chunk);
+        for (int64_t o = 0; o < outer && chunk; o++)
+            memcpy(dst + (size_t)o * chunk, src + (size_t)o * irow, chunk);
         pos += chunk;
     }
     return VRT_OK;
@@ -225,11 +235,13 @@ vrt_status vrt__slice_out_shape(const vrt__slice_params *p, const vrt__shape *sx
     vrt_status st = vrt__slice_resolve(p, sx, start, step, count);
     if (st) return st;
     sy->ndim = sx->ndim;
-    for (int i = 0; i < sx->ndim; i++) sy->d[i] = count[i];
+    for (int i = 0; i < sx->ndim; i++)
+        sy->d[i] = count[i];
     return VRT_OK;
 }
 
-vrt_status vrt__cpu_slice(const vrt__slice_params *p, const void *x, const vrt__shape *sx, size_t elem, void *y) {
+vrt_status vrt__cpu_slice(const vrt__slice_params *p, const void *x, const vrt__shape *sx, size_t elem,
+                          void *y) {
     int64_t start[VRT__MAX_DIMS], step[VRT__MAX_DIMS], count[VRT__MAX_DIMS], xs[VRT__MAX_DIMS];
     vrt_status st = vrt__slice_resolve(p, sx, start, step, count);
     if (st || elem == 0) return st ? st : VRT_EINVAL;
@@ -248,7 +260,8 @@ vrt_status vrt__cpu_slice(const vrt__slice_params *p, const void *x, const vrt__
 
 static vrt_status vrt__perm(const int64_t *perm, int nperm, int nd, int *pm) {
     if (nperm == 0) {
-        for (int i = 0; i < nd; i++) pm[i] = nd - 1 - i;
+        for (int i = 0; i < nd; i++)
+            pm[i] = nd - 1 - i;
         return VRT_OK;
     }
     if (nperm != nd) return VRT_EINVAL;
@@ -266,7 +279,8 @@ vrt_status vrt__transpose_out_shape(const int64_t *perm, int nperm, const vrt__s
     int pm[VRT__MAX_DIMS];
     if (!vrt__shape_ok(sx) || vrt__perm(perm, nperm, sx->ndim, pm)) return VRT_EINVAL;
     sy->ndim = sx->ndim;
-    for (int i = 0; i < sx->ndim; i++) sy->d[i] = sx->d[pm[i]];
+    for (int i = 0; i < sx->ndim; i++)
+        sy->d[i] = sx->d[pm[i]];
     return VRT_OK;
 }
 
@@ -284,8 +298,8 @@ static void vrt__transpose_chunk(void *ctx, int64_t lo, int64_t hi) {
     int64_t dims[VRT__MAX_DIMS];
     memcpy(dims, j->dims, sizeof(dims));
     dims[0] = hi - lo;
-    vrt__strided_copy(j->nd, dims, j->x + lo * j->sst[0] * (int64_t)j->e, j->sst, j->y + lo * j->dst_st[0] * (int64_t)j->e,
-                      j->dst_st, j->e);
+    vrt__strided_copy(j->nd, dims, j->x + lo * j->sst[0] * (int64_t)j->e, j->sst,
+                      j->y + lo * j->dst_st[0] * (int64_t)j->e, j->dst_st, j->e);
 }
 
 vrt_status vrt__cpu_transpose(vrt__threadpool *tp, const int64_t *perm, int nperm, const void *x,
@@ -324,15 +338,18 @@ vrt_status vrt__gather_out_shape(int64_t axis, const vrt__shape *sx, const vrt__
     if (sx->ndim - 1 + si->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
     vrt__shape s;
     s.ndim = 0;
-    for (int i = 0; i < a; i++) s.d[s.ndim++] = sx->d[i];
-    for (int i = 0; i < si->ndim; i++) s.d[s.ndim++] = si->d[i];
-    for (int i = a + 1; i < sx->ndim; i++) s.d[s.ndim++] = sx->d[i];
+    for (int i = 0; i < a; i++)
+        s.d[s.ndim++] = sx->d[i];
+    for (int i = 0; i < si->ndim; i++)
+        s.d[s.ndim++] = si->d[i];
+    for (int i = a + 1; i < sx->ndim; i++)
+        s.d[s.ndim++] = sx->d[i];
     *sy = s;
     return VRT_OK;
 }
 
-vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, size_t elem, const void *indices,
-                           vrt__dtype idt, const vrt__shape *si, void *y) {
+vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, size_t elem,
+                           const void *indices, vrt__dtype idt, const vrt__shape *si, void *y) {
     vrt__shape so;
     vrt_status st = vrt__gather_out_shape(axis, sx, si, &so);
     if (st || elem == 0) return st ? st : VRT_EINVAL;
@@ -340,15 +357,18 @@ vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, si
     int a = 0;
     vrt__axis(axis, sx->ndim, &a);
     int64_t outer = 1, inner = 1, n = sx->d[a], ni = vrt__shape_numel(si);
-    for (int i = 0; i < a; i++) outer *= sx->d[i];
-    for (int i = a + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < a; i++)
+        outer *= sx->d[i];
+    for (int i = a + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     size_t row = (size_t)inner * elem;
     for (int64_t o = 0; o < outer; o++) {
         for (int64_t k = 0; k < ni; k++) {
             int64_t ix = idt == VRT__DT_INT64 ? ((const int64_t *)indices)[k] : ((const int32_t *)indices)[k];
             if (ix < -n || ix >= n) return VRT_EINVAL;
             if (ix < 0) ix += n;
-            memcpy((uint8_t *)y + (size_t)(o * ni + k) * row, (const uint8_t *)x + (size_t)(o * n + ix) * row, row);
+            memcpy((uint8_t *)y + (size_t)(o * ni + k) * row, (const uint8_t *)x + (size_t)(o * n + ix) * row,
+                   row);
         }
     }
     return VRT_OK;
@@ -495,7 +515,8 @@ vrt_status vrt__depth_to_space_out_shape(int64_t b, const vrt__shape *sx, vrt__s
     return VRT_OK;
 }
 
-vrt_status vrt__cpu_depth_to_space(int64_t b, int crd, const void *x, const vrt__shape *sx, size_t elem, void *y) {
+vrt_status vrt__cpu_depth_to_space(int64_t b, int crd, const void *x, const vrt__shape *sx, size_t elem,
+                                   void *y) {
     vrt__shape so;
     vrt_status st = vrt__depth_to_space_out_shape(b, sx, &so);
     if (st || elem == 0) return st ? st : VRT_EINVAL;
@@ -552,15 +573,54 @@ typedef struct {
 static inline vrt__scalar vrt__load(vrt__dtype t, const uint8_t *p) {
     vrt__scalar s = {0, 0, 0.0, 0};
     switch (t) {
-    case VRT__DT_FLOAT: { float v; memcpy(&v, p, 4); s.is_float = 1; s.f = v; break; }
-    case VRT__DT_DOUBLE: { memcpy(&s.f, p, 8); s.is_float = 1; break; }
-    case VRT__DT_FLOAT16: { uint16_t h; memcpy(&h, p, 2); s.is_float = 1; s.f = vrt__half_to_float(h); break; }
+    case VRT__DT_FLOAT: {
+        float v;
+        memcpy(&v, p, 4);
+        s.is_float = 1;
+        s.f = v;
+        break;
+    }
+    case VRT__DT_DOUBLE: {
+        memcpy(&s.f, p, 8);
+        s.is_float = 1;
+        break;
+    }
+    case VRT__DT_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        s.is_float = 1;
+        s.f = vrt__half_to_float(h);
+        break;
+    }
     case VRT__DT_INT64: memcpy(&s.i, p, 8); break;
-    case VRT__DT_UINT64: memcpy(&s.i, p, 8); s.is_u64 = 1; break;
-    case VRT__DT_INT32: { int32_t v; memcpy(&v, p, 4); s.i = v; break; }
-    case VRT__DT_UINT32: { uint32_t v; memcpy(&v, p, 4); s.i = v; break; }
-    case VRT__DT_INT16: { int16_t v; memcpy(&v, p, 2); s.i = v; break; }
-    case VRT__DT_UINT16: { uint16_t v; memcpy(&v, p, 2); s.i = v; break; }
+    case VRT__DT_UINT64:
+        memcpy(&s.i, p, 8);
+        s.is_u64 = 1;
+        break;
+    case VRT__DT_INT32: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_UINT32: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_INT16: {
+        int16_t v;
+        memcpy(&v, p, 2);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_UINT16: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        s.i = v;
+        break;
+    }
     case VRT__DT_INT8: s.i = (int8_t)p[0]; break;
     case VRT__DT_UINT8: s.i = p[0]; break;
     case VRT__DT_BOOL: s.i = p[0] != 0; break;
@@ -581,9 +641,17 @@ static inline int64_t vrt__f2i(double f, double lo, double hi) {
 static inline void vrt__store(vrt__dtype t, uint8_t *p, vrt__scalar s) {
     double f = s.is_float ? s.f : (s.is_u64 ? (double)(uint64_t)s.i : (double)s.i);
     switch (t) {
-    case VRT__DT_FLOAT: { float v = (float)f; memcpy(p, &v, 4); return; }
+    case VRT__DT_FLOAT: {
+        float v = (float)f;
+        memcpy(p, &v, 4);
+        return;
+    }
     case VRT__DT_DOUBLE: memcpy(p, &f, 8); return;
-    case VRT__DT_FLOAT16: { uint16_t h = vrt__float_to_half((float)f); memcpy(p, &h, 2); return; }
+    case VRT__DT_FLOAT16: {
+        uint16_t h = vrt__float_to_half((float)f);
+        memcpy(p, &h, 2);
+        return;
+    }
     case VRT__DT_BOOL: p[0] = s.is_float ? (s.f != 0) : (s.i != 0); return;
     default: break;
     }
@@ -622,9 +690,17 @@ static inline void vrt__store(vrt__dtype t, uint8_t *p, vrt__scalar s) {
     case VRT__DT_INT64:
     case VRT__DT_UINT64: memcpy(p, &u, 8); break;
     case VRT__DT_INT32:
-    case VRT__DT_UINT32: { uint32_t v = (uint32_t)u; memcpy(p, &v, 4); break; }
+    case VRT__DT_UINT32: {
+        uint32_t v = (uint32_t)u;
+        memcpy(p, &v, 4);
+        break;
+    }
     case VRT__DT_INT16:
-    case VRT__DT_UINT16: { uint16_t v = (uint16_t)u; memcpy(p, &v, 2); break; }
+    case VRT__DT_UINT16: {
+        uint16_t v = (uint16_t)u;
+        memcpy(p, &v, 2);
+        break;
+    }
     case VRT__DT_INT8:
     case VRT__DT_UINT8: p[0] = (uint8_t)u; break;
     default: break;
@@ -647,18 +723,21 @@ vrt_status vrt__cpu_cast(vrt__dtype from, const void *x, vrt__dtype to, void *y,
     if (from == VRT__DT_FLOAT16 && to == VRT__DT_FLOAT) {
         const uint16_t *h = x;
         float *f = y;
-        for (int64_t i = 0; i < n; i++) f[i] = vrt__half_to_float(h[i]);
+        for (int64_t i = 0; i < n; i++)
+            f[i] = vrt__half_to_float(h[i]);
         return VRT_OK;
     }
     if (from == VRT__DT_FLOAT && to == VRT__DT_FLOAT16) {
         const float *f = x;
         uint16_t *h = y;
-        for (int64_t i = 0; i < n; i++) h[i] = vrt__float_to_half(f[i]);
+        for (int64_t i = 0; i < n; i++)
+            h[i] = vrt__float_to_half(f[i]);
         return VRT_OK;
     }
     const uint8_t *src = x;
     uint8_t *dst = y;
-    for (int64_t i = 0; i < n; i++) vrt__store(to, dst + (size_t)i * ts, vrt__load(from, src + (size_t)i * fs));
+    for (int64_t i = 0; i < n; i++)
+        vrt__store(to, dst + (size_t)i * ts, vrt__load(from, src + (size_t)i * fs));
     return VRT_OK;
 }
 
@@ -669,13 +748,15 @@ vrt_status vrt__cpu_constant_of_shape(const void *value, size_t elem, void *y, i
         memset(out, 0, (size_t)n * elem);
         return VRT_OK;
     }
-    for (int64_t i = 0; i < n; i++) memcpy(out + (size_t)i * elem, value, elem);
+    for (int64_t i = 0; i < n; i++)
+        memcpy(out + (size_t)i * elem, value, elem);
     return VRT_OK;
 }
 
 /* ---- Range ---------------------------------------------------------------------- */
 
-vrt_status vrt__range_count(vrt__dtype dt, const void *start, const void *limit, const void *delta, int64_t *n) {
+vrt_status vrt__range_count(vrt__dtype dt, const void *start, const void *limit, const void *delta,
+                            int64_t *n) {
     double s, l, d;
     switch (dt) {
     case VRT__DT_FLOAT:
@@ -711,12 +792,14 @@ vrt_status vrt__cpu_range(vrt__dtype dt, const void *start, const void *delta, i
     case VRT__DT_FLOAT: {
         /* ONNX's reference accumulates start + i*delta in the type itself */
         float s = *(const float *)start, d = *(const float *)delta;
-        for (int64_t i = 0; i < n; i++) ((float *)y)[i] = s + (float)i * d;
+        for (int64_t i = 0; i < n; i++)
+            ((float *)y)[i] = s + (float)i * d;
         return VRT_OK;
     }
     case VRT__DT_DOUBLE: {
         double s = *(const double *)start, d = *(const double *)delta;
-        for (int64_t i = 0; i < n; i++) ((double *)y)[i] = s + (double)i * d;
+        for (int64_t i = 0; i < n; i++)
+            ((double *)y)[i] = s + (double)i * d;
         return VRT_OK;
     }
     case VRT__DT_INT64:

@@ -47,7 +47,8 @@ uint64_t vrt__fnv1a_file(const char *path) {
     uint64_t h = 1469598103934665603ull;
     unsigned char buf[65536];
     size_t r;
-    while ((r = fread(buf, 1, sizeof(buf), f)) > 0) h = vrt__fnv1a(h, buf, r);
+    while ((r = fread(buf, 1, sizeof(buf), f)) > 0)
+        h = vrt__fnv1a(h, buf, r);
     fclose(f);
     return h;
 }
@@ -88,23 +89,30 @@ vrt_status vrt__algo_cache_open(const char *model_path, int device, vrt__algo_ca
     if (!c) return VRT_ENOMEM;
     struct cudaDeviceProp prop;
     memset(&prop, 0, sizeof(prop));
-    if (cudaGetDeviceProperties(&prop, device) != cudaSuccess) snprintf(prop.name, sizeof(prop.name), "unknown");
+    if (cudaGetDeviceProperties(&prop, device) != cudaSuccess)
+        snprintf(prop.name, sizeof(prop.name), "unknown");
     int drv = 0, rt = 0;
     cudaDriverGetVersion(&drv);
     cudaRuntimeGetVersion(&rt);
     size_t dnn = cudnnGetVersion();
     uint64_t mh = vrt__fnv1a_file(model_path);
-    snprintf(c->header, sizeof(c->header), "# visionrt cudnn algos: model %016llx (%s) gpu '%s' sm_%d%d driver %d cuda %d cudnn %zu",
-             (unsigned long long)mh, model_path ? model_path : "in-memory", prop.name, prop.major, prop.minor, drv, rt, dnn);
+    snprintf(c->header, sizeof(c->header),
+             "# visionrt cudnn algos: model %016llx (%s) gpu '%s' sm_%d%d driver %d cuda %d cudnn %zu",
+             (unsigned long long)mh, model_path ? model_path : "in-memory", prop.name, prop.major, prop.minor,
+             drv, rt, dnn);
     /* The path's hash leaves out the model path: the same bytes at another path share a file. */
     char key[512];
-    snprintf(key, sizeof(key), "%016llx|%s|%d%d|%d|%d|%zu", (unsigned long long)mh, prop.name, prop.major, prop.minor, drv, rt, dnn);
+    snprintf(key, sizeof(key), "%016llx|%s|%d%d|%d|%d|%zu", (unsigned long long)mh, prop.name, prop.major,
+             prop.minor, drv, rt, dnn);
     uint64_t kh = vrt__fnv1a(1469598103934665603ull, key, strlen(key));
     char dir[900];
     const char *env = getenv("VRT_CACHE_DIR"), *home = getenv("HOME");
-    if (env && env[0]) snprintf(dir, sizeof(dir), "%s", env);
-    else if (home && home[0]) snprintf(dir, sizeof(dir), "%s/.cache/visionrt", home);
-    else dir[0] = 0;
+    if (env && env[0])
+        snprintf(dir, sizeof(dir), "%s", env);
+    else if (home && home[0])
+        snprintf(dir, sizeof(dir), "%s/.cache/visionrt", home);
+    else
+        dir[0] = 0;
     if (dir[0]) snprintf(c->path, sizeof(c->path), "%s/cudnn-%016llx.txt", dir, (unsigned long long)kh);
     FILE *f = c->path[0] ? fopen(c->path, "r") : NULL;
     if (f) {
@@ -158,8 +166,8 @@ vrt_status vrt__algo_cache_save(vrt__algo_cache *c) {
     if (!f) return VRT_EIO;
     fprintf(f, "%s\n", c->header);
     for (int i = 0; i < c->n; i++)
-        fprintf(f, "%s %d %llu %.6f %d\n", c->v[i].key, c->v[i].e.algo, (unsigned long long)c->v[i].e.workspace,
-                (double)c->v[i].e.ms, c->v[i].e.fused);
+        fprintf(f, "%s %d %llu %.6f %d\n", c->v[i].key, c->v[i].e.algo,
+                (unsigned long long)c->v[i].e.workspace, (double)c->v[i].e.ms, c->v[i].e.fused);
     int bad = ferror(f);
     if (fclose(f) || bad || rename(tmp, c->path)) {
         unlink(tmp);
@@ -169,9 +177,15 @@ vrt_status vrt__algo_cache_save(vrt__algo_cache *c) {
     return VRT_OK;
 }
 
-const char *vrt__algo_cache_path(const vrt__algo_cache *c) { return c ? c->path : ""; }
-int vrt__algo_cache_hits(const vrt__algo_cache *c) { return c ? c->hits : 0; }
-int vrt__algo_cache_misses(const vrt__algo_cache *c) { return c ? c->misses : 0; }
+const char *vrt__algo_cache_path(const vrt__algo_cache *c) {
+    return c ? c->path : "";
+}
+int vrt__algo_cache_hits(const vrt__algo_cache *c) {
+    return c ? c->hits : 0;
+}
+int vrt__algo_cache_misses(const vrt__algo_cache *c) {
+    return c ? c->misses : 0;
+}
 
 void vrt__algo_cache_destroy(vrt__algo_cache **pc) {
     if (!pc || !*pc) return;

@@ -31,28 +31,30 @@
 struct vrt__cuda_conv {
     cudnnHandle_t h;
     vrt__cuda_conv_desc d;
-    int nsp;                  /* spatial dims given to cuDNN (>= 2) */
+    int nsp; /* spatial dims given to cuDNN (>= 2) */
     cudnnTensorDescriptor_t xd, yd, bd;
     cudnnFilterDescriptor_t wd;
     cudnnConvolutionDescriptor_t cd;
     cudnnActivationDescriptor_t ad;
-    int window;               /* 1: pad x (forward) or crop y (transpose) through scratch */
+    int window; /* 1: pad x (forward) or crop y (transpose) through scratch */
     int64_t src_sp[3], dst_sp[3], off[3];
     int64_t win_nc;
     size_t scratch;
     int algo;
-    int math;                 /* cudnnMathType_t of the chosen algorithm */
+    int math; /* cudnnMathType_t of the chosen algorithm */
     size_t ws;
     float ms;
-    int fused;                /* 1: cudnnConvolutionBiasActivationForward */
-    int swish;                /* VRT_CUDA_FUSE_SWISH=1: try SiLU as cuDNN's SWISH (beta 1) in the fused call */
+    int fused; /* 1: cudnnConvolutionBiasActivationForward */
+    int swish; /* VRT_CUDA_FUSE_SWISH=1: try SiLU as cuDNN's SWISH (beta 1) in the fused call */
     int cached;
     char key[256];
 };
 
-static const char *fwd_names[] = {"IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT",
-                                  "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
-static const char *bwd_names[] = {"BWD_DATA_0", "BWD_DATA_1", "FFT", "FFT_TILING", "WINOGRAD", "WINOGRAD_NONFUSED"};
+static const char *fwd_names[] = {
+    "IMPLICIT_GEMM", "IMPLICIT_PRECOMP_GEMM", "GEMM", "DIRECT", "FFT", "FFT_TILING",
+    "WINOGRAD",      "WINOGRAD_NONFUSED"};
+static const char *bwd_names[] = {"BWD_DATA_0", "BWD_DATA_1", "FFT",
+                                  "FFT_TILING", "WINOGRAD",   "WINOGRAD_NONFUSED"};
 
 /* Clip(0, hi), hi > 0 finite: cuDNN's CLIPPED_RELU with coef hi. */
 static int is_clipped_relu(const vrt__activation *a) {
@@ -69,7 +71,8 @@ static cudnnMathType_t math_of(vrt__cuda_math m) {
 
 static void packed(int n, const int *dims, int *strides) {
     strides[n - 1] = 1;
-    for (int i = n - 2; i >= 0; i--) strides[i] = strides[i + 1] * dims[i + 1];
+    for (int i = n - 2; i >= 0; i--)
+        strides[i] = strides[i + 1] * dims[i + 1];
 }
 
 static vrt_status set_tensor(cudnnTensorDescriptor_t t, int n, const int *dims, char *err, size_t cap) {
@@ -78,8 +81,8 @@ static vrt_status set_tensor(cudnnTensorDescriptor_t t, int n, const int *dims, 
     return CK(cudnnSetTensorNdDescriptor(t, CUDNN_DATA_FLOAT, n, dims, st));
 }
 
-vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, vrt__cuda_conv **out, char *err,
-                                 size_t cap) {
+vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, vrt__cuda_conv **out,
+                                 char *err, size_t cap) {
     *out = NULL;
     const vrt__conv_params *p = &d->p;
     vrt__cuda_conv *cv = vrt_calloc(1, sizeof(*cv));
@@ -90,7 +93,8 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
     vrt_status st;
     if ((st = CK(cudnnCreateTensorDescriptor(&cv->xd))) || (st = CK(cudnnCreateTensorDescriptor(&cv->yd))) ||
         (st = CK(cudnnCreateTensorDescriptor(&cv->bd))) || (st = CK(cudnnCreateFilterDescriptor(&cv->wd))) ||
-        (st = CK(cudnnCreateConvolutionDescriptor(&cv->cd))) || (st = CK(cudnnCreateActivationDescriptor(&cv->ad))))
+        (st = CK(cudnnCreateConvolutionDescriptor(&cv->cd))) ||
+        (st = CK(cudnnCreateActivationDescriptor(&cv->ad))))
         goto fail;
     int ns = p->nsp < 2 ? 2 : p->nsp, lead = ns - p->nsp; /* leading spatial dims of size 1 */
     cv->nsp = ns;
@@ -131,11 +135,13 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
         wdims[1] = (int)(p->M / p->group);
     }
     bdims[0] = 1, bdims[1] = (int)p->M;
-    for (int i = 0; i < ns; i++) bdims[2 + i] = 1;
+    for (int i = 0; i < ns; i++)
+        bdims[2 + i] = 1;
     cv->window = asym;
     if (asym) {
         int64_t sp = 1;
-        for (int i = 0; i < ns; i++) sp *= d->transpose ? ydims[2 + i] : xdims[2 + i];
+        for (int i = 0; i < ns; i++)
+            sp *= d->transpose ? ydims[2 + i] : xdims[2 + i];
         cv->win_nc = d->transpose ? p->N * p->M : p->N * p->C;
         cv->scratch = (size_t)(cv->win_nc * sp) * 4;
     }
@@ -147,23 +153,31 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
             goto fail;
         }
         cv->window = 0;
-        if ((st = CK(cudnnSetTensor4dDescriptor(cv->xd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, xdims[0], xdims[1], xdims[2], xdims[3]))) ||
-            (st = CK(cudnnSetTensor4dDescriptor(cv->yd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, ydims[0], ydims[1], ydims[2], ydims[3]))) ||
-            (st = CK(cudnnSetTensor4dDescriptor(cv->bd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, 1, bdims[1], 1, 1))) ||
-            (st = CK(cudnnSetFilter4dDescriptor(cv->wd, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, wdims[0], wdims[1], wdims[2], wdims[3]))) ||
-            (st = CK(cudnnSetConvolutionNdDescriptor(cv->cd, ns, pads, strides, dil, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT))) ||
+        if ((st = CK(cudnnSetTensor4dDescriptor(cv->xd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, xdims[0],
+                                                xdims[1], xdims[2], xdims[3]))) ||
+            (st = CK(cudnnSetTensor4dDescriptor(cv->yd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, ydims[0],
+                                                ydims[1], ydims[2], ydims[3]))) ||
+            (st = CK(cudnnSetTensor4dDescriptor(cv->bd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF, 1, bdims[1], 1,
+                                                1))) ||
+            (st = CK(cudnnSetFilter4dDescriptor(cv->wd, CUDNN_DATA_HALF, CUDNN_TENSOR_NHWC, wdims[0],
+                                                wdims[1], wdims[2], wdims[3]))) ||
+            (st = CK(cudnnSetConvolutionNdDescriptor(cv->cd, ns, pads, strides, dil, CUDNN_CROSS_CORRELATION,
+                                                     CUDNN_DATA_FLOAT))) ||
             (st = CK(cudnnSetConvolutionGroupCount(cv->cd, (int)p->group))) ||
             (st = CK(cudnnSetConvolutionMathType(cv->cd, CUDNN_TENSOR_OP_MATH))))
             goto fail;
     } else {
-    if ((st = set_tensor(cv->xd, ns + 2, xdims, err, cap)) || (st = set_tensor(cv->yd, ns + 2, ydims, err, cap)) ||
-        (st = set_tensor(cv->bd, ns + 2, bdims, err, cap)))
-        goto fail;
-    if ((st = CK(cudnnSetFilterNdDescriptor(cv->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, ns + 2, wdims))) ||
-        (st = CK(cudnnSetConvolutionNdDescriptor(cv->cd, ns, pads, strides, dil, CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT))) ||
-        (st = CK(cudnnSetConvolutionGroupCount(cv->cd, (int)p->group))) ||
-        (st = CK(cudnnSetConvolutionMathType(cv->cd, math_of(d->math)))))
-        goto fail;
+        if ((st = set_tensor(cv->xd, ns + 2, xdims, err, cap)) ||
+            (st = set_tensor(cv->yd, ns + 2, ydims, err, cap)) ||
+            (st = set_tensor(cv->bd, ns + 2, bdims, err, cap)))
+            goto fail;
+        if ((st = CK(
+                 cudnnSetFilterNdDescriptor(cv->wd, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, ns + 2, wdims))) ||
+            (st = CK(cudnnSetConvolutionNdDescriptor(cv->cd, ns, pads, strides, dil, CUDNN_CROSS_CORRELATION,
+                                                     CUDNN_DATA_FLOAT))) ||
+            (st = CK(cudnnSetConvolutionGroupCount(cv->cd, (int)p->group))) ||
+            (st = CK(cudnnSetConvolutionMathType(cv->cd, math_of(d->math)))))
+            goto fail;
     }
     /* Relu, and Clip(0, hi) as CLIPPED_RELU with coef hi (Relu6); SiLU as
      * SWISH (beta 1) only when VRT_CUDA_FUSE_SWISH=1 (experiment: cuDNN
@@ -172,23 +186,29 @@ vrt_status vrt__cuda_conv_create(cudnnHandle_t h, const vrt__cuda_conv_desc *d, 
     const char *sw = getenv("VRT_CUDA_FUSE_SWISH");
     cv->swish = sw && !strcmp(sw, "1") && p->act.kind == VRT__ACT_SILU && !d->transpose;
     cudnnActivationMode_t am = p->act.kind == VRT__ACT_RELU ? CUDNN_ACTIVATION_RELU
-                               : is_clipped_relu(&p->act) ? CUDNN_ACTIVATION_CLIPPED_RELU
-                               : cv->swish                ? CUDNN_ACTIVATION_SWISH
-                                                          : CUDNN_ACTIVATION_IDENTITY;
-    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN,
-                                              am == CUDNN_ACTIVATION_CLIPPED_RELU ? (double)p->act.beta : 0.0))))
+                               : is_clipped_relu(&p->act)   ? CUDNN_ACTIVATION_CLIPPED_RELU
+                               : cv->swish                  ? CUDNN_ACTIVATION_SWISH
+                                                            : CUDNN_ACTIVATION_IDENTITY;
+    if ((st = CK(
+             cudnnSetActivationDescriptor(cv->ad, am, CUDNN_PROPAGATE_NAN,
+                                          am == CUDNN_ACTIVATION_CLIPPED_RELU ? (double)p->act.beta : 0.0))))
         goto fail;
     if (cv->swish && (st = CK(cudnnSetActivationDescriptorSwishBeta(cv->ad, 1.0)))) goto fail;
     /* Cache key: everything that defines the problem. */
-    int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x", d->transpose ? "convT" : d->nhwc_half ? "convH" : "conv", (int)d->math,
-                     (long long)p->group);
-    for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++) w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "%d,", xdims[i]);
-    for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++) w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "w%d", wdims[i]);
+    int w = snprintf(cv->key, sizeof(cv->key), "%s:m%d:g%lld:x",
+                     d->transpose   ? "convT"
+                     : d->nhwc_half ? "convH"
+                                    : "conv",
+                     (int)d->math, (long long)p->group);
+    for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++)
+        w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "%d,", xdims[i]);
+    for (int i = 0; i < ns + 2 && w < (int)sizeof(cv->key); i++)
+        w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, "w%d", wdims[i]);
     for (int i = 0; i < ns && w < (int)sizeof(cv->key); i++)
         w += snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":p%ds%dd%d", pads[i], strides[i], dil[i]);
     if (w < (int)sizeof(cv->key))
-        snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":a%d:b%d:r%d%s", (int)p->act.kind, d->has_bias, d->has_residual,
-                 cv->swish ? ":sw" : "");
+        snprintf(cv->key + w, sizeof(cv->key) - (size_t)w, ":a%d:b%d:r%d%s", (int)p->act.kind, d->has_bias,
+                 d->has_residual, cv->swish ? ":sw" : "");
     *out = cv;
     return VRT_OK;
 fail:
@@ -196,8 +216,12 @@ fail:
     return st;
 }
 
-size_t vrt__cuda_conv_scratch_bytes(const vrt__cuda_conv *cv) { return cv->scratch; }
-size_t vrt__cuda_conv_workspace(const vrt__cuda_conv *cv) { return cv->ws; }
+size_t vrt__cuda_conv_scratch_bytes(const vrt__cuda_conv *cv) {
+    return cv->scratch;
+}
+size_t vrt__cuda_conv_workspace(const vrt__cuda_conv *cv) {
+    return cv->ws;
+}
 
 /* Whether the fused call can express the epilogue. */
 static int fusable(const vrt__cuda_conv *cv) {
@@ -207,9 +231,9 @@ static int fusable(const vrt__cuda_conv *cv) {
            (cv->d.has_bias || cv->d.has_residual || k != VRT__ACT_NONE);
 }
 
-static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w, const float *bias,
-                          const float *zero_bias, const float *res, float *y, void *scratch, void *ws, char *err,
-                          size_t cap) {
+static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w,
+                          const float *bias, const float *zero_bias, const float *res, float *y,
+                          void *scratch, void *ws, char *err, size_t cap) {
     const vrt__conv_params *p = &cv->d.p;
     vrt_status st;
     const float one = 1.0f, zero = 0.0f;
@@ -224,12 +248,14 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
     if (cv->d.transpose) {
         float *yo = cv->window ? (float *)scratch : y;
         if ((st = CK(cudnnConvolutionBackwardData(cv->h, &one, cv->wd, w, cv->xd, xin, cv->cd,
-                                                  (cudnnConvolutionBwdDataAlgo_t)cv->algo, ws, cv->ws, &zero, cv->yd, yo))))
+                                                  (cudnnConvolutionBwdDataAlgo_t)cv->algo, ws, cv->ws, &zero,
+                                                  cv->yd, yo))))
             return st;
         if (cv->window) {
             /* The window kernel's spatial sizes are the N*M planes of the big result cropped to y. */
             int64_t src[3], dst[3], off[3];
-            for (int i = 0; i < cv->nsp; i++) src[i] = cv->src_sp[i], dst[i] = cv->dst_sp[i], off[i] = cv->off[i];
+            for (int i = 0; i < cv->nsp; i++)
+                src[i] = cv->src_sp[i], dst[i] = cv->dst_sp[i], off[i] = cv->off[i];
             if ((st = vrt__cuda_window(s, yo, y, cv->win_nc, cv->nsp, src, dst, off))) {
                 vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
                 return st;
@@ -237,15 +263,16 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
         }
     } else if (cv->fused) {
         const float alpha2 = res ? 1.0f : 0.0f;
-        if ((st = CK(cudnnConvolutionBiasActivationForward(cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd,
-                                                           (cudnnConvolutionFwdAlgo_t)cv->algo, ws, cv->ws, &alpha2, cv->yd,
-                                                           res ? (const void *)res : (const void *)y, cv->bd,
-                                                           bias ? bias : zero_bias, cv->ad, cv->yd, y))))
+        if ((st = CK(cudnnConvolutionBiasActivationForward(
+                 cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd, (cudnnConvolutionFwdAlgo_t)cv->algo, ws, cv->ws,
+                 &alpha2, cv->yd, res ? (const void *)res : (const void *)y, cv->bd, bias ? bias : zero_bias,
+                 cv->ad, cv->yd, y))))
             return st;
         if (cv->fused == 2) {
             /* bias (+ residual) added in fp32 by cuDNN; the activation it cannot do in our kernel */
             int64_t sp = 1;
-            for (int i = 0; i < p->nsp; i++) sp *= p->out[i];
+            for (int i = 0; i < p->nsp; i++)
+                sp *= p->out[i];
             if ((st = vrt__cuda_epilogue_nhwc_half(s, y, p->N * p->M * sp, p->M, NULL, NULL, &p->act))) {
                 vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
                 return st;
@@ -253,14 +280,16 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
         }
         return VRT_OK;
     } else {
-        if ((st = CK(cudnnConvolutionForward(cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd, (cudnnConvolutionFwdAlgo_t)cv->algo,
-                                             ws, cv->ws, &zero, cv->yd, y))))
+        if ((st = CK(cudnnConvolutionForward(cv->h, &one, cv->xd, xin, cv->wd, w, cv->cd,
+                                             (cudnnConvolutionFwdAlgo_t)cv->algo, ws, cv->ws, &zero, cv->yd,
+                                             y))))
             return st;
     }
     if (cv->d.nhwc_half) {
         if (!(bias || res || p->act.kind != VRT__ACT_NONE)) return VRT_OK;
         int64_t sp = 1;
-        for (int i = 0; i < p->nsp; i++) sp *= p->out[i];
+        for (int i = 0; i < p->nsp; i++)
+            sp *= p->out[i];
         if ((st = vrt__cuda_epilogue_nhwc_half(s, y, p->N * p->M * sp, p->M, bias, res, &p->act))) {
             vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
             return st;
@@ -269,7 +298,8 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
     }
     if (bias || res || p->act.kind != VRT__ACT_NONE) {
         int64_t sp = 1;
-        for (int i = 0; i < p->nsp; i++) sp *= p->out[i];
+        for (int i = 0; i < p->nsp; i++)
+            sp *= p->out[i];
         if ((st = vrt__cuda_epilogue(s, y, p->N * p->M * sp, bias, 1.0f, sp, p->M, 1, 0, res, &p->act))) {
             vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
             return st;
@@ -278,9 +308,10 @@ static vrt_status enqueue(vrt__cuda_conv *cv, cudaStream_t s, const float *x, co
     return VRT_OK;
 }
 
-vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, const char *model_key, cudaStream_t s,
-                                 const float *x, const float *w, const float *bias, const float *zero_bias, const float *res,
-                                 float *y, void *scratch, void *ws, size_t ws_bytes, char *err, size_t cap) {
+vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, const char *model_key,
+                                 cudaStream_t s, const float *x, const float *w, const float *bias,
+                                 const float *zero_bias, const float *res, float *y, void *scratch, void *ws,
+                                 size_t ws_bytes, char *err, size_t cap) {
     (void)model_key;
     vrt_status st;
     vrt__algo_entry e;
@@ -293,7 +324,8 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         cv->fused = e.fused;
         cv->cached = 1;
         if (cv->swish && cv->fused != 1 &&
-            (st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))))
+            (st = CK(
+                 cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))))
             return st;
         return CK(cudnnSetConvolutionMathType(cv->cd, (cudnnMathType_t)cv->math));
     }
@@ -313,26 +345,32 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
     if (!cv->d.transpose) {
         cudnnConvolutionFwdAlgoPerf_t perf[CUDNN_CONVOLUTION_FWD_ALGO_COUNT];
         if ((st = CK(cudnnFindConvolutionForwardAlgorithmEx(cv->h, cv->xd, xin, cv->wd, w, cv->cd, cv->yd, y,
-                                                            CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf, ws, ws_bytes))))
+                                                            CUDNN_CONVOLUTION_FWD_ALGO_COUNT, &n, perf, ws,
+                                                            ws_bytes))))
             return st;
         int has_tc = 0;
         for (int i = 0; i < n; i++)
-            has_tc |= perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= ws_bytes && perf[i].mathType == CUDNN_TENSOR_OP_MATH;
+            has_tc |= perf[i].status == CUDNN_STATUS_SUCCESS && perf[i].memory <= ws_bytes &&
+                      perf[i].mathType == CUDNN_TENSOR_OP_MATH;
         for (int i = 0; i < n; i++) {
             if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > ws_bytes) continue;
             /* Strict fp32: only FMA math, whatever Find tried. */
             if (cv->d.math == VRT__CUDA_MATH_FP32 && perf[i].mathType != CUDNN_FMA_MATH) continue;
             /* fp16 NHWC: tensor-core kernels only (Find's DEFAULT_MATH picks are slow at batch 1). */
             if (cv->d.nhwc_half && perf[i].mathType != CUDNN_TENSOR_OP_MATH && has_tc) continue;
-            if (best < 0) best = perf[i].algo, best_ms = perf[i].time, best_ws = perf[i].memory, math = perf[i].mathType;
+            if (best < 0)
+                best = perf[i].algo, best_ms = perf[i].time, best_ws = perf[i].memory,
+                math = perf[i].mathType;
             if (perf[i].algo == CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM && !precomp_ok)
-                precomp_ok = 1, precomp_ms = perf[i].time, precomp_ws = perf[i].memory, precomp_math = perf[i].mathType;
+                precomp_ok = 1, precomp_ms = perf[i].time, precomp_ws = perf[i].memory,
+                precomp_math = perf[i].mathType;
         }
     } else {
         cudnnConvolutionBwdDataAlgoPerf_t perf[CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT];
         float *yo = cv->window ? (float *)scratch : y;
-        if ((st = CK(cudnnFindConvolutionBackwardDataAlgorithmEx(cv->h, cv->wd, w, cv->xd, xin, cv->cd, cv->yd, yo,
-                                                                 CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n, perf, ws, ws_bytes))))
+        if ((st = CK(cudnnFindConvolutionBackwardDataAlgorithmEx(
+                 cv->h, cv->wd, w, cv->xd, xin, cv->cd, cv->yd, yo, CUDNN_CONVOLUTION_BWD_DATA_ALGO_COUNT, &n,
+                 perf, ws, ws_bytes))))
             return st;
         for (int i = 0; i < n; i++) {
             if (perf[i].status != CUDNN_STATUS_SUCCESS || perf[i].memory > ws_bytes) continue;
@@ -343,7 +381,8 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
     }
     if (best < 0) {
         vrt_errbuf_set(err, cap, "cuDNN found no %s algorithm for %s within a %zu-byte workspace (math %s)",
-                       cv->d.transpose ? "backward-data" : "forward", cv->key, ws_bytes, vrt__cuda_math_name(cv->d.math));
+                       cv->d.transpose ? "backward-data" : "forward", cv->key, ws_bytes,
+                       vrt__cuda_math_name(cv->d.math));
         return VRT_EUNSUPPORTED;
     }
     cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math, cv->fused = 0;
@@ -355,7 +394,8 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
         if (cv->d.p.act.kind == VRT__ACT_NONE) {
             /* fp16 NHWC: always when possible (bias in fp32 before rounding, see below). */
             if (precomp_ok && (cv->d.nhwc_half || precomp_ms <= best_ms * 1.25f + 0.002f)) {
-                cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws, cv->ms = precomp_ms;
+                cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws,
+                cv->ms = precomp_ms;
                 cv->math = precomp_math;
                 cv->fused = 1;
             }
@@ -383,10 +423,12 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
                 cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math;
                 if (cv->swish && cv->d.nhwc_half && (cv->d.has_bias || cv->d.has_residual) && precomp_ok) {
                     /* SWISH refused: back to bias (+ residual) in cuDNN, SiLU in our kernel (above). */
-                    cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws, cv->ms = precomp_ms;
+                    cv->algo = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM, cv->ws = precomp_ws,
+                    cv->ms = precomp_ms;
                     cv->math = precomp_math;
                     cv->fused = 2;
-                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))) ||
+                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY,
+                                                              CUDNN_PROPAGATE_NAN, 0.0))) ||
                         (st = CK(cudnnSetConvolutionMathType(cv->cd, (cudnnMathType_t)cv->math))))
                         return st;
                     if (enqueue(cv, s, x, w, bias, zero_bias, res, y, scratch, ws, e2, sizeof(e2))) {
@@ -394,7 +436,8 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
                         cv->algo = best, cv->ws = best_ws, cv->ms = best_ms, cv->math = math;
                     }
                 } else if (cv->swish) {
-                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY, CUDNN_PROPAGATE_NAN, 0.0))))
+                    if ((st = CK(cudnnSetActivationDescriptor(cv->ad, CUDNN_ACTIVATION_IDENTITY,
+                                                              CUDNN_PROPAGATE_NAN, 0.0))))
                         return st;
                 }
             }
@@ -409,9 +452,9 @@ vrt_status vrt__cuda_conv_choose(vrt__cuda_conv *cv, vrt__algo_cache *cache, con
     return VRT_OK;
 }
 
-vrt_status vrt__cuda_conv_run(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w, const float *bias,
-                              const float *zero_bias, const float *res, float *y, void *scratch, void *ws, char *err,
-                              size_t cap) {
+vrt_status vrt__cuda_conv_run(vrt__cuda_conv *cv, cudaStream_t s, const float *x, const float *w,
+                              const float *bias, const float *zero_bias, const float *res, float *y,
+                              void *scratch, void *ws, char *err, size_t cap) {
     vrt_status st;
     if ((st = CK(cudnnSetStream(cv->h, s)))) return st;
     return enqueue(cv, s, x, w, bias, zero_bias, res, y, scratch, ws, err, cap);
@@ -419,14 +462,17 @@ vrt_status vrt__cuda_conv_run(vrt__cuda_conv *cv, cudaStream_t s, const float *x
 
 void vrt__cuda_conv_describe(const vrt__cuda_conv *cv, char *buf, size_t cap) {
     const char *name = "?";
-    if (cv->algo >= 0) name = cv->d.transpose ? (cv->algo < 6 ? bwd_names[cv->algo] : "?") : (cv->algo < 8 ? fwd_names[cv->algo] : "?");
+    if (cv->algo >= 0)
+        name = cv->d.transpose ? (cv->algo < 6 ? bwd_names[cv->algo] : "?")
+                               : (cv->algo < 8 ? fwd_names[cv->algo] : "?");
     static const char *maths[] = {"default", "tensor_op", "tensor_op_allow_conversion", "fma"};
-    snprintf(buf, cap, "%s algo %d (%s), math %s, workspace %zu B, %.4f ms, %s%s%s", cv->d.transpose ? "bwd-data" : "fwd", cv->algo,
-             name, cv->math >= 0 && cv->math < 4 ? maths[cv->math] : "?", cv->ws, (double)cv->ms,
+    snprintf(buf, cap, "%s algo %d (%s), math %s, workspace %zu B, %.4f ms, %s%s%s",
+             cv->d.transpose ? "bwd-data" : "fwd", cv->algo, name,
+             cv->math >= 0 && cv->math < 4 ? maths[cv->math] : "?", cv->ws, (double)cv->ms,
              cv->fused == 2 ? "fused bias+residual in cuDNN, activation in epilogue kernel"
-             : cv->fused   ? "fused bias+act+residual in cuDNN"
-                           : "epilogue kernel", cv->window ? ", asymmetric pads via scratch" : "",
-             cv->cached ? ", from cache" : "");
+             : cv->fused    ? "fused bias+act+residual in cuDNN"
+                            : "epilogue kernel",
+             cv->window ? ", asymmetric pads via scratch" : "", cv->cached ? ", from cache" : "");
 }
 
 void vrt__cuda_conv_destroy(vrt__cuda_conv **pcv) {

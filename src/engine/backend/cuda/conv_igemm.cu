@@ -65,15 +65,16 @@ __device__ __forceinline__ row_src row_of(const igemm_args &a, int p) {
 }
 
 // One element of A (scalar path); F32: x is fp32 NCHW (the layout conversion fused into the gather).
-template <bool F32>
-__device__ __forceinline__ __half a_elem(const igemm_args &a, const row_src &r, int k) {
+template <bool F32> __device__ __forceinline__ __half a_elem(const igemm_args &a, const row_src &r, int k) {
     if (!r.ok || k >= a.K) return __float2half(0.0f);
     int c = k % a.C, rs = k / a.C, kx = rs % a.KW, ky = rs / a.KW;
     int iy = r.iy0 + ky * a.DH, ix = r.ix0 + kx * a.DW;
     if (iy < 0 || iy >= a.H || ix < 0 || ix >= a.W) return __float2half(0.0f);
     if (F32 && a.focus) {
         int q = c / a.fc0, c0 = c - q * a.fc0;
-        return __float2half_rn(((const float *)a.x)[r.base + ((long long)c0 * 2 * a.H + 2 * iy + a.qy[q]) * 2 * a.W + 2 * ix + a.qx[q]]);
+        return __float2half_rn(
+            ((const float *)
+                 a.x)[r.base + ((long long)c0 * 2 * a.H + 2 * iy + a.qy[q]) * 2 * a.W + 2 * ix + a.qx[q]]);
     }
     if (F32) return __float2half_rn(((const float *)a.x)[r.base + ((long long)c * a.H + iy) * a.W + ix]);
     return a.x[r.base + ((long long)iy * a.W + ix) * a.C + c];
@@ -103,7 +104,8 @@ __device__ __forceinline__ uint4 a_dw(const igemm_args &a, const row_src &r, int
     if (!r.ok || k >= a.K) return o.u;
     float acc[8];
 #pragma unroll
-    for (int j = 0; j < 8; j++) acc[j] = a.dwb ? __half2float(a.dwb[k + j]) : 0.0f;
+    for (int j = 0; j < 8; j++)
+        acc[j] = a.dwb ? __half2float(a.dwb[k + j]) : 0.0f;
     for (int ky = 0; ky < a.KH; ky++) {
         int iy = r.iy0 + ky * a.DH;
         if (iy < 0 || iy >= a.H) continue;
@@ -136,11 +138,12 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     constexpr int NT = WGM * WGN * 32;
     constexpr int WTM = BM / WGM, WTN = BN / WGN; // warp tile
     constexpr int FM = WTM / 16, FN = WTN / 16;
-    constexpr int CPR = BK / 8;                    // 16-byte chunks per tile row
+    constexpr int CPR = BK / 8; // 16-byte chunks per tile row
     constexpr int ACH = BM * CPR / NT, BCH = BN * CPR / NT;
     constexpr int LDC = BN + 4;
     constexpr int SAB = (BM + BN) * LDS * 2, SC = BM * LDC * 4;
-    static_assert(ACH >= 1 && BCH >= 1 && ACH * NT == BM * CPR && BCH * NT == BN * CPR, "tile / thread mismatch");
+    static_assert(ACH >= 1 && BCH >= 1 && ACH * NT == BM * CPR && BCH * NT == BN * CPR,
+                  "tile / thread mismatch");
     static_assert(FM >= 1 && FN >= 1, "warp tile");
     __shared__ __align__(128) unsigned char smem[SAB > SC ? SAB : SC];
     __shared__ float sbias[BN];
@@ -169,7 +172,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     }
 
     // Bias of this tile's columns, staged once (visible after the first barrier).
-    for (int j = tid; j < BN; j += NT) sbias[j] = (a.bias && m0 + j < a.M) ? __half2float(a.bias[m0 + j]) : 0.0f;
+    for (int j = tid; j < BN; j += NT)
+        sbias[j] = (a.bias && m0 + j < a.M) ? __half2float(a.bias[m0 + j]) : 0.0f;
 
     uint4 ra[ACH], rb[BCH];
     auto load = [&](int kt) {
@@ -187,7 +191,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
                     __half h[8];
                 } u;
 #pragma unroll
-                for (int j = 0; j < 8; j++) u.h[j] = a_elem<F32>(a, ar[i], k + j);
+                for (int j = 0; j < 8; j++)
+                    u.h[j] = a_elem<F32>(a, ar[i], k + j);
                 ra[i] = u.v;
             }
         }
@@ -195,7 +200,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
         for (int i = 0; i < BCH; i++) {
             int m = m0 + brow[i], k = k0 + bkc[i];
             if (VEC) {
-                rb[i] = (m < a.M && k < a.K) ? *(const uint4 *)(a.w + (long long)m * a.K + k) : make_uint4(0, 0, 0, 0);
+                rb[i] = (m < a.M && k < a.K) ? *(const uint4 *)(a.w + (long long)m * a.K + k)
+                                             : make_uint4(0, 0, 0, 0);
             } else {
                 union {
                     uint4 v;
@@ -210,16 +216,19 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     };
     auto store = [&]() {
 #pragma unroll
-        for (int i = 0; i < ACH; i++) *(uint4 *)(As + arow[i] * LDS + akc[i]) = ra[i];
+        for (int i = 0; i < ACH; i++)
+            *(uint4 *)(As + arow[i] * LDS + akc[i]) = ra[i];
 #pragma unroll
-        for (int i = 0; i < BCH; i++) *(uint4 *)(Bs + brow[i] * LDS + bkc[i]) = rb[i];
+        for (int i = 0; i < BCH; i++)
+            *(uint4 *)(Bs + brow[i] * LDS + bkc[i]) = rb[i];
     };
 
     wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
 #pragma unroll
     for (int i = 0; i < FM; i++)
 #pragma unroll
-        for (int j = 0; j < FN; j++) wmma::fill_fragment(acc[i][j], 0.0f);
+        for (int j = 0; j < FN; j++)
+            wmma::fill_fragment(acc[i][j], 0.0f);
 
     load(0);
     store();
@@ -231,13 +240,16 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
             wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa[FM];
             wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb[FN];
 #pragma unroll
-            for (int i = 0; i < FM; i++) wmma::load_matrix_sync(fa[i], As + (wm * WTM + i * 16) * LDS + kk, LDS);
+            for (int i = 0; i < FM; i++)
+                wmma::load_matrix_sync(fa[i], As + (wm * WTM + i * 16) * LDS + kk, LDS);
 #pragma unroll
-            for (int j = 0; j < FN; j++) wmma::load_matrix_sync(fb[j], Bs + (wn * WTN + j * 16) * LDS + kk, LDS);
+            for (int j = 0; j < FN; j++)
+                wmma::load_matrix_sync(fb[j], Bs + (wn * WTN + j * 16) * LDS + kk, LDS);
 #pragma unroll
             for (int i = 0; i < FM; i++)
 #pragma unroll
-                for (int j = 0; j < FN; j++) wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+                for (int j = 0; j < FN; j++)
+                    wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
         }
         __syncthreads();
         if (kt + 1 < ntiles) {
@@ -250,7 +262,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     for (int i = 0; i < FM; i++)
 #pragma unroll
         for (int j = 0; j < FN; j++)
-            wmma::store_matrix_sync(Cs + (wm * WTM + i * 16) * LDC + wn * WTN + j * 16, acc[i][j], LDC, wmma::mem_row_major);
+            wmma::store_matrix_sync(Cs + (wm * WTM + i * 16) * LDC + wn * WTN + j * 16, acc[i][j], LDC,
+                                    wmma::mem_row_major);
     __syncthreads();
     if (a.out_f32) {
         // fp32 NCHW output (the layout conversion fused): pixels fastest, so stores coalesce.
@@ -279,7 +292,8 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
             if (p >= a.P || m >= a.M) continue; // M % 8 == 0: all 8 channels exist
             float v[8];
 #pragma unroll
-            for (int j = 0; j < 8; j++) v[j] = Cs[r * LDC + col + j] + sbias[col + j];
+            for (int j = 0; j < 8; j++)
+                v[j] = Cs[r * LDC + col + j] + sbias[col + j];
             if (a.res) {
                 union {
                     uint4 u;
@@ -299,14 +313,16 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
                 }
             } else {
 #pragma unroll
-                for (int j = 0; j < 8; j++) v[j] = vrt__cuk_act_fast(v[j], a.kind, a.al, a.be);
+                for (int j = 0; j < 8; j++)
+                    v[j] = vrt__cuk_act_fast(v[j], a.kind, a.al, a.be);
             }
             union {
                 uint4 u;
                 __half2 h[4];
             } o;
 #pragma unroll
-            for (int j = 0; j < 4; j++) o.h[j] = __floats2half2_rn(v[2 * j], v[2 * j + 1]);
+            for (int j = 0; j < 4; j++)
+                o.h[j] = __floats2half2_rn(v[2 * j], v[2 * j + 1]);
             *(uint4 *)(a.y + (long long)p * a.out_ld + a.out_off + m) = o.u;
         }
         return;
@@ -348,21 +364,23 @@ struct cfg_info {
     int bm, bn;
 };
 const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
-    {"igemm 64x64", 64, 64},
-    {"igemm 64x32", 64, 32},
-    {"igemm 32x64", 32, 64},
-    {"igemm 128x64", 128, 64},
-    {"igemm 32x32", 32, 32},
+    {"igemm 64x64", 64, 64},   {"igemm 64x32", 64, 32}, {"igemm 32x64", 32, 64},
+    {"igemm 128x64", 128, 64}, {"igemm 32x32", 32, 32},
 };
 
 template <int BM, int BN, int WGM, int WGN>
 void launch_cfg(const igemm_args &a, bool vec, bool one, cudaStream_t s) {
     dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN)), block(WGM * WGN * 32);
-    if (a.dww) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false, true>, grid, block, s, a);
-    else if (a.in_f32) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, true>, grid, block, s, a);
-    else if (vec && one) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, true, false>, grid, block, s, a);
-    else if (vec) vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false>, grid, block, s, a);
-    else vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, false>, grid, block, s, a);
+    if (a.dww)
+        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false, true>, grid, block, s, a);
+    else if (a.in_f32)
+        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, true>, grid, block, s, a);
+    else if (vec && one)
+        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, true, false>, grid, block, s, a);
+    else if (vec)
+        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false>, grid, block, s, a);
+    else
+        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, false>, grid, block, s, a);
 }
 
 thread_local char g_err[256];
@@ -370,33 +388,43 @@ int g_pdl = 0;
 
 } // namespace
 
-extern "C" int vrt__cuda_pdl_enabled(void) { return g_pdl; }
-extern "C" void vrt__cuda_set_pdl(int on) { g_pdl = on; }
+extern "C" int vrt__cuda_pdl_enabled(void) {
+    return g_pdl;
+}
+extern "C" void vrt__cuda_set_pdl(int on) {
+    g_pdl = on;
+}
 
 extern "C" const char *vrt__cuda_igemm_config_name(int cfg) {
     return cfg >= 0 && cfg < VRT__CUDA_IGEMM_CONFIGS ? g_cfgs[cfg].name : "?";
 }
 
-extern "C" const char *vrt__cuda_igemm_error(void) { return g_err; }
+extern "C" const char *vrt__cuda_igemm_error(void) {
+    return g_err;
+}
 
-extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w,
-                                                const void *bias, const void *res, void *y, const vrt__activation *act) {
+extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x,
+                                                const void *w, const void *bias, const void *res, void *y,
+                                                const vrt__activation *act) {
     if (!stream || !g || !x || !w || !y || g->cfg < 0 || g->cfg >= VRT__CUDA_IGEMM_CONFIGS) return VRT_EINVAL;
-    if (g->N < 1 || g->C < 1 || g->M < 1 || g->KH < 1 || g->KW < 1 || g->SH < 1 || g->SW < 1 || g->DH < 1 || g->DW < 1 ||
-        g->out_ld < g->out_off + g->M || g->out_off < 0)
+    if (g->N < 1 || g->C < 1 || g->M < 1 || g->KH < 1 || g->KW < 1 || g->SH < 1 || g->SW < 1 || g->DH < 1 ||
+        g->DW < 1 || g->out_ld < g->out_off + g->M || g->out_off < 0)
         return VRT_EINVAL;
     igemm_args a;
-    a.x = (const __half *)x, a.w = (const __half *)w, a.bias = (const __half *)bias, a.res = (const __half *)res;
+    a.x = (const __half *)x, a.w = (const __half *)w, a.bias = (const __half *)bias,
+    a.res = (const __half *)res;
     a.y = (__half *)y;
     a.N = g->N, a.H = g->H, a.W = g->W, a.C = g->C, a.OH = g->OH, a.OW = g->OW, a.M = g->M;
-    a.KH = g->KH, a.KW = g->KW, a.SH = g->SH, a.SW = g->SW, a.PH = g->PH, a.PW = g->PW, a.DH = g->DH, a.DW = g->DW;
+    a.KH = g->KH, a.KW = g->KW, a.SH = g->SH, a.SW = g->SW, a.PH = g->PH, a.PW = g->PW, a.DH = g->DH,
+    a.DW = g->DW;
     a.K = g->KH * g->KW * g->C;
     a.focus = g->focus;
     if (a.focus) {
         if (!g->in_f32 || g->C % 4 || g->dw_w) return VRT_EINVAL;
         a.fc0 = g->C / 4;
         for (int q = 0; q < 4; q++) {
-            if (g->focus_dy[q] < 0 || g->focus_dy[q] > 1 || g->focus_dx[q] < 0 || g->focus_dx[q] > 1) return VRT_EINVAL;
+            if (g->focus_dy[q] < 0 || g->focus_dy[q] > 1 || g->focus_dx[q] < 0 || g->focus_dx[q] > 1)
+                return VRT_EINVAL;
             a.qy[q] = g->focus_dy[q], a.qx[q] = g->focus_dx[q];
         }
     }
@@ -404,7 +432,8 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.dkind = (int)g->dw_act.kind, a.dal = g->dw_act.alpha, a.dbe = g->dw_act.beta;
     if (a.dww) {
         // Fused depthwise: the GEMM's K is the channel count; 16-byte channel vectors.
-        if (g->in_f32 || g->C % 8 || ((uintptr_t)x | (uintptr_t)g->dw_w) % 16 || (g->dw_b && (uintptr_t)g->dw_b % 16))
+        if (g->in_f32 || g->C % 8 || ((uintptr_t)x | (uintptr_t)g->dw_w) % 16 ||
+            (g->dw_b && (uintptr_t)g->dw_b % 16))
             return VRT_EINVAL;
         a.K = g->C;
     }
@@ -413,12 +442,14 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.in_f32 = g->in_f32, a.out_f32 = g->out_f32, a.res_f32 = g->res_f32;
     a.kind = act ? (int)act->kind : 0, a.al = act ? act->alpha : 0.0f, a.be = act ? act->beta : 0.0f;
     if (a.P <= 0) return VRT_OK;
-    a.pairs = !a.out_f32 && (a.out_ld % 2 == 0 && a.out_off % 2 == 0 && a.M % 2 == 0 && ((uintptr_t)y % 4) == 0);
+    a.pairs =
+        !a.out_f32 && (a.out_ld % 2 == 0 && a.out_off % 2 == 0 && a.M % 2 == 0 && ((uintptr_t)y % 4) == 0);
     if (a.pairs && a.out_ld % 8 == 0 && a.out_off % 8 == 0 && a.M % 8 == 0 && ((uintptr_t)y % 16) == 0 &&
         (!res || (!a.res_f32 && ((uintptr_t)res % 16) == 0)))
         a.pairs = 2;
     bool vec = !a.in_f32 && a.C % 8 == 0 && ((uintptr_t)x % 16) == 0 && ((uintptr_t)w % 16) == 0;
-    bool one = a.KH == 1 && a.KW == 1 && a.SH == 1 && a.SW == 1 && a.PH == 0 && a.PW == 0 && a.OH == a.H && a.OW == a.W;
+    bool one = a.KH == 1 && a.KW == 1 && a.SH == 1 && a.SW == 1 && a.PH == 0 && a.PW == 0 && a.OH == a.H &&
+               a.OW == a.W;
     cudaStream_t s = (cudaStream_t)stream;
     switch (g->cfg) {
     case 0: launch_cfg<64, 64, 2, 2>(a, vec, one, s); break;
@@ -429,6 +460,7 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     }
     cudaError_t e = cudaGetLastError();
     if (e == cudaSuccess) return VRT_OK;
-    snprintf(g_err, sizeof(g_err), "%s: igemm conv (%s): %s", __FILE__, g_cfgs[g->cfg].name, cudaGetErrorString(e));
+    snprintf(g_err, sizeof(g_err), "%s: igemm conv (%s): %s", __FILE__, g_cfgs[g->cfg].name,
+             cudaGetErrorString(e));
     return VRT_EDEVICE;
 }

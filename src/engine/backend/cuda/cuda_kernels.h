@@ -48,8 +48,7 @@ const char *vrt__cuda_kernels_error(void);
 /* ---- element-wise (eltwise.cu) ----------------------------------------- */
 
 /* y[i] = op(x[i]); x == y allowed. */
-vrt_status vrt__cuda_unary_f32(void *stream, const vrt__unary_params *p, const float *x, float *y,
-                               int64_t n);
+vrt_status vrt__cuda_unary_f32(void *stream, const vrt__unary_params *p, const float *x, float *y, int64_t n);
 /* Not over bool bytes. */
 vrt_status vrt__cuda_not(void *stream, const uint8_t *x, uint8_t *y, int64_t n);
 /* y = a op b, numpy broadcasting; y may alias an input whose shape is sy.
@@ -67,27 +66,26 @@ int vrt__cuda_binary_type_ok(vrt__dtype dt);
 /* Pow with an integer base a (dt: int8..64, uint8..64) and an fp32 exponent
  * b, y in dt: the CPU backend's Cast(a, float) -> Pow -> Cast(dt) in one pass
  * (truncation toward zero, saturation, NaN -> 0), numpy broadcasting. */
-vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa, const float *b,
-                                  const vrt__shape *sb, void *y, const vrt__shape *sy);
+vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa,
+                                  const float *b, const vrt__shape *sb, void *y, const vrt__shape *sy);
 /* y (bool bytes) = a cmp b; dt FLOAT, INT64, INT32, or BOOL for Equal. */
 vrt_status vrt__cuda_compare(void *stream, vrt__compare_op op, vrt__dtype dt, const void *a,
                              const vrt__shape *sa, const void *b, const vrt__shape *sb, uint8_t *y,
                              const vrt__shape *sy);
 /* And/Or/Xor on bool; op: 0 and, 1 or, 2 xor. */
-vrt_status vrt__cuda_logical(void *stream, int op, const uint8_t *a, const vrt__shape *sa,
-                             const uint8_t *b, const vrt__shape *sb, uint8_t *y, const vrt__shape *sy);
+vrt_status vrt__cuda_logical(void *stream, int op, const uint8_t *a, const vrt__shape *sa, const uint8_t *b,
+                             const vrt__shape *sb, uint8_t *y, const vrt__shape *sy);
 /* out = cond ? x : y, 3-way broadcast, elem 1, 2, 4 or 8 bytes (others: any
  * size, byte-wise). */
 vrt_status vrt__cuda_where(void *stream, const uint8_t *cond, const vrt__shape *sc, const void *x,
-                           const vrt__shape *sx, const void *y, const vrt__shape *sy, size_t elem,
-                           void *out, const vrt__shape *so);
+                           const vrt__shape *sx, const void *y, const vrt__shape *sy, size_t elem, void *out,
+                           const vrt__shape *so);
 /* Fused chain: same steps as vrt__cpu_chain_f32, one kernel; every step's
  * `operand` is a DEVICE pointer. y == x allowed. */
 vrt_status vrt__cuda_chain_f32(void *stream, const float *x, const vrt__shape *sx,
                                const vrt__chain_step *steps, int nsteps, float *y);
 /* Cast between the types vrt__cpu_cast supports, same rules. x != y. */
-vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y,
-                          int64_t n);
+vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y, int64_t n);
 /* The Cast node exactly as the CPU backend computes it (backend_cpu.c), for
  * every pair of ONNX types it takes, including those the engine holds in a
  * wider type (engine/backend/cpu/lowp.h: double, bfloat16, float8*, float4
@@ -122,8 +120,8 @@ vrt_status vrt__cuda_argmax_f32(void *stream, const vrt__argmax_params *p, const
  * for small k; any k works). Ties and NaN as the CPU twin. No scratch needed:
  * `scratch` may be NULL. */
 size_t vrt__cuda_topk_scratch_bytes(const vrt__topk_params *p, const vrt__shape *sx);
-vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x,
-                              const vrt__shape *sx, float *values, int64_t *indices, void *scratch);
+vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x, const vrt__shape *sx,
+                              float *values, int64_t *indices, void *scratch);
 /* TopK over FLOAT or any integer type (int8/16/32/64, uint8/16/32/64): values
  * in dt, indices INT64 (may be NULL). Integers rank by value, ties by the
  * lower index, as vrt__cpu_topk_int. */
@@ -193,14 +191,13 @@ vrt_status vrt__cuda_global_maxpool(void *stream, int64_t N, int64_t C, int64_t 
 /* ---- normalisation (norm.cu) ------------------------------------------- */
 
 vrt_status vrt__cuda_batchnorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
-                               const float *scale, const float *bias, const float *mean,
-                               const float *var, float eps, float *y);
+                               const float *scale, const float *bias, const float *mean, const float *var,
+                               float eps, float *y);
 vrt_status vrt__cuda_instancenorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
                                   const float *scale, const float *bias, float eps, float *y);
 /* bias, mean, inv_std may be NULL. */
-vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t inner, const float *x,
-                               const float *scale, const float *bias, float eps, float *y, float *mean,
-                               float *inv_std);
+vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t inner, const float *x, const float *scale,
+                               const float *bias, float eps, float *y, float *mean, float *inv_std);
 
 #ifdef __cplusplus
 }

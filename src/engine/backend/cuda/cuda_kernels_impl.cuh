@@ -25,7 +25,9 @@ vrt_status vrt__cuk_check(const char *file, int line, const char *op);
 #define VRT__CUK_CHECK(op) vrt__cuk_check(__FILE__, __LINE__, (op))
 #define VRT__CUK_FAIL(op, st, what) vrt__cuk_fail(__FILE__, __LINE__, (op), (st), (what))
 
-static inline cudaStream_t vrt__cuk_stream(void *s) { return (cudaStream_t)s; }
+static inline cudaStream_t vrt__cuk_stream(void *s) {
+    return (cudaStream_t)s;
+}
 
 /* Grid for a grid-stride loop over n items. */
 static inline unsigned vrt__cuk_blocks(int64_t n) {
@@ -35,14 +37,13 @@ static inline unsigned vrt__cuk_blocks(int64_t n) {
     return (unsigned)b;
 }
 
-#define VRT__CUK_GRID_LOOP(i, n)                                                                  \
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                      \
+#define VRT__CUK_GRID_LOOP(i, n)                                                                             \
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < (n);                                \
          i += (int64_t)blockDim.x * gridDim.x)
 
 /* Broadcast layout by value: output dims and each input's element strides
  * (0 on broadcast dims), merged as the CPU iterator merges them. */
-template <int NIN>
-struct vrt__cuk_bc {
+template <int NIN> struct vrt__cuk_bc {
     int nd;
     int64_t dim[VRT__MAX_DIMS];
     int64_t st[NIN][VRT__MAX_DIMS];
@@ -57,7 +58,8 @@ static inline vrt_status vrt__cuk_bc_make(vrt__cuk_bc<NIN> *out, const vrt__shap
     out->nd = b.nd;
     for (int i = 0; i < VRT__MAX_DIMS; i++) {
         out->dim[i] = i < b.nd ? b.dim[i] : 1;
-        for (int k = 0; k < NIN; k++) out->st[k][i] = (k < nin && i < b.nd) ? b.st[k][i] : 0;
+        for (int k = 0; k < NIN; k++)
+            out->st[k][i] = (k < nin && i < b.nd) ? b.st[k][i] : 0;
     }
     return VRT_OK;
 }
@@ -66,7 +68,8 @@ static inline vrt_status vrt__cuk_bc_make(vrt__cuk_bc<NIN> *out, const vrt__shap
 template <int NIN>
 __device__ __forceinline__ void vrt__cuk_bc_offsets(const vrt__cuk_bc<NIN> &b, int nin, int64_t o,
                                                     int64_t *off) {
-    for (int k = 0; k < NIN; k++) off[k] = 0;
+    for (int k = 0; k < NIN; k++)
+        off[k] = 0;
     if (b.nd == 1) {
         for (int k = 0; k < NIN; k++)
             if (k < nin) off[k] = o * b.st[k][0];
@@ -129,14 +132,16 @@ __device__ __forceinline__ uint16_t vrt__cuk_float_to_half(float f) {
 
 /* Block-wide reductions (blockDim.x a multiple of 32, at most 1024). */
 __device__ __forceinline__ double vrt__cuk_block_sum(double v, double *sh) {
-    for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+    for (int o = 16; o > 0; o >>= 1)
+        v += __shfl_xor_sync(0xffffffffu, v, o);
     int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
     __syncthreads();
     if (lane == 0) sh[w] = v;
     __syncthreads();
     if (w == 0) {
         v = lane < nw ? sh[lane] : 0.0;
-        for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
+        for (int o = 16; o > 0; o >>= 1)
+            v += __shfl_xor_sync(0xffffffffu, v, o);
         if (lane == 0) sh[0] = v;
     }
     __syncthreads();

@@ -17,7 +17,9 @@ extern "C" {
 
 static thread_local char g_cuk_err[256];
 
-extern "C" const char *vrt__cuda_kernels_error(void) { return g_cuk_err; }
+extern "C" const char *vrt__cuda_kernels_error(void) {
+    return g_cuk_err;
+}
 
 vrt_status vrt__cuk_fail(const char *file, int line, const char *op, vrt_status st, const char *what) {
     const char *base = strrchr(file, '/');
@@ -32,7 +34,8 @@ vrt_status vrt__cuk_check(const char *file, int line, const char *op) {
 }
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
 static int vrt__same_shape(const vrt__shape *a, const vrt__shape *b) {
@@ -110,11 +113,13 @@ __global__ void vrt__k_unary(vrt__cuk_un p, const float *x, float *y, int64_t n)
 
 extern "C" vrt_status vrt__cuda_unary_f32(void *stream, const vrt__unary_params *p, const float *x, float *y,
                                           int64_t n) {
-    if (!p || p->op < 0 || p->op >= VRT__UN_COUNT) return VRT__CUK_FAIL("unary", VRT_EUNSUPPORTED, "unknown op");
+    if (!p || p->op < 0 || p->op >= VRT__UN_COUNT)
+        return VRT__CUK_FAIL("unary", VRT_EUNSUPPORTED, "unknown op");
     if (n < 0 || (n > 0 && (!x || !y))) return VRT__CUK_FAIL("unary", VRT_EINVAL, "bad count or pointer");
     if (!stream) return vrt__cuk_no_stream("unary");
     if (n == 0) return VRT_OK;
-    vrt__k_unary<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(vrt__cuk_un_make(p), x, y, n);
+    vrt__k_unary<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(vrt__cuk_un_make(p), x,
+                                                                                       y, n);
     return VRT__CUK_CHECK(vrt__unary_name(p->op));
 }
 
@@ -168,8 +173,7 @@ __device__ __forceinline__ int64_t vrt__cuk_ipow(int64_t a, int64_t b) {
     return vrt__cuk_sat_i64(r);
 }
 
-template <typename T>
-__device__ __forceinline__ T vrt__cuk_bin_int(int op, T a, T b) {
+template <typename T> __device__ __forceinline__ T vrt__cuk_bin_int(int op, T a, T b) {
     switch (op) {
     case VRT__BIN_ADD: return (T)((uint64_t)a + (uint64_t)b);
     case VRT__BIN_SUB: return (T)((uint64_t)a - (uint64_t)b);
@@ -220,19 +224,36 @@ __device__ __forceinline__ uint64_t vrt__cuk_bin_u64(int op, uint64_t a, uint64_
 /* One overload per element type: the arithmetic the CPU backend does for it.
  * int8/uint8/int16/uint16/uint32 are computed in int64 and wrapped back to
  * the type's bits, as backend_cpu.c does (geti -> int64 binary -> seti). */
-__device__ __forceinline__ float vrt__cuk_bin(int op, float a, float b) { return vrt__cuk_bin_f32(op, a, b); }
-__device__ __forceinline__ int64_t vrt__cuk_bin(int op, int64_t a, int64_t b) { return vrt__cuk_bin_int<int64_t>(op, a, b); }
-__device__ __forceinline__ int32_t vrt__cuk_bin(int op, int32_t a, int32_t b) { return vrt__cuk_bin_int<int32_t>(op, a, b); }
-__device__ __forceinline__ uint64_t vrt__cuk_bin(int op, uint64_t a, uint64_t b) { return vrt__cuk_bin_u64(op, a, b); }
-template <typename T>
-__device__ __forceinline__ T vrt__cuk_bin_narrow(int op, T a, T b) {
+__device__ __forceinline__ float vrt__cuk_bin(int op, float a, float b) {
+    return vrt__cuk_bin_f32(op, a, b);
+}
+__device__ __forceinline__ int64_t vrt__cuk_bin(int op, int64_t a, int64_t b) {
+    return vrt__cuk_bin_int<int64_t>(op, a, b);
+}
+__device__ __forceinline__ int32_t vrt__cuk_bin(int op, int32_t a, int32_t b) {
+    return vrt__cuk_bin_int<int32_t>(op, a, b);
+}
+__device__ __forceinline__ uint64_t vrt__cuk_bin(int op, uint64_t a, uint64_t b) {
+    return vrt__cuk_bin_u64(op, a, b);
+}
+template <typename T> __device__ __forceinline__ T vrt__cuk_bin_narrow(int op, T a, T b) {
     return (T)vrt__cuk_bin_int<int64_t>(op, (int64_t)a, (int64_t)b);
 }
-__device__ __forceinline__ int8_t vrt__cuk_bin(int op, int8_t a, int8_t b) { return vrt__cuk_bin_narrow(op, a, b); }
-__device__ __forceinline__ uint8_t vrt__cuk_bin(int op, uint8_t a, uint8_t b) { return vrt__cuk_bin_narrow(op, a, b); }
-__device__ __forceinline__ int16_t vrt__cuk_bin(int op, int16_t a, int16_t b) { return vrt__cuk_bin_narrow(op, a, b); }
-__device__ __forceinline__ uint16_t vrt__cuk_bin(int op, uint16_t a, uint16_t b) { return vrt__cuk_bin_narrow(op, a, b); }
-__device__ __forceinline__ uint32_t vrt__cuk_bin(int op, uint32_t a, uint32_t b) { return vrt__cuk_bin_narrow(op, a, b); }
+__device__ __forceinline__ int8_t vrt__cuk_bin(int op, int8_t a, int8_t b) {
+    return vrt__cuk_bin_narrow(op, a, b);
+}
+__device__ __forceinline__ uint8_t vrt__cuk_bin(int op, uint8_t a, uint8_t b) {
+    return vrt__cuk_bin_narrow(op, a, b);
+}
+__device__ __forceinline__ int16_t vrt__cuk_bin(int op, int16_t a, int16_t b) {
+    return vrt__cuk_bin_narrow(op, a, b);
+}
+__device__ __forceinline__ uint16_t vrt__cuk_bin(int op, uint16_t a, uint16_t b) {
+    return vrt__cuk_bin_narrow(op, a, b);
+}
+__device__ __forceinline__ uint32_t vrt__cuk_bin(int op, uint32_t a, uint32_t b) {
+    return vrt__cuk_bin_narrow(op, a, b);
+}
 
 template <typename T>
 __global__ void vrt__k_binary(int op, const T *a, const T *b, T *y, int64_t n, vrt__cuk_bc<2> bc) {
@@ -244,8 +265,7 @@ __global__ void vrt__k_binary(int op, const T *a, const T *b, T *y, int64_t n, v
 }
 
 /* Same-shape fast path (no index math). */
-template <typename T>
-__global__ void vrt__k_binary_flat(int op, const T *a, const T *b, T *y, int64_t n) {
+template <typename T> __global__ void vrt__k_binary_flat(int op, const T *a, const T *b, T *y, int64_t n) {
     VRT__CUK_GRID_LOOP(i, n) y[i] = vrt__cuk_bin(op, a[i], b[i]);
 }
 
@@ -262,9 +282,15 @@ static void vrt__cuk_binary_launch(cudaStream_t s, int op, const void *a, const 
 
 extern "C" int vrt__cuda_binary_type_ok(vrt__dtype dt) {
     switch (dt) {
-    case VRT__DT_FLOAT: case VRT__DT_INT64: case VRT__DT_INT32: case VRT__DT_UINT64: case VRT__DT_INT8:
-    case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_UINT32:
-        return 1;
+    case VRT__DT_FLOAT:
+    case VRT__DT_INT64:
+    case VRT__DT_INT32:
+    case VRT__DT_UINT64:
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16:
+    case VRT__DT_UINT32: return 1;
     default: return 0;
     }
 }
@@ -289,7 +315,8 @@ extern "C" vrt_status vrt__cuda_binary(void *stream, vrt__binary_op op, vrt__dty
     const vrt__cuk_bc<2> *pbc = NULL;
     if (!(vrt__same_shape(sa, sy) && vrt__same_shape(sb, sy))) {
         const vrt__shape *ins[2] = {sa, sb};
-        if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL(name, VRT_EINVAL, "shapes do not broadcast");
+        if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins))
+            return VRT__CUK_FAIL(name, VRT_EINVAL, "shapes do not broadcast");
         pbc = &bc;
     }
     switch (dt) {
@@ -330,8 +357,10 @@ extern "C" vrt_status vrt__cuda_compare(void *stream, vrt__compare_op op, vrt__d
                                         const vrt__shape *sa, const void *b, const vrt__shape *sb, uint8_t *y,
                                         const vrt__shape *sy) {
     if (op < 0 || op >= VRT__CMP_COUNT) return VRT__CUK_FAIL("compare", VRT_EUNSUPPORTED, "unknown op");
-    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32 && !(dt == VRT__DT_BOOL && op == VRT__CMP_EQUAL))
-        return VRT__CUK_FAIL("compare", VRT_EUNSUPPORTED, "element type not supported; supported: float, int64, int32 (bool for Equal)");
+    if (dt != VRT__DT_FLOAT && dt != VRT__DT_INT64 && dt != VRT__DT_INT32 &&
+        !(dt == VRT__DT_BOOL && op == VRT__CMP_EQUAL))
+        return VRT__CUK_FAIL("compare", VRT_EUNSUPPORTED,
+                             "element type not supported; supported: float, int64, int32 (bool for Equal)");
     if (vrt__check_out_broadcast(sa, sb, sy))
         return VRT__CUK_FAIL("compare", VRT_EINVAL, "output shape is not the broadcast of the inputs");
     if (!stream) return vrt__cuk_no_stream("compare");
@@ -339,19 +368,33 @@ extern "C" vrt_status vrt__cuda_compare(void *stream, vrt__compare_op op, vrt__d
     if (n <= 0) return VRT_OK;
     vrt__cuk_bc<2> bc;
     const vrt__shape *ins[2] = {sa, sb};
-    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL("compare", VRT_EINVAL, "shapes do not broadcast");
+    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins))
+        return VRT__CUK_FAIL("compare", VRT_EINVAL, "shapes do not broadcast");
     cudaStream_t s = vrt__cuk_stream(stream);
     unsigned g = vrt__cuk_blocks(n);
     switch (dt) {
-    case VRT__DT_FLOAT: vrt__k_compare<float><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const float *)a, (const float *)b, y, n, bc); break;
-    case VRT__DT_INT64: vrt__k_compare<int64_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int64_t *)a, (const int64_t *)b, y, n, bc); break;
-    case VRT__DT_INT32: vrt__k_compare<int32_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int32_t *)a, (const int32_t *)b, y, n, bc); break;
-    default: vrt__k_compare<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>(op, (const uint8_t *)a, (const uint8_t *)b, y, n, bc); break;
+    case VRT__DT_FLOAT:
+        vrt__k_compare<float>
+            <<<g, VRT__CUK_THREADS, 0, s>>>(op, (const float *)a, (const float *)b, y, n, bc);
+        break;
+    case VRT__DT_INT64:
+        vrt__k_compare<int64_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int64_t *)a, (const int64_t *)b, y, n, bc);
+        break;
+    case VRT__DT_INT32:
+        vrt__k_compare<int32_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>(op, (const int32_t *)a, (const int32_t *)b, y, n, bc);
+        break;
+    default:
+        vrt__k_compare<uint8_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>(op, (const uint8_t *)a, (const uint8_t *)b, y, n, bc);
+        break;
     }
     return VRT__CUK_CHECK("compare");
 }
 
-__global__ void vrt__k_logical(int op, const uint8_t *a, const uint8_t *b, uint8_t *y, int64_t n, vrt__cuk_bc<2> bc) {
+__global__ void vrt__k_logical(int op, const uint8_t *a, const uint8_t *b, uint8_t *y, int64_t n,
+                               vrt__cuk_bc<2> bc) {
     VRT__CUK_GRID_LOOP(i, n) {
         int64_t off[2];
         vrt__cuk_bc_offsets<2>(bc, 2, i, off);
@@ -361,8 +404,10 @@ __global__ void vrt__k_logical(int op, const uint8_t *a, const uint8_t *b, uint8
 }
 
 extern "C" vrt_status vrt__cuda_logical(void *stream, int op, const uint8_t *a, const vrt__shape *sa,
-                                        const uint8_t *b, const vrt__shape *sb, uint8_t *y, const vrt__shape *sy) {
-    if (op < 0 || op > 2) return VRT__CUK_FAIL("logical", VRT_EUNSUPPORTED, "op must be 0 (and), 1 (or) or 2 (xor)");
+                                        const uint8_t *b, const vrt__shape *sb, uint8_t *y,
+                                        const vrt__shape *sy) {
+    if (op < 0 || op > 2)
+        return VRT__CUK_FAIL("logical", VRT_EUNSUPPORTED, "op must be 0 (and), 1 (or) or 2 (xor)");
     if (vrt__check_out_broadcast(sa, sb, sy))
         return VRT__CUK_FAIL("logical", VRT_EINVAL, "output shape is not the broadcast of the inputs");
     if (!stream) return vrt__cuk_no_stream("logical");
@@ -370,7 +415,8 @@ extern "C" vrt_status vrt__cuda_logical(void *stream, int op, const uint8_t *a, 
     if (n <= 0) return VRT_OK;
     vrt__cuk_bc<2> bc;
     const vrt__shape *ins[2] = {sa, sb};
-    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL("logical", VRT_EINVAL, "shapes do not broadcast");
+    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins))
+        return VRT__CUK_FAIL("logical", VRT_EINVAL, "shapes do not broadcast");
     vrt__k_logical<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(op, a, b, y, n, bc);
     return VRT__CUK_CHECK("logical");
 }
@@ -387,8 +433,8 @@ __global__ void vrt__k_where(const uint8_t *c, const T *x, const T *y, T *out, i
 }
 
 /* Any element size: one thread per byte. */
-__global__ void vrt__k_where_bytes(const uint8_t *c, const uint8_t *x, const uint8_t *y, uint8_t *out, int64_t n,
-                                   int64_t elem, vrt__cuk_bc<3> bc) {
+__global__ void vrt__k_where_bytes(const uint8_t *c, const uint8_t *x, const uint8_t *y, uint8_t *out,
+                                   int64_t n, int64_t elem, vrt__cuk_bc<3> bc) {
     VRT__CUK_GRID_LOOP(i, n * elem) {
         int64_t e = i / elem, bidx = i % elem;
         int64_t off[3];
@@ -402,21 +448,35 @@ extern "C" vrt_status vrt__cuda_where(void *stream, const uint8_t *cond, const v
                                       void *out, const vrt__shape *so) {
     if (elem == 0) return VRT__CUK_FAIL("Where", VRT_EINVAL, "element size 0");
     vrt__shape t, want;
-    if (vrt__broadcast_shape(sc, sx, &t) || vrt__broadcast_shape(&t, sy, &want) || !vrt__same_shape(&want, so))
+    if (vrt__broadcast_shape(sc, sx, &t) || vrt__broadcast_shape(&t, sy, &want) ||
+        !vrt__same_shape(&want, so))
         return VRT__CUK_FAIL("Where", VRT_EINVAL, "output shape is not the broadcast of cond, x and y");
     if (!stream) return vrt__cuk_no_stream("Where");
     int64_t n = vrt__shape_numel(so);
     if (n <= 0) return VRT_OK;
     vrt__cuk_bc<3> bc;
     const vrt__shape *ins[3] = {sc, sx, sy};
-    if (vrt__cuk_bc_make<3>(&bc, so, 3, ins)) return VRT__CUK_FAIL("Where", VRT_EINVAL, "shapes do not broadcast");
+    if (vrt__cuk_bc_make<3>(&bc, so, 3, ins))
+        return VRT__CUK_FAIL("Where", VRT_EINVAL, "shapes do not broadcast");
     cudaStream_t s = vrt__cuk_stream(stream);
     unsigned g = vrt__cuk_blocks(n);
     switch (elem) {
-    case 1: vrt__k_where<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint8_t *)x, (const uint8_t *)y, (uint8_t *)out, n, bc); break;
-    case 2: vrt__k_where<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint16_t *)x, (const uint16_t *)y, (uint16_t *)out, n, bc); break;
-    case 4: vrt__k_where<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint32_t *)x, (const uint32_t *)y, (uint32_t *)out, n, bc); break;
-    case 8: vrt__k_where<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint64_t *)x, (const uint64_t *)y, (uint64_t *)out, n, bc); break;
+    case 1:
+        vrt__k_where<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint8_t *)x, (const uint8_t *)y,
+                                                             (uint8_t *)out, n, bc);
+        break;
+    case 2:
+        vrt__k_where<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint16_t *)x, (const uint16_t *)y,
+                                                              (uint16_t *)out, n, bc);
+        break;
+    case 4:
+        vrt__k_where<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint32_t *)x, (const uint32_t *)y,
+                                                              (uint32_t *)out, n, bc);
+        break;
+    case 8:
+        vrt__k_where<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>(cond, (const uint64_t *)x, (const uint64_t *)y,
+                                                              (uint64_t *)out, n, bc);
+        break;
     default:
         vrt__k_where_bytes<<<vrt__cuk_blocks(n * (int64_t)elem), VRT__CUK_THREADS, 0, s>>>(
             cond, (const uint8_t *)x, (const uint8_t *)y, (uint8_t *)out, n, (int64_t)elem, bc);
@@ -477,7 +537,8 @@ extern "C" vrt_status vrt__cuda_chain_f32(void *stream, const float *x, const vr
         if (steps[s].bin < 0 || steps[s].bin >= VRT__BIN_COUNT)
             return VRT__CUK_FAIL("chain", VRT_EUNSUPPORTED, "unknown binary op in a step");
         if (!steps[s].operand || !vrt__broadcasts_to(&steps[s].operand_shape, sx))
-            return VRT__CUK_FAIL("chain", VRT_EINVAL, "a step's operand is missing or does not broadcast to x");
+            return VRT__CUK_FAIL("chain", VRT_EINVAL,
+                                 "a step's operand is missing or does not broadcast to x");
         c.bin[s] = steps[s].bin;
         c.operand_first[s] = steps[s].operand_first;
         c.operand[nin] = steps[s].operand;
@@ -506,15 +567,54 @@ struct vrt__cuk_scalar {
 __device__ __forceinline__ vrt__cuk_scalar vrt__cuk_load(int t, const uint8_t *p) {
     vrt__cuk_scalar s = {0, 0, 0.0, 0};
     switch (t) {
-    case VRT__DT_FLOAT: { float v; memcpy(&v, p, 4); s.is_float = 1; s.f = v; break; }
-    case VRT__DT_DOUBLE: { memcpy(&s.f, p, 8); s.is_float = 1; break; }
-    case VRT__DT_FLOAT16: { uint16_t h; memcpy(&h, p, 2); s.is_float = 1; s.f = vrt__cuk_half_to_float(h); break; }
+    case VRT__DT_FLOAT: {
+        float v;
+        memcpy(&v, p, 4);
+        s.is_float = 1;
+        s.f = v;
+        break;
+    }
+    case VRT__DT_DOUBLE: {
+        memcpy(&s.f, p, 8);
+        s.is_float = 1;
+        break;
+    }
+    case VRT__DT_FLOAT16: {
+        uint16_t h;
+        memcpy(&h, p, 2);
+        s.is_float = 1;
+        s.f = vrt__cuk_half_to_float(h);
+        break;
+    }
     case VRT__DT_INT64: memcpy(&s.i, p, 8); break;
-    case VRT__DT_UINT64: memcpy(&s.i, p, 8); s.is_u64 = 1; break;
-    case VRT__DT_INT32: { int32_t v; memcpy(&v, p, 4); s.i = v; break; }
-    case VRT__DT_UINT32: { uint32_t v; memcpy(&v, p, 4); s.i = v; break; }
-    case VRT__DT_INT16: { int16_t v; memcpy(&v, p, 2); s.i = v; break; }
-    case VRT__DT_UINT16: { uint16_t v; memcpy(&v, p, 2); s.i = v; break; }
+    case VRT__DT_UINT64:
+        memcpy(&s.i, p, 8);
+        s.is_u64 = 1;
+        break;
+    case VRT__DT_INT32: {
+        int32_t v;
+        memcpy(&v, p, 4);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_UINT32: {
+        uint32_t v;
+        memcpy(&v, p, 4);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_INT16: {
+        int16_t v;
+        memcpy(&v, p, 2);
+        s.i = v;
+        break;
+    }
+    case VRT__DT_UINT16: {
+        uint16_t v;
+        memcpy(&v, p, 2);
+        s.i = v;
+        break;
+    }
     case VRT__DT_INT8: s.i = (int8_t)p[0]; break;
     case VRT__DT_UINT8: s.i = p[0]; break;
     case VRT__DT_BOOL: s.i = p[0] != 0; break;
@@ -534,9 +634,17 @@ __device__ __forceinline__ int64_t vrt__cuk_f2i(double f, double lo, double hi) 
 __device__ __forceinline__ void vrt__cuk_store(int t, uint8_t *p, vrt__cuk_scalar s) {
     double f = s.is_float ? s.f : (s.is_u64 ? (double)(uint64_t)s.i : (double)s.i);
     switch (t) {
-    case VRT__DT_FLOAT: { float v = (float)f; memcpy(p, &v, 4); return; }
+    case VRT__DT_FLOAT: {
+        float v = (float)f;
+        memcpy(p, &v, 4);
+        return;
+    }
     case VRT__DT_DOUBLE: memcpy(p, &f, 8); return;
-    case VRT__DT_FLOAT16: { uint16_t h = vrt__cuk_float_to_half((float)f); memcpy(p, &h, 2); return; }
+    case VRT__DT_FLOAT16: {
+        uint16_t h = vrt__cuk_float_to_half((float)f);
+        memcpy(p, &h, 2);
+        return;
+    }
     case VRT__DT_BOOL: p[0] = s.is_float ? (s.f != 0) : (s.i != 0); return;
     default: break;
     }
@@ -569,9 +677,17 @@ __device__ __forceinline__ void vrt__cuk_store(int t, uint8_t *p, vrt__cuk_scala
     case VRT__DT_INT64:
     case VRT__DT_UINT64: memcpy(p, &u, 8); break;
     case VRT__DT_INT32:
-    case VRT__DT_UINT32: { uint32_t v = (uint32_t)u; memcpy(p, &v, 4); break; }
+    case VRT__DT_UINT32: {
+        uint32_t v = (uint32_t)u;
+        memcpy(p, &v, 4);
+        break;
+    }
     case VRT__DT_INT16:
-    case VRT__DT_UINT16: { uint16_t v = (uint16_t)u; memcpy(p, &v, 2); break; }
+    case VRT__DT_UINT16: {
+        uint16_t v = (uint16_t)u;
+        memcpy(p, &v, 2);
+        break;
+    }
     case VRT__DT_INT8:
     case VRT__DT_UINT8: p[0] = (uint8_t)u; break;
     default: break;
@@ -587,8 +703,8 @@ __global__ void vrt__k_cast(int from, const uint8_t *x, int fs, int to, uint8_t 
 enum { VRT__CUK_CAST_PLAIN, VRT__CUK_CAST_SUBBYTE, VRT__CUK_CAST_ROUND_HALF, VRT__CUK_CAST_ROUND_LOWP };
 
 /* from/to: the held types (vrt__plan_dtype); lowp: the ONNX target type. */
-__global__ void vrt__k_cast_node(int from, const uint8_t *x, int fs, int to, uint8_t *y, int ts, int64_t n, int post,
-                                 int lowp, int saturate, int round_mode) {
+__global__ void vrt__k_cast_node(int from, const uint8_t *x, int fs, int to, uint8_t *y, int ts, int64_t n,
+                                 int post, int lowp, int saturate, int round_mode) {
     VRT__CUK_GRID_LOOP(i, n) {
         const uint8_t *px = x + i * fs;
         uint8_t *py = y + i * ts;
@@ -610,13 +726,17 @@ __global__ void vrt__k_cast_node(int from, const uint8_t *x, int fs, int to, uin
         }
         /* The same held type: a copy, as vrt__cpu_cast (no float round trip,
          * which could change a NaN's payload). */
-        if (from == to) memcpy(py, px, (size_t)ts);
-        else vrt__cuk_store(to, py, vrt__cuk_load(from, px));
+        if (from == to)
+            memcpy(py, px, (size_t)ts);
+        else
+            vrt__cuk_store(to, py, vrt__cuk_load(from, px));
         if (post == VRT__CUK_CAST_PLAIN) continue;
         float f;
         memcpy(&f, py, 4);
-        if (post == VRT__CUK_CAST_ROUND_HALF) f = vrt__cuk_half_to_float(vrt__cuk_float_to_half(f));
-        else f = vrt__lowp_round((vrt__dtype)lowp, f, saturate, round_mode);
+        if (post == VRT__CUK_CAST_ROUND_HALF)
+            f = vrt__cuk_half_to_float(vrt__cuk_float_to_half(f));
+        else
+            f = vrt__lowp_round((vrt__dtype)lowp, f, saturate, round_mode);
         memcpy(py, &f, 4);
     }
 }
@@ -665,17 +785,21 @@ extern "C" vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *
     if (!stream) return vrt__cuk_no_stream("Cast");
     if (n == 0) return VRT_OK;
     if (from == to) return vrt__cuda_copy(stream, x, y, (size_t)n * vrt__dtype_size(from));
-    if (from == VRT__DT_FLOAT16 && to == VRT__DT_FLOAT) return vrt__cuda_f16_to_f32(stream, (const uint16_t *)x, (float *)y, n);
-    if (from == VRT__DT_FLOAT && to == VRT__DT_FLOAT16) return vrt__cuda_f32_to_f16(stream, (const float *)x, (uint16_t *)y, n);
+    if (from == VRT__DT_FLOAT16 && to == VRT__DT_FLOAT)
+        return vrt__cuda_f16_to_f32(stream, (const uint16_t *)x, (float *)y, n);
+    if (from == VRT__DT_FLOAT && to == VRT__DT_FLOAT16)
+        return vrt__cuda_f32_to_f16(stream, (const float *)x, (uint16_t *)y, n);
     vrt__k_cast<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
-        (int)from, (const uint8_t *)x, (int)vrt__dtype_size(from), (int)to, (uint8_t *)y, (int)vrt__dtype_size(to), n);
+        (int)from, (const uint8_t *)x, (int)vrt__dtype_size(from), (int)to, (uint8_t *)y,
+        (int)vrt__dtype_size(to), n);
     return VRT__CUK_CHECK("Cast");
 }
 
-extern "C" vrt_status vrt__cuda_cast_node(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y,
-                                          int64_t n, int saturate, int round_mode) {
+extern "C" vrt_status vrt__cuda_cast_node(void *stream, vrt__dtype from, const void *x, vrt__dtype to,
+                                          void *y, int64_t n, int saturate, int round_mode) {
     vrt__dtype hf = vrt__plan_dtype(from), ht = vrt__plan_dtype(to);
-    if (!vrt__cast_type_ok(from) || !vrt__cast_type_ok(to) || !vrt__cast_type_ok(hf) || !vrt__cast_type_ok(ht))
+    if (!vrt__cast_type_ok(from) || !vrt__cast_type_ok(to) || !vrt__cast_type_ok(hf) ||
+        !vrt__cast_type_ok(ht))
         return VRT__CUK_FAIL("Cast", VRT_EUNSUPPORTED, "type not supported (string/undefined)");
     if (n < 0) return VRT__CUK_FAIL("Cast", VRT_EINVAL, "negative count");
     if (!stream) return vrt__cuk_no_stream("Cast");
@@ -684,17 +808,21 @@ extern "C" vrt_status vrt__cuda_cast_node(void *stream, vrt__dtype from, const v
      * between the held types, then rounding to fp16 or to a low-precision
      * float's grid unless the source already is of that type. */
     int post = VRT__CUK_CAST_PLAIN;
-    if (vrt__dtype_is_subbyte(to)) post = VRT__CUK_CAST_SUBBYTE;
-    else if (to == VRT__DT_FLOAT16 && from != VRT__DT_FLOAT16) post = VRT__CUK_CAST_ROUND_HALF;
-    else if (vrt__dtype_is_lowp_float(to) && from != to) post = VRT__CUK_CAST_ROUND_LOWP;
+    if (vrt__dtype_is_subbyte(to))
+        post = VRT__CUK_CAST_SUBBYTE;
+    else if (to == VRT__DT_FLOAT16 && from != VRT__DT_FLOAT16)
+        post = VRT__CUK_CAST_ROUND_HALF;
+    else if (vrt__dtype_is_lowp_float(to) && from != to)
+        post = VRT__CUK_CAST_ROUND_LOWP;
     if (post != VRT__CUK_CAST_PLAIN && post != VRT__CUK_CAST_SUBBYTE && ht != VRT__DT_FLOAT)
         return VRT__CUK_FAIL("Cast", VRT_EINVAL, "a rounded target must be held as fp32");
     if (post == VRT__CUK_CAST_SUBBYTE && vrt__dtype_size(ht) != 1)
         return VRT__CUK_FAIL("Cast", VRT_EINVAL, "a 4-/2-bit target must be held in one byte");
-    if (post == VRT__CUK_CAST_PLAIN && hf == ht) return vrt__cuda_copy(stream, x, y, (size_t)n * vrt__dtype_size(ht));
+    if (post == VRT__CUK_CAST_PLAIN && hf == ht)
+        return vrt__cuda_copy(stream, x, y, (size_t)n * vrt__dtype_size(ht));
     vrt__k_cast_node<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
-        (int)hf, (const uint8_t *)x, (int)vrt__dtype_size(hf), (int)ht, (uint8_t *)y, (int)vrt__dtype_size(ht), n, post,
-        (int)to, saturate, round_mode);
+        (int)hf, (const uint8_t *)x, (int)vrt__dtype_size(hf), (int)ht, (uint8_t *)y,
+        (int)vrt__dtype_size(ht), n, post, (int)to, saturate, round_mode);
     return VRT__CUK_CHECK("Cast");
 }
 
@@ -719,12 +847,18 @@ __global__ void vrt__k_pow_int_base(int dt, const T *a, const float *b, uint8_t 
     }
 }
 
-extern "C" vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa, const float *b,
-                                             const vrt__shape *sb, void *y, const vrt__shape *sy) {
+extern "C" vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const void *a, const vrt__shape *sa,
+                                             const float *b, const vrt__shape *sb, void *y,
+                                             const vrt__shape *sy) {
     switch (dt) {
-    case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16: case VRT__DT_INT32:
-    case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
-        break;
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16:
+    case VRT__DT_INT32:
+    case VRT__DT_UINT32:
+    case VRT__DT_INT64:
+    case VRT__DT_UINT64: break;
     default: return VRT__CUK_FAIL("Pow", VRT_EUNSUPPORTED, "base must be an integer type");
     }
     if (vrt__check_out_broadcast(sa, sb, sy))
@@ -734,20 +868,45 @@ extern "C" vrt_status vrt__cuda_pow_int_base(void *stream, vrt__dtype dt, const 
     if (n <= 0) return VRT_OK;
     vrt__cuk_bc<2> bc;
     const vrt__shape *ins[2] = {sa, sb};
-    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins)) return VRT__CUK_FAIL("Pow", VRT_EINVAL, "shapes do not broadcast");
+    if (vrt__cuk_bc_make<2>(&bc, sy, 2, ins))
+        return VRT__CUK_FAIL("Pow", VRT_EINVAL, "shapes do not broadcast");
     cudaStream_t s = vrt__cuk_stream(stream);
     unsigned g = vrt__cuk_blocks(n);
     int es = (int)vrt__dtype_size(dt);
     uint8_t *yb = (uint8_t *)y;
     switch (dt) {
-    case VRT__DT_INT8: vrt__k_pow_int_base<int8_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int8_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_UINT8: vrt__k_pow_int_base<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint8_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_INT16: vrt__k_pow_int_base<int16_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int16_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_UINT16: vrt__k_pow_int_base<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint16_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_INT32: vrt__k_pow_int_base<int32_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int32_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_UINT32: vrt__k_pow_int_base<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint32_t *)a, b, yb, es, n, bc); break;
-    case VRT__DT_INT64: vrt__k_pow_int_base<int64_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int64_t *)a, b, yb, es, n, bc); break;
-    default: vrt__k_pow_int_base<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint64_t *)a, b, yb, es, n, bc); break;
+    case VRT__DT_INT8:
+        vrt__k_pow_int_base<int8_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int8_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_UINT8:
+        vrt__k_pow_int_base<uint8_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint8_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_INT16:
+        vrt__k_pow_int_base<int16_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int16_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_UINT16:
+        vrt__k_pow_int_base<uint16_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint16_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_INT32:
+        vrt__k_pow_int_base<int32_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int32_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_UINT32:
+        vrt__k_pow_int_base<uint32_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint32_t *)a, b, yb, es, n, bc);
+        break;
+    case VRT__DT_INT64:
+        vrt__k_pow_int_base<int64_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const int64_t *)a, b, yb, es, n, bc);
+        break;
+    default:
+        vrt__k_pow_int_base<uint64_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((int)dt, (const uint64_t *)a, b, yb, es, n, bc);
+        break;
     }
     return VRT__CUK_CHECK("Pow");
 }
@@ -758,8 +917,7 @@ struct vrt__cuk_val16 {
     uint8_t b[16];
 };
 
-template <typename T>
-__global__ void vrt__k_fill(T v, T *y, int64_t n) {
+template <typename T> __global__ void vrt__k_fill(T v, T *y, int64_t n) {
     VRT__CUK_GRID_LOOP(i, n) y[i] = v;
 }
 
@@ -768,7 +926,8 @@ __global__ void vrt__k_fill_bytes(vrt__cuk_val16 v, int elem, uint8_t *y, int64_
 }
 
 extern "C" vrt_status vrt__cuda_fill(void *stream, const void *value, size_t elem, void *y, int64_t n) {
-    if (n < 0 || elem == 0 || elem > 16) return VRT__CUK_FAIL("fill", VRT_EINVAL, "negative count or element size not in 1..16");
+    if (n < 0 || elem == 0 || elem > 16)
+        return VRT__CUK_FAIL("fill", VRT_EINVAL, "negative count or element size not in 1..16");
     if (!stream) return vrt__cuk_no_stream("fill");
     if (n == 0) return VRT_OK;
     cudaStream_t s = vrt__cuk_stream(stream);
@@ -783,10 +942,28 @@ extern "C" vrt_status vrt__cuda_fill(void *stream, const void *value, size_t ele
     unsigned g = vrt__cuk_blocks(n);
     switch (elem) {
     case 1: vrt__k_fill<uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>(v.b[0], (uint8_t *)y, n); break;
-    case 2: { uint16_t t; memcpy(&t, v.b, 2); vrt__k_fill<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint16_t *)y, n); break; }
-    case 4: { uint32_t t; memcpy(&t, v.b, 4); vrt__k_fill<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint32_t *)y, n); break; }
-    case 8: { uint64_t t; memcpy(&t, v.b, 8); vrt__k_fill<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint64_t *)y, n); break; }
-    default: vrt__k_fill_bytes<<<vrt__cuk_blocks(n * (int64_t)elem), VRT__CUK_THREADS, 0, s>>>(v, (int)elem, (uint8_t *)y, n); break;
+    case 2: {
+        uint16_t t;
+        memcpy(&t, v.b, 2);
+        vrt__k_fill<uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint16_t *)y, n);
+        break;
+    }
+    case 4: {
+        uint32_t t;
+        memcpy(&t, v.b, 4);
+        vrt__k_fill<uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint32_t *)y, n);
+        break;
+    }
+    case 8: {
+        uint64_t t;
+        memcpy(&t, v.b, 8);
+        vrt__k_fill<uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>(t, (uint64_t *)y, n);
+        break;
+    }
+    default:
+        vrt__k_fill_bytes<<<vrt__cuk_blocks(n * (int64_t)elem), VRT__CUK_THREADS, 0, s>>>(v, (int)elem,
+                                                                                          (uint8_t *)y, n);
+        break;
     }
     return VRT__CUK_CHECK("fill");
 }

@@ -14,7 +14,9 @@
 
 static thread_local char g_err[256];
 
-extern "C" const char *vrt__cuda_epilogue_error(void) { return g_err; }
+extern "C" const char *vrt__cuda_epilogue_error(void) {
+    return g_err;
+}
 
 static vrt_status launched(const char *what, int line) {
     cudaError_t e = cudaGetLastError();
@@ -29,9 +31,11 @@ static unsigned blocks_for(int64_t n, int threads) {
     return (unsigned)(b < 1 ? 1 : b);
 }
 
-__global__ void k_epilogue(float *y, int64_t n, const float *bias, float bscale, int64_t inner, int64_t outer_mod,
-                           int64_t s_outer, int64_t s_inner, const float *res, int kind, float al, float be) {
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+__global__ void k_epilogue(float *y, int64_t n, const float *bias, float bscale, int64_t inner,
+                           int64_t outer_mod, int64_t s_outer, int64_t s_inner, const float *res, int kind,
+                           float al, float be) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x) {
         float v = y[i];
         if (bias) v += bscale * bias[((i / inner) % outer_mod) * s_outer + (i % inner) * s_inner];
         if (res) v += res[i];
@@ -45,9 +49,9 @@ extern "C" vrt_status vrt__cuda_epilogue(void *stream, float *y, int64_t n, cons
     if (!stream || inner < 1 || outer_mod < 1) return VRT_EINVAL;
     if (n <= 0) return VRT_OK;
     int kind = act ? (int)act->kind : 0;
-    k_epilogue<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>(y, n, bias, bscale, inner, outer_mod, s_outer,
-                                                                     s_inner, res, kind, act ? act->alpha : 0.0f,
-                                                                     act ? act->beta : 0.0f);
+    k_epilogue<<<blocks_for(n, 256), 256, 0, (cudaStream_t)stream>>>(
+        y, n, bias, bscale, inner, outer_mod, s_outer, s_inner, res, kind, act ? act->alpha : 0.0f,
+        act ? act->beta : 0.0f);
     return launched("epilogue", __LINE__);
 }
 
@@ -57,7 +61,8 @@ struct win3 {
 
 __global__ void k_window(const float *src, float *dst, int64_t total, win3 w) {
     int64_t dsp = w.d[0] * w.d[1] * w.d[2], ssp = w.s[0] * w.s[1] * w.s[2];
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int64_t nc = i / dsp, r = i % dsp;
         int64_t x2 = r % w.d[2], x1 = (r / w.d[2]) % w.d[1], x0 = r / (w.d[2] * w.d[1]);
         int64_t s0 = x0 + w.o[0], s1 = x1 + w.o[1], s2 = x2 + w.o[2];
@@ -73,7 +78,8 @@ extern "C" vrt_status vrt__cuda_window(void *stream, const float *src, float *ds
     if (!stream || nsp < 1 || nsp > 3) return VRT_EINVAL;
     win3 w;
     // Right-align the spatial dims into 3 (leading ones of size 1).
-    for (int i = 0; i < 3; i++) w.s[i] = w.d[i] = 1, w.o[i] = 0;
+    for (int i = 0; i < 3; i++)
+        w.s[i] = w.d[i] = 1, w.o[i] = 0;
     for (int i = 0; i < nsp; i++) {
         int k = 3 - nsp + i;
         w.s[k] = src_sp[i], w.d[k] = dst_sp[i], w.o[k] = off[i];
@@ -84,10 +90,11 @@ extern "C" vrt_status vrt__cuda_window(void *stream, const float *src, float *ds
     return launched("window", __LINE__);
 }
 
-__global__ void k_lrn(const float *x, float *y, int64_t N, int64_t C, int64_t sp, int64_t size, float alpha, float beta,
-                      float bias) {
+__global__ void k_lrn(const float *x, float *y, int64_t N, int64_t C, int64_t sp, int64_t size, float alpha,
+                      float beta, float bias) {
     int64_t total = N * C * sp, lo = (size - 1) / 2, hi = size - 1 - lo;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int64_t q = i % sp, ch = (i / sp) % C, b = i / (sp * C);
         double sum = 0;
         for (int64_t k = ch - lo; k <= ch + hi; k++) {
@@ -99,18 +106,19 @@ __global__ void k_lrn(const float *x, float *y, int64_t N, int64_t C, int64_t sp
     }
 }
 
-extern "C" vrt_status vrt__cuda_lrn(void *stream, const float *x, float *y, int64_t N, int64_t C, int64_t spatial,
-                                    int64_t size, float alpha, float beta, float bias) {
+extern "C" vrt_status vrt__cuda_lrn(void *stream, const float *x, float *y, int64_t N, int64_t C,
+                                    int64_t spatial, int64_t size, float alpha, float beta, float bias) {
     if (!stream || size < 1) return VRT_EINVAL;
     int64_t total = N * C * spatial;
     if (total <= 0) return VRT_OK;
-    k_lrn<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, y, N, C, spatial, size, alpha, beta, bias);
+    k_lrn<<<blocks_for(total, 256), 256, 0, (cudaStream_t)stream>>>(x, y, N, C, spatial, size, alpha, beta,
+                                                                    bias);
     return launched("lrn", __LINE__);
 }
 
-template <typename T>
-__global__ void k_int_unary(int op, const T *x, T *y, int64_t n, double lo, double hi) {
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+template <typename T> __global__ void k_int_unary(int op, const T *x, T *y, int64_t n, double lo, double hi) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x) {
         T v = x[i];
         switch (op) {
         case 0: v = (long long)v < 0LL ? (T)0 : v; break;
@@ -125,18 +133,23 @@ __global__ void k_int_unary(int op, const T *x, T *y, int64_t n, double lo, doub
     }
 }
 
-extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, const void *x, void *y,
-                                          int64_t n, double lo, double hi) {
+extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is_unsigned, const void *x,
+                                          void *y, int64_t n, double lo, double hi) {
     if (!stream) return VRT_EINVAL;
     if (n <= 0) return VRT_OK;
     cudaStream_t s = (cudaStream_t)stream;
     unsigned b = blocks_for(n, 256);
-    if (elem == 8) k_int_unary<long long><<<b, 256, 0, s>>>(op, (const long long *)x, (long long *)y, n, lo, hi);
-    else if (elem == 4) k_int_unary<int><<<b, 256, 0, s>>>(op, (const int *)x, (int *)y, n, lo, hi);
+    if (elem == 8)
+        k_int_unary<long long><<<b, 256, 0, s>>>(op, (const long long *)x, (long long *)y, n, lo, hi);
+    else if (elem == 4)
+        k_int_unary<int><<<b, 256, 0, s>>>(op, (const int *)x, (int *)y, n, lo, hi);
     else if (elem == 1 && is_unsigned)
-        k_int_unary<unsigned char><<<b, 256, 0, s>>>(op, (const unsigned char *)x, (unsigned char *)y, n, lo, hi);
-    else if (elem == 1) k_int_unary<signed char><<<b, 256, 0, s>>>(op, (const signed char *)x, (signed char *)y, n, lo, hi);
-    else return VRT_EUNSUPPORTED;
+        k_int_unary<unsigned char>
+            <<<b, 256, 0, s>>>(op, (const unsigned char *)x, (unsigned char *)y, n, lo, hi);
+    else if (elem == 1)
+        k_int_unary<signed char><<<b, 256, 0, s>>>(op, (const signed char *)x, (signed char *)y, n, lo, hi);
+    else
+        return VRT_EUNSUPPORTED;
     return launched("int_unary", __LINE__);
 }
 
@@ -148,7 +161,8 @@ extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is
 
 __global__ void k_nchw_f32_to_nhwc_h(const float *x, __half *y, int64_t C, int64_t HW, int64_t total) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int64_t c = i % C, p = (i / C) % HW, n = i / (C * HW);
         y[i] = __float2half_rn(x[(n * C + c) * HW + p]);
     }
@@ -156,17 +170,20 @@ __global__ void k_nchw_f32_to_nhwc_h(const float *x, __half *y, int64_t C, int64
 
 __global__ void k_nhwc_h_to_nchw_f32(const __half *x, float *y, int64_t C, int64_t HW, int64_t total) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int64_t p = i % HW, c = (i / HW) % C, n = i / (C * HW);
         y[i] = __half2float(x[(n * HW + p) * C + c]);
     }
 }
 
-extern "C" vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t N, int64_t C, int64_t HW) {
+extern "C" vrt_status vrt__cuda_to_nhwc_half(void *stream, const float *x, void *y, int64_t N, int64_t C,
+                                             int64_t HW) {
     int64_t total = N * C * HW;
     if (!stream) return VRT_EINVAL;
     if (total <= 0) return VRT_OK;
-    vrt__pdl_launch(k_nchw_f32_to_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, x, (__half *)y, C, HW, total);
+    vrt__pdl_launch(k_nchw_f32_to_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, x, (__half *)y,
+                    C, HW, total);
     return launched("nchw fp32 -> nhwc fp16", __LINE__);
 }
 
@@ -179,15 +196,18 @@ struct hcat_args {
 /* One thread per output element: y[p, c] = in_k[p, c - off[k]]. */
 __global__ void k_concat_nhwc_h(hcat_args a, int64_t total, int C, __half *y) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int64_t p = i / C;
         int c = (int)(i - p * C), k = 0;
-        while (k + 1 < a.n && c >= a.off[k + 1]) k++;
+        while (k + 1 < a.n && c >= a.off[k + 1])
+            k++;
         y[i] = a.in[k][p * a.ch[k] + (c - a.off[k])];
     }
 }
 
-extern "C" vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void *const *in, const int *ch, int64_t P, void *y) {
+extern "C" vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void *const *in, const int *ch,
+                                                 int64_t P, void *y) {
     if (!stream || n < 1 || n > 8 || !in || !ch || !y) return VRT_EINVAL;
     hcat_args a;
     memset(&a, 0, sizeof(a));
@@ -200,23 +220,27 @@ extern "C" vrt_status vrt__cuda_concat_nhwc_half(void *stream, int n, const void
     int C = a.off[n];
     int64_t total = P * C;
     if (total <= 0) return VRT_OK;
-    vrt__pdl_launch(k_concat_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, a, total, C, (__half *)y);
+    vrt__pdl_launch(k_concat_nhwc_h, blocks_for(total, 256), 256, (cudaStream_t)stream, a, total, C,
+                    (__half *)y);
     return launched("concat fp16 nhwc", __LINE__);
 }
 
-extern "C" vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C, int64_t HW) {
+extern "C" vrt_status vrt__cuda_from_nhwc_half(void *stream, const void *x, float *y, int64_t N, int64_t C,
+                                               int64_t HW) {
     int64_t total = N * C * HW;
     if (!stream) return VRT_EINVAL;
     if (total <= 0) return VRT_OK;
-    vrt__pdl_launch(k_nhwc_h_to_nchw_f32, blocks_for(total, 256), 256, (cudaStream_t)stream, (const __half *)x, y, C, HW, total);
+    vrt__pdl_launch(k_nhwc_h_to_nchw_f32, blocks_for(total, 256), 256, (cudaStream_t)stream,
+                    (const __half *)x, y, C, HW, total);
     return launched("nhwc fp16 -> nchw fp32", __LINE__);
 }
 
 /* Two channels per thread (C even) or one. */
-__global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias, const __half *res, int kind, float al,
-                             float be) {
+__global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias, const __half *res, int kind,
+                             float al, float be) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x) {
         float v = __half2float(y[i]);
         if (bias) v += __half2float(bias[i % C]);
         if (res) v += __half2float(res[i]);
@@ -224,10 +248,11 @@ __global__ void k_epilogue_h(__half *y, int64_t n, int64_t C, const __half *bias
     }
 }
 
-__global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 *bias, const __half2 *res, int kind,
-                              float al, float be) {
+__global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 *bias, const __half2 *res,
+                              int kind, float al, float be) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2;
+         i += (int64_t)gridDim.x * blockDim.x) {
         float2 v = __half22float2(y[i]);
         if (bias) {
             float2 b = __half22float2(bias[i % C2]);
@@ -241,19 +266,20 @@ __global__ void k_epilogue_h2(__half2 *y, int64_t n2, int64_t C2, const __half2 
     }
 }
 
-extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C, const void *bias,
-                                                   const void *res, const vrt__activation *act) {
+extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_t n, int64_t C,
+                                                   const void *bias, const void *res,
+                                                   const vrt__activation *act) {
     if (!stream || C < 1) return VRT_EINVAL;
     if (n <= 0) return VRT_OK;
     int kind = act ? (int)act->kind : 0;
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
     if (C % 2 == 0 && ((uintptr_t)y | (uintptr_t)bias | (uintptr_t)res) % 4 == 0) {
         int64_t n2 = n / 2;
-        vrt__pdl_launch(k_epilogue_h2, blocks_for(n2, 256), 256, (cudaStream_t)stream, (__half2 *)y, n2, C / 2, (const __half2 *)bias,
-                                                                          (const __half2 *)res, kind, al, be);
+        vrt__pdl_launch(k_epilogue_h2, blocks_for(n2, 256), 256, (cudaStream_t)stream, (__half2 *)y, n2,
+                        C / 2, (const __half2 *)bias, (const __half2 *)res, kind, al, be);
     } else {
-        vrt__pdl_launch(k_epilogue_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (__half *)y, n, C, (const __half *)bias,
-                                                                        (const __half *)res, kind, al, be);
+        vrt__pdl_launch(k_epilogue_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (__half *)y, n, C,
+                        (const __half *)bias, (const __half *)res, kind, al, be);
     }
     return launched("epilogue (fp16 nhwc)", __LINE__);
 }
@@ -263,15 +289,17 @@ extern "C" vrt_status vrt__cuda_epilogue_nhwc_half(void *stream, void *y, int64_
 // channel pair (half2 loads when C is even and the pointers allow it). ----
 
 template <bool H2>
-__global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ w, const __half *__restrict__ bias,
-                                const __half *__restrict__ res, __half *__restrict__ y, int N, int C, int H, int W, int OH,
-                                int OW, int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
+__global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ w,
+                                const __half *__restrict__ bias, const __half *__restrict__ res,
+                                __half *__restrict__ y, int N, int C, int H, int W, int OH, int OW, int KH,
+                                int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
                                 float be) {
     vrt__pdl_enter();
     const int cv = H2 ? 2 : 1;
     const int CG = C / cv;
     int64_t total = (int64_t)N * OH * OW * CG;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int cg = (int)(i % CG);
         int64_t pix = i / CG;
         int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH), n = (int)(pix / ((int64_t)OW * OH));
@@ -306,7 +334,8 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
             if (H2) a1 += __half2float(res[o + 1]);
         }
         if (H2) {
-            *(__half2 *)(y + o) = __floats2half2_rn(vrt__cuk_act_fast(a0, kind, al, be), vrt__cuk_act_fast(a1, kind, al, be));
+            *(__half2 *)(y + o) =
+                __floats2half2_rn(vrt__cuk_act_fast(a0, kind, al, be), vrt__cuk_act_fast(a1, kind, al, be));
         } else {
             y[o] = __float2half_rn(vrt__cuk_act_fast(a0, kind, al, be));
         }
@@ -315,13 +344,16 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
 
 /* 8 channels per thread (C % 8 == 0): 16-byte loads of x and of the
  * taps-major weights (wt: [KH*KW][C]) per tap, fp32 sums. */
-__global__ void k_dwconv8_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ wt, const __half *__restrict__ bias,
-                                 const __half *__restrict__ res, __half *__restrict__ y, int N, int C, int H, int W, int OH, int OW,
-                                 int KH, int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al, float be) {
+__global__ void k_dwconv8_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ wt,
+                                 const __half *__restrict__ bias, const __half *__restrict__ res,
+                                 __half *__restrict__ y, int N, int C, int H, int W, int OH, int OW, int KH,
+                                 int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
+                                 float be) {
     vrt__pdl_enter();
     const int CG = C / 8;
     int64_t total = (int64_t)N * OH * OW * CG;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int c = (int)(i % CG) * 8;
         int64_t pix = i / CG;
         int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH), n = (int)(pix / ((int64_t)OW * OH));
@@ -339,7 +371,8 @@ __global__ void k_dwconv8_nhwc_h(const __half *__restrict__ x, const __half *__r
             }
         } else {
 #pragma unroll
-            for (int j = 0; j < 8; j++) a[j] = 0.0f;
+            for (int j = 0; j < 8; j++)
+                a[j] = 0.0f;
         }
         int iy0 = oy * SH - PH, ix0 = ox * SW - PW;
         const __half *xn = x + (int64_t)n * H * W * C + c;
@@ -370,34 +403,39 @@ __global__ void k_dwconv8_nhwc_h(const __half *__restrict__ x, const __half *__r
         }
 #pragma unroll
         for (int j = 0; j < 4; j++)
-            v.h[j] = __floats2half2_rn(vrt__cuk_act_fast(a[2 * j], kind, al, be), vrt__cuk_act_fast(a[2 * j + 1], kind, al, be));
+            v.h[j] = __floats2half2_rn(vrt__cuk_act_fast(a[2 * j], kind, al, be),
+                                       vrt__cuk_act_fast(a[2 * j + 1], kind, al, be));
         *(uint4 *)(y + o) = v.u;
     }
 }
 
-extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias, const void *res,
-                                                 void *y, const vrt__cuda_dw_shape *s, const vrt__activation *act,
-                                                 const void *w_taps) {
+extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias,
+                                                 const void *res, void *y, const vrt__cuda_dw_shape *s,
+                                                 const vrt__activation *act, const void *w_taps) {
     if (!stream || !s || s->C < 1) return VRT_EINVAL;
     int64_t total = (int64_t)s->N * s->OH * s->OW * s->C;
     if (total <= 0) return VRT_OK;
     int kind = act ? (int)act->kind : 0;
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
-    if (w_taps && s->C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res | (uintptr_t)bias | (uintptr_t)w_taps) % 16 == 0) {
-        vrt__pdl_launch(k_dwconv8_nhwc_h, blocks_for(total / 8, 128), 128, (cudaStream_t)stream, (const __half *)x,
-                        (const __half *)w_taps, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W, s->OH,
-                        s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
+    if (w_taps && s->C % 8 == 0 &&
+        ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res | (uintptr_t)bias | (uintptr_t)w_taps) % 16 == 0) {
+        vrt__pdl_launch(k_dwconv8_nhwc_h, blocks_for(total / 8, 128), 128, (cudaStream_t)stream,
+                        (const __half *)x, (const __half *)w_taps, (const __half *)bias, (const __half *)res,
+                        (__half *)y, s->N, s->C, s->H, s->W, s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH,
+                        s->PW, s->DH, s->DW, kind, al, be);
         return launched("depthwise conv (fp16 nhwc, 8 channels)", __LINE__);
     }
     int h2 = s->C % 2 == 0 && ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res) % 4 == 0;
     if (h2)
-        vrt__pdl_launch(k_dwconv_nhwc_h<true>, blocks_for(total / 2, 256), 256, (cudaStream_t)stream, 
-            (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
-            s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
+        vrt__pdl_launch(k_dwconv_nhwc_h<true>, blocks_for(total / 2, 256), 256, (cudaStream_t)stream,
+                        (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res,
+                        (__half *)y, s->N, s->C, s->H, s->W, s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH,
+                        s->PW, s->DH, s->DW, kind, al, be);
     else
-        vrt__pdl_launch(k_dwconv_nhwc_h<false>, blocks_for(total, 256), 256, (cudaStream_t)stream, 
-            (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res, (__half *)y, s->N, s->C, s->H, s->W,
-            s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH, s->PW, s->DH, s->DW, kind, al, be);
+        vrt__pdl_launch(k_dwconv_nhwc_h<false>, blocks_for(total, 256), 256, (cudaStream_t)stream,
+                        (const __half *)x, (const __half *)w, (const __half *)bias, (const __half *)res,
+                        (__half *)y, s->N, s->C, s->H, s->W, s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH,
+                        s->PW, s->DH, s->DW, kind, al, be);
     return launched("depthwise conv (fp16 nhwc)", __LINE__);
 }
 
@@ -405,17 +443,22 @@ extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, co
 // between convolutions (no layout conversions around them) ----
 
 /* y = act(a + b), same shapes; element-wise, so the layout does not matter. */
-__global__ void k_add_h2(const __half2 *a, const __half2 *b, __half2 *y, int64_t n2, int kind, float al, float be) {
+__global__ void k_add_h2(const __half2 *a, const __half2 *b, __half2 *y, int64_t n2, int kind, float al,
+                         float be) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n2;
+         i += (int64_t)gridDim.x * blockDim.x) {
         float2 u = __half22float2(a[i]), v = __half22float2(b[i]);
-        y[i] = __floats2half2_rn(vrt__cuk_act_fast(u.x + v.x, kind, al, be), vrt__cuk_act_fast(u.y + v.y, kind, al, be));
+        y[i] = __floats2half2_rn(vrt__cuk_act_fast(u.x + v.x, kind, al, be),
+                                 vrt__cuk_act_fast(u.y + v.y, kind, al, be));
     }
 }
 
-__global__ void k_add_h(const __half *a, const __half *b, __half *y, int64_t n, int kind, float al, float be) {
+__global__ void k_add_h(const __half *a, const __half *b, __half *y, int64_t n, int kind, float al,
+                        float be) {
     vrt__pdl_enter();
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (int64_t)gridDim.x * blockDim.x)
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
+         i += (int64_t)gridDim.x * blockDim.x)
         y[i] = __float2half_rn(vrt__cuk_act_fast(__half2float(a[i]) + __half2float(b[i]), kind, al, be));
 }
 
@@ -426,11 +469,11 @@ extern "C" vrt_status vrt__cuda_add_half(void *stream, const void *a, const void
     int kind = act ? (int)act->kind : 0;
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
     if (n % 2 == 0 && ((uintptr_t)a | (uintptr_t)b | (uintptr_t)y) % 4 == 0)
-        vrt__pdl_launch(k_add_h2, blocks_for(n / 2, 256), 256, (cudaStream_t)stream, (const __half2 *)a, (const __half2 *)b, (__half2 *)y,
-                                                                          n / 2, kind, al, be);
+        vrt__pdl_launch(k_add_h2, blocks_for(n / 2, 256), 256, (cudaStream_t)stream, (const __half2 *)a,
+                        (const __half2 *)b, (__half2 *)y, n / 2, kind, al, be);
     else
-        vrt__pdl_launch(k_add_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (const __half *)a, (const __half *)b, (__half *)y, n, kind,
-                                                                      al, be);
+        vrt__pdl_launch(k_add_h, blocks_for(n, 256), 256, (cudaStream_t)stream, (const __half *)a,
+                        (const __half *)b, (__half *)y, n, kind, al, be);
     return launched("add (fp16)", __LINE__);
 }
 
@@ -440,28 +483,31 @@ template <int V>
 __global__ void k_upsample_h(const __half *x, __half *y, int H, int W, int C, int sh, int sw, int64_t total) {
     vrt__pdl_enter();
     const int CV = C / V, OW = W * sw, OH = H * sh;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int cv = (int)(i % CV);
         int64_t pix = i / CV;
         int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH);
         int64_t n = pix / ((int64_t)OW * OH);
         int64_t src = ((n * H + oy / sh) * W + ox / sw) * C + (int64_t)cv * V;
-        if (V == 8) *(uint4 *)(y + pix * C + (int64_t)cv * V) = *(const uint4 *)(x + src);
-        else y[pix * C + cv] = x[src];
+        if (V == 8)
+            *(uint4 *)(y + pix * C + (int64_t)cv * V) = *(const uint4 *)(x + src);
+        else
+            y[pix * C + cv] = x[src];
     }
 }
 
-extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int sh,
-                                                   int sw) {
+extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W,
+                                                   int C, int sh, int sw) {
     if (!stream || !x || !y || N < 0 || H < 0 || W < 0 || C < 1 || sh < 1 || sw < 1) return VRT_EINVAL;
     int64_t pix = (int64_t)N * H * sh * W * sw;
     if (pix <= 0) return VRT_OK;
     if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
-        vrt__pdl_launch(k_upsample_h<8>, blocks_for(pix * (C / 8), 256), 256, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W,
-                                                                                         C, sh, sw, pix * (C / 8));
+        vrt__pdl_launch(k_upsample_h<8>, blocks_for(pix * (C / 8), 256), 256, (cudaStream_t)stream,
+                        (const __half *)x, (__half *)y, H, W, C, sh, sw, pix * (C / 8));
     else
-        vrt__pdl_launch(k_upsample_h<1>, blocks_for(pix * C, 256), 256, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W, C, sh,
-                                                                                    sw, pix * C);
+        vrt__pdl_launch(k_upsample_h<1>, blocks_for(pix * C, 256), 256, (cudaStream_t)stream,
+                        (const __half *)x, (__half *)y, H, W, C, sh, sw, pix * C);
     return launched("nearest upsample (fp16 nhwc)", __LINE__);
 }
 
@@ -470,20 +516,23 @@ extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, 
  * per thread (8: one 16-byte load per tap when C % 8 == 0). cuDNN's NHWC
  * pooling is slow for the large stride-1 windows of SPP blocks. */
 template <int V>
-__global__ void k_maxpool_h(const __half *x, __half *y, int H, int W, int C, int OH, int OW, int KH, int KW, int SH, int SW,
-                            int PH, int PW, int64_t total) {
+__global__ void k_maxpool_h(const __half *x, __half *y, int H, int W, int C, int OH, int OW, int KH, int KW,
+                            int SH, int SW, int PH, int PW, int64_t total) {
     vrt__pdl_enter();
     const int CV = C / V;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total; i += (int64_t)gridDim.x * blockDim.x) {
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
         int cv = (int)(i % CV);
         int64_t pix = i / CV;
         int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH);
         int64_t n = pix / ((int64_t)OW * OH);
         float m[V];
 #pragma unroll
-        for (int j = 0; j < V; j++) m[j] = -INFINITY;
+        for (int j = 0; j < V; j++)
+            m[j] = -INFINITY;
         int y0 = oy * SH - PH, x0 = ox * SW - PW;
-        int ya = y0 < 0 ? 0 : y0, yb = y0 + KH > H ? H : y0 + KH, xa = x0 < 0 ? 0 : x0, xb = x0 + KW > W ? W : x0 + KW;
+        int ya = y0 < 0 ? 0 : y0, yb = y0 + KH > H ? H : y0 + KH, xa = x0 < 0 ? 0 : x0,
+            xb = x0 + KW > W ? W : x0 + KW;
         for (int iy = ya; iy < yb; iy++)
             for (int ix = xa; ix < xb; ix++) {
                 const __half *p = x + ((n * H + iy) * W + ix) * C + (int64_t)cv * V;
@@ -505,20 +554,23 @@ __global__ void k_maxpool_h(const __half *x, __half *y, int H, int W, int C, int
             }
         __half *q = y + pix * C + (int64_t)cv * V;
 #pragma unroll
-        for (int j = 0; j < V; j++) q[j] = __float2half_rn(m[j]);
+        for (int j = 0; j < V; j++)
+            q[j] = __float2half_rn(m[j]);
     }
 }
 
-extern "C" vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C, int OH, int OW,
-                                                  int KH, int KW, int SH, int SW, int PH, int PW) {
+extern "C" vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W,
+                                                  int C, int OH, int OW, int KH, int KW, int SH, int SW,
+                                                  int PH, int PW) {
     if (!stream || !x || !y || C < 1 || KH < 1 || KW < 1 || SH < 1 || SW < 1) return VRT_EINVAL;
     int64_t pix = (int64_t)N * OH * OW;
     if (pix <= 0) return VRT_OK;
     if (C % 8 == 0 && ((uintptr_t)x | (uintptr_t)y) % 16 == 0)
-        vrt__pdl_launch(k_maxpool_h<8>, blocks_for(pix * (C / 8), 128), 128, (cudaStream_t)stream, 
-            (const __half *)x, (__half *)y, H, W, C, OH, OW, KH, KW, SH, SW, PH, PW, pix * (C / 8));
+        vrt__pdl_launch(k_maxpool_h<8>, blocks_for(pix * (C / 8), 128), 128, (cudaStream_t)stream,
+                        (const __half *)x, (__half *)y, H, W, C, OH, OW, KH, KW, SH, SW, PH, PW,
+                        pix * (C / 8));
     else
-        vrt__pdl_launch(k_maxpool_h<1>, blocks_for(pix * C, 128), 128, (cudaStream_t)stream, (const __half *)x, (__half *)y, H, W, C, OH, OW,
-                                                                                    KH, KW, SH, SW, PH, PW, pix * C);
+        vrt__pdl_launch(k_maxpool_h<1>, blocks_for(pix * C, 128), 128, (cudaStream_t)stream,
+                        (const __half *)x, (__half *)y, H, W, C, OH, OW, KH, KW, SH, SW, PH, PW, pix * C);
     return launched("max pool (fp16 nhwc)", __LINE__);
 }

@@ -33,7 +33,7 @@ struct vrt__cuda_gemm {
     float beta;
     int64_t c_s_outer, c_s_inner;
     int lt_bias, lt_relu;
-    vrt__activation act;      /* applied by our kernel (kind NONE when Lt does it) */
+    vrt__activation act; /* applied by our kernel (kind NONE when Lt does it) */
     /* Batches: strided (nloop == 0) or a loop over per-matrix offsets (elements). */
     int64_t batch;
     int nloop;
@@ -53,7 +53,8 @@ static cublasComputeType_t compute_of(vrt__cuda_math m) {
 static uint32_t align_of(int64_t elems) {
     uint64_t b = (uint64_t)elems * 4;
     uint32_t a = 256;
-    while (a > 4 && (b % a)) a >>= 1;
+    while (a > 4 && (b % a))
+        a >>= 1;
     return a;
 }
 
@@ -63,16 +64,18 @@ static vrt_status layout(cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols, 
     if ((st = CK(cublasLtMatrixLayoutCreate(l, CUDA_R_32F, (uint64_t)rows, (uint64_t)cols, ldm)))) return st;
     if (batch > 1) {
         int32_t bc = (int32_t)batch;
-        if ((st = CK(cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc, sizeof(bc)))) ||
-            (st = CK(cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof(stride)))))
+        if ((st = CK(cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc,
+                                                      sizeof(bc)))) ||
+            (st = CK(cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET,
+                                                      &stride, sizeof(stride)))))
             return st;
     }
     return VRT_OK;
 }
 
 /* Common part: descriptors (Lt A = ONNX B, Lt B = ONNX A) and the heuristic. */
-static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_math math, int64_t sa, int64_t sb,
-                        int64_t sd, uint32_t min_align, size_t ws_bytes, char *err, size_t cap) {
+static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_math math, int64_t sa,
+                        int64_t sb, int64_t sd, uint32_t min_align, size_t ws_bytes, char *err, size_t cap) {
     vrt_status st;
     int64_t M = g->M, N = g->N, K = g->K;
     cublasOperation_t ta = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, tb = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -81,9 +84,12 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
         (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)))))
         return st;
     cublasLtEpilogue_t ep = CUBLASLT_EPILOGUE_DEFAULT;
-    if (g->lt_bias) ep = g->lt_relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
-    else if (g->lt_relu) ep = CUBLASLT_EPILOGUE_RELU;
-    if ((st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &ep, sizeof(ep))))) return st;
+    if (g->lt_bias)
+        ep = g->lt_relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+    else if (g->lt_relu)
+        ep = CUBLASLT_EPILOGUE_RELU;
+    if ((st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &ep, sizeof(ep)))))
+        return st;
     int64_t batch = g->nloop ? 1 : g->batch;
     if ((st = layout(&g->la, trans_b ? K : N, trans_b ? N : K, trans_b ? K : N, batch, sa, err, cap)) ||
         (st = layout(&g->lb, trans_a ? M : K, trans_a ? K : M, trans_a ? M : K, batch, sb, err, cap)) ||
@@ -93,10 +99,14 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     if ((st = CK(cublasLtMatmulPreferenceCreate(&pref)))) return st;
     uint64_t wsb = ws_bytes;
     cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof(wsb));
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &min_align, sizeof(min_align));
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &min_align, sizeof(min_align));
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &min_align, sizeof(min_align));
-    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &min_align, sizeof(min_align));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, &min_align,
+                                         sizeof(min_align));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES, &min_align,
+                                         sizeof(min_align));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, &min_align,
+                                         sizeof(min_align));
+    cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES, &min_align,
+                                         sizeof(min_align));
     cublasLtMatmulHeuristicResult_t res;
     memset(&res, 0, sizeof(res));
     int nres = 0;
@@ -104,21 +114,28 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     cublasLtMatmulPreferenceDestroy(pref);
     if (st) return st;
     if (nres < 1) {
-        vrt_errbuf_set(err, cap, "cuBLASLt has no algorithm for %s (M %lld N %lld K %lld, batch %lld)", g->is_gemm ? "Gemm" : "MatMul",
-                       (long long)M, (long long)N, (long long)K, (long long)g->batch);
+        vrt_errbuf_set(err, cap, "cuBLASLt has no algorithm for %s (M %lld N %lld K %lld, batch %lld)",
+                       g->is_gemm ? "Gemm" : "MatMul", (long long)M, (long long)N, (long long)K,
+                       (long long)g->batch);
         return VRT_EUNSUPPORTED;
     }
     g->algo = res.algo;
     g->ws = res.workspaceSize;
-    snprintf(g->what, sizeof(g->what), "cuBLASLt %s M %lld N %lld K %lld batch %lld%s, epilogue %s%s, workspace %zu B",
+    snprintf(g->what, sizeof(g->what),
+             "cuBLASLt %s M %lld N %lld K %lld batch %lld%s, epilogue %s%s, workspace %zu B",
              g->is_gemm ? "Gemm" : "MatMul", (long long)M, (long long)N, (long long)K, (long long)g->batch,
-             g->nloop ? " (loop)" : "", ep == CUBLASLT_EPILOGUE_DEFAULT ? "none" : ep == CUBLASLT_EPILOGUE_BIAS ? "bias" : ep == CUBLASLT_EPILOGUE_RELU ? "relu" : "relu+bias",
+             g->nloop ? " (loop)" : "",
+             ep == CUBLASLT_EPILOGUE_DEFAULT ? "none"
+             : ep == CUBLASLT_EPILOGUE_BIAS  ? "bias"
+             : ep == CUBLASLT_EPILOGUE_RELU  ? "relu"
+                                             : "relu+bias",
              g->c_kernel || g->act.kind != VRT__ACT_NONE ? " + kernel" : "", g->ws);
     return VRT_OK;
 }
 
-vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params *p, int has_c, vrt__cuda_math math,
-                                      size_t ws_bytes, vrt__cuda_gemm **out, char *err, size_t cap) {
+vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params *p, int has_c,
+                                      vrt__cuda_math math, size_t ws_bytes, vrt__cuda_gemm **out, char *err,
+                                      size_t cap) {
     *out = NULL;
     vrt__cuda_gemm *g = vrt_calloc(1, sizeof(*g));
     if (!g) return VRT_ENOMEM;
@@ -134,8 +151,8 @@ vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params
         int64_t cM = c->ndim == 2 ? c->d[0] : 1, cN = c->ndim >= 1 ? c->d[c->ndim - 1] : 1;
         if ((cM != 1 && cM != p->M) || (cN != 1 && cN != p->N)) {
             vrt__cuda_gemm_destroy(&g);
-            vrt_errbuf_set(err, cap, "Gemm: C of shape %lld x %lld does not broadcast to %lld x %lld", (long long)cM, (long long)cN,
-                           (long long)p->M, (long long)p->N);
+            vrt_errbuf_set(err, cap, "Gemm: C of shape %lld x %lld does not broadcast to %lld x %lld",
+                           (long long)cM, (long long)cN, (long long)p->M, (long long)p->N);
             return VRT_EINVAL;
         }
         if (cM == 1 && cN == p->N && p->beta == 1.0f && p->K > 0) {
@@ -197,7 +214,8 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
         if (an != 1 && ab[i] != ob[i]) a_ok = 0;
         if (bn != 1 && bb[i] != ob[i]) b_ok = 0;
     }
-    int64_t sa = bn == 1 ? 0 : g->K * g->N, sb = an == 1 ? 0 : g->M * g->K, sd = g->M * g->N; /* Lt A = B, Lt B = A */
+    int64_t sa = bn == 1 ? 0 : g->K * g->N, sb = an == 1 ? 0 : g->M * g->K,
+            sd = g->M * g->N; /* Lt A = B, Lt B = A */
     uint32_t al = 256;
     if (a_ok && b_ok) {
         if (batch > 1) {
@@ -235,7 +253,8 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
         g->act.kind = VRT__ACT_NONE;
     }
     st = VRT_OK;
-    if (g->K > 0 && g->M > 0 && g->N > 0 && batch > 0) st = build(g, 0, 0, math, sa, sb, sd, al, ws_bytes, err, cap);
+    if (g->K > 0 && g->M > 0 && g->N > 0 && batch > 0)
+        st = build(g, 0, 0, math, sa, sb, sd, al, ws_bytes, err, cap);
     if (st) {
         vrt__cuda_gemm_destroy(&g);
         return st;
@@ -244,8 +263,8 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     return VRT_OK;
 }
 
-vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B, const float *C, float *Y,
-                              void *ws, size_t ws_bytes, char *err, size_t cap) {
+vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B,
+                              const float *C, float *Y, void *ws, size_t ws_bytes, char *err, size_t cap) {
     vrt_status st;
     int64_t total = g->M * g->N * g->batch;
     if (total <= 0) return VRT_OK;
@@ -253,25 +272,27 @@ vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A,
     if (g->K <= 0) {
         if ((st = VRT_CUDA_CHECK(err, cap, cudaMemsetAsync(Y, 0, (size_t)total * 4, s)))) return st;
     } else {
-        if (g->lt_bias &&
-            (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &C, sizeof(C)))))
+        if (g->lt_bias && (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
+                                                                  &C, sizeof(C)))))
             return st;
         size_t wsz = g->ws <= ws_bytes ? g->ws : ws_bytes;
         if (!g->nloop) {
-            if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, B, g->la, A, g->lb, &zero, Y, g->ld, Y, g->ld, &g->algo, ws, wsz, s))))
+            if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, B, g->la, A, g->lb, &zero, Y, g->ld, Y, g->ld,
+                                        &g->algo, ws, wsz, s))))
                 return st;
         } else {
             for (int q = 0; q < g->nloop; q++) {
                 float *y = Y + (int64_t)q * g->M * g->N;
-                if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, B + g->b_off[q], g->la, A + g->a_off[q], g->lb, &zero, y, g->ld,
-                                            y, g->ld, &g->algo, ws, wsz, s))))
+                if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, B + g->b_off[q], g->la, A + g->a_off[q],
+                                            g->lb, &zero, y, g->ld, y, g->ld, &g->algo, ws, wsz, s))))
                     return st;
             }
         }
     }
     const float *cb = g->c_kernel ? C : NULL;
     if (cb || g->act.kind != VRT__ACT_NONE) {
-        if ((st = vrt__cuda_epilogue(s, Y, total, cb, g->beta, g->N, g->M, g->c_s_outer, g->c_s_inner, NULL, &g->act))) {
+        if ((st = vrt__cuda_epilogue(s, Y, total, cb, g->beta, g->N, g->M, g->c_s_outer, g->c_s_inner, NULL,
+                                     &g->act))) {
             vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
             return st;
         }
@@ -280,8 +301,10 @@ vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A,
 }
 
 void vrt__cuda_gemm_describe(const vrt__cuda_gemm *g, char *buf, size_t cap) {
-    if (g->what[0]) snprintf(buf, cap, "%s", g->what);
-    else snprintf(buf, cap, "empty %s (no multiply)", g->is_gemm ? "Gemm" : "MatMul");
+    if (g->what[0])
+        snprintf(buf, cap, "%s", g->what);
+    else
+        snprintf(buf, cap, "empty %s (no multiply)", g->is_gemm ? "Gemm" : "MatMul");
 }
 
 void vrt__cuda_gemm_destroy(vrt__cuda_gemm **pg) {

@@ -5,11 +5,13 @@
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
-__global__ void vrt__k_batchnorm(const float *x, float *y, int64_t n, int64_t C, int64_t spatial, const float *scale,
-                                 const float *bias, const float *mean, const float *var, float eps) {
+__global__ void vrt__k_batchnorm(const float *x, float *y, int64_t n, int64_t C, int64_t spatial,
+                                 const float *scale, const float *bias, const float *mean, const float *var,
+                                 float eps) {
     VRT__CUK_GRID_LOOP(i, n) {
         int64_t c = (i / spatial) % C;
         float s = __fdiv_rn(scale[c], sqrtf(__fadd_rn(var[c], eps)));
@@ -26,15 +28,17 @@ extern "C" vrt_status vrt__cuda_batchnorm(void *stream, int64_t N, int64_t C, in
     if (!stream) return vrt__cuk_no_stream("BatchNormalization");
     int64_t n = N * C * spatial;
     if (n == 0) return VRT_OK;
-    vrt__k_batchnorm<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, y, n, C, spatial, scale,
-                                                                                         bias, mean, var, eps);
+    vrt__k_batchnorm<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
+        x, y, n, C, spatial, scale, bias, mean, var, eps);
     return VRT__CUK_CHECK("BatchNormalization");
 }
 
 /* Mean and 1/sqrt(var + eps) of one row, block-wide. */
-__device__ void vrt__cuk_moments(const float *x, int64_t n, float eps, float *mean, float *inv_std, double *sh) {
+__device__ void vrt__cuk_moments(const float *x, int64_t n, float eps, float *mean, float *inv_std,
+                                 double *sh) {
     double s = 0.0;
-    for (int64_t i = threadIdx.x; i < n; i += blockDim.x) s += x[i];
+    for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
+        s += x[i];
     s = vrt__cuk_block_sum(s, sh);
     double m = s / (double)n;
     double v = 0.0;
@@ -57,20 +61,23 @@ __global__ void vrt__k_instancenorm(const float *x, float *y, int64_t planes, in
         float m, is;
         vrt__cuk_moments(xp, spatial, eps, &m, &is, sh);
         float s = __fmul_rn(scale[c], is), b = __fsub_rn(bias[c], __fmul_rn(m, s));
-        for (int64_t i = threadIdx.x; i < spatial; i += blockDim.x) yp[i] = __fadd_rn(__fmul_rn(xp[i], s), b);
+        for (int64_t i = threadIdx.x; i < spatial; i += blockDim.x)
+            yp[i] = __fadd_rn(__fmul_rn(xp[i], s), b);
         __syncthreads();
     }
 }
 
-extern "C" vrt_status vrt__cuda_instancenorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
-                                             const float *scale, const float *bias, float eps, float *y) {
+extern "C" vrt_status vrt__cuda_instancenorm(void *stream, int64_t N, int64_t C, int64_t spatial,
+                                             const float *x, const float *scale, const float *bias, float eps,
+                                             float *y) {
     if (N < 0 || C <= 0 || spatial <= 0 || !x || !scale || !bias || !y)
         return VRT__CUK_FAIL("InstanceNormalization", VRT_EINVAL, "bad sizes or null pointers");
     if (!stream) return vrt__cuk_no_stream("InstanceNormalization");
     int64_t planes = N * C;
     if (planes == 0) return VRT_OK;
     unsigned g = (unsigned)(planes < 65535 ? planes : 65535);
-    vrt__k_instancenorm<<<g, VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, y, planes, C, spatial, scale, bias, eps);
+    vrt__k_instancenorm<<<g, VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, y, planes, C, spatial, scale,
+                                                                             bias, eps);
     return VRT__CUK_CHECK("InstanceNormalization");
 }
 
@@ -95,14 +102,14 @@ __global__ void vrt__k_layernorm(const float *x, float *y, int64_t outer, int64_
 }
 
 extern "C" vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t inner, const float *x,
-                                          const float *scale, const float *bias, float eps, float *y, float *mean,
-                                          float *inv_std) {
+                                          const float *scale, const float *bias, float eps, float *y,
+                                          float *mean, float *inv_std) {
     if (outer < 0 || inner <= 0 || !x || !scale || !y)
         return VRT__CUK_FAIL("LayerNormalization", VRT_EINVAL, "bad sizes or null pointers");
     if (!stream) return vrt__cuk_no_stream("LayerNormalization");
     if (outer == 0) return VRT_OK;
     unsigned g = (unsigned)(outer < 65535 ? outer : 65535);
-    vrt__k_layernorm<<<g, VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, y, outer, inner, scale, bias, eps, mean,
-                                                                         inv_std);
+    vrt__k_layernorm<<<g, VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(x, y, outer, inner, scale, bias,
+                                                                          eps, mean, inv_std);
     return VRT__CUK_CHECK("LayerNormalization");
 }

@@ -23,7 +23,8 @@ __device__ __forceinline__ void vrt__pdl_enter() {
 }
 
 template <typename... Exp, typename... Act>
-static inline cudaError_t vrt__pdl_launch(void (*kernel)(Exp...), dim3 grid, dim3 block, cudaStream_t s, Act &&...args) {
+static inline cudaError_t vrt__pdl_launch(void (*kernel)(Exp...), dim3 grid, dim3 block, cudaStream_t s,
+                                          Act &&...args) {
     cudaLaunchConfig_t cfg = {};
     cfg.gridDim = grid;
     cfg.blockDim = block;

@@ -6,7 +6,8 @@
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
 struct vrt__cuk_pool3 {
@@ -35,19 +36,22 @@ static void vrt__cuk_pool_to3(const vrt__pool_params *p, vrt__cuk_pool3 *c) {
 }
 
 /* NaN test that integer element types compile to "never". */
-__device__ __forceinline__ bool vrt__cuk_pool_isnan(float v) { return v != v; }
-template <typename T>
-__device__ __forceinline__ bool vrt__cuk_pool_isnan(T) { return false; }
+__device__ __forceinline__ bool vrt__cuk_pool_isnan(float v) {
+    return v != v;
+}
+template <typename T> __device__ __forceinline__ bool vrt__cuk_pool_isnan(T) {
+    return false;
+}
 
 /* MaxPool of a window that holds only padding: -inf for float; for integers
  * the type's minimum, which is what the CPU's detour through fp32 gives
  * (-inf cast back saturates). */
-template <typename T>
-__device__ __forceinline__ T vrt__cuk_pool_empty() {
+template <typename T> __device__ __forceinline__ T vrt__cuk_pool_empty() {
     return (T)-1 < (T)0 ? (T)((uint64_t)1 << (8 * sizeof(T) - 1)) : (T)0;
 }
-template <>
-__device__ __forceinline__ float vrt__cuk_pool_empty<float>() { return -INFINITY; }
+template <> __device__ __forceinline__ float vrt__cuk_pool_empty<float>() {
+    return -INFINITY;
+}
 
 /* T: the element type; AveragePool is float only (IS_MAX false). */
 template <bool IS_MAX, typename T>
@@ -83,7 +87,8 @@ __global__ void vrt__k_pool(const T *x, T *y, int64_t *indices, vrt__cuk_pool3 c
                     T v = xrow[iw];
                     nvalid++;
                     if (IS_MAX) {
-                        if (v > best || best_i < 0 || (vrt__cuk_pool_isnan(v) && !vrt__cuk_pool_isnan(best))) {
+                        if (v > best || best_i < 0 ||
+                            (vrt__cuk_pool_isnan(v) && !vrt__cuk_pool_isnan(best))) {
                             best = v;
                             best_i = (id * c.in[1] + ih) * c.in[2] + iw;
                         }
@@ -104,7 +109,8 @@ __global__ void vrt__k_pool(const T *x, T *y, int64_t *indices, vrt__cuk_pool3 c
                 co[2] = r % c.in[2], r /= c.in[2];
                 co[1] = r % c.in[1], r /= c.in[1];
                 co[0] = r;
-                for (int a = 0; a < 3; a++) col += co[a] * st1, st1 *= c.in[a];
+                for (int a = 0; a < 3; a++)
+                    col += co[a] * st1, st1 *= c.in[a];
                 best_i = col;
             }
             if (indices) indices[e] = best_i < 0 ? -1 : np * c.invol + best_i;
@@ -115,12 +121,14 @@ __global__ void vrt__k_pool(const T *x, T *y, int64_t *indices, vrt__cuk_pool3 c
     }
 }
 
-static vrt_status vrt__cuk_pool_run(void *stream, const vrt__pool_params *p, vrt__dtype dt, const void *x, void *y,
-                                    int64_t *indices, int is_max, int col_major) {
+static vrt_status vrt__cuk_pool_run(void *stream, const vrt__pool_params *p, vrt__dtype dt, const void *x,
+                                    void *y, int64_t *indices, int is_max, int col_major) {
     const char *name = is_max ? "MaxPool" : "AveragePool";
     if (!p || !x || !y || p->nsp < 1 || p->nsp > 3 || p->auto_pad != VRT__AUTO_PAD_NOTSET)
-        return VRT__CUK_FAIL(name, VRT_EINVAL, "params not resolved (call vrt__pool_resolve) or null pointers");
-    if (!is_max && dt != VRT__DT_FLOAT) return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED, "AveragePool needs float");
+        return VRT__CUK_FAIL(name, VRT_EINVAL,
+                             "params not resolved (call vrt__pool_resolve) or null pointers");
+    if (!is_max && dt != VRT__DT_FLOAT)
+        return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED, "AveragePool needs float");
     if (!stream) return vrt__cuk_no_stream(name);
     vrt__cuk_pool3 c;
     vrt__cuk_pool_to3(p, &c);
@@ -134,16 +142,43 @@ static vrt_status vrt__cuk_pool_run(void *stream, const vrt__pool_params *p, vrt
         return VRT__CUK_CHECK(name);
     }
     switch (dt) {
-    case VRT__DT_FLOAT: vrt__k_pool<true, float><<<g, VRT__CUK_THREADS, 0, s>>>((const float *)x, (float *)y, indices, c); break;
-    case VRT__DT_INT8: vrt__k_pool<true, int8_t><<<g, VRT__CUK_THREADS, 0, s>>>((const int8_t *)x, (int8_t *)y, indices, c); break;
-    case VRT__DT_UINT8: vrt__k_pool<true, uint8_t><<<g, VRT__CUK_THREADS, 0, s>>>((const uint8_t *)x, (uint8_t *)y, indices, c); break;
-    case VRT__DT_INT16: vrt__k_pool<true, int16_t><<<g, VRT__CUK_THREADS, 0, s>>>((const int16_t *)x, (int16_t *)y, indices, c); break;
-    case VRT__DT_UINT16: vrt__k_pool<true, uint16_t><<<g, VRT__CUK_THREADS, 0, s>>>((const uint16_t *)x, (uint16_t *)y, indices, c); break;
-    case VRT__DT_INT32: vrt__k_pool<true, int32_t><<<g, VRT__CUK_THREADS, 0, s>>>((const int32_t *)x, (int32_t *)y, indices, c); break;
-    case VRT__DT_UINT32: vrt__k_pool<true, uint32_t><<<g, VRT__CUK_THREADS, 0, s>>>((const uint32_t *)x, (uint32_t *)y, indices, c); break;
-    case VRT__DT_INT64: vrt__k_pool<true, int64_t><<<g, VRT__CUK_THREADS, 0, s>>>((const int64_t *)x, (int64_t *)y, indices, c); break;
-    case VRT__DT_UINT64: vrt__k_pool<true, uint64_t><<<g, VRT__CUK_THREADS, 0, s>>>((const uint64_t *)x, (uint64_t *)y, indices, c); break;
-    default: return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED, "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
+    case VRT__DT_FLOAT:
+        vrt__k_pool<true, float><<<g, VRT__CUK_THREADS, 0, s>>>((const float *)x, (float *)y, indices, c);
+        break;
+    case VRT__DT_INT8:
+        vrt__k_pool<true, int8_t><<<g, VRT__CUK_THREADS, 0, s>>>((const int8_t *)x, (int8_t *)y, indices, c);
+        break;
+    case VRT__DT_UINT8:
+        vrt__k_pool<true, uint8_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const uint8_t *)x, (uint8_t *)y, indices, c);
+        break;
+    case VRT__DT_INT16:
+        vrt__k_pool<true, int16_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const int16_t *)x, (int16_t *)y, indices, c);
+        break;
+    case VRT__DT_UINT16:
+        vrt__k_pool<true, uint16_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const uint16_t *)x, (uint16_t *)y, indices, c);
+        break;
+    case VRT__DT_INT32:
+        vrt__k_pool<true, int32_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const int32_t *)x, (int32_t *)y, indices, c);
+        break;
+    case VRT__DT_UINT32:
+        vrt__k_pool<true, uint32_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const uint32_t *)x, (uint32_t *)y, indices, c);
+        break;
+    case VRT__DT_INT64:
+        vrt__k_pool<true, int64_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const int64_t *)x, (int64_t *)y, indices, c);
+        break;
+    case VRT__DT_UINT64:
+        vrt__k_pool<true, uint64_t>
+            <<<g, VRT__CUK_THREADS, 0, s>>>((const uint64_t *)x, (uint64_t *)y, indices, c);
+        break;
+    default:
+        return VRT__CUK_FAIL(name, VRT_EUNSUPPORTED,
+                             "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
     }
     return VRT__CUK_CHECK(name);
 }
@@ -153,13 +188,13 @@ extern "C" vrt_status vrt__cuda_maxpool(void *stream, const vrt__pool_params *p,
     return vrt__cuk_pool_run(stream, p, VRT__DT_FLOAT, x, y, indices, 1, 0);
 }
 
-extern "C" vrt_status vrt__cuda_maxpool_order(void *stream, const vrt__pool_params *p, const float *x, float *y,
-                                              int64_t *indices, int col_major) {
+extern "C" vrt_status vrt__cuda_maxpool_order(void *stream, const vrt__pool_params *p, const float *x,
+                                              float *y, int64_t *indices, int col_major) {
     return vrt__cuk_pool_run(stream, p, VRT__DT_FLOAT, x, y, indices, 1, col_major);
 }
 
-extern "C" vrt_status vrt__cuda_maxpool_typed(void *stream, const vrt__pool_params *p, vrt__dtype dt, const void *x, void *y,
-                                              int64_t *indices, int col_major) {
+extern "C" vrt_status vrt__cuda_maxpool_typed(void *stream, const vrt__pool_params *p, vrt__dtype dt,
+                                              const void *x, void *y, int64_t *indices, int col_major) {
     return vrt__cuk_pool_run(stream, p, dt, x, y, indices, 1, col_major);
 }
 
@@ -176,8 +211,10 @@ __global__ void vrt__k_gavg(const float *x, float *y, int64_t planes, int64_t sp
     for (int64_t np = warp; np < planes; np += nwarps) {
         const float *xp = x + np * spatial;
         double s = 0.0;
-        for (int64_t i = lane; i < spatial; i += 32) s += xp[i];
-        for (int o = 16; o > 0; o >>= 1) s += __shfl_xor_sync(0xffffffffu, s, o);
+        for (int64_t i = lane; i < spatial; i += 32)
+            s += xp[i];
+        for (int o = 16; o > 0; o >>= 1)
+            s += __shfl_xor_sync(0xffffffffu, s, o);
         if (lane == 0) y[np] = (float)(s / (double)spatial);
     }
 }
@@ -209,10 +246,11 @@ __global__ void vrt__k_gmax(const float *x, float *y, int64_t planes, int64_t sp
     }
 }
 
-static vrt_status vrt__cuk_gpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x, float *y,
-                                 int is_max) {
+static vrt_status vrt__cuk_gpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
+                                 float *y, int is_max) {
     const char *name = is_max ? "GlobalMaxPool" : "GlobalAveragePool";
-    if (N < 0 || C < 0 || spatial <= 0 || !x || !y) return VRT__CUK_FAIL(name, VRT_EINVAL, "bad sizes or null pointers");
+    if (N < 0 || C < 0 || spatial <= 0 || !x || !y)
+        return VRT__CUK_FAIL(name, VRT_EINVAL, "bad sizes or null pointers");
     if (!stream) return vrt__cuk_no_stream(name);
     int64_t planes = N * C;
     if (planes == 0) return VRT_OK;
@@ -224,12 +262,12 @@ static vrt_status vrt__cuk_gpool(void *stream, int64_t N, int64_t C, int64_t spa
     return VRT__CUK_CHECK(name);
 }
 
-extern "C" vrt_status vrt__cuda_global_avgpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
-                                               float *y) {
+extern "C" vrt_status vrt__cuda_global_avgpool(void *stream, int64_t N, int64_t C, int64_t spatial,
+                                               const float *x, float *y) {
     return vrt__cuk_gpool(stream, N, C, spatial, x, y, 0);
 }
 
-extern "C" vrt_status vrt__cuda_global_maxpool(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
-                                               float *y) {
+extern "C" vrt_status vrt__cuda_global_maxpool(void *stream, int64_t N, int64_t C, int64_t spatial,
+                                               const float *x, float *y) {
     return vrt__cuk_gpool(stream, N, C, spatial, x, y, 1);
 }

@@ -6,7 +6,8 @@
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
 static int vrt__norm_axis(int64_t axis, int ndim, int *out) {
@@ -104,20 +105,23 @@ __global__ void vrt__k_reduce_thread(const float *x, float *y, vrt__cuk_red j) {
                 continue;
             }
         }
-        for (int64_t r = 0; r < j.rn; r++) acc = vrt__cuk_red_step(j.op, acc, base[vrt__cuk_red_off(j, r)], m);
+        for (int64_t r = 0; r < j.rn; r++)
+            acc = vrt__cuk_red_step(j.op, acc, base[vrt__cuk_red_off(j, r)], m);
         y[o] = vrt__cuk_red_final(j, acc, m);
     }
 }
 
 __device__ double vrt__cuk_block_combine(int op, double v, double *sh) {
-    for (int s = 16; s > 0; s >>= 1) v = vrt__cuk_red_combine(op, v, __shfl_xor_sync(0xffffffffu, v, s));
+    for (int s = 16; s > 0; s >>= 1)
+        v = vrt__cuk_red_combine(op, v, __shfl_xor_sync(0xffffffffu, v, s));
     int lane = threadIdx.x & 31, w = threadIdx.x >> 5, nw = blockDim.x >> 5;
     __syncthreads();
     if (lane == 0) sh[w] = v;
     __syncthreads();
     if (w == 0) {
         v = lane < nw ? sh[lane] : vrt__cuk_red_init(op == VRT__RED_LOG_SUM_EXP ? VRT__RED_SUM : op);
-        for (int s = 16; s > 0; s >>= 1) v = vrt__cuk_red_combine(op, v, __shfl_xor_sync(0xffffffffu, v, s));
+        for (int s = 16; s > 0; s >>= 1)
+            v = vrt__cuk_red_combine(op, v, __shfl_xor_sync(0xffffffffu, v, s));
         if (lane == 0) sh[0] = v;
     }
     __syncthreads();
@@ -158,10 +162,12 @@ extern "C" vrt_status vrt__cuda_reduce_f32(void *stream, const vrt__reduce_param
     if (!stream) return vrt__cuk_no_stream("Reduce");
     int64_t n = vrt__shape_numel(sx);
     if (n < 0) return VRT__CUK_FAIL("Reduce", VRT_EINVAL, "bad shape");
-    if (p->naxes == 0 && p->noop_with_empty_axes) return vrt__cuda_copy(stream, x, y, (size_t)n * sizeof(float));
+    if (p->naxes == 0 && p->noop_with_empty_axes)
+        return vrt__cuda_copy(stream, x, y, (size_t)n * sizeof(float));
     int red[VRT__MAX_DIMS] = {0};
     if (p->naxes == 0) {
-        for (int i = 0; i < sx->ndim; i++) red[i] = 1;
+        for (int i = 0; i < sx->ndim; i++)
+            red[i] = 1;
     } else {
         for (int i = 0; i < p->naxes; i++) {
             int a = 0;
@@ -200,7 +206,8 @@ extern "C" vrt_status vrt__cuda_reduce_f32(void *stream, const vrt__reduce_param
         prev = kind;
     }
     j.nout = 1;
-    for (int i = 0; i < j.nk; i++) j.nout *= j.kd[i];
+    for (int i = 0; i < j.nk; i++)
+        j.nout *= j.kd[i];
     if (j.rn == 0) {
         j.nr = 0;
     } else if (n == 0) {
@@ -219,7 +226,8 @@ extern "C" vrt_status vrt__cuda_reduce_f32(void *stream, const vrt__reduce_param
 /* ---- Softmax / LogSoftmax ------------------------------------------------------------ */
 
 /* One thread per lane (short rows), as the CPU computes one lane. */
-__global__ void vrt__k_softmax_thread(const float *x, float *y, int64_t lanes, int64_t n, int64_t inner, int lg) {
+__global__ void vrt__k_softmax_thread(const float *x, float *y, int64_t lanes, int64_t n, int64_t inner,
+                                      int lg) {
     VRT__CUK_GRID_LOOP(lane, lanes) {
         int64_t o = lane / inner, in = lane % inner;
         const float *xp = x + o * n * inner + in;
@@ -229,9 +237,11 @@ __global__ void vrt__k_softmax_thread(const float *x, float *y, int64_t lanes, i
             if (xp[i * inner] > m) m = xp[i * inner];
         double sum = 0;
         if (lg) {
-            for (int64_t i = 0; i < n; i++) sum += exp((double)xp[i * inner] - m);
+            for (int64_t i = 0; i < n; i++)
+                sum += exp((double)xp[i * inner] - m);
             float ls = (float)log(sum);
-            for (int64_t i = 0; i < n; i++) yp[i * inner] = __fsub_rn(__fsub_rn(xp[i * inner], m), ls);
+            for (int64_t i = 0; i < n; i++)
+                yp[i * inner] = __fsub_rn(__fsub_rn(xp[i * inner], m), ls);
         } else {
             for (int64_t i = 0; i < n; i++) {
                 float e = expf(__fsub_rn(xp[i * inner], m));
@@ -239,13 +249,15 @@ __global__ void vrt__k_softmax_thread(const float *x, float *y, int64_t lanes, i
                 sum += e;
             }
             float inv = (float)(1.0 / sum);
-            for (int64_t i = 0; i < n; i++) yp[i * inner] = __fmul_rn(yp[i * inner], inv);
+            for (int64_t i = 0; i < n; i++)
+                yp[i * inner] = __fmul_rn(yp[i * inner], inv);
         }
     }
 }
 
 /* One block per lane (long rows). */
-__global__ void vrt__k_softmax_block(const float *x, float *y, int64_t lanes, int64_t n, int64_t inner, int lg) {
+__global__ void vrt__k_softmax_block(const float *x, float *y, int64_t lanes, int64_t n, int64_t inner,
+                                     int lg) {
     __shared__ double sh[32];
     for (int64_t lane = blockIdx.x; lane < lanes; lane += gridDim.x) {
         int64_t o = lane / inner, in = lane % inner;
@@ -258,13 +270,15 @@ __global__ void vrt__k_softmax_block(const float *x, float *y, int64_t lanes, in
         m = (float)vrt__cuk_block_combine(VRT__RED_MAX, (double)m, sh);
         double sum = 0;
         if (lg) {
-            for (int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += exp((double)xp[i * inner] - m);
+            for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
+                sum += exp((double)xp[i * inner] - m);
             sum = vrt__cuk_block_combine(VRT__RED_SUM, sum, sh);
             float ls = (float)log(sum);
             for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
                 yp[i * inner] = __fsub_rn(__fsub_rn(xp[i * inner], m), ls);
         } else {
-            for (int64_t i = threadIdx.x; i < n; i += blockDim.x) sum += (double)expf(__fsub_rn(xp[i * inner], m));
+            for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
+                sum += (double)expf(__fsub_rn(xp[i * inner], m));
             sum = vrt__cuk_block_combine(VRT__RED_SUM, sum, sh);
             float inv = (float)(1.0 / sum);
             for (int64_t i = threadIdx.x; i < n; i += blockDim.x)
@@ -283,20 +297,25 @@ extern "C" vrt_status vrt__cuda_softmax_f32(void *stream, const vrt__softmax_par
     }
     if (vrt__norm_axis(p->axis, nd, &axis)) return VRT__CUK_FAIL("Softmax", VRT_EINVAL, "axis out of range");
     int64_t outer = 1, n = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
     if (p->legacy) {
-        for (int i = axis; i < nd; i++) n *= sx->d[i];
+        for (int i = axis; i < nd; i++)
+            n *= sx->d[i];
     } else {
         n = sx->d[axis];
-        for (int i = axis + 1; i < nd; i++) inner *= sx->d[i];
+        for (int i = axis + 1; i < nd; i++)
+            inner *= sx->d[i];
     }
     if (n == 0 || outer * inner == 0) return VRT_OK;
     int64_t lanes = outer * inner;
     cudaStream_t cs = vrt__cuk_stream(stream);
     if (n >= 256 && lanes < 65536 * 4)
-        vrt__k_softmax_block<<<(unsigned)(lanes < 65535 ? lanes : 65535), VRT__CUK_THREADS, 0, cs>>>(x, y, lanes, n, inner, p->log);
+        vrt__k_softmax_block<<<(unsigned)(lanes < 65535 ? lanes : 65535), VRT__CUK_THREADS, 0, cs>>>(
+            x, y, lanes, n, inner, p->log);
     else
-        vrt__k_softmax_thread<<<vrt__cuk_blocks(lanes), VRT__CUK_THREADS, 0, cs>>>(x, y, lanes, n, inner, p->log);
+        vrt__k_softmax_thread<<<vrt__cuk_blocks(lanes), VRT__CUK_THREADS, 0, cs>>>(x, y, lanes, n, inner,
+                                                                                   p->log);
     return VRT__CUK_CHECK(p->log ? "LogSoftmax" : "Softmax");
 }
 
@@ -324,12 +343,16 @@ __global__ void vrt__k_argmax(const float *x, int64_t *y, int64_t lanes, int64_t
 extern "C" vrt_status vrt__cuda_argmax_f32(void *stream, const vrt__argmax_params *p, const float *x,
                                            const vrt__shape *sx, int64_t *y) {
     int axis = 0;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT__CUK_FAIL("ArgMax", VRT_EINVAL, "axis out of range");
+    if (vrt__norm_axis(p->axis, sx->ndim, &axis))
+        return VRT__CUK_FAIL("ArgMax", VRT_EINVAL, "axis out of range");
     if (!stream) return vrt__cuk_no_stream("ArgMax");
     int64_t outer = 1, n = sx->d[axis], inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
-    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
-    if (n == 0 && outer * inner > 0) return VRT__CUK_FAIL("ArgMax", VRT_EINVAL, "empty axis: no element to pick");
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
+    if (n == 0 && outer * inner > 0)
+        return VRT__CUK_FAIL("ArgMax", VRT_EINVAL, "empty axis: no element to pick");
     int64_t lanes = outer * inner;
     if (lanes == 0) return VRT_OK;
     vrt__k_argmax<<<vrt__cuk_blocks(lanes), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
@@ -391,7 +414,8 @@ __global__ void vrt__k_topk(const T *x, T *values, int64_t *indices, int64_t lan
                 if ((int)threadIdx.x < s) {
                     T ov = sv[threadIdx.x + s];
                     int64_t oi = si[threadIdx.x + s];
-                    if (oi >= 0 && (si[threadIdx.x] < 0 || vrt__cuk_topk_before(ov, oi, sv[threadIdx.x], si[threadIdx.x], largest))) {
+                    if (oi >= 0 && (si[threadIdx.x] < 0 || vrt__cuk_topk_before(ov, oi, sv[threadIdx.x],
+                                                                                si[threadIdx.x], largest))) {
                         sv[threadIdx.x] = ov;
                         si[threadIdx.x] = oi;
                     }
@@ -417,17 +441,24 @@ extern "C" size_t vrt__cuda_topk_scratch_bytes(const vrt__topk_params *p, const 
 
 extern "C" int vrt__cuda_topk_type_ok(vrt__dtype dt) {
     switch (dt) {
-    case VRT__DT_FLOAT: case VRT__DT_INT8: case VRT__DT_UINT8: case VRT__DT_INT16: case VRT__DT_UINT16:
-    case VRT__DT_INT32: case VRT__DT_UINT32: case VRT__DT_INT64: case VRT__DT_UINT64:
-        return 1;
+    case VRT__DT_FLOAT:
+    case VRT__DT_INT8:
+    case VRT__DT_UINT8:
+    case VRT__DT_INT16:
+    case VRT__DT_UINT16:
+    case VRT__DT_INT32:
+    case VRT__DT_UINT32:
+    case VRT__DT_INT64:
+    case VRT__DT_UINT64: return 1;
     default: return 0;
     }
 }
 
 template <typename T>
-static void vrt__cuk_topk_launch(cudaStream_t s, unsigned g, const void *x, void *values, int64_t *indices, int64_t lanes,
-                                 int64_t n, int64_t inner, int64_t k, int largest) {
-    vrt__k_topk<T><<<g, VRT__CUK_TOPK_THREADS, 0, s>>>((const T *)x, (T *)values, indices, lanes, n, inner, k, largest);
+static void vrt__cuk_topk_launch(cudaStream_t s, unsigned g, const void *x, void *values, int64_t *indices,
+                                 int64_t lanes, int64_t n, int64_t inner, int64_t k, int largest) {
+    vrt__k_topk<T>
+        <<<g, VRT__CUK_TOPK_THREADS, 0, s>>>((const T *)x, (T *)values, indices, lanes, n, inner, k, largest);
 }
 
 extern "C" vrt_status vrt__cuda_topk(void *stream, const vrt__topk_params *p, vrt__dtype dt, const void *x,
@@ -435,34 +466,55 @@ extern "C" vrt_status vrt__cuda_topk(void *stream, const vrt__topk_params *p, vr
     (void)scratch;
     int axis = 0;
     if (!vrt__cuda_topk_type_ok(dt))
-        return VRT__CUK_FAIL("TopK", VRT_EUNSUPPORTED, "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT__CUK_FAIL("TopK", VRT_EINVAL, "axis out of range");
+        return VRT__CUK_FAIL("TopK", VRT_EUNSUPPORTED,
+                             "element type not supported; supported: float, int8/16/32/64, uint8/16/32/64");
+    if (vrt__norm_axis(p->axis, sx->ndim, &axis))
+        return VRT__CUK_FAIL("TopK", VRT_EINVAL, "axis out of range");
     int64_t n = sx->d[axis], k = p->k;
     if (k < 0 || k > n) return VRT__CUK_FAIL("TopK", VRT_EINVAL, "k must be in [0, axis length]");
     if (!stream) return vrt__cuk_no_stream("TopK");
     if (k == 0) return VRT_OK;
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < axis; i++) outer *= sx->d[i];
-    for (int i = axis + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < axis; i++)
+        outer *= sx->d[i];
+    for (int i = axis + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     int64_t lanes = outer * inner;
     if (lanes == 0) return VRT_OK;
     unsigned g = (unsigned)(lanes < 65535 ? lanes : 65535);
     cudaStream_t s = vrt__cuk_stream(stream);
     switch (dt) {
-    case VRT__DT_FLOAT: vrt__cuk_topk_launch<float>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_INT8: vrt__cuk_topk_launch<int8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_UINT8: vrt__cuk_topk_launch<uint8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_INT16: vrt__cuk_topk_launch<int16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_UINT16: vrt__cuk_topk_launch<uint16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_INT32: vrt__cuk_topk_launch<int32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_UINT32: vrt__cuk_topk_launch<uint32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
-    case VRT__DT_INT64: vrt__cuk_topk_launch<int64_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
+    case VRT__DT_FLOAT:
+        vrt__cuk_topk_launch<float>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_INT8:
+        vrt__cuk_topk_launch<int8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_UINT8:
+        vrt__cuk_topk_launch<uint8_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_INT16:
+        vrt__cuk_topk_launch<int16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_UINT16:
+        vrt__cuk_topk_launch<uint16_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_INT32:
+        vrt__cuk_topk_launch<int32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_UINT32:
+        vrt__cuk_topk_launch<uint32_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
+    case VRT__DT_INT64:
+        vrt__cuk_topk_launch<int64_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest);
+        break;
     default: vrt__cuk_topk_launch<uint64_t>(s, g, x, values, indices, lanes, n, inner, k, p->largest); break;
     }
     return VRT__CUK_CHECK("TopK");
 }
 
 extern "C" vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const float *x,
-                                         const vrt__shape *sx, float *values, int64_t *indices, void *scratch) {
+                                         const vrt__shape *sx, float *values, int64_t *indices,
+                                         void *scratch) {
     return vrt__cuda_topk(stream, p, VRT__DT_FLOAT, x, sx, values, indices, scratch);
 }

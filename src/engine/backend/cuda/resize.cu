@@ -9,7 +9,8 @@
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
 struct vrt__cuk_resize {
@@ -22,7 +23,8 @@ struct vrt__cuk_resize {
 };
 
 /* The CPU's plan (vrt__resize_plan_make), filling the by-value struct. */
-static vrt_status vrt__cuk_resize_plan(const vrt__resize_params *p, const vrt__shape *sx, vrt__cuk_resize *pl) {
+static vrt_status vrt__cuk_resize_plan(const vrt__resize_params *p, const vrt__shape *sx,
+                                       vrt__cuk_resize *pl) {
     vrt__shape so;
     vrt_status st = vrt__resize_out_shape(p, sx, &so); /* all the attribute checks */
     if (st) return st;
@@ -30,9 +32,11 @@ static vrt_status vrt__cuk_resize_plan(const vrt__resize_params *p, const vrt__s
     int axes[VRT__MAX_DIMS], na = p->naxes;
     if (na == 0) {
         na = nd;
-        for (int i = 0; i < nd; i++) axes[i] = i;
+        for (int i = 0; i < nd; i++)
+            axes[i] = i;
     } else {
-        for (int i = 0; i < na; i++) axes[i] = (int)(p->axes[i] < 0 ? p->axes[i] + nd : p->axes[i]);
+        for (int i = 0; i < na; i++)
+            axes[i] = (int)(p->axes[i] < 0 ? p->axes[i] + nd : p->axes[i]);
     }
     memset(pl, 0, sizeof(*pl));
     pl->nd = nd;
@@ -65,18 +69,21 @@ static vrt_status vrt__cuk_resize_plan(const vrt__resize_params *p, const vrt__s
     }
     if (p->have_sizes) {
         if (p->keep_aspect == VRT__ASPECT_STRETCH) {
-            for (int k = 0; k < na; k++) pl->scale[axes[k]] = (double)pl->out[axes[k]] / (double)sx->d[axes[k]];
+            for (int k = 0; k < na; k++)
+                pl->scale[axes[k]] = (double)pl->out[axes[k]] / (double)sx->d[axes[k]];
         } else {
             double sc = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? INFINITY : 0.0;
             for (int k = 0; k < na; k++) {
                 double r = (double)p->sizes[k] / (double)sx->d[axes[k]];
                 sc = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? fmin(sc, r) : fmax(sc, r);
             }
-            for (int k = 0; k < na; k++) pl->scale[axes[k]] = sc;
+            for (int k = 0; k < na; k++)
+                pl->scale[axes[k]] = sc;
         }
     }
     for (int i = 0; i < nd; i++) {
-        int identity = pl->out[i] == sx->d[i] && pl->scale[i] == 1.0 && p->coord != VRT__COORD_TF_CROP_AND_RESIZE &&
+        int identity = pl->out[i] == sx->d[i] && pl->scale[i] == 1.0 &&
+                       p->coord != VRT__COORD_TF_CROP_AND_RESIZE &&
                        p->coord != VRT__COORD_TF_HALF_PIXEL_FOR_NN;
         if (identity || p->mode == VRT__RESIZE_NEAREST)
             pl->taps[i] = (identity && p->mode != VRT__RESIZE_NEAREST) ? -1 : 1; /* -1: identity */
@@ -101,7 +108,8 @@ __device__ double vrt__cuk_resize_map(const vrt__cuk_resize &p, int a, double x)
         double offset = VRT__D_MUL(center, VRT__D_SUB(1.0, adjustment));
         return VRT__D_SUB(VRT__D_ADD(offset, VRT__D_ADD(x, 0.5) / scale), 0.5);
     }
-    case VRT__COORD_PYTORCH_HALF_PIXEL: return out_len > 1 ? VRT__D_SUB(VRT__D_ADD(x, 0.5) / scale, 0.5) : 0.0;
+    case VRT__COORD_PYTORCH_HALF_PIXEL:
+        return out_len > 1 ? VRT__D_SUB(VRT__D_ADD(x, 0.5) / scale, 0.5) : 0.0;
     case VRT__COORD_ALIGN_CORNERS:
         return out_len == 1 ? 0.0 : VRT__D_MUL(x, VRT__D_SUB(in, 1)) / VRT__D_SUB(out_len, 1);
     case VRT__COORD_ASYMMETRIC: return x / scale;
@@ -110,7 +118,8 @@ __device__ double vrt__cuk_resize_map(const vrt__cuk_resize &p, int a, double x)
         double s = p.roi_start[a], e = p.roi_end[a];
         if (out_len > 1)
             return VRT__D_ADD(VRT__D_MUL(s, VRT__D_SUB(in, 1)),
-                              VRT__D_MUL(VRT__D_MUL(x, VRT__D_SUB(e, s)), VRT__D_SUB(in, 1)) / VRT__D_SUB(out_len, 1));
+                              VRT__D_MUL(VRT__D_MUL(x, VRT__D_SUB(e, s)), VRT__D_SUB(in, 1)) /
+                                  VRT__D_SUB(out_len, 1));
         return VRT__D_MUL(VRT__D_MUL(0.5, VRT__D_ADD(s, e)), VRT__D_SUB(in, 1));
     }
     }
@@ -129,10 +138,18 @@ __device__ __forceinline__ int64_t vrt__cuk_nearest(int m, double x) {
 
 __device__ void vrt__cuk_cubic(double r, double A, double c[4]) {
     double t = VRT__D_ADD(r, 1), u = VRT__D_SUB(1, r), v = VRT__D_SUB(2, r);
-    c[0] = VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(A, t), VRT__D_MUL(5, A)), t), VRT__D_MUL(8, A)), t), VRT__D_MUL(4, A));
-    c[1] = VRT__D_ADD(VRT__D_MUL(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(A, 2), r), VRT__D_ADD(A, 3)), r), r), 1);
-    c[2] = VRT__D_ADD(VRT__D_MUL(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(A, 2), u), VRT__D_ADD(A, 3)), u), u), 1);
-    c[3] = VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(A, v), VRT__D_MUL(5, A)), v), VRT__D_MUL(8, A)), v), VRT__D_MUL(4, A));
+    c[0] = VRT__D_SUB(
+        VRT__D_MUL(
+            VRT__D_ADD(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(A, t), VRT__D_MUL(5, A)), t), VRT__D_MUL(8, A)), t),
+        VRT__D_MUL(4, A));
+    c[1] = VRT__D_ADD(
+        VRT__D_MUL(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(A, 2), r), VRT__D_ADD(A, 3)), r), r), 1);
+    c[2] = VRT__D_ADD(
+        VRT__D_MUL(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(VRT__D_ADD(A, 2), u), VRT__D_ADD(A, 3)), u), u), 1);
+    c[3] = VRT__D_SUB(
+        VRT__D_MUL(
+            VRT__D_ADD(VRT__D_MUL(VRT__D_SUB(VRT__D_MUL(A, v), VRT__D_MUL(5, A)), v), VRT__D_MUL(8, A)), v),
+        VRT__D_MUL(4, A));
 }
 
 /* Taps of output coordinate o on axis a; returns the count, or 0 when the
@@ -170,7 +187,8 @@ __device__ int vrt__cuk_resize_taps(const vrt__cuk_resize &p, int a, int64_t o, 
         sum = VRT__D_ADD(sum, c[t]);
         ix[t] = i < 0 ? 0 : (i >= in_len ? in_len - 1 : i);
     }
-    for (int t = 0; t < 4; t++) wt[t] = (float)(p.exclude_outside && sum != 0 ? c[t] / sum : c[t]);
+    for (int t = 0; t < 4; t++)
+        wt[t] = (float)(p.exclude_outside && sum != 0 ? c[t] / sum : c[t]);
     return 4;
 }
 
@@ -238,15 +256,18 @@ extern "C" size_t vrt__cuda_resize_scratch_bytes(const vrt__resize_params *p, co
 }
 
 extern "C" vrt_status vrt__cuda_resize_f32(void *stream, const vrt__resize_params *p, const float *x,
-                                           const vrt__shape *sx, float *y, const vrt__shape *sy, void *scratch) {
+                                           const vrt__shape *sx, float *y, const vrt__shape *sy,
+                                           void *scratch) {
     (void)scratch;
     vrt__cuk_resize pl;
     vrt_status st = vrt__cuk_resize_plan(p, sx, &pl);
     if (st) return VRT__CUK_FAIL("Resize", st, "bad or unsupported attributes (antialias is not supported)");
-    if (sy->ndim != sx->ndim) return VRT__CUK_FAIL("Resize", VRT_EINVAL, "output rank differs from the input's");
+    if (sy->ndim != sx->ndim)
+        return VRT__CUK_FAIL("Resize", VRT_EINVAL, "output rank differs from the input's");
     int64_t total = 1;
     for (int i = 0; i < sx->ndim; i++) {
-        if (sy->d[i] != pl.out[i]) return VRT__CUK_FAIL("Resize", VRT_EINVAL, "output shape differs from the computed one");
+        if (sy->d[i] != pl.out[i])
+            return VRT__CUK_FAIL("Resize", VRT_EINVAL, "output shape differs from the computed one");
         total *= pl.out[i];
     }
     if (!stream) return vrt__cuk_no_stream("Resize");

@@ -9,7 +9,8 @@
 #define VRT__CUK_COPY_DIMS (2 * VRT__MAX_DIMS + 1)
 
 static vrt_status vrt__cuk_no_stream(const char *op) {
-    return VRT__CUK_FAIL(op, VRT_EINVAL, "no stream given (the default stream is not used; pass a cudaStream_t)");
+    return VRT__CUK_FAIL(op, VRT_EINVAL,
+                         "no stream given (the default stream is not used; pass a cudaStream_t)");
 }
 
 static int vrt__axis(int64_t axis, int ndim, int *out) {
@@ -35,8 +36,7 @@ struct vrt__cuk_strided {
     int64_t sst[VRT__CUK_COPY_DIMS];
 };
 
-template <typename T>
-__global__ void vrt__k_strided(const T *x, T *y, int64_t n, vrt__cuk_strided s) {
+template <typename T> __global__ void vrt__k_strided(const T *x, T *y, int64_t n, vrt__cuk_strided s) {
     VRT__CUK_GRID_LOOP(i, n) {
         int64_t r = i, off = 0;
         for (int k = s.nd - 1; k >= 0; k--) {
@@ -58,8 +58,8 @@ static int vrt__cuk_word(size_t align) {
 
 /* dims/sst in elements of `elem` bytes; x may be offset to the first element
  * (strides may be negative or 0). Empty boxes launch nothing. */
-static vrt_status vrt__cuk_gather_copy(cudaStream_t st, const char *op, int nd, const int64_t *dims, const uint8_t *x,
-                                       const int64_t *sst, uint8_t *y, size_t elem) {
+static vrt_status vrt__cuk_gather_copy(cudaStream_t st, const char *op, int nd, const int64_t *dims,
+                                       const uint8_t *x, const int64_t *sst, uint8_t *y, size_t elem) {
     vrt__cuk_strided s;
     memset(&s, 0, sizeof(s));
     int m = 0;
@@ -87,7 +87,8 @@ static vrt_status vrt__cuk_gather_copy(cudaStream_t st, const char *op, int nd, 
         s.sst[0] = 0;
         m = 1;
     }
-    for (int i = 0; i < m; i++) s.sst[i] *= per;
+    for (int i = 0; i < m; i++)
+        s.sst[i] *= per;
     if (per > 1) {
         if (s.sst[m - 1] == per) {
             s.dim[m - 1] *= per;
@@ -102,9 +103,15 @@ static vrt_status vrt__cuk_gather_copy(cudaStream_t st, const char *op, int nd, 
     int64_t n = total * per;
     unsigned g = vrt__cuk_blocks(n);
     switch (w) {
-    case 8: vrt__k_strided<uint64_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, (uint64_t *)y, n, s); break;
-    case 4: vrt__k_strided<uint32_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, (uint32_t *)y, n, s); break;
-    case 2: vrt__k_strided<uint16_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, (uint16_t *)y, n, s); break;
+    case 8:
+        vrt__k_strided<uint64_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, (uint64_t *)y, n, s);
+        break;
+    case 4:
+        vrt__k_strided<uint32_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, (uint32_t *)y, n, s);
+        break;
+    case 2:
+        vrt__k_strided<uint16_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, (uint16_t *)y, n, s);
+        break;
     default: vrt__k_strided<uint8_t><<<g, VRT__CUK_THREADS, 0, st>>>(x, y, n, s); break;
     }
     return VRT__CUK_CHECK(op);
@@ -121,16 +128,25 @@ __global__ void vrt__k_copy2d(const T *x, int64_t spitch, T *y, int64_t dpitch, 
 }
 
 /* All sizes in bytes. */
-static vrt_status vrt__cuk_copy2d(cudaStream_t st, const char *op, const uint8_t *x, size_t spitch, uint8_t *y,
-                                  size_t dpitch, int64_t rows, size_t width) {
+static vrt_status vrt__cuk_copy2d(cudaStream_t st, const char *op, const uint8_t *x, size_t spitch,
+                                  uint8_t *y, size_t dpitch, int64_t rows, size_t width) {
     if (rows == 0 || width == 0) return VRT_OK;
     int w = vrt__cuk_word((size_t)((uintptr_t)x | (uintptr_t)y | spitch | dpitch | width));
     int64_t cols = (int64_t)(width / w), sp = (int64_t)(spitch / w), dp = (int64_t)(dpitch / w);
     unsigned g = vrt__cuk_blocks(rows * cols);
     switch (w) {
-    case 8: vrt__k_copy2d<uint64_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, sp, (uint64_t *)y, dp, rows, cols); break;
-    case 4: vrt__k_copy2d<uint32_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, sp, (uint32_t *)y, dp, rows, cols); break;
-    case 2: vrt__k_copy2d<uint16_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, sp, (uint16_t *)y, dp, rows, cols); break;
+    case 8:
+        vrt__k_copy2d<uint64_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, sp, (uint64_t *)y, dp, rows, cols);
+        break;
+    case 4:
+        vrt__k_copy2d<uint32_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, sp, (uint32_t *)y, dp, rows, cols);
+        break;
+    case 2:
+        vrt__k_copy2d<uint16_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, sp, (uint16_t *)y, dp, rows, cols);
+        break;
     default: vrt__k_copy2d<uint8_t><<<g, VRT__CUK_THREADS, 0, st>>>(x, sp, y, dp, rows, cols); break;
     }
     return VRT__CUK_CHECK(op);
@@ -140,13 +156,16 @@ extern "C" vrt_status vrt__cuda_concat(void *stream, int64_t axis, int n, const 
                                        const vrt__shape *shapes, size_t elem, void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__concat_out_shape(axis, n, shapes, &so))
-        return VRT__CUK_FAIL("Concat", VRT_EINVAL, "inputs differ outside the axis, bad axis or element size 0");
+        return VRT__CUK_FAIL("Concat", VRT_EINVAL,
+                             "inputs differ outside the axis, bad axis or element size 0");
     if (!stream) return vrt__cuk_no_stream("Concat");
     int a = 0;
     vrt__axis(axis, so.ndim, &a);
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < a; i++) outer *= so.d[i];
-    for (int i = a + 1; i < so.ndim; i++) inner *= so.d[i];
+    for (int i = 0; i < a; i++)
+        outer *= so.d[i];
+    for (int i = a + 1; i < so.ndim; i++)
+        inner *= so.d[i];
     size_t orow = (size_t)(so.d[a] * inner) * elem, pos = 0;
     for (int k = 0; k < n; k++) {
         size_t chunk = (size_t)(shapes[k].d[a] * inner) * elem;
@@ -158,8 +177,8 @@ extern "C" vrt_status vrt__cuda_concat(void *stream, int64_t axis, int n, const 
     return VRT_OK;
 }
 
-extern "C" vrt_status vrt__cuda_split(void *stream, int64_t axis, const void *x, const vrt__shape *sx, size_t elem,
-                                      int n, const int64_t *sizes, void *const *ys) {
+extern "C" vrt_status vrt__cuda_split(void *stream, int64_t axis, const void *x, const vrt__shape *sx,
+                                      size_t elem, int n, const int64_t *sizes, void *const *ys) {
     int a = 0;
     if (sx->ndim < 0 || sx->ndim > VRT__MAX_DIMS || n < 1 || elem == 0 || vrt__axis(axis, sx->ndim, &a))
         return VRT__CUK_FAIL("Split", VRT_EINVAL, "bad shape, axis, output count or element size");
@@ -168,11 +187,14 @@ extern "C" vrt_status vrt__cuda_split(void *stream, int64_t axis, const void *x,
         if (sizes[k] < 0) return VRT__CUK_FAIL("Split", VRT_EINVAL, "negative split size");
         sum += sizes[k];
     }
-    if (sum != sx->d[a]) return VRT__CUK_FAIL("Split", VRT_EINVAL, "split sizes do not add up to the axis length");
+    if (sum != sx->d[a])
+        return VRT__CUK_FAIL("Split", VRT_EINVAL, "split sizes do not add up to the axis length");
     if (!stream) return vrt__cuk_no_stream("Split");
     int64_t outer = 1, inner = 1;
-    for (int i = 0; i < a; i++) outer *= sx->d[i];
-    for (int i = a + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < a; i++)
+        outer *= sx->d[i];
+    for (int i = a + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     size_t irow = (size_t)(sx->d[a] * inner) * elem, pos = 0;
     for (int k = 0; k < n; k++) {
         size_t chunk = (size_t)(sizes[k] * inner) * elem;
@@ -186,8 +208,8 @@ extern "C" vrt_status vrt__cuda_split(void *stream, int64_t axis, const void *x,
 
 /* ---- Slice ---------------------------------------------------------------------- */
 
-extern "C" vrt_status vrt__cuda_slice(void *stream, const vrt__slice_params *p, const void *x, const vrt__shape *sx,
-                                      size_t elem, void *y) {
+extern "C" vrt_status vrt__cuda_slice(void *stream, const vrt__slice_params *p, const void *x,
+                                      const vrt__shape *sx, size_t elem, void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__slice_out_shape(p, sx, &so))
         return VRT__CUK_FAIL("Slice", VRT_EINVAL, "bad axes, zero step or element size 0");
@@ -219,8 +241,8 @@ extern "C" vrt_status vrt__cuda_slice(void *stream, const vrt__slice_params *p, 
         base += start[i] * xs[i];
         sst[i] = step[i] * xs[i];
     }
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Slice", sx->ndim, so.d, (const uint8_t *)x + base * (int64_t)elem,
-                                sst, (uint8_t *)y, elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Slice", sx->ndim, so.d,
+                                (const uint8_t *)x + base * (int64_t)elem, sst, (uint8_t *)y, elem);
 }
 
 /* ---- Transpose ---------------------------------------------------------------------- */
@@ -239,13 +261,15 @@ extern "C" vrt_status vrt__cuda_transpose(void *stream, const int64_t *perm, int
         if (nperm) vrt__axis(perm[i], nd, &a);
         sst[i] = xs[a];
     }
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Transpose", nd, so.d, (const uint8_t *)x, sst, (uint8_t *)y, elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Transpose", nd, so.d, (const uint8_t *)x, sst,
+                                (uint8_t *)y, elem);
 }
 
 /* ---- Gather ------------------------------------------------------------------------ */
 
 template <typename T, typename I>
-__global__ void vrt__k_gather(const T *x, T *y, const I *idx, int64_t n_total, int64_t ni, int64_t n, int64_t row) {
+__global__ void vrt__k_gather(const T *x, T *y, const I *idx, int64_t n_total, int64_t ni, int64_t n,
+                              int64_t row) {
     VRT__CUK_GRID_LOOP(i, n_total) {
         int64_t w = i % row, t = i / row;
         int64_t k = t % ni, o = t / ni;
@@ -257,17 +281,20 @@ __global__ void vrt__k_gather(const T *x, T *y, const I *idx, int64_t n_total, i
 }
 
 template <typename T>
-static void vrt__cuk_gather_launch(cudaStream_t st, const void *x, void *y, const void *idx, int i64, int64_t total,
-                                   int64_t ni, int64_t n, int64_t row) {
+static void vrt__cuk_gather_launch(cudaStream_t st, const void *x, void *y, const void *idx, int i64,
+                                   int64_t total, int64_t ni, int64_t n, int64_t row) {
     unsigned g = vrt__cuk_blocks(total);
     if (i64)
-        vrt__k_gather<T, int64_t><<<g, VRT__CUK_THREADS, 0, st>>>((const T *)x, (T *)y, (const int64_t *)idx, total, ni, n, row);
+        vrt__k_gather<T, int64_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const T *)x, (T *)y, (const int64_t *)idx, total, ni, n, row);
     else
-        vrt__k_gather<T, int32_t><<<g, VRT__CUK_THREADS, 0, st>>>((const T *)x, (T *)y, (const int32_t *)idx, total, ni, n, row);
+        vrt__k_gather<T, int32_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const T *)x, (T *)y, (const int32_t *)idx, total, ni, n, row);
 }
 
-extern "C" vrt_status vrt__cuda_gather(void *stream, int64_t axis, const void *x, const vrt__shape *sx, size_t elem,
-                                       const void *indices, vrt__dtype idt, const vrt__shape *si, void *y) {
+extern "C" vrt_status vrt__cuda_gather(void *stream, int64_t axis, const void *x, const vrt__shape *sx,
+                                       size_t elem, const void *indices, vrt__dtype idt, const vrt__shape *si,
+                                       void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__gather_out_shape(axis, sx, si, &so))
         return VRT__CUK_FAIL("Gather", VRT_EINVAL, "bad axis or shapes");
@@ -277,8 +304,10 @@ extern "C" vrt_status vrt__cuda_gather(void *stream, int64_t axis, const void *x
     int a = 0;
     vrt__axis(axis, sx->ndim, &a);
     int64_t outer = 1, inner = 1, n = sx->d[a], ni = vrt__shape_numel(si);
-    for (int i = 0; i < a; i++) outer *= sx->d[i];
-    for (int i = a + 1; i < sx->ndim; i++) inner *= sx->d[i];
+    for (int i = 0; i < a; i++)
+        outer *= sx->d[i];
+    for (int i = a + 1; i < sx->ndim; i++)
+        inner *= sx->d[i];
     if (outer * ni * inner == 0) return VRT_OK;
     if (n == 0) return VRT__CUK_FAIL("Gather", VRT_EINVAL, "gathering from an empty axis");
     size_t rowb = (size_t)inner * elem;
@@ -297,8 +326,8 @@ extern "C" vrt_status vrt__cuda_gather(void *stream, int64_t axis, const void *x
 
 /* ---- Expand / Tile -------------------------------------------------------------------- */
 
-extern "C" vrt_status vrt__cuda_expand(void *stream, const void *x, const vrt__shape *sx, size_t elem, void *y,
-                                       const vrt__shape *sy) {
+extern "C" vrt_status vrt__cuda_expand(void *stream, const void *x, const vrt__shape *sx, size_t elem,
+                                       void *y, const vrt__shape *sy) {
     if (elem == 0 || !vrt__broadcasts_to(sx, sy) || sy->ndim > VRT__MAX_DIMS)
         return VRT__CUK_FAIL("Expand", VRT_EINVAL, "input does not broadcast to the output shape");
     if (!stream) return vrt__cuk_no_stream("Expand");
@@ -310,7 +339,8 @@ extern "C" vrt_status vrt__cuda_expand(void *stream, const void *x, const vrt__s
         sst[i] = (d == 1) ? 0 : stride;
         stride *= d;
     }
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Expand", nd, sy->d, (const uint8_t *)x, sst, (uint8_t *)y, elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Expand", nd, sy->d, (const uint8_t *)x, sst,
+                                (uint8_t *)y, elem);
 }
 
 extern "C" vrt_status vrt__cuda_tile(void *stream, const void *x, const vrt__shape *sx, size_t elem,
@@ -327,8 +357,8 @@ extern "C" vrt_status vrt__cuda_tile(void *stream, const void *x, const vrt__sha
         dims[2 * i + 1] = sx->d[i];
         sst[2 * i + 1] = xs[i];
     }
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Tile", 2 * sx->ndim, dims, (const uint8_t *)x, sst, (uint8_t *)y,
-                                elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "Tile", 2 * sx->ndim, dims, (const uint8_t *)x, sst,
+                                (uint8_t *)y, elem);
 }
 
 /* ---- Pad -------------------------------------------------------------------------------- */
@@ -357,8 +387,7 @@ __device__ __forceinline__ int64_t vrt__cuk_pad_map(int mode, int64_t o, int64_t
 }
 
 /* One thread per output element; elem bytes copied as `elem/sizeof(T)` words. */
-template <typename T>
-__global__ void vrt__k_pad(const T *x, T *y, int64_t n, int per, vrt__cuk_pad p) {
+template <typename T> __global__ void vrt__k_pad(const T *x, T *y, int64_t n, int per, vrt__cuk_pad p) {
     VRT__CUK_GRID_LOOP(i, n * per) {
         int64_t e = i / per, w = i % per;
         int64_t r = e, src = 0;
@@ -367,8 +396,10 @@ __global__ void vrt__k_pad(const T *x, T *y, int64_t n, int per, vrt__cuk_pad p)
             int64_t o = r % p.od[k];
             r /= p.od[k];
             int64_t m = vrt__cuk_pad_map(p.mode, o, p.pb[k], p.cs[k], p.dl[k]);
-            if (m < 0) pad = true;
-            else src += m * p.xs[k];
+            if (m < 0)
+                pad = true;
+            else
+                src += m * p.xs[k];
         }
         if (pad) {
             T v;
@@ -380,13 +411,14 @@ __global__ void vrt__k_pad(const T *x, T *y, int64_t n, int per, vrt__cuk_pad p)
     }
 }
 
-extern "C" vrt_status vrt__cuda_pad(void *stream, const vrt__pad_params *p, const void *x, const vrt__shape *sx,
-                                    size_t elem, void *y) {
+extern "C" vrt_status vrt__cuda_pad(void *stream, const vrt__pad_params *p, const void *x,
+                                    const vrt__shape *sx, size_t elem, void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__pad_out_shape(p, sx, &so))
         return VRT__CUK_FAIL("Pad", VRT_EINVAL, "pads give a negative size or element size 0");
     if (p->mode < VRT__PAD_CONSTANT || p->mode > VRT__PAD_WRAP)
-        return VRT__CUK_FAIL("Pad", VRT_EUNSUPPORTED, "unknown mode; supported: constant, reflect, edge, wrap");
+        return VRT__CUK_FAIL("Pad", VRT_EUNSUPPORTED,
+                             "unknown mode; supported: constant, reflect, edge, wrap");
     if (elem > 16) return VRT__CUK_FAIL("Pad", VRT_EUNSUPPORTED, "elements wider than 16 bytes");
     int nd = sx->ndim;
     vrt__cuk_pad k;
@@ -400,7 +432,8 @@ extern "C" vrt_status vrt__cuda_pad(void *stream, const vrt__pad_params *p, cons
         k.pb[i] = b > 0 ? b : 0;
         k.cs[i] = b < 0 ? -b : 0;
         k.dl[i] = sx->d[i] - k.cs[i] - (e < 0 ? -e : 0);
-        if (k.dl[i] < 0) return VRT__CUK_FAIL("Pad", VRT_EINVAL, "negative pads crop more than the axis holds");
+        if (k.dl[i] < 0)
+            return VRT__CUK_FAIL("Pad", VRT_EINVAL, "negative pads crop more than the axis holds");
         if (k.dl[i] == 0 && so.d[i] > 0 && p->mode != VRT__PAD_CONSTANT)
             return VRT__CUK_FAIL("Pad", VRT_EINVAL, "reflect/edge/wrap padding of an empty axis");
     }
@@ -414,18 +447,29 @@ extern "C" vrt_status vrt__cuda_pad(void *stream, const vrt__pad_params *p, cons
     cudaStream_t st = vrt__cuk_stream(stream);
     unsigned g = vrt__cuk_blocks(total * per);
     switch (w) {
-    case 8: vrt__k_pad<uint64_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, (uint64_t *)y, total, per, k); break;
-    case 4: vrt__k_pad<uint32_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, (uint32_t *)y, total, per, k); break;
-    case 2: vrt__k_pad<uint16_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, (uint16_t *)y, total, per, k); break;
-    default: vrt__k_pad<uint8_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint8_t *)x, (uint8_t *)y, total, per, k); break;
+    case 8:
+        vrt__k_pad<uint64_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint64_t *)x, (uint64_t *)y, total, per, k);
+        break;
+    case 4:
+        vrt__k_pad<uint32_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint32_t *)x, (uint32_t *)y, total, per, k);
+        break;
+    case 2:
+        vrt__k_pad<uint16_t>
+            <<<g, VRT__CUK_THREADS, 0, st>>>((const uint16_t *)x, (uint16_t *)y, total, per, k);
+        break;
+    default:
+        vrt__k_pad<uint8_t><<<g, VRT__CUK_THREADS, 0, st>>>((const uint8_t *)x, (uint8_t *)y, total, per, k);
+        break;
     }
     return VRT__CUK_CHECK("Pad");
 }
 
 /* ---- DepthToSpace / SpaceToDepth ---------------------------------------------------------- */
 
-extern "C" vrt_status vrt__cuda_depth_to_space(void *stream, int64_t b, int crd, const void *x, const vrt__shape *sx,
-                                               size_t elem, void *y) {
+extern "C" vrt_status vrt__cuda_depth_to_space(void *stream, int64_t b, int crd, const void *x,
+                                               const vrt__shape *sx, size_t elem, void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__depth_to_space_out_shape(b, sx, &so))
         return VRT__CUK_FAIL("DepthToSpace", VRT_EINVAL, "needs 4-D NCHW with C divisible by blocksize^2");
@@ -445,17 +489,20 @@ extern "C" vrt_status vrt__cuda_depth_to_space(void *stream, int64_t b, int crd,
         sst[3] = b * Co * H * W;
         sst[5] = Co * H * W;
     }
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "DepthToSpace", 6, dims, (const uint8_t *)x, sst, (uint8_t *)y, elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "DepthToSpace", 6, dims, (const uint8_t *)x, sst,
+                                (uint8_t *)y, elem);
 }
 
-extern "C" vrt_status vrt__cuda_space_to_depth(void *stream, int64_t b, const void *x, const vrt__shape *sx, size_t elem,
-                                               void *y) {
+extern "C" vrt_status vrt__cuda_space_to_depth(void *stream, int64_t b, const void *x, const vrt__shape *sx,
+                                               size_t elem, void *y) {
     vrt__shape so;
     if (elem == 0 || vrt__space_to_depth_out_shape(b, sx, &so))
-        return VRT__CUK_FAIL("SpaceToDepth", VRT_EINVAL, "needs 4-D NCHW with H and W divisible by blocksize");
+        return VRT__CUK_FAIL("SpaceToDepth", VRT_EINVAL,
+                             "needs 4-D NCHW with H and W divisible by blocksize");
     if (!stream) return vrt__cuk_no_stream("SpaceToDepth");
     int64_t N = sx->d[0], C = sx->d[1], H = sx->d[2], W = sx->d[3];
     int64_t dims[6] = {N, b, b, C, H / b, W / b};
     int64_t sst[6] = {C * H * W, W, 1, H * W, b * W, b};
-    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "SpaceToDepth", 6, dims, (const uint8_t *)x, sst, (uint8_t *)y, elem);
+    return vrt__cuk_gather_copy(vrt__cuk_stream(stream), "SpaceToDepth", 6, dims, (const uint8_t *)x, sst,
+                                (uint8_t *)y, elem);
 }
