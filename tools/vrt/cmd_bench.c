@@ -52,7 +52,15 @@ static double pct(const double *v, int n, double p) {
     return v[k];
 }
 
-int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
+typedef struct bench_opts {
+    const char *path; /* the model (argv) */
+    int json;
+    int64_t iters, warmup, threads;
+    vrt_engine_params ep;
+} bench_opts;
+
+/* 0: run; -1: help printed (exit 0); else the exit status of a usage error. */
+static int parse_bench_args(cli_ctx *ctx, int argc, char **argv, bench_opts *o) {
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
         {"json", no_argument, NULL, OPT_JSON},
@@ -62,55 +70,37 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         {"threads", required_argument, NULL, OPT_THREADS},
         {NULL, 0, NULL, 0},
     };
-    int json = 0;
-    int64_t iters = 50, warmup = 5, threads = 0;
-    vrt_engine_params ep;
-    vrt_engine_default_params(&ep);
+    memset(o, 0, sizeof(*o));
+    o->iters = 50;
+    o->warmup = 5;
+    vrt_engine_default_params(&o->ep);
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
     int c;
     while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
-        case 'h': cmd_bench_help(stdout); return 0;
-        case OPT_JSON: json = 1; break;
-        case OPT_ITERS:
-            if ((rc = cli_parse_i64(ctx, "--iters", optarg, 1, 1000000, &iters))) return rc;
-            break;
-        case OPT_WARMUP:
-            if ((rc = cli_parse_i64(ctx, "--warmup", optarg, 0, 1000000, &warmup))) return rc;
-            break;
-        case OPT_THREADS:
-            if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &threads))) return rc;
-            break;
-        case OPT_BACKEND:
-            if ((rc = cli_parse_backend(ctx, optarg, &ep.backend))) return rc;
-            break;
+        case 'h': cmd_bench_help(stdout); return -1;
+        case OPT_JSON: o->json = 1; break;
+        case OPT_ITERS: rc = cli_parse_i64(ctx, "--iters", optarg, 1, 1000000, &o->iters); break;
+        case OPT_WARMUP: rc = cli_parse_i64(ctx, "--warmup", optarg, 0, 1000000, &o->warmup); break;
+        case OPT_THREADS: rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &o->threads); break;
+        case OPT_BACKEND: rc = cli_parse_backend(ctx, optarg, &o->ep.backend); break;
         default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
+        if (rc) return rc;
     }
     if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt bench MODEL)");
-    const char *path = argv[optind++];
+    o->path = argv[optind++];
     if (optind < argc)
         return cli_usage_error(ctx, "unexpected argument '%s' (one MODEL at a time)", argv[optind]);
-    cli_setup_logging(ctx);
+    o->ep.threads = (int)o->threads;
+    return 0;
+}
 
-    ep.threads = (int)threads;
-    char err[2048];
-    vrt_engine_t *e = NULL;
-    int64_t t_open = vrt_now_ns();
-    if (vrt_engine_open(path, &ep, &e, err, sizeof(err)) != VRT_OK) return cli_error("%s: %s", path, err);
-    double open_ms = (double)(vrt_now_ns() - t_open) / 1e6;
-
-    int nin = vrt_engine_num_inputs(e), nout = vrt_engine_num_outputs(e);
-    vrt_engine_tensor *ins = vrt_calloc((size_t)nin + 1, sizeof(*ins));
-    vrt_engine_tensor *outs = vrt_calloc((size_t)nout + 1, sizeof(*outs));
-    double *lat = vrt_calloc((size_t)iters, sizeof(double));
-    rc = 0;
-    if (!ins || !outs || !lat) {
-        rc = cli_error("out of memory");
-        goto done;
-    }
+/* One caller buffer per model input and output, in the engine's boundary type (fp16 tensors
+ * are given as fp32); inputs get fixed pseudo-random values in [-1, 1]. 0 or the exit status. */
+static int alloc_io(vrt_engine_t *e, vrt_engine_tensor *ins, int nin, vrt_engine_tensor *outs, int nout) {
     uint32_t seed = 12345;
     for (int i = 0; i < nin + nout; i++) {
         vrt_model_tensor_info ti;
@@ -127,10 +117,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
         t->dtype = dt;
         t->nbytes = n * es;
         t->data = vrt_calloc(n ? n : 1, es);
-        if (!t->data) {
-            rc = cli_error("out of memory for tensor '%s'", ti.name);
-            goto done;
-        }
+        if (!t->data) return cli_error("out of memory for tensor '%s'", ti.name);
         if (i < nin && dt == VRT_DTYPE_FLOAT) {
             float *p = t->data;
             for (size_t k = 0; k < n; k++) {
@@ -139,48 +126,76 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
             }
         }
     }
-    for (int64_t i = 0; i < warmup + iters; i++) {
-        int64_t t0 = vrt_now_ns();
-        if (vrt_engine_run(e, ins, nin, outs, nout) != VRT_OK) {
-            rc = cli_error("%s: run failed: %s", path, vrt_engine_last_error(e));
-            goto done;
-        }
-        if (i >= warmup) lat[i - warmup] = (double)(vrt_now_ns() - t0) / 1e6;
-    }
-    int n = (int)iters;
+    return 0;
+}
+
+static void print_report(const bench_opts *o, const vrt_engine_t *e, const double *lat, double open_ms) {
+    int n = (int)o->iters;
     double sum = 0;
     for (int i = 0; i < n; i++)
         sum += lat[i];
-    qsort(lat, (size_t)n, sizeof(double), cmp_double);
     vrt_engine_stats s;
     vrt_engine_get_stats(e, &s);
-    if (json) {
-        vrt_json w;
-        vrt_json_init_file(&w, stdout);
-        vrt_json_begin_object(&w);
-        vrt_json_kv_string(&w, "model", path);
-        vrt_json_kv_string(&w, "backend", s.backend);
-        vrt_json_kv_int(&w, "threads", s.threads);
-        vrt_json_kv_int(&w, "iters", iters);
-        vrt_json_kv_int(&w, "warmup", warmup);
-        vrt_json_kv_double(&w, "open_ms", open_ms);
-        vrt_json_kv_double(&w, "min_ms", lat[0]);
-        vrt_json_kv_double(&w, "mean_ms", sum / n);
-        vrt_json_kv_double(&w, "p50_ms", pct(lat, n, 50));
-        vrt_json_kv_double(&w, "p90_ms", pct(lat, n, 90));
-        vrt_json_kv_double(&w, "p99_ms", pct(lat, n, 99));
-        vrt_json_kv_double(&w, "max_ms", lat[n - 1]);
-        vrt_json_end_object(&w);
-        vrt_json_newline(&w);
-        vrt_json_finish(&w);
-    } else {
-        printf("%s on %s, %d threads, %lld runs after %lld warm-up:\n", path, s.backend, s.threads,
-               (long long)iters, (long long)warmup);
+    if (!o->json) {
+        printf("%s on %s, %d threads, %lld runs after %lld warm-up:\n", o->path, s.backend, s.threads,
+               (long long)o->iters, (long long)o->warmup);
         printf("  min %.2f ms, mean %.2f ms, p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms (open %.1f "
                "ms)\n",
                lat[0], sum / n, pct(lat, n, 50), pct(lat, n, 90), pct(lat, n, 99), lat[n - 1], open_ms);
+        return;
     }
-done:
+    vrt_json w;
+    vrt_json_init_file(&w, stdout);
+    vrt_json_begin_object(&w);
+    vrt_json_kv_string(&w, "model", o->path);
+    vrt_json_kv_string(&w, "backend", s.backend);
+    vrt_json_kv_int(&w, "threads", s.threads);
+    vrt_json_kv_int(&w, "iters", o->iters);
+    vrt_json_kv_int(&w, "warmup", o->warmup);
+    vrt_json_kv_double(&w, "open_ms", open_ms);
+    vrt_json_kv_double(&w, "min_ms", lat[0]);
+    vrt_json_kv_double(&w, "mean_ms", sum / n);
+    vrt_json_kv_double(&w, "p50_ms", pct(lat, n, 50));
+    vrt_json_kv_double(&w, "p90_ms", pct(lat, n, 90));
+    vrt_json_kv_double(&w, "p99_ms", pct(lat, n, 99));
+    vrt_json_kv_double(&w, "max_ms", lat[n - 1]);
+    vrt_json_end_object(&w);
+    vrt_json_newline(&w);
+    vrt_json_finish(&w);
+}
+
+int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
+    bench_opts o;
+    int rc = parse_bench_args(ctx, argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_setup_logging(ctx);
+
+    char err[2048];
+    vrt_engine_t *e = NULL;
+    int64_t t_open = vrt_now_ns();
+    if (vrt_engine_open(o.path, &o.ep, &e, err, sizeof(err)) != VRT_OK)
+        return cli_error("%s: %s", o.path, err);
+    double open_ms = (double)(vrt_now_ns() - t_open) / 1e6;
+
+    int nin = vrt_engine_num_inputs(e), nout = vrt_engine_num_outputs(e);
+    vrt_engine_tensor *ins = vrt_calloc((size_t)nin + 1, sizeof(*ins));
+    vrt_engine_tensor *outs = vrt_calloc((size_t)nout + 1, sizeof(*outs));
+    double *lat = vrt_calloc((size_t)o.iters, sizeof(double));
+    if (!ins || !outs || !lat)
+        rc = cli_error("out of memory");
+    else
+        rc = alloc_io(e, ins, nin, outs, nout);
+    for (int64_t i = 0; !rc && i < o.warmup + o.iters; i++) {
+        int64_t t0 = vrt_now_ns();
+        if (vrt_engine_run(e, ins, nin, outs, nout) != VRT_OK)
+            rc = cli_error("%s: run failed: %s", o.path, vrt_engine_last_error(e));
+        else if (i >= o.warmup)
+            lat[i - o.warmup] = (double)(vrt_now_ns() - t0) / 1e6;
+    }
+    if (!rc) {
+        qsort(lat, (size_t)o.iters, sizeof(double), cmp_double);
+        print_report(&o, e, lat, open_ms);
+    }
     for (int i = 0; ins && i < nin; i++)
         vrt_free(ins[i].data);
     for (int i = 0; outs && i < nout; i++)
