@@ -2,7 +2,9 @@
  * Minimal test harness: TEST functions, asserts that print both values, skips.
  * Each test file's main() calls VRT_RUN(name) for each test and returns
  * vrt_test_finish(): 0 when all ran and passed, 77 when everything skipped
- * (ctest SKIP_RETURN_CODE), 1 on any failure.
+ * (ctest SKIP_RETURN_CODE), 1 on any failure. With VRT_TEST_ONLY=NAME in the
+ * environment only the test NAME runs (tests/CMakeLists.txt uses it to give
+ * each test of a file that changes process-wide state its own process).
  */
 #ifndef VRT_TEST_HARNESS_H
 #define VRT_TEST_HARNESS_H

@@ -9,7 +9,20 @@
 vrt_test_state vrt_test_g;
 static int g_jump_kind; /* 1 fail, 2 skip */
 
+/* VRT_TEST_ONLY=NAME runs only the test NAME: ctest gives each test of a file that changes
+ * process-wide state (allocator hooks, the log callback, the BLAS switch) its own process. */
+static const char *g_only;
+static int g_only_ran;
+
 void vrt_test_run(const char *name, void (*fn)(void)) {
+    static int init;
+    if (!init) {
+        init = 1;
+        g_only = getenv("VRT_TEST_ONLY");
+        if (g_only && !g_only[0]) g_only = NULL;
+    }
+    if (g_only && strcmp(g_only, name)) return;
+    g_only_ran = 1;
     vrt_test_g.current = name;
     g_jump_kind = 0;
     if (setjmp(vrt_test_g.jb) == 0) {
@@ -26,6 +39,10 @@ void vrt_test_run(const char *name, void (*fn)(void)) {
 }
 
 int vrt_test_finish(void) {
+    if (g_only && !g_only_ran) {
+        printf("VRT_TEST_ONLY=%s: no test of that name in this file\n", g_only);
+        return 1;
+    }
     printf("%d passed, %d failed, %d skipped\n", vrt_test_g.passed, vrt_test_g.failed, vrt_test_g.skipped);
     if (vrt_test_g.failed) return 1;
     if (vrt_test_g.passed == 0 && vrt_test_g.skipped > 0) return 77;
