@@ -387,6 +387,100 @@ static int ref_conv(rctx *c) {
     return 0;
 }
 
+/* ConvTranspose: every input element scatters its kernel-weighted contribution. W is [C, M/group, k...]. */
+static int ref_conv_transpose(rctx *c) {
+    ops_tensor *x = c->x[0], *wt = c->x[1], *b = c->n->nin > 2 ? c->x[2] : NULL, *y = c->y[0];
+    int nsp = x->nd - 2;
+    const ops_attr *st = ops_attr_find(c->n, "strides"), *dl = ops_attr_find(c->n, "dilations"),
+                   *pd = ops_attr_find(c->n, "pads"), *op = ops_attr_find(c->n, "output_padding");
+    int64_t G = ops_attr_i(c->n, "group", 1), N = x->d[0], C = x->d[1], mg = wt->d[1], M = mg * G, cg = C / G;
+    int64_t s[3], dd[3], pb[3], in[3], k[3], out[3], d[OPS_MAXD] = {N, M}, isp = 1, ksp = 1, osp = 1;
+    int64_t ii[3], ki[3];
+    for (int i = 0; i < nsp; i++) {
+        s[i] = st ? st->iv[i] : 1, dd[i] = dl ? dl->iv[i] : 1, pb[i] = pd ? pd->iv[i] : 0;
+        in[i] = x->d[2 + i], k[i] = wt->d[2 + i];
+        out[i] = s[i] * (in[i] - 1) + (op ? op->iv[i] : 0) + (k[i] - 1) * dd[i] + 1 - pb[i] -
+                 (pd ? pd->iv[nsp + i] : 0);
+        d[2 + i] = out[i], isp *= in[i], ksp *= k[i], osp *= out[i];
+    }
+    set_shape(y, 2 + nsp, d);
+    for (int64_t nn = 0; nn < N; nn++)
+        for (int64_t m = 0; m < M; m++)
+            for (int64_t o = 0; o < osp; o++)
+                y->v[(nn * M + m) * osp + o] = b ? b->v[m] : 0;
+    for (int64_t nn = 0; nn < N; nn++)
+        for (int64_t ch = 0; ch < C; ch++)
+            for (int64_t i = 0; i < isp; i++) {
+                unravel(i, nsp, in, ii);
+                for (int64_t mm = 0; mm < mg; mm++)
+                    for (int64_t kk = 0; kk < ksp; kk++) {
+                        unravel(kk, nsp, k, ki);
+                        int64_t off = 0, inside = 1;
+                        for (int q = 0; q < nsp; q++) {
+                            int64_t p = ii[q] * s[q] - pb[q] + ki[q] * dd[q];
+                            inside &= p >= 0 && p < out[q];
+                            off = off * out[q] + p;
+                        }
+                        if (!inside) continue;
+                        int64_t m = (ch / cg) * mg + mm;
+                        y->v[(nn * M + m) * osp + off] +=
+                            x->v[(nn * C + ch) * isp + i] * wt->v[(ch * mg + mm) * ksp + kk];
+                    }
+            }
+    return 0;
+}
+
+/* LRN across channels of [N, C, ...]. */
+static int ref_lrn(rctx *c) {
+    ops_tensor *x = c->x[0], *y = c->y[0];
+    int64_t size = ops_attr_i(c->n, "size", 1), C = x->d[1], sp = x->n / (x->d[0] * C);
+    double alpha = ops_attr_f(c->n, "alpha", 1e-4), beta = ops_attr_f(c->n, "beta", 0.75),
+           bias = ops_attr_f(c->n, "bias", 1.0);
+    set_shape(y, x->nd, x->d);
+    for (int64_t nn = 0; nn < x->d[0]; nn++)
+        for (int64_t ch = 0; ch < C; ch++)
+            for (int64_t k = 0; k < sp; k++) {
+                double sq = 0;
+                for (int64_t j = ch - (size - 1) / 2; j <= ch + size / 2; j++)
+                    if (j >= 0 && j < C) sq += x->v[(nn * C + j) * sp + k] * x->v[(nn * C + j) * sp + k];
+                int64_t i = (nn * C + ch) * sp + k;
+                put(y, i, x->v[i] / pow(bias + alpha / (double)size * sq, beta));
+            }
+    return 0;
+}
+
+/* TopK: values and int64 indices; equal values keep the lower index first. */
+static int ref_topk(rctx *c) {
+    ops_tensor *x = c->x[0], *vals = c->y[0], *idx = c->y[1];
+    int ax = norm_axis(ops_attr_i(c->n, "axis", -1), x->nd), largest = (int)ops_attr_i(c->n, "largest", 1);
+    int64_t K = (int64_t)c->x[1]->v[0], d[OPS_MAXD], st[OPS_MAXD];
+    memcpy(d, x->d, sizeof(d));
+    d[ax] = K;
+    set_shape(vals, x->nd, d);
+    set_shape(idx, x->nd, d);
+    strides_of(x->nd, x->d, st);
+    int64_t len = x->d[ax], inner = st[ax], outer = x->n / (len * inner);
+    char *used = calloc((size_t)len, 1);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t in = 0; in < inner; in++) {
+            memset(used, 0, (size_t)len);
+            for (int64_t r = 0; r < K; r++) {
+                int64_t best = -1;
+                for (int64_t k = 0; k < len; k++) {
+                    if (used[k]) continue;
+                    double v = x->v[(o * len + k) * inner + in],
+                           b = best < 0 ? 0 : x->v[(o * len + best) * inner + in];
+                    if (best < 0 || (largest ? v > b : v < b)) best = k;
+                }
+                used[best] = 1;
+                vals->v[(o * K + r) * inner + in] = x->v[(o * len + best) * inner + in];
+                idx->v[(o * K + r) * inner + in] = (double)best;
+            }
+        }
+    free(used);
+    return 0;
+}
+
 static int ref_pool(rctx *c) {
     ops_tensor *x = c->x[0], *y = c->y[0];
     int global = !strncmp(c->n->op, "Global", 6), is_max = strstr(c->n->op, "Max") != NULL;
@@ -811,6 +905,9 @@ static const ref_entry k_refs[] = {
     {"LayerNormalization", ref_layernorm},
     {"BatchNormalization InstanceNormalization", ref_channel_norm},
     {"Conv", ref_conv},
+    {"ConvTranspose", ref_conv_transpose},
+    {"LRN", ref_lrn},
+    {"TopK", ref_topk},
     {"MaxPool AveragePool GlobalAveragePool GlobalMaxPool", ref_pool},
     {"Gemm", ref_gemm},
     {"MatMul", ref_matmul},
