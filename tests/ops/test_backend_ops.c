@@ -72,6 +72,19 @@ static const op_case k_cases[] = {
      "Conv(x,w,b)->c kernel_shape=[3,3] pads=[1,1,1,1]; Add(c,r)->a; Relu(a)->y", ACC, HC, FUSED},
     {"conv_batchnorm", "x:f32[1,4,7,7] w:f32[6,4,3,3]=c b:f32[6]=c s:f32[6]=c m:f32[6]=c v:f32[6]@0.5:2=c",
      "Conv(x,w,b)->c kernel_shape=[3,3]; BatchNormalization(c,s,b,m,v)->y epsilon=1e-5", ACC, HC, FUSED},
+    /* the CUDA fp16 planner's rewrites: convs writing into their Concat, the SPP pool cascade, the
+     * Focus stem (four stride-2 Slices and their Concat read by the first conv) */
+    {"concat_of_convs", "x:f32[1,8,8,8] w1:f32[4,8,1,1]=c w2:f32[6,8,3,3]=c w3:f32[8,10,1,1]=c",
+     "Conv(x,w1)->a kernel_shape=[1,1]; Conv(x,w2)->b kernel_shape=[3,3] pads=[1,1,1,1]; "
+     "Concat(a,b)->c axis=1; Conv(c,w3)->y kernel_shape=[1,1]", ACC, HC, 0},
+    {"spp_cascade", "x:f32[1,8,13,13] w:f32[8,32,1,1]=c",
+     "MaxPool(x)->p5 kernel_shape=[5,5] pads=[2,2,2,2]; MaxPool(x)->p9 kernel_shape=[9,9] pads=[4,4,4,4]; "
+     "MaxPool(x)->p13 kernel_shape=[13,13] pads=[6,6,6,6]; Concat(x,p5,p9,p13)->c axis=1; "
+     "Conv(c,w)->y kernel_shape=[1,1]", ACC, HC, 0},
+    {"focus_stem", "x:f32[1,3,16,12] e:i64[2]={1000000,1000000} a:i64[2]={2,3} t:i64[2]={2,2} s0:i64[2]={0,0} "
+     "s1:i64[2]={1,0} s2:i64[2]={0,1} s3:i64[2]={1,1} w:f32[8,12,3,3]=c b:f32[8]=c",
+     "Slice(x,s0,e,a,t)->q0; Slice(x,s1,e,a,t)->q1; Slice(x,s2,e,a,t)->q2; Slice(x,s3,e,a,t)->q3; "
+     "Concat(q0,q1,q2,q3)->c axis=1; Conv(c,w,b)->y kernel_shape=[3,3] pads=[1,1,1,1]", ACC, HC, 0},
     {"conv_f16_io", "x:f16[1,4,8,8] w:f16[8,4,3,3]=c b:f16[8]=c",
      "Conv(x,w,b)->y kernel_shape=[3,3] pads=[1,1,1,1]", 2e-3, HC, 0},
     {"conv_transpose_s2", "x:f32[1,4,5,5] w:f32[4,3,3,3]=c b:f32[3]=c",
