@@ -108,7 +108,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
                                               frame[(size_t)y * W * 2 + x * 2 + 1] = (uint8_t)(x * 255 / W);
     }
     char err[1024];
-    vrt_session_result r;
+    const vrt_result *r = NULL;
     int ndet = -1, top1 = -1;
     double t_open = 0;
     vrt_session_info info;
@@ -149,12 +149,16 @@ static int bench_session(const char *model, const char *prof, const char *frame_
             int k = i - warmup;
             (pass ? lat2 : lat)[k] = dt;
             if (pass) {
-                stg[0][k] = r.t.upload_ms, stg[1][k] = r.t.preprocess_ms, stg[2][k] = r.t.model_ms;
-                stg[3][k] = r.t.postprocess_ms, stg[4][k] = r.t.download_ms, stg[5][k] = r.t.gpu_ms;
+                static const vrt_result_time which[6] = {VRT_TIME_UPLOAD,   VRT_TIME_PREPROCESS,
+                                                         VRT_TIME_MODEL,    VRT_TIME_POSTPROCESS,
+                                                         VRT_TIME_DOWNLOAD, VRT_TIME_TOTAL};
+                for (int j = 0; j < 6; j++)
+                    stg[j][k] = (double)vrt_result_time_ns(r, which[j]) / 1e6;
             }
         }
-        ndet = r.task == VRT_TASK_CLASSIFY ? -1 : r.det.count;
-        top1 = r.task == VRT_TASK_CLASSIFY ? r.cls.index[0] : -1;
+        ndet = vrt_result_kind(r) == VRT_RESULT_DETECTIONS ? vrt_result_count(r) : -1;
+        top1 = -1;
+        if (vrt_result_kind(r) == VRT_RESULT_CLASSES) vrt_result_class(r, 0, &top1, NULL);
         vrt_session_destroy(&s);
     }
     int drv = 0, rt = 0;

@@ -62,7 +62,7 @@ int main(int argc, char **argv) {
     }
     vrt_frame f;
     vrt_session_slot_frame(s, 0, &f);
-    vrt_session_result r;
+    const vrt_result *r = NULL;
     /* Warm-up on the first frames (the session already ran every slot once at open). */
     for (int i = 0; i < 20; i++) {
         f.planes[0].data = all + fb * (size_t)(i % n);
@@ -84,7 +84,8 @@ int main(int argc, char **argv) {
             return 1;
         }
         lat[i] = (double)(vrt_now_ns() - rel) / 1e6;
-        top1[i] = r.cls.index[0];
+        top1[i] = -1;
+        vrt_result_class(r, 0, &top1[i], NULL);
     }
     double total = (double)(vrt_now_ns() - (fps > 0 ? t0 : t0 - 10000000)) / 1e9;
     vrt_session_info info;

@@ -50,6 +50,7 @@
 #include "vrt/hist.h"
 #include "vrt/json.h"
 #include "vrt/profile.h"
+#include "vrt/result.h"
 #include "vrt/source.h"
 #include "vrt/vision.h"
 
@@ -107,8 +108,9 @@ typedef struct vrt_pipeline_result {
     int deadline_miss;       /* 1: end to end (up to done) exceeded the deadline */
     vrt_pipeline_times t;
     vrt_task task;
-    const vrt_class_result *classes;  /* classify: top-k (else NULL) */
-    const vrt_detections *detections; /* detect: boxes in frame pixels (else NULL) */
+    const vrt_result *result;         /* the session's result (vrt/result.h); valid during the callback */
+    const vrt_class_result *classes;  /* classify: top-k (else NULL); the result's payload, not a copy */
+    const vrt_detections *detections; /* detect: boxes in frame pixels (else NULL); likewise */
     const vrt_frame *frame;           /* the frame; valid only during the callback */
 } vrt_pipeline_result;
 

@@ -11,7 +11,7 @@
  *   vrt_frame f;  vrt_session_slot_frame(s, 1, &f);      // descriptor over slot 1's buffer
  *   ... fill f.planes[0].data (or capture into it: V4L2 USERPTR) ...
  *   vrt_session_submit(s, 1, &f);                         // enqueue and return
- *   vrt_session_result r;
+ *   const vrt_result *r;                                  // vrt/result.h: read with accessors
  *   vrt_session_wait(s, 1, &r);                           // or poll: VRT_EAGAIN = not yet
  *   // sync: any frame in host memory, copied into a free slot
  *   vrt_session_run(s, some_frame, &r);
@@ -35,9 +35,9 @@
  * CUDA per submit, all enqueued on the session's one stream (submissions run
  * in submit order): H2D copy of the frame bytes (vrt_frame_size_for of the
  * fixed format; raw formats only) -> ONE pre-processing kernel into the
- * model's input tensor -> the model's steps -> top-k or YOLOX/YOLOv8 decode
- * + class-aware NMS on the GPU -> D2H of the small fixed-size result into
- * page-locked memory of the slot -> an event. With graphs on (default), the
+ * model's input tensor -> the model's steps -> the profile's task head on
+ * the GPU (top-k, YOLOX/YOLOv8 decode + class-aware NMS, ...) -> D2H of the
+ * small fixed-size result into page-locked memory of the slot -> an event. With graphs on (default), the
  * session runs the path once eagerly at open (warm-up: algorithm choice,
  * lazy module loading), then captures and instantiates ONE CUDA graph per
  * slot (each with that slot's fixed buffer addresses); submit is then one
@@ -52,6 +52,10 @@
  * The network input is always fed as fp32 (the precision both engines
  * compute in), also when the profile says dtype = float16: the engine would
  * convert it to fp32 anyway, so the rounding to fp16 is skipped.
+ *
+ * Results: each slot owns the storage of its results, sized at open (CUDA:
+ * the page-locked memory the result is downloaded into); poll/wait hand out
+ * a pointer to it, valid until that slot's next submission.
  *
  * Memory: open allocates everything; submit, poll, wait and run allocate
  * nothing (allocator hooks of vrt/core.h count zero on the frame path).
@@ -68,6 +72,7 @@
 #include "vrt/core.h"
 #include "vrt/frame.h"
 #include "vrt/profile.h"
+#include "vrt/result.h"
 #include "vrt/vision.h"
 
 #ifdef __cplusplus
@@ -126,8 +131,9 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
 void vrt_session_destroy(vrt_session_t **s);
 
 typedef struct vrt_session_info {
-    const char *backend; /* "cpu" or "cuda" (static string) */
-    vrt_task task;
+    const char *backend;  /* "cpu" or "cuda" (static string) */
+    vrt_task task;        /* the profile's head */
+    vrt_result_type kind; /* what its results hold (vrt/result.h) */
     int slots;
     uint32_t fourcc, width, height; /* input frame */
     size_t frame_bytes;             /* bytes of one frame (the upload size) */
@@ -167,37 +173,14 @@ vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f);
  * failure (last_error has the call, file and line). */
 vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta);
 
-/* Per-stage times in ms. CUDA: from events around each stage (GPU time);
- * CPU: CLOCK_MONOTONIC around each stage. With timings off the stage times
- * are 0. upload (CPU: 0), preprocess, model, postprocess, download (CPU: 0). */
-typedef struct vrt_session_timings {
-    float upload_ms, preprocess_ms, model_ms, postprocess_ms, download_ms;
-    float gpu_ms;      /* sum of the stages (CUDA: first to last event) */
-    int64_t submit_ns; /* ns, CLOCK_MONOTONIC: submit was called */
-    int64_t done_ns;   /* ns, CLOCK_MONOTONIC: poll/wait saw the result complete */
-} vrt_session_timings;
-
-typedef struct vrt_session_result {
-    vrt_task task;
-    int slot;
-    uint64_t sequence;    /* from the submitted frame */
-    int64_t timestamp_ns; /* from the submitted frame */
-    /* classify: top-k (profile topk; scores are softmax probabilities when the
-     * profile says softmax = 1, else the model's outputs) and their labels */
-    vrt_class_result cls;
-    const char *labels[VRT_TOPK_MAX]; /* label of cls.index[i], or NULL; owned by the session */
-    /* detect: boxes in frame pixels (profile thresholds), score descending */
-    vrt_detections det;
-    const char *det_labels[VRT_DETECT_MAX]; /* label of det.det[i].class_id, or NULL */
-    vrt_session_timings t;
-} vrt_session_result;
-
-/* VRT_OK and *r filled when slot i's submission completed (the slot is then
+/* VRT_OK and *r set when slot i's submission completed (the slot is then
  * free again); VRT_EAGAIN when it is still running; VRT_EINVAL when nothing
- * was submitted on it. Never blocks. */
-vrt_status vrt_session_poll(vrt_session_t *s, int slot, vrt_session_result *r);
+ * was submitted on it. Never blocks. *r is the session's (vrt/result.h):
+ * read it with the accessors; it stays valid until the next submission on
+ * slot i or destroy. Nothing is copied to hand it over. */
+vrt_status vrt_session_poll(vrt_session_t *s, int slot, const vrt_result **r);
 /* Blocks until slot i's submission completed, then as poll. */
-vrt_status vrt_session_wait(vrt_session_t *s, int slot, vrt_session_result *r);
+vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result **r);
 /* CUDA: the event recorded after slot i's download (a cudaEvent_t as void *),
  * for callers that wait with their own stream (cudaStreamWaitEvent) or
  * loop. Valid until destroy; NULL on the CPU backend or a bad index. */
@@ -210,14 +193,15 @@ void *vrt_session_event(vrt_session_t *s, int slot);
  * and their results are not returned. One model run for the whole batch.
  * With B = 1 it is vrt_session_submit. */
 vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame *const *frames, int n);
-/* Blocks until slot i's batch completed; r[0..n-1] get the results of the
- * n frames submitted (n as submitted; *n_out may be NULL). Each result's
- * timings are the batch's. */
-vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, vrt_session_result *r, int *n_out);
+/* Blocks until slot i's batch completed; r[0..n-1] (room for the batch
+ * size) get the results of the n frames submitted (n as submitted; *n_out
+ * may be NULL), valid as for vrt_session_wait. Each result's times are the
+ * batch's. */
+vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_result **r, int *n_out);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */
-vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, vrt_session_result *r);
+vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r);
 
 #ifdef __cplusplus
 }

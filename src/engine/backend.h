@@ -60,6 +60,19 @@ typedef struct vrt__backend_iface {
      * says so). */
     vrt_status (*prepare_shared)(const void *base, const vrt__ir *ir, const vrt__plan *plan,
                                  const vrt__backend_params *params, void **ctx, char *err, size_t cap);
+    /* Optional device members, for a caller that drives the model inside its
+     * own stream work and graph (the session's frame path; engine/device.h).
+     * NULL on a backend without a device (CPU); set all four or none.
+     * stream: the context's stream (cudaStream_t), which the backend's
+     * libraries are bound to. input_ptr / output_ptr: device address of
+     * graph input / output i (index into ir->inputs / ir->outputs) in the
+     * backend's own buffers, fp32, fixed for the context's life; *bytes gets
+     * its size. enqueue: the model's non-const steps on stream, without the
+     * backend's own graph, so the caller may capture them into its graph. */
+    void *(*stream)(void *ctx);
+    void *(*input_ptr)(void *ctx, int i, size_t *bytes);
+    void *(*output_ptr)(void *ctx, int i, size_t *bytes);
+    vrt_status (*enqueue)(void *ctx, void *stream);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "engine/backend.h"
+#include "engine/device.h"
 #include "model/internal.h"
 #include "model/plan.h"
 
@@ -290,4 +291,31 @@ const vrt__backend_iface *vrt__engine_backend(const struct vrt_engine *e) {
 }
 void *vrt__engine_backend_ctx(const struct vrt_engine *e) {
     return e ? e->ctx : NULL;
+}
+
+/* ---- device side for the session (engine/device.h) ---- */
+
+int vrt__engine_has_device(const struct vrt_engine *e) {
+    return e && e->be->stream && e->be->input_ptr && e->be->output_ptr && e->be->enqueue;
+}
+void *vrt__engine_stream(const struct vrt_engine *e) {
+    return vrt__engine_has_device(e) ? e->be->stream(e->ctx) : NULL;
+}
+void *vrt__engine_device_input(struct vrt_engine *e, int i, size_t *bytes) {
+    if (bytes) *bytes = 0;
+    return vrt__engine_has_device(e) ? e->be->input_ptr(e->ctx, i, bytes) : NULL;
+}
+void *vrt__engine_device_output(struct vrt_engine *e, int i, size_t *bytes) {
+    if (bytes) *bytes = 0;
+    return vrt__engine_has_device(e) ? e->be->output_ptr(e->ctx, i, bytes) : NULL;
+}
+vrt_status vrt__engine_enqueue(struct vrt_engine *e, void *stream) {
+    if (!vrt__engine_has_device(e)) {
+        if (e)
+            snprintf(e->err, sizeof(e->err), "backend '%s' has no device stream to enqueue on", e->be->name);
+        return VRT_ENOTSUP;
+    }
+    vrt_status st = e->be->enqueue(e->ctx, stream);
+    if (st) snprintf(e->err, sizeof(e->err), "%s", e->be->last_error(e->ctx));
+    return st;
 }

@@ -13,10 +13,13 @@
 
 typedef struct vrt__proc vrt__proc;
 
+/* One frame's result: times, and the session's result (vrt/result.h),
+ * valid until the processor's next run: nothing is copied. */
 typedef struct vrt__proc_out {
     int64_t preprocess_ns, infer_ns, postprocess_ns;
-    vrt_class_result cls;
-    vrt_detections det;
+    const vrt_result *result;
+    const vrt_class_result *cls; /* the result's payload when it holds classes, else NULL */
+    const vrt_detections *det;   /* the result's payload when it holds detections, else NULL */
 } vrt__proc_out;
 
 /* Opens the model session for one stream's frames (format and size fixed).

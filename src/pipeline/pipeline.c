@@ -371,10 +371,9 @@ static void deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns)
     s->have_last = 1;
     r.deadline_miss = deadline > 0 && r.t.done_ns - r.t.exposure_ns > deadline;
     r.task = p->prof.task;
-    if (p->prof.task == VRT_TASK_CLASSIFY)
-        r.classes = &s->out.cls;
-    else
-        r.detections = &s->out.det;
+    r.result = s->out.result;
+    r.classes = s->out.cls;
+    r.detections = s->out.det;
     r.frame = f;
     VRT__RANGE_PUSH("vrt:deliver");
     if (p->params.on_result) p->params.on_result(p->params.user, &r);

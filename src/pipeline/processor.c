@@ -16,14 +16,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "vision/result_impl.h"
 #include "vrt/image.h"
 #include "vrt/session.h"
 
 struct vrt__proc {
     vrt_session_t *session;
     vrt_frame *decoded; /* MJPEG input: decode target (RGB24), else NULL */
-    vrt_session_result res;
-    vrt_session_result bres[VRT_SESSION_MAX_BATCH]; /* batch > 1 */
+    const vrt_result *res;
+    const vrt_result *bres[VRT_SESSION_MAX_BATCH]; /* batch > 1 */
     int batch;
     int bound;     /* slots 0..bound-1 may be capture buffers */
     int copy_slot; /* slot for every other frame */
@@ -112,6 +113,17 @@ const char *vrt__proc_backend(const vrt__proc *p) {
     return p->backend;
 }
 
+/* The pipeline's view of a session result: stage sums and pointers, no copy. */
+static void fill_out(const vrt_result *r, vrt__proc_out *o) {
+    o->preprocess_ns = vrt_result_time_ns(r, VRT_TIME_UPLOAD) + vrt_result_time_ns(r, VRT_TIME_PREPROCESS);
+    o->infer_ns = vrt_result_time_ns(r, VRT_TIME_MODEL);
+    o->postprocess_ns =
+        vrt_result_time_ns(r, VRT_TIME_POSTPROCESS) + vrt_result_time_ns(r, VRT_TIME_DOWNLOAD);
+    o->result = r;
+    o->cls = vrt__result_classes(r);
+    o->det = vrt__result_detections(r);
+}
+
 static vrt_status run_frame(vrt__proc *p, const vrt_frame *f, char *err, size_t cap) {
     int slot = p->copy_slot;
     if (p->bound && f->buffer_index >= 0 && f->buffer_index < p->bound &&
@@ -151,14 +163,8 @@ vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, cha
     }
     vrt_status st = run_frame(p, f, err, cap);
     if (st) return st;
-    const vrt_session_timings *t = &p->res.t;
-    o->preprocess_ns = decode_ns + (int64_t)((double)(t->upload_ms + t->preprocess_ms) * 1e6);
-    o->infer_ns = (int64_t)((double)t->model_ms * 1e6);
-    o->postprocess_ns = (int64_t)((double)(t->postprocess_ms + t->download_ms) * 1e6);
-    if (p->res.task == VRT_TASK_CLASSIFY)
-        o->cls = p->res.cls;
-    else
-        o->det = p->res.det;
+    fill_out(p->res, o);
+    o->preprocess_ns += decode_ns;
     return VRT_OK;
 }
 
@@ -171,17 +177,8 @@ vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int
         if (err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
         return st;
     }
-    for (int k = 0; k < got && k < n; k++) {
-        const vrt_session_timings *t = &p->bres[k].t;
-        vrt__proc_out *o = outs[k];
-        o->preprocess_ns = (int64_t)((double)(t->upload_ms + t->preprocess_ms) * 1e6);
-        o->infer_ns = (int64_t)((double)t->model_ms * 1e6);
-        o->postprocess_ns = (int64_t)((double)(t->postprocess_ms + t->download_ms) * 1e6);
-        if (p->bres[k].task == VRT_TASK_CLASSIFY)
-            o->cls = p->bres[k].cls;
-        else
-            o->det = p->bres[k].det;
-    }
+    for (int k = 0; k < got && k < n; k++)
+        fill_out(p->bres[k], outs[k]);
     return VRT_OK;
 }
 

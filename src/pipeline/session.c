@@ -1,5 +1,7 @@
-/* Session (vrt/session.h): open, slots, the CPU frame path, results. The
- * CUDA frame path lives in cuda/session_cuda.c. */
+/* Session (vrt/session.h): open, slots, submissions and results, common to
+ * every implementation; the frame paths are behind vrt__session_ops
+ * (session_cpu.c, cuda/session_cuda.c). */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,18 +20,14 @@ void vrt_session_default_params(vrt_session_params *p) {
     p->batch = 1;
 }
 
-static vrt_status fail(vrt_session_t *s, vrt_status st, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 3, 4)))
-#endif
-    ;
-static vrt_status fail(vrt_session_t *s, vrt_status st, const char *fmt, ...) {
+vrt_status vrt__session_fail(vrt_session_t *s, vrt_status st, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->err, sizeof(s->err), fmt, ap);
     va_end(ap);
     return st;
 }
+#define fail vrt__session_fail
 
 static int64_t numel(const vrt_model_tensor_info *ti) {
     int64_t n = 1;
@@ -38,7 +36,8 @@ static int64_t numel(const vrt_model_tensor_info *ti) {
     return n;
 }
 
-/* Shapes, classes, detector params from the model and the profile. */
+/* Input and output shapes from the model and the profile, then the head's
+ * own check of the output and its parameters. */
 static vrt_status check_model(vrt_session_t *s) {
     const vrt_profile *pr = &s->prof;
     if (vrt_engine_num_inputs(s->eng) != 1)
@@ -67,88 +66,23 @@ static vrt_status check_model(vrt_session_t *s) {
         return fail(s, VRT_EUNSUPPORTED,
                     "model output '%s' does not have the batch (%d) as its first dimension", out.name,
                     s->batch);
-    s->out_count = (size_t)numel(&out) / (size_t)s->batch;
-    if (pr->task == VRT_TASK_CLASSIFY) {
-        s->num_classes = (int)s->out_count;
-        return VRT_OK;
-    }
-    s->det = pr->det;
-    s->det.kind = pr->task == VRT_TASK_DETECT_YOLOX ? VRT_DETECT_YOLOX : VRT_DETECT_YOLOV8;
-    s->det.input_w = s->pre.width;
-    s->det.input_h = s->pre.height;
-    if (out.ndim != 3)
-        return fail(s, VRT_EINVAL,
-                    "detection output '%s' has %d dims; expected 3 ([1, N, 5+C] or [1, 4+C, N])", out.name,
-                    out.ndim);
-    int c = s->det.kind == VRT_DETECT_YOLOX ? (int)out.dims[2] - 5 : (int)out.dims[1] - 4;
-    int n = s->det.kind == VRT_DETECT_YOLOX ? (int)out.dims[1] : (int)out.dims[2];
-    if (c < 1) return fail(s, VRT_EINVAL, "detection output '%s' has no class scores", out.name);
-    if (s->det.num_classes && s->det.num_classes != c)
-        return fail(s, VRT_EINVAL, "profile '%s' says num_classes = %d but output '%s' has %d", pr->name,
-                    s->det.num_classes, out.name, c);
-    s->det.num_classes = c;
-    if (s->det.kind == VRT_DETECT_YOLOV8 || !s->det.num_anchors)
-        s->det.num_anchors = s->det.kind == VRT_DETECT_YOLOV8 ? n : 0;
-    s->num_classes = c;
-    return VRT_OK;
+    memset(&s->hp, 0, sizeof(s->hp));
+    s->hp.task = pr->task;
+    s->hp.batch = s->batch;
+    s->hp.out_count = (size_t)numel(&out) / (size_t)s->batch;
+    return s->head->configure(pr, &out, &s->hp, s->err, sizeof(s->err));
 }
 
-static vrt_status open_cpu(vrt_session_t *s) {
-    s->in_tensor = vrt_malloc(s->in_bytes * (size_t)s->batch);
-    s->out_tensor = vrt_malloc(s->out_count * sizeof(float) * (size_t)s->batch);
-    if (!s->in_tensor || !s->out_tensor)
-        return fail(s, VRT_ENOMEM, "out of memory for the session's tensors");
-    if (s->prof.task != VRT_TASK_CLASSIFY) {
-        char e[256] = "";
-        vrt_status st = vrt_detector_create(&s->detector, &s->det, e, sizeof(e));
-        if (st) return fail(s, st, "detector: %s", e);
-        if ((size_t)vrt_detector_num_anchors(s->detector) *
-                (size_t)(s->num_classes + (s->det.kind == VRT_DETECT_YOLOX ? 5 : 4)) !=
-            s->out_count)
-            return fail(
-                s, VRT_EINVAL,
-                "detection output has %zu values; the profile's strides give %d anchors of %d classes",
-                s->out_count, vrt_detector_num_anchors(s->detector), s->num_classes);
-        s->dets = vrt_calloc((size_t)s->p.slots * (size_t)s->batch, sizeof(vrt_detections));
-        if (!s->dets) return fail(s, VRT_ENOMEM, "out of memory for results");
-    }
-    for (int i = 0; i < s->p.slots; i++) {
-        if (s->p.buffers) {
-            s->slot[i].buf = s->slot[i].up = s->p.buffers[i];
-        } else {
-            s->slot[i].buf = s->slot[i].up = vrt_calloc(1, s->slot_bytes);
-            if (!s->slot[i].buf)
-                return fail(s, VRT_ENOMEM, "out of memory for %d slot buffers of %zu bytes", s->p.slots,
-                            s->slot_bytes);
-        }
-    }
-    return VRT_OK;
-}
-
-vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
-                            const vrt_session_params *params, vrt_session_t **out, char *err, size_t cap) {
-    if (!out) return VRT_EINVAL;
-    *out = NULL;
-    vrt_session_params def;
-    if (!params) {
-        vrt_session_default_params(&def);
-        params = &def;
-    }
+/* Checks the parameters that do not need the model; err gets the detail. */
+static vrt_status check_params(const vrt_session_params *params, const vrt__session_ops *ops, int batch,
+                               char *err, size_t cap) {
     const char *bname = params->backend ? params->backend : "cpu";
-    int cuda = !strcmp(bname, "cuda");
-    if (!cuda && strcmp(bname, "cpu")) {
-        vrt_errbuf_set(err, cap, "session backend '%s' is unknown; use \"cpu\" or \"cuda\"", bname);
-        return VRT_EINVAL;
+    if (!ops) {
+        vrt_errbuf_set(err, cap, "session backend '%s' is not in this build; use one of: %s%s", bname,
+                       vrt__session_ops_names(),
+                       strcmp(bname, "cuda") ? "" : " (configure with the CUDA toolkit for 'cuda')");
+        return strcmp(bname, "cuda") ? VRT_EINVAL : VRT_ENOSYS;
     }
-#if !defined(VRT_HAVE_CUDA)
-    if (cuda) {
-        vrt_errbuf_set(
-            err, cap,
-            "session backend 'cuda' is not in this build (configure with the CUDA toolkit); use \"cpu\"");
-        return VRT_ENOSYS;
-    }
-#endif
-    int batch = params->batch ? params->batch : 1;
     if (batch < 1 || batch > VRT_SESSION_MAX_BATCH) {
         vrt_errbuf_set(err, cap, "session batch = %d; must be 1..%d", params->batch, VRT_SESSION_MAX_BATCH);
         return VRT_EINVAL;
@@ -159,13 +93,13 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
                        batch);
         return VRT_EINVAL;
     }
-    if (params->share_weights &&
-        (params->share_weights->cuda != cuda || params->share_weights->batch != batch)) {
+    const vrt_session_t *sh = params->share_weights;
+    if (sh && (sh->ops != ops || sh->batch != batch)) {
         vrt_errbuf_set(
             err, cap,
             "share_weights: the shared session runs backend %s with batch %d; this one asks for %s with "
             "batch %d (they must match)",
-            params->share_weights->p.backend, params->share_weights->batch, cuda ? "cuda" : "cpu", batch);
+            sh->p.backend, sh->batch, ops->name, batch);
         return VRT_EINVAL;
     }
     if (params->slots < 1 || params->slots > VRT_SESSION_MAX_SLOTS) {
@@ -188,51 +122,42 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
             params->buffer_size, vrt_fourcc_name(params->fourcc, nm), params->width, params->height, fb);
         return VRT_EINVAL;
     }
-    if (params->buffers)
-        for (int i = 0; i < params->slots; i++)
-            if (!params->buffers[i]) {
-                vrt_errbuf_set(err, cap, "bound slot buffer %d is NULL", i);
-                return VRT_EINVAL;
-            }
-    if (!profile && !profile_path) {
-        vrt_errbuf_set(err, cap,
-                       "a session needs a profile: a parsed vrt_profile or a profile path (models/*.conf)");
-        return VRT_EINVAL;
-    }
+    for (int i = 0; params->buffers && i < params->slots; i++)
+        if (!params->buffers[i]) {
+            vrt_errbuf_set(err, cap, "bound slot buffer %d is NULL", i);
+            return VRT_EINVAL;
+        }
+    return VRT_OK;
+}
 
-    vrt_session_t *s = vrt_calloc(1, sizeof(*s));
-    if (!s) return VRT_ENOMEM;
-    vrt_status st = VRT_OK;
-    s->cuda = cuda;
-    s->p = *params;
-    s->p.backend = cuda ? "cuda" : "cpu";
-    s->batch = batch;
-    s->p.batch = batch;
-    s->frame_bytes = fb;
-    s->slot_bytes = params->buffers ? params->buffer_size : fb * (size_t)batch;
-    s->own_buffers = !params->buffers;
-    if (profile) {
+/* The profile (given or loaded), its head, the pre-processing geometry. */
+static vrt_status load_profile(vrt_session_t *s, const char *profile_path, const vrt_profile *profile) {
+    vrt_status st;
+    if (profile)
         s->prof = *profile;
-    } else if ((st = vrt_profile_load(profile_path, &s->prof, s->err, sizeof(s->err)))) {
-        goto out;
-    }
+    else if ((st = vrt_profile_load(profile_path, &s->prof, s->err, sizeof(s->err))))
+        return st;
+    s->head = vrt__head_for(s->prof.task);
+    if (!s->head)
+        return fail(s, VRT_EUNSUPPORTED, "profile '%s': task %d has no head", s->prof.name, s->prof.task);
     s->pre = s->prof.pre;
     s->pre.dtype = VRT_TENSOR_F32;
-    if ((st = vrt_preprocess_geometry_for(&s->pre, params->width, params->height, &s->geom, s->err,
-                                          sizeof(s->err))))
-        goto out;
+    return vrt_preprocess_geometry_for(&s->pre, s->p.width, s->p.height, &s->geom, s->err, sizeof(s->err));
+}
 
+/* The model file (argument, shared session's, or the profile's), the labels, the engine. */
+static vrt_status open_model(vrt_session_t *s, const char *model_path) {
+    vrt_status st;
     char path[VRT_PROFILE_PATH_MAX];
-    if (params->share_weights) {
-        model_path = params->share_weights->model; /* the shared session's model */
+    const vrt_session_t *sh = s->p.share_weights;
+    if (sh) {
+        model_path = sh->model;
     } else if (!model_path) {
-        if (!s->prof.model[0]) {
-            st = fail(s, VRT_EINVAL, "profile '%s' names no model; pass a model path", s->prof.name);
-            goto out;
-        }
+        if (!s->prof.model[0])
+            return fail(s, VRT_EINVAL, "profile '%s' names no model; pass a model path", s->prof.name);
         if ((st = vrt_profile_resolve(&s->prof, s->prof.model, NULL, path, sizeof(path), s->err,
                                       sizeof(s->err))))
-            goto out;
+            return st;
         model_path = path;
     }
     snprintf(s->model, sizeof(s->model), "%s", model_path);
@@ -241,32 +166,56 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         if ((st = vrt_profile_resolve(&s->prof, s->prof.labels, model_path, lp, sizeof(lp), s->err,
                                       sizeof(s->err))) ||
             (st = vrt_labels_load(lp, &s->labels, s->err, sizeof(s->err))))
-            goto out;
+            return st;
     }
     vrt_engine_params ep;
     vrt_engine_default_params(&ep);
-    ep.backend = s->p.backend;
-    ep.threads = params->threads;
-    ep.batch = batch > 1 ? batch : 0;
-    if (params->share_weights)
-        st = vrt_engine_open_shared(params->share_weights->eng, &ep, &s->eng, s->err, sizeof(s->err));
-    else
-        st = vrt_engine_open(model_path, &ep, &s->eng, s->err, sizeof(s->err));
-    if (st) goto out;
-    if ((st = check_model(s))) goto out;
-    if (s->prof.task == VRT_TASK_CLASSIFY && (s->prof.topk < 1 || s->prof.topk > VRT_TOPK_MAX)) {
-        st = fail(s, VRT_EINVAL, "profile '%s': topk = %d; must be 1..%d", s->prof.name, s->prof.topk,
-                  VRT_TOPK_MAX);
-        goto out;
+    ep.backend = s->ops->name;
+    ep.threads = s->p.threads;
+    ep.batch = s->batch > 1 ? s->batch : 0;
+    if (sh) return vrt_engine_open_shared(sh->eng, &ep, &s->eng, s->err, sizeof(s->err));
+    return vrt_engine_open(s->model, &ep, &s->eng, s->err, sizeof(s->err));
+}
+
+void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload) {
+    for (int k = 0; k < s->batch; k++) {
+        vrt_result *r = &s->slot[slot].res[k];
+        vrt__result_init(r, s->head->kind, s->prof.task, s->labels);
+        r->slot = slot;
+        r->payload = (const uint8_t *)payload + (size_t)k * s->head->result_bytes;
     }
-    if (cuda) {
-#if defined(VRT_HAVE_CUDA)
-        st = vrt__session_cuda_open(s);
-#endif
-    } else {
-        st = open_cpu(s);
+}
+
+vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
+                            const vrt_session_params *params, vrt_session_t **out, char *err, size_t cap) {
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    vrt_session_params def;
+    if (!params) {
+        vrt_session_default_params(&def);
+        params = &def;
     }
-out:
+    const vrt__session_ops *ops = vrt__session_ops_find(params->backend ? params->backend : "cpu");
+    int batch = params->batch ? params->batch : 1;
+    vrt_status st = check_params(params, ops, batch, err, cap);
+    if (st) return st;
+    if (!profile && !profile_path) {
+        vrt_errbuf_set(err, cap,
+                       "a session needs a profile: a parsed vrt_profile or a profile path (models/*.conf)");
+        return VRT_EINVAL;
+    }
+    vrt_session_t *s = vrt_calloc(1, sizeof(*s));
+    if (!s) return VRT_ENOMEM;
+    s->ops = ops;
+    s->p = *params;
+    s->p.backend = ops->name;
+    s->batch = s->p.batch = batch;
+    s->frame_bytes = vrt_frame_size_for(params->fourcc, params->width, params->height);
+    s->slot_bytes = params->buffers ? params->buffer_size : s->frame_bytes * (size_t)batch;
+    s->own_buffers = !params->buffers;
+    if (!(st = load_profile(s, profile_path, profile)) && !(st = open_model(s, model_path)) &&
+        !(st = check_model(s)))
+        st = ops->open(s);
     if (st) {
         vrt_errbuf_set(err, cap, "%s", s->err[0] ? s->err : vrt_status_str(st));
         vrt_session_destroy(&s);
@@ -280,16 +229,7 @@ out:
 void vrt_session_destroy(vrt_session_t **ps) {
     if (!ps || !*ps) return;
     vrt_session_t *s = *ps;
-#if defined(VRT_HAVE_CUDA)
-    if (s->cuda) vrt__session_cuda_close(s);
-#endif
-    if (!s->cuda && s->own_buffers)
-        for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++)
-            vrt_free(s->slot[i].buf);
-    vrt_free(s->in_tensor);
-    vrt_free(s->out_tensor);
-    vrt_free(s->dets);
-    vrt_detector_destroy(&s->detector);
+    s->ops->close(s);
     vrt_engine_destroy(&s->eng);
     vrt_labels_destroy(&s->labels);
     vrt_free(s);
@@ -313,7 +253,8 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
     info->graphs = s->graphs;
     info->input_w = s->pre.width;
     info->input_h = s->pre.height;
-    info->num_classes = s->num_classes;
+    info->kind = s->head->kind;
+    info->num_classes = s->hp.num_classes;
     info->geom = s->geom;
     info->batch = s->batch;
     vrt_engine_stats es;
@@ -343,7 +284,7 @@ vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f) {
     vrt_status st = vrt_frame_layout(f, s->p.fourcc, s->p.width, s->p.height, s->slot[slot].buf);
     if (st) return st;
     f->bytesused = s->frame_bytes;
-    f->memory = s->cuda && (s->own_buffers || s->registered) ? VRT_MEM_PINNED : VRT_MEM_HOST;
+    f->memory = s->ops->pinned && (s->own_buffers || s->registered) ? VRT_MEM_PINNED : VRT_MEM_HOST;
     f->buffer_index = slot;
     f->pts_ns = -1;
     return VRT_OK;
@@ -371,56 +312,6 @@ static vrt_status copy_frame(vrt_session_t *s, const vrt_frame *src, uint8_t *ds
             memcpy(d.planes[p].data + (size_t)y * d.planes[p].stride,
                    src->planes[p].data + (size_t)y * src->planes[p].stride, d.planes[p].stride);
     }
-    return VRT_OK;
-}
-
-static float ms_between(int64_t a, int64_t b) {
-    return (float)((double)(b - a) / 1e6);
-}
-
-static vrt_status submit_cpu(vrt_session_t *s, int slot) {
-    vrt__session_slot *sl = &s->slot[slot];
-    int64_t t0 = vrt_now_ns();
-    char e[256] = "";
-    vrt_status st;
-    for (int k = 0; k < s->batch; k++) {
-        /* Positions past n keep their bytes: pre-processed too (the batch
-         * runs whole) but their results are not returned. */
-        vrt_frame f;
-        memset(&f, 0, sizeof(f));
-        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
-                                   sl->up + (size_t)k * s->frame_bytes)))
-            return st;
-        f.bytesused = s->frame_bytes;
-        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)s->in_tensor + (size_t)k * s->in_bytes,
-                                       s->in_bytes, NULL, e, sizeof(e))))
-            return fail(s, st, "preprocess (batch position %d): %s", k, e);
-    }
-    int64_t t1 = vrt_now_ns();
-    vrt_engine_tensor in = {s->in_tensor, VRT_DTYPE_FLOAT, s->in_bytes * (size_t)s->batch};
-    vrt_engine_tensor out = {s->out_tensor, VRT_DTYPE_FLOAT, s->out_count * sizeof(float) * (size_t)s->batch};
-    if ((st = vrt_engine_run(s->eng, &in, 1, &out, 1)))
-        return fail(s, st, "model: %s", vrt_engine_last_error(s->eng));
-    int64_t t2 = vrt_now_ns();
-    for (int k = 0; k < sl->n; k++) {
-        const float *o = s->out_tensor + (size_t)k * s->out_count;
-        int ri = slot * s->batch + k;
-        if (s->prof.task == VRT_TASK_CLASSIFY) {
-            if ((st = vrt_topk(o, VRT_TENSOR_F32, (int)s->out_count, s->prof.topk, s->prof.softmax,
-                               &s->cls[ri])))
-                return fail(s, st, "top-k of %zu scores failed", s->out_count);
-        } else if ((st = vrt_detector_run(s->detector, o, s->out_count, &s->geom, &s->dets[ri]))) {
-            return fail(s, st, "detection: %s", vrt_detector_error(s->detector));
-        }
-    }
-    int64_t t3 = vrt_now_ns();
-    memset(&sl->t, 0, sizeof(sl->t));
-    if (s->p.timings) {
-        sl->t.preprocess_ms = ms_between(t0, t1);
-        sl->t.model_ms = ms_between(t1, t2);
-        sl->t.postprocess_ms = ms_between(t2, t3);
-    }
-    sl->t.gpu_ms = ms_between(t0, t3);
     return VRT_OK;
 }
 
@@ -461,19 +352,9 @@ vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame 
         sl->tss[k] = meta->timestamp_ns;
     }
     sl->n = n;
-    sl->sequence = frames[0]->sequence;
-    sl->timestamp_ns = frames[0]->timestamp_ns;
-    sl->submit_ns = t;
-    if (s->cuda) {
-#if defined(VRT_HAVE_CUDA)
-        st = vrt__session_cuda_submit(s, slot);
-#else
-        st = VRT_ENOSYS;
-#endif
-    } else {
-        st = submit_cpu(s, slot);
-    }
-    if (st) return st;
+    memset(sl->times, 0, sizeof(sl->times));
+    sl->times[VRT_TIME_SUBMIT] = t;
+    if ((st = s->ops->submit(s, slot))) return st;
     sl->state = VRT__SLOT_BUSY;
     return VRT_OK;
 }
@@ -485,111 +366,56 @@ vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta)
     return vrt_session_submit_batch(s, slot, one, 1);
 }
 
-static void fill_labels(vrt_session_t *s, vrt_session_result *r) {
-    if (r->task == VRT_TASK_CLASSIFY) {
-        for (int i = 0; i < r->cls.count; i++)
-            r->labels[i] = s->labels ? vrt_labels_get(s->labels, r->cls.index[i]) : NULL;
-    } else {
-        for (int i = 0; i < r->det.count; i++)
-            r->det_labels[i] = s->labels ? vrt_labels_get(s->labels, r->det.det[i].class_id) : NULL;
+/* Completes slot i's results: frame metadata and times (the payloads are final). */
+static void finish_results(vrt_session_t *s, int slot) {
+    vrt__session_slot *sl = &s->slot[slot];
+    sl->times[VRT_TIME_DONE] = vrt_now_ns();
+    for (int k = 0; k < sl->n; k++) {
+        vrt_result *r = &sl->res[k];
+        r->sequence = sl->seqs[k];
+        r->timestamp_ns = sl->tss[k];
+        memcpy(r->times, sl->times, sizeof(r->times));
     }
 }
 
-/* The fields of batch position k's result that do not depend on the backend. */
-static void base_result(const vrt_session_t *s, int slot, int k, vrt_session_result *r) {
-    const vrt__session_slot *sl = &s->slot[slot];
-    r->task = s->prof.task;
-    r->slot = slot;
-    r->sequence = k ? sl->seqs[k] : sl->sequence;
-    r->timestamp_ns = k ? sl->tss[k] : sl->timestamp_ns;
-    r->cls.count = 0;
-    r->det.count = 0;
-    r->det.candidates = 0;
-}
-
-/* CPU: result of batch position k of slot `slot` into *r. */
-static void cpu_result(vrt_session_t *s, int slot, int k, vrt_session_result *r) {
-    const vrt__session_slot *sl = &s->slot[slot];
-    int ri = slot * s->batch + k;
-    base_result(s, slot, k, r);
-    r->t = sl->t;
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        r->cls = s->cls[ri];
-    } else {
-        /* Only the filled part: the struct is 6 KiB. */
-        r->det.count = s->dets[ri].count;
-        r->det.candidates = s->dets[ri].candidates;
-        memcpy(r->det.det, s->dets[ri].det, (size_t)s->dets[ri].count * sizeof(vrt_detection));
-    }
-}
-
-static vrt_status collect(vrt_session_t *s, int slot, int block, vrt_session_result *r) {
+static vrt_status collect(vrt_session_t *s, int slot, int block, const vrt_result **r, int *n_out) {
+    if (n_out) *n_out = 0;
     if (!s || !r) return VRT_EINVAL;
     if (slot < 0 || slot >= s->p.slots)
         return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
     vrt__session_slot *sl = &s->slot[slot];
     if (sl->state != VRT__SLOT_BUSY) return fail(s, VRT_EINVAL, "nothing was submitted on slot %d", slot);
-    vrt_status st = VRT_OK;
-    if (s->cuda) {
-        base_result(s, slot, 0, r);
-#if defined(VRT_HAVE_CUDA)
-        st = vrt__session_cuda_collect(s, slot, block, r);
-#endif
-        if (st == VRT_EAGAIN) return st;
-    } else {
-        cpu_result(s, slot, 0, r);
-    }
+    vrt_status st = s->ops->collect(s, slot, block);
+    if (st == VRT_EAGAIN) return st;
     sl->state = VRT__SLOT_IDLE;
     if (st) return st;
-    r->t.submit_ns = sl->submit_ns;
-    r->t.done_ns = vrt_now_ns();
-    fill_labels(s, r);
+    finish_results(s, slot);
+    for (int k = 0; k < (n_out ? sl->n : 1); k++)
+        r[k] = &sl->res[k];
+    if (n_out) *n_out = sl->n;
     return VRT_OK;
 }
 
-vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, vrt_session_result *r, int *n_out) {
-    if (n_out) *n_out = 0;
-    if (!s || !r) return VRT_EINVAL;
-    if (slot < 0 || slot >= s->p.slots)
-        return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
-    int n = s->slot[slot].n;
-    vrt_status st = collect(s, slot, 1, &r[0]);
-    if (st) return st;
-    for (int k = 1; k < n; k++) { /* batch > 1 */
-        if (s->cuda) {
-            base_result(s, slot, k, &r[k]);
-#if defined(VRT_HAVE_CUDA)
-            vrt__session_cuda_item(s, slot, k, &r[k]);
-#endif
-            r[k].t = r[0].t;
-        } else {
-            cpu_result(s, slot, k, &r[k]);
-        }
-        r[k].t.submit_ns = r[0].t.submit_ns;
-        r[k].t.done_ns = r[0].t.done_ns;
-        fill_labels(s, &r[k]);
-    }
+vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_result **r, int *n_out) {
+    int n = 0;
+    vrt_status st = collect(s, slot, 1, r, &n);
     if (n_out) *n_out = n;
-    return VRT_OK;
+    return st;
 }
 
-vrt_status vrt_session_poll(vrt_session_t *s, int slot, vrt_session_result *r) {
-    return collect(s, slot, 0, r);
+vrt_status vrt_session_poll(vrt_session_t *s, int slot, const vrt_result **r) {
+    return collect(s, slot, 0, r, NULL);
 }
-vrt_status vrt_session_wait(vrt_session_t *s, int slot, vrt_session_result *r) {
-    return collect(s, slot, 1, r);
+vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result **r) {
+    return collect(s, slot, 1, r, NULL);
 }
 
 void *vrt_session_event(vrt_session_t *s, int slot) {
-    if (!s || !s->cuda || slot < 0 || slot >= s->p.slots) return NULL;
-#if defined(VRT_HAVE_CUDA)
-    return vrt__session_cuda_event(s, slot);
-#else
-    return NULL;
-#endif
+    if (!s || !s->ops->event || slot < 0 || slot >= s->p.slots) return NULL;
+    return s->ops->event(s, slot);
 }
 
-vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, vrt_session_result *r) {
+vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r) {
     if (!s || !f || !r) return VRT_EINVAL;
     for (int k = 0; k < s->p.slots; k++) {
         int i = (s->next + k) % s->p.slots;
@@ -603,9 +429,7 @@ vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, vrt_session_res
                 s->p.slots);
 }
 
-#if !defined(VRT_HAVE_CUDA)
 vrt_status vrt__session_debug_share_graph(vrt_session_t *s) {
-    (void)s;
-    return VRT_ENOTSUP;
+    if (!s || !s->ops->share_graph) return VRT_ENOTSUP;
+    return s->ops->share_graph(s);
 }
-#endif

@@ -1,14 +1,24 @@
 /*
- * Private: the session (vrt/session.h) state shared by the common/CPU code
- * (session.c) and the CUDA host code (cuda/session_cuda.c).
+ * Private: the session (vrt/session.h) state shared by the common code
+ * (session.c) and its implementations behind one table (vrt__session_ops):
+ * session_cpu.c and cuda/session_cuda.c. session.c checks arguments, keeps
+ * the slots' bookkeeping and hands out results; an implementation owns its
+ * buffers and runs the frame path. Registry: session_ops.c.
  *
  * Slot buffers: `buf` is what the caller sees (own or bound); `up` is what
  * the upload reads (== buf, or a page-locked staging copy when a bound
  * buffer could not be registered).
+ *
+ * Results: slot i's results res[0..batch) are headers (vision/result_impl.h)
+ * whose payload pointers the implementation sets once at open to its result
+ * storage for that slot (vrt__session_bind_results), where its task head
+ * writes (CPU) or the download lands (CUDA).
  */
 #ifndef VRT_PIPELINE_SESSION_IMPL_H
 #define VRT_PIPELINE_SESSION_IMPL_H
 
+#include "vision/head.h"
+#include "vision/result_impl.h"
 #include "vrt/engine.h"
 #include "vrt/session.h"
 
@@ -18,57 +28,71 @@ typedef struct vrt__session_slot {
     uint8_t *buf; /* visible slot buffer */
     uint8_t *up;  /* upload source */
     int state;
-    int n; /* frames in the submission (batch) */
-    uint64_t sequence;
-    int64_t timestamp_ns;
-    uint64_t seqs[VRT_SESSION_MAX_BATCH]; /* batch positions 1.. (0: sequence/timestamp_ns) */
+    int n;                                /* frames in the submission (batch) */
+    uint64_t seqs[VRT_SESSION_MAX_BATCH]; /* per batch position */
     int64_t tss[VRT_SESSION_MAX_BATCH];
-    int64_t submit_ns;
-    vrt_session_timings t; /* CPU: filled by submit */
+    int64_t times[VRT_TIME_COUNT]; /* ns: stage times of the submission (implementation) */
+    vrt_result res[VRT_SESSION_MAX_BATCH];
 } vrt__session_slot;
 
+/* One frame-path implementation. Every member but event and share_graph is required. */
+typedef struct vrt__session_ops {
+    const char *name; /* the session params' backend name: "cpu", "cuda" */
+    int pinned;       /* 1: the slot buffers it allocates are page-locked */
+    /* Allocates (or binds and registers) the slot buffers and everything
+     * else of the frame path, binds the results, warms up. s->err on failure;
+     * close is called either way. */
+    vrt_status (*open)(vrt_session_t *s);
+    /* Waits for work in flight and frees what open made; safe after a failed open. */
+    void (*close)(vrt_session_t *s);
+    /* Runs (CPU) or enqueues (device) the path of slot i (frames in slot.up). */
+    vrt_status (*submit)(vrt_session_t *s, int slot);
+    /* block = 1 waits. VRT_EAGAIN when not done (block = 0). On completion
+     * the payloads of slot i's results are final and slot.times has the
+     * stage times (VRT_TIME_UPLOAD .. VRT_TIME_TOTAL). */
+    vrt_status (*collect)(vrt_session_t *s, int slot, int block);
+    /* Optional: slot i's completion event (vrt_session_event). */
+    void *(*event)(vrt_session_t *s, int slot);
+    /* Optional, tests: every slot replays slot 0's graph. */
+    vrt_status (*share_graph)(vrt_session_t *s);
+} vrt__session_ops;
+
 struct vrt_session {
-    int cuda;             /* 1: CUDA backend */
-    vrt_session_params p; /* backend points at a static name; buffers at slots[] */
+    const vrt__session_ops *ops;
+    vrt_session_params p; /* backend points at ops->name; buffers at slots[] */
     vrt_profile prof;
     vrt_engine_t *eng;
     vrt_labels_t *labels;
     vrt_preprocess_params pre; /* the profile's, dtype forced to fp32 */
     vrt_preprocess_geometry geom;
-    vrt_detect_params det;
+    const vrt__head *head;            /* the profile's task head */
+    vrt__head_params hp;              /* resolved at open: out_count, classes, head parameters */
     int batch;                        /* frames per submission (params.batch, >= 1) */
     char model[VRT_PROFILE_PATH_MAX]; /* the model file (also for sessions sharing it) */
     size_t frame_bytes;               /* one tightly packed frame */
     size_t slot_bytes;
-    size_t in_bytes;  /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
-    size_t out_count; /* floats of output 0 for ONE frame */
-    int num_classes;
+    size_t in_bytes; /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
     int own_buffers, registered, graphs;
     vrt__session_slot slot[VRT_SESSION_MAX_SLOTS];
-    int next; /* vrt_session_run: where to look for a free slot */
-    /* CPU path */
-    float *in_tensor, *out_tensor;
-    vrt_detector_t *detector;
-    vrt_class_result cls[VRT_SESSION_MAX_SLOTS * VRT_SESSION_MAX_BATCH]; /* [slot * batch + k] */
-    vrt_detections *dets; /* [slot * batch + k] (detection only) */
-    /* CUDA path (cuda/session_cuda.c) */
-    void *cu;
+    int next;   /* vrt_session_run: where to look for a free slot */
+    void *impl; /* the implementation's state */
     char err[512];
 };
 
-#if defined(VRT_HAVE_CUDA)
-/* Allocates/binds slot buffers, device buffers, events; warm-up; graphs. */
-vrt_status vrt__session_cuda_open(vrt_session_t *s);
-void vrt__session_cuda_close(vrt_session_t *s);
-vrt_status vrt__session_cuda_submit(vrt_session_t *s, int slot);
-/* block: 1 waits. VRT_EAGAIN when not done (block = 0). Fills r's cls/det
- * and stage timings. */
-vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_session_result *r);
-void *vrt__session_cuda_event(vrt_session_t *s, int slot);
-/* Copies batch position k's result (cls or det) of slot's completed
- * submission (after collect saw it done) into *r. */
-void vrt__session_cuda_item(vrt_session_t *s, int slot, int k, vrt_session_result *r);
+/* The implementation for a backend name, or NULL (not built / unknown). */
+const vrt__session_ops *vrt__session_ops_find(const char *backend);
+/* Names of the built implementations ("cpu" or "cpu, cuda"). */
+const char *vrt__session_ops_names(void);
+extern const vrt__session_ops vrt__session_cpu;
+
+/* Points slot i's results at payload (batch * head->result_bytes bytes). */
+void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload);
+/* Formats s->err; returns st. */
+vrt_status vrt__session_fail(vrt_session_t *s, vrt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
 #endif
+    ;
 
 /* Tests only: make every slot replay slot 0's graph (the classic bug the
  * rotating-slot test must catch). VRT_ENOTSUP without graphs. */

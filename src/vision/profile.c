@@ -8,47 +8,13 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "vision/head.h"
 #include "vrt/image.h"
 #include "vrt/profile.h"
 
-static const char *const k_keys[] = {
-    "name",
-    "model",
-    "input",
-    "task",
-    "width",
-    "height",
-    "color",
-    "resize",
-    "resize_shorter",
-    "resize_rounding",
-    "placement",
-    "pad",
-    "scale",
-    "mean",
-    "std",
-    "layout",
-    "dtype",
-    "labels",
-    "topk",
-    "softmax",
-    "sigmoid",
-    "score_threshold",
-    "iou_threshold",
-    "max_detections",
-    "strides",
-    "num_classes",
-    "clip",
-};
-#define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
-
 const char *vrt_task_name(vrt_task t) {
-    switch (t) {
-    case VRT_TASK_CLASSIFY: return "classify";
-    case VRT_TASK_DETECT_YOLOX: return "detect-yolox";
-    case VRT_TASK_DETECT_YOLOV8: return "detect-yolov8";
-    }
-    return "?";
+    const vrt__head *h = vrt__head_for(t);
+    return h ? h->task : "?";
 }
 
 void vrt_profile_default(vrt_profile *p) {
@@ -135,159 +101,212 @@ static int copy_str(char *dst, size_t cap, const char *v) {
     return 0;
 }
 
-/* Applies one key; returns 0, or -1 with a "use ..." hint in *hint. */
-static int apply(vrt_profile *p, const char *k, const char *v, const char **hint) {
-    long x;
-    float f[VRT_DETECT_MAX_STRIDES];
-    int n;
-    *hint = NULL;
-    if (!strcmp(k, "name")) return *hint = "at most 127 characters", copy_str(p->name, sizeof(p->name), v);
-    if (!strcmp(k, "model")) return *hint = "a shorter path", copy_str(p->model, sizeof(p->model), v);
-    if (!strcmp(k, "input")) return *hint = "a shorter name", copy_str(p->input, sizeof(p->input), v);
-    if (!strcmp(k, "labels")) return *hint = "a shorter path", copy_str(p->labels, sizeof(p->labels), v);
-    if (!strcmp(k, "task")) {
-        *hint = "classify, detect-yolox or detect-yolov8";
-        if (!strcmp(v, "classify"))
-            p->task = VRT_TASK_CLASSIFY;
-        else if (!strcmp(v, "detect-yolox"))
-            p->task = VRT_TASK_DETECT_YOLOX;
-        else if (!strcmp(v, "detect-yolov8"))
-            p->task = VRT_TASK_DETECT_YOLOV8;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "width") || !strcmp(k, "height")) {
-        *hint = "a whole number of pixels, 1..16384";
-        if (parse_int(v, 1, 16384, &x)) return -1;
-        if (k[0] == 'w')
-            p->pre.width = (uint32_t)x;
-        else
-            p->pre.height = (uint32_t)x;
-        return 0;
-    }
-    if (!strcmp(k, "color")) {
-        *hint = "rgb or bgr";
-        if (!strcasecmp(v, "rgb"))
-            p->pre.color = VRT_COLOR_RGB;
-        else if (!strcasecmp(v, "bgr"))
-            p->pre.color = VRT_COLOR_BGR;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "resize")) {
-        *hint = "stretch, crop or letterbox";
-        if (!strcmp(v, "stretch"))
-            p->pre.resize = VRT_RESIZE_STRETCH;
-        else if (!strcmp(v, "crop"))
-            p->pre.resize = VRT_RESIZE_CROP;
-        else if (!strcmp(v, "letterbox"))
-            p->pre.resize = VRT_RESIZE_LETTERBOX;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "resize_shorter")) {
-        *hint = "a whole number of pixels, 0..65536 (0: the larger of width and height)";
-        if (parse_int(v, 0, 65536, &x)) return -1;
-        p->pre.resize_shorter = (uint32_t)x;
-        return 0;
-    }
-    if (!strcmp(k, "resize_rounding")) {
-        *hint = "trunc (int(), as torchvision and YOLOX) or round (nearest, half to even)";
-        if (!strcmp(v, "trunc"))
-            p->pre.round_size = 0;
-        else if (!strcmp(v, "round"))
-            p->pre.round_size = 1;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "placement")) {
-        *hint = "top-left or center";
-        if (!strcmp(v, "top-left"))
-            p->pre.placement = VRT_PLACE_TOP_LEFT;
-        else if (!strcmp(v, "center") || !strcmp(v, "centre"))
-            p->pre.placement = VRT_PLACE_CENTER;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "pad")) return *hint = "a number (pixel units, 0..255)", parse_float(v, &p->pre.pad_value);
-    if (!strcmp(k, "scale")) return *hint = "a number such as 1 or 1/255", parse_float(v, &p->pre.scale);
-    if (!strcmp(k, "mean") || !strcmp(k, "std")) {
-        *hint = "1 or 3 comma-separated numbers (std not 0)";
-        n = parse_float_list(v, f, 3);
-        if (n != 1 && n != 3) return -1;
-        float *dst = k[0] == 'm' ? p->pre.mean : p->pre.std;
-        for (int c = 0; c < 3; c++) {
-            dst[c] = f[n == 1 ? 0 : c];
-            if (k[0] == 's' && dst[c] == 0.0f) return -1;
+/* A word value: the index of v in words (NULL-terminated) into *out through vals. */
+static int pick(const char *v, const char *const *words, const int *vals, int *out) {
+    for (int i = 0; words[i]; i++)
+        if (!strcasecmp(v, words[i])) {
+            *out = vals[i];
+            return 0;
         }
-        return 0;
-    }
-    if (!strcmp(k, "layout")) {
-        *hint = "nchw or nhwc";
-        if (!strcasecmp(v, "nchw"))
-            p->pre.layout = VRT_LAYOUT_NCHW;
-        else if (!strcasecmp(v, "nhwc"))
-            p->pre.layout = VRT_LAYOUT_NHWC;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "dtype")) {
-        *hint = "float32 or float16";
-        if (!strcmp(v, "float32") || !strcmp(v, "fp32"))
-            p->pre.dtype = VRT_TENSOR_F32;
-        else if (!strcmp(v, "float16") || !strcmp(v, "fp16"))
-            p->pre.dtype = VRT_TENSOR_F16;
-        else
-            return -1;
-        return 0;
-    }
-    if (!strcmp(k, "topk")) {
-        *hint = "a whole number 1..64";
-        if (parse_int(v, 1, VRT_TOPK_MAX, &x)) return -1;
-        p->topk = (int)x;
-        return 0;
-    }
-    if (!strcmp(k, "softmax")) return *hint = "0 or 1", parse_bool(v, &p->softmax);
-    if (!strcmp(k, "sigmoid")) return *hint = "0 or 1", parse_bool(v, &p->det.apply_sigmoid);
-    if (!strcmp(k, "clip")) return *hint = "0 or 1", parse_bool(v, &p->det.clip);
-    if (!strcmp(k, "score_threshold")) return *hint = "a number", parse_float(v, &p->det.score_threshold);
-    if (!strcmp(k, "iou_threshold")) {
-        *hint = "a number in 0..1";
-        if (parse_float(v, &f[0]) || f[0] < 0.0f || f[0] > 1.0f) return -1;
-        p->det.iou_threshold = f[0];
-        return 0;
-    }
-    if (!strcmp(k, "max_detections")) {
-        *hint = "a whole number 1..256";
-        if (parse_int(v, 1, VRT_DETECT_MAX, &x)) return -1;
-        p->det.max_detections = (int)x;
-        return 0;
-    }
-    if (!strcmp(k, "num_classes")) {
-        *hint = "a whole number 0..100000 (0: from the model)";
-        if (parse_int(v, 0, 100000, &x)) return -1;
-        p->det.num_classes = (int)x;
-        return 0;
-    }
-    if (!strcmp(k, "strides")) {
-        *hint = "1..8 comma-separated whole numbers such as 8,16,32";
-        n = parse_float_list(v, f, VRT_DETECT_MAX_STRIDES);
-        if (n < 1) return -1;
-        for (int i = 0; i < n; i++) {
-            if (f[i] < 1 || f[i] > 4096 || f[i] != floorf(f[i])) return -1;
-            p->det.strides[i] = (int)f[i];
-        }
-        p->det.num_strides = n;
-        return 0;
-    }
-    return -2;
+    return -1;
 }
+
+/* ---- one setter per key: 0, or -1 (the table's hint tells what would work) ---- */
+
+static int set_name(vrt_profile *p, const char *v) {
+    return copy_str(p->name, sizeof(p->name), v);
+}
+static int set_model(vrt_profile *p, const char *v) {
+    return copy_str(p->model, sizeof(p->model), v);
+}
+static int set_input(vrt_profile *p, const char *v) {
+    return copy_str(p->input, sizeof(p->input), v);
+}
+static int set_labels(vrt_profile *p, const char *v) {
+    return copy_str(p->labels, sizeof(p->labels), v);
+}
+/* The task names a head of the head table (vision/head.h). */
+static int set_task(vrt_profile *p, const char *v) {
+    const vrt__head *h = vrt__head_find(v);
+    if (!h) return -1;
+    p->task = h->id;
+    return 0;
+}
+static int set_size(uint32_t *dst, const char *v) {
+    long x;
+    if (parse_int(v, 1, 16384, &x)) return -1;
+    *dst = (uint32_t)x;
+    return 0;
+}
+static int set_width(vrt_profile *p, const char *v) {
+    return set_size(&p->pre.width, v);
+}
+static int set_height(vrt_profile *p, const char *v) {
+    return set_size(&p->pre.height, v);
+}
+static int set_color(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"rgb", "bgr", NULL};
+    static const int x[] = {VRT_COLOR_RGB, VRT_COLOR_BGR};
+    int o;
+    if (pick(v, w, x, &o)) return -1;
+    p->pre.color = (vrt_color_order)o;
+    return 0;
+}
+static int set_resize(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"stretch", "crop", "letterbox", NULL};
+    static const int x[] = {VRT_RESIZE_STRETCH, VRT_RESIZE_CROP, VRT_RESIZE_LETTERBOX};
+    int o;
+    if (pick(v, w, x, &o)) return -1;
+    p->pre.resize = (vrt_resize_mode)o;
+    return 0;
+}
+static int set_resize_shorter(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 0, 65536, &x)) return -1;
+    p->pre.resize_shorter = (uint32_t)x;
+    return 0;
+}
+static int set_resize_rounding(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"trunc", "round", NULL};
+    static const int x[] = {0, 1};
+    return pick(v, w, x, &p->pre.round_size);
+}
+static int set_placement(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"top-left", "center", "centre", NULL};
+    static const int x[] = {VRT_PLACE_TOP_LEFT, VRT_PLACE_CENTER, VRT_PLACE_CENTER};
+    int o;
+    if (pick(v, w, x, &o)) return -1;
+    p->pre.placement = (vrt_placement)o;
+    return 0;
+}
+static int set_pad(vrt_profile *p, const char *v) {
+    return parse_float(v, &p->pre.pad_value);
+}
+static int set_scale(vrt_profile *p, const char *v) {
+    return parse_float(v, &p->pre.scale);
+}
+/* 1 or 3 values into dst; nonzero: every value must be non-zero (std). */
+static int set_triple(float *dst, const char *v, int nonzero) {
+    float f[3];
+    int n = parse_float_list(v, f, 3);
+    if (n != 1 && n != 3) return -1;
+    for (int c = 0; c < 3; c++) {
+        dst[c] = f[n == 1 ? 0 : c];
+        if (nonzero && dst[c] == 0.0f) return -1;
+    }
+    return 0;
+}
+static int set_mean(vrt_profile *p, const char *v) {
+    return set_triple(p->pre.mean, v, 0);
+}
+static int set_std(vrt_profile *p, const char *v) {
+    return set_triple(p->pre.std, v, 1);
+}
+static int set_layout(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"nchw", "nhwc", NULL};
+    static const int x[] = {VRT_LAYOUT_NCHW, VRT_LAYOUT_NHWC};
+    int o;
+    if (pick(v, w, x, &o)) return -1;
+    p->pre.layout = (vrt_layout)o;
+    return 0;
+}
+static int set_dtype(vrt_profile *p, const char *v) {
+    /* Case-sensitive as before: "float32", "fp32", "float16", "fp16". */
+    if (!strcmp(v, "float32") || !strcmp(v, "fp32"))
+        p->pre.dtype = VRT_TENSOR_F32;
+    else if (!strcmp(v, "float16") || !strcmp(v, "fp16"))
+        p->pre.dtype = VRT_TENSOR_F16;
+    else
+        return -1;
+    return 0;
+}
+static int set_topk(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 1, VRT_TOPK_MAX, &x)) return -1;
+    p->topk = (int)x;
+    return 0;
+}
+static int set_softmax(vrt_profile *p, const char *v) {
+    return parse_bool(v, &p->softmax);
+}
+static int set_sigmoid(vrt_profile *p, const char *v) {
+    return parse_bool(v, &p->det.apply_sigmoid);
+}
+static int set_clip(vrt_profile *p, const char *v) {
+    return parse_bool(v, &p->det.clip);
+}
+static int set_score_threshold(vrt_profile *p, const char *v) {
+    return parse_float(v, &p->det.score_threshold);
+}
+static int set_iou_threshold(vrt_profile *p, const char *v) {
+    float f;
+    if (parse_float(v, &f) || f < 0.0f || f > 1.0f) return -1;
+    p->det.iou_threshold = f;
+    return 0;
+}
+static int set_max_detections(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 1, VRT_DETECT_MAX, &x)) return -1;
+    p->det.max_detections = (int)x;
+    return 0;
+}
+static int set_num_classes(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 0, 100000, &x)) return -1;
+    p->det.num_classes = (int)x;
+    return 0;
+}
+static int set_strides(vrt_profile *p, const char *v) {
+    float f[VRT_DETECT_MAX_STRIDES];
+    int n = parse_float_list(v, f, VRT_DETECT_MAX_STRIDES);
+    if (n < 1) return -1;
+    for (int i = 0; i < n; i++) {
+        if (f[i] < 1 || f[i] > 4096 || f[i] != floorf(f[i])) return -1;
+        p->det.strides[i] = (int)f[i];
+    }
+    p->det.num_strides = n;
+    return 0;
+}
+
+/* Every key, in the order messages list them. hint NULL: built at run time (task). */
+typedef struct key_def {
+    const char *key;
+    const char *hint;
+    int (*set)(vrt_profile *p, const char *v);
+} key_def;
+
+static const key_def k_keys[] = {
+    {"name", "at most 127 characters", set_name},
+    {"model", "a shorter path", set_model},
+    {"input", "a shorter name", set_input},
+    {"task", NULL, set_task},
+    {"width", "a whole number of pixels, 1..16384", set_width},
+    {"height", "a whole number of pixels, 1..16384", set_height},
+    {"color", "rgb or bgr", set_color},
+    {"resize", "stretch, crop or letterbox", set_resize},
+    {"resize_shorter", "a whole number of pixels, 0..65536 (0: the larger of width and height)",
+     set_resize_shorter},
+    {"resize_rounding", "trunc (int(), as torchvision and YOLOX) or round (nearest, half to even)",
+     set_resize_rounding},
+    {"placement", "top-left or center", set_placement},
+    {"pad", "a number (pixel units, 0..255)", set_pad},
+    {"scale", "a number such as 1 or 1/255", set_scale},
+    {"mean", "1 or 3 comma-separated numbers (std not 0)", set_mean},
+    {"std", "1 or 3 comma-separated numbers (std not 0)", set_std},
+    {"layout", "nchw or nhwc", set_layout},
+    {"dtype", "float32 or float16", set_dtype},
+    {"labels", "a shorter path", set_labels},
+    {"topk", "a whole number 1..64", set_topk},
+    {"softmax", "0 or 1", set_softmax},
+    {"sigmoid", "0 or 1", set_sigmoid},
+    {"score_threshold", "a number", set_score_threshold},
+    {"iou_threshold", "a number in 0..1", set_iou_threshold},
+    {"max_detections", "a whole number 1..256", set_max_detections},
+    {"strides", "1..8 comma-separated whole numbers such as 8,16,32", set_strides},
+    {"num_classes", "a whole number 0..100000 (0: from the model)", set_num_classes},
+    {"clip", "0 or 1", set_clip},
+};
+#define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 
 vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p, char *err,
                              size_t cap) {
@@ -340,13 +359,13 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
             v++;
         int ki = -1;
         for (int i = 0; i < NKEYS; i++)
-            if (!strcmp(k, k_keys[i])) ki = i;
+            if (!strcmp(k, k_keys[i].key)) ki = i;
         if (ki < 0) {
             char known[512];
             size_t o = 0;
             known[0] = 0;
             for (int i = 0; i < NKEYS && o < sizeof(known); i++)
-                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "", k_keys[i]);
+                o += (size_t)snprintf(known + o, sizeof(known) - o, "%s%s", i ? ", " : "", k_keys[i].key);
             vrt_errbuf_set(err, cap, "%s:%d: unknown key '%.64s'; known: %s", where, line, k, known);
             return VRT_EINVAL;
         }
@@ -356,10 +375,10 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
             return VRT_EINVAL;
         }
         seen[ki] = line;
-        const char *hint = NULL;
-        if (!*v || apply(p, k, v, &hint)) {
-            vrt_errbuf_set(err, cap, "%s:%d: bad value '%.80s' for '%s'; use %s", where, line, v, k,
-                           hint ? hint : "a value");
+        if (!*v || k_keys[ki].set(p, v)) {
+            char tasks[256];
+            const char *hint = k_keys[ki].hint ? k_keys[ki].hint : vrt__head_names(tasks, sizeof(tasks));
+            vrt_errbuf_set(err, cap, "%s:%d: bad value '%.80s' for '%s'; use %s", where, line, v, k, hint);
             return VRT_EINVAL;
         }
     }

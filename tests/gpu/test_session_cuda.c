@@ -61,9 +61,9 @@ static void load_frames(void) {
     for (int i = 0; i < 3; i++)
         g_frames[i] = st_load_frame(st_images[i], VRT_FMT_YUYV, 640, 480);
     vrt_session_t *c = open_squeezenet("cpu", 0, 1);
-    static vrt_session_result r;
+    static st_res r;
     for (int i = 0; i < 3; i++) {
-        ASSERT_OK(vrt_session_run(c, g_frames[i], &r));
+        ASSERT_OK(st_run(c, g_frames[i], &r));
         ASSERT_EQ(r.cls.index[0], st_top1[i]);
         g_cpu[i] = r.cls;
     }
@@ -76,7 +76,7 @@ static void load_frames(void) {
 static int rotate(vrt_session_t *s, int rounds, vrt_class_result last[3], int *exact_mismatch) {
     for (int i = 0; i < 3; i++)
         st_fill_slot(s, i, g_frames[i]);
-    static vrt_session_result r;
+    static st_res r;
     vrt_frame meta;
     int wrong = 0;
     vrt_class_result first[3];
@@ -91,7 +91,7 @@ static int rotate(vrt_session_t *s, int rounds, vrt_class_result last[3], int *e
         }
         for (int k = 0; k < 3; k++) {
             int i = (round + 2 * k + 1) % 3;
-            ASSERT_OK(vrt_session_wait(s, i, &r));
+            ASSERT_OK(st_wait(s, i, &r));
             ASSERT_EQ(r.slot, i);
             ASSERT_EQ(r.sequence, (uint64_t)(round * 3 + i));
             ASSERT_EQ(r.cls.count, 5);
@@ -208,9 +208,9 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     NEED_GPU();
     setenv("VRT_CUDA_MATH", "fp32", 1);
     vrt_frame *f = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
-    static vrt_session_result rc, rg, re;
+    static st_res rc, rg, re;
     vrt_session_t *c = open_yolox("cpu", 0, NULL, 0);
-    ASSERT_OK(vrt_session_run(c, f, &rc));
+    ASSERT_OK(st_run(c, f, &rc));
     vrt_session_destroy(&c);
     /* Caller buffers (plain malloc: registered with cudaHostRegister). */
     size_t fb = vrt_frame_size_for(VRT_FMT_BGR24, 768, 576);
@@ -221,8 +221,8 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     vrt_session_get_info(g, &info);
     ASSERT_EQ(info.own_buffers, 0);
     ASSERT_EQ(info.registered, 1);
-    ASSERT_OK(vrt_session_run(g, f, &rg));
-    ASSERT_OK(vrt_session_run(e, f, &re));
+    ASSERT_OK(st_run(g, f, &rg));
+    ASSERT_OK(st_run(e, f, &re));
     st_check_dog(&rg, 0.01, 3.0);
     /* Graph vs eager: bit for bit. */
     ASSERT_EQ(rg.det.count, re.det.count);
@@ -239,8 +239,9 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
         ASSERT_NEAR(rg.det.det[i].box.y2, rc.det.det[i].box.y2, 0.5);
     }
     /* Timings: every stage measured; the frame path's latency, for the log. */
-    ASSERT_TRUE(rg.t.upload_ms > 0 && rg.t.preprocess_ms > 0 && rg.t.model_ms > 0 && rg.t.postprocess_ms > 0);
-    ASSERT_TRUE(rg.t.gpu_ms >= rg.t.model_ms);
+    ASSERT_TRUE(rg.times[VRT_TIME_UPLOAD] > 0 && rg.times[VRT_TIME_PREPROCESS] > 0 &&
+                rg.times[VRT_TIME_MODEL] > 0 && rg.times[VRT_TIME_POSTPROCESS] > 0);
+    ASSERT_TRUE(rg.times[VRT_TIME_TOTAL] >= rg.times[VRT_TIME_MODEL]);
     enum { N = 300 };
     static float gpu[N], host[N];
     vrt_frame meta;
@@ -249,9 +250,9 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     for (int k = 0; k < N; k++) {
         ASSERT_OK(vrt_session_slot_frame(g, 0, &meta));
         ASSERT_OK(vrt_session_submit(g, 0, &meta));
-        ASSERT_OK(vrt_session_wait(g, 0, &rg));
-        gpu[k] = rg.t.gpu_ms;
-        host[k] = (float)((rg.t.done_ns - rg.t.submit_ns) / 1e6);
+        ASSERT_OK(st_wait(g, 0, &rg));
+        gpu[k] = (float)(rg.times[VRT_TIME_TOTAL] / 1e6);
+        host[k] = (float)((rg.times[VRT_TIME_DONE] - rg.times[VRT_TIME_SUBMIT]) / 1e6);
     }
     vrt_alloc_stats as = vrt_alloc_counting_stats();
     vrt_alloc_counting_end();
@@ -264,7 +265,9 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
         "yolox-nano 768x576 BGR24 full path, graphs: GPU p50 %.3f p99 %.3f ms; host p50 %.3f p99 %.3f ms\n",
         gpu[N / 2], gpu[N * 99 / 100], host[N / 2], host[N * 99 / 100]);
     fprintf(stderr, "  stages (last): upload %.3f pre %.3f model %.3f post %.3f download %.3f ms\n",
-            rg.t.upload_ms, rg.t.preprocess_ms, rg.t.model_ms, rg.t.postprocess_ms, rg.t.download_ms);
+            rg.times[VRT_TIME_UPLOAD] / 1e6, rg.times[VRT_TIME_PREPROCESS] / 1e6,
+            rg.times[VRT_TIME_MODEL] / 1e6, rg.times[VRT_TIME_POSTPROCESS] / 1e6,
+            rg.times[VRT_TIME_DOWNLOAD] / 1e6);
     vrt_session_destroy(&g);
     vrt_session_destroy(&e);
     free(bufs[0]);
@@ -280,12 +283,12 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
 TEST(yolox_cuda_fp16_close_to_cpu) {
     NEED_GPU();
     vrt_frame *f = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
-    static vrt_session_result rc, rg;
+    static st_res rc, rg;
     vrt_session_t *c = open_yolox("cpu", 0, NULL, 0);
-    ASSERT_OK(vrt_session_run(c, f, &rc));
+    ASSERT_OK(st_run(c, f, &rc));
     vrt_session_destroy(&c);
     vrt_session_t *g = open_yolox("cuda", 1, NULL, 0);
-    ASSERT_OK(vrt_session_run(g, f, &rg));
+    ASSERT_OK(st_run(g, f, &rg));
     ASSERT_EQ(rg.det.count, rc.det.count);
     for (int i = 0; i < rg.det.count; i++) {
         const vrt_detection *a = &rg.det.det[i], *b = &rc.det.det[i];
@@ -310,7 +313,7 @@ TEST(poll_and_event) {
     vrt_session_t *s = open_squeezenet("cuda", 1, 2);
     st_fill_slot(s, 1, g_frames[2]);
     vrt_frame meta;
-    static vrt_session_result r;
+    static st_res r;
     ASSERT_OK(vrt_session_slot_frame(s, 1, &meta));
     ASSERT_EQ(meta.memory, VRT_MEM_PINNED);
     ASSERT_OK(vrt_session_submit(s, 1, &meta));
@@ -318,14 +321,14 @@ TEST(poll_and_event) {
     void *ev = vrt_session_event(s, 1);
     ASSERT_TRUE(ev != NULL);
     ASSERT_EQ(cudaEventSynchronize((cudaEvent_t)ev), cudaSuccess);
-    ASSERT_OK(vrt_session_poll(s, 1, &r));
+    ASSERT_OK(st_poll(s, 1, &r));
     ASSERT_EQ(r.cls.index[0], st_top1[2]);
-    ASSERT_STATUS(vrt_session_poll(s, 1, &r), VRT_EINVAL); /* collected */
+    ASSERT_STATUS(st_poll(s, 1, &r), VRT_EINVAL); /* collected */
     /* Polling until done gives EAGAIN or OK, never anything else. */
     ASSERT_OK(vrt_session_submit(s, 1, &meta));
     vrt_status st;
     int spins = 0;
-    while ((st = vrt_session_poll(s, 1, &r)) == VRT_EAGAIN)
+    while ((st = st_poll(s, 1, &r)) == VRT_EAGAIN)
         spins++;
     ASSERT_OK(st);
     ASSERT_EQ(r.cls.index[0], st_top1[2]);
@@ -359,7 +362,7 @@ TEST(two_sessions_share_weights) {
         st_fill_slot(a, i, g_frames[i]);
         st_fill_slot(b, i, g_frames[(i + 1) % 3]);
     }
-    static vrt_session_result ra, rb;
+    static st_res ra, rb;
     vrt_frame meta;
     int wrong = 0, differ = 0;
     for (int round = 0; round < 4; round++) {
@@ -370,8 +373,8 @@ TEST(two_sessions_share_weights) {
             ASSERT_OK(vrt_session_submit(b, i, &meta));
         }
         for (int i = 0; i < 3; i++) {
-            ASSERT_OK(vrt_session_wait(a, i, &ra));
-            ASSERT_OK(vrt_session_wait(b, (i + 2) % 3, &rb)); /* b's slot holding the same image */
+            ASSERT_OK(st_wait(a, i, &ra));
+            ASSERT_OK(st_wait(b, (i + 2) % 3, &rb)); /* b's slot holding the same image */
             if (ra.cls.index[0] != st_top1[i] || rb.cls.index[0] != st_top1[i]) wrong++;
             if (memcmp(&ra.cls, &rb.cls, sizeof(ra.cls))) differ++;
         }
@@ -380,7 +383,7 @@ TEST(two_sessions_share_weights) {
     ASSERT_EQ(differ, 0);
     vrt_session_destroy(&a);
     for (int i = 0; i < 3; i++) {
-        ASSERT_OK(vrt_session_run(b, g_frames[i], &rb));
+        ASSERT_OK(st_run(b, g_frames[i], &rb));
         ASSERT_EQ(rb.cls.index[0], st_top1[i]);
     }
     vrt_session_destroy(&b);
@@ -402,11 +405,11 @@ TEST(batch3_items_own_results_graph_equals_eager) {
     NEED_GPU();
     load_frames();
     enum { B = 3 };
-    static vrt_session_result one;
+    static st_res one;
     vrt_class_result single[3];
     vrt_session_t *s1 = open_squeezenet("cuda", 1, 1);
     for (int i = 0; i < 3; i++) {
-        ASSERT_OK(vrt_session_run(s1, g_frames[i], &one));
+        ASSERT_OK(st_run(s1, g_frames[i], &one));
         ASSERT_EQ(one.cls.index[0], st_top1[i]);
         single[i] = one.cls;
     }
@@ -424,7 +427,7 @@ TEST(batch3_items_own_results_graph_equals_eager) {
     ASSERT_EQ(ig.slot_bytes, ig.frame_bytes * B);
 
     static const int perm[4][B] = {{0, 1, 2}, {2, 0, 1}, {1, 2, 0}, {2, 1, 0}};
-    static vrt_session_result rg[B], re[B];
+    static st_res rg[B], re[B];
     int wrong = 0, differ = 0, far = 0, seq_bad = 0, checked = 0;
     for (int pass = 0; pass < 2; pass++) {
         if (pass == 1) vrt_alloc_counting_begin(); /* steady state: the second pass */
@@ -457,8 +460,8 @@ TEST(batch3_items_own_results_graph_equals_eager) {
             ASSERT_OK(vrt_session_submit_batch(e, slot, ptrs[1], n));
             ASSERT_STATUS(vrt_session_submit_batch(g, slot, ptrs[0], n), VRT_EBUSY);
             int ng = 0, ne = 0;
-            ASSERT_OK(vrt_session_wait_batch(g, slot, rg, &ng));
-            ASSERT_OK(vrt_session_wait_batch(e, slot, re, &ne));
+            ASSERT_OK(st_wait_batch(g, slot, rg, &ng));
+            ASSERT_OK(st_wait_batch(e, slot, re, &ne));
             ASSERT_EQ(ng, n);
             ASSERT_EQ(ne, n);
             for (int k = 0; k < n; k++) {
@@ -473,10 +476,12 @@ TEST(batch3_items_own_results_graph_equals_eager) {
                         fabsf(rg[k].cls.score[j] - single[img].score[j]) > 1e-2f)
                         far++;
                 /* One model run: every position reports the batch's timings. */
-                if (rg[k].t.gpu_ms != rg[0].t.gpu_ms || rg[k].t.model_ms != rg[0].t.model_ms) seq_bad++;
+                if (rg[k].times[VRT_TIME_TOTAL] != rg[0].times[VRT_TIME_TOTAL] ||
+                    rg[k].times[VRT_TIME_MODEL] != rg[0].times[VRT_TIME_MODEL])
+                    seq_bad++;
             }
-            ASSERT_TRUE(rg[0].t.gpu_ms > 0);
-            ASSERT_TRUE(rg[0].t.model_ms > 0);
+            ASSERT_TRUE(rg[0].times[VRT_TIME_TOTAL] > 0);
+            ASSERT_TRUE(rg[0].times[VRT_TIME_MODEL] > 0);
         }
         if (pass == 1) {
             vrt_alloc_stats as = vrt_alloc_counting_stats();
@@ -485,7 +490,7 @@ TEST(batch3_items_own_results_graph_equals_eager) {
         }
     }
     fprintf(stderr, "squeezenet batch 3: %d positions checked; last batch GPU %.3f ms (model %.3f ms)\n",
-            checked, rg[0].t.gpu_ms, rg[0].t.model_ms);
+            checked, rg[0].times[VRT_TIME_TOTAL] / 1e6, rg[0].times[VRT_TIME_MODEL] / 1e6);
     ASSERT_EQ(wrong, 0);
     ASSERT_EQ(seq_bad, 0);
     ASSERT_EQ(differ, 0);
@@ -528,10 +533,10 @@ TEST(yolox_batch2_per_item_detections) {
     vrt_frame *imgs[2];
     imgs[0] = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
     imgs[1] = st_load_frame("images/jetson/polar_bear.jpg", VRT_FMT_BGR24, 768, 576);
-    static vrt_session_result single[2], rg[2], re[2];
+    static st_res single[2], rg[2], re[2];
     vrt_session_t *s1 = open_yolox("cuda", 1, NULL, 0);
     for (int i = 0; i < 2; i++)
-        ASSERT_OK(vrt_session_run(s1, imgs[i], &single[i]));
+        ASSERT_OK(st_run(s1, imgs[i], &single[i]));
     vrt_session_destroy(&s1);
     st_check_dog(&single[0], 0.01, 3.0);
     vrt_session_t *g = open_yolox_batch("cuda", 1, NULL, 0, 2);
@@ -541,13 +546,13 @@ TEST(yolox_batch2_per_item_detections) {
         ASSERT_OK(vrt_session_submit_batch(g, order, fr, 2));
         ASSERT_OK(vrt_session_submit_batch(e, order, fr, 2));
         int ng = 0, ne = 0;
-        ASSERT_OK(vrt_session_wait_batch(g, order, rg, &ng));
-        ASSERT_OK(vrt_session_wait_batch(e, order, re, &ne));
+        ASSERT_OK(st_wait_batch(g, order, rg, &ng));
+        ASSERT_OK(st_wait_batch(e, order, re, &ne));
         ASSERT_EQ(ng, 2);
         ASSERT_EQ(ne, 2);
         st_check_dog(&rg[order], 0.01, 3.0); /* the dog's position */
         for (int k = 0; k < 2; k++) {
-            const vrt_session_result *w = &single[order ? 1 - k : k];
+            const st_res *w = &single[order ? 1 - k : k];
             ASSERT_EQ(rg[k].det.count, re[k].det.count);
             ASSERT_TRUE(
                 memcmp(rg[k].det.det, re[k].det.det, (size_t)rg[k].det.count * sizeof(vrt_detection)) == 0);

@@ -63,14 +63,14 @@ TEST(squeezenet_rotating_slots) {
     /* Each slot holds its own image; frames are written once. */
     for (int i = 0; i < 3; i++)
         st_fill_slot(s, i, f[i]);
-    static vrt_session_result r;
+    static st_res r;
     vrt_frame meta;
     uint64_t seq = 0;
     /* Warm-up round outside the counting (first-use costs of the engine). */
     for (int i = 0; i < 3; i++) {
         ASSERT_OK(vrt_session_slot_frame(s, i, &meta));
         ASSERT_OK(vrt_session_submit(s, i, &meta));
-        ASSERT_OK(vrt_session_wait(s, i, &r));
+        ASSERT_OK(st_wait(s, i, &r));
     }
     vrt_alloc_counting_begin();
     int checked = 0;
@@ -84,7 +84,7 @@ TEST(squeezenet_rotating_slots) {
         }
         for (int k = 0; k < 3; k++) {
             int i = (round + 2 * k + 1) % 3;
-            ASSERT_OK(vrt_session_poll(s, i, &r));
+            ASSERT_OK(st_poll(s, i, &r));
             ASSERT_EQ(r.slot, i);
             ASSERT_EQ(r.sequence % 10, (uint64_t)i);
             ASSERT_EQ(r.cls.count, 5);
@@ -96,8 +96,8 @@ TEST(squeezenet_rotating_slots) {
                 ASSERT_NEAR(r.cls.score[j], ref[i].score[j], 2e-3);
             }
             ASSERT_TRUE(r.labels[0] != NULL);
-            ASSERT_TRUE(r.t.model_ms > 0);
-            ASSERT_TRUE(r.t.done_ns >= r.t.submit_ns);
+            ASSERT_TRUE(r.times[VRT_TIME_MODEL] > 0);
+            ASSERT_TRUE(r.times[VRT_TIME_DONE] >= r.times[VRT_TIME_SUBMIT]);
             checked++;
         }
     }
@@ -135,11 +135,11 @@ TEST(yolox_dog_matches_expected) {
     ASSERT_EQ(info.task, VRT_TASK_DETECT_YOLOX);
     ASSERT_EQ(info.num_classes, 80);
     ASSERT_NEAR(info.geom.scale_x, 0.5416666666666666, 1e-9); /* expected.json "scale" */
-    static vrt_session_result r;
+    static st_res r;
     f->sequence = 42;
-    ASSERT_OK(vrt_session_run(s, f, &r)); /* warm-up */
+    ASSERT_OK(st_run(s, f, &r)); /* warm-up */
     vrt_alloc_counting_begin();
-    st = vrt_session_run(s, f, &r);
+    st = st_run(s, f, &r);
     vrt_alloc_stats as = vrt_alloc_counting_stats();
     vrt_alloc_counting_end();
     ASSERT_OK(st);
@@ -207,14 +207,14 @@ TEST(bound_buffers_and_errors) {
     /* Polar bear written straight into the caller's buffer 1. */
     vrt_frame *bear = st_load_frame(st_images[2], VRT_FMT_YUYV, 320, 240);
     memcpy(b1, bear->planes[0].data, fb);
-    static vrt_session_result r;
+    static st_res r;
     vrt_frame meta;
-    ASSERT_STATUS(vrt_session_poll(s, 1, &r), VRT_EINVAL); /* nothing submitted */
+    ASSERT_STATUS(st_poll(s, 1, &r), VRT_EINVAL); /* nothing submitted */
     ASSERT_OK(vrt_session_slot_frame(s, 1, &meta));
     ASSERT_OK(vrt_session_submit(s, 1, &meta));
     ASSERT_STATUS(vrt_session_submit(s, 1, &meta), VRT_EBUSY);
     ASSERT_CONTAINS(vrt_session_last_error(s), "slot 1");
-    ASSERT_OK(vrt_session_wait(s, 1, &r));
+    ASSERT_OK(st_wait(s, 1, &r));
     ASSERT_EQ(r.cls.count, 3);
     ASSERT_EQ(r.cls.index[0], st_top1[2]);
     /* Wrong format / size / bytesused and bad slots are refused. */
@@ -230,15 +230,34 @@ TEST(bound_buffers_and_errors) {
     /* A frame from elsewhere is copied into the slot (buffer 0 gets the bear). */
     memset(b0, 0, sizeof(b0));
     ASSERT_OK(vrt_session_submit(s, 0, bear));
-    ASSERT_OK(vrt_session_wait(s, 0, &r));
+    ASSERT_OK(st_wait(s, 0, &r));
     ASSERT_EQ(r.cls.index[0], st_top1[2]);
     ASSERT_TRUE(memcmp(b0, bear->planes[0].data, fb) == 0);
+    /* Results are views of each slot's own storage: one address per slot,
+     * the same on every submission, untouched by other slots' work. */
+    const vrt_result *v0 = NULL, *v1 = NULL, *again = NULL;
+    ASSERT_OK(vrt_session_submit(s, 1, bear));
+    ASSERT_OK(vrt_session_wait(s, 1, &v1));
+    ASSERT_OK(vrt_session_submit(s, 0, bear));
+    ASSERT_OK(vrt_session_wait(s, 0, &v0));
+    ASSERT_TRUE(v0 != NULL && v1 != NULL && v0 != v1);
+    ASSERT_EQ(vrt_result_slot(v0), 0);
+    ASSERT_EQ(vrt_result_slot(v1), 1);
+    ASSERT_EQ(vrt_result_kind(v0), info.kind);
+    ASSERT_EQ(info.kind, VRT_RESULT_CLASSES);
+    ASSERT_OK(vrt_session_submit(s, 0, bear));
+    ASSERT_OK(vrt_session_wait(s, 0, &again));
+    ASSERT_TRUE(again == v0);
+    int top = -1;
+    ASSERT_OK(vrt_result_class(v1, 0, &top, NULL));
+    ASSERT_EQ(top, st_top1[2]);
+    ASSERT_EQ(vrt_result_count(v1), 3);
     /* run() with every slot busy answers EBUSY. */
     ASSERT_OK(vrt_session_submit(s, 0, bear));
     ASSERT_OK(vrt_session_submit(s, 1, bear));
-    ASSERT_STATUS(vrt_session_run(s, bear, &r), VRT_EBUSY);
-    ASSERT_OK(vrt_session_wait(s, 0, &r));
-    ASSERT_OK(vrt_session_wait(s, 1, &r));
+    ASSERT_STATUS(st_run(s, bear, &r), VRT_EBUSY);
+    ASSERT_OK(st_wait(s, 0, &r));
+    ASSERT_OK(st_wait(s, 1, &r));
     vrt_session_destroy(&s);
     vrt_session_destroy(&s); /* NULL-safe */
     vrt_frame_unref(&bear);

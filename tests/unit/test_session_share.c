@@ -72,8 +72,8 @@ static void *work(void *arg) {
     worker *w = arg;
     for (int i = 0; i < w->iters; i++) {
         int k = (w->first + i) % 3;
-        vrt_session_result r;
-        if (vrt_session_run(w->s, w->img[k], &r) != VRT_OK) {
+        st_res r;
+        if (st_run(w->s, w->img[k], &r) != VRT_OK) {
             w->errors++;
             continue;
         }
@@ -116,11 +116,11 @@ TEST(two_sessions_share_weights) {
     ASSERT_EQ(wb.wrong, 0);
 
     /* Steady state allocates nothing, on either session. */
-    vrt_session_result r;
+    st_res r;
     vrt_alloc_counting_begin();
     for (int i = 0; i < 3; i++) {
-        ASSERT_OK(vrt_session_run(a, img[i], &r));
-        ASSERT_OK(vrt_session_run(b, img[(i + 1) % 3], &r));
+        ASSERT_OK(st_run(a, img[i], &r));
+        ASSERT_OK(st_run(b, img[(i + 1) % 3], &r));
     }
     vrt_alloc_stats as = vrt_alloc_counting_stats();
     vrt_alloc_counting_end();
@@ -131,17 +131,17 @@ TEST(two_sessions_share_weights) {
     vrt_session_get_info(b, &ib);
     ASSERT_EQ(ib.weight_users, 1);
     for (int i = 0; i < 3; i++) {
-        ASSERT_OK(vrt_session_run(b, img[i], &r));
+        ASSERT_OK(st_run(b, img[i], &r));
         ASSERT_EQ(r.cls.index[0], st_top1[i]);
     }
     /* A third session borrows through the borrower. */
     vrt_session_t *c = open_session(model, b, 1, NULL);
     vrt_session_get_info(c, &ib);
     ASSERT_EQ(ib.weight_users, 2);
-    ASSERT_OK(vrt_session_run(c, img[2], &r));
+    ASSERT_OK(st_run(c, img[2], &r));
     ASSERT_EQ(r.cls.index[0], st_top1[2]);
     vrt_session_destroy(&b);
-    ASSERT_OK(vrt_session_run(c, img[1], &r));
+    ASSERT_OK(st_run(c, img[1], &r));
     ASSERT_EQ(r.cls.index[0], st_top1[1]);
     vrt_session_destroy(&c);
     for (int i = 0; i < 3; i++)
@@ -160,9 +160,9 @@ TEST(batch_equals_unbatched) {
     vrt_session_info info;
     vrt_session_get_info(bat, &info);
     ASSERT_EQ(info.batch, 3);
-    vrt_session_result ref[3], r[3];
+    st_res ref[3], r[3];
     for (int i = 0; i < 3; i++)
-        ASSERT_OK(vrt_session_run(one, img[i], &ref[i]));
+        ASSERT_OK(st_run(one, img[i], &ref[i]));
     /* Two rounds with the images in different positions. */
     for (int round = 0; round < 2; round++) {
         const vrt_frame *fr[3];
@@ -171,10 +171,10 @@ TEST(batch_equals_unbatched) {
             order[k] = (k + round) % 3, fr[k] = img[order[k]];
         ASSERT_OK(vrt_session_submit_batch(bat, round, fr, 3));
         int n = 0;
-        ASSERT_OK(vrt_session_wait_batch(bat, round, r, &n));
+        ASSERT_OK(st_wait_batch(bat, round, r, &n));
         ASSERT_EQ(n, 3);
         for (int k = 0; k < 3; k++) {
-            const vrt_session_result *e = &ref[order[k]];
+            const st_res *e = &ref[order[k]];
             ASSERT_EQ(r[k].sequence, 100 + (uint64_t)order[k]);
             ASSERT_EQ(r[k].cls.count, e->cls.count);
             ASSERT_EQ(r[k].cls.index[0], st_top1[order[k]]);
@@ -189,7 +189,7 @@ TEST(batch_equals_unbatched) {
     vrt_alloc_counting_begin();
     vrt_status st = vrt_session_submit_batch(bat, 0, two, 2);
     int n = 0;
-    if (!st) st = vrt_session_wait_batch(bat, 0, r, &n);
+    if (!st) st = st_wait_batch(bat, 0, r, &n);
     vrt_alloc_stats as = vrt_alloc_counting_stats();
     vrt_alloc_counting_end();
     ASSERT_OK(st);

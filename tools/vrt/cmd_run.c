@@ -101,6 +101,27 @@ typedef struct run_opts {
     int batch_sources;
 } run_opts;
 
+/* The source options (--format, --size, --fps, --buffers, --loop, --pace,
+ * --reconnect) into sp: 0 handled, > 0 a usage error's exit code, -1 not a
+ * source option. */
+static int parse_source_opt(cli_ctx *ctx, int c, vrt_source_params *sp) {
+    int64_t i64;
+    int rc;
+    switch (c) {
+    case 'f': return cli_parse_fourcc(ctx, "--format", optarg, &sp->fourcc);
+    case 's': return cli_parse_size(ctx, "--size", optarg, &sp->width, &sp->height);
+    case OPT_FPS: return cli_parse_double(ctx, "--fps", optarg, 0.001, 10000, &sp->fps);
+    case OPT_BUFFERS:
+        if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
+        sp->buffers = (int)i64;
+        return 0;
+    case OPT_LOOP: sp->loop = 1; return 0;
+    case OPT_PACE: sp->pace = 1; return 0;
+    case OPT_RECONNECT: sp->reconnect = 1; return 0;
+    default: return -1;
+    }
+}
+
 static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -136,7 +157,6 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     int c;
     while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:", opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
-        int64_t i64;
         switch (c) {
         case 'h': cmd_run_help(stdout); return -1;
         case 'i':
@@ -182,27 +202,14 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
             if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
             o->report = optarg;
             break;
-        case 'f':
-            if ((rc = cli_parse_fourcc(ctx, "--format", optarg, &o->sp.fourcc))) return rc;
-            break;
-        case 's':
-            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->sp.width, &o->sp.height))) return rc;
-            break;
-        case OPT_FPS:
-            if ((rc = cli_parse_double(ctx, "--fps", optarg, 0.001, 10000, &o->sp.fps))) return rc;
-            break;
-        case OPT_BUFFERS:
-            if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
-            o->sp.buffers = (int)i64;
-            break;
-        case OPT_LOOP: o->sp.loop = 1; break;
-        case OPT_PACE: o->sp.pace = 1; break;
-        case OPT_RECONNECT: o->sp.reconnect = 1; break;
         case OPT_BATCH_SOURCES: o->batch_sources = 1; break;
         case OPT_TIMEOUT:
             if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
             break;
-        default: return cli_getopt_error(ctx, c, argc, argv, opts);
+        default:
+            if ((rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
+            if (rc < 0) return cli_getopt_error(ctx, c, argc, argv, opts);
+            break;
         }
     }
     if (optind < argc)
@@ -251,6 +258,35 @@ typedef struct run_state {
     int live;
 } run_state;
 
+/* The result's top 3 classes or first 8 boxes after b[0..n); returns the new length. */
+static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n) {
+    const int count = vrt_result_count(res);
+    if (vrt_result_kind(res) == VRT_RESULT_CLASSES) {
+        for (int i = 0; i < count && i < 3 && n < cap; i++) {
+            int index = -1;
+            float score = 0;
+            vrt_result_class(res, i, &index, &score);
+            const char *l = vrt_result_label(res, i);
+            char tmp[32];
+            if (!l) {
+                snprintf(tmp, sizeof(tmp), "class %d", index);
+                l = tmp;
+            }
+            n += (size_t)snprintf(b + n, cap - n, "%s %s %.3f", i ? "," : ":", l, score);
+        }
+    } else if (vrt_result_kind(res) == VRT_RESULT_DETECTIONS && n < cap) {
+        n += (size_t)snprintf(b + n, cap - n, ": %d detections", count);
+        for (int i = 0; i < count && i < 8 && n < cap; i++) {
+            vrt_detection d;
+            vrt_result_detection(res, i, &d);
+            const char *l = vrt_result_label(res, i);
+            n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? "," : "",
+                                  l ? l : "?", d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2);
+        }
+    }
+    return n;
+}
+
 static void on_result(void *user, const vrt_pipeline_result *r) {
     run_state *rs = user;
     if (rs->json) {
@@ -272,25 +308,7 @@ static void on_result(void *user, const vrt_pipeline_result *r) {
         n += (size_t)snprintf(b + n, cap - n, "[%d] frame %llu", r->stream, (unsigned long long)r->sequence);
         if (r->frame_number >= 0 && n < cap)
             n += (size_t)snprintf(b + n, cap - n, " (#%lld)", (long long)r->frame_number);
-        if (r->classes) {
-            for (int i = 0; i < r->classes->count && i < 3 && n < cap; i++) {
-                const char *l = vrt_pipeline_label(rs->pl, r->classes->index[i]);
-                char tmp[32];
-                if (!l) {
-                    snprintf(tmp, sizeof(tmp), "class %d", r->classes->index[i]);
-                    l = tmp;
-                }
-                n += (size_t)snprintf(b + n, cap - n, "%s %s %.3f", i ? "," : ":", l, r->classes->score[i]);
-            }
-        } else if (r->detections) {
-            n += (size_t)snprintf(b + n, cap - n, ": %d detections", r->detections->count);
-            for (int i = 0; i < r->detections->count && i < 8 && n < cap; i++) {
-                const vrt_detection *d = &r->detections->det[i];
-                const char *l = vrt_pipeline_label(rs->pl, d->class_id);
-                n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? "," : "",
-                                      l ? l : "?", d->score, d->box.x1, d->box.y1, d->box.x2, d->box.y2);
-            }
-        }
+        n = print_result(r->result, b, cap, n);
         if (n < cap)
             n += (size_t)snprintf(b + n, cap - n, "  | age %.1f ms, process %.1f ms, e2e %.1f ms",
                                   (double)(r->t.launch_ns - r->t.exposure_ns) / 1e6,
@@ -389,16 +407,14 @@ static void status_line(vrt_pipeline_t *pl, int64_t t0) {
 
 /* ---- the command ---------------------------------------------------------------- */
 
-int cmd_run(cli_ctx *ctx, int argc, char **argv) {
-    run_opts o;
-    int rc = parse_run_args(ctx, argc, argv, &o);
-    if (rc) return rc < 0 ? 0 : rc;
-    cli_setup_logging(ctx);
-
-    char model[4096], profile[VRT_PROFILE_PATH_MAX], err[1024];
-    if (o.model) {
-        snprintf(model, sizeof(model), "%s", o.model);
-    } else if (find_default_model(model, sizeof(model))) {
+/* The model (--model or the default SqueezeNet) and its profile (--profile
+ * or the one next to it): 0, or the exit code after the message. */
+static int resolve_model(cli_ctx *ctx, const run_opts *o, char *model, size_t mcap, char *profile,
+                         size_t pcap) {
+    char err[1024];
+    if (o->model) {
+        snprintf(model, mcap, "%s", o->model);
+    } else if (find_default_model(model, mcap)) {
         return cli_error(
             "no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
             ", ../shared/data/ or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
@@ -406,10 +422,125 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         cli_info(ctx, "no --model given: using %s", model);
     }
     if (!file_exists(model)) return cli_error("model %s: cannot read it (%s)", model, strerror(errno));
-    if (o.profile)
-        snprintf(profile, sizeof(profile), "%s", o.profile);
-    else if (cli_find_profile(model, profile, sizeof(profile), err, sizeof(err)))
+    if (o->profile)
+        snprintf(profile, pcap, "%s", o->profile);
+    else if (cli_find_profile(model, profile, pcap, err, sizeof(err)))
         return cli_error("%s", err);
+    return 0;
+}
+
+/* The --source URIs, or the default camera (the synthetic source when it does not open). */
+static int add_sources(cli_ctx *ctx, const run_opts *o, vrt_pipeline_t *pl) {
+    char err[1024];
+    if (o->nsources == 0) {
+        char why[512];
+        if (vrt_pipeline_add_source(pl, CLI_DEFAULT_DEVICE, &o->sp, NULL, why, sizeof(why)) == VRT_OK) {
+            cli_info(ctx, "no source given: using %s", CLI_DEFAULT_DEVICE);
+            return 0;
+        }
+        cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why,
+                 CLI_DEFAULT_FALLBACK);
+        if (vrt_pipeline_add_source(pl, CLI_DEFAULT_FALLBACK, &o->sp, NULL, err, sizeof(err)) != VRT_OK)
+            return cli_error("%s", err);
+    }
+    for (int i = 0; i < o->nsources; i++) {
+        if (vrt_pipeline_add_source(pl, o->sources[i], &o->sp, NULL, err, sizeof(err)) != VRT_OK) {
+            if (strstr(err, o->sources[i])) return cli_error("%s", err);
+            return cli_error("cannot open '%s': %s", o->sources[i], err);
+        }
+    }
+    return 0;
+}
+
+/* --json and --report files, opened before the run so a bad path fails early. */
+static int open_outputs(const run_opts *o, run_state *rs) {
+    if (o->json) {
+        if (!strcmp(o->json, "-")) {
+            rs->json = stdout;
+            rs->human = stderr;
+        } else if (!(rs->json = fopen(o->json, "w"))) {
+            return cli_error("--json %s: cannot open for writing (%s)", o->json, strerror(errno));
+        }
+    }
+    if (o->report) {
+        FILE *t = fopen(o->report, "w");
+        if (!t) return cli_error("--report %s: cannot open for writing (%s)", o->report, strerror(errno));
+        fclose(t);
+    }
+    return 0;
+}
+
+/* Until a signal, --duration or the end of every stream; returns why it stopped. */
+static const char *run_loop(const run_opts *o, run_state *rs, vrt_pipeline_t *pl) {
+    int64_t t0 = vrt_now_ns();
+    int64_t deadline = o->duration > 0 ? t0 + (int64_t)(o->duration * 1e9) : INT64_MAX;
+    for (;;) {
+        if (cli_stop_signal()) return "signal";
+        if (vrt_now_ns() >= deadline) return "duration";
+        if (vrt_pipeline_wait(pl, 100) == VRT_OK) return o->frames ? "frames" : "end";
+        if (rs->live) status_line(pl, t0);
+    }
+}
+
+/* CLI_EXIT_OK, or CLI_EXIT_RUNTIME when a stream failed or nothing was processed. */
+static int check_streams(vrt_pipeline_t *pl) {
+    int exit_code = CLI_EXIT_OK;
+    uint64_t total = 0;
+    for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(pl, i, &st);
+        total += st.results;
+        if (!strcmp(st.state, "error") || !strcmp(st.state, "timeout") || !strcmp(st.state, "unplugged")) {
+            cli_error("stream %d (%s) ended: %s", i, st.uri, st.error[0] ? st.error : st.state);
+            exit_code = CLI_EXIT_RUNTIME;
+        }
+    }
+    if (!total && !cli_stop_signal()) {
+        cli_error("no results: no frame was processed");
+        exit_code = CLI_EXIT_RUNTIME;
+    }
+    return exit_code;
+}
+
+/* Summary (human, --json) and --report after a run; returns the exit code. */
+static int write_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pipeline_t *pl,
+                         const char *stopped_by, int argc, char **argv, int exit_code) {
+    print_summary(rs->human, pl, stopped_by);
+    if (rs->json) {
+        vrt_json w;
+        vrt_json_init_file(&w, rs->json);
+        vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+        vrt_pipeline_json_summary(pl, stopped_by, &w);
+        vrt_json_newline(&w);
+        if (vrt_json_finish(&w) != VRT_OK) {
+            cli_error("--json %s: write failed", o->json);
+            exit_code = CLI_EXIT_RUNTIME;
+        }
+    }
+    if (o->report) {
+        char cmdline[2048], err[1024];
+        size_t n = 0;
+        cmdline[0] = 0;
+        for (int i = 0; i < argc && n < sizeof(cmdline); i++)
+            n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "vrt ", argv[i]);
+        if (vrt_pipeline_write_report(pl, o->report, NULL, cmdline, err, sizeof(err)) != VRT_OK) {
+            cli_error("--report: %s", err);
+            exit_code = CLI_EXIT_RUNTIME;
+        } else {
+            cli_info(ctx, "report written to %s", o->report);
+        }
+    }
+    return exit_code;
+}
+
+int cmd_run(cli_ctx *ctx, int argc, char **argv) {
+    run_opts o;
+    int rc = parse_run_args(ctx, argc, argv, &o);
+    if (rc) return rc < 0 ? 0 : rc;
+    cli_setup_logging(ctx);
+
+    char model[4096], profile[VRT_PROFILE_PATH_MAX], err[1024];
+    if ((rc = resolve_model(ctx, &o, model, sizeof(model), profile, sizeof(profile)))) return rc;
 
     run_state *rs = vrt_calloc(1, sizeof(*rs));
     if (!rs) return cli_error("out of memory");
@@ -440,47 +571,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         goto done;
     }
     rs->pl = pl;
-
-    if (o.nsources == 0) {
-        char why[512];
-        if (vrt_pipeline_add_source(pl, CLI_DEFAULT_DEVICE, &o.sp, NULL, why, sizeof(why)) == VRT_OK) {
-            cli_info(ctx, "no source given: using %s", CLI_DEFAULT_DEVICE);
-        } else {
-            cli_info(ctx, "no source given; %s did not open (%s); using %s", CLI_DEFAULT_DEVICE, why,
-                     CLI_DEFAULT_FALLBACK);
-            if (vrt_pipeline_add_source(pl, CLI_DEFAULT_FALLBACK, &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
-                cli_error("%s", err);
-                goto done;
-            }
-        }
-    }
-    for (int i = 0; i < o.nsources; i++) {
-        if (vrt_pipeline_add_source(pl, o.sources[i], &o.sp, NULL, err, sizeof(err)) != VRT_OK) {
-            if (strstr(err, o.sources[i]))
-                cli_error("%s", err);
-            else
-                cli_error("cannot open '%s': %s", o.sources[i], err);
-            goto done;
-        }
-    }
-    if (o.json) {
-        if (!strcmp(o.json, "-")) {
-            rs->json = stdout;
-            rs->human = stderr;
-        } else if (!(rs->json = fopen(o.json, "w"))) {
-            cli_error("--json %s: cannot open for writing (%s)", o.json, strerror(errno));
-            goto done;
-        }
-    }
-    if (o.report) {
-        /* Fail before the run, not after it, when the report cannot be written. */
-        FILE *t = fopen(o.report, "w");
-        if (!t) {
-            cli_error("--report %s: cannot open for writing (%s)", o.report, strerror(errno));
-            goto done;
-        }
-        fclose(t);
-    }
+    if (add_sources(ctx, &o, pl) || open_outputs(&o, rs)) goto done;
     const vrt_profile *prof = vrt_pipeline_profile(pl);
     cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task),
              o.backend);
@@ -492,71 +583,16 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     }
     ran = 1;
     rs->live = isatty(STDERR_FILENO) && ctx->verbosity >= 0 && !(rs->human == stderr);
-    int64_t t0 = vrt_now_ns();
-    int64_t deadline = o.duration > 0 ? t0 + (int64_t)(o.duration * 1e9) : INT64_MAX;
-    stopped_by = "end";
-    for (;;) {
-        if (cli_stop_signal()) {
-            stopped_by = "signal";
-            break;
-        }
-        if (vrt_now_ns() >= deadline) {
-            stopped_by = "duration";
-            break;
-        }
-        if (vrt_pipeline_wait(pl, 100) == VRT_OK) {
-            stopped_by = o.frames ? "frames" : "end";
-            break;
-        }
-        if (rs->live) status_line(pl, t0);
-    }
+    stopped_by = run_loop(&o, rs, pl);
     vrt_pipeline_stop(pl);
     if (rs->live) cli_status_clear();
     fflush(stdout);
-    exit_code = CLI_EXIT_OK;
-    uint64_t total = 0;
-    for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
-        vrt_pipeline_stats st;
-        vrt_pipeline_get_stats(pl, i, &st);
-        total += st.results;
-        if (!strcmp(st.state, "error") || !strcmp(st.state, "timeout") || !strcmp(st.state, "unplugged")) {
-            cli_error("stream %d (%s) ended: %s", i, st.uri, st.error[0] ? st.error : st.state);
-            exit_code = CLI_EXIT_RUNTIME;
-        }
-    }
-    if (!total && !cli_stop_signal()) {
-        cli_error("no results: no frame was processed");
-        exit_code = CLI_EXIT_RUNTIME;
-    }
+    exit_code = check_streams(pl);
 
 done:
     if (pl && ran) {
         vrt_pipeline_stop(pl);
-        print_summary(rs->human, pl, stopped_by);
-        if (rs->json) {
-            vrt_json w;
-            vrt_json_init_file(&w, rs->json);
-            vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
-            vrt_pipeline_json_summary(pl, stopped_by, &w);
-            vrt_json_newline(&w);
-            if (vrt_json_finish(&w) != VRT_OK) {
-                cli_error("--json %s: write failed", o.json);
-                exit_code = CLI_EXIT_RUNTIME;
-            }
-        }
-        if (o.report) {
-            char cmdline[2048];
-            size_t n = 0;
-            cmdline[0] = 0;
-            for (int i = 0; i < argc && n < sizeof(cmdline); i++)
-                n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "vrt ", argv[i]);
-            if (vrt_pipeline_write_report(pl, o.report, NULL, cmdline, err, sizeof(err)) != VRT_OK) {
-                cli_error("--report: %s", err);
-                exit_code = CLI_EXIT_RUNTIME;
-            } else {
-                cli_info(ctx, "report written to %s", o.report);
-            }
-        }
+        exit_code = write_outputs(ctx, &o, rs, pl, stopped_by, argc, argv, exit_code);
     }
     if (rs->json && rs->json != stdout && fclose(rs->json) != 0 && exit_code == CLI_EXIT_OK) {
         cli_error("--json %s: write failed (%s)", o.json, strerror(errno));

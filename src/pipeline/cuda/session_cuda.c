@@ -9,18 +9,17 @@
  * and the device result are shared: work on the one stream is serialised.
  *
  * Path (path_enqueue): H2D frame -> vrt_cuda_preprocess_frame into the
- * model's input tensor -> vrt__cuda_backend_enqueue (the model's steps,
- * without the backend's own graph) -> vrt_cuda_topk / vrt_cuda_detector_run
- * -> D2H of the result struct.
+ * model's input tensor -> vrt__engine_enqueue (the model's steps, without
+ * the backend's own graph; engine/device.h) -> the task head's CUDA twin
+ * (vision/head.h) -> D2H of the result payloads into the slot's page-locked
+ * result storage, which the session's results point at (no further copy).
  *
  * Batch B > 1 (cross-camera batching): the slot holds B frames back to back
  * (host and device), so the upload is ONE copy of B * frame_bytes (the B
  * per-frame copies merged: both sides are contiguous); then B
  * pre-processing launches, each into its slice [k * in_bytes) of the
- * model's batch-B input; the model once; top-k over B rows in one launch
- * (classify) or B decode + NMS launches (detect, each on its slice of the
- * output, all with the one workspace: they run one after the other on the
- * stream) into B result structs; ONE D2H of the B structs. The whole path
+ * model's batch-B input; the model once; the head over the B output rows
+ * into B result payloads; ONE D2H of the B payloads. The whole path
  * always covers all B positions (a graph has fixed work); positions past
  * the submitted n keep their old bytes and their results are not returned.
  * Graph and eager enqueue exactly the same operations. Events: ev[0] before the graph launch and
@@ -32,12 +31,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/backend.h"
-#include "engine/backend/cuda/cuda_common.h"
+#include <cuda_runtime.h>
+
+#include "engine/device.h"
 #include "pipeline/session_impl.h"
 #include "vrt/vision_cuda.h"
 
-#define CK(call) VRT_CUDA_CHECK(s->err, sizeof(s->err), call)
 #define NEV 6
 
 typedef struct cslot {
@@ -45,7 +44,7 @@ typedef struct cslot {
     uint8_t *stage;  /* page-locked staging when a bound buffer could not be registered */
     int registered;  /* bound buffer registered with cudaHostRegister */
     uint8_t *dframe; /* device frame */
-    void *hres;      /* page-locked result (vrt_class_result or vrt_detections) */
+    void *hres;      /* page-locked result payloads (batch * result_bytes): the results point here */
     cudaEvent_t ev[NEV];
     cudaGraph_t graph;
     cudaGraphExec_t exec;
@@ -53,17 +52,24 @@ typedef struct cslot {
 } cslot;
 
 typedef struct cstate {
-    void *bctx;
     cudaStream_t stream;
     float *din;        /* model input (backend's buffer) */
     const float *dout; /* model output 0 (backend's buffer) */
-    void *dres;        /* device result */
-    size_t res_bytes;
-    vrt_cuda_detector_t *det;
-    void *ws;
-    size_t ws_bytes;
+    void *dres;        /* device result payloads */
+    size_t res_bytes;  /* one frame's payload */
+    void *head;        /* the head's CUDA context */
     cslot sl[VRT_SESSION_MAX_SLOTS];
 } cstate;
+
+/* A CUDA runtime call's status: VRT_OK, or VRT_EDEVICE with the call, file
+ * and line in s->err (an expression: no hidden control flow). */
+static vrt_status ck(vrt_session_t *s, cudaError_t e, const char *call, int line) {
+    if (e == cudaSuccess) return VRT_OK;
+    cudaGetLastError();
+    snprintf(s->err, sizeof(s->err), "%s:%d: %s: %s", __FILE__, line, call, cudaGetErrorString(e));
+    return VRT_EDEVICE;
+}
+#define CK(call) ck(s, (call), #call, __LINE__)
 
 static vrt_status sfail(vrt_session_t *s, vrt_status st, const char *what, const char *detail) {
     snprintf(s->err, sizeof(s->err), "%s: %s", what, detail);
@@ -74,57 +80,48 @@ static vrt_status record(vrt_session_t *s, cudaEvent_t ev, cudaStream_t st, int 
     return CK(cudaEventRecordWithFlags(ev, st, capturing ? cudaEventRecordExternal : cudaEventRecordDefault));
 }
 
-/* Everything between ev[0] and ev[5] for one slot. */
-static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
-    cstate *c = s->cu;
-    cslot *q = &c->sl[i];
-    cudaStream_t st = c->stream;
-    int tm = s->p.timings;
-    const int nb = s->batch;
-    vrt_status r;
-    const uint8_t *src = s->slot[i].up;
-    if ((r = CK(cudaMemcpyAsync(q->dframe, src, s->frame_bytes * (size_t)nb, cudaMemcpyHostToDevice, st))))
-        return r;
-    if (tm && (r = record(s, q->ev[1], st, capturing))) return r;
+/* One pre-processing launch per batch position, from the slot's device frames. */
+static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
+    cstate *c = s->impl;
     char e[256] = "";
-    for (int k = 0; k < nb; k++) {
+    for (int k = 0; k < s->batch; k++) {
         vrt_frame f;
         memset(&f, 0, sizeof(f));
-        if ((r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
-                                  q->dframe + (size_t)k * s->frame_bytes)))
-            return r;
+        vrt_status r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                        q->dframe + (size_t)k * s->frame_bytes);
+        if (r) return r;
         f.bytesused = s->frame_bytes;
         f.memory = VRT_MEM_DEVICE;
         if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, (uint8_t *)c->din + (size_t)k * s->in_bytes,
                                            s->in_bytes, NULL, st, e, sizeof(e)))) {
-            if (nb > 1) {
-                char w[300];
-                snprintf(w, sizeof(w), "preprocess (batch position %d)", k);
-                return sfail(s, r, w, e);
-            }
-            return sfail(s, r, "preprocess", e);
+            if (s->batch == 1) return sfail(s, r, "preprocess", e);
+            char w[300];
+            snprintf(w, sizeof(w), "preprocess (batch position %d)", k);
+            return sfail(s, r, w, e);
         }
     }
+    return VRT_OK;
+}
+
+/* Everything between ev[0] and ev[5] for one slot. */
+static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
+    cstate *c = s->impl;
+    cslot *q = &c->sl[i];
+    cudaStream_t st = c->stream;
+    const int tm = s->p.timings;
+    const size_t nb = (size_t)s->batch;
+    vrt_status r;
+    if ((r = CK(cudaMemcpyAsync(q->dframe, s->slot[i].up, s->frame_bytes * nb, cudaMemcpyHostToDevice, st))))
+        return r;
+    if (tm && (r = record(s, q->ev[1], st, capturing))) return r;
+    if ((r = enqueue_pre(s, q, st))) return r;
     if (tm && (r = record(s, q->ev[2], st, capturing))) return r;
-    if ((r = vrt__cuda_backend_enqueue(c->bctx, st))) {
-        const vrt__backend_iface *be = vrt__engine_backend(s->eng);
-        return sfail(s, r, "model", be->last_error(c->bctx));
-    }
+    if ((r = vrt__engine_enqueue(s->eng, st))) return sfail(s, r, "model", vrt_engine_last_error(s->eng));
     if (tm && (r = record(s, q->ev[3], st, capturing))) return r;
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        /* One row per batch position: rows = B. */
-        if ((r = vrt_cuda_topk(c->dout, VRT_TENSOR_F32, nb, (int)s->out_count, s->prof.topk, s->prof.softmax,
-                               c->dres, st, e, sizeof(e))))
-            return sfail(s, r, "top-k", e);
-    } else {
-        for (int k = 0; k < nb; k++)
-            if ((r = vrt_cuda_detector_run(c->det, c->dout + (size_t)k * s->out_count, s->out_count, &s->geom,
-                                           c->ws, c->ws_bytes, (vrt_detections *)c->dres + k, st)))
-                return sfail(s, r, nb > 1 ? "detection (batch)" : "detection",
-                             vrt_cuda_detector_error(c->det));
-    }
+    if ((r = s->head->cuda->enqueue(c->head, &s->hp, c->dout, &s->geom, c->dres, st, s->err, sizeof(s->err))))
+        return r;
     if (tm && (r = record(s, q->ev[4], st, capturing))) return r;
-    return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * (size_t)nb, cudaMemcpyDeviceToHost, st));
+    return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * nb, cudaMemcpyDeviceToHost, st));
 }
 
 static int env_graphs_off(void) {
@@ -133,7 +130,7 @@ static int env_graphs_off(void) {
 }
 
 static vrt_status capture_slot(vrt_session_t *s, int i) {
-    cstate *c = s->cu;
+    cstate *c = s->impl;
     cslot *q = &c->sl[i];
     vrt_status r;
     if ((r = CK(cudaStreamBeginCapture(c->stream, cudaStreamCaptureModeThreadLocal)))) return r;
@@ -149,85 +146,122 @@ static vrt_status capture_slot(vrt_session_t *s, int i) {
     return CK(cudaGraphInstantiate(&q->exec, g, 0));
 }
 
-vrt_status vrt__session_cuda_open(vrt_session_t *s) {
+/* The engine's stream and device tensors, the head's device state, the device result. */
+static vrt_status open_device(vrt_session_t *s) {
+    cstate *c = s->impl;
+    size_t ib = 0, ob = 0;
+    const size_t nb = (size_t)s->batch, want_out = s->hp.out_count * sizeof(float) * nb;
+    c->stream = (cudaStream_t)vrt__engine_stream(s->eng);
+    c->din = vrt__engine_device_input(s->eng, 0, &ib);
+    c->dout = vrt__engine_device_output(s->eng, 0, &ob);
+    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb || ob != want_out)
+        return vrt__session_fail(
+            s, VRT_EINVAL,
+            "CUDA backend tensors do not match the session (batch %d): input %zu bytes (want "
+            "%zu fp32), output %zu bytes (want %zu)",
+            s->batch, ib, s->in_bytes * nb, ob, want_out);
+    if (!s->head->cuda)
+        return vrt__session_fail(s, VRT_EUNSUPPORTED, "task '%s' has no CUDA head; use the cpu backend",
+                                 s->head->task);
+    vrt_status r;
+    char e[400] = "";
+    if ((r = s->head->cuda->create(&s->hp, &c->head, e, sizeof(e))))
+        return vrt__session_fail(s, r, "profile '%s': %s", s->prof.name, e);
+    c->res_bytes = s->head->result_bytes;
+    if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb)))) return r;
+    return CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream));
+}
+
+/* The caller's buffer of slot i, registered, or staged through page-locked memory. */
+static vrt_status bind_buffer(vrt_session_t *s, int i) {
+    cslot *q = &((cstate *)s->impl)->sl[i];
+    vrt__session_slot *sl = &s->slot[i];
+    sl->buf = sl->up = s->p.buffers[i];
+    cudaError_t ce = cudaHostRegister(sl->buf, s->slot_bytes, cudaHostRegisterDefault);
+    if (ce == cudaSuccess) {
+        q->registered = 1;
+        return VRT_OK;
+    }
+    cudaGetLastError();
+    vrt_log(
+        VRT_LOG_WARN, "session",
+        "slot %d: cudaHostRegister of the caller's buffer (%zu bytes) failed (%s); copying each frame into "
+        "page-locked staging instead (bind page-locked or plain malloc'ed buffers to avoid the copy)",
+        i, s->slot_bytes, cudaGetErrorString(ce));
+    const size_t n = s->frame_bytes * (size_t)s->batch;
+    vrt_status r = CK(cudaHostAlloc((void **)&q->stage, n, cudaHostAllocDefault));
+    if (r) return r;
+    memset(q->stage, 0, n);
+    sl->up = q->stage;
+    return VRT_OK;
+}
+
+/* Host and device buffers, result storage and events of slot i. */
+static vrt_status open_slot(vrt_session_t *s, int i) {
+    cstate *c = s->impl;
+    cslot *q = &c->sl[i];
+    vrt__session_slot *sl = &s->slot[i];
+    const size_t nb = (size_t)s->batch;
+    vrt_status r;
+    if (s->p.buffers) {
+        if ((r = bind_buffer(s, i))) return r;
+    } else {
+        if ((r = CK(cudaHostAlloc((void **)&q->own, s->slot_bytes, cudaHostAllocDefault)))) return r;
+        memset(q->own, 0, s->slot_bytes);
+        sl->buf = sl->up = q->own;
+    }
+    if ((r = CK(cudaMalloc((void **)&q->dframe, s->frame_bytes * nb)))) return r;
+    if ((r = CK(cudaHostAlloc(&q->hres, c->res_bytes * nb, cudaHostAllocDefault)))) return r;
+    memset(q->hres, 0, c->res_bytes * nb);
+    vrt__session_bind_results(s, i, q->hres);
+    for (int k = 0; k < NEV; k++) {
+        unsigned fl = s->p.timings || k == 0 || k == NEV - 1 ? cudaEventDefault : cudaEventDisableTiming;
+        if ((r = CK(cudaEventCreateWithFlags(&q->ev[k], fl)))) return r;
+    }
+    return VRT_OK;
+}
+
+static void drop_graphs(cstate *c) {
+    for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++) {
+        cslot *q = &c->sl[i];
+        if (q->exec && !q->borrowed) cudaGraphExecDestroy(q->exec);
+        if (q->graph) cudaGraphDestroy(q->graph);
+        q->exec = NULL;
+        q->graph = NULL;
+        q->borrowed = 0;
+    }
+}
+
+/* One graph per slot; a capture failure falls back to eager enqueue with a warning. */
+static vrt_status make_graphs(vrt_session_t *s) {
+    cstate *c = s->impl;
+    vrt_status r = VRT_OK;
+    s->graphs = 0;
+    if (!s->p.graphs || env_graphs_off()) return VRT_OK;
+    for (int i = 0; i < s->p.slots && !r; i++)
+        r = capture_slot(s, i);
+    if (r) {
+        vrt_log(VRT_LOG_WARN, "session", "CUDA graph capture failed, running without graphs: %s", s->err);
+        drop_graphs(c);
+        cudaGetLastError();
+        s->err[0] = 0;
+        return VRT_OK;
+    }
+    s->graphs = 1;
+    /* Upload once so the first submit does not pay for it. */
+    for (int i = 0; i < s->p.slots; i++)
+        if ((r = CK(cudaGraphUpload(c->sl[i].exec, c->stream)))) return r;
+    return CK(cudaStreamSynchronize(c->stream));
+}
+
+static vrt_status cuda_open(vrt_session_t *s) {
     cstate *c = vrt_calloc(1, sizeof(*c));
     if (!c) return VRT_ENOMEM;
-    s->cu = c;
-    vrt_status r;
-    c->bctx = vrt__engine_backend_ctx(s->eng);
-    c->stream = (cudaStream_t)vrt__cuda_backend_stream(c->bctx);
-    size_t ib = 0, ob = 0;
-    const size_t nb = (size_t)s->batch;
-    c->din = vrt__cuda_backend_input(c->bctx, 0, &ib);
-    c->dout = vrt__cuda_backend_output(c->bctx, 0, &ob);
-    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb ||
-        ob != s->out_count * sizeof(float) * nb) {
-        snprintf(s->err, sizeof(s->err),
-                 "CUDA backend tensors do not match the session (batch %d): input %zu bytes (want %zu fp32), "
-                 "output %zu bytes (want %zu)",
-                 s->batch, ib, s->in_bytes * nb, ob, s->out_count * sizeof(float) * nb);
-        return VRT_EINVAL;
-    }
-    /* Device-side post-processing state. */
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        if (s->prof.topk > VRT_CUDA_TOPK_MAX) {
-            snprintf(s->err, sizeof(s->err), "profile '%s': topk = %d; the CUDA session reports at most %d",
-                     s->prof.name, s->prof.topk, VRT_CUDA_TOPK_MAX);
-            return VRT_EINVAL;
-        }
-        c->res_bytes = sizeof(vrt_class_result);
-    } else {
-        char e[256] = "";
-        if ((r = vrt_cuda_detector_create(&c->det, &s->det, e, sizeof(e)))) return sfail(s, r, "detector", e);
-        size_t per = (size_t)(s->num_classes + (s->det.kind == VRT_DETECT_YOLOX ? 5 : 4));
-        if ((size_t)vrt_cuda_detector_num_anchors(c->det) * per != s->out_count) {
-            snprintf(s->err, sizeof(s->err),
-                     "detection output has %zu values; the profile's strides give %d anchors of %d classes",
-                     s->out_count, vrt_cuda_detector_num_anchors(c->det), s->num_classes);
-            return VRT_EINVAL;
-        }
-        c->ws_bytes = vrt_cuda_detector_workspace_size(c->det);
-        if ((r = CK(cudaMalloc(&c->ws, c->ws_bytes ? c->ws_bytes : 256)))) return r;
-        c->res_bytes = sizeof(vrt_detections);
-    }
-    if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb))) ||
-        (r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream))))
-        return r;
-    /* Slots. */
-    for (int i = 0; i < s->p.slots; i++) {
-        cslot *q = &c->sl[i];
-        vrt__session_slot *sl = &s->slot[i];
-        if (!s->p.buffers) {
-            if ((r = CK(cudaHostAlloc((void **)&q->own, s->slot_bytes, cudaHostAllocDefault)))) return r;
-            memset(q->own, 0, s->slot_bytes);
-            sl->buf = sl->up = q->own;
-        } else {
-            sl->buf = sl->up = s->p.buffers[i];
-            cudaError_t ce = cudaHostRegister(sl->buf, s->slot_bytes, cudaHostRegisterDefault);
-            if (ce == cudaSuccess) {
-                q->registered = 1;
-            } else {
-                cudaGetLastError();
-                vrt_log(VRT_LOG_WARN, "session",
-                        "slot %d: cudaHostRegister of the caller's buffer (%zu bytes) failed (%s); copying "
-                        "each frame into "
-                        "page-locked staging instead (bind page-locked or plain malloc'ed buffers to avoid "
-                        "the copy)",
-                        i, s->slot_bytes, cudaGetErrorString(ce));
-                if ((r = CK(cudaHostAlloc((void **)&q->stage, s->frame_bytes * nb, cudaHostAllocDefault))))
-                    return r;
-                memset(q->stage, 0, s->frame_bytes * nb);
-                sl->up = q->stage;
-            }
-        }
-        if ((r = CK(cudaMalloc((void **)&q->dframe, s->frame_bytes * nb)))) return r;
-        if ((r = CK(cudaHostAlloc(&q->hres, c->res_bytes * nb, cudaHostAllocDefault)))) return r;
-        memset(q->hres, 0, c->res_bytes * nb);
-        for (int k = 0; k < NEV; k++) {
-            unsigned fl = s->p.timings || k == 0 || k == NEV - 1 ? cudaEventDefault : cudaEventDisableTiming;
-            if ((r = CK(cudaEventCreateWithFlags(&q->ev[k], fl)))) return r;
-        }
-    }
+    s->impl = c;
+    vrt_status r = open_device(s);
+    for (int i = 0; i < s->p.slots && !r; i++)
+        r = open_slot(s, i);
+    if (r) return r;
     s->registered = s->p.buffers != NULL;
     for (int i = 0; i < s->p.slots; i++)
         s->registered &= c->sl[i].registered;
@@ -235,41 +269,16 @@ vrt_status vrt__session_cuda_open(vrt_session_t *s) {
     for (int i = 0; i < s->p.slots; i++)
         if ((r = path_enqueue(s, i, 0))) return r;
     if ((r = CK(cudaStreamSynchronize(c->stream)))) return r;
-    /* One graph per slot. */
-    s->graphs = 0;
-    if (s->p.graphs && !env_graphs_off()) {
-        vrt_status gr = VRT_OK;
-        for (int i = 0; i < s->p.slots && !gr; i++)
-            gr = capture_slot(s, i);
-        if (gr) {
-            vrt_log(VRT_LOG_WARN, "session", "CUDA graph capture failed, running without graphs: %s", s->err);
-            for (int i = 0; i < s->p.slots; i++) {
-                if (c->sl[i].exec) cudaGraphExecDestroy(c->sl[i].exec);
-                if (c->sl[i].graph) cudaGraphDestroy(c->sl[i].graph);
-                c->sl[i].exec = NULL;
-                c->sl[i].graph = NULL;
-            }
-            cudaGetLastError();
-            s->err[0] = 0;
-        } else {
-            s->graphs = 1;
-            /* Upload once so the first submit does not pay for it. */
-            for (int i = 0; i < s->p.slots; i++)
-                if ((r = CK(cudaGraphUpload(c->sl[i].exec, c->stream)))) return r;
-            if ((r = CK(cudaStreamSynchronize(c->stream)))) return r;
-        }
-    }
-    return VRT_OK;
+    return make_graphs(s);
 }
 
-void vrt__session_cuda_close(vrt_session_t *s) {
-    cstate *c = s->cu;
+static void cuda_close(vrt_session_t *s) {
+    cstate *c = s->impl;
     if (!c) return;
     if (c->stream) cudaStreamSynchronize(c->stream);
+    drop_graphs(c);
     for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++) {
         cslot *q = &c->sl[i];
-        if (q->exec && !q->borrowed) cudaGraphExecDestroy(q->exec);
-        if (q->graph) cudaGraphDestroy(q->graph);
         for (int k = 0; k < NEV; k++)
             if (q->ev[k]) cudaEventDestroy(q->ev[k]);
         if (q->hres) cudaFreeHost(q->hres);
@@ -279,15 +288,14 @@ void vrt__session_cuda_close(vrt_session_t *s) {
         if (q->registered) cudaHostUnregister(s->slot[i].buf);
     }
     if (c->dres) cudaFree(c->dres);
-    if (c->ws) cudaFree(c->ws);
-    vrt_cuda_detector_destroy(&c->det);
+    if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     cudaGetLastError();
     vrt_free(c);
-    s->cu = NULL;
+    s->impl = NULL;
 }
 
-vrt_status vrt__session_cuda_submit(vrt_session_t *s, int slot) {
-    cstate *c = s->cu;
+static vrt_status cuda_submit(vrt_session_t *s, int slot) {
+    cstate *c = s->impl;
     cslot *q = &c->sl[slot];
     vrt_status r;
     if ((r = CK(cudaEventRecord(q->ev[0], c->stream)))) return r;
@@ -299,22 +307,23 @@ vrt_status vrt__session_cuda_submit(vrt_session_t *s, int slot) {
     return CK(cudaEventRecord(q->ev[NEV - 1], c->stream));
 }
 
-/* Both events are complete once the slot's last event is, except when a
- * graph shared between slots (the tests' deliberate bug) re-recorded them
- * in a later replay: wait for that instead of asking too early (an API
- * error under compute-sanitizer). Returns at once on the normal path. */
-static float elapsed(cudaEvent_t a, cudaEvent_t b) {
+/* ns between two events. Both are complete once the slot's last event is,
+ * except when a graph shared between slots (the tests' deliberate bug)
+ * re-recorded them in a later replay: wait for that instead of asking too
+ * early (an API error under compute-sanitizer). Returns at once on the
+ * normal path. */
+static int64_t elapsed_ns(cudaEvent_t a, cudaEvent_t b) {
     float ms = 0;
     if (cudaEventSynchronize(a) != cudaSuccess || cudaEventSynchronize(b) != cudaSuccess ||
         cudaEventElapsedTime(&ms, a, b) != cudaSuccess) {
         cudaGetLastError();
         return 0;
     }
-    return ms;
+    return (int64_t)((double)ms * 1e6);
 }
 
-vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_session_result *res) {
-    cstate *c = s->cu;
+static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
+    cstate *c = s->impl;
     cslot *q = &c->sl[slot];
     vrt_status r;
     if (block) {
@@ -324,41 +333,23 @@ vrt_status vrt__session_cuda_collect(vrt_session_t *s, int slot, int block, vrt_
         if (e == cudaErrorNotReady) return VRT_EAGAIN;
         if ((r = CK(e))) return r;
     }
-    vrt__session_cuda_item(s, slot, 0, res);
-    memset(&res->t, 0, sizeof(res->t));
+    int64_t *t = s->slot[slot].times;
     /* A borrowed graph (tests' deliberate bug) never records this slot's stage events. */
-    if (s->p.timings && !q->borrowed) {
-        res->t.upload_ms = elapsed(q->ev[0], q->ev[1]);
-        res->t.preprocess_ms = elapsed(q->ev[1], q->ev[2]);
-        res->t.model_ms = elapsed(q->ev[2], q->ev[3]);
-        res->t.postprocess_ms = elapsed(q->ev[3], q->ev[4]);
-        res->t.download_ms = elapsed(q->ev[4], q->ev[5]);
-    }
-    res->t.gpu_ms = elapsed(q->ev[0], q->ev[NEV - 1]);
+    if (s->p.timings && !q->borrowed)
+        for (int k = 0; k < 5; k++) /* VRT_TIME_UPLOAD .. VRT_TIME_DOWNLOAD */
+            t[VRT_TIME_UPLOAD + k] = elapsed_ns(q->ev[k], q->ev[k + 1]);
+    t[VRT_TIME_TOTAL] = elapsed_ns(q->ev[0], q->ev[NEV - 1]);
     return VRT_OK;
 }
 
-void vrt__session_cuda_item(vrt_session_t *s, int slot, int k, vrt_session_result *res) {
-    cstate *c = s->cu;
-    const uint8_t *h = (const uint8_t *)c->sl[slot].hres + (size_t)k * c->res_bytes;
-    if (s->prof.task == VRT_TASK_CLASSIFY) {
-        memcpy(&res->cls, h, sizeof(vrt_class_result));
-    } else {
-        const vrt_detections *d = (const vrt_detections *)h;
-        res->det.count = d->count;
-        res->det.candidates = d->candidates;
-        memcpy(res->det.det, d->det, (size_t)d->count * sizeof(vrt_detection));
-    }
-}
-
-void *vrt__session_cuda_event(vrt_session_t *s, int slot) {
-    cstate *c = s->cu;
+static void *cuda_event(vrt_session_t *s, int slot) {
+    cstate *c = s->impl;
     return c ? (void *)c->sl[slot].ev[NEV - 1] : NULL;
 }
 
-vrt_status vrt__session_debug_share_graph(vrt_session_t *s) {
-    if (!s || !s->cuda || !s->graphs) return VRT_ENOTSUP;
-    cstate *c = s->cu;
+static vrt_status cuda_share_graph(vrt_session_t *s) {
+    if (!s->graphs) return VRT_ENOTSUP;
+    cstate *c = s->impl;
     for (int i = 1; i < s->p.slots; i++) {
         cslot *q = &c->sl[i];
         if (q->exec && !q->borrowed) cudaGraphExecDestroy(q->exec);
@@ -367,3 +358,14 @@ vrt_status vrt__session_debug_share_graph(vrt_session_t *s) {
     }
     return VRT_OK;
 }
+
+const vrt__session_ops vrt__session_cuda = {
+    .name = "cuda",
+    .pinned = 1,
+    .open = cuda_open,
+    .close = cuda_close,
+    .submit = cuda_submit,
+    .collect = cuda_collect,
+    .event = cuda_event,
+    .share_graph = cuda_share_graph,
+};

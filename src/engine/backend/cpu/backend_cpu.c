@@ -925,7 +925,8 @@ static const char *cpu_last_error(void *vctx) {
     return vctx ? ((cpu_ctx *)vctx)->err : "";
 }
 
+/* No device members (stream, input_ptr, output_ptr, enqueue): NULL. */
 const vrt__backend_iface vrt__backend_cpu = {
-    "cpu",          cpu_prepare, cpu_set_input,      cpu_run, cpu_get_output, cpu_sync,
-    cpu_last_error, cpu_destroy, cpu_prepare_shared,
+    "cpu",       cpu_prepare,        cpu_set_input, cpu_run, cpu_get_output, cpu_sync, cpu_last_error,
+    cpu_destroy, cpu_prepare_shared, NULL,          NULL,    NULL,           NULL,
 };

@@ -1,0 +1,114 @@
+/* The CPU frame path of a session (vrt/session.h): pre-processing (the CPU
+ * twin of vrt/vision.h), the CPU engine, the task head's CPU twin. submit
+ * does the whole work before it returns, so collect answers at once. */
+#include <string.h>
+
+#include "pipeline/session_impl.h"
+
+typedef struct cpu_state {
+    float *in_tensor, *out_tensor; /* batch * one frame's */
+    void *head;                    /* the head's CPU context */
+    uint8_t *payload;              /* slots * batch * result_bytes */
+} cpu_state;
+
+static void cpu_close(vrt_session_t *s) {
+    cpu_state *c = s->impl;
+    if (s->own_buffers)
+        for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++)
+            vrt_free(s->slot[i].buf);
+    if (!c) return;
+    if (c->head && s->head->cpu->destroy) s->head->cpu->destroy(&c->head);
+    vrt_free(c->in_tensor);
+    vrt_free(c->out_tensor);
+    vrt_free(c->payload);
+    vrt_free(c);
+    s->impl = NULL;
+}
+
+static vrt_status cpu_open(vrt_session_t *s) {
+    cpu_state *c = vrt_calloc(1, sizeof(*c));
+    if (!c) return VRT_ENOMEM;
+    s->impl = c;
+    const size_t nb = (size_t)s->batch, rb = s->head->result_bytes;
+    c->in_tensor = vrt_malloc(s->in_bytes * nb);
+    c->out_tensor = vrt_malloc(s->hp.out_count * sizeof(float) * nb);
+    c->payload = vrt_calloc((size_t)s->p.slots * nb, rb);
+    if (!c->in_tensor || !c->out_tensor || !c->payload)
+        return vrt__session_fail(s, VRT_ENOMEM, "out of memory for the session's tensors and results");
+    vrt_status st;
+    if (s->head->cpu->create && (st = s->head->cpu->create(&s->hp, &c->head, s->err, sizeof(s->err))))
+        return st;
+    for (int i = 0; i < s->p.slots; i++) {
+        if (s->p.buffers) {
+            s->slot[i].buf = s->slot[i].up = s->p.buffers[i];
+        } else {
+            s->slot[i].buf = s->slot[i].up = vrt_calloc(1, s->slot_bytes);
+            if (!s->slot[i].buf)
+                return vrt__session_fail(s, VRT_ENOMEM, "out of memory for %d slot buffers of %zu bytes",
+                                         s->p.slots, s->slot_bytes);
+        }
+        vrt__session_bind_results(s, i, c->payload + (size_t)i * nb * rb);
+    }
+    return VRT_OK;
+}
+
+static vrt_status cpu_preprocess(vrt_session_t *s, cpu_state *c, const uint8_t *frames) {
+    char e[256] = "";
+    for (int k = 0; k < s->batch; k++) {
+        /* Positions past n keep their bytes: pre-processed too (the batch
+         * runs whole) but their results are not returned. */
+        vrt_frame f;
+        memset(&f, 0, sizeof(f));
+        vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                         (uint8_t *)frames + (size_t)k * s->frame_bytes);
+        if (st) return st;
+        f.bytesused = s->frame_bytes;
+        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)c->in_tensor + (size_t)k * s->in_bytes,
+                                       s->in_bytes, NULL, e, sizeof(e))))
+            return vrt__session_fail(s, st, "preprocess (batch position %d): %s", k, e);
+    }
+    return VRT_OK;
+}
+
+static vrt_status cpu_submit(vrt_session_t *s, int slot) {
+    cpu_state *c = s->impl;
+    vrt__session_slot *sl = &s->slot[slot];
+    int64_t t0 = vrt_now_ns();
+    vrt_status st = cpu_preprocess(s, c, sl->up);
+    if (st) return st;
+    int64_t t1 = vrt_now_ns();
+    const size_t nb = (size_t)s->batch, oc = s->hp.out_count;
+    vrt_engine_tensor in = {c->in_tensor, VRT_DTYPE_FLOAT, s->in_bytes * nb};
+    vrt_engine_tensor out = {c->out_tensor, VRT_DTYPE_FLOAT, oc * sizeof(float) * nb};
+    if ((st = vrt_engine_run(s->eng, &in, 1, &out, 1)))
+        return vrt__session_fail(s, st, "model: %s", vrt_engine_last_error(s->eng));
+    int64_t t2 = vrt_now_ns();
+    for (int k = 0; k < sl->n; k++)
+        if ((st = s->head->cpu->run(c->head, &s->hp, c->out_tensor + (size_t)k * oc, &s->geom,
+                                    (void *)sl->res[k].payload, s->err, sizeof(s->err))))
+            return st;
+    int64_t t3 = vrt_now_ns();
+    if (s->p.timings) {
+        sl->times[VRT_TIME_PREPROCESS] = t1 - t0;
+        sl->times[VRT_TIME_MODEL] = t2 - t1;
+        sl->times[VRT_TIME_POSTPROCESS] = t3 - t2;
+    }
+    sl->times[VRT_TIME_TOTAL] = t3 - t0;
+    return VRT_OK;
+}
+
+static vrt_status cpu_collect(vrt_session_t *s, int slot, int block) {
+    (void)s;
+    (void)slot;
+    (void)block;
+    return VRT_OK; /* submit did the work */
+}
+
+const vrt__session_ops vrt__session_cpu = {
+    .name = "cpu",
+    .pinned = 0,
+    .open = cpu_open,
+    .close = cpu_close,
+    .submit = cpu_submit,
+    .collect = cpu_collect,
+};

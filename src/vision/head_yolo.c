@@ -1,0 +1,68 @@
+/* The YOLOX and YOLOv8 heads: box decode + class-aware NMS (vrt/vision.h
+ * vrt_detector_*). Result kind DETECTIONS, payload vrt_detections. CPU twin
+ * here; the CUDA twin is cuda/head_yolo_cuda.c. */
+#include "vision/heads_impl.h"
+
+vrt_status vrt__head_yolo_configure(const vrt_profile *prof, const vrt_model_tensor_info *out,
+                                    vrt__head_params *hp, char *err, size_t cap) {
+    vrt_detect_params *d = &hp->det;
+    *d = prof->det;
+    d->kind = prof->task == VRT_TASK_DETECT_YOLOX ? VRT_DETECT_YOLOX : VRT_DETECT_YOLOV8;
+    d->input_w = prof->pre.width;
+    d->input_h = prof->pre.height;
+    if (out->ndim != 3) {
+        vrt_errbuf_set(err, cap, "detection output '%s' has %d dims; expected 3 ([1, N, 5+C] or [1, 4+C, N])",
+                       out->name, out->ndim);
+        return VRT_EINVAL;
+    }
+    int yx = d->kind == VRT_DETECT_YOLOX;
+    int c = yx ? (int)out->dims[2] - 5 : (int)out->dims[1] - 4;
+    int n = yx ? (int)out->dims[1] : (int)out->dims[2];
+    if (c < 1) {
+        vrt_errbuf_set(err, cap, "detection output '%s' has no class scores", out->name);
+        return VRT_EINVAL;
+    }
+    if (d->num_classes && d->num_classes != c) {
+        vrt_errbuf_set(err, cap, "profile '%s' says num_classes = %d but output '%s' has %d", prof->name,
+                       d->num_classes, out->name, c);
+        return VRT_EINVAL;
+    }
+    d->num_classes = c;
+    if (!yx || !d->num_anchors) d->num_anchors = yx ? 0 : n;
+    hp->num_classes = c;
+    return VRT_OK;
+}
+
+vrt_status vrt__head_yolo_check_anchors(const vrt__head_params *hp, int anchors, char *err, size_t cap) {
+    size_t per = (size_t)(hp->num_classes + (hp->det.kind == VRT_DETECT_YOLOX ? 5 : 4));
+    if ((size_t)anchors * per == hp->out_count) return VRT_OK;
+    vrt_errbuf_set(err, cap,
+                   "detection output has %zu values; the profile's strides give %d anchors of %d classes",
+                   hp->out_count, anchors, hp->num_classes);
+    return VRT_EINVAL;
+}
+
+static vrt_status yolo_create(const vrt__head_params *hp, void **ctx, char *err, size_t cap) {
+    vrt_detector_t *d = NULL;
+    char e[256] = "";
+    vrt_status st = vrt_detector_create(&d, &hp->det, e, sizeof(e));
+    if (st) {
+        vrt_errbuf_set(err, cap, "detector: %s", e);
+        return st;
+    }
+    *ctx = d;
+    return vrt__head_yolo_check_anchors(hp, vrt_detector_num_anchors(d), err, cap);
+}
+
+static vrt_status yolo_run(void *ctx, const vrt__head_params *hp, const float *out,
+                           const vrt_preprocess_geometry *g, void *res, char *err, size_t cap) {
+    vrt_status st = vrt_detector_run(ctx, out, hp->out_count, g, res);
+    if (st) vrt_errbuf_set(err, cap, "detection: %s", vrt_detector_error(ctx));
+    return st;
+}
+
+static void yolo_destroy(void **ctx) {
+    vrt_detector_destroy((vrt_detector_t **)ctx);
+}
+
+const vrt__head_cpu vrt__head_yolo_cpu = {yolo_create, yolo_run, yolo_destroy};

@@ -1,0 +1,41 @@
+/*
+ * Private: the layout behind vrt/result.h, filled by the session with the
+ * payload its task head wrote (vision/head.h).
+ *
+ * A result is a small header that points at the head's payload where the
+ * head left it (CPU: the session's result storage; CUDA: the page-locked
+ * buffer the device result is downloaded into): handing a result over
+ * copies nothing. Payload per kind:
+ *   CLASSES     vrt_class_result
+ *   DETECTIONS  vrt_detections
+ *   DENSE       (future) a map descriptor + its pixels
+ *   KEYPOINTS   (future) vrt_detections + count * keypoints
+ */
+#ifndef VRT_VISION_RESULT_IMPL_H
+#define VRT_VISION_RESULT_IMPL_H
+
+#include "vrt/result.h"
+
+#define VRT__RESULT_VERSION 1
+
+struct vrt_result {
+    uint32_t size;    /* sizeof(struct vrt_result) of the library that made it */
+    uint32_t version; /* VRT__RESULT_VERSION */
+    vrt_result_type kind;
+    vrt_task task;
+    int slot;
+    uint64_t sequence;
+    int64_t timestamp_ns;
+    int64_t times[VRT_TIME_COUNT];
+    const void *payload;        /* the head's result (see above); NULL: none */
+    const vrt_labels_t *labels; /* the session's, or NULL */
+};
+
+/* Sets the header (size, version, kind, task); times, payload and the rest zero. */
+void vrt__result_init(vrt_result *r, vrt_result_type kind, vrt_task task, const vrt_labels_t *labels);
+/* The payload as its kind's struct, or NULL for another kind (pipeline
+ * internals that still speak the fixed structs). */
+const vrt_class_result *vrt__result_classes(const vrt_result *r);
+const vrt_detections *vrt__result_detections(const vrt_result *r);
+
+#endif
