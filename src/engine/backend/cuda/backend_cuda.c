@@ -2054,11 +2054,21 @@ int vrt__cuda_device_count(void) {
     return n;
 }
 
+/* The last four: the optional device members the session's frame path uses (engine/device.h). */
 const vrt__backend_iface vrt__backend_cuda = {
-    "cuda",          cuda_prepare, cuda_set_input,      cuda_run, cuda_get_output, cuda_sync,
-    cuda_last_error, cuda_destroy, cuda_prepare_shared,
-    /* optional device members (session frame path) */
-    vrt__cuda_backend_stream, vrt__cuda_backend_input, vrt__cuda_backend_output, vrt__cuda_backend_enqueue,
+    "cuda",
+    cuda_prepare,
+    cuda_set_input,
+    cuda_run,
+    cuda_get_output,
+    cuda_sync,
+    cuda_last_error,
+    cuda_destroy,
+    cuda_prepare_shared,
+    vrt__cuda_backend_stream,
+    vrt__cuda_backend_input,
+    vrt__cuda_backend_output,
+    vrt__cuda_backend_enqueue,
 };
 
 /* ---- introspection (vrt inspect --backend cuda, tests) ---- */
