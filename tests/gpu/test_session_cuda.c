@@ -10,6 +10,7 @@
 
 #include "../unit/session_test_util.h"
 #include "pipeline/session_impl.h"
+#include "vrt/vision_cuda.h"
 
 static int have_gpu(void) {
     int n = 0;
@@ -336,6 +337,53 @@ TEST(poll_and_event) {
     vrt_session_destroy(&s);
 }
 
+/* Results are views of each slot's page-locked download target: one address
+ * per slot, stable across submissions, untouched by other slots' work; the
+ * CUDA classify head refuses a top-k it cannot report. */
+TEST(results_are_slot_views) {
+    NEED_GPU();
+    load_frames();
+    vrt_session_t *s = open_squeezenet("cuda", 1, 2);
+    vrt_session_info info;
+    vrt_session_get_info(s, &info);
+    ASSERT_EQ(info.kind, VRT_RESULT_CLASSES);
+    const vrt_result *r0 = NULL, *r1 = NULL, *again = NULL;
+    st_fill_slot(s, 0, g_frames[0]);
+    st_fill_slot(s, 1, g_frames[2]);
+    vrt_frame m0, m1;
+    ASSERT_OK(vrt_session_slot_frame(s, 0, &m0));
+    ASSERT_OK(vrt_session_slot_frame(s, 1, &m1));
+    ASSERT_OK(vrt_session_submit(s, 0, &m0));
+    ASSERT_OK(vrt_session_submit(s, 1, &m1));
+    ASSERT_OK(vrt_session_wait(s, 1, &r1));
+    ASSERT_OK(vrt_session_wait(s, 0, &r0));
+    ASSERT_TRUE(r0 != NULL && r1 != NULL && r0 != r1);
+    ASSERT_EQ(vrt_result_slot(r1), 1);
+    int top = -1;
+    ASSERT_OK(vrt_result_class(r0, 0, &top, NULL));
+    ASSERT_EQ(top, st_top1[0]);
+    ASSERT_OK(vrt_session_submit(s, 0, &m0));
+    ASSERT_OK(vrt_session_wait(s, 0, &again));
+    ASSERT_TRUE(again == r0);
+    ASSERT_OK(vrt_result_class(r1, 0, &top, NULL));
+    ASSERT_EQ(top, st_top1[2]);
+    ASSERT_TRUE(vrt_result_time_ns(r1, VRT_TIME_MODEL) > 0);
+    ASSERT_TRUE(vrt_result_time_ns(r1, VRT_TIME_TOTAL) >= vrt_result_time_ns(r1, VRT_TIME_MODEL));
+    vrt_session_destroy(&s);
+
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    char err[512];
+    vrt_profile pr;
+    ASSERT_OK(vrt_profile_load(profile_path("squeezenet.conf"), &pr, err, sizeof(err)));
+    pr.topk = VRT_CUDA_TOPK_MAX + 1;
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.backend = "cuda";
+    ASSERT_STATUS(vrt_session_open(model, NULL, &pr, &p, &s, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "topk");
+    ASSERT_TRUE(s == NULL);
+}
+
 /* Two sessions over one copy of the weights (vrt_session_params.share_weights):
  * both in flight at once on their own streams, each slot gives its own
  * image's class, the two agree bit for bit, the borrower outlives the owner. */
@@ -586,6 +634,7 @@ int main(void) {
     unsetenv("VRT_CUDA_MATH"); /* also when the test failed part-way */
     VRT_RUN(yolox_cuda_fp16_close_to_cpu);
     VRT_RUN(poll_and_event);
+    VRT_RUN(results_are_slot_views);
     VRT_RUN(two_sessions_share_weights);
     VRT_RUN(batch3_items_own_results_graph_equals_eager);
     VRT_RUN(yolox_batch2_per_item_detections);
