@@ -2,11 +2,13 @@
  * task name of the profile reaches its head, the classify and YOLO heads'
  * CPU twins against independent references, and the accessors' answers for
  * each kind, for the wrong kind and out of range. */
+#include <math.h>
 #include <string.h>
 
 #include "harness.h"
 #include "vision/head.h"
 #include "vision/result_impl.h"
+#include "vrt/head.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
 
@@ -227,10 +229,58 @@ TEST(result_accessors) {
     ASSERT_STREQ(vrt_result_type_name((vrt_result_type)42), "?");
 }
 
+/* The public one-call head (vrt/head.h) over the same table. */
+TEST(public_head_api) {
+    vrt_profile p;
+    vrt_profile_default(&p);
+    p.topk = 2;
+    p.softmax = 1;
+    vrt_model_tensor_info out;
+    memset(&out, 0, sizeof(out));
+    out.name = "prob";
+    out.ndim = 2;
+    out.dims[0] = 1;
+    out.dims[1] = 4;
+    vrt_head_t *h = NULL;
+    char err[256];
+    ASSERT_OK(vrt_head_open(&p, &out, NULL, &h, err, sizeof(err)));
+    ASSERT_EQ(vrt_head_kind(h), VRT_RESULT_CLASSES);
+    const float x[4] = {0.0f, 2.0f, 1.0f, 2.0f};
+    const vrt_result *r = NULL;
+    vrt_alloc_counting_begin();
+    vrt_status st = vrt_head_run(h, x, 4, NULL, &r);
+    vrt_alloc_stats as = vrt_alloc_counting_stats();
+    vrt_alloc_counting_end();
+    ASSERT_OK(st);
+    ASSERT_EQ(as.allocs, 0);
+    ASSERT_EQ(vrt_result_count(r), 2);
+    int idx = -1;
+    float sc = 0;
+    /* Ties: the lower index first; softmax over all four scores. */
+    const double e = exp(2.0) / (1 + 2 * exp(2.0) + exp(1.0));
+    ASSERT_OK(vrt_result_class(r, 0, &idx, &sc));
+    ASSERT_EQ(idx, 1);
+    ASSERT_NEAR(sc, e, 1e-6);
+    ASSERT_OK(vrt_result_class(r, 1, &idx, &sc));
+    ASSERT_EQ(idx, 3);
+    ASSERT_TRUE(vrt_result_time_ns(r, VRT_TIME_TOTAL) >= 0);
+    ASSERT_STATUS(vrt_head_run(h, x, 3, NULL, &r), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_head_last_error(h), "3 output values");
+    vrt_head_destroy(&h);
+    ASSERT_TRUE(h == NULL);
+    vrt_head_destroy(&h);
+    /* A detector profile over a classifier's output: refused at open with the reason. */
+    p.task = VRT_TASK_DETECT_YOLOV8;
+    ASSERT_STATUS(vrt_head_open(&p, &out, NULL, &h, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "'prob' has 2 dims");
+    ASSERT_TRUE(h == NULL);
+}
+
 int main(void) {
     VRT_RUN(every_task_has_a_head);
     VRT_RUN(classify_head_cpu);
     VRT_RUN(yolo_head_checks_the_output);
     VRT_RUN(result_accessors);
+    VRT_RUN(public_head_api);
     return vrt_test_finish();
 }

@@ -13,6 +13,7 @@
 #include "commands.h"
 #include "model_util.h"
 #include "vrt/engine.h"
+#include "vrt/head.h"
 #include "vrt/image.h"
 #include "vrt/json.h"
 #include "vrt/profile.h"
@@ -68,7 +69,7 @@ typedef struct infer_ctx {
     vrt_engine_t *engine;
     vrt_engine_params ep;
     vrt_labels_t *labels;
-    vrt_detector_t *det;
+    vrt_head_t *head;
     int in_index;
     void *in_buf;
     size_t in_bytes;
@@ -77,15 +78,7 @@ typedef struct infer_ctx {
     int64_t out_dims[VRT_MODEL_MAX_DIMS];
     int out_ndim;
     int json;
-    int topk;
 } infer_ctx;
-
-static const char *label_of(const infer_ctx *c, int i, char *buf, size_t cap) {
-    const char *l = c->labels ? vrt_labels_get(c->labels, i) : NULL;
-    if (l) return l;
-    snprintf(buf, cap, "class %d", i);
-    return buf;
-}
 
 /* Checks the profile against the model's input and sizes the buffers. */
 static int setup_io(infer_ctx *c) {
@@ -136,33 +129,25 @@ static int setup_io(infer_ctx *c) {
     }
     c->out_buf = vrt_malloc((c->out_count ? c->out_count : 1) * sizeof(float));
     if (!c->in_buf || !c->out_buf) return cli_error("out of memory for the model's input and output");
-    if (p->task == VRT_TASK_CLASSIFY) return 0;
+    return 0;
+}
 
-    vrt_detect_params dp = p->det;
-    char a[96];
-    cli_dims_str(out.dims, out.ndim, a, sizeof(a));
-    if (out.ndim != 3 || out.dims[0] != 1)
-        return cli_error("%s: output '%s' is %s; the %s decode needs [1, anchors, 5+classes] (YOLOX) or [1, "
-                         "4+classes, anchors] (YOLOv8)",
-                         c->model_path, out.name, a, vrt_task_name(p->task));
-    if (p->task == VRT_TASK_DETECT_YOLOX) {
-        if (dp.num_classes <= 0) dp.num_classes = (int)out.dims[2] - 5;
-        dp.num_anchors = (int)out.dims[1];
-    } else {
-        if (dp.num_classes <= 0) dp.num_classes = (int)out.dims[1] - 4;
-        dp.num_anchors = (int)out.dims[2];
-    }
-    char err[512];
-    if (vrt_detector_create(&c->det, &dp, err, sizeof(err)) != VRT_OK)
-        return cli_error("%s: output %s does not fit profile %s: %s", c->model_path, a, c->profile_path, err);
+/* The profile's task head over the model's output (after the labels). */
+static int open_head(infer_ctx *c) {
+    vrt_model_tensor_info out;
+    vrt_engine_output_info(c->engine, 0, &out);
+    char err[512], a[96];
+    if (vrt_head_open(&c->prof, &out, c->labels, &c->head, err, sizeof(err)) != VRT_OK)
+        return cli_error("%s: output '%s' %s does not fit profile %s (%s): %s", c->model_path, out.name,
+                         cli_dims_str(out.dims, out.ndim, a, sizeof(a)), c->profile_path,
+                         vrt_task_name(c->prof.task), err);
     return 0;
 }
 
 typedef struct image_result {
     uint32_t w, h;
     double t_pre, t_model, t_post;
-    vrt_class_result cls;
-    vrt_detections dets;
+    const vrt_result *res; /* the head's, valid until the next image */
 } image_result;
 
 static int run_image(infer_ctx *c, const char *path, image_result *r, char *err, size_t cap) {
@@ -186,19 +171,10 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
         return -1;
     }
     int64_t t2 = vrt_now_ns();
-    if (c->prof.task == VRT_TASK_CLASSIFY) {
-        int k = c->topk < (int)c->out_count ? c->topk : (int)c->out_count;
-        st = vrt_topk(c->out_buf, VRT_TENSOR_F32, (int)c->out_count, k, c->prof.softmax, &r->cls);
-        if (st != VRT_OK) {
-            snprintf(err, cap, "%s: top-k failed (%s)", path, vrt_status_str(st));
-            return -1;
-        }
-    } else {
-        st = vrt_detector_run(c->det, c->out_buf, c->out_count, &g, &r->dets);
-        if (st != VRT_OK) {
-            snprintf(err, cap, "%s: decoding the detections failed: %s", path, vrt_detector_error(c->det));
-            return -1;
-        }
+    if (vrt_head_run(c->head, c->out_buf, c->out_count, &g, &r->res) != VRT_OK) {
+        snprintf(err, cap, "%s: %s failed: %s", path, vrt_task_name(c->prof.task),
+                 vrt_head_last_error(c->head));
+        return -1;
     }
     int64_t t3 = vrt_now_ns();
     r->t_pre = (double)(t1 - t0) / 1e6;
@@ -207,30 +183,85 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
     return 0;
 }
 
-static void print_text(const infer_ctx *c, const char *path, const image_result *r) {
+/* Label of a result entry, or "class N". */
+static const char *label_at(const vrt_result *res, int i, int cls, char *buf, size_t cap) {
+    const char *l = vrt_result_label(res, i);
+    if (l) return l;
+    snprintf(buf, cap, "class %d", cls);
+    return buf;
+}
+
+static void print_text(const char *path, const image_result *r) {
     char lb[32];
-    if (c->prof.task == VRT_TASK_CLASSIFY) {
+    const vrt_result *res = r->res;
+    const int n = vrt_result_count(res);
+    if (vrt_result_kind(res) == VRT_RESULT_CLASSES) {
         printf("%s (%ux%u):\n", path, r->w, r->h);
-        for (int i = 0; i < r->cls.count; i++)
-            printf("  %d. %-8.4f %s [%d]\n", i + 1, r->cls.score[i],
-                   label_of(c, r->cls.index[i], lb, sizeof(lb)), r->cls.index[i]);
-    } else {
-        printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, r->dets.count,
-               r->dets.count == 1 ? "" : "s");
-        for (int i = 0; i < r->dets.count; i++) {
-            const vrt_detection *d = &r->dets.det[i];
-            printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n",
-                   label_of(c, d->class_id, lb, sizeof(lb)), d->score, d->box.x1, d->box.y1, d->box.x2,
-                   d->box.y2, d->box.x2 - d->box.x1, d->box.y2 - d->box.y1);
+        for (int i = 0; i < n; i++) {
+            int index = -1;
+            float score = 0;
+            vrt_result_class(res, i, &index, &score);
+            printf("  %d. %-8.4f %s [%d]\n", i + 1, score, label_at(res, i, index, lb, sizeof(lb)), index);
         }
+    } else if (vrt_result_kind(res) == VRT_RESULT_DETECTIONS) {
+        printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, n, n == 1 ? "" : "s");
+        for (int i = 0; i < n; i++) {
+            vrt_detection d;
+            vrt_result_detection(res, i, &d);
+            printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n",
+                   label_at(res, i, d.class_id, lb, sizeof(lb)), d.score, d.box.x1, d.box.y1, d.box.x2,
+                   d.box.y2, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1);
+        }
+    } else {
+        printf("%s (%ux%u): a %s result\n", path, r->w, r->h, vrt_result_type_name(vrt_result_kind(res)));
     }
     printf("  time: pre %.2f ms, model %.2f ms, post %.2f ms, total %.2f ms\n", r->t_pre, r->t_model,
            r->t_post, r->t_pre + r->t_model + r->t_post);
 }
 
+static void json_classes(vrt_json *w, const vrt_result *res) {
+    char lb[32];
+    vrt_json_key(w, "classes");
+    vrt_json_begin_array(w);
+    for (int i = 0; i < vrt_result_count(res); i++) {
+        int index = -1;
+        float score = 0;
+        vrt_result_class(res, i, &index, &score);
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "index", index);
+        vrt_json_kv_string(w, "label", label_at(res, i, index, lb, sizeof(lb)));
+        vrt_json_kv_double(w, "score", score);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+}
+
+static void json_detections(vrt_json *w, const vrt_result *res) {
+    char lb[32];
+    vrt_json_kv_int(w, "candidates", vrt_result_candidates(res));
+    vrt_json_key(w, "detections");
+    vrt_json_begin_array(w);
+    for (int i = 0; i < vrt_result_count(res); i++) {
+        vrt_detection d;
+        vrt_result_detection(res, i, &d);
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "class_id", d.class_id);
+        vrt_json_kv_string(w, "label", label_at(res, i, d.class_id, lb, sizeof(lb)));
+        vrt_json_kv_double(w, "score", d.score);
+        vrt_json_key(w, "box");
+        vrt_json_begin_array(w);
+        vrt_json_double(w, d.box.x1);
+        vrt_json_double(w, d.box.y1);
+        vrt_json_double(w, d.box.x2);
+        vrt_json_double(w, d.box.y2);
+        vrt_json_end_array(w);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+}
+
 static void print_json(const infer_ctx *c, const char *path, const image_result *r, const char *error) {
     vrt_json w;
-    char lb[32];
     vrt_json_init_file(&w, stdout);
     vrt_json_begin_object(&w);
     vrt_json_kv_string(&w, "image", path);
@@ -243,38 +274,10 @@ static void print_json(const infer_ctx *c, const char *path, const image_result 
     } else {
         vrt_json_kv_uint(&w, "width", r->w);
         vrt_json_kv_uint(&w, "height", r->h);
-        if (c->prof.task == VRT_TASK_CLASSIFY) {
-            vrt_json_key(&w, "classes");
-            vrt_json_begin_array(&w);
-            for (int i = 0; i < r->cls.count; i++) {
-                vrt_json_begin_object(&w);
-                vrt_json_kv_int(&w, "index", r->cls.index[i]);
-                vrt_json_kv_string(&w, "label", label_of(c, r->cls.index[i], lb, sizeof(lb)));
-                vrt_json_kv_double(&w, "score", r->cls.score[i]);
-                vrt_json_end_object(&w);
-            }
-            vrt_json_end_array(&w);
-        } else {
-            vrt_json_kv_int(&w, "candidates", r->dets.candidates);
-            vrt_json_key(&w, "detections");
-            vrt_json_begin_array(&w);
-            for (int i = 0; i < r->dets.count; i++) {
-                const vrt_detection *d = &r->dets.det[i];
-                vrt_json_begin_object(&w);
-                vrt_json_kv_int(&w, "class_id", d->class_id);
-                vrt_json_kv_string(&w, "label", label_of(c, d->class_id, lb, sizeof(lb)));
-                vrt_json_kv_double(&w, "score", d->score);
-                vrt_json_key(&w, "box");
-                vrt_json_begin_array(&w);
-                vrt_json_double(&w, d->box.x1);
-                vrt_json_double(&w, d->box.y1);
-                vrt_json_double(&w, d->box.x2);
-                vrt_json_double(&w, d->box.y2);
-                vrt_json_end_array(&w);
-                vrt_json_end_object(&w);
-            }
-            vrt_json_end_array(&w);
-        }
+        if (vrt_result_kind(r->res) == VRT_RESULT_CLASSES)
+            json_classes(&w, r->res);
+        else if (vrt_result_kind(r->res) == VRT_RESULT_DETECTIONS)
+            json_detections(&w, r->res);
         vrt_json_key(&w, "time_ms");
         vrt_json_begin_object(&w);
         vrt_json_kv_double(&w, "pre", r->t_pre);
@@ -289,7 +292,7 @@ static void print_json(const infer_ctx *c, const char *path, const image_result 
 }
 
 static void infer_cleanup(infer_ctx *c) {
-    vrt_detector_destroy(&c->det);
+    vrt_head_destroy(&c->head);
     vrt_labels_destroy(&c->labels);
     vrt_engine_destroy(&c->engine);
     vrt_free(c->in_buf);
@@ -354,7 +357,7 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     }
     if (vrt_profile_load(c.profile_path, &c.prof, err, sizeof(err)) != VRT_OK)
         return cli_error("profile %s: %s", c.profile_path, err);
-    c.topk = topk ? (int)topk : c.prof.topk;
+    if (topk) c.prof.topk = (int)topk;
     if (score >= 0) c.prof.det.score_threshold = (float)score;
     if (iou >= 0) c.prof.det.iou_threshold = (float)iou;
     if (ctx->verbosity > 0)
@@ -390,6 +393,7 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
             rc = cli_error("labels %s (profile %s): %s", lpath, c.profile_path, err);
     }
 
+    if (!rc) rc = open_head(&c);
     if (rc) {
         infer_cleanup(&c);
         return rc;
@@ -410,7 +414,7 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
         if (c.json)
             print_json(&c, path, &r, NULL);
         else
-            print_text(&c, path, &r);
+            print_text(path, &r);
         fflush(stdout);
     }
     infer_cleanup(&c);

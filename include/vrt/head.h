@@ -1,0 +1,62 @@
+/*
+ * vrt/head.h - a profile's task head on the CPU, for programs that run the
+ * engine themselves (vrt infer, bindings): the model's output in, a result
+ * (vrt/result.h) out. Sessions (vrt/session.h) run the same heads inside
+ * their frame path; use this only without a session.
+ *
+ *   vrt_model_tensor_info out;
+ *   vrt_engine_output_info(engine, 0, &out);
+ *   vrt_head_t *h;
+ *   if (vrt_head_open(&profile, &out, labels, &h, err, sizeof err)) ...;  // checks the output's shape
+ *   ... vrt_engine_run(engine, ...) into a float buffer ...
+ *   const vrt_result *r;
+ *   vrt_head_run(h, output, count, &geom, &r);     // classes, boxes, ...: read with the accessors
+ *   vrt_head_destroy(&h);
+ *
+ * Which head runs is the profile's `task`; its parameters (top-k, softmax,
+ * thresholds, strides, classes) are the profile's, checked against the
+ * output at open.
+ *
+ * Ownership: open copies what it needs from the profile and the tensor
+ * info; labels (may be NULL) are borrowed and must outlive the head. The
+ * result belongs to the head and stays valid until the next run or destroy.
+ * Memory: open allocates everything; run allocates nothing.
+ * Threading: one head per thread at a time.
+ */
+#ifndef VRT_HEAD_H
+#define VRT_HEAD_H
+
+#include <stddef.h>
+
+#include "vrt/model.h"
+#include "vrt/profile.h"
+#include "vrt/result.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct vrt_head vrt_head_t;
+
+/* output: the model's output 0 as the engine reports it (batch 1 first).
+ * On success *out owns the head; on failure it is NULL and err names the
+ * profile, the output and what would fit. */
+vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *output,
+                         const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap);
+/* What the head's results hold. */
+vrt_result_type vrt_head_kind(const vrt_head_t *h);
+/* output: count fp32 values (the output tensor's element count). geom maps
+ * boxes to frame pixels (NULL: network-input pixels). *r gets the result;
+ * its VRT_TIME_POSTPROCESS and VRT_TIME_TOTAL are this call's duration.
+ * VRT_EINVAL for a count that is not the output's (detail in last_error). */
+vrt_status vrt_head_run(vrt_head_t *h, const float *output, size_t count, const vrt_preprocess_geometry *geom,
+                        const vrt_result **r);
+/* Detail of the last failure ("" if none). */
+const char *vrt_head_last_error(const vrt_head_t *h);
+/* NULL-safe; sets *h = NULL. */
+void vrt_head_destroy(vrt_head_t **h);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
