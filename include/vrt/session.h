@@ -37,8 +37,9 @@
  * fixed format; raw formats only) -> ONE pre-processing kernel into the
  * model's input tensor -> the model's steps -> the profile's task head on
  * the GPU (top-k, YOLOX/YOLOv8 decode + class-aware NMS, ...) -> D2H of the
- * small fixed-size result into page-locked memory of the slot -> an event. With graphs on (default), the
- * session runs the path once eagerly at open (warm-up: algorithm choice,
+ * small fixed-size result into page-locked memory of the slot -> an event.
+ * With graphs on (default), the session runs the path once eagerly at open
+ * (warm-up: algorithm choice,
  * lazy module loading), then captures and instantiates ONE CUDA graph per
  * slot (each with that slot's fixed buffer addresses); submit is then one
  * cudaGraphLaunch. Graphs off (params.graphs = 0 or VRT_CUDA_GRAPHS=0 in the
