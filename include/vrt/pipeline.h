@@ -231,8 +231,9 @@ vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage sta
 /* One compact per-frame record, kept in a ring of params.history per stream. */
 typedef struct vrt_pipeline_record {
     uint64_t sequence;
-    int64_t exposure_ns, launch_ns;     /* absolute */
-    int32_t age_us, process_us, e2e_us; /* durations, microseconds */
+    int64_t exposure_ns, launch_ns; /* absolute, ns CLOCK_MONOTONIC */
+    int64_t age_ns, process_ns,
+        e2e_ns; /* durations, ns (exposure->launch, launch->done, exposure->delivered) */
     uint32_t dropped_before;
     int32_t deadline_miss;
 } vrt_pipeline_record;

@@ -10,9 +10,25 @@
  * Query values override the params struct. Unknown keys are an error that
  * lists the keys the source understands.
  *
- * Lifecycle: open -> start -> read ... read -> stop -> destroy (stop is
- * implied by destroy). read() hands out one frame reference; unref it when
- * done (for V4L2 that re-queues the driver buffer, so hold frames briefly).
+ * Lifecycle (after v4l-utils: open, init buffers, start, loop, stop, uninit,
+ * close):
+ *   open       opens the device/file and negotiates format, size and rate;
+ *              vrt_source_get_info() tells what was granted.
+ *   configure  optional, while stopped: where frames go (capture buffers
+ *              supplied by the consumer, e.g. page-locked model inputs, or
+ *              the driver's own) and the delivered format (compressed MJPEG
+ *              decoded to a raw format in the capture layer).
+ *   start      allocates/binds the buffers (V4L2: REQBUFS, QUERYBUF, mmap)
+ *              and starts streaming; info.buffers and the timestamp flags are
+ *              final from here.
+ *   read ...   read() hands out one frame reference; unref it when done (for
+ *              V4L2 that re-queues the driver buffer, so hold frames briefly).
+ *   stop       stops streaming; buffers are kept for the next start (a new
+ *              configure releases them once no frame is held).
+ *   destroy    stops if needed, releases everything (frames still held stay
+ *              valid until unref'd).
+ * Changing the buffers never closes the device: a configure between stop and
+ * start re-binds them on the same open file.
  *
  * read() answers VRT_OK (a frame), VRT_EAGAIN (no frame within timeout),
  * VRT_EOF (end of a file / image list without loop), VRT_ENODEV (device
@@ -39,18 +55,17 @@ typedef enum vrt_capture_mode {
 } vrt_capture_mode;
 
 typedef struct vrt_source_params {
-    uint32_t fourcc;         /* wanted output format; 0: the source's native/default */
-    uint32_t width, height;  /* 0: source default (cameras: driver's current; files: native) */
-    double fps;              /* 0: default (cameras: driver's current; files: native; images/synthetic: 30) */
-    int buffers;             /* V4L2 driver buffers (>= 2); 0: 3 */
-    vrt_capture_mode mode;   /* default NEWEST for cameras; files always deliver all frames */
-    int pace;                /* files: 1 = at native rate, 0 = as fast as possible (default 0) */
-    int loop;                /* files/images: restart at the end instead of VRT_EOF */
-    int reconnect;           /* V4L2: reopen after unplug, with back-off */
-    int64_t max_frames;      /* synthetic: end (VRT_EOF) after this many; 0: endless */
-    int use_userptr;         /* V4L2: USERPTR streaming into user_buffers instead of mmap */
-    void **user_buffers;     /* USERPTR: caller-owned buffers (e.g. page-locked), `buffers` of them */
-    size_t user_buffer_size; /* USERPTR: bytes each */
+    uint32_t fourcc;        /* wanted output format; 0: the source's native/default */
+    uint32_t width, height; /* 0: source default (cameras: driver's current; files: native) */
+    double fps;             /* 0: default (cameras: driver's current; files: native; images/synthetic: 30) */
+    int buffers;            /* V4L2 driver buffers (>= 2); 0: 3 */
+    vrt_capture_mode mode;  /* default NEWEST for cameras; files always deliver all frames */
+    int pace;               /* files: 1 = at native rate, 0 = as fast as possible (default 0) */
+    int loop;               /* files/images: restart at the end instead of VRT_EOF */
+    int reconnect;          /* V4L2: reopen after unplug, with back-off */
+    int64_t max_frames;     /* synthetic: end (VRT_EOF) after this many; 0: endless */
+    int use_userptr;        /* V4L2: USERPTR streaming (buffers the source allocates, or the
+                               consumer's given with vrt_source_configure) instead of mmap */
     const struct vrt_v4l2_ops *v4l2_ops; /* NULL: the real system calls */
 } vrt_source_params;
 
@@ -64,7 +79,7 @@ typedef struct vrt_source_info {
     int64_t frame_count;      /* files: frames in the stream if known, else -1 */
     int driver_timestamps;    /* 1 if frames carry driver timestamps */
     int monotonic_timestamps; /* 1 if the timestamps are CLOCK_MONOTONIC */
-    int buffers;              /* driver buffers in use */
+    int buffers;              /* driver buffers in use (V4L2: as requested until start grants them) */
     vrt_capture_mode mode;
     uint32_t device_fourcc; /* V4L2: format the device delivers (MJPG while visionrt decodes it
                                to `fourcc` on the CPU); 0 for other sources */
@@ -83,6 +98,28 @@ void vrt_source_default_params(vrt_source_params *p);
  * be NULL) gets a one-line message naming the thing and what would work. */
 vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
                            size_t err_cap);
+/* The configure step (between open and start, or after stop). */
+typedef struct vrt_source_config {
+    /* 0: deliver what the source was opened for. A raw format (VRT_FMT_RGB24, YUYV, ...): a source
+     * delivering compressed MJPEG frames has them decoded to it on the CPU (libjpeg-turbo) before read()
+     * hands them out, into frames from a pool sized at start; one already delivering it is unchanged.
+     * Anything else is VRT_ENOTSUP. */
+    uint32_t fourcc;
+    /* Capture buffers supplied by the consumer (V4L2: USERPTR streaming straight into them), `count`
+     * (>= 2) of `size` bytes each, owned by the caller and kept alive until the source is destroyed or
+     * configured again. NULL: the driver's (or the source's) own buffers. Sources that cannot capture
+     * into caller memory answer VRT_ENOTSUP. */
+    void *const *buffers;
+    int count;
+    size_t size;
+} vrt_source_config;
+
+void vrt_source_default_config(vrt_source_config *c);
+/* Replaces the configuration. Only while stopped (VRT_EBUSY when started, or when frames captured into
+ * the previous buffers are still held). Buffers are checked at start (size against the negotiated
+ * format; a driver without USERPTR fails start with VRT_ENOTSUP and a message), so a consumer can fall
+ * back with another configure and start, without reopening the device. */
+vrt_status vrt_source_configure(vrt_source_t *s, const vrt_source_config *c);
 vrt_status vrt_source_start(vrt_source_t *s);
 /* timeout_ms: -1 waits forever, 0 polls. On VRT_OK *out holds one reference. */
 vrt_status vrt_source_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);

@@ -30,6 +30,10 @@ typedef struct vrt__source_vtbl {
     const char *kind;
     /* Applies the URI and params; on failure fills s->err. s->priv is the backend's. */
     vrt_status (*open)(vrt_source_t *s, vrt__uri *u, const vrt_source_params *p);
+    /* Optional: capture into consumer buffers (bufs NULL: back to the source's own). Called only while
+     * stopped; the backend checks them at start. NULL member: consumer buffers are VRT_ENOTSUP. */
+    vrt_status (*set_buffers)(vrt_source_t *s, void *const *bufs, int count, size_t size);
+    /* Allocates/binds buffers if needed and starts streaming. */
     vrt_status (*start)(vrt_source_t *s);
     vrt_status (*read)(vrt_source_t *s, vrt_frame **out, int timeout_ms);
     vrt_status (*stop)(vrt_source_t *s);
@@ -41,10 +45,22 @@ typedef struct vrt__source_vtbl {
     vrt_status (*control_set)(vrt_source_t *s, const char *name, int64_t v);
 } vrt__source_vtbl;
 
+/* The one MJPEG decoder of the capture layer (decode.c): when the consumer
+ * wants a raw format and the backend delivers MJPEG, read() decodes each
+ * frame it hands out into a frame from `pool` (sized at start). */
+typedef struct vrt__source_decode {
+    uint32_t fourcc;        /* 0: off; else the raw format MJPEG frames are decoded to */
+    uint32_t auto_fourcc;   /* the backend's own choice (vrt__source_decode_to at open), else 0 */
+    uint32_t delivered;     /* what the backend delivers (MJPEG when decoding) */
+    vrt_frame_pool_t *pool; /* frames out keep it alive */
+    uint64_t corrupt;       /* frames that did not decode */
+} vrt__source_decode;
+
 struct vrt_source {
     const vrt__source_vtbl *vt;
     void *priv;
     int started;
+    vrt__source_decode dec;
     vrt_source_params params; /* after URI overrides are applied by the backend */
     vrt_source_info info;     /* filled by the backend at open */
     vrt_source_stats stats;   /* updated by the backend (atomic stores) */
@@ -59,6 +75,14 @@ extern const vrt__source_vtbl vrt__source_synthetic;
 /* Reads width=, height=, fps=, format= into s->params (marking them used);
  * fails with a message in s->err for malformed values. */
 vrt_status vrt__source_common_keys(vrt_source_t *s, vrt__uri *u);
+
+/* Backends: frames of this source arrive as MJPEG but the consumer asked for raw `fourcc` (V4L2
+ * cameras without that format): read() decodes them (info.fourcc = fourcc, device_fourcc = MJPEG). */
+void vrt__source_decode_to(vrt_source_t *s, uint32_t fourcc);
+/* source.c: the decoding stage around the backend (decode.c). */
+vrt_status vrt__decode_prepare(vrt_source_t *s);
+vrt_status vrt__decode_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);
+void vrt__decode_free(vrt_source_t *s);
 
 #define VRT__SRC_ERR(s, ...) vrt_errbuf_set((s)->err, sizeof((s)->err), __VA_ARGS__)
 

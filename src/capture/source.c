@@ -55,11 +55,59 @@ vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source
     if (st) {
         vrt_errbuf_set(err, err_cap, "%s", s->err[0] ? s->err : vrt_status_str(st));
         s->vt->close(s);
+        vrt__decode_free(s);
         vrt_free(s);
         return st;
     }
+    if (!s->dec.fourcc) s->dec.delivered = s->info.fourcc;
     *out = s;
     return VRT_OK;
+}
+
+void vrt_source_default_config(vrt_source_config *c) {
+    memset(c, 0, sizeof(*c));
+}
+
+/* The delivered-format half of configure. */
+static vrt_status configure_format(vrt_source_t *s, uint32_t fourcc) {
+    char b1[8], b2[8];
+    if (!fourcc || fourcc == s->dec.auto_fourcc) {
+        s->dec.fourcc = s->dec.auto_fourcc;
+    } else if (fourcc == s->dec.delivered) {
+        s->dec.fourcc = 0;
+    } else if (s->dec.delivered == VRT_FMT_MJPEG && vrt_fourcc_is_raw(fourcc) &&
+               vrt_frame_size_for(fourcc, s->info.width, s->info.height)) {
+        s->dec.fourcc = fourcc;
+    } else {
+        VRT__SRC_ERR(s,
+                     "%s: delivers %s %ux%u; only MJPEG frames can be decoded to another format (raw formats "
+                     "need even sizes for 4:2:2 and NV12); open it with format=%s instead",
+                     s->info.name, vrt_fourcc_name(s->dec.delivered, b1), s->info.width, s->info.height,
+                     vrt_fourcc_name(fourcc, b2));
+        return VRT_ENOTSUP;
+    }
+    s->info.fourcc = s->dec.fourcc ? s->dec.fourcc : s->dec.delivered;
+    return VRT_OK;
+}
+
+vrt_status vrt_source_configure(vrt_source_t *s, const vrt_source_config *c) {
+    if (!s || !c) return VRT_EINVAL;
+    s->err[0] = 0;
+    if (s->started) {
+        VRT__SRC_ERR(s, "%s: configure while started; stop it first", s->info.name);
+        return VRT_EBUSY;
+    }
+    if (c->buffers && (c->count < 2 || !c->size)) {
+        VRT__SRC_ERR(s, "%s: consumer buffers need count >= 2 (got %d) and a size", s->info.name, c->count);
+        return VRT_EINVAL;
+    }
+    if (c->buffers && !s->vt->set_buffers) {
+        VRT__SRC_ERR(s, "%s: %s sources cannot capture into consumer buffers", s->info.name, s->vt->kind);
+        return VRT_ENOTSUP;
+    }
+    vrt_status st = s->vt->set_buffers ? s->vt->set_buffers(s, c->buffers, c->count, c->size) : VRT_OK;
+    if (st) return st;
+    return configure_format(s, c->fourcc);
 }
 
 vrt_status vrt_source_start(vrt_source_t *s) {
@@ -67,6 +115,7 @@ vrt_status vrt_source_start(vrt_source_t *s) {
     if (s->started) return VRT_OK;
     s->err[0] = 0;
     vrt_status st = s->vt->start(s);
+    if (st == VRT_OK && (st = vrt__decode_prepare(s))) s->vt->stop(s);
     if (st == VRT_OK) s->started = 1;
     return st;
 }
@@ -78,7 +127,7 @@ vrt_status vrt_source_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
         VRT__SRC_ERR(s, "%s: read before start", s->info.name);
         return VRT_EINVAL;
     }
-    vrt_status st = s->vt->read(s, out, timeout_ms);
+    vrt_status st = s->dec.fourcc ? vrt__decode_read(s, out, timeout_ms) : s->vt->read(s, out, timeout_ms);
     if (st == VRT_OK) {
         if (!(*out)->dequeue_ns) (*out)->dequeue_ns = vrt_now_ns();
         atomic_fetch_add_explicit((_Atomic uint64_t *)&s->stats.delivered, 1, memory_order_relaxed);
@@ -98,6 +147,7 @@ void vrt_source_destroy(vrt_source_t **ps) {
     vrt_source_t *s = *ps;
     if (s->started) vrt_source_stop(s);
     s->vt->close(s);
+    vrt__decode_free(s);
     vrt_free(s);
     *ps = NULL;
 }

@@ -7,13 +7,17 @@
  * closes. Capture loop after v4l-utils: every ioctl retried on EINTR, EAGAIN
  * from DQBUF means "no frame yet".
  *
- * MJPG decoding: when the caller asks for a raw format the device does not
+ * Lifecycle after v4l-utils: open + configure at vrt_source_open (QUERYCAP,
+ * S_FMT, S_PARM: connect_dev), buffers at start (REQBUFS, QUERYBUF, mmap or
+ * the consumer's USERPTR buffers: bufs_init), STREAMON/OFF at start/stop,
+ * buffers released (bufs_release) when the consumer configures other ones or
+ * the last frame of the stream is gone, close last. So binding consumer
+ * buffers never reopens the device.
+ *
+ * MJPG cameras: when the caller asks for a raw format the device does not
  * offer but it offers MJPG (most UVC webcams above 640x480), the stream runs
- * in MJPG and each dequeued buffer is decoded on the CPU (libjpeg-turbo,
- * through vrt_image_convert) into a frame from a pool made at connect time;
- * the driver buffer goes back to the driver right after decoding. In newest
- * mode only the frame handed out is decoded. A JPEG that does not decode is
- * counted (stats.errors and stats.dropped) and skipped. */
+ * in MJPG and the capture layer's one decoder (decode.c) turns each frame
+ * handed out into the raw format; the driver buffer goes back right after. */
 #include "source-impl.h"
 #include "vrt/image.h"
 #include "vrt/v4l2.h"
@@ -213,29 +217,33 @@ struct v4l2_stream {
     pthread_mutex_t mu;
     int streaming;
     uint32_t memory;
-    int nbufs;
+    int nbufs; /* 0 until start allocates/binds the buffers */
     v4l2_slot slots[V4L2_MAX_BUF];
     void *own_userptr;                              /* USERPTR memory we allocated ourselves (one block) */
     uint32_t fourcc, width, height, bpl, sizeimage; /* what the device delivers */
-    uint32_t decode_cc;                             /* 0, or the raw format MJPG buffers are decoded to */
-    vrt_frame_pool_t *pool; /* decoded frames (decode_cc only); frames out keep it alive */
     char who[280];
 };
 
+/* Unmaps and frees the buffers (the uninit step); no frame may be out. */
+static void bufs_release(v4l2_stream *st) {
+    for (int i = 0; i < st->nbufs; i++) {
+        if (st->slots[i].mapped) st->ops->munmap(st->ops->ctx, st->slots[i].mem, st->slots[i].length);
+        memset(&st->slots[i], 0, sizeof(st->slots[i]));
+    }
+    if (st->fd >= 0 && st->nbufs) {
+        struct v4l2_requestbuffers r = {
+            .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
+        xioctl(st->ops, st->fd, VIDIOC_REQBUFS, &r);
+    }
+    st->nbufs = 0;
+    vrt_free(st->own_userptr);
+    st->own_userptr = NULL;
+}
+
 static void stream_put(v4l2_stream *st) {
     if (atomic_fetch_sub_explicit(&st->refs, 1, memory_order_acq_rel) != 1) return;
-    for (int i = 0; i < st->nbufs; i++)
-        if (st->slots[i].mapped) st->ops->munmap(st->ops->ctx, st->slots[i].mem, st->slots[i].length);
-    if (st->fd >= 0) {
-        if (st->nbufs) {
-            struct v4l2_requestbuffers r = {
-                .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
-            xioctl(st->ops, st->fd, VIDIOC_REQBUFS, &r);
-        }
-        st->ops->close(st->ops->ctx, st->fd);
-    }
-    vrt_free(st->own_userptr);
-    vrt_frame_pool_destroy(&st->pool);
+    bufs_release(st);
+    if (st->fd >= 0) st->ops->close(st->ops->ctx, st->fd);
     pthread_mutex_destroy(&st->mu);
     vrt_free(st);
 }
@@ -298,8 +306,12 @@ typedef struct v4l2_src {
     char path[256];
     char who[280];
     const struct vrt_v4l2_ops *ops;
-    v4l2_stream *st; /* NULL while disconnected */
-    int userptr;
+    v4l2_stream *st;          /* NULL while disconnected */
+    int userptr;              /* USERPTR streaming: into ubuf[] if nubuf, else into memory of our own */
+    void *ubuf[V4L2_MAX_BUF]; /* consumer buffers (vrt_source_configure), kept for reconnects */
+    int nubuf;
+    size_t ubuf_size;
+    int connected_once; /* info holds the format negotiated at open */
     int reconnect;
     int want_streaming; /* started by the user: a reconnect restarts streaming */
     int have_seq;
@@ -308,7 +320,6 @@ typedef struct v4l2_src {
     int backoff_ms;
     int64_t next_retry_ns;
     int attempts;
-    uint64_t corrupt; /* MJPG frames that did not decode */
 } v4l2_src;
 
 #define ERR(src, ...) vrt_errbuf_set((src)->s->err, sizeof((src)->s->err), __VA_ARGS__)
@@ -368,14 +379,11 @@ static void list_rates(const struct vrt_v4l2_ops *ops, int fd, uint32_t cc, uint
     }
 }
 
-/* Opens the device, negotiates format and rate, allocates and maps buffers.
- * On success src->st is the new stream and s->info is updated. */
-static vrt_status connect_dev(v4l2_src *src) {
+/* The open step: opens the node and checks it is a streaming capture device.
+ * On success *out is a stream without buffers. */
+static vrt_status dev_open(v4l2_src *src, v4l2_stream **out) {
     vrt_source_t *s = src->s;
-    const vrt_source_params *p = &s->params;
     const struct vrt_v4l2_ops *ops = src->ops;
-    char b1[8], b2[8];
-
     int fd = ops->open(ops->ctx, src->path, O_RDWR | O_NONBLOCK | O_CLOEXEC);
     if (fd < 0) {
         int e = errno;
@@ -400,7 +408,7 @@ static vrt_status connect_dev(v4l2_src *src) {
     atomic_store(&st->refs, 1);
     pthread_mutex_init(&st->mu, NULL);
     snprintf(st->who, sizeof(st->who), "%s", src->who);
-    vrt_status rc = VRT_OK;
+    *out = st;
 
     struct v4l2_capability cap;
     memset(&cap, 0, sizeof(cap));
@@ -408,12 +416,10 @@ static vrt_status connect_dev(v4l2_src *src) {
         int e = errno;
         if (e == ENOTTY || e == EINVAL) {
             ERR(src, "%s: not a V4L2 device", src->path);
-            rc = VRT_ENOTSUP;
-        } else {
-            ERR(src, "%s: VIDIOC_QUERYCAP failed: %s", src->path, strerror(e));
-            rc = errno_status(e);
+            return VRT_ENOTSUP;
         }
-        goto fail;
+        ERR(src, "%s: VIDIOC_QUERYCAP failed: %s", src->path, strerror(e));
+        return errno_status(e);
     }
     uint32_t caps = (cap.capabilities & V4L2_CAP_DEVICE_CAPS) ? cap.device_caps : cap.capabilities;
     snprintf(s->info.driver, sizeof(s->info.driver), "%.*s", (int)sizeof(cap.driver),
@@ -423,49 +429,62 @@ static vrt_status connect_dev(v4l2_src *src) {
             s->info.driver, (const char *)cap.card, caps,
             (caps & V4L2_CAP_META_CAPTURE) ? "; this is a metadata node, try the neighbouring /dev/video node"
                                            : "");
-        rc = VRT_ENOTSUP;
-        goto fail;
+        return VRT_ENOTSUP;
     }
     if (!(caps & V4L2_CAP_STREAMING)) {
         ERR(src,
             "%s: driver %s does not support streaming I/O (mmap/userptr); only read() is offered, "
             "which visionrt does not use",
             src->path, s->info.driver);
-        rc = VRT_ENOTSUP;
-        goto fail;
+        return VRT_ENOTSUP;
     }
+    return VRT_OK;
+}
 
-    /* Format. */
-    struct v4l2_format fmt;
-    memset(&fmt, 0, sizeof(fmt));
-    fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    if (xioctl(ops, fd, VIDIOC_G_FMT, &fmt) < 0) {
-        ERR(src, "%s: VIDIOC_G_FMT failed: %s", src->path, strerror(errno));
-        rc = errno_status(errno);
-        goto fail;
-    }
-    char supported[256];
+/* Which fourcc to ask the driver for: the wanted one, or MJPG (decoded by
+ * the capture layer into *decode_cc) for a raw format the device lacks. */
+static vrt_status pick_format(v4l2_src *src, v4l2_stream *st, uint32_t current, uint32_t *want_cc,
+                              uint32_t *decode_cc, char *supported, size_t cap) {
+    const vrt_source_params *p = &src->s->params;
     uint32_t ccs[64];
     int ncc = 0;
-    list_formats(ops, fd, supported, sizeof(supported), ccs, &ncc, 64);
-    uint32_t want_cc = p->fourcc ? p->fourcc : fmt.fmt.pix.pixelformat;
+    list_formats(src->ops, st->fd, supported, cap, ccs, &ncc, 64);
+    *want_cc = p->fourcc ? p->fourcc : current;
+    *decode_cc = 0;
     int found = 0, has_mjpg = 0;
     for (int i = 0; i < ncc; i++) {
-        if (ccs[i] == want_cc) found = 1;
+        if (ccs[i] == *want_cc) found = 1;
         if (ccs[i] == V4L2_PIX_FMT_MJPEG) has_mjpg = 1;
     }
-    /* A raw format the device lacks: take its MJPG and decode on the CPU. */
-    uint32_t decode_cc = 0;
     if (!found && has_mjpg && p->fourcc && vrt_fourcc_is_raw(p->fourcc)) {
-        decode_cc = p->fourcc;
-        want_cc = V4L2_PIX_FMT_MJPEG;
+        *decode_cc = p->fourcc;
+        *want_cc = V4L2_PIX_FMT_MJPEG;
         found = 1;
     }
     if (!found && ncc > 0) {
-        ERR(src, "%s: format '%s' not supported; supported: %s", src->path, cc4(want_cc, b1), supported);
-        rc = VRT_ENOTSUP;
-        goto fail;
+        char b1[8];
+        ERR(src, "%s: format '%s' not supported; supported: %s", src->path, cc4(*want_cc, b1), supported);
+        return VRT_ENOTSUP;
     }
+    return VRT_OK;
+}
+
+/* The configure step, format half: S_FMT with what was asked (or the
+ * device's current values). Fills st's format fields; *decode_cc as pick_format. */
+static vrt_status dev_set_format(v4l2_src *src, v4l2_stream *st, uint32_t *decode_cc) {
+    const vrt_source_params *p = &src->s->params;
+    char b1[8], b2[8], supported[256];
+    struct v4l2_format fmt;
+    memset(&fmt, 0, sizeof(fmt));
+    fmt.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    if (xioctl(src->ops, st->fd, VIDIOC_G_FMT, &fmt) < 0) {
+        ERR(src, "%s: VIDIOC_G_FMT failed: %s", src->path, strerror(errno));
+        return errno_status(errno);
+    }
+    uint32_t want_cc;
+    vrt_status rc =
+        pick_format(src, st, fmt.fmt.pix.pixelformat, &want_cc, decode_cc, supported, sizeof(supported));
+    if (rc) return rc;
     uint32_t want_w = p->width ? p->width : fmt.fmt.pix.width;
     uint32_t want_h = p->height ? p->height : fmt.fmt.pix.height;
     fmt.fmt.pix.pixelformat = want_cc;
@@ -474,201 +493,242 @@ static vrt_status connect_dev(v4l2_src *src) {
     fmt.fmt.pix.field = V4L2_FIELD_ANY;
     fmt.fmt.pix.bytesperline = 0;
     fmt.fmt.pix.sizeimage = 0;
-    if (xioctl(ops, fd, VIDIOC_S_FMT, &fmt) < 0) {
+    if (xioctl(src->ops, st->fd, VIDIOC_S_FMT, &fmt) < 0) {
         int e = errno;
         ERR(src, "%s: cannot set format %s %ux%u: %s", src->path, cc4(want_cc, b1), want_w, want_h,
             e == EBUSY ? "device busy (another program is streaming from it)" : strerror(e));
-        rc = errno_status(e);
-        goto fail;
+        return errno_status(e);
     }
     struct v4l2_pix_format *pf = &fmt.fmt.pix;
     if (pf->pixelformat != want_cc) {
         ERR(src, "%s: driver replaced format '%s' with '%s'; supported: %s", src->path, cc4(want_cc, b1),
             cc4(pf->pixelformat, b2), supported);
-        rc = VRT_ENOTSUP;
-        goto fail;
+        return VRT_ENOTSUP;
     }
-    if (pf->width != want_w || pf->height != want_h) {
-        if (vrt_log_enabled(VRT_LOG_INFO)) {
-            char sizes[256];
-            list_sizes(ops, fd, want_cc, sizes, sizeof(sizes));
-            vrt_log(VRT_LOG_INFO, src->who, "driver adjusted %ux%u to %ux%u (sizes for %s: %s)", want_w,
-                    want_h, pf->width, pf->height, cc4(want_cc, b1), sizes);
-        }
+    if ((pf->width != want_w || pf->height != want_h) && vrt_log_enabled(VRT_LOG_INFO)) {
+        char sizes[256];
+        list_sizes(src->ops, st->fd, want_cc, sizes, sizeof(sizes));
+        vrt_log(VRT_LOG_INFO, src->who, "driver adjusted %ux%u to %ux%u (sizes for %s: %s)", want_w, want_h,
+                pf->width, pf->height, cc4(want_cc, b1), sizes);
     }
     uint32_t bpl = pf->bytesperline;
     if (!bpl && vrt_fourcc_is_raw(pf->pixelformat)) {
         size_t tight = vrt_frame_size_for(pf->pixelformat, pf->width, 1);
         bpl = pf->pixelformat == VRT_FMT_NV12 ? pf->width : (uint32_t)tight;
     }
-    if (decode_cc && !vrt_frame_size_for(decode_cc, pf->width, pf->height)) {
+    if (*decode_cc && !vrt_frame_size_for(*decode_cc, pf->width, pf->height)) {
         ERR(src,
             "%s: the device has no %s, and its MJPG frames of %ux%u cannot be decoded to it "
             "(4:2:2 needs an even width, NV12 even sizes); use format=RGB24 or another size",
-            src->path, vrt_fourcc_name(decode_cc, b1), pf->width, pf->height);
-        rc = VRT_EINVAL;
-        goto fail;
+            src->path, vrt_fourcc_name(*decode_cc, b1), pf->width, pf->height);
+        return VRT_EINVAL;
     }
+    if (*decode_cc && vrt_log_enabled(VRT_LOG_INFO))
+        vrt_log(VRT_LOG_INFO, src->who,
+                "device offers no %s (formats: %s): capturing MJPG and decoding it to %s on the CPU",
+                vrt_fourcc_name(*decode_cc, b1), supported, vrt_fourcc_name(*decode_cc, b2));
     st->fourcc = pf->pixelformat;
-    st->decode_cc = decode_cc;
     st->width = pf->width;
     st->height = pf->height;
     st->bpl = bpl;
     st->sizeimage = pf->sizeimage;
     if (!st->sizeimage) st->sizeimage = (uint32_t)vrt_frame_size_for(pf->pixelformat, pf->width, pf->height);
+    return VRT_OK;
+}
 
-    /* Frame rate. */
+/* timeperframe for fps: exact for integers and NTSC-style x/1.001 rates. */
+static void fps_fraction(double fps, uint32_t *num, uint32_t *den) {
+    *num = 1000;
+    *den = (uint32_t)(fps * 1000 + 0.5);
+    if (fabs(fps - (double)(uint32_t)(fps + 0.5)) < 1e-6)
+        *num = 1, *den = (uint32_t)(fps + 0.5);
+    else if (fabs(fps * 1001 - (double)(uint32_t)(fps * 1001 + 0.5)) < 1e-3)
+        *num = 1001, *den = (uint32_t)(fps * 1001 + 0.5);
+}
+
+/* The configure step, rate half; returns the rate granted (0: unknown). */
+static double dev_set_rate(v4l2_src *src, v4l2_stream *st) {
+    const vrt_source_params *p = &src->s->params;
+    const struct vrt_v4l2_ops *ops = src->ops;
     struct v4l2_streamparm parm;
     memset(&parm, 0, sizeof(parm));
     parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-    int have_parm = xioctl(ops, fd, VIDIOC_G_PARM, &parm) == 0;
+    int have_parm = xioctl(ops, st->fd, VIDIOC_G_PARM, &parm) == 0;
     if (p->fps > 0) {
         if (!have_parm || !(parm.parm.capture.capability & V4L2_CAP_TIMEPERFRAME)) {
             vrt_log(VRT_LOG_WARN, src->who, "driver cannot set the frame rate; fps=%g ignored", p->fps);
         } else {
-            double fps = p->fps;
-            uint32_t num = 1000, den = (uint32_t)(fps * 1000 + 0.5);
-            if (fabs(fps - (double)(uint32_t)(fps + 0.5)) < 1e-6)
-                num = 1, den = (uint32_t)(fps + 0.5);
-            else if (fabs(fps * 1001 - (double)(uint32_t)(fps * 1001 + 0.5)) < 1e-3)
-                num = 1001, den = (uint32_t)(fps * 1001 + 0.5);
             memset(&parm, 0, sizeof(parm));
             parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-            parm.parm.capture.timeperframe.numerator = num;
-            parm.parm.capture.timeperframe.denominator = den;
-            if (xioctl(ops, fd, VIDIOC_S_PARM, &parm) < 0)
-                vrt_log(VRT_LOG_WARN, src->who, "VIDIOC_S_PARM(%g fps) failed: %s", fps, strerror(errno));
+            fps_fraction(p->fps, &parm.parm.capture.timeperframe.numerator,
+                         &parm.parm.capture.timeperframe.denominator);
+            if (xioctl(ops, st->fd, VIDIOC_S_PARM, &parm) < 0)
+                vrt_log(VRT_LOG_WARN, src->who, "VIDIOC_S_PARM(%g fps) failed: %s", p->fps, strerror(errno));
             memset(&parm, 0, sizeof(parm));
             parm.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-            have_parm = xioctl(ops, fd, VIDIOC_G_PARM, &parm) == 0;
+            have_parm = xioctl(ops, st->fd, VIDIOC_G_PARM, &parm) == 0;
         }
     }
-    s->info.fps = 0;
-    if (have_parm && parm.parm.capture.timeperframe.numerator && parm.parm.capture.timeperframe.denominator)
-        s->info.fps =
-            (double)parm.parm.capture.timeperframe.denominator / parm.parm.capture.timeperframe.numerator;
-    if (p->fps > 0 && s->info.fps > 0 && fabs(s->info.fps - p->fps) > 0.01 * p->fps &&
-        vrt_log_enabled(VRT_LOG_INFO)) {
-        char rates[256];
-        list_rates(ops, fd, st->fourcc, st->width, st->height, rates, sizeof(rates));
+    const struct v4l2_fract *tpf = &parm.parm.capture.timeperframe;
+    double fps =
+        have_parm && tpf->numerator && tpf->denominator ? (double)tpf->denominator / tpf->numerator : 0;
+    if (p->fps > 0 && fps > 0 && fabs(fps - p->fps) > 0.01 * p->fps && vrt_log_enabled(VRT_LOG_INFO)) {
+        char rates[256], b1[8];
+        list_rates(ops, st->fd, st->fourcc, st->width, st->height, rates, sizeof(rates));
         vrt_log(VRT_LOG_INFO, src->who, "driver adjusted %g fps to %g fps (rates for %s %ux%u: %s)", p->fps,
-                s->info.fps, cc4(st->fourcc, b1), st->width, st->height, rates);
+                fps, cc4(st->fourcc, b1), st->width, st->height, rates);
     }
+    return fps;
+}
 
-    /* Buffers. */
-    int want = p->buffers ? p->buffers : 3;
+/* Open and configure: the device without buffers (they come at start). On
+ * success src->st is the new stream; at the first connect s->info is filled. */
+static vrt_status connect_dev(v4l2_src *src) {
+    vrt_source_t *s = src->s;
+    v4l2_stream *st = NULL;
+    uint32_t decode_cc = 0;
+    vrt_status rc = dev_open(src, &st);
+    if (!rc) rc = dev_set_format(src, st, &decode_cc);
+    if (rc) {
+        if (st) stream_put(st);
+        return rc;
+    }
+    double fps = dev_set_rate(src, st);
+    if (!src->connected_once) {
+        /* A reconnect keeps what open negotiated (and what the consumer configured). */
+        s->info.fourcc = st->fourcc;
+        s->info.device_fourcc = st->fourcc;
+        s->info.width = st->width;
+        s->info.height = st->height;
+        s->info.fps = fps;
+        s->info.buffers = s->params.buffers ? s->params.buffers : 3;
+        s->info.mode = s->params.mode;
+        s->info.driver_timestamps = s->info.monotonic_timestamps = 1; /* checked at start */
+        if (decode_cc) vrt__source_decode_to(s, decode_cc);
+        src->connected_once = 1;
+    }
+    src->st = st;
+    return VRT_OK;
+}
+
+/* REQBUFS for the wanted count and memory; returns the count to use (0 on failure). */
+static int request_buffers(v4l2_src *src, v4l2_stream *st, vrt_status *rc) {
+    const vrt_source_params *p = &src->s->params;
+    char b1[8];
+    int want = src->nubuf ? src->nubuf : (p->buffers ? p->buffers : 3);
     st->memory = src->userptr ? V4L2_MEMORY_USERPTR : V4L2_MEMORY_MMAP;
     struct v4l2_requestbuffers req = {
         .count = (uint32_t)want, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
-    if (xioctl(ops, fd, VIDIOC_REQBUFS, &req) < 0) {
+    if (xioctl(src->ops, st->fd, VIDIOC_REQBUFS, &req) < 0) {
         int e = errno;
-        if (e == EINVAL && src->userptr)
+        *rc = errno_status(e);
+        if (e == EINVAL && src->userptr) {
             ERR(src, "%s: driver %s does not support USERPTR streaming; use io=mmap", src->path,
-                s->info.driver);
-        else if (e == EBUSY)
+                src->s->info.driver);
+            *rc = VRT_ENOTSUP;
+        } else if (e == EBUSY) {
             ERR(src, "%s: cannot allocate buffers: device busy (another program is streaming from it)",
                 src->path);
-        else
+        } else {
             ERR(src, "%s: VIDIOC_REQBUFS(%d) failed: %s", src->path, want, strerror(e));
-        rc = errno_status(e);
-        goto fail;
-    }
-    if (req.count < 2) {
-        ERR(src, "%s: driver granted only %u buffer(s); at least 2 are needed", src->path, req.count);
-        rc = VRT_ENOMEM;
-        goto fail;
+        }
+        return 0;
     }
     int nb = req.count > V4L2_MAX_BUF ? V4L2_MAX_BUF : (int)req.count;
-    if (src->userptr && p->user_buffers) {
-        if (nb > p->buffers) nb = p->buffers; /* queue only what the caller gave us */
-        if (p->user_buffer_size < st->sizeimage) {
-            ERR(src, "%s: USERPTR buffers of %zu bytes are too small; %s %ux%u needs %u bytes each",
-                src->path, p->user_buffer_size, cc4(st->fourcc, b1), st->width, st->height, st->sizeimage);
-            rc = VRT_EINVAL;
-            goto fail_reqbufs;
-        }
-    } else if (src->userptr) {
+    if (src->nubuf && nb > src->nubuf) nb = src->nubuf; /* queue only what the consumer gave us */
+    *rc = VRT_OK;
+    if (req.count < 2) {
+        ERR(src, "%s: driver granted only %u buffer(s); at least 2 are needed", src->path, req.count);
+        *rc = VRT_ENOMEM;
+    } else if (src->nubuf && src->ubuf_size < st->sizeimage) {
+        ERR(src, "%s: USERPTR buffers of %zu bytes are too small; %s %ux%u needs %u bytes each", src->path,
+            src->ubuf_size, cc4(st->fourcc, b1), st->width, st->height, st->sizeimage);
+        *rc = VRT_EINVAL;
+    } else if (src->userptr && !src->nubuf) {
         size_t each = ((size_t)st->sizeimage + 4095) & ~(size_t)4095;
         st->own_userptr = vrt_malloc(each * (size_t)nb + 4096);
         if (!st->own_userptr) {
             ERR(src, "%s: out of memory for %d USERPTR buffers of %zu bytes", src->path, nb, each);
-            rc = VRT_ENOMEM;
-            goto fail_reqbufs;
+            *rc = VRT_ENOMEM;
         }
     }
+    if (*rc) {
+        struct v4l2_requestbuffers r0 = {
+            .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
+        xioctl(src->ops, st->fd, VIDIOC_REQBUFS, &r0);
+        return 0;
+    }
+    return nb;
+}
+
+/* QUERYBUF + mmap (or the USERPTR memory) of buffer i; *flags gets the buffer's flags. */
+static vrt_status setup_slot(v4l2_src *src, v4l2_stream *st, int i, uint32_t *flags) {
+    v4l2_slot *sl = &st->slots[i];
+    sl->st = st;
+    struct v4l2_buffer b;
+    memset(&b, 0, sizeof(b));
+    b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+    b.memory = st->memory;
+    b.index = (uint32_t)i;
+    if (xioctl(src->ops, st->fd, VIDIOC_QUERYBUF, &b) < 0) {
+        ERR(src, "%s: VIDIOC_QUERYBUF(%d) failed: %s", src->path, i, strerror(errno));
+        return errno_status(errno);
+    }
+    *flags = b.flags;
+    if (st->memory == V4L2_MEMORY_MMAP) {
+        void *m = src->ops->mmap(src->ops->ctx, NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, st->fd,
+                                 b.m.offset);
+        if (m == MAP_FAILED) {
+            ERR(src, "%s: mmap of buffer %d (%u bytes) failed: %s", src->path, i, b.length, strerror(errno));
+            return errno_status(errno);
+        }
+        sl->mem = m;
+        sl->length = b.length;
+        sl->mapped = 1;
+    } else if (src->nubuf) {
+        if (!src->ubuf[i]) {
+            ERR(src, "%s: consumer buffer %d is NULL", src->path, i);
+            return VRT_EINVAL;
+        }
+        sl->mem = src->ubuf[i];
+        sl->length = src->ubuf_size;
+    } else {
+        size_t each = ((size_t)st->sizeimage + 4095) & ~(size_t)4095;
+        uintptr_t base = ((uintptr_t)st->own_userptr + 4095) & ~(uintptr_t)4095;
+        sl->mem = (uint8_t *)(base + each * (size_t)i);
+        sl->length = each;
+    }
+    vrt_frame *f = &sl->frame;
+    set_planes(f, st->fourcc, st->width, st->height, st->bpl, sl->mem, sl->length);
+    f->buffer_index = i;
+    f->memory = VRT_MEM_HOST;
+    f->pts_ns = -1;
+    f->release = slot_release;
+    f->release_ctx = sl;
+    sl->state = SLOT_FREE;
+    return VRT_OK;
+}
+
+/* The init-buffers step (at start): REQBUFS, QUERYBUF, mmap or USERPTR binding. */
+static vrt_status bufs_init(v4l2_src *src) {
+    vrt_source_t *s = src->s;
+    v4l2_stream *st = src->st;
+    vrt_status rc = VRT_OK;
+    int nb = request_buffers(src, st, &rc);
+    if (!nb) return rc;
     st->nbufs = nb;
-    int ts_monotonic = 0;
-    for (int i = 0; i < nb; i++) {
-        v4l2_slot *sl = &st->slots[i];
-        sl->st = st;
-        struct v4l2_buffer b;
-        memset(&b, 0, sizeof(b));
-        b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-        b.memory = st->memory;
-        b.index = (uint32_t)i;
-        if (xioctl(ops, fd, VIDIOC_QUERYBUF, &b) < 0) {
-            ERR(src, "%s: VIDIOC_QUERYBUF(%d) failed: %s", src->path, i, strerror(errno));
-            rc = errno_status(errno);
-            goto fail;
-        }
-        if (i == 0)
-            ts_monotonic = (b.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
-        if (st->memory == V4L2_MEMORY_MMAP) {
-            void *m = ops->mmap(ops->ctx, NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, b.m.offset);
-            if (m == MAP_FAILED) {
-                ERR(src, "%s: mmap of buffer %d (%u bytes) failed: %s", src->path, i, b.length,
-                    strerror(errno));
-                rc = errno_status(errno);
-                goto fail;
-            }
-            sl->mem = m;
-            sl->length = b.length;
-            sl->mapped = 1;
-        } else if (p->user_buffers) {
-            if (!p->user_buffers[i]) {
-                ERR(src, "%s: user_buffers[%d] is NULL", src->path, i);
-                rc = VRT_EINVAL;
-                goto fail;
-            }
-            sl->mem = p->user_buffers[i];
-            sl->length = p->user_buffer_size;
-        } else {
-            size_t each = ((size_t)st->sizeimage + 4095) & ~(size_t)4095;
-            uintptr_t base = ((uintptr_t)st->own_userptr + 4095) & ~(uintptr_t)4095;
-            sl->mem = (uint8_t *)(base + each * (size_t)i);
-            sl->length = each;
-        }
-        vrt_frame *f = &sl->frame;
-        set_planes(f, st->fourcc, st->width, st->height, st->bpl, sl->mem, sl->length);
-        f->buffer_index = i;
-        f->memory = VRT_MEM_HOST;
-        f->pts_ns = -1;
-        f->release = slot_release;
-        f->release_ctx = sl;
-        sl->state = SLOT_FREE;
+    uint32_t flags = 0;
+    for (int i = 0; i < nb && !rc; i++) {
+        uint32_t f = 0;
+        rc = setup_slot(src, st, i, &f);
+        if (i == 0) flags = f;
     }
-
-    if (decode_cc) {
-        /* One decoded frame per driver buffer: the caller may hold as many as before. */
-        vrt_frame_pool_params pp;
-        vrt_frame_pool_default_params(&pp);
-        pp.fourcc = decode_cc;
-        pp.width = st->width;
-        pp.height = st->height;
-        pp.count = (uint32_t)nb;
-        if ((rc = vrt_frame_pool_create(&st->pool, &pp))) {
-            ERR(src, "%s: out of memory for %d decoded %s %ux%u frames", src->path, nb,
-                vrt_fourcc_name(decode_cc, b1), st->width, st->height);
-            goto fail;
-        }
+    if (rc) {
+        bufs_release(st);
+        return rc;
     }
-
-    s->info.fourcc = decode_cc ? decode_cc : st->fourcc;
-    s->info.device_fourcc = st->fourcc;
-    s->info.width = st->width;
-    s->info.height = st->height;
+    int ts_monotonic = (flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) == V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC;
     s->info.buffers = nb;
-    s->info.mode = p->mode;
     s->info.driver_timestamps = ts_monotonic;
     s->info.monotonic_timestamps = ts_monotonic;
     if (!ts_monotonic && !src->warned_ts) {
@@ -677,31 +737,21 @@ static vrt_status connect_dev(v4l2_src *src) {
                 "driver timestamps are not CLOCK_MONOTONIC; frames are stamped "
                 "at dequeue time instead (latency numbers exclude the driver)");
     }
-    if (vrt_log_enabled(VRT_LOG_INFO))
-        vrt_log(VRT_LOG_INFO, src->who, "%s %ux%u, %g fps, %d %s buffers, driver %s", cc4(st->fourcc, b1),
-                st->width, st->height, s->info.fps, nb, src->userptr ? "USERPTR" : "MMAP", s->info.driver);
-    if (decode_cc && vrt_log_enabled(VRT_LOG_INFO))
-        vrt_log(VRT_LOG_INFO, src->who,
-                "device offers no %s (formats: %s): capturing MJPG and decoding it "
-                "to %s on the CPU",
-                vrt_fourcc_name(decode_cc, b1), supported, vrt_fourcc_name(decode_cc, b2));
-    src->st = st;
-    return VRT_OK;
-
-fail_reqbufs:
-    st->nbufs = 0;
-    {
-        struct v4l2_requestbuffers r0 = {
-            .count = 0, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE, .memory = st->memory};
-        xioctl(ops, fd, VIDIOC_REQBUFS, &r0);
+    if (vrt_log_enabled(VRT_LOG_INFO)) {
+        char b1[8];
+        vrt_log(VRT_LOG_INFO, src->who, "%s %ux%u, %g fps, %d %s buffers%s, driver %s", cc4(st->fourcc, b1),
+                st->width, st->height, s->info.fps, nb, src->userptr ? "USERPTR" : "MMAP",
+                src->nubuf ? " (the consumer's)" : "", s->info.driver);
     }
-fail:
-    stream_put(st);
-    return rc;
+    return VRT_OK;
 }
 
 static vrt_status stream_on(v4l2_src *src) {
     v4l2_stream *st = src->st;
+    if (!st->nbufs) {
+        vrt_status rc = bufs_init(src);
+        if (rc) return rc;
+    }
     pthread_mutex_lock(&st->mu);
     st->streaming = 1;
     for (int i = 0; i < st->nbufs; i++) {
@@ -807,34 +857,25 @@ static vrt_status try_reconnect(v4l2_src *src, int64_t deadline) {
     return VRT_ENODEV;
 }
 
-static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *p) {
+/* mode=, io=, buffers=, reconnect= and the common keys into s->params. */
+static vrt_status v4l2_keys(vrt_source_t *s, vrt__uri *u) {
     vrt_status rc = vrt__source_common_keys(s, u);
     if (rc) return rc;
     int64_t buffers = s->params.buffers, reconnect = s->params.reconnect;
     if ((rc = vrt__uri_get_int(u, "buffers", &buffers, s->err, sizeof(s->err)))) return rc;
     if ((rc = vrt__uri_get_int(u, "reconnect", &reconnect, s->err, sizeof(s->err)))) return rc;
     const char *mode = vrt__uri_get(u, "mode");
-    if (mode) {
-        if (!strcasecmp(mode, "newest"))
-            s->params.mode = VRT_MODE_NEWEST;
-        else if (!strcasecmp(mode, "all"))
-            s->params.mode = VRT_MODE_ALL;
-        else {
-            VRT__SRC_ERR(s, "mode=%s unknown; use mode=newest or mode=all", mode);
-            return VRT_EINVAL;
-        }
+    if (mode && strcasecmp(mode, "newest") && strcasecmp(mode, "all")) {
+        VRT__SRC_ERR(s, "mode=%s unknown; use mode=newest or mode=all", mode);
+        return VRT_EINVAL;
     }
+    if (mode) s->params.mode = strcasecmp(mode, "all") ? VRT_MODE_NEWEST : VRT_MODE_ALL;
     const char *io = vrt__uri_get(u, "io");
-    if (io) {
-        if (!strcasecmp(io, "mmap"))
-            s->params.use_userptr = 0;
-        else if (!strcasecmp(io, "userptr"))
-            s->params.use_userptr = 1;
-        else {
-            VRT__SRC_ERR(s, "io=%s unknown; use io=mmap or io=userptr", io);
-            return VRT_EINVAL;
-        }
+    if (io && strcasecmp(io, "mmap") && strcasecmp(io, "userptr")) {
+        VRT__SRC_ERR(s, "io=%s unknown; use io=mmap or io=userptr", io);
+        return VRT_EINVAL;
     }
+    if (io) s->params.use_userptr = !strcasecmp(io, "userptr");
     if ((rc = vrt__uri_check_unused(u, "width, height, fps, format, buffers, mode, reconnect, io", s->err,
                                     sizeof(s->err))))
         return rc;
@@ -844,10 +885,13 @@ static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     }
     s->params.buffers = (int)buffers;
     s->params.reconnect = reconnect != 0;
-    if (s->params.use_userptr && s->params.user_buffers && s->params.buffers < 2) {
-        VRT__SRC_ERR(s, "USERPTR with user_buffers needs params.buffers (>= 2) set to their count");
-        return VRT_EINVAL;
-    }
+    return VRT_OK;
+}
+
+static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *p) {
+    (void)p;
+    vrt_status rc = v4l2_keys(s, u);
+    if (rc) return rc;
     if (!u->path[0]) {
         VRT__SRC_ERR(s, "v4l2: needs a device path, e.g. v4l2:/dev/video0");
         return VRT_EINVAL;
@@ -864,8 +908,35 @@ static vrt_status v4l2_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     src->backoff_ms = BACKOFF_MIN_MS;
     snprintf(s->info.kind, sizeof(s->info.kind), "v4l2");
     s->info.mode = s->params.mode;
-    (void)p;
     return connect_dev(src);
+}
+
+/* Consumer buffers for the next start: the buffers of the open device are
+ * released (uninit) and bound again at start, on the same file descriptor. */
+static vrt_status v4l2_set_buffers(vrt_source_t *s, void *const *bufs, int count, size_t size) {
+    v4l2_src *src = s->priv;
+    v4l2_stream *st = src->st;
+    if (st && st->nbufs) {
+        int out = 0;
+        pthread_mutex_lock(&st->mu);
+        for (int i = 0; i < st->nbufs; i++)
+            out += st->slots[i].state == SLOT_OUT;
+        pthread_mutex_unlock(&st->mu);
+        if (out) {
+            ERR(src, "%s: %d frame(s) captured into the current buffers are still held; unref them first",
+                src->path, out);
+            return VRT_EBUSY;
+        }
+        bufs_release(st);
+    }
+    memset(src->ubuf, 0, sizeof(src->ubuf));
+    src->nubuf = bufs ? (count > V4L2_MAX_BUF ? V4L2_MAX_BUF : count) : 0;
+    for (int i = 0; i < src->nubuf; i++)
+        src->ubuf[i] = bufs[i];
+    src->ubuf_size = bufs ? size : 0;
+    src->userptr = bufs ? 1 : s->params.use_userptr;
+    s->info.buffers = src->nubuf ? src->nubuf : (s->params.buffers ? s->params.buffers : 3);
+    return VRT_OK;
 }
 
 static vrt_status v4l2_start(vrt_source_t *s) {
@@ -895,8 +966,12 @@ static void v4l2_close(vrt_source_t *s) {
     s->priv = NULL;
 }
 
-/* Sequence and timestamps of dequeued buffer b onto f. */
-static void stamp(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame *f) {
+/* Hands out slot b->index (just dequeued) as a frame, with the sequence and
+ * the driver's timestamp (int64 ns, CLOCK_MONOTONIC) or the dequeue time. */
+static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
+    v4l2_stream *st = src->st;
+    vrt_frame *f = &st->slots[b->index].frame;
+    f->bytesused = b->bytesused;
     f->sequence = b->sequence;
     f->dequeue_ns = vrt_now_ns();
     if (src->s->info.monotonic_timestamps) {
@@ -906,15 +981,6 @@ static void stamp(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame *f) {
         f->timestamp_ns = f->dequeue_ns;
         f->ts_from_driver = 0;
     }
-}
-
-/* Hands out slot i (just dequeued) as a frame. */
-static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
-    v4l2_stream *st = src->st;
-    v4l2_slot *sl = &st->slots[b->index];
-    vrt_frame *f = &sl->frame;
-    f->bytesused = b->bytesused;
-    stamp(src, b, f);
     f->refs = 1;
     atomic_fetch_add_explicit(&st->refs, 1, memory_order_relaxed);
     *out = f;
@@ -930,39 +996,113 @@ static void requeue(v4l2_src *src, uint32_t index) {
     pthread_mutex_unlock(&st->mu);
 }
 
-/* Decodes the MJPG buffer b (just dequeued) into a pooled frame and re-queues
- * b at once. VRT_EBADDATA (counted, logged) when the JPEG does not decode. */
-static vrt_status decode_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out) {
+/* Waits for the device within the deadline. 1: ready (*pollerr set), 0: timed out, < 0: error status. */
+static int wait_ready(v4l2_src *src, int64_t deadline, int timeout_ms, int *pollerr, int *pollin) {
     v4l2_stream *st = src->st;
-    vrt_frame *jf = &st->slots[b->index].frame;
-    jf->bytesused = b->bytesused;
-    vrt_frame *f = NULL;
-    if (vrt_frame_pool_get(st->pool, &f)) { /* checked before DQBUF; only a racing caller gets here */
-        requeue(src, b->index);
-        stat_add(&src->s->stats.dropped, 1);
-        ERR(src, "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
-            src->path, st->nbufs);
+    int in_driver = 0;
+    pthread_mutex_lock(&st->mu);
+    for (int i = 0; i < st->nbufs; i++)
+        in_driver += st->slots[i].state == SLOT_DRIVER;
+    pthread_mutex_unlock(&st->mu);
+    if (!in_driver) {
+        ERR(src,
+            "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
+            st->nbufs);
         return VRT_EAGAIN;
     }
-    char derr[200];
-    derr[0] = 0;
-    vrt_status rc = vrt_image_convert(jf, f, derr, sizeof(derr));
-    requeue(src, b->index);
-    if (rc) {
-        vrt_frame_unref(&f);
-        stat_add(&src->s->stats.errors, 1);
-        stat_add(&src->s->stats.dropped, 1);
-        src->corrupt++;
-        ERR(src, "%s: frame %u: MJPG does not decode (%s); skipped", src->path, b->sequence, derr);
-        /* The first one, then every 100th: a flaky USB link must not flood the log. */
-        vrt_log_level lvl = (src->corrupt == 1 || src->corrupt % 100 == 0) ? VRT_LOG_WARN : VRT_LOG_DEBUG;
-        if (vrt_log_enabled(lvl))
-            vrt_log(lvl, src->who, "frame %u: corrupt MJPG skipped (%llu so far): %s", b->sequence,
-                    (unsigned long long)src->corrupt, derr);
-        return VRT_EBADDATA;
+    for (;;) {
+        struct pollfd pfd = {.fd = st->fd, .events = POLLIN};
+        int wait_ms = -1;
+        if (deadline >= 0) {
+            int64_t left = deadline - vrt_now_ns();
+            wait_ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
+        }
+        int r = src->ops->poll(src->ops->ctx, &pfd, 1, wait_ms);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) {
+            ERR(src, "%s: poll failed: %s", src->path, strerror(errno));
+            return errno_status(errno);
+        }
+        if (r == 0) {
+            ERR(src, "%s: no frame within %d ms", src->path, timeout_ms);
+            return VRT_EAGAIN;
+        }
+        *pollerr = (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
+        *pollin = (pfd.revents & POLLIN) != 0;
+        return 1;
     }
-    stamp(src, b, f);
-    *out = f;
+}
+
+/* A DQBUF failure e: lost device, a transient EIO (1: go on) or an error. */
+static vrt_status dqbuf_failed(v4l2_src *src, int e, int pollerr, int *eio_in_row) {
+    if (e == ENODEV || (e == EIO && pollerr))
+        /* With reconnect=1 the next read makes the first reopen attempt. */
+        return lost_device(src, e == ENODEV ? "ENODEV" : "EIO after POLLERR");
+    if (e == EIO && ++*eio_in_row < 4) {
+        stat_add(&src->s->stats.errors, 1);
+        vrt_log(VRT_LOG_WARN, src->who, "VIDIOC_DQBUF: transient I/O error, continuing");
+        return VRT_OK;
+    }
+    ERR(src, "%s: VIDIOC_DQBUF failed: %s", src->path, strerror(e));
+    return errno_status(e);
+}
+
+/* Dequeues every ready buffer (one in mode all), keeps the newest in *keep
+ * and re-queues the older ones at once, counting gaps and drops.
+ * 1: *keep holds a frame; 0: none ready; < 0: a status. */
+static int dequeue_newest(v4l2_src *src, int pollerr, int *eio_in_row, struct v4l2_buffer *keep) {
+    vrt_source_t *s = src->s;
+    v4l2_stream *st = src->st;
+    int have = 0;
+    for (;;) {
+        struct v4l2_buffer b;
+        memset(&b, 0, sizeof(b));
+        b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+        b.memory = st->memory;
+        if (xioctl(src->ops, st->fd, VIDIOC_DQBUF, &b) < 0) {
+            int e = errno;
+            if (e == EAGAIN) return have;
+            if (have) requeue(src, keep->index);
+            vrt_status rc = dqbuf_failed(src, e, pollerr, eio_in_row);
+            return rc ? (int)rc : 0;
+        }
+        pthread_mutex_lock(&st->mu);
+        st->slots[b.index].state = SLOT_OUT;
+        pthread_mutex_unlock(&st->mu);
+        if (src->have_seq) {
+            uint32_t gap = b.sequence - src->last_seq - 1;
+            if (gap && gap < 0x80000000u) stat_add(&s->stats.dropped, gap);
+        }
+        src->have_seq = 1;
+        src->last_seq = b.sequence;
+        if (b.flags & V4L2_BUF_FLAG_ERROR) {
+            /* A corrupt frame: nobody gets it. */
+            stat_add(&s->stats.errors, 1);
+            stat_add(&s->stats.dropped, 1);
+            requeue(src, b.index);
+            continue;
+        }
+        if (have) {
+            requeue(src, keep->index);
+            stat_add(&s->stats.requeued, 1);
+            stat_add(&s->stats.dropped, 1);
+        }
+        *keep = b;
+        have = 1;
+        if (s->params.mode == VRT_MODE_ALL) return 1;
+    }
+}
+
+/* POLLERR with nothing to dequeue: is the device still there? VRT_OK: go on waiting. */
+static vrt_status check_pollerr(v4l2_src *src, int64_t deadline, int timeout_ms) {
+    struct v4l2_capability cap;
+    if (xioctl(src->ops, src->st->fd, VIDIOC_QUERYCAP, &cap) < 0 && (errno == ENODEV || errno == EIO))
+        return lost_device(src, "POLLERR, device gone");
+    if (deadline >= 0 && vrt_now_ns() >= deadline) {
+        ERR(src, "%s: no frame within %d ms (poll reported an error)", src->path, timeout_ms);
+        return VRT_EAGAIN;
+    }
+    vrt_sleep_ns(1000000); /* do not spin on a persistent error */
     return VRT_OK;
 }
 
@@ -975,112 +1115,20 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
     }
     int eio_in_row = 0;
     for (;;) {
-        v4l2_stream *st = src->st;
-        int in_driver = 0;
-        pthread_mutex_lock(&st->mu);
-        for (int i = 0; i < st->nbufs; i++)
-            in_driver += st->slots[i].state == SLOT_DRIVER;
-        pthread_mutex_unlock(&st->mu);
-        if (!in_driver) {
-            ERR(src,
-                "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
-                st->nbufs);
-            return VRT_EAGAIN;
-        }
-        if (st->pool && !vrt_frame_pool_free_count(st->pool)) {
-            /* Checked before DQBUF so that no captured frame is taken and thrown away. */
-            ERR(src,
-                "%s: all %d decoded frames are held by the caller; unref frames sooner or raise buffers=",
-                src->path, st->nbufs);
-            return VRT_EAGAIN;
-        }
-        struct pollfd pfd = {.fd = st->fd, .events = POLLIN};
-        int wait_ms = -1;
-        if (deadline >= 0) {
-            int64_t left = deadline - vrt_now_ns();
-            wait_ms = left <= 0 ? 0 : (int)((left + 999999) / 1000000);
-        }
-        int r = src->ops->poll(src->ops->ctx, &pfd, 1, wait_ms);
-        if (r < 0) {
-            if (errno == EINTR) continue;
-            ERR(src, "%s: poll failed: %s", src->path, strerror(errno));
-            return errno_status(errno);
-        }
-        if (r == 0) {
-            ERR(src, "%s: no frame within %d ms", src->path, timeout_ms);
-            return VRT_EAGAIN;
-        }
-        int pollerr = (pfd.revents & (POLLERR | POLLHUP | POLLNVAL)) != 0;
-        int have = 0;
+        int pollerr = 0, pollin = 0;
+        int r = wait_ready(src, deadline, timeout_ms, &pollerr, &pollin);
+        if (r <= 0) return (vrt_status)r;
         struct v4l2_buffer keep;
-        for (;;) {
-            struct v4l2_buffer b;
-            memset(&b, 0, sizeof(b));
-            b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-            b.memory = st->memory;
-            if (xioctl(src->ops, st->fd, VIDIOC_DQBUF, &b) < 0) {
-                int e = errno;
-                if (e == EAGAIN) break;
-                if (have) requeue(src, keep.index);
-                if (e == ENODEV || (e == EIO && pollerr)) {
-                    have = 0;
-                    /* With reconnect=1 the next read makes the first reopen attempt. */
-                    return lost_device(src, e == ENODEV ? "ENODEV" : "EIO after POLLERR");
-                }
-                if (e == EIO && ++eio_in_row < 4) {
-                    stat_add(&s->stats.errors, 1);
-                    vrt_log(VRT_LOG_WARN, src->who, "VIDIOC_DQBUF: transient I/O error, continuing");
-                    have = 0;
-                    break;
-                }
-                ERR(src, "%s: VIDIOC_DQBUF failed: %s", src->path, strerror(e));
-                return errno_status(e);
-            }
-            pthread_mutex_lock(&st->mu);
-            st->slots[b.index].state = SLOT_OUT;
-            pthread_mutex_unlock(&st->mu);
-            if (src->have_seq) {
-                uint32_t gap = b.sequence - src->last_seq - 1;
-                if (gap && gap < 0x80000000u) stat_add(&s->stats.dropped, gap);
-            }
-            src->have_seq = 1;
-            src->last_seq = b.sequence;
-            if (b.flags & V4L2_BUF_FLAG_ERROR) {
-                /* A corrupt frame: nobody gets it. */
-                stat_add(&s->stats.errors, 1);
-                stat_add(&s->stats.dropped, 1);
-                requeue(src, b.index);
-                continue;
-            }
-            if (have) {
-                requeue(src, keep.index);
-                stat_add(&s->stats.requeued, 1);
-                stat_add(&s->stats.dropped, 1);
-            }
-            keep = b;
-            have = 1;
-            if (s->params.mode == VRT_MODE_ALL) break;
-        }
-        if (have && !st->decode_cc) {
+        memset(&keep, 0, sizeof(keep));
+        r = dequeue_newest(src, pollerr, &eio_in_row, &keep);
+        if (r < 0) return (vrt_status)r;
+        if (r == 1) {
             hand_out(src, &keep, out);
             return VRT_OK;
         }
-        if (have) {
-            vrt_status drc = decode_out(src, &keep, out);
-            if (drc != VRT_EBADDATA) return drc;
-            /* A corrupt frame was skipped: take the next ready one, or wait within the timeout. */
-            continue;
-        }
-        if (pollerr && !(pfd.revents & POLLIN)) {
-            /* POLLERR with nothing to dequeue: check whether the device is still there. */
-            struct v4l2_capability cap;
-            if (xioctl(src->ops, st->fd, VIDIOC_QUERYCAP, &cap) < 0 && (errno == ENODEV || errno == EIO))
-                return lost_device(src, "POLLERR, device gone");
-            if (deadline >= 0 && vrt_now_ns() >= deadline) {
-                ERR(src, "%s: no frame within %d ms (poll reported an error)", src->path, timeout_ms);
-                return VRT_EAGAIN;
-            }
-            vrt_sleep_ns(1000000); /* do not spin on a persistent error */
+        if (pollerr && !pollin) {
+            vrt_status rc = check_pollerr(src, deadline, timeout_ms);
+            if (rc) return rc;
         }
         if (deadline >= 0 && vrt_now_ns() >= deadline) {
             ERR(src, "%s: no frame within %d ms", src->path, timeout_ms);
@@ -1214,6 +1262,7 @@ static vrt_status v4l2_control_set(vrt_source_t *s, const char *name, int64_t v)
 const vrt__source_vtbl vrt__source_v4l2 = {
     .kind = "v4l2",
     .open = v4l2_open,
+    .set_buffers = v4l2_set_buffers,
     .start = v4l2_start,
     .read = v4l2_read,
     .stop = v4l2_stop,

@@ -35,11 +35,8 @@ typedef struct stream {
     char uri[512];
     vrt_source_t *src;
     vrt_source_info info;
-    vrt_source_params sp; /* as opened (reopened with USERPTR buffers at start) */
-    int io_explicit;      /* the URI says io=mmap|userptr: keep it */
-    char capture_io[32];  /* "userptr-pinned", "userptr", "mmap", "" (not V4L2) */
-    void *
-        user_bufs[VRT_SESSION_MAX_SLOTS]; /* USERPTR buffers (the source keeps this pointer for reconnects) */
+    int io_explicit;     /* the URI says io=mmap|userptr: keep it */
+    char capture_io[32]; /* "userptr-pinned", "userptr", "mmap", "" (not V4L2) */
     int is_synthetic;
     int reconnect;      /* the source reopens after an unplug (params or URI reconnect=1) */
     vrt_slot_t *slot;   /* NEWEST */
@@ -180,7 +177,6 @@ vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt
     if (p->params.policy == VRT_POLICY_ALL) params.mode = VRT_MODE_ALL;
     s->reconnect = params.reconnect || strstr(uri, "reconnect=1") || strstr(uri, "reconnect=true");
     s->io_explicit = strstr(uri, "io=") != NULL;
-    s->sp = params;
     vrt_status st = vrt_source_open(&s->src, uri, &params, err, cap);
     if (st == VRT_OK) {
         vrt_source_get_info(s->src, &s->info);
@@ -564,59 +560,68 @@ static vrt_status open_batching(vrt_pipeline_t *p) {
     return calibrate_batching(p, a);
 }
 
-/* V4L2 streams: open the session first with one slot per driver buffer and
- * reopen the camera with USERPTR streaming into those slots (page-locked
- * memory on CUDA), so the upload reads the capture buffer itself and the
- * buffer is re-queued only after the result is back. A driver that refuses
- * USERPTR gets its mmap buffers back, and each frame is copied into the
- * session's page-locked copy slot (logged once). io= in the URI, MJPEG
- * cameras decoded on the CPU, params.pinned_capture = 0: no binding. */
-static vrt_status bind_capture(vrt_pipeline_t *p, stream *s) {
+/* The configure step of a stream's source, before start. A source that
+ * delivers MJPEG has it decoded to RGB24 by the capture layer (the one MJPEG
+ * decoder). V4L2 streams: the session is opened first with one slot per
+ * driver buffer, and the camera is configured to capture with USERPTR
+ * straight into those slots (page-locked memory on CUDA), so the upload
+ * reads the capture buffer itself and the buffer is re-queued only after the
+ * result is back. The device stays open throughout: buffers are bound at
+ * start. A driver that refuses USERPTR gets its mmap buffers back, and each
+ * frame is copied into the session's page-locked copy slot (logged once).
+ * io= in the URI, MJPEG cameras decoded on the CPU, params.pinned_capture =
+ * 0: no binding. */
+static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
+    vrt_source_config c;
+    vrt_source_default_config(&c);
+    vrt_status st = VRT_OK;
+    if (s->info.fourcc == VRT_FMT_MJPEG) {
+        c.fourcc = VRT_FMT_RGB24;
+        if ((st = vrt_source_configure(s->src, &c))) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, vrt_source_last_error(s->src));
+            return st;
+        }
+        vrt_source_get_info(s->src, &s->info);
+    }
+    if (batched || strcmp(s->info.kind, "v4l2")) return VRT_OK;
     char e[512];
     int nb = s->info.buffers;
     int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = s->index > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
-    vrt_status st =
-        vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                        s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
+    st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
+                         s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
     }
     if (!bind) return VRT_OK;
+    void *bufs[VRT_SESSION_MAX_SLOTS]; /* the source keeps its own copy of the pointers */
     size_t size = 0;
     for (int k = 0; k < nb; k++)
-        s->user_bufs[k] = vrt__proc_slot_buffer(s->proc, k, &size);
-    vrt_source_params up = s->sp;
-    up.use_userptr = 1;
-    up.user_buffers = s->user_bufs;
-    up.user_buffer_size = size;
-    up.buffers = nb;
-    vrt_source_destroy(&s->src); /* releases the device and its mmap buffers */
-    vrt_source_info before = s->info;
-    st = vrt_source_open(&s->src, s->uri, &up, e, sizeof(e));
-    if (st == VRT_OK) {
-        vrt_source_get_info(s->src, &s->info);
-        if (s->info.fourcc == before.fourcc && s->info.width == before.width &&
-            s->info.height == before.height) {
-            snprintf(s->capture_io, sizeof(s->capture_io), "userptr-pinned");
-            return VRT_OK;
-        }
-        snprintf(e, sizeof(e), "the format changed on reopening");
-        vrt_source_destroy(&s->src);
+        bufs[k] = vrt__proc_slot_buffer(s->proc, k, &size);
+    c.buffers = bufs;
+    c.count = nb;
+    c.size = size;
+    st = vrt_source_configure(s->src, &c);
+    if (!st) st = vrt_source_start(s->src);
+    if (!st) {
+        snprintf(s->capture_io, sizeof(s->capture_io), "userptr-pinned");
+        return VRT_OK;
     }
     vrt_log(VRT_LOG_WARN, "pipeline",
             "%s: USERPTR capture into the session's page-locked slots refused (%s); using the driver's mmap "
             "buffers and copying each frame into a page-locked slot",
-            s->uri, e);
-    st = vrt_source_open(&s->src, s->uri, &s->sp, e, sizeof(e));
-    if (st) {
-        vrt_errbuf_set(p->err, sizeof(p->err), "%s: reopening after USERPTR was refused: %s", s->uri, e);
+            s->uri, vrt_source_last_error(s->src));
+    c.buffers = NULL;
+    c.count = 0;
+    c.size = 0;
+    if ((st = vrt_source_configure(s->src, &c))) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "%s: going back to mmap buffers: %s", s->uri,
+                       vrt_source_last_error(s->src));
         return st;
     }
-    vrt_source_get_info(s->src, &s->info);
     snprintf(s->capture_io, sizeof(s->capture_io), "mmap");
     return VRT_OK;
 }
@@ -635,7 +640,7 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         vrt_status st = VRT_OK;
-        if (!batched && !strcmp(s->info.kind, "v4l2") && (st = bind_capture(p, s))) {
+        if ((st = configure_capture(p, s, batched))) {
             vrt_pipeline_stop(p);
             return st;
         }

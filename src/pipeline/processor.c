@@ -1,9 +1,9 @@
 /* processor.c - the pipeline's frame -> result step for one stream, on the
  * model session (vrt/session.h): the session is opened for the stream's
  * frame format and size before the first frame, so every buffer is sized
- * at start. MJPEG frames (synthetic or file sources that deliver JPEG) are
- * decoded on the CPU into an RGB24 frame made at open; V4L2 MJPEG cameras
- * are already decoded by the source. Nothing here allocates per frame.
+ * at start. Frames arrive raw: sources that deliver MJPEG are configured to
+ * decode it in the capture layer (vrt_source_configure), the one place MJPEG
+ * is decoded. Nothing here allocates per frame.
  *
  * Slots: `bound` slots (0..bound-1) may be handed to a V4L2 source as its
  * USERPTR buffers (page-locked on CUDA), so a frame that arrives in slot
@@ -22,7 +22,6 @@
 
 struct vrt__proc {
     vrt_session_t *session;
-    vrt_frame *decoded; /* MJPEG input: decode target (RGB24), else NULL */
     const vrt_result *res;
     const vrt_result *bres[VRT_SESSION_MAX_BATCH]; /* batch > 1 */
     int batch;
@@ -44,7 +43,13 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
                            int bound, vrt__proc *share, int batch, char *err, size_t cap) {
     *out = NULL;
     if (batch < 1) batch = 1;
-    if (batch > 1 && (fourcc == VRT_FMT_MJPEG || bound)) {
+    if (!vrt_fourcc_is_raw(fourcc)) {
+        char b[8];
+        vrt_errbuf_set(err, cap, "the model session takes raw frames, not %s; configure the source to decode",
+                       vrt_fourcc_name(fourcc, b));
+        return VRT_EINVAL;
+    }
+    if (batch > 1 && bound) {
         vrt_errbuf_set(err, cap,
                        "cross-camera batching needs raw frames without bound capture buffers; "
                        "run without batching");
@@ -67,24 +72,6 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
     sp.height = height;
     sp.batch = batch;
     sp.share_weights = share ? share->session : NULL;
-    if (fourcc == VRT_FMT_MJPEG) {
-        sp.fourcc = VRT_FMT_RGB24;
-        vrt_frame_pool_t *pool = NULL;
-        vrt_frame_pool_params pp;
-        vrt_frame_pool_default_params(&pp);
-        pp.fourcc = VRT_FMT_RGB24;
-        pp.width = width;
-        pp.height = height;
-        pp.count = 1;
-        vrt_status st = vrt_frame_pool_create(&pool, &pp);
-        if (!st) st = vrt_frame_pool_get(pool, &p->decoded);
-        vrt_frame_pool_destroy(&pool); /* the frame keeps the pool alive */
-        if (st) {
-            vrt_errbuf_set(err, cap, "cannot make a %ux%u RGB24 frame to decode MJPEG into", width, height);
-            vrt__proc_destroy(&p);
-            return st;
-        }
-    }
     vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
     if (st) {
         vrt__proc_destroy(&p);
@@ -147,24 +134,9 @@ vrt_status vrt__proc_warmup(vrt__proc *p) {
 }
 
 vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, char *err, size_t cap) {
-    int64_t t0 = vrt_now_ns(), decode_ns = 0;
-    if (p->decoded) {
-        if (f->fourcc != VRT_FMT_MJPEG) {
-            vrt_errbuf_set(err, cap, "frame format changed mid-stream; expected MJPEG");
-            return VRT_EINVAL;
-        }
-        vrt_status st = vrt_jpeg_decode_into(f->planes[0].data, f->bytesused, p->decoded, err, cap);
-        if (st) return st;
-        p->decoded->sequence = f->sequence;
-        p->decoded->timestamp_ns = f->timestamp_ns;
-        p->decoded->bytesused = vrt_frame_size_for(VRT_FMT_RGB24, p->decoded->width, p->decoded->height);
-        f = p->decoded;
-        decode_ns = vrt_now_ns() - t0;
-    }
     vrt_status st = run_frame(p, f, err, cap);
     if (st) return st;
     fill_out(p->res, o);
-    o->preprocess_ns += decode_ns;
     return VRT_OK;
 }
 
@@ -192,7 +164,6 @@ void vrt__proc_destroy(vrt__proc **pp) {
     if (!pp || !*pp) return;
     vrt__proc *p = *pp;
     vrt_session_destroy(&p->session);
-    vrt_frame_unref(&p->decoded);
     vrt_free(p);
     *pp = NULL;
 }

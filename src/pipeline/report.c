@@ -154,7 +154,7 @@ static void svg_timeline(FILE *f, int stream, const vrt_pipeline_record *r, size
     int64_t t0 = r[0].launch_ns, t1 = r[n - 1].launch_ns > t0 ? r[n - 1].launch_ns : t0 + 1;
     double ymax = 0;
     for (size_t i = 0; i < n; i++)
-        ymax = r[i].e2e_us > ymax ? r[i].e2e_us : ymax;
+        ymax = (double)r[i].e2e_ns / 1000.0 > ymax ? (double)r[i].e2e_ns / 1000.0 : ymax; /* us */
     if (deadline_ns > 0 && deadline_ns / 1000.0 > ymax) ymax = (double)deadline_ns / 1000.0;
     ymax = ymax * 1.05 + 1;
     double pw = W - ML - MR, ph = H - MT - MB;
@@ -163,7 +163,8 @@ static void svg_timeline(FILE *f, int stream, const vrt_pipeline_record *r, size
     for (int line = 0; line < 3; line++) {
         fprintf(f, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.2\" points=\"", g_colors[line]);
         for (size_t i = 0; i < n; i += step) {
-            double v = line == 0 ? r[i].e2e_us : line == 1 ? r[i].age_us : r[i].process_us;
+            int64_t ns = line == 0 ? r[i].e2e_ns : line == 1 ? r[i].age_ns : r[i].process_ns;
+            double v = (double)ns / 1000.0;
             double x = ML + (double)(r[i].launch_ns - t0) / (double)(t1 - t0) * pw;
             double y = MT + ph - (v < 0 ? 0 : v) / ymax * ph;
             fprintf(f, "%.1f,%.1f ", x, y);

@@ -40,13 +40,6 @@ void vrt__telemetry_free(vrt__telemetry *t) {
     pthread_mutex_destroy(&t->pub_lock);
 }
 
-static int32_t clamp_us(int64_t ns) {
-    int64_t us = ns / 1000;
-    if (us > INT32_MAX) return INT32_MAX;
-    if (us < INT32_MIN) return INT32_MIN;
-    return (int32_t)us;
-}
-
 void vrt__telemetry_record(vrt__telemetry *t, const vrt_pipeline_result *r) {
     const vrt_pipeline_times *x = &r->t;
     vrt_hist_record(&t->hist[VRT_STAGE_CAPTURE], x->dequeue_ns - x->exposure_ns);
@@ -70,9 +63,9 @@ void vrt__telemetry_record(vrt__telemetry *t, const vrt_pipeline_result *r) {
     rec->sequence = r->sequence;
     rec->exposure_ns = x->exposure_ns;
     rec->launch_ns = x->launch_ns;
-    rec->age_us = clamp_us(x->launch_ns - x->exposure_ns);
-    rec->process_us = clamp_us(x->done_ns - x->launch_ns);
-    rec->e2e_us = clamp_us(x->delivered_ns - x->exposure_ns);
+    rec->age_ns = x->launch_ns - x->exposure_ns;
+    rec->process_ns = x->done_ns - x->launch_ns;
+    rec->e2e_ns = x->delivered_ns - x->exposure_ns;
     rec->dropped_before = r->dropped_before > UINT32_MAX ? UINT32_MAX : (uint32_t)r->dropped_before;
     rec->deadline_miss = r->deadline_miss;
     t->ring_head = (t->ring_head + 1) % t->ring_cap;

@@ -27,7 +27,8 @@
 #define PC_MAX 32
 
 typedef struct pc_run {
-    int n, bad_seq, fake_mem;
+    int n, bad_seq, fake_mem, bad_time;
+    int opens; /* the fake device's successful opens over the run */
     uint64_t seq[PC_MAX];
     vrt_class_result cls[PC_MAX];
     uint8_t bytes[PC_MAX][PC_W * PC_H * 2];
@@ -39,6 +40,11 @@ static void pc_collect(void *user, const vrt_pipeline_result *r) {
     const vrt_frame *f = r->frame;
     if (vrt_fake_v4l2_frame_seq(f->planes[0].data, f->bytesused, f->fourcc) != r->sequence) c->bad_seq++;
     if (vrt_fake_v4l2_owns_mem(c->k, f->planes[0].data)) c->fake_mem++;
+    /* The driver's exposure stamp, int64 ns through capture and pipeline (timeval: us resolution). */
+    int64_t want = vrt_fake_v4l2_frame_time(c->k, "/dev/video0", r->sequence) / 1000 * 1000;
+    if (!r->ts_from_driver || r->t.exposure_ns != want || f->timestamp_ns != want ||
+        r->t.dequeue_ns < r->t.exposure_ns)
+        c->bad_time++;
     if (c->n < PC_MAX && r->classes) {
         c->seq[c->n] = r->sequence;
         c->cls[c->n] = *r->classes;
@@ -127,6 +133,7 @@ static void pc_run_fake(pc_run *c, const char *backend, int refuse, const char *
     vrt_fake_v4l2_state fs;
     vrt_fake_v4l2_get_state(c->k, "/dev/video0", &fs);
     ASSERT_EQ(fs.dequeued, 0); /* every buffer went back to the driver */
+    c->opens = fs.opens_total;
     vrt_fake_v4l2_destroy(&c->k);
 }
 

@@ -318,6 +318,60 @@ TEST(mjpeg_frames_are_real_jpegs_of_the_pattern) {
     vrt_source_destroy(&mj);
 }
 
+/* The configure step: a source delivering MJPEG decoded by the capture
+ * layer to a raw format (what the pipeline asks for), compared against an
+ * independent decode of the same source's JPEGs; formats that cannot be
+ * reached and configuring while started are refused. */
+TEST(configure_decodes_mjpeg_in_the_capture_layer) {
+    const char *uri = "synthetic:?format=MJPEG&width=320&height=240&fps=0&mode=all&frames=4";
+    vrt_source_t *ref = open_ok(uri);
+    vrt_source_t *s = NULL;
+    char err[512] = "";
+    ASSERT_OK(vrt_source_open(&s, uri, NULL, err, sizeof(err)));
+    vrt_source_config c;
+    vrt_source_default_config(&c);
+    c.fourcc = VRT_FMT_RGB24;
+    ASSERT_OK(vrt_source_configure(s, &c));
+    vrt_source_info info;
+    vrt_source_get_info(s, &info);
+    ASSERT_EQ(info.fourcc, VRT_FMT_RGB24);
+    ASSERT_OK(vrt_source_start(s));
+    ASSERT_STATUS(vrt_source_configure(s, &c), VRT_EBUSY);
+    for (uint64_t i = 0; i < 4; i++) {
+        vrt_frame *f = NULL, *j = NULL, *d = NULL;
+        ASSERT_OK(vrt_source_read(s, &f, 1000));
+        ASSERT_OK(vrt_source_read(ref, &j, 1000));
+        ASSERT_EQ(f->fourcc, VRT_FMT_RGB24);
+        ASSERT_EQ(j->fourcc, VRT_FMT_MJPEG);
+        ASSERT_EQ(f->sequence, i);
+        ASSERT_EQ(f->timestamp_ns > 0, 1);
+        ASSERT_OK(vrt_jpeg_decode(j->planes[0].data, j->bytesused, VRT_FMT_RGB24, &d, NULL, 0));
+        ASSERT_EQ(memcmp(d->planes[0].data, f->planes[0].data, (size_t)320 * 240 * 3), 0);
+        uint64_t n = 0;
+        ASSERT_OK(vrt_synthetic_decode_number(f, &n));
+        ASSERT_EQ(n, i);
+        vrt_frame_unref(&d);
+        vrt_frame_unref(&j);
+        vrt_frame_unref(&f);
+    }
+    vrt_frame *f = NULL;
+    ASSERT_STATUS(vrt_source_read(s, &f, 0), VRT_EOF);
+    ASSERT_OK(vrt_source_stop(s));
+    vrt_source_destroy(&s);
+    vrt_source_destroy(&ref);
+    /* A raw source cannot be "decoded" to another format; buffers are V4L2's. */
+    ASSERT_OK(vrt_source_open(&s, "synthetic:?format=YUYV", NULL, err, sizeof(err)));
+    ASSERT_STATUS(vrt_source_configure(s, &c), VRT_ENOTSUP);
+    ASSERT_CONTAINS(vrt_source_last_error(s), "only MJPEG frames can be decoded");
+    void *bufs[2] = {err, err};
+    vrt_source_default_config(&c);
+    c.buffers = bufs;
+    c.count = 2;
+    c.size = sizeof(err);
+    ASSERT_STATUS(vrt_source_configure(s, &c), VRT_ENOTSUP);
+    vrt_source_destroy(&s);
+}
+
 int main(void) {
     VRT_RUN(defaults_and_info);
     VRT_RUN(number_decodes_in_every_format_then_eof);
@@ -328,5 +382,6 @@ int main(void) {
     VRT_RUN(pool_exhaustion_is_enospc_and_no_allocs_per_frame);
     VRT_RUN(bad_options_are_explained);
     VRT_RUN(mjpeg_frames_are_real_jpegs_of_the_pattern);
+    VRT_RUN(configure_decodes_mjpeg_in_the_capture_layer);
     return vrt_test_finish();
 }

@@ -158,11 +158,11 @@ TEST(all_mode_delivers_in_order) {
 TEST(timestamps_are_the_devices) {
     vrt_fake_v4l2 *k = mk_fake(1, NULL);
     vrt_source_t *s = open_src(k, DEV, NULL);
-    vrt_source_info info;
+    ASSERT_OK(vrt_source_start(s));
+    vrt_source_info info; /* the timestamp kind is the buffers' flag: known from start */
     vrt_source_get_info(s, &info);
     ASSERT_EQ(info.driver_timestamps, 1);
     ASSERT_EQ(info.monotonic_timestamps, 1);
-    ASSERT_OK(vrt_source_start(s));
     for (int round = 0; round < 3; round++) {
         vrt_fake_v4l2_advance(k, DEV, 2);
         vrt_frame *f = NULL;
@@ -185,11 +185,11 @@ TEST(non_monotonic_driver_timestamps_are_replaced) {
     vrt_fake_v4l2 *k = mk_fake(1, ts_unknown);
     vrt_log_set(NULL, NULL, VRT_LOG_ERROR); /* the expected warning would clutter the output */
     vrt_source_t *s = open_src(k, DEV, NULL);
+    ASSERT_OK(vrt_source_start(s));
     vrt_log_set(NULL, NULL, VRT_LOG_WARN);
     vrt_source_info info;
     vrt_source_get_info(s, &info);
     ASSERT_EQ(info.monotonic_timestamps, 0);
-    ASSERT_OK(vrt_source_start(s));
     vrt_fake_v4l2_advance(k, DEV, 1);
     int64_t t0 = vrt_now_ns();
     vrt_frame *f = NULL;
@@ -433,14 +433,18 @@ TEST(userptr_into_caller_buffers) {
     void *bufs[N];
     for (int i = 0; i < N; i++)
         ASSERT_TRUE((bufs[i] = aligned_alloc(4096, size)) != NULL);
-    vrt_source_params p;
-    vrt_source_default_params(&p);
-    p.use_userptr = 1;
-    p.user_buffers = bufs;
-    p.user_buffer_size = size;
-    p.buffers = N;
-    vrt_source_t *s = open_src(k, DEV "?mode=all", &p);
+    vrt_source_t *s = open_src(k, DEV "?mode=all", NULL);
+    vrt_source_config c;
+    vrt_source_default_config(&c);
+    c.buffers = bufs;
+    c.count = N;
+    c.size = size;
+    ASSERT_OK(vrt_source_configure(s, &c));
     ASSERT_OK(vrt_source_start(s));
+    vrt_source_info info;
+    vrt_source_get_info(s, &info);
+    ASSERT_EQ(info.buffers, N);
+    ASSERT_EQ(fstate(k).num_buffers, N);
     vrt_fake_v4l2_advance(k, DEV, 2);
     for (uint64_t i = 0; i < 2; i++) {
         vrt_frame *f = NULL;
@@ -454,13 +458,39 @@ TEST(userptr_into_caller_buffers) {
         vrt_frame_unref(&f);
     }
     vrt_source_destroy(&s);
-    /* Too small: refused, naming the size needed. */
-    p.user_buffer_size = 1000;
-    vrt_source_t *s2 = NULL;
-    char err[512];
-    p.v4l2_ops = vrt_fake_v4l2_ops(k);
-    ASSERT_STATUS(vrt_source_open(&s2, DEV, &p, err, sizeof(err)), VRT_EINVAL);
-    ASSERT_CONTAINS(err, "needs 614400 bytes");
+    /* Too small: start refuses, naming the size needed; the same open device then streams into
+     * its own buffers after another configure. */
+    int opens = fstate(k).opens_total;
+    vrt_source_t *s2 = open_src(k, DEV "?mode=all", NULL);
+    c.size = 1000;
+    ASSERT_OK(vrt_source_configure(s2, &c));
+    ASSERT_STATUS(vrt_source_start(s2), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_source_last_error(s2), "needs 614400 bytes");
+    vrt_source_default_config(&c);
+    ASSERT_OK(vrt_source_configure(s2, &c));
+    ASSERT_OK(vrt_source_start(s2));
+    vrt_fake_v4l2_advance(k, DEV, 1);
+    vrt_frame *f2 = NULL;
+    ASSERT_OK(vrt_source_read(s2, &f2, 0));
+    ASSERT_TRUE(vrt_fake_v4l2_owns_mem(k, f2->planes[0].data));
+    vrt_frame_unref(&f2);
+    /* Stopped, the consumer's buffers again: bound on the same open file. */
+    ASSERT_OK(vrt_source_stop(s2));
+    c.buffers = bufs;
+    c.count = N;
+    c.size = size;
+    ASSERT_OK(vrt_source_configure(s2, &c));
+    ASSERT_OK(vrt_source_start(s2));
+    vrt_fake_v4l2_advance(k, DEV, 1);
+    ASSERT_OK(vrt_source_read(s2, &f2, 0));
+    ASSERT_TRUE(f2->planes[0].data == bufs[f2->buffer_index]);
+    ASSERT_EQ(pix_seq(f2), f2->sequence);
+    /* A frame still held pins the buffers: no re-configuring under it. */
+    ASSERT_OK(vrt_source_stop(s2));
+    ASSERT_STATUS(vrt_source_configure(s2, &c), VRT_EBUSY);
+    vrt_frame_unref(&f2);
+    ASSERT_EQ(fstate(k).opens_total, opens + 1);
+    vrt_source_destroy(&s2);
     for (int i = 0; i < N; i++)
         free(bufs[i]);
     /* io=userptr without caller buffers: the source allocates them. */
