@@ -232,8 +232,8 @@ vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage sta
 typedef struct vrt_pipeline_record {
     uint64_t sequence;
     int64_t exposure_ns, launch_ns; /* absolute, ns CLOCK_MONOTONIC */
-    int64_t age_ns, process_ns,
-        e2e_ns; /* durations, ns (exposure->launch, launch->done, exposure->delivered) */
+    /* durations, ns: exposure -> launch, launch -> done, exposure -> delivered */
+    int64_t age_ns, process_ns, e2e_ns;
     uint32_t dropped_before;
     int32_t deadline_miss;
 } vrt_pipeline_record;
@@ -242,20 +242,62 @@ typedef struct vrt_pipeline_record {
  * recs and returns how many (0 for a bad index). */
 size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int stream, vrt_pipeline_record *recs, size_t cap);
 
-/* ---- output helpers (used by `vrt run`) ---------------------------------- */
+/* Run configuration, for outputs that describe the run. Strings are owned by the pipeline. */
+typedef struct vrt_pipeline_info {
+    const char *model;   /* ONNX file */
+    const char *backend; /* "cpu", "cuda" */
+    vrt_pipeline_policy policy;
+    int64_t deadline_ns; /* 0: none */
+    int weight_users;    /* engines alive over the model weights (0 before start) */
+    int streams;
+    int nvtx; /* 1: this build marks NVTX ranges (nvtx3 headers found) */
+} vrt_pipeline_info;
+void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
 
-/* One JSON line describing a result (no trailing newline; call vrt_json_newline).
- * Schema: README "vrt run --json". */
-vrt_status vrt_pipeline_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w);
-/* The summary object: {"type":"summary", "streams":[...], ...}. extra_json: a
- * pre-formatted JSON object to include as "config", or NULL. */
-vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w);
+/* ---- outputs ---------------------------------------------------------------
+ * Where results go besides on_result: the interface the sink layer
+ * (vrt/sink.h: JSON lines, HTML report, ...) implements. Each output gets
+ * its own thread and a newest-result hand-off sized at add time: the frame
+ * path copies the result (the top-k or the detections it holds, not the
+ * frame) into one of the output's preallocated records and hands it over;
+ * when the output has fallen `depth` results behind, the oldest waiting
+ * result is dropped and counted for that output. A slow output therefore
+ * never delays the frame path, and on_result's time (the "deliver" stage)
+ * does not include any output. */
+typedef struct vrt_pipeline_output {
+    const char *name; /* for statistics and messages, e.g. "jsonl:-" (copied) */
+    int depth;        /* results that may wait for the output; 1 (a latest-value slot) if <= 1 */
+    void *ctx;        /* the output's, passed to every call */
+    /* On the output's thread, for each result it gets. r->frame is NULL. Optional: an output
+     * without it (one that only writes at finish) gets neither a thread nor copies. */
+    void (*write)(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r);
+    /* After stop, from vrt_pipeline_finish on the controlling thread, with final statistics
+     * (write the summary, the report). Optional. */
+    vrt_status (*finish)(void *ctx, vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap);
+    /* Releases ctx; called by vrt_pipeline_destroy, or by add_output when it fails. Optional. */
+    void (*destroy)(void *ctx);
+} vrt_pipeline_output;
 
-/* Writes a self-contained HTML report (inline SVG, no network) after stop:
- * configuration and hardware, per-stream summary tables, latency
- * distribution per stage, latency over time, drops over time. title may be NULL. */
-vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const char *title,
-                                     const char *command_line, char *err, size_t cap);
+#define VRT_PIPELINE_MAX_OUTPUTS 8
+
+/* Adds an output (before start). The pipeline owns ctx from here on, also on failure (destroy is
+ * called then). */
+vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err, size_t cap);
+
+typedef struct vrt_pipeline_output_stats {
+    char name[64];
+    uint64_t written; /* results the output's write() got */
+    uint64_t dropped; /* results dropped because the output was `depth` behind */
+} vrt_pipeline_output_stats;
+
+int vrt_pipeline_num_outputs(const vrt_pipeline_t *p);
+/* Live while running, exact after stop. VRT_EINVAL for a bad index. */
+vrt_status vrt_pipeline_get_output_stats(const vrt_pipeline_t *p, int i, vrt_pipeline_output_stats *st);
+
+/* After stop (stops first if needed): every output's finish, in the order they were added, once.
+ * stopped_by: why the run ended ("frames", "signal", ...; may be NULL). Returns the first failure
+ * with its message in err; the other outputs still finish. */
+vrt_status vrt_pipeline_finish(vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -75,9 +75,22 @@ void vrt__telemetry_record(vrt__telemetry *t, const vrt_pipeline_result *r);
 void vrt__telemetry_copy(vrt__telemetry *t, vrt_stage s, vrt_hist *out, int exact);
 size_t vrt__telemetry_records(const vrt__telemetry *t, vrt_pipeline_record *recs, size_t cap);
 
-/* Run configuration for the report. */
-void vrt__pipeline_config(const vrt_pipeline_t *p, const char **model, const char **backend, int *policy,
-                          int64_t *deadline_ns);
+/* ---- outputs: one thread and newest-result hand-off each (output.c) -------- */
+
+typedef struct vrt__output vrt__output;
+
+/* Sizes everything (depth + 2 records). On failure o->destroy(o->ctx) was called. */
+vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap);
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p);
+/* The frame path: copies r into a free record and hands it over; never waits, never allocates. */
+void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);
+/* Closes the hand-off and joins the thread (it writes what was waiting first). Idempotent. */
+void vrt__output_stop(vrt__output *x);
+void vrt__output_stats(const vrt__output *x, vrt_pipeline_output_stats *st);
+vrt_status vrt__output_finish(vrt__output *x, vrt_pipeline_t *p, const char *stopped_by, char *err,
+                              size_t cap);
+/* NULL-safe: stops, calls the output's destroy, frees. */
+void vrt__output_destroy(vrt__output **x);
 
 /* ---- NVTX (header-only nvtx3 when present) -------------------------------- */
 #if defined(__has_include)

@@ -77,6 +77,8 @@ struct vrt_pipeline {
     int batch_started;
     char bperr[256];
     double batched_ms, unbatched_ms; /* calibration: one tick batched / unbatched */
+    vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
+    int noutputs;
 };
 
 void vrt_pipeline_default_params(vrt_pipeline_params *p) {
@@ -378,6 +380,8 @@ static void deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns)
     r.frame = NULL;
     vrt_frame_unref(&f);
     vrt__telemetry_record(&s->tel, &r);
+    for (int k = 0; k < p->noutputs; k++)
+        vrt__output_put(p->outputs[k], &r);
     if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
         end_stream(s, ST_EOF, NULL);
         atomic_store(&s->stop, 1);
@@ -672,6 +676,13 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
             return st;
         }
     }
+    for (int k = 0; k < p->noutputs; k++) {
+        if (vrt__output_start(p->outputs[k], p)) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
+            vrt_pipeline_stop(p);
+            return VRT_EIO;
+        }
+    }
     p->started = 1;
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
@@ -737,6 +748,8 @@ vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
     }
     if (p->batch_started) pthread_join(p->batch_thread, NULL); /* every hand-off is closed */
     p->batch_started = 0;
+    for (int k = 0; k < p->noutputs; k++)
+        vrt__output_stop(p->outputs[k]); /* no more results: the outputs write what waits and end */
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         /* Anything left in the hand-off (threads that never ran). */
@@ -767,6 +780,8 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
         vrt__proc_destroy(&s->proc);
         vrt_free(s);
     }
+    for (int k = 0; k < p->noutputs; k++)
+        vrt__output_destroy(&p->outputs[k]);
     vrt__proc_destroy(&p->bproc);
     vrt_labels_destroy(&p->labels);
     pthread_mutex_destroy(&p->mu);
@@ -830,174 +845,57 @@ size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int i, vrt_pipeline_record
     return vrt__telemetry_records(&s->tel, recs, cap);
 }
 
-void vrt__pipeline_config(const vrt_pipeline_t *p, const char **model, const char **backend, int *policy,
-                          int64_t *deadline_ns) {
-    *model = p->model;
-    *backend = p->backend;
-    *policy = (int)p->params.policy;
-    *deadline_ns = p->params.deadline_ns;
-}
-
-/* ---- JSON ------------------------------------------------------------------ */
-
-static const char *task_key(vrt_task t) {
-    return t == VRT_TASK_CLASSIFY ? "classes" : "detections";
-}
-
-vrt_status vrt_pipeline_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w) {
-    const vrt_pipeline_times *t = &r->t;
-    vrt_json_begin_object(w);
-    vrt_json_kv_string(w, "type", "frame");
-    vrt_json_kv_int(w, "stream", r->stream);
-    vrt_json_kv_uint(w, "index", r->index);
-    vrt_json_kv_uint(w, "sequence", r->sequence);
-    if (r->frame_number >= 0)
-        vrt_json_kv_int(w, "frame_number", r->frame_number);
+void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info) {
+    memset(info, 0, sizeof(*info));
+    info->model = p->model;
+    info->backend = p->backend;
+    info->policy = p->params.policy;
+    info->deadline_ns = p->params.deadline_ns;
+    info->streams = p->nstreams;
+    info->nvtx = VRT__NVTX;
+    if (p->nstreams && p->streams[0]->proc)
+        info->weight_users = vrt__proc_weight_users(p->streams[0]->proc);
     else
-        vrt_json_kv_null(w, "frame_number");
-    vrt_json_kv_uint(w, "width", r->width);
-    vrt_json_kv_uint(w, "height", r->height);
-    vrt_json_kv_uint(w, "dropped_before", r->dropped_before);
-    vrt_json_kv_bool(w, "deadline_miss", r->deadline_miss);
-    vrt_json_key(w, "t_ns");
-    vrt_json_begin_object(w);
-    vrt_json_kv_int(w, "exposure", t->exposure_ns);
-    vrt_json_kv_bool(w, "from_driver", r->ts_from_driver);
-    vrt_json_kv_int(w, "dequeue", t->dequeue_ns);
-    vrt_json_kv_int(w, "launch", t->launch_ns);
-    vrt_json_kv_int(w, "done", t->done_ns);
-    vrt_json_end_object(w);
-    vrt_json_key(w, "ms");
-    vrt_json_begin_object(w);
-    vrt_json_kv_double(w, "capture", (double)(t->dequeue_ns - t->exposure_ns) / 1e6);
-    vrt_json_kv_double(w, "queue", (double)(t->launch_ns - t->dequeue_ns) / 1e6);
-    vrt_json_kv_double(w, "preprocess", (double)t->preprocess_ns / 1e6);
-    vrt_json_kv_double(w, "infer", (double)t->infer_ns / 1e6);
-    vrt_json_kv_double(w, "postprocess", (double)t->postprocess_ns / 1e6);
-    vrt_json_kv_double(w, "process", (double)(t->done_ns - t->launch_ns) / 1e6);
-    vrt_json_kv_double(w, "age", (double)(t->launch_ns - t->exposure_ns) / 1e6);
-    vrt_json_kv_double(w, "e2e", (double)(t->done_ns - t->exposure_ns) / 1e6);
-    vrt_json_end_object(w);
-    vrt_json_key(w, task_key(r->task));
-    vrt_json_begin_array(w);
-    if (r->classes) {
-        for (int i = 0; i < r->classes->count; i++) {
-            vrt_json_begin_object(w);
-            vrt_json_kv_int(w, "index", r->classes->index[i]);
-            vrt_json_kv_string(w, "label", vrt_pipeline_label(p, r->classes->index[i]));
-            vrt_json_kv_double(w, "score", r->classes->score[i]);
-            vrt_json_end_object(w);
-        }
-    } else if (r->detections) {
-        for (int i = 0; i < r->detections->count; i++) {
-            const vrt_detection *d = &r->detections->det[i];
-            vrt_json_begin_object(w);
-            vrt_json_kv_int(w, "class_id", d->class_id);
-            vrt_json_kv_string(w, "label", vrt_pipeline_label(p, d->class_id));
-            vrt_json_kv_double(w, "score", d->score);
-            vrt_json_key(w, "box");
-            vrt_json_begin_array(w);
-            vrt_json_double(w, d->box.x1);
-            vrt_json_double(w, d->box.y1);
-            vrt_json_double(w, d->box.x2);
-            vrt_json_double(w, d->box.y2);
-            vrt_json_end_array(w);
-            vrt_json_end_object(w);
+        info->weight_users = p->bproc ? 1 : 0;
+}
+
+vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err, size_t cap) {
+    if (!p || !o) return VRT_EINVAL;
+    const char *why = p->started ? "outputs are added before vrt_pipeline_start"
+                      : p->noutputs >= VRT_PIPELINE_MAX_OUTPUTS ? "too many outputs"
+                                                                : NULL;
+    if (why) {
+        vrt_errbuf_set(err, cap, "%s: %s (at most %d)", o->name ? o->name : "output", why,
+                       VRT_PIPELINE_MAX_OUTPUTS);
+        if (o->destroy) o->destroy(o->ctx);
+        return p->started ? VRT_EBUSY : VRT_ENOSPC;
+    }
+    vrt_status st = vrt__output_create(&p->outputs[p->noutputs], o, err, cap);
+    if (!st) p->noutputs++;
+    return st;
+}
+
+int vrt_pipeline_num_outputs(const vrt_pipeline_t *p) {
+    return p ? p->noutputs : 0;
+}
+
+vrt_status vrt_pipeline_get_output_stats(const vrt_pipeline_t *p, int i, vrt_pipeline_output_stats *st) {
+    if (!p || i < 0 || i >= p->noutputs || !st) return VRT_EINVAL;
+    vrt__output_stats(p->outputs[i], st);
+    return VRT_OK;
+}
+
+vrt_status vrt_pipeline_finish(vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap) {
+    if (!p) return VRT_EINVAL;
+    vrt_pipeline_stop(p);
+    vrt_status first = VRT_OK;
+    for (int k = 0; k < p->noutputs; k++) {
+        char e[512] = "";
+        vrt_status st = vrt__output_finish(p->outputs[k], p, stopped_by, e, sizeof(e));
+        if (st && !first) {
+            first = st;
+            vrt_errbuf_set(err, cap, "%s", e[0] ? e : vrt_status_str(st));
         }
     }
-    vrt_json_end_array(w);
-    vrt_json_end_object(w);
-    return vrt_json_status(w);
-}
-
-static void json_hist(vrt_json *w, const char *key, const vrt_hist_summary *s) {
-    vrt_json_key(w, key);
-    vrt_json_begin_object(w);
-    vrt_json_kv_uint(w, "count", s->count);
-    vrt_json_kv_double(w, "min", (double)s->min / 1e6);
-    vrt_json_kv_double(w, "p50", (double)s->p50 / 1e6);
-    vrt_json_kv_double(w, "p90", (double)s->p90 / 1e6);
-    vrt_json_kv_double(w, "p99", (double)s->p99 / 1e6);
-    vrt_json_kv_double(w, "p999", (double)s->p999 / 1e6);
-    vrt_json_kv_double(w, "max", (double)s->max / 1e6);
-    vrt_json_kv_double(w, "mean", s->mean / 1e6);
-    vrt_json_kv_double(w, "stddev", s->stddev / 1e6);
-    vrt_json_end_object(w);
-}
-
-vrt_status vrt_pipeline_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w) {
-    vrt_json_begin_object(w);
-    vrt_json_kv_string(w, "type", "summary");
-    vrt_json_kv_string(w, "model", p->model);
-    vrt_json_kv_string(w, "profile", p->prof.path);
-    vrt_json_kv_string(w, "task", vrt_task_name(p->prof.task));
-    vrt_json_kv_string(w, "backend", p->backend);
-    vrt_json_kv_string(w, "policy", p->params.policy == VRT_POLICY_ALL ? "all" : "newest");
-    if (p->params.deadline_ns > 0)
-        vrt_json_kv_double(w, "deadline_ms", (double)p->params.deadline_ns / 1e6);
-    else
-        vrt_json_kv_null(w, "deadline_ms");
-    vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
-    vrt_json_kv_int(w, "weight_users",
-                    p->nstreams && p->streams[0]->proc ? vrt__proc_weight_users(p->streams[0]->proc)
-                                                       : (p->bproc ? 1 : 0));
-    vrt_json_key(w, "batching");
-    if (p->bproc) {
-        vrt_json_begin_object(w);
-        vrt_json_kv_int(w, "sources", p->nstreams);
-        vrt_json_kv_double(w, "batched_ms", p->batched_ms);
-        vrt_json_kv_double(w, "unbatched_ms", p->unbatched_ms);
-        vrt_json_kv_double(w, "speedup", p->batched_ms > 0 ? p->unbatched_ms / p->batched_ms : 0);
-        vrt_json_kv_bool(w, "lowers_latency", p->batched_ms < p->unbatched_ms);
-        vrt_json_end_object(w);
-    } else {
-        vrt_json_null(w);
-    }
-    vrt_json_key(w, "streams");
-    vrt_json_begin_array(w);
-    for (int i = 0; i < p->nstreams; i++) {
-        vrt_pipeline_stats st;
-        vrt_pipeline_get_stats(p, i, &st);
-        char fcc[8];
-        vrt_json_begin_object(w);
-        vrt_json_kv_int(w, "stream", i);
-        vrt_json_kv_string(w, "uri", st.uri);
-        vrt_json_kv_string(w, "kind", st.info.kind);
-        vrt_json_kv_string(w, "format", vrt_fourcc_name(st.info.fourcc, fcc));
-        vrt_json_kv_uint(w, "width", st.info.width);
-        vrt_json_kv_uint(w, "height", st.info.height);
-        vrt_json_kv_double(w, "source_fps", st.info.fps);
-        if (st.capture_io[0])
-            vrt_json_kv_string(w, "capture_io", st.capture_io);
-        else
-            vrt_json_kv_null(w, "capture_io");
-        vrt_json_kv_uint(w, "zero_copy", st.zero_copy);
-        vrt_json_kv_string(w, "state", st.state);
-        if (st.error[0])
-            vrt_json_kv_string(w, "error", st.error);
-        else
-            vrt_json_kv_null(w, "error");
-        vrt_json_kv_uint(w, "results", st.results);
-        vrt_json_kv_uint(w, "captured", st.captured);
-        vrt_json_kv_uint(w, "dropped", st.dropped);
-        vrt_json_kv_uint(w, "dropped_source", st.source.dropped);
-        vrt_json_kv_uint(w, "dropped_handoff", st.displaced);
-        vrt_json_kv_uint(w, "discarded", st.discarded);
-        vrt_json_kv_uint(w, "deadline_misses", st.deadline_misses);
-        vrt_json_kv_uint(w, "errors", st.errors);
-        vrt_json_kv_uint(w, "unplugs", st.unplugs);
-        vrt_json_kv_uint(w, "reconnects", st.reconnects);
-        vrt_json_kv_double(w, "duration_s",
-                           (double)((st.end_ns ? st.end_ns : vrt_now_ns()) - st.start_ns) / 1e9);
-        vrt_json_kv_double(w, "fps", st.fps);
-        vrt_json_key(w, "latency_ms");
-        vrt_json_begin_object(w);
-        for (int k = 0; k < VRT_STAGE_COUNT; k++)
-            json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
-        vrt_json_end_object(w);
-        vrt_json_end_object(w);
-    }
-    vrt_json_end_array(w);
-    vrt_json_end_object(w);
-    return vrt_json_status(w);
+    return first;
 }

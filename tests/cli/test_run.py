@@ -41,8 +41,9 @@ STREAM_SCHEMA = {
 SUMMARY_SCHEMA = {
     "type": str, "model": str, "profile": str, "task": str, "backend": str, "policy": str,
     "deadline_ms": (int, float, type(None)), "stopped_by": str, "weight_users": int,
-    "batching": (dict, type(None)), "streams": list,
+    "batching": (dict, type(None)), "streams": list, "sinks": list,
 }
+SINK_SCHEMA = {"name": str, "written": int, "dropped": int}
 BATCHING_SCHEMA = {"sources": int, "batched_ms": NUM, "unbatched_ms": NUM, "speedup": NUM, "lowers_latency": bool}
 
 
@@ -70,6 +71,14 @@ def run_lines(out):
     validate(s, SUMMARY_SCHEMA, "summary")
     for i, st in enumerate(s["streams"]):
         validate(st, STREAM_SCHEMA, "summary.streams[%d]" % i)
+    for i, k in enumerate(s["sinks"]):
+        validate(k, SINK_SCHEMA, "summary.sinks[%d]" % i)
+    # The JSON lines sink itself: every result written or counted as its drop, and the lines are those written.
+    js = [k for k in s["sinks"] if k["name"].startswith("jsonl:")]
+    check(len(js) == 1, "summary.sinks lacks the jsonl sink: %r" % s["sinks"])
+    results = sum(st["results"] for st in s["streams"])
+    check(js[0]["written"] + js[0]["dropped"] == results and js[0]["written"] == len(frames),
+          "jsonl sink wrote %d, dropped %d, results %d, lines %d" % (js[0]["written"], js[0]["dropped"], results, len(frames)))
     return frames, s
 
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "vrt/pipeline.h"
+#include "vrt/sink.h"
 
 #define MODEL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 #define NS 3
@@ -78,7 +79,7 @@ static char *run(const char *model, int nsrc, int batch, col *c) {
     static char buf[1 << 16];
     vrt_json w;
     vrt_json_init_buffer(&w, buf, sizeof(buf));
-    ASSERT_OK(vrt_pipeline_json_summary(p, "test", &w));
+    ASSERT_OK(vrt_sink_json_summary(p, "test", &w));
     vrt_pipeline_destroy(&p);
     return buf;
 }

@@ -1,7 +1,7 @@
 /*
  * vrt run - the real-time pipeline: one or more sources -> model -> results,
  * with a live status line, per-stream latency summary, JSON lines and an
- * HTML report (vrt/pipeline.h).
+ * HTML report (vrt/pipeline.h, vrt/sink.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "model_util.h"
 #include "vrt/json.h"
+#include "vrt/sink.h"
 #include "vrt/engine.h"
 #include "vrt/pipeline.h"
 
@@ -251,9 +252,7 @@ static int find_default_model(char *out, size_t cap) {
 typedef struct run_state {
     const run_opts *o;
     vrt_pipeline_t *pl;
-    FILE *json;
     FILE *human; /* stdout, or stderr with --json - */
-    char jbuf[VRT_PIPELINE_MAX_STREAMS][16384];
     char pbuf[VRT_PIPELINE_MAX_STREAMS][2048];
     int live;
 } run_state;
@@ -289,19 +288,6 @@ static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n)
 
 static void on_result(void *user, const vrt_pipeline_result *r) {
     run_state *rs = user;
-    if (rs->json) {
-        /* One line formatted into the stream's buffer and written with one fwrite, so lines
-         * of several streams never interleave. */
-        vrt_json w;
-        vrt_json_init_buffer(&w, rs->jbuf[r->stream], sizeof(rs->jbuf[0]) - 1);
-        vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
-        vrt_pipeline_json_result(rs->pl, r, &w);
-        if (vrt_json_finish(&w) == VRT_OK) {
-            size_t n = vrt_json_length(&w);
-            rs->jbuf[r->stream][n] = '\n';
-            fwrite(rs->jbuf[r->stream], 1, n + 1, rs->json);
-        }
-    }
     if (rs->o->print) {
         char *b = rs->pbuf[r->stream];
         size_t cap = sizeof(rs->pbuf[0]), n = 0;
@@ -452,20 +438,26 @@ static int add_sources(cli_ctx *ctx, const run_opts *o, vrt_pipeline_t *pl) {
     return 0;
 }
 
-/* --json and --report files, opened before the run so a bad path fails early. */
-static int open_outputs(const run_opts *o, run_state *rs) {
+/* --json and --report: sinks on their own threads (vrt/sink.h), opened before the run so a bad path
+ * fails early. */
+static int open_outputs(const run_opts *o, run_state *rs, vrt_pipeline_t *pl, int argc, char **argv) {
+    char uri[1100], err[1024];
     if (o->json) {
-        if (!strcmp(o->json, "-")) {
-            rs->json = stdout;
-            rs->human = stderr;
-        } else if (!(rs->json = fopen(o->json, "w"))) {
-            return cli_error("--json %s: cannot open for writing (%s)", o->json, strerror(errno));
-        }
+        snprintf(uri, sizeof(uri), "jsonl:%s", o->json);
+        if (!strcmp(o->json, "-")) rs->human = stderr;
+        if (vrt_sink_add(pl, uri, NULL, err, sizeof(err)) != VRT_OK) return cli_error("--json %s", err);
     }
     if (o->report) {
-        FILE *t = fopen(o->report, "w");
-        if (!t) return cli_error("--report %s: cannot open for writing (%s)", o->report, strerror(errno));
-        fclose(t);
+        char cmdline[2048];
+        size_t n = 0;
+        cmdline[0] = 0;
+        for (int i = 0; i < argc && n < sizeof(cmdline); i++)
+            n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "vrt ", argv[i]);
+        vrt_sink_params sp;
+        vrt_sink_default_params(&sp);
+        sp.command_line = cmdline;
+        snprintf(uri, sizeof(uri), "report:%s", o->report);
+        if (vrt_sink_add(pl, uri, &sp, err, sizeof(err)) != VRT_OK) return cli_error("--report %s", err);
     }
     return 0;
 }
@@ -502,34 +494,17 @@ static int check_streams(vrt_pipeline_t *pl) {
     return exit_code;
 }
 
-/* Summary (human, --json) and --report after a run; returns the exit code. */
+/* The human summary, then the sinks' final parts (the JSON summary line, the report); returns the
+ * exit code. */
 static int write_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pipeline_t *pl,
-                         const char *stopped_by, int argc, char **argv, int exit_code) {
+                         const char *stopped_by, int exit_code) {
+    char err[1024];
     print_summary(rs->human, pl, stopped_by);
-    if (rs->json) {
-        vrt_json w;
-        vrt_json_init_file(&w, rs->json);
-        vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
-        vrt_pipeline_json_summary(pl, stopped_by, &w);
-        vrt_json_newline(&w);
-        if (vrt_json_finish(&w) != VRT_OK) {
-            cli_error("--json %s: write failed", o->json);
-            exit_code = CLI_EXIT_RUNTIME;
-        }
+    if (vrt_pipeline_finish(pl, stopped_by, err, sizeof(err)) != VRT_OK) {
+        cli_error("%s", err);
+        return CLI_EXIT_RUNTIME;
     }
-    if (o->report) {
-        char cmdline[2048], err[1024];
-        size_t n = 0;
-        cmdline[0] = 0;
-        for (int i = 0; i < argc && n < sizeof(cmdline); i++)
-            n += (size_t)snprintf(cmdline + n, sizeof(cmdline) - n, "%s%s", i ? " " : "vrt ", argv[i]);
-        if (vrt_pipeline_write_report(pl, o->report, NULL, cmdline, err, sizeof(err)) != VRT_OK) {
-            cli_error("--report: %s", err);
-            exit_code = CLI_EXIT_RUNTIME;
-        } else {
-            cli_info(ctx, "report written to %s", o->report);
-        }
-    }
+    if (o->report) cli_info(ctx, "report written to %s", o->report);
     return exit_code;
 }
 
@@ -571,7 +546,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         goto done;
     }
     rs->pl = pl;
-    if (add_sources(ctx, &o, pl) || open_outputs(&o, rs)) goto done;
+    if (add_sources(ctx, &o, pl) || open_outputs(&o, rs, pl, argc, argv)) goto done;
     const vrt_profile *prof = vrt_pipeline_profile(pl);
     cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task),
              o.backend);
@@ -592,11 +567,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
 done:
     if (pl && ran) {
         vrt_pipeline_stop(pl);
-        exit_code = write_outputs(ctx, &o, rs, pl, stopped_by, argc, argv, exit_code);
-    }
-    if (rs->json && rs->json != stdout && fclose(rs->json) != 0 && exit_code == CLI_EXIT_OK) {
-        cli_error("--json %s: write failed (%s)", o.json, strerror(errno));
-        exit_code = CLI_EXIT_RUNTIME;
+        exit_code = write_outputs(ctx, &o, rs, pl, stopped_by, exit_code);
     }
     fflush(stdout);
     vrt_pipeline_destroy(&pl);

@@ -5,8 +5,12 @@
  *
  * Section ids (stable, checked by the tests): config, hardware, summary,
  * distribution, timeline, drops; per stream svg ids dist-S-STAGE,
- * timeline-S, drops-S. */
-#include "pipeline-impl.h"
+ * timeline-S, drops-S.
+ *
+ * As a sink (report:PATH.html, *.html) it writes nothing per result: the
+ * page is written at finish from the pipeline's statistics, histograms and
+ * per-frame records. */
+#include "sink-impl.h"
 
 #include <errno.h>
 #include <math.h>
@@ -237,21 +241,7 @@ static const vrt_stage g_dist_stages[] = {VRT_STAGE_E2E,         VRT_STAGE_AGE, 
                                           VRT_STAGE_QUEUE,       VRT_STAGE_PREPROCESS, VRT_STAGE_INFER,
                                           VRT_STAGE_POSTPROCESS, VRT_STAGE_PERIOD};
 
-vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const char *title,
-                                     const char *command_line, char *err, size_t cap) {
-    if (!p || !path) return VRT_EINVAL;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        int e = errno;
-        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
-        return vrt_status_from_errno(e);
-    }
-    vrt_pipeline_record *recs = NULL;
-    size_t rcap = 0;
-    int ns = vrt_pipeline_num_streams(p);
-    const vrt_profile *prof = vrt_pipeline_profile(p);
-    char buf[512];
-
+static void write_head(FILE *f, const char *title) {
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>", f);
     esc(f, title ? title : "vrt run report");
     fputs("</title>\n<style>body{font-family:sans-serif;margin:24px;max-width:1400px;color:#222}"
@@ -264,25 +254,26 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
     fputs("<h1 id=\"title\">", f);
     esc(f, title ? title : "vrt run report");
     fputs("</h1>\n", f);
+}
 
-    /* Configuration. */
+static void write_config(FILE *f, vrt_pipeline_t *p, const char *command_line) {
+    const vrt_profile *prof = vrt_pipeline_profile(p);
+    vrt_pipeline_info in;
+    vrt_pipeline_get_info(p, &in);
+    char buf[512];
     fputs("<section id=\"config\"><h2>Configuration</h2><table>\n", f);
     if (command_line) row(f, "command", command_line);
-    const char *model = "", *backend = "";
-    int policy = 0;
-    int64_t deadline_ns = 0;
-    vrt__pipeline_config(p, &model, &backend, &policy, &deadline_ns);
-    row(f, "model", model);
+    row(f, "model", in.model);
     row(f, "profile", prof->path);
     row(f, "task", vrt_task_name(prof->task));
-    row(f, "backend", backend);
-    row(f, "policy", policy == VRT_POLICY_ALL ? "all frames" : "newest frame");
-    if (deadline_ns > 0)
-        snprintf(buf, sizeof(buf), "%.3f ms", (double)deadline_ns / 1e6);
+    row(f, "backend", in.backend);
+    row(f, "policy", in.policy == VRT_POLICY_ALL ? "all frames" : "newest frame");
+    if (in.deadline_ns > 0)
+        snprintf(buf, sizeof(buf), "%.3f ms", (double)in.deadline_ns / 1e6);
     else
         snprintf(buf, sizeof(buf), "none");
     row(f, "deadline", buf);
-    snprintf(buf, sizeof(buf), "%s", VRT__NVTX ? "yes" : "no (nvtx3 headers not found at build time)");
+    snprintf(buf, sizeof(buf), "%s", in.nvtx ? "yes" : "no (nvtx3 headers not found at build time)");
     row(f, "NVTX ranges", buf);
     time_t now = time(NULL);
     struct tm tm;
@@ -291,8 +282,10 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
     row(f, "written", buf);
     row(f, "library", vrt_build_info());
     fputs("</table></section>\n", f);
+}
 
-    /* Hardware. */
+static void write_hardware(FILE *f) {
+    char buf[512];
     fputs("<section id=\"hardware\"><h2>Hardware</h2><table>\n", f);
     cpu_model(buf, sizeof(buf));
     row(f, "CPU", buf);
@@ -305,61 +298,72 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
         row(f, "host", u.nodename);
     }
     fputs("</table></section>\n", f);
+}
 
-    /* Summary per stream. */
+static void write_summary_row(FILE *f, int i, const vrt_pipeline_stats *st) {
+    char fcc[8];
+    fprintf(f, "<tr><td>%d</td><td>", i);
+    esc(f, st->uri);
+    fprintf(f, "</td><td>%s %ux%u %.4g fps</td><td>", vrt_fourcc_name(st->info.fourcc, fcc), st->info.width,
+            st->info.height, st->info.fps);
+    esc(f, st->state);
+    if (st->error[0]) {
+        fputs(": ", f);
+        esc(f, st->error);
+    }
+    fprintf(f,
+            "</td><td class=n>%llu</td><td class=n>%.2f</td><td class=n>%llu</td><td class=n>%llu</td>"
+            "<td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+            "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td></tr>\n",
+            (unsigned long long)st->results, st->fps, (unsigned long long)st->dropped,
+            (unsigned long long)st->deadline_misses, (unsigned long long)st->unplugs,
+            (double)st->stage[VRT_STAGE_E2E].p50 / 1e6, (double)st->stage[VRT_STAGE_E2E].p99 / 1e6,
+            (double)st->stage[VRT_STAGE_E2E].max / 1e6, (double)st->stage[VRT_STAGE_AGE].p50 / 1e6,
+            (double)st->stage[VRT_STAGE_AGE].p99 / 1e6, (double)st->stage[VRT_STAGE_INFER].p50 / 1e6);
+}
+
+static void write_stage_table(FILE *f, int i, const vrt_pipeline_stats *st) {
+    fprintf(f,
+            "<h3>Stream %d stages (ms)</h3><table class=\"stages\"><tr><th>stage</th><th>count</th>"
+            "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>stddev</th></"
+            "tr>\n",
+            i);
+    for (int k = 0; k < VRT_STAGE_COUNT; k++) {
+        const vrt_hist_summary *s = &st->stage[k];
+        fprintf(f,
+                "<tr><td>%s</td><td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+                "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
+                "<td class=n>%.3f</td></tr>\n",
+                vrt_stage_name((vrt_stage)k), (unsigned long long)s->count, (double)s->p50 / 1e6,
+                (double)s->p90 / 1e6, (double)s->p99 / 1e6, (double)s->p999 / 1e6, (double)s->max / 1e6,
+                s->mean / 1e6, s->stddev / 1e6);
+    }
+    fputs("</table>\n", f);
+}
+
+/* Summary per stream, then the stage table per stream. */
+static void write_summary(FILE *f, vrt_pipeline_t *p) {
+    int ns = vrt_pipeline_num_streams(p);
     fputs("<section id=\"summary\"><h2>Streams</h2>\n<table><tr><th>stream</th><th>source</th><th>format</th>"
           "<th>state</th><th>results</th><th>fps</th><th>dropped</th><th>deadline misses</th><th>unplugs</th>"
           "<th>e2e p50 ms</th><th>e2e p99 ms</th><th>e2e max ms</th><th>age p50 ms</th><th>age p99 ms</th>"
           "<th>infer p50 ms</th></tr>\n",
           f);
+    vrt_pipeline_stats st;
     for (int i = 0; i < ns; i++) {
-        vrt_pipeline_stats st;
         vrt_pipeline_get_stats(p, i, &st);
-        char fcc[8];
-        fprintf(f, "<tr><td>%d</td><td>", i);
-        esc(f, st.uri);
-        fprintf(f, "</td><td>%s %ux%u %.4g fps</td><td>", vrt_fourcc_name(st.info.fourcc, fcc), st.info.width,
-                st.info.height, st.info.fps);
-        esc(f, st.state);
-        if (st.error[0]) {
-            fputs(": ", f);
-            esc(f, st.error);
-        }
-        fprintf(f,
-                "</td><td class=n>%llu</td><td class=n>%.2f</td><td class=n>%llu</td><td class=n>%llu</td>"
-                "<td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td></tr>\n",
-                (unsigned long long)st.results, st.fps, (unsigned long long)st.dropped,
-                (unsigned long long)st.deadline_misses, (unsigned long long)st.unplugs,
-                (double)st.stage[VRT_STAGE_E2E].p50 / 1e6, (double)st.stage[VRT_STAGE_E2E].p99 / 1e6,
-                (double)st.stage[VRT_STAGE_E2E].max / 1e6, (double)st.stage[VRT_STAGE_AGE].p50 / 1e6,
-                (double)st.stage[VRT_STAGE_AGE].p99 / 1e6, (double)st.stage[VRT_STAGE_INFER].p50 / 1e6);
+        write_summary_row(f, i, &st);
     }
     fputs("</table>\n", f);
-    /* Stage table per stream. */
     for (int i = 0; i < ns; i++) {
-        vrt_pipeline_stats st;
         vrt_pipeline_get_stats(p, i, &st);
-        fprintf(f,
-                "<h3>Stream %d stages (ms)</h3><table class=\"stages\"><tr><th>stage</th><th>count</th>"
-                "<th>p50</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>mean</th><th>stddev</th></"
-                "tr>\n",
-                i);
-        for (int k = 0; k < VRT_STAGE_COUNT; k++) {
-            const vrt_hist_summary *s = &st.stage[k];
-            fprintf(f,
-                    "<tr><td>%s</td><td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                    "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"
-                    "<td class=n>%.3f</td></tr>\n",
-                    vrt_stage_name((vrt_stage)k), (unsigned long long)s->count, (double)s->p50 / 1e6,
-                    (double)s->p90 / 1e6, (double)s->p99 / 1e6, (double)s->p999 / 1e6, (double)s->max / 1e6,
-                    s->mean / 1e6, s->stddev / 1e6);
-        }
-        fputs("</table>\n", f);
+        write_stage_table(f, i, &st);
     }
     fputs("</section>\n", f);
+}
 
-    /* Distributions. */
+static void write_distributions(FILE *f, vrt_pipeline_t *p) {
+    int ns = vrt_pipeline_num_streams(p);
     vrt_hist *h = vrt_malloc(sizeof(*h));
     fputs("<section id=\"distribution\"><h2>Latency distribution per stage</h2>\n", f);
     for (int i = 0; i < ns && h; i++) {
@@ -377,20 +381,26 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
     }
     fputs("</section>\n", f);
     vrt_free(h);
+}
 
-    /* Timeline and drops. */
+/* Latency over time, then drops, from the per-frame records. */
+static void write_timelines(FILE *f, vrt_pipeline_t *p) {
+    int ns = vrt_pipeline_num_streams(p);
+    vrt_pipeline_info in;
+    vrt_pipeline_get_info(p, &in);
+    size_t rcap = 0;
     for (int i = 0; i < ns; i++) {
         vrt_pipeline_stats st;
         vrt_pipeline_get_stats(p, i, &st);
         if (st.results > rcap) rcap = st.results;
     }
     if (rcap > 200000) rcap = 200000;
-    recs = vrt_calloc(rcap ? rcap : 1, sizeof(*recs));
+    vrt_pipeline_record *recs = vrt_calloc(rcap ? rcap : 1, sizeof(*recs));
     fputs("<section id=\"timeline\"><h2>Latency over time</h2>\n", f);
     for (int i = 0; i < ns; i++) {
         size_t n = recs ? vrt_pipeline_stream_records(p, i, recs, rcap) : 0;
         fprintf(f, "<h3>Stream %d</h3>\n", i);
-        svg_timeline(f, i, recs, n, deadline_ns);
+        svg_timeline(f, i, recs, n, in.deadline_ns);
     }
     fputs("</section>\n<section id=\"drops\"><h2>Drops and deadline misses</h2>\n", f);
     for (int i = 0; i < ns; i++) {
@@ -398,11 +408,85 @@ vrt_status vrt_pipeline_write_report(vrt_pipeline_t *p, const char *path, const 
         fprintf(f, "<h3>Stream %d</h3>\n", i);
         svg_drops(f, i, recs, n);
     }
-    fputs("</section>\n</body></html>\n", f);
+    fputs("</section>\n", f);
     vrt_free(recs);
+}
+
+vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
+                                 const char *command_line, char *err, size_t cap) {
+    if (!p || !path) return VRT_EINVAL;
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        int e = errno;
+        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
+        return vrt_status_from_errno(e);
+    }
+    write_head(f, title);
+    write_config(f, p, command_line);
+    write_hardware(f);
+    write_summary(f, p);
+    write_distributions(f, p);
+    write_timelines(f, p);
+    fputs("</body></html>\n", f);
     if (ferror(f) | (fclose(f) != 0)) {
         vrt_errbuf_set(err, cap, "%s: write failed", path);
         return VRT_EIO;
     }
     return VRT_OK;
 }
+
+/* ---- the sink ------------------------------------------------------------------ */
+
+typedef struct report {
+    char path[1024];
+    char name[64];
+    char title[256];
+    char command_line[2048];
+    int has_title, has_command_line;
+} report;
+
+static vrt_status report_finish(void *ctx, vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap) {
+    (void)stopped_by;
+    report *r = ctx;
+    return vrt_sink_write_report(p, r->path, r->has_title ? r->title : NULL,
+                                 r->has_command_line ? r->command_line : NULL, err, cap);
+}
+
+static void report_destroy(void *ctx) {
+    vrt_free(ctx);
+}
+
+static vrt_status report_open(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
+                              size_t cap) {
+    /* Fail before the run, not after it, when the report cannot be written. */
+    FILE *t = fopen(path, "w");
+    if (!t) {
+        int e = errno;
+        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
+        return vrt_status_from_errno(e);
+    }
+    fclose(t);
+    report *r = vrt_calloc(1, sizeof(*r));
+    if (!r) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    snprintf(r->path, sizeof(r->path), "%s", path);
+    r->has_title = sp->title != NULL;
+    r->has_command_line = sp->command_line != NULL;
+    snprintf(r->title, sizeof(r->title), "%s", sp->title ? sp->title : "");
+    snprintf(r->command_line, sizeof(r->command_line), "%s", sp->command_line ? sp->command_line : "");
+    snprintf(r->name, sizeof(r->name), "report:%s", path);
+    o->name = r->name;
+    o->ctx = r;
+    o->finish = report_finish;
+    o->destroy = report_destroy;
+    return VRT_OK;
+}
+
+const vrt__sink_kind vrt__sink_report = {
+    .scheme = "report",
+    .extensions = ".html .htm",
+    .example = "report:PATH.html",
+    .open = report_open,
+};

@@ -1,0 +1,189 @@
+/* output.c - one output (sink) behind its own thread and newest-result
+ * hand-off.
+ *
+ * Records: depth + 2 result records are allocated at create (one being
+ * filled by the frame path, up to `depth` waiting, one being written by the
+ * output), and circulate through two structures of vrt/thread.h: a free
+ * list (a bounded queue) and the hand-off (the latest-value slot for depth 1,
+ * else a bounded queue from which the producer drops the oldest record when
+ * it is full). The frame path never waits: every operation it makes is a
+ * poll (timeout 0), and whatever does not fit is counted as this output's
+ * drop. The record copies the result's own data (times, top-k, the
+ * detections it holds), never the frame. */
+#include "pipeline-impl.h"
+#include "vision/result_impl.h"
+
+#include <stdio.h>
+#include <string.h>
+
+typedef struct out_rec {
+    vrt_pipeline_result r;
+    vrt_result res; /* the session's result header, its payload pointing at the copy below */
+    vrt_class_result cls;
+    vrt_detections det;
+} out_rec;
+
+struct vrt__output {
+    vrt_pipeline_output o;
+    char name[64];
+    int depth;
+    out_rec *recs;
+    vrt_queue_t *free_list;
+    vrt_slot_t *slot;   /* depth 1 */
+    vrt_queue_t *queue; /* depth > 1 */
+    pthread_t thread;
+    int thread_started, finished;
+    const vrt_pipeline_t *pl;
+    _Atomic uint64_t written, dropped;
+};
+
+vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap) {
+    *out = NULL;
+    vrt__output *x = vrt_calloc(1, sizeof(*x));
+    if (!x) {
+        if (o->destroy) o->destroy(o->ctx);
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    x->o = *o;
+    snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "output");
+    x->o.name = x->name;
+    x->depth = o->depth > 1 ? o->depth : 1;
+    size_t n = (size_t)x->depth + 2;
+    vrt_status st = VRT_OK;
+    x->recs = vrt_calloc(n, sizeof(*x->recs));
+    if (!x->recs) st = VRT_ENOMEM;
+    if (!st) st = vrt_queue_create(&x->free_list, n);
+    if (!st) st = x->depth == 1 ? vrt_slot_create(&x->slot) : vrt_queue_create(&x->queue, (size_t)x->depth);
+    for (size_t i = 0; !st && i < n; i++)
+        st = vrt_queue_push(x->free_list, &x->recs[i], 0);
+    if (st) {
+        vrt_errbuf_set(err, cap, "%s: cannot make %zu result records and the hand-off (%s)", x->name, n,
+                       vrt_status_str(st));
+        vrt__output_destroy(&x);
+        return st;
+    }
+    *out = x;
+    return VRT_OK;
+}
+
+static void give_back(vrt__output *x, out_rec *rec) {
+    vrt_queue_push(x->free_list, rec, 0); /* cannot be full: the records are its capacity */
+}
+
+static void *output_main(void *arg) {
+    vrt__output *x = arg;
+    for (;;) {
+        void *item = NULL;
+        vrt_status st = x->slot ? vrt_slot_take(x->slot, &item, -1) : vrt_queue_pop(x->queue, &item, -1);
+        if (st) break; /* VRT_EOF: closed and drained */
+        out_rec *rec = item;
+        if (x->o.write) x->o.write(x->o.ctx, x->pl, &rec->r);
+        atomic_fetch_add_explicit(&x->written, 1, memory_order_relaxed);
+        give_back(x, rec);
+    }
+    return NULL;
+}
+
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p) {
+    x->pl = p;
+    if (!x->o.write) return VRT_OK; /* finish only (a report): no thread, no hand-off */
+    if (pthread_create(&x->thread, NULL, output_main, x)) return VRT_EIO;
+    x->thread_started = 1;
+    return VRT_OK;
+}
+
+/* The result's own data into rec: the header of the session's result and
+ * its payload (only the entries it holds), since the session reuses its
+ * storage on the next frame. Sinks read the copy through the vrt/result.h
+ * accessors. A new result kind adds its payload copy here. */
+static void copy_result(out_rec *rec, const vrt_pipeline_result *r) {
+    rec->r = *r;
+    rec->r.frame = NULL;
+    rec->r.result = NULL;
+    rec->r.classes = NULL;
+    rec->r.detections = NULL;
+    if (!r->result) return;
+    rec->res = *r->result;
+    rec->res.payload = NULL;
+    rec->r.result = &rec->res;
+    const vrt_class_result *cls = vrt__result_classes(r->result);
+    const vrt_detections *det = vrt__result_detections(r->result);
+    if (cls) {
+        rec->cls = *cls;
+        rec->res.payload = rec->r.classes = &rec->cls;
+    } else if (det) {
+        rec->det.count = det->count;
+        rec->det.candidates = det->candidates;
+        memcpy(rec->det.det, det->det, (size_t)det->count * sizeof(rec->det.det[0]));
+        rec->res.payload = rec->r.detections = &rec->det;
+    }
+}
+
+void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r) {
+    if (!x->o.write) return;
+    void *item = NULL;
+    if (vrt_queue_pop(x->free_list, &item, 0)) {
+        atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
+        return;
+    }
+    out_rec *rec = item;
+    copy_result(rec, r);
+    if (x->slot) {
+        void *old = NULL;
+        vrt_status st = vrt_slot_put(x->slot, rec, &old);
+        if (old) {
+            give_back(x, old);
+            atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
+        }
+        if (st) give_back(x, rec);
+        return;
+    }
+    vrt_status st = vrt_queue_push(x->queue, rec, 0);
+    if (st == VRT_EAGAIN) { /* full: the oldest waiting result makes room */
+        void *old = NULL;
+        if (vrt_queue_pop(x->queue, &old, 0) == VRT_OK) {
+            give_back(x, old);
+            atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
+        }
+        st = vrt_queue_push(x->queue, rec, 0);
+    }
+    if (st) {
+        give_back(x, rec);
+        atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
+    }
+}
+
+void vrt__output_stop(vrt__output *x) {
+    if (x->slot) vrt_slot_close(x->slot);
+    if (x->queue) vrt_queue_close(x->queue);
+    if (x->thread_started) pthread_join(x->thread, NULL); /* the thread drains what is waiting */
+    x->thread_started = 0;
+}
+
+void vrt__output_stats(const vrt__output *x, vrt_pipeline_output_stats *st) {
+    vrt__output *m = (vrt__output *)x;
+    snprintf(st->name, sizeof(st->name), "%s", x->name);
+    st->written = atomic_load_explicit(&m->written, memory_order_relaxed);
+    st->dropped = atomic_load_explicit(&m->dropped, memory_order_relaxed);
+}
+
+vrt_status vrt__output_finish(vrt__output *x, vrt_pipeline_t *p, const char *stopped_by, char *err,
+                              size_t cap) {
+    if (x->finished || !x->o.finish) return VRT_OK;
+    x->finished = 1;
+    return x->o.finish(x->o.ctx, p, stopped_by, err, cap);
+}
+
+void vrt__output_destroy(vrt__output **px) {
+    if (!px || !*px) return;
+    vrt__output *x = *px;
+    vrt__output_stop(x);
+    if (x->o.destroy) x->o.destroy(x->o.ctx);
+    vrt_slot_destroy(&x->slot);
+    vrt_queue_destroy(&x->queue);
+    vrt_queue_destroy(&x->free_list);
+    vrt_free(x->recs);
+    vrt_free(x);
+    *px = NULL;
+}

@@ -1,0 +1,296 @@
+/* jsonl.c - the JSON lines sink (jsonl:PATH, jsonl:-, *.jsonl, *.json):
+ * one line per result, written on the sink's thread (formatted into the
+ * sink's own buffer and written with one fwrite, so lines never interleave),
+ * and the summary line at finish. Schema: README "vrt run --json". The
+ * result-formatting part is vrt_sink_json_result; the rest is plumbing. */
+#include "sink-impl.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+/* ---- JSON ------------------------------------------------------------------ */
+
+static const char *task_key(vrt_task t) {
+    return t == VRT_TASK_CLASSIFY ? "classes" : "detections";
+}
+
+/* Entry i of a CLASSES result. */
+static void json_class(const vrt_result *res, int i, vrt_json *w) {
+    int index = -1;
+    float score = 0;
+    vrt_result_class(res, i, &index, &score);
+    vrt_json_begin_object(w);
+    vrt_json_kv_int(w, "index", index);
+    vrt_json_kv_string(w, "label", vrt_result_label(res, i));
+    vrt_json_kv_double(w, "score", score);
+    vrt_json_end_object(w);
+}
+
+/* Entry i of a DETECTIONS result: the box in frame pixels. */
+static void json_detection(const vrt_result *res, int i, vrt_json *w) {
+    vrt_detection d;
+    vrt_result_detection(res, i, &d);
+    vrt_json_begin_object(w);
+    vrt_json_kv_int(w, "class_id", d.class_id);
+    vrt_json_kv_string(w, "label", vrt_result_label(res, i));
+    vrt_json_kv_double(w, "score", d.score);
+    vrt_json_key(w, "box");
+    vrt_json_begin_array(w);
+    vrt_json_double(w, d.box.x1);
+    vrt_json_double(w, d.box.y1);
+    vrt_json_double(w, d.box.x2);
+    vrt_json_double(w, d.box.y2);
+    vrt_json_end_array(w);
+    vrt_json_end_object(w);
+}
+
+vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w) {
+    (void)p; /* labels come with the result (vrt_result_label) */
+    const vrt_pipeline_times *t = &r->t;
+    vrt_json_begin_object(w);
+    vrt_json_kv_string(w, "type", "frame");
+    vrt_json_kv_int(w, "stream", r->stream);
+    vrt_json_kv_uint(w, "index", r->index);
+    vrt_json_kv_uint(w, "sequence", r->sequence);
+    if (r->frame_number >= 0)
+        vrt_json_kv_int(w, "frame_number", r->frame_number);
+    else
+        vrt_json_kv_null(w, "frame_number");
+    vrt_json_kv_uint(w, "width", r->width);
+    vrt_json_kv_uint(w, "height", r->height);
+    vrt_json_kv_uint(w, "dropped_before", r->dropped_before);
+    vrt_json_kv_bool(w, "deadline_miss", r->deadline_miss);
+    vrt_json_key(w, "t_ns");
+    vrt_json_begin_object(w);
+    vrt_json_kv_int(w, "exposure", t->exposure_ns);
+    vrt_json_kv_bool(w, "from_driver", r->ts_from_driver);
+    vrt_json_kv_int(w, "dequeue", t->dequeue_ns);
+    vrt_json_kv_int(w, "launch", t->launch_ns);
+    vrt_json_kv_int(w, "done", t->done_ns);
+    vrt_json_end_object(w);
+    vrt_json_key(w, "ms");
+    vrt_json_begin_object(w);
+    vrt_json_kv_double(w, "capture", (double)(t->dequeue_ns - t->exposure_ns) / 1e6);
+    vrt_json_kv_double(w, "queue", (double)(t->launch_ns - t->dequeue_ns) / 1e6);
+    vrt_json_kv_double(w, "preprocess", (double)t->preprocess_ns / 1e6);
+    vrt_json_kv_double(w, "infer", (double)t->infer_ns / 1e6);
+    vrt_json_kv_double(w, "postprocess", (double)t->postprocess_ns / 1e6);
+    vrt_json_kv_double(w, "process", (double)(t->done_ns - t->launch_ns) / 1e6);
+    vrt_json_kv_double(w, "age", (double)(t->launch_ns - t->exposure_ns) / 1e6);
+    vrt_json_kv_double(w, "e2e", (double)(t->done_ns - t->exposure_ns) / 1e6);
+    vrt_json_end_object(w);
+    vrt_json_key(w, task_key(r->task));
+    vrt_json_begin_array(w);
+    const vrt_result *res = r->result;
+    vrt_result_type kind = vrt_result_kind(res);
+    for (int i = 0; i < vrt_result_count(res); i++) {
+        if (kind == VRT_RESULT_CLASSES)
+            json_class(res, i, w);
+        else if (kind == VRT_RESULT_DETECTIONS)
+            json_detection(res, i, w);
+    }
+    vrt_json_end_array(w);
+    vrt_json_end_object(w);
+    return vrt_json_status(w);
+}
+
+static void json_hist(vrt_json *w, const char *key, const vrt_hist_summary *s) {
+    vrt_json_key(w, key);
+    vrt_json_begin_object(w);
+    vrt_json_kv_uint(w, "count", s->count);
+    vrt_json_kv_double(w, "min", (double)s->min / 1e6);
+    vrt_json_kv_double(w, "p50", (double)s->p50 / 1e6);
+    vrt_json_kv_double(w, "p90", (double)s->p90 / 1e6);
+    vrt_json_kv_double(w, "p99", (double)s->p99 / 1e6);
+    vrt_json_kv_double(w, "p999", (double)s->p999 / 1e6);
+    vrt_json_kv_double(w, "max", (double)s->max / 1e6);
+    vrt_json_kv_double(w, "mean", s->mean / 1e6);
+    vrt_json_kv_double(w, "stddev", s->stddev / 1e6);
+    vrt_json_end_object(w);
+}
+
+static void json_batching(vrt_pipeline_t *p, vrt_json *w) {
+    int n = 0;
+    double b = 0, u = 0;
+    vrt_pipeline_batching(p, &n, &b, &u);
+    vrt_json_key(w, "batching");
+    if (!n) {
+        vrt_json_null(w);
+        return;
+    }
+    vrt_json_begin_object(w);
+    vrt_json_kv_int(w, "sources", n);
+    vrt_json_kv_double(w, "batched_ms", b);
+    vrt_json_kv_double(w, "unbatched_ms", u);
+    vrt_json_kv_double(w, "speedup", b > 0 ? u / b : 0);
+    vrt_json_kv_bool(w, "lowers_latency", b < u);
+    vrt_json_end_object(w);
+}
+
+/* Per sink: results written and dropped because it fell behind. */
+static void json_sinks(vrt_pipeline_t *p, vrt_json *w) {
+    vrt_json_key(w, "sinks");
+    vrt_json_begin_array(w);
+    for (int i = 0; i < vrt_pipeline_num_outputs(p); i++) {
+        vrt_pipeline_output_stats os;
+        vrt_pipeline_get_output_stats(p, i, &os);
+        vrt_json_begin_object(w);
+        vrt_json_kv_string(w, "name", os.name);
+        vrt_json_kv_uint(w, "written", os.written);
+        vrt_json_kv_uint(w, "dropped", os.dropped);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+}
+
+vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w) {
+    vrt_pipeline_info in;
+    vrt_pipeline_get_info(p, &in);
+    const vrt_profile *prof = vrt_pipeline_profile(p);
+    vrt_json_begin_object(w);
+    vrt_json_kv_string(w, "type", "summary");
+    vrt_json_kv_string(w, "model", in.model);
+    vrt_json_kv_string(w, "profile", prof->path);
+    vrt_json_kv_string(w, "task", vrt_task_name(prof->task));
+    vrt_json_kv_string(w, "backend", in.backend);
+    vrt_json_kv_string(w, "policy", in.policy == VRT_POLICY_ALL ? "all" : "newest");
+    if (in.deadline_ns > 0)
+        vrt_json_kv_double(w, "deadline_ms", (double)in.deadline_ns / 1e6);
+    else
+        vrt_json_kv_null(w, "deadline_ms");
+    vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
+    vrt_json_kv_int(w, "weight_users", in.weight_users);
+    json_batching(p, w);
+    json_sinks(p, w);
+    vrt_json_key(w, "streams");
+    vrt_json_begin_array(w);
+    for (int i = 0; i < in.streams; i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(p, i, &st);
+        char fcc[8];
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "stream", i);
+        vrt_json_kv_string(w, "uri", st.uri);
+        vrt_json_kv_string(w, "kind", st.info.kind);
+        vrt_json_kv_string(w, "format", vrt_fourcc_name(st.info.fourcc, fcc));
+        vrt_json_kv_uint(w, "width", st.info.width);
+        vrt_json_kv_uint(w, "height", st.info.height);
+        vrt_json_kv_double(w, "source_fps", st.info.fps);
+        if (st.capture_io[0])
+            vrt_json_kv_string(w, "capture_io", st.capture_io);
+        else
+            vrt_json_kv_null(w, "capture_io");
+        vrt_json_kv_uint(w, "zero_copy", st.zero_copy);
+        vrt_json_kv_string(w, "state", st.state);
+        if (st.error[0])
+            vrt_json_kv_string(w, "error", st.error);
+        else
+            vrt_json_kv_null(w, "error");
+        vrt_json_kv_uint(w, "results", st.results);
+        vrt_json_kv_uint(w, "captured", st.captured);
+        vrt_json_kv_uint(w, "dropped", st.dropped);
+        vrt_json_kv_uint(w, "dropped_source", st.source.dropped);
+        vrt_json_kv_uint(w, "dropped_handoff", st.displaced);
+        vrt_json_kv_uint(w, "discarded", st.discarded);
+        vrt_json_kv_uint(w, "deadline_misses", st.deadline_misses);
+        vrt_json_kv_uint(w, "errors", st.errors);
+        vrt_json_kv_uint(w, "unplugs", st.unplugs);
+        vrt_json_kv_uint(w, "reconnects", st.reconnects);
+        vrt_json_kv_double(w, "duration_s",
+                           (double)((st.end_ns ? st.end_ns : vrt_now_ns()) - st.start_ns) / 1e9);
+        vrt_json_kv_double(w, "fps", st.fps);
+        vrt_json_key(w, "latency_ms");
+        vrt_json_begin_object(w);
+        for (int k = 0; k < VRT_STAGE_COUNT; k++)
+            json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
+        vrt_json_end_object(w);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+    vrt_json_end_object(w);
+    return vrt_json_status(w);
+}
+
+/* ---- the sink ------------------------------------------------------------------ */
+
+#define JSONL_DEPTH 64 /* results that may wait: a line takes microseconds, so only a stall drops */
+
+typedef struct jsonl {
+    FILE *f;
+    int own; /* opened here (not stdout) */
+    char path[512];
+    char name[64];
+    char buf[16384];
+} jsonl;
+
+static void jsonl_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    jsonl *j = ctx;
+    vrt_json w;
+    vrt_json_init_buffer(&w, j->buf, sizeof(j->buf) - 1);
+    vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+    vrt_sink_json_result(p, r, &w);
+    if (vrt_json_finish(&w) == VRT_OK) {
+        size_t n = vrt_json_length(&w);
+        j->buf[n] = '\n';
+        fwrite(j->buf, 1, n + 1, j->f);
+    }
+}
+
+static vrt_status jsonl_finish(void *ctx, vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap) {
+    jsonl *j = ctx;
+    vrt_json w;
+    vrt_json_init_file(&w, j->f);
+    vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+    vrt_sink_json_summary(p, stopped_by, &w);
+    vrt_json_newline(&w);
+    vrt_status st = vrt_json_finish(&w);
+    if (fflush(j->f) != 0 || ferror(j->f)) st = VRT_EIO;
+    if (st) vrt_errbuf_set(err, cap, "%s: write failed (%s)", j->path, strerror(errno));
+    return st;
+}
+
+static void jsonl_destroy(void *ctx) {
+    jsonl *j = ctx;
+    if (j->own)
+        fclose(j->f);
+    else
+        fflush(j->f);
+    vrt_free(j);
+}
+
+static vrt_status jsonl_open(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
+                             size_t cap) {
+    (void)sp;
+    jsonl *j = vrt_calloc(1, sizeof(*j));
+    if (!j) {
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    snprintf(j->path, sizeof(j->path), "%s", path);
+    if (!strcmp(path, "-")) {
+        j->f = stdout;
+    } else if ((j->f = fopen(path, "w"))) {
+        j->own = 1;
+    } else {
+        int e = errno;
+        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
+        vrt_free(j);
+        return vrt_status_from_errno(e);
+    }
+    snprintf(j->name, sizeof(j->name), "jsonl:%s", path);
+    o->name = j->name;
+    o->depth = JSONL_DEPTH;
+    o->ctx = j;
+    o->write = jsonl_write;
+    o->finish = jsonl_finish;
+    o->destroy = jsonl_destroy;
+    return VRT_OK;
+}
+
+const vrt__sink_kind vrt__sink_jsonl = {
+    .scheme = "jsonl",
+    .extensions = ".jsonl .json",
+    .example = "jsonl:PATH|-",
+    .open = jsonl_open,
+};

@@ -1,0 +1,23 @@
+/* sink-impl.h - private: the table every sink fills in (one row per sink in
+ * sink.c). A sink is a vrt_pipeline_output (vrt/pipeline.h) made from a
+ * URI; the pipeline runs it on its own thread behind a newest-result
+ * hand-off. */
+#ifndef VRT_SINK_IMPL_H
+#define VRT_SINK_IMPL_H
+
+#include "vrt/sink.h"
+
+typedef struct vrt__sink_kind {
+    const char *scheme;     /* "jsonl": matches "jsonl:PATH" */
+    const char *extensions; /* ".jsonl .json": plain paths ending so pick this sink; may be "" */
+    const char *example;    /* for the error that lists the sinks, e.g. "jsonl:PATH|-" */
+    /* Fills o (name, depth, ctx and the callbacks) for path (the URI after "scheme:"). On failure
+     * nothing is left to release and err names the path and what would work. */
+    vrt_status (*open)(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
+                       size_t cap);
+} vrt__sink_kind;
+
+extern const vrt__sink_kind vrt__sink_jsonl;
+extern const vrt__sink_kind vrt__sink_report;
+
+#endif
