@@ -123,6 +123,105 @@ static int ends_with_ci(const char *s, const char *suffix) {
     return n >= m && !strcasecmp(s + n - m, suffix);
 }
 
+/* --fps N or N/D (like the URI option). */
+static int parse_fps(cli_ctx *ctx, const char *arg, double *fps) {
+    const char *slash = strchr(arg, '/');
+    if (!slash) return cli_parse_double(ctx, "--fps", arg, 0.001, 10000, fps);
+    char num[64];
+    snprintf(num, sizeof(num), "%.*s", (int)(slash - arg), arg);
+    double a, b;
+    int rc;
+    if ((rc = cli_parse_double(ctx, "--fps", num, 0.001, 1e9, &a))) return rc;
+    if ((rc = cli_parse_double(ctx, "--fps", slash + 1, 0.001, 1e9, &b))) return rc;
+    *fps = a / b;
+    if (*fps > 10000) return cli_usage_error(ctx, "--fps '%s': expected a rate up to 10000", arg);
+    return 0;
+}
+
+/* Flags that are checked together once all options are read. */
+typedef struct capture_flags {
+    int raw, have_image_format;
+} capture_flags;
+
+/* Answer of the option parsers below for an option that is not theirs. */
+#define NOT_MINE (-2)
+
+/* The options that choose what is saved and how; NOT_MINE for others. */
+static int parse_output_option(cli_ctx *ctx, int c, capture_opts *o, capture_flags *fl) {
+    int64_t i64;
+    int rc;
+    switch (c) {
+    case 'o':
+        if (!*optarg) return cli_usage_error(ctx, "--out needs a folder or a .raw/.yuv file name");
+        o->out = optarg;
+        return 0;
+    case OPT_IMAGE_FORMAT:
+        if (!strcasecmp(optarg, "png"))
+            o->image_ext = "png";
+        else if (!strcasecmp(optarg, "jpg") || !strcasecmp(optarg, "jpeg"))
+            o->image_ext = "jpg";
+        else
+            return cli_usage_error(ctx, "--image-format '%s' unknown; use png or jpg", optarg);
+        fl->have_image_format = 1;
+        return 0;
+    case OPT_QUALITY:
+        if ((rc = cli_parse_i64(ctx, "--quality", optarg, 1, 100, &i64))) return rc;
+        o->quality = (int)i64;
+        return 0;
+    case OPT_RAW: fl->raw = 1; return 0;
+    case OPT_JSON: o->json = 1; return 0;
+    default: return NOT_MINE;
+    }
+}
+
+/* The options that configure the source; NOT_MINE for others. */
+static int parse_source_option(cli_ctx *ctx, int c, capture_opts *o) {
+    int64_t i64;
+    int rc;
+    switch (c) {
+    case 'f': return cli_parse_fourcc(ctx, "--format", optarg, &o->params.fourcc);
+    case 's': return cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height);
+    case OPT_FPS: return parse_fps(ctx, optarg, &o->params.fps);
+    case OPT_MODE:
+        if (!strcasecmp(optarg, "newest"))
+            o->params.mode = VRT_MODE_NEWEST;
+        else if (!strcasecmp(optarg, "all"))
+            o->params.mode = VRT_MODE_ALL;
+        else
+            return cli_usage_error(ctx, "--mode '%s' unknown; use newest or all", optarg);
+        o->have_mode = 1;
+        return 0;
+    case OPT_BUFFERS:
+        if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
+        o->params.buffers = (int)i64;
+        return 0;
+    case OPT_LOOP: o->params.loop = 1; return 0;
+    case OPT_PACE: o->params.pace = 1; return 0;
+    default: return NOT_MINE;
+    }
+}
+
+/* --out FILE.raw vs DIR, and the options that only apply to one of them. */
+static int check_output_options(cli_ctx *ctx, capture_opts *o, const capture_flags *fl) {
+    if (!o->out) {
+        if (fl->raw || fl->have_image_format)
+            return cli_usage_error(ctx, "%s needs --out DIR", fl->raw ? "--raw" : "--image-format");
+        return 0;
+    }
+    if (ends_with_ci(o->out, ".raw") || ends_with_ci(o->out, ".yuv") || ends_with_ci(o->out, ".bin")) {
+        o->out_kind = OUT_RAWFILE;
+        if (fl->have_image_format)
+            return cli_usage_error(ctx, "--image-format applies to --out DIR, not to the raw file '%s'",
+                                   o->out);
+        return 0;
+    }
+    o->out_kind = OUT_DIR;
+    if (fl->raw && fl->have_image_format)
+        return cli_usage_error(ctx, "--raw and --image-format exclude each other");
+    if (fl->raw) o->image_ext = "raw";
+    return 0;
+}
+
 static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts *o) {
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -147,103 +246,31 @@ static int parse_capture_args(cli_ctx *ctx, int argc, char **argv, capture_opts 
     vrt_source_default_params(&o->params);
     o->image_ext = "png";
     o->timeout_s = 5.0;
-    int raw = 0, have_image_format = 0;
+    capture_flags fl = {0, 0};
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
     int c;
     while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "n:d:o:f:s:", opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
-        int64_t i64;
-        switch (c) {
-        case 'h': cmd_capture_help(stdout); return -1;
-        case 'n':
-            if ((rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames))) return rc;
-            break;
-        case 'd':
-            if ((rc = cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration))) return rc;
-            break;
-        case 'o':
-            if (!*optarg) return cli_usage_error(ctx, "--out needs a folder or a .raw/.yuv file name");
-            o->out = optarg;
-            break;
-        case OPT_IMAGE_FORMAT:
-            if (!strcasecmp(optarg, "png"))
-                o->image_ext = "png";
-            else if (!strcasecmp(optarg, "jpg") || !strcasecmp(optarg, "jpeg"))
-                o->image_ext = "jpg";
-            else
-                return cli_usage_error(ctx, "--image-format '%s' unknown; use png or jpg", optarg);
-            have_image_format = 1;
-            break;
-        case OPT_QUALITY:
-            if ((rc = cli_parse_i64(ctx, "--quality", optarg, 1, 100, &i64))) return rc;
-            o->quality = (int)i64;
-            break;
-        case OPT_RAW: raw = 1; break;
-        case 'f':
-            if ((rc = cli_parse_fourcc(ctx, "--format", optarg, &o->params.fourcc))) return rc;
-            break;
-        case 's':
-            if ((rc = cli_parse_size(ctx, "--size", optarg, &o->params.width, &o->params.height))) return rc;
-            break;
-        case OPT_FPS: {
-            /* Accept N/D like the URI option does. */
-            const char *slash = strchr(optarg, '/');
-            if (slash) {
-                char num[64];
-                snprintf(num, sizeof(num), "%.*s", (int)(slash - optarg), optarg);
-                double a, b;
-                if ((rc = cli_parse_double(ctx, "--fps", num, 0.001, 1e9, &a))) return rc;
-                if ((rc = cli_parse_double(ctx, "--fps", slash + 1, 0.001, 1e9, &b))) return rc;
-                o->params.fps = a / b;
-                if (o->params.fps > 10000)
-                    return cli_usage_error(ctx, "--fps '%s': expected a rate up to 10000", optarg);
-            } else if ((rc = cli_parse_double(ctx, "--fps", optarg, 0.001, 10000, &o->params.fps))) {
-                return rc;
-            }
-            break;
+        if (c == 'h') {
+            cmd_capture_help(stdout);
+            return -1;
         }
-        case OPT_MODE:
-            if (!strcasecmp(optarg, "newest"))
-                o->params.mode = VRT_MODE_NEWEST;
-            else if (!strcasecmp(optarg, "all"))
-                o->params.mode = VRT_MODE_ALL;
-            else
-                return cli_usage_error(ctx, "--mode '%s' unknown; use newest or all", optarg);
-            o->have_mode = 1;
-            break;
-        case OPT_BUFFERS:
-            if ((rc = cli_parse_i64(ctx, "--buffers", optarg, 2, 32, &i64))) return rc;
-            o->params.buffers = (int)i64;
-            break;
-        case OPT_LOOP: o->params.loop = 1; break;
-        case OPT_PACE: o->params.pace = 1; break;
-        case OPT_TIMEOUT:
-            if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
-            break;
-        case OPT_JSON: o->json = 1; break;
-        default: return cli_getopt_error(ctx, c, argc, argv, opts);
-        }
+        if (c == 'n')
+            rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames);
+        else if (c == 'd')
+            rc = cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration);
+        else if (c == OPT_TIMEOUT)
+            rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s);
+        else if ((rc = parse_output_option(ctx, c, o, &fl)) == NOT_MINE &&
+                 (rc = parse_source_option(ctx, c, o)) == NOT_MINE)
+            return cli_getopt_error(ctx, c, argc, argv, opts);
+        if (rc) return rc;
     }
     if (optind < argc) o->source = argv[optind++];
     if (optind < argc)
         return cli_usage_error(ctx, "unexpected argument '%s' (one SOURCE at most)", argv[optind]);
-    if (o->out) {
-        if (ends_with_ci(o->out, ".raw") || ends_with_ci(o->out, ".yuv") || ends_with_ci(o->out, ".bin")) {
-            o->out_kind = OUT_RAWFILE;
-            if (have_image_format)
-                return cli_usage_error(ctx, "--image-format applies to --out DIR, not to the raw file '%s'",
-                                       o->out);
-        } else {
-            o->out_kind = OUT_DIR;
-            if (raw && have_image_format)
-                return cli_usage_error(ctx, "--raw and --image-format exclude each other");
-            if (raw) o->image_ext = "raw";
-        }
-    } else if (raw || have_image_format) {
-        return cli_usage_error(ctx, "%s needs --out DIR", raw ? "--raw" : "--image-format");
-    }
-    return 0;
+    return check_output_options(ctx, o, &fl);
 }
 
 /* ---- raw output ---------------------------------------------------------------- */
@@ -437,6 +464,182 @@ static vrt_status open_source(cli_ctx *ctx, const capture_opts *o, vrt_source_t 
     return vrt_source_open(src, uri, &o->params, err, err_cap);
 }
 
+/* --out: the folder made, or the raw file opened. 0, or CLI_EXIT_RUNTIME (said). */
+static int prepare_output(const capture_opts *o, FILE **rawfp) {
+    if (o->out_kind == OUT_DIR) {
+        int e = cli_mkdirs(o->out);
+        if (e) {
+            cli_error("--out %s: cannot create the folder (%s); give a writable folder or a .raw/.yuv file",
+                      o->out, strerror(-e));
+            return CLI_EXIT_RUNTIME;
+        }
+    } else if (o->out_kind == OUT_RAWFILE) {
+        *rawfp = fopen(o->out, "wb");
+        if (!*rawfp) {
+            cli_error("--out %s: cannot open for writing (%s)", o->out, strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+    }
+    return 0;
+}
+
+/* The state of one capture loop. */
+typedef struct capture_run {
+    cli_ctx *ctx;
+    const capture_opts *o;
+    capture_result *r;
+    vrt_source_t *src;
+    FILE *rawfp;
+    char path[4096];
+    int live;
+    int64_t last_frame_ns, next_status, status_t;
+    uint64_t status_frames;
+    double status_fps;
+} capture_run;
+
+/* Statistics of one frame and saving it. 0, or CLI_EXIT_RUNTIME (said). */
+static int take_frame(capture_run *c, const vrt_frame *frame) {
+    capture_result *r = c->r;
+    const capture_opts *o = c->o;
+    if (r->frames == 0)
+        r->first_dequeue = frame->dequeue_ns;
+    else
+        vrt_hist_record(r->interval, frame->dequeue_ns - r->last_dequeue);
+    r->last_dequeue = frame->dequeue_ns;
+    if (r->info.driver_timestamps && frame->ts_from_driver && frame->timestamp_ns > 0) {
+        int64_t a = frame->dequeue_ns - frame->timestamp_ns;
+        if (a < 0) r->age_negative++;
+        vrt_hist_record(r->age, a);
+    }
+    if (o->out_kind == OUT_DIR) {
+        snprintf(c->path, sizeof(c->path), "%s/frame_%06llu.%s", o->out, (unsigned long long)r->frames,
+                 o->image_ext);
+        char serr[512];
+        vrt_status ss = vrt_image_save(frame, c->path, o->quality, serr, sizeof(serr));
+        if (ss != VRT_OK) {
+            cli_error("cannot save frame %llu: %s", (unsigned long long)r->frames,
+                      serr[0] ? serr : vrt_status_str(ss));
+            return CLI_EXIT_RUNTIME;
+        }
+        r->saved++;
+    } else if (o->out_kind == OUT_RAWFILE) {
+        if (write_raw(c->rawfp, frame) != 0) {
+            cli_error("--out %s: write failed (%s)", o->out, strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+        r->saved++;
+    }
+    return 0;
+}
+
+/* The live status line, 4 times a second. */
+static void status_update(capture_run *c, int64_t now) {
+    capture_result *r = c->r;
+    if (!c->live || now < c->next_status) return;
+    double dt = (double)(now - c->status_t) / 1e9;
+    if (dt > 0) c->status_fps = (double)(r->frames - c->status_frames) / dt;
+    c->status_frames = r->frames;
+    c->status_t = now;
+    c->next_status = now + 250000000LL;
+    vrt_source_stats ls;
+    vrt_source_get_stats(c->src, &ls);
+    vrt_hist_summary a;
+    vrt_hist_summarize(r->age, &a);
+    if (a.count)
+        cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped  age p50 %.2f ms",
+                        (unsigned long long)r->frames, (double)(now - r->t_start) / 1e9, c->status_fps,
+                        (unsigned long long)ls.dropped, (double)a.p50 / 1e6);
+    else
+        cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped",
+                        (unsigned long long)r->frames, (double)(now - r->t_start) / 1e9, c->status_fps,
+                        (unsigned long long)ls.dropped);
+}
+
+/* Why the loop should end now (r->stopped_by), or NULL. */
+static const char *stop_reason(const capture_run *c, int64_t now, int64_t deadline) {
+    if (cli_stop_signal()) return "signal";
+    if (c->o->frames && c->r->frames >= (uint64_t)c->o->frames) return "frames";
+    if (now >= deadline) return "duration";
+    return NULL;
+}
+
+/* One read's outcome other than a frame. 0: go on, 1: the end (eof), else CLI_EXIT_RUNTIME (said). */
+static int read_failed(capture_run *c, vrt_status st, int64_t now) {
+    capture_result *r = c->r;
+    if (st == VRT_EOF) {
+        r->stopped_by = "eof";
+        return 1;
+    }
+    if (st == VRT_EAGAIN || st == VRT_EINTR) {
+        if (cli_stop_signal() || now - c->last_frame_ns <= (int64_t)(c->o->timeout_s * 1e9)) return 0;
+        cli_status_clear();
+        cli_error("%s: no frame for %.3g s (--timeout); is the device streaming?", r->uri, c->o->timeout_s);
+        r->stopped_by = "timeout";
+        return CLI_EXIT_RUNTIME;
+    }
+    const char *m = vrt_source_last_error(c->src);
+    cli_status_clear();
+    cli_error("%s: %s", r->uri, m[0] ? m : vrt_status_str(st));
+    return CLI_EXIT_RUNTIME;
+}
+
+/* Reads until a stop reason, the end or an error. CLI_EXIT_OK or CLI_EXIT_RUNTIME. */
+static int capture_loop(capture_run *c) {
+    capture_result *r = c->r;
+    r->t_start = vrt_now_ns();
+    c->last_frame_ns = c->status_t = r->t_start;
+    c->next_status = r->t_start + 250000000LL;
+    int64_t deadline = c->o->duration > 0 ? r->t_start + (int64_t)(c->o->duration * 1e9) : INT64_MAX;
+    for (;;) {
+        int64_t now = vrt_now_ns();
+        const char *why = stop_reason(c, now, deadline);
+        if (why) {
+            r->stopped_by = why;
+            return CLI_EXIT_OK;
+        }
+        int64_t wait_ns = deadline - now;
+        if (wait_ns > 100000000LL) wait_ns = 100000000LL; /* look at signals and status 10x/s */
+        vrt_frame *frame = NULL;
+        vrt_status st = vrt_source_read(c->src, &frame, (int)((wait_ns + 999999) / 1000000));
+        now = vrt_now_ns();
+        if (st == VRT_OK) {
+            int rc = take_frame(c, frame);
+            vrt_frame_unref(&frame);
+            if (rc) return rc;
+            r->frames++;
+            c->last_frame_ns = now;
+        } else {
+            int rc = read_failed(c, st, now);
+            if (rc) return rc == 1 ? CLI_EXIT_OK : rc;
+        }
+        status_update(c, now);
+    }
+}
+
+/* Opens and starts the source and the output. 0, or CLI_EXIT_RUNTIME (said). */
+static int capture_setup(capture_run *c) {
+    capture_result *r = c->r;
+    char err[1024];
+    if (open_source(c->ctx, c->o, &c->src, r->uri, sizeof(r->uri), err, sizeof(err)) != VRT_OK) {
+        /* Name the source when the library's message does not already. */
+        if (strstr(err, r->uri))
+            cli_error("%s", err);
+        else
+            cli_error("cannot open '%s': %s", r->uri, err);
+        return CLI_EXIT_RUNTIME;
+    }
+    vrt_source_get_info(c->src, &r->info);
+    if (prepare_output(c->o, &c->rawfp)) return CLI_EXIT_RUNTIME;
+    vrt_status st = vrt_source_start(c->src);
+    if (st != VRT_OK) {
+        const char *m = vrt_source_last_error(c->src);
+        cli_error("%s: cannot start: %s", r->uri, m[0] ? m : vrt_status_str(st));
+        return CLI_EXIT_RUNTIME;
+    }
+    vrt_source_get_info(c->src, &r->info); /* buffers and timestamps are final from start */
+    return 0;
+}
+
 int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
     capture_opts o;
     int rc = parse_capture_args(ctx, argc, argv, &o);
@@ -446,11 +649,11 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
     capture_result r;
     memset(&r, 0, sizeof(r));
     r.stopped_by = "error";
-    vrt_source_t *src = NULL;
-    FILE *rawfp = NULL;
-    vrt_frame *frame = NULL;
-    char err[1024];
-    char path[4096];
+    capture_run c;
+    memset(&c, 0, sizeof(c));
+    c.ctx = ctx;
+    c.o = &o;
+    c.r = &r;
     int exit_code = CLI_EXIT_RUNTIME;
     int print_summary = 0;
 
@@ -458,154 +661,24 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
     r.age = vrt_malloc(sizeof(vrt_hist));
     if (!r.interval || !r.age) {
         cli_error("out of memory");
-        goto done;
-    }
-    vrt_hist_init(r.interval);
-    vrt_hist_init(r.age);
-
-    if (open_source(ctx, &o, &src, r.uri, sizeof(r.uri), err, sizeof(err)) != VRT_OK) {
-        /* Name the source when the library's message does not already. */
-        if (strstr(err, r.uri))
-            cli_error("%s", err);
-        else
-            cli_error("cannot open '%s': %s", r.uri, err);
-        goto done;
-    }
-    vrt_source_get_info(src, &r.info);
-
-    if (o.out_kind == OUT_DIR) {
-        int e = cli_mkdirs(o.out);
-        if (e) {
-            cli_error("--out %s: cannot create the folder (%s); give a writable folder or a .raw/.yuv file",
-                      o.out, strerror(-e));
-            goto done;
-        }
-    } else if (o.out_kind == OUT_RAWFILE) {
-        rawfp = fopen(o.out, "wb");
-        if (!rawfp) {
-            cli_error("--out %s: cannot open for writing (%s)", o.out, strerror(errno));
-            goto done;
+    } else {
+        vrt_hist_init(r.interval);
+        vrt_hist_init(r.age);
+        if (!capture_setup(&c)) {
+            cli_install_stop_signals();
+            c.live = isatty(STDERR_FILENO) && ctx->verbosity >= 0;
+            print_summary = 1;
+            exit_code = capture_loop(&c);
         }
     }
 
-    vrt_status st = vrt_source_start(src);
-    if (st != VRT_OK) {
-        const char *m = vrt_source_last_error(src);
-        cli_error("%s: cannot start: %s", r.uri, m[0] ? m : vrt_status_str(st));
-        goto done;
-    }
-    vrt_source_get_info(src, &r.info); /* the driver may have adjusted size/rate at start */
-
-    cli_install_stop_signals();
-    int live = isatty(STDERR_FILENO) && ctx->verbosity >= 0;
-    r.t_start = vrt_now_ns();
-    int64_t last_frame_ns = r.t_start, next_status = r.t_start + 250000000LL;
-    int64_t deadline = o.duration > 0 ? r.t_start + (int64_t)(o.duration * 1e9) : INT64_MAX;
-    int64_t timeout_ns = (int64_t)(o.timeout_s * 1e9);
-    uint64_t status_frames = 0;
-    int64_t status_t = r.t_start;
-    double status_fps = 0;
-    print_summary = 1;
-
-    for (;;) {
-        if (cli_stop_signal()) {
-            r.stopped_by = "signal";
-            break;
-        }
-        if (o.frames && r.frames >= (uint64_t)o.frames) {
-            r.stopped_by = "frames";
-            break;
-        }
-        int64_t now = vrt_now_ns();
-        if (now >= deadline) {
-            r.stopped_by = "duration";
-            break;
-        }
-        int64_t wait_ns = deadline - now;
-        if (wait_ns > 100000000LL) wait_ns = 100000000LL; /* look at signals and status 10x/s */
-        int wait_ms = (int)((wait_ns + 999999) / 1000000);
-        st = vrt_source_read(src, &frame, wait_ms);
-        now = vrt_now_ns();
-        if (st == VRT_OK) {
-            if (r.frames == 0)
-                r.first_dequeue = frame->dequeue_ns;
-            else
-                vrt_hist_record(r.interval, frame->dequeue_ns - r.last_dequeue);
-            r.last_dequeue = frame->dequeue_ns;
-            if (r.info.driver_timestamps && frame->ts_from_driver && frame->timestamp_ns > 0) {
-                int64_t a = frame->dequeue_ns - frame->timestamp_ns;
-                if (a < 0) r.age_negative++;
-                vrt_hist_record(r.age, a);
-            }
-            if (o.out_kind == OUT_DIR) {
-                snprintf(path, sizeof(path), "%s/frame_%06llu.%s", o.out, (unsigned long long)r.frames,
-                         o.image_ext);
-                char serr[512];
-                vrt_status ss = vrt_image_save(frame, path, o.quality, serr, sizeof(serr));
-                if (ss != VRT_OK) {
-                    cli_error("cannot save frame %llu: %s", (unsigned long long)r.frames,
-                              serr[0] ? serr : vrt_status_str(ss));
-                    goto done;
-                }
-                r.saved++;
-            } else if (o.out_kind == OUT_RAWFILE) {
-                if (write_raw(rawfp, frame) != 0) {
-                    cli_error("--out %s: write failed (%s)", o.out, strerror(errno));
-                    goto done;
-                }
-                r.saved++;
-            }
-            vrt_frame_unref(&frame);
-            r.frames++;
-            last_frame_ns = now;
-        } else if (st == VRT_EOF) {
-            r.stopped_by = "eof";
-            break;
-        } else if (st == VRT_EAGAIN || st == VRT_EINTR) {
-            if (!cli_stop_signal() && now - last_frame_ns > timeout_ns) {
-                cli_status_clear();
-                cli_error("%s: no frame for %.3g s (--timeout); is the device streaming?", r.uri,
-                          o.timeout_s);
-                r.stopped_by = "timeout";
-                goto done;
-            }
-        } else {
-            const char *m = vrt_source_last_error(src);
-            cli_status_clear();
-            cli_error("%s: %s", r.uri, m[0] ? m : vrt_status_str(st));
-            goto done;
-        }
-        if (live && now >= next_status) {
-            double dt = (double)(now - status_t) / 1e9;
-            if (dt > 0) status_fps = (double)(r.frames - status_frames) / dt;
-            status_frames = r.frames;
-            status_t = now;
-            next_status = now + 250000000LL;
-            vrt_source_stats ls;
-            vrt_source_get_stats(src, &ls);
-            vrt_hist_summary a;
-            vrt_hist_summarize(r.age, &a);
-            if (a.count)
-                cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped  age p50 %.2f ms",
-                                (unsigned long long)r.frames, (double)(now - r.t_start) / 1e9, status_fps,
-                                (unsigned long long)ls.dropped, (double)a.p50 / 1e6);
-            else
-                cli_status_line("capturing: %llu frames  %.1f s  %.1f fps  %llu dropped",
-                                (unsigned long long)r.frames, (double)(now - r.t_start) / 1e9, status_fps,
-                                (unsigned long long)ls.dropped);
-        }
-    }
-    exit_code = CLI_EXIT_OK;
-
-done:
     cli_status_clear();
-    vrt_frame_unref(&frame);
     if (r.t_start) {
         r.t_end = vrt_now_ns();
-        vrt_source_get_stats(src, &r.stats);
+        vrt_source_get_stats(c.src, &r.stats);
     }
-    if (src) vrt_source_stop(src);
-    if (rawfp && fclose(rawfp) != 0 && exit_code == CLI_EXIT_OK) {
+    if (c.src) vrt_source_stop(c.src);
+    if (c.rawfp && fclose(c.rawfp) != 0 && exit_code == CLI_EXIT_OK) {
         cli_error("--out %s: write failed (%s)", o.out, strerror(errno));
         exit_code = CLI_EXIT_RUNTIME;
     }
@@ -622,7 +695,7 @@ done:
         cli_error("%s: no frames were captured", r.uri);
         exit_code = CLI_EXIT_RUNTIME;
     }
-    vrt_source_destroy(&src);
+    vrt_source_destroy(&c.src);
     vrt_free(r.interval);
     vrt_free(r.age);
     return exit_code;
