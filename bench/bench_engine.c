@@ -44,7 +44,7 @@
 
 #include "engine/backend.h"
 #include "vrt/session.h"
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/cuda_inspect.h"
 #include "model/ir.h"
 #include "model/plan.h"
 #include "vrt/engine.h"

@@ -20,7 +20,7 @@
 #include <unistd.h>
 
 #include "engine/backend.h"
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/cuda_inspect.h"
 #include "harness.h"
 #include "model/internal.h"
 #include "model/ir.h"

@@ -4,7 +4,7 @@
  * for it. */
 #include <string.h>
 
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/cuda_check.h"
 #include "vision/cuda/vision_cuda.h"
 #include "vision/vision_impl.h"
 #include "vrt/vision_cuda.h"

@@ -26,6 +26,10 @@
 
 #include "engine/backend/cuda/cuda_common.h"
 
+const char *vrt__cuda_math_name(vrt__cuda_math m) {
+    return m == VRT__CUDA_MATH_TF32 ? "tf32" : m == VRT__CUDA_MATH_FP16 ? "fp16" : "fp32";
+}
+
 #define CK(call) VRT_CUDNN_CHECK(err, cap, call)
 
 struct vrt__cuda_conv {

@@ -1,14 +1,7 @@
 /*
- * Private: shared pieces of the CUDA backend's host side (backend_cuda.c,
- * conv_cudnn.c, gemm_cublaslt.c, algo_cache.c) and the launchers of
- * epilogue.cu.
- *
- * Error checks. VRT_CUDA_CHECK / VRT_CUDNN_CHECK / VRT_CUBLAS_CHECK are
- * expressions, not statements: they evaluate the call and yield VRT_OK, or
- * VRT_EDEVICE after writing "file:line: call: message" into (err, cap). No
- * hidden return or goto, so the caller's control flow stays visible:
- *
- *     if ((st = VRT_CUDA_CHECK(c->err, sizeof c->err, cudaMalloc(&p, n)))) goto fail;
+ * Private: shared pieces of the CUDA backend's host side (backend_cuda.c and
+ * its siblings, conv_cudnn.c, gemm_cublaslt.c, algo_cache.c) and the
+ * launchers of epilogue.cu. Status checks: engine/cuda_check.h.
  *
  * Threading: everything here is used by one thread per context.
  */
@@ -19,13 +12,10 @@
 #include <stdint.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cuda/cuda_inspect.h"
 #include "vrt/core.h"
 
 #ifndef __CUDACC__
-#include <cublasLt.h>
-#include <cuda_runtime.h>
-#include <cudnn.h>
+#include "engine/cuda_check.h"
 #endif
 
 #ifdef __cplusplus
@@ -33,17 +23,6 @@ extern "C" {
 #endif
 
 #ifndef __CUDACC__
-vrt_status vrt__cuda_check_rt(cudaError_t e, char *err, size_t cap, const char *file, int line,
-                              const char *call);
-vrt_status vrt__cuda_check_dnn(cudnnStatus_t e, char *err, size_t cap, const char *file, int line,
-                               const char *call);
-vrt_status vrt__cuda_check_blas(cublasStatus_t e, char *err, size_t cap, const char *file, int line,
-                                const char *call);
-
-#define VRT_CUDA_CHECK(err, cap, call) vrt__cuda_check_rt((call), (err), (cap), __FILE__, __LINE__, #call)
-#define VRT_CUDNN_CHECK(err, cap, call) vrt__cuda_check_dnn((call), (err), (cap), __FILE__, __LINE__, #call)
-#define VRT_CUBLAS_CHECK(err, cap, call) vrt__cuda_check_blas((call), (err), (cap), __FILE__, __LINE__, #call)
-
 /* ---- math mode (per engine; VRT_CUDA_MATH=fp32|tf32|fp16) ----
  * fp32: exact fp32 FMA math (CUDNN_FMA_MATH, CUBLAS_COMPUTE_32F): results
  *       within float rounding of the CPU backend; the default.
@@ -136,33 +115,6 @@ vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A,
 void vrt__cuda_gemm_describe(const vrt__cuda_gemm *g, char *buf, size_t cap);
 void vrt__cuda_gemm_destroy(vrt__cuda_gemm **g);
 #endif /* !__CUDACC__ */
-
-/* ---- backend introspection (backend_cuda.c; ctx is the backend context) ---- */
-typedef struct vrt__cuda_backend_stats {
-    int cache_hits, cache_misses; /* cuDNN algorithm choices read from / missing in the disk cache */
-    double choose_ms;             /* time spent choosing algorithms at prepare */
-    int graphs_enabled, graph_active;
-    const char *math; /* "fp32", "tf32", "fp16" */
-    size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
-    char cache_path[1024];
-    int pdl;                                  /* programmatic dependent launch on for our fp16 kernels */
-    int own_convs, inplace_concats, fused_dw; /* convs on our igemm, Concats elided, depthwise convs fused */
-} vrt__cuda_backend_stats;
-void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
-
-/* ---- driving the backend from a caller's own CUDA graph (vrt/session.h) ----
- * The backend's stream (a cudaStream_t; cuDNN and cuBLASLt are bound to it,
- * so work that uses this context is enqueued and captured on it). */
-void *vrt__cuda_backend_stream(void *ctx);
-/* Device buffer of graph input / output i (fp32 for FLOAT and FLOAT16
- * tensors: the backend's internal type) and its size in bytes; NULL for a
- * bad index or an empty tensor. Fixed for the context's lifetime. */
-void *vrt__cuda_backend_input(void *ctx, int i, size_t *bytes);
-void *vrt__cuda_backend_output(void *ctx, int i, size_t *bytes);
-/* Enqueues every non-const step on `stream` (the backend's own one when
- * NULL): no staging copies, no private graph, no event, nothing allocated,
- * so a caller can capture it inside its own graph. */
-vrt_status vrt__cuda_backend_enqueue(void *ctx, void *stream);
 
 /* ---- epilogue.cu launchers (stream as void*, never NULL) ---- */
 

@@ -1,12 +1,15 @@
 /*
  * Private: what `vrt inspect --backend cuda` (and bench_engine) read from a
  * CUDA backend context, with no CUDA header needed by the caller. ctx is the
- * backend context (vrt__engine_backend_ctx() of an engine on "cuda").
+ * backend context (vrt__engine_backend_ctx() of an engine on "cuda"). Defined
+ * in inspect.c.
  */
 #ifndef VRT_CUDA_INSPECT_H
 #define VRT_CUDA_INSPECT_H
 
 #include <stddef.h>
+
+#include "vrt/core.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,6 +26,19 @@ const char *vrt__cuda_backend_math(const void *ctx, int *is_auto);
  * half[i] (may be NULL) = ran on fp16 NHWC; n >= the node count. Creates
  * events and synchronises: not for the frame path. */
 int vrt__cuda_backend_profile(void *ctx, void *stream, float *ms, int *half, int n);
+
+/* Statistics of a prepared context. */
+typedef struct vrt__cuda_backend_stats {
+    int cache_hits, cache_misses; /* cuDNN algorithm choices read from / missing in the disk cache */
+    double choose_ms;             /* time spent choosing algorithms at prepare */
+    int graphs_enabled, graph_active;
+    const char *math; /* "fp32", "tf32", "fp16" */
+    size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
+    char cache_path[1024];
+    int pdl;                                  /* programmatic dependent launch on for our fp16 kernels */
+    int own_convs, inplace_concats, fused_dw; /* convs on our igemm, Concats elided, depthwise convs fused */
+} vrt__cuda_backend_stats;
+void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 
 #ifdef __cplusplus
 }

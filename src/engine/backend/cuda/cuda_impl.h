@@ -1,0 +1,226 @@
+/*
+ * Private to the CUDA backend's host files: the backend context, the step
+ * (one IR node resolved for the device), and the functions the files share.
+ *
+ *   backend_cuda.c  interface and dispatch: prepare / run / set_input /
+ *                   get_output / sync / destroy, the iface table
+ *   steps.c         per-op step code: parameters (prep_step, prep_cuda),
+ *                   which nodes run on fp16 NHWC (node_half_ok), execution
+ *                   (exec_step, exec_half)
+ *   plan_half.c     the fp16 NHWC planner and its rewrites (in-place Concat,
+ *                   Focus read in the gather, SPP cascade) and the fp16
+ *                   weight layouts (prep_half)
+ *   conv_choice.c   our implicit-GEMM conv against cuDNN, timed in a graph,
+ *                   and the algorithm cache
+ *   inspect.c       introspection (vrt inspect, bench_engine, tests)
+ *   check.c         the CUDA / cuDNN / cuBLAS status checks (engine/cuda_check.h)
+ *
+ * Threading: a context is used by one thread at a time.
+ */
+#ifndef VRT_CUDA_IMPL_H
+#define VRT_CUDA_IMPL_H
+
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "engine/backend.h"
+#include "engine/op_params.h"
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cpu/lowp.h"
+#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/cuda_kernels.h"
+#include "model/ops.h"
+
+#define MAXIO VRT__MAX_CONCAT_INPUTS
+#define LT_WS_LIMIT ((size_t)32 << 20)
+#define SEARCH_WS_LIMIT ((size_t)256 << 20)
+
+typedef struct step {
+    const vrt__node *n;
+    int nin, nout;
+    void *in[MAXIO];
+    void *out[MAXIO];
+    const vrt__tensor *ti[MAXIO];
+    const vrt__tensor *to[MAXIO];
+    vrt__dtype dt; /* internal dtype of input 0 */
+    size_t elem;   /* internal element size of output 0 */
+    union {
+        vrt__conv_params conv;
+        vrt__pool_params pool;
+        vrt__gemm_params gemm;
+        vrt__resize_params resize;
+        vrt__reduce_params red;
+        vrt__softmax_params sm;
+        vrt__argmax_params am;
+        vrt__topk_params tk;
+        vrt__slice_params sl;
+        vrt__pad_params pad;
+        vrt__unary_params un;
+    } u;
+    vrt__activation act;
+    int sub; /* binary / compare op, flags */
+    int64_t iv[2 * VRT__MAX_DIMS + MAXIO];
+    int niv;
+    float fv[4];
+    uint8_t value[8]; /* Pad / ConstantOfShape value bytes */
+    vrt__cuda_conv *conv;
+    vrt__cuda_gemm *gemm;
+    /* fp16 NHWC storage (VRT_CUDA_MATH=fp16; see vrt__cuda_plan_half): the step runs on
+     * hx/hr -> hy; cx/cr/cy: the fp32 NCHW tensor is converted into / out of a
+     * shared buffer around the step. hw/hb: fp16 KRSC weights and bias. */
+    int h, cx, cr, cy;
+    int dw; /* depthwise conv on our own fp16 NHWC kernel (not cuDNN) */
+    vrt__cuda_dw_shape dws;
+    /* Our implicit-GEMM conv (fp16 NHWC, group 1, 2-D): own_ok when it can run
+     * this conv, own = 1 + config when it was chosen over cuDNN (timed at
+     * prepare); own_ms / dnn_ms: the timings (graph replay, ms per conv). */
+    int own_ok, own;
+    int cat;             /* writes into an in-place Concat's output: must run on our igemm */
+    int dwf;             /* 1 + step index of the depthwise conv fused into this 1x1 conv's gather */
+    void *dwt;           /* depthwise (C % 8 == 0): weights taps-major (KH*KW, C), fp16, in c->dwt */
+    const void *focus_x; /* Focus read in the gather (vrt__cuda_plan_focus): the tensor the slices cut */
+    int fused;           /* this depthwise conv runs inside the next conv (dwf): nothing to do */
+    int pool_dnn;        /* fp16 MaxPool on cuDNN (VRT_CUDA_POOL=cudnn) instead of our kernel */
+    const void *mp_src;  /* SPP cascade (vrt__cuda_plan_spp): pool mp_src with an mp_k window instead */
+    int mp_k;
+    vrt__cuda_igemm ig;
+    float own_ms, dnn_ms;
+    void *hx, *hr, *hy, *hw, *hb;
+    cudnnPoolingDescriptor_t pool;
+    cudnnTensorDescriptor_t pxd, pyd;
+} step;
+
+typedef struct io_cb {
+    struct cuda_ctx *c;
+    void *dst;       /* caller's buffer (set by get_output) */
+    const void *src; /* pinned staging */
+    int64_t n;
+    int to_half;
+    vrt__dtype lowp; /* held in a wider type (lowp.h): converted back to this; 0 = none */
+    size_t bytes;
+} io_cb;
+
+typedef struct cuda_ctx {
+    const vrt__ir *ir;
+    const vrt__plan *plan;
+    int device;
+    vrt__cuda_math math;
+    int math_auto;         /* math chosen by the "auto" rule */
+    const char *half_skip; /* VRT_CUDA_HALF_SKIP (debugging, see vrt__cuda_node_half_ok) */
+    int graphs;            /* graphs allowed */
+    cudaStream_t stream;
+    cudnnHandle_t dnn;
+    cublasLtHandle_t lt;
+    uint8_t *arena, *consts, *weights, *scratch, *ws, *lt_ws;
+    float *zero_bias;
+    size_t scratch_bytes, ws_bytes, lt_ws_bytes, zero_bias_n;
+    uint8_t **ptr;  /* device pointer per tensor */
+    uint8_t *hfmt;  /* per tensor: 1 = held as fp16 NHWC (vrt__cuda_plan_half) */
+    uint8_t *hnode; /* per node: 1 = runs on fp16 NHWC */
+    /* Concats done in place (vrt__cuda_plan_concat): per node, cat_skip = 1 for an
+     * elided Concat; for each of its producer convs cat_out = the Concat's
+     * output tensor + 1 and cat_off its first channel. cat_mem holds the
+     * elided Concats' outputs (outside the arena: written before the Concat's
+     * own lifetime starts). */
+    uint8_t *cat_skip;
+    int *cat_out, *cat_off;
+    uint8_t *cat_mem;
+    int n_cat;
+    uint8_t *dwt; /* taps-major fp16 depthwise weights (vrt__cuda_prep_dw_taps) */
+    int dw8;      /* VRT_CUDA_DW8=1: depthwise convs on the 8-channel kernel */
+    int n_dwf;
+    uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
+    step *steps;
+    int n_steps;
+    /* I/O staging (pinned) */
+    void **in_stage, **out_stage;
+    io_cb *out_cb;
+    cudaEvent_t in_free; /* recorded after the inputs were copied to the device */
+    int in_free_valid;
+    /* graph */
+    cudaGraph_t graph;
+    cudaGraphExec_t gexec;
+    int runs;
+    /* report */
+    vrt__algo_cache *cache;
+    int cache_hits, cache_misses;
+    double choose_ms;
+    char err[512];
+    const struct cuda_ctx *wbase; /* prepare_shared: weights (fp32 and fp16) borrowed from this context */
+} cuda_ctx;
+
+static inline int is_f(vrt__dtype d) {
+    return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16;
+}
+
+static inline const vrt__shape *SI(const step *s, int k) {
+    return &s->ti[k]->shape;
+}
+static inline const vrt__shape *SO(const step *s, int k) {
+    return &s->to[k]->shape;
+}
+
+static inline void need_scratch(cuda_ctx *c, size_t b) {
+    if (b > c->scratch_bytes) c->scratch_bytes = b;
+}
+
+/* Checks a CUDA runtime call against the context's error buffer. */
+#define CUCK(call) VRT_CUDA_CHECK(c->err, sizeof(c->err), call)
+
+/* ---- backend_cuda.c ---- */
+
+/* Writes "node '<name>' (<op>, opset N): <detail>" into c->err; returns st. */
+vrt_status vrt__cuda_nfail(cuda_ctx *c, const vrt__node *n, vrt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+/* A launcher's failure, with its detail, against the node. */
+vrt_status vrt__cuda_kfail(cuda_ctx *c, const vrt__node *n, vrt_status st);
+
+/* ---- steps.c ---- */
+
+/* Binds every node's tensors to device pointers and resolves its parameters
+ * (vrt__cuda_prep_step, vrt__cuda_prep_cuda) into c->steps. */
+vrt_status vrt__cuda_build_steps(cuda_ctx *c);
+/* Resolves node parameters into the step (no pointers yet). Accepts every
+ * element type (combination) the CPU backend's prep_step accepts. */
+vrt_status vrt__cuda_prep_step(cuda_ctx *c, step *s);
+/* CUDA-only preparation after prep_step: conv/gemm objects and scratch. */
+vrt_status vrt__cuda_prep_cuda(cuda_ctx *c, step *s);
+/* 1 when node i can run on fp16 NHWC storage (see plan_half.c). */
+int vrt__cuda_node_half_ok(const cuda_ctx *c, int i);
+/* Enqueues one step on strm (nothing for elided or fused steps). */
+vrt_status vrt__cuda_exec_step(cuda_ctx *c, step *s, cudaStream_t strm);
+/* The step on fp16 NHWC storage (s->h), conversions around it included. */
+vrt_status vrt__cuda_exec_half(cuda_ctx *c, step *s, cudaStream_t strm);
+
+/* ---- plan_half.c ---- */
+
+/* Which nodes run and which tensors are held on fp16 NHWC (c->hnode, c->hfmt). */
+vrt_status vrt__cuda_plan_half(cuda_ctx *c);
+/* Concats done in place by their producer convs (c->cat_*). */
+vrt_status vrt__cuda_plan_concat(cuda_ctx *c);
+/* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
+vrt_status vrt__cuda_prep_half(cuda_ctx *c);
+/* The rewrites over the prepared fp16 steps (each after vrt__cuda_prep_half). */
+vrt_status vrt__cuda_prep_dw_taps(cuda_ctx *c);
+vrt_status vrt__cuda_plan_dw_fuse(cuda_ctx *c);
+vrt_status vrt__cuda_plan_focus(cuda_ctx *c);
+void vrt__cuda_plan_spp(cuda_ctx *c);
+
+/* ---- conv_choice.c ---- */
+
+typedef vrt_status (*step_fn)(cuda_ctx *c, step *s, cudaStream_t strm, int arg);
+/* GPU time (ms) of fn(c, s, stream, arg) as a graph replay of `reps`
+ * back-to-back copies; -1 when it fails. */
+float vrt__cuda_time_in_graph(cuda_ctx *c, step *s, step_fn fn, int arg, int reps, cudaEvent_t e0,
+                              cudaEvent_t e1);
+/* cuDNN algorithms for every conv step (from the cache or timed on the real
+ * buffers), our implicit GEMM against cuDNN where it can run, then the
+ * workspace the choices need (c->ws) and the cache statistics. */
+vrt_status vrt__cuda_choose_convs(cuda_ctx *c);
+
+#endif
