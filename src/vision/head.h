@@ -72,6 +72,8 @@ typedef struct vrt__head {
 
 /* The head named `task` in a profile, or NULL. */
 const vrt__head *vrt__head_find(const char *task);
+/* Head i of the table (0, 1, ...), or NULL past the end (tests, listings). */
+const vrt__head *vrt__head_at(int i);
 /* The head registered for a task id, or NULL. */
 const vrt__head *vrt__head_for(vrt_task id);
 /* The registered heads' task names ("a, b or c") into buf; returns buf. */

@@ -29,6 +29,10 @@ const vrt__head *vrt__head_find(const char *task) {
     return NULL;
 }
 
+const vrt__head *vrt__head_at(int i) {
+    return i >= 0 && i < NHEADS ? &k_heads[i] : NULL;
+}
+
 const vrt__head *vrt__head_for(vrt_task id) {
     for (int i = 0; i < NHEADS; i++)
         if (k_heads[i].id == id) return &k_heads[i];

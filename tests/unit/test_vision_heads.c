@@ -38,6 +38,11 @@ TEST(every_task_has_a_head) {
     }
     ASSERT_EQ(vrt__head_find("classify")->kind, VRT_RESULT_CLASSES);
     ASSERT_EQ(vrt__head_find("detect-yolox")->kind, VRT_RESULT_DETECTIONS);
+    int n = 0;
+    while (vrt__head_at(n))
+        n++;
+    ASSERT_EQ(n, 3);
+    ASSERT_TRUE(vrt__head_at(-1) == NULL);
     ASSERT_TRUE(vrt__head_find("segment") == NULL);
     ASSERT_TRUE(vrt__head_find(NULL) == NULL);
     char buf[128];

@@ -1,0 +1,184 @@
+/* Every task head of the head table (vision/head.h): its CUDA twin against
+ * its CPU twin on the same model outputs, two batch rows at once, compared
+ * through the result accessors (vrt/result.h). A new head adds a row to
+ * k_cases with an output shape and a filler. Exits 77 without a GPU. */
+#include <cuda_runtime.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "harness.h"
+#include "vision/head.h"
+#include "vision/result_impl.h"
+
+static uint64_t g_rng = 0x9e3779b97f4a7c15ull;
+static float frand(float lo, float hi) {
+    g_rng = g_rng * 6364136223846793005ull + 1442695040888963407ull;
+    return lo + (hi - lo) * (float)((g_rng >> 40) & 0xffffff) / (float)0x1000000;
+}
+
+#define CK(call)                                                                                             \
+    do {                                                                                                     \
+        cudaError_t _e = (call);                                                                             \
+        if (_e != cudaSuccess) vrt_test_fail(__FILE__, __LINE__, "%s: %s", #call, cudaGetErrorString(_e));   \
+    } while (0)
+
+/* Distinct scores (no ties), so both twins must agree on the order. */
+static void fill_classify(float *o, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        o[i] = frand(-8, 8);
+}
+
+/* YOLOX [N, 5 + C]: a few confident anchors with distinct scores, the rest below the threshold. */
+static void fill_yolox(float *o, size_t n) {
+    const int per = 5 + 4;
+    for (size_t a = 0; a < n / per; a++) {
+        float *r = o + a * per;
+        r[0] = frand(0, 1), r[1] = frand(0, 1), r[2] = frand(-0.5f, 1.5f), r[3] = frand(-0.5f, 1.5f);
+        r[4] = a % 7 ? 0.01f : 0.5f + 0.4f * frand(0, 1);
+        for (int c = 0; c < 4; c++)
+            r[5 + c] = frand(0, 1);
+    }
+}
+
+/* YOLOv8 [4 + C, N]: boxes on a coarse grid, distinct class scores. */
+static void fill_yolov8(float *o, size_t n) {
+    const size_t N = n / (4 + 4);
+    for (size_t a = 0; a < N; a++) {
+        o[a] = (float)(a % 8) * 40 + frand(0, 8);
+        o[N + a] = (float)(a / 8 % 8) * 40 + frand(0, 8);
+        o[2 * N + a] = frand(8, 60);
+        o[3 * N + a] = frand(8, 60);
+        for (int c = 0; c < 4; c++)
+            o[(4 + c) * N + a] = frand(0, 1);
+    }
+}
+
+typedef struct head_case {
+    const char *task;
+    int ndim;
+    int64_t dims[3]; /* one frame's output (batch 1 first) */
+    uint32_t input;  /* network input width = height */
+    void (*fill)(float *o, size_t n);
+} head_case;
+
+static const head_case k_cases[] = {
+    {"classify", 2, {1, 1000, 0}, 224, fill_classify},
+    {"detect-yolox", 3, {1, 84, 9}, 64, fill_yolox}, /* strides 8/16/32 over 64x64: 84 anchors */
+    {"detect-yolov8", 3, {1, 8, 640}, 320, fill_yolov8},
+};
+
+static void compare(const vrt_result *c, const vrt_result *g, const char *task, int row) {
+    ASSERT_EQ(vrt_result_kind(c), vrt_result_kind(g));
+    if (vrt_result_count(c) != vrt_result_count(g))
+        vrt_test_fail(__FILE__, __LINE__, "%s row %d: cpu %d entries, cuda %d", task, row,
+                      vrt_result_count(c), vrt_result_count(g));
+    ASSERT_TRUE(vrt_result_count(c) > 0);
+    for (int i = 0; i < vrt_result_count(c); i++) {
+        if (vrt_result_kind(c) == VRT_RESULT_CLASSES) {
+            int ic, ig;
+            float sc, sg;
+            ASSERT_OK(vrt_result_class(c, i, &ic, &sc));
+            ASSERT_OK(vrt_result_class(g, i, &ig, &sg));
+            ASSERT_EQ(ic, ig);
+            ASSERT_NEAR(sc, sg, 1e-6 * fabs(sc) + 1e-9);
+        } else {
+            vrt_detection a, b;
+            ASSERT_OK(vrt_result_detection(c, i, &a));
+            ASSERT_OK(vrt_result_detection(g, i, &b));
+            ASSERT_EQ(a.class_id, b.class_id);
+            ASSERT_NEAR(a.score, b.score, 1e-5);
+            ASSERT_NEAR(a.box.x1, b.box.x1, 1e-3);
+            ASSERT_NEAR(a.box.y1, b.box.y1, 1e-3);
+            ASSERT_NEAR(a.box.x2, b.box.x2, 1e-3);
+            ASSERT_NEAR(a.box.y2, b.box.y2, 1e-3);
+        }
+    }
+}
+
+static void run_case(const head_case *hc, cudaStream_t stream) {
+    enum { B = 2 };
+    const vrt__head *h = vrt__head_find(hc->task);
+    ASSERT_TRUE(h != NULL && h->cuda != NULL);
+    vrt_profile p;
+    vrt_profile_default(&p);
+    p.task = h->id;
+    p.pre.width = p.pre.height = hc->input;
+    vrt_model_tensor_info out;
+    memset(&out, 0, sizeof(out));
+    out.name = "output";
+    out.ndim = hc->ndim;
+    size_t n = 1;
+    for (int i = 0; i < hc->ndim; i++)
+        out.dims[i] = hc->dims[i], n *= (size_t)hc->dims[i];
+    vrt__head_params hp;
+    memset(&hp, 0, sizeof(hp));
+    hp.task = h->id;
+    hp.batch = B;
+    hp.out_count = n;
+    char err[512] = "";
+    if (h->configure(&p, &out, &hp, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "%s: %s", hc->task, err);
+    void *cctx = NULL, *gctx = NULL;
+    if (h->cpu->create) ASSERT_OK(h->cpu->create(&hp, &cctx, err, sizeof(err)));
+    if (h->cuda->create(&hp, &gctx, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "%s: %s", hc->task, err);
+    float *o = malloc(n * B * sizeof(float));
+    uint8_t *cres = calloc(B, h->result_bytes), *gres = calloc(B, h->result_bytes);
+    ASSERT_TRUE(o && cres && gres);
+    for (int k = 0; k < B; k++)
+        hc->fill(o + (size_t)k * n, n);
+    float *dout = NULL;
+    void *dres = NULL;
+    CK(cudaMalloc((void **)&dout, n * B * sizeof(float)));
+    CK(cudaMalloc(&dres, B * h->result_bytes));
+    CK(cudaMemcpyAsync(dout, o, n * B * sizeof(float), cudaMemcpyHostToDevice, stream));
+    CK(cudaMemsetAsync(dres, 0, B * h->result_bytes, stream));
+    if (h->cuda->enqueue(gctx, &hp, dout, NULL, dres, stream, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "%s enqueue: %s", hc->task, err);
+    CK(cudaMemcpyAsync(gres, dres, B * h->result_bytes, cudaMemcpyDeviceToHost, stream));
+    CK(cudaStreamSynchronize(stream));
+    for (int k = 0; k < B; k++) {
+        ASSERT_OK(h->cpu->run(cctx, &hp, o + (size_t)k * n, NULL, cres + (size_t)k * h->result_bytes, err,
+                              sizeof(err)));
+        vrt_result rc, rg;
+        vrt__result_init(&rc, h->kind, h->id, NULL);
+        vrt__result_init(&rg, h->kind, h->id, NULL);
+        rc.payload = cres + (size_t)k * h->result_bytes;
+        rg.payload = gres + (size_t)k * h->result_bytes;
+        compare(&rc, &rg, hc->task, k);
+    }
+    printf("%s: %d rows, cuda == cpu\n", hc->task, B);
+    cudaFree(dout);
+    cudaFree(dres);
+    free(o);
+    free(cres);
+    free(gres);
+    if (h->cpu->destroy) h->cpu->destroy(&cctx);
+    if (h->cuda->destroy) h->cuda->destroy(&gctx);
+}
+
+TEST(every_head_cuda_equals_cpu) {
+    cudaStream_t stream;
+    CK(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+    for (size_t i = 0; i < sizeof(k_cases) / sizeof(k_cases[0]); i++)
+        run_case(&k_cases[i], stream);
+    /* Every head of the table with a CUDA twin has a case here. */
+    for (int i = 0; vrt__head_at(i); i++) {
+        const vrt__head *h = vrt__head_at(i);
+        int found = 0;
+        for (size_t k = 0; k < sizeof(k_cases) / sizeof(k_cases[0]); k++)
+            found |= !strcmp(k_cases[k].task, h->task);
+        if (h->cuda && !found) vrt_test_fail(__FILE__, __LINE__, "head '%s' has no case in k_cases", h->task);
+    }
+    CK(cudaStreamDestroy(stream));
+}
+
+int main(void) {
+    int ndev = 0;
+    if (cudaGetDeviceCount(&ndev) != cudaSuccess || ndev < 1) {
+        printf("SKIP: no usable GPU\n");
+        return 77;
+    }
+    VRT_RUN(every_head_cuda_equals_cpu);
+    return vrt_test_finish();
+}
