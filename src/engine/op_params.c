@@ -74,6 +74,9 @@ int vrt__op_unary_of(int op, vrt__unary_op *u) {
     case VRT__OP_Neg: *u = VRT__UN_NEG; return 1;
     case VRT__OP_Abs: *u = VRT__UN_ABS; return 1;
     case VRT__OP_Reciprocal: *u = VRT__UN_RECIPROCAL; return 1;
+    case VRT__OP_Gelu: *u = VRT__UN_GELU; return 1;
+    case VRT__OP_Sin: *u = VRT__UN_SIN; return 1;
+    case VRT__OP_Cos: *u = VRT__UN_COS; return 1;
     default: return 0;
     }
 }
@@ -196,6 +199,8 @@ void vrt__op_gemm_params(const vrt__node *n, const vrt__shape *a, const vrt__sha
 void vrt__op_unary_params(const vrt__node *n, vrt__unary_params *p) {
     vrt__unary_op uop = VRT__UN_IDENTITY;
     vrt__op_unary_of(n->op, &uop);
+    if (n->op == VRT__OP_Gelu && !strcmp(vrt__node_get_string(n, "approximate", "none"), "tanh"))
+        uop = VRT__UN_GELU_TANH;
     vrt__unary_default_params(uop, p);
     if (n->op == VRT__OP_LeakyRelu) p->alpha = vrt__node_get_float(n, "alpha", 0.01f);
     if (n->op == VRT__OP_HardSigmoid) {

@@ -1667,111 +1667,109 @@ static vrt_status dropout(sctx *c) {
     return set_out(c, 1, VRT__DT_BOOL, &x->shape);
 }
 
-static vrt_status infer_node(sctx *c) {
+/* ---- the shape functions of the op table (model/ops.h, last column) ---- */
+
+static vrt_status conv_op(sctx *c) {
+    return conv_like(c, 0);
+}
+static vrt_status pool_op(sctx *c) {
+    return conv_like(c, 1);
+}
+static vrt_status global_pool(sctx *c) {
+    vrt_status st;
+    if ((st = need_inputs(c, 1, 1))) return st;
+    vrt__shape o = in_t(c, 0)->shape;
+    if (o.ndim < 3) return nfail(c, VRT_EINVAL, "input needs N, C and spatial dimensions");
+    for (int i = 2; i < o.ndim; i++)
+        o.d[i] = 1;
+    return set_out(c, 0, in_t(c, 0)->dtype, &o);
+}
+/* Unary ops whose constant inputs are folded here. */
+static vrt_status unary_fold(sctx *c) {
+    vrt_status st;
+    if ((st = unary(c))) return st;
+    return fold_elementwise(c, (vrt__op)NODE->op);
+}
+static vrt_status not_op(sctx *c) {
+    vrt_status st;
+    if ((st = unary(c))) return st;
+    if (in_t(c, 0)->dtype != VRT__DT_BOOL) return nfail(c, VRT_EINVAL, "input must be bool");
+    return fold_elementwise(c, VRT__OP_Not);
+}
+static vrt_status prelu(sctx *c) {
+    vrt_status st;
+    if ((st = binary(c, 0))) return st;
+    vrt__tensor *o = out_t(c, 0);
+    if (o && o->shape.ndim != in_t(c, 0)->shape.ndim)
+        return nfail(c, VRT_EINVAL, "slope must broadcast to the input");
+    return VRT_OK;
+}
+static vrt_status pow_op(sctx *c) {
+    return binary(c, in_t(c, 0) ? in_t(c, 0)->dtype : 0);
+}
+/* Add, Sub, Mul, Div. */
+static vrt_status arith(sctx *c) {
     vrt__node *n = NODE;
     vrt_status st;
-    switch ((vrt__op)n->op) {
-    case VRT__OP_Conv: return conv_like(c, 0);
-    case VRT__OP_MaxPool:
-    case VRT__OP_AveragePool: return conv_like(c, 1);
-    case VRT__OP_ConvTranspose: return conv_transpose(c);
-    case VRT__OP_GlobalAveragePool:
-    case VRT__OP_GlobalMaxPool: {
-        if ((st = need_inputs(c, 1, 1))) return st;
-        vrt__shape o = in_t(c, 0)->shape;
-        if (o.ndim < 3) return nfail(c, VRT_EINVAL, "input needs N, C and spatial dimensions");
-        for (int i = 2; i < o.ndim; i++)
-            o.d[i] = 1;
-        return set_out(c, 0, in_t(c, 0)->dtype, &o);
-    }
-    case VRT__OP_BatchNormalization:
-    case VRT__OP_InstanceNormalization:
-    case VRT__OP_LayerNormalization: return norm_op(c);
-    case VRT__OP_Relu:
-    case VRT__OP_LeakyRelu:
-    case VRT__OP_Sigmoid:
-    case VRT__OP_Tanh:
-    case VRT__OP_HardSigmoid:
-    case VRT__OP_HardSwish:
-    case VRT__OP_LRN:
-    case VRT__OP_Erf:
-    case VRT__OP_Exp:
-    case VRT__OP_Log:
-    case VRT__OP_Abs:
-    case VRT__OP_Reciprocal: return unary(c);
-    case VRT__OP_Sqrt:
-    case VRT__OP_Neg:
-    case VRT__OP_Identity:
-        if ((st = unary(c))) return st;
-        return fold_elementwise(c, (vrt__op)n->op);
-    case VRT__OP_Not:
-        if ((st = unary(c))) return st;
-        if (in_t(c, 0)->dtype != VRT__DT_BOOL) return nfail(c, VRT_EINVAL, "input must be bool");
-        return fold_elementwise(c, VRT__OP_Not);
-    case VRT__OP_PRelu: {
-        if ((st = binary(c, 0))) return st;
-        vrt__tensor *o = out_t(c, 0);
-        if (o && o->shape.ndim != in_t(c, 0)->shape.ndim)
-            return nfail(c, VRT_EINVAL, "slope must broadcast to the input");
-        return VRT_OK;
-    }
-    case VRT__OP_Pow: return binary(c, in_t(c, 0) ? in_t(c, 0)->dtype : 0);
-    case VRT__OP_Add:
-    case VRT__OP_Sub:
-    case VRT__OP_Mul:
-    case VRT__OP_Div:
-        if (n->opset < 7 && vrt__node_get_int(n, "broadcast", 0) && vrt__node_attr(n, "axis"))
-            return nfail(c, VRT_EUNSUPPORTED,
-                         "legacy broadcast with an explicit axis (opset < 7) is not supported");
-        if ((st = binary(c, 0))) return st;
-        if (in_t(c, 0)->dtype != in_t(c, 1)->dtype)
-            return nfail(c, VRT_EINVAL, "inputs have different types");
-        return fold_elementwise(c, (vrt__op)n->op);
-    case VRT__OP_Equal:
-    case VRT__OP_Greater:
-    case VRT__OP_Less:
-        if ((st = binary(c, VRT__DT_BOOL))) return st;
-        return fold_elementwise(c, (vrt__op)n->op);
-    case VRT__OP_Sum: return variadic(c);
-    case VRT__OP_Max:
-    case VRT__OP_Min:
-        if ((st = variadic(c))) return st;
-        if (n->n_inputs <= 2) return fold_elementwise(c, (vrt__op)n->op);
-        return VRT_OK;
-    case VRT__OP_Clip: return clip(c);
-    case VRT__OP_Gemm: return gemm(c);
-    case VRT__OP_MatMul: return matmul(c);
-    case VRT__OP_Concat: return concat(c);
-    case VRT__OP_Split: return split(c);
-    case VRT__OP_Slice: return slice(c);
-    case VRT__OP_Reshape: return reshape(c);
-    case VRT__OP_Transpose: return transpose(c);
-    case VRT__OP_Flatten: return flatten(c);
-    case VRT__OP_Squeeze: return squeeze_like(c, 0);
-    case VRT__OP_Unsqueeze: return squeeze_like(c, 1);
-    case VRT__OP_Gather: return gather(c);
-    case VRT__OP_Shape: return shape_op(c);
-    case VRT__OP_Expand: return expand_tile(c, 0);
-    case VRT__OP_Tile: return expand_tile(c, 1);
-    case VRT__OP_Pad: return pad(c);
-    case VRT__OP_Resize: return resize(c, 0);
-    case VRT__OP_Upsample: return resize(c, 1);
-    case VRT__OP_Softmax:
-    case VRT__OP_LogSoftmax: return softmax(c);
-    case VRT__OP_ReduceMean:
-    case VRT__OP_ReduceMax:
-    case VRT__OP_ReduceSum: return reduce(c);
-    case VRT__OP_Cast: return cast(c);
-    case VRT__OP_ConstantOfShape: return constant_of_shape(c);
-    case VRT__OP_Range: return range(c);
-    case VRT__OP_Where: return where(c);
-    case VRT__OP_ArgMax: return argmax(c);
-    case VRT__OP_TopK: return topk(c);
-    case VRT__OP_DepthToSpace: return depth_space(c, 1);
-    case VRT__OP_SpaceToDepth: return depth_space(c, 0);
-    case VRT__OP_Dropout: return dropout(c);
-    default: return nfail(c, VRT_EUNSUPPORTED, "no shape inference for this op");
-    }
+    if (n->opset < 7 && vrt__node_get_int(n, "broadcast", 0) && vrt__node_attr(n, "axis"))
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "legacy broadcast with an explicit axis (opset < 7) is not supported");
+    if ((st = binary(c, 0))) return st;
+    if (in_t(c, 0)->dtype != in_t(c, 1)->dtype) return nfail(c, VRT_EINVAL, "inputs have different types");
+    return fold_elementwise(c, (vrt__op)n->op);
+}
+static vrt_status compare(sctx *c) {
+    vrt_status st;
+    if ((st = binary(c, VRT__DT_BOOL))) return st;
+    return fold_elementwise(c, (vrt__op)NODE->op);
+}
+/* Max, Min: variadic, folded with two inputs. */
+static vrt_status minmax(sctx *c) {
+    vrt_status st;
+    if ((st = variadic(c))) return st;
+    if (NODE->n_inputs <= 2) return fold_elementwise(c, (vrt__op)NODE->op);
+    return VRT_OK;
+}
+static vrt_status squeeze(sctx *c) {
+    return squeeze_like(c, 0);
+}
+static vrt_status unsqueeze(sctx *c) {
+    return squeeze_like(c, 1);
+}
+static vrt_status expand(sctx *c) {
+    return expand_tile(c, 0);
+}
+static vrt_status tile(sctx *c) {
+    return expand_tile(c, 1);
+}
+static vrt_status resize_op(sctx *c) {
+    return resize(c, 0);
+}
+static vrt_status upsample(sctx *c) {
+    return resize(c, 1);
+}
+static vrt_status depth_to_space(sctx *c) {
+    return depth_space(c, 1);
+}
+static vrt_status space_to_depth(sctx *c) {
+    return depth_space(c, 0);
+}
+/* Constant nodes are turned into initializers by the reader. */
+static vrt_status no_shape(sctx *c) {
+    return nfail(c, VRT_EUNSUPPORTED, "no shape inference for this op");
+}
+
+typedef vrt_status (*shape_fn)(sctx *c);
+static const shape_fn g_shape_fns[VRT__OP_COUNT] = {
+#define VRT__OP_SHAPE(name, lo, hi, fam, shape) [VRT__OP_##name] = shape,
+    VRT__OP_LIST(VRT__OP_SHAPE)
+#undef VRT__OP_SHAPE
+};
+
+static vrt_status infer_node(sctx *c) {
+    int op = NODE->op;
+    if (op <= 0 || op >= VRT__OP_COUNT) return no_shape(c);
+    return g_shape_fns[op](c);
 }
 
 vrt_status vrt__ir_infer(vrt__ir *ir, char *err, size_t cap) {

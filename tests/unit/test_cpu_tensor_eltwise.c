@@ -82,6 +82,11 @@ TEST(unary_ops_match_their_definitions) {
             case VRT__UN_SOFTPLUS: r = log(1 + exp(v)); break;
             case VRT__UN_MISH: r = v * tanh(log(1 + exp(v))); break;
             case VRT__UN_GELU: r = 0.5 * v * (1 + erf(v / sqrt(2.0))); break;
+            case VRT__UN_GELU_TANH:
+                r = 0.5 * v * (1 + tanh(sqrt(2 / M_PI) * (v + 0.044715 * v * v * v)));
+                break;
+            case VRT__UN_SIN: r = sin(v); break;
+            case VRT__UN_COS: r = cos(v); break;
             default: r = NAN; break;
             }
             if (isnan(r)) {

@@ -17,6 +17,7 @@
 #include "engine/backend/cuda/cuda_inspect.h"
 #endif
 #include "model/ir.h"
+#include "model/ops.h"
 #include "model_util.h"
 #include "onnx_scan.h"
 #include "vrt/engine.h"
@@ -64,60 +65,6 @@ void cmd_inspect_help(FILE *f) {
           "  vrt inspect yolox_nano.onnx --height 640 --width 640\n"
           "  vrt inspect model.onnx --json | python3 -m json.tool\n",
           f);
-}
-
-/* ---- FLOPs over the IR -------------------------------------------------------------- */
-
-static int64_t shape_numel(const vrt__shape *s) {
-    int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++)
-        n *= s->d[i];
-    return n;
-}
-
-static int is_data_movement(const char *op) {
-    static const char *const ops[] = {
-        "Reshape",      "Flatten",      "Squeeze",  "Unsqueeze", "Transpose",       "Concat",
-        "Split",        "Slice",        "Gather",   "Shape",     "Expand",          "Tile",
-        "Pad",          "Identity",     "Dropout",  "Cast",      "ConstantOfShape", "Range",
-        "DepthToSpace", "SpaceToDepth", "Constant", NULL};
-    for (int i = 0; ops[i]; i++)
-        if (!strcmp(op, ops[i])) return 1;
-    return 0;
-}
-
-/* MACs of the matrix ops into *macs; returns the FLOPs of the node. */
-static int64_t node_flops(const vrt__ir *ir, const vrt__node *n, int64_t *macs) {
-    *macs = 0;
-    if (n->n_outputs < 1 || n->outputs[0] < 0) return 0;
-    const vrt__tensor *out = &ir->tensors[n->outputs[0]];
-    const vrt__tensor *x = n->n_inputs > 0 && n->inputs[0] >= 0 ? &ir->tensors[n->inputs[0]] : NULL;
-    const vrt__tensor *w = n->n_inputs > 1 && n->inputs[1] >= 0 ? &ir->tensors[n->inputs[1]] : NULL;
-    int64_t on = shape_numel(&out->shape);
-    const char *op = n->op_type;
-    if (!strcmp(op, "Conv") && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
-        *macs = on * (shape_numel(&w->shape) / w->shape.d[0]);
-    } else if (!strcmp(op, "ConvTranspose") && x && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
-        *macs = shape_numel(&x->shape) * (shape_numel(&w->shape) / w->shape.d[0]);
-    } else if (!strcmp(op, "Gemm") && x && x->shape.ndim == 2) {
-        *macs = on * (vrt__node_get_int(n, "transA", 0) ? x->shape.d[0] : x->shape.d[1]);
-    } else if (!strcmp(op, "MatMul") && x && x->shape.ndim >= 1) {
-        *macs = on * x->shape.d[x->shape.ndim - 1];
-    } else if (!strcmp(op, "MaxPool") || !strcmp(op, "AveragePool")) {
-        int k = 0;
-        const int64_t *ks = vrt__node_get_ints(n, "kernel_shape", &k);
-        int64_t win = 1;
-        for (int i = 0; i < k; i++)
-            win *= ks[i];
-        return on * win;
-    } else if (!strncmp(op, "Global", 6) || !strncmp(op, "Reduce", 6)) {
-        return x ? shape_numel(&x->shape) : on;
-    } else if (is_data_movement(op)) {
-        return 0;
-    } else {
-        return on;
-    }
-    return 2 * *macs;
 }
 
 /* ---- helpers ------------------------------------------------------------------------------ */
@@ -535,7 +482,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
         if (vrt__ir_load_onnx(path, &ip, &ir, ierr, sizeof(ierr)) == VRT_OK) {
             for (int i = 0; i < ir->n_nodes; i++) {
                 int64_t m;
-                in.flops += node_flops(ir, &ir->nodes[i], &m);
+                in.flops += vrt__op_flops(ir, &ir->nodes[i], &m);
                 in.macs += m;
             }
             vrt__ir_destroy(&ir);

@@ -47,9 +47,9 @@ static int vrt__same_shape(const vrt__shape *a, const vrt__shape *b) {
 /* ---- unary ---------------------------------------------------------------- */
 
 static const char *const k_unary_names[VRT__UN_COUNT] = {
-    "Identity", "Relu",  "LeakyRelu", "Sigmoid", "Tanh",     "HardSigmoid", "HardSwish",  "Clip",
-    "Erf",      "Exp",   "Log",       "Sqrt",    "Neg",      "Abs",         "Reciprocal", "SiLU",
-    "Pow",      "Floor", "Ceil",      "Elu",     "Softplus", "Mish",        "Gelu",
+    "Identity", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip", "Erf",
+    "Exp",      "Log",  "Sqrt",      "Neg",     "Abs",  "Reciprocal",  "SiLU",      "Pow",  "Floor",
+    "Ceil",     "Elu",  "Softplus",  "Mish",    "Gelu", "GeluTanh",    "Sin",       "Cos",
 };
 
 const char *vrt__unary_name(vrt__unary_op op) {
@@ -108,6 +108,10 @@ float vrt__unary_apply(const vrt__unary_params *p, float x) {
     case VRT__UN_SOFTPLUS: return x > 20.0f ? x : log1pf(expf(x));
     case VRT__UN_MISH: return x * tanhf(x > 20.0f ? x : log1pf(expf(x)));
     case VRT__UN_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case VRT__UN_GELU_TANH:
+        return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case VRT__UN_SIN: return sinf(x);
+    case VRT__UN_COS: return cosf(x);
     default: return NAN;
     }
 }

@@ -56,7 +56,10 @@ typedef enum vrt__unary_op {
     VRT__UN_ELU, /* alpha (default 1) */
     VRT__UN_SOFTPLUS,
     VRT__UN_MISH,
-    VRT__UN_GELU, /* exact (erf) form */
+    VRT__UN_GELU,      /* exact (erf) form */
+    VRT__UN_GELU_TANH, /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
+    VRT__UN_SIN,
+    VRT__UN_COS,
     VRT__UN_COUNT
 } vrt__unary_op;
 

@@ -103,6 +103,10 @@ __device__ __forceinline__ float vrt__cuk_unary(const vrt__cuk_un &p, float x) {
     case VRT__UN_SOFTPLUS: return x > 20.0f ? x : log1pf(expf(x));
     case VRT__UN_MISH: return x * tanhf(x > 20.0f ? x : log1pf(expf(x)));
     case VRT__UN_GELU: return 0.5f * x * (1.0f + erff(x * 0.70710678118654752f));
+    case VRT__UN_GELU_TANH:
+        return 0.5f * x * (1.0f + tanhf(0.79788456080286536f * (x + 0.044715f * x * x * x)));
+    case VRT__UN_SIN: return sinf(x);
+    case VRT__UN_COS: return cosf(x);
     default: return NAN;
     }
 }

@@ -1,0 +1,33 @@
+/*
+ * Private to the CPU backend: its context and its kernel table (one entry
+ * per op family, engine/step.h). backend_cpu.c holds the interface
+ * (prepare, I/O, run), cpu_steps.c the per-family kernels.
+ */
+#ifndef VRT_ENGINE_CPU_IMPL_H
+#define VRT_ENGINE_CPU_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/backend.h"
+#include "engine/step.h"
+
+typedef struct vrt__cpu_ctx {
+    const vrt__ir *ir;
+    const vrt__plan *plan;
+    vrt__threadpool *tp;
+    uint8_t *arena, *consts, *scratch;
+    size_t scratch_bytes;
+    float **wcopies; /* fp32 copies of fp16 weights, per tensor (NULL otherwise) */
+    uint8_t **ptr;   /* per tensor */
+    vrt__step *steps;
+    int n_steps;
+    double *prof_ns; /* VRT_PROFILE_OPS=1: time per step summed over runs (NULL when off) */
+    int64_t prof_runs;
+    char err[512];
+} vrt__cpu_ctx;
+
+/* The CPU kernels by op family (cpu_steps.c). */
+extern const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT];
+
+#endif

@@ -1,0 +1,346 @@
+/*
+ * The step builder shared by the backends (step.h): binding, one parameter
+ * resolver per op family, the type checks every backend shares.
+ */
+#include "engine/step.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/op_params.h"
+#include "model/plan.h"
+
+vrt_status vrt__step_fail(const vrt__node *n, vrt_status st, char *err, size_t cap, const char *fmt, ...) {
+    if (!err || !cap) return st;
+    int w = snprintf(err, cap, "node '%s' (%s, opset %d): ", n->name, n->op_type, n->opset);
+    if (w > 0 && (size_t)w < cap) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err + w, cap - (size_t)w, fmt, ap);
+        va_end(ap);
+    }
+    return st;
+}
+
+static vrt_status msg(char *m, size_t cap, vrt_status st, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+static vrt_status msg(char *m, size_t cap, vrt_status st, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(m, cap, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+static int is_f(vrt__dtype d) {
+    return d == VRT__DT_FLOAT || d == VRT__DT_FLOAT16;
+}
+
+static int is_int(vrt__dtype d) {
+    return d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT16 || d == VRT__DT_INT8 ||
+           d == VRT__DT_UINT64 || d == VRT__DT_UINT32 || d == VRT__DT_UINT16 || d == VRT__DT_UINT8;
+}
+
+#define SI(s, k) vrt__step_in_shape(s, k)
+#define SO(s, k) vrt__step_out_shape(s, k)
+
+/* The float-only kernels' rule: fp32 and fp16 (held as fp32) everywhere;
+ * double, bfloat16 and float8 (also held as fp32) where the backend says so. */
+static vrt_status need_float(const vrt__step_backend *be, const vrt__step *s, char *m, size_t cap) {
+    vrt__dtype d = s->ti[0]->dtype;
+    if (be->wide_floats ? vrt__plan_dtype(d) == VRT__DT_FLOAT : is_f(d)) return VRT_OK;
+    return msg(m, cap, VRT_EUNSUPPORTED,
+               "data type %s is not supported by the %s backend; supported: float32, float16",
+               vrt__dtype_name(d), be->name);
+}
+
+/* [n, c, spatial] view of input 0. */
+static void ncs(const vrt__step *s, int64_t *n, int64_t *c, int64_t *sp) {
+    const vrt__shape *x = SI(s, 0);
+    *n = x->ndim > 0 ? x->d[0] : 1;
+    *c = x->ndim > 1 ? x->d[1] : 1;
+    *sp = 1;
+    for (int i = 2; i < x->ndim; i++)
+        *sp *= x->d[i];
+}
+
+typedef vrt_status (*resolve_fn)(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap);
+
+static vrt_status r_none(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)s, (void)m, (void)cap;
+    return VRT_OK;
+}
+
+static vrt_status r_conv(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    return vrt__op_conv_params(s->n, SI(s, 0), SI(s, 1), SO(s, 0), s->act, &s->p.conv, m, cap);
+}
+
+static vrt_status r_pool(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st;
+    int max = s->n->op == VRT__OP_MaxPool;
+    s->p.pool.int8 = max && (s->dt == VRT__DT_UINT8 || s->dt == VRT__DT_INT8);
+    if (!s->p.pool.int8 && (st = need_float(be, s, m, cap))) return st;
+    s->p.pool.colmajor_indices = max && vrt__node_get_int(s->n, "storage_order", 0) != 0;
+    return vrt__op_pool_params(s->n, SI(s, 0), SO(s, 0), &s->p.pool.p, m, cap);
+}
+
+static vrt_status r_gpool(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    ncs(s, &s->p.gpool.n, &s->p.gpool.c, &s->p.gpool.spatial);
+    return need_float(be, s, m, cap);
+}
+
+static vrt_status r_norm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    ncs(s, &s->p.norm.n, &s->p.norm.c, &s->p.norm.spatial);
+    s->p.norm.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
+    return need_float(be, s, m, cap);
+}
+
+static vrt_status r_layernorm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    s->p.ln.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
+    if ((st = vrt__layernorm_split(SI(s, 0), vrt__node_get_int(s->n, "axis", -1), &s->p.ln.outer,
+                                   &s->p.ln.inner)))
+        return msg(m, cap, st, "axis out of range");
+    for (int k = 1; k < s->nout; k++)
+        if (s->to[k] && !is_f(s->to[k]->dtype))
+            return msg(m, cap, VRT_EUNSUPPORTED, "stash_type must be float");
+    return VRT_OK;
+}
+
+static vrt_status r_lrn(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    if (SI(s, 0)->ndim < 2) return msg(m, cap, VRT_EINVAL, "input needs a channel dimension");
+    const vrt__node *n = s->n;
+    ncs(s, &s->p.lrn.n, &s->p.lrn.c, &s->p.lrn.spatial);
+    s->p.lrn.size = vrt__node_get_int(n, "size", 1);
+    s->p.lrn.alpha = vrt__node_get_float(n, "alpha", 1e-4f);
+    s->p.lrn.beta = vrt__node_get_float(n, "beta", 0.75f);
+    s->p.lrn.bias = vrt__node_get_float(n, "bias", 1.0f);
+    return VRT_OK;
+}
+
+static vrt_status r_gemm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    vrt__op_gemm_params(s->n, SI(s, 0), s->nin > 2 && s->ti[2] ? SI(s, 2) : NULL, SO(s, 0), s->act,
+                        &s->p.gemm);
+    return VRT_OK;
+}
+
+static vrt_status r_matmul(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    return need_float(be, s, m, cap);
+}
+
+static vrt_status r_unary(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt__op_unary_params(s->n, &s->p.un.p);
+    vrt__dtype d = s->ti[0]->dtype;
+    if (is_f(d)) return VRT_OK;
+    int op = s->n->op;
+    s->p.un.int_kernel =
+        (op == VRT__OP_Relu || op == VRT__OP_Neg || op == VRT__OP_Abs || op == VRT__OP_Clip) &&
+        (d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT8 || d == VRT__DT_UINT8);
+    return s->p.un.int_kernel ? VRT_OK : need_float(be, s, m, cap);
+}
+
+static vrt_status r_binary(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    const vrt__node *n = s->n;
+    vrt__op_binary_of(n->op, &s->p.bin.op);
+    s->p.bin.copy = s->nin == 1;
+    vrt__dtype d = s->dt;
+    vrt__dtype d1 = s->nin > 1 && s->ti[1] ? vrt__plan_dtype(s->ti[1]->dtype) : d;
+    int pow2 = n->op == VRT__OP_Pow && s->nin == 2 && s->ti[1];
+    s->p.bin.int_narrow = (d == VRT__DT_INT8 || d == VRT__DT_UINT8 || d == VRT__DT_INT16 ||
+                           d == VRT__DT_UINT16 || d == VRT__DT_UINT32) &&
+                          s->nin == 2 && n->op != VRT__OP_PRelu && s->ti[1] &&
+                          s->ti[1]->dtype == s->ti[0]->dtype;
+    s->p.bin.int_base_float_exp = pow2 && is_int(d) && d1 == VRT__DT_FLOAT;
+    s->p.bin.exp_to_f32 =
+        pow2 && d == VRT__DT_FLOAT && d1 != d && d1 != VRT__DT_BOOL && vrt__dtype_size(d1) > 0;
+    for (int k = 1; k < s->nin; k++) {
+        if (!s->ti[k] || vrt__plan_dtype(s->ti[k]->dtype) == d) continue;
+        if (k == 1 && (s->p.bin.exp_to_f32 || s->p.bin.int_base_float_exp)) continue;
+        return msg(m, cap, VRT_EUNSUPPORTED, "mixed input types %s and %s are not supported",
+                   vrt__dtype_name(s->ti[0]->dtype), vrt__dtype_name(s->ti[k]->dtype));
+    }
+    return VRT_OK;
+}
+
+static vrt_status r_compare(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    const vrt__node *n = s->n;
+    s->p.cmp = n->op == VRT__OP_Equal     ? VRT__CMP_EQUAL
+               : n->op == VRT__OP_Greater ? VRT__CMP_GREATER
+                                          : VRT__CMP_LESS;
+    vrt__dtype d = s->dt;
+    if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32 &&
+        !(d == VRT__DT_BOOL && n->op == VRT__OP_Equal))
+        return msg(
+            m, cap, VRT_EUNSUPPORTED,
+            "data type %s is not supported by the %s backend; supported: float32, float16, int32, int64",
+            vrt__dtype_name(s->ti[0]->dtype), be->name);
+    if (s->nin < 2 || !s->ti[1] || vrt__plan_dtype(s->ti[1]->dtype) != d)
+        return msg(m, cap, VRT_EUNSUPPORTED, "mixed input types are not supported");
+    return VRT_OK;
+}
+
+static vrt_status r_axis(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)m, (void)cap;
+    s->p.axis.axis = vrt__node_get_int(s->n, "axis", 0);
+    return VRT_OK;
+}
+
+static vrt_status r_split(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    int cnt = 0;
+    const int64_t *sizes = vrt__node_get_ints(s->n, "split", &cnt);
+    if (cnt > VRT__STEP_MAXIO) return msg(m, cap, VRT_EINVAL, "too many split sizes");
+    s->p.split.axis = vrt__node_get_int(s->n, "axis", 0);
+    s->p.split.n_sizes = sizes ? cnt : 0;
+    if (sizes && cnt) memcpy(s->p.split.sizes, sizes, (size_t)cnt * sizeof(int64_t));
+    return VRT_OK;
+}
+
+static vrt_status r_slice(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    return vrt__op_slice_params(s->n, SI(s, 0), SO(s, 0), &s->p.slice, m, cap);
+}
+
+static vrt_status r_perm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    return vrt__op_perm_params(s->n, s->p.perm.v, &s->p.perm.n, m, cap);
+}
+
+static vrt_status r_pad(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    return vrt__op_pad_params(s->n, SI(s, 0)->ndim, s->dt, s->p.pad.value, &s->p.pad.p, m, cap);
+}
+
+static vrt_status r_depth_space(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)m, (void)cap;
+    vrt__op_depth_space_params(s->n, &s->p.ds.blocksize, &s->p.ds.crd);
+    s->p.ds.to_depth = s->n->op == VRT__OP_SpaceToDepth;
+    return VRT_OK;
+}
+
+static vrt_status r_cast(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)m, (void)cap;
+    const vrt__node *n = s->n;
+    const char *rm = vrt__node_get_string(n, "round_mode", "up");
+    s->p.cast.to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
+    s->p.cast.saturate = (int)vrt__node_get_int(n, "saturate", 1);
+    s->p.cast.round_mode = !strcmp(rm, "down") ? 1 : !strcmp(rm, "nearest") ? 2 : 0;
+    return VRT_OK;
+}
+
+static vrt_status r_fill(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)m, (void)cap;
+    vrt__op_constant_value(s->n, s->p.fill.value);
+    return VRT_OK;
+}
+
+static vrt_status r_resize(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    return vrt__op_resize_params(s->n, SI(s, 0), SO(s, 0), &s->p.resize, m, cap);
+}
+
+static vrt_status r_softmax(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt__op_softmax_params(s->n, &s->p.softmax);
+    return need_float(be, s, m, cap);
+}
+
+static vrt_status r_reduce(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    vrt__op_reduce_params(s->n, &s->p.red.p);
+    s->p.red.copy = s->p.red.p.naxes == 0;
+    return VRT_OK;
+}
+
+static vrt_status r_argmax(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    vrt__op_argmax_params(s->n, &s->p.argmax);
+    return VRT_OK;
+}
+
+static vrt_status r_topk(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be, (void)m, (void)cap;
+    s->p.topk.int_keys = s->dt != VRT__DT_FLOAT;
+    vrt__op_topk_params(s->n, &s->p.topk.p);
+    return VRT_OK;
+}
+
+/* One resolver per family: parameters and the type checks every backend shares. */
+static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
+    [VRT__FAM_NONE] = r_none,         [VRT__FAM_CONV] = r_conv,     [VRT__FAM_POOL] = r_pool,
+    [VRT__FAM_GLOBAL_POOL] = r_gpool, [VRT__FAM_NORM] = r_norm,     [VRT__FAM_LAYERNORM] = r_layernorm,
+    [VRT__FAM_LRN] = r_lrn,           [VRT__FAM_GEMM] = r_gemm,     [VRT__FAM_MATMUL] = r_matmul,
+    [VRT__FAM_UNARY] = r_unary,       [VRT__FAM_BINARY] = r_binary, [VRT__FAM_COMPARE] = r_compare,
+    [VRT__FAM_NOT] = r_none,          [VRT__FAM_WHERE] = r_none,    [VRT__FAM_COPY] = r_none,
+    [VRT__FAM_CONCAT] = r_axis,       [VRT__FAM_SPLIT] = r_split,   [VRT__FAM_SLICE] = r_slice,
+    [VRT__FAM_TRANSPOSE] = r_perm,    [VRT__FAM_TILE] = r_perm,     [VRT__FAM_EXPAND] = r_none,
+    [VRT__FAM_GATHER] = r_axis,       [VRT__FAM_PAD] = r_pad,       [VRT__FAM_DEPTH_SPACE] = r_depth_space,
+    [VRT__FAM_CAST] = r_cast,         [VRT__FAM_FILL] = r_fill,     [VRT__FAM_RESIZE] = r_resize,
+    [VRT__FAM_SOFTMAX] = r_softmax,   [VRT__FAM_REDUCE] = r_reduce, [VRT__FAM_ARGMAX] = r_argmax,
+    [VRT__FAM_TOPK] = r_topk,
+};
+
+static vrt_status bind(const vrt__ir *ir, uint8_t *const *ptr, int i, vrt__step *s, char *err, size_t cap) {
+    const vrt__node *n = &ir->nodes[i];
+    memset(s, 0, sizeof(*s));
+    s->n = n;
+    s->index = i;
+    s->fam = vrt__op_family_of((vrt__op)n->op);
+    if (n->n_inputs > VRT__STEP_MAXIO || n->n_outputs > VRT__STEP_MAXIO)
+        return vrt__step_fail(n, VRT_EUNSUPPORTED, err, cap, "more than %d inputs or outputs",
+                              VRT__STEP_MAXIO);
+    s->nin = n->n_inputs;
+    s->nout = n->n_outputs;
+    for (int k = 0; k < n->n_inputs; k++) {
+        int t = n->inputs[k];
+        s->ti[k] = t >= 0 ? &ir->tensors[t] : NULL;
+        s->in[k] = t >= 0 ? ptr[t] : NULL;
+    }
+    for (int k = 0; k < n->n_outputs; k++) {
+        int t = n->outputs[k];
+        s->to[k] = t >= 0 ? &ir->tensors[t] : NULL;
+        s->out[k] = t >= 0 ? ptr[t] : NULL;
+    }
+    if ((!s->nin || !s->ti[0]) && n->op != VRT__OP_ConstantOfShape)
+        return vrt__step_fail(n, VRT_EUNSUPPORTED, err, cap, "first input missing");
+    s->dt = s->nin && s->ti[0] ? vrt__plan_dtype(s->ti[0]->dtype) : VRT__DT_FLOAT;
+    s->elem = s->nout && s->to[0] ? vrt__plan_elem_size(s->to[0]->dtype) : 4;
+    s->on = s->nout && s->to[0] ? vrt__shape_numel(SO(s, 0)) : 0;
+    s->act = vrt__op_activation(n);
+    return VRT_OK;
+}
+
+vrt_status vrt__step_build(const vrt__step_backend *be, const vrt__ir *ir, uint8_t *const *ptr, int i,
+                           vrt__step *s, size_t *scratch, char *err, size_t cap) {
+    vrt_status st = bind(ir, ptr, i, s, err, cap);
+    if (st) return st;
+    const vrt__node *n = s->n;
+    const vrt__step_kernel *k = &be->kernels[s->fam];
+    if (s->fam == VRT__FAM_NONE || !k->exec)
+        return vrt__step_fail(n, VRT_EUNSUPPORTED, err, cap, "the %s backend has no kernel for this op",
+                              be->name);
+    char m[256] = "";
+    if ((st = g_resolve[s->fam](be, s, m, sizeof(m))) ||
+        (k->supports && (st = k->supports(be->ctx, s, m, sizeof(m)))))
+        return vrt__step_fail(n, st, err, cap, "%s", m[0] ? m : "parameters not supported by the kernel");
+    if (k->scratch) {
+        size_t b = k->scratch(be->ctx, s);
+        if (b > *scratch) *scratch = b;
+    }
+    s->exec = k->exec;
+    return VRT_OK;
+}
