@@ -75,10 +75,83 @@ typedef struct {
     int64_t rn;                                   /* elements per reduction */
 } vrt__reduce_job;
 
-/* Visits the reduced elements of one output: fn over (base + reduced offsets). */
-static float vrt__reduce_one(const vrt__reduce_job *j, const float *base) {
+/* Accumulates one contiguous run of the reduction (inner elements, stride
+ * is) into *acc; op MAX with find_max set tracks the running max in *m
+ * instead (LogSumExp's first pass). */
+static void vrt__reduce_run(vrt__reduce_op op, int find_max, const float *p, int64_t inner, int64_t is,
+                            double *acc, float *m) {
+    double a = *acc;
+    switch (op) {
+    case VRT__RED_SUM:
+    case VRT__RED_MEAN:
+        for (int64_t i = 0; i < inner; i++)
+            a += p[i * is];
+        break;
+    case VRT__RED_MAX:
+        if (find_max) {
+            float mm = *m;
+            for (int64_t i = 0; i < inner; i++)
+                mm = p[i * is] > mm || p[i * is] != p[i * is] ? p[i * is] : mm;
+            *m = mm;
+        } else {
+            for (int64_t i = 0; i < inner; i++) {
+                double v = p[i * is];
+                if (v > a || v != v) a = v;
+            }
+        }
+        break;
+    case VRT__RED_MIN:
+        for (int64_t i = 0; i < inner; i++) {
+            double v = p[i * is];
+            if (v < a || v != v) a = v;
+        }
+        break;
+    case VRT__RED_PROD:
+        for (int64_t i = 0; i < inner; i++)
+            a *= p[i * is];
+        break;
+    case VRT__RED_L1:
+        for (int64_t i = 0; i < inner; i++)
+            a += fabs((double)p[i * is]);
+        break;
+    case VRT__RED_L2:
+    case VRT__RED_SUM_SQUARE:
+        for (int64_t i = 0; i < inner; i++)
+            a += (double)p[i * is] * p[i * is];
+        break;
+    case VRT__RED_LOG_SUM_EXP:
+        for (int64_t i = 0; i < inner; i++)
+            a += exp((double)p[i * is] - *m);
+        break;
+    default: break;
+    }
+    *acc = a;
+}
+
+/* One pass over the reduced elements of one output (base + reduced offsets). */
+static void vrt__reduce_pass(const vrt__reduce_job *j, const float *base, vrt__reduce_op op, int find_max,
+                             double *acc, float *m) {
     int64_t idx[VRT__MAX_DIMS] = {0};
     int nr = j->nr;
+    int64_t off = 0;
+    int64_t inner = nr ? j->rd[nr - 1] : 1, is = nr ? j->rs[nr - 1] : 0;
+    for (;;) {
+        vrt__reduce_run(op, find_max, base + off, inner, is, acc, m);
+        /* advance the outer reduced dims */
+        int d = nr - 2;
+        for (; d >= 0; d--) {
+            idx[d]++;
+            off += j->rs[d];
+            if (idx[d] < j->rd[d]) break;
+            off -= idx[d] * j->rs[d];
+            idx[d] = 0;
+        }
+        if (d < 0) return;
+    }
+}
+
+/* The reduction of one output. */
+static float vrt__reduce_one(const vrt__reduce_job *j, const float *base) {
     double acc;
     float m = -INFINITY;
     switch (j->op) {
@@ -88,70 +161,12 @@ static float vrt__reduce_one(const vrt__reduce_job *j, const float *base) {
     default: acc = 0.0; break;
     }
     if (j->rn == 0) return j->op == VRT__RED_LOG_SUM_EXP ? -INFINITY : (float)acc;
-    int pass = 0;
-    if (j->op == VRT__RED_LOG_SUM_EXP) pass = -1; /* first find the max */
-    for (;; pass++) {
-        memset(idx, 0, sizeof(idx));
-        int64_t off = 0;
-        int64_t inner = nr ? j->rd[nr - 1] : 1, is = nr ? j->rs[nr - 1] : 0;
-        for (;;) {
-            const float *p = base + off;
-            switch (pass < 0 ? VRT__RED_MAX : j->op) {
-            case VRT__RED_SUM:
-            case VRT__RED_MEAN:
-                for (int64_t i = 0; i < inner; i++)
-                    acc += p[i * is];
-                break;
-            case VRT__RED_MAX:
-                if (pass < 0) {
-                    for (int64_t i = 0; i < inner; i++)
-                        m = p[i * is] > m || p[i * is] != p[i * is] ? p[i * is] : m;
-                } else {
-                    for (int64_t i = 0; i < inner; i++) {
-                        double v = p[i * is];
-                        if (v > acc || v != v) acc = v;
-                    }
-                }
-                break;
-            case VRT__RED_MIN:
-                for (int64_t i = 0; i < inner; i++) {
-                    double v = p[i * is];
-                    if (v < acc || v != v) acc = v;
-                }
-                break;
-            case VRT__RED_PROD:
-                for (int64_t i = 0; i < inner; i++)
-                    acc *= p[i * is];
-                break;
-            case VRT__RED_L1:
-                for (int64_t i = 0; i < inner; i++)
-                    acc += fabs((double)p[i * is]);
-                break;
-            case VRT__RED_L2:
-            case VRT__RED_SUM_SQUARE:
-                for (int64_t i = 0; i < inner; i++)
-                    acc += (double)p[i * is] * p[i * is];
-                break;
-            case VRT__RED_LOG_SUM_EXP:
-                for (int64_t i = 0; i < inner; i++)
-                    acc += exp((double)p[i * is] - m);
-                break;
-            default: break;
-            }
-            /* advance the outer reduced dims */
-            int d = nr - 2;
-            for (; d >= 0; d--) {
-                idx[d]++;
-                off += j->rs[d];
-                if (idx[d] < j->rd[d]) break;
-                off -= idx[d] * j->rs[d];
-                idx[d] = 0;
-            }
-            if (d < 0) break;
-        }
-        if (pass >= 0) break;
+    if (j->op == VRT__RED_LOG_SUM_EXP) { /* first find the max */
+        double unused = 0;
+        vrt__reduce_pass(j, base, VRT__RED_MAX, 1, &unused, &m);
         if (isinf(m) || m != m) return m; /* all -inf, +inf or NaN */
     }
+    vrt__reduce_pass(j, base, j->op, 0, &acc, &m);
     switch (j->op) {
     case VRT__RED_MEAN: return (float)(acc / (double)j->rn);
     case VRT__RED_L2: return (float)sqrt(acc);

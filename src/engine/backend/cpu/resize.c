@@ -30,9 +30,8 @@ typedef struct {
     int taps[VRT__MAX_DIMS];
 } vrt__resize_plan;
 
-static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__shape *sx,
-                                        vrt__resize_plan *pl) {
-    int nd = sx->ndim;
+/* The enum fields in range; axes (all when none given) into axes[*na]. */
+static vrt_status vrt__resize_axes(const vrt__resize_params *p, int nd, int *axes, int *na_out) {
     if (nd < 1 || nd > VRT__MAX_DIMS) return VRT_EINVAL;
     if (p->antialias) return VRT_ENOTSUP;
     if (p->mode < VRT__RESIZE_NEAREST || p->mode > VRT__RESIZE_CUBIC) return VRT_EUNSUPPORTED;
@@ -40,7 +39,7 @@ static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__
         return VRT_EUNSUPPORTED;
     if (p->nearest_mode < 0 || p->nearest_mode > VRT__NEAREST_CEIL) return VRT_EUNSUPPORTED;
     if (!!p->have_scales == !!p->have_sizes) return VRT_EINVAL;
-    int axes[VRT__MAX_DIMS], na = p->naxes;
+    int na = p->naxes;
     if (na < 0 || na > nd) return VRT_EINVAL;
     if (na == 0) {
         na = nd;
@@ -55,6 +54,44 @@ static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__
             if (seen[axes[i]]++) return VRT_EINVAL;
         }
     }
+    *na_out = na;
+    return VRT_OK;
+}
+
+/* Sizes given with keep_aspect_ratio_policy: one scale for every axis. */
+static vrt_status vrt__resize_keep_aspect(const vrt__resize_params *p, const vrt__shape *sx, const int *axes,
+                                          int na, vrt__resize_plan *pl) {
+    if (p->keep_aspect == VRT__ASPECT_STRETCH) {
+        for (int k = 0; k < na; k++) {
+            int a = axes[k];
+            if (sx->d[a] == 0) return VRT_EINVAL;
+            pl->scale[a] = (double)pl->out[a] / (double)sx->d[a];
+        }
+        return VRT_OK;
+    }
+    if (p->keep_aspect != VRT__ASPECT_NOT_LARGER && p->keep_aspect != VRT__ASPECT_NOT_SMALLER)
+        return VRT_EUNSUPPORTED;
+    double s = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? INFINITY : 0.0;
+    for (int k = 0; k < na; k++) {
+        int a = axes[k];
+        if (sx->d[a] == 0) return VRT_EINVAL;
+        double r = (double)p->sizes[k] / (double)sx->d[a];
+        s = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? fmin(s, r) : fmax(s, r);
+    }
+    for (int k = 0; k < na; k++) {
+        int a = axes[k];
+        pl->scale[a] = s;
+        /* round half to even, as numpy's round in ONNX's reference */
+        pl->out[a] = (int64_t)nearbyint(s * (double)sx->d[a]);
+    }
+    return VRT_OK;
+}
+
+static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__shape *sx,
+                                        vrt__resize_plan *pl) {
+    int nd = sx->ndim, axes[VRT__MAX_DIMS], na = 0;
+    vrt_status st = vrt__resize_axes(p, nd, axes, &na);
+    if (st) return st;
     pl->nd = nd;
     for (int i = 0; i < nd; i++) {
         pl->scale[i] = 1.0;
@@ -81,31 +118,7 @@ static vrt_status vrt__resize_plan_make(const vrt__resize_params *p, const vrt__
             pl->out[a] = p->sizes[k];
         }
     }
-    if (p->have_sizes) {
-        if (p->keep_aspect == VRT__ASPECT_STRETCH) {
-            for (int k = 0; k < na; k++) {
-                int a = axes[k];
-                if (sx->d[a] == 0) return VRT_EINVAL;
-                pl->scale[a] = (double)pl->out[a] / (double)sx->d[a];
-            }
-        } else if (p->keep_aspect == VRT__ASPECT_NOT_LARGER || p->keep_aspect == VRT__ASPECT_NOT_SMALLER) {
-            double s = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? INFINITY : 0.0;
-            for (int k = 0; k < na; k++) {
-                int a = axes[k];
-                if (sx->d[a] == 0) return VRT_EINVAL;
-                double r = (double)p->sizes[k] / (double)sx->d[a];
-                s = p->keep_aspect == VRT__ASPECT_NOT_LARGER ? fmin(s, r) : fmax(s, r);
-            }
-            for (int k = 0; k < na; k++) {
-                int a = axes[k];
-                pl->scale[a] = s;
-                /* round half to even, as numpy's round in ONNX's reference */
-                pl->out[a] = (int64_t)nearbyint(s * (double)sx->d[a]);
-            }
-        } else {
-            return VRT_EUNSUPPORTED;
-        }
-    }
+    if (p->have_sizes && (st = vrt__resize_keep_aspect(p, sx, axes, na, pl))) return st;
     for (int i = 0; i < nd; i++) {
         int identity = pl->out[i] == sx->d[i] && pl->scale[i] == 1.0 &&
                        p->coord != VRT__COORD_TF_CROP_AND_RESIZE &&
