@@ -279,6 +279,23 @@ static vrt_status r_topk(const vrt__step_backend *be, vrt__step *s, char *m, siz
     return VRT_OK;
 }
 
+static vrt_status r_cumsum(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    const vrt__shape *x = SI(s, 0);
+    int64_t ax = vrt__node_get_int(s->n, "axis", 0);
+    if (ax < 0 || ax >= x->ndim) return msg(m, cap, VRT_EINVAL, "axis out of range");
+    s->p.cumsum.outer = s->p.cumsum.inner = 1;
+    for (int i = 0; i < x->ndim; i++)
+        if (i < ax)
+            s->p.cumsum.outer *= x->d[i];
+        else if (i > ax)
+            s->p.cumsum.inner *= x->d[i];
+    s->p.cumsum.len = x->d[ax];
+    s->p.cumsum.exclusive = vrt__node_get_int(s->n, "exclusive", 0) != 0;
+    s->p.cumsum.reverse = vrt__node_get_int(s->n, "reverse", 0) != 0;
+    return VRT_OK;
+}
+
 /* One resolver per family: parameters and the type checks every backend shares. */
 static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
     [VRT__FAM_NONE] = r_none,         [VRT__FAM_CONV] = r_conv,     [VRT__FAM_POOL] = r_pool,
@@ -291,7 +308,7 @@ static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
     [VRT__FAM_GATHER] = r_axis,       [VRT__FAM_PAD] = r_pad,       [VRT__FAM_DEPTH_SPACE] = r_depth_space,
     [VRT__FAM_CAST] = r_cast,         [VRT__FAM_FILL] = r_fill,     [VRT__FAM_RESIZE] = r_resize,
     [VRT__FAM_SOFTMAX] = r_softmax,   [VRT__FAM_REDUCE] = r_reduce, [VRT__FAM_ARGMAX] = r_argmax,
-    [VRT__FAM_TOPK] = r_topk,
+    [VRT__FAM_TOPK] = r_topk,         [VRT__FAM_CUMSUM] = r_cumsum,
 };
 
 static vrt_status bind(const vrt__ir *ir, uint8_t *const *ptr, int i, vrt__step *s, char *err, size_t cap) {

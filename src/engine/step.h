@@ -124,6 +124,10 @@ typedef union vrt__step_params {
         vrt__topk_params p;
         int int_keys; /* integer input (else float) */
     } topk;
+    struct {
+        int64_t outer, len, inner; /* input as [outer, len, inner], summed along len */
+        int exclusive, reverse;
+    } cumsum;
 } vrt__step_params;
 
 typedef struct vrt__step vrt__step;

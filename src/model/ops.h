@@ -79,6 +79,7 @@
     X(ReduceMean, 1, 0, REDUCE, reduce) \
     X(ReduceMax, 1, 0, REDUCE, reduce) \
     X(ReduceSum, 1, 0, REDUCE, reduce) \
+    X(CumSum, 11, 0, CUMSUM, cumsum) \
     X(Cast, 6, 0, CAST, cast) \
     X(ConstantOfShape, 9, 0, FILL, constant_of_shape) \
     X(Range, 11, 0, NONE, range) \
@@ -139,6 +140,7 @@ typedef enum vrt__op_family {
     VRT__FAM_REDUCE,  /* ReduceMean, ReduceMax, ReduceSum */
     VRT__FAM_ARGMAX,
     VRT__FAM_TOPK,
+    VRT__FAM_CUMSUM,
     VRT__FAM_COUNT
 } vrt__op_family;
 

@@ -1220,6 +1220,22 @@ static vrt_status clip(sctx *c) {
     return set_out(c, 0, in_t(c, 0)->dtype, &in_t(c, 0)->shape);
 }
 
+/* CumSum: the axis input must be a constant scalar; it becomes the 'axis' attribute. */
+static vrt_status cumsum(sctx *c) {
+    vrt__node *n = NODE;
+    vrt_status st = need_inputs(c, 2, 2);
+    if (st) return st;
+    vrt__tensor *x = in_t(c, 0);
+    int64_t v[MAXV], ax;
+    int cnt;
+    if (!const_ints(in_t(c, 1), v, &cnt) || cnt != 1)
+        return nfail(c, VRT_EUNSUPPORTED, "axis must be a constant scalar at load");
+    if (!norm_axis(v[0], x->shape.ndim, &ax)) return nfail(c, VRT_EINVAL, "axis out of range");
+    drop_inputs_from(n, 1);
+    if ((st = vrt__node_set_int(n, "axis", ax))) return st;
+    return set_out(c, 0, x->dtype, &x->shape);
+}
+
 static vrt_status reduce(sctx *c) {
     vrt__node *n = NODE;
     vrt_status st = need_inputs(c, 1, 2);

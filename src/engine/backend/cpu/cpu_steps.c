@@ -419,6 +419,22 @@ static vrt_status topk(void *c, const vrt__step *s) {
     return vrt__cpu_topk_f32(&s->p.topk.p, s->in[0], SI(s, 0), s->out[0], s->out[1], CTX(c)->scratch);
 }
 
+static vrt_status cumsum_supports(void *c, const vrt__step *s, char *m, size_t cap) {
+    (void)c;
+    if (vrt__cpu_cumsum_type_ok(s->dt)) return VRT_OK;
+    vrt_errbuf_set(m, cap,
+                   "data type %s is not supported by the CPU backend; supported: float32, float16, double, "
+                   "int32, int64, uint32, uint64",
+                   vrt__dtype_name(s->ti[0]->dtype));
+    return VRT_EUNSUPPORTED;
+}
+
+static vrt_status cumsum(void *c, const vrt__step *s) {
+    (void)c;
+    return vrt__cpu_cumsum(s->dt, s->in[0], s->out[0], s->p.cumsum.outer, s->p.cumsum.len, s->p.cumsum.inner,
+                           s->p.cumsum.exclusive, s->p.cumsum.reverse);
+}
+
 const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_CONV] = {NULL, conv_scratch, conv},
     [VRT__FAM_POOL] = {NULL, pool_scratch, pool},
@@ -450,4 +466,5 @@ const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_REDUCE] = {NULL, NULL, reduce},
     [VRT__FAM_ARGMAX] = {NULL, NULL, argmax},
     [VRT__FAM_TOPK] = {topk_supports, topk_scratch, topk},
+    [VRT__FAM_CUMSUM] = {cumsum_supports, NULL, cumsum},
 };

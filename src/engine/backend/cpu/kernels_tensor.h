@@ -210,6 +210,16 @@ vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vr
 /* TopK on integer tensors (int8/16/32/64, uint8/16/32/64; ties: lower index
  * first). scratch holds k int64. 1 when dt is one of those. */
 int vrt__cpu_topk_int_ok(vrt__dtype dt);
+
+/* ---- CumSum ---------------------------------------------------------------- */
+
+/* Running sums of x viewed as [outer, len, inner] along len, in the element
+ * type dt (FLOAT, INT32, INT64, UINT32, UINT64; sequential, as numpy's
+ * cumsum); exclusive: each sum leaves out its own element; reverse: from
+ * the end. x and y may be the same buffer. */
+int vrt__cpu_cumsum_type_ok(vrt__dtype dt);
+vrt_status vrt__cpu_cumsum(vrt__dtype dt, const void *x, void *y, int64_t outer, int64_t len, int64_t inner,
+                           int exclusive, int reverse);
 vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const void *x, const vrt__shape *sx,
                              void *values, int64_t *indices, void *scratch);
 

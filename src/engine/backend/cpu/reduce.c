@@ -537,3 +537,45 @@ vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const voi
     }
     return VRT_OK;
 }
+
+/* ---- CumSum ---- */
+
+int vrt__cpu_cumsum_type_ok(vrt__dtype dt) {
+    return dt == VRT__DT_FLOAT || dt == VRT__DT_INT32 || dt == VRT__DT_INT64 || dt == VRT__DT_UINT32 ||
+           dt == VRT__DT_UINT64;
+}
+
+#define VRT__CUMSUM_LOOP(T)                                                                                  \
+    do {                                                                                                     \
+        const T *xs = x;                                                                                     \
+        T *ys = y;                                                                                           \
+        for (int64_t o = 0; o < outer; o++)                                                                  \
+            for (int64_t i = 0; i < inner; i++) {                                                            \
+                T acc = 0;                                                                                   \
+                for (int64_t k = 0; k < len; k++) {                                                          \
+                    int64_t q = (o * len + (reverse ? len - 1 - k : k)) * inner + i;                         \
+                    T v = xs[q];                                                                             \
+                    if (exclusive) {                                                                         \
+                        ys[q] = acc;                                                                         \
+                        acc += v;                                                                            \
+                    } else {                                                                                 \
+                        acc += v;                                                                            \
+                        ys[q] = acc;                                                                         \
+                    }                                                                                        \
+                }                                                                                            \
+            }                                                                                                \
+    } while (0)
+
+vrt_status vrt__cpu_cumsum(vrt__dtype dt, const void *x, void *y, int64_t outer, int64_t len, int64_t inner,
+                           int exclusive, int reverse) {
+    if (outer < 0 || len < 0 || inner < 0 || (outer * len * inner > 0 && (!x || !y))) return VRT_EINVAL;
+    switch (dt) {
+    case VRT__DT_FLOAT: VRT__CUMSUM_LOOP(float); break;
+    case VRT__DT_INT32: VRT__CUMSUM_LOOP(int32_t); break;
+    case VRT__DT_UINT32: VRT__CUMSUM_LOOP(uint32_t); break;
+    case VRT__DT_INT64: VRT__CUMSUM_LOOP(int64_t); break;
+    case VRT__DT_UINT64: VRT__CUMSUM_LOOP(uint64_t); break;
+    default: return VRT_EUNSUPPORTED;
+    }
+    return VRT_OK;
+}
