@@ -78,35 +78,35 @@ static vrt_status r_none(const vrt__step_backend *be, vrt__step *s, char *m, siz
 static vrt_status r_conv(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
-    return vrt__op_conv_params(s->n, SI(s, 0), SI(s, 1), SO(s, 0), s->act, &s->p.conv, m, cap);
+    return vrt__op_conv_params(s->n, SI(s, 0), SI(s, 1), SO(s, 0), s->act, &s->u.conv, m, cap);
 }
 
 static vrt_status r_pool(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st;
     int max = s->n->op == VRT__OP_MaxPool;
-    s->p.pool.int8 = max && (s->dt == VRT__DT_UINT8 || s->dt == VRT__DT_INT8);
-    if (!s->p.pool.int8 && (st = need_float(be, s, m, cap))) return st;
-    s->p.pool.colmajor_indices = max && vrt__node_get_int(s->n, "storage_order", 0) != 0;
-    return vrt__op_pool_params(s->n, SI(s, 0), SO(s, 0), &s->p.pool.p, m, cap);
+    s->u.pool.int8 = max && (s->dt == VRT__DT_UINT8 || s->dt == VRT__DT_INT8);
+    if (!s->u.pool.int8 && (st = need_float(be, s, m, cap))) return st;
+    s->u.pool.colmajor_indices = max && vrt__node_get_int(s->n, "storage_order", 0) != 0;
+    return vrt__op_pool_params(s->n, SI(s, 0), SO(s, 0), &s->u.pool.p, m, cap);
 }
 
 static vrt_status r_gpool(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
-    ncs(s, &s->p.gpool.n, &s->p.gpool.c, &s->p.gpool.spatial);
+    ncs(s, &s->u.gpool.n, &s->u.gpool.c, &s->u.gpool.spatial);
     return need_float(be, s, m, cap);
 }
 
 static vrt_status r_norm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
-    ncs(s, &s->p.norm.n, &s->p.norm.c, &s->p.norm.spatial);
-    s->p.norm.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
+    ncs(s, &s->u.norm.n, &s->u.norm.c, &s->u.norm.spatial);
+    s->u.norm.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
     return need_float(be, s, m, cap);
 }
 
 static vrt_status r_layernorm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
-    s->p.ln.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
-    if ((st = vrt__layernorm_split(SI(s, 0), vrt__node_get_int(s->n, "axis", -1), &s->p.ln.outer,
-                                   &s->p.ln.inner)))
+    s->u.ln.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
+    if ((st = vrt__layernorm_split(SI(s, 0), vrt__node_get_int(s->n, "axis", -1), &s->u.ln.outer,
+                                   &s->u.ln.inner)))
         return msg(m, cap, st, "axis out of range");
     for (int k = 1; k < s->nout; k++)
         if (s->to[k] && !is_f(s->to[k]->dtype))
@@ -119,11 +119,11 @@ static vrt_status r_lrn(const vrt__step_backend *be, vrt__step *s, char *m, size
     if (st) return st;
     if (SI(s, 0)->ndim < 2) return msg(m, cap, VRT_EINVAL, "input needs a channel dimension");
     const vrt__node *n = s->n;
-    ncs(s, &s->p.lrn.n, &s->p.lrn.c, &s->p.lrn.spatial);
-    s->p.lrn.size = vrt__node_get_int(n, "size", 1);
-    s->p.lrn.alpha = vrt__node_get_float(n, "alpha", 1e-4f);
-    s->p.lrn.beta = vrt__node_get_float(n, "beta", 0.75f);
-    s->p.lrn.bias = vrt__node_get_float(n, "bias", 1.0f);
+    ncs(s, &s->u.lrn.n, &s->u.lrn.c, &s->u.lrn.spatial);
+    s->u.lrn.size = vrt__node_get_int(n, "size", 1);
+    s->u.lrn.alpha = vrt__node_get_float(n, "alpha", 1e-4f);
+    s->u.lrn.beta = vrt__node_get_float(n, "beta", 0.75f);
+    s->u.lrn.bias = vrt__node_get_float(n, "bias", 1.0f);
     return VRT_OK;
 }
 
@@ -131,7 +131,7 @@ static vrt_status r_gemm(const vrt__step_backend *be, vrt__step *s, char *m, siz
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
     vrt__op_gemm_params(s->n, SI(s, 0), s->nin > 2 && s->ti[2] ? SI(s, 2) : NULL, SO(s, 0), s->act,
-                        &s->p.gemm);
+                        &s->u.gemm);
     return VRT_OK;
 }
 
@@ -140,34 +140,34 @@ static vrt_status r_matmul(const vrt__step_backend *be, vrt__step *s, char *m, s
 }
 
 static vrt_status r_unary(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
-    vrt__op_unary_params(s->n, &s->p.un.p);
+    vrt__op_unary_params(s->n, &s->u.un.p);
     vrt__dtype d = s->ti[0]->dtype;
     if (is_f(d)) return VRT_OK;
     int op = s->n->op;
-    s->p.un.int_kernel =
+    s->u.un.int_kernel =
         (op == VRT__OP_Relu || op == VRT__OP_Neg || op == VRT__OP_Abs || op == VRT__OP_Clip) &&
         (d == VRT__DT_INT64 || d == VRT__DT_INT32 || d == VRT__DT_INT8 || d == VRT__DT_UINT8);
-    return s->p.un.int_kernel ? VRT_OK : need_float(be, s, m, cap);
+    return s->u.un.int_kernel ? VRT_OK : need_float(be, s, m, cap);
 }
 
 static vrt_status r_binary(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be;
     const vrt__node *n = s->n;
-    vrt__op_binary_of(n->op, &s->p.bin.op);
-    s->p.bin.copy = s->nin == 1;
+    vrt__op_binary_of(n->op, &s->u.bin.op);
+    s->u.bin.copy = s->nin == 1;
     vrt__dtype d = s->dt;
     vrt__dtype d1 = s->nin > 1 && s->ti[1] ? vrt__plan_dtype(s->ti[1]->dtype) : d;
     int pow2 = n->op == VRT__OP_Pow && s->nin == 2 && s->ti[1];
-    s->p.bin.int_narrow = (d == VRT__DT_INT8 || d == VRT__DT_UINT8 || d == VRT__DT_INT16 ||
+    s->u.bin.int_narrow = (d == VRT__DT_INT8 || d == VRT__DT_UINT8 || d == VRT__DT_INT16 ||
                            d == VRT__DT_UINT16 || d == VRT__DT_UINT32) &&
                           s->nin == 2 && n->op != VRT__OP_PRelu && s->ti[1] &&
                           s->ti[1]->dtype == s->ti[0]->dtype;
-    s->p.bin.int_base_float_exp = pow2 && is_int(d) && d1 == VRT__DT_FLOAT;
-    s->p.bin.exp_to_f32 =
+    s->u.bin.int_base_float_exp = pow2 && is_int(d) && d1 == VRT__DT_FLOAT;
+    s->u.bin.exp_to_f32 =
         pow2 && d == VRT__DT_FLOAT && d1 != d && d1 != VRT__DT_BOOL && vrt__dtype_size(d1) > 0;
     for (int k = 1; k < s->nin; k++) {
         if (!s->ti[k] || vrt__plan_dtype(s->ti[k]->dtype) == d) continue;
-        if (k == 1 && (s->p.bin.exp_to_f32 || s->p.bin.int_base_float_exp)) continue;
+        if (k == 1 && (s->u.bin.exp_to_f32 || s->u.bin.int_base_float_exp)) continue;
         return msg(m, cap, VRT_EUNSUPPORTED, "mixed input types %s and %s are not supported",
                    vrt__dtype_name(s->ti[0]->dtype), vrt__dtype_name(s->ti[k]->dtype));
     }
@@ -176,7 +176,7 @@ static vrt_status r_binary(const vrt__step_backend *be, vrt__step *s, char *m, s
 
 static vrt_status r_compare(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     const vrt__node *n = s->n;
-    s->p.cmp = n->op == VRT__OP_Equal     ? VRT__CMP_EQUAL
+    s->u.cmp = n->op == VRT__OP_Equal     ? VRT__CMP_EQUAL
                : n->op == VRT__OP_Greater ? VRT__CMP_GREATER
                                           : VRT__CMP_LESS;
     vrt__dtype d = s->dt;
@@ -193,7 +193,7 @@ static vrt_status r_compare(const vrt__step_backend *be, vrt__step *s, char *m, 
 
 static vrt_status r_axis(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be, (void)m, (void)cap;
-    s->p.axis.axis = vrt__node_get_int(s->n, "axis", 0);
+    s->u.axis.axis = vrt__node_get_int(s->n, "axis", 0);
     return VRT_OK;
 }
 
@@ -202,31 +202,31 @@ static vrt_status r_split(const vrt__step_backend *be, vrt__step *s, char *m, si
     int cnt = 0;
     const int64_t *sizes = vrt__node_get_ints(s->n, "split", &cnt);
     if (cnt > VRT__STEP_MAXIO) return msg(m, cap, VRT_EINVAL, "too many split sizes");
-    s->p.split.axis = vrt__node_get_int(s->n, "axis", 0);
-    s->p.split.n_sizes = sizes ? cnt : 0;
-    if (sizes && cnt) memcpy(s->p.split.sizes, sizes, (size_t)cnt * sizeof(int64_t));
+    s->u.split.axis = vrt__node_get_int(s->n, "axis", 0);
+    s->u.split.n_sizes = sizes ? cnt : 0;
+    if (sizes && cnt) memcpy(s->u.split.sizes, sizes, (size_t)cnt * sizeof(int64_t));
     return VRT_OK;
 }
 
 static vrt_status r_slice(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be;
-    return vrt__op_slice_params(s->n, SI(s, 0), SO(s, 0), &s->p.slice, m, cap);
+    return vrt__op_slice_params(s->n, SI(s, 0), SO(s, 0), &s->u.slice, m, cap);
 }
 
 static vrt_status r_perm(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be;
-    return vrt__op_perm_params(s->n, s->p.perm.v, &s->p.perm.n, m, cap);
+    return vrt__op_perm_params(s->n, s->u.perm.v, &s->u.perm.n, m, cap);
 }
 
 static vrt_status r_pad(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be;
-    return vrt__op_pad_params(s->n, SI(s, 0)->ndim, s->dt, s->p.pad.value, &s->p.pad.p, m, cap);
+    return vrt__op_pad_params(s->n, SI(s, 0)->ndim, s->dt, s->u.pad.value, &s->u.pad.p, m, cap);
 }
 
 static vrt_status r_depth_space(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be, (void)m, (void)cap;
-    vrt__op_depth_space_params(s->n, &s->p.ds.blocksize, &s->p.ds.crd);
-    s->p.ds.to_depth = s->n->op == VRT__OP_SpaceToDepth;
+    vrt__op_depth_space_params(s->n, &s->u.ds.blocksize, &s->u.ds.crd);
+    s->u.ds.to_depth = s->n->op == VRT__OP_SpaceToDepth;
     return VRT_OK;
 }
 
@@ -234,48 +234,48 @@ static vrt_status r_cast(const vrt__step_backend *be, vrt__step *s, char *m, siz
     (void)be, (void)m, (void)cap;
     const vrt__node *n = s->n;
     const char *rm = vrt__node_get_string(n, "round_mode", "up");
-    s->p.cast.to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
-    s->p.cast.saturate = (int)vrt__node_get_int(n, "saturate", 1);
-    s->p.cast.round_mode = !strcmp(rm, "down") ? 1 : !strcmp(rm, "nearest") ? 2 : 0;
+    s->u.cast.to = (vrt__dtype)vrt__node_get_int(n, "to", 1);
+    s->u.cast.saturate = (int)vrt__node_get_int(n, "saturate", 1);
+    s->u.cast.round_mode = !strcmp(rm, "down") ? 1 : !strcmp(rm, "nearest") ? 2 : 0;
     return VRT_OK;
 }
 
 static vrt_status r_fill(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be, (void)m, (void)cap;
-    vrt__op_constant_value(s->n, s->p.fill.value);
+    vrt__op_constant_value(s->n, s->u.fill.value);
     return VRT_OK;
 }
 
 static vrt_status r_resize(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
-    return vrt__op_resize_params(s->n, SI(s, 0), SO(s, 0), &s->p.resize, m, cap);
+    return vrt__op_resize_params(s->n, SI(s, 0), SO(s, 0), &s->u.resize, m, cap);
 }
 
 static vrt_status r_softmax(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
-    vrt__op_softmax_params(s->n, &s->p.softmax);
+    vrt__op_softmax_params(s->n, &s->u.softmax);
     return need_float(be, s, m, cap);
 }
 
 static vrt_status r_reduce(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
-    vrt__op_reduce_params(s->n, &s->p.red.p);
-    s->p.red.copy = s->p.red.p.naxes == 0;
+    vrt__op_reduce_params(s->n, &s->u.red.p);
+    s->u.red.copy = s->u.red.p.naxes == 0;
     return VRT_OK;
 }
 
 static vrt_status r_argmax(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
-    vrt__op_argmax_params(s->n, &s->p.argmax);
+    vrt__op_argmax_params(s->n, &s->u.argmax);
     return VRT_OK;
 }
 
 static vrt_status r_topk(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     (void)be, (void)m, (void)cap;
-    s->p.topk.int_keys = s->dt != VRT__DT_FLOAT;
-    vrt__op_topk_params(s->n, &s->p.topk.p);
+    s->u.topk.int_keys = s->dt != VRT__DT_FLOAT;
+    vrt__op_topk_params(s->n, &s->u.topk.p);
     return VRT_OK;
 }
 
@@ -284,15 +284,15 @@ static vrt_status r_cumsum(const vrt__step_backend *be, vrt__step *s, char *m, s
     const vrt__shape *x = SI(s, 0);
     int64_t ax = vrt__node_get_int(s->n, "axis", 0);
     if (ax < 0 || ax >= x->ndim) return msg(m, cap, VRT_EINVAL, "axis out of range");
-    s->p.cumsum.outer = s->p.cumsum.inner = 1;
+    s->u.cumsum.outer = s->u.cumsum.inner = 1;
     for (int i = 0; i < x->ndim; i++)
         if (i < ax)
-            s->p.cumsum.outer *= x->d[i];
+            s->u.cumsum.outer *= x->d[i];
         else if (i > ax)
-            s->p.cumsum.inner *= x->d[i];
-    s->p.cumsum.len = x->d[ax];
-    s->p.cumsum.exclusive = vrt__node_get_int(s->n, "exclusive", 0) != 0;
-    s->p.cumsum.reverse = vrt__node_get_int(s->n, "reverse", 0) != 0;
+            s->u.cumsum.inner *= x->d[i];
+    s->u.cumsum.len = x->d[ax];
+    s->u.cumsum.exclusive = vrt__node_get_int(s->n, "exclusive", 0) != 0;
+    s->u.cumsum.reverse = vrt__node_get_int(s->n, "reverse", 0) != 0;
     return VRT_OK;
 }
 

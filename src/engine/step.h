@@ -147,7 +147,7 @@ struct vrt__step {
     size_t elem;         /* internal element size of output 0 */
     int64_t on;          /* elements of output 0 */
     vrt__activation act; /* fused activation (_act attributes; FLOAT only) */
-    vrt__step_params p;
+    vrt__step_params u;
     vrt__step_exec_fn exec; /* the backend's kernel for the family */
 };
 

@@ -1,7 +1,7 @@
 /*
  * The CPU backend's kernel table: one entry per op family (engine/step.h)
  * with its extra type rules (supports), its scratch need and its exec. The
- * parameters come resolved in s->p; nothing here reads an attribute.
+ * parameters come resolved in s->u; nothing here reads an attribute.
  */
 #include <math.h>
 #include <string.h>
@@ -51,22 +51,22 @@ static void seti(vrt__dtype d, void *p, int64_t i, int64_t v) {
 
 static size_t conv_scratch(void *c, const vrt__step *s) {
     (void)c;
-    return s->n->op == VRT__OP_Conv ? vrt__conv_scratch_bytes(&s->p.conv)
-                                    : vrt__conv_transpose_scratch_bytes(&s->p.conv);
+    return s->n->op == VRT__OP_Conv ? vrt__conv_scratch_bytes(&s->u.conv)
+                                    : vrt__conv_transpose_scratch_bytes(&s->u.conv);
 }
 
 static vrt_status conv(void *c, const vrt__step *s) {
     if (s->n->op == VRT__OP_Conv)
-        return vrt__conv(CTX(c)->tp, &s->p.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
+        return vrt__conv(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
                          s->nin > 3 ? s->in[3] : NULL, s->out[0], CTX(c)->scratch);
-    return vrt__conv_transpose(CTX(c)->tp, &s->p.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
+    return vrt__conv_transpose(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
                                s->out[0], CTX(c)->scratch);
 }
 
 static size_t pool_scratch(void *c, const vrt__step *s) {
     (void)c;
     /* 8-bit MaxPool: via fp32 in scratch (exact: a max picks an input value). */
-    return s->p.pool.int8 ? (numel(SI(s, 0)) + numel(SO(s, 0))) * 4 + 64 : 0;
+    return s->u.pool.int8 ? (numel(SI(s, 0)) + numel(SO(s, 0))) * 4 + 64 : 0;
 }
 
 /* storage_order=1: the flat index within each (n, c) plane counts the
@@ -91,38 +91,38 @@ static void colmajor_indices(const vrt__step *s, int64_t *idx) {
 
 static vrt_status pool(void *c, const vrt__step *s) {
     vrt__threadpool *tp = CTX(c)->tp;
-    if (s->n->op == VRT__OP_AveragePool) return vrt__avgpool(tp, &s->p.pool.p, s->in[0], s->out[0]);
+    if (s->n->op == VRT__OP_AveragePool) return vrt__avgpool(tp, &s->u.pool.p, s->in[0], s->out[0]);
     vrt_status st;
     int64_t *idx = s->nout > 1 ? s->out[1] : NULL;
-    if (s->p.pool.int8) {
+    if (s->u.pool.int8) {
         int64_t nx = vrt__shape_numel(SI(s, 0));
         float *xf = (float *)CTX(c)->scratch, *yf = xf + nx;
         if (!(st = vrt__cpu_cast(s->dt, s->in[0], VRT__DT_FLOAT, xf, nx)) &&
-            !(st = vrt__maxpool(tp, &s->p.pool.p, xf, yf, idx)))
+            !(st = vrt__maxpool(tp, &s->u.pool.p, xf, yf, idx)))
             st = vrt__cpu_cast(VRT__DT_FLOAT, yf, s->dt, s->out[0], s->on);
     } else {
-        st = vrt__maxpool(tp, &s->p.pool.p, s->in[0], s->out[0], idx);
+        st = vrt__maxpool(tp, &s->u.pool.p, s->in[0], s->out[0], idx);
     }
-    if (!st && idx && s->p.pool.colmajor_indices) colmajor_indices(s, idx);
+    if (!st && idx && s->u.pool.colmajor_indices) colmajor_indices(s, idx);
     return st;
 }
 
 static vrt_status gpool(void *c, const vrt__step *s) {
     return (s->n->op == VRT__OP_GlobalAveragePool ? vrt__global_avgpool : vrt__global_maxpool)(
-        CTX(c)->tp, s->p.gpool.n, s->p.gpool.c, s->p.gpool.spatial, s->in[0], s->out[0]);
+        CTX(c)->tp, s->u.gpool.n, s->u.gpool.c, s->u.gpool.spatial, s->in[0], s->out[0]);
 }
 
 static vrt_status norm(void *c, const vrt__step *s) {
     if (s->n->op == VRT__OP_BatchNormalization)
-        return vrt__batchnorm(CTX(c)->tp, s->p.norm.n, s->p.norm.c, s->p.norm.spatial, s->in[0], s->in[1],
-                              s->in[2], s->in[3], s->in[4], s->p.norm.epsilon, s->out[0]);
-    return vrt__instancenorm(CTX(c)->tp, s->p.norm.n, s->p.norm.c, s->p.norm.spatial, s->in[0], s->in[1],
-                             s->in[2], s->p.norm.epsilon, s->out[0]);
+        return vrt__batchnorm(CTX(c)->tp, s->u.norm.n, s->u.norm.c, s->u.norm.spatial, s->in[0], s->in[1],
+                              s->in[2], s->in[3], s->in[4], s->u.norm.epsilon, s->out[0]);
+    return vrt__instancenorm(CTX(c)->tp, s->u.norm.n, s->u.norm.c, s->u.norm.spatial, s->in[0], s->in[1],
+                             s->in[2], s->u.norm.epsilon, s->out[0]);
 }
 
 static vrt_status layernorm(void *c, const vrt__step *s) {
-    return vrt__layernorm(CTX(c)->tp, s->p.ln.outer, s->p.ln.inner, s->in[0], s->in[1],
-                          s->nin > 2 ? s->in[2] : NULL, s->p.ln.epsilon, s->out[0],
+    return vrt__layernorm(CTX(c)->tp, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1],
+                          s->nin > 2 ? s->in[2] : NULL, s->u.ln.epsilon, s->out[0],
                           s->nout > 1 ? s->out[1] : NULL, s->nout > 2 ? s->out[2] : NULL);
 }
 
@@ -130,8 +130,8 @@ static vrt_status lrn(void *c, const vrt__step *s) {
     (void)c;
     const float *x = s->in[0];
     float *y = s->out[0];
-    int64_t N = s->p.lrn.n, C = s->p.lrn.c, sp = s->p.lrn.spatial, size = s->p.lrn.size;
-    double alpha = s->p.lrn.alpha, beta = s->p.lrn.beta, bias = s->p.lrn.bias;
+    int64_t N = s->u.lrn.n, C = s->u.lrn.c, sp = s->u.lrn.spatial, size = s->u.lrn.size;
+    double alpha = s->u.lrn.alpha, beta = s->u.lrn.beta, bias = s->u.lrn.bias;
     int64_t lo = (size - 1) / 2, hi = size - 1 - lo;
     for (int64_t b = 0; b < N; b++)
         for (int64_t ch = 0; ch < C; ch++)
@@ -151,7 +151,7 @@ static vrt_status lrn(void *c, const vrt__step *s) {
 /* ---- matrix ops ---- */
 
 static vrt_status gemm(void *c, const vrt__step *s) {
-    return vrt__gemm(CTX(c)->tp, &s->p.gemm, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, s->out[0]);
+    return vrt__gemm(CTX(c)->tp, &s->u.gemm, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, s->out[0]);
 }
 
 static vrt_status matmul(void *c, const vrt__step *s) {
@@ -163,16 +163,16 @@ static vrt_status matmul(void *c, const vrt__step *s) {
 /* ---- element-wise ---- */
 
 static vrt_status unary(void *c, const vrt__step *s) {
-    if (!s->p.un.int_kernel) return vrt__cpu_unary_f32(CTX(c)->tp, &s->p.un.p, s->in[0], s->out[0], s->on);
+    if (!s->u.un.int_kernel) return vrt__cpu_unary_f32(CTX(c)->tp, &s->u.un.p, s->in[0], s->out[0], s->on);
     for (int64_t i = 0; i < s->on; i++) {
         int64_t v = geti(s->dt, s->in[0], i);
-        switch (s->p.un.p.op) {
+        switch (s->u.un.p.op) {
         case VRT__UN_RELU: v = v < 0 ? 0 : v; break;
         case VRT__UN_NEG: v = (int64_t)(0 - (uint64_t)v); break;
         case VRT__UN_ABS: v = v < 0 ? (int64_t)(0 - (uint64_t)v) : v; break;
         default: /* Clip: bounds as floats; compare in double */
-            if ((double)v < (double)s->p.un.p.min) v = (int64_t)s->p.un.p.min;
-            if ((double)v > (double)s->p.un.p.max) v = (int64_t)s->p.un.p.max;
+            if ((double)v < (double)s->u.un.p.min) v = (int64_t)s->u.un.p.min;
+            if ((double)v > (double)s->u.un.p.max) v = (int64_t)s->u.un.p.max;
             break;
         }
         seti(s->dt, s->out[0], i, v);
@@ -183,8 +183,8 @@ static vrt_status unary(void *c, const vrt__step *s) {
 static vrt_status binary_supports(void *c, const vrt__step *s, char *m, size_t cap) {
     (void)c;
     vrt__dtype d = s->dt;
-    if (s->p.bin.int_narrow) return VRT_OK;
-    if (s->p.bin.int_base_float_exp && (d == VRT__DT_INT32 || d == VRT__DT_INT64)) return VRT_OK;
+    if (s->u.bin.int_narrow) return VRT_OK;
+    if (s->u.bin.int_base_float_exp && (d == VRT__DT_INT32 || d == VRT__DT_INT64)) return VRT_OK;
     if (d == VRT__DT_FLOAT || d == VRT__DT_INT64 || d == VRT__DT_INT32 ||
         (d == VRT__DT_UINT64 && s->n->op != VRT__OP_PRelu))
         return VRT_OK;
@@ -197,9 +197,9 @@ static vrt_status binary_supports(void *c, const vrt__step *s, char *m, size_t c
 
 static size_t binary_scratch(void *c, const vrt__step *s) {
     (void)c;
-    if (s->p.bin.int_narrow) return (numel(SI(s, 0)) + numel(SI(s, 1)) + numel(SO(s, 0))) * 8 + 64;
-    if (s->p.bin.int_base_float_exp) return (numel(SI(s, 0)) + numel(SO(s, 0))) * 4 + 64;
-    if (s->p.bin.exp_to_f32) return numel(SI(s, 1)) * 4 + 64;
+    if (s->u.bin.int_narrow) return (numel(SI(s, 0)) + numel(SI(s, 1)) + numel(SO(s, 0))) * 8 + 64;
+    if (s->u.bin.int_base_float_exp) return (numel(SI(s, 0)) + numel(SO(s, 0))) * 4 + 64;
+    if (s->u.bin.exp_to_f32) return numel(SI(s, 1)) * 4 + 64;
     return 0;
 }
 
@@ -212,7 +212,7 @@ static vrt_status binary_narrow(vrt__cpu_ctx *c, const vrt__step *s) {
     for (int64_t i = 0; i < nb; i++)
         b64[i] = geti(s->dt, s->in[1], i);
     vrt_status st =
-        vrt__cpu_binary(c->tp, s->p.bin.op, VRT__DT_INT64, a64, SI(s, 0), b64, SI(s, 1), y64, SO(s, 0));
+        vrt__cpu_binary(c->tp, s->u.bin.op, VRT__DT_INT64, a64, SI(s, 0), b64, SI(s, 1), y64, SO(s, 0));
     for (int64_t i = 0; !st && i < s->on; i++)
         seti(s->dt, s->out[0], i, y64[i]);
     return st;
@@ -224,7 +224,7 @@ static vrt_status binary_int_base(vrt__cpu_ctx *c, const vrt__step *s) {
     float *af = (float *)c->scratch, *yf = af + na;
     vrt_status st = vrt__cpu_cast(s->dt, s->in[0], VRT__DT_FLOAT, af, na);
     if (!st)
-        st = vrt__cpu_binary(c->tp, s->p.bin.op, VRT__DT_FLOAT, af, SI(s, 0), s->in[1], SI(s, 1), yf,
+        st = vrt__cpu_binary(c->tp, s->u.bin.op, VRT__DT_FLOAT, af, SI(s, 0), s->in[1], SI(s, 1), yf,
                              SO(s, 0));
     if (!st) st = vrt__cpu_cast(VRT__DT_FLOAT, yf, s->dt, s->out[0], s->on);
     return st;
@@ -233,22 +233,22 @@ static vrt_status binary_int_base(vrt__cpu_ctx *c, const vrt__step *s) {
 static vrt_status binary(void *vc, const vrt__step *s) {
     vrt__cpu_ctx *c = vc;
     vrt_status st;
-    if (s->p.bin.copy) {
+    if (s->u.bin.copy) {
         memcpy(s->out[0], s->in[0], (size_t)s->on * s->elem);
         return VRT_OK;
     }
-    if (s->p.bin.int_narrow) return binary_narrow(c, s);
-    if (s->p.bin.int_base_float_exp) return binary_int_base(c, s);
+    if (s->u.bin.int_narrow) return binary_narrow(c, s);
+    if (s->u.bin.int_base_float_exp) return binary_int_base(c, s);
     const void *b = s->in[1];
-    if (s->p.bin.exp_to_f32) {
+    if (s->u.bin.exp_to_f32) {
         if ((st = vrt__cpu_cast(vrt__plan_dtype(s->ti[1]->dtype), b, VRT__DT_FLOAT, c->scratch,
                                 vrt__shape_numel(SI(s, 1)))))
             return st;
         b = c->scratch;
     }
-    st = vrt__cpu_binary(c->tp, s->p.bin.op, s->dt, s->in[0], SI(s, 0), b, SI(s, 1), s->out[0], SO(s, 0));
+    st = vrt__cpu_binary(c->tp, s->u.bin.op, s->dt, s->in[0], SI(s, 0), b, SI(s, 1), s->out[0], SO(s, 0));
     for (int k = 2; !st && k < s->nin; k++)
-        st = vrt__cpu_binary(c->tp, s->p.bin.op, s->dt, s->out[0], SO(s, 0), s->in[k], SI(s, k), s->out[0],
+        st = vrt__cpu_binary(c->tp, s->u.bin.op, s->dt, s->out[0], SO(s, 0), s->in[k], SI(s, k), s->out[0],
                              SO(s, 0));
     if (!st && s->act.kind != VRT__ACT_NONE) vrt__act_apply(&s->act, s->out[0], s->on);
     return st;
@@ -256,7 +256,7 @@ static vrt_status binary(void *vc, const vrt__step *s) {
 
 static vrt_status compare(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_compare(s->p.cmp, s->dt, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
+    return vrt__cpu_compare(s->u.cmp, s->dt, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
 }
 
 static vrt_status not_op(void *c, const vrt__step *s) {
@@ -286,27 +286,27 @@ static vrt_status concat(void *c, const vrt__step *s) {
     const void *xs[VRT__STEP_MAXIO];
     for (int k = 0; k < s->nin; k++)
         shapes[k] = *SI(s, k), xs[k] = s->in[k];
-    return vrt__cpu_concat(s->p.axis.axis, s->nin, xs, shapes, s->elem, s->out[0]);
+    return vrt__cpu_concat(s->u.axis.axis, s->nin, xs, shapes, s->elem, s->out[0]);
 }
 
 static vrt_status split(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_split(s->p.split.axis, s->in[0], SI(s, 0), s->elem, s->nout, s->p.split.sizes,
+    return vrt__cpu_split(s->u.split.axis, s->in[0], SI(s, 0), s->elem, s->nout, s->u.split.sizes,
                           (void *const *)s->out);
 }
 
 static vrt_status slice(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_slice(&s->p.slice, s->in[0], SI(s, 0), s->elem, s->out[0]);
+    return vrt__cpu_slice(&s->u.slice, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
 static vrt_status transpose(void *c, const vrt__step *s) {
-    return vrt__cpu_transpose(CTX(c)->tp, s->p.perm.v, s->p.perm.n, s->in[0], SI(s, 0), s->elem, s->out[0]);
+    return vrt__cpu_transpose(CTX(c)->tp, s->u.perm.v, s->u.perm.n, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
 static vrt_status tile(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_tile(s->in[0], SI(s, 0), s->elem, s->p.perm.v, s->out[0]);
+    return vrt__cpu_tile(s->in[0], SI(s, 0), s->elem, s->u.perm.v, s->out[0]);
 }
 
 static vrt_status expand(void *c, const vrt__step *s) {
@@ -316,25 +316,25 @@ static vrt_status expand(void *c, const vrt__step *s) {
 
 static vrt_status gather(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_gather(s->p.axis.axis, s->in[0], SI(s, 0), s->elem, s->in[1], s->ti[1]->dtype, SI(s, 1),
+    return vrt__cpu_gather(s->u.axis.axis, s->in[0], SI(s, 0), s->elem, s->in[1], s->ti[1]->dtype, SI(s, 1),
                            s->out[0]);
 }
 
 static vrt_status pad(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_pad(&s->p.pad.p, s->in[0], SI(s, 0), s->elem, s->out[0]);
+    return vrt__cpu_pad(&s->u.pad.p, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
 static vrt_status depth_space(void *c, const vrt__step *s) {
     (void)c;
-    if (s->p.ds.to_depth)
-        return vrt__cpu_space_to_depth(s->p.ds.blocksize, s->in[0], SI(s, 0), s->elem, s->out[0]);
-    return vrt__cpu_depth_to_space(s->p.ds.blocksize, s->p.ds.crd, s->in[0], SI(s, 0), s->elem, s->out[0]);
+    if (s->u.ds.to_depth)
+        return vrt__cpu_space_to_depth(s->u.ds.blocksize, s->in[0], SI(s, 0), s->elem, s->out[0]);
+    return vrt__cpu_depth_to_space(s->u.ds.blocksize, s->u.ds.crd, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
 static vrt_status cast(void *c, const vrt__step *s) {
     (void)c;
-    vrt__dtype to = s->p.cast.to, from = vrt__plan_dtype(s->ti[0]->dtype);
+    vrt__dtype to = s->u.cast.to, from = vrt__plan_dtype(s->ti[0]->dtype);
     int64_t on = s->on;
     if (vrt__dtype_is_subbyte(to)) {
         /* 4-/2-bit ints: floats clip and round, integers wrap. */
@@ -360,46 +360,46 @@ static vrt_status cast(void *c, const vrt__step *s) {
     if (!st && vrt__dtype_is_lowp_float(to) && s->ti[0]->dtype != to) {
         float *y = s->out[0];
         for (int64_t i = 0; i < on; i++)
-            y[i] = vrt__lowp_round(to, y[i], s->p.cast.saturate, s->p.cast.round_mode);
+            y[i] = vrt__lowp_round(to, y[i], s->u.cast.saturate, s->u.cast.round_mode);
     }
     return st;
 }
 
 static vrt_status fill(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_constant_of_shape(s->p.fill.value, s->elem, s->out[0], s->on);
+    return vrt__cpu_constant_of_shape(s->u.fill.value, s->elem, s->out[0], s->on);
 }
 
 /* ---- resampling, reductions, selection ---- */
 
 static size_t resize_scratch(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__resize_scratch_bytes(&s->p.resize, SI(s, 0), SO(s, 0));
+    return vrt__resize_scratch_bytes(&s->u.resize, SI(s, 0), SO(s, 0));
 }
 
 static vrt_status resize(void *c, const vrt__step *s) {
-    return vrt__cpu_resize_f32(CTX(c)->tp, &s->p.resize, s->in[0], SI(s, 0), s->out[0], SO(s, 0),
+    return vrt__cpu_resize_f32(CTX(c)->tp, &s->u.resize, s->in[0], SI(s, 0), s->out[0], SO(s, 0),
                                CTX(c)->scratch);
 }
 
 static vrt_status softmax(void *c, const vrt__step *s) {
-    return vrt__cpu_softmax_f32(CTX(c)->tp, &s->p.softmax, s->in[0], SI(s, 0), s->out[0]);
+    return vrt__cpu_softmax_f32(CTX(c)->tp, &s->u.softmax, s->in[0], SI(s, 0), s->out[0]);
 }
 
 static vrt_status reduce(void *c, const vrt__step *s) {
-    if (!s->p.red.copy) return vrt__cpu_reduce_f32(CTX(c)->tp, &s->p.red.p, s->in[0], SI(s, 0), s->out[0]);
+    if (!s->u.red.copy) return vrt__cpu_reduce_f32(CTX(c)->tp, &s->u.red.p, s->in[0], SI(s, 0), s->out[0]);
     memcpy(s->out[0], s->in[0], (size_t)s->on * s->elem);
     return VRT_OK;
 }
 
 static vrt_status argmax(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_argmax_f32(&s->p.argmax, s->in[0], SI(s, 0), s->out[0]);
+    return vrt__cpu_argmax_f32(&s->u.argmax, s->in[0], SI(s, 0), s->out[0]);
 }
 
 static vrt_status topk_supports(void *c, const vrt__step *s, char *m, size_t cap) {
     (void)c;
-    if (!s->p.topk.int_keys || vrt__cpu_topk_int_ok(s->dt)) return VRT_OK;
+    if (!s->u.topk.int_keys || vrt__cpu_topk_int_ok(s->dt)) return VRT_OK;
     vrt_errbuf_set(m, cap, "data type %s is not supported by the CPU backend; supported: float32, float16",
                    vrt__dtype_name(s->ti[0]->dtype));
     return VRT_EUNSUPPORTED;
@@ -407,16 +407,16 @@ static vrt_status topk_supports(void *c, const vrt__step *s, char *m, size_t cap
 
 static size_t topk_scratch(void *c, const vrt__step *s) {
     (void)c;
-    size_t a = vrt__topk_scratch_bytes(&s->p.topk.p, SI(s, 0));
-    size_t b = s->p.topk.int_keys ? (size_t)s->p.topk.p.k * 8 + 64 : 0;
+    size_t a = vrt__topk_scratch_bytes(&s->u.topk.p, SI(s, 0));
+    size_t b = s->u.topk.int_keys ? (size_t)s->u.topk.p.k * 8 + 64 : 0;
     return a > b ? a : b;
 }
 
 static vrt_status topk(void *c, const vrt__step *s) {
-    if (s->p.topk.int_keys)
-        return vrt__cpu_topk_int(&s->p.topk.p, s->dt, s->in[0], SI(s, 0), s->out[0], s->out[1],
+    if (s->u.topk.int_keys)
+        return vrt__cpu_topk_int(&s->u.topk.p, s->dt, s->in[0], SI(s, 0), s->out[0], s->out[1],
                                  CTX(c)->scratch);
-    return vrt__cpu_topk_f32(&s->p.topk.p, s->in[0], SI(s, 0), s->out[0], s->out[1], CTX(c)->scratch);
+    return vrt__cpu_topk_f32(&s->u.topk.p, s->in[0], SI(s, 0), s->out[0], s->out[1], CTX(c)->scratch);
 }
 
 static vrt_status cumsum_supports(void *c, const vrt__step *s, char *m, size_t cap) {
@@ -431,8 +431,8 @@ static vrt_status cumsum_supports(void *c, const vrt__step *s, char *m, size_t c
 
 static vrt_status cumsum(void *c, const vrt__step *s) {
     (void)c;
-    return vrt__cpu_cumsum(s->dt, s->in[0], s->out[0], s->p.cumsum.outer, s->p.cumsum.len, s->p.cumsum.inner,
-                           s->p.cumsum.exclusive, s->p.cumsum.reverse);
+    return vrt__cpu_cumsum(s->dt, s->in[0], s->out[0], s->u.cumsum.outer, s->u.cumsum.len, s->u.cumsum.inner,
+                           s->u.cumsum.exclusive, s->u.cumsum.reverse);
 }
 
 const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
