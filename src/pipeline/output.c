@@ -18,9 +18,8 @@
 
 typedef struct out_rec {
     vrt_pipeline_result r;
-    vrt_result res; /* the session's result header, its payload pointing at the copy below */
-    vrt_class_result cls;
-    vrt_detections det;
+    vrt_result res;              /* the session's result header, its payload pointing at the copy below */
+    vrt__result_payload payload; /* the filled part of the session's payload */
 } out_rec;
 
 struct vrt__output {
@@ -94,30 +93,19 @@ vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p) {
 }
 
 /* The result's own data into rec: the header of the session's result and
- * its payload (only the entries it holds), since the session reuses its
- * storage on the next frame. Sinks read the copy through the vrt/result.h
- * accessors. A new result kind adds its payload copy here. */
+ * its payload (only the entries it holds; vrt__result_copy, whatever the
+ * kind), since the session reuses its storage on the next frame. Sinks read
+ * the copy through the vrt/result.h accessors. */
 static void copy_result(out_rec *rec, const vrt_pipeline_result *r) {
     rec->r = *r;
     rec->r.frame = NULL;
     rec->r.result = NULL;
     rec->r.classes = NULL;
     rec->r.detections = NULL;
-    if (!r->result) return;
-    rec->res = *r->result;
-    rec->res.payload = NULL;
+    if (!r->result || vrt__result_copy(&rec->res, &rec->payload, r->result)) return;
     rec->r.result = &rec->res;
-    const vrt_class_result *cls = vrt__result_classes(r->result);
-    const vrt_detections *det = vrt__result_detections(r->result);
-    if (cls) {
-        rec->cls = *cls;
-        rec->res.payload = rec->r.classes = &rec->cls;
-    } else if (det) {
-        rec->det.count = det->count;
-        rec->det.candidates = det->candidates;
-        memcpy(rec->det.det, det->det, (size_t)det->count * sizeof(rec->det.det[0]));
-        rec->res.payload = rec->r.detections = &rec->det;
-    }
+    rec->r.classes = vrt__result_classes(&rec->res);
+    rec->r.detections = vrt__result_detections(&rec->res);
 }
 
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r) {

@@ -27,6 +27,26 @@ const char *vrt_result_type_name(vrt_result_type k) {
     return "?";
 }
 
+vrt_status vrt__result_copy(vrt_result *dst, vrt__result_payload *storage, const vrt_result *src) {
+    if (!ok(src) || !dst || !storage) return VRT_EINVAL;
+    const vrt_class_result *c = vrt__result_classes(src);
+    const vrt_detections *d = vrt__result_detections(src);
+    *dst = *src;
+    dst->payload = storage;
+    if (c) {
+        storage->classes = *c;
+    } else if (d) {
+        /* Only the filled part: the struct is 6 KiB. */
+        storage->detections.count = d->count;
+        storage->detections.candidates = d->candidates;
+        memcpy(storage->detections.det, d->det, (size_t)d->count * sizeof(d->det[0]));
+    } else {
+        dst->payload = NULL;
+        return src->payload ? VRT_EINVAL : VRT_OK;
+    }
+    return VRT_OK;
+}
+
 const vrt_class_result *vrt__result_classes(const vrt_result *r) {
     return ok(r) && r->kind == VRT_RESULT_CLASSES ? r->payload : NULL;
 }

@@ -33,6 +33,17 @@ struct vrt_result {
 
 /* Sets the header (size, version, kind, task); times, payload and the rest zero. */
 void vrt__result_init(vrt_result *r, vrt_result_type kind, vrt_task task, const vrt_labels_t *labels);
+/* The largest payload of any kind (storage for vrt__result_copy). */
+typedef union vrt__result_payload {
+    vrt_class_result classes;
+    vrt_detections detections;
+} vrt__result_payload;
+
+/* A copy of src that outlives the session's storage (a hand-off to another
+ * thread): the header into *dst and the payload's filled part (for
+ * detections only `count` entries) into *storage, which dst then points at.
+ * Whatever the kind; allocates nothing. VRT_EINVAL for a bad or unknown result. */
+vrt_status vrt__result_copy(vrt_result *dst, vrt__result_payload *storage, const vrt_result *src);
 /* The payload as its kind's struct, or NULL for another kind (pipeline
  * internals that still speak the fixed structs). */
 const vrt_class_result *vrt__result_classes(const vrt_result *r);

@@ -221,6 +221,31 @@ TEST(result_accessors) {
     ASSERT_STATUS(vrt_result_detection(&r, 1, &d), VRT_EINVAL);
     ASSERT_STATUS(vrt_result_class(&r, 0, &idx, &sc), VRT_EINVAL);
 
+    /* A copy for another thread: header and the filled entries only, then
+     * independent of the session's storage. */
+    vrt_result cp;
+    static vrt__result_payload store;
+    memset(&store, 0x5a, sizeof(store));
+    ASSERT_OK(vrt__result_copy(&cp, &store, &r));
+    ASSERT_EQ(vrt_result_kind(&cp), VRT_RESULT_DETECTIONS);
+    ASSERT_EQ(vrt_result_count(&cp), 1);
+    ASSERT_EQ(vrt_result_candidates(&cp), 5);
+    dets.det[0].class_id = 3;
+    ASSERT_OK(vrt_result_detection(&cp, 0, &d));
+    ASSERT_EQ(d.class_id, 16);
+    unsigned char tail[sizeof(vrt_detection)];
+    memcpy(tail, &store.detections.det[1], sizeof(tail));
+    for (size_t k = 0; k < sizeof(tail); k++)
+        ASSERT_EQ(tail[k], 0x5a); /* entries past count are not copied */
+    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL);
+    r.payload = &cls;
+    ASSERT_OK(vrt__result_copy(&cp, &store, &r));
+    cls.index[0] = 1;
+    ASSERT_OK(vrt_result_class(&cp, 0, &idx, NULL));
+    ASSERT_EQ(idx, 7);
+    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+    r.payload = &dets;
+
     /* A result of another layout version is refused, not misread. */
     r.version = 2;
     ASSERT_EQ(vrt_result_kind(&r), VRT_RESULT_NONE);
