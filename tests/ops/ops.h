@@ -17,6 +17,7 @@
  *           name=FLOAT (with a '.' or an exponent), name=STRING, name=[ints or floats]. An empty input
  *           (",,") is an absent optional input. An output may declare its type ("->y:i64"); otherwise
  *           it has the type of the node's first input. The graph outputs are the last node's outputs.
+ *           The model imports opset 17 unless the graph starts with "opset N;".
  */
 #ifndef VRT_TEST_OPS_H
 #define VRT_TEST_OPS_H

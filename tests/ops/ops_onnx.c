@@ -296,6 +296,11 @@ int ops_parse(const char *inputs, const char *graph, ops_graph *g, uint64_t seed
     for (int i = 0; i < g->nt; i++)
         for (int64_t k = 0; k < g->t[i].n; k++)
             g->t[i].v[k] = ops_round_to(g->t[i].dtype, g->t[i].v[k]);
+    if (!strncmp(graph, "opset ", 6)) { /* "opset N; ..." for ops newer than the default 17 */
+        char *end;
+        g->opset = (int)strtol(graph + 6, &end, 10);
+        graph = *end == ';' ? end + 1 : end;
+    }
     for (const char *p = skip_ws(graph); *p;) {
         if (parse_node(g, &p, err, cap)) return -1;
         p = skip_ws(p);

@@ -80,6 +80,13 @@ static double unary_value(const char *op, double x, const ops_node *n, double lo
     if (!strcmp(op, "Abs")) return fabs(x);
     if (!strcmp(op, "Reciprocal")) return 1 / x;
     if (!strcmp(op, "Not")) return x == 0;
+    if (!strcmp(op, "Sin")) return sin(x);
+    if (!strcmp(op, "Cos")) return cos(x);
+    if (!strcmp(op, "Gelu")) {
+        if (!strcmp(ops_attr_s(n, "approximate", "none"), "tanh"))
+            return 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
+        return 0.5 * x * (1 + erf(x / sqrt(2)));
+    }
     return x; /* Identity, Cast */
 }
 
@@ -169,6 +176,29 @@ static int ref_nary(rctx *c) {
         }
         put(y, i, v);
     }
+    return 0;
+}
+
+/* CumSum along the (constant) axis input; exclusive leaves the element itself out, reverse runs from the end.
+ */
+static int ref_cumsum(rctx *c) {
+    ops_tensor *x = c->x[0], *y = c->y[0];
+    int ax = norm_axis((int64_t)c->x[1]->v[0], x->nd);
+    int excl = (int)ops_attr_i(c->n, "exclusive", 0), rev = (int)ops_attr_i(c->n, "reverse", 0);
+    int64_t st[OPS_MAXD];
+    set_shape(y, x->nd, x->d);
+    strides_of(x->nd, x->d, st);
+    int64_t len = x->d[ax], inner = st[ax], outer = x->n / (len * inner);
+    for (int64_t o = 0; o < outer; o++)
+        for (int64_t in = 0; in < inner; in++) {
+            double acc = 0;
+            for (int64_t j = 0; j < len; j++) {
+                int64_t k = rev ? len - 1 - j : j, i = (o * len + k) * inner + in;
+                if (!excl) acc += x->v[i];
+                put(y, i, acc);
+                if (excl) acc += x->v[i];
+            }
+        }
     return 0;
 }
 
@@ -895,8 +925,9 @@ typedef struct ref_entry {
 
 static const ref_entry k_refs[] = {
     {"Relu LeakyRelu Sigmoid Tanh HardSigmoid HardSwish Clip Erf Exp Log Sqrt Neg Abs Reciprocal Not "
-     "Identity",
+     "Identity Sin Cos Gelu",
      ref_unary},
+    {"CumSum", ref_cumsum},
     {"Cast", ref_cast},
     {"Add Sub Mul Div Pow Max Min Sum PRelu Equal Greater Less Where", ref_nary},
     {"ReduceMean ReduceMax ReduceSum", ref_reduce},
