@@ -442,83 +442,69 @@ static vrt_status seek_to(file_priv *p, int64_t ns) {
     return VRT_OK;
 }
 
-static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *prm) {
-    (void)prm; /* s->params already holds a copy; URI keys override it below */
-    pthread_once(&g_ff_once, ff_init_once);
-    file_priv *p = vrt_calloc(1, sizeof(*p));
-    if (!p) {
+/* A network URL: our keys come after '#'; the name is the URL without credentials. */
+static vrt_status open_network_keys(vrt_source_t *s, file_priv *p, const vrt__uri *u, char *url,
+                                    size_t url_cap, char *transport, size_t tcap) {
+    /* Defaults: live protocols get low-latency settings; http(s) is mostly files served. */
+    p->live = strcmp(u->scheme, "http") && strcmp(u->scheme, "https");
+    snprintf(url, url_cap, "%s", u->path);
+    char *hash = strchr(url, '#');
+    vrt__uri *fu = vrt_calloc(1, sizeof(*fu));
+    if (!fu) {
         VRT__SRC_ERR(s, "out of memory");
         return VRT_ENOMEM;
     }
-    s->priv = p;
-    p->last_pts_ns = INT64_MIN;
-    p->network = is_network_scheme(u->scheme);
-    p->io_timeout_ns = 5000000000LL;
-    char url[1024];
-    char transport[16] = "tcp";
-    vrt_status st;
-    if (p->network) {
-        /* Defaults: live protocols get low-latency settings; http(s) is mostly files served. */
-        p->live = strcmp(u->scheme, "http") && strcmp(u->scheme, "https");
-        snprintf(url, sizeof(url), "%s", u->path);
-        char *hash = strchr(url, '#');
-        vrt__uri *fu = vrt_calloc(1, sizeof(*fu));
-        if (!fu) {
-            VRT__SRC_ERR(s, "out of memory");
-            return VRT_ENOMEM;
-        }
-        if (hash) {
-            *hash = 0;
-            char q[1100];
-            snprintf(q, sizeof(q), "file:?%s", hash + 1);
-            st = vrt__uri_parse(fu, q, s->err, sizeof(s->err));
-            if (st) {
-                vrt_free(fu);
-                return st;
-            }
-        }
+    vrt_status st = VRT_OK;
+    if (hash) {
+        *hash = 0;
+        char q[1100];
+        snprintf(q, sizeof(q), "file:?%s", hash + 1);
+        st = vrt__uri_parse(fu, q, s->err, sizeof(s->err));
+    }
+    if (!st) {
         snprintf(fu->scheme, sizeof(fu->scheme), "%s", u->scheme);
         redact_url(p->name, sizeof(p->name), url);
-        st = parse_keys(s, p, fu, transport, sizeof(transport));
-        vrt_free(fu);
-        if (st) return st;
-        snprintf(s->info.kind, sizeof(s->info.kind), "stream");
-    } else {
-        snprintf(url, sizeof(url), "%s", u->path);
-        snprintf(p->name, sizeof(p->name), "%s", u->path);
-        if ((st = parse_keys(s, p, u, transport, sizeof(transport)))) return st;
-        struct stat sb;
-        if (!url[0]) {
-            VRT__SRC_ERR(s, "empty file path; give file:PATH or a path to a video file");
-            return VRT_EINVAL;
-        }
-        if (stat(url, &sb) != 0) {
-            vrt_status es = vrt_status_from_errno(errno);
-            VRT__SRC_ERR(s, "%s: %s%s", url, strerror(errno),
-                         es == VRT_ENOENT ? " (no such video file; check the path)" : "");
-            return es;
-        }
-        if (S_ISDIR(sb.st_mode)) {
-            VRT__SRC_ERR(s, "%s: is a folder; give a video file, or image:%s for the pictures in it", url,
-                         url);
-            return VRT_EINVAL;
-        }
+        st = parse_keys(s, p, fu, transport, tcap);
     }
-    snprintf(s->info.name, sizeof(s->info.name), "%s", p->name);
-    p->pace = s->params.pace;
-    p->loop = s->params.loop;
-    p->pace_fps = s->params.fps;
+    vrt_free(fu);
+    if (!st) snprintf(s->info.kind, sizeof(s->info.kind), "stream");
+    return st;
+}
 
-    if ((st = open_input(s, p, url, transport))) return st;
-    if ((st = open_decoder(s, p, p->threads))) return st;
+/* A local file: the keys, and a path that exists and is not a folder. */
+static vrt_status open_file_keys(vrt_source_t *s, file_priv *p, vrt__uri *u, char *url, size_t url_cap,
+                                 char *transport, size_t tcap) {
+    snprintf(url, url_cap, "%s", u->path);
+    snprintf(p->name, sizeof(p->name), "%s", u->path);
+    vrt_status st = parse_keys(s, p, u, transport, tcap);
+    if (st) return st;
+    struct stat sb;
+    if (!url[0]) {
+        VRT__SRC_ERR(s, "empty file path; give file:PATH or a path to a video file");
+        return VRT_EINVAL;
+    }
+    if (stat(url, &sb) != 0) {
+        vrt_status es = vrt_status_from_errno(errno);
+        VRT__SRC_ERR(s, "%s: %s%s", url, strerror(errno),
+                     es == VRT_ENOENT ? " (no such video file; check the path)" : "");
+        return es;
+    }
+    if (S_ISDIR(sb.st_mode)) {
+        VRT__SRC_ERR(s, "%s: is a folder; give a video file, or image:%s for the pictures in it", url, url);
+        return VRT_EINVAL;
+    }
+    return VRT_OK;
+}
 
-    AVStream *vs = p->fmt->streams[p->sidx];
+/* The configure step: output size (width/height keys; one alone keeps the
+ * aspect ratio, rounded to even) and raw format, the frame pool, the packet
+ * and frame of the decoder. */
+static vrt_status choose_output(vrt_source_t *s, file_priv *p) {
     uint32_t nw = (uint32_t)p->dec->width, nh = (uint32_t)p->dec->height;
     if (!nw || !nh) {
         VRT__SRC_ERR(s, "%s: video size unknown (stream without a size); the stream may be damaged", p->name);
         return VRT_EBADDATA;
     }
-    /* Output size: width/height keys; one alone keeps the aspect ratio (rounded to even). */
     uint32_t ow = s->params.width, oh = s->params.height;
     if (ow && !oh) oh = (uint32_t)((((uint64_t)ow * nh + nw / 2) / nw + 1) & ~1ULL);
     if (oh && !ow) ow = (uint32_t)((((uint64_t)oh * nw + nh / 2) / nh + 1) & ~1ULL);
@@ -544,14 +530,14 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     p->out_w = ow;
     p->out_h = oh;
     p->out_fmt = av_fmt_for(cc);
-
     vrt_frame_pool_params pp;
     vrt_frame_pool_default_params(&pp);
     pp.fourcc = cc;
     pp.width = ow;
     pp.height = oh;
     pp.count = FILE_POOL_FRAMES;
-    if ((st = vrt_frame_pool_create(&p->pool, &pp))) {
+    vrt_status st = vrt_frame_pool_create(&p->pool, &pp);
+    if (st) {
         VRT__SRC_ERR(s, "%s: cannot allocate %u frames of %ux%u %s", p->name, pp.count, ow, oh,
                      vrt_fourcc_name(cc, cb));
         return st;
@@ -562,7 +548,12 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
         VRT__SRC_ERR(s, "%s: out of memory", p->name);
         return VRT_ENOMEM;
     }
+    return VRT_OK;
+}
 
+/* Rate, frame count and the rest of s->info once the output is chosen. */
+static void fill_info(vrt_source_t *s, file_priv *p) {
+    AVStream *vs = p->fmt->streams[p->sidx];
     AVRational fr = av_guess_frame_rate(p->fmt, vs, NULL);
     double fps = (fr.num > 0 && fr.den > 0) ? av_q2d(fr) : 0;
     p->frame_dur_ns = fps > 0 ? (int64_t)(1e9 / fps) : 40000000;
@@ -576,9 +567,9 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
         if (dur > 0) count = (int64_t)(dur * fps + 0.5);
     }
     snprintf(s->info.driver, sizeof(s->info.driver), "%s", p->dec->codec->name);
-    s->info.fourcc = cc;
-    s->info.width = ow;
-    s->info.height = oh;
+    s->info.fourcc = p->out_cc;
+    s->info.width = p->out_w;
+    s->info.height = p->out_h;
     s->info.fps = fps;
     s->info.frame_count = count;
     s->info.driver_timestamps = 0;
@@ -586,10 +577,36 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     s->info.buffers = FILE_POOL_FRAMES;
     s->info.mode = VRT_MODE_ALL; /* files deliver every frame */
     s->params.mode = VRT_MODE_ALL;
-    s->params.width = ow;
-    s->params.height = oh;
-    s->params.fourcc = cc;
+    s->params.width = p->out_w;
+    s->params.height = p->out_h;
+    s->params.fourcc = p->out_cc;
+}
 
+static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *prm) {
+    (void)prm; /* s->params already holds a copy; URI keys override it below */
+    pthread_once(&g_ff_once, ff_init_once);
+    file_priv *p = vrt_calloc(1, sizeof(*p));
+    if (!p) {
+        VRT__SRC_ERR(s, "out of memory");
+        return VRT_ENOMEM;
+    }
+    s->priv = p;
+    p->last_pts_ns = INT64_MIN;
+    p->network = is_network_scheme(u->scheme);
+    p->io_timeout_ns = 5000000000LL;
+    char url[1024];
+    char transport[16] = "tcp";
+    vrt_status st = p->network ? open_network_keys(s, p, u, url, sizeof(url), transport, sizeof(transport))
+                               : open_file_keys(s, p, u, url, sizeof(url), transport, sizeof(transport));
+    if (st) return st;
+    snprintf(s->info.name, sizeof(s->info.name), "%s", p->name);
+    p->pace = s->params.pace;
+    p->loop = s->params.loop;
+    p->pace_fps = s->params.fps;
+    if ((st = open_input(s, p, url, transport))) return st;
+    if ((st = open_decoder(s, p, p->threads))) return st;
+    if ((st = choose_output(s, p))) return st;
+    fill_info(s, p);
     if (p->start_ns > 0 && seek_to(p, p->start_ns) != VRT_OK) {
         VRT__SRC_ERR(s, "%s: cannot seek to start=%.3f s (not seekable)", p->name, p->start_ns / 1e9);
         return VRT_ENOTSUP;
