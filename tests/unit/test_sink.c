@@ -7,7 +7,8 @@
  * - the JSON lines sink writes, on its own thread, exactly the lines that
  *   vrt_sink_json_result gives for the results on_result saw, then the
  *   summary line with the sinks' counters;
- * - URIs: scheme, extension, unknown kinds and bad paths are explained. */
+ * - URIs: scheme, extension, unknown kinds and bad paths are explained;
+ * - nothing is allocated per result with sinks attached (also on the drop path). */
 #include "harness.h"
 
 #include <pthread.h>
@@ -237,10 +238,62 @@ TEST(sink_uris_are_checked) {
     unlink(path);
 }
 
+/* ---- nothing allocated per result with sinks attached ---- */
+
+typedef struct window {
+    int n, from, to;
+    vrt_alloc_stats a0, a1;
+} window;
+
+static void count_window(void *user, const vrt_pipeline_result *r) {
+    (void)r;
+    window *w = user;
+    if (w->n == w->from) w->a0 = vrt_alloc_counting_stats();
+    if (w->n == w->to) w->a1 = vrt_alloc_counting_stats();
+    w->n++;
+}
+
+TEST(sinks_allocate_nothing_per_result) {
+    static gated g;
+    memset(&g, 0, sizeof(g));
+    pthread_mutex_init(&g.mu, NULL);
+    pthread_cond_init(&g.cv, NULL);
+    static window w;
+    memset(&w, 0, sizeof(w));
+    w.from = 4;
+    w.to = 14;
+    vrt_alloc_counting_begin();
+    vrt_pipeline_t *p = make(count_window, &w);
+    char err[512];
+    ASSERT_OK(vrt_sink_add(p, "jsonl:/dev/null", NULL, err, sizeof(err)));
+    vrt_pipeline_output o; /* stuck: every result after the first displaces one */
+    memset(&o, 0, sizeof(o));
+    o.name = "stuck";
+    o.ctx = &g;
+    o.write = gated_write;
+    ASSERT_OK(vrt_pipeline_add_output(p, &o, err, sizeof(err)));
+    ASSERT_OK(vrt_pipeline_start(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 60000));
+    gate_open(&g);
+    ASSERT_OK(vrt_pipeline_finish(p, "frames", err, sizeof(err)));
+    vrt_pipeline_output_stats os;
+    ASSERT_OK(vrt_pipeline_get_output_stats(p, 1, &os));
+    vrt_pipeline_destroy(&p);
+    vrt_alloc_counting_end();
+    ASSERT_TRUE(w.n > w.to);
+    ASSERT_TRUE(os.dropped > 0); /* the drop path ran inside the window too */
+    ASSERT_TRUE(w.a0.allocs > 0);
+    ASSERT_EQ(w.a1.allocs - w.a0.allocs, 0);
+    ASSERT_EQ(w.a1.frees - w.a0.frees, 0);
+    pthread_mutex_destroy(&g.mu);
+    pthread_cond_destroy(&g.cv);
+}
+
 int main(void) {
     VRT_RUN(stuck_sink_never_delays_the_frame_path_depth_1);
     VRT_RUN(stuck_sink_keeps_the_newest_depth_4);
     VRT_RUN(jsonl_sink_writes_the_lines_on_result_would);
     VRT_RUN(sink_uris_are_checked);
+    VRT_RUN(sinks_allocate_nothing_per_result);
     return vrt_test_finish();
 }
