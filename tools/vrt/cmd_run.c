@@ -372,6 +372,12 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
                 nb, bms, ums, nb,
                 bms < ums ? "batching lowers the latency of a tick"
                           : "batching does NOT lower the latency here");
+    for (int k = 0; k < vrt_pipeline_num_outputs(pl); k++) {
+        vrt_pipeline_output_stats os;
+        if (vrt_pipeline_get_output_stats(pl, k, &os) == VRT_OK && (os.written || os.dropped))
+            fprintf(f, "sink %s: %llu results written, %llu dropped because it fell behind\n", os.name,
+                    (unsigned long long)os.written, (unsigned long long)os.dropped);
+    }
     fprintf(f, "stopped: %s\n", stopped_by);
     fflush(f);
 }
