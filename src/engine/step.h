@@ -131,24 +131,32 @@ typedef union vrt__step_params {
 } vrt__step_params;
 
 typedef struct vrt__step vrt__step;
-/* Runs step s of the backend context ctx (enqueues, for CUDA). */
-typedef vrt_status (*vrt__step_exec_fn)(void *ctx, const vrt__step *s);
+/* Runs step s of the backend context ctx on stream (the backend's queue:
+ * cudaStream_t for CUDA, unused by the CPU). */
+typedef vrt_status (*vrt__step_exec_fn)(void *ctx, const vrt__step *s, void *stream);
+
+/* The members of a step, as a list a backend can also lay out inside a
+ * union with vrt__step, so that its own step type (vrt__step plus the
+ * backend's fields) reaches them by name: s->n, s->in[k], s->u.conv (the
+ * CUDA backend's step does; the idea of Linux's struct_group()). */
+#define VRT__STEP_FIELDS                                                                                     \
+    const vrt__node *n;                                                                                      \
+    int index; /* node index in the IR */                                                                    \
+    vrt__op_family fam;                                                                                      \
+    int nin, nout;                                                                                           \
+    void *in[VRT__STEP_MAXIO]; /* NULL where the input is absent */                                          \
+    void *out[VRT__STEP_MAXIO];                                                                              \
+    const vrt__tensor *ti[VRT__STEP_MAXIO];                                                                  \
+    const vrt__tensor *to[VRT__STEP_MAXIO];                                                                  \
+    vrt__dtype dt;          /* internal type of input 0 (vrt__plan_dtype) */                                 \
+    size_t elem;            /* internal element size of output 0 */                                          \
+    int64_t on;             /* elements of output 0 */                                                       \
+    vrt__activation act;    /* fused activation (_act attributes; FLOAT only) */                             \
+    vrt__step_params u;     /* the family's parameters */                                                    \
+    vrt__step_exec_fn exec; /* the backend's kernel for the family */
 
 struct vrt__step {
-    const vrt__node *n;
-    int index; /* node index in the IR */
-    vrt__op_family fam;
-    int nin, nout;
-    void *in[VRT__STEP_MAXIO]; /* NULL where the input is absent */
-    void *out[VRT__STEP_MAXIO];
-    const vrt__tensor *ti[VRT__STEP_MAXIO];
-    const vrt__tensor *to[VRT__STEP_MAXIO];
-    vrt__dtype dt;       /* internal type of input 0 (vrt__plan_dtype) */
-    size_t elem;         /* internal element size of output 0 */
-    int64_t on;          /* elements of output 0 */
-    vrt__activation act; /* fused activation (_act attributes; FLOAT only) */
-    vrt__step_params u;
-    vrt__step_exec_fn exec; /* the backend's kernel for the family */
+    VRT__STEP_FIELDS
 };
 
 /* Shapes of input / output k. */

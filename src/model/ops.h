@@ -4,7 +4,7 @@
  *     other op, naming it, its node and opset, and listing what is supported);
  *   - its family (vrt__op_family): ops of one family share a parameter
  *     struct, one parameter resolver (engine/step.c) and one kernel entry per
- *     backend (its family table, e.g. engine/backend/cpu/backend_cpu.c);
+ *     backend (its family table: engine/backend/cpu/cpu_steps.c, engine/backend/cuda/steps.c);
  *   - its shape function (model/shape.c: shape inference and folding).
  * Adding an op: see src/engine/README.md.
  */

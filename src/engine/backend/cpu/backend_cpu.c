@@ -29,7 +29,7 @@ static int is_f(vrt__dtype d) {
 
 /* One step; a kernel's failure named against its node. */
 static vrt_status exec_step(cpu_ctx *c, const vrt__step *s) {
-    vrt_status st = s->exec(c, s);
+    vrt_status st = s->exec(c, s, NULL);
     if (st)
         return vrt__step_fail(s->n, st, c->err, sizeof(c->err), "kernel failed (%s)", vrt_status_name(st));
     return VRT_OK;

@@ -55,7 +55,7 @@ static size_t conv_scratch(void *c, const vrt__step *s) {
                                     : vrt__conv_transpose_scratch_bytes(&s->u.conv);
 }
 
-static vrt_status conv(void *c, const vrt__step *s) {
+static vrt_status conv(void *c, const vrt__step *s, void *stream) {
     if (s->n->op == VRT__OP_Conv)
         return vrt__conv(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
                          s->nin > 3 ? s->in[3] : NULL, s->out[0], CTX(c)->scratch);
@@ -89,7 +89,7 @@ static void colmajor_indices(const vrt__step *s, int64_t *idx) {
     }
 }
 
-static vrt_status pool(void *c, const vrt__step *s) {
+static vrt_status pool(void *c, const vrt__step *s, void *stream) {
     vrt__threadpool *tp = CTX(c)->tp;
     if (s->n->op == VRT__OP_AveragePool) return vrt__avgpool(tp, &s->u.pool.p, s->in[0], s->out[0]);
     vrt_status st;
@@ -107,12 +107,12 @@ static vrt_status pool(void *c, const vrt__step *s) {
     return st;
 }
 
-static vrt_status gpool(void *c, const vrt__step *s) {
+static vrt_status gpool(void *c, const vrt__step *s, void *stream) {
     return (s->n->op == VRT__OP_GlobalAveragePool ? vrt__global_avgpool : vrt__global_maxpool)(
         CTX(c)->tp, s->u.gpool.n, s->u.gpool.c, s->u.gpool.spatial, s->in[0], s->out[0]);
 }
 
-static vrt_status norm(void *c, const vrt__step *s) {
+static vrt_status norm(void *c, const vrt__step *s, void *stream) {
     if (s->n->op == VRT__OP_BatchNormalization)
         return vrt__batchnorm(CTX(c)->tp, s->u.norm.n, s->u.norm.c, s->u.norm.spatial, s->in[0], s->in[1],
                               s->in[2], s->in[3], s->in[4], s->u.norm.epsilon, s->out[0]);
@@ -120,13 +120,13 @@ static vrt_status norm(void *c, const vrt__step *s) {
                              s->in[2], s->u.norm.epsilon, s->out[0]);
 }
 
-static vrt_status layernorm(void *c, const vrt__step *s) {
+static vrt_status layernorm(void *c, const vrt__step *s, void *stream) {
     return vrt__layernorm(CTX(c)->tp, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1],
                           s->nin > 2 ? s->in[2] : NULL, s->u.ln.epsilon, s->out[0],
                           s->nout > 1 ? s->out[1] : NULL, s->nout > 2 ? s->out[2] : NULL);
 }
 
-static vrt_status lrn(void *c, const vrt__step *s) {
+static vrt_status lrn(void *c, const vrt__step *s, void *stream) {
     (void)c;
     const float *x = s->in[0];
     float *y = s->out[0];
@@ -150,11 +150,11 @@ static vrt_status lrn(void *c, const vrt__step *s) {
 
 /* ---- matrix ops ---- */
 
-static vrt_status gemm(void *c, const vrt__step *s) {
+static vrt_status gemm(void *c, const vrt__step *s, void *stream) {
     return vrt__gemm(CTX(c)->tp, &s->u.gemm, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, s->out[0]);
 }
 
-static vrt_status matmul(void *c, const vrt__step *s) {
+static vrt_status matmul(void *c, const vrt__step *s, void *stream) {
     vrt_status st = vrt__matmul(CTX(c)->tp, SI(s, 0), s->in[0], SI(s, 1), s->in[1], s->out[0]);
     if (!st && s->act.kind != VRT__ACT_NONE) vrt__act_apply(&s->act, s->out[0], s->on);
     return st;
@@ -162,7 +162,7 @@ static vrt_status matmul(void *c, const vrt__step *s) {
 
 /* ---- element-wise ---- */
 
-static vrt_status unary(void *c, const vrt__step *s) {
+static vrt_status unary(void *c, const vrt__step *s, void *stream) {
     if (!s->u.un.int_kernel) return vrt__cpu_unary_f32(CTX(c)->tp, &s->u.un.p, s->in[0], s->out[0], s->on);
     for (int64_t i = 0; i < s->on; i++) {
         int64_t v = geti(s->dt, s->in[0], i);
@@ -230,7 +230,7 @@ static vrt_status binary_int_base(vrt__cpu_ctx *c, const vrt__step *s) {
     return st;
 }
 
-static vrt_status binary(void *vc, const vrt__step *s) {
+static vrt_status binary(void *vc, const vrt__step *s, void *stream) {
     vrt__cpu_ctx *c = vc;
     vrt_status st;
     if (s->u.bin.copy) {
@@ -254,17 +254,17 @@ static vrt_status binary(void *vc, const vrt__step *s) {
     return st;
 }
 
-static vrt_status compare(void *c, const vrt__step *s) {
+static vrt_status compare(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_compare(s->u.cmp, s->dt, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
 }
 
-static vrt_status not_op(void *c, const vrt__step *s) {
+static vrt_status not_op(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_not(s->in[0], s->out[0], s->on);
 }
 
-static vrt_status where(void *c, const vrt__step *s) {
+static vrt_status where(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_where(s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->in[2], SI(s, 2), s->elem, s->out[0],
                           SO(s, 0));
@@ -272,7 +272,7 @@ static vrt_status where(void *c, const vrt__step *s) {
 
 /* ---- data movement ---- */
 
-static vrt_status copy(void *c, const vrt__step *s) {
+static vrt_status copy(void *c, const vrt__step *s, void *stream) {
     (void)c;
     if (s->out[0] != s->in[0]) memcpy(s->out[0], s->in[0], (size_t)s->on * s->elem);
     if (s->n->op == VRT__OP_Dropout && s->nout > 1 && s->out[1])
@@ -280,7 +280,7 @@ static vrt_status copy(void *c, const vrt__step *s) {
     return VRT_OK;
 }
 
-static vrt_status concat(void *c, const vrt__step *s) {
+static vrt_status concat(void *c, const vrt__step *s, void *stream) {
     (void)c;
     vrt__shape shapes[VRT__STEP_MAXIO];
     const void *xs[VRT__STEP_MAXIO];
@@ -289,50 +289,50 @@ static vrt_status concat(void *c, const vrt__step *s) {
     return vrt__cpu_concat(s->u.axis.axis, s->nin, xs, shapes, s->elem, s->out[0]);
 }
 
-static vrt_status split(void *c, const vrt__step *s) {
+static vrt_status split(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_split(s->u.split.axis, s->in[0], SI(s, 0), s->elem, s->nout, s->u.split.sizes,
                           (void *const *)s->out);
 }
 
-static vrt_status slice(void *c, const vrt__step *s) {
+static vrt_status slice(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_slice(&s->u.slice, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
-static vrt_status transpose(void *c, const vrt__step *s) {
+static vrt_status transpose(void *c, const vrt__step *s, void *stream) {
     return vrt__cpu_transpose(CTX(c)->tp, s->u.perm.v, s->u.perm.n, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
-static vrt_status tile(void *c, const vrt__step *s) {
+static vrt_status tile(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_tile(s->in[0], SI(s, 0), s->elem, s->u.perm.v, s->out[0]);
 }
 
-static vrt_status expand(void *c, const vrt__step *s) {
+static vrt_status expand(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_expand(s->in[0], SI(s, 0), s->elem, s->out[0], SO(s, 0));
 }
 
-static vrt_status gather(void *c, const vrt__step *s) {
+static vrt_status gather(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_gather(s->u.axis.axis, s->in[0], SI(s, 0), s->elem, s->in[1], s->ti[1]->dtype, SI(s, 1),
                            s->out[0]);
 }
 
-static vrt_status pad(void *c, const vrt__step *s) {
+static vrt_status pad(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_pad(&s->u.pad.p, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
-static vrt_status depth_space(void *c, const vrt__step *s) {
+static vrt_status depth_space(void *c, const vrt__step *s, void *stream) {
     (void)c;
     if (s->u.ds.to_depth)
         return vrt__cpu_space_to_depth(s->u.ds.blocksize, s->in[0], SI(s, 0), s->elem, s->out[0]);
     return vrt__cpu_depth_to_space(s->u.ds.blocksize, s->u.ds.crd, s->in[0], SI(s, 0), s->elem, s->out[0]);
 }
 
-static vrt_status cast(void *c, const vrt__step *s) {
+static vrt_status cast(void *c, const vrt__step *s, void *stream) {
     (void)c;
     vrt__dtype to = s->u.cast.to, from = vrt__plan_dtype(s->ti[0]->dtype);
     int64_t on = s->on;
@@ -365,7 +365,7 @@ static vrt_status cast(void *c, const vrt__step *s) {
     return st;
 }
 
-static vrt_status fill(void *c, const vrt__step *s) {
+static vrt_status fill(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_constant_of_shape(s->u.fill.value, s->elem, s->out[0], s->on);
 }
@@ -377,22 +377,22 @@ static size_t resize_scratch(void *c, const vrt__step *s) {
     return vrt__resize_scratch_bytes(&s->u.resize, SI(s, 0), SO(s, 0));
 }
 
-static vrt_status resize(void *c, const vrt__step *s) {
+static vrt_status resize(void *c, const vrt__step *s, void *stream) {
     return vrt__cpu_resize_f32(CTX(c)->tp, &s->u.resize, s->in[0], SI(s, 0), s->out[0], SO(s, 0),
                                CTX(c)->scratch);
 }
 
-static vrt_status softmax(void *c, const vrt__step *s) {
+static vrt_status softmax(void *c, const vrt__step *s, void *stream) {
     return vrt__cpu_softmax_f32(CTX(c)->tp, &s->u.softmax, s->in[0], SI(s, 0), s->out[0]);
 }
 
-static vrt_status reduce(void *c, const vrt__step *s) {
+static vrt_status reduce(void *c, const vrt__step *s, void *stream) {
     if (!s->u.red.copy) return vrt__cpu_reduce_f32(CTX(c)->tp, &s->u.red.p, s->in[0], SI(s, 0), s->out[0]);
     memcpy(s->out[0], s->in[0], (size_t)s->on * s->elem);
     return VRT_OK;
 }
 
-static vrt_status argmax(void *c, const vrt__step *s) {
+static vrt_status argmax(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_argmax_f32(&s->u.argmax, s->in[0], SI(s, 0), s->out[0]);
 }
@@ -412,7 +412,7 @@ static size_t topk_scratch(void *c, const vrt__step *s) {
     return a > b ? a : b;
 }
 
-static vrt_status topk(void *c, const vrt__step *s) {
+static vrt_status topk(void *c, const vrt__step *s, void *stream) {
     if (s->u.topk.int_keys)
         return vrt__cpu_topk_int(&s->u.topk.p, s->dt, s->in[0], SI(s, 0), s->out[0], s->out[1],
                                  CTX(c)->scratch);
@@ -429,7 +429,7 @@ static vrt_status cumsum_supports(void *c, const vrt__step *s, char *m, size_t c
     return VRT_EUNSUPPORTED;
 }
 
-static vrt_status cumsum(void *c, const vrt__step *s) {
+static vrt_status cumsum(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_cumsum(s->dt, s->in[0], s->out[0], s->u.cumsum.outer, s->u.cumsum.len, s->u.cumsum.inner,
                            s->u.cumsum.exclusive, s->u.cumsum.reverse);

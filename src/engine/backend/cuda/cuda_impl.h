@@ -4,9 +4,11 @@
  *
  *   backend_cuda.c  interface and dispatch: prepare / run / set_input /
  *                   get_output / sync / destroy, the iface table
- *   steps.c         per-op step code: parameters (prep_step, prep_cuda),
- *                   which nodes run on fp16 NHWC (node_half_ok), execution
- *                   (exec_step, exec_half)
+ *   steps.c         the kernel table for the shared step builder
+ *                   (engine/step.h: per op family the CUDA type rules,
+ *                   scratch and exec), cuDNN / cuBLASLt objects per step
+ *                   (prep_cuda), which nodes run on fp16 NHWC
+ *                   (node_half_ok), dispatch (exec_step, exec_half)
  *   plan_half.c     the fp16 NHWC planner and its rewrites (in-place Concat,
  *                   Focus read in the gather, SPP cascade) and the fp16
  *                   weight layouts (prep_half)
@@ -31,40 +33,23 @@
 #include "engine/backend/cpu/lowp.h"
 #include "engine/backend/cuda/cuda_common.h"
 #include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/step.h"
 #include "model/ops.h"
 
 #define MAXIO VRT__MAX_CONCAT_INPUTS
 #define LT_WS_LIMIT ((size_t)32 << 20)
 #define SEARCH_WS_LIMIT ((size_t)256 << 20)
 
+/* A step: the shared part built by engine/step.h (its members reachable by
+ * name: s->n, s->in[k], s->u.conv, ...; &s->b for the builder) and the
+ * CUDA backend's own. */
 typedef struct step {
-    const vrt__node *n;
-    int nin, nout;
-    void *in[MAXIO];
-    void *out[MAXIO];
-    const vrt__tensor *ti[MAXIO];
-    const vrt__tensor *to[MAXIO];
-    vrt__dtype dt; /* internal dtype of input 0 */
-    size_t elem;   /* internal element size of output 0 */
     union {
-        vrt__conv_params conv;
-        vrt__pool_params pool;
-        vrt__gemm_params gemm;
-        vrt__resize_params resize;
-        vrt__reduce_params red;
-        vrt__softmax_params sm;
-        vrt__argmax_params am;
-        vrt__topk_params tk;
-        vrt__slice_params sl;
-        vrt__pad_params pad;
-        vrt__unary_params un;
-    } u;
-    vrt__activation act;
-    int sub; /* binary / compare op, flags */
-    int64_t iv[2 * VRT__MAX_DIMS + MAXIO];
-    int niv;
-    float fv[4];
-    uint8_t value[8]; /* Pad / ConstantOfShape value bytes */
+        vrt__step b;
+        struct {
+            VRT__STEP_FIELDS
+        };
+    };
     vrt__cuda_conv *conv;
     vrt__cuda_gemm *gemm;
     /* fp16 NHWC storage (VRT_CUDA_MATH=fp16; see vrt__cuda_plan_half): the step runs on
@@ -182,14 +167,9 @@ vrt_status vrt__cuda_kfail(cuda_ctx *c, const vrt__node *n, vrt_status st);
 
 /* ---- steps.c ---- */
 
-/* Binds every node's tensors to device pointers and resolves its parameters
- * (vrt__cuda_prep_step, vrt__cuda_prep_cuda) into c->steps. */
+/* Builds every node's step with the shared builder (engine/step.h) over the
+ * CUDA kernel table, then its cuDNN / cuBLASLt objects, into c->steps. */
 vrt_status vrt__cuda_build_steps(cuda_ctx *c);
-/* Resolves node parameters into the step (no pointers yet). Accepts every
- * element type (combination) the CPU backend's prep_step accepts. */
-vrt_status vrt__cuda_prep_step(cuda_ctx *c, step *s);
-/* CUDA-only preparation after prep_step: conv/gemm objects and scratch. */
-vrt_status vrt__cuda_prep_cuda(cuda_ctx *c, step *s);
 /* 1 when node i can run on fp16 NHWC storage (see plan_half.c). */
 int vrt__cuda_node_half_ok(const cuda_ctx *c, int i);
 /* Enqueues one step on strm (nothing for elided or fused steps). */

@@ -128,6 +128,12 @@ vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p, const flo
 int vrt__cuda_topk_type_ok(vrt__dtype dt);
 vrt_status vrt__cuda_topk(void *stream, const vrt__topk_params *p, vrt__dtype dt, const void *x,
                           const vrt__shape *sx, void *values, int64_t *indices, void *scratch);
+/* CumSum of x viewed as [outer, len, inner] along len (FLOAT, INT32, INT64,
+ * UINT32, UINT64): one thread per line, sequential in the element type as
+ * the CPU twin (vrt__cpu_cumsum); exclusive / reverse as ONNX. */
+int vrt__cuda_cumsum_type_ok(vrt__dtype dt);
+vrt_status vrt__cuda_cumsum(void *stream, vrt__dtype dt, const void *x, void *y, int64_t outer, int64_t len,
+                            int64_t inner, int exclusive, int reverse);
 
 /* ---- data movement, byte-generic (tensor_ops.cu) ----------------------- */
 

@@ -229,7 +229,7 @@ vrt_status vrt__cuda_plan_dw_fuse(cuda_ctx *c) {
  * and 3 may be cut with step 2 from 0 or 1 to the end, others not at all.
  * Returns 0 when the step is anything else. */
 static int focus_slice(const step *s, int *dy, int *dx) {
-    const vrt__slice_params *p = &s->u.sl;
+    const vrt__slice_params *p = &s->u.slice;
     const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
     if (s->n->op != VRT__OP_Slice || x->ndim != 4 || y->ndim != 4 || s->ti[0]->dtype != VRT__DT_FLOAT)
         return 0;
@@ -325,7 +325,7 @@ void vrt__cuda_plan_spp(cuda_ctx *c) {
     const vrt__ir *ir = c->ir;
     for (int j = 0; j < c->n_steps; j++) {
         step *sj = &c->steps[j];
-        const vrt__pool_params *pj = &sj->u.pool;
+        const vrt__pool_params *pj = &sj->u.pool.p;
         if (!sj->h || sj->n->op != VRT__OP_MaxPool || sj->pool_dnn || sj->cx || pj->strides[0] != 1 ||
             pj->strides[1] != 1 || pj->k[0] != pj->k[1] || pj->k[0] % 2 == 0 ||
             pj->pads_begin[0] != pj->k[0] / 2 || pj->pads_begin[1] != pj->k[0] / 2 ||
@@ -334,7 +334,7 @@ void vrt__cuda_plan_spp(cuda_ctx *c) {
         int best = -1; /* the largest smaller pool: the smallest window left */
         for (int i = 0; i < j; i++) {
             step *si = &c->steps[i];
-            const vrt__pool_params *pi = &si->u.pool;
+            const vrt__pool_params *pi = &si->u.pool.p;
             if (!si->h || si->n->op != VRT__OP_MaxPool || si->pool_dnn || si->cy ||
                 si->n->inputs[0] != sj->n->inputs[0] || pi->strides[0] != 1 || pi->strides[1] != 1 ||
                 pi->k[0] != pi->k[1] || pi->k[0] % 2 == 0 || pi->k[0] >= pj->k[0] ||
@@ -346,11 +346,11 @@ void vrt__cuda_plan_spp(cuda_ctx *c) {
             for (int q = j + 1; q < ir->n_nodes && !later; q++)
                 for (int k = 0; k < ir->nodes[q].n_inputs; k++)
                     later |= ir->nodes[q].inputs[k] == t;
-            if (later && (best < 0 || pi->k[0] > c->steps[best].u.pool.k[0])) best = i;
+            if (later && (best < 0 || pi->k[0] > c->steps[best].u.pool.p.k[0])) best = i;
         }
         if (best >= 0) {
             sj->mp_src = c->steps[best].hy;
-            sj->mp_k = (int)(pj->k[0] - c->steps[best].u.pool.k[0]) + 1; /* takes pool k_best to pool k_j */
+            sj->mp_k = (int)(pj->k[0] - c->steps[best].u.pool.p.k[0]) + 1; /* takes pool k_best to pool k_j */
         }
     }
 }
@@ -516,7 +516,7 @@ vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
         /* Pooling on cuDNN (NHWC fp16). */
         const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
         int gap = n->op == VRT__OP_GlobalAveragePool;
-        const vrt__pool_params *pp = &s->u.pool;
+        const vrt__pool_params *pp = &s->u.pool.p;
         cudnnPoolingMode_t mode = n->op == VRT__OP_MaxPool ? CUDNN_POOLING_MAX
                                   : (!gap && !pp->count_include_pad)
                                       ? CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING

@@ -518,3 +518,63 @@ extern "C" vrt_status vrt__cuda_topk_f32(void *stream, const vrt__topk_params *p
                                          void *scratch) {
     return vrt__cuda_topk(stream, p, VRT__DT_FLOAT, x, sx, values, indices, scratch);
 }
+
+/* ---- CumSum ------------------------------------------------------------------------------- */
+
+template <typename T>
+__global__ void vrt__k_cumsum(const T *x, T *y, int64_t lanes, int64_t len, int64_t inner, int exclusive,
+                              int reverse) {
+    VRT__CUK_GRID_LOOP(l, lanes) {
+        int64_t o = l / inner, i = l % inner;
+        T acc = 0;
+        for (int64_t k = 0; k < len; k++) {
+            int64_t q = (o * len + (reverse ? len - 1 - k : k)) * inner + i;
+            T v = x[q];
+            if (exclusive) {
+                y[q] = acc;
+                acc += v;
+            } else {
+                acc += v;
+                y[q] = acc;
+            }
+        }
+    }
+}
+
+extern "C" int vrt__cuda_cumsum_type_ok(vrt__dtype dt) {
+    return dt == VRT__DT_FLOAT || dt == VRT__DT_INT32 || dt == VRT__DT_INT64 || dt == VRT__DT_UINT32 ||
+           dt == VRT__DT_UINT64;
+}
+
+template <typename T>
+static void vrt__cuk_cumsum_launch(void *stream, const void *x, void *y, int64_t lanes, int64_t len,
+                                   int64_t inner, int exclusive, int reverse) {
+    vrt__k_cumsum<T><<<vrt__cuk_blocks(lanes), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(
+        (const T *)x, (T *)y, lanes, len, inner, exclusive, reverse);
+}
+
+extern "C" vrt_status vrt__cuda_cumsum(void *stream, vrt__dtype dt, const void *x, void *y, int64_t outer,
+                                       int64_t len, int64_t inner, int exclusive, int reverse) {
+    if (!vrt__cuda_cumsum_type_ok(dt)) return VRT__CUK_FAIL("CumSum", VRT_EUNSUPPORTED, "element type");
+    if (outer < 0 || len < 0 || inner < 0) return VRT__CUK_FAIL("CumSum", VRT_EINVAL, "bad shape");
+    if (!stream) return vrt__cuk_no_stream("CumSum");
+    int64_t lanes = outer * inner;
+    if (lanes == 0 || len == 0) return VRT_OK;
+    if (!x || !y) return VRT__CUK_FAIL("CumSum", VRT_EINVAL, "null pointer");
+    switch (dt) {
+    case VRT__DT_FLOAT:
+        vrt__cuk_cumsum_launch<float>(stream, x, y, lanes, len, inner, exclusive, reverse);
+        break;
+    case VRT__DT_INT32:
+        vrt__cuk_cumsum_launch<int32_t>(stream, x, y, lanes, len, inner, exclusive, reverse);
+        break;
+    case VRT__DT_UINT32:
+        vrt__cuk_cumsum_launch<uint32_t>(stream, x, y, lanes, len, inner, exclusive, reverse);
+        break;
+    case VRT__DT_INT64:
+        vrt__cuk_cumsum_launch<int64_t>(stream, x, y, lanes, len, inner, exclusive, reverse);
+        break;
+    default: vrt__cuk_cumsum_launch<uint64_t>(stream, x, y, lanes, len, inner, exclusive, reverse); break;
+    }
+    return VRT__CUK_CHECK("CumSum");
+}
