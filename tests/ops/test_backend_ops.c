@@ -35,6 +35,9 @@ typedef struct op_case {
 /* The CUDA backend has no kernel for this op yet: the cuda run checks that it refuses the model at load
  * with a message, and fails once it accepts it (then remove the flag: the case becomes a full check). */
 #define NO_CUDA 2u
+/* Every backend must refuse this case at load with a message naming the node (the step builder's
+ * common type checks: engine/step.c). */
+#define REFUSED 4u
 
 #define F32 1e-4 /* single ops in fp32 */
 #define ACC 3e-4 /* long sums (conv, gemm, reductions) in fp32 */
@@ -177,6 +180,10 @@ static const op_case k_cases[] = {
     {"cumsum", "x:f32[3,7,5] a:i64[]={1}", "CumSum(x,a)->y", F32, H, 0},
     {"cumsum_exclusive_reverse", "x:f32[4,9] a:i64[]={-1}", "CumSum(x,a)->y exclusive=1 reverse=1", F32, H, 0},
     {"cumsum_i64", "x:i64[2,6] a:i64[]={0}", "CumSum(x,a)->y", 0, 0, 0},
+    /* ---- refused at load by every backend ---- */
+    {"refuse_conv_int32", "x:i32[1,2,5,5] w:i32[2,2,3,3]=c", "Conv(x,w)->y kernel_shape=[3,3]", 0, 0, REFUSED},
+    {"refuse_softmax_int64", "x:i64[2,5]", "Softmax(x)->y", 0, 0, REFUSED},
+    {"refuse_less_mixed", "a:f32[4] b:i64[4]", "Less(a,b)->y:bool", 0, 0, REFUSED},
     {"argmax", "x:f32[3,7,5]", "ArgMax(x)->y:i64 axis=1 keepdims=0", 0, 0, 0},
     {"topk_largest", "x:f32[3,20] k:i64[1]={5}", "TopK(x,k)->v,i:i64", 0, 0, 0},
     {"topk_smallest_axis0", "x:f32[9,4] k:i64[1]={3}", "TopK(x,k)->v,i:i64 axis=0 largest=0", 0, 0, 0},
@@ -432,8 +439,27 @@ static uint64_t seed_of(const char *s) {
 }
 
 /* CPU: the backend against the reference interpreter; FUSED cases also passes on vs off. */
+/* A REFUSED case: the backend must fail to load it, naming the node. */
+static int check_refused(const char *backend, ops_graph *g, const uint8_t *model, size_t len, char *err,
+                         size_t cap) {
+    char e2[512] = "";
+    run_out got;
+    if (!run_engine(g, model, len, backend, NULL, 1, &got, e2, sizeof(e2))) {
+        run_out_free(&got);
+        snprintf(err, cap, "%s ran a case it must refuse", backend);
+        return -1;
+    }
+    if (!strstr(e2, "node '")) {
+        snprintf(err, cap, "expected a refusal naming the node, got: %s", e2);
+        return -1;
+    }
+    printf("    refused as expected: %s\n", e2);
+    return 0;
+}
+
 static int check_cpu(const op_case *c, ops_graph *g, const uint8_t *model, size_t len, char *err,
                      size_t cap) {
+    if (c->flags & REFUSED) return check_refused("cpu", g, model, len, err, cap);
     char e2[512];
     run_out on, off;
     if (ops_ref_run(g, err, cap)) return -1;
@@ -465,6 +491,7 @@ static int check_backend(const char *backend, const op_case *c, ops_graph *g, co
                          size_t len, char *err, size_t cap) {
     char e2[512];
     run_out ref, got;
+    if (c->flags & REFUSED) return check_refused(backend, g, model, len, err, cap);
     if (c->flags & NO_CUDA) {
         if (!run_engine(g, model, len, backend, "fp32", 1, &got, e2, sizeof(e2))) {
             run_out_free(&got);

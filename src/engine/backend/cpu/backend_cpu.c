@@ -1,12 +1,12 @@
 /*
  * The CPU reference backend: dispatch from IR nodes to the CPU kernels.
  *
- * prepare() resolves every node once into a step (kernel parameters,
- * tensor pointers into the arena / const region / weights), sizes one
- * scratch buffer for the largest kernel need, allocates arena, const region
- * and fp32 copies of fp16 weights, creates the thread pool and runs the
- * plan's const nodes. run() walks the steps and calls kernels; it does not
- * allocate. Inside, FLOAT16 tensors are fp32 (vrt__plan_dtype).
+ * prepare() allocates arena, const region and fp32 copies of fp16 weights,
+ * builds every node's step with the shared builder (engine/step.h) over the
+ * CPU kernel table (cpu_steps.c: per op family its type rules, scratch and
+ * exec), sizes one scratch buffer for the largest need, creates the thread
+ * pool and runs the plan's const nodes. run() calls each step's exec; it
+ * does not allocate. Inside, FLOAT16 tensors are fp32 (vrt__plan_dtype).
  */
 #include <math.h>
 #include <stdarg.h>
