@@ -28,13 +28,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/op_params.h"
 #include "model/ir.h"
 #include "model/ops.h"
 
-#define VRT__STEP_MAXIO VRT__MAX_CONCAT_INPUTS
+/* Inputs / outputs of one node (the kernels' VRT__MAX_CONCAT_INPUTS: checked in cpu_steps.c). */
+#define VRT__STEP_MAXIO 64
 
 /* Parameters, one struct per op family (the family says which is valid). */
 typedef union vrt__step_params {

@@ -13,6 +13,8 @@
 #include "engine/backend/cpu/lowp.h"
 #include "model/plan.h"
 
+_Static_assert(VRT__STEP_MAXIO == VRT__MAX_CONCAT_INPUTS, "a step holds a Concat's inputs");
+
 #define SI(s, k) vrt__step_in_shape(s, k)
 #define SO(s, k) vrt__step_out_shape(s, k)
 #define CTX(v) ((vrt__cpu_ctx *)(v))
