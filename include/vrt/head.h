@@ -4,18 +4,19 @@
  * (vrt/result.h) out. Sessions (vrt/session.h) run the same heads inside
  * their frame path; use this only without a session.
  *
- *   vrt_model_tensor_info out;
- *   vrt_engine_output_info(engine, 0, &out);
+ *   vrt_model_tensor_info outs[n];                 // n = vrt_engine_num_outputs(engine)
+ *   for (i = 0; i < n; i++) vrt_engine_output_info(engine, i, &outs[i]);
  *   vrt_head_t *h;
- *   if (vrt_head_open(&profile, &out, labels, &h, err, sizeof err)) ...;  // checks the output's shape
- *   ... vrt_engine_run(engine, ...) into a float buffer ...
+ *   if (vrt_head_open(&profile, outs, n, labels, &h, err, sizeof err)) ...;  // checks the shapes
+ *   ... vrt_engine_run(engine, ...) into float buffers, one per output ...
  *   const vrt_result *r;
- *   vrt_head_run(h, output, count, &geom, &r);     // classes, boxes, ...: read with the accessors
+ *   vrt_head_run(h, buffers, counts, n, &geom, &r); // classes, boxes, ...: read with the accessors
  *   vrt_head_destroy(&h);
  *
  * Which head runs is the profile's `task`; its parameters (top-k, softmax,
- * thresholds, strides, classes) are the profile's, checked against the
- * output at open.
+ * thresholds, strides, classes, SSD priors) are the profile's, checked
+ * against the outputs at open. Which outputs it reads: most heads output
+ * 0, SSD heads two (scores, boxes) by name or by the profile's `outputs`.
  *
  * Ownership: open copies what it needs from the profile and the tensor
  * info; labels (may be NULL) are borrowed and must outlive the head. The
@@ -38,19 +39,21 @@ extern "C" {
 
 typedef struct vrt_head vrt_head_t;
 
-/* output: the model's output 0 as the engine reports it (batch 1 first).
- * On success *out owns the head; on failure it is NULL and err names the
- * profile, the output and what would fit. */
-vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *output,
+/* outputs: the model's n_outputs outputs as the engine reports them (batch
+ * 1 first), in the model's order. On success *out owns the head; on failure
+ * it is NULL and err names the profile, the output and what would fit. */
+vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *outputs, int n_outputs,
                          const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap);
 /* What the head's results hold. */
 vrt_result_type vrt_head_kind(const vrt_head_t *h);
-/* output: count fp32 values (the output tensor's element count). geom maps
- * boxes to frame pixels (NULL: network-input pixels). *r gets the result;
- * its VRT_TIME_POSTPROCESS and VRT_TIME_TOTAL are this call's duration.
- * VRT_EINVAL for a count that is not the output's (detail in last_error). */
-vrt_status vrt_head_run(vrt_head_t *h, const float *output, size_t count, const vrt_preprocess_geometry *geom,
-                        const vrt_result **r);
+/* outputs[i]: counts[i] fp32 values of model output i (the tensor's element
+ * count), i < n_outputs as at open; outputs the head does not read may be
+ * NULL. geom maps boxes to frame pixels (NULL: network-input pixels). *r
+ * gets the result; its VRT_TIME_POSTPROCESS and VRT_TIME_TOTAL are this
+ * call's duration. VRT_EINVAL for a missing output or a count that is not
+ * the output's (detail in last_error). */
+vrt_status vrt_head_run(vrt_head_t *h, const float *const *outputs, const size_t *counts, int n_outputs,
+                        const vrt_preprocess_geometry *geom, const vrt_result **r);
 /* Detail of the last failure ("" if none). */
 const char *vrt_head_last_error(const vrt_head_t *h);
 /* NULL-safe; sets *h = NULL. */

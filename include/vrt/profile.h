@@ -9,7 +9,10 @@
  *   name            free text, for messages                       [file name]
  *   model           model file, relative to the profile's folder  [""]
  *   input           input tensor name ("" = the first input)      [""]
- *   task            classify | detect-yolox | detect-yolov8       [classify]
+ *   task            classify | detect-yolox | detect-yolov8 | detect-ssd | detect-ssd-raw [classify]
+ *   outputs         which model outputs the head reads, role=name pairs
+ *                   ("scores=scores, boxes=boxes"); a one-output head
+ *                   also takes a bare name          [by role name, else in order]
  *   width, height   network input size in pixels                  [224, 224]
  *   color           rgb | bgr (channel order of the tensor)       [rgb]
  *   resize          stretch | crop | letterbox (see vrt/vision.h) [stretch]
@@ -23,7 +26,7 @@
  *   dtype           float32 | float16                              [float32]
  *   labels          labels file (vrt_labels_load formats)          [""]
  *   topk            classify: classes to report, 1..64             [5]
- *   softmax         classify: apply softmax (0/1)                  [0]
+ *   softmax         classify, detect-ssd-raw: apply softmax (0/1)  [0]
  *   sigmoid         detect: scores are logits (0/1)                [0]
  *   score_threshold detect: keep scores > this                     [0.3]
  *   iou_threshold   detect: class-wise NMS IoU                      [0.45]
@@ -31,6 +34,11 @@
  *   strides         detect-yolox: grid strides                     [8,16,32]
  *   num_classes     detect: classes (0 = from the model's output)  [0]
  *   clip            detect: clip boxes to the frame (0/1)          [1]
+ *   ssd_feature_maps detect-ssd-raw: WxH per level ("40x30, 20x15") [ceil(input / strides)]
+ *   ssd_min_sizes   detect-ssd-raw: prior sizes in input pixels per level,
+ *                   levels split by ';' ("10,16,24; 32,48; 64,96")   [none: required]
+ *   ssd_variances   detect-ssd-raw: centre, size variance            [0.1, 0.2]
+ *   ssd_clip_priors detect-ssd-raw: clip priors to 0..1 (0/1)       [1]
  *
  * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
  * known: name, model, ...".
@@ -53,7 +61,31 @@ typedef enum vrt_task {
     VRT_TASK_CLASSIFY = 0,
     VRT_TASK_DETECT_YOLOX = 1,
     VRT_TASK_DETECT_YOLOV8 = 2,
+    VRT_TASK_DETECT_SSD = 3,     /* scores [1,N,C] (softmax, class 0 background) + boxes [1,N,4] in 0..1 */
+    VRT_TASK_DETECT_SSD_RAW = 4, /* class logits + location encodings, decoded with priors */
 } vrt_task;
+
+#define VRT_PROFILE_MAX_OUTPUTS 4
+#define VRT_SSD_MAX_LEVELS 8
+#define VRT_SSD_MAX_SIZES 8
+
+/* An SSD prior (anchor) spec: for each level, each cell (row i, column j)
+ * and each min size m, in that order, a prior centred at ((j + 0.5) / fw,
+ * (i + 0.5) / fh) of size (m / input_w, m / input_h), normalised 0..1. */
+typedef struct vrt_ssd_params {
+    int num_levels;                                         /* 0: unset */
+    int fm_w[VRT_SSD_MAX_LEVELS], fm_h[VRT_SSD_MAX_LEVELS]; /* 0: ceil(input / stride) */
+    int num_sizes[VRT_SSD_MAX_LEVELS];
+    float min_sizes[VRT_SSD_MAX_LEVELS][VRT_SSD_MAX_SIZES]; /* input pixels */
+    float center_variance, size_variance;                   /* 0.1, 0.2 */
+    int clip_priors;                                        /* 1 */
+} vrt_ssd_params;
+
+/* One `outputs` pair: the head's role and the model output's name. */
+typedef struct vrt_profile_output {
+    char role[32];
+    char name[224];
+} vrt_profile_output;
 
 typedef struct vrt_profile {
     char name[128];
@@ -66,6 +98,9 @@ typedef struct vrt_profile {
     int topk;
     int softmax;
     vrt_detect_params det; /* kind, input size follow task/width/height */
+    int num_outputs;       /* `outputs` pairs */
+    vrt_profile_output outputs[VRT_PROFILE_MAX_OUTPUTS];
+    vrt_ssd_params ssd;
 } vrt_profile;
 
 /* Defaults listed above. */
@@ -84,7 +119,7 @@ vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t 
  * every place tried when none exists. */
 vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const char *model_path, char *out,
                                size_t out_cap, char *err, size_t cap);
-/* "classify", "detect-yolox", "detect-yolov8". Static string. */
+/* "classify", "detect-yolox", "detect-yolov8", "detect-ssd", ... Static string. */
 const char *vrt_task_name(vrt_task t);
 
 #ifdef __cplusplus

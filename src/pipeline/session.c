@@ -44,7 +44,7 @@ static vrt_status check_model(vrt_session_t *s) {
         return fail(s, VRT_EUNSUPPORTED,
                     "model has %d inputs; a session feeds models with exactly one image input",
                     vrt_engine_num_inputs(s->eng));
-    vrt_model_tensor_info in, out;
+    vrt_model_tensor_info in, outs[VRT_SESSION_MAX_OUTPUTS];
     vrt_engine_input_info(s->eng, 0, &in);
     if (pr->input[0] && strcmp(pr->input, in.name))
         return fail(s, VRT_EINVAL, "profile '%s' names input '%s' but the model's input is '%s'", pr->name,
@@ -59,18 +59,22 @@ static vrt_status check_model(vrt_session_t *s) {
     if (in.dtype != VRT_DTYPE_FLOAT && in.dtype != VRT_DTYPE_FLOAT16)
         return fail(s, VRT_EUNSUPPORTED, "model input '%s' is not a float tensor", in.name);
     s->in_bytes = (size_t)want * sizeof(float);
-    vrt_engine_output_info(s->eng, 0, &out);
-    if (out.dtype != VRT_DTYPE_FLOAT && out.dtype != VRT_DTYPE_FLOAT16)
-        return fail(s, VRT_EUNSUPPORTED, "model output '%s' is not a float tensor", out.name);
-    if (out.ndim < 1 || (s->batch > 1 && out.dims[0] != s->batch))
-        return fail(s, VRT_EUNSUPPORTED,
-                    "model output '%s' does not have the batch (%d) as its first dimension", out.name,
-                    s->batch);
-    memset(&s->hp, 0, sizeof(s->hp));
-    s->hp.task = pr->task;
-    s->hp.batch = s->batch;
-    s->hp.out_count = (size_t)numel(&out) / (size_t)s->batch;
-    return s->head->configure(pr, &out, &s->hp, s->err, sizeof(s->err));
+    int nout = vrt_engine_num_outputs(s->eng);
+    if (nout > VRT_SESSION_MAX_OUTPUTS) nout = VRT_SESSION_MAX_OUTPUTS; /* the head reads among the first */
+    for (int i = 0; i < nout; i++)
+        vrt_engine_output_info(s->eng, i, &outs[i]);
+    vrt_status st = vrt__head_bind(s->head, pr, outs, nout, s->batch, &s->hp, s->err, sizeof(s->err));
+    if (st) return st;
+    for (int j = 0; j < s->hp.num_outputs; j++) {
+        const vrt_model_tensor_info *out = &outs[s->hp.outputs[j]];
+        if (out->dtype != VRT_DTYPE_FLOAT && out->dtype != VRT_DTYPE_FLOAT16)
+            return fail(s, VRT_EUNSUPPORTED, "model output '%s' is not a float tensor", out->name);
+        if (out->ndim < 1 || (s->batch > 1 && out->dims[0] != s->batch))
+            return fail(s, VRT_EUNSUPPORTED,
+                        "model output '%s' does not have the batch (%d) as its first dimension", out->name,
+                        s->batch);
+    }
+    return VRT_OK;
 }
 
 /* Checks the parameters that do not need the model; err gets the detail. */

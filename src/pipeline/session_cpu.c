@@ -6,9 +6,13 @@
 #include "pipeline/session_impl.h"
 
 typedef struct cpu_state {
-    float *in_tensor, *out_tensor; /* batch * one frame's */
-    void *head;                    /* the head's CPU context */
-    uint8_t *payload;              /* slots * batch * result_bytes */
+    float *in_tensor; /* batch * one frame's */
+    /* Model outputs 0..n_out-1 (the engine fills a prefix), batch * one frame's each. */
+    int n_out;
+    float *out_tensor[VRT_SESSION_MAX_OUTPUTS];
+    size_t out_values[VRT_SESSION_MAX_OUTPUTS]; /* one frame's */
+    void *head;                                 /* the head's CPU context */
+    uint8_t *payload;                           /* slots * batch * result_bytes */
 } cpu_state;
 
 static void cpu_close(vrt_session_t *s) {
@@ -19,7 +23,8 @@ static void cpu_close(vrt_session_t *s) {
     if (!c) return;
     if (c->head && s->head->cpu->destroy) s->head->cpu->destroy(&c->head);
     vrt_free(c->in_tensor);
-    vrt_free(c->out_tensor);
+    for (int i = 0; i < c->n_out; i++)
+        vrt_free(c->out_tensor[i]);
     vrt_free(c->payload);
     vrt_free(c);
     s->impl = NULL;
@@ -31,10 +36,21 @@ static vrt_status cpu_open(vrt_session_t *s) {
     s->impl = c;
     const size_t nb = (size_t)s->batch, rb = s->head->result_bytes;
     c->in_tensor = vrt_malloc(s->in_bytes * nb);
-    c->out_tensor = vrt_malloc(s->hp.out_count * sizeof(float) * nb);
     c->payload = vrt_calloc((size_t)s->p.slots * nb, rb);
-    if (!c->in_tensor || !c->out_tensor || !c->payload)
+    if (!c->in_tensor || !c->payload)
         return vrt__session_fail(s, VRT_ENOMEM, "out of memory for the session's tensors and results");
+    for (int j = 0; j < s->hp.num_outputs; j++)
+        if (s->hp.outputs[j] >= c->n_out) c->n_out = s->hp.outputs[j] + 1;
+    for (int i = 0; i < c->n_out; i++) {
+        vrt_model_tensor_info ti;
+        vrt_engine_output_info(s->eng, i, &ti);
+        size_t v = 1;
+        for (int d = 0; d < ti.ndim; d++)
+            v *= (size_t)(ti.dims[d] > 0 ? ti.dims[d] : 1);
+        c->out_values[i] = v / nb;
+        if (!(c->out_tensor[i] = vrt_malloc(v * sizeof(float))))
+            return vrt__session_fail(s, VRT_ENOMEM, "out of memory for the model's output %d", i);
+    }
     vrt_status st;
     if (s->head->cpu->create && (st = s->head->cpu->create(&s->hp, &c->head, s->err, sizeof(s->err))))
         return st;
@@ -77,16 +93,23 @@ static vrt_status cpu_submit(vrt_session_t *s, int slot) {
     vrt_status st = cpu_preprocess(s, c, sl->up);
     if (st) return st;
     int64_t t1 = vrt_now_ns();
-    const size_t nb = (size_t)s->batch, oc = s->hp.out_count;
+    const size_t nb = (size_t)s->batch;
     vrt_engine_tensor in = {c->in_tensor, VRT_DTYPE_FLOAT, s->in_bytes * nb};
-    vrt_engine_tensor out = {c->out_tensor, VRT_DTYPE_FLOAT, oc * sizeof(float) * nb};
-    if ((st = vrt_engine_run(s->eng, &in, 1, &out, 1)))
+    vrt_engine_tensor out[VRT_SESSION_MAX_OUTPUTS];
+    for (int i = 0; i < c->n_out; i++)
+        out[i] =
+            (vrt_engine_tensor){c->out_tensor[i], VRT_DTYPE_FLOAT, c->out_values[i] * sizeof(float) * nb};
+    if ((st = vrt_engine_run(s->eng, &in, 1, out, c->n_out)))
         return vrt__session_fail(s, st, "model: %s", vrt_engine_last_error(s->eng));
     int64_t t2 = vrt_now_ns();
-    for (int k = 0; k < sl->n; k++)
-        if ((st = s->head->cpu->run(c->head, &s->hp, c->out_tensor + (size_t)k * oc, &s->geom,
-                                    (void *)sl->res[k].payload, s->err, sizeof(s->err))))
+    for (int k = 0; k < sl->n; k++) {
+        const float *o[VRT__HEAD_MAX_OUTPUTS];
+        for (int j = 0; j < s->hp.num_outputs; j++)
+            o[j] = c->out_tensor[s->hp.outputs[j]] + (size_t)k * s->hp.out_counts[j];
+        if ((st = s->head->cpu->run(c->head, &s->hp, o, &s->geom, (void *)sl->res[k].payload, s->err,
+                                    sizeof(s->err))))
             return st;
+    }
     int64_t t3 = vrt_now_ns();
     if (s->p.timings) {
         sl->times[VRT_TIME_PREPROCESS] = t1 - t0;

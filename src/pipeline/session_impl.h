@@ -24,6 +24,9 @@
 
 enum { VRT__SLOT_IDLE = 0, VRT__SLOT_BUSY = 1 };
 
+/* Model outputs a session looks at (a head reads some of them). */
+#define VRT_SESSION_MAX_OUTPUTS 16
+
 typedef struct vrt__session_slot {
     uint8_t *buf; /* visible slot buffer */
     uint8_t *up;  /* upload source */

@@ -27,21 +27,29 @@
 #include "vrt/profile.h"
 #include "vrt/result.h"
 
+/* Model outputs one head reads (SSD: scores and boxes). */
+#define VRT__HEAD_MAX_OUTPUTS 4
+
 /* Everything a head's twins need, resolved once at open. */
 typedef struct vrt__head_params {
     vrt_task task;
-    int batch;             /* frames per model run (output rows) */
-    size_t out_count;      /* fp32 values of output 0 for ONE frame */
-    int num_classes;       /* classify: scores per row; detect: C */
-    int topk, softmax;     /* classify */
-    vrt_detect_params det; /* detect: kind, input size, classes and anchors filled in */
+    int batch;       /* frames per model run (output rows) */
+    int num_outputs; /* model outputs the head reads, in the head's order (head->outputs) */
+    int outputs[VRT__HEAD_MAX_OUTPUTS];       /* their indices among the model's outputs */
+    size_t out_counts[VRT__HEAD_MAX_OUTPUTS]; /* fp32 values of each for ONE frame */
+    size_t out_count;                         /* out_counts[0] */
+    int num_classes;                          /* classify: scores per row; detect: C */
+    int topk, softmax;                        /* classify */
+    vrt_detect_params det;                    /* detect: kind, input size, classes and anchors filled in */
+    vrt_ssd_params ssd;                       /* detect-ssd-raw: the prior spec */
 } vrt__head_params;
 
 typedef struct vrt__head_cpu {
     /* ctx may stay NULL for a head without state. */
     vrt_status (*create)(const vrt__head_params *hp, void **ctx, char *err, size_t cap);
-    /* One frame: out = its out_count values; res = result_bytes of payload. */
-    vrt_status (*run)(void *ctx, const vrt__head_params *hp, const float *out,
+    /* One frame: out[j] = its out_counts[j] values of the head's output j;
+     * res = result_bytes of payload. */
+    vrt_status (*run)(void *ctx, const vrt__head_params *hp, const float *const *out,
                       const vrt_preprocess_geometry *g, void *res, char *err, size_t cap);
     void (*destroy)(void **ctx);
 } vrt__head_cpu;
@@ -49,10 +57,10 @@ typedef struct vrt__head_cpu {
 typedef struct vrt__head_cuda {
     /* Sizes and allocates device scratch once. */
     vrt_status (*create)(const vrt__head_params *hp, void **ctx, char *err, size_t cap);
-    /* All hp->batch frames: dout = device output 0 (batch * out_count fp32),
-     * dres = device payload (batch * result_bytes), on stream (cudaStream_t);
-     * capturable into a CUDA graph. */
-    vrt_status (*enqueue)(void *ctx, const vrt__head_params *hp, const float *dout,
+    /* All hp->batch frames: dout[j] = the head's output j on the device
+     * (batch * out_counts[j] fp32), dres = device payload (batch *
+     * result_bytes), on stream (cudaStream_t); capturable into a CUDA graph. */
+    vrt_status (*enqueue)(void *ctx, const vrt__head_params *hp, const float *const *dout,
                           const vrt_preprocess_geometry *g, void *dres, void *stream, char *err, size_t cap);
     void (*destroy)(void **ctx);
 } vrt__head_cuda;
@@ -62,8 +70,13 @@ typedef struct vrt__head {
     vrt_task id;          /* vrt/profile.h */
     vrt_result_type kind; /* what its results hold */
     size_t result_bytes;  /* payload of one frame */
-    /* Checks output 0 of the model (dims with the batch first) against the
-     * profile and fills hp (batch, out_count and task are set on entry). */
+    /* The outputs it reads, by role (the profile's `outputs = role=name`);
+     * a role is matched to the model output of that name unless the profile
+     * names another; a one-output head takes output 0 by default. */
+    const char *outputs[VRT__HEAD_MAX_OUTPUTS];
+    /* Checks the head's outputs (out[j] for role j, dims with the batch
+     * first) against the profile and fills hp (task, batch, num_outputs,
+     * outputs and out_counts are set on entry). */
     vrt_status (*configure)(const vrt_profile *prof, const vrt_model_tensor_info *out, vrt__head_params *hp,
                             char *err, size_t cap);
     const vrt__head_cpu *cpu;
@@ -76,6 +89,13 @@ const vrt__head *vrt__head_find(const char *task);
 const vrt__head *vrt__head_at(int i);
 /* The head registered for a task id, or NULL. */
 const vrt__head *vrt__head_for(vrt_task id);
+/* Picks the head's outputs among the model's n (the profile's `outputs`
+ * pairs, else by role name, else by position) into hp (num_outputs,
+ * outputs, out_counts for one frame of `batch`) and their infos into sel;
+ * VRT_EINVAL naming the output and what the head expects. Then calls the
+ * head's configure. */
+vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt_model_tensor_info *outs,
+                          int n, int batch, vrt__head_params *hp, char *err, size_t cap);
 /* The registered heads' task names ("a, b or c") into buf; returns buf. */
 const char *vrt__head_names(char *buf, size_t cap);
 

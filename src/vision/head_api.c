@@ -25,11 +25,11 @@ void vrt_head_destroy(vrt_head_t **ph) {
     *ph = NULL;
 }
 
-vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *output,
+vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *outputs, int n_outputs,
                          const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap) {
     if (!out) return VRT_EINVAL;
     *out = NULL;
-    if (!prof || !output) return VRT_EINVAL;
+    if (!prof || !outputs || n_outputs < 1) return VRT_EINVAL;
     const vrt__head *head = vrt__head_for(prof->task);
     if (!head) {
         vrt_errbuf_set(err, cap, "profile '%s': task %d has no head", prof->name, (int)prof->task);
@@ -38,12 +38,7 @@ vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *o
     vrt_head_t *h = vrt_calloc(1, sizeof(*h));
     if (!h) return VRT_ENOMEM;
     h->head = head;
-    h->hp.task = prof->task;
-    h->hp.batch = 1;
-    h->hp.out_count = 1;
-    for (int i = 0; i < output->ndim; i++)
-        h->hp.out_count *= (size_t)(output->dims[i] > 0 ? output->dims[i] : 1);
-    vrt_status st = head->configure(prof, output, &h->hp, h->err, sizeof(h->err));
+    vrt_status st = vrt__head_bind(head, prof, outputs, n_outputs, 1, &h->hp, h->err, sizeof(h->err));
     if (!st && head->cpu->create) st = head->cpu->create(&h->hp, &h->ctx, h->err, sizeof(h->err));
     if (!st && !(h->payload = vrt_calloc(1, head->result_bytes))) st = VRT_ENOMEM;
     if (st) {
@@ -61,16 +56,22 @@ vrt_result_type vrt_head_kind(const vrt_head_t *h) {
     return h ? h->head->kind : VRT_RESULT_NONE;
 }
 
-vrt_status vrt_head_run(vrt_head_t *h, const float *output, size_t count, const vrt_preprocess_geometry *geom,
-                        const vrt_result **r) {
-    if (!h || !output || !r) return VRT_EINVAL;
-    if (count != h->hp.out_count) {
-        snprintf(h->err, sizeof(h->err), "%s head: %zu output values; the model's output has %zu",
-                 h->head->task, count, h->hp.out_count);
-        return VRT_EINVAL;
+vrt_status vrt_head_run(vrt_head_t *h, const float *const *outputs, const size_t *counts, int n_outputs,
+                        const vrt_preprocess_geometry *geom, const vrt_result **r) {
+    if (!h || !outputs || !counts || !r) return VRT_EINVAL;
+    const float *mine[VRT__HEAD_MAX_OUTPUTS];
+    for (int j = 0; j < h->hp.num_outputs; j++) {
+        const int i = h->hp.outputs[j];
+        if (i >= n_outputs || !outputs[i] || counts[i] != h->hp.out_counts[j]) {
+            snprintf(h->err, sizeof(h->err),
+                     "%s head: output %d has %zu values; the model's output %d has %zu", h->head->task, i,
+                     i < n_outputs && outputs[i] ? counts[i] : 0, i, h->hp.out_counts[j]);
+            return VRT_EINVAL;
+        }
+        mine[j] = outputs[i];
     }
     int64_t t0 = vrt_now_ns();
-    vrt_status st = h->head->cpu->run(h->ctx, &h->hp, output, geom, h->payload, h->err, sizeof(h->err));
+    vrt_status st = h->head->cpu->run(h->ctx, &h->hp, mine, geom, h->payload, h->err, sizeof(h->err));
     if (st) return st;
     int64_t dt = vrt_now_ns() - t0;
     h->res.times[VRT_TIME_POSTPROCESS] = dt;

@@ -17,11 +17,11 @@ vrt_status vrt__head_classify_configure(const vrt_profile *prof, const vrt_model
     return VRT_OK;
 }
 
-static vrt_status classify_run(void *ctx, const vrt__head_params *hp, const float *out,
+static vrt_status classify_run(void *ctx, const vrt__head_params *hp, const float *const *out,
                                const vrt_preprocess_geometry *g, void *res, char *err, size_t cap) {
     (void)ctx;
     (void)g;
-    vrt_status st = vrt_topk(out, VRT_TENSOR_F32, (int)hp->out_count, hp->topk, hp->softmax, res);
+    vrt_status st = vrt_topk(out[0], VRT_TENSOR_F32, (int)hp->out_count, hp->topk, hp->softmax, res);
     if (st) vrt_errbuf_set(err, cap, "top-k of %zu scores failed", hp->out_count);
     return st;
 }

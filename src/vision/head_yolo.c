@@ -54,9 +54,9 @@ static vrt_status yolo_create(const vrt__head_params *hp, void **ctx, char *err,
     return vrt__head_yolo_check_anchors(hp, vrt_detector_num_anchors(d), err, cap);
 }
 
-static vrt_status yolo_run(void *ctx, const vrt__head_params *hp, const float *out,
+static vrt_status yolo_run(void *ctx, const vrt__head_params *hp, const float *const *out,
                            const vrt_preprocess_geometry *g, void *res, char *err, size_t cap) {
-    vrt_status st = vrt_detector_run(ctx, out, hp->out_count, g, res);
+    vrt_status st = vrt_detector_run(ctx, out[0], hp->out_count, g, res);
     if (st) vrt_errbuf_set(err, cap, "detection: %s", vrt_detector_error(ctx));
     return st;
 }

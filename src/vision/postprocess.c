@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "engine/backend/cpu/kernels.h"
+#include "vision/vision_impl.h"
 #include "vrt/vision.h"
 
 /* ---- top-k ---------------------------------------------------------------- */
@@ -78,10 +79,7 @@ void vrt_detect_default_params(vrt_detect_params *p) {
     p->clip = 1;
 }
 
-typedef struct cand {
-    float score;
-    int anchor;
-} cand;
+typedef vrt__nms_cand cand;
 
 struct vrt_detector {
     vrt_detect_params p;
@@ -276,6 +274,67 @@ static void insert_final(vrt_detections *out, int cap, int *anchors, const vrt_d
     anchors[j] = anchor;
 }
 
+static float yolo_score(const void *ctx, const float *o, int a, int c) {
+    return class_score((const vrt_detector_t *)ctx, o, a, c);
+}
+
+void vrt__nms_classwise(const vrt__nms_input *in, vrt__nms_cand *cands, vrt_detections *out) {
+    /* Class-aware NMS: each class separately, merged into the top max_detections. */
+    int anchors[VRT_DETECT_MAX];
+    const int cap = in->max_detections;
+    out->count = 0;
+    out->candidates = 0;
+    for (int c = 0; c < in->num_classes; c++) {
+        int nc = 0;
+        for (int i = 0; i < in->nact; i++) {
+            int a = in->active[i];
+            float s = in->score(in->ctx, in->o, a, c);
+            if (s > in->score_threshold) {
+                cands[nc].score = s;
+                cands[nc].anchor = a;
+                nc++;
+            }
+        }
+        out->candidates += nc;
+        if (!nc) continue;
+        sort_cands(cands, nc);
+        /* Greedy NMS; suppressed entries get anchor -1. */
+        int kept = 0;
+        for (int i = 0; i < nc && kept < cap; i++) {
+            if (cands[i].anchor < 0) continue;
+            const vrt_box *bi = &in->box[cands[i].anchor];
+            vrt_detection det = {*bi, cands[i].score, c + in->class_base};
+            insert_final(out, cap, anchors, &det, cands[i].anchor);
+            kept++;
+            for (int j = i + 1; j < nc; j++) {
+                if (cands[j].anchor < 0) continue;
+                if (vrt_box_iou(bi, &in->box[cands[j].anchor]) > in->iou_threshold) cands[j].anchor = -1;
+            }
+        }
+    }
+}
+
+void vrt__detections_to_frame(vrt_detections *out, const vrt_preprocess_geometry *geom, int clip,
+                              uint32_t input_w, uint32_t input_h) {
+    for (int i = 0; i < out->count; i++) {
+        vrt_box *b = &out->det[i].box;
+        if (geom) {
+            b->x1 = (float)((b->x1 - geom->offset_x) / geom->scale_x + geom->roi_x);
+            b->x2 = (float)((b->x2 - geom->offset_x) / geom->scale_x + geom->roi_x);
+            b->y1 = (float)((b->y1 - geom->offset_y) / geom->scale_y + geom->roi_y);
+            b->y2 = (float)((b->y2 - geom->offset_y) / geom->scale_y + geom->roi_y);
+        }
+        if (clip) {
+            float W = geom ? (float)geom->frame_w : (float)input_w;
+            float H = geom ? (float)geom->frame_h : (float)input_h;
+            b->x1 = fminf(fmaxf(b->x1, 0.0f), W);
+            b->x2 = fminf(fmaxf(b->x2, 0.0f), W);
+            b->y1 = fminf(fmaxf(b->y1, 0.0f), H);
+            b->y2 = fminf(fmaxf(b->y2, 0.0f), H);
+        }
+    }
+}
+
 vrt_status vrt_detector_run(vrt_detector_t *d, const float *o, size_t count,
                             const vrt_preprocess_geometry *geom, vrt_detections *out) {
     if (!d || !out) return VRT_EINVAL;
@@ -320,54 +379,9 @@ vrt_status vrt_detector_run(vrt_detector_t *d, const float *o, size_t count,
             }
         }
     }
-    /* Class-aware NMS: each class separately, merged into the top max_detections. */
-    int anchors[VRT_DETECT_MAX];
-    const int cap = p->max_detections;
-    for (int c = 0; c < C; c++) {
-        int nc = 0;
-        for (int i = 0; i < nact; i++) {
-            int a = d->active[i];
-            float s = class_score(d, o, a, c);
-            if (s > p->score_threshold) {
-                d->cands[nc].score = s;
-                d->cands[nc].anchor = a;
-                nc++;
-            }
-        }
-        out->candidates += nc;
-        if (!nc) continue;
-        sort_cands(d->cands, nc);
-        /* Greedy NMS; suppressed entries get anchor -1. */
-        int kept = 0;
-        for (int i = 0; i < nc && kept < cap; i++) {
-            if (d->cands[i].anchor < 0) continue;
-            const vrt_box *bi = &d->box[d->cands[i].anchor];
-            vrt_detection det = {*bi, d->cands[i].score, c};
-            insert_final(out, cap, anchors, &det, d->cands[i].anchor);
-            kept++;
-            for (int j = i + 1; j < nc; j++) {
-                if (d->cands[j].anchor < 0) continue;
-                if (vrt_box_iou(bi, &d->box[d->cands[j].anchor]) > p->iou_threshold) d->cands[j].anchor = -1;
-            }
-        }
-    }
-    /* Map back to frame pixels. */
-    for (int i = 0; i < out->count; i++) {
-        vrt_box *b = &out->det[i].box;
-        if (geom) {
-            b->x1 = (float)((b->x1 - geom->offset_x) / geom->scale_x + geom->roi_x);
-            b->x2 = (float)((b->x2 - geom->offset_x) / geom->scale_x + geom->roi_x);
-            b->y1 = (float)((b->y1 - geom->offset_y) / geom->scale_y + geom->roi_y);
-            b->y2 = (float)((b->y2 - geom->offset_y) / geom->scale_y + geom->roi_y);
-        }
-        if (p->clip) {
-            float W = geom ? (float)geom->frame_w : (float)p->input_w;
-            float H = geom ? (float)geom->frame_h : (float)p->input_h;
-            b->x1 = fminf(fmaxf(b->x1, 0.0f), W);
-            b->x2 = fminf(fmaxf(b->x2, 0.0f), W);
-            b->y1 = fminf(fmaxf(b->y1, 0.0f), H);
-            b->y2 = fminf(fmaxf(b->y2, 0.0f), H);
-        }
-    }
+    vrt__nms_input in = {d->box,           d->active,        nact, C, 0, yolo_score, d, o, p->score_threshold,
+                         p->iou_threshold, p->max_detections};
+    vrt__nms_classwise(&in, d->cands, out);
+    vrt__detections_to_frame(out, geom, p->clip, p->input_w, p->input_h);
     return VRT_OK;
 }

@@ -27,6 +27,9 @@ void vrt_profile_default(vrt_profile *p) {
     p->det.num_classes = 0;
     p->det.input_w = p->pre.width;
     p->det.input_h = p->pre.height;
+    p->ssd.center_variance = 0.1f;
+    p->ssd.size_variance = 0.2f;
+    p->ssd.clip_priors = 1;
 }
 
 /* ---- value parsers: 0 on success ---- */
@@ -268,6 +271,90 @@ static int set_strides(vrt_profile *p, const char *v) {
     return 0;
 }
 
+/* "role=name, ..." or one bare name (a one-output head's). */
+static int set_outputs(vrt_profile *p, const char *v) {
+    char buf[1024];
+    if (strlen(v) >= sizeof(buf)) return -1;
+    strcpy(buf, v);
+    p->num_outputs = 0;
+    for (char *s = buf, *next; s; s = next) {
+        next = strchr(s, ',');
+        if (next) *next++ = 0;
+        char *eq = strchr(s, '='), *role = eq ? s : NULL, *name = eq ? eq + 1 : s;
+        if (eq) *eq = 0;
+        if (p->num_outputs >= VRT_PROFILE_MAX_OUTPUTS) return -1;
+        vrt_profile_output *o = &p->outputs[p->num_outputs++];
+        char *parts[2] = {role, name}, *dst[2] = {o->role, o->name};
+        size_t caps[2] = {sizeof(o->role), sizeof(o->name)};
+        for (int k = 0; k < 2; k++) {
+            char *t = parts[k];
+            dst[k][0] = 0;
+            if (!t) continue;
+            while (*t == ' ' || *t == '\t')
+                t++;
+            size_t l = strlen(t);
+            while (l && (t[l - 1] == ' ' || t[l - 1] == '\t'))
+                t[--l] = 0;
+            if (!l || copy_str(dst[k], caps[k], t)) return -1;
+        }
+        if (!eq && p->num_outputs > 1) return -1;
+    }
+    return p->num_outputs == 1 || p->outputs[0].role[0] ? 0 : -1;
+}
+/* "40x30, 20x15, ..." */
+static int set_ssd_feature_maps(vrt_profile *p, const char *v) {
+    int n = 0;
+    for (const char *s = v; *s;) {
+        char *e;
+        long w = strtol(s, &e, 10);
+        if (e == s || (*e != 'x' && *e != 'X') || n >= VRT_SSD_MAX_LEVELS) return -1;
+        long h = strtol(e + 1, &e, 10);
+        if (w < 1 || h < 1 || w > 4096 || h > 4096) return -1;
+        p->ssd.fm_w[n] = (int)w;
+        p->ssd.fm_h[n++] = (int)h;
+        while (*e == ' ' || *e == '\t')
+            e++;
+        if (*e && *e != ',') return -1;
+        s = *e ? e + 1 : e;
+        while (*s == ' ' || *s == '\t')
+            s++;
+    }
+    if (p->ssd.num_levels && p->ssd.num_levels != n) return -1; /* against ssd_min_sizes */
+    p->ssd.num_levels = n;
+    return 0;
+}
+/* "10,16,24; 32,48; ..." */
+static int set_ssd_min_sizes(vrt_profile *p, const char *v) {
+    char buf[512];
+    if (strlen(v) >= sizeof(buf)) return -1;
+    strcpy(buf, v);
+    int n = 0;
+    for (char *s = buf, *next; s; s = next) {
+        next = strchr(s, ';');
+        if (next) *next++ = 0;
+        if (n >= VRT_SSD_MAX_LEVELS) return -1;
+        int k = parse_float_list(s, p->ssd.min_sizes[n], VRT_SSD_MAX_SIZES);
+        if (k < 1) return -1;
+        for (int i = 0; i < k; i++)
+            if (!(p->ssd.min_sizes[n][i] > 0)) return -1;
+        p->ssd.num_sizes[n++] = k;
+    }
+    int fm = p->ssd.fm_w[0] > 0;
+    if (fm && p->ssd.num_levels != n) return -1; /* against ssd_feature_maps */
+    p->ssd.num_levels = n;
+    return 0;
+}
+static int set_ssd_variances(vrt_profile *p, const char *v) {
+    float f[2];
+    if (parse_float_list(v, f, 2) != 2 || !(f[0] > 0) || !(f[1] > 0)) return -1;
+    p->ssd.center_variance = f[0];
+    p->ssd.size_variance = f[1];
+    return 0;
+}
+static int set_ssd_clip_priors(vrt_profile *p, const char *v) {
+    return parse_bool(v, &p->ssd.clip_priors);
+}
+
 /* Every key, in the order messages list them. hint NULL: built at run time (task). */
 typedef struct key_def {
     const char *key;
@@ -280,6 +367,8 @@ static const key_def k_keys[] = {
     {"model", "a shorter path", set_model},
     {"input", "a shorter name", set_input},
     {"task", NULL, set_task},
+    {"outputs", "role=name pairs such as scores=scores, boxes=boxes (a one-output head: a name)",
+     set_outputs},
     {"width", "a whole number of pixels, 1..16384", set_width},
     {"height", "a whole number of pixels, 1..16384", set_height},
     {"color", "rgb or bgr", set_color},
@@ -305,6 +394,12 @@ static const key_def k_keys[] = {
     {"strides", "1..8 comma-separated whole numbers such as 8,16,32", set_strides},
     {"num_classes", "a whole number 0..100000 (0: from the model)", set_num_classes},
     {"clip", "0 or 1", set_clip},
+    {"ssd_feature_maps", "WxH per level such as 40x30, 20x15, 10x8, 5x4 (as many levels as ssd_min_sizes)",
+     set_ssd_feature_maps},
+    {"ssd_min_sizes", "sizes in pixels per level, levels split by ';', such as 10,16,24; 32,48; 64,96",
+     set_ssd_min_sizes},
+    {"ssd_variances", "two positive numbers: centre, size (e.g. 0.1, 0.2)", set_ssd_variances},
+    {"ssd_clip_priors", "0 or 1", set_ssd_clip_priors},
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 
@@ -361,7 +456,7 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
         for (int i = 0; i < NKEYS; i++)
             if (!strcmp(k, k_keys[i].key)) ki = i;
         if (ki < 0) {
-            char known[512];
+            char known[768];
             size_t o = 0;
             known[0] = 0;
             for (int i = 0; i < NKEYS && o < sizeof(known); i++)

@@ -53,18 +53,59 @@ static void fill_yolov8(float *o, size_t n) {
     }
 }
 
+/* SSD scores [N, 3] (softmax probabilities or logits) and boxes [N, 4]:
+ * corners in 0..1 on a coarse grid (detect-ssd) or location encodings (raw). */
+static void fill_ssd_scores(float *o, size_t n, int logits) {
+    for (size_t a = 0; a < n / 3; a++) {
+        float *r = o + a * 3;
+        r[0] = frand(0.5f, 4), r[1] = a % 5 ? frand(-4, 0) : frand(0, 4), r[2] = frand(-4, 4);
+        if (logits) continue;
+        float m = fmaxf(r[0], fmaxf(r[1], r[2])), e0 = expf(r[0] - m), e1 = expf(r[1] - m),
+              e2 = expf(r[2] - m);
+        r[0] = e0 / (e0 + e1 + e2), r[1] = e1 / (e0 + e1 + e2), r[2] = e2 / (e0 + e1 + e2);
+    }
+}
+static void fill_ssd(float *o, size_t n) {
+    fill_ssd_scores(o, n, 0);
+}
+static void fill_ssd_logits(float *o, size_t n) {
+    fill_ssd_scores(o, n, 1);
+}
+static void fill_ssd_boxes(float *o, size_t n) {
+    for (size_t a = 0; a < n / 4; a++) {
+        float *b = o + a * 4, x = (float)(a % 8) / 8 + frand(0, 0.05f),
+              y = (float)(a / 8 % 8) / 8 + frand(0, 0.05f);
+        b[0] = x, b[1] = y, b[2] = x + frand(0.05f, 0.3f), b[3] = y + frand(0.05f, 0.3f);
+    }
+}
+static void fill_ssd_loc(float *o, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        o[i] = frand(-1.5f, 1.5f);
+}
+
 typedef struct head_case {
     const char *task;
-    int ndim;
-    int64_t dims[3]; /* one frame's output (batch 1 first) */
-    uint32_t input;  /* network input width = height */
-    void (*fill)(float *o, size_t n);
+    int nout;           /* outputs the head reads (1 or 2) */
+    int ndim;           /* of each */
+    int64_t dims[2][3]; /* one frame's outputs (batch 1 first) */
+    uint32_t input;     /* network input width = height */
+    void (*fill[2])(float *o, size_t n);
+    const char *profile; /* extra profile text, or NULL */
 } head_case;
 
 static const head_case k_cases[] = {
-    {"classify", 2, {1, 1000, 0}, 224, fill_classify},
-    {"detect-yolox", 3, {1, 84, 9}, 64, fill_yolox}, /* strides 8/16/32 over 64x64: 84 anchors */
-    {"detect-yolov8", 3, {1, 8, 640}, 320, fill_yolov8},
+    {"classify", 1, 2, {{1, 1000, 0}}, 224, {fill_classify}, NULL},
+    {"detect-yolox", 1, 3, {{1, 84, 9}}, 64, {fill_yolox}, NULL}, /* strides 8/16/32 over 64x64: 84 anchors */
+    {"detect-yolov8", 1, 3, {{1, 8, 640}}, 320, {fill_yolov8}, NULL},
+    {"detect-ssd", 2, 3, {{1, 640, 3}, {1, 640, 4}}, 320, {fill_ssd, fill_ssd_boxes}, NULL},
+    /* strides 16/32 over 64x64 with 2 + 1 sizes: 16 * 2 + 4 = 36 priors */
+    {"detect-ssd-raw",
+     2,
+     3,
+     {{1, 36, 3}, {1, 36, 4}},
+     64,
+     {fill_ssd_logits, fill_ssd_loc},
+     "strides = 16, 32\nssd_min_sizes = 12, 20; 40\nsoftmax = 1\n"},
 };
 
 static void compare(const vrt_result *c, const vrt_result *g, const char *task, int row) {
@@ -103,43 +144,48 @@ static void run_case(const head_case *hc, cudaStream_t stream) {
     vrt_profile_default(&p);
     p.task = h->id;
     p.pre.width = p.pre.height = hc->input;
-    vrt_model_tensor_info out;
-    memset(&out, 0, sizeof(out));
-    out.name = "output";
-    out.ndim = hc->ndim;
-    size_t n = 1;
-    for (int i = 0; i < hc->ndim; i++)
-        out.dims[i] = hc->dims[i], n *= (size_t)hc->dims[i];
-    vrt__head_params hp;
-    memset(&hp, 0, sizeof(hp));
-    hp.task = h->id;
-    hp.batch = B;
-    hp.out_count = n;
     char err[512] = "";
-    if (h->configure(&p, &out, &hp, err, sizeof(err)))
+    if (hc->profile)
+        ASSERT_OK(vrt_profile_parse(hc->profile, strlen(hc->profile), "case", &p, err, sizeof(err)));
+    vrt_model_tensor_info out[2];
+    memset(out, 0, sizeof(out));
+    static const char *names[2] = {"scores", "boxes"};
+    size_t n[2] = {0, 0};
+    for (int j = 0; j < hc->nout; j++) {
+        out[j].name = names[j];
+        out[j].ndim = hc->ndim;
+        n[j] = 1;
+        for (int i = 0; i < hc->ndim; i++)
+            out[j].dims[i] = hc->dims[j][i] * (i == 0 ? B : 1), n[j] *= (size_t)hc->dims[j][i];
+    }
+    vrt__head_params hp;
+    if (vrt__head_bind(h, &p, out, hc->nout, B, &hp, err, sizeof(err)))
         vrt_test_fail(__FILE__, __LINE__, "%s: %s", hc->task, err);
     void *cctx = NULL, *gctx = NULL;
     if (h->cpu->create) ASSERT_OK(h->cpu->create(&hp, &cctx, err, sizeof(err)));
     if (h->cuda->create(&hp, &gctx, err, sizeof(err)))
         vrt_test_fail(__FILE__, __LINE__, "%s: %s", hc->task, err);
-    float *o = malloc(n * B * sizeof(float));
+    float *o[2] = {NULL, NULL}, *dout[2] = {NULL, NULL};
+    for (int j = 0; j < hc->nout; j++) {
+        o[j] = malloc(n[j] * B * sizeof(float));
+        ASSERT_TRUE(o[j] != NULL);
+        for (int k = 0; k < B; k++)
+            hc->fill[j](o[j] + (size_t)k * n[j], n[j]);
+        CK(cudaMalloc((void **)&dout[j], n[j] * B * sizeof(float)));
+        CK(cudaMemcpyAsync(dout[j], o[j], n[j] * B * sizeof(float), cudaMemcpyHostToDevice, stream));
+    }
     uint8_t *cres = calloc(B, h->result_bytes), *gres = calloc(B, h->result_bytes);
-    ASSERT_TRUE(o && cres && gres);
-    for (int k = 0; k < B; k++)
-        hc->fill(o + (size_t)k * n, n);
-    float *dout = NULL;
+    ASSERT_TRUE(cres && gres);
     void *dres = NULL;
-    CK(cudaMalloc((void **)&dout, n * B * sizeof(float)));
     CK(cudaMalloc(&dres, B * h->result_bytes));
-    CK(cudaMemcpyAsync(dout, o, n * B * sizeof(float), cudaMemcpyHostToDevice, stream));
     CK(cudaMemsetAsync(dres, 0, B * h->result_bytes, stream));
-    if (h->cuda->enqueue(gctx, &hp, dout, NULL, dres, stream, err, sizeof(err)))
+    if (h->cuda->enqueue(gctx, &hp, (const float *const *)dout, NULL, dres, stream, err, sizeof(err)))
         vrt_test_fail(__FILE__, __LINE__, "%s enqueue: %s", hc->task, err);
     CK(cudaMemcpyAsync(gres, dres, B * h->result_bytes, cudaMemcpyDeviceToHost, stream));
     CK(cudaStreamSynchronize(stream));
     for (int k = 0; k < B; k++) {
-        ASSERT_OK(h->cpu->run(cctx, &hp, o + (size_t)k * n, NULL, cres + (size_t)k * h->result_bytes, err,
-                              sizeof(err)));
+        const float *row[2] = {o[0] + (size_t)k * n[0], o[1] ? o[1] + (size_t)k * n[1] : NULL};
+        ASSERT_OK(h->cpu->run(cctx, &hp, row, NULL, cres + (size_t)k * h->result_bytes, err, sizeof(err)));
         vrt_result rc, rg;
         vrt__result_init(&rc, h->kind, h->id, NULL);
         vrt__result_init(&rg, h->kind, h->id, NULL);
@@ -148,9 +194,11 @@ static void run_case(const head_case *hc, cudaStream_t stream) {
         compare(&rc, &rg, hc->task, k);
     }
     printf("%s: %d rows, cuda == cpu\n", hc->task, B);
-    cudaFree(dout);
+    for (int j = 0; j < hc->nout; j++) {
+        cudaFree(dout[j]);
+        free(o[j]);
+    }
     cudaFree(dres);
-    free(o);
     free(cres);
     free(gres);
     if (h->cpu->destroy) h->cpu->destroy(&cctx);

@@ -13,9 +13,10 @@
 #include "vrt/result.h"
 
 TEST(every_task_has_a_head) {
-    const char *names[] = {"classify", "detect-yolox", "detect-yolov8"};
-    const vrt_task ids[] = {VRT_TASK_CLASSIFY, VRT_TASK_DETECT_YOLOX, VRT_TASK_DETECT_YOLOV8};
-    for (int i = 0; i < 3; i++) {
+    const char *names[] = {"classify", "detect-yolox", "detect-yolov8", "detect-ssd", "detect-ssd-raw"};
+    const vrt_task ids[] = {VRT_TASK_CLASSIFY, VRT_TASK_DETECT_YOLOX, VRT_TASK_DETECT_YOLOV8,
+                            VRT_TASK_DETECT_SSD, VRT_TASK_DETECT_SSD_RAW};
+    for (int i = 0; i < 5; i++) {
         const vrt__head *h = vrt__head_find(names[i]);
         ASSERT_TRUE(h != NULL);
         ASSERT_TRUE(vrt__head_for(ids[i]) == h);
@@ -41,19 +42,20 @@ TEST(every_task_has_a_head) {
     int n = 0;
     while (vrt__head_at(n))
         n++;
-    ASSERT_EQ(n, 3);
+    ASSERT_EQ(n, 5);
     ASSERT_TRUE(vrt__head_at(-1) == NULL);
     ASSERT_TRUE(vrt__head_find("segment") == NULL);
     ASSERT_TRUE(vrt__head_find(NULL) == NULL);
     char buf[128];
-    ASSERT_STREQ(vrt__head_names(buf, sizeof(buf)), "classify, detect-yolox or detect-yolov8");
+    ASSERT_STREQ(vrt__head_names(buf, sizeof(buf)),
+                 "classify, detect-yolox, detect-yolov8, detect-ssd or detect-ssd-raw");
     /* An unknown task lists the registered ones. */
     vrt_profile p;
     vrt_profile_default(&p);
     char err[256];
     ASSERT_STATUS(vrt_profile_parse("task = depth\n", 13, "t.conf", &p, err, sizeof(err)), VRT_EINVAL);
-    ASSERT_CONTAINS(err,
-                    "t.conf:1: bad value 'depth' for 'task'; use classify, detect-yolox or detect-yolov8");
+    ASSERT_CONTAINS(err, "t.conf:1: bad value 'depth' for 'task'; use classify, detect-yolox, detect-yolov8, "
+                         "detect-ssd or detect-ssd-raw");
 }
 
 /* Top-k by selection in double, the test's own: an independent reference. */
@@ -96,7 +98,8 @@ TEST(classify_head_cpu) {
         x[i] = (float)(seed >> 8) / 16777216.0f * 10.0f - 5.0f;
     }
     vrt_class_result res;
-    ASSERT_OK(h->cpu->run(ctx, &hp, x, NULL, &res, err, sizeof(err)));
+    const float *xo[1] = {x};
+    ASSERT_OK(h->cpu->run(ctx, &hp, xo, NULL, &res, err, sizeof(err)));
     int want[7];
     ref_topk(x, 1000, 7, want);
     ASSERT_EQ(res.count, 7);
@@ -141,7 +144,8 @@ TEST(yolo_head_checks_the_output) {
     float *a = o + (2 * 8 + 1) * 8;
     a[0] = 0.5f, a[1] = 0.25f, a[2] = 0.0f, a[3] = logf(2.0f), a[4] = 0.9f, a[5 + 1] = 0.8f;
     vrt_detections res;
-    ASSERT_OK(h->cpu->run(ctx, &hp, o, NULL, &res, err, sizeof(err)));
+    const float *oo[1] = {o};
+    ASSERT_OK(h->cpu->run(ctx, &hp, oo, NULL, &res, err, sizeof(err)));
     ASSERT_EQ(res.count, 1);
     ASSERT_EQ(res.det[0].class_id, 1);
     ASSERT_NEAR(res.det[0].score, 0.72, 1e-6);
@@ -273,12 +277,14 @@ TEST(public_head_api) {
     out.dims[1] = 4;
     vrt_head_t *h = NULL;
     char err[256];
-    ASSERT_OK(vrt_head_open(&p, &out, NULL, &h, err, sizeof(err)));
+    ASSERT_OK(vrt_head_open(&p, &out, 1, NULL, &h, err, sizeof(err)));
     ASSERT_EQ(vrt_head_kind(h), VRT_RESULT_CLASSES);
     const float x[4] = {0.0f, 2.0f, 1.0f, 2.0f};
     const vrt_result *r = NULL;
     vrt_alloc_counting_begin();
-    vrt_status st = vrt_head_run(h, x, 4, NULL, &r);
+    const float *xs[1] = {x};
+    size_t n4[1] = {4}, n3[1] = {3};
+    vrt_status st = vrt_head_run(h, xs, n4, 1, NULL, &r);
     vrt_alloc_stats as = vrt_alloc_counting_stats();
     vrt_alloc_counting_end();
     ASSERT_OK(st);
@@ -294,14 +300,14 @@ TEST(public_head_api) {
     ASSERT_OK(vrt_result_class(r, 1, &idx, &sc));
     ASSERT_EQ(idx, 3);
     ASSERT_TRUE(vrt_result_time_ns(r, VRT_TIME_TOTAL) >= 0);
-    ASSERT_STATUS(vrt_head_run(h, x, 3, NULL, &r), VRT_EINVAL);
-    ASSERT_CONTAINS(vrt_head_last_error(h), "3 output values");
+    ASSERT_STATUS(vrt_head_run(h, xs, n3, 1, NULL, &r), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_head_last_error(h), "output 0 has 3 values");
     vrt_head_destroy(&h);
     ASSERT_TRUE(h == NULL);
     vrt_head_destroy(&h);
     /* A detector profile over a classifier's output: refused at open with the reason. */
     p.task = VRT_TASK_DETECT_YOLOV8;
-    ASSERT_STATUS(vrt_head_open(&p, &out, NULL, &h, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_head_open(&p, &out, 1, NULL, &h, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "'prob' has 2 dims");
     ASSERT_TRUE(h == NULL);
 }

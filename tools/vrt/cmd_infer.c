@@ -33,7 +33,7 @@ void cmd_infer_help(FILE *f) {
     fputs("usage: vrt infer MODEL IMAGE... [--profile FILE] [--topk K] [--score S] [--iou T]\n"
           "                 [--backend cpu|cuda] [--threads N] [--json]\n\n"
           "Runs the ONNX model MODEL on each IMAGE (JPEG or PNG) and prints, for a classifier,\n"
-          "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8) the\n"
+          "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8, SSD) the\n"
           "boxes in image pixels with class names and scores after class-wise NMS. Each image\n"
           "also gets its time: pre-processing, model and post-processing, in milliseconds.\n\n"
           "The profile says how the image becomes the network's input and what the output\n"
@@ -62,6 +62,8 @@ void cmd_infer_help(FILE *f) {
           f);
 }
 
+#define INFER_MAX_OUTPUTS 16
+
 typedef struct infer_ctx {
     vrt_profile prof;
     char profile_path[VRT_PROFILE_PATH_MAX];
@@ -73,10 +75,9 @@ typedef struct infer_ctx {
     int in_index;
     void *in_buf;
     size_t in_bytes;
-    float *out_buf;
-    size_t out_count;
-    int64_t out_dims[VRT_MODEL_MAX_DIMS];
-    int out_ndim;
+    int n_out; /* model outputs (all are fetched; the head picks its own) */
+    float *out_buf[INFER_MAX_OUTPUTS];
+    size_t out_count[INFER_MAX_OUTPUTS];
     int json;
 } infer_ctx;
 
@@ -119,28 +120,31 @@ static int setup_io(infer_ctx *c) {
     }
     c->in_bytes = vrt_preprocess_output_size(&p->pre);
     c->in_buf = vrt_malloc(c->in_bytes);
-    vrt_model_tensor_info out;
-    vrt_engine_output_info(c->engine, 0, &out);
-    c->out_count = 1;
-    c->out_ndim = out.ndim;
-    for (int i = 0; i < out.ndim; i++) {
-        c->out_count *= (size_t)out.dims[i];
-        c->out_dims[i] = out.dims[i];
+    if (!c->in_buf) return cli_error("out of memory for the model's input");
+    c->n_out = vrt_engine_num_outputs(c->engine);
+    if (c->n_out > INFER_MAX_OUTPUTS) c->n_out = INFER_MAX_OUTPUTS; /* heads read among the first */
+    for (int k = 0; k < c->n_out; k++) {
+        vrt_model_tensor_info out;
+        vrt_engine_output_info(c->engine, k, &out);
+        c->out_count[k] = 1;
+        for (int i = 0; i < out.ndim; i++)
+            c->out_count[k] *= (size_t)out.dims[i];
+        c->out_buf[k] = vrt_malloc((c->out_count[k] ? c->out_count[k] : 1) * sizeof(float));
+        if (!c->out_buf[k]) return cli_error("out of memory for the model's output %d", k);
     }
-    c->out_buf = vrt_malloc((c->out_count ? c->out_count : 1) * sizeof(float));
-    if (!c->in_buf || !c->out_buf) return cli_error("out of memory for the model's input and output");
     return 0;
 }
 
 /* The profile's task head over the model's output (after the labels). */
 static int open_head(infer_ctx *c) {
-    vrt_model_tensor_info out;
-    vrt_engine_output_info(c->engine, 0, &out);
+    vrt_model_tensor_info outs[INFER_MAX_OUTPUTS];
+    for (int k = 0; k < c->n_out; k++)
+        vrt_engine_output_info(c->engine, k, &outs[k]);
     char err[512], a[96];
-    if (vrt_head_open(&c->prof, &out, c->labels, &c->head, err, sizeof(err)) != VRT_OK)
-        return cli_error("%s: output '%s' %s does not fit profile %s (%s): %s", c->model_path, out.name,
-                         cli_dims_str(out.dims, out.ndim, a, sizeof(a)), c->profile_path,
-                         vrt_task_name(c->prof.task), err);
+    if (vrt_head_open(&c->prof, outs, c->n_out, c->labels, &c->head, err, sizeof(err)) != VRT_OK)
+        return cli_error("%s: the outputs (%s %s%s) do not fit profile %s (%s): %s", c->model_path,
+                         outs[0].name, cli_dims_str(outs[0].dims, outs[0].ndim, a, sizeof(a)),
+                         c->n_out > 1 ? ", ..." : "", c->profile_path, vrt_task_name(c->prof.task), err);
     return 0;
 }
 
@@ -164,14 +168,17 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
     int64_t t1 = vrt_now_ns();
     vrt_engine_tensor in = {
         c->in_buf, c->prof.pre.dtype == VRT_TENSOR_F16 ? VRT_DTYPE_FLOAT16 : VRT_DTYPE_FLOAT, c->in_bytes};
-    vrt_engine_tensor out = {c->out_buf, VRT_DTYPE_FLOAT, c->out_count * sizeof(float)};
-    st = vrt_engine_run(c->engine, &in, 1, &out, 1);
+    vrt_engine_tensor out[INFER_MAX_OUTPUTS];
+    for (int k = 0; k < c->n_out; k++)
+        out[k] = (vrt_engine_tensor){c->out_buf[k], VRT_DTYPE_FLOAT, c->out_count[k] * sizeof(float)};
+    st = vrt_engine_run(c->engine, &in, 1, out, c->n_out);
     if (st != VRT_OK) {
         snprintf(err, cap, "%s: running the model failed: %s", path, vrt_engine_last_error(c->engine));
         return -1;
     }
     int64_t t2 = vrt_now_ns();
-    if (vrt_head_run(c->head, c->out_buf, c->out_count, &g, &r->res) != VRT_OK) {
+    if (vrt_head_run(c->head, (const float *const *)c->out_buf, c->out_count, c->n_out, &g, &r->res) !=
+        VRT_OK) {
         snprintf(err, cap, "%s: %s failed: %s", path, vrt_task_name(c->prof.task),
                  vrt_head_last_error(c->head));
         return -1;
@@ -296,7 +303,8 @@ static void infer_cleanup(infer_ctx *c) {
     vrt_labels_destroy(&c->labels);
     vrt_engine_destroy(&c->engine);
     vrt_free(c->in_buf);
-    vrt_free(c->out_buf);
+    for (int k = 0; k < c->n_out; k++)
+        vrt_free(c->out_buf[k]);
 }
 
 int cmd_infer(cli_ctx *ctx, int argc, char **argv) {

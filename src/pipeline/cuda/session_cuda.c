@@ -53,11 +53,11 @@ typedef struct cslot {
 
 typedef struct cstate {
     cudaStream_t stream;
-    float *din;        /* model input (backend's buffer) */
-    const float *dout; /* model output 0 (backend's buffer) */
-    void *dres;        /* device result payloads */
-    size_t res_bytes;  /* one frame's payload */
-    void *head;        /* the head's CUDA context */
+    float *din;                               /* model input (backend's buffer) */
+    const float *dout[VRT__HEAD_MAX_OUTPUTS]; /* the head's model outputs (backend's buffers) */
+    void *dres;                               /* device result payloads */
+    size_t res_bytes;                         /* one frame's payload */
+    void *head;                               /* the head's CUDA context */
     cslot sl[VRT_SESSION_MAX_SLOTS];
 } cstate;
 
@@ -150,16 +150,22 @@ static vrt_status capture_slot(vrt_session_t *s, int i) {
 static vrt_status open_device(vrt_session_t *s) {
     cstate *c = s->impl;
     size_t ib = 0, ob = 0;
-    const size_t nb = (size_t)s->batch, want_out = s->hp.out_count * sizeof(float) * nb;
+    const size_t nb = (size_t)s->batch;
     c->stream = (cudaStream_t)vrt__engine_stream(s->eng);
     c->din = vrt__engine_device_input(s->eng, 0, &ib);
-    c->dout = vrt__engine_device_output(s->eng, 0, &ob);
-    if (!c->stream || !c->din || !c->dout || ib != s->in_bytes * nb || ob != want_out)
-        return vrt__session_fail(
-            s, VRT_EINVAL,
-            "CUDA backend tensors do not match the session (batch %d): input %zu bytes (want "
-            "%zu fp32), output %zu bytes (want %zu)",
-            s->batch, ib, s->in_bytes * nb, ob, want_out);
+    if (!c->stream || !c->din || ib != s->in_bytes * nb)
+        return vrt__session_fail(s, VRT_EINVAL,
+                                 "CUDA backend tensors do not match the session (batch %d): input %zu bytes "
+                                 "(want %zu fp32)",
+                                 s->batch, ib, s->in_bytes * nb);
+    for (int j = 0; j < s->hp.num_outputs; j++) {
+        const size_t want_out = s->hp.out_counts[j] * sizeof(float) * nb;
+        c->dout[j] = vrt__engine_device_output(s->eng, s->hp.outputs[j], &ob);
+        if (!c->dout[j] || ob != want_out)
+            return vrt__session_fail(
+                s, VRT_EINVAL, "CUDA backend output %d has %zu bytes; the session wants %zu (fp32, batch %d)",
+                s->hp.outputs[j], ob, want_out, s->batch);
+    }
     if (!s->head->cuda)
         return vrt__session_fail(s, VRT_EUNSUPPORTED, "task '%s' has no CUDA head; use the cpu backend",
                                  s->head->task);

@@ -13,14 +13,14 @@ static vrt_status classify_cuda_create(const vrt__head_params *hp, void **ctx, c
     return VRT_OK;
 }
 
-static vrt_status classify_cuda_enqueue(void *ctx, const vrt__head_params *hp, const float *dout,
+static vrt_status classify_cuda_enqueue(void *ctx, const vrt__head_params *hp, const float *const *dout,
                                         const vrt_preprocess_geometry *g, void *dres, void *stream, char *err,
                                         size_t cap) {
     (void)ctx;
     (void)g;
     char e[256] = "";
-    vrt_status st = vrt_cuda_topk(dout, VRT_TENSOR_F32, hp->batch, (int)hp->out_count, hp->topk, hp->softmax,
-                                  dres, stream, e, sizeof(e));
+    vrt_status st = vrt_cuda_topk(dout[0], VRT_TENSOR_F32, hp->batch, (int)hp->out_count, hp->topk,
+                                  hp->softmax, dres, stream, e, sizeof(e));
     if (st) vrt_errbuf_set(err, cap, "top-k: %s", e);
     return st;
 }

@@ -43,12 +43,12 @@ static vrt_status yolo_cuda_create(const vrt__head_params *hp, void **ctx, char 
     return VRT_OK;
 }
 
-static vrt_status yolo_cuda_enqueue(void *ctx, const vrt__head_params *hp, const float *dout,
+static vrt_status yolo_cuda_enqueue(void *ctx, const vrt__head_params *hp, const float *const *dout,
                                     const vrt_preprocess_geometry *g, void *dres, void *stream, char *err,
                                     size_t cap) {
     yolo_cuda *y = ctx;
     for (int k = 0; k < hp->batch; k++) {
-        vrt_status st = vrt_cuda_detector_run(y->det, dout + (size_t)k * hp->out_count, hp->out_count, g,
+        vrt_status st = vrt_cuda_detector_run(y->det, dout[0] + (size_t)k * hp->out_count, hp->out_count, g,
                                               y->ws, y->ws_bytes, (vrt_detections *)dres + k, stream);
         if (st) {
             vrt_errbuf_set(err, cap, "%s: %s", hp->batch > 1 ? "detection (batch)" : "detection",

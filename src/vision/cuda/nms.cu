@@ -41,13 +41,15 @@ typedef struct vrt__nms_ws {
     float4 *box;              /* [N] decoded boxes in input pixels */
     unsigned long long *keys; /* [N * C] candidate keys, class segments */
     unsigned long long *kept; /* [C * max_det] kept keys per class, in order */
+    float *prob;              /* SSD with softmax: [N * (C + 1)] per anchor (background first) */
 } vrt__nms_ws;
 
 static size_t vrt__al(size_t v) {
     return (v + 255) & ~(size_t)255;
 }
 
-static size_t vrt__nms_layout(const vrt_detect_params *p, uint8_t *base, vrt__nms_ws *ws) {
+/* prob: floats of the SSD raw head's softmax scratch (0 for the others). */
+static size_t vrt__nms_layout(const vrt_detect_params *p, size_t prob, uint8_t *base, vrt__nms_ws *ws) {
     const size_t C = (size_t)p->num_classes, N = (size_t)p->num_anchors, K = (size_t)p->max_detections;
     size_t off = 0;
 #define VRT__PART(field, type, count)                                                                        \
@@ -63,17 +65,35 @@ static size_t vrt__nms_layout(const vrt_detect_params *p, uint8_t *base, vrt__nm
     VRT__PART(box, float4, N);
     VRT__PART(keys, unsigned long long, N *C);
     VRT__PART(kept, unsigned long long, C *K);
+    VRT__PART(prob, float, prob);
 #undef VRT__PART
     return off;
 }
 
 extern "C" size_t vrt__cuda_detect_workspace(const vrt_detect_params *p) {
-    return vrt__nms_layout(p, NULL, NULL);
+    return vrt__nms_layout(p, 0, NULL, NULL);
 }
+
+/* The SSD heads' NMS runs over the foreground classes (C - 1). */
+static vrt_detect_params vrt__ssd_nms_params(const vrt_detect_params *p) {
+    vrt_detect_params q = *p;
+    q.num_classes = p->num_classes - 1;
+    return q;
+}
+
+extern "C" size_t vrt__cuda_ssd_workspace(const vrt_detect_params *p, int softmax) {
+    vrt_detect_params q = vrt__ssd_nms_params(p);
+    return vrt__nms_layout(&q, softmax ? (size_t)p->num_anchors * (size_t)p->num_classes : 0, NULL, NULL);
+}
+
+/* Kind of the SSD heads in vrt__nms_cfg (not a vrt_detect_kind): boxes are
+ * decoded before the pairs pass, the score of (a, c) is src[a * (C + 1) + c + 1]. */
+#define VRT__NMS_SSD 100
 
 /* The parameters the kernels need, by value. */
 typedef struct vrt__nms_cfg {
     int kind, C, N, K, apply_sigmoid, clip;
+    int class_base; /* reported class id = c + class_base */
     float thr, iou;
     int num_strides;
     int strides[VRT_DETECT_MAX_STRIDES];
@@ -96,6 +116,7 @@ static __device__ __forceinline__ float vrt__d_sigm(float x) {
 static __device__ __forceinline__ float vrt__d_pair_score(const vrt__nms_cfg &g, const float *o, int a,
                                                           int c) {
     float s, obj;
+    if (g.kind == VRT__NMS_SSD) return o[(size_t)a * (size_t)(g.C + 1) + (size_t)c + 1];
     if (g.kind == VRT_DETECT_YOLOX) {
         const float *r = o + (size_t)a * (size_t)(5 + g.C);
         s = r[5 + c];
@@ -135,14 +156,14 @@ static __global__ void vrt__k_nms_pairs(vrt__nms_cfg g, const float *o, vrt__nms
          i += (size_t)gridDim.x * blockDim.x) {
         int a, c;
         /* Thread order follows the memory order of the scores (coalesced). */
-        if (g.kind == VRT_DETECT_YOLOX) {
+        if (g.kind != VRT_DETECT_YOLOV8) {
             a = (int)(i / (size_t)g.C);
             c = (int)(i % (size_t)g.C);
         } else {
             c = (int)(i / (size_t)g.N);
             a = (int)(i % (size_t)g.N);
         }
-        if (!scatter && c == 0) {
+        if (!scatter && c == 0 && g.kind != VRT__NMS_SSD) {
             float cx, cy, w, h;
             if (g.kind == VRT_DETECT_YOLOX) {
                 const float *r = o + (size_t)a * (size_t)(5 + g.C);
@@ -387,14 +408,10 @@ static __global__ void __launch_bounds__(VRT__NMS_THREADS)
     d->box.x2 = x2;
     d->box.y2 = y2;
     d->score = vrt__d_key_score(key);
-    d->class_id = c;
+    d->class_id = c + g.class_base;
 }
 
-extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const float *output,
-                                               const vrt_preprocess_geometry *geom, void *workspace,
-                                               vrt_detections *out, cudaStream_t s) {
-    vrt__nms_ws ws;
-    vrt__nms_layout(p, (uint8_t *)workspace, &ws);
+static vrt__nms_cfg vrt__nms_config(const vrt_detect_params *p, const vrt_preprocess_geometry *geom) {
     vrt__nms_cfg g;
     memset(&g, 0, sizeof(g));
     g.kind = (int)p->kind;
@@ -421,6 +438,12 @@ extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const
         g.frame_w = geom->frame_w;
         g.frame_h = geom->frame_h;
     }
+    return g;
+}
+
+/* Passes 1-6 over the scores in o (the model's output; SSD: boxes in ws.box already). */
+static cudaError_t vrt__nms_launch(const vrt__nms_cfg &g, const float *output, const vrt__nms_ws &ws,
+                                   vrt_detections *out, cudaStream_t s) {
     const size_t pairs = (size_t)g.N * (size_t)g.C;
     unsigned pair_blocks = (unsigned)((pairs + 255) / 256);
     if (pair_blocks > 65535u * 4u) pair_blocks = 65535u * 4u;
@@ -433,4 +456,67 @@ extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const
     vrt__k_nms_class<<<(unsigned)g.C, VRT__NMS_THREADS, 0, s>>>(g, ws);
     vrt__k_nms_merge<<<(unsigned)g.C, VRT__NMS_THREADS, 0, s>>>(g, ws, out);
     return cudaGetLastError();
+}
+
+extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const float *output,
+                                               const vrt_preprocess_geometry *geom, void *workspace,
+                                               vrt_detections *out, cudaStream_t s) {
+    vrt__nms_ws ws;
+    vrt__nms_layout(p, 0, (uint8_t *)workspace, &ws);
+    return vrt__nms_launch(vrt__nms_config(p, geom), output, ws, out, s);
+}
+
+/* SSD pre-pass, one thread per anchor, in the CPU twin's operation order
+ * (head_ssd.c): the box in input pixels into ws.box (raw: decoded with the
+ * anchor's prior); with softmax the probabilities of its logits into ws.prob. */
+static __global__ void vrt__k_ssd_prep(const float *scores, const float *boxes, const float *priors,
+                                       int softmax, int N, int C, float cv, float sv, float W, float H,
+                                       vrt__nms_ws ws) {
+    const int a = blockIdx.x * blockDim.x + threadIdx.x;
+    if (a >= N) return;
+    const float *b = boxes + 4 * (size_t)a;
+    float x1 = b[0], y1 = b[1], x2 = b[2], y2 = b[3];
+    if (priors) {
+        const float *p = priors + 4 * (size_t)a;
+        float cx = __fadd_rn(__fmul_rn(__fmul_rn(b[0], cv), p[2]), p[0]);
+        float cy = __fadd_rn(__fmul_rn(__fmul_rn(b[1], cv), p[3]), p[1]);
+        float w = __fmul_rn(__double2float_rn(exp((double)__fmul_rn(b[2], sv))), p[2]);
+        float h = __fmul_rn(__double2float_rn(exp((double)__fmul_rn(b[3], sv))), p[3]);
+        const float hw = __fmul_rn(0.5f, w), hh = __fmul_rn(0.5f, h);
+        x1 = __fsub_rn(cx, hw), y1 = __fsub_rn(cy, hh), x2 = __fadd_rn(cx, hw), y2 = __fadd_rn(cy, hh);
+    }
+    if (softmax) {
+        const float *x = scores + (size_t)a * (size_t)C;
+        float *y = ws.prob + (size_t)a * (size_t)C;
+        float mx = x[0], sum = 0.0f;
+        for (int k = 1; k < C; k++)
+            mx = fmaxf(mx, x[k]);
+        for (int k = 0; k < C; k++) {
+            y[k] = __double2float_rn(exp((double)__fsub_rn(x[k], mx)));
+            sum = __fadd_rn(sum, y[k]);
+        }
+        for (int k = 0; k < C; k++)
+            y[k] = __fdiv_rn(y[k], sum);
+    }
+    ws.box[a] = make_float4(__fmul_rn(x1, W), __fmul_rn(y1, H), __fmul_rn(x2, W), __fmul_rn(y2, H));
+}
+
+extern "C" cudaError_t vrt__cuda_ssd_launch(const vrt_detect_params *p, const float *priors, int softmax,
+                                            float cv, float sv, const float *scores, const float *boxes,
+                                            const vrt_preprocess_geometry *geom, void *workspace,
+                                            vrt_detections *out, cudaStream_t s) {
+    vrt_detect_params q = vrt__ssd_nms_params(p);
+    vrt__nms_ws ws;
+    vrt__nms_layout(&q, softmax ? (size_t)p->num_anchors * (size_t)p->num_classes : 0, (uint8_t *)workspace,
+                    &ws);
+    vrt__nms_cfg g = vrt__nms_config(&q, geom);
+    g.kind = VRT__NMS_SSD;
+    g.class_base = 1;
+    g.apply_sigmoid = 0;
+    const int N = p->num_anchors;
+    vrt__k_ssd_prep<<<(unsigned)((N + 255) / 256), 256, 0, s>>>(
+        scores, boxes, priors, softmax, N, p->num_classes, cv, sv, (float)p->input_w, (float)p->input_h, ws);
+    cudaError_t e = cudaGetLastError();
+    if (e != cudaSuccess) return e;
+    return vrt__nms_launch(g, softmax ? ws.prob : scores, ws, out, s);
 }

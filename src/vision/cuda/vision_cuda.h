@@ -43,6 +43,15 @@ cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const float *out
                                     const vrt_preprocess_geometry *geom, void *workspace, vrt_detections *out,
                                     cudaStream_t s);
 
+/* SSD heads (nms.cu): p with num_classes = C (background included) and
+ * num_anchors = N; priors (device, 4 per anchor, normalised) for the raw
+ * head, NULL when boxes are corners in 0..1; softmax: scores are logits. */
+size_t vrt__cuda_ssd_workspace(const vrt_detect_params *p, int softmax);
+cudaError_t vrt__cuda_ssd_launch(const vrt_detect_params *p, const float *priors, int softmax, float cv,
+                                 float sv, const float *scores, const float *boxes,
+                                 const vrt_preprocess_geometry *geom, void *workspace, vrt_detections *out,
+                                 cudaStream_t s);
+
 #ifdef __cplusplus
 }
 #endif
