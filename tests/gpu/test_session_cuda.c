@@ -308,6 +308,59 @@ TEST(yolox_cuda_fp16_close_to_cpu) {
     vrt_frame_unref(&f);
 }
 
+/* The SSD heads read two model outputs (scores, boxes) in the CUDA session's
+ * graph: both UltraFace forms give the CPU session's 48 faces on faces_1.jpg
+ * (fp32 on the GPU: boxes within 0.3 px of the 720x478 frame; faces matched by position,
+ * as scores 1e-4 apart may swap). */
+TEST(ultraface_cuda_equals_cpu) {
+    NEED_GPU();
+    setenv("VRT_CUDA_MATH", "fp32", 1);
+    const char *models[2] = {"models/ultraface_slim320/version-slim-320.onnx",
+                             "models/ultraface_slim320/version-slim-320_without_postprocessing.onnx"};
+    const char *confs[2] = {"ultraface.conf", "ultraface-raw.conf"};
+    vrt_frame *f = st_load_frame("models/ultraface_slim320/faces_1.jpg", VRT_FMT_RGB24, 720, 478);
+    for (int m = 0; m < 2; m++) {
+        const char *model = vrt_test_data_or_skip(models[m]);
+        static st_res r[2];
+        for (int b = 0; b < 2; b++) {
+            char err[512];
+            vrt_session_params p;
+            vrt_session_default_params(&p);
+            p.backend = b ? "cuda" : "cpu";
+            p.threads = 2;
+            p.fourcc = VRT_FMT_RGB24;
+            p.width = 720;
+            p.height = 478;
+            vrt_session_t *s = NULL;
+            if (vrt_session_open(model, profile_path(confs[m]), NULL, &p, &s, err, sizeof(err)))
+                vrt_test_fail(__FILE__, __LINE__, "%s %s: %s", confs[m], p.backend, err);
+            ASSERT_OK(st_run(s, f, &r[b]));
+            vrt_session_destroy(&s);
+        }
+        ASSERT_EQ(r[0].det.count, 48);
+        ASSERT_EQ(r[1].det.count, r[0].det.count);
+        int used[VRT_DETECT_MAX] = {0};
+        for (int i = 0; i < r[0].det.count; i++) {
+            const vrt_detection *c = &r[0].det.det[i];
+            int best = -1;
+            for (int j = 0; j < r[1].det.count; j++)
+                if (!used[j] && fabsf(r[1].det.det[j].box.x1 - c->box.x1) < 0.3f &&
+                    fabsf(r[1].det.det[j].box.y1 - c->box.y1) < 0.3f)
+                    best = j;
+            if (best < 0) vrt_test_fail(__FILE__, __LINE__, "%s: CPU face %d has no CUDA twin", confs[m], i);
+            used[best] = 1;
+            const vrt_detection *g = &r[1].det.det[best];
+            ASSERT_EQ(g->class_id, 1);
+            ASSERT_NEAR(g->score, c->score, 1e-3);
+            ASSERT_NEAR(g->box.x2, c->box.x2, 0.3);
+            ASSERT_NEAR(g->box.y2, c->box.y2, 0.3);
+        }
+        printf("  %s: cuda == cpu, %d faces\n", confs[m], r[0].det.count);
+    }
+    vrt_frame_unref(&f);
+    unsetenv("VRT_CUDA_MATH");
+}
+
 TEST(poll_and_event) {
     NEED_GPU();
     load_frames();
@@ -633,6 +686,8 @@ int main(void) {
     VRT_RUN(yolox_cuda_equals_cpu_and_expected);
     unsetenv("VRT_CUDA_MATH"); /* also when the test failed part-way */
     VRT_RUN(yolox_cuda_fp16_close_to_cpu);
+    VRT_RUN(ultraface_cuda_equals_cpu);
+    unsetenv("VRT_CUDA_MATH");
     VRT_RUN(poll_and_event);
     VRT_RUN(results_are_slot_views);
     VRT_RUN(two_sessions_share_weights);
