@@ -18,6 +18,12 @@
  *               the CPU's insertion leaves them) by binary search in every
  *               class's kept list; ranks < max_detections are written.
  *
+ * The SSD heads (head_ssd.c) run the same passes 1-6 after one pre-pass
+ * (vrt__k_ssd_prep, one thread per anchor) that writes the decoded boxes
+ * (raw: priors and variances) and, for logits, the softmax per anchor; their
+ * pairs pass reads the foreground classes 1..C-1 and reports the model's
+ * class ids (class_base 1).
+ *
  * Exactness: box decode, scores and IoU use explicit round-to-nearest
  * intrinsics in the CPU's operation order (no FMA contraction), so scores
  * and NMS decisions are the CPU's. exp() is computed in double and rounded
