@@ -2,7 +2,7 @@
  * bench_engine: batch-1 latency of one ONNX model on the CUDA backend, for
  * bench/gpu/bench_gpu.py (which compares it with PyTorch in the same run).
  *
- *   bench_engine MODEL [--math fp16|fp32|tf32] [--iters N] [--warmup W]
+ *   bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--iters N] [--warmup W]
  *                [--inputs FILE --count K --outputs FILE] [--engines FILE]
  *
  * Prints one JSON object on stdout:
@@ -19,7 +19,10 @@
  * With --inputs: K fp32 inputs (raw, back to back) are run through the engine
  * and output 0 of each is written to --outputs as fp32 (numerics check).
  *
- * The math mode goes to the backend through VRT_CUDA_MATH (read at prepare).
+ * --math and --nofuse set vrt_engine_options (precision; fused_epilogue OFF:
+ * conv + our epilogue kernel instead of cuDNN's fused call) for the engine,
+ * the second backend context and the sessions; the environment overrides
+ * (VRT_CUDA_MATH, VRT_CACHE_DIR, ...) apply where they are not given.
  *
  * --profile FILE: after the timing, every step once eagerly with CUDA events
  * around each (median of 20 passes; no graph), one line per node to FILE:
@@ -48,6 +51,28 @@
 #include "model/ir.h"
 #include "model/plan.h"
 #include "vrt/engine.h"
+
+/* --math (NULL: auto) and the options every engine and session here uses. */
+static const char *g_math;
+static vrt_engine_options g_opt;
+
+/* g_opt from --math and --nofuse, then the environment overrides (as the
+ * engine applies them), so the second backend context runs as the engine. */
+static vrt_status set_options(char *err, size_t cap) {
+    if (g_math) {
+        if (!strcmp(g_math, "fp16"))
+            g_opt.precision = VRT_PRECISION_FP16;
+        else if (!strcmp(g_math, "fp32"))
+            g_opt.precision = VRT_PRECISION_FP32;
+        else if (!strcmp(g_math, "tf32"))
+            g_opt.precision = VRT_PRECISION_TF32;
+        else {
+            snprintf(err, cap, "--math %s: use fp16, fp32 or tf32", g_math);
+            return VRT_EINVAL;
+        }
+    }
+    return vrt__engine_options_apply_env(&g_opt, err, cap);
+}
 
 static double now_ms(void) {
     struct timespec t;
@@ -116,6 +141,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     for (int pass = 0; pass < 2; pass++) {
         vrt_session_params p;
         vrt_session_default_params(&p);
+        p.engine = g_opt;
         p.backend = "cuda";
         p.fourcc = VRT_FMT_YUYV;
         p.width = W;
@@ -164,7 +190,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     int drv = 0, rt = 0;
     cudaDriverGetVersion(&drv);
     cudaRuntimeGetVersion(&rt);
-    const char *math = getenv("VRT_CUDA_MATH");
+    const char *math = g_math;
     printf("{\"model\": \"%s\", \"profile\": \"%s\", \"frame\": \"640x480 YUYV %s\", \"math\": \"%s\", "
            "\"cuda_driver_api\": %d, "
            "\"cuda_runtime\": %d, \"cudnn\": %zu,\n",
@@ -188,12 +214,14 @@ static int bench_session(const char *model, const char *prof, const char *frame_
 }
 
 int main(int argc, char **argv) {
-    const char *model = NULL, *math = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL,
-               *prof_path = NULL, *sess_prof = NULL, *frame_path = NULL;
+    const char *model = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL, *prof_path = NULL,
+               *sess_prof = NULL, *frame_path = NULL;
     int iters = 1000, warmup = 100, count = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--math") && i + 1 < argc)
-            math = argv[++i];
+            g_math = argv[++i];
+        else if (!strcmp(argv[i], "--nofuse"))
+            g_opt.fused_epilogue = VRT_SWITCH_OFF;
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
             iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
@@ -215,9 +243,10 @@ int main(int argc, char **argv) {
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else {
-            fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--iters N] [--warmup W] "
-                            "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
-                            "[--session PROFILE [--frame F.yuyv]]\n");
+            fprintf(stderr,
+                    "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--iters N] [--warmup W] "
+                    "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
+                    "[--session PROFILE [--frame F.yuyv]]\n");
             return 2;
         }
     }
@@ -225,10 +254,15 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_engine: a model path is needed (and --iters >= 1)\n");
         return 2;
     }
-    if (math) setenv("VRT_CUDA_MATH", math, 1);
+    char oerr[512];
+    if (set_options(oerr, sizeof(oerr))) {
+        fprintf(stderr, "bench_engine: %s\n", oerr);
+        return 2;
+    }
     if (sess_prof) return bench_session(model, sess_prof, frame_path, iters, warmup);
     vrt_engine_params p;
     vrt_engine_default_params(&p);
+    p.options = g_opt;
     p.backend = "cuda";
     p.batch = 1;
     char err[1024];
@@ -303,7 +337,7 @@ int main(int argc, char **argv) {
     /* GPU time of the backend's run() alone on our stream (a second context on the same IR and plan). */
     const vrt__backend_iface *be = vrt__backend_find("cuda");
     void *ctx = NULL;
-    vrt__backend_params bp = {0, 0, NULL}; /* precision: VRT_CUDA_MATH (--math) or auto */
+    vrt__backend_params bp = {0, 0, g_opt}; /* the engine's options */
     if (!be || be->prepare(vrt__engine_ir(e), vrt__engine_plan(e), &bp, &ctx, err, sizeof(err))) {
         fprintf(stderr, "bench_engine: second context: %s\n", err);
         return 1;
@@ -404,13 +438,13 @@ int main(int argc, char **argv) {
     cudaRuntimeGetVersion(&rt);
     printf("{\"model\": \"%s\", \"math\": \"%s\", \"cuda_driver_api\": %d, \"cuda_runtime\": %d, \"cudnn\": "
            "%zu,\n",
-           model, math ? math : "default", drv, rt, (size_t)cudnnGetVersion());
+           model, g_math ? g_math : "default", drv, rt, (size_t)cudnnGetVersion());
     printf("\"nodes\": %d, \"weight_bytes\": %zu, \"arena_bytes\": %zu, \"cuda_error\": \"%s\",\n", st.nodes,
            st.weight_bytes, st.arena_bytes, cudaGetErrorName(ce));
     printf("\"open_ms\": %.3f, \"load_to_first_ms\": %.3f,\n", t_open, t_first);
-    printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"fused_dw\": %d, "
+    printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"focus_elided\": %d, "
            "\"pdl\": %d},\n",
-           bs.math, bs.own_convs, bs.inplace_concats, bs.fused_dw, bs.pdl);
+           bs.math, bs.own_convs, bs.inplace_concats, bs.focus_elided, bs.pdl);
     print_stats("host", host, iters, 0);
     print_stats("gpu", gpu, iters, 0);
     print_stats("gpu_host", gh, iters, 1);

@@ -111,10 +111,11 @@ def export(m, path):
 
 def run_engine(engine, onnx, math, cache, iters, warmup, inputs=None, count=0, outputs=None, engines=None):
     env = dict(os.environ, VRT_CACHE_DIR=cache)
+    extra = []
     if math.endswith("-nofuse"):
         math = math[:-len("-nofuse")]
-        env["VRT_CUDA_NOFUSE"] = "1"
-    cmd = [engine, onnx, "--math", math, "--iters", str(iters), "--warmup", str(warmup)]
+        extra = ["--nofuse"]
+    cmd = [engine, onnx, "--math", math, "--iters", str(iters), "--warmup", str(warmup)] + extra
     if engines:
         cmd += ["--engines", engines]
     if inputs:

@@ -12,10 +12,6 @@
 # YOLOX numerics: output 0 of the three reference inputs in fp32/tf32/fp16,
 # raw fp32 (yolox-out-MATH.bin, for bench/gpu/fp16_emulate.py --ours), and
 # their difference to the reference outputs (numerics.txt; needs numpy).
-# FP_EXPERIMENTS=1 (default): the same (timing, profile, numerics) with the
-# opt-in experiments: VRT_CUDA_FUSE_SWISH=1 (SiLU convs as one cuDNN fused call
-# with SWISH instead of conv + our epilogue kernel) and VRT_CUDA_HALF_CONCAT=1
-# (channel Concat on fp16 NHWC: no layout conversions around it).
 B=${1:-build-gpu}
 D=${2:-.data}
 O=${OUT:-bench/results}
@@ -31,7 +27,7 @@ export VRT_CACHE_DIR=${VRT_CACHE_DIR:-$(mktemp -d)/cache}
 for m in ${FP_MATHS:-fp32 tf32 fp16}; do
   "$E" "$Y" --math "$m" --iters "$N" --warmup 200 --profile "$O/prof-yolox-$m.txt" --engines "$O/engines-yolox-$m.txt" >"$O/model-yolox-$m.json" 2>"$O/model-yolox-$m.err"
   echo "yolox model $m: $(grep -o '"gpu": {[^}]*}' "$O/model-yolox-$m.json" | grep -o '"p50": [0-9.]*') $(tail -1 "$O/model-yolox-$m.err")"
-  VRT_CUDA_MATH=$m "$E" "$Y" --session models/yolox.conf "${FR[@]}" --iters "$N" --warmup 200 >"$O/frame-yolox-$m.json" 2>"$O/frame-yolox-$m.err"
+  "$E" "$Y" --math "$m" --session models/yolox.conf "${FR[@]}" --iters "$N" --warmup 200 >"$O/frame-yolox-$m.json" 2>"$O/frame-yolox-$m.err"
   echo "yolox frame $m: $(grep -o '"host": {[^}]*}' "$O/frame-yolox-$m.json" | grep -o '"p50": [0-9.]*') $(grep -o '"detections": [-0-9]*' "$O/frame-yolox-$m.json") $(grep -o '"stages_p50_ms": {[^}]*}' "$O/frame-yolox-$m.json") $(tail -1 "$O/frame-yolox-$m.err")"
 done
 "$E" "$S" --iters "$N" --warmup 200 --profile "$O/prof-squeezenet.txt" >"$O/model-squeezenet.json" 2>"$O/model-squeezenet.err"
@@ -47,19 +43,6 @@ if [ "${FP_NUMERICS:-1}" = 1 ]; then
   for m in fp32 tf32 fp16; do
     "$E" "$Y" --math "$m" --iters 1 --warmup 0 --inputs "$T/in.bin" --count 3 --outputs "$O/yolox-out-$m.bin" >/dev/null 2>>"$O/numerics.err"
   done
-  if [ "${FP_EXPERIMENTS:-1}" = 1 ]; then
-    # opt-in experiments: swish = VRT_CUDA_FUSE_SWISH=1, hcat = VRT_CUDA_HALF_CONCAT=1
-    for cfg in fp32-swish fp16-swish fp16-hcat fp16-both; do
-      m=${cfg%%-*}; x=${cfg#*-}
-      ev=(VRT_CUDA_MATH=$m)
-      case $x in swish) ev+=(VRT_CUDA_FUSE_SWISH=1) ;; hcat) ev+=(VRT_CUDA_HALF_CONCAT=1) ;; both) ev+=(VRT_CUDA_FUSE_SWISH=1 VRT_CUDA_HALF_CONCAT=1) ;; esac
-      env "${ev[@]}" "$E" "$Y" --iters 1 --warmup 0 --inputs "$T/in.bin" --count 3 --outputs "$O/yolox-out-$cfg.bin" >/dev/null 2>>"$O/numerics.err"
-      env "${ev[@]}" "$E" "$Y" --iters "$N" --warmup 200 --engines "$O/engines-yolox-$cfg.txt" --profile "$O/prof-yolox-$cfg.txt" >"$O/model-yolox-$cfg.json" 2>>"$O/numerics.err"
-      echo "yolox model $cfg: $(grep -o '"gpu": {[^}]*}' "$O/model-yolox-$cfg.json" | grep -o '"p50": [0-9.]*') convs fused in cuDNN: $(grep -c 'fused bias+act' "$O/engines-yolox-$cfg.txt")"
-      env "${ev[@]}" "$E" "$Y" --session models/yolox.conf "${FR[@]}" --iters "$N" --warmup 200 >"$O/frame-yolox-$cfg.json" 2>>"$O/numerics.err"
-      echo "yolox frame $cfg: $(grep -o '"host": {[^}]*}' "$O/frame-yolox-$cfg.json" | grep -o '"p50": [0-9.]*') $(grep -o '"detections": [-0-9]*' "$O/frame-yolox-$cfg.json")"
-    done
-  fi
   python3 - "$T/want.bin" "$O" >"$O/numerics.txt" 2>&1 <<'PY'
 import glob, os, sys
 import numpy as np
@@ -76,13 +59,6 @@ for f in sorted(glob.glob(os.path.join(sys.argv[2], "yolox-out-*.bin"))):
         sw, sg = w[:, 4] * w[:, 5:].max(1), g[:, 4] * g[:, 5:].max(1)
         print(f"{os.path.basename(f):26s} set {k}: all anchors box {d[:, :4].max():.4g} obj/cls {d[:, 4:].max():.4g}; "
               f"{int(hot.sum())} scoring anchors box {d[hot, :4].max():.4g} score {np.abs(sg - sw)[hot].max():.4g}")
-o = sys.argv[2]
-for a, b in (("fp16", "fp16-hcat"), ("fp16-swish", "fp16-both"), ("fp32", "fp32-swish"), ("fp16", "fp16-swish")):
-    fa, fb = os.path.join(o, f"yolox-out-{a}.bin"), os.path.join(o, f"yolox-out-{b}.bin")
-    if os.path.exists(fa) and os.path.exists(fb):
-        x, y = np.fromfile(fa, np.float32), np.fromfile(fb, np.float32)
-        if x.size == y.size:
-            print(f"{b} vs {a}: bit-identical {bool((x.view(np.uint32) == y.view(np.uint32)).all())}, max abs diff {np.abs(x - y).max():.4g}")
 PY
   cat "$O/numerics.txt"
   rm -rf "$T"

@@ -20,6 +20,13 @@
  * type, or for FLOAT16/FLOAT tensors in either of the two (converted). The
  * computation itself is fp32 on the CPU backend.
  *
+ * How a backend runs the model (CUDA precision, graphs, conv choice, the
+ * algorithm cache folder, ...) is vrt_engine_params.options (vrt_engine_options
+ * below): all AUTO by default. A few environment variables (VRT_CUDA_MATH,
+ * VRT_CUDA_GRAPHS, VRT_CUDA_CONV, VRT_CUDA_PDL, VRT_CACHE_DIR, VRT_PROFILE_OPS;
+ * table in src/engine/README.md) are read once per process and fill only the
+ * fields left AUTO / NULL: an explicit option always wins.
+ *
  * Threading: an engine is used by one thread at a time; distinct engines are
  * independent.
  */
@@ -38,21 +45,68 @@ extern "C" {
 
 typedef struct vrt_engine vrt_engine_t;
 
+/* ---- options ----
+ * What a caller may choose about how a backend runs a model. Zero (what
+ * vrt_engine_default_params sets) is "auto" everywhere: the backend's own
+ * choice, which a documented environment variable may override (read once
+ * per process; see src/engine/README.md). An explicit value always wins over
+ * the environment. Fields a backend does not have are ignored by it. */
+
+/* A three-way switch: AUTO (0) = the backend's default (and the environment
+ * override, if any); ON / OFF = explicit. */
+typedef enum vrt_switch { VRT_SWITCH_AUTO = 0, VRT_SWITCH_ON = 1, VRT_SWITCH_OFF = 2 } vrt_switch;
+
+/* CUDA math. AUTO: fp16 for convolution-heavy models (8 or more Conv nodes;
+ * YOLOX's fp16 difference is precision, see README), else fp32.
+ * FP16: fp16 NHWC storage of conv chains, fp32 accumulation. FP32: strict
+ * fp32 math (results within float rounding of the CPU backend). TF32: tensor
+ * cores with TF32 inputs (~1e-3 relative). Env override: VRT_CUDA_MATH. */
+typedef enum vrt_precision {
+    VRT_PRECISION_AUTO = 0,
+    VRT_PRECISION_FP16,
+    VRT_PRECISION_FP32,
+    VRT_PRECISION_TF32
+} vrt_precision;
+
+/* CUDA convolutions on fp16 NHWC. AUTO: per conv, the faster of cuDNN and
+ * our implicit-GEMM kernel, timed at open (the choice is cached on disk).
+ * CUDNN: cuDNN wherever our kernel is not required by a rewrite (in-place
+ * Concat, Focus read). OWN: our kernel wherever it can run. Env override:
+ * VRT_CUDA_CONV=cudnn|own. */
+typedef enum vrt_conv_impl { VRT_CONV_AUTO = 0, VRT_CONV_CUDNN, VRT_CONV_OWN } vrt_conv_impl;
+
+typedef struct vrt_engine_options {
+    vrt_precision precision; /* CUDA math (above) */
+    vrt_switch graphs;      /* CUDA: replay each run as one CUDA graph (AUTO = on); env VRT_CUDA_GRAPHS=0|1 */
+    vrt_conv_impl conv;     /* CUDA conv implementation (above) */
+    vrt_switch pdl;         /* CUDA programmatic dependent launch of our fp16 kernels (AUTO and ON: on
+                               for compute capability 9.0+, the GPUs that have it; process-wide);
+                               env VRT_CUDA_PDL=0|1 */
+    const char *cache_dir;  /* CUDA algorithm cache folder; NULL: env VRT_CACHE_DIR, else
+                               $HOME/.cache/visionrt; "": no file (choices timed every open). Copied */
+    vrt_switch profile_ops; /* CPU: time every op (AUTO = off); env VRT_PROFILE_OPS=1 */
+    /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last five are the fp16
+     * plan's rewrites (precision fp16); they change speed, and results at most by fp16 rounding
+     * where another kernel computes the same thing. */
+    vrt_switch fused_epilogue;  /* bias/activation/residual fused into cuDNN's conv call where it can */
+    vrt_switch half_concat;     /* channel Concat of fp16 activations stays fp16 NHWC */
+    vrt_switch concat_in_place; /* a Concat of our convs' outputs is written in place by the convs */
+    vrt_switch focus;           /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
+    vrt_switch own_maxpool;     /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
+    vrt_switch spp_cascade;     /* SPP max pools (5, 9, 13) as a cascade of small pools */
+} vrt_engine_options;
+
 typedef struct vrt_engine_params {
-    const char *backend; /* "cpu" (default) or "cuda"; copied */
-    int threads;         /* CPU threads; 0 = number of online cores */
-    int64_t batch;       /* 0: the file's (symbolic batch -> 1) */
-    int64_t height;      /* 0: the file's; 4-D NCHW inputs */
-    int64_t width;       /* 0: the file's; 4-D NCHW inputs */
-    int optimize;        /* 1 (default): run the graph passes; 0: execute the graph as loaded */
-    /* CUDA math: "fp16" (NHWC fp16 storage, fp32 accumulation), "fp32" (strict),
-     * "tf32", or NULL / "auto" (default): fp16 for convolution-heavy models
-     * (8 or more Conv nodes; YOLOX's fp16 difference is precision, see
-     * README), else fp32. The environment variable
-     * VRT_CUDA_MATH overrides it. Ignored by the cpu backend. Not copied. */
-    const char *precision;
+    const char *backend;        /* "cpu" (default) or "cuda"; copied */
+    int threads;                /* CPU threads; 0 = number of online cores */
+    int64_t batch;              /* 0: the file's (symbolic batch -> 1) */
+    int64_t height;             /* 0: the file's; 4-D NCHW inputs */
+    int64_t width;              /* 0: the file's; 4-D NCHW inputs */
+    int optimize;               /* 1 (default): run the graph passes; 0: execute the graph as loaded */
+    vrt_engine_options options; /* how the backend runs the model (above); all AUTO by default */
 } vrt_engine_params;
 
+/* Backend "cpu", threads = cores, optimize on, every option AUTO. */
 void vrt_engine_default_params(vrt_engine_params *p);
 
 /* 1 when the backend ("cpu", "cuda") is built in and can run here (for "cuda":
@@ -73,7 +127,7 @@ void vrt_engine_destroy(vrt_engine_t **e);
  * device weight buffers) are held once, the new engine gets its own arena,
  * scratch, stream and graphs, so the two run concurrently from different
  * threads. params: only `threads` is used (NULL: the base's); backend,
- * shapes and precision are the base's. The weights live until the last
+ * shapes and options are the base's. The weights live until the last
  * engine over them is destroyed, in any order. VRT_ENOTSUP when the
  * backend cannot share. */
 vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out,

@@ -71,6 +71,7 @@
 #include <stdint.h>
 
 #include "vrt/core.h"
+#include "vrt/engine.h"
 #include "vrt/frame.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
@@ -116,6 +117,10 @@ typedef struct vrt_session_params {
      * upload of the B frames, B pre-processing launches, the batch-B model,
      * per-frame top-k or decode + NMS, one download, one event). */
     int batch;
+    /* How the engine runs the model (vrt/engine.h: precision, conv choice,
+     * cache folder, ...); all AUTO by default. With share_weights the shared
+     * session's options apply. */
+    vrt_engine_options engine;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */

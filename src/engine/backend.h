@@ -28,11 +28,12 @@
 #include "model/ir.h"
 #include "model/plan.h"
 #include "vrt/core.h"
+#include "vrt/engine.h"
 
 typedef struct vrt__backend_params {
-    int threads;           /* CPU: pool size, 0 = number of cores */
-    int device;            /* CUDA: device ordinal */
-    const char *precision; /* CUDA: "fp16", "fp32", "tf32" or NULL/"auto" (fp16 for conv-heavy models) */
+    int threads;            /* CPU: pool size, 0 = number of cores */
+    int device;             /* CUDA: device ordinal */
+    vrt_engine_options opt; /* vrt/engine.h; the engine applied the environment overrides */
 } vrt__backend_params;
 
 typedef struct vrt__backend_iface {
@@ -80,6 +81,11 @@ extern const vrt__backend_iface vrt__backend_cpu;
 extern const vrt__backend_iface vrt__backend_cuda __attribute__((weak));
 /* Number of CUDA devices (0 on error); defined next to vrt__backend_cuda. */
 int vrt__cuda_device_count(void) __attribute__((weak));
+
+/* Applies the documented environment overrides (core/options.h) to the
+ * fields of o the caller left AUTO / NULL (engine/options.c). VRT_EINVAL with
+ * the detail in err for a value the variable does not take. */
+vrt_status vrt__engine_options_apply_env(vrt_engine_options *o, char *err, size_t cap);
 
 /* Backend by name ("cpu", "cuda"); NULL when not built in. */
 const vrt__backend_iface *vrt__backend_find(const char *name);

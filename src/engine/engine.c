@@ -17,6 +17,8 @@ struct vrt_engine {
     void *ctx;
     vrt__pass_report rep;
     int threads;
+    vrt_engine_options opt; /* as resolved at open (environment applied); shared engines reuse it */
+    char cache_dir[1024];   /* opt.cache_dir's copy (the caller's string need not outlive the open) */
     char err[512];
     /* Weight sharing (vrt_engine_open_shared): owner = the engine whose ir,
      * plan and backend context hold the weights (NULL: this one); users
@@ -100,8 +102,14 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         st = vrt__ir_relink(ir);
     }
     if (!st) st = vrt__plan_build(ir, &e->plan, err, cap);
+    e->opt = params->options;
+    if (!st) st = vrt__engine_options_apply_env(&e->opt, err, cap);
+    if (!st && e->opt.cache_dir) {
+        snprintf(e->cache_dir, sizeof(e->cache_dir), "%s", e->opt.cache_dir);
+        e->opt.cache_dir = e->cache_dir;
+    }
     if (!st) {
-        vrt__backend_params bp = {params->threads, 0, params->precision};
+        vrt__backend_params bp = {params->threads, 0, e->opt};
         st = be->prepare(ir, e->plan, &bp, &e->ctx, err, cap);
     }
     if (st) {
@@ -180,7 +188,12 @@ vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *p
     e->owner = o;
     e->threads = params ? params->threads : o->threads;
     atomic_init(&e->users, 1);
-    vrt__backend_params bp = {e->threads, 0, NULL};
+    e->opt = o->opt;
+    if (o->opt.cache_dir) {
+        snprintf(e->cache_dir, sizeof(e->cache_dir), "%s", o->opt.cache_dir);
+        e->opt.cache_dir = e->cache_dir;
+    }
+    vrt__backend_params bp = {e->threads, 0, e->opt};
     vrt_status st = o->be->prepare_shared(o->ctx, o->ir, o->plan, &bp, &e->ctx, err, cap);
     if (st) {
         vrt_free(e);

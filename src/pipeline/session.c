@@ -177,6 +177,7 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     ep.backend = s->ops->name;
     ep.threads = s->p.threads;
     ep.batch = s->batch > 1 ? s->batch : 0;
+    ep.options = s->p.engine;
     if (sh) return vrt_engine_open_shared(sh->eng, &ep, &s->eng, s->err, sizeof(s->err));
     return vrt_engine_open(s->model, &ep, &s->eng, s->err, sizeof(s->err));
 }

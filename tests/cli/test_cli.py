@@ -877,6 +877,11 @@ def case_bench_cmd():
     doc = json.loads(out)
     check(doc["iters"] == 3 and doc["threads"] == 2 and doc["backend"] == "cpu", "bench JSON fields %r" % doc)
     check(0 < doc["min_ms"] <= doc["p50_ms"] <= doc["p90_ms"] <= doc["p99_ms"] <= doc["max_ms"], "percentiles not ordered")
+    # --precision fills vrt_engine_options.precision (the cpu backend computes in fp32 whatever it says).
+    rc, out, err = vrt("bench", data(SQZ), "--iters", "1", "--warmup", "0", "--precision", "fp32", "--json", expect=0)
+    check(json.loads(out)["iters"] == 1, "bench --precision fp32")
+    rc, out, err = vrt("bench", data(SQZ), "--precision", "half", expect=2)
+    check("--precision 'half'" in err and "fp16, fp32 or tf32" in err, "bad --precision: %r" % err)
 
 
 def case_fetch_models():

@@ -92,8 +92,13 @@ typedef struct run_result {
     char why[600];
 } run_result;
 
-/* CUDA math for run_set ("fp32" unless a test says otherwise; NULL = auto). */
-static const char *g_precision = "fp32";
+/* CUDA math for run_set (fp32 unless a test says otherwise) and the other
+ * engine options every run_set and bk_open uses (main() reruns tests with
+ * some of them changed). */
+static vrt_precision g_precision = VRT_PRECISION_FP32;
+static vrt_engine_options g_opt;
+/* Math of bk_open (main() reruns a test with fp16). */
+static vrt_precision g_bk_precision = VRT_PRECISION_FP32;
 
 static void result_free(run_result *r) {
     for (int k = 0; k < MAXT; k++)
@@ -129,7 +134,8 @@ static void run_set(const char *model, const char *setdir, const char *backend, 
     vrt_engine_default_params(&ep);
     ep.backend = backend;
     ep.threads = 2;
-    ep.precision = g_precision;
+    ep.options = g_opt;
+    ep.options.precision = g_precision;
     vrt_status st = vrt__engine_open_ir(ir, &ep, &e, err, sizeof(err));
     ir = NULL;
     if (st) {
@@ -219,7 +225,8 @@ TEST(node_tests_cpu_passes_cuda_passes) {
     ASSERT_TRUE(f != NULL);
     char name[256];
     int n = 0, cpu_pass = 0, cuda_pass = 0, bad = 0;
-    g_precision = "fp32"; /* node tests stay fp32 (an earlier failed fp16 test may have left it set) */
+    g_precision =
+        VRT_PRECISION_FP32; /* node tests stay fp32 (an earlier failed fp16 test may have left it set) */
     while (fscanf(f, "%255s", name) == 1) {
         char dir[1500], model[1600], set[1600];
         snprintf(dir, sizeof(dir), "%s/%s", node, name);
@@ -318,23 +325,23 @@ static void model_sets(const char *rel, double rtol, double atol, double cpu_rto
 }
 
 TEST(squeezenet_fp16_reference_and_cpu) {
-    g_precision = "fp32";
+    g_precision = VRT_PRECISION_FP32;
     model_sets("models/squeezenet1.0_fp16", 0, 1e-3, 0, 1e-3);
 }
 TEST(yolox_nano_reference_and_cpu) {
-    g_precision = "fp32";
+    g_precision = VRT_PRECISION_FP32;
     model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4);
 }
 
-/* fp16 NHWC storage (VRT_CUDA_MATH=fp16): conv chains held in fp16 with fp32
+/* fp16 NHWC storage (precision FP16): conv chains held in fp16 with fp32
  * accumulation. Documented tolerances: SqueezeNet (softmax probabilities, fp16
  * at the boundary) atol 4e-3 against the reference and the fp32 CPU backend;
  * YOLOX-Nano raw head outputs (box terms up to ~1e2, logits) rtol 3e-2 +
  * atol 3e-2: fp16 rounding (2^-11 relative) compounds over ~80 layers. */
 TEST(squeezenet_fp16_storage) {
-    g_precision = "fp16";
+    g_precision = VRT_PRECISION_FP16;
     model_sets("models/squeezenet1.0_fp16", 0, 4e-3, 0, 4e-3);
-    g_precision = "fp32";
+    g_precision = VRT_PRECISION_FP32;
 }
 /* YOLOX-Nano in fp16 NHWC against the reference (onnxruntime fp32). The
  * max difference over ALL anchors is large (~0.65 on box terms of
@@ -362,9 +369,9 @@ TEST(yolox_nano_fp16_storage) {
         ASSERT_OK(vrt__tensor_load_pb(p, &want, err, sizeof(err)));
         ASSERT_EQ((int)want.dtype, (int)VRT__DT_FLOAT);
         run_result rg;
-        g_precision = "fp16";
+        g_precision = VRT_PRECISION_FP16;
         run_set(model, set, "cuda", 1e9, 1e9, &rg); /* tolerances below */
-        g_precision = "fp32";
+        g_precision = VRT_PRECISION_FP32;
         if (!rg.ok) printf("  %s: %s\n", set, rg.why);
         ASSERT_TRUE(rg.ok);
         int64_t rows = (int64_t)(want.nbytes / 4 / 85);
@@ -414,7 +421,7 @@ typedef struct bk {
     void *ctx;
 } bk;
 
-static void bk_open_p(bk *b, const char *model, const char *precision) {
+static void bk_open_o(bk *b, const char *model, const vrt_engine_options *opt) {
     char err[1024] = "";
     memset(b, 0, sizeof(*b));
     ASSERT_OK(vrt__ir_load_onnx(model, NULL, &b->ir, err, sizeof(err)));
@@ -422,15 +429,21 @@ static void bk_open_p(bk *b, const char *model, const char *precision) {
     vrt__pass_default_opts(&po);
     ASSERT_OK(vrt__passes_run(b->ir, &po, NULL, err, sizeof(err)));
     ASSERT_OK(vrt__plan_build(b->ir, &b->plan, err, sizeof(err)));
-    vrt__backend_params bp = {0, 0, precision};
+    vrt__backend_params bp = {0, 0, *opt};
     vrt_status st = vrt__backend_cuda.prepare(b->ir, b->plan, &bp, &b->ctx, err, sizeof(err));
     if (st) printf("  prepare: %s\n", err);
     ASSERT_OK(st);
 }
 
-/* fp32 unless VRT_CUDA_MATH says otherwise (it overrides the parameter). */
+static void bk_open_p(bk *b, const char *model, vrt_precision precision) {
+    vrt_engine_options o = g_opt;
+    o.precision = precision;
+    bk_open_o(b, model, &o);
+}
+
+/* g_bk_precision: fp32 unless main() reruns a test in fp16. */
 static void bk_open(bk *b, const char *model) {
-    bk_open_p(b, model, "fp32");
+    bk_open_p(b, model, g_bk_precision);
 }
 
 static void bk_close(bk *b) {
@@ -456,11 +469,12 @@ TEST(graph_replay_is_bit_exact_with_eager) {
           *first = vrt_malloc(out_n * 4);
     ASSERT_TRUE(in && a && g && first);
     bk eager, graph;
-    setenv("VRT_CUDA_GRAPHS", "0", 1);
-    bk_open(&eager, model);
-    setenv("VRT_CUDA_GRAPHS", "1", 1);
-    bk_open(&graph, model);
-    unsetenv("VRT_CUDA_GRAPHS");
+    vrt_engine_options o = g_opt;
+    o.precision = g_bk_precision;
+    o.graphs = VRT_SWITCH_OFF;
+    bk_open_o(&eager, model, &o);
+    o.graphs = VRT_SWITCH_ON;
+    bk_open_o(&graph, model, &o);
     uint32_t seed = 12345;
     for (int it = 0; it < 5; it++) {
         for (size_t i = 0; i < in_n; i++) {
@@ -494,18 +508,19 @@ TEST(algo_cache_written_then_reused) {
     char cmd[1400];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ASSERT_EQ(system(cmd), 0);
-    setenv("VRT_CACHE_DIR", dir, 1);
+    vrt_engine_options o = g_opt;
+    o.precision = g_bk_precision;
+    o.cache_dir = dir;
     bk b1, b2;
-    bk_open(&b1, model);
+    bk_open_o(&b1, model, &o);
     vrt__cuda_backend_stats s1, s2;
     vrt__cuda_backend_info(b1.ctx, &s1);
     int n = vrt__cuda_backend_n_engines(b1.ctx);
     ASSERT_TRUE(n > 0);
     ASSERT_TRUE(s1.cache_misses > 0); /* hits here: convs of the same shape as an earlier one */
     ASSERT_TRUE(access(s1.cache_path, R_OK) == 0);
-    bk_open(&b2, model);
+    bk_open_o(&b2, model, &o);
     vrt__cuda_backend_info(b2.ctx, &s2);
-    unsetenv("VRT_CACHE_DIR");
     ASSERT_STREQ(s1.cache_path, s2.cache_path);
     ASSERT_EQ(s2.cache_misses, 0);
     ASSERT_EQ(s2.cache_hits, s1.cache_misses + s1.cache_hits);
@@ -540,15 +555,14 @@ TEST(algo_cache_written_then_reused) {
 }
 
 /* The fp16 NHWC plan's options on YOLOX-Nano. (1) Channel Concats stay fp16
- * NHWC (VRT_CUDA_HALF_CONCAT, on by default), SPP max pools on our kernel as
+ * NHWC (option half_concat, on by default), SPP max pools on our kernel as
  * a cascade of 5x5 pools: a Concat is a copy, fp16 -> fp32 -> fp16 is exact
  * and so is max pooling in any order, so with the same cuDNN algorithms
  * (read from the cache the first context wrote) the result is bit-identical
  * to (0): conversions around each Concat, cuDNN's pooling of each window. (2) The default plan
  * (in-place Concats written by our implicit-GEMM convs, own convs where they
  * are faster, fp16 Add/Resize/MaxPool) and (3) our conv for every conv
- * (VRT_CUDA_CONV=own) with the depthwise convs fused into the next 1x1 conv
- * (VRT_CUDA_FUSE_DW=1) differ from (1) only by fp16 rounding in other kernels. */
+ * (conv = OWN) differ from (1) only by fp16 rounding in other kernels. */
 static int count_engines(void *ctx, const char *what) {
     int k = 0;
     char l[800];
@@ -557,13 +571,15 @@ static int count_engines(void *ctx, const char *what) {
     return k;
 }
 
-static void set_opts(const char *half_concat, const char *in_place, const char *conv) {
-    setenv("VRT_CUDA_HALF_CONCAT", half_concat, 1);
-    setenv("VRT_CUDA_CONCAT_IN_PLACE", in_place, 1);
-    if (conv)
-        setenv("VRT_CUDA_CONV", conv, 1);
-    else
-        unsetenv("VRT_CUDA_CONV");
+static vrt_engine_options plan_opts(const char *dir, vrt_switch half_concat, vrt_switch in_place,
+                                    vrt_conv_impl conv) {
+    vrt_engine_options o = g_opt;
+    o.precision = VRT_PRECISION_FP16;
+    o.cache_dir = dir;
+    o.half_concat = half_concat;
+    o.concat_in_place = in_place;
+    o.conv = conv;
+    return o;
 }
 
 TEST(fp16_plan_options_agree) {
@@ -573,28 +589,18 @@ TEST(fp16_plan_options_agree) {
     snprintf(dir, sizeof(dir), "%s/algo-cache-hcat", vrt_test_tmpdir());
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ASSERT_EQ(system(cmd), 0);
-    setenv("VRT_CACHE_DIR", dir, 1);
     bk b[4];
-    set_opts("0", "0", "cudnn");
-    setenv("VRT_CUDA_POOL", "cudnn", 1); /* and the SPP pools on cuDNN, each on its own input */
-    setenv("VRT_CUDA_SPP_CASCADE", "0", 1);
-    setenv("VRT_CUDA_FOCUS", "0", 1);
-    bk_open_p(&b[0], model, "fp16");
-    set_opts("1", "0", "cudnn");
-    bk_open_p(&b[1], model, "fp16");
-    unsetenv("VRT_CUDA_POOL");
-    unsetenv("VRT_CUDA_SPP_CASCADE");
-    unsetenv("VRT_CUDA_FOCUS");
-    set_opts("1", "1", NULL);
-    bk_open_p(&b[2], model, "fp16");
-    set_opts("1", "1", "own");
-    setenv("VRT_CUDA_FUSE_DW", "1", 1); /* the experimental depthwise fusion too */
-    bk_open_p(&b[3], model, "fp16");
-    unsetenv("VRT_CUDA_FUSE_DW");
-    unsetenv("VRT_CUDA_HALF_CONCAT");
-    unsetenv("VRT_CUDA_CONCAT_IN_PLACE");
-    unsetenv("VRT_CUDA_CONV");
-    unsetenv("VRT_CACHE_DIR");
+    vrt_engine_options opt = plan_opts(dir, VRT_SWITCH_OFF, VRT_SWITCH_OFF, VRT_CONV_CUDNN);
+    opt.own_maxpool = VRT_SWITCH_OFF; /* and the SPP pools on cuDNN, each on its own input */
+    opt.spp_cascade = VRT_SWITCH_OFF;
+    opt.focus = VRT_SWITCH_OFF;
+    bk_open_o(&b[0], model, &opt);
+    opt.half_concat = VRT_SWITCH_ON;
+    bk_open_o(&b[1], model, &opt);
+    opt = plan_opts(dir, VRT_SWITCH_ON, VRT_SWITCH_ON, VRT_CONV_AUTO);
+    bk_open_o(&b[2], model, &opt);
+    opt = plan_opts(dir, VRT_SWITCH_ON, VRT_SWITCH_ON, VRT_CONV_OWN);
+    bk_open_o(&b[3], model, &opt);
     vrt__cuda_backend_stats s1;
     vrt__cuda_backend_info(b[1].ctx, &s1);
     int conv[4], own[4], inplace[4];
@@ -611,11 +617,7 @@ TEST(fp16_plan_options_agree) {
     ASSERT_TRUE(inplace[2] > 0 && inplace[2] == inplace[3]);
     ASSERT_EQ(count_engines(b[2].ctx, "reads the Focus slices"), 1);
     ASSERT_EQ(count_engines(b[0].ctx, "reads the Focus slices"), 0);
-    int fused = count_engines(b[3].ctx, "fused into the next conv");
-    printf("  depthwise convs fused into the next conv (VRT_CUDA_FUSE_DW=1): %d\n", fused);
-    ASSERT_TRUE(fused > 0);
-    ASSERT_EQ(own[3],
-              count_engines(b[3].ctx, "Conv") - count_engines(b[3].ctx, "own depthwise kernel") - fused);
+    ASSERT_EQ(own[3], count_engines(b[3].ctx, "Conv") - count_engines(b[3].ctx, "own depthwise kernel"));
     const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
     float *in = vrt_malloc(in_n * 4), *o[4];
     ASSERT_TRUE(in != NULL);
@@ -658,10 +660,11 @@ TEST(errors_name_the_problem) {
     bk_close(&b);
 }
 
-/* precision "auto" (the default): fp16 NHWC for convolution-heavy models,
- * fp32 for small ones; explicit values win; VRT_CUDA_MATH wins over both;
- * a bad name is refused with the valid ones. */
-TEST(precision_auto_explicit_and_env) {
+/* precision AUTO (the default): fp16 NHWC for convolution-heavy models,
+ * fp32 for small ones; explicit values win. (The environment override
+ * VRT_CUDA_MATH, applied by the engine only to AUTO, is tested in
+ * tests/unit/test_engine_options.c: it is read once per process.) */
+TEST(precision_auto_and_explicit) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
     snprintf(model, sizeof(model), "%s", model_in(mdir));
@@ -669,51 +672,36 @@ TEST(precision_auto_explicit_and_env) {
     bk b;
     /* Convolution networks run fp16 NHWC under auto (YOLOX's fp16 difference
      * is precision: yolox_nano_fp16_storage). */
-    bk_open_p(&b, model, NULL);
+    bk_open_p(&b, model, VRT_PRECISION_AUTO);
     vrt__cuda_backend_info(b.ctx, &st);
     ASSERT_STREQ(st.math, "fp16");
     bk_close(&b);
     char sq[1500];
     snprintf(sq, sizeof(sq), "%s", model_in(vrt_test_data_or_skip("models/squeezenet1.0_fp16")));
-    bk_open_p(&b, sq, NULL);
+    bk_open_p(&b, sq, VRT_PRECISION_AUTO);
     vrt__cuda_backend_info(b.ctx, &st);
     ASSERT_STREQ(st.math, "fp16");
     bk_close(&b);
-    bk_open_p(&b, model, "tf32");
+    bk_open_p(&b, model, VRT_PRECISION_TF32);
     vrt__cuda_backend_info(b.ctx, &st);
     ASSERT_STREQ(st.math, "tf32");
     bk_close(&b);
-    setenv("VRT_CUDA_MATH", "fp32", 1);
-    bk_open_p(&b, model, "fp16");
+    bk_open_p(&b, model, VRT_PRECISION_FP32);
     vrt__cuda_backend_info(b.ctx, &st);
     ASSERT_STREQ(st.math, "fp32");
     bk_close(&b);
-    unsetenv("VRT_CUDA_MATH");
     /* A one-Conv model (ONNX node test) stays fp32 under auto. */
     const char *node = onnx_node_dir();
     if (node) {
         char one[1600];
         snprintf(one, sizeof(one), "%s/test_basic_conv_with_padding/model.onnx", node);
         if (!access(one, R_OK)) {
-            bk_open_p(&b, one, "auto");
+            bk_open_p(&b, one, VRT_PRECISION_AUTO);
             vrt__cuda_backend_info(b.ctx, &st);
             ASSERT_STREQ(st.math, "fp32");
             bk_close(&b);
         }
     }
-    char err[1024] = "";
-    vrt__ir *ir = NULL;
-    vrt__plan *plan = NULL;
-    void *ctx = NULL;
-    ASSERT_OK(vrt__ir_load_onnx(model, NULL, &ir, err, sizeof(err)));
-    ASSERT_OK(vrt__plan_build(ir, &plan, err, sizeof(err)));
-    vrt__backend_params bp = {0, 0, "half"};
-    ASSERT_STATUS(vrt__backend_cuda.prepare(ir, plan, &bp, &ctx, err, sizeof(err)), VRT_EINVAL);
-    ASSERT_CONTAINS(err, "'half'");
-    ASSERT_CONTAINS(err, "fp16, fp32 or tf32");
-    ASSERT_TRUE(ctx == NULL);
-    vrt__plan_destroy(&plan);
-    vrt__ir_destroy(&ir);
 }
 
 /* fp16 NHWC storage on the single-node tests of the ops that can run there,
@@ -741,7 +729,7 @@ TEST(node_tests_fp16_per_op_tolerances) {
     ASSERT_TRUE(f != NULL);
     char name[256];
     int tried = 0, pass = 0, bad = 0;
-    g_precision = "fp16";
+    g_precision = VRT_PRECISION_FP16;
     while (fscanf(f, "%255s", name) == 1) {
         int k = -1;
         for (int q = 0; q < (int)(sizeof(tol) / sizeof(tol[0])) && k < 0; q++)
@@ -752,9 +740,9 @@ TEST(node_tests_fp16_per_op_tolerances) {
         snprintf(set, sizeof(set), "%s/%s/test_data_set_0", node, name);
         if (access(model, R_OK)) continue;
         run_result rc, rg;
-        g_precision = "fp32";
+        g_precision = VRT_PRECISION_FP32;
         run_set(model, set, "cpu", 1e-3, 1e-4, &rc);
-        g_precision = "fp16";
+        g_precision = VRT_PRECISION_FP16;
         if (rc.match) {
             tried++;
             run_set(model, set, "cuda", tol[k].rtol, tol[k].atol, &rg);
@@ -770,7 +758,7 @@ TEST(node_tests_fp16_per_op_tolerances) {
         }
         result_free(&rc);
     }
-    g_precision = "fp32";
+    g_precision = VRT_PRECISION_FP32;
     fclose(f);
     printf("  fp16 node tests: %d tried, %d pass\n", tried, pass);
     ASSERT_TRUE(tried > 0);
@@ -786,22 +774,20 @@ int main(void) {
     }
     VRT_RUN(errors_name_the_problem);
     VRT_RUN(graph_replay_is_bit_exact_with_eager);
-    setenv("VRT_CUDA_MATH", "fp16", 1);
+    g_bk_precision = VRT_PRECISION_FP16;
     VRT_RUN(graph_replay_is_bit_exact_with_eager); /* again with fp16 NHWC storage */
-    unsetenv("VRT_CUDA_MATH");
+    g_bk_precision = VRT_PRECISION_FP32;
     VRT_RUN(algo_cache_written_then_reused);
     VRT_RUN(squeezenet_fp16_reference_and_cpu);
     VRT_RUN(yolox_nano_reference_and_cpu);
     VRT_RUN(squeezenet_fp16_storage);
-    VRT_RUN(precision_auto_explicit_and_env);
+    VRT_RUN(precision_auto_and_explicit);
     VRT_RUN(node_tests_fp16_per_op_tolerances);
     VRT_RUN(yolox_nano_fp16_storage);
     VRT_RUN(fp16_plan_options_agree);
-    setenv("VRT_CUDA_CONV", "own", 1); /* again with our conv for every conv and the depthwise fusion */
-    setenv("VRT_CUDA_FUSE_DW", "1", 1);
+    g_opt.conv = VRT_CONV_OWN; /* again with our conv for every conv */
     VRT_RUN(yolox_nano_fp16_storage);
-    unsetenv("VRT_CUDA_CONV");
-    unsetenv("VRT_CUDA_FUSE_DW");
+    g_opt.conv = VRT_CONV_AUTO;
     VRT_RUN(node_tests_cpu_passes_cuda_passes);
     return vrt_test_finish();
 }

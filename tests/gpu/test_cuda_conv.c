@@ -14,7 +14,8 @@
 #include <string.h>
 
 #include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/conv_igemm.h"
+#include "engine/backend/cuda/epilogue.h"
 #include "harness.h"
 
 static cudaStream_t g_stream;
@@ -161,90 +162,6 @@ TEST(igemm_spatial_and_scalar_paths) {
         run_case(&cs[i]);
 }
 
-/* Depthwise conv fused into the 1x1 conv's gather (dw_w set): against a
- * reference that rounds the depthwise output to fp16 as the unfused path
- * stores it. Stride 1 and 2, SiLU / Relu6 on the depthwise part, a
- * residual after the pointwise part, a concat slice. */
-TEST(igemm_fused_depthwise) {
-    static const int cs[][10] = {
-        /* H, W, C, M, K, S, P, dw act (0 SiLU, 1 Clip6), res, extra_ld */
-        {26, 26, 32, 64, 3, 1, 1, 0, 0, 0},
-        {52, 52, 16, 32, 3, 2, 1, 0, 0, 8},
-        {14, 14, 96, 24, 3, 1, 1, 1, 1, 0},
-        {9, 7, 40, 48, 5, 2, 2, 1, 0, 0},
-    };
-    for (size_t ci = 0; ci < sizeof(cs) / sizeof(cs[0]); ci++) {
-        const int *q = cs[ci];
-        int H = q[0], W = q[1], C = q[2], M = q[3], K = q[4], S = q[5], P = q[6];
-        int OH = (H + 2 * P - K) / S + 1, OW = (W + 2 * P - K) / S + 1;
-        vrt__activation dact = {q[7] ? VRT__ACT_CLIP : VRT__ACT_SILU, 0.0f, 6.0f},
-                        pact = {VRT__ACT_SILU, 0, 0};
-        int64_t nx = (int64_t)H * W * C, npx = (int64_t)OH * OW;
-        uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *dw = rnd_half((int64_t)C * K * K, -0.5f, 0.5f),
-                 *db = rnd_half(C, -0.5f, 0.5f);
-        uint16_t *pw = rnd_half((int64_t)M * C, -0.3f, 0.3f), *pb = rnd_half(M, -0.5f, 0.5f),
-                 *r = rnd_half(npx * M, -1.0f, 1.0f);
-        /* taps-major copy of the depthwise weights (C, K, K) -> (K*K, C) */
-        uint16_t *dwt = malloc((size_t)C * K * K * 2);
-        for (int c = 0; c < C; c++)
-            for (int t = 0; t < K * K; t++)
-                dwt[(int64_t)t * C + c] = dw[(int64_t)c * K * K + t];
-        float *mid = malloc((size_t)(npx * C) * sizeof(float));
-        for (int oy = 0; oy < OH; oy++)
-            for (int ox = 0; ox < OW; ox++)
-                for (int c = 0; c < C; c++) {
-                    double a = vrt__half_to_float(db[c]);
-                    for (int ky = 0; ky < K; ky++)
-                        for (int kx = 0; kx < K; kx++) {
-                            int iy = oy * S - P + ky, ix = ox * S - P + kx;
-                            if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
-                            a += (double)vrt__half_to_float(x[((int64_t)iy * W + ix) * C + c]) *
-                                 vrt__half_to_float(dw[(int64_t)c * K * K + ky * K + kx]);
-                        }
-                    mid[((int64_t)oy * OW + ox) * C + c] =
-                        vrt__half_to_float(vrt__float_to_half((float)act_ref(a, &dact)));
-                }
-        vrt__cuda_igemm g;
-        memset(&g, 0, sizeof(g));
-        g.N = 1, g.H = H, g.W = W, g.C = C, g.OH = OH, g.OW = OW, g.M = M, g.KH = g.KW = K, g.SH = g.SW = S,
-        g.PH = g.PW = P;
-        g.DH = g.DW = 1;
-        g.out_off = q[9] / 2, g.out_ld = M + q[9];
-        g.res_post = 1;
-        void *dx = to_dev(x, (size_t)nx * 2), *ddw = to_dev(dwt, (size_t)C * K * K * 2),
-             *ddb = to_dev(db, (size_t)C * 2);
-        void *dpw = to_dev(pw, (size_t)M * C * 2), *dpb = to_dev(pb, (size_t)M * 2),
-             *dr = to_dev(r, (size_t)(npx * M) * 2);
-        void *dy = to_dev(NULL, (size_t)(npx * g.out_ld) * 2);
-        uint16_t *y = malloc((size_t)(npx * g.out_ld) * 2);
-        g.dw_w = ddw, g.dw_b = ddb, g.dw_act = dact;
-        for (int cfg = 0; cfg < VRT__CUDA_IGEMM_CONFIGS; cfg++) {
-            g.cfg = cfg;
-            ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)(npx * g.out_ld) * 2, g_stream), cudaSuccess);
-            vrt_status st =
-                vrt__cuda_conv_igemm_half(g_stream, &g, dx, dpw, dpb, q[8] ? dr : NULL, dy, &pact);
-            if (st) vrt_test_fail(__FILE__, __LINE__, "fused launch: %s", vrt__cuda_igemm_error());
-            ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
-            ASSERT_EQ(cudaMemcpy(y, dy, (size_t)(npx * g.out_ld) * 2, cudaMemcpyDeviceToHost), cudaSuccess);
-            for (int64_t p = 0; p < npx; p++)
-                for (int m = 0; m < M; m++) {
-                    double a = vrt__half_to_float(pb[m]);
-                    for (int c = 0; c < C; c++)
-                        a += (double)mid[p * C + c] * vrt__half_to_float(pw[(int64_t)m * C + c]);
-                    a = act_ref(a, &pact);
-                    if (q[8]) a += vrt__half_to_float(r[p * M + m]);
-                    double got = vrt__half_to_float(y[p * g.out_ld + g.out_off + m]);
-                    /* the depthwise sums round to fp16 in both, but may land on neighbouring values */
-                    if (!(fabs(got - a) <= 4e-3 * fabs(a) + 4e-3))
-                        vrt_test_fail(__FILE__, __LINE__, "case %zu %s: pixel %lld ch %d: got %g want %g", ci,
-                                      vrt__cuda_igemm_config_name(cfg), (long long)p, m, got, a);
-                }
-        }
-        cudaFree(dx), cudaFree(ddw), cudaFree(ddb), cudaFree(dpw), cudaFree(dpb), cudaFree(dr), cudaFree(dy);
-        free(x), free(dw), free(db), free(pw), free(pb), free(r), free(dwt), free(mid), free(y);
-    }
-}
-
 /* Focus read in the gather: the fp32 NCHW input the four stride-2 slices
  * cut (YOLOX order: top-left, bottom-left, top-right, bottom-right) and a
  * 3x3 conv over the virtual 4*C0-channel input, against a reference that
@@ -303,11 +220,10 @@ TEST(igemm_focus_gather) {
     free(x), free(w), free(b), free(y);
 }
 
-/* The depthwise kernel (group == C == M) over fp16 NHWC, both variants: 2
- * channels per thread (KRSC weights) and 8 per thread (taps-major weights,
- * C % 8 == 0), against a double reference: stride 1/2, 3x3 and 5x5, bias,
- * residual, SiLU / Relu6, batch 2. */
-TEST(depthwise_both_kernels) {
+/* The depthwise kernel (group == C == M) over fp16 NHWC (KRSC weights),
+ * against a double reference: stride 1/2, 3x3 and 5x5, bias, residual,
+ * SiLU / Relu6, batch 2. */
+TEST(depthwise_kernel) {
     static const int cs[][8] = {
         /* N, H, W, C, K, S, P, res */
         {1, 26, 26, 32, 3, 1, 1, 0},
@@ -323,19 +239,13 @@ TEST(depthwise_both_kernels) {
         int64_t nx = (int64_t)d.N * d.H * d.W * d.C, ny = (int64_t)d.N * d.OH * d.OW * d.C, T = d.KH * d.KW;
         uint16_t *x = rnd_half(nx, -2.0f, 2.0f), *w = rnd_half(d.C * T, -0.5f, 0.5f),
                  *b = rnd_half(d.C, -0.5f, 0.5f);
-        uint16_t *r = rnd_half(ny, -1.0f, 1.0f), *wt = malloc((size_t)(d.C * T) * 2),
-                 *y = malloc((size_t)ny * 2);
-        for (int c = 0; c < d.C; c++)
-            for (int t = 0; t < T; t++)
-                wt[(int64_t)t * d.C + c] = w[(int64_t)c * T + t];
-        void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)(d.C * T) * 2),
-             *dwt = to_dev(wt, (size_t)(d.C * T) * 2);
+        uint16_t *r = rnd_half(ny, -1.0f, 1.0f), *y = malloc((size_t)ny * 2);
+        void *dx = to_dev(x, (size_t)nx * 2), *dw = to_dev(w, (size_t)(d.C * T) * 2);
         void *db = to_dev(b, (size_t)d.C * 2), *dr = to_dev(r, (size_t)ny * 2),
              *dy = to_dev(NULL, (size_t)ny * 2);
-        for (int v = 0; v < 2; v++) {
+        {
             ASSERT_EQ(cudaMemsetAsync(dy, 0xff, (size_t)ny * 2, g_stream), cudaSuccess);
-            ASSERT_OK(vrt__cuda_dwconv_nhwc_half(g_stream, dx, dw, db, q[7] ? dr : NULL, dy, &d, &act,
-                                                 v ? dwt : NULL));
+            ASSERT_OK(vrt__cuda_dwconv_nhwc_half(g_stream, dx, dw, db, q[7] ? dr : NULL, dy, &d, &act));
             ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
             ASSERT_EQ(cudaMemcpy(y, dy, (size_t)ny * 2, cudaMemcpyDeviceToHost), cudaSuccess);
             for (int n = 0; n < d.N; n++)
@@ -356,13 +266,12 @@ TEST(depthwise_both_kernels) {
                             a = act_ref(a, &act);
                             double got = vrt__half_to_float(y[o]);
                             if (!(fabs(got - a) <= 2e-3 * fabs(a) + 2e-3))
-                                vrt_test_fail(__FILE__, __LINE__,
-                                              "case %zu %s kernel: (%d,%d,%d,%d) got %g want %g", ci,
-                                              v ? "8-channel" : "2-channel", n, oy, ox, c, got, a);
+                                vrt_test_fail(__FILE__, __LINE__, "case %zu: (%d,%d,%d,%d) got %g want %g",
+                                              ci, n, oy, ox, c, got, a);
                         }
         }
-        cudaFree(dx), cudaFree(dw), cudaFree(dwt), cudaFree(db), cudaFree(dr), cudaFree(dy);
-        free(x), free(w), free(b), free(r), free(wt), free(y);
+        cudaFree(dx), cudaFree(dw), cudaFree(db), cudaFree(dr), cudaFree(dy);
+        free(x), free(w), free(b), free(r), free(y);
     }
 }
 
@@ -441,9 +350,8 @@ int main(void) {
     }
     VRT_RUN(igemm_pointwise_vector_path);
     VRT_RUN(igemm_spatial_and_scalar_paths);
-    VRT_RUN(igemm_fused_depthwise);
     VRT_RUN(igemm_focus_gather);
-    VRT_RUN(depthwise_both_kernels);
+    VRT_RUN(depthwise_kernel);
     VRT_RUN(maxpool_nhwc_half_matches_reference);
     VRT_RUN(igemm_bad_arguments_refused);
     cudaStreamDestroy(g_stream);

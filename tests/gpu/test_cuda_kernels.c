@@ -21,8 +21,13 @@
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
 #include "engine/backend/cpu/lowp.h"
-#include "engine/backend/cuda/cuda_common.h"
-#include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/eltwise.h"
+#include "engine/backend/cuda/epilogue.h"
+#include "engine/backend/cuda/norm.h"
+#include "engine/backend/cuda/pool.h"
+#include "engine/backend/cuda/reduce.h"
+#include "engine/backend/cuda/resize.h"
+#include "engine/backend/cuda/tensor_ops.h"
 #include "harness.h"
 #include "model/plan.h"
 #include "vrt/core.h"
@@ -899,7 +904,7 @@ TEST(topk_integer_types) {
 
 /* ---- data movement ------------------------------------------------------------------ */
 
-/* fp16 NHWC channel concat (VRT_CUDA_HALF_CONCAT): against a loop over the
+/* fp16 NHWC channel concat (option half_concat): against a loop over the
  * NHWC layout, on 16-bit patterns (a copy: every bit must survive). */
 TEST(concat_nhwc_half) {
     const int ch[4] = {3, 16, 1, 8};

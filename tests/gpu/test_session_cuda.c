@@ -34,11 +34,15 @@ static const char *profile_path(const char *name) {
     return p[k];
 }
 
+/* CUDA math of every session the tests open (AUTO unless a test asks for fp32). */
+static vrt_precision g_precision = VRT_PRECISION_AUTO;
+
 static vrt_session_t *open_squeezenet_batch(const char *backend, int graphs, int slots, int batch) {
     const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
     char err[512];
     vrt_session_params p;
     vrt_session_default_params(&p);
+    p.engine.precision = g_precision;
     p.backend = backend;
     p.graphs = graphs;
     p.slots = slots;
@@ -177,6 +181,7 @@ static vrt_session_t *open_yolox_batch(const char *backend, int graphs, void **b
     char err[512];
     vrt_session_params p;
     vrt_session_default_params(&p);
+    p.engine.precision = g_precision;
     p.backend = backend;
     p.graphs = graphs;
     p.slots = 2;
@@ -202,12 +207,12 @@ static int cmp_f(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* fp32 on the GPU here (VRT_CUDA_MATH): the CPU comparison is to half a
+/* fp32 on the GPU here (g_precision): the CPU comparison is to half a
  * pixel; the default fp16 path is checked against the CPU in
  * yolox_cuda_fp16_close_to_cpu with fp16's tolerances. */
 TEST(yolox_cuda_equals_cpu_and_expected) {
     NEED_GPU();
-    setenv("VRT_CUDA_MATH", "fp32", 1);
+    g_precision = VRT_PRECISION_FP32;
     vrt_frame *f = st_load_frame("images/darknet/dog.jpg", VRT_FMT_BGR24, 768, 576);
     static st_res rc, rg, re;
     vrt_session_t *c = open_yolox("cpu", 0, NULL, 0);
@@ -274,7 +279,7 @@ TEST(yolox_cuda_equals_cpu_and_expected) {
     free(bufs[0]);
     free(bufs[1]);
     vrt_frame_unref(&f);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = VRT_PRECISION_AUTO;
 }
 
 /* The default GPU math for YOLOX is fp16 NHWC storage: the same detections
@@ -448,6 +453,7 @@ TEST(two_sessions_share_weights) {
     char err[512];
     vrt_session_params p;
     vrt_session_default_params(&p);
+    p.engine.precision = g_precision;
     p.backend = "cuda";
     p.slots = 3;
     p.share_weights = a;
@@ -611,12 +617,13 @@ TEST(batch3_items_own_results_graph_equals_eager) {
  * the test then skips, saying so (the session's refusal is checked). */
 TEST(yolox_batch2_per_item_detections) {
     NEED_GPU();
-    setenv("VRT_CUDA_MATH", "fp32", 1); /* about batching: the expected boxes to 3 px need fp32 */
+    g_precision = VRT_PRECISION_FP32; /* about batching: the expected boxes to 3 px need fp32 */
     {
         const char *model = vrt_test_data_or_skip("models/yolox_nano/yolox_nano.onnx");
         char err[512] = "";
         vrt_session_params p;
         vrt_session_default_params(&p);
+        p.engine.precision = g_precision;
         p.backend = "cuda";
         p.fourcc = VRT_FMT_BGR24;
         p.width = 768;
@@ -672,7 +679,7 @@ TEST(yolox_batch2_per_item_detections) {
     vrt_session_destroy(&e);
     vrt_frame_unref(&imgs[0]);
     vrt_frame_unref(&imgs[1]);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = VRT_PRECISION_AUTO;
 }
 
 int main(void) {
@@ -684,7 +691,7 @@ int main(void) {
     VRT_RUN(graph_shared_by_all_slots_is_caught);
     VRT_RUN(graph_and_eager_bit_identical);
     VRT_RUN(yolox_cuda_equals_cpu_and_expected);
-    unsetenv("VRT_CUDA_MATH"); /* also when the test failed part-way */
+    g_precision = VRT_PRECISION_AUTO; /* also when the test failed part-way */
     VRT_RUN(yolox_cuda_fp16_close_to_cpu);
     VRT_RUN(ultraface_cuda_equals_cpu);
     unsetenv("VRT_CUDA_MATH");
@@ -693,7 +700,7 @@ int main(void) {
     VRT_RUN(two_sessions_share_weights);
     VRT_RUN(batch3_items_own_results_graph_equals_eager);
     VRT_RUN(yolox_batch2_per_item_detections);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = VRT_PRECISION_AUTO;
     for (int i = 0; i < 3; i++)
         vrt_frame_unref(&g_frames[i]);
     return vrt_test_finish();

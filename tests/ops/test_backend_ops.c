@@ -314,7 +314,9 @@ static int run_engine(const ops_graph *g, const uint8_t *model, size_t len, cons
     ep.backend = backend;
     ep.threads = 2;
     ep.optimize = optimize;
-    ep.precision = precision;
+    ep.options.precision = !precision                   ? VRT_PRECISION_AUTO
+                           : !strcmp(precision, "fp16") ? VRT_PRECISION_FP16
+                                                        : VRT_PRECISION_FP32;
     if (vrt__engine_open_ir(ir, &ep, &e, err, cap)) return -1; /* takes the IR, also on failure */
     int ni = vrt_engine_num_inputs(e), no = vrt_engine_num_outputs(e);
     if (ni > OPS_MAXIO || no > OPS_MAXIO) {

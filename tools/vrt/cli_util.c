@@ -250,6 +250,22 @@ int cli_parse_backend(const cli_ctx *ctx, const char *s, const char **out) {
     return 0;
 }
 
+int cli_parse_precision(const cli_ctx *ctx, const char *s, vrt_precision *out) {
+    static const struct {
+        const char *name;
+        vrt_precision p;
+    } t[] = {{"auto", VRT_PRECISION_AUTO},
+             {"fp16", VRT_PRECISION_FP16},
+             {"fp32", VRT_PRECISION_FP32},
+             {"tf32", VRT_PRECISION_TF32}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (!strcmp(s, t[i].name)) {
+            *out = t[i].p;
+            return 0;
+        }
+    return cli_usage_error(ctx, "--precision '%s': use auto, fp16, fp32 or tf32", s);
+}
+
 /* ---- status line -------------------------------------------------------- */
 
 void cli_status_line(const char *fmt, ...) {

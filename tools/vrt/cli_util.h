@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "vrt/core.h"
+#include "vrt/engine.h"
 #include "vrt/json.h"
 
 #define CLI_EXIT_OK 0
@@ -96,6 +97,8 @@ int cli_parse_size(const cli_ctx *ctx, const char *opt, const char *s, uint32_t 
 int cli_parse_fourcc(const cli_ctx *ctx, const char *opt, const char *s, uint32_t *out);
 /* --backend of infer, inspect and bench: "cpu" or "cuda"; *out = s. */
 int cli_parse_backend(const cli_ctx *ctx, const char *s, const char **out);
+/* --precision of bench: auto, fp16, fp32 or tf32 (vrt_engine_options.precision). */
+int cli_parse_precision(const cli_ctx *ctx, const char *s, vrt_precision *out);
 
 /* Live status line on stderr (terminal only): cli_status_line prints "\r<text>\033[K",
  * cli_status_clear erases it. The log callback clears it before printing. */

@@ -18,10 +18,12 @@ enum {
     OPT_WARMUP,
     OPT_BACKEND,
     OPT_THREADS,
+    OPT_PRECISION,
 };
 
 void cmd_bench_help(FILE *f) {
-    fputs("usage: vrt bench MODEL [--iters N] [--warmup W] [--threads N] [--backend cpu|cuda] [--json]\n\n"
+    fputs("usage: vrt bench MODEL [--iters N] [--warmup W] [--threads N] [--backend cpu|cuda]\n"
+          "                 [--precision auto|fp16|fp32|tf32] [--json]\n\n"
           "Times vrt_engine_run on MODEL (batch 1, the file's input size) with fixed\n"
           "pseudo-random inputs: W warm-up runs, then N timed runs; prints min, mean, p50,\n"
           "p90, p99 and max latency in milliseconds. Only the model is timed (no image\n"
@@ -31,6 +33,8 @@ void cmd_bench_help(FILE *f) {
           "      --warmup W          untimed runs first (default 5)\n"
           "      --threads N         CPU threads, 0 = all cores (default 0)\n"
           "      --backend NAME      cpu (default) or cuda\n"
+          "      --precision P       cuda math: auto (default: fp16 for convolution networks),\n"
+          "                          fp16, fp32 or tf32 (vrt_engine_options.precision)\n"
           "      --json              one JSON object on stdout\n"
           "  -h, --help              this help\n\n"
           "examples:\n"
@@ -68,6 +72,7 @@ static int parse_bench_args(cli_ctx *ctx, int argc, char **argv, bench_opts *o) 
         {"warmup", required_argument, NULL, OPT_WARMUP},
         {"backend", required_argument, NULL, OPT_BACKEND},
         {"threads", required_argument, NULL, OPT_THREADS},
+        {"precision", required_argument, NULL, OPT_PRECISION},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -86,6 +91,7 @@ static int parse_bench_args(cli_ctx *ctx, int argc, char **argv, bench_opts *o) 
         case OPT_WARMUP: rc = cli_parse_i64(ctx, "--warmup", optarg, 0, 1000000, &o->warmup); break;
         case OPT_THREADS: rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &o->threads); break;
         case OPT_BACKEND: rc = cli_parse_backend(ctx, optarg, &o->ep.backend); break;
+        case OPT_PRECISION: rc = cli_parse_precision(ctx, optarg, &o->ep.options.precision); break;
         default: return cli_getopt_error(ctx, c, argc, argv, opts);
         }
         if (rc) return rc;

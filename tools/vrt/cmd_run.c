@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "commands.h"
+#include "core/options.h"
 #include "model_util.h"
 #include "vrt/json.h"
 #include "vrt/sink.h"
@@ -227,8 +228,8 @@ static int file_exists(const char *p) {
 }
 
 static int find_default_model(char *out, size_t cap) {
-    const char *data = getenv("VRT_DATA");
-    if (data && *data) {
+    const char *data = vrt__env_get(VRT__ENV_DATA);
+    if (data) {
         snprintf(out, cap, "%s/%s", data, DEFAULT_MODEL_REL);
         if (file_exists(out)) return 0;
     }

@@ -1,6 +1,8 @@
 /* model_util.c - see model_util.h. */
 #include "model_util.h"
 
+#include "core/options.h"
+
 #include <ctype.h>
 #include <dirent.h>
 #include <limits.h>
@@ -45,8 +47,8 @@ static int is_dir(const char *p) {
 int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *err, size_t cap) {
     char dirs[6][PATH_MAX];
     int nd = 0;
-    const char *env = getenv("VRT_MODELS_DIR");
-    if (env && env[0]) snprintf(dirs[nd++], PATH_MAX, "%s", env);
+    const char *env = vrt__env_get(VRT__ENV_MODELS_DIR);
+    if (env) snprintf(dirs[nd++], PATH_MAX, "%s", env);
     if (VRT_CLI_MODELS_DIR[0]) snprintf(dirs[nd++], PATH_MAX, "%s", VRT_CLI_MODELS_DIR);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);

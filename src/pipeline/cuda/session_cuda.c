@@ -33,6 +33,7 @@
 
 #include <cuda_runtime.h>
 
+#include "core/options.h"
 #include "engine/device.h"
 #include "pipeline/session_impl.h"
 #include "vrt/vision_cuda.h"
@@ -124,9 +125,10 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * nb, cudaMemcpyDeviceToHost, st));
 }
 
+/* VRT_CUDA_GRAPHS=0 (core/options.h) turns graphs off where params.graphs
+ * left them on (the default). */
 static int env_graphs_off(void) {
-    const char *g = getenv("VRT_CUDA_GRAPHS");
-    return g && !strcmp(g, "0");
+    return vrt__env_flag(VRT__ENV_CUDA_GRAPHS) == 0;
 }
 
 static vrt_status capture_slot(vrt_session_t *s, int i) {

@@ -43,7 +43,7 @@ static double now_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* VRT_PROFILE_OPS=1: per-node time (mean over runs) on stderr at destroy,
+/* Option profile_ops (env VRT_PROFILE_OPS=1): per-node time (mean over runs) on stderr at destroy,
  * slowest first is left to the reader (sort -k3 -n). */
 static void prof_report(const cpu_ctx *c) {
     if (!c->prof_ns || !c->prof_runs) return;
@@ -137,8 +137,7 @@ static vrt_status build_steps(cpu_ctx *c, const vrt__backend_params *bp) {
             return st;
     if (c->scratch_bytes && !(c->scratch = vrt_malloc(c->scratch_bytes + 64))) return VRT_ENOMEM;
     if ((st = vrt__threadpool_create(&c->tp, bp ? bp->threads : 0))) return st;
-    const char *pe = getenv("VRT_PROFILE_OPS");
-    if (pe && pe[0] && strcmp(pe, "0") != 0 &&
+    if (bp && bp->opt.profile_ops == VRT_SWITCH_ON &&
         !(c->prof_ns = vrt_calloc((size_t)c->n_steps + 1, sizeof(double))))
         return VRT_ENOMEM;
     return VRT_OK;

@@ -22,7 +22,7 @@ typedef struct vrt__cpu_ctx {
     uint8_t **ptr;   /* per tensor */
     vrt__step *steps;
     int n_steps;
-    double *prof_ns; /* VRT_PROFILE_OPS=1: time per step summed over runs (NULL when off) */
+    double *prof_ns; /* option profile_ops: time per step summed over runs (NULL when off) */
     int64_t prof_runs;
     char err[512];
 } vrt__cpu_ctx;

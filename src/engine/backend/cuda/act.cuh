@@ -5,7 +5,9 @@
 
 #include <math.h>
 
-#include "engine/backend/cuda/cuda_common.h"
+extern "C" {
+#include "engine/backend/cpu/kernels_nn.h"
+}
 
 __device__ __forceinline__ float vrt__cuk_act(float v, int kind, float al, float be) {
     switch (kind) {

@@ -1,5 +1,5 @@
 /*
- * On-disk cache of the cuDNN algorithm choices (see cuda_common.h).
+ * On-disk cache of the cuDNN algorithm choices (see algo_cache.h).
  *
  * The file name carries the whole key (model hash, GPU name, driver, CUDA
  * runtime and cuDNN versions, hashed together), so a file is only ever read
@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/backend/cuda/cuda_common.h"
+#include "core/options.h"
+#include "engine/backend/cuda/algo_cache.h"
+#include "engine/cuda_check.h"
 
 #define KEYLEN 256
 
@@ -83,7 +85,8 @@ static void add(vrt__algo_cache *c, const char *key, const vrt__algo_entry *e) {
     c->n++;
 }
 
-vrt_status vrt__algo_cache_open(const char *model_path, int device, vrt__algo_cache **out) {
+vrt_status vrt__algo_cache_open(const char *model_path, int device, const char *dir_opt,
+                                vrt__algo_cache **out) {
     *out = NULL;
     vrt__algo_cache *c = vrt_calloc(1, sizeof(*c));
     if (!c) return VRT_ENOMEM;
@@ -106,10 +109,10 @@ vrt_status vrt__algo_cache_open(const char *model_path, int device, vrt__algo_ca
              prop.minor, drv, rt, dnn);
     uint64_t kh = vrt__fnv1a(1469598103934665603ull, key, strlen(key));
     char dir[900];
-    const char *env = getenv("VRT_CACHE_DIR"), *home = getenv("HOME");
-    if (env && env[0])
-        snprintf(dir, sizeof(dir), "%s", env);
-    else if (home && home[0])
+    const char *home = vrt__env_get(VRT__ENV_HOME);
+    if (dir_opt)
+        snprintf(dir, sizeof(dir), "%s", dir_opt); /* "": no file */
+    else if (home)
         snprintf(dir, sizeof(dir), "%s/.cache/visionrt", home);
     else
         dir[0] = 0;

@@ -1,7 +1,8 @@
 /*
  * The CUDA backend (host side): dispatch from IR nodes to cuDNN (Conv,
  * ConvTranspose), cuBLASLt (Gemm, MatMul) and our kernels (everything else:
- * cuda_kernels.h, epilogue.cu), behind the table of engine/backend.h.
+ * one header per kernel family: eltwise.h, reduce.h, ...), behind the table
+ * of engine/backend.h.
  *
  * prepare(): one device buffer for all weights (fp16 ones converted to fp32
  * on the host, uploaded once), the planned arena, the const region, one
@@ -12,26 +13,22 @@
  *
  * Per inference: set_input copies (or converts fp16, double, bfloat16,
  * float8/4 and sub-byte ints to the engine's wider internal type, with the
- * CPU backend's lowp.h functions) into the input's pinned staging; run() enqueues H2D of every input, every
- * step, and D2H of every output into its staging -- either directly or, from the second run on, as ONE CUDA
- * graph replay (captured once; VRT_CUDA_GRAPHS=0 turns graphs off); get_output enqueues a host function that
- * copies (or converts fp32 -> fp16) staging into the caller's buffer; sync() waits. Nothing in run()
- * allocates, synchronises or logs.
+ * CPU backend's lowp.h functions) into the input's pinned staging; run()
+ * enqueues H2D of every input, every step, and D2H of every output into its
+ * staging -- either directly or, from the second run on, as ONE CUDA graph
+ * replay (captured once; option graphs OFF keeps it eager); get_output
+ * enqueues a host function that copies (or converts fp32 -> fp16) staging
+ * into the caller's buffer; sync() waits. Nothing in run() allocates,
+ * synchronises or logs.
  *
- * Math: vrt__backend_params.precision = auto|fp16|fp32|tf32 (cuda_common.h;
- * auto, the default, is fp16 NHWC storage for convolution-heavy models and
- * strict fp32 otherwise); the environment variable VRT_CUDA_MATH overrides
- * it. Other options (environment, read at prepare): VRT_CUDA_GRAPHS=0,
- * VRT_CACHE_DIR (algorithm cache folder). fp16 plan (each on by default,
- * each with a switch for comparisons): our implicit-GEMM conv timed against
- * cuDNN per conv (VRT_CUDA_CONV=cudnn|own forces a side), Concats in fp16
- * (VRT_CUDA_HALF_CONCAT=0) and in place (VRT_CUDA_CONCAT_IN_PLACE=0), our
- * max pool (VRT_CUDA_POOL=cudnn) with the SPP cascade
- * (VRT_CUDA_SPP_CASCADE=0), the Focus stem read in the conv's gather
- * (VRT_CUDA_FOCUS=0), programmatic dependent launch (VRT_CUDA_PDL=0).
- * Experiments, off by default: VRT_CUDA_FUSE_DW=1 (depthwise conv in the
- * next 1x1 conv's gather), VRT_CUDA_DW8=1 (8-channel depthwise kernel),
- * VRT_CUDA_DW=cudnn (cuDNN's depthwise convs).
+ * Configuration: vrt__backend_params.opt (vrt_engine_options in vrt/engine.h;
+ * the engine has applied the environment overrides). Math: precision AUTO is
+ * fp16 NHWC storage for convolution-heavy models and strict fp32 otherwise.
+ * fp16 plan (plan_half.c; each on by default, each with an option for
+ * comparisons): our implicit-GEMM conv timed against cuDNN per conv (conv),
+ * Concats in fp16 (half_concat) and in place (concat_in_place), our max pool
+ * (own_maxpool) with the SPP cascade (spp_cascade), the Focus stem read in
+ * the conv's gather (focus), programmatic dependent launch (pdl).
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -127,7 +124,6 @@ static void cuda_destroy(void *vctx) {
     vrt_free(c->cat_out);
     vrt_free(c->cat_off);
     cudaFree(c->cat_mem);
-    cudaFree(c->dwt);
     if (c->dnn) cudnnDestroy(c->dnn);
     if (c->lt) cublasLtDestroy(c->lt);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -137,40 +133,17 @@ static void cuda_destroy(void *vctx) {
     vrt_free(c);
 }
 
-/* Math mode: VRT_CUDA_MATH (when set) over the caller's precision; "auto"
- * (or NULL) is fp16 NHWC for convolution-heavy models (VRT__AUTO_FP16_CONVS
- * or more non-const 2-D Conv nodes), strict fp32 otherwise. */
+/* Math mode: the caller's precision (the engine applied VRT_CUDA_MATH when
+ * it was AUTO); AUTO is fp16 NHWC for convolution-heavy models
+ * (VRT__AUTO_FP16_CONVS or more non-const 2-D Conv nodes), strict fp32
+ * otherwise. */
 #define VRT__AUTO_FP16_CONVS 8
-static int parse_math(const char *m, vrt__cuda_math *out) {
-    if (!strcmp(m, "fp32"))
-        *out = VRT__CUDA_MATH_FP32;
-    else if (!strcmp(m, "tf32"))
-        *out = VRT__CUDA_MATH_TF32;
-    else if (!strcmp(m, "fp16"))
-        *out = VRT__CUDA_MATH_FP16;
-    else
-        return 0;
-    return 1;
-}
-
-static vrt_status choose_math(cuda_ctx *c, const char *precision, char *err, size_t cap) {
-    const char *env = getenv("VRT_CUDA_MATH");
-    if (env && env[0]) {
-        if (!parse_math(env, &c->math)) {
-            vrt_errbuf_set(err, cap,
-                           "VRT_CUDA_MATH='%s' is not a CUDA math mode; use fp16, fp32 or tf32 (or unset it)",
-                           env);
-            return VRT_EINVAL;
-        }
-        return VRT_OK;
-    }
-    if (precision && precision[0] && strcmp(precision, "auto")) {
-        if (!parse_math(precision, &c->math)) {
-            vrt_errbuf_set(err, cap, "precision '%s' is not a CUDA math mode; use auto, fp16, fp32 or tf32",
-                           precision);
-            return VRT_EINVAL;
-        }
-        return VRT_OK;
+static void choose_math(cuda_ctx *c, vrt_precision precision) {
+    if (precision != VRT_PRECISION_AUTO) {
+        c->math = precision == VRT_PRECISION_FP16   ? VRT__CUDA_MATH_FP16
+                  : precision == VRT_PRECISION_TF32 ? VRT__CUDA_MATH_TF32
+                                                    : VRT__CUDA_MATH_FP32;
+        return;
     }
     int nconv = 0;
     for (int i = 0; i < c->ir->n_nodes; i++) {
@@ -186,7 +159,6 @@ static vrt_status choose_math(cuda_ctx *c, const char *precision, char *err, siz
      * section); its detections stay. precision=fp32 keeps any model on fp32. */
     c->math = nconv >= VRT__AUTO_FP16_CONVS ? VRT__CUDA_MATH_FP16 : VRT__CUDA_MATH_FP32;
     c->math_auto = 1;
-    return VRT_OK;
 }
 
 /* Device, stream, cuDNN and cuBLASLt handles, the per-tensor and per-node
@@ -342,30 +314,23 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
     c->plan = plan;
     c->device = dev;
     c->wbase = base;
+    if (bp) c->opt = bp->opt;
     /* Programmatic dependent launch for our fp16 kernels (pdl.cuh): Hopper and
-     * newer; VRT_CUDA_PDL=0 turns it off. Process-wide (one setting per device
-     * generation; every context of a process sees the same GPU kind). */
+     * newer (ON cannot force it on older GPUs) unless option pdl is OFF. Process-wide (one setting per
+     * device generation; every context of a process sees the same GPU kind). */
     int major = 0;
-    const char *pdl = getenv("VRT_CUDA_PDL");
     cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev);
-    vrt__cuda_set_pdl(major >= 9 && !(pdl && !strcmp(pdl, "0")));
+    vrt__cuda_set_pdl(major >= 9 && c->opt.pdl != VRT_SWITCH_OFF);
     if (base) {
         c->device = base->device;
         c->math = base->math;
         c->math_auto = base->math_auto;
     } else {
-        st = choose_math(c, bp ? bp->precision : NULL, err, cap);
+        choose_math(c, c->opt.precision);
     }
-    if (st) {
-        vrt_free(c);
-        return st;
-    }
-    const char *g = getenv("VRT_CUDA_GRAPHS");
-    c->graphs = !(g && !strcmp(g, "0"));
-    c->half_skip = getenv("VRT_CUDA_HALF_SKIP");
+    c->graphs = c->opt.graphs != VRT_SWITCH_OFF;
     if ((st = init_ctx(c)) || (st = bind_tensors(c, base)) || (st = vrt__cuda_plan_half(c)) ||
         (st = vrt__cuda_plan_concat(c)) || (st = vrt__cuda_build_steps(c)) || (st = vrt__cuda_prep_half(c)) ||
-        (st = vrt__cuda_prep_dw_taps(c)) || (st = vrt__cuda_plan_dw_fuse(c)) ||
         (st = vrt__cuda_plan_focus(c)))
         goto fail;
     vrt__cuda_plan_spp(c);

@@ -62,7 +62,6 @@ static void own_key(const step *s, char *k, size_t cap) {
     snprintf(k, cap, "own:%d,%d,%d,%d:%d,%d,%d:k%dx%d:s%dx%d:p%dx%d:d%dx%d:b%d:r%d%s:a%d:ld%d", g->N, g->C,
              g->H, g->W, g->M, g->OH, g->OW, g->KH, g->KW, g->SH, g->SW, g->PH, g->PW, g->DH, g->DW,
              s->hb != NULL, s->hr != NULL, g->res_post ? "post" : "", (int)s->u.conv.act.kind, g->out_ld);
-    if (s->dwf) snprintf(k + strlen(k), cap - strlen(k), ":dw%d,%d", (int)g->dw_act.kind, g->dw_b != NULL);
     if (g->focus)
         snprintf(k + strlen(k), cap - strlen(k), ":focus%d%d%d%d%d%d%d%d", g->focus_dy[0], g->focus_dx[0],
                  g->focus_dy[1], g->focus_dx[1], g->focus_dy[2], g->focus_dx[2], g->focus_dy[3],
@@ -70,14 +69,13 @@ static void own_key(const step *s, char *k, size_t cap) {
 }
 
 /* Picks the fastest of cuDNN's chosen algorithm and our igemm configs, or
- * reads the choice from the cache. VRT_CUDA_CONV=cudnn|own forces one side. */
+ * reads the choice from the cache. Option conv (CUDNN / OWN) forces one side. */
 static vrt_status choose_own(cuda_ctx *c, step *s) {
     char key[256];
     vrt__algo_entry e;
-    const char *force = getenv("VRT_CUDA_CONV");
-    int must = s->cat || s->dwf || s->ig.focus; /* only our kernel can do what this step was planned for */
-    int no_own = force && !strcmp(force, "cudnn") && !must,
-        only_own = (force && !strcmp(force, "own")) || must;
+    vrt_conv_impl force = c->opt.conv;
+    int must = s->cat || s->ig.focus; /* only our kernel can do what this step was planned for */
+    int no_own = force == VRT_CONV_CUDNN && !must, only_own = force == VRT_CONV_OWN || must;
     if (no_own) return VRT_OK;
     own_key(s, key, sizeof(key));
     if ((!only_own || must) && vrt__algo_cache_get(c->cache, key, &e) && (!must || e.algo > 0)) {
@@ -103,10 +101,7 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
     if (must && !pick)
         return vrt__cuda_nfail(c, s->n, VRT_EDEVICE, "the %s needs our conv kernel, which failed here: %s",
-                               s->cat   ? "in-place Concat"
-                               : s->dwf ? "fused depthwise conv"
-                                        : "Focus read",
-                               vrt__cuda_igemm_error());
+                               s->cat ? "in-place Concat" : "Focus read", vrt__cuda_igemm_error());
     s->own = pick;
     s->own_ms = own, s->dnn_ms = dnn;
     if (!only_own || must) {
@@ -142,7 +137,7 @@ static vrt_status choose_dnn(cuda_ctx *c, step *s, void *sws, size_t search) {
 vrt_status vrt__cuda_choose_convs(cuda_ctx *c) {
     double t0 = now_ms();
     vrt_status st = VRT_OK;
-    vrt__algo_cache_open(c->ir->path, c->device, &c->cache);
+    vrt__algo_cache_open(c->ir->path, c->device, c->opt.cache_dir, &c->cache);
     int nconv = 0;
     for (int i = 0; i < c->n_steps; i++)
         nconv += c->steps[i].conv != NULL;

@@ -18,7 +18,7 @@
 #include <stdio.h>
 
 #include "engine/backend/cuda/act.cuh"
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/conv_igemm.h"
 #include "engine/backend/cuda/pdl.cuh"
 
 using namespace nvcuda;
@@ -32,11 +32,6 @@ struct igemm_args {
     int K, P, out_ld, out_off, res_post, pairs, kind;
     int in_f32, out_f32, res_f32; // fp32 NCHW instead of fp16 NHWC (conversions fused)
     float al, be;
-    // Depthwise conv fused into the A gather (dw mode): x is the depthwise
-    // conv's input, the geometry fields describe the depthwise conv, K = C.
-    const __half *dww, *dwb; // taps-major weights [KH*KW][C], bias [C] (may be NULL)
-    int dkind;
-    float dal, dbe;
     // Focus (space-to-depth by strided slices) read in the gather: x is the
     // fp32 NCHW tensor the slices cut (C / 4 channels, 2H x 2W); channel c of
     // the conv's input is channel c % fc0 of slice q = c / fc0, at (2y + qy, 2x + qx).
@@ -92,48 +87,112 @@ __device__ __forceinline__ uint4 a_vec(const igemm_args &a, const row_src &r, in
     return *(const uint4 *)(a.x + r.base + ((long long)iy * a.W + ix) * a.C + c);
 }
 
-// 8 channels [k, k+8) of the fused depthwise conv's output at this row's
-// pixel: fp32 sums over the taps, its bias and activation, rounded to fp16
-// as the unfused path stores them.
-__device__ __forceinline__ uint4 a_dw(const igemm_args &a, const row_src &r, int k) {
-    union {
-        uint4 u;
-        __half2 h[4];
-    } o;
-    o.u = make_uint4(0, 0, 0, 0);
-    if (!r.ok || k >= a.K) return o.u;
-    float acc[8];
+// The epilogue of k_igemm, from the fp32 tile Cs (BM x BN, row stride LDC)
+// and the staged bias: y = act(acc + bias (+ res)) (+ res when res_post).
+
+// fp32 NCHW output (the layout conversion fused): pixels fastest, so stores coalesce.
+template <int BM, int BN, int NT, int LDC>
+__device__ __forceinline__ void store_f32(const igemm_args &a, const float *Cs, const float *sbias, int p0,
+                                          int m0, int tid) {
+    const int ohw = a.OH * a.OW;
+    float *yf = (float *)a.y;
+    for (int e = tid; e < BM * BN; e += NT) {
+        int r = e % BM, col = e / BM, p = p0 + r, m = m0 + col;
+        if (p >= a.P || m >= a.M) continue;
+        int n = p / ohw, pix = p - n * ohw;
+        float v = Cs[r * LDC + col] + sbias[col], rv = 0.0f;
+        if (a.res)
+            rv = a.res_f32 ? ((const float *)a.res)[((long long)n * a.M + m) * ohw + pix]
+                           : __half2float(a.res[(long long)p * a.M + m]);
+        if (!a.res_post) v += rv;
+        v = vrt__cuk_act(v, a.kind, a.al, a.be);
+        if (a.res_post) v += rv;
+        yf[((long long)n * a.out_ld + a.out_off + m) * ohw + pix] = v;
+    }
+}
+
+// fp16 NHWC output, 8 channels (one 16-byte store) per thread and step (the
+// placement allows it: pairs == 2); NT * 8 is a multiple of BN.
+template <int BM, int BN, int NT, int LDC>
+__device__ __forceinline__ void store_h8(const igemm_args &a, const float *Cs, const float *sbias, int p0,
+                                         int m0, int tid) {
+    for (int e = tid * 8; e < BM * BN; e += NT * 8) {
+        int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
+        if (p >= a.P || m >= a.M) continue; // M % 8 == 0: all 8 channels exist
+        float v[8];
 #pragma unroll
-    for (int j = 0; j < 8; j++)
-        acc[j] = a.dwb ? __half2float(a.dwb[k + j]) : 0.0f;
-    for (int ky = 0; ky < a.KH; ky++) {
-        int iy = r.iy0 + ky * a.DH;
-        if (iy < 0 || iy >= a.H) continue;
-        for (int kx = 0; kx < a.KW; kx++) {
-            int ix = r.ix0 + kx * a.DW;
-            if (ix < 0 || ix >= a.W) continue;
+        for (int j = 0; j < 8; j++)
+            v[j] = Cs[r * LDC + col + j] + sbias[col + j];
+        if (a.res) {
             union {
                 uint4 u;
                 __half2 h[4];
-            } xv, wv;
-            xv.u = *(const uint4 *)(a.x + r.base + ((long long)iy * a.W + ix) * a.C + k);
-            wv.u = *(const uint4 *)(a.dww + (long long)(ky * a.KW + kx) * a.C + k);
+            } rr;
+            rr.u = *(const uint4 *)(a.res + (long long)p * a.M + m);
 #pragma unroll
             for (int j = 0; j < 4; j++) {
-                float2 xf = __half22float2(xv.h[j]), wf = __half22float2(wv.h[j]);
-                acc[2 * j] += xf.x * wf.x;
-                acc[2 * j + 1] += xf.y * wf.y;
+                float2 f = __half22float2(rr.h[j]);
+                if (a.res_post) {
+                    v[2 * j] = vrt__cuk_act_fast(v[2 * j], a.kind, a.al, a.be) + f.x;
+                    v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1], a.kind, a.al, a.be) + f.y;
+                } else {
+                    v[2 * j] = vrt__cuk_act_fast(v[2 * j] + f.x, a.kind, a.al, a.be);
+                    v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1] + f.y, a.kind, a.al, a.be);
+                }
             }
-        }
-    }
+        } else {
 #pragma unroll
-    for (int j = 0; j < 4; j++)
-        o.h[j] = __floats2half2_rn(vrt__cuk_act_fast(acc[2 * j], a.dkind, a.dal, a.dbe),
-                                   vrt__cuk_act_fast(acc[2 * j + 1], a.dkind, a.dal, a.dbe));
-    return o.u;
+            for (int j = 0; j < 8; j++)
+                v[j] = vrt__cuk_act_fast(v[j], a.kind, a.al, a.be);
+        }
+        union {
+            uint4 u;
+            __half2 h[4];
+        } o;
+#pragma unroll
+        for (int j = 0; j < 4; j++)
+            o.h[j] = __floats2half2_rn(v[2 * j], v[2 * j + 1]);
+        *(uint4 *)(a.y + (long long)p * a.out_ld + a.out_off + m) = o.u;
+    }
 }
 
-template <int BM, int BN, int WGM, int WGN, bool VEC, bool ONE, bool F32, bool DWF = false>
+// fp16 NHWC output, channel pairs (one __half2 store when aligned).
+template <int BM, int BN, int NT, int LDC>
+__device__ __forceinline__ void store_h2(const igemm_args &a, const float *Cs, const float *sbias, int p0,
+                                         int m0, int tid) {
+    for (int e = tid * 2; e < BM * BN; e += NT * 2) {
+        int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
+        if (p >= a.P || m >= a.M) continue;
+        bool two = m + 1 < a.M;
+        float v0 = Cs[r * LDC + col] + sbias[col], v1 = two ? Cs[r * LDC + col + 1] + sbias[col + 1] : 0.0f;
+        float r0 = 0.0f, r1 = 0.0f;
+        if (a.res) {
+            if (a.res_f32) {
+                const int ohw = a.OH * a.OW, n = p / ohw, pix = p - n * ohw;
+                const float *rf = (const float *)a.res + ((long long)n * a.M + m) * ohw + pix;
+                r0 = rf[0];
+                if (two) r1 = rf[ohw];
+            } else {
+                const __half *rp = a.res + (long long)p * a.M + m;
+                r0 = __half2float(rp[0]);
+                if (two) r1 = __half2float(rp[1]);
+            }
+        }
+        if (!a.res_post) v0 += r0, v1 += r1;
+        v0 = vrt__cuk_act_fast(v0, a.kind, a.al, a.be);
+        v1 = vrt__cuk_act_fast(v1, a.kind, a.al, a.be);
+        if (a.res_post) v0 += r0, v1 += r1;
+        __half *yp = a.y + (long long)p * a.out_ld + a.out_off + m;
+        if (two && a.pairs) {
+            *(__half2 *)yp = __floats2half2_rn(v0, v1);
+        } else {
+            yp[0] = __float2half_rn(v0);
+            if (two) yp[1] = __float2half_rn(v1);
+        }
+    }
+}
+
+template <int BM, int BN, int WGM, int WGN, bool VEC, bool ONE, bool F32>
 __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
     constexpr int NT = WGM * WGN * 32;
     constexpr int WTM = BM / WGM, WTN = BN / WGN; // warp tile
@@ -181,9 +240,7 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
 #pragma unroll
         for (int i = 0; i < ACH; i++) {
             int k = k0 + akc[i];
-            if (DWF) {
-                ra[i] = a_dw(a, ar[i], k);
-            } else if (VEC) {
+            if (VEC) {
                 ra[i] = a_vec<ONE>(a, ar[i], p0 + arow[i], k);
             } else {
                 union {
@@ -265,98 +322,12 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
             wmma::store_matrix_sync(Cs + (wm * WTM + i * 16) * LDC + wn * WTN + j * 16, acc[i][j], LDC,
                                     wmma::mem_row_major);
     __syncthreads();
-    if (a.out_f32) {
-        // fp32 NCHW output (the layout conversion fused): pixels fastest, so stores coalesce.
-        const int ohw = a.OH * a.OW;
-        float *yf = (float *)a.y;
-        for (int e = tid; e < BM * BN; e += NT) {
-            int r = e % BM, col = e / BM, p = p0 + r, m = m0 + col;
-            if (p >= a.P || m >= a.M) continue;
-            int n = p / ohw, pix = p - n * ohw;
-            float v = Cs[r * LDC + col] + sbias[col], rv = 0.0f;
-            if (a.res)
-                rv = a.res_f32 ? ((const float *)a.res)[((long long)n * a.M + m) * ohw + pix]
-                               : __half2float(a.res[(long long)p * a.M + m]);
-            if (!a.res_post) v += rv;
-            v = vrt__cuk_act(v, a.kind, a.al, a.be);
-            if (a.res_post) v += rv;
-            yf[((long long)n * a.out_ld + a.out_off + m) * ohw + pix] = v;
-        }
-        return;
-    }
-    // fp16 NHWC output, 8 channels (one 16-byte store) per thread and step
-    // when the placement allows, else channel pairs; NT * 8 is a multiple of BN.
-    if (a.pairs == 2) {
-        for (int e = tid * 8; e < BM * BN; e += NT * 8) {
-            int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
-            if (p >= a.P || m >= a.M) continue; // M % 8 == 0: all 8 channels exist
-            float v[8];
-#pragma unroll
-            for (int j = 0; j < 8; j++)
-                v[j] = Cs[r * LDC + col + j] + sbias[col + j];
-            if (a.res) {
-                union {
-                    uint4 u;
-                    __half2 h[4];
-                } rr;
-                rr.u = *(const uint4 *)(a.res + (long long)p * a.M + m);
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    float2 f = __half22float2(rr.h[j]);
-                    if (a.res_post) {
-                        v[2 * j] = vrt__cuk_act_fast(v[2 * j], a.kind, a.al, a.be) + f.x;
-                        v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1], a.kind, a.al, a.be) + f.y;
-                    } else {
-                        v[2 * j] = vrt__cuk_act_fast(v[2 * j] + f.x, a.kind, a.al, a.be);
-                        v[2 * j + 1] = vrt__cuk_act_fast(v[2 * j + 1] + f.y, a.kind, a.al, a.be);
-                    }
-                }
-            } else {
-#pragma unroll
-                for (int j = 0; j < 8; j++)
-                    v[j] = vrt__cuk_act_fast(v[j], a.kind, a.al, a.be);
-            }
-            union {
-                uint4 u;
-                __half2 h[4];
-            } o;
-#pragma unroll
-            for (int j = 0; j < 4; j++)
-                o.h[j] = __floats2half2_rn(v[2 * j], v[2 * j + 1]);
-            *(uint4 *)(a.y + (long long)p * a.out_ld + a.out_off + m) = o.u;
-        }
-        return;
-    }
-    for (int e = tid * 2; e < BM * BN; e += NT * 2) {
-        int r = e / BN, col = e % BN, p = p0 + r, m = m0 + col;
-        if (p >= a.P || m >= a.M) continue;
-        bool two = m + 1 < a.M;
-        float v0 = Cs[r * LDC + col] + sbias[col], v1 = two ? Cs[r * LDC + col + 1] + sbias[col + 1] : 0.0f;
-        float r0 = 0.0f, r1 = 0.0f;
-        if (a.res) {
-            if (a.res_f32) {
-                const int ohw = a.OH * a.OW, n = p / ohw, pix = p - n * ohw;
-                const float *rf = (const float *)a.res + ((long long)n * a.M + m) * ohw + pix;
-                r0 = rf[0];
-                if (two) r1 = rf[ohw];
-            } else {
-                const __half *rp = a.res + (long long)p * a.M + m;
-                r0 = __half2float(rp[0]);
-                if (two) r1 = __half2float(rp[1]);
-            }
-        }
-        if (!a.res_post) v0 += r0, v1 += r1;
-        v0 = vrt__cuk_act_fast(v0, a.kind, a.al, a.be);
-        v1 = vrt__cuk_act_fast(v1, a.kind, a.al, a.be);
-        if (a.res_post) v0 += r0, v1 += r1;
-        __half *yp = a.y + (long long)p * a.out_ld + a.out_off + m;
-        if (two && a.pairs) {
-            *(__half2 *)yp = __floats2half2_rn(v0, v1);
-        } else {
-            yp[0] = __float2half_rn(v0);
-            if (two) yp[1] = __float2half_rn(v1);
-        }
-    }
+    if (a.out_f32)
+        store_f32<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
+    else if (a.pairs == 2)
+        store_h8<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
+    else
+        store_h2<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
 }
 
 struct cfg_info {
@@ -371,9 +342,7 @@ const cfg_info g_cfgs[VRT__CUDA_IGEMM_CONFIGS] = {
 template <int BM, int BN, int WGM, int WGN>
 void launch_cfg(const igemm_args &a, bool vec, bool one, cudaStream_t s) {
     dim3 grid((unsigned)((a.P + BM - 1) / BM), (unsigned)((a.M + BN - 1) / BN)), block(WGM * WGN * 32);
-    if (a.dww)
-        vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, false, false, true>, grid, block, s, a);
-    else if (a.in_f32)
+    if (a.in_f32)
         vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, false, false, true>, grid, block, s, a);
     else if (vec && one)
         vrt__pdl_launch(k_igemm<BM, BN, WGM, WGN, true, true, false>, grid, block, s, a);
@@ -403,14 +372,13 @@ extern "C" const char *vrt__cuda_igemm_error(void) {
     return g_err;
 }
 
-extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x,
-                                                const void *w, const void *bias, const void *res, void *y,
-                                                const vrt__activation *act) {
-    if (!stream || !g || !x || !w || !y || g->cfg < 0 || g->cfg >= VRT__CUDA_IGEMM_CONFIGS) return VRT_EINVAL;
+// Fills the kernel arguments from g; false when g is not a conv this kernel runs.
+static bool make_args(const vrt__cuda_igemm *g, const void *x, const void *w, const void *bias,
+                      const void *res, void *y, igemm_args &a) {
+    if (g->cfg < 0 || g->cfg >= VRT__CUDA_IGEMM_CONFIGS) return false;
     if (g->N < 1 || g->C < 1 || g->M < 1 || g->KH < 1 || g->KW < 1 || g->SH < 1 || g->SW < 1 || g->DH < 1 ||
         g->DW < 1 || g->out_ld < g->out_off + g->M || g->out_off < 0)
-        return VRT_EINVAL;
-    igemm_args a;
+        return false;
     a.x = (const __half *)x, a.w = (const __half *)w, a.bias = (const __half *)bias,
     a.res = (const __half *)res;
     a.y = (__half *)y;
@@ -420,23 +388,23 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     a.K = g->KH * g->KW * g->C;
     a.focus = g->focus;
     if (a.focus) {
-        if (!g->in_f32 || g->C % 4 || g->dw_w) return VRT_EINVAL;
+        if (!g->in_f32 || g->C % 4) return false;
         a.fc0 = g->C / 4;
         for (int q = 0; q < 4; q++) {
             if (g->focus_dy[q] < 0 || g->focus_dy[q] > 1 || g->focus_dx[q] < 0 || g->focus_dx[q] > 1)
-                return VRT_EINVAL;
+                return false;
             a.qy[q] = g->focus_dy[q], a.qx[q] = g->focus_dx[q];
         }
     }
-    a.dww = (const __half *)g->dw_w, a.dwb = (const __half *)g->dw_b;
-    a.dkind = (int)g->dw_act.kind, a.dal = g->dw_act.alpha, a.dbe = g->dw_act.beta;
-    if (a.dww) {
-        // Fused depthwise: the GEMM's K is the channel count; 16-byte channel vectors.
-        if (g->in_f32 || g->C % 8 || ((uintptr_t)x | (uintptr_t)g->dw_w) % 16 ||
-            (g->dw_b && (uintptr_t)g->dw_b % 16))
-            return VRT_EINVAL;
-        a.K = g->C;
-    }
+    return true;
+}
+
+extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x,
+                                                const void *w, const void *bias, const void *res, void *y,
+                                                const vrt__activation *act) {
+    if (!stream || !g || !x || !w || !y) return VRT_EINVAL;
+    igemm_args a;
+    if (!make_args(g, x, w, bias, res, y, a)) return VRT_EINVAL;
     a.P = g->N * g->OH * g->OW;
     a.out_ld = g->out_ld, a.out_off = g->out_off, a.res_post = g->res_post;
     a.in_f32 = g->in_f32, a.out_f32 = g->out_f32, a.res_f32 = g->res_f32;

@@ -31,8 +31,17 @@
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
 #include "engine/backend/cpu/lowp.h"
-#include "engine/backend/cuda/cuda_common.h"
-#include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/algo_cache.h"
+#include "engine/backend/cuda/conv_cudnn.h"
+#include "engine/backend/cuda/conv_igemm.h"
+#include "engine/backend/cuda/eltwise.h"
+#include "engine/backend/cuda/epilogue.h"
+#include "engine/backend/cuda/gemm_cublaslt.h"
+#include "engine/backend/cuda/norm.h"
+#include "engine/backend/cuda/pool.h"
+#include "engine/backend/cuda/reduce.h"
+#include "engine/backend/cuda/resize.h"
+#include "engine/backend/cuda/tensor_ops.h"
 #include "engine/step.h"
 #include "model/ops.h"
 
@@ -52,7 +61,7 @@ typedef struct step {
     };
     vrt__cuda_conv *conv;
     vrt__cuda_gemm *gemm;
-    /* fp16 NHWC storage (VRT_CUDA_MATH=fp16; see vrt__cuda_plan_half): the step runs on
+    /* fp16 NHWC storage (precision fp16; see vrt__cuda_plan_half): the step runs on
      * hx/hr -> hy; cx/cr/cy: the fp32 NCHW tensor is converted into / out of a
      * shared buffer around the step. hw/hb: fp16 KRSC weights and bias. */
     int h, cx, cr, cy;
@@ -63,11 +72,9 @@ typedef struct step {
      * prepare); own_ms / dnn_ms: the timings (graph replay, ms per conv). */
     int own_ok, own;
     int cat;             /* writes into an in-place Concat's output: must run on our igemm */
-    int dwf;             /* 1 + step index of the depthwise conv fused into this 1x1 conv's gather */
-    void *dwt;           /* depthwise (C % 8 == 0): weights taps-major (KH*KW, C), fp16, in c->dwt */
     const void *focus_x; /* Focus read in the gather (vrt__cuda_plan_focus): the tensor the slices cut */
-    int fused;           /* this depthwise conv runs inside the next conv (dwf): nothing to do */
-    int pool_dnn;        /* fp16 MaxPool on cuDNN (VRT_CUDA_POOL=cudnn) instead of our kernel */
+    int fused;           /* a Focus Slice or Concat the next conv reads through (plan_focus): not run */
+    int pool_dnn;        /* fp16 MaxPool on cuDNN (option own_maxpool OFF) instead of our kernel */
     const void *mp_src;  /* SPP cascade (vrt__cuda_plan_spp): pool mp_src with an mp_k window instead */
     int mp_k;
     vrt__cuda_igemm ig;
@@ -92,9 +99,9 @@ typedef struct cuda_ctx {
     const vrt__plan *plan;
     int device;
     vrt__cuda_math math;
-    int math_auto;         /* math chosen by the "auto" rule */
-    const char *half_skip; /* VRT_CUDA_HALF_SKIP (debugging, see vrt__cuda_node_half_ok) */
-    int graphs;            /* graphs allowed */
+    int math_auto;          /* math chosen by the "auto" rule */
+    vrt_engine_options opt; /* as the engine resolved them (vrt/engine.h) */
+    int graphs;             /* graphs allowed */
     cudaStream_t stream;
     cudnnHandle_t dnn;
     cublasLtHandle_t lt;
@@ -113,9 +120,6 @@ typedef struct cuda_ctx {
     int *cat_out, *cat_off;
     uint8_t *cat_mem;
     int n_cat;
-    uint8_t *dwt; /* taps-major fp16 depthwise weights (vrt__cuda_prep_dw_taps) */
-    int dw8;      /* VRT_CUDA_DW8=1: depthwise convs on the 8-channel kernel */
-    int n_dwf;
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
@@ -186,8 +190,6 @@ vrt_status vrt__cuda_plan_concat(cuda_ctx *c);
 /* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
 vrt_status vrt__cuda_prep_half(cuda_ctx *c);
 /* The rewrites over the prepared fp16 steps (each after vrt__cuda_prep_half). */
-vrt_status vrt__cuda_prep_dw_taps(cuda_ctx *c);
-vrt_status vrt__cuda_plan_dw_fuse(cuda_ctx *c);
 vrt_status vrt__cuda_plan_focus(cuda_ctx *c);
 void vrt__cuda_plan_spp(cuda_ctx *c);
 

@@ -35,8 +35,9 @@ typedef struct vrt__cuda_backend_stats {
     const char *math; /* "fp32", "tf32", "fp16" */
     size_t workspace_bytes, lt_workspace_bytes, scratch_bytes;
     char cache_path[1024];
-    int pdl;                                  /* programmatic dependent launch on for our fp16 kernels */
-    int own_convs, inplace_concats, fused_dw; /* convs on our igemm, Concats elided, depthwise convs fused */
+    int pdl; /* programmatic dependent launch on for our fp16 kernels */
+    int own_convs, inplace_concats,
+        focus_elided; /* convs on our igemm, Concats elided, Focus steps not run */
 } vrt__cuda_backend_stats;
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 

@@ -1,6 +1,24 @@
 /*
- * Private to the CUDA kernel files: launch helpers, the per-thread error
- * detail, by-value shape structs and device twins of the CPU scalar helpers.
+ * Private to the CUDA kernel files (eltwise, reduce, tensor_ops, resize, pool,
+ * norm): launch helpers, the per-thread error detail, by-value shape structs
+ * and device twins of the CPU scalar helpers.
+ *
+ * Every launcher of those families (declared in its family's header):
+ *   - takes the SAME params struct and host-side shapes as its CPU twin
+ *     (kernels_tensor.h / kernels_nn.h), plus DEVICE pointers for every
+ *     tensor and a stream (a cudaStream_t passed as void *; never the
+ *     default stream: NULL is refused with VRT_EINVAL);
+ *   - only enqueues work on that stream: no allocation, no synchronisation,
+ *     no host<->device copies of tensor data, so it is safe inside CUDA graph
+ *     capture. Shapes and attributes travel by value as kernel arguments;
+ *   - checks shapes/attributes exactly as the CPU twin does (VRT_EINVAL /
+ *     VRT_EUNSUPPORTED before anything is launched);
+ *   - checks every launch with cudaGetLastError and returns VRT_EDEVICE on
+ *     failure; vrt__cuda_kernels_error() then holds "file:line: op: cuda
+ *     message" for the calling thread (as errno, per thread).
+ * Data-dependent failures the CPU reports (Gather index out of range) cannot
+ * be reported without a sync: on the GPU such indices are clamped into range
+ * (documented per launcher).
  */
 #ifndef VRT_CUDA_KERNELS_IMPL_CUH
 #define VRT_CUDA_KERNELS_IMPL_CUH
@@ -8,7 +26,12 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include "engine/backend/cuda/cuda_kernels.h"
+#include "engine/backend/cuda/eltwise.h"
+#include "engine/backend/cuda/norm.h"
+#include "engine/backend/cuda/pool.h"
+#include "engine/backend/cuda/reduce.h"
+#include "engine/backend/cuda/resize.h"
+#include "engine/backend/cuda/tensor_ops.h"
 
 extern "C" {
 #include "engine/backend/cpu/bcast.h"

@@ -9,7 +9,8 @@
 #include <string.h>
 
 #include "engine/backend/cuda/act.cuh"
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/conv_igemm.h"
+#include "engine/backend/cuda/epilogue.h"
 #include "engine/backend/cuda/pdl.cuh"
 
 static thread_local char g_err[256];
@@ -153,7 +154,7 @@ extern "C" vrt_status vrt__cuda_int_unary(void *stream, int op, int elem, int is
     return launched("int_unary", __LINE__);
 }
 
-// ---- fp16 NHWC storage (VRT_CUDA_MATH=fp16): layout/type conversions and the
+// ---- fp16 NHWC storage (precision fp16): layout/type conversions and the
 // (results are stored in fp16, so activations use the fast exponential: vrt__cuk_act_fast)
 // epilogue over half tensors (arithmetic in fp32) ----
 
@@ -342,89 +343,14 @@ __global__ void k_dwconv_nhwc_h(const __half *__restrict__ x, const __half *__re
     }
 }
 
-/* 8 channels per thread (C % 8 == 0): 16-byte loads of x and of the
- * taps-major weights (wt: [KH*KW][C]) per tap, fp32 sums. */
-__global__ void k_dwconv8_nhwc_h(const __half *__restrict__ x, const __half *__restrict__ wt,
-                                 const __half *__restrict__ bias, const __half *__restrict__ res,
-                                 __half *__restrict__ y, int N, int C, int H, int W, int OH, int OW, int KH,
-                                 int KW, int SH, int SW, int PH, int PW, int DH, int DW, int kind, float al,
-                                 float be) {
-    vrt__pdl_enter();
-    const int CG = C / 8;
-    int64_t total = (int64_t)N * OH * OW * CG;
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
-         i += (int64_t)gridDim.x * blockDim.x) {
-        int c = (int)(i % CG) * 8;
-        int64_t pix = i / CG;
-        int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH), n = (int)(pix / ((int64_t)OW * OH));
-        float a[8];
-        union {
-            uint4 u;
-            __half2 h[4];
-        } v, w;
-        if (bias) {
-            v.u = *(const uint4 *)(bias + c);
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                float2 f = __half22float2(v.h[j]);
-                a[2 * j] = f.x, a[2 * j + 1] = f.y;
-            }
-        } else {
-#pragma unroll
-            for (int j = 0; j < 8; j++)
-                a[j] = 0.0f;
-        }
-        int iy0 = oy * SH - PH, ix0 = ox * SW - PW;
-        const __half *xn = x + (int64_t)n * H * W * C + c;
-        for (int ky = 0; ky < KH; ky++) {
-            int iy = iy0 + ky * DH;
-            if (iy < 0 || iy >= H) continue;
-            for (int kx = 0; kx < KW; kx++) {
-                int ix = ix0 + kx * DW;
-                if (ix < 0 || ix >= W) continue;
-                v.u = *(const uint4 *)(xn + ((int64_t)iy * W + ix) * C);
-                w.u = *(const uint4 *)(wt + (int64_t)(ky * KW + kx) * C + c);
-#pragma unroll
-                for (int j = 0; j < 4; j++) {
-                    float2 xf = __half22float2(v.h[j]), wf = __half22float2(w.h[j]);
-                    a[2 * j] += xf.x * wf.x;
-                    a[2 * j + 1] += xf.y * wf.y;
-                }
-            }
-        }
-        int64_t o = pix * C + c;
-        if (res) {
-            v.u = *(const uint4 *)(res + o);
-#pragma unroll
-            for (int j = 0; j < 4; j++) {
-                float2 f = __half22float2(v.h[j]);
-                a[2 * j] += f.x, a[2 * j + 1] += f.y;
-            }
-        }
-#pragma unroll
-        for (int j = 0; j < 4; j++)
-            v.h[j] = __floats2half2_rn(vrt__cuk_act_fast(a[2 * j], kind, al, be),
-                                       vrt__cuk_act_fast(a[2 * j + 1], kind, al, be));
-        *(uint4 *)(y + o) = v.u;
-    }
-}
-
 extern "C" vrt_status vrt__cuda_dwconv_nhwc_half(void *stream, const void *x, const void *w, const void *bias,
                                                  const void *res, void *y, const vrt__cuda_dw_shape *s,
-                                                 const vrt__activation *act, const void *w_taps) {
+                                                 const vrt__activation *act) {
     if (!stream || !s || s->C < 1) return VRT_EINVAL;
     int64_t total = (int64_t)s->N * s->OH * s->OW * s->C;
     if (total <= 0) return VRT_OK;
     int kind = act ? (int)act->kind : 0;
     float al = act ? act->alpha : 0.0f, be = act ? act->beta : 0.0f;
-    if (w_taps && s->C % 8 == 0 &&
-        ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res | (uintptr_t)bias | (uintptr_t)w_taps) % 16 == 0) {
-        vrt__pdl_launch(k_dwconv8_nhwc_h, blocks_for(total / 8, 128), 128, (cudaStream_t)stream,
-                        (const __half *)x, (const __half *)w_taps, (const __half *)bias, (const __half *)res,
-                        (__half *)y, s->N, s->C, s->H, s->W, s->OH, s->OW, s->KH, s->KW, s->SH, s->SW, s->PH,
-                        s->PW, s->DH, s->DW, kind, al, be);
-        return launched("depthwise conv (fp16 nhwc, 8 channels)", __LINE__);
-    }
     int h2 = s->C % 2 == 0 && ((uintptr_t)x | (uintptr_t)y | (uintptr_t)res) % 4 == 0;
     if (h2)
         vrt__pdl_launch(k_dwconv_nhwc_h<true>, blocks_for(total / 2, 256), 256, (cudaStream_t)stream,

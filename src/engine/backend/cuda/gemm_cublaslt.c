@@ -16,7 +16,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/backend/cuda/cuda_common.h"
+#include "engine/backend/cuda/epilogue.h"
+#include "engine/backend/cuda/gemm_cublaslt.h"
 
 #define CK(call) VRT_CUBLAS_CHECK(err, cap, call)
 
@@ -178,6 +179,35 @@ vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params
     return VRT_OK;
 }
 
+/* Batch dims that no single stride describes (broadcast in the middle):
+ * one matmul per batch entry at these offsets; *al drops to the alignment
+ * every offset keeps. */
+static vrt_status loop_offsets(vrt__cuda_gemm *g, int nb, const int64_t *ob, const int64_t *ab,
+                               const int64_t *bb, int64_t sd, uint32_t *al) {
+    int64_t batch = g->batch;
+    g->nloop = (int)batch;
+    g->a_off = vrt_calloc((size_t)batch, sizeof(int64_t));
+    g->b_off = vrt_calloc((size_t)batch, sizeof(int64_t));
+    if (!g->a_off || !g->b_off) return VRT_ENOMEM;
+    for (int64_t q = 0; q < batch; q++) {
+        int64_t r = q, ia = 0, ib = 0, ma = 1, mb = 1;
+        for (int i = nb - 1; i >= 0; i--) {
+            int64_t idx = r % ob[i];
+            r /= ob[i];
+            ia += (ab[i] == 1 ? 0 : idx) * ma;
+            ib += (bb[i] == 1 ? 0 : idx) * mb;
+            ma *= ab[i], mb *= bb[i];
+        }
+        g->a_off[q] = ia * g->M * g->K;
+        g->b_off[q] = ib * g->K * g->N;
+        uint32_t x = align_of(g->a_off[q]), y = align_of(g->b_off[q]), z = align_of(q * sd);
+        if (x < *al) *al = x;
+        if (y < *al) *al = y;
+        if (z < *al) *al = z;
+    }
+    return VRT_OK;
+}
+
 vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
                                         const vrt__activation *act, vrt__cuda_math math, size_t ws_bytes,
                                         vrt__cuda_gemm **out, char *err, size_t cap) {
@@ -223,30 +253,9 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
             al = x < y ? x : y;
             al = al < z ? al : z;
         }
-    } else {
-        g->nloop = (int)batch;
-        g->a_off = vrt_calloc((size_t)batch, sizeof(int64_t));
-        g->b_off = vrt_calloc((size_t)batch, sizeof(int64_t));
-        if (!g->a_off || !g->b_off) {
-            vrt__cuda_gemm_destroy(&g);
-            return VRT_ENOMEM;
-        }
-        for (int64_t q = 0; q < batch; q++) {
-            int64_t r = q, ia = 0, ib = 0, ma = 1, mb = 1;
-            for (int i = nb - 1; i >= 0; i--) {
-                int64_t idx = r % ob[i];
-                r /= ob[i];
-                ia += (ab[i] == 1 ? 0 : idx) * ma;
-                ib += (bb[i] == 1 ? 0 : idx) * mb;
-                ma *= ab[i], mb *= bb[i];
-            }
-            g->a_off[q] = ia * g->M * g->K;
-            g->b_off[q] = ib * g->K * g->N;
-            uint32_t x = align_of(g->a_off[q]), y = align_of(g->b_off[q]), z = align_of(q * sd);
-            if (x < al) al = x;
-            if (y < al) al = y;
-            if (z < al) al = z;
-        }
+    } else if ((st = loop_offsets(g, nb, ob, ab, bb, sd, &al))) {
+        vrt__cuda_gemm_destroy(&g);
+        return st;
     }
     if (g->act.kind == VRT__ACT_RELU && g->K > 0) {
         g->lt_relu = 1;

@@ -39,14 +39,7 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
             if (s->ig.focus)
                 snprintf(d + strlen(d), sizeof(d) - strlen(d),
                          "; reads the Focus slices of its input directly (Slices and Concat not run)");
-            if (s->dwf)
-                snprintf(d + strlen(d), sizeof(d) - strlen(d),
-                         "; computes the depthwise %s (%dx%d stride %d, %s) in its gather",
-                         c->steps[s->dwf - 1].n->name, s->ig.KH, s->ig.KW, s->ig.SH,
-                         vrt__act_name(s->ig.dw_act.kind));
-        } else if (s->fused)
-            snprintf(d, sizeof(d), "fused into the next conv's kernel (no launch of its own)");
-        else if (s->dw)
+        } else if (s->dw)
             snprintf(d, sizeof(d),
                      "own depthwise kernel (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s)",
                      s->dws.KH, s->dws.KW, s->dws.SH, s->hb ? "bias+" : "", s->hr ? "residual+" : "",
@@ -118,9 +111,9 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->lt_workspace_bytes = c->lt_ws_bytes;
     st->scratch_bytes = c->scratch_bytes;
     st->pdl = vrt__cuda_pdl_enabled();
-    st->own_convs = st->inplace_concats = st->fused_dw = 0;
+    st->own_convs = st->inplace_concats = st->focus_elided = 0;
     for (int i = 0; i < c->n_steps; i++)
-        st->own_convs += c->steps[i].own != 0, st->fused_dw += c->steps[i].fused;
+        st->own_convs += c->steps[i].own != 0, st->focus_elided += c->steps[i].fused;
     st->inplace_concats = c->n_cat;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
 }

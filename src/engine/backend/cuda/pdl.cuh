@@ -6,8 +6,8 @@
 // (griddepcontrol.wait: all prerequisite grids complete, their memory
 // visible) and only then lets its own dependents launch. Kernels launched
 // without the attribute (cuDNN's, the rest of ours) keep full dependencies.
-// vrt__cuda_set_pdl() turns it on (the backend: compute capability >= 9 and
-// VRT_CUDA_PDL != 0).
+// vrt__cuda_set_pdl() turns it on (the backend: compute capability >= 9
+// unless vrt_engine_options.pdl says otherwise).
 #ifndef VRT_CUDA_PDL_CUH
 #define VRT_CUDA_PDL_CUH
 

@@ -11,7 +11,7 @@
 
 #include "engine/backend/cuda/cuda_impl.h"
 
-/* ---- fp16 NHWC storage (VRT_CUDA_MATH=fp16) ----
+/* ---- fp16 NHWC storage (precision fp16) ----
  * A node runs on fp16 NHWC when cuDNN can do it there: Conv 2-D (weights and
  * bias known at prepare, symmetric pads), MaxPool/AveragePool 2-D (no
  * indices, floor mode, no dilation, symmetric pads) and GlobalAveragePool.
@@ -97,25 +97,11 @@ static int *tensor_uses(const cuda_ctx *c) {
     return uses;
 }
 
-/* Concat in place: a channel Concat whose every input is produced by a conv
- * our implicit GEMM runs, and read by nothing else, is not run at all: each
- * conv writes its channels straight into the Concat's output (fp16 NHWC at a
- * channel offset, or fp32 NCHW channel planes). Those outputs live in their
- * own buffer. VRT_CUDA_CONCAT_IN_PLACE=0 turns this off. */
-vrt_status vrt__cuda_plan_concat(cuda_ctx *c) {
+/* Producing node per tensor (-1: none). NULL on ENOMEM. */
+static int *producers(const cuda_ctx *c) {
     const vrt__ir *ir = c->ir;
-    vrt_status st = VRT_OK;
-    c->cat_skip = vrt_calloc((size_t)ir->n_nodes + 1, 1);
-    c->cat_out = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
-    c->cat_off = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
-    int *prod = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(int)), *uses = tensor_uses(c);
-    size_t *moff = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(size_t));
-    if (!c->cat_skip || !c->cat_out || !c->cat_off || !prod || !uses || !moff) {
-        st = VRT_ENOMEM;
-        goto out;
-    }
-    const char *env = getenv("VRT_CUDA_CONCAT_IN_PLACE");
-    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) goto out;
+    int *prod = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(int));
+    if (!prod) return NULL;
     for (int t = 0; t < ir->n_tensors; t++)
         prod[t] = -1;
     for (int i = 0; i < ir->n_nodes; i++) {
@@ -123,27 +109,56 @@ vrt_status vrt__cuda_plan_concat(cuda_ctx *c) {
         for (int k = 0; k < n->n_outputs; k++)
             if (n->outputs[k] >= 0) prod[n->outputs[k]] = i;
     }
+    return prod;
+}
+
+/* Whether node i is a channel Concat its producer convs can write in place
+ * (see plan_concat): each input distinct, read only here, made by a conv our
+ * implicit GEMM can run that writes no other Concat, in the same layout. */
+static int concat_elidable(const cuda_ctx *c, int i, const int *prod, const int *uses) {
+    const vrt__ir *ir = c->ir;
+    const vrt__node *n = &ir->nodes[i];
+    if (n->op != VRT__OP_Concat || c->plan->node_const[i] || n->n_outputs != 1 || n->outputs[0] < 0) return 0;
+    int yt = n->outputs[0];
+    const vrt__tensor *y = &ir->tensors[yt];
+    int64_t ax = vrt__node_get_int(n, "axis", 0);
+    if (y->shape.ndim != 4 || (ax != 1 && ax != -3) || !is_f(y->dtype) ||
+        c->plan->t[yt].storage != VRT__ST_ARENA)
+        return 0;
+    int ok = n->n_inputs >= 1;
+    for (int k = 0; k < n->n_inputs && ok; k++) {
+        int t = n->inputs[k];
+        ok = t >= 0 && prod[t] >= 0 && uses[t] == 1 && conv_own_capable(c, prod[t]) && !c->cat_out[prod[t]] &&
+             c->plan->t[t].storage == VRT__ST_ARENA && c->hfmt[t] == c->hfmt[yt];
+        for (int j = 0; j < k && ok; j++)
+            ok = n->inputs[j] != t;
+    }
+    return ok;
+}
+
+/* Concat in place: a channel Concat whose every input is produced by a conv
+ * our implicit GEMM runs, and read by nothing else, is not run at all: each
+ * conv writes its channels straight into the Concat's output (fp16 NHWC at a
+ * channel offset, or fp32 NCHW channel planes). Those outputs live in their
+ * own buffer. Option concat_in_place OFF turns this off. */
+vrt_status vrt__cuda_plan_concat(cuda_ctx *c) {
+    const vrt__ir *ir = c->ir;
+    vrt_status st = VRT_OK;
+    c->cat_skip = vrt_calloc((size_t)ir->n_nodes + 1, 1);
+    c->cat_out = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
+    c->cat_off = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(int));
+    int *prod = producers(c), *uses = tensor_uses(c);
+    size_t *moff = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(size_t));
+    if (!c->cat_skip || !c->cat_out || !c->cat_off || !prod || !uses || !moff) {
+        st = VRT_ENOMEM;
+        goto out;
+    }
+    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.concat_in_place == VRT_SWITCH_OFF) goto out;
     size_t total = 0;
     for (int i = 0; i < ir->n_nodes; i++) {
+        if (!concat_elidable(c, i, prod, uses)) continue;
         const vrt__node *n = &ir->nodes[i];
-        if (n->op != VRT__OP_Concat || c->plan->node_const[i] || n->n_outputs != 1 || n->outputs[0] < 0)
-            continue;
-        int yt = n->outputs[0];
-        const vrt__tensor *y = &ir->tensors[yt];
-        int64_t ax = vrt__node_get_int(n, "axis", 0);
-        if (y->shape.ndim != 4 || (ax != 1 && ax != -3) || !is_f(y->dtype) ||
-            c->plan->t[yt].storage != VRT__ST_ARENA)
-            continue;
-        int ok = n->n_inputs >= 1;
-        for (int k = 0; k < n->n_inputs && ok; k++) {
-            int t = n->inputs[k];
-            ok = t >= 0 && prod[t] >= 0 && uses[t] == 1 && conv_own_capable(c, prod[t]) &&
-                 !c->cat_out[prod[t]] && c->plan->t[t].storage == VRT__ST_ARENA && c->hfmt[t] == c->hfmt[yt];
-            for (int j = 0; j < k && ok; j++)
-                ok = n->inputs[j] != t;
-        }
-        if (!ok) continue;
-        int off = 0;
+        int yt = n->outputs[0], off = 0;
         for (int k = 0; k < n->n_inputs; k++) {
             int p = prod[n->inputs[k]];
             c->cat_out[p] = yt + 1;
@@ -167,62 +182,6 @@ out:
     vrt_free(uses);
     vrt_free(moff);
     return st;
-}
-
-/* Depthwise + pointwise fusion (MobileNet / YOLOX "DWConv" blocks): a
- * depthwise conv on fp16 NHWC whose output is read only by a 1x1 stride-1
- * conv our implicit GEMM runs is computed inside that conv's A gather, so the
- * pair is one kernel and the depthwise output never goes to memory. Needs C
- * % 8 == 0. Experimental, opt-in (VRT_CUDA_FUSE_DW=1): on YOLOX-Nano it is
- * slower than the two kernels (the depthwise sums are recomputed per column
- * tile and per k-chunk, latency-bound); a version that computes the
- * depthwise tile once per CTA into shared memory is the next step. Called
- * after vrt__cuda_prep_half. */
-vrt_status vrt__cuda_plan_dw_fuse(cuda_ctx *c) {
-    const char *env = getenv("VRT_CUDA_FUSE_DW");
-    if (c->math != VRT__CUDA_MATH_FP16 || !(env && !strcmp(env, "1"))) return VRT_OK;
-    int *uses = tensor_uses(c);
-    if (!uses) return VRT_ENOMEM;
-    for (int j = 0; j < c->n_steps; j++) {
-        step *s2 = &c->steps[j];
-        const vrt__cuda_igemm *g = &s2->ig;
-        if (!s2->own_ok || s2->cx || c->plan->node_const[j] || g->KH != 1 || g->KW != 1 || g->SH != 1 ||
-            g->SW != 1 || g->PH || g->PW || g->C % 8)
-            continue;
-        int t = s2->n->inputs[0], i = -1;
-        for (int q = 0; q < j && i < 0; q++)
-            if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) i = q;
-        if (i < 0) continue;
-        step *s1 = &c->steps[i];
-        if (!s1->dw || !s1->dwt || !s1->h || s1->cx || s1->cy || s1->hr || s1->fused || s1->dwf ||
-            uses[t] != 1 || c->plan->node_const[i])
-            continue;
-        /* The depthwise conv's input is read again at step j: the arena must
-         * not have given its bytes to anything written by steps i+1..j. */
-        int xt = s1->n->inputs[0], clash = c->plan->t[xt].storage != VRT__ST_ARENA;
-        size_t xa = c->plan->t[xt].offset, xb = xa + c->plan->t[xt].bytes;
-        for (int q = i + 1; q <= j && !clash; q++)
-            for (int k = 0; k < c->steps[q].n->n_outputs && !clash; k++) {
-                int o = c->steps[q].n->outputs[k];
-                if (o < 0 || c->plan->t[o].storage != VRT__ST_ARENA || (q == j && s2->cat)) continue;
-                size_t oa = c->plan->t[o].offset, ob = oa + c->plan->t[o].bytes;
-                clash = oa < xb && xa < ob;
-            }
-        if (clash) continue;
-        const vrt__cuda_dw_shape *d = &s1->dws;
-        vrt__cuda_igemm *w = &s2->ig;
-        w->N = d->N, w->H = d->H, w->W = d->W, w->C = d->C, w->OH = d->OH, w->OW = d->OW, w->KH = d->KH,
-        w->KW = d->KW;
-        w->SH = d->SH, w->SW = d->SW, w->PH = d->PH, w->PW = d->PW, w->DH = d->DH, w->DW = d->DW;
-        w->dw_w = s1->dwt;
-        w->dw_b = s1->hb;
-        w->dw_act = s1->u.conv.act;
-        s2->dwf = i + 1;
-        s1->fused = 1;
-        c->n_dwf++;
-    }
-    vrt_free(uses);
-    return VRT_OK;
 }
 
 /* One Slice step's cut of a 4-D tensor, accumulated into (dy, dx): axes 2
@@ -253,50 +212,62 @@ static int focus_slice(const step *s, int *dy, int *dx) {
     return 1;
 }
 
+/* The step before `before` whose only output is tensor t; -1 when none. */
+static int producer_step(const cuda_ctx *c, int t, int before) {
+    for (int q = 0; q < before; q++)
+        if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) return q;
+    return -1;
+}
+
+/* The Slices behind the Focus Concat cn (step ci): per input k, one or two
+ * Slice steps (chain[k]) cutting rows from dy[k] and columns from dx[k], all
+ * from one tensor, returned (-1 when the pattern does not hold). */
+static int focus_source(const cuda_ctx *c, const vrt__node *cn, int ci, const int *uses, int dy[4], int dx[4],
+                        int chain[4][2]) {
+    int src = -2, ok = 1;
+    for (int k = 0; k < 4 && ok; k++) {
+        dy[k] = dx[k] = -1;
+        chain[k][0] = chain[k][1] = -1;
+        int t = cn->inputs[k];
+        for (int depth = 0; depth < 2 && ok; depth++) {
+            int pi = producer_step(c, t, ci);
+            if (pi < 0 || uses[t] != 1 || c->plan->node_const[pi] ||
+                !focus_slice(&c->steps[pi], &dy[k], &dx[k])) {
+                ok = depth > 0; /* one Slice cutting both axes is enough */
+                break;
+            }
+            chain[k][depth] = pi;
+            t = c->steps[pi].n->inputs[0];
+            if (dy[k] >= 0 && dx[k] >= 0) break;
+        }
+        ok = ok && dy[k] >= 0 && dx[k] >= 0 && (src == -2 || src == t);
+        src = t;
+    }
+    return ok && src >= 0 ? src : -1;
+}
+
 /* Focus (YOLOv5 / YOLOX stem: four stride-2 Slices of the input, a channel
  * Concat, then a conv) read in the conv's gather: the Slices and the Concat
  * are not run, the conv (our implicit GEMM) reads the input directly. Every
- * intermediate must be read only on this path. VRT_CUDA_FOCUS=0 turns it
+ * intermediate must be read only on this path. Option focus OFF turns it
  * off. Called after vrt__cuda_prep_half. */
 vrt_status vrt__cuda_plan_focus(cuda_ctx *c) {
-    const char *env = getenv("VRT_CUDA_FOCUS");
-    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) return VRT_OK;
+    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.focus == VRT_SWITCH_OFF) return VRT_OK;
     int *uses = tensor_uses(c);
     if (!uses) return VRT_ENOMEM;
     for (int j = 0; j < c->n_steps; j++) {
         step *s2 = &c->steps[j];
-        if (!s2->own_ok || !s2->cx || s2->cat || s2->dwf || c->plan->node_const[j] || s2->ig.C % 4) continue;
-        int ct = s2->n->inputs[0], ci = -1;
-        for (int q = 0; q < j && ci < 0; q++)
-            if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == ct) ci = q;
+        if (!s2->own_ok || !s2->cx || s2->cat || c->plan->node_const[j] || s2->ig.C % 4) continue;
+        int ct = s2->n->inputs[0], ci = producer_step(c, ct, j);
         if (ci < 0 || uses[ct] != 1 || c->steps[ci].n->op != VRT__OP_Concat || c->steps[ci].h ||
             c->steps[ci].n->n_inputs != 4 || c->plan->node_const[ci])
             continue;
         const vrt__node *cn = c->steps[ci].n;
         int64_t ax = vrt__node_get_int(cn, "axis", 0);
         if (ax != 1 && ax != -3) continue;
-        int dy[4], dx[4], chain[4][2], src = -2, ok = 1;
-        for (int k = 0; k < 4 && ok; k++) {
-            dy[k] = dx[k] = -1;
-            chain[k][0] = chain[k][1] = -1;
-            int t = cn->inputs[k];
-            for (int depth = 0; depth < 2 && ok; depth++) {
-                int pi = -1;
-                for (int q = 0; q < ci && pi < 0; q++)
-                    if (c->steps[q].n->n_outputs == 1 && c->steps[q].n->outputs[0] == t) pi = q;
-                if (pi < 0 || uses[t] != 1 || c->plan->node_const[pi] ||
-                    !focus_slice(&c->steps[pi], &dy[k], &dx[k])) {
-                    ok = depth > 0; /* one Slice cutting both axes is enough */
-                    break;
-                }
-                chain[k][depth] = pi;
-                t = c->steps[pi].n->inputs[0];
-                if (dy[k] >= 0 && dx[k] >= 0) break;
-            }
-            ok = ok && dy[k] >= 0 && dx[k] >= 0 && (src == -2 || src == t);
-            src = t;
-        }
-        if (!ok || src < 0 || c->ir->tensors[src].dtype != VRT__DT_FLOAT ||
+        int dy[4], dx[4], chain[4][2];
+        int src = focus_source(c, cn, ci, uses, dy, dx, chain);
+        if (src < 0 || c->ir->tensors[src].dtype != VRT__DT_FLOAT ||
             s2->ig.C != 4 * (int)c->ir->tensors[src].shape.d[1])
             continue;
         for (int k = 0; k < 4; k++) {
@@ -318,10 +289,9 @@ vrt_status vrt__cuda_plan_focus(cuda_ctx *c) {
  * the middle of two in-image points is in the image), so a k-window pool
  * whose input also feeds a stride-1 pool of k' = k - (k0 - 1) reads that
  * pool's output with a k0 window: 25 taps instead of 81 / 169. Exact.
- * VRT_CUDA_SPP_CASCADE=0 turns it off. Called after vrt__cuda_prep_half. */
+ * Option spp_cascade OFF turns it off. Called after vrt__cuda_prep_half. */
 void vrt__cuda_plan_spp(cuda_ctx *c) {
-    const char *env = getenv("VRT_CUDA_SPP_CASCADE");
-    if (c->math != VRT__CUDA_MATH_FP16 || (env && !strcmp(env, "0"))) return;
+    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.spp_cascade == VRT_SWITCH_OFF) return;
     const vrt__ir *ir = c->ir;
     for (int j = 0; j < c->n_steps; j++) {
         step *sj = &c->steps[j];
@@ -355,52 +325,6 @@ void vrt__cuda_plan_spp(cuda_ctx *c) {
     }
 }
 
-/* Taps-major fp16 copies (KH*KW, C) of every fp16 depthwise conv's weights
- * with C % 8 == 0: the 8-channel depthwise kernel and the fused gather read
- * 8 channels of one tap as one 16-byte load. Both are opt-in experiments
- * (VRT_CUDA_DW8=1, VRT_CUDA_FUSE_DW=1): on YOLOX-Nano (H200) the 8-channel
- * kernel is slower than the 2-channel one (0.634 vs 0.609 ms: a quarter of
- * the threads on layers that are already small), like the fusion. Called
- * after vrt__cuda_prep_half. */
-vrt_status vrt__cuda_prep_dw_taps(cuda_ctx *c) {
-    const char *d8 = getenv("VRT_CUDA_DW8"), *fu = getenv("VRT_CUDA_FUSE_DW");
-    c->dw8 = d8 && !strcmp(d8, "1");
-    if (!c->dw8 && !(fu && !strcmp(fu, "1"))) return VRT_OK;
-    size_t bytes = 0;
-    for (int i = 0; i < c->n_steps; i++)
-        if (c->steps[i].dw && c->steps[i].dws.C % 8 == 0)
-            bytes += ((size_t)c->steps[i].dws.C * c->steps[i].dws.KH * c->steps[i].dws.KW * 2 + 255) &
-                     ~(size_t)255;
-    if (!bytes) return VRT_OK;
-    vrt_status st;
-    uint16_t *host = vrt_calloc(1, bytes);
-    if (!host) return VRT_ENOMEM;
-    if ((st = CUCK(cudaMalloc((void **)&c->dwt, bytes)))) {
-        vrt_free(host);
-        return st;
-    }
-    size_t off = 0;
-    for (int i = 0; i < c->n_steps; i++) {
-        step *s = &c->steps[i];
-        if (!s->dw || s->dws.C % 8) continue;
-        const vrt__tensor *wt = s->ti[1];
-        int C = s->dws.C, T = s->dws.KH * s->dws.KW;
-        uint16_t *h = (uint16_t *)((uint8_t *)host + off);
-        for (int ch = 0; ch < C; ch++)
-            for (int k = 0; k < T; k++) {
-                int64_t src = (int64_t)ch * T + k;
-                float f = wt->dtype == VRT__DT_FLOAT16 ? vrt__half_to_float(((const uint16_t *)wt->data)[src])
-                                                       : ((const float *)wt->data)[src];
-                h[(int64_t)k * C + ch] = vrt__float_to_half(f);
-            }
-        s->dwt = c->dwt + off;
-        off += ((size_t)C * T * 2 + 255) & ~(size_t)255;
-    }
-    st = CUCK(cudaMemcpy(c->dwt, host, bytes, cudaMemcpyHostToDevice));
-    vrt_free(host);
-    return st;
-}
-
 static size_t half_bytes(const vrt__shape *sh) {
     return ((size_t)vrt__shape_numel(sh) * 2 + 255) & ~(size_t)255;
 }
@@ -420,10 +344,9 @@ static void to_krsc_half(const vrt__tensor *w, uint16_t *dst) {
                 }
 }
 
-/* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
-vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
-    size_t bx = 0, br = 0, by = 0, wb = 0;
-    vrt_status st;
+/* Sizes of the shared conversion buffer's three parts (x | residual | y)
+ * and of the fp16 weights; sets each fp16 step's conversion flags. */
+static void half_sizes(cuda_ctx *c, size_t *bx, size_t *br, size_t *by, size_t *wb) {
     for (int i = 0; i < c->n_steps; i++) {
         step *s = &c->steps[i];
         if (!s->h) continue;
@@ -431,14 +354,114 @@ vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
         s->cx = !c->hfmt[n->inputs[0]];
         s->cy = !c->hfmt[n->outputs[0]];
         s->cr = n->op == VRT__OP_Conv && s->nin > 3 && s->in[3] && !c->hfmt[n->inputs[3]];
-        if (s->cx && half_bytes(SI(s, 0)) > bx) bx = half_bytes(SI(s, 0));
-        if (s->cr && half_bytes(SI(s, 3)) > br) br = half_bytes(SI(s, 3));
-        if (s->cy && half_bytes(SO(s, 0)) > by) by = half_bytes(SO(s, 0));
+        if (s->cx && half_bytes(SI(s, 0)) > *bx) *bx = half_bytes(SI(s, 0));
+        if (s->cr && half_bytes(SI(s, 3)) > *br) *br = half_bytes(SI(s, 3));
+        if (s->cy && half_bytes(SO(s, 0)) > *by) *by = half_bytes(SO(s, 0));
         if (n->op == VRT__OP_Conv) {
-            wb += half_bytes(SI(s, 1));
-            if (s->nin > 2 && s->in[2]) wb += half_bytes(SI(s, 2));
+            *wb += half_bytes(SI(s, 1));
+            if (s->nin > 2 && s->in[2]) *wb += half_bytes(SI(s, 2));
         }
     }
+}
+
+/* Depthwise conv (group == C == M, 2-D): our depthwise kernel. */
+static void prep_dw(step *s) {
+    const vrt__conv_params *p = &s->u.conv;
+    vrt__cuda_dw_shape *d = &s->dws;
+    s->dw = 1;
+    d->N = (int)p->N, d->C = (int)p->C, d->H = (int)p->in[0], d->W = (int)p->in[1];
+    d->OH = (int)p->out[0], d->OW = (int)p->out[1], d->KH = (int)p->k[0], d->KW = (int)p->k[1];
+    d->SH = (int)p->strides[0], d->SW = (int)p->strides[1], d->PH = (int)p->pads_begin[0],
+    d->PW = (int)p->pads_begin[1];
+    d->DH = (int)p->dilations[0], d->DW = (int)p->dilations[1];
+}
+
+/* Group-1 2-D conv: our implicit GEMM can run it (chosen against cuDNN
+ * later); a producer of an in-place Concat writes into its output. */
+static void prep_igemm(cuda_ctx *c, step *s) {
+    const vrt__conv_params *p = &s->u.conv;
+    vrt__cuda_igemm *g = &s->ig;
+    s->own_ok = 1;
+    g->N = (int)p->N, g->C = (int)p->C, g->H = (int)p->in[0], g->W = (int)p->in[1];
+    g->M = (int)p->M, g->OH = (int)p->out[0], g->OW = (int)p->out[1], g->KH = (int)p->k[0],
+    g->KW = (int)p->k[1];
+    g->SH = (int)p->strides[0], g->SW = (int)p->strides[1], g->PH = (int)p->pads_begin[0],
+    g->PW = (int)p->pads_begin[1];
+    g->DH = (int)p->dilations[0], g->DW = (int)p->dilations[1];
+    g->out_ld = g->M, g->out_off = 0, g->res_post = 0, g->cfg = 0;
+    int ni = (int)(s->n - c->ir->nodes);
+    if (c->cat_out[ni]) {
+        /* Writes its channels into the in-place Concat's output. */
+        int yt = c->cat_out[ni] - 1;
+        g->out_ld = (int)c->ir->tensors[yt].shape.d[1];
+        g->out_off = c->cat_off[ni];
+        s->cat = 1;
+        if (s->cy)
+            s->out[0] = c->ptr[yt];
+        else
+            s->hy = c->ptr[yt];
+    }
+}
+
+/* An fp16 conv step: its kernel, and its weights and bias converted to fp16
+ * KRSC into host (NULL when borrowed from the base context) at *woff of the
+ * device buffer hw_dev. */
+static void prep_conv_half(cuda_ctx *c, step *s, uint16_t *host, uint8_t *hw_dev, size_t *woff) {
+    const vrt__conv_params *p = &s->u.conv;
+    if (p->nsp == 2 && p->group > 1 && p->group == p->C && p->group == p->M) prep_dw(s);
+    if (!s->dw && p->nsp == 2 && p->group == 1) prep_igemm(c, s);
+    if (host) to_krsc_half(s->ti[1], (uint16_t *)((uint8_t *)host + *woff));
+    s->hw = hw_dev + *woff;
+    *woff += half_bytes(SI(s, 1));
+    if (s->nin > 2 && s->in[2]) {
+        const vrt__tensor *b = s->ti[2];
+        uint16_t *hb = (uint16_t *)((uint8_t *)host + *woff);
+        for (int64_t q = 0; host && q < vrt__shape_numel(&b->shape); q++)
+            hb[q] = vrt__float_to_half(b->dtype == VRT__DT_FLOAT16
+                                           ? vrt__half_to_float(((const uint16_t *)b->data)[q])
+                                           : ((const float *)b->data)[q]);
+        s->hb = hw_dev + *woff;
+        *woff += half_bytes(SI(s, 2));
+    }
+}
+
+/* Pooling on cuDNN (NHWC fp16): its descriptors. */
+static vrt_status prep_pool_dnn(cuda_ctx *c, step *s) {
+    const vrt__node *n = s->n;
+    const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
+    int gap = n->op == VRT__OP_GlobalAveragePool;
+    const vrt__pool_params *pp = &s->u.pool.p;
+    cudnnPoolingMode_t mode = n->op == VRT__OP_MaxPool ? CUDNN_POOLING_MAX
+                              : (!gap && !pp->count_include_pad)
+                                  ? CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
+                                  : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
+    int kh = gap ? (int)x->d[2] : (int)pp->k[0], kw = gap ? (int)x->d[3] : (int)pp->k[1];
+    int ph = gap ? 0 : (int)pp->pads_begin[0], pw = gap ? 0 : (int)pp->pads_begin[1];
+    int sh = gap ? 1 : (int)pp->strides[0], sw = gap ? 1 : (int)pp->strides[1];
+    vrt_status st;
+    if ((st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreatePoolingDescriptor(&s->pool))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pxd))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pyd))) ||
+        (st = VRT_CUDNN_CHECK(
+             c->err, sizeof(c->err),
+             cudnnSetPooling2dDescriptor(s->pool, mode, CUDNN_PROPAGATE_NAN, kh, kw, ph, pw, sh, sw))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err),
+                              cudnnSetTensor4dDescriptor(s->pxd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF,
+                                                         (int)x->d[0], (int)x->d[1], (int)x->d[2],
+                                                         (int)x->d[3]))) ||
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err),
+                              cudnnSetTensor4dDescriptor(s->pyd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF,
+                                                         (int)y->d[0], (int)y->d[1], (int)y->d[2],
+                                                         (int)y->d[3]))))
+        return st;
+    return VRT_OK;
+}
+
+/* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
+vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
+    size_t bx = 0, br = 0, by = 0, wb = 0;
+    vrt_status st;
+    half_sizes(c, &bx, &br, &by, &wb);
     if (bx + br + by && ((st = CUCK(cudaMalloc((void **)&c->hbuf, bx + br + by))) ||
                          (st = CUCK(cudaMemset(c->hbuf, 0, bx + br + by)))))
         return st;
@@ -458,86 +481,14 @@ vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
         s->hr = s->cr ? (void *)(c->hbuf + bx) : (n->op == VRT__OP_Conv && s->nin > 3 ? s->in[3] : NULL);
         s->hy = s->cy ? (void *)(c->hbuf + bx + br) : s->out[0];
         if (n->op == VRT__OP_Conv) {
-            const vrt__conv_params *p = &s->u.conv;
-            const char *dwe = getenv("VRT_CUDA_DW");
-            if (p->nsp == 2 && p->group > 1 && p->group == p->C && p->group == p->M &&
-                !(dwe && !strcmp(dwe, "cudnn"))) {
-                vrt__cuda_dw_shape *d = &s->dws;
-                s->dw = 1;
-                d->N = (int)p->N, d->C = (int)p->C, d->H = (int)p->in[0], d->W = (int)p->in[1];
-                d->OH = (int)p->out[0], d->OW = (int)p->out[1], d->KH = (int)p->k[0], d->KW = (int)p->k[1];
-                d->SH = (int)p->strides[0], d->SW = (int)p->strides[1], d->PH = (int)p->pads_begin[0],
-                d->PW = (int)p->pads_begin[1];
-                d->DH = (int)p->dilations[0], d->DW = (int)p->dilations[1];
-            }
-            if (!s->dw && p->nsp == 2 && p->group == 1) {
-                vrt__cuda_igemm *g = &s->ig;
-                s->own_ok = 1;
-                g->N = (int)p->N, g->C = (int)p->C, g->H = (int)p->in[0], g->W = (int)p->in[1];
-                g->M = (int)p->M, g->OH = (int)p->out[0], g->OW = (int)p->out[1], g->KH = (int)p->k[0],
-                g->KW = (int)p->k[1];
-                g->SH = (int)p->strides[0], g->SW = (int)p->strides[1], g->PH = (int)p->pads_begin[0],
-                g->PW = (int)p->pads_begin[1];
-                g->DH = (int)p->dilations[0], g->DW = (int)p->dilations[1];
-                g->out_ld = g->M, g->out_off = 0, g->res_post = 0, g->cfg = 0;
-                int ni = (int)(n - c->ir->nodes);
-                if (c->cat_out[ni]) {
-                    /* Writes its channels into the in-place Concat's output. */
-                    int yt = c->cat_out[ni] - 1;
-                    g->out_ld = (int)c->ir->tensors[yt].shape.d[1];
-                    g->out_off = c->cat_off[ni];
-                    s->cat = 1;
-                    if (s->cy)
-                        s->out[0] = c->ptr[yt];
-                    else
-                        s->hy = c->ptr[yt];
-                }
-            }
-            if (host) to_krsc_half(s->ti[1], (uint16_t *)((uint8_t *)host + woff));
-            s->hw = hw_dev + woff;
-            woff += half_bytes(SI(s, 1));
-            if (s->nin > 2 && s->in[2]) {
-                const vrt__tensor *b = s->ti[2];
-                uint16_t *hb = (uint16_t *)((uint8_t *)host + woff);
-                for (int64_t q = 0; host && q < vrt__shape_numel(&b->shape); q++)
-                    hb[q] = vrt__float_to_half(b->dtype == VRT__DT_FLOAT16
-                                                   ? vrt__half_to_float(((const uint16_t *)b->data)[q])
-                                                   : ((const float *)b->data)[q]);
-                s->hb = hw_dev + woff;
-                woff += half_bytes(SI(s, 2));
-            }
+            prep_conv_half(c, s, host, hw_dev, &woff);
             continue;
         }
         if (n->op == VRT__OP_Concat || n->op == VRT__OP_Add || n->op == VRT__OP_Resize)
             continue; /* our kernels (vrt__cuda_plan_half) */
-        const char *pe = getenv("VRT_CUDA_POOL");
-        s->pool_dnn = n->op != VRT__OP_MaxPool || (pe && !strcmp(pe, "cudnn"));
+        s->pool_dnn = n->op != VRT__OP_MaxPool || c->opt.own_maxpool == VRT_SWITCH_OFF;
         if (!s->pool_dnn) continue; /* our fp16 NHWC max pool */
-        /* Pooling on cuDNN (NHWC fp16). */
-        const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
-        int gap = n->op == VRT__OP_GlobalAveragePool;
-        const vrt__pool_params *pp = &s->u.pool.p;
-        cudnnPoolingMode_t mode = n->op == VRT__OP_MaxPool ? CUDNN_POOLING_MAX
-                                  : (!gap && !pp->count_include_pad)
-                                      ? CUDNN_POOLING_AVERAGE_COUNT_EXCLUDE_PADDING
-                                      : CUDNN_POOLING_AVERAGE_COUNT_INCLUDE_PADDING;
-        int kh = gap ? (int)x->d[2] : (int)pp->k[0], kw = gap ? (int)x->d[3] : (int)pp->k[1];
-        int ph = gap ? 0 : (int)pp->pads_begin[0], pw = gap ? 0 : (int)pp->pads_begin[1];
-        int sh = gap ? 1 : (int)pp->strides[0], sw = gap ? 1 : (int)pp->strides[1];
-        if ((st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreatePoolingDescriptor(&s->pool))) ||
-            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pxd))) ||
-            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreateTensorDescriptor(&s->pyd))) ||
-            (st = VRT_CUDNN_CHECK(
-                 c->err, sizeof(c->err),
-                 cudnnSetPooling2dDescriptor(s->pool, mode, CUDNN_PROPAGATE_NAN, kh, kw, ph, pw, sh, sw))) ||
-            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err),
-                                  cudnnSetTensor4dDescriptor(s->pxd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF,
-                                                             (int)x->d[0], (int)x->d[1], (int)x->d[2],
-                                                             (int)x->d[3]))) ||
-            (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err),
-                                  cudnnSetTensor4dDescriptor(s->pyd, CUDNN_TENSOR_NHWC, CUDNN_DATA_HALF,
-                                                             (int)y->d[0], (int)y->d[1], (int)y->d[2],
-                                                             (int)y->d[3])))) {
+        if ((st = prep_pool_dnn(c, s))) {
             vrt_free(host);
             return st;
         }

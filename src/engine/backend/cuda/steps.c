@@ -99,7 +99,7 @@ static vrt_status unary(void *c, const vrt__step *s, void *stream) {
 }
 
 /* Every type vrt__cuda_binary computes in (int8..uint64 exactly as the CPU
- * backend: see cuda_kernels.h); PRelu on float only. */
+ * backend: see eltwise.h); PRelu on float only. */
 static vrt_status binary_supports(void *c, const vrt__step *s, char *m, size_t cap) {
     if (vrt__cuda_binary_type_ok(s->dt) && !(s->n->op == VRT__OP_PRelu && s->dt != VRT__DT_FLOAT))
         return VRT_OK;
@@ -223,7 +223,7 @@ static vrt_status depth_space(void *c, const vrt__step *s, void *stream) {
 
 /* One kernel, the CPU's rules: held as fp32 or int8/uint8, a cast to fp16,
  * bfloat16, float8 or float4 rounds to the type's precision, to 4-/2-bit
- * ints wraps (cuda_kernels.h). */
+ * ints wraps (eltwise.h). */
 static vrt_status cast(void *c, const vrt__step *s, void *stream) {
     return kf(c, s,
               vrt__cuda_cast_node(stream, s->ti[0]->dtype, s->in[0], s->u.cast.to, s->out[0], s->on,
@@ -344,6 +344,7 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
         d.has_residual = !d.transpose && s->nin > 3 && s->in[3];
         d.math = c->math;
         d.nhwc_half = s->h;
+        d.no_fuse = c->opt.fused_epilogue == VRT_SWITCH_OFF;
         if (d.transpose) d.p.act = s->act;
         if ((st = vrt__cuda_conv_create(c->dnn, &d, &s->conv, e2, sizeof(e2))))
             return vrt__cuda_nfail(c, n, st, "cuDNN: %s", e2);
@@ -383,31 +384,14 @@ vrt_status vrt__cuda_build_steps(cuda_ctx *c) {
     return VRT_OK;
 }
 
-/* VRT_CUDA_HALF_SKIP (debugging: bisecting an fp16 difference): a comma list
- * of what stays fp32 NCHW: "group" (grouped convs), "pool" (Max/AveragePool),
- * "gap", "conv", "from=N" / "to=N" (only nodes N.. / ..N-1 may be fp16). */
-static int half_skipped(const cuda_ctx *c, int i) {
-    const char *sk = c->half_skip;
-    if (!sk || !sk[0]) return 0;
-    const vrt__node *n = &c->ir->nodes[i];
-    const char *f = strstr(sk, "from="), *t = strstr(sk, "to=");
-    if (f && i < atoi(f + 5)) return 1;
-    if (t && i >= atoi(t + 3)) return 1;
-    if (strstr(sk, "group") && n->op == VRT__OP_Conv && vrt__node_get_int(n, "group", 1) > 1) return 1;
-    if (strstr(sk, "pool") && (n->op == VRT__OP_MaxPool || n->op == VRT__OP_AveragePool)) return 1;
-    if (strstr(sk, "gap") && n->op == VRT__OP_GlobalAveragePool) return 1;
-    if (strstr(sk, "conv") && n->op == VRT__OP_Conv) return 1;
-    return 0;
-}
-
 /* ---- fp16 NHWC eligibility (vrt__cuda_node_half_ok) ---- */
 
 /* Channel Concat of fp16 NHWC activations stays fp16 NHWC (no conversions
- * around it); VRT_CUDA_HALF_CONCAT=0 turns that off. */
+ * around it); option half_concat OFF turns that off. */
 static int half_concat_ok(const cuda_ctx *c, const vrt__node *n) {
-    const char *hc = getenv("VRT_CUDA_HALF_CONCAT");
     int64_t ax = vrt__node_get_int(n, "axis", 0);
-    if ((hc && !strcmp(hc, "0")) || (ax != 1 && ax != -3) || n->n_inputs > 8 || n->n_outputs != 1) return 0;
+    if (c->opt.half_concat == VRT_SWITCH_OFF || (ax != 1 && ax != -3) || n->n_inputs > 8 || n->n_outputs != 1)
+        return 0;
     for (int k = 0; k < n->n_inputs; k++) {
         int t = n->inputs[k];
         if (t < 0 || !is_f(c->ir->tensors[t].dtype) || c->ir->tensors[t].shape.ndim != 4 ||
@@ -472,7 +456,6 @@ static int half_pool_ok(const vrt__node *n) {
 int vrt__cuda_node_half_ok(const cuda_ctx *c, int i) {
     const vrt__node *n = &c->ir->nodes[i];
     if (c->math != VRT__CUDA_MATH_FP16 || c->plan->node_const[i]) return 0;
-    if (half_skipped(c, i)) return 0;
     if (n->n_inputs < 1 || n->inputs[0] < 0 || n->n_outputs < 1 || n->outputs[0] < 0) return 0;
     const vrt__tensor *x = &c->ir->tensors[n->inputs[0]], *y = &c->ir->tensors[n->outputs[0]];
     if (!is_f(x->dtype) || !is_f(y->dtype) || x->shape.ndim != 4 || y->shape.ndim != 4) return 0;
@@ -501,7 +484,7 @@ static vrt_status own_conv(cuda_ctx *c, step *s, cudaStream_t strm, int own) {
     vrt__cuda_igemm g = s->ig;
     g.cfg = own - 1;
     g.in_f32 = s->cx, g.res_f32 = s->cr, g.out_f32 = s->cy;
-    const void *x = s->ig.focus ? s->focus_x : s->dwf ? c->steps[s->dwf - 1].hx : s->cx ? s->in[0] : s->hx;
+    const void *x = s->ig.focus ? s->focus_x : s->cx ? s->in[0] : s->hx;
     const void *r = s->cr ? s->in[3] : s->hr;
     void *y = s->cy ? s->out[0] : s->hy;
     vrt_status st = vrt__cuda_conv_igemm_half((void *)strm, &g, x, s->hw, s->hb, r, y, &s->u.conv.act);
@@ -546,8 +529,8 @@ vrt_status vrt__cuda_exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
                                              (int)pp->pads_begin[0], (int)pp->pads_begin[1]);
         if (st) return vrt__cuda_kfail(c, n, st);
     } else if (s->dw) {
-        if ((st = vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act,
-                                             c->dw8 ? s->dwt : NULL)))
+        if ((st =
+                 vrt__cuda_dwconv_nhwc_half(stv, s->hx, s->hw, s->hb, s->hr, s->hy, &s->dws, &s->u.conv.act)))
             return vrt__cuda_kfail(c, n, st);
     } else if (n->op == VRT__OP_Conv) {
         st = vrt__cuda_conv_run(s->conv, strm, s->hx, s->hw, s->hb, c->zero_bias, s->hr, s->hy, c->scratch,

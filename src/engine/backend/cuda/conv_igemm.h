@@ -1,0 +1,53 @@
+/*
+ * Private: our implicit-GEMM convolution over fp16 NHWC on tensor cores
+ * (conv_igemm.cu), and the process-wide switch of programmatic dependent
+ * launch for our fp16 kernels (pdl.cuh).
+ */
+#ifndef VRT_CUDA_CONV_IGEMM_H
+#define VRT_CUDA_CONV_IGEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The CPU headers have no C++ guards of their own: included inside ours so
+ * the .cu files see their declarations with C linkage. */
+#include "engine/backend/cpu/kernels_nn.h"
+
+/* Our own convolution over fp16 NHWC (conv_igemm.cu): group 1, 2-D, any
+ * kernel/stride/pad/dilation, as an implicit GEMM on tensor cores (fp16
+ * operands, fp32 accumulation) with the epilogue fused:
+ *   y[p * out_ld + out_off + m] = act(conv + bias[m] (+ res[p * M + m])) (+ res when res_post)
+ * x: N,H,W,C; w: M,KH,KW,C (KRSC); bias (M) and res (N,OH,OW,M) fp16, may be NULL.
+ * in_f32 / out_f32 / res_f32: that tensor is fp32 NCHW instead (the layout and
+ * type conversion done in the kernel; y then is N, out_ld, OH, OW channels).
+ * out_ld >= out_off + M lets a Concat's inputs be written in place. cfg picks
+ * the tile shape (0..VRT__CUDA_IGEMM_CONFIGS-1; chosen by timing at prepare). */
+typedef struct vrt__cuda_igemm {
+    int N, H, W, C, OH, OW, M, KH, KW, SH, SW, PH, PW, DH, DW;
+    int out_ld, out_off;
+    int res_post;
+    int in_f32, out_f32, res_f32; /* x / y / res are fp32 NCHW (y: N, out_ld, OH, OW) instead of fp16 NHWC */
+    /* Focus (YOLOv5/YOLOX stem) read in the gather (focus = 1, with in_f32): x is the fp32 NCHW
+     * tensor (N, C/4, 2H, 2W) that four stride-2 slices cut; input channel c is channel c % (C/4)
+     * of slice q = c / (C/4), which starts at row focus_dy[q], column focus_dx[q] (0 or 1). */
+    int focus, focus_dy[4], focus_dx[4];
+    int cfg;
+} vrt__cuda_igemm;
+#define VRT__CUDA_IGEMM_CONFIGS 5
+vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w,
+                                     const void *bias, const void *res, void *y, const vrt__activation *act);
+const char *vrt__cuda_igemm_config_name(int cfg);
+const char *vrt__cuda_igemm_error(void);
+/* Programmatic dependent launch of our fp16 kernels (pdl.cuh), process-wide. */
+void vrt__cuda_set_pdl(int on);
+int vrt__cuda_pdl_enabled(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

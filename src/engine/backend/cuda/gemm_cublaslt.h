@@ -1,0 +1,48 @@
+/*
+ * Private: ONNX Gemm and MatMul on cuBLASLt (gemm_cublaslt.c), with the
+ * bias / ReLU epilogue in cuBLASLt where it can be and our epilogue kernel
+ * otherwise.
+ */
+#ifndef VRT_CUDA_GEMM_CUBLASLT_H
+#define VRT_CUDA_GEMM_CUBLASLT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/backend/cuda/cuda_math.h"
+
+#ifndef __CUDACC__
+#include "engine/cuda_check.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The CPU headers have no C++ guards of their own: included inside ours so
+ * the .cu files see their declarations with C linkage. */
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
+
+#ifndef __CUDACC__
+typedef struct vrt__cuda_gemm vrt__cuda_gemm;
+
+/* ONNX Gemm: Y = act(alpha op(A) op(B) + beta C). c_ptr: whether C is given. */
+vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params *p, int has_c,
+                                      vrt__cuda_math math, size_t ws_bytes, vrt__cuda_gemm **out, char *err,
+                                      size_t cap);
+/* numpy MatMul with broadcast batch dims, then act. */
+vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
+                                        const vrt__activation *act, vrt__cuda_math math, size_t ws_bytes,
+                                        vrt__cuda_gemm **out, char *err, size_t cap);
+vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B,
+                              const float *C, float *Y, void *ws, size_t ws_bytes, char *err, size_t cap);
+void vrt__cuda_gemm_describe(const vrt__cuda_gemm *g, char *buf, size_t cap);
+void vrt__cuda_gemm_destroy(vrt__cuda_gemm **g);
+#endif /* !__CUDACC__ */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * Private: BatchNormalization, InstanceNormalization and LayerNormalization
+ * on CUDA (norm.cu). Launcher rules: eltwise.h.
+ */
+#ifndef VRT_CUDA_NORM_H
+#define VRT_CUDA_NORM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The CPU headers have no C++ guards of their own: included inside ours so
+ * the .cu files see their declarations with C linkage. */
+#include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
+
+vrt_status vrt__cuda_batchnorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
+                               const float *scale, const float *bias, const float *mean, const float *var,
+                               float eps, float *y);
+vrt_status vrt__cuda_instancenorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
+                                  const float *scale, const float *bias, float eps, float *y);
+/* bias, mean, inv_std may be NULL. */
+vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t inner, const float *x, const float *scale,
+                               const float *bias, float eps, float *y, float *mean, float *inv_std);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
