@@ -315,11 +315,11 @@ TEST(yolox_cuda_fp16_close_to_cpu) {
 
 /* The SSD heads read two model outputs (scores, boxes) in the CUDA session's
  * graph: both UltraFace forms give the CPU session's 48 faces on faces_1.jpg
- * (fp32 on the GPU: boxes within 0.3 px of the 720x478 frame; faces matched by position,
+ * (fp32 on the GPU, g_precision: boxes within 0.3 px of the 720x478 frame; faces matched by position,
  * as scores 1e-4 apart may swap). */
 TEST(ultraface_cuda_equals_cpu) {
     NEED_GPU();
-    setenv("VRT_CUDA_MATH", "fp32", 1);
+    g_precision = VRT_PRECISION_FP32;
     const char *models[2] = {"models/ultraface_slim320/version-slim-320.onnx",
                              "models/ultraface_slim320/version-slim-320_without_postprocessing.onnx"};
     const char *confs[2] = {"ultraface.conf", "ultraface-raw.conf"};
@@ -331,6 +331,7 @@ TEST(ultraface_cuda_equals_cpu) {
             char err[512];
             vrt_session_params p;
             vrt_session_default_params(&p);
+            p.engine.precision = g_precision;
             p.backend = b ? "cuda" : "cpu";
             p.threads = 2;
             p.fourcc = VRT_FMT_RGB24;
@@ -363,7 +364,7 @@ TEST(ultraface_cuda_equals_cpu) {
         printf("  %s: cuda == cpu, %d faces\n", confs[m], r[0].det.count);
     }
     vrt_frame_unref(&f);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = VRT_PRECISION_AUTO;
 }
 
 TEST(poll_and_event) {
@@ -694,7 +695,7 @@ int main(void) {
     g_precision = VRT_PRECISION_AUTO; /* also when the test failed part-way */
     VRT_RUN(yolox_cuda_fp16_close_to_cpu);
     VRT_RUN(ultraface_cuda_equals_cpu);
-    unsetenv("VRT_CUDA_MATH");
+    g_precision = VRT_PRECISION_AUTO;
     VRT_RUN(poll_and_event);
     VRT_RUN(results_are_slot_views);
     VRT_RUN(two_sessions_share_weights);
