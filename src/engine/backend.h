@@ -13,7 +13,7 @@
  * tensor's element type or, for FLOAT16/FLOAT tensors, of either of the
  * two (converted; inside the engine fp16 is held as fp32). Likewise double,
  * bfloat16, float8/float4 and 4-/2-bit ints, held in a wider type
- * (engine/backend/cpu/lowp.h): both backends convert them with lowp.h's
+ * (model/lowp.h): both backends convert them with lowp.h's
  * functions (the engine refuses them for a backend that does not). `stream` is the
  * backend's queue (cudaStream_t for CUDA, ignored by the CPU backend);
  * CUDA may enqueue and return, the caller synchronises with sync().

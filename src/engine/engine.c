@@ -48,7 +48,7 @@ int vrt_engine_backend_available(const char *name) {
 }
 
 /* double, bfloat16, float8/float4 and 4-/2-bit ints are held in another
- * type inside the engine (engine/backend/cpu/lowp.h); a backend must convert
+ * type inside the engine (model/lowp.h); a backend must convert
  * them at its boundary (set_input/get_output, weights) and run Cast with the
  * CPU's rounding. The CPU and CUDA backends do; any other is refused such
  * models here, before it sees them. */

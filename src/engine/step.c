@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/op_params.h"
+#include "model/op_params.h"
 #include "model/plan.h"
 
 vrt_status vrt__step_fail(const vrt__node *n, vrt_status st, char *err, size_t cap, const char *fmt, ...) {

@@ -28,8 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/op_params.h"
+#include "model/dtype.h"
 #include "model/ir.h"
+#include "model/op_params.h"
 #include "model/ops.h"
 
 /* Inputs / outputs of one node (the kernels' VRT__MAX_CONCAT_INPUTS: checked in cpu_steps.c). */

@@ -14,13 +14,13 @@
  * Tensors and nodes refer to each other by index (int) into ir->tensors and
  * ir->nodes; -1 means "none" (no producer; an omitted optional input).
  *
- * Data types and shapes are those of the CPU kernels (engine/backend/cpu/
- * kernels.h): vrt__dtype uses ONNX TensorProto.DataType numbering. Tensors
+ * Data types and shapes are the op vocabulary's (model/dtype.h):
+ * vrt__dtype uses ONNX TensorProto.DataType numbering. Tensors
  * the model may carry: FLOAT, FLOAT16, INT64, INT32, INT8, UINT8, BOOL
  * (DOUBLE initializers are converted to FLOAT at load), and also DOUBLE,
  * INT16, UINT16, UINT32, UINT64, BFLOAT16, FLOAT8*, FLOAT4E2M1, (U)INT4,
  * (U)INT2 (held inside the engine as described in
- * engine/backend/cpu/lowp.h; 4-/2-bit tensor data is unpacked one element
+ * model/lowp.h; 4-/2-bit tensor data is unpacked one element
  * per byte at load). Constant folding handles the first seven only.
  *
  * ---- Canonical node form (the same for every opset 7..21) ----
@@ -60,7 +60,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 #include "vrt/core.h"
 
 typedef enum vrt__tensor_kind {

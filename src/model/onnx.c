@@ -12,7 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "model/internal.h"
 #include "model/pb.h"
 
@@ -1160,7 +1160,7 @@ static vrt_status tensor_from_constant(ctx *c, raw_node *n, vrt__tensor *t) {
 
 static int model_dtype_ok(vrt__dtype dt) {
     /* DOUBLE and the low-precision types are held as fp32 (or int8/uint8)
-     * inside the engine (engine/backend/cpu/lowp.h). */
+     * inside the engine (model/lowp.h). */
     return dt != VRT__DT_STRING && dt_size(dt) > 0;
 }
 

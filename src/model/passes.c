@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cpu/lowp.h"
 #include "model/internal.h"
+#include "model/lowp.h"
+#include "model/op_params.h"
 #include "model/plan.h"
 
 void vrt__pass_default_opts(vrt__pass_opts *o) {
@@ -26,7 +26,7 @@ void vrt__pass_default_opts(vrt__pass_opts *o) {
 }
 
 /* fp16, double, bfloat16, float8 and float4 are held as fp32; 4-/2-bit
- * ints one per byte as int8/uint8 (engine/backend/cpu/lowp.h). */
+ * ints one per byte as int8/uint8 (model/lowp.h). */
 vrt__dtype vrt__plan_dtype(vrt__dtype dt) {
     if (dt == VRT__DT_FLOAT16 || dt == VRT__DT_DOUBLE || vrt__dtype_is_lowp_float(dt)) return VRT__DT_FLOAT;
     if (dt == VRT__DT_INT4 || dt == VRT__DT_INT2) return VRT__DT_INT8;
@@ -35,6 +35,23 @@ vrt__dtype vrt__plan_dtype(vrt__dtype dt) {
 }
 size_t vrt__plan_elem_size(vrt__dtype dt) {
     return vrt__dtype_size(vrt__plan_dtype(dt));
+}
+
+vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, const float *conv_bias,
+                                  const float *scale, const float *bias, const float *mean, const float *var,
+                                  float eps, float *w_out, float *bias_out) {
+    if (M <= 0 || per_out <= 0 || !w || !scale || !bias || !mean || !var || !w_out || !bias_out)
+        return VRT_EINVAL;
+    for (int64_t m = 0; m < M; m++) {
+        /* Computed in double, then rounded once: the folded model should
+         * match the unfolded one as closely as fp32 allows. */
+        double s = (double)scale[m] / sqrt((double)var[m] + (double)eps);
+        for (int64_t i = 0; i < per_out; i++)
+            w_out[m * per_out + i] = (float)(w[m * per_out + i] * s);
+        double b0 = conv_bias ? conv_bias[m] : 0.0;
+        bias_out[m] = (float)((b0 - mean[m]) * s + bias[m]);
+    }
+    return VRT_OK;
 }
 
 static void node_free(vrt__node *n) {

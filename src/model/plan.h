@@ -37,7 +37,7 @@
  * Inside the engine every FLOAT16 tensor is held as fp32 (4 bytes per
  * element); conversion happens at the I/O boundary. So are DOUBLE,
  * BFLOAT16, FLOAT8* and FLOAT4E2M1; (U)INT4/(U)INT2 as INT8/UINT8
- * (vrt__plan_dtype; engine/backend/cpu/lowp.h). The CPU and CUDA backends
+ * (vrt__plan_dtype; model/lowp.h). The CPU and CUDA backends
  * convert those at their boundary (the engine refuses them for others).
  */
 #ifndef VRT_MODEL_PLAN_H
@@ -80,6 +80,15 @@ typedef struct vrt__pass_report {
 /* Rewrites `ir` in place (see the attribute table above). rep may be NULL. */
 vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err,
                            size_t cap);
+
+/* Folds an inference BatchNormalization that follows a Conv into the conv's
+ * weights and bias: w (M x per_out) and conv_bias (M, NULL = zeros) in,
+ * w_out / bias_out out (w_out may equal w, bias_out may equal conv_bias).
+ * For ConvTranspose the output channel is not the leading weight dim: not
+ * handled here. */
+vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, const float *conv_bias,
+                                  const float *scale, const float *bias, const float *mean, const float *var,
+                                  float eps, float *w_out, float *bias_out);
 
 /* Element size a tensor of type dt has inside the engine (fp16 held as fp32). */
 size_t vrt__plan_elem_size(vrt__dtype dt);

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "model/internal.h"
 
 #define MAXV 1024      /* largest parameter vector read from a constant */
@@ -72,7 +72,7 @@ static int is_float_dt(vrt__dtype d) {
 /* Types a tensor may have: the CPU kernels' own (float, float16, int64,
  * int32, int8, uint8, bool, int16, uint16, uint32, uint64) and those the
  * engine holds in another type (double, bfloat16, float8, float4 as fp32;
- * 4-/2-bit ints as int8/uint8; engine/backend/cpu/lowp.h). Constant folding
+ * 4-/2-bit ints as int8/uint8; model/lowp.h). Constant folding
  * only handles the first seven (dsize() > 0). */
 static int supported_dt(vrt__dtype dt) {
     return dt == VRT__DT_FLOAT || dt == VRT__DT_FLOAT16 || dt == VRT__DT_INT64 || dt == VRT__DT_INT32 ||

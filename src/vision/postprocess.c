@@ -2,7 +2,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 #include "vision/vision_impl.h"
 #include "vrt/vision.h"
 

@@ -213,7 +213,7 @@ static const char *onnx_node_dir(void) {
 
 /* Every ONNX node test the CPU backend passes must pass on CUDA: no refusal
  * is accepted. That includes the element types the engine holds in a wider
- * type (engine/backend/cpu/lowp.h: double, bfloat16, float8/float4 as fp32,
+ * type (model/lowp.h: double, bfloat16, float8/float4 as fp32,
  * 4-/2-bit ints as int8/uint8), which the CUDA backend converts at its
  * boundary with the CPU's functions and casts with the same rounding
  * (vrt__cuda_cast_node). */

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 #include "engine/backend/cuda/conv_igemm.h"
 #include "engine/backend/cuda/epilogue.h"
 #include "harness.h"

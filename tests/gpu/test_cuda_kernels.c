@@ -20,7 +20,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "engine/backend/cuda/eltwise.h"
 #include "engine/backend/cuda/epilogue.h"
 #include "engine/backend/cuda/norm.h"

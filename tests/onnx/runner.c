@@ -25,7 +25,7 @@
 #include <unistd.h>
 
 #include "engine/backend.h"
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "model/ir.h"
 #include "onnx_data.h"
 #include "vrt/engine.h"

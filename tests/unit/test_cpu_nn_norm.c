@@ -2,6 +2,7 @@
 #include <math.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
+#include "model/plan.h"
 #include "harness.h"
 #include "vrt/core.h"
 

@@ -1,11 +1,11 @@
-/* Low-precision ONNX element types (engine/backend/cpu/lowp.h): decode and
+/* Low-precision ONNX element types (model/lowp.h): decode and
  * encode against values fixed by the format definitions (OCP 8-bit floats,
  * ONNX's FNUZ variants, bfloat16, OCP float4 e2m1, packed 4-/2-bit ints),
  * not against our own encoder. */
 #include <math.h>
 #include <string.h>
 
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "harness.h"
 
 #define F8(t, x, sat) vrt__lowp_from_float(VRT__DT_##t, (x), (sat), 0)

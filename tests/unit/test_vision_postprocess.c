@@ -2,7 +2,7 @@
  * reference output; YOLOX decode + NMS against the detections in
  * expected.json; NMS against a brute-force reference; labels files. */
 #include "harness.h"
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 #include "model/ir.h"
 #include "vrt/image.h"
 #include "vrt/profile.h"

@@ -3,7 +3,7 @@
  * converted by vrt_image_convert), and against the reference network inputs
  * shipped with the models (input_0.pb). */
 #include "harness.h"
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 #include "model/ir.h"
 #include "vrt/image.h"
 #include "vrt/profile.h"

@@ -18,7 +18,7 @@
 #include "engine/backend.h"
 #include "engine/backend/cpu/cpu_impl.h"
 #include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "model/ops.h"
 
 typedef vrt__cpu_ctx cpu_ctx;

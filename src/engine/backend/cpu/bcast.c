@@ -1,65 +1,6 @@
 /* Broadcast iterator and range splitting shared by the element-wise kernels. */
 #include "bcast.h"
 
-vrt_status vrt__bcast_init(vrt__bcast *b, const vrt__shape *so, int nin, const vrt__shape *const *ins) {
-    if (nin < 1 || nin > VRT__BC_MAX_IN || so->ndim < 0 || so->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
-    int nd = so->ndim;
-    int64_t dim[VRT__MAX_DIMS], st[VRT__BC_MAX_IN][VRT__MAX_DIMS];
-    int64_t total = 1;
-    for (int i = 0; i < nd; i++) {
-        if (so->d[i] < 0) return VRT_EINVAL;
-        dim[i] = so->d[i];
-        total *= so->d[i];
-    }
-    for (int k = 0; k < nin; k++) {
-        const vrt__shape *s = ins[k];
-        if (s->ndim < 0 || s->ndim > nd) return VRT_EINVAL;
-        int64_t stride = 1;
-        for (int i = nd - 1; i >= 0; i--) {
-            int j = i - (nd - s->ndim);
-            int64_t d = j >= 0 ? s->d[j] : 1;
-            if (d == dim[i]) {
-                st[k][i] = d == 1 ? 0 : stride;
-            } else if (d == 1) {
-                st[k][i] = 0;
-            } else {
-                return VRT_EINVAL;
-            }
-            stride *= d;
-        }
-    }
-    /* Drop size-1 dims, then merge neighbours that every input walks contiguously. */
-    b->nin = nin;
-    b->total = total;
-    int m = 0;
-    for (int i = 0; i < nd; i++) {
-        if (dim[i] == 1) continue;
-        if (m > 0) {
-            int ok = 1;
-            for (int k = 0; k < nin && ok; k++)
-                ok = b->st[k][m - 1] == st[k][i] * dim[i];
-            if (ok) {
-                b->dim[m - 1] *= dim[i];
-                for (int k = 0; k < nin; k++)
-                    b->st[k][m - 1] = st[k][i];
-                continue;
-            }
-        }
-        b->dim[m] = dim[i];
-        for (int k = 0; k < nin; k++)
-            b->st[k][m] = st[k][i];
-        m++;
-    }
-    if (m == 0) {
-        b->dim[0] = 1;
-        for (int k = 0; k < nin; k++)
-            b->st[k][0] = 0;
-        m = 1;
-    }
-    b->nd = m;
-    return VRT_OK;
-}
-
 void vrt__bcast_range(const vrt__bcast *b, int64_t lo, int64_t hi, vrt__bcast_seg_fn seg, void *ctx) {
     if (lo >= hi) return;
     int nd = b->nd, nin = b->nin;

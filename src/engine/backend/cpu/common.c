@@ -1,6 +1,6 @@
 /*
- * Shared helpers of the CPU kernels: element types, shapes, fp16 conversion
- * and the thread pool (see kernels.h for the conventions).
+ * Shared helpers of the CPU kernels: the thread pool and the fused
+ * activations (see kernels.h for the conventions).
  *
  * The pool keeps nthreads-1 worker threads parked on a condition variable;
  * the calling thread works too, so a pool of size 1 has no threads at all.
@@ -23,137 +23,6 @@
 #include <unistd.h>
 
 #include "engine/backend/cpu/kernels.h"
-
-size_t vrt__dtype_size(vrt__dtype t) {
-    switch (t) {
-    case VRT__DT_FLOAT: return 4;
-    case VRT__DT_UINT8: return 1;
-    case VRT__DT_INT8: return 1;
-    case VRT__DT_UINT16: return 2;
-    case VRT__DT_INT16: return 2;
-    case VRT__DT_INT32: return 4;
-    case VRT__DT_INT64: return 8;
-    case VRT__DT_BOOL: return 1;
-    case VRT__DT_FLOAT16: return 2;
-    case VRT__DT_DOUBLE: return 8;
-    case VRT__DT_UINT32: return 4;
-    case VRT__DT_UINT64: return 8;
-    case VRT__DT_BFLOAT16: return 2;
-    case VRT__DT_FLOAT8E4M3FN:
-    case VRT__DT_FLOAT8E4M3FNUZ:
-    case VRT__DT_FLOAT8E5M2:
-    case VRT__DT_FLOAT8E5M2FNUZ:
-    case VRT__DT_FLOAT4E2M1:
-    case VRT__DT_FLOAT8E8M0:
-    case VRT__DT_UINT4:
-    case VRT__DT_INT4:
-    case VRT__DT_UINT2:
-    case VRT__DT_INT2: return 1; /* host boundary: raw bits / unpacked sub-byte ints, one per byte */
-    case VRT__DT_STRING:
-    case VRT__DT_UNDEFINED:
-    default: return 0;
-    }
-}
-
-const char *vrt__dtype_name(vrt__dtype t) {
-    switch (t) {
-    case VRT__DT_UNDEFINED: return "undefined";
-    case VRT__DT_FLOAT: return "float32";
-    case VRT__DT_UINT8: return "uint8";
-    case VRT__DT_INT8: return "int8";
-    case VRT__DT_UINT16: return "uint16";
-    case VRT__DT_INT16: return "int16";
-    case VRT__DT_INT32: return "int32";
-    case VRT__DT_INT64: return "int64";
-    case VRT__DT_STRING: return "string";
-    case VRT__DT_BOOL: return "bool";
-    case VRT__DT_FLOAT16: return "float16";
-    case VRT__DT_DOUBLE: return "float64";
-    case VRT__DT_UINT32: return "uint32";
-    case VRT__DT_UINT64: return "uint64";
-    case VRT__DT_BFLOAT16: return "bfloat16";
-    case VRT__DT_FLOAT8E4M3FN: return "float8e4m3fn";
-    case VRT__DT_FLOAT8E4M3FNUZ: return "float8e4m3fnuz";
-    case VRT__DT_FLOAT8E5M2: return "float8e5m2";
-    case VRT__DT_FLOAT8E5M2FNUZ: return "float8e5m2fnuz";
-    case VRT__DT_UINT4: return "uint4";
-    case VRT__DT_INT4: return "int4";
-    case VRT__DT_FLOAT4E2M1: return "float4e2m1";
-    case VRT__DT_FLOAT8E8M0: return "float8e8m0";
-    case VRT__DT_UINT2: return "uint2";
-    case VRT__DT_INT2: return "int2";
-    default: return "unknown";
-    }
-}
-
-int64_t vrt__shape_numel(const vrt__shape *s) {
-    /* A scalar (ndim 0) has one element; any zero dimension makes it empty. */
-    int64_t n = 1;
-    if (!s) return 0;
-    for (int i = 0; i < s->ndim; i++)
-        n *= s->d[i];
-    return n;
-}
-
-/* ---- fp16 --------------------------------------------------------------- */
-
-typedef union {
-    float f;
-    uint32_t u;
-} vrt__f32bits;
-
-float vrt__half_to_float(uint16_t h) {
-    uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t man = h & 0x3ffu;
-    vrt__f32bits r;
-    if (exp == 0x1f) {
-        /* inf or nan; keep the payload so a nan stays a nan. */
-        r.u = sign | 0x7f800000u | (man << 13);
-    } else if (exp == 0) {
-        if (man == 0) {
-            r.u = sign;
-        } else {
-            /* Subnormal half: value = man * 2^-24, exact in fp32. */
-            r.f = (float)man * (1.0f / 16777216.0f);
-            r.u |= sign;
-        }
-    } else {
-        r.u = sign | ((exp + 112u) << 23) | (man << 13);
-    }
-    return r.f;
-}
-
-uint16_t vrt__float_to_half(float f) {
-    vrt__f32bits v;
-    v.f = f;
-    uint32_t x = v.u;
-    uint16_t sign = (uint16_t)((x >> 16) & 0x8000u);
-    uint32_t exp = (x >> 23) & 0xffu;
-    uint32_t man = x & 0x7fffffu;
-    if (exp == 0xff) {
-        /* inf stays inf; nan becomes a quiet nan (payload may not fit). */
-        return (uint16_t)(sign | 0x7c00u | (man ? 0x200u | (man >> 13) : 0u));
-    }
-    int32_t e = (int32_t)exp - 127 + 15;
-    if (e >= 0x1f) return (uint16_t)(sign | 0x7c00u); /* overflow -> inf */
-    if (e <= 0) {
-        /* Result is subnormal (or zero): shift the full mantissa with its
-         * implicit bit into place, rounding to nearest even. */
-        if (e < -10) return sign; /* below half of the smallest subnormal */
-        uint32_t m = man | 0x800000u;
-        uint32_t shift = (uint32_t)(14 - e);
-        uint32_t half = m >> shift;
-        uint32_t rem = m & ((1u << shift) - 1u);
-        uint32_t mid = 1u << (shift - 1u);
-        if (rem > mid || (rem == mid && (half & 1u))) half++;
-        return (uint16_t)(sign | half); /* a carry into bit 10 gives the smallest normal, correctly */
-    }
-    uint32_t h = ((uint32_t)e << 10) | (man >> 13);
-    uint32_t rem = man & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (h & 1u))) h++; /* may carry into exp: up to inf, correct */
-    return (uint16_t)(sign | h);
-}
 
 /* ---- thread pool -------------------------------------------------------- */
 
@@ -326,21 +195,6 @@ void vrt__parallel_for(vrt__threadpool *tp, int64_t n, void (*fn)(void *arg, int
 #include <math.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
-
-const char *vrt__act_name(vrt__act_kind k) {
-    switch (k) {
-    case VRT__ACT_NONE: return "none";
-    case VRT__ACT_RELU: return "Relu";
-    case VRT__ACT_LEAKY_RELU: return "LeakyRelu";
-    case VRT__ACT_CLIP: return "Clip";
-    case VRT__ACT_SIGMOID: return "Sigmoid";
-    case VRT__ACT_SILU: return "SiLU";
-    case VRT__ACT_HARD_SWISH: return "HardSwish";
-    case VRT__ACT_HARD_SIGMOID: return "HardSigmoid";
-    case VRT__ACT_TANH: return "Tanh";
-    default: return "unknown";
-    }
-}
 
 static inline float vrt__sigmoidf(float v) {
     /* Split by sign so exp never overflows. */

@@ -43,17 +43,6 @@
 #define VRT__CONV_X86 1
 #endif
 
-void vrt__conv_default_params(vrt__conv_params *p) {
-    memset(p, 0, sizeof(*p));
-    p->nsp = 2;
-    p->group = 1;
-    for (int i = 0; i < VRT__MAX_SPATIAL; i++) {
-        p->strides[i] = 1;
-        p->dilations[i] = 1;
-    }
-    p->act.kind = VRT__ACT_NONE;
-}
-
 /* The params as 3-D (index 0 = depth, 1 = height, 2 = width). */
 typedef struct vrt__conv3 {
     int64_t in[3], k[3], s[3], d[3], pb[3], pe[3], out[3];
@@ -76,82 +65,6 @@ static void vrt__conv_to3(const vrt__conv_params *p, vrt__conv3 *c) {
     c->invol = c->in[0] * c->in[1] * c->in[2];
     c->kvol = c->k[0] * c->k[1] * c->k[2];
     c->outvol = c->out[0] * c->out[1] * c->out[2];
-}
-
-static vrt_status vrt__conv_check_common(const vrt__conv_params *p, const char *op, char *err,
-                                         size_t errcap) {
-    if (p->nsp < 1 || p->nsp > VRT__MAX_SPATIAL) {
-        vrt_errbuf_set(err, errcap, "%s: %d spatial dims not supported; supported: 1, 2, 3", op, p->nsp);
-        return VRT_EUNSUPPORTED;
-    }
-    if (p->N <= 0 || p->C <= 0 || p->M <= 0 || p->group <= 0) {
-        vrt_errbuf_set(err, errcap, "%s: N=%lld C=%lld M=%lld group=%lld must all be positive", op,
-                       (long long)p->N, (long long)p->C, (long long)p->M, (long long)p->group);
-        return VRT_EINVAL;
-    }
-    if (p->C % p->group || p->M % p->group) {
-        vrt_errbuf_set(err, errcap, "%s: group=%lld must divide input channels %lld and output channels %lld",
-                       op, (long long)p->group, (long long)p->C, (long long)p->M);
-        return VRT_EINVAL;
-    }
-    for (int i = 0; i < p->nsp; i++) {
-        if (p->in[i] <= 0 || p->k[i] <= 0 || p->strides[i] <= 0 || p->dilations[i] <= 0) {
-            vrt_errbuf_set(err, errcap,
-                           "%s: spatial dim %d: input %lld, kernel %lld, stride %lld, dilation "
-                           "%lld must all be positive",
-                           op, i, (long long)p->in[i], (long long)p->k[i], (long long)p->strides[i],
-                           (long long)p->dilations[i]);
-            return VRT_EINVAL;
-        }
-    }
-    if (p->auto_pad < VRT__AUTO_PAD_NOTSET || p->auto_pad > VRT__AUTO_PAD_VALID) {
-        vrt_errbuf_set(err, errcap,
-                       "%s: unknown auto_pad %d; supported: NOTSET, SAME_UPPER, "
-                       "SAME_LOWER, VALID",
-                       op, (int)p->auto_pad);
-        return VRT_EINVAL;
-    }
-    return VRT_OK;
-}
-
-vrt_status vrt__conv_resolve(vrt__conv_params *p, char *err, size_t errcap) {
-    vrt_status st = vrt__conv_check_common(p, "Conv", err, errcap);
-    if (st) return st;
-    for (int i = 0; i < p->nsp; i++) {
-        int64_t ek = (p->k[i] - 1) * p->dilations[i] + 1;
-        switch (p->auto_pad) {
-        case VRT__AUTO_PAD_SAME_UPPER:
-        case VRT__AUTO_PAD_SAME_LOWER: {
-            int64_t o = (p->in[i] + p->strides[i] - 1) / p->strides[i];
-            int64_t total = (o - 1) * p->strides[i] + ek - p->in[i];
-            if (total < 0) total = 0;
-            int64_t small = total / 2;
-            p->pads_begin[i] = p->auto_pad == VRT__AUTO_PAD_SAME_UPPER ? small : total - small;
-            p->pads_end[i] = total - p->pads_begin[i];
-            break;
-        }
-        case VRT__AUTO_PAD_VALID: p->pads_begin[i] = p->pads_end[i] = 0; break;
-        default: break;
-        }
-        if (p->pads_begin[i] < 0 || p->pads_end[i] < 0) {
-            vrt_errbuf_set(err, errcap, "Conv: negative pads (%lld, %lld) on spatial dim %d",
-                           (long long)p->pads_begin[i], (long long)p->pads_end[i], i);
-            return VRT_EINVAL;
-        }
-        int64_t span = p->in[i] + p->pads_begin[i] + p->pads_end[i] - ek;
-        if (span < 0) {
-            vrt_errbuf_set(err, errcap,
-                           "Conv: dilated kernel %lld is larger than padded input %lld on spatial "
-                           "dim %d",
-                           (long long)ek, (long long)(p->in[i] + p->pads_begin[i] + p->pads_end[i]), i);
-            return VRT_EINVAL;
-        }
-        p->out[i] = span / p->strides[i] + 1;
-    }
-    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++)
-        p->out[i] = 0;
-    p->auto_pad = VRT__AUTO_PAD_NOTSET;
-    return VRT_OK;
 }
 
 static int vrt__conv_is_pointwise(const vrt__conv3 *c) {
@@ -895,71 +808,6 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
 }
 
 /* ---- ConvTranspose --------------------------------------------------------- */
-
-vrt_status vrt__conv_transpose_resolve(vrt__conv_params *p, char *err, size_t errcap) {
-    vrt_status st = vrt__conv_check_common(p, "ConvTranspose", err, errcap);
-    if (st) return st;
-    int have_shape = 0;
-    for (int i = 0; i < p->nsp; i++)
-        have_shape |= p->output_shape[i] != 0;
-    for (int i = 0; i < p->nsp; i++) {
-        int64_t ek = (p->k[i] - 1) * p->dilations[i] + 1;
-        int64_t s = p->strides[i];
-        if (p->output_padding[i] < 0 ||
-            (p->output_padding[i] >= s && p->output_padding[i] >= p->dilations[i])) {
-            vrt_errbuf_set(err, errcap,
-                           "ConvTranspose: output_padding %lld on spatial dim %d must be smaller "
-                           "than the stride %lld or the dilation %lld",
-                           (long long)p->output_padding[i], i, (long long)s, (long long)p->dilations[i]);
-            return VRT_EINVAL;
-        }
-        int64_t natural = s * (p->in[i] - 1) + p->output_padding[i] + ek;
-        int64_t want = -1;
-        if (have_shape)
-            want = p->output_shape[i];
-        else if (p->auto_pad == VRT__AUTO_PAD_SAME_UPPER || p->auto_pad == VRT__AUTO_PAD_SAME_LOWER)
-            want = p->in[i] * s;
-        if (want >= 0) {
-            if (want <= 0) {
-                vrt_errbuf_set(err, errcap,
-                               "ConvTranspose: output_shape %lld on spatial dim %d must be positive",
-                               (long long)want, i);
-                return VRT_EINVAL;
-            }
-            /* ONNX: total padding split in half, the odd one at the end for
-             * SAME_UPPER and at the beginning otherwise. A negative total
-             * (a larger output than the natural one) leaves the extra
-             * elements at the end, holding only the bias. */
-            int64_t total = natural - want;
-            if (total >= 0) {
-                int64_t half = total / 2;
-                p->pads_begin[i] = p->auto_pad == VRT__AUTO_PAD_SAME_UPPER ? half : total - half;
-                p->pads_end[i] = total - p->pads_begin[i];
-            } else {
-                p->pads_begin[i] = 0;
-                p->pads_end[i] = total;
-            }
-            p->out[i] = want;
-        } else {
-            if (p->auto_pad == VRT__AUTO_PAD_VALID) p->pads_begin[i] = p->pads_end[i] = 0;
-            if (p->pads_begin[i] < 0 || p->pads_end[i] < 0) {
-                vrt_errbuf_set(err, errcap, "ConvTranspose: negative pads on spatial dim %d", i);
-                return VRT_EINVAL;
-            }
-            p->out[i] = natural - p->pads_begin[i] - p->pads_end[i];
-            if (p->out[i] <= 0) {
-                vrt_errbuf_set(err, errcap,
-                               "ConvTranspose: pads (%lld, %lld) leave no output on spatial dim %d",
-                               (long long)p->pads_begin[i], (long long)p->pads_end[i], i);
-                return VRT_EINVAL;
-            }
-        }
-    }
-    for (int i = p->nsp; i < VRT__MAX_SPATIAL; i++)
-        p->out[i] = 0;
-    p->auto_pad = VRT__AUTO_PAD_NOTSET;
-    return VRT_OK;
-}
 
 size_t vrt__conv_transpose_scratch_bytes(const vrt__conv_params *p) {
     vrt__conv3 c;

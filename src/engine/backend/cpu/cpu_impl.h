@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "engine/backend.h"
+#include "engine/backend/cpu/kernels.h"
 #include "engine/step.h"
 
 typedef struct vrt__cpu_ctx {

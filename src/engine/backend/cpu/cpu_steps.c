@@ -10,7 +10,7 @@
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
 #include "engine/backend/cpu/kernels_tensor.h"
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 #include "model/plan.h"
 
 _Static_assert(VRT__STEP_MAXIO == VRT__MAX_CONCAT_INPUTS, "a step holds a Concat's inputs");

@@ -8,35 +8,6 @@
 
 /* ---- broadcasting shapes -------------------------------------------------- */
 
-vrt_status vrt__broadcast_shape(const vrt__shape *a, const vrt__shape *b, vrt__shape *out) {
-    if (a->ndim < 0 || b->ndim < 0 || a->ndim > VRT__MAX_DIMS || b->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
-    int nd = a->ndim > b->ndim ? a->ndim : b->ndim;
-    vrt__shape r;
-    r.ndim = nd;
-    for (int i = 0; i < nd; i++) {
-        int ia = i - (nd - a->ndim), ib = i - (nd - b->ndim);
-        int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
-        if (da == db || db == 1) {
-            r.d[i] = da;
-        } else if (da == 1) {
-            r.d[i] = db;
-        } else {
-            return VRT_EINVAL;
-        }
-    }
-    *out = r;
-    return VRT_OK;
-}
-
-int vrt__broadcasts_to(const vrt__shape *in, const vrt__shape *out) {
-    if (in->ndim > out->ndim) return 0;
-    for (int i = 0; i < in->ndim; i++) {
-        int64_t d = in->d[in->ndim - 1 - i], o = out->d[out->ndim - 1 - i];
-        if (d != o && d != 1) return 0;
-    }
-    return 1;
-}
-
 static int vrt__same_shape(const vrt__shape *a, const vrt__shape *b) {
     if (a->ndim != b->ndim) return 0;
     for (int i = 0; i < a->ndim; i++)
@@ -45,33 +16,6 @@ static int vrt__same_shape(const vrt__shape *a, const vrt__shape *b) {
 }
 
 /* ---- unary ---------------------------------------------------------------- */
-
-static const char *const k_unary_names[VRT__UN_COUNT] = {
-    "Identity", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Clip", "Erf",
-    "Exp",      "Log",  "Sqrt",      "Neg",     "Abs",  "Reciprocal",  "SiLU",      "Pow",  "Floor",
-    "Ceil",     "Elu",  "Softplus",  "Mish",    "Gelu", "GeluTanh",    "Sin",       "Cos",
-};
-
-const char *vrt__unary_name(vrt__unary_op op) {
-    return (op >= 0 && op < VRT__UN_COUNT) ? k_unary_names[op] : "?";
-}
-
-void vrt__unary_default_params(vrt__unary_op op, vrt__unary_params *p) {
-    memset(p, 0, sizeof(*p));
-    p->op = op;
-    p->min = -INFINITY;
-    p->max = INFINITY;
-    switch (op) {
-    case VRT__UN_LEAKY_RELU: p->alpha = 0.01f; break;
-    case VRT__UN_HARD_SIGMOID:
-        p->alpha = 0.2f;
-        p->beta = 0.5f;
-        break;
-    case VRT__UN_ELU: p->alpha = 1.0f; break;
-    case VRT__UN_POW_SCALAR: p->alpha = 1.0f; break;
-    default: break;
-    }
-}
 
 static inline float vrt__sigmoidf(float x) {
     /* Split on the sign so exp never overflows to inf/inf. */
@@ -187,13 +131,6 @@ vrt_status vrt__cpu_not(const uint8_t *x, uint8_t *y, int64_t n) {
 }
 
 /* ---- binary --------------------------------------------------------------- */
-
-static const char *const k_binary_names[VRT__BIN_COUNT] = {"Add", "Sub", "Mul",   "Div", "Max",
-                                                           "Min", "Pow", "PRelu", "Mod"};
-
-const char *vrt__binary_name(vrt__binary_op op) {
-    return (op >= 0 && op < VRT__BIN_COUNT) ? k_binary_names[op] : "?";
-}
 
 static inline float vrt__bin_f32(vrt__binary_op op, float a, float b) {
     switch (op) {
@@ -455,17 +392,6 @@ vrt_status vrt__cpu_where(const uint8_t *cond, const vrt__shape *sc, const void 
     vrt__where_job j = {cond, x, y, out, elem};
     vrt__bcast_run(NULL, &bc, vrt__where_seg, &j);
     return VRT_OK;
-}
-
-vrt_status vrt__expand_out_shape(const vrt__shape *sx, const int64_t *shape, int n, vrt__shape *sy) {
-    if (n < 0 || n > VRT__MAX_DIMS) return VRT_EINVAL;
-    vrt__shape s;
-    s.ndim = n;
-    for (int i = 0; i < n; i++) {
-        if (shape[i] < 0) return VRT_EINVAL;
-        s.d[i] = shape[i];
-    }
-    return vrt__broadcast_shape(sx, &s, sy);
 }
 
 typedef struct {

@@ -256,13 +256,6 @@ void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_
 
 /* ---- ONNX Gemm ------------------------------------------------------------ */
 
-void vrt__gemm_default_params(vrt__gemm_params *p) {
-    memset(p, 0, sizeof(*p));
-    p->alpha = 1.0f;
-    p->beta = 1.0f;
-    p->act.kind = VRT__ACT_NONE;
-}
-
 vrt_status vrt__gemm(vrt__threadpool *tp, const vrt__gemm_params *p, const float *A, const float *B,
                      const float *C, float *Y) {
     if (!p || !A || !B || !Y || p->M < 0 || p->N < 0 || p->K < 0) return VRT_EINVAL;
@@ -293,29 +286,6 @@ vrt_status vrt__gemm(vrt__threadpool *tp, const vrt__gemm_params *p, const float
 }
 
 /* ---- MatMul --------------------------------------------------------------- */
-
-vrt_status vrt__matmul_shape(const vrt__shape *a, const vrt__shape *b, vrt__shape *out) {
-    if (!a || !b || !out || a->ndim < 1 || b->ndim < 1 || a->ndim > VRT__MAX_DIMS || b->ndim > VRT__MAX_DIMS)
-        return VRT_EINVAL;
-    int64_t K = a->d[a->ndim - 1];
-    int64_t Kb = b->ndim == 1 ? b->d[0] : b->d[b->ndim - 2];
-    if (K != Kb) return VRT_EINVAL;
-    int abatch = a->ndim > 2 ? a->ndim - 2 : 0, bbatch = b->ndim > 2 ? b->ndim - 2 : 0;
-    int nb = abatch > bbatch ? abatch : bbatch;
-    vrt__shape o;
-    o.ndim = 0;
-    for (int i = 0; i < nb; i++) {
-        int ia = i - (nb - abatch), ib = i - (nb - bbatch);
-        int64_t da = ia >= 0 ? a->d[ia] : 1, db = ib >= 0 ? b->d[ib] : 1;
-        if (da != db && da != 1 && db != 1) return VRT_EINVAL;
-        o.d[o.ndim++] = da == 1 ? db : da;
-    }
-    if (a->ndim >= 2) o.d[o.ndim++] = a->d[a->ndim - 2];
-    if (b->ndim >= 2) o.d[o.ndim++] = b->d[b->ndim - 1];
-    if (o.ndim > VRT__MAX_DIMS) return VRT_EINVAL;
-    *out = o;
-    return VRT_OK;
-}
 
 vrt_status vrt__matmul(vrt__threadpool *tp, const vrt__shape *a, const float *A, const vrt__shape *b,
                        const float *B, float *Y) {

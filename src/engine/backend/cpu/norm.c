@@ -1,6 +1,5 @@
 /*
- * BatchNormalization (inference), InstanceNormalization, LayerNormalization,
- * and folding a BatchNormalization into the preceding Conv's weights.
+ * BatchNormalization (inference), InstanceNormalization, LayerNormalization.
  *
  * Statistics are accumulated in double: planes of 10^5 elements and more are
  * common, and fp32 sums would drift from the reference.
@@ -79,22 +78,6 @@ vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t 
     return VRT_OK;
 }
 
-vrt_status vrt__layernorm_split(const vrt__shape *s, int64_t axis, int64_t *outer, int64_t *inner) {
-    if (!s || s->ndim < 1 || s->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
-    if (axis < 0) axis += s->ndim;
-    if (axis < 0 || axis >= s->ndim) return VRT_EINVAL;
-    int64_t o = 1, in = 1;
-    for (int i = 0; i < s->ndim; i++) {
-        if (i < axis)
-            o *= s->d[i];
-        else
-            in *= s->d[i];
-    }
-    *outer = o;
-    *inner = in;
-    return VRT_OK;
-}
-
 typedef struct vrt__ln_job {
     int64_t inner;
     const float *x, *scale, *bias;
@@ -122,22 +105,5 @@ vrt_status vrt__layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, con
     if (outer < 0 || inner <= 0 || !x || !scale || !y) return VRT_EINVAL;
     vrt__ln_job j = {inner, x, scale, bias, eps, y, mean, inv_std};
     vrt__parallel_for(tp, outer, vrt__ln_row, &j);
-    return VRT_OK;
-}
-
-vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, const float *conv_bias,
-                                  const float *scale, const float *bias, const float *mean, const float *var,
-                                  float eps, float *w_out, float *bias_out) {
-    if (M <= 0 || per_out <= 0 || !w || !scale || !bias || !mean || !var || !w_out || !bias_out)
-        return VRT_EINVAL;
-    for (int64_t m = 0; m < M; m++) {
-        /* Computed in double, then rounded once: the folded model should
-         * match the unfolded one as closely as fp32 allows. */
-        double s = (double)scale[m] / sqrt((double)var[m] + (double)eps);
-        for (int64_t i = 0; i < per_out; i++)
-            w_out[m * per_out + i] = (float)(w[m * per_out + i] * s);
-        double b0 = conv_bias ? conv_bias[m] : 0.0;
-        bias_out[m] = (float)((b0 - mean[m]) * s + bias[m]);
-    }
     return VRT_OK;
 }

@@ -5,65 +5,7 @@
 #include "bcast.h"
 #include "kernels_tensor.h"
 
-static vrt_status vrt__norm_axis(int64_t axis, int ndim, int *out) {
-    if (axis < -ndim || axis >= ndim) return VRT_EINVAL;
-    *out = (int)(axis < 0 ? axis + ndim : axis);
-    return VRT_OK;
-}
-
 /* ---- ReduceX ---------------------------------------------------------------- */
-
-void vrt__reduce_default_params(vrt__reduce_op op, vrt__reduce_params *p) {
-    memset(p, 0, sizeof(*p));
-    p->op = op;
-    p->keepdims = 1;
-}
-
-/* Marks the reduced axes; returns 0 (no-op: copy) or 1 (reduce). */
-static vrt_status vrt__reduce_axes(const vrt__reduce_params *p, const vrt__shape *sx, int red[VRT__MAX_DIMS],
-                                   int *noop) {
-    if (p->op < 0 || p->op >= VRT__RED_COUNT) return VRT_EUNSUPPORTED;
-    if (p->naxes < 0 || p->naxes > VRT__MAX_DIMS || sx->ndim < 0 || sx->ndim > VRT__MAX_DIMS)
-        return VRT_EINVAL;
-    memset(red, 0, sizeof(int) * VRT__MAX_DIMS);
-    *noop = 0;
-    if (p->naxes == 0) {
-        if (p->noop_with_empty_axes) {
-            *noop = 1;
-            return VRT_OK;
-        }
-        for (int i = 0; i < sx->ndim; i++)
-            red[i] = 1;
-        return VRT_OK;
-    }
-    for (int i = 0; i < p->naxes; i++) {
-        int a;
-        if (vrt__norm_axis(p->axes[i], sx->ndim, &a)) return VRT_EINVAL;
-        if (red[a]) return VRT_EINVAL;
-        red[a] = 1;
-    }
-    return VRT_OK;
-}
-
-vrt_status vrt__reduce_out_shape(const vrt__reduce_params *p, const vrt__shape *sx, vrt__shape *sy) {
-    int red[VRT__MAX_DIMS], noop;
-    vrt_status st = vrt__reduce_axes(p, sx, red, &noop);
-    if (st) return st;
-    if (noop) {
-        *sy = *sx;
-        return VRT_OK;
-    }
-    vrt__shape s;
-    s.ndim = 0;
-    for (int i = 0; i < sx->ndim; i++) {
-        if (!red[i])
-            s.d[s.ndim++] = sx->d[i];
-        else if (p->keepdims)
-            s.d[s.ndim++] = 1;
-    }
-    *sy = s;
-    return VRT_OK;
-}
 
 typedef struct {
     vrt__reduce_op op;
@@ -292,7 +234,7 @@ vrt_status vrt__cpu_softmax_f32(vrt__threadpool *tp, const vrt__softmax_params *
         y[0] = p->log ? 0.0f : 1.0f;
         return VRT_OK;
     }
-    if (vrt__norm_axis(p->axis, nd, &axis)) return VRT_EINVAL;
+    if (vrt__axis_index(p->axis, nd, &axis)) return VRT_EINVAL;
     int64_t outer = 1, n = 1, inner = 1;
     for (int i = 0; i < axis; i++)
         outer *= sx->d[i];
@@ -313,25 +255,10 @@ vrt_status vrt__cpu_softmax_f32(vrt__threadpool *tp, const vrt__softmax_params *
 
 /* ---- ArgMax / ArgMin ------------------------------------------------------------ */
 
-vrt_status vrt__argmax_out_shape(const vrt__argmax_params *p, const vrt__shape *sx, vrt__shape *sy) {
-    int axis;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
-    vrt__shape s;
-    s.ndim = 0;
-    for (int i = 0; i < sx->ndim; i++) {
-        if (i != axis)
-            s.d[s.ndim++] = sx->d[i];
-        else if (p->keepdims)
-            s.d[s.ndim++] = 1;
-    }
-    *sy = s;
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_argmax_f32(const vrt__argmax_params *p, const float *x, const vrt__shape *sx,
                                int64_t *y) {
     int axis;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
+    if (vrt__axis_index(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
     int64_t outer = 1, n = sx->d[axis], inner = 1;
     for (int i = 0; i < axis; i++)
         outer *= sx->d[i];
@@ -358,15 +285,6 @@ vrt_status vrt__cpu_argmax_f32(const vrt__argmax_params *p, const float *x, cons
 }
 
 /* ---- TopK ----------------------------------------------------------------------- */
-
-vrt_status vrt__topk_out_shape(const vrt__topk_params *p, const vrt__shape *sx, vrt__shape *sy) {
-    int axis;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
-    if (p->k < 0 || p->k > sx->d[axis]) return VRT_EINVAL;
-    *sy = *sx;
-    sy->d[axis] = p->k;
-    return VRT_OK;
-}
 
 size_t vrt__topk_scratch_bytes(const vrt__topk_params *p, const vrt__shape *sx) {
     (void)sx;
@@ -409,7 +327,7 @@ static void vrt__topk_sift(const vrt__topk_lane *l, int64_t *h, int64_t n, int64
 vrt_status vrt__cpu_topk_f32(const vrt__topk_params *p, const float *x, const vrt__shape *sx, float *values,
                              int64_t *indices, void *scratch) {
     int axis;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
+    if (vrt__axis_index(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
     int64_t n = sx->d[axis], k = p->k;
     if (k < 0 || k > n) return VRT_EINVAL;
     if (k == 0) return VRT_OK;
@@ -496,7 +414,7 @@ vrt_status vrt__cpu_topk_int(const vrt__topk_params *p, vrt__dtype dt, const voi
                              void *values, int64_t *indices, void *scratch) {
     int axis;
     if (!vrt__cpu_topk_int_ok(dt)) return VRT_EUNSUPPORTED;
-    if (vrt__norm_axis(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
+    if (vrt__axis_index(p->axis, sx->ndim, &axis)) return VRT_EINVAL;
     int64_t n = sx->d[axis], k = p->k;
     if (k < 0 || k > n) return VRT_EINVAL;
     if (k == 0) return VRT_OK;

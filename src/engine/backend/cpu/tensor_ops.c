@@ -9,25 +9,12 @@
 
 #define VRT__COPY_MAX_DIMS (2 * VRT__MAX_DIMS)
 
-static vrt_status vrt__axis(int64_t axis, int ndim, int *out) {
-    if (axis < -ndim || axis >= ndim) return VRT_EINVAL;
-    *out = (int)(axis < 0 ? axis + ndim : axis);
-    return VRT_OK;
-}
-
 static void vrt__strides(const vrt__shape *s, int64_t *st) {
     int64_t v = 1;
     for (int i = s->ndim - 1; i >= 0; i--) {
         st[i] = v;
         v *= s->d[i];
     }
-}
-
-static int vrt__shape_ok(const vrt__shape *s) {
-    if (s->ndim < 0 || s->ndim > VRT__MAX_DIMS) return 0;
-    for (int i = 0; i < s->ndim; i++)
-        if (s->d[i] < 0) return 0;
-    return 1;
 }
 
 static inline void vrt__copy_elems(uint8_t *dst, int64_t ds, const uint8_t *src, int64_t ss, int64_t n,
@@ -112,28 +99,13 @@ static void vrt__gather_copy(int nd, const int64_t *dims, const uint8_t *src, co
 
 /* ---- Concat / Split ----------------------------------------------------------- */
 
-vrt_status vrt__concat_out_shape(int64_t axis, int n, const vrt__shape *shapes, vrt__shape *sy) {
-    if (n < 1 || n > VRT__MAX_CONCAT_INPUTS || !vrt__shape_ok(&shapes[0])) return VRT_EINVAL;
-    int a = 0;
-    if (vrt__axis(axis, shapes[0].ndim, &a)) return VRT_EINVAL;
-    vrt__shape s = shapes[0];
-    for (int k = 1; k < n; k++) {
-        if (shapes[k].ndim != s.ndim || !vrt__shape_ok(&shapes[k])) return VRT_EINVAL;
-        for (int i = 0; i < s.ndim; i++)
-            if (i != a && shapes[k].d[i] != s.d[i]) return VRT_EINVAL;
-        s.d[a] += shapes[k].d[a];
-    }
-    *sy = s;
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt__shape *shapes, size_t elem,
                            void *y) {
     vrt__shape so;
     vrt_status st = vrt__concat_out_shape(axis, n, shapes, &so);
     if (st || elem == 0) return st ? st : VRT_EINVAL;
     int a = 0;
-    vrt__axis(axis, so.ndim, &a);
+    vrt__axis_index(axis, so.ndim, &a);
     int64_t outer = 1, inner = 1;
     for (int i = 0; i < a; i++)
         outer *= so.d[i];
@@ -152,21 +124,10 @@ vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt
     return VRT_OK;
 }
 
-vrt_status vrt__split_even(int64_t dim, int n, int64_t *sizes) {
-    if (n < 1 || dim < 0) return VRT_EINVAL;
-    int64_t chunk = (dim + n - 1) / n;
-    int64_t left = dim;
-    for (int i = 0; i < n; i++) {
-        sizes[i] = left < chunk ? left : chunk;
-        left -= sizes[i];
-    }
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_split(int64_t axis, const void *x, const vrt__shape *sx, size_t elem, int n,
                           const int64_t *sizes, void *const *ys) {
     int a = 0;
-    if (!vrt__shape_ok(sx) || n < 1 || elem == 0 || vrt__axis(axis, sx->ndim, &a)) return VRT_EINVAL;
+    if (!vrt__shape_valid(sx) || n < 1 || elem == 0 || vrt__axis_index(axis, sx->ndim, &a)) return VRT_EINVAL;
     int64_t sum = 0;
     for (int k = 0; k < n; k++) {
         if (sizes[k] < 0) return VRT_EINVAL;
@@ -192,54 +153,6 @@ vrt_status vrt__cpu_split(int64_t axis, const void *x, const vrt__shape *sx, siz
 
 /* ---- Slice --------------------------------------------------------------------- */
 
-/* Per-axis start and step after clamping, and the count. */
-static vrt_status vrt__slice_resolve(const vrt__slice_params *p, const vrt__shape *sx, int64_t *start,
-                                     int64_t *step, int64_t *count) {
-    if (!vrt__shape_ok(sx) || p->n < 0 || p->n > sx->ndim) return VRT_EINVAL;
-    int seen[VRT__MAX_DIMS] = {0};
-    for (int i = 0; i < sx->ndim; i++) {
-        start[i] = 0;
-        step[i] = 1;
-        count[i] = sx->d[i];
-    }
-    for (int k = 0; k < p->n; k++) {
-        int a;
-        if (vrt__axis(p->axes[k], sx->ndim, &a) || seen[a]) return VRT_EINVAL;
-        seen[a] = 1;
-        int64_t d = sx->d[a], s = p->starts[k], e = p->ends[k], t = p->steps[k];
-        if (t == 0) return VRT_EINVAL;
-        /* ONNX: negative values add d; starts clamp to [0, d] (step > 0) or
-         * [0, d-1] (step < 0); ends clamp to [0, d] or [-1, d-1]. */
-        if (s < 0) s += d;
-        if (e < 0) e += d;
-        if (s < 0) s = 0;
-        if (t > 0) {
-            if (s > d) s = d;
-            if (e > d) e = d;
-            if (e < 0) e = 0;
-            count[a] = e > s ? (e - s + t - 1) / t : 0;
-        } else {
-            if (s > d - 1) s = d - 1;
-            if (e > d - 1) e = d - 1;
-            if (e < -1) e = -1;
-            count[a] = s > e ? (s - e + (-t) - 1) / (-t) : 0;
-        }
-        start[a] = s;
-        step[a] = t;
-    }
-    return VRT_OK;
-}
-
-vrt_status vrt__slice_out_shape(const vrt__slice_params *p, const vrt__shape *sx, vrt__shape *sy) {
-    int64_t start[VRT__MAX_DIMS], step[VRT__MAX_DIMS], count[VRT__MAX_DIMS];
-    vrt_status st = vrt__slice_resolve(p, sx, start, step, count);
-    if (st) return st;
-    sy->ndim = sx->ndim;
-    for (int i = 0; i < sx->ndim; i++)
-        sy->d[i] = count[i];
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_slice(const vrt__slice_params *p, const void *x, const vrt__shape *sx, size_t elem,
                           void *y) {
     int64_t start[VRT__MAX_DIMS], step[VRT__MAX_DIMS], count[VRT__MAX_DIMS], xs[VRT__MAX_DIMS];
@@ -257,32 +170,6 @@ vrt_status vrt__cpu_slice(const vrt__slice_params *p, const void *x, const vrt__
 }
 
 /* ---- Transpose ------------------------------------------------------------------ */
-
-static vrt_status vrt__perm(const int64_t *perm, int nperm, int nd, int *pm) {
-    if (nperm == 0) {
-        for (int i = 0; i < nd; i++)
-            pm[i] = nd - 1 - i;
-        return VRT_OK;
-    }
-    if (nperm != nd) return VRT_EINVAL;
-    int seen[VRT__MAX_DIMS] = {0};
-    for (int i = 0; i < nd; i++) {
-        int a;
-        if (vrt__axis(perm[i], nd, &a) || seen[a]) return VRT_EINVAL;
-        seen[a] = 1;
-        pm[i] = a;
-    }
-    return VRT_OK;
-}
-
-vrt_status vrt__transpose_out_shape(const int64_t *perm, int nperm, const vrt__shape *sx, vrt__shape *sy) {
-    int pm[VRT__MAX_DIMS];
-    if (!vrt__shape_ok(sx) || vrt__perm(perm, nperm, sx->ndim, pm)) return VRT_EINVAL;
-    sy->ndim = sx->ndim;
-    for (int i = 0; i < sx->ndim; i++)
-        sy->d[i] = sx->d[pm[i]];
-    return VRT_OK;
-}
 
 typedef struct {
     int nd;
@@ -305,7 +192,8 @@ static void vrt__transpose_chunk(void *ctx, int64_t lo, int64_t hi) {
 vrt_status vrt__cpu_transpose(vrt__threadpool *tp, const int64_t *perm, int nperm, const void *x,
                               const vrt__shape *sx, size_t elem, void *y) {
     int pm[VRT__MAX_DIMS];
-    if (!vrt__shape_ok(sx) || elem == 0 || vrt__perm(perm, nperm, sx->ndim, pm)) return VRT_EINVAL;
+    if (!vrt__shape_valid(sx) || elem == 0 || vrt__transpose_perm(perm, nperm, sx->ndim, pm))
+        return VRT_EINVAL;
     int64_t xs[VRT__MAX_DIMS];
     vrt__strides(sx, xs);
     int nd = sx->ndim;
@@ -332,22 +220,6 @@ vrt_status vrt__cpu_transpose(vrt__threadpool *tp, const int64_t *perm, int nper
 
 /* ---- Gather --------------------------------------------------------------------- */
 
-vrt_status vrt__gather_out_shape(int64_t axis, const vrt__shape *sx, const vrt__shape *si, vrt__shape *sy) {
-    int a = 0;
-    if (!vrt__shape_ok(sx) || !vrt__shape_ok(si) || vrt__axis(axis, sx->ndim, &a)) return VRT_EINVAL;
-    if (sx->ndim - 1 + si->ndim > VRT__MAX_DIMS) return VRT_EINVAL;
-    vrt__shape s;
-    s.ndim = 0;
-    for (int i = 0; i < a; i++)
-        s.d[s.ndim++] = sx->d[i];
-    for (int i = 0; i < si->ndim; i++)
-        s.d[s.ndim++] = si->d[i];
-    for (int i = a + 1; i < sx->ndim; i++)
-        s.d[s.ndim++] = sx->d[i];
-    *sy = s;
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, size_t elem,
                            const void *indices, vrt__dtype idt, const vrt__shape *si, void *y) {
     vrt__shape so;
@@ -355,7 +227,7 @@ vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, si
     if (st || elem == 0) return st ? st : VRT_EINVAL;
     if (idt != VRT__DT_INT64 && idt != VRT__DT_INT32) return VRT_EUNSUPPORTED;
     int a = 0;
-    vrt__axis(axis, sx->ndim, &a);
+    vrt__axis_index(axis, sx->ndim, &a);
     int64_t outer = 1, inner = 1, n = sx->d[a], ni = vrt__shape_numel(si);
     for (int i = 0; i < a; i++)
         outer *= sx->d[i];
@@ -375,17 +247,6 @@ vrt_status vrt__cpu_gather(int64_t axis, const void *x, const vrt__shape *sx, si
 }
 
 /* ---- Tile ----------------------------------------------------------------------- */
-
-vrt_status vrt__tile_out_shape(const vrt__shape *sx, const int64_t *repeats, int n, vrt__shape *sy) {
-    if (!vrt__shape_ok(sx) || n != sx->ndim) return VRT_EINVAL;
-    vrt__shape s = *sx;
-    for (int i = 0; i < n; i++) {
-        if (repeats[i] < 0) return VRT_EINVAL;
-        s.d[i] *= repeats[i];
-    }
-    *sy = s;
-    return VRT_OK;
-}
 
 vrt_status vrt__cpu_tile(const void *x, const vrt__shape *sx, size_t elem, const int64_t *repeats, void *y) {
     vrt__shape so;
@@ -409,18 +270,6 @@ vrt_status vrt__cpu_tile(const void *x, const vrt__shape *sx, size_t elem, const
 }
 
 /* ---- Pad ------------------------------------------------------------------------ */
-
-vrt_status vrt__pad_out_shape(const vrt__pad_params *p, const vrt__shape *sx, vrt__shape *sy) {
-    if (!vrt__shape_ok(sx)) return VRT_EINVAL;
-    int nd = sx->ndim;
-    vrt__shape s = *sx;
-    for (int i = 0; i < nd; i++) {
-        s.d[i] = sx->d[i] + p->pads[i] + p->pads[i + nd];
-        if (s.d[i] < 0) return VRT_EINVAL;
-    }
-    *sy = s;
-    return VRT_OK;
-}
 
 /* Maps output coordinate o to the (cropped) input; -1 = constant padding. */
 static inline int64_t vrt__pad_map(vrt__pad_mode mode, int64_t o, int64_t pb, int64_t cs, int64_t dl) {
@@ -506,15 +355,6 @@ vrt_status vrt__cpu_pad(const vrt__pad_params *p, const void *x, const vrt__shap
 
 /* ---- DepthToSpace / SpaceToDepth ------------------------------------------------ */
 
-vrt_status vrt__depth_to_space_out_shape(int64_t b, const vrt__shape *sx, vrt__shape *sy) {
-    if (!vrt__shape_ok(sx) || sx->ndim != 4 || b < 1 || sx->d[1] % (b * b)) return VRT_EINVAL;
-    *sy = *sx;
-    sy->d[1] = sx->d[1] / (b * b);
-    sy->d[2] = sx->d[2] * b;
-    sy->d[3] = sx->d[3] * b;
-    return VRT_OK;
-}
-
 vrt_status vrt__cpu_depth_to_space(int64_t b, int crd, const void *x, const vrt__shape *sx, size_t elem,
                                    void *y) {
     vrt__shape so;
@@ -537,15 +377,6 @@ vrt_status vrt__cpu_depth_to_space(int64_t b, int crd, const void *x, const vrt_
         sst[5] = Co * H * W;
     }
     vrt__gather_copy(6, dims, x, sst, y, elem);
-    return VRT_OK;
-}
-
-vrt_status vrt__space_to_depth_out_shape(int64_t b, const vrt__shape *sx, vrt__shape *sy) {
-    if (!vrt__shape_ok(sx) || sx->ndim != 4 || b < 1 || sx->d[2] % b || sx->d[3] % b) return VRT_EINVAL;
-    *sy = *sx;
-    sy->d[1] = sx->d[1] * b * b;
-    sy->d[2] = sx->d[2] / b;
-    sy->d[3] = sx->d[3] / b;
     return VRT_OK;
 }
 

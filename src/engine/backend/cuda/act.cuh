@@ -1,4 +1,4 @@
-// Device-side fused activations (vrt__act_kind of engine/backend/cpu/kernels_nn.h),
+// Device-side fused activations (vrt__act_kind of model/op_params.h),
 // the same formulas as the CPU twins; shared by the epilogue and conv kernels.
 #ifndef VRT_CUDA_ACT_CUH
 #define VRT_CUDA_ACT_CUH
@@ -6,7 +6,7 @@
 #include <math.h>
 
 extern "C" {
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/op_params.h"
 }
 
 __device__ __forceinline__ float vrt__cuk_act(float v, int kind, float al, float be) {

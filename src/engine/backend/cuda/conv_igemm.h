@@ -15,7 +15,7 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/op_params.h"
 
 /* Our own convolution over fp16 NHWC (conv_igemm.cu): group 1, 2-D, any
  * kernel/stride/pad/dilation, as an implicit GEMM on tensor cores (fp16

@@ -26,11 +26,9 @@
 #include <stdio.h>
 
 #include "engine/backend.h"
-#include "engine/op_params.h"
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cpu/kernels_tensor.h"
-#include "engine/backend/cpu/lowp.h"
+#include "model/op_params.h"
+#include "model/dtype.h"
+#include "model/lowp.h"
 #include "engine/backend/cuda/algo_cache.h"
 #include "engine/backend/cuda/conv_cudnn.h"
 #include "engine/backend/cuda/conv_igemm.h"

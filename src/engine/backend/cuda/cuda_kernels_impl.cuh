@@ -34,7 +34,7 @@
 #include "engine/backend/cuda/tensor_ops.h"
 
 extern "C" {
-#include "engine/backend/cpu/bcast.h"
+#include "model/dtype.h"
 }
 
 #define VRT__CUK_THREADS 256

@@ -7,7 +7,7 @@
 
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 
 extern "C" {
 #include "model/plan.h" /* vrt__plan_dtype: the engine's held type of an ONNX type */

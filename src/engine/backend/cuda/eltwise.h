@@ -28,9 +28,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cpu/kernels_tensor.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 /* Detail of the last failure of a launcher on this thread ("" if none). */
 const char *vrt__cuda_kernels_error(void);
@@ -76,7 +75,7 @@ vrt_status vrt__cuda_chain_f32(void *stream, const float *x, const vrt__shape *s
 vrt_status vrt__cuda_cast(void *stream, vrt__dtype from, const void *x, vrt__dtype to, void *y, int64_t n);
 /* The Cast node exactly as the CPU backend computes it (backend_cpu.c), for
  * every pair of ONNX types it takes, including those the engine holds in a
- * wider type (engine/backend/cpu/lowp.h: double, bfloat16, float8*, float4
+ * wider type (model/lowp.h: double, bfloat16, float8*, float4
  * as fp32; 4-/2-bit ints as int8/uint8). from and to are the tensors' ONNX
  * types; x and y hold n elements in the engine's form (vrt__plan_dtype).
  * vrt__cuda_cast between the held types, then: to float16, the value

@@ -16,8 +16,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 /* y[i] = act(y[i] + bscale * bias[b(i)] + res[i]), where
  * b(i) = ((i / inner) % outer_mod) * s_outer + (i % inner) * s_inner.

@@ -21,8 +21,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 #ifndef __CUDACC__
 typedef struct vrt__cuda_gemm vrt__cuda_gemm;

@@ -14,8 +14,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 vrt_status vrt__cuda_batchnorm(void *stream, int64_t N, int64_t C, int64_t spatial, const float *x,
                                const float *scale, const float *bias, const float *mean, const float *var,

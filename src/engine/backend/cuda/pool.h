@@ -15,8 +15,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 vrt_status vrt__cuda_maxpool(void *stream, const vrt__pool_params *p, const float *x, float *y,
                              int64_t *indices);

@@ -14,9 +14,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_nn.h"
-#include "engine/backend/cpu/kernels_tensor.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 /* Same as vrt__cpu_reduce_f32 (double accumulation for sums). */
 vrt_status vrt__cuda_reduce_f32(void *stream, const vrt__reduce_params *p, const float *x,

@@ -13,8 +13,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_tensor.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 /* Nearest / linear (every coordinate mode and nearest mode) and cubic, fp32,
  * any rank (separable over the resized axes, as the CPU twin). No scratch:

@@ -15,8 +15,8 @@ extern "C" {
 
 /* The CPU headers have no C++ guards of their own: included inside ours so
  * the .cu files see their declarations with C linkage. */
-#include "engine/backend/cpu/kernels.h"
-#include "engine/backend/cpu/kernels_tensor.h"
+#include "model/dtype.h"
+#include "model/op_params.h"
 
 /* xs: host array of n DEVICE pointers (one launch per input). */
 vrt_status vrt__cuda_concat(void *stream, int64_t axis, int n, const void *const *xs,

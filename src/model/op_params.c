@@ -1,13 +1,14 @@
 /*
- * IR node -> kernel parameters, shared by the backends (op_params.h).
+ * IR node -> op parameters, shared by the backends (op_params.h).
  */
-#include "engine/op_params.h"
+#include "model/op_params.h"
 
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "model/ir.h"
 #include "model/ops.h"
 
 static vrt_status pfail(char *err, size_t cap, vrt_status st, const char *fmt, ...)

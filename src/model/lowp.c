@@ -1,7 +1,7 @@
 /*
  * Conversions of the low-precision ONNX element types (see lowp.h).
  */
-#include "engine/backend/cpu/lowp.h"
+#include "model/lowp.h"
 
 #include <string.h>
 

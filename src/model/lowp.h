@@ -1,5 +1,5 @@
 /*
- * Private: the ONNX element types the kernels do not compute in natively
+ * The ONNX element types the kernels do not compute in natively
  * (double, bfloat16, float8 e4m3fn/e4m3fnuz/e5m2/e5m2fnuz, float8 e8m0,
  * float4 e2m1, int4/uint4, int2/uint2): their conversions and how the
  * engine holds them.
@@ -25,8 +25,8 @@
  * ONNX's reference). Sub-byte ints from floats: truncate toward zero, then
  * wrap to the type's bits (ONNX's reference and test data do this).
  */
-#ifndef VRT_CPU_LOWP_H
-#define VRT_CPU_LOWP_H
+#ifndef VRT_MODEL_LOWP_H
+#define VRT_MODEL_LOWP_H
 
 #include <math.h>
 #include <stdint.h>
@@ -36,7 +36,7 @@
 extern "C" {
 #endif
 
-#include "engine/backend/cpu/kernels.h"
+#include "model/dtype.h"
 
 /* 1 for bfloat16, float8 (all four), float8e8m0 and float4e2m1. */
 int vrt__dtype_is_lowp_float(vrt__dtype t);
