@@ -1,6 +1,7 @@
 /*
  * Private: the graph IR that the ONNX reader produces and that every pass,
- * the planner and both backends (CPU reference, CUDA) consume.
+ * the planner and both backends (CPU reference, CUDA) consume. The container
+ * (tensors, nodes, attributes, links) is ir.c; the reader is onnx.c.
  *
  * Lifecycle: vrt__ir_load_onnx() reads a file, canonicalises every node to
  * ONE form (below), checks every op against the supported-op table
@@ -199,5 +200,19 @@ int64_t vrt__ir_opset(const vrt__ir *ir, const char *domain);
 
 /* Number of elements of all WEIGHT tensors that are consumed by a node. */
 int64_t vrt__ir_param_count(const vrt__ir *ir);
+
+/* ---- building and rewriting (the model layer: reader, shape inference, passes) ---- */
+
+/* Appends a tensor named `name` (copied); returns its index or -1 (ENOMEM). */
+int vrt__ir_add_tensor(vrt__ir *ir, const char *name);
+/* Replaces or adds an attribute; the attribute's arrays are copied. */
+vrt_status vrt__node_set_ints(vrt__node *n, const char *name, const int64_t *v, int count);
+vrt_status vrt__node_set_floats(vrt__node *n, const char *name, const float *v, int count);
+vrt_status vrt__node_set_int(vrt__node *n, const char *name, int64_t v);
+vrt_status vrt__node_set_float(vrt__node *n, const char *name, float v);
+vrt_status vrt__node_set_string(vrt__node *n, const char *name, const char *s);
+void vrt__attr_free(vrt__attr *a);
+/* Recomputes producer/consumer links from the node list. */
+vrt_status vrt__ir_relink(vrt__ir *ir);
 
 #endif

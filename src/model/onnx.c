@@ -104,23 +104,6 @@ static int lookup(ctx *c, const char *name) {
     return -1;
 }
 
-int vrt__ir_add_tensor(vrt__ir *ir, const char *name) {
-    if (ir->n_tensors == ir->cap_tensors) {
-        int nc = ir->cap_tensors ? ir->cap_tensors * 2 : 64;
-        if (nc > INT_MAX / 2) return -1;
-        vrt__tensor *t = vrt_realloc(ir->tensors, (size_t)nc * sizeof(*t));
-        if (!t) return -1;
-        ir->tensors = t;
-        ir->cap_tensors = nc;
-    }
-    vrt__tensor *t = &ir->tensors[ir->n_tensors];
-    memset(t, 0, sizeof(*t));
-    t->name = vrt_strdup(name ? name : "");
-    if (!t->name) return -1;
-    t->producer = -1;
-    return ir->n_tensors++;
-}
-
 static int add_named(ctx *c, const char *name) {
     int idx = vrt__ir_add_tensor(c->ir, name);
     if (idx < 0) return -1;
@@ -131,15 +114,6 @@ static int add_named(ctx *c, const char *name) {
         return -1;
     }
     return idx;
-}
-
-void vrt__tensor_free(vrt__tensor *t) {
-    if (!t) return;
-    vrt_free(t->name);
-    vrt_free(t->data);
-    vrt_free(t->consumers);
-    memset(t, 0, sizeof(*t));
-    t->producer = -1;
 }
 
 /* ---- TensorProto ------------------------------------------------------------ */
@@ -407,19 +381,20 @@ out:
 }
 
 /* raw_tensor -> vrt__tensor with data. convert_double: DOUBLE becomes FLOAT. */
-static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int convert_double, const char *what) {
-    const char *tname = r->name ? r->name : what;
+/* Shape and type of a TensorProto into t; *numel receives its element count. */
+static vrt_status tensor_header(ctx *c, const raw_tensor *r, vrt__tensor *t, const char *tname,
+                                size_t *numel) {
     if (r->too_many_dims)
         return fail(c, VRT_EUNSUPPORTED, "tensor '%s' has more than %d dimensions", tname, VRT__MAX_DIMS);
     t->dtype = (vrt__dtype)r->data_type;
     t->shape.ndim = r->ndim;
-    size_t numel = 1;
+    *numel = 1;
     for (int i = 0; i < r->ndim; i++) {
         if (r->dims[i] < 0) return fail(c, VRT_EBADDATA, "tensor '%s' has a negative dimension", tname);
         t->shape.d[i] = r->dims[i];
-        if (r->dims[i] && numel > MAX_ELEMS / (size_t)r->dims[i])
+        if (r->dims[i] && *numel > MAX_ELEMS / (size_t)r->dims[i])
             return fail(c, VRT_EBADDATA, "tensor '%s' is too large", tname);
-        numel *= (size_t)r->dims[i];
+        *numel *= (size_t)r->dims[i];
     }
     t->shape_known = 1;
     if (!dtype_ok(r->data_type))
@@ -429,55 +404,53 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
                     tname, (long long)r->data_type);
     if (r->has_segment)
         return fail(c, VRT_EUNSUPPORTED, "tensor '%s' is segmented, which is not supported", tname);
-    size_t es = dt_size(r->data_type), nbytes = numel * es;
+    return VRT_OK;
+}
+
+/* Where a TensorProto's values are: external file, raw_data or one of the typed fields. */
+typedef enum data_src { SRC_NONE, SRC_EXT, SRC_RAW, SRC_F32, SRC_I64, SRC_F64, SRC_U64, SRC_I32 } data_src;
+
+/* Picks the field holding the data and checks that it holds numel elements
+ * (nbytes for raw_data) before anything is allocated: a hostile file must not
+ * make us allocate gigabytes for a tensor whose bytes it does not hold. */
+static vrt_status tensor_source(ctx *c, const raw_tensor *r, const char *tname, size_t es, size_t numel,
+                                size_t nbytes, data_src *src) {
     int64_t dt = r->data_type;
-    /* 4-/2-bit types are stored packed (low bits first): read the packed
-     * bytes, unpack to one element per byte below. */
-    int sub = vrt__dtype_is_subbyte((vrt__dtype)dt) || dt == VRT__DT_FLOAT4E2M1;
-    size_t unpacked = nbytes;
-    if (sub) {
-        int bits = vrt__dtype_bits((vrt__dtype)dt);
-        nbytes = (numel * (size_t)bits + 7) / 8;
-        numel = nbytes; /* elements of the packed storage from here on */
-    }
-    /* Check that the data is there before allocating: a hostile file must not
-     * make us allocate gigabytes for a tensor whose bytes it does not hold. */
-    enum { SRC_NONE, SRC_EXT, SRC_RAW, SRC_F32, SRC_I64, SRC_F64, SRC_U64, SRC_I32 } src = SRC_NONE;
     size_t have = 0;
     if (r->location == 1)
-        src = SRC_EXT;
+        *src = SRC_EXT;
     else if (r->has_raw)
-        src = SRC_RAW, have = r->raw_len / (es ? es : 1);
+        *src = SRC_RAW, have = r->raw_len / (es ? es : 1);
     else if (numel == 0)
-        src = SRC_NONE;
+        *src = SRC_NONE;
     else if (dt == VRT__DT_FLOAT && r->n_f32)
-        src = SRC_F32, have = r->n_f32;
+        *src = SRC_F32, have = r->n_f32;
     else if (dt == VRT__DT_INT64 && r->n_i64)
-        src = SRC_I64, have = r->n_i64;
+        *src = SRC_I64, have = r->n_i64;
     else if (dt == VRT__DT_DOUBLE && r->n_f64)
-        src = SRC_F64, have = r->n_f64;
+        *src = SRC_F64, have = r->n_f64;
     else if ((dt == VRT__DT_UINT64 || dt == VRT__DT_UINT32) && r->n_u64)
-        src = SRC_U64, have = r->n_u64;
+        *src = SRC_U64, have = r->n_u64;
     else if (r->n_i32 && (dt == VRT__DT_INT32 || es <= 2))
-        src = SRC_I32, have = r->n_i32;
+        *src = SRC_I32, have = r->n_i32;
     else
         return fail(c, VRT_EBADDATA,
                     "tensor '%s' (%zu elements) has no data in a field that fits its type %lld", tname, numel,
                     (long long)dt);
-    if (src == SRC_RAW && r->raw_len != nbytes)
+    if (*src == SRC_RAW && r->raw_len != nbytes)
         return fail(c, VRT_EBADDATA, "tensor '%s': raw_data has %zu bytes, its shape needs %zu", tname,
                     r->raw_len, nbytes);
-    if (src > SRC_RAW && have != numel) goto count_mismatch;
-    uint8_t *d = NULL;
-    if (src == SRC_EXT) {
-        vrt_status st = read_external(c, r, tname, &d, nbytes);
-        if (st) return st;
-    } else {
-        d = vrt_malloc(nbytes ? nbytes : 1);
-        if (!d) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, nbytes);
-    }
-    t->data = d;
-    t->nbytes = nbytes;
+    if (*src > SRC_RAW && have != numel)
+        return fail(c, VRT_EBADDATA,
+                    "tensor '%s': typed data has the wrong number of elements for its shape (%zu expected)",
+                    tname, numel);
+    return VRT_OK;
+}
+
+/* Copies numel elements (nbytes) of the in-message field src into d. */
+static void tensor_copy(const raw_tensor *r, data_src src, size_t es, size_t numel, size_t nbytes,
+                        uint8_t *d) {
+    int64_t dt = r->data_type;
     switch (src) {
     case SRC_RAW:
         if (nbytes) memcpy(d, r->raw, nbytes);
@@ -507,36 +480,70 @@ static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int conver
         break;
     default: break;
     }
-    if (sub) {
-        uint8_t *u = vrt_malloc(unpacked ? unpacked : 1);
-        if (!u) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, unpacked);
-        vrt__subbyte_unpack((vrt__dtype)dt, d, u, (int64_t)unpacked);
-        if (dt == VRT__DT_FLOAT4E2M1)
-            for (size_t i = 0; i < unpacked; i++)
-                u[i] &= 0x0fu; /* raw nibble */
-        vrt_free(d);
-        t->data = u;
-        t->nbytes = unpacked;
-        numel = unpacked;
-    }
-    if (convert_double && dt == VRT__DT_DOUBLE) {
-        float *f = vrt_malloc(numel * 4 + 1);
-        if (!f) return VRT_ENOMEM;
-        for (size_t i = 0; i < numel; i++) {
-            double x;
-            memcpy(&x, d + 8 * i, 8);
-            f[i] = (float)x;
-        }
-        vrt_free(d);
-        t->data = f;
-        t->nbytes = numel * 4;
-        t->dtype = VRT__DT_FLOAT;
-    }
+}
+
+/* Packed 4-/2-bit storage in t->data -> one element per byte (unpacked elements). */
+static vrt_status tensor_unpack(ctx *c, vrt__tensor *t, vrt__dtype dt, size_t unpacked, const char *tname) {
+    uint8_t *u = vrt_malloc(unpacked ? unpacked : 1);
+    if (!u) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, unpacked);
+    vrt__subbyte_unpack(dt, t->data, u, (int64_t)unpacked);
+    if (dt == VRT__DT_FLOAT4E2M1)
+        for (size_t i = 0; i < unpacked; i++)
+            u[i] &= 0x0fu; /* raw nibble */
+    vrt_free(t->data);
+    t->data = u;
+    t->nbytes = unpacked;
     return VRT_OK;
-count_mismatch:
-    return fail(c, VRT_EBADDATA,
-                "tensor '%s': typed data has the wrong number of elements for its shape (%zu expected)",
-                tname, numel);
+}
+
+/* DOUBLE data in t -> FLOAT (numel elements). */
+static vrt_status tensor_double_to_float(vrt__tensor *t, size_t numel) {
+    float *f = vrt_malloc(numel * 4 + 1);
+    if (!f) return VRT_ENOMEM;
+    const uint8_t *d = t->data;
+    for (size_t i = 0; i < numel; i++) {
+        double x;
+        memcpy(&x, d + 8 * i, 8);
+        f[i] = (float)x;
+    }
+    vrt_free(t->data);
+    t->data = f;
+    t->nbytes = numel * 4;
+    t->dtype = VRT__DT_FLOAT;
+    return VRT_OK;
+}
+
+static vrt_status build_tensor(ctx *c, raw_tensor *r, vrt__tensor *t, int convert_double, const char *what) {
+    const char *tname = r->name ? r->name : what;
+    size_t numel = 0;
+    vrt_status st = tensor_header(c, r, t, tname, &numel);
+    if (st) return st;
+    size_t es = dt_size(r->data_type), nbytes = numel * es;
+    int64_t dt = r->data_type;
+    /* 4-/2-bit types are stored packed (low bits first): read the packed
+     * bytes, unpack to one element per byte below. */
+    int sub = vrt__dtype_is_subbyte((vrt__dtype)dt) || dt == VRT__DT_FLOAT4E2M1;
+    size_t unpacked = nbytes;
+    if (sub) {
+        int bits = vrt__dtype_bits((vrt__dtype)dt);
+        nbytes = (numel * (size_t)bits + 7) / 8;
+        numel = nbytes; /* elements of the packed storage from here on */
+    }
+    data_src src = SRC_NONE;
+    if ((st = tensor_source(c, r, tname, es, numel, nbytes, &src))) return st;
+    uint8_t *d = NULL;
+    if (src == SRC_EXT) {
+        if ((st = read_external(c, r, tname, &d, nbytes))) return st;
+    } else {
+        d = vrt_malloc(nbytes ? nbytes : 1);
+        if (!d) return fail(c, VRT_ENOMEM, "out of memory for tensor '%s' (%zu bytes)", tname, nbytes);
+    }
+    t->data = d;
+    t->nbytes = nbytes;
+    tensor_copy(r, src, es, numel, nbytes, d);
+    if (sub) return tensor_unpack(c, t, (vrt__dtype)dt, unpacked, tname);
+    if (convert_double && dt == VRT__DT_DOUBLE) return tensor_double_to_float(t, numel);
+    return VRT_OK;
 }
 
 static vrt_status parse_tensor(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, const uint8_t *buf,
@@ -621,22 +628,155 @@ vrt_status vrt__tensor_load_pb(const char *path, vrt__tensor *t, char *err, size
 
 /* ---- attributes --------------------------------------------------------------- */
 
-void vrt__attr_free(vrt__attr *a) {
-    vrt_free(a->name);
-    vrt_free(a->s);
-    vrt_free(a->floats);
-    vrt_free(a->ints);
-    if (a->strings)
-        for (int i = 0; i < a->n; i++)
-            vrt_free(a->strings[i]);
-    vrt_free(a->strings);
-    if (a->tensors) {
-        int nt = a->type == VRT__AT_TENSOR ? 1 : a->n;
-        for (int i = 0; i < nt; i++)
-            vrt__tensor_free(&a->tensors[i]);
+/* An AttributeProto being read: which fields were seen, and the lists that
+ * are gathered before the attribute's type is known. */
+typedef struct attr_acc {
+    int64_t type;
+    int has_f, has_i, has_s, has_t, has_g;
+    size_t nf, cf, ni, ci, ns, cs, nt, tcap;
+    uint32_t *fl;
+    vrt__tensor *tensors;
+} attr_acc;
+
+/* Frees everything of a half-read attribute (a and the lists in s). */
+static void attr_acc_free(vrt__attr *a, attr_acc *s) {
+    a->tensors = NULL; /* s->tensors: freed below */
+    a->n = (int)s->ns; /* the strings to free */
+    vrt__attr_free(a);
+    vrt_free(s->fl);
+    s->fl = NULL;
+    for (size_t k = 0; k < s->nt; k++)
+        vrt__tensor_free(&s->tensors[k]);
+    vrt_free(s->tensors);
+    s->tensors = NULL;
+}
+
+static vrt_status attr_push_tensor(ctx *c, const vrt__pb *m, const vrt__pb_field *f, attr_acc *s) {
+    if (s->nt == s->tcap) {
+        size_t ncap = s->tcap ? s->tcap * 2 : 2;
+        if (ncap > 4096) return VRT_ERANGE;
+        vrt__tensor *tt = vrt_realloc(s->tensors, ncap * sizeof(*tt));
+        if (!tt) return VRT_ENOMEM;
+        s->tensors = tt, s->tcap = ncap;
     }
-    vrt_free(a->tensors);
-    memset(a, 0, sizeof(*a));
+    vrt_status e = parse_tensor(c, m, f, NULL, 0, &s->tensors[s->nt], 1, "attribute tensor");
+    s->nt++; /* counted even on failure so it is freed */
+    return e;
+}
+
+static vrt_status attr_push_string(const vrt__pb_field *f, vrt__attr *a, attr_acc *s) {
+    if (f->wire != VRT__PB_LEN) return VRT_EBADDATA;
+    if (s->ns == s->cs) {
+        size_t ncap = s->cs ? s->cs * 2 : 4;
+        if (ncap > MAX_LIST) return VRT_ERANGE;
+        char **ss = vrt_realloc(a->strings, ncap * sizeof(char *));
+        if (!ss) return VRT_ENOMEM;
+        a->strings = ss, s->cs = ncap;
+    }
+    if (!(a->strings[s->ns] = dup_bytes(f->data, f->len))) return VRT_ENOMEM;
+    s->ns++;
+    return VRT_OK;
+}
+
+/* Replaces *dst by a copy of a length-delimited field's bytes. */
+static vrt_status attr_set_bytes(const vrt__pb_field *f, char **dst) {
+    if (f->wire != VRT__PB_LEN) return VRT_EBADDATA;
+    vrt_free(*dst);
+    return (*dst = dup_bytes(f->data, f->len)) ? VRT_OK : VRT_ENOMEM;
+}
+
+/* One field of an AttributeProto. */
+static vrt_status attr_field(ctx *c, const vrt__pb *m, const vrt__pb_field *f, vrt__attr *a, attr_acc *s) {
+    switch (f->num) {
+    case 1: return attr_set_bytes(f, &a->name);
+    case 20: s->type = (int64_t)f->v; return VRT_OK;
+    case 2:
+        if (f->wire != VRT__PB_FIXED32) return VRT_EBADDATA;
+        a->f = vrt__pb_f32(f->v), s->has_f = 1;
+        return VRT_OK;
+    case 3: a->i = (int64_t)f->v, s->has_i = 1; return VRT_OK;
+    case 4:
+        if (f->wire == VRT__PB_LEN) s->has_s = 1;
+        return attr_set_bytes(f, &a->s);
+    case 5:
+    case 10:
+        if (f->num == 5) s->has_t = 1;
+        return attr_push_tensor(c, m, f, s);
+    case 6:
+    case 11: s->has_g = 1; return VRT_OK;
+    case 7: return vrt__pb_append_fixed32(f, &s->fl, &s->nf, &s->cf, MAX_LIST);
+    case 8: return vrt__pb_append_varints(f, &a->ints, &s->ni, &s->ci, MAX_LIST);
+    case 9: return attr_push_string(f, a, s);
+    default: return VRT_OK;
+    }
+}
+
+/* The attribute's type (from the fields set when the file omits it, as IR < 0.0.2
+ * files do) and its element count; 0 when the type is not supported. */
+static int attr_type_and_count(vrt__attr *a, attr_acc *s) {
+    if (!s->type)
+        s->type = s->has_f   ? VRT__AT_FLOAT
+                  : s->has_i ? VRT__AT_INT
+                  : s->has_s ? VRT__AT_STRING
+                  : s->has_t ? VRT__AT_TENSOR
+                  : s->nf    ? VRT__AT_FLOATS
+                  : s->ni    ? VRT__AT_INTS
+                  : s->ns    ? VRT__AT_STRINGS
+                  : s->nt    ? VRT__AT_TENSORS
+                             : 0;
+    a->type = (vrt__attr_type)s->type;
+    switch (a->type) {
+    case VRT__AT_FLOATS: a->n = (int)s->nf; return 1;
+    case VRT__AT_INTS: a->n = (int)s->ni; return 1;
+    case VRT__AT_STRINGS: a->n = (int)s->ns; return 1;
+    case VRT__AT_TENSORS: a->n = (int)s->nt; return 1;
+    case VRT__AT_TENSOR: a->n = 1; return s->nt == 1;
+    case VRT__AT_FLOAT:
+    case VRT__AT_INT:
+    case VRT__AT_STRING: a->n = 0; return 1;
+    default: return 0;
+    }
+}
+
+/* After the last field: the type, the float list converted, the lists the type
+ * does not use dropped. Frees everything on failure. */
+static vrt_status attr_finish(ctx *c, vrt__attr *a, attr_acc *s, const char *node) {
+    if (s->nf) {
+        a->floats = vrt_malloc(s->nf * sizeof(float));
+        if (!a->floats) goto oom;
+        for (size_t k = 0; k < s->nf; k++)
+            a->floats[k] = vrt__pb_f32(s->fl[k]);
+    }
+    vrt_free(s->fl);
+    s->fl = NULL;
+    a->tensors = s->tensors;
+    if (!attr_type_and_count(a, s)) {
+        vrt_status r =
+            fail(c, VRT_EUNSUPPORTED,
+                 "node '%s': attribute '%s' has type %lld, which is not supported (sparse tensors, "
+                 "type protos, graphs)",
+                 node, a->name, (long long)s->type);
+        attr_acc_free(a, s);
+        return r;
+    }
+    if (a->type == VRT__AT_STRING && !a->s && !(a->s = vrt_strdup(""))) goto oom;
+    /* Keep the arrays we do not use countable for free(). */
+    if (a->type != VRT__AT_STRINGS && a->strings) {
+        for (size_t k = 0; k < s->ns; k++)
+            vrt_free(a->strings[k]);
+        vrt_free(a->strings);
+        a->strings = NULL;
+    }
+    if (a->type != VRT__AT_TENSOR && a->type != VRT__AT_TENSORS && a->tensors) {
+        for (size_t k = 0; k < s->nt; k++)
+            vrt__tensor_free(&a->tensors[k]);
+        vrt_free(a->tensors);
+        a->tensors = NULL;
+    }
+    return VRT_OK;
+oom:
+    attr_acc_free(a, s);
+    return fail(c, VRT_ENOMEM, "out of memory");
 }
 
 static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field *pf, vrt__attr *a,
@@ -646,191 +786,27 @@ static vrt_status parse_attr(ctx *c, const vrt__pb *parent, const vrt__pb_field 
     if (vrt__pb_sub(parent, pf, &m)) return fail(c, VRT_EBADDATA, "node '%s': malformed attribute", node);
     vrt__pb_field f;
     vrt_status st;
-    int64_t type = 0;
-    int has_f = 0, has_i = 0, has_s = 0, has_t = 0, has_g = 0;
-    size_t nf = 0, cf = 0, ni = 0, ci = 0, ns = 0, cs = 0, nt = 0;
-    uint32_t *fl = NULL;
-    vrt__tensor *tensors = NULL;
-    size_t tcap = 0;
+    attr_acc s;
+    memset(&s, 0, sizeof(s));
     while ((st = vrt__pb_next(&m, &f)) == VRT_OK) {
-        vrt_status e = VRT_OK;
-        switch (f.num) {
-        case 1:
-            if (f.wire != VRT__PB_LEN) {
-                e = VRT_EBADDATA;
-                break;
-            }
-            vrt_free(a->name);
-            if (!(a->name = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
-            break;
-        case 20: type = (int64_t)f.v; break;
-        case 2:
-            if (f.wire != VRT__PB_FIXED32) {
-                e = VRT_EBADDATA;
-                break;
-            }
-            a->f = vrt__pb_f32(f.v), has_f = 1;
-            break;
-        case 3: a->i = (int64_t)f.v, has_i = 1; break;
-        case 4:
-            if (f.wire != VRT__PB_LEN) {
-                e = VRT_EBADDATA;
-                break;
-            }
-            vrt_free(a->s);
-            if (!(a->s = dup_bytes(f.data, f.len))) e = VRT_ENOMEM;
-            has_s = 1;
-            break;
-        case 5:
-        case 10:
-            if (f.num == 5) has_t = 1;
-            if (nt == tcap) {
-                size_t ncap = tcap ? tcap * 2 : 2;
-                if (ncap > 4096) {
-                    e = VRT_ERANGE;
-                    break;
-                }
-                vrt__tensor *tt = vrt_realloc(tensors, ncap * sizeof(*tt));
-                if (!tt) {
-                    e = VRT_ENOMEM;
-                    break;
-                }
-                tensors = tt, tcap = ncap;
-            }
-            e = parse_tensor(c, &m, &f, NULL, 0, &tensors[nt], 1, "attribute tensor");
-            nt++; /* counted even on failure so it is freed */
-            break;
-        case 6:
-        case 11: has_g = 1; break;
-        case 7: e = vrt__pb_append_fixed32(&f, &fl, &nf, &cf, MAX_LIST); break;
-        case 8: e = vrt__pb_append_varints(&f, &a->ints, &ni, &ci, MAX_LIST); break;
-        case 9:
-            if (f.wire != VRT__PB_LEN) {
-                e = VRT_EBADDATA;
-                break;
-            }
-            if (ns == cs) {
-                size_t ncap = cs ? cs * 2 : 4;
-                if (ncap > MAX_LIST) {
-                    e = VRT_ERANGE;
-                    break;
-                }
-                char **ss = vrt_realloc(a->strings, ncap * sizeof(char *));
-                if (!ss) {
-                    e = VRT_ENOMEM;
-                    break;
-                }
-                a->strings = ss, cs = ncap;
-            }
-            if (!(a->strings[ns] = dup_bytes(f.data, f.len)))
-                e = VRT_ENOMEM;
-            else
-                ns++;
-            break;
-        default: break;
-        }
+        vrt_status e = attr_field(c, &m, &f, a, &s);
         if (e) {
-            a->n = (int)ns; /* for freeing */
-            vrt__attr_free(a);
-            vrt_free(fl);
-            for (size_t k = 0; k < nt; k++)
-                vrt__tensor_free(&tensors[k]);
-            vrt_free(tensors);
+            attr_acc_free(a, &s);
             if (c->err && c->err[0]) return e;
             return fail(c, e == VRT_ENOMEM ? VRT_ENOMEM : VRT_EBADDATA,
                         "node '%s': malformed attribute field %u", node, f.num);
         }
     }
-    if (st != VRT_EOF || !a->name || has_g) {
-        a->n = (int)ns;
-        vrt__attr_free(a);
-        vrt_free(fl);
-        for (size_t k = 0; k < nt; k++)
-            vrt__tensor_free(&tensors[k]);
-        vrt_free(tensors);
-        if (has_g && st == VRT_EOF)
+    if (st != VRT_EOF || !a->name || s.has_g) {
+        attr_acc_free(a, &s);
+        if (s.has_g && st == VRT_EOF)
             return fail(
                 c, VRT_EUNSUPPORTED,
                 "node '%s': attribute holds a graph; subgraphs (If/Loop/Scan bodies) are not supported",
                 node);
         return fail(c, VRT_EBADDATA, "node '%s': malformed attribute", node);
     }
-    if (!type) { /* IR < 0.0.2 files omit the type: take it from the field that is set */
-        type = has_f   ? VRT__AT_FLOAT
-               : has_i ? VRT__AT_INT
-               : has_s ? VRT__AT_STRING
-               : has_t ? VRT__AT_TENSOR
-               : nf    ? VRT__AT_FLOATS
-               : ni    ? VRT__AT_INTS
-               : ns    ? VRT__AT_STRINGS
-               : nt    ? VRT__AT_TENSORS
-                       : 0;
-    }
-    a->type = (vrt__attr_type)type;
-    if (nf) {
-        a->floats = vrt_malloc(nf * sizeof(float));
-        if (!a->floats) {
-            vrt_free(fl);
-            goto oom;
-        }
-        for (size_t k = 0; k < nf; k++)
-            a->floats[k] = vrt__pb_f32(fl[k]);
-    }
-    vrt_free(fl);
-    a->tensors = tensors;
-    switch (a->type) {
-    case VRT__AT_FLOATS: a->n = (int)nf; break;
-    case VRT__AT_INTS: a->n = (int)ni; break;
-    case VRT__AT_STRINGS: a->n = (int)ns; break;
-    case VRT__AT_TENSORS: a->n = (int)nt; break;
-    case VRT__AT_TENSOR:
-        if (nt != 1) goto bad_type;
-        a->n = 1;
-        break;
-    case VRT__AT_FLOAT:
-    case VRT__AT_INT:
-    case VRT__AT_STRING: a->n = 0; break;
-    default: goto bad_type;
-    }
-    if (a->type == VRT__AT_STRING && !a->s && !(a->s = vrt_strdup(""))) goto oom;
-    /* Keep the arrays we do not use countable for free(). */
-    if (a->type != VRT__AT_STRINGS && a->strings) {
-        for (size_t k = 0; k < ns; k++)
-            vrt_free(a->strings[k]);
-        vrt_free(a->strings);
-        a->strings = NULL;
-    }
-    if (a->type != VRT__AT_TENSOR && a->type != VRT__AT_TENSORS && a->tensors) {
-        for (size_t k = 0; k < nt; k++)
-            vrt__tensor_free(&a->tensors[k]);
-        vrt_free(a->tensors);
-        a->tensors = NULL;
-    }
-    return VRT_OK;
-bad_type : {
-    vrt_status r = fail(c, VRT_EUNSUPPORTED,
-                        "node '%s': attribute '%s' has type %lld, which is not supported (sparse tensors, "
-                        "type protos, graphs)",
-                        node, a->name, (long long)type);
-    for (size_t k = 0; k < ns; k++)
-        vrt_free(a->strings ? a->strings[k] : NULL);
-    vrt_free(a->strings);
-    a->strings = NULL;
-    for (size_t k = 0; k < nt; k++)
-        vrt__tensor_free(&tensors[k]);
-    vrt_free(tensors);
-    a->tensors = NULL;
-    vrt__attr_free(a);
-    return r;
-}
-oom:
-    for (size_t k = 0; k < nt; k++)
-        vrt__tensor_free(&tensors[k]);
-    vrt_free(tensors);
-    a->tensors = NULL;
-    a->n = (int)ns;
-    vrt__attr_free(a);
-    return fail(c, VRT_ENOMEM, "out of memory");
+    return attr_finish(c, a, &s, node);
 }
 
 /* ---- nodes, value infos, graph -------------------------------------------------- */
@@ -1202,12 +1178,9 @@ static vrt_status apply_input_shape(ctx *c, vrt__tensor *t, const raw_vi *v, con
     return VRT_OK;
 }
 
-static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
+/* Initializers become WEIGHT tensors (moved out of g). */
+static vrt_status ir_add_inits(ctx *c, raw_graph *g) {
     vrt__ir *ir = c->ir;
-    vrt_status st;
-    ir->graph_name = vrt_strdup(g->name ? g->name : "");
-    if (!ir->graph_name) return VRT_ENOMEM;
-    /* Initializers. */
     for (size_t i = 0; i < g->n_inits; i++) {
         vrt__tensor *src = &g->inits[i];
         if (!src->name || !src->name[0]) return fail(c, VRT_EBADDATA, "initializer #%zu has no name", i);
@@ -1229,7 +1202,33 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
                         "int8, uint8, bool",
                         t->name, vrt__dtype_name(t->dtype));
     }
-    /* Graph inputs that are not initializers. */
+    return VRT_OK;
+}
+
+/* A graph input the caller binds to a constant (vrt__ir_params const_inputs)
+ * becomes a WEIGHT tensor holding a copy of it. */
+static vrt_status ir_bind_const_input(ctx *c, vrt__tensor *t, const raw_vi *v, const vrt__tensor *bound) {
+    if (v->has_shape && (bound->dtype != (vrt__dtype)v->elem_type || bound->shape.ndim != v->ndim))
+        return fail(c, VRT_EINVAL, "constant given for input '%s' does not match its declared type/rank",
+                    v->name);
+    if (!model_dtype_ok(bound->dtype) || !bound->data)
+        return fail(c, VRT_EUNSUPPORTED, "constant for input '%s' has data type %s; not supported", v->name,
+                    vrt__dtype_name(bound->dtype));
+    t->kind = VRT__TK_WEIGHT;
+    t->dtype = bound->dtype;
+    t->shape = bound->shape;
+    t->shape_known = 1;
+    t->nbytes = bound->nbytes;
+    if (!(t->data = vrt_malloc(bound->nbytes + 1))) return VRT_ENOMEM;
+    memcpy(t->data, bound->data, bound->nbytes);
+    return VRT_OK;
+}
+
+/* Graph inputs that are not initializers: INPUT tensors with their load-time
+ * shape, or constants the caller binds. */
+static vrt_status ir_add_inputs(ctx *c, raw_graph *g, const vrt__ir_params *p) {
+    vrt__ir *ir = c->ir;
+    vrt_status st;
     int *ins = vrt_calloc(g->n_ins + 1, sizeof(int));
     if (!ins) return VRT_ENOMEM;
     ir->inputs = ins;
@@ -1249,121 +1248,137 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
             if (p->const_inputs[k].name && !strcmp(p->const_inputs[k].name, v->name))
                 bound = &p->const_inputs[k];
         if (bound) {
-            vrt__tensor *t = &ir->tensors[idx];
-            if (v->has_shape && (bound->dtype != (vrt__dtype)v->elem_type || bound->shape.ndim != v->ndim))
-                return fail(c, VRT_EINVAL,
-                            "constant given for input '%s' does not match its declared type/rank", v->name);
-            if (!model_dtype_ok(bound->dtype) || !bound->data)
-                return fail(c, VRT_EUNSUPPORTED, "constant for input '%s' has data type %s; not supported",
-                            v->name, vrt__dtype_name(bound->dtype));
-            t->kind = VRT__TK_WEIGHT;
-            t->dtype = bound->dtype;
-            t->shape = bound->shape;
-            t->shape_known = 1;
-            t->nbytes = bound->nbytes;
-            if (!(t->data = vrt_malloc(bound->nbytes + 1))) return VRT_ENOMEM;
-            memcpy(t->data, bound->data, bound->nbytes);
+            if ((st = ir_bind_const_input(c, &ir->tensors[idx], v, bound))) return st;
             continue;
         }
         if ((st = apply_input_shape(c, &ir->tensors[idx], v, p))) return st;
         ir->inputs[ir->n_inputs++] = idx;
     }
-    /* Nodes (Constant nodes become weights). */
+    return VRT_OK;
+}
+
+/* The node's op from the supported-op table, checked against its domain and the opset. */
+static vrt_status node_check_op(ctx *c, const raw_node *rn, const char *label, int64_t opset, vrt__op *out) {
+    const char *dom = rn->domain ? rn->domain : "";
+    if (dom[0] && strcmp(dom, "ai.onnx")) {
+        return fail(c, VRT_EUNSUPPORTED,
+                    "node '%s': op '%s' of domain '%s' is not supported (only the default ONNX domain)",
+                    label, rn->op_type, dom);
+    }
+    vrt__op op = vrt__op_lookup(rn->op_type);
+    if (op == VRT__OP_UNKNOWN) {
+        char list[2048];
+        vrt__op_list_supported(list, sizeof(list));
+        return fail(c, VRT_EUNSUPPORTED,
+                    "node '%s': op '%s' (opset %lld) is not supported; supported ops: %s", label, rn->op_type,
+                    (long long)opset, list);
+    }
+    const vrt__op_info *oi = vrt__op_get(op);
+    int hi = oi->max_opset ? oi->max_opset : VRT__MAX_OPSET;
+    if (opset < oi->min_opset || opset > hi)
+        return fail(c, VRT_EUNSUPPORTED,
+                    "node '%s': op '%s' at opset %lld is not supported; supported for opsets %d..%d", label,
+                    rn->op_type, (long long)opset, oi->min_opset, hi);
+    *out = op;
+    return VRT_OK;
+}
+
+/* A Constant node becomes a WEIGHT tensor (not a node). */
+static vrt_status node_add_constant(ctx *c, raw_node *rn, const char *label) {
+    vrt__ir *ir = c->ir;
+    vrt__tensor tmp;
+    vrt_status st = tensor_from_constant(c, rn, &tmp);
+    if (st) {
+        vrt_free(tmp.data);
+        return st;
+    }
+    if (!rn->out[0][0] || lookup(c, rn->out[0]) >= 0) {
+        vrt_free(tmp.data);
+        return fail(c, VRT_EBADDATA, "Constant node '%s': output '%s' is defined twice", label, rn->out[0]);
+    }
+    int idx = add_named(c, rn->out[0]);
+    if (idx < 0) {
+        vrt_free(tmp.data);
+        return VRT_ENOMEM;
+    }
+    char *nm = ir->tensors[idx].name;
+    ir->tensors[idx] = tmp;
+    ir->tensors[idx].name = nm;
+    if (!model_dtype_ok(ir->tensors[idx].dtype))
+        return fail(c, VRT_EUNSUPPORTED, "Constant node '%s' has data type %s; not supported", label,
+                    vrt__dtype_name(ir->tensors[idx].dtype));
+    return VRT_OK;
+}
+
+/* The node's input and output tensors by name. An input not seen yet is
+ * added with kind -1 (produced by a later node, or undefined: checked once
+ * every node is in); an output must not be defined already. */
+static vrt_status node_link(ctx *c, const raw_node *rn, vrt__node *n, const char *label) {
+    vrt__ir *ir = c->ir;
+    for (size_t k = 0; k < rn->n_in; k++) {
+        const char *nm = rn->in[k];
+        int idx = -1;
+        if (nm[0] && (idx = lookup(c, nm)) < 0) {
+            if ((idx = add_named(c, nm)) < 0) return VRT_ENOMEM;
+            ir->tensors[idx].kind = -1;
+        }
+        n->inputs[n->n_inputs++] = idx;
+    }
+    for (size_t k = 0; k < rn->n_out; k++) {
+        const char *nm = rn->out[k];
+        int idx = -1;
+        if (nm[0]) {
+            idx = lookup(c, nm);
+            if (idx >= 0 && (int)ir->tensors[idx].kind != -1)
+                return fail(c, VRT_EBADDATA,
+                            "node '%s': output '%s' is already defined (graph input, initializer or "
+                            "another node's output)",
+                            label, nm);
+            if (idx < 0 && (idx = add_named(c, nm)) < 0) return VRT_ENOMEM;
+            ir->tensors[idx].kind = VRT__TK_INTERMEDIATE;
+            ir->tensors[idx].producer = ir->n_nodes - 1;
+        }
+        n->outputs[n->n_outputs++] = idx;
+    }
+    return VRT_OK;
+}
+
+/* Appends the node (its op type and attributes moved out of rn). */
+static vrt_status node_add(ctx *c, raw_node *rn, vrt__op op, int64_t opset, const char *label) {
+    vrt__ir *ir = c->ir;
+    vrt__node *n = &ir->nodes[ir->n_nodes];
+    memset(n, 0, sizeof(*n));
+    ir->n_nodes++;
+    n->op = op;
+    n->opset = (int)opset;
+    n->name = vrt_strdup(label);
+    n->op_type = rn->op_type, rn->op_type = NULL;
+    n->domain = vrt_strdup("");
+    n->attrs = rn->attrs, rn->attrs = NULL;
+    n->n_attrs = (int)rn->n_attrs, rn->n_attrs = 0;
+    n->inputs = vrt_malloc((rn->n_in + 1) * sizeof(int));
+    n->outputs = vrt_malloc((rn->n_out + 1) * sizeof(int));
+    if (!n->name || !n->domain || !n->inputs || !n->outputs) return VRT_ENOMEM;
+    return node_link(c, rn, n, label);
+}
+
+/* Nodes (Constant nodes become weights). */
+static vrt_status ir_add_nodes(ctx *c, raw_graph *g) {
+    vrt__ir *ir = c->ir;
+    vrt_status st;
     ir->nodes = vrt_calloc(g->n_nodes + 1, sizeof(vrt__node));
     if (!ir->nodes) return VRT_ENOMEM;
     ir->cap_nodes = (int)g->n_nodes + 1;
     int64_t opset = vrt__ir_opset(ir, "");
     for (size_t i = 0; i < g->n_nodes; i++) {
         raw_node *rn = &g->nodes[i];
-        const char *dom = rn->domain ? rn->domain : "";
         char label[128];
         snprintf(label, sizeof(label), "%s", rn->name && rn->name[0] ? rn->name : "");
         if (!label[0]) snprintf(label, sizeof(label), "%s_%zu", rn->op_type, i);
-        if (dom[0] && strcmp(dom, "ai.onnx")) {
-            return fail(c, VRT_EUNSUPPORTED,
-                        "node '%s': op '%s' of domain '%s' is not supported (only the default ONNX domain)",
-                        label, rn->op_type, dom);
-        }
-        vrt__op op = vrt__op_lookup(rn->op_type);
-        if (op == VRT__OP_UNKNOWN) {
-            char list[2048];
-            vrt__op_list_supported(list, sizeof(list));
-            return fail(c, VRT_EUNSUPPORTED,
-                        "node '%s': op '%s' (opset %lld) is not supported; supported ops: %s", label,
-                        rn->op_type, (long long)opset, list);
-        }
-        const vrt__op_info *oi = vrt__op_get(op);
-        int hi = oi->max_opset ? oi->max_opset : VRT__MAX_OPSET;
-        if (opset < oi->min_opset || opset > hi)
-            return fail(c, VRT_EUNSUPPORTED,
-                        "node '%s': op '%s' at opset %lld is not supported; supported for opsets %d..%d",
-                        label, rn->op_type, (long long)opset, oi->min_opset, hi);
-        if (op == VRT__OP_Constant) {
-            vrt__tensor tmp;
-            if ((st = tensor_from_constant(c, rn, &tmp))) {
-                vrt_free(tmp.data);
-                return st;
-            }
-            if (!rn->out[0][0] || lookup(c, rn->out[0]) >= 0) {
-                vrt_free(tmp.data);
-                return fail(c, VRT_EBADDATA, "Constant node '%s': output '%s' is defined twice", label,
-                            rn->out[0]);
-            }
-            int idx = add_named(c, rn->out[0]);
-            if (idx < 0) {
-                vrt_free(tmp.data);
-                return VRT_ENOMEM;
-            }
-            char *nm = ir->tensors[idx].name;
-            ir->tensors[idx] = tmp;
-            ir->tensors[idx].name = nm;
-            if (!model_dtype_ok(ir->tensors[idx].dtype))
-                return fail(c, VRT_EUNSUPPORTED, "Constant node '%s' has data type %s; not supported", label,
-                            vrt__dtype_name(ir->tensors[idx].dtype));
-            continue;
-        }
-        vrt__node *n = &ir->nodes[ir->n_nodes];
-        memset(n, 0, sizeof(*n));
-        ir->n_nodes++;
-        n->op = op;
-        n->opset = (int)opset;
-        n->name = vrt_strdup(label);
-        n->op_type = rn->op_type, rn->op_type = NULL;
-        n->domain = vrt_strdup("");
-        n->attrs = rn->attrs, rn->attrs = NULL;
-        n->n_attrs = (int)rn->n_attrs, rn->n_attrs = 0;
-        n->inputs = vrt_malloc((rn->n_in + 1) * sizeof(int));
-        n->outputs = vrt_malloc((rn->n_out + 1) * sizeof(int));
-        if (!n->name || !n->domain || !n->inputs || !n->outputs) return VRT_ENOMEM;
-        for (size_t k = 0; k < rn->n_in; k++) {
-            const char *nm = rn->in[k];
-            int idx = -1;
-            if (nm[0]) {
-                idx = lookup(c, nm);
-                if (idx < 0) { /* produced by a later node, or undefined: checked below */
-                    idx = add_named(c, nm);
-                    if (idx < 0) return VRT_ENOMEM;
-                    ir->tensors[idx].kind = -1;
-                }
-            }
-            n->inputs[n->n_inputs++] = idx;
-        }
-        for (size_t k = 0; k < rn->n_out; k++) {
-            const char *nm = rn->out[k];
-            int idx = -1;
-            if (nm[0]) {
-                idx = lookup(c, nm);
-                if (idx >= 0 && (int)ir->tensors[idx].kind != -1)
-                    return fail(c, VRT_EBADDATA,
-                                "node '%s': output '%s' is already defined (graph input, initializer or "
-                                "another node's output)",
-                                label, nm);
-                if (idx < 0 && (idx = add_named(c, nm)) < 0) return VRT_ENOMEM;
-                ir->tensors[idx].kind = VRT__TK_INTERMEDIATE;
-                ir->tensors[idx].producer = ir->n_nodes - 1;
-            }
-            n->outputs[n->n_outputs++] = idx;
-        }
+        vrt__op op = VRT__OP_UNKNOWN;
+        if ((st = node_check_op(c, rn, label, opset, &op))) return st;
+        st = op == VRT__OP_Constant ? node_add_constant(c, rn, label) : node_add(c, rn, op, opset, label);
+        if (st) return st;
     }
     /* Every input must be defined somewhere. */
     for (int i = 0; i < ir->n_nodes; i++)
@@ -1375,7 +1390,11 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
                             "node output)",
                             ir->nodes[i].name, ir->nodes[i].op_type, ir->tensors[idx].name);
         }
-    /* Outputs. */
+    return VRT_OK;
+}
+
+static vrt_status ir_add_outputs(ctx *c, raw_graph *g) {
+    vrt__ir *ir = c->ir;
     ir->outputs = vrt_calloc(g->n_outs + 1, sizeof(int));
     if (!ir->outputs) return VRT_ENOMEM;
     for (size_t i = 0; i < g->n_outs; i++) {
@@ -1389,6 +1408,15 @@ static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
     }
     if (ir->n_outputs == 0) return fail(c, VRT_EBADDATA, "the graph has no outputs");
     return VRT_OK;
+}
+
+static vrt_status build_ir(ctx *c, raw_graph *g, const vrt__ir_params *p) {
+    vrt__ir *ir = c->ir;
+    vrt_status st;
+    ir->graph_name = vrt_strdup(g->name ? g->name : "");
+    if (!ir->graph_name) return VRT_ENOMEM;
+    if ((st = ir_add_inits(c, g)) || (st = ir_add_inputs(c, g, p)) || (st = ir_add_nodes(c, g))) return st;
+    return ir_add_outputs(c, g);
 }
 
 /* Kahn's algorithm; on a cycle, names the nodes left over. */
@@ -1441,37 +1469,6 @@ out:
     vrt_free(order);
     vrt_free(sorted);
     return st;
-}
-
-vrt_status vrt__ir_relink(vrt__ir *ir) {
-    for (int i = 0; i < ir->n_tensors; i++) {
-        ir->tensors[i].n_consumers = 0;
-        if (ir->tensors[i].kind != VRT__TK_WEIGHT && ir->tensors[i].kind != VRT__TK_INPUT)
-            ir->tensors[i].producer = -1;
-    }
-    int *count = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(int));
-    if (!count) return VRT_ENOMEM;
-    for (int i = 0; i < ir->n_nodes; i++) {
-        for (int k = 0; k < ir->nodes[i].n_inputs; k++)
-            if (ir->nodes[i].inputs[k] >= 0) count[ir->nodes[i].inputs[k]]++;
-        for (int k = 0; k < ir->nodes[i].n_outputs; k++)
-            if (ir->nodes[i].outputs[k] >= 0) ir->tensors[ir->nodes[i].outputs[k]].producer = i;
-    }
-    for (int i = 0; i < ir->n_tensors; i++) {
-        vrt_free(ir->tensors[i].consumers);
-        ir->tensors[i].consumers = NULL;
-        if (count[i] && !(ir->tensors[i].consumers = vrt_malloc((size_t)count[i] * sizeof(int)))) {
-            vrt_free(count);
-            return VRT_ENOMEM;
-        }
-    }
-    vrt_free(count);
-    for (int i = 0; i < ir->n_nodes; i++)
-        for (int k = 0; k < ir->nodes[i].n_inputs; k++) {
-            int t = ir->nodes[i].inputs[k];
-            if (t >= 0) ir->tensors[t].consumers[ir->tensors[t].n_consumers++] = i;
-        }
-    return VRT_OK;
 }
 
 static vrt_status parse_model(ctx *c, const uint8_t *buf, size_t len, const vrt__ir_params *p) {
@@ -1612,186 +1609,4 @@ vrt_status vrt__ir_load_onnx(const char *path, const vrt__ir_params *params, vrt
         if (strncmp(tmp, path, strlen(path))) snprintf(err, cap, "%s: %s", path, tmp);
     }
     return st;
-}
-
-static void node_free(vrt__node *n) {
-    vrt_free(n->name);
-    vrt_free(n->op_type);
-    vrt_free(n->domain);
-    vrt_free(n->inputs);
-    vrt_free(n->outputs);
-    for (int i = 0; i < n->n_attrs; i++)
-        vrt__attr_free(&n->attrs[i]);
-    vrt_free(n->attrs);
-}
-
-void vrt__ir_destroy(vrt__ir **pir) {
-    if (!pir || !*pir) return;
-    vrt__ir *ir = *pir;
-    for (int i = 0; i < ir->n_tensors; i++)
-        vrt__tensor_free(&ir->tensors[i]);
-    vrt_free(ir->tensors);
-    for (int i = 0; i < ir->n_nodes; i++)
-        node_free(&ir->nodes[i]);
-    vrt_free(ir->nodes);
-    for (int i = 0; i < ir->n_opsets; i++)
-        vrt_free(ir->opsets[i].domain);
-    vrt_free(ir->opsets);
-    vrt_free(ir->inputs);
-    vrt_free(ir->outputs);
-    vrt_free(ir->path);
-    vrt_free(ir->dir);
-    vrt_free(ir->graph_name);
-    vrt_free(ir->producer_name);
-    vrt_free(ir->producer_version);
-    vrt_free(ir);
-    *pir = NULL;
-}
-
-/* ---- lookups and accessors ------------------------------------------------------------ */
-
-int vrt__ir_find_tensor(const vrt__ir *ir, const char *name) {
-    for (int i = 0; i < ir->n_tensors; i++)
-        if (!strcmp(ir->tensors[i].name, name)) return i;
-    return -1;
-}
-
-int64_t vrt__ir_opset(const vrt__ir *ir, const char *domain) {
-    int def = !domain || !domain[0] || !strcmp(domain, "ai.onnx");
-    for (int i = 0; i < ir->n_opsets; i++) {
-        const char *d = ir->opsets[i].domain;
-        int ddef = !d[0] || !strcmp(d, "ai.onnx");
-        if (def ? ddef : !strcmp(d, domain)) return ir->opsets[i].version;
-    }
-    return 0;
-}
-
-int64_t vrt__ir_param_count(const vrt__ir *ir) {
-    int64_t n = 0;
-    for (int i = 0; i < ir->n_tensors; i++) {
-        const vrt__tensor *t = &ir->tensors[i];
-        if (t->kind == VRT__TK_WEIGHT && t->n_consumers > 0) n += vrt__shape_numel(&t->shape);
-    }
-    return n;
-}
-
-const vrt__attr *vrt__node_attr(const vrt__node *n, const char *name) {
-    for (int i = 0; i < n->n_attrs; i++)
-        if (!strcmp(n->attrs[i].name, name)) return &n->attrs[i];
-    return NULL;
-}
-
-int64_t vrt__node_get_int(const vrt__node *n, const char *name, int64_t def) {
-    const vrt__attr *a = vrt__node_attr(n, name);
-    return a && a->type == VRT__AT_INT ? a->i : def;
-}
-
-float vrt__node_get_float(const vrt__node *n, const char *name, float def) {
-    const vrt__attr *a = vrt__node_attr(n, name);
-    if (a && a->type == VRT__AT_FLOAT) return a->f;
-    if (a && a->type == VRT__AT_INT) return (float)a->i;
-    return def;
-}
-
-const char *vrt__node_get_string(const vrt__node *n, const char *name, const char *def) {
-    const vrt__attr *a = vrt__node_attr(n, name);
-    return a && a->type == VRT__AT_STRING && a->s ? a->s : def;
-}
-
-const int64_t *vrt__node_get_ints(const vrt__node *n, const char *name, int *count) {
-    const vrt__attr *a = vrt__node_attr(n, name);
-    if (a && a->type == VRT__AT_INTS) {
-        *count = a->n;
-        return a->ints;
-    }
-    *count = 0;
-    return NULL;
-}
-
-const float *vrt__node_get_floats(const vrt__node *n, const char *name, int *count) {
-    const vrt__attr *a = vrt__node_attr(n, name);
-    if (a && a->type == VRT__AT_FLOATS) {
-        *count = a->n;
-        return a->floats;
-    }
-    *count = 0;
-    return NULL;
-}
-
-static vrt__attr *attr_slot(vrt__node *n, const char *name) {
-    for (int i = 0; i < n->n_attrs; i++)
-        if (!strcmp(n->attrs[i].name, name)) {
-            char *nm = n->attrs[i].name;
-            n->attrs[i].name = NULL;
-            vrt__attr_free(&n->attrs[i]);
-            n->attrs[i].name = nm;
-            return &n->attrs[i];
-        }
-    vrt__attr *a = vrt_realloc(n->attrs, (size_t)(n->n_attrs + 1) * sizeof(*a));
-    if (!a) return NULL;
-    n->attrs = a;
-    memset(&a[n->n_attrs], 0, sizeof(*a));
-    if (!(a[n->n_attrs].name = vrt_strdup(name))) return NULL;
-    return &a[n->n_attrs++];
-}
-
-/* Values are copied before the slot is cleared: callers may pass a pointer
- * into the attribute they replace. */
-vrt_status vrt__node_set_ints(vrt__node *n, const char *name, const int64_t *v, int count) {
-    int64_t *copy = vrt_malloc((size_t)count * sizeof(int64_t) + 1);
-    if (!copy) return VRT_ENOMEM;
-    if (count) memcpy(copy, v, (size_t)count * sizeof(int64_t));
-    vrt__attr *a = attr_slot(n, name);
-    if (!a) {
-        vrt_free(copy);
-        return VRT_ENOMEM;
-    }
-    a->type = VRT__AT_INTS;
-    a->n = count;
-    a->ints = copy;
-    return VRT_OK;
-}
-
-vrt_status vrt__node_set_floats(vrt__node *n, const char *name, const float *v, int count) {
-    float *copy = vrt_malloc((size_t)count * sizeof(float) + 1);
-    if (!copy) return VRT_ENOMEM;
-    if (count) memcpy(copy, v, (size_t)count * sizeof(float));
-    vrt__attr *a = attr_slot(n, name);
-    if (!a) {
-        vrt_free(copy);
-        return VRT_ENOMEM;
-    }
-    a->type = VRT__AT_FLOATS;
-    a->n = count;
-    a->floats = copy;
-    return VRT_OK;
-}
-
-vrt_status vrt__node_set_int(vrt__node *n, const char *name, int64_t v) {
-    vrt__attr *a = attr_slot(n, name);
-    if (!a) return VRT_ENOMEM;
-    a->type = VRT__AT_INT;
-    a->i = v;
-    return VRT_OK;
-}
-
-vrt_status vrt__node_set_float(vrt__node *n, const char *name, float v) {
-    vrt__attr *a = attr_slot(n, name);
-    if (!a) return VRT_ENOMEM;
-    a->type = VRT__AT_FLOAT;
-    a->f = v;
-    return VRT_OK;
-}
-
-vrt_status vrt__node_set_string(vrt__node *n, const char *name, const char *s) {
-    char *copy = vrt_strdup(s);
-    if (!copy) return VRT_ENOMEM;
-    vrt__attr *a = attr_slot(n, name);
-    if (!a) {
-        vrt_free(copy);
-        return VRT_ENOMEM;
-    }
-    a->type = VRT__AT_STRING;
-    a->s = copy;
-    return VRT_OK;
 }

@@ -52,21 +52,8 @@ static int root_of(const vrt__plan *p, int t) {
     return p->t[t].storage == VRT__ST_VIEW ? p->t[t].base : t;
 }
 
-vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap) {
-    *out = NULL;
-    vrt__plan *p = vrt_calloc(1, sizeof(*p));
-    if (!p) return VRT_ENOMEM;
-    p->n_tensors = ir->n_tensors;
-    p->n_nodes = ir->n_nodes;
-    p->t = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*p->t));
-    p->node_const = vrt_calloc((size_t)ir->n_nodes + 1, 1);
-    order_key *order = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(order_key));
-    span *spans = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(span));
-    vrt_status st = VRT_OK;
-    if (!p->t || !p->node_const || !order || !spans) {
-        st = VRT_ENOMEM;
-        goto fail;
-    }
+/* Sizes of every tensor; weights and graph inputs get their storage. */
+static void plan_sources(const vrt__ir *ir, vrt__plan *p) {
     for (int i = 0; i < ir->n_tensors; i++) {
         const vrt__tensor *x = &ir->tensors[i];
         vrt__tensor_plan *tp = &p->t[i];
@@ -84,7 +71,10 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
             tp->last = ir->n_nodes;
         }
     }
-    /* Node outputs in order: views, consts, arena tensors. */
+}
+
+/* Node outputs in order: views, consts, arena tensors. */
+static vrt_status plan_outputs(const vrt__ir *ir, vrt__plan *p, char *err, size_t cap) {
     for (int i = 0; i < ir->n_nodes; i++) {
         const vrt__node *n = &ir->nodes[i];
         int all_const = 1;
@@ -98,8 +88,7 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
                     err, cap,
                     "node '%s' (%s): input '%s' is neither produced earlier nor a weight or graph input",
                     n->name, n->op_type, ir->tensors[t].name);
-                st = VRT_EINVAL;
-                goto fail;
+                return VRT_EINVAL;
             }
         }
         int view = vrt__node_get_int(n, "_view", 0) != 0 && n->n_inputs >= 1 && n->inputs[0] >= 0;
@@ -120,7 +109,11 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
             }
         }
     }
-    /* Lifetimes: each use extends the root's range; graph outputs live to the end. */
+    return VRT_OK;
+}
+
+/* Lifetimes: each use extends the root's range; graph outputs live to the end. */
+static void plan_lifetimes(const vrt__ir *ir, vrt__plan *p) {
     for (int i = 0; i < ir->n_nodes; i++) {
         const vrt__node *n = &ir->nodes[i];
         for (int k = 0; k < n->n_inputs; k++) {
@@ -135,13 +128,39 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
         vrt__tensor_plan *r = &p->t[root_of(p, t)];
         if (r->storage == VRT__ST_ARENA) r->last = ir->n_nodes;
     }
-    /* Const region: packed, never reused. */
+}
+
+/* The offset of order[q]'s tensor: the smallest gap that holds it between the
+ * tensors placed before it whose lifetimes overlap its own, else above them
+ * all. spans: scratch for q entries. */
+static size_t plan_best_fit(const vrt__plan *p, const order_key *order, int q, span *spans) {
+    const vrt__tensor_plan *a = &p->t[order[q].idx];
+    size_t need = align_up(a->bytes);
+    int ns = 0;
+    for (int r = 0; r < q; r++) {
+        const vrt__tensor_plan *b = &p->t[order[r].idx];
+        if (a->first <= b->last && b->first <= a->last && b->bytes)
+            spans[ns].off = b->offset, spans[ns].end = b->offset + align_up(b->bytes), ns++;
+    }
+    qsort(spans, (size_t)ns, sizeof(span), cmp_span);
+    size_t best = (size_t)-1, best_gap = (size_t)-1, cur = 0;
+    for (int s = 0; s < ns; s++) {
+        if (spans[s].off > cur) {
+            size_t gap = spans[s].off - cur;
+            if (gap >= need && gap < best_gap) best = cur, best_gap = gap;
+        }
+        if (spans[s].end > cur) cur = spans[s].end;
+    }
+    return best != (size_t)-1 ? best : cur;
+}
+
+/* Const region packed (never reused); arena by greedy best fit, largest first. */
+static void plan_offsets(const vrt__ir *ir, vrt__plan *p, order_key *order, span *spans) {
     for (int i = 0; i < ir->n_tensors; i++)
         if (p->t[i].storage == VRT__ST_CONST) {
             p->t[i].offset = p->const_bytes;
             p->const_bytes += align_up(p->t[i].bytes);
         }
-    /* Arena: greedy best fit, largest first. */
     int na = 0;
     for (int i = 0; i < ir->n_tensors; i++)
         if (p->t[i].storage == VRT__ST_ARENA) {
@@ -153,32 +172,38 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
     for (int q = 0; q < na; q++) {
         vrt__tensor_plan *a = &p->t[order[q].idx];
         size_t need = align_up(a->bytes);
-        int ns = 0;
-        for (int r = 0; r < q; r++) {
-            const vrt__tensor_plan *b = &p->t[order[r].idx];
-            if (a->first <= b->last && b->first <= a->last && b->bytes)
-                spans[ns].off = b->offset, spans[ns].end = b->offset + align_up(b->bytes), ns++;
-        }
-        qsort(spans, (size_t)ns, sizeof(span), cmp_span);
-        size_t best = (size_t)-1, best_gap = (size_t)-1, cur = 0;
-        for (int s = 0; s < ns; s++) {
-            if (spans[s].off > cur) {
-                size_t gap = spans[s].off - cur;
-                if (gap >= need && gap < best_gap) best = cur, best_gap = gap;
-            }
-            if (spans[s].end > cur) cur = spans[s].end;
-        }
-        a->offset = best != (size_t)-1 ? best : cur;
+        a->offset = plan_best_fit(p, order, q, spans);
         if (a->offset + need > p->arena_bytes) p->arena_bytes = a->offset + need;
+    }
+}
+
+vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap) {
+    *out = NULL;
+    vrt__plan *p = vrt_calloc(1, sizeof(*p));
+    if (!p) return VRT_ENOMEM;
+    p->n_tensors = ir->n_tensors;
+    p->n_nodes = ir->n_nodes;
+    p->t = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*p->t));
+    p->node_const = vrt_calloc((size_t)ir->n_nodes + 1, 1);
+    order_key *order = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(order_key));
+    span *spans = vrt_malloc(((size_t)ir->n_tensors + 1) * sizeof(span));
+    vrt_status st = VRT_OK;
+    if (!p->t || !p->node_const || !order || !spans) {
+        st = VRT_ENOMEM;
+    } else {
+        plan_sources(ir, p);
+        if (!(st = plan_outputs(ir, p, err, cap))) {
+            plan_lifetimes(ir, p);
+            plan_offsets(ir, p, order, spans);
+        }
     }
     vrt_free(order);
     vrt_free(spans);
+    if (st) {
+        vrt__plan_destroy(&p);
+        if (st == VRT_ENOMEM) vrt_errbuf_set(err, cap, "out of memory while planning");
+        return st;
+    }
     *out = p;
     return VRT_OK;
-fail:
-    vrt_free(order);
-    vrt_free(spans);
-    vrt__plan_destroy(&p);
-    if (st == VRT_ENOMEM) vrt_errbuf_set(err, cap, "out of memory while planning");
-    return st;
 }

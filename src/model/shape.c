@@ -373,6 +373,73 @@ static int foldable_size(const vrt__shape *s) {
     return numel(s) <= FOLD_MAX;
 }
 
+/* One element of a folded float op; 0 when op is not folded. */
+static int fold_scalar_f64(vrt__op op, double x, double y, double *r) {
+    switch (op) {
+    case VRT__OP_Add: *r = x + y; return 1;
+    case VRT__OP_Sub: *r = x - y; return 1;
+    case VRT__OP_Mul: *r = x * y; return 1;
+    case VRT__OP_Div: *r = x / y; return 1;
+    case VRT__OP_Max: *r = x > y ? x : y; return 1;
+    case VRT__OP_Min: *r = x < y ? x : y; return 1;
+    case VRT__OP_Equal: *r = x == y; return 1;
+    case VRT__OP_Less: *r = x < y; return 1;
+    case VRT__OP_Greater: *r = x > y; return 1;
+    case VRT__OP_Neg: *r = -x; return 1;
+    case VRT__OP_Sqrt: *r = sqrt(x); return 1;
+    case VRT__OP_Identity: *r = x; return 1;
+    default: return 0;
+    }
+}
+
+/* One element of a folded integer op (wrapping arithmetic): 1 done, 0 op not
+ * folded, -1 integer division by zero (or INT64_MIN / -1). */
+static int fold_scalar_i64(vrt__op op, int64_t x, int64_t y, int64_t *r) {
+    switch (op) {
+    case VRT__OP_Add: *r = (int64_t)((uint64_t)x + (uint64_t)y); return 1;
+    case VRT__OP_Sub: *r = (int64_t)((uint64_t)x - (uint64_t)y); return 1;
+    case VRT__OP_Mul: *r = (int64_t)((uint64_t)x * (uint64_t)y); return 1;
+    case VRT__OP_Div:
+        if (y == 0 || (x == INT64_MIN && y == -1)) return -1;
+        *r = x / y;
+        return 1;
+    case VRT__OP_Max: *r = x > y ? x : y; return 1;
+    case VRT__OP_Min: *r = x < y ? x : y; return 1;
+    case VRT__OP_Equal: *r = x == y; return 1;
+    case VRT__OP_Less: *r = x < y; return 1;
+    case VRT__OP_Greater: *r = x > y; return 1;
+    case VRT__OP_Neg: *r = (int64_t)(0 - (uint64_t)x); return 1;
+    case VRT__OP_Not: *r = !x; return 1;
+    case VRT__OP_Identity: *r = x; return 1;
+    default: return 0;
+    }
+}
+
+/* Element i of the folded output into d: 1 done, 0 op not folded, -1 integer
+ * division by zero. a, b, w: the inputs (b, w may be NULL); fl: float math. */
+static int fold_elem(vrt__op op, int fl, const vrt__tensor *a, const vrt__tensor *b, const vrt__tensor *w,
+                     const vrt__tensor *o, int64_t i, uint8_t *d) {
+    int64_t ia = bidx(&a->shape, &o->shape, i), ib = b ? bidx(&b->shape, &o->shape, i) : 0;
+    if (fl) {
+        double x = elem_f64(a, ia), y = b ? elem_f64(b, ib) : 0, r = 0;
+        if (op == VRT__OP_Where)
+            r = elem_i64(a, ia) ? elem_f64(b, ib) : elem_f64(w, bidx(&w->shape, &o->shape, i));
+        else if (!fold_scalar_f64(op, x, y, &r))
+            return 0;
+        store(d, o->dtype, i, 0, r, 1);
+        return 1;
+    }
+    int64_t x = elem_i64(a, ia), y = b ? elem_i64(b, ib) : 0, r = 0;
+    if (op == VRT__OP_Where) {
+        r = x ? elem_i64(b, ib) : elem_i64(w, bidx(&w->shape, &o->shape, i));
+    } else {
+        int k = fold_scalar_i64(op, x, y, &r);
+        if (k <= 0) return k;
+    }
+    store(d, o->dtype, i, r, 0, 0);
+    return 1;
+}
+
 static vrt_status fold_elementwise(sctx *c, vrt__op op) {
     vrt__node *n = NODE;
     vrt__tensor *o = out_t(c, 0);
@@ -386,53 +453,10 @@ static vrt_status fold_elementwise(sctx *c, vrt__op op) {
                 *w = n->n_inputs > 2 ? in_t(c, 2) : NULL;
     int fl = is_float_dt(a->dtype) || (op == VRT__OP_Where && b && is_float_dt(b->dtype));
     for (int64_t i = 0; i < cnt; i++) {
-        int64_t ia = bidx(&a->shape, &o->shape, i), ib = b ? bidx(&b->shape, &o->shape, i) : 0;
-        if (fl) {
-            double x = elem_f64(a, ia), y = b ? elem_f64(b, ib) : 0, r = 0;
-            switch (op) {
-            case VRT__OP_Add: r = x + y; break;
-            case VRT__OP_Sub: r = x - y; break;
-            case VRT__OP_Mul: r = x * y; break;
-            case VRT__OP_Div: r = x / y; break;
-            case VRT__OP_Max: r = x > y ? x : y; break;
-            case VRT__OP_Min: r = x < y ? x : y; break;
-            case VRT__OP_Equal: r = x == y; break;
-            case VRT__OP_Less: r = x < y; break;
-            case VRT__OP_Greater: r = x > y; break;
-            case VRT__OP_Neg: r = -x; break;
-            case VRT__OP_Sqrt: r = sqrt(x); break;
-            case VRT__OP_Identity: r = x; break;
-            case VRT__OP_Where:
-                r = elem_i64(a, ia) ? elem_f64(b, ib) : elem_f64(w, bidx(&w->shape, &o->shape, i));
-                break;
-            default: vrt_free(d); return VRT_OK;
-            }
-            store(d, o->dtype, i, 0, r, 1);
-        } else {
-            int64_t x = elem_i64(a, ia), y = b ? elem_i64(b, ib) : 0, r = 0;
-            switch (op) {
-            case VRT__OP_Add: r = (int64_t)((uint64_t)x + (uint64_t)y); break;
-            case VRT__OP_Sub: r = (int64_t)((uint64_t)x - (uint64_t)y); break;
-            case VRT__OP_Mul: r = (int64_t)((uint64_t)x * (uint64_t)y); break;
-            case VRT__OP_Div:
-                if (y == 0 || (x == INT64_MIN && y == -1)) {
-                    vrt_free(d);
-                    return nfail(c, VRT_EINVAL, "integer division by zero in constant inputs");
-                }
-                r = x / y;
-                break;
-            case VRT__OP_Max: r = x > y ? x : y; break;
-            case VRT__OP_Min: r = x < y ? x : y; break;
-            case VRT__OP_Equal: r = x == y; break;
-            case VRT__OP_Less: r = x < y; break;
-            case VRT__OP_Greater: r = x > y; break;
-            case VRT__OP_Neg: r = (int64_t)(0 - (uint64_t)x); break;
-            case VRT__OP_Not: r = !x; break;
-            case VRT__OP_Identity: r = x; break;
-            case VRT__OP_Where: r = x ? elem_i64(b, ib) : elem_i64(w, bidx(&w->shape, &o->shape, i)); break;
-            default: vrt_free(d); return VRT_OK;
-            }
-            store(d, o->dtype, i, r, 0, 0);
+        int k = fold_elem(op, fl, a, b, w, o, i, d);
+        if (k <= 0) {
+            vrt_free(d);
+            return k ? nfail(c, VRT_EINVAL, "integer division by zero in constant inputs") : VRT_OK;
         }
     }
     fold_output0(c, d);
@@ -537,6 +561,50 @@ static vrt_status write_spatial(sctx *c, int ns, const int64_t *k, const int64_t
 }
 
 /* Output size and explicit pads for Conv and pooling. */
+/* Conv's weight (and bias) against the input: rank, channels per group. */
+static vrt_status conv_check_weight(sctx *c, const vrt__tensor *x, const vrt__tensor *w) {
+    int64_t group = vrt__node_get_int(NODE, "group", 1);
+    if (w->shape.ndim != x->shape.ndim)
+        return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name, w->shape.ndim,
+                     x->shape.ndim);
+    if (group <= 0 || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] ||
+        w->shape.d[0] % group)
+        return nfail(
+            c, VRT_EINVAL, "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
+            (long long)x->shape.d[1], (long long)w->shape.d[0], (long long)w->shape.d[1], (long long)group);
+    if (in_t(c, 2) && (in_t(c, 2)->shape.ndim != 1 || in_t(c, 2)->shape.d[0] != w->shape.d[0]))
+        return nfail(c, VRT_EINVAL, "bias must have %lld entries", (long long)w->shape.d[0]);
+    return VRT_OK;
+}
+
+/* One spatial dim of a conv or pool: the output size *out for input size in,
+ * kernel k, stride s, dilation d; auto_pad ap rewrites the pads *pb, *pe. */
+static vrt_status conv_out_dim(sctx *c, const char *ap, int ceil_mode, int64_t in, int64_t k, int64_t s,
+                               int64_t d, int64_t *pb, int64_t *pe, int64_t *out) {
+    int64_t ke = (k - 1) * d + 1;
+    if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
+        *out = (in + s - 1) / s;
+        int64_t total = (*out - 1) * s + ke - in;
+        if (total < 0) total = 0;
+        int64_t small = total / 2, big = total - small;
+        *pb = !strcmp(ap, "SAME_UPPER") ? small : big;
+        *pe = !strcmp(ap, "SAME_UPPER") ? big : small;
+        return VRT_OK;
+    }
+    if (strcmp(ap, "VALID") && strcmp(ap, "NOTSET") && ap[0])
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+    if (!strcmp(ap, "VALID")) *pb = *pe = 0;
+    int64_t span = in + *pb + *pe - ke;
+    if (span < 0)
+        return nfail(c, VRT_EINVAL, "the kernel (%lld) is larger than the padded input (%lld)", (long long)ke,
+                     (long long)(in + *pb + *pe));
+    *out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    /* The last window must start inside the input or its left padding. */
+    if (ceil_mode && (*out - 1) * s >= in + *pb) (*out)--;
+    return VRT_OK;
+}
+
 static vrt_status conv_like(sctx *c, int is_pool) {
     vrt__node *n = NODE;
     vrt_status st = need_inputs(c, is_pool ? 1 : 2, is_pool ? 1 : 3);
@@ -546,20 +614,7 @@ static vrt_status conv_like(sctx *c, int is_pool) {
     if (ns < 1)
         return nfail(c, VRT_EINVAL, "input '%s' must have at least 3 dimensions (N, C, spatial...)", x->name);
     int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS];
-    int64_t group = vrt__node_get_int(n, "group", 1);
-    if (w) {
-        if (w->shape.ndim != r)
-            return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name,
-                         w->shape.ndim, r);
-        if (group <= 0 || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] ||
-            w->shape.d[0] % group)
-            return nfail(c, VRT_EINVAL,
-                         "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
-                         (long long)x->shape.d[1], (long long)w->shape.d[0], (long long)w->shape.d[1],
-                         (long long)group);
-        if (in_t(c, 2) && (in_t(c, 2)->shape.ndim != 1 || in_t(c, 2)->shape.d[0] != w->shape.d[0]))
-            return nfail(c, VRT_EINVAL, "bias must have %lld entries", (long long)w->shape.d[0]);
-    }
+    if (w && (st = conv_check_weight(c, x, w))) return st;
     if ((st = spatial_params(c, ns, w ? &w->shape.d[2] : NULL, k, s, d, p))) return st;
     if (w)
         for (int i = 0; i < ns; i++)
@@ -574,31 +629,10 @@ static vrt_status conv_like(sctx *c, int is_pool) {
     o.ndim = r;
     o.d[0] = x->shape.d[0];
     o.d[1] = w ? w->shape.d[0] : x->shape.d[1];
-    for (int i = 0; i < ns; i++) {
-        int64_t in = x->shape.d[2 + i], ke = (k[i] - 1) * d[i] + 1, out;
-        if (!strcmp(ap, "SAME_UPPER") || !strcmp(ap, "SAME_LOWER")) {
-            out = (in + s[i] - 1) / s[i];
-            int64_t total = (out - 1) * s[i] + ke - in;
-            if (total < 0) total = 0;
-            int64_t small = total / 2, big = total - small;
-            p[i] = !strcmp(ap, "SAME_UPPER") ? small : big;
-            p[i + ns] = !strcmp(ap, "SAME_UPPER") ? big : small;
-        } else if (!strcmp(ap, "VALID") || !strcmp(ap, "NOTSET") || !ap[0]) {
-            if (!strcmp(ap, "VALID")) p[i] = p[i + ns] = 0;
-            int64_t span = in + p[i] + p[i + ns] - ke;
-            if (span < 0)
-                return nfail(c, VRT_EINVAL, "the kernel (%lld) is larger than the padded input (%lld)",
-                             (long long)ke, (long long)(in + p[i] + p[i + ns]));
-            out = (ceil_mode ? (span + s[i] - 1) / s[i] : span / s[i]) + 1;
-            /* The last window must start inside the input or its left padding. */
-            if (ceil_mode && (out - 1) * s[i] >= in + p[i]) out--;
-        } else {
-            return nfail(c, VRT_EUNSUPPORTED,
-                         "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID",
-                         ap);
-        }
-        o.d[2 + i] = out;
-    }
+    for (int i = 0; i < ns; i++)
+        if ((st = conv_out_dim(c, ap, ceil_mode, x->shape.d[2 + i], k[i], s[i], d[i], &p[i], &p[i + ns],
+                               &o.d[2 + i])))
+            return st;
     if ((st = write_spatial(c, ns, k, s, d, p))) return st;
     if ((st = set_out(c, 0, x->dtype, &o))) return st;
     if (n->op == VRT__OP_MaxPool && n->n_outputs > 1) return set_out(c, 1, VRT__DT_INT64, &o);
@@ -802,6 +836,53 @@ static vrt_status split(sctx *c) {
     return VRT_OK;
 }
 
+/* Slice's starts/ends/axes/steps from the attributes (opset < 10) or the
+ * constant inputs, lengths checked, axes and steps defaulted; *ns entries. */
+static vrt_status slice_args(sctx *c, int64_t *starts, int64_t *ends, int64_t *axes, int64_t *steps,
+                             int *ns) {
+    vrt__node *n = NODE;
+    int ne = 0, na = 0, nst = 0;
+    *ns = 0;
+    if (n->opset < 10) {
+        const int64_t *v;
+        if ((v = vrt__node_get_ints(n, "starts", ns))) memcpy(starts, v, (size_t)*ns * 8);
+        if ((v = vrt__node_get_ints(n, "ends", &ne))) memcpy(ends, v, (size_t)ne * 8);
+        if ((v = vrt__node_get_ints(n, "axes", &na))) memcpy(axes, v, (size_t)na * 8);
+    } else {
+        if (!in_t(c, 1) || !in_t(c, 2)) return nfail(c, VRT_EINVAL, "inputs starts and ends are required");
+        if (!const_ints(in_t(c, 1), starts, ns) || !const_ints(in_t(c, 2), ends, &ne) ||
+            (in_t(c, 3) && !const_ints(in_t(c, 3), axes, &na)) ||
+            (in_t(c, 4) && !const_ints(in_t(c, 4), steps, &nst)))
+            return nfail(c, VRT_EUNSUPPORTED, "starts/ends/axes/steps must be constant at load");
+    }
+    if (*ns != ne || (na && na != *ns) || (nst && nst != *ns) || *ns > in_t(c, 0)->shape.ndim)
+        return nfail(c, VRT_EINVAL, "starts/ends/axes/steps lengths differ");
+    if (!na)
+        for (int i = 0; i < *ns; i++)
+            axes[i] = i;
+    if (!nst)
+        for (int i = 0; i < *ns; i++)
+            steps[i] = 1;
+    return VRT_OK;
+}
+
+/* Clamps one axis' start *s and end *e (ONNX rules, step != 0) against dim;
+ * returns the number of elements taken. */
+static int64_t slice_clamp(int64_t dim, int64_t step, int64_t *s, int64_t *e) {
+    if (*s < 0) *s = *s < -dim ? 0 : *s + dim;
+    if (*e < 0) *e = *e < -dim ? -1 : *e + dim; /* -1 only matters for negative steps */
+    if (step > 0) {
+        if (*s > dim) *s = dim;
+        if (*e > dim) *e = dim;
+        if (*e < 0) *e = 0;
+        return *e > *s ? (*e - *s + step - 1) / step : 0;
+    }
+    if (*s > dim - 1) *s = dim - 1;
+    if (*e > dim - 1) *e = dim - 1;
+    if (*s < -1) *s = -1;
+    return *s > *e ? (*s - *e + (-step) - 1) / (-step) : 0;
+}
+
 static vrt_status slice(sctx *c) {
     vrt__node *n = NODE;
     vrt_status st = need_inputs(c, 1, 5);
@@ -809,27 +890,8 @@ static vrt_status slice(sctx *c) {
     vrt__tensor *x = in_t(c, 0);
     int r = x->shape.ndim;
     int64_t starts[MAXV], ends[MAXV], axes[MAXV], steps[MAXV];
-    int ns = 0, ne = 0, na = 0, nst = 0;
-    if (n->opset < 10) {
-        const int64_t *v;
-        if ((v = vrt__node_get_ints(n, "starts", &ns))) memcpy(starts, v, (size_t)ns * 8);
-        if ((v = vrt__node_get_ints(n, "ends", &ne))) memcpy(ends, v, (size_t)ne * 8);
-        if ((v = vrt__node_get_ints(n, "axes", &na))) memcpy(axes, v, (size_t)na * 8);
-    } else {
-        if (!in_t(c, 1) || !in_t(c, 2)) return nfail(c, VRT_EINVAL, "inputs starts and ends are required");
-        if (!const_ints(in_t(c, 1), starts, &ns) || !const_ints(in_t(c, 2), ends, &ne) ||
-            (in_t(c, 3) && !const_ints(in_t(c, 3), axes, &na)) ||
-            (in_t(c, 4) && !const_ints(in_t(c, 4), steps, &nst)))
-            return nfail(c, VRT_EUNSUPPORTED, "starts/ends/axes/steps must be constant at load");
-    }
-    if (ns != ne || (na && na != ns) || (nst && nst != ns) || ns > r)
-        return nfail(c, VRT_EINVAL, "starts/ends/axes/steps lengths differ");
-    if (!na)
-        for (int i = 0; i < ns; i++)
-            axes[i] = i;
-    if (!nst)
-        for (int i = 0; i < ns; i++)
-            steps[i] = 1;
+    int ns = 0;
+    if ((st = slice_args(c, starts, ends, axes, steps, &ns))) return st;
     vrt__shape o = x->shape;
     int seen[VRT__MAX_DIMS] = {0};
     for (int i = 0; i < ns; i++) {
@@ -837,22 +899,8 @@ static vrt_status slice(sctx *c) {
         if (!norm_axis(axes[i], r, &a) || seen[a]++)
             return nfail(c, VRT_EINVAL, "bad or repeated axis %lld", (long long)axes[i]);
         axes[i] = a;
-        int64_t dim = x->shape.d[a], s = starts[i], e = ends[i], step = steps[i];
-        if (step == 0) return nfail(c, VRT_EINVAL, "step 0");
-        if (s < 0) s = s < -dim ? 0 : s + dim;
-        if (e < 0) e = e < -dim ? -1 : e + dim; /* -1 only matters for negative steps */
-        if (step > 0) {
-            if (s > dim) s = dim;
-            if (e > dim) e = dim;
-            if (e < 0) e = 0;
-            o.d[a] = e > s ? (e - s + step - 1) / step : 0;
-        } else {
-            if (s > dim - 1) s = dim - 1;
-            if (e > dim - 1) e = dim - 1;
-            if (s < -1) s = -1;
-            o.d[a] = s > e ? (s - e + (-step) - 1) / (-step) : 0;
-        }
-        starts[i] = s, ends[i] = e;
+        if (steps[i] == 0) return nfail(c, VRT_EINVAL, "step 0");
+        o.d[a] = slice_clamp(x->shape.d[a], steps[i], &starts[i], &ends[i]);
     }
     drop_inputs_from(n, 1);
     if ((st = vrt__node_set_ints(n, "starts", starts, ns)) ||
@@ -1278,21 +1326,30 @@ static vrt_status reduce(sctx *c) {
     return set_out(c, 0, x->dtype, &o);
 }
 
-static vrt_status resize(sctx *c, int upsample) {
-    vrt__node *n = NODE;
-    vrt_status st = need_inputs(c, 1, 4);
-    if (st) return st;
-    vrt__tensor *x = in_t(c, 0);
-    int r = x->shape.ndim;
+/* Resize / Upsample as read from the node, then canonicalised: scales and
+ * sizes expanded to every dim (fsc, fsz), the roi to every dim (froi). */
+typedef struct rsz {
     float sc[MAXV], roi[MAXV];
     int64_t sz[MAXV];
-    int nsc = 0, nsz = 0, nroi = 0;
+    int nsc, nsz, nroi;
+    const char *mode, *ctm, *nm, *karp;
+    const int64_t *axv; /* opset 18 axes (NULL: all dims in order) */
+    int cnt_axes;
+    float fsc[VRT__MAX_DIMS];
+    int64_t fsz[VRT__MAX_DIMS];
+    float froi[2 * VRT__MAX_DIMS];
+    int crop; /* tf_crop_and_resize */
+} rsz;
+
+/* scales / sizes / roi from the attributes (Upsample < 9) or the constant inputs. */
+static vrt_status resize_inputs(sctx *c, int upsample, rsz *z) {
+    vrt__node *n = NODE;
     vrt__tensor *tsc = NULL, *tsz = NULL, *troi = NULL;
     if (upsample) {
         if (n->opset < 9) {
-            const float *v = vrt__node_get_floats(n, "scales", &nsc);
+            const float *v = vrt__node_get_floats(n, "scales", &z->nsc);
             if (!v) return nfail(c, VRT_EINVAL, "attribute scales is required");
-            memcpy(sc, v, (size_t)nsc * 4);
+            memcpy(z->sc, v, (size_t)z->nsc * 4);
         } else {
             tsc = in_t(c, 1);
         }
@@ -1301,129 +1358,172 @@ static vrt_status resize(sctx *c, int upsample) {
     } else {
         troi = in_t(c, 1), tsc = in_t(c, 2), tsz = in_t(c, 3);
     }
-    if (tsc && numel(&tsc->shape) > 0 && !const_floats(tsc, sc, &nsc))
+    if (tsc && numel(&tsc->shape) > 0 && !const_floats(tsc, z->sc, &z->nsc))
         return nfail(c, VRT_EUNSUPPORTED, "scales must be constant at load");
-    if (tsz && numel(&tsz->shape) > 0 && !const_ints(tsz, sz, &nsz))
+    if (tsz && numel(&tsz->shape) > 0 && !const_ints(tsz, z->sz, &z->nsz))
         return nfail(c, VRT_EUNSUPPORTED, "sizes must be constant at load");
-    if (troi && numel(&troi->shape) > 0 && !const_floats(troi, roi, &nroi))
+    if (troi && numel(&troi->shape) > 0 && !const_floats(troi, z->roi, &z->nroi))
         return nfail(c, VRT_EUNSUPPORTED, "roi must be constant at load");
-    if ((nsc > 0) == (nsz > 0)) return nfail(c, VRT_EINVAL, "exactly one of scales and sizes must be given");
-    const char *mode = vrt__node_get_string(n, "mode", "nearest");
-    if (strcmp(mode, "nearest") && strcmp(mode, "linear") && strcmp(mode, "bilinear") &&
-        strcmp(mode, "cubic"))
+    if ((z->nsc > 0) == (z->nsz > 0))
+        return nfail(c, VRT_EINVAL, "exactly one of scales and sizes must be given");
+    return VRT_OK;
+}
+
+/* mode, coordinate_transformation_mode and nearest_mode with their opset
+ * defaults, each checked against what the backends implement. */
+static vrt_status resize_modes(sctx *c, int upsample, rsz *z) {
+    vrt__node *n = NODE;
+    static const char *const ctms[] = {"half_pixel",    "half_pixel_symmetric", "pytorch_half_pixel",
+                                       "align_corners", "asymmetric",           "tf_crop_and_resize"};
+    z->mode = vrt__node_get_string(n, "mode", "nearest");
+    if (strcmp(z->mode, "nearest") && strcmp(z->mode, "linear") && strcmp(z->mode, "bilinear") &&
+        strcmp(z->mode, "cubic"))
         return nfail(c, VRT_EUNSUPPORTED, "mode '%s' is not supported; supported: nearest, linear, cubic",
-                     mode);
-    if (!strcmp(mode, "bilinear")) mode = "linear"; /* Upsample-7 spelling */
+                     z->mode);
+    if (!strcmp(z->mode, "bilinear")) z->mode = "linear"; /* Upsample-7 spelling */
     if (vrt__node_get_int(n, "antialias", 0))
         return nfail(c, VRT_EUNSUPPORTED, "antialias=1 is not supported");
-    const char *ctm = vrt__node_get_string(n, "coordinate_transformation_mode",
-                                           n->opset < 11 || upsample ? "asymmetric" : "half_pixel");
-    const char *ctms[] = {"half_pixel",    "half_pixel_symmetric", "pytorch_half_pixel",
-                          "align_corners", "asymmetric",           "tf_crop_and_resize"};
+    z->ctm = vrt__node_get_string(n, "coordinate_transformation_mode",
+                                  n->opset < 11 || upsample ? "asymmetric" : "half_pixel");
     int ok = 0;
     for (size_t i = 0; i < sizeof(ctms) / sizeof(ctms[0]); i++)
-        ok |= !strcmp(ctm, ctms[i]);
-    if (!ok || !strcmp(ctm, "tf_half_pixel_for_nn"))
+        ok |= !strcmp(z->ctm, ctms[i]);
+    if (!ok || !strcmp(z->ctm, "tf_half_pixel_for_nn"))
         return nfail(
             c, VRT_EUNSUPPORTED,
             "coordinate_transformation_mode '%s' is not supported; supported: half_pixel, "
             "half_pixel_symmetric, pytorch_half_pixel, align_corners, asymmetric, tf_crop_and_resize",
-            ctm);
-    const char *nm =
+            z->ctm);
+    z->nm =
         vrt__node_get_string(n, "nearest_mode", upsample || n->opset < 11 ? "floor" : "round_prefer_floor");
-    if (strcmp(nm, "round_prefer_floor") && strcmp(nm, "round_prefer_ceil") && strcmp(nm, "floor") &&
-        strcmp(nm, "ceil"))
-        return nfail(c, VRT_EUNSUPPORTED, "nearest_mode '%s' is not supported", nm);
-    /* opset 18: axes lists which dims scales/sizes refer to; expand to every dim. */
-    int cnt_axes;
-    const int64_t *axv = vrt__node_get_ints(n, "axes", &cnt_axes);
-    float fsc[VRT__MAX_DIMS];
-    int64_t fsz[VRT__MAX_DIMS];
+    if (strcmp(z->nm, "round_prefer_floor") && strcmp(z->nm, "round_prefer_ceil") && strcmp(z->nm, "floor") &&
+        strcmp(z->nm, "ceil"))
+        return nfail(c, VRT_EUNSUPPORTED, "nearest_mode '%s' is not supported", z->nm);
+    z->crop = !strcmp(z->ctm, "tf_crop_and_resize");
+    return VRT_OK;
+}
+
+/* opset 18: axes lists which dims scales/sizes refer to; expand to every dim. */
+static vrt_status resize_expand_axes(sctx *c, const vrt__tensor *x, rsz *z) {
+    int r = x->shape.ndim;
+    z->axv = vrt__node_get_ints(NODE, "axes", &z->cnt_axes);
     for (int i = 0; i < r; i++)
-        fsc[i] = 1, fsz[i] = x->shape.d[i];
-    int given = nsc ? nsc : nsz;
-    if (axv) {
-        if (cnt_axes != given) return nfail(c, VRT_EINVAL, "axes and scales/sizes lengths differ");
-        for (int i = 0; i < cnt_axes; i++) {
-            int64_t a;
-            if (!norm_axis(axv[i], r, &a)) return nfail(c, VRT_EINVAL, "axis out of range");
-            if (nsc)
-                fsc[a] = sc[i];
-            else
-                fsz[a] = sz[i];
-        }
-    } else {
+        z->fsc[i] = 1, z->fsz[i] = x->shape.d[i];
+    int given = z->nsc ? z->nsc : z->nsz;
+    if (!z->axv) {
         if (given != r) return nfail(c, VRT_EINVAL, "scales/sizes have %d entries for rank %d", given, r);
         for (int i = 0; i < r; i++) {
-            if (nsc)
-                fsc[i] = sc[i];
+            if (z->nsc)
+                z->fsc[i] = z->sc[i];
             else
-                fsz[i] = sz[i];
+                z->fsz[i] = z->sz[i];
         }
+        return VRT_OK;
     }
-    const char *karp = vrt__node_get_string(n, "keep_aspect_ratio_policy", "stretch");
-    if (nsz && strcmp(karp, "stretch")) {
-        int nonlarger = !strcmp(karp, "not_larger");
-        if (!nonlarger && strcmp(karp, "not_smaller"))
-            return nfail(c, VRT_EUNSUPPORTED, "keep_aspect_ratio_policy '%s' is not supported", karp);
-        double best = nonlarger ? INFINITY : 0;
-        for (int i = 0; i < r; i++) {
-            if (axv) {
-                int in_axes = 0;
-                for (int k = 0; k < cnt_axes; k++)
-                    in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
-                if (!in_axes) continue;
-            }
-            double s = (double)fsz[i] / (double)x->shape.d[i];
-            best = nonlarger ? fmin(best, s) : fmax(best, s);
-        }
-        for (int i = 0; i < r; i++) {
-            int in_axes = !axv;
-            for (int k = 0; axv && k < cnt_axes; k++)
-                in_axes |= (axv[k] < 0 ? axv[k] + r : axv[k]) == i;
-            if (!in_axes) continue;
-            fsz[i] = (int64_t)floor((double)x->shape.d[i] * best + 0.5);
-            fsc[i] = (float)best;
-        }
-    }
-    vrt__shape o = x->shape;
-    float froi[2 * VRT__MAX_DIMS];
-    for (int i = 0; i < r; i++)
-        froi[i] = 0, froi[i + r] = 1;
-    int crop = !strcmp(ctm, "tf_crop_and_resize");
-    if (crop) {
-        if (nroi == 2 * r)
-            memcpy(froi, roi, (size_t)nroi * 4);
-        else if (axv && nroi == 2 * cnt_axes)
-            for (int k = 0; k < cnt_axes; k++) {
-                int a = (int)(axv[k] < 0 ? axv[k] + r : axv[k]);
-                froi[a] = roi[k], froi[a + r] = roi[k + cnt_axes];
-            }
+    if (z->cnt_axes != given) return nfail(c, VRT_EINVAL, "axes and scales/sizes lengths differ");
+    for (int i = 0; i < z->cnt_axes; i++) {
+        int64_t a;
+        if (!norm_axis(z->axv[i], r, &a)) return nfail(c, VRT_EINVAL, "axis out of range");
+        if (z->nsc)
+            z->fsc[a] = z->sc[i];
         else
-            return nfail(c, VRT_EINVAL, "tf_crop_and_resize needs a roi of %d entries", 2 * r);
+            z->fsz[a] = z->sz[i];
+    }
+    return VRT_OK;
+}
+
+/* 1 when dim i of a rank-r input is resized (listed in axes, or no axes). */
+static int resize_axis_listed(const rsz *z, int r, int i) {
+    int in_axes = !z->axv;
+    for (int k = 0; z->axv && k < z->cnt_axes; k++)
+        in_axes |= (z->axv[k] < 0 ? z->axv[k] + r : z->axv[k]) == i;
+    return in_axes;
+}
+
+/* keep_aspect_ratio_policy with sizes: one scale for every resized dim. */
+static vrt_status resize_keep_aspect(sctx *c, const vrt__tensor *x, rsz *z) {
+    int r = x->shape.ndim;
+    z->karp = vrt__node_get_string(NODE, "keep_aspect_ratio_policy", "stretch");
+    if (!z->nsz || !strcmp(z->karp, "stretch")) return VRT_OK;
+    int nonlarger = !strcmp(z->karp, "not_larger");
+    if (!nonlarger && strcmp(z->karp, "not_smaller"))
+        return nfail(c, VRT_EUNSUPPORTED, "keep_aspect_ratio_policy '%s' is not supported", z->karp);
+    double best = nonlarger ? INFINITY : 0;
+    for (int i = 0; i < r; i++) {
+        if (!resize_axis_listed(z, r, i)) continue;
+        double s = (double)z->fsz[i] / (double)x->shape.d[i];
+        best = nonlarger ? fmin(best, s) : fmax(best, s);
     }
     for (int i = 0; i < r; i++) {
-        if (nsc) {
-            if (!(fsc[i] > 0) || !isfinite(fsc[i])) return nfail(c, VRT_EINVAL, "scales must be positive");
-            double span = crop ? (double)(froi[i + r] - froi[i]) : 1.0;
-            double v = floor((double)x->shape.d[i] * span * fsc[i] + 1e-6 * 0);
+        if (!resize_axis_listed(z, r, i)) continue;
+        z->fsz[i] = (int64_t)floor((double)x->shape.d[i] * best + 0.5);
+        z->fsc[i] = (float)best;
+    }
+    return VRT_OK;
+}
+
+/* tf_crop_and_resize's roi over every dim ([0..0, 1..1] otherwise). */
+static vrt_status resize_roi(sctx *c, int r, rsz *z) {
+    for (int i = 0; i < r; i++)
+        z->froi[i] = 0, z->froi[i + r] = 1;
+    if (!z->crop) return VRT_OK;
+    if (z->nroi == 2 * r) {
+        memcpy(z->froi, z->roi, (size_t)z->nroi * 4);
+    } else if (z->axv && z->nroi == 2 * z->cnt_axes) {
+        for (int k = 0; k < z->cnt_axes; k++) {
+            int a = (int)(z->axv[k] < 0 ? z->axv[k] + r : z->axv[k]);
+            z->froi[a] = z->roi[k], z->froi[a + r] = z->roi[k + z->cnt_axes];
+        }
+    } else {
+        return nfail(c, VRT_EINVAL, "tf_crop_and_resize needs a roi of %d entries", 2 * r);
+    }
+    return VRT_OK;
+}
+
+/* The output shape from the scales (floor of in * roi span * scale) or the
+ * sizes (then the scales of a stretch are recomputed from them). */
+static vrt_status resize_out_shape(sctx *c, const vrt__tensor *x, rsz *z, vrt__shape *o) {
+    int r = x->shape.ndim;
+    *o = x->shape;
+    for (int i = 0; i < r; i++) {
+        if (z->nsc) {
+            if (!(z->fsc[i] > 0) || !isfinite(z->fsc[i]))
+                return nfail(c, VRT_EINVAL, "scales must be positive");
+            double span = z->crop ? (double)(z->froi[i + r] - z->froi[i]) : 1.0;
+            double v = floor((double)x->shape.d[i] * span * z->fsc[i] + 1e-6 * 0);
             if (!(v >= 0) || v > 1e12)
                 return nfail(c, VRT_EINVAL, "scale gives an output dimension out of range");
-            o.d[i] = (int64_t)v;
+            o->d[i] = (int64_t)v;
         } else {
-            if (fsz[i] < 0) return nfail(c, VRT_EINVAL, "negative size");
-            o.d[i] = fsz[i];
-            if (strcmp(karp, "stretch") == 0)
-                fsc[i] = x->shape.d[i] ? (float)fsz[i] / (float)x->shape.d[i] : 1.0f;
+            if (z->fsz[i] < 0) return nfail(c, VRT_EINVAL, "negative size");
+            o->d[i] = z->fsz[i];
+            if (strcmp(z->karp, "stretch") == 0)
+                z->fsc[i] = x->shape.d[i] ? (float)z->fsz[i] / (float)x->shape.d[i] : 1.0f;
         }
     }
-    drop_inputs_from(n, 1);
-    if ((st = vrt__node_set_string(n, "mode", mode)) ||
-        (st = vrt__node_set_string(n, "coordinate_transformation_mode", ctm)) ||
-        (st = vrt__node_set_string(n, "nearest_mode", nm)) ||
-        (st = vrt__node_set_floats(n, "scales", fsc, r)) || (st = vrt__node_set_ints(n, "sizes", o.d, r)))
+    return VRT_OK;
+}
+
+static vrt_status resize(sctx *c, int upsample) {
+    vrt__node *n = NODE;
+    vrt_status st = need_inputs(c, 1, 4);
+    if (st) return st;
+    vrt__tensor *x = in_t(c, 0);
+    int r = x->shape.ndim;
+    rsz rz, *z = &rz;
+    memset(z, 0, sizeof(*z));
+    vrt__shape o;
+    if ((st = resize_inputs(c, upsample, z)) || (st = resize_modes(c, upsample, z)) ||
+        (st = resize_expand_axes(c, x, z)) || (st = resize_keep_aspect(c, x, z)) ||
+        (st = resize_roi(c, r, z)) || (st = resize_out_shape(c, x, z, &o)))
         return st;
-    if (crop && (st = vrt__node_set_floats(n, "roi", froi, 2 * r))) return st;
+    drop_inputs_from(n, 1);
+    if ((st = vrt__node_set_string(n, "mode", z->mode)) ||
+        (st = vrt__node_set_string(n, "coordinate_transformation_mode", z->ctm)) ||
+        (st = vrt__node_set_string(n, "nearest_mode", z->nm)) ||
+        (st = vrt__node_set_floats(n, "scales", z->fsc, r)) || (st = vrt__node_set_ints(n, "sizes", o.d, r)))
+        return st;
+    if (z->crop && (st = vrt__node_set_floats(n, "roi", z->froi, 2 * r))) return st;
     if (upsample) {
         vrt_free(n->op_type);
         if (!(n->op_type = vrt_strdup("Resize"))) return VRT_ENOMEM;
