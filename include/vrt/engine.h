@@ -175,6 +175,16 @@ vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);
 /* i-th fusion applied, e.g. "conv1+BatchNormalization", "conv1+Relu"; NULL past the end. */
 const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
 
+/* What the backend chose at open, for `vrt inspect` and benchmarks: the
+ * number of per-step choices (CUDA: one per Conv/Gemm step; CPU: 0), the
+ * i-th as one line of text in buf (cap bytes, e.g. "conv2d_1 Conv 16x32
+ * 3x3: own igemm fp16, 0.004 ms"; NULL past the end), and the precision the
+ * engine computes in ("fp32", "fp16", "tf32"; *is_auto (may be NULL) = 1
+ * when precision AUTO chose it). */
+int vrt_engine_num_choices(const vrt_engine_t *e);
+const char *vrt_engine_choice(const vrt_engine_t *e, int i, char *buf, size_t cap);
+const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto);
+
 #ifdef __cplusplus
 }
 #endif

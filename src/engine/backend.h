@@ -74,6 +74,13 @@ typedef struct vrt__backend_iface {
     void *(*input_ptr)(void *ctx, int i, size_t *bytes);
     void *(*output_ptr)(void *ctx, int i, size_t *bytes);
     vrt_status (*enqueue)(void *ctx, void *stream);
+    /* Optional introspection (vrt_engine_num_choices / vrt_engine_choice /
+     * vrt_engine_precision): the per-step choices made at prepare (CUDA:
+     * conv/gemm algorithm, workspace, measured time) as text lines, and the
+     * precision the context runs in. NULL: nothing to report. */
+    int (*n_choices)(const void *ctx);
+    const char *(*choice)(const void *ctx, int i, char *buf, size_t cap);
+    const char *(*precision)(const void *ctx, int *is_auto);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

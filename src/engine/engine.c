@@ -293,6 +293,22 @@ const char *vrt_engine_fusion(const vrt_engine_t *e, int i) {
     return e->rep.log[i];
 }
 
+int vrt_engine_num_choices(const vrt_engine_t *e) {
+    return e && e->be->n_choices ? e->be->n_choices(e->ctx) : 0;
+}
+
+const char *vrt_engine_choice(const vrt_engine_t *e, int i, char *buf, size_t cap) {
+    if (!e || !e->be->choice || !buf || !cap || i < 0 || i >= vrt_engine_num_choices(e)) return NULL;
+    return e->be->choice(e->ctx, i, buf, cap);
+}
+
+const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto) {
+    if (is_auto) *is_auto = 0;
+    if (!e) return "";
+    /* The CPU backend computes in fp32 whatever the model's storage type. */
+    return e->be->precision ? e->be->precision(e->ctx, is_auto) : "fp32";
+}
+
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) {
     return e ? e->ir : NULL;
 }

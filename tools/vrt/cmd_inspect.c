@@ -13,9 +13,6 @@
 
 #include "commands.h"
 #include "engine/backend.h"
-#ifdef VRT_HAVE_CUDA
-#include "engine/backend/cuda/cuda_inspect.h"
-#endif
 #include "model/ir.h"
 #include "model/ops.h"
 #include "model_util.h"
@@ -179,19 +176,14 @@ static void print_tensors_text(const inspect_info *in, int outputs) {
 
 /* --backend cuda: the math mode and the engine chosen for each Conv/Gemm. */
 static void print_cuda_engines(const vrt_engine_t *e) {
-#ifdef VRT_HAVE_CUDA
-    const void *bctx = vrt__engine_backend_ctx(e);
     int is_auto = 0;
-    const char *math = vrt__cuda_backend_math(bctx, &is_auto);
-    int n = vrt__cuda_backend_n_engines(bctx);
+    const char *math = vrt_engine_precision(e, &is_auto);
+    int n = vrt_engine_num_choices(e);
     printf("\nCUDA engines (math %s%s; %d conv/gemm steps):\n", math,
            is_auto ? ", chosen by precision=auto" : "", n);
     char line[700];
     for (int i = 0; i < n; i++)
-        if (vrt__cuda_backend_engine(bctx, i, line, sizeof(line))) printf("  %s\n", line);
-#else
-    (void)e;
-#endif
+        if (vrt_engine_choice(e, i, line, sizeof(line))) printf("  %s\n", line);
 }
 
 static void print_text(const inspect_info *in) {

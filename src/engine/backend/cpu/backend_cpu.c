@@ -278,8 +278,16 @@ static const char *cpu_last_error(void *vctx) {
     return vctx ? ((cpu_ctx *)vctx)->err : "";
 }
 
-/* No device members (stream, input_ptr, output_ptr, enqueue): NULL. */
+/* No device members (stream, input_ptr, output_ptr, enqueue) and no
+ * per-step choices to report (n_choices, choice, precision: always fp32). */
 const vrt__backend_iface vrt__backend_cpu = {
-    "cpu",       cpu_prepare,        cpu_set_input, cpu_run, cpu_get_output, cpu_sync, cpu_last_error,
-    cpu_destroy, cpu_prepare_shared, NULL,          NULL,    NULL,           NULL,
+    .name = "cpu",
+    .prepare = cpu_prepare,
+    .set_input = cpu_set_input,
+    .run = cpu_run,
+    .get_output = cpu_get_output,
+    .sync = cpu_sync,
+    .last_error = cpu_last_error,
+    .destroy = cpu_destroy,
+    .prepare_shared = cpu_prepare_shared,
 };

@@ -537,7 +537,20 @@ int vrt__cuda_device_count(void) {
 
 /* The last four: the optional device members the session's frame path uses (engine/device.h). */
 const vrt__backend_iface vrt__backend_cuda = {
-    "cuda",          cuda_prepare, cuda_set_input,      cuda_run,    cuda_get_output, cuda_sync,
-    cuda_last_error, cuda_destroy, cuda_prepare_shared, cuda_stream, cuda_input_ptr,  cuda_output_ptr,
-    cuda_enqueue,
+    .name = "cuda",
+    .prepare = cuda_prepare,
+    .set_input = cuda_set_input,
+    .run = cuda_run,
+    .get_output = cuda_get_output,
+    .sync = cuda_sync,
+    .last_error = cuda_last_error,
+    .destroy = cuda_destroy,
+    .prepare_shared = cuda_prepare_shared,
+    .stream = cuda_stream,
+    .input_ptr = cuda_input_ptr,
+    .output_ptr = cuda_output_ptr,
+    .enqueue = cuda_enqueue,
+    .n_choices = vrt__cuda_backend_n_engines,
+    .choice = vrt__cuda_backend_engine,
+    .precision = vrt__cuda_backend_math,
 };

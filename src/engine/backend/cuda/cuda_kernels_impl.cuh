@@ -26,12 +26,9 @@
 #include <cuda_runtime.h>
 #include <stdint.h>
 
-#include "engine/backend/cuda/eltwise.h"
-#include "engine/backend/cuda/norm.h"
-#include "engine/backend/cuda/pool.h"
-#include "engine/backend/cuda/reduce.h"
-#include "engine/backend/cuda/resize.h"
-#include "engine/backend/cuda/tensor_ops.h"
+/* No family header here: each family's .cu includes its own header first
+ * (this file is shared by all of them, so including theirs would make every
+ * family depend on every other). */
 
 extern "C" {
 #include "model/dtype.h"

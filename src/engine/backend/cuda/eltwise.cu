@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/backend/cuda/eltwise.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 #include "model/lowp.h"

@@ -2,6 +2,7 @@
  * passes (mean, then squared deviations), as the CPU computes them. */
 #include <math.h>
 
+#include "engine/backend/cuda/norm.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/backend/cuda/pool.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {

@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/backend/cuda/eltwise.h"
+#include "engine/backend/cuda/reduce.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/backend/cuda/resize.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 static vrt_status vrt__cuk_no_stream(const char *op) {

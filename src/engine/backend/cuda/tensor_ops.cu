@@ -4,6 +4,8 @@
  * and refuse the same things. */
 #include <string.h>
 
+#include "engine/backend/cuda/eltwise.h"
+#include "engine/backend/cuda/tensor_ops.h"
 #include "engine/backend/cuda/cuda_kernels_impl.cuh"
 
 #define VRT__CUK_COPY_DIMS (2 * VRT__MAX_DIMS + 1)
