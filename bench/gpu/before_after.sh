@@ -20,11 +20,13 @@ T=$(mktemp -d)
 log() { echo "$*" | tee -a "$O/before-after.log"; }
 cfg() { cmake -S "$1" -B "$2" -DVRT_FFMPEG=OFF -DCMAKE_CUDA_ARCHITECTURES=90 -DVRT_WERROR=OFF -DCMAKE_BUILD_TYPE=Release -DVRT_BUILD_TESTS=OFF >"$T/$3.log" 2>&1 &&
   cmake --build "$2" -j"$(($(nproc) / 2))" --target bench_engine >>"$T/$3.log" 2>&1; }
-cfg "$BASE" bB base & pb=$!
-cfg . bH head & ph=$!
-wait $pb || { log "base build failed"; tail -30 "$T/base.log"; exit 1; }
-wait $ph || { log "head build failed"; tail -30 "$T/head.log"; exit 1; }
-log "builds ok"
+if [ "${SKIP_BUILD:-0}" != 1 ]; then
+  cfg "$BASE" bB base & pb=$!
+  cfg . bH head & ph=$!
+  wait $pb || { log "base build failed"; tail -30 "$T/base.log"; exit 1; }
+  wait $ph || { log "head build failed"; tail -30 "$T/head.log"; exit 1; }
+  log "builds ok"
+fi
 python3 - "$T" <<'PY'
 import sys, torch, torchvision
 for name in ("resnet18", "resnet50", "mobilenet_v2"):
