@@ -600,6 +600,8 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
     }
+    /* Warm up before the camera starts, so no frame waits for the first slow inference. */
+    if (p->params.warmup) vrt__proc_warmup(s->proc);
     if (!bind) return VRT_OK;
     void *bufs[VRT_SESSION_MAX_SLOTS]; /* the source keeps its own copy of the pointers */
     size_t size = 0;
@@ -648,14 +650,13 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
             vrt_pipeline_stop(p);
             return st;
         }
-        st = vrt_source_start(s->src);
-        if (st) {
-            const char *m = vrt_source_last_error(s->src);
-            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri,
-                           m[0] ? m : vrt_status_str(st));
-            vrt_pipeline_stop(p);
-            return st;
-        }
+        /* A source starts only once its session is open and warmed up: a
+         * source's clock (synthetic pacing, a camera's queue) runs from start,
+         * and frames made while a model loads would only be dropped. Sources
+         * bound to the session's slots (V4L2 USERPTR) were started, after the
+         * warm-up, by configure_capture. */
+        int running = !strcmp(s->capture_io, "userptr-pinned");
+        int warmed = s->proc != NULL;
         vrt_source_get_info(s->src, &s->info);
         char e[512];
         vrt__proc *share = i > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
@@ -667,7 +668,15 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
             vrt_pipeline_stop(p);
             return st;
         }
-        if (p->params.warmup && s->proc) vrt__proc_warmup(s->proc);
+        if (p->params.warmup && s->proc && !warmed) vrt__proc_warmup(s->proc);
+        if (!running && (st = vrt_source_start(s->src))) {
+            const char *m = vrt_source_last_error(s->src);
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri,
+                           m[0] ? m : vrt_status_str(st));
+            vrt_pipeline_stop(p);
+            return st;
+        }
+        vrt_source_get_info(s->src, &s->info); /* buffers and timestamp flags are final after start */
     }
     if (batched) {
         vrt_status st = open_batching(p);
