@@ -85,7 +85,7 @@ vrt_status vrt__ir_relink(vrt__ir *ir) {
     return VRT_OK;
 }
 
-static void node_free(vrt__node *n) {
+void vrt__node_free(vrt__node *n) {
     vrt_free(n->name);
     vrt_free(n->op_type);
     vrt_free(n->domain);
@@ -94,6 +94,7 @@ static void node_free(vrt__node *n) {
     for (int i = 0; i < n->n_attrs; i++)
         vrt__attr_free(&n->attrs[i]);
     vrt_free(n->attrs);
+    memset(n, 0, sizeof(*n));
 }
 
 void vrt__ir_destroy(vrt__ir **pir) {
@@ -103,7 +104,7 @@ void vrt__ir_destroy(vrt__ir **pir) {
         vrt__tensor_free(&ir->tensors[i]);
     vrt_free(ir->tensors);
     for (int i = 0; i < ir->n_nodes; i++)
-        node_free(&ir->nodes[i]);
+        vrt__node_free(&ir->nodes[i]);
     vrt_free(ir->nodes);
     for (int i = 0; i < ir->n_opsets; i++)
         vrt_free(ir->opsets[i].domain);

@@ -212,6 +212,8 @@ vrt_status vrt__node_set_int(vrt__node *n, const char *name, int64_t v);
 vrt_status vrt__node_set_float(vrt__node *n, const char *name, float v);
 vrt_status vrt__node_set_string(vrt__node *n, const char *name, const char *s);
 void vrt__attr_free(vrt__attr *a);
+/* Frees a node's strings, index arrays and attributes and zeroes it (the node itself is the caller's). */
+void vrt__node_free(vrt__node *n);
 /* Recomputes producer/consumer links from the node list. */
 vrt_status vrt__ir_relink(vrt__ir *ir);
 

@@ -54,21 +54,9 @@ vrt_status vrt__bn_fold_into_conv(int64_t M, int64_t per_out, const float *w, co
     return VRT_OK;
 }
 
-static void node_free(vrt__node *n) {
-    vrt_free(n->name);
-    vrt_free(n->op_type);
-    vrt_free(n->domain);
-    vrt_free(n->inputs);
-    vrt_free(n->outputs);
-    for (int i = 0; i < n->n_attrs; i++)
-        vrt__attr_free(&n->attrs[i]);
-    vrt_free(n->attrs);
-    memset(n, 0, sizeof(*n));
-}
-
 /* Removes node i (freed) keeping the order. Links are stale afterwards. */
 static void remove_node(vrt__ir *ir, int i) {
-    node_free(&ir->nodes[i]);
+    vrt__node_free(&ir->nodes[i]);
     memmove(&ir->nodes[i], &ir->nodes[i + 1], (size_t)(ir->n_nodes - i - 1) * sizeof(vrt__node));
     ir->n_nodes--;
 }
@@ -288,7 +276,7 @@ static vrt_status fuse_residual(vrt__ir *ir, vrt__pass_report *rep) {
             /* The conv moves to the Add's place: its inputs and R are all
              * produced before there, and its only consumer was the Add. */
             vrt__node moved = *cv;
-            node_free(add);
+            vrt__node_free(add);
             ir->nodes[j] = moved;
             memmove(&ir->nodes[pi], &ir->nodes[pi + 1], (size_t)(ir->n_nodes - pi - 1) * sizeof(vrt__node));
             ir->n_nodes--;
