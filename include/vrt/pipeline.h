@@ -180,8 +180,17 @@ vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt
 /* Starts every stream's threads. */
 vrt_status vrt_pipeline_start(vrt_pipeline_t *p);
 /* Waits up to timeout_ms (-1 forever) for every stream to end by itself
- * (EOF, max_frames, error, timeout): VRT_OK when all ended, VRT_EAGAIN otherwise. */
+ * (EOF, max_frames, error, timeout) or for a stop request
+ * (vrt_pipeline_request_stop): VRT_OK when all ended or a stop was requested,
+ * VRT_EAGAIN otherwise. */
 vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms);
+/* Asks the controlling thread to stop the run (it sees vrt_pipeline_wait
+ * return VRT_OK and vrt_pipeline_stop_requested non-NULL): for outputs, from
+ * any thread, e.g. a display window that was closed. reason is a static
+ * string ("window closed"); the first request wins. Takes no lock. */
+void vrt_pipeline_request_stop(vrt_pipeline_t *p, const char *reason);
+/* The first stop request's reason, or NULL when none was made. */
+const char *vrt_pipeline_stop_requested(const vrt_pipeline_t *p);
 /* Stops the sources, joins the threads, releases every frame. Idempotent;
  * may be called after a signal. Safe to call before start. */
 vrt_status vrt_pipeline_stop(vrt_pipeline_t *p);
@@ -256,21 +265,39 @@ void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
 
 /* ---- outputs ---------------------------------------------------------------
  * Where results go besides on_result: the interface the sink layer
- * (vrt/sink.h: JSON lines, HTML report, ...) implements. Each output gets
- * its own thread and a newest-result hand-off sized at add time: the frame
- * path copies the result (the top-k or the detections it holds, not the
- * frame) into one of the output's preallocated records and hands it over;
+ * (vrt/sink.h: JSON lines, HTML report, display, web, MQTT, ...) implements.
+ * Each output gets its own thread and a newest-result hand-off sized at add
+ * time: the frame path copies the result (the top-k or the detections it
+ * holds) into one of the output's preallocated records and hands it over;
  * when the output has fallen `depth` results behind, the oldest waiting
  * result is dropped and counted for that output. A slow output therefore
  * never delays the frame path, and on_result's time (the "deliver" stage)
- * does not include any output. */
+ * does not include any output.
+ *
+ * Frames: an output with want_frame = 1 also gets the frame. After the result
+ * is delivered (so not in the end-to-end time) the processing thread copies
+ * the frame's pixels ONCE into a frame of a pool sized at start (depth + 2
+ * frames per such output, per stream), and every output that wants frames
+ * holds a reference to that one copy; a capture buffer is never held by an
+ * output. When the pool is empty the outputs that want frames drop the result
+ * (counted). */
+typedef struct vrt_pipeline_output_stats vrt_pipeline_output_stats;
+
 typedef struct vrt_pipeline_output {
     const char *name; /* for statistics and messages, e.g. "jsonl:-" (copied) */
     int depth;        /* results that may wait for the output; 1 (a latest-value slot) if <= 1 */
+    int want_frame;   /* 1: r->frame in write() is a copy of the frame (host memory, the source's format) */
     void *ctx;        /* the output's, passed to every call */
-    /* On the output's thread, for each result it gets. r->frame is NULL. Optional: an output
-     * without it (one that only writes at finish) gets neither a thread nor copies. */
+    /* On the output's thread, for each result it gets. r->frame is NULL unless want_frame (then a
+     * read-only copy, valid during the call). Optional: an output without it (one that only
+     * writes at finish) gets neither a thread nor copies. */
     void (*write)(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r);
+    /* On the output's thread, about every idle_ms while no result comes (and between results
+     * that come faster): keeps a window's events or a connection alive. Optional. */
+    void (*idle)(void *ctx, const vrt_pipeline_t *p);
+    int idle_ms; /* 0: 50 */
+    /* Fills the output's own fields of st (lost, detail); from any thread. Optional. */
+    void (*stats)(void *ctx, vrt_pipeline_output_stats *st);
     /* After stop, from vrt_pipeline_finish on the controlling thread, with final statistics
      * (write the summary, the report). Optional. */
     vrt_status (*finish)(void *ctx, vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap);
@@ -284,11 +311,16 @@ typedef struct vrt_pipeline_output {
  * called then). */
 vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err, size_t cap);
 
-typedef struct vrt_pipeline_output_stats {
+struct vrt_pipeline_output_stats {
     char name[64];
     uint64_t written; /* results the output's write() got */
-    uint64_t dropped; /* results dropped because the output was `depth` behind */
-} vrt_pipeline_output_stats;
+    uint64_t dropped; /* results dropped because the output was `depth` behind (or no frame copy was free) */
+    /* result ready (done) -> the output's write() returned: for a display the frame presented, for
+     * the web viewer the frame encoded and handed to the clients, for MQTT the message queued */
+    vrt_hist_summary latency;
+    uint64_t lost;    /* results the output itself could not deliver (e.g. MQTT while the broker is away) */
+    char detail[160]; /* the output's own line (clients, frames skipped by slow clients, ...); may be "" */
+};
 
 int vrt_pipeline_num_outputs(const vrt_pipeline_t *p);
 /* Live while running, exact after stop. VRT_EINVAL for a bad index. */

@@ -5,6 +5,11 @@
  *   jsonl:PATH | jsonl:-     one JSON line per result, then a summary line (README "vrt run --json")
  *   report:PATH.html         a self-contained HTML report written after the run
  *   PATH.jsonl, PATH.json, PATH.html, "-"   the same, picked by the extension ("-": JSON lines on stdout)
+ *   display://0              a window (SDL2): the newest frame, fps in the title; q, Esc or closing it
+ *                            asks the run to stop (vrt_pipeline_request_stop)
+ *   http://ADDR:PORT         a web viewer (libmicrohttpd): / page with the live MJPEG stream,
+ *                            /stream.mjpg, /stats (JSON), /metrics (Prometheus text); port 0: any free
+ *   mqtt://HOST[:PORT]/TOPIC[?qos=0|1]   each result one JSON message (libmosquitto)
  * Unknown schemes are an error that lists the known ones. Adding a sink is one
  * file under src/sink/ plus one row in the table of src/sink/sink.c (recipe:
  * src/sink/README.md).
@@ -36,9 +41,15 @@ typedef struct vrt_sink_params {
     const char *title;        /* report: page title (copied); NULL: "vrt run report" */
     const char *command_line; /* report: shown in the configuration table (copied); may be NULL */
     int depth;                /* results that may wait for the sink; 0: the sink's default */
+    const char
+        *listen; /* web viewer: address to bind instead of the URI's host (e.g. "0.0.0.0"); NULL: the URI's */
 } vrt_sink_params;
 
 void vrt_sink_default_params(vrt_sink_params *p);
+
+/* 1 when the sink for scheme ("display", "http", "mqtt", "jsonl", ...) is built into this library
+ * (its optional dependency was found), else 0. */
+int vrt_sink_available(const char *scheme);
 
 /* Opens the sink named by uri and adds it to p (before start). sp may be NULL. On failure err names
  * the URI and what would work. */

@@ -9,7 +9,11 @@
  * it is full). The frame path never waits: every operation it makes is a
  * poll (timeout 0), and whatever does not fit is counted as this output's
  * drop. The record copies the result's own data (times, top-k, the
- * detections it holds), never the frame. */
+ * detections it holds); an output that wants frames also holds a reference
+ * to the one pool copy of the frame the frame path made for all of them
+ * (never to the capture buffer). Each output measures result ready -> its
+ * write() returned in a histogram of its own (on its thread, off the frame
+ * path). */
 #include "pipeline-impl.h"
 #include "vision/result_impl.h"
 
@@ -34,6 +38,8 @@ struct vrt__output {
     int thread_started, finished;
     const vrt_pipeline_t *pl;
     _Atomic uint64_t written, dropped;
+    pthread_mutex_t hist_lock; /* the output's thread writes, readers copy (never the frame path) */
+    vrt_hist latency;
 };
 
 vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap) {
@@ -48,6 +54,8 @@ vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, c
     snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "output");
     x->o.name = x->name;
     x->depth = o->depth > 1 ? o->depth : 1;
+    pthread_mutex_init(&x->hist_lock, NULL);
+    vrt_hist_init(&x->latency);
     size_t n = (size_t)x->depth + 2;
     vrt_status st = VRT_OK;
     x->recs = vrt_calloc(n, sizeof(*x->recs));
@@ -67,17 +75,32 @@ vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, c
 }
 
 static void give_back(vrt__output *x, out_rec *rec) {
+    vrt_frame *f = (vrt_frame *)rec->r.frame;
+    rec->r.frame = NULL;
+    vrt_frame_unref(&f);
     vrt_queue_push(x->free_list, rec, 0); /* cannot be full: the records are its capacity */
 }
 
 static void *output_main(void *arg) {
     vrt__output *x = arg;
+    const int wait_ms = x->o.idle ? (x->o.idle_ms > 0 ? x->o.idle_ms : 50) : -1;
+    int64_t next_idle = vrt_now_ns() + (int64_t)wait_ms * 1000000;
     for (;;) {
         void *item = NULL;
-        vrt_status st = x->slot ? vrt_slot_take(x->slot, &item, -1) : vrt_queue_pop(x->queue, &item, -1);
+        vrt_status st =
+            x->slot ? vrt_slot_take(x->slot, &item, wait_ms) : vrt_queue_pop(x->queue, &item, wait_ms);
+        if (x->o.idle && vrt_now_ns() >= next_idle) { /* also when results come faster than idle_ms */
+            x->o.idle(x->o.ctx, x->pl);
+            next_idle = vrt_now_ns() + (int64_t)wait_ms * 1000000;
+        }
+        if (st == VRT_EAGAIN || st == VRT_ETIMEDOUT) continue;
         if (st) break; /* VRT_EOF: closed and drained */
         out_rec *rec = item;
-        if (x->o.write) x->o.write(x->o.ctx, x->pl, &rec->r);
+        x->o.write(x->o.ctx, x->pl, &rec->r);
+        int64_t lat = vrt_now_ns() - rec->r.t.done_ns;
+        pthread_mutex_lock(&x->hist_lock);
+        vrt_hist_record(&x->latency, lat);
+        pthread_mutex_unlock(&x->hist_lock);
         atomic_fetch_add_explicit(&x->written, 1, memory_order_relaxed);
         give_back(x, rec);
     }
@@ -96,9 +119,13 @@ vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p) {
  * its payload (only the entries it holds; vrt__result_copy, whatever the
  * kind), since the session reuses its storage on the next frame. Sinks read
  * the copy through the vrt/result.h accessors. */
-static void copy_result(out_rec *rec, const vrt_pipeline_result *r) {
+static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_result *r) {
     rec->r = *r;
     rec->r.frame = NULL;
+    if (x->o.want_frame && r->frame) {
+        vrt_frame_ref((vrt_frame *)r->frame);
+        rec->r.frame = r->frame;
+    }
     rec->r.result = NULL;
     rec->r.classes = NULL;
     rec->r.detections = NULL;
@@ -111,12 +138,16 @@ static void copy_result(out_rec *rec, const vrt_pipeline_result *r) {
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r) {
     if (!x->o.write) return;
     void *item = NULL;
+    if (x->o.want_frame && !r->frame) { /* no frame copy was free (or the frame did not fit) */
+        atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
+        return;
+    }
     if (vrt_queue_pop(x->free_list, &item, 0)) {
         atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed);
         return;
     }
     out_rec *rec = item;
-    copy_result(rec, r);
+    copy_result(x, rec, r);
     if (x->slot) {
         void *old = NULL;
         vrt_status st = vrt_slot_put(x->slot, rec, &old);
@@ -154,6 +185,50 @@ void vrt__output_stats(const vrt__output *x, vrt_pipeline_output_stats *st) {
     snprintf(st->name, sizeof(st->name), "%s", x->name);
     st->written = atomic_load_explicit(&m->written, memory_order_relaxed);
     st->dropped = atomic_load_explicit(&m->dropped, memory_order_relaxed);
+    pthread_mutex_lock(&m->hist_lock);
+    vrt_hist_summarize(&m->latency, &st->latency);
+    pthread_mutex_unlock(&m->hist_lock);
+    st->lost = 0;
+    st->detail[0] = 0;
+    if (x->o.stats) x->o.stats(x->o.ctx, st);
+}
+
+int vrt__output_frame_depth(const vrt__output *x) {
+    return x->o.write && x->o.want_frame ? x->depth : 0;
+}
+
+void vrt__output_copy_frame(vrt_frame_pool_t *pool, const vrt_frame *src, vrt_frame **dst) {
+    *dst = NULL;
+    vrt_frame *f = NULL;
+    if (vrt_frame_pool_get(pool, &f)) return;
+    if (f->fourcc != src->fourcc || f->width != src->width || f->height != src->height ||
+        src->memory == VRT_MEM_DEVICE || src->num_planes != f->num_planes) {
+        vrt_frame_unref(&f);
+        return;
+    }
+    if (!vrt_fourcc_is_raw(src->fourcc)) { /* compressed: the bytes as they are */
+        size_t n = src->bytesused < f->planes[0].size ? src->bytesused : f->planes[0].size;
+        memcpy(f->planes[0].data, src->planes[0].data, n);
+        f->bytesused = n;
+    } else {
+        for (int i = 0; i < f->num_planes; i++) {
+            const vrt_plane *a = &src->planes[i];
+            vrt_plane *b = &f->planes[i];
+            uint32_t rows = b->stride ? b->size / b->stride : 0;
+            uint32_t w = a->stride < b->stride ? a->stride : b->stride;
+            if (a->stride == b->stride)
+                memcpy(b->data, a->data, b->size < a->size ? b->size : a->size);
+            else
+                for (uint32_t y = 0; y < rows; y++)
+                    memcpy(b->data + (size_t)y * b->stride, a->data + (size_t)y * a->stride, w);
+        }
+    }
+    f->timestamp_ns = src->timestamp_ns;
+    f->ts_from_driver = src->ts_from_driver;
+    f->dequeue_ns = src->dequeue_ns;
+    f->sequence = src->sequence;
+    f->pts_ns = src->pts_ns;
+    *dst = f;
 }
 
 vrt_status vrt__output_finish(vrt__output *x, vrt_pipeline_t *p, const char *stopped_by, char *err,
@@ -167,10 +242,16 @@ void vrt__output_destroy(vrt__output **px) {
     if (!px || !*px) return;
     vrt__output *x = *px;
     vrt__output_stop(x);
+    void *item = NULL; /* records left waiting when the thread never ran hold frame references */
+    while (x->slot && vrt_slot_take(x->slot, &item, 0) == VRT_OK)
+        give_back(x, item);
+    while (x->queue && vrt_queue_pop(x->queue, &item, 0) == VRT_OK)
+        give_back(x, item);
     if (x->o.destroy) x->o.destroy(x->o.ctx);
     vrt_slot_destroy(&x->slot);
     vrt_queue_destroy(&x->queue);
     vrt_queue_destroy(&x->free_list);
+    pthread_mutex_destroy(&x->hist_lock);
     vrt_free(x->recs);
     vrt_free(x);
     *px = NULL;

@@ -82,8 +82,14 @@ typedef struct vrt__output vrt__output;
 /* Sizes everything (depth + 2 records). On failure o->destroy(o->ctx) was called. */
 vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap);
 vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p);
-/* The frame path: copies r into a free record and hands it over; never waits, never allocates. */
+/* The frame path: copies r into a free record and hands it over; never waits, never allocates.
+ * r->frame (a frame copy, or NULL) is referenced by an output that wants frames. */
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);
+/* depth when the output wants frames, else 0. */
+int vrt__output_frame_depth(const vrt__output *x);
+/* The frame path: *dst = a copy of src's pixels and metadata from pool (one reference), or NULL
+ * when the pool is empty or src does not fit it. */
+void vrt__output_copy_frame(vrt_frame_pool_t *pool, const vrt_frame *src, vrt_frame **dst);
 /* Closes the hand-off and joins the thread (it writes what was waiting first). Idempotent. */
 void vrt__output_stop(vrt__output *x);
 void vrt__output_stats(const vrt__output *x, vrt_pipeline_output_stats *st);

@@ -56,6 +56,7 @@ typedef struct stream {
     vrt__proc *proc;
     vrt__proc_out out;
     char perr[256];
+    vrt_frame_pool_t *copies; /* frame copies for the outputs that want frames (sized at start) */
 } stream;
 
 struct vrt_pipeline {
@@ -79,6 +80,8 @@ struct vrt_pipeline {
     double batched_ms, unbatched_ms; /* calibration: one tick batched / unbatched */
     vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
     int noutputs;
+    int frame_outputs;               /* outputs with want_frame */
+    const char *_Atomic stop_reason; /* vrt_pipeline_request_stop */
 };
 
 void vrt_pipeline_default_params(vrt_pipeline_params *p) {
@@ -378,10 +381,16 @@ static void deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns)
     VRT__RANGE_POP();
     r.t.delivered_ns = vrt_now_ns();
     r.frame = NULL;
-    vrt_frame_unref(&f);
     vrt__telemetry_record(&s->tel, &r);
+    /* One copy of the pixels for every output that wants them, after the
+     * result was delivered: the capture buffer goes back at once. */
+    vrt_frame *copy = NULL;
+    if (p->frame_outputs && s->copies) vrt__output_copy_frame(s->copies, f, &copy);
+    vrt_frame_unref(&f);
+    r.frame = copy;
     for (int k = 0; k < p->noutputs; k++)
         vrt__output_put(p->outputs[k], &r);
+    vrt_frame_unref(&copy);
     if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
         end_stream(s, ST_EOF, NULL);
         atomic_store(&s->stop, 1);
@@ -632,6 +641,37 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
     return VRT_OK;
 }
 
+/* The frame-copy pool of every stream when some output wants frames: depth
+ * + 2 frames per such output (waiting, being written, being filled) and one
+ * for the frame path. */
+static vrt_status make_frame_copies(vrt_pipeline_t *p) {
+    uint32_t count = 1;
+    p->frame_outputs = 0;
+    for (int k = 0; k < p->noutputs; k++) {
+        int d = vrt__output_frame_depth(p->outputs[k]);
+        if (d > 0) {
+            count += (uint32_t)d + 2;
+            p->frame_outputs++;
+        }
+    }
+    for (int i = 0; p->frame_outputs && i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        vrt_frame_pool_params fp;
+        vrt_frame_pool_default_params(&fp);
+        fp.fourcc = s->info.fourcc;
+        fp.width = s->info.width;
+        fp.height = s->info.height;
+        fp.count = count;
+        vrt_status st = vrt_frame_pool_create(&s->copies, &fp);
+        if (st) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot make %u frame copies for the outputs (%s)",
+                           s->uri, count, vrt_status_str(st));
+            return st;
+        }
+    }
+    return VRT_OK;
+}
+
 vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
     if (!p) return VRT_EINVAL;
     if (p->started) {
@@ -685,6 +725,10 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
             return st;
         }
     }
+    if (make_frame_copies(p)) {
+        vrt_pipeline_stop(p);
+        return VRT_ENOMEM;
+    }
     for (int k = 0; k < p->noutputs; k++) {
         if (vrt__output_start(p->outputs[k], p)) {
             vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
@@ -731,15 +775,28 @@ vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms) {
     ts.tv_sec += ns / 1000000000;
     ts.tv_nsec = ns % 1000000000;
     pthread_mutex_lock(&p->mu);
-    while (p->ended < p->nstreams) {
+    while (p->ended < p->nstreams && !atomic_load(&p->stop_reason)) {
         if (timeout_ms < 0)
             pthread_cond_wait(&p->cv, &p->mu);
         else if (pthread_cond_timedwait(&p->cv, &p->mu, &ts))
             break;
     }
-    int done = p->ended >= p->nstreams;
+    int done = p->ended >= p->nstreams || atomic_load(&p->stop_reason);
     pthread_mutex_unlock(&p->mu);
     return done ? VRT_OK : VRT_EAGAIN;
+}
+
+void vrt_pipeline_request_stop(vrt_pipeline_t *p, const char *reason) {
+    if (!p) return;
+    const char *none = NULL;
+    pthread_mutex_lock(&p->mu);
+    atomic_compare_exchange_strong(&p->stop_reason, &none, reason ? reason : "stop requested");
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+const char *vrt_pipeline_stop_requested(const vrt_pipeline_t *p) {
+    return p ? atomic_load(&((vrt_pipeline_t *)p)->stop_reason) : NULL;
 }
 
 vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
@@ -787,6 +844,7 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
         vrt_queue_destroy(&s->queue);
         vrt__telemetry_free(&s->tel);
         vrt__proc_destroy(&s->proc);
+        vrt_frame_pool_destroy(&s->copies); /* frames still held by outputs keep it alive */
         vrt_free(s);
     }
     for (int k = 0; k < p->noutputs; k++)

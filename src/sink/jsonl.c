@@ -128,7 +128,7 @@ static void json_batching(vrt_pipeline_t *p, vrt_json *w) {
     vrt_json_end_object(w);
 }
 
-/* Per sink: results written and dropped because it fell behind. */
+/* Per sink: results written, dropped because it fell behind, lost by the sink itself, and its latency. */
 static void json_sinks(vrt_pipeline_t *p, vrt_json *w) {
     vrt_json_key(w, "sinks");
     vrt_json_begin_array(w);
@@ -139,6 +139,16 @@ static void json_sinks(vrt_pipeline_t *p, vrt_json *w) {
         vrt_json_kv_string(w, "name", os.name);
         vrt_json_kv_uint(w, "written", os.written);
         vrt_json_kv_uint(w, "dropped", os.dropped);
+        vrt_json_kv_uint(w, "lost", os.lost);
+        vrt_json_kv_string(w, "detail", os.detail);
+        vrt_json_key(w, "latency_ms"); /* result ready -> the sink's write returned (display: presented) */
+        vrt_json_begin_object(w);
+        vrt_json_kv_uint(w, "count", os.latency.count);
+        vrt_json_kv_double(w, "p50", (double)os.latency.p50 / 1e6);
+        vrt_json_kv_double(w, "p90", (double)os.latency.p90 / 1e6);
+        vrt_json_kv_double(w, "p99", (double)os.latency.p99 / 1e6);
+        vrt_json_kv_double(w, "max", (double)os.latency.max / 1e6);
+        vrt_json_end_object(w);
         vrt_json_end_object(w);
     }
     vrt_json_end_array(w);
@@ -259,9 +269,10 @@ static void jsonl_destroy(void *ctx) {
     vrt_free(j);
 }
 
-static vrt_status jsonl_open(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
-                             size_t cap) {
+static vrt_status jsonl_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
+                             const vrt_sink_params *sp, char *err, size_t cap) {
     (void)sp;
+    (void)p;
     jsonl *j = vrt_calloc(1, sizeof(*j));
     if (!j) {
         vrt_errbuf_set(err, cap, "out of memory");
@@ -292,5 +303,6 @@ const vrt__sink_kind vrt__sink_jsonl = {
     .scheme = "jsonl",
     .extensions = ".jsonl .json",
     .example = "jsonl:PATH|-",
+    .available = 1,
     .open = jsonl_open,
 };

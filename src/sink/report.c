@@ -362,6 +362,32 @@ static void write_summary(FILE *f, vrt_pipeline_t *p) {
     fputs("</section>\n", f);
 }
 
+/* Per output: results written and dropped, what it lost itself, and result ready -> written (for a
+ * display: presented). */
+static void write_sinks(FILE *f, vrt_pipeline_t *p) {
+    int n = vrt_pipeline_num_outputs(p);
+    if (!n) return;
+    fputs("<section id=\"sinks\"><h2>Outputs</h2>\n<table><tr><th>output</th><th>written</th><th>dropped</th>"
+          "<th>lost</th><th>latency p50 ms</th><th>p99 ms</th><th>max ms</th><th>detail</th></tr>\n",
+          f);
+    for (int i = 0; i < n; i++) {
+        vrt_pipeline_output_stats os;
+        if (vrt_pipeline_get_output_stats(p, i, &os)) continue;
+        fputs("<tr><td>", f);
+        esc(f, os.name);
+        fprintf(f,
+                "</td><td class=n>%llu</td><td class=n>%llu</td><td class=n>%llu</td><td class=n>%.3f</td>"
+                "<td class=n>%.3f</td><td class=n>%.3f</td><td>",
+                (unsigned long long)os.written, (unsigned long long)os.dropped, (unsigned long long)os.lost,
+                (double)os.latency.p50 / 1e6, (double)os.latency.p99 / 1e6, (double)os.latency.max / 1e6);
+        esc(f, os.detail);
+        fputs("</td></tr>\n", f);
+    }
+    fputs("</table><p>latency: result ready &rarr; the output has written it (a display: frame presented; "
+          "the web viewer: frame encoded for the clients; MQTT: message queued)</p></section>\n",
+          f);
+}
+
 static void write_distributions(FILE *f, vrt_pipeline_t *p) {
     int ns = vrt_pipeline_num_streams(p);
     vrt_hist *h = vrt_malloc(sizeof(*h));
@@ -425,6 +451,7 @@ vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char
     write_config(f, p, command_line);
     write_hardware(f);
     write_summary(f, p);
+    write_sinks(f, p);
     write_distributions(f, p);
     write_timelines(f, p);
     fputs("</body></html>\n", f);
@@ -456,8 +483,9 @@ static void report_destroy(void *ctx) {
     vrt_free(ctx);
 }
 
-static vrt_status report_open(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
-                              size_t cap) {
+static vrt_status report_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
+                              const vrt_sink_params *sp, char *err, size_t cap) {
+    (void)p;
     /* Fail before the run, not after it, when the report cannot be written. */
     FILE *t = fopen(path, "w");
     if (!t) {
@@ -488,5 +516,6 @@ const vrt__sink_kind vrt__sink_report = {
     .scheme = "report",
     .extensions = ".html .htm",
     .example = "report:PATH.html",
+    .available = 1,
     .open = report_open,
 };

@@ -11,13 +11,22 @@ typedef struct vrt__sink_kind {
     const char *scheme;     /* "jsonl": matches "jsonl:PATH" */
     const char *extensions; /* ".jsonl .json": plain paths ending so pick this sink; may be "" */
     const char *example;    /* for the error that lists the sinks, e.g. "jsonl:PATH|-" */
-    /* Fills o (name, depth, ctx and the callbacks) for path (the URI after "scheme:"). On failure
-     * nothing is left to release and err names the path and what would work. */
-    vrt_status (*open)(vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp, char *err,
-                       size_t cap);
+    int available;          /* 0: its library was not found at build time (open says how to get it) */
+    /* Fills o (name, depth, want_frame, ctx and the callbacks) for path (the URI after "scheme:",
+     * or the whole URI for a scheme written "http://..."). p is the pipeline the sink is added to
+     * (a sink may keep it: statistics for a web page, vrt_pipeline_request_stop for a window). On
+     * failure nothing is left to release and err names the path and what would work. */
+    vrt_status (*open)(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path, const vrt_sink_params *sp,
+                       char *err, size_t cap);
 } vrt__sink_kind;
 
 extern const vrt__sink_kind vrt__sink_jsonl;
 extern const vrt__sink_kind vrt__sink_report;
+extern const vrt__sink_kind vrt__sink_display;
+extern const vrt__sink_kind vrt__sink_http;
+extern const vrt__sink_kind vrt__sink_mqtt;
+
+/* A sink whose library was not found at build time: its open explains how to get it. */
+vrt_status vrt__sink_missing(const char *uri, const char *what, const char *package, char *err, size_t cap);
 
 #endif

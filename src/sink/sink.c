@@ -17,6 +17,14 @@ void vrt_sink_default_params(vrt_sink_params *p) {
     memset(p, 0, sizeof(*p));
 }
 
+vrt_status vrt__sink_missing(const char *uri, const char *what, const char *package, char *err, size_t cap) {
+    vrt_errbuf_set(err, cap,
+                   "%s: this build has no %s (%s was not found when it was configured); install %s and "
+                   "build again",
+                   uri, what, package, package);
+    return VRT_ENOTSUP;
+}
+
 static int has_extension(const char *path, const char *exts) {
     const char *dot = strrchr(path, '.');
     if (!dot || strchr(dot, '/')) return 0;
@@ -28,6 +36,12 @@ static int has_extension(const char *path, const char *exts) {
         while (*e == ' ')
             e++;
     }
+    return 0;
+}
+
+int vrt_sink_available(const char *scheme) {
+    for (size_t i = 0; scheme && i < NSINKS; i++)
+        if (!strcmp(scheme, g_sinks[i]->scheme)) return g_sinks[i]->available;
     return 0;
 }
 
@@ -69,7 +83,7 @@ vrt_status vrt_sink_add(vrt_pipeline_t *p, const char *uri, const vrt_sink_param
     }
     vrt_pipeline_output o;
     memset(&o, 0, sizeof(o));
-    vrt_status st = k->open(&o, path, sp, err, cap);
+    vrt_status st = k->open(p, &o, path, sp, err, cap);
     if (st) return st;
     if (sp->depth > 0) o.depth = sp->depth;
     return vrt_pipeline_add_output(p, &o, err, cap);

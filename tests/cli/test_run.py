@@ -43,7 +43,8 @@ SUMMARY_SCHEMA = {
     "deadline_ms": (int, float, type(None)), "stopped_by": str, "weight_users": int,
     "batching": (dict, type(None)), "streams": list, "sinks": list,
 }
-SINK_SCHEMA = {"name": str, "written": int, "dropped": int}
+SINK_SCHEMA = {"name": str, "written": int, "dropped": int, "lost": int, "detail": str,
+               "latency_ms": {k: NUM for k in ["count", "p50", "p90", "p99", "max"]}}
 BATCHING_SCHEMA = {"sources": int, "batched_ms": NUM, "unbatched_ms": NUM, "speedup": NUM, "lowers_latency": bool}
 
 
@@ -96,7 +97,8 @@ def case_run_help():
     T.usage_error(["run", "--policy", "oldest"], "--policy 'oldest'", "see 'vrt run --help'")
     T.usage_error(["run", "--backend", "tpu"], "--backend 'tpu'")
     T.usage_error(["run", "--frames", "0"], "--frames")
-    T.usage_error(["run", "extra"], "unexpected argument 'extra'")
+    T.usage_error(["run", "in", "out.jsonl", "extra"], "unexpected argument 'extra'")
+    T.usage_error(["run", "-o", ""], "--output needs a URI")
     T.usage_error(["run", "--print", "--json", "-"], "--print")
     T.runtime_error(["run", "-m", "/nonexistent/m.onnx", "-i", "synthetic:"], "/nonexistent/m.onnx")
     T.runtime_error(["run", "-m", model(), "-i", "synthetic:?bogus=1", "--frames", "1"], "bogus")

@@ -8,7 +8,13 @@
  *   vrt_sink_json_result gives for the results on_result saw, then the
  *   summary line with the sinks' counters;
  * - URIs: scheme, extension, unknown kinds and bad paths are explained;
- * - nothing is allocated per result with sinks attached (also on the drop path). */
+ * - nothing is allocated per result with sinks attached (also on the drop path,
+ *   and with an output that holds frame copies);
+ * - an output that wants frames gets a copy of each frame's pixels (the
+ *   synthetic frame number read back from the copy is the result's), one that
+ *   does not gets none; each output's latency histogram counts its writes;
+ * - an output can ask the run to stop (a closed window): wait returns, the
+ *   reason is kept. */
 #include "harness.h"
 
 #include <pthread.h>
@@ -16,6 +22,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "vrt/image.h"
 #include "vrt/pipeline.h"
 #include "vrt/sink.h"
 
@@ -198,8 +205,8 @@ TEST(jsonl_sink_writes_the_lines_on_result_would) {
     }
     ASSERT_CONTAINS(line, "{\"type\":\"summary\"");
     char want[300];
-    snprintf(want, sizeof(want), "\"sinks\":[{\"name\":\"jsonl:%s\",\"written\":%d,\"dropped\":0}]", path,
-             FRAMES);
+    snprintf(want, sizeof(want), "\"sinks\":[{\"name\":\"jsonl:%s\",\"written\":%d,\"dropped\":0,\"lost\":0,",
+             path, FRAMES);
     ASSERT_CONTAINS(line, want);
     ASSERT_TRUE(strchr(line, '\n') == line + strlen(line) - 1); /* exactly one summary line */
     vrt_pipeline_destroy(&p);
@@ -271,6 +278,7 @@ TEST(sinks_allocate_nothing_per_result) {
     o.name = "stuck";
     o.ctx = &g;
     o.write = gated_write;
+    o.want_frame = 1; /* the frame copies circulate too */
     ASSERT_OK(vrt_pipeline_add_output(p, &o, err, sizeof(err)));
     ASSERT_OK(vrt_pipeline_start(p));
     ASSERT_OK(vrt_pipeline_wait(p, 60000));
@@ -289,11 +297,114 @@ TEST(sinks_allocate_nothing_per_result) {
     pthread_cond_destroy(&g.cv);
 }
 
+/* ---- frames to the outputs that want them ---- */
+
+typedef struct frames_seen {
+    int n, with_frame, numbers_match;
+    uint32_t w, h;
+} frames_seen;
+
+static void frames_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p;
+    frames_seen *s = ctx;
+    s->n++;
+    if (!r->frame) return;
+    s->with_frame++;
+    s->w = r->frame->width;
+    s->h = r->frame->height;
+    uint64_t num = 0;
+    if (vrt_synthetic_decode_number(r->frame, &num) == VRT_OK && (int64_t)num == r->frame_number &&
+        r->frame->sequence == r->sequence)
+        s->numbers_match++;
+}
+
+TEST(outputs_that_want_frames_get_copies) {
+    static frames_seen a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    vrt_pipeline_t *p = make(NULL, NULL);
+    char err[256];
+    vrt_pipeline_output o;
+    memset(&o, 0, sizeof(o));
+    o.name = "frames";
+    o.depth = FRAMES; /* keeps every result: each one is checked */
+    o.want_frame = 1;
+    o.ctx = &a;
+    o.write = frames_write;
+    ASSERT_OK(vrt_pipeline_add_output(p, &o, err, sizeof(err)));
+    o.name = "no-frames";
+    o.want_frame = 0;
+    o.ctx = &b;
+    ASSERT_OK(vrt_pipeline_add_output(p, &o, err, sizeof(err)));
+    ASSERT_OK(vrt_pipeline_start(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 60000));
+    ASSERT_OK(vrt_pipeline_finish(p, "frames", err, sizeof(err)));
+    vrt_pipeline_output_stats os;
+    ASSERT_OK(vrt_pipeline_get_output_stats(p, 0, &os));
+    ASSERT_EQ(os.written + os.dropped, FRAMES);
+    ASSERT_EQ(os.latency.count, os.written);
+    ASSERT_TRUE(os.written > 0 && os.latency.p50 > 0);
+    ASSERT_EQ(a.with_frame, a.n);
+    ASSERT_EQ(a.numbers_match, a.n);
+    ASSERT_EQ(a.w, 160);
+    ASSERT_EQ(a.h, 120);
+    ASSERT_EQ(b.n, FRAMES);
+    ASSERT_EQ(b.with_frame, 0);
+    vrt_pipeline_destroy(&p);
+}
+
+/* ---- an output asks the run to stop ---- */
+
+typedef struct stopper {
+    vrt_pipeline_t *p;
+    int n;
+} stopper;
+
+static void stopper_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p, (void)r;
+    stopper *s = ctx;
+    if (++s->n == 3) vrt_pipeline_request_stop(s->p, "window closed");
+    if (s->n == 4) vrt_pipeline_request_stop(s->p, "second"); /* the first reason stays */
+}
+
+TEST(an_output_can_stop_the_run) {
+    const char *model = vrt_test_data_or_skip(MODEL);
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = profile_path();
+    pp.threads = 1;
+    pp.warmup = 0;
+    vrt_pipeline_t *p = NULL;
+    char err[512];
+    ASSERT_OK(vrt_pipeline_create(&p, &pp, err, sizeof(err)));
+    ASSERT_OK(
+        vrt_pipeline_add_source(p, "synthetic:?width=160&height=120&fps=50", NULL, NULL, err, sizeof(err)));
+    static stopper s;
+    s.p = p;
+    s.n = 0;
+    vrt_pipeline_output o;
+    memset(&o, 0, sizeof(o));
+    o.name = "stopper";
+    o.ctx = &s;
+    o.write = stopper_write;
+    ASSERT_OK(vrt_pipeline_add_output(p, &o, err, sizeof(err)));
+    ASSERT_TRUE(vrt_pipeline_stop_requested(p) == NULL);
+    ASSERT_OK(vrt_pipeline_start(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 60000)); /* the source never ends: only the request ends the wait */
+    ASSERT_STREQ(vrt_pipeline_stop_requested(p), "window closed");
+    ASSERT_OK(vrt_pipeline_stop(p));
+    ASSERT_STREQ(vrt_pipeline_stop_requested(p), "window closed");
+    vrt_pipeline_destroy(&p);
+}
+
 int main(void) {
     VRT_RUN(stuck_sink_never_delays_the_frame_path_depth_1);
     VRT_RUN(stuck_sink_keeps_the_newest_depth_4);
     VRT_RUN(jsonl_sink_writes_the_lines_on_result_would);
     VRT_RUN(sink_uris_are_checked);
     VRT_RUN(sinks_allocate_nothing_per_result);
+    VRT_RUN(outputs_that_want_frames_get_copies);
+    VRT_RUN(an_output_can_stop_the_run);
     return vrt_test_finish();
 }

@@ -21,7 +21,8 @@
 
 void cmd_run_help(FILE *f) {
     fputs(
-        "usage: vrt run [--source URI ...] [--model MODEL.onnx] [options]\n\n"
+        "usage: vrt run [--source URI ...] [--model MODEL.onnx] [-o OUTPUT ...] [options] [INPUT "
+        "[OUTPUT]]\n\n"
         "Runs a model on live frames: per source a capture thread hands the newest frame to a\n"
         "processing thread (older ones are dropped and counted), prints a live status line\n"
         "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
@@ -44,6 +45,14 @@ void cmd_run_help(FILE *f) {
         "      --json FILE|-       one JSON line per frame and a summary line (README: schema);\n"
         "                          '-' writes them to stdout (the human summary then goes to stderr)\n"
         "      --report FILE.html  self-contained HTML report with latency plots\n"
+        "  -o, --output URI        an output, repeatable (each on its own thread, never slowing the\n"
+        "                          frame path; 'vrt help outputs'): display://0 (a window; q, Esc or\n"
+        "                          closing it stops the run), http://127.0.0.1:8080 (live web viewer,\n"
+        "                          /stats, /metrics), mqtt://HOST:1883/TOPIC (one JSON message per\n"
+        "                          result), FILE.jsonl, FILE.html, '-' (JSON lines on stdout)\n"
+        "      --listen ADDR       the web viewer binds ADDR (e.g. 0.0.0.0) instead of the URI's host\n"
+        "      --headless          no window by default (without -o, an interactive run opens\n"
+        "                          display://0 when a display is available)\n"
         "  -f, --format FMT        capture format for every source (YUYV, MJPG, ...)\n"
         "  -s, --size WxH          capture size for every source\n"
         "      --fps F             capture rate for every source\n"
@@ -59,7 +68,9 @@ void cmd_run_help(FILE *f) {
         "  vrt run                                         camera or synthetic, SqueezeNet\n"
         "  vrt run -i synthetic: -m SqueezeNet_fp16.onnx --frames 100 --print\n"
         "  vrt run -i /dev/video0 -i /dev/video2 -m yolox_nano.onnx --deadline-ms 50 --report run.html\n"
-        "  vrt run -i video.mp4 --policy all --json frames.jsonl\n\n"
+        "  vrt run -i video.mp4 --policy all --json frames.jsonl\n"
+        "  vrt run /dev/video0 display://0 -m yolox_nano.onnx       a window with the results\n"
+        "  vrt run -i synthetic: -o http://127.0.0.1:8080 -o mqtt://localhost/vrt/results\n\n"
         "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
         "timed out or was unplugged; no results), 2 usage error\n",
         f);
@@ -82,7 +93,11 @@ enum {
     OPT_RECONNECT,
     OPT_TIMEOUT,
     OPT_BATCH_SOURCES,
+    OPT_LISTEN,
+    OPT_HEADLESS,
 };
+
+#define MAX_OUTPUTS 6
 
 typedef struct run_opts {
     const char *sources[VRT_PIPELINE_MAX_STREAMS];
@@ -101,6 +116,10 @@ typedef struct run_opts {
     vrt_source_params sp;
     double timeout_s;
     int batch_sources;
+    const char *outputs[MAX_OUTPUTS]; /* -o and the positional OUTPUT */
+    int noutputs;
+    const char *listen;
+    int headless;
 } run_opts;
 
 /* The source options (--format, --size, --fps, --buffers, --loop, --pace,
@@ -122,6 +141,46 @@ static int parse_source_opt(cli_ctx *ctx, int c, vrt_source_params *sp) {
     case OPT_RECONNECT: sp->reconnect = 1; return 0;
     default: return -1;
     }
+}
+
+static int add_output_arg(cli_ctx *ctx, run_opts *o, const char *uri) {
+    if (!*uri) return cli_usage_error(ctx, "--output needs a URI, e.g. display://0 or http://127.0.0.1:8080");
+    if (o->noutputs >= MAX_OUTPUTS) return cli_usage_error(ctx, "too many outputs (at most %d)", MAX_OUTPUTS);
+    o->outputs[o->noutputs++] = uri;
+    return 0;
+}
+
+/* -o, --listen, --headless: 0 handled, > 0 a usage error's exit code, -1 not an output option. */
+static int parse_output_opt(cli_ctx *ctx, int c, run_opts *o) {
+    switch (c) {
+    case 'o': return add_output_arg(ctx, o, optarg);
+    case OPT_LISTEN:
+        if (!*optarg) return cli_usage_error(ctx, "--listen needs an address, e.g. 0.0.0.0 or 127.0.0.1");
+        o->listen = optarg;
+        return 0;
+    case OPT_HEADLESS: o->headless = 1; return 0;
+    default: return -1;
+    }
+}
+
+/* Positional INPUT [OUTPUT] after the options, as in `detectnet /dev/video0 display://0`. */
+static int parse_positional(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
+    int rc;
+    if (optind < argc) {
+        if (o->nsources >= VRT_PIPELINE_MAX_STREAMS)
+            return cli_usage_error(ctx, "too many sources (at most %d)", VRT_PIPELINE_MAX_STREAMS);
+        o->sources[o->nsources++] = argv[optind++];
+    }
+    if (optind < argc && (rc = add_output_arg(ctx, o, argv[optind++]))) return rc;
+    if (optind < argc)
+        return cli_usage_error(ctx,
+                               "unexpected argument '%s' (vrt run [INPUT [OUTPUT]]; more sources go "
+                               "after --source, more outputs after -o)",
+                               argv[optind]);
+    for (int i = 0; i < o->noutputs; i++)
+        if (o->print && !strcmp(o->outputs[i], "-"))
+            return cli_usage_error(ctx, "--print and -o - both write to stdout; give -o a file name");
+    return 0;
 }
 
 static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
@@ -148,6 +207,9 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"reconnect", no_argument, NULL, OPT_RECONNECT},
         {"timeout", required_argument, NULL, OPT_TIMEOUT},
         {"batch-sources", no_argument, NULL, OPT_BATCH_SOURCES},
+        {"output", required_argument, NULL, 'o'},
+        {"listen", required_argument, NULL, OPT_LISTEN},
+        {"headless", no_argument, NULL, OPT_HEADLESS},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -157,7 +219,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
     int c;
-    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:", opts)) != -1) {
+    while ((c = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "i:m:n:d:pf:s:o:", opts)) != -1) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h': cmd_run_help(stdout); return -1;
@@ -209,13 +271,13 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
             if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
             break;
         default:
-            if ((rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
+            if ((rc = parse_output_opt(ctx, c, o)) > 0) return rc;
+            if (rc < 0 && (rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
             if (rc < 0) return cli_getopt_error(ctx, c, argc, argv, opts);
             break;
         }
     }
-    if (optind < argc)
-        return cli_usage_error(ctx, "unexpected argument '%s' (sources go after --source)", argv[optind]);
+    if ((rc = parse_positional(ctx, argc, argv, o))) return rc;
     if (o->json && o->print && !strcmp(o->json, "-"))
         return cli_usage_error(ctx, "--print and --json - both write to stdout; give --json a file name");
     return 0;
@@ -445,6 +507,36 @@ static int add_sources(cli_ctx *ctx, const run_opts *o, vrt_pipeline_t *pl) {
     return 0;
 }
 
+/* -o URIs (and the default window): each a sink on its own thread, opened now so that a bad output
+ * fails before the run with one message naming it. */
+static int open_uri_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pipeline_t *pl) {
+    char err[1024];
+    vrt_sink_params sp;
+    vrt_sink_default_params(&sp);
+    sp.listen = o->listen;
+    for (int i = 0; i < o->noutputs; i++) {
+        if (!strcmp(o->outputs[i], "-")) rs->human = stderr;
+        if (vrt_sink_add(pl, o->outputs[i], &sp, err, sizeof(err)) != VRT_OK)
+            return cli_error("output %s", err);
+    }
+    for (int k = 0; k < vrt_pipeline_num_outputs(pl); k++) {
+        vrt_pipeline_output_stats os;
+        if (!vrt_pipeline_get_output_stats(pl, k, &os) && !strncmp(os.name, "http://", 7))
+            cli_info(ctx, "web viewer at %s/ (stats: %s/stats, metrics: %s/metrics)", os.name, os.name,
+                     os.name);
+    }
+    /* An interactive run without outputs shows its results in a window when it can (as detectnet
+     * does); quietly not, when there is no display or no SDL2 in this build. */
+    if (o->noutputs || o->json || o->report || o->headless || !isatty(STDOUT_FILENO)) return 0;
+    if (!vrt_sink_available("display") || vrt_sink_add(pl, "display://0", &sp, err, sizeof(err)) != VRT_OK) {
+        if (ctx->verbosity > 0)
+            cli_info(ctx, "no default window: %s",
+                     vrt_sink_available("display") ? err : "no SDL2 in this build");
+    } else
+        cli_info(ctx, "showing the results in a window (q or Esc stops; --headless: none)");
+    return 0;
+}
+
 /* --json and --report: sinks on their own threads (vrt/sink.h), opened before the run so a bad path
  * fails early. */
 static int open_outputs(const run_opts *o, run_state *rs, vrt_pipeline_t *pl, int argc, char **argv) {
@@ -476,7 +568,10 @@ static const char *run_loop(const run_opts *o, run_state *rs, vrt_pipeline_t *pl
     for (;;) {
         if (cli_stop_signal()) return "signal";
         if (vrt_now_ns() >= deadline) return "duration";
-        if (vrt_pipeline_wait(pl, 100) == VRT_OK) return o->frames ? "frames" : "end";
+        if (vrt_pipeline_wait(pl, 100) == VRT_OK) {
+            const char *asked = vrt_pipeline_stop_requested(pl); /* an output: window closed, q, Esc */
+            return asked ? asked : o->frames ? "frames" : "end";
+        }
         if (rs->live) status_line(pl, t0);
     }
 }
@@ -553,7 +648,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
         goto done;
     }
     rs->pl = pl;
-    if (add_sources(ctx, &o, pl) || open_outputs(&o, rs, pl, argc, argv)) goto done;
+    if (add_sources(ctx, &o, pl) || open_outputs(&o, rs, pl, argc, argv) || open_uri_outputs(ctx, &o, rs, pl))
+        goto done;
     const vrt_profile *prof = vrt_pipeline_profile(pl);
     cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task),
              o.backend);
