@@ -91,6 +91,27 @@ int64_t vrt_model_param_count(const vrt_model_t *m);
 /* ONNX opset imported for the default domain. */
 int64_t vrt_model_opset(const vrt_model_t *m);
 
+/* ---- metadata_props ---------------------------------------------------------
+ * The model file's ONNX metadata_props (string key/value pairs exporters
+ * write: Ultralytics stores task, names, imgsz, stride there), read without
+ * loading the graph (the other top-level fields are skipped, not read).
+ * Ownership: *out owns copies of every key and value; the strings live until
+ * vrt_model_metadata_destroy. At most 256 entries of up to 1 MiB each are
+ * kept. Threading: a loaded set is immutable. */
+typedef struct vrt_model_metadata vrt_model_metadata_t;
+
+/* VRT_ENOENT (missing), VRT_EINVAL (not a regular file), VRT_EACCES,
+ * VRT_EBADDATA (not protobuf), each with the path in err. A model without
+ * metadata gives an empty set. */
+vrt_status vrt_model_metadata_load(const char *path, vrt_model_metadata_t **out, char *err, size_t cap);
+int vrt_model_metadata_count(const vrt_model_metadata_t *m);
+/* Key i (0..count-1), or NULL. */
+const char *vrt_model_metadata_key(const vrt_model_metadata_t *m, int i);
+/* The value of key, or NULL when absent (m may be NULL). */
+const char *vrt_model_metadata_get(const vrt_model_metadata_t *m, const char *key);
+/* NULL-safe; sets *m = NULL. */
+void vrt_model_metadata_destroy(vrt_model_metadata_t **m);
+
 #ifdef __cplusplus
 }
 #endif

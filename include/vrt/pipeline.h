@@ -135,8 +135,10 @@ typedef struct vrt_pipeline_event {
 typedef void (*vrt_pipeline_event_fn)(void *user, const vrt_pipeline_event *e);
 
 typedef struct vrt_pipeline_params {
-    const char *model;   /* ONNX file (copied) */
-    const char *profile; /* profile .conf (copied); NULL: vrt_pipeline_create fails naming it */
+    const char *model; /* ONNX file (copied) */
+    /* profile .conf (copied); NULL: the model's own metadata (vrt_profile_from_model:
+     * Ultralytics exports), else vrt_pipeline_create fails naming what is missing */
+    const char *profile;
     const char *backend; /* "cpu" (default) or "cuda" (copied) */
     int threads;         /* CPU backend threads; 0: the backend's default */
     vrt_pipeline_policy policy;

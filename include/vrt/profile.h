@@ -24,7 +24,8 @@
  *   mean, std       3 values in tensor channel order, or 1 for all [0 / 1]
  *   layout          nchw | nhwc                                    [nchw]
  *   dtype           float32 | float16                              [float32]
- *   labels          labels file (vrt_labels_load formats)          [""]
+ *   labels          labels file (vrt_labels_load formats)          ["": the model's
+ *                   metadata 'names' when it has them (Ultralytics)]
  *   topk            classify: classes to report, 1..64             [5]
  *   softmax         classify, detect-ssd-raw: apply softmax (0/1)  [0]
  *   sigmoid         detect: scores are logits (0/1)                [0]
@@ -41,7 +42,14 @@
  *   ssd_clip_priors detect-ssd-raw: clip priors to 0..1 (0/1)       [1]
  *
  * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
- * known: name, model, ...".
+ * known: name, model, ...". A file that sets no key at all is refused.
+ *
+ * Checked against the model when a session or head opens (messages name the
+ * output, the file and what the head expects): the input's size and layout,
+ * the head's outputs (count, names, shapes: classify wants one score per
+ * class, detect-yolov8 [1, 4+C, N] with N the anchors of `strides` over the
+ * input, ...), and the labels file against the class count (fewer labels
+ * than classes is an error).
  *
  * Ownership: a vrt_profile is a plain value (fixed-size strings), filled by
  * the caller's storage. Threading: all functions are reentrant.
@@ -49,6 +57,7 @@
 #ifndef VRT_PROFILE_H
 #define VRT_PROFILE_H
 
+#include "vrt/model.h"
 #include "vrt/vision.h"
 
 #ifdef __cplusplus
@@ -119,6 +128,25 @@ vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t 
  * every place tried when none exists. */
 vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const char *model_path, char *out,
                                size_t out_cap, char *err, size_t cap);
+/* A profile from the model's own ONNX metadata (Ultralytics exports write
+ * task, names, imgsz, stride as strings): task detect -> detect-yolov8
+ * (letterbox centred, pad 114, RGB / 255, round(), conf 0.25, IoU 0.7,
+ * strides 8.. up to `stride`), classify -> classify (shorter side to imgsz,
+ * centre crop, RGB / 255); imgsz "[h, w]" or "s" -> height, width; the class
+ * names come with vrt_profile_load_labels. VRT_ENOENT when the metadata has
+ * no task (then a profile is needed), VRT_EUNSUPPORTED for a task without a
+ * head in this build. model_path (may be NULL) names it in messages and
+ * becomes p->model. */
+vrt_status vrt_profile_from_metadata(const vrt_model_metadata_t *md, const char *model_path, vrt_profile *p,
+                                     char *err, size_t cap);
+/* vrt_model_metadata_load + vrt_profile_from_metadata. */
+vrt_status vrt_profile_from_model(const char *model_path, vrt_profile *p, char *err, size_t cap);
+/* The class names for a profile: its labels file (vrt_profile_resolve next
+ * to model_path) when it names one, else the model's metadata 'names'
+ * (model_path may be NULL: none). *out stays NULL when there are none. On
+ * an error err names the labels file (or the model) and what failed. */
+vrt_status vrt_profile_load_labels(const vrt_profile *p, const char *model_path, vrt_labels_t **out,
+                                   char *err, size_t cap);
 /* "classify", "detect-yolox", "detect-yolov8", "detect-ssd", ... Static string. */
 const char *vrt_task_name(vrt_task t);
 

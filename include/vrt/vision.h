@@ -249,6 +249,15 @@ int vrt_labels_count(const vrt_labels_t *l);
 const char *vrt_labels_get(const vrt_labels_t *l, int i);
 /* NULL-safe; sets *l = NULL. */
 void vrt_labels_destroy(vrt_labels_t **l);
+/* Class names from a Python dict or list literal, as Ultralytics writes them
+ * into ONNX metadata ("{0: 'person', 1: 'bicycle'}" or "['a', 'b']"; quotes
+ * ' or " with backslash escapes). `where` names the source in messages and
+ * in vrt_labels_source. VRT_EBADDATA naming the character where parsing
+ * stopped. On success *out owns the labels. */
+vrt_status vrt_labels_from_names(const char *literal, const char *where, vrt_labels_t **out, char *err,
+                                 size_t cap);
+/* The file (or "model.onnx:names") the labels came from; "" for NULL. */
+const char *vrt_labels_source(const vrt_labels_t *l);
 
 #ifdef __cplusplus
 }

@@ -115,11 +115,6 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
         vrt_errbuf_set(err, cap, "pipeline: no model given; set params.model to an ONNX file");
         return VRT_EINVAL;
     }
-    if (!pp->profile || !pp->profile[0]) {
-        vrt_errbuf_set(err, cap, "pipeline: no profile for %s; set params.profile to a models/*.conf file",
-                       pp->model);
-        return VRT_EINVAL;
-    }
     vrt_pipeline_t *p = vrt_calloc(1, sizeof(*p));
     if (!p) {
         vrt_errbuf_set(err, cap, "out of memory");
@@ -134,20 +129,23 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
     if (p->params.history <= 0) p->params.history = 65536;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
-    vrt_status st = vrt_profile_load(pp->profile, &p->prof, err, cap);
+    vrt_status st;
+    if (pp->profile && pp->profile[0]) {
+        st = vrt_profile_load(pp->profile, &p->prof, err, cap);
+    } else {
+        /* No profile: the model's own metadata (Ultralytics exports), else say what is missing. */
+        char e2[768] = "";
+        st = vrt_profile_from_model(p->model, &p->prof, e2, sizeof(e2));
+        if (st == VRT_ENOENT) st = VRT_EINVAL; /* the profile is what is missing */
+        if (st)
+            vrt_errbuf_set(err, cap,
+                           "pipeline: no profile for %s (%s); set params.profile to a models/*.conf file",
+                           pp->model, e2);
+    }
+    if (!st) st = vrt_profile_load_labels(&p->prof, p->model, &p->labels, err, cap);
     if (st) {
         vrt_pipeline_destroy(&p);
         return st;
-    }
-    if (p->prof.labels[0]) {
-        char lpath[VRT_PROFILE_PATH_MAX], e2[512];
-        st = vrt_profile_resolve(&p->prof, p->prof.labels, p->model, lpath, sizeof(lpath), e2, sizeof(e2));
-        if (!st) st = vrt_labels_load(lpath, &p->labels, e2, sizeof(e2));
-        if (st) {
-            vrt_errbuf_set(err, cap, "labels '%s' of profile %s: %s", p->prof.labels, p->prof.path, e2);
-            vrt_pipeline_destroy(&p);
-            return st;
-        }
     }
     *out = p;
     return VRT_OK;

@@ -64,6 +64,7 @@ static vrt_status check_model(vrt_session_t *s) {
     for (int i = 0; i < nout; i++)
         vrt_engine_output_info(s->eng, i, &outs[i]);
     vrt_status st = vrt__head_bind(s->head, pr, outs, nout, s->batch, &s->hp, s->err, sizeof(s->err));
+    if (!st) st = vrt__head_check_labels(pr, &s->hp, s->labels, s->err, sizeof(s->err));
     if (st) return st;
     for (int j = 0; j < s->hp.num_outputs; j++) {
         const vrt_model_tensor_info *out = &outs[s->hp.outputs[j]];
@@ -165,13 +166,7 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
         model_path = path;
     }
     snprintf(s->model, sizeof(s->model), "%s", model_path);
-    if (s->prof.labels[0]) {
-        char lp[VRT_PROFILE_PATH_MAX];
-        if ((st = vrt_profile_resolve(&s->prof, s->prof.labels, model_path, lp, sizeof(lp), s->err,
-                                      sizeof(s->err))) ||
-            (st = vrt_labels_load(lp, &s->labels, s->err, sizeof(s->err))))
-            return st;
-    }
+    if ((st = vrt_profile_load_labels(&s->prof, model_path, &s->labels, s->err, sizeof(s->err)))) return st;
     vrt_engine_params ep;
     vrt_engine_default_params(&ep);
     ep.backend = s->ops->name;

@@ -96,6 +96,10 @@ const vrt__head *vrt__head_for(vrt_task id);
  * head's configure. */
 vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt_model_tensor_info *outs,
                           int n, int batch, vrt__head_params *hp, char *err, size_t cap);
+/* VRT_EINVAL naming the labels' source when labels (may be NULL: no check)
+ * has fewer names than hp->num_classes (set by the head's configure). */
+vrt_status vrt__head_check_labels(const vrt_profile *prof, const vrt__head_params *hp,
+                                  const vrt_labels_t *labels, char *err, size_t cap);
 /* The registered heads' task names ("a, b or c") into buf; returns buf. */
 const char *vrt__head_names(char *buf, size_t cap);
 

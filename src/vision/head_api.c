@@ -39,6 +39,7 @@ vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *o
     if (!h) return VRT_ENOMEM;
     h->head = head;
     vrt_status st = vrt__head_bind(head, prof, outputs, n_outputs, 1, &h->hp, h->err, sizeof(h->err));
+    if (!st) st = vrt__head_check_labels(prof, &h->hp, labels, h->err, sizeof(h->err));
     if (!st && head->cpu->create) st = head->cpu->create(&h->hp, &h->ctx, h->err, sizeof(h->err));
     if (!st && !(h->payload = vrt_calloc(1, head->result_bytes))) st = VRT_ENOMEM;
     if (st) {

@@ -11,15 +11,29 @@ vrt_status vrt__head_yolo_configure(const vrt_profile *prof, const vrt_model_ten
     d->input_w = prof->pre.width;
     d->input_h = prof->pre.height;
     if (out->ndim != 3) {
-        vrt_errbuf_set(err, cap, "detection output '%s' has %d dims; expected 3 ([1, N, 5+C] or [1, 4+C, N])",
-                       out->name, out->ndim);
+        vrt_errbuf_set(err, cap, "profile '%s': output '%s' has %d dims; task %s expects 3 (%s)", prof->name,
+                       out->name, out->ndim,
+                       prof->task == VRT_TASK_DETECT_YOLOX ? "detect-yolox" : "detect-yolov8",
+                       prof->task == VRT_TASK_DETECT_YOLOX ? "[1, N, 5+C]" : "[1, 4+C, N]");
         return VRT_EINVAL;
     }
     int yx = d->kind == VRT_DETECT_YOLOX;
     int c = yx ? (int)out->dims[2] - 5 : (int)out->dims[1] - 4;
     int n = yx ? (int)out->dims[1] : (int)out->dims[2];
-    if (c < 1) {
-        vrt_errbuf_set(err, cap, "detection output '%s' has no class scores", out->name);
+    /* The anchors of the strides' grids (ceil: Ultralytics pads to the stride). */
+    int64_t want = 0;
+    for (int i = 0; i < d->num_strides; i++) {
+        int64_t st = d->strides[i] > 0 ? d->strides[i] : 1;
+        want += ((d->input_w + st - 1) / st) * ((d->input_h + st - 1) / st);
+    }
+    if (c < 1 || (want > 0 && n != want)) {
+        vrt_errbuf_set(err, cap,
+                       "profile '%s': output '%s' is [%lld, %lld, %lld]; task %s expects %s with N = %lld "
+                       "anchors (strides over the %ux%u input) and C >= 1 classes%s",
+                       prof->name, out->name, (long long)out->dims[0], (long long)out->dims[1],
+                       (long long)out->dims[2], yx ? "detect-yolox" : "detect-yolov8",
+                       yx ? "[1, N, 5+C]" : "[1, 4+C, N]", (long long)want, d->input_w, d->input_h,
+                       d->num_strides ? "" : " (no strides given)");
         return VRT_EINVAL;
     }
     if (d->num_classes && d->num_classes != c) {

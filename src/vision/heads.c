@@ -165,3 +165,15 @@ vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt
     hp->out_count = hp->out_counts[0];
     return h->configure(prof, sel, hp, err, cap);
 }
+
+vrt_status vrt__head_check_labels(const vrt_profile *prof, const vrt__head_params *hp,
+                                  const vrt_labels_t *labels, char *err, size_t cap) {
+    int n = vrt_labels_count(labels);
+    if (!labels || hp->num_classes <= 0 || n >= hp->num_classes) return VRT_OK;
+    vrt_errbuf_set(err, cap,
+                   "labels %s has %d name%s but the model's output has %d classes (profile '%s', task %s); "
+                   "use a labels file with one name per class, or none",
+                   vrt_labels_source(labels), n, n == 1 ? "" : "s", hp->num_classes, prof->name,
+                   vrt_task_name(prof->task));
+    return VRT_EINVAL;
+}

@@ -9,9 +9,14 @@
 
 struct vrt_labels {
     int count;
-    char **names; /* count entries, NULL where a file gave no label */
-    char *text;   /* the file's text; names point into it */
+    char **names;   /* count entries, NULL where a file gave no label */
+    char *text;     /* the file's text; names point into it */
+    char from[256]; /* where they came from, for messages */
 };
+
+const char *vrt_labels_source(const vrt_labels_t *l) {
+    return l ? l->from : "";
+}
 
 int vrt_labels_count(const vrt_labels_t *l) {
     return l ? l->count : 0;
@@ -155,6 +160,7 @@ vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size
         }
     }
     vrt_free(lines);
+    snprintf(l->from, sizeof(l->from), "%s", path);
     *out = l;
     return VRT_OK;
 oom:
@@ -162,4 +168,110 @@ oom:
     vrt_labels_destroy(&l);
     vrt_errbuf_set(err, cap, "%s: out of memory", path);
     return VRT_ENOMEM;
+}
+
+/* ---- names from a Python literal (ONNX metadata) ------------------------------ */
+
+static const char *skip_ws(const char *p) {
+    while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r')
+        p++;
+    return p;
+}
+
+/* A Python string literal at p ('...' or "..." with backslash escapes) into
+ * dst (NUL-terminated); returns the end of the literal or NULL. */
+static const char *py_string(const char *p, char *dst) {
+    char q = *p;
+    if (q != '\'' && q != '"') return NULL;
+    for (p++; *p && *p != q; p++) {
+        if (*p == '\\' && p[1]) {
+            p++;
+            *dst++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p;
+        } else {
+            *dst++ = *p;
+        }
+    }
+    *dst = 0;
+    return *p == q ? p + 1 : NULL;
+}
+
+/* Parses the literal into parallel arrays: idx[i] (-1: list position), names
+ * into text; returns the entry count or -1 (syntax) with *at = the offset. */
+static int parse_names(const char *s, long *idx, char **names, char *text, int max, size_t *at) {
+    const char *p = skip_ws(s);
+    int dict = *p == '{';
+    if (*p != '{' && *p != '[') {
+        *at = (size_t)(p - s);
+        return -1;
+    }
+    char close = dict ? '}' : ']';
+    int n = 0;
+    p = skip_ws(p + 1);
+    while (*p && *p != close) {
+        long k = n;
+        if (dict) {
+            char *end;
+            k = strtol(p, &end, 10);
+            if (end == p || k < 0 || k > 100000) break;
+            p = skip_ws(end);
+            if (*p != ':') break;
+            p = skip_ws(p + 1);
+        }
+        if (n >= max) break;
+        const char *e = py_string(p, text);
+        if (!e) break;
+        idx[n] = k;
+        names[n++] = text;
+        text += strlen(text) + 1;
+        p = skip_ws(e);
+        if (*p == ',') p = skip_ws(p + 1);
+    }
+    if (*p != close) {
+        *at = (size_t)(p - s);
+        return -1;
+    }
+    return n;
+}
+
+vrt_status vrt_labels_from_names(const char *literal, const char *where, vrt_labels_t **out, char *err,
+                                 size_t cap) {
+    if (!out || !literal) return VRT_EINVAL;
+    *out = NULL;
+    size_t len = strlen(literal);
+    int max = (int)(len / 3 + 1); /* every entry takes at least '' and a separator */
+    vrt_labels_t *l = vrt_calloc(1, sizeof(*l));
+    long *idx = vrt_calloc((size_t)max, sizeof(long));
+    char **names = vrt_calloc((size_t)max, sizeof(char *));
+    if (l) l->text = vrt_malloc(len + 1);
+    if (!l || !idx || !names || !l->text) {
+        vrt_free(idx);
+        vrt_free(names);
+        vrt_labels_destroy(&l);
+        vrt_errbuf_set(err, cap, "%s: out of memory", where);
+        return VRT_ENOMEM;
+    }
+    size_t at = 0;
+    int n = parse_names(literal, idx, names, l->text, max, &at);
+    long maxi = -1;
+    for (int i = 0; i < n; i++)
+        if (idx[i] > maxi) maxi = idx[i];
+    if (n > 0) l->names = vrt_calloc((size_t)maxi + 1, sizeof(char *));
+    if (n < 1 || !l->names) {
+        vrt_free(idx);
+        vrt_free(names);
+        vrt_labels_destroy(&l);
+        vrt_errbuf_set(err, cap,
+                       n < 0 ? "%s: class names are not a Python dict or list of strings (at character %zu)"
+                             : "%s: no class names",
+                       where, at);
+        return n < 1 ? VRT_EBADDATA : VRT_ENOMEM;
+    }
+    l->count = (int)maxi + 1;
+    for (int i = 0; i < n; i++)
+        l->names[idx[i]] = names[i];
+    snprintf(l->from, sizeof(l->from), "%s", where);
+    vrt_free(idx);
+    vrt_free(names);
+    *out = l;
+    return VRT_OK;
 }

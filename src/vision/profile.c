@@ -10,6 +10,7 @@
 
 #include "vision/head.h"
 #include "vrt/image.h"
+#include "vrt/model.h"
 #include "vrt/profile.h"
 
 const char *vrt_task_name(vrt_task t) {
@@ -403,8 +404,10 @@ static const key_def k_keys[] = {
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 
-vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p, char *err,
-                             size_t cap) {
+/* The parser; *nkeys counts the key lines. */
+static vrt_status parse_text(const char *text, size_t len, const char *where, vrt_profile *p, int *nkeys,
+                             char *err, size_t cap) {
+    *nkeys = 0;
     if (!p || (!text && len)) return VRT_EINVAL;
     if (!where) where = "<profile>";
     int seen[NKEYS];
@@ -470,6 +473,7 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
             return VRT_EINVAL;
         }
         seen[ki] = line;
+        ++*nkeys;
         if (!*v || k_keys[ki].set(p, v)) {
             char tasks[256];
             const char *hint = k_keys[ki].hint ? k_keys[ki].hint : vrt__head_names(tasks, sizeof(tasks));
@@ -490,6 +494,12 @@ vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vr
     return st;
 }
 
+vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p, char *err,
+                             size_t cap) {
+    int nkeys;
+    return parse_text(text, len, where, p, &nkeys, err, cap);
+}
+
 vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t cap) {
     if (!path || !p) return VRT_EINVAL;
     vrt_profile_default(p);
@@ -497,9 +507,18 @@ vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t 
     size_t size = 0;
     vrt_status st = vrt_image_read_file(path, 1u << 20, &data, &size, err, cap);
     if (st) return st;
-    st = vrt_profile_parse((const char *)data, size, path, p, err, cap);
+    int nkeys = 0;
+    st = parse_text((const char *)data, size, path, p, &nkeys, err, cap);
     vrt_free(data);
     if (st) return st;
+    if (nkeys == 0) {
+        /* Defaults alone (a 224x224 classifier) would run any model without a word. */
+        vrt_errbuf_set(err, cap,
+                       "%s: the profile sets no keys (empty, or only comments); write at least task, "
+                       "width and height (keys: include/vrt/profile.h, examples: models/*.conf)",
+                       path);
+        return VRT_EINVAL;
+    }
     snprintf(p->path, sizeof(p->path), "%s", path);
     if (!p->name[0]) {
         const char *b = strrchr(path, '/');
@@ -562,4 +581,139 @@ vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const cha
     vrt_errbuf_set(err, cap, "%s: file '%s' not found; tried %s", p->name[0] ? p->name : "profile", file,
                    tried);
     return VRT_ENOENT;
+}
+
+/* ---- profiles from a model's own metadata (Ultralytics exports) ---------------- */
+
+/* Ultralytics' task names -> the heads that read their outputs. */
+static const char *const k_ultra_tasks[][2] = {
+    {"detect", "detect-yolov8"},
+    {"classify", "classify"},
+    {"segment", "segment-yolov8"},
+    {"pose", "pose-yolov8"},
+};
+
+/* "[640, 480]" (Ultralytics: height, width) or "640". */
+static int parse_imgsz(const char *v, uint32_t *h, uint32_t *w) {
+    long a, b;
+    char *e;
+    while (*v == ' ' || *v == '[' || *v == '(')
+        v++;
+    a = strtol(v, &e, 10);
+    if (e == v) return -1;
+    while (*e == ' ')
+        e++;
+    b = a;
+    if (*e == ',') {
+        const char *s = e + 1;
+        b = strtol(s, &e, 10);
+        if (e == s) return -1;
+    }
+    if (a < 1 || b < 1 || a > 16384 || b > 16384) return -1;
+    *h = (uint32_t)a;
+    *w = (uint32_t)b;
+    return 0;
+}
+
+vrt_status vrt_profile_from_metadata(const vrt_model_metadata_t *md, const char *model_path, vrt_profile *p,
+                                     char *err, size_t cap) {
+    if (!p) return VRT_EINVAL;
+    const char *where = model_path ? model_path : "model";
+    const char *task = vrt_model_metadata_get(md, "task");
+    if (!task) {
+        vrt_errbuf_set(err, cap,
+                       "%s: no 'task' in the model's metadata (not an Ultralytics export); give a profile",
+                       where);
+        return VRT_ENOENT;
+    }
+    vrt_profile_default(p);
+    const vrt__head *h = NULL;
+    char tasks[128] = "";
+    size_t o = 0;
+    for (size_t i = 0; i < sizeof(k_ultra_tasks) / sizeof(k_ultra_tasks[0]); i++) {
+        const vrt__head *hi = vrt__head_find(k_ultra_tasks[i][1]);
+        if (hi && !strcmp(task, k_ultra_tasks[i][0])) h = hi;
+        if (hi)
+            o += (size_t)snprintf(tasks + o, sizeof(tasks) - o, "%s%s", o ? ", " : "", k_ultra_tasks[i][0]);
+    }
+    if (!h) {
+        vrt_errbuf_set(err, cap,
+                       "%s: metadata task '%.40s' has no head in this build (zero-config knows: %s); give a "
+                       "profile",
+                       where, task, tasks);
+        return VRT_EUNSUPPORTED;
+    }
+    p->task = h->id;
+    const char *imgsz = vrt_model_metadata_get(md, "imgsz");
+    if (imgsz && parse_imgsz(imgsz, &p->pre.height, &p->pre.width)) {
+        vrt_errbuf_set(err, cap, "%s: metadata imgsz '%.40s' is not [height, width] or a size", where, imgsz);
+        return VRT_EBADDATA;
+    }
+    if (!imgsz) p->pre.width = p->pre.height = p->task == VRT_TASK_CLASSIFY ? 224 : 640;
+    /* Ultralytics' own pre-processing: RGB, 0..1, no mean/std. */
+    p->pre.scale = 1.0f / 255.0f;
+    if (p->task == VRT_TASK_CLASSIFY) {
+        /* classify_transforms: Resize(shorter side to imgsz) + CenterCrop; the exported model ends in
+         * softmax. */
+        p->pre.resize = VRT_RESIZE_CROP;
+        p->pre.resize_shorter = p->pre.width < p->pre.height ? p->pre.width : p->pre.height;
+    } else {
+        /* LetterBox(center=True): round() of the scaled size, pad 114, the rest centred. */
+        p->pre.resize = VRT_RESIZE_LETTERBOX;
+        p->pre.placement = VRT_PLACE_CENTER;
+        p->pre.round_size = 1;
+        p->pre.pad_value = 114.0f;
+        const char *stride = vrt_model_metadata_get(md, "stride");
+        long smax = 32;
+        if (stride && parse_int(stride, 8, 4096, &smax)) smax = 32;
+        p->det.num_strides = 0;
+        for (long s = 8; s <= smax && p->det.num_strides < VRT_DETECT_MAX_STRIDES; s *= 2)
+            p->det.strides[p->det.num_strides++] = (int)s;
+        /* predict()'s defaults: conf 0.25, iou 0.7. */
+        p->det.score_threshold = 0.25f;
+        p->det.iou_threshold = 0.7f;
+    }
+    p->det.kind = p->task == VRT_TASK_DETECT_YOLOV8 ? VRT_DETECT_YOLOV8 : VRT_DETECT_YOLOX;
+    p->det.input_w = p->pre.width;
+    p->det.input_h = p->pre.height;
+    const char *b = model_path ? strrchr(model_path, '/') : NULL;
+    snprintf(p->name, sizeof(p->name), "%.100s (metadata)", b ? b + 1 : model_path ? model_path : "model");
+    if (model_path) snprintf(p->model, sizeof(p->model), "%s", model_path);
+    return VRT_OK;
+}
+
+vrt_status vrt_profile_from_model(const char *model_path, vrt_profile *p, char *err, size_t cap) {
+    vrt_model_metadata_t *md = NULL;
+    vrt_status st = vrt_model_metadata_load(model_path, &md, err, cap);
+    if (st) return st;
+    st = vrt_profile_from_metadata(md, model_path, p, err, cap);
+    vrt_model_metadata_destroy(&md);
+    return st;
+}
+
+vrt_status vrt_profile_load_labels(const vrt_profile *p, const char *model_path, vrt_labels_t **out,
+                                   char *err, size_t cap) {
+    if (!p || !out) return VRT_EINVAL;
+    *out = NULL;
+    char e2[1024] = "", lp[VRT_PROFILE_PATH_MAX];
+    const char *pname = p->path[0] ? p->path : p->name;
+    if (p->labels[0]) {
+        vrt_status st = vrt_profile_resolve(p, p->labels, model_path, lp, sizeof(lp), e2, sizeof(e2));
+        if (!st) st = vrt_labels_load(lp, out, e2, sizeof(e2));
+        if (st) vrt_errbuf_set(err, cap, "labels '%s' of profile %s: %s", p->labels, pname, e2);
+        return st;
+    }
+    if (!model_path) return VRT_OK;
+    vrt_model_metadata_t *md = NULL;
+    if (vrt_model_metadata_load(model_path, &md, e2, sizeof(e2)) != VRT_OK)
+        return VRT_OK; /* the engine says why */
+    const char *names = vrt_model_metadata_get(md, "names");
+    vrt_status st = VRT_OK;
+    if (names) {
+        char where[VRT_PROFILE_PATH_MAX + 16];
+        snprintf(where, sizeof(where), "%.1000s metadata 'names'", model_path);
+        st = vrt_labels_from_names(names, where, out, err, cap);
+    }
+    vrt_model_metadata_destroy(&md);
+    return st;
 }

@@ -1,6 +1,8 @@
 /* Model profiles: the shipped files carry the recipes of expected.json, and
  * malformed files fail with file:line messages. */
 #include "harness.h"
+#include <unistd.h>
+
 #include "vrt/profile.h"
 
 static void load_shipped(const char *name, vrt_profile *p) {
@@ -108,9 +110,92 @@ TEST(resolve_files) {
     ASSERT_CONTAINS(err, "nope.txt' not found; tried");
 }
 
+/* The tiny Ultralytics-like export of tests/cli/models (make_models.py). */
+TEST(ultralytics_metadata) {
+    char meta[1024], bare[1024], err[1024];
+    snprintf(meta, sizeof(meta), "%s/tests/cli/models/yolov8_meta.onnx", VRT_SOURCE_DIR);
+    snprintf(bare, sizeof(bare), "%s/tests/cli/models/yolov8_bare.onnx", VRT_SOURCE_DIR);
+    vrt_model_metadata_t *md = NULL;
+    ASSERT_OK(vrt_model_metadata_load(meta, &md, err, sizeof(err)));
+    ASSERT_EQ(vrt_model_metadata_count(md), 7);
+    ASSERT_STREQ(vrt_model_metadata_key(md, 0), "description");
+    ASSERT_STREQ(vrt_model_metadata_get(md, "task"), "detect");
+    ASSERT_STREQ(vrt_model_metadata_get(md, "imgsz"), "[64, 64]");
+    ASSERT_TRUE(vrt_model_metadata_get(md, "nope") == NULL);
+    vrt_profile p;
+    ASSERT_OK(vrt_profile_from_metadata(md, meta, &p, err, sizeof(err)));
+    vrt_model_metadata_destroy(&md);
+    ASSERT_TRUE(md == NULL);
+    ASSERT_EQ(p.task, VRT_TASK_DETECT_YOLOV8);
+    ASSERT_EQ(p.det.kind, VRT_DETECT_YOLOV8);
+    ASSERT_EQ(p.pre.width, 64);
+    ASSERT_EQ(p.det.input_h, 64);
+    ASSERT_EQ(p.pre.resize, VRT_RESIZE_LETTERBOX);
+    ASSERT_EQ(p.pre.placement, VRT_PLACE_CENTER);
+    ASSERT_EQ(p.pre.round_size, 1);
+    ASSERT_NEAR(p.pre.pad_value, 114, 0);
+    ASSERT_NEAR(p.pre.scale, 1.0 / 255.0, 1e-9);
+    ASSERT_EQ(p.det.num_strides, 3);
+    ASSERT_EQ(p.det.strides[2], 32);
+    ASSERT_STREQ(p.model, meta);
+    vrt_labels_t *l = NULL;
+    ASSERT_OK(vrt_profile_load_labels(&p, meta, &l, err, sizeof(err)));
+    ASSERT_EQ(vrt_labels_count(l), 3);
+    ASSERT_STREQ(vrt_labels_get(l, 2), "bird's nest");
+    ASSERT_CONTAINS(vrt_labels_source(l), "yolov8_meta.onnx metadata 'names'");
+    vrt_labels_destroy(&l);
+    /* Without metadata: ENOENT (a profile is needed), no labels. */
+    ASSERT_STATUS(vrt_profile_from_model(bare, &p, err, sizeof(err)), VRT_ENOENT);
+    ASSERT_CONTAINS(err, "no 'task' in the model's metadata");
+    ASSERT_OK(vrt_profile_load_labels(&p, bare, &l, err, sizeof(err)));
+    ASSERT_TRUE(l == NULL);
+    ASSERT_STATUS(vrt_model_metadata_load("/nonexistent.onnx", &md, err, sizeof(err)), VRT_ENOENT);
+    ASSERT_STATUS(vrt_model_metadata_load(VRT_SOURCE_DIR, &md, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "not a regular file");
+    snprintf(meta, sizeof(meta), "%s/models/yolox.conf", VRT_SOURCE_DIR); /* text is not protobuf */
+    ASSERT_STATUS(vrt_model_metadata_load(meta, &md, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_TRUE(md == NULL);
+}
+
+TEST(names_literals) {
+    char err[512];
+    vrt_labels_t *l = NULL;
+    ASSERT_OK(vrt_labels_from_names(" ['a', \"b\\\"c\", 'd\\'e' ,] ", "t", &l, err, sizeof(err)));
+    ASSERT_EQ(vrt_labels_count(l), 3);
+    ASSERT_STREQ(vrt_labels_get(l, 1), "b\"c");
+    ASSERT_STREQ(vrt_labels_get(l, 2), "d'e");
+    vrt_labels_destroy(&l);
+    ASSERT_OK(vrt_labels_from_names("{0: 'x', 3: 'y'}", "t", &l, err, sizeof(err)));
+    ASSERT_EQ(vrt_labels_count(l), 4);
+    ASSERT_TRUE(vrt_labels_get(l, 1) == NULL);
+    ASSERT_STREQ(vrt_labels_get(l, 3), "y");
+    vrt_labels_destroy(&l);
+    ASSERT_STATUS(vrt_labels_from_names("{0: 'x', 1: y}", "m.onnx", &l, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_CONTAINS(err, "m.onnx: class names are not a Python dict or list of strings (at character 12)");
+    ASSERT_STATUS(vrt_labels_from_names("{}", "m.onnx", &l, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_STATUS(vrt_labels_from_names("{0: 'unterminated}", "m.onnx", &l, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_TRUE(l == NULL);
+}
+
+TEST(empty_profile_refused) {
+    char path[256], err[512];
+    snprintf(path, sizeof(path), "/tmp/vrt_test_empty_%d.conf", (int)getpid());
+    FILE *f = fopen(path, "w");
+    ASSERT_TRUE(f != NULL);
+    fputs("# only a comment\n\n", f);
+    fclose(f);
+    vrt_profile p;
+    ASSERT_STATUS(vrt_profile_load(path, &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "sets no keys");
+    remove(path);
+}
+
 int main(void) {
     VRT_RUN(shipped_profiles);
     VRT_RUN(parse_errors_name_file_and_line);
     VRT_RUN(resolve_files);
+    VRT_RUN(ultralytics_metadata);
+    VRT_RUN(names_literals);
+    VRT_RUN(empty_profile_refused);
     return vrt_test_finish();
 }

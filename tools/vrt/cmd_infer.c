@@ -40,8 +40,10 @@ void cmd_infer_help(FILE *f) {
           "means: size, colour order, resize/crop/letterbox, mean/std, layout, fp16, the task,\n"
           "the labels file and thresholds (see models/*.conf and include/vrt/profile.h).\n"
           "Without --profile, models/NAME.conf is used where NAME starts the model's file name:\n"
-          "SqueezeNet_fp16.onnx -> squeezenet.conf, yolox_nano.onnx -> yolox.conf. Files the\n"
-          "profile names (labels) are looked for next to the model, then next to the profile.\n\n"
+          "SqueezeNet_fp16.onnx -> squeezenet.conf, yolox_nano.onnx -> yolox.conf; without one,\n"
+          "an Ultralytics export configures itself from its ONNX metadata (task, names, imgsz).\n"
+          "Files the profile names (labels) are looked for next to the model, then next to the\n"
+          "profile; a profile without labels takes the model's metadata names when it has them.\n\n"
           "options:\n"
           "      --profile FILE      pre/post-processing profile (default: by the model's name)\n"
           "      --topk K            classifier: classes to print, 1..64 (default: the profile's)\n"
@@ -358,13 +360,10 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     cli_setup_logging(ctx);
 
     char err[2048] = "";
-    if (profile_arg) {
-        snprintf(c.profile_path, sizeof(c.profile_path), "%s", profile_arg);
-    } else if (cli_find_profile(c.model_path, c.profile_path, sizeof(c.profile_path), err, sizeof(err))) {
+    if (cli_check_model_file(c.model_path, err, sizeof(err)) ||
+        cli_load_profile(c.model_path, profile_arg, &c.prof, c.profile_path, sizeof(c.profile_path), err,
+                         sizeof(err)))
         return cli_error("%s", err);
-    }
-    if (vrt_profile_load(c.profile_path, &c.prof, err, sizeof(err)) != VRT_OK)
-        return cli_error("profile %s: %s", c.profile_path, err);
     if (topk) c.prof.topk = (int)topk;
     if (score >= 0) c.prof.det.score_threshold = (float)score;
     if (iou >= 0) c.prof.det.iou_threshold = (float)iou;
@@ -391,15 +390,8 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
         infer_cleanup(&c);
         return rc;
     }
-    if (c.prof.labels[0]) {
-        char lpath[VRT_PROFILE_PATH_MAX];
-        if (vrt_profile_resolve(&c.prof, c.prof.labels, c.model_path, lpath, sizeof(lpath), err,
-                                sizeof(err)) != VRT_OK)
-            rc = cli_error("labels file '%s' named by profile %s not found: %s", c.prof.labels,
-                           c.profile_path, err);
-        else if (vrt_labels_load(lpath, &c.labels, err, sizeof(err)) != VRT_OK)
-            rc = cli_error("labels %s (profile %s): %s", lpath, c.profile_path, err);
-    }
+    if (vrt_profile_load_labels(&c.prof, c.model_path, &c.labels, err, sizeof(err)) != VRT_OK)
+        rc = cli_error("%s", err);
 
     if (!rc) rc = open_head(&c);
     if (rc) {

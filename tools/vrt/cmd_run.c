@@ -476,11 +476,17 @@ static int resolve_model(cli_ctx *ctx, const run_opts *o, char *model, size_t mc
     } else {
         cli_info(ctx, "no --model given: using %s", model);
     }
-    if (!file_exists(model)) return cli_error("model %s: cannot read it (%s)", model, strerror(errno));
-    if (o->profile)
+    if (cli_check_model_file(model, err, sizeof(err))) return cli_error("%s", err);
+    if (o->profile) {
         snprintf(profile, pcap, "%s", o->profile);
-    else if (cli_find_profile(model, profile, pcap, err, sizeof(err)))
-        return cli_error("%s", err);
+    } else if (cli_find_profile(model, profile, pcap, err, sizeof(err))) {
+        /* No profile by name: an Ultralytics export configures itself (the pipeline reads its metadata). */
+        vrt_profile mp;
+        char e2[1024];
+        vrt_status st = vrt_profile_from_model(model, &mp, e2, sizeof(e2));
+        if (st) return cli_error("%s", st == VRT_ENOENT ? err : e2);
+        profile[0] = 0;
+    }
     return 0;
 }
 
@@ -651,8 +657,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     if (add_sources(ctx, &o, pl) || open_outputs(&o, rs, pl, argc, argv) || open_uri_outputs(ctx, &o, rs, pl))
         goto done;
     const vrt_profile *prof = vrt_pipeline_profile(pl);
-    cli_info(ctx, "model %s, profile %s (%s), backend %s", model, profile, vrt_task_name(prof->task),
-             o.backend);
+    cli_info(ctx, "model %s, profile %s (%s), backend %s", model,
+             profile[0] ? profile : "from the model's metadata", vrt_task_name(prof->task), o.backend);
 
     cli_install_stop_signals();
     if (vrt_pipeline_start(pl) != VRT_OK) {

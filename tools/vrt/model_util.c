@@ -4,7 +4,10 @@
 #include "core/options.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,5 +113,52 @@ int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *er
              "%s: no profile matches this model's name (a profile models/NAME.conf matches model files "
              "whose name starts with NAME); profiles found: %s (searched %s); give one with --profile FILE",
              model_path, found[0] ? found : "none", searched[0] ? searched : "no folder");
+    return -1;
+}
+
+int cli_check_model_file(const char *model_path, char *err, size_t cap) {
+    struct stat st;
+    const char *why = NULL;
+    if (stat(model_path, &st) != 0)
+        why = errno == ENOENT ? "no such file" : strerror(errno);
+    else if (S_ISDIR(st.st_mode))
+        why = "is a directory, not an ONNX file";
+    else if (!S_ISREG(st.st_mode))
+        why = "is not a regular file";
+    if (!why) {
+        int fd = open(model_path, O_RDONLY | O_NONBLOCK);
+        if (fd < 0)
+            why = errno == EACCES ? "permission denied (cannot read it)" : strerror(errno);
+        else
+            close(fd);
+    }
+    if (!why) return 0;
+    snprintf(err, cap, "model %s: %s", model_path, why);
+    return -1;
+}
+
+int cli_load_profile(const char *model_path, const char *arg, vrt_profile *p, char *path, size_t path_cap,
+                     char *err, size_t cap) {
+    char e[2048] = "", e2[1024] = "";
+    if (arg) {
+        snprintf(path, path_cap, "%s", arg);
+        if (vrt_profile_load(arg, p, e, sizeof(e)) == VRT_OK) return 0;
+        snprintf(err, cap, strncmp(e, arg, strlen(arg)) ? "profile %s: %s" : "%.0s%s", arg, e);
+        return -1;
+    }
+    if (cli_find_profile(model_path, path, path_cap, e, sizeof(e)) == 0) {
+        if (vrt_profile_load(path, p, e2, sizeof(e2)) == VRT_OK) return 0;
+        snprintf(err, cap, strncmp(e2, path, strlen(path)) ? "profile %s: %s" : "%.0s%s", path, e2);
+        return -1;
+    }
+    vrt_status st = vrt_profile_from_model(model_path, p, e2, sizeof(e2));
+    if (st == VRT_OK) {
+        snprintf(path, path_cap, "model metadata");
+        return 0;
+    }
+    if (st == VRT_ENOENT)
+        snprintf(err, cap, "%s", e); /* no metadata task either: the name-matching message says what to do */
+    else
+        snprintf(err, cap, "%s", e2);
     return -1;
 }

@@ -22,6 +22,18 @@
  * folders searched and the profiles found there (and suggesting --profile). */
 int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *err, size_t cap);
 
+/* 0 when model_path is a readable regular file; else -1 and a message
+ * naming it and why ("no such file", "is a directory", "permission denied"). */
+int cli_check_model_file(const char *model_path, char *err, size_t cap);
+
+/* The profile for a model: --profile (arg, may be NULL), else the profile
+ * matched by name (cli_find_profile), else the model's own metadata
+ * (Ultralytics: vrt_profile_from_model). *path gets the profile file, or
+ * "model metadata" for the last. 0, or -1 with a message naming every
+ * place looked at. */
+int cli_load_profile(const char *model_path, const char *arg, vrt_profile *p, char *path, size_t path_cap,
+                     char *err, size_t cap);
+
 /* "[1,3,224,224]" into buf. */
 const char *cli_dims_str(const int64_t *dims, int ndim, char *buf, size_t cap);
 
