@@ -8,8 +8,7 @@
 
 /* Every sink, once. Adding one: a file under src/sink/ and a row here. */
 static const vrt__sink_kind *const g_sinks[] = {
-    &vrt__sink_jsonl,
-    &vrt__sink_report,
+    &vrt__sink_jsonl, &vrt__sink_report, &vrt__sink_display, &vrt__sink_http, &vrt__sink_mqtt,
 };
 #define NSINKS (sizeof(g_sinks) / sizeof(g_sinks[0]))
 
@@ -22,7 +21,7 @@ vrt_status vrt__sink_missing(const char *uri, const char *what, const char *pack
                    "%s: this build has no %s (%s was not found when it was configured); install %s and "
                    "build again",
                    uri, what, package, package);
-    return VRT_ENOTSUP;
+    return VRT_ENOSYS;
 }
 
 static int has_extension(const char *path, const char *exts) {
@@ -77,7 +76,7 @@ vrt_status vrt_sink_add(vrt_pipeline_t *p, const char *uri, const vrt_sink_param
         known[0] = 0;
         for (size_t i = 0; i < NSINKS && n < sizeof(known); i++)
             n += (size_t)snprintf(known + n, sizeof(known) - n, "%s%s", i ? ", " : "", g_sinks[i]->example);
-        vrt_errbuf_set(err, cap, "sink '%s': %s; sinks: %s", uri, k ? "no path given" : "unknown kind",
+        vrt_errbuf_set(err, cap, "output '%s': %s; outputs: %s", uri, k ? "no path given" : "unknown kind",
                        known);
         return VRT_EINVAL;
     }

@@ -216,9 +216,19 @@ TEST(jsonl_sink_writes_the_lines_on_result_would) {
 TEST(sink_uris_are_checked) {
     vrt_pipeline_t *p = make(NULL, NULL);
     char err[512];
-    ASSERT_STATUS(vrt_sink_add(p, "mqtt://broker/topic", NULL, err, sizeof(err)), VRT_EINVAL);
-    ASSERT_CONTAINS(err, "unknown kind");
-    ASSERT_CONTAINS(err, "jsonl:PATH|-, report:PATH.html");
+    ASSERT_STATUS(vrt_sink_add(p, "foo://broker/topic", NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "output 'foo://broker/topic': unknown kind");
+    ASSERT_CONTAINS(
+        err, "jsonl:PATH|-, report:PATH.html, display://0, http://127.0.0.1:8080, mqtt://HOST:1883/TOPIC");
+    /* The URI's form is checked before anything is opened (where the sink is built). */
+    static const char *const bad[][3] = {
+        {"http", "http://127.0.0.1", "expected http://ADDR:PORT"},
+        {"mqtt", "mqtt://host:1883/a/#", "expected mqtt://HOST[:PORT]/TOPIC"},
+        {"display", "display:0", "expected display://N"}};
+    for (int i = 0; i < 3; i++) {
+        ASSERT_TRUE(vrt_sink_add(p, bad[i][1], NULL, err, sizeof(err)) != VRT_OK);
+        ASSERT_CONTAINS(err, vrt_sink_available(bad[i][0]) ? bad[i][2] : "this build has no");
+    }
     ASSERT_STATUS(vrt_sink_add(p, "jsonl:", NULL, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "no path given");
     ASSERT_TRUE(vrt_sink_add(p, "/nonexistent-dir/x.jsonl", NULL, err, sizeof(err)) != VRT_OK);

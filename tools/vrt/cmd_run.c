@@ -437,9 +437,15 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
                           : "batching does NOT lower the latency here");
     for (int k = 0; k < vrt_pipeline_num_outputs(pl); k++) {
         vrt_pipeline_output_stats os;
-        if (vrt_pipeline_get_output_stats(pl, k, &os) == VRT_OK && (os.written || os.dropped))
-            fprintf(f, "sink %s: %llu results written, %llu dropped because it fell behind\n", os.name,
-                    (unsigned long long)os.written, (unsigned long long)os.dropped);
+        if (vrt_pipeline_get_output_stats(pl, k, &os) != VRT_OK || !(os.written || os.dropped || os.lost))
+            continue;
+        fprintf(f, "sink %s: %llu results written, %llu dropped because it fell behind", os.name,
+                (unsigned long long)os.written, (unsigned long long)os.dropped);
+        if (os.lost) fprintf(f, ", %llu lost (not delivered)", (unsigned long long)os.lost);
+        if (os.latency.count)
+            fprintf(f, "; result ready -> written p50 %.3f p99 %.3f max %.3f ms",
+                    (double)os.latency.p50 / 1e6, (double)os.latency.p99 / 1e6, (double)os.latency.max / 1e6);
+        fprintf(f, "%s%s\n", os.detail[0] ? "; " : "", os.detail);
     }
     fprintf(f, "stopped: %s\n", stopped_by);
     fflush(f);
@@ -523,7 +529,8 @@ static int open_uri_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_
     for (int i = 0; i < o->noutputs; i++) {
         if (!strcmp(o->outputs[i], "-")) rs->human = stderr;
         if (vrt_sink_add(pl, o->outputs[i], &sp, err, sizeof(err)) != VRT_OK)
-            return cli_error("output %s", err);
+            return strstr(err, o->outputs[i]) ? cli_error("%s", err)
+                                              : cli_error("output %s: %s", o->outputs[i], err);
     }
     for (int k = 0; k < vrt_pipeline_num_outputs(pl); k++) {
         vrt_pipeline_output_stats os;

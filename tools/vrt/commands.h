@@ -21,5 +21,6 @@ void cmd_bench_help(FILE *f);
 
 /* Printed by `vrt capture --help` and `vrt help sources`. */
 void cli_sources_help(FILE *f);
+void cli_outputs_help(FILE *f);
 
 #endif

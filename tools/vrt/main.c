@@ -46,7 +46,8 @@ static void main_help(FILE *f) {
     for (int i = 0; i < NUM_COMMANDS; i++)
         fprintf(f, "  %-10s %s\n", g_commands[i].name, g_commands[i].summary);
     fputs("\nhelp topics:\n"
-          "  sources    source URIs: cameras, files, streams, images, synthetic (vrt help sources)\n\n"
+          "  sources    source URIs: cameras, files, streams, images, synthetic (vrt help sources)\n"
+          "  outputs    output URIs: window, web viewer, MQTT, files (vrt help outputs)\n\n"
           "options (also accepted after the command):\n"
           "  -v, --verbose          more messages (-vv: debug)\n"
           "  -q, --quiet            errors only; no status line\n"
@@ -90,6 +91,10 @@ static int help_command(cli_ctx *ctx, int argc, char **argv) {
     if (argc > 2) return cli_usage_error(ctx, "'help' takes one topic, got %d", argc - 1);
     if (!strcmp(argv[1], "sources")) {
         cli_sources_help(stdout);
+        return 0;
+    }
+    if (!strcmp(argv[1], "outputs")) {
+        cli_outputs_help(stdout);
         return 0;
     }
     const cli_command *c = find_command(argv[1]);

@@ -1,0 +1,295 @@
+/* display.c - display://N: the newest frame in a window (SDL2).
+ *
+ * Every SDL video call but the probe in open() runs on the sink's own thread:
+ * the window and renderer are made there at the first frame (an OpenGL
+ * renderer's context belongs to the thread that made it), and the window's
+ * events are read there, after each frame and every 50 ms while no frame
+ * comes (the output's idle callback). Frames go up as YUYV, UYVY, NV12 or
+ * RGB textures as they come (no conversion on the CPU for those); GREY and
+ * MJPEG are converted to RGB once into a frame made at the first frame.
+ * Present does not wait for vsync (SDL_HINT_RENDER_VSYNC 0): the sink's
+ * write returns once the frame is presented, which is what its latency
+ * histogram measures (result ready -> presented).
+ *
+ * Closing the window, q or Esc asks the run to stop (vrt_pipeline_request_stop);
+ * the run then ends as after Ctrl-C, with its summary. SDL's own signal
+ * handlers are turned off: Ctrl-C stays the CLI's. The detections are drawn
+ * as rectangles in their class colour by the renderer. */
+#include "sink-impl.h"
+
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vrt/image.h"
+
+#ifdef VRT_HAVE_SDL2
+#include <SDL.h>
+
+typedef struct display {
+    vrt_pipeline_t *p;
+    char name[64];
+    int index; /* display://N: the screen the window opens on */
+    SDL_Window *win;
+    SDL_Renderer *ren;
+    SDL_Texture *tex;
+    uint32_t tex_fourcc, tex_w, tex_h;
+    vrt_frame *rgb; /* GREY and MJPEG frames converted for the texture */
+    char renderer[32];
+    char driver[32]; /* SDL's video driver: x11, wayland, ... */
+    int failed;      /* the window or renderer could not be made: results are counted as lost */
+    _Atomic uint64_t lost;
+    int64_t fps_t0;
+    uint64_t fps_n;
+    double fps;
+    char label[96];
+} display;
+
+static Uint32 sdl_format(uint32_t fourcc) {
+    switch (fourcc) {
+    case VRT_FMT_YUYV: return SDL_PIXELFORMAT_YUY2;
+    case VRT_FMT_UYVY: return SDL_PIXELFORMAT_UYVY;
+    case VRT_FMT_NV12: return SDL_PIXELFORMAT_NV12;
+    case VRT_FMT_RGB24: return SDL_PIXELFORMAT_RGB24;
+    case VRT_FMT_BGR24: return SDL_PIXELFORMAT_BGR24;
+    default: return SDL_PIXELFORMAT_UNKNOWN;
+    }
+}
+
+/* The window and renderer at the first frame, sized to it. */
+static int make_window(display *d, uint32_t w, uint32_t h) {
+    if (d->win) return 0;
+    if (d->failed) return -1;
+    d->win = SDL_CreateWindow("vrt", SDL_WINDOWPOS_CENTERED_DISPLAY(d->index),
+                              SDL_WINDOWPOS_CENTERED_DISPLAY(d->index), (int)w, (int)h, SDL_WINDOW_RESIZABLE);
+    if (d->win) d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_ACCELERATED);
+    if (d->win && !d->ren) d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_SOFTWARE);
+    if (!d->ren) {
+        vrt_log(VRT_LOG_ERROR, "sink", "%s: cannot make the window: %s", d->name, SDL_GetError());
+        d->failed = 1;
+        return -1;
+    }
+    SDL_RendererInfo ri;
+    if (!SDL_GetRendererInfo(d->ren, &ri)) snprintf(d->renderer, sizeof(d->renderer), "%s", ri.name);
+    SDL_RenderSetLogicalSize(d->ren, (int)w, (int)h); /* keeps the aspect; boxes in frame pixels */
+    d->fps_t0 = vrt_now_ns();
+    return 0;
+}
+
+/* The texture for f's format and size (made again when they change); the frame that goes up. */
+static const vrt_frame *texture_for(display *d, const vrt_frame *f) {
+    const vrt_frame *up = f;
+    if (!sdl_format(f->fourcc)) { /* GREY, MJPEG: to RGB once */
+        if (!d->rgb || d->rgb->width != f->width || d->rgb->height != f->height) {
+            vrt_frame_unref(&d->rgb);
+            if (vrt_image_alloc(VRT_FMT_RGB24, f->width, f->height, &d->rgb)) return NULL;
+        }
+        char e[160];
+        vrt_status st = f->fourcc == VRT_FMT_MJPEG
+                            ? vrt_jpeg_decode_into(f->planes[0].data, f->bytesused, d->rgb, e, sizeof(e))
+                            : vrt_image_convert(f, d->rgb, e, sizeof(e));
+        if (st) return NULL;
+        up = d->rgb;
+    }
+    if (!d->tex || d->tex_fourcc != up->fourcc || d->tex_w != up->width || d->tex_h != up->height) {
+        if (d->tex) SDL_DestroyTexture(d->tex);
+        d->tex = SDL_CreateTexture(d->ren, sdl_format(up->fourcc), SDL_TEXTUREACCESS_STREAMING,
+                                   (int)up->width, (int)up->height);
+        d->tex_fourcc = up->fourcc;
+        d->tex_w = up->width;
+        d->tex_h = up->height;
+        SDL_RenderSetLogicalSize(d->ren, (int)up->width, (int)up->height);
+    }
+    return d->tex ? up : NULL;
+}
+
+static int upload(display *d, const vrt_frame *f) {
+    if (f->fourcc == VRT_FMT_NV12)
+        return SDL_UpdateNVTexture(d->tex, NULL, f->planes[0].data, (int)f->planes[0].stride,
+                                   f->planes[1].data, (int)f->planes[1].stride);
+    return SDL_UpdateTexture(d->tex, NULL, f->planes[0].data, (int)f->planes[0].stride);
+}
+
+/* A colour per class, the same for a class in every frame. */
+static void class_colour(int id, Uint8 *r, Uint8 *g, Uint8 *b) {
+    static const Uint8 pal[][3] = {{255, 56, 56},  {255, 157, 151}, {255, 112, 31}, {255, 178, 29},
+                                   {207, 210, 49}, {72, 249, 10},   {146, 204, 23}, {61, 219, 134},
+                                   {26, 147, 52},  {0, 212, 187},   {44, 153, 168}, {0, 194, 255}};
+    const Uint8 *c = pal[(unsigned)id % (sizeof(pal) / sizeof(pal[0]))];
+    *r = c[0], *g = c[1], *b = c[2];
+}
+
+static void draw_result(display *d, const vrt_pipeline_result *r) {
+    d->label[0] = 0;
+    if (!r->result) return;
+    int n = vrt_result_count(r->result);
+    if (vrt_result_kind(r->result) == VRT_RESULT_CLASSES && n > 0) {
+        int index = -1;
+        float score = 0;
+        vrt_result_class(r->result, 0, &index, &score);
+        const char *l = vrt_result_label(r->result, 0);
+        if (l)
+            snprintf(d->label, sizeof(d->label), " - %s %.2f", l, score);
+        else
+            snprintf(d->label, sizeof(d->label), " - class %d %.2f", index, score);
+        return;
+    }
+    if (vrt_result_kind(r->result) != VRT_RESULT_DETECTIONS) return;
+    for (int i = 0; i < n; i++) {
+        vrt_detection det;
+        if (vrt_result_detection(r->result, i, &det)) continue;
+        Uint8 cr, cg, cb;
+        class_colour(det.class_id, &cr, &cg, &cb);
+        SDL_SetRenderDrawColor(d->ren, cr, cg, cb, 255);
+        SDL_Rect rc = {(int)det.box.x1, (int)det.box.y1, (int)(det.box.x2 - det.box.x1),
+                       (int)(det.box.y2 - det.box.y1)};
+        SDL_RenderDrawRect(d->ren, &rc); /* two pixels wide: visible when the window is scaled down */
+        SDL_Rect in = {rc.x + 1, rc.y + 1, rc.w - 2, rc.h - 2};
+        if (in.w > 0 && in.h > 0) SDL_RenderDrawRect(d->ren, &in);
+    }
+    snprintf(d->label, sizeof(d->label), " - %d detections", n);
+}
+
+/* The window's events: closing it, q or Esc ask the run to stop. */
+static void pump(display *d) {
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+        if (e.type == SDL_QUIT || (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE))
+            vrt_pipeline_request_stop(d->p, "window closed");
+        else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_q)
+            vrt_pipeline_request_stop(d->p, "key q");
+        else if (e.type == SDL_KEYDOWN && e.key.keysym.sym == SDLK_ESCAPE)
+            vrt_pipeline_request_stop(d->p, "key Esc");
+    }
+}
+
+static void update_title(display *d) {
+    int64_t now = vrt_now_ns();
+    d->fps_n++;
+    if (now - d->fps_t0 < 500000000) return;
+    d->fps = (double)d->fps_n * 1e9 / (double)(now - d->fps_t0);
+    d->fps_t0 = now;
+    d->fps_n = 0;
+    char t[256];
+    snprintf(t, sizeof(t), "vrt %s - %.1f fps%s", d->name, d->fps, d->label);
+    SDL_SetWindowTitle(d->win, t);
+}
+
+static void display_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p;
+    display *d = ctx;
+    const vrt_frame *f = r->frame;
+    const vrt_frame *up = NULL;
+    if (!f || make_window(d, f->width, f->height) || !(up = texture_for(d, f)) || upload(d, up)) {
+        atomic_fetch_add(&d->lost, 1);
+        if (d->win) pump(d);
+        return;
+    }
+    SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
+    SDL_RenderClear(d->ren);
+    SDL_RenderCopy(d->ren, d->tex, NULL, NULL);
+    draw_result(d, r);
+    SDL_RenderPresent(d->ren);
+    update_title(d);
+    pump(d);
+}
+
+static void display_idle(void *ctx, const vrt_pipeline_t *p) {
+    (void)p;
+    display *d = ctx;
+    if (d->win) pump(d);
+}
+
+static void display_stats(void *ctx, vrt_pipeline_output_stats *st) {
+    display *d = ctx;
+    st->lost = atomic_load(&d->lost);
+    snprintf(st->detail, sizeof(st->detail), "window %ux%u, %s video, %s renderer, %.1f fps", d->tex_w,
+             d->tex_h, d->driver, d->renderer[0] ? d->renderer : "no", d->fps);
+}
+
+static void display_destroy(void *ctx) {
+    display *d = ctx;
+    if (d->tex) SDL_DestroyTexture(d->tex);
+    if (d->ren) SDL_DestroyRenderer(d->ren);
+    if (d->win) SDL_DestroyWindow(d->win);
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+    vrt_frame_unref(&d->rgb);
+    vrt_free(d);
+}
+
+static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
+                               const vrt_sink_params *sp, char *err, size_t cap) {
+    (void)sp;
+    char *end = NULL;
+    long index = 0;
+    if (strncmp(path, "//", 2) || (path[2] && ((index = strtol(path + 2, &end, 10)) < 0 || *end))) {
+        vrt_errbuf_set(err, cap, "display:%s: expected display://N (N: the screen, e.g. display://0)", path);
+        return VRT_EINVAL;
+    }
+    SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); /* Ctrl-C stays the program's */
+    SDL_SetHint(SDL_HINT_RENDER_VSYNC, "0");       /* never wait for vsync on the way to the screen */
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO)) {
+        vrt_errbuf_set(err, cap,
+                       "display:%s: no display available (SDL: %s); set DISPLAY to an X server (or run "
+                       "under xvfb-run), or leave the window out (--headless, another -o)",
+                       path, SDL_GetError());
+        return VRT_ENODEV;
+    }
+    /* Without a display server SDL may pick a driver that shows nothing (offscreen, dummy). */
+    const char *driver = SDL_GetCurrentVideoDriver();
+    if (!driver || !strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) {
+        vrt_errbuf_set(
+            err, cap,
+            "display:%s: no display available (SDL found only its '%s' video driver); set DISPLAY "
+            "to an X server (or run under xvfb-run), or leave the window out (--headless, another -o)",
+            path, driver ? driver : "no");
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        return VRT_ENODEV;
+    }
+    int screens = SDL_GetNumVideoDisplays();
+    if (index >= screens) {
+        vrt_errbuf_set(err, cap, "display:%s: no screen %ld (this display has %d: display://0..%d)", path,
+                       index, screens, screens - 1);
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        return VRT_ENODEV;
+    }
+    display *d = vrt_calloc(1, sizeof(*d));
+    if (!d) {
+        SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        vrt_errbuf_set(err, cap, "out of memory");
+        return VRT_ENOMEM;
+    }
+    d->p = p;
+    d->index = (int)index;
+    snprintf(d->driver, sizeof(d->driver), "%s", driver);
+    snprintf(d->name, sizeof(d->name), "display://%d", d->index);
+    o->name = d->name;
+    o->depth = 1; /* only the newest frame is worth showing */
+    o->want_frame = 1;
+    o->ctx = d;
+    o->write = display_write;
+    o->idle = display_idle;
+    o->stats = display_stats;
+    o->destroy = display_destroy;
+    return VRT_OK;
+}
+#define DISPLAY_AVAILABLE 1
+#else
+static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
+                               const vrt_sink_params *sp, char *err, size_t cap) {
+    (void)p, (void)o, (void)sp;
+    char uri[300];
+    snprintf(uri, sizeof(uri), "display:%s", path);
+    return vrt__sink_missing(uri, "display window", "SDL2 (libsdl2-dev)", err, cap);
+}
+#define DISPLAY_AVAILABLE 0
+#endif
+
+const vrt__sink_kind vrt__sink_display = {
+    .scheme = "display",
+    .extensions = "",
+    .example = "display://0",
+    .available = DISPLAY_AVAILABLE,
+    .open = display_open,
+};

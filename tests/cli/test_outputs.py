@@ -1,0 +1,479 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `vrt run -o URI` (the real binary, CPU backend): the display window under
+Xvfb, the web viewer, the MQTT sink against a real Mosquitto broker, and bad outputs.
+
+Usage: test_outputs.py --vrt PATH [--sanitize 0|1] CASE
+Each case skips (exit 77) when what it needs is missing: Xvfb and FFmpeg for the window,
+mosquitto and mosquitto_sub for MQTT, the sink itself when this build lacks its library.
+Set VRT_SCREENSHOTS=DIR to keep the screenshots (README gallery: docs/).
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import test_cli as T  # noqa: E402
+import test_run as R  # noqa: E402
+from test_cli import Fail, Skip, check, data, SQZ  # noqa: E402
+
+YOLOX = "models/yolox_nano/yolox_nano.onnx"
+DOG = "images/jetson/dog_0.jpg"
+# display.c's class colours (RGB) for COCO person (0) and dog (16).
+CLASS_RGB = {0: (255, 56, 56), 16: (207, 210, 49)}
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def env(extra=None):
+    e = T.env_for()
+    # A valid runtime dir keeps SDL's Wayland probe quiet where there is no Wayland.
+    e.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
+    if extra:
+        e.update(extra)
+    return e
+
+
+def start(args, extra_env=None):
+    cmd = [T.ARGS.vrt] + args
+    print("$ " + " ".join(cmd))
+    return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(extra_env))
+
+
+def finish(p, timeout=60):
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise Fail("vrt did not end within %d s" % timeout)
+    out, err = out.decode("utf-8", "replace"), err.decode("utf-8", "replace")
+    print("  exit %d" % p.returncode)
+    for line in out.splitlines()[-20:]:
+        print("  out| " + line)
+    for line in err.splitlines()[-20:]:
+        print("  err| " + line)
+    check("Sanitizer" not in err and "runtime error:" not in err, "sanitizer report in stderr")
+    return p.returncode, out, err
+
+
+def built(uri):
+    """False when this build lacks the sink for uri (its library was not found). No window opens."""
+    p = subprocess.run([T.ARGS.vrt, "run", "-m", data(SQZ), "-i", "synthetic:", "-n", "1", "-o", uri, "-q"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env({"DISPLAY": ":4242"}), timeout=60)
+    return b"this build has no" not in p.stderr
+
+
+def need_sink(uri):
+    if not built(uri):
+        raise Skip("this build has no sink for %s (its library was not found at build time)" % uri)
+
+
+def summary_sink(summary, prefix):
+    ks = [k for k in summary["sinks"] if k["name"].startswith(prefix)]
+    check(len(ks) == 1, "summary.sinks lacks %s: %r" % (prefix, summary["sinks"]))
+    return ks[0]
+
+
+def read_jsonl(path):
+    with open(path) as f:
+        return R.run_lines(f.read())
+
+
+# ---- display under Xvfb ----------------------------------------------------------------------
+
+class Xvfb:
+    def __init__(self):
+        if not shutil.which("Xvfb") or not shutil.which("ffmpeg"):
+            raise Skip("Xvfb or ffmpeg not installed (apt-get install xvfb ffmpeg)")
+        r, w = os.pipe()
+        self.p = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+                                  pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.close(w)
+        with os.fdopen(r) as f:
+            num = f.readline().strip()
+        check(num.isdigit(), "Xvfb did not report its display")
+        self.display = ":" + num
+
+    def close(self):
+        self.p.terminate()
+        self.p.wait(timeout=10)
+
+
+def wait_window(display, timeout=60):
+    import x11
+    t0 = time.time()
+    while time.time() - t0 < timeout:
+        w = x11.find_window(display, "vrt display://0 - ")  # the title once frames are shown
+        if w:
+            return w
+        time.sleep(0.3)
+    raise Fail("no window titled 'vrt display://0 - ...' within %d s" % timeout)
+
+
+def edge_pixels(px, width, box, rgb, tol=40):
+    """How many pixels along the box's top and left edges have the colour rgb."""
+    x1, y1, x2, y2 = [int(v) for v in box]
+    hits = total = 0
+    pts = [(x, y1) for x in range(x1 + 2, x2 - 2, 3)] + [(x1, y) for y in range(y1 + 2, y2 - 2, 3)]
+    for x, y in pts:
+        if 0 <= x < width and 0 <= y < len(px):
+            c = px[y][3 * x:3 * x + 3]
+            total += 1
+            hits += all(abs(c[i] - rgb[i]) <= tol for i in range(3))
+    return hits, total
+
+
+def case_outputs_display():
+    import x11
+    need_sink("display://0")
+    xv = Xvfb()
+    tmp = tempfile.mkdtemp(prefix="vrt_display_")
+    try:
+        jl = os.path.join(tmp, "r.jsonl")
+        uri = "image:%s?loop=1&fps=5" % data(DOG)
+        p = start(["run", "-i", uri, "-m", data(YOLOX), "-o", "display://0", "--json", jl],
+                  {"DISPLAY": xv.display})
+        wid = wait_window(xv.display)
+        time.sleep(1.0)
+        shot = os.path.join(tmp, "window.png")
+        check(x11.grab_png(xv.display, wid, shot), "ffmpeg x11grab could not grab the window")
+        w, h, ch, px = T.png_read(shot)
+        check((w, h) == (500, 375), "window %dx%d, expected the frame's 500x375" % (w, h))
+        # Closing the window (as a window manager does) ends the run with its summary.
+        x11.close_window(xv.display, wid)
+        rc, out, err = finish(p)
+        check(rc == 0, "exit status %d after closing the window" % rc)
+        check("stopped: window closed" in out, "the summary does not say the window closed the run")
+        check(re.search(r"sink display://0: \d+ results written", out), "no display line in the summary")
+        frames, s = read_jsonl(jl)
+        check(s["stopped_by"] == "window closed", "summary stopped_by %r" % s["stopped_by"])
+        d = summary_sink(s, "display://0")
+        check(d["written"] >= 1 and d["latency_ms"]["count"] == d["written"], "display sink counters %r" % d)
+        # The boxes of the result are drawn in the window, in their class colours.
+        dets = [x for x in frames[-1]["detections"] if x["class_id"] in CLASS_RGB]
+        check(dets, "no person or dog detected in %s" % DOG)
+        for x in dets:
+            hits, total = edge_pixels(px, w, x["box"], CLASS_RGB[x["class_id"]])
+            check(total > 20 and hits >= 0.8 * total,
+                  "box %r of class %d: %d of %d edge pixels in its colour" % (x["box"], x["class_id"], hits, total))
+        # And the frame itself, not an empty window.
+        colours = set(px[h // 2][i:i + 3] for i in range(0, 3 * w, 3))
+        check(len(colours) > 100, "the middle row of the window has %d colours" % len(colours))
+        keep = os.environ.get("VRT_SCREENSHOTS")
+        if keep:
+            shutil.copy(shot, os.path.join(keep, "display-window.png"))
+    finally:
+        xv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- web viewer -------------------------------------------------------------------------------
+
+def http_get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.headers.get("Content-Type", ""), r.read()
+
+
+def read_mjpeg(url, parts, timeout=30):
+    """The first `parts` JPEGs of a multipart/x-mixed-replace stream."""
+    r = urllib.request.urlopen(url, timeout=timeout)
+    ctype = r.headers.get("Content-Type", "")
+    m = re.match(r"multipart/x-mixed-replace;\s*boundary=(\S+)", ctype)
+    check(m, "stream Content-Type %r" % ctype)
+    boundary = m.group(1).encode()
+    jpegs = []
+    while len(jpegs) < parts:
+        line = r.readline()
+        check(line, "stream ended after %d parts" % len(jpegs))
+        if line.strip() != b"--" + boundary:
+            continue
+        headers = {}
+        while True:
+            h = r.readline().strip()
+            if not h:
+                break
+            k, _, v = h.decode().partition(":")
+            headers[k.strip().lower()] = v.strip()
+        check(headers.get("content-type") == "image/jpeg", "part headers %r" % headers)
+        body = r.read(int(headers["content-length"]))
+        check(body[:2] == b"\xff\xd8" and body[-2:] == b"\xff\xd9", "part %d is not a whole JPEG" % len(jpegs))
+        jpegs.append(body)
+    r.close()
+    return jpegs
+
+
+def jpeg_size(b):
+    i = 2
+    while i < len(b):
+        marker, n = b[i + 1], int.from_bytes(b[i + 2:i + 4], "big")
+        if marker in (0xC0, 0xC1, 0xC2):
+            return int.from_bytes(b[i + 7:i + 9], "big"), int.from_bytes(b[i + 5:i + 7], "big")
+        i += 2 + n
+    return None
+
+
+METRIC = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_]+="[^"]*"(,[a-zA-Z_]+="[^"]*")*\})? (-?[0-9.e+-]+|NaN)$')
+
+
+def check_metrics(text):
+    typed, seen_families = set(), []
+    for line in text.splitlines():
+        if line.startswith("# TYPE "):
+            name = line.split()[2]
+            check(name not in typed, "TYPE %s given twice" % name)
+            typed.add(name)
+            continue
+        if line.startswith("#") or not line:
+            continue
+        m = METRIC.match(line)
+        check(m, "not a Prometheus sample line: %r" % line)
+        fam = re.sub(r"_(sum|count)$", "", m.group(1))
+        check(fam in typed, "%s has no TYPE line before it" % fam)
+        if not seen_families or seen_families[-1] != fam:
+            check(fam not in seen_families, "family %s is not one group" % fam)
+            seen_families.append(fam)
+    for need in ["vrt_frames_total", "vrt_dropped_total", "vrt_deadline_misses_total", "vrt_latency_seconds",
+                 "vrt_sink_dropped_total"]:
+        check(need in seen_families, "/metrics lacks %s" % need)
+    check(re.search(r'vrt_latency_seconds\{stream="0",stage="e2e",quantile="0.99"\} ', text), "no e2e p99")
+
+
+def web_run(tmp, name, stall):
+    """A 30-frame run with the web viewer; with stall, a client that asks for the stream and never
+    reads is connected throughout. Returns the summary."""
+    port = free_port()
+    jl = os.path.join(tmp, name + ".jsonl")
+    p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=320&height=240&fps=15", "-n", "30", "--threads", "1",
+               "-o", "http://127.0.0.1:%d" % port, "--json", jl])
+    base = "http://127.0.0.1:%d" % port
+    t0 = time.time()
+    while True:
+        try:
+            http_get(base + "/stats", timeout=2)
+            break
+        except OSError:
+            check(time.time() - t0 < 60 and p.poll() is None, "the web viewer did not come up")
+            time.sleep(0.2)
+    stalled = None
+    if stall:
+        stalled = socket.socket()
+        stalled.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        stalled.connect(("127.0.0.1", port))
+        stalled.sendall(b"GET /stream.mjpg HTTP/1.1\r\nHost: x\r\n\r\n")
+        time.sleep(0.5)
+        # While it is stuck, another client still gets fresh frames.
+        jpegs = read_mjpeg(base + "/stream.mjpg", 3)
+        check(jpeg_size(jpegs[-1]) == (320, 240), "JPEG size %r" % (jpeg_size(jpegs[-1]),))
+    else:
+        status, ctype, page = http_get(base + "/")
+        check(status == 200 and ctype.startswith("text/html"), "page: %d %s" % (status, ctype))
+        check(b'src="/stream.mjpg"' in page and b"/stats" in page, "the page lacks the stream or the stats")
+        status, ctype, body = http_get(base + "/stats")
+        stats = json.loads(body)
+        check(ctype == "application/json" and stats["streams"][0]["width"] == 320, "/stats: %r" % stats)
+        check("e2e" in stats["streams"][0]["latency_ms"] and stats["sinks"], "/stats lacks latency or sinks")
+        status, ctype, body = http_get(base + "/metrics")
+        check(ctype.startswith("text/plain"), "/metrics Content-Type %r" % ctype)
+        check_metrics(body.decode())
+        jpegs = read_mjpeg(base + "/stream.mjpg", 3)
+        check(len(set(jpegs)) >= 2, "the stream repeats one frame")
+    rc, out, err = finish(p, timeout=120)
+    if stalled:
+        stalled.close()
+    check(rc == 0, "exit status %d" % rc)
+    frames, s = read_jsonl(jl)
+    check(s["streams"][0]["results"] == 30, "results %d" % s["streams"][0]["results"])
+    return s
+
+
+def case_outputs_web():
+    need_sink("http://127.0.0.1:0")
+    tmp = tempfile.mkdtemp(prefix="vrt_web_")
+    try:
+        plain = web_run(tmp, "plain", False)
+        stalled = web_run(tmp, "stalled", True)
+        web = summary_sink(stalled, "http://")
+        check(re.search(r"\d+ clients in all", web["detail"]), "web detail %r" % web["detail"])
+        a = plain["streams"][0]["latency_ms"]["process"]["p50"]
+        b = stalled["streams"][0]["latency_ms"]["process"]["p50"]
+        print("process p50: %.2f ms without a stalled client, %.2f ms with one" % (a, b))
+        # Generous: this machine is shared; a sink that blocked the frame path would stop it outright.
+        check(b < 2.0 * a + 10, "a stalled client slowed the frame path: p50 %.2f -> %.2f ms" % (a, b))
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- MQTT against a real broker ----------------------------------------------------------------
+
+class Broker:
+    def __init__(self, port):
+        self.port, self.p = port, None
+
+    def start(self):
+        self.p = subprocess.Popen(["mosquitto", "-p", str(self.port)], stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL)
+        t0 = time.time()
+        while time.time() - t0 < 10:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise Fail("mosquitto did not start on port %d" % self.port)
+
+    def stop(self):
+        if self.p:
+            self.p.terminate()
+            self.p.wait(timeout=10)
+            self.p = None
+
+
+class Subscriber:
+    def __init__(self, port, topic, path):
+        self.f = open(path, "w")
+        self.path = path
+        self.p = subprocess.Popen(["mosquitto_sub", "-p", str(port), "-t", topic], stdout=self.f,
+                                  stderr=subprocess.DEVNULL)
+        time.sleep(0.5)
+
+    def messages(self):
+        self.p.terminate()
+        self.p.wait(timeout=10)
+        self.f.close()
+        with open(self.path) as f:
+            return [json.loads(l) for l in f if l.strip()]
+
+
+def need_mosquitto():
+    if not shutil.which("mosquitto") or not shutil.which("mosquitto_sub"):
+        raise Skip("mosquitto or mosquitto_sub not installed (apt-get install mosquitto mosquitto-clients)")
+
+
+def case_outputs_mqtt():
+    need_mosquitto()
+    need_sink("mqtt://127.0.0.1:%d/x" % free_port())
+    tmp = tempfile.mkdtemp(prefix="vrt_mqtt_")
+    port = free_port()
+    broker = Broker(port)
+    try:
+        broker.start()
+        sub = Subscriber(port, "vrt/test", os.path.join(tmp, "sub.txt"))
+        jl = os.path.join(tmp, "r.jsonl")
+        for qos in (0, 1):
+            rc, out, err = T.vrt("run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=0&mode=all&frames=10",
+                                 "--policy", "all", "--threads", "1", "--json", jl,
+                                 "-o", "mqtt://127.0.0.1:%d/vrt/test?qos=%d" % (port, qos), expect=0, timeout=120)
+        msgs = sub.messages()
+        frames, s = read_jsonl(jl)  # the second run's lines
+        got = [m for m in msgs if m.get("type") == "frame"]
+        sums = [m for m in msgs if m.get("type") == "summary"]
+        check(len(got) == 20 and len(sums) == 2, "%d frame and %d summary messages, expected 20 and 2" % (len(got), len(sums)))
+        for i, m in enumerate(got):
+            R.validate(m, R.FRAME_SCHEMA, "message %d" % i)
+        check(got[10:] == frames, "the second run's messages differ from its JSON lines")
+        k = summary_sink(s, "mqtt://")
+        check(k["written"] == 10 and k["lost"] == 0, "mqtt sink counters %r" % k)
+
+        # The broker goes away mid-run and comes back: the run goes on, what could not be sent is
+        # counted, delivery resumes.
+        sub1 = Subscriber(port, "vrt/live", os.path.join(tmp, "sub1.txt"))
+        p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=4", "-d", "12",
+                   "--threads", "1", "--json", jl, "-o", "mqtt://127.0.0.1:%d/vrt/live" % port])
+        time.sleep(4)
+        before = sub1.messages()
+        broker.stop()
+        time.sleep(3)
+        broker.start()
+        sub2 = Subscriber(port, "vrt/live", os.path.join(tmp, "sub2.txt"))
+        rc, out, err = finish(p, timeout=120)
+        after = sub2.messages()
+        check(rc == 0, "exit status %d" % rc)
+        frames, s = read_jsonl(jl)
+        k = summary_sink(s, "mqtt://")
+        nb = len([m for m in before if m.get("type") == "frame"])
+        na = len([m for m in after if m.get("type") == "frame"])
+        print("delivered %d before the broker stopped, %d after it came back; sink %r" % (nb, na, k))
+        check(nb >= 2, "only %d messages before the broker stopped" % nb)
+        check(na >= 2, "delivery did not resume after the broker came back (%d messages)" % na)
+        check(k["lost"] >= 2, "messages while the broker was away were not counted: %r" % k)
+        check(k["written"] == s["streams"][0]["results"], "the sink missed results: %r" % k)
+        check(re.search(r"sink mqtt://127.0.0.1:%d/vrt/live: \d+ results written, 0 dropped because it fell "
+                        r"behind, \d+ lost" % port, out), "the summary does not report the lost messages")
+    finally:
+        broker.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---- bad outputs -------------------------------------------------------------------------------
+
+def bad_output(args, *needles, extra_env=None):
+    cmd = [T.ARGS.vrt, "run", "-m", data(SQZ), "-i", "synthetic:", "-n", "5"] + args
+    t0 = time.time()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env(extra_env), timeout=60)
+    out, err = p.stdout.decode(), p.stderr.decode()
+    print("$ " + " ".join(cmd) + "\n  exit %d\n  err| %s" % (p.returncode, err.strip().replace("\n", "\n  err| ")))
+    check(p.returncode == 1, "exit status %d, expected 1" % p.returncode)
+    lines = [l for l in err.splitlines() if l.strip()]
+    check(len(lines) == 1, "expected one message, got %d lines" % len(lines))
+    for n in needles:
+        check(n in lines[0], "message lacks %r" % n)
+    check("results:" not in out, "the run started")
+
+
+def case_outputs_bad():
+    bad_output(["-o", "foo://x"], "foo://x", "unknown kind", "display://0", "http://", "mqtt://")
+    bad_output(["-o", "http://127.0.0.1"], "http://127.0.0.1", "expected http://ADDR:PORT")
+    if built("http://127.0.0.1:0"):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        s.listen(1)
+        port = s.getsockname()[1]
+        bad_output(["-o", "http://127.0.0.1:%d" % port], "http://127.0.0.1:%d" % port, "in use")
+        s.close()
+    if built("display://0"):
+        bad_output(["-o", "display://0"], "display://0", "no display", extra_env={"DISPLAY": ":4242"})
+    if built("mqtt://127.0.0.1:1/t"):
+        port = free_port()
+        bad_output(["-o", "mqtt://127.0.0.1:%d/t" % port], "mqtt://127.0.0.1:%d/t" % port, "unreachable")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--vrt", required=True)
+    ap.add_argument("--preload", default="")
+    ap.add_argument("--sanitize", type=int, default=0)
+    ap.add_argument("case")
+    T.ARGS = ap.parse_args()
+    fn = globals().get("case_" + T.ARGS.case)
+    if not fn:
+        print("unknown case %r" % T.ARGS.case)
+        return 1
+    try:
+        fn()
+    except Skip as e:
+        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
+        return T.SKIP
+    except Fail as e:
+        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
+        return 1
+    print("[ PASS ] %s" % T.ARGS.case)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
