@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -67,11 +69,11 @@ typedef enum vrt_status {
 } vrt_status;
 
 /* "EAGAIN" style name; "UNKNOWN" for codes outside the table. Static string. */
-const char *vrt_status_name(int status);
+VRT_API const char *vrt_status_name(int status);
 /* Human-readable message; static string. */
-const char *vrt_status_str(int status);
+VRT_API const char *vrt_status_str(int status);
 /* Maps a positive or negative errno to the matching vrt_status (VRT_EIO if unknown). */
-vrt_status vrt_status_from_errno(int err);
+VRT_API vrt_status vrt_status_from_errno(int err);
 
 /* ---- logging ---------------------------------------------------------- */
 
@@ -88,18 +90,18 @@ typedef void (*vrt_log_fn)(void *user, vrt_log_level level, const char *who, con
 
 /* Installs the callback (NULL restores the default, which writes to stderr)
  * and the most verbose level that is formatted at all. */
-void vrt_log_set(vrt_log_fn fn, void *user, vrt_log_level max_level);
-vrt_log_level vrt_log_get_level(void);
+VRT_API void vrt_log_set(vrt_log_fn fn, void *user, vrt_log_level max_level);
+VRT_API vrt_log_level vrt_log_get_level(void);
 /* True when a message at this level would be delivered; check before costly formatting. */
-int vrt_log_enabled(vrt_log_level level);
-void vrt_log(vrt_log_level level, const char *who, const char *fmt, ...)
+VRT_API int vrt_log_enabled(vrt_log_level level);
+VRT_API void vrt_log(vrt_log_level level, const char *who, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
-void vrt_logv(vrt_log_level level, const char *who, const char *fmt, va_list ap);
+VRT_API void vrt_logv(vrt_log_level level, const char *who, const char *fmt, va_list ap);
 /* Parses "error|warn|info|debug|trace" (case-insensitive); -1 if unknown. */
-int vrt_log_level_parse(const char *s);
+VRT_API int vrt_log_level_parse(const char *s);
 
 /* ---- allocator hooks ---------------------------------------------------- */
 
@@ -112,12 +114,12 @@ typedef struct vrt_allocator {
 
 /* Installs hooks (NULL restores libc). Not to be changed while memory from the
  * previous hooks is still live unless both hook sets can free each other's. */
-void vrt_set_allocator(const vrt_allocator *a);
-void *vrt_malloc(size_t size);
-void *vrt_calloc(size_t n, size_t size); /* overflow-checked, zeroed */
-void *vrt_realloc(void *ptr, size_t size);
-void vrt_free(void *ptr);
-char *vrt_strdup(const char *s);
+VRT_API void vrt_set_allocator(const vrt_allocator *a);
+VRT_API void *vrt_malloc(size_t size);
+VRT_API void *vrt_calloc(size_t n, size_t size); /* overflow-checked, zeroed */
+VRT_API void *vrt_realloc(void *ptr, size_t size);
+VRT_API void vrt_free(void *ptr);
+VRT_API char *vrt_strdup(const char *s);
 
 /* Counting allocator for tests: counts every call through the hooks and can
  * make the Nth allocation (1-based, counted from the last reset) fail. */
@@ -128,28 +130,28 @@ typedef struct vrt_alloc_stats {
     uint64_t fail_at;  /* 0: never fail; N: fail the Nth allocation */
 } vrt_alloc_stats;
 /* Installs the counting hooks on top of libc and resets the counters. */
-void vrt_alloc_counting_begin(void);
-void vrt_alloc_counting_end(void);
-void vrt_alloc_counting_fail_at(uint64_t n);
-vrt_alloc_stats vrt_alloc_counting_stats(void);
+VRT_API void vrt_alloc_counting_begin(void);
+VRT_API void vrt_alloc_counting_end(void);
+VRT_API void vrt_alloc_counting_fail_at(uint64_t n);
+VRT_API vrt_alloc_stats vrt_alloc_counting_stats(void);
 
 /* ---- clock -------------------------------------------------------------- */
 
 /* ns, CLOCK_MONOTONIC: the clock V4L2 drivers stamp frames with. */
-int64_t vrt_now_ns(void);
+VRT_API int64_t vrt_now_ns(void);
 /* Sleeps until the absolute CLOCK_MONOTONIC time (ns); returns early only on error. */
-void vrt_sleep_until_ns(int64_t t_ns);
-void vrt_sleep_ns(int64_t ns);
+VRT_API void vrt_sleep_until_ns(int64_t t_ns);
+VRT_API void vrt_sleep_ns(int64_t ns);
 
 /* ---- misc --------------------------------------------------------------- */
 
 /* Library version string ("0.1.0"), and a line describing how it was built
  * (CUDA on/off, FFmpeg version, ...). Static strings. */
-const char *vrt_version(void);
-const char *vrt_build_info(void);
+VRT_API const char *vrt_version(void);
+VRT_API const char *vrt_build_info(void);
 
 /* Bounded, always NUL-terminated formatting into a handle's error buffer. */
-void vrt_errbuf_set(char *buf, size_t cap, const char *fmt, ...)
+VRT_API void vrt_errbuf_set(char *buf, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
 #endif

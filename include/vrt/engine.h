@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 #include "vrt/model.h"
 
 #ifdef __cplusplus
@@ -107,19 +108,19 @@ typedef struct vrt_engine_params {
 } vrt_engine_params;
 
 /* Backend "cpu", threads = cores, optimize on, every option AUTO. */
-void vrt_engine_default_params(vrt_engine_params *p);
+VRT_API void vrt_engine_default_params(vrt_engine_params *p);
 
 /* 1 when the backend ("cpu", "cuda") is built in and can run here (for "cuda":
  * at least one GPU the CUDA runtime sees), else 0. Lets callers default to the
  * GPU when there is one and to the CPU otherwise. */
-int vrt_engine_backend_available(const char *name);
+VRT_API int vrt_engine_backend_available(const char *name);
 
 /* On success *out owns a new engine; on failure *out is NULL and err (cap
  * bytes, may be NULL) names what failed and what would work. params may be NULL. */
-vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out, char *err,
-                           size_t cap);
+VRT_API vrt_status vrt_engine_open(const char *path, const vrt_engine_params *params, vrt_engine_t **out,
+                                   char *err, size_t cap);
 /* NULL-safe; sets *e = NULL. */
-void vrt_engine_destroy(vrt_engine_t **e);
+VRT_API void vrt_engine_destroy(vrt_engine_t **e);
 
 /* A second engine over the model and weights of `base` (an engine from
  * vrt_engine_open, or itself a shared one: the weights' owner is used):
@@ -130,14 +131,14 @@ void vrt_engine_destroy(vrt_engine_t **e);
  * shapes and options are the base's. The weights live until the last
  * engine over them is destroyed, in any order. VRT_ENOTSUP when the
  * backend cannot share. */
-vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params, vrt_engine_t **out,
-                                  char *err, size_t cap);
+VRT_API vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *params,
+                                          vrt_engine_t **out, char *err, size_t cap);
 
-int vrt_engine_num_inputs(const vrt_engine_t *e);
-int vrt_engine_num_outputs(const vrt_engine_t *e);
+VRT_API int vrt_engine_num_inputs(const vrt_engine_t *e);
+VRT_API int vrt_engine_num_outputs(const vrt_engine_t *e);
 /* Shapes and types as in the model (name owned by the engine). VRT_EINVAL for a bad index. */
-vrt_status vrt_engine_input_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
-vrt_status vrt_engine_output_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
+VRT_API vrt_status vrt_engine_input_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
+VRT_API vrt_status vrt_engine_output_info(const vrt_engine_t *e, int i, vrt_model_tensor_info *info);
 
 /* A caller buffer: `nbytes` must equal the tensor's element count times the
  * size of `dtype` (vrt_dtype). The caller owns `data`. */
@@ -151,11 +152,11 @@ typedef struct vrt_engine_tensor {
  * vrt_engine_num_inputs), outputs[i] receives model output i (n_outputs may
  * be smaller: the rest are not copied). VRT_EINVAL for a wrong size or type
  * (vrt_engine_last_error says which); no allocation. */
-vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
-                          vrt_engine_tensor *outputs, int n_outputs);
+VRT_API vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
+                                  vrt_engine_tensor *outputs, int n_outputs);
 
 /* Detail of the last failure of this engine ("" if none). */
-const char *vrt_engine_last_error(const vrt_engine_t *e);
+VRT_API const char *vrt_engine_last_error(const vrt_engine_t *e);
 
 typedef struct vrt_engine_stats {
     const char *backend;
@@ -171,9 +172,9 @@ typedef struct vrt_engine_stats {
     int weights_borrowed; /* 1: opened with vrt_engine_open_shared (weights held by another engine) */
 } vrt_engine_stats;
 
-vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);
+VRT_API vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);
 /* i-th fusion applied, e.g. "conv1+BatchNormalization", "conv1+Relu"; NULL past the end. */
-const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
+VRT_API const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
 
 /* What the backend chose at open, for `vrt inspect` and benchmarks: the
  * number of per-step choices (CUDA: one per Conv/Gemm step; CPU: 0), the
@@ -181,9 +182,9 @@ const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
  * 3x3: own igemm fp16, 0.004 ms"; NULL past the end), and the precision the
  * engine computes in ("fp32", "fp16", "tf32"; *is_auto (may be NULL) = 1
  * when precision AUTO chose it). */
-int vrt_engine_num_choices(const vrt_engine_t *e);
-const char *vrt_engine_choice(const vrt_engine_t *e, int i, char *buf, size_t cap);
-const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto);
+VRT_API int vrt_engine_num_choices(const vrt_engine_t *e);
+VRT_API const char *vrt_engine_choice(const vrt_engine_t *e, int i, char *buf, size_t cap);
+VRT_API const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto);
 
 #ifdef __cplusplus
 }

@@ -18,6 +18,7 @@
 #define VRT_FRAME_H
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -73,20 +74,21 @@ struct vrt_frame {
 };
 
 /* "YUYV", "UYVY", "NV12", "RGB24", "BGR24", "GREY", "MJPEG", or the raw fourcc chars. */
-const char *vrt_fourcc_name(uint32_t fourcc, char buf[8]);
+VRT_API const char *vrt_fourcc_name(uint32_t fourcc, char buf[8]);
 /* Accepts the names above, "RGB", "BGR", "GRAY", "MJPG", and any 4-char code. 0 if invalid. */
-uint32_t vrt_fourcc_parse(const char *name);
+VRT_API uint32_t vrt_fourcc_parse(const char *name);
 /* 1 for the formats the library converts (all of the above but MJPEG). */
-int vrt_fourcc_is_raw(uint32_t fourcc);
+VRT_API int vrt_fourcc_is_raw(uint32_t fourcc);
 /* Number of bytes a tightly packed frame of this format needs; 0 if unknown/invalid
  * (odd widths for 4:2:2, odd sizes for NV12). MJPEG: worst case w*h*3. */
-size_t vrt_frame_size_for(uint32_t fourcc, uint32_t width, uint32_t height);
+VRT_API size_t vrt_frame_size_for(uint32_t fourcc, uint32_t width, uint32_t height);
 /* Fills planes/strides of f for a tightly packed buffer at data. */
-vrt_status vrt_frame_layout(vrt_frame *f, uint32_t fourcc, uint32_t width, uint32_t height, uint8_t *data);
+VRT_API vrt_status vrt_frame_layout(vrt_frame *f, uint32_t fourcc, uint32_t width, uint32_t height,
+                                    uint8_t *data);
 
-void vrt_frame_ref(vrt_frame *f);
+VRT_API void vrt_frame_ref(vrt_frame *f);
 /* Drops a reference; NULL-safe; sets *f = NULL. */
-void vrt_frame_unref(vrt_frame **f);
+VRT_API void vrt_frame_unref(vrt_frame **f);
 
 /* ---- pool of frames with their own memory -------------------------------- */
 
@@ -99,15 +101,15 @@ typedef struct vrt_frame_pool_params {
     size_t buffer_size; /* 0: vrt_frame_size_for(); larger for MJPEG etc. */
 } vrt_frame_pool_params;
 
-void vrt_frame_pool_default_params(vrt_frame_pool_params *p);
+VRT_API void vrt_frame_pool_default_params(vrt_frame_pool_params *p);
 /* On success *out owns the pool. Fails with VRT_EINVAL for bad formats/sizes. */
-vrt_status vrt_frame_pool_create(vrt_frame_pool_t **out, const vrt_frame_pool_params *p);
+VRT_API vrt_status vrt_frame_pool_create(vrt_frame_pool_t **out, const vrt_frame_pool_params *p);
 /* Takes a free frame (refs = 1) laid out for the pool's format; VRT_EAGAIN when all are in use.
  * The frame's metadata (timestamps, sequence) is reset. */
-vrt_status vrt_frame_pool_get(vrt_frame_pool_t *pool, vrt_frame **out);
-uint32_t vrt_frame_pool_free_count(vrt_frame_pool_t *pool);
+VRT_API vrt_status vrt_frame_pool_get(vrt_frame_pool_t *pool, vrt_frame **out);
+VRT_API uint32_t vrt_frame_pool_free_count(vrt_frame_pool_t *pool);
 /* NULL-safe; sets *pool = NULL. Frames still referenced keep the pool alive until released. */
-void vrt_frame_pool_destroy(vrt_frame_pool_t **pool);
+VRT_API void vrt_frame_pool_destroy(vrt_frame_pool_t **pool);
 
 #ifdef __cplusplus
 }

@@ -29,6 +29,7 @@
 
 #include <stddef.h>
 
+#include "vrt/export.h"
 #include "vrt/model.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
@@ -42,22 +43,22 @@ typedef struct vrt_head vrt_head_t;
 /* outputs: the model's n_outputs outputs as the engine reports them (batch
  * 1 first), in the model's order. On success *out owns the head; on failure
  * it is NULL and err names the profile, the output and what would fit. */
-vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *outputs, int n_outputs,
-                         const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap);
+VRT_API vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *outputs, int n_outputs,
+                                 const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap);
 /* What the head's results hold. */
-vrt_result_type vrt_head_kind(const vrt_head_t *h);
+VRT_API vrt_result_type vrt_head_kind(const vrt_head_t *h);
 /* outputs[i]: counts[i] fp32 values of model output i (the tensor's element
  * count), i < n_outputs as at open; outputs the head does not read may be
  * NULL. geom maps boxes to frame pixels (NULL: network-input pixels). *r
  * gets the result; its VRT_TIME_POSTPROCESS and VRT_TIME_TOTAL are this
  * call's duration. VRT_EINVAL for a missing output or a count that is not
  * the output's (detail in last_error). */
-vrt_status vrt_head_run(vrt_head_t *h, const float *const *outputs, const size_t *counts, int n_outputs,
-                        const vrt_preprocess_geometry *geom, const vrt_result **r);
+VRT_API vrt_status vrt_head_run(vrt_head_t *h, const float *const *outputs, const size_t *counts,
+                                int n_outputs, const vrt_preprocess_geometry *geom, const vrt_result **r);
 /* Detail of the last failure ("" if none). */
-const char *vrt_head_last_error(const vrt_head_t *h);
+VRT_API const char *vrt_head_last_error(const vrt_head_t *h);
 /* NULL-safe; sets *h = NULL. */
-void vrt_head_destroy(vrt_head_t **h);
+VRT_API void vrt_head_destroy(vrt_head_t **h);
 
 #ifdef __cplusplus
 }

@@ -28,6 +28,8 @@
 
 #include <stdint.h>
 
+#include "vrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -64,36 +66,36 @@ typedef struct vrt_hist_bucket {
 
 /* Empties the histogram. init and reset are the same; both are cheap enough
  * to call outside the frame path (they clear the bucket array). */
-void vrt_hist_init(vrt_hist *h);
-void vrt_hist_reset(vrt_hist *h);
+VRT_API void vrt_hist_init(vrt_hist *h);
+VRT_API void vrt_hist_reset(vrt_hist *h);
 
 /* Records one value / n copies of one value (ns). O(1), no allocation, no lock. */
-void vrt_hist_record(vrt_hist *h, int64_t ns);
-void vrt_hist_record_n(vrt_hist *h, int64_t ns, uint64_t n);
+VRT_API void vrt_hist_record(vrt_hist *h, int64_t ns);
+VRT_API void vrt_hist_record_n(vrt_hist *h, int64_t ns, uint64_t n);
 
 /* Adds every sample of src to dst (dst == src is allowed and doubles it). */
-void vrt_hist_merge(vrt_hist *dst, const vrt_hist *src);
+VRT_API void vrt_hist_merge(vrt_hist *dst, const vrt_hist *src);
 
-uint64_t vrt_hist_count(const vrt_hist *h);
-int64_t vrt_hist_min(const vrt_hist *h);   /* 0 when empty */
-int64_t vrt_hist_max(const vrt_hist *h);   /* 0 when empty */
-double vrt_hist_mean(const vrt_hist *h);   /* 0 when empty */
-double vrt_hist_stddev(const vrt_hist *h); /* population stddev; 0 when empty */
+VRT_API uint64_t vrt_hist_count(const vrt_hist *h);
+VRT_API int64_t vrt_hist_min(const vrt_hist *h);   /* 0 when empty */
+VRT_API int64_t vrt_hist_max(const vrt_hist *h);   /* 0 when empty */
+VRT_API double vrt_hist_mean(const vrt_hist *h);   /* 0 when empty */
+VRT_API double vrt_hist_stddev(const vrt_hist *h); /* population stddev; 0 when empty */
 
 /* Nearest-rank percentile, q in [0, 100] (clamped): the smallest recorded
  * value v such that at least q% of the samples are <= v, approximated by the
  * midpoint of its bucket and clamped to [min, max]. q <= 0 gives min exactly,
  * q >= 100 gives max exactly. 0 when empty. */
-int64_t vrt_hist_percentile(const vrt_hist *h, double q);
+VRT_API int64_t vrt_hist_percentile(const vrt_hist *h, double q);
 
 /* Fills every field of *out (all zeros when empty). */
-void vrt_hist_summarize(const vrt_hist *h, vrt_hist_summary *out);
+VRT_API void vrt_hist_summarize(const vrt_hist *h, vrt_hist_summary *out);
 
 /* Iterates the non-empty buckets in increasing order:
  *     int it = 0; vrt_hist_bucket b;
  *     while (vrt_hist_next_bucket(h, &it, &b)) draw(b.lower, b.upper, b.count);
  * Returns 1 and fills *b while there is another one, then 0. */
-int vrt_hist_next_bucket(const vrt_hist *h, int *iter, vrt_hist_bucket *b);
+VRT_API int vrt_hist_next_bucket(const vrt_hist *h, int *iter, vrt_hist_bucket *b);
 
 #ifdef __cplusplus
 }

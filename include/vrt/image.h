@@ -52,6 +52,7 @@
 #ifndef VRT_IMAGE_H
 #define VRT_IMAGE_H
 
+#include "vrt/export.h"
 #include "vrt/frame.h"
 
 #ifdef __cplusplus
@@ -63,10 +64,11 @@ extern "C" {
 /* New tightly packed frame of fourcc/size (refs 1; unref frees). MJPEG: a
  * buffer of vrt_frame_size_for() bytes with bytesused 0. VRT_EINVAL for sizes
  * the format cannot have (odd widths for 4:2:2, odd sizes for NV12). */
-vrt_status vrt_image_alloc(uint32_t fourcc, uint32_t width, uint32_t height, vrt_frame **out);
+VRT_API vrt_status vrt_image_alloc(uint32_t fourcc, uint32_t width, uint32_t height, vrt_frame **out);
 /* New MJPEG frame holding a copy of size bytes of JPEG data (bytesused = size),
  * width/height read from the JPEG header. */
-vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err, size_t cap);
+VRT_API vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **out, char *err,
+                                        size_t cap);
 
 /* ---- conversion ------------------------------------------------------------- */
 
@@ -76,58 +78,62 @@ vrt_status vrt_image_alloc_jpeg(const uint8_t *data, size_t size, vrt_frame **ou
  * Only pixels are written: dst's timestamps and sequence are left alone.
  * VRT_EINVAL for size mismatch or unknown formats, VRT_EBADDATA for a corrupt
  * MJPEG frame. Allocates nothing for raw formats. */
-vrt_status vrt_image_convert(const vrt_frame *src, vrt_frame *dst, char *err, size_t cap);
+VRT_API vrt_status vrt_image_convert(const vrt_frame *src, vrt_frame *dst, char *err, size_t cap);
 
 /* Fills the rectangle [x, x+w) x [y, y+h) of a raw frame with one RGB colour,
  * converted to the frame's format with the formulas above (clipped to the
  * frame; for 4:2:2 and 4:2:0 the rectangle is widened to even coordinates so
  * that no chroma sample is shared with the outside). */
-vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g, uint8_t b);
+VRT_API vrt_status vrt_image_fill_rect(vrt_frame *f, int x, int y, int w, int h, uint8_t r, uint8_t g,
+                                       uint8_t b);
 
 /* ---- JPEG (libjpeg-turbo) ----------------------------------------------------- */
 
 /* Reads the header only. */
-vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
-                         size_t cap);
+VRT_API vrt_status vrt_jpeg_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                                 char *err, size_t cap);
 /* Decodes to a new frame of fourcc (0: RGB24; raw formats only; 4:2:2 and 4:2:0
  * formats need even sizes: odd JPEG sizes give VRT_EINVAL, decode to RGB24 and
  * convert a cropped view instead). */
-vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
-                           size_t cap);
+VRT_API vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
+                                   char *err, size_t cap);
 /* Decodes into a frame the caller laid out with the JPEG's exact size. */
-vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err, size_t cap);
+VRT_API vrt_status vrt_jpeg_decode_into(const uint8_t *data, size_t size, vrt_frame *dst, char *err,
+                                        size_t cap);
 /* Encodes a raw frame (GREY stays one channel; other formats go through RGB24).
  * quality 1..100 (0: 90). 4:2:0 chroma subsampling, baseline. */
-vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size, char *err,
-                           size_t cap);
+VRT_API vrt_status vrt_jpeg_encode(const vrt_frame *f, int quality, uint8_t **out, size_t *size, char *err,
+                                   size_t cap);
 
 /* ---- PNG (libpng) ------------------------------------------------------------- */
 
-vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height, char *err,
-                        size_t cap);
+VRT_API vrt_status vrt_png_info(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                                char *err, size_t cap);
 /* Decodes to a new frame of fourcc (0: RGB24); same format rules as vrt_jpeg_decode. */
-vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out, char *err,
-                          size_t cap);
+VRT_API vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt_frame **out,
+                                  char *err, size_t cap);
 /* Encodes a raw frame (GREY as 8-bit grey, others as 8-bit RGB). */
-vrt_status vrt_png_encode(const vrt_frame *f, uint8_t **out, size_t *size, char *err, size_t cap);
+VRT_API vrt_status vrt_png_encode(const vrt_frame *f, uint8_t **out, size_t *size, char *err, size_t cap);
 
 /* ---- files ------------------------------------------------------------------- */
 
 /* Reads a whole file into a vrt_malloc'd buffer (*data; vrt_free it). VRT_ENOENT
  * for a missing file, VRT_EIO for other read errors, VRT_ENOMEM past max_size
  * bytes (0: 1 GiB). */
-vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size, char *err,
-                               size_t cap);
+VRT_API vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data, size_t *size,
+                                       char *err, size_t cap);
 /* Width and height of a JPEG or PNG file from its header (by content, not name). */
-vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err, size_t cap);
+VRT_API vrt_status vrt_image_probe(const char *path, uint32_t *width, uint32_t *height, char *err,
+                                   size_t cap);
 /* JPEG or PNG file (recognised by content) -> new frame in fourcc (0: RGB24).
  * fourcc MJPEG: a JPEG file's bytes as they are (a PNG is re-encoded at quality 90). */
-vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err, size_t cap);
+VRT_API vrt_status vrt_image_load(const char *path, uint32_t fourcc, vrt_frame **out, char *err, size_t cap);
 /* Writes by extension (case-insensitive): .png, .jpg/.jpeg (quality 1..100, 0: 90;
  * MJPEG frames are written as they are), .ppm (RGB), .pgm (GREY), .raw/.yuv/.bin
  * (the frame's bytes as they are: each plane's rows without stride padding, or
  * the JPEG data for MJPEG). Frames in other formats are converted first. */
-vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err, size_t cap);
+VRT_API vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality, char *err,
+                                  size_t cap);
 
 /* ---- synthetic source's frame-number code --------------------------------- */
 
@@ -142,11 +148,11 @@ vrt_status vrt_image_save(const vrt_frame *f, const char *path, int jpeg_quality
 #define VRT_SYNTH_ROWS_DIV 16 /* each code row is H/16 high */
 
 /* Draws the code for number into a raw frame (used by the synthetic source). */
-vrt_status vrt_synthetic_encode_number(vrt_frame *f, uint64_t number);
+VRT_API vrt_status vrt_synthetic_encode_number(vrt_frame *f, uint64_t number);
 /* Reads the number back from a frame in any raw format or MJPEG, also after
  * JPEG compression or a moderate resize (the code scales with the frame).
  * VRT_EBADDATA when no valid code is found (sync or CRC mismatch, no contrast). */
-vrt_status vrt_synthetic_decode_number(const vrt_frame *f, uint64_t *number);
+VRT_API vrt_status vrt_synthetic_decode_number(const vrt_frame *f, uint64_t *number);
 
 #ifdef __cplusplus
 }

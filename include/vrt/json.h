@@ -47,6 +47,7 @@
 #include <stdio.h>
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,56 +80,57 @@ typedef struct vrt_json {
 
 /* Writes into buf[0..cap) (buf is owned by the caller, and must outlive the writer's use).
  * cap may be 0 (buf may then be NULL) to measure the length only. */
-void vrt_json_init_buffer(vrt_json *w, char *buf, size_t cap);
+VRT_API void vrt_json_init_buffer(vrt_json *w, char *buf, size_t cap);
 /* Writes to f (owned by the caller; not flushed or closed by the writer). */
-void vrt_json_init_file(vrt_json *w, FILE *f);
-void vrt_json_set_float_mode(vrt_json *w, vrt_json_float_mode mode);
+VRT_API void vrt_json_init_file(vrt_json *w, FILE *f);
+VRT_API void vrt_json_set_float_mode(vrt_json *w, vrt_json_float_mode mode);
 
-vrt_status vrt_json_begin_object(vrt_json *w);
-vrt_status vrt_json_end_object(vrt_json *w);
-vrt_status vrt_json_begin_array(vrt_json *w);
-vrt_status vrt_json_end_array(vrt_json *w);
+VRT_API vrt_status vrt_json_begin_object(vrt_json *w);
+VRT_API vrt_status vrt_json_end_object(vrt_json *w);
+VRT_API vrt_status vrt_json_begin_array(vrt_json *w);
+VRT_API vrt_status vrt_json_end_array(vrt_json *w);
 
 /* Object member name; the next call must write its value. key: NUL-terminated, UTF-8. */
-vrt_status vrt_json_key(vrt_json *w, const char *key);
+VRT_API vrt_status vrt_json_key(vrt_json *w, const char *key);
 
 /* Values: at top level, as an array element, or after vrt_json_key. */
-vrt_status vrt_json_string(vrt_json *w, const char *s);             /* NULL writes null */
-vrt_status vrt_json_string_n(vrt_json *w, const char *s, size_t n); /* n bytes, NULs escaped as \u0000 */
-vrt_status vrt_json_int(vrt_json *w, int64_t v);
-vrt_status vrt_json_uint(vrt_json *w, uint64_t v);
-vrt_status vrt_json_double(vrt_json *w, double v);
-vrt_status vrt_json_bool(vrt_json *w, int v);
-vrt_status vrt_json_null(vrt_json *w);
+VRT_API vrt_status vrt_json_string(vrt_json *w, const char *s); /* NULL writes null */
+VRT_API vrt_status vrt_json_string_n(vrt_json *w, const char *s,
+                                     size_t n); /* n bytes, NULs escaped as \u0000 */
+VRT_API vrt_status vrt_json_int(vrt_json *w, int64_t v);
+VRT_API vrt_status vrt_json_uint(vrt_json *w, uint64_t v);
+VRT_API vrt_status vrt_json_double(vrt_json *w, double v);
+VRT_API vrt_status vrt_json_bool(vrt_json *w, int v);
+VRT_API vrt_status vrt_json_null(vrt_json *w);
 /* A pre-formatted JSON value written verbatim (not checked; must be valid JSON). */
-vrt_status vrt_json_raw(vrt_json *w, const char *json);
+VRT_API vrt_status vrt_json_raw(vrt_json *w, const char *json);
 
 /* Key + value in one call. */
-vrt_status vrt_json_kv_string(vrt_json *w, const char *key, const char *s);
-vrt_status vrt_json_kv_int(vrt_json *w, const char *key, int64_t v);
-vrt_status vrt_json_kv_uint(vrt_json *w, const char *key, uint64_t v);
-vrt_status vrt_json_kv_double(vrt_json *w, const char *key, double v);
-vrt_status vrt_json_kv_bool(vrt_json *w, const char *key, int v);
-vrt_status vrt_json_kv_null(vrt_json *w, const char *key);
-vrt_status vrt_json_kv_raw(vrt_json *w, const char *key, const char *json);
+VRT_API vrt_status vrt_json_kv_string(vrt_json *w, const char *key, const char *s);
+VRT_API vrt_status vrt_json_kv_int(vrt_json *w, const char *key, int64_t v);
+VRT_API vrt_status vrt_json_kv_uint(vrt_json *w, const char *key, uint64_t v);
+VRT_API vrt_status vrt_json_kv_double(vrt_json *w, const char *key, double v);
+VRT_API vrt_status vrt_json_kv_bool(vrt_json *w, const char *key, int v);
+VRT_API vrt_status vrt_json_kv_null(vrt_json *w, const char *key);
+VRT_API vrt_status vrt_json_kv_raw(vrt_json *w, const char *key, const char *json);
 
 /* After a complete top-level value: writes "\n" and allows the next
  * top-level value (JSON Lines). VRT_EINVAL while a container is open. */
-vrt_status vrt_json_newline(vrt_json *w);
+VRT_API vrt_status vrt_json_newline(vrt_json *w);
 
 /* Checks that the document is complete (every container closed, exactly one
  * value since the last newline, or none at all) and returns the final status:
  * VRT_EINVAL (misuse or incomplete), else VRT_ENOSPC (truncated), else VRT_EIO, else VRT_OK. */
-vrt_status vrt_json_finish(vrt_json *w);
+VRT_API vrt_status vrt_json_finish(vrt_json *w);
 
 /* Current status without checking completeness. */
-vrt_status vrt_json_status(const vrt_json *w);
+VRT_API vrt_status vrt_json_status(const vrt_json *w);
 /* Bytes of output produced (buffer mode: also those that did not fit), NUL excluded. */
-size_t vrt_json_length(const vrt_json *w);
+VRT_API size_t vrt_json_length(const vrt_json *w);
 /* Buffer mode: 1 if output was cut at the buffer's end. */
-int vrt_json_truncated(const vrt_json *w);
+VRT_API int vrt_json_truncated(const vrt_json *w);
 /* Detail of the first error ("" when none). Points into the writer. */
-const char *vrt_json_error(const vrt_json *w);
+VRT_API const char *vrt_json_error(const vrt_json *w);
 
 #ifdef __cplusplus
 }

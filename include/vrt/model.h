@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -40,7 +41,7 @@ typedef enum vrt_dtype {
 } vrt_dtype;
 
 /* "float32", "float16", ...; "?" for others. Static string. */
-const char *vrt_dtype_name(int dtype);
+VRT_API const char *vrt_dtype_name(int dtype);
 
 typedef struct vrt_model_params {
     int64_t batch;  /* 0: keep the file's (a symbolic batch becomes 1) */
@@ -48,19 +49,19 @@ typedef struct vrt_model_params {
     int64_t width;  /* 0: keep the file's; applies to 4-D (N,C,H,W) inputs */
 } vrt_model_params;
 
-void vrt_model_default_params(vrt_model_params *p);
+VRT_API void vrt_model_default_params(vrt_model_params *p);
 
 /* Loads `path`. On success *out owns a new model (free with vrt_model_destroy);
  * on failure *out is NULL and err (cap bytes, may be NULL) holds the detail.
  * params may be NULL (defaults). External data files are resolved inside the
  * model's folder; absolute paths and paths that leave it are refused. */
-vrt_status vrt_model_load(const char *path, const vrt_model_params *params, vrt_model_t **out, char *err,
-                          size_t cap);
+VRT_API vrt_status vrt_model_load(const char *path, const vrt_model_params *params, vrt_model_t **out,
+                                  char *err, size_t cap);
 /* Same from bytes in memory (the caller keeps the buffer; external data refused). */
-vrt_status vrt_model_load_buffer(const void *buf, size_t len, const vrt_model_params *params,
-                                 vrt_model_t **out, char *err, size_t cap);
+VRT_API vrt_status vrt_model_load_buffer(const void *buf, size_t len, const vrt_model_params *params,
+                                         vrt_model_t **out, char *err, size_t cap);
 /* NULL-safe; sets *m = NULL. */
-void vrt_model_destroy(vrt_model_t **m);
+VRT_API void vrt_model_destroy(vrt_model_t **m);
 
 typedef struct vrt_model_tensor_info {
     const char *name; /* owned by the model */
@@ -69,27 +70,27 @@ typedef struct vrt_model_tensor_info {
     int64_t dims[VRT_MODEL_MAX_DIMS];
 } vrt_model_tensor_info;
 
-int vrt_model_num_inputs(const vrt_model_t *m);
-int vrt_model_num_outputs(const vrt_model_t *m);
+VRT_API int vrt_model_num_inputs(const vrt_model_t *m);
+VRT_API int vrt_model_num_outputs(const vrt_model_t *m);
 /* VRT_EINVAL when i is out of range. */
-vrt_status vrt_model_input(const vrt_model_t *m, int i, vrt_model_tensor_info *info);
-vrt_status vrt_model_output(const vrt_model_t *m, int i, vrt_model_tensor_info *info);
+VRT_API vrt_status vrt_model_input(const vrt_model_t *m, int i, vrt_model_tensor_info *info);
+VRT_API vrt_status vrt_model_output(const vrt_model_t *m, int i, vrt_model_tensor_info *info);
 
 /* Nodes left after loading (Constant nodes and folded shape math removed). */
-int vrt_model_num_nodes(const vrt_model_t *m);
+VRT_API int vrt_model_num_nodes(const vrt_model_t *m);
 /* Number of nodes whose op_type is `op` ("Conv"). */
-int vrt_model_op_count(const vrt_model_t *m, const char *op);
+VRT_API int vrt_model_op_count(const vrt_model_t *m, const char *op);
 /* Op histogram: writes up to cap (op name, count) pairs sorted by name and
  * returns the number of distinct ops. Names are static strings. */
 typedef struct vrt_model_op_stat {
     const char *op;
     int count;
 } vrt_model_op_stat;
-int vrt_model_op_histogram(const vrt_model_t *m, vrt_model_op_stat *out, int cap);
+VRT_API int vrt_model_op_histogram(const vrt_model_t *m, vrt_model_op_stat *out, int cap);
 /* Elements of every constant tensor used by the graph. */
-int64_t vrt_model_param_count(const vrt_model_t *m);
+VRT_API int64_t vrt_model_param_count(const vrt_model_t *m);
 /* ONNX opset imported for the default domain. */
-int64_t vrt_model_opset(const vrt_model_t *m);
+VRT_API int64_t vrt_model_opset(const vrt_model_t *m);
 
 /* ---- metadata_props ---------------------------------------------------------
  * The model file's ONNX metadata_props (string key/value pairs exporters
@@ -103,14 +104,15 @@ typedef struct vrt_model_metadata vrt_model_metadata_t;
 /* VRT_ENOENT (missing), VRT_EINVAL (not a regular file), VRT_EACCES,
  * VRT_EBADDATA (not protobuf), each with the path in err. A model without
  * metadata gives an empty set. */
-vrt_status vrt_model_metadata_load(const char *path, vrt_model_metadata_t **out, char *err, size_t cap);
-int vrt_model_metadata_count(const vrt_model_metadata_t *m);
+VRT_API vrt_status vrt_model_metadata_load(const char *path, vrt_model_metadata_t **out, char *err,
+                                           size_t cap);
+VRT_API int vrt_model_metadata_count(const vrt_model_metadata_t *m);
 /* Key i (0..count-1), or NULL. */
-const char *vrt_model_metadata_key(const vrt_model_metadata_t *m, int i);
+VRT_API const char *vrt_model_metadata_key(const vrt_model_metadata_t *m, int i);
 /* The value of key, or NULL when absent (m may be NULL). */
-const char *vrt_model_metadata_get(const vrt_model_metadata_t *m, const char *key);
+VRT_API const char *vrt_model_metadata_get(const vrt_model_metadata_t *m, const char *key);
 /* NULL-safe; sets *m = NULL. */
-void vrt_model_metadata_destroy(vrt_model_metadata_t **m);
+VRT_API void vrt_model_metadata_destroy(vrt_model_metadata_t **m);
 
 #ifdef __cplusplus
 }

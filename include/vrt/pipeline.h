@@ -54,6 +54,8 @@
 #include "vrt/source.h"
 #include "vrt/vision.h"
 
+#include "vrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -84,7 +86,7 @@ typedef enum vrt_stage {
 
 /* "capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver",
  * "e2e", "age", "period"; NULL for others. Static strings. */
-const char *vrt_stage_name(vrt_stage s);
+VRT_API const char *vrt_stage_name(vrt_stage s);
 
 typedef struct vrt_pipeline_times {
     int64_t exposure_ns; /* frame timestamp (driver or source clock) */
@@ -166,45 +168,46 @@ typedef struct vrt_pipeline_params {
     void *user; /* passed to the callbacks */
 } vrt_pipeline_params;
 
-void vrt_pipeline_default_params(vrt_pipeline_params *p);
+VRT_API void vrt_pipeline_default_params(vrt_pipeline_params *p);
 
 /* Loads the profile and opens the model session. On failure *out is NULL
  * and err names what failed and what would work. */
-vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *p, char *err, size_t cap);
+VRT_API vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *p, char *err,
+                                       size_t cap);
 
 /* Opens a source (vrt/source.h URI rules; sp may be NULL for defaults, in
  * which V4L2 gets 4 buffers: one being filled, one in the hand-off, one being
  * processed, one spare) and adds a stream. Before start only. The stream
  * index is written to *stream (may be NULL). At most VRT_PIPELINE_MAX_STREAMS. */
-vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp,
-                                   int *stream, char *err, size_t cap);
+VRT_API vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp,
+                                           int *stream, char *err, size_t cap);
 
 /* Starts every stream's threads. */
-vrt_status vrt_pipeline_start(vrt_pipeline_t *p);
+VRT_API vrt_status vrt_pipeline_start(vrt_pipeline_t *p);
 /* Waits up to timeout_ms (-1 forever) for every stream to end by itself
  * (EOF, max_frames, error, timeout) or for a stop request
  * (vrt_pipeline_request_stop): VRT_OK when all ended or a stop was requested,
  * VRT_EAGAIN otherwise. */
-vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms);
+VRT_API vrt_status vrt_pipeline_wait(vrt_pipeline_t *p, int timeout_ms);
 /* Asks the controlling thread to stop the run (it sees vrt_pipeline_wait
  * return VRT_OK and vrt_pipeline_stop_requested non-NULL): for outputs, from
  * any thread, e.g. a display window that was closed. reason is a static
  * string ("window closed"); the first request wins. Takes no lock. */
-void vrt_pipeline_request_stop(vrt_pipeline_t *p, const char *reason);
+VRT_API void vrt_pipeline_request_stop(vrt_pipeline_t *p, const char *reason);
 /* The first stop request's reason, or NULL when none was made. */
-const char *vrt_pipeline_stop_requested(const vrt_pipeline_t *p);
+VRT_API const char *vrt_pipeline_stop_requested(const vrt_pipeline_t *p);
 /* Stops the sources, joins the threads, releases every frame. Idempotent;
  * may be called after a signal. Safe to call before start. */
-vrt_status vrt_pipeline_stop(vrt_pipeline_t *p);
+VRT_API vrt_status vrt_pipeline_stop(vrt_pipeline_t *p);
 /* NULL-safe; stops first; sets *p = NULL. */
-void vrt_pipeline_destroy(vrt_pipeline_t **p);
+VRT_API void vrt_pipeline_destroy(vrt_pipeline_t **p);
 
-int vrt_pipeline_num_streams(const vrt_pipeline_t *p);
-const char *vrt_pipeline_last_error(const vrt_pipeline_t *p);
+VRT_API int vrt_pipeline_num_streams(const vrt_pipeline_t *p);
+VRT_API const char *vrt_pipeline_last_error(const vrt_pipeline_t *p);
 /* The loaded profile (owned by the pipeline). */
-const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p);
+VRT_API const vrt_profile *vrt_pipeline_profile(const vrt_pipeline_t *p);
 /* Class label or NULL (profile's labels file). */
-const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id);
+VRT_API const char *vrt_pipeline_label(const vrt_pipeline_t *p, int class_id);
 
 typedef struct vrt_pipeline_stats {
     char uri[512];
@@ -232,12 +235,13 @@ typedef struct vrt_pipeline_stats {
  * streams batched into one model run per tick (0: not batching), and the
  * start-up calibration: one batched tick (*batched_ms) against N unbatched
  * runs of the same frames (*unbatched_ms), medians of 5. */
-void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms, double *unbatched_ms);
+VRT_API void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms,
+                                   double *unbatched_ms);
 
 /* Fills *st (live values while running; exact after stop). VRT_EINVAL for a bad index. */
-vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);
+VRT_API vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);
 /* Copy of a stage histogram (exact after stop; published copy while running). */
-vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage stage, vrt_hist *out);
+VRT_API vrt_status vrt_pipeline_stream_hist(vrt_pipeline_t *p, int stream, vrt_stage stage, vrt_hist *out);
 
 /* One compact per-frame record, kept in a ring of params.history per stream. */
 typedef struct vrt_pipeline_record {
@@ -251,7 +255,8 @@ typedef struct vrt_pipeline_record {
 
 /* After stop: copies the newest min(cap, kept) records, oldest first, into
  * recs and returns how many (0 for a bad index). */
-size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int stream, vrt_pipeline_record *recs, size_t cap);
+VRT_API size_t vrt_pipeline_stream_records(vrt_pipeline_t *p, int stream, vrt_pipeline_record *recs,
+                                           size_t cap);
 
 /* Run configuration, for outputs that describe the run. Strings are owned by the pipeline. */
 typedef struct vrt_pipeline_info {
@@ -263,7 +268,7 @@ typedef struct vrt_pipeline_info {
     int streams;
     int nvtx; /* 1: this build marks NVTX ranges (nvtx3 headers found) */
 } vrt_pipeline_info;
-void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
+VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
 
 /* ---- outputs ---------------------------------------------------------------
  * Where results go besides on_result: the interface the sink layer
@@ -311,7 +316,8 @@ typedef struct vrt_pipeline_output {
 
 /* Adds an output (before start). The pipeline owns ctx from here on, also on failure (destroy is
  * called then). */
-vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err, size_t cap);
+VRT_API vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err,
+                                           size_t cap);
 
 struct vrt_pipeline_output_stats {
     char name[64];
@@ -324,14 +330,15 @@ struct vrt_pipeline_output_stats {
     char detail[160]; /* the output's own line (clients, frames skipped by slow clients, ...); may be "" */
 };
 
-int vrt_pipeline_num_outputs(const vrt_pipeline_t *p);
+VRT_API int vrt_pipeline_num_outputs(const vrt_pipeline_t *p);
 /* Live while running, exact after stop. VRT_EINVAL for a bad index. */
-vrt_status vrt_pipeline_get_output_stats(const vrt_pipeline_t *p, int i, vrt_pipeline_output_stats *st);
+VRT_API vrt_status vrt_pipeline_get_output_stats(const vrt_pipeline_t *p, int i,
+                                                 vrt_pipeline_output_stats *st);
 
 /* After stop (stops first if needed): every output's finish, in the order they were added, once.
  * stopped_by: why the run ended ("frames", "signal", ...; may be NULL). Returns the first failure
  * with its message in err; the other outputs still finish. */
-vrt_status vrt_pipeline_finish(vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap);
+VRT_API vrt_status vrt_pipeline_finish(vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -60,6 +60,8 @@
 #include "vrt/model.h"
 #include "vrt/vision.h"
 
+#include "vrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -113,21 +115,21 @@ typedef struct vrt_profile {
 } vrt_profile;
 
 /* Defaults listed above. */
-void vrt_profile_default(vrt_profile *p);
+VRT_API void vrt_profile_default(vrt_profile *p);
 /* Parses text (len bytes, need not be NUL-terminated) on top of *p. `where`
  * names the text in messages (a file name). VRT_EINVAL with "where:line: ..."
  * on any error; *p may then be partly updated. */
-vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p, char *err,
-                             size_t cap);
+VRT_API vrt_status vrt_profile_parse(const char *text, size_t len, const char *where, vrt_profile *p,
+                                     char *err, size_t cap);
 /* vrt_profile_default + parse of the file; sets path (and name when the file
  * has none). VRT_ENOENT / VRT_EIO for unreadable files. */
-vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t cap);
+VRT_API vrt_status vrt_profile_load(const char *path, vrt_profile *p, char *err, size_t cap);
 /* Resolves a file named in the profile (model or labels): an absolute path
  * as is; otherwise the first that exists of: the folder of model_path (may be
  * NULL), the profile's folder, the current directory. VRT_ENOENT naming
  * every place tried when none exists. */
-vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const char *model_path, char *out,
-                               size_t out_cap, char *err, size_t cap);
+VRT_API vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const char *model_path,
+                                       char *out, size_t out_cap, char *err, size_t cap);
 /* A profile from the model's own ONNX metadata (Ultralytics exports write
  * task, names, imgsz, stride as strings): task detect -> detect-yolov8
  * (letterbox centred, pad 114, RGB / 255, round(), conf 0.25, IoU 0.7,
@@ -137,18 +139,18 @@ vrt_status vrt_profile_resolve(const vrt_profile *p, const char *file, const cha
  * no task (then a profile is needed), VRT_EUNSUPPORTED for a task without a
  * head in this build. model_path (may be NULL) names it in messages and
  * becomes p->model. */
-vrt_status vrt_profile_from_metadata(const vrt_model_metadata_t *md, const char *model_path, vrt_profile *p,
-                                     char *err, size_t cap);
+VRT_API vrt_status vrt_profile_from_metadata(const vrt_model_metadata_t *md, const char *model_path,
+                                             vrt_profile *p, char *err, size_t cap);
 /* vrt_model_metadata_load + vrt_profile_from_metadata. */
-vrt_status vrt_profile_from_model(const char *model_path, vrt_profile *p, char *err, size_t cap);
+VRT_API vrt_status vrt_profile_from_model(const char *model_path, vrt_profile *p, char *err, size_t cap);
 /* The class names for a profile: its labels file (vrt_profile_resolve next
  * to model_path) when it names one, else the model's metadata 'names'
  * (model_path may be NULL: none). *out stays NULL when there are none. On
  * an error err names the labels file (or the model) and what failed. */
-vrt_status vrt_profile_load_labels(const vrt_profile *p, const char *model_path, vrt_labels_t **out,
-                                   char *err, size_t cap);
+VRT_API vrt_status vrt_profile_load_labels(const vrt_profile *p, const char *model_path, vrt_labels_t **out,
+                                           char *err, size_t cap);
 /* "classify", "detect-yolox", "detect-yolov8", "detect-ssd", ... Static string. */
-const char *vrt_task_name(vrt_task t);
+VRT_API const char *vrt_task_name(vrt_task t);
 
 #ifdef __cplusplus
 }

@@ -49,6 +49,7 @@
 #include <stdint.h>
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 #include "vrt/profile.h"
 #include "vrt/vision.h"
 
@@ -67,7 +68,7 @@ typedef enum vrt_result_type {
 } vrt_result_type;
 
 /* "none", "classes", "detections", "dense", "keypoints"; "?" otherwise. Static. */
-const char *vrt_result_type_name(vrt_result_type k);
+VRT_API const char *vrt_result_type_name(vrt_result_type k);
 
 /* Times of the frame path of a result, all int64 ns. Stage durations: CUDA
  * from events around each stage (GPU time), CPU from CLOCK_MONOTONIC around
@@ -86,28 +87,28 @@ typedef enum vrt_result_time {
 } vrt_result_time;
 
 /* Every accessor takes NULL (answers 0, NULL, VRT_RESULT_NONE or VRT_EINVAL). */
-vrt_result_type vrt_result_kind(const vrt_result *r);
+VRT_API vrt_result_type vrt_result_kind(const vrt_result *r);
 /* The profile task (head) that made the result (vrt/profile.h). */
-vrt_task vrt_result_task(const vrt_result *r);
-int vrt_result_slot(const vrt_result *r);
-uint64_t vrt_result_sequence(const vrt_result *r);    /* from the submitted frame */
-int64_t vrt_result_timestamp_ns(const vrt_result *r); /* from the submitted frame */
-int64_t vrt_result_time_ns(const vrt_result *r, vrt_result_time which);
+VRT_API vrt_task vrt_result_task(const vrt_result *r);
+VRT_API int vrt_result_slot(const vrt_result *r);
+VRT_API uint64_t vrt_result_sequence(const vrt_result *r);    /* from the submitted frame */
+VRT_API int64_t vrt_result_timestamp_ns(const vrt_result *r); /* from the submitted frame */
+VRT_API int64_t vrt_result_time_ns(const vrt_result *r, vrt_result_time which);
 
 /* Entries: classes (CLASSES), boxes (DETECTIONS, KEYPOINTS); 0 otherwise. */
-int vrt_result_count(const vrt_result *r);
+VRT_API int vrt_result_count(const vrt_result *r);
 /* DETECTIONS: (anchor, class) pairs above the score threshold before NMS. */
-int vrt_result_candidates(const vrt_result *r);
+VRT_API int vrt_result_candidates(const vrt_result *r);
 /* CLASSES, entry i < count: class index and score (softmax probability when
  * the profile says softmax = 1, else the model's output); either output may
  * be NULL. VRT_EINVAL for another kind or a bad i. */
-vrt_status vrt_result_class(const vrt_result *r, int i, int *index, float *score);
+VRT_API vrt_status vrt_result_class(const vrt_result *r, int i, int *index, float *score);
 /* DETECTIONS, KEYPOINTS, entry i < count: the box in frame pixels, score and
  * class into *d. VRT_EINVAL for another kind or a bad i. */
-vrt_status vrt_result_detection(const vrt_result *r, int i, vrt_detection *d);
+VRT_API vrt_status vrt_result_detection(const vrt_result *r, int i, vrt_detection *d);
 /* Label of entry i's class from the profile's labels file (owned by the
  * session, valid while it lives), or NULL (no labels, no such entry). */
-const char *vrt_result_label(const vrt_result *r, int i);
+VRT_API const char *vrt_result_label(const vrt_result *r, int i);
 
 #ifdef __cplusplus
 }

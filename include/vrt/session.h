@@ -72,6 +72,7 @@
 
 #include "vrt/core.h"
 #include "vrt/engine.h"
+#include "vrt/export.h"
 #include "vrt/frame.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
@@ -124,17 +125,18 @@ typedef struct vrt_session_params {
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
-void vrt_session_default_params(vrt_session_params *p);
+VRT_API void vrt_session_default_params(vrt_session_params *p);
 
 /* model_path: ONNX file, or NULL to use the profile's `model` key (resolved
  * next to the profile). profile: a parsed profile (copied), or NULL to load
  * profile_path; one of the two must be given (profile wins). params may be
  * NULL (defaults). On success *out owns a new session; on failure *out is
  * NULL and err (cap bytes, may be NULL) names what failed and what would work. */
-vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
-                            const vrt_session_params *params, vrt_session_t **out, char *err, size_t cap);
+VRT_API vrt_status vrt_session_open(const char *model_path, const char *profile_path,
+                                    const vrt_profile *profile, const vrt_session_params *params,
+                                    vrt_session_t **out, char *err, size_t cap);
 /* Waits for work in flight, frees everything; NULL-safe; sets *s = NULL. */
-void vrt_session_destroy(vrt_session_t **s);
+VRT_API void vrt_session_destroy(vrt_session_t **s);
 
 typedef struct vrt_session_info {
     const char *backend;  /* "cpu" or "cuda" (static string) */
@@ -156,18 +158,18 @@ typedef struct vrt_session_info {
     size_t weight_bytes;          /* the model's weights (held once however many sessions share them) */
 } vrt_session_info;
 
-void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);
+VRT_API void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);
 /* Detail of the last failure of this session ("" if none). */
-const char *vrt_session_last_error(const vrt_session_t *s);
+VRT_API const char *vrt_session_last_error(const vrt_session_t *s);
 
 /* Host buffer of slot i (owned by the session or the caller as bound; CUDA:
  * page-locked or registered), or NULL for a bad index. *size (may be NULL)
  * gets its size. Write a frame here while the slot is not in flight. */
-void *vrt_session_slot_buffer(vrt_session_t *s, int slot, size_t *size);
+VRT_API void *vrt_session_slot_buffer(vrt_session_t *s, int slot, size_t *size);
 /* Fills *f (caller's storage) with a descriptor of the fixed format laid out
  * over slot i's buffer (tightly packed; refs = 0, no release function: it
  * is a view, never unref'd). VRT_EINVAL for a bad index. */
-vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f);
+VRT_API vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f);
 
 /* Enqueues the frame path for slot i and returns (CPU: runs it).
  * meta: the frame's metadata; fourcc/width/height must equal the session's
@@ -177,20 +179,20 @@ vrt_status vrt_session_slot_frame(vrt_session_t *s, int slot, vrt_frame *f);
  * the slot on the host (tightly packed planes). VRT_EBUSY: the slot's
  * previous submission was not collected with poll/wait. VRT_EDEVICE: CUDA
  * failure (last_error has the call, file and line). */
-vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta);
+VRT_API vrt_status vrt_session_submit(vrt_session_t *s, int slot, const vrt_frame *meta);
 
 /* VRT_OK and *r set when slot i's submission completed (the slot is then
  * free again); VRT_EAGAIN when it is still running; VRT_EINVAL when nothing
  * was submitted on it. Never blocks. *r is the session's (vrt/result.h):
  * read it with the accessors; it stays valid until the next submission on
  * slot i or destroy. Nothing is copied to hand it over. */
-vrt_status vrt_session_poll(vrt_session_t *s, int slot, const vrt_result **r);
+VRT_API vrt_status vrt_session_poll(vrt_session_t *s, int slot, const vrt_result **r);
 /* Blocks until slot i's submission completed, then as poll. */
-vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result **r);
+VRT_API vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result **r);
 /* CUDA: the event recorded after slot i's download (a cudaEvent_t as void *),
  * for callers that wait with their own stream (cudaStreamWaitEvent) or
  * loop. Valid until destroy; NULL on the CPU backend or a bad index. */
-void *vrt_session_event(vrt_session_t *s, int slot);
+VRT_API void *vrt_session_event(vrt_session_t *s, int slot);
 
 /* Cross-camera batching (params.batch = B): frames[0..n-1] (n = 1..B, each
  * of the session's format and size, in host memory or already in slot i's
@@ -198,16 +200,17 @@ void *vrt_session_event(vrt_session_t *s, int slot);
  * positions 0..n-1 of slot i; positions n..B-1 keep their previous bytes
  * and their results are not returned. One model run for the whole batch.
  * With B = 1 it is vrt_session_submit. */
-vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame *const *frames, int n);
+VRT_API vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame *const *frames,
+                                            int n);
 /* Blocks until slot i's batch completed; r[0..n-1] (room for the batch
  * size) get the results of the n frames submitted (n as submitted; *n_out
  * may be NULL), valid as for vrt_session_wait. Each result's times are the
  * batch's. */
-vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_result **r, int *n_out);
+VRT_API vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_result **r, int *n_out);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */
-vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r);
+VRT_API vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r);
 
 #ifdef __cplusplus
 }

@@ -30,6 +30,7 @@
 #ifndef VRT_SINK_H
 #define VRT_SINK_H
 
+#include "vrt/export.h"
 #include "vrt/json.h"
 #include "vrt/pipeline.h"
 
@@ -45,28 +46,29 @@ typedef struct vrt_sink_params {
         *listen; /* web viewer: address to bind instead of the URI's host (e.g. "0.0.0.0"); NULL: the URI's */
 } vrt_sink_params;
 
-void vrt_sink_default_params(vrt_sink_params *p);
+VRT_API void vrt_sink_default_params(vrt_sink_params *p);
 
 /* 1 when the sink for scheme ("display", "http", "mqtt", "jsonl", ...) is built into this library
  * (its optional dependency was found), else 0. */
-int vrt_sink_available(const char *scheme);
+VRT_API int vrt_sink_available(const char *scheme);
 
 /* Opens the sink named by uri and adds it to p (before start). sp may be NULL. On failure err names
  * the URI and what would work. */
-vrt_status vrt_sink_add(vrt_pipeline_t *p, const char *uri, const vrt_sink_params *sp, char *err, size_t cap);
+VRT_API vrt_status vrt_sink_add(vrt_pipeline_t *p, const char *uri, const vrt_sink_params *sp, char *err,
+                                size_t cap);
 
 /* ---- formatting helpers (the sinks use them; also for callers of their own) --- */
 
 /* One JSON line describing a result (no trailing newline; call vrt_json_newline).
  * Schema: README "vrt run --json". */
-vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w);
+VRT_API vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w);
 /* The summary object after stop: {"type":"summary", "streams":[...], "sinks":[...], ...}. */
-vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w);
+VRT_API vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w);
 /* Writes a self-contained HTML report (inline SVG, no network) after stop:
  * configuration and hardware, per-stream summary tables, latency
  * distribution per stage, latency over time, drops over time. title may be NULL. */
-vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
-                                 const char *command_line, char *err, size_t cap);
+VRT_API vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
+                                         const char *command_line, char *err, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,7 @@
 #ifndef VRT_SOURCE_H
 #define VRT_SOURCE_H
 
+#include "vrt/export.h"
 #include "vrt/frame.h"
 
 #ifdef __cplusplus
@@ -93,11 +94,11 @@ typedef struct vrt_source_stats {
     uint64_t reconnects;
 } vrt_source_stats;
 
-void vrt_source_default_params(vrt_source_params *p);
+VRT_API void vrt_source_default_params(vrt_source_params *p);
 /* Opens (but does not start) the source. On failure *out is NULL and err (may
  * be NULL) gets a one-line message naming the thing and what would work. */
-vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
-                           size_t err_cap);
+VRT_API vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
+                                   size_t err_cap);
 /* The configure step (between open and start, or after stop). */
 typedef struct vrt_source_config {
     /* 0: deliver what the source was opened for. A raw format (VRT_FMT_RGB24, YUYV, ...): a source
@@ -114,24 +115,24 @@ typedef struct vrt_source_config {
     size_t size;
 } vrt_source_config;
 
-void vrt_source_default_config(vrt_source_config *c);
+VRT_API void vrt_source_default_config(vrt_source_config *c);
 /* Replaces the configuration. Only while stopped (VRT_EBUSY when started, or when frames captured into
  * the previous buffers are still held). Buffers are checked at start (size against the negotiated
  * format; a driver without USERPTR fails start with VRT_ENOTSUP and a message), so a consumer can fall
  * back with another configure and start, without reopening the device. */
-vrt_status vrt_source_configure(vrt_source_t *s, const vrt_source_config *c);
-vrt_status vrt_source_start(vrt_source_t *s);
+VRT_API vrt_status vrt_source_configure(vrt_source_t *s, const vrt_source_config *c);
+VRT_API vrt_status vrt_source_start(vrt_source_t *s);
 /* timeout_ms: -1 waits forever, 0 polls. On VRT_OK *out holds one reference. */
-vrt_status vrt_source_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);
-vrt_status vrt_source_stop(vrt_source_t *s);
+VRT_API vrt_status vrt_source_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);
+VRT_API vrt_status vrt_source_stop(vrt_source_t *s);
 /* NULL-safe; stops if needed; sets *s = NULL. Frames still held stay valid
  * until unref'd (their memory is released then). */
-void vrt_source_destroy(vrt_source_t **s);
+VRT_API void vrt_source_destroy(vrt_source_t **s);
 
-void vrt_source_get_info(const vrt_source_t *s, vrt_source_info *info);
-void vrt_source_get_stats(const vrt_source_t *s, vrt_source_stats *st);
+VRT_API void vrt_source_get_info(const vrt_source_t *s, vrt_source_info *info);
+VRT_API void vrt_source_get_stats(const vrt_source_t *s, vrt_source_stats *st);
 /* Detail of the last failure on this handle ("" if none). Valid until the next call. */
-const char *vrt_source_last_error(const vrt_source_t *s);
+VRT_API const char *vrt_source_last_error(const vrt_source_t *s);
 
 /* ---- controls (V4L2; other sources have none) ---------------------------- */
 
@@ -158,10 +159,10 @@ typedef struct vrt_control {
 #define VRT_CTRL_FLAG_INACTIVE 4
 
 /* Fills up to cap controls, *n gets the total. VRT_ENOTSUP for sources without controls. */
-vrt_status vrt_source_controls(vrt_source_t *s, vrt_control *ctrls, int cap, int *n);
+VRT_API vrt_status vrt_source_controls(vrt_source_t *s, vrt_control *ctrls, int cap, int *n);
 /* name: key ("exposure_time_absolute", "gain", ...) or driver name, case-insensitive. */
-vrt_status vrt_source_control_get(vrt_source_t *s, const char *name, int64_t *value);
-vrt_status vrt_source_control_set(vrt_source_t *s, const char *name, int64_t value);
+VRT_API vrt_status vrt_source_control_get(vrt_source_t *s, const char *name, int64_t *value);
+VRT_API vrt_status vrt_source_control_set(vrt_source_t *s, const char *name, int64_t value);
 
 #ifdef __cplusplus
 }

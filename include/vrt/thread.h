@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include "vrt/core.h"
+#include "vrt/export.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -47,26 +48,26 @@ typedef struct vrt_slot_stats {
 
 /* *out: new slot on VRT_OK, NULL on failure (VRT_ENOMEM, VRT_EINVAL for out == NULL, VRT_EIO
  * if pthread initialisation failed). */
-vrt_status vrt_slot_create(vrt_slot_t **out);
+VRT_API vrt_status vrt_slot_create(vrt_slot_t **out);
 /* NULL-safe; sets *s = NULL. Does not release an item still inside. */
-void vrt_slot_destroy(vrt_slot_t **s);
+VRT_API void vrt_slot_destroy(vrt_slot_t **s);
 
 /* Puts item (not NULL, else VRT_EINVAL). *displaced receives the older
  * unconsumed item, whose ownership returns to the caller, or NULL. If
  * displaced is NULL and an older item is still there, the put is refused with
  * VRT_EINVAL (nothing changes) rather than leak it. VRT_ECANCELED when closed
  * (*displaced = NULL, the caller keeps item). */
-vrt_status vrt_slot_put(vrt_slot_t *s, void *item, void **displaced);
+VRT_API vrt_status vrt_slot_put(vrt_slot_t *s, void *item, void **displaced);
 
 /* Takes the newest item into *item (ownership passes to the caller).
  * VRT_EAGAIN: nothing arrived within timeout_ms; VRT_EOF: closed and empty.
  * *item is NULL on anything but VRT_OK. */
-vrt_status vrt_slot_take(vrt_slot_t *s, void **item, int timeout_ms);
+VRT_API vrt_status vrt_slot_take(vrt_slot_t *s, void **item, int timeout_ms);
 
 /* Closes the slot and wakes every waiter. Idempotent. */
-void vrt_slot_close(vrt_slot_t *s);
-int vrt_slot_is_closed(vrt_slot_t *s);
-vrt_slot_stats vrt_slot_get_stats(vrt_slot_t *s);
+VRT_API void vrt_slot_close(vrt_slot_t *s);
+VRT_API int vrt_slot_is_closed(vrt_slot_t *s);
+VRT_API vrt_slot_stats vrt_slot_get_stats(vrt_slot_t *s);
 
 /* ---- bounded FIFO queue -------------------------------------------------
  * Fixed capacity chosen at create (the ring is allocated once). Items may be
@@ -75,24 +76,24 @@ vrt_slot_stats vrt_slot_get_stats(vrt_slot_t *s);
 typedef struct vrt_queue vrt_queue_t;
 
 /* capacity >= 1 (else VRT_EINVAL). *out: new queue on VRT_OK, NULL on failure. */
-vrt_status vrt_queue_create(vrt_queue_t **out, size_t capacity);
+VRT_API vrt_status vrt_queue_create(vrt_queue_t **out, size_t capacity);
 /* NULL-safe; sets *q = NULL. Does not release items still inside. */
-void vrt_queue_destroy(vrt_queue_t **q);
+VRT_API void vrt_queue_destroy(vrt_queue_t **q);
 
 /* Appends item; waits up to timeout_ms for room. VRT_EAGAIN: still full;
  * VRT_ECANCELED: closed (before or while waiting; the caller keeps item). */
-vrt_status vrt_queue_push(vrt_queue_t *q, void *item, int timeout_ms);
+VRT_API vrt_status vrt_queue_push(vrt_queue_t *q, void *item, int timeout_ms);
 
 /* Removes the oldest item into *item; waits up to timeout_ms for one.
  * VRT_EAGAIN: still empty; VRT_EOF: closed and empty. *item is NULL unless VRT_OK. */
-vrt_status vrt_queue_pop(vrt_queue_t *q, void **item, int timeout_ms);
+VRT_API vrt_status vrt_queue_pop(vrt_queue_t *q, void **item, int timeout_ms);
 
 /* Closes the queue and wakes every waiter. Idempotent. */
-void vrt_queue_close(vrt_queue_t *q);
-int vrt_queue_is_closed(vrt_queue_t *q);
+VRT_API void vrt_queue_close(vrt_queue_t *q);
+VRT_API int vrt_queue_is_closed(vrt_queue_t *q);
 /* Items currently inside / the fixed capacity. */
-size_t vrt_queue_count(vrt_queue_t *q);
-size_t vrt_queue_capacity(const vrt_queue_t *q);
+VRT_API size_t vrt_queue_count(vrt_queue_t *q);
+VRT_API size_t vrt_queue_capacity(const vrt_queue_t *q);
 
 #ifdef __cplusplus
 }

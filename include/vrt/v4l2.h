@@ -48,6 +48,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vrt/export.h"
 #include "vrt/source.h"
 
 #ifdef __cplusplus
@@ -71,7 +72,7 @@ struct vrt_v4l2_ops {
 };
 
 /* The real system calls (static table, never freed). */
-const struct vrt_v4l2_ops *vrt_v4l2_system_ops(void);
+VRT_API const struct vrt_v4l2_ops *vrt_v4l2_system_ops(void);
 
 /* ---- probing --------------------------------------------------------------- */
 
@@ -154,10 +155,10 @@ typedef struct vrt_v4l2_device {
  * VRT_EBUSY, VRT_ENOTSUP (not a V4L2 node), or another errno-based code.
  * Non-capture nodes (metadata, output) still probe successfully, with
  * is_capture = 0 and no formats. */
-vrt_status vrt_v4l2_probe(const char *path, const struct vrt_v4l2_ops *ops, vrt_v4l2_device **out, char *err,
-                          size_t cap);
+VRT_API vrt_status vrt_v4l2_probe(const char *path, const struct vrt_v4l2_ops *ops, vrt_v4l2_device **out,
+                                  char *err, size_t cap);
 /* NULL-safe; sets *dev = NULL. */
-void vrt_v4l2_device_free(vrt_v4l2_device **dev);
+VRT_API void vrt_v4l2_device_free(vrt_v4l2_device **dev);
 
 /* Finds capture devices by trying /dev/video0 ... /dev/video63 through
  * ops->open (so an LD_PRELOAD fake device shows up) and probing those that
@@ -165,13 +166,13 @@ void vrt_v4l2_device_free(vrt_v4l2_device **dev);
  * devices in path order (NULL and 0 if there are none: still VRT_OK), freed
  * with vrt_v4l2_list_free. Nodes that exist but cannot be probed (busy,
  * permission) are skipped with a warning log naming them. */
-vrt_status vrt_v4l2_list(const struct vrt_v4l2_ops *ops, vrt_v4l2_device ***out, int *count, char *err,
-                         size_t cap);
+VRT_API vrt_status vrt_v4l2_list(const struct vrt_v4l2_ops *ops, vrt_v4l2_device ***out, int *count,
+                                 char *err, size_t cap);
 /* NULL-safe; frees every device and the array; sets *list = NULL. */
-void vrt_v4l2_list_free(vrt_v4l2_device ***list, int count);
+VRT_API void vrt_v4l2_list_free(vrt_v4l2_device ***list, int count);
 
 /* Static name of a V4L2_CAP_* bit ("video_capture", "streaming", ...), NULL if unknown. */
-const char *vrt_v4l2_cap_name(uint32_t cap_bit);
+VRT_API const char *vrt_v4l2_cap_name(uint32_t cap_bit);
 
 #ifdef __cplusplus
 }

@@ -55,6 +55,8 @@
 
 #include "vrt/frame.h"
 
+#include "vrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -103,7 +105,7 @@ typedef struct vrt_preprocess_params {
 } vrt_preprocess_params;
 
 /* 224x224 RGB stretch, scale 1, mean 0, std 1, NCHW, fp32, pad 0. */
-void vrt_preprocess_default_params(vrt_preprocess_params *p);
+VRT_API void vrt_preprocess_default_params(vrt_preprocess_params *p);
 
 typedef struct vrt_preprocess_geometry {
     /* Network-input pixel = frame pixel * scale + offset (per axis, relative
@@ -119,18 +121,19 @@ typedef struct vrt_preprocess_geometry {
 } vrt_preprocess_geometry;
 
 /* Bytes of one output image (W * H * 3 * element size). */
-size_t vrt_preprocess_output_size(const vrt_preprocess_params *p);
+VRT_API size_t vrt_preprocess_output_size(const vrt_preprocess_params *p);
 /* Checks params; VRT_EINVAL with a message naming the field otherwise. */
-vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_t cap);
+VRT_API vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_t cap);
 /* Computes the geometry for a w x h source without touching pixels. */
-vrt_status vrt_preprocess_geometry_for(const vrt_preprocess_params *p, uint32_t w, uint32_t h,
-                                       vrt_preprocess_geometry *g, char *err, size_t cap);
+VRT_API vrt_status vrt_preprocess_geometry_for(const vrt_preprocess_params *p, uint32_t w, uint32_t h,
+                                               vrt_preprocess_geometry *g, char *err, size_t cap);
 
 /* Frame (host memory, raw format) -> tensor. out holds out_size bytes
  * (>= vrt_preprocess_output_size). geom may be NULL. VRT_EINVAL for bad
  * params, formats (MJPEG: decode first), sizes or a too small buffer. */
-vrt_status vrt_preprocess_frame(const vrt_frame *f, const vrt_preprocess_params *p, void *out,
-                                size_t out_size, vrt_preprocess_geometry *geom, char *err, size_t cap);
+VRT_API vrt_status vrt_preprocess_frame(const vrt_frame *f, const vrt_preprocess_params *p, void *out,
+                                        size_t out_size, vrt_preprocess_geometry *geom, char *err,
+                                        size_t cap);
 
 /* A box in frame pixels: [x1, x2) x [y1, y2). */
 typedef struct vrt_box {
@@ -144,9 +147,9 @@ typedef struct vrt_box {
  * clamping of step 3 inside that region, so ROI i equals vrt_preprocess_frame
  * on a frame cropped to the region. A box with no pixels after clipping gives
  * VRT_EINVAL naming its index. geoms (n entries) may be NULL. */
-vrt_status vrt_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
-                               const vrt_preprocess_params *p, void *out, size_t out_size,
-                               vrt_preprocess_geometry *geoms, char *err, size_t cap);
+VRT_API vrt_status vrt_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
+                                       const vrt_preprocess_params *p, void *out, size_t out_size,
+                                       vrt_preprocess_geometry *geoms, char *err, size_t cap);
 
 /* ---- classification: softmax + top-k --------------------------------------- */
 
@@ -162,8 +165,8 @@ typedef struct vrt_class_result {
  * softmax: 1 to report softmax probabilities (max-subtracted, in double) of
  * the selected classes; the order is the same either way. NaN ranks lowest.
  * k in 1..VRT_TOPK_MAX. */
-vrt_status vrt_topk(const void *scores, vrt_tensor_type dtype, int n, int k, int softmax,
-                    vrt_class_result *out);
+VRT_API vrt_status vrt_topk(const void *scores, vrt_tensor_type dtype, int n, int k, int softmax,
+                            vrt_class_result *out);
 
 /* ---- detection: decode + class-aware NMS ------------------------------------ */
 
@@ -197,7 +200,7 @@ typedef struct vrt_detect_params {
 
 /* YOLOX, 416x416, 80 classes, strides 8/16/32, no sigmoid, score 0.3, IoU 0.45,
  * 100 detections, clip on. */
-void vrt_detect_default_params(vrt_detect_params *p);
+VRT_API void vrt_detect_default_params(vrt_detect_params *p);
 
 typedef struct vrt_detection {
     vrt_box box; /* frame pixels (through the geometry) */
@@ -215,20 +218,21 @@ typedef struct vrt_detector vrt_detector_t;
 
 /* Sizes every scratch buffer for the anchors at creation. On success *out
  * owns the detector; on failure it is NULL and err has the detail. */
-vrt_status vrt_detector_create(vrt_detector_t **out, const vrt_detect_params *p, char *err, size_t cap);
-int vrt_detector_num_anchors(const vrt_detector_t *d);
+VRT_API vrt_status vrt_detector_create(vrt_detector_t **out, const vrt_detect_params *p, char *err,
+                                       size_t cap);
+VRT_API int vrt_detector_num_anchors(const vrt_detector_t *d);
 /* Decodes the raw output (fp32; num_anchors * (5 + C) or (4 + C) * num_anchors
  * values) and runs NMS per class. geom maps boxes back to the frame; NULL
  * keeps network-input pixels. Allocates nothing. */
-vrt_status vrt_detector_run(vrt_detector_t *d, const float *output, size_t count,
-                            const vrt_preprocess_geometry *geom, vrt_detections *out);
+VRT_API vrt_status vrt_detector_run(vrt_detector_t *d, const float *output, size_t count,
+                                    const vrt_preprocess_geometry *geom, vrt_detections *out);
 /* Last error detail; never NULL. */
-const char *vrt_detector_error(const vrt_detector_t *d);
+VRT_API const char *vrt_detector_error(const vrt_detector_t *d);
 /* NULL-safe; sets *d = NULL. */
-void vrt_detector_destroy(vrt_detector_t **d);
+VRT_API void vrt_detector_destroy(vrt_detector_t **d);
 
 /* IoU of two boxes (0 when either is empty). */
-float vrt_box_iou(const vrt_box *a, const vrt_box *b);
+VRT_API float vrt_box_iou(const vrt_box *a, const vrt_box *b);
 
 /* ---- labels ------------------------------------------------------------------ */
 
@@ -243,21 +247,21 @@ typedef struct vrt_labels vrt_labels_t;
  * are skipped in the "index,name" one (indices without a line have no label).
  * A line that does not fit the index format gives VRT_EBADDATA with
  * "path:line". On success *out owns the labels. */
-vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size_t cap);
-int vrt_labels_count(const vrt_labels_t *l);
+VRT_API vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size_t cap);
+VRT_API int vrt_labels_count(const vrt_labels_t *l);
 /* Name of class i (owned by l), or NULL when i has no label. */
-const char *vrt_labels_get(const vrt_labels_t *l, int i);
+VRT_API const char *vrt_labels_get(const vrt_labels_t *l, int i);
 /* NULL-safe; sets *l = NULL. */
-void vrt_labels_destroy(vrt_labels_t **l);
+VRT_API void vrt_labels_destroy(vrt_labels_t **l);
 /* Class names from a Python dict or list literal, as Ultralytics writes them
  * into ONNX metadata ("{0: 'person', 1: 'bicycle'}" or "['a', 'b']"; quotes
  * ' or " with backslash escapes). `where` names the source in messages and
  * in vrt_labels_source. VRT_EBADDATA naming the character where parsing
  * stopped. On success *out owns the labels. */
-vrt_status vrt_labels_from_names(const char *literal, const char *where, vrt_labels_t **out, char *err,
-                                 size_t cap);
+VRT_API vrt_status vrt_labels_from_names(const char *literal, const char *where, vrt_labels_t **out,
+                                         char *err, size_t cap);
 /* The file (or "model.onnx:names") the labels came from; "" for NULL. */
-const char *vrt_labels_source(const vrt_labels_t *l);
+VRT_API const char *vrt_labels_source(const vrt_labels_t *l);
 
 #ifdef __cplusplus
 }

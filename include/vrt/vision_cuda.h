@@ -39,6 +39,7 @@
 #ifndef VRT_VISION_CUDA_H
 #define VRT_VISION_CUDA_H
 
+#include "vrt/export.h"
 #include "vrt/vision.h"
 
 #ifdef __cplusplus
@@ -54,9 +55,9 @@ extern "C" {
  * NULL) receives the geometry, as vrt_preprocess_frame reports it.
  * VRT_EINVAL for bad params, formats, sizes, a too small buffer or a NULL
  * stream; VRT_EDEVICE if the launch fails. */
-vrt_status vrt_cuda_preprocess_frame(const vrt_frame *f, const vrt_preprocess_params *p, void *out,
-                                     size_t out_size, vrt_preprocess_geometry *geom, void *stream, char *err,
-                                     size_t cap);
+VRT_API vrt_status vrt_cuda_preprocess_frame(const vrt_frame *f, const vrt_preprocess_params *p, void *out,
+                                             size_t out_size, vrt_preprocess_geometry *geom, void *stream,
+                                             char *err, size_t cap);
 
 /* ROI batch: boxes (device, n entries, frame pixels) -> image i of an
  * n-batch tensor out (device, >= n * vrt_preprocess_output_size(p) bytes),
@@ -65,9 +66,10 @@ vrt_status vrt_cuda_preprocess_frame(const vrt_frame *f, const vrt_preprocess_pa
  * resized size out of range) cannot fail the call: its image is filled with
  * pad_value (normalised) and its geometry, when geoms (device, n entries, may
  * be NULL) is given, has roi_w = roi_h = 0. n = 0 enqueues nothing. */
-vrt_status vrt_cuda_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
-                                    const vrt_preprocess_params *p, void *out, size_t out_size,
-                                    vrt_preprocess_geometry *geoms, void *stream, char *err, size_t cap);
+VRT_API vrt_status vrt_cuda_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, int n,
+                                            const vrt_preprocess_params *p, void *out, size_t out_size,
+                                            vrt_preprocess_geometry *geoms, void *stream, char *err,
+                                            size_t cap);
 
 /* ---- classification: softmax + top-k --------------------------------------- */
 
@@ -77,8 +79,8 @@ vrt_status vrt_cuda_preprocess_rois(const vrt_frame *f, const vrt_box *boxes, in
  * out (device): rows vrt_class_result structs, each as vrt_topk(row, ...)
  * writes it (count, index[0..count), score[0..count); the rest untouched).
  * k in 1..VRT_CUDA_TOPK_MAX, n >= 1, rows >= 1. */
-vrt_status vrt_cuda_topk(const void *scores, vrt_tensor_type dtype, int rows, int n, int k, int softmax,
-                         vrt_class_result *out, void *stream, char *err, size_t cap);
+VRT_API vrt_status vrt_cuda_topk(const void *scores, vrt_tensor_type dtype, int rows, int n, int k,
+                                 int softmax, vrt_class_result *out, void *stream, char *err, size_t cap);
 
 /* ---- detection: decode + class-aware NMS ------------------------------------ */
 
@@ -87,12 +89,12 @@ typedef struct vrt_cuda_detector vrt_cuda_detector_t;
 /* Checks p as vrt_detector_create does and sizes the workspace. Host memory
  * only (no GPU work). On success *out owns the detector; on failure it is
  * NULL and err has the detail. */
-vrt_status vrt_cuda_detector_create(vrt_cuda_detector_t **out, const vrt_detect_params *p, char *err,
-                                    size_t cap);
-int vrt_cuda_detector_num_anchors(const vrt_cuda_detector_t *d);
+VRT_API vrt_status vrt_cuda_detector_create(vrt_cuda_detector_t **out, const vrt_detect_params *p, char *err,
+                                            size_t cap);
+VRT_API int vrt_cuda_detector_num_anchors(const vrt_cuda_detector_t *d);
 /* Bytes of GPU workspace that vrt_cuda_detector_run needs (room for every
  * (anchor, class) pair as a candidate, so no input can overflow it). */
-size_t vrt_cuda_detector_workspace_size(const vrt_cuda_detector_t *d);
+VRT_API size_t vrt_cuda_detector_workspace_size(const vrt_cuda_detector_t *d);
 /* Enqueues decode + NMS of output (device, count fp32 values laid out as for
  * vrt_detector_run) into *out (device). geom (host, may be NULL) maps boxes
  * to frame pixels; its values are copied into the launch (a captured graph
@@ -100,13 +102,13 @@ size_t vrt_cuda_detector_workspace_size(const vrt_cuda_detector_t *d);
  * workspace_size bytes, 256-byte aligned, and must not be used by other
  * work in flight. Only out->count, out->candidates and det[0..count) are
  * written. */
-vrt_status vrt_cuda_detector_run(vrt_cuda_detector_t *d, const float *output, size_t count,
-                                 const vrt_preprocess_geometry *geom, void *workspace, size_t workspace_size,
-                                 vrt_detections *out, void *stream);
+VRT_API vrt_status vrt_cuda_detector_run(vrt_cuda_detector_t *d, const float *output, size_t count,
+                                         const vrt_preprocess_geometry *geom, void *workspace,
+                                         size_t workspace_size, vrt_detections *out, void *stream);
 /* Last error detail; never NULL. */
-const char *vrt_cuda_detector_error(const vrt_cuda_detector_t *d);
+VRT_API const char *vrt_cuda_detector_error(const vrt_cuda_detector_t *d);
 /* NULL-safe; sets *d = NULL. */
-void vrt_cuda_detector_destroy(vrt_cuda_detector_t **d);
+VRT_API void vrt_cuda_detector_destroy(vrt_cuda_detector_t **d);
 
 #ifdef __cplusplus
 }
