@@ -41,6 +41,9 @@ def free_port():
 
 def env(extra=None):
     e = T.env_for()
+    if T.ARGS.sanitize:
+        supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan-third-party.supp")
+        e["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % supp
     # A valid runtime dir keeps SDL's Wayland probe quiet where there is no Wayland.
     e.setdefault("XDG_RUNTIME_DIR", tempfile.gettempdir())
     if extra:
@@ -375,9 +378,10 @@ def case_outputs_mqtt():
         sub = Subscriber(port, "vrt/test", os.path.join(tmp, "sub.txt"))
         jl = os.path.join(tmp, "r.jsonl")
         for qos in (0, 1):
-            rc, out, err = T.vrt("run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=0&mode=all&frames=10",
-                                 "--policy", "all", "--threads", "1", "--json", jl,
-                                 "-o", "mqtt://127.0.0.1:%d/vrt/test?qos=%d" % (port, qos), expect=0, timeout=120)
+            p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=0&mode=all&frames=10",
+                       "--policy", "all", "--threads", "1", "--json", jl,
+                       "-o", "mqtt://127.0.0.1:%d/vrt/test?qos=%d" % (port, qos)])
+            check(finish(p, timeout=120)[0] == 0, "the MQTT run failed")
         msgs = sub.messages()
         frames, s = read_jsonl(jl)  # the second run's lines
         got = [m for m in msgs if m.get("type") == "frame"]
