@@ -291,6 +291,22 @@ static void metrics_sinks(web *w, text *t) {
         }
     }
     put(t,
+        "# HELP vrt_sink_latency_seconds Result ready -> the output wrote it (a display: frame presented).\n"
+        "# TYPE vrt_sink_latency_seconds summary\n");
+    for (int i = 0; i < vrt_pipeline_num_outputs(w->p); i++) {
+        vrt_pipeline_output_stats os;
+        if (vrt_pipeline_get_output_stats(w->p, i, &os)) continue;
+        const int64_t v[] = {os.latency.p50, os.latency.p90, os.latency.p99};
+        static const char *const q[] = {"0.5", "0.9", "0.99"};
+        for (int k = 0; k < 3; k++)
+            put(t, "vrt_sink_latency_seconds{sink=\"%s\",quantile=\"%s\"} %.9f\n", os.name, q[k],
+                (double)v[k] / 1e9);
+        put(t, "vrt_sink_latency_seconds_sum{sink=\"%s\"} %.9f\n", os.name,
+            os.latency.mean * (double)os.latency.count / 1e9);
+        put(t, "vrt_sink_latency_seconds_count{sink=\"%s\"} %llu\n", os.name,
+            (unsigned long long)os.latency.count);
+    }
+    put(t,
         "# HELP vrt_web_clients Clients watching the MJPEG stream.\n# TYPE vrt_web_clients gauge\n"
         "vrt_web_clients %d\n",
         atomic_load(&w->watching));

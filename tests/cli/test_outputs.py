@@ -180,6 +180,13 @@ def case_outputs_display():
         keep = os.environ.get("VRT_SCREENSHOTS")
         if keep:
             shutil.copy(shot, os.path.join(keep, "display-window.png"))
+        # Esc stops a run too (a YUYV source: the texture takes the camera format as it is).
+        p = start(["run", "-i", "synthetic:?width=320&height=240&fps=10", "-m", data(SQZ), "-o", "display://0"],
+                  {"DISPLAY": xv.display})
+        x11.press_key(xv.display, wait_window(xv.display), "Escape")
+        rc, out, err = finish(p)
+        check(rc == 0 and "stopped: key Esc" in out, "Esc did not stop the run (exit %d)" % rc)
+        check("window 320x240, x11 video" in out, "the display line lacks the window's size and driver")
     finally:
         xv.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -251,7 +258,7 @@ def check_metrics(text):
             check(fam not in seen_families, "family %s is not one group" % fam)
             seen_families.append(fam)
     for need in ["vrt_frames_total", "vrt_dropped_total", "vrt_deadline_misses_total", "vrt_latency_seconds",
-                 "vrt_sink_dropped_total"]:
+                 "vrt_sink_dropped_total", "vrt_sink_latency_seconds"]:
         check(need in seen_families, "/metrics lacks %s" % need)
     check(re.search(r'vrt_latency_seconds\{stream="0",stage="e2e",quantile="0.99"\} ', text), "no e2e p99")
 

@@ -88,3 +88,33 @@ def grab_png(display, wid, path):
     cmd = ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "x11grab", "-draw_mouse", "0", "-window_id", hex(wid),
            "-i", display, "-frames:v", "1", path]
     return subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=30).returncode == 0
+
+
+class _KeyEvent(ctypes.Structure):
+    _fields_ = [("type", ctypes.c_int), ("serial", ctypes.c_ulong), ("send_event", ctypes.c_int),
+                ("display", ctypes.c_void_p), ("window", ctypes.c_ulong), ("root", ctypes.c_ulong),
+                ("subwindow", ctypes.c_ulong), ("time", ctypes.c_ulong), ("x", ctypes.c_int), ("y", ctypes.c_int),
+                ("x_root", ctypes.c_int), ("y_root", ctypes.c_int), ("state", ctypes.c_uint),
+                ("keycode", ctypes.c_uint), ("same_screen", ctypes.c_int), ("pad", ctypes.c_char * 96)]
+
+
+def press_key(display, wid, keysym_name):
+    """Sends a key press and release (e.g. "q", "Escape") to the window."""
+    x, d = _open(display)
+    try:
+        x.XStringToKeysym.restype = ctypes.c_ulong
+        x.XStringToKeysym.argtypes = [ctypes.c_char_p]
+        x.XKeysymToKeycode.restype = ctypes.c_ubyte
+        x.XKeysymToKeycode.argtypes = [ctypes.c_void_p, ctypes.c_ulong]
+        code = x.XKeysymToKeycode(d, x.XStringToKeysym(keysym_name.encode()))
+        for kind, mask in ((2, 1), (3, 2)):  # KeyPress/KeyPressMask, KeyRelease/KeyReleaseMask
+            ev = _KeyEvent()
+            ev.type = kind
+            ev.window = wid
+            ev.root = x.XDefaultRootWindow(d)
+            ev.keycode = code
+            ev.same_screen = 1
+            x.XSendEvent(d, wid, 1, mask, ctypes.byref(ev))
+        x.XFlush(d)
+    finally:
+        x.XCloseDisplay(d)
