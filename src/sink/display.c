@@ -30,7 +30,8 @@
 typedef struct display {
     vrt_pipeline_t *p;
     char name[64];
-    int index; /* display://N: the screen the window opens on */
+    int index;  /* display://N: the screen the window opens on */
+    int stream; /* ?stream=K: the stream it shows (one window shows one stream) */
     SDL_Window *win;
     SDL_Renderer *ren;
     SDL_Texture *tex;
@@ -45,6 +46,11 @@ typedef struct display {
     double fps;
     char label[96];
 } display;
+
+/* SDL's video state is process-wide and Xlib is not made thread-safe by it: two windows driven from
+ * two sinks' threads crash Xlib. One display output at a time, then (a guard on a process-wide
+ * resource, not per-instance state). */
+static atomic_flag g_window_taken = ATOMIC_FLAG_INIT;
 
 static Uint32 sdl_format(uint32_t fourcc) {
     switch (fourcc) {
@@ -181,6 +187,7 @@ static void display_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline
     display *d = ctx;
     const vrt_frame *f = r->frame;
     const vrt_frame *up = NULL;
+    if (r->stream != d->stream) return;
     if (!f || make_window(d, f->width, f->height) || !(up = texture_for(d, f)) || upload(d, up)) {
         atomic_fetch_add(&d->lost, 1);
         if (d->win) pump(d);
@@ -216,17 +223,11 @@ static void display_destroy(void *ctx) {
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
     vrt_frame_unref(&d->rgb);
     vrt_free(d);
+    atomic_flag_clear(&g_window_taken);
 }
 
-static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
-                               const vrt_sink_params *sp, char *err, size_t cap) {
-    (void)sp;
-    char *end = NULL;
-    long index = 0;
-    if (strncmp(path, "//", 2) || (path[2] && ((index = strtol(path + 2, &end, 10)) < 0 || *end))) {
-        vrt_errbuf_set(err, cap, "display:%s: expected display://N (N: the screen, e.g. display://0)", path);
-        return VRT_EINVAL;
-    }
+/* SDL's video subsystem on a display that shows something, and screen `index` on it. */
+static vrt_status display_init(const char *path, long index, char *err, size_t cap) {
     SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1"); /* Ctrl-C stays the program's */
     SDL_SetHint(SDL_HINT_RENDER_VSYNC, "0");       /* never wait for vsync on the way to the screen */
     if (SDL_InitSubSystem(SDL_INIT_VIDEO)) {
@@ -254,16 +255,51 @@ static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const 
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return VRT_ENODEV;
     }
+    return VRT_OK;
+}
+
+static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
+                               const vrt_sink_params *sp, char *err, size_t cap) {
+    (void)sp;
+    char *end = (char *)path + 2;
+    long index = 0, stream = 0;
+    if (!strncmp(path, "//", 2) && path[2] && path[2] != '?') index = strtol(path + 2, &end, 10);
+    if (!strncmp(end, "?stream=", 8)) stream = strtol(end + 8, &end, 10);
+    if (strncmp(path, "//", 2) || index < 0 || stream < 0 || stream >= VRT_PIPELINE_MAX_STREAMS || *end) {
+        vrt_errbuf_set(err, cap,
+                       "display:%s: expected display://N[?stream=K] (N: the screen, K: the stream it shows; "
+                       "e.g. display://0)",
+                       path);
+        return VRT_EINVAL;
+    }
+    if (atomic_flag_test_and_set(&g_window_taken)) {
+        vrt_errbuf_set(
+            err, cap,
+            "display:%s: only one display:// output at a time (SDL drives one window per "
+            "process); show another stream (?stream=K) in another run, or use http:// for more views",
+            path);
+        return VRT_EBUSY;
+    }
+    vrt_status st = display_init(path, index, err, cap);
+    if (st) {
+        atomic_flag_clear(&g_window_taken);
+        return st;
+    }
     display *d = vrt_calloc(1, sizeof(*d));
     if (!d) {
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
+        atomic_flag_clear(&g_window_taken);
         vrt_errbuf_set(err, cap, "out of memory");
         return VRT_ENOMEM;
     }
     d->p = p;
     d->index = (int)index;
-    snprintf(d->driver, sizeof(d->driver), "%s", driver);
-    snprintf(d->name, sizeof(d->name), "display://%d", d->index);
+    d->stream = (int)stream;
+    snprintf(d->driver, sizeof(d->driver), "%s", SDL_GetCurrentVideoDriver());
+    if (stream)
+        snprintf(d->name, sizeof(d->name), "display://%d?stream=%d", d->index, d->stream);
+    else
+        snprintf(d->name, sizeof(d->name), "display://%d", d->index);
     o->name = d->name;
     o->depth = 1; /* only the newest frame is worth showing */
     o->want_frame = 1;

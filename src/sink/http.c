@@ -1,7 +1,7 @@
 /* http.c - http://ADDR:PORT: a small web viewer (libmicrohttpd).
  *
  *   /             an HTML page: the live stream and the run's statistics (polls /stats)
- *   /stream.mjpg  the newest frames as MJPEG (multipart/x-mixed-replace)
+ *   /stream.mjpg  the newest frames of stream 0 as MJPEG (multipart/x-mixed-replace)
  *   /stats        per-stream and per-output statistics as one JSON object
  *   /events       the same object as server-sent events, twice a second
  *   /metrics      Prometheus text: frames, drops, deadline misses, latency quantiles per stage
@@ -83,7 +83,8 @@ static void web_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_res
     (void)p;
     web *w = ctx;
     const vrt_frame *f = r->frame;
-    if (!f || !atomic_load(&w->watching)) return; /* nobody watches: no encoding */
+    if (!f || r->stream != 0 || !atomic_load(&w->watching))
+        return; /* stream 0; nobody watches: no encoding */
     if (f->fourcc == VRT_FMT_MJPEG) {
         publish(w, f->planes[0].data, f->bytesused);
         return;

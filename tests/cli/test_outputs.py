@@ -187,6 +187,8 @@ def case_outputs_display():
         rc, out, err = finish(p)
         check(rc == 0 and "stopped: key Esc" in out, "Esc did not stop the run (exit %d)" % rc)
         check("window 320x240, x11 video" in out, "the display line lacks the window's size and driver")
+        bad_output(["-o", "display://0", "-o", "display://0?stream=1"], "display://0?stream=1", "only one display://",
+                   extra_env={"DISPLAY": xv.display})
     finally:
         xv.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -458,6 +460,7 @@ def case_outputs_bad():
         s.close()
     if built("display://0"):
         bad_output(["-o", "display://0"], "display://0", "no display", extra_env={"DISPLAY": ":4242"})
+        bad_output(["-o", "display://0?stream=9"], "display://0?stream=9", "expected display://N[?stream=K]")
     if built("mqtt://127.0.0.1:1/t"):
         port = free_port()
         bad_output(["-o", "mqtt://127.0.0.1:%d/t" % port], "mqtt://127.0.0.1:%d/t" % port, "unreachable")
