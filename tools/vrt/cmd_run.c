@@ -27,8 +27,8 @@ void cmd_run_help(FILE *f) {
         "processing thread (older ones are dropped and counted), prints a live status line\n"
         "(fps, end-to-end p50/p99, drops, deadline misses) and a latency summary per stream.\n"
         "Without --source it uses " CLI_DEFAULT_DEVICE " if that opens, else " CLI_DEFAULT_FALLBACK ".\n"
-        "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL ",\n"
-        "../shared/data/..., or models/downloads/ (scripts/fetch-models).\n"
+        "Without --model it uses SqueezeNet from $VRT_DATA/" DEFAULT_MODEL_REL "\n"
+        "or models/downloads/ (scripts/fetch-models).\n"
         "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
         "options:\n"
         "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
@@ -295,9 +295,8 @@ static int find_default_model(char *out, size_t cap) {
         snprintf(out, cap, "%s/%s", data, DEFAULT_MODEL_REL);
         if (file_exists(out)) return 0;
     }
+    /* The developers' ../shared/data layout is reached only through VRT_DATA. */
     static const char *const cands[] = {
-        "../shared/data/" DEFAULT_MODEL_REL,
-        "../../shared/data/" DEFAULT_MODEL_REL,
         "models/downloads/squeezenet1.0_fp16/SqueezeNet_fp16.onnx",
         "models/downloads/SqueezeNet_fp16.onnx",
     };
@@ -476,9 +475,8 @@ static int resolve_model(cli_ctx *ctx, const run_opts *o, char *model, size_t mc
     if (o->model) {
         snprintf(model, mcap, "%s", o->model);
     } else if (find_default_model(model, mcap)) {
-        return cli_error(
-            "no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
-            ", ../shared/data/ or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
+        return cli_error("no --model given and SqueezeNet was not found in $VRT_DATA/" DEFAULT_MODEL_REL
+                         " or models/downloads/; run scripts/fetch-models or pass --model FILE.onnx");
     } else {
         cli_info(ctx, "no --model given: using %s", model);
     }

@@ -17,6 +17,12 @@
 #ifndef VRT_CLI_MODELS_DIR
 #define VRT_CLI_MODELS_DIR ""
 #endif
+#ifndef VRT_CLI_BUILD_DIR
+#define VRT_CLI_BUILD_DIR ""
+#endif
+#ifndef VRT_CLI_INSTALL_MODELS_DIR
+#define VRT_CLI_INSTALL_MODELS_DIR ""
+#endif
 
 const char *cli_basename(const char *path) {
     const char *s = strrchr(path, '/');
@@ -48,20 +54,26 @@ static int is_dir(const char *p) {
 }
 
 int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *err, size_t cap) {
-    char dirs[6][PATH_MAX];
+    char dirs[8][PATH_MAX];
     int nd = 0;
     const char *env = vrt__env_get(VRT__ENV_MODELS_DIR);
     if (env) snprintf(dirs[nd++], PATH_MAX, "%s", env);
-    if (VRT_CLI_MODELS_DIR[0]) snprintf(dirs[nd++], PATH_MAX, "%s", VRT_CLI_MODELS_DIR);
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n > 0) {
         exe[n] = 0;
         char *slash = strrchr(exe, '/');
         if (slash) *slash = 0;
+        /* The source tree's profiles only for the vrt of the build tree, never an installed one. */
+        char bdir[PATH_MAX];
+        if (VRT_CLI_MODELS_DIR[0] && realpath(VRT_CLI_BUILD_DIR, bdir) && !strcmp(exe, bdir))
+            snprintf(dirs[nd++], PATH_MAX, "%s", VRT_CLI_MODELS_DIR);
         snprintf(dirs[nd++], PATH_MAX, "%.*s/models", PATH_MAX - 8, exe);
         snprintf(dirs[nd++], PATH_MAX, "%.*s/../models", PATH_MAX - 11, exe);
+        /* An installed vrt moved with its prefix (PREFIX/bin/vrt, PREFIX/share/visionrt/models). */
+        snprintf(dirs[nd++], PATH_MAX, "%.*s/../share/visionrt/models", PATH_MAX - 26, exe);
     }
+    if (VRT_CLI_INSTALL_MODELS_DIR[0]) snprintf(dirs[nd++], PATH_MAX, "%s", VRT_CLI_INSTALL_MODELS_DIR);
     snprintf(dirs[nd++], PATH_MAX, "models");
     const char *slash = strrchr(model_path, '/');
     if (slash)

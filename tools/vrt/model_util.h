@@ -16,8 +16,11 @@
 /* Finds the profile for `model_path`: the *.conf whose file name (letters and
  * digits only, lower case) is the longest prefix of the model's file name
  * ("SqueezeNet_fp16.onnx" -> squeezenet.conf, "yolox_nano.onnx" -> yolox.conf).
- * Searched, in order: $VRT_MODELS_DIR, the source tree's models/ (built in),
- * <vrt's folder>/models, <vrt's folder>/../models, ./models, the model's folder.
+ * Searched, in order: $VRT_MODELS_DIR, the source tree's models/ (built into a
+ * build-tree vrt only), <vrt's folder>/models, <vrt's folder>/../models,
+ * <vrt's folder>/../share/visionrt/models (an installed vrt, also after its
+ * prefix moved), the install prefix's share/visionrt/models, ./models, the
+ * model's folder.
  * 0 and the path in out; on failure -1 and a message naming the model, the
  * folders searched and the profiles found there (and suggesting --profile). */
 int cli_find_profile(const char *model_path, char *out, size_t out_cap, char *err, size_t cap);
