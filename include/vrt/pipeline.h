@@ -51,6 +51,7 @@
 #include "vrt/json.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
+#include "vrt/session.h"
 #include "vrt/source.h"
 #include "vrt/vision.h"
 
@@ -163,6 +164,10 @@ typedef struct vrt_pipeline_params {
      * summary's "batching" object reports both. 0 (default): one session
      * per stream, all over the same model weights (loaded once). */
     int batch_sources;
+    /* A classifier run on each stream's detections' crops (vrt/session.h:
+     * vrt_cascade_params; copied, profile_path form only); NULL (default):
+     * none. Each stream's session opens its own classifier. */
+    const vrt_cascade_params *cascade;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user; /* passed to the callbacks */

@@ -83,6 +83,7 @@ typedef enum vrt_result_time {
     VRT_TIME_TOTAL,       /* first to last stage (CUDA: first to last event), also with timings off */
     VRT_TIME_SUBMIT,      /* CLOCK_MONOTONIC: submit was called */
     VRT_TIME_DONE,        /* CLOCK_MONOTONIC: poll/wait saw the result complete */
+    VRT_TIME_SECONDARY,   /* a cascade's crops + classifier (after the head; 0 without one) */
     VRT_TIME_COUNT
 } vrt_result_time;
 
@@ -109,6 +110,16 @@ VRT_API vrt_status vrt_result_detection(const vrt_result *r, int i, vrt_detectio
 /* Label of entry i's class from the profile's labels file (owned by the
  * session, valid while it lives), or NULL (no labels, no such entry). */
 VRT_API const char *vrt_result_label(const vrt_result *r, int i);
+
+/* Cascades (vrt/session.h, vrt_cascade_params): the secondary classifier's
+ * top-k for detection i: how many classes it has (0: the detection was not
+ * classified: filtered out, or beyond the cascade's max_batch), class k
+ * (best first; index and score, softmax probability when the secondary
+ * profile says softmax = 1) and its label from the secondary profile's
+ * labels file (NULL: none). VRT_EINVAL for another kind or bad i, k. */
+int vrt_result_secondary_count(const vrt_result *r, int i);
+vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score);
+const char *vrt_result_secondary_label(const vrt_result *r, int i, int k);
 
 #ifdef __cplusplus
 }

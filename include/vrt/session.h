@@ -84,8 +84,40 @@ extern "C" {
 
 #define VRT_SESSION_MAX_SLOTS 16
 #define VRT_SESSION_MAX_BATCH 8
+#define VRT_CASCADE_MAX 64 /* crops per frame a cascade classifies at most */
+#define VRT_CASCADE_TOPK 5 /* classes kept per crop at most */
 
 typedef struct vrt_session vrt_session_t;
+
+/* A cascade (detector -> classifier on the crops, DeepStream's primary /
+ * secondary inference): after the detection head, every detection that
+ * passes the filter (in score order, at most max_batch) is cut from the
+ * ORIGINAL frame and pre-processed by the secondary profile's rules into one
+ * batch, the classifier runs once on it, and each such detection gets the
+ * top-k classes (vrt_result_secondary). Filter: its class is in classes[]
+ * (none given: any class) and its box, clipped to the frame and widened to
+ * whole pixels, is at least min_size pixels wide and high.
+ *
+ * CUDA: the whole cascade is inside the slot's one graph, with the crop
+ * count on the device (no host round trip between the models): the
+ * classifier always runs the fixed batch max_batch (unused rows are blank
+ * crops whose results are dropped), so its model must take that batch (a
+ * model exported with batch 1 whose graph fixes it fails at open, saying
+ * so). CPU: the classifier runs once per selected crop (batch 1), which
+ * gives the same classes. Only with session batch 1 and detection heads. */
+typedef struct vrt_cascade_params {
+    const char *model;          /* the classifier's ONNX file; NULL: the secondary profile's `model` */
+    const char *profile_path;   /* its classify profile (a models/ .conf file) ... */
+    const vrt_profile *profile; /* ... or a parsed one (wins); one of the two is needed */
+    int max_batch;              /* crops per frame, 1..VRT_CASCADE_MAX (default 16) */
+    int topk;                   /* classes per crop, 1..VRT_CASCADE_TOPK (0: the profile's topk, capped) */
+    float min_size;             /* pixels (default 1) */
+    int num_classes;            /* entries in classes (0: every class) */
+    const int *classes;         /* detector class ids to classify (copied) */
+} vrt_cascade_params;
+
+/* max_batch 16, topk 0 (profile's), min_size 1, every class; no model or profile. */
+void vrt_cascade_default_params(vrt_cascade_params *p);
 
 typedef struct vrt_session_params {
     const char *backend; /* "cpu" (default) or "cuda"; copied */
@@ -122,6 +154,9 @@ typedef struct vrt_session_params {
      * cache folder, ...); all AUTO by default. With share_weights the shared
      * session's options apply. */
     vrt_engine_options engine;
+    /* A classifier run on the detections' crops (above); NULL (default): none.
+     * Copied at open (the strings and classes too). */
+    const vrt_cascade_params *cascade;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
@@ -156,6 +191,8 @@ typedef struct vrt_session_info {
     int weights_shared;           /* 1: the model's weights are another session's (share_weights) */
     int weight_users;             /* engines alive over this session's model weights (1: not shared) */
     size_t weight_bytes;          /* the model's weights (held once however many sessions share them) */
+    int cascade_batch;            /* crops per frame of the cascade (0: no cascade) */
+    int cascade_classes;          /* the classifier's class count */
 } vrt_session_info;
 
 VRT_API void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);

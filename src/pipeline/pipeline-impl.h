@@ -24,16 +24,18 @@ typedef struct vrt__proc_out {
 
 /* Opens the model session for one stream's frames (format and size fixed).
  * bound: slots that may be bound to capture buffers (0: none); the session
- * gets bound + 1 slots (page-locked on CUDA). */
+ * gets bound + 1 slots (page-locked on CUDA). cascade: a classifier on the
+ * detections' crops (vrt/session.h), or NULL. */
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                          const char *backend, int threads, uint32_t fourcc, uint32_t width, uint32_t height,
-                          int bound, char *err, size_t cap);
+                          const char *backend, const vrt_cascade_params *cascade, int threads,
+                          uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err, size_t cap);
 /* As vrt__proc_open, plus: share = a processor whose model weights this one
  * uses (NULL: load the model); batch = frames per model run (> 1: raw
  * formats only, no bound slots; run with vrt__proc_run_batch). */
 vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                           const char *backend, int threads, uint32_t fourcc, uint32_t width, uint32_t height,
-                           int bound, vrt__proc *share, int batch, char *err, size_t cap);
+                           const char *backend, const vrt_cascade_params *cascade, int threads,
+                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
+                           int batch, char *err, size_t cap);
 /* One model run over n frames (n <= batch); outs[k] gets frame k's result. */
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap);

@@ -63,6 +63,11 @@ struct vrt_pipeline {
     vrt_pipeline_params params;
     char model[1024];
     char backend[16];
+    /* params.cascade, copied (its strings and classes here); cascade NULL: none */
+    vrt_cascade_params cascade_store;
+    const vrt_cascade_params *cascade;
+    char cascade_model[VRT_PROFILE_PATH_MAX], cascade_profile[VRT_PROFILE_PATH_MAX];
+    int cascade_classes[256];
     vrt_profile prof;
     vrt_labels_t *labels;
     int nstreams;
@@ -126,6 +131,27 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
     p->params.model = p->model;
     p->params.backend = p->backend;
     p->params.profile = NULL; /* not kept: the loaded profile has its path */
+    p->params.cascade = NULL;
+    if (pp->cascade) {
+        const vrt_cascade_params *c = pp->cascade;
+        if (c->profile || c->num_classes < 0 || c->num_classes > 256) {
+            vrt_errbuf_set(err, cap,
+                           "pipeline cascade: give the classifier's profile as a path (profile_path) "
+                           "and at most 256 classes");
+            vrt_pipeline_destroy(&p);
+            return VRT_EINVAL;
+        }
+        p->cascade_store = *c;
+        snprintf(p->cascade_model, sizeof(p->cascade_model), "%s", c->model ? c->model : "");
+        snprintf(p->cascade_profile, sizeof(p->cascade_profile), "%s",
+                 c->profile_path ? c->profile_path : "");
+        p->cascade_store.model = c->model ? p->cascade_model : NULL;
+        p->cascade_store.profile_path = c->profile_path ? p->cascade_profile : NULL;
+        if (c->num_classes > 0 && c->classes)
+            memcpy(p->cascade_classes, c->classes, (size_t)c->num_classes * sizeof(int));
+        p->cascade_store.classes = p->cascade_classes;
+        p->cascade = &p->cascade_store;
+    }
     if (p->params.history <= 0) p->params.history = 65536;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
@@ -495,8 +521,8 @@ static double median(double *a, int n) {
 static vrt_status calibrate_batching(vrt_pipeline_t *p, const vrt_source_info *in) {
     char e[512];
     vrt__proc *one = NULL;
-    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->params.threads, in->fourcc,
-                                   in->width, in->height, 0, e, sizeof(e));
+    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                                   in->fourcc, in->width, in->height, 0, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
         return st;
@@ -561,8 +587,8 @@ static vrt_status open_batching(vrt_pipeline_t *p) {
         return VRT_EINVAL;
     }
     char e[512];
-    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->params.threads, a->fourcc,
-                                    a->width, a->height, 0, NULL, p->nstreams, e, sizeof(e));
+    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                                    a->fourcc, a->width, a->height, 0, NULL, p->nstreams, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "batch_sources: %s", e);
         return st;
@@ -601,8 +627,9 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = s->index > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
-    st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                         s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
+    st =
+        vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                        s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
@@ -699,8 +726,8 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         char e[512];
         vrt__proc *share = i > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
         if (!s->proc && !batched)
-            st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->params.threads, s->info.fourcc,
-                                 s->info.width, s->info.height, 0, share, 1, e, sizeof(e));
+            st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                                 s->info.fourcc, s->info.width, s->info.height, 0, share, 1, e, sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
             vrt_pipeline_stop(p);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pipeline/cascade.h"
 #include "pipeline/session_impl.h"
 
 void vrt_session_default_params(vrt_session_params *p) {
@@ -182,8 +183,32 @@ void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload) {
         vrt_result *r = &s->slot[slot].res[k];
         vrt__result_init(r, s->head->kind, s->prof.task, s->labels);
         r->slot = slot;
-        r->payload = (const uint8_t *)payload + (size_t)k * s->head->result_bytes;
+        r->payload = (const uint8_t *)payload + (size_t)k * s->res_stride;
+        if (s->cascade) {
+            r->secondary = (const vrt__cascade_result *)((const uint8_t *)r->payload + s->sec_offset);
+            r->secondary_labels = s->cascade->labels;
+        }
     }
+}
+
+/* params.cascade: a detection head, batch 1; the classifier opened. */
+static vrt_status open_cascade(vrt_session_t *s) {
+    s->res_stride = s->head->result_bytes;
+    const vrt_cascade_params *cp = s->p.cascade;
+    s->p.cascade = NULL; /* the caller's pointer is not kept */
+    if (!cp) return VRT_OK;
+    if (s->head->kind != VRT_RESULT_DETECTIONS)
+        return fail(s, VRT_EINVAL, "a cascade classifies detections; profile '%s' (task %s) makes %s",
+                    s->prof.name, vrt_task_name(s->prof.task), vrt_result_type_name(s->head->kind));
+    if (s->batch != 1)
+        return fail(s, VRT_EINVAL, "a cascade runs with session batch 1 (batch = %d)", s->batch);
+    char e[512] = "";
+    vrt_status st = vrt__cascade_open(&s->cascade, cp, s->ops->name, s->p.threads, &s->p.engine,
+                                      s->ops != &vrt__session_cpu, s->p.width, s->p.height, e, sizeof(e));
+    if (st) return fail(s, st, "%s", e);
+    s->sec_offset = (s->res_stride + 15) & ~(size_t)15;
+    s->res_stride = s->sec_offset + ((sizeof(vrt__cascade_result) + 15) & ~(size_t)15);
+    return VRT_OK;
 }
 
 vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
@@ -214,7 +239,7 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
     s->slot_bytes = params->buffers ? params->buffer_size : s->frame_bytes * (size_t)batch;
     s->own_buffers = !params->buffers;
     if (!(st = load_profile(s, profile_path, profile)) && !(st = open_model(s, model_path)) &&
-        !(st = check_model(s)))
+        !(st = check_model(s)) && !(st = open_cascade(s)))
         st = ops->open(s);
     if (st) {
         vrt_errbuf_set(err, cap, "%s", s->err[0] ? s->err : vrt_status_str(st));
@@ -230,6 +255,7 @@ void vrt_session_destroy(vrt_session_t **ps) {
     if (!ps || !*ps) return;
     vrt_session_t *s = *ps;
     s->ops->close(s);
+    vrt__cascade_destroy(&s->cascade);
     vrt_engine_destroy(&s->eng);
     vrt_labels_destroy(&s->labels);
     vrt_free(s);
@@ -257,6 +283,10 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
     info->num_classes = s->hp.num_classes;
     info->geom = s->geom;
     info->batch = s->batch;
+    if (s->cascade) {
+        info->cascade_batch = s->cascade->rule.max_batch;
+        info->cascade_classes = s->cascade->num_classes;
+    }
     vrt_engine_stats es;
     if (vrt_engine_get_stats(s->eng, &es) == VRT_OK) {
         info->weights_shared = es.weights_borrowed;

@@ -3,6 +3,7 @@
  * does the whole work before it returns, so collect answers at once. */
 #include <string.h>
 
+#include "pipeline/cascade.h"
 #include "pipeline/session_impl.h"
 
 typedef struct cpu_state {
@@ -12,7 +13,7 @@ typedef struct cpu_state {
     float *out_tensor[VRT_SESSION_MAX_OUTPUTS];
     size_t out_values[VRT_SESSION_MAX_OUTPUTS]; /* one frame's */
     void *head;                                 /* the head's CPU context */
-    uint8_t *payload;                           /* slots * batch * result_bytes */
+    uint8_t *payload;                           /* slots * batch * res_stride */
 } cpu_state;
 
 static void cpu_close(vrt_session_t *s) {
@@ -34,7 +35,7 @@ static vrt_status cpu_open(vrt_session_t *s) {
     cpu_state *c = vrt_calloc(1, sizeof(*c));
     if (!c) return VRT_ENOMEM;
     s->impl = c;
-    const size_t nb = (size_t)s->batch, rb = s->head->result_bytes;
+    const size_t nb = (size_t)s->batch, rb = s->res_stride;
     c->in_tensor = vrt_malloc(s->in_bytes * nb);
     c->payload = vrt_calloc((size_t)s->p.slots * nb, rb);
     if (!c->in_tensor || !c->payload)
@@ -110,13 +111,25 @@ static vrt_status cpu_submit(vrt_session_t *s, int slot) {
                                     sizeof(s->err))))
             return st;
     }
-    int64_t t3 = vrt_now_ns();
+    int64_t t3 = vrt_now_ns(), t4 = t3;
+    if (s->cascade) {
+        vrt_frame f;
+        memset(&f, 0, sizeof(f));
+        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up))) return st;
+        f.bytesused = s->frame_bytes;
+        vrt_result *r = &sl->res[0];
+        if ((st = vrt__cascade_run_cpu(s->cascade, &f, r->payload, (vrt__cascade_result *)r->secondary,
+                                       s->err, sizeof(s->err))))
+            return st;
+        t4 = vrt_now_ns();
+        if (s->p.timings) sl->times[VRT_TIME_SECONDARY] = t4 - t3;
+    }
     if (s->p.timings) {
         sl->times[VRT_TIME_PREPROCESS] = t1 - t0;
         sl->times[VRT_TIME_MODEL] = t2 - t1;
         sl->times[VRT_TIME_POSTPROCESS] = t3 - t2;
     }
-    sl->times[VRT_TIME_TOTAL] = t3 - t0;
+    sl->times[VRT_TIME_TOTAL] = t4 - t0;
     return VRT_OK;
 }
 

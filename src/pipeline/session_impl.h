@@ -77,6 +77,10 @@ struct vrt_session {
     size_t in_bytes; /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
     int own_buffers, registered, graphs;
     vrt__session_slot slot[VRT_SESSION_MAX_SLOTS];
+    struct vrt__cascade *cascade; /* params.cascade opened, or NULL (pipeline/cascade.h) */
+    /* One frame's result storage: the head's payload, then (cascade) the
+     * crops' classes at sec_offset. */
+    size_t res_stride, sec_offset;
     int next;   /* vrt_session_run: where to look for a free slot */
     void *impl; /* the implementation's state */
     char err[512];
@@ -88,7 +92,7 @@ const vrt__session_ops *vrt__session_ops_find(const char *backend);
 const char *vrt__session_ops_names(void);
 extern const vrt__session_ops vrt__session_cpu;
 
-/* Points slot i's results at payload (batch * head->result_bytes bytes). */
+/* Points slot i's results at payload (batch * res_stride bytes). */
 void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload);
 /* Formats s->err; returns st. */
 vrt_status vrt__session_fail(vrt_session_t *s, vrt_status st, const char *fmt, ...)

@@ -42,6 +42,22 @@ static void json_detection(const vrt_result *res, int i, vrt_json *w) {
     vrt_json_double(w, d.box.x2);
     vrt_json_double(w, d.box.y2);
     vrt_json_end_array(w);
+    const int ns = vrt_result_secondary_count(res, i);
+    if (ns > 0) { /* a cascade's classes of this detection's crop */
+        vrt_json_key(w, "secondary");
+        vrt_json_begin_array(w);
+        for (int k = 0; k < ns; k++) {
+            int index = -1;
+            float score = 0;
+            vrt_result_secondary(res, i, k, &index, &score);
+            vrt_json_begin_object(w);
+            vrt_json_kv_int(w, "index", index);
+            vrt_json_kv_string(w, "label", vrt_result_secondary_label(res, i, k));
+            vrt_json_kv_double(w, "score", score);
+            vrt_json_end_object(w);
+        }
+        vrt_json_end_array(w);
+    }
     vrt_json_end_object(w);
 }
 

@@ -42,7 +42,12 @@ vrt_status vrt__result_copy(vrt_result *dst, vrt__result_payload *storage, const
         memcpy(storage->detections.det, d->det, (size_t)d->count * sizeof(d->det[0]));
     } else {
         dst->payload = NULL;
+        dst->secondary = NULL;
         return src->payload ? VRT_EINVAL : VRT_OK;
+    }
+    if (src->secondary) {
+        storage->secondary = *src->secondary;
+        dst->secondary = &storage->secondary;
     }
     return VRT_OK;
 }
@@ -114,4 +119,32 @@ const char *vrt_result_label(const vrt_result *r, int i) {
     const vrt_detections *d = vrt__result_detections(r);
     if (d) return i >= 0 && i < d->count ? vrt_labels_get(r->labels, d->det[i].class_id) : NULL;
     return NULL;
+}
+
+/* Crop row of detection i, or -1. */
+static int secondary_row(const vrt_result *r, int i) {
+    const vrt_detections *d = vrt__result_detections(r);
+    if (!d || !r->secondary || i < 0 || i >= d->count) return -1;
+    const vrt__cascade_result *c = r->secondary;
+    for (int j = 0; j < c->n && j < VRT__CASCADE_MAX; j++)
+        if (c->det[j] == i) return j;
+    return -1;
+}
+
+int vrt_result_secondary_count(const vrt_result *r, int i) {
+    return secondary_row(r, i) >= 0 ? r->secondary->k : 0;
+}
+
+vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score) {
+    int j = secondary_row(r, i);
+    if (j < 0 || k < 0 || k >= r->secondary->k) return VRT_EINVAL;
+    if (index) *index = r->secondary->index[j][k];
+    if (score) *score = r->secondary->score[j][k];
+    return VRT_OK;
+}
+
+const char *vrt_result_secondary_label(const vrt_result *r, int i, int k) {
+    int j = secondary_row(r, i);
+    if (j < 0 || k < 0 || k >= r->secondary->k || !r->secondary_labels) return NULL;
+    return vrt_labels_get(r->secondary_labels, r->secondary->index[j][k]);
 }

@@ -29,14 +29,34 @@ struct vrt_result {
     int64_t times[VRT_TIME_COUNT];
     const void *payload;        /* the head's result (see above); NULL: none */
     const vrt_labels_t *labels; /* the session's, or NULL */
+    /* Cascade (a detection head's result only): the classifier's classes of
+     * the selected crops, or NULL; its labels, or NULL. */
+    const struct vrt__cascade_result *secondary;
+    const vrt_labels_t *secondary_labels;
 };
+
+/* Crops 0..n-1 of one frame: crop j is detection det[j]; its top-k are
+ * index[j][0..k), score[j][0..k). Written by the session's cascade (CPU, or
+ * the CUDA kernels into the device result that is downloaded). */
+#define VRT__CASCADE_MAX 64
+#define VRT__CASCADE_TOPK 5
+typedef struct vrt__cascade_result {
+    int n;
+    int k;
+    int det[VRT__CASCADE_MAX];
+    int index[VRT__CASCADE_MAX][VRT__CASCADE_TOPK];
+    float score[VRT__CASCADE_MAX][VRT__CASCADE_TOPK];
+} vrt__cascade_result;
 
 /* Sets the header (size, version, kind, task); times, payload and the rest zero. */
 void vrt__result_init(vrt_result *r, vrt_result_type kind, vrt_task task, const vrt_labels_t *labels);
 /* The largest payload of any kind (storage for vrt__result_copy). */
-typedef union vrt__result_payload {
-    vrt_class_result classes;
-    vrt_detections detections;
+typedef struct vrt__result_payload {
+    union {
+        vrt_class_result classes;
+        vrt_detections detections;
+    };
+    vrt__cascade_result secondary; /* a cascade's part, when the result has one */
 } vrt__result_payload;
 
 /* A copy of src that outlives the session's storage (a hand-off to another

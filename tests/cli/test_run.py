@@ -282,6 +282,37 @@ def case_run_report():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def case_run_cascade():
+    """YOLOX-Nano -> SqueezeNet on the crops: the dog's crop is a dog breed (ImageNet 151..268),
+    only the requested detector class is classified, and the options are checked."""
+    img = data("images/jetson/dog_2.jpg")
+    yolox = data("models/yolox_nano/yolox_nano.onnx")
+    src = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    sq_profile = os.path.join(src, "models", "squeezenet.conf")
+    rc, out, err = vrt("run", "-m", yolox, "-i", "image:" + img + "?loop=1&fps=10", "--frames", "1", "--policy",
+                       "all", "--backend", "cpu", "--secondary", sq_profile, "--secondary-model", model(),
+                       "--secondary-classes", "16", "--secondary-topk", "2", "--json", "-", expect=0, timeout=120)
+    frames, s = run_lines(out)
+    check(len(frames) == 1, "expected 1 frame, got %d" % len(frames))
+    dets = frames[0]["detections"]
+    dogs = [d for d in dets if d["class_id"] == 16]
+    check(dogs, "no dog detected: %r" % dets)
+    for d in dets:
+        sec = d.get("secondary")
+        if d["class_id"] != 16:
+            check(sec is None, "class %d was classified: %r" % (d["class_id"], sec))
+            continue
+        check(sec and len(sec) == 2, "dog secondary %r" % sec)
+        check(151 <= sec[0]["index"] <= 268 and sec[0]["score"] >= sec[1]["score"], "not a dog breed: %r" % sec)
+        check(isinstance(sec[0]["label"], str) and sec[0]["label"], "secondary label %r" % sec[0]["label"])
+    T.usage_error(["run", "--secondary-classes", "dog"], "--secondary-classes 'dog'")
+    T.usage_error(["run", "--secondary-model", model()], "need --secondary PROFILE")
+    T.usage_error(["run", "--secondary-batch", "65"], "--secondary-batch")
+    T.runtime_error(["run", "-m", yolox, "-i", "image:" + img, "--backend", "cpu", "--secondary",
+                     os.path.join(src, "models", "yolox.conf"), "--secondary-model", model()],
+                    "must be a classifier")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--vrt", required=True)

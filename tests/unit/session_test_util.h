@@ -129,7 +129,7 @@ static inline vrt_status st_wait_batch(vrt_session_t *s, int slot, st_res *o, in
 }
 
 /* Copies a frame's bytes into a session slot (tightly packed frames only). */
-static void st_fill_slot(vrt_session_t *s, int slot, const vrt_frame *f) {
+static inline void st_fill_slot(vrt_session_t *s, int slot, const vrt_frame *f) {
     size_t cap = 0;
     uint8_t *b = vrt_session_slot_buffer(s, slot, &cap);
     ASSERT_TRUE(b != NULL);
@@ -152,7 +152,7 @@ static const st_det st_dog_dets[4] = {{"dog", 0.855f, 132.8f, 206.6f, 192.9f, 33
 /* Every expected detection is found once (same class, score and box within
  * the tolerances). Our JPEG decode and resampling differ slightly from
  * cv2's, so the whole path is checked with a looser tolerance than the decode. */
-static void st_check_dog(const st_res *r, double score_tol, double px_tol) {
+static inline void st_check_dog(const st_res *r, double score_tol, double px_tol) {
     ASSERT_EQ(r->det.count, 4);
     int used[VRT_DETECT_MAX] = {0};
     for (int k = 0; k < 4; k++) {

@@ -63,6 +63,13 @@ void cmd_run_help(FILE *f) {
         "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
         "      --batch-sources     2..8 same-size sources: one batch-N model run per tick;\n"
         "                          the summary compares a batched tick with N unbatched runs\n"
+        "cascade (a classifier on the detector's crops, e.g. YOLOX -> ResNet):\n"
+        "      --secondary FILE    the classifier's profile (a classify .conf; its model key, or:)\n"
+        "      --secondary-model F its ONNX file\n"
+        "      --secondary-classes LIST  detector class ids to classify, e.g. 2,5,7 (default: all)\n"
+        "      --secondary-min-size PX   skip boxes smaller than PX pixels (default: 1)\n"
+        "      --secondary-batch N crops per frame, 1..64 (default: 16; CUDA runs the batch whole)\n"
+        "      --secondary-topk K  classes per crop, 1..5 (default: the profile's, at most 5)\n"
         "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
         "examples:\n"
         "  vrt run                                         camera or synthetic, SqueezeNet\n"
@@ -70,7 +77,9 @@ void cmd_run_help(FILE *f) {
         "  vrt run -i /dev/video0 -i /dev/video2 -m yolox_nano.onnx --deadline-ms 50 --report run.html\n"
         "  vrt run -i video.mp4 --policy all --json frames.jsonl\n"
         "  vrt run /dev/video0 display://0 -m yolox_nano.onnx       a window with the results\n"
-        "  vrt run -i synthetic: -o http://127.0.0.1:8080 -o mqtt://localhost/vrt/results\n\n"
+        "  vrt run -i synthetic: -o http://127.0.0.1:8080 -o mqtt://localhost/vrt/results\n"
+        "  vrt run -i video.mp4 -m yolox_nano.onnx --secondary models/squeezenet.conf \\\n"
+        "          --secondary-model SqueezeNet_fp16.onnx --secondary-classes 16 --print\n\n"
         "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
         "timed out or was unplugged; no results), 2 usage error\n",
         f);
@@ -95,6 +104,12 @@ enum {
     OPT_BATCH_SOURCES,
     OPT_LISTEN,
     OPT_HEADLESS,
+    OPT_SECONDARY,
+    OPT_SECONDARY_MODEL,
+    OPT_SECONDARY_CLASSES,
+    OPT_SECONDARY_MIN_SIZE,
+    OPT_SECONDARY_BATCH,
+    OPT_SECONDARY_TOPK,
 };
 
 #define MAX_OUTPUTS 6
@@ -120,7 +135,61 @@ typedef struct run_opts {
     int noutputs;
     const char *listen;
     int headless;
+    vrt_cascade_params cascade; /* used when cascade.profile_path is set */
+    int cascade_classes[256];
 } run_opts;
+
+/* --secondary-classes "2,5,7" into o->cascade. */
+static int parse_class_list(cli_ctx *ctx, const char *arg, run_opts *o) {
+    int n = 0;
+    const char *p = arg;
+    while (*p) {
+        char *end = NULL;
+        long v = strtol(p, &end, 10);
+        if (end == p || v < 0 || v > 255 || (*end && *end != ','))
+            return cli_usage_error(ctx,
+                                   "--secondary-classes '%s': give detector class ids 0..255 separated by "
+                                   "commas, e.g. 0,2,16",
+                                   arg);
+        if (n >= 256) return cli_usage_error(ctx, "--secondary-classes: at most 256 ids");
+        o->cascade_classes[n++] = (int)v;
+        p = *end ? end + 1 : end;
+    }
+    if (!n) return cli_usage_error(ctx, "--secondary-classes needs at least one class id");
+    o->cascade.classes = o->cascade_classes;
+    o->cascade.num_classes = n;
+    return 0;
+}
+
+/* The cascade options into o->cascade: 0 handled, > 0 a usage error's exit
+ * code, -1 not a cascade option. */
+static int parse_cascade_opt(cli_ctx *ctx, int c, run_opts *o) {
+    int64_t v;
+    double d;
+    int rc;
+    switch (c) {
+    case OPT_SECONDARY:
+        if (!*optarg)
+            return cli_usage_error(ctx, "--secondary needs a classify profile, e.g. models/resnet50.conf");
+        o->cascade.profile_path = optarg;
+        return 0;
+    case OPT_SECONDARY_MODEL: o->cascade.model = optarg; return 0;
+    case OPT_SECONDARY_CLASSES: return parse_class_list(ctx, optarg, o);
+    case OPT_SECONDARY_MIN_SIZE:
+        if ((rc = cli_parse_double(ctx, "--secondary-min-size", optarg, 0, 1e6, &d))) return rc;
+        o->cascade.min_size = (float)d;
+        return 0;
+    case OPT_SECONDARY_BATCH:
+        if ((rc = cli_parse_i64(ctx, "--secondary-batch", optarg, 1, VRT_CASCADE_MAX, &v))) return rc;
+        o->cascade.max_batch = (int)v;
+        return 0;
+    case OPT_SECONDARY_TOPK:
+        if ((rc = cli_parse_i64(ctx, "--secondary-topk", optarg, 1, VRT_CASCADE_TOPK, &v))) return rc;
+        o->cascade.topk = (int)v;
+        return 0;
+    default: return -1;
+    }
+}
 
 /* The source options (--format, --size, --fps, --buffers, --loop, --pace,
  * --reconnect) into sp: 0 handled, > 0 a usage error's exit code, -1 not a
@@ -210,10 +279,17 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"output", required_argument, NULL, 'o'},
         {"listen", required_argument, NULL, OPT_LISTEN},
         {"headless", no_argument, NULL, OPT_HEADLESS},
+        {"secondary", required_argument, NULL, OPT_SECONDARY},
+        {"secondary-model", required_argument, NULL, OPT_SECONDARY_MODEL},
+        {"secondary-classes", required_argument, NULL, OPT_SECONDARY_CLASSES},
+        {"secondary-min-size", required_argument, NULL, OPT_SECONDARY_MIN_SIZE},
+        {"secondary-batch", required_argument, NULL, OPT_SECONDARY_BATCH},
+        {"secondary-topk", required_argument, NULL, OPT_SECONDARY_TOPK},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     vrt_source_default_params(&o->sp);
+    vrt_cascade_default_params(&o->cascade);
     o->backend = "auto";
     o->timeout_s = 5.0;
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
@@ -272,12 +348,16 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
             break;
         default:
             if ((rc = parse_output_opt(ctx, c, o)) > 0) return rc;
+            if (rc < 0 && (rc = parse_cascade_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
             if (rc < 0) return cli_getopt_error(ctx, c, argc, argv, opts);
             break;
         }
     }
     if ((rc = parse_positional(ctx, argc, argv, o))) return rc;
+    if (!o->cascade.profile_path && (o->cascade.model || o->cascade.num_classes))
+        return cli_usage_error(ctx, "--secondary-model and --secondary-classes need --secondary PROFILE (the "
+                                    "classifier's classify profile)");
     if (o->json && o->print && !strcmp(o->json, "-"))
         return cli_usage_error(ctx, "--print and --json - both write to stdout; give --json a file name");
     return 0;
@@ -343,6 +423,12 @@ static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n)
             const char *l = vrt_result_label(res, i);
             n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? "," : "",
                                   l ? l : "?", d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2);
+            int sc = -1;
+            float ss = 0;
+            if (n < cap && vrt_result_secondary(res, i, 0, &sc, &ss) == VRT_OK) {
+                const char *sl = vrt_result_secondary_label(res, i, 0);
+                n += (size_t)snprintf(b + n, cap - n, " (%s %.2f)", sl ? sl : "?", ss);
+            }
         }
     }
     return n;
@@ -653,6 +739,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.on_event = on_event;
     pp.user = rs;
     pp.batch_sources = o.batch_sources;
+    pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
     vrt_pipeline_t *pl = NULL;
     if (vrt_pipeline_create(&pl, &pp, err, sizeof(err)) != VRT_OK) {
         cli_error("%s", err);

@@ -35,10 +35,14 @@
 
 #include "core/options.h"
 #include "engine/device.h"
+#include "pipeline/cuda/cascade_cuda.h"
 #include "pipeline/session_impl.h"
 #include "vrt/vision_cuda.h"
 
-#define NEV 6
+/* ev[0..5] frame path; ev[6] after the cascade (before the download) */
+#define NEV 7
+#define EV_LAST 5
+#define EV_CASCADE 6
 
 typedef struct cslot {
     uint8_t *own;    /* cudaHostAlloc'ed slot buffer (own buffers) */
@@ -59,6 +63,11 @@ typedef struct cstate {
     void *dres;                               /* device result payloads */
     size_t res_bytes;                         /* one frame's payload */
     void *head;                               /* the head's CUDA context */
+    /* Cascade: crop boxes, the classifier's input/output (its engine's), top-k rows. */
+    vrt_box *cboxes;
+    float *cin;
+    const float *cout;
+    vrt_class_result *ccls;
     cslot sl[VRT_SESSION_MAX_SLOTS];
 } cstate;
 
@@ -104,6 +113,33 @@ static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
     return VRT_OK;
 }
 
+/* The cascade after the head (cascade_cuda.h): select the crops on the
+ * device, one ROI pre-processing launch for max_batch crops from the slot's
+ * device frame, the classifier, its top-k, attached to the result. */
+static vrt_status enqueue_cascade(vrt_session_t *s, cslot *q, cudaStream_t st) {
+    cstate *c = s->impl;
+    const vrt__cascade *k = s->cascade;
+    vrt__cascade_result *sec = (vrt__cascade_result *)((uint8_t *)c->dres + s->sec_offset);
+    vrt_status r;
+    char e[256] = "";
+    if ((r = CK(vrt__cascade_select_launch(c->dres, &k->rule, c->cboxes, sec, st)))) return r;
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    if ((r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, q->dframe))) return r;
+    f.bytesused = s->frame_bytes;
+    f.memory = VRT_MEM_DEVICE;
+    const int nb = k->rule.max_batch;
+    if ((r = vrt_cuda_preprocess_rois(&f, c->cboxes, nb, &k->pre, c->cin, k->in_bytes * (size_t)nb, NULL, st,
+                                      e, sizeof(e))))
+        return sfail(s, r, "cascade crops", e);
+    if ((r = vrt__engine_enqueue(k->eng, st)))
+        return sfail(s, r, "cascade model", vrt_engine_last_error(k->eng));
+    if ((r = vrt_cuda_topk(c->cout, VRT_TENSOR_F32, nb, k->num_classes, k->rule.topk, k->softmax, c->ccls, st,
+                           e, sizeof(e))))
+        return sfail(s, r, "cascade top-k", e);
+    return CK(vrt__cascade_attach_launch(c->ccls, &k->rule, sec, st));
+}
+
 /* Everything between ev[0] and ev[5] for one slot. */
 static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     cstate *c = s->impl;
@@ -122,6 +158,10 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     if ((r = s->head->cuda->enqueue(c->head, &s->hp, c->dout, &s->geom, c->dres, st, s->err, sizeof(s->err))))
         return r;
     if (tm && (r = record(s, q->ev[4], st, capturing))) return r;
+    if (s->cascade) {
+        if ((r = enqueue_cascade(s, q, st))) return r;
+        if (tm && (r = record(s, q->ev[EV_CASCADE], st, capturing))) return r;
+    }
     return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * nb, cudaMemcpyDeviceToHost, st));
 }
 
@@ -146,6 +186,25 @@ static vrt_status capture_slot(vrt_session_t *s, int i) {
     }
     q->graph = g;
     return CK(cudaGraphInstantiate(&q->exec, g, 0));
+}
+
+/* The cascade's device buffers; its classifier's tensors must be the batch of crops. */
+static vrt_status open_cascade(vrt_session_t *s) {
+    cstate *c = s->impl;
+    const vrt__cascade *k = s->cascade;
+    const size_t nb = (size_t)k->rule.max_batch;
+    size_t ib = 0, ob = 0;
+    c->cin = vrt__engine_device_input(k->eng, 0, &ib);
+    c->cout = vrt__engine_device_output(k->eng, 0, &ob);
+    if (!c->cin || !c->cout || ib != k->in_bytes * nb || ob != (size_t)k->num_classes * sizeof(float) * nb)
+        return vrt__session_fail(
+            s, VRT_EINVAL,
+            "cascade model %s: CUDA tensors of %zu / %zu bytes; the cascade wants %zu / %zu "
+            "(fp32, batch %zu)",
+            k->model, ib, ob, k->in_bytes * nb, (size_t)k->num_classes * sizeof(float) * nb, nb);
+    vrt_status r;
+    if ((r = CK(cudaMalloc((void **)&c->cboxes, nb * sizeof(vrt_box))))) return r;
+    return CK(cudaMalloc((void **)&c->ccls, nb * sizeof(vrt_class_result)));
 }
 
 /* The engine's stream and device tensors, the head's device state, the device result. */
@@ -175,9 +234,10 @@ static vrt_status open_device(vrt_session_t *s) {
     char e[400] = "";
     if ((r = s->head->cuda->create(&s->hp, &c->head, e, sizeof(e))))
         return vrt__session_fail(s, r, "profile '%s': %s", s->prof.name, e);
-    c->res_bytes = s->head->result_bytes;
+    c->res_bytes = s->res_stride;
     if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb)))) return r;
-    return CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream));
+    if ((r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream)))) return r;
+    return s->cascade ? open_cascade(s) : VRT_OK;
 }
 
 /* The caller's buffer of slot i, registered, or staged through page-locked memory. */
@@ -223,7 +283,7 @@ static vrt_status open_slot(vrt_session_t *s, int i) {
     memset(q->hres, 0, c->res_bytes * nb);
     vrt__session_bind_results(s, i, q->hres);
     for (int k = 0; k < NEV; k++) {
-        unsigned fl = s->p.timings || k == 0 || k == NEV - 1 ? cudaEventDefault : cudaEventDisableTiming;
+        unsigned fl = s->p.timings || k == 0 || k == EV_LAST ? cudaEventDefault : cudaEventDisableTiming;
         if ((r = CK(cudaEventCreateWithFlags(&q->ev[k], fl)))) return r;
     }
     return VRT_OK;
@@ -296,6 +356,8 @@ static void cuda_close(vrt_session_t *s) {
         if (q->registered) cudaHostUnregister(s->slot[i].buf);
     }
     if (c->dres) cudaFree(c->dres);
+    if (c->cboxes) cudaFree(c->cboxes);
+    if (c->ccls) cudaFree(c->ccls);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     cudaGetLastError();
     vrt_free(c);
@@ -312,7 +374,7 @@ static vrt_status cuda_submit(vrt_session_t *s, int slot) {
     } else if ((r = path_enqueue(s, slot, 0))) {
         return r;
     }
-    return CK(cudaEventRecord(q->ev[NEV - 1], c->stream));
+    return CK(cudaEventRecord(q->ev[EV_LAST], c->stream));
 }
 
 /* ns between two events. Both are complete once the slot's last event is,
@@ -335,24 +397,28 @@ static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
     cslot *q = &c->sl[slot];
     vrt_status r;
     if (block) {
-        if ((r = CK(cudaEventSynchronize(q->ev[NEV - 1])))) return r;
+        if ((r = CK(cudaEventSynchronize(q->ev[EV_LAST])))) return r;
     } else {
-        cudaError_t e = cudaEventQuery(q->ev[NEV - 1]);
+        cudaError_t e = cudaEventQuery(q->ev[EV_LAST]);
         if (e == cudaErrorNotReady) return VRT_EAGAIN;
         if ((r = CK(e))) return r;
     }
     int64_t *t = s->slot[slot].times;
     /* A borrowed graph (tests' deliberate bug) never records this slot's stage events. */
-    if (s->p.timings && !q->borrowed)
-        for (int k = 0; k < 5; k++) /* VRT_TIME_UPLOAD .. VRT_TIME_DOWNLOAD */
+    if (s->p.timings && !q->borrowed) {
+        for (int k = 0; k < 4; k++) /* VRT_TIME_UPLOAD .. VRT_TIME_POSTPROCESS */
             t[VRT_TIME_UPLOAD + k] = elapsed_ns(q->ev[k], q->ev[k + 1]);
-    t[VRT_TIME_TOTAL] = elapsed_ns(q->ev[0], q->ev[NEV - 1]);
+        const int before_download = s->cascade ? EV_CASCADE : 4;
+        if (s->cascade) t[VRT_TIME_SECONDARY] = elapsed_ns(q->ev[4], q->ev[EV_CASCADE]);
+        t[VRT_TIME_DOWNLOAD] = elapsed_ns(q->ev[before_download], q->ev[EV_LAST]);
+    }
+    t[VRT_TIME_TOTAL] = elapsed_ns(q->ev[0], q->ev[EV_LAST]);
     return VRT_OK;
 }
 
 static void *cuda_event(vrt_session_t *s, int slot) {
     cstate *c = s->impl;
-    return c ? (void *)c->sl[slot].ev[NEV - 1] : NULL;
+    return c ? (void *)c->sl[slot].ev[EV_LAST] : NULL;
 }
 
 static vrt_status cuda_share_graph(vrt_session_t *s) {
