@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pipeline/cascade.h"
+#include "pipeline/session_cascade.h"
 #include "pipeline/session_impl.h"
 
 void vrt_session_default_params(vrt_session_params *p) {

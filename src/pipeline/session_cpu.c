@@ -3,7 +3,7 @@
  * does the whole work before it returns, so collect answers at once. */
 #include <string.h>
 
-#include "pipeline/cascade.h"
+#include "pipeline/session_cascade.h"
 #include "pipeline/session_impl.h"
 
 typedef struct cpu_state {

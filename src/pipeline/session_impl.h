@@ -77,7 +77,7 @@ struct vrt_session {
     size_t in_bytes; /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
     int own_buffers, registered, graphs;
     vrt__session_slot slot[VRT_SESSION_MAX_SLOTS];
-    struct vrt__cascade *cascade; /* params.cascade opened, or NULL (pipeline/cascade.h) */
+    struct vrt__cascade *cascade; /* params.cascade opened, or NULL (pipeline/session_cascade.h) */
     /* One frame's result storage: the head's payload, then (cascade) the
      * crops' classes at sec_offset. */
     size_t res_stride, sec_offset;

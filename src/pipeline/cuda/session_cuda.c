@@ -35,7 +35,7 @@
 
 #include "core/options.h"
 #include "engine/device.h"
-#include "pipeline/cuda/cascade_cuda.h"
+#include "pipeline/cuda/session_cascade.h"
 #include "pipeline/session_impl.h"
 #include "vrt/vision_cuda.h"
 
@@ -113,7 +113,7 @@ static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
     return VRT_OK;
 }
 
-/* The cascade after the head (cascade_cuda.h): select the crops on the
+/* The cascade after the head (cuda/session_cascade.h): select the crops on the
  * device, one ROI pre-processing launch for max_batch crops from the slot's
  * device frame, the classifier, its top-k, attached to the result. */
 static vrt_status enqueue_cascade(vrt_session_t *s, cslot *q, cudaStream_t st) {

@@ -1,7 +1,7 @@
-/* The cascade's two small kernels (cascade_cuda.h). One warp selects: each
+/* The cascade's two small kernels (cuda/session_cascade.h). One warp selects: each
  * lane tests one detection, a ballot and a prefix count give each taken one
  * its crop row, in detection order (the CPU twin's loop). */
-#include "pipeline/cuda/cascade_cuda.h"
+#include "pipeline/cuda/session_cascade.h"
 
 static __global__ void vrt__k_cascade_select(const vrt_detections *det, vrt__cascade_rule r, vrt_box *boxes,
                                              vrt__cascade_result *sec) {

@@ -1,7 +1,7 @@
 /*
  * Private: a session's cascade (vrt/session.h, vrt_cascade_params): the
  * secondary classifier (profile, engine, labels), the crop rule both frame
- * paths share, and the CPU twin of the CUDA cascade (cuda/cascade_cuda.cu).
+ * paths share, and the CPU twin of the CUDA cascade (cuda/session_cascade.cu).
  *
  * The crop rule (vrt__cascade_pick) is plain C that also compiles as device
  * code, so the CPU and the GPU choose the same crops in the same order:
@@ -10,8 +10,8 @@
  * pre-processing does), is at least min_size pixels each way; at most
  * max_batch of them.
  */
-#ifndef VRT_PIPELINE_CASCADE_H
-#define VRT_PIPELINE_CASCADE_H
+#ifndef VRT_PIPELINE_SESSION_CASCADE_H
+#define VRT_PIPELINE_SESSION_CASCADE_H
 
 #include <math.h>
 #include <stdint.h>

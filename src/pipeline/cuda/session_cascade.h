@@ -1,5 +1,5 @@
 /*
- * Private: the CUDA kernels of a session's cascade (pipeline/cascade.h),
+ * Private: the CUDA kernels of a session's cascade (pipeline/session_cascade.h),
  * enqueued by cuda/session_cuda.c inside the slot's graph:
  *   select: the detections on the device -> the crops' boxes (max_batch of
  *           them; rows past the count are empty boxes, which the ROI
@@ -8,12 +8,12 @@
  *   attach: the classifier's top-k rows -> sec->index / sec->score for the
  *           first sec->n rows (the count is read on the device).
  */
-#ifndef VRT_PIPELINE_CASCADE_CUDA_H
-#define VRT_PIPELINE_CASCADE_CUDA_H
+#ifndef VRT_PIPELINE_SESSION_CASCADE_CUDA_H
+#define VRT_PIPELINE_SESSION_CASCADE_CUDA_H
 
 #include <cuda_runtime.h>
 
-#include "pipeline/cascade.h"
+#include "pipeline/session_cascade.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -1,6 +1,6 @@
 /* The session's cascade: opening the secondary classifier, and the CPU twin
- * of the CUDA cascade (cascade.h). */
-#include "pipeline/cascade.h"
+ * of the CUDA cascade (session_cascade.h). */
+#include "pipeline/session_cascade.h"
 
 #include <stdio.h>
 #include <string.h>
