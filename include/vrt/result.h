@@ -117,9 +117,9 @@ VRT_API const char *vrt_result_label(const vrt_result *r, int i);
  * (best first; index and score, softmax probability when the secondary
  * profile says softmax = 1) and its label from the secondary profile's
  * labels file (NULL: none). VRT_EINVAL for another kind or bad i, k. */
-int vrt_result_secondary_count(const vrt_result *r, int i);
-vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score);
-const char *vrt_result_secondary_label(const vrt_result *r, int i, int k);
+VRT_API int vrt_result_secondary_count(const vrt_result *r, int i);
+VRT_API vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score);
+VRT_API const char *vrt_result_secondary_label(const vrt_result *r, int i, int k);
 
 #ifdef __cplusplus
 }

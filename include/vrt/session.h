@@ -117,7 +117,7 @@ typedef struct vrt_cascade_params {
 } vrt_cascade_params;
 
 /* max_batch 16, topk 0 (profile's), min_size 1, every class; no model or profile. */
-void vrt_cascade_default_params(vrt_cascade_params *p);
+VRT_API void vrt_cascade_default_params(vrt_cascade_params *p);
 
 typedef struct vrt_session_params {
     const char *backend; /* "cpu" (default) or "cuda"; copied */
