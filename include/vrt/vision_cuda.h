@@ -19,6 +19,9 @@
  *     back. Same boxes, classes and order as vrt_detector_run; scores equal
  *     unless apply_sigmoid (then within 1 ulp: exp() of another libm); box
  *     coordinates of YOLOX within 1-2 ulp for the same reason (exp of tw, th).
+ *   - vrt_cuda_overlay_render: vrt_overlay_render on the GPU: the frame
+ *     converted to an RGB24 copy and the result drawn on it in one kernel;
+ *     the same pixels as the CPU twin.
  *
  * Streams are cudaStream_t passed as void * (this header has no CUDA types);
  * NULL is refused: the library never uses the legacy default stream.
@@ -40,6 +43,7 @@
 #define VRT_VISION_CUDA_H
 
 #include "vrt/export.h"
+#include "vrt/overlay.h"
 #include "vrt/vision.h"
 
 #ifdef __cplusplus
@@ -109,6 +113,19 @@ VRT_API vrt_status vrt_cuda_detector_run(vrt_cuda_detector_t *d, const float *ou
 VRT_API const char *vrt_cuda_detector_error(const vrt_cuda_detector_t *d);
 /* NULL-safe; sets *d = NULL. */
 VRT_API void vrt_cuda_detector_destroy(vrt_cuda_detector_t **d);
+
+/* ---- overlay (vrt/overlay.h) ---------------------------------------------------- */
+
+/* Allocates ov's GPU buffers (draw list, text, font, page-locked staging) and uploads the
+ * font; once, before the first vrt_cuda_overlay_render (synchronous; not for the frame path). */
+VRT_API vrt_status vrt_cuda_overlay_init(vrt_overlay_t *ov, char *err, size_t cap);
+/* As vrt_overlay_render with src (raw format, not MJPEG) and dst (RGB24, same size) in GPU
+ * memory: plans the draw list on the host, enqueues its copy and one kernel on stream. The
+ * host staging is reused: a call waits until the previous call's copy has left it (not
+ * for its kernel). Not capturable in a CUDA graph (the draw list changes every frame). */
+VRT_API vrt_status vrt_cuda_overlay_render(vrt_overlay_t *ov, const vrt_frame *src, vrt_frame *dst,
+                                           const vrt_result *r, const vrt_overlay_info *info, void *stream,
+                                           char *err, size_t cap);
 
 #ifdef __cplusplus
 }

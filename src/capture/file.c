@@ -124,6 +124,10 @@ static void ff_init_once(void) {
     av_log_set_callback(ff_log_cb);
 }
 
+void vrt__ffmpeg_route_log(void) {
+    pthread_once(&g_ff_once, ff_init_once);
+}
+
 /* ---- helpers ------------------------------------------------------------- */
 
 static int is_network_scheme(const char *scheme) {
@@ -584,7 +588,7 @@ static void fill_info(vrt_source_t *s, file_priv *p) {
 
 static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *prm) {
     (void)prm; /* s->params already holds a copy; URI keys override it below */
-    pthread_once(&g_ff_once, ff_init_once);
+    vrt__ffmpeg_route_log();
     file_priv *p = vrt_calloc(1, sizeof(*p));
     if (!p) {
         VRT__SRC_ERR(s, "out of memory");

@@ -84,6 +84,10 @@ vrt_status vrt__decode_prepare(vrt_source_t *s);
 vrt_status vrt__decode_read(vrt_source_t *s, vrt_frame **out, int timeout_ms);
 void vrt__decode_free(vrt_source_t *s);
 
+/* file.c (FFmpeg builds): FFmpeg's log lines go to vrt_log at lower levels (once per process;
+ * the sink layer's video writer calls it too). */
+void vrt__ffmpeg_route_log(void);
+
 #define VRT__SRC_ERR(s, ...) vrt_errbuf_set((s)->err, sizeof((s)->err), __VA_ARGS__)
 
 #endif

@@ -13,6 +13,7 @@
 #include "vrt/image.h"
 #include "vrt/json.h"
 #include "vrt/source.h"
+#include "vrt/writer.h"
 
 void cli_sources_help(FILE *f) {
     fputs("SOURCE forms (a URI or a plain path; ?key=value options override the command's):\n"
@@ -52,6 +53,9 @@ void cmd_capture_help(FILE *f) {
           "  -d, --duration S        stop after S seconds (default: no limit; with --frames,\n"
           "                          whichever comes first)\n"
           "  -o, --out DIR|FILE      save frames: DIR/frame_000000.png, ... (DIR is created);\n"
+          "                          frames/%06d.jpg: numbered files; out.jpg/.png: one image\n"
+          "                          (the last frame); out.mp4/.mkv/.avi: a video (H.264, time\n"
+          "                          stamps from the frames; Ctrl-C still writes the trailer);\n"
           "                          FILE ending in .raw, .yuv or .bin gets every raw frame\n"
           "                          appended (rows without stride padding; JPEG data for MJPEG)\n"
           "      --image-format FMT  png or jpg for --out DIR (default: png)\n"
@@ -102,7 +106,7 @@ enum {
     OPT_JSON,
 };
 
-typedef enum out_kind { OUT_NONE = 0, OUT_DIR, OUT_RAWFILE } out_kind;
+typedef enum out_kind { OUT_NONE = 0, OUT_WRITER, OUT_RAWFILE } out_kind;
 
 typedef struct capture_opts {
     const char *source; /* NULL: default */
@@ -110,7 +114,8 @@ typedef struct capture_opts {
     double duration;    /* s; 0: no limit */
     const char *out;
     out_kind out_kind;
-    const char *image_ext; /* "png", "jpg", "raw" */
+    const char *image_ext; /* folders: "png", "jpg", "raw" */
+    char target[1100];     /* OUT_WRITER: the writer's target (a folder gets its '/') */
     int quality;
     vrt_source_params params;
     int have_mode;
@@ -201,7 +206,8 @@ static int parse_source_option(cli_ctx *ctx, int c, capture_opts *o) {
     }
 }
 
-/* --out FILE.raw vs DIR, and the options that only apply to one of them. */
+/* --out FILE.raw, or a vrt/writer.h target: an image, numbered images, a video, or a folder (a
+ * name without an extension is a folder, as before), and the options that only apply to some. */
 static int check_output_options(cli_ctx *ctx, capture_opts *o, const capture_flags *fl) {
     if (!o->out) {
         if (fl->raw || fl->have_image_format)
@@ -215,7 +221,15 @@ static int check_output_options(cli_ctx *ctx, capture_opts *o, const capture_fla
                                    o->out);
         return 0;
     }
-    o->out_kind = OUT_DIR;
+    o->out_kind = OUT_WRITER;
+    const char *slash = strrchr(o->out, '/'), *dot = strrchr(o->out, '.');
+    int folder = o->out[strlen(o->out) - 1] == '/' ||
+                 (!vrt_writer_recognizes(o->out) && !strchr(o->out, '%') && (!dot || (slash && dot < slash)));
+    snprintf(o->target, sizeof(o->target), "%s%s", o->out,
+             folder && o->out[strlen(o->out) - 1] != '/' ? "/" : "");
+    if (!folder && (fl->raw || fl->have_image_format))
+        return cli_usage_error(ctx, "%s applies to --out DIR, not to '%s'",
+                               fl->raw ? "--raw" : "--image-format", o->out);
     if (fl->raw && fl->have_image_format)
         return cli_usage_error(ctx, "--raw and --image-format exclude each other");
     if (fl->raw) o->image_ext = "raw";
@@ -331,6 +345,7 @@ typedef struct capture_result {
     vrt_source_stats stats;
     uint64_t frames;
     uint64_t saved;
+    char saved_as[64];                   /* what --out got: "png", "libx264 video", ... */
     int64_t t_start, t_end;              /* ns, wall (monotonic) time of the capture loop */
     int64_t first_dequeue, last_dequeue; /* ns */
     vrt_hist *interval;                  /* dequeue-to-dequeue, ns */
@@ -438,7 +453,7 @@ static void print_human(const capture_result *r, const capture_opts *o) {
         printf("age:       n/a (the source has no driver timestamps)\n");
     if (o->out)
         printf("saved:     %llu frames to %s%s%s\n", (unsigned long long)r->saved, o->out,
-               o->out_kind == OUT_DIR ? " as " : "", o->out_kind == OUT_DIR ? o->image_ext : "");
+               r->saved_as[0] ? " as " : "", r->saved_as);
     printf("stopped:   %s\n", r->stopped_by);
     fflush(stdout);
 }
@@ -464,13 +479,17 @@ static vrt_status open_source(cli_ctx *ctx, const capture_opts *o, vrt_source_t 
     return vrt_source_open(src, uri, &o->params, err, err_cap);
 }
 
-/* --out: the folder made, or the raw file opened. 0, or CLI_EXIT_RUNTIME (said). */
-static int prepare_output(const capture_opts *o, FILE **rawfp) {
-    if (o->out_kind == OUT_DIR) {
-        int e = cli_mkdirs(o->out);
-        if (e) {
-            cli_error("--out %s: cannot create the folder (%s); give a writable folder or a .raw/.yuv file",
-                      o->out, strerror(-e));
+/* --out: the writer opened (a folder is made, a video file created), or the raw file opened.
+ * 0, or CLI_EXIT_RUNTIME (said). */
+static int prepare_output(const capture_opts *o, FILE **rawfp, vrt_writer_t **writer) {
+    if (o->out_kind == OUT_WRITER) {
+        vrt_writer_params wp;
+        vrt_writer_default_params(&wp);
+        wp.quality = o->quality;
+        wp.folder_ext = o->image_ext;
+        char err[1024];
+        if (vrt_writer_open(writer, o->target, &wp, err, sizeof(err)) != VRT_OK) {
+            cli_error("%s", err);
             return CLI_EXIT_RUNTIME;
         }
     } else if (o->out_kind == OUT_RAWFILE) {
@@ -490,6 +509,7 @@ typedef struct capture_run {
     capture_result *r;
     vrt_source_t *src;
     FILE *rawfp;
+    vrt_writer_t *writer;
     char path[4096];
     int live;
     int64_t last_frame_ns, next_status, status_t;
@@ -511,11 +531,10 @@ static int take_frame(capture_run *c, const vrt_frame *frame) {
         if (a < 0) r->age_negative++;
         vrt_hist_record(r->age, a);
     }
-    if (o->out_kind == OUT_DIR) {
-        snprintf(c->path, sizeof(c->path), "%s/frame_%06llu.%s", o->out, (unsigned long long)r->frames,
-                 o->image_ext);
+    if (o->out_kind == OUT_WRITER) {
         char serr[512];
-        vrt_status ss = vrt_image_save(frame, c->path, o->quality, serr, sizeof(serr));
+        vrt_status ss =
+            vrt_writer_write(c->writer, frame, NULL, c->path, sizeof(c->path), serr, sizeof(serr));
         if (ss != VRT_OK) {
             cli_error("cannot save frame %llu: %s", (unsigned long long)r->frames,
                       serr[0] ? serr : vrt_status_str(ss));
@@ -629,7 +648,7 @@ static int capture_setup(capture_run *c) {
         return CLI_EXIT_RUNTIME;
     }
     vrt_source_get_info(c->src, &r->info);
-    if (prepare_output(c->o, &c->rawfp)) return CLI_EXIT_RUNTIME;
+    if (prepare_output(c->o, &c->rawfp, &c->writer)) return CLI_EXIT_RUNTIME;
     vrt_status st = vrt_source_start(c->src);
     if (st != VRT_OK) {
         const char *m = vrt_source_last_error(c->src);
@@ -678,6 +697,16 @@ int cmd_capture(cli_ctx *ctx, int argc, char **argv) {
         vrt_source_get_stats(c.src, &r.stats);
     }
     if (c.src) vrt_source_stop(c.src);
+    if (c.writer) {
+        vrt_writer_kind k = vrt_writer_get_kind(c.writer);
+        snprintf(r.saved_as, sizeof(r.saved_as), "%s%s%s", vrt_writer_codec(c.writer),
+                 k == VRT_WRITER_VIDEO ? " video" : "", k == VRT_WRITER_IMAGE ? " (the last frame)" : "");
+        char err[1024];
+        if (vrt_writer_close(&c.writer, err, sizeof(err)) != VRT_OK) {
+            cli_error("%s", err);
+            exit_code = CLI_EXIT_RUNTIME;
+        }
+    }
     if (c.rawfp && fclose(c.rawfp) != 0 && exit_code == CLI_EXIT_OK) {
         cli_error("--out %s: write failed (%s)", o.out, strerror(errno));
         exit_code = CLI_EXIT_RUNTIME;

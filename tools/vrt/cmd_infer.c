@@ -9,6 +9,7 @@
  */
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "model_util.h"
@@ -16,8 +17,10 @@
 #include "vrt/head.h"
 #include "vrt/image.h"
 #include "vrt/json.h"
+#include "vrt/overlay.h"
 #include "vrt/profile.h"
 #include "vrt/vision.h"
+#include "vrt/writer.h"
 
 enum {
     OPT_JSON = CLI_OPT_FIRST_COMMAND_OPTION,
@@ -27,11 +30,14 @@ enum {
     OPT_THREADS,
     OPT_SCORE,
     OPT_IOU,
+    OPT_OVERLAY,
+    OPT_ALPHA,
 };
 
 void cmd_infer_help(FILE *f) {
-    fputs("usage: vrt infer MODEL IMAGE... [--profile FILE] [--topk K] [--score S] [--iou T]\n"
-          "                 [--backend cpu|cuda] [--threads N] [--json]\n\n"
+    fputs("usage: vrt infer MODEL IMAGE... [OUTPUT] [--profile FILE] [--topk K] [--score S] [--iou T]\n"
+          "                 [--backend cpu|cuda] [--threads N] [--json] [-o OUTPUT] [--overlay LIST]\n"
+          "                 [--alpha A]\n\n"
           "Runs the ONNX model MODEL on each IMAGE (JPEG or PNG) and prints, for a classifier,\n"
           "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8, SSD) the\n"
           "boxes in image pixels with class names and scores after class-wise NMS. Each image\n"
@@ -44,6 +50,12 @@ void cmd_infer_help(FILE *f) {
           "an Ultralytics export configures itself from its ONNX metadata (task, names, imgsz).\n"
           "Files the profile names (labels) are looked for next to the model, then next to the\n"
           "profile; a profile without labels takes the model's metadata names when it has them.\n\n"
+          "With an OUTPUT, each image is also written with the result drawn on it (boxes in class\n"
+          "colours, labels and scores; a classifier's top classes): out.jpg or out.png (one\n"
+          "image), dir/ (dir/NAME.jpg per input), frames/%06d.jpg (numbered) or a video\n"
+          "(out.mp4, .mkv, .avi). The last IMAGE is taken as the OUTPUT, like detectnet's\n"
+          "'input output', when it names an output form and does not exist yet, or ends in '/'\n"
+          "or holds a %d; -o says it explicitly (and overwrites).\n\n"
           "options:\n"
           "      --profile FILE      pre/post-processing profile (default: by the model's name)\n"
           "      --topk K            classifier: classes to print, 1..64 (default: the profile's)\n"
@@ -52,6 +64,10 @@ void cmd_infer_help(FILE *f) {
           "      --backend NAME      cpu (default) or cuda (when built with CUDA and a GPU exists)\n"
           "      --threads N         CPU threads, 0 = all cores (default 0)\n"
           "      --json              one JSON object per image on stdout (schema in README.md)\n"
+          "  -o, --output OUTPUT     write the annotated images there (forms above)\n"
+          "      --overlay LIST      what to draw: box,lines,labels,conf,hud (comma-separated) or\n"
+          "                          none (default: box,labels,conf)\n"
+          "      --alpha A           opacity of the box tint, 0..255 (default 64; 0: outlines only)\n"
           "  -v, --verbose           more messages; -q, --quiet: errors only\n"
           "      --log-level LEVEL   error, warn, info, debug or trace (default: warn)\n"
           "  -h, --help              this help\n\n"
@@ -60,7 +76,9 @@ void cmd_infer_help(FILE *f) {
           "examples:\n"
           "  vrt infer models/downloads/SqueezeNet_fp16.onnx dog.jpg --topk 3\n"
           "  vrt infer yolox_nano.onnx street.jpg --score 0.5 --json\n"
-          "  vrt infer my_resnet.onnx cat.png --profile models/resnet50.conf\n",
+          "  vrt infer my_resnet.onnx cat.png --profile models/resnet50.conf\n"
+          "  vrt infer yolox_nano.onnx street.jpg street_boxes.jpg\n"
+          "  vrt infer yolox_nano.onnx photos/*.jpg -o annotated/\n",
           f);
 }
 
@@ -81,6 +99,9 @@ typedef struct infer_ctx {
     float *out_buf[INFER_MAX_OUTPUTS];
     size_t out_count[INFER_MAX_OUTPUTS];
     int json;
+    vrt_writer_t *writer;   /* -o: annotated images, or NULL */
+    vrt_overlay_t *overlay; /* with writer */
+    const char *output;
 } infer_ctx;
 
 /* Checks the profile against the model's input and sizes the buffers. */
@@ -154,6 +175,8 @@ typedef struct image_result {
     uint32_t w, h;
     double t_pre, t_model, t_post;
     const vrt_result *res; /* the head's, valid until the next image */
+    vrt_frame *frame;      /* the decoded image (RGB24), kept for the output */
+    char saved[1200];      /* the annotated image's path ("" if none) */
 } image_result;
 
 static int run_image(infer_ctx *c, const char *path, image_result *r, char *err, size_t cap) {
@@ -165,7 +188,7 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
     r->h = f->height;
     vrt_preprocess_geometry g;
     st = vrt_preprocess_frame(f, &c->prof.pre, c->in_buf, c->in_bytes, &g, err, cap);
-    vrt_frame_unref(&f);
+    r->frame = f;
     if (st != VRT_OK) return -1;
     int64_t t1 = vrt_now_ns();
     vrt_engine_tensor in = {
@@ -226,6 +249,20 @@ static void print_text(const char *path, const image_result *r) {
     }
     printf("  time: pre %.2f ms, model %.2f ms, post %.2f ms, total %.2f ms\n", r->t_pre, r->t_model,
            r->t_post, r->t_pre + r->t_model + r->t_post);
+    if (r->saved[0]) printf("  saved: %s\n", r->saved);
+}
+
+/* The result drawn on the image (in place: the frame is ours) and written to the output. */
+static int save_annotated(infer_ctx *c, const char *path, image_result *r, char *err, size_t cap) {
+    if (!c->writer) return 0;
+    char e2[512];
+    if (vrt_overlay_render(c->overlay, r->frame, r->frame, r->res, NULL, e2, sizeof(e2)) ||
+        vrt_writer_write(c->writer, r->frame, path, r->saved, sizeof(r->saved), e2, sizeof(e2))) {
+        snprintf(err, cap, "%s: %s", path, e2);
+        return -1;
+    }
+    if (!r->saved[0]) snprintf(r->saved, sizeof(r->saved), "%s", c->output);
+    return 0;
 }
 
 static void json_classes(vrt_json *w, const vrt_result *res) {
@@ -294,13 +331,41 @@ static void print_json(const infer_ctx *c, const char *path, const image_result 
         vrt_json_kv_double(&w, "post", r->t_post);
         vrt_json_kv_double(&w, "total", r->t_pre + r->t_model + r->t_post);
         vrt_json_end_object(&w);
+        if (r->saved[0]) vrt_json_kv_string(&w, "output", r->saved);
     }
     vrt_json_end_object(&w);
     vrt_json_newline(&w);
     vrt_json_finish(&w);
 }
 
+/* detectnet's 'input output': the last argument is the output when it names an output form and
+ * is not an existing image (an existing out.jpg stays an input; -o overwrites it). */
+static int positional_output(const char *a) {
+    if (!vrt_writer_recognizes(a)) return 0;
+    size_t n = strlen(a);
+    return a[n - 1] == '/' || strchr(a, '%') || access(a, F_OK) != 0;
+}
+
+/* The output and the overlay, before the model loads: a bad output fails at once. */
+static int open_output(infer_ctx *c, const vrt_overlay_params *op, int n_images) {
+    char err[1024];
+    vrt_writer_params wp;
+    vrt_writer_default_params(&wp);
+    if (vrt_writer_open(&c->writer, c->output, &wp, err, sizeof(err))) return cli_error("%s", err);
+    if (vrt_writer_get_kind(c->writer) == VRT_WRITER_IMAGE && n_images > 1) {
+        vrt_writer_close(&c->writer, err, sizeof(err));
+        return cli_error("output '%s': %d images into one file; give a folder (out/), numbered files "
+                         "(out/%%03d.jpg) or a video (out.mp4)",
+                         c->output, n_images);
+    }
+    if (vrt_overlay_create(&c->overlay, op, err, sizeof(err))) return cli_error("%s", err);
+    return 0;
+}
+
 static void infer_cleanup(infer_ctx *c) {
+    char err[512];
+    if (c->writer && vrt_writer_close(&c->writer, err, sizeof(err))) cli_error("%s", err);
+    vrt_overlay_destroy(&c->overlay);
     vrt_head_destroy(&c->head);
     vrt_labels_destroy(&c->labels);
     vrt_engine_destroy(&c->engine);
@@ -319,18 +384,23 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
         {"threads", required_argument, NULL, OPT_THREADS},
         {"score", required_argument, NULL, OPT_SCORE},
         {"iou", required_argument, NULL, OPT_IOU},
+        {"output", required_argument, NULL, 'o'},
+        {"overlay", required_argument, NULL, OPT_OVERLAY},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
         {NULL, 0, NULL, 0},
     };
     infer_ctx c;
     memset(&c, 0, sizeof(c));
     vrt_engine_default_params(&c.ep);
     const char *profile_arg = NULL;
-    int64_t topk = 0, threads = 0;
+    int64_t topk = 0, threads = 0, alpha = -1;
     double score = -1, iou = -1;
+    vrt_overlay_params op;
+    vrt_overlay_default_params(&op);
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
     if (rc) return rc;
     int ch;
-    while ((ch = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS, opts)) != -1) {
+    while ((ch = cli_getopt_next(ctx, argc, argv, CLI_COMMON_SHORT_OPTIONS "o:", opts)) != -1) {
         if (ch == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (ch) {
         case 'h': cmd_infer_help(stdout); return 0;
@@ -351,12 +421,28 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
         case OPT_BACKEND:
             if ((rc = cli_parse_backend(ctx, optarg, &c.ep.backend))) return rc;
             break;
+        case 'o':
+            if (c.output)
+                return cli_usage_error(ctx, "one --output for vrt infer (a folder takes many images)");
+            c.output = optarg;
+            break;
+        case OPT_OVERLAY: {
+            char e[256];
+            if (vrt_overlay_parse_flags(optarg, &op.flags, e, sizeof(e)))
+                return cli_usage_error(ctx, "--%s", e);
+            break;
+        }
+        case OPT_ALPHA:
+            if ((rc = cli_parse_i64(ctx, "--alpha", optarg, 0, 255, &alpha))) return rc;
+            op.alpha = (int)alpha;
+            break;
         default: return cli_getopt_error(ctx, ch, argc, argv, opts);
         }
     }
     if (optind >= argc) return cli_usage_error(ctx, "no MODEL given (vrt infer MODEL IMAGE...)");
     c.model_path = argv[optind++];
     if (optind >= argc) return cli_usage_error(ctx, "no IMAGE given (vrt infer MODEL IMAGE...)");
+    if (!c.output && argc - optind >= 2 && positional_output(argv[argc - 1])) c.output = argv[--argc];
     cli_setup_logging(ctx);
 
     char err[2048] = "";
@@ -370,6 +456,10 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     if (ctx->verbosity > 0)
         cli_info(ctx, "profile %s (%s, %s)", c.profile_path, c.prof.name, vrt_task_name(c.prof.task));
 
+    if (c.output && (rc = open_output(&c, &op, argc - optind))) {
+        infer_cleanup(&c);
+        return rc;
+    }
     c.ep.threads = (int)threads;
     c.ep.batch = 1;
     if (c.prof.pre.layout == VRT_LAYOUT_NCHW) {
@@ -405,12 +495,14 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
         image_result r;
         memset(&r, 0, sizeof(r));
         err[0] = 0;
-        if (run_image(&c, path, &r, err, sizeof(err))) {
+        if (run_image(&c, path, &r, err, sizeof(err)) || save_annotated(&c, path, &r, err, sizeof(err))) {
+            vrt_frame_unref(&r.frame);
             failed++;
             cli_error("%s", err);
             if (c.json) print_json(&c, path, NULL, err);
             continue;
         }
+        vrt_frame_unref(&r.frame);
         if (c.json)
             print_json(&c, path, &r, NULL);
         else
