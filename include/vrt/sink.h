@@ -10,6 +10,10 @@
  *   http://ADDR:PORT         a web viewer (libmicrohttpd): / page with the live MJPEG stream,
  *                            /stream.mjpg, /stats (JSON), /metrics (Prometheus text); port 0: any free
  *   mqtt://HOST[:PORT]/TOPIC[?qos=0|1]   each result one JSON message (libmosquitto)
+ *   out.mp4, out.mkv, out.avi  annotated video (vrt/writer.h: H.264 or MJPEG, frame time stamps)
+ *   out.jpg, out.png, dir/, frames/%06d.jpg   annotated images (one replaced file, a folder,
+ *                            numbered files); files and video show stream 0, drawn with
+ *                            vrt_sink_params.overlay (vrt/overlay.h)
  * Unknown schemes are an error that lists the known ones. Adding a sink is one
  * file under src/sink/ plus one row in the table of src/sink/sink.c (recipe:
  * src/sink/README.md).
@@ -32,6 +36,7 @@
 
 #include "vrt/export.h"
 #include "vrt/json.h"
+#include "vrt/overlay.h"
 #include "vrt/pipeline.h"
 
 #ifdef __cplusplus
@@ -42,6 +47,8 @@ typedef struct vrt_sink_params {
     const char *title;        /* report: page title (copied); NULL: "vrt run report" */
     const char *command_line; /* report: shown in the configuration table (copied); may be NULL */
     int depth;                /* results that may wait for the sink; 0: the sink's default */
+    /* Pictures (files, video): what is drawn (vrt/overlay.h); NULL: box, labels, conf and the HUD. */
+    const vrt_overlay_params *overlay;
     const char
         *listen; /* web viewer: address to bind instead of the URI's host (e.g. "0.0.0.0"); NULL: the URI's */
 } vrt_sink_params;

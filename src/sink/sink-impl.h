@@ -22,6 +22,7 @@ typedef struct vrt__sink_kind {
 
 extern const vrt__sink_kind vrt__sink_jsonl;
 extern const vrt__sink_kind vrt__sink_report;
+extern const vrt__sink_kind vrt__sink_files; /* annotated images and video (files.c) */
 extern const vrt__sink_kind vrt__sink_display;
 extern const vrt__sink_kind vrt__sink_http;
 extern const vrt__sink_kind vrt__sink_mqtt;

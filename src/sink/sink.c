@@ -3,12 +3,15 @@
  * makes a pipeline output that vrt_pipeline_add_output then runs. */
 #include "sink-impl.h"
 
+#include "vrt/writer.h"
+
 #include <stdio.h>
 #include <string.h>
 
 /* Every sink, once. Adding one: a file under src/sink/ and a row here. */
 static const vrt__sink_kind *const g_sinks[] = {
-    &vrt__sink_jsonl, &vrt__sink_report, &vrt__sink_display, &vrt__sink_http, &vrt__sink_mqtt,
+    &vrt__sink_jsonl, &vrt__sink_report, &vrt__sink_display,
+    &vrt__sink_http,  &vrt__sink_mqtt,   &vrt__sink_files,
 };
 #define NSINKS (sizeof(g_sinks) / sizeof(g_sinks[0]))
 
@@ -57,6 +60,7 @@ static const vrt__sink_kind *pick(const char *uri, const char **path) {
     if (!strcmp(uri, "-")) return &vrt__sink_jsonl;
     for (size_t i = 0; i < NSINKS; i++)
         if (has_extension(uri, g_sinks[i]->extensions)) return g_sinks[i];
+    if (vrt_writer_recognizes(uri)) return &vrt__sink_files; /* dir/, frames/%06d.jpg, ... */
     return NULL;
 }
 

@@ -33,6 +33,7 @@ struct vrt__video {
     int avi;       /* AVI: a constant-rate container, time base 1/fps */
     int64_t ts0;   /* first frame's timestamp_ns */
     int64_t last_pts;
+    int64_t interval; /* last pts step: the duration given to a packet (the last frame's too) */
     uint64_t count;
     int header;
 };
@@ -166,7 +167,7 @@ static vrt_status drain(vrt__video *v, char *err, size_t cap) {
         if (e == AVERROR(EAGAIN) || e == AVERROR_EOF) return VRT_OK;
         char eb[128];
         if (e >= 0) {
-            if (v->pkt->duration <= 0) v->pkt->duration = v->avi ? 1 : (int64_t)(1000.0 / v->p.fps + 0.5);
+            if (v->pkt->duration <= 0) v->pkt->duration = v->interval;
             av_packet_rescale_ts(v->pkt, v->enc->time_base, v->st->time_base);
             v->pkt->stream_index = v->st->index;
             e = av_interleaved_write_frame(v->oc, v->pkt);
@@ -198,6 +199,7 @@ static int64_t next_pts(vrt__video *v, const vrt_frame *f) {
                                                  : (double)v->count / v->p.fps;
     int64_t pts = (int64_t)(t * (v->avi ? (double)v->enc->time_base.den : 1000.0) + 0.5);
     if (pts <= v->last_pts) pts = v->last_pts + 1;
+    v->interval = v->last_pts >= 0 ? pts - v->last_pts : v->avi ? 1 : (int64_t)(1000.0 / v->p.fps + 0.5);
     v->last_pts = pts;
     return pts;
 }

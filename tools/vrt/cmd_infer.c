@@ -445,21 +445,24 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     if (!c.output && argc - optind >= 2 && positional_output(argv[argc - 1])) c.output = argv[--argc];
     cli_setup_logging(ctx);
 
+    /* The output first: a bad one fails before anything is loaded. */
+    if (c.output && (rc = open_output(&c, &op, argc - optind))) {
+        infer_cleanup(&c);
+        return rc;
+    }
     char err[2048] = "";
     if (cli_check_model_file(c.model_path, err, sizeof(err)) ||
         cli_load_profile(c.model_path, profile_arg, &c.prof, c.profile_path, sizeof(c.profile_path), err,
-                         sizeof(err)))
+                         sizeof(err))) {
+        infer_cleanup(&c);
         return cli_error("%s", err);
+    }
     if (topk) c.prof.topk = (int)topk;
     if (score >= 0) c.prof.det.score_threshold = (float)score;
     if (iou >= 0) c.prof.det.iou_threshold = (float)iou;
     if (ctx->verbosity > 0)
         cli_info(ctx, "profile %s (%s, %s)", c.profile_path, c.prof.name, vrt_task_name(c.prof.task));
 
-    if (c.output && (rc = open_output(&c, &op, argc - optind))) {
-        infer_cleanup(&c);
-        return rc;
-    }
     c.ep.threads = (int)threads;
     c.ep.batch = 1;
     if (c.prof.pre.layout == VRT_LAYOUT_NCHW) {

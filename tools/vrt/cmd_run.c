@@ -49,7 +49,12 @@ void cmd_run_help(FILE *f) {
         "                          frame path; 'vrt help outputs'): display://0 (a window; q, Esc or\n"
         "                          closing it stops the run), http://127.0.0.1:8080 (live web viewer,\n"
         "                          /stats, /metrics), mqtt://HOST:1883/TOPIC (one JSON message per\n"
-        "                          result), FILE.jsonl, FILE.html, '-' (JSON lines on stdout)\n"
+        "                          result), out.mp4/.mkv/.avi (annotated video), out.jpg, dir/,\n"
+        "                          frames/%06d.jpg (annotated images), FILE.jsonl, FILE.html, '-'\n"
+        "                          (JSON lines on stdout)\n"
+        "      --overlay LIST      what pictures show: box,lines,labels,conf,hud or none\n"
+        "                          (default: box,labels,conf,hud)\n"
+        "      --alpha A           opacity of the box tint, 0..255 (default 64; 0: outlines only)\n"
         "      --listen ADDR       the web viewer binds ADDR (e.g. 0.0.0.0) instead of the URI's host\n"
         "      --headless          no window by default (without -o, an interactive run opens\n"
         "                          display://0 when a display is available)\n"
@@ -110,6 +115,8 @@ enum {
     OPT_SECONDARY_MIN_SIZE,
     OPT_SECONDARY_BATCH,
     OPT_SECONDARY_TOPK,
+    OPT_OVERLAY,
+    OPT_ALPHA,
 };
 
 #define MAX_OUTPUTS 6
@@ -137,6 +144,7 @@ typedef struct run_opts {
     int headless;
     vrt_cascade_params cascade; /* used when cascade.profile_path is set */
     int cascade_classes[256];
+    vrt_overlay_params overlay; /* what pictures (files, video, window, web) show */
 } run_opts;
 
 /* --secondary-classes "2,5,7" into o->cascade. */
@@ -228,6 +236,18 @@ static int parse_output_opt(cli_ctx *ctx, int c, run_opts *o) {
         o->listen = optarg;
         return 0;
     case OPT_HEADLESS: o->headless = 1; return 0;
+    case OPT_OVERLAY: {
+        char e[256];
+        if (vrt_overlay_parse_flags(optarg, &o->overlay.flags, e, sizeof(e)))
+            return cli_usage_error(ctx, "--%s", e);
+        return 0;
+    }
+    case OPT_ALPHA: {
+        int64_t a;
+        int rc = cli_parse_i64(ctx, "--alpha", optarg, 0, 255, &a);
+        if (!rc) o->overlay.alpha = (int)a;
+        return rc;
+    }
     default: return -1;
     }
 }
@@ -285,11 +305,15 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"secondary-min-size", required_argument, NULL, OPT_SECONDARY_MIN_SIZE},
         {"secondary-batch", required_argument, NULL, OPT_SECONDARY_BATCH},
         {"secondary-topk", required_argument, NULL, OPT_SECONDARY_TOPK},
+        {"overlay", required_argument, NULL, OPT_OVERLAY},
+        {"alpha", required_argument, NULL, OPT_ALPHA},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     vrt_source_default_params(&o->sp);
     vrt_cascade_default_params(&o->cascade);
+    vrt_overlay_default_params(&o->overlay);
+    o->overlay.flags |= VRT_OVERLAY_HUD;
     o->backend = "auto";
     o->timeout_s = 5.0;
     int rc = cli_getopt_begin(ctx, argc, argv, opts);
@@ -610,6 +634,7 @@ static int open_uri_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_
     vrt_sink_params sp;
     vrt_sink_default_params(&sp);
     sp.listen = o->listen;
+    sp.overlay = &o->overlay;
     for (int i = 0; i < o->noutputs; i++) {
         if (!strcmp(o->outputs[i], "-")) rs->human = stderr;
         if (vrt_sink_add(pl, o->outputs[i], &sp, err, sizeof(err)) != VRT_OK)
