@@ -281,8 +281,8 @@ static void plan_classes(plan *pl, const vrt_result *r, int32_t y) {
 
 static int32_t plan_hud(plan *pl, const vrt_overlay_info *info) {
     char txt[128];
-    snprintf(txt, sizeof(txt), "%.1f fps  e2e p50 %.1f p99 %.1f ms  drops %llu", info->fps,
-             info->e2e_p50_ms, info->e2e_p99_ms, (unsigned long long)info->drops);
+    snprintf(txt, sizeof(txt), "%.1f fps  e2e p50 %.1f p99 %.1f ms  drops %llu", info->fps, info->e2e_p50_ms,
+             info->e2e_p99_ms, (unsigned long long)info->drops);
     static const uint8_t black[3] = {0, 0, 0};
     return add_label(pl, 0, 0, txt, black, 160);
 }
