@@ -2,7 +2,8 @@
  * vrt/overlay.h - draws a result onto a picture of its frame: boxes in
  * class colours, labels and scores in an embedded bitmap font, a
  * classifier's top classes, secondary labels per box, and a HUD line (fps,
- * end-to-end p50/p99, drops). Options in the style of jetson-inference's
+ * end-to-end p50/p99, drops). A cascade's secondary class (vrt_result_secondary)
+ * is drawn under its box's label. Options in the style of jetson-inference's
  * detectnet (`--overlay box,labels,conf`, `--alpha`).
  *
  *   vrt_overlay_params op;
@@ -69,8 +70,9 @@ typedef struct vrt_overlay_info {
     double fps; /* results per second */
     double e2e_p50_ms, e2e_p99_ms;
     uint64_t drops;
-    /* A second label per detection (e.g. a secondary classifier's class for each box), drawn
-     * under the box's label: sublabels[i] for detection i < n_sublabels; NULL entries skipped. */
+    /* A second label per detection, drawn under the box's label instead of the result's own
+     * secondary class (cascades): sublabels[i] for detection i < n_sublabels; NULL entries
+     * keep the result's. */
     const char *const *sublabels;
     int n_sublabels;
 } vrt_overlay_info;

@@ -254,7 +254,15 @@ static void plan_box(plan *pl, const vrt_result *r, int i, const vrt_overlay_inf
     int32_t ly = y1 - lh >= 0 ? y1 - lh : imax(y1, 0);
     if (txt[0]) ly += add_label(pl, x1, ly, txt, col, 256);
     const char *sub = info && info->sublabels && i < info->n_sublabels ? info->sublabels[i] : NULL;
-    if (sub && sub[0] && (f & VRT_OVERLAY_LABELS)) {
+    char stxt[96];
+    if (!sub && vrt_result_secondary_count(r, i) > 0) { /* a cascade's classifier on this box */
+        int sc = -1;
+        float ss = 0;
+        vrt_result_secondary(r, i, 0, &sc, &ss);
+        entry_text(pl->ov, vrt_result_secondary_label(r, i, 0), sc, ss, stxt, sizeof(stxt));
+        sub = stxt;
+    }
+    if (sub && sub[0] && (f & (VRT_OVERLAY_LABELS | VRT_OVERLAY_CONF))) {
         static const uint8_t dark[3] = {24, 24, 24};
         if (ly < y1) ly = y1; /* under the first label: inside the box */
         add_label(pl, x1, ly, sub, dark, 200);
