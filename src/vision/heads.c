@@ -157,6 +157,13 @@ vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt
         if (i < 0) return VRT_EINVAL;
         sel[r] = outs[i];
         hp->outputs[r] = i;
+        if (batch > 1 && (outs[i].ndim < 1 || outs[i].dims[0] != batch)) {
+            vrt_errbuf_set(err, cap,
+                           "model output '%s' does not have the batch (%d) as its first dimension (a model "
+                           "exported with batch 1 fixed in a Reshape cannot run batched)",
+                           outs[i].name, batch);
+            return VRT_EUNSUPPORTED;
+        }
         size_t c = 1;
         for (int d = 0; d < outs[i].ndim; d++)
             c *= (size_t)(outs[i].dims[d] > 0 ? outs[i].dims[d] : 1);

@@ -469,8 +469,16 @@ TEST(graph_replay_is_bit_exact_with_eager) {
           *first = vrt_malloc(out_n * 4);
     ASSERT_TRUE(in && a && g && first);
     bk eager, graph;
+    /* One fresh algorithm cache for both engines: the graph engine reuses the
+     * eager one's timed choices (under a sanitizer, timing them again can pick
+     * another tile or algorithm, whose bits differ legitimately). */
+    char dir[1200], cmd[1400];
+    snprintf(dir, sizeof(dir), "%s/algo-cache-graph", vrt_test_tmpdir());
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    ASSERT_EQ(system(cmd), 0);
     vrt_engine_options o = g_opt;
     o.precision = g_bk_precision;
+    o.cache_dir = dir;
     o.graphs = VRT_SWITCH_OFF;
     bk_open_o(&eager, model, &o);
     o.graphs = VRT_SWITCH_ON;

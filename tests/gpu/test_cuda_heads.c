@@ -96,7 +96,7 @@ typedef struct head_case {
 static const head_case k_cases[] = {
     {"classify", 1, 2, {{1, 1000, 0}}, 224, {fill_classify}, NULL},
     {"detect-yolox", 1, 3, {{1, 84, 9}}, 64, {fill_yolox}, NULL}, /* strides 8/16/32 over 64x64: 84 anchors */
-    {"detect-yolov8", 1, 3, {{1, 8, 640}}, 320, {fill_yolov8}, NULL},
+    {"detect-yolov8", 1, 3, {{1, 8, 2100}}, 320, {fill_yolov8}, NULL}, /* strides 8/16/32 over 320x320 */
     {"detect-ssd", 2, 3, {{1, 640, 3}, {1, 640, 4}}, 320, {fill_ssd, fill_ssd_boxes}, NULL},
     /* strides 16/32 over 64x64 with 2 + 1 sizes: 16 * 2 + 4 = 36 priors */
     {"detect-ssd-raw",
