@@ -1,5 +1,7 @@
 #include "vrt/frame.h"
 
+#include "image_impl.h"
+
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -59,6 +61,15 @@ size_t vrt_frame_size_for(uint32_t cc, uint32_t w, uint32_t h) {
     case VRT_FMT_MJPEG: return px * 3 + 4096;
     default: return 0;
     }
+}
+
+const char *vrt__frame_size_problem(uint32_t cc, uint32_t w, uint32_t h) {
+    if (!w || !h) return "an empty size";
+    if (w > 16384 || h > 16384) return "larger than the 16384x16384 a frame may have";
+    if ((cc == VRT_FMT_YUYV || cc == VRT_FMT_UYVY) && (w & 1)) return "needs an even width";
+    if (cc == VRT_FMT_NV12 && ((w | h) & 1)) return "needs even sizes";
+    if (!vrt_frame_size_for(cc, w, h)) return "not a raw pixel format";
+    return "usable";
 }
 
 vrt_status vrt_frame_layout(vrt_frame *f, uint32_t cc, uint32_t w, uint32_t h, uint8_t *data) {

@@ -3,10 +3,12 @@
 #include "vrt/image.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* One allocation: the frame descriptor, then the pixels 64-byte aligned. */
 #define HDR_SIZE ((sizeof(vrt_frame) + 63) & ~(size_t)63)
@@ -76,16 +78,29 @@ vrt_status vrt_image_read_file(const char *path, size_t max_size, uint8_t **data
     *data = NULL;
     *size = 0;
     if (!max_size) max_size = (size_t)1 << 30;
-    FILE *fp = fopen(path, "rb");
+    /* A very long path is named by its end, so that the reason still fits. */
+    char pb[200];
+    size_t plen = strlen(path);
+    if (plen >= 200) snprintf(pb, sizeof(pb), "...%s", path + plen - 160);
+    const char *real_path = path;
+    path = plen >= 200 ? pb : path; /* as messages name it */
+    /* O_NONBLOCK: a FIFO must not block the open; it is refused below. */
+    int fd = open(real_path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    FILE *fp = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!fp) {
         int e = errno;
+        if (fd >= 0) close(fd);
         vrt_errbuf_set(err, cap, "%s: %s", path, strerror(e));
         return e == ENOENT || e == ENOTDIR ? VRT_ENOENT : vrt_status_from_errno(e);
     }
     struct stat sb;
+    memset(&sb, 0, sizeof(sb));
     if (fstat(fileno(fp), &sb) || !S_ISREG(sb.st_mode)) {
         fclose(fp);
-        vrt_errbuf_set(err, cap, "%s: not a regular file", path);
+        vrt_errbuf_set(err, cap, "%s: not a regular file%s", path,
+                       S_ISDIR(sb.st_mode)    ? " (a folder)"
+                       : S_ISFIFO(sb.st_mode) ? " (a FIFO)"
+                                              : "");
         return VRT_EINVAL;
     }
     if ((uint64_t)sb.st_size > max_size) {

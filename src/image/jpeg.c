@@ -6,6 +6,8 @@
  * a marker, common in webcam MJPEG) are ignored. Nothing is printed. */
 #include "vrt/image.h"
 
+#include "image_impl.h"
+
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -174,10 +176,8 @@ vrt_status vrt_jpeg_decode(const uint8_t *data, size_t size, uint32_t fourcc, vr
     vrt_frame *f = NULL;
     if ((st = vrt_image_alloc(fourcc, w, h, &f))) {
         if (st == VRT_EINVAL)
-            vrt_errbuf_set(err, cap,
-                           "JPEG is %ux%u: not a valid size for %s (needs even sizes); "
-                           "decode to RGB24 instead",
-                           w, h, vrt_fourcc_name(fourcc, nb));
+            vrt_errbuf_set(err, cap, "JPEG is %ux%u: not a valid size for %s (%s)", w, h,
+                           vrt_fourcc_name(fourcc, nb), vrt__frame_size_problem(fourcc, w, h));
         else
             vrt_errbuf_set(err, cap, "out of memory for a %ux%u image", w, h);
         return st;

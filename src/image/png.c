@@ -5,6 +5,8 @@
  * low-bit grey expanded, 16-bit reduced to 8, alpha dropped (not composited). */
 #include "vrt/image.h"
 
+#include "image_impl.h"
+
 #include <setjmp.h>
 #include <stdio.h>
 #include <string.h>
@@ -181,10 +183,8 @@ vrt_status vrt_png_decode(const uint8_t *data, size_t size, uint32_t fourcc, vrt
     }
     vrt_frame *f = NULL;
     if ((st = vrt_image_alloc(fourcc, img->width, img->height, &f))) {
-        vrt_errbuf_set(err, cap,
-                       "PNG is %ux%u: not a valid size for %s (needs even sizes); decode to "
-                       "RGB24 instead",
-                       img->width, img->height, vrt_fourcc_name(fourcc, nb));
+        vrt_errbuf_set(err, cap, "PNG is %ux%u: not a valid size for %s (%s)", img->width, img->height,
+                       vrt_fourcc_name(fourcc, nb), vrt__frame_size_problem(fourcc, img->width, img->height));
         vrt_frame_unref(&img);
         return st;
     }

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/checked.h"
 #include "model/lowp.h"
 #include "model/internal.h"
 #include "model/pb.h"
@@ -333,14 +334,30 @@ static vrt_status read_external(ctx *c, const raw_tensor *r, const char *tname, 
         goto out;
     }
     size_t dl = strlen(dirreal);
+    if (!strcmp(real, dirreal)) {
+        st =
+            fail(c, VRT_EBADDATA,
+                 "tensor '%s': external data location '%s' names the model's folder, not a file", tname, loc);
+        goto out;
+    }
     if (strncmp(real, dirreal, dl) || (real[dl] != '/' && !(dl == 1 && dirreal[0] == '/'))) {
         st = fail(c, VRT_EPERM,
                   "tensor '%s': external data '%s' resolves outside the model's folder (symlink?)", tname,
                   loc);
         goto out;
     }
-    fd = open(real, O_RDONLY | O_CLOEXEC);
+    /* Only a regular file: opening a FIFO would block forever, a device
+     * could be read without end. O_NONBLOCK keeps even a FIFO swapped in
+     * after the check from blocking the open. */
     struct stat sb;
+    if (stat(real, &sb) == 0 && !S_ISREG(sb.st_mode)) {
+        st = fail(c, VRT_EBADDATA, "tensor '%s': external data '%s' is not a regular file (%s)", tname, loc,
+                  S_ISDIR(sb.st_mode)    ? "a folder"
+                  : S_ISFIFO(sb.st_mode) ? "a FIFO"
+                                         : "a device or socket");
+        goto out;
+    }
+    fd = open(real, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0 || fstat(fd, &sb) || !S_ISREG(sb.st_mode)) {
         st = fail(c, VRT_EIO, "tensor '%s': cannot read external data file '%s'", tname, loc);
         goto out;
@@ -388,14 +405,18 @@ static vrt_status tensor_header(ctx *c, const raw_tensor *r, vrt__tensor *t, con
         return fail(c, VRT_EUNSUPPORTED, "tensor '%s' has more than %d dimensions", tname, VRT__MAX_DIMS);
     t->dtype = (vrt__dtype)r->data_type;
     t->shape.ndim = r->ndim;
-    *numel = 1;
     for (int i = 0; i < r->ndim; i++) {
         if (r->dims[i] < 0) return fail(c, VRT_EBADDATA, "tensor '%s' has a negative dimension", tname);
         t->shape.d[i] = r->dims[i];
-        if (r->dims[i] && *numel > MAX_ELEMS / (size_t)r->dims[i])
-            return fail(c, VRT_EBADDATA, "tensor '%s' is too large", tname);
-        *numel *= (size_t)r->dims[i];
     }
+    /* Every dim bounded too, not only the count: a [0, 2^62] tensor has no
+     * elements but its strides would overflow (core/checked.h). */
+    int64_t cnt;
+    if (!vrt__dims_numel(r->dims, r->ndim, (int64_t)MAX_ELEMS, &cnt))
+        return fail(c, VRT_EBADDATA,
+                    "tensor '%s' is too large (more than %zu elements or a dimension above it)", tname,
+                    MAX_ELEMS);
+    *numel = (size_t)cnt;
     t->shape_known = 1;
     if (!dtype_ok(r->data_type))
         return fail(c, VRT_EUNSUPPORTED,
@@ -576,18 +597,31 @@ vrt_status vrt__tensor_parse_pb(const uint8_t *buf, size_t len, vrt__tensor *t, 
     return st;
 }
 
+/* The path as messages name it: a very long one keeps only its end, so that
+ * the reason after it still fits the caller's buffer. */
+static const char *msg_path(const char *path, char *buf, size_t cap) {
+    size_t n = strlen(path);
+    if (n < 200) return path;
+    snprintf(buf, cap, "...%s", path + n - 160);
+    return buf;
+}
+
 static vrt_status read_file(const char *path, uint8_t **out, size_t *len, char *err, size_t cap) {
+    char pb[200];
+    const char *shown = msg_path(path, pb, sizeof(pb));
     *out = NULL;
     *len = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO given as the model must not block the open (it is
+     * refused just below as not a regular file). */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) {
-        vrt_errbuf_set(err, cap, "%s: cannot open (%s)", path, strerror(errno));
+        vrt_errbuf_set(err, cap, "%s: cannot open (%s)", shown, strerror(errno));
         return vrt_status_from_errno(errno);
     }
     struct stat sb;
     if (fstat(fd, &sb) || !S_ISREG(sb.st_mode) || (uint64_t)sb.st_size > MAX_FILE) {
         close(fd);
-        vrt_errbuf_set(err, cap, "%s: not a regular file or larger than 4 GiB", path);
+        vrt_errbuf_set(err, cap, "%s: not a regular file or larger than 4 GiB", shown);
         return VRT_EINVAL;
     }
     size_t n = (size_t)sb.st_size;
@@ -1040,6 +1074,10 @@ static vrt_status parse_graph(ctx *c, const vrt__pb *parent, const vrt__pb_field
         vrt_status e = VRT_OK;
         switch (f.num) {
         case 1:
+            if (g->n_nodes >= VRT__MAX_NODES)
+                return fail(c, VRT_EUNSUPPORTED,
+                            "the graph has more than %d nodes, more than any model we know of",
+                            VRT__MAX_NODES);
             if ((e = grow_arr((void **)&g->nodes, &g->c_nodes, g->n_nodes, sizeof(raw_node)))) break;
             e = parse_node(c, &m, &f, &g->nodes[g->n_nodes], (int)g->n_nodes);
             g->n_nodes++;
@@ -1173,6 +1211,25 @@ static vrt_status apply_input_shape(ctx *c, vrt__tensor *t, const raw_vi *v, con
                         what ? "; give it with the '" : "; only batch, height and width can be set at load",
                         what ? what : "", what ? "' load parameter" : "");
         }
+    }
+    /* Bounded before anything is planned: a 10^6 x 10^6 image would ask for
+     * terabytes of activations (core/checked.h). */
+    int64_t cnt;
+    if (!vrt__dims_numel(t->shape.d, n, VRT__MAX_TENSOR_ELEMS, &cnt) ||
+        cnt > VRT__MAX_TENSOR_BYTES / (int64_t)(dt_size(t->dtype) ? dt_size(t->dtype) : 1)) {
+        char dims[200];
+        size_t len = 0;
+        for (int i = 0; i < n && len < sizeof(dims) - 24; i++)
+            len += (size_t)snprintf(dims + len, sizeof(dims) - len, "%s%lld", i ? "x" : "",
+                                    (long long)t->shape.d[i]);
+        dims[len] = 0;
+        return fail(
+            c, VRT_EINVAL,
+            "input '%s' is declared %s (%s), more than the %lld elements (%lld GiB) a tensor may have%s",
+            t->name, n ? dims : "scalar",
+            p && (p->height > 0 || p->width > 0) ? "after the overrides" : "as the model declares it",
+            (long long)VRT__MAX_TENSOR_ELEMS, (long long)(VRT__MAX_TENSOR_BYTES >> 30),
+            n == 4 ? "; give a smaller size with --height/--width (load parameters height, width)" : "");
     }
     t->shape_known = 1;
     return VRT_OK;
@@ -1604,9 +1661,10 @@ vrt_status vrt__ir_load_onnx(const char *path, const vrt__ir_params *params, vrt
     st = load_common(buf, len, path, params, out, err, cap);
     vrt_free(buf);
     if (st && err && cap) { /* prefix the file name */
-        char tmp[1024];
+        char tmp[1024], pb[200];
+        const char *shown = msg_path(path, pb, sizeof(pb));
         snprintf(tmp, sizeof(tmp), "%s", err);
-        if (strncmp(tmp, path, strlen(path))) snprintf(err, cap, "%s: %s", path, tmp);
+        if (strncmp(tmp, shown, strlen(shown))) snprintf(err, cap, "%s: %s", shown, tmp);
     }
     return st;
 }

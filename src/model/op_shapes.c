@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "model/op_params.h"
 
 /* ---- fused activation --------------------------------------------- */
@@ -537,8 +538,8 @@ vrt_status vrt__tile_out_shape(const vrt__shape *sx, const int64_t *repeats, int
     if (!vrt__shape_valid(sx) || n != sx->ndim) return VRT_EINVAL;
     vrt__shape s = *sx;
     for (int i = 0; i < n; i++) {
-        if (repeats[i] < 0) return VRT_EINVAL;
-        s.d[i] *= repeats[i];
+        if (repeats[i] < 0 || !vrt__mul_i64(s.d[i], repeats[i], &s.d[i]) || s.d[i] > VRT__MAX_TENSOR_ELEMS)
+            return VRT_EINVAL;
     }
     *sy = s;
     return VRT_OK;

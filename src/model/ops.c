@@ -1,6 +1,7 @@
 /* The supported-op table: see ops.h. */
 #include "model/ops.h"
 
+#include "core/checked.h"
 #include "model/ir.h"
 
 #include <stdio.h>
@@ -47,7 +48,7 @@ void vrt__op_list_supported(char *buf, size_t cap) {
 static int64_t numel(const vrt__shape *s) {
     int64_t n = 1;
     for (int i = 0; i < s->ndim; i++)
-        n *= s->d[i];
+        n = vrt__mul_sat_i64(n, s->d[i]);
     return n;
 }
 
@@ -80,20 +81,20 @@ int64_t vrt__op_flops(const vrt__ir *ir, const vrt__node *n, int64_t *macs) {
     int64_t on = numel(&out->shape);
     vrt__op_family f = vrt__op_family_of((vrt__op)n->op);
     if (n->op == VRT__OP_Conv && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
-        *macs = on * (numel(&w->shape) / w->shape.d[0]);
+        *macs = vrt__mul_sat_i64(on, numel(&w->shape) / w->shape.d[0]);
     } else if (n->op == VRT__OP_ConvTranspose && x && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
-        *macs = numel(&x->shape) * (numel(&w->shape) / w->shape.d[0]);
+        *macs = vrt__mul_sat_i64(numel(&x->shape), numel(&w->shape) / w->shape.d[0]);
     } else if (n->op == VRT__OP_Gemm && x && x->shape.ndim == 2) {
-        *macs = on * (vrt__node_get_int(n, "transA", 0) ? x->shape.d[0] : x->shape.d[1]);
+        *macs = vrt__mul_sat_i64(on, vrt__node_get_int(n, "transA", 0) ? x->shape.d[0] : x->shape.d[1]);
     } else if (n->op == VRT__OP_MatMul && x && x->shape.ndim >= 1) {
-        *macs = on * x->shape.d[x->shape.ndim - 1];
+        *macs = vrt__mul_sat_i64(on, x->shape.d[x->shape.ndim - 1]);
     } else if (f == VRT__FAM_POOL) {
         int k = 0;
         const int64_t *ks = vrt__node_get_ints(n, "kernel_shape", &k);
         int64_t win = 1;
         for (int i = 0; i < k; i++)
-            win *= ks[i];
-        return on * win;
+            win = vrt__mul_sat_i64(win, ks[i]);
+        return vrt__mul_sat_i64(on, win);
     } else if (f == VRT__FAM_GLOBAL_POOL || f == VRT__FAM_REDUCE) {
         return x ? numel(&x->shape) : on;
     } else if (moves_data(f)) {
@@ -101,5 +102,5 @@ int64_t vrt__op_flops(const vrt__ir *ir, const vrt__node *n, int64_t *macs) {
     } else {
         return on;
     }
-    return 2 * *macs;
+    return vrt__mul_sat_i64(2, *macs);
 }

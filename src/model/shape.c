@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "model/lowp.h"
 #include "model/internal.h"
 
@@ -58,11 +59,11 @@ static vrt__tensor *out_t(sctx *c, int k) {
     return TS(n->outputs[k]);
 }
 
+/* Element count of a shape that set_out() or the reader has bounded
+ * (core/checked.h): cannot overflow. An unbounded shape gives -1. */
 static int64_t numel(const vrt__shape *s) {
-    int64_t n = 1;
-    for (int i = 0; i < s->ndim; i++)
-        n *= s->d[i];
-    return n;
+    int64_t n;
+    return vrt__dims_numel(s->d, s->ndim, VRT__MAX_TENSOR_ELEMS, &n) ? n : -1;
 }
 
 static int is_float_dt(vrt__dtype d) {
@@ -94,6 +95,8 @@ static size_t dsize(vrt__dtype dt) {
     }
 }
 
+static const char *fmt_shape(const vrt__shape *s, char *buf, size_t cap);
+
 static vrt_status set_out(sctx *c, int k, vrt__dtype dt, const vrt__shape *s) {
     vrt__tensor *t = out_t(c, k);
     if (!t) return VRT_OK;
@@ -101,6 +104,18 @@ static vrt_status set_out(sctx *c, int k, vrt__dtype dt, const vrt__shape *s) {
         if (s->d[i] < 0)
             return nfail(c, VRT_EINVAL, "output '%s' would have a negative dimension %lld", t->name,
                          (long long)s->d[i]);
+    /* Every shape downstream is computed from this one: bounding it here keeps
+     * every later product of its dims inside int64 (core/checked.h). */
+    int64_t cnt;
+    if (!vrt__dims_numel(s->d, s->ndim, VRT__MAX_TENSOR_ELEMS, &cnt) ||
+        (int64_t)vrt__dtype_size(dt) * cnt > VRT__MAX_TENSOR_BYTES) {
+        char buf[160];
+        return nfail(c, VRT_EINVAL,
+                     "output '%s' would have shape %s, more than the %lld elements (%lld GiB) a "
+                     "tensor may have",
+                     t->name, fmt_shape(s, buf, sizeof(buf)), (long long)VRT__MAX_TENSOR_ELEMS,
+                     (long long)(VRT__MAX_TENSOR_BYTES >> 30));
+    }
     t->dtype = dt;
     t->shape = *s;
     t->shape_known = 1;
@@ -370,7 +385,8 @@ static const char *fmt_shape(const vrt__shape *s, char *buf, size_t cap) {
 /* ---- folding of small element-wise ops ---------------------------------------------------- */
 
 static int foldable_size(const vrt__shape *s) {
-    return numel(s) <= FOLD_MAX;
+    int64_t n = numel(s);
+    return n >= 0 && n <= FOLD_MAX;
 }
 
 /* One element of a folded float op; 0 when op is not folded. */
@@ -567,7 +583,7 @@ static vrt_status conv_check_weight(sctx *c, const vrt__tensor *x, const vrt__te
     if (w->shape.ndim != x->shape.ndim)
         return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name, w->shape.ndim,
                      x->shape.ndim);
-    if (group <= 0 || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] ||
+    if (group <= 0 || group > (1 << 20) || x->shape.d[1] % group || w->shape.d[1] * group != x->shape.d[1] ||
         w->shape.d[0] % group)
         return nfail(
             c, VRT_EINVAL, "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
@@ -648,7 +664,7 @@ static vrt_status conv_transpose(sctx *c) {
     if (ns < 1 || w->shape.ndim != r)
         return nfail(c, VRT_EINVAL, "input and weight must have the same rank >= 3");
     int64_t group = vrt__node_get_int(n, "group", 1);
-    if (group <= 0 || w->shape.d[0] != x->shape.d[1] || x->shape.d[1] % group)
+    if (group <= 0 || group > (1 << 20) || w->shape.d[0] != x->shape.d[1] || x->shape.d[1] % group)
         return nfail(c, VRT_EINVAL, "weight [%lld,...] does not fit input channels %lld with group %lld",
                      (long long)w->shape.d[0], (long long)x->shape.d[1], (long long)group);
     int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS],
@@ -672,6 +688,10 @@ static vrt_status conv_transpose(sctx *c) {
     if (!same && strcmp(ap, "NOTSET") && strcmp(ap, "VALID") && ap[0])
         return nfail(c, VRT_EUNSUPPORTED,
                      "auto_pad '%s' is not supported; supported: NOTSET, SAME_UPPER, SAME_LOWER, VALID", ap);
+    /* Bounded so that the sizes below stay far inside int64 (core/checked.h). */
+    for (int i = 0; i < ns; i++)
+        if (op[i] < 0 || op[i] > (1 << 20) || (os && (os[i] < 0 || os[i] > VRT__MAX_TENSOR_ELEMS)))
+            return nfail(c, VRT_EINVAL, "output_padding/output_shape entry %d is out of range", i);
     vrt__shape o;
     o.ndim = r;
     o.d[0] = x->shape.d[0];
@@ -934,7 +954,7 @@ static vrt_status reshape(sctx *c) {
         memcpy(sh, v, (size_t)cnt * 8);
     }
     if (cnt > VRT__MAX_DIMS) return nfail(c, VRT_EUNSUPPORTED, "target rank %d > %d", cnt, VRT__MAX_DIMS);
-    int allowzero = (int)vrt__node_get_int(n, "allowzero", 0), neg = -1;
+    int allowzero = (int)vrt__node_get_int(n, "allowzero", 0), neg = -1, zeros = 0;
     vrt__shape o;
     o.ndim = cnt;
     int64_t known = 1;
@@ -952,8 +972,16 @@ static vrt_status reshape(sctx *c) {
         } else {
             o.d[i] = sh[i];
         }
-        known *= o.d[i];
+        if (!vrt__mul_i64(known, o.d[i] ? o.d[i] : 1, &known) || known > VRT__MAX_TENSOR_ELEMS) {
+            char s1[160];
+            vrt__shape want = {cnt, {0}};
+            memcpy(want.d, sh, (size_t)cnt * sizeof(sh[0]));
+            return nfail(c, VRT_EINVAL, "target shape %s has more than %lld elements",
+                         fmt_shape(&want, s1, sizeof(s1)), (long long)VRT__MAX_TENSOR_ELEMS);
+        }
+        if (!o.d[i]) zeros = 1;
     }
+    if (zeros) known = 0;
     int64_t total = numel(&x->shape);
     if (neg >= 0) {
         if (known == 0 || total % known)
@@ -1164,7 +1192,9 @@ static vrt_status expand_tile(sctx *c, int tile) {
         o = x->shape;
         for (int i = 0; i < cnt; i++) {
             if (v[i] < 0) return nfail(c, VRT_EINVAL, "negative repeat");
-            o.d[i] *= v[i];
+            if (!vrt__mul_i64(o.d[i], v[i], &o.d[i]) || o.d[i] > VRT__MAX_TENSOR_ELEMS)
+                return nfail(c, VRT_EINVAL, "repeat %lld of axis %d gives more than %lld elements",
+                             (long long)v[i], i, (long long)VRT__MAX_TENSOR_ELEMS);
         }
     } else {
         vrt__shape s = {cnt, {0}};
@@ -1229,7 +1259,10 @@ static vrt_status pad(sctx *c) {
                      "mode '%s' is not supported; supported: constant, reflect, edge, wrap", mode);
     vrt__shape o = x->shape;
     for (int i = 0; i < r; i++) {
-        o.d[i] += p[i] + p[i + r];
+        if (!vrt__add_i64(o.d[i], p[i], &o.d[i]) || !vrt__add_i64(o.d[i], p[i + r], &o.d[i]) ||
+            o.d[i] > VRT__MAX_TENSOR_ELEMS)
+            return nfail(c, VRT_EINVAL, "pads %lld,%lld of axis %d give more than %lld elements",
+                         (long long)p[i], (long long)p[i + r], i, (long long)VRT__MAX_TENSOR_ELEMS);
         if (o.d[i] < 0) return nfail(c, VRT_EINVAL, "negative pads remove more than the dimension");
         if (!strcmp(mode, "reflect") && (p[i] >= x->shape.d[i] || p[i + r] >= x->shape.d[i]) &&
             (p[i] > 0 || p[i + r] > 0))
@@ -1586,7 +1619,10 @@ static vrt_status constant_of_shape(sctx *c) {
         if (!supported_dt(dt))
             return nfail(c, VRT_EUNSUPPORTED, "value of type %s is not supported", vrt__dtype_name(dt));
     }
-    if (numel(&o) > ((int64_t)1 << 31)) return nfail(c, VRT_EINVAL, "output too large");
+    int64_t total = numel(&o);
+    if (total < 0 || total > ((int64_t)1 << 31))
+        return nfail(c, VRT_EINVAL, "output of %lld x %lld x ... elements is too large", (long long)o.d[0],
+                     (long long)(cnt > 1 ? o.d[1] : 1));
     if ((st = vrt__node_set_ints(n, "shape", o.d, o.ndim)) || (st = set_out(c, 0, dt, &o))) return st;
     a = vrt__node_attr(n, "value"); /* set_ints may have moved the attribute array */
     if (foldable_size(&o)) {

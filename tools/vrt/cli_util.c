@@ -44,6 +44,16 @@ int cli_error(const char *fmt, ...) {
     return CLI_EXIT_RUNTIME;
 }
 
+int cli_error_about(const char *what, const char *msg) {
+    /* The library already names the file in most of its messages: print it once. */
+    size_t n = strlen(what);
+    if (!strncmp(msg, what, n) && msg[n] == ':') return cli_error("%s", msg);
+    /* A very long path is named by its end ("...tail: reason"): keep the reason visible. */
+    if (n >= 200 && !strncmp(msg, "...", 3)) return cli_error("%s", msg);
+    if (n >= 200) return cli_error("...%s: %s", what + n - 160, msg);
+    return cli_error("%s: %s", what, msg);
+}
+
 void cli_info(const cli_ctx *ctx, const char *fmt, ...) {
     if (ctx && ctx->verbosity < 0) return;
     va_list ap;
@@ -95,8 +105,10 @@ static int edit_distance(const char *a, const char *b) {
 
 const char *cli_suggest(const char *word, const char *const *names) {
     const char *best = NULL;
-    int best_d = 3;
     size_t wl = strlen(word);
+    /* Two edits turn a short word into many others ("out" -> "iou"): one
+     * edit below 6 letters, two from there. */
+    int best_d = wl >= 6 ? 3 : 2;
     for (int i = 0; names[i]; i++) {
         if (wl >= 2 && !strncmp(names[i], word, wl)) return names[i];
         int d = edit_distance(word, names[i]);

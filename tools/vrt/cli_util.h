@@ -51,6 +51,8 @@ typedef struct cli_ctx {
 int cli_usage_error(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Prints "vrt: <message>" to stderr and returns CLI_EXIT_RUNTIME. */
 int cli_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* cli_error("<what>: <msg>"), naming `what` once when msg already starts with "<what>:". */
+int cli_error_about(const char *what, const char *msg);
 /* Informational line on stderr unless quiet. */
 void cli_info(const cli_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

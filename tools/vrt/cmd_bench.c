@@ -179,8 +179,7 @@ int cmd_bench(cli_ctx *ctx, int argc, char **argv) {
     char err[2048];
     vrt_engine_t *e = NULL;
     int64_t t_open = vrt_now_ns();
-    if (vrt_engine_open(o.path, &o.ep, &e, err, sizeof(err)) != VRT_OK)
-        return cli_error("%s: %s", o.path, err);
+    if (vrt_engine_open(o.path, &o.ep, &e, err, sizeof(err)) != VRT_OK) return cli_error_about(o.path, err);
     double open_ms = (double)(vrt_now_ns() - t_open) / 1e6;
 
     int nin = vrt_engine_num_inputs(e), nout = vrt_engine_num_outputs(e);

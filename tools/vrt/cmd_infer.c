@@ -472,7 +472,7 @@ int cmd_infer(cli_ctx *ctx, int argc, char **argv) {
     int64_t t0 = vrt_now_ns();
     if (vrt_engine_open(c.model_path, &c.ep, &c.engine, err, sizeof(err)) != VRT_OK) {
         infer_cleanup(&c);
-        return cli_error("%s: %s", c.model_path, err);
+        return cli_error_about(c.model_path, err);
     }
     vrt_engine_stats es;
     vrt_engine_get_stats(c.engine, &es);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "core/checked.h"
 #include "engine/backend.h"
 #include "model/ir.h"
 #include "model/ops.h"
@@ -252,7 +253,8 @@ static void print_text(const inspect_info *in) {
     int nu = 0;
     for (int i = 0; in->unsupported && i < in->scan.n_ops; i++)
         nu += in->unsupported[i];
-    printf("unsupported ops:%s", nu ? "" : (in->error ? " see the error below" : " none"));
+    printf("unsupported ops:%s",
+           nu ? "" : (in->error ? " none (the model did not load: see the error below)" : " none"));
     for (int i = 0, k = 0; in->unsupported && i < in->scan.n_ops; i++)
         if (in->unsupported[i])
             printf("%s %s%s%s", k++ ? "," : "", in->scan.ops[i].domain, in->scan.ops[i].domain[0] ? "." : "",
@@ -459,7 +461,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     mp.height = height;
     mp.width = width;
     if (vrt_model_load(path, &mp, &in.model, err, sizeof(err)) != VRT_OK) {
-        if (!in.scanned) return cli_error("%s: %s", path, err[0] ? err : serr);
+        if (!in.scanned) return cli_error_about(path, err[0] ? err : serr);
         in.error = err;
         in.unsupported = vrt_calloc((size_t)in.scan.n_ops + 1, 1);
         if (in.unsupported) find_unsupported(&in.scan, err, in.unsupported);
@@ -474,8 +476,8 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
         if (vrt__ir_load_onnx(path, &ip, &ir, ierr, sizeof(ierr)) == VRT_OK) {
             for (int i = 0; i < ir->n_nodes; i++) {
                 int64_t m;
-                in.flops += vrt__op_flops(ir, &ir->nodes[i], &m);
-                in.macs += m;
+                in.flops = vrt__add_sat_i64(in.flops, vrt__op_flops(ir, &ir->nodes[i], &m));
+                in.macs = vrt__add_sat_i64(in.macs, m);
             }
             vrt__ir_destroy(&ir);
         }
@@ -495,7 +497,7 @@ int cmd_inspect(cli_ctx *ctx, int argc, char **argv) {
     rc = json ? print_json(&in) : (print_text(&in), 0);
     if (!json && in.engine && !strcmp(backend, "cuda")) print_cuda_engines(in.engine);
     fflush(stdout);
-    if (in.error && !rc) rc = cli_error("%s: %s", path, in.error);
+    if (in.error && !rc) rc = cli_error_about(path, in.error);
     vrt_free(in.unsupported);
     if (in.scanned) cli_onnx_scan_free(&in.scan);
     vrt_engine_destroy(&in.engine);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/checked.h"
 #include "model/pb.h"
 
 /* Copies a LEN field into a fixed buffer (cut to fit, NUL-terminated). */
@@ -116,8 +117,9 @@ static vrt_status scan_initializer(vrt__pb *r, cli_onnx_scan *s, char names[][12
                 vrt_free(d);
                 return st;
             }
+            /* Sizes from the file: saturated, never wrapped (core/checked.h). */
             for (size_t i = 0; i < n; i++)
-                numel = (d[i] > 0 && numel <= INT64_MAX / d[i]) ? numel * d[i] : (d[i] == 0 ? 0 : numel);
+                numel = d[i] < 0 ? numel : vrt__mul_sat_i64(numel, d[i]);
             vrt_free(d);
         } else if (f.num == 2 && f.wire == VRT__PB_VARINT) {
             dtype = (int)f.v;
@@ -128,8 +130,9 @@ static vrt_status scan_initializer(vrt__pb *r, cli_onnx_scan *s, char names[][12
         }
     }
     if (st != VRT_EOF) return st;
-    s->init_params += numel;
-    s->init_bytes += numel * (int64_t)cli_onnx_elem_size(dtype);
+    s->init_params = vrt__add_sat_i64(s->init_params, numel);
+    s->init_bytes =
+        vrt__add_sat_i64(s->init_bytes, vrt__mul_sat_i64(numel, (int64_t)cli_onnx_elem_size(dtype)));
     return VRT_OK;
 }
 

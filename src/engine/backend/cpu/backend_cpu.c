@@ -168,8 +168,10 @@ static vrt_status prepare_ctx(const cpu_ctx *base, const vrt__ir *ir, const vrt_
         return VRT_OK;
     }
     if (st == VRT_ENOMEM && !c->err[0])
-        snprintf(c->err, sizeof(c->err), "out of memory preparing the CPU backend (arena %zu bytes)",
-                 plan->arena_bytes);
+        snprintf(c->err, sizeof(c->err),
+                 "out of memory preparing the CPU backend (arena %zu MiB); a smaller input size "
+                 "(--height/--width) or batch needs less",
+                 plan->arena_bytes >> 20);
     vrt_errbuf_set(err, cap, "%s", c->err);
     cpu_destroy(c);
     return st;
