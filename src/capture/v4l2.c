@@ -38,6 +38,11 @@
 #define V4L2_MAX_CTRLS 128
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 2000
+/* With reconnect=1, a streaming device that delivers nothing for this long
+ * (or 4 frame periods, if longer) is reopened like an unplugged one: a
+ * stalled UVC camera often recovers only through a new open. Shorter than
+ * the pipeline's default frame timeout (5 s), which would end the stream. */
+#define STALL_MIN_MS 2000
 
 /* ---- system ops ------------------------------------------------------------ */
 
@@ -320,6 +325,7 @@ typedef struct v4l2_src {
     int backoff_ms;
     int64_t next_retry_ns;
     int attempts;
+    int64_t last_frame_ns; /* a frame handed out, or streaming (re)started */
 } v4l2_src;
 
 #define ERR(src, ...) vrt_errbuf_set((src)->s->err, sizeof((src)->s->err), __VA_ARGS__)
@@ -774,6 +780,7 @@ static vrt_status stream_on(v4l2_src *src) {
         return errno_status(e);
     }
     src->have_seq = 0;
+    src->last_frame_ns = vrt_now_ns();
     return VRT_OK;
 }
 
@@ -983,6 +990,7 @@ static void hand_out(v4l2_src *src, const struct v4l2_buffer *b, vrt_frame **out
     }
     f->refs = 1;
     atomic_fetch_add_explicit(&st->refs, 1, memory_order_relaxed);
+    src->last_frame_ns = f->dequeue_ns;
     *out = f;
 }
 
@@ -1005,6 +1013,7 @@ static int wait_ready(v4l2_src *src, int64_t deadline, int timeout_ms, int *poll
         in_driver += st->slots[i].state == SLOT_DRIVER;
     pthread_mutex_unlock(&st->mu);
     if (!in_driver) {
+        src->last_frame_ns = vrt_now_ns(); /* no buffer to fill: not a stall */
         ERR(src,
             "%s: all %d buffers are held by the caller; unref frames sooner or raise buffers=", src->path,
             st->nbufs);
@@ -1033,6 +1042,28 @@ static int wait_ready(v4l2_src *src, int64_t deadline, int timeout_ms, int *poll
     }
 }
 
+/* Whether the driver's bytesused describes a usable frame in slot
+ * b->index. bytesused is the driver's word, not the buffer's size: one
+ * reporting more than the buffer holds is clamped (readers stop at the
+ * buffer's end); a raw frame shorter than its format needs, and an empty one, are dropped
+ * (webcams deliver such frames after USB errors). */
+static int frame_fits(v4l2_src *src, v4l2_stream *st, struct v4l2_buffer *b) {
+    if (b->index >= (uint32_t)st->nbufs) return 0;
+    const v4l2_slot *sl = &st->slots[b->index];
+    if (b->bytesused > sl->length) { /* counted: the driver is wrong about this frame */
+        stat_add(&src->s->stats.errors, 1);
+        b->bytesused = (uint32_t)sl->length;
+    }
+    if (b->bytesused == 0) return 0;
+    if (vrt_fourcc_is_raw(st->fourcc)) {
+        size_t need = 0;
+        for (int p = 0; p < (int)sl->frame.num_planes; p++)
+            need += sl->frame.planes[p].size;
+        if (b->bytesused < need) return 0;
+    }
+    return 1;
+}
+
 /* A DQBUF failure e: lost device, a transient EIO (1: go on) or an error. */
 static vrt_status dqbuf_failed(v4l2_src *src, int e, int pollerr, int *eio_in_row) {
     if (e == ENODEV || (e == EIO && pollerr))
@@ -1042,6 +1073,10 @@ static vrt_status dqbuf_failed(v4l2_src *src, int e, int pollerr, int *eio_in_ro
         stat_add(&src->s->stats.errors, 1);
         vrt_log(VRT_LOG_WARN, src->who, "VIDIOC_DQBUF: transient I/O error, continuing");
         return VRT_OK;
+    }
+    if (e == EIO && src->reconnect) { /* a run of EIOs: the device needs a new open */
+        stat_add(&src->s->stats.errors, 1);
+        return lost_device(src, "4 I/O errors in a row");
     }
     ERR(src, "%s: VIDIOC_DQBUF failed: %s", src->path, strerror(e));
     return errno_status(e);
@@ -1066,6 +1101,10 @@ static int dequeue_newest(v4l2_src *src, int pollerr, int *eio_in_row, struct v4
             vrt_status rc = dqbuf_failed(src, e, pollerr, eio_in_row);
             return rc ? (int)rc : 0;
         }
+        if (b.index >= (uint32_t)st->nbufs) { /* a driver bug: no slot to give back */
+            stat_add(&s->stats.errors, 1);
+            continue;
+        }
         pthread_mutex_lock(&st->mu);
         st->slots[b.index].state = SLOT_OUT;
         pthread_mutex_unlock(&st->mu);
@@ -1075,8 +1114,8 @@ static int dequeue_newest(v4l2_src *src, int pollerr, int *eio_in_row, struct v4
         }
         src->have_seq = 1;
         src->last_seq = b.sequence;
-        if (b.flags & V4L2_BUF_FLAG_ERROR) {
-            /* A corrupt frame: nobody gets it. */
+        if ((b.flags & V4L2_BUF_FLAG_ERROR) || !frame_fits(src, st, &b)) {
+            /* A corrupt or short frame: nobody gets it. */
             stat_add(&s->stats.errors, 1);
             stat_add(&s->stats.dropped, 1);
             requeue(src, b.index);
@@ -1106,6 +1145,15 @@ static vrt_status check_pollerr(v4l2_src *src, int64_t deadline, int timeout_ms)
     return VRT_OK;
 }
 
+/* With reconnect=1: nothing for STALL_MIN_MS (or 4 frame periods) while streaming. */
+static int stalled(const v4l2_src *src) {
+    if (!src->reconnect || !src->want_streaming || !src->last_frame_ns) return 0;
+    int64_t limit = (int64_t)STALL_MIN_MS * 1000000;
+    double fps = src->s->info.fps;
+    if (fps > 0 && 4e9 / fps > (double)limit) limit = (int64_t)(4e9 / fps);
+    return vrt_now_ns() - src->last_frame_ns > limit;
+}
+
 static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
     v4l2_src *src = s->priv;
     int64_t deadline = timeout_ms < 0 ? -1 : vrt_now_ns() + (int64_t)timeout_ms * 1000000;
@@ -1117,6 +1165,8 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
     for (;;) {
         int pollerr = 0, pollin = 0;
         int r = wait_ready(src, deadline, timeout_ms, &pollerr, &pollin);
+        if (r == (int)VRT_EAGAIN && stalled(src))
+            return lost_device(src, "stalled: no frame within the stall limit");
         if (r <= 0) return (vrt_status)r;
         struct v4l2_buffer keep;
         memset(&keep, 0, sizeof(keep));
@@ -1130,6 +1180,7 @@ static vrt_status v4l2_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
             vrt_status rc = check_pollerr(src, deadline, timeout_ms);
             if (rc) return rc;
         }
+        if (stalled(src)) return lost_device(src, "stalled: no frame within the stall limit");
         if (deadline >= 0 && vrt_now_ns() >= deadline) {
             ERR(src, "%s: no frame within %d ms", src->path, timeout_ms);
             return VRT_EAGAIN;

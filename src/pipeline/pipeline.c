@@ -573,7 +573,7 @@ static vrt_status open_batching(vrt_pipeline_t *p) {
             vrt_errbuf_set(
                 p->err, sizeof(p->err),
                 "batch_sources: stream %d (%s) is %s %ux%u but stream 0 is %s %ux%u; batching needs "
-                "same-size sources (set the sizes in the URIs, or run without batching)",
+                "sources of the same pixel format and size (set both in the URIs, or run without batching)",
                 i, p->streams[i]->uri, vrt_fourcc_name(b->fourcc, fb), b->width, b->height,
                 vrt_fourcc_name(a->fourcc, fa), a->width, a->height);
             return VRT_EINVAL;

@@ -360,13 +360,14 @@ vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame 
         const vrt_frame *meta = frames[k];
         if (!meta)
             return fail(s, VRT_EINVAL, "submit to slot %d without frame metadata (position %d)", slot, k);
-        vrt_fourcc_name(meta->fourcc, a);
+        /* The name is in a (unknown codes) or a constant string (known ones): use the result. */
+        const char *an = vrt_fourcc_name(meta->fourcc, a);
         if (meta->fourcc != s->p.fourcc || meta->width != s->p.width || meta->height != s->p.height)
-            return fail(s, VRT_EINVAL, "frame %d is %s %ux%u; the session was opened for %s %ux%u", k, a,
+            return fail(s, VRT_EINVAL, "frame %d is %s %ux%u; the session was opened for %s %ux%u", k, an,
                         meta->width, meta->height, vrt_fourcc_name(s->p.fourcc, b), s->p.width, s->p.height);
         if (meta->bytesused && meta->bytesused < s->frame_bytes)
             return fail(s, VRT_EINVAL, "frame %d has %zu bytes used; a %s %ux%u frame needs %zu", k,
-                        meta->bytesused, a, meta->width, meta->height, s->frame_bytes);
+                        meta->bytesused, an, meta->width, meta->height, s->frame_bytes);
     }
     int64_t t = vrt_now_ns();
     vrt_status st;

@@ -244,7 +244,8 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
 
 typedef struct jsonl {
     FILE *f;
-    int own; /* opened here (not stdout) */
+    int own;          /* opened here (not stdout) */
+    vrt__outfile out; /* when own */
     char path[512];
     char name[64];
     char buf[16384];
@@ -271,6 +272,12 @@ static vrt_status jsonl_finish(void *ctx, vrt_pipeline_t *p, const char *stopped
     vrt_sink_json_summary(p, stopped_by, &w);
     vrt_json_newline(&w);
     vrt_status st = vrt_json_finish(&w);
+    if (j->own) {
+        /* Complete: replaces the old file now (a write error removes the partial one). */
+        vrt_status cs = vrt__outfile_commit(&j->out, err, cap);
+        j->f = NULL;
+        return st ? st : cs;
+    }
     if (fflush(j->f) != 0 || ferror(j->f)) st = VRT_EIO;
     if (st) vrt_errbuf_set(err, cap, "%s: write failed (%s)", j->path, strerror(errno));
     return st;
@@ -279,7 +286,7 @@ static vrt_status jsonl_finish(void *ctx, vrt_pipeline_t *p, const char *stopped
 static void jsonl_destroy(void *ctx) {
     jsonl *j = ctx;
     if (j->own)
-        fclose(j->f);
+        vrt__outfile_abandon(&j->out); /* not finished: the old file stays */
     else
         fflush(j->f);
     vrt_free(j);
@@ -297,13 +304,14 @@ static vrt_status jsonl_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const ch
     snprintf(j->path, sizeof(j->path), "%s", path);
     if (!strcmp(path, "-")) {
         j->f = stdout;
-    } else if ((j->f = fopen(path, "w"))) {
-        j->own = 1;
     } else {
-        int e = errno;
-        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
-        vrt_free(j);
-        return vrt_status_from_errno(e);
+        vrt_status st = vrt__outfile_open(&j->out, path, err, cap);
+        if (st) {
+            vrt_free(j);
+            return st;
+        }
+        j->f = j->out.f;
+        j->own = 1;
     }
     snprintf(j->name, sizeof(j->name), "jsonl:%s", path);
     o->name = j->name;

@@ -441,12 +441,10 @@ static void write_timelines(FILE *f, vrt_pipeline_t *p) {
 vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
                                  const char *command_line, char *err, size_t cap) {
     if (!p || !path) return VRT_EINVAL;
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        int e = errno;
-        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
-        return vrt_status_from_errno(e);
-    }
+    vrt__outfile out; /* the old report stays until this one is complete */
+    vrt_status st = vrt__outfile_open(&out, path, err, cap);
+    if (st) return st;
+    FILE *f = out.f;
     write_head(f, title);
     write_config(f, p, command_line);
     write_hardware(f);
@@ -455,11 +453,7 @@ vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char
     write_distributions(f, p);
     write_timelines(f, p);
     fputs("</body></html>\n", f);
-    if (ferror(f) | (fclose(f) != 0)) {
-        vrt_errbuf_set(err, cap, "%s: write failed", path);
-        return VRT_EIO;
-    }
-    return VRT_OK;
+    return vrt__outfile_commit(&out, err, cap);
 }
 
 /* ---- the sink ------------------------------------------------------------------ */
@@ -486,14 +480,12 @@ static void report_destroy(void *ctx) {
 static vrt_status report_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
                               const vrt_sink_params *sp, char *err, size_t cap) {
     (void)p;
-    /* Fail before the run, not after it, when the report cannot be written. */
-    FILE *t = fopen(path, "w");
-    if (!t) {
-        int e = errno;
-        vrt_errbuf_set(err, cap, "%s: cannot open for writing (%s)", path, strerror(e));
-        return vrt_status_from_errno(e);
-    }
-    fclose(t);
+    /* Fail before the run, not after it, when the report cannot be written;
+     * the old report stays until the new one is complete. */
+    vrt__outfile t;
+    vrt_status st = vrt__outfile_open(&t, path, err, cap);
+    if (st) return st;
+    vrt__outfile_abandon(&t);
     report *r = vrt_calloc(1, sizeof(*r));
     if (!r) {
         vrt_errbuf_set(err, cap, "out of memory");

@@ -5,6 +5,8 @@
 #ifndef VRT_SINK_IMPL_H
 #define VRT_SINK_IMPL_H
 
+#include <stdio.h>
+
 #include "vrt/sink.h"
 
 typedef struct vrt__sink_kind {
@@ -29,5 +31,20 @@ extern const vrt__sink_kind vrt__sink_mqtt;
 
 /* A sink whose library was not found at build time: its open explains how to get it. */
 vrt_status vrt__sink_missing(const char *uri, const char *what, const char *package, char *err, size_t cap);
+
+/* An output file that replaces an old one only when complete (outfile.c):
+ * open writes to a temporary file next to path (or to path itself when it
+ * exists and is not a regular file: /dev/stdout, a FIFO); commit flushes,
+ * closes and renames it over path, reporting any write error (a full disk);
+ * abandon removes the temporary file, leaving the old path untouched. */
+typedef struct vrt__outfile {
+    FILE *f;
+    char path[1024];
+    char tmp[1100]; /* "" when writing path directly */
+} vrt__outfile;
+
+vrt_status vrt__outfile_open(vrt__outfile *o, const char *path, char *err, size_t cap);
+vrt_status vrt__outfile_commit(vrt__outfile *o, char *err, size_t cap);
+void vrt__outfile_abandon(vrt__outfile *o);
 
 #endif

@@ -92,6 +92,10 @@ typedef struct fk_dev {
     int64_t unplug_at; /* produced_total at which to unplug; 0 none */
     int eio_pending;
     int64_t eio_at, dqbuf_calls;
+    int64_t eio_run;       /* EIOs in a row from eio_at (default 1) */
+    int64_t stall_after;   /* >0: no frame after this many since STREAMON (until the next one) */
+    int64_t short_every;   /* >0: frames with sequence N, 2N, ... report half their bytesused */
+    int64_t over_every;    /* >0: frames with sequence N, 2N, ... report more bytes than the buffer */
     int corrupt_pending;   /* the next n MJPG frames are corrupt */
     int64_t corrupt_every; /* >0: MJPG frames whose sequence is a multiple of this are corrupt */
     void *pic;             /* MJPG: raw picture the JPEGs are encoded from (vrt_frame *), lazily made */
@@ -478,7 +482,8 @@ static void produce_one(vrt_fake_v4l2 *k, fk_dev *d) {
 static void advance(vrt_fake_v4l2 *k, fk_dev *d) {
     if (d->c.manual_time) return;
     int64_t now = now_ns();
-    while (d->streaming && !d->unplugged && d->t0 + d->next_k * d->period <= now)
+    while (d->streaming && !d->unplugged && d->t0 + d->next_k * d->period <= now &&
+           !(d->stall_after > 0 && d->produced >= d->stall_after))
         produce_one(k, d);
 }
 
@@ -583,6 +588,10 @@ static void fill_buf(fk_dev *d, int idx, struct v4l2_buffer *b) {
     b->length = fb->length;
     b->bytesused = fb->state == B_QUEUED ? 0 : fb->bytesused;
     b->sequence = fb->seq;
+    if (fb->state != B_QUEUED && fb->seq > 0 && d->short_every > 0 && fb->seq % d->short_every == 0)
+        b->bytesused /= 2;
+    if (fb->state != B_QUEUED && fb->seq > 0 && d->over_every > 0 && fb->seq % d->over_every == 0)
+        b->bytesused = fb->length + 4096;
     b->field = V4L2_FIELD_NONE;
     b->timestamp.tv_sec = fb->ts / 1000000000LL;
     b->timestamp.tv_usec = (fb->ts % 1000000000LL) / 1000;
@@ -845,7 +854,10 @@ static int do_ioctl(vrt_fake_v4l2 *k, int fd, unsigned long req, void *arg) {
         }
         d->dqbuf_calls++;
         if (d->eio_pending > 0 || (d->eio_at > 0 && d->dqbuf_calls == d->eio_at)) {
-            if (d->eio_pending > 0) d->eio_pending--;
+            if (d->eio_pending > 0)
+                d->eio_pending--;
+            else if (d->eio_run > 1)
+                d->eio_pending = (int)d->eio_run - 1;
             errno = EIO;
             return -1;
         }
@@ -1092,7 +1104,7 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
         if (sscanf(t, "%u", &r) != 1 || !r || r > 1000 || c.num_rates >= VRT_FAKE_MAX_RATES) return -1;
         c.rates[c.num_rates++] = r;
     }
-    int64_t eio_at = 0;
+    int64_t eio_at = 0, extra[4] = {0, 0, 0, 0}; /* eio_run, stall_after, short_every, over_every */
     if (field[4]) {
         for (t = strtok_r(field[4], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             long long v;
@@ -1100,6 +1112,14 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
                 c.unplug_after = v;
             else if (sscanf(t, "eio_at=%lld", &v) == 1)
                 eio_at = v;
+            else if (sscanf(t, "eio_run=%lld", &v) == 1)
+                extra[0] = v;
+            else if (sscanf(t, "stall_after=%lld", &v) == 1)
+                extra[1] = v;
+            else if (sscanf(t, "short_every=%lld", &v) == 1)
+                extra[2] = v;
+            else if (sscanf(t, "over_every=%lld", &v) == 1)
+                extra[3] = v;
             else if (sscanf(t, "corrupt_every=%lld", &v) == 1 && v > 0)
                 c.corrupt_every = v;
             else if (!strcmp(t, "no_streaming"))
@@ -1113,7 +1133,9 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
         }
     }
     if (vrt_fake_v4l2_add(k, &c)) return -1;
-    k->dev[k->ndev - 1].eio_at = eio_at;
+    fk_dev *nd = &k->dev[k->ndev - 1];
+    nd->eio_at = eio_at;
+    nd->eio_run = extra[0], nd->stall_after = extra[1], nd->short_every = extra[2], nd->over_every = extra[3];
     return 0;
 }
 

@@ -45,6 +45,10 @@
  *     SIZES    comma list of WxH (all formats offer all sizes)
  *     FPS      comma list of integer rates (all sizes offer all rates)
  *     OPTS     comma list of: unplug_after=N, eio_at=N (EIO on the Nth DQBUF),
+ *              eio_run=N (N EIOs in a row from eio_at), stall_after=N (no frame
+ *              after N since each STREAMON: a stalled camera, recovered by a reopen),
+ *              short_every=N / over_every=N (frames with sequence N, 2N, ... report
+ *              half their bytesused / more bytes than the buffer holds),
  *              corrupt_every=N (MJPG frames with sequence N, 2N, ... are corrupt),
  *              no_streaming, not_capture, ts_unknown
  *   e.g. VRT_FAKE_V4L2="/dev/video0:YUYV,MJPG:640x480,1280x720:30,15"

@@ -736,6 +736,9 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     run_opts o;
     int rc = parse_run_args(ctx, argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
+    if (o.batch_sources && o.nsources < 2)
+        return cli_usage_error(
+            ctx, "--batch-sources batches 2..8 sources; give at least two --source (got %d)", o.nsources);
     cli_setup_logging(ctx);
 
     char model[4096], profile[VRT_PROFILE_PATH_MAX], err[1024];

@@ -6,6 +6,7 @@
  * Dispatches to the sub-commands in cmd_*.c. Exit codes: 0 ok, 1 runtime error,
  * 2 usage error (see cli_util.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -103,7 +104,7 @@ static int help_command(cli_ctx *ctx, int argc, char **argv) {
     return 0;
 }
 
-int main(int argc, char **argv) {
+static int run_main(int argc, char **argv) {
     cli_ctx ctx = {.cmd = NULL, .verbosity = 0, .log_level = -1};
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS, {"version", no_argument, NULL, 'V'}, {NULL, 0, NULL, 0}};
@@ -143,4 +144,16 @@ int main(int argc, char **argv) {
     ctx.cmd = cmd->name;
     optind = 0; /* full re-initialisation of getopt for the command's own parse */
     return cmd->run(&ctx, sub_argc, sub_argv);
+}
+
+int main(int argc, char **argv) {
+    int rc = run_main(argc, argv);
+    /* Output to a full disk or a closed pipe (> /dev/full) must not end with
+     * status 0: stdio reports it only through ferror/fflush. */
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        cli_error("writing the standard output failed (%s)", errno ? strerror(errno) : "I/O error");
+        if (rc == 0) rc = CLI_EXIT_RUNTIME;
+    }
+    return rc;
 }
