@@ -108,14 +108,20 @@ static int64_t numel(const vrt_model_tensor_info *t) {
     return n;
 }
 
+/* --secondary PROFILE [--secondary-model F] [--secondary-batch N]: a cascade
+ * (vrt_session_params.cascade) on the session's detections. */
+static vrt_cascade_params g_cascade;
+static int g_batch = 1; /* --batch N: the model alone at batch N */
+static const vrt_cascade_params *g_casc;
+
 /* The frame path (vrt/session.h) on one fixed frame: returns the exit code. */
 static int bench_session(const char *model, const char *prof, const char *frame_path, int iters, int warmup) {
     const uint32_t W = 640, H = 480;
     size_t fb = (size_t)W * H * 2;
     uint8_t *frame = malloc(fb);
     double *lat = malloc((size_t)iters * sizeof(double)), *lat2 = malloc((size_t)iters * sizeof(double));
-    double *stg[6];
-    for (int k = 0; k < 6; k++)
+    double *stg[7];
+    for (int k = 0; k < 7; k++)
         stg[k] = malloc((size_t)iters * sizeof(double));
     if (!frame || !lat || !lat2) return 1;
     if (frame_path) {
@@ -134,7 +140,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     }
     char err[1024];
     const vrt_result *r = NULL;
-    int ndet = -1, top1 = -1;
+    int ndet = -1, top1 = -1, classified = 0;
     double t_open = 0;
     vrt_session_info info;
     memset(&info, 0, sizeof(info));
@@ -148,6 +154,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
         p.height = H;
         p.slots = 2;
         p.timings = pass; /* pass 0: fastest path; pass 1: stage events */
+        p.cascade = g_casc;
         vrt_session_t *s = NULL;
         double t0 = now_ms();
         if (vrt_session_open(model, prof, NULL, &p, &s, err, sizeof(err))) {
@@ -180,9 +187,13 @@ static int bench_session(const char *model, const char *prof, const char *frame_
                                                          VRT_TIME_DOWNLOAD, VRT_TIME_TOTAL};
                 for (int j = 0; j < 6; j++)
                     stg[j][k] = (double)vrt_result_time_ns(r, which[j]) / 1e6;
+                stg[6][k] = (double)vrt_result_time_ns(r, VRT_TIME_SECONDARY) / 1e6;
             }
         }
         ndet = vrt_result_kind(r) == VRT_RESULT_DETECTIONS ? vrt_result_count(r) : -1;
+        classified = 0;
+        for (int i = 0; i < ndet; i++)
+            classified += vrt_result_secondary_count(r, i) > 0;
         top1 = -1;
         if (vrt_result_kind(r) == VRT_RESULT_CLASSES) vrt_result_class(r, 0, &top1, NULL);
         vrt_session_destroy(&s);
@@ -198,16 +209,18 @@ static int bench_session(const char *model, const char *prof, const char *frame_
            (size_t)cudnnGetVersion());
     printf("\"graphs\": %d, \"input\": \"%ux%u\", \"detections\": %d, \"top1\": %d, \"open_ms\": %.3f,\n",
            info.graphs, info.input_w, info.input_h, ndet, top1, t_open);
-    static const char *names[6] = {"upload", "preprocess", "model", "postprocess", "download", "gpu_total"};
+    printf("\"cascade_batch\": %d, \"classified\": %d,\n", info.cascade_batch, classified);
+    static const char *names[7] = {"upload",   "preprocess", "model",    "postprocess",
+                                   "download", "gpu_total",  "secondary"};
     printf("\"stages_p50_ms\": {");
-    for (int k = 0; k < 6; k++) {
+    for (int k = 0; k < 7; k++) {
         qsort(stg[k], (size_t)iters, sizeof(double), cmp_d);
-        printf("\"%s\": %.5f%s", names[k], stg[k][iters / 2], k < 5 ? ", " : "},\n");
+        printf("\"%s\": %.5f%s", names[k], stg[k][iters / 2], k < 6 ? ", " : "},\n");
     }
     print_stats("host", lat, iters, 0);
     print_stats("host_with_stage_timings", lat2, iters, 1);
     printf("}\n");
-    for (int k = 0; k < 6; k++)
+    for (int k = 0; k < 7; k++)
         free(stg[k]);
     free(frame), free(lat), free(lat2);
     return 0;
@@ -217,6 +230,7 @@ int main(int argc, char **argv) {
     const char *model = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL, *prof_path = NULL,
                *sess_prof = NULL, *frame_path = NULL;
     int iters = 1000, warmup = 100, count = 0;
+    vrt_cascade_default_params(&g_cascade);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--math") && i + 1 < argc)
             g_math = argv[++i];
@@ -240,13 +254,22 @@ int main(int argc, char **argv) {
             sess_prof = argv[++i];
         else if (!strcmp(argv[i], "--frame") && i + 1 < argc)
             frame_path = argv[++i];
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            g_batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--secondary") && i + 1 < argc)
+            g_cascade.profile_path = argv[++i], g_casc = &g_cascade;
+        else if (!strcmp(argv[i], "--secondary-model") && i + 1 < argc)
+            g_cascade.model = argv[++i];
+        else if (!strcmp(argv[i], "--secondary-batch") && i + 1 < argc)
+            g_cascade.max_batch = atoi(argv[++i]);
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else {
-            fprintf(stderr,
-                    "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--iters N] [--warmup W] "
-                    "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
-                    "[--session PROFILE [--frame F.yuyv]]\n");
+            fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--batch N] "
+                            "[--iters N] [--warmup W] "
+                            "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
+                            "[--session PROFILE [--frame F.yuyv] [--secondary PROFILE [--secondary-model F] "
+                            "[--secondary-batch N]]]\n");
             return 2;
         }
     }
@@ -264,7 +287,7 @@ int main(int argc, char **argv) {
     vrt_engine_default_params(&p);
     p.options = g_opt;
     p.backend = "cuda";
-    p.batch = 1;
+    p.batch = g_batch;
     char err[1024];
     double t0 = now_ms();
     vrt_engine_t *e = NULL;
