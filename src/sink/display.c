@@ -7,14 +7,17 @@
  * comes (the output's idle callback). Frames go up as YUYV, UYVY, NV12 or
  * RGB textures as they come (no conversion on the CPU for those); GREY and
  * MJPEG are converted to RGB once into a frame made at the first frame.
- * Present does not wait for vsync (SDL_HINT_RENDER_VSYNC 0): the sink's
- * write returns once the frame is presented, which is what its latency
- * histogram measures (result ready -> presented).
+ * With an overlay (vrt_sink_params.overlay; the default draws boxes, labels,
+ * scores and the HUD) the frame is drawn into an RGB picture on this thread
+ * (annotate.h) and that goes up instead; `--overlay none` shows the frame as
+ * it came. Present does not wait for vsync (SDL_HINT_RENDER_VSYNC 0): the
+ * sink's write returns once the frame is presented, which is what its
+ * latency histogram measures (result ready -> presented).
  *
  * Closing the window, q or Esc asks the run to stop (vrt_pipeline_request_stop);
  * the run then ends as after Ctrl-C, with its summary. SDL's own signal
- * handlers are turned off: Ctrl-C stays the CLI's. The detections are drawn
- * as rectangles in their class colour by the renderer. */
+ * handlers are turned off: Ctrl-C stays the CLI's. */
+#include "annotate.h"
 #include "sink-impl.h"
 
 #include <stdatomic.h>
@@ -45,6 +48,8 @@ typedef struct display {
     uint64_t fps_n;
     double fps;
     char label[96];
+    vrt__annotator ann;
+    int annotate; /* 0: --overlay none, the frame as it came */
 } display;
 
 /* SDL's video state is process-wide and Xlib is not made thread-safe by it: two windows driven from
@@ -117,16 +122,8 @@ static int upload(display *d, const vrt_frame *f) {
     return SDL_UpdateTexture(d->tex, NULL, f->planes[0].data, (int)f->planes[0].stride);
 }
 
-/* A colour per class, the same for a class in every frame. */
-static void class_colour(int id, Uint8 *r, Uint8 *g, Uint8 *b) {
-    static const Uint8 pal[][3] = {{255, 56, 56},  {255, 157, 151}, {255, 112, 31}, {255, 178, 29},
-                                   {207, 210, 49}, {72, 249, 10},   {146, 204, 23}, {61, 219, 134},
-                                   {26, 147, 52},  {0, 212, 187},   {44, 153, 168}, {0, 194, 255}};
-    const Uint8 *c = pal[(unsigned)id % (sizeof(pal) / sizeof(pal[0]))];
-    *r = c[0], *g = c[1], *b = c[2];
-}
-
-static void draw_result(display *d, const vrt_pipeline_result *r) {
+/* The title's note on the result: the top class, or the number of detections. */
+static void note_result(display *d, const vrt_pipeline_result *r) {
     d->label[0] = 0;
     if (!r->result) return;
     int n = vrt_result_count(r->result);
@@ -142,18 +139,6 @@ static void draw_result(display *d, const vrt_pipeline_result *r) {
         return;
     }
     if (vrt_result_kind(r->result) != VRT_RESULT_DETECTIONS) return;
-    for (int i = 0; i < n; i++) {
-        vrt_detection det;
-        if (vrt_result_detection(r->result, i, &det)) continue;
-        Uint8 cr, cg, cb;
-        class_colour(det.class_id, &cr, &cg, &cb);
-        SDL_SetRenderDrawColor(d->ren, cr, cg, cb, 255);
-        SDL_Rect rc = {(int)det.box.x1, (int)det.box.y1, (int)(det.box.x2 - det.box.x1),
-                       (int)(det.box.y2 - det.box.y1)};
-        SDL_RenderDrawRect(d->ren, &rc); /* two pixels wide: visible when the window is scaled down */
-        SDL_Rect in = {rc.x + 1, rc.y + 1, rc.w - 2, rc.h - 2};
-        if (in.w > 0 && in.h > 0) SDL_RenderDrawRect(d->ren, &in);
-    }
     snprintf(d->label, sizeof(d->label), " - %d detections", n);
 }
 
@@ -188,6 +173,11 @@ static void display_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline
     const vrt_frame *f = r->frame;
     const vrt_frame *up = NULL;
     if (r->stream != d->stream) return;
+    if (f && d->annotate) {
+        vrt_frame *pic = NULL;
+        char e[200];
+        f = vrt__annotate(&d->ann, r, &pic, e, sizeof(e)) ? NULL : pic;
+    }
     if (!f || make_window(d, f->width, f->height) || !(up = texture_for(d, f)) || upload(d, up)) {
         atomic_fetch_add(&d->lost, 1);
         if (d->win) pump(d);
@@ -196,7 +186,7 @@ static void display_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline
     SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
     SDL_RenderClear(d->ren);
     SDL_RenderCopy(d->ren, d->tex, NULL, NULL);
-    draw_result(d, r);
+    note_result(d, r);
     SDL_RenderPresent(d->ren);
     update_title(d);
     pump(d);
@@ -222,6 +212,7 @@ static void display_destroy(void *ctx) {
     if (d->win) SDL_DestroyWindow(d->win);
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
     vrt_frame_unref(&d->rgb);
+    vrt__annotator_free(&d->ann);
     vrt_free(d);
     atomic_flag_clear(&g_window_taken);
 }
@@ -260,7 +251,6 @@ static vrt_status display_init(const char *path, long index, char *err, size_t c
 
 static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
                                const vrt_sink_params *sp, char *err, size_t cap) {
-    (void)sp;
     char *end = (char *)path + 2;
     long index = 0, stream = 0;
     if (!strncmp(path, "//", 2) && path[2] && path[2] != '?') index = strtol(path + 2, &end, 10);
@@ -295,6 +285,13 @@ static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const 
     d->p = p;
     d->index = (int)index;
     d->stream = (int)stream;
+    d->annotate = !sp->overlay || sp->overlay->flags != 0;
+    char e[200];
+    if (d->annotate && (st = vrt__annotator_init(&d->ann, sp->overlay, e, sizeof(e)))) {
+        vrt_errbuf_set(err, cap, "display:%s: overlay: %s", path, e);
+        display_destroy(d);
+        return st;
+    }
     snprintf(d->driver, sizeof(d->driver), "%s", SDL_GetCurrentVideoDriver());
     if (stream)
         snprintf(d->name, sizeof(d->name), "display://%d?stream=%d", d->index, d->stream);

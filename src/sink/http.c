@@ -19,6 +19,7 @@
  * its reason at open) and handed to libmicrohttpd. It binds the URI's host,
  * 127.0.0.1 unless the URI or vrt_sink_params.listen says otherwise; port 0
  * picks a free port (the sink's name then carries the real one). */
+#include "annotate.h"
 #include "sink-impl.h"
 
 #include <stdarg.h>
@@ -54,6 +55,8 @@ typedef struct web {
     uint64_t seq; /* JPEGs published; under mu */
     int closing;  /* under mu */
     _Atomic int watching;
+    vrt__annotator ann; /* the sink's thread only */
+    int annotate;       /* 0: --overlay none, the frames as they came (an MJPEG source's as they are) */
     _Atomic uint64_t clients, sent, skipped, lost;
 } web;
 
@@ -85,14 +88,19 @@ static void web_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_res
     const vrt_frame *f = r->frame;
     if (!f || r->stream != 0 || !atomic_load(&w->watching))
         return; /* stream 0; nobody watches: no encoding */
-    if (f->fourcc == VRT_FMT_MJPEG) {
+    if (f->fourcc == VRT_FMT_MJPEG && !w->annotate) {
         publish(w, f->planes[0].data, f->bytesused);
         return;
     }
     uint8_t *out = NULL;
     size_t n = 0;
-    char e[160];
-    if (vrt_jpeg_encode(f, JPEG_QUALITY, &out, &n, e, sizeof(e))) {
+    char e[200];
+    vrt_frame *pic = NULL;
+    if (w->annotate && vrt__annotate(&w->ann, r, &pic, e, sizeof(e))) {
+        atomic_fetch_add(&w->lost, 1);
+        return;
+    }
+    if (vrt_jpeg_encode(pic ? pic : f, JPEG_QUALITY, &out, &n, e, sizeof(e))) {
         atomic_fetch_add(&w->lost, 1);
         return;
     }
@@ -494,6 +502,7 @@ static void web_destroy(void *ctx) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
     vrt_free(w->jpeg);
+    vrt__annotator_free(&w->ann);
     vrt_free(w);
 }
 
@@ -565,6 +574,14 @@ static vrt_status web_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     snprintf(w->name, sizeof(w->name), "http://%s:%d", host, port);
+    w->annotate = !sp->overlay || sp->overlay->flags != 0;
+    char e[200];
+    if (w->annotate && vrt__annotator_init(&w->ann, sp->overlay, e, sizeof(e))) {
+        close(fd);
+        vrt_errbuf_set(err, cap, "%s: overlay: %s", uri, e);
+        web_destroy(w);
+        return VRT_EINVAL;
+    }
     w->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
                                  NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
                                  (unsigned)64, MHD_OPTION_END);
