@@ -1,5 +1,6 @@
 /*
- * Plain driver for fuzz_onnx.c: feeds every file under the given paths
+ * Plain driver for the fuzz targets (fuzz_onnx.c, fuzz_image.c, fuzz_text.c,
+ * fuzz_engine.c; one replay binary each): feeds every file under the given paths
  * (files or folders, recursively; at most MAX_FILES), plus deterministic
  * mutations of each (truncations, byte flips, varint-length bumps), through
  * LLVMFuzzerTestOneInput. A crash or sanitizer report fails the test.
@@ -159,8 +160,10 @@ static void walk(const char *path, int mutate) {
         char sub[4096];
         snprintf(sub, sizeof(sub), "%s/%s", path, names[i]);
         size_t l = strlen(names[i]);
-        int model = l > 5 && (ends_with(names[i], ".onnx") || ends_with(names[i], ".pb") ||
-                              ends_with(names[i], ".hex"));
+        int model = l > 4 && (ends_with(names[i], ".onnx") || ends_with(names[i], ".pb") ||
+                              ends_with(names[i], ".hex") || ends_with(names[i], ".jpg") ||
+                              ends_with(names[i], ".png") || ends_with(names[i], ".conf") ||
+                              ends_with(names[i], ".txt"));
         struct stat s2;
         if (!stat(sub, &s2) && S_ISDIR(s2.st_mode))
             walk(sub, mutate);

@@ -96,6 +96,9 @@ typedef struct fk_dev {
     int64_t stall_after;   /* >0: no frame after this many since STREAMON (until the next one) */
     int64_t short_every;   /* >0: frames with sequence N, 2N, ... report half their bytesused */
     int64_t over_every;    /* >0: frames with sequence N, 2N, ... report more bytes than the buffer */
+    int64_t replug_every;  /* >0: unplugged after every N frames, back 50 ms later (unplug cycles) */
+    int64_t unplugged_ns;  /* when the last unplug happened */
+    int64_t replugs;       /* cycles done */
     int corrupt_pending;   /* the next n MJPG frames are corrupt */
     int64_t corrupt_every; /* >0: MJPG frames whose sequence is a multiple of this are corrupt */
     void *pic;             /* MJPG: raw picture the JPEGs are encoded from (vrt_frame *), lazily made */
@@ -451,6 +454,7 @@ static void fill(fk_dev *d, fk_buf *b, uint64_t seq) {
 static void do_unplug(vrt_fake_v4l2 *k, fk_dev *d) {
     if (d->unplugged) return;
     d->unplugged = 1;
+    d->unplugged_ns = now_ns();
     d->generation++;
     release_queue(k, d); /* mapped memory stays valid until munmap, as with a real vma */
 }
@@ -522,6 +526,12 @@ static int fk_open(void *ctx, const char *path, int flags) {
     vrt_fake_v4l2 *k = ctx;
     pthread_mutex_lock(&k->mu);
     fk_dev *d = find_dev(k, path);
+    if (d && d->unplugged && d->replug_every > 0 && now_ns() - d->unplugged_ns >= 50000000) {
+        d->unplugged = 0; /* the cable is back: the next cycle starts */
+        dev_reset(d);
+        d->replugs++;
+        d->unplug_at = d->produced_total + d->replug_every;
+    }
     if (!d || d->unplugged) {
         pthread_mutex_unlock(&k->mu);
         errno = ENOENT;
@@ -1104,7 +1114,7 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
         if (sscanf(t, "%u", &r) != 1 || !r || r > 1000 || c.num_rates >= VRT_FAKE_MAX_RATES) return -1;
         c.rates[c.num_rates++] = r;
     }
-    int64_t eio_at = 0, extra[4] = {0, 0, 0, 0}; /* eio_run, stall_after, short_every, over_every */
+    int64_t eio_at = 0, extra[5] = {0}; /* eio_run, stall_after, short_every, over_every, replug_every */
     if (field[4]) {
         for (t = strtok_r(field[4], ",", &save); t; t = strtok_r(NULL, ",", &save)) {
             long long v;
@@ -1120,6 +1130,8 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
                 extra[2] = v;
             else if (sscanf(t, "over_every=%lld", &v) == 1)
                 extra[3] = v;
+            else if (sscanf(t, "replug_every=%lld", &v) == 1)
+                c.unplug_after = extra[4] = v;
             else if (sscanf(t, "corrupt_every=%lld", &v) == 1 && v > 0)
                 c.corrupt_every = v;
             else if (!strcmp(t, "no_streaming"))
@@ -1136,6 +1148,7 @@ static int parse_dev(vrt_fake_v4l2 *k, char *s) {
     fk_dev *nd = &k->dev[k->ndev - 1];
     nd->eio_at = eio_at;
     nd->eio_run = extra[0], nd->stall_after = extra[1], nd->short_every = extra[2], nd->over_every = extra[3];
+    nd->replug_every = extra[4];
     return 0;
 }
 

@@ -49,6 +49,8 @@
  *              after N since each STREAMON: a stalled camera, recovered by a reopen),
  *              short_every=N / over_every=N (frames with sequence N, 2N, ... report
  *              half their bytesused / more bytes than the buffer holds),
+ *              replug_every=N (unplugged after every N frames, replugged 50 ms
+ *              later at the next open: unplug/replug cycles),
  *              corrupt_every=N (MJPG frames with sequence N, 2N, ... are corrupt),
  *              no_streaming, not_capture, ts_unknown
  *   e.g. VRT_FAKE_V4L2="/dev/video0:YUYV,MJPG:640x480,1280x720:30,15"

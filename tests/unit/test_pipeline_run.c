@@ -3,6 +3,8 @@
  * in the pixels equals the sequence), drops are exact (results + drops =
  * frames the source made), newest-frame age bound, the all-frames policy,
  * zero allocations in steady state, stop while running, errors. */
+#include <pthread.h>
+
 #include "harness.h"
 
 #include <stdatomic.h>
@@ -21,6 +23,10 @@ static const char *profile_path(void) {
 #define MAXR 4096
 
 typedef struct collector {
+    /* Two streams deliver from two processing threads: the callback holds mu (all-zero memory
+     * is PTHREAD_MUTEX_INITIALIZER on Linux, so a memset collector is ready). The main thread
+     * reads the fields after the pipeline has joined its threads. */
+    pthread_mutex_t mu;
     int n;
     int bad_number; /* results whose pixel number differs from the sequence */
     int out_of_order;
@@ -33,8 +39,16 @@ typedef struct collector {
     vrt_alloc_stats a0, a1;
 } collector;
 
+static void collect_locked(collector *c, const vrt_pipeline_result *r);
+
 static void collect(void *user, const vrt_pipeline_result *r) {
     collector *c = user;
+    pthread_mutex_lock(&c->mu);
+    collect_locked(c, r);
+    pthread_mutex_unlock(&c->mu);
+}
+
+static void collect_locked(collector *c, const vrt_pipeline_result *r) {
     if (c->n < MAXR) {
         c->seq[c->n] = r->sequence;
         c->dropped_before[c->n] = r->dropped_before;

@@ -437,7 +437,8 @@ static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n)
                 snprintf(tmp, sizeof(tmp), "class %d", index);
                 l = tmp;
             }
-            n += (size_t)snprintf(b + n, cap - n, "%s %s %.3f", i ? "," : ":", l, score);
+            /* '|' between classes: ImageNet labels have commas ("tench, Tinca tinca"). */
+            n += (size_t)snprintf(b + n, cap - n, "%s %s %.3f", i ? " |" : ":", l, score);
         }
     } else if (vrt_result_kind(res) == VRT_RESULT_DETECTIONS && n < cap) {
         n += (size_t)snprintf(b + n, cap - n, ": %d detections", count);
@@ -445,7 +446,7 @@ static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n)
             vrt_detection d;
             vrt_result_detection(res, i, &d);
             const char *l = vrt_result_label(res, i);
-            n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? "," : "",
+            n += (size_t)snprintf(b + n, cap - n, "%s %s %.2f [%.0f,%.0f,%.0f,%.0f]", i ? " |" : "",
                                   l ? l : "?", d.score, d.box.x1, d.box.y1, d.box.x2, d.box.y2);
             int sc = -1;
             float ss = 0;
@@ -706,6 +707,12 @@ static int check_streams(vrt_pipeline_t *pl) {
         vrt_pipeline_stats st;
         vrt_pipeline_get_stats(pl, i, &st);
         total += st.results;
+        /* Frames skipped as corrupt or short (a damaged file, a flaky camera) do not end the
+         * run, but must not pass unnoticed either. */
+        if (st.errors && strcmp(st.state, "error"))
+            fprintf(stderr,
+                    "vrt: stream %d (%s): %llu frames were corrupt, short or failed and were skipped\n", i,
+                    st.uri, (unsigned long long)st.errors);
         if (!strcmp(st.state, "error") || !strcmp(st.state, "timeout") || !strcmp(st.state, "unplugged")) {
             cli_error("stream %d (%s) ended: %s", i, st.uri, st.error[0] ? st.error : st.state);
             exit_code = CLI_EXIT_RUNTIME;

@@ -242,9 +242,8 @@ __attribute__((target("avx2,fma"))) static void vrt__sigmoid_avx2(float *x, int6
 }
 
 static int vrt__act_has_avx2(void) {
-    static int cached = -1; /* process-wide CPU feature, not instance state */
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cached;
+    /* Detected once by libgcc's constructor before main; no lazy cache (a data race). */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 }
 #endif
 

@@ -77,9 +77,8 @@ static int vrt__conv_is_pointwise(const vrt__conv3 *c) {
 
 static int vrt__conv_has_avx2(void) {
 #ifdef VRT__CONV_X86
-    static int cached = -1; /* process-wide CPU feature, not instance state */
-    if (cached < 0) cached = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    return cached;
+    /* Detected once by libgcc's constructor before main; no lazy cache (a data race). */
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #else
     return 0;
 #endif

@@ -132,9 +132,10 @@ static void vrt__pool_plane(void *arg, int64_t np);
 #define VRT__POOL_X86 1
 
 static int vrt__pool_has_avx2(void) {
-    static int cached = -1; /* process-wide CPU feature, not instance state */
-    if (cached < 0) cached = __builtin_cpu_supports("avx2");
-    return cached;
+    /* libgcc detects the CPU once, in a constructor before main: reading it
+     * is thread-safe (a lazily filled cache here was a data race between
+     * pool threads, reported by ThreadSanitizer). */
+    return __builtin_cpu_supports("avx2");
 }
 
 /* Even (odd = 0) or odd (odd = 1) elements of p[0..16). */
