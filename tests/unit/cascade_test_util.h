@@ -17,7 +17,7 @@ static inline const char *ct_profile(const char *name) {
 /* A YOLOX-Nano session on backend with a SqueezeNet cascade of cp (filled
  * from defaults + the caller's changes); *err on failure. */
 static inline vrt_status ct_open(const char *backend, vrt_cascade_params *cp, vrt_session_t **s, char *err,
-                          size_t cap) {
+                                 size_t cap) {
     const char *yolox = vrt_test_data_or_skip("models/yolox_nano/yolox_nano.onnx");
     const char *squeeze = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
     cp->model = squeeze;
