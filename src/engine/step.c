@@ -165,6 +165,16 @@ static vrt_status r_binary(const vrt__step_backend *be, vrt__step *s, char *m, s
     s->u.bin.int_base_float_exp = pow2 && is_int(d) && d1 == VRT__DT_FLOAT;
     s->u.bin.exp_to_f32 =
         pow2 && d == VRT__DT_FLOAT && d1 != d && d1 != VRT__DT_BOOL && vrt__dtype_size(d1) > 0;
+    if (n->op == VRT__OP_Mod) {
+        /* The kernels: fmod for floats (ONNX requires fmod=1 there), the divisor's sign for ints
+         * (fmod=0). */
+        int fm = vrt__node_get_int(n, "fmod", 0) != 0;
+        if (fm != (d == VRT__DT_FLOAT))
+            return msg(m, cap, VRT_EUNSUPPORTED,
+                       "fmod=%d on %s is not supported; supported: fmod=1 on floats, "
+                       "fmod=0 on integers",
+                       fm, vrt__dtype_name(s->ti[0]->dtype));
+    }
     for (int k = 1; k < s->nin; k++) {
         if (!s->ti[k] || vrt__plan_dtype(s->ti[k]->dtype) == d) continue;
         if (k == 1 && (s->u.bin.exp_to_f32 || s->u.bin.int_base_float_exp)) continue;
@@ -176,9 +186,11 @@ static vrt_status r_binary(const vrt__step_backend *be, vrt__step *s, char *m, s
 
 static vrt_status r_compare(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
     const vrt__node *n = s->n;
-    s->u.cmp = n->op == VRT__OP_Equal     ? VRT__CMP_EQUAL
-               : n->op == VRT__OP_Greater ? VRT__CMP_GREATER
-                                          : VRT__CMP_LESS;
+    s->u.cmp = n->op == VRT__OP_Equal            ? VRT__CMP_EQUAL
+               : n->op == VRT__OP_Greater        ? VRT__CMP_GREATER
+               : n->op == VRT__OP_GreaterOrEqual ? VRT__CMP_GREATER_OR_EQUAL
+               : n->op == VRT__OP_LessOrEqual    ? VRT__CMP_LESS_OR_EQUAL
+                                                 : VRT__CMP_LESS;
     vrt__dtype d = s->dt;
     if (d != VRT__DT_FLOAT && d != VRT__DT_INT64 && d != VRT__DT_INT32 &&
         !(d == VRT__DT_BOOL && n->op == VRT__OP_Equal))
@@ -188,6 +200,25 @@ static vrt_status r_compare(const vrt__step_backend *be, vrt__step *s, char *m, 
             vrt__dtype_name(s->ti[0]->dtype), be->name);
     if (s->nin < 2 || !s->ti[1] || vrt__plan_dtype(s->ti[1]->dtype) != d)
         return msg(m, cap, VRT_EUNSUPPORTED, "mixed input types are not supported");
+    return VRT_OK;
+}
+
+static vrt_status r_logic(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    s->u.logic = s->n->op == VRT__OP_And ? 0 : s->n->op == VRT__OP_Or ? 1 : 2;
+    if (s->nin < 2 || !s->ti[1] || s->ti[0]->dtype != VRT__DT_BOOL || s->ti[1]->dtype != VRT__DT_BOOL)
+        return msg(m, cap, VRT_EUNSUPPORTED, "inputs must both be bool");
+    return VRT_OK;
+}
+
+static vrt_status r_isnan(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    s->u.isnan.inf = s->n->op == VRT__OP_IsInf;
+    s->u.isnan.pos = vrt__node_get_int(s->n, "detect_positive", 1) != 0;
+    s->u.isnan.neg = vrt__node_get_int(s->n, "detect_negative", 1) != 0;
+    if (s->dt != VRT__DT_FLOAT)
+        return msg(m, cap, VRT_EUNSUPPORTED, "data type %s is not supported; supported: float32, float16",
+                   vrt__dtype_name(s->ti[0]->dtype));
     return VRT_OK;
 }
 
@@ -308,7 +339,8 @@ static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
     [VRT__FAM_GATHER] = r_axis,       [VRT__FAM_PAD] = r_pad,       [VRT__FAM_DEPTH_SPACE] = r_depth_space,
     [VRT__FAM_CAST] = r_cast,         [VRT__FAM_FILL] = r_fill,     [VRT__FAM_RESIZE] = r_resize,
     [VRT__FAM_SOFTMAX] = r_softmax,   [VRT__FAM_REDUCE] = r_reduce, [VRT__FAM_ARGMAX] = r_argmax,
-    [VRT__FAM_TOPK] = r_topk,         [VRT__FAM_CUMSUM] = r_cumsum,
+    [VRT__FAM_TOPK] = r_topk,         [VRT__FAM_CUMSUM] = r_cumsum, [VRT__FAM_LOGIC] = r_logic,
+    [VRT__FAM_ISNAN] = r_isnan,
 };
 
 static vrt_status bind(const vrt__ir *ir, uint8_t *const *ptr, int i, vrt__step *s, char *err, size_t cap) {

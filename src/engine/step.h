@@ -83,6 +83,11 @@ typedef union vrt__step_params {
         int int_narrow;
     } bin;
     vrt__compare_op cmp;
+    int logic; /* And 0, Or 1, Xor 2 (vrt__cpu_logical / vrt__cuda_logical) */
+    struct {
+        int inf;      /* IsInf (else IsNaN) */
+        int pos, neg; /* IsInf: detect_positive / detect_negative */
+    } isnan;
     struct {
         int64_t axis;
     } axis; /* CONCAT, GATHER */

@@ -92,6 +92,7 @@ int vrt__op_binary_of(int op, vrt__binary_op *b) {
     case VRT__OP_Max: *b = VRT__BIN_MAX; return 1;
     case VRT__OP_Min: *b = VRT__BIN_MIN; return 1;
     case VRT__OP_Pow: *b = VRT__BIN_POW; return 1;
+    case VRT__OP_Mod: *b = VRT__BIN_MOD; return 1;
     case VRT__OP_PRelu: *b = VRT__BIN_PRELU; return 1;
     default: return 0;
     }

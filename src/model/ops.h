@@ -27,29 +27,30 @@
     X(BatchNormalization, 1, 0, NORM, norm_op) \
     X(InstanceNormalization, 1, 0, NORM, norm_op) \
     X(LayerNormalization, 17, 0, LAYERNORM, norm_op) \
-    X(Relu, 1, 0, UNARY, unary) \
+    X(Relu, 1, 0, UNARY, unary_fold) \
     X(LeakyRelu, 1, 0, UNARY, unary) \
     X(PRelu, 1, 0, BINARY, prelu) \
-    X(Sigmoid, 1, 0, UNARY, unary) \
-    X(Tanh, 1, 0, UNARY, unary) \
+    X(Sigmoid, 1, 0, UNARY, unary_fold) \
+    X(Tanh, 1, 0, UNARY, unary_fold) \
     X(HardSigmoid, 1, 0, UNARY, unary) \
     X(HardSwish, 14, 0, UNARY, unary) \
     X(Clip, 1, 0, UNARY, clip) \
-    X(Erf, 9, 0, UNARY, unary) \
-    X(Exp, 1, 0, UNARY, unary) \
-    X(Log, 1, 0, UNARY, unary) \
+    X(Erf, 9, 0, UNARY, unary_fold) \
+    X(Exp, 1, 0, UNARY, unary_fold) \
+    X(Log, 1, 0, UNARY, unary_fold) \
     X(Sqrt, 1, 0, UNARY, unary_fold) \
     X(Pow, 1, 0, BINARY, pow_op) \
     X(Neg, 1, 0, UNARY, unary_fold) \
-    X(Abs, 1, 0, UNARY, unary) \
-    X(Reciprocal, 1, 0, UNARY, unary) \
+    X(Abs, 1, 0, UNARY, unary_fold) \
+    X(Reciprocal, 1, 0, UNARY, unary_fold) \
     X(Gelu, 20, 0, UNARY, unary) \
-    X(Sin, 7, 0, UNARY, unary) \
-    X(Cos, 7, 0, UNARY, unary) \
+    X(Sin, 7, 0, UNARY, unary_fold) \
+    X(Cos, 7, 0, UNARY, unary_fold) \
     X(Add, 1, 0, BINARY, arith) \
     X(Sub, 1, 0, BINARY, arith) \
     X(Mul, 1, 0, BINARY, arith) \
     X(Div, 1, 0, BINARY, arith) \
+    X(Mod, 10, 0, BINARY, arith) \
     X(Sum, 1, 0, BINARY, variadic) \
     X(Max, 1, 0, BINARY, minmax) \
     X(Min, 1, 0, BINARY, minmax) \
@@ -87,6 +88,13 @@
     X(Equal, 7, 0, COMPARE, compare) \
     X(Greater, 7, 0, COMPARE, compare) \
     X(Less, 7, 0, COMPARE, compare) \
+    X(GreaterOrEqual, 12, 0, COMPARE, compare) \
+    X(LessOrEqual, 12, 0, COMPARE, compare) \
+    X(And, 7, 0, LOGIC, logic) \
+    X(Or, 7, 0, LOGIC, logic) \
+    X(Xor, 7, 0, LOGIC, logic) \
+    X(IsNaN, 9, 0, ISNAN, is_nan_inf) \
+    X(IsInf, 10, 0, ISNAN, is_nan_inf) \
     X(Not, 1, 0, NOT, not_op) \
     X(ArgMax, 1, 0, ARGMAX, argmax) \
     X(TopK, 1, 0, TOPK, topk) \
@@ -120,7 +128,9 @@ typedef enum vrt__op_family {
     VRT__FAM_MATMUL,
     VRT__FAM_UNARY,   /* element-wise, one input (vrt__unary_op) */
     VRT__FAM_BINARY,  /* element-wise with broadcasting (vrt__binary_op), Sum variadic */
-    VRT__FAM_COMPARE, /* Equal, Greater, Less -> bool */
+    VRT__FAM_COMPARE, /* Equal, Greater, Less, GreaterOrEqual, LessOrEqual -> bool */
+    VRT__FAM_LOGIC,   /* And, Or, Xor on bool, with broadcasting */
+    VRT__FAM_ISNAN,   /* IsNaN, IsInf: float -> bool */
     VRT__FAM_NOT,
     VRT__FAM_WHERE,
     VRT__FAM_COPY, /* Identity, Dropout, Reshape, Flatten, Squeeze, Unsqueeze: same bytes */

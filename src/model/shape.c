@@ -14,8 +14,11 @@
 #include "model/lowp.h"
 #include "model/internal.h"
 
-#define MAXV 1024      /* largest parameter vector read from a constant */
-#define FOLD_MAX 65536 /* largest tensor produced by folding */
+#define MAXV 1024 /* largest parameter vector read from a constant */
+/* Largest tensor produced by folding: position embeddings of the transformers (DINOv2's
+ * 1370 x 384 at 518 px, DETR's 256 x 15 x 20) are computed from constants at a fixed input
+ * size and must fold into weights. */
+#define FOLD_MAX (1 << 22)
 
 typedef struct sctx {
     vrt__ir *ir;
@@ -404,6 +407,21 @@ static int fold_scalar_f64(vrt__op op, double x, double y, double *r) {
     case VRT__OP_Neg: *r = -x; return 1;
     case VRT__OP_Sqrt: *r = sqrt(x); return 1;
     case VRT__OP_Identity: *r = x; return 1;
+    case VRT__OP_Pow: *r = pow(x, y); return 1;
+    case VRT__OP_Mod: *r = fmod(x, y); return 1;
+    case VRT__OP_GreaterOrEqual: *r = x >= y; return 1;
+    case VRT__OP_LessOrEqual: *r = x <= y; return 1;
+    case VRT__OP_Sin: *r = sin(x); return 1;
+    case VRT__OP_Cos: *r = cos(x); return 1;
+    case VRT__OP_Exp: *r = exp(x); return 1;
+    case VRT__OP_Log: *r = log(x); return 1;
+    case VRT__OP_Abs: *r = fabs(x); return 1;
+    case VRT__OP_Reciprocal: *r = 1.0 / x; return 1;
+    case VRT__OP_Erf: *r = erf(x); return 1;
+    case VRT__OP_Sigmoid: *r = 1.0 / (1.0 + exp(-x)); return 1;
+    case VRT__OP_Tanh: *r = tanh(x); return 1;
+    case VRT__OP_Relu: *r = x > 0 ? x : 0; return 1;
+    case VRT__OP_IsNaN: *r = isnan(x); return 1;
     default: return 0;
     }
 }
@@ -427,6 +445,19 @@ static int fold_scalar_i64(vrt__op op, int64_t x, int64_t y, int64_t *r) {
     case VRT__OP_Neg: *r = (int64_t)(0 - (uint64_t)x); return 1;
     case VRT__OP_Not: *r = !x; return 1;
     case VRT__OP_Identity: *r = x; return 1;
+    case VRT__OP_GreaterOrEqual: *r = x >= y; return 1;
+    case VRT__OP_LessOrEqual: *r = x <= y; return 1;
+    case VRT__OP_And: *r = (x != 0) & (y != 0); return 1;
+    case VRT__OP_Or: *r = (x != 0) | (y != 0); return 1;
+    case VRT__OP_Xor: *r = (x != 0) ^ (y != 0); return 1;
+    case VRT__OP_Abs: *r = x < 0 ? (int64_t)(0 - (uint64_t)x) : x; return 1;
+    case VRT__OP_Mod: {
+        /* ONNX Mod on integers (fmod=0): the result takes the divisor's sign. */
+        if (y == 0 || (x == INT64_MIN && y == -1)) return -1;
+        int64_t m = x % y;
+        *r = (m != 0 && ((m < 0) != (y < 0))) ? m + y : m;
+        return 1;
+    }
     default: return 0;
     }
 }
@@ -1857,7 +1888,9 @@ static vrt_status prelu(sctx *c) {
     return VRT_OK;
 }
 static vrt_status pow_op(sctx *c) {
-    return binary(c, in_t(c, 0) ? in_t(c, 0)->dtype : 0);
+    vrt_status st = binary(c, in_t(c, 0) ? in_t(c, 0)->dtype : 0);
+    if (st || !is_float_dt(in_t(c, 0)->dtype)) return st;
+    return fold_elementwise(c, VRT__OP_Pow);
 }
 /* Add, Sub, Mul, Div. */
 static vrt_status arith(sctx *c) {
@@ -1868,12 +1901,43 @@ static vrt_status arith(sctx *c) {
                      "legacy broadcast with an explicit axis (opset < 7) is not supported");
     if ((st = binary(c, 0))) return st;
     if (in_t(c, 0)->dtype != in_t(c, 1)->dtype) return nfail(c, VRT_EINVAL, "inputs have different types");
+    /* Integer Mod with fmod=1 (C remainder) is not folded: the step refuses it with a message. */
+    if (n->op == VRT__OP_Mod && vrt__node_get_int(n, "fmod", 0) && !is_float_dt(in_t(c, 0)->dtype))
+        return VRT_OK;
     return fold_elementwise(c, (vrt__op)n->op);
 }
 static vrt_status compare(sctx *c) {
     vrt_status st;
     if ((st = binary(c, VRT__DT_BOOL))) return st;
     return fold_elementwise(c, (vrt__op)NODE->op);
+}
+/* And, Or, Xor: bool inputs with broadcasting. */
+static vrt_status logic(sctx *c) {
+    vrt_status st;
+    if ((st = binary(c, VRT__DT_BOOL))) return st;
+    if (in_t(c, 0)->dtype != VRT__DT_BOOL || in_t(c, 1)->dtype != VRT__DT_BOOL)
+        return nfail(c, VRT_EINVAL, "inputs must be bool");
+    return fold_elementwise(c, (vrt__op)NODE->op);
+}
+/* IsNaN, IsInf: float -> bool of the same shape; folded when constant. */
+static vrt_status is_nan_inf(sctx *c) {
+    vrt_status st = need_inputs(c, 1, 1);
+    if (st) return st;
+    vrt__tensor *x = in_t(c, 0);
+    if (!is_float_dt(x->dtype)) return nfail(c, VRT_EINVAL, "input must be a float type");
+    if ((st = set_out(c, 0, VRT__DT_BOOL, &x->shape))) return st;
+    if (!is_const(x) || !foldable_size(&x->shape)) return VRT_OK;
+    int inf = NODE->op == VRT__OP_IsInf, pos = vrt__node_get_int(NODE, "detect_positive", 1) != 0,
+        neg = vrt__node_get_int(NODE, "detect_negative", 1) != 0;
+    int64_t cnt = numel(&x->shape);
+    uint8_t *d = vrt_malloc((size_t)cnt + 1);
+    if (!d) return VRT_ENOMEM;
+    for (int64_t i = 0; i < cnt; i++) {
+        double v = elem_f64(x, i);
+        d[i] = (uint8_t)(inf ? (isinf(v) && ((v > 0 && pos) || (v < 0 && neg))) : isnan(v));
+    }
+    fold_output0(c, d);
+    return VRT_OK;
 }
 /* Max, Min: variadic, folded with two inputs. */
 static vrt_status minmax(sctx *c) {

@@ -844,6 +844,7 @@ def case_inspect_unsupported():
         path = write_tmp(tmp, "fancy.onnx", model)
         rc, out, err = vrt("inspect", path, expect=1)
         check("FancyWarp" in err and "fancy.onnx" in err, "the error must name the op and the model")
+        check("'warp1'" in err and "opset 13" in err, "the error must name the node and the opset: %r" % err)
         check(len(err.splitlines()) <= 4, "error message is more than 4 lines")
         for n in ["producer: handmade 0.1", "opsets: ai.onnx 13", "x ", "[N,3,8,8]", "Relu", "Sigmoid"]:
             check(n in out, "partial report lacks %r" % n)

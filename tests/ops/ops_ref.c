@@ -82,6 +82,10 @@ static double unary_value(const char *op, double x, const ops_node *n, double lo
     if (!strcmp(op, "Not")) return x == 0;
     if (!strcmp(op, "Sin")) return sin(x);
     if (!strcmp(op, "Cos")) return cos(x);
+    if (!strcmp(op, "IsNaN")) return isnan(x);
+    if (!strcmp(op, "IsInf"))
+        return isinf(x) && ((x > 0 && ops_attr_i(n, "detect_positive", 1)) ||
+                            (x < 0 && ops_attr_i(n, "detect_negative", 1)));
     if (!strcmp(op, "Gelu")) {
         if (!strcmp(ops_attr_s(n, "approximate", "none"), "tanh"))
             return 0.5 * x * (1 + tanh(sqrt(2 / 3.14159265358979323846) * (x + 0.044715 * x * x * x)));
@@ -154,6 +158,16 @@ static double binary_value(const char *op, double a, double b, int dt) {
     if (!strcmp(op, "Equal")) return a == b;
     if (!strcmp(op, "Greater")) return a > b;
     if (!strcmp(op, "Less")) return a < b;
+    if (!strcmp(op, "GreaterOrEqual")) return a >= b;
+    if (!strcmp(op, "LessOrEqual")) return a <= b;
+    if (!strcmp(op, "And")) return (a != 0) && (b != 0);
+    if (!strcmp(op, "Or")) return (a != 0) || (b != 0);
+    if (!strcmp(op, "Xor")) return (a != 0) != (b != 0);
+    if (!strcmp(op, "Mod")) {
+        if (dt == T_F32 || dt == T_F16) return fmod(a, b);
+        double m = fmod(a, b); /* integers: the result takes the divisor's sign */
+        return (m != 0 && ((m < 0) != (b < 0))) ? m + b : m;
+    }
     return NAN;
 }
 
@@ -925,11 +939,13 @@ typedef struct ref_entry {
 
 static const ref_entry k_refs[] = {
     {"Relu LeakyRelu Sigmoid Tanh HardSigmoid HardSwish Clip Erf Exp Log Sqrt Neg Abs Reciprocal Not "
-     "Identity Sin Cos Gelu",
+     "Identity Sin Cos Gelu IsNaN IsInf",
      ref_unary},
     {"CumSum", ref_cumsum},
     {"Cast", ref_cast},
-    {"Add Sub Mul Div Pow Max Min Sum PRelu Equal Greater Less Where", ref_nary},
+    {"Add Sub Mul Div Pow Max Min Sum PRelu Equal Greater Less GreaterOrEqual LessOrEqual And Or Xor Mod "
+     "Where",
+     ref_nary},
     {"ReduceMean ReduceMax ReduceSum", ref_reduce},
     {"ArgMax", ref_argmax},
     {"Softmax LogSoftmax", ref_softmax},

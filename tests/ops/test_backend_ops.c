@@ -168,6 +168,13 @@ static const op_case k_cases[] = {
     {"less_i64", "a:i64[3,5] b:i64[3,1]", "Less(a,b)->y:bool", 0, 0, 0},
     {"equal_i64", "a:i64[3,5]@0:2 b:i64[5]@0:2", "Equal(a,b)->y:bool", 0, 0, 0},
     {"where", "c:bool[3,1,5]@0:1 a:f32[4,5] b:f32[3,4,1]", "Where(c,a,b)->y:f32", 0, H, 0},
+    {"greater_or_equal_i64", "a:i64[3,5]@0:3 b:i64[5]@0:3", "GreaterOrEqual(a,b)->y:bool", 0, 0, 0},
+    {"less_or_equal_f32", "a:f32[3,1,5] b:f32[4,1]", "LessOrEqual(a,b)->y:bool", 0, 0, 0},
+    {"and_or_xor_bcast", "a:bool[3,1,5]@0:1 b:bool[4,1]@0:1 c:bool[5]@0:1",
+     "And(a,b)->t:bool; Or(t,c)->u:bool; Xor(u,a)->y:bool", 0, 0, 0},
+    {"mod_f32", "a:f32[3,7]@-9:9 b:f32[7]@0.5:3", "Mod(a,b)->y fmod=1", F32, 0, 0},
+    {"mod_i64", "a:i64[3,7]@-50:50 b:i64[7]@1:9", "Mod(a,b)->y", 0, 0, 0},
+    {"isnan_isinf", "x:f32[3,7]", "IsNaN(x)->a:bool; IsInf(x)->b:bool; Or(a,b)->y:bool", 0, 0, 0},
 
     /* ---- reductions, softmax, normalisation ---- */
     {"reducemean_axis1_keep", "x:f32[3,4,5,6]", "ReduceMean(x)->y axes=[1]", F32, H, 0},

@@ -261,6 +261,16 @@ static vrt_status compare(void *c, const vrt__step *s, void *stream) {
     return vrt__cpu_compare(s->u.cmp, s->dt, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
 }
 
+static vrt_status logic(void *c, const vrt__step *s, void *stream) {
+    (void)c;
+    return vrt__cpu_logical(s->u.logic, s->in[0], SI(s, 0), s->in[1], SI(s, 1), s->out[0], SO(s, 0));
+}
+
+static vrt_status isnan_op(void *c, const vrt__step *s, void *stream) {
+    (void)c;
+    return vrt__cpu_isnan(s->u.isnan.inf, s->u.isnan.pos, s->u.isnan.neg, s->in[0], s->out[0], s->on);
+}
+
 static vrt_status not_op(void *c, const vrt__step *s, void *stream) {
     (void)c;
     return vrt__cpu_not(s->in[0], s->out[0], s->on);
@@ -450,6 +460,8 @@ const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_BINARY] = {binary_supports, binary_scratch, binary},
     [VRT__FAM_COMPARE] = {NULL, NULL, compare},
     [VRT__FAM_NOT] = {NULL, NULL, not_op},
+    [VRT__FAM_LOGIC] = {NULL, NULL, logic},
+    [VRT__FAM_ISNAN] = {NULL, NULL, isnan_op},
     [VRT__FAM_WHERE] = {NULL, NULL, where},
     [VRT__FAM_COPY] = {NULL, NULL, copy},
     [VRT__FAM_CONCAT] = {NULL, NULL, concat},

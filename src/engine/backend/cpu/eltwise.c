@@ -130,6 +130,15 @@ vrt_status vrt__cpu_not(const uint8_t *x, uint8_t *y, int64_t n) {
     return VRT_OK;
 }
 
+vrt_status vrt__cpu_isnan(int inf, int pos, int neg, const float *x, uint8_t *y, int64_t n) {
+    if (n < 0) return VRT_EINVAL;
+    for (int64_t i = 0; i < n; i++) {
+        float v = x[i];
+        y[i] = (uint8_t)(inf ? (isinf(v) && ((v > 0 && pos) || (v < 0 && neg))) : isnan(v));
+    }
+    return VRT_OK;
+}
+
 /* ---- binary --------------------------------------------------------------- */
 
 static inline float vrt__bin_f32(vrt__binary_op op, float a, float b) {

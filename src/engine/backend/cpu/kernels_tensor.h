@@ -32,6 +32,8 @@ vrt_status vrt__cpu_unary_f32(vrt__threadpool *tp, const vrt__unary_params *p, c
                               int64_t n);
 /* Not: y[i] = !x[i] over bool (one byte, 0/1) elements; x == y allowed. */
 vrt_status vrt__cpu_not(const uint8_t *x, uint8_t *y, int64_t n);
+/* IsNaN (inf 0) / IsInf (inf 1, pos/neg: which infinities count): y[i] bool. */
+vrt_status vrt__cpu_isnan(int inf, int pos, int neg, const float *x, uint8_t *y, int64_t n);
 
 /* ---- element-wise binary with numpy broadcasting ------------------------ */
 

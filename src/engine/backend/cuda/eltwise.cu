@@ -140,6 +140,23 @@ extern "C" vrt_status vrt__cuda_not(void *stream, const uint8_t *x, uint8_t *y, 
     return VRT__CUK_CHECK("Not");
 }
 
+__global__ void vrt__k_isnan(int inf, int pos, int neg, const float *x, uint8_t *y, int64_t n) {
+    VRT__CUK_GRID_LOOP(i, n) {
+        float v = x[i];
+        y[i] = (uint8_t)(inf ? (isinf(v) && ((v > 0 && pos) || (v < 0 && neg))) : isnan(v));
+    }
+}
+
+extern "C" vrt_status vrt__cuda_isnan(void *stream, int inf, int pos, int neg, const float *x, uint8_t *y,
+                                      int64_t n) {
+    if (n < 0) return VRT__CUK_FAIL("IsNaN", VRT_EINVAL, "negative count");
+    if (!stream) return vrt__cuk_no_stream("IsNaN");
+    if (n == 0) return VRT_OK;
+    vrt__k_isnan<<<vrt__cuk_blocks(n), VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(inf, pos, neg, x, y,
+                                                                                       n);
+    return VRT__CUK_CHECK("IsNaN");
+}
+
 /* ---- binary ----------------------------------------------------------------- */
 
 __device__ __forceinline__ float vrt__cuk_bin_f32(int op, float a, float b) {

@@ -38,6 +38,8 @@ const char *vrt__cuda_kernels_error(void);
 vrt_status vrt__cuda_unary_f32(void *stream, const vrt__unary_params *p, const float *x, float *y, int64_t n);
 /* Not over bool bytes. */
 vrt_status vrt__cuda_not(void *stream, const uint8_t *x, uint8_t *y, int64_t n);
+/* IsNaN (inf 0) / IsInf (inf 1; pos, neg: which infinities count) over fp32: y[i] bool. */
+vrt_status vrt__cuda_isnan(void *stream, int inf, int pos, int neg, const float *x, uint8_t *y, int64_t n);
 /* y = a op b, numpy broadcasting; y may alias an input whose shape is sy.
  * dt: FLOAT, INT64, INT32, UINT64 (the CPU's vrt__cpu_binary types), and
  * INT8, UINT8, INT16, UINT16, UINT32, computed in int64 and wrapped back to

@@ -147,6 +147,18 @@ static vrt_status compare(void *c, const vrt__step *s, void *stream) {
                                 &s->ti[1]->shape, s->out[0], &s->to[0]->shape));
 }
 
+static vrt_status logic(void *c, const vrt__step *s, void *stream) {
+    return kf(c, s,
+              vrt__cuda_logical(stream, s->u.logic, s->in[0], &s->ti[0]->shape, s->in[1], &s->ti[1]->shape,
+                                s->out[0], &s->to[0]->shape));
+}
+
+static vrt_status isnan_op(void *c, const vrt__step *s, void *stream) {
+    return kf(
+        c, s,
+        vrt__cuda_isnan(stream, s->u.isnan.inf, s->u.isnan.pos, s->u.isnan.neg, s->in[0], s->out[0], s->on));
+}
+
 static vrt_status not_op(void *c, const vrt__step *s, void *stream) {
     return kf(c, s, vrt__cuda_not(stream, s->in[0], s->out[0], s->on));
 }
@@ -305,6 +317,8 @@ static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_BINARY] = {binary_supports, binary_scratch, binary},
     [VRT__FAM_COMPARE] = {NULL, NULL, compare},
     [VRT__FAM_NOT] = {NULL, NULL, not_op},
+    [VRT__FAM_LOGIC] = {NULL, NULL, logic},
+    [VRT__FAM_ISNAN] = {NULL, NULL, isnan_op},
     [VRT__FAM_WHERE] = {NULL, NULL, where},
     [VRT__FAM_COPY] = {NULL, NULL, copy},
     [VRT__FAM_CONCAT] = {NULL, NULL, concat},
