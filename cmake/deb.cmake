@@ -2,7 +2,7 @@
 #   cmake -S . -B build-deb -DBUILD_SHARED_LIBS=ON -DCMAKE_INSTALL_PREFIX=/usr
 #   cmake --build build-deb -j2 && (cd build-deb && cpack -G DEB)
 # gives two packages:
-#   visionrt      the vrt command, libvrt.so.MAJOR, the profiles and the man pages; its Depends
+#   visionrt      the vrt command, libvrt.so.0.1, the profiles and the man pages; its Depends
 #                 are computed by dpkg-shlibdeps from the binaries (libjpeg62-turbo, libpng16-16,
 #                 libav*, ...), so they are what the build really linked
 #   libvrt-dev    headers, the libvrt.so link (or libvrt.a), vrt.pc and the CMake package; it

@@ -1,6 +1,6 @@
 # Installation: cmake --install BUILD [--prefix P] puts, under the GNUInstallDirs folders,
 #   include/vrt/*.h                          the public headers
-#   lib/libvrt.so.MAJOR, lib/libvrt.a        the library (the .so exports only VRT_API functions)
+#   lib/libvrt.so.0.1, lib/libvrt.a          the library (the .so exports only VRT_API functions)
 #   lib/pkgconfig/vrt.pc                     pkg-config --cflags --libs vrt
 #   lib/cmake/visionrt/                      find_package(visionrt) -> visionrt::vrt
 #   bin/vrt                                  the command
@@ -9,7 +9,7 @@
 # and cpack -G DEB makes a Debian package of the same tree (cmake/deb.cmake).
 include(CMakePackageConfigHelpers)
 
-# Both libraries are installed, as Debian's -dev packages do: libvrt.so.MAJOR (soname, the
+# Both libraries are installed, as Debian's -dev packages do: libvrt.so.0.1 (soname, the
 # runtime) and libvrt.a. find_package(visionrt) exports visionrt::vrt_shared and
 # visionrt::vrt_static, and visionrt::vrt is the shared one when this tree was configured with
 # BUILD_SHARED_LIBS=ON, else the static one (a consumer may set visionrt_USE_STATIC first).

@@ -5,7 +5,7 @@ usage: test_install.py --build DIR --source DIR --prefix DIR [--dpkg 0|1] CASE
 
 Cases:
   tree          cmake --install BUILD --prefix PREFIX (the other cases use that tree): headers,
-                libvrt.so.MAJOR with its soname, libvrt.a, vrt.pc, the CMake package, vrt, the
+                libvrt.so.0.1 with its soname, libvrt.a, vrt.pc, the CMake package, vrt, the
                 profiles under share/visionrt/models and a man page per command; the installed
                 .so exports exactly the public API (scripts/check-exports)
   pkgconfig     a C and a C++ consumer built with `pkg-config --cflags --libs vrt` run; with the
@@ -31,6 +31,8 @@ import tempfile
 SKIP = 77
 MODEL_REL = "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 IMAGE_REL = "images/winml/kitten_224.png"
+# Before 1.0 the soname carries the minor version too (CMakeLists.txt VRT_SOVERSION).
+SONAME = "libvrt.so.0.1"
 
 
 def sh(cmd, env=None, cwd=None, check=True, timeout=600):
@@ -78,12 +80,12 @@ def case_tree(a):
                 "share/visionrt/models/squeezenet.conf", "share/visionrt/models/yolox.conf",
                 "share/man/man1/vrt.1", "share/man/man1/vrt-run.1", "share/man/man1/vrt-infer.1"):
         expect(os.path.exists(os.path.join(a.prefix, rel)), "not installed: " + rel)
-    for rel in ("libvrt.a", "libvrt.so", "libvrt.so.0", "pkgconfig/vrt.pc", "cmake/visionrt/visionrtConfig.cmake",
+    for rel in ("libvrt.a", "libvrt.so", SONAME, "pkgconfig/vrt.pc", "cmake/visionrt/visionrtConfig.cmake",
                 "cmake/visionrt/visionrtConfigVersion.cmake", "cmake/visionrt/visionrtTargets.cmake"):
         expect(os.path.exists(os.path.join(lib, rel)), "not installed: %s/%s" % (lib, rel))
     so = os.path.realpath(os.path.join(lib, "libvrt.so"))
     dyn = sh(["readelf", "-d", so]).stdout
-    expect("Library soname: [libvrt.so.0]" in dyn, "soname of %s is not libvrt.so.0:\n%s" % (so, dyn))
+    expect("Library soname: [%s]" % SONAME in dyn, "soname of %s is not %s:\n%s" % (so, SONAME, dyn))
     expect(os.path.basename(so).startswith("libvrt.so.0."), "libvrt.so does not point to a versioned file: " + so)
     pc = open(os.path.join(lib, "pkgconfig", "vrt.pc")).read()
     expect("prefix=%s\n" % a.prefix in pc, "vrt.pc does not name the install prefix:\n" + pc)
@@ -130,7 +132,7 @@ def case_pkgconfig(a):
         sh(["cc", "-std=c11", "-Wall", "-Werror", os.path.join(src, "consumer.c"), "-o", c, rpath] + flags)
         sh(["c++", "-std=c++11", "-Wall", "-Werror", os.path.join(src, "consumer.cpp"), "-o", cxx, rpath] + flags)
         needed = sh(["readelf", "-d", c]).stdout
-        expect("libvrt.so.0" in needed, "the pkg-config consumer does not use libvrt.so.0:\n" + needed)
+        expect(SONAME in needed, "the pkg-config consumer does not use %s:\n%s" % (SONAME, needed))
         run_consumers(a, c, cxx, "pkg-config")
 
 
@@ -144,7 +146,7 @@ def case_find_package(a):
             sh(["cmake", "--build", tmp, "-j2"])
             c = os.path.join(tmp, "consumer")
             needed = sh(["readelf", "-d", c]).stdout
-            expect(("libvrt.so.0" in needed) == (static == "OFF"),
+            expect((SONAME in needed) == (static == "OFF"),
                    "find_package consumer (visionrt_USE_STATIC=%s) links the wrong libvrt:\n%s" % (static, needed))
             run_consumers(a, c, os.path.join(tmp, "consumer_cxx"),
                           "find_package (%s)" % ("static" if static == "ON" else "shared"))
@@ -197,7 +199,7 @@ def case_deb(a):
     for pkg in ("visionrt (= ", "libjpeg-dev", "libpng-dev"):
         expect(pkg in ddeps, "libvrt-dev Depends lacks %s: %s" % (pkg, ddeps))
     files = sh(["dpkg-deb", "-c", runtime]).stdout
-    for rel in ("./usr/bin/vrt", "libvrt.so.0", "./usr/share/visionrt/models/squeezenet.conf",
+    for rel in ("./usr/bin/vrt", SONAME, "./usr/share/visionrt/models/squeezenet.conf",
                 "./usr/share/man/man1/vrt.1"):
         expect(rel in files, "%s not in %s" % (rel, os.path.basename(runtime)))
     files = sh(["dpkg-deb", "-c", dev]).stdout
