@@ -84,6 +84,15 @@ def huge_image():
     return model([conv, gap, fl], [x_input((1, 3, 1000000, 1000000), "data")], [y_output()], [w])
 
 
+def tiny_classifier():
+    """A valid 4-class classifier on 8x8 RGB (with x.conf): fast enough for valgrind and soak runs."""
+    w = helper.make_tensor("w", TensorProto.FLOAT, [4, 3, 3, 3], [0.01 * (i % 7) for i in range(108)])
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1])
+    gap = helper.make_node("GlobalAveragePool", ["c"], ["g"], name="gap")
+    fl = helper.make_node("Flatten", ["g"], ["y"], name="flatten")
+    return model([conv, gap, fl], [x_input((1, 3, 8, 8))], [y_output()], [w])
+
+
 def depth_to_space_huge():
     n = helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=(1 << 31))
     return model([n], [x_input((1, 4, 8, 8))], [y_output()])
@@ -119,6 +128,7 @@ MODELS = {
     "huge_image": huge_image,
     "depth_to_space_huge": depth_to_space_huge,
     "reshape_zero_huge": slice_reshape_zero,
+    "tiny_classifier": tiny_classifier,  # valid: the reliability checks' small model
     "external_fifo": lambda: external("fifo.bin"),  # the test makes fifo.bin a FIFO: open() would block
     "external_dot": lambda: external("."),  # the model's own folder
 }
