@@ -85,6 +85,9 @@ static int make_window(display *d, uint32_t w, uint32_t h) {
     if (!SDL_GetRendererInfo(d->ren, &ri)) snprintf(d->renderer, sizeof(d->renderer), "%s", ri.name);
     SDL_RenderSetLogicalSize(d->ren, (int)w, (int)h); /* keeps the aspect; boxes in frame pixels */
     d->fps_t0 = vrt_now_ns();
+    char t[128];
+    snprintf(t, sizeof(t), "vrt %s - starting", d->name);
+    SDL_SetWindowTitle(d->win, t);
     return 0;
 }
 

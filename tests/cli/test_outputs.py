@@ -117,15 +117,17 @@ class Xvfb:
         self.p.wait(timeout=10)
 
 
-def wait_window(display, timeout=60):
+def wait_window(display, timeout=150):
+    """The window once it has shown frames for a while (the title then carries the fps; it is made
+    at the first frame). The machine may be loaded: a generous timeout."""
     import x11
     t0 = time.time()
     while time.time() - t0 < timeout:
-        w = x11.find_window(display, "vrt display://0 - ")  # the title once frames are shown
+        w = x11.find_window(display, "vrt display://0 - ", " fps")
         if w:
             return w
         time.sleep(0.3)
-    raise Fail("no window titled 'vrt display://0 - ...' within %d s" % timeout)
+    raise Fail("no window titled 'vrt display://0 - ... fps' within %d s" % timeout)
 
 
 def best_edge(px, width, box, rgb, tol=40):
@@ -369,6 +371,16 @@ class Subscriber:
                                   stderr=subprocess.DEVNULL)
         time.sleep(0.5)
 
+    def wait_count(self, n, timeout=90):
+        """Waits until n messages arrived (mosquitto_sub writes each one as it comes)."""
+        t0 = time.time()
+        while time.time() - t0 < timeout:
+            with open(self.path) as f:
+                if sum(1 for l in f if l.strip()) >= n:
+                    return
+            time.sleep(0.2)
+        raise Fail("fewer than %d messages within %d s" % (n, timeout))
+
     def messages(self):
         self.p.terminate()
         self.p.wait(timeout=10)
@@ -411,14 +423,16 @@ def case_outputs_mqtt():
         # The broker goes away mid-run and comes back: the run goes on, what could not be sent is
         # counted, delivery resumes.
         sub1 = Subscriber(port, "vrt/live", os.path.join(tmp, "sub1.txt"))
-        p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=4", "-d", "12",
+        p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=160&height=120&fps=4",
                    "--threads", "1", "--json", jl, "-o", "mqtt://127.0.0.1:%d/vrt/live" % port])
-        time.sleep(4)
+        sub1.wait_count(3)
         before = sub1.messages()
         broker.stop()
         time.sleep(3)
         broker.start()
         sub2 = Subscriber(port, "vrt/live", os.path.join(tmp, "sub2.txt"))
+        sub2.wait_count(3)  # the back-off is 1 s doubling: back within a few seconds
+        p.send_signal(signal.SIGINT)
         rc, out, err = finish(p, timeout=120)
         after = sub2.messages()
         check(rc == 0, "exit status %d" % rc)

@@ -38,8 +38,8 @@ def _open(display):
     return x, d
 
 
-def find_window(display, title_prefix):
-    """The id of a top-level window whose title starts with title_prefix, or None."""
+def find_window(display, title_prefix, contains=""):
+    """The id of a top-level window whose title starts with title_prefix (and has contains), or None."""
     x, d = _open(display)
     try:
         root, parent = ctypes.c_ulong(), ctypes.c_ulong()
@@ -51,7 +51,8 @@ def find_window(display, title_prefix):
         for i in range(n.value):
             name = ctypes.c_char_p()
             if x.XFetchName(d, kids[i], ctypes.byref(name)) and name.value:
-                if name.value.decode("utf-8", "replace").startswith(title_prefix):
+                title = name.value.decode("utf-8", "replace")
+                if title.startswith(title_prefix) and contains in title:
                     found = kids[i]
         if kids:
             x.XFree(kids)
