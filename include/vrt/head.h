@@ -21,7 +21,7 @@
  * Ownership: open copies what it needs from the profile and the tensor
  * info; labels (may be NULL) are borrowed and must outlive the head. The
  * result belongs to the head and stays valid until the next run or destroy.
- * Memory: open allocates everything; run allocates nothing.
+ * Memory: open (and vrt_head_reserve) allocate everything; run allocates nothing.
  * Threading: one head per thread at a time.
  */
 #ifndef VRT_HEAD_H
@@ -45,6 +45,12 @@ typedef struct vrt_head vrt_head_t;
  * it is NULL and err names the profile, the output and what would fit. */
 VRT_API vrt_status vrt_head_open(const vrt_profile *prof, const vrt_model_tensor_info *outputs, int n_outputs,
                                  const vrt_labels_t *labels, vrt_head_t **out, char *err, size_t cap);
+/* Heads whose results hold maps at frame resolution (depth, segment-*):
+ * sizes the result for frames up to frame_w x frame_h (open sizes it for
+ * frames of the network input's size); allocates when it grows. Call it
+ * before vrt_head_run with a larger frame (vrt_head_run answers VRT_EINVAL
+ * otherwise). Other heads: nothing to do, VRT_OK. */
+VRT_API vrt_status vrt_head_reserve(vrt_head_t *h, int frame_w, int frame_h);
 /* What the head's results hold. */
 VRT_API vrt_result_type vrt_head_kind(const vrt_head_t *h);
 /* outputs[i]: counts[i] fp32 values of model output i (the tensor's element

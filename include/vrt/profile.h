@@ -9,7 +9,8 @@
  *   name            free text, for messages                       [file name]
  *   model           model file, relative to the profile's folder  [""]
  *   input           input tensor name ("" = the first input)      [""]
- *   task            classify | detect-yolox | detect-yolov8 | detect-ssd | detect-ssd-raw [classify]
+ *   task            classify | detect-yolox | detect-yolov8 | detect-ssd | detect-ssd-raw |
+ *                   detect-detr | depth | segment-yolov8 | pose-yolov8 | segment-argmax [classify]
  *   outputs         which model outputs the head reads, role=name pairs
  *                   ("scores=scores, boxes=boxes"); a one-output head
  *                   also takes a bare name          [by role name, else in order]
@@ -40,6 +41,9 @@
  *                   levels split by ';' ("10,16,24; 32,48; 64,96")   [none: required]
  *   ssd_variances   detect-ssd-raw: centre, size variance            [0.1, 0.2]
  *   ssd_clip_priors detect-ssd-raw: clip priors to 0..1 (0/1)       [1]
+ *   colormap        depth: turbo | inferno | none (VRT_MAP_DEPTH_COLOR) [turbo]
+ *   mask_threshold  segment-yolov8: mask probability threshold 0..1 [0.5]
+ *   num_keypoints   pose-yolov8: keypoints per box (0 = 17)       [0]
  *
  * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
  * known: name, model, ...". A file that sets no key at all is refused.
@@ -74,7 +78,19 @@ typedef enum vrt_task {
     VRT_TASK_DETECT_YOLOV8 = 2,
     VRT_TASK_DETECT_SSD = 3,     /* scores [1,N,C] (softmax, class 0 background) + boxes [1,N,4] in 0..1 */
     VRT_TASK_DETECT_SSD_RAW = 4, /* class logits + location encodings, decoded with priors */
+    VRT_TASK_DETECT_DETR = 5,    /* logits [1,Q,C+1] (no-object last) + pred_boxes [1,Q,4] cxcywh 0..1 */
+    VRT_TASK_DEPTH = 6,          /* relative inverse depth [1,H,W] or [1,1,H,W] (Depth Anything, MiDaS) */
+    VRT_TASK_SEGMENT_YOLOV8 = 7, /* [1,4+C+32,N] + prototypes [1,32,h,w] */
+    VRT_TASK_POSE_YOLOV8 = 8,    /* [1,4+1+3K,N]: box, score, K keypoints (x, y, score) */
+    VRT_TASK_SEGMENT_ARGMAX = 9, /* class scores [1,C,H,W] -> class per pixel */
 } vrt_task;
+
+/* Colour map of the depth head's display image. */
+typedef enum vrt_colormap {
+    VRT_COLORMAP_TURBO = 0,
+    VRT_COLORMAP_INFERNO = 1,
+    VRT_COLORMAP_NONE = 2,
+} vrt_colormap;
 
 #define VRT_PROFILE_MAX_OUTPUTS 4
 #define VRT_SSD_MAX_LEVELS 8
@@ -112,6 +128,9 @@ typedef struct vrt_profile {
     int num_outputs;       /* `outputs` pairs */
     vrt_profile_output outputs[VRT_PROFILE_MAX_OUTPUTS];
     vrt_ssd_params ssd;
+    vrt_colormap colormap; /* depth */
+    float mask_threshold;  /* segment-yolov8 */
+    int num_keypoints;     /* pose-yolov8; 0: 17 */
 } vrt_profile;
 
 /* Defaults listed above. */

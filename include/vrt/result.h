@@ -23,11 +23,14 @@
  *
  * Kinds. A head declares one kind; the kind says which accessors apply:
  *   CLASSES     count entries (class index, score), best first: vrt_result_class.
- *   DETECTIONS  count boxes in frame pixels, score descending: vrt_result_detection.
- *   DENSE       one map over the network input (depth, segmentation); reserved for the
- *               heads that make it (a map accessor comes with the first of them).
- *   KEYPOINTS   count detections, each with a fixed number of keypoints (pose); reserved
- *               likewise: vrt_result_detection reads its boxes.
+ *   DETECTIONS  count boxes in frame pixels, score descending: vrt_result_detection
+ *               (YOLOX, YOLOv8, SSD, DETR). segment-yolov8 adds the map
+ *               VRT_MAP_INSTANCES: the masks of the boxes (vrt_result_map).
+ *   DENSE       maps in the frame's geometry (vrt_result_map): depth (VRT_MAP_DEPTH,
+ *               _DEPTH_RAW, _DEPTH_COLOR, vrt_result_depth_stats, _depth_median)
+ *               or semantic segmentation (VRT_MAP_CLASSES).
+ *   KEYPOINTS   count detections (vrt_result_detection), each with
+ *               vrt_result_num_keypoints points (vrt_result_keypoint): pose.
  * A consumer that meets a kind it does not know skips the result; accessors of
  * another kind answer VRT_EINVAL (or 0 / NULL) instead of reading wrong data.
  *
@@ -120,6 +123,82 @@ VRT_API const char *vrt_result_label(const vrt_result *r, int i);
 VRT_API int vrt_result_secondary_count(const vrt_result *r, int i);
 VRT_API vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score);
 VRT_API const char *vrt_result_secondary_label(const vrt_result *r, int i, int k);
+
+/* ---- maps (DENSE; DETECTIONS of segment-yolov8) ---------------------------
+ * A map covers the whole frame the result was made from, pixel (x, y) of
+ * the map = pixel (x, y) of the frame: the heads undo the pre-processing
+ * geometry (letterbox, resize, crop) on the way. Rows are `stride` bytes
+ * apart. The pixels live in the result's storage (no copy): the lifetime is
+ * the result's. */
+typedef enum vrt_map_id {
+    /* depth: float32 0..1, the relative inverse depth normalised by its
+     * minimum and maximum over the pixels the network saw (1 = nearest);
+     * NaN where the frame was cropped away (resize = crop). */
+    VRT_MAP_DEPTH = 0,
+    /* depth: float32, the network's value (relative inverse depth, larger
+     * is nearer, unit-free), resampled bilinearly into the frame; NaN as above. */
+    VRT_MAP_DEPTH_RAW = 1,
+    /* depth: RGB24, VRT_MAP_DEPTH through the profile's colormap (turbo,
+     * inferno); black where NaN. Absent with colormap = none. */
+    VRT_MAP_DEPTH_COLOR = 2,
+    /* segment-argmax: uint8 class index per pixel (the argmax over the
+     * classes of the bilinearly resampled scores). */
+    VRT_MAP_CLASSES = 3,
+    /* segment-yolov8: uint8 per pixel, 0 for none, i + 1 for detection i
+     * (vrt_result_detection): the pixel is inside detection i's box and its
+     * mask, and i is the best-scoring such detection. */
+    VRT_MAP_INSTANCES = 4,
+} vrt_map_id;
+
+typedef enum vrt_map_type {
+    VRT_MAP_U8 = 0,   /* one uint8_t per pixel */
+    VRT_MAP_F32 = 1,  /* one float per pixel */
+    VRT_MAP_RGB8 = 2, /* three uint8_t per pixel: R, G, B */
+} vrt_map_type;
+
+/* "depth", "depth_raw", "depth_color", "classes", "instances"; "?" otherwise. Static. */
+VRT_API const char *vrt_map_name(vrt_map_id which);
+/* The map `which` of r: its first pixel, or NULL when r has no such map.
+ * Any output may be NULL: width, height (frame pixels), stride (bytes from
+ * one row to the next), type. */
+VRT_API const void *vrt_result_map(const vrt_result *r, vrt_map_id which, int *width, int *height,
+                                   size_t *stride, vrt_map_type *type);
+
+/* DENSE depth: the raw map's minimum, maximum and mean over the pixels the
+ * network saw (the normalisation of VRT_MAP_DEPTH); any output may be NULL.
+ * VRT_EINVAL for another result. */
+VRT_API vrt_status vrt_result_depth_stats(const vrt_result *r, float *min, float *max, float *mean);
+/* DENSE depth: the median of the depth over the frame pixels whose centres
+ * lie inside box (frame pixels, e.g. a detection of another model on the
+ * same frame), NaN pixels left out; an even count averages the two middle
+ * values (numpy.median). raw: of VRT_MAP_DEPTH_RAW, norm: of VRT_MAP_DEPTH;
+ * either may be NULL. Allocates nothing; O(box pixels). VRT_EINVAL for
+ * another result, VRT_ENOENT when no valid pixel is inside the box. */
+VRT_API vrt_status vrt_result_depth_median(const vrt_result *r, const vrt_box *box, float *raw, float *norm);
+
+/* ---- keypoints (KEYPOINTS) ------------------------------------------------- */
+
+/* Keypoints per detection (17 for COCO pose), 0 for another kind. */
+VRT_API int vrt_result_num_keypoints(const vrt_result *r);
+/* Keypoint j of detection i: position in frame pixels and the model's
+ * confidence (COCO pose: visibility probability); any output may be NULL.
+ * VRT_EINVAL for another kind or a bad i or j. */
+VRT_API vrt_status vrt_result_keypoint(const vrt_result *r, int i, int j, float *x, float *y, float *score);
+
+/* ---- JSON ----------------------------------------------------------------- */
+
+/* Writes the members that go beyond classes and boxes into the JSON object
+ * w has open (the schema tables of README.md), nothing for a plain kind:
+ *   "keypoints": per detection, K [x, y, score] triples (KEYPOINTS);
+ *   "masks": per detection {"index", "region": [x, y, w, h] whole pixels,
+ *            "rle": run lengths over the region row by row, 0s first}
+ *            (VRT_MAP_INSTANCES);
+ *   "depth": {"width", "height", "min", "max", "mean"} (depth);
+ *   "segmentation": {"width", "height", "rle": [class, run, class, run, ...]
+ *            over the frame row by row} (VRT_MAP_CLASSES).
+ * A result copied without its maps writes only what it has. */
+struct vrt_json;
+VRT_API void vrt_result_json_extras(const vrt_result *r, struct vrt_json *w);
 
 #ifdef __cplusplus
 }

@@ -24,12 +24,14 @@ typedef struct out_rec {
     vrt_pipeline_result r;
     vrt_result res;              /* the session's result header, its payload pointing at the copy below */
     vrt__result_payload payload; /* the filled part of the session's payload */
+    void *extra;                 /* maps and keypoints: the whole payload (extra_bytes), or NULL */
 } out_rec;
 
 struct vrt__output {
     vrt_pipeline_output o;
     char name[64];
     int depth;
+    size_t extra_bytes; /* of each record's extra */
     out_rec *recs;
     vrt_queue_t *free_list;
     vrt_slot_t *slot;   /* depth 1 */
@@ -107,9 +109,13 @@ static void *output_main(void *arg) {
     return NULL;
 }
 
-vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p) {
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes) {
     x->pl = p;
     if (!x->o.write) return VRT_OK; /* finish only (a report): no thread, no hand-off */
+    /* Results with maps or keypoints (their layout says) are copied whole. */
+    x->extra_bytes = result_bytes;
+    for (int i = 0; x->extra_bytes && i < x->depth + 2; i++)
+        if (!x->recs[i].extra && !(x->recs[i].extra = vrt_malloc(x->extra_bytes))) return VRT_ENOMEM;
     if (pthread_create(&x->thread, NULL, output_main, x)) return VRT_EIO;
     x->thread_started = 1;
     return VRT_OK;
@@ -129,7 +135,8 @@ static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_r
     rec->r.result = NULL;
     rec->r.classes = NULL;
     rec->r.detections = NULL;
-    if (!r->result || vrt__result_copy(&rec->res, &rec->payload, r->result)) return;
+    if (!r->result || vrt__result_copy_ex(&rec->res, &rec->payload, rec->extra, x->extra_bytes, r->result))
+        return;
     rec->r.result = &rec->res;
     rec->r.classes = vrt__result_classes(&rec->res);
     rec->r.detections = vrt__result_detections(&rec->res);
@@ -247,6 +254,8 @@ void vrt__output_destroy(vrt__output **px) {
         give_back(x, item);
     while (x->queue && vrt_queue_pop(x->queue, &item, 0) == VRT_OK)
         give_back(x, item);
+    for (int i = 0; x->recs && i < x->depth + 2; i++)
+        vrt_free(x->recs[i].extra);
     if (x->o.destroy) x->o.destroy(x->o.ctx);
     vrt_slot_destroy(&x->slot);
     vrt_queue_destroy(&x->queue);

@@ -41,6 +41,8 @@ vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int
                                vrt__proc_out *const *outs, char *err, size_t cap);
 /* Engines alive over this processor's model weights (1: not shared). */
 int vrt__proc_weight_users(const vrt__proc *p);
+/* Bytes of one frame's result payload (maps, keypoints included). */
+size_t vrt__proc_result_bytes(const vrt__proc *p);
 /* Buffer of bindable slot i (< bound) and its size, else NULL. */
 void *vrt__proc_slot_buffer(vrt__proc *p, int i, size_t *size);
 /* Frames submitted straight from their capture buffer (no copy). */
@@ -83,7 +85,9 @@ typedef struct vrt__output vrt__output;
 
 /* Sizes everything (depth + 2 records). On failure o->destroy(o->ctx) was called. */
 vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap);
-vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p);
+/* result_bytes: the largest payload of a result it may get (records copy
+ * maps and keypoints when they fit). */
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes);
 /* The frame path: copies r into a free record and hands it over; never waits, never allocates.
  * r->frame (a frame copy, or NULL) is referenced by an output that wants frames. */
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);

@@ -754,8 +754,13 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         vrt_pipeline_stop(p);
         return VRT_ENOMEM;
     }
+    size_t rbytes = vrt__proc_result_bytes(p->bproc);
+    for (int i = 0; i < p->nstreams; i++) {
+        size_t b = vrt__proc_result_bytes(p->streams[i]->proc);
+        if (b > rbytes) rbytes = b;
+    }
     for (int k = 0; k < p->noutputs; k++) {
-        if (vrt__output_start(p->outputs[k], p)) {
+        if (vrt__output_start(p->outputs[k], p, rbytes)) {
             vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
             vrt_pipeline_stop(p);
             return VRT_EIO;

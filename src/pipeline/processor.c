@@ -19,6 +19,7 @@
 #include "vision/result_impl.h"
 #include "vrt/image.h"
 #include "vrt/session.h"
+#include "session_impl.h"
 
 struct vrt__proc {
     vrt_session_t *session;
@@ -170,4 +171,8 @@ void vrt__proc_destroy(vrt__proc **pp) {
     vrt_session_destroy(&p->session);
     vrt_free(p);
     *pp = NULL;
+}
+
+size_t vrt__proc_result_bytes(const vrt__proc *p) {
+    return p ? vrt__session_result_bytes(p->session) : 0;
 }

@@ -67,6 +67,7 @@ static vrt_status check_model(vrt_session_t *s) {
     vrt_status st = vrt__head_bind(s->head, pr, outs, nout, s->batch, &s->hp, s->err, sizeof(s->err));
     if (!st) st = vrt__head_check_labels(pr, &s->hp, s->labels, s->err, sizeof(s->err));
     if (st) return st;
+    vrt__head_set_frame(s->head, &s->hp, (int)s->p.width, (int)s->p.height); /* maps at frame size */
     for (int j = 0; j < s->hp.num_outputs; j++) {
         const vrt_model_tensor_info *out = &outs[s->hp.outputs[j]];
         if (out->dtype != VRT_DTYPE_FLOAT && out->dtype != VRT_DTYPE_FLOAT16)
@@ -178,10 +179,14 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     return vrt_engine_open(s->model, &ep, &s->eng, s->err, sizeof(s->err));
 }
 
+size_t vrt__session_result_bytes(const vrt_session_t *s) {
+    return s ? s->res_stride : 0;
+}
+
 void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload) {
     for (int k = 0; k < s->batch; k++) {
         vrt_result *r = &s->slot[slot].res[k];
-        vrt__result_init(r, s->head->kind, s->prof.task, s->labels);
+        vrt__result_init(r, s->head->kind, s->prof.task, s->labels, &s->hp.layout);
         r->slot = slot;
         r->payload = (const uint8_t *)payload + (size_t)k * s->res_stride;
         if (s->cascade) {
@@ -193,7 +198,7 @@ void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload) {
 
 /* params.cascade: a detection head, batch 1; the classifier opened. */
 static vrt_status open_cascade(vrt_session_t *s) {
-    s->res_stride = s->head->result_bytes;
+    s->res_stride = s->hp.layout.bytes;
     const vrt_cascade_params *cp = s->p.cascade;
     s->p.cascade = NULL; /* the caller's pointer is not kept */
     if (!cp) return VRT_OK;

@@ -92,6 +92,8 @@ const vrt__session_ops *vrt__session_ops_find(const char *backend);
 const char *vrt__session_ops_names(void);
 extern const vrt__session_ops vrt__session_cpu;
 
+/* Bytes of one frame's result payload (the head's layout, and a cascade's classes). */
+size_t vrt__session_result_bytes(const vrt_session_t *s);
 /* Points slot i's results at payload (batch * res_stride bytes). */
 void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload);
 /* Formats s->err; returns st. */

@@ -105,8 +105,11 @@ vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_resu
             json_class(res, i, w);
         else if (kind == VRT_RESULT_DETECTIONS)
             json_detection(res, i, w);
+        else if (kind == VRT_RESULT_KEYPOINTS)
+            json_detection(res, i, w);
     }
     vrt_json_end_array(w);
+    vrt_result_json_extras(res, w); /* keypoints, masks, depth, segmentation */
     vrt_json_end_object(w);
     return vrt_json_status(w);
 }

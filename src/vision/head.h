@@ -11,10 +11,13 @@
  * twin's create (sizes scratch / device workspace) -> run or enqueue per
  * frame (allocate nothing) -> destroy.
  *
- * Payload: each head writes `result_bytes` per frame into storage the
+ * Payload: each head writes hp->layout.bytes per frame into storage the
  * session sized at open (CUDA: device memory, downloaded into page-locked
  * host memory of the slot); the session's result points at it (kinds and
- * payload structs: vision/result_impl.h).
+ * payload structs: vision/result_impl.h). A fixed-size head's layout is its
+ * row's result_bytes; a head with maps at frame resolution (depth, masks)
+ * or keypoints sizes it in its `layout` function for the frame size
+ * (vrt__head_set_frame, once at open; the session's frames all have one size).
  *
  * Adding a head: src/vision/README.md.
  */
@@ -26,6 +29,7 @@
 #include "vrt/engine.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
+#include "vision/result_impl.h"
 
 /* Model outputs one head reads (SSD: scores and boxes). */
 #define VRT__HEAD_MAX_OUTPUTS 4
@@ -42,6 +46,14 @@ typedef struct vrt__head_params {
     int topk, softmax;                        /* classify */
     vrt_detect_params det;                    /* detect: kind, input size, classes and anchors filled in */
     vrt_ssd_params ssd;                       /* detect-ssd-raw: the prior spec */
+    /* Dense heads: the network output's map size, the maps' frame size. */
+    int map_c, map_h, map_w;   /* depth: 1 x H x W; argmax: C x H x W; segment-yolov8: the prototypes */
+    uint32_t input_w, input_h; /* the network input (the profile's width, height) */
+    int frame_w, frame_h;      /* what the maps cover (vrt__head_set_frame; default the input size) */
+    vrt_colormap colormap;     /* depth */
+    float mask_threshold;      /* segment-yolov8 */
+    int num_keypoints;         /* pose-yolov8 */
+    vrt__result_layout layout; /* the payload of one frame at frame_w x frame_h */
 } vrt__head_params;
 
 typedef struct vrt__head_cpu {
@@ -81,6 +93,9 @@ typedef struct vrt__head {
                             char *err, size_t cap);
     const vrt__head_cpu *cpu;
     const vrt__head_cuda *cuda; /* NULL when the build has no CUDA */
+    /* Sizes hp->layout for frames of hp->frame_w x hp->frame_h; NULL: the
+     * fixed result_bytes. */
+    void (*layout)(vrt__head_params *hp);
 } vrt__head;
 
 /* The head named `task` in a profile, or NULL. */
@@ -100,6 +115,9 @@ vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt
  * has fewer names than hp->num_classes (set by the head's configure). */
 vrt_status vrt__head_check_labels(const vrt_profile *prof, const vrt__head_params *hp,
                                   const vrt_labels_t *labels, char *err, size_t cap);
+/* Sets the frame size the head's maps cover (0: the network input size)
+ * and sizes hp->layout for it (vrt__head_bind calls it with 0 x 0). */
+void vrt__head_set_frame(const vrt__head *h, vrt__head_params *hp, int frame_w, int frame_h);
 /* The registered heads' task names ("a, b or c") into buf; returns buf. */
 const char *vrt__head_names(char *buf, size_t cap);
 

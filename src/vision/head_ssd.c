@@ -214,7 +214,8 @@ static vrt_status ssd_run(void *ctx, const vrt__head_params *hp, const float *co
                          prob,
                          hp->det.score_threshold,
                          hp->det.iou_threshold,
-                         hp->det.max_detections};
+                         hp->det.max_detections,
+                         NULL};
     vrt__nms_classwise(&in, c->cands, res);
     vrt__detections_to_frame(res, g, hp->det.clip, hp->det.input_w, hp->det.input_h);
     return VRT_OK;

@@ -21,7 +21,8 @@ static const vrt__head k_heads[] = {
      {"scores"},
      vrt__head_classify_configure,
      &vrt__head_classify_cpu,
-     CUDA_TWIN(vrt__head_classify_cuda)},
+     CUDA_TWIN(vrt__head_classify_cuda),
+     NULL},
     {"detect-yolox",
      VRT_TASK_DETECT_YOLOX,
      VRT_RESULT_DETECTIONS,
@@ -29,7 +30,8 @@ static const vrt__head k_heads[] = {
      {"output"},
      vrt__head_yolo_configure,
      &vrt__head_yolo_cpu,
-     CUDA_TWIN(vrt__head_yolo_cuda)},
+     CUDA_TWIN(vrt__head_yolo_cuda),
+     NULL},
     {"detect-yolov8",
      VRT_TASK_DETECT_YOLOV8,
      VRT_RESULT_DETECTIONS,
@@ -37,7 +39,8 @@ static const vrt__head k_heads[] = {
      {"output"},
      vrt__head_yolo_configure,
      &vrt__head_yolo_cpu,
-     CUDA_TWIN(vrt__head_yolo_cuda)},
+     CUDA_TWIN(vrt__head_yolo_cuda),
+     NULL},
     {"detect-ssd",
      VRT_TASK_DETECT_SSD,
      VRT_RESULT_DETECTIONS,
@@ -45,7 +48,8 @@ static const vrt__head k_heads[] = {
      {"scores", "boxes"},
      vrt__head_ssd_configure,
      &vrt__head_ssd_cpu,
-     CUDA_TWIN(vrt__head_ssd_cuda)},
+     CUDA_TWIN(vrt__head_ssd_cuda),
+     NULL},
     {"detect-ssd-raw",
      VRT_TASK_DETECT_SSD_RAW,
      VRT_RESULT_DETECTIONS,
@@ -53,7 +57,53 @@ static const vrt__head k_heads[] = {
      {"scores", "boxes"},
      vrt__head_ssd_configure,
      &vrt__head_ssd_cpu,
-     CUDA_TWIN(vrt__head_ssd_cuda)},
+     CUDA_TWIN(vrt__head_ssd_cuda),
+     NULL},
+    {"detect-detr",
+     VRT_TASK_DETECT_DETR,
+     VRT_RESULT_DETECTIONS,
+     sizeof(vrt_detections),
+     {"logits", "pred_boxes"},
+     vrt__head_detr_configure,
+     &vrt__head_detr_cpu,
+     CUDA_TWIN(vrt__head_detr_cuda),
+     NULL},
+    {"depth",
+     VRT_TASK_DEPTH,
+     VRT_RESULT_DENSE,
+     0,
+     {"depth"},
+     vrt__head_depth_configure,
+     &vrt__head_depth_cpu,
+     CUDA_TWIN(vrt__head_depth_cuda),
+     vrt__head_depth_layout},
+    {"segment-yolov8",
+     VRT_TASK_SEGMENT_YOLOV8,
+     VRT_RESULT_DETECTIONS,
+     0,
+     {"output", "protos"},
+     vrt__head_yoloseg_configure,
+     &vrt__head_yoloseg_cpu,
+     CUDA_TWIN(vrt__head_yoloseg_cuda),
+     vrt__head_yoloseg_layout},
+    {"pose-yolov8",
+     VRT_TASK_POSE_YOLOV8,
+     VRT_RESULT_KEYPOINTS,
+     0,
+     {"output"},
+     vrt__head_pose_configure,
+     &vrt__head_pose_cpu,
+     CUDA_TWIN(vrt__head_pose_cuda),
+     vrt__head_pose_layout},
+    {"segment-argmax",
+     VRT_TASK_SEGMENT_ARGMAX,
+     VRT_RESULT_DENSE,
+     0,
+     {"scores"},
+     vrt__head_argmax_configure,
+     &vrt__head_argmax_cpu,
+     CUDA_TWIN(vrt__head_argmax_cuda),
+     vrt__head_argmax_layout},
 };
 #define NHEADS ((int)(sizeof(k_heads) / sizeof(k_heads[0])))
 
@@ -151,6 +201,8 @@ vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt
     hp->task = prof->task;
     hp->batch = batch;
     hp->num_outputs = nr;
+    hp->input_w = prof->pre.width;
+    hp->input_h = prof->pre.height;
     vrt_model_tensor_info sel[VRT__HEAD_MAX_OUTPUTS];
     for (int r = 0; r < nr; r++) {
         int i = pick_output(h, prof, outs, n, r, err, cap);
@@ -170,7 +222,17 @@ vrt_status vrt__head_bind(const vrt__head *h, const vrt_profile *prof, const vrt
         hp->out_counts[r] = c / (size_t)(batch > 0 ? batch : 1);
     }
     hp->out_count = hp->out_counts[0];
-    return h->configure(prof, sel, hp, err, cap);
+    vrt_status st = h->configure(prof, sel, hp, err, cap);
+    if (!st) vrt__head_set_frame(h, hp, 0, 0);
+    return st;
+}
+
+void vrt__head_set_frame(const vrt__head *h, vrt__head_params *hp, int frame_w, int frame_h) {
+    hp->frame_w = frame_w > 0 ? frame_w : (int)hp->input_w;
+    hp->frame_h = frame_h > 0 ? frame_h : (int)hp->input_h;
+    memset(&hp->layout, 0, sizeof(hp->layout));
+    hp->layout.bytes = h->result_bytes;
+    if (h->layout) h->layout(hp);
 }
 
 vrt_status vrt__head_check_labels(const vrt_profile *prof, const vrt__head_params *hp,

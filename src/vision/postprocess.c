@@ -312,6 +312,7 @@ void vrt__nms_classwise(const vrt__nms_input *in, vrt__nms_cand *cands, vrt_dete
             }
         }
     }
+    if (in->anchors_out) memcpy(in->anchors_out, anchors, (size_t)out->count * sizeof(int));
 }
 
 void vrt__detections_to_frame(vrt_detections *out, const vrt_preprocess_geometry *geom, int clip,
@@ -379,8 +380,9 @@ vrt_status vrt_detector_run(vrt_detector_t *d, const float *o, size_t count,
             }
         }
     }
-    vrt__nms_input in = {d->box,           d->active,        nact, C, 0, yolo_score, d, o, p->score_threshold,
-                         p->iou_threshold, p->max_detections};
+    vrt__nms_input in = {
+        d->box,           d->active,         nact, C, 0, yolo_score, d, o, p->score_threshold,
+        p->iou_threshold, p->max_detections, NULL};
     vrt__nms_classwise(&in, d->cands, out);
     vrt__detections_to_frame(out, geom, p->clip, p->input_w, p->input_h);
     return VRT_OK;

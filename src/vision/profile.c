@@ -31,6 +31,8 @@ void vrt_profile_default(vrt_profile *p) {
     p->ssd.center_variance = 0.1f;
     p->ssd.size_variance = 0.2f;
     p->ssd.clip_priors = 1;
+    p->colormap = VRT_COLORMAP_TURBO;
+    p->mask_threshold = 0.5f;
 }
 
 /* ---- value parsers: 0 on success ---- */
@@ -254,6 +256,27 @@ static int set_max_detections(vrt_profile *p, const char *v) {
     p->det.max_detections = (int)x;
     return 0;
 }
+static int set_colormap(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"turbo", "inferno", "none", NULL};
+    for (int i = 0; w[i]; i++)
+        if (!strcmp(v, w[i])) {
+            p->colormap = (vrt_colormap)i;
+            return 0;
+        }
+    return -1;
+}
+static int set_mask_threshold(vrt_profile *p, const char *v) {
+    float f;
+    if (parse_float(v, &f) || !(f >= 0.0f && f <= 1.0f)) return -1;
+    p->mask_threshold = f;
+    return 0;
+}
+static int set_num_keypoints(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 0, 1000, &x)) return -1;
+    p->num_keypoints = (int)x;
+    return 0;
+}
 static int set_num_classes(vrt_profile *p, const char *v) {
     long x;
     if (parse_int(v, 0, 100000, &x)) return -1;
@@ -401,6 +424,9 @@ static const key_def k_keys[] = {
      set_ssd_min_sizes},
     {"ssd_variances", "two positive numbers: centre, size (e.g. 0.1, 0.2)", set_ssd_variances},
     {"ssd_clip_priors", "0 or 1", set_ssd_clip_priors},
+    {"colormap", "turbo, inferno or none", set_colormap},
+    {"mask_threshold", "a number in 0..1", set_mask_threshold},
+    {"num_keypoints", "a whole number 0..1000 (0: 17)", set_num_keypoints},
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 

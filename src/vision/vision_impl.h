@@ -30,6 +30,7 @@ typedef struct vrt__nms_input {
     const float *o;
     float score_threshold, iou_threshold;
     int max_detections;
+    int *anchors_out; /* NULL, or the anchor of each detection kept (max_detections entries) */
 } vrt__nms_input;
 /* cands: room for nact entries. */
 void vrt__nms_classwise(const vrt__nms_input *in, vrt__nms_cand *cands, vrt_detections *out);

@@ -13,17 +13,20 @@
 #include "vrt/result.h"
 
 TEST(every_task_has_a_head) {
-    const char *names[] = {"classify", "detect-yolox", "detect-yolov8", "detect-ssd", "detect-ssd-raw"};
-    const vrt_task ids[] = {VRT_TASK_CLASSIFY, VRT_TASK_DETECT_YOLOX, VRT_TASK_DETECT_YOLOV8,
-                            VRT_TASK_DETECT_SSD, VRT_TASK_DETECT_SSD_RAW};
-    for (int i = 0; i < 5; i++) {
+    const char *names[] = {"classify",    "detect-yolox", "detect-yolov8",  "detect-ssd",  "detect-ssd-raw",
+                           "detect-detr", "depth",        "segment-yolov8", "pose-yolov8", "segment-argmax"};
+    const vrt_task ids[] = {VRT_TASK_CLASSIFY,      VRT_TASK_DETECT_YOLOX,   VRT_TASK_DETECT_YOLOV8,
+                            VRT_TASK_DETECT_SSD,    VRT_TASK_DETECT_SSD_RAW, VRT_TASK_DETECT_DETR,
+                            VRT_TASK_DEPTH,         VRT_TASK_SEGMENT_YOLOV8, VRT_TASK_POSE_YOLOV8,
+                            VRT_TASK_SEGMENT_ARGMAX};
+    for (int i = 0; i < 10; i++) {
         const vrt__head *h = vrt__head_find(names[i]);
         ASSERT_TRUE(h != NULL);
         ASSERT_TRUE(vrt__head_for(ids[i]) == h);
         ASSERT_EQ(h->id, ids[i]);
         ASSERT_STREQ(vrt_task_name(ids[i]), names[i]);
         ASSERT_TRUE(h->configure && h->cpu && h->cpu->run);
-        ASSERT_TRUE(h->result_bytes > 0);
+        ASSERT_TRUE(h->result_bytes > 0 || h->layout); /* a fixed size or a layout for the frame */
 #if defined(VRT_HAVE_CUDA)
         ASSERT_TRUE(h->cuda && h->cuda->create && h->cuda->enqueue);
 #else
@@ -42,20 +45,23 @@ TEST(every_task_has_a_head) {
     int n = 0;
     while (vrt__head_at(n))
         n++;
-    ASSERT_EQ(n, 5);
+    ASSERT_EQ(n, 10);
     ASSERT_TRUE(vrt__head_at(-1) == NULL);
     ASSERT_TRUE(vrt__head_find("segment") == NULL);
     ASSERT_TRUE(vrt__head_find(NULL) == NULL);
-    char buf[128];
+    char buf[256];
     ASSERT_STREQ(vrt__head_names(buf, sizeof(buf)),
-                 "classify, detect-yolox, detect-yolov8, detect-ssd or detect-ssd-raw");
+                 "classify, detect-yolox, detect-yolov8, detect-ssd, detect-ssd-raw, detect-detr, depth, "
+                 "segment-yolov8, pose-yolov8 or segment-argmax");
     /* An unknown task lists the registered ones. */
     vrt_profile p;
     vrt_profile_default(&p);
     char err[256];
-    ASSERT_STATUS(vrt_profile_parse("task = depth\n", 13, "t.conf", &p, err, sizeof(err)), VRT_EINVAL);
-    ASSERT_CONTAINS(err, "t.conf:1: bad value 'depth' for 'task'; use classify, detect-yolox, detect-yolov8, "
-                         "detect-ssd or detect-ssd-raw");
+    ASSERT_STATUS(vrt_profile_parse("task = segment\n", 15, "t.conf", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err,
+                    "t.conf:1: bad value 'segment' for 'task'; use classify, detect-yolox, detect-yolov8, "
+                    "detect-ssd, detect-ssd-raw, detect-detr, depth, segment-yolov8, pose-yolov8 or "
+                    "segment-argmax");
 }
 
 /* Top-k by selection in double, the test's own: an independent reference. */
@@ -179,7 +185,7 @@ TEST(result_accessors) {
     cls.index[0] = 7, cls.score[0] = 0.75f;
     cls.index[1] = 3, cls.score[1] = 0.25f;
     vrt_result r;
-    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL);
+    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL, NULL);
     r.payload = &cls;
     r.slot = 2;
     r.sequence = 99;
@@ -215,7 +221,7 @@ TEST(result_accessors) {
     dets.candidates = 5;
     dets.det[0].box.x1 = 1, dets.det[0].box.y1 = 2, dets.det[0].box.x2 = 3, dets.det[0].box.y2 = 4;
     dets.det[0].score = 0.5f, dets.det[0].class_id = 16;
-    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL, NULL);
     r.payload = &dets;
     ASSERT_EQ(vrt_result_count(&r), 1);
     ASSERT_EQ(vrt_result_candidates(&r), 5);
@@ -241,13 +247,13 @@ TEST(result_accessors) {
     memcpy(tail, &store.detections.det[1], sizeof(tail));
     for (size_t k = 0; k < sizeof(tail); k++)
         ASSERT_EQ(tail[k], 0x5a); /* entries past count are not copied */
-    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL);
+    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL, NULL);
     r.payload = &cls;
     ASSERT_OK(vrt__result_copy(&cp, &store, &r));
     cls.index[0] = 1;
     ASSERT_OK(vrt_result_class(&cp, 0, &idx, NULL));
     ASSERT_EQ(idx, 7);
-    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL, NULL);
     r.payload = &dets;
 
     /* A result of another layout version is refused, not misread. */

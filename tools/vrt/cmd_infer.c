@@ -19,6 +19,7 @@
 #include "vrt/json.h"
 #include "vrt/overlay.h"
 #include "vrt/profile.h"
+#include "vrt/result.h"
 #include "vrt/vision.h"
 #include "vrt/writer.h"
 
@@ -39,8 +40,10 @@ void cmd_infer_help(FILE *f) {
           "                 [--backend cpu|cuda] [--threads N] [--json] [-o OUTPUT] [--overlay LIST]\n"
           "                 [--alpha A]\n\n"
           "Runs the ONNX model MODEL on each IMAGE (JPEG or PNG) and prints, for a classifier,\n"
-          "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8, SSD) the\n"
-          "boxes in image pixels with class names and scores after class-wise NMS. Each image\n"
+          "the top-k classes with their labels and scores, for a detector (YOLOX, YOLOv8, SSD, DETR)\n"
+          "the boxes in image pixels with class names and scores (YOLOv8-seg: mask areas,\n"
+          "YOLOv8-pose: keypoints), for a depth model the depth statistics, for a semantic\n"
+          "segmentation model the classes by area. Each image\n"
           "also gets its time: pre-processing, model and post-processing, in milliseconds.\n\n"
           "The profile says how the image becomes the network's input and what the output\n"
           "means: size, colour order, resize/crop/letterbox, mean/std, layout, fp16, the task,\n"
@@ -202,8 +205,9 @@ static int run_image(infer_ctx *c, const char *path, image_result *r, char *err,
         return -1;
     }
     int64_t t2 = vrt_now_ns();
-    if (vrt_head_run(c->head, (const float *const *)c->out_buf, c->out_count, c->n_out, &g, &r->res) !=
-        VRT_OK) {
+    if (vrt_head_reserve(c->head, (int)r->w, (int)r->h) != VRT_OK ||
+        vrt_head_run(c->head, (const float *const *)c->out_buf, c->out_count, c->n_out, &g, &r->res) !=
+            VRT_OK) {
         snprintf(err, cap, "%s: %s failed: %s", path, vrt_task_name(c->prof.task),
                  vrt_head_last_error(c->head));
         return -1;
@@ -223,6 +227,57 @@ static const char *label_at(const vrt_result *res, int i, int cls, char *buf, si
     return buf;
 }
 
+/* Keypoints and mask area of detection i (pose, instance segmentation). */
+static void print_extras(const vrt_result *res, int i) {
+    const int k = vrt_result_num_keypoints(res);
+    if (k > 0) {
+        printf("    keypoints:");
+        for (int j = 0; j < k; j++) {
+            float x, y, s;
+            vrt_result_keypoint(res, i, j, &x, &y, &s);
+            printf(" (%.0f,%.0f %.2f)", x, y, s);
+        }
+        printf("\n");
+    }
+    int w, h;
+    size_t stride;
+    const uint8_t *m = vrt_result_map(res, VRT_MAP_INSTANCES, &w, &h, &stride, NULL);
+    if (!m) return;
+    long area = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            area += m[(size_t)y * stride + (size_t)x] == i + 1;
+    printf("    mask: %ld pixels\n", area);
+}
+
+/* Depth stats, or the classes a segmentation map covers most. */
+static void print_dense(const char *path, const image_result *r) {
+    const vrt_result *res = r->res;
+    float mn, mx, mean;
+    if (vrt_result_depth_stats(res, &mn, &mx, &mean) == VRT_OK) {
+        printf("%s (%ux%u): depth (relative inverse) min %.4g max %.4g mean %.4g\n", path, r->w, r->h, mn, mx,
+               mean);
+        return;
+    }
+    int w, h;
+    size_t stride;
+    const uint8_t *m = vrt_result_map(res, VRT_MAP_CLASSES, &w, &h, &stride, NULL);
+    if (!m) return;
+    long count[256] = {0};
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            count[m[(size_t)y * stride + (size_t)x]]++;
+    printf("%s (%ux%u): segmentation, classes by area:\n", path, r->w, r->h);
+    for (int shown = 0; shown < 5; shown++) {
+        int best = 0;
+        for (int c = 1; c < 256; c++)
+            if (count[c] > count[best]) best = c;
+        if (!count[best]) break;
+        printf("  class %-4d %5.1f%%\n", best, 100.0 * (double)count[best] / ((double)w * h));
+        count[best] = 0;
+    }
+}
+
 static void print_text(const char *path, const image_result *r) {
     char lb[32];
     const vrt_result *res = r->res;
@@ -235,7 +290,8 @@ static void print_text(const char *path, const image_result *r) {
             vrt_result_class(res, i, &index, &score);
             printf("  %d. %-8.4f %s [%d]\n", i + 1, score, label_at(res, i, index, lb, sizeof(lb)), index);
         }
-    } else if (vrt_result_kind(res) == VRT_RESULT_DETECTIONS) {
+    } else if (vrt_result_kind(res) == VRT_RESULT_DETECTIONS ||
+               vrt_result_kind(res) == VRT_RESULT_KEYPOINTS) {
         printf("%s (%ux%u): %d detection%s\n", path, r->w, r->h, n, n == 1 ? "" : "s");
         for (int i = 0; i < n; i++) {
             vrt_detection d;
@@ -243,7 +299,10 @@ static void print_text(const char *path, const image_result *r) {
             printf("  %-16s %.3f  x1 %.1f y1 %.1f x2 %.1f y2 %.1f  (w %.1f h %.1f)\n",
                    label_at(res, i, d.class_id, lb, sizeof(lb)), d.score, d.box.x1, d.box.y1, d.box.x2,
                    d.box.y2, d.box.x2 - d.box.x1, d.box.y2 - d.box.y1);
+            print_extras(res, i);
         }
+    } else if (vrt_result_kind(res) == VRT_RESULT_DENSE) {
+        print_dense(path, r);
     } else {
         printf("%s (%ux%u): a %s result\n", path, r->w, r->h, vrt_result_type_name(vrt_result_kind(res)));
     }
@@ -322,8 +381,10 @@ static void print_json(const infer_ctx *c, const char *path, const image_result 
         vrt_json_kv_uint(&w, "height", r->h);
         if (vrt_result_kind(r->res) == VRT_RESULT_CLASSES)
             json_classes(&w, r->res);
-        else if (vrt_result_kind(r->res) == VRT_RESULT_DETECTIONS)
+        else if (vrt_result_kind(r->res) == VRT_RESULT_DETECTIONS ||
+                 vrt_result_kind(r->res) == VRT_RESULT_KEYPOINTS)
             json_detections(&w, r->res);
+        vrt_result_json_extras(r->res, &w); /* keypoints, masks, depth, segmentation */
         vrt_json_key(&w, "time_ms");
         vrt_json_begin_object(&w);
         vrt_json_kv_double(&w, "pre", r->t_pre);

@@ -49,7 +49,7 @@ typedef struct cslot {
     uint8_t *stage;  /* page-locked staging when a bound buffer could not be registered */
     int registered;  /* bound buffer registered with cudaHostRegister */
     uint8_t *dframe; /* device frame */
-    void *hres;      /* page-locked result payloads (batch * result_bytes): the results point here */
+    void *hres;      /* page-locked result payloads (batch * hp.layout.bytes): the results point here */
     cudaEvent_t ev[NEV];
     cudaGraph_t graph;
     cudaGraphExec_t exec;

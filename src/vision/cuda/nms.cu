@@ -107,6 +107,7 @@ typedef struct vrt__nms_cfg {
     int has_geom;
     double offx, offy, scx, scy;
     uint32_t roi_x, roi_y, frame_w, frame_h;
+    int *anchors; /* device, or NULL: the anchor of each detection written */
 } vrt__nms_cfg;
 
 /* exp in double, rounded once: glibc's expf is also (almost always) the
@@ -415,6 +416,7 @@ static __global__ void __launch_bounds__(VRT__NMS_THREADS)
     d->box.y2 = y2;
     d->score = vrt__d_key_score(key);
     d->class_id = c + g.class_base;
+    if (g.anchors) g.anchors[rank] = (int)(uint32_t)key;
 }
 
 static vrt__nms_cfg vrt__nms_config(const vrt_detect_params *p, const vrt_preprocess_geometry *geom) {
@@ -467,9 +469,17 @@ static cudaError_t vrt__nms_launch(const vrt__nms_cfg &g, const float *output, c
 extern "C" cudaError_t vrt__cuda_detect_launch(const vrt_detect_params *p, const float *output,
                                                const vrt_preprocess_geometry *geom, void *workspace,
                                                vrt_detections *out, cudaStream_t s) {
+    return vrt__cuda_detect_launch_anchors(p, output, geom, workspace, out, NULL, s);
+}
+
+extern "C" cudaError_t vrt__cuda_detect_launch_anchors(const vrt_detect_params *p, const float *output,
+                                                       const vrt_preprocess_geometry *geom, void *workspace,
+                                                       vrt_detections *out, int *anchors, cudaStream_t s) {
     vrt__nms_ws ws;
     vrt__nms_layout(p, 0, (uint8_t *)workspace, &ws);
-    return vrt__nms_launch(vrt__nms_config(p, geom), output, ws, out, s);
+    vrt__nms_cfg g = vrt__nms_config(p, geom);
+    g.anchors = anchors;
+    return vrt__nms_launch(g, output, ws, out, s);
 }
 
 /* SSD pre-pass, one thread per anchor, in the CPU twin's operation order

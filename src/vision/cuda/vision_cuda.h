@@ -12,6 +12,8 @@
 
 #include <cuda_runtime.h>
 
+#include "vision/dense.h"
+#include "vision/result_impl.h"
 #include "vrt/vision.h"
 
 #ifdef __cplusplus
@@ -51,6 +53,31 @@ cudaError_t vrt__cuda_ssd_launch(const vrt_detect_params *p, const float *priors
                                  float sv, const float *scores, const float *boxes,
                                  const vrt_preprocess_geometry *geom, void *workspace, vrt_detections *out,
                                  cudaStream_t s);
+
+/* As vrt__cuda_detect_launch, plus the anchor of each detection written
+ * into anchors (device, max_detections entries; NULL: none). */
+cudaError_t vrt__cuda_detect_launch_anchors(const vrt_detect_params *p, const float *output,
+                                            const vrt_preprocess_geometry *geom, void *workspace,
+                                            vrt_detections *out, int *anchors, cudaStream_t s);
+
+/* Dense heads (dense.cu), one frame each; res is the frame's device payload
+ * laid out as l says, out the network output of that frame. */
+#define VRT__CUDA_DEPTH_WS 64 /* bytes of the depth launch's workspace */
+cudaError_t vrt__cuda_depth_launch(const float *out, const vrt__dense_geom *dg, const vrt__result_layout *l,
+                                   int colormap, void *ws, void *res, cudaStream_t s);
+cudaError_t vrt__cuda_argmax_launch(const float *out, int C, const vrt__dense_geom *dg,
+                                    const vrt__result_layout *l, void *res, cudaStream_t s);
+/* DETR: p with num_classes C (no-object excluded) and num_anchors Q. */
+cudaError_t vrt__cuda_detr_launch(const float *logits, const float *boxes, const vrt_detect_params *p,
+                                  const vrt_preprocess_geometry *g, vrt_detections *out, cudaStream_t s);
+/* segment-yolov8 masks into the instance map of res (after the detections
+ * and their anchors are written): out0 [4+C+M, N], protos [M, h, w]. */
+cudaError_t vrt__cuda_seg_masks_launch(const float *out0, int N, int C, int M, const float *protos,
+                                       const vrt__dense_geom *dg, float logit_thr, const int *anchors,
+                                       const vrt__result_layout *l, void *res, cudaStream_t s);
+/* pose-yolov8 keypoints into res's table: out0 [4+C+3K, N]. */
+cudaError_t vrt__cuda_pose_launch(const float *out0, int N, int C, const vrt_preprocess_geometry *g,
+                                  const int *anchors, const vrt__result_layout *l, void *res, cudaStream_t s);
 
 #ifdef __cplusplus
 }
