@@ -10,6 +10,7 @@
 
 #include "harness.h"
 #include "vrt/head.h"
+#include "vrt/json.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
 
@@ -432,6 +433,33 @@ TEST(yolov8_seg_against_reference) {
             on += want > 0;
         }
     ASSERT_TRUE(inside > 0 && on > 0);
+    /* JSON: detection 0's mask as run lengths over its region equals the map. */
+    static char buf[1 << 18];
+    vrt_json jw;
+    vrt_json_init_buffer(&jw, buf, sizeof(buf));
+    vrt_json_begin_object(&jw);
+    vrt_result_json_extras(r, &jw);
+    vrt_json_end_object(&jw);
+    ASSERT_OK(vrt_json_finish(&jw));
+    const char *q = strstr(buf, "\"region\":[");
+    ASSERT_TRUE(q != NULL);
+    char *e;
+    int rx = (int)strtol(q + 10, &e, 10), ry = (int)strtol(e + 1, &e, 10);
+    int rw = (int)strtol(e + 1, &e, 10), rh = (int)strtol(e + 1, &e, 10);
+    q = strstr(e, "\"rle\":[") + 7;
+    long pos = 0, total = (long)rw * rh;
+    int cur = 0;
+    while (*q != ']') {
+        long run = strtol(q, &e, 10);
+        for (long k = 0; k < run; k++, pos++) {
+            ASSERT_TRUE(pos < total);
+            int x = rx + (int)(pos % rw), y = ry + (int)(pos / rw);
+            ASSERT_EQ(m[y * stride + x] == 1, cur);
+        }
+        cur = !cur;
+        q = *e == ',' ? e + 1 : e;
+    }
+    ASSERT_EQ(pos, total);
     vrt_head_destroy(&h);
 }
 
