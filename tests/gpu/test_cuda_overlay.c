@@ -132,7 +132,7 @@ TEST(detections_every_format) {
         static vrt_detections d;
         random_boxes(&d, w, h, 1 + (int)(rnd() % 120));
         vrt_result r;
-        vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+        vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL, NULL);
         r.payload = &d;
         compare(ov, k_formats[k], w, h, &r, &info);
         compare(ov, k_formats[k], w, h, &r, NULL); /* again: the staging is reused */
@@ -154,13 +154,13 @@ TEST(classes_lines_and_big_frames) {
     for (int i = 0; i < 5; i++)
         c.index[i] = i * 7, c.score[i] = 0.5f / (float)(i + 1);
     vrt_result r;
-    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL);
+    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL, NULL);
     r.payload = &c;
     vrt_overlay_info info = {1, 60.0, 3.5, 4.25, 0, NULL, 0};
     compare(ov, VRT_FMT_NV12, 1920, 1080, &r, &info); /* font scale 2, line width 3 */
     static vrt_detections d;
     random_boxes(&d, 1280, 720, VRT_DETECT_MAX);
-    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+    vrt__result_init(&r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL, NULL);
     r.payload = &d;
     compare(ov, VRT_FMT_YUYV, 1280, 720, &r, &info);
     compare(ov, VRT_FMT_RGB24, 1280, 720, NULL, &info); /* no result: the HUD only */

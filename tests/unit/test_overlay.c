@@ -52,7 +52,7 @@ static void one_box(vrt_result *r, vrt_detections *d) {
     d->det[0].box = (vrt_box){40, 50, 200, 180};
     d->det[0].score = 0.9f;
     d->det[0].class_id = 0;
-    vrt__result_init(r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL);
+    vrt__result_init(r, VRT_RESULT_DETECTIONS, VRT_TASK_DETECT_YOLOX, NULL, NULL);
     r->payload = d;
 }
 
@@ -176,7 +176,7 @@ TEST(classes_and_hud) {
     c.index[0] = 3, c.score[0] = 0.75f;
     c.index[1] = 4, c.score[1] = 0.2f;
     vrt_result r;
-    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL);
+    vrt__result_init(&r, VRT_RESULT_CLASSES, VRT_TASK_CLASSIFY, NULL, NULL);
     r.payload = &c;
     vrt_overlay_info info;
     memset(&info, 0, sizeof(info));
