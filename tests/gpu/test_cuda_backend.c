@@ -330,7 +330,9 @@ TEST(squeezenet_fp16_reference_and_cpu) {
 }
 TEST(yolox_nano_reference_and_cpu) {
     g_precision = VRT_PRECISION_FP32;
-    model_sets("models/yolox_nano", 1e-3, 1e-4, 1e-3, 1e-4);
+    /* CUDA vs CPU: each is within (1e-3, 1e-4) of the reference, so they may differ by twice that
+     * (fp32 summation orders differ with the timed algorithm choices: 1.7e-4 seen on an H100). */
+    model_sets("models/yolox_nano", 1e-3, 1e-4, 2e-3, 2e-4);
 }
 
 /* fp16 NHWC storage (precision FP16): conv chains held in fp16 with fp32
