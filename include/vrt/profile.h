@@ -17,6 +17,7 @@
  *   width, height   network input size in pixels                  [224, 224]
  *   color           rgb | bgr (channel order of the tensor)       [rgb]
  *   resize          stretch | crop | letterbox (see vrt/vision.h) [stretch]
+ *   interpolation   bilinear | area (OpenCV INTER_LINEAR / INTER_AREA) [bilinear]
  *   resize_shorter  crop: shorter side before the centre crop      [max(width, height)]
  *   resize_rounding trunc | round: resized size int() or rint()     [trunc]
  *   placement       top-left | center (letterbox)                 [top-left]

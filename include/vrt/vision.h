@@ -36,6 +36,15 @@
  *      shrinking either; it rounds to 8 bits, which we do not: the
  *      difference is below 0.5 + OpenCV's 11-bit weight quantisation).
  *      The scale w/rw is computed in double as OpenCV does.
+ *      With interp = VRT_INTERP_AREA, step 3 is cv::resize INTER_AREA
+ *      instead: when neither axis grows (w >= rw and h >= rh), each resized
+ *      pixel is the average of the source pixels its footprint
+ *      [x s, (x + 1) s) x [y t, (y + 1) t) covers, partial pixels weighted
+ *      by the covered fraction (OpenCV's table: exact for integer and
+ *      fractional scales), summed rows first in float; when an axis grows,
+ *      bilinear with OpenCV's INTER_AREA coefficients
+ *      (x0 = floor(x s), f = frac((x + 1) - (x0 + 1) / s)). Equal to
+ *      cv::resize(INTER_AREA) on the float RGB image within float rounding.
  *   4. value = (v * scale - mean[c]) / std[c], c in OUTPUT channel order
  *      (for BGR output mean[0] is blue's); pad pixels use v = pad_value.
  *      Layout NCHW or NHWC; fp32, or fp16 rounded to nearest even.
@@ -74,6 +83,12 @@ typedef enum vrt_resize_mode {
     VRT_RESIZE_LETTERBOX = 2, /* fit inside W x H keeping the aspect ratio, pad the rest */
 } vrt_resize_mode;
 
+/* How the resized image samples the source (step 3). */
+typedef enum vrt_interp {
+    VRT_INTERP_BILINEAR = 0, /* cv::resize INTER_LINEAR's half-pixel bilinear */
+    VRT_INTERP_AREA = 1,     /* cv::resize INTER_AREA: pixel-area averaging when shrinking */
+} vrt_interp;
+
 typedef enum vrt_placement {
     VRT_PLACE_TOP_LEFT = 0, /* YOLOX */
     VRT_PLACE_CENTER = 1,
@@ -102,6 +117,7 @@ typedef struct vrt_preprocess_params {
     float std[3];            /* divisor after mean, per output channel (not 0) */
     vrt_layout layout;
     vrt_tensor_type dtype;
+    vrt_interp interp; /* step 3: bilinear (default) or area */
 } vrt_preprocess_params;
 
 /* 224x224 RGB stretch, scale 1, mean 0, std 1, NCHW, fp32, pad 0. */
@@ -233,6 +249,52 @@ VRT_API void vrt_detector_destroy(vrt_detector_t **d);
 
 /* IoU of two boxes (0 when either is empty). */
 VRT_API float vrt_box_iou(const vrt_box *a, const vrt_box *b);
+
+/* ---- guided filter ------------------------------------------------------------- */
+
+/* He, Sun and Tang's guided filter (ECCV 2010), grey guide: with box means
+ * m() over (2 radius + 1)^2 windows,
+ *   a = (m(I p) - m(I) m(p)) / (m(I I) - m(I)^2 + eps),  b = m(p) - a m(I),
+ *   q = m(a) I + m(b).
+ * The guide I is the frame's luma in 0..1: Y = (77 R + 150 G + 29 B + 128)
+ * >> 8 on the 8-bit RGB of vrt/image.h's conversion, I = Y / 255 (a GREY
+ * frame: its value / 255). Windows cut by the border are filled by
+ * reflection (fedcba|abcdef, OpenCV's BORDER_REFLECT, which
+ * cv::ximgproc::guidedFilter uses), so every window holds (2 r + 1)^2
+ * pixels. Box sums: running sums per row and per column in double, each
+ * pass rounded to float (the CUDA twin sums each window in double in
+ * shared memory: the same sums within float rounding); the rest in float.
+ *
+ * Two uses: an edge-preserving smoothing of the frame before
+ * pre-processing (vrt_guided_filter_frame: p = each RGB channel / 255, out
+ * an RGB24 frame), and refining a float map (depth) with the frame as guide
+ * (vrt_guided_filter_map). Nothing is allocated: the caller passes scratch
+ * of vrt_guided_scratch_size bytes. */
+#define VRT_GUIDED_MAX_RADIUS 16
+
+typedef struct vrt_guided_params {
+    int radius; /* window (2 radius + 1)^2, 1..VRT_GUIDED_MAX_RADIUS (profiles: 0 = off) */
+    float eps;  /* regularisation in squared guide units (guide 0..1): 1e-4 keeps edges, 1e-1 smooths */
+} vrt_guided_params;
+
+/* radius 8, eps 0.01. */
+VRT_API void vrt_guided_default_params(vrt_guided_params *p);
+/* VRT_EINVAL naming the field unless radius is 1..VRT_GUIDED_MAX_RADIUS and eps > 0 finite. */
+VRT_API vrt_status vrt_guided_check(const vrt_guided_params *p, char *err, size_t cap);
+/* Scratch bytes for a w x h image (either function). */
+VRT_API size_t vrt_guided_scratch_size(uint32_t w, uint32_t h);
+/* guide: a raw frame (host memory, any raw format of vrt_preprocess_frame)
+ * of w x h; src, dst: w x h floats with row strides in floats (>= w); dst
+ * may equal src. */
+VRT_API vrt_status vrt_guided_filter_map(const vrt_frame *guide, const float *src, size_t src_stride,
+                                         float *dst, size_t dst_stride, const vrt_guided_params *p,
+                                         void *scratch, size_t scratch_size, char *err, size_t cap);
+/* f (raw, host) -> out: an RGB24 frame of the same size (caller's planes,
+ * e.g. from vrt_image_alloc or vrt_frame_layout), each channel guided by
+ * the luma and rounded to 8 bits (half up, clamped). Timestamps and
+ * sequence are copied. */
+VRT_API vrt_status vrt_guided_filter_frame(const vrt_frame *f, const vrt_guided_params *p, vrt_frame *out,
+                                           void *scratch, size_t scratch_size, char *err, size_t cap);
 
 /* ---- labels ------------------------------------------------------------------ */
 

@@ -5,6 +5,7 @@
 
 #include "model/dtype.h"
 #include "vision/pixel.h"
+#include "vision/resample.h"
 #include "vision/vision_impl.h"
 #include "vrt/vision.h"
 
@@ -57,6 +58,11 @@ vrt_status vrt_preprocess_check(const vrt_preprocess_params *p, char *err, size_
     if ((unsigned)p->layout > VRT_LAYOUT_NHWC || (unsigned)p->dtype > VRT_TENSOR_F16) {
         vrt_errbuf_set(err, cap, "preprocess: unknown layout %d or dtype %d; use NCHW/NHWC and fp32/fp16",
                        (int)p->layout, (int)p->dtype);
+        return VRT_EINVAL;
+    }
+    if ((unsigned)p->interp > VRT_INTERP_AREA) {
+        vrt_errbuf_set(err, cap, "preprocess: unknown interpolation %d; use bilinear or area",
+                       (int)p->interp);
         return VRT_EINVAL;
     }
     if (p->round_size != 0 && p->round_size != 1) {
@@ -219,43 +225,80 @@ static inline void axis_coord(int32_t d, double scale, uint32_t n, uint32_t *i0,
     *f = fx;
 }
 
+/* Sampling of one image: the scales and which of the three ways step 3 takes. */
+typedef struct sampling {
+    double scx, scy;   /* source pixels per resized pixel (OpenCV's scale) */
+    double invx, invy; /* resized per source */
+    int area_avg;      /* INTER_AREA, shrinking: area averages */
+    int area_lin;      /* INTER_AREA, an axis grows: bilinear with area coefficients */
+} sampling;
+
+static sampling sampling_for(const vrt_preprocess_params *p, uint32_t rw, uint32_t rh, uint32_t sw,
+                             uint32_t sh) {
+    sampling s;
+    /* OpenCV: inv_scale = dsize / ssize, scale = 1 / inv_scale, both double. */
+    s.invx = (double)rw / (double)sw;
+    s.invy = (double)rh / (double)sh;
+    s.scx = 1.0 / s.invx;
+    s.scy = 1.0 / s.invy;
+    s.area_avg = p->interp == VRT_INTERP_AREA && s.scx >= 1.0 && s.scy >= 1.0;
+    s.area_lin = p->interp == VRT_INTERP_AREA && !s.area_avg;
+    return s;
+}
+
+/* One resized pixel (xx, yy) of region (rx, ry, sw, sh): v = RGB before normalisation. */
+static void sample(const vrt_frame *f, uint32_t rx, uint32_t ry, uint32_t sw, uint32_t sh, const sampling *s,
+                   int32_t xx, int32_t yy, float v[3]) {
+    if (s->area_avg) {
+        vrt__area_span spx, spy;
+        vrt__area_span_at(xx, s->scx, sw, &spx);
+        vrt__area_span_at(yy, s->scy, sh, &spy);
+        vrt__area_sample(f->fourcc, f->planes[0].data, f->planes[0].stride, f->planes[1].data,
+                         f->planes[1].stride, rx, ry, &spx, &spy, v);
+        return;
+    }
+    uint32_t x0, x1, y0, y1;
+    float fx, fy;
+    if (s->area_lin) {
+        vrt__area_linear_at(xx, s->scx, s->invx, sw, &x0, &x1, &fx);
+        vrt__area_linear_at(yy, s->scy, s->invy, sh, &y0, &y1, &fy);
+    } else {
+        axis_coord(xx, s->scx, sw, &x0, &x1, &fx);
+        axis_coord(yy, s->scy, sh, &y0, &y1, &fy);
+    }
+    int a[3], b[3], c[3], d[3];
+    vrt__px_fetch_rgb(f, rx + x0, ry + y0, a);
+    vrt__px_fetch_rgb(f, rx + x1, ry + y0, b);
+    vrt__px_fetch_rgb(f, rx + x0, ry + y1, c);
+    vrt__px_fetch_rgb(f, rx + x1, ry + y1, d);
+    for (int k = 0; k < 3; k++) {
+        float top = (1.0f - fx) * (float)a[k] + fx * (float)b[k];
+        float bot = (1.0f - fx) * (float)c[k] + fx * (float)d[k];
+        v[k] = (1.0f - fy) * top + fy * bot;
+    }
+}
+
 /* One image: region [rx, rx + sw) x [ry, ry + sh) of f -> out (one image of the batch). */
 static void run_region(const vrt_frame *f, uint32_t rx, uint32_t ry, uint32_t sw, uint32_t sh,
                        const vrt_preprocess_params *p, const vrt_preprocess_geometry *g, void *out) {
     const uint32_t W = p->width, H = p->height;
     const uint32_t rw = g->resized_w, rh = g->resized_h;
-    /* OpenCV: inv_scale = dsize / ssize, scale = 1 / inv_scale, both double. */
-    const double scx = 1.0 / ((double)rw / (double)sw);
-    const double scy = 1.0 / ((double)rh / (double)sh);
+    const sampling smp = sampling_for(p, rw, rh, sw, sh);
     const size_t plane = (size_t)W * H;
     float *o32 = (float *)out;
     uint16_t *o16 = (uint16_t *)out;
     for (uint32_t oy = 0; oy < H; oy++) {
         int32_t yy = (int32_t)oy - g->off_y;
         int row_in = yy >= 0 && yy < (int32_t)rh;
-        uint32_t y0 = 0, y1 = 0;
-        float fy = 0.0f;
-        if (row_in) axis_coord(yy, scy, sh, &y0, &y1, &fy);
         for (uint32_t ox = 0; ox < W; ox++) {
             int32_t xx = (int32_t)ox - g->off_x;
             float v[3];
             if (!row_in || xx < 0 || xx >= (int32_t)rw) {
                 v[0] = v[1] = v[2] = p->pad_value;
             } else {
-                uint32_t x0, x1;
-                float fx;
-                axis_coord(xx, scx, sw, &x0, &x1, &fx);
-                int a[3], b[3], c[3], d[3];
-                vrt__px_fetch_rgb(f, rx + x0, ry + y0, a);
-                vrt__px_fetch_rgb(f, rx + x1, ry + y0, b);
-                vrt__px_fetch_rgb(f, rx + x0, ry + y1, c);
-                vrt__px_fetch_rgb(f, rx + x1, ry + y1, d);
-                for (int k = 0; k < 3; k++) {
-                    float top = (1.0f - fx) * (float)a[k] + fx * (float)b[k];
-                    float bot = (1.0f - fx) * (float)c[k] + fx * (float)d[k];
-                    v[k] = (1.0f - fy) * top + fy * bot;
-                }
+                sample(f, rx, ry, sw, sh, &smp, xx, yy, v);
             }
+
             size_t pix = (size_t)oy * W + ox;
             for (int c = 0; c < 3; c++) {
                 float val = v[p->color == VRT_COLOR_RGB ? c : 2 - c];

@@ -166,6 +166,14 @@ static int set_resize(vrt_profile *p, const char *v) {
     p->pre.resize = (vrt_resize_mode)o;
     return 0;
 }
+static int set_interpolation(vrt_profile *p, const char *v) {
+    static const char *const w[] = {"bilinear", "linear", "area", NULL};
+    static const int x[] = {VRT_INTERP_BILINEAR, VRT_INTERP_BILINEAR, VRT_INTERP_AREA};
+    int o;
+    if (pick(v, w, x, &o)) return -1;
+    p->pre.interp = (vrt_interp)o;
+    return 0;
+}
 static int set_resize_shorter(vrt_profile *p, const char *v) {
     long x;
     if (parse_int(v, 0, 65536, &x)) return -1;
@@ -397,6 +405,8 @@ static const key_def k_keys[] = {
     {"height", "a whole number of pixels, 1..16384", set_height},
     {"color", "rgb or bgr", set_color},
     {"resize", "stretch, crop or letterbox", set_resize},
+    {"interpolation", "bilinear (cv::resize INTER_LINEAR) or area (INTER_AREA: pixel-area averaging)",
+     set_interpolation},
     {"resize_shorter", "a whole number of pixels, 0..65536 (0: the larger of width and height)",
      set_resize_shorter},
     {"resize_rounding", "trunc (int(), as torchvision and YOLOX) or round (nearest, half to even)",

@@ -104,6 +104,7 @@ static void random_params(vrt_preprocess_params *p, int mode) {
     p->placement = (vrt_placement)(rnd() % 2);
     p->resize_shorter = mode == VRT_RESIZE_CROP && rnd() % 2 ? (uint32_t)(p->width + rnd() % 64) : 0;
     p->pad_value = (float)(rnd() % 256);
+    p->interp = (vrt_interp)(rnd() % 2); /* bilinear or INTER_AREA (shrinking and growing sizes above) */
     if (rnd() % 2) {
         p->scale = 1.0f / 255.0f;
         const float mean[3] = {0.485f, 0.456f, 0.406f}, sd[3] = {0.229f, 0.224f, 0.225f};

@@ -89,6 +89,10 @@ TEST(parse_errors_name_file_and_line) {
     ASSERT_STATUS(parse("scale = 1\nscale = 2\n", &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "t.conf:2: key 'scale' given twice (first on line 1)");
     ASSERT_STATUS(parse("scale = 1/0\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_OK(parse("interpolation = area\n", &p, err, sizeof(err)));
+    ASSERT_EQ(p.pre.interp, VRT_INTERP_AREA);
+    ASSERT_STATUS(parse("interpolation = cubic\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "bilinear");
     ASSERT_OK(parse("scale = 1/255\n", &p, err, sizeof(err)));
     ASSERT_NEAR(p.pre.scale, 1.0 / 255.0, 1e-9);
     ASSERT_STATUS(vrt_profile_load("/nonexistent.conf", &p, err, sizeof(err)), VRT_ENOENT);

@@ -412,6 +412,167 @@ TEST(yolox_reference_inputs) {
     check_reference("yolox.conf", "models/yolox_nano/test_data_set_2", "images/jetson/peds_0.jpg", 0.35, 1.0);
 }
 
+/* ---- INTER_AREA ------------------------------------------------------------------- */
+
+/* OpenCV's computeResizeAreaTab written out for one axis: w[k] for source k
+ * of output d (dense, n entries), in double. */
+static void ref_area_weights(int d, int n, double scale, double *w) {
+    for (int k = 0; k < n; k++)
+        w[k] = 0;
+    double fsx1 = d * scale, fsx2 = fsx1 + scale;
+    double cell = scale < n - fsx1 ? scale : n - fsx1;
+    int sx1 = (int)ceil(fsx1), sx2 = (int)floor(fsx2);
+    if (sx2 > n - 1) sx2 = n - 1;
+    if (sx1 > sx2) sx1 = sx2;
+    if (sx1 - fsx1 > 1e-3) w[sx1 - 1] = (sx1 - fsx1) / cell;
+    for (int k = sx1; k < sx2; k++)
+        w[k] = 1.0 / cell;
+    if (fsx2 - sx2 > 1e-3) {
+        double t = fsx2 - sx2 < 1.0 ? fsx2 - sx2 : 1.0;
+        w[sx2] = (t < cell ? t : cell) / cell;
+    }
+}
+
+/* cv::resize INTER_AREA of an RGB24 image to W x H, in double: area
+ * averages when shrinking, bilinear with the area coefficients otherwise. */
+static void ref_area_resize(const uint8_t *src, int w, int h, int W, int H, double *out) {
+    double sx = 1.0 / ((double)W / w), sy = 1.0 / ((double)H / h);
+    double *wx = calloc((size_t)w, sizeof(double)), *wy = calloc((size_t)h, sizeof(double));
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++) {
+            if (sx >= 1 && sy >= 1) {
+                ref_area_weights(x, w, sx, wx);
+                ref_area_weights(y, h, sy, wy);
+            } else {
+                int axes[2] = {x, y}, ns[2] = {w, h};
+                double sc[2] = {sx, sy}, *ws[2] = {wx, wy};
+                for (int a = 0; a < 2; a++) {
+                    for (int k = 0; k < ns[a]; k++)
+                        ws[a][k] = 0;
+                    int i0 = (int)floor(axes[a] * sc[a]);
+                    /* OpenCV rounds this coefficient to float before taking its fraction. */
+                    double inv = a ? (double)H / h : (double)W / w;
+                    double f = (float)((axes[a] + 1) - (i0 + 1) * inv);
+                    f = f <= 0 ? 0 : f - floor(f);
+                    if (i0 >= ns[a] - 1) i0 = ns[a] - 1, f = 0;
+                    ws[a][i0] += 1 - f;
+                    ws[a][i0 + 1 < ns[a] ? i0 + 1 : ns[a] - 1] += f;
+                }
+            }
+            for (int c = 0; c < 3; c++) {
+                double v = 0;
+                for (int j = 0; j < h; j++)
+                    for (int i = 0; i < w; i++)
+                        v += wy[j] * wx[i] * src[((size_t)j * w + i) * 3 + c];
+                out[((size_t)y * W + x) * 3 + c] = v;
+            }
+        }
+    free(wx);
+    free(wy);
+}
+
+/* An RGB24 frame with pixel (x, y, c) = (37 x + 11 y + 5 c) mod 256. */
+static vrt_frame *pattern_frame(uint32_t w, uint32_t h) {
+    vrt_frame *f = NULL;
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, w, h, &f));
+    for (uint32_t y = 0; y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++)
+                f->planes[0].data[y * f->planes[0].stride + x * 3 + (uint32_t)c] =
+                    (uint8_t)((37 * x + 11 * y + 5 * (uint32_t)c) % 256);
+    return f;
+}
+
+static void area_params(vrt_preprocess_params *p, uint32_t W, uint32_t H) {
+    vrt_preprocess_default_params(p);
+    p->width = W;
+    p->height = H;
+    p->layout = VRT_LAYOUT_NHWC;
+    p->interp = VRT_INTERP_AREA;
+}
+
+/* cv2.resize(img.astype(float32), (W, H), interpolation=cv2.INTER_AREA) of
+ * pattern_frame, printed by opencv-contrib-python-headless 5.1. */
+static const float k_cv_7x5_3x2[] = {35.2285728f, 40.2285728f, 45.2285728f, 119.799995f, 124.800003f,
+                                     129.800003f, 204.371429f, 209.371429f, 214.371429f, 61.6285782f,
+                                     66.6285782f, 71.6285706f, 146.200012f, 151.200012f, 156.200012f,
+                                     186.885727f, 148.0f,      153.0f};
+static const float k_cv_8x6_4x3[] = {24, 29, 34, 98,  103, 108, 172, 177, 182, 118, 123, 128,
+                                     46, 51, 56, 120, 125, 130, 194, 199, 204, 140, 81,  86,
+                                     68, 73, 78, 142, 147, 152, 216, 221, 226, 34,  39,  44};
+static const float k_cv_3x2_7x5_row2[] = {5.5f,        10.5f,       15.5f,       5.5f,  10.5f, 15.5f,
+                                          30.1666679f, 35.1666679f, 40.1666679f, 42.5f, 47.5f, 52.5f,
+                                          54.8333359f, 59.8333282f, 64.8333282f, 79.5f, 84.5f, 89.5f,
+                                          79.5f,       84.5f,       89.5f};
+static const float k_cv_7x5_9x4_row1[] = {
+    15.4000006f, 20.4000015f, 25.4000015f, 41.8285675f, 46.8285751f, 51.8285751f, 68.2571411f,
+    73.2571411f, 78.2571487f, 94.6857224f, 99.6857224f, 104.68573f,  126.400009f, 131.400009f,
+    136.400009f, 158.114288f, 163.114288f, 168.114304f, 184.542862f, 189.542862f, 194.542862f,
+    210.971451f, 215.971436f, 220.971451f, 237.399994f, 242.399994f, 247.399994f};
+
+static void check_cv(uint32_t w, uint32_t h, uint32_t W, uint32_t H, uint32_t row, const float *want,
+                     size_t n) {
+    char err[256];
+    vrt_frame *f = pattern_frame(w, h);
+    vrt_preprocess_params p;
+    area_params(&p, W, H);
+    float *out = malloc(vrt_preprocess_output_size(&p));
+    ASSERT_OK(vrt_preprocess_frame(f, &p, out, vrt_preprocess_output_size(&p), NULL, err, sizeof(err)));
+    for (size_t i = 0; i < n; i++)
+        ASSERT_NEAR(out[(size_t)row * W * 3 + i], want[i], 2e-4 * (1 + fabs(want[i])));
+    free(out);
+    vrt_frame_unref(&f);
+}
+
+TEST(area_matches_opencv) {
+    check_cv(7, 5, 3, 2, 0, k_cv_7x5_3x2, 18);      /* fractional shrink */
+    check_cv(8, 6, 4, 3, 0, k_cv_8x6_4x3, 36);      /* integer shrink */
+    check_cv(3, 2, 7, 5, 2, k_cv_3x2_7x5_row2, 21); /* both axes grow */
+    check_cv(7, 5, 9, 4, 1, k_cv_7x5_9x4_row1, 27); /* x grows, y shrinks */
+    /* Random sizes against the written-out table, every mode. */
+    char err[256];
+    for (int rep = 0; rep < 40; rep++) {
+        uint32_t w = 1 + rnd() % 90, h = 1 + rnd() % 70;
+        vrt_frame *f = random_frame(VRT_FMT_RGB24, w, h);
+        vrt_preprocess_params p;
+        area_params(&p, 1 + rnd() % 64, 1 + rnd() % 64);
+        p.resize = (vrt_resize_mode)(rnd() % 3);
+        vrt_preprocess_geometry g;
+        size_t sz = vrt_preprocess_output_size(&p);
+        float *out = malloc(sz);
+        ASSERT_OK(vrt_preprocess_frame(f, &p, out, sz, &g, err, sizeof(err)));
+        uint8_t *tight = malloc((size_t)w * h * 3);
+        for (uint32_t y = 0; y < h; y++)
+            memcpy(tight + (size_t)y * w * 3, f->planes[0].data + (size_t)y * f->planes[0].stride,
+                   (size_t)w * 3);
+        double *ref = malloc((size_t)g.resized_w * g.resized_h * 3 * sizeof(double));
+        ref_area_resize(tight, (int)w, (int)h, (int)g.resized_w, (int)g.resized_h, ref);
+        for (uint32_t oy = 0; oy < p.height; oy++)
+            for (uint32_t ox = 0; ox < p.width; ox++) {
+                long xx = (long)ox - g.off_x, yy = (long)oy - g.off_y;
+                for (int c = 0; c < 3; c++) {
+                    double want = xx < 0 || yy < 0 || xx >= (long)g.resized_w || yy >= (long)g.resized_h
+                                      ? 0.0
+                                      : ref[((size_t)yy * g.resized_w + (size_t)xx) * 3 + (size_t)c];
+                    double got = out[((size_t)oy * p.width + ox) * 3 + (size_t)c];
+                    if (fabs(got - want) > 2e-3)
+                        vrt_test_fail(__FILE__, __LINE__,
+                                      "%ux%u -> %ux%u (mode %d) at %u,%u,%d: %.6f, want %.6f", w, h,
+                                      g.resized_w, g.resized_h, (int)p.resize, ox, oy, c, got, want);
+                }
+            }
+        free(ref);
+        free(tight);
+        free(out);
+        vrt_frame_unref(&f);
+    }
+    vrt_preprocess_params p;
+    area_params(&p, 4, 4);
+    p.interp = (vrt_interp)7;
+    ASSERT_STATUS(vrt_preprocess_check(&p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "interpolation");
+}
+
 int main(void) {
     VRT_RUN(geometry_matches_recipes);
     VRT_RUN(every_format_mode_layout_matches_naive);
@@ -420,5 +581,6 @@ int main(void) {
     VRT_RUN(no_allocation_and_errors);
     VRT_RUN(squeezenet_reference_inputs);
     VRT_RUN(yolox_reference_inputs);
+    VRT_RUN(area_matches_opencv);
     return vrt_test_finish();
 }

@@ -17,6 +17,7 @@
 
 #include "vision/cuda/vision_cuda.h"
 #include "vision/pixel.h"
+#include "vision/resample.h"
 
 /* The pixel fetch is pixel.h's, compiled as host+device code. */
 static __device__ __forceinline__ void vrt__d_fetch_rgb(const vrt__cuda_src &f, uint32_t x, uint32_t y,
@@ -52,6 +53,24 @@ typedef struct vrt__d_region {
     int valid;               /* 0: whole image is padding (refused ROI) */
 } vrt__d_region;
 
+/* The bilinear mix of the four neighbours, in the CPU twin's order. */
+static __device__ __forceinline__ void vrt__d_bilinear(const vrt__cuda_src &f, const vrt__d_region &r,
+                                                       uint32_t x0, uint32_t x1, uint32_t y0, uint32_t y1,
+                                                       float fx, float fy, float v[3]) {
+    int a[3], b[3], c[3], d[3];
+    vrt__d_fetch_rgb(f, r.rx + x0, r.ry + y0, a);
+    vrt__d_fetch_rgb(f, r.rx + x1, r.ry + y0, b);
+    vrt__d_fetch_rgb(f, r.rx + x0, r.ry + y1, c);
+    vrt__d_fetch_rgb(f, r.rx + x1, r.ry + y1, d);
+    const float gx = __fsub_rn(1.0f, fx), gy = __fsub_rn(1.0f, fy);
+#pragma unroll
+    for (int k = 0; k < 3; k++) {
+        float top = __fadd_rn(__fmul_rn(gx, (float)a[k]), __fmul_rn(fx, (float)b[k]));
+        float bot = __fadd_rn(__fmul_rn(gx, (float)c[k]), __fmul_rn(fx, (float)d[k]));
+        v[k] = __fadd_rn(__fmul_rn(gy, top), __fmul_rn(fy, bot));
+    }
+}
+
 /* One output pixel (ox, oy) of one image (out points at that image). */
 static __device__ __forceinline__ void vrt__d_pre_pixel(const vrt__cuda_src &f, const vrt__d_region &r,
                                                         const vrt_preprocess_params &p, uint32_t ox,
@@ -63,24 +82,25 @@ static __device__ __forceinline__ void vrt__d_pre_pixel(const vrt__cuda_src &f, 
         v[0] = v[1] = v[2] = p.pad_value;
     } else {
         /* OpenCV: inv_scale = dsize / ssize, scale = 1 / inv_scale, both double. */
-        const double scx = __ddiv_rn(1.0, __ddiv_rn((double)r.rw, (double)r.sw));
-        const double scy = __ddiv_rn(1.0, __ddiv_rn((double)r.rh, (double)r.sh));
+        const double invx = __ddiv_rn((double)r.rw, (double)r.sw),
+                     invy = __ddiv_rn((double)r.rh, (double)r.sh);
+        const double scx = __ddiv_rn(1.0, invx), scy = __ddiv_rn(1.0, invy);
+        const int area_avg = p.interp == VRT_INTERP_AREA && scx >= 1.0 && scy >= 1.0;
         uint32_t x0, x1, y0, y1;
         float fx, fy;
-        vrt__d_axis(yy, scy, r.sh, &y0, &y1, &fy);
-        vrt__d_axis(xx, scx, r.sw, &x0, &x1, &fx);
-        int a[3], b[3], c[3], d[3];
-        vrt__d_fetch_rgb(f, r.rx + x0, r.ry + y0, a);
-        vrt__d_fetch_rgb(f, r.rx + x1, r.ry + y0, b);
-        vrt__d_fetch_rgb(f, r.rx + x0, r.ry + y1, c);
-        vrt__d_fetch_rgb(f, r.rx + x1, r.ry + y1, d);
-        const float gx = __fsub_rn(1.0f, fx), gy = __fsub_rn(1.0f, fy);
-#pragma unroll
-        for (int k = 0; k < 3; k++) {
-            float top = __fadd_rn(__fmul_rn(gx, (float)a[k]), __fmul_rn(fx, (float)b[k]));
-            float bot = __fadd_rn(__fmul_rn(gx, (float)c[k]), __fmul_rn(fx, (float)d[k]));
-            v[k] = __fadd_rn(__fmul_rn(gy, top), __fmul_rn(fy, bot));
+        if (area_avg) {
+            vrt__area_span spx, spy;
+            vrt__area_span_at(xx, scx, r.sw, &spx);
+            vrt__area_span_at(yy, scy, r.sh, &spy);
+            vrt__area_sample(f.fourcc, f.p0, f.s0, f.p1, f.s1, r.rx, r.ry, &spx, &spy, v);
+        } else if (p.interp == VRT_INTERP_AREA) {
+            vrt__area_linear_at(xx, scx, invx, r.sw, &x0, &x1, &fx);
+            vrt__area_linear_at(yy, scy, invy, r.sh, &y0, &y1, &fy);
+        } else {
+            vrt__d_axis(yy, scy, r.sh, &y0, &y1, &fy);
+            vrt__d_axis(xx, scx, r.sw, &x0, &x1, &fx);
         }
+        if (!area_avg) vrt__d_bilinear(f, r, x0, x1, y0, y1, fx, fy, v);
     }
     const size_t plane = (size_t)W * H, pix = (size_t)oy * W + ox;
 #pragma unroll
