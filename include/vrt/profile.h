@@ -45,6 +45,9 @@
  *   colormap        depth: turbo | inferno | none (VRT_MAP_DEPTH_COLOR) [turbo]
  *   mask_threshold  segment-yolov8: mask probability threshold 0..1 [0.5]
  *   num_keypoints   pose-yolov8: keypoints per box (0 = 17)       [0]
+ *   guided_radius   guided filter on the frame before pre-processing:
+ *                   window radius 1..16, 0 = off                    [0]
+ *   guided_eps      its regularisation (guide 0..1)                 [0.01]
  *
  * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
  * known: name, model, ...". A file that sets no key at all is refused.
@@ -132,6 +135,9 @@ typedef struct vrt_profile {
     vrt_colormap colormap; /* depth */
     float mask_threshold;  /* segment-yolov8 */
     int num_keypoints;     /* pose-yolov8; 0: 17 */
+    /* Edge-preserving guided filter on the frame before pre-processing
+     * (vrt_guided_filter_frame); radius 0 (default): off. */
+    vrt_guided_params guided;
 } vrt_profile;
 
 /* Defaults listed above. */

@@ -127,6 +127,26 @@ VRT_API vrt_status vrt_cuda_overlay_render(vrt_overlay_t *ov, const vrt_frame *s
                                            const vrt_result *r, const vrt_overlay_info *info, void *stream,
                                            char *err, size_t cap);
 
+/* ---- guided filter ------------------------------------------------------------ */
+
+/* The twins of vrt_guided_filter_map / _frame (vrt/vision.h): the guide
+ * frame and the maps in GPU memory (or mapped page-locked memory), scratch
+ * (device) of vrt_cuda_guided_scratch_size bytes; two kernels enqueued on
+ * stream, capturable into a graph. Results equal the CPU twin's within float
+ * rounding (each box sum is taken in double on both; the frame filter's
+ * bytes may differ by one where q * 255 lands on a rounding tie); dst may
+ * equal src. Run it on a stream of its own (e.g. forked from
+ * the session's with an event) when nothing downstream waits for it. */
+VRT_API size_t vrt_cuda_guided_scratch_size(uint32_t w, uint32_t h);
+VRT_API vrt_status vrt_cuda_guided_filter_map(const vrt_frame *guide, const float *src, size_t src_stride,
+                                              float *dst, size_t dst_stride, const vrt_guided_params *p,
+                                              void *scratch, size_t scratch_size, void *stream, char *err,
+                                              size_t cap);
+/* out: an RGB24 frame in GPU memory of f's size. */
+VRT_API vrt_status vrt_cuda_guided_filter_frame(const vrt_frame *f, const vrt_guided_params *p,
+                                                vrt_frame *out, void *scratch, size_t scratch_size,
+                                                void *stream, char *err, size_t cap);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,10 @@ typedef struct cpu_state {
     size_t out_values[VRT_SESSION_MAX_OUTPUTS]; /* one frame's */
     void *head;                                 /* the head's CPU context */
     uint8_t *payload;                           /* slots * batch * res_stride */
+    /* Guided pre-filter (profile guided_radius > 0): the filtered RGB24 frame and scratch. */
+    vrt_frame gf_frame;
+    void *gf_scratch;
+    size_t gf_scratch_bytes;
 } cpu_state;
 
 static void cpu_close(vrt_session_t *s) {
@@ -27,6 +31,8 @@ static void cpu_close(vrt_session_t *s) {
     for (int i = 0; i < c->n_out; i++)
         vrt_free(c->out_tensor[i]);
     vrt_free(c->payload);
+    vrt_free(c->gf_frame.planes[0].data);
+    vrt_free(c->gf_scratch);
     vrt_free(c);
     s->impl = NULL;
 }
@@ -55,6 +61,16 @@ static vrt_status cpu_open(vrt_session_t *s) {
     vrt_status st;
     if (s->head->cpu->create && (st = s->head->cpu->create(&s->hp, &c->head, s->err, sizeof(s->err))))
         return st;
+    if (s->prof.guided.radius > 0) {
+        uint8_t *rgb = vrt_malloc(vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height));
+        c->gf_scratch_bytes = vrt_guided_scratch_size(s->p.width, s->p.height);
+        c->gf_scratch = vrt_malloc(c->gf_scratch_bytes);
+        if (!rgb || !c->gf_scratch) {
+            vrt_free(rgb);
+            return vrt__session_fail(s, VRT_ENOMEM, "out of memory for the guided filter's buffers");
+        }
+        vrt_frame_layout(&c->gf_frame, VRT_FMT_RGB24, s->p.width, s->p.height, rgb);
+    }
     for (int i = 0; i < s->p.slots; i++) {
         if (s->p.buffers) {
             s->slot[i].buf = s->slot[i].up = s->p.buffers[i];
@@ -80,7 +96,14 @@ static vrt_status cpu_preprocess(vrt_session_t *s, cpu_state *c, const uint8_t *
                                          (uint8_t *)frames + (size_t)k * s->frame_bytes);
         if (st) return st;
         f.bytesused = s->frame_bytes;
-        if ((st = vrt_preprocess_frame(&f, &s->pre, (uint8_t *)c->in_tensor + (size_t)k * s->in_bytes,
+        const vrt_frame *src = &f;
+        if (c->gf_scratch) {
+            if ((st = vrt_guided_filter_frame(&f, &s->prof.guided, &c->gf_frame, c->gf_scratch,
+                                              c->gf_scratch_bytes, e, sizeof(e))))
+                return vrt__session_fail(s, st, "guided filter (batch position %d): %s", k, e);
+            src = &c->gf_frame;
+        }
+        if ((st = vrt_preprocess_frame(src, &s->pre, (uint8_t *)c->in_tensor + (size_t)k * s->in_bytes,
                                        s->in_bytes, NULL, e, sizeof(e))))
             return vrt__session_fail(s, st, "preprocess (batch position %d): %s", k, e);
     }

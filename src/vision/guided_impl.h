@@ -19,12 +19,7 @@
 #endif
 
 /* Index i mirrored into 0..n-1 (BORDER_REFLECT, repeated for any i). */
-static inline
-#if defined(__CUDACC__)
-    __host__ __device__
-#endif
-        int32_t
-        vrt__gf_reflect(int32_t i, int32_t n) {
+VRT__PX_FN int32_t vrt__gf_reflect(int32_t i, int32_t n) {
     int32_t m = i % (2 * n);
     if (m < 0) m += 2 * n;
     return m < n ? m : 2 * n - 1 - m;

@@ -33,6 +33,8 @@ void vrt_profile_default(vrt_profile *p) {
     p->ssd.clip_priors = 1;
     p->colormap = VRT_COLORMAP_TURBO;
     p->mask_threshold = 0.5f;
+    vrt_guided_default_params(&p->guided);
+    p->guided.radius = 0; /* off unless the profile asks */
 }
 
 /* ---- value parsers: 0 on success ---- */
@@ -387,6 +389,19 @@ static int set_ssd_clip_priors(vrt_profile *p, const char *v) {
     return parse_bool(v, &p->ssd.clip_priors);
 }
 
+static int set_guided_radius(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 0, VRT_GUIDED_MAX_RADIUS, &x)) return -1;
+    p->guided.radius = (int)x;
+    return 0;
+}
+static int set_guided_eps(vrt_profile *p, const char *v) {
+    float f;
+    if (parse_float(v, &f) || !(f > 0.0f)) return -1;
+    p->guided.eps = f;
+    return 0;
+}
+
 /* Every key, in the order messages list them. hint NULL: built at run time (task). */
 typedef struct key_def {
     const char *key;
@@ -437,6 +452,8 @@ static const key_def k_keys[] = {
     {"colormap", "turbo, inferno or none", set_colormap},
     {"mask_threshold", "a number in 0..1", set_mask_threshold},
     {"num_keypoints", "a whole number 0..1000 (0: 17)", set_num_keypoints},
+    {"guided_radius", "a whole number 0..16 (0: no guided filter)", set_guided_radius},
+    {"guided_eps", "a positive number such as 0.01", set_guided_eps},
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 

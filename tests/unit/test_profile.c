@@ -89,6 +89,11 @@ TEST(parse_errors_name_file_and_line) {
     ASSERT_STATUS(parse("scale = 1\nscale = 2\n", &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "t.conf:2: key 'scale' given twice (first on line 1)");
     ASSERT_STATUS(parse("scale = 1/0\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_OK(parse("guided_radius = 8\nguided_eps = 1/100\n", &p, err, sizeof(err)));
+    ASSERT_EQ(p.guided.radius, 8);
+    ASSERT_NEAR(p.guided.eps, 0.01, 1e-9);
+    ASSERT_STATUS(parse("guided_radius = 17\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(parse("guided_eps = 0\n", &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_OK(parse("interpolation = area\n", &p, err, sizeof(err)));
     ASSERT_EQ(p.pre.interp, VRT_INTERP_AREA);
     ASSERT_STATUS(parse("interpolation = cubic\n", &p, err, sizeof(err)), VRT_EINVAL);

@@ -280,10 +280,55 @@ TEST(profile_model_key_and_missing_model) {
     ASSERT_TRUE(s == NULL);
 }
 
+/* guided_radius in the profile: the session filters the frame (luma-guided,
+ * vrt_guided_filter_frame) before pre-processing; the same as filtering by
+ * hand and running an unfiltered RGB24 session on the result. */
+TEST(guided_prefilter_equals_filter_then_session) {
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    char err[512];
+    vrt_frame *f = st_load_frame(st_images[0], VRT_FMT_YUYV, 320, 240), *rgb = NULL;
+    vrt_profile pr;
+    ASSERT_OK(vrt_profile_load(profile_path("squeezenet.conf"), &pr, err, sizeof(err)));
+    pr.guided.radius = 6;
+    pr.guided.eps = 0.02f;
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.width = 320;
+    p.height = 240;
+    p.slots = 1;
+    vrt_session_t *s = NULL, *plain = NULL;
+    ASSERT_OK(vrt_session_open(model, NULL, &pr, &p, &s, err, sizeof(err)));
+    const vrt_result *r = NULL, *r2 = NULL;
+    ASSERT_OK(vrt_session_run(s, f, &r));
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &rgb));
+    size_t ss = vrt_guided_scratch_size(320, 240);
+    void *scratch = malloc(ss);
+    ASSERT_OK(vrt_guided_filter_frame(f, &pr.guided, rgb, scratch, ss, err, sizeof(err)));
+    pr.guided.radius = 0;
+    p.fourcc = VRT_FMT_RGB24;
+    ASSERT_OK(vrt_session_open(model, NULL, &pr, &p, &plain, err, sizeof(err)));
+    ASSERT_OK(vrt_session_run(plain, rgb, &r2));
+    ASSERT_EQ(vrt_result_count(r), 5);
+    for (int i = 0; i < 5; i++) {
+        int a = -1, b = -2;
+        float sa = 0, sb = 1;
+        ASSERT_OK(vrt_result_class(r, i, &a, &sa));
+        ASSERT_OK(vrt_result_class(r2, i, &b, &sb));
+        ASSERT_EQ(a, b);
+        ASSERT_TRUE(sa == sb);
+    }
+    free(scratch);
+    vrt_session_destroy(&s);
+    vrt_session_destroy(&plain);
+    vrt_frame_unref(&rgb);
+    vrt_frame_unref(&f);
+}
+
 int main(void) {
     VRT_RUN(squeezenet_rotating_slots);
     VRT_RUN(yolox_dog_matches_expected);
     VRT_RUN(bound_buffers_and_errors);
     VRT_RUN(profile_model_key_and_missing_model);
+    VRT_RUN(guided_prefilter_equals_filter_then_session);
     return vrt_test_finish();
 }

@@ -69,6 +69,9 @@ typedef struct cstate {
     const float *cout;
     vrt_class_result *ccls;
     cslot sl[VRT_SESSION_MAX_SLOTS];
+    uint8_t *dgf_rgb;  /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
+    void *dgf_scratch; /* and its scratch (vrt_cuda_guided_scratch_size) */
+    size_t dgf_scratch_bytes;
 } cstate;
 
 /* A CUDA runtime call's status: VRT_OK, or VRT_EDEVICE with the call, file
@@ -102,6 +105,16 @@ static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
         if (r) return r;
         f.bytesused = s->frame_bytes;
         f.memory = VRT_MEM_DEVICE;
+        vrt_frame g; /* the guided pre-filter's output, read by the pre-processing instead of f */
+        if (c->dgf_rgb) {
+            memset(&g, 0, sizeof(g));
+            vrt_frame_layout(&g, VRT_FMT_RGB24, s->p.width, s->p.height, c->dgf_rgb);
+            g.memory = VRT_MEM_DEVICE;
+            if ((r = vrt_cuda_guided_filter_frame(&f, &s->prof.guided, &g, c->dgf_scratch,
+                                                  c->dgf_scratch_bytes, st, e, sizeof(e))))
+                return sfail(s, r, "guided filter", e);
+            f = g;
+        }
         if ((r = vrt_cuda_preprocess_frame(&f, &s->pre, (uint8_t *)c->din + (size_t)k * s->in_bytes,
                                            s->in_bytes, NULL, st, e, sizeof(e)))) {
             if (s->batch == 1) return sfail(s, r, "preprocess", e);
@@ -236,6 +249,13 @@ static vrt_status open_device(vrt_session_t *s) {
         return vrt__session_fail(s, r, "profile '%s': %s", s->prof.name, e);
     c->res_bytes = s->res_stride;
     if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb)))) return r;
+    if (s->prof.guided.radius > 0) {
+        c->dgf_scratch_bytes = vrt_cuda_guided_scratch_size(s->p.width, s->p.height);
+        if ((r = CK(cudaMalloc((void **)&c->dgf_rgb,
+                               vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))) ||
+            (r = CK(cudaMalloc(&c->dgf_scratch, c->dgf_scratch_bytes))))
+            return r;
+    }
     if ((r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream)))) return r;
     return s->cascade ? open_cascade(s) : VRT_OK;
 }
@@ -358,6 +378,8 @@ static void cuda_close(vrt_session_t *s) {
     if (c->dres) cudaFree(c->dres);
     if (c->cboxes) cudaFree(c->cboxes);
     if (c->ccls) cudaFree(c->ccls);
+    if (c->dgf_rgb) cudaFree(c->dgf_rgb);
+    if (c->dgf_scratch) cudaFree(c->dgf_scratch);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     cudaGetLastError();
     vrt_free(c);
