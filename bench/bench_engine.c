@@ -2,7 +2,7 @@
  * bench_engine: batch-1 latency of one ONNX model on the CUDA backend, for
  * bench/gpu/bench_gpu.py (which compares it with PyTorch in the same run).
  *
- *   bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--iters N] [--warmup W]
+ *   bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--unfuse PATTERN] [--iters N] [--warmup W]
  *                [--inputs FILE --count K --outputs FILE] [--engines FILE]
  *
  * Prints one JSON object on stdout:
@@ -18,6 +18,9 @@
  * Each: p50, p90, p99, max, mean, stddev in ms.
  * With --inputs: K fp32 inputs (raw, back to back) are run through the engine
  * and output 0 of each is written to --outputs as fp32 (numerics check).
+ *
+ * --unfuse attention|layernorm|gelu|matmul_bias|all (repeatable) turns that
+ * transformer pattern's fusion off (options fuse_*), to measure what it gives.
  *
  * --math and --nofuse set vrt_engine_options (precision; fused_epilogue OFF:
  * conv + our epilogue kernel instead of cuDNN's fused call) for the engine,
@@ -55,6 +58,19 @@
 /* --math (NULL: auto) and the options every engine and session here uses. */
 static const char *g_math;
 static vrt_engine_options g_opt;
+
+/* --unfuse PATTERN: that transformer pattern's option OFF; 1 for an unknown name. */
+static int unfuse(const char *what) {
+    int all = !strcmp(what, "all"), known = all;
+    if (all || !strcmp(what, "attention")) g_opt.fuse_attention = VRT_SWITCH_OFF, known = 1;
+    if (all || !strcmp(what, "layernorm")) g_opt.fuse_layernorm = VRT_SWITCH_OFF, known = 1;
+    if (all || !strcmp(what, "gelu")) g_opt.fuse_gelu = VRT_SWITCH_OFF, known = 1;
+    if (all || !strcmp(what, "matmul_bias")) g_opt.fuse_matmul_bias = VRT_SWITCH_OFF, known = 1;
+    if (!known)
+        fprintf(stderr, "bench_engine: --unfuse %s: use attention, layernorm, gelu, matmul_bias or all\n",
+                what);
+    return !known;
+}
 
 /* g_opt from --math and --nofuse, then the environment overrides (as the
  * engine applies them), so the second backend context runs as the engine. */
@@ -236,6 +252,8 @@ int main(int argc, char **argv) {
             g_math = argv[++i];
         else if (!strcmp(argv[i], "--nofuse"))
             g_opt.fused_epilogue = VRT_SWITCH_OFF;
+        else if (!strcmp(argv[i], "--unfuse") && i + 1 < argc && unfuse(argv[++i]))
+            return 2;
         else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
             iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
@@ -265,8 +283,8 @@ int main(int argc, char **argv) {
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else {
-            fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--batch N] "
-                            "[--iters N] [--warmup W] "
+            fprintf(stderr, "usage: bench_engine MODEL [--math fp16|fp32|tf32] [--nofuse] [--unfuse PATTERN] "
+                            "[--batch N] [--iters N] [--warmup W] "
                             "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
                             "[--session PROFILE [--frame F.yuyv] [--secondary PROFILE [--secondary-model F] "
                             "[--secondary-batch N]]]\n");

@@ -11,7 +11,8 @@
  *
  * vrt_engine_open loads the model (vrt/model.h rules: unsupported ops fail
  * here, naming op, node and opset), runs the graph passes (BatchNorm
- * folding, activation and residual fusion, views, no-op and dead-node
+ * folding, activation and residual fusion, the transformer patterns:
+ * attention, LayerNorm, GELU, MatMul + bias; views, no-op and dead-node
  * removal), plans every activation into one arena and lets the backend
  * prepare: weights converted or uploaded once, arena and scratch allocated
  * once. vrt_engine_run allocates nothing.
@@ -95,6 +96,14 @@ typedef struct vrt_engine_options {
     vrt_switch focus;           /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
     vrt_switch own_maxpool;     /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
     vrt_switch spp_cascade;     /* SPP max pools (5, 9, 13) as a cascade of small pools */
+    /* Transformer graph patterns (both backends; AUTO = on; see src/engine/README.md "Fused
+     * patterns"). OFF runs the graph's own ops for that pattern, for comparisons; results differ
+     * by float rounding only. */
+    vrt_switch fuse_attention;   /* MatMul(Q, K^T) [scale] [+mask] Softmax MatMul(V) -> one attention op */
+    vrt_switch fuse_layernorm;   /* decomposed LayerNorm -> LayerNormalization; residual Add + LayerNorm
+                                    -> one op (the sum also written where it is read later) */
+    vrt_switch fuse_gelu;        /* Erf and tanh GELU chains -> Gelu */
+    vrt_switch fuse_matmul_bias; /* MatMul + bias Add (+ Gelu) -> one GEMM with a bias/GELU epilogue */
 } vrt_engine_options;
 
 typedef struct vrt_engine_params {
@@ -170,6 +179,9 @@ typedef struct vrt_engine_stats {
     int n_fusions;        /* entries for vrt_engine_fusion */
     int weight_users;     /* engines alive over this engine's weights (1: not shared) */
     int weights_borrowed; /* 1: opened with vrt_engine_open_shared (weights held by another engine) */
+    /* Transformer patterns fused (options fuse_*): attention ops, decomposed LayerNorm chains,
+     * residual Add + LayerNorm pairs, GELU chains, MatMul + bias pairs. */
+    int attention_fused, layernorm_fused, add_layernorm_fused, gelu_fused, matmul_bias_fused;
 } vrt_engine_stats;
 
 VRT_API vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);

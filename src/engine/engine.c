@@ -97,6 +97,11 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
     if (params->optimize) {
         vrt__pass_opts po;
         vrt__pass_default_opts(&po);
+        const vrt_engine_options *o = &params->options;
+        po.fuse_attention = o->fuse_attention != VRT_SWITCH_OFF;
+        po.fuse_layernorm = o->fuse_layernorm != VRT_SWITCH_OFF;
+        po.fuse_gelu = o->fuse_gelu != VRT_SWITCH_OFF;
+        po.fuse_matmul_bias = o->fuse_matmul_bias != VRT_SWITCH_OFF;
         st = vrt__passes_run(ir, &po, &e->rep, err, cap);
     } else {
         st = vrt__ir_relink(ir);
@@ -283,6 +288,11 @@ vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
     s->views = e->rep.views;
     s->dead_removed = e->rep.dead_removed;
     s->n_fusions = e->rep.n_log;
+    s->attention_fused = e->rep.attention_fused;
+    s->layernorm_fused = e->rep.layernorm_fused;
+    s->add_layernorm_fused = e->rep.add_layernorm_fused;
+    s->gelu_fused = e->rep.gelu_fused;
+    s->matmul_bias_fused = e->rep.matmul_bias_fused;
     s->weight_users = atomic_load(&(e->owner ? e->owner : e)->users);
     s->weights_borrowed = e->owner != NULL;
     return VRT_OK;

@@ -105,6 +105,9 @@ static vrt_status r_layernorm(const vrt__step_backend *be, vrt__step *s, char *m
     vrt_status st = need_float(be, s, m, cap);
     if (st) return st;
     s->u.ln.epsilon = vrt__node_get_float(s->n, "epsilon", 1e-5f);
+    s->u.ln.add = s->n->op == VRT__OP_VrtAddLayerNorm;
+    if (s->u.ln.add && (s->nin < 3 || !s->ti[1] || !vrt__op_same_shape(SI(s, 0), SI(s, 1))))
+        return msg(m, cap, VRT_EINVAL, "the two summands must have the same shape");
     if ((st = vrt__layernorm_split(SI(s, 0), vrt__node_get_int(s->n, "axis", -1), &s->u.ln.outer,
                                    &s->u.ln.inner)))
         return msg(m, cap, st, "axis out of range");
@@ -136,7 +139,21 @@ static vrt_status r_gemm(const vrt__step_backend *be, vrt__step *s, char *m, siz
 }
 
 static vrt_status r_matmul(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
-    return need_float(be, s, m, cap);
+    vrt_status st = need_float(be, s, m, cap);
+    if (st || s->nin < 3 || !s->ti[2]) return st;
+    /* "_bias" (model/plan.h): N elements, N the output's last dim. */
+    const vrt__shape *y = SO(s, 0);
+    if (y->ndim < 1 || vrt__shape_numel(SI(s, 2)) != y->d[y->ndim - 1])
+        return msg(m, cap, VRT_EINVAL, "the fused bias must have the output's last dim of elements");
+    return VRT_OK;
+}
+
+static vrt_status r_attention(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    vrt_status st = need_float(be, s, m, cap);
+    if (st) return st;
+    if (s->nin < 3 || !s->ti[1] || !s->ti[2]) return msg(m, cap, VRT_EINVAL, "Q, K and V are required");
+    return vrt__op_attention_params(s->n, SI(s, 0), SI(s, 1), SI(s, 2),
+                                    s->nin > 3 && s->ti[3] ? SI(s, 3) : NULL, SO(s, 0), &s->u.attn, m, cap);
 }
 
 static vrt_status r_unary(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
@@ -329,18 +346,41 @@ static vrt_status r_cumsum(const vrt__step_backend *be, vrt__step *s, char *m, s
 
 /* One resolver per family: parameters and the type checks every backend shares. */
 static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
-    [VRT__FAM_NONE] = r_none,         [VRT__FAM_CONV] = r_conv,     [VRT__FAM_POOL] = r_pool,
-    [VRT__FAM_GLOBAL_POOL] = r_gpool, [VRT__FAM_NORM] = r_norm,     [VRT__FAM_LAYERNORM] = r_layernorm,
-    [VRT__FAM_LRN] = r_lrn,           [VRT__FAM_GEMM] = r_gemm,     [VRT__FAM_MATMUL] = r_matmul,
-    [VRT__FAM_UNARY] = r_unary,       [VRT__FAM_BINARY] = r_binary, [VRT__FAM_COMPARE] = r_compare,
-    [VRT__FAM_NOT] = r_none,          [VRT__FAM_WHERE] = r_none,    [VRT__FAM_COPY] = r_none,
-    [VRT__FAM_CONCAT] = r_axis,       [VRT__FAM_SPLIT] = r_split,   [VRT__FAM_SLICE] = r_slice,
-    [VRT__FAM_TRANSPOSE] = r_perm,    [VRT__FAM_TILE] = r_perm,     [VRT__FAM_EXPAND] = r_none,
-    [VRT__FAM_GATHER] = r_axis,       [VRT__FAM_PAD] = r_pad,       [VRT__FAM_DEPTH_SPACE] = r_depth_space,
-    [VRT__FAM_CAST] = r_cast,         [VRT__FAM_FILL] = r_fill,     [VRT__FAM_RESIZE] = r_resize,
-    [VRT__FAM_SOFTMAX] = r_softmax,   [VRT__FAM_REDUCE] = r_reduce, [VRT__FAM_ARGMAX] = r_argmax,
-    [VRT__FAM_TOPK] = r_topk,         [VRT__FAM_CUMSUM] = r_cumsum, [VRT__FAM_LOGIC] = r_logic,
+    [VRT__FAM_NONE] = r_none,
+    [VRT__FAM_CONV] = r_conv,
+    [VRT__FAM_POOL] = r_pool,
+    [VRT__FAM_GLOBAL_POOL] = r_gpool,
+    [VRT__FAM_NORM] = r_norm,
+    [VRT__FAM_LAYERNORM] = r_layernorm,
+    [VRT__FAM_LRN] = r_lrn,
+    [VRT__FAM_GEMM] = r_gemm,
+    [VRT__FAM_MATMUL] = r_matmul,
+    [VRT__FAM_UNARY] = r_unary,
+    [VRT__FAM_BINARY] = r_binary,
+    [VRT__FAM_COMPARE] = r_compare,
+    [VRT__FAM_NOT] = r_none,
+    [VRT__FAM_WHERE] = r_none,
+    [VRT__FAM_COPY] = r_none,
+    [VRT__FAM_CONCAT] = r_axis,
+    [VRT__FAM_SPLIT] = r_split,
+    [VRT__FAM_SLICE] = r_slice,
+    [VRT__FAM_TRANSPOSE] = r_perm,
+    [VRT__FAM_TILE] = r_perm,
+    [VRT__FAM_EXPAND] = r_none,
+    [VRT__FAM_GATHER] = r_axis,
+    [VRT__FAM_PAD] = r_pad,
+    [VRT__FAM_DEPTH_SPACE] = r_depth_space,
+    [VRT__FAM_CAST] = r_cast,
+    [VRT__FAM_FILL] = r_fill,
+    [VRT__FAM_RESIZE] = r_resize,
+    [VRT__FAM_SOFTMAX] = r_softmax,
+    [VRT__FAM_REDUCE] = r_reduce,
+    [VRT__FAM_ARGMAX] = r_argmax,
+    [VRT__FAM_TOPK] = r_topk,
+    [VRT__FAM_CUMSUM] = r_cumsum,
+    [VRT__FAM_LOGIC] = r_logic,
     [VRT__FAM_ISNAN] = r_isnan,
+    [VRT__FAM_ATTENTION] = r_attention,
 };
 
 static vrt_status bind(const vrt__ir *ir, uint8_t *const *ptr, int i, vrt__step *s, char *err, size_t cap) {

@@ -57,7 +57,11 @@ typedef union vrt__step_params {
     struct {
         int64_t outer, inner; /* input as [outer, inner], normalised over inner */
         float epsilon;
+        /* VrtAddLayerNorm: inputs A, B, scale, bias; y = LN(A + B); output 1
+         * (NULL when absent) receives A + B. */
+        int add;
     } ln;
+    vrt__attn_params attn; /* ATTENTION (VrtAttention) */
     struct {
         int64_t n, c, spatial, size;
         float alpha, beta, bias;

@@ -355,3 +355,96 @@ void vrt__op_topk_params(const vrt__node *n, vrt__topk_params *p) {
     p->largest = (int)vrt__node_get_int(n, "largest", 1);
     p->sorted = (int)vrt__node_get_int(n, "sorted", 1);
 }
+
+/* ---- VrtAttention ---------------------------------------------------- */
+
+/* Row-major element strides of shape s. */
+static void dense_strides(const vrt__shape *s, int64_t *st) {
+    int64_t acc = 1;
+    for (int i = s->ndim - 1; i >= 0; i--)
+        st[i] = acc, acc *= s->d[i];
+}
+
+/* Logical dims and strides of an operand of rank r seen through perm (NULL: identity). */
+static int perm_view(const vrt__node *n, const char *name, const vrt__shape *s, int r, int64_t *dim,
+                     int64_t *st) {
+    int cnt = 0;
+    const int64_t *pm = vrt__node_get_ints(n, name, &cnt);
+    int64_t ds[VRT__MAX_DIMS];
+    if (s->ndim != r || r > VRT__MAX_DIMS || (pm && cnt != r)) return 0;
+    dense_strides(s, ds);
+    int seen = 0;
+    for (int i = 0; i < r; i++) {
+        int64_t a = pm ? pm[i] : i;
+        if (a < 0 || a >= r || (seen & (1 << a))) return 0;
+        seen |= 1 << a;
+        dim[i] = s->d[a];
+        st[i] = s->d[a] == 1 ? 0 : ds[a];
+    }
+    return 1;
+}
+
+/* Batch dims of one operand against the output's: equal, or 1 (stride 0). */
+static int attn_batch(const int64_t *dim, const int64_t *st, const vrt__attn_params *p, int64_t *out) {
+    for (int i = 0; i < p->nb; i++) {
+        if (dim[i] != p->bdim[i] && dim[i] != 1) return 0;
+        out[i] = dim[i] == 1 ? 0 : st[i];
+    }
+    return 1;
+}
+
+static vrt_status attn_fail(char *err, size_t cap, const char *what) {
+    if (err && cap) snprintf(err, cap, "VrtAttention: %s", what);
+    return VRT_EINVAL;
+}
+
+vrt_status vrt__op_attention_params(const vrt__node *n, const vrt__shape *q, const vrt__shape *k,
+                                    const vrt__shape *v, const vrt__shape *mask, const vrt__shape *o,
+                                    vrt__attn_params *p, char *err, size_t cap) {
+    memset(p, 0, sizeof(*p));
+    int r = o->ndim;
+    if (r < 2 || r > VRT__ATTN_MAX_BATCH + 2) return attn_fail(err, cap, "rank must be 2..6");
+    int64_t qd[VRT__MAX_DIMS], qs[VRT__MAX_DIMS], kd[VRT__MAX_DIMS], ks[VRT__MAX_DIMS];
+    int64_t vd[VRT__MAX_DIMS], vs[VRT__MAX_DIMS], od[VRT__MAX_DIMS], os[VRT__MAX_DIMS];
+    if (!perm_view(n, "q_perm", q, r, qd, qs) || !perm_view(n, "k_perm", k, r, kd, ks) ||
+        !perm_view(n, "v_perm", v, r, vd, vs) || !perm_view(n, "o_perm", o, r, od, os))
+        return attn_fail(err, cap, "operand ranks or permutations do not match the output");
+    p->nb = r - 2;
+    p->batch = 1;
+    for (int i = 0; i < p->nb; i++)
+        p->bdim[i] = od[i], p->batch *= od[i];
+    p->sq = od[r - 2], p->dv = od[r - 1], p->sk = kd[r - 2], p->d = qd[r - 1];
+    if (qd[r - 2] != p->sq || kd[r - 1] != p->d || vd[r - 2] != p->sk || vd[r - 1] != p->dv)
+        return attn_fail(err, cap, "Q, K, V and the output disagree on sizes");
+    if (!attn_batch(qd, qs, p, p->q) || !attn_batch(kd, ks, p, p->k) || !attn_batch(vd, vs, p, p->v))
+        return attn_fail(err, cap, "batch dims do not broadcast to the output's");
+    for (int i = 0; i < p->nb; i++) {
+        if (od[i] == 1 && os[i] == 0)
+            p->o[i] = 0;
+        else
+            p->o[i] = os[i];
+    }
+    p->q[p->nb] = qs[r - 2], p->q[p->nb + 1] = qs[r - 1];
+    p->k[p->nb] = ks[r - 2], p->k[p->nb + 1] = ks[r - 1];
+    p->v[p->nb] = vs[r - 2], p->v[p->nb + 1] = vs[r - 1];
+    p->o[p->nb] = os[r - 2], p->o[p->nb + 1] = os[r - 1];
+    p->scale = vrt__node_get_float(n, "scale", 1.0f);
+    if (mask) {
+        /* Right-aligned against [batch..., sq, sk]; size-1 dims broadcast. */
+        int64_t want[VRT__MAX_DIMS], ms[VRT__MAX_DIMS];
+        for (int i = 0; i < p->nb; i++)
+            want[i] = p->bdim[i];
+        want[r - 2] = p->sq, want[r - 1] = p->sk;
+        if (mask->ndim > r) return attn_fail(err, cap, "the mask has a higher rank than the scores");
+        dense_strides(mask, ms);
+        for (int i = 0; i < r; i++) {
+            int mi = i - (r - mask->ndim);
+            int64_t md = mi >= 0 ? mask->d[mi] : 1;
+            if (md != want[i] && md != 1)
+                return attn_fail(err, cap, "the mask does not broadcast to the scores");
+            p->m[i] = md == 1 ? 0 : ms[mi];
+        }
+        p->has_mask = 1;
+    }
+    return VRT_OK;
+}

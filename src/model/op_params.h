@@ -48,6 +48,8 @@ typedef enum vrt__act_kind {
     VRT__ACT_HARD_SWISH,   /* x * max(0, min(1, x/6 + 0.5)) (ONNX HardSwish) */
     VRT__ACT_HARD_SIGMOID, /* max(0, min(1, alpha*x + beta)) (ONNX defaults 0.2, 0.5) */
     VRT__ACT_TANH,
+    VRT__ACT_GELU,      /* 0.5 x (1 + erf(x / sqrt 2)); fused into MatMul only (model/passes_tf.c) */
+    VRT__ACT_GELU_TANH, /* 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))) */
 } vrt__act_kind;
 
 typedef struct vrt__activation {
@@ -124,6 +126,44 @@ vrt_status vrt__pool_resolve(vrt__pool_params *p, char *err, size_t errcap);
 /* Splits a shape at ONNX LayerNormalization's axis (negative counts from the
  * end): outer = prod(d[0..axis)), inner = prod(d[axis..)). */
 vrt_status vrt__layernorm_split(const vrt__shape *s, int64_t axis, int64_t *outer, int64_t *inner);
+
+/* ---- fused attention (VrtAttention, made by model/passes_tf.c) ---------- */
+
+#define VRT__ATTN_MAX_BATCH 4
+
+/* O = softmax(scale * Q K^T + mask) V over the last axis, per batch entry.
+ * Logical operands: Q [batch..., sq, d], K [batch..., sk, d], V [batch...,
+ * sk, dv], mask [batch..., sq, sk] (additive), O [batch..., sq, dv]. Each is
+ * read or written through element strides (one per batch dim, then row,
+ * then column), so transposed layouts (K given as K^T, heads split by a
+ * Transpose, YOLO12's V @ P^T) need no copy; a broadcast dim has stride 0. */
+typedef struct vrt__attn_params {
+    int nb;                            /* batch dims, 0..VRT__ATTN_MAX_BATCH */
+    int64_t bdim[VRT__ATTN_MAX_BATCH]; /* output batch sizes */
+    int64_t batch;                     /* product of bdim */
+    int64_t sq, sk, d, dv;
+    int64_t q[VRT__ATTN_MAX_BATCH + 2], k[VRT__ATTN_MAX_BATCH + 2], v[VRT__ATTN_MAX_BATCH + 2],
+        o[VRT__ATTN_MAX_BATCH + 2], m[VRT__ATTN_MAX_BATCH + 2]; /* element strides */
+    int has_mask;
+    float scale;
+} vrt__attn_params;
+
+/* Fills p from a VrtAttention node (attributes scale, q_perm, k_perm, v_perm,
+ * o_perm: logical dim i of an operand is its tensor's dim perm[i]) and the
+ * shapes of Q, K, V, the mask (NULL: none) and O. */
+vrt_status vrt__op_attention_params(const vrt__node *n, const vrt__shape *q, const vrt__shape *k,
+                                    const vrt__shape *v, const vrt__shape *mask, const vrt__shape *o,
+                                    vrt__attn_params *p, char *err, size_t cap);
+/* Element offsets of batch entry b (0..p->batch) in Q, K, V, O and the mask. */
+static inline void vrt__attn_offsets(const vrt__attn_params *p, int64_t b, int64_t off[5]) {
+    off[0] = off[1] = off[2] = off[3] = off[4] = 0;
+    for (int i = p->nb - 1; i >= 0; i--) {
+        int64_t x = b % p->bdim[i];
+        b /= p->bdim[i];
+        off[0] += x * p->q[i], off[1] += x * p->k[i], off[2] += x * p->v[i];
+        off[3] += x * p->o[i], off[4] += x * p->m[i];
+    }
+}
 
 /* ---- ONNX Gemm / MatMul ------------------------------------------------- */
 

@@ -22,6 +22,8 @@ const char *vrt__act_name(vrt__act_kind k) {
     case VRT__ACT_HARD_SWISH: return "HardSwish";
     case VRT__ACT_HARD_SIGMOID: return "HardSigmoid";
     case VRT__ACT_TANH: return "Tanh";
+    case VRT__ACT_GELU: return "Gelu";
+    case VRT__ACT_GELU_TANH: return "Gelu(tanh)";
     default: return "unknown";
     }
 }

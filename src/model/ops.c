@@ -16,8 +16,12 @@ static const vrt__op_info g_ops[VRT__OP_COUNT] = {{"<unknown>", 0, 0, VRT__FAM_N
 vrt__op vrt__op_lookup(const char *op_type) {
     if (!op_type) return VRT__OP_UNKNOWN;
     for (int i = 1; i < VRT__OP_COUNT; i++)
-        if (!strcmp(g_ops[i].name, op_type)) return (vrt__op)i;
+        if (g_ops[i].min_opset > 0 && !strcmp(g_ops[i].name, op_type)) return (vrt__op)i;
     return VRT__OP_UNKNOWN;
+}
+
+int vrt__op_internal(vrt__op op) {
+    return (int)op > 0 && (int)op < VRT__OP_COUNT && g_ops[op].min_opset == 0;
 }
 
 const vrt__op_info *vrt__op_get(vrt__op op) {
@@ -38,6 +42,7 @@ void vrt__op_list_supported(char *buf, size_t cap) {
     size_t len = 0;
     buf[0] = 0;
     for (int i = 1; i < VRT__OP_COUNT && len + 1 < cap; i++) {
+        if (!g_ops[i].min_opset) continue; /* internal fused ops */
         int w = snprintf(buf + len, cap - len, "%s%s", i > 1 ? ", " : "", g_ops[i].name);
         if (w < 0) break;
         len += (size_t)w;

@@ -20,7 +20,11 @@
 #define VRT__MIN_OPSET 1
 
 /* clang-format off */
-/* X(name, oldest opset, newest model opset or 0, family, shape function) */
+/* X(name, oldest opset, newest model opset or 0, family, shape function)
+ * Oldest opset 0 marks the engine's internal fused ops (names Vrt*): the
+ * graph passes make them (model/passes_tf.c), the reader never accepts them
+ * from a file (vrt__op_lookup skips them) and they have no shape function
+ * (the passes run after shape inference and keep the shapes). */
 #define VRT__OP_LIST(X) \
     X(Conv, 1, 0, CONV, conv_op) \
     X(ConvTranspose, 1, 0, CONV, conv_transpose) \
@@ -103,7 +107,9 @@
     X(LRN, 1, 0, LRN, unary) \
     X(Identity, 1, 0, COPY, unary_fold) \
     X(Dropout, 1, 0, COPY, dropout) \
-    X(Constant, 1, 0, NONE, no_shape)
+    X(Constant, 1, 0, NONE, no_shape) \
+    X(VrtAttention, 0, 0, ATTENTION, no_shape) \
+    X(VrtAddLayerNorm, 0, 0, LAYERNORM, no_shape)
 /* clang-format on */
 
 typedef enum vrt__op {
@@ -122,7 +128,7 @@ typedef enum vrt__op_family {
     VRT__FAM_POOL,        /* MaxPool, AveragePool */
     VRT__FAM_GLOBAL_POOL, /* GlobalAveragePool, GlobalMaxPool */
     VRT__FAM_NORM,        /* BatchNormalization, InstanceNormalization */
-    VRT__FAM_LAYERNORM,
+    VRT__FAM_LAYERNORM,   /* LayerNormalization, VrtAddLayerNorm (residual Add + LayerNorm) */
     VRT__FAM_LRN,
     VRT__FAM_GEMM,
     VRT__FAM_MATMUL,
@@ -151,6 +157,7 @@ typedef enum vrt__op_family {
     VRT__FAM_ARGMAX,
     VRT__FAM_TOPK,
     VRT__FAM_CUMSUM,
+    VRT__FAM_ATTENTION, /* VrtAttention: softmax(scale * Q K^T + mask) V in one op */
     VRT__FAM_COUNT
 } vrt__op_family;
 
@@ -161,8 +168,11 @@ typedef struct vrt__op_info {
     vrt__op_family family;
 } vrt__op_info;
 
-/* Op by its ONNX op_type (default domain); VRT__OP_UNKNOWN if unsupported. */
+/* Op by its ONNX op_type (default domain); VRT__OP_UNKNOWN if unsupported
+ * or internal (oldest opset 0). */
 vrt__op vrt__op_lookup(const char *op_type);
+/* 1 for the engine's internal fused ops (never read from a file). */
+int vrt__op_internal(vrt__op op);
 const vrt__op_info *vrt__op_get(vrt__op op);
 const char *vrt__op_name(vrt__op op);
 vrt__op_family vrt__op_family_of(vrt__op op);

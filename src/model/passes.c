@@ -23,6 +23,10 @@ void vrt__pass_default_opts(vrt__pass_opts *o) {
     o->fuse_residual = 1;
     o->remove_noops = 1;
     o->views = 1;
+    o->fuse_attention = 1;
+    o->fuse_layernorm = 1;
+    o->fuse_gelu = 1;
+    o->fuse_matmul_bias = 1;
 }
 
 /* fp16, double, bfloat16, float8 and float4 are held as fp32; 4-/2-bit
@@ -309,16 +313,23 @@ static int act_of(const vrt__ir *ir, const vrt__node *n, vrt__activation *a) {
         a->kind = VRT__ACT_HARD_SIGMOID, a->alpha = vrt__node_get_float(n, "alpha", 0.2f),
         a->beta = vrt__node_get_float(n, "beta", 0.5f);
         return 1;
+    case VRT__OP_Gelu: /* into a MatMul only (fusable_producer) */
+        a->kind = strcmp(vrt__node_get_string(n, "approximate", "none"), "tanh") ? VRT__ACT_GELU
+                                                                                 : VRT__ACT_GELU_TANH;
+        return 1;
     default: (void)ir; return 0;
     }
 }
 
-static int fusable_producer(const vrt__ir *ir, int t) {
+/* gelu: a Gelu, which only a MatMul takes (the GEMM epilogue; option
+ * fuse_matmul_bias). */
+static int fusable_producer(const vrt__ir *ir, int t, int gelu, int gelu_ok) {
     int pi = ir->tensors[t].producer;
     if (pi < 0) return -1;
     const vrt__node *p = &ir->nodes[pi];
     if (p->op != VRT__OP_Conv && p->op != VRT__OP_Gemm && p->op != VRT__OP_MatMul && p->op != VRT__OP_Add)
         return -1;
+    if (gelu && (p->op != VRT__OP_MatMul || !gelu_ok)) return -1;
     if (p->n_outputs != 1 || vrt__node_attr(p, "_act") || !is_float_t(ir, t)) return -1;
     return pi;
 }
@@ -332,7 +343,7 @@ static vrt_status set_act(vrt__node *p, const vrt__activation *a) {
     return VRT_OK;
 }
 
-static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
+static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep, int gelu_ok) {
     for (int j = 0; j < ir->n_nodes; j++) {
         vrt__node *n = &ir->nodes[j];
         vrt__activation a;
@@ -340,7 +351,8 @@ static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
         if (n->n_inputs >= 1 && n->inputs[0] >= 0 && n->n_outputs == 1 && n->outputs[0] >= 0 &&
             act_of(ir, n, &a)) {
             int x = n->inputs[0];
-            int pi = fusable_producer(ir, x);
+            int gelu = a.kind == VRT__ACT_GELU || a.kind == VRT__ACT_GELU_TANH;
+            int pi = fusable_producer(ir, x, gelu, gelu_ok);
             if (pi < 0 || !private_to_one(ir, x)) continue;
             vrt__node *p = &ir->nodes[pi];
             if ((st = set_act(p, &a))) return st;
@@ -362,7 +374,7 @@ static vrt_status fuse_act(vrt__ir *ir, vrt__pass_report *rep) {
                 continue;
             const vrt__tensor *tx = &ir->tensors[x];
             if (tx->n_consumers != 2 || tx->is_output) continue;
-            int pi = fusable_producer(ir, x);
+            int pi = fusable_producer(ir, x, 0, 0);
             if (pi < 0) continue;
             vrt__node *p = &ir->nodes[pi];
             vrt__activation silu = {VRT__ACT_SILU, 0, 0};
@@ -447,7 +459,8 @@ vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_re
     if (!st) st = remove_dead(ir, rep);
     if (!st && opts->fold_bn) st = fold_bn(ir, rep);
     if (!st && opts->fuse_residual) st = fuse_residual(ir, rep);
-    if (!st && opts->fuse_act) st = fuse_act(ir, rep);
+    if (!st) st = vrt__passes_transformer(ir, opts, rep);
+    if (!st && opts->fuse_act) st = fuse_act(ir, rep, opts->fuse_matmul_bias);
     if (!st && opts->views) st = mark_views(ir, rep);
     if (st && err && cap) vrt_errbuf_set(err, cap, "graph passes failed: %s", vrt_status_name(st));
     return st;

@@ -19,6 +19,18 @@
  *                        the output's shape and type.
  *   "_view"       int 1  Reshape / Flatten / Squeeze / Unsqueeze: the output
  *                        aliases the input's memory (no copy at run time).
+ *   "_bias"       int 1  MatMul only: input 2 is a bias of N elements (the
+ *                        output's last dim), added before "_act" (which may
+ *                        be Gelu / Gelu(tanh) on a MatMul).
+ * The transformer patterns (passes_tf.c) also make nodes of the internal
+ * ops (model/ops.h, domain "vrt"):
+ *   VrtAttention     inputs Q, K, V[, mask]; float "scale"; ints "q_perm",
+ *                    "k_perm", "v_perm", "o_perm" (vrt__attn_params in
+ *                    model/op_params.h): O = softmax(scale Q K^T + mask) V.
+ *   VrtAddLayerNorm  inputs A, B, scale[, bias (-1)]; int "axis" (the last),
+ *                    float "epsilon"; outputs Y = LayerNorm(A + B) and the
+ *                    sum A + B (-1 when nothing else reads it).
+ * and Gelu / LayerNormalization nodes where a decomposed form was found.
  * BatchNormalization folded into a Conv leaves no mark: the Conv's weight
  * and bias inputs are replaced by new fp32 WEIGHT tensors named
  * "<conv name>.bnfold_w" / ".bnfold_b".
@@ -58,6 +70,11 @@ typedef struct vrt__pass_opts {
     int fuse_residual; /* Add after a Conv into the Conv */
     int remove_noops;  /* Identity/Dropout */
     int views;         /* Reshape/Flatten/Squeeze/Unsqueeze as views */
+    /* Transformer patterns (passes_tf.c): */
+    int fuse_attention;   /* MatMul/scale/mask/Softmax/MatMul -> VrtAttention */
+    int fuse_layernorm;   /* decomposed LayerNorm -> LayerNormalization; Add + LayerNorm -> VrtAddLayerNorm */
+    int fuse_gelu;        /* Erf / tanh GELU forms -> Gelu */
+    int fuse_matmul_bias; /* MatMul + bias Add -> MatMul with "_bias"; a following Gelu into it */
 } vrt__pass_opts;
 
 void vrt__pass_default_opts(vrt__pass_opts *o); /* everything on */
@@ -72,10 +89,15 @@ typedef struct vrt__pass_report {
     int noops_removed;
     int views;
     int dead_removed;
+    int attention_fused, layernorm_fused, add_layernorm_fused, gelu_fused, matmul_bias_fused;
     /* "conv1+BatchNormalization", "conv1+Relu", ... (first VRT__MAX_FUSION_LOG) */
     char log[VRT__MAX_FUSION_LOG][96];
     int n_log;
 } vrt__pass_report;
+
+/* The transformer patterns alone (run by vrt__passes_run before the
+ * activation fusion); passes_tf.c. */
+vrt_status vrt__passes_transformer(vrt__ir *ir, const vrt__pass_opts *o, vrt__pass_report *rep);
 
 /* Rewrites `ir` in place (see the attribute table above). rep may be NULL. */
 vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err,

@@ -180,7 +180,9 @@ TEST(passes_on_a_small_graph) {
     ASSERT_EQ(rep.act_fused, relus);
     ASSERT_EQ(count_op(ir, VRT__OP_Conv), convs);
     ASSERT_EQ(count_op(ir, VRT__OP_MatMul), mm);
-    ASSERT_EQ(count_op(ir, VRT__OP_Add), adds);
+    /* ... and the final MatMul + Add(bias) becomes one MatMul with "_bias". */
+    ASSERT_EQ(rep.matmul_bias_fused, 1);
+    ASSERT_EQ(count_op(ir, VRT__OP_Add), adds - 1);
     ASSERT_EQ(rep.views, reshapes);
     int fused_adds = 0;
     for (int i = 0; i < ir->n_nodes; i++)

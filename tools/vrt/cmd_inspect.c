@@ -37,7 +37,8 @@ void cmd_inspect_help(FILE *f) {
           "types, the opsets it imports, the producer, the op histogram, the parameter count\n"
           "and weight bytes, the FLOPs of one inference, the activation memory after planning\n"
           "(one arena with reuse) next to the naive sum of every tensor, and the fusions the\n"
-          "graph passes applied (BatchNorm folding, activation and residual fusion, views).\n\n"
+          "graph passes applied (BatchNorm folding, activation and residual fusion, views, and the\n"
+          "transformer patterns: attention, LayerNorm, GELU, MatMul+bias).\n\n"
           "FLOPs convention: 2 x multiply-accumulates for Conv, ConvTranspose, Gemm and MatMul;\n"
           "pools: one per window element; global pools and reductions: one per input element;\n"
           "reshapes and other data movement: none; every other op: one per output element.\n"
@@ -243,6 +244,10 @@ static void print_text(const inspect_info *in) {
                "%d dead nodes removed; %d steps to run\n",
                s->bn_folded, s->act_fused, s->residual_fused, s->noops_removed, s->views, s->dead_removed,
                s->nodes);
+        printf("transformer patterns: %d attention, %d LayerNorm chains, %d Add+LayerNorm, %d GELU, "
+               "%d MatMul+bias\n",
+               s->attention_fused, s->layernorm_fused, s->add_layernorm_fused, s->gelu_fused,
+               s->matmul_bias_fused);
         printf("fusions:%s\n", s->n_fusions ? "" : " none");
         for (int i = 0; i < s->n_fusions && i < 24; i++) {
             const char *fu = vrt_engine_fusion(in->engine, i);
@@ -387,6 +392,11 @@ static int print_json(const inspect_info *in) {
         vrt_json_kv_int(&w, "noops_removed", s->noops_removed);
         vrt_json_kv_int(&w, "views", s->views);
         vrt_json_kv_int(&w, "dead_removed", s->dead_removed);
+        vrt_json_kv_int(&w, "attention_fused", s->attention_fused);
+        vrt_json_kv_int(&w, "layernorm_fused", s->layernorm_fused);
+        vrt_json_kv_int(&w, "add_layernorm_fused", s->add_layernorm_fused);
+        vrt_json_kv_int(&w, "gelu_fused", s->gelu_fused);
+        vrt_json_kv_int(&w, "matmul_bias_fused", s->matmul_bias_fused);
         vrt_json_end_object(&w);
         vrt_json_key(&w, "fusions");
         vrt_json_begin_array(&w);

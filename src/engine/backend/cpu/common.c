@@ -301,5 +301,14 @@ void vrt__act_apply(const vrt__activation *a, float *x, int64_t n) {
         for (int64_t i = 0; i < n; i++)
             x[i] = tanhf(x[i]);
         break;
+    case VRT__ACT_GELU: /* the same formulas as the Gelu unary op (eltwise.c) */
+        for (int64_t i = 0; i < n; i++)
+            x[i] = 0.5f * x[i] * (1.0f + erff(x[i] * 0.70710678118654752f));
+        break;
+    case VRT__ACT_GELU_TANH:
+        for (int64_t i = 0; i < n; i++)
+            x[i] =
+                0.5f * x[i] * (1.0f + tanhf(0.79788456080286536f * (x[i] + 0.044715f * x[i] * x[i] * x[i])));
+        break;
     }
 }

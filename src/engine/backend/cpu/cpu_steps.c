@@ -123,6 +123,10 @@ static vrt_status norm(void *c, const vrt__step *s, void *stream) {
 }
 
 static vrt_status layernorm(void *c, const vrt__step *s, void *stream) {
+    if (s->u.ln.add)
+        return vrt__add_layernorm(CTX(c)->tp, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1], s->in[2],
+                                  s->nin > 3 ? s->in[3] : NULL, s->u.ln.epsilon, s->out[0],
+                                  s->nout > 1 ? s->out[1] : NULL);
     return vrt__layernorm(CTX(c)->tp, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1],
                           s->nin > 2 ? s->in[2] : NULL, s->u.ln.epsilon, s->out[0],
                           s->nout > 1 ? s->out[1] : NULL, s->nout > 2 ? s->out[2] : NULL);
@@ -158,8 +162,18 @@ static vrt_status gemm(void *c, const vrt__step *s, void *stream) {
 
 static vrt_status matmul(void *c, const vrt__step *s, void *stream) {
     vrt_status st = vrt__matmul(CTX(c)->tp, SI(s, 0), s->in[0], SI(s, 1), s->in[1], s->out[0]);
+    if (!st && s->nin > 2 && s->in[2]) {
+        const vrt__shape *y = SO(s, 0);
+        int64_t n = y->d[y->ndim - 1];
+        vrt__add_bias_rows(s->out[0], n ? s->on / n : 0, n, s->in[2]);
+    }
     if (!st && s->act.kind != VRT__ACT_NONE) vrt__act_apply(&s->act, s->out[0], s->on);
     return st;
+}
+
+static vrt_status attention(void *c, const vrt__step *s, void *stream) {
+    return vrt__attention(CTX(c)->tp, &s->u.attn, s->in[0], s->in[1], s->in[2], s->nin > 3 ? s->in[3] : NULL,
+                          s->out[0]);
 }
 
 /* ---- element-wise ---- */
@@ -481,4 +495,5 @@ const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_ARGMAX] = {NULL, NULL, argmax},
     [VRT__FAM_TOPK] = {topk_supports, topk_scratch, topk},
     [VRT__FAM_CUMSUM] = {cumsum_supports, NULL, cumsum},
+    [VRT__FAM_ATTENTION] = {NULL, NULL, attention},
 };

@@ -323,3 +323,11 @@ vrt_status vrt__matmul(vrt__threadpool *tp, const vrt__shape *a, const float *A,
     }
     return VRT_OK;
 }
+
+void vrt__add_bias_rows(float *Y, int64_t rows, int64_t n, const float *bias) {
+    for (int64_t r = 0; r < rows; r++) {
+        float *y = Y + r * n;
+        for (int64_t i = 0; i < n; i++)
+            y[i] += bias[i];
+    }
+}

@@ -83,6 +83,17 @@ vrt_status vrt__instancenorm(vrt__threadpool *tp, int64_t N, int64_t C, int64_t 
 vrt_status vrt__layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, const float *x,
                           const float *scale, const float *bias, float eps, float *y, float *mean,
                           float *inv_std);
+/* VrtAddLayerNorm: y = LayerNorm(a + b) over rows of `inner`; sum (may be
+ * NULL) receives a + b. */
+vrt_status vrt__add_layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, const float *a,
+                              const float *b, const float *scale, const float *bias, float eps, float *y,
+                              float *sum);
+
+/* VrtAttention (model/op_params.h vrt__attn_params): one pass over the keys
+ * per query row with an online softmax (no score matrix stored). */
+vrt_status vrt__attention(vrt__threadpool *tp, const vrt__attn_params *p, const float *q, const float *k,
+                          const float *v, const float *mask, float *o);
+
 /* ---- ONNX Gemm / MatMul ------------------------------------------------- */
 
 /* C may be NULL (no C input). Y must not alias A, B or C. */
@@ -91,5 +102,7 @@ vrt_status vrt__gemm(vrt__threadpool *tp, const vrt__gemm_params *p, const float
 
 vrt_status vrt__matmul(vrt__threadpool *tp, const vrt__shape *a, const float *A, const vrt__shape *b,
                        const float *B, float *Y);
+/* Adds bias (n elements) to every row of Y (rows x n): a MatMul's "_bias". */
+void vrt__add_bias_rows(float *Y, int64_t rows, int64_t n, const float *bias);
 
 #endif

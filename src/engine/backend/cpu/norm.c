@@ -107,3 +107,35 @@ vrt_status vrt__layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, con
     vrt__parallel_for(tp, outer, vrt__ln_row, &j);
     return VRT_OK;
 }
+
+typedef struct vrt__addln_job {
+    int64_t inner;
+    const float *a, *b, *scale, *bias;
+    float eps;
+    float *y, *sum;
+} vrt__addln_job;
+
+/* The sum is rounded to fp32 before the moments, as the unfused Add then
+ * LayerNormalization does: the same results bit for bit. */
+static void vrt__addln_row(void *arg, int64_t r) {
+    const vrt__addln_job *j = arg;
+    const float *a = j->a + r * j->inner, *b = j->b + r * j->inner;
+    float *y = j->y + r * j->inner, *s = j->sum ? j->sum + r * j->inner : y;
+    for (int64_t i = 0; i < j->inner; i++)
+        s[i] = a[i] + b[i];
+    float m, is;
+    vrt__moments(s, j->inner, j->eps, &m, &is);
+    for (int64_t i = 0; i < j->inner; i++) {
+        float v = (s[i] - m) * is * j->scale[i];
+        y[i] = j->bias ? v + j->bias[i] : v;
+    }
+}
+
+vrt_status vrt__add_layernorm(vrt__threadpool *tp, int64_t outer, int64_t inner, const float *a,
+                              const float *b, const float *scale, const float *bias, float eps, float *y,
+                              float *sum) {
+    if (outer < 0 || inner <= 0 || !a || !b || !scale || !y) return VRT_EINVAL;
+    vrt__addln_job j = {inner, a, b, scale, bias, eps, y, sum};
+    vrt__parallel_for(tp, outer, vrt__addln_row, &j);
+    return VRT_OK;
+}

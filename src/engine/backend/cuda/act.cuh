@@ -26,6 +26,9 @@ __device__ __forceinline__ float vrt__cuk_act(float v, int kind, float al, float
         return t < 0.0f ? 0.0f : (t > 1.0f ? 1.0f : t);
     }
     case VRT__ACT_TANH: return tanhf(v);
+    case VRT__ACT_GELU: return 0.5f * v * (1.0f + erff(v * 0.70710678118654752f));
+    case VRT__ACT_GELU_TANH:
+        return 0.5f * v * (1.0f + tanhf(0.79788456080286536f * (v + 0.044715f * v * v * v)));
     default: return v;
     }
 }

@@ -30,6 +30,7 @@
 #include "model/dtype.h"
 #include "model/lowp.h"
 #include "engine/backend/cuda/algo_cache.h"
+#include "engine/backend/cuda/attention.h"
 #include "engine/backend/cuda/conv_cudnn.h"
 #include "engine/backend/cuda/conv_igemm.h"
 #include "engine/backend/cuda/eltwise.h"

@@ -6,8 +6,9 @@
  * a row-major R x C matrix is a column-major C x R one, so Y = op(A) op(B)
  * (row-major, M x N) is computed as Y^T = op(B)^T op(A)^T (column-major
  * N x M): Lt's "A" is ONNX's B and Lt's "B" is ONNX's A.
- * Epilogues: a Gemm whose C is a row vector of N (beta 1) uses Lt's BIAS /
- * RELU_BIAS epilogue; a plain Relu uses RELU; anything else (general C
+ * Epilogues: a Gemm whose C is a row vector of N (beta 1), and a MatMul's
+ * fused bias ("_bias", every batch the same: bias batch stride 0), use Lt's
+ * BIAS / RELU_BIAS epilogue; a plain Relu uses RELU; anything else (general C
  * broadcast, beta != 1, other activations) goes through our epilogue kernel.
  * MatMul batches: one strided-batched call when each operand's batch is
  * either the output's or a single matrix (stride 0); other broadcasts loop
@@ -90,6 +91,10 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     else if (g->lt_relu)
         ep = CUBLASLT_EPILOGUE_RELU;
     if ((st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &ep, sizeof(ep)))))
+        return st;
+    int64_t bias_stride = 0;
+    if (g->lt_bias && (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_BIAS_BATCH_STRIDE,
+                                                              &bias_stride, sizeof(bias_stride)))))
         return st;
     int64_t batch = g->nloop ? 1 : g->batch;
     if ((st = layout(&g->la, trans_b ? K : N, trans_b ? N : K, trans_b ? K : N, batch, sa, err, cap)) ||
@@ -209,8 +214,8 @@ static vrt_status loop_offsets(vrt__cuda_gemm *g, int nb, const int64_t *ob, con
 }
 
 vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
-                                        const vrt__activation *act, vrt__cuda_math math, size_t ws_bytes,
-                                        vrt__cuda_gemm **out, char *err, size_t cap) {
+                                        int has_bias, const vrt__activation *act, vrt__cuda_math math,
+                                        size_t ws_bytes, vrt__cuda_gemm **out, char *err, size_t cap) {
     *out = NULL;
     vrt__shape o;
     vrt_status st = vrt__matmul_shape(a, b, &o);
@@ -256,6 +261,11 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     } else if ((st = loop_offsets(g, nb, ob, ab, bb, sd, &al))) {
         vrt__cuda_gemm_destroy(&g);
         return st;
+    }
+    if (has_bias && g->K > 0) {
+        g->lt_bias = 1;
+    } else if (has_bias) { /* no multiply: y = bias, by our epilogue kernel over zeros */
+        g->c_kernel = 1, g->beta = 1.0f, g->c_s_outer = 0, g->c_s_inner = 1;
     }
     if (g->act.kind == VRT__ACT_RELU && g->K > 0) {
         g->lt_relu = 1;

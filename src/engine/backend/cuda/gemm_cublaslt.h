@@ -31,10 +31,11 @@ typedef struct vrt__cuda_gemm vrt__cuda_gemm;
 vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params *p, int has_c,
                                       vrt__cuda_math math, size_t ws_bytes, vrt__cuda_gemm **out, char *err,
                                       size_t cap);
-/* numpy MatMul with broadcast batch dims, then act. */
+/* numpy MatMul with broadcast batch dims, then (has_bias: the MatMul's
+ * "_bias", N elements, passed as C to run) bias, then act. */
 vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
-                                        const vrt__activation *act, vrt__cuda_math math, size_t ws_bytes,
-                                        vrt__cuda_gemm **out, char *err, size_t cap);
+                                        int has_bias, const vrt__activation *act, vrt__cuda_math math,
+                                        size_t ws_bytes, vrt__cuda_gemm **out, char *err, size_t cap);
 vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B,
                               const float *C, float *Y, void *ws, size_t ws_bytes, char *err, size_t cap);
 void vrt__cuda_gemm_describe(const vrt__cuda_gemm *g, char *buf, size_t cap);

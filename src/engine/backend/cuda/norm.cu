@@ -114,3 +114,38 @@ extern "C" vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t i
                                                                           eps, mean, inv_std);
     return VRT__CUK_CHECK("LayerNormalization");
 }
+
+/* VrtAddLayerNorm: the sum is written (to `sum`, or to y when nothing else
+ * reads it) and normalised from there, rounded to fp32 first as the unfused
+ * Add then LayerNormalization does. */
+__global__ void vrt__k_add_layernorm(const float *a, const float *b, float *y, float *sum, int64_t outer,
+                                     int64_t inner, const float *scale, const float *bias, float eps) {
+    __shared__ double sh[32];
+    for (int64_t r = blockIdx.x; r < outer; r += gridDim.x) {
+        const float *ap = a + r * inner, *bp = b + r * inner;
+        float *yp = y + r * inner, *sp = sum ? sum + r * inner : yp;
+        for (int64_t i = threadIdx.x; i < inner; i += blockDim.x)
+            sp[i] = __fadd_rn(ap[i], bp[i]);
+        __syncthreads();
+        float m, is;
+        vrt__cuk_moments(sp, inner, eps, &m, &is, sh);
+        for (int64_t i = threadIdx.x; i < inner; i += blockDim.x) {
+            float v = __fmul_rn(__fmul_rn(__fsub_rn(sp[i], m), is), scale[i]);
+            yp[i] = bias ? __fadd_rn(v, bias[i]) : v;
+        }
+        __syncthreads();
+    }
+}
+
+extern "C" vrt_status vrt__cuda_add_layernorm(void *stream, int64_t outer, int64_t inner, const float *a,
+                                              const float *b, const float *scale, const float *bias,
+                                              float eps, float *y, float *sum) {
+    if (outer < 0 || inner <= 0 || !a || !b || !scale || !y)
+        return VRT__CUK_FAIL("VrtAddLayerNorm", VRT_EINVAL, "bad sizes or null pointers");
+    if (!stream) return vrt__cuk_no_stream("VrtAddLayerNorm");
+    if (outer == 0) return VRT_OK;
+    unsigned g = (unsigned)(outer < 65535 ? outer : 65535);
+    vrt__k_add_layernorm<<<g, VRT__CUK_THREADS, 0, vrt__cuk_stream(stream)>>>(a, b, y, sum, outer, inner,
+                                                                              scale, bias, eps);
+    return VRT__CUK_CHECK("VrtAddLayerNorm");
+}

@@ -25,6 +25,10 @@ vrt_status vrt__cuda_instancenorm(void *stream, int64_t N, int64_t C, int64_t sp
 /* bias, mean, inv_std may be NULL. */
 vrt_status vrt__cuda_layernorm(void *stream, int64_t outer, int64_t inner, const float *x, const float *scale,
                                const float *bias, float eps, float *y, float *mean, float *inv_std);
+/* VrtAddLayerNorm: y = LayerNorm(a + b) over rows of `inner`; sum (may be
+ * NULL) receives a + b; bias may be NULL. The CPU twin: vrt__add_layernorm. */
+vrt_status vrt__cuda_add_layernorm(void *stream, int64_t outer, int64_t inner, const float *a, const float *b,
+                                   const float *scale, const float *bias, float eps, float *y, float *sum);
 
 #ifdef __cplusplus
 }

@@ -45,9 +45,10 @@ static vrt_status conv(void *vc, const vrt__step *bs, void *stream) {
 static vrt_status gemm(void *vc, const vrt__step *bs, void *stream) {
     cuda_ctx *c = vc;
     step *s = STEP(bs);
-    vrt_status st = vrt__cuda_gemm_run(s->gemm, STRM(stream), s->in[0], s->in[1],
-                                       s->n->op == VRT__OP_Gemm && s->nin > 2 ? s->in[2] : NULL, s->out[0],
-                                       c->lt_ws, c->lt_ws_bytes, c->err, sizeof(c->err));
+    /* Gemm's C, or a MatMul's fused bias ("_bias"). */
+    vrt_status st =
+        vrt__cuda_gemm_run(s->gemm, STRM(stream), s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL, s->out[0],
+                           c->lt_ws, c->lt_ws_bytes, c->err, sizeof(c->err));
     return st ? libfail(c, s->n, st) : VRT_OK;
 }
 
@@ -76,6 +77,11 @@ static vrt_status norm(void *c, const vrt__step *s, void *stream) {
 }
 
 static vrt_status layernorm(void *c, const vrt__step *s, void *stream) {
+    if (s->u.ln.add)
+        return kf(c, s,
+                  vrt__cuda_add_layernorm(stream, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1], s->in[2],
+                                          s->nin > 3 ? s->in[3] : NULL, s->u.ln.epsilon, s->out[0],
+                                          s->nout > 1 ? s->out[1] : NULL));
     return kf(c, s,
               vrt__cuda_layernorm(stream, s->u.ln.outer, s->u.ln.inner, s->in[0], s->in[1],
                                   s->nin > 2 ? s->in[2] : NULL, s->u.ln.epsilon, s->out[0],
@@ -304,6 +310,12 @@ static vrt_status cumsum(void *c, const vrt__step *s, void *stream) {
                                s->u.cumsum.inner, s->u.cumsum.exclusive, s->u.cumsum.reverse));
 }
 
+static vrt_status attention(void *c, const vrt__step *s, void *stream) {
+    return kf(c, s,
+              vrt__cuda_attention(stream, &s->u.attn, s->in[0], s->in[1], s->in[2],
+                                  s->nin > 3 ? s->in[3] : NULL, s->out[0]));
+}
+
 static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_CONV] = {NULL, NULL, conv},
     [VRT__FAM_POOL] = {NULL, NULL, pool},
@@ -338,6 +350,7 @@ static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_ARGMAX] = {NULL, NULL, argmax},
     [VRT__FAM_TOPK] = {topk_supports, topk_scratch, topk},
     [VRT__FAM_CUMSUM] = {cumsum_supports, NULL, cumsum},
+    [VRT__FAM_ATTENTION] = {NULL, NULL, attention},
 };
 
 /* ---- building ---- */
@@ -373,8 +386,8 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
             return vrt__cuda_nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
     case VRT__OP_MatMul:
-        if ((st = vrt__cuda_gemm_create_matmul(c->lt, SI(s, 0), SI(s, 1), &s->act, c->math, LT_WS_LIMIT,
-                                               &s->gemm, e2, sizeof(e2))))
+        if ((st = vrt__cuda_gemm_create_matmul(c->lt, SI(s, 0), SI(s, 1), s->nin > 2 && s->in[2], &s->act,
+                                               c->math, LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
             return vrt__cuda_nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
     default: break;
