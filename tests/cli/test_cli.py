@@ -915,7 +915,9 @@ def case_fetch_models():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main():
+def run_cases(namespace):
+    """The command line of every tests/cli/test_*.py: --vrt PATH [--preload LIB] [--sanitize 0|1]
+    [--version V] CASE, running the function case_CASE of namespace (the caller's globals())."""
     global ARGS
     ap = argparse.ArgumentParser()
     ap.add_argument("--vrt", required=True)
@@ -924,7 +926,7 @@ def main():
     ap.add_argument("--version", default="")
     ap.add_argument("case")
     ARGS = ap.parse_args()
-    fn = globals().get("case_" + ARGS.case)
+    fn = namespace.get("case_" + ARGS.case)
     if not fn:
         print("unknown case %r" % ARGS.case)
         return 1
@@ -941,4 +943,4 @@ def main():
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_cases(globals()))

@@ -12,7 +12,6 @@ duration) and decoded with ffmpeg to raw RGB; both skip the case when missing.
 - Ctrl-C during a recording still leaves a playable file (the trailer is written);
 - bad outputs: one message naming the output, exit 1, before any model is loaded.
 """
-import argparse
 import json
 import os
 import shutil
@@ -256,28 +255,5 @@ def case_files_bad_outputs():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vrt", required=True)
-    ap.add_argument("--preload", default="")
-    ap.add_argument("--sanitize", type=int, default=0)
-    ap.add_argument("case")
-    T.ARGS = ap.parse_args()
-    fn = globals().get("case_" + T.ARGS.case)
-    if not fn:
-        print("unknown case %r" % T.ARGS.case)
-        return 1
-    try:
-        fn()
-    except Skip as e:
-        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
-        return T.SKIP
-    except Fail as e:
-        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
-        return 1
-    print("[ PASS ] %s" % T.ARGS.case)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.run_cases(globals()))

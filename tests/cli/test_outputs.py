@@ -7,7 +7,6 @@ Each case skips (exit 77) when what it needs is missing: Xvfb and FFmpeg for the
 mosquitto and mosquitto_sub for MQTT, the sink itself when this build lacks its library.
 Set VRT_SCREENSHOTS=DIR to keep the screenshots (README gallery: docs/).
 """
-import argparse
 import json
 import os
 import re
@@ -486,28 +485,5 @@ def case_outputs_bad():
         bad_output(["-o", "mqtt://127.0.0.1:%d/t" % port], "mqtt://127.0.0.1:%d/t" % port, "unreachable")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vrt", required=True)
-    ap.add_argument("--preload", default="")
-    ap.add_argument("--sanitize", type=int, default=0)
-    ap.add_argument("case")
-    T.ARGS = ap.parse_args()
-    fn = globals().get("case_" + T.ARGS.case)
-    if not fn:
-        print("unknown case %r" % T.ARGS.case)
-        return 1
-    try:
-        fn()
-    except Skip as e:
-        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
-        return T.SKIP
-    except Fail as e:
-        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
-        return 1
-    print("[ PASS ] %s" % T.ARGS.case)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.run_cases(globals()))

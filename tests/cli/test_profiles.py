@@ -9,7 +9,6 @@ The tiny models are in tests/cli/models/ (made by make_models.py there); the
 UltraFace case reads ../shared/data and skips that part without it. Images are
 written here as PNG with zlib (standard library only).
 """
-import argparse
 import json
 import os
 import struct
@@ -159,29 +158,5 @@ def case_profiles_validation():
             error_case(["infer", uf, img, "--profile", u8], "output 'scores' is [1, 4420, 2]", "N = 1580 anchors")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vrt", required=True)
-    ap.add_argument("--preload", default="")
-    ap.add_argument("--sanitize", type=int, default=0)
-    ap.add_argument("--version", default="")
-    ap.add_argument("case")
-    T.ARGS = ap.parse_args()
-    fn = globals().get("case_" + T.ARGS.case)
-    if not fn:
-        print("unknown case %r" % T.ARGS.case)
-        return 1
-    try:
-        fn()
-    except Skip as e:
-        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
-        return T.SKIP
-    except Fail as e:
-        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
-        return 1
-    print("[ PASS ] %s" % T.ARGS.case)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.run_cases(globals()))

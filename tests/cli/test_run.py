@@ -6,7 +6,6 @@ Reuses the helpers of test_cli.py (running vrt, the fake camera environment).
 The JSON lines are checked against the schema documented in README.md
 ("vrt run --json"), written out here as a small validator.
 """
-import argparse
 import json
 import os
 import re
@@ -313,29 +312,5 @@ def case_run_cascade():
                     "must be a classifier")
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--vrt", required=True)
-    ap.add_argument("--preload", default="")
-    ap.add_argument("--sanitize", type=int, default=0)
-    ap.add_argument("--version", default="")
-    ap.add_argument("case")
-    T.ARGS = ap.parse_args()
-    fn = globals().get("case_" + T.ARGS.case)
-    if not fn:
-        print("unknown case %r" % T.ARGS.case)
-        return 1
-    try:
-        fn()
-    except Skip as e:
-        print("[ SKIP ] %s: %s" % (T.ARGS.case, e))
-        return T.SKIP
-    except Fail as e:
-        print("[ FAIL ] %s: %s" % (T.ARGS.case, e))
-        return 1
-    print("[ PASS ] %s" % T.ARGS.case)
-    return 0
-
-
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(T.run_cases(globals()))
