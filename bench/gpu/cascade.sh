@@ -36,6 +36,9 @@ yuyv.tofile(f"{sys.argv[1]}/city.yuyv")
 PY
 Y=$D/models/yolox_nano/yolox_nano.onnx
 R=$T/resnet18.onnx
+# models/resnet50.conf names its labels file; it is looked up next to the model
+cp "$D/labels/imagenet_synset_words.txt" "$T/"
+set -e
 BE=$B/bench/bench_engine
 export VRT_CACHE_DIR=$T/cache
 {
