@@ -3,8 +3,13 @@
  * class colours, labels and scores in an embedded bitmap font, a
  * classifier's top classes, secondary labels per box, and a HUD line (fps,
  * end-to-end p50/p99, drops). A cascade's secondary class (vrt_result_secondary)
- * is drawn under its box's label. Options in the style of jetson-inference's
- * detectnet (`--overlay box,labels,conf`, `--alpha`).
+ * is drawn under its box's label. Dense results: segmentation masks blended
+ * in class colours (segment-yolov8: each detection's mask in its box's
+ * colour; segment-argmax: every pixel in its class's colour), pose
+ * keypoints with the COCO skeleton, and depth in the turbo colours of the
+ * depth head (VRT_MAP_DEPTH_COLOR) as an inset or blended. Options in the
+ * style of jetson-inference's detectnet (`--overlay box,labels,conf`,
+ * `--alpha`).
  *
  *   vrt_overlay_params op;
  *   vrt_overlay_default_params(&op);
@@ -25,10 +30,15 @@
  *
  * Sizes: the line width and the text size follow the frame (2 px lines and
  * 9x17 px glyph cells up to 720 lines; larger frames scale up) unless set.
- * Colours: class c gets entry c % 20 of a fixed palette (Ultralytics').
+ * Colours: class c gets entry c % 20 of a fixed palette (Ultralytics');
+ * pose: person i of class c draws its skeleton in the colour of c + 1 + i
+ * (neighbours differ) and keypoints of score >= 0.5 as discs with a white
+ * rim; a limb is drawn when both its ends are.
  *
  * Memory: create allocates the draw list (room for every box a result can
- * hold) and the text; render allocates nothing. Threading: one overlay per
+ * hold) and the text; render allocates nothing, except the depth overlay's
+ * colour-index buffer the first time a depth map (or a larger one) comes,
+ * and, on the GPU, the map staging likewise. Threading: one overlay per
  * thread at a time (it holds the draw list of the last call).
  */
 #ifndef VRT_OVERLAY_H
@@ -43,11 +53,14 @@ extern "C" {
 #endif
 
 typedef enum vrt_overlay_flag {
-    VRT_OVERLAY_BOX = 1 << 0,    /* box outlines, the inside tinted at alpha */
-    VRT_OVERLAY_LINES = 1 << 1,  /* box outlines only (no tint) */
-    VRT_OVERLAY_LABELS = 1 << 2, /* class names (detections, top classes, secondary labels) */
-    VRT_OVERLAY_CONF = 1 << 3,   /* scores next to the names */
-    VRT_OVERLAY_HUD = 1 << 4,    /* one line at the top: fps, e2e p50/p99, drops (vrt_overlay_info) */
+    VRT_OVERLAY_BOX = 1 << 0,       /* box outlines, the inside tinted at alpha */
+    VRT_OVERLAY_LINES = 1 << 1,     /* box outlines only (no tint) */
+    VRT_OVERLAY_LABELS = 1 << 2,    /* class names (detections, top classes, secondary labels) */
+    VRT_OVERLAY_CONF = 1 << 3,      /* scores next to the names */
+    VRT_OVERLAY_HUD = 1 << 4,       /* one line at the top: fps, e2e p50/p99, drops (vrt_overlay_info) */
+    VRT_OVERLAY_MASK = 1 << 5,      /* segmentation: instance masks or class maps blended at alpha */
+    VRT_OVERLAY_KEYPOINTS = 1 << 6, /* pose: keypoints (score >= 0.5) and the COCO skeleton */
+    VRT_OVERLAY_DEPTH = 1 << 7,     /* depth: turbo-coloured, as an inset (bottom right) or blended */
 } vrt_overlay_flag;
 
 typedef struct vrt_overlay_params {
@@ -56,11 +69,14 @@ typedef struct vrt_overlay_params {
     int line_width;  /* px; 0 (default): 2, more for frames over 720 lines */
     int font_scale;  /* glyph magnification 1..8; 0 (default): 1, more for frames over 720 lines */
     int max_classes; /* classify results: lines of top classes drawn, 0..16 (default 3) */
+    int mask_alpha;  /* 0..255: opacity of segmentation masks (default 110) */
+    int depth_blend; /* 0 (default): depth inset bottom-right (1/4 width, 1/4 height); 1: blended, 60% */
 } vrt_overlay_params;
 
 VRT_API void vrt_overlay_default_params(vrt_overlay_params *p);
 
-/* "box,labels,conf,hud" (any of box, lines, labels, conf, hud, comma-separated) or "none" -> flags.
+/* "box,labels,conf,hud" (any of box, lines, labels, conf, hud, mask, keypoints, depth,
+ * comma-separated) or "none" -> flags.
  * VRT_EINVAL naming the unknown word and listing the known ones. */
 VRT_API vrt_status vrt_overlay_parse_flags(const char *spec, unsigned *flags, char *err, size_t cap);
 

@@ -1,9 +1,11 @@
 /* overlay.c - the overlay's draw list (shared by both twins) and the CPU
  * twin: convert the frame into the RGB24 copy, then paint each primitive
  * over its rectangle with vrt__ov_apply (overlay_draw.h). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "vision/dense.h"
 #include "vision/overlay_impl.h"
 #include "vrt/image.h"
 
@@ -22,17 +24,25 @@ void vrt_overlay_class_color(int class_id, uint8_t rgb[3]) {
 
 void vrt_overlay_default_params(vrt_overlay_params *p) {
     memset(p, 0, sizeof(*p));
-    p->flags = VRT_OVERLAY_BOX | VRT_OVERLAY_LABELS | VRT_OVERLAY_CONF;
+    p->flags = VRT_OVERLAY_BOX | VRT_OVERLAY_LABELS | VRT_OVERLAY_CONF | VRT_OVERLAY_MASK |
+               VRT_OVERLAY_KEYPOINTS | VRT_OVERLAY_DEPTH;
     p->alpha = 64;
     p->max_classes = 3;
+    p->mask_alpha = 110;
 }
 
 static const struct {
     const char *name;
     unsigned flag;
 } g_flag_names[] = {
-    {"box", VRT_OVERLAY_BOX},   {"lines", VRT_OVERLAY_LINES}, {"labels", VRT_OVERLAY_LABELS},
-    {"conf", VRT_OVERLAY_CONF}, {"hud", VRT_OVERLAY_HUD},
+    {"box", VRT_OVERLAY_BOX},
+    {"lines", VRT_OVERLAY_LINES},
+    {"labels", VRT_OVERLAY_LABELS},
+    {"conf", VRT_OVERLAY_CONF},
+    {"hud", VRT_OVERLAY_HUD},
+    {"mask", VRT_OVERLAY_MASK},
+    {"keypoints", VRT_OVERLAY_KEYPOINTS},
+    {"depth", VRT_OVERLAY_DEPTH},
 };
 #define NFLAGS (sizeof(g_flag_names) / sizeof(g_flag_names[0]))
 
@@ -50,7 +60,8 @@ vrt_status vrt_overlay_parse_flags(const char *spec, unsigned *flags, char *err,
             i++;
         if (i == NFLAGS) {
             vrt_errbuf_set(err, cap,
-                           "overlay '%s': unknown item '%.*s'; known: box, lines, labels, conf, hud "
+                           "overlay '%s': unknown item '%.*s'; known: box, lines, labels, conf, hud, mask, "
+                           "keypoints, depth "
                            "(comma-separated) or none",
                            spec, (int)n, s);
             return VRT_EINVAL;
@@ -84,6 +95,8 @@ vrt_status vrt_overlay_create(vrt_overlay_t **out, const vrt_overlay_params *p, 
                       : p->line_width < 0 || p->line_width > 64   ? "line_width (0..64)"
                       : p->font_scale < 0 || p->font_scale > 8    ? "font_scale (0..8)"
                       : p->max_classes < 0 || p->max_classes > 16 ? "max_classes (0..16)"
+                      : p->mask_alpha < 0 || p->mask_alpha > 255  ? "mask_alpha (0..255)"
+                      : p->depth_blend < 0 || p->depth_blend > 1  ? "depth_blend (0 or 1)"
                                                                   : NULL;
     if (bad) {
         vrt_errbuf_set(err, cap, "overlay: %s out of range", bad);
@@ -103,6 +116,7 @@ vrt_status vrt_overlay_create(vrt_overlay_t **out, const vrt_overlay_params *p, 
     font_unpack(ov->font);
     for (int i = 0; i < 256; i++)
         vrt_overlay_class_color(i, ov->palette + 3 * i);
+    memcpy(ov->turbo, vrt__colormap_turbo, sizeof(ov->turbo));
     *out = ov;
     return VRT_OK;
 }
@@ -114,6 +128,7 @@ void vrt_overlay_destroy(vrt_overlay_t **pov) {
     vrt_free(ov->prims);
     vrt_free(ov->text);
     vrt_free(ov->font);
+    vrt_free(ov->depth_q);
     vrt_free(ov);
     *pov = NULL;
 }
@@ -126,7 +141,11 @@ void vrt__overlay_host_data(const vrt_overlay_t *ov, vrt__ov_data *d) {
     memset(d, 0, sizeof(*d));
     d->font = ov->font;
     d->text = ov->text;
-    d->palette[0] = d->palette[1] = ov->palette;
+    for (int m = 0; m < 2; m++) {
+        d->map[m] = ov->map[m];
+        d->mw[m] = ov->mw[m], d->mh[m] = ov->mh[m], d->stride[m] = ov->stride[m], d->skip[m] = ov->skip[m];
+        d->palette[m] = ov->map_pal[m];
+    }
 }
 
 /* ---- the draw list ------------------------------------------------------- */
@@ -269,6 +288,113 @@ static void plan_box(plan *pl, const vrt_result *r, int i, const vrt_overlay_inf
     }
 }
 
+/* ---- maps and keypoints (segmentation, depth, pose) ------------------------------- */
+
+/* A map primitive: map m (its pointers set in ov) stretched over [x, x + w) x [y, y + h). */
+static void add_map(plan *pl, int m, int32_t x, int32_t y, int32_t w, int32_t h, int32_t alpha) {
+    static const uint8_t none[3] = {0, 0, 0};
+    vrt__ov_prim *p = add(pl, VRT__OV_MAP, x, y, x + w, y + h, none, alpha);
+    if (!p) return;
+    p->a = x, p->b = y, p->c = w, p->d = h;
+    p->scale = m;
+}
+
+/* Segmentation: instance masks in their box's class colour, or a class map in the class colours. */
+static void plan_mask(plan *pl, const vrt_result *r) {
+    vrt_overlay_t *ov = pl->ov;
+    int w = 0, h = 0;
+    size_t stride = 0;
+    vrt_map_type t;
+    const uint8_t *m = vrt_result_map(r, VRT_MAP_INSTANCES, &w, &h, &stride, &t);
+    ov->skip[0] = 0;
+    ov->map_pal[0] = ov->inst_pal;
+    if (m) {
+        memset(ov->inst_pal, 0, sizeof(ov->inst_pal));
+        for (int i = 0; i < vrt_result_count(r) && i < 255; i++) {
+            vrt_detection d;
+            if (!vrt_result_detection(r, i, &d))
+                vrt_overlay_class_color(d.class_id, ov->inst_pal + 3 * (i + 1));
+        }
+    } else if ((m = vrt_result_map(r, VRT_MAP_CLASSES, &w, &h, &stride, &t))) {
+        ov->skip[0] = -1; /* every class is drawn (class 0 is a class: wall, road, ...) */
+        ov->map_pal[0] = ov->palette;
+    }
+    if (!m || t != VRT_MAP_U8 || w <= 0 || h <= 0) return;
+    ov->map[0] = m, ov->mw[0] = w, ov->mh[0] = h, ov->stride[0] = (int32_t)stride;
+    int a = ov->p.mask_alpha;
+    add_map(pl, 0, 0, 0, pl->w, pl->h, a + (a >> 7));
+}
+
+/* Depth: the normalised map turned into colour indices into ov->depth_q with the depth head's
+ * own rounding (vrt__dense_color_index), so a cell gets the colour VRT_MAP_DEPTH_COLOR gives it
+ * under the turbo map; index 255 marks a NaN cell (cropped away: not drawn), so the nearest
+ * 0.2% of the range shares entry 254. The buffer grows on the first frame (or a larger one). */
+static int prepare_depth(vrt_overlay_t *ov, const vrt_result *r) {
+    int w = 0, h = 0;
+    size_t stride = 0;
+    vrt_map_type t;
+    const uint8_t *m = vrt_result_map(r, VRT_MAP_DEPTH, &w, &h, &stride, &t);
+    if (!m || t != VRT_MAP_F32 || w <= 0 || h <= 0) return 0;
+    size_t need = (size_t)w * (size_t)h;
+    if (need > ov->depth_cap) {
+        vrt_free(ov->depth_q);
+        ov->depth_q = vrt_malloc(need);
+        ov->depth_cap = ov->depth_q ? need : 0;
+        if (!ov->depth_q) return 0;
+    }
+    for (int y = 0; y < h; y++) {
+        const float *row = (const float *)(const void *)(m + (size_t)y * stride);
+        uint8_t *q = ov->depth_q + (size_t)y * (size_t)w;
+        for (int x = 0; x < w; x++) {
+            int i = isnan(row[x]) ? 255 : vrt__dense_color_index(row[x]);
+            q[x] = (uint8_t)(isnan(row[x]) ? 255 : i > 254 ? 254 : i);
+        }
+    }
+    ov->map[1] = ov->depth_q, ov->mw[1] = w, ov->mh[1] = h, ov->stride[1] = w, ov->skip[1] = 255;
+    ov->map_pal[1] = ov->turbo;
+    return 1;
+}
+
+/* COCO's 17-keypoint skeleton (the pairs Ultralytics draws). */
+static const uint8_t g_limbs[][2] = {{15, 13}, {13, 11}, {16, 14}, {14, 12}, {11, 12}, {5, 11}, {6, 12},
+                                     {5, 6},   {5, 7},   {6, 8},   {7, 9},   {8, 10},  {1, 2},  {0, 1},
+                                     {0, 2},   {1, 3},   {2, 4},   {3, 5},   {4, 6}};
+#define KP_MIN_SCORE 0.5f
+
+static void plan_keypoints(plan *pl, const vrt_result *r) {
+    int k = vrt_result_num_keypoints(r);
+    if (k <= 0) return;
+    int32_t rad = pl->t + 2, half = pl->t > 2 ? pl->t / 2 : 1;
+    static const uint8_t white[3] = {255, 255, 255};
+    for (int i = vrt_result_count(r) - 1; i >= 0; i--) {
+        vrt_detection d;
+        if (vrt_result_detection(r, i, &d)) continue;
+        uint8_t col[3];
+        vrt_overlay_class_color(d.class_id + 1 + i, col);
+        for (size_t l = 0; k == 17 && l < sizeof(g_limbs) / sizeof(g_limbs[0]); l++) {
+            float x0, y0, s0, x1, y1, s1;
+            if (vrt_result_keypoint(r, i, g_limbs[l][0], &x0, &y0, &s0) ||
+                vrt_result_keypoint(r, i, g_limbs[l][1], &x1, &y1, &s1) || s0 < KP_MIN_SCORE ||
+                s1 < KP_MIN_SCORE)
+                continue;
+            int32_t a = round_px(x0), b = round_px(y0), c = round_px(x1), e = round_px(y1);
+            vrt__ov_prim *p = add(pl, VRT__OV_LINE, imin(a, c) - half, imin(b, e) - half,
+                                  imax(a, c) + half + 1, imax(b, e) + half + 1, col, 256);
+            if (p) p->a = a, p->b = b, p->c = c, p->d = e, p->r = half;
+        }
+        for (int j = 0; j < k; j++) {
+            float x, y, sc;
+            if (vrt_result_keypoint(r, i, j, &x, &y, &sc) || sc < KP_MIN_SCORE) continue;
+            int32_t cx = round_px(x), cy = round_px(y);
+            vrt__ov_prim *p =
+                add(pl, VRT__OV_DISC, cx - rad, cy - rad, cx + rad + 1, cy + rad + 1, white, 256);
+            if (p) p->a = cx, p->b = cy, p->r = rad;
+            p = add(pl, VRT__OV_DISC, cx - rad, cy - rad, cx + rad + 1, cy + rad + 1, col, 256);
+            if (p) p->a = cx, p->b = cy, p->r = rad - 1;
+        }
+    }
+}
+
 /* A classifier's top classes, one line each, at the top-left under the HUD. */
 static void plan_classes(plan *pl, const vrt_result *r, int32_t y) {
     unsigned f = pl->ov->p.flags;
@@ -303,6 +429,12 @@ void vrt__overlay_plan(vrt_overlay_t *ov, uint32_t w, uint32_t h, const vrt_resu
     if (!pl.scale) pl.scale = imax(1, (shorter + 360) / 720);
     ov->n = 0;
     ov->text_len = 0;
+    memset(ov->map, 0, sizeof(ov->map));
+    unsigned f = ov->p.flags;
+    /* Under everything: a blended depth map, then the masks; the inset goes on top at the end. */
+    int depth = (f & VRT_OVERLAY_DEPTH) && prepare_depth(ov, r);
+    if (depth && ov->p.depth_blend) add_map(&pl, 1, 0, 0, pl.w, pl.h, 154);
+    if (f & VRT_OVERLAY_MASK) plan_mask(&pl, r);
     vrt_result_type kind = vrt_result_kind(r);
     if (kind == VRT_RESULT_DETECTIONS || kind == VRT_RESULT_KEYPOINTS) {
         /* Lowest score first, so the best box's label ends on top. */
@@ -312,6 +444,9 @@ void vrt__overlay_plan(vrt_overlay_t *ov, uint32_t w, uint32_t h, const vrt_resu
     int32_t y = 0;
     if (info && info->hud && (ov->p.flags & VRT_OVERLAY_HUD)) y = plan_hud(&pl, info);
     if (kind == VRT_RESULT_CLASSES) plan_classes(&pl, r, y);
+    if (f & VRT_OVERLAY_KEYPOINTS) plan_keypoints(&pl, r);
+    if (depth && !ov->p.depth_blend)
+        add_map(&pl, 1, pl.w - pl.w / 4, pl.h - pl.h / 4, pl.w / 4, pl.h / 4, 256);
 }
 
 /* ---- the CPU twin ---------------------------------------------------------- */

@@ -48,11 +48,11 @@ typedef struct vrt__ov_prim {
 typedef struct vrt__ov_data {
     const uint8_t *font; /* VRT__FONT_COUNT glyphs of VRT__FONT_W x VRT__FONT_H coverage 0..255 */
     const char *text;    /* the text pool */
-    /* Maps of one byte per cell (a class, or a quantised depth), row-major, 255 = nothing
-     * drawn, and the palette (256 * 3 bytes) giving each value its colour: [0] the
-     * segmentation mask, [1] the depth map. */
+    /* Maps of one byte per cell (a class, an instance, or a quantised depth), rows `stride`
+     * bytes apart, cells equal to `skip` drawn not at all (-1: none), and the palette
+     * (256 * 3 bytes) giving each value its colour: [0] the segmentation mask, [1] the depth. */
     const uint8_t *map[2];
-    int32_t mw[2], mh[2];
+    int32_t mw[2], mh[2], stride[2], skip[2];
     const uint8_t *palette[2];
 } vrt__ov_data;
 
@@ -110,8 +110,8 @@ VRT__OV_FN void vrt__ov_apply(const vrt__ov_prim *p, const vrt__ov_data *d, int3
         int m = p->scale & 1;
         int32_t mx = (int32_t)((int64_t)(x - p->a) * d->mw[m] / p->c);
         int32_t my = (int32_t)((int64_t)(y - p->b) * d->mh[m] / p->d);
-        int32_t v = d->map[m][(int64_t)my * d->mw[m] + mx];
-        if (v != 255) vrt__ov_blend(px, d->palette[m] + 3 * v, p->alpha);
+        int32_t v = d->map[m][(int64_t)my * d->stride[m] + mx];
+        if (v != d->skip[m]) vrt__ov_blend(px, d->palette[m] + 3 * v, p->alpha);
         return;
     }
     default: return;

@@ -4,10 +4,15 @@
  * or wholly outside the frame, several classes, labels, secondary labels:
  * more primitives than one kernel block stages at once), a classifier's
  * top classes and the HUD: the RGB24 pictures must be equal byte for byte.
- * Two renders in a row check the reuse of the staging buffers. Exits 77
+ * Maps and keypoints too: instance masks, a class map, depth (NaN cells,
+ * inset and blend) and pose skeletons of random people, on frames whose
+ * size grows and shrinks (the map staging grows). Two renders in a row
+ * check the reuse of the staging buffers. Exits 77
  * (skip) without a usable GPU. */
 #include <cuda_runtime.h>
+#include <math.h>
 
+#include "../unit/overlay_dense_util.h"
 #include "harness.h"
 #include "vision/result_impl.h"
 #include "vrt/image.h"
@@ -167,6 +172,58 @@ TEST(classes_lines_and_big_frames) {
     vrt_overlay_destroy(&ov);
 }
 
+/* Random maps and keypoints on r for a w x h frame, kind k: 0 instances, 1 classes, 2 depth, 3 pose. */
+static void *random_dense(vrt_result *r, int k, uint32_t w, uint32_t h, vrt_detections *d) {
+    random_boxes(d, w, h, 1 + (int)(rnd() % 40));
+    uint8_t *m = NULL;
+    size_t stride = 0;
+    float *f = NULL;
+    void *mem = k == 0   ? ovd_instances(r, d, (int)w, (int)h, &m, &stride)
+                : k == 1 ? ovd_classes(r, (int)w, (int)h, &m, &stride)
+                : k == 2 ? ovd_depth(r, (int)w, (int)h, &f, &stride)
+                         : ovd_pose(r, d, 17, &f);
+    for (uint32_t y = 0; m && y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            m[(size_t)y * stride + x] =
+                (uint8_t)(k == 0 ? (rnd() % 3 ? 0 : 1 + rnd() % (uint32_t)d->count) : rnd());
+    for (uint32_t y = 0; k == 2 && y < h; y++)
+        for (uint32_t x = 0; x < w; x++)
+            f[(size_t)y * (stride / 4) + x] = rnd() % 50 ? (float)(rnd() % 1100) / 1000.0f - 0.05f : NAN;
+    for (int i = 0; k == 3 && i < d->count * 17; i++) {
+        f[3 * i] = (float)(rnd() % (w + 40)) - 20.0f + (float)(rnd() % 100) / 100.0f;
+        f[3 * i + 1] = (float)(rnd() % (h + 40)) - 20.0f + (float)(rnd() % 100) / 100.0f;
+        f[3 * i + 2] = (float)(rnd() % 1000) / 1000.0f;
+    }
+    return mem;
+}
+
+TEST(masks_keypoints_depth) {
+    static const char *sets[] = {"mask", "box,labels,mask,keypoints,depth,hud", "keypoints,lines", "depth"};
+    vrt_overlay_info info = {1, 30.0, 9.5, 12.0, 1, NULL, 0};
+    for (int db = 0; db < 2; db++)
+        for (int s = 0; s < 4; s++) {
+            vrt_overlay_params p;
+            vrt_overlay_default_params(&p);
+            ASSERT_OK(vrt_overlay_parse_flags(sets[s], &p.flags, NULL, 0));
+            p.depth_blend = db;
+            p.mask_alpha = s == 2 ? 255 : 110;
+            vrt_overlay_t *ov = NULL;
+            ASSERT_OK(vrt_overlay_create(&ov, &p, NULL, 0));
+            ASSERT_OK(vrt_cuda_overlay_init(ov, NULL, 0));
+            for (int k = 0; k < 4; k++) {
+                uint32_t fourcc = k_formats[rnd() % (sizeof(k_formats) / sizeof(k_formats[0]))];
+                uint32_t w = (40 + rnd() % 1300) & ~1u, h = (30 + rnd() % 700) & ~1u;
+                static vrt_detections d;
+                vrt_result r;
+                void *mem = random_dense(&r, k, w, h, &d);
+                compare(ov, fourcc, w, h, &r, &info);
+                compare(ov, fourcc, w, h, &r, NULL);
+                free(mem);
+            }
+            vrt_overlay_destroy(&ov);
+        }
+}
+
 TEST(errors_name_the_problem) {
     vrt_overlay_t *ov = NULL;
     char err[256] = "";
@@ -198,6 +255,7 @@ int main(void) {
     VRT_RUN(errors_name_the_problem);
     VRT_RUN(detections_every_format);
     VRT_RUN(classes_lines_and_big_frames);
+    VRT_RUN(masks_keypoints_depth);
     cudaStreamDestroy(g_stream);
     return vrt_test_finish();
 }

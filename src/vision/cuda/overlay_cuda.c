@@ -14,6 +14,10 @@ typedef struct ov_cuda {
     vrt__ov_prim *d_prims, *h_prims; /* device list and its page-locked staging */
     char *d_text, *h_text;
     uint8_t *d_font, *d_palette;
+    /* The maps (segmentation, depth) and their palettes, tightly packed: grown when a frame's map
+     * is larger than any before (the first such frame allocates; later ones do not). */
+    uint8_t *d_map[2], *h_map[2], *d_pal, *h_pal;
+    size_t map_cap[2];
     cudaEvent_t staged; /* the last copy out of the staging buffers has finished */
     int pending;
 } ov_cuda;
@@ -27,6 +31,12 @@ static void ov_cuda_free(void *p) {
     cudaFree(c->d_text);
     cudaFree(c->d_font);
     cudaFree(c->d_palette);
+    for (int m = 0; m < 2; m++) {
+        cudaFree(c->d_map[m]);
+        cudaFreeHost(c->h_map[m]);
+    }
+    cudaFree(c->d_pal);
+    cudaFreeHost(c->h_pal);
     cudaFreeHost(c->h_prims);
     cudaFreeHost(c->h_text);
     vrt_free(c);
@@ -45,6 +55,8 @@ vrt_status vrt_cuda_overlay_init(vrt_overlay_t *ov, char *err, size_t cap) {
     if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMalloc((void **)&c->d_palette, sizeof(ov->palette)));
     if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMallocHost((void **)&c->h_prims, prim_bytes));
     if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMallocHost((void **)&c->h_text, VRT__OV_TEXT_CAP));
+    if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMalloc((void **)&c->d_pal, 2 * 768));
+    if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMallocHost((void **)&c->h_pal, 2 * 768));
     if (!st) st = VRT_CUDA_CHECK(err, cap, cudaEventCreateWithFlags(&c->staged, cudaEventDisableTiming));
     /* Constant tables: once, synchronously (init is not on the frame path). */
     if (!st)
@@ -59,6 +71,40 @@ vrt_status vrt_cuda_overlay_init(vrt_overlay_t *ov, char *err, size_t cap) {
     ov->cuda = c;
     ov->cuda_free = ov_cuda_free;
     return VRT_OK;
+}
+
+/* The plan's maps into the staging (tightly packed) and their copies enqueued; d gets the
+ * device pointers. */
+static vrt_status stage_maps(vrt_overlay_t *ov, ov_cuda *c, vrt__ov_data *d, cudaStream_t cs, char *err,
+                             size_t cap) {
+    vrt_status st = VRT_OK;
+    for (int m = 0; m < 2 && !st; m++) {
+        if (!ov->map[m]) continue;
+        size_t w = (size_t)ov->mw[m], h = (size_t)ov->mh[m], need = w * h;
+        if (need > c->map_cap[m]) {
+            cudaFree(c->d_map[m]);
+            cudaFreeHost(c->h_map[m]);
+            c->d_map[m] = c->h_map[m] = NULL;
+            c->map_cap[m] = 0;
+            st = VRT_CUDA_CHECK(err, cap, cudaMalloc((void **)&c->d_map[m], need));
+            if (!st) st = VRT_CUDA_CHECK(err, cap, cudaMallocHost((void **)&c->h_map[m], need));
+            if (st) return st;
+            c->map_cap[m] = need;
+        }
+        for (size_t y = 0; y < h; y++)
+            memcpy(c->h_map[m] + y * w, ov->map[m] + y * (size_t)ov->stride[m], w);
+        memcpy(c->h_pal + 768 * m, ov->map_pal[m], 768);
+        st = VRT_CUDA_CHECK(err, cap,
+                            cudaMemcpyAsync(c->d_map[m], c->h_map[m], need, cudaMemcpyHostToDevice, cs));
+        if (!st)
+            st = VRT_CUDA_CHECK(
+                err, cap,
+                cudaMemcpyAsync(c->d_pal + 768 * m, c->h_pal + 768 * m, 768, cudaMemcpyHostToDevice, cs));
+        d->map[m] = c->d_map[m];
+        d->mw[m] = ov->mw[m], d->mh[m] = ov->mh[m], d->stride[m] = ov->mw[m], d->skip[m] = ov->skip[m];
+        d->palette[m] = c->d_pal + 768 * m;
+    }
+    return st;
 }
 
 static vrt_status check_frames(const vrt_frame *src, const vrt_frame *dst, vrt__cuda_src *s, char *err,
@@ -117,14 +163,15 @@ vrt_status vrt_cuda_overlay_render(vrt_overlay_t *ov, const vrt_frame *src, vrt_
     if (!st && ov->text_len)
         st = VRT_CUDA_CHECK(err, cap,
                             cudaMemcpyAsync(c->d_text, c->h_text, ov->text_len, cudaMemcpyHostToDevice, cs));
-    if (!st) st = VRT_CUDA_CHECK(err, cap, cudaEventRecord(c->staged, cs));
-    if (st) return st;
-    c->pending = 1;
     vrt__ov_data d;
     memset(&d, 0, sizeof(d));
     d.font = c->d_font;
     d.text = c->d_text;
     d.palette[0] = d.palette[1] = c->d_palette;
+    if (!st) st = stage_maps(ov, c, &d, cs, err, cap);
+    if (!st) st = VRT_CUDA_CHECK(err, cap, cudaEventRecord(c->staged, cs));
+    if (st) return st;
+    c->pending = 1;
     return VRT_CUDA_CHECK(
         err, cap,
         vrt__cuda_overlay_launch(&s, dst->planes[0].data, dst->planes[0].stride, c->d_prims, ov->n, &d, cs));
