@@ -53,7 +53,7 @@ endforeach()
 set(_pc_libs "-pthread -ldl -lm")
 if(VRT_HAVE_CUDA)
   # The static archive refers to the CUDA backend only weakly: ask the linker to pull it in.
-  string(APPEND _pc_libs " -L${CUDAToolkit_LIBRARY_DIR} -lcudart -lcublasLt ${CUDNN_LIB}")
+  string(APPEND _pc_libs " -L${CUDAToolkit_LIBRARY_DIR} -lcudart -lcublasLt ${CUDNN_LIB} -lstdc++")
   string(APPEND _pc_libs " -Wl,--undefined=vrt__backend_cuda")
 endif()
 # pkg-config --libs vrt links the shared library; pkg-config --static --libs vrt adds what the
