@@ -254,9 +254,11 @@ static vrt_status display_init(const char *path, long index, char *err, size_t c
 
 static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char *path,
                                const vrt_sink_params *sp, char *err, size_t cap) {
-    char *end = (char *)path + 2;
+    /* end stays inside the string: "display:0" (path "0") must not be read past its NUL */
+    const int slashes = !strncmp(path, "//", 2);
+    char *end = (char *)path + (slashes ? 2 : 0);
     long index = 0, stream = 0;
-    if (!strncmp(path, "//", 2) && path[2] && path[2] != '?') index = strtol(path + 2, &end, 10);
+    if (slashes && path[2] && path[2] != '?') index = strtol(path + 2, &end, 10);
     if (!strncmp(end, "?stream=", 8)) stream = strtol(end + 8, &end, 10);
     if (strncmp(path, "//", 2) || index < 0 || stream < 0 || stream >= VRT_PIPELINE_MAX_STREAMS || *end) {
         vrt_errbuf_set(err, cap,
