@@ -61,7 +61,7 @@
 extern "C" {
 #endif
 
-#define VRT_PIPELINE_MAX_STREAMS 8
+#define VRT_PIPELINE_MAX_STREAMS 64
 
 typedef struct vrt_pipeline vrt_pipeline_t;
 
@@ -272,6 +272,12 @@ typedef struct vrt_pipeline_info {
     int weight_users;    /* engines alive over the model weights (0 before start) */
     int streams;
     int nvtx; /* 1: this build marks NVTX ranges (nvtx3 headers found) */
+    /* The run: every stream started (ns, CLOCK_MONOTONIC) -> vrt_pipeline_stop
+     * called (0 while running), and the CPU time the whole process used in
+     * between (s, CLOCK_PROCESS_CPUTIME_ID: every thread, the library's and
+     * the caller's): cpu_s / run time = cores busy. */
+    int64_t run_start_ns, run_stop_ns;
+    double cpu_s;
 } vrt_pipeline_info;
 VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
 

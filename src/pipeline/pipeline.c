@@ -87,7 +87,15 @@ struct vrt_pipeline {
     int noutputs;
     int frame_outputs;               /* outputs with want_frame */
     const char *_Atomic stop_reason; /* vrt_pipeline_request_stop */
+    int64_t run_start_ns, run_stop_ns; /* vrt_pipeline_info */
+    int64_t cpu_start_ns, cpu_stop_ns; /* process CPU time at those moments */
 };
+
+static int64_t process_cpu_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)) return 0;
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 void vrt_pipeline_default_params(vrt_pipeline_params *p) {
     memset(p, 0, sizeof(*p));
@@ -794,6 +802,8 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
             return VRT_EIO;
         }
     }
+    p->run_start_ns = vrt_now_ns();
+    p->cpu_start_ns = process_cpu_ns();
     return VRT_OK;
 }
 
@@ -832,6 +842,10 @@ const char *vrt_pipeline_stop_requested(const vrt_pipeline_t *p) {
 vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
     if (!p) return VRT_EINVAL;
     if (p->stopped) return VRT_OK;
+    if (p->started && !p->run_stop_ns) {
+        p->run_stop_ns = vrt_now_ns();
+        p->cpu_stop_ns = process_cpu_ns();
+    }
     for (int i = 0; i < p->nstreams; i++)
         atomic_store(&p->streams[i]->stop, 1);
     for (int i = 0; i < p->nstreams; i++) {
@@ -950,6 +964,10 @@ void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info) {
     info->deadline_ns = p->params.deadline_ns;
     info->streams = p->nstreams;
     info->nvtx = VRT__NVTX;
+    info->run_start_ns = p->run_start_ns;
+    info->run_stop_ns = p->run_stop_ns;
+    int64_t cpu_end = p->run_stop_ns ? p->cpu_stop_ns : p->run_start_ns ? process_cpu_ns() : 0;
+    info->cpu_s = p->run_start_ns ? (double)(cpu_end - p->cpu_start_ns) / 1e9 : 0;
     if (p->nstreams && p->streams[0]->proc)
         info->weight_users = vrt__proc_weight_users(p->streams[0]->proc);
     else

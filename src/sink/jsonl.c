@@ -190,6 +190,13 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
         vrt_json_kv_null(w, "deadline_ms");
     vrt_json_kv_string(w, "stopped_by", stopped_by ? stopped_by : "");
     vrt_json_kv_int(w, "weight_users", in.weight_users);
+    /* The run (every stream started -> stop) and the process's CPU time in it. */
+    int64_t run_end = in.run_stop_ns ? in.run_stop_ns : vrt_now_ns();
+    double run_s = in.run_start_ns ? (double)(run_end - in.run_start_ns) / 1e9 : 0;
+    vrt_json_kv_int(w, "run_start_ns", in.run_start_ns); /* CLOCK_MONOTONIC */
+    vrt_json_kv_double(w, "run_s", run_s);
+    vrt_json_kv_double(w, "cpu_s", in.cpu_s);
+    vrt_json_kv_double(w, "cpu_cores", run_s > 0 ? in.cpu_s / run_s : 0);
     json_batching(p, w);
     json_sinks(p, w);
     vrt_json_key(w, "streams");

@@ -31,7 +31,7 @@ void cmd_run_help(FILE *f) {
         "or models/downloads/ (scripts/fetch-models).\n"
         "Ctrl-C (SIGINT) or SIGTERM stops cleanly: summary and report are still written.\n\n"
         "options:\n"
-        "  -i, --source URI        a source (repeat for several streams, up to 8); see 'vrt help sources'\n"
+        "  -i, --source URI        a source (repeat for several streams, up to 64); see 'vrt help sources'\n"
         "  -m, --model FILE        ONNX model\n"
         "      --profile FILE      model profile (default: models/<name>.conf found from the model name)\n"
         "      --backend B         cuda, cpu or auto (default: auto = cuda when a GPU is present, else cpu)\n"
@@ -45,6 +45,7 @@ void cmd_run_help(FILE *f) {
         "      --json FILE|-       one JSON line per frame and a summary line (README: schema);\n"
         "                          '-' writes them to stdout (the human summary then goes to stderr)\n"
         "      --report FILE.html  self-contained HTML report with latency plots\n"
+        "      --summary FILE      the JSON summary line only (as --json's last line), for benchmarks\n"
         "  -o, --output URI        an output, repeatable (each on its own thread, never slowing the\n"
         "                          frame path; 'vrt help outputs'): display://0 (a window; q, Esc or\n"
         "                          closing it stops the run), http://127.0.0.1:8080 (live web viewer,\n"
@@ -118,6 +119,7 @@ enum {
     OPT_SECONDARY_TOPK,
     OPT_OVERLAY,
     OPT_ALPHA,
+    OPT_SUMMARY,
 };
 
 #define MAX_OUTPUTS 6
@@ -136,6 +138,7 @@ typedef struct run_opts {
     int print;
     const char *json;
     const char *report;
+    const char *summary; /* --summary FILE: the JSON summary line only */
     vrt_source_params sp;
     double timeout_s;
     int batch_sources;
@@ -273,6 +276,18 @@ static int parse_positional(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     return 0;
 }
 
+/* Options for many streams (--summary, batching, memory, priorities): 0
+ * handled, > 0 a usage error's exit code, -1 not one of them. */
+static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
+    switch (c) {
+    case OPT_SUMMARY:
+        if (!*optarg) return cli_usage_error(ctx, "--summary needs a file name, e.g. summary.json");
+        o->summary = optarg;
+        return 0;
+    default: return -1;
+    }
+}
+
 static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     static const struct option opts[] = {
         CLI_COMMON_LONG_OPTIONS,
@@ -308,6 +323,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"secondary-topk", required_argument, NULL, OPT_SECONDARY_TOPK},
         {"overlay", required_argument, NULL, OPT_OVERLAY},
         {"alpha", required_argument, NULL, OPT_ALPHA},
+        {"summary", required_argument, NULL, OPT_SUMMARY},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -374,6 +390,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         default:
             if ((rc = parse_output_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_cascade_opt(ctx, c, o)) > 0) return rc;
+            if (rc < 0 && (rc = parse_scale_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
             if (rc < 0) return cli_getopt_error(ctx, c, argc, argv, opts);
             break;
@@ -737,6 +754,23 @@ static int write_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pip
         return CLI_EXIT_RUNTIME;
     }
     if (o->report) cli_info(ctx, "report written to %s", o->report);
+    if (o->summary) {
+        FILE *f = fopen(o->summary, "w");
+        vrt_json w;
+        vrt_status st = VRT_EIO;
+        if (f) {
+            vrt_json_init_file(&w, f);
+            vrt_json_set_float_mode(&w, VRT_JSON_FLOAT_G6);
+            vrt_sink_json_summary(pl, stopped_by, &w);
+            vrt_json_newline(&w);
+            st = vrt_json_finish(&w);
+            if (fclose(f)) st = VRT_EIO;
+        }
+        if (st) {
+            cli_error("--summary %s: cannot write (%s)", o->summary, strerror(errno));
+            return CLI_EXIT_RUNTIME;
+        }
+    }
     return exit_code;
 }
 

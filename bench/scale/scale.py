@@ -1,0 +1,330 @@
+#!/usr/bin/env python3
+"""Scale benchmark: N streams x one detector in ONE `vrt run` process.
+
+For each N (default 1, 2, 4, 8, 16, 32, 64) and each batching mode, runs
+
+    vrt run -m MODEL -i SRC -i SRC ... (N times) -d DURATION --summary FILE [--batch MODE]
+
+where SRC is a synthetic 640x480@60 YUYV camera (default) or an H.264 clip
+(720p30 / 1080p30, made once with the project's own video writer, `vrt
+capture -o clip.mp4`, else the ffmpeg command) read at its native rate with
+--pace --loop. From the JSON summary line it keeps, per N: per-stream fps,
+drops beyond the source's own (frames replaced in the hand-off because
+processing was late) and the source's own drops, per-frame process p50/p99,
+age p99 and end-to-end p99 (worst stream), the process's CPU use over the
+run (cpu_s / run_s, from the summary) and the GPU busy fraction
+(nvidia-smi utilization.gpu sampled every 100 ms while the streams ran; null
+without nvidia-smi). Writes scale-<date>.json and scale-<date>.svg (latency
+vs N) into --out.
+
+Only the Python standard library is used. Runs stop early when --budget-s
+would be exceeded (the JSON says which were skipped).
+
+    python3 bench/scale/scale.py BUILD_DIR --backend cuda --out $OUT
+    python3 bench/scale/scale.py build-cpu --backend cpu --ns 1,2,4 --duration 3   # smoke test
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+
+
+def log(m):
+    print(m, file=sys.stderr, flush=True)
+
+
+def data_dir():
+    for d in (os.environ.get("VRT_DATA"), "shared/data", "../shared/data", ".data"):
+        if d and os.path.isdir(os.path.join(d, "models")):
+            return d
+    return None
+
+
+class GpuSampler:
+    """nvidia-smi utilization.gpu / memory.used every 100 ms, stamped with CLOCK_MONOTONIC."""
+
+    def __init__(self):
+        self.samples = []  # (t, util %, mem MiB)
+        self.proc = None
+        if not shutil.which("nvidia-smi"):
+            return
+        self.proc = subprocess.Popen(
+            ["nvidia-smi", "--query-gpu=utilization.gpu,memory.used", "--format=csv,noheader,nounits",
+             "-lms", "100", "-i", os.environ.get("VRT_SCALE_GPU", "0")],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                u, m = [float(x) for x in line.split(",")[:2]]
+                self.samples.append((time.monotonic(), u, m))
+            except ValueError:
+                pass
+
+    def window(self, t0, t1):
+        s = [x for x in self.samples if t0 <= x[0] <= t1]
+        if not s:
+            return None, None
+        return sum(x[1] for x in s) / len(s) / 100.0, max(x[2] for x in s)
+
+    def stop(self):
+        if self.proc:
+            self.proc.terminate()
+            self.proc.wait()
+
+
+def make_clip(vrt, kind, outdir):
+    """H.264 clip for 'h264-720p30' / 'h264-1080p30' (10 s), made once."""
+    w, h = (1280, 720) if "720" in kind else (1920, 1080)
+    path = os.path.join(outdir, f"clip-{h}p30.mp4")
+    if os.path.exists(path):
+        return path
+    uri = f"synthetic:?width={w}&height={h}&fps=30&format=YUYV"
+    r = subprocess.run([vrt, "capture", uri, "--mode", "all", "-n", "300", "-o", path, "-q"],
+                       capture_output=True, text=True)
+    if r.returncode and shutil.which("ffmpeg"):
+        r = subprocess.run(["ffmpeg", "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                            f"testsrc2=size={w}x{h}:rate=30", "-t", "10", "-c:v", "libx264", "-g", "30",
+                            "-pix_fmt", "yuv420p", path], capture_output=True, text=True)
+    if r.returncode:
+        raise SystemExit(f"cannot make {path}: {r.stderr.strip()[-400:]} (a build with FFmpeg is needed "
+                         "for H.264 sources)")
+    return path
+
+
+def summarize(summ, gpu, t0, t1):
+    st = summ["streams"]
+    lat = [s["latency_ms"] for s in st]
+
+    def worst(stage, q):
+        v = [x[stage][q] for x in lat if x[stage]["count"]]
+        return max(v) if v else None
+
+    def median(v):
+        v = sorted(v)
+        return v[len(v) // 2] if v else None
+
+    fps = [s["fps"] for s in st]
+    busy, mem = gpu.window(t0, t1) if gpu else (None, None)
+    return {
+        "fps_min": min(fps), "fps_mean": sum(fps) / len(fps), "source_fps": st[0]["source_fps"],
+        "results": sum(s["results"] for s in st),
+        "dropped_beyond_source": sum(s["dropped_handoff"] for s in st),
+        "dropped_source": sum(s["dropped_source"] for s in st),
+        "deadline_misses": sum(s["deadline_misses"] for s in st),
+        "errors": sum(s["errors"] for s in st),
+        "process_p50_ms": median([x["process"]["p50"] for x in lat if x["process"]["count"]]),
+        "process_p99_ms": worst("process", "p99"),
+        "age_p99_ms": worst("age", "p99"),
+        "e2e_p50_ms": median([x["e2e"]["p50"] for x in lat if x["e2e"]["count"]]),
+        "e2e_p99_ms": worst("e2e", "p99"),
+        "e2e_max_ms": worst("e2e", "max"),
+        "cpu_cores": summ.get("cpu_cores"),
+        "cpu_fraction": (summ.get("cpu_cores") or 0) / (os.cpu_count() or 1),
+        "gpu_busy": busy, "gpu_mem_mib": mem,
+        "batching": summ.get("batching"),
+        "memory": summ.get("memory"),
+        "per_stream": [[round(s["fps"], 2), s["latency_ms"]["e2e"]["p99"], s["latency_ms"]["process"]["p99"],
+                        s["dropped_handoff"], s["dropped_source"]] for s in st],
+    }
+
+
+def run_one(a, n, mode, src, gpu, tmp):
+    summ_path = os.path.join(tmp, f"summary-{mode}-{n}.json")
+    cmd = [a.vrt, "run", "-q", "--headless", "-m", a.model, "--profile", a.profile, "--backend", a.backend,
+           "-d", str(a.duration), "--summary", summ_path, "--deadline-ms", f"{1000.0 / a.fps:.3f}",
+           "--timeout", "30"]
+    if a.threads:
+        cmd += ["--threads", str(a.threads)]
+    if mode != "off":
+        cmd += ["--batch", mode]
+        if a.batch_deadline_ms is not None:
+            cmd += ["--batch-deadline-ms", str(a.batch_deadline_ms)]
+    if src.endswith(".mp4"):
+        cmd += ["--pace", "--loop"]
+    for _ in range(n):
+        cmd += ["-i", src]
+    t_launch = time.monotonic()
+    try:
+        r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                           timeout=a.duration + 150)
+    except subprocess.TimeoutExpired:
+        return {"n": n, "mode": mode, "error": "timed out", "wall_s": time.monotonic() - t_launch}
+    wall = time.monotonic() - t_launch
+    if r.returncode or not os.path.exists(summ_path):
+        return {"n": n, "mode": mode, "error": r.stderr.strip()[-600:], "wall_s": wall}
+    with open(summ_path) as f:
+        summ = json.loads(f.readline())
+    t0 = summ["run_start_ns"] / 1e9
+    out = {"n": n, "mode": mode, "wall_s": round(wall, 2), "run_s": summ["run_s"]}
+    # GPU samples from 0.5 s into the run to its end (the first frames warm up the clocks).
+    out.update(summarize(summ, gpu, t0 + 0.5, t0 + summ["run_s"]))
+    return out
+
+
+def svg_plot(res, path, title, period_ms):
+    W, H, ML, MR, MT, MB = 760, 420, 70, 170, 40, 50
+    ok = [r for r in res if "error" not in r]
+    if not ok:
+        return
+    ns = sorted({r["n"] for r in ok})
+    ys = [r[k] for r in ok for k in ("e2e_p99_ms", "age_p99_ms", "process_p99_ms", "process_p50_ms")
+          if r.get(k)] + [period_ms]
+    import math
+    lo, hi = math.log10(max(min(ys) * 0.8, 1e-3)), math.log10(max(ys) * 1.25)
+    xl, xh = math.log2(ns[0]), math.log2(ns[-1]) if ns[-1] > ns[0] else math.log2(ns[0]) + 1
+
+    def X(n):
+        return ML + (math.log2(n) - xl) / (xh - xl) * (W - ML - MR)
+
+    def Y(v):
+        return H - MB - (math.log10(v) - lo) / (hi - lo) * (H - MT - MB)
+
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" '
+         f'font-size="12"><rect width="{W}" height="{H}" fill="white"/>',
+         f'<text x="{(W - MR + ML) / 2:.1f}" y="20" text-anchor="middle" font-size="14">{title}</text>']
+    for n in ns:
+        o.append(f'<line x1="{X(n):.1f}" y1="{MT}" x2="{X(n):.1f}" y2="{H - MB}" stroke="#ddd"/>')
+        o.append(f'<text x="{X(n):.1f}" y="{H - MB + 16}" text-anchor="middle">{n}</text>')
+    for e in range(math.floor(lo), math.ceil(hi) + 1):
+        for m in (1, 2, 5):
+            v = m * 10 ** e
+            if lo <= math.log10(v) <= hi:
+                o.append(f'<line x1="{ML}" y1="{Y(v):.1f}" x2="{W - MR}" y2="{Y(v):.1f}" stroke="#eee"/>')
+                o.append(f'<text x="{ML - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v:g}</text>')
+    o.append(f'<text x="{(W - MR + ML) / 2:.1f}" y="{H - 12}" text-anchor="middle">streams N (log scale)</text>')
+    o.append(f'<text x="16" y="{(H - MB + MT) / 2:.1f}" text-anchor="middle" '
+             f'transform="rotate(-90 16 {(H - MB + MT) / 2:.1f})">latency (ms, log scale)</text>')
+    o.append(f'<line x1="{ML}" y1="{Y(period_ms):.1f}" x2="{W - MR}" y2="{Y(period_ms):.1f}" stroke="#888" '
+             f'stroke-dasharray="2,3"/>')
+    o.append(f'<text x="{W - MR - 4}" y="{Y(period_ms) - 4:.1f}" text-anchor="end" fill="#666">'
+             f'frame period {period_ms:.1f} ms</text>')
+    series = [("e2e_p99_ms", "e2e p99", "#d62728"), ("age_p99_ms", "age p99", "#ff7f0e"),
+              ("process_p99_ms", "process p99", "#1f77b4"), ("process_p50_ms", "process p50", "#2ca02c")]
+    modes = sorted({r["mode"] for r in ok}, key=lambda m: m != "off")
+    ly = MT + 6
+    for mi, mode in enumerate(modes):
+        dash = "" if mi == 0 else ' stroke-dasharray="6,4"'
+        label = "per-stream sessions" if mode == "off" else f"--batch {mode}"
+        for key, name, color in series:
+            pts = [(r["n"], r[key]) for r in sorted(ok, key=lambda r: r["n"]) if r["mode"] == mode and r.get(key)]
+            if not pts:
+                continue
+            o.append(f'<polyline fill="none" stroke="{color}" stroke-width="2"{dash} points="' +
+                     " ".join(f"{X(n):.1f},{Y(v):.1f}" for n, v in pts) + '"/>')
+            for n, v in pts:
+                o.append(f'<circle cx="{X(n):.1f}" cy="{Y(v):.1f}" r="2.5" fill="{color}"/>')
+            o.append(f'<line x1="{W - MR + 10}" y1="{ly}" x2="{W - MR + 34}" y2="{ly}" stroke="{color}" '
+                     f'stroke-width="2"{dash}/><text x="{W - MR + 38}" y="{ly + 4}">{name}</text>')
+            ly += 16
+        o.append(f'<text x="{W - MR + 10}" y="{ly + 4}" fill="#666">({label})</text>')
+        ly += 24
+    o.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+def versions(vrt):
+    v = {"python": platform.python_version(), "host": platform.node(), "cpus": os.cpu_count()}
+    if shutil.which("nvidia-smi"):
+        q = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version,memory.total",
+                            "--format=csv,noheader"], capture_output=True, text=True).stdout.strip()
+        v["gpu"] = q.splitlines()[0] if q else None
+    r = subprocess.run([vrt, "--version"], capture_output=True, text=True)
+    v["vrt"] = (r.stdout or r.stderr).strip().splitlines()[0] if (r.stdout or r.stderr) else None
+    return v
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("build", help="build directory holding the vrt binary")
+    ap.add_argument("--model")
+    ap.add_argument("--profile", default="models/yolox.conf")
+    ap.add_argument("--backend", default="cuda")
+    ap.add_argument("--threads", type=int, default=0, help="CPU backend threads per stream (0: default)")
+    ap.add_argument("--ns", default="1,2,4,8,16,32,64")
+    ap.add_argument("--modes", default="off", help="comma list of batching modes: off (per-stream "
+                    "sessions), auto, on")
+    ap.add_argument("--batch-deadline-ms", type=float)
+    ap.add_argument("--source", default="synthetic", help="synthetic, h264-720p30 or h264-1080p30")
+    ap.add_argument("--fps", type=float, default=60, help="synthetic source rate")
+    ap.add_argument("--size", default="640x480")
+    ap.add_argument("--duration", type=float, default=8)
+    ap.add_argument("--budget-s", type=float, default=450, help="skip what would start after this")
+    ap.add_argument("--out", default=os.environ.get("OUT", "bench/results"))
+    ap.add_argument("--tag", default="")
+    a = ap.parse_args()
+    a.vrt = os.path.join(a.build, "vrt")
+    if not os.access(a.vrt, os.X_OK):
+        raise SystemExit(f"{a.vrt}: not found; give the build directory")
+    if not a.model:
+        d = data_dir()
+        if not d:
+            raise SystemExit("no --model and no VRT_DATA / shared/data with models/yolox_nano")
+        a.model = os.path.join(d, "models/yolox_nano/yolox_nano.onnx")
+    os.makedirs(a.out, exist_ok=True)
+    tmp = os.path.join(a.out, "scale-tmp")
+    os.makedirs(tmp, exist_ok=True)
+    if a.source == "synthetic":
+        w, h = a.size.split("x")
+        src = f"synthetic:?width={w}&height={h}&fps={a.fps:g}&format=YUYV"
+        period = 1000.0 / a.fps
+    else:
+        src = make_clip(a.vrt, a.source, tmp)
+        a.fps, period = 30.0, 1000.0 / 30
+    gpu = GpuSampler() if a.backend == "cuda" else None
+    t_begin = time.monotonic()
+    res, skipped = [], []
+    ns = [int(x) for x in a.ns.split(",")]
+    modes = a.modes.split(",")
+    per_run = None
+    for n in ns:
+        for mode in modes:
+            used = time.monotonic() - t_begin
+            if per_run and used + per_run * max(1.0, n / max(1, res[-1]["n"]) ** 0.5) > a.budget_s:
+                skipped.append({"n": n, "mode": mode})
+                log(f"N={n} {mode}: skipped (budget {a.budget_s:.0f} s)")
+                continue
+            t = time.monotonic()
+            r = run_one(a, n, mode, src, gpu, tmp)
+            per_run = time.monotonic() - t
+            res.append(r)
+            if "error" in r:
+                log(f"N={n:3d} {mode:5s}: FAILED: {r['error']}")
+                continue
+            busy = "-" if r["gpu_busy"] is None else f"{100 * r['gpu_busy']:.0f}%"
+            log(f"N={n:3d} {mode:5s}: fps/stream min {r['fps_min']:.1f} mean {r['fps_mean']:.1f}; drops beyond "
+                f"source {r['dropped_beyond_source']}, source {r['dropped_source']}; process p50 "
+                f"{r['process_p50_ms']:.3f} p99 {r['process_p99_ms']:.3f}; age p99 {r['age_p99_ms']:.3f}; e2e p99 "
+                f"{r['e2e_p99_ms']:.3f} ms; cpu {r['cpu_cores']:.2f} cores; gpu busy "
+                f"{busy} ({per_run:.0f} s)")
+    if gpu:
+        gpu.stop()
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    stem = os.path.join(a.out, f"scale-{date}{a.tag}")
+    doc = {"benchmark": "scale", "date": date, "command": " ".join(sys.argv), "model": a.model,
+           "profile": a.profile, "backend": a.backend, "source": src, "source_fps": a.fps,
+           "duration_s": a.duration, "versions": versions(a.vrt), "results": res, "skipped": skipped,
+           "notes": "latencies in ms; process = launch -> result ready per frame; age = exposure -> launch; "
+                    "e2e = exposure -> result delivered; *_p99 = worst stream's p99, *_p50 = median over "
+                    "streams; dropped_beyond_source = frames replaced in the hand-off (processing late); "
+                    "gpu_busy = mean nvidia-smi utilization.gpu while the streams ran; cpu_cores = process "
+                    "CPU seconds / run seconds"}
+    with open(stem + ".json", "w") as f:
+        json.dump(doc, f, indent=1)
+    model = os.path.basename(a.model)
+    svg_plot(res, stem + ".svg", f"{model} on {a.backend}: latency vs streams ({src.split('?')[0]} "
+             f"{a.fps:g} fps each)", period)
+    log(f"wrote {stem}.json and {stem}.svg ({time.monotonic() - t_begin:.0f} s)")
+    return 0 if res and all("error" not in r for r in res) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
