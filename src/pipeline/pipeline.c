@@ -85,8 +85,8 @@ struct vrt_pipeline {
     double batched_ms, unbatched_ms; /* calibration: one tick batched / unbatched */
     vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
     int noutputs;
-    int frame_outputs;               /* outputs with want_frame */
-    const char *_Atomic stop_reason; /* vrt_pipeline_request_stop */
+    int frame_outputs;                 /* outputs with want_frame */
+    const char *_Atomic stop_reason;   /* vrt_pipeline_request_stop */
     int64_t run_start_ns, run_stop_ns; /* vrt_pipeline_info */
     int64_t cpu_start_ns, cpu_stop_ns; /* process CPU time at those moments */
 };

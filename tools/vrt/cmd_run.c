@@ -280,6 +280,7 @@ static int parse_positional(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
  * handled, > 0 a usage error's exit code, -1 not one of them. */
 static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
     switch (c) {
+    case OPT_BATCH_SOURCES: o->batch_sources = 1; return 0;
     case OPT_SUMMARY:
         if (!*optarg) return cli_usage_error(ctx, "--summary needs a file name, e.g. summary.json");
         o->summary = optarg;
@@ -383,7 +384,6 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
             if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
             o->report = optarg;
             break;
-        case OPT_BATCH_SOURCES: o->batch_sources = 1; break;
         case OPT_TIMEOUT:
             if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
             break;
