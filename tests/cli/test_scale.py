@@ -69,7 +69,8 @@ def case_scale_bench_smoke():
         check([r["n"] for r in res] == [1, 2], "runs %r" % [r.get("n") for r in res])
         for r in res:
             check(len(r["per_stream"]) == r["n"], "per_stream of N=%d: %r" % (r["n"], r["per_stream"]))
-            check(r["fps_min"] > 0 and r["results"] > 0, "N=%d fps %r" % (r["n"], r["fps_min"]))
+            # fps needs two results of a stream; on a loaded machine a 1 s run may give one.
+            check(r["fps_min"] >= 0 and r["fps_mean"] > 0 and r["results"] >= r["n"], "N=%d fps %r" % (r["n"], r))
             check(0 < r["process_p50_ms"] <= r["process_p99_ms"] <= r["e2e_p99_ms"], "N=%d latencies" % r["n"])
             check(r["cpu_cores"] > 0 and r["gpu_busy"] is None, "N=%d cpu/gpu %r" % (r["n"], r))
         with open(os.path.join(d, js[0][:-5] + ".svg")) as f:
