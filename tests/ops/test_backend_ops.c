@@ -97,6 +97,12 @@ static const op_case k_cases[] = {
      "ConvTranspose(x,w,b)->y kernel_shape=[3,3] strides=[2,2] pads=[1,1,1,1] output_padding=[1,1]", ACC, HC, 0},
     {"conv_transpose_grouped", "x:f32[1,4,4,6] w:f32[4,2,2,2]=c",
      "ConvTranspose(x,w)->y kernel_shape=[2,2] strides=[2,2] group=2", ACC, HC, 0},
+    /* Weights beyond fp16's 65504 (Depth Anything's head conv scaled by ~1e6 became inf in fp16 and
+     * its ReLU output 0): the engine keeps such a node in fp32 when the rest runs fp16. */
+    {"conv_weights_beyond_fp16", "x:f32[1,8,7,7]@0:1 w:f32[1,8,1,1]@1e5:3e6=c b:f32[1]@-1e6:1e6=c",
+     "Conv(x,w,b)->c kernel_shape=[1,1]; Relu(c)->y", ACC, H, FUSED},
+    {"conv_transpose_weights_beyond_fp16", "x:f32[1,4,5,5] w:f32[4,3,2,2]@-2e5:2e5=c",
+     "ConvTranspose(x,w)->y kernel_shape=[2,2] strides=[2,2]", ACC, H, 0},
     {"lrn", "x:f32[1,6,5,5]", "LRN(x)->y size=3 alpha=0.001 beta=0.75 bias=1.0", F32, H, 0},
 
     /* ---- pooling ---- */
@@ -123,6 +129,7 @@ static const op_case k_cases[] = {
     {"matmul_2d", "a:f32[5,12] b:f32[12,7]", "MatMul(a,b)->y", ACC, H, 0},
     {"matmul_batched_weight", "a:f32[3,5,12] b:f32[12,7]=c", "MatMul(a,b)->y", ACC, H, 0},
     {"matmul_broadcast", "a:f32[2,1,4,5] b:f32[3,5,6]", "MatMul(a,b)->y", ACC, H, 0},
+    {"matmul_weights_beyond_fp16", "a:f32[3,5,12] b:f32[12,7]@-2e5:2e5=c", "MatMul(a,b)->y", ACC, H, 0},
 
     /* ---- element-wise: unary ---- */
     {"relu", "x:f32[2,3,17]@-3:3", "Relu(x)->y", 0, H, 0},

@@ -6,6 +6,7 @@
  * planner is plan_half.c) and the dispatch at run time (exec_step: fp16
  * NHWC steps through exec_half, the others through their family's exec).
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,29 @@ static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
 
 /* ---- building ---- */
 
+/* Whether node n's constant float inputs (weights, biases) fit in fp16: a
+ * value beyond 65504 becomes inf once rounded, and one inf weight turns a
+ * whole output channel into inf or NaN (a ReLU after it then reads 0). Such a
+ * Conv / ConvTranspose / Gemm / MatMul keeps fp32 storage and fp32 math in
+ * an fp16 engine (vrt__cuda_node_half_ok, prep_cuda). Activations out of
+ * fp16's range are not known at prepare. */
+static int consts_fit_half(const cuda_ctx *c, const vrt__node *n) {
+    for (int k = 0; k < n->n_inputs; k++) {
+        const vrt__tensor *t = n->inputs[k] >= 0 ? &c->ir->tensors[n->inputs[k]] : NULL;
+        if (!t || !t->data || t->dtype != VRT__DT_FLOAT) continue;
+        const float *v = t->data;
+        for (size_t i = 0; i < t->nbytes / sizeof(float); i++)
+            if (!(fabsf(v[i]) <= 65504.0f)) return 0;
+    }
+    return 1;
+}
+
+/* The math of a Conv / Gemm / MatMul step: the engine's, but fp32 for one
+ * whose constants do not fit fp16 (consts_fit_half). */
+static vrt__cuda_math step_math(const cuda_ctx *c, const vrt__node *n) {
+    return c->math == VRT__CUDA_MATH_FP16 && !consts_fit_half(c, n) ? VRT__CUDA_MATH_FP32 : c->math;
+}
+
 /* CUDA-only preparation after the builder: conv/gemm objects and their scratch. */
 static vrt_status prep_cuda(cuda_ctx *c, step *s) {
     const vrt__node *n = s->n;
@@ -369,7 +393,7 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
         d.p = s->u.conv;
         d.has_bias = s->nin > 2 && s->in[2];
         d.has_residual = !d.transpose && s->nin > 3 && s->in[3];
-        d.math = c->math;
+        d.math = step_math(c, n);
         d.nhwc_half = s->h;
         d.no_fuse = c->opt.fused_epilogue == VRT_SWITCH_OFF;
         if (d.transpose) d.p.act = s->act;
@@ -381,13 +405,13 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
         break;
     }
     case VRT__OP_Gemm:
-        if ((st = vrt__cuda_gemm_create_gemm(c->lt, &s->u.gemm, s->nin > 2 && s->ti[2], c->math, LT_WS_LIMIT,
-                                             &s->gemm, e2, sizeof(e2))))
+        if ((st = vrt__cuda_gemm_create_gemm(c->lt, &s->u.gemm, s->nin > 2 && s->ti[2], step_math(c, n),
+                                             LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
             return vrt__cuda_nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
     case VRT__OP_MatMul:
         if ((st = vrt__cuda_gemm_create_matmul(c->lt, SI(s, 0), SI(s, 1), s->nin > 2 && s->in[2], &s->act,
-                                               c->math, LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
+                                               step_math(c, n), LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
             return vrt__cuda_nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
     default: break;
@@ -467,7 +491,7 @@ static int half_conv_ok(const cuda_ctx *c, const vrt__node *n, const vrt__tensor
     if (n->n_inputs > 3 && n->inputs[3] >= 0 &&
         !vrt__op_same_shape(&c->ir->tensors[n->inputs[3]].shape, &y->shape))
         return 0;
-    return n->n_inputs <= 4 && n->n_outputs == 1;
+    return n->n_inputs <= 4 && n->n_outputs == 1 && consts_fit_half(c, n);
 }
 
 /* Max/AveragePool 2-D: no indices, floor mode, no dilation. */
