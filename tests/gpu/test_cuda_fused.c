@@ -6,6 +6,9 @@
  *    queries x 1400 keys with a broadcast mask, YOLO12's transposed V and
  *    output, head dims 16..128, key counts not a multiple of 32), 1e-5
  *    relative to the largest output;
+ *  - vrt__cuda_attention_tc (tensor cores, fp16 operands: fp32 and fp16
+ *    I/O) vs vrt__attention over ViT-S/14 at 518 px, DETR's encoder and
+ *    decoder at 640x480 and the edge shapes, 1e-2 of the largest output;
  *  - vrt__cuda_add_layernorm vs vrt__add_layernorm (with and without the sum
  *    output);
  *  - the tiny models of tests/models/make_attn.py through the CUDA engine,
@@ -79,7 +82,24 @@ static void held_shape(const attn_case *c, int64_t rows, int64_t cols, int t, vr
     perm[c->r - 2] = t ? c->r - 1 : c->r - 2, perm[c->r - 1] = t ? c->r - 2 : c->r - 1;
 }
 
-static void run_attn_case(const attn_case *c) {
+/* Which CUDA kernel a case runs: the fp32 one, or the tensor-core one with fp32 or fp16 operands. */
+enum { K_F32, K_TC, K_TC_HALF };
+
+/* fp16 copy of n floats on the device (the tensor-core kernel's fp16 operands). */
+static void *to_dev_half(const float *h, size_t n) {
+    uint16_t *t = malloc(n * 2 + 2);
+    ASSERT_TRUE(t != NULL);
+    for (size_t i = 0; i < n; i++)
+        t[i] = vrt__float_to_half(h ? h[i] : 0.0f);
+    void *d = NULL;
+    ASSERT_EQ(cudaMalloc(&d, n * 2 + 16), cudaSuccess);
+    ASSERT_EQ(cudaMemcpy(d, t, n * 2, cudaMemcpyHostToDevice), cudaSuccess);
+    free(t);
+    return d;
+}
+
+/* Runs case c on kernel `kern` against the CPU twin: max |diff| / max |out| at most tol. */
+static void run_attn_case(const attn_case *c, int kern, double tol) {
     vrt__shape qs, ks, vs, os, ms;
     int64_t qp[8], kp[8], vp[8], op[8];
     held_shape(c, c->sq, c->d, c->q_t, &qs, qp);
@@ -111,14 +131,32 @@ static void run_attn_case(const attn_case *c) {
     for (size_t i = 0; i < nm; i++) /* an additive mask: a few keys shut */
         hm[i] = hm[i] > 0.8f ? -1e4f : 0.0f;
     ASSERT_OK(vrt__attention(g_tp, &p, hq, hk, hv, c->mask ? hm : NULL, want));
-    float *dq = to_dev(hq, nq), *dk = to_dev(hk, nk), *dv = to_dev(hv, nv), *dm = to_dev(hm, nm);
-    float *dout = to_dev(NULL, no);
-    ASSERT_OK(vrt__cuda_attention(g_stream, &p, dq, dk, dv, c->mask ? dm : NULL, dout));
+    int hf = kern == K_TC_HALF;
+    void *dq = hf ? to_dev_half(hq, nq) : to_dev(hq, nq), *dk = hf ? to_dev_half(hk, nk) : to_dev(hk, nk);
+    void *dv = hf ? to_dev_half(hv, nv) : to_dev(hv, nv),
+         *dout = hf ? to_dev_half(NULL, no) : to_dev(NULL, no);
+    float *dm = to_dev(hm, nm);
+    if (kern == K_F32) {
+        ASSERT_OK(vrt__cuda_attention(g_stream, &p, dq, dk, dv, c->mask ? dm : NULL, dout));
+    } else {
+        vrt__dtype t = hf ? VRT__DT_FLOAT16 : VRT__DT_FLOAT;
+        ASSERT_TRUE(vrt__cuda_attention_tc_ok(&p));
+        ASSERT_OK(vrt__cuda_attention_tc(g_stream, &p, t, dq, dk, dv, c->mask ? dm : NULL, t, dout));
+    }
     ASSERT_EQ(cudaStreamSynchronize(g_stream), cudaSuccess);
-    ASSERT_EQ(cudaMemcpy(got, dout, no * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+    if (hf) {
+        uint16_t *h16 = malloc(no * 2);
+        ASSERT_EQ(cudaMemcpy(h16, dout, no * 2, cudaMemcpyDeviceToHost), cudaSuccess);
+        for (size_t i = 0; i < no; i++)
+            got[i] = vrt__half_to_float(h16[i]);
+        free(h16);
+    } else {
+        ASSERT_EQ(cudaMemcpy(got, dout, no * sizeof(float), cudaMemcpyDeviceToHost), cudaSuccess);
+    }
     double d = rel_diff(got, want, no);
-    printf("attention %-40s max rel diff %.2e\n", c->what, d);
-    ASSERT_TRUE(d <= 1e-5);
+    static const char *kname[] = {"fp32", "tensor cores, fp32 I/O", "tensor cores, fp16 I/O"};
+    printf("attention %-40s %-24s max rel diff %.2e\n", c->what, kname[kern], d);
+    ASSERT_TRUE(d <= tol);
     cudaFree(dq), cudaFree(dk), cudaFree(dv), cudaFree(dm), cudaFree(dout);
     free(hq), free(hk), free(hv), free(hm), free(want), free(got);
 }
@@ -135,7 +173,33 @@ TEST(attention_matches_cpu) {
         {"2-D 1 query", 2, {0}, 1, 65, 48, 8, 0, 0, 0, 1, 0},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-        run_attn_case(&cases[i]);
+        run_attn_case(&cases[i], K_F32, 1e-5);
+}
+
+/* The tensor-core kernel (fp16 operands, fp32 accumulation) over the shapes of the models' fp16
+ * runs: ViT-S/14 at 518 px (1370 tokens, 6 heads x 64), DETR's encoder at 640x480 (300 tokens, 8
+ * heads x 32) and decoder cross-attention (100 queries x 300 / 1400 keys, key mask), YOLO12's
+ * transposed operands, and the edges: a partial last query and key tile, head dims below 16 and
+ * not a multiple of 16, one query. fp16 tolerance: 1e-2 of the largest
+ * output (inputs and P rounded to fp16: ~1e-3 seen). */
+TEST(attention_tc_matches_cpu) {
+    static const attn_case cases[] = {
+        {"ViT-S/14 518px self 1370x1370 d64", 4, {1, 6}, 1370, 1370, 64, 64, 0, 0, 0, 0, 0},
+        {"DINOv2 K as K^T 1369 d64", 4, {1, 2}, 1369, 1369, 64, 64, 0, 1, 0, 0, 0},
+        {"DETR encoder self 300x300 d32", 4, {1, 8}, 300, 300, 32, 32, 0, 0, 0, 0, 0},
+        {"DETR cross 100x300 d32 key mask", 4, {1, 8}, 100, 300, 32, 32, 0, 1, 0, 0, 2},
+        {"DETR cross 100x1400 d32 key mask", 4, {1, 8}, 100, 1400, 32, 32, 0, 1, 0, 0, 2},
+        {"YOLO12 area q^T, V^T, O^T d32", 4, {2, 2}, 400, 400, 32, 32, 1, 0, 1, 1, 0},
+        {"3-D bmm 10x50 d64 full mask", 3, {4}, 10, 50, 64, 64, 0, 0, 0, 0, 1},
+        {"odd d24 dv40 sk33 full mask", 3, {3}, 5, 33, 24, 40, 1, 1, 1, 0, 1},
+        {"d8 (DETR small) 37x130", 4, {2, 4}, 37, 130, 8, 8, 0, 0, 0, 0, 0},
+        {"d48 dv16 65x129", 4, {1, 3}, 65, 129, 48, 16, 0, 1, 0, 0, 0},
+        {"2-D 1 query", 2, {0}, 1, 65, 48, 8, 0, 0, 0, 1, 0},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        run_attn_case(&cases[i], K_TC, 1e-2);
+        run_attn_case(&cases[i], K_TC_HALF, 1e-2);
+    }
 }
 
 TEST(add_layernorm_matches_cpu) {
@@ -253,6 +317,7 @@ int main(void) {
     }
     if (vrt__threadpool_create(&g_tp, 0)) return 1;
     VRT_RUN(attention_matches_cpu);
+    VRT_RUN(attention_tc_matches_cpu);
     VRT_RUN(add_layernorm_matches_cpu);
     VRT_RUN(models_cuda_match_cpu);
     vrt__threadpool_destroy(&g_tp);

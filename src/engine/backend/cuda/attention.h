@@ -26,6 +26,17 @@ extern "C" {
 vrt_status vrt__cuda_attention(void *stream, const vrt__attn_params *p, const float *q, const float *k,
                                const float *v, const float *mask, float *o);
 
+/* The same on tensor cores (attention.cu, flash-attention on mma.sync
+ * m16n8k16): Q, K, V rounded to fp16 (in_type FLOAT or FLOAT16), fp32
+ * scores, softmax and accumulation, P rounded to fp16 for P V; o written as
+ * out_type (FLOAT or FLOAT16); the mask is fp32. ~1e-3 relative to the fp32
+ * kernel. The CUDA backend runs it when the engine's math is fp16 and
+ * vrt__cuda_attention_tc_ok(p) (head dims d, dv up to 64). */
+int vrt__cuda_attention_tc_ok(const vrt__attn_params *p);
+vrt_status vrt__cuda_attention_tc(void *stream, const vrt__attn_params *p, vrt__dtype in_type, const void *q,
+                                  const void *k, const void *v, const float *mask, vrt__dtype out_type,
+                                  void *o);
+
 #ifdef __cplusplus
 }
 #endif

@@ -311,10 +311,15 @@ static vrt_status cumsum(void *c, const vrt__step *s, void *stream) {
                                s->u.cumsum.inner, s->u.cumsum.exclusive, s->u.cumsum.reverse));
 }
 
+/* fp16 math: the tensor-core kernel where it takes the head dims; else (and
+ * in fp32 / tf32) the fp32 kernel. */
 static vrt_status attention(void *c, const vrt__step *s, void *stream) {
-    return kf(c, s,
-              vrt__cuda_attention(stream, &s->u.attn, s->in[0], s->in[1], s->in[2],
-                                  s->nin > 3 ? s->in[3] : NULL, s->out[0]));
+    const float *mask = s->nin > 3 ? s->in[3] : NULL;
+    if (CTX(c)->math == VRT__CUDA_MATH_FP16 && vrt__cuda_attention_tc_ok(&s->u.attn))
+        return kf(c, s,
+                  vrt__cuda_attention_tc(stream, &s->u.attn, VRT__DT_FLOAT, s->in[0], s->in[1], s->in[2],
+                                         mask, VRT__DT_FLOAT, s->out[0]));
+    return kf(c, s, vrt__cuda_attention(stream, &s->u.attn, s->in[0], s->in[1], s->in[2], mask, s->out[0]));
 }
 
 static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
