@@ -344,6 +344,111 @@ static vrt_status r_cumsum(const vrt__step_backend *be, vrt__step *s, char *m, s
     return VRT_OK;
 }
 
+/* Scales: float (fp16 held as fp32); 1 when input k is one. */
+static int scale_ok(const vrt__step *s, int k) {
+    return k < s->nin && s->ti[k] && vrt__plan_dtype(s->ti[k]->dtype) == VRT__DT_FLOAT;
+}
+
+static vrt_status r_quant(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    s->u.quant.dequant = s->n->op == VRT__OP_DequantizeLinear;
+    s->u.quant.qt = s->u.quant.dequant ? s->ti[0]->dtype : s->to[0]->dtype;
+    if (!scale_ok(s, 1)) return msg(m, cap, VRT_EUNSUPPORTED, "the scale must be float32 or float16");
+    if (s->nin > 2 && s->ti[2] && vrt__plan_dtype(s->ti[2]->dtype) != vrt__plan_dtype(s->u.quant.qt))
+        return msg(m, cap, VRT_EINVAL, "the zero point's type %s differs from the quantized type %s",
+                   vrt__dtype_name(s->ti[2]->dtype), vrt__dtype_name(s->u.quant.qt));
+    if (!vrt__quant_range(s->u.quant.qt, &s->u.quant.lo, &s->u.quant.hi))
+        return msg(m, cap, VRT_EUNSUPPORTED, "quantized type %s is not supported",
+                   vrt__dtype_name(s->u.quant.qt));
+    return vrt__op_quant_params(s->n, SI(s, 0), SI(s, 1), s->nin > 2 && s->ti[2] ? SI(s, 2) : NULL,
+                                &s->u.quant.p, m, cap);
+}
+
+/* A scale or zero point input k: absent, 1 element, or n elements (*per = 1). */
+static vrt_status q_vec(const vrt__step *s, int k, int64_t n, int *per, const char *what, char *m,
+                        size_t cap) {
+    if (k >= s->nin || !s->ti[k]) return VRT_OK;
+    int64_t c = vrt__shape_numel(SI(s, k));
+    if (c == n && n > 1)
+        *per = 1;
+    else if (c != 1)
+        return msg(m, cap, VRT_EINVAL, "%s has %lld elements; it takes 1 or %lld", what, (long long)c,
+                   (long long)n);
+    return VRT_OK;
+}
+
+static vrt_status q_out_range(vrt__step *s, int32_t *lo, int32_t *hi, char *m, size_t cap) {
+    vrt__dtype t = s->to[0]->dtype;
+    if (t != VRT__DT_UINT8 && t != VRT__DT_INT8 && t != VRT__DT_INT32)
+        return msg(m, cap, VRT_EUNSUPPORTED, "output type %s; supported: int8, uint8", vrt__dtype_name(t));
+    vrt__quant_range(t, lo, hi);
+    return VRT_OK;
+}
+
+static vrt_status r_qconv(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    vrt__qconv_params *q = &s->u.qconv;
+    q->qlinear = s->n->op == VRT__OP_QLinearConv;
+    int wi = q->qlinear ? 3 : 1;
+    vrt_status st = vrt__op_conv_params(s->n, SI(s, 0), SI(s, wi), SO(s, 0), s->act, &q->conv, m, cap);
+    if (st) return st;
+    q->x_signed = s->ti[0]->dtype == VRT__DT_INT8;
+    q->w_signed = s->ti[wi]->dtype == VRT__DT_INT8;
+    q->relu = s->act.kind == VRT__ACT_RELU;
+    if (s->act.kind != VRT__ACT_NONE && !q->relu)
+        return msg(m, cap, VRT_EUNSUPPORTED, "fused activation %s on an integer conv",
+                   vrt__act_name(s->act.kind));
+    int xzp = 2, wzp = q->qlinear ? 5 : 3, per = 0;
+    if ((st = q_vec(s, xzp, 1, &per, "the input's zero point", m, cap)) ||
+        (st = q_vec(s, wzp, q->conv.M, &q->w_per_channel, "the weight's zero point", m, cap)))
+        return st;
+    if (q->qlinear) {
+        if (!scale_ok(s, 1) || !scale_ok(s, 4) || !scale_ok(s, 6))
+            return msg(m, cap, VRT_EUNSUPPORTED, "scales must be float32 or float16");
+        if ((st = q_vec(s, 4, q->conv.M, &q->w_per_channel, "the weight's scale", m, cap))) return st;
+        if (s->nin > 8 && s->ti[8] && s->ti[8]->dtype != VRT__DT_INT32)
+            return msg(m, cap, VRT_EINVAL, "the bias must be int32");
+    }
+    return q_out_range(s, &q->lo, &q->hi, m, cap);
+}
+
+/* Elements per batch of a MatMul operand of shape sh (rank >= 2) whose batch
+ * dims must be all 1 (broadcast) or the output's. */
+static int qmm_bstride(const vrt__shape *sh, int64_t batch, int64_t *stride) {
+    int64_t b = 1;
+    for (int i = 0; i + 2 < sh->ndim; i++)
+        b *= sh->d[i];
+    *stride = b == 1 ? 0 : sh->d[sh->ndim - 1] * sh->d[sh->ndim - 2];
+    return b == 1 || b == batch;
+}
+
+static vrt_status r_qmatmul(const vrt__step_backend *be, vrt__step *s, char *m, size_t cap) {
+    (void)be;
+    int ql = s->n->op == VRT__OP_QLinearMatMul, bi = ql ? 3 : 1;
+    const vrt__shape *a = SI(s, 0), *b = SI(s, bi), *y = SO(s, 0);
+    s->u.qmm.qlinear = ql;
+    if (a->ndim < 2 || b->ndim < 2 || y->ndim < 2)
+        return msg(m, cap, VRT_EUNSUPPORTED, "1-D operands are not supported by the integer MatMul");
+    s->u.qmm.M = a->d[a->ndim - 2], s->u.qmm.K = a->d[a->ndim - 1], s->u.qmm.N = b->d[b->ndim - 1];
+    s->u.qmm.batch = vrt__shape_numel(y) / (s->u.qmm.M * s->u.qmm.N > 0 ? s->u.qmm.M * s->u.qmm.N : 1);
+    if (!qmm_bstride(a, s->u.qmm.batch, &s->u.qmm.a_bstride) ||
+        !qmm_bstride(b, s->u.qmm.batch, &s->u.qmm.b_bstride))
+        return msg(m, cap, VRT_EUNSUPPORTED, "batch dims must be equal or all 1");
+    int azp = 2, bzp = ql ? 5 : 3, per = 0;
+    vrt_status st;
+    if ((st = q_vec(s, azp, s->u.qmm.M, &s->u.qmm.a_zp_rows, "a's zero point", m, cap)) ||
+        (st = q_vec(s, bzp, s->u.qmm.N, &s->u.qmm.b_per_col, "b's zero point", m, cap)))
+        return st;
+    if (ql) {
+        if (!scale_ok(s, 1) || !scale_ok(s, 4) || !scale_ok(s, 6))
+            return msg(m, cap, VRT_EUNSUPPORTED, "scales must be float32 or float16");
+        if ((st = q_vec(s, 1, 1, &per, "a's scale", m, cap)) ||
+            (st = q_vec(s, 4, s->u.qmm.N, &s->u.qmm.b_per_col, "b's scale", m, cap)))
+            return st;
+    }
+    return q_out_range(s, &s->u.qmm.lo, &s->u.qmm.hi, m, cap);
+}
+
 /* One resolver per family: parameters and the type checks every backend shares. */
 static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
     [VRT__FAM_NONE] = r_none,
@@ -381,6 +486,9 @@ static const resolve_fn g_resolve[VRT__FAM_COUNT] = {
     [VRT__FAM_LOGIC] = r_logic,
     [VRT__FAM_ISNAN] = r_isnan,
     [VRT__FAM_ATTENTION] = r_attention,
+    [VRT__FAM_QUANT] = r_quant,
+    [VRT__FAM_QCONV] = r_qconv,
+    [VRT__FAM_QMATMUL] = r_qmatmul,
 };
 
 static vrt_status bind(const vrt__ir *ir, uint8_t *const *ptr, int i, vrt__step *s, char *err, size_t cap) {

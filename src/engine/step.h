@@ -137,6 +137,20 @@ typedef union vrt__step_params {
         int64_t outer, len, inner; /* input as [outer, len, inner], summed along len */
         int exclusive, reverse;
     } cumsum;
+    struct {
+        vrt__quant_params p;
+        int dequant;    /* DequantizeLinear (else QuantizeLinear) */
+        vrt__dtype qt;  /* the quantized type as declared (int4 ...) */
+        int32_t lo, hi; /* its range (QuantizeLinear saturates to it) */
+    } quant;
+    vrt__qconv_params qconv; /* QCONV: cpu/qconv.c */
+    struct {
+        int64_t batch, M, K, N;
+        int64_t a_bstride, b_bstride; /* elements between batches (0: broadcast) */
+        int a_zp_rows, b_per_col;     /* a's zero point per row; b's zero point / scale per column */
+        int qlinear;                  /* QLinearMatMul (else MatMulInteger: int32 out) */
+        int32_t lo, hi;               /* output range */
+    } qmm;
 } vrt__step_params;
 
 typedef struct vrt__step vrt__step;

@@ -137,12 +137,13 @@ vrt_status vrt__op_conv_params(const vrt__node *n, const vrt__shape *x, const vr
         return pfail(err, cap, VRT_EUNSUPPORTED, "%d spatial dims (1..3 supported)", p->nsp);
     p->N = x->d[0], p->C = x->d[1];
     p->group = vrt__node_get_int(n, "group", 1);
-    p->M = n->op == VRT__OP_Conv ? w->d[0] : w->d[1] * p->group;
+    int transpose = n->op == VRT__OP_ConvTranspose;
+    p->M = !transpose ? w->d[0] : w->d[1] * p->group;
     for (int i = 0; i < p->nsp; i++)
         p->in[i] = x->d[2 + i], p->k[i] = w->d[2 + i];
     spatial(n, p->nsp, NULL, p->strides, p->dilations, p->pads_begin, p->pads_end);
     p->act = act;
-    if (n->op == VRT__OP_Conv) {
+    if (!transpose) {
         if ((st = vrt__conv_resolve(p, err, cap))) return kfail(err, cap, st);
     } else {
         int cnt;
@@ -446,5 +447,60 @@ vrt_status vrt__op_attention_params(const vrt__node *n, const vrt__shape *q, con
         }
         p->has_mask = 1;
     }
+    return VRT_OK;
+}
+
+/* ---- quantization ------------------------------------------------------- */
+
+int vrt__quant_range(vrt__dtype t, int32_t *lo, int32_t *hi) {
+    switch (t) {
+    case VRT__DT_UINT8: *lo = 0, *hi = 255; return 1;
+    case VRT__DT_INT8: *lo = -128, *hi = 127; return 1;
+    case VRT__DT_UINT16: *lo = 0, *hi = 65535; return 1;
+    case VRT__DT_INT16: *lo = -32768, *hi = 32767; return 1;
+    case VRT__DT_UINT4: *lo = 0, *hi = 15; return 1;
+    case VRT__DT_INT4: *lo = -8, *hi = 7; return 1;
+    case VRT__DT_UINT2: *lo = 0, *hi = 3; return 1;
+    case VRT__DT_INT2: *lo = -2, *hi = 1; return 1;
+    case VRT__DT_INT32: *lo = INT32_MIN, *hi = INT32_MAX; return 1;
+    default: return 0;
+    }
+}
+
+vrt_status vrt__op_quant_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *scale,
+                                const vrt__shape *zp, vrt__quant_params *p, char *err, size_t cap) {
+    memset(p, 0, sizeof(*p));
+    int r = x->ndim;
+    int64_t axis = vrt__node_get_int(n, "axis", 1), ns = vrt__shape_numel(scale);
+    if (zp && !vrt__op_same_shape(zp, scale) && !(vrt__shape_numel(zp) == 1 && ns == 1))
+        return pfail(err, cap, VRT_EINVAL, "the zero point's shape differs from the scale's");
+    p->outer = vrt__shape_numel(x), p->len = p->inner = 1;
+    if (ns == 1 && scale->ndim <= 1) return VRT_OK; /* per tensor */
+    if (axis < -r || axis >= r)
+        return pfail(err, cap, VRT_EINVAL, "axis %lld out of range for rank %d", (long long)axis, r);
+    if (axis < 0) axis += r;
+    p->outer = p->inner = 1;
+    for (int i = 0; i < r; i++)
+        if (i < axis)
+            p->outer *= x->d[i];
+        else if (i > axis)
+            p->inner *= x->d[i];
+    p->len = x->d[axis];
+    if (scale->ndim == 1 && scale->d[0] == p->len) {
+        p->mode = VRT__QUANT_PER_AXIS;
+        return VRT_OK;
+    }
+    int64_t b = vrt__node_get_int(n, "block_size", 0);
+    if (scale->ndim != r || b <= 0 || scale->d[axis] != (p->len + b - 1) / b)
+        return pfail(err, cap, VRT_EINVAL,
+                     "the scale's shape fits neither per-tensor (1 element), per-axis (%lld elements "
+                     "along axis %lld) nor blocked (block_size %lld) quantization",
+                     (long long)p->len, (long long)axis, (long long)b);
+    for (int i = 0; i < r; i++)
+        if (i != axis && scale->d[i] != x->d[i])
+            return pfail(err, cap, VRT_EINVAL,
+                         "blocked quantization: the scale's dim %d differs from the input's", i);
+    p->mode = VRT__QUANT_BLOCKED;
+    p->block = b;
     return VRT_OK;
 }

@@ -502,6 +502,33 @@ void vrt__op_reduce_params(const vrt__node *n, vrt__reduce_params *p);
 void vrt__op_argmax_params(const vrt__node *n, vrt__argmax_params *p);
 void vrt__op_topk_params(const vrt__node *n, vrt__topk_params *p);
 
+/* QuantizeLinear / DequantizeLinear: x seen as [outer, len, inner] around
+ * the axis; the scale (and zero point) element of x's element (o, a, r) is
+ * 0 per tensor, a per axis, (o * ceil(len / block) + a / block) * inner + r
+ * blocked. */
+enum { VRT__QUANT_PER_TENSOR = 0, VRT__QUANT_PER_AXIS = 1, VRT__QUANT_BLOCKED = 2 };
+typedef struct vrt__quant_params {
+    int mode;
+    int64_t outer, len, inner, block;
+} vrt__quant_params;
+/* The scale's layout over x (zp NULL when absent). */
+vrt_status vrt__op_quant_params(const vrt__node *n, const vrt__shape *x, const vrt__shape *scale,
+                                const vrt__shape *zp, vrt__quant_params *p, char *err, size_t cap);
+/* QLinearConv / ConvInteger: the conv, and how the integer kernel reads the
+ * scales and zero points (inputs: QLinearConv x, xs, xzp, w, ws, wzp, ys,
+ * yzp, B; ConvInteger x, w, xzp, wzp). */
+typedef struct vrt__qconv_params {
+    vrt__conv_params conv;
+    int qlinear;            /* QLinearConv (else ConvInteger: int32 out) */
+    int x_signed, w_signed; /* int8 (else uint8) */
+    int w_per_channel;      /* w's scale / zero point per output channel */
+    int32_t lo, hi;         /* output range; a fused Relu raises lo to the zero point */
+    int relu;               /* fused Relu (the QDQ pass): lo = max(lo, yzp) at run */
+} vrt__qconv_params;
+
+/* Range of a quantized type (declared, 4-/2-bit included); 0 if not one. */
+int vrt__quant_range(vrt__dtype t, int32_t *lo, int32_t *hi);
+
 #ifdef __cplusplus
 }
 #endif

@@ -85,13 +85,15 @@ int64_t vrt__op_flops(const vrt__ir *ir, const vrt__node *n, int64_t *macs) {
     const vrt__tensor *w = n->n_inputs > 1 && n->inputs[1] >= 0 ? &ir->tensors[n->inputs[1]] : NULL;
     int64_t on = numel(&out->shape);
     vrt__op_family f = vrt__op_family_of((vrt__op)n->op);
-    if (n->op == VRT__OP_Conv && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
+    if (n->op == VRT__OP_QLinearConv)
+        w = n->n_inputs > 3 && n->inputs[3] >= 0 ? &ir->tensors[n->inputs[3]] : NULL;
+    if ((n->op == VRT__OP_Conv || f == VRT__FAM_QCONV) && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
         *macs = vrt__mul_sat_i64(on, numel(&w->shape) / w->shape.d[0]);
     } else if (n->op == VRT__OP_ConvTranspose && x && w && w->shape.ndim >= 1 && w->shape.d[0] > 0) {
         *macs = vrt__mul_sat_i64(numel(&x->shape), numel(&w->shape) / w->shape.d[0]);
     } else if (n->op == VRT__OP_Gemm && x && x->shape.ndim == 2) {
         *macs = vrt__mul_sat_i64(on, vrt__node_get_int(n, "transA", 0) ? x->shape.d[0] : x->shape.d[1]);
-    } else if (n->op == VRT__OP_MatMul && x && x->shape.ndim >= 1) {
+    } else if ((n->op == VRT__OP_MatMul || f == VRT__FAM_QMATMUL) && x && x->shape.ndim >= 1) {
         *macs = vrt__mul_sat_i64(on, x->shape.d[x->shape.ndim - 1]);
     } else if (f == VRT__FAM_POOL) {
         int k = 0;

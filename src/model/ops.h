@@ -108,6 +108,12 @@
     X(Identity, 1, 0, COPY, unary_fold) \
     X(Dropout, 1, 0, COPY, dropout) \
     X(Constant, 1, 0, NONE, no_shape) \
+    X(QuantizeLinear, 10, 0, QUANT, quantize_linear) \
+    X(DequantizeLinear, 10, 0, QUANT, dequantize_linear) \
+    X(QLinearConv, 10, 0, QCONV, qlinear_conv) \
+    X(ConvInteger, 10, 0, QCONV, conv_integer) \
+    X(QLinearMatMul, 10, 0, QMATMUL, qlinear_matmul) \
+    X(MatMulInteger, 10, 0, QMATMUL, matmul_integer) \
     X(VrtAttention, 0, 0, ATTENTION, no_shape) \
     X(VrtAddLayerNorm, 0, 0, LAYERNORM, no_shape)
 /* clang-format on */
@@ -158,6 +164,9 @@ typedef enum vrt__op_family {
     VRT__FAM_TOPK,
     VRT__FAM_CUMSUM,
     VRT__FAM_ATTENTION, /* VrtAttention: softmax(scale * Q K^T + mask) V in one op */
+    VRT__FAM_QUANT,     /* QuantizeLinear, DequantizeLinear (per tensor, per axis, blocked) */
+    VRT__FAM_QCONV,     /* QLinearConv, ConvInteger: int conv, int32 accumulation */
+    VRT__FAM_QMATMUL,   /* QLinearMatMul, MatMulInteger */
     VRT__FAM_COUNT
 } vrt__op_family;
 

@@ -13,6 +13,7 @@
 #include "core/checked.h"
 #include "model/lowp.h"
 #include "model/internal.h"
+#include "model/op_params.h"
 
 #define MAXV 1024 /* largest parameter vector read from a constant */
 /* Largest tensor produced by folding: position embeddings of the transformers (DINOv2's
@@ -609,7 +610,7 @@ static vrt_status write_spatial(sctx *c, int ns, const int64_t *k, const int64_t
 
 /* Output size and explicit pads for Conv and pooling. */
 /* Conv's weight (and bias) against the input: rank, channels per group. */
-static vrt_status conv_check_weight(sctx *c, const vrt__tensor *x, const vrt__tensor *w) {
+static vrt_status conv_check_weight(sctx *c, const vrt__tensor *x, const vrt__tensor *w, int bias_index) {
     int64_t group = vrt__node_get_int(NODE, "group", 1);
     if (w->shape.ndim != x->shape.ndim)
         return nfail(c, VRT_EINVAL, "weight '%s' has rank %d; the input has rank %d", w->name, w->shape.ndim,
@@ -619,7 +620,8 @@ static vrt_status conv_check_weight(sctx *c, const vrt__tensor *x, const vrt__te
         return nfail(
             c, VRT_EINVAL, "channels do not fit: input %lld channels, weight [%lld,%lld,...], group %lld",
             (long long)x->shape.d[1], (long long)w->shape.d[0], (long long)w->shape.d[1], (long long)group);
-    if (in_t(c, 2) && (in_t(c, 2)->shape.ndim != 1 || in_t(c, 2)->shape.d[0] != w->shape.d[0]))
+    const vrt__tensor *b = bias_index >= 0 ? in_t(c, bias_index) : NULL;
+    if (b && (b->shape.ndim != 1 || b->shape.d[0] != w->shape.d[0]))
         return nfail(c, VRT_EINVAL, "bias must have %lld entries", (long long)w->shape.d[0]);
     return VRT_OK;
 }
@@ -652,16 +654,20 @@ static vrt_status conv_out_dim(sctx *c, const char *ap, int ceil_mode, int64_t i
     return VRT_OK;
 }
 
-static vrt_status conv_like(sctx *c, int is_pool) {
+/* Conv-shaped ops: the weight is input wi (-1: a pool), the bias input bi;
+ * the output has type out_dt (UNDEFINED: the input's). */
+static vrt_status conv_like_ex(sctx *c, int wi, int bi, int min_in, int max_in, vrt__dtype out_dt) {
     vrt__node *n = NODE;
-    vrt_status st = need_inputs(c, is_pool ? 1 : 2, is_pool ? 1 : 3);
+    int is_pool = wi < 0;
+    vrt_status st = need_inputs(c, min_in, max_in);
     if (st) return st;
-    vrt__tensor *x = in_t(c, 0), *w = is_pool ? NULL : in_t(c, 1);
+    vrt__tensor *x = in_t(c, 0), *w = is_pool ? NULL : in_t(c, wi);
+    if (!is_pool && !w) return nfail(c, VRT_EINVAL, "the weight input is missing");
     int r = x->shape.ndim, ns = r - 2;
     if (ns < 1)
         return nfail(c, VRT_EINVAL, "input '%s' must have at least 3 dimensions (N, C, spatial...)", x->name);
     int64_t k[VRT__MAX_DIMS], s[VRT__MAX_DIMS], d[VRT__MAX_DIMS], p[2 * VRT__MAX_DIMS];
-    if (w && (st = conv_check_weight(c, x, w))) return st;
+    if (w && (st = conv_check_weight(c, x, w, bi))) return st;
     if ((st = spatial_params(c, ns, w ? &w->shape.d[2] : NULL, k, s, d, p))) return st;
     if (w)
         for (int i = 0; i < ns; i++)
@@ -681,7 +687,7 @@ static vrt_status conv_like(sctx *c, int is_pool) {
                                &o.d[2 + i])))
             return st;
     if ((st = write_spatial(c, ns, k, s, d, p))) return st;
-    if ((st = set_out(c, 0, x->dtype, &o))) return st;
+    if ((st = set_out(c, 0, out_dt != VRT__DT_UNDEFINED ? out_dt : x->dtype, &o))) return st;
     if (n->op == VRT__OP_MaxPool && n->n_outputs > 1) return set_out(c, 1, VRT__DT_INT64, &o);
     return VRT_OK;
 }
@@ -772,10 +778,10 @@ static vrt_status gemm(sctx *c) {
     return set_out(c, 0, a->dtype, &o);
 }
 
-static vrt_status matmul(sctx *c) {
-    vrt_status st = need_inputs(c, 2, 2);
-    if (st) return st;
-    vrt__shape a = in_t(c, 0)->shape, b = in_t(c, 1)->shape;
+/* MatMul-shaped ops: b is input bi, the output has type out_dt (UNDEFINED:
+ * a's); the caller has checked the inputs. */
+static vrt_status matmul_ex(sctx *c, int bi, vrt__dtype out_dt) {
+    vrt__shape a = in_t(c, 0)->shape, b = in_t(c, bi)->shape;
     int a1 = a.ndim == 1, b1 = b.ndim == 1;
     if (a.ndim == 0 || b.ndim == 0) return nfail(c, VRT_EINVAL, "scalars are not allowed");
     if (a1) a.ndim = 2, a.d[1] = a.d[0], a.d[0] = 1;
@@ -789,7 +795,13 @@ static vrt_status matmul(sctx *c) {
     if (o.ndim + 2 > VRT__MAX_DIMS) return nfail(c, VRT_EINVAL, "rank too large");
     if (!a1) o.d[o.ndim++] = a.d[a.ndim - 2];
     if (!b1) o.d[o.ndim++] = b.d[b.ndim - 1];
-    return set_out(c, 0, in_t(c, 0)->dtype, &o);
+    return set_out(c, 0, out_dt != VRT__DT_UNDEFINED ? out_dt : in_t(c, 0)->dtype, &o);
+}
+
+static vrt_status matmul(sctx *c) {
+    vrt_status st = need_inputs(c, 2, 2);
+    if (st) return st;
+    return matmul_ex(c, 1, VRT__DT_UNDEFINED);
 }
 
 static vrt_status concat(sctx *c) {
@@ -1853,10 +1865,10 @@ static vrt_status dropout(sctx *c) {
 /* ---- the shape functions of the op table (model/ops.h, last column) ---- */
 
 static vrt_status conv_op(sctx *c) {
-    return conv_like(c, 0);
+    return conv_like_ex(c, 1, 2, 2, 3, VRT__DT_UNDEFINED);
 }
 static vrt_status pool_op(sctx *c) {
-    return conv_like(c, 1);
+    return conv_like_ex(c, -1, -1, 1, 1, VRT__DT_UNDEFINED);
 }
 static vrt_status global_pool(sctx *c) {
     vrt_status st;
@@ -1970,6 +1982,87 @@ static vrt_status depth_to_space(sctx *c) {
 static vrt_status space_to_depth(sctx *c) {
     return depth_space(c, 0);
 }
+/* ---- quantization ---- */
+
+static vrt_status quant_check(sctx *c, vrt__dtype qt) {
+    int32_t lo, hi;
+    if (vrt__dtype_is_lowp_float(qt))
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "float8/float4 quantization is not supported; supported: (u)int2/4/8/16, int32");
+    if (!vrt__quant_range(qt, &lo, &hi))
+        return nfail(c, VRT_EUNSUPPORTED,
+                     "quantized type %s is not supported; supported: (u)int2/4/8/16, int32",
+                     vrt__dtype_name(qt));
+    vrt__quant_params p;
+    char m[200] = "";
+    vrt__tensor *zp = in_t(c, 2);
+    if (vrt__op_quant_params(NODE, &in_t(c, 0)->shape, &in_t(c, 1)->shape, zp ? &zp->shape : NULL, &p, m,
+                             sizeof(m)))
+        return nfail(c, VRT_EINVAL, "%s", m);
+    return VRT_OK;
+}
+
+static vrt_status quantize_linear(sctx *c) {
+    vrt_status st = need_inputs(c, 2, 3);
+    if (st) return st;
+    vrt__tensor *zp = in_t(c, 2);
+    vrt__dtype qt = zp ? zp->dtype : (vrt__dtype)vrt__node_get_int(NODE, "output_dtype", VRT__DT_UINT8);
+    if (!is_float_dt(in_t(c, 0)->dtype))
+        return nfail(c, VRT_EUNSUPPORTED, "input type %s; supported: float, float16",
+                     vrt__dtype_name(in_t(c, 0)->dtype));
+    if (qt == VRT__DT_INT32) return nfail(c, VRT_EUNSUPPORTED, "int32 is not a QuantizeLinear output type");
+    if ((st = quant_check(c, qt))) return st;
+    return set_out(c, 0, qt, &in_t(c, 0)->shape);
+}
+
+static vrt_status dequantize_linear(sctx *c) {
+    vrt_status st = need_inputs(c, 2, 3);
+    if (st) return st;
+    vrt__dtype ft = in_t(c, 1)->dtype;
+    if (!is_float_dt(ft)) return nfail(c, VRT_EINVAL, "the scale must be a float");
+    if ((st = quant_check(c, in_t(c, 0)->dtype))) return st;
+    return set_out(c, 0, ft == VRT__DT_DOUBLE ? VRT__DT_FLOAT : ft, &in_t(c, 0)->shape);
+}
+
+/* 8-bit quantized data input k; 1 when it is. */
+static int q8(sctx *c, int k) {
+    vrt__tensor *t = in_t(c, k);
+    return t && (t->dtype == VRT__DT_UINT8 || t->dtype == VRT__DT_INT8);
+}
+
+static vrt_status qconv_types(sctx *c, int wi) {
+    if (!q8(c, 0) || !q8(c, wi)) return nfail(c, VRT_EUNSUPPORTED, "input and weight must be int8 or uint8");
+    return VRT_OK;
+}
+
+static vrt_status qlinear_conv(sctx *c) {
+    vrt_status st = need_inputs(c, 8, 9);
+    if (st || (st = qconv_types(c, 3))) return st;
+    for (int k = 1; k < 8; k++)
+        if (!in_t(c, k)) return nfail(c, VRT_EINVAL, "input %d (scale or zero point) is missing", k);
+    return conv_like_ex(c, 3, 8, 8, 9, in_t(c, 7)->dtype);
+}
+
+static vrt_status conv_integer(sctx *c) {
+    vrt_status st = need_inputs(c, 2, 4);
+    if (st || (st = qconv_types(c, 1))) return st;
+    return conv_like_ex(c, 1, -1, 2, 4, VRT__DT_INT32);
+}
+
+static vrt_status qlinear_matmul(sctx *c) {
+    vrt_status st = need_inputs(c, 8, 8);
+    if (st || (st = qconv_types(c, 3))) return st;
+    for (int k = 1; k < 8; k++)
+        if (!in_t(c, k)) return nfail(c, VRT_EINVAL, "input %d (scale or zero point) is missing", k);
+    return matmul_ex(c, 3, in_t(c, 7)->dtype);
+}
+
+static vrt_status matmul_integer(sctx *c) {
+    vrt_status st = need_inputs(c, 2, 4);
+    if (st || (st = qconv_types(c, 1))) return st;
+    return matmul_ex(c, 1, VRT__DT_INT32);
+}
+
 /* Constant nodes are turned into initializers by the reader. */
 static vrt_status no_shape(sctx *c) {
     return nfail(c, VRT_EUNSUPPORTED, "no shape inference for this op");

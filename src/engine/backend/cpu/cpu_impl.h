@@ -31,4 +31,10 @@ typedef struct vrt__cpu_ctx {
 /* The CPU kernels by op family (cpu_steps.c). */
 extern const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT];
 
+/* The quantization families (quant.c). */
+vrt_status vrt__cpu_quant(void *c, const vrt__step *s, void *stream);
+vrt_status vrt__cpu_qconv(void *c, const vrt__step *s, void *stream);
+size_t vrt__cpu_qconv_scratch(void *c, const vrt__step *s);
+vrt_status vrt__cpu_qmatmul(void *c, const vrt__step *s, void *stream);
+
 #endif

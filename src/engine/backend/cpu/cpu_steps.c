@@ -496,4 +496,7 @@ const vrt__step_kernel vrt__cpu_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_TOPK] = {topk_supports, topk_scratch, topk},
     [VRT__FAM_CUMSUM] = {cumsum_supports, NULL, cumsum},
     [VRT__FAM_ATTENTION] = {NULL, NULL, attention},
+    [VRT__FAM_QUANT] = {NULL, NULL, vrt__cpu_quant},
+    [VRT__FAM_QCONV] = {NULL, vrt__cpu_qconv_scratch, vrt__cpu_qconv},
+    [VRT__FAM_QMATMUL] = {NULL, NULL, vrt__cpu_qmatmul},
 };
