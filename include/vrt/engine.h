@@ -104,6 +104,10 @@ typedef struct vrt_engine_options {
                                     -> one op (the sum also written where it is read later) */
     vrt_switch fuse_gelu;        /* Erf and tanh GELU chains -> Gelu */
     vrt_switch fuse_matmul_bias; /* MatMul + bias Add (+ Gelu) -> one GEMM with a bias/GELU epilogue */
+    /* Quantized models (AUTO = on): DequantizeLinear -> Conv [-> Relu] -> QuantizeLinear becomes
+     * one integer conv (int32 accumulation, requantisation fused); OFF runs the Q/DQ ops and a
+     * float Conv, for comparisons (results differ by rounding ties, at most one step per layer). */
+    vrt_switch fuse_qdq;
 } vrt_engine_options;
 
 typedef struct vrt_engine_params {
@@ -182,6 +186,7 @@ typedef struct vrt_engine_stats {
     /* Transformer patterns fused (options fuse_*): attention ops, decomposed LayerNorm chains,
      * residual Add + LayerNorm pairs, GELU chains, MatMul + bias pairs. */
     int attention_fused, layernorm_fused, add_layernorm_fused, gelu_fused, matmul_bias_fused;
+    int qdq_conv_fused; /* QDQ Conv patterns run as integer convs (option fuse_qdq) */
 } vrt_engine_stats;
 
 VRT_API vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);

@@ -102,6 +102,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         po.fuse_layernorm = o->fuse_layernorm != VRT_SWITCH_OFF;
         po.fuse_gelu = o->fuse_gelu != VRT_SWITCH_OFF;
         po.fuse_matmul_bias = o->fuse_matmul_bias != VRT_SWITCH_OFF;
+        po.fuse_qdq = o->fuse_qdq != VRT_SWITCH_OFF;
         st = vrt__passes_run(ir, &po, &e->rep, err, cap);
     } else {
         st = vrt__ir_relink(ir);
@@ -293,6 +294,7 @@ vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
     s->add_layernorm_fused = e->rep.add_layernorm_fused;
     s->gelu_fused = e->rep.gelu_fused;
     s->matmul_bias_fused = e->rep.matmul_bias_fused;
+    s->qdq_conv_fused = e->rep.qdq_conv_fused;
     s->weight_users = atomic_load(&(e->owner ? e->owner : e)->users);
     s->weights_borrowed = e->owner != NULL;
     return VRT_OK;

@@ -37,6 +37,7 @@ static vrt_status check_ranges(const vrt_engine_options *o, char *err, size_t ca
         {"fuse_layernorm", (int)o->fuse_layernorm, VRT_SWITCH_OFF},
         {"fuse_gelu", (int)o->fuse_gelu, VRT_SWITCH_OFF},
         {"fuse_matmul_bias", (int)o->fuse_matmul_bias, VRT_SWITCH_OFF},
+        {"fuse_qdq", (int)o->fuse_qdq, VRT_SWITCH_OFF},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].v < 0 || f[i].v > f[i].max) {

@@ -26,6 +26,7 @@ void vrt__pass_default_opts(vrt__pass_opts *o) {
     o->fuse_attention = 1;
     o->fuse_layernorm = 1;
     o->fuse_gelu = 1;
+    o->fuse_qdq = 1;
     o->fuse_matmul_bias = 1;
 }
 
@@ -457,6 +458,8 @@ vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_re
     vrt_status st = vrt__ir_relink(ir);
     if (!st) st = remove_noops(ir, rep, opts->remove_noops);
     if (!st) st = remove_dead(ir, rep);
+    if (!st && opts->fuse_qdq) st = vrt__passes_qdq(ir, opts, rep);
+    if (!st && opts->fuse_qdq) st = remove_dead(ir, rep); /* the weights' DequantizeLinear nodes */
     if (!st && opts->fold_bn) st = fold_bn(ir, rep);
     if (!st && opts->fuse_residual) st = fuse_residual(ir, rep);
     if (!st) st = vrt__passes_transformer(ir, opts, rep);

@@ -75,6 +75,7 @@ typedef struct vrt__pass_opts {
     int fuse_layernorm;   /* decomposed LayerNorm -> LayerNormalization; Add + LayerNorm -> VrtAddLayerNorm */
     int fuse_gelu;        /* Erf / tanh GELU forms -> Gelu */
     int fuse_matmul_bias; /* MatMul + bias Add -> MatMul with "_bias"; a following Gelu into it */
+    int fuse_qdq; /* DequantizeLinear -> Conv [-> Relu] -> QuantizeLinear -> QLinearConv (passes_q.c) */
 } vrt__pass_opts;
 
 void vrt__pass_default_opts(vrt__pass_opts *o); /* everything on */
@@ -90,6 +91,7 @@ typedef struct vrt__pass_report {
     int views;
     int dead_removed;
     int attention_fused, layernorm_fused, add_layernorm_fused, gelu_fused, matmul_bias_fused;
+    int qdq_conv_fused; /* QDQ Conv patterns folded into QLinearConv */
     /* "conv1+BatchNormalization", "conv1+Relu", ... (first VRT__MAX_FUSION_LOG) */
     char log[VRT__MAX_FUSION_LOG][96];
     int n_log;
@@ -98,6 +100,9 @@ typedef struct vrt__pass_report {
 /* The transformer patterns alone (run by vrt__passes_run before the
  * activation fusion); passes_tf.c. */
 vrt_status vrt__passes_transformer(vrt__ir *ir, const vrt__pass_opts *o, vrt__pass_report *rep);
+
+/* The QDQ patterns alone (run by vrt__passes_run before the other fusions); passes_q.c. */
+vrt_status vrt__passes_qdq(vrt__ir *ir, const vrt__pass_opts *o, vrt__pass_report *rep);
 
 /* Rewrites `ir` in place (see the attribute table above). rep may be NULL. */
 vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_report *rep, char *err,

@@ -248,6 +248,8 @@ static void print_text(const inspect_info *in) {
                "%d MatMul+bias\n",
                s->attention_fused, s->layernorm_fused, s->add_layernorm_fused, s->gelu_fused,
                s->matmul_bias_fused);
+        if (s->qdq_conv_fused)
+            printf("quantized: %d QDQ Conv patterns run as integer convs\n", s->qdq_conv_fused);
         printf("fusions:%s\n", s->n_fusions ? "" : " none");
         for (int i = 0; i < s->n_fusions && i < 24; i++) {
             const char *fu = vrt_engine_fusion(in->engine, i);
@@ -397,6 +399,7 @@ static int print_json(const inspect_info *in) {
         vrt_json_kv_int(&w, "add_layernorm_fused", s->add_layernorm_fused);
         vrt_json_kv_int(&w, "gelu_fused", s->gelu_fused);
         vrt_json_kv_int(&w, "matmul_bias_fused", s->matmul_bias_fused);
+        vrt_json_kv_int(&w, "qdq_conv_fused", s->qdq_conv_fused);
         vrt_json_end_object(&w);
         vrt_json_key(&w, "fusions");
         vrt_json_begin_array(&w);

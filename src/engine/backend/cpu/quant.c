@@ -55,9 +55,18 @@ static int32_t zp_at(const vrt__step *s, int k, int64_t i) {
     return qget(vrt__plan_dtype(s->ti[k]->dtype), s->in[k], i);
 }
 
-/* round half to even, saturated to [lo, hi] (the default rounding mode). */
+/* Round half to even without a libm call (the default rounding mode; the
+ * build has no SSE4.1 baseline for an inline roundss): adding and
+ * subtracting 1.5 * 2^23 rounds any |v| < 2^22 to an integer. */
+static inline float round_even(float v) {
+    if (!(fabsf(v) < 4194304.0f)) return v; /* already an integer, inf or NaN */
+    float t = v + 12582912.0f;              /* no -ffast-math: the compiler keeps the pair */
+    return t - 12582912.0f;
+}
+
+/* round half to even, saturated to [lo, hi]. */
 static int32_t requant(float v, int32_t zp, int32_t lo, int32_t hi) {
-    float r = nearbyintf(v) + (float)zp;
+    float r = round_even(v) + (float)zp;
     if (!(r >= (float)lo)) return lo; /* NaN saturates low, as a cast would be undefined */
     if (r > (float)hi) return hi;
     return (int32_t)r;
@@ -88,6 +97,51 @@ static void quant_one(const vrt__step *s, vrt__dtype qd, int64_t i, float sc, in
 
 #define QCHUNK 4096
 
+#ifdef VRT_QX86
+static int q_have_avx2(void) {
+    return __builtin_cpu_supports("avx2");
+}
+
+/* Per tensor, 8-bit: y[i] = sat(round(x[i] / sc) + zp), 8 at a time; returns elements done. */
+__attribute__((target("avx2"))) static int64_t quant8_avx2(const float *x, void *y, int64_t n, float sc,
+                                                           int32_t zp, int sgn) {
+    __m256 vs = _mm256_set1_ps(sc);
+    __m256i vz = _mm256_set1_epi32(zp), lo = _mm256_set1_epi32(sgn ? -128 : 0),
+            hi = _mm256_set1_epi32(sgn ? 127 : 255);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_round_ps(_mm256_div_ps(_mm256_loadu_ps(x + i), vs),
+                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        /* Bounded before the conversion (out of range converts to INT_MIN); NaN becomes the low bound. */
+        v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-1073741824.0f)), _mm256_set1_ps(1073741824.0f));
+        __m256i q = _mm256_add_epi32(_mm256_cvtps_epi32(v), vz);
+        q = _mm256_min_epi32(_mm256_max_epi32(q, lo), hi);
+        int32_t t[8];
+        _mm256_storeu_si256((__m256i *)t, q);
+        for (int k = 0; k < 8; k++)
+            if (sgn)
+                ((int8_t *)y)[i + k] = (int8_t)t[k];
+            else
+                ((uint8_t *)y)[i + k] = (uint8_t)t[k];
+    }
+    return i;
+}
+
+/* Per tensor, 8-bit: y[i] = (x[i] - zp) * sc, 8 at a time; returns elements done. */
+__attribute__((target("avx2"))) static int64_t dequant8_avx2(const void *x, float *y, int64_t n, float sc,
+                                                             int32_t zp, int sgn) {
+    __m256 vs = _mm256_set1_ps(sc);
+    __m256i vz = _mm256_set1_epi32(zp);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i b = _mm_loadl_epi64((const __m128i *)((const uint8_t *)x + i));
+        __m256i v = sgn ? _mm256_cvtepi8_epi32(b) : _mm256_cvtepu8_epi32(b);
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_sub_epi32(v, vz)), vs));
+    }
+    return i;
+}
+#endif
+
 /* Per tensor: elements [i * QCHUNK, (i + 1) * QCHUNK). */
 static void quant_flat_task(void *arg, int64_t i) {
     const quant_job *j = arg;
@@ -95,8 +149,17 @@ static void quant_flat_task(void *arg, int64_t i) {
     vrt__dtype qd = vrt__plan_dtype(s->u.quant.qt);
     float sc = ((const float *)s->in[1])[0];
     int32_t zp = zp_at(s, 2, 0);
-    int64_t end = (i + 1) * QCHUNK < s->on ? (i + 1) * QCHUNK : s->on;
-    for (int64_t e = i * QCHUNK; e < end; e++)
+    int64_t e = i * QCHUNK, end = (i + 1) * QCHUNK < s->on ? (i + 1) * QCHUNK : s->on;
+#ifdef VRT_QX86
+    if ((qd == VRT__DT_UINT8 || qd == VRT__DT_INT8) && q_have_avx2()) {
+        int sgn = qd == VRT__DT_INT8;
+        if (s->u.quant.dequant)
+            e += dequant8_avx2((const uint8_t *)s->in[0] + e, (float *)s->out[0] + e, end - e, sc, zp, sgn);
+        else if (s->u.quant.lo == (sgn ? -128 : 0) && s->u.quant.hi == (sgn ? 127 : 255))
+            e += quant8_avx2((const float *)s->in[0] + e, (uint8_t *)s->out[0] + e, end - e, sc, zp, sgn);
+    }
+#endif
+    for (; e < end; e++)
         quant_one(s, qd, e, sc, zp);
 }
 
@@ -140,6 +203,8 @@ typedef struct {
     float *mult;                      /* [M] x_scale * w_scale / y_scale */
     int32_t *bias;                    /* [M] */
     int32_t yzp, lo, hi;
+    vrt__dtype yd;    /* output type */
+    int fast;         /* 8-bit QLinearConv output on AVX2: the vector epilogue */
     const uint8_t *x; /* image n, group g */
     int64_t n, g;
 } qconv_job;
@@ -263,10 +328,6 @@ __attribute__((target("avx2"))) static void qgemm_tile_avx2(const int16_t *a, in
         _mm256_storeu_si256((__m256i *)(acc[r] + 8), c[r][1]);
     }
 }
-
-static int q_have_avx2(void) {
-    return __builtin_cpu_supports("avx2");
-}
 #endif
 
 typedef void (*qgemm_fn)(const int16_t *, int64_t, const int16_t *, int64_t, int64_t, int32_t[QMR][QNR]);
@@ -278,9 +339,43 @@ static qgemm_fn qgemm_pick(void) {
     return qgemm_tile_c;
 }
 
+#ifdef VRT_QX86
+/* One full row of 16 outputs of an 8-bit QLinearConv: bias, scale, round, saturate. */
+__attribute__((target("avx2"))) static void requant16_avx2(const int32_t *acc, int32_t bias, float mult,
+                                                           int32_t zp, int32_t lo, int32_t hi, void *y,
+                                                           int sgn) {
+    __m256 m = _mm256_set1_ps(mult);
+    __m256i b = _mm256_set1_epi32(bias), z = _mm256_set1_epi32(zp), l = _mm256_set1_epi32(lo),
+            h = _mm256_set1_epi32(hi), r[2];
+    for (int k = 0; k < 2; k++) {
+        __m256 v = _mm256_mul_ps(
+            _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_loadu_si256((const __m256i *)(acc + 8 * k)), b)), m);
+        v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+        v = _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(-1073741824.0f)), _mm256_set1_ps(1073741824.0f));
+        r[k] = _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(v), z), l), h);
+    }
+    /* Saturating packs keep the values (already in range); the permute undoes the lane interleave. */
+    __m256i w = _mm256_permute4x64_epi64(_mm256_packs_epi32(r[0], r[1]), 0xD8);
+    __m128i lo16 = _mm256_castsi256_si128(w), hi16 = _mm256_extracti128_si256(w, 1);
+    __m128i p = sgn ? _mm_packs_epi16(lo16, hi16) : _mm_packus_epi16(lo16, hi16);
+    _mm_storeu_si128((__m128i *)y, p);
+}
+#endif
+
 /* Bias, scale, round, saturate: rows [m0, m0 + QMR) and columns [p0, p0 + QNR) of the tile. */
 static void qconv_epilogue(const qconv_job *j, int64_t m0, int64_t p0, int32_t acc[QMR][QNR]) {
     const vrt__step *s = j->s;
+#ifdef VRT_QX86
+    if (j->fast && p0 + QNR <= j->P) {
+        int sgn = j->yd == VRT__DT_INT8;
+        for (int r = 0; r < QMR && m0 + r < j->Mg; r++) {
+            int64_t om = j->g * j->Mg + m0 + r;
+            requant16_avx2(acc[r], j->bias[om], j->mult[om], j->yzp, j->lo, j->hi,
+                           (uint8_t *)s->out[0] + (j->n * s->u.qconv.conv.M + om) * j->P + p0, sgn);
+        }
+        return;
+    }
+#endif
     vrt__dtype yd = vrt__plan_dtype(s->to[0]->dtype);
     int64_t M = s->u.qconv.conv.M;
     for (int r = 0; r < QMR && m0 + r < j->Mg; r++) {
@@ -339,6 +434,10 @@ vrt_status vrt__cpu_qconv(void *c, const vrt__step *s, void *stream) {
     j.bias = (int32_t *)(void *)(j.mult + p->M);
     qconv_pack_a(s, &j);
     qconv_epilogue_params(s, &j);
+    j.yd = vrt__plan_dtype(s->to[0]->dtype);
+#ifdef VRT_QX86
+    j.fast = s->u.qconv.qlinear && (j.yd == VRT__DT_UINT8 || j.yd == VRT__DT_INT8) && q_have_avx2();
+#endif
     int64_t plane = 1;
     for (int i = 0; i < p->nsp; i++)
         plane *= p->in[i];
