@@ -20,7 +20,7 @@ vs N) into --out.
 Only the Python standard library is used. Runs stop early when --budget-s
 would be exceeded (the JSON says which were skipped).
 
-    python3 bench/scale/scale.py BUILD_DIR --backend cuda --out $OUT
+    python3 bench/scale/scale.py BUILD_DIR --backend cuda --modes off,auto --batchable --out $OUT
     python3 bench/scale/scale.py build-cpu --backend cpu --ns 1,2,4 --duration 3   # smoke test
 """
 import argparse
@@ -253,6 +253,8 @@ def main():
     ap.add_argument("--modes", default="off", help="comma list of batching modes: off (per-stream "
                     "sessions), auto, on")
     ap.add_argument("--batch-deadline-ms", type=float)
+    ap.add_argument("--batchable", action="store_true", help="run a copy of the model whose Reshapes take "
+                    "any batch (bench/scale/batchable.py; YOLOX exports fix batch 1), for every mode")
     ap.add_argument("--source", default="synthetic", help="synthetic, h264-720p30 or h264-1080p30")
     ap.add_argument("--fps", type=float, default=60, help="synthetic source rate")
     ap.add_argument("--size", default="640x480")
@@ -272,6 +274,11 @@ def main():
     os.makedirs(a.out, exist_ok=True)
     tmp = os.path.join(a.out, "scale-tmp")
     os.makedirs(tmp, exist_ok=True)
+    if a.batchable:
+        dst = os.path.join(tmp, os.path.basename(a.model).replace(".onnx", "_batchable.onnx"))
+        here = os.path.dirname(os.path.abspath(__file__))
+        subprocess.run([sys.executable, os.path.join(here, "batchable.py"), a.model, dst], check=True)
+        a.model = dst
     if a.source == "synthetic":
         w, h = a.size.split("x")
         src = f"synthetic:?width={w}&height={h}&fps={a.fps:g}&format=YUYV"

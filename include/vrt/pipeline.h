@@ -65,6 +65,12 @@ extern "C" {
 
 typedef struct vrt_pipeline vrt_pipeline_t;
 
+typedef enum vrt_pipeline_batch_mode {
+    VRT_BATCH_OFF = 0,  /* one session per stream */
+    VRT_BATCH_ON = 1,   /* frames of same-size streams batched per tick (deadline-bounded) */
+    VRT_BATCH_AUTO = 2, /* batched where the start-up calibration finds it faster */
+} vrt_pipeline_batch_mode;
+
 typedef enum vrt_pipeline_policy {
     VRT_POLICY_NEWEST = 0, /* process the newest frame, drop (and count) older ones */
     VRT_POLICY_ALL = 1,    /* process every frame in order (files, offline work) */
@@ -156,14 +162,25 @@ typedef struct vrt_pipeline_params {
      * (page-locked on CUDA: the upload reads the capture buffer, no copy);
      * when the driver refuses, mmap buffers and a copy (logged). 0 = mmap. */
     int pinned_capture;
-    /* Cross-camera batching: 1 = with 2..8 sources of the same raw format and
-     * size, one thread takes the newest frame of every stream per tick and
-     * runs them as ONE batch-N model run (cpu backend; V4L2 sources then
-     * capture with mmap and a copy). At start a calibration times one
-     * batched tick against N unbatched runs on the same backend; the JSON
-     * summary's "batching" object reports both. 0 (default): one session
-     * per stream, all over the same model weights (loaded once). */
+    /* Cross-stream batching (vrt_pipeline_batch_mode): VRT_BATCH_OFF (0,
+     * default): one session per stream, all over the same model weights
+     * (loaded once). VRT_BATCH_ON (1): streams of the same raw format and
+     * size are grouped, up to VRT_SESSION_MAX_BATCH per group; one thread
+     * per group takes whatever frames of its streams are ready, waits at
+     * most batch_deadline_ns after the first one for the others, and runs
+     * them as ONE model run, padded up to the next captured batch size
+     * (1, 2, 4, 8: one session, and on CUDA one graph, per size; weights
+     * once per size). VRT_BATCH_AUTO (2): as ON where a start-up
+     * calibration finds one batched run of a group's frames faster than
+     * the same frames one by one, else per stream. A model whose graph fixes
+     * batch 1 runs per stream (the reason is logged and in
+     * vrt_pipeline_get_batch_stats). V4L2 sources of batched streams capture
+     * with mmap and a copy. */
     int batch_sources;
+    /* Batching: the longest a ready frame waits for the other streams of its
+     * group (ns); 0: a quarter of the group's shortest frame period, at most
+     * 2 ms (2 ms for sources without a rate). */
+    int64_t batch_deadline_ns;
     /* A classifier run on each stream's detections' crops (vrt/session.h:
      * vrt_cascade_params; copied, profile_path form only); NULL (default):
      * none. Each stream's session opens its own classifier. */
@@ -236,12 +253,29 @@ typedef struct vrt_pipeline_stats {
     vrt_hist_summary stage[VRT_STAGE_COUNT];
 } vrt_pipeline_stats;
 
-/* Cross-camera batching (params.batch_sources) after start: *sources = N
- * streams batched into one model run per tick (0: not batching), and the
- * start-up calibration: one batched tick (*batched_ms) against N unbatched
- * runs of the same frames (*unbatched_ms), medians of 5. */
+/* Cross-stream batching (params.batch_sources) after start: *sources =
+ * streams whose frames run batched (0: none), and the start-up
+ * calibration of the first group: one batched run of its frames
+ * (*batched_ms) against the same frames one by one (*unbatched_ms),
+ * medians of 5. */
 VRT_API void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms,
                                    double *unbatched_ms);
+
+typedef struct vrt_pipeline_batch_stats {
+    int mode;                        /* params.batch_sources (vrt_pipeline_batch_mode) */
+    int sources;                     /* streams whose frames run batched */
+    int groups;                      /* batching threads (groups of up to VRT_SESSION_MAX_BATCH streams) */
+    int nsizes, sizes[4];            /* the captured batch sizes: 1, 2, 4, 8 up to the largest group's */
+    int64_t deadline_ns;             /* the longest a ready frame waited for its group (the first group's) */
+    double batched_ms, unbatched_ms; /* calibration (vrt_pipeline_batching) */
+    uint64_t runs;                   /* batched model runs */
+    uint64_t frames;                 /* frames they carried (frames / runs: the mean batch) */
+    uint64_t padded;                 /* blank rows run to fill a captured batch size */
+    char reason[320]; /* when a mode other than OFF runs per stream: why (fixed-batch model, calibration) */
+} vrt_pipeline_batch_stats;
+
+/* Live while running (runs, frames, padded), exact after stop. */
+VRT_API void vrt_pipeline_get_batch_stats(const vrt_pipeline_t *p, vrt_pipeline_batch_stats *st);
 
 /* Fills *st (live values while running; exact after stop). VRT_EINVAL for a bad index. */
 VRT_API vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);

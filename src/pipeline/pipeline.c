@@ -7,7 +7,7 @@
  * Everything is sized before start; the frame path allocates nothing, formats
  * nothing, and takes no lock (the hand-off's own mutex aside, and the
  * telemetry publish trylock a few times a second). */
-#include "pipeline-impl.h"
+#include "pipeline-state.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -16,80 +16,8 @@
 #include "vrt/image.h"
 #include "vrt/session.h"
 
-typedef enum stream_state {
-    ST_IDLE = 0,
-    ST_RUNNING,
-    ST_EOF,
-    ST_STOPPED,
-    ST_ERROR,
-    ST_TIMEOUT,
-    ST_UNPLUGGED,
-} stream_state;
-
 static const char *const g_state_names[] = {"idle",  "running", "eof",      "stopped",
                                             "error", "timeout", "unplugged"};
-
-typedef struct stream {
-    vrt_pipeline_t *pl;
-    int index;
-    char uri[512];
-    vrt_source_t *src;
-    vrt_source_info info;
-    int io_explicit;     /* the URI says io=mmap|userptr: keep it */
-    char capture_io[32]; /* "userptr-pinned", "userptr", "mmap", "" (not V4L2) */
-    int is_synthetic;
-    int reconnect;      /* the source reopens after an unplug (params or URI reconnect=1) */
-    vrt_slot_t *slot;   /* NEWEST */
-    vrt_queue_t *queue; /* ALL */
-    pthread_t cap_thread, proc_thread;
-    int cap_started, proc_started;
-    vrt__telemetry tel;
-    _Atomic uint64_t captured, displaced, discarded, unplugs, reconnects, errors;
-    _Atomic int state;
-    _Atomic int stop; /* ask both threads to end */
-    _Atomic int proc_done;
-    char error[256]; /* written once by the thread that ends the stream */
-    int64_t start_ns;
-    _Atomic int64_t end_ns;
-    uint64_t last_seq;
-    int have_last;
-    vrt__proc *proc;
-    vrt__proc_out out;
-    char perr[256];
-    vrt_frame_pool_t *copies; /* frame copies for the outputs that want frames (sized at start) */
-} stream;
-
-struct vrt_pipeline {
-    vrt_pipeline_params params;
-    char model[1024];
-    char backend[16];
-    /* params.cascade, copied (its strings and classes here); cascade NULL: none */
-    vrt_cascade_params cascade_store;
-    const vrt_cascade_params *cascade;
-    char cascade_model[VRT_PROFILE_PATH_MAX], cascade_profile[VRT_PROFILE_PATH_MAX];
-    int cascade_classes[256];
-    vrt_profile prof;
-    vrt_labels_t *labels;
-    int nstreams;
-    stream *streams[VRT_PIPELINE_MAX_STREAMS];
-    int started, stopped;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    int ended; /* streams whose processing thread has finished */
-    char err[512];
-    /* cross-camera batching (params.batch_sources with 2+ streams) */
-    vrt__proc *bproc;
-    pthread_t batch_thread;
-    int batch_started;
-    char bperr[256];
-    double batched_ms, unbatched_ms; /* calibration: one tick batched / unbatched */
-    vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
-    int noutputs;
-    int frame_outputs;                 /* outputs with want_frame */
-    const char *_Atomic stop_reason;   /* vrt_pipeline_request_stop */
-    int64_t run_start_ns, run_stop_ns; /* vrt_pipeline_info */
-    int64_t cpu_start_ns, cpu_stop_ns; /* process CPU time at those moments */
-};
 
 static int64_t process_cpu_ns(void) {
     struct timespec ts;
@@ -258,6 +186,7 @@ static void end_stream(stream *s, stream_state why, const char *detail) {
 static void handoff_close(stream *s) {
     if (s->slot) vrt_slot_close(s->slot);
     if (s->queue) vrt_queue_close(s->queue);
+    if (s->grp) vrt__batch_notify(s); /* the group thread sees the end */
 }
 
 static void *capture_main(void *arg) {
@@ -291,6 +220,7 @@ static void *capture_main(void *arg) {
                     atomic_fetch_add(&s->discarded, 1);
                     break;
                 }
+                if (s->grp) vrt__batch_notify(s);
             } else {
                 do {
                     st = vrt_queue_push(s->queue, f, 100);
@@ -300,6 +230,7 @@ static void *capture_main(void *arg) {
                     atomic_fetch_add(&s->discarded, 1);
                     break;
                 }
+                if (s->grp) vrt__batch_notify(s);
             }
             continue;
         }
@@ -344,15 +275,16 @@ static void *capture_main(void *arg) {
     return NULL;
 }
 
-static vrt_status take(stream *s, vrt_frame **f) {
+vrt_status vrt__stream_take(stream *s, vrt_frame **f, int timeout_ms) {
     void *item = NULL;
-    vrt_status st = s->slot ? vrt_slot_take(s->slot, &item, -1) : vrt_queue_pop(s->queue, &item, -1);
+    vrt_status st =
+        s->slot ? vrt_slot_take(s->slot, &item, timeout_ms) : vrt_queue_pop(s->queue, &item, timeout_ms);
     *f = item;
     return st;
 }
 
 /* The processing thread of stream s has finished (or, batched, the stream). */
-static void finish_stream(stream *s) {
+void vrt__stream_finish(stream *s) {
     vrt_pipeline_t *p = s->pl;
     atomic_store(&s->end_ns, vrt_now_ns());
     atomic_store(&s->proc_done, 1);
@@ -363,7 +295,7 @@ static void finish_stream(stream *s) {
 }
 
 /* A processing failure on frame f: the stream ends (the hand-off drains). */
-static void proc_failed(stream *s, vrt_frame *f, vrt_status st) {
+void vrt__stream_failed(stream *s, vrt_frame *f, vrt_status st) {
     atomic_fetch_add(&s->errors, 1);
     char m[400];
     snprintf(m, sizeof(m), "%s: frame %llu: %s", s->uri, (unsigned long long)f->sequence,
@@ -376,7 +308,7 @@ static void proc_failed(stream *s, vrt_frame *f, vrt_status st) {
 
 /* Fills the result of frame f (processed into s->out between launch and
  * done), calls on_result, records the telemetry and releases f. */
-static void deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns) {
+void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns) {
     vrt_pipeline_t *p = s->pl;
     const int64_t deadline = p->params.deadline_ns;
     vrt_pipeline_result r;
@@ -434,7 +366,7 @@ static void *process_main(void *arg) {
     stream *s = arg;
     for (;;) {
         vrt_frame *f = NULL;
-        vrt_status st = take(s, &f);
+        vrt_status st = vrt__stream_take(s, &f, -1);
         if (st) break; /* VRT_EOF: closed and drained */
         if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
             vrt_frame_unref(&f);
@@ -447,162 +379,20 @@ static void *process_main(void *arg) {
         VRT__RANGE_POP();
         int64_t done = vrt_now_ns();
         if (st) {
-            proc_failed(s, f, st);
+            vrt__stream_failed(s, f, st);
             continue; /* drain */
         }
-        deliver(s, f, launch, done);
+        vrt__stream_deliver(s, f, launch, done);
     }
-    finish_stream(s);
+    vrt__stream_finish(s);
     return NULL;
 }
 
-/* Cross-camera batching: one thread for all streams. Each tick takes one
- * frame from every stream still running (waiting for each: the tick is as
- * late as the slowest source), runs them as one batch and delivers each
- * result to its stream. A stream whose hand-off is closed and drained has
- * ended; the batch shrinks (the model still runs the full batch size). */
-static void *batch_main(void *arg) {
-    vrt_pipeline_t *p = arg;
-    int active[VRT_PIPELINE_MAX_STREAMS];
-    int left = p->nstreams;
+/* The first session opened over the model: the others borrow its weights. */
+static vrt__proc *weights_owner(const vrt_pipeline_t *p) {
     for (int i = 0; i < p->nstreams; i++)
-        active[i] = 1;
-    while (left > 0) {
-        const vrt_frame *frames[VRT_PIPELINE_MAX_STREAMS];
-        vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
-        vrt_frame *held[VRT_PIPELINE_MAX_STREAMS];
-        stream *who[VRT_PIPELINE_MAX_STREAMS];
-        int n = 0;
-        for (int i = 0; i < p->nstreams; i++) {
-            if (!active[i]) continue;
-            stream *s = p->streams[i];
-            vrt_frame *f = NULL;
-            if (take(s, &f)) {
-                active[i] = 0;
-                left--;
-                finish_stream(s);
-                continue;
-            }
-            if (atomic_load_explicit(&s->stop, memory_order_relaxed)) {
-                vrt_frame_unref(&f);
-                atomic_fetch_add(&s->discarded, 1);
-                continue;
-            }
-            frames[n] = f;
-            held[n] = f;
-            outs[n] = &s->out;
-            who[n] = s;
-            n++;
-        }
-        if (!n) continue;
-        int64_t launch = vrt_now_ns();
-        VRT__RANGE_PUSH("vrt:process-batch");
-        vrt_status st = vrt__proc_run_batch(p->bproc, frames, n, outs, p->bperr, sizeof(p->bperr));
-        VRT__RANGE_POP();
-        int64_t done = vrt_now_ns();
-        for (int k = 0; k < n; k++) {
-            if (st) {
-                snprintf(who[k]->perr, sizeof(who[k]->perr), "%s", p->bperr);
-                proc_failed(who[k], held[k], st);
-            } else {
-                deliver(who[k], held[k], launch, done);
-            }
-        }
-    }
+        if (p->streams[i]->proc) return p->streams[i]->proc;
     return NULL;
-}
-
-/* Median of n doubles (sorts a). */
-static double median(double *a, int n) {
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0 && a[j] < a[j - 1]; j--) {
-            double t = a[j];
-            a[j] = a[j - 1];
-            a[j - 1] = t;
-        }
-    return n ? a[n / 2] : 0;
-}
-
-/* Batched vs unbatched cost of one tick for this case: the batch-N session
- * on N grey frames against N runs of a batch-1 session over the same model
- * (same backend and threads), median of 5 after one warm-up each. */
-static vrt_status calibrate_batching(vrt_pipeline_t *p, const vrt_source_info *in) {
-    char e[512];
-    vrt__proc *one = NULL;
-    vrt_status st = vrt__proc_open(&one, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                                   in->fourcc, in->width, in->height, 0, e, sizeof(e));
-    if (st) {
-        vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
-        return st;
-    }
-    vrt_frame *grey = NULL;
-    if ((st = vrt_image_alloc(in->fourcc, in->width, in->height, &grey))) {
-        vrt__proc_destroy(&one);
-        return st;
-    }
-    memset(grey->planes[0].data, 128, vrt_frame_size_for(in->fourcc, in->width, in->height));
-    const vrt_frame *frames[VRT_PIPELINE_MAX_STREAMS];
-    vrt__proc_out outv[VRT_PIPELINE_MAX_STREAMS];
-    vrt__proc_out *outs[VRT_PIPELINE_MAX_STREAMS];
-    int n = p->nstreams;
-    for (int k = 0; k < n; k++)
-        frames[k] = grey, outs[k] = &outv[k];
-    double tb[5], tu[5];
-    for (int rep = -1; rep < 5 && !st; rep++) {
-        int64_t t0 = vrt_now_ns();
-        st = vrt__proc_run_batch(p->bproc, frames, n, outs, e, sizeof(e));
-        int64_t t1 = vrt_now_ns();
-        for (int k = 0; k < n && !st; k++)
-            st = vrt__proc_run(one, grey, &outv[k], e, sizeof(e));
-        int64_t t2 = vrt_now_ns();
-        if (rep >= 0) tb[rep] = (double)(t1 - t0) / 1e6, tu[rep] = (double)(t2 - t1) / 1e6;
-    }
-    if (st) vrt_errbuf_set(p->err, sizeof(p->err), "batching calibration: %s", e);
-    p->batched_ms = median(tb, 5);
-    p->unbatched_ms = median(tu, 5);
-    vrt_frame_unref(&grey);
-    vrt__proc_destroy(&one);
-    return st;
-}
-
-void vrt_pipeline_batching(const vrt_pipeline_t *p, int *sources, double *batched_ms, double *unbatched_ms) {
-    *sources = p->bproc ? p->nstreams : 0;
-    *batched_ms = p->batched_ms;
-    *unbatched_ms = p->unbatched_ms;
-}
-
-/* Opens the batch processor over every stream (same raw format and size). */
-static vrt_status open_batching(vrt_pipeline_t *p) {
-    const vrt_source_info *a = &p->streams[0]->info;
-    char fa[8], fb[8];
-    for (int i = 1; i < p->nstreams; i++) {
-        const vrt_source_info *b = &p->streams[i]->info;
-        if (b->fourcc != a->fourcc || b->width != a->width || b->height != a->height) {
-            vrt_errbuf_set(
-                p->err, sizeof(p->err),
-                "batch_sources: stream %d (%s) is %s %ux%u but stream 0 is %s %ux%u; batching needs "
-                "sources of the same pixel format and size (set both in the URIs, or run without batching)",
-                i, p->streams[i]->uri, vrt_fourcc_name(b->fourcc, fb), b->width, b->height,
-                vrt_fourcc_name(a->fourcc, fa), a->width, a->height);
-            return VRT_EINVAL;
-        }
-    }
-    if (!vrt_fourcc_is_raw(a->fourcc) || p->nstreams > VRT_SESSION_MAX_BATCH) {
-        vrt_errbuf_set(p->err, sizeof(p->err),
-                       "batch_sources: needs 2..%d sources delivering raw frames (got %d of %s); run without "
-                       "batching",
-                       VRT_SESSION_MAX_BATCH, p->nstreams, vrt_fourcc_name(a->fourcc, fa));
-        return VRT_EINVAL;
-    }
-    char e[512];
-    vrt_status st = vrt__proc_open2(&p->bproc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                                    a->fourcc, a->width, a->height, 0, NULL, p->nstreams, e, sizeof(e));
-    if (st) {
-        vrt_errbuf_set(p->err, sizeof(p->err), "batch_sources: %s", e);
-        return st;
-    }
-    if (p->params.warmup) vrt__proc_warmup(p->bproc);
-    return calibrate_batching(p, a);
 }
 
 /* The configure step of a stream's source, before start. A source that
@@ -634,7 +424,7 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
     int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
-    vrt__proc *share = s->index > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
+    vrt__proc *share = weights_owner(p); /* weights loaded once */
     st =
         vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
                         s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
@@ -705,6 +495,70 @@ static vrt_status make_frame_copies(vrt_pipeline_t *p) {
     return VRT_OK;
 }
 
+/* The session of every stream that runs on its own (not batched, not bound
+ * to its capture buffers by configure_capture), warmed up. */
+static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        if (s->grp || s->proc) continue;
+        char e[512];
+        vrt_status st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade,
+                                        p->params.threads, s->info.fourcc, s->info.width, s->info.height, 0,
+                                        weights_owner(p), 1, e, sizeof(e));
+        if (st) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
+            return st;
+        }
+        if (p->params.warmup) vrt__proc_warmup(s->proc);
+    }
+    return VRT_OK;
+}
+
+/* A source starts only once every session is open and warmed up: a
+ * source's clock (synthetic pacing, a camera's queue) runs from start, and
+ * frames made while a model loads would only be dropped. Sources bound to
+ * the session's slots (V4L2 USERPTR) were started, after the warm-up, by
+ * configure_capture. */
+static vrt_status start_sources(vrt_pipeline_t *p) {
+    for (int i = 0; i < p->nstreams; i++) {
+        stream *s = p->streams[i];
+        vrt_status st;
+        if (strcmp(s->capture_io, "userptr-pinned") && (st = vrt_source_start(s->src))) {
+            const char *m = vrt_source_last_error(s->src);
+            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri,
+                           m[0] ? m : vrt_status_str(st));
+            return st;
+        }
+        vrt_source_get_info(s->src, &s->info); /* buffers and timestamp flags are final after start */
+    }
+    return VRT_OK;
+}
+
+/* Sessions, sources, frame copies and outputs, before any frame thread. */
+static vrt_status prepare_start(vrt_pipeline_t *p) {
+    int batching = p->params.batch_sources != VRT_BATCH_OFF && p->nstreams >= 2;
+    vrt_status st;
+    for (int i = 0; i < p->nstreams; i++) {
+        if ((st = configure_capture(p, p->streams[i], batching))) return st;
+        vrt_source_get_info(p->streams[i]->src, &p->streams[i]->info);
+    }
+    if (batching && (st = vrt__batch_open(p))) return st;
+    if ((st = open_stream_sessions(p)) || (st = start_sources(p))) return st;
+    if (make_frame_copies(p)) return VRT_ENOMEM;
+    size_t rbytes = vrt__batch_result_bytes(p);
+    for (int i = 0; i < p->nstreams; i++) {
+        size_t b = vrt__proc_result_bytes(p->streams[i]->proc);
+        if (b > rbytes) rbytes = b;
+    }
+    for (int k = 0; k < p->noutputs; k++) {
+        if (vrt__output_start(p->outputs[k], p, rbytes)) {
+            vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
+            return VRT_EIO;
+        }
+    }
+    return VRT_OK;
+}
+
 vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
     if (!p) return VRT_EINVAL;
     if (p->started) {
@@ -715,64 +569,10 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         vrt_errbuf_set(p->err, sizeof(p->err), "no sources: add one with vrt_pipeline_add_source");
         return VRT_EINVAL;
     }
-    int batched = p->params.batch_sources && p->nstreams >= 2;
-    for (int i = 0; i < p->nstreams; i++) {
-        stream *s = p->streams[i];
-        vrt_status st = VRT_OK;
-        if ((st = configure_capture(p, s, batched))) {
-            vrt_pipeline_stop(p);
-            return st;
-        }
-        /* A source starts only once its session is open and warmed up: a
-         * source's clock (synthetic pacing, a camera's queue) runs from start,
-         * and frames made while a model loads would only be dropped. Sources
-         * bound to the session's slots (V4L2 USERPTR) were started, after the
-         * warm-up, by configure_capture. */
-        int running = !strcmp(s->capture_io, "userptr-pinned");
-        int warmed = s->proc != NULL;
-        vrt_source_get_info(s->src, &s->info);
-        char e[512];
-        vrt__proc *share = i > 0 ? p->streams[0]->proc : NULL; /* weights loaded once */
-        if (!s->proc && !batched)
-            st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                                 s->info.fourcc, s->info.width, s->info.height, 0, share, 1, e, sizeof(e));
-        if (st) {
-            vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
-            vrt_pipeline_stop(p);
-            return st;
-        }
-        if (p->params.warmup && s->proc && !warmed) vrt__proc_warmup(s->proc);
-        if (!running && (st = vrt_source_start(s->src))) {
-            const char *m = vrt_source_last_error(s->src);
-            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start: %s", s->uri,
-                           m[0] ? m : vrt_status_str(st));
-            vrt_pipeline_stop(p);
-            return st;
-        }
-        vrt_source_get_info(s->src, &s->info); /* buffers and timestamp flags are final after start */
-    }
-    if (batched) {
-        vrt_status st = open_batching(p);
-        if (st) {
-            vrt_pipeline_stop(p);
-            return st;
-        }
-    }
-    if (make_frame_copies(p)) {
+    vrt_status st = prepare_start(p);
+    if (st) {
         vrt_pipeline_stop(p);
-        return VRT_ENOMEM;
-    }
-    size_t rbytes = vrt__proc_result_bytes(p->bproc);
-    for (int i = 0; i < p->nstreams; i++) {
-        size_t b = vrt__proc_result_bytes(p->streams[i]->proc);
-        if (b > rbytes) rbytes = b;
-    }
-    for (int k = 0; k < p->noutputs; k++) {
-        if (vrt__output_start(p->outputs[k], p, rbytes)) {
-            vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
-            vrt_pipeline_stop(p);
-            return VRT_EIO;
-        }
+        return st;
     }
     p->started = 1;
     for (int i = 0; i < p->nstreams; i++) {
@@ -780,21 +580,14 @@ vrt_status vrt_pipeline_start(vrt_pipeline_t *p) {
         atomic_store(&s->state, ST_RUNNING);
         s->start_ns = vrt_now_ns();
     }
-    if (batched) {
-        if (pthread_create(&p->batch_thread, NULL, batch_main, p) == 0) p->batch_started = 1;
-        if (!p->batch_started) {
-            vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the batching thread");
-            vrt_pipeline_stop(p);
-            return VRT_EIO;
-        }
+    if ((st = vrt__batch_start(p))) {
+        vrt_pipeline_stop(p);
+        return st;
     }
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
-        if (batched)
-            s->proc_started = 0;
-        else if (pthread_create(&s->proc_thread, NULL, process_main, s) == 0)
-            s->proc_started = 1;
-        if ((batched || s->proc_started) && pthread_create(&s->cap_thread, NULL, capture_main, s) == 0)
+        if (!s->grp && pthread_create(&s->proc_thread, NULL, process_main, s) == 0) s->proc_started = 1;
+        if ((s->grp || s->proc_started) && pthread_create(&s->cap_thread, NULL, capture_main, s) == 0)
             s->cap_started = 1;
         if (!s->cap_started) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot start the stream's threads", s->uri);
@@ -856,8 +649,7 @@ vrt_status vrt_pipeline_stop(vrt_pipeline_t *p) {
         if (s->proc_started) pthread_join(s->proc_thread, NULL);
         s->proc_started = 0;
     }
-    if (p->batch_started) pthread_join(p->batch_thread, NULL); /* every hand-off is closed */
-    p->batch_started = 0;
+    vrt__batch_join(p); /* every hand-off is closed */
     for (int k = 0; k < p->noutputs; k++)
         vrt__output_stop(p->outputs[k]); /* no more results: the outputs write what waits and end */
     for (int i = 0; i < p->nstreams; i++) {
@@ -893,7 +685,7 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
     }
     for (int k = 0; k < p->noutputs; k++)
         vrt__output_destroy(&p->outputs[k]);
-    vrt__proc_destroy(&p->bproc);
+    vrt__batch_destroy(p);
     vrt_labels_destroy(&p->labels);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
@@ -968,10 +760,8 @@ void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info) {
     info->run_stop_ns = p->run_stop_ns;
     int64_t cpu_end = p->run_stop_ns ? p->cpu_stop_ns : p->run_start_ns ? process_cpu_ns() : 0;
     info->cpu_s = p->run_start_ns ? (double)(cpu_end - p->cpu_start_ns) / 1e9 : 0;
-    if (p->nstreams && p->streams[0]->proc)
-        info->weight_users = vrt__proc_weight_users(p->streams[0]->proc);
-    else
-        info->weight_users = p->bproc ? 1 : 0;
+    const vrt__proc *owner = weights_owner(p);
+    info->weight_users = owner ? vrt__proc_weight_users(owner) : vrt__batch_weight_users(p);
 }
 
 vrt_status vrt_pipeline_add_output(vrt_pipeline_t *p, const vrt_pipeline_output *o, char *err, size_t cap) {

@@ -130,20 +130,35 @@ static void json_hist(vrt_json *w, const char *key, const vrt_hist_summary *s) {
 }
 
 static void json_batching(vrt_pipeline_t *p, vrt_json *w) {
-    int n = 0;
-    double b = 0, u = 0;
-    vrt_pipeline_batching(p, &n, &b, &u);
+    vrt_pipeline_batch_stats b;
+    vrt_pipeline_get_batch_stats(p, &b);
     vrt_json_key(w, "batching");
-    if (!n) {
+    if (b.mode == VRT_BATCH_OFF) {
         vrt_json_null(w);
         return;
     }
     vrt_json_begin_object(w);
-    vrt_json_kv_int(w, "sources", n);
-    vrt_json_kv_double(w, "batched_ms", b);
-    vrt_json_kv_double(w, "unbatched_ms", u);
-    vrt_json_kv_double(w, "speedup", b > 0 ? u / b : 0);
-    vrt_json_kv_bool(w, "lowers_latency", b < u);
+    vrt_json_kv_int(w, "sources", b.sources);
+    vrt_json_kv_double(w, "batched_ms", b.batched_ms);
+    vrt_json_kv_double(w, "unbatched_ms", b.unbatched_ms);
+    vrt_json_kv_double(w, "speedup", b.batched_ms > 0 ? b.unbatched_ms / b.batched_ms : 0);
+    vrt_json_kv_bool(w, "lowers_latency", b.batched_ms < b.unbatched_ms);
+    vrt_json_kv_string(w, "mode", b.mode == VRT_BATCH_AUTO ? "auto" : "on");
+    vrt_json_kv_int(w, "groups", b.groups);
+    vrt_json_key(w, "sizes");
+    vrt_json_begin_array(w);
+    for (int k = 0; k < b.nsizes; k++)
+        vrt_json_int(w, b.sizes[k]);
+    vrt_json_end_array(w);
+    vrt_json_kv_double(w, "deadline_ms", (double)b.deadline_ns / 1e6);
+    vrt_json_kv_uint(w, "runs", b.runs);
+    vrt_json_kv_uint(w, "frames", b.frames);
+    vrt_json_kv_double(w, "mean_batch", b.runs ? (double)b.frames / (double)b.runs : 0);
+    vrt_json_kv_uint(w, "padded", b.padded);
+    if (b.reason[0])
+        vrt_json_kv_string(w, "reason", b.reason);
+    else
+        vrt_json_kv_null(w, "reason");
     vrt_json_end_object(w);
 }
 

@@ -78,5 +78,67 @@ def case_scale_bench_smoke():
         check(svg.startswith("<svg") and "e2e p99" in svg and "frame period" in svg, "SVG content")
 
 
+def run_summary(d, *extra, sources=2, src=SMALL, timeout=170):
+    p = os.path.join(d, "s.json")
+    args = ["run", "-q", "--backend", "cpu", "--threads", "1", "--policy", "all", "--summary", p] + list(extra)
+    for _ in range(sources):
+        args += ["-i", src]
+    vrt(*args, expect=0, timeout=timeout)
+    return summary(p)
+
+
+def case_scale_batch_modes():
+    """--batch on/auto/off: the summary's batching object; a model that fixes batch 1 runs per stream
+    with the reason; bench/scale/batchable.py makes YOLOX-Nano batchable, and its batched detections
+    equal the per-stream ones."""
+    yolox = data("models/yolox_nano/yolox_nano.onnx")
+    yprof = os.path.join(SRC, "models", "yolox.conf")
+    with tempfile.TemporaryDirectory() as d:
+        s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "3", "--batch", "on",
+                        "--batch-deadline-ms", "5", sources=3)
+        b = s["batching"]
+        check(b["mode"] == "on" and b["sources"] == 3 and b["groups"] == 1 and b["sizes"] == [1, 2, 4], "on: %r" % b)
+        check(b["frames"] == 9 and 3 <= b["runs"] <= 9 and abs(b["deadline_ms"] - 5) < 1e-9, "on: counts %r" % b)
+        check(b["reason"] is None and all(st["results"] == 3 for st in s["streams"]), "on: %r" % b)
+        s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "2", "--batch", "auto", sources=2)
+        b = s["batching"]
+        check(b["mode"] == "auto", "auto: %r" % b)
+        if b["sources"]:
+            check(b["batched_ms"] < b["unbatched_ms"] and b["reason"] is None, "auto chose batching: %r" % b)
+        else:
+            check("--batch auto" in b["reason"] and b["batched_ms"] >= b["unbatched_ms"], "auto per stream: %r" % b)
+        s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "1", sources=2)
+        check(s["batching"] is None, "off: %r" % s["batching"])
+        # YOLOX-Nano's export fixes batch 1: per stream, saying why and what to do.
+        img = "synthetic:?width=64&height=48&fps=30&format=YUYV&frames=2"
+        s = run_summary(d, "-m", yolox, "--profile", yprof, "--batch", "on", sources=2, src=img)
+        b = s["batching"]
+        check(b["sources"] == 0 and "batch" in b["reason"] and "dynamic batch axis" in b["reason"], "fixed: %r" % b)
+        check(all(st["results"] == 2 for st in s["streams"]), "fixed-batch model: results per stream")
+        # The batchable copy: batched detections equal per-stream ones, frame by frame.
+        bm = os.path.join(d, "yolox_b.onnx")
+        subprocess.run([sys.executable, os.path.join(SRC, "bench", "scale", "batchable.py"), yolox, bm], check=True)
+        dets = {}
+        for mode in ("off", "on"):
+            j = os.path.join(d, mode + ".jsonl")
+            args = ["run", "-q", "--backend", "cpu", "--threads", "1", "--policy", "all", "-m", bm, "--profile",
+                    yprof, "--batch", mode, "--json", j, "-i", img, "-i", img]
+            vrt(*args, expect=0, timeout=170)
+            with open(j) as f:
+                docs = [json.loads(l) for l in f if l.strip()]
+            dets[mode] = {(x["stream"], x["sequence"]): x["detections"] for x in docs if x["type"] == "frame"}
+            if mode == "on":
+                check(docs[-1]["batching"]["sources"] == 2, "batchable copy not batched: %r" % docs[-1]["batching"])
+        check(len(dets["on"]) == 4 and dets["on"].keys() == dets["off"].keys(), "frames %r" % list(dets["on"]))
+        for k, v in dets["off"].items():
+            w = dets["on"][k]
+            check(len(v) == len(w), "%r: %d vs %d detections" % (k, len(v), len(w)))
+            for x, y in zip(v, w):
+                check(x["class_id"] == y["class_id"] and abs(x["score"] - y["score"]) < 1e-4 and
+                      max(abs(p - q) for p, q in zip(x["box"], y["box"])) < 0.05, "%r: %r vs %r" % (k, x, y))
+    T.usage_error(["run", "--batch", "sometimes"], "--batch 'sometimes'")
+    T.usage_error(["run", "--batch", "on", "-i", SMALL], "--batch on")
+
+
 if __name__ == "__main__":
     sys.exit(T.run_cases(globals()))

@@ -68,8 +68,14 @@ void cmd_run_help(FILE *f) {
         "      --pace              files: deliver at the file's native rate\n"
         "      --reconnect         cameras: reopen after an unplug (with back-off) instead of ending\n"
         "      --timeout S         end a stream when no frame arrives for S seconds (default: 5)\n"
-        "      --batch-sources     2..8 same-size sources: one batch-N model run per tick;\n"
-        "                          the summary compares a batched tick with N unbatched runs\n"
+        "      --batch MODE        off (default): one session per stream; on: frames of same-size\n"
+        "                          streams ready within --batch-deadline-ms run as one model run\n"
+        "                          (groups of up to 8, padded to batch 1/2/4/8); auto: on where a\n"
+        "                          start-up calibration finds it faster. The model needs a dynamic\n"
+        "                          batch axis (fixed batch 1: per stream, with a message)\n"
+        "      --batch-deadline-ms D  longest wait of a ready frame for its group (default: a\n"
+        "                          quarter of the frame period, at most 2 ms)\n"
+        "      --batch-sources     the same as --batch on\n"
         "cascade (a classifier on the detector's crops, e.g. YOLOX -> ResNet):\n"
         "      --secondary FILE    the classifier's profile (a classify .conf; its model key, or:)\n"
         "      --secondary-model F its ONNX file\n"
@@ -120,6 +126,8 @@ enum {
     OPT_OVERLAY,
     OPT_ALPHA,
     OPT_SUMMARY,
+    OPT_BATCH,
+    OPT_BATCH_DEADLINE,
 };
 
 #define MAX_OUTPUTS 6
@@ -141,7 +149,8 @@ typedef struct run_opts {
     const char *summary; /* --summary FILE: the JSON summary line only */
     vrt_source_params sp;
     double timeout_s;
-    int batch_sources;
+    int batch_sources;                /* vrt_pipeline_batch_mode */
+    double batch_deadline_ms;         /* 0: the pipeline's default */
     const char *outputs[MAX_OUTPUTS]; /* -o and the positional OUTPUT */
     int noutputs;
     const char *listen;
@@ -280,7 +289,19 @@ static int parse_positional(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
  * handled, > 0 a usage error's exit code, -1 not one of them. */
 static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
     switch (c) {
-    case OPT_BATCH_SOURCES: o->batch_sources = 1; return 0;
+    case OPT_BATCH_SOURCES: o->batch_sources = VRT_BATCH_ON; return 0;
+    case OPT_BATCH:
+        if (!strcasecmp(optarg, "off"))
+            o->batch_sources = VRT_BATCH_OFF;
+        else if (!strcasecmp(optarg, "on"))
+            o->batch_sources = VRT_BATCH_ON;
+        else if (!strcasecmp(optarg, "auto"))
+            o->batch_sources = VRT_BATCH_AUTO;
+        else
+            return cli_usage_error(ctx, "--batch '%s' unknown; use off, on or auto", optarg);
+        return 0;
+    case OPT_BATCH_DEADLINE:
+        return cli_parse_double(ctx, "--batch-deadline-ms", optarg, 0.001, 1000, &o->batch_deadline_ms);
     case OPT_SUMMARY:
         if (!*optarg) return cli_usage_error(ctx, "--summary needs a file name, e.g. summary.json");
         o->summary = optarg;
@@ -325,6 +346,8 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"overlay", required_argument, NULL, OPT_OVERLAY},
         {"alpha", required_argument, NULL, OPT_ALPHA},
         {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"batch", required_argument, NULL, OPT_BATCH},
+        {"batch-deadline-ms", required_argument, NULL, OPT_BATCH_DEADLINE},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -553,16 +576,18 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
         print_stage(f, "postprocess", &st.stage[VRT_STAGE_POSTPROCESS], "");
         print_stage(f, "deliver", &st.stage[VRT_STAGE_DELIVER], "");
     }
-    int nb = 0;
-    double bms = 0, ums = 0;
-    vrt_pipeline_batching(pl, &nb, &bms, &ums);
-    if (nb)
-        fprintf(f,
-                "batching: %d sources in one model run per tick: %.3f ms batched vs %.3f ms unbatched (%d "
-                "runs) -> %s\n",
-                nb, bms, ums, nb,
-                bms < ums ? "batching lowers the latency of a tick"
-                          : "batching does NOT lower the latency here");
+    vrt_pipeline_batch_stats bs;
+    vrt_pipeline_get_batch_stats(pl, &bs);
+    if (bs.sources)
+        fprintf(
+            f,
+            "batching: %d streams in %d group(s), batch sizes up to %d, deadline %.3f ms: %llu runs, mean "
+            "batch %.2f, %llu padded rows; calibration %.3f ms batched vs %.3f ms one by one\n",
+            bs.sources, bs.groups, bs.nsizes ? bs.sizes[bs.nsizes - 1] : 0, (double)bs.deadline_ns / 1e6,
+            (unsigned long long)bs.runs, bs.runs ? (double)bs.frames / (double)bs.runs : 0,
+            (unsigned long long)bs.padded, bs.batched_ms, bs.unbatched_ms);
+    else if (bs.mode != VRT_BATCH_OFF)
+        fprintf(f, "batching: none (%s)\n", bs.reason);
     for (int k = 0; k < vrt_pipeline_num_outputs(pl); k++) {
         vrt_pipeline_output_stats os;
         if (vrt_pipeline_get_output_stats(pl, k, &os) != VRT_OK || !(os.written || os.dropped || os.lost))
@@ -778,9 +803,9 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     run_opts o;
     int rc = parse_run_args(ctx, argc, argv, &o);
     if (rc) return rc < 0 ? 0 : rc;
-    if (o.batch_sources && o.nsources < 2)
+    if (o.batch_sources == VRT_BATCH_ON && o.nsources < 2)
         return cli_usage_error(
-            ctx, "--batch-sources batches 2..8 sources; give at least two --source (got %d)", o.nsources);
+            ctx, "--batch on batches 2 or more sources; give at least two --source (got %d)", o.nsources);
     cli_setup_logging(ctx);
 
     char model[4096], profile[VRT_PROFILE_PATH_MAX], err[1024];
@@ -809,6 +834,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.on_event = on_event;
     pp.user = rs;
     pp.batch_sources = o.batch_sources;
+    pp.batch_deadline_ns = (int64_t)(o.batch_deadline_ms * 1e6);
     pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
     vrt_pipeline_t *pl = NULL;
     if (vrt_pipeline_create(&pl, &pp, err, sizeof(err)) != VRT_OK) {
