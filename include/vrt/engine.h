@@ -168,6 +168,13 @@ typedef struct vrt_engine_tensor {
 VRT_API vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
                                   vrt_engine_tensor *outputs, int n_outputs);
 
+/* Free and total memory of a backend's device (CUDA: cudaMemGetInfo on
+ * device `device`), to size many sessions before allocating them.
+ * VRT_ENOTSUP for the CPU backend (no device memory) or a build without
+ * CUDA; VRT_ENODEV when the device is not there. */
+VRT_API vrt_status vrt_engine_device_memory(const char *backend, int device, size_t *free_bytes,
+                                            size_t *total_bytes);
+
 /* Detail of the last failure of this engine ("" if none). */
 VRT_API const char *vrt_engine_last_error(const vrt_engine_t *e);
 

@@ -181,6 +181,12 @@ typedef struct vrt_pipeline_params {
      * group (ns); 0: a quarter of the group's shortest frame period, at most
      * 2 ms (2 ms for sources without a rate). */
     int64_t batch_deadline_ns;
+    /* Bytes the sessions may take (weights, activation arenas, frame slots):
+     * > 0: this budget; 0 (default): on the cuda backend the device's free
+     * memory at start, on the cpu backend no limit. Start fails with
+     * VRT_ENOMEM, naming how many streams would fit, when the plan (from
+     * the first session, before the others are allocated) exceeds it. */
+    int64_t memory_budget;
     /* A classifier run on each stream's detections' crops (vrt/session.h:
      * vrt_cascade_params; copied, profile_path form only); NULL (default):
      * none. Each stream's session opens its own classifier. */
@@ -276,6 +282,19 @@ typedef struct vrt_pipeline_batch_stats {
 
 /* Live while running (runs, frames, padded), exact after stop. */
 VRT_API void vrt_pipeline_get_batch_stats(const vrt_pipeline_t *p, vrt_pipeline_batch_stats *st);
+
+/* Memory of the sessions (bytes; device memory on cuda, host on cpu), after start. */
+typedef struct vrt_pipeline_memory {
+    size_t weights;      /* model weights, held once (and once per batch size when batching) */
+    size_t per_stream;   /* one stream's own session: arena + slots */
+    size_t arena, slots; /* its activation arena and its frame slot buffers */
+    size_t batched;      /* the batching groups' sessions (arenas and slots, every size and group) */
+    int streams_alone;   /* streams with a session of their own */
+    size_t planned;      /* weights + per_stream x streams_alone + batched */
+    size_t budget;       /* what the plan was checked against (params.memory_budget or the free
+                            device memory at start); 0: not checked */
+} vrt_pipeline_memory;
+VRT_API void vrt_pipeline_get_memory(const vrt_pipeline_t *p, vrt_pipeline_memory *m);
 
 /* Fills *st (live values while running; exact after stop). VRT_EINVAL for a bad index. */
 VRT_API vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int stream, vrt_pipeline_stats *st);

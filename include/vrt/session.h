@@ -191,6 +191,7 @@ typedef struct vrt_session_info {
     int weights_shared;           /* 1: the model's weights are another session's (share_weights) */
     int weight_users;             /* engines alive over this session's model weights (1: not shared) */
     size_t weight_bytes;          /* the model's weights (held once however many sessions share them) */
+    size_t arena_bytes;           /* this session's engine's planned activation arena (its own) */
     int cascade_batch;            /* crops per frame of the cascade (0: no cascade) */
     int cascade_classes;          /* the classifier's class count */
 } vrt_session_info;

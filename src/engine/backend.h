@@ -88,6 +88,8 @@ extern const vrt__backend_iface vrt__backend_cpu;
 extern const vrt__backend_iface vrt__backend_cuda __attribute__((weak));
 /* Number of CUDA devices (0 on error); defined next to vrt__backend_cuda. */
 int vrt__cuda_device_count(void) __attribute__((weak));
+/* cudaMemGetInfo of a device; defined next to vrt__backend_cuda. */
+vrt_status vrt__cuda_mem_info(int device, size_t *free_bytes, size_t *total_bytes) __attribute__((weak));
 
 /* Applies the documented environment overrides (core/options.h) to the
  * fields of o the caller left AUTO / NULL (engine/options.c). VRT_EINVAL with

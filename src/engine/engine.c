@@ -47,6 +47,14 @@ int vrt_engine_backend_available(const char *name) {
     return 0;
 }
 
+vrt_status vrt_engine_device_memory(const char *backend, int device, size_t *free_bytes,
+                                    size_t *total_bytes) {
+    if (free_bytes) *free_bytes = 0;
+    if (total_bytes) *total_bytes = 0;
+    if (!backend || strcmp(backend, "cuda") || !vrt__cuda_mem_info) return VRT_ENOTSUP;
+    return vrt__cuda_mem_info(device, free_bytes, total_bytes);
+}
+
 /* double, bfloat16, float8/float4 and 4-/2-bit ints are held in another
  * type inside the engine (model/lowp.h); a backend must convert
  * them at its boundary (set_input/get_output, weights) and run Cast with the

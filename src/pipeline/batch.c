@@ -396,6 +396,17 @@ void vrt__batch_destroy(vrt_pipeline_t *p) {
     p->ngroups = 0;
 }
 
+void vrt__batch_memory(const vrt_pipeline_t *p, size_t *weights, size_t *bytes) {
+    *weights = *bytes = 0;
+    for (int k = 0; k < p->ngroups; k++)
+        for (int j = 0; j < p->groups[k]->nsizes; j++) {
+            size_t w, a, s;
+            vrt__proc_memory(p->groups[k]->proc[j], &w, &a, &s);
+            if (k == 0) *weights += w; /* the other groups borrow group 0's */
+            *bytes += a + s;
+        }
+}
+
 int vrt__batch_weight_users(const vrt_pipeline_t *p) {
     return p->ngroups ? vrt__proc_weight_users(p->groups[0]->proc[0]) : 0;
 }

@@ -39,6 +39,9 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
 /* One model run over n frames (n <= batch); outs[k] gets frame k's result. */
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap);
+/* This processor's memory: the model's weights (shared or not), its
+ * engine's activation arena, its slot buffers (all slots). */
+void vrt__proc_memory(const vrt__proc *p, size_t *weights, size_t *arena, size_t *slots);
 /* Engines alive over this processor's model weights (1: not shared). */
 int vrt__proc_weight_users(const vrt__proc *p);
 /* Bytes of one frame's result payload (maps, keypoints included). */

@@ -71,6 +71,7 @@ struct vrt_pipeline {
     struct vrt__group *groups[VRT_PIPELINE_MAX_STREAMS];
     int ngroups;
     vrt_pipeline_batch_stats batch; /* configuration and calibration; counters summed on read */
+    vrt_pipeline_memory mem;        /* the plan, checked at start */
     vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
     int noutputs;
     int frame_outputs;                 /* outputs with want_frame */
@@ -107,6 +108,8 @@ void vrt__batch_join(vrt_pipeline_t *p);
 void vrt__batch_destroy(vrt_pipeline_t *p);
 /* A capture thread has handed a frame to stream s (or closed its hand-off). */
 void vrt__batch_notify(stream *s);
+/* The groups' sessions: weights (once per batch size) and arenas + slots. */
+void vrt__batch_memory(const vrt_pipeline_t *p, size_t *weights, size_t *bytes);
 /* Engines over the first group's weights (0: no group). */
 int vrt__batch_weight_users(const vrt_pipeline_t *p);
 /* The largest result payload of the groups' sessions. */

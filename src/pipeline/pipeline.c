@@ -495,23 +495,76 @@ static vrt_status make_frame_copies(vrt_pipeline_t *p) {
     return VRT_OK;
 }
 
+/* The memory budget: params.memory_budget, else the free device memory
+ * (cuda) before any session of this pipeline is allocated; 0: none. */
+static void memory_budget(vrt_pipeline_t *p) {
+    size_t fr = 0;
+    if (p->params.memory_budget > 0)
+        p->mem.budget = (size_t)p->params.memory_budget;
+    else if (vrt_engine_device_memory(p->backend, 0, &fr, NULL) == VRT_OK)
+        p->mem.budget = fr;
+}
+
+static double mib(size_t b) {
+    return (double)b / (1024.0 * 1024.0);
+}
+
+/* The plan from the first session of its own (ref) and the groups' sessions:
+ * VRT_ENOMEM with a message when it exceeds the budget. Called before the
+ * other streams' sessions are allocated. */
+static vrt_status check_memory(vrt_pipeline_t *p, const vrt__proc *ref) {
+    vrt_pipeline_memory *m = &p->mem;
+    size_t bw = 0, w = 0;
+    vrt__batch_memory(p, &bw, &m->batched);
+    m->streams_alone = 0;
+    for (int i = 0; i < p->nstreams; i++)
+        m->streams_alone += !p->streams[i]->grp;
+    if (ref) vrt__proc_memory(ref, &w, &m->arena, &m->slots);
+    m->per_stream = m->arena + m->slots;
+    m->weights = w + bw;
+    m->planned = m->weights + m->batched + m->per_stream * (size_t)m->streams_alone;
+    if (!m->budget || m->planned <= m->budget) return VRT_OK;
+    size_t room = m->budget > m->weights + m->batched ? m->budget - m->weights - m->batched : 0;
+    char batched[64] = "";
+    if (m->batched) snprintf(batched, sizeof(batched), ", batched sessions %.1f MiB", mib(m->batched));
+    vrt_errbuf_set(
+        p->err, sizeof(p->err),
+        "%d streams need about %.1f MiB (weights %.1f MiB once, %.1f MiB per stream: arena %.1f + "
+        "frame slots %.1f%s) but %s is %.1f MiB: at most %d such streams fit; use fewer sources, a "
+        "smaller input size, or --batch on (one arena per batch, not per stream)",
+        p->nstreams, mib(m->planned), mib(m->weights), mib(m->per_stream), mib(m->arena), mib(m->slots),
+        batched, p->params.memory_budget > 0 ? "the memory budget" : "the GPU's free memory", mib(m->budget),
+        m->per_stream ? (int)(room / m->per_stream) : 0);
+    return VRT_ENOMEM;
+}
+
 /* The session of every stream that runs on its own (not batched, not bound
- * to its capture buffers by configure_capture), warmed up. */
+ * to its capture buffers by configure_capture), warmed up. The memory plan
+ * is checked once one such session exists, before the others are made. */
 static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
+    vrt_status st;
+    const vrt__proc *ref = weights_owner(p);
+    if (ref && (st = check_memory(p, ref))) return st;
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         if (s->grp || s->proc) continue;
         char e[512];
-        vrt_status st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade,
-                                        p->params.threads, s->info.fourcc, s->info.width, s->info.height, 0,
-                                        weights_owner(p), 1, e, sizeof(e));
+        st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                             s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p), 1, e,
+                             sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
             return st;
         }
         if (p->params.warmup) vrt__proc_warmup(s->proc);
+        if (!ref && (st = check_memory(p, ref = s->proc))) return st;
     }
+    if (!ref) return check_memory(p, NULL); /* every stream batched */
     return VRT_OK;
+}
+
+void vrt_pipeline_get_memory(const vrt_pipeline_t *p, vrt_pipeline_memory *m) {
+    *m = p->mem;
 }
 
 /* A source starts only once every session is open and warmed up: a
@@ -538,6 +591,7 @@ static vrt_status start_sources(vrt_pipeline_t *p) {
 static vrt_status prepare_start(vrt_pipeline_t *p) {
     int batching = p->params.batch_sources != VRT_BATCH_OFF && p->nstreams >= 2;
     vrt_status st;
+    memory_budget(p);
     for (int i = 0; i < p->nstreams; i++) {
         if ((st = configure_capture(p, p->streams[i], batching))) return st;
         vrt_source_get_info(p->streams[i]->src, &p->streams[i]->info);

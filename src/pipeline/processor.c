@@ -159,6 +159,14 @@ vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int
     return VRT_OK;
 }
 
+void vrt__proc_memory(const vrt__proc *p, size_t *weights, size_t *arena, size_t *slots) {
+    vrt_session_info info;
+    vrt_session_get_info(p->session, &info);
+    *weights = info.weight_bytes;
+    *arena = info.arena_bytes;
+    *slots = info.slot_bytes * (size_t)info.slots;
+}
+
 int vrt__proc_weight_users(const vrt__proc *p) {
     vrt_session_info info;
     vrt_session_get_info(p->session, &info);

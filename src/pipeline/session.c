@@ -297,6 +297,7 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
         info->weights_shared = es.weights_borrowed;
         info->weight_users = es.weight_users;
         info->weight_bytes = es.weight_bytes;
+        info->arena_bytes = es.arena_bytes;
     }
 }
 

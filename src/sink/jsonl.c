@@ -162,6 +162,27 @@ static void json_batching(vrt_pipeline_t *p, vrt_json *w) {
     vrt_json_end_object(w);
 }
 
+/* The sessions' memory plan in MiB (device memory on cuda, host on cpu). */
+static void json_memory(vrt_pipeline_t *p, vrt_json *w) {
+    vrt_pipeline_memory m;
+    vrt_pipeline_get_memory(p, &m);
+    const double mib = 1024.0 * 1024.0;
+    vrt_json_key(w, "memory");
+    vrt_json_begin_object(w);
+    vrt_json_kv_double(w, "weights_mib", (double)m.weights / mib);
+    vrt_json_kv_double(w, "per_stream_mib", (double)m.per_stream / mib);
+    vrt_json_kv_double(w, "arena_mib", (double)m.arena / mib);
+    vrt_json_kv_double(w, "slots_mib", (double)m.slots / mib);
+    vrt_json_kv_double(w, "batched_mib", (double)m.batched / mib);
+    vrt_json_kv_int(w, "streams_alone", m.streams_alone);
+    vrt_json_kv_double(w, "planned_mib", (double)m.planned / mib);
+    if (m.budget)
+        vrt_json_kv_double(w, "budget_mib", (double)m.budget / mib);
+    else
+        vrt_json_kv_null(w, "budget_mib");
+    vrt_json_end_object(w);
+}
+
 /* Per sink: results written, dropped because it fell behind, lost by the sink itself, and its latency. */
 static void json_sinks(vrt_pipeline_t *p, vrt_json *w) {
     vrt_json_key(w, "sinks");
@@ -213,6 +234,7 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
     vrt_json_kv_double(w, "cpu_s", in.cpu_s);
     vrt_json_kv_double(w, "cpu_cores", run_s > 0 ? in.cpu_s / run_s : 0);
     json_batching(p, w);
+    json_memory(p, w);
     json_sinks(p, w);
     vrt_json_key(w, "streams");
     vrt_json_begin_array(w);

@@ -137,6 +137,29 @@ def case_scale_batch_modes():
                 check(x["class_id"] == y["class_id"] and abs(x["score"] - y["score"]) < 1e-4 and
                       max(abs(p - q) for p, q in zip(x["box"], y["box"])) < 0.05, "%r: %r vs %r" % (k, x, y))
     T.usage_error(["run", "--batch", "sometimes"], "--batch 'sometimes'")
+
+
+def case_scale_memory_budget():
+    """The summary reports the sessions' memory (weights once, arena and slots per stream); a budget
+    too small for N streams fails at start, before the other sessions are made, naming how many fit."""
+    with tempfile.TemporaryDirectory() as d:
+        s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "1", sources=3)
+        m = s["memory"]
+        check(m["weights_mib"] > 1 and m["arena_mib"] > 0.1 and m["slots_mib"] > 0, "memory %r" % m)
+        check(abs(m["per_stream_mib"] - m["arena_mib"] - m["slots_mib"]) < 1e-3 and m["streams_alone"] == 3, "%r" % m)
+        check(abs(m["planned_mib"] - m["weights_mib"] - 3 * m["per_stream_mib"]) < 1e-3, "planned %r" % m)
+        check(m["budget_mib"] is None, "cpu without --memory-budget has no budget: %r" % m)
+        # Room for the weights and one stream's session but not three.
+        budget = m["weights_mib"] + 1.5 * m["per_stream_mib"]
+        args = ["run", "-q", "--backend", "cpu", "--threads", "1", "--frames", "1", "-m", data(SQZ), "--profile",
+                SQ_PROFILE, "--memory-budget", "%.3f" % budget]
+        for _ in range(3):
+            args += ["-i", SMALL]
+        T.runtime_error(args, "3 streams need about", "memory budget", "at most 1 such streams fit", "--batch on")
+        s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "1", "--memory-budget",
+                        "%.3f" % (m["planned_mib"] + 1), sources=3)
+        check(abs(s["memory"]["budget_mib"] - m["planned_mib"] - 1) < 0.01, "budget %r" % s["memory"])
+    T.usage_error(["run", "--memory-budget", "0"], "--memory-budget")
     T.usage_error(["run", "--batch", "on", "-i", SMALL], "--batch on")
 
 

@@ -76,6 +76,8 @@ void cmd_run_help(FILE *f) {
         "      --batch-deadline-ms D  longest wait of a ready frame for its group (default: a\n"
         "                          quarter of the frame period, at most 2 ms)\n"
         "      --batch-sources     the same as --batch on\n"
+        "      --memory-budget MB  fail at start, naming how many streams fit, when the sessions\n"
+        "                          would need more (default: the GPU's free memory; cpu: none)\n"
         "cascade (a classifier on the detector's crops, e.g. YOLOX -> ResNet):\n"
         "      --secondary FILE    the classifier's profile (a classify .conf; its model key, or:)\n"
         "      --secondary-model F its ONNX file\n"
@@ -128,6 +130,7 @@ enum {
     OPT_SUMMARY,
     OPT_BATCH,
     OPT_BATCH_DEADLINE,
+    OPT_MEMORY_BUDGET,
 };
 
 #define MAX_OUTPUTS 6
@@ -151,6 +154,7 @@ typedef struct run_opts {
     double timeout_s;
     int batch_sources;                /* vrt_pipeline_batch_mode */
     double batch_deadline_ms;         /* 0: the pipeline's default */
+    double memory_budget_mib;         /* 0: the pipeline's default */
     const char *outputs[MAX_OUTPUTS]; /* -o and the positional OUTPUT */
     int noutputs;
     const char *listen;
@@ -300,6 +304,8 @@ static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
         else
             return cli_usage_error(ctx, "--batch '%s' unknown; use off, on or auto", optarg);
         return 0;
+    case OPT_MEMORY_BUDGET:
+        return cli_parse_double(ctx, "--memory-budget", optarg, 0.001, 1e9, &o->memory_budget_mib);
     case OPT_BATCH_DEADLINE:
         return cli_parse_double(ctx, "--batch-deadline-ms", optarg, 0.001, 1000, &o->batch_deadline_ms);
     case OPT_SUMMARY:
@@ -348,6 +354,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"summary", required_argument, NULL, OPT_SUMMARY},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"batch-deadline-ms", required_argument, NULL, OPT_BATCH_DEADLINE},
+        {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -835,6 +842,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.user = rs;
     pp.batch_sources = o.batch_sources;
     pp.batch_deadline_ns = (int64_t)(o.batch_deadline_ms * 1e6);
+    pp.memory_budget = (int64_t)(o.memory_budget_mib * 1024 * 1024);
     pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
     vrt_pipeline_t *pl = NULL;
     if (vrt_pipeline_create(&pl, &pp, err, sizeof(err)) != VRT_OK) {

@@ -535,6 +535,23 @@ int vrt__cuda_device_count(void) {
     return n;
 }
 
+vrt_status vrt__cuda_mem_info(int device, size_t *free_bytes, size_t *total_bytes) {
+    int n = vrt__cuda_device_count(), prev = 0;
+    if (device < 0 || device >= n) return VRT_ENODEV;
+    size_t fr = 0, tot = 0;
+    cudaGetDevice(&prev);
+    cudaError_t e = cudaSetDevice(device);
+    if (e == cudaSuccess) e = cudaMemGetInfo(&fr, &tot);
+    cudaSetDevice(prev); /* the caller's thread keeps its device */
+    if (e != cudaSuccess) {
+        cudaGetLastError();
+        return VRT_EIO;
+    }
+    if (free_bytes) *free_bytes = fr;
+    if (total_bytes) *total_bytes = tot;
+    return VRT_OK;
+}
+
 /* The last four: the optional device members the session's frame path uses (engine/device.h). */
 const vrt__backend_iface vrt__backend_cuda = {
     .name = "cuda",
