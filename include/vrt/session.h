@@ -232,6 +232,22 @@ VRT_API vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result
  * loop. Valid until destroy; NULL on the CPU backend or a bad index. */
 VRT_API void *vrt_session_event(vrt_session_t *s, int slot);
 
+/* Where the backend holds map `which` (vrt/result.h) of r, a result of this
+ * session as poll/wait/run handed it out, for zero-copy consumers on the
+ * device (the Python package's DLPack export): CUDA: the device copy the
+ * result was downloaded from (memory of params.device, *device = 1); CPU:
+ * the result's own map (host memory, *device = 0, vrt_result_map's
+ * pointer). width, height, stride, type as vrt_result_map (any output may
+ * be NULL). Lifetime: CUDA keeps ONE device copy of the results for all
+ * slots, overwritten by the next submission on any slot, so this answers
+ * NULL once a later submission was made (read or copy the map before
+ * submitting again); CPU: as the result. NULL also when r has no such map,
+ * is not this session's, or its slot was submitted again. No copy, no
+ * synchronisation: r is complete, so the device copy is too. */
+VRT_API const void *vrt_session_result_map(vrt_session_t *s, const vrt_result *r, vrt_map_id which,
+                                           int *device, int *width, int *height, size_t *stride,
+                                           vrt_map_type *type);
+
 /* Cross-camera batching (params.batch = B): frames[0..n-1] (n = 1..B, each
  * of the session's format and size, in host memory or already in slot i's
  * buffer at position k: vrt_session_slot_buffer + k * frame_bytes) fill

@@ -393,6 +393,7 @@ vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame 
     sl->times[VRT_TIME_SUBMIT] = t;
     if ((st = s->ops->submit(s, slot))) return st;
     sl->state = VRT__SLOT_BUSY;
+    sl->submit_no = ++s->submits;
     return VRT_OK;
 }
 
@@ -445,6 +446,25 @@ vrt_status vrt_session_poll(vrt_session_t *s, int slot, const vrt_result **r) {
 }
 vrt_status vrt_session_wait(vrt_session_t *s, int slot, const vrt_result **r) {
     return collect(s, slot, 1, r, NULL);
+}
+
+const void *vrt_session_result_map(vrt_session_t *s, const vrt_result *r, vrt_map_id which, int *device,
+                                   int *width, int *height, size_t *stride, vrt_map_type *type) {
+    if (!s || !r) return NULL;
+    /* r must be one of this session's results, collected and not overwritten yet. */
+    int slot = -1, k = -1;
+    for (int i = 0; i < s->p.slots && slot < 0; i++)
+        if (r >= s->slot[i].res && r < s->slot[i].res + s->batch) slot = i, k = (int)(r - s->slot[i].res);
+    if (slot < 0 || s->slot[slot].state != VRT__SLOT_IDLE || k >= s->slot[slot].n) return NULL;
+    const uint8_t *host = vrt_result_map(r, which, width, height, stride, type);
+    if (!host) return NULL;
+    if (device) *device = 0;
+    if (!s->ops->device_results) return host;
+    /* One device copy for all slots: only the last submission's is there. */
+    if (s->slot[slot].submit_no != s->submits) return NULL;
+    if (device) *device = 1;
+    return (const uint8_t *)s->ops->device_results(s) + (size_t)k * s->res_stride +
+           (size_t)(host - (const uint8_t *)r->payload);
 }
 
 void *vrt_session_event(vrt_session_t *s, int slot) {

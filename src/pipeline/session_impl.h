@@ -32,6 +32,7 @@ typedef struct vrt__session_slot {
     uint8_t *up;  /* upload source */
     int state;
     int n;                                /* frames in the submission (batch) */
+    uint64_t submit_no;                   /* the session's submission count when this one was made */
     uint64_t seqs[VRT_SESSION_MAX_BATCH]; /* per batch position */
     int64_t tss[VRT_SESSION_MAX_BATCH];
     int64_t times[VRT_TIME_COUNT]; /* ns: stage times of the submission (implementation) */
@@ -56,6 +57,10 @@ typedef struct vrt__session_ops {
     vrt_status (*collect)(vrt_session_t *s, int slot, int block);
     /* Optional: slot i's completion event (vrt_session_event). */
     void *(*event)(vrt_session_t *s, int slot);
+    /* Optional: the device payloads the results are downloaded from (batch
+     * * res_stride bytes, one set for every slot: the last submission's),
+     * for vrt_session_result_map. NULL member: the results are the backend's. */
+    void *(*device_results)(vrt_session_t *s);
     /* Optional, tests: every slot replays slot 0's graph. */
     vrt_status (*share_graph)(vrt_session_t *s);
 } vrt__session_ops;
@@ -81,8 +86,9 @@ struct vrt_session {
     /* One frame's result storage: the head's payload, then (cascade) the
      * crops' classes at sec_offset. */
     size_t res_stride, sec_offset;
-    int next;   /* vrt_session_run: where to look for a free slot */
-    void *impl; /* the implementation's state */
+    int next;         /* vrt_session_run: where to look for a free slot */
+    uint64_t submits; /* submissions made (vrt_session_result_map: is a result the last one?) */
+    void *impl;       /* the implementation's state */
     char err[512];
 };
 

@@ -55,6 +55,73 @@ def write_model(path, width=8, height=8):
     return path
 
 
+def _tensor(name, arr):
+    """An initializer (TensorProto): float32 or int64 numpy array as raw_data."""
+    import numpy as np
+    arr = np.ascontiguousarray(arr)
+    kind = 7 if arr.dtype == np.int64 else 1
+    arr = arr.astype(np.int64 if kind == 7 else "<f4")
+    return b"".join(_int(1, d) for d in arr.shape) + _int(2, kind) + _bytes(8, name) + _bytes(9, arr.tobytes())
+
+
+def _ints_attr(name, values):
+    return _bytes(1, name) + _int(20, 7) + b"".join(_int(8, v) for v in values)
+
+
+def _write_graph(path, nodes, inputs, outputs, inits):
+    """nodes: (op, inputs, outputs, attributes bytes); inputs/outputs: (name, dims); inits: name -> array."""
+    graph = (b"".join(_bytes(1, _node(op, i, o, "n%d" % k) + attrs) for k, (op, i, o, attrs) in enumerate(nodes)) +
+             _bytes(2, "tiny") + b"".join(_bytes(5, _tensor(n, a)) for n, a in inits.items()) +
+             b"".join(_bytes(11, _value_info(n, d)) for n, d in inputs) +
+             b"".join(_bytes(12, _value_info(n, d)) for n, d in outputs))
+    model = _int(1, 7) + _bytes(2, "visionrt-tests") + _bytes(7, graph) + _bytes(8, _bytes(1, "") + _int(2, 13))
+    with open(path, "wb") as f:
+        f.write(model)
+    return path
+
+
+def _pool(inp, out, k):
+    return ("AveragePool", [inp], [out], _bytes(5, _ints_attr("kernel_shape", [k, k])) +
+            _bytes(5, _ints_attr("strides", [k, k])))
+
+
+def write_seg_model(path, size=32, classes=2, masks=4, seed=1):
+    """A YOLOv8-seg-shaped model (not trained; 1x1 convolutions with fixed weights): "images" [1, 3, S, S]
+    -> "output0" [1, 4+C+M, S*S] (boxes around the centre that move with the colours, class scores in
+    0..1, mask coefficients) and "output1" [1, M, S/4, S/4] prototypes."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    k = 4 + classes + masks
+    w = np.zeros((k, 3, 1, 1), np.float32)
+    b = np.zeros(k, np.float32)
+    w[0:4, :, 0, 0] = [[12, -12, 0], [0, 12, -12], [8, 0, 0], [0, 8, 0]]  # cx, cy, w, h (input pixels)
+    b[0:4] = [size / 2, size / 2, size / 3, size / 3]
+    w[4:4 + classes, :, 0, 0] = rng.uniform(-0.4, 0.4, (classes, 3))
+    b[4:4 + classes] = 0.5
+    # Mask logits 2 * 4 (r - b) + small terms: the masks cover the reddish pixels of each box.
+    w[4 + classes:, :, 0, 0] = rng.uniform(-0.1, 0.1, (masks, 3))
+    b[4 + classes] = 2
+    wp = rng.uniform(-0.5, 0.5, (masks, 3, 1, 1)).astype(np.float32)
+    wp[0, :, 0, 0] = [4, 0, -4]
+    nodes = [("Conv", ["images", "w"], ["y"], b""), ("Add", ["y", "b"], ["yb"], b""),
+             ("Reshape", ["yb", "shape"], ["output0"], b""), _pool("images", "p", 4),
+             ("Conv", ["p", "wp"], ["output1"], b"")]
+    inits = {"w": w, "b": b.reshape(1, k, 1, 1), "shape": np.array([1, k, -1], np.int64), "wp": wp}
+    return _write_graph(path, nodes, [("images", [1, 3, size, size])],
+                        [("output0", [1, k, size * size]), ("output1", [1, masks, size // 4, size // 4])], inits)
+
+
+def write_argmax_model(path, size=32, classes=5, seed=2):
+    """A semantic segmentation model shaped like SegFormer's output: "x" [1, 3, S, S] -> 1x1 convolution ->
+    2x2 average pool -> "logits" [1, C, S/2, S/2]."""
+    import numpy as np
+    rng = np.random.default_rng(seed)
+    nodes = [("Conv", ["x", "w"], ["y"], b""), _pool("y", "logits", 2)]
+    inits = {"w": rng.uniform(-1, 1, (classes, 3, 1, 1)).astype(np.float32)}
+    return _write_graph(path, nodes, [("x", [1, 3, size, size])], [("logits", [1, classes, size // 2, size // 2])],
+                        inits)
+
+
 def write_profile(path, width=8, height=8, labels=None):
     lines = ["name = tiny", "task = classify", "width = %d" % width, "height = %d" % height, "scale = 0.00392156862745098",
              "topk = 3", "softmax = 1"]

@@ -12,16 +12,20 @@
 
 Every call that waits releases the GIL; library failures raise visionrt.Error with the library's
 message (.status, .name). Results are plain Python objects copied out of the library; detection
-boxes are also numpy arrays (Result.boxes, .scores, .class_ids).
+boxes are also numpy arrays (Result.boxes, .scores, .class_ids); maps (depth, segmentation masks,
+class maps) and pose keypoints are numpy arrays in the frame's geometry. Session.device_map(name)
+exports the latest result's map where the backend holds it (CUDA: device memory) through DLPack:
+torch.from_dlpack(session.device_map("depth")).
 """
 import os
 import re
 from typing import Callable, Iterable, Optional, Sequence, Union
 
 from . import _core
-from ._core import Class, Detection, Error, Frame, Result
+from ._core import Class, Detection, DeviceMap, Error, Frame, Result
 
-__all__ = ["Session", "Source", "Pipeline", "Result", "Frame", "Class", "Detection", "Error", "find_profile",
+__all__ = ["Session", "Source", "Pipeline", "Result", "Frame", "Class", "Detection", "DeviceMap", "Error",
+           "find_profile",
            "version", "build_info", "backend_available", "profiles_dir"]
 __version__ = "0.1.0"
 
@@ -80,13 +84,18 @@ class Session(_core.Session):
 
     def __init__(self, model: PathLike, profile: Optional[PathLike] = None, backend: str = "auto", *,
                  width: int = 640, height: int = 480, format: str = "RGB24", slots: int = 2,
-                 threads: int = 0, cascade: Optional[PathLike] = None, cascade_profile: Optional[PathLike] = None,
-                 cascade_max_batch: int = 16) -> None:
+                 threads: int = 0, device: int = 0, cascade: Optional[PathLike] = None,
+                 cascade_profile: Optional[PathLike] = None, cascade_max_batch: int = 16, cascade_topk: int = 0,
+                 cascade_min_size: float = 1.0, cascade_classes: Optional[Sequence[int]] = None) -> None:
         """cascade: a classifier run on every detection's crop (Detection.secondary), with its
-        profile (found by name when not given)."""
+        profile (found by name when not given); cascade_max_batch crops per frame (1..64),
+        cascade_topk classes per crop (0: the profile's, at most 5), cascade_min_size: skip boxes
+        smaller than that many pixels, cascade_classes: the detector class ids to classify (None: all).
+        device: the CUDA device ordinal."""
         c_profile = _profile(cascade, cascade_profile) if cascade is not None else None
         super().__init__(os.fspath(model), _profile(model, profile), backend, width, height, format, slots, threads,
-                         os.fspath(cascade) if cascade is not None else None, c_profile, cascade_max_batch)
+                         os.fspath(cascade) if cascade is not None else None, c_profile, cascade_max_batch,
+                         cascade_topk, cascade_min_size, cascade_classes, device)
 
 
 class Source(_core.Source):

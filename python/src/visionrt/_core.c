@@ -16,6 +16,8 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vrt/core.h"
@@ -61,11 +63,11 @@ static PyObject *to_numpy(PyObject *obj) {
     return PyObject_CallOneArg(numpy_asarray, obj);
 }
 
-/* ---- _Array: a small owned buffer (boxes, scores) exported to numpy ------------------------- */
+/* ---- _Array: owned memory (boxes, maps, keypoints) exported to numpy ------------------------- */
 
 typedef struct {
     PyObject_HEAD void *data;
-    Py_ssize_t shape[2], strides[2];
+    Py_ssize_t shape[3], strides[3];
     int ndim;
     char format[2];
     Py_ssize_t itemsize;
@@ -99,19 +101,22 @@ static PyTypeObject ArrayType = {
     .tp_doc = "owned memory exported through the buffer protocol (numpy.asarray views it)",
 };
 
-/* A numpy array of n x cols (cols 0: 1-D) items of format 'f' or 'i', filled by the caller. */
-static PyObject *new_array(Py_ssize_t n, Py_ssize_t cols, char fmt, void **data) {
+/* A zeroed C-order numpy array of ndim (1..3) dimensions of items of struct format fmt: 'f' (float32),
+ * 'i' (int32), 'B' (uint8), '?' (bool); *data gets its memory for the caller to fill. */
+static PyObject *new_array(int ndim, const Py_ssize_t *shape, char fmt, void **data) {
     ArrayObject *a = PyObject_New(ArrayObject, &ArrayType);
     if (!a) return NULL;
-    a->itemsize = 4;
+    a->itemsize = (fmt == 'f' || fmt == 'i') ? 4 : 1;
     a->format[0] = fmt;
     a->format[1] = 0;
-    a->ndim = cols ? 2 : 1;
-    a->shape[0] = n;
-    a->shape[1] = cols;
-    a->strides[0] = cols ? cols * 4 : 4;
-    a->strides[1] = 4;
-    a->data = PyMem_Calloc((size_t)(n ? n : 1) * (size_t)(cols ? cols : 1), 4);
+    a->ndim = ndim;
+    size_t n = 1;
+    for (int i = ndim - 1; i >= 0; i--) {
+        a->shape[i] = shape[i];
+        a->strides[i] = (Py_ssize_t)n * a->itemsize;
+        n *= (size_t)shape[i];
+    }
+    a->data = PyMem_Calloc(n ? n : 1, (size_t)a->itemsize);
     if (!a->data) {
         Py_DECREF(a);
         return PyErr_NoMemory();
@@ -126,9 +131,12 @@ static PyObject *new_array(Py_ssize_t n, Py_ssize_t cols, char fmt, void **data)
 
 typedef struct {
     PyObject_HEAD PyObject *kind, *task, *classes, *detections, *times; /* times: built on first access */
+    PyObject *maps;      /* dict: map name (vrt_map_name) -> numpy array in frame geometry */
+    PyObject *keypoints; /* numpy float32 (N, K, 3) for KEYPOINTS, else None */
     int64_t time_ns[VRT_TIME_COUNT];
     long long sequence, timestamp_ns;
-    int slot, stream, candidates;
+    int slot, stream, candidates, has_depth;
+    float depth_min, depth_max, depth_mean;
     long long frame_number, index;
 } ResultObject;
 
@@ -138,6 +146,8 @@ static void result_dealloc(ResultObject *r) {
     Py_XDECREF(r->classes);
     Py_XDECREF(r->detections);
     Py_XDECREF(r->times);
+    Py_XDECREF(r->maps);
+    Py_XDECREF(r->keypoints);
     Py_TYPE(r)->tp_free((PyObject *)r);
 }
 
@@ -146,43 +156,43 @@ static PyObject *label_or_none(const char *s) {
     Py_RETURN_NONE;
 }
 
-static PyObject *class_list(const vrt_result *r) {
-    int n = vrt_result_kind(r) == VRT_RESULT_CLASSES ? vrt_result_count(r) : 0;
-    PyObject *list = PyList_New(n);
-    for (int i = 0; list && i < n; i++) {
-        int index = 0;
-        float score = 0;
-        vrt_result_class(r, i, &index, &score);
-        PyObject *c = PyStructSequence_New(ClassType);
-        if (!c) {
-            Py_CLEAR(list);
-            break;
-        }
-        PyStructSequence_SetItem(c, 0, PyLong_FromLong(index));
-        PyStructSequence_SetItem(c, 1, PyFloat_FromDouble(score));
-        PyStructSequence_SetItem(c, 2, label_or_none(vrt_result_label(r, i)));
-        PyList_SET_ITEM(list, i, c);
-    }
-    return list;
+/* visionrt.Class(index, score, label): a classifier's or a cascade's entry. */
+static PyObject *new_class(int index, float score, const char *label) {
+    PyObject *c = PyStructSequence_New(ClassType);
+    if (!c) return NULL;
+    PyStructSequence_SetItem(c, 0, PyLong_FromLong(index));
+    PyStructSequence_SetItem(c, 1, PyFloat_FromDouble(score));
+    PyStructSequence_SetItem(c, 2, label_or_none(label));
+    return c;
 }
 
-/* A cascade's classes for detection i (vrt_result_secondary): list of Class, empty when none. */
-static PyObject *secondary_list(const vrt_result *r, int i) {
-    int n = vrt_result_secondary_count(r, i);
+/* n Classes: entry k from get(r, i, k, ...) (i: the detection for a cascade, unused for a classifier). */
+typedef vrt_status (*class_getter)(const vrt_result *r, int i, int k, int *index, float *score,
+                                   const char **label);
+
+static vrt_status get_class(const vrt_result *r, int i, int k, int *index, float *score, const char **label) {
+    *label = vrt_result_label(r, k);
+    return vrt_result_class(r, k, index, score);
+}
+
+static vrt_status get_secondary(const vrt_result *r, int i, int k, int *index, float *score,
+                                const char **label) {
+    *label = vrt_result_secondary_label(r, i, k);
+    return vrt_result_secondary(r, i, k, index, score);
+}
+
+static PyObject *class_list(const vrt_result *r, int i, int n, class_getter get) {
     PyObject *list = PyList_New(n > 0 ? n : 0);
     for (int k = 0; list && k < n; k++) {
         int index = 0;
         float score = 0;
-        vrt_result_secondary(r, i, k, &index, &score);
-        PyObject *c = PyStructSequence_New(ClassType);
-        if (!c) {
+        const char *label = NULL;
+        get(r, i, k, &index, &score, &label);
+        PyObject *c = new_class(index, score, label);
+        if (!c)
             Py_CLEAR(list);
-            break;
-        }
-        PyStructSequence_SetItem(c, 0, PyLong_FromLong(index));
-        PyStructSequence_SetItem(c, 1, PyFloat_FromDouble(score));
-        PyStructSequence_SetItem(c, 2, label_or_none(vrt_result_secondary_label(r, i, k)));
-        PyList_SET_ITEM(list, k, c);
+        else
+            PyList_SET_ITEM(list, k, c);
     }
     return list;
 }
@@ -195,27 +205,68 @@ static PyObject *detection_list(const vrt_result *r) {
         vrt_detection d;
         vrt_result_detection(r, i, &d);
         PyObject *o = PyStructSequence_New(DetectType);
-        if (!o) {
+        PyObject *sec = class_list(r, i, vrt_result_secondary_count(r, i), get_secondary);
+        if (!o || !sec) {
+            Py_XDECREF(o);
+            Py_XDECREF(sec);
             Py_CLEAR(list);
             break;
         }
-        PyStructSequence_SetItem(o, 0, PyFloat_FromDouble(d.box.x1));
-        PyStructSequence_SetItem(o, 1, PyFloat_FromDouble(d.box.y1));
-        PyStructSequence_SetItem(o, 2, PyFloat_FromDouble(d.box.x2));
-        PyStructSequence_SetItem(o, 3, PyFloat_FromDouble(d.box.y2));
-        PyStructSequence_SetItem(o, 4, PyFloat_FromDouble(d.score));
+        const double v[5] = {d.box.x1, d.box.y1, d.box.x2, d.box.y2, d.score};
+        for (int j = 0; j < 5; j++)
+            PyStructSequence_SetItem(o, j, PyFloat_FromDouble(v[j]));
         PyStructSequence_SetItem(o, 5, PyLong_FromLong(d.class_id));
         PyStructSequence_SetItem(o, 6, label_or_none(vrt_result_label(r, i)));
-        PyObject *sec = secondary_list(r, i);
-        if (!sec) {
-            Py_DECREF(o);
-            Py_CLEAR(list);
-            break;
-        }
         PyStructSequence_SetItem(o, 7, sec);
         PyList_SET_ITEM(list, i, o);
     }
     return list;
+}
+
+/* Copies map `which` out of r (rows packed): numpy (H, W) float32 / uint8, (H, W, 3) uint8 for RGB;
+ * Py_None when r has no such map. */
+static PyObject *map_copy(const vrt_result *r, vrt_map_id which) {
+    int w = 0, h = 0;
+    size_t stride = 0;
+    vrt_map_type type = VRT_MAP_U8;
+    const uint8_t *src = vrt_result_map(r, which, &w, &h, &stride, &type);
+    if (!src) Py_RETURN_NONE;
+    const Py_ssize_t shape[3] = {h, w, 3};
+    const size_t row = (size_t)w * (type == VRT_MAP_F32 ? 4 : type == VRT_MAP_RGB8 ? 3 : 1);
+    void *data;
+    PyObject *arr = new_array(type == VRT_MAP_RGB8 ? 3 : 2, shape, type == VRT_MAP_F32 ? 'f' : 'B', &data);
+    for (int y = 0; arr && y < h; y++)
+        memcpy((uint8_t *)data + (size_t)y * row, src + (size_t)y * stride, row);
+    return arr;
+}
+
+static const vrt_map_id map_ids[] = {VRT_MAP_DEPTH, VRT_MAP_DEPTH_RAW, VRT_MAP_DEPTH_COLOR, VRT_MAP_CLASSES,
+                                     VRT_MAP_INSTANCES};
+
+/* Every map r has, by name (vrt_map_name): {} for classes and plain detections. */
+static PyObject *map_dict(const vrt_result *r) {
+    PyObject *d = PyDict_New();
+    for (size_t i = 0; d && i < sizeof map_ids / sizeof map_ids[0]; i++) {
+        if (!vrt_result_map(r, map_ids[i], NULL, NULL, NULL, NULL)) continue;
+        PyObject *a = map_copy(r, map_ids[i]);
+        if (!a || PyDict_SetItemString(d, vrt_map_name(map_ids[i]), a) < 0) Py_CLEAR(d);
+        Py_XDECREF(a);
+    }
+    return d;
+}
+
+/* KEYPOINTS: numpy float32 (N, K, 3): x, y (frame pixels), score; None for another kind. */
+static PyObject *keypoint_array(const vrt_result *r) {
+    const int nk = vrt_result_num_keypoints(r);
+    if (nk <= 0) Py_RETURN_NONE;
+    const Py_ssize_t shape[3] = {vrt_result_count(r), nk, 3};
+    void *data;
+    PyObject *arr = new_array(3, shape, 'f', &data);
+    float *p = data;
+    for (int i = 0; arr && i < shape[0]; i++)
+        for (int j = 0; j < nk; j++, p += 3)
+            vrt_result_keypoint(r, i, j, &p[0], &p[1], &p[2]);
+    return arr;
 }
 
 /* Keys of Result.times; a stage this table does not name yet is left out. */
@@ -233,19 +284,23 @@ static PyObject *result_from(const vrt_result *r) {
     if (!o) return NULL;
     o->kind = PyUnicode_FromString(vrt_result_type_name(vrt_result_kind(r)));
     o->task = PyUnicode_FromString(vrt_task_name(vrt_result_task(r)));
-    o->classes = class_list(r);
+    o->classes =
+        class_list(r, 0, vrt_result_kind(r) == VRT_RESULT_CLASSES ? vrt_result_count(r) : 0, get_class);
     o->detections = detection_list(r);
+    o->maps = map_dict(r);
+    o->keypoints = keypoint_array(r);
     o->times = NULL;
     o->sequence = (long long)vrt_result_sequence(r);
     o->timestamp_ns = vrt_result_timestamp_ns(r);
     o->slot = vrt_result_slot(r);
     o->candidates = vrt_result_candidates(r);
+    o->has_depth = vrt_result_depth_stats(r, &o->depth_min, &o->depth_max, &o->depth_mean) == VRT_OK;
     o->stream = -1;
     o->frame_number = -1;
     o->index = -1;
     for (int i = 0; i < VRT_TIME_COUNT; i++)
         o->time_ns[i] = vrt_result_time_ns(r, (vrt_result_time)i);
-    if (!o->kind || !o->task || !o->classes || !o->detections) {
+    if (!o->kind || !o->task || !o->classes || !o->detections || !o->maps || !o->keypoints) {
         Py_DECREF(o);
         return NULL;
     }
@@ -272,7 +327,8 @@ static PyObject *result_boxes(ResultObject *r, void *which) {
     Py_ssize_t n = PyList_GET_SIZE(r->detections);
     int w = (int)(intptr_t)which;
     void *data;
-    PyObject *arr = new_array(n, w == 0 ? 4 : 0, w == 2 ? 'i' : 'f', &data);
+    const Py_ssize_t shape[2] = {n, 4};
+    PyObject *arr = new_array(w == 0 ? 2 : 1, shape, w == 2 ? 'i' : 'f', &data);
     for (Py_ssize_t i = 0; arr && i < n; i++) {
         PyObject *d = PyList_GET_ITEM(r->detections, i);
         if (w == 0)
@@ -286,11 +342,103 @@ static PyObject *result_boxes(ResultObject *r, void *which) {
     return arr;
 }
 
+/* A map by name (depth, depth_raw, depth_color, classes, instances), None when the result has none. */
+static PyObject *result_map(ResultObject *r, void *name) {
+    PyObject *a = PyDict_GetItemString(r->maps, (const char *)name);
+    return Py_NewRef(a ? a : Py_None);
+}
+
+static PyObject *result_depth_stats(ResultObject *r, void *unused) {
+    if (!r->has_depth) Py_RETURN_NONE;
+    return Py_BuildValue("(fff)", r->depth_min, r->depth_max, r->depth_mean);
+}
+
+/* segment-yolov8: bool (N, H, W), mask i = the pixels of the instance map that are detection i's. */
+static PyObject *result_masks(ResultObject *r, void *unused) {
+    PyObject *inst = PyDict_GetItemString(r->maps, "instances");
+    if (!inst) Py_RETURN_NONE;
+    Py_buffer v;
+    if (PyObject_GetBuffer(inst, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) return NULL;
+    const Py_ssize_t n = PyList_GET_SIZE(r->detections), plane = v.shape[0] * v.shape[1];
+    const Py_ssize_t shape[3] = {n, v.shape[0], v.shape[1]};
+    void *data;
+    PyObject *arr = new_array(3, shape, '?', &data);
+    const uint8_t *m = v.buf;
+    for (Py_ssize_t p = 0; arr && p < plane; p++)
+        if (m[p] && m[p] <= n) ((uint8_t *)data)[(m[p] - 1) * plane + p] = 1;
+    PyBuffer_Release(&v);
+    return arr;
+}
+
+static int cmp_float(const void *a, const void *b) {
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+/* depth_median(box) -> (raw, normalised) or None: vrt_result_depth_median's rule over the copied raw
+ * map (pixels whose centre lies in [x1, x2) x [y1, y2), NaN left out, an even count averages the two
+ * middle values), so it works after the library's result storage moved on. */
+static PyObject *result_depth_median(ResultObject *r, PyObject *box) {
+    PyObject *raw = PyDict_GetItemString(r->maps, "depth_raw");
+    float b[4];
+    PyObject *seq = PySequence_Fast(box, "depth_median(box): a Detection or (x1, y1, x2, y2)");
+    if (!seq) return NULL;
+    int bad = PySequence_Fast_GET_SIZE(seq) < 4;
+    for (int j = 0; !bad && j < 4; j++)
+        b[j] = (float)PyFloat_AsDouble(PySequence_Fast_GET_ITEM(seq, j));
+    Py_DECREF(seq);
+    if (bad) PyErr_SetString(PyExc_ValueError, "depth_median(box): a Detection or (x1, y1, x2, y2)");
+    if (bad || PyErr_Occurred()) return NULL;
+    if (!raw || !r->has_depth) {
+        PyErr_SetString(PyExc_ValueError, "depth_median: this result has no depth map (task depth)");
+        return NULL;
+    }
+    Py_buffer v;
+    if (PyObject_GetBuffer(raw, &v, PyBUF_C_CONTIGUOUS | PyBUF_ND) < 0) return NULL;
+    const int h = (int)v.shape[0], w = (int)v.shape[1], lim[4] = {w, h, w, h};
+    int px[4];
+    for (int j = 0; j < 4; j++) { /* pixel x's centre x + 0.5 inside [x1, x2) */
+        float f = ceilf(b[j] - 0.5f), lo = j < 2 ? 0.0f : (float)px[j - 2];
+        px[j] = f < lo ? (int)lo : f > (float)lim[j] ? lim[j] : (int)f;
+    }
+    float *vals = PyMem_Malloc(sizeof(float) * (size_t)((px[2] - px[0]) * (px[3] - px[1]) + 1));
+    if (!vals) {
+        PyBuffer_Release(&v);
+        return PyErr_NoMemory();
+    }
+    size_t n = 0;
+    for (int y = px[1]; y < px[3]; y++)
+        for (int x = px[0]; x < px[2]; x++) {
+            float d = ((const float *)v.buf)[(size_t)y * (size_t)w + (size_t)x];
+            if (!isnan(d)) vals[n++] = d;
+        }
+    PyBuffer_Release(&v);
+    PyObject *ret = Py_None;
+    if (n) {
+        qsort(vals, n, sizeof(float), cmp_float);
+        float med = vals[(n - 1) / 2];
+        if (n % 2 == 0) med = (float)(((double)med + (double)vals[n / 2]) / 2.0);
+        float norm =
+            r->depth_max > r->depth_min ? (med - r->depth_min) / (r->depth_max - r->depth_min) : 0.0f;
+        ret = Py_BuildValue("(ff)", med, norm);
+    } else {
+        Py_INCREF(ret);
+    }
+    PyMem_Free(vals);
+    return ret;
+}
+
 static PyObject *result_repr(ResultObject *r) {
     if (PyList_GET_SIZE(r->classes))
         return PyUnicode_FromFormat("<visionrt.Result %U: %R>", r->kind, PyList_GET_ITEM(r->classes, 0));
-    return PyUnicode_FromFormat("<visionrt.Result %U: %zd detections>", r->kind,
-                                PyList_GET_SIZE(r->detections));
+    if (PyList_GET_SIZE(r->detections) || !PyDict_GET_SIZE(r->maps))
+        return PyUnicode_FromFormat("<visionrt.Result %U (%U): %zd detections>", r->kind, r->task,
+                                    PyList_GET_SIZE(r->detections));
+    PyObject *keys = PyDict_Keys(r->maps);
+    PyObject *s =
+        keys ? PyUnicode_FromFormat("<visionrt.Result %U (%U): maps %R>", r->kind, r->task, keys) : NULL;
+    Py_XDECREF(keys);
+    return s;
 }
 
 static PyMemberDef result_members[] = {
@@ -299,6 +447,11 @@ static PyMemberDef result_members[] = {
     {"task", T_OBJECT_EX, offsetof(ResultObject, task), READONLY, "the profile's task head"},
     {"classes", T_OBJECT_EX, offsetof(ResultObject, classes), READONLY, "list of Class, best first"},
     {"detections", T_OBJECT_EX, offsetof(ResultObject, detections), READONLY, "list of Detection"},
+    {"maps", T_OBJECT_EX, offsetof(ResultObject, maps), READONLY,
+     "dict: map name -> numpy array in the frame's geometry (depth, depth_raw, depth_color, classes, "
+     "instances)"},
+    {"keypoints", T_OBJECT_EX, offsetof(ResultObject, keypoints), READONLY,
+     "pose: numpy float32 (N, K, 3): x, y in frame pixels, score; None for another task"},
     {"sequence", T_LONGLONG, offsetof(ResultObject, sequence), READONLY, "the frame's sequence number"},
     {"timestamp_ns", T_LONGLONG, offsetof(ResultObject, timestamp_ns), READONLY, "the frame's time (ns)"},
     {"slot", T_INT, offsetof(ResultObject, slot), READONLY, "session slot"},
@@ -314,6 +467,25 @@ static PyGetSetDef result_getset[] = {
     {"boxes", (getter)result_boxes, NULL, "numpy float32 (N, 4): x1, y1, x2, y2 in frame pixels", (void *)0},
     {"scores", (getter)result_boxes, NULL, "numpy float32 (N,)", (void *)1},
     {"class_ids", (getter)result_boxes, NULL, "numpy int32 (N,)", (void *)2},
+    {"depth", (getter)result_map, NULL, "depth: float32 (H, W) 0..1, 1 = nearest; NaN where cropped away",
+     (void *)"depth"},
+    {"depth_raw", (getter)result_map, NULL, "depth: float32 (H, W), the network's relative inverse depth",
+     (void *)"depth_raw"},
+    {"depth_color", (getter)result_map, NULL, "depth: uint8 (H, W, 3) RGB through the profile's colormap",
+     (void *)"depth_color"},
+    {"class_map", (getter)result_map, NULL, "segment-argmax: uint8 (H, W) class per pixel",
+     (void *)"classes"},
+    {"instance_map", (getter)result_map, NULL, "segment-yolov8: uint8 (H, W): 0 none, i + 1 detection i",
+     (void *)"instances"},
+    {"masks", (getter)result_masks, NULL, "segment-yolov8: bool (N, H, W), one mask per detection", NULL},
+    {"depth_stats", (getter)result_depth_stats, NULL, "depth: (min, max, mean) of the raw map, else None",
+     NULL},
+    {NULL}};
+
+static PyMethodDef result_methods[] = {
+    {"depth_median", (PyCFunction)result_depth_median, METH_O,
+     "depth_median(box) -> (raw, normalised) median depth inside a box (frame pixels, e.g. another model's "
+     "Detection), None when no valid pixel is inside"},
     {NULL}};
 
 static PyTypeObject ResultType = {
@@ -323,6 +495,7 @@ static PyTypeObject ResultType = {
     .tp_repr = (reprfunc)result_repr,
     .tp_members = result_members,
     .tp_getset = result_getset,
+    .tp_methods = result_methods,
     .tp_flags = Py_TPFLAGS_DEFAULT,
     .tp_doc = "One frame's result, copied out of the library (vrt/result.h).",
 };
@@ -366,11 +539,36 @@ typedef struct {
     vrt_session_info info;
     int busy[VRT_SESSION_MAX_SLOTS];
     int in_call; /* a call with the GIL released is using s (close() must wait for it) */
+    int device;  /* CUDA device ordinal */
+    /* The library's latest result handed out (device_map exports its maps) and the submissions made,
+     * so an export can tell that a later frame has overwritten what it points at. */
+    const vrt_result *last;
+    unsigned long long submits, last_submit;
 } SessionObject;
 
 static int session_ok(SessionObject *o) {
     if (o->s) return 1;
     PyErr_SetString(PyExc_RuntimeError, "the session is closed");
+    return 0;
+}
+
+/* Session's cascade options into cp (vrt_cascade_params); classes: a sequence of detector class ids. */
+static int cascade_from(vrt_cascade_params *cp, PyObject *classes, int ids[VRT_CASCADE_MAX]) {
+    if (!classes || classes == Py_None) return 0;
+    PyObject *seq = PySequence_Fast(classes, "cascade_classes: a list of detector class ids");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    if (n > VRT_CASCADE_MAX) {
+        Py_DECREF(seq);
+        PyErr_Format(PyExc_ValueError, "cascade_classes: %zd ids; at most %d", n, VRT_CASCADE_MAX);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++)
+        ids[i] = (int)PyLong_AsLong(PySequence_Fast_GET_ITEM(seq, i));
+    Py_DECREF(seq);
+    if (PyErr_Occurred()) return -1;
+    cp->classes = ids;
+    cp->num_classes = (int)n;
     return 0;
 }
 
@@ -386,13 +584,21 @@ static int session_init(SessionObject *o, PyObject *args, PyObject *kw) {
                           "cascade_model",
                           "cascade_profile",
                           "cascade_max_batch",
+                          "cascade_topk",
+                          "cascade_min_size",
+                          "cascade_classes",
+                          "device",
                           NULL};
     const char *model, *profile = NULL, *backend = "auto", *format = "RGB24", *c_model = NULL,
                        *c_profile = NULL;
     unsigned int width = 640, height = 480;
-    int slots = 2, threads = 0, c_max = 16;
-    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zsIIsiizzi", kws, &model, &profile, &backend, &width,
-                                     &height, &format, &slots, &threads, &c_model, &c_profile, &c_max))
+    int slots = 2, threads = 0, device = 0, ids[VRT_CASCADE_MAX];
+    PyObject *c_classes = NULL;
+    vrt_cascade_params cp; /* detector -> classifier on the crops (vrt/session.h) */
+    vrt_cascade_default_params(&cp);
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "s|zsIIsiizziifOi", kws, &model, &profile, &backend, &width,
+                                     &height, &format, &slots, &threads, &c_model, &c_profile, &cp.max_batch,
+                                     &cp.topk, &cp.min_size, &c_classes, &device))
         return -1;
     if (o->s) vrt_session_destroy(&o->s);
     vrt_session_params p;
@@ -403,12 +609,11 @@ static int session_init(SessionObject *o, PyObject *args, PyObject *kw) {
     p.height = height;
     p.slots = slots;
     p.threads = threads;
-    vrt_cascade_params cp; /* detector -> classifier on the crops (vrt/session.h) */
+    p.device = device;
     if (c_profile) {
-        vrt_cascade_default_params(&cp);
         cp.model = c_model;
         cp.profile_path = c_profile;
-        cp.max_batch = c_max;
+        if (cascade_from(&cp, c_classes, ids) < 0) return -1;
         p.cascade = &cp;
     }
     if (!p.fourcc) {
@@ -425,6 +630,8 @@ static int session_init(SessionObject *o, PyObject *args, PyObject *kw) {
     }
     vrt_session_get_info(o->s, &o->info);
     memset(o->busy, 0, sizeof o->busy);
+    o->device = device;
+    o->last = NULL;
     return 0;
 }
 
@@ -444,6 +651,13 @@ static PyObject *session_close(SessionObject *o, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* The Result of r; r is remembered for device_map (valid while no later submission was made). */
+static PyObject *session_result(SessionObject *o, const vrt_result *r) {
+    o->last = r;
+    o->last_submit = o->submits;
+    return result_from(r);
+}
+
 static PyObject *session_run(SessionObject *o, PyObject *frame) {
     if (!session_ok(o)) return NULL;
     Py_buffer v;
@@ -456,11 +670,12 @@ static PyObject *session_run(SessionObject *o, PyObject *frame) {
     const vrt_result *r = NULL;
     int st;
     o->in_call = 1;
+    o->submits++;
     Py_BEGIN_ALLOW_THREADS st = vrt_session_run(o->s, &f, &r);
     Py_END_ALLOW_THREADS o->in_call = 0;
     PyBuffer_Release(&v);
     if (st) return raise_status(st, vrt_session_last_error(o->s));
-    return result_from(r);
+    return session_result(o, r);
 }
 
 static PyObject *session_submit(SessionObject *o, PyObject *frame) {
@@ -483,6 +698,7 @@ static PyObject *session_submit(SessionObject *o, PyObject *frame) {
         memcpy(slot_f.planes[0].data, v.buf, (size_t)v.len); /* the slot buffer is one packed frame */
         slot_f.timestamp_ns = f.timestamp_ns;
         st = vrt_session_submit(o->s, slot, &slot_f);
+        o->submits++;
     }
     PyBuffer_Release(&v);
     if (bad) return NULL;
@@ -511,7 +727,7 @@ static PyObject *session_poll(SessionObject *o, PyObject *arg) {
     if (st == VRT_EAGAIN) Py_RETURN_NONE;
     o->busy[slot] = 0;
     if (st) return raise_status(st, vrt_session_last_error(o->s));
-    return result_from(r);
+    return session_result(o, r);
 }
 
 static PyObject *session_wait(SessionObject *o, PyObject *arg) {
@@ -524,7 +740,7 @@ static PyObject *session_wait(SessionObject *o, PyObject *arg) {
     Py_END_ALLOW_THREADS o->in_call = 0;
     o->busy[slot] = 0;
     if (st) return raise_status(st, vrt_session_last_error(o->s));
-    return result_from(r);
+    return session_result(o, r);
 }
 
 static PyObject *session_get_info(SessionObject *o, void *unused) {
@@ -547,7 +763,11 @@ static PyObject *session_exit(SessionObject *o, PyObject *args) {
     return session_close(o, NULL);
 }
 
+static PyObject *session_device_map(SessionObject *o, PyObject *args);
+
 static PyMethodDef session_methods[] = {
+    {"device_map", (PyCFunction)session_device_map, METH_VARARGS,
+     "device_map(name='depth') -> DeviceMap: the latest result's map where the backend holds it (DLPack)"},
     {"run", (PyCFunction)session_run, METH_O, "run(frame) -> Result: the whole frame path, synchronously"},
     {"submit", (PyCFunction)session_submit, METH_O,
      "submit(frame) -> slot: copies the frame into a free slot"},
@@ -572,6 +792,196 @@ static PyTypeObject SessionType = {
     .tp_new = PyType_GenericNew,
     .tp_doc = "Session(model, profile, backend, width, height, format, slots, threads): vrt/session.h",
 };
+
+/* ---- DeviceMap: a result map where the backend holds it, exported through DLPack ------------------ */
+
+/* DLPack (github.com/dmlc/dlpack, dlpack.h v0.8, the legacy unversioned capsule "dltensor" that
+ * torch.from_dlpack, numpy.from_dlpack and cupy read): the ABI structs, written out to need no header. */
+typedef struct {
+    int32_t device_type; /* kDLCPU 1, kDLCUDA 2 */
+    int32_t device_id;
+} DLDevice;
+typedef struct {
+    uint8_t code; /* kDLUInt 1, kDLFloat 2 */
+    uint8_t bits;
+    uint16_t lanes;
+} DLDataType;
+typedef struct {
+    void *data;
+    DLDevice device;
+    int32_t ndim;
+    DLDataType dtype;
+    int64_t *shape;
+    int64_t *strides; /* in items */
+    uint64_t byte_offset;
+} DLTensor;
+typedef struct DLManagedTensor {
+    DLTensor dl_tensor;
+    void *manager_ctx;
+    void (*deleter)(struct DLManagedTensor *self);
+} DLManagedTensor;
+
+typedef struct {
+    PyObject_HEAD SessionObject *session; /* keeps the session object (not its frames) alive */
+    const void *data;
+    int on_device, ndim;
+    DLDataType dtype;
+    int64_t shape[3], strides[3];
+    unsigned long long submit; /* the session's submissions when made: a later one overwrites the map */
+} DeviceMapObject;
+
+typedef struct {
+    DLManagedTensor m;
+    int64_t shape[3], strides[3];
+} Export;
+
+static void device_map_dealloc(DeviceMapObject *o) {
+    Py_XDECREF(o->session);
+    Py_TYPE(o)->tp_free((PyObject *)o);
+}
+
+/* The consumer's deleter, on any thread (torch frees tensors without the GIL). */
+static void export_deleter(DLManagedTensor *m) {
+    PyGILState_STATE g = PyGILState_Ensure();
+    Py_XDECREF((PyObject *)m->manager_ctx);
+    PyGILState_Release(g);
+    free(m);
+}
+
+/* A capsule nobody consumed (still named "dltensor") frees its tensor. */
+static void capsule_destructor(PyObject *cap) {
+    if (!PyCapsule_IsValid(cap, "dltensor")) return;
+    DLManagedTensor *m = PyCapsule_GetPointer(cap, "dltensor");
+    if (m && m->deleter) m->deleter(m);
+}
+
+static int device_map_fresh(DeviceMapObject *o) {
+    if (!o->session->s || o->session->submits != o->submit) {
+        PyErr_SetString(PyExc_BufferError,
+                        "this map was overwritten: the session ran another frame (or was closed) since "
+                        "device_map(); take the map right after run() and copy what you keep");
+        return 0;
+    }
+    return 1;
+}
+
+/* __dlpack__(stream=None, max_version=None, dl_device=None, copy=None): the result is complete (the
+ * session waited for its event), so no stream has anything to wait for. */
+static PyObject *device_map_dlpack(DeviceMapObject *o, PyObject *args, PyObject *kw) {
+    static char *kws[] = {"stream", "max_version", "dl_device", "copy", NULL};
+    PyObject *stream = NULL, *max_version = NULL, *dl_device = NULL, *copy = NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kw, "|$OOOO", kws, &stream, &max_version, &dl_device, &copy))
+        return NULL;
+    if (copy && PyObject_IsTrue(copy) == 1) {
+        PyErr_SetString(PyExc_BufferError, "device_map exports without a copy (copy=True is not supported)");
+        return NULL;
+    }
+    if (!device_map_fresh(o)) return NULL;
+    Export *e = calloc(1, sizeof *e);
+    if (!e) return PyErr_NoMemory();
+    memcpy(e->shape, o->shape, sizeof e->shape);
+    memcpy(e->strides, o->strides, sizeof e->strides);
+    e->m.dl_tensor = (DLTensor){(void *)o->data,
+                                {o->on_device ? 2 : 1, o->on_device ? o->session->device : 0},
+                                o->ndim,
+                                o->dtype,
+                                e->shape,
+                                e->strides,
+                                0};
+    e->m.manager_ctx = Py_NewRef(o);
+    e->m.deleter = export_deleter;
+    PyObject *cap = PyCapsule_New(&e->m, "dltensor", capsule_destructor);
+    if (!cap) {
+        Py_DECREF(o);
+        free(e);
+    }
+    return cap;
+}
+
+static PyObject *device_map_device(DeviceMapObject *o, PyObject *unused) {
+    return Py_BuildValue("(ii)", o->on_device ? 2 : 1, o->on_device ? o->session->device : 0);
+}
+
+static PyObject *device_map_get(DeviceMapObject *o, void *which) {
+    switch ((int)(intptr_t)which) {
+    case 0:
+        return o->ndim == 3 ? Py_BuildValue("(LLL)", o->shape[0], o->shape[1], o->shape[2])
+                            : Py_BuildValue("(LL)", o->shape[0], o->shape[1]);
+    case 1: return PyUnicode_FromString(o->dtype.code == 2 ? "float32" : "uint8");
+    case 2: return PyUnicode_FromString(o->on_device ? "cuda" : "cpu");
+    default: return PyLong_FromVoidPtr((void *)o->data);
+    }
+}
+
+static PyMethodDef device_map_methods[] = {
+    {"__dlpack__", (PyCFunction)(void (*)(void))device_map_dlpack, METH_VARARGS | METH_KEYWORDS,
+     "DLPack capsule over the map (no copy)"},
+    {"__dlpack_device__", (PyCFunction)device_map_device, METH_NOARGS, "(device type, ordinal): (2, n) CUDA"},
+    {NULL}};
+
+static PyGetSetDef device_map_getset[] = {
+    {"shape", (getter)device_map_get, NULL, "(H, W) or (H, W, 3)", (void *)0},
+    {"dtype", (getter)device_map_get, NULL, "float32 or uint8", (void *)1},
+    {"device", (getter)device_map_get, NULL, "cuda (device memory) or cpu (the CPU backend's result)",
+     (void *)2},
+    {"data_ptr", (getter)device_map_get, NULL, "address of the first pixel", (void *)3},
+    {NULL}};
+
+static PyTypeObject DeviceMapType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "visionrt.DeviceMap",
+    .tp_basicsize = sizeof(DeviceMapObject),
+    .tp_dealloc = (destructor)device_map_dealloc,
+    .tp_methods = device_map_methods,
+    .tp_getset = device_map_getset,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A map of the session's latest result where the backend holds it (CUDA: device memory), for "
+              "torch.from_dlpack / cupy / numpy.from_dlpack without a copy; valid until the session's next "
+              "frame.",
+};
+
+/* Session.device_map(name="depth"): the latest result's map, through vrt_session_result_map. */
+static PyObject *session_device_map(SessionObject *o, PyObject *args) {
+    const char *name = "depth";
+    if (!PyArg_ParseTuple(args, "|s", &name) || !session_ok(o)) return NULL;
+    int id = -1;
+    for (size_t i = 0; i < sizeof map_ids / sizeof map_ids[0]; i++)
+        if (!strcmp(name, vrt_map_name(map_ids[i]))) id = (int)map_ids[i];
+    if (id < 0) {
+        PyErr_Format(PyExc_ValueError,
+                     "device_map('%s'): depth, depth_raw, depth_color, classes or instances", name);
+        return NULL;
+    }
+    int dev = 0, w = 0, h = 0;
+    size_t stride = 0;
+    vrt_map_type type = VRT_MAP_U8;
+    const void *p = o->last && o->last_submit == o->submits
+                        ? vrt_session_result_map(o->s, o->last, (vrt_map_id)id, &dev, &w, &h, &stride, &type)
+                        : NULL;
+    if (!p) {
+        PyErr_Format(
+            PyExc_ValueError,
+            "device_map('%s'): the session's latest result has no such map (task %s), or a frame was "
+            "submitted after it; call it right after run() or wait()",
+            name, vrt_task_name(o->info.task));
+        return NULL;
+    }
+    DeviceMapObject *m = PyObject_New(DeviceMapObject, &DeviceMapType);
+    if (!m) return NULL;
+    m->session = (SessionObject *)Py_NewRef(o);
+    m->data = p;
+    m->on_device = dev;
+    m->submit = o->submits;
+    m->ndim = type == VRT_MAP_RGB8 ? 3 : 2;
+    m->dtype = (DLDataType){type == VRT_MAP_F32 ? 2 : 1, type == VRT_MAP_F32 ? 32 : 8, 1};
+    const int64_t item = type == VRT_MAP_F32 ? 4 : 1, ch = type == VRT_MAP_RGB8 ? 3 : 1;
+    m->shape[0] = h;
+    m->shape[1] = w;
+    m->shape[2] = 3;
+    m->strides[0] = (int64_t)stride / item; /* rows may be padded: strides in items */
+    m->strides[1] = ch;
+    m->strides[2] = 1;
+    return (PyObject *)m;
+}
 
 /* ---- Frame: one library frame reference, exported without a copy ------------------------------- */
 
@@ -870,28 +1280,23 @@ static void pipeline_on_result(void *user, const vrt_pipeline_result *r) {
     PyGILState_Release(g);
 }
 
-static int add_sources(PipelineObject *o, PyObject *sources, char *err, size_t cap) {
-    PyObject *seq = PySequence_Fast(sources, "sources: a list of URIs");
-    if (!seq) return -1;
-    for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
-        const char *uri = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-        int st = uri ? vrt_pipeline_add_source(o->p, uri, NULL, NULL, err, cap) : -1;
-        if (st) {
-            Py_DECREF(seq);
-            if (uri) raise_status(st, err);
-            return -1;
-        }
-    }
-    Py_DECREF(seq);
-    return 0;
+static vrt_status add_source(vrt_pipeline_t *p, const char *uri, char *err, size_t cap) {
+    return vrt_pipeline_add_source(p, uri, NULL, NULL, err, cap);
 }
 
-static int add_outputs(PipelineObject *o, PyObject *outputs, char *err, size_t cap) {
-    PyObject *seq = PySequence_Fast(outputs, "outputs: a list of sink URIs");
+static vrt_status add_output(vrt_pipeline_t *p, const char *uri, char *err, size_t cap) {
+    return vrt_sink_add(p, uri, NULL, err, cap);
+}
+
+/* add(p, uri) for every URI of the list (what: its name in the TypeError). */
+static int add_each(PipelineObject *o, PyObject *uris, const char *what,
+                    vrt_status (*add)(vrt_pipeline_t *, const char *, char *, size_t), char *err,
+                    size_t cap) {
+    PyObject *seq = PySequence_Fast(uris, what);
     if (!seq) return -1;
     for (Py_ssize_t i = 0; i < PySequence_Fast_GET_SIZE(seq); i++) {
         const char *uri = PyUnicode_AsUTF8(PySequence_Fast_GET_ITEM(seq, i));
-        int st = uri ? vrt_sink_add(o->p, uri, NULL, err, cap) : -1;
+        int st = uri ? add(o->p, uri, err, cap) : -1;
         if (st) {
             Py_DECREF(seq);
             if (uri) raise_status(st, err);
@@ -941,8 +1346,10 @@ static int pipeline_init(PipelineObject *o, PyObject *args, PyObject *kw) {
         raise_status(st, err);
         return -1;
     }
-    if (add_sources(o, sources, err, sizeof err) < 0) return -1;
-    if (outputs && outputs != Py_None && add_outputs(o, outputs, err, sizeof err) < 0) return -1;
+    if (add_each(o, sources, "sources: a list of URIs", add_source, err, sizeof err) < 0) return -1;
+    if (outputs && outputs != Py_None &&
+        add_each(o, outputs, "outputs: a list of sink URIs", add_output, err, sizeof err) < 0)
+        return -1;
     return 0;
 }
 
@@ -1166,8 +1573,9 @@ PyMODINIT_FUNC PyInit__core(void) {
         PyModule_AddObjectRef(m, "Class", (PyObject *)ClassType) < 0 ||
         PyModule_AddObjectRef(m, "Detection", (PyObject *)DetectType) < 0 ||
         add_type(m, &ArrayType, "_Array") < 0 || add_type(m, &ResultType, "Result") < 0 ||
-        add_type(m, &FrameType, "Frame") < 0 || add_type(m, &SessionType, "Session") < 0 ||
-        add_type(m, &SourceType, "Source") < 0 || add_type(m, &PipelineType, "Pipeline") < 0) {
+        add_type(m, &DeviceMapType, "DeviceMap") < 0 || add_type(m, &FrameType, "Frame") < 0 ||
+        add_type(m, &SessionType, "Session") < 0 || add_type(m, &SourceType, "Source") < 0 ||
+        add_type(m, &PipelineType, "Pipeline") < 0) {
         Py_DECREF(m);
         return NULL;
     }

@@ -455,6 +455,10 @@ static vrt_status cuda_share_graph(vrt_session_t *s) {
     return VRT_OK;
 }
 
+static void *cuda_device_results(vrt_session_t *s) {
+    return ((cstate *)s->impl)->dres;
+}
+
 const vrt__session_ops vrt__session_cuda = {
     .name = "cuda",
     .pinned = 1,
@@ -463,5 +467,6 @@ const vrt__session_ops vrt__session_cuda = {
     .submit = cuda_submit,
     .collect = cuda_collect,
     .event = cuda_event,
+    .device_results = cuda_device_results,
     .share_graph = cuda_share_graph,
 };
