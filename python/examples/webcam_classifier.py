@@ -13,14 +13,14 @@ import os
 import visionrt
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("model")
     ap.add_argument("--profile", help="default: the profile matching the model's name")
     ap.add_argument("--source", default="/dev/video0" if os.path.exists("/dev/video0") else "synthetic:")
     ap.add_argument("--backend", default="auto")
     ap.add_argument("--frames", type=int, default=0, help="stop after N results (0: until Ctrl-C)")
-    a = ap.parse_args()
+    a = ap.parse_args(argv)
     with visionrt.Pipeline([a.source], a.model, a.profile, backend=a.backend, max_frames=a.frames) as p:
         try:
             for r in p:
