@@ -8,7 +8,12 @@ the Result. A real model can be given instead (--model/--profile/--width/--heigh
 
 usage: bench/python/bench_overhead.py --bench BUILD/bench/bench_session_run [--backend cpu|cuda]
                                       [--iters N] [--rounds R] [--out bench/results/FILE.json]
-Needs `import visionrt` (pip install ./python) and numpy.
+Needs `import visionrt` and numpy: pip install ./python, or without pip (no network, no
+scikit-build-core) the plain CMake build of python/ against an installed tree:
+    cmake --install build --prefix build/install
+    cmake -S python -B build/python-pkg -DCMAKE_PREFIX_PATH=$PWD/build/install && cmake --build build/python-pkg
+    PYTHONPATH=build/python-pkg bench/python/bench_overhead.py --bench build/bench/bench_session_run --backend cuda
+With --backend cuda both sides run the CUDA session (graphs on): the difference is still the binding.
 """
 import argparse
 import json
@@ -44,10 +49,19 @@ def python_rounds(model, profile, w, h, backend, iters, rounds, threads):
     return out
 
 
+def gpu_name():
+    try:
+        out = subprocess.run(["nvidia-smi", "--query-gpu=name,driver_version", "--format=csv,noheader", "-i", "0"],
+                             capture_output=True, text=True, timeout=20)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bench", required=True, help="bench_session_run from the build")
-    ap.add_argument("--backend", default="cpu")
+    ap.add_argument("--backend", default="cpu", choices=["cpu", "cuda"])
     ap.add_argument("--model")
     ap.add_argument("--profile")
     ap.add_argument("--width", type=int, default=8)
@@ -77,7 +91,7 @@ def main():
         "c_median_ns": c_med, "python_median_ns": py_med, "overhead_us": (py_med - c_med) / 1000.0,
         "visionrt": visionrt.version(), "build": visionrt.build_info(), "python": sys.version.split()[0],
         "numpy": np.__version__, "machine": platform.machine(), "cpu": platform.processor() or platform.machine(),
-        "nproc": os.cpu_count(), "load_avg": os.getloadavg(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "gpu": gpu_name() if a.backend == "cuda" else None, "nproc": os.cpu_count(), "load_avg": os.getloadavg(), "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     text = json.dumps(res, indent=1)
     print("C %.2f us, Python %.2f us per call: overhead %.2f us" % (c_med / 1e3, py_med / 1e3, res["overhead_us"]))
