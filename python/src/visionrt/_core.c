@@ -278,6 +278,10 @@ static const char *const time_names[VRT_TIME_COUNT] = {
     [VRT_TIME_SECONDARY] = "secondary",
 };
 
+/* time_names as str objects, made once at import (PyDict_SetItemString would make and intern a new
+ * str for every key of every frame). */
+static PyObject *time_keys[VRT_TIME_COUNT];
+
 /* Copies everything out of a library result (valid only until the slot's next submission). */
 static PyObject *result_from(const vrt_result *r) {
     ResultObject *o = PyObject_New(ResultObject, &ResultType);
@@ -312,9 +316,9 @@ static PyObject *result_times(ResultObject *r, void *unused) {
     if (!r->times) {
         PyObject *d = PyDict_New();
         for (int i = 0; d && i < VRT_TIME_COUNT; i++) {
-            if (!time_names[i]) continue;
+            if (!time_keys[i]) continue;
             PyObject *v = PyLong_FromLongLong(r->time_ns[i]);
-            if (!v || PyDict_SetItemString(d, time_names[i], v) < 0) Py_CLEAR(d);
+            if (!v || PyDict_SetItem(d, time_keys[i], v) < 0) Py_CLEAR(d);
             Py_XDECREF(v);
         }
         r->times = d;
@@ -1562,6 +1566,11 @@ static int add_type(PyObject *m, PyTypeObject *t, const char *name) {
 PyMODINIT_FUNC PyInit__core(void) {
     PyObject *m = PyModule_Create(&module);
     if (!m) return NULL;
+    for (int i = 0; i < VRT_TIME_COUNT; i++)
+        if (time_names[i] && !time_keys[i] && !(time_keys[i] = PyUnicode_InternFromString(time_names[i]))) {
+            Py_DECREF(m);
+            return NULL;
+        }
     Error = PyErr_NewExceptionWithDoc(
         "visionrt.Error",
         "A library error: str() is the library's message; .status is the vrt_status "
