@@ -16,7 +16,7 @@ static void device_equals_host(vrt_session_t *s, const vrt_result *r, vrt_map_id
     const uint8_t *host = vrt_result_map(r, id, NULL, NULL, NULL, NULL);
     ASSERT_TRUE(d != NULL && host != NULL && d != host);
     ASSERT_EQ(dev, 1);
-    cudaPointerAttributes a;
+    struct cudaPointerAttributes a;
     ASSERT_TRUE(cudaPointerGetAttributes(&a, d) == cudaSuccess && a.type == cudaMemoryTypeDevice);
     uint8_t *copy = malloc(stride * (size_t)h);
     ASSERT_TRUE(cudaMemcpy(copy, d, stride * (size_t)h, cudaMemcpyDeviceToHost) == cudaSuccess);
