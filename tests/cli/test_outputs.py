@@ -485,7 +485,7 @@ def case_outputs_bad():
         s.close()
     if built("display://0"):
         bad_output(["-o", "display://0"], "display://0", "no display", extra_env={"DISPLAY": ":4242"})
-        bad_output(["-o", "display://0?stream=9"], "display://0?stream=9", "expected display://N[?stream=K]")
+        bad_output(["-o", "display://0?stream=99"], "display://0?stream=99", "expected display://N[?stream=K]")
     if built("mqtt://127.0.0.1:1/t"):
         port = free_port()
         bad_output(["-o", "mqtt://127.0.0.1:%d/t" % port], "mqtt://127.0.0.1:%d/t" % port, "unreachable")

@@ -109,6 +109,13 @@ def case_scale_batch_modes():
             check("--batch auto" in b["reason"] and b["batched_ms"] >= b["unbatched_ms"], "auto per stream: %r" % b)
         s = run_summary(d, "-m", data(SQZ), "--profile", SQ_PROFILE, "--frames", "1", sources=2)
         check(s["batching"] is None, "off: %r" % s["batching"])
+        # Sources of different formats are not batched together: per stream, with the reason.
+        p = os.path.join(d, "mix.json")
+        vrt("run", "-q", "--backend", "cpu", "--threads", "1", "--policy", "all", "--summary", p, "-m", data(SQZ),
+            "--profile", SQ_PROFILE, "--frames", "1", "--batch", "on", "-i", SMALL, "-i",
+            SMALL.replace("YUYV", "RGB24"), expect=0, timeout=170)
+        b = summary(p)["batching"]
+        check(b["sources"] == 0 and "same format and size" in b["reason"], "mixed formats: %r" % b)
         # YOLOX-Nano's export fixes batch 1: per stream, saying why and what to do.
         img = "synthetic:?width=64&height=48&fps=30&format=YUYV&frames=2"
         s = run_summary(d, "-m", yolox, "--profile", yprof, "--batch", "on", sources=2, src=img)
