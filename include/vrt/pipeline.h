@@ -121,6 +121,9 @@ typedef struct vrt_pipeline_result {
     const vrt_class_result *classes;  /* classify: top-k (else NULL); the result's payload, not a copy */
     const vrt_detections *detections; /* detect: boxes in frame pixels (else NULL); likewise */
     const vrt_frame *frame;           /* the frame; valid only during the callback */
+    /* Outputs only: 1 when frame is an RGB24 picture with the output's overlay already drawn
+     * (drawn on the GPU on the frame path; "Pictures" below), 0 when it is the frame itself. */
+    int annotated;
 } vrt_pipeline_result;
 
 typedef void (*vrt_pipeline_result_fn)(void *user, const vrt_pipeline_result *r);
@@ -351,14 +354,28 @@ VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *i
  * frames per such output, per stream), and every output that wants frames
  * holds a reference to that one copy; a capture buffer is never held by an
  * output. When the pool is empty the outputs that want frames drop the result
- * (counted). */
+ * (counted).
+ *
+ * Pictures: an output that wants frames to draw on them (files, a window, a
+ * web viewer) sets `overlay`. With the CUDA backend (one stream per session,
+ * no cross-camera batching) the pipeline then draws on the GPU on the frame
+ * path, after the result was delivered: the session's overlay kernel reads
+ * the frame the graph uploaded and writes an RGB24 picture, downloaded once
+ * into a pool frame that every such output shares (vrt_session_render), so
+ * the output only encodes or shows it: r->frame is that picture and
+ * r->annotated = 1. The options drawn are the first such output's. The CPU
+ * backend leaves the drawing to the outputs' own threads (r->annotated = 0,
+ * r->frame the copy of the frame), off the frame path. */
 typedef struct vrt_pipeline_output_stats vrt_pipeline_output_stats;
 
 typedef struct vrt_pipeline_output {
     const char *name; /* for statistics and messages, e.g. "jsonl:-" (copied) */
     int depth;        /* results that may wait for the output; 1 (a latest-value slot) if <= 1 */
     int want_frame;   /* 1: r->frame in write() is a copy of the frame (host memory, the source's format) */
-    void *ctx;        /* the output's, passed to every call */
+    /* With want_frame: what the output draws on the frames (copied), so the pipeline may draw it
+     * on the GPU instead ("Pictures" above); NULL: the output wants the frames as they are. */
+    const vrt_overlay_params *overlay;
+    void *ctx; /* the output's, passed to every call */
     /* On the output's thread, for each result it gets. r->frame is NULL unless want_frame (then a
      * read-only copy, valid during the call). Optional: an output without it (one that only
      * writes at finish) gets neither a thread nor copies. */

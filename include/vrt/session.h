@@ -74,6 +74,7 @@
 #include "vrt/engine.h"
 #include "vrt/export.h"
 #include "vrt/frame.h"
+#include "vrt/overlay.h"
 #include "vrt/profile.h"
 #include "vrt/result.h"
 #include "vrt/vision.h"
@@ -157,6 +158,10 @@ typedef struct vrt_session_params {
     /* A classifier run on the detections' crops (above); NULL (default): none.
      * Copied at open (the strings and classes too). */
     const vrt_cascade_params *cascade;
+    /* Pictures (vrt_session_render): what is drawn on a result's frame (vrt/overlay.h; copied);
+     * NULL (default): no pictures. Everything it needs is made at open (CUDA: the overlay's device
+     * tables and a device RGB24 picture). */
+    const vrt_overlay_params *overlay;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
@@ -261,6 +266,17 @@ VRT_API vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vr
  * may be NULL), valid as for vrt_session_wait. Each result's times are the
  * batch's. */
 VRT_API vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_result **r, int *n_out);
+
+/* Draws slot i's last collected result (and the HUD of info; info may be NULL) on the frame it
+ * was computed from, into dst: an RGB24 frame of the session's size in host memory (caller's;
+ * strided allowed). CUDA: on the GPU, from the slot's device copy of the frame (one kernel
+ * converts and draws: vrt_cuda_overlay_render), then one download into dst; returns when dst is
+ * filled. CPU: the CPU twin (vrt_overlay_render) from the slot's buffer. Both give the same
+ * pixels. Call it after poll/wait and before the slot's next submission. Needs params.overlay
+ * and batch 1 (VRT_EINVAL otherwise). Allocates nothing (except the first time a depth map, or
+ * a larger one, is drawn: vrt/overlay.h). */
+VRT_API vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info,
+                                      vrt_frame *dst);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */

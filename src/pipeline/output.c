@@ -30,6 +30,7 @@ typedef struct out_rec {
 struct vrt__output {
     vrt_pipeline_output o;
     char name[64];
+    vrt_overlay_params ovp; /* o.overlay points here */
     int depth;
     size_t extra_bytes; /* of each record's extra */
     out_rec *recs;
@@ -55,6 +56,10 @@ vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, c
     x->o = *o;
     snprintf(x->name, sizeof(x->name), "%s", o->name ? o->name : "output");
     x->o.name = x->name;
+    if (o->overlay) {
+        x->ovp = *o->overlay;
+        x->o.overlay = &x->ovp;
+    }
     x->depth = o->depth > 1 ? o->depth : 1;
     pthread_mutex_init(&x->hist_lock, NULL);
     vrt_hist_init(&x->latency);
@@ -128,7 +133,9 @@ vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t res
 static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_result *r) {
     rec->r = *r;
     rec->r.frame = NULL;
+    rec->r.annotated = 0;
     if (x->o.want_frame && r->frame) {
+        rec->r.annotated = r->annotated;
         vrt_frame_ref((vrt_frame *)r->frame);
         rec->r.frame = r->frame;
     }
@@ -202,6 +209,10 @@ void vrt__output_stats(const vrt__output *x, vrt_pipeline_output_stats *st) {
 
 int vrt__output_frame_depth(const vrt__output *x) {
     return x->o.write && x->o.want_frame ? x->depth : 0;
+}
+
+const vrt_overlay_params *vrt__output_overlay(const vrt__output *x) {
+    return x->o.write && x->o.want_frame ? x->o.overlay : NULL;
 }
 
 void vrt__output_copy_frame(vrt_frame_pool_t *pool, const vrt_frame *src, vrt_frame **dst) {

@@ -36,6 +36,19 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
                            const char *backend, const vrt_cascade_params *cascade, int threads,
                            uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
                            int batch, char *err, size_t cap);
+/* The session's pictures (vrt_session_params.overlay) for vrt__proc_render; set before open2
+ * through this (NULL: none). */
+typedef struct vrt__proc_opts {
+    const vrt_overlay_params *overlay;
+} vrt__proc_opts;
+vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
+                           const char *backend, const vrt_cascade_params *cascade, int threads,
+                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
+                           int batch, const vrt__proc_opts *opts, char *err, size_t cap);
+/* The last frame run (vrt__proc_run) drawn with its result into dst (host RGB24 of the frame's
+ * size): vrt_session_render, on the GPU for a CUDA session. Needs opts.overlay. */
+vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_frame *dst, char *err,
+                            size_t cap);
 /* One model run over n frames (n <= batch); outs[k] gets frame k's result. */
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap);
@@ -96,6 +109,8 @@ vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t res
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);
 /* depth when the output wants frames, else 0. */
 int vrt__output_frame_depth(const vrt__output *x);
+/* The overlay an output that wants frames draws (its copy), or NULL. */
+const vrt_overlay_params *vrt__output_overlay(const vrt__output *x);
 /* The frame path: *dst = a copy of src's pixels and metadata from pool (one reference), or NULL
  * when the pool is empty or src does not fit it. */
 void vrt__output_copy_frame(vrt_frame_pool_t *pool, const vrt_frame *src, vrt_frame **dst);

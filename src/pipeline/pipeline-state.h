@@ -45,8 +45,13 @@ typedef struct stream {
     vrt__proc *proc;
     vrt__proc_out out;
     char perr[256];
-    vrt_frame_pool_t *copies; /* frame copies for the outputs that want frames (sized at start) */
-    struct vrt__group *grp;   /* the batching group whose thread processes this stream, or NULL */
+    vrt_frame_pool_t *copies;   /* frame copies for the outputs that want frames (sized at start) */
+    vrt_frame_pool_t *pictures; /* RGB24 pictures drawn on the GPU for the outputs that draw, or NULL */
+    vrt_overlay_info hud;       /* the pictures' HUD line, kept by the processing thread */
+    int64_t hud_first_ns;
+    uint64_t hud_results, hud_drops;
+    int draw_warned;        /* a drawing failure was logged (once) */
+    struct vrt__group *grp; /* the batching group whose thread processes this stream, or NULL */
 } stream;
 
 struct vrt_pipeline {
@@ -74,7 +79,13 @@ struct vrt_pipeline {
     vrt_pipeline_memory mem;        /* the plan, checked at start */
     vrt__output *outputs[VRT_PIPELINE_MAX_OUTPUTS];
     int noutputs;
-    int frame_outputs;                 /* outputs with want_frame */
+    int frame_outputs; /* outputs with want_frame */
+    /* Pictures drawn on the GPU (vrt/pipeline.h "Pictures"): with the first drawing output's
+     * overlay, for the streams with a session of their own (s->pictures); out_pic[k] = 1 for
+     * the outputs that get them there. */
+    int gpu_pictures;
+    vrt_overlay_params ovp;
+    int out_pic[VRT_PIPELINE_MAX_OUTPUTS];
     const char *_Atomic stop_reason;   /* vrt_pipeline_request_stop */
     int64_t run_start_ns, run_stop_ns; /* vrt_pipeline_info */
     int64_t cpu_start_ns, cpu_stop_ns; /* process CPU time at those moments */

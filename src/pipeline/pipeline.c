@@ -306,6 +306,51 @@ void vrt__stream_failed(stream *s, vrt_frame *f, vrt_status st) {
     handoff_close(s);
 }
 
+/* The HUD line of stream s's pictures after result r (as the sinks' own,
+ * sink/annotate.c): fps over the results, e2e p50/p99 every 8 results (a
+ * summary walks the buckets), drops summed. The processing thread's own
+ * histogram: no lock. */
+static void hud_update(stream *s, const vrt_pipeline_result *r) {
+    if (!s->hud_results) s->hud_first_ns = r->t.launch_ns;
+    s->hud_results++;
+    s->hud_drops += r->dropped_before;
+    double span = (double)(r->t.launch_ns - s->hud_first_ns) / 1e9;
+    s->hud.hud = 1;
+    s->hud.fps = s->hud_results > 1 && span > 0 ? (double)(s->hud_results - 1) / span : 0;
+    if (s->hud_results % 8 == 1) {
+        s->hud.e2e_p50_ms = (double)vrt_hist_percentile(&s->tel.hist[VRT_STAGE_E2E], 50.0) / 1e6;
+        s->hud.e2e_p99_ms = (double)vrt_hist_percentile(&s->tel.hist[VRT_STAGE_E2E], 99.0) / 1e6;
+    }
+    s->hud.drops = s->hud_drops;
+}
+
+/* The picture of r for the drawing outputs: drawn on the GPU by the stream's
+ * session from the frame its graph uploaded (vrt__proc_render), downloaded
+ * into a pool frame. NULL when the pool is empty or drawing failed (those
+ * outputs then count a drop; a failure is logged once). */
+static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_frame *f, vrt_frame **pic) {
+    *pic = NULL;
+    vrt_frame *g = NULL;
+    if (vrt_frame_pool_get(s->pictures, &g)) return;
+    hud_update(s, r);
+    const vrt_overlay_info *info = s->pl->ovp.flags & VRT_OVERLAY_HUD ? &s->hud : NULL;
+    char e[256];
+    if (vrt__proc_render(s->proc, info, g, e, sizeof(e))) {
+        if (!s->draw_warned) {
+            s->draw_warned = 1;
+            vrt_log(VRT_LOG_WARN, "pipeline", "%s: drawing the picture on the GPU failed: %s", s->uri, e);
+        }
+        vrt_frame_unref(&g);
+        return;
+    }
+    g->timestamp_ns = f->timestamp_ns;
+    g->ts_from_driver = f->ts_from_driver;
+    g->dequeue_ns = f->dequeue_ns;
+    g->sequence = f->sequence;
+    g->pts_ns = f->pts_ns;
+    *pic = g;
+}
+
 /* Fills the result of frame f (processed into s->out between launch and
  * done), calls on_result, records the telemetry and releases f. */
 void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t done_ns) {
@@ -348,13 +393,18 @@ void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t don
     vrt__telemetry_record(&s->tel, &r);
     /* One copy of the pixels for every output that wants them, after the
      * result was delivered: the capture buffer goes back at once. */
-    vrt_frame *copy = NULL;
-    if (p->frame_outputs && s->copies) vrt__output_copy_frame(s->copies, f, &copy);
+    vrt_frame *copy = NULL, *pic = NULL;
+    if (s->copies) vrt__output_copy_frame(s->copies, f, &copy);
+    if (s->pictures) draw_picture(s, &r, f, &pic);
     vrt_frame_unref(&f);
-    r.frame = copy;
-    for (int k = 0; k < p->noutputs; k++)
+    for (int k = 0; k < p->noutputs; k++) {
+        r.annotated = s->pictures && p->out_pic[k];
+        r.frame = r.annotated ? pic : copy;
         vrt__output_put(p->outputs[k], &r);
+    }
+    r.frame = NULL;
     vrt_frame_unref(&copy);
+    vrt_frame_unref(&pic);
     if (p->params.max_frames > 0 && s->tel.results >= (uint64_t)p->params.max_frames) {
         end_stream(s, ST_EOF, NULL);
         atomic_store(&s->stop, 1);
@@ -425,9 +475,10 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = weights_owner(p); /* weights loaded once */
-    st =
-        vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                        s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, e, sizeof(e));
+    vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL};
+    st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                         s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, &po, e,
+                         sizeof(e));
     if (st) {
         vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
         return st;
@@ -464,33 +515,62 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
     return VRT_OK;
 }
 
-/* The frame-copy pool of every stream when some output wants frames: depth
- * + 2 frames per such output (waiting, being written, being filled) and one
- * for the frame path. */
+/* Pictures on the GPU (vrt/pipeline.h "Pictures"): the CUDA backend and an
+ * output that draws. Decided before the sessions open (they make the
+ * overlay's buffers); streams run by a batching group have no session of
+ * their own and leave the drawing to the outputs. */
+static void pick_pictures(vrt_pipeline_t *p) {
+    p->gpu_pictures = 0;
+    for (int k = 0; k < p->noutputs; k++) {
+        const vrt_overlay_params *o = vrt__output_overlay(p->outputs[k]);
+        p->out_pic[k] = o && !strcmp(p->backend, "cuda");
+        if (p->out_pic[k] && !p->gpu_pictures) {
+            p->gpu_pictures = 1;
+            p->ovp = *o;
+        }
+    }
+}
+
+static vrt_status make_pool(vrt_pipeline_t *p, stream *s, vrt_frame_pool_t **pool, uint32_t fourcc,
+                            uint32_t count, const char *what) {
+    vrt_frame_pool_params fp;
+    vrt_frame_pool_default_params(&fp);
+    fp.fourcc = fourcc;
+    fp.width = s->info.width;
+    fp.height = s->info.height;
+    fp.count = count;
+    vrt_status st = vrt_frame_pool_create(pool, &fp);
+    if (st)
+        vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot make %u %s for the outputs (%s)", s->uri, count,
+                       what, vrt_status_str(st));
+    return st;
+}
+
+/* Per stream: the pool of frame copies for the outputs that want frames as
+ * they are, and, where the GPU draws (a stream with its own CUDA session),
+ * the pool of pictures for the outputs that draw: depth + 2 frames per such
+ * output (waiting, being written, being filled) and one for the frame path. */
 static vrt_status make_frame_copies(vrt_pipeline_t *p) {
-    uint32_t count = 1;
+    uint32_t raw_all = 1, raw = 1, pics = 1;
     p->frame_outputs = 0;
     for (int k = 0; k < p->noutputs; k++) {
         int d = vrt__output_frame_depth(p->outputs[k]);
-        if (d > 0) {
-            count += (uint32_t)d + 2;
-            p->frame_outputs++;
-        }
+        if (d <= 0) continue;
+        p->frame_outputs++;
+        raw_all += (uint32_t)d + 2;
+        if (p->out_pic[k])
+            pics += (uint32_t)d + 2;
+        else
+            raw += (uint32_t)d + 2;
     }
     for (int i = 0; p->frame_outputs && i < p->nstreams; i++) {
         stream *s = p->streams[i];
-        vrt_frame_pool_params fp;
-        vrt_frame_pool_default_params(&fp);
-        fp.fourcc = s->info.fourcc;
-        fp.width = s->info.width;
-        fp.height = s->info.height;
-        fp.count = count;
-        vrt_status st = vrt_frame_pool_create(&s->copies, &fp);
-        if (st) {
-            vrt_errbuf_set(p->err, sizeof(p->err), "%s: cannot make %u frame copies for the outputs (%s)",
-                           s->uri, count, vrt_status_str(st));
-            return st;
-        }
+        int draws = p->gpu_pictures && s->proc && !s->grp;
+        uint32_t n = draws ? raw : raw_all;
+        vrt_status st = VRT_OK;
+        if (n > 1) st = make_pool(p, s, &s->copies, s->info.fourcc, n, "frame copies");
+        if (!st && draws) st = make_pool(p, s, &s->pictures, VRT_FMT_RGB24, pics, "pictures");
+        if (st) return st;
     }
     return VRT_OK;
 }
@@ -549,8 +629,9 @@ static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
         stream *s = p->streams[i];
         if (s->grp || s->proc) continue;
         char e[512];
-        st = vrt__proc_open2(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                             s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p), 1, e,
+        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL};
+        st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                             s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p), 1, &po, e,
                              sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
@@ -592,6 +673,7 @@ static vrt_status prepare_start(vrt_pipeline_t *p) {
     int batching = p->params.batch_sources != VRT_BATCH_OFF && p->nstreams >= 2;
     vrt_status st;
     memory_budget(p);
+    pick_pictures(p);
     for (int i = 0; i < p->nstreams; i++) {
         if ((st = configure_capture(p, p->streams[i], batching))) return st;
         vrt_source_get_info(p->streams[i]->src, &p->streams[i]->info);
@@ -735,6 +817,7 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
         vrt__telemetry_free(&s->tel);
         vrt__proc_destroy(&s->proc);
         vrt_frame_pool_destroy(&s->copies); /* frames still held by outputs keep it alive */
+        vrt_frame_pool_destroy(&s->pictures);
         vrt_free(s);
     }
     for (int k = 0; k < p->noutputs; k++)

@@ -28,6 +28,7 @@ struct vrt__proc {
     int batch;
     int bound;     /* slots 0..bound-1 may be capture buffers */
     int copy_slot; /* slot for every other frame */
+    int last_slot; /* of the last vrt__proc_run */
     uint64_t zero_copy;
     char backend[16];
 };
@@ -44,6 +45,14 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
                            const char *backend, const vrt_cascade_params *cascade, int threads,
                            uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
                            int batch, char *err, size_t cap) {
+    return vrt__proc_open3(out, prof, model_path, backend, cascade, threads, fourcc, width, height, bound,
+                           share, batch, NULL, err, cap);
+}
+
+vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
+                           const char *backend, const vrt_cascade_params *cascade, int threads,
+                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
+                           int batch, const vrt__proc_opts *opts, char *err, size_t cap) {
     *out = NULL;
     if (batch < 1) batch = 1;
     if (!vrt_fourcc_is_raw(fourcc)) {
@@ -76,6 +85,7 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
     sp.batch = batch;
     sp.share_weights = share ? share->session : NULL;
     sp.cascade = cascade;
+    sp.overlay = opts ? opts->overlay : NULL;
     vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
     if (st) {
         vrt__proc_destroy(&p);
@@ -123,6 +133,7 @@ static vrt_status run_frame(vrt__proc *p, const vrt_frame *f, char *err, size_t 
         slot = f->buffer_index; /* the capture buffer is the slot: no copy */
         p->zero_copy++;
     }
+    p->last_slot = slot;
     vrt_status st = vrt_session_submit(p->session, slot, f);
     if (!st) st = vrt_session_wait(p->session, slot, &p->res);
     if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
@@ -165,6 +176,13 @@ void vrt__proc_memory(const vrt__proc *p, size_t *weights, size_t *arena, size_t
     *weights = info.weight_bytes;
     *arena = info.arena_bytes;
     *slots = info.slot_bytes * (size_t)info.slots;
+}
+
+vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_frame *dst, char *err,
+                            size_t cap) {
+    vrt_status st = vrt_session_render(p->session, p->last_slot, info, dst);
+    if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
+    return st;
 }
 
 int vrt__proc_weight_users(const vrt__proc *p) {

@@ -243,6 +243,17 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
     s->frame_bytes = vrt_frame_size_for(params->fourcc, params->width, params->height);
     s->slot_bytes = params->buffers ? params->buffer_size : s->frame_bytes * (size_t)batch;
     s->own_buffers = !params->buffers;
+    s->p.overlay = NULL;
+    if (params->overlay) {
+        s->ovp = *params->overlay;
+        s->p.overlay = &s->ovp;
+        char e[256] = "";
+        if ((st = vrt_overlay_create(&s->ov, &s->ovp, e, sizeof(e)))) {
+            vrt_errbuf_set(err, cap, "session overlay: %s", e);
+            vrt_session_destroy(&s);
+            return st;
+        }
+    }
     if (!(st = load_profile(s, profile_path, profile)) && !(st = open_model(s, model_path)) &&
         !(st = check_model(s)) && !(st = open_cascade(s)))
         st = ops->open(s);
@@ -260,6 +271,7 @@ void vrt_session_destroy(vrt_session_t **ps) {
     if (!ps || !*ps) return;
     vrt_session_t *s = *ps;
     s->ops->close(s);
+    vrt_overlay_destroy(&s->ov); /* after close: its GPU buffers may still be read by the stream */
     vrt__cascade_destroy(&s->cascade);
     vrt_engine_destroy(&s->eng);
     vrt_labels_destroy(&s->labels);
@@ -470,6 +482,35 @@ const void *vrt_session_result_map(vrt_session_t *s, const vrt_result *r, vrt_ma
 void *vrt_session_event(vrt_session_t *s, int slot) {
     if (!s || !s->ops->event || slot < 0 || slot >= s->p.slots) return NULL;
     return s->ops->event(s, slot);
+}
+
+vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
+    if (!s || !dst) return VRT_EINVAL;
+    if (slot < 0 || slot >= s->p.slots)
+        return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
+    if (!s->ov || s->batch != 1)
+        return fail(s, VRT_EINVAL, "render: %s",
+                    !s->ov ? "the session was opened without params.overlay"
+                           : "pictures are drawn for batch-1 sessions only");
+    if (s->slot[slot].state != VRT__SLOT_IDLE)
+        return fail(s, VRT_EBUSY, "render: slot %d is in flight; collect it with vrt_session_poll/wait first",
+                    slot);
+    if (dst->fourcc != VRT_FMT_RGB24 || dst->width != s->p.width || dst->height != s->p.height ||
+        !dst->planes[0].data || dst->memory == VRT_MEM_DEVICE)
+        return fail(s, VRT_EINVAL, "render: the picture must be an RGB24 %ux%u frame in host memory",
+                    s->p.width, s->p.height);
+    if (s->ops->render) return s->ops->render(s, slot, info, dst);
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, s->slot[slot].up);
+    if (st) return st;
+    f.bytesused = s->frame_bytes;
+    f.memory = VRT_MEM_HOST;
+    f.buffer_index = -1;
+    char e[256] = "";
+    if ((st = vrt_overlay_render(s->ov, &f, dst, &s->slot[slot].res[0], info, e, sizeof(e))))
+        return fail(s, st, "render: %s", e);
+    return VRT_OK;
 }
 
 vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r) {

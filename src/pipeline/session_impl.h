@@ -61,6 +61,9 @@ typedef struct vrt__session_ops {
      * * res_stride bytes, one set for every slot: the last submission's),
      * for vrt_session_result_map. NULL member: the results are the backend's. */
     void *(*device_results)(vrt_session_t *s);
+    /* Optional: vrt_session_render of slot i (checked) on the device; NULL: the CPU twin from
+     * the slot's upload buffer (session.c). */
+    vrt_status (*render)(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst);
     /* Optional, tests: every slot replays slot 0's graph. */
     vrt_status (*share_graph)(vrt_session_t *s);
 } vrt__session_ops;
@@ -86,6 +89,8 @@ struct vrt_session {
     /* One frame's result storage: the head's payload, then (cascade) the
      * crops' classes at sec_offset. */
     size_t res_stride, sec_offset;
+    vrt_overlay_t *ov; /* params.overlay made at open (before ops->open), or NULL */
+    vrt_overlay_params ovp;
     int next;         /* vrt_session_run: where to look for a free slot */
     uint64_t submits; /* submissions made (vrt_session_result_map: is a result the last one?) */
     void *impl;       /* the implementation's state */

@@ -17,6 +17,7 @@ vrt_status vrt__annotator_init(vrt__annotator *a, const vrt_overlay_params *op, 
         op = &dp;
     }
     vrt_hist_init(&a->e2e);
+    a->params = *op;
     return vrt_overlay_create(&a->ov, op, err, cap);
 }
 
@@ -41,6 +42,10 @@ vrt_status vrt__annotate(vrt__annotator *a, const vrt_pipeline_result *r, vrt_fr
     *out = NULL;
     if (!r->frame) return VRT_EAGAIN;
     const vrt_frame *f = r->frame;
+    if (r->annotated) { /* drawn on the GPU on the frame path: only shown or encoded here */
+        *out = (vrt_frame *)f;
+        return VRT_OK;
+    }
     if (a->rgb && (a->rgb->width != f->width || a->rgb->height != f->height)) vrt_frame_unref(&a->rgb);
     vrt_status st = a->rgb ? VRT_OK : vrt_image_alloc(VRT_FMT_RGB24, f->width, f->height, &a->rgb);
     if (st) {

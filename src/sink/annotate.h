@@ -11,9 +11,10 @@
 
 typedef struct vrt__annotator {
     vrt_overlay_t *ov;
-    vrt_frame *rgb;   /* the picture, sized at the first frame */
-    vrt_hist e2e;     /* exposure -> done of the results seen */
-    int64_t first_ns; /* launch of the first result seen, for the fps */
+    vrt_overlay_params params; /* what ov draws: the output's `overlay`, so the GPU may draw it instead */
+    vrt_frame *rgb;            /* the picture, sized at the first frame */
+    vrt_hist e2e;              /* exposure -> done of the results seen */
+    int64_t first_ns;          /* launch of the first result seen, for the fps */
     uint64_t results, drops;
     vrt_overlay_info info;
 } vrt__annotator;
@@ -21,7 +22,8 @@ typedef struct vrt__annotator {
 /* op NULL: the defaults with the HUD. */
 vrt_status vrt__annotator_init(vrt__annotator *a, const vrt_overlay_params *op, char *err, size_t cap);
 /* r->frame drawn with r's result and the HUD into a->rgb (returned in *out, valid until the
- * next call; its timestamp_ns is the frame's). VRT_EAGAIN when r has no frame. */
+ * next call; its timestamp_ns is the frame's). A picture the pipeline already drew on the GPU
+ * (r->annotated) is returned as it is. VRT_EAGAIN when r has no frame. */
 vrt_status vrt__annotate(vrt__annotator *a, const vrt_pipeline_result *r, vrt_frame **out, char *err,
                          size_t cap);
 void vrt__annotator_free(vrt__annotator *a);

@@ -1,4 +1,9 @@
-/* display.c - display://N: the newest frame in a window (SDL2).
+/* display.c - display://N: the newest frames in a window (SDL2).
+ *
+ * One window per run shows every stream, as a grid of tiles (the way
+ * DeepStream's tiler does): n streams get ceil(sqrt(n)) columns, each tile
+ * the size of the first frame shown, each stream's newest frame fitted into
+ * its tile with its aspect kept. display://N?stream=K shows stream K alone.
  *
  * Every SDL video call but the probe in open() runs on the sink's own thread:
  * the window and renderer are made there at the first frame (an OpenGL
@@ -30,16 +35,27 @@
 #ifdef VRT_HAVE_SDL2
 #include <SDL.h>
 
+/* One stream's tile: its texture and what goes up into it. */
+typedef struct tile {
+    SDL_Texture *tex;
+    uint32_t tex_fourcc, tex_w, tex_h;
+    vrt_frame *rgb;     /* GREY and MJPEG frames converted for the texture */
+    vrt__annotator ann; /* made at open (tile 0) or at the stream's first frame */
+    int ann_ready;
+} tile;
+
 typedef struct display {
     vrt_pipeline_t *p;
     char name[64];
     int index;  /* display://N: the screen the window opens on */
-    int stream; /* ?stream=K: the stream it shows (one window shows one stream) */
+    int stream; /* ?stream=K: the one stream it shows; -1: every stream, tiled */
     SDL_Window *win;
     SDL_Renderer *ren;
-    SDL_Texture *tex;
-    uint32_t tex_fourcc, tex_w, tex_h;
-    vrt_frame *rgb; /* GREY and MJPEG frames converted for the texture */
+    tile tiles[VRT_PIPELINE_MAX_STREAMS];
+    int ntiles, cols, rows;
+    uint32_t cell_w, cell_h; /* a tile: the first frame's size */
+    uint32_t win_w, win_h;   /* the grid: cols x rows tiles (the renderer's logical size) */
+    vrt_overlay_params ovp;  /* what the tiles draw */
     char renderer[32];
     char driver[32]; /* SDL's video driver: x11, wayland, ... */
     int failed;      /* the window or renderer could not be made: results are counted as lost */
@@ -48,7 +64,6 @@ typedef struct display {
     uint64_t fps_n;
     double fps;
     char label[96];
-    vrt__annotator ann;
     int annotate; /* 0: --overlay none, the frame as it came */
 } display;
 
@@ -68,12 +83,25 @@ static Uint32 sdl_format(uint32_t fourcc) {
     }
 }
 
-/* The window and renderer at the first frame, sized to it. */
+/* The window and renderer at the first frame: a grid of tiles of its size, one per stream shown,
+ * the window scaled down to fit 1920x1080 when the grid is larger. */
 static int make_window(display *d, uint32_t w, uint32_t h) {
     if (d->win) return 0;
     if (d->failed) return -1;
+    int n = d->stream >= 0 ? 1 : vrt_pipeline_num_streams(d->p);
+    d->ntiles = n < 1 ? 1 : n > VRT_PIPELINE_MAX_STREAMS ? VRT_PIPELINE_MAX_STREAMS : n;
+    d->cols = 1;
+    while (d->cols * d->cols < d->ntiles)
+        d->cols++;
+    d->rows = (d->ntiles + d->cols - 1) / d->cols;
+    d->cell_w = w, d->cell_h = h;
+    d->win_w = w * (uint32_t)d->cols, d->win_h = h * (uint32_t)d->rows;
+    double k = 1.0;
+    if (d->win_w > 1920) k = 1920.0 / d->win_w;
+    if (d->win_h * k > 1080) k = 1080.0 / d->win_h;
     d->win = SDL_CreateWindow("vrt", SDL_WINDOWPOS_CENTERED_DISPLAY(d->index),
-                              SDL_WINDOWPOS_CENTERED_DISPLAY(d->index), (int)w, (int)h, SDL_WINDOW_RESIZABLE);
+                              SDL_WINDOWPOS_CENTERED_DISPLAY(d->index), (int)(d->win_w * k),
+                              (int)(d->win_h * k), SDL_WINDOW_RESIZABLE);
     if (d->win) d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_ACCELERATED);
     if (d->win && !d->ren) d->ren = SDL_CreateRenderer(d->win, -1, SDL_RENDERER_SOFTWARE);
     if (!d->ren) {
@@ -83,7 +111,7 @@ static int make_window(display *d, uint32_t w, uint32_t h) {
     }
     SDL_RendererInfo ri;
     if (!SDL_GetRendererInfo(d->ren, &ri)) snprintf(d->renderer, sizeof(d->renderer), "%s", ri.name);
-    SDL_RenderSetLogicalSize(d->ren, (int)w, (int)h); /* keeps the aspect; boxes in frame pixels */
+    SDL_RenderSetLogicalSize(d->ren, (int)d->win_w, (int)d->win_h); /* keeps the aspect */
     d->fps_t0 = vrt_now_ns();
     char t[128];
     snprintf(t, sizeof(t), "vrt %s - starting", d->name);
@@ -91,38 +119,54 @@ static int make_window(display *d, uint32_t w, uint32_t h) {
     return 0;
 }
 
-/* The texture for f's format and size (made again when they change); the frame that goes up. */
-static const vrt_frame *texture_for(display *d, const vrt_frame *f) {
+/* Tile t's texture for f's format and size (made again when they change); the frame that goes up. */
+static const vrt_frame *texture_for(display *d, tile *t, const vrt_frame *f) {
     const vrt_frame *up = f;
     if (!sdl_format(f->fourcc)) { /* GREY, MJPEG: to RGB once */
-        if (!d->rgb || d->rgb->width != f->width || d->rgb->height != f->height) {
-            vrt_frame_unref(&d->rgb);
-            if (vrt_image_alloc(VRT_FMT_RGB24, f->width, f->height, &d->rgb)) return NULL;
+        if (!t->rgb || t->rgb->width != f->width || t->rgb->height != f->height) {
+            vrt_frame_unref(&t->rgb);
+            if (vrt_image_alloc(VRT_FMT_RGB24, f->width, f->height, &t->rgb)) return NULL;
         }
         char e[160];
         vrt_status st = f->fourcc == VRT_FMT_MJPEG
-                            ? vrt_jpeg_decode_into(f->planes[0].data, f->bytesused, d->rgb, e, sizeof(e))
-                            : vrt_image_convert(f, d->rgb, e, sizeof(e));
+                            ? vrt_jpeg_decode_into(f->planes[0].data, f->bytesused, t->rgb, e, sizeof(e))
+                            : vrt_image_convert(f, t->rgb, e, sizeof(e));
         if (st) return NULL;
-        up = d->rgb;
+        up = t->rgb;
     }
-    if (!d->tex || d->tex_fourcc != up->fourcc || d->tex_w != up->width || d->tex_h != up->height) {
-        if (d->tex) SDL_DestroyTexture(d->tex);
-        d->tex = SDL_CreateTexture(d->ren, sdl_format(up->fourcc), SDL_TEXTUREACCESS_STREAMING,
+    if (!t->tex || t->tex_fourcc != up->fourcc || t->tex_w != up->width || t->tex_h != up->height) {
+        if (t->tex) SDL_DestroyTexture(t->tex);
+        t->tex = SDL_CreateTexture(d->ren, sdl_format(up->fourcc), SDL_TEXTUREACCESS_STREAMING,
                                    (int)up->width, (int)up->height);
-        d->tex_fourcc = up->fourcc;
-        d->tex_w = up->width;
-        d->tex_h = up->height;
-        SDL_RenderSetLogicalSize(d->ren, (int)up->width, (int)up->height);
+        t->tex_fourcc = up->fourcc;
+        t->tex_w = up->width;
+        t->tex_h = up->height;
     }
-    return d->tex ? up : NULL;
+    return t->tex ? up : NULL;
 }
 
-static int upload(display *d, const vrt_frame *f) {
+static int upload(tile *t, const vrt_frame *f) {
     if (f->fourcc == VRT_FMT_NV12)
-        return SDL_UpdateNVTexture(d->tex, NULL, f->planes[0].data, (int)f->planes[0].stride,
+        return SDL_UpdateNVTexture(t->tex, NULL, f->planes[0].data, (int)f->planes[0].stride,
                                    f->planes[1].data, (int)f->planes[1].stride);
-    return SDL_UpdateTexture(d->tex, NULL, f->planes[0].data, (int)f->planes[0].stride);
+    return SDL_UpdateTexture(t->tex, NULL, f->planes[0].data, (int)f->planes[0].stride);
+}
+
+/* Every tile's newest frame, fitted into its cell with its aspect kept. */
+static void draw_tiles(display *d) {
+    SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
+    SDL_RenderClear(d->ren);
+    for (int i = 0; i < d->ntiles; i++) {
+        const tile *t = &d->tiles[i];
+        if (!t->tex) continue;
+        double k = (double)d->cell_w / t->tex_w;
+        if (t->tex_h * k > d->cell_h) k = (double)d->cell_h / t->tex_h;
+        SDL_Rect r;
+        r.w = (int)(t->tex_w * k + 0.5), r.h = (int)(t->tex_h * k + 0.5);
+        r.x = (int)(i % d->cols) * (int)d->cell_w + ((int)d->cell_w - r.w) / 2;
+        r.y = (int)(i / d->cols) * (int)d->cell_h + ((int)d->cell_h - r.h) / 2;
+        SDL_RenderCopy(d->ren, t->tex, NULL, &r);
+    }
 }
 
 /* The title's note on the result: the top class, or the number of detections. */
@@ -175,20 +219,28 @@ static void display_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline
     display *d = ctx;
     const vrt_frame *f = r->frame;
     const vrt_frame *up = NULL;
-    if (r->stream != d->stream) return;
+    if (d->stream >= 0 && r->stream != d->stream) return;
+    int i = d->stream >= 0 ? 0 : r->stream;
+    if (f && make_window(d, f->width, f->height)) f = NULL;
+    if (i < 0 || i >= (d->win ? d->ntiles : VRT_PIPELINE_MAX_STREAMS)) return; /* a stream added late */
+    tile *t = &d->tiles[i];
+    char e[200];
+    if (f && d->annotate && !t->ann_ready) { /* this thread, once per stream: not the frame path */
+        if (vrt__annotator_init(&t->ann, &d->ovp, e, sizeof(e)))
+            vrt__annotator_free(&t->ann);
+        else
+            t->ann_ready = 1;
+    }
     if (f && d->annotate) {
         vrt_frame *pic = NULL;
-        char e[200];
-        f = vrt__annotate(&d->ann, r, &pic, e, sizeof(e)) ? NULL : pic;
+        f = !t->ann_ready || vrt__annotate(&t->ann, r, &pic, e, sizeof(e)) ? NULL : pic;
     }
-    if (!f || make_window(d, f->width, f->height) || !(up = texture_for(d, f)) || upload(d, up)) {
+    if (!f || !(up = texture_for(d, t, f)) || upload(t, up)) {
         atomic_fetch_add(&d->lost, 1);
         if (d->win) pump(d);
         return;
     }
-    SDL_SetRenderDrawColor(d->ren, 0, 0, 0, 255);
-    SDL_RenderClear(d->ren);
-    SDL_RenderCopy(d->ren, d->tex, NULL, NULL);
+    draw_tiles(d);
     note_result(d, r);
     SDL_RenderPresent(d->ren);
     update_title(d);
@@ -204,18 +256,22 @@ static void display_idle(void *ctx, const vrt_pipeline_t *p) {
 static void display_stats(void *ctx, vrt_pipeline_output_stats *st) {
     display *d = ctx;
     st->lost = atomic_load(&d->lost);
-    snprintf(st->detail, sizeof(st->detail), "window %ux%u, %s video, %s renderer, %.1f fps", d->tex_w,
-             d->tex_h, d->driver, d->renderer[0] ? d->renderer : "no", d->fps);
+    snprintf(st->detail, sizeof(st->detail), "window %ux%u (%d tile%s), %s video, %s renderer, %.1f fps",
+             d->win_w, d->win_h, d->ntiles, d->ntiles == 1 ? "" : "s", d->driver,
+             d->renderer[0] ? d->renderer : "no", d->fps);
 }
 
 static void display_destroy(void *ctx) {
     display *d = ctx;
-    if (d->tex) SDL_DestroyTexture(d->tex);
+    for (int i = 0; i < VRT_PIPELINE_MAX_STREAMS; i++) {
+        tile *t = &d->tiles[i];
+        if (t->tex) SDL_DestroyTexture(t->tex);
+        vrt_frame_unref(&t->rgb);
+        if (t->ann_ready) vrt__annotator_free(&t->ann);
+    }
     if (d->ren) SDL_DestroyRenderer(d->ren);
     if (d->win) SDL_DestroyWindow(d->win);
     SDL_QuitSubSystem(SDL_INIT_VIDEO);
-    vrt_frame_unref(&d->rgb);
-    vrt__annotator_free(&d->ann);
     vrt_free(d);
     atomic_flag_clear(&g_window_taken);
 }
@@ -257,13 +313,17 @@ static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const 
     /* end stays inside the string: "display:0" (path "0") must not be read past its NUL */
     const int slashes = !strncmp(path, "//", 2);
     char *end = (char *)path + (slashes ? 2 : 0);
-    long index = 0, stream = 0;
+    long index = 0, stream = -1;
     if (slashes && path[2] && path[2] != '?') index = strtol(path + 2, &end, 10);
-    if (!strncmp(end, "?stream=", 8)) stream = strtol(end + 8, &end, 10);
-    if (strncmp(path, "//", 2) || index < 0 || stream < 0 || stream >= VRT_PIPELINE_MAX_STREAMS || *end) {
+    if (!strncmp(end, "?stream=", 8)) {
+        const char *k = end + 8;
+        stream = strtol(k, &end, 10);
+        if (end == k) stream = -2;
+    }
+    if (strncmp(path, "//", 2) || index < 0 || stream < -1 || stream >= VRT_PIPELINE_MAX_STREAMS || *end) {
         vrt_errbuf_set(err, cap,
-                       "display:%s: expected display://N[?stream=K] (N: the screen, K: the stream it shows; "
-                       "e.g. display://0)",
+                       "display:%s: expected display://N[?stream=K] (N: the screen; every stream is shown, "
+                       "tiled, unless K names the one to show; e.g. display://0)",
                        path);
         return VRT_EINVAL;
     }
@@ -292,19 +352,28 @@ static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const 
     d->stream = (int)stream;
     d->annotate = !sp->overlay || sp->overlay->flags != 0;
     char e[200];
-    if (d->annotate && (st = vrt__annotator_init(&d->ann, sp->overlay, e, sizeof(e)))) {
+    /* Tile 0's overlay now, so a bad option fails at open; the other tiles' at their first frame. */
+    if (d->annotate && (st = vrt__annotator_init(&d->tiles[0].ann, sp->overlay, e, sizeof(e)))) {
+        vrt__annotator_free(&d->tiles[0].ann);
         vrt_errbuf_set(err, cap, "display:%s: overlay: %s", path, e);
         display_destroy(d);
         return st;
     }
+    if (d->annotate) {
+        d->tiles[0].ann_ready = 1;
+        d->ovp = d->tiles[0].ann.params;
+    }
     snprintf(d->driver, sizeof(d->driver), "%s", SDL_GetCurrentVideoDriver());
-    if (stream)
+    if (stream >= 0)
         snprintf(d->name, sizeof(d->name), "display://%d?stream=%d", d->index, d->stream);
     else
         snprintf(d->name, sizeof(d->name), "display://%d", d->index);
     o->name = d->name;
-    o->depth = 1; /* only the newest frame is worth showing */
+    /* Only the newest frame is worth showing: of each stream, when the window shows several. */
+    int n = vrt_pipeline_num_streams(p);
+    o->depth = stream >= 0 || n <= 1 ? 1 : n;
     o->want_frame = 1;
+    o->overlay = d->annotate ? &d->ovp : NULL; /* the CUDA pipeline then draws it on the GPU */
     o->ctx = d;
     o->write = display_write;
     o->idle = display_idle;

@@ -86,6 +86,7 @@ static vrt_status files_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const ch
     o->name = s->name;
     o->depth = vrt_writer_get_kind(s->w) == VRT_WRITER_VIDEO ? FILES_VIDEO_DEPTH : FILES_IMAGES_DEPTH;
     o->want_frame = 1;
+    o->overlay = &s->a.params; /* the CUDA pipeline then draws it on the GPU */
     o->ctx = s;
     o->write = files_write;
     o->stats = files_stats;

@@ -1,14 +1,15 @@
 /* http.c - http://ADDR:PORT: a small web viewer (libmicrohttpd).
  *
- *   /             an HTML page: the live stream and the run's statistics (polls /stats)
- *   /stream.mjpg  the newest frames of stream 0 as MJPEG (multipart/x-mixed-replace)
+ *   /             an HTML page: every stream live and the run's statistics (polls /stats)
+ *   /stream/N     the newest frames of stream N as MJPEG (multipart/x-mixed-replace)
+ *   /stream.mjpg  the same for stream 0
  *   /stats        per-stream and per-output statistics as one JSON object
  *   /events       the same object as server-sent events, twice a second
  *   /metrics      Prometheus text: frames, drops, deadline misses, latency quantiles per stage
  *
- * The sink's thread encodes the newest frame as JPEG (only while some client
- * watches the stream; an MJPEG source's frames go out as they are) and
- * publishes it under a mutex held only for a copy. Every connection has its
+ * The sink's thread encodes the newest frame of each stream as JPEG (only
+ * while some client watches that stream; an MJPEG source's frames go out as
+ * they are) and publishes it under a mutex held only for a copy. Every connection has its
  * own thread (MHD_USE_THREAD_PER_CONNECTION): it copies the newest JPEG it has
  * not sent into its own buffer and sends it at the client's pace, skipping
  * (and counting) the JPEGs that were replaced meanwhile. A slow or stalled
@@ -44,40 +45,48 @@
 #define BOUNDARY "vrtframe"
 #define JPEG_QUALITY 80
 
+/* One stream's newest JPEG and its viewers. */
+typedef struct view {
+    uint8_t *jpeg; /* the newest JPEG, under mu */
+    size_t jpeg_len, jpeg_cap;
+    uint64_t seq; /* JPEGs published; under mu */
+    _Atomic int watching;
+    vrt__annotator ann; /* the sink's thread only; made at the stream's first frame */
+    int ann_ready;
+} view;
+
 typedef struct web {
     vrt_pipeline_t *p;
     char name[96];
     struct MHD_Daemon *daemon;
     pthread_mutex_t mu;
     pthread_cond_t cv;
-    uint8_t *jpeg; /* the newest JPEG, under mu */
-    size_t jpeg_len, jpeg_cap;
-    uint64_t seq; /* JPEGs published; under mu */
-    int closing;  /* under mu */
-    _Atomic int watching;
-    vrt__annotator ann; /* the sink's thread only */
-    int annotate;       /* 0: --overlay none, the frames as they came (an MJPEG source's as they are) */
+    int closing; /* under mu */
+    view views[VRT_PIPELINE_MAX_STREAMS];
+    vrt_overlay_params ovp; /* what the views draw */
+    int annotate;           /* 0: --overlay none, the frames as they came (an MJPEG source's as they are) */
+    _Atomic int watching;   /* all streams */
     _Atomic uint64_t clients, sent, skipped, lost;
 } web;
 
 /* ---- the sink's thread: the newest frame as JPEG ---------------------------------- */
 
-static void publish(web *w, const uint8_t *data, size_t n) {
+static void publish(web *w, view *v, const uint8_t *data, size_t n) {
     pthread_mutex_lock(&w->mu);
-    if (n > w->jpeg_cap) {
+    if (n > v->jpeg_cap) {
         uint8_t *b = vrt_malloc(n + n / 4);
         if (!b) {
             pthread_mutex_unlock(&w->mu);
             atomic_fetch_add(&w->lost, 1);
             return;
         }
-        vrt_free(w->jpeg);
-        w->jpeg = b;
-        w->jpeg_cap = n + n / 4;
+        vrt_free(v->jpeg);
+        v->jpeg = b;
+        v->jpeg_cap = n + n / 4;
     }
-    memcpy(w->jpeg, data, n);
-    w->jpeg_len = n;
-    w->seq++;
+    memcpy(v->jpeg, data, n);
+    v->jpeg_len = n;
+    v->seq++;
     pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
@@ -86,17 +95,26 @@ static void web_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_res
     (void)p;
     web *w = ctx;
     const vrt_frame *f = r->frame;
-    if (!f || r->stream != 0 || !atomic_load(&w->watching))
-        return; /* stream 0; nobody watches: no encoding */
+    if (!f || r->stream < 0 || r->stream >= VRT_PIPELINE_MAX_STREAMS) return;
+    view *v = &w->views[r->stream];
+    if (!atomic_load(&v->watching)) return; /* nobody watches this stream: no encoding */
     if (f->fourcc == VRT_FMT_MJPEG && !w->annotate) {
-        publish(w, f->planes[0].data, f->bytesused);
+        publish(w, v, f->planes[0].data, f->bytesused);
         return;
     }
     uint8_t *out = NULL;
     size_t n = 0;
     char e[200];
     vrt_frame *pic = NULL;
-    if (w->annotate && vrt__annotate(&w->ann, r, &pic, e, sizeof(e))) {
+    if (w->annotate && !v->ann_ready) { /* this thread, once per stream: not the frame path */
+        if (vrt__annotator_init(&v->ann, &w->ovp, e, sizeof(e))) {
+            vrt__annotator_free(&v->ann);
+            atomic_fetch_add(&w->lost, 1);
+            return;
+        }
+        v->ann_ready = 1;
+    }
+    if (w->annotate && vrt__annotate(&v->ann, r, &pic, e, sizeof(e))) {
         atomic_fetch_add(&w->lost, 1);
         return;
     }
@@ -104,7 +122,7 @@ static void web_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_res
         atomic_fetch_add(&w->lost, 1);
         return;
     }
-    publish(w, out, n);
+    publish(w, v, out, n);
     vrt_free(out);
 }
 
@@ -112,6 +130,7 @@ static void web_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_res
 
 typedef struct client {
     web *w;
+    view *v;      /* the stream it watches */
     uint64_t seq; /* the last JPEG it got */
     uint8_t *buf;
     size_t len, pos, cap;
@@ -120,8 +139,9 @@ typedef struct client {
 /* Waits for a JPEG newer than the client's last and copies it, framed as one part. 0, or -1 at close. */
 static int next_part(client *c) {
     web *w = c->w;
+    view *v = c->v;
     pthread_mutex_lock(&w->mu);
-    while (!w->closing && w->seq == c->seq)
+    while (!w->closing && v->seq == c->seq)
         pthread_cond_wait(&w->cv, &w->mu);
     if (w->closing) {
         pthread_mutex_unlock(&w->mu);
@@ -130,8 +150,8 @@ static int next_part(client *c) {
     char head[128];
     int hn =
         snprintf(head, sizeof(head),
-                 "--" BOUNDARY "\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n\r\n", w->jpeg_len);
-    size_t need = (size_t)hn + w->jpeg_len + 2;
+                 "--" BOUNDARY "\r\nContent-Type: image/jpeg\r\nContent-Length: %zu\r\n\r\n", v->jpeg_len);
+    size_t need = (size_t)hn + v->jpeg_len + 2;
     if (need > c->cap) {
         vrt_free(c->buf);
         c->cap = need + need / 4;
@@ -141,11 +161,11 @@ static int next_part(client *c) {
         pthread_mutex_unlock(&w->mu);
         return -1;
     }
-    if (c->seq) atomic_fetch_add(&w->skipped, w->seq - c->seq - 1);
-    c->seq = w->seq;
+    if (c->seq) atomic_fetch_add(&w->skipped, v->seq - c->seq - 1);
+    c->seq = v->seq;
     memcpy(c->buf, head, (size_t)hn);
-    memcpy(c->buf + hn, w->jpeg, w->jpeg_len);
-    memcpy(c->buf + hn + w->jpeg_len, "\r\n", 2);
+    memcpy(c->buf + hn, v->jpeg, v->jpeg_len);
+    memcpy(c->buf + hn + v->jpeg_len, "\r\n", 2);
     c->len = need;
     c->pos = 0;
     pthread_mutex_unlock(&w->mu);
@@ -165,6 +185,7 @@ static ssize_t mjpeg_read(void *cls, uint64_t pos, char *buf, size_t max) {
 
 static void mjpeg_free(void *cls) {
     client *c = cls;
+    atomic_fetch_sub(&c->v->watching, 1);
     atomic_fetch_sub(&c->w->watching, 1);
     vrt_free(c->buf);
     vrt_free(c);
@@ -387,19 +408,25 @@ static const char g_page[] =
     "<!doctype html><html><head><meta charset=utf-8><title>vrt</title><style>"
     "body{font:14px system-ui,sans-serif;margin:0;background:#111;color:#ddd}"
     "main{display:flex;gap:16px;padding:16px;align-items:flex-start}img{max-width:62vw;background:#000}"
+    "#views{display:flex;flex-wrap:wrap;gap:8px;max-width:62vw}#views.grid img{max-width:calc(31vw - 8px)}"
     "@media(max-width:700px){main{flex-direction:column}img{max-width:100%}}"
     "table{border-collapse:collapse;font-size:13px}td,th{padding:2px "
     "6px;text-align:right}th{color:#9ab;white-space:nowrap}a{color:#8cf}"
     "td:first-child,th:first-child{text-align:left;max-width:170px;overflow:hidden;text-overflow:ellipsis;"
     "white-space:nowrap}h1{font-size:16px;margin:16px 16px 0}</style></head>"
-    "<body><h1>vrt &mdash; live</h1><main><img id=live src=\"/stream.mjpg\" alt=\"live stream\">"
+    "<body><h1>vrt &mdash; live</h1><main><div id=views><img id=live src=\"/stream.mjpg\" "
+    "alt=\"stream 0\" title=\"stream 0\"></div>"
     "<div><table id=streams><tr><th>stream</th><th>fps</th><th>results</th><th>dropped</th>"
     "<th>late</th><th>e2e p50</th><th>p99 ms</th></tr></table><br>"
     "<table id=sinks><tr><th>output</th><th>written</th><th>dropped</th><th>lost</th>"
     "<th>p50 ms</th></tr></table><p><a href=\"/stats\">/stats</a> &middot; "
     "<a href=\"/metrics\">/metrics</a> &middot; <a href=\"/events\">/events</a></p></div></main><script>"
     "function row(t,c){var r=t.insertRow();c.forEach(function(v){r.insertCell().textContent=v})}"
+    "function views(n){var v=document.getElementById('views');if(n>1)v.className='grid';"
+    "for(var i=v.children.length;i<n;i++){var m=document.createElement('img');m.src='/stream/'+i;"
+    "m.alt=m.title='stream '+i;v.appendChild(m)}}"
     "function show(s){var a=document.getElementById('streams'),b=document.getElementById('sinks');"
+    "views(s.streams.length);"
     "while(a.rows.length>1)a.deleteRow(1);while(b.rows.length>1)b.deleteRow(1);"
     "s.streams.forEach(function(x){var e=x.latency_ms.e2e;row(a,[x.stream+' '+x.uri,x.fps.toFixed(1),"
     "x.results,x.dropped,x.deadline_misses,e.p50.toFixed(2),e.p99.toFixed(2)])});"
@@ -418,7 +445,8 @@ static enum MHD_Result reply(struct MHD_Connection *con, unsigned code, const ch
     return ret;
 }
 
-static enum MHD_Result stream_reply(web *w, struct MHD_Connection *con, int events) {
+/* events: /events; else the MJPEG stream of stream `index`. */
+static enum MHD_Result stream_reply(web *w, struct MHD_Connection *con, int events, int index) {
     struct MHD_Response *r = NULL;
     if (events) {
         sse *s = vrt_calloc(1, sizeof(*s));
@@ -431,6 +459,8 @@ static enum MHD_Result stream_reply(web *w, struct MHD_Connection *con, int even
         client *c = vrt_calloc(1, sizeof(*c));
         if (!c) return MHD_NO;
         c->w = w;
+        c->v = &w->views[index];
+        atomic_fetch_add(&c->v->watching, 1);
         atomic_fetch_add(&w->watching, 1);
         atomic_fetch_add(&w->clients, 1);
         r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 65536, mjpeg_read, c, mjpeg_free);
@@ -449,15 +479,23 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *con, const char 
                               const char *version, const char *upload, size_t *upload_size, void **state) {
     (void)version, (void)upload, (void)upload_size, (void)state;
     web *w = cls;
-    static const char not_allowed[] = "GET only\n", not_found[] = "not found: try /, /stream.mjpg, /stats, "
-                                                                  "/events or /metrics\n";
+    static const char not_allowed[] = "GET only\n",
+                      not_found[] = "not found: try /, /stream/N (N: a stream; /stream.mjpg: stream 0), "
+                                    "/stats, /events or /metrics\n";
     if (strcmp(method, "GET") && strcmp(method, "HEAD"))
         return reply(con, 405, "text/plain", not_allowed, sizeof(not_allowed) - 1, MHD_RESPMEM_PERSISTENT);
     if (!strcmp(url, "/") || !strcmp(url, "/index.html"))
         return reply(con, MHD_HTTP_OK, "text/html; charset=utf-8", g_page, sizeof(g_page) - 1,
                      MHD_RESPMEM_PERSISTENT);
-    if (!strcmp(url, "/stream.mjpg")) return stream_reply(w, con, 0);
-    if (!strcmp(url, "/events")) return stream_reply(w, con, 1);
+    if (!strcmp(url, "/stream.mjpg")) return stream_reply(w, con, 0, 0);
+    if (!strncmp(url, "/stream/", 8)) { /* /stream/N or /stream/N.mjpg */
+        char *end = NULL;
+        long i = strtol(url + 8, &end, 10);
+        if (end != url + 8 && (!*end || !strcmp(end, ".mjpg")) && i >= 0 &&
+            i < vrt_pipeline_num_streams(w->p))
+            return stream_reply(w, con, 0, (int)i);
+    }
+    if (!strcmp(url, "/events")) return stream_reply(w, con, 1, 0);
     if (!strcmp(url, "/stats") || !strcmp(url, "/metrics")) {
         text t = {vrt_malloc(1 << 18), 0, 1 << 18};
         if (!t.b) return MHD_NO;
@@ -501,8 +539,10 @@ static void web_destroy(void *ctx) {
     if (w->daemon) MHD_stop_daemon(w->daemon); /* joins them; closes the socket */
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
-    vrt_free(w->jpeg);
-    vrt__annotator_free(&w->ann);
+    for (int i = 0; i < VRT_PIPELINE_MAX_STREAMS; i++) {
+        vrt_free(w->views[i].jpeg);
+        if (w->views[i].ann_ready) vrt__annotator_free(&w->views[i].ann);
+    }
     vrt_free(w);
 }
 
@@ -576,11 +616,17 @@ static vrt_status web_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char
     snprintf(w->name, sizeof(w->name), "http://%s:%d", host, port);
     w->annotate = !sp->overlay || sp->overlay->flags != 0;
     char e[200];
-    if (w->annotate && vrt__annotator_init(&w->ann, sp->overlay, e, sizeof(e))) {
+    /* Stream 0's overlay now, so a bad option fails at open; the other streams' at their first frame. */
+    if (w->annotate && vrt__annotator_init(&w->views[0].ann, sp->overlay, e, sizeof(e))) {
         close(fd);
+        vrt__annotator_free(&w->views[0].ann);
         vrt_errbuf_set(err, cap, "%s: overlay: %s", uri, e);
         web_destroy(w);
         return VRT_EINVAL;
+    }
+    if (w->annotate) {
+        w->views[0].ann_ready = 1;
+        w->ovp = w->views[0].ann.params;
     }
     w->daemon = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0, NULL,
                                  NULL, handle, w, MHD_OPTION_LISTEN_SOCKET, fd, MHD_OPTION_CONNECTION_LIMIT,
@@ -594,6 +640,7 @@ static vrt_status web_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const char
     o->name = w->name;
     o->depth = 1; /* the newest frame only */
     o->want_frame = 1;
+    o->overlay = w->annotate ? &w->ovp : NULL; /* the CUDA pipeline then draws it on the GPU */
     o->ctx = w;
     o->write = web_write;
     o->stats = web_stats;

@@ -105,11 +105,11 @@ def read_jsonl(path):
 # ---- display under Xvfb ----------------------------------------------------------------------
 
 class Xvfb:
-    def __init__(self):
+    def __init__(self, screen="800x600x24"):
         if not shutil.which("Xvfb") or not shutil.which("ffmpeg"):
             raise Skip("Xvfb or ffmpeg not installed (apt-get install xvfb ffmpeg)")
         r, w = os.pipe()
-        self.p = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", "800x600x24", "-nolisten", "tcp"],
+        self.p = subprocess.Popen(["Xvfb", "-displayfd", str(w), "-screen", "0", screen, "-nolisten", "tcp"],
                                   pass_fds=(w,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.close(w)
         with os.fdopen(r) as f:
@@ -122,17 +122,17 @@ class Xvfb:
         self.p.wait(timeout=10)
 
 
-def wait_window(display, timeout=150):
+def wait_window(display, timeout=150, name="display://0"):
     """The window once it has shown frames for a while (the title then carries the fps; it is made
     at the first frame). The machine may be loaded: a generous timeout."""
     import x11
     t0 = time.time()
     while time.time() - t0 < timeout:
-        w = x11.find_window(display, "vrt display://0 - ", " fps")
+        w = x11.find_window(display, "vrt %s - " % name, " fps")
         if w:
             return w
         time.sleep(0.3)
-    raise Fail("no window titled 'vrt display://0 - ... fps' within %d s" % timeout)
+    raise Fail("no window titled 'vrt %s - ... fps' within %d s" % (name, timeout))
 
 
 def best_edge(px, width, box, rgb, tol=40):
@@ -199,9 +199,53 @@ def case_outputs_display():
         x11.press_key(xv.display, wait_window(xv.display), "Escape")
         rc, out, err = finish(p)
         check(rc == 0 and "stopped: key Esc" in out, "Esc did not stop the run (exit %d)" % rc)
-        check("window 320x240, x11 video" in out, "the display line lacks the window's size and driver")
+        check("window 320x240 (1 tile), x11 video" in out, "the display line lacks the window's size and driver")
         bad_output(["-o", "display://0", "-o", "display://0?stream=1"], "display://0?stream=1", "only one display://",
                    extra_env={"DISPLAY": xv.display})
+    finally:
+        xv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_outputs_display_streams():
+    """Two streams, one window: a grid of two tiles side by side (the tiler), each showing its
+    stream's frames with their boxes drawn."""
+    import x11
+    need_sink("display://0")
+    xv = Xvfb("1280x720x24")
+    tmp = tempfile.mkdtemp(prefix="vrt_display2_")
+    try:
+        jl = os.path.join(tmp, "r.jsonl")
+        uri = "image:%s?loop=1&fps=5" % data(DOG)
+        p = start(["run", "-i", uri, "-i", uri, "-m", data(YOLOX), "-o", "display://0", "--json", jl],
+                  {"DISPLAY": xv.display})
+        wid = wait_window(xv.display)
+        time.sleep(1.5)
+        shot = os.path.join(tmp, "window.png")
+        check(x11.grab_png(xv.display, wid, shot), "ffmpeg x11grab could not grab the window")
+        w, h, ch, px = T.png_read(shot)
+        check((w, h) == (1000, 375), "window %dx%d, expected two 500x375 tiles side by side" % (w, h))
+        x11.close_window(xv.display, wid)
+        rc, out, err = finish(p)
+        check(rc == 0 and "stopped: window closed" in out, "exit %d; closing the window did not stop the run" % rc)
+        check("window 1000x375 (2 tiles)" in out, "the display line lacks the grid")
+        frames, s = read_jsonl(jl)
+        check(len(s["streams"]) == 2 and all(x["results"] > 0 for x in s["streams"]), "both streams ran")
+        for stream in (0, 1):
+            last = [f for f in frames if f["stream"] == stream][-1]
+            dets = [x for x in last["detections"] if x["class_id"] in CLASS_RGB]
+            check(dets, "no person or dog detected in stream %d" % stream)
+            for x in dets:
+                box = [x["box"][0] + 500 * stream, x["box"][1], x["box"][2] + 500 * stream, x["box"][3]]
+                frac, n = best_edge(px, w, box, CLASS_RGB[x["class_id"]])
+                check(n > 20 and frac >= 0.8, "stream %d box %r: best edge %.0f%% of %d pixels in its colour" %
+                      (stream, x["box"], 100 * frac, n))
+        # Stream 1 alone: one tile.
+        p = start(["run", "-i", uri, "-i", "synthetic:?width=320&height=240&fps=10", "-m", data(SQZ),
+                   "-o", "display://0?stream=1"], {"DISPLAY": xv.display})
+        x11.press_key(xv.display, wait_window(xv.display, name="display://0?stream=1"), "q")
+        rc, out, err = finish(p)
+        check(rc == 0 and "window 320x240 (1 tile)" in out, "?stream=1 shows stream 1 alone (exit %d)" % rc)
     finally:
         xv.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -471,6 +515,46 @@ def bad_output(args, *needles, extra_env=None):
     for n in needles:
         check(n in lines[0], "message lacks %r" % n)
     check("results:" not in out, "the run started")
+
+
+def case_outputs_web_streams():
+    """Two streams of different sizes: /stream/0 and /stream/1 each carry their own stream's frames,
+    the page lists every stream, /stats has both, a stream that does not exist is 404."""
+    need_sink("http://127.0.0.1:0")
+    tmp = tempfile.mkdtemp(prefix="vrt_web2_")
+    try:
+        port = free_port()
+        jl = os.path.join(tmp, "r.jsonl")
+        p = start(["run", "-m", data(SQZ), "-i", "synthetic:?width=320&height=240&fps=15", "-i",
+                   "synthetic:?width=160&height=120&fps=15", "-n", "90", "--threads", "1",
+                   "-o", "http://127.0.0.1:%d" % port, "--json", jl])
+        base = "http://127.0.0.1:%d" % port
+        t0 = time.time()
+        while True:
+            try:
+                http_get(base + "/stats", timeout=2)
+                break
+            except OSError:
+                check(time.time() - t0 < 60 and p.poll() is None, "the web viewer did not come up")
+                time.sleep(0.2)
+        status, ctype, page = http_get(base + "/")
+        check(b"/stream/" in page and b'src="/stream.mjpg"' in page, "the page does not list the streams")
+        stats = json.loads(http_get(base + "/stats")[2])
+        check([x["width"] for x in stats["streams"]] == [320, 160], "/stats streams %r" % stats["streams"])
+        for i, size in ((0, (320, 240)), (1, (160, 120))):
+            jpegs = read_mjpeg(base + "/stream/%d" % i, 3)
+            check(all(jpeg_size(j) == size for j in jpegs), "/stream/%d: JPEG sizes %r" %
+                  (i, [jpeg_size(j) for j in jpegs]))
+        check(jpeg_size(read_mjpeg(base + "/stream/1.mjpg", 1)[0]) == (160, 120), "/stream/1.mjpg")
+        try:
+            http_get(base + "/stream/2")
+            check(False, "/stream/2 of a two-stream run answered")
+        except urllib.error.HTTPError as e:
+            check(e.code == 404, "/stream/2: HTTP %d" % e.code)
+        rc, out, err = finish(p, timeout=120)
+        check(rc == 0, "exit status %d" % rc)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def case_outputs_bad():

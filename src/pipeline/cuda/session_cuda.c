@@ -72,6 +72,7 @@ typedef struct cstate {
     uint8_t *dgf_rgb;  /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
     void *dgf_scratch; /* and its scratch (vrt_cuda_guided_scratch_size) */
     size_t dgf_scratch_bytes;
+    uint8_t *dpic; /* params.overlay: the picture (RGB24, tightly packed) vrt_session_render draws into */
 } cstate;
 
 /* A CUDA runtime call's status: VRT_OK, or VRT_EDEVICE with the call, file
@@ -257,6 +258,13 @@ static vrt_status open_device(vrt_session_t *s) {
             return r;
     }
     if ((r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream)))) return r;
+    if (s->ov) { /* pictures: the overlay's device tables and the picture, made now */
+        if ((r = vrt_cuda_overlay_init(s->ov, e, sizeof(e))))
+            return vrt__session_fail(s, r, "overlay: %s", e);
+        if ((r = CK(
+                 cudaMalloc((void **)&c->dpic, vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))))
+            return r;
+    }
     return s->cascade ? open_cascade(s) : VRT_OK;
 }
 
@@ -380,6 +388,7 @@ static void cuda_close(vrt_session_t *s) {
     if (c->ccls) cudaFree(c->ccls);
     if (c->dgf_rgb) cudaFree(c->dgf_rgb);
     if (c->dgf_scratch) cudaFree(c->dgf_scratch);
+    if (c->dpic) cudaFree(c->dpic);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     cudaGetLastError();
     vrt_free(c);
@@ -438,6 +447,33 @@ static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
     return VRT_OK;
 }
 
+/* vrt_session_render on the GPU, right after the slot's graph: the overlay kernel reads the
+ * slot's device frame (the upload the graph made) and the result the host already has (the
+ * draw list is planned on the host from it and staged by vrt_cuda_overlay_render), writes the
+ * picture on the device, and one 2D copy brings it into dst. Same stream as the graph, so it
+ * also runs after any later work the caller has not enqueued yet. */
+static vrt_status cuda_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
+    cstate *c = s->impl;
+    cslot *q = &c->sl[slot];
+    vrt_frame src, pic;
+    memset(&src, 0, sizeof(src));
+    memset(&pic, 0, sizeof(pic));
+    vrt_status r = vrt_frame_layout(&src, s->p.fourcc, s->p.width, s->p.height, q->dframe);
+    if (!r) r = vrt_frame_layout(&pic, VRT_FMT_RGB24, s->p.width, s->p.height, c->dpic);
+    if (r) return r;
+    src.bytesused = s->frame_bytes;
+    src.memory = pic.memory = VRT_MEM_DEVICE;
+    char e[256] = "";
+    if ((r = vrt_cuda_overlay_render(s->ov, &src, &pic, &s->slot[slot].res[0], info, c->stream, e,
+                                     sizeof(e))))
+        return sfail(s, r, "render", e);
+    const size_t row = (size_t)s->p.width * 3;
+    if ((r = CK(cudaMemcpy2DAsync(dst->planes[0].data, dst->planes[0].stride, c->dpic, row, row, s->p.height,
+                                  cudaMemcpyDeviceToHost, c->stream))))
+        return r;
+    return CK(cudaStreamSynchronize(c->stream));
+}
+
 static void *cuda_event(vrt_session_t *s, int slot) {
     cstate *c = s->impl;
     return c ? (void *)c->sl[slot].ev[EV_LAST] : NULL;
@@ -468,5 +504,6 @@ const vrt__session_ops vrt__session_cuda = {
     .collect = cuda_collect,
     .event = cuda_event,
     .device_results = cuda_device_results,
+    .render = cuda_render,
     .share_graph = cuda_share_graph,
 };

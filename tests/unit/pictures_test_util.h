@@ -1,0 +1,198 @@
+/* Helpers shared by the picture tests (tests/unit/test_session_render.c on
+ * the CPU, tests/gpu/test_pictures_cuda.c on the GPU): a session's
+ * vrt_session_render and a pipeline's pictures against the CPU overlay
+ * (vrt_overlay_render) of the same result on the same frame. YOLOX-Nano on
+ * a photo with a dog, so boxes and labels are drawn. */
+#ifndef VRT_TEST_PICTURES_UTIL_H
+#define VRT_TEST_PICTURES_UTIL_H
+
+#include <stdatomic.h>
+
+#include "session_test_util.h"
+#include "vrt/overlay.h"
+#include "vrt/pipeline.h"
+
+#define PT_MODEL "models/yolox_nano/yolox_nano.onnx"
+#define PT_IMAGE "images/jetson/dog_2.jpg"
+
+static const char *pt_profile(void) {
+    static char p[1024];
+    snprintf(p, sizeof(p), "%s/models/yolox.conf", VRT_SOURCE_DIR);
+    return p;
+}
+
+/* Bytes that differ between two RGB24 frames of the same size. */
+static size_t pt_diff(const vrt_frame *a, const vrt_frame *b) {
+    size_t n = 0;
+    for (uint32_t y = 0; y < a->height; y++) {
+        const uint8_t *ra = a->planes[0].data + (size_t)y * a->planes[0].stride;
+        const uint8_t *rb = b->planes[0].data + (size_t)y * b->planes[0].stride;
+        for (uint32_t x = 0; x < 3 * a->width; x++)
+            n += ra[x] != rb[x];
+    }
+    return n;
+}
+
+static void pt_overlay_params(vrt_overlay_params *op, const char *flags) {
+    vrt_overlay_default_params(op);
+    ASSERT_OK(vrt_overlay_parse_flags(flags, &op->flags, NULL, 0));
+    op->alpha = 80;
+}
+
+/* A session of `backend` with pictures: submit the frame on slot 1, render; the picture must equal
+ * the CPU overlay of the session's result on the same frame, byte for byte, and show boxes. */
+static void pt_check_session(const char *backend, uint32_t fourcc) {
+    const char *model = vrt_test_data_or_skip(PT_MODEL);
+    vrt_frame *f = st_load_frame(PT_IMAGE, fourcc, 640, 480);
+    vrt_overlay_params op;
+    pt_overlay_params(&op, "box,labels,conf,hud");
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.backend = backend;
+    p.fourcc = fourcc;
+    p.threads = 2;
+    p.overlay = &op;
+    vrt_session_t *s = NULL;
+    char err[512];
+    if (vrt_session_open(model, pt_profile(), NULL, &p, &s, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "open %s: %s", backend, err);
+    const vrt_result *r = NULL;
+    ASSERT_OK(vrt_session_submit(s, 1, f));
+    vrt_frame *pic = NULL, *ref = NULL, *plain = NULL;
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 640, 480, &pic));
+    /* In flight: no picture yet. */
+    if (!strcmp(backend, "cuda")) ASSERT_STATUS(vrt_session_render(s, 1, NULL, pic), VRT_EBUSY);
+    ASSERT_OK(vrt_session_wait(s, 1, &r));
+    fprintf(stderr, "  %s: %d detections\n", backend, vrt_result_count(r));
+    ASSERT_TRUE(vrt_result_count(r) >= 1);
+    vrt_overlay_info info = {1, 29.5, 12.25, 20.5, 3, NULL, 0};
+    if (vrt_session_render(s, 1, &info, pic))
+        vrt_test_fail(__FILE__, __LINE__, "render: %s", vrt_session_last_error(s));
+    vrt_overlay_t *ov = NULL;
+    ASSERT_OK(vrt_overlay_create(&ov, &op, NULL, 0));
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 640, 480, &ref));
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 640, 480, &plain));
+    ASSERT_OK(vrt_overlay_render(ov, f, ref, r, &info, NULL, 0));
+    ASSERT_TRUE(vrt_overlay_num_primitives(ov) >= 4 + 1); /* an outlined box and the HUD */
+    ASSERT_EQ(pt_diff(pic, ref), 0);
+    ASSERT_OK(vrt_image_convert(f, plain, NULL, 0));
+    ASSERT_TRUE(pt_diff(pic, plain) > 1000); /* something was drawn */
+    /* Wrong picture: RGB24 of the session's size only. */
+    vrt_frame *small = NULL;
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &small));
+    ASSERT_STATUS(vrt_session_render(s, 1, NULL, small), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_session_last_error(s), "RGB24 640x480");
+    vrt_frame_unref(&small);
+    vrt_overlay_destroy(&ov);
+    vrt_frame_unref(&pic);
+    vrt_frame_unref(&ref);
+    vrt_frame_unref(&plain);
+    vrt_session_destroy(&s);
+    /* Without params.overlay: no pictures, and the message says why. */
+    p.overlay = NULL;
+    ASSERT_OK(vrt_session_open(model, pt_profile(), NULL, &p, &s, err, sizeof(err)));
+    ASSERT_OK(vrt_session_run(s, f, &r));
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 640, 480, &pic));
+    ASSERT_STATUS(vrt_session_render(s, 0, NULL, pic), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_session_last_error(s), "params.overlay");
+    vrt_frame_unref(&pic);
+    vrt_session_destroy(&s);
+    vrt_frame_unref(&f);
+}
+
+/* ---- a pipeline's pictures --------------------------------------------------
+ * on_result keeps a copy of each raw frame by result index; a drawing output
+ * (overlay set) compares each picture it gets with the CPU overlay of its own
+ * copy of the result on that raw frame. A second output wants the frames as
+ * they are and must get them so. */
+#define PT_FRAMES 8
+
+typedef struct pt_run {
+    vrt_frame *raw[PT_FRAMES];
+    vrt_overlay_t *ov; /* the CPU twin, on the drawing output's thread */
+    vrt_frame *ref;
+    _Atomic int pictures, annotated, equal, rgb, plain_frames, plain_annotated, drawn;
+} pt_run;
+
+static void pt_on_result(void *user, const vrt_pipeline_result *r) {
+    pt_run *t = user;
+    if (r->index < PT_FRAMES && !t->raw[r->index]) {
+        vrt_frame *c = NULL;
+        ASSERT_OK(vrt_image_alloc(r->frame->fourcc, r->frame->width, r->frame->height, &c));
+        for (int k = 0; k < c->num_planes; k++) /* same format and size: row by row (strides may differ) */
+            for (uint32_t y = 0; y < c->planes[k].size / c->planes[k].stride; y++)
+                memcpy(c->planes[k].data + (size_t)y * c->planes[k].stride,
+                       r->frame->planes[k].data + (size_t)y * r->frame->planes[k].stride,
+                       c->planes[k].stride);
+        t->raw[r->index] = c;
+    }
+}
+
+static void pt_draw_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p;
+    pt_run *t = ctx;
+    if (!r->frame || r->index >= PT_FRAMES || !t->raw[r->index]) return;
+    t->pictures++;
+    t->annotated += r->annotated;
+    if (!r->annotated) return; /* the CPU backend: the output draws itself (the sinks do) */
+    t->rgb += r->frame->fourcc == VRT_FMT_RGB24;
+    if (!t->ref && vrt_image_alloc(VRT_FMT_RGB24, r->width, r->height, &t->ref)) return;
+    if (vrt_overlay_render(t->ov, t->raw[r->index], t->ref, r->result, NULL, NULL, 0)) return;
+    t->drawn += vrt_overlay_num_primitives(t->ov) >= 4;
+    t->equal += pt_diff(r->frame, t->ref) == 0;
+}
+
+static void pt_plain_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p;
+    pt_run *t = ctx;
+    if (!r->frame) return;
+    t->plain_frames += r->frame->fourcc == VRT_FMT_YUYV;
+    t->plain_annotated += r->annotated;
+}
+
+/* Runs PT_FRAMES frames of the photo (YUYV at its own size, as a camera's) through a pipeline of `backend`
+ * with a drawing output and a plain one; fills t. */
+static void pt_run_pipeline(const char *backend, pt_run *t) {
+    const char *model = vrt_test_data_or_skip(PT_MODEL);
+    const char *img = vrt_test_data_or_skip(PT_IMAGE);
+    memset(t, 0, sizeof(*t));
+    vrt_overlay_params op;
+    pt_overlay_params(&op, "box,labels,conf");
+    ASSERT_OK(vrt_overlay_create(&t->ov, &op, NULL, 0));
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = pt_profile();
+    pp.backend = backend;
+    pp.threads = 2;
+    pp.policy = VRT_POLICY_ALL;
+    pp.max_frames = PT_FRAMES;
+    pp.on_result = pt_on_result;
+    pp.user = t;
+    vrt_pipeline_t *p = NULL;
+    char err[512], uri[1200];
+    if (vrt_pipeline_create(&p, &pp, err, sizeof(err))) vrt_test_fail(__FILE__, __LINE__, "create: %s", err);
+    snprintf(uri, sizeof(uri), "image:%s?loop=1&fps=30&format=YUYV", img);
+    if (vrt_pipeline_add_source(p, uri, NULL, NULL, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "add_source %s: %s", uri, err);
+    vrt_pipeline_output draw = {.name = "draw",
+                                .depth = 2 * PT_FRAMES,
+                                .want_frame = 1,
+                                .overlay = &op,
+                                .ctx = t,
+                                .write = pt_draw_write};
+    vrt_pipeline_output plain = {
+        .name = "plain", .depth = 2 * PT_FRAMES, .want_frame = 1, .ctx = t, .write = pt_plain_write};
+    ASSERT_OK(vrt_pipeline_add_output(p, &draw, err, sizeof(err)));
+    ASSERT_OK(vrt_pipeline_add_output(p, &plain, err, sizeof(err)));
+    if (vrt_pipeline_start(p)) vrt_test_fail(__FILE__, __LINE__, "start: %s", vrt_pipeline_last_error(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 60000));
+    ASSERT_OK(vrt_pipeline_stop(p));
+    vrt_pipeline_destroy(&p);
+    for (int i = 0; i < PT_FRAMES; i++)
+        vrt_frame_unref(&t->raw[i]);
+    vrt_frame_unref(&t->ref);
+    vrt_overlay_destroy(&t->ov);
+}
+
+#endif
