@@ -5,10 +5,12 @@
  *   jsonl:PATH | jsonl:-     one JSON line per result, then a summary line (README "vrt run --json")
  *   report:PATH.html         a self-contained HTML report written after the run
  *   PATH.jsonl, PATH.json, PATH.html, "-"   the same, picked by the extension ("-": JSON lines on stdout)
- *   display://0              a window (SDL2): the newest frame, fps in the title; q, Esc or closing it
- *                            asks the run to stop (vrt_pipeline_request_stop)
- *   http://ADDR:PORT         a web viewer (libmicrohttpd): / page with the live MJPEG stream,
- *                            /stream.mjpg, /stats (JSON), /metrics (Prometheus text); port 0: any free
+ *   display://0[?stream=K]   a window (SDL2): the newest frame of every stream as a grid of tiles
+ *                            (or of stream K), fps in the title; q, Esc or closing it asks the run
+ *                            to stop (vrt_pipeline_request_stop)
+ *   http://ADDR:PORT         a web viewer (libmicrohttpd): / page with every stream live,
+ *                            /stream/N (MJPEG of stream N; /stream.mjpg: stream 0), /stats (JSON),
+ *                            /metrics (Prometheus text); port 0: any free
  *   mqtt://HOST[:PORT]/TOPIC[?qos=0|1]   each result one JSON message (libmosquitto)
  *   out.mp4, out.mkv, out.avi  annotated video (vrt/writer.h: H.264 or MJPEG, frame time stamps)
  *   out.jpg, out.png, dir/, frames/%06d.jpg   annotated images (one replaced file, a folder,

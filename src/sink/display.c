@@ -369,9 +369,10 @@ static vrt_status display_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const 
     else
         snprintf(d->name, sizeof(d->name), "display://%d", d->index);
     o->name = d->name;
-    /* Only the newest frame is worth showing: of each stream, when the window shows several. */
+    /* Only the newest frame is worth showing: of each stream, when the window shows several (up to
+     * 4 waiting: each waiting result holds a frame copy of every stream's pool). */
     int n = vrt_pipeline_num_streams(p);
-    o->depth = stream >= 0 || n <= 1 ? 1 : n;
+    o->depth = stream >= 0 || n <= 1 ? 1 : n < 4 ? n : 4;
     o->want_frame = 1;
     o->overlay = d->annotate ? &d->ovp : NULL; /* the CUDA pipeline then draws it on the GPU */
     o->ctx = d;

@@ -77,6 +77,13 @@ static void pt_check_session(const char *backend, uint32_t fourcc) {
     ASSERT_EQ(pt_diff(pic, ref), 0);
     ASSERT_OK(vrt_image_convert(f, plain, NULL, 0));
     ASSERT_TRUE(pt_diff(pic, plain) > 1000); /* something was drawn */
+    /* What one picture costs (bench/gpu/outputs.sh reads this line): draw + download. */
+    int64_t t0 = vrt_now_ns();
+    for (int k = 0; k < 50; k++)
+        ASSERT_OK(vrt_session_render(s, 1, &info, pic));
+    char fb[8];
+    fprintf(stderr, "  render 640x480 %s: %.3f ms (%s, mean of 50: draw + download)\n",
+            vrt_fourcc_name(fourcc, fb), (double)(vrt_now_ns() - t0) / 50 / 1e6, backend);
     /* Wrong picture: RGB24 of the session's size only. */
     vrt_frame *small = NULL;
     ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &small));
