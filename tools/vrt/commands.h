@@ -18,6 +18,8 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv);
 void cmd_run_help(FILE *f);
 int cmd_bench(cli_ctx *ctx, int argc, char **argv);
 void cmd_bench_help(FILE *f);
+int cmd_quantize(cli_ctx *ctx, int argc, char **argv);
+void cmd_quantize_help(FILE *f);
 
 /* Printed by `vrt capture --help` and `vrt help sources`. */
 void cli_sources_help(FILE *f);

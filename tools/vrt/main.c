@@ -34,6 +34,8 @@ static const cli_command g_commands[] = {
     {"run", "the real-time pipeline: sources -> model -> results, latency summary, JSON, report", cmd_run,
      cmd_run_help},
     {"bench", "time a model's inference (latency percentiles over N runs)", cmd_bench, cmd_bench_help},
+    {"quantize", "INT8 post-training quantization: calibration images -> a QDQ ONNX model", cmd_quantize,
+     cmd_quantize_help},
 };
 #define NUM_COMMANDS ((int)(sizeof(g_commands) / sizeof(g_commands[0])))
 
