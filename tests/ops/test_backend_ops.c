@@ -129,6 +129,12 @@ static const op_case k_cases[] = {
     {"matmul_2d", "a:f32[5,12] b:f32[12,7]", "MatMul(a,b)->y", ACC, H, 0},
     {"matmul_batched_weight", "a:f32[3,5,12] b:f32[12,7]=c", "MatMul(a,b)->y", ACC, H, 0},
     {"matmul_broadcast", "a:f32[2,1,4,5] b:f32[3,5,6]", "MatMul(a,b)->y", ACC, H, 0},
+    /* MatMul + bias + GELU as one GEMM: cuBLASLt's GELU_BIAS epilogue (the tanh form) for the tanh
+     * Gelu, and for the erf Gelu in fp16 (the forms differ by < 5e-4); fp32 erf keeps our kernel. */
+    {"matmul_bias_gelu", "a:f32[2,9,16] w:f32[16,24]=c b:f32[24]=c",
+     "opset 20; MatMul(a,w)->m; Add(m,b)->c; Gelu(c)->y", ACC, H, FUSED},
+    {"matmul_bias_gelu_tanh", "a:f32[2,9,16] w:f32[16,24]=c b:f32[24]=c",
+     "opset 20; MatMul(a,w)->m; Add(m,b)->c; Gelu(c)->y approximate=tanh", ACC, H, FUSED},
     {"matmul_weights_beyond_fp16", "a:f32[3,5,12] b:f32[12,7]@-2e5:2e5=c", "MatMul(a,b)->y", ACC, H, 0},
 
     /* ---- element-wise: unary ---- */

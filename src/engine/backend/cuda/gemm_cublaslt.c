@@ -8,8 +8,12 @@
  * N x M): Lt's "A" is ONNX's B and Lt's "B" is ONNX's A.
  * Epilogues: a Gemm whose C is a row vector of N (beta 1), and a MatMul's
  * fused bias ("_bias", every batch the same: bias batch stride 0), use Lt's
- * BIAS / RELU_BIAS epilogue; a plain Relu uses RELU; anything else (general C
- * broadcast, beta != 1, other activations) goes through our epilogue kernel.
+ * BIAS / RELU_BIAS epilogue; a plain Relu uses RELU; GELU (+ bias) uses Lt's
+ * GELU / GELU_BIAS, which is the tanh form: for Gelu(approximate=tanh), and
+ * for the erf form only in fp16 math, where the forms' difference (< 5e-4)
+ * is below fp16's rounding; when Lt has no algorithm with that epilogue, our
+ * kernel applies the GELU. Anything else (general C broadcast, beta != 1,
+ * other activations) goes through our epilogue kernel.
  * MatMul batches: one strided-batched call when each operand's batch is
  * either the output's or a single matrix (stride 0); other broadcasts loop
  * over the output batch with one call per matrix (offsets computed here).
@@ -34,8 +38,9 @@ struct vrt__cuda_gemm {
     int c_kernel;
     float beta;
     int64_t c_s_outer, c_s_inner;
-    int lt_bias, lt_relu;
-    vrt__activation act; /* applied by our kernel (kind NONE when Lt does it) */
+    int lt_bias, lt_relu, lt_gelu;
+    vrt__activation act;    /* applied by our kernel (kind NONE when Lt does it) */
+    vrt__activation act_in; /* the fused activation as given (our kernel's when Lt's GELU has no algorithm) */
     /* Batches: strided (nloop == 0) or a loop over per-matrix offsets (elements). */
     int64_t batch;
     int nloop;
@@ -75,6 +80,27 @@ static vrt_status layout(cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols, 
     return VRT_OK;
 }
 
+static cublasLtEpilogue_t epilogue_of(const vrt__cuda_gemm *g) {
+    if (g->lt_gelu) return g->lt_bias ? CUBLASLT_EPILOGUE_GELU_BIAS : CUBLASLT_EPILOGUE_GELU;
+    if (g->lt_bias) return g->lt_relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
+    return g->lt_relu ? CUBLASLT_EPILOGUE_RELU : CUBLASLT_EPILOGUE_DEFAULT;
+}
+
+/* The fused activation in Lt's epilogue where it computes the same
+ * (RELU; GELU: see the top of the file); our kernel does the rest. */
+static void lt_activation(vrt__cuda_gemm *g, vrt__cuda_math math) {
+    g->act_in = g->act;
+    if (g->K <= 0 || g->c_kernel) return;
+    if (g->act.kind == VRT__ACT_RELU)
+        g->lt_relu = 1;
+    else if (g->act.kind == VRT__ACT_GELU_TANH ||
+             (g->act.kind == VRT__ACT_GELU && math == VRT__CUDA_MATH_FP16))
+        g->lt_gelu = 1;
+    else
+        return;
+    g->act.kind = VRT__ACT_NONE;
+}
+
 /* Common part: descriptors (Lt A = ONNX B, Lt B = ONNX A) and the heuristic. */
 static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_math math, int64_t sa,
                         int64_t sb, int64_t sd, uint32_t min_align, size_t ws_bytes, char *err, size_t cap) {
@@ -85,11 +111,7 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
         (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)))) ||
         (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)))))
         return st;
-    cublasLtEpilogue_t ep = CUBLASLT_EPILOGUE_DEFAULT;
-    if (g->lt_bias)
-        ep = g->lt_relu ? CUBLASLT_EPILOGUE_RELU_BIAS : CUBLASLT_EPILOGUE_BIAS;
-    else if (g->lt_relu)
-        ep = CUBLASLT_EPILOGUE_RELU;
+    cublasLtEpilogue_t ep = epilogue_of(g);
     if ((st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &ep, sizeof(ep)))))
         return st;
     int64_t bias_stride = 0;
@@ -117,6 +139,15 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     memset(&res, 0, sizeof(res));
     int nres = 0;
     st = CK(cublasLtMatmulAlgoGetHeuristic(g->h, g->op, g->la, g->lb, g->ld, g->ld, pref, 1, &res, &nres));
+    if (!st && nres < 1 && g->lt_gelu) {
+        /* No algorithm with Lt's GELU: its bias epilogue and our kernel's GELU. */
+        g->lt_gelu = 0;
+        g->act = g->act_in;
+        ep = epilogue_of(g);
+        if (!(st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_EPILOGUE, &ep, sizeof(ep)))))
+            st = CK(cublasLtMatmulAlgoGetHeuristic(g->h, g->op, g->la, g->lb, g->ld, g->ld, pref, 1, &res,
+                                                   &nres));
+    }
     cublasLtMatmulPreferenceDestroy(pref);
     if (st) return st;
     if (nres < 1) {
@@ -131,10 +162,12 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
              "cuBLASLt %s M %lld N %lld K %lld batch %lld%s, epilogue %s%s, workspace %zu B",
              g->is_gemm ? "Gemm" : "MatMul", (long long)M, (long long)N, (long long)K, (long long)g->batch,
              g->nloop ? " (loop)" : "",
-             ep == CUBLASLT_EPILOGUE_DEFAULT ? "none"
-             : ep == CUBLASLT_EPILOGUE_BIAS  ? "bias"
-             : ep == CUBLASLT_EPILOGUE_RELU  ? "relu"
-                                             : "relu+bias",
+             ep == CUBLASLT_EPILOGUE_DEFAULT     ? "none"
+             : ep == CUBLASLT_EPILOGUE_BIAS      ? "bias"
+             : ep == CUBLASLT_EPILOGUE_RELU      ? "relu"
+             : ep == CUBLASLT_EPILOGUE_GELU      ? "gelu (tanh form)"
+             : ep == CUBLASLT_EPILOGUE_GELU_BIAS ? "gelu (tanh form)+bias"
+                                                 : "relu+bias",
              g->c_kernel || g->act.kind != VRT__ACT_NONE ? " + kernel" : "", g->ws);
     return VRT_OK;
 }
@@ -169,10 +202,7 @@ vrt_status vrt__cuda_gemm_create_gemm(cublasLtHandle_t h, const vrt__gemm_params
             g->c_s_inner = cN == 1 ? 0 : 1;
         }
     }
-    if (p->act.kind == VRT__ACT_RELU && p->K > 0 && !g->c_kernel) {
-        g->lt_relu = 1;
-        g->act.kind = VRT__ACT_NONE;
-    }
+    lt_activation(g, math);
     vrt_status st = VRT_OK;
     if (p->K > 0 && p->M > 0 && p->N > 0)
         st = build(g, p->trans_a, p->trans_b, math, 0, 0, 0, 256, ws_bytes, err, cap);
@@ -267,10 +297,7 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     } else if (has_bias) { /* no multiply: y = bias, by our epilogue kernel over zeros */
         g->c_kernel = 1, g->beta = 1.0f, g->c_s_outer = 0, g->c_s_inner = 1;
     }
-    if (g->act.kind == VRT__ACT_RELU && g->K > 0) {
-        g->lt_relu = 1;
-        g->act.kind = VRT__ACT_NONE;
-    }
+    lt_activation(g, math);
     st = VRT_OK;
     if (g->K > 0 && g->M > 0 && g->N > 0 && batch > 0)
         st = build(g, 0, 0, math, sa, sb, sd, al, ws_bytes, err, cap);
