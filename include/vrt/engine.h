@@ -92,7 +92,7 @@ typedef struct vrt_engine_options {
      * where another kernel computes the same thing. */
     vrt_switch fused_epilogue;  /* bias/activation/residual fused into cuDNN's conv call where it can */
     vrt_switch half_concat;     /* channel Concat of fp16 activations stays fp16 NHWC */
-    vrt_switch concat_in_place; /* a Concat of our convs' outputs is written in place by the convs */
+    vrt_switch concat_in_place; /* a Concat's inputs are written in place by their producers (CUDA fp16, CPU) */
     vrt_switch focus;           /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
     vrt_switch own_maxpool;     /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
     vrt_switch spp_cascade;     /* SPP max pools (5, 9, 13) as a cascade of small pools */

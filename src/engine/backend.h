@@ -46,7 +46,9 @@ typedef struct vrt__backend_iface {
     vrt_status (*set_input)(void *ctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream);
     /* Runs every non-const step in order. */
     vrt_status (*run)(void *ctx, void *stream);
-    /* Copies graph output i (index into ir->outputs) to host memory as type dt. */
+    /* Copies graph output i (index into ir->outputs) to host memory as type dt;
+     * a backend with a queue (CUDA) may finish the copy only in sync(): the
+     * data is there when sync() has returned. */
     vrt_status (*get_output)(void *ctx, int i, void *data, vrt__dtype dt, size_t nbytes, void *stream);
     /* Waits for work enqueued on stream (CPU: no-op). */
     vrt_status (*sync)(void *ctx, void *stream);

@@ -115,9 +115,12 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
     } else {
         st = vrt__ir_relink(ir);
     }
-    if (!st) st = vrt__plan_build(ir, &e->plan, err, cap);
     e->opt = params->options;
     if (!st) st = vrt__engine_options_apply_env(&e->opt, err, cap);
+    /* The CPU backend keeps the ONNX layout: a Concat's inputs are written
+     * in place by their producers (CUDA does its own, in fp16 NHWC). */
+    int concat_alias = be == &vrt__backend_cpu && e->opt.concat_in_place != VRT_SWITCH_OFF;
+    if (!st) st = vrt__plan_build_ex(ir, concat_alias, &e->plan, err, cap);
     if (!st && e->opt.cache_dir) {
         snprintf(e->cache_dir, sizeof(e->cache_dir), "%s", e->opt.cache_dir);
         e->opt.cache_dir = e->cache_dir;

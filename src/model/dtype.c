@@ -137,6 +137,71 @@ uint16_t vrt__float_to_half(float f) {
     return (uint16_t)(sign | h);
 }
 
+/* ---- bulk fp16 conversions (F16C) ------------------------------------------ */
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+
+/* Blocks of 8; a block with an inf or nan (exponent all ones) goes through the
+ * scalar functions, which keep a nan's payload the way the rest of the engine
+ * expects. Returns how many values were done. */
+__attribute__((target("avx,f16c"))) static int64_t half_to_float_f16c(const uint16_t *src, float *dst,
+                                                                      int64_t n) {
+    const __m128i em = _mm_set1_epi16(0x7c00);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m128i h = _mm_loadu_si128((const __m128i *)(const void *)(src + i));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(h, em), em))) {
+            for (int k = 0; k < 8; k++)
+                dst[i + k] = vrt__half_to_float(src[i + k]);
+            continue;
+        }
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(h));
+    }
+    return i;
+}
+
+__attribute__((target("avx,f16c"))) static int64_t float_to_half_f16c(const float *src, uint16_t *dst,
+                                                                      int64_t n) {
+    const __m256i em = _mm256_set1_epi32(0x7f800000);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 f = _mm256_loadu_ps(src + i);
+        __m256 e = _mm256_and_ps(f, _mm256_castsi256_ps(em));
+        if (_mm256_movemask_ps(_mm256_cmp_ps(e, _mm256_castsi256_ps(em), _CMP_EQ_UQ))) {
+            for (int k = 0; k < 8; k++)
+                dst[i + k] = vrt__float_to_half(src[i + k]);
+            continue;
+        }
+        _mm_storeu_si128((__m128i *)(void *)(dst + i), _mm256_cvtps_ph(f, _MM_FROUND_TO_NEAREST_INT));
+    }
+    return i;
+}
+
+static int has_f16c(void) {
+    /* Detected once by libgcc's constructor before main; no lazy cache (a data race). */
+    return __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+}
+#endif
+
+void vrt__half_to_float_n(const uint16_t *src, float *dst, int64_t n) {
+    int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_f16c()) i = half_to_float_f16c(src, dst, n);
+#endif
+    for (; i < n; i++)
+        dst[i] = vrt__half_to_float(src[i]);
+}
+
+void vrt__float_to_half_n(const float *src, uint16_t *dst, int64_t n) {
+    int64_t i = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_f16c()) i = float_to_half_f16c(src, dst, n);
+#endif
+    for (; i < n; i++)
+        dst[i] = vrt__float_to_half(src[i]);
+}
+
 /* ---- axes and broadcasting ---------------------------------------------- */
 
 vrt_status vrt__axis_index(int64_t axis, int ndim, int *out) {

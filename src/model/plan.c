@@ -120,6 +120,61 @@ static vrt_status plan_outputs(const vrt__ir *ir, vrt__plan *p, char *err, size_
     return VRT_OK;
 }
 
+/* Concat in place. Input t of Concat node i qualifies when it is an arena
+ * tensor its producer writes (no graph input, graph output, view or const),
+ * appears once in no other in-place Concat, and is no in-place Concat's
+ * output itself (a view is never the base of another). t and the views of t
+ * then become views into the output at t's block; the output is live from
+ * the first producer on. */
+static int concat_input_ok(const vrt__ir *ir, const vrt__plan *p, const unsigned char *aliased, int t) {
+    const vrt__tensor *x = &ir->tensors[t];
+    return p->t[t].storage == VRT__ST_ARENA && x->kind != VRT__TK_INPUT && !x->is_output &&
+           x->producer >= 0 && !aliased[t] && p->t[t].bytes > 0;
+}
+
+static void concat_one(const vrt__ir *ir, vrt__plan *p, unsigned char *aliased, int i) {
+    const vrt__node *n = &ir->nodes[i];
+    int o = n->n_outputs > 0 ? n->outputs[0] : -1, a = 0;
+    if (o < 0 || p->t[o].storage != VRT__ST_ARENA || n->n_inputs < 1) return;
+    const vrt__shape *so = &ir->tensors[o].shape;
+    if (vrt__axis_index(vrt__node_get_int(n, "axis", 0), so->ndim, &a)) return;
+    for (int d = 0; d < a; d++)
+        if (so->d[d] != 1) return;
+    size_t total = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+        int t = n->inputs[k];
+        if (t < 0 || !concat_input_ok(ir, p, aliased, t)) return;
+        for (int q = 0; q < k; q++)
+            if (n->inputs[q] == t) return;
+        total += p->t[t].bytes;
+    }
+    if (total != p->t[o].bytes) return;
+    size_t off = 0;
+    for (int k = 0; k < n->n_inputs; k++) {
+        int t = n->inputs[k];
+        vrt__tensor_plan *tp = &p->t[t];
+        if (tp->first < p->t[o].first) p->t[o].first = tp->first;
+        for (int v = 0; v < ir->n_tensors; v++)
+            if (p->t[v].storage == VRT__ST_VIEW && p->t[v].base == t)
+                p->t[v].base = o, p->t[v].view_off += off;
+        tp->storage = VRT__ST_VIEW;
+        tp->base = o;
+        tp->view_off = off;
+        aliased[t] = 1;
+        off += tp->bytes;
+    }
+    aliased[o] = 1;
+}
+
+static vrt_status plan_concat_in_place(const vrt__ir *ir, vrt__plan *p) {
+    unsigned char *aliased = vrt_calloc((size_t)ir->n_tensors + 1, 1);
+    if (!aliased) return VRT_ENOMEM;
+    for (int i = 0; i < ir->n_nodes; i++)
+        if (ir->nodes[i].op == VRT__OP_Concat && !p->node_const[i]) concat_one(ir, p, aliased, i);
+    vrt_free(aliased);
+    return VRT_OK;
+}
+
 /* Lifetimes: each use extends the root's range; graph outputs live to the end. */
 static void plan_lifetimes(const vrt__ir *ir, vrt__plan *p) {
     for (int i = 0; i < ir->n_nodes; i++) {
@@ -276,6 +331,11 @@ static vrt_status plan_check_bounds(const vrt__ir *ir, const vrt__plan *p, char 
 }
 
 vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap) {
+    return vrt__plan_build_ex(ir, 0, out, err, cap);
+}
+
+vrt_status vrt__plan_build_ex(const vrt__ir *ir, int concat_in_place, vrt__plan **out, char *err,
+                              size_t cap) {
     *out = NULL;
     vrt__plan *p = vrt_calloc(1, sizeof(*p));
     if (!p) return VRT_ENOMEM;
@@ -290,7 +350,8 @@ vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t
         st = VRT_ENOMEM;
     } else {
         plan_sources(ir, p);
-        if (!(st = plan_outputs(ir, p, err, cap))) {
+        if (!(st = plan_outputs(ir, p, err, cap)) && concat_in_place) st = plan_concat_in_place(ir, p);
+        if (!st) {
             plan_lifetimes(ir, p);
             plan_offsets(ir, p, order, spans);
             bounds = st = plan_check_bounds(ir, p, err, cap);

@@ -135,6 +135,7 @@ typedef enum vrt__storage {
 typedef struct vrt__tensor_plan {
     vrt__storage storage;
     int base;        /* VIEW: the tensor whose storage it shares (never a view itself); else itself */
+    size_t view_off; /* VIEW: byte offset into the base's storage (a Concat input written in place) */
     size_t offset;   /* ARENA: byte offset in the arena; CONST: in the const region */
     size_t bytes;    /* numel * vrt__plan_elem_size (unaligned) */
     int first, last; /* ARENA: step range [first, last] during which the bytes are live */
@@ -154,6 +155,11 @@ typedef struct vrt__plan {
 /* Plans `ir` (after the passes). On success *out owns a plan (free with
  * vrt__plan_destroy); on failure *out is NULL and err holds the detail. */
 vrt_status vrt__plan_build(const vrt__ir *ir, vrt__plan **out, char *err, size_t cap);
+/* concat_in_place: the inputs of a Concat whose output is one block per input
+ * (nothing but size-1 dims before the axis) become views into the output at
+ * their offsets (view_off), produced there by their own nodes; the Concat then
+ * has nothing to copy. For a backend that keeps the ONNX layout (the CPU's). */
+vrt_status vrt__plan_build_ex(const vrt__ir *ir, int concat_in_place, vrt__plan **out, char *err, size_t cap);
 void vrt__plan_destroy(vrt__plan **p);
 
 #endif

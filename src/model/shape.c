@@ -264,6 +264,7 @@ static void fold_output0(sctx *c, void *data) {
 }
 
 static int norm_axis(int64_t a, int rank, int64_t *out) {
+    *out = 0; /* defined on failure too (gcc -O3 -Wmaybe-uninitialized in the callers) */
     if (a < -rank || a >= rank) return 0;
     *out = a < 0 ? a + rank : a;
     return 1;

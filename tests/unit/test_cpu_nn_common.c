@@ -1,6 +1,7 @@
 /* CPU kernel helpers: dtypes, shapes, fp16 conversion, thread pool, activations. */
 #include <math.h>
 #include <stdatomic.h>
+#include <string.h>
 #include <time.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
@@ -75,6 +76,45 @@ TEST(fp16_all_values_round_trip) {
                               vrt__float_to_half(mid), want);
         }
     }
+}
+
+/* The bulk conversions (F16C where the CPU has it) give the scalar
+ * functions' bits for every half, and for floats across the whole range
+ * (every exponent, rounding ties, subnormal results, inf and nan), also at
+ * lengths that leave a scalar tail. */
+TEST(fp16_bulk_matches_scalar) {
+    enum { NH = 65536, NF = 1 << 20 };
+    uint16_t *h = vrt_malloc(NH * sizeof(uint16_t)), *h2 = vrt_malloc(NF * sizeof(uint16_t));
+    float *f = vrt_malloc(NF * sizeof(float)), *f2 = vrt_malloc(NH * sizeof(float));
+    ASSERT_TRUE(h && h2 && f && f2);
+    for (uint32_t q = 0; q < NH; q++)
+        h[q] = (uint16_t)q;
+    vrt__half_to_float_n(h, f2, NH);
+    for (uint32_t q = 0; q < NH; q++) {
+        float want = vrt__half_to_float(h[q]);
+        if (memcmp(&want, &f2[q], 4)) vrt_test_fail(__FILE__, __LINE__, "half 0x%04x: bulk differs", q);
+    }
+    uint32_t r = 12345;
+    for (int q = 0; q < NF; q++) {
+        r = r * 1664525u + 1013904223u;
+        uint32_t bits = r;
+        if (q % 7 == 0)
+            bits = (bits & 0x8000ffffu) | ((uint32_t)(103 + (q / 7) % 40) << 23); /* near the half range */
+        if (q % 11 == 0) bits = (bits & 0xffffe000u) | 0x1000u;                   /* ties */
+        memcpy(&f[q], &bits, 4);
+    }
+    f[5] = INFINITY, f[6] = -INFINITY, f[7] = NAN, f[9] = 65520.0f, f[10] = 5.96e-8f;
+    for (int len = NF - 3; len <= NF; len += 3) {
+        vrt__float_to_half_n(f, h2, len);
+        for (int q = 0; q < len; q++)
+            if (h2[q] != vrt__float_to_half(f[q]))
+                vrt_test_fail(__FILE__, __LINE__, "float %a: bulk 0x%04x, scalar 0x%04x", (double)f[q], h2[q],
+                              vrt__float_to_half(f[q]));
+    }
+    vrt_free(h);
+    vrt_free(h2);
+    vrt_free(f);
+    vrt_free(f2);
 }
 
 typedef struct {
@@ -213,6 +253,7 @@ int main(void) {
     VRT_RUN(dtypes_and_shapes);
     VRT_RUN(fp16_known_values);
     VRT_RUN(fp16_all_values_round_trip);
+    VRT_RUN(fp16_bulk_matches_scalar);
     VRT_RUN(threadpool_runs_every_item_once);
     VRT_RUN(threadpool_spinning_and_parked_handoff);
     VRT_RUN(threadpool_create_fails_cleanly_without_memory);

@@ -9,6 +9,7 @@
 #include "engine/backend.h"
 #include "harness.h"
 #include "model/ir.h"
+#include "model/plan.h"
 #include "vrt/engine.h"
 
 static vrt__tensor load_pb(const char *rel) {
@@ -128,6 +129,42 @@ TEST(yolox_fused_equals_unfused_and_no_alloc_in_run) {
     vrt_engine_destroy(&plain);
 }
 
+/* Concat in place (CPU plan): the producers of SqueezeNet's fire-module
+ * Concats write into the Concat's output (views at offsets), the outputs
+ * are bit-identical to the copying plan, and the arena is no larger. */
+TEST(squeezenet_concat_in_place_bit_exact) {
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    vrt__tensor in = load_pb("models/squeezenet1.0_fp16/test_data_set_0/input_0.pb");
+    char err[512];
+    vrt_engine_params p;
+    vrt_engine_default_params(&p);
+    p.threads = 2;
+    vrt_engine_t *inplace = NULL, *copy = NULL;
+    ASSERT_OK(vrt_engine_open(model, &p, &inplace, err, sizeof(err)));
+    p.options.concat_in_place = VRT_SWITCH_OFF;
+    ASSERT_OK(vrt_engine_open(model, &p, &copy, err, sizeof(err)));
+    const vrt__plan *pi = vrt__engine_plan(inplace), *pc = vrt__engine_plan(copy);
+    int offset_views = 0;
+    for (int i = 0; i < pi->n_tensors; i++) {
+        if (pi->t[i].storage == VRT__ST_VIEW && pi->t[i].view_off > 0) offset_views++;
+        ASSERT_TRUE(pc->t[i].view_off == 0);
+    }
+    ASSERT_TRUE(offset_views >= 8); /* one per fire module's second expand conv */
+    ASSERT_TRUE(pi->arena_bytes <= pc->arena_bytes);
+    size_t n = 1000;
+    uint16_t *a = calloc(n, 2), *b = calloc(n, 2);
+    ASSERT_TRUE(a && b);
+    vrt_engine_tensor ti = {in.data, (int)in.dtype, in.nbytes};
+    vrt_engine_tensor ta = {a, VRT_DTYPE_FLOAT16, n * 2}, tb = {b, VRT_DTYPE_FLOAT16, n * 2};
+    ASSERT_OK(vrt_engine_run(inplace, &ti, 1, &ta, 1));
+    ASSERT_OK(vrt_engine_run(copy, &ti, 1, &tb, 1));
+    ASSERT_TRUE(memcmp(a, b, n * 2) == 0);
+    free(a), free(b);
+    vrt__tensor_free(&in);
+    vrt_engine_destroy(&inplace);
+    vrt_engine_destroy(&copy);
+}
+
 TEST(squeezenet_fp16_boundaries) {
     const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
     vrt__tensor in = load_pb("models/squeezenet1.0_fp16/test_data_set_0/input_0.pb");
@@ -200,6 +237,7 @@ int main(void) {
     VRT_RUN(mnist_end_to_end);
     VRT_RUN(yolox_fused_equals_unfused_and_no_alloc_in_run);
     VRT_RUN(squeezenet_fp16_boundaries);
+    VRT_RUN(squeezenet_concat_in_place_bit_exact);
     VRT_RUN(errors);
     return vrt_test_finish();
 }

@@ -18,6 +18,7 @@
 #include "engine/backend.h"
 #include "engine/backend/cpu/cpu_impl.h"
 #include "engine/backend/cpu/kernels.h"
+#include "engine/backend/cpu/kernels_nn.h"
 #include "model/lowp.h"
 #include "model/ops.h"
 
@@ -74,6 +75,10 @@ static void cpu_destroy(void *vctx) {
     prof_report(c);
     vrt_free(c->prof_ns);
     vrt__threadpool_destroy(&c->tp);
+    if (c->wpack && c->wpack_own)
+        for (int i = 0; i < c->ir->n_nodes; i++)
+            vrt_free(c->wpack[i]);
+    vrt_free(c->wpack);
     if (c->wcopies)
         for (int i = 0; i < c->ir->n_tensors; i++)
             vrt_free(c->wcopies[i]);
@@ -98,8 +103,7 @@ static vrt_status bind_weight(cpu_ctx *c, int i) {
     uint8_t *f = vrt_malloc((size_t)(cnt ? cnt : 1) * vrt__plan_elem_size(t->dtype));
     if (!f) return VRT_ENOMEM;
     if (t->dtype == VRT__DT_FLOAT16)
-        for (int64_t q = 0; q < cnt; q++)
-            ((float *)(void *)f)[q] = vrt__half_to_float(((const uint16_t *)t->data)[q]);
+        vrt__half_to_float_n((const uint16_t *)t->data, (float *)(void *)f, cnt);
     else
         vrt__lowp_host_to_engine(t->dtype, t->data, f, cnt);
     c->wcopies[i] = (float *)(void *)f;
@@ -123,7 +127,8 @@ static vrt_status bind_tensors(cpu_ctx *c, const cpu_ctx *base) {
             c->ptr[i] = c->consts + tp->offset;
     }
     for (int i = 0; i < ir->n_tensors; i++)
-        if (c->plan->t[i].storage == VRT__ST_VIEW) c->ptr[i] = c->ptr[c->plan->t[i].base];
+        if (c->plan->t[i].storage == VRT__ST_VIEW)
+            c->ptr[i] = c->ptr[c->plan->t[i].base] + c->plan->t[i].view_off;
     return VRT_OK;
 }
 
@@ -143,6 +148,26 @@ static vrt_status build_steps(cpu_ctx *c, const vrt__backend_params *bp) {
     return VRT_OK;
 }
 
+/* Conv weights that never change (weights, const-folded tensors) packed
+ * once into the fast path's layout (base's packs when sharing weights). */
+static vrt_status pack_weights(cpu_ctx *c, const cpu_ctx *base) {
+    c->wpack_own = !base;
+    for (int i = 0; i < c->n_steps; i++) {
+        const vrt__step *s = &c->steps[i];
+        if (base) {
+            c->wpack[i] = base->wpack[i];
+            continue;
+        }
+        if (c->plan->node_const[i] || s->n->op != VRT__OP_Conv || s->nin < 2 || s->n->inputs[1] < 0) continue;
+        vrt__storage st = c->plan->t[s->n->inputs[1]].storage;
+        size_t nf = vrt__conv_packed_floats(&s->u.conv);
+        if ((st != VRT__ST_WEIGHT && st != VRT__ST_CONST) || !nf) continue;
+        if (!(c->wpack[i] = vrt_malloc(nf * sizeof(float)))) return VRT_ENOMEM;
+        vrt__conv_pack_weights(&s->u.conv, s->in[1], c->wpack[i]);
+    }
+    return VRT_OK;
+}
+
 /* base != NULL (prepare_shared): weight pointers (and fp32 copies) are the base context's. */
 static vrt_status prepare_ctx(const cpu_ctx *base, const vrt__ir *ir, const vrt__plan *plan,
                               const vrt__backend_params *bp, void **out, char *err, size_t cap) {
@@ -155,14 +180,16 @@ static vrt_status prepare_ctx(const cpu_ctx *base, const vrt__ir *ir, const vrt_
     c->ptr = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*c->ptr));
     c->wcopies = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*c->wcopies));
     c->steps = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(*c->steps));
+    c->wpack = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(*c->wpack));
     c->arena = vrt_malloc(plan->arena_bytes + VRT__PLAN_ALIGN);
     c->consts = vrt_malloc(plan->const_bytes + VRT__PLAN_ALIGN);
-    if (!c->ptr || !c->wcopies || !c->steps || !c->arena || !c->consts) st = VRT_ENOMEM;
+    if (!c->ptr || !c->wcopies || !c->steps || !c->wpack || !c->arena || !c->consts) st = VRT_ENOMEM;
     if (!st) st = bind_tensors(c, base);
     if (!st) st = build_steps(c, bp);
     /* Const nodes run once, now. */
     for (int i = 0; !st && i < c->n_steps; i++)
         if (plan->node_const[i]) st = exec_step(c, &c->steps[i]);
+    if (!st) st = pack_weights(c, base);
     if (!st) {
         *out = c;
         return VRT_OK;
@@ -205,9 +232,7 @@ static vrt_status cpu_set_input(void *vctx, int i, const void *data, vrt__dtype 
     }
     if (!c->ptr[t]) return VRT_OK; /* unused input */
     if (dt == VRT__DT_FLOAT16) {
-        float *y = (float *)c->ptr[t];
-        for (int64_t q = 0; q < cnt; q++)
-            y[q] = vrt__half_to_float(((const uint16_t *)data)[q]);
+        vrt__half_to_float_n((const uint16_t *)data, (float *)(void *)c->ptr[t], cnt);
     } else if (vrt__plan_dtype(dt) != dt) {
         vrt__lowp_host_to_engine(dt, data, c->ptr[t], cnt);
     } else if (cnt) {
@@ -259,9 +284,7 @@ static vrt_status cpu_get_output(void *vctx, int i, void *data, vrt__dtype dt, s
         return VRT_EINVAL;
     }
     if (dt == VRT__DT_FLOAT16) {
-        uint16_t *y = data;
-        for (int64_t q = 0; q < cnt; q++)
-            y[q] = vrt__float_to_half(((const float *)src)[q]);
+        vrt__float_to_half_n((const float *)(const void *)src, data, cnt);
     } else if (vrt__plan_dtype(dt) != dt) {
         vrt__lowp_engine_to_host(dt, src, data, cnt);
     } else if (cnt) {

@@ -24,8 +24,9 @@
  * of one row) summed over (channel, kh, kw), no im2col; pointwise group-1
  * convs run the same block reading the input planes in place, input
  * channels in blocks of 128, output channels in groups whose weights stay
- * in L2. Only the weights are packed (per run, into scratch: M x C x kvol
- * floats, small next to the arithmetic). Full blocks go from the registers
+ * in L2. Only the weights are packed: once at prepare by the backend
+ * (vrt__conv_pack_weights, passed to vrt__conv_packed), else per run into
+ * scratch (vrt__conv). Full blocks go from the registers
  * straight to the output with the bias; the residual and the activation
  * follow per output row while it is in cache.
  *
@@ -433,16 +434,56 @@ static void vrt__dw3_plane(void *arg, int64_t np) {
 #endif
 }
 
+/* ---- packed weights (direct and pointwise paths) ------------------------------ */
+
+/* The micro-kernel's weight layout: ceil(M/6) panels of K x 6 floats (K =
+ * C*kvol), panel mt holding output channels 6mt..6mt+5 (zero past M). */
+typedef struct vrt__wpack_job {
+    const float *w;
+    float *dst;
+    int64_t M, K;
+} vrt__wpack_job;
+
+static void vrt__wpack_task(void *arg, int64_t mt) {
+    const vrt__wpack_job *j = arg;
+    float *dst = j->dst + mt * j->K * VRT__D3_MR;
+    for (int64_t k = 0; k < j->K; k++)
+        for (int r = 0; r < VRT__D3_MR; r++) {
+            int64_t m = mt * VRT__D3_MR + r;
+            dst[k * VRT__D3_MR + r] = m < j->M ? j->w[m * j->K + k] : 0.0f;
+        }
+}
+
+static void vrt__wpack(vrt__threadpool *tp, const vrt__conv_params *p, int64_t kvol, const float *w,
+                       float *dst) {
+    vrt__wpack_job j = {w, dst, p->M, p->C * kvol};
+    vrt__parallel_for(tp, (p->M + VRT__D3_MR - 1) / VRT__D3_MR, vrt__wpack_task, &j);
+}
+
+size_t vrt__conv_packed_floats(const vrt__conv_params *p) {
+    vrt__conv3 c;
+    if (!p || p->nsp < 1 || p->nsp > 3 || p->group != 1) return 0;
+    vrt__conv_to3(p, &c);
+    int use = vrt__conv_is_pointwise(&c) ? vrt__conv_use_pw(p, &c) : vrt__conv_use_direct(p, &c);
+    return use ? (size_t)((p->M + VRT__D3_MR - 1) / VRT__D3_MR * VRT__D3_MR * p->C * c.kvol) : 0;
+}
+
+void vrt__conv_pack_weights(const vrt__conv_params *p, const float *w, float *dst) {
+    vrt__conv3 c;
+    vrt__conv_to3(p, &c);
+    vrt__wpack(NULL, p, c.kvol, w, dst);
+}
+
 /* ---- AVX2 direct (implicit GEMM) dense stride-1 conv ----------------------- */
 
 typedef struct vrt__direct_job {
     const vrt__conv3 *c;
     const vrt__conv_params *p;
-    const float *x; /* batch n's input, C planes */
-    const float *w; /* M x C x kh x kw */
-    float *xpad;    /* C padded planes, Hp x Wp */
-    float *wpack;   /* ceil(M/6) panels of K x 6, K = C*kh*kw */
-    float *y;       /* batch n's output, M planes */
+    const float *x;     /* batch n's input, C planes */
+    const float *w;     /* M x C x kh x kw */
+    float *xpad;        /* C padded planes, Hp x Wp */
+    const float *wpack; /* ceil(M/6) panels of K x 6, K = C*kh*kw */
+    float *y;           /* batch n's output, M planes */
     int64_t hp, wp, n;
     vrt__epi_job epi;
 } vrt__direct_job;
@@ -480,17 +521,6 @@ static void vrt__direct_pad_task(void *arg, int64_t ch) {
         memset(d + pl + W, 0, (size_t)(j->wp - pl - W) * sizeof(float));
     }
     memset(dst + (pt + H) * j->wp, 0, (size_t)((j->hp - pt - H) * j->wp) * sizeof(float));
-}
-
-static void vrt__direct_pack_task(void *arg, int64_t mt) {
-    const vrt__direct_job *j = arg;
-    int64_t K = j->p->C * j->c->kvol;
-    float *dst = j->wpack + mt * K * VRT__D3_MR;
-    for (int64_t k = 0; k < K; k++)
-        for (int r = 0; r < VRT__D3_MR; r++) {
-            int64_t m = mt * VRT__D3_MR + r;
-            dst[k * VRT__D3_MR + r] = m < j->p->M ? j->w[m * K + k] : 0.0f;
-        }
 }
 
 /* Where a 6 x 16 block goes when all 16 columns are valid: straight from
@@ -593,8 +623,8 @@ static void vrt__direct_task(void *arg, int64_t it) {
 }
 
 static void vrt__conv_direct(vrt__threadpool *tp, const vrt__conv_params *p, const vrt__conv3 *c,
-                             const float *x, const float *w, float *y, const vrt__epi_job *epi,
-                             float *scratch) {
+                             const float *x, const float *w, const float *wpacked, float *y,
+                             const vrt__epi_job *epi, float *scratch) {
     vrt__direct_job j;
     memset(&j, 0, sizeof(j));
     j.c = c;
@@ -602,10 +632,14 @@ static void vrt__conv_direct(vrt__threadpool *tp, const vrt__conv_params *p, con
     j.w = w;
     vrt__direct_geom(c, &j.hp, &j.wp);
     j.xpad = scratch;
-    j.wpack = scratch + p->C * c->s[2] * j.hp * j.wp;
     j.epi = *epi;
     int64_t mtiles = (p->M + VRT__D3_MR - 1) / VRT__D3_MR;
-    vrt__parallel_for(tp, mtiles, vrt__direct_pack_task, &j);
+    if (!wpacked) {
+        float *dst = scratch + p->C * c->s[2] * j.hp * j.wp;
+        vrt__wpack(tp, p, c->kvol, w, dst);
+        wpacked = dst;
+    }
+    j.wpack = wpacked;
     for (int64_t n = 0; n < p->N; n++) {
         j.n = n;
         j.x = x + n * p->C * c->invol;
@@ -623,25 +657,14 @@ static void vrt__conv_direct(vrt__threadpool *tp, const vrt__conv_params *p, con
 
 typedef struct vrt__pw_job {
     const vrt__conv_params *p;
-    const float *x; /* batch n's input, C planes of hw */
-    const float *w; /* M x C */
-    float *wpack;   /* ceil(M/6) panels of C x 6 */
-    float *y;       /* batch n's output, M planes of hw */
+    const float *x;     /* batch n's input, C planes of hw */
+    const float *w;     /* M x C */
+    const float *wpack; /* ceil(M/6) panels of C x 6 */
+    float *y;           /* batch n's output, M planes of hw */
     int64_t hw, n, chunk;
     int64_t gpanels, nchunks; /* output-channel panels per work item; column chunks */
     vrt__epi_job epi;
 } vrt__pw_job;
-
-static void vrt__pw_pack_task(void *arg, int64_t mt) {
-    const vrt__pw_job *j = arg;
-    int64_t K = j->p->C;
-    float *dst = j->wpack + mt * K * VRT__D3_MR;
-    for (int64_t k = 0; k < K; k++)
-        for (int r = 0; r < VRT__D3_MR; r++) {
-            int64_t m = mt * VRT__D3_MR + r;
-            dst[k * VRT__D3_MR + r] = m < j->p->M ? j->w[m * K + k] : 0.0f;
-        }
-}
 
 /* Work item: output columns [c0, c0+chunk) of the output channels of
  * panels [mt0, mt1) (their packed weights stay in L2). */
@@ -706,12 +729,17 @@ static void vrt__pw_task(void *arg, int64_t it) {
 }
 
 static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const vrt__conv3 *c, const float *x,
-                         const float *w, float *y, const vrt__epi_job *epi, float *scratch) {
+                         const float *w, const float *wpacked, float *y, const vrt__epi_job *epi,
+                         float *scratch) {
     vrt__pw_job j;
     memset(&j, 0, sizeof(j));
     j.p = p;
     j.w = w;
-    j.wpack = scratch;
+    if (!wpacked) {
+        vrt__wpack(tp, p, 1, w, scratch);
+        wpacked = scratch;
+    }
+    j.wpack = wpacked;
     j.hw = c->outvol;
     j.epi = *epi;
     /* Output channels in groups whose packed weights (about 192 KiB) stay
@@ -735,7 +763,6 @@ static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const v
     j.chunk = chunk;
     j.gpanels = gp;
     j.nchunks = (j.hw + chunk - 1) / chunk;
-    vrt__parallel_for(tp, mtiles, vrt__pw_pack_task, &j);
     for (int64_t n = 0; n < p->N; n++) {
         j.n = n;
         j.x = x + n * p->C * c->invol;
@@ -746,6 +773,12 @@ static void vrt__conv_pw(vrt__threadpool *tp, const vrt__conv_params *p, const v
 
 vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
                      const float *bias, const float *residual, float *y, void *scratch) {
+    return vrt__conv_packed(tp, p, x, w, NULL, bias, residual, y, scratch);
+}
+
+vrt_status vrt__conv_packed(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
+                            const float *wpacked, const float *bias, const float *residual, float *y,
+                            void *scratch) {
     if (!p || !x || !w || !y) return VRT_EINVAL;
     if (p->auto_pad != VRT__AUTO_PAD_NOTSET || p->nsp < 1 || p->nsp > 3 || p->group <= 0 || p->C % p->group ||
         p->M % p->group)
@@ -761,12 +794,12 @@ vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float
     }
     int pointwise = vrt__conv_is_pointwise(&c);
     if (!pointwise && !scratch) return VRT_EINVAL;
-    if (pointwise && scratch && vrt__conv_use_pw(p, &c)) {
-        vrt__conv_pw(tp, p, &c, x, w, y, &epi, scratch);
+    if (pointwise && (scratch || wpacked) && vrt__conv_use_pw(p, &c)) {
+        vrt__conv_pw(tp, p, &c, x, w, wpacked, y, &epi, scratch);
         return VRT_OK;
     }
     if (!pointwise && vrt__conv_use_direct(p, &c)) {
-        vrt__conv_direct(tp, p, &c, x, w, y, &epi, scratch);
+        vrt__conv_direct(tp, p, &c, x, w, wpacked, y, &epi, scratch);
         return VRT_OK;
     }
     int64_t kdim = cg * c.kvol;

@@ -21,6 +21,8 @@ typedef struct vrt__cpu_ctx {
     size_t scratch_bytes;
     float **wcopies; /* fp32 copies of fp16 weights, per tensor (NULL otherwise) */
     uint8_t **ptr;   /* per tensor */
+    float **wpack;   /* per step: Conv weights packed for the fast path at prepare (NULL: none) */
+    int wpack_own;   /* 1: wpack[] allocated here; 0: the base context's (prepare_shared) */
     vrt__step *steps;
     int n_steps;
     double *prof_ns; /* option profile_ops: time per step summed over runs (NULL when off) */

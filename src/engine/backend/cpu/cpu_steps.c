@@ -59,8 +59,9 @@ static size_t conv_scratch(void *c, const vrt__step *s) {
 
 static vrt_status conv(void *c, const vrt__step *s, void *stream) {
     if (s->n->op == VRT__OP_Conv)
-        return vrt__conv(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
-                         s->nin > 3 ? s->in[3] : NULL, s->out[0], CTX(c)->scratch);
+        return vrt__conv_packed(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], CTX(c)->wpack[s->index],
+                                s->nin > 2 ? s->in[2] : NULL, s->nin > 3 ? s->in[3] : NULL, s->out[0],
+                                CTX(c)->scratch);
     return vrt__conv_transpose(CTX(c)->tp, &s->u.conv, s->in[0], s->in[1], s->nin > 2 ? s->in[2] : NULL,
                                s->out[0], CTX(c)->scratch);
 }

@@ -50,6 +50,15 @@ size_t vrt__conv_scratch_bytes(const vrt__conv_params *p);
  * vrt__conv_scratch_bytes(p) bytes, float-aligned. */
 vrt_status vrt__conv(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
                      const float *bias, const float *residual, float *y, void *scratch);
+/* Floats of the weights packed for p's fast path (0: p's path reads w as it is). */
+size_t vrt__conv_packed_floats(const vrt__conv_params *p);
+/* Packs w (M x C x kernel) into dst (vrt__conv_packed_floats(p) floats), once at prepare. */
+void vrt__conv_pack_weights(const vrt__conv_params *p, const float *w, float *dst);
+/* vrt__conv with the weights already packed (wpacked from vrt__conv_pack_weights, or NULL:
+ * packed per run into scratch); the same results. */
+vrt_status vrt__conv_packed(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,
+                            const float *wpacked, const float *bias, const float *residual, float *y,
+                            void *scratch);
 
 size_t vrt__conv_transpose_scratch_bytes(const vrt__conv_params *p);
 vrt_status vrt__conv_transpose(vrt__threadpool *tp, const vrt__conv_params *p, const float *x, const float *w,

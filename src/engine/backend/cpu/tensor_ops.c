@@ -117,9 +117,10 @@ vrt_status vrt__cpu_concat(int64_t axis, int n, const void *const *xs, const vrt
         size_t chunk = (size_t)(shapes[k].d[a] * inner) * elem;
         const uint8_t *src = xs[k];
         uint8_t *dst = (uint8_t *)y + pos;
+        pos += chunk;
+        if (outer == 1 && src == dst) continue; /* written there by its producer (concat in place) */
         for (int64_t o = 0; o < outer && chunk; o++)
             memcpy(dst + (size_t)o * orow, src + (size_t)o * chunk, chunk);
-        pos += chunk;
     }
     return VRT_OK;
 }

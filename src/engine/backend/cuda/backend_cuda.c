@@ -17,9 +17,10 @@
  * enqueues H2D of every input, every step, and D2H of every output into its
  * staging -- either directly or, from the second run on, as ONE CUDA graph
  * replay (captured once; option graphs OFF keeps it eager); get_output
- * enqueues a host function that copies (or converts fp32 -> fp16) staging
- * into the caller's buffer; sync() waits. Nothing in run() allocates,
- * synchronises or logs.
+ * notes the caller's buffer; sync() waits for the stream, then copies (or
+ * converts fp32 -> fp16) each noted output's staging into the caller's
+ * buffer on the calling thread. Nothing in run() allocates, synchronises
+ * or logs.
  *
  * Configuration: vrt__backend_params.opt (vrt_engine_options in vrt/engine.h;
  * the engine has applied the environment overrides). Math: precision AUTO is
@@ -193,8 +194,7 @@ static vrt_status upload_weight(cuda_ctx *c, const vrt__tensor *t, void *dst, si
     if (!f) return VRT_ENOMEM;
     if (t->dtype == VRT__DT_FLOAT16) {
         const uint16_t *h = t->data;
-        for (int64_t q = 0; q < cnt; q++)
-            ((float *)(void *)f)[q] = vrt__half_to_float(h[q]);
+        vrt__half_to_float_n(h, (float *)(void *)f, cnt);
     } else {
         vrt__lowp_host_to_engine(t->dtype, t->data, f, cnt);
     }
@@ -384,9 +384,7 @@ static vrt_status cuda_set_input(void *vctx, int i, const void *data, vrt__dtype
     if (c->in_free_valid && (st = CUCK(cudaEventSynchronize(c->in_free)))) return st;
     int64_t cnt = vrt__shape_numel(&x->shape);
     if (dt == VRT__DT_FLOAT16) {
-        float *y = c->in_stage[i];
-        for (int64_t q = 0; q < cnt; q++)
-            y[q] = vrt__half_to_float(((const uint16_t *)data)[q]);
+        vrt__half_to_float_n((const uint16_t *)data, c->in_stage[i], cnt);
     } else if (vrt__plan_dtype(dt) != dt) {
         vrt__lowp_host_to_engine(dt, data, c->in_stage[i],
                                  cnt); /* double, bfloat16, float8/4, 4-/2-bit ints */
@@ -439,13 +437,9 @@ static vrt_status cuda_run(void *vctx, void *stream) {
     return VRT_OK;
 }
 
-static void CUDART_CB copy_out(void *arg) {
-    io_cb *cb = arg;
+static void copy_out(io_cb *cb) {
     if (cb->to_half) {
-        uint16_t *y = cb->dst;
-        const float *x = cb->src;
-        for (int64_t q = 0; q < cb->n; q++)
-            y[q] = vrt__float_to_half(x[q]);
+        vrt__float_to_half_n(cb->src, cb->dst, cb->n);
     } else if (cb->lowp) {
         vrt__lowp_engine_to_host(cb->lowp, cb->src, cb->dst, cb->n);
     } else if (cb->bytes) {
@@ -473,15 +467,26 @@ static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, 
     cb->to_half = dt == VRT__DT_FLOAT16;
     cb->lowp = dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt ? dt : VRT__DT_UNDEFINED;
     cb->bytes = nbytes;
-    /* The run's D2H into staging is already on the stream; the copy to the
-     * caller's memory runs after it, on the host, when the stream gets there. */
-    return CUCK(cudaLaunchHostFunc(s, copy_out, cb));
+    /* The run's D2H into staging is already on the stream; sync() copies the
+     * staging into the caller's memory on the caller's thread once the stream
+     * is done (a host-function node would wake CUDA's callback thread: tens
+     * of microseconds per output). */
+    cb->pending = 1;
+    (void)s;
+    return VRT_OK;
 }
 
 static vrt_status cuda_sync(void *vctx, void *stream) {
     cuda_ctx *c = vctx;
     cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
-    return CUCK(cudaStreamSynchronize(s));
+    vrt_status st = CUCK(cudaStreamSynchronize(s));
+    for (int i = 0; i < c->ir->n_outputs; i++) {
+        io_cb *cb = &c->out_cb[i];
+        if (!cb->pending) continue;
+        cb->pending = 0;
+        if (!st) copy_out(cb);
+    }
+    return st;
 }
 
 static const char *cuda_last_error(void *vctx) {

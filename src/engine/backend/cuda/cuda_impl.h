@@ -91,6 +91,7 @@ typedef struct io_cb {
     int to_half;
     vrt__dtype lowp; /* held in a wider type (lowp.h): converted back to this; 0 = none */
     size_t bytes;
+    int pending; /* get_output asked for it; sync() copies it after the stream has finished */
 } io_cb;
 
 typedef struct cuda_ctx {
