@@ -1,15 +1,20 @@
 #!/usr/bin/env python3
 """CPU latency of SqueezeNet 1.0 fp16 and YOLOX-Nano: visionrt next to onnxruntime.
 
-Usage: bench/bench_cpu.py [--vrt PATH] [--iters N] [--warmup W] [--threads T] [--data DIR] [--out FILE]
+Usage: bench/bench_cpu.py [--vrt PATH] [--rounds R] [--iters N] [--warmup W] [--threads T] [--data DIR]
+                          [--out FILE]
 
 Both engines run the same .onnx file at batch 1 on the same synthetic input, with the
-same number of threads (default 2), one after the other in this process's run:
+same number of threads (default 2), interleaved: R rounds (default 5), each round one
+visionrt run and one onnxruntime run per model (the order alternates between rounds),
+so that load from other processes hits both alike:
   visionrt:    `vrt bench MODEL --iters N --warmup W --threads T --json` (vrt_engine_run only)
   onnxruntime: InferenceSession(CPUExecutionProvider, intra_op_num_threads=T,
                inter_op_num_threads=1, graph optimisations ORT_ENABLE_ALL), session.run only.
-Latency percentiles are nearest-rank over the N timed runs after W warm-up runs.
-The ratio is visionrt p50 / onnxruntime p50 (below 1: visionrt is faster).
+Latency percentiles are nearest-rank over the N timed runs after W warm-up runs of a
+round. Per model the JSON has every round; "visionrt"/"onnxruntime" hold the median over
+the rounds of each statistic, and ratio_p50 is the median of the per-round ratios
+visionrt p50 / onnxruntime p50 (below 1: visionrt is faster).
 
 Writes bench/results/cpu-<date>.json with the CPU model, cores, library versions and
 every number. Without onnxruntime (pip install failed, no internet) visionrt is still
@@ -49,6 +54,12 @@ def pct(sorted_v, p):
     return sorted_v[k]
 
 
+def median(v):
+    v = sorted(v)
+    n = len(v)
+    return v[n // 2] if n % 2 else 0.5 * (v[n // 2 - 1] + v[n // 2])
+
+
 def stats(lat_ms):
     v = sorted(lat_ms)
     return {"min_ms": v[0], "mean_ms": sum(v) / len(v), "p50_ms": pct(v, 50), "p90_ms": pct(v, 90),
@@ -64,7 +75,7 @@ def bench_vrt(vrt, model, a):
     return {k: d[k] for k in ("min_ms", "mean_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms", "open_ms", "threads")}
 
 
-def bench_ort(ort, np, model, a):
+def open_ort(ort, np, model, a):
     so = ort.SessionOptions()
     so.intra_op_num_threads = a.threads
     so.inter_op_num_threads = 1
@@ -79,6 +90,10 @@ def bench_ort(ort, np, model, a):
         shape = [d if isinstance(d, int) else 1 for d in i.shape]
         dt = np.float16 if i.type == "tensor(float16)" else np.float32
         feeds[i.name] = rng.uniform(-1, 1, size=shape).astype(dt)
+    return s, feeds, open_ms
+
+
+def bench_ort(s, feeds, open_ms, a):
     for _ in range(a.warmup):
         s.run(None, feeds)
     lat = []
@@ -95,14 +110,15 @@ def bench_ort(ort, np, model, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vrt", default=os.path.join(ROOT, "build-bench-cpu", "vrt"), help="the vrt binary (Release build)")
+    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median over them)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data", default=os.environ.get("VRT_DATA") or os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--out", default=None, help="JSON file (default bench/results/cpu-<date>.json)")
     a = ap.parse_args()
-    if a.iters < 1 or a.warmup < 0 or a.threads < 1:
-        ap.error("--iters >= 1, --warmup >= 0, --threads >= 1")
+    if a.iters < 1 or a.warmup < 0 or a.threads < 1 or a.rounds < 1:
+        ap.error("--rounds >= 1, --iters >= 1, --warmup >= 0, --threads >= 1")
     if not os.access(a.vrt, os.X_OK):
         print("bench_cpu: %s not found; build it (bench/run-cpu does) or pass --vrt" % a.vrt, file=sys.stderr)
         return 1
@@ -130,31 +146,57 @@ def main():
                  "kernel": platform.release(), "python": platform.python_version()},
         "versions": {"visionrt": vrt_version, "openblas": openblas, "onnxruntime": ort_version,
                      "numpy": np.__version__ if np else None},
-        "settings": {"iters": a.iters, "warmup": a.warmup, "threads": a.threads, "batch": 1,
+        "settings": {"rounds": a.rounds, "iters": a.iters, "warmup": a.warmup, "threads": a.threads, "batch": 1,
                      "input": "uniform(-1, 1) synthetic, same shape and type as the model input",
                      "ort": "CPUExecutionProvider, ORT_ENABLE_ALL, intra_op_num_threads=threads, sequential"},
         "onnxruntime_missing": ort_missing,
         "models": [],
     }
+    todo = []
     for name, rel in MODELS:
         model = os.path.join(a.data, rel)
         if not os.path.exists(model):
             print("bench_cpu: %s missing (set --data or VRT_DATA); skipped" % model, file=sys.stderr)
             continue
-        entry = {"name": name, "file": rel}
-        entry["visionrt"] = bench_vrt(a.vrt, model, a)
-        if ort:
-            entry["onnxruntime"] = bench_ort(ort, np, model, a)
-            if "p50_ms" in entry["visionrt"]:
-                entry["ratio_p50"] = entry["visionrt"]["p50_ms"] / entry["onnxruntime"]["p50_ms"]
-                entry["ratio_p90"] = entry["visionrt"]["p90_ms"] / entry["onnxruntime"]["p90_ms"]
+        entry = {"name": name, "file": rel, "rounds": []}
+        sess = open_ort(ort, np, model, a) if ort else None
+        todo.append((entry, model, sess))
+    for r in range(a.rounds):
+        for entry, model, sess in todo:
+            rd = {}
+            order = ("vrt", "ort") if r % 2 == 0 else ("ort", "vrt")
+            for who in order:
+                if who == "vrt":
+                    rd["visionrt"] = bench_vrt(a.vrt, model, a)
+                elif sess:
+                    rd["onnxruntime"] = bench_ort(*sess, a)
+            if sess and "p50_ms" in rd["visionrt"]:
+                rd["ratio_p50"] = rd["visionrt"]["p50_ms"] / rd["onnxruntime"]["p50_ms"]
+            entry["rounds"].append(rd)
+            print("round %d %-20s visionrt p50 %7.2f ms | onnxruntime p50 %7.2f ms | ratio %.2fx" % (
+                r + 1, entry["name"], rd["visionrt"].get("p50_ms", float("nan")),
+                rd.get("onnxruntime", {}).get("p50_ms", float("nan")), rd.get("ratio_p50", float("nan"))),
+                flush=True)
+    for entry, model, sess in todo:
+        rounds = entry["rounds"]
+        for who in ("visionrt", "onnxruntime"):
+            ok = [rd[who] for rd in rounds if who in rd and "p50_ms" in rd[who]]
+            if ok:
+                entry[who] = {k: median([o[k] for o in ok]) for k in ok[0]}
+            elif rounds and who in rounds[0]:
+                entry[who] = rounds[0][who]
+        ratios = [rd["ratio_p50"] for rd in rounds if "ratio_p50" in rd]
+        if ratios:
+            entry["ratio_p50"] = median(ratios)
+            entry["ratio_p50_min"], entry["ratio_p50_max"] = min(ratios), max(ratios)
         doc["models"].append(entry)
         v, o = entry["visionrt"], entry.get("onnxruntime")
-        line = "%-20s visionrt p50 %7.2f ms p90 %7.2f p99 %7.2f" % (name, v.get("p50_ms", float("nan")),
+        line = "%-20s visionrt p50 %7.2f ms p90 %7.2f p99 %7.2f" % (entry["name"], v.get("p50_ms", float("nan")),
                                                                    v.get("p90_ms", float("nan")), v.get("p99_ms", float("nan")))
         if o:
-            line += " | onnxruntime p50 %7.2f p90 %7.2f p99 %7.2f | ratio %.2fx" % (
-                o["p50_ms"], o["p90_ms"], o["p99_ms"], entry.get("ratio_p50", float("nan")))
+            line += " | onnxruntime p50 %7.2f p90 %7.2f p99 %7.2f | ratio %.2fx (rounds %.2f..%.2f)" % (
+                o["p50_ms"], o["p90_ms"], o["p99_ms"], entry.get("ratio_p50", float("nan")),
+                entry.get("ratio_p50_min", float("nan")), entry.get("ratio_p50_max", float("nan")))
         print(line)
     out = a.out or os.path.join(ROOT, "bench", "results", "cpu-%s.json" % datetime.date.today().isoformat())
     os.makedirs(os.path.dirname(out), exist_ok=True)
