@@ -90,12 +90,13 @@ typedef struct vrt_engine_options {
     /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last five are the fp16
      * plan's rewrites (precision fp16); they change speed, and results at most by fp16 rounding
      * where another kernel computes the same thing. */
-    vrt_switch fused_epilogue;  /* bias/activation/residual fused into cuDNN's conv call where it can */
-    vrt_switch half_concat;     /* channel Concat of fp16 activations stays fp16 NHWC */
-    vrt_switch concat_in_place; /* a Concat's inputs are written in place by their producers (CUDA fp16, CPU) */
-    vrt_switch focus;           /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
-    vrt_switch own_maxpool;     /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
-    vrt_switch spp_cascade;     /* SPP max pools (5, 9, 13) as a cascade of small pools */
+    vrt_switch fused_epilogue; /* bias/activation/residual fused into cuDNN's conv call where it can */
+    vrt_switch half_concat;    /* channel Concat of fp16 activations stays fp16 NHWC */
+    vrt_switch
+        concat_in_place;    /* a Concat's inputs are written in place by their producers (CUDA fp16, CPU) */
+    vrt_switch focus;       /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
+    vrt_switch own_maxpool; /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
+    vrt_switch spp_cascade; /* SPP max pools (5, 9, 13) as a cascade of small pools */
     /* Transformer graph patterns (both backends; AUTO = on; see src/engine/README.md "Fused
      * patterns"). OFF runs the graph's own ops for that pattern, for comparisons; results differ
      * by float rounding only. */
