@@ -2,11 +2,12 @@
 """Writes the crafted hostile models of tests/cli/bad_models/ (issue 16).
 
 Each model is small and valid protobuf, but its sizes are built to overflow
-int64/size_t arithmetic or to exhaust memory if a reader trusts them. The
-files are committed (CI need not have the onnx package); rerun this script
-with the onnx package to regenerate them:
+int64/size_t arithmetic or to exhaust memory if a reader trusts them. ctest
+generates them into the build folder (fixture gen_cli_models,
+tests/CMakeLists.txt, with a Python that has the onnx package: Debian's
+python3-onnx); by hand:
 
-    /work/venv/py/bin/python tests/cli/make_bad_models.py tests/cli/bad_models
+    python3 tests/cli/make_bad_models.py OUT
 
 tests/cli/bad_inputs.tsv runs `vrt inspect`, `vrt bench` and `vrt infer` on
 each and expects exit status 1 with a message.
@@ -134,14 +135,36 @@ MODELS = {
 }
 
 
+# The profile the catalogue and scripts/reliability use with these models ({B}/x.conf).
+PROFILE = """# A profile for the crafted models of make_bad_models.py (input 'x', 8x8 RGB,
+# classify): vrt infer reaches the model's own sizes with it.
+name = crafted
+input = x
+task = classify
+width = 8
+height = 8
+color = rgb
+resize = stretch
+scale = 255
+mean = 0, 0, 0
+std = 1, 1, 1
+layout = nchw
+dtype = float32
+topk = 1
+softmax = 0
+"""
+
+
 def main():
-    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "bad_models")
+    out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "gen", "bad_models")
     os.makedirs(out, exist_ok=True)
     for name, make in sorted(MODELS.items()):
         path = os.path.join(out, name + ".onnx")
         with open(path, "wb") as f:
             f.write(make().SerializeToString())
         print(path)
+    with open(os.path.join(out, "x.conf"), "w") as f:
+        f.write(PROFILE)
 
 
 if __name__ == "__main__":

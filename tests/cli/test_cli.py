@@ -924,6 +924,7 @@ def run_cases(namespace):
     ap.add_argument("--preload", default="")
     ap.add_argument("--sanitize", type=int, default=0)
     ap.add_argument("--version", default="")
+    ap.add_argument("--gen", default="")  # generated test models (test_profiles.py reads it itself)
     ap.add_argument("case")
     ARGS = ap.parse_args()
     fn = namespace.get("case_" + ARGS.case)

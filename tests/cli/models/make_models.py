@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Writes the tiny ONNX models of tests/cli/test_profiles.py (committed next to
-this script; rerun it after a change: /work/venv/py/bin/python make_models.py).
+"""Writes the tiny ONNX models of tests/cli/test_profiles.py into OUT (default:
+next to this script). ctest generates them into the build folder (fixture
+gen_cli_models, tests/CMakeLists.txt); by hand: python3 make_models.py OUT.
 
 yolov8_meta.onnx   input images [1,3,64,64] -> output0 [1,7,84] (YOLOv8 layout:
                    4 box values + 3 classes over the 84 anchors of strides
@@ -13,12 +14,13 @@ Each output is Add(Mul(ReduceMean(input), 0), constant): the constant, with the
 input still feeding the graph.
 """
 import os
+import sys
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 ANCHORS = 8 * 8 + 4 * 4 + 2 * 2  # 84
 
 # The two boxes of yolov8_meta.onnx: (anchor, class, score, cx, cy, w, h) in input pixels.
@@ -57,7 +59,8 @@ def save(m, name, meta=None):
     for k, val in (meta or {}).items():
         e = m.metadata_props.add()
         e.key, e.value = k, val
-    onnx.save(m, os.path.join(HERE, name))
+    os.makedirs(OUT, exist_ok=True)
+    onnx.save(m, os.path.join(OUT, name))
 
 
 def main():
