@@ -129,12 +129,18 @@ void vrt__output_destroy(vrt__output **x);
 #define VRT__NVTX 1
 #define VRT__RANGE_PUSH(name) nvtxRangePushA(name)
 #define VRT__RANGE_POP() nvtxRangePop()
+/* nvtx3 initialises lazily at the first call, filling its table of function
+ * pointers with plain stores: when several stream threads make their first
+ * call at once, they race on that table (ThreadSanitizer). vrt_pipeline_start
+ * initialises it before it starts any thread. */
+#define VRT__NVTX_INIT() nvtxInitialize(NULL)
 #endif
 #endif
 #ifndef VRT__NVTX
 #define VRT__NVTX 0
 #define VRT__RANGE_PUSH(name) ((void)0)
 #define VRT__RANGE_POP() ((void)0)
+#define VRT__NVTX_INIT() ((void)0)
 #endif
 
 #endif

@@ -672,6 +672,7 @@ static vrt_status start_sources(vrt_pipeline_t *p) {
 static vrt_status prepare_start(vrt_pipeline_t *p) {
     int batching = p->params.batch_sources != VRT_BATCH_OFF && p->nstreams >= 2;
     vrt_status st;
+    VRT__NVTX_INIT(); /* before any thread makes its first NVTX call */
     memory_budget(p);
     pick_pictures(p);
     for (int i = 0; i < p->nstreams; i++) {
