@@ -109,6 +109,21 @@ typedef struct vrt_engine_options {
      * one integer conv (int32 accumulation, requantisation fused); OFF runs the Q/DQ ops and a
      * float Conv, for comparisons (results differ by rounding ties, at most one step per layer). */
     vrt_switch fuse_qdq;
+    /* The fp16 guard (CUDA, precision AUTO when it chose fp16): at open the model runs once in fp32
+     * and once in fp16 on a representative input, every node's output is compared, and the nodes
+     * where fp16 adds the most error are kept in fp32 until every float output is within
+     * fp16_tolerance of fp32 (the RMS of fp16 - fp32 over max |fp32|, per output), at most 6
+     * rounds; if that is not reached the whole model runs fp32. What was kept, with the errors, is reported
+     * by vrt_engine_fp32_kept and `vrt inspect --backend cuda`. Costs one extra prepare and run per round at
+     * open, nothing per frame. AUTO = on; OFF: fp16 everywhere it can run (as FP16). */
+    vrt_switch fp16_guard;
+    float fp16_tolerance;     /* relative to the output's max |value|; 0 = 0.01 (1%) */
+    const float *fp16_sample; /* the input the guard compares on: input 0's values, fp32, in the model's
+                                 layout (e.g. a frame after the session's pre-processing); NULL, or a count
+                                 other than input 0's element count: a synthetic image-like input in
+                                 [0, 1] (the summary says which; other inputs: that pattern, integer
+                                 inputs zero). Borrowed during vrt_engine_open only */
+    size_t fp16_sample_count; /* elements at fp16_sample */
 } vrt_engine_options;
 
 typedef struct vrt_engine_params {
@@ -210,6 +225,14 @@ VRT_API const char *vrt_engine_fusion(const vrt_engine_t *e, int i);
 VRT_API int vrt_engine_num_choices(const vrt_engine_t *e);
 VRT_API const char *vrt_engine_choice(const vrt_engine_t *e, int i, char *buf, size_t cap);
 VRT_API const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto);
+
+/* The fp16 guard's findings (options.fp16_guard): the number of nodes kept in fp32 (0 when the
+ * guard did not run or kept nothing), the i-th as one line in buf ("blocks.3.attn (MatMul): fp16
+ * RMS error 4.1e-01 of the output's max |value| (+3.9e-01 at this node), round 1"), and for i = -1
+ * the guard's summary ("fp16 guard: output RMS error 1.00e+00 with every node fp16 -> 2.1e-04 with
+ * 3 nodes fp32 in 2 rounds (tolerance 1.0e-02)"); NULL past the end or when the guard did not run. */
+VRT_API int vrt_engine_num_fp32_kept(const vrt_engine_t *e);
+VRT_API const char *vrt_engine_fp32_kept(const vrt_engine_t *e, int i, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -83,6 +83,9 @@ typedef struct vrt__backend_iface {
     int (*n_choices)(const void *ctx);
     const char *(*choice)(const void *ctx, int i, char *buf, size_t cap);
     const char *(*precision)(const void *ctx, int *is_auto);
+    /* Optional: the fp16 guard's kept nodes (vrt_engine_fp32_kept; i = -1: the summary). */
+    int (*n_kept)(const void *ctx);
+    const char *(*kept)(const void *ctx, int i, char *buf, size_t cap);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

@@ -332,6 +332,15 @@ const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto) {
     return e->be->precision ? e->be->precision(e->ctx, is_auto) : "fp32";
 }
 
+int vrt_engine_num_fp32_kept(const vrt_engine_t *e) {
+    return e && e->be->n_kept ? e->be->n_kept(e->ctx) : 0;
+}
+
+const char *vrt_engine_fp32_kept(const vrt_engine_t *e, int i, char *buf, size_t cap) {
+    if (!e || !e->be->kept || !buf || !cap || i < -1 || i >= vrt_engine_num_fp32_kept(e)) return NULL;
+    return e->be->kept(e->ctx, i, buf, cap);
+}
+
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) {
     return e ? e->ir : NULL;
 }

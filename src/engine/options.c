@@ -38,6 +38,7 @@ static vrt_status check_ranges(const vrt_engine_options *o, char *err, size_t ca
         {"fuse_gelu", (int)o->fuse_gelu, VRT_SWITCH_OFF},
         {"fuse_matmul_bias", (int)o->fuse_matmul_bias, VRT_SWITCH_OFF},
         {"fuse_qdq", (int)o->fuse_qdq, VRT_SWITCH_OFF},
+        {"fp16_guard", (int)o->fp16_guard, VRT_SWITCH_OFF},
     };
     for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++)
         if (f[i].v < 0 || f[i].v > f[i].max) {
@@ -45,6 +46,12 @@ static vrt_status check_ranges(const vrt_engine_options *o, char *err, size_t ca
                            f[i].name, f[i].v, f[i].max);
             return VRT_EINVAL;
         }
+    if (!(o->fp16_tolerance >= 0.0f && o->fp16_tolerance < 1.0f)) {
+        vrt_errbuf_set(err, cap,
+                       "vrt_engine_options.fp16_tolerance = %g is out of range (0 <= t < 1; 0 = 0.01)",
+                       (double)o->fp16_tolerance);
+        return VRT_EINVAL;
+    }
     return VRT_OK;
 }
 

@@ -152,6 +152,42 @@ static vrt_status load_profile(vrt_session_t *s, const char *profile_path, const
     return vrt_preprocess_geometry_for(&s->pre, s->p.width, s->p.height, &s->geom, s->err, sizeof(s->err));
 }
 
+/* The fp16 guard's input (vrt_engine_options.fp16_sample) for a CUDA engine
+ * on precision AUTO: a synthetic RGB frame of the session's size (smooth
+ * colour gradients and a few hard edges, like a photo) through the profile's
+ * pre-processing, so the guard compares fp16 and fp32 on values in the
+ * model's own range (0..255 for YOLOX, normalised for ImageNet models).
+ * NULL (the engine's own synthetic input) when it cannot be made. */
+static float *guard_sample(const vrt_session_t *s, size_t *count) {
+    uint32_t w = s->p.width, h = s->p.height;
+    size_t out = vrt_preprocess_output_size(&s->pre);
+    if (!w || !h || !out || s->batch > 1) return NULL;
+    uint8_t *px = vrt_malloc((size_t)w * h * 3);
+    float *t = vrt_malloc(out);
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    f.fourcc = VRT_FMT_RGB24, f.width = w, f.height = h, f.num_planes = 1, f.buffer_index = -1;
+    f.planes[0] = (vrt_plane){px, w * 3, w * h * 3};
+    f.bytesused = (size_t)w * h * 3;
+    for (uint32_t y = 0; px && y < h; y++)
+        for (uint32_t x = 0; x < w; x++) {
+            uint8_t *q = px + ((size_t)y * w + x) * 3;
+            int edge = ((x * 5 / w) + (y * 4 / h)) % 3; /* blocks with hard borders */
+            q[0] = (uint8_t)((x * 255 / w + edge * 60) % 256);
+            q[1] = (uint8_t)((y * 255 / h + edge * 90) % 256);
+            q[2] = (uint8_t)(((x + y) * 127 / (w + h) + edge * 40) % 256);
+        }
+    char e[256];
+    if (!px || !t || vrt_preprocess_frame(&f, &s->pre, t, out, NULL, e, sizeof(e))) {
+        vrt_free(px);
+        vrt_free(t);
+        return NULL;
+    }
+    vrt_free(px);
+    *count = out / sizeof(float);
+    return t;
+}
+
 /* The model file (argument, shared session's, or the profile's), the labels, the engine. */
 static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     vrt_status st;
@@ -176,7 +212,14 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     ep.batch = s->batch > 1 ? s->batch : 0;
     ep.options = s->p.engine;
     if (sh) return vrt_engine_open_shared(sh->eng, &ep, &s->eng, s->err, sizeof(s->err));
-    return vrt_engine_open(s->model, &ep, &s->eng, s->err, sizeof(s->err));
+    float *sample = NULL;
+    if (!strcmp(s->ops->name, "cuda") && ep.options.precision == VRT_PRECISION_AUTO &&
+        ep.options.fp16_guard != VRT_SWITCH_OFF && !ep.options.fp16_sample &&
+        (sample = guard_sample(s, &ep.options.fp16_sample_count)))
+        ep.options.fp16_sample = sample;
+    st = vrt_engine_open(s->model, &ep, &s->eng, s->err, sizeof(s->err));
+    vrt_free(sample);
+    return st;
 }
 
 size_t vrt__session_result_bytes(const vrt_session_t *s) {

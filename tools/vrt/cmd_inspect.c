@@ -52,7 +52,8 @@ void cmd_inspect_help(FILE *f) {
           "      --batch N           fix the batch size (a symbolic batch is 1 otherwise)\n"
           "      --backend NAME      prepare on cpu (default) or cuda; cuda also lists the chosen\n"
           "                          engine per Conv/Gemm (cuDNN algorithm or own kernel, math,\n"
-          "                          workspace, time measured at the choice)\n"
+          "                          workspace, time measured at the choice) and, when precision\n"
+          "                          auto chose fp16, the nodes the fp16 guard kept fp32 and why\n"
           "      --json              print one JSON object on stdout (schema in README.md)\n"
           "  -v, --verbose           more messages; -q, --quiet: errors only\n"
           "      --log-level LEVEL   error, warn, info, debug or trace (default: warn)\n"
@@ -176,7 +177,8 @@ static void print_tensors_text(const inspect_info *in, int outputs) {
     }
 }
 
-/* --backend cuda: the math mode and the engine chosen for each Conv/Gemm. */
+/* --backend cuda: the math mode, the engine chosen for each Conv/Gemm and the
+ * fp16 guard's kept nodes. */
 static void print_cuda_engines(const vrt_engine_t *e) {
     int is_auto = 0;
     const char *math = vrt_engine_precision(e, &is_auto);
@@ -186,6 +188,13 @@ static void print_cuda_engines(const vrt_engine_t *e) {
     char line[700];
     for (int i = 0; i < n; i++)
         if (vrt_engine_choice(e, i, line, sizeof(line))) printf("  %s\n", line);
+    /* precision=auto on fp16: what the fp16 guard compared and kept in fp32. */
+    if (vrt_engine_fp32_kept(e, -1, line, sizeof(line))) {
+        int k = vrt_engine_num_fp32_kept(e);
+        printf("\n%s%s\n", line, k ? ":" : "");
+        for (int i = 0; i < k; i++)
+            if (vrt_engine_fp32_kept(e, i, line, sizeof(line))) printf("  %s\n", line);
+    }
 }
 
 static void print_text(const inspect_info *in) {

@@ -29,7 +29,9 @@
  * comparisons): our implicit-GEMM conv timed against cuDNN per conv (conv),
  * Concats in fp16 (half_concat) and in place (concat_in_place), our max pool
  * (own_maxpool) with the SPP cascade (spp_cascade), the Focus stem read in
- * the conv's gather (focus), programmatic dependent launch (pdl).
+ * the conv's gather (focus), programmatic dependent launch (pdl). When AUTO
+ * chose fp16, the fp16 guard (fp16_guard.c, option fp16_guard) compares it
+ * with fp32 at prepare and keeps the nodes that need it in fp32.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -125,6 +127,8 @@ static void cuda_destroy(void *vctx) {
     vrt_free(c->cat_out);
     vrt_free(c->cat_off);
     cudaFree(c->cat_mem);
+    vrt_free(c->keep32);
+    vrt__cuda_guard_free(c->guard);
     if (c->dnn) cudnnDestroy(c->dnn);
     if (c->lt) cublasLtDestroy(c->lt);
     if (c->stream) cudaStreamDestroy(c->stream);
@@ -300,10 +304,15 @@ static vrt_status check_device(int dev, char *err, size_t cap) {
     return VRT_OK;
 }
 
-/* base != NULL (prepare_shared): the weight buffers are base's (same math
- * mode, hence the same fp16 layout); everything else is this context's. */
-static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt__plan *plan,
-                              const vrt__backend_params *bp, void **out, char *err, size_t cap) {
+/* One context. base != NULL (prepare_shared): the weight buffers are base's
+ * (same math mode and fp32-kept nodes, hence the same fp16 layout);
+ * everything else is this context's. math < 0: the caller's precision (the
+ * AUTO rule); else that math mode, as chosen by AUTO (the fp16 guard's
+ * rounds). keep32 (may be NULL; copied): per node, 1 = stays fp32 in an fp16
+ * plan. On failure *out is NULL and err has the detail. */
+vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const vrt__plan *plan,
+                                const vrt__backend_params *bp, int math, const uint8_t *keep32,
+                                cuda_ctx **out, char *err, size_t cap) {
     *out = NULL;
     int dev = bp ? bp->device : 0;
     vrt_status st = check_device(dev, err, cap);
@@ -325,8 +334,19 @@ static vrt_status prepare_ctx(const cuda_ctx *base, const vrt__ir *ir, const vrt
         c->device = base->device;
         c->math = base->math;
         c->math_auto = base->math_auto;
+        keep32 = base->keep32;
+    } else if (math >= 0) {
+        c->math = (vrt__cuda_math)math;
+        c->math_auto = 1;
     } else {
         choose_math(c, c->opt.precision);
+    }
+    if (keep32) {
+        if (!(c->keep32 = vrt_malloc((size_t)ir->n_nodes + 1))) {
+            vrt_free(c);
+            return VRT_ENOMEM;
+        }
+        memcpy(c->keep32, keep32, (size_t)ir->n_nodes);
     }
     c->graphs = c->opt.graphs != VRT_SWITCH_OFF;
     if ((st = init_ctx(c)) || (st = bind_tensors(c, base)) || (st = vrt__cuda_plan_half(c)) ||
@@ -346,14 +366,28 @@ fail:
     return st;
 }
 
+void vrt__cuda_ctx_destroy(cuda_ctx *c) {
+    cuda_destroy(c);
+}
+
+/* Precision AUTO that chose fp16 goes through the fp16 guard (fp16_guard.c),
+ * which may keep nodes fp32 or fall back to fp32 altogether. */
 static vrt_status cuda_prepare(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp,
                                void **out, char *err, size_t cap) {
-    return prepare_ctx(NULL, ir, plan, bp, out, err, cap);
+    cuda_ctx *c = NULL;
+    vrt_status st = vrt__cuda_ctx_create(NULL, ir, plan, bp, -1, NULL, &c, err, cap);
+    if (!st && c->math_auto && c->math == VRT__CUDA_MATH_FP16 && c->opt.fp16_guard != VRT_SWITCH_OFF)
+        st = vrt__cuda_fp16_guard(ir, plan, bp, &c, err, cap);
+    *out = st ? NULL : c;
+    return st;
 }
 
 static vrt_status cuda_prepare_shared(const void *base, const vrt__ir *ir, const vrt__plan *plan,
                                       const vrt__backend_params *bp, void **out, char *err, size_t cap) {
-    return prepare_ctx(base, ir, plan, bp, out, err, cap);
+    cuda_ctx *c = NULL;
+    vrt_status st = vrt__cuda_ctx_create(base, ir, plan, bp, -1, NULL, &c, err, cap);
+    *out = c;
+    return st;
 }
 
 static int io_ok(cuda_ctx *c, const char *what, int i, const vrt__tensor *x, vrt__dtype dt, size_t nbytes,
@@ -575,4 +609,6 @@ const vrt__backend_iface vrt__backend_cuda = {
     .n_choices = vrt__cuda_backend_n_engines,
     .choice = vrt__cuda_backend_engine,
     .precision = vrt__cuda_backend_math,
+    .n_kept = vrt__cuda_backend_n_kept,
+    .kept = vrt__cuda_backend_kept,
 };

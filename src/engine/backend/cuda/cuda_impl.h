@@ -14,6 +14,8 @@
  *                   weight layouts (prep_half)
  *   conv_choice.c   our implicit-GEMM conv against cuDNN, timed in a graph,
  *                   and the algorithm cache
+ *   fp16_guard.c    precision AUTO on fp16: fp16 against fp32 per node at
+ *                   prepare, the nodes that need it kept fp32
  *   inspect.c       introspection (vrt inspect, bench_engine, tests)
  *   check.c         the CUDA / cuDNN / cuBLAS status checks (engine/cuda_check.h)
  *
@@ -138,6 +140,10 @@ typedef struct cuda_ctx {
     double choose_ms;
     char err[512];
     const struct cuda_ctx *wbase; /* prepare_shared: weights (fp32 and fp16) borrowed from this context */
+    /* The fp16 guard (fp16_guard.c): per node 1 = kept fp32 in the fp16 plan (no fp16 NHWC
+     * storage, strict fp32 conv/gemm math); NULL: none. guard: what it measured (inspect). */
+    uint8_t *keep32;
+    struct vrt__cuda_guard *guard;
 } cuda_ctx;
 
 static inline int is_f(vrt__dtype d) {
@@ -168,6 +174,28 @@ vrt_status vrt__cuda_nfail(cuda_ctx *c, const vrt__node *n, vrt_status st, const
     ;
 /* A launcher's failure, with its detail, against the node. */
 vrt_status vrt__cuda_kfail(cuda_ctx *c, const vrt__node *n, vrt_status st);
+
+/* One context (see backend_cuda.c): math < 0 = the options' precision, else
+ * that mode as AUTO's choice; keep32: nodes kept fp32 (copied; may be NULL). */
+vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const vrt__plan *plan,
+                                const vrt__backend_params *bp, int math, const uint8_t *keep32,
+                                cuda_ctx **out, char *err, size_t cap);
+void vrt__cuda_ctx_destroy(cuda_ctx *c);
+
+/* ---- fp16_guard.c ---- */
+
+/* *c: a context AUTO put on fp16. Compares it with an fp32 context node by
+ * node on a representative input (options fp16_sample or a synthetic one),
+ * keeps the nodes adding the most error fp32 and rebuilds until the outputs
+ * are within options.fp16_tolerance (bounded rounds; else the whole model
+ * fp32). *c is replaced by the chosen context, which records the findings. */
+vrt_status vrt__cuda_fp16_guard(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *bp,
+                                cuda_ctx **c, char *err, size_t cap);
+void vrt__cuda_guard_free(struct vrt__cuda_guard *g);
+/* The math a node's conv / gemm is built with (fp32 when the guard kept it). */
+static inline vrt__cuda_math vrt__cuda_node_math(const cuda_ctx *c, int i) {
+    return c->keep32 && c->keep32[i] && c->math == VRT__CUDA_MATH_FP16 ? VRT__CUDA_MATH_FP32 : c->math;
+}
 
 /* ---- steps.c ---- */
 

@@ -21,6 +21,9 @@ int vrt__cuda_backend_n_engines(const void *ctx);
 const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
 /* "fp16", "fp32" or "tf32", and whether the "auto" rule chose it. */
 const char *vrt__cuda_backend_math(const void *ctx, int *is_auto);
+/* The fp16 guard's kept nodes and (i = -1) its summary (fp16_guard.c). */
+int vrt__cuda_backend_n_kept(const void *ctx);
+const char *vrt__cuda_backend_kept(const void *ctx, int i, char *buf, size_t cap);
 /* Debugging (bench_engine --profile): runs every step once eagerly on stream
  * (a cudaStream_t) with events around each: ms[i] per node (-1: not run),
  * half[i] (may be NULL) = ran on fp16 NHWC; n >= the node count. Creates

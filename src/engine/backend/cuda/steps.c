@@ -379,9 +379,11 @@ static int consts_fit_half(const cuda_ctx *c, const vrt__node *n) {
 }
 
 /* The math of a Conv / Gemm / MatMul step: the engine's, but fp32 for one
- * whose constants do not fit fp16 (consts_fit_half). */
+ * whose constants do not fit fp16 (consts_fit_half) or that the fp16 guard
+ * kept fp32 (vrt__cuda_node_math). */
 static vrt__cuda_math step_math(const cuda_ctx *c, const vrt__node *n) {
-    return c->math == VRT__CUDA_MATH_FP16 && !consts_fit_half(c, n) ? VRT__CUDA_MATH_FP32 : c->math;
+    vrt__cuda_math m = vrt__cuda_node_math(c, (int)(n - c->ir->nodes));
+    return m == VRT__CUDA_MATH_FP16 && !consts_fit_half(c, n) ? VRT__CUDA_MATH_FP32 : m;
 }
 
 /* CUDA-only preparation after the builder: conv/gemm objects and their scratch. */
@@ -511,7 +513,7 @@ static int half_pool_ok(const vrt__node *n) {
 
 int vrt__cuda_node_half_ok(const cuda_ctx *c, int i) {
     const vrt__node *n = &c->ir->nodes[i];
-    if (c->math != VRT__CUDA_MATH_FP16 || c->plan->node_const[i]) return 0;
+    if (c->math != VRT__CUDA_MATH_FP16 || c->plan->node_const[i] || (c->keep32 && c->keep32[i])) return 0;
     if (n->n_inputs < 1 || n->inputs[0] < 0 || n->n_outputs < 1 || n->outputs[0] < 0) return 0;
     const vrt__tensor *x = &c->ir->tensors[n->inputs[0]], *y = &c->ir->tensors[n->outputs[0]];
     if (!is_f(x->dtype) || !is_f(y->dtype) || x->shape.ndim != 4 || y->shape.ndim != 4) return 0;
