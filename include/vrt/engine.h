@@ -134,6 +134,8 @@ typedef struct vrt_engine_params {
     int64_t width;              /* 0: the file's; 4-D NCHW inputs */
     int optimize;               /* 1 (default): run the graph passes; 0: execute the graph as loaded */
     vrt_engine_options options; /* how the backend runs the model (above); all AUTO by default */
+    int device;                 /* CUDA device ordinal (default 0); the cpu backend ignores it. A device
+                                   that does not exist fails the open, naming it and the devices there are */
 } vrt_engine_params;
 
 /* Backend "cpu", threads = cores, optimize on, every option AUTO. */

@@ -126,7 +126,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         e->opt.cache_dir = e->cache_dir;
     }
     if (!st) {
-        vrt__backend_params bp = {params->threads, 0, e->opt};
+        vrt__backend_params bp = {params->threads, params->device, e->opt};
         st = be->prepare(ir, e->plan, &bp, &e->ctx, err, cap);
     }
     if (st) {

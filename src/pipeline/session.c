@@ -211,6 +211,7 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     ep.threads = s->p.threads;
     ep.batch = s->batch > 1 ? s->batch : 0;
     ep.options = s->p.engine;
+    ep.device = s->p.device;
     if (sh) return vrt_engine_open_shared(sh->eng, &ep, &s->eng, s->err, sizeof(s->err));
     float *sample = NULL;
     if (!strcmp(s->ops->name, "cuda") && ep.options.precision == VRT_PRECISION_AUTO &&
@@ -251,7 +252,7 @@ static vrt_status open_cascade(vrt_session_t *s) {
     if (s->batch != 1)
         return fail(s, VRT_EINVAL, "a cascade runs with session batch 1 (batch = %d)", s->batch);
     char e[512] = "";
-    vrt_status st = vrt__cascade_open(&s->cascade, cp, s->ops->name, s->p.threads, &s->p.engine,
+    vrt_status st = vrt__cascade_open(&s->cascade, cp, s->ops->name, s->p.threads, s->p.device, &s->p.engine,
                                       s->ops != &vrt__session_cpu, s->p.width, s->p.height, e, sizeof(e));
     if (st) return fail(s, st, "%s", e);
     s->sec_offset = (s->res_stride + 15) & ~(size_t)15;

@@ -73,8 +73,8 @@ typedef struct vrt__cascade {
  * session's), batch = 1 or p's max_batch (batched = 1). err names what
  * failed (the secondary model or profile, the batch) and what would work. */
 vrt_status vrt__cascade_open(vrt__cascade **out, const vrt_cascade_params *p, const char *backend,
-                             int threads, const vrt_engine_options *opt, int batched, uint32_t frame_w,
-                             uint32_t frame_h, char *err, size_t cap);
+                             int threads, int device, const vrt_engine_options *opt, int batched,
+                             uint32_t frame_w, uint32_t frame_h, char *err, size_t cap);
 void vrt__cascade_destroy(vrt__cascade **c);
 
 /* CPU: picks the crops of d from frame f (host memory), classifies each,

@@ -85,6 +85,15 @@ static vrt_status ck(vrt_session_t *s, cudaError_t e, const char *call, int line
 }
 #define CK(call) ck(s, (call), #call, __LINE__)
 
+/* The session's buffers, streams and graphs live on params.device; the
+ * pipeline's threads may last have used another GPU. A thread-local read,
+ * and a set only when the device differs (never with one GPU). */
+static vrt_status use_device(vrt_session_t *s) {
+    int cur = -1;
+    if (cudaGetDevice(&cur) == cudaSuccess && cur == s->p.device) return VRT_OK;
+    return CK(cudaSetDevice(s->p.device));
+}
+
 static vrt_status sfail(vrt_session_t *s, vrt_status st, const char *what, const char *detail) {
     snprintf(s->err, sizeof(s->err), "%s: %s", what, detail);
     return st;
@@ -354,7 +363,8 @@ static vrt_status cuda_open(vrt_session_t *s) {
     cstate *c = vrt_calloc(1, sizeof(*c));
     if (!c) return VRT_ENOMEM;
     s->impl = c;
-    vrt_status r = open_device(s);
+    vrt_status r = use_device(s);
+    if (!r) r = open_device(s);
     for (int i = 0; i < s->p.slots && !r; i++)
         r = open_slot(s, i);
     if (r) return r;
@@ -371,6 +381,7 @@ static vrt_status cuda_open(vrt_session_t *s) {
 static void cuda_close(vrt_session_t *s) {
     cstate *c = s->impl;
     if (!c) return;
+    use_device(s);
     if (c->stream) cudaStreamSynchronize(c->stream);
     drop_graphs(c);
     for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++) {
@@ -399,6 +410,7 @@ static vrt_status cuda_submit(vrt_session_t *s, int slot) {
     cstate *c = s->impl;
     cslot *q = &c->sl[slot];
     vrt_status r;
+    if ((r = use_device(s))) return r;
     if ((r = CK(cudaEventRecord(q->ev[0], c->stream)))) return r;
     if (q->exec) {
         if ((r = CK(cudaGraphLaunch(q->exec, c->stream)))) return r;

@@ -289,6 +289,16 @@ static vrt_status finish_prepare(cuda_ctx *c) {
 }
 
 /* The device ordinal, checked. */
+/* The pipeline's worker threads and the caller's thread may last have used
+ * another device: streams, graphs and buffers of this context are on
+ * c->device, so it must be current. cudaGetDevice is a thread-local read;
+ * the set happens only when the device changed (never with one GPU). */
+static vrt_status use_device(cuda_ctx *c) {
+    int cur = -1;
+    if (cudaGetDevice(&cur) == cudaSuccess && cur == c->device) return VRT_OK;
+    return CUCK(cudaSetDevice(c->device));
+}
+
 static vrt_status check_device(int dev, char *err, size_t cap) {
     int ndev = 0;
     cudaError_t ce = cudaGetDeviceCount(&ndev);
@@ -298,7 +308,8 @@ static vrt_status check_device(int dev, char *err, size_t cap) {
         return VRT_ENODEV;
     }
     if (dev < 0 || dev >= ndev) {
-        vrt_errbuf_set(err, cap, "CUDA backend: device %d does not exist; devices 0..%d", dev, ndev - 1);
+        vrt_errbuf_set(err, cap, "CUDA backend: device %d does not exist; %d device%s here: 0..%d", dev, ndev,
+                       ndev == 1 ? "" : "s", ndev - 1);
         return VRT_EINVAL;
     }
     return VRT_OK;
@@ -409,6 +420,8 @@ static vrt_status cuda_set_input(void *vctx, int i, const void *data, vrt__dtype
     cuda_ctx *c = vctx;
     (void)stream;
     if (i < 0 || i >= c->ir->n_inputs) return VRT_EINVAL;
+    vrt_status dst = use_device(c);
+    if (dst) return dst;
     int t = c->ir->inputs[i];
     const vrt__tensor *x = &c->ir->tensors[t];
     if (!io_ok(c, "input", i, x, dt, nbytes, data)) return VRT_EINVAL;
@@ -432,6 +445,7 @@ static vrt_status cuda_run(void *vctx, void *stream) {
     cuda_ctx *c = vctx;
     cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
     vrt_status st;
+    if ((st = use_device(c))) return st;
     c->runs++;
     if (c->gexec) {
         if ((st = CUCK(cudaGraphLaunch(c->gexec, s)))) return st;
@@ -485,6 +499,8 @@ static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, 
     cuda_ctx *c = vctx;
     cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
     if (i < 0 || i >= c->ir->n_outputs) return VRT_EINVAL;
+    vrt_status dst = use_device(c);
+    if (dst) return dst;
     int t = c->ir->outputs[i];
     const vrt__tensor *x = &c->ir->tensors[t];
     if (!io_ok(c, "output", i, x, dt, nbytes, data)) return VRT_EINVAL;
