@@ -62,6 +62,7 @@ extern "C" {
 #endif
 
 #define VRT_PIPELINE_MAX_STREAMS 64
+#define VRT_PIPELINE_MAX_DEVICES 16 /* logical devices in params.devices */
 
 typedef struct vrt_pipeline vrt_pipeline_t;
 
@@ -194,6 +195,15 @@ typedef struct vrt_pipeline_params {
      * vrt_cascade_params; copied, profile_path form only); NULL (default):
      * none. Each stream's session opens its own classifier. */
     const vrt_cascade_params *cascade;
+    /* Several GPUs (cuda backend): ndevices logical devices, devices[k] the
+     * CUDA ordinal of device k (copied; one ordinal may stand for several).
+     * At start each stream is assigned to the least-loaded device (load =
+     * source fps x model cost, 1 per frame; heaviest first) and its session
+     * opens there; weights are loaded once per logical device. NULL or 0
+     * (default): device 0 only. At most VRT_PIPELINE_MAX_DEVICES. The cpu
+     * backend ignores it. Batched groups (batch_sources) run on devices[0]. */
+    const int *devices;
+    int ndevices;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user; /* passed to the callbacks */
@@ -260,6 +270,9 @@ typedef struct vrt_pipeline_stats {
         zero_copy; /* results whose frame the model read from the capture buffer itself (exact after stop) */
     char error[256]; /* why it ended, if not by itself */
     vrt_hist_summary stage[VRT_STAGE_COUNT];
+    int device;      /* CUDA ordinal the stream's session runs on; -1 on the cpu backend */
+    int device_slot; /* the logical device (index into params.devices; 0 without a list) */
+    double load;     /* the load estimate it was assigned by (source fps x model cost) */
 } vrt_pipeline_stats;
 
 /* Cross-stream batching (params.batch_sources) after start: *sources =
@@ -334,6 +347,8 @@ typedef struct vrt_pipeline_info {
      * the caller's): cpu_s / run time = cores busy. */
     int64_t run_start_ns, run_stop_ns;
     double cpu_s;
+    int ndevices;       /* logical devices (params.devices; 1 without a list) */
+    const int *devices; /* their CUDA ordinals (ndevices entries) */
 } vrt_pipeline_info;
 VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info);
 

@@ -104,9 +104,10 @@ static vrt_status group_open(vrt_pipeline_t *p, vrt__group *g, char *e, size_t c
     for (int k = 0; k < g->nsizes; k++) {
         vrt__proc *share = p->ngroups ? p->groups[0]->proc[k] : NULL;
         if (share && p->groups[0]->sizes[k] != g->sizes[k]) share = NULL;
+        vrt__proc_opts po = {.device = p->dev[0]}; /* batched groups run on the first device */
         vrt_status st =
-            vrt__proc_open2(&g->proc[k], &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                            in->fourcc, in->width, in->height, 0, share, g->sizes[k], e, cap);
+            vrt__proc_open3(&g->proc[k], &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+                            in->fourcc, in->width, in->height, 0, share, g->sizes[k], &po, e, cap);
         if (st) return st;
         if (p->params.warmup) vrt__proc_warmup(g->proc[k]);
     }

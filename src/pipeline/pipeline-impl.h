@@ -40,6 +40,7 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
  * through this (NULL: none). */
 typedef struct vrt__proc_opts {
     const vrt_overlay_params *overlay;
+    int device; /* CUDA ordinal of the session (vrt_session_params.device); 0 by default */
 } vrt__proc_opts;
 vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
                            const char *backend, const vrt_cascade_params *cascade, int threads,

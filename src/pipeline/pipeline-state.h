@@ -52,6 +52,8 @@ typedef struct stream {
     uint64_t hud_results, hud_drops;
     int draw_warned;        /* a drawing failure was logged (once) */
     struct vrt__group *grp; /* the batching group whose thread processes this stream, or NULL */
+    int ldev;               /* logical device (index into pl->dev), set at start (assign.h) */
+    double load;            /* its load estimate: fps x model cost */
 } stream;
 
 struct vrt_pipeline {
@@ -67,6 +69,8 @@ struct vrt_pipeline {
     vrt_labels_t *labels;
     int nstreams;
     stream *streams[VRT_PIPELINE_MAX_STREAMS];
+    int dev[VRT_PIPELINE_MAX_DEVICES]; /* params.devices, copied (dev[0] = 0 without a list) */
+    int ndev;                          /* >= 1 */
     int started, stopped;
     pthread_mutex_t mu;
     pthread_cond_t cv;

@@ -8,6 +8,7 @@
  * nothing, and takes no lock (the hand-off's own mutex aside, and the
  * telemetry publish trylock a few times a second). */
 #include "pipeline-state.h"
+#include "pipeline/assign.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,12 +57,28 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
         vrt_errbuf_set(err, cap, "pipeline: no model given; set params.model to an ONNX file");
         return VRT_EINVAL;
     }
+    if (pp->ndevices < 0 || pp->ndevices > VRT_PIPELINE_MAX_DEVICES || (pp->ndevices && !pp->devices)) {
+        vrt_errbuf_set(err, cap,
+                       "pipeline: params.ndevices = %d; give 0 (device 0) or 1..%d ordinals in devices",
+                       pp->ndevices, VRT_PIPELINE_MAX_DEVICES);
+        return VRT_EINVAL;
+    }
+    for (int k = 0; k < pp->ndevices; k++)
+        if (pp->devices[k] < 0) {
+            vrt_errbuf_set(err, cap, "pipeline: params.devices[%d] = %d; CUDA ordinals are 0 or more", k,
+                           pp->devices[k]);
+            return VRT_EINVAL;
+        }
     vrt_pipeline_t *p = vrt_calloc(1, sizeof(*p));
     if (!p) {
         vrt_errbuf_set(err, cap, "out of memory");
         return VRT_ENOMEM;
     }
     p->params = *pp;
+    p->ndev = pp->ndevices > 0 ? pp->ndevices : 1;
+    for (int k = 0; k < pp->ndevices; k++)
+        p->dev[k] = pp->devices[k];
+    p->params.devices = NULL; /* not kept: p->dev has them */
     snprintf(p->model, sizeof(p->model), "%s", pp->model);
     snprintf(p->backend, sizeof(p->backend), "%s", pp->backend && pp->backend[0] ? pp->backend : "cpu");
     p->params.model = p->model;
@@ -438,11 +455,29 @@ static void *process_main(void *arg) {
     return NULL;
 }
 
-/* The first session opened over the model: the others borrow its weights. */
-static vrt__proc *weights_owner(const vrt_pipeline_t *p) {
+/* The first session opened over the model on logical device ldev (-1: any):
+ * the others there borrow its weights (weights once per device; never across GPUs). */
+static vrt__proc *weights_owner(const vrt_pipeline_t *p, int ldev) {
     for (int i = 0; i < p->nstreams; i++)
-        if (p->streams[i]->proc) return p->streams[i]->proc;
+        if (p->streams[i]->proc && (ldev < 0 || p->streams[i]->ldev == ldev)) return p->streams[i]->proc;
     return NULL;
+}
+
+/* The CUDA ordinal a stream's session opens on. */
+static int stream_device(const vrt_pipeline_t *p, const stream *s) {
+    return p->dev[s->ldev >= 0 && s->ldev < p->ndev ? s->ldev : 0];
+}
+
+/* Streams over the logical devices by load (assign.h): source fps x model
+ * cost, the cost 1 per frame (models are the same for every stream). */
+static void assign_devices(vrt_pipeline_t *p) {
+    double load[VRT_PIPELINE_MAX_STREAMS];
+    int dev[VRT_PIPELINE_MAX_STREAMS];
+    for (int i = 0; i < p->nstreams; i++)
+        load[i] = p->streams[i]->load = vrt__assign_load(p->streams[i]->info.fps, 1.0);
+    vrt__assign_devices(load, p->nstreams, p->ndev, dev, NULL);
+    for (int i = 0; i < p->nstreams; i++)
+        p->streams[i]->ldev = dev[i];
 }
 
 /* The configure step of a stream's source, before start. A source that
@@ -474,8 +509,8 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
     int bind = p->params.pinned_capture && !s->io_explicit && vrt_fourcc_is_raw(s->info.fourcc) &&
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
-    vrt__proc *share = weights_owner(p); /* weights loaded once */
-    vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL};
+    vrt__proc *share = weights_owner(p, s->ldev); /* weights loaded once per device */
+    vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
     st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
                          s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, &po, e,
                          sizeof(e));
@@ -623,16 +658,16 @@ static vrt_status check_memory(vrt_pipeline_t *p, const vrt__proc *ref) {
  * is checked once one such session exists, before the others are made. */
 static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
     vrt_status st;
-    const vrt__proc *ref = weights_owner(p);
+    const vrt__proc *ref = weights_owner(p, -1);
     if (ref && (st = check_memory(p, ref))) return st;
     for (int i = 0; i < p->nstreams; i++) {
         stream *s = p->streams[i];
         if (s->grp || s->proc) continue;
         char e[512];
-        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL};
+        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
         st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
-                             s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p), 1, &po, e,
-                             sizeof(e));
+                             s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p, s->ldev), 1,
+                             &po, e, sizeof(e));
         if (st) {
             vrt_errbuf_set(p->err, sizeof(p->err), "%s: %s", s->uri, e);
             return st;
@@ -675,11 +710,14 @@ static vrt_status prepare_start(vrt_pipeline_t *p) {
     VRT__NVTX_INIT(); /* before any thread makes its first NVTX call */
     memory_budget(p);
     pick_pictures(p);
+    assign_devices(p);
     for (int i = 0; i < p->nstreams; i++) {
         if ((st = configure_capture(p, p->streams[i], batching))) return st;
         vrt_source_get_info(p->streams[i]->src, &p->streams[i]->info);
     }
     if (batching && (st = vrt__batch_open(p))) return st;
+    for (int i = 0; i < p->nstreams; i++)
+        if (p->streams[i]->grp) p->streams[i]->ldev = 0; /* batched groups run on devices[0] */
     if ((st = open_stream_sessions(p)) || (st = start_sources(p))) return st;
     if (make_frame_copies(p)) return VRT_ENOMEM;
     size_t rbytes = vrt__batch_result_bytes(p);
@@ -837,6 +875,9 @@ vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int i, vrt_pipeline_stats *
     memset(st, 0, sizeof(*st));
     snprintf(st->uri, sizeof(st->uri), "%s", s->uri);
     snprintf(st->capture_io, sizeof(st->capture_io), "%s", s->capture_io);
+    st->device = strcmp(p->backend, "cuda") ? -1 : stream_device(p, s);
+    st->device_slot = s->ldev;
+    st->load = s->load;
     st->info = s->info;
     vrt_source_get_stats(s->src, &st->source);
     int exact = atomic_load(&s->proc_done);
@@ -898,7 +939,9 @@ void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *info) {
     info->run_stop_ns = p->run_stop_ns;
     int64_t cpu_end = p->run_stop_ns ? p->cpu_stop_ns : p->run_start_ns ? process_cpu_ns() : 0;
     info->cpu_s = p->run_start_ns ? (double)(cpu_end - p->cpu_start_ns) / 1e9 : 0;
-    const vrt__proc *owner = weights_owner(p);
+    info->ndevices = p->ndev;
+    info->devices = p->dev;
+    const vrt__proc *owner = weights_owner(p, -1);
     info->weight_users = owner ? vrt__proc_weight_users(owner) : vrt__batch_weight_users(p);
 }
 

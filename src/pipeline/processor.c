@@ -86,6 +86,7 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
     sp.share_weights = share ? share->session : NULL;
     sp.cascade = cascade;
     sp.overlay = opts ? opts->overlay : NULL;
+    sp.device = opts ? opts->device : 0;
     vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
     if (st) {
         vrt__proc_destroy(&p);

@@ -209,6 +209,35 @@ static void json_sinks(vrt_pipeline_t *p, vrt_json *w) {
     vrt_json_end_array(w);
 }
 
+/* Streams over several GPUs: per logical device its CUDA ordinal (null on
+ * the cpu backend), how many streams run there and their summed load. */
+static void json_devices(vrt_pipeline_t *p, const vrt_pipeline_info *in, vrt_json *w) {
+    int n[VRT_PIPELINE_MAX_DEVICES] = {0};
+    double load[VRT_PIPELINE_MAX_DEVICES] = {0};
+    int cuda = !strcmp(in->backend, "cuda");
+    for (int i = 0; i < in->streams; i++) {
+        vrt_pipeline_stats st;
+        vrt_pipeline_get_stats(p, i, &st);
+        if (st.device_slot < 0 || st.device_slot >= in->ndevices) continue;
+        n[st.device_slot]++;
+        load[st.device_slot] += st.load;
+    }
+    vrt_json_key(w, "devices");
+    vrt_json_begin_array(w);
+    for (int d = 0; d < in->ndevices && d < VRT_PIPELINE_MAX_DEVICES; d++) {
+        vrt_json_begin_object(w);
+        vrt_json_kv_int(w, "device_slot", d);
+        if (cuda)
+            vrt_json_kv_int(w, "device", in->devices[d]);
+        else
+            vrt_json_kv_null(w, "device");
+        vrt_json_kv_int(w, "streams", n[d]);
+        vrt_json_kv_double(w, "load", load[d]);
+        vrt_json_end_object(w);
+    }
+    vrt_json_end_array(w);
+}
+
 vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_json *w) {
     vrt_pipeline_info in;
     vrt_pipeline_get_info(p, &in);
@@ -236,6 +265,7 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
     json_batching(p, w);
     json_memory(p, w);
     json_sinks(p, w);
+    json_devices(p, &in, w);
     vrt_json_key(w, "streams");
     vrt_json_begin_array(w);
     for (int i = 0; i < in.streams; i++) {
@@ -250,6 +280,12 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
         vrt_json_kv_uint(w, "width", st.info.width);
         vrt_json_kv_uint(w, "height", st.info.height);
         vrt_json_kv_double(w, "source_fps", st.info.fps);
+        if (st.device >= 0)
+            vrt_json_kv_int(w, "device", st.device);
+        else
+            vrt_json_kv_null(w, "device");
+        vrt_json_kv_int(w, "device_slot", st.device_slot);
+        vrt_json_kv_double(w, "load", st.load);
         if (st.capture_io[0])
             vrt_json_kv_string(w, "capture_io", st.capture_io);
         else

@@ -4,10 +4,14 @@
  * over every assignment for small cases), adding or removing a source moves
  * only that source while the totals stay within the threshold, a large
  * imbalance is repaired with few moves, one device takes everything, and
- * with more devices than sources each source gets a device of its own. */
+ * with more devices than sources each source gets a device of its own.
+ * pipeline_two_devices_cpu: a cpu pipeline given devices {0, 0} spreads four
+ * equal streams two and two (the backend ignores the ordinals), all frames
+ * processed, the weights loaded once per logical device. */
 #include "harness.h"
 
 #include "pipeline/assign.h"
+#include "vrt/pipeline.h"
 
 static void totals_of(const double *load, int n, int ndev, const int *dev, double *t) {
     vrt__assign_totals(load, n, ndev, dev, t);
@@ -152,11 +156,67 @@ TEST(more_devices_than_sources) {
     ASSERT_NEAR(t[0] + t[1] + t[2], 0, 1e-12);
 }
 
+static void count(void *user, const vrt_pipeline_result *r) {
+    (void)r;
+    (*(int *)user)++;
+}
+
+TEST(pipeline_two_devices_cpu) {
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    char profile[1024], err[512];
+    snprintf(profile, sizeof(profile), "%s/models/squeezenet.conf", VRT_SOURCE_DIR);
+    static const int devices[2] = {0, 0};
+    static int n;
+    n = 0;
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = profile;
+    pp.policy = VRT_POLICY_ALL;
+    pp.max_frames = 3;
+    pp.devices = devices;
+    pp.ndevices = 2;
+    pp.on_result = count;
+    pp.user = &n;
+    vrt_pipeline_t *p = NULL;
+    if (vrt_pipeline_create(&p, &pp, err, sizeof(err))) vrt_test_fail(__FILE__, __LINE__, "create: %s", err);
+    for (int i = 0; i < 4; i++)
+        ASSERT_OK(vrt_pipeline_add_source(p, "synthetic:?fps=30&width=160&height=120", NULL, NULL, err,
+                                          sizeof(err)));
+    ASSERT_OK(vrt_pipeline_start(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 120000));
+    ASSERT_OK(vrt_pipeline_stop(p));
+    int per[2] = {0, 0};
+    for (int i = 0; i < 4; i++) {
+        vrt_pipeline_stats st;
+        ASSERT_OK(vrt_pipeline_get_stats(p, i, &st));
+        ASSERT_EQ(st.results, 3);
+        ASSERT_EQ(st.device, -1);
+        ASSERT_TRUE(st.device_slot == 0 || st.device_slot == 1);
+        per[st.device_slot]++;
+    }
+    ASSERT_EQ(per[0], 2);
+    ASSERT_EQ(per[1], 2);
+    ASSERT_EQ(n, 12);
+    vrt_pipeline_info in;
+    vrt_pipeline_get_info(p, &in);
+    ASSERT_EQ(in.ndevices, 2);
+    ASSERT_EQ(in.weight_users, 2);
+    vrt_pipeline_destroy(&p);
+    /* A bad list is refused at create, naming the field. */
+    static const int bad[1] = {-1};
+    pp.devices = bad;
+    pp.ndevices = 1;
+    ASSERT_STATUS(vrt_pipeline_create(&p, &pp, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "params.devices[0] = -1");
+}
+
 int main(void) {
     VRT_RUN(load_estimate);
     VRT_RUN(balanced_totals);
     VRT_RUN(stable_on_add_and_remove);
     VRT_RUN(one_device);
     VRT_RUN(more_devices_than_sources);
+    VRT_RUN(pipeline_two_devices_cpu);
     return vrt_test_finish();
 }

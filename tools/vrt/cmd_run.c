@@ -76,6 +76,9 @@ void cmd_run_help(FILE *f) {
         "      --batch-deadline-ms D  longest wait of a ready frame for its group (default: a\n"
         "                          quarter of the frame period, at most 2 ms)\n"
         "      --batch-sources     the same as --batch on\n"
+        "      --gpus all|0,1,...  cuda backend: spread the streams over these GPUs by load (fps),\n"
+        "                          one engine per GPU; an ordinal may repeat (one GPU standing\n"
+        "                          for several); all = every GPU found. Refused on the cpu backend\n"
         "      --memory-budget MB  fail at start, naming how many streams fit, when the sessions\n"
         "                          would need more (default: the GPU's free memory; cpu: none)\n"
         "cascade (a classifier on the detector's crops, e.g. YOLOX -> ResNet):\n"
@@ -128,6 +131,7 @@ enum {
     OPT_OVERLAY,
     OPT_ALPHA,
     OPT_SUMMARY,
+    OPT_GPUS,
     OPT_BATCH,
     OPT_BATCH_DEADLINE,
     OPT_MEMORY_BUDGET,
@@ -150,6 +154,8 @@ typedef struct run_opts {
     const char *json;
     const char *report;
     const char *summary; /* --summary FILE: the JSON summary line only */
+    const char *gpus;    /* --gpus as given: "all" or a list of ordinals, checked after the backend */
+    int gpu[VRT_PIPELINE_MAX_DEVICES], ngpus; /* the list (ngpus 0 with "all") */
     vrt_source_params sp;
     double timeout_s;
     int batch_sources;                /* vrt_pipeline_batch_mode */
@@ -289,6 +295,24 @@ static int parse_positional(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     return 0;
 }
 
+/* --gpus all|0,1,...: the syntax here, the ordinals against the GPUs there are once the backend is known. */
+static int parse_gpus(cli_ctx *ctx, const char *arg, run_opts *o) {
+    o->gpus = arg;
+    o->ngpus = 0;
+    if (!strcasecmp(arg, "all")) return 0;
+    const char *q = arg;
+    do {
+        char *end = NULL;
+        long v = strtol(q, &end, 10);
+        if (end == q || v < 0 || v > 1000 || (*end && *end != ',') || o->ngpus >= VRT_PIPELINE_MAX_DEVICES)
+            return cli_usage_error(ctx, "--gpus '%s': give 'all' or up to %d GPU ordinals, e.g. 0,1", arg,
+                                   VRT_PIPELINE_MAX_DEVICES);
+        o->gpu[o->ngpus++] = (int)v;
+        q = *end ? end + 1 : end;
+    } while (*q);
+    return 0;
+}
+
 /* Options for many streams (--summary, batching, memory, priorities): 0
  * handled, > 0 a usage error's exit code, -1 not one of them. */
 static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
@@ -308,6 +332,7 @@ static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
         return cli_parse_double(ctx, "--memory-budget", optarg, 0.001, 1e9, &o->memory_budget_mib);
     case OPT_BATCH_DEADLINE:
         return cli_parse_double(ctx, "--batch-deadline-ms", optarg, 0.001, 1000, &o->batch_deadline_ms);
+    case OPT_GPUS: return parse_gpus(ctx, optarg, o);
     case OPT_SUMMARY:
         if (!*optarg) return cli_usage_error(ctx, "--summary needs a file name, e.g. summary.json");
         o->summary = optarg;
@@ -352,6 +377,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"overlay", required_argument, NULL, OPT_OVERLAY},
         {"alpha", required_argument, NULL, OPT_ALPHA},
         {"summary", required_argument, NULL, OPT_SUMMARY},
+        {"gpus", required_argument, NULL, OPT_GPUS},
         {"batch", required_argument, NULL, OPT_BATCH},
         {"batch-deadline-ms", required_argument, NULL, OPT_BATCH_DEADLINE},
         {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
@@ -555,6 +581,63 @@ static void print_stage(FILE *f, const char *name, const vrt_hist_summary *s, co
             (double)s->max / 1e6, s->stddev / 1e6, note);
 }
 
+/* GPUs the CUDA runtime sees (vrt_engine_device_memory answers for each). */
+static int cuda_devices(void) {
+    int n = 0;
+    size_t fr, tot;
+    while (n < VRT_PIPELINE_MAX_DEVICES && vrt_engine_device_memory("cuda", n, &fr, &tot) == VRT_OK)
+        n++;
+    return n;
+}
+
+/* --gpus after the backend is known: dev[] gets the ordinals; returns how
+ * many, or -1 after a usage error (its exit code in *code). */
+static int resolve_gpus(cli_ctx *ctx, const run_opts *o, int *dev, int *code) {
+    if (!o->gpus) return 0;
+    *code = 0;
+    if (strcmp(o->backend, "cuda")) {
+        *code = cli_usage_error(ctx, "--gpus needs the cuda backend; the backend is %s (%s)", o->backend,
+                                vrt_engine_backend_available("cuda") ? "--backend cpu" : "no GPU found");
+        return -1;
+    }
+    int have = cuda_devices();
+    if (!strcasecmp(o->gpus, "all")) {
+        for (int d = 0; d < have; d++)
+            dev[d] = d;
+        return have;
+    }
+    for (int k = 0; k < o->ngpus; k++) {
+        if (o->gpu[k] >= have) {
+            *code = cli_usage_error(ctx, "--gpus: GPU %d does not exist; %d CUDA device%s here", o->gpu[k],
+                                    have, have == 1 ? "" : "s");
+            return -1;
+        }
+        dev[k] = o->gpu[k];
+    }
+    return o->ngpus;
+}
+
+/* Per stream its GPU, per GPU its streams and load (streams over several GPUs). */
+static void print_devices(FILE *f, vrt_pipeline_t *pl) {
+    vrt_pipeline_info in;
+    vrt_pipeline_get_info(pl, &in);
+    if (in.ndevices < 2) return;
+    for (int d = 0; d < in.ndevices; d++) {
+        int n = 0;
+        double load = 0;
+        fprintf(f, "device %d (cuda:%d):", d, in.devices[d]);
+        for (int i = 0; i < in.streams; i++) {
+            vrt_pipeline_stats st;
+            vrt_pipeline_get_stats(pl, i, &st);
+            if (st.device_slot != d) continue;
+            fprintf(f, " stream %d", i);
+            n++;
+            load += st.load;
+        }
+        fprintf(f, "%s; %d stream%s, load %.4g\n", n ? "" : " none", n, n == 1 ? "" : "s", load);
+    }
+}
+
 static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
     for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
         vrt_pipeline_stats st;
@@ -583,6 +666,7 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
         print_stage(f, "postprocess", &st.stage[VRT_STAGE_POSTPROCESS], "");
         print_stage(f, "deliver", &st.stage[VRT_STAGE_DELIVER], "");
     }
+    print_devices(f, pl);
     vrt_pipeline_batch_stats bs;
     vrt_pipeline_get_batch_stats(pl, &bs);
     if (bs.sources)
@@ -845,6 +929,13 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.memory_budget = (int64_t)(o.memory_budget_mib * 1024 * 1024);
     pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
     vrt_pipeline_t *pl = NULL;
+    int gpus[VRT_PIPELINE_MAX_DEVICES], gcode = 0;
+    pp.ndevices = resolve_gpus(ctx, &o, gpus, &gcode);
+    if (pp.ndevices < 0) {
+        exit_code = gcode;
+        goto done;
+    }
+    pp.devices = gpus;
     if (vrt_pipeline_create(&pl, &pp, err, sizeof(err)) != VRT_OK) {
         cli_error("%s", err);
         goto done;
