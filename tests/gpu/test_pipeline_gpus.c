@@ -7,7 +7,12 @@
  * gives the same spread. */
 #include <cuda_runtime.h>
 
-#include "../unit/pipeline_capture_util.h"
+#include <string.h>
+
+#include "harness.h"
+#include "vrt/pipeline.h"
+
+#define PC_MODEL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 
 #define NS 4
 #define NF 24
