@@ -89,11 +89,17 @@ typedef enum vrt_stage {
     VRT_STAGE_E2E,         /* exposure -> delivered: end to end */
     VRT_STAGE_AGE,         /* exposure -> launch: frame age at processing start */
     VRT_STAGE_PERIOD,      /* launch -> next launch: the loop period */
+    /* A second model on the frame (params.parallel): its own stages, on
+     * the parallel branch; empty (count 0) without one. */
+    VRT_STAGE_PARALLEL_PREPROCESS,
+    VRT_STAGE_PARALLEL_INFER,
+    VRT_STAGE_PARALLEL_POSTPROCESS,
     VRT_STAGE_COUNT
 } vrt_stage;
 
 /* "capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver",
- * "e2e", "age", "period"; NULL for others. Static strings. */
+ * "e2e", "age", "period", "parallel_preprocess", "parallel_infer",
+ * "parallel_postprocess"; NULL for others. Static strings. */
 VRT_API const char *vrt_stage_name(vrt_stage s);
 
 typedef struct vrt_pipeline_times {
@@ -102,7 +108,9 @@ typedef struct vrt_pipeline_times {
     int64_t launch_ns;
     int64_t preprocess_ns; /* durations from the session */
     int64_t infer_ns;
-    int64_t postprocess_ns;
+    int64_t postprocess_ns; /* the head, a cascade, the join of a second model, the download */
+    /* a second model (params.parallel): its stages on the parallel branch; 0 without one */
+    int64_t parallel_preprocess_ns, parallel_infer_ns, parallel_postprocess_ns;
     int64_t done_ns;
     int64_t delivered_ns; /* 0 while on_result runs */
 } vrt_pipeline_times;
@@ -204,6 +212,10 @@ typedef struct vrt_pipeline_params {
      * backend ignores it. Batched groups (batch_sources) run on devices[0]. */
     const int *devices;
     int ndevices;
+    /* A second model on each stream's frames (vrt/session.h:
+     * vrt_parallel_params; copied, profile_path form only); NULL (default):
+     * none. Results carry it (vrt_result_parallel), the telemetry its stages. */
+    const vrt_parallel_params *parallel;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user; /* passed to the callbacks */

@@ -87,6 +87,8 @@ typedef enum vrt_result_time {
     VRT_TIME_SUBMIT,      /* CLOCK_MONOTONIC: submit was called */
     VRT_TIME_DONE,        /* CLOCK_MONOTONIC: poll/wait saw the result complete */
     VRT_TIME_SECONDARY,   /* a cascade's crops + classifier (after the head; 0 without one) */
+    VRT_TIME_PARALLEL, /* a second model on the same frame: its branch (pre + model + head; 0 without one) */
+    VRT_TIME_JOIN,     /* after the first head: waiting for the branch + per-box depths (0 without one) */
     VRT_TIME_COUNT
 } vrt_result_time;
 
@@ -123,6 +125,20 @@ VRT_API const char *vrt_result_label(const vrt_result *r, int i);
 VRT_API int vrt_result_secondary_count(const vrt_result *r, int i);
 VRT_API vrt_status vrt_result_secondary(const vrt_result *r, int i, int k, int *index, float *score);
 VRT_API const char *vrt_result_secondary_label(const vrt_result *r, int i, int k);
+
+/* Two models on one frame (vrt/session.h, vrt_parallel_params): the second
+ * model's result on the same frame, read with the same accessors (its kind,
+ * maps, detections; its VRT_TIME_PREPROCESS / _MODEL / _POSTPROCESS are its
+ * own stages), valid as long as r; NULL when r has none (no second model, or
+ * r is itself the second result). */
+VRT_API const vrt_result *vrt_result_parallel(const vrt_result *r);
+/* Detector + depth on one frame: the depth of detection i of r (r is the
+ * result that holds the detections, first or second): the median over the
+ * box as vrt_result_depth_median computes it on the depth result, raw
+ * (relative inverse depth) and normalised (0..1, 1 = nearest); either may be
+ * NULL. VRT_ENOENT when no valid depth pixel is inside the box, VRT_EINVAL
+ * when r has no per-box depths or i is not a detection. */
+VRT_API vrt_status vrt_result_object_depth(const vrt_result *r, int i, float *raw, float *norm);
 
 /* ---- maps (DENSE; DETECTIONS of segment-yolov8) ---------------------------
  * A map covers the whole frame the result was made from, pixel (x, y) of

@@ -120,6 +120,36 @@ typedef struct vrt_cascade_params {
 /* max_batch 16, topk 0 (profile's), min_size 1, every class; no model or profile. */
 VRT_API void vrt_cascade_default_params(vrt_cascade_params *p);
 
+/* A second model on the same frame (detector + depth, or any two heads):
+ * it reads the same frame as the session's model (CUDA: the same upload on
+ * the device; its own pre-processing by its own profile's rules, from the
+ * original frame: a guided pre-filter of the first profile does not apply
+ * to it) and runs its own head; both results come back together per frame
+ * (vrt_result_parallel on the session's result). When one of the two makes
+ * detections (or pose / instance boxes) and the other is a depth head, each
+ * detection also gets the median depth over its box
+ * (vrt_result_object_depth).
+ *
+ * CUDA: the second model's pre-processing, network and head run on a
+ * parallel branch of the slot's one graph (fork after the upload, join
+ * before the download, on the second engine's own stream), so the two
+ * networks overlap on the GPU; the per-box depth medians run on the device
+ * after the join. CPU: the second model runs after the first, the same
+ * arithmetic, the same answers. Times: the second result's
+ * VRT_TIME_PREPROCESS / _MODEL / _POSTPROCESS are its own; the first
+ * result's VRT_TIME_PARALLEL is the branch and VRT_TIME_JOIN the wait for it
+ * plus the per-box depths. Session batch 1 only; the second profile may not
+ * have a guided pre-filter; with share_weights the second model is loaded
+ * once per session. */
+typedef struct vrt_parallel_params {
+    const char *model;          /* the second ONNX file; NULL: the profile's `model` key */
+    const char *profile_path;   /* its profile (a models/ .conf file) ... */
+    const vrt_profile *profile; /* ... or a parsed one (wins); one of the two is needed */
+} vrt_parallel_params;
+
+/* No model, no profile. */
+VRT_API void vrt_parallel_default_params(vrt_parallel_params *p);
+
 typedef struct vrt_session_params {
     const char *backend; /* "cpu" (default) or "cuda"; copied */
     int threads;         /* CPU engine threads; 0 = number of online cores */
@@ -162,6 +192,9 @@ typedef struct vrt_session_params {
      * NULL (default): no pictures. Everything it needs is made at open (CUDA: the overlay's device
      * tables and a device RGB24 picture). */
     const vrt_overlay_params *overlay;
+    /* A second model on the same frame (above); NULL (default): none.
+     * Copied at open. */
+    const vrt_parallel_params *parallel;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
@@ -189,16 +222,21 @@ typedef struct vrt_session_info {
     int own_buffers;                /* 1: the session allocated the slot buffers */
     int registered; /* CUDA, caller buffers: slots registered with cudaHostRegister (else staged) */
     int graphs;     /* CUDA: graphs in use (0 when off or when capture failed) */
-    uint32_t input_w, input_h;    /* network input */
-    int num_classes;              /* classify: scores per row; detect: C */
-    vrt_preprocess_geometry geom; /* frame -> network input mapping */
-    int batch;                    /* frames per submission */
-    int weights_shared;           /* 1: the model's weights are another session's (share_weights) */
-    int weight_users;             /* engines alive over this session's model weights (1: not shared) */
-    size_t weight_bytes;          /* the model's weights (held once however many sessions share them) */
-    size_t arena_bytes;           /* this session's engine's planned activation arena (its own) */
-    int cascade_batch;            /* crops per frame of the cascade (0: no cascade) */
-    int cascade_classes;          /* the classifier's class count */
+    uint32_t input_w, input_h;     /* network input */
+    int num_classes;               /* classify: scores per row; detect: C */
+    vrt_preprocess_geometry geom;  /* frame -> network input mapping */
+    int batch;                     /* frames per submission */
+    int weights_shared;            /* 1: the model's weights are another session's (share_weights) */
+    int weight_users;              /* engines alive over this session's model weights (1: not shared) */
+    size_t weight_bytes;           /* the model's weights (held once however many sessions share them) */
+    size_t arena_bytes;            /* this session's engine's planned activation arena (its own) */
+    int cascade_batch;             /* crops per frame of the cascade (0: no cascade) */
+    int cascade_classes;           /* the classifier's class count */
+    int parallel;                  /* 1: a second model runs on the same frame (params.parallel) */
+    vrt_task parallel_task;        /* its profile's head */
+    vrt_result_type parallel_kind; /* what its results hold */
+    uint32_t parallel_input_w, parallel_input_h; /* its network input */
+    int object_depth; /* 1: detections get the depth over their boxes (vrt_result_object_depth) */
 } vrt_session_info;
 
 VRT_API void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);

@@ -106,7 +106,7 @@ static vrt_status group_open(vrt_pipeline_t *p, vrt__group *g, char *e, size_t c
         if (share && p->groups[0]->sizes[k] != g->sizes[k]) share = NULL;
         vrt__proc_opts po = {.device = p->dev[0]}; /* batched groups run on the first device */
         vrt_status st =
-            vrt__proc_open3(&g->proc[k], &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+            vrt__proc_open3(&g->proc[k], &p->prof, p->model, p->backend, &p->models, p->params.threads,
                             in->fourcc, in->width, in->height, 0, share, g->sizes[k], &po, e, cap);
         if (st) return st;
         if (p->params.warmup) vrt__proc_warmup(g->proc[k]);

@@ -25,6 +25,10 @@ typedef struct out_rec {
     vrt_result res;              /* the session's result header, its payload pointing at the copy below */
     vrt__result_payload payload; /* the filled part of the session's payload */
     void *extra;                 /* maps and keypoints: the whole payload (extra_bytes), or NULL */
+    /* A second model's result on the frame (vrt_result_parallel), copied likewise. */
+    vrt_result pres;
+    vrt__result_payload ppayload;
+    void *pextra;
 } out_rec;
 
 struct vrt__output {
@@ -114,13 +118,15 @@ static void *output_main(void *arg) {
     return NULL;
 }
 
-vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes) {
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes, int parallel) {
     x->pl = p;
     if (!x->o.write) return VRT_OK; /* finish only (a report): no thread, no hand-off */
     /* Results with maps or keypoints (their layout says) are copied whole. */
     x->extra_bytes = result_bytes;
     for (int i = 0; x->extra_bytes && i < x->depth + 2; i++)
         if (!x->recs[i].extra && !(x->recs[i].extra = vrt_malloc(x->extra_bytes))) return VRT_ENOMEM;
+    for (int i = 0; x->extra_bytes && parallel && i < x->depth + 2; i++)
+        if (!x->recs[i].pextra && !(x->recs[i].pextra = vrt_malloc(x->extra_bytes))) return VRT_ENOMEM;
     if (pthread_create(&x->thread, NULL, output_main, x)) return VRT_EIO;
     x->thread_started = 1;
     return VRT_OK;
@@ -145,6 +151,10 @@ static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_r
     if (!r->result || vrt__result_copy_ex(&rec->res, &rec->payload, rec->extra, x->extra_bytes, r->result))
         return;
     rec->r.result = &rec->res;
+    const vrt_result *par = vrt_result_parallel(r->result);
+    if (par &&
+        !vrt__result_copy_ex(&rec->pres, &rec->ppayload, rec->pextra, rec->pextra ? x->extra_bytes : 0, par))
+        rec->res.parallel = &rec->pres;
     rec->r.classes = vrt__result_classes(&rec->res);
     rec->r.detections = vrt__result_detections(&rec->res);
 }
@@ -265,8 +275,10 @@ void vrt__output_destroy(vrt__output **px) {
         give_back(x, item);
     while (x->queue && vrt_queue_pop(x->queue, &item, 0) == VRT_OK)
         give_back(x, item);
-    for (int i = 0; x->recs && i < x->depth + 2; i++)
+    for (int i = 0; x->recs && i < x->depth + 2; i++) {
         vrt_free(x->recs[i].extra);
+        vrt_free(x->recs[i].pextra);
+    }
     if (x->o.destroy) x->o.destroy(x->o.ctx);
     vrt_slot_destroy(&x->slot);
     vrt_queue_destroy(&x->queue);

@@ -17,25 +17,32 @@ typedef struct vrt__proc vrt__proc;
  * valid until the processor's next run: nothing is copied. */
 typedef struct vrt__proc_out {
     int64_t preprocess_ns, infer_ns, postprocess_ns;
+    int64_t parallel_preprocess_ns, parallel_infer_ns, parallel_postprocess_ns; /* second model, or 0 */
     const vrt_result *result;
     const vrt_class_result *cls; /* the result's payload when it holds classes, else NULL */
     const vrt_detections *det;   /* the result's payload when it holds detections, else NULL */
 } vrt__proc_out;
 
+/* The session's other models (vrt/session.h); each NULL: none. */
+typedef struct vrt__proc_models {
+    const vrt_cascade_params *cascade;   /* a classifier on the detections' crops */
+    const vrt_parallel_params *parallel; /* a second model on the same frame */
+} vrt__proc_models;
+
 /* Opens the model session for one stream's frames (format and size fixed).
  * bound: slots that may be bound to capture buffers (0: none); the session
- * gets bound + 1 slots (page-locked on CUDA). cascade: a classifier on the
- * detections' crops (vrt/session.h), or NULL. */
+ * gets bound + 1 slots (page-locked on CUDA). models: the session's other
+ * models, or NULL. */
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                          const char *backend, const vrt_cascade_params *cascade, int threads,
-                          uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err, size_t cap);
+                          const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                          uint32_t width, uint32_t height, int bound, char *err, size_t cap);
 /* As vrt__proc_open, plus: share = a processor whose model weights this one
  * uses (NULL: load the model); batch = frames per model run (> 1: raw
  * formats only, no bound slots; run with vrt__proc_run_batch). */
 vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                           const char *backend, const vrt_cascade_params *cascade, int threads,
-                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
-                           int batch, char *err, size_t cap);
+                           const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                           uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch, char *err,
+                           size_t cap);
 /* The session's pictures (vrt_session_params.overlay) for vrt__proc_render; set before open2
  * through this (NULL: none). */
 typedef struct vrt__proc_opts {
@@ -43,9 +50,9 @@ typedef struct vrt__proc_opts {
     int device; /* CUDA ordinal of the session (vrt_session_params.device); 0 by default */
 } vrt__proc_opts;
 vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                           const char *backend, const vrt_cascade_params *cascade, int threads,
-                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
-                           int batch, const vrt__proc_opts *opts, char *err, size_t cap);
+                           const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                           uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch,
+                           const vrt__proc_opts *opts, char *err, size_t cap);
 /* The last frame run (vrt__proc_run) drawn with its result into dst (host RGB24 of the frame's
  * size): vrt_session_render, on the GPU for a CUDA session. Needs opts.overlay. */
 vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_frame *dst, char *err,
@@ -103,8 +110,9 @@ typedef struct vrt__output vrt__output;
 /* Sizes everything (depth + 2 records). On failure o->destroy(o->ctx) was called. */
 vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, char *err, size_t cap);
 /* result_bytes: the largest payload of a result it may get (records copy
- * maps and keypoints when they fit). */
-vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes);
+ * maps and keypoints when they fit); parallel: results carry a second
+ * model's result (vrt_result_parallel), copied likewise. */
+vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes, int parallel);
 /* The frame path: copies r into a free record and hands it over; never waits, never allocates.
  * r->frame (a frame copy, or NULL) is referenced by an output that wants frames. */
 void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);

@@ -65,6 +65,10 @@ struct vrt_pipeline {
     const vrt_cascade_params *cascade;
     char cascade_model[VRT_PROFILE_PATH_MAX], cascade_profile[VRT_PROFILE_PATH_MAX];
     int cascade_classes[256];
+    /* params.parallel, copied; parallel NULL: none */
+    vrt_parallel_params parallel_store;
+    char parallel_model[VRT_PROFILE_PATH_MAX], parallel_profile[VRT_PROFILE_PATH_MAX];
+    vrt__proc_models models; /* cascade and parallel as the sessions get them */
     vrt_profile prof;
     vrt_labels_t *labels;
     int nstreams;

@@ -105,6 +105,21 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
         p->cascade_store.classes = p->cascade_classes;
         p->cascade = &p->cascade_store;
     }
+    p->params.parallel = NULL;
+    p->models.cascade = p->cascade;
+    if (pp->parallel) {
+        const vrt_parallel_params *q = pp->parallel;
+        if (q->profile || !q->profile_path) {
+            vrt_errbuf_set(err, cap, "pipeline second model: give its profile as a path (profile_path)");
+            vrt_pipeline_destroy(&p);
+            return VRT_EINVAL;
+        }
+        snprintf(p->parallel_model, sizeof(p->parallel_model), "%s", q->model ? q->model : "");
+        snprintf(p->parallel_profile, sizeof(p->parallel_profile), "%s", q->profile_path);
+        p->parallel_store.model = q->model ? p->parallel_model : NULL;
+        p->parallel_store.profile_path = p->parallel_profile;
+        p->models.parallel = &p->parallel_store;
+    }
     if (p->params.history <= 0) p->params.history = 65536;
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->cv, NULL);
@@ -393,6 +408,9 @@ void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t don
     r.t.preprocess_ns = s->out.preprocess_ns;
     r.t.infer_ns = s->out.infer_ns;
     r.t.postprocess_ns = s->out.postprocess_ns;
+    r.t.parallel_preprocess_ns = s->out.parallel_preprocess_ns;
+    r.t.parallel_infer_ns = s->out.parallel_infer_ns;
+    r.t.parallel_postprocess_ns = s->out.parallel_postprocess_ns;
     r.dropped_before = s->have_last && f->sequence > s->last_seq ? f->sequence - s->last_seq - 1 : 0;
     s->last_seq = f->sequence;
     s->have_last = 1;
@@ -511,7 +529,7 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
                nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = weights_owner(p, s->ldev); /* weights loaded once per device */
     vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
-    st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+    st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, &p->models, p->params.threads,
                          s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, &po, e,
                          sizeof(e));
     if (st) {
@@ -665,7 +683,7 @@ static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
         if (s->grp || s->proc) continue;
         char e[512];
         vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
-        st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, p->cascade, p->params.threads,
+        st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, &p->models, p->params.threads,
                              s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p, s->ldev), 1,
                              &po, e, sizeof(e));
         if (st) {
@@ -726,7 +744,7 @@ static vrt_status prepare_start(vrt_pipeline_t *p) {
         if (b > rbytes) rbytes = b;
     }
     for (int k = 0; k < p->noutputs; k++) {
-        if (vrt__output_start(p->outputs[k], p, rbytes)) {
+        if (vrt__output_start(p->outputs[k], p, rbytes, p->models.parallel != NULL)) {
             vrt_errbuf_set(p->err, sizeof(p->err), "cannot start the thread of output %d", k);
             return VRT_EIO;
         }

@@ -34,25 +34,24 @@ struct vrt__proc {
 };
 
 vrt_status vrt__proc_open(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                          const char *backend, const vrt_cascade_params *cascade, int threads,
-                          uint32_t fourcc, uint32_t width, uint32_t height, int bound, char *err,
-                          size_t cap) {
-    return vrt__proc_open2(out, prof, model_path, backend, cascade, threads, fourcc, width, height, bound,
+                          const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                          uint32_t width, uint32_t height, int bound, char *err, size_t cap) {
+    return vrt__proc_open2(out, prof, model_path, backend, models, threads, fourcc, width, height, bound,
                            NULL, 1, err, cap);
 }
 
 vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                           const char *backend, const vrt_cascade_params *cascade, int threads,
-                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
-                           int batch, char *err, size_t cap) {
-    return vrt__proc_open3(out, prof, model_path, backend, cascade, threads, fourcc, width, height, bound,
+                           const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                           uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch, char *err,
+                           size_t cap) {
+    return vrt__proc_open3(out, prof, model_path, backend, models, threads, fourcc, width, height, bound,
                            share, batch, NULL, err, cap);
 }
 
 vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
-                           const char *backend, const vrt_cascade_params *cascade, int threads,
-                           uint32_t fourcc, uint32_t width, uint32_t height, int bound, vrt__proc *share,
-                           int batch, const vrt__proc_opts *opts, char *err, size_t cap) {
+                           const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
+                           uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch,
+                           const vrt__proc_opts *opts, char *err, size_t cap) {
     *out = NULL;
     if (batch < 1) batch = 1;
     if (!vrt_fourcc_is_raw(fourcc)) {
@@ -84,7 +83,8 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
     sp.height = height;
     sp.batch = batch;
     sp.share_weights = share ? share->session : NULL;
-    sp.cascade = cascade;
+    sp.cascade = models ? models->cascade : NULL;
+    sp.parallel = models ? models->parallel : NULL;
     sp.overlay = opts ? opts->overlay : NULL;
     sp.device = opts ? opts->device : 0;
     vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
@@ -119,9 +119,14 @@ const char *vrt__proc_backend(const vrt__proc *p) {
 static void fill_out(const vrt_result *r, vrt__proc_out *o) {
     o->preprocess_ns = vrt_result_time_ns(r, VRT_TIME_UPLOAD) + vrt_result_time_ns(r, VRT_TIME_PREPROCESS);
     o->infer_ns = vrt_result_time_ns(r, VRT_TIME_MODEL);
-    o->postprocess_ns = vrt_result_time_ns(r, VRT_TIME_POSTPROCESS) +
-                        vrt_result_time_ns(r, VRT_TIME_SECONDARY) +
-                        vrt_result_time_ns(r, VRT_TIME_DOWNLOAD); /* a cascade counts as post-processing */
+    o->postprocess_ns =
+        vrt_result_time_ns(r, VRT_TIME_POSTPROCESS) + vrt_result_time_ns(r, VRT_TIME_SECONDARY) +
+        vrt_result_time_ns(r, VRT_TIME_JOIN) +
+        vrt_result_time_ns(r, VRT_TIME_DOWNLOAD); /* a cascade and a join count as post-processing */
+    const vrt_result *pr = vrt_result_parallel(r);
+    o->parallel_preprocess_ns = vrt_result_time_ns(pr, VRT_TIME_PREPROCESS);
+    o->parallel_infer_ns = vrt_result_time_ns(pr, VRT_TIME_MODEL);
+    o->parallel_postprocess_ns = vrt_result_time_ns(pr, VRT_TIME_POSTPROCESS);
     o->result = r;
     o->cls = vrt__result_classes(r);
     o->det = vrt__result_detections(r);

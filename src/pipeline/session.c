@@ -8,6 +8,7 @@
 
 #include "pipeline/session_cascade.h"
 #include "pipeline/session_impl.h"
+#include "pipeline/session_parallel.h"
 
 void vrt_session_default_params(vrt_session_params *p) {
     memset(p, 0, sizeof(*p));
@@ -92,6 +93,11 @@ static vrt_status check_params(const vrt_session_params *params, const vrt__sess
     }
     if (batch < 1 || batch > VRT_SESSION_MAX_BATCH) {
         vrt_errbuf_set(err, cap, "session batch = %d; must be 1..%d", params->batch, VRT_SESSION_MAX_BATCH);
+        return VRT_EINVAL;
+    }
+    if (batch > 1 && params->parallel) {
+        vrt_errbuf_set(
+            err, cap, "a second model on the frame (parallel) runs with session batch 1 (batch = %d)", batch);
         return VRT_EINVAL;
     }
     if (batch > 1 && params->buffers) {
@@ -238,6 +244,16 @@ void vrt__session_bind_results(vrt_session_t *s, int slot, void *payload) {
             r->secondary_labels = s->cascade->labels;
         }
     }
+    const vrt__parallel *par = s->parallel;
+    if (!par) return;
+    vrt_result *pr = &s->slot[slot].pres, *r = &s->slot[slot].res[0];
+    vrt__result_init(pr, par->head->kind, par->prof.task, par->labels, &par->hp.layout);
+    pr->slot = slot;
+    pr->payload = (const uint8_t *)payload + s->par_offset;
+    r->parallel = pr;
+    const vrt__object_depth *od = (const vrt__object_depth *)((const uint8_t *)payload + s->od_offset);
+    if (par->object_depth == VRT__OD_FIRST) r->object_depth = od;
+    if (par->object_depth == VRT__OD_SECOND) pr->object_depth = od;
 }
 
 /* params.cascade: a detection head, batch 1; the classifier opened. */
@@ -258,6 +274,13 @@ static vrt_status open_cascade(vrt_session_t *s) {
     s->sec_offset = (s->res_stride + 15) & ~(size_t)15;
     s->res_stride = s->sec_offset + ((sizeof(vrt__cascade_result) + 15) & ~(size_t)15);
     return VRT_OK;
+}
+
+/* params.parallel (batch 1, checked before): the second model opened, the payload laid out. */
+static vrt_status open_parallel(vrt_session_t *s) {
+    const vrt_parallel_params *pp = s->p.parallel;
+    s->p.parallel = NULL; /* the caller's pointer is not kept */
+    return pp ? vrt__parallel_open(s, pp) : VRT_OK;
 }
 
 vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
@@ -299,7 +322,7 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
         }
     }
     if (!(st = load_profile(s, profile_path, profile)) && !(st = open_model(s, model_path)) &&
-        !(st = check_model(s)) && !(st = open_cascade(s)))
+        !(st = check_model(s)) && !(st = open_cascade(s)) && !(st = open_parallel(s)))
         st = ops->open(s);
     if (st) {
         vrt_errbuf_set(err, cap, "%s", s->err[0] ? s->err : vrt_status_str(st));
@@ -317,6 +340,7 @@ void vrt_session_destroy(vrt_session_t **ps) {
     s->ops->close(s);
     vrt_overlay_destroy(&s->ov); /* after close: its GPU buffers may still be read by the stream */
     vrt__cascade_destroy(&s->cascade);
+    vrt__parallel_destroy(&s->parallel);
     vrt_engine_destroy(&s->eng);
     vrt_labels_destroy(&s->labels);
     vrt_free(s);
@@ -347,6 +371,14 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
     if (s->cascade) {
         info->cascade_batch = s->cascade->rule.max_batch;
         info->cascade_classes = s->cascade->num_classes;
+    }
+    if (s->parallel) {
+        info->parallel = 1;
+        info->parallel_task = s->parallel->prof.task;
+        info->parallel_kind = s->parallel->head->kind;
+        info->parallel_input_w = s->parallel->pre.width;
+        info->parallel_input_h = s->parallel->pre.height;
+        info->object_depth = s->parallel->object_depth != VRT__OD_NONE;
     }
     vrt_engine_stats es;
     if (vrt_engine_get_stats(s->eng, &es) == VRT_OK) {
@@ -446,6 +478,7 @@ vrt_status vrt_session_submit_batch(vrt_session_t *s, int slot, const vrt_frame 
     }
     sl->n = n;
     memset(sl->times, 0, sizeof(sl->times));
+    memset(sl->ptimes, 0, sizeof(sl->ptimes));
     sl->times[VRT_TIME_SUBMIT] = t;
     if ((st = s->ops->submit(s, slot))) return st;
     sl->state = VRT__SLOT_BUSY;
@@ -470,6 +503,15 @@ static void finish_results(vrt_session_t *s, int slot) {
         r->timestamp_ns = sl->tss[k];
         memcpy(r->times, sl->times, sizeof(r->times));
     }
+    if (!s->parallel) return;
+    vrt_result *pr = &sl->pres;
+    pr->sequence = sl->seqs[0];
+    pr->timestamp_ns = sl->tss[0];
+    memcpy(pr->times, sl->times, sizeof(pr->times)); /* upload, download, total, submit, done: the frame's */
+    pr->times[VRT_TIME_PREPROCESS] = sl->ptimes[0];
+    pr->times[VRT_TIME_MODEL] = sl->ptimes[1];
+    pr->times[VRT_TIME_POSTPROCESS] = sl->ptimes[2];
+    pr->times[VRT_TIME_SECONDARY] = pr->times[VRT_TIME_PARALLEL] = pr->times[VRT_TIME_JOIN] = 0;
 }
 
 static vrt_status collect(vrt_session_t *s, int slot, int block, const vrt_result **r, int *n_out) {

@@ -5,6 +5,7 @@
 
 #include "pipeline/session_cascade.h"
 #include "pipeline/session_impl.h"
+#include "pipeline/session_parallel.h"
 
 typedef struct cpu_state {
     float *in_tensor; /* batch * one frame's */
@@ -134,25 +135,37 @@ static vrt_status cpu_submit(vrt_session_t *s, int slot) {
                                     sizeof(s->err))))
             return st;
     }
-    int64_t t3 = vrt_now_ns(), t4 = t3;
+    int64_t t3 = vrt_now_ns(), t4 = t3, t5 = t3;
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up))) return st;
+    f.bytesused = s->frame_bytes;
     if (s->cascade) {
-        vrt_frame f;
-        memset(&f, 0, sizeof(f));
-        if ((st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, sl->up))) return st;
-        f.bytesused = s->frame_bytes;
         vrt_result *r = &sl->res[0];
         if ((st = vrt__cascade_run_cpu(s->cascade, &f, r->payload, (vrt__cascade_result *)r->secondary,
                                        s->err, sizeof(s->err))))
             return st;
-        t4 = vrt_now_ns();
+        t4 = t5 = vrt_now_ns();
         if (s->p.timings) sl->times[VRT_TIME_SECONDARY] = t4 - t3;
+    }
+    if (s->parallel) { /* the second model after the first (the CUDA branch's twin), then the join */
+        if ((st = vrt__parallel_run_cpu(s, slot, &f, sl->ptimes))) return st;
+        int64_t t = vrt_now_ns();
+        vrt__parallel_join_cpu(s, slot);
+        t5 = vrt_now_ns();
+        if (s->p.timings) {
+            sl->times[VRT_TIME_PARALLEL] = t - t4;
+            sl->times[VRT_TIME_JOIN] = t5 - t;
+        } else {
+            memset(sl->ptimes, 0, sizeof(sl->ptimes));
+        }
     }
     if (s->p.timings) {
         sl->times[VRT_TIME_PREPROCESS] = t1 - t0;
         sl->times[VRT_TIME_MODEL] = t2 - t1;
         sl->times[VRT_TIME_POSTPROCESS] = t3 - t2;
     }
-    sl->times[VRT_TIME_TOTAL] = t4 - t0;
+    sl->times[VRT_TIME_TOTAL] = t5 - t0;
     return VRT_OK;
 }
 

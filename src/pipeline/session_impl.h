@@ -37,6 +37,10 @@ typedef struct vrt__session_slot {
     int64_t tss[VRT_SESSION_MAX_BATCH];
     int64_t times[VRT_TIME_COUNT]; /* ns: stage times of the submission (implementation) */
     vrt_result res[VRT_SESSION_MAX_BATCH];
+    /* A second model on the frame (batch 1): its result, and its
+     * pre-processing, network and head ns (implementation). */
+    vrt_result pres;
+    int64_t ptimes[3];
 } vrt__session_slot;
 
 /* One frame-path implementation. Every member but event and share_graph is required. */
@@ -85,10 +89,12 @@ struct vrt_session {
     size_t in_bytes; /* network input tensor of ONE frame, fp32 (batch: batch * in_bytes in all) */
     int own_buffers, registered, graphs;
     vrt__session_slot slot[VRT_SESSION_MAX_SLOTS];
-    struct vrt__cascade *cascade; /* params.cascade opened, or NULL (pipeline/session_cascade.h) */
+    struct vrt__cascade *cascade;   /* params.cascade opened, or NULL (pipeline/session_cascade.h) */
+    struct vrt__parallel *parallel; /* params.parallel opened, or NULL (pipeline/session_parallel.h) */
     /* One frame's result storage: the head's payload, then (cascade) the
-     * crops' classes at sec_offset. */
-    size_t res_stride, sec_offset;
+     * crops' classes at sec_offset, (second model) the per-box depths at
+     * od_offset (0: none) and the second model's payload at par_offset. */
+    size_t res_stride, sec_offset, od_offset, par_offset;
     vrt_overlay_t *ov; /* params.overlay made at open (before ops->open), or NULL */
     vrt_overlay_params ovp;
     int next;         /* vrt_session_run: where to look for a free slot */

@@ -10,7 +10,19 @@
 #define PUBLISH_PERIOD_NS 250000000LL
 
 static const char *const g_stage_names[VRT_STAGE_COUNT] = {
-    "capture", "queue", "preprocess", "infer", "postprocess", "process", "deliver", "e2e", "age", "period",
+    "capture",
+    "queue",
+    "preprocess",
+    "infer",
+    "postprocess",
+    "process",
+    "deliver",
+    "e2e",
+    "age",
+    "period",
+    "parallel_preprocess",
+    "parallel_infer",
+    "parallel_postprocess",
 };
 
 const char *vrt_stage_name(vrt_stage s) {
@@ -51,6 +63,11 @@ void vrt__telemetry_record(vrt__telemetry *t, const vrt_pipeline_result *r) {
     vrt_hist_record(&t->hist[VRT_STAGE_DELIVER], x->delivered_ns - x->done_ns);
     vrt_hist_record(&t->hist[VRT_STAGE_E2E], x->delivered_ns - x->exposure_ns);
     vrt_hist_record(&t->hist[VRT_STAGE_AGE], x->launch_ns - x->exposure_ns);
+    if (vrt_result_parallel(r->result)) {
+        vrt_hist_record(&t->hist[VRT_STAGE_PARALLEL_PREPROCESS], x->parallel_preprocess_ns);
+        vrt_hist_record(&t->hist[VRT_STAGE_PARALLEL_INFER], x->parallel_infer_ns);
+        vrt_hist_record(&t->hist[VRT_STAGE_PARALLEL_POSTPROCESS], x->parallel_postprocess_ns);
+    }
     if (t->results) vrt_hist_record(&t->hist[VRT_STAGE_PERIOD], x->launch_ns - t->prev_launch_ns);
     if (!t->results) t->first_launch_ns = x->launch_ns;
     t->last_launch_ns = t->prev_launch_ns = x->launch_ns;

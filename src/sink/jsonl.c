@@ -58,7 +58,35 @@ static void json_detection(const vrt_result *res, int i, vrt_json *w) {
         }
         vrt_json_end_array(w);
     }
+    float raw = 0, norm = 0;
+    vrt_status od = vrt_result_object_depth(res, i, &raw, &norm);
+    if (od == VRT_OK) { /* a depth model on the same frame: the median depth over the box */
+        vrt_json_key(w, "depth");
+        vrt_json_begin_object(w);
+        vrt_json_kv_double(w, "raw", raw);
+        vrt_json_kv_double(w, "norm", norm);
+        vrt_json_end_object(w);
+    } else if (od == VRT_ENOENT) {
+        vrt_json_kv_null(w, "depth");
+    }
     vrt_json_end_object(w);
+}
+
+/* The result's entries under its task's key, then its extra members. */
+static void json_entries(const vrt_result *res, vrt_task task, vrt_json *w) {
+    vrt_json_key(w, task_key(task));
+    vrt_json_begin_array(w);
+    vrt_result_type kind = vrt_result_kind(res);
+    for (int i = 0; i < vrt_result_count(res); i++) {
+        if (kind == VRT_RESULT_CLASSES)
+            json_class(res, i, w);
+        else if (kind == VRT_RESULT_DETECTIONS)
+            json_detection(res, i, w);
+        else if (kind == VRT_RESULT_KEYPOINTS)
+            json_detection(res, i, w);
+    }
+    vrt_json_end_array(w);
+    vrt_result_json_extras(res, w); /* keypoints, masks, depth, segmentation */
 }
 
 vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_result *r, vrt_json *w) {
@@ -95,21 +123,21 @@ vrt_status vrt_sink_json_result(const vrt_pipeline_t *p, const vrt_pipeline_resu
     vrt_json_kv_double(w, "process", (double)(t->done_ns - t->launch_ns) / 1e6);
     vrt_json_kv_double(w, "age", (double)(t->launch_ns - t->exposure_ns) / 1e6);
     vrt_json_kv_double(w, "e2e", (double)(t->done_ns - t->exposure_ns) / 1e6);
-    vrt_json_end_object(w);
-    vrt_json_key(w, task_key(r->task));
-    vrt_json_begin_array(w);
-    const vrt_result *res = r->result;
-    vrt_result_type kind = vrt_result_kind(res);
-    for (int i = 0; i < vrt_result_count(res); i++) {
-        if (kind == VRT_RESULT_CLASSES)
-            json_class(res, i, w);
-        else if (kind == VRT_RESULT_DETECTIONS)
-            json_detection(res, i, w);
-        else if (kind == VRT_RESULT_KEYPOINTS)
-            json_detection(res, i, w);
+    const vrt_result *par = vrt_result_parallel(r->result);
+    if (par) { /* the second model's own stages */
+        vrt_json_kv_double(w, "parallel_preprocess", (double)t->parallel_preprocess_ns / 1e6);
+        vrt_json_kv_double(w, "parallel_infer", (double)t->parallel_infer_ns / 1e6);
+        vrt_json_kv_double(w, "parallel_postprocess", (double)t->parallel_postprocess_ns / 1e6);
     }
-    vrt_json_end_array(w);
-    vrt_result_json_extras(res, w); /* keypoints, masks, depth, segmentation */
+    vrt_json_end_object(w);
+    json_entries(r->result, r->task, w);
+    if (par) { /* a second model on the same frame: its result, in the same form */
+        vrt_json_key(w, "parallel");
+        vrt_json_begin_object(w);
+        vrt_json_kv_string(w, "task", vrt_task_name(vrt_result_task(par)));
+        json_entries(par, vrt_result_task(par), w);
+        vrt_json_end_object(w);
+    }
     vrt_json_end_object(w);
     return vrt_json_status(w);
 }
@@ -312,7 +340,9 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
         vrt_json_key(w, "latency_ms");
         vrt_json_begin_object(w);
         for (int k = 0; k < VRT_STAGE_COUNT; k++)
-            json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
+            if (k < VRT_STAGE_PARALLEL_PREPROCESS ||
+                st.stage[k].count) /* a second model's: when there is one */
+                json_hist(w, vrt_stage_name((vrt_stage)k), &st.stage[k]);
         vrt_json_end_object(w);
         vrt_json_end_object(w);
     }

@@ -330,6 +330,7 @@ static void write_stage_table(FILE *f, int i, const vrt_pipeline_stats *st) {
             i);
     for (int k = 0; k < VRT_STAGE_COUNT; k++) {
         const vrt_hist_summary *s = &st->stage[k];
+        if (k >= VRT_STAGE_PARALLEL_PREPROCESS && !s->count) continue; /* no second model */
         fprintf(f,
                 "<tr><td>%s</td><td class=n>%llu</td><td class=n>%.3f</td><td class=n>%.3f</td>"
                 "<td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td><td class=n>%.3f</td>"

@@ -20,6 +20,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "vrt/vision.h"
 
@@ -131,5 +132,31 @@ VRT__DN_FN int vrt__dense_in_box(const vrt_box *b, int x, int y) {
 /* The colour maps, 256 RGB entries each (colormaps.c, generated). */
 extern const uint8_t vrt__colormap_turbo[256][3];
 extern const uint8_t vrt__colormap_inferno[256][3];
+
+/* The depth at a box (vrt_result_depth_median, the session's per-box depths
+ * on the CUDA side): the frame pixels whose centres x + 0.5 lie inside
+ * [x1, x2) x [y1, y2), clipped to the w x h map: [*x0, *x1) x [*y0, *y1). */
+VRT__DN_FN void vrt__dn_box_pixels(const vrt_box *box, int w, int h, int *x0, int *y0, int *x1, int *y1) {
+    const float fx0 = ceilf(box->x1 - 0.5f), fy0 = ceilf(box->y1 - 0.5f);
+    const float fx1 = ceilf(box->x2 - 0.5f), fy1 = ceilf(box->y2 - 0.5f);
+    *x0 = fx0 < 0 ? 0 : fx0 > (float)w ? w : (int)fx0;
+    *y0 = fy0 < 0 ? 0 : fy0 > (float)h ? h : (int)fy0;
+    *x1 = fx1 < (float)*x0 ? *x0 : fx1 > (float)w ? w : (int)fx1;
+    *y1 = fy1 < (float)*y0 ? *y0 : fy1 > (float)h ? h : (int)fy1;
+}
+
+/* Floats as unsigned keys in the same order (no NaN), and back: the radix
+ * select of the box medians works on these. */
+VRT__DN_FN uint32_t vrt__dn_fkey(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof(u));
+    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+}
+VRT__DN_FN float vrt__dn_keyf(uint32_t k) {
+    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
+    float f;
+    memcpy(&f, &u, sizeof(f));
+    return f;
+}
 
 #endif

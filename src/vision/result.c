@@ -3,6 +3,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "vision/dense.h"
 #include "vision/result_impl.h"
 #include "vrt/json.h"
 
@@ -56,6 +57,18 @@ const char *vrt_result_type_name(vrt_result_type k) {
     return "?";
 }
 
+/* The per-box depths (only the filled part) into storage. */
+static void copy_object_depth(vrt_result *dst, vrt__result_payload *storage, const vrt_result *src) {
+    dst->object_depth = NULL;
+    const vrt__object_depth *o = src->object_depth;
+    if (!o) return;
+    const int n = o->n < 0 ? 0 : o->n > VRT_DETECT_MAX ? VRT_DETECT_MAX : o->n;
+    storage->object_depth.n = n;
+    memcpy(storage->object_depth.raw, o->raw, (size_t)n * sizeof(float));
+    memcpy(storage->object_depth.norm, o->norm, (size_t)n * sizeof(float));
+    dst->object_depth = &storage->object_depth;
+}
+
 static int has_extra(const vrt_result *r) {
     return r->layout.num_maps > 0 || r->layout.num_keypoints > 0;
 }
@@ -68,10 +81,12 @@ vrt_status vrt__result_copy_ex(vrt_result *dst, vrt__result_payload *storage, vo
         *dst = *src;
         memcpy(extra, src->payload, src->layout.bytes);
         dst->payload = extra;
+        dst->parallel = NULL;
         if (src->secondary) {
             storage->secondary = *src->secondary;
             dst->secondary = &storage->secondary;
         }
+        copy_object_depth(dst, storage, src);
         return VRT_OK;
     }
     vrt_status st = vrt__result_copy(dst, storage, src);
@@ -84,6 +99,7 @@ vrt_status vrt__result_copy(vrt_result *dst, vrt__result_payload *storage, const
     if (!ok(src) || !dst || !storage) return VRT_EINVAL;
     if (src->payload && src->kind == VRT_RESULT_DENSE) {
         *dst = *src;
+        dst->parallel = NULL;
         dst->payload = storage;
         dst->layout.num_maps = 0; /* the fixed part only: stats (depth) or nothing */
         if (src->task == VRT_TASK_DEPTH) storage->depth = *(const vrt__depth_stats *)src->payload;
@@ -93,6 +109,8 @@ vrt_status vrt__result_copy(vrt_result *dst, vrt__result_payload *storage, const
     const vrt_detections *d = vrt__result_detections(src);
     *dst = *src;
     dst->payload = storage;
+    dst->parallel = NULL;
+    copy_object_depth(dst, storage, src);
     if (c) {
         storage->classes = *c;
     } else if (d) {
@@ -245,19 +263,6 @@ vrt_status vrt_result_depth_stats(const vrt_result *r, float *min, float *max, f
     return VRT_OK;
 }
 
-/* Floats as unsigned keys in the same order (no NaN here). */
-static inline uint32_t fkey(float f) {
-    uint32_t u;
-    memcpy(&u, &f, sizeof(u));
-    return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-static inline float keyf(uint32_t k) {
-    uint32_t u = (k & 0x80000000u) ? (k & 0x7fffffffu) : ~k;
-    float f;
-    memcpy(&f, &u, sizeof(f));
-    return f;
-}
-
 typedef struct box_px {
     const uint8_t *base;
     size_t stride;
@@ -275,7 +280,7 @@ static float select_rank(const box_px *b, long k) {
             const float *row = (const float *)(b->base + (size_t)y * b->stride);
             for (int x = b->x0; x < b->x1; x++) {
                 if (isnan(row[x])) continue;
-                uint32_t key = fkey(row[x]);
+                uint32_t key = vrt__dn_fkey(row[x]);
                 if ((key & mask) == prefix) hist[(key >> shift) & 255u]++;
             }
         }
@@ -285,7 +290,7 @@ static float select_rank(const box_px *b, long k) {
         prefix |= (uint32_t)d << shift;
         mask |= 255u << shift;
     }
-    return keyf(prefix);
+    return vrt__dn_keyf(prefix);
 }
 
 vrt_status vrt_result_depth_median(const vrt_result *r, const vrt_box *box, float *raw, float *norm) {
@@ -294,12 +299,7 @@ vrt_status vrt_result_depth_median(const vrt_result *r, const vrt_box *box, floa
     if (!s || !m || !box) return VRT_EINVAL;
     /* Pixel x's centre x + 0.5 inside [x1, x2). */
     box_px b = {(const uint8_t *)r->payload + m->offset, m->stride, 0, 0, 0, 0};
-    float fx0 = ceilf(box->x1 - 0.5f), fy0 = ceilf(box->y1 - 0.5f);
-    float fx1 = ceilf(box->x2 - 0.5f), fy1 = ceilf(box->y2 - 0.5f);
-    b.x0 = fx0 < 0 ? 0 : fx0 > (float)m->width ? m->width : (int)fx0;
-    b.y0 = fy0 < 0 ? 0 : fy0 > (float)m->height ? m->height : (int)fy0;
-    b.x1 = fx1 < (float)b.x0 ? b.x0 : fx1 > (float)m->width ? m->width : (int)fx1;
-    b.y1 = fy1 < (float)b.y0 ? b.y0 : fy1 > (float)m->height ? m->height : (int)fy1;
+    vrt__dn_box_pixels(box, m->width, m->height, &b.x0, &b.y0, &b.x1, &b.y1);
     long n = 0;
     for (int y = b.y0; y < b.y1; y++) {
         const float *row = (const float *)(b.base + (size_t)y * b.stride);
@@ -310,7 +310,21 @@ vrt_status vrt_result_depth_median(const vrt_result *r, const vrt_box *box, floa
     float med = select_rank(&b, (n - 1) / 2);
     if (n % 2 == 0) med = (float)(((double)med + (double)select_rank(&b, n / 2)) / 2.0);
     if (raw) *raw = med;
-    if (norm) *norm = s->max > s->min ? (med - s->min) / (s->max - s->min) : 0.0f;
+    if (norm) *norm = vrt__dense_norm(med, s->min, s->max);
+    return VRT_OK;
+}
+
+const vrt_result *vrt_result_parallel(const vrt_result *r) {
+    return ok(r) ? r->parallel : NULL;
+}
+
+vrt_status vrt_result_object_depth(const vrt_result *r, int i, float *raw, float *norm) {
+    const vrt_detections *d = vrt__result_detections(r);
+    if (!d || !r->object_depth || i < 0 || i >= d->count || i >= r->object_depth->n) return VRT_EINVAL;
+    const float v = r->object_depth->raw[i];
+    if (isnan(v)) return VRT_ENOENT;
+    if (raw) *raw = v;
+    if (norm) *norm = r->object_depth->norm[i];
     return VRT_OK;
 }
 

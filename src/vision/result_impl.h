@@ -72,7 +72,22 @@ struct vrt_result {
      * the selected crops, or NULL; its labels, or NULL. */
     const struct vrt__cascade_result *secondary;
     const vrt_labels_t *secondary_labels;
+    /* Two models on one frame: the second model's result (the first
+     * result's only), and the per-box depths (the result with the
+     * detections, when the other one is depth); NULL otherwise. */
+    const struct vrt_result *parallel;
+    const struct vrt__object_depth *object_depth;
 };
+
+/* Per-box depth of one frame's detections (detector + depth on one frame):
+ * raw[i] / norm[i] for detection i < n, NaN when no valid depth pixel is
+ * inside its box. Written by the session's join (CPU: vrt_result_depth_median;
+ * CUDA: the same radix select on the device). */
+typedef struct vrt__object_depth {
+    int n;
+    float raw[VRT_DETECT_MAX];
+    float norm[VRT_DETECT_MAX];
+} vrt__object_depth;
 
 /* Crops 0..n-1 of one frame: crop j is detection det[j]; its top-k are
  * index[j][0..k), score[j][0..k). Written by the session's cascade (CPU, or
@@ -98,11 +113,13 @@ typedef struct vrt__result_payload {
         vrt_detections detections;
         vrt__depth_stats depth;
     };
-    vrt__cascade_result secondary; /* a cascade's part, when the result has one */
+    vrt__cascade_result secondary;  /* a cascade's part, when the result has one */
+    vrt__object_depth object_depth; /* per-box depths, when the result has them */
 } vrt__result_payload;
 
 /* A copy of src that outlives the session's storage (a hand-off to another
- * thread): the header into *dst and the payload's filled part (for
+ * thread; the second model's result is not followed: dst->parallel is NULL,
+ * the caller copies it on its own): the header into *dst and the payload's filled part (for
  * detections only `count` entries) into *storage, which dst then points at.
  * Whatever the kind; allocates nothing. The variable parts (maps,
  * keypoints) go into extra (extra_cap bytes; NULL: none) when they fit,

@@ -88,6 +88,10 @@ void cmd_run_help(FILE *f) {
         "      --secondary-min-size PX   skip boxes smaller than PX pixels (default: 1)\n"
         "      --secondary-batch N crops per frame, 1..64 (default: 16; CUDA runs the batch whole)\n"
         "      --secondary-topk K  classes per crop, 1..5 (default: the profile's, at most 5)\n"
+        "two models on one frame (e.g. a detector + Depth Anything: each box gets its depth):\n"
+        "      --parallel FILE     the second model's profile (any task; its model key, or:)\n"
+        "      --parallel-model F  its ONNX file; it runs on the same frame (CUDA: a parallel\n"
+        "                          branch of the frame's graph), results joined per frame\n"
         "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
         "examples:\n"
         "  vrt run                                         camera or synthetic, SqueezeNet\n"
@@ -97,7 +101,9 @@ void cmd_run_help(FILE *f) {
         "  vrt run /dev/video0 display://0 -m yolox_nano.onnx       a window with the results\n"
         "  vrt run -i synthetic: -o http://127.0.0.1:8080 -o mqtt://localhost/vrt/results\n"
         "  vrt run -i video.mp4 -m yolox_nano.onnx --secondary models/squeezenet.conf \\\n"
-        "          --secondary-model SqueezeNet_fp16.onnx --secondary-classes 16 --print\n\n"
+        "          --secondary-model SqueezeNet_fp16.onnx --secondary-classes 16 --print\n"
+        "  vrt run -i video.mp4 -m yolov8n.onnx --parallel models/depth-anything.conf \\\n"
+        "          --parallel-model depth_anything_v2_small.onnx --json frames.jsonl\n\n"
         "exit status: 0 done (also when stopped by a signal), 1 runtime error (a stream failed,\n"
         "timed out or was unplugged; no results), 2 usage error\n",
         f);
@@ -128,6 +134,8 @@ enum {
     OPT_SECONDARY_MIN_SIZE,
     OPT_SECONDARY_BATCH,
     OPT_SECONDARY_TOPK,
+    OPT_PARALLEL,
+    OPT_PARALLEL_MODEL,
     OPT_OVERLAY,
     OPT_ALPHA,
     OPT_SUMMARY,
@@ -167,7 +175,8 @@ typedef struct run_opts {
     int headless;
     vrt_cascade_params cascade; /* used when cascade.profile_path is set */
     int cascade_classes[256];
-    vrt_overlay_params overlay; /* what pictures (files, video, window, web) show */
+    vrt_parallel_params parallel; /* used when parallel.profile_path is set */
+    vrt_overlay_params overlay;   /* what pictures (files, video, window, web) show */
 } run_opts;
 
 /* --secondary-classes "2,5,7" into o->cascade. */
@@ -192,8 +201,8 @@ static int parse_class_list(cli_ctx *ctx, const char *arg, run_opts *o) {
     return 0;
 }
 
-/* The cascade options into o->cascade: 0 handled, > 0 a usage error's exit
- * code, -1 not a cascade option. */
+/* The cascade options into o->cascade and the second model's into
+ * o->parallel: 0 handled, > 0 a usage error's exit code, -1 neither. */
 static int parse_cascade_opt(cli_ctx *ctx, int c, run_opts *o) {
     int64_t v;
     double d;
@@ -205,6 +214,12 @@ static int parse_cascade_opt(cli_ctx *ctx, int c, run_opts *o) {
         o->cascade.profile_path = optarg;
         return 0;
     case OPT_SECONDARY_MODEL: o->cascade.model = optarg; return 0;
+    case OPT_PARALLEL: /* a second model on the frame */
+        if (!*optarg)
+            return cli_usage_error(ctx, "--parallel needs a profile, e.g. models/depth-anything.conf");
+        o->parallel.profile_path = optarg;
+        return 0;
+    case OPT_PARALLEL_MODEL: o->parallel.model = optarg; return 0;
     case OPT_SECONDARY_CLASSES: return parse_class_list(ctx, optarg, o);
     case OPT_SECONDARY_MIN_SIZE:
         if ((rc = cli_parse_double(ctx, "--secondary-min-size", optarg, 0, 1e6, &d))) return rc;
@@ -374,6 +389,8 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"secondary-min-size", required_argument, NULL, OPT_SECONDARY_MIN_SIZE},
         {"secondary-batch", required_argument, NULL, OPT_SECONDARY_BATCH},
         {"secondary-topk", required_argument, NULL, OPT_SECONDARY_TOPK},
+        {"parallel", required_argument, NULL, OPT_PARALLEL},
+        {"parallel-model", required_argument, NULL, OPT_PARALLEL_MODEL},
         {"overlay", required_argument, NULL, OPT_OVERLAY},
         {"alpha", required_argument, NULL, OPT_ALPHA},
         {"summary", required_argument, NULL, OPT_SUMMARY},
@@ -456,6 +473,8 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
     if (!o->cascade.profile_path && (o->cascade.model || o->cascade.num_classes))
         return cli_usage_error(ctx, "--secondary-model and --secondary-classes need --secondary PROFILE (the "
                                     "classifier's classify profile)");
+    if (o->parallel.model && !o->parallel.profile_path)
+        return cli_usage_error(ctx, "--parallel-model needs --parallel PROFILE (the second model's profile)");
     if (o->json && o->print && !strcmp(o->json, "-"))
         return cli_usage_error(ctx, "--print and --json - both write to stdout; give --json a file name");
     return 0;
@@ -528,7 +547,19 @@ static size_t print_result(const vrt_result *res, char *b, size_t cap, size_t n)
                 const char *sl = vrt_result_secondary_label(res, i, 0);
                 n += (size_t)snprintf(b + n, cap - n, " (%s %.2f)", sl ? sl : "?", ss);
             }
+            float dn = 0;
+            if (n < cap && vrt_result_object_depth(res, i, NULL, &dn) == VRT_OK)
+                n += (size_t)snprintf(b + n, cap - n, " depth %.2f", dn);
         }
+    } else if (vrt_result_task(res) == VRT_TASK_DEPTH && n < cap) {
+        float mn = 0, mx = 0, mean = 0;
+        vrt_result_depth_stats(res, &mn, &mx, &mean);
+        n += (size_t)snprintf(b + n, cap - n, ": depth min %.3g max %.3g mean %.3g", mn, mx, mean);
+    }
+    const vrt_result *par = vrt_result_parallel(res);
+    if (par && n < cap) { /* the second model on the same frame */
+        n += (size_t)snprintf(b + n, cap - n, " || %s", vrt_task_name(vrt_result_task(par)));
+        n = print_result(par, b, cap, n);
     }
     return n;
 }
@@ -928,6 +959,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.batch_deadline_ns = (int64_t)(o.batch_deadline_ms * 1e6);
     pp.memory_budget = (int64_t)(o.memory_budget_mib * 1024 * 1024);
     pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
+    pp.parallel = o.parallel.profile_path ? &o.parallel : NULL;
     vrt_pipeline_t *pl = NULL;
     int gpus[VRT_PIPELINE_MAX_DEVICES], gcode = 0;
     pp.ndevices = resolve_gpus(ctx, &o, gpus, &gcode);

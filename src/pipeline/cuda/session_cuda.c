@@ -36,13 +36,17 @@
 #include "core/options.h"
 #include "engine/device.h"
 #include "pipeline/cuda/session_cascade.h"
+#include "pipeline/cuda/session_parallel.h"
 #include "pipeline/session_impl.h"
+#include "pipeline/session_parallel.h"
 #include "vrt/vision_cuda.h"
 
-/* ev[0..5] frame path; ev[6] after the cascade (before the download) */
-#define NEV 7
+/* ev[0..5] frame path; ev[6] after the cascade, ev[7] after the join of a
+ * second model's branch (before the download) */
+#define NEV 8
 #define EV_LAST 5
 #define EV_CASCADE 6
+#define EV_JOIN 7
 
 typedef struct cslot {
     uint8_t *own;    /* cudaHostAlloc'ed slot buffer (own buffers) */
@@ -51,6 +55,7 @@ typedef struct cslot {
     uint8_t *dframe; /* device frame */
     void *hres;      /* page-locked result payloads (batch * hp.layout.bytes): the results point here */
     cudaEvent_t ev[NEV];
+    cudaEvent_t pev[4]; /* second model's branch: start, after pre, after model, after head */
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     int borrowed; /* exec belongs to another slot (debug_share_graph) */
@@ -68,6 +73,12 @@ typedef struct cstate {
     float *cin;
     const float *cout;
     vrt_class_result *ccls;
+    /* Second model: its engine's stream (the branch), input and outputs, head, fork/join events. */
+    cudaStream_t pstream;
+    float *pdin;
+    const float *pdout[VRT__HEAD_MAX_OUTPUTS];
+    void *phead;
+    cudaEvent_t fork, join;
     cslot sl[VRT_SESSION_MAX_SLOTS];
     uint8_t *dgf_rgb;  /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
     void *dgf_scratch; /* and its scratch (vrt_cuda_guided_scratch_size) */
@@ -163,6 +174,56 @@ static vrt_status enqueue_cascade(vrt_session_t *s, cslot *q, cudaStream_t st) {
     return CK(vrt__cascade_attach_launch(c->ccls, &k->rule, sec, st));
 }
 
+/* The second model's branch of slot i: forks from st after the upload (a
+ * plain event record + wait, which during capture makes the branch's stream
+ * part of the same graph), runs on its engine's stream, and leaves c->join
+ * recorded at its end. */
+static vrt_status enqueue_branch(vrt_session_t *s, cslot *q, cudaStream_t st, int capturing) {
+    cstate *c = s->impl;
+    const vrt__parallel *m = s->parallel;
+    cudaStream_t ps = c->pstream;
+    const int tm = s->p.timings;
+    vrt_status r;
+    char e[256] = "";
+    if ((r = CK(cudaEventRecord(c->fork, st))) || (r = CK(cudaStreamWaitEvent(ps, c->fork, 0)))) return r;
+    if (tm && (r = record(s, q->pev[0], ps, capturing))) return r;
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    if ((r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, q->dframe))) return r;
+    f.bytesused = s->frame_bytes;
+    f.memory = VRT_MEM_DEVICE;
+    if ((r = vrt_cuda_preprocess_frame(&f, &m->pre, c->pdin, m->in_bytes, NULL, ps, e, sizeof(e))))
+        return sfail(s, r, "second model's preprocess", e);
+    if (tm && (r = record(s, q->pev[1], ps, capturing))) return r;
+    if ((r = vrt__engine_enqueue(m->eng, ps)))
+        return sfail(s, r, "second model", vrt_engine_last_error(m->eng));
+    if (tm && (r = record(s, q->pev[2], ps, capturing))) return r;
+    if ((r = m->head->cuda->enqueue(c->phead, &m->hp, c->pdout, &m->geom, (uint8_t *)c->dres + s->par_offset,
+                                    ps, e, sizeof(e))))
+        return sfail(s, r, "second model's head", e);
+    if (tm && (r = record(s, q->pev[3], ps, capturing))) return r;
+    return CK(cudaEventRecord(c->join, ps));
+}
+
+/* The join: st waits for the branch, then the per-box depths (detector + depth). */
+static vrt_status enqueue_join(vrt_session_t *s, cudaStream_t st) {
+    cstate *c = s->impl;
+    const vrt__parallel *m = s->parallel;
+    vrt_status r;
+    if ((r = CK(cudaStreamWaitEvent(st, c->join, 0)))) return r;
+    if (m->object_depth == VRT__OD_NONE) return VRT_OK;
+    const uint8_t *first = c->dres, *second = (const uint8_t *)c->dres + s->par_offset;
+    const int det_first = m->object_depth == VRT__OD_FIRST;
+    const vrt__result_layout *dl = det_first ? &m->hp.layout : &s->hp.layout;
+    const vrt__result_map *raw = NULL;
+    for (int k = 0; k < dl->num_maps; k++)
+        if (dl->maps[k].id == VRT_MAP_DEPTH_RAW) raw = &dl->maps[k];
+    if (!raw) return vrt__session_fail(s, VRT_EINVAL, "the depth head's layout has no raw map");
+    return CK(vrt__object_depth_launch(det_first ? first : second, det_first ? second : first, raw->offset,
+                                       raw->stride, raw->width, raw->height,
+                                       (vrt__object_depth *)((uint8_t *)c->dres + s->od_offset), st));
+}
+
 /* Everything between ev[0] and ev[5] for one slot. */
 static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     cstate *c = s->impl;
@@ -174,6 +235,7 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     if ((r = CK(cudaMemcpyAsync(q->dframe, s->slot[i].up, s->frame_bytes * nb, cudaMemcpyHostToDevice, st))))
         return r;
     if (tm && (r = record(s, q->ev[1], st, capturing))) return r;
+    if (s->parallel && (r = enqueue_branch(s, q, st, capturing))) return r;
     if ((r = enqueue_pre(s, q, st))) return r;
     if (tm && (r = record(s, q->ev[2], st, capturing))) return r;
     if ((r = vrt__engine_enqueue(s->eng, st))) return sfail(s, r, "model", vrt_engine_last_error(s->eng));
@@ -184,6 +246,10 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     if (s->cascade) {
         if ((r = enqueue_cascade(s, q, st))) return r;
         if (tm && (r = record(s, q->ev[EV_CASCADE], st, capturing))) return r;
+    }
+    if (s->parallel) {
+        if ((r = enqueue_join(s, st))) return r;
+        if (tm && (r = record(s, q->ev[EV_JOIN], st, capturing))) return r;
     }
     return CK(cudaMemcpyAsync(q->hres, c->dres, c->res_bytes * nb, cudaMemcpyDeviceToHost, st));
 }
@@ -230,6 +296,35 @@ static vrt_status open_cascade(vrt_session_t *s) {
     return CK(cudaMalloc((void **)&c->ccls, nb * sizeof(vrt_class_result)));
 }
 
+/* The second model's stream, device tensors, head and fork/join events. */
+static vrt_status open_parallel(vrt_session_t *s) {
+    cstate *c = s->impl;
+    const vrt__parallel *m = s->parallel;
+    size_t ib = 0, ob = 0;
+    c->pstream = (cudaStream_t)vrt__engine_stream(m->eng);
+    c->pdin = vrt__engine_device_input(m->eng, 0, &ib);
+    if (!c->pstream || !c->pdin || ib != m->in_bytes)
+        return vrt__session_fail(s, VRT_EINVAL, "second model %s: CUDA input of %zu bytes; want %zu fp32",
+                                 m->model, ib, m->in_bytes);
+    for (int j = 0; j < m->hp.num_outputs; j++) {
+        const size_t want = m->hp.out_counts[j] * sizeof(float);
+        c->pdout[j] = vrt__engine_device_output(m->eng, m->hp.outputs[j], &ob);
+        if (!c->pdout[j] || ob != want)
+            return vrt__session_fail(s, VRT_EINVAL, "second model %s: CUDA output %d has %zu bytes; want %zu",
+                                     m->model, m->hp.outputs[j], ob, want);
+    }
+    if (!m->head->cuda)
+        return vrt__session_fail(s, VRT_EUNSUPPORTED,
+                                 "second profile '%s': task '%s' has no CUDA head; use the cpu backend",
+                                 m->prof.name, m->head->task);
+    vrt_status r;
+    char e[400] = "";
+    if ((r = m->head->cuda->create(&m->hp, &c->phead, e, sizeof(e))))
+        return vrt__session_fail(s, r, "second profile '%s': %s", m->prof.name, e);
+    if ((r = CK(cudaEventCreateWithFlags(&c->fork, cudaEventDisableTiming)))) return r;
+    return CK(cudaEventCreateWithFlags(&c->join, cudaEventDisableTiming));
+}
+
 /* The engine's stream and device tensors, the head's device state, the device result. */
 static vrt_status open_device(vrt_session_t *s) {
     cstate *c = s->impl;
@@ -274,6 +369,7 @@ static vrt_status open_device(vrt_session_t *s) {
                  cudaMalloc((void **)&c->dpic, vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))))
             return r;
     }
+    if (s->parallel && (r = open_parallel(s))) return r;
     return s->cascade ? open_cascade(s) : VRT_OK;
 }
 
@@ -323,6 +419,8 @@ static vrt_status open_slot(vrt_session_t *s, int i) {
         unsigned fl = s->p.timings || k == 0 || k == EV_LAST ? cudaEventDefault : cudaEventDisableTiming;
         if ((r = CK(cudaEventCreateWithFlags(&q->ev[k], fl)))) return r;
     }
+    for (int k = 0; s->parallel && s->p.timings && k < 4; k++)
+        if ((r = CK(cudaEventCreateWithFlags(&q->pev[k], cudaEventDefault)))) return r;
     return VRT_OK;
 }
 
@@ -383,11 +481,14 @@ static void cuda_close(vrt_session_t *s) {
     if (!c) return;
     use_device(s);
     if (c->stream) cudaStreamSynchronize(c->stream);
+    if (c->pstream) cudaStreamSynchronize(c->pstream);
     drop_graphs(c);
     for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++) {
         cslot *q = &c->sl[i];
         for (int k = 0; k < NEV; k++)
             if (q->ev[k]) cudaEventDestroy(q->ev[k]);
+        for (int k = 0; k < 4; k++)
+            if (q->pev[k]) cudaEventDestroy(q->pev[k]);
         if (q->hres) cudaFreeHost(q->hres);
         if (q->dframe) cudaFree(q->dframe);
         if (q->stage) cudaFreeHost(q->stage);
@@ -401,6 +502,9 @@ static void cuda_close(vrt_session_t *s) {
     if (c->dgf_scratch) cudaFree(c->dgf_scratch);
     if (c->dpic) cudaFree(c->dpic);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
+    if (c->phead && s->parallel->head->cuda->destroy) s->parallel->head->cuda->destroy(&c->phead);
+    if (c->fork) cudaEventDestroy(c->fork);
+    if (c->join) cudaEventDestroy(c->join);
     cudaGetLastError();
     vrt_free(c);
     s->impl = NULL;
@@ -451,8 +555,16 @@ static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
     if (s->p.timings && !q->borrowed) {
         for (int k = 0; k < 4; k++) /* VRT_TIME_UPLOAD .. VRT_TIME_POSTPROCESS */
             t[VRT_TIME_UPLOAD + k] = elapsed_ns(q->ev[k], q->ev[k + 1]);
-        const int before_download = s->cascade ? EV_CASCADE : 4;
+        int before_download = s->cascade ? EV_CASCADE : 4;
         if (s->cascade) t[VRT_TIME_SECONDARY] = elapsed_ns(q->ev[4], q->ev[EV_CASCADE]);
+        if (s->parallel) {
+            int64_t *pt = s->slot[slot].ptimes;
+            for (int k = 0; k < 3; k++)
+                pt[k] = elapsed_ns(q->pev[k], q->pev[k + 1]);
+            t[VRT_TIME_PARALLEL] = elapsed_ns(q->pev[0], q->pev[3]);
+            t[VRT_TIME_JOIN] = elapsed_ns(q->ev[before_download], q->ev[EV_JOIN]);
+            before_download = EV_JOIN;
+        }
         t[VRT_TIME_DOWNLOAD] = elapsed_ns(q->ev[before_download], q->ev[EV_LAST]);
     }
     t[VRT_TIME_TOTAL] = elapsed_ns(q->ev[0], q->ev[EV_LAST]);
