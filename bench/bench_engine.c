@@ -37,6 +37,11 @@
  * top-k or decode + NMS -> result on the host. "host" = submit + wait per
  * frame (timings off: no stage events); then a second session with stage
  * timings on gives p50 per stage ("stages_p50_ms") and its own host times.
+ *
+ * --parallel PROFILE [--parallel-model F]: a second model on the same frame
+ * (vrt_session_params.parallel, its own branch of the slot's graph); the
+ * stages then add "parallel" (the branch), "join" (waiting for it + the
+ * per-box depths) and "parallel_model" (the second network's own time).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <cuda_runtime.h>
@@ -129,6 +134,10 @@ static int64_t numel(const vrt_model_tensor_info *t) {
 static vrt_cascade_params g_cascade;
 static int g_batch = 1; /* --batch N: the model alone at batch N */
 static const vrt_cascade_params *g_casc;
+/* --parallel PROFILE [--parallel-model F]: a second model on the frame. */
+static vrt_parallel_params g_par_store;
+static const vrt_parallel_params *g_par;
+#define NSTAGES 10
 
 /* The frame path (vrt/session.h) on one fixed frame: returns the exit code. */
 static int bench_session(const char *model, const char *prof, const char *frame_path, int iters, int warmup) {
@@ -136,8 +145,8 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     size_t fb = (size_t)W * H * 2;
     uint8_t *frame = malloc(fb);
     double *lat = malloc((size_t)iters * sizeof(double)), *lat2 = malloc((size_t)iters * sizeof(double));
-    double *stg[7];
-    for (int k = 0; k < 7; k++)
+    double *stg[NSTAGES];
+    for (int k = 0; k < NSTAGES; k++)
         stg[k] = malloc((size_t)iters * sizeof(double));
     if (!frame || !lat || !lat2) return 1;
     if (frame_path) {
@@ -171,6 +180,7 @@ static int bench_session(const char *model, const char *prof, const char *frame_
         p.slots = 2;
         p.timings = pass; /* pass 0: fastest path; pass 1: stage events */
         p.cascade = g_casc;
+        p.parallel = g_par;
         vrt_session_t *s = NULL;
         double t0 = now_ms();
         if (vrt_session_open(model, prof, NULL, &p, &s, err, sizeof(err))) {
@@ -204,6 +214,9 @@ static int bench_session(const char *model, const char *prof, const char *frame_
                 for (int j = 0; j < 6; j++)
                     stg[j][k] = (double)vrt_result_time_ns(r, which[j]) / 1e6;
                 stg[6][k] = (double)vrt_result_time_ns(r, VRT_TIME_SECONDARY) / 1e6;
+                stg[7][k] = (double)vrt_result_time_ns(r, VRT_TIME_PARALLEL) / 1e6;
+                stg[8][k] = (double)vrt_result_time_ns(r, VRT_TIME_JOIN) / 1e6;
+                stg[9][k] = (double)vrt_result_time_ns(vrt_result_parallel(r), VRT_TIME_MODEL) / 1e6;
             }
         }
         ndet = vrt_result_kind(r) == VRT_RESULT_DETECTIONS ? vrt_result_count(r) : -1;
@@ -226,17 +239,20 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     printf("\"graphs\": %d, \"input\": \"%ux%u\", \"detections\": %d, \"top1\": %d, \"open_ms\": %.3f,\n",
            info.graphs, info.input_w, info.input_h, ndet, top1, t_open);
     printf("\"cascade_batch\": %d, \"classified\": %d,\n", info.cascade_batch, classified);
-    static const char *names[7] = {"upload",   "preprocess", "model",    "postprocess",
-                                   "download", "gpu_total",  "secondary"};
+    printf("\"parallel\": %d, \"parallel_input\": \"%ux%u\", \"object_depth\": %d,\n", info.parallel,
+           info.parallel_input_w, info.parallel_input_h, info.object_depth);
+    static const char *names[NSTAGES] = {"upload",   "preprocess",    "model",     "postprocess",
+                                         "download", "gpu_total",     "secondary", "parallel",
+                                         "join",     "parallel_model"};
     printf("\"stages_p50_ms\": {");
-    for (int k = 0; k < 7; k++) {
+    for (int k = 0; k < NSTAGES; k++) {
         qsort(stg[k], (size_t)iters, sizeof(double), cmp_d);
-        printf("\"%s\": %.5f%s", names[k], stg[k][iters / 2], k < 6 ? ", " : "},\n");
+        printf("\"%s\": %.5f%s", names[k], stg[k][iters / 2], k < NSTAGES - 1 ? ", " : "},\n");
     }
     print_stats("host", lat, iters, 0);
     print_stats("host_with_stage_timings", lat2, iters, 1);
     printf("}\n");
-    for (int k = 0; k < 7; k++)
+    for (int k = 0; k < NSTAGES; k++)
         free(stg[k]);
     free(frame), free(lat), free(lat2);
     return 0;
@@ -280,6 +296,10 @@ int main(int argc, char **argv) {
             g_cascade.model = argv[++i];
         else if (!strcmp(argv[i], "--secondary-batch") && i + 1 < argc)
             g_cascade.max_batch = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--parallel") && i + 1 < argc)
+            g_par_store.profile_path = argv[++i], g_par = &g_par_store;
+        else if (!strcmp(argv[i], "--parallel-model") && i + 1 < argc)
+            g_par_store.model = argv[++i];
         else if (argv[i][0] != '-' && !model)
             model = argv[i];
         else {
@@ -287,7 +307,7 @@ int main(int argc, char **argv) {
                             "[--batch N] [--iters N] [--warmup W] "
                             "[--inputs F --count K --outputs F] [--engines F] [--profile F] "
                             "[--session PROFILE [--frame F.yuyv] [--secondary PROFILE [--secondary-model F] "
-                            "[--secondary-batch N]]]\n");
+                            "[--secondary-batch N]] [--parallel PROFILE [--parallel-model F]]]\n");
             return 2;
         }
     }

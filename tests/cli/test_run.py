@@ -312,5 +312,76 @@ def case_run_cascade():
                     "must be a classifier")
 
 
+YOLO_SMALL_PROFILE = """name = yolov8n-small
+task = detect-yolov8
+width = 96
+height = 96
+resize = letterbox
+placement = center
+pad = 114
+scale = 1/255
+score_threshold = 0.0004
+iou_threshold = 0.5
+max_detections = 12
+"""
+
+
+def case_run_parallel():
+    """The small YOLOv8n + Depth Anything V2 of tests/models on one frame (--parallel): each frame's
+    JSON line has the boxes with their depth, the second model's result under "parallel" with its
+    depth stats and its own stage times; the summary and the HTML report have the parallel stages."""
+    src = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+    tmp = tempfile.mkdtemp(prefix="vrt-parallel-")
+    try:
+        yolo = os.path.join(tmp, "yolo.conf")
+        with open(yolo, "w") as f:
+            f.write(YOLO_SMALL_PROFILE)
+        depth = os.path.join(tmp, "depth.conf")
+        with open(os.path.join(src, "models", "depth-anything.conf")) as f:
+            text = re.sub(r"(?m)^(width|height) = 518$", r"\1 = 98", f.read())
+        with open(depth, "w") as f:
+            f.write(text)
+        report = os.path.join(tmp, "run.html")
+        ymodel = os.path.join(src, "tests", "models", "yolov8n", "model.onnx")
+        rc, out, err = vrt("run", "-m", ymodel, "--profile", yolo, "-i", "synthetic:?fps=30&width=320&height=240", "--frames",
+                           "2", "--policy", "all", "--backend", "cpu", "--parallel", depth, "--parallel-model",
+                           os.path.join(src, "tests", "models", "depth_anything_v2", "model.onnx"), "--json", "-",
+                           "--report", report, expect=0, timeout=150)
+        frames, s = run_lines(out)
+        check(len(frames) == 2, "expected 2 frames, got %d" % len(frames))
+        measured = 0
+        for fr in frames:
+            par = fr.get("parallel")
+            check(isinstance(par, dict) and par.get("task") == "depth", "parallel %r" % par)
+            dep = par.get("depth")
+            check(isinstance(dep, dict) and dep["width"] == 320 and dep["height"] == 240 and
+                  dep["min"] <= dep["mean"] <= dep["max"], "depth stats %r" % dep)
+            for k in ["parallel_preprocess", "parallel_infer", "parallel_postprocess"]:
+                check(isinstance(fr["ms"].get(k), NUM) and fr["ms"][k] >= 0, "ms.%s missing: %r" % (k, fr["ms"]))
+            check(fr["ms"]["parallel_infer"] > 0, "parallel_infer is 0")
+            check(fr["detections"], "no boxes: %r" % fr)
+            for d in fr["detections"]:
+                check("depth" in d, "box without depth: %r" % d)
+                if d["depth"] is None:
+                    continue
+                check(0 <= d["depth"]["norm"] <= 1 and dep["min"] <= d["depth"]["raw"] <= dep["max"],
+                      "box depth %r outside the map's range %r" % (d["depth"], dep))
+                measured += 1
+        check(measured >= 2, "no box got a depth")
+        lat = s["streams"][0]["latency_ms"]
+        for k in ["parallel_preprocess", "parallel_infer", "parallel_postprocess"]:
+            check(k in lat and lat[k]["count"] == 2, "summary stage %s: %r" % (k, lat.get(k)))
+        with open(report) as f:
+            html = f.read()
+        check("<td>parallel_infer</td>" in html, "the report lacks the parallel stages")
+        T.usage_error(["run", "--parallel-model", "depth.onnx"], "--parallel-model needs --parallel")
+        T.runtime_error(["run", "-m", ymodel, "--profile", yolo, "-i", "synthetic:", "--frames", "1", "--backend", "cpu",
+                         "--parallel", os.path.join(src, "models", "depth-anything.conf"), "--parallel-model",
+                         os.path.join(src, "tests", "models", "depth_anything_v2", "model.onnx")],
+                        "second model")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 if __name__ == "__main__":
     sys.exit(T.run_cases(globals()))

@@ -79,6 +79,8 @@ static inline vrt_status pt_open(const char *backend, const char *first_model, c
     p.backend = backend;
     p.threads = 2;
     p.graphs = graphs;
+    p.slots = 2;
+    p.engine.precision = VRT_PRECISION_FP32; /* CUDA: the CPU's arithmetic, for the comparisons */
     p.parallel = second ? &pp : NULL;
     return vrt_session_open(first_model, NULL, first, &p, s, err, cap);
 }
