@@ -131,11 +131,12 @@ VRT_API vrt_status vrt_cuda_overlay_render(vrt_overlay_t *ov, const vrt_frame *s
 
 /* The twins of vrt_guided_filter_map / _frame (vrt/vision.h): the guide
  * frame and the maps in GPU memory (or mapped page-locked memory), scratch
- * (device) of vrt_cuda_guided_scratch_size bytes; two kernels enqueued on
- * stream, capturable into a graph. Results equal the CPU twin's within float
- * rounding (each box sum is taken in double on both; the frame filter's
- * bytes may differ by one where q * 255 lands on a rounding tie); dst may
- * equal src. Run it on a stream of its own (e.g. forked from
+ * (device) of vrt_cuda_guided_scratch_size bytes (18 floats per pixel);
+ * four kernels (separable box sums: row prefix sums, column running sums)
+ * enqueued on stream, capturable into a graph. Results equal the CPU twin's
+ * within float rounding (each box sum is taken in double on both; the
+ * frame filter's bytes may differ by one where q * 255 lands on a rounding
+ * tie); dst may equal src. Run it on a stream of its own (e.g. forked from
  * the session's with an event) when nothing downstream waits for it. */
 VRT_API size_t vrt_cuda_guided_scratch_size(uint32_t w, uint32_t h);
 VRT_API vrt_status vrt_cuda_guided_filter_map(const vrt_frame *guide, const float *src, size_t src_stride,

@@ -1,18 +1,32 @@
-/* Guided filter, CUDA twin of src/vision/guided.c (vrt/vision.h): two
- * kernels per call, each over 32x8 output tiles and one channel (grid z):
- *   coeffs: the tile's guide and input with a reflected halo of r pixels in
- *           shared memory; each window's horizontal sum in double (rounded to
- *           float, as the CPU twin's row pass), then the vertical sums in
- *           double -> means of I, p, I I, I p -> a, b into scratch;
- *   output: the same box means of a and b -> q = m(a) I + m(b), written as
- *           a float map or as 8 bits of an RGB24 frame.
- * The per-pixel formulas are guided_impl.h's, shared with the CPU twin.
- * Shared memory: (2 (32 + 2r)(8 + 2r) + 4 * 32 (8 + 2r)) floats, 40 KB at r = 16. */
+/* Guided filter, CUDA twin of src/vision/guided.c (vrt/vision.h): the box
+ * means as separable passes, four kernels per call, each channel in grid z:
+ *   H1 (one block per row segment of GF_HSEG pixels): the guide I and the
+ *       input p of the segment and its reflected halo are fetched once into
+ *       shared memory, the products I I and I p made, then each quantity's
+ *       prefix sums over the segment in double (a block scan) give every
+ *       horizontal window sum as one difference: hI, hp, hII, hIp (floats,
+ *       as the CPU twin's row pass rounds them);
+ *   V1 (one block per 32x32 tile): the tile's columns with a reflected halo
+ *       of r rows in shared memory; one thread per (column, quantity) walks
+ *       down with a running sum in double -> the four means -> a, b;
+ *   H2, V2: the same two passes over a and b -> q = m(a) I + m(b), written
+ *       as a float map or as 8 bits of an RGB24 frame.
+ * Per pixel that is a constant number of additions whatever the radius
+ * (the CPU twin's running sums), against (2r + 1) per pass for direct
+ * window sums. The box sums of the guide's quantities (multiples of 2^-39
+ * below 2^11) are exact in double in any order, so they equal the CPU
+ * twin's bit for bit; sums of arbitrary floats (a, b, a map p) agree within
+ * double rounding. The per-pixel formulas are guided_impl.h's.
+ * Scratch per channel: 6 maps (hI/hA, hp/hB, hII, hIp, a, b). */
 #include "vision/cuda/vision_cuda.h"
 #include "vision/guided_impl.h"
 
-#define GF_TW 32
-#define GF_TH 8
+#define GF_HSEG 1024 /* H: outputs per block */
+#define GF_HT 256    /* H: threads */
+#define GF_VW 32     /* V: tile width (one warp of columns) */
+#define GF_VH 32     /* V: tile height */
+#define GF_VT 256    /* V: threads */
+#define GF_MAPS 6    /* scratch maps per channel */
 
 typedef struct gf_args {
     vrt__cuda_src g; /* guide frame (and p for the frame filter) */
@@ -24,7 +38,7 @@ typedef struct gf_args {
     size_t dst_stride;
     uint8_t *rgb; /* frame filter output (RGB24) */
     size_t rgb_stride;
-    float *ab; /* scratch: a then b maps, per channel */
+    float *maps; /* scratch: GF_MAPS maps of w x h per channel */
 } gf_args;
 
 static __device__ __forceinline__ float gf_guide(const vrt__cuda_src &g, int32_t x, int32_t y, int ch,
@@ -35,88 +49,125 @@ static __device__ __forceinline__ float gf_guide(const vrt__cuda_src &g, int32_t
     return vrt__gf_luma(rgb);
 }
 
-/* The horizontal window sums (2r + 1 wide) of n rows of in (row pitch pw)
- * for GF_TW columns, into out (row pitch GF_TW); f selects what is summed. */
-template <int Q>
-static __device__ __forceinline__ void gf_hsum(const float *a, const float *b, int pw, int rows, int r,
-                                               float *out) {
-    for (int i = threadIdx.y * GF_TW + threadIdx.x; i < rows * GF_TW; i += GF_TW * GF_TH) {
-        int y = i / GF_TW, x = i % GF_TW;
-        double s = 0.0;
-        for (int k = 0; k <= 2 * r; k++) {
-            float va = a[y * pw + x + k];
-            float v = Q == 0 ? va : Q == 1 ? __fmul_rn(va, va) : __fmul_rn(va, b[y * pw + x + k]);
-            s = __dadd_rn(s, (double)v);
-        }
-        out[i] = __double2float_rn(s);
-    }
-}
-
-/* Vertical sum (2r + 1 tall) of column x from row y of a GF_TW-pitch array, as a mean. */
-static __device__ __forceinline__ float gf_vmean(const float *h, int x, int y, int r, double k) {
+/* P[0] = 0, P[i + 1] = v[0] + ... + v[i] for i < L, in double: each thread
+ * sums a run of consecutive values, a warp scan and the warps' totals give
+ * its start. Every thread of the block calls it; P is complete on return. */
+static __device__ void gf_prefix(const float *v, int L, double *P, double *wsum) {
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    const int E = (L + GF_HT - 1) / GF_HT, b = threadIdx.x * E, e = min(b + E, L);
     double s = 0.0;
-    for (int j = 0; j <= 2 * r; j++)
-        s = __dadd_rn(s, (double)h[(y + j) * GF_TW + x]);
-    return vrt__gf_mean(s, k);
-}
-
-static __global__ void gf_coeffs(gf_args a) {
-    extern __shared__ float sm[];
-    const int r = a.r, pw = GF_TW + 2 * r, ph = GF_TH + 2 * r, ch = blockIdx.z;
-    const int32_t w = (int32_t)a.g.width, h = (int32_t)a.g.height;
-    const int32_t x0 = blockIdx.x * GF_TW, y0 = blockIdx.y * GF_TH;
-    float *sI = sm, *sP = sI + pw * ph, *hI = sP + pw * ph, *hP = hI + GF_TW * ph, *hII = hP + GF_TW * ph,
-          *hIP = hII + GF_TW * ph;
-    for (int i = threadIdx.y * GF_TW + threadIdx.x; i < pw * ph; i += GF_TW * GF_TH) {
-        int32_t gx = vrt__gf_reflect(x0 - r + i % pw, w), gy = vrt__gf_reflect(y0 - r + i / pw, h);
-        float p;
-        sI[i] = gf_guide(a.g, gx, gy, ch, a.src ? NULL : &p);
-        sP[i] = a.src ? a.src[(size_t)gy * a.src_stride + gx] : p;
+    for (int i = b; i < e; i++)
+        s = __dadd_rn(s, (double)v[i]);
+    double inc = s;
+    for (int o = 1; o < 32; o <<= 1) {
+        const double t = __shfl_up_sync(0xffffffffu, inc, o);
+        if (lane >= o) inc = __dadd_rn(inc, t);
+    }
+    if (lane == 31) wsum[warp] = inc;
+    __syncthreads();
+    double ex = __shfl_up_sync(0xffffffffu, inc, 1); /* the warp's sum before this thread's run */
+    if (lane == 0) ex = 0.0;
+    double run = 0.0;
+    for (int k = 0; k < warp; k++)
+        run = __dadd_rn(run, wsum[k]);
+    run = __dadd_rn(run, ex);
+    if (threadIdx.x == 0) P[0] = 0.0;
+    for (int i = b; i < e; i++) {
+        run = __dadd_rn(run, (double)v[i]);
+        P[i + 1] = run;
     }
     __syncthreads();
-    gf_hsum<0>(sI, sI, pw, ph, r, hI);
-    gf_hsum<0>(sP, sP, pw, ph, r, hP);
-    gf_hsum<1>(sI, sI, pw, ph, r, hII);
-    gf_hsum<2>(sI, sP, pw, ph, r, hIP);
-    __syncthreads();
-    const int32_t x = x0 + threadIdx.x, y = y0 + threadIdx.y;
-    if (x >= w || y >= h) return;
-    const double k = (double)(2 * r + 1) * (double)(2 * r + 1);
-    float A, B;
-    vrt__gf_coeffs(gf_vmean(hI, threadIdx.x, threadIdx.y, r, k), gf_vmean(hP, threadIdx.x, threadIdx.y, r, k),
-                   gf_vmean(hII, threadIdx.x, threadIdx.y, r, k),
-                   gf_vmean(hIP, threadIdx.x, threadIdx.y, r, k), a.eps, &A, &B);
-    const size_t n = (size_t)w * h, at = (size_t)y * w + x;
-    a.ab[2 * n * ch + at] = A;
-    a.ab[2 * n * ch + n + at] = B;
 }
 
-static __global__ void gf_output(gf_args a) {
-    extern __shared__ float sm[];
-    const int r = a.r, pw = GF_TW + 2 * r, ph = GF_TH + 2 * r, ch = blockIdx.z;
+/* H1 (MODE 0: I, p -> hI, hp, hII, hIp) and H2 (MODE 1: a, b -> hA, hB) for
+ * row blockIdx.y, columns [blockIdx.x * GF_HSEG, + GF_HSEG), channel blockIdx.z. */
+template <int MODE> static __global__ void __launch_bounds__(GF_HT) gf_hpass(gf_args a) {
+    constexpr int NQ = MODE == 0 ? 4 : 2;
+    extern __shared__ double gf_hsm[];
+    __shared__ double wsum[GF_HT / 32];
+    const int r = a.r, ch = blockIdx.z;
+    const int32_t w = (int32_t)a.g.width, h = (int32_t)a.g.height, y = blockIdx.y;
+    const int32_t x0 = blockIdx.x * GF_HSEG;
+    const int nout = min(GF_HSEG, w - x0), L = nout + 2 * r;
+    const size_t n = (size_t)w * h, row = (size_t)y * w;
+    float *maps = a.maps + (size_t)GF_MAPS * n * ch;
+    double *P = gf_hsm;                          /* L + 1 prefix sums */
+    float *v = (float *)(gf_hsm + GF_HSEG + 33); /* NQ runs of L values */
+    for (int i = threadIdx.x; i < L; i += GF_HT) {
+        const int32_t gx = vrt__gf_reflect(x0 - r + i, w);
+        if (MODE == 0) {
+            float p;
+            const float I = gf_guide(a.g, gx, y, ch, a.src ? NULL : &p);
+            if (a.src) p = a.src[(size_t)y * a.src_stride + gx];
+            v[i] = I;
+            v[L + i] = p;
+            v[2 * L + i] = __fmul_rn(I, I);
+            v[3 * L + i] = __fmul_rn(I, p);
+        } else {
+            v[i] = maps[4 * n + row + gx];
+            v[L + i] = maps[5 * n + row + gx];
+        }
+    }
+    __syncthreads();
+    for (int q = 0; q < NQ; q++) {
+        gf_prefix(v + q * L, L, P, wsum);
+        /* hI/hA -> map 0, hp/hB -> 1, hII -> 2, hIp -> 3 */
+        for (int x = threadIdx.x; x < nout; x += GF_HT)
+            maps[q * n + row + x0 + x] = __double2float_rn(__dsub_rn(P[x + 2 * r + 1], P[x]));
+        __syncthreads(); /* P is rewritten by the next quantity */
+    }
+}
+
+/* V1 (MODE 0: hI, hp, hII, hIp -> a, b) and V2 (MODE 1: hA, hB -> q) for the
+ * GF_VW x GF_VH tile (blockIdx.x, blockIdx.y), channel blockIdx.z. */
+template <int MODE> static __global__ void __launch_bounds__(GF_VT) gf_vpass(gf_args a) {
+    constexpr int NQ = MODE == 0 ? 4 : 2;
+    extern __shared__ float gf_vsm[]; /* NQ x R rows x GF_VW */
+    const int r = a.r, ch = blockIdx.z, R = GF_VH + 2 * r;
     const int32_t w = (int32_t)a.g.width, h = (int32_t)a.g.height;
-    const int32_t x0 = blockIdx.x * GF_TW, y0 = blockIdx.y * GF_TH;
+    const int32_t x0 = blockIdx.x * GF_VW, y0 = blockIdx.y * GF_VH;
+    const int nrows = min(GF_VH, h - y0);
     const size_t n = (size_t)w * h;
-    const float *A = a.ab + 2 * n * ch, *B = A + n;
-    float *sA = sm, *sB = sA + pw * ph, *hA = sB + pw * ph, *hB = hA + GF_TW * ph;
-    for (int i = threadIdx.y * GF_TW + threadIdx.x; i < pw * ph; i += GF_TW * GF_TH) {
-        size_t at = (size_t)vrt__gf_reflect(y0 - r + i / pw, h) * w + vrt__gf_reflect(x0 - r + i % pw, w);
-        sA[i] = A[at];
-        sB[i] = B[at];
+    float *maps = a.maps + (size_t)GF_MAPS * n * ch;
+    for (int i = threadIdx.x; i < NQ * R * GF_VW; i += GF_VT) {
+        const int c = i % GF_VW, j = (i / GF_VW) % R, q = i / (GF_VW * R);
+        const int32_t x = x0 + c;
+        gf_vsm[i] = x < w ? maps[q * n + (size_t)vrt__gf_reflect(y0 - r + j, h) * w + x] : 0.0f;
     }
     __syncthreads();
-    gf_hsum<0>(sA, sA, pw, ph, r, hA);
-    gf_hsum<0>(sB, sB, pw, ph, r, hB);
+    if (threadIdx.x < NQ * GF_VW) { /* one column of one quantity: its window means, in place */
+        float *col = gf_vsm + (threadIdx.x / GF_VW) * R * GF_VW + threadIdx.x % GF_VW;
+        const double k = (double)(2 * r + 1) * (double)(2 * r + 1);
+        double s = 0.0;
+        for (int j = 0; j <= 2 * r; j++)
+            s = __dadd_rn(s, (double)col[j * GF_VW]);
+        for (int j = 0; j < nrows; j++) {
+            const float m = vrt__gf_mean(s, k);
+            if (j + 1 < nrows)
+                s = __dadd_rn(s, __dsub_rn((double)col[(j + 2 * r + 1) * GF_VW], (double)col[j * GF_VW]));
+            col[j * GF_VW] = m;
+        }
+    }
     __syncthreads();
-    const int32_t x = x0 + threadIdx.x, y = y0 + threadIdx.y;
-    if (x >= w || y >= h) return;
-    const double k = (double)(2 * r + 1) * (double)(2 * r + 1);
-    float q = vrt__gf_out(gf_vmean(hA, threadIdx.x, threadIdx.y, r, k),
-                          gf_vmean(hB, threadIdx.x, threadIdx.y, r, k), gf_guide(a.g, x, y, 0, NULL));
-    if (a.dst)
-        a.dst[(size_t)y * a.dst_stride + x] = q;
-    else
-        a.rgb[(size_t)y * a.rgb_stride + 3 * (size_t)x + ch] = vrt__gf_to8(q);
+    for (int i = threadIdx.x; i < nrows * GF_VW; i += GF_VT) {
+        const int c = i % GF_VW, j = i / GF_VW;
+        const int32_t x = x0 + c, y = y0 + j;
+        if (x >= w) continue;
+        const float *m = gf_vsm + j * GF_VW + c; /* quantity q's mean at m[q * R * GF_VW] */
+        const size_t at = (size_t)y * w + x;
+        if (MODE == 0) {
+            float A, B;
+            vrt__gf_coeffs(m[0], m[R * GF_VW], m[2 * R * GF_VW], m[3 * R * GF_VW], a.eps, &A, &B);
+            maps[4 * n + at] = A;
+            maps[5 * n + at] = B;
+        } else {
+            const float q = vrt__gf_out(m[0], m[R * GF_VW], gf_guide(a.g, x, y, 0, NULL));
+            if (a.dst)
+                a.dst[(size_t)y * a.dst_stride + x] = q;
+            else
+                a.rgb[(size_t)y * a.rgb_stride + 3 * (size_t)x + ch] = vrt__gf_to8(q);
+        }
+    }
 }
 
 extern "C" cudaError_t vrt__cuda_guided_launch(const vrt__cuda_src *guide, int radius, float eps,
@@ -133,11 +184,17 @@ extern "C" cudaError_t vrt__cuda_guided_launch(const vrt__cuda_src *guide, int r
     a.dst_stride = dst_stride;
     a.rgb = rgb;
     a.rgb_stride = rgb_stride;
-    a.ab = scratch;
-    const int pw = GF_TW + 2 * radius, ph = GF_TH + 2 * radius;
-    dim3 block(GF_TW, GF_TH);
-    dim3 grid((guide->width + GF_TW - 1) / GF_TW, (guide->height + GF_TH - 1) / GF_TH, src ? 1 : 3);
-    gf_coeffs<<<grid, block, (size_t)(2 * pw * ph + 4 * GF_TW * ph) * sizeof(float), s>>>(a);
-    gf_output<<<grid, block, (size_t)(2 * pw * ph + 2 * GF_TW * ph) * sizeof(float), s>>>(a);
+    a.maps = scratch;
+    const unsigned chans = src ? 1 : 3, w = guide->width, h = guide->height;
+    const int L = GF_HSEG + 2 * radius, R = GF_VH + 2 * radius;
+    /* H: the prefix sums (GF_HSEG + 33 doubles, room for any radius) then NQ runs of L floats */
+    const size_t hs1 = (GF_HSEG + 33) * sizeof(double) + (size_t)4 * L * sizeof(float);
+    const size_t hs2 = (GF_HSEG + 33) * sizeof(double) + (size_t)2 * L * sizeof(float);
+    const dim3 hgrid((w + GF_HSEG - 1) / GF_HSEG, h, chans);
+    const dim3 vgrid((w + GF_VW - 1) / GF_VW, (h + GF_VH - 1) / GF_VH, chans);
+    gf_hpass<0><<<hgrid, GF_HT, hs1, s>>>(a);
+    gf_vpass<0><<<vgrid, GF_VT, (size_t)4 * R * GF_VW * sizeof(float), s>>>(a);
+    gf_hpass<1><<<hgrid, GF_HT, hs2, s>>>(a);
+    gf_vpass<1><<<vgrid, GF_VT, (size_t)2 * R * GF_VW * sizeof(float), s>>>(a);
     return cudaGetLastError();
 }

@@ -8,7 +8,7 @@
 #include "vrt/vision_cuda.h"
 
 size_t vrt_cuda_guided_scratch_size(uint32_t w, uint32_t h) {
-    return (size_t)6 * w * h * sizeof(float); /* a and b of up to 3 channels */
+    return (size_t)18 * w * h * sizeof(float); /* 6 maps (cuda/guided.cu) for each of up to 3 channels */
 }
 
 static vrt_status begin(const vrt_frame *g, const vrt_guided_params *p, void *scratch, size_t scratch_size,
