@@ -4,12 +4,14 @@
  * it opens anywhere and renders the same in a headless browser.
  *
  * Section ids (stable, checked by the tests): config, hardware, summary,
- * distribution, timeline, drops; per stream svg ids dist-S-STAGE,
- * timeline-S, drops-S.
+ * results (as a sink), distribution, timeline, drops; per stream svg ids
+ * dist-S-STAGE, timeline-S, drops-S.
  *
- * As a sink (report:PATH.html, *.html) it writes nothing per result: the
- * page is written at finish from the pipeline's statistics, histograms and
- * per-frame records. */
+ * As a sink (report:PATH.html, *.html) it renders the last result of each
+ * stream on its own thread (report_results.c: every result kind, a second
+ * model's too) into a buffer sized at open; the page is written at finish
+ * from the pipeline's statistics, histograms and per-frame records, with
+ * those results. */
 #include "sink-impl.h"
 
 #include <errno.h>
@@ -439,8 +441,23 @@ static void write_timelines(FILE *f, vrt_pipeline_t *p) {
     vrt_free(recs);
 }
 
-vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
-                                 const char *command_line, char *err, size_t cap) {
+/* The last result of each stream (the sink's buffers; NULL: the section is left out). */
+static void write_results(FILE *f, vrt_pipeline_t *p, const vrt__html_buf *res) {
+    if (!res) return;
+    fputs("<section id=\"results\"><h2>Last result per stream</h2>\n", f);
+    for (int i = 0; i < vrt_pipeline_num_streams(p) && i < VRT_PIPELINE_MAX_STREAMS; i++) {
+        if (!res[i].results) {
+            fprintf(f, "<h3>Stream %d</h3><p>no results</p>\n", i);
+            continue;
+        }
+        fprintf(f, "<h3>Stream %d, frame %llu</h3>\n", i, (unsigned long long)res[i].sequence);
+        fwrite(res[i].b, 1, res[i].n, f);
+    }
+    fputs("</section>\n", f);
+}
+
+static vrt_status write_report(vrt_pipeline_t *p, const char *path, const char *title,
+                               const char *command_line, const vrt__html_buf *res, char *err, size_t cap) {
     if (!p || !path) return VRT_EINVAL;
     vrt__outfile out; /* the old report stays until this one is complete */
     vrt_status st = vrt__outfile_open(&out, path, err, cap);
@@ -450,11 +467,17 @@ vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char
     write_config(f, p, command_line);
     write_hardware(f);
     write_summary(f, p);
+    write_results(f, p, res);
     write_sinks(f, p);
     write_distributions(f, p);
     write_timelines(f, p);
     fputs("</body></html>\n", f);
     return vrt__outfile_commit(&out, err, cap);
+}
+
+vrt_status vrt_sink_write_report(vrt_pipeline_t *p, const char *path, const char *title,
+                                 const char *command_line, char *err, size_t cap) {
+    return write_report(p, path, title, command_line, NULL, err, cap);
 }
 
 /* ---- the sink ------------------------------------------------------------------ */
@@ -465,16 +488,30 @@ typedef struct report {
     char title[256];
     char command_line[2048];
     int has_title, has_command_line;
+    vrt__html_buf res[VRT_PIPELINE_MAX_STREAMS]; /* the last result of each stream, as HTML */
+    char *res_store;                             /* their buffers, RES_BYTES each */
 } report;
+
+#define RES_BYTES 16384
+
+/* On the sink's thread: the result as HTML into its stream's buffer. */
+static void report_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *pr) {
+    (void)p;
+    report *r = ctx;
+    if (pr->stream >= 0 && pr->stream < VRT_PIPELINE_MAX_STREAMS)
+        vrt__report_render_result(&r->res[pr->stream], pr);
+}
 
 static vrt_status report_finish(void *ctx, vrt_pipeline_t *p, const char *stopped_by, char *err, size_t cap) {
     (void)stopped_by;
     report *r = ctx;
-    return vrt_sink_write_report(p, r->path, r->has_title ? r->title : NULL,
-                                 r->has_command_line ? r->command_line : NULL, err, cap);
+    return write_report(p, r->path, r->has_title ? r->title : NULL,
+                        r->has_command_line ? r->command_line : NULL, r->res, err, cap);
 }
 
 static void report_destroy(void *ctx) {
+    report *r = ctx;
+    if (r) vrt_free(r->res_store);
     vrt_free(ctx);
 }
 
@@ -488,9 +525,16 @@ static vrt_status report_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const c
     if (st) return st;
     vrt__outfile_abandon(&t);
     report *r = vrt_calloc(1, sizeof(*r));
-    if (!r) {
+    if (r) r->res_store = vrt_malloc((size_t)VRT_PIPELINE_MAX_STREAMS * RES_BYTES);
+    if (!r || !r->res_store) {
+        if (r) vrt_free(r);
         vrt_errbuf_set(err, cap, "out of memory");
         return VRT_ENOMEM;
+    }
+    for (int i = 0; i < VRT_PIPELINE_MAX_STREAMS; i++) {
+        r->res[i].b = r->res_store + (size_t)i * RES_BYTES;
+        r->res[i].cap = RES_BYTES;
+        r->res[i].b[0] = 0;
     }
     snprintf(r->path, sizeof(r->path), "%s", path);
     r->has_title = sp->title != NULL;
@@ -500,6 +544,7 @@ static vrt_status report_open(vrt_pipeline_t *p, vrt_pipeline_output *o, const c
     snprintf(r->name, sizeof(r->name), "report:%s", path);
     o->name = r->name;
     o->ctx = r;
+    o->write = report_write;
     o->finish = report_finish;
     o->destroy = report_destroy;
     return VRT_OK;

@@ -47,4 +47,15 @@ vrt_status vrt__outfile_open(vrt__outfile *o, const char *path, char *err, size_
 vrt_status vrt__outfile_commit(vrt__outfile *o, char *err, size_t cap);
 void vrt__outfile_abandon(vrt__outfile *o);
 
+/* The HTML report's results section (report_results.c): the last result of
+ * one stream as HTML tables, rendered into b (cap bytes, allocated at open). */
+typedef struct vrt__html_buf {
+    char *b;
+    size_t cap, n;
+    int truncated;
+    uint64_t sequence; /* the rendered result's frame */
+    uint64_t results;  /* results rendered */
+} vrt__html_buf;
+void vrt__report_render_result(vrt__html_buf *h, const vrt_pipeline_result *r);
+
 #endif

@@ -374,6 +374,17 @@ def case_run_parallel():
         with open(report) as f:
             html = f.read()
         check("<td>parallel_infer</td>" in html, "the report lacks the parallel stages")
+        # the results section: the last frame's boxes with their depth, then the depth model's stats
+        i = html.find('<section id="results">')
+        check(i >= 0, "the report has no results section")
+        sec = html[i:html.find("</section>", i)]
+        check('data-kind="detections"' in sec and 'data-kind="dense"' in sec, "results section: %r" % sec[:400])
+        last = frames[-1]
+        check(sec.count("<tr><td class=n>") == len(last["detections"]), "results rows != the last frame's boxes")
+        d0 = last["detections"][0]
+        if d0["depth"] is not None:
+            check("%.3f (raw" % d0["depth"]["norm"] in sec, "box 0's depth %r not in the report" % d0["depth"])
+        check("depth 320x240" in sec, "depth stats missing from the report")
         T.usage_error(["run", "--parallel-model", "depth.onnx"], "--parallel-model needs --parallel")
         T.runtime_error(["run", "-m", ymodel, "--profile", yolo, "-i", "synthetic:", "--frames", "1", "--backend", "cpu",
                          "--parallel", os.path.join(src, "models", "depth-anything.conf"), "--parallel-model",
