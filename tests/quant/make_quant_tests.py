@@ -25,12 +25,14 @@ try:
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
     from PIL import Image
+
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from fp32_model import SQZ, squeezenet_fp32
 except ImportError as e:  # pragma: no cover
     print("SKIP: %s (configure with -DVRT_ORT_PYTHON=a python with onnx, onnxruntime, numpy, PIL)" % e)
     sys.exit(77)
 
 RNG = np.random.default_rng(14)
-SQZ = "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
 CALIB = ["images/jetson/dog_2.jpg", "images/winml/kitten_224.png", "images/jetson/polar_bear.jpg",
          "images/jetson/granny_smith_0.jpg"]
 
@@ -132,24 +134,6 @@ def preprocess(path):
     return np.ascontiguousarray(a.transpose(2, 0, 1)[None])
 
 
-def to_fp32(model):
-    """The fp16 model with fp32 weights, I/O and Casts (quantize_static wants fp32)."""
-    g = model.graph
-    for t in list(g.initializer):
-        if t.data_type == TensorProto.FLOAT16:
-            t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(t).astype(np.float32), t.name))
-    for v in list(g.input) + list(g.output) + list(g.value_info):
-        if v.type.tensor_type.elem_type == TensorProto.FLOAT16:
-            v.type.tensor_type.elem_type = TensorProto.FLOAT
-    for n in g.node:
-        for a in n.attribute:
-            if n.op_type == "Cast" and a.name == "to" and a.i == TensorProto.FLOAT16:
-                a.i = TensorProto.FLOAT
-            if a.type == onnx.AttributeProto.TENSOR and a.t.data_type == TensorProto.FLOAT16:
-                a.t.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(a.t).astype(np.float32)))
-    return model
-
-
 def squeezenet(out, data):
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
@@ -160,14 +144,7 @@ def squeezenet(out, data):
     fdir = os.path.join(out, "squeezenet_fp32")
     os.makedirs(fdir, exist_ok=True)
     fp32 = os.path.join(fdir, "model.onnx")
-    m = to_fp32(onnx.load(src))
-    # Opset 7's BatchNorm/Dropout forms are fine; quantization wants opset >= 10 for Q/DQ.
-    m = onnx.version_converter.convert_version(m, 13)
-    names = {t.name for t in m.graph.initializer}
-    keep = [v for v in m.graph.input if v.name not in names]  # the old exporter lists weights as inputs
-    del m.graph.input[:]
-    m.graph.input.extend(keep)
-    m.ir_version = 8
+    m = squeezenet_fp32(src)
     onnx.save(m, fp32)
     imgs = sorted(os.path.join(r, f) for r, _, fs in os.walk(os.path.join(data, "images")) for f in fs
                   if f.lower().endswith((".jpg", ".jpeg", ".png")))
