@@ -169,6 +169,7 @@ static void run_mixed(const char *model, int mode, const double *rates, const in
     pp.policy = VRT_POLICY_ALL;
     pp.batch_sources = mode;
     pp.batch_deadline_ns = 3000000;
+    pp.frame_timeout_ms = 30000; /* the slow stream below has 10 s between frames */
     pp.on_result = on_mresult;
     pp.user = c;
     vrt_pipeline_t *p = NULL;
@@ -218,13 +219,13 @@ TEST(deadline_batching_every_frame_once_right_stream) {
            (unsigned long long)sb.frames, (unsigned long long)sb.padded);
 }
 
-/* A stream at 0.25 fps in a group with fast ones: a group that waited for every stream would run
- * the fast streams' frame q only once the slow stream's frame q exists (4 q s after start); with
+/* A stream at 0.1 fps in a group with fast ones: a group that waited for every stream would run
+ * the fast streams' frame q only once the slow stream's frame q exists (10 q s after start); with
  * the deadline the fast streams (3 frames each) are done before the slow one's frame 2 is made
- * (8 s: room for a loaded machine). */
+ * (20 s: room for a loaded machine and the sanitizer build, where 8 s was not enough). */
 TEST(deadline_batching_slow_stream_does_not_hold_group) {
     const char *model = vrt_test_data_or_skip(MODEL);
-    static const double rates[NM] = {100, 100, 100, 100, 0.25};
+    static const double rates[NM] = {100, 100, 100, 100, 0.1};
     static const int frames[NM] = {3, 3, 3, 3, 3};
     static mcol b;
     memset(&b, 0, sizeof(b));
