@@ -8,14 +8,24 @@
  * Prints one JSON object on stdout:
  *   load_to_first_ms  vrt_engine_open + the first vrt_engine_run (algorithm
  *                     cache as VRT_CACHE_DIR finds it: cold or warm);
- *   host              latency of vrt_engine_run (host input -> pinned
- *                     staging -> H2D -> model -> D2H -> caller's buffer),
- *                     wall clock, N iterations after W warm-ups;
- *   gpu               CUDA-event time of the backend's run() alone on a
- *                     caller stream (one graph replay: H2D of the input from
- *                     pinned staging, every step, D2H of the outputs), same N;
- *   gpu_host          wall clock around that run() + stream synchronise.
- * Each: p50, p90, p99, max, mean, stddev in ms.
+ *   host              latency of vrt_engine_run with ordinary (malloc)
+ *                     buffers: host copy into page-locked staging (chunks
+ *                     overlapping their H2D) -> model -> D2H -> host copy
+ *                     into the caller's buffer; wall clock, N iterations
+ *                     after W warm-ups;
+ *   host_pinned       the same with the engine's own page-locked buffers
+ *                     (vrt_engine_input_buffer / vrt_engine_output_buffer):
+ *                     no host copy, H2D -> model -> D2H;
+ *   gpu               CUDA-event time of the backend's run() + get_output on
+ *                     a caller stream (H2D of the input from page-locked
+ *                     staging, the steps' graph replay, D2H of output 0), same N;
+ *   gpu_host          wall clock around that run() + get_output + sync;
+ *   model_gpu         CUDA-event time of the model alone: its steps captured
+ *                     into one graph (no I/O copies) and replayed;
+ *   model_host        wall clock around that replay + stream synchronise.
+ * Each: p50, p90, p99, max, mean, stddev in ms. "io_p50_ms" gives what the
+ * host-buffer API adds to the model's replay: host - model_host,
+ * host_pinned - model_host and gpu - model_gpu.
  * With --inputs: K fp32 inputs (raw, back to back) are run through the engine
  * and output 0 of each is written to --outputs as fp32 (numerics check).
  *
@@ -106,7 +116,8 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-static void print_stats(const char *name, double *v, int n, int last) {
+/* Prints the stats (sorting v) and returns the p50. */
+static double print_stats(const char *name, double *v, int n, int last) {
     double mean = 0, var = 0;
     for (int i = 0; i < n; i++)
         mean += v[i];
@@ -119,6 +130,7 @@ static void print_stats(const char *name, double *v, int n, int last) {
     printf("\"%s\": {\"n\": %d, \"p50\": %.5f, \"p90\": %.5f, \"p99\": %.5f, \"max\": %.5f, \"mean\": %.5f, "
            "\"stddev\": %.5f}%s\n",
            name, n, PCT(50), PCT(90), PCT(99), v[n - 1], mean, sqrt(var), last ? "" : ",");
+    return PCT(50);
 #undef PCT
 }
 
@@ -258,6 +270,102 @@ static int bench_session(const char *model, const char *prof, const char *frame_
     return 0;
 }
 
+/* "host_pinned": vrt_engine_run on the engine's own page-locked buffers. */
+static int time_pinned(vrt_engine_t *e, const float *x, int64_t nin, int iters, int warmup, double *out) {
+    size_t ib = 0, ob = 0;
+    float *px = vrt_engine_input_buffer(e, 0, &ib), *py = vrt_engine_output_buffer(e, 0, &ob);
+    vrt_model_tensor_info oi;
+    vrt_engine_output_info(e, 0, &oi);
+    if (!px || !py || ib < (size_t)nin * 4) {
+        fprintf(stderr, "bench_engine: the engine has no page-locked input/output buffers\n");
+        return 1;
+    }
+    memcpy(px, x, (size_t)nin * 4);
+    vrt_engine_tensor tin = {px, VRT_DTYPE_FLOAT, (size_t)nin * 4},
+                      tout = {py, VRT_DTYPE_FLOAT, (size_t)numel(&oi) * 4};
+    for (int i = 0; i < warmup + iters; i++) {
+        double a = now_ms();
+        if (vrt_engine_run(e, &tin, 1, &tout, 1)) {
+            fprintf(stderr, "bench_engine: run (page-locked buffers): %s\n", vrt_engine_last_error(e));
+            return 1;
+        }
+        if (i >= warmup) out[i - warmup] = now_ms() - a;
+    }
+    return 0;
+}
+
+/* "gpu" / "gpu_host": the backend's run() + get_output (into its own
+ * page-locked buffer) + sync on stream s, input set once. */
+static int time_backend(const vrt__backend_iface *be, void *ctx, cudaStream_t s, const float *x, int64_t nin,
+                        int iters, int warmup, double *gpu, double *gh) {
+    size_t ob = 0;
+    void *py = be->host_output(ctx, 0, &ob);
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    if (!py || be->set_input(ctx, 0, x, VRT__DT_FLOAT, (size_t)nin * 4, s)) {
+        fprintf(stderr, "bench_engine: set_input: %s\n", be->last_error(ctx));
+        return 1;
+    }
+    for (int i = 0; i < warmup + 2 + iters; i++) {
+        int timed = i >= warmup + 2;
+        double a = now_ms();
+        if (timed) cudaEventRecord(e0, s);
+        if (be->run(ctx, s) || be->get_output(ctx, 0, py, VRT__DT_FLOAT, ob, s)) {
+            fprintf(stderr, "bench_engine: backend run: %s\n", be->last_error(ctx));
+            return 1;
+        }
+        if (timed) cudaEventRecord(e1, s);
+        if (be->sync(ctx, s)) {
+            fprintf(stderr, "bench_engine: backend sync: %s\n", be->last_error(ctx));
+            return 1;
+        }
+        if (!timed) continue;
+        gh[i - warmup - 2] = now_ms() - a;
+        float ms = 0;
+        cudaEventElapsedTime(&ms, e0, e1);
+        gpu[i - warmup - 2] = ms;
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    return 0;
+}
+
+/* "model_gpu" / "model_host": the model's steps alone (the backend's enqueue,
+ * no I/O copies) captured into one graph on s and replayed. */
+static int time_model(const vrt__backend_iface *be, void *ctx, cudaStream_t s, int iters, int warmup,
+                      double *mg, double *mh) {
+    cudaGraph_t g = NULL;
+    cudaGraphExec_t ge = NULL;
+    cudaEvent_t e0, e1;
+    cudaEventCreate(&e0);
+    cudaEventCreate(&e1);
+    cudaStreamBeginCapture(s, cudaStreamCaptureModeThreadLocal);
+    int est = be->enqueue(ctx, s);
+    if (cudaStreamEndCapture(s, &g) != cudaSuccess || est || cudaGraphInstantiate(&ge, g, 0) != cudaSuccess) {
+        fprintf(stderr, "bench_engine: model graph: %s (%s)\n", be->last_error(ctx),
+                cudaGetErrorString(cudaGetLastError()));
+        return 1;
+    }
+    for (int i = 0; i < warmup + iters; i++) {
+        double a = now_ms();
+        cudaEventRecord(e0, s);
+        cudaGraphLaunch(ge, s);
+        cudaEventRecord(e1, s);
+        cudaStreamSynchronize(s);
+        if (i < warmup) continue;
+        mh[i - warmup] = now_ms() - a;
+        float ms = 0;
+        cudaEventElapsedTime(&ms, e0, e1);
+        mg[i - warmup] = ms;
+    }
+    cudaGraphExecDestroy(ge);
+    cudaGraphDestroy(g);
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    return 0;
+}
+
 int main(int argc, char **argv) {
     const char *model = NULL, *in_path = NULL, *out_path = NULL, *eng_path = NULL, *prof_path = NULL,
                *sess_prof = NULL, *frame_path = NULL;
@@ -382,8 +490,9 @@ int main(int argc, char **argv) {
     }
 
     double *host = malloc((size_t)iters * sizeof(double)), *gpu = malloc((size_t)iters * sizeof(double)),
-           *gh = malloc((size_t)iters * sizeof(double));
-    if (!host || !gpu || !gh) return 1;
+           *gh = malloc((size_t)iters * sizeof(double)), *hp = malloc((size_t)iters * sizeof(double)),
+           *mg = malloc((size_t)iters * sizeof(double)), *mh = malloc((size_t)iters * sizeof(double));
+    if (!host || !gpu || !gh || !hp || !mg || !mh) return 1;
     for (int i = 0; i < warmup; i++)
         vrt_engine_run(e, &tin, 1, &tout, 1);
     for (int i = 0; i < iters; i++) {
@@ -394,6 +503,7 @@ int main(int argc, char **argv) {
         }
         host[i] = now_ms() - a;
     }
+    if (time_pinned(e, x, nin, iters, warmup, hp)) return 1;
 
     /* GPU time of the backend's run() alone on our stream (a second context on the same IR and plan). */
     const vrt__backend_iface *be = vrt__backend_find("cuda");
@@ -404,31 +514,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     cudaStream_t s;
-    cudaEvent_t e0, e1;
     cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking);
-    cudaEventCreate(&e0);
-    cudaEventCreate(&e1);
-    if (be->set_input(ctx, 0, x, VRT__DT_FLOAT, (size_t)nin * 4, s)) {
-        fprintf(stderr, "bench_engine: set_input: %s\n", be->last_error(ctx));
+    if (time_backend(be, ctx, s, x, nin, iters, warmup, gpu, gh) ||
+        time_model(be, ctx, s, iters, warmup, mg, mh))
         return 1;
-    }
-    for (int i = 0; i < warmup + 2; i++) {
-        if (be->run(ctx, s) || be->sync(ctx, s)) {
-            fprintf(stderr, "bench_engine: backend run: %s\n", be->last_error(ctx));
-            return 1;
-        }
-    }
-    for (int i = 0; i < iters; i++) {
-        double a = now_ms();
-        cudaEventRecord(e0, s);
-        be->run(ctx, s);
-        cudaEventRecord(e1, s);
-        cudaStreamSynchronize(s);
-        gh[i] = now_ms() - a;
-        float ms = 0;
-        cudaEventElapsedTime(&ms, e0, e1);
-        gpu[i] = ms;
-    }
     if (prof_path) {
         /* Per-node GPU time (each step alone as a small graph replay): median of 5 passes. */
         const vrt__ir *ir = vrt__engine_ir(e);
@@ -506,11 +595,14 @@ int main(int argc, char **argv) {
     printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"focus_elided\": %d, "
            "\"pdl\": %d},\n",
            bs.math, bs.own_convs, bs.inplace_concats, bs.focus_elided, bs.pdl);
-    print_stats("host", host, iters, 0);
-    print_stats("gpu", gpu, iters, 0);
-    print_stats("gpu_host", gh, iters, 1);
+    double p_host = print_stats("host", host, iters, 0), p_hp = print_stats("host_pinned", hp, iters, 0);
+    double p_gpu = print_stats("gpu", gpu, iters, 0);
+    print_stats("gpu_host", gh, iters, 0);
+    double p_mg = print_stats("model_gpu", mg, iters, 0), p_mh = print_stats("model_host", mh, iters, 0);
+    printf("\"io_p50_ms\": {\"host\": %.5f, \"host_pinned\": %.5f, \"gpu\": %.5f}\n", p_host - p_mh,
+           p_hp - p_mh, p_gpu - p_mg);
     printf("}\n");
     vrt_engine_destroy(&e);
-    free(x), free(y), free(host), free(gpu), free(gh);
+    free(x), free(y), free(host), free(gpu), free(gh), free(hp), free(mg), free(mh);
     return 0;
 }

@@ -182,9 +182,28 @@ typedef struct vrt_engine_tensor {
 /* Runs one inference: inputs[i] feeds model input i (n_inputs must equal
  * vrt_engine_num_inputs), outputs[i] receives model output i (n_outputs may
  * be smaller: the rest are not copied). VRT_EINVAL for a wrong size or type
- * (vrt_engine_last_error says which); no allocation. */
+ * (vrt_engine_last_error says which); no allocation. Returns when the
+ * outputs are in the caller's buffers.
+ *
+ * CUDA: ordinary memory is copied once each way through page-locked staging
+ * (large buffers in chunks, the host copy of one overlapping the transfer
+ * of the next). Page-locked memory given in the engine's element type
+ * (FLOAT for FLOAT16 tensors; see vrt_engine_input_buffer) -- vrt_engine_input_buffer /
+ * vrt_engine_output_buffer, or cudaHostAlloc / cudaHostRegister memory -- is
+ * transferred directly, with no host copy. */
 VRT_API vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int n_inputs,
                                   vrt_engine_tensor *outputs, int n_outputs);
+
+/* The backend's own host buffer for model input / output i (CUDA: page-locked,
+ * allocated at open); *bytes (may be NULL) gets its size. It holds FLOAT for
+ * FLOAT16 and FLOAT tensors, else the tensor's own type (the types the
+ * engine holds wider -- double, bfloat16, 8-/4-bit floats, 4-/2-bit ints --
+ * have no direct path: give those in their own type). Write the input there
+ * and pass that pointer to vrt_engine_run in that type (likewise an
+ * output's) to skip the host copies. Owned by the engine, valid until
+ * vrt_engine_destroy. NULL for a bad index or a backend without one (CPU). */
+VRT_API void *vrt_engine_input_buffer(vrt_engine_t *e, int i, size_t *bytes);
+VRT_API void *vrt_engine_output_buffer(vrt_engine_t *e, int i, size_t *bytes);
 
 /* Free and total memory of a backend's device (CUDA: cudaMemGetInfo on
  * device `device`), to size many sessions before allocating them.

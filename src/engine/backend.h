@@ -42,7 +42,12 @@ typedef struct vrt__backend_iface {
      * the op and node the backend cannot run). */
     vrt_status (*prepare)(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_params *params,
                           void **ctx, char *err, size_t cap);
-    /* Copies graph input i (index into ir->inputs) from host memory of type dt. */
+    /* Copies graph input i (index into ir->inputs) from host memory of type dt.
+     * A backend may instead read page-locked memory (CUDA: cudaHostAlloc,
+     * cudaHostRegister, host_input's buffer) that needs no conversion in
+     * every run() until the next set_input of that input: it must stay
+     * valid and unchanged until then (vrt_engine_run sets every input before
+     * each run and synchronises before it returns). */
     vrt_status (*set_input)(void *ctx, int i, const void *data, vrt__dtype dt, size_t nbytes, void *stream);
     /* Runs every non-const step in order. */
     vrt_status (*run)(void *ctx, void *stream);
@@ -76,6 +81,14 @@ typedef struct vrt__backend_iface {
     void *(*input_ptr)(void *ctx, int i, size_t *bytes);
     void *(*output_ptr)(void *ctx, int i, size_t *bytes);
     vrt_status (*enqueue)(void *ctx, void *stream);
+    /* Optional (vrt_engine_input_buffer / vrt_engine_output_buffer): the
+     * backend's own host buffer for graph input / output i, of the engine's
+     * element type (FLOAT for FLOAT16 tensors), *bytes its size, fixed for
+     * the context's life (CUDA: the page-locked staging). Given back to
+     * set_input / get_output as the data, it is used without a host copy.
+     * NULL members or result: none. */
+    void *(*host_input)(void *ctx, int i, size_t *bytes);
+    void *(*host_output)(void *ctx, int i, size_t *bytes);
     /* Optional introspection (vrt_engine_num_choices / vrt_engine_choice /
      * vrt_engine_precision): the per-step choices made at prepare (CUDA:
      * conv/gemm algorithm, workspace, measured time) as text lines, and the

@@ -279,6 +279,18 @@ vrt_status vrt_engine_run(vrt_engine_t *e, const vrt_engine_tensor *inputs, int 
     return VRT_OK;
 }
 
+void *vrt_engine_input_buffer(vrt_engine_t *e, int i, size_t *bytes) {
+    if (bytes) *bytes = 0;
+    if (!e || i < 0 || i >= e->ir->n_inputs || !e->be->host_input) return NULL;
+    return e->be->host_input(e->ctx, i, bytes);
+}
+
+void *vrt_engine_output_buffer(vrt_engine_t *e, int i, size_t *bytes) {
+    if (bytes) *bytes = 0;
+    if (!e || i < 0 || i >= e->ir->n_outputs || !e->be->host_output) return NULL;
+    return e->be->host_output(e->ctx, i, bytes);
+}
+
 const char *vrt_engine_last_error(const vrt_engine_t *e) {
     return e ? e->err : "";
 }

@@ -9,16 +9,16 @@
  * scratch buffer (asymmetric-pad windows, casts, top-k, resize), the cuDNN
  * and cuBLASLt workspaces, the handles and one non-blocking stream; cuDNN
  * algorithms timed on the real buffers or read from the disk cache; const
- * nodes run once. Pinned host staging per graph input/output.
+ * nodes run once. Page-locked host staging per graph input/output (io.c).
  *
- * Per inference: set_input copies (or converts fp16, double, bfloat16,
- * float8/4 and sub-byte ints to the engine's wider internal type, with the
- * CPU backend's lowp.h functions) into the input's pinned staging; run()
- * enqueues H2D of every input, every step, and D2H of every output into its
- * staging -- either directly or, from the second run on, as ONE CUDA graph
- * replay (captured once; option graphs OFF keeps it eager); get_output
- * notes the caller's buffer; sync() waits for the stream, then copies (or
- * converts fp32 -> fp16) each noted output's staging into the caller's
+ * Per inference (io.c has the host I/O): set_input copies (or converts fp16,
+ * double, bfloat16, float8/4 and sub-byte ints to the engine's wider
+ * internal type, with the CPU backend's lowp.h functions) into the input's
+ * page-locked staging, or notes a caller buffer that is page-locked already;
+ * run() enqueues the uploads, then every step -- either directly or, from
+ * the second run on, as ONE CUDA graph replay of the steps (captured once;
+ * option graphs OFF keeps it eager); get_output enqueues the download;
+ * sync() waits and copies (or converts fp32 -> fp16) into the caller's
  * buffer on the calling thread. Nothing in run() allocates, synchronises
  * or logs.
  *
@@ -60,28 +60,12 @@ vrt_status vrt__cuda_kfail(cuda_ctx *c, const vrt__node *n, vrt_status st) {
                            d ? d : "");
 }
 
-/* Everything one inference does on the device, in order: inputs from their
- * staging, the steps, outputs into their staging. Capturable. */
-static vrt_status enqueue_all(cuda_ctx *c, cudaStream_t s) {
+/* The model's non-const steps on s (no I/O copies). Capturable. */
+static vrt_status enqueue_steps(cuda_ctx *c, cudaStream_t s) {
     vrt_status st;
-    const vrt__ir *ir = c->ir;
-    for (int i = 0; i < ir->n_inputs; i++) {
-        int t = ir->inputs[i];
-        if (!c->ptr[t] || !c->in_stage[i] || !c->plan->t[t].bytes) continue;
-        if ((st = CUCK(
-                 cudaMemcpyAsync(c->ptr[t], c->in_stage[i], c->plan->t[t].bytes, cudaMemcpyHostToDevice, s))))
-            return st;
-    }
     for (int i = 0; i < c->n_steps; i++) {
         if (c->plan->node_const[i]) continue;
         if ((st = vrt__cuda_exec_step(c, &c->steps[i], s))) return st;
-    }
-    for (int i = 0; i < ir->n_outputs; i++) {
-        int t = ir->outputs[i];
-        if (!c->ptr[t] || !c->out_stage[i] || !c->plan->t[t].bytes) continue;
-        if ((st = CUCK(cudaMemcpyAsync(c->out_stage[i], c->ptr[t], c->plan->t[t].bytes,
-                                       cudaMemcpyDeviceToHost, s))))
-            return st;
     }
     return VRT_OK;
 }
@@ -102,16 +86,7 @@ static void cuda_destroy(void *vctx) {
             if (c->steps[i].pxd) cudnnDestroyTensorDescriptor(c->steps[i].pxd);
             if (c->steps[i].pyd) cudnnDestroyTensorDescriptor(c->steps[i].pyd);
         }
-    if (c->in_stage)
-        for (int i = 0; i < c->ir->n_inputs; i++)
-            if (c->in_stage[i]) cudaFreeHost(c->in_stage[i]);
-    if (c->out_stage)
-        for (int i = 0; i < c->ir->n_outputs; i++)
-            if (c->out_stage[i]) cudaFreeHost(c->out_stage[i]);
-    vrt_free(c->in_stage);
-    vrt_free(c->out_stage);
-    vrt_free(c->out_cb);
-    if (c->in_free) cudaEventDestroy(c->in_free);
+    vrt__cuda_io_free(c);
     cudaFree(c->arena);
     cudaFree(c->consts);
     cudaFree(c->weights);
@@ -175,15 +150,11 @@ static vrt_status init_ctx(cuda_ctx *c) {
         (st = CUCK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking))) ||
         (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreate(&c->dnn))) ||
         (st = VRT_CUBLAS_CHECK(c->err, sizeof(c->err), cublasLtCreate(&c->lt))) ||
-        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetStream(c->dnn, c->stream))) ||
-        (st = CUCK(cudaEventCreateWithFlags(&c->in_free, cudaEventDisableTiming))))
+        (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetStream(c->dnn, c->stream))))
         return st;
     c->ptr = vrt_calloc((size_t)ir->n_tensors + 1, sizeof(*c->ptr));
     c->steps = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(*c->steps));
-    c->in_stage = vrt_calloc((size_t)ir->n_inputs + 1, sizeof(void *));
-    c->out_stage = vrt_calloc((size_t)ir->n_outputs + 1, sizeof(void *));
-    c->out_cb = vrt_calloc((size_t)ir->n_outputs + 1, sizeof(io_cb));
-    if (!c->ptr || !c->steps || !c->in_stage || !c->out_stage || !c->out_cb) return VRT_ENOMEM;
+    if (!c->ptr || !c->steps) return VRT_ENOMEM;
     return VRT_OK;
 }
 
@@ -265,19 +236,11 @@ static vrt_status alloc_buffers(cuda_ctx *c) {
     return VRT_OK;
 }
 
-/* Pinned I/O staging, then the const nodes, run once. */
+/* Page-locked I/O staging and its events, then the const nodes, run once. */
 static vrt_status finish_prepare(cuda_ctx *c) {
-    const vrt__ir *ir = c->ir;
     const vrt__plan *plan = c->plan;
     vrt_status st;
-    for (int i = 0; i < ir->n_inputs; i++) {
-        size_t b = plan->t[ir->inputs[i]].bytes;
-        if (b && (st = CUCK(cudaMallocHost(&c->in_stage[i], b)))) return st;
-    }
-    for (int i = 0; i < ir->n_outputs; i++) {
-        size_t b = plan->t[ir->outputs[i]].bytes;
-        if (b && (st = CUCK(cudaMallocHost(&c->out_stage[i], b)))) return st;
-    }
+    if ((st = vrt__cuda_io_alloc(c))) return st;
     /* The uploads above are cudaMemcpy from pageable memory on the legacy
      * stream: they may still be in flight when it returns, and our stream
      * (non-blocking) does not wait for them. Seen as wrong constants under
@@ -418,34 +381,18 @@ static int io_ok(cuda_ctx *c, const char *what, int i, const vrt__tensor *x, vrt
 static vrt_status cuda_set_input(void *vctx, int i, const void *data, vrt__dtype dt, size_t nbytes,
                                  void *stream) {
     cuda_ctx *c = vctx;
-    (void)stream;
     if (i < 0 || i >= c->ir->n_inputs) return VRT_EINVAL;
-    vrt_status dst = use_device(c);
-    if (dst) return dst;
-    int t = c->ir->inputs[i];
-    const vrt__tensor *x = &c->ir->tensors[t];
-    if (!io_ok(c, "input", i, x, dt, nbytes, data)) return VRT_EINVAL;
-    if (!c->ptr[t] || !c->in_stage[i]) return VRT_OK; /* unused input */
-    /* The previous run may still be copying the staging to the device. */
-    vrt_status st;
-    if (c->in_free_valid && (st = CUCK(cudaEventSynchronize(c->in_free)))) return st;
-    int64_t cnt = vrt__shape_numel(&x->shape);
-    if (dt == VRT__DT_FLOAT16) {
-        vrt__half_to_float_n((const uint16_t *)data, c->in_stage[i], cnt);
-    } else if (vrt__plan_dtype(dt) != dt) {
-        vrt__lowp_host_to_engine(dt, data, c->in_stage[i],
-                                 cnt); /* double, bfloat16, float8/4, 4-/2-bit ints */
-    } else if (cnt) {
-        memcpy(c->in_stage[i], data, nbytes);
-    }
-    return VRT_OK;
+    vrt_status st = use_device(c);
+    if (st) return st;
+    if (!io_ok(c, "input", i, &c->ir->tensors[c->ir->inputs[i]], dt, nbytes, data)) return VRT_EINVAL;
+    return vrt__cuda_io_set_input(c, i, data, dt, nbytes, stream);
 }
 
 static vrt_status cuda_run(void *vctx, void *stream) {
     cuda_ctx *c = vctx;
     cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
     vrt_status st;
-    if ((st = use_device(c))) return st;
+    if ((st = use_device(c)) || (st = vrt__cuda_io_upload(c, s))) return st;
     c->runs++;
     if (c->gexec) {
         if ((st = CUCK(cudaGraphLaunch(c->gexec, s)))) return st;
@@ -459,7 +406,7 @@ static vrt_status cuda_run(void *vctx, void *stream) {
                 return st;
         }
         if ((st = CUCK(cudaStreamBeginCapture(cs, cudaStreamCaptureModeThreadLocal)))) return st;
-        vrt_status est = enqueue_all(c, cs);
+        vrt_status est = enqueue_steps(c, cs);
         cudaGraph_t g = NULL;
         vrt_status cst = CUCK(cudaStreamEndCapture(cs, &g));
         if (!est && !cst) {
@@ -475,32 +422,21 @@ static vrt_status cuda_run(void *vctx, void *stream) {
              * detail stays in last_error; graph_active reports it). */
             cudaGetLastError();
             c->graphs = 0;
-            if ((st = enqueue_all(c, s))) return st;
+            if ((st = enqueue_steps(c, s))) return st;
         }
     } else {
-        if ((st = enqueue_all(c, s))) return st;
+        if ((st = enqueue_steps(c, s))) return st;
     }
     if ((st = CUCK(cudaEventRecord(c->in_free, s)))) return st;
     c->in_free_valid = 1;
     return VRT_OK;
 }
 
-static void copy_out(io_cb *cb) {
-    if (cb->to_half) {
-        vrt__float_to_half_n(cb->src, cb->dst, cb->n);
-    } else if (cb->lowp) {
-        vrt__lowp_engine_to_host(cb->lowp, cb->src, cb->dst, cb->n);
-    } else if (cb->bytes) {
-        memcpy(cb->dst, cb->src, cb->bytes);
-    }
-}
-
 static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, size_t nbytes, void *stream) {
     cuda_ctx *c = vctx;
-    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
     if (i < 0 || i >= c->ir->n_outputs) return VRT_EINVAL;
-    vrt_status dst = use_device(c);
-    if (dst) return dst;
+    vrt_status st = use_device(c);
+    if (st) return st;
     int t = c->ir->outputs[i];
     const vrt__tensor *x = &c->ir->tensors[t];
     if (!io_ok(c, "output", i, x, dt, nbytes, data)) return VRT_EINVAL;
@@ -508,35 +444,19 @@ static vrt_status cuda_get_output(void *vctx, int i, void *data, vrt__dtype dt, 
         snprintf(c->err, sizeof(c->err), "output %d ('%s') has no storage", i, x->name);
         return VRT_EINVAL;
     }
-    if (!c->out_stage[i]) return VRT_OK; /* empty tensor */
-    io_cb *cb = &c->out_cb[i];
-    cb->c = c;
-    cb->dst = data;
-    cb->src = c->out_stage[i];
-    cb->n = vrt__shape_numel(&x->shape);
-    cb->to_half = dt == VRT__DT_FLOAT16;
-    cb->lowp = dt != VRT__DT_FLOAT16 && vrt__plan_dtype(dt) != dt ? dt : VRT__DT_UNDEFINED;
-    cb->bytes = nbytes;
-    /* The run's D2H into staging is already on the stream; sync() copies the
-     * staging into the caller's memory on the caller's thread once the stream
-     * is done (a host-function node would wake CUDA's callback thread: tens
-     * of microseconds per output). */
-    cb->pending = 1;
-    (void)s;
-    return VRT_OK;
+    return vrt__cuda_io_get_output(c, i, data, dt, nbytes, stream);
 }
 
 static vrt_status cuda_sync(void *vctx, void *stream) {
-    cuda_ctx *c = vctx;
-    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
-    vrt_status st = CUCK(cudaStreamSynchronize(s));
-    for (int i = 0; i < c->ir->n_outputs; i++) {
-        io_cb *cb = &c->out_cb[i];
-        if (!cb->pending) continue;
-        cb->pending = 0;
-        if (!st) copy_out(cb);
-    }
-    return st;
+    return vrt__cuda_io_sync(vctx, stream);
+}
+
+static void *cuda_host_input(void *vctx, int i, size_t *bytes) {
+    return vrt__cuda_io_host_buffer(vctx, 0, i, bytes);
+}
+
+static void *cuda_host_output(void *vctx, int i, size_t *bytes) {
+    return vrt__cuda_io_host_buffer(vctx, 1, i, bytes);
 }
 
 static const char *cuda_last_error(void *vctx) {
@@ -572,13 +492,7 @@ static void *cuda_output_ptr(void *vctx, int i, size_t *bytes) {
 static vrt_status cuda_enqueue(void *vctx, void *stream) {
     cuda_ctx *c = vctx;
     if (!c) return VRT_EINVAL;
-    cudaStream_t s = stream ? (cudaStream_t)stream : c->stream;
-    vrt_status st;
-    for (int i = 0; i < c->n_steps; i++) {
-        if (c->plan->node_const[i]) continue;
-        if ((st = vrt__cuda_exec_step(c, &c->steps[i], s))) return st;
-    }
-    return VRT_OK;
+    return enqueue_steps(c, stream ? (cudaStream_t)stream : c->stream);
 }
 
 int vrt__cuda_device_count(void) {
@@ -622,6 +536,8 @@ const vrt__backend_iface vrt__backend_cuda = {
     .input_ptr = cuda_input_ptr,
     .output_ptr = cuda_output_ptr,
     .enqueue = cuda_enqueue,
+    .host_input = cuda_host_input,
+    .host_output = cuda_host_output,
     .n_choices = vrt__cuda_backend_n_engines,
     .choice = vrt__cuda_backend_engine,
     .precision = vrt__cuda_backend_math,

@@ -2,8 +2,10 @@
  * Private to the CUDA backend's host files: the backend context, the step
  * (one IR node resolved for the device), and the functions the files share.
  *
- *   backend_cuda.c  interface and dispatch: prepare / run / set_input /
- *                   get_output / sync / destroy, the iface table
+ *   backend_cuda.c  interface and dispatch: prepare / run / destroy, the
+ *                   iface table
+ *   io.c            host I/O: set_input / get_output / sync through
+ *                   page-locked staging, uploads / downloads around run()
  *   steps.c         the kernel table for the shared step builder
  *                   (engine/step.h: per op family the CUDA type rules,
  *                   scratch and exec), cuDNN / cuBLASLt objects per step
@@ -85,16 +87,29 @@ typedef struct step {
     cudnnTensorDescriptor_t pxd, pyd;
 } step;
 
-typedef struct io_cb {
-    struct cuda_ctx *c;
-    void *dst;       /* caller's buffer (set by get_output) */
-    const void *src; /* pinned staging */
+/* Host I/O (io.c): page-locked staging per graph input and output, allocated
+ * once; large copies go in up to VRT__CUDA_IO_CHUNKS chunks so the host copy
+ * of one chunk overlaps the DMA of the next. */
+#define VRT__CUDA_IO_CHUNKS 4
+typedef struct cuda_in {
+    void *stage;     /* page-locked, the engine's element type; NULL: empty input */
+    const void *src; /* what run() uploads: the staging, or the caller's page-locked buffer */
+    size_t bytes;    /* ... this many bytes */
+    int uploaded;    /* set_input already enqueued this run's upload (pipelined with its copy) */
+    cudaStream_t up; /* ... on this stream */
+} cuda_in;
+
+typedef struct cuda_out {
+    void *stage; /* page-locked, the engine's element type; NULL: empty output */
+    void *dst;   /* caller's buffer (set by get_output) */
     int64_t n;
     int to_half;
     vrt__dtype lowp; /* held in a wider type (lowp.h): converted back to this; 0 = none */
-    size_t bytes;
-    int pending; /* get_output asked for it; sync() copies it after the stream has finished */
-} io_cb;
+    size_t bytes;    /* staging bytes downloaded */
+    int k;           /* chunks, each followed by ev[j] when k > 1 */
+    int pending;     /* sync() copies the staging into dst */
+    cudaEvent_t ev[VRT__CUDA_IO_CHUNKS];
+} cuda_out;
 
 typedef struct cuda_ctx {
     const vrt__ir *ir;
@@ -125,10 +140,11 @@ typedef struct cuda_ctx {
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
-    /* I/O staging (pinned) */
-    void **in_stage, **out_stage;
-    io_cb *out_cb;
-    cudaEvent_t in_free; /* recorded after the inputs were copied to the device */
+    /* host I/O (io.c) */
+    cuda_in *in;
+    cuda_out *out;
+    cudaEvent_t in_free; /* recorded after a run: its uploads have read the staging */
+    cudaEvent_t up_done; /* set_input's upload on another stream than run()'s */
     int in_free_valid;
     /* graph */
     cudaGraph_t graph;
@@ -181,6 +197,22 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
                                 const vrt__backend_params *bp, int math, const uint8_t *keep32,
                                 cuda_ctx **out, char *err, size_t cap);
 void vrt__cuda_ctx_destroy(cuda_ctx *c);
+
+/* ---- io.c ---- */
+
+/* Staging and events (prepare) and their release (destroy; NULL-safe parts). */
+vrt_status vrt__cuda_io_alloc(cuda_ctx *c);
+void vrt__cuda_io_free(cuda_ctx *c);
+/* The backend members (i checked, device current, sizes checked by the caller). */
+vrt_status vrt__cuda_io_set_input(cuda_ctx *c, int i, const void *data, vrt__dtype dt, size_t nbytes,
+                                  void *stream);
+vrt_status vrt__cuda_io_get_output(cuda_ctx *c, int i, void *data, vrt__dtype dt, size_t nbytes,
+                                   void *stream);
+vrt_status vrt__cuda_io_sync(cuda_ctx *c, void *stream);
+/* run(): the inputs' uploads set_input did not enqueue itself, on s. */
+vrt_status vrt__cuda_io_upload(cuda_ctx *c, cudaStream_t s);
+/* Staging of input (output = 0) or output i, NULL if none; *bytes its size. */
+void *vrt__cuda_io_host_buffer(cuda_ctx *c, int output, int i, size_t *bytes);
 
 /* ---- fp16_guard.c ---- */
 
