@@ -1,7 +1,8 @@
 /*
  * Graph passes over the loaded IR (see plan.h for how fusions are recorded):
- * folded nodes and Identity/Dropout removed, BatchNormalization folded into
- * the preceding Conv, residual Add fused into a Conv, activations fused into
+ * folded nodes and Identity/Dropout removed, BatchNormalization and
+ * per-channel constant Mul/Add (frozen BatchNorm, bias Adds) folded into the
+ * preceding Conv, residual Add fused into a Conv, activations fused into
  * their producer, Reshape-like ops marked as views, dead nodes removed.
  *
  * Every rewrite keeps the node list topologically ordered and relinks the
@@ -247,6 +248,112 @@ static vrt_status fold_bn(vrt__ir *ir, vrt__pass_report *rep) {
     return VRT_OK;
 }
 
+/* ---- per-channel constant Mul / Add into Conv (frozen BatchNorm) ---- */
+
+/* The per-output-channel vector (M values, fp32, caller frees) a constant
+ * float tensor c gives when it broadcasts against a rank-`rank` conv output
+ * along the channel dim only: every dim 1 except, right-aligned, dim 1 (M or
+ * 1). NULL when it does not (or on ENOMEM: the fold is then just skipped). */
+static float *channel_vector(const vrt__ir *ir, int c, int rank, int64_t M) {
+    const vrt__tensor *t = &ir->tensors[c];
+    if (!t->data || !is_float_t(ir, c) || t->shape.ndim > rank) return NULL;
+    int64_t per = 1; /* values along the channel dim: 1 or M */
+    for (int q = 0; q < t->shape.ndim; q++) {
+        int od = rank - t->shape.ndim + q;
+        if (t->shape.d[q] == 1) continue;
+        if (od != 1 || t->shape.d[q] != M) return NULL;
+        per = M;
+    }
+    float *src = weight_f32(t), *v = src ? vrt_malloc((size_t)(M ? M : 1) * sizeof(float)) : NULL;
+    for (int64_t m = 0; v && m < M; m++)
+        v[m] = src[per == 1 ? 0 : m];
+    vrt_free(src);
+    return v;
+}
+
+/* The Conv whose private output x the Mul/Add node j scales or shifts by a
+ * per-channel constant (*cvec, M values); -1 when the pattern does not hold. */
+static int affine_conv(const vrt__ir *ir, int j, float **cvec) {
+    const vrt__node *n = &ir->nodes[j];
+    *cvec = NULL;
+    if ((n->op != VRT__OP_Mul && n->op != VRT__OP_Add) || n->n_inputs != 2 || n->n_outputs != 1 ||
+        n->outputs[0] < 0 || n->inputs[0] < 0 || n->inputs[1] < 0)
+        return -1;
+    for (int k = 0; k < 2; k++) {
+        int x = n->inputs[k], c = n->inputs[1 - k], pi = ir->tensors[x].producer;
+        if (pi < 0 || !has_data(ir, c) || has_data(ir, x) || !private_to_one(ir, x)) continue;
+        const vrt__node *cv = &ir->nodes[pi];
+        if (cv->op != VRT__OP_Conv || cv->n_outputs != 1 || vrt__node_attr(cv, "_act") ||
+            vrt__node_attr(cv, "_residual") || !has_data(ir, cv->inputs[1]) ||
+            !is_float_t(ir, cv->inputs[1]) ||
+            (cv->n_inputs > 2 && cv->inputs[2] >= 0 && !has_data(ir, cv->inputs[2])))
+            continue;
+        const vrt__tensor *tx = &ir->tensors[x], *ty = &ir->tensors[n->outputs[0]];
+        if (tx->dtype != ty->dtype || !is_float_t(ir, x) || !vrt__op_same_shape(&tx->shape, &ty->shape) ||
+            tx->shape.ndim < 3)
+            continue;
+        int64_t M = ir->tensors[cv->inputs[1]].shape.d[0];
+        if (tx->shape.d[1] != M || !(*cvec = channel_vector(ir, c, tx->shape.ndim, M))) continue;
+        return pi;
+    }
+    return -1;
+}
+
+/* Conv -> Mul(per-channel constant) and Conv -> Add(per-channel constant),
+ * as frozen BatchNorms export (x * scale + shift, DETR's ResNet): folded into
+ * the conv's weights and bias, computed in double and rounded once. Without
+ * it each such conv's output leaves the CUDA backend's fp16 NHWC chain for
+ * two fp32 passes over the whole activation. Counted as BatchNorm folds. */
+static vrt_status fold_affine(vrt__ir *ir, vrt__pass_report *rep) {
+    for (int j = 0; j < ir->n_nodes; j++) {
+        float *v = NULL;
+        int pi = affine_conv(ir, j, &v);
+        if (pi < 0) continue;
+        vrt__node *cv = &ir->nodes[pi];
+        int mul = ir->nodes[j].op == VRT__OP_Mul;
+        const vrt__tensor *w = &ir->tensors[cv->inputs[1]];
+        int64_t M = w->shape.d[0], per = vrt__shape_numel(&w->shape) / (M ? M : 1);
+        float *wf = weight_f32(w), *bf = vrt_calloc((size_t)M + 1, sizeof(float));
+        float *cb = cv->n_inputs > 2 && cv->inputs[2] >= 0 ? weight_f32(&ir->tensors[cv->inputs[2]]) : NULL;
+        vrt__shape ws = w->shape, bs = {1, {M}};
+        if (!wf || !bf || (cv->n_inputs > 2 && cv->inputs[2] >= 0 && !cb)) {
+            vrt_free(v), vrt_free(wf), vrt_free(bf), vrt_free(cb);
+            return VRT_ENOMEM;
+        }
+        for (int64_t m = 0; m < M; m++) {
+            double b0 = cb ? cb[m] : 0.0;
+            for (int64_t i = 0; mul && i < per; i++)
+                wf[m * per + i] = (float)((double)wf[m * per + i] * v[m]);
+            bf[m] = (float)(mul ? b0 * v[m] : b0 + v[m]);
+        }
+        vrt_free(v), vrt_free(cb);
+        char cname[256];
+        snprintf(cname, sizeof(cname), "%s", cv->name);
+        int tw = add_weight(ir, cname, mul ? ".scale_w" : ".shift_w", &ws, wf);
+        if (tw < 0) {
+            vrt_free(wf), vrt_free(bf);
+            return VRT_ENOMEM;
+        }
+        int tb = add_weight(ir, cname, mul ? ".scale_b" : ".shift_b", &bs, bf);
+        if (tb < 0) {
+            vrt_free(bf);
+            return VRT_ENOMEM;
+        }
+        vrt_status st;
+        cv = &ir->nodes[pi];
+        if ((st = set_inputs(cv, 3))) return st;
+        cv->inputs[1] = tw;
+        cv->inputs[2] = tb;
+        cv->outputs[0] = ir->nodes[j].outputs[0];
+        logf_(rep, cname, mul ? "Mul(per-channel)" : "Add(per-channel)");
+        remove_node(ir, j);
+        j = pi; /* the conv may take the next Mul/Add now: look again from it */
+        if (rep) rep->bn_folded++;
+        if ((st = vrt__ir_relink(ir))) return st;
+    }
+    return VRT_OK;
+}
+
 /* ---- residual Add into Conv ---- */
 
 static vrt_status fuse_residual(vrt__ir *ir, vrt__pass_report *rep) {
@@ -461,6 +568,7 @@ vrt_status vrt__passes_run(vrt__ir *ir, const vrt__pass_opts *opts, vrt__pass_re
     if (!st && opts->fuse_qdq) st = vrt__passes_qdq(ir, opts, rep);
     if (!st && opts->fuse_qdq) st = remove_dead(ir, rep); /* the weights' DequantizeLinear nodes */
     if (!st && opts->fold_bn) st = fold_bn(ir, rep);
+    if (!st && opts->fold_bn) st = fold_affine(ir, rep);
     if (!st && opts->fuse_residual) st = fuse_residual(ir, rep);
     if (!st) st = vrt__passes_transformer(ir, opts, rep);
     if (!st && opts->fuse_act) st = fuse_act(ir, rep, opts->fuse_matmul_bias);
