@@ -287,14 +287,20 @@ static vrt_status display_init(const char *path, long index, char *err, size_t c
                        path, SDL_GetError());
         return VRT_ENODEV;
     }
-    /* Without a display server SDL may pick a driver that shows nothing (offscreen, dummy). */
+    /* Without a display server SDL falls back to a driver that shows nothing (offscreen, dummy):
+     * refused, unless SDL_VIDEODRIVER (SDL's own variable, read through its hint) asked for
+     * 'offscreen', which still makes the window, renders and presents into memory, so a machine
+     * without a display server can run and time the whole display path. */
     const char *driver = SDL_GetCurrentVideoDriver();
-    if (!driver || !strcmp(driver, "offscreen") || !strcmp(driver, "dummy")) {
-        vrt_errbuf_set(
-            err, cap,
-            "display:%s: no display available (SDL found only its '%s' video driver); set DISPLAY "
-            "to an X server (or run under xvfb-run), or leave the window out (--headless, another -o)",
-            path, driver ? driver : "no");
+    const char *asked = SDL_GetHint(SDL_HINT_VIDEODRIVER);
+    int offscreen = driver && !strcmp(driver, "offscreen");
+    if (!driver || !strcmp(driver, "dummy") || (offscreen && !(asked && strstr(asked, "offscreen")))) {
+        vrt_errbuf_set(err, cap,
+                       "display:%s: no display available (SDL found only its '%s' video driver); set DISPLAY "
+                       "to an X server (or run under xvfb-run; SDL_VIDEODRIVER=offscreen: a window drawn in "
+                       "memory, shown "
+                       "nowhere), or leave the window out (--headless, another -o)",
+                       path, driver ? driver : "no");
         SDL_QuitSubSystem(SDL_INIT_VIDEO);
         return VRT_ENODEV;
     }

@@ -43,7 +43,7 @@ def env(extra=None):
     if T.ARGS.sanitize:
         supp = os.path.join(os.path.dirname(os.path.abspath(__file__)), "lsan-third-party.supp")
         e["LSAN_OPTIONS"] = "suppressions=%s:print_suppressions=0" % supp
-    if T.ARGS.sanitize and (extra or {}).get("DISPLAY"):
+    if T.ARGS.sanitize and ((extra or {}).get("DISPLAY") or (extra or {}).get("SDL_VIDEODRIVER")):
         # A window loads the GL driver (Mesa), which is dlopen'ed, unloaded again and built
         # without frame pointers: its one-time allocations leave one-frame '<unknown module>'
         # stacks that no suppression can name (the slow unwinder makes the run ~30x slower).
@@ -204,6 +204,30 @@ def case_outputs_display():
                    extra_env={"DISPLAY": xv.display})
     finally:
         xv.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def case_outputs_display_offscreen():
+    """No display server, SDL_VIDEODRIVER=offscreen: the window is made and every frame presented into
+    memory (how bench/gpu/outputs_live.sh times the display on the GPU machine); SDL's 'dummy' driver,
+    which has no renderer worth the name, is refused at start as 'no display'."""
+    need_sink("display://0")
+    tmp = tempfile.mkdtemp(prefix="vrt_offscreen_")
+    try:
+        jl = os.path.join(tmp, "r.jsonl")
+        off = {"DISPLAY": "", "WAYLAND_DISPLAY": "", "SDL_VIDEODRIVER": "offscreen"}
+        p = start(["run", "-i", "synthetic:?width=320&height=240&fps=20", "-m", data(SQZ), "-n", "12",
+                   "-o", "display://0", "--json", jl], off)
+        rc, out, err = finish(p, timeout=120)
+        check(rc == 0, "exit status %d" % rc)
+        frames, s = read_jsonl(jl)
+        d = summary_sink(s, "display://0")
+        check(d["written"] >= 1 and d["lost"] == 0 and d["latency_ms"]["count"] == d["written"],
+              "display sink counters %r: frames not presented" % d)
+        check("window 320x240 (1 tile), offscreen video" in d["detail"], "display detail %r" % d["detail"])
+        bad_output(["-o", "display://0"], "display://0", "no display", "dummy",
+                   extra_env={"DISPLAY": "", "WAYLAND_DISPLAY": "", "SDL_VIDEODRIVER": "dummy"})
+    finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
