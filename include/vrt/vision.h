@@ -261,9 +261,13 @@ VRT_API float vrt_box_iou(const vrt_box *a, const vrt_box *b);
  * frame: its value / 255). Windows cut by the border are filled by
  * reflection (fedcba|abcdef, OpenCV's BORDER_REFLECT, which
  * cv::ximgproc::guidedFilter uses), so every window holds (2 r + 1)^2
- * pixels. Box sums: running sums per row and per column in double, each
- * pass rounded to float (the CUDA twin sums each window in double in
- * shared memory: the same sums within float rounding); the rest in float.
+ * pixels. Box sums: running sums per row and per column, exact integers
+ * for the 8-bit guide (and the frame filter's 8-bit channels; the
+ * variance and covariance come from those integers as (k S(LL) - S(L)^2) /
+ * (255^2 k^2), free of float cancellation), double for float maps and for
+ * a and b with each row pass rounded to float (the CUDA twin takes the same
+ * sums per tile in shared memory: the same bits but for double rounding);
+ * the rest in float.
  *
  * Two uses: an edge-preserving smoothing of the frame before
  * pre-processing (vrt_guided_filter_frame: p = each RGB channel / 255, out

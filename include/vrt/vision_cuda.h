@@ -130,14 +130,21 @@ VRT_API vrt_status vrt_cuda_overlay_render(vrt_overlay_t *ov, const vrt_frame *s
 /* ---- guided filter ------------------------------------------------------------ */
 
 /* The twins of vrt_guided_filter_map / _frame (vrt/vision.h): the guide
- * frame and the maps in GPU memory (or mapped page-locked memory), scratch
- * (device) of vrt_cuda_guided_scratch_size bytes (18 floats per pixel);
- * four kernels (separable box sums: row prefix sums, column running sums)
- * enqueued on stream, capturable into a graph. Results equal the CPU twin's
- * within float rounding (each box sum is taken in double on both; the
- * frame filter's bytes may differ by one where q * 255 lands on a rounding
- * tie); dst may equal src. Run it on a stream of its own (e.g. forked from
- * the session's with an event) when nothing downstream waits for it. */
+ * frame and the maps in GPU memory (or mapped page-locked memory); one
+ * fused kernel (tiles with their halos in shared memory, nothing
+ * intermediate in global memory) enqueued on stream, capturable into a
+ * graph. Results equal the CPU twin's: the guide's and the frame channels'
+ * window sums are exact integers on both, the sums of float maps and of a,
+ * b are taken in double on both (the frame filter's bytes may differ by one
+ * where q * 255 lands on a rounding tie). The map filter may run in place
+ * (dst overlapping src): then the input is first copied into scratch
+ * (device, vrt_cuda_guided_scratch_size bytes: one float per pixel);
+ * otherwise scratch may be NULL. The frame filter needs no scratch (pass
+ * NULL, 0) and its out must not overlap f. VRT_ENOTSUP where the GPU's
+ * shared memory cannot hold the smallest tile at that radius (radius 16's
+ * map filter needs ~90 KiB: sm_80 and newer). Run it on a stream of its own
+ * (e.g. forked from the session's with an event) when nothing downstream
+ * waits for it. */
 VRT_API size_t vrt_cuda_guided_scratch_size(uint32_t w, uint32_t h);
 VRT_API vrt_status vrt_cuda_guided_filter_map(const vrt_frame *guide, const float *src, size_t src_stride,
                                               float *dst, size_t dst_stride, const vrt_guided_params *p,

@@ -1,6 +1,7 @@
 /* Guided filter, CPU twin (vrt/vision.h; the CUDA twin is cuda/guided.cu):
- * box means by running sums along rows then columns, in double, each pass
- * rounded to float; the per-pixel formulas are guided_impl.h's. */
+ * box sums by running sums along rows then columns: exact integer sums for
+ * the 8-bit guide and frame channels, double for float maps (each row pass
+ * rounded to float); the per-pixel formulas are guided_impl.h's. */
 #include <math.h>
 #include <string.h>
 
@@ -28,8 +29,21 @@ vrt_status vrt_guided_check(const vrt_guided_params *p, char *err, size_t cap) {
     return VRT_OK;
 }
 
-/* Maps of w x h floats in the scratch, then a row of w doubles. */
-enum { M_I, M_MI, M_MII, M_P, M_MP, M_IP, M_MIP, M_A, M_B, M_H, M_COUNT };
+/* Maps of w x h 4-byte values in the scratch (int32 or float, as noted),
+ * then a row of w 8-byte column sums. */
+enum {
+    M_L,   /* int: the guide's luma */
+    M_SL,  /* int: its window sums */
+    M_SLL, /* int: window sums of L^2 */
+    M_P,   /* p: int C (frame) or float; then m(a) */
+    M_SP,  /* int sums of C or float means of p; then m(b) */
+    M_IP,  /* int L C or float I p */
+    M_SIP, /* their sums or means */
+    M_A,   /* float a */
+    M_B,   /* float b */
+    M_H,   /* the row pass's sums */
+    M_COUNT
+};
 
 size_t vrt_guided_scratch_size(uint32_t w, uint32_t h) {
     return (size_t)M_COUNT * w * h * sizeof(float) + (size_t)w * sizeof(double) + 16;
@@ -38,15 +52,55 @@ size_t vrt_guided_scratch_size(uint32_t w, uint32_t h) {
 typedef struct gf_ctx {
     uint32_t w, h;
     int r;
-    float *m[M_COUNT];
-    double *col;
+    void *m[M_COUNT];
+    void *col; /* w doubles or int32s */
 } gf_ctx;
 
-/* out = box mean of in (w x h, tight) over (2r+1)^2 reflected windows. */
-static void box_mean(const gf_ctx *c, const float *in, float *out) {
+#define MI(c, i) ((int32_t *)(c)->m[i])
+#define MF(c, i) ((float *)(c)->m[i])
+
+/* out = window sums of in (w x h, tight) over (2r+1)^2 reflected windows, in int32 (exact). */
+static void box_sum_i(const gf_ctx *c, const int32_t *in, int32_t *out) {
     const int32_t w = (int32_t)c->w, h = (int32_t)c->h, r = c->r;
-    float *hs = c->m[M_H];
-    const double k = (double)(2 * r + 1) * (2 * r + 1);
+    int32_t *hs = MI(c, M_H), *col = c->col;
+    for (int32_t y = 0; y < h; y++) {
+        const int32_t *row = in + (size_t)y * w;
+        int32_t *o = hs + (size_t)y * w, s = 0;
+        for (int32_t i = -r; i <= r; i++)
+            s += row[vrt__gf_reflect(i, w)];
+        for (int32_t x = 0; x < w; x++) {
+            o[x] = s;
+            /* Reflect only at the borders: the modulo costs more than the sum. */
+            int32_t xa = x + r + 1, xs = x - r;
+            xa = xa < w ? xa : vrt__gf_reflect(xa, w);
+            xs = xs >= 0 ? xs : vrt__gf_reflect(xs, w);
+            s += row[xa] - row[xs];
+        }
+    }
+    memset(col, 0, (size_t)w * sizeof(int32_t));
+    for (int32_t i = -r; i <= r; i++) {
+        const int32_t *row = hs + (size_t)vrt__gf_reflect(i, h) * w;
+        for (int32_t x = 0; x < w; x++)
+            col[x] += row[x];
+    }
+    for (int32_t y = 0; y < h; y++) {
+        const int32_t *add = hs + (size_t)vrt__gf_reflect(y + r + 1, h) * w;
+        const int32_t *sub = hs + (size_t)vrt__gf_reflect(y - r, h) * w;
+        int32_t *o = out + (size_t)y * w;
+        for (int32_t x = 0; x < w; x++) {
+            o[x] = col[x];
+            col[x] += add[x] - sub[x];
+        }
+    }
+}
+
+/* out = box mean of in (floats): row sums in double rounded to float, column
+ * sums of those in double, times 1 / k. */
+static void box_mean_f(const gf_ctx *c, const float *in, float *out) {
+    const int32_t w = (int32_t)c->w, h = (int32_t)c->h, r = c->r;
+    float *hs = MF(c, M_H);
+    double *col = c->col;
+    const double invk = 1.0 / ((double)(2 * r + 1) * (2 * r + 1));
     for (int32_t y = 0; y < h; y++) {
         const float *row = in + (size_t)y * w;
         float *o = hs + (size_t)y * w;
@@ -55,7 +109,6 @@ static void box_mean(const gf_ctx *c, const float *in, float *out) {
             s += row[vrt__gf_reflect(i, w)];
         for (int32_t x = 0; x < w; x++) {
             o[x] = (float)s;
-            /* Reflect only at the borders: the modulo costs more than the sum. */
             int32_t xa = x + r + 1, xs = x - r;
             xa = xa < w ? xa : vrt__gf_reflect(xa, w);
             xs = xs >= 0 ? xs : vrt__gf_reflect(xs, w);
@@ -63,24 +116,24 @@ static void box_mean(const gf_ctx *c, const float *in, float *out) {
         }
     }
     for (int32_t x = 0; x < w; x++)
-        c->col[x] = 0.0;
+        col[x] = 0.0;
     for (int32_t i = -r; i <= r; i++) {
         const float *row = hs + (size_t)vrt__gf_reflect(i, h) * w;
         for (int32_t x = 0; x < w; x++)
-            c->col[x] += row[x];
+            col[x] += row[x];
     }
     for (int32_t y = 0; y < h; y++) {
         const float *add = hs + (size_t)vrt__gf_reflect(y + r + 1, h) * w;
         const float *sub = hs + (size_t)vrt__gf_reflect(y - r, h) * w;
         float *o = out + (size_t)y * w;
         for (int32_t x = 0; x < w; x++) {
-            o[x] = vrt__gf_mean(c->col[x], k);
-            c->col[x] += (double)add[x] - (double)sub[x];
+            o[x] = vrt__gf_mean(col[x], invk);
+            col[x] += (double)add[x] - (double)sub[x];
         }
     }
 }
 
-/* Checks and carves the scratch; fills the guide I, its mean and mean of I^2. */
+/* Checks and carves the scratch; fills the luma L and the sums of L and L^2. */
 static vrt_status gf_begin(gf_ctx *c, const vrt_frame *guide, const vrt_guided_params *p, void *scratch,
                            size_t scratch_size, char *err, size_t cap) {
     vrt_status st = vrt__vision_check_frame(guide, "guided filter", 0, err, cap);
@@ -100,34 +153,30 @@ static vrt_status gf_begin(gf_ctx *c, const vrt_frame *guide, const vrt_guided_p
     float *base = (float *)scratch;
     for (int i = 0; i < M_COUNT; i++)
         c->m[i] = base + (size_t)i * n;
-    c->col = (double *)(((uintptr_t)(base + (size_t)M_COUNT * n) + 7) & ~(uintptr_t)7);
+    c->col = (void *)(((uintptr_t)(base + (size_t)M_COUNT * n) + 7) & ~(uintptr_t)7);
+    int32_t *L = MI(c, M_L), *LL = MI(c, M_P);
     for (uint32_t y = 0; y < c->h; y++)
         for (uint32_t x = 0; x < c->w; x++) {
             int rgb[3];
             vrt__px_fetch_rgb(guide, x, y, rgb);
-            float I = vrt__gf_luma(rgb);
-            c->m[M_I][(size_t)y * c->w + x] = I;
-            c->m[M_P][(size_t)y * c->w + x] = I * I;
+            const int32_t l = vrt__gf_l8(rgb);
+            L[(size_t)y * c->w + x] = l;
+            LL[(size_t)y * c->w + x] = l * l;
         }
-    box_mean(c, c->m[M_I], c->m[M_MI]);
-    box_mean(c, c->m[M_P], c->m[M_MII]);
+    box_sum_i(c, L, MI(c, M_SL));
+    box_sum_i(c, LL, MI(c, M_SLL));
     return VRT_OK;
 }
 
-/* With p in m[M_P]: a, b, their means, and q into out(x, y) through put. */
-static void gf_channel(const gf_ctx *c, float eps, void (*put)(void *dst, size_t i, float q), void *dst) {
+/* With a and b in m[M_A], m[M_B]: their means, and q into out(x, y) through put. */
+static void gf_finish(const gf_ctx *c, void (*put)(void *dst, size_t i, float q), void *dst) {
     const size_t n = (size_t)c->w * c->h;
+    float *ma = MF(c, M_P), *mb = MF(c, M_SP);
+    const int32_t *L = MI(c, M_L);
+    box_mean_f(c, MF(c, M_A), ma);
+    box_mean_f(c, MF(c, M_B), mb);
     for (size_t i = 0; i < n; i++)
-        c->m[M_IP][i] = c->m[M_I][i] * c->m[M_P][i];
-    box_mean(c, c->m[M_P], c->m[M_MP]);
-    box_mean(c, c->m[M_IP], c->m[M_MIP]);
-    for (size_t i = 0; i < n; i++)
-        vrt__gf_coeffs(c->m[M_MI][i], c->m[M_MP][i], c->m[M_MII][i], c->m[M_MIP][i], eps, &c->m[M_A][i],
-                       &c->m[M_B][i]);
-    box_mean(c, c->m[M_A], c->m[M_P]); /* p is no longer needed: m(a) there, m(b) in IP */
-    box_mean(c, c->m[M_B], c->m[M_IP]);
-    for (size_t i = 0; i < n; i++)
-        put(dst, i, vrt__gf_out(c->m[M_P][i], c->m[M_IP][i], c->m[M_I][i]));
+        put(dst, i, vrt__gf_out(ma[i], mb[i], vrt__gf_i(L[i])));
 }
 
 typedef struct map_out {
@@ -152,10 +201,20 @@ vrt_status vrt_guided_filter_map(const vrt_frame *guide, const float *src, size_
                        src && dst ? "given" : "missing", src_stride, dst_stride, c.w, c.h, c.w);
         return VRT_EINVAL;
     }
+    const size_t n = (size_t)c.w * c.h;
+    float *P = MF(&c, M_P), *IP = MF(&c, M_IP), *mp = MF(&c, M_SP), *mip = MF(&c, M_SIP);
+    const int32_t *L = MI(&c, M_L), *sl = MI(&c, M_SL), *sll = MI(&c, M_SLL);
     for (uint32_t y = 0; y < c.h; y++)
-        memcpy(c.m[M_P] + (size_t)y * c.w, src + (size_t)y * src_stride, c.w * sizeof(float));
+        memcpy(P + (size_t)y * c.w, src + (size_t)y * src_stride, c.w * sizeof(float));
+    for (size_t i = 0; i < n; i++)
+        IP[i] = vrt__gf_i(L[i]) * P[i];
+    box_mean_f(&c, P, mp);
+    box_mean_f(&c, IP, mip);
+    const int32_t k = (2 * c.r + 1) * (2 * c.r + 1);
+    for (size_t i = 0; i < n; i++)
+        vrt__gf_coeffsf(sl[i], sll[i], k, mp[i], mip[i], p->eps, &MF(&c, M_A)[i], &MF(&c, M_B)[i]);
     map_out mo = {dst, dst_stride, c.w};
-    gf_channel(&c, p->eps, put_map, &mo);
+    gf_finish(&c, put_map, &mo);
     return VRT_OK;
 }
 
@@ -180,15 +239,27 @@ vrt_status vrt_guided_filter_frame(const vrt_frame *f, const vrt_guided_params *
         vrt_errbuf_set(err, cap, "guided filter: the output must be a host RGB24 frame of %ux%u", c.w, c.h);
         return VRT_EINVAL;
     }
+    const size_t n = (size_t)c.w * c.h;
+    const int32_t k = (2 * c.r + 1) * (2 * c.r + 1);
+    int32_t *C = MI(&c, M_P), *LC = MI(&c, M_IP), *sc = MI(&c, M_SP), *slc = MI(&c, M_SIP);
+    const int32_t *L = MI(&c, M_L), *sl = MI(&c, M_SL), *sll = MI(&c, M_SLL);
     for (int ch = 0; ch < 3; ch++) {
+        /* f is read again per channel: out may be f itself (RGB24), whose
+         * channel ch is still unwritten when it is read here. */
         for (uint32_t y = 0; y < c.h; y++)
             for (uint32_t x = 0; x < c.w; x++) {
                 int rgb[3];
                 vrt__px_fetch_rgb(f, x, y, rgb);
-                c.m[M_P][(size_t)y * c.w + x] = (float)rgb[ch] / 255.0f;
+                const size_t i = (size_t)y * c.w + x;
+                C[i] = rgb[ch];
+                LC[i] = L[i] * rgb[ch];
             }
+        box_sum_i(&c, C, sc);
+        box_sum_i(&c, LC, slc);
+        for (size_t i = 0; i < n; i++)
+            vrt__gf_coeffs8(sl[i], sll[i], sc[i], slc[i], k, p->eps, &MF(&c, M_A)[i], &MF(&c, M_B)[i]);
         rgb_out o = {out->planes[0].data, out->planes[0].stride, c.w, ch};
-        gf_channel(&c, p->eps, put_rgb, &o);
+        gf_finish(&c, put_rgb, &o);
     }
     out->timestamp_ns = f->timestamp_ns;
     out->ts_from_driver = f->ts_from_driver;

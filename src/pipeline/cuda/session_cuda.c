@@ -80,10 +80,8 @@ typedef struct cstate {
     void *phead;
     cudaEvent_t fork, join;
     cslot sl[VRT_SESSION_MAX_SLOTS];
-    uint8_t *dgf_rgb;  /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
-    void *dgf_scratch; /* and its scratch (vrt_cuda_guided_scratch_size) */
-    size_t dgf_scratch_bytes;
-    uint8_t *dpic; /* params.overlay: the picture (RGB24, tightly packed) vrt_session_render draws into */
+    uint8_t *dgf_rgb; /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
+    uint8_t *dpic;    /* params.overlay: the picture (RGB24, tightly packed) vrt_session_render draws into */
 } cstate;
 
 /* A CUDA runtime call's status: VRT_OK, or VRT_EDEVICE with the call, file
@@ -131,8 +129,7 @@ static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
             memset(&g, 0, sizeof(g));
             vrt_frame_layout(&g, VRT_FMT_RGB24, s->p.width, s->p.height, c->dgf_rgb);
             g.memory = VRT_MEM_DEVICE;
-            if ((r = vrt_cuda_guided_filter_frame(&f, &s->prof.guided, &g, c->dgf_scratch,
-                                                  c->dgf_scratch_bytes, st, e, sizeof(e))))
+            if ((r = vrt_cuda_guided_filter_frame(&f, &s->prof.guided, &g, NULL, 0, st, e, sizeof(e))))
                 return sfail(s, r, "guided filter", e);
             f = g;
         }
@@ -355,10 +352,8 @@ static vrt_status open_device(vrt_session_t *s) {
     c->res_bytes = s->res_stride;
     if ((r = CK(cudaMalloc(&c->dres, c->res_bytes * nb)))) return r;
     if (s->prof.guided.radius > 0) {
-        c->dgf_scratch_bytes = vrt_cuda_guided_scratch_size(s->p.width, s->p.height);
         if ((r = CK(cudaMalloc((void **)&c->dgf_rgb,
-                               vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))) ||
-            (r = CK(cudaMalloc(&c->dgf_scratch, c->dgf_scratch_bytes))))
+                               vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))))
             return r;
     }
     if ((r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream)))) return r;
@@ -499,7 +494,6 @@ static void cuda_close(vrt_session_t *s) {
     if (c->cboxes) cudaFree(c->cboxes);
     if (c->ccls) cudaFree(c->ccls);
     if (c->dgf_rgb) cudaFree(c->dgf_rgb);
-    if (c->dgf_scratch) cudaFree(c->dgf_scratch);
     if (c->dpic) cudaFree(c->dpic);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     if (c->phead && s->parallel->head->cuda->destroy) s->parallel->head->cuda->destroy(&c->phead);

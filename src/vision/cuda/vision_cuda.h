@@ -80,11 +80,13 @@ cudaError_t vrt__cuda_pose_launch(const float *out0, int N, int C, const vrt_pre
                                   const int *anchors, const vrt__result_layout *l, void *res, cudaStream_t s);
 
 /* Guided filter (guided.cu): guide (validated, device planes) w x h; the map
- * filter when src is given (dst float map), else the frame filter of every
- * RGB channel into rgb (RGB24). scratch: vrt_cuda_guided_scratch_size. */
+ * filter when src is given (dst float map, not overlapping src), else the
+ * frame filter of every RGB channel into rgb (RGB24, not overlapping the
+ * guide). One kernel; cudaErrorInvalidConfiguration when no tile's shared
+ * memory fits the GPU. */
 cudaError_t vrt__cuda_guided_launch(const vrt__cuda_src *guide, int radius, float eps, const float *src,
                                     size_t src_stride, float *dst, size_t dst_stride, uint8_t *rgb,
-                                    size_t rgb_stride, float *scratch, cudaStream_t s);
+                                    size_t rgb_stride, cudaStream_t s);
 
 #ifdef __cplusplus
 }
