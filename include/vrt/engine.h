@@ -87,16 +87,18 @@ typedef struct vrt_engine_options {
     const char *cache_dir;  /* CUDA algorithm cache folder; NULL: env VRT_CACHE_DIR, else
                                $HOME/.cache/visionrt; "": no file (choices timed every open). Copied */
     vrt_switch profile_ops; /* CPU: time every op (AUTO = off); env VRT_PROFILE_OPS=1 */
-    /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last five are the fp16
+    /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last six are the fp16
      * plan's rewrites (precision fp16); they change speed, and results at most by fp16 rounding
      * where another kernel computes the same thing. */
     vrt_switch fused_epilogue; /* bias/activation/residual fused into cuDNN's conv call where it can */
     vrt_switch half_concat;    /* channel Concat of fp16 activations stays fp16 NHWC */
     vrt_switch
-        concat_in_place;    /* a Concat's inputs are written in place by their producers (CUDA fp16, CPU) */
-    vrt_switch focus;       /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
-    vrt_switch own_maxpool; /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
-    vrt_switch spp_cascade; /* SPP max pools (5, 9, 13) as a cascade of small pools */
+        concat_in_place;     /* a Concat's inputs are written in place by their producers (CUDA fp16, CPU) */
+    vrt_switch focus;        /* Focus stem (4 stride-2 Slices + Concat) read in the first conv's gather */
+    vrt_switch own_maxpool;  /* fp16 MaxPool on our kernel (OFF: cuDNN's) */
+    vrt_switch spp_cascade;  /* SPP max pools (5, 9, 13) as a cascade of small pools */
+    vrt_switch add_epilogue; /* a residual Add after a conv's activation done in that conv's epilogue
+                                (y = act(conv) + r in one kernel; YOLOX / CSP bottlenecks) */
     /* Transformer graph patterns (both backends; AUTO = on; see src/engine/README.md "Fused
      * patterns"). OFF runs the graph's own ops for that pattern, for comparisons; results differ
      * by float rounding only. */

@@ -29,7 +29,9 @@
  * comparisons): our implicit-GEMM conv timed against cuDNN per conv (conv),
  * Concats in fp16 (half_concat) and in place (concat_in_place), our max pool
  * (own_maxpool) with the SPP cascade (spp_cascade), the Focus stem read in
- * the conv's gather (focus), programmatic dependent launch (pdl). When AUTO
+ * the conv's gather (focus), a residual Add after a conv's activation in
+ * that conv's epilogue (add_epilogue, plan_fuse.c), programmatic dependent
+ * launch (pdl). When AUTO
  * chose fp16, the fp16 guard (fp16_guard.c, option fp16_guard) compares it
  * with fp32 at prepare and keeps the nodes that need it in fp32.
  */
@@ -328,6 +330,7 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
         (st = vrt__cuda_plan_focus(c)))
         goto fail;
     vrt__cuda_plan_spp(c);
+    vrt__cuda_plan_add(c);
     if ((st = alloc_buffers(c)) || (st = vrt__cuda_choose_convs(c)) || (st = finish_prepare(c))) goto fail;
     *out = c;
     return VRT_OK;

@@ -74,7 +74,7 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     char key[256];
     vrt__algo_entry e;
     vrt_conv_impl force = c->opt.conv;
-    int must = s->cat || s->ig.focus; /* only our kernel can do what this step was planned for */
+    int must = s->cat || s->ig.focus || s->res_add; /* only our kernel does what this step was planned for */
     int no_own = force == VRT_CONV_CUDNN && !must, only_own = force == VRT_CONV_OWN || must;
     if (no_own) return VRT_OK;
     own_key(s, key, sizeof(key));
@@ -101,7 +101,10 @@ static vrt_status choose_own(cuda_ctx *c, step *s) {
     int pick = cfg && (only_own || dnn < 0.0f || own < dnn) ? cfg : 0;
     if (must && !pick)
         return vrt__cuda_nfail(c, s->n, VRT_EDEVICE, "the %s needs our conv kernel, which failed here: %s",
-                               s->cat ? "in-place Concat" : "Focus read", vrt__cuda_igemm_error());
+                               s->cat        ? "in-place Concat"
+                               : s->ig.focus ? "Focus read"
+                                             : "Add in its epilogue",
+                               vrt__cuda_igemm_error());
     s->own = pick;
     s->own_ms = own, s->dnn_ms = dnn;
     if (!only_own || must) {
@@ -149,7 +152,7 @@ vrt_status vrt__cuda_choose_convs(cuda_ctx *c) {
         size_t need = 0;
         for (int i = 0; i < c->n_steps && !st; i++) {
             step *s = &c->steps[i];
-            if (!s->conv || s->dw) continue;
+            if (!s->conv || s->dw || s->res_add) continue; /* res_add: our kernel only */
             if (!(st = choose_dnn(c, s, sws, search)) && vrt__cuda_conv_workspace(s->conv) > need)
                 need = vrt__cuda_conv_workspace(s->conv);
         }

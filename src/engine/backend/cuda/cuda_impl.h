@@ -14,6 +14,8 @@
  *   plan_half.c     the fp16 NHWC planner and its rewrites (in-place Concat,
  *                   Focus read in the gather, SPP cascade) and the fp16
  *                   weight layouts (prep_half)
+ *   plan_fuse.c     fusions over the fp16 plan that take nodes out (a
+ *                   residual Add in its conv's epilogue)
  *   conv_choice.c   our implicit-GEMM conv against cuDNN, timed in a graph,
  *                   and the algorithm cache
  *   fp16_guard.c    precision AUTO on fp16: fp16 against fp32 per node at
@@ -76,7 +78,9 @@ typedef struct step {
     int own_ok, own;
     int cat;             /* writes into an in-place Concat's output: must run on our igemm */
     const void *focus_x; /* Focus read in the gather (vrt__cuda_plan_focus): the tensor the slices cut */
-    int fused;           /* a Focus Slice or Concat the next conv reads through (plan_focus): not run */
+    int fused;           /* a Focus Slice or Concat the next conv reads through (plan_focus), or an Add
+                            done in the conv before it (plan_add): not run */
+    int res_add;         /* does the next step's Add in its epilogue (plan_add): must run on our igemm */
     int pool_dnn;        /* fp16 MaxPool on cuDNN (option own_maxpool OFF) instead of our kernel */
     const void *mp_src;  /* SPP cascade (vrt__cuda_plan_spp): pool mp_src with an mp_k window instead */
     int mp_k;
@@ -137,6 +141,7 @@ typedef struct cuda_ctx {
     int *cat_out, *cat_off;
     uint8_t *cat_mem;
     int n_cat;
+    int n_add_fused;          /* Adds done in their conv's epilogue (plan_fuse.c) */
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     step *steps;
     int n_steps;
@@ -252,6 +257,12 @@ vrt_status vrt__cuda_prep_half(cuda_ctx *c);
 /* The rewrites over the prepared fp16 steps (each after vrt__cuda_prep_half). */
 vrt_status vrt__cuda_plan_focus(cuda_ctx *c);
 void vrt__cuda_plan_spp(cuda_ctx *c);
+
+/* ---- plan_fuse.c ---- */
+
+/* A residual Add after a conv's activation done in that conv's epilogue
+ * (option add_epilogue). After vrt__cuda_prep_half, before the conv choice. */
+void vrt__cuda_plan_add(cuda_ctx *c);
 
 /* ---- conv_choice.c ---- */
 

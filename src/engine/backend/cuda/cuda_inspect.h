@@ -41,6 +41,7 @@ typedef struct vrt__cuda_backend_stats {
     int pdl; /* programmatic dependent launch on for our fp16 kernels */
     int own_convs, inplace_concats,
         focus_elided; /* convs on our igemm, Concats elided, Focus steps not run */
+    int adds_fused;   /* residual Adds done in their conv's epilogue (option add_epilogue) */
 } vrt__cuda_backend_stats;
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 

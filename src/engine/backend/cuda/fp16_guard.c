@@ -104,7 +104,9 @@ static vrt_status fill_inputs(cuda_ctx *ref, cuda_ctx *h, const vrt_engine_optio
 static int readable(const cuda_ctx *h, int i) {
     const vrt__node *n = &h->ir->nodes[i];
     int t = n->n_outputs > 0 ? n->outputs[0] : -1;
-    if (t < 0 || h->plan->node_const[i] || h->steps[i].fused || h->cat_out[i] || h->steps[i].cat) return 0;
+    if (t < 0 || h->plan->node_const[i] || h->steps[i].fused || h->cat_out[i] || h->steps[i].cat ||
+        h->steps[i].res_add)
+        return 0; /* not run, or its output written elsewhere */
     const vrt__tensor *y = &h->ir->tensors[t];
     int64_t cnt = vrt__shape_numel(&y->shape);
     return vrt__plan_dtype(y->dtype) == VRT__DT_FLOAT && h->ptr[t] && cnt > 0 && cnt <= GUARD_MAX_NUMEL &&

@@ -30,8 +30,11 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
                      "cuDNN %.4f ms%s",
                      vrt__cuda_igemm_config_name(s->own - 1), s->ig.KH, s->ig.KW, s->ig.SH,
                      s->hb ? "bias+" : "", s->hr && !s->ig.res_post ? "residual+" : "",
-                     vrt__act_name(s->u.conv.act.kind), s->hr && s->ig.res_post ? "+residual" : "", s->own_ms,
-                     s->dnn_ms, s->dnn_ms < 0 ? " (cached)" : "");
+                     vrt__act_name(s->u.conv.act.kind),
+                     s->res_add                ? "+the next Add"
+                     : s->hr && s->ig.res_post ? "+residual"
+                                               : "",
+                     s->own_ms, s->dnn_ms, s->dnn_ms < 0 ? " (cached)" : "");
             if (s->cat)
                 snprintf(d + strlen(d), sizeof(d) - strlen(d),
                          "; writes channels %d..%d of the in-place Concat's output", s->ig.out_off,
@@ -113,7 +116,9 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->pdl = vrt__cuda_pdl_enabled();
     st->own_convs = st->inplace_concats = st->focus_elided = 0;
     for (int i = 0; i < c->n_steps; i++)
-        st->own_convs += c->steps[i].own != 0, st->focus_elided += c->steps[i].fused;
+        st->own_convs += c->steps[i].own != 0,
+            st->focus_elided += c->steps[i].fused && c->steps[i].n->op != VRT__OP_Add;
     st->inplace_concats = c->n_cat;
+    st->adds_fused = c->n_add_fused;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
 }
