@@ -126,6 +126,16 @@ typedef struct vrt_engine_options {
                                  [0, 1] (the summary says which; other inputs: that pattern, integer
                                  inputs zero). Borrowed during vrt_engine_open only */
     size_t fp16_sample_count; /* elements at fp16_sample */
+    /* The most bytes of memory one engine's planned buffers may take: the activation arena, the
+     * constants computed at open, and the weights the backend holds a copy of (CUDA: every weight,
+     * on the device; CPU: the weights it converts to fp32), plus the CPU backend's scratch. Checked
+     * at open BEFORE anything is allocated: a model that needs more (a large --height/--width, a
+     * declared input of millions of pixels) fails with VRT_ENOMEM naming its inputs' shapes, what it
+     * needs and the limit. 0 = auto: CPU: the machine's physical memory (the cgroup's memory.max when
+     * lower: a container's limit); CUDA: the device's free memory at open. SIZE_MAX: no limit but the
+     * built-in bounds (a tensor 8 GiB, an arena 32 GiB). A shared engine (vrt_engine_open_shared) is
+     * not checked again. */
+    size_t memory_limit;
 } vrt_engine_options;
 
 typedef struct vrt_engine_params {

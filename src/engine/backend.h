@@ -114,6 +114,19 @@ vrt_status vrt__cuda_mem_info(int device, size_t *free_bytes, size_t *total_byte
  * the detail in err for a value the variable does not take. */
 vrt_status vrt__engine_options_apply_env(vrt_engine_options *o, char *err, size_t cap);
 
+/* Resolves o->memory_limit (0 = auto: CPU physical memory or the cgroup's
+ * limit, CUDA the device's free memory; vrt/engine.h) in place and checks
+ * the plan's arena, constants and the weights `be` copies against it, before
+ * anything is allocated (engine/memory.c). VRT_ENOMEM with the sizes, the
+ * inputs' shapes and the limit in err when they do not fit. */
+vrt_status vrt__engine_check_memory(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_iface *be,
+                                    int device, vrt_engine_options *o, char *err, size_t cap);
+
+/* The bytes of the weights `be` holds a copy of (CUDA: all; CPU: those converted
+ * to fp32); *largest = the largest arena tensor (-1: none). */
+size_t vrt__engine_weight_copy_bytes(const vrt__ir *ir, const vrt__plan *plan, const vrt__backend_iface *be,
+                                     int *largest);
+
 /* Backend by name ("cpu", "cuda"); NULL when not built in. */
 const vrt__backend_iface *vrt__backend_find(const char *name);
 

@@ -121,6 +121,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
      * in place by their producers (CUDA does its own, in fp16 NHWC). */
     int concat_alias = be == &vrt__backend_cpu && e->opt.concat_in_place != VRT_SWITCH_OFF;
     if (!st) st = vrt__plan_build_ex(ir, concat_alias, &e->plan, err, cap);
+    if (!st) st = vrt__engine_check_memory(ir, e->plan, be, params->device, &e->opt, err, cap);
     if (!st && e->opt.cache_dir) {
         snprintf(e->cache_dir, sizeof(e->cache_dir), "%s", e->opt.cache_dir);
         e->opt.cache_dir = e->cache_dir;

@@ -10,6 +10,7 @@
  */
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,20 @@ static vrt_status build_steps(cpu_ctx *c, const vrt__backend_params *bp) {
         if ((st = vrt__step_build(&be, c->ir, c->ptr, i, &c->steps[i], &c->scratch_bytes, c->err,
                                   sizeof(c->err))))
             return st;
+    /* The engine checked the plan against the memory limit; the scratch (im2col and the like)
+     * is known only now, and a large enough input makes it the largest buffer of all. */
+    size_t lim = bp && bp->opt.memory_limit ? bp->opt.memory_limit : SIZE_MAX;
+    int largest;
+    size_t planned = c->plan->arena_bytes + c->plan->const_bytes +
+                     vrt__engine_weight_copy_bytes(c->ir, c->plan, &vrt__backend_cpu, &largest);
+    if (c->scratch_bytes > lim || planned > lim - c->scratch_bytes) {
+        snprintf(c->err, sizeof(c->err),
+                 "the CPU backend needs %zu MiB of scratch besides the model's %zu MiB (arena, constants, "
+                 "weights), more than the memory limit of %zu MiB (vrt_engine_options.memory_limit); a "
+                 "smaller input size (--height/--width) or batch needs less",
+                 c->scratch_bytes >> 20, planned >> 20, lim >> 20);
+        return VRT_ENOMEM;
+    }
     if (c->scratch_bytes && !(c->scratch = vrt_malloc(c->scratch_bytes + 64))) return VRT_ENOMEM;
     if ((st = vrt__threadpool_create(&c->tp, bp ? bp->threads : 0))) return st;
     if (bp && bp->opt.profile_ops == VRT_SWITCH_ON &&
