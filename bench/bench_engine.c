@@ -511,7 +511,7 @@ int main(int argc, char **argv) {
     /* GPU time of the backend's run() alone on our stream (a second context on the same IR and plan). */
     const vrt__backend_iface *be = vrt__backend_find("cuda");
     void *ctx = NULL;
-    vrt__backend_params bp = {0, 0, g_opt}; /* the engine's options */
+    vrt__backend_params bp = {.threads = 0, .device = 0, .opt = g_opt}; /* the engine's options */
     if (!be || be->prepare(vrt__engine_ir(e), vrt__engine_plan(e), &bp, &ctx, err, sizeof(err))) {
         fprintf(stderr, "bench_engine: second context: %s\n", err);
         return 1;

@@ -40,6 +40,7 @@
 #include "vrt/core.h"
 #include "vrt/export.h"
 #include "vrt/model.h"
+#include "vrt/thread.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -148,6 +149,16 @@ typedef struct vrt_engine_params {
     vrt_engine_options options; /* how the backend runs the model (above); all AUTO by default */
     int device;                 /* CUDA device ordinal (default 0); the cpu backend ignores it. A device
                                    that does not exist fails the open, naming it and the devices there are */
+    /* Scheduling priority of this engine's work (vrt/thread.h), for a latency-critical stream beside
+     * bulk ones. NORMAL (default): as before. HIGH: cuda: its stream is created with the device's
+     * greatest priority (cudaStreamCreateWithPriority), so the GPU's scheduler runs its blocks (and
+     * its graph replays) before those of normal streams waiting for the SMs; a kernel already
+     * running is not preempted. cpu: the backend's worker threads run at nice
+     * VRT_PRIORITY_HIGH_NICE where the process may raise them (CAP_SYS_NICE or RLIMIT_NICE >= 30),
+     * else they keep their priority and a warning is logged: the open does not fail. The thread
+     * that calls vrt_engine_run is the caller's (vrt_thread_set_priority). What took effect:
+     * vrt_engine_stats.priority_applied. Shared engines (vrt_engine_open_shared) take their own. */
+    vrt_priority priority;
 } vrt_engine_params;
 
 /* Backend "cpu", threads = cores, optimize on, every option AUTO. */
@@ -170,7 +181,8 @@ VRT_API void vrt_engine_destroy(vrt_engine_t **e);
  * the IR, plan and weights (CPU: host arrays and fp32 copies; CUDA: the
  * device weight buffers) are held once, the new engine gets its own arena,
  * scratch, stream and graphs, so the two run concurrently from different
- * threads. params: only `threads` is used (NULL: the base's); backend,
+ * threads. params: only `threads` and `priority` are used (NULL: the
+ * base's threads, normal priority); backend,
  * shapes and options are the base's. The weights live until the last
  * engine over them is destroyed, in any order. VRT_ENOTSUP when the
  * backend cannot share. */
@@ -242,7 +254,13 @@ typedef struct vrt_engine_stats {
     /* Transformer patterns fused (options fuse_*): attention ops, decomposed LayerNorm chains,
      * residual Add + LayerNorm pairs, GELU chains, MatMul + bias pairs. */
     int attention_fused, layernorm_fused, add_layernorm_fused, gelu_fused, matmul_bias_fused;
-    int qdq_conv_fused; /* QDQ Conv patterns run as integer convs (option fuse_qdq) */
+    int qdq_conv_fused;    /* QDQ Conv patterns run as integer convs (option fuse_qdq) */
+    vrt_priority priority; /* params.priority */
+    /* What it became: cuda: its stream's priority (cudaStreamGetPriority: 0 the default, lower runs
+     * first, e.g. -5 on an H100); cpu: the worker threads' nice value (0: unchanged). */
+    int priority_value;
+    int priority_applied; /* 1: HIGH took effect (greatest stream priority / raised workers; an engine
+                             with no worker threads counts as raised); 0: NORMAL, or HIGH not permitted */
 } vrt_engine_stats;
 
 VRT_API vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s);

@@ -235,6 +235,20 @@ VRT_API vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_
 VRT_API vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt_source_params *sp,
                                            int *stream, char *err, size_t cap);
 
+/* A latency-critical stream beside bulk ones (vrt/thread.h levels; before
+ * start; default NORMAL). HIGH: the stream gets a session of its own, never
+ * batched with others (params.batch_sources), opened with
+ * vrt_session_params.priority HIGH (cuda: its graphs replay on a stream of
+ * the device's greatest priority, so its kernels are scheduled ahead of the
+ * bulk streams' waiting ones; cpu: its engine's worker threads at a raised
+ * nice value), and its capture and processing threads ask for the raised
+ * CPU priority (nice VRT_PRIORITY_HIGH_NICE) as they start. Where the
+ * process may not raise CPU priorities (no CAP_SYS_NICE, RLIMIT_NICE < 30)
+ * that part is a no-op with a warning logged; what took effect is in
+ * vrt_pipeline_stats (priority_applied, threads_raised). VRT_EINVAL for a
+ * bad index or level, VRT_EBUSY after start (vrt_pipeline_last_error). */
+VRT_API vrt_status vrt_pipeline_set_priority(vrt_pipeline_t *p, int stream, vrt_priority priority);
+
 /* Starts every stream's threads. */
 VRT_API vrt_status vrt_pipeline_start(vrt_pipeline_t *p);
 /* Waits up to timeout_ms (-1 forever) for every stream to end by itself
@@ -282,9 +296,14 @@ typedef struct vrt_pipeline_stats {
         zero_copy; /* results whose frame the model read from the capture buffer itself (exact after stop) */
     char error[256]; /* why it ended, if not by itself */
     vrt_hist_summary stage[VRT_STAGE_COUNT];
-    int device;      /* CUDA ordinal the stream's session runs on; -1 on the cpu backend */
-    int device_slot; /* the logical device (index into params.devices; 0 without a list) */
-    double load;     /* the load estimate it was assigned by (source fps x model cost) */
+    int device;            /* CUDA ordinal the stream's session runs on; -1 on the cpu backend */
+    int device_slot;       /* the logical device (index into params.devices; 0 without a list) */
+    double load;           /* the load estimate it was assigned by (source fps x model cost) */
+    vrt_priority priority; /* vrt_pipeline_set_priority */
+    int priority_value;    /* its session's: cuda stream priority (lower runs first; 0 the default), cpu
+                              workers' nice value; 0 for a batched stream (the group's session) */
+    int priority_applied;  /* 1: HIGH took effect on its session (vrt_session_info) */
+    int threads_raised;    /* its threads (capture, processing) at the raised CPU priority: 0..2 */
 } vrt_pipeline_stats;
 
 /* Cross-stream batching (params.batch_sources) after start: *sources =

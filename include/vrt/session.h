@@ -195,6 +195,15 @@ typedef struct vrt_session_params {
     /* A second model on the same frame (above); NULL (default): none.
      * Copied at open. */
     const vrt_parallel_params *parallel;
+    /* Scheduling priority (vrt/thread.h, vrt_engine_params.priority): HIGH
+     * opens the session's engines (the model, a second model, a cascade's
+     * classifier) at high priority: cuda: the session's stream, which its
+     * graphs are launched into, at the device's greatest priority; cpu: the
+     * engines' worker threads at a raised nice value where permitted (else
+     * a warning; the open does not fail). The thread calling submit/wait is
+     * the caller's (vrt_thread_set_priority). With share_weights too: the
+     * priority is this session's own. Default NORMAL. */
+    vrt_priority priority;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */
@@ -236,7 +245,11 @@ typedef struct vrt_session_info {
     vrt_task parallel_task;        /* its profile's head */
     vrt_result_type parallel_kind; /* what its results hold */
     uint32_t parallel_input_w, parallel_input_h; /* its network input */
-    int object_depth; /* 1: detections get the depth over their boxes (vrt_result_object_depth) */
+    int object_depth;      /* 1: detections get the depth over their boxes (vrt_result_object_depth) */
+    vrt_priority priority; /* params.priority */
+    int priority_value;    /* cuda: its stream's priority (cudaStreamGetPriority; lower runs first, 0 the
+                              default); cpu: the model engine's worker threads' nice value (0: unchanged) */
+    int priority_applied;  /* 1: HIGH took effect on the model's engine (vrt_engine_stats) */
 } vrt_session_info;
 
 VRT_API void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info);

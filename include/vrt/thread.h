@@ -18,6 +18,9 @@
  * Threading: every function may be called from any thread except destroy,
  * which must run after all other users are done. destroy does not release
  * items still inside: drain them first (take/pop with timeout 0 after close).
+ *
+ * Also here: the priority levels of latency-critical work
+ * (vrt_priority) and the call that raises a thread's CPU priority.
  */
 #ifndef VRT_THREAD_H
 #define VRT_THREAD_H
@@ -94,6 +97,35 @@ VRT_API int vrt_queue_is_closed(vrt_queue_t *q);
 /* Items currently inside / the fixed capacity. */
 VRT_API size_t vrt_queue_count(vrt_queue_t *q);
 VRT_API size_t vrt_queue_capacity(const vrt_queue_t *q);
+
+/* ---- scheduling priority -------------------------------------------------
+ * A latency-critical stream beside bulk ones: vrt_engine_params.priority,
+ * vrt_session_params.priority and vrt_pipeline_set_priority take a level;
+ * on the GPU it becomes the CUDA stream's priority, on the CPU the threads'
+ * nice value (below). */
+
+typedef enum vrt_priority {
+    VRT_PRIORITY_NORMAL = 0, /* the default: nothing changed */
+    VRT_PRIORITY_HIGH = 1, /* CUDA: the device's greatest stream priority; CPU: nice VRT_PRIORITY_HIGH_NICE */
+} vrt_priority;
+
+/* The nice value of a HIGH thread (Linux: per thread). -10 gives it about
+ * ten times the CPU share of a nice-0 thread under load, without the
+ * starvation risk of a real-time policy (SCHED_FIFO) for busy-waiting pools. */
+#define VRT_PRIORITY_HIGH_NICE (-10)
+
+/* "normal" / "high" (case-insensitive) -> the level; -1 for anything else. */
+VRT_API int vrt_priority_parse(const char *s);
+/* "normal", "high"; NULL for other values. Static strings. */
+VRT_API const char *vrt_priority_name(vrt_priority p);
+
+/* Sets the CALLING thread's CPU priority. HIGH: nice VRT_PRIORITY_HIGH_NICE
+ * (a thread already at that or higher keeps its own); NORMAL: no change.
+ * Raising needs CAP_SYS_NICE or an RLIMIT_NICE of 30 or more (`ulimit -e`;
+ * 20 - nice is the limit): without, VRT_EPERM, the thread keeps its
+ * priority and err says what would work. A system call: at start, not on
+ * the frame path. */
+VRT_API vrt_status vrt_thread_set_priority(vrt_priority p, char *err, size_t cap);
 
 #ifdef __cplusplus
 }

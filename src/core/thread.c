@@ -1,8 +1,14 @@
 #include "vrt/thread.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 /* ---- shared helpers ---------------------------------------------------- */
 
@@ -272,4 +278,41 @@ size_t vrt_queue_count(vrt_queue_t *q) {
 
 size_t vrt_queue_capacity(const vrt_queue_t *q) {
     return q->cap;
+}
+
+/* ---- scheduling priority ------------------------------------------------ */
+
+int vrt_priority_parse(const char *s) {
+    if (!s) return -1;
+    if (!strcasecmp(s, "normal")) return VRT_PRIORITY_NORMAL;
+    if (!strcasecmp(s, "high")) return VRT_PRIORITY_HIGH;
+    return -1;
+}
+
+const char *vrt_priority_name(vrt_priority p) {
+    return p == VRT_PRIORITY_NORMAL ? "normal" : p == VRT_PRIORITY_HIGH ? "high" : NULL;
+}
+
+vrt_status vrt_thread_set_priority(vrt_priority p, char *err, size_t cap) {
+    if (p == VRT_PRIORITY_NORMAL) return VRT_OK;
+    if (p != VRT_PRIORITY_HIGH) {
+        vrt_errbuf_set(err, cap, "priority %d unknown; use VRT_PRIORITY_NORMAL or VRT_PRIORITY_HIGH", (int)p);
+        return VRT_EINVAL;
+    }
+    /* Linux keeps a nice value per thread: PRIO_PROCESS with the thread id
+     * changes this thread only. */
+    id_t tid = (id_t)syscall(SYS_gettid);
+    errno = 0;
+    int cur = getpriority(PRIO_PROCESS, tid);
+    if (!errno && cur <= VRT_PRIORITY_HIGH_NICE) return VRT_OK;
+    if (setpriority(PRIO_PROCESS, tid, VRT_PRIORITY_HIGH_NICE) == 0) return VRT_OK;
+    int e = errno;
+    struct rlimit rl;
+    char lim[32] = "unknown";
+    if (getrlimit(RLIMIT_NICE, &rl) == 0) snprintf(lim, sizeof(lim), "%llu", (unsigned long long)rl.rlim_cur);
+    vrt_errbuf_set(err, cap,
+                   "cannot raise the thread's CPU priority to nice %d (%s): that needs CAP_SYS_NICE or an "
+                   "RLIMIT_NICE of at least %d (ulimit -e; it is %s here)",
+                   VRT_PRIORITY_HIGH_NICE, strerror(e), 20 - VRT_PRIORITY_HIGH_NICE, lim);
+    return e == EPERM || e == EACCES ? VRT_EPERM : vrt_status_from_errno(e);
 }

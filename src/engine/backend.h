@@ -34,6 +34,7 @@ typedef struct vrt__backend_params {
     int threads;            /* CPU: pool size, 0 = number of cores */
     int device;             /* CUDA: device ordinal */
     vrt_engine_options opt; /* vrt/engine.h; the engine applied the environment overrides */
+    vrt_priority priority;  /* vrt_engine_params.priority: CUDA stream priority, CPU worker nice value */
 } vrt__backend_params;
 
 typedef struct vrt__backend_iface {
@@ -99,6 +100,10 @@ typedef struct vrt__backend_iface {
     /* Optional: the fp16 guard's kept nodes (vrt_engine_fp32_kept; i = -1: the summary). */
     int (*n_kept)(const void *ctx);
     const char *(*kept)(const void *ctx, int i, char *buf, size_t cap);
+    /* Optional: what params.priority became (vrt_engine_stats): *value = the CUDA stream's
+     * priority or the CPU workers' nice value; returns 1 when a HIGH request took effect. NULL:
+     * the backend has no priorities (value 0, not applied). */
+    int (*priority)(const void *ctx, int *value);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

@@ -17,6 +17,7 @@ struct vrt_engine {
     void *ctx;
     vrt__pass_report rep;
     int threads;
+    vrt_priority priority;
     vrt_engine_options opt; /* as resolved at open (environment applied); shared engines reuse it */
     char cache_dir[1024];   /* opt.cache_dir's copy (the caller's string need not outlive the open) */
     char err[512];
@@ -127,7 +128,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         e->opt.cache_dir = e->cache_dir;
     }
     if (!st) {
-        vrt__backend_params bp = {params->threads, params->device, e->opt};
+        vrt__backend_params bp = {params->threads, params->device, e->opt, params->priority};
         st = be->prepare(ir, e->plan, &bp, &e->ctx, err, cap);
     }
     if (st) {
@@ -135,6 +136,7 @@ vrt_status vrt__engine_open_ir(vrt__ir *ir, const vrt_engine_params *params, vrt
         return st;
     }
     e->threads = params->threads;
+    e->priority = params->priority;
     *out = e;
     return VRT_OK;
 }
@@ -211,7 +213,8 @@ vrt_status vrt_engine_open_shared(vrt_engine_t *base, const vrt_engine_params *p
         snprintf(e->cache_dir, sizeof(e->cache_dir), "%s", o->opt.cache_dir);
         e->opt.cache_dir = e->cache_dir;
     }
-    vrt__backend_params bp = {e->threads, 0, e->opt};
+    e->priority = params ? params->priority : VRT_PRIORITY_NORMAL;
+    vrt__backend_params bp = {e->threads, 0, e->opt, e->priority};
     vrt_status st = o->be->prepare_shared(o->ctx, o->ir, o->plan, &bp, &e->ctx, err, cap);
     if (st) {
         vrt_free(e);
@@ -321,6 +324,8 @@ vrt_status vrt_engine_get_stats(const vrt_engine_t *e, vrt_engine_stats *s) {
     s->qdq_conv_fused = e->rep.qdq_conv_fused;
     s->weight_users = atomic_load(&(e->owner ? e->owner : e)->users);
     s->weights_borrowed = e->owner != NULL;
+    s->priority = e->priority;
+    if (e->be->priority) s->priority_applied = e->be->priority(e->ctx, &s->priority_value);
     return VRT_OK;
 }
 

@@ -163,6 +163,9 @@ static vrt_status calibrate(vrt_pipeline_t *p, vrt__group *g, char *e, size_t ca
 static vrt_status make_groups(vrt_pipeline_t *p, vrt__group **gs, int *ng) {
     int taken[VRT_PIPELINE_MAX_STREAMS] = {0};
     *ng = 0;
+    /* A high-priority stream runs alone: its frames never wait for a group's deadline. */
+    for (int i = 0; i < p->nstreams; i++)
+        taken[i] = p->streams[i]->priority == VRT_PRIORITY_HIGH;
     for (int i = 0; i < p->nstreams; i++) {
         if (taken[i] || !vrt_fourcc_is_raw(p->streams[i]->info.fourcc)) continue;
         stream *same[VRT_PIPELINE_MAX_STREAMS];

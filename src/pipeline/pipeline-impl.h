@@ -47,7 +47,8 @@ vrt_status vrt__proc_open2(vrt__proc **out, const vrt_profile *prof, const char 
  * through this (NULL: none). */
 typedef struct vrt__proc_opts {
     const vrt_overlay_params *overlay;
-    int device; /* CUDA ordinal of the session (vrt_session_params.device); 0 by default */
+    int device;            /* CUDA ordinal of the session (vrt_session_params.device); 0 by default */
+    vrt_priority priority; /* vrt_session_params.priority */
 } vrt__proc_opts;
 vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char *model_path,
                            const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
@@ -69,6 +70,8 @@ int vrt__proc_weight_users(const vrt__proc *p);
 size_t vrt__proc_result_bytes(const vrt__proc *p);
 /* Buffer of bindable slot i (< bound) and its size, else NULL. */
 void *vrt__proc_slot_buffer(vrt__proc *p, int i, size_t *size);
+/* What the session's priority became (vrt_session_info.priority_value / _applied). */
+void vrt__proc_priority(const vrt__proc *p, int *value, int *applied);
 /* Frames submitted straight from their capture buffer (no copy). */
 uint64_t vrt__proc_zero_copy(const vrt__proc *p);
 /* Runs one frame (the stream's processing thread only). Allocates nothing. */

@@ -54,6 +54,8 @@ typedef struct stream {
     struct vrt__group *grp; /* the batching group whose thread processes this stream, or NULL */
     int ldev;               /* logical device (index into pl->dev), set at start (assign.h) */
     double load;            /* its load estimate: fps x model cost */
+    vrt_priority priority;  /* vrt_pipeline_set_priority: HIGH = own session, never batched */
+    _Atomic int raised;     /* HIGH: this stream's threads that got the raised CPU priority */
 } stream;
 
 struct vrt_pipeline {
@@ -97,6 +99,7 @@ struct vrt_pipeline {
     const char *_Atomic stop_reason;   /* vrt_pipeline_request_stop */
     int64_t run_start_ns, run_stop_ns; /* vrt_pipeline_info */
     int64_t cpu_start_ns, cpu_stop_ns; /* process CPU time at those moments */
+    _Atomic int prio_warned;           /* a thread's priority could not be raised (logged once) */
 };
 
 /* ---- a stream's frame path, used by the processing and batching threads --- */

@@ -200,6 +200,23 @@ vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt
     return VRT_OK;
 }
 
+vrt_status vrt_pipeline_set_priority(vrt_pipeline_t *p, int stream_index, vrt_priority priority) {
+    if (!p) return VRT_EINVAL;
+    if (stream_index < 0 || stream_index >= p->nstreams || !vrt_priority_name(priority)) {
+        vrt_errbuf_set(p->err, sizeof(p->err),
+                       "vrt_pipeline_set_priority: stream %d, priority %d: give a stream index 0..%d and "
+                       "VRT_PRIORITY_NORMAL or VRT_PRIORITY_HIGH",
+                       stream_index, (int)priority, p->nstreams - 1);
+        return VRT_EINVAL;
+    }
+    if (p->started) {
+        vrt_errbuf_set(p->err, sizeof(p->err), "priorities are set before vrt_pipeline_start");
+        return VRT_EBUSY;
+    }
+    p->streams[stream_index]->priority = priority;
+    return VRT_OK;
+}
+
 static void emit(stream *s, vrt_pipeline_event_kind kind, const char *detail) {
     vrt_pipeline_t *p = s->pl;
     if (!p->params.on_event) return;
@@ -221,9 +238,25 @@ static void handoff_close(stream *s) {
     if (s->grp) vrt__batch_notify(s); /* the group thread sees the end */
 }
 
+/* A HIGH stream's capture and processing threads ask for the raised CPU
+ * priority as they start (vrt_thread_set_priority); where the process may
+ * not, they keep theirs and the first refusal is logged. */
+static void raise_thread(stream *s) {
+    if (s->priority != VRT_PRIORITY_HIGH) return;
+    char e[384];
+    if (vrt_thread_set_priority(s->priority, e, sizeof(e)) == VRT_OK) {
+        atomic_fetch_add(&s->raised, 1);
+        return;
+    }
+    if (!atomic_exchange(&s->pl->prio_warned, 1))
+        vrt_log(VRT_LOG_WARN, "pipeline", "%s: priority high: %s; its threads run at normal CPU priority%s",
+                s->uri, e, strcmp(s->pl->backend, "cuda") ? "" : " (the GPU stream priority still applies)");
+}
+
 static void *capture_main(void *arg) {
     stream *s = arg;
     vrt_pipeline_t *p = s->pl;
+    raise_thread(s);
     int64_t timeout_ns = p->params.frame_timeout_ms > 0 ? (int64_t)p->params.frame_timeout_ms * 1000000 : 0;
     int64_t last_frame = vrt_now_ns();
     int unplugged = 0;
@@ -449,6 +482,7 @@ void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t don
 
 static void *process_main(void *arg) {
     stream *s = arg;
+    raise_thread(s);
     for (;;) {
         vrt_frame *f = NULL;
         vrt_status st = vrt__stream_take(s, &f, -1);
@@ -509,7 +543,8 @@ static void assign_devices(vrt_pipeline_t *p) {
  * frame is copied into the session's page-locked copy slot (logged once).
  * io= in the URI, MJPEG cameras decoded on the CPU, params.pinned_capture =
  * 0: no binding. */
-static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
+static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batching) {
+    int batched = batching && s->priority != VRT_PRIORITY_HIGH; /* high: never batched (batch.c) */
     vrt_source_config c;
     vrt_source_default_config(&c);
     vrt_status st = VRT_OK;
@@ -528,7 +563,8 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batched) {
                (!s->info.device_fourcc || s->info.device_fourcc == s->info.fourcc) && nb >= 2 &&
                nb < VRT_SESSION_MAX_SLOTS;
     vrt__proc *share = weights_owner(p, s->ldev); /* weights loaded once per device */
-    vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
+    vrt__proc_opts po = {
+        .overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s), .priority = s->priority};
     st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, &p->models, p->params.threads,
                          s->info.fourcc, s->info.width, s->info.height, bind ? nb : 0, share, 1, &po, e,
                          sizeof(e));
@@ -682,7 +718,9 @@ static vrt_status open_stream_sessions(vrt_pipeline_t *p) {
         stream *s = p->streams[i];
         if (s->grp || s->proc) continue;
         char e[512];
-        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = stream_device(p, s)};
+        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL,
+                             .device = stream_device(p, s),
+                             .priority = s->priority};
         st = vrt__proc_open3(&s->proc, &p->prof, p->model, p->backend, &p->models, p->params.threads,
                              s->info.fourcc, s->info.width, s->info.height, 0, weights_owner(p, s->ldev), 1,
                              &po, e, sizeof(e));
@@ -896,6 +934,9 @@ vrt_status vrt_pipeline_get_stats(vrt_pipeline_t *p, int i, vrt_pipeline_stats *
     st->device = strcmp(p->backend, "cuda") ? -1 : stream_device(p, s);
     st->device_slot = s->ldev;
     st->load = s->load;
+    st->priority = s->priority;
+    st->threads_raised = atomic_load(&s->raised);
+    if (s->proc) vrt__proc_priority(s->proc, &st->priority_value, &st->priority_applied);
     st->info = s->info;
     vrt_source_get_stats(s->src, &st->source);
     int exact = atomic_load(&s->proc_done);

@@ -87,6 +87,7 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
     sp.parallel = models ? models->parallel : NULL;
     sp.overlay = opts ? opts->overlay : NULL;
     sp.device = opts ? opts->device : 0;
+    sp.priority = opts ? opts->priority : VRT_PRIORITY_NORMAL;
     vrt_status st = vrt_session_open(model_path, NULL, prof, &sp, &p->session, err, cap);
     if (st) {
         vrt__proc_destroy(&p);
@@ -189,6 +190,13 @@ vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_fram
     vrt_status st = vrt_session_render(p->session, p->last_slot, info, dst);
     if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
     return st;
+}
+
+void vrt__proc_priority(const vrt__proc *p, int *value, int *applied) {
+    vrt_session_info info;
+    vrt_session_get_info(p->session, &info);
+    *value = info.priority_value;
+    *applied = info.priority_applied;
 }
 
 int vrt__proc_weight_users(const vrt__proc *p) {

@@ -218,6 +218,7 @@ static vrt_status open_model(vrt_session_t *s, const char *model_path) {
     ep.batch = s->batch > 1 ? s->batch : 0;
     ep.options = s->p.engine;
     ep.device = s->p.device;
+    ep.priority = s->p.priority;
     if (sh) return vrt_engine_open_shared(sh->eng, &ep, &s->eng, s->err, sizeof(s->err));
     float *sample = NULL;
     if (!strcmp(s->ops->name, "cuda") && ep.options.precision == VRT_PRECISION_AUTO &&
@@ -268,8 +269,9 @@ static vrt_status open_cascade(vrt_session_t *s) {
     if (s->batch != 1)
         return fail(s, VRT_EINVAL, "a cascade runs with session batch 1 (batch = %d)", s->batch);
     char e[512] = "";
-    vrt_status st = vrt__cascade_open(&s->cascade, cp, s->ops->name, s->p.threads, s->p.device, &s->p.engine,
-                                      s->ops != &vrt__session_cpu, s->p.width, s->p.height, e, sizeof(e));
+    vrt_status st =
+        vrt__cascade_open(&s->cascade, cp, s->ops->name, s->p.threads, s->p.priority, s->p.device,
+                          &s->p.engine, s->ops != &vrt__session_cpu, s->p.width, s->p.height, e, sizeof(e));
     if (st) return fail(s, st, "%s", e);
     s->sec_offset = (s->res_stride + 15) & ~(size_t)15;
     s->res_stride = s->sec_offset + ((sizeof(vrt__cascade_result) + 15) & ~(size_t)15);
@@ -386,6 +388,9 @@ void vrt_session_get_info(const vrt_session_t *s, vrt_session_info *info) {
         info->weight_users = es.weight_users;
         info->weight_bytes = es.weight_bytes;
         info->arena_bytes = es.arena_bytes;
+        info->priority = es.priority;
+        info->priority_value = es.priority_value;
+        info->priority_applied = es.priority_applied;
     }
 }
 

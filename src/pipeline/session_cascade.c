@@ -101,7 +101,8 @@ static vrt_status check_classifier(vrt__cascade *c, int batch, char *err, size_t
 }
 
 static vrt_status open_engine(vrt__cascade *c, const vrt_cascade_params *p, const char *backend, int threads,
-                              int device, const vrt_engine_options *opt, int batch, char *err, size_t cap) {
+                              vrt_priority prio, int device, const vrt_engine_options *opt, int batch,
+                              char *err, size_t cap) {
     vrt_status st;
     const char *model = p->model;
     char path[VRT_PROFILE_PATH_MAX], e[512] = "";
@@ -121,6 +122,7 @@ static vrt_status open_engine(vrt__cascade *c, const vrt_cascade_params *p, cons
     vrt_engine_default_params(&ep);
     ep.backend = backend;
     ep.threads = threads;
+    ep.priority = prio;
     ep.device = device; /* the primary session's GPU: crops never cross devices */
     ep.batch = batch;
     if (opt) ep.options = *opt;
@@ -138,8 +140,8 @@ static vrt_status open_engine(vrt__cascade *c, const vrt_cascade_params *p, cons
 }
 
 vrt_status vrt__cascade_open(vrt__cascade **out, const vrt_cascade_params *p, const char *backend,
-                             int threads, int device, const vrt_engine_options *opt, int batched,
-                             uint32_t frame_w, uint32_t frame_h, char *err, size_t cap) {
+                             int threads, vrt_priority prio, int device, const vrt_engine_options *opt,
+                             int batched, uint32_t frame_w, uint32_t frame_h, char *err, size_t cap) {
     *out = NULL;
     if (!p->profile && !p->profile_path) {
         vrt_errbuf_set(err, cap, "cascade: the classifier needs a profile (a classify models/*.conf)");
@@ -164,7 +166,7 @@ vrt_status vrt__cascade_open(vrt__cascade **out, const vrt_cascade_params *p, co
     c->rule.frame_h = frame_h;
     const int batch = batched ? (p->max_batch >= 1 && p->max_batch <= VRT_CASCADE_MAX ? p->max_batch : 1) : 1;
     if (!st) st = vrt_preprocess_check(&c->pre, err, cap);
-    if (!st) st = open_engine(c, p, backend, threads, device, opt, batch, err, cap);
+    if (!st) st = open_engine(c, p, backend, threads, prio, device, opt, batch, err, cap);
     if (!st) st = make_rule(c, p, err, cap);
     if (!st && !batched) {
         c->in = vrt_malloc(c->in_bytes);

@@ -69,12 +69,13 @@ typedef struct vrt__cascade {
     char model[VRT_PROFILE_PATH_MAX];
 } vrt__cascade;
 
-/* Opens the classifier of p on backend (engine options and threads as the
- * session's), batch = 1 or p's max_batch (batched = 1). err names what
- * failed (the secondary model or profile, the batch) and what would work. */
+/* Opens the classifier of p on backend (engine options, threads and
+ * priority as the session's), batch = 1 or p's max_batch (batched = 1).
+ * err names what failed (the secondary model or profile, the batch) and
+ * what would work. */
 vrt_status vrt__cascade_open(vrt__cascade **out, const vrt_cascade_params *p, const char *backend,
-                             int threads, int device, const vrt_engine_options *opt, int batched,
-                             uint32_t frame_w, uint32_t frame_h, char *err, size_t cap);
+                             int threads, vrt_priority prio, int device, const vrt_engine_options *opt,
+                             int batched, uint32_t frame_w, uint32_t frame_h, char *err, size_t cap);
 void vrt__cascade_destroy(vrt__cascade **c);
 
 /* CPU: picks the crops of d from frame f (host memory), classifies each,

@@ -314,6 +314,10 @@ vrt_status vrt_sink_json_summary(vrt_pipeline_t *p, const char *stopped_by, vrt_
             vrt_json_kv_null(w, "device");
         vrt_json_kv_int(w, "device_slot", st.device_slot);
         vrt_json_kv_double(w, "load", st.load);
+        vrt_json_kv_string(w, "priority", vrt_priority_name(st.priority));
+        vrt_json_kv_int(w, "priority_value", st.priority_value);
+        vrt_json_kv_bool(w, "priority_applied", st.priority_applied);
+        vrt_json_kv_int(w, "threads_raised", st.threads_raised);
         if (st.capture_io[0])
             vrt_json_kv_string(w, "capture_io", st.capture_io);
         else

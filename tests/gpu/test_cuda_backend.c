@@ -431,7 +431,7 @@ static void bk_open_o(bk *b, const char *model, const vrt_engine_options *opt) {
     vrt__pass_default_opts(&po);
     ASSERT_OK(vrt__passes_run(b->ir, &po, NULL, err, sizeof(err)));
     ASSERT_OK(vrt__plan_build(b->ir, &b->plan, err, sizeof(err)));
-    vrt__backend_params bp = {0, 0, *opt};
+    vrt__backend_params bp = {.threads = 0, .device = 0, .opt = *opt};
     vrt_status st = vrt__backend_cuda.prepare(b->ir, b->plan, &bp, &b->ctx, err, sizeof(err));
     if (st) printf("  prepare: %s\n", err);
     ASSERT_OK(st);

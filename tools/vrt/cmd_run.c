@@ -81,6 +81,13 @@ void cmd_run_help(FILE *f) {
         "                          for several); all = every GPU found. Refused on the cpu backend\n"
         "      --memory-budget MB  fail at start, naming how many streams fit, when the sessions\n"
         "                          would need more (default: the GPU's free memory; cpu: none)\n"
+        "      --priority LEVEL    high or normal, for the --source given just before it: a high\n"
+        "                          stream runs alone (never batched) on a CUDA stream of the GPU's\n"
+        "                          greatest priority, its CPU threads at nice -10 where permitted\n"
+        "                          (CAP_SYS_NICE or ulimit -e >= 30; else a warning)\n"
+        "      --records FILE      after the run, every stream's per-frame times as CSV (stream,\n"
+        "                          sequence, exposure_ns, launch_ns, age_ns, process_ns, e2e_ns,\n"
+        "                          dropped_before, deadline_miss; the newest 65536 per stream)\n"
         "cascade (a classifier on the detector's crops, e.g. YOLOX -> ResNet):\n"
         "      --secondary FILE    the classifier's profile (a classify .conf; its model key, or:)\n"
         "      --secondary-model F its ONNX file\n"
@@ -100,6 +107,7 @@ void cmd_run_help(FILE *f) {
         "  vrt run -i video.mp4 --policy all --json frames.jsonl\n"
         "  vrt run /dev/video0 display://0 -m yolox_nano.onnx       a window with the results\n"
         "  vrt run -i synthetic: -o http://127.0.0.1:8080 -o mqtt://localhost/vrt/results\n"
+        "  vrt run -i /dev/video0 --priority high -i a.mp4 -i b.mp4 --loop --pace --batch auto\n"
         "  vrt run -i video.mp4 -m yolox_nano.onnx --secondary models/squeezenet.conf \\\n"
         "          --secondary-model SqueezeNet_fp16.onnx --secondary-classes 16 --print\n"
         "  vrt run -i video.mp4 -m yolov8n.onnx --parallel models/depth-anything.conf \\\n"
@@ -143,12 +151,15 @@ enum {
     OPT_BATCH,
     OPT_BATCH_DEADLINE,
     OPT_MEMORY_BUDGET,
+    OPT_PRIORITY,
+    OPT_RECORDS,
 };
 
 #define MAX_OUTPUTS 6
 
 typedef struct run_opts {
     const char *sources[VRT_PIPELINE_MAX_STREAMS];
+    vrt_priority priority[VRT_PIPELINE_MAX_STREAMS]; /* --priority after each --source */
     int nsources;
     const char *model;
     const char *profile;
@@ -162,6 +173,7 @@ typedef struct run_opts {
     const char *json;
     const char *report;
     const char *summary; /* --summary FILE: the JSON summary line only */
+    const char *records; /* --records FILE: per-frame times, CSV, after the run */
     const char *gpus;    /* --gpus as given: "all" or a list of ordinals, checked after the backend */
     int gpu[VRT_PIPELINE_MAX_DEVICES], ngpus; /* the list (ngpus 0 with "all") */
     vrt_source_params sp;
@@ -328,10 +340,28 @@ static int parse_gpus(cli_ctx *ctx, const char *arg, run_opts *o) {
     return 0;
 }
 
-/* Options for many streams (--summary, batching, memory, priorities): 0
+/* --priority LEVEL: for the --source just before it (getopt keeps the options' order). */
+static int parse_priority(cli_ctx *ctx, const char *arg, run_opts *o) {
+    int v = vrt_priority_parse(arg);
+    if (v < 0) return cli_usage_error(ctx, "--priority '%s' unknown; use high or normal", arg);
+    if (!o->nsources)
+        return cli_usage_error(ctx,
+                               "--priority %s applies to the --source before it; give it after the "
+                               "source, e.g. -i /dev/video0 --priority high",
+                               arg);
+    o->priority[o->nsources - 1] = (vrt_priority)v;
+    return 0;
+}
+
+/* Options for many streams (--summary, --records, batching, memory, priorities): 0
  * handled, > 0 a usage error's exit code, -1 not one of them. */
 static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
     switch (c) {
+    case OPT_PRIORITY: return parse_priority(ctx, optarg, o);
+    case OPT_RECORDS:
+        if (!*optarg) return cli_usage_error(ctx, "--records needs a file name, e.g. records.csv");
+        o->records = optarg;
+        return 0;
     case OPT_BATCH_SOURCES: o->batch_sources = VRT_BATCH_ON; return 0;
     case OPT_BATCH:
         if (!strcasecmp(optarg, "off"))
@@ -352,6 +382,49 @@ static int parse_scale_opt(cli_ctx *ctx, int c, run_opts *o) {
         if (!*optarg) return cli_usage_error(ctx, "--summary needs a file name, e.g. summary.json");
         o->summary = optarg;
         return 0;
+    default: return -1;
+    }
+}
+
+/* The run's own options (sources, model, backend, limits, result files): 0 handled, > 0 a usage
+ * error's exit code, -1 not one of them. */
+static int parse_main_opt(cli_ctx *ctx, int c, run_opts *o) {
+    switch (c) {
+    case 'i':
+        if (o->nsources >= VRT_PIPELINE_MAX_STREAMS)
+            return cli_usage_error(ctx, "too many --source options (at most %d)", VRT_PIPELINE_MAX_STREAMS);
+        if (!*optarg) return cli_usage_error(ctx, "--source needs a URI, e.g. /dev/video0 or synthetic:");
+        o->sources[o->nsources++] = optarg;
+        return 0;
+    case 'm': o->model = optarg; return 0;
+    case OPT_PROFILE: o->profile = optarg; return 0;
+    case OPT_BACKEND:
+        if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda") && strcmp(optarg, "auto"))
+            return cli_usage_error(ctx, "--backend '%s' unknown; use cuda, cpu or auto", optarg);
+        o->backend = optarg;
+        return 0;
+    case OPT_THREADS: return cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &o->threads);
+    case 'n': return cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames);
+    case 'd': return cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration);
+    case OPT_POLICY:
+        if (!strcasecmp(optarg, "newest"))
+            o->policy_all = 0;
+        else if (!strcasecmp(optarg, "all"))
+            o->policy_all = 1;
+        else
+            return cli_usage_error(ctx, "--policy '%s' unknown; use newest or all", optarg);
+        return 0;
+    case OPT_DEADLINE: return cli_parse_double(ctx, "--deadline-ms", optarg, 0.001, 1e7, &o->deadline_ms);
+    case 'p': o->print = 1; return 0;
+    case OPT_JSON:
+        if (!*optarg) return cli_usage_error(ctx, "--json needs a file name or '-'");
+        o->json = optarg;
+        return 0;
+    case OPT_REPORT:
+        if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
+        o->report = optarg;
+        return 0;
+    case OPT_TIMEOUT: return cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s);
     default: return -1;
     }
 }
@@ -398,6 +471,8 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"batch", required_argument, NULL, OPT_BATCH},
         {"batch-deadline-ms", required_argument, NULL, OPT_BATCH_DEADLINE},
         {"memory-budget", required_argument, NULL, OPT_MEMORY_BUDGET},
+        {"priority", required_argument, NULL, OPT_PRIORITY},
+        {"records", required_argument, NULL, OPT_RECORDS},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -414,54 +489,9 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         if (c == CLI_GETOPT_USAGE) return CLI_EXIT_USAGE;
         switch (c) {
         case 'h': cmd_run_help(stdout); return -1;
-        case 'i':
-            if (o->nsources >= VRT_PIPELINE_MAX_STREAMS)
-                return cli_usage_error(ctx, "too many --source options (at most %d)",
-                                       VRT_PIPELINE_MAX_STREAMS);
-            if (!*optarg) return cli_usage_error(ctx, "--source needs a URI, e.g. /dev/video0 or synthetic:");
-            o->sources[o->nsources++] = optarg;
-            break;
-        case 'm': o->model = optarg; break;
-        case OPT_PROFILE: o->profile = optarg; break;
-        case OPT_BACKEND:
-            if (strcmp(optarg, "cpu") && strcmp(optarg, "cuda") && strcmp(optarg, "auto"))
-                return cli_usage_error(ctx, "--backend '%s' unknown; use cuda, cpu or auto", optarg);
-            o->backend = optarg;
-            break;
-        case OPT_THREADS:
-            if ((rc = cli_parse_i64(ctx, "--threads", optarg, 0, 1024, &o->threads))) return rc;
-            break;
-        case 'n':
-            if ((rc = cli_parse_i64(ctx, "--frames", optarg, 1, INT64_MAX / 2, &o->frames))) return rc;
-            break;
-        case 'd':
-            if ((rc = cli_parse_double(ctx, "--duration", optarg, 0.001, 1e7, &o->duration))) return rc;
-            break;
-        case OPT_POLICY:
-            if (!strcasecmp(optarg, "newest"))
-                o->policy_all = 0;
-            else if (!strcasecmp(optarg, "all"))
-                o->policy_all = 1;
-            else
-                return cli_usage_error(ctx, "--policy '%s' unknown; use newest or all", optarg);
-            break;
-        case OPT_DEADLINE:
-            if ((rc = cli_parse_double(ctx, "--deadline-ms", optarg, 0.001, 1e7, &o->deadline_ms))) return rc;
-            break;
-        case 'p': o->print = 1; break;
-        case OPT_JSON:
-            if (!*optarg) return cli_usage_error(ctx, "--json needs a file name or '-'");
-            o->json = optarg;
-            break;
-        case OPT_REPORT:
-            if (!*optarg) return cli_usage_error(ctx, "--report needs a file name, e.g. run.html");
-            o->report = optarg;
-            break;
-        case OPT_TIMEOUT:
-            if ((rc = cli_parse_double(ctx, "--timeout", optarg, 0.01, 86400, &o->timeout_s))) return rc;
-            break;
         default:
-            if ((rc = parse_output_opt(ctx, c, o)) > 0) return rc;
+            if ((rc = parse_main_opt(ctx, c, o)) > 0) return rc;
+            if (rc < 0 && (rc = parse_output_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_cascade_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_scale_opt(ctx, c, o)) > 0) return rc;
             if (rc < 0 && (rc = parse_source_opt(ctx, c, &o->sp)) > 0) return rc;
@@ -669,6 +699,19 @@ static void print_devices(FILE *f, vrt_pipeline_t *pl) {
     }
 }
 
+/* What a --priority high became: the session's (GPU stream priority or CPU workers' nice) and the
+ * stream's own threads. */
+static void print_priority(FILE *f, const vrt_pipeline_stats *st) {
+    fprintf(f, "  priority:    %s: ", vrt_priority_name(st->priority));
+    if (st->device >= 0)
+        fprintf(f, "CUDA stream priority %d%s", st->priority_value,
+                st->priority_applied ? "" : " (not raised)");
+    else
+        fprintf(f, "engine workers nice %d%s", st->priority_value,
+                st->priority_applied ? "" : " (not permitted)");
+    fprintf(f, "; capture/processing threads raised: %d of 2\n", st->threads_raised);
+}
+
 static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
     for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
         vrt_pipeline_stats st;
@@ -687,6 +730,7 @@ static void print_summary(FILE *f, vrt_pipeline_t *pl, const char *stopped_by) {
         if (st.unplugs) fprintf(f, ", unplugs %llu", (unsigned long long)st.unplugs);
         if (st.reconnects) fprintf(f, ", reconnects %llu", (unsigned long long)st.reconnects);
         fprintf(f, "\n");
+        if (st.priority != VRT_PRIORITY_NORMAL) print_priority(f, &st);
         print_stage(f, "end-to-end", &st.stage[VRT_STAGE_E2E], "  (exposure -> result delivered)");
         print_stage(f, "age", &st.stage[VRT_STAGE_AGE], "  (exposure -> processing start)");
         print_stage(f, "period", &st.stage[VRT_STAGE_PERIOD], "  (processing start to start)");
@@ -789,6 +833,8 @@ static int add_sources(cli_ctx *ctx, const run_opts *o, vrt_pipeline_t *pl) {
             if (strstr(err, o->sources[i])) return cli_error("%s", err);
             return cli_error("cannot open '%s': %s", o->sources[i], err);
         }
+        if (o->priority[i] != VRT_PRIORITY_NORMAL && vrt_pipeline_set_priority(pl, i, o->priority[i]))
+            return cli_error("%s", vrt_pipeline_last_error(pl));
     }
     return 0;
 }
@@ -890,6 +936,34 @@ static int check_streams(vrt_pipeline_t *pl) {
     return exit_code;
 }
 
+/* --records: every stream's kept per-frame records (vrt_pipeline_stream_records), oldest first, as
+ * CSV; after the run, so the writing costs the frame path nothing. 0, or -1 with errno set. */
+static int write_records(const char *path, vrt_pipeline_t *pl) {
+    enum { CAP = 65536 };
+    vrt_pipeline_record *recs = vrt_malloc(CAP * sizeof(*recs));
+    FILE *f = recs ? fopen(path, "w") : NULL;
+    if (!f) {
+        vrt_free(recs);
+        if (!errno) errno = ENOMEM;
+        return -1;
+    }
+    fprintf(f,
+            "stream,sequence,exposure_ns,launch_ns,age_ns,process_ns,e2e_ns,dropped_before,deadline_miss\n");
+    for (int i = 0; i < vrt_pipeline_num_streams(pl); i++) {
+        size_t n = vrt_pipeline_stream_records(pl, i, recs, CAP);
+        for (size_t k = 0; k < n; k++) {
+            const vrt_pipeline_record *r = &recs[k];
+            fprintf(f, "%d,%llu,%lld,%lld,%lld,%lld,%lld,%u,%d\n", i, (unsigned long long)r->sequence,
+                    (long long)r->exposure_ns, (long long)r->launch_ns, (long long)r->age_ns,
+                    (long long)r->process_ns, (long long)r->e2e_ns, r->dropped_before, r->deadline_miss);
+        }
+    }
+    vrt_free(recs);
+    int bad = ferror(f);
+    if (fclose(f) || bad) return -1;
+    return 0;
+}
+
 /* The human summary, then the sinks' final parts (the JSON summary line, the report); returns the
  * exit code. */
 static int write_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pipeline_t *pl,
@@ -901,6 +975,10 @@ static int write_outputs(cli_ctx *ctx, const run_opts *o, run_state *rs, vrt_pip
         return CLI_EXIT_RUNTIME;
     }
     if (o->report) cli_info(ctx, "report written to %s", o->report);
+    if (o->records && write_records(o->records, pl)) {
+        cli_error("--records %s: cannot write (%s)", o->records, strerror(errno));
+        return CLI_EXIT_RUNTIME;
+    }
     if (o->summary) {
         FILE *f = fopen(o->summary, "w");
         vrt_json w;

@@ -157,6 +157,13 @@ static vrt_status build_steps(cpu_ctx *c, const vrt__backend_params *bp) {
     }
     if (c->scratch_bytes && !(c->scratch = vrt_malloc(c->scratch_bytes + 64))) return VRT_ENOMEM;
     if ((st = vrt__threadpool_create(&c->tp, bp ? bp->threads : 0))) return st;
+    if (bp && bp->priority == VRT_PRIORITY_HIGH) {
+        /* Not permitted is not a failure: the model runs, at normal priority, and says so. */
+        char e[384];
+        c->prio_applied = vrt__threadpool_set_priority(c->tp, bp->priority, &c->prio_nice, e, sizeof(e)) == 0;
+        if (!c->prio_applied)
+            vrt_log(VRT_LOG_WARN, "cpu", "priority high: %s; running at normal priority", e);
+    }
     if (bp && bp->opt.profile_ops == VRT_SWITCH_ON &&
         !(c->prof_ns = vrt_calloc((size_t)c->n_steps + 1, sizeof(double))))
         return VRT_ENOMEM;
@@ -320,6 +327,12 @@ static const char *cpu_last_error(void *vctx) {
 
 /* No device members (stream, input_ptr, output_ptr, enqueue) and no
  * per-step choices to report (n_choices, choice, precision: always fp32). */
+static int cpu_priority(const void *ctx, int *value) {
+    const cpu_ctx *c = ctx;
+    *value = c->prio_nice;
+    return c->prio_applied;
+}
+
 const vrt__backend_iface vrt__backend_cpu = {
     .name = "cpu",
     .prepare = cpu_prepare,
@@ -330,4 +343,5 @@ const vrt__backend_iface vrt__backend_cpu = {
     .last_error = cpu_last_error,
     .destroy = cpu_destroy,
     .prepare_shared = cpu_prepare_shared,
+    .priority = cpu_priority,
 };

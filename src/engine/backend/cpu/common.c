@@ -15,10 +15,13 @@
  * generation and active counters are read outside the mutex only as hints;
  * every decision that matters is taken again under the mutex.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +33,8 @@ struct vrt__threadpool {
     int nthreads; /* total, including the calling thread */
     pthread_t *threads;
     int nstarted;
+    pid_t *tids; /* the workers' kernel thread ids, as they register (under mu) */
+    int ntids;
     pthread_mutex_t mu;
     pthread_cond_t work_cv;    /* workers wait here for a new generation */
     pthread_cond_t done_cv;    /* the caller waits here for workers to finish */
@@ -80,6 +85,11 @@ static void *vrt__pool_main(void *p) {
     vrt__threadpool *tp = p;
     uint64_t seen = 0;
     vrt__in_pool = 1;
+    /* Registered so that vrt__threadpool_set_priority can reach this thread. */
+    pthread_mutex_lock(&tp->mu);
+    tp->tids[tp->ntids++] = (pid_t)syscall(SYS_gettid);
+    pthread_cond_broadcast(&tp->done_cv);
+    pthread_mutex_unlock(&tp->mu);
     for (;;) {
         vrt__spin_for_generation(tp, seen);
         pthread_mutex_lock(&tp->mu);
@@ -117,7 +127,8 @@ vrt_status vrt__threadpool_create(vrt__threadpool **out, int nthreads) {
     atomic_init(&tp->active, 0);
     if (nthreads > 1) {
         tp->threads = vrt_calloc((size_t)(nthreads - 1), sizeof(pthread_t));
-        if (!tp->threads) {
+        tp->tids = vrt_calloc((size_t)(nthreads - 1), sizeof(pid_t));
+        if (!tp->threads || !tp->tids) {
             vrt__threadpool_destroy(&tp);
             return VRT_ENOMEM;
         }
@@ -143,12 +154,42 @@ void vrt__threadpool_destroy(vrt__threadpool **ptp) {
     for (int i = 0; i < tp->nstarted; i++)
         pthread_join(tp->threads[i], NULL);
     vrt_free(tp->threads);
+    vrt_free(tp->tids);
     pthread_cond_destroy(&tp->work_cv);
     pthread_cond_destroy(&tp->done_cv);
     pthread_mutex_destroy(&tp->mu);
     pthread_mutex_destroy(&tp->submit_mu);
     vrt_free(tp);
     *ptp = NULL;
+}
+
+vrt_status vrt__threadpool_set_priority(vrt__threadpool *tp, vrt_priority prio, int *nice_out, char *err,
+                                        size_t cap) {
+    if (nice_out) *nice_out = 0;
+    if (!tp || prio == VRT_PRIORITY_NORMAL) return VRT_OK;
+    if (prio != VRT_PRIORITY_HIGH) {
+        vrt_errbuf_set(err, cap, "priority %d unknown; use normal or high", (int)prio);
+        return VRT_EINVAL;
+    }
+    pthread_mutex_lock(&tp->mu);
+    while (tp->ntids < tp->nstarted) /* workers register as they start */
+        pthread_cond_wait(&tp->done_cv, &tp->mu);
+    pthread_mutex_unlock(&tp->mu);
+    /* Another thread's nice value, by its id: the same permission rule as
+     * for the calling thread (vrt_thread_set_priority). */
+    for (int i = 0; i < tp->ntids; i++) {
+        if (setpriority(PRIO_PROCESS, (id_t)tp->tids[i], VRT_PRIORITY_HIGH_NICE) == 0) continue;
+        int e = errno;
+        struct rlimit rl;
+        long long lim = getrlimit(RLIMIT_NICE, &rl) == 0 ? (long long)rl.rlim_cur : -1;
+        vrt_errbuf_set(err, cap,
+                       "cannot raise the CPU backend's worker threads to nice %d (%s): that needs "
+                       "CAP_SYS_NICE or an RLIMIT_NICE of at least %d (ulimit -e; it is %lld here)",
+                       VRT_PRIORITY_HIGH_NICE, strerror(e), 20 - VRT_PRIORITY_HIGH_NICE, lim);
+        return e == EPERM || e == EACCES ? VRT_EPERM : vrt_status_from_errno(e);
+    }
+    if (nice_out) *nice_out = VRT_PRIORITY_HIGH_NICE;
+    return VRT_OK;
 }
 
 int vrt__threadpool_size(const vrt__threadpool *tp) {

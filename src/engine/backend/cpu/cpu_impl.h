@@ -27,6 +27,8 @@ typedef struct vrt__cpu_ctx {
     int n_steps;
     double *prof_ns; /* option profile_ops: time per step summed over runs (NULL when off) */
     int64_t prof_runs;
+    int prio_nice;    /* the workers' nice value after params.priority (0: unchanged) */
+    int prio_applied; /* 1: a HIGH priority took effect on every worker */
     char err[512];
 } vrt__cpu_ctx;
 

@@ -20,6 +20,7 @@
 
 #include "model/dtype.h"
 #include "vrt/core.h"
+#include "vrt/thread.h"
 
 /* Thread pool for kernels: runs fn(arg, i) for i in [0, n) over the pool's
  * threads and waits. Created once at backend prepare. */
@@ -27,6 +28,12 @@ typedef struct vrt__threadpool vrt__threadpool;
 vrt_status vrt__threadpool_create(vrt__threadpool **out, int nthreads);
 void vrt__threadpool_destroy(vrt__threadpool **tp);
 int vrt__threadpool_size(const vrt__threadpool *tp);
+/* Raises every worker thread to prio (vrt/thread.h: HIGH = nice VRT_PRIORITY_HIGH_NICE; NORMAL: no
+ * change); *nice_out (may be NULL) gets the workers' nice value, 0 when unchanged. VRT_EPERM with
+ * the detail in err when the process may not (the workers keep their priority). The calling thread,
+ * which works too, is the caller's to raise. */
+vrt_status vrt__threadpool_set_priority(vrt__threadpool *tp, vrt_priority prio, int *nice_out, char *err,
+                                        size_t cap);
 void vrt__parallel_for(vrt__threadpool *tp, int64_t n, void (*fn)(void *arg, int64_t i), void *arg);
 
 #endif

@@ -143,13 +143,41 @@ static void choose_math(cuda_ctx *c, vrt_precision precision) {
     c->math_auto = 1;
 }
 
+/* The context's stream, at the device's greatest priority for HIGH
+ * (numerically the lowest: 0 is the default and the least, e.g. -5 the
+ * greatest on an H100). A graph launched into it runs at its priority
+ * (graphs are instantiated without per-node priorities). */
+static vrt_status create_stream(cuda_ctx *c) {
+    int least = 0, greatest = 0, prio = 0;
+    vrt_status st;
+    if (c->priority == VRT_PRIORITY_HIGH) {
+        if ((st = CUCK(cudaDeviceGetStreamPriorityRange(&least, &greatest)))) return st;
+        prio = greatest;
+    }
+    if ((st = CUCK(cudaStreamCreateWithPriority(&c->stream, cudaStreamNonBlocking, prio))) ||
+        (st = CUCK(cudaStreamGetPriority(c->stream, &c->stream_priority))))
+        return st;
+    c->prio_applied = c->priority == VRT_PRIORITY_HIGH && greatest < least && c->stream_priority == greatest;
+    if (c->priority == VRT_PRIORITY_HIGH && !c->prio_applied)
+        vrt_log(VRT_LOG_WARN, "cuda",
+                "priority high: device %d has no stream priorities (range %d..%d); its stream runs at the "
+                "default priority",
+                c->device, least, greatest);
+    return VRT_OK;
+}
+
+static int cuda_priority(const void *vctx, int *value) {
+    const cuda_ctx *c = vctx;
+    *value = c->stream_priority;
+    return c->prio_applied;
+}
+
 /* Device, stream, cuDNN and cuBLASLt handles, the per-tensor and per-node
  * arrays. Fills c->err on failure. */
 static vrt_status init_ctx(cuda_ctx *c) {
     const vrt__ir *ir = c->ir;
     vrt_status st;
-    if ((st = CUCK(cudaSetDevice(c->device))) ||
-        (st = CUCK(cudaStreamCreateWithFlags(&c->stream, cudaStreamNonBlocking))) ||
+    if ((st = CUCK(cudaSetDevice(c->device))) || (st = create_stream(c)) ||
         (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnCreate(&c->dnn))) ||
         (st = VRT_CUBLAS_CHECK(c->err, sizeof(c->err), cublasLtCreate(&c->lt))) ||
         (st = VRT_CUDNN_CHECK(c->err, sizeof(c->err), cudnnSetStream(c->dnn, c->stream))))
@@ -300,6 +328,7 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
     c->device = dev;
     c->wbase = base;
     if (bp) c->opt = bp->opt;
+    c->priority = bp ? bp->priority : VRT_PRIORITY_NORMAL;
     /* Programmatic dependent launch for our fp16 kernels (pdl.cuh): Hopper and
      * newer (ON cannot force it on older GPUs) unless option pdl is OFF. Process-wide (one setting per
      * device generation; every context of a process sees the same GPU kind). */
@@ -546,4 +575,5 @@ const vrt__backend_iface vrt__backend_cuda = {
     .precision = vrt__cuda_backend_math,
     .n_kept = vrt__cuda_backend_n_kept,
     .kept = vrt__cuda_backend_kept,
+    .priority = cuda_priority,
 };

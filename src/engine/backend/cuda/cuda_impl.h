@@ -123,6 +123,9 @@ typedef struct cuda_ctx {
     int math_auto;          /* math chosen by the "auto" rule */
     vrt_engine_options opt; /* as the engine resolved them (vrt/engine.h) */
     int graphs;             /* graphs allowed */
+    vrt_priority priority;  /* vrt_engine_params.priority */
+    int stream_priority;    /* the stream's, as cudaStreamGetPriority reports it (0: the default) */
+    int prio_applied;       /* 1: HIGH got the device's greatest stream priority */
     cudaStream_t stream;
     cudnnHandle_t dnn;
     cublasLtHandle_t lt;
