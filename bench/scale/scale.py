@@ -26,11 +26,13 @@ would be exceeded (the JSON says which were skipped).
 import argparse
 import datetime
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -136,11 +138,16 @@ def summarize(summ, gpu, t0, t1):
     }
 
 
-def run_one(a, n, mode, src, gpu, tmp):
-    summ_path = os.path.join(tmp, f"summary-{mode}-{n}.json")
+def run_one(a, n, mode, src, gpu, tmp, high=False, duration=None, records=None):
+    """One `vrt run` of n streams; high: the first stream with --priority high; records: a CSV path for
+    --records. Returns the summarized result, with the summary itself under "_summary"."""
+    duration = duration or a.duration
+    summ_path = os.path.join(tmp, f"summary-{mode}-{n}{'-high' if high else ''}.json")
     cmd = [a.vrt, "run", "-q", "--headless", "-m", a.model, "--profile", a.profile, "--backend", a.backend,
-           "-d", str(a.duration), "--summary", summ_path, "--deadline-ms", f"{1000.0 / a.fps:.3f}",
+           "-d", str(duration), "--summary", summ_path, "--deadline-ms", f"{1000.0 / a.fps:.3f}",
            "--timeout", "30"]
+    if records:
+        cmd += ["--records", records]
     if a.threads:
         cmd += ["--threads", str(a.threads)]
     if mode != "off":
@@ -149,12 +156,12 @@ def run_one(a, n, mode, src, gpu, tmp):
             cmd += ["--batch-deadline-ms", str(a.batch_deadline_ms)]
     if src.endswith(".mp4"):
         cmd += ["--pace", "--loop"]
-    for _ in range(n):
-        cmd += ["-i", src]
+    for i in range(n):
+        cmd += ["-i", src] + (["--priority", "high"] if high and i == 0 else [])
     t_launch = time.monotonic()
     try:
         r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                           timeout=a.duration + 150)
+                           timeout=duration + 150)
     except subprocess.TimeoutExpired:
         return {"n": n, "mode": mode, "error": "timed out", "wall_s": time.monotonic() - t_launch}
     wall = time.monotonic() - t_launch
@@ -166,6 +173,7 @@ def run_one(a, n, mode, src, gpu, tmp):
     out = {"n": n, "mode": mode, "wall_s": round(wall, 2), "run_s": summ["run_s"]}
     # GPU samples from 0.5 s into the run to its end (the first frames warm up the clocks).
     out.update(summarize(summ, gpu, t0 + 0.5, t0 + summ["run_s"]))
+    out["_summary"] = summ
     return out
 
 
@@ -177,7 +185,6 @@ def svg_plot(res, path, title, period_ms):
     ns = sorted({r["n"] for r in ok})
     ys = [r[k] for r in ok for k in ("e2e_p99_ms", "age_p99_ms", "process_p99_ms", "process_p50_ms")
           if r.get(k)] + [period_ms]
-    import math
     lo, hi = math.log10(max(min(ys) * 0.8, 1e-3)), math.log10(max(ys) * 1.25)
     xl, xh = math.log2(ns[0]), math.log2(ns[-1]) if ns[-1] > ns[0] else math.log2(ns[0]) + 1
 
@@ -242,6 +249,242 @@ def versions(vrt):
     return v
 
 
+def pct(v, q):
+    """Nearest-rank percentile of a sorted list (None when empty)."""
+    if not v:
+        return None
+    return v[min(len(v) - 1, max(0, math.ceil(q * len(v)) - 1))]
+
+
+def stream_lat(st):
+    lat = st["latency_ms"]
+    return {"process_p50_ms": lat["process"]["p50"], "process_p99_ms": lat["process"]["p99"],
+            "e2e_p50_ms": lat["e2e"]["p50"], "e2e_p99_ms": lat["e2e"]["p99"], "e2e_max_ms": lat["e2e"]["max"],
+            "age_p99_ms": lat["age"]["p99"], "fps": st["fps"], "results": st["results"],
+            "dropped_handoff": st["dropped_handoff"]}
+
+
+def priority_side(r, summ):
+    """The high stream (stream 0) and the bulk streams (1..N-1) of one run."""
+    st = summ["streams"]
+    hi = stream_lat(st[0])
+    for k in ("priority", "priority_value", "priority_applied", "threads_raised"):
+        hi[k] = st[0].get(k)
+    bulk = [stream_lat(x) for x in st[1:]]
+    return {"high_stream": hi,
+            "bulk": {"streams": len(bulk), "fps_min": min(b["fps"] for b in bulk),
+                     "process_p50_ms": sorted(b["process_p50_ms"] for b in bulk)[len(bulk) // 2],
+                     "process_p99_ms": max(b["process_p99_ms"] for b in bulk),
+                     "e2e_p99_ms": max(b["e2e_p99_ms"] for b in bulk),
+                     "dropped_handoff": sum(b["dropped_handoff"] for b in bulk)},
+            "gpu_busy": r["gpu_busy"], "cpu_cores": r["cpu_cores"],
+            "batched_streams": (r.get("batching") or {}).get("sources", 0)}
+
+
+def priority_test(a, ns, modes, src, gpu, tmp, t_begin):
+    """Per N (>= 2) and mode: N streams with no priority, then the same with stream 0 at --priority
+    high, back to back in this process; the high stream's latency both ways and the bulk streams'."""
+    rows, skipped, per_run = [], [], None
+    for n in [n for n in ns if n >= 2]:
+        for mode in modes:
+            if per_run and time.monotonic() - t_begin + 2 * per_run > a.budget_s:
+                skipped.append({"n": n, "mode": mode})
+                log(f"N={n} {mode}: skipped (budget {a.budget_s:.0f} s)")
+                continue
+            row = {"n": n, "mode": mode}
+            t = time.monotonic()
+            for high in (False, True):
+                r = run_one(a, n, mode, src, gpu, tmp, high=high)
+                summ = r.pop("_summary", None)
+                key = "with_priority" if high else "without_priority"
+                row[key] = {"error": r["error"]} if "error" in r else priority_side(r, summ)
+            per_run = (time.monotonic() - t) / 2
+            rows.append(row)
+            w, wo = row["with_priority"], row["without_priority"]
+            if "error" in w or "error" in wo:
+                log(f"N={n:3d} {mode:5s}: FAILED: {w.get('error') or wo.get('error')}")
+                continue
+            h1, h0 = w["high_stream"], wo["high_stream"]
+            log(f"N={n:3d} {mode:5s}: high stream process p50/p99 {h0['process_p50_ms']:.3f}/"
+                f"{h0['process_p99_ms']:.3f} -> {h1['process_p50_ms']:.3f}/{h1['process_p99_ms']:.3f} ms, e2e "
+                f"p99 {h0['e2e_p99_ms']:.3f} -> {h1['e2e_p99_ms']:.3f} ms (priority value "
+                f"{h1['priority_value']}, applied {h1['priority_applied']}, threads raised "
+                f"{h1['threads_raised']}); bulk process p99 {wo['bulk']['process_p99_ms']:.3f} -> "
+                f"{w['bulk']['process_p99_ms']:.3f} ms, fps min {wo['bulk']['fps_min']:.1f} -> "
+                f"{w['bulk']['fps_min']:.1f}")
+    return rows, skipped
+
+
+def read_windows(path, run_start_ns, window_s, nstreams):
+    """Per-frame records (vrt run --records) into windows of window_s seconds by launch time."""
+    wns = int(window_s * 1e9)
+    win, first = {}, {}
+    last = run_start_ns
+    with open(path) as f:
+        next(f)
+        for line in f:
+            sid, _seq, _exp, launch, age, proc, e2e, dropped, miss = line.split(",")
+            launch = int(launch)
+            first.setdefault(sid, launch)
+            last = max(last, launch)
+            w = win.setdefault((launch - run_start_ns) // wns, {"e2e": [], "process": [], "age": [], "dropped": 0,
+                                                                "misses": 0, "per_stream": {}})
+            w["e2e"].append(int(e2e) / 1e6)
+            w["process"].append(int(proc) / 1e6)
+            w["age"].append(int(age) / 1e6)
+            w["dropped"] += int(dropped)
+            w["misses"] += int(miss)
+            w["per_stream"][sid] = w["per_stream"].get(sid, 0) + 1
+    out = []
+    for k in sorted(win):
+        w = win[k]
+        t0 = run_start_ns + k * wns
+        span = min(wns, last - t0) / 1e9
+        row = {"window": k, "t0_s": k * window_s, "span_s": round(span, 3), "results": len(w["e2e"]),
+               "fps_mean": len(w["e2e"]) / nstreams / span if span > 0 else None,
+               "fps_min": min(w["per_stream"].get(str(i), 0) for i in range(nstreams)) / span if span > 0 else None,
+               "dropped_handoff": w["dropped"], "deadline_misses": w["misses"]}
+        for key in ("e2e", "process", "age"):
+            v = sorted(w[key])
+            row[f"{key}_p50_ms"], row[f"{key}_p99_ms"], row[f"{key}_max_ms"] = pct(v, 0.5), pct(v, 0.99), v[-1]
+        out.append(row)
+    # The pipeline keeps the newest 65536 records per stream: a stream whose first record is late lost
+    # the start of the run.
+    wrapped = any(t > run_start_ns + wns // 2 for t in first.values())
+    return out, wrapped
+
+
+def svg_windows(rows, path, title, period_ms):
+    W, H, ML, MR, MT, MB = 760, 380, 70, 170, 40, 50
+    keys = [("e2e_p99_ms", "e2e p99", "#d62728"), ("process_p99_ms", "process p99", "#1f77b4"),
+            ("e2e_p50_ms", "e2e p50", "#2ca02c")]
+    ys = [r[k] for r in rows for k, _, _ in keys if r.get(k)] + [period_ms]
+    if not rows or not ys:
+        return
+    hi = max(ys) * 1.15
+    t1 = max(r["t0_s"] + r["span_s"] for r in rows)
+
+    def X(t):
+        return ML + t / t1 * (W - ML - MR)
+
+    def Y(v):
+        return H - MB - v / hi * (H - MT - MB)
+
+    o = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" '
+         f'font-size="12"><rect width="{W}" height="{H}" fill="white"/>',
+         f'<text x="{(W - MR + ML) / 2:.1f}" y="20" text-anchor="middle" font-size="14">{title}</text>',
+         f'<line x1="{ML}" y1="{H - MB}" x2="{W - MR}" y2="{H - MB}" stroke="#888"/>',
+         f'<text x="{(W - MR + ML) / 2:.1f}" y="{H - 12}" text-anchor="middle">run time (s); one point per '
+         f'window</text>',
+         f'<text x="16" y="{(H - MB + MT) / 2:.1f}" text-anchor="middle" '
+         f'transform="rotate(-90 16 {(H - MB + MT) / 2:.1f})">latency (ms)</text>',
+         f'<line x1="{ML}" y1="{Y(period_ms):.1f}" x2="{W - MR}" y2="{Y(period_ms):.1f}" stroke="#888" '
+         f'stroke-dasharray="2,3"/>']
+    step = 10 ** math.floor(math.log10(hi / 2)) if hi > 0 else 1
+    v = 0.0
+    while v <= hi:
+        o.append(f'<line x1="{ML}" y1="{Y(v):.1f}" x2="{W - MR}" y2="{Y(v):.1f}" stroke="#eee"/>'
+                 f'<text x="{ML - 6}" y="{Y(v) + 4:.1f}" text-anchor="end">{v:g}</text>')
+        v += step
+    for r in rows:
+        t = r["t0_s"] + r["span_s"] / 2
+        o.append(f'<text x="{X(t):.1f}" y="{H - MB + 16}" text-anchor="middle">{t:.0f}</text>')
+    ly = MT + 6
+    for key, name, color in keys:
+        pts = [(r["t0_s"] + r["span_s"] / 2, r[key]) for r in rows if r.get(key)]
+        o.append(f'<polyline fill="none" stroke="{color}" stroke-width="2" points="' +
+                 " ".join(f"{X(t):.1f},{Y(v):.1f}" for t, v in pts) + '"/>')
+        o.append(f'<line x1="{W - MR + 10}" y1="{ly}" x2="{W - MR + 34}" y2="{ly}" stroke="{color}" '
+                 f'stroke-width="2"/><text x="{W - MR + 38}" y="{ly + 4}">{name}</text>')
+        ly += 16
+    o.append(f'<text x="{W - MR + 10}" y="{ly + 4}" fill="#666">frame period {period_ms:.1f} ms</text>')
+    o.append("</svg>")
+    with open(path, "w") as f:
+        f.write("\n".join(o) + "\n")
+
+
+def stability(a, n, mode, src, gpu, tmp):
+    """One run of a.stability seconds; per-window latency from its per-frame records, first vs last."""
+    with tempfile.TemporaryDirectory() as td:  # the records are large (64 streams x 9 min: ~150 MB)
+        rec = os.path.join(td, "records.csv")
+        r = run_one(a, n, mode, src, gpu, tmp, duration=a.stability, records=rec)
+        summ = r.pop("_summary", None)
+        if "error" in r:
+            return r, None
+        rows, wrapped = read_windows(rec, summ["run_start_ns"], a.window_s, n)
+    for w in rows:
+        t0 = summ["run_start_ns"] / 1e9 + w["t0_s"]
+        w["gpu_busy"], w["gpu_mem_mib"] = gpu.window(t0, t0 + w["span_s"]) if gpu else (None, None)
+    full = [w for w in rows if w["span_s"] >= 0.9 * a.window_s]
+    verdict = None
+    if len(full) >= 2:
+        f0, f1 = full[0], full[-1]
+        same = f1["e2e_p99_ms"] <= max(f0["e2e_p99_ms"] * (1 + a.tolerance), f0["e2e_p99_ms"] + 0.5)
+        verdict = {"first_window": f0["window"], "last_window": f1["window"],
+                   "e2e_p99_first_ms": f0["e2e_p99_ms"], "e2e_p99_last_ms": f1["e2e_p99_ms"],
+                   "process_p99_first_ms": f0["process_p99_ms"], "process_p99_last_ms": f1["process_p99_ms"],
+                   "ratio": f1["e2e_p99_ms"] / f0["e2e_p99_ms"], "gpu_mem_first_mib": f0["gpu_mem_mib"],
+                   "gpu_mem_last_mib": f1["gpu_mem_mib"], "same": same,
+                   "rule": f"last window's e2e p99 <= max(first's x {1 + a.tolerance:g}, first's + 0.5 ms)"}
+    r["windows"], r["history_wrapped"], r["verdict"] = rows, wrapped, verdict
+    return r, verdict
+
+
+def special_modes(a, ns, modes, src, period, gpu, tmp, t_begin, base):
+    """--stability and --priority-test: their own JSON (and SVG) next to the sweep's."""
+    model = os.path.basename(a.model)
+    if a.stability:
+        n, mode = max(ns), modes[0]
+        log(f"stability: N={n} {mode}, {a.stability:g} s, windows of {a.window_s:g} s")
+        r, v = stability(a, n, mode, src, gpu, tmp)
+        stem = os.path.join(a.out, f"scale-stability-{base['date']}{a.tag}")
+        doc = {"benchmark": "scale-stability", **base, "n": n, "mode": mode, "duration_s": a.stability,
+               "window_s": a.window_s, "versions": versions(a.vrt), "result": r,
+               "notes": "windows by launch time from the run's start; latencies in ms over every frame of "
+                        "every stream in the window (e2e = exposure -> result delivered; process = launch -> "
+                        "result ready); fps_min = the slowest stream's results / window; gpu_* from "
+                        "nvidia-smi every 100 ms"}
+        for w in r.get("windows", []):
+            busy = "-" if w["gpu_busy"] is None else f"{100 * w['gpu_busy']:.0f}%"
+            log(f"  {w['t0_s']:6.0f} s +{w['span_s']:5.1f}: fps min {w['fps_min']:.1f}; e2e p50 "
+                f"{w['e2e_p50_ms']:.3f} p99 {w['e2e_p99_ms']:.3f} max {w['e2e_max_ms']:.3f}; process p99 "
+                f"{w['process_p99_ms']:.3f} ms; drops {w['dropped_handoff']}; gpu busy {busy}, mem "
+                f"{w['gpu_mem_mib']} MiB")
+        ok = "error" not in r and v is not None
+        if "error" in r:
+            log(f"stability run FAILED: {r['error']}")
+        elif v is None:
+            log("stability: fewer than two full windows; run longer than two --window-s")
+        else:
+            log(f"stability: e2e p99 first window {v['e2e_p99_first_ms']:.3f} ms, last window "
+                f"{v['e2e_p99_last_ms']:.3f} ms (x{v['ratio']:.3f}); process p99 {v['process_p99_first_ms']:.3f} "
+                f"-> {v['process_p99_last_ms']:.3f} ms: {'SAME' if v['same'] else 'GREW'} ({v['rule']})"
+                + ("; WARNING: the per-frame history wrapped, the first window is incomplete"
+                   if r["history_wrapped"] else ""))
+        with open(stem + ".json", "w") as f:
+            json.dump(doc, f, indent=1)
+        if r.get("windows"):
+            svg_windows(r["windows"], stem + ".svg", f"{model}, {n} streams ({mode}): latency per "
+                        f"{a.window_s:g} s window over {a.stability:g} s", period)
+    else:
+        rows, skipped = priority_test(a, ns, modes, src, gpu, tmp, t_begin)
+        stem = os.path.join(a.out, f"scale-priority-{base['date']}{a.tag}")
+        doc = {"benchmark": "scale-priority", **base, "duration_s": a.duration, "versions": versions(a.vrt),
+               "results": rows, "skipped": skipped,
+               "notes": "stream 0 is the latency-critical one: without_priority = every stream normal, "
+                        "with_priority = stream 0 at --priority high (own session, never batched; cuda: "
+                        "greatest stream priority); latencies in ms from vrt run's summary (per-stream "
+                        "histograms); bulk = streams 1..N-1 (worst p99, median p50)"}
+        with open(stem + ".json", "w") as f:
+            json.dump(doc, f, indent=1)
+        ok = bool(rows) and all("error" not in x["with_priority"] and "error" not in x["without_priority"]
+                                for x in rows)
+    if gpu:
+        gpu.stop()
+    log(f"wrote {stem}.json ({time.monotonic() - t_begin:.0f} s)")
+    return 0 if ok else 1
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("build", help="build directory holding the vrt binary")
@@ -262,6 +505,13 @@ def main():
     ap.add_argument("--budget-s", type=float, default=450, help="skip what would start after this")
     ap.add_argument("--out", default=os.environ.get("OUT", "bench/results"))
     ap.add_argument("--tag", default="")
+    ap.add_argument("--priority-test", action="store_true", help="per N >= 2 and mode: N streams, then the "
+                    "same with stream 0 at --priority high; the high stream's latency both ways")
+    ap.add_argument("--stability", type=float, metavar="SECONDS", help="one run of SECONDS at the largest "
+                    "--ns and the first --modes; per-window latency, first window vs last")
+    ap.add_argument("--window-s", type=float, default=60, help="stability windows (default 60 s)")
+    ap.add_argument("--tolerance", type=float, default=0.2, help="stability: the last window's e2e p99 may "
+                    "exceed the first's by this fraction (or 0.5 ms) and still count as the same")
     a = ap.parse_args()
     a.vrt = os.path.join(a.build, "vrt")
     if not os.access(a.vrt, os.X_OK):
@@ -288,9 +538,15 @@ def main():
         a.fps, period = 30.0, 1000.0 / 30
     gpu = GpuSampler() if a.backend == "cuda" else None
     t_begin = time.monotonic()
-    res, skipped = [], []
     ns = [int(x) for x in a.ns.split(",")]
     modes = a.modes.split(",")
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
+    base = {"date": date, "command": " ".join(sys.argv), "model": a.model, "profile": a.profile,
+            "backend": a.backend, "source": src, "source_fps": a.fps}
+    model = os.path.basename(a.model)
+    if a.stability or a.priority_test:
+        return special_modes(a, ns, modes, src, period, gpu, tmp, t_begin, base)
+    res, skipped = [], []
     per_run = None
     for n in ns:
         for mode in modes:
@@ -301,6 +557,7 @@ def main():
                 continue
             t = time.monotonic()
             r = run_one(a, n, mode, src, gpu, tmp)
+            r.pop("_summary", None)
             per_run = time.monotonic() - t
             res.append(r)
             if "error" in r:
@@ -314,11 +571,9 @@ def main():
                 f"{busy} ({per_run:.0f} s)")
     if gpu:
         gpu.stop()
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     stem = os.path.join(a.out, f"scale-{date}{a.tag}")
-    doc = {"benchmark": "scale", "date": date, "command": " ".join(sys.argv), "model": a.model,
-           "profile": a.profile, "backend": a.backend, "source": src, "source_fps": a.fps,
-           "duration_s": a.duration, "versions": versions(a.vrt), "results": res, "skipped": skipped,
+    doc = {"benchmark": "scale", **base, "duration_s": a.duration, "versions": versions(a.vrt), "results": res,
+           "skipped": skipped,
            "notes": "latencies in ms; process = launch -> result ready per frame; age = exposure -> launch; "
                     "e2e = exposure -> result delivered; *_p99 = worst stream's p99, *_p50 = median over "
                     "streams; dropped_beyond_source = frames replaced in the hand-off (processing late); "
@@ -326,7 +581,6 @@ def main():
                     "CPU seconds / run seconds"}
     with open(stem + ".json", "w") as f:
         json.dump(doc, f, indent=1)
-    model = os.path.basename(a.model)
     svg_plot(res, stem + ".svg", f"{model} on {a.backend}: latency vs streams ({src.split('?')[0]} "
              f"{a.fps:g} fps each)", period)
     log(f"wrote {stem}.json and {stem}.svg ({time.monotonic() - t_begin:.0f} s)")

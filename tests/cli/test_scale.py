@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`vrt run` with many streams (the real binary, CPU backend, SqueezeNet on small frames):
-more than 8 sources, --summary, and the scale benchmark's smoke run (bench/scale/scale.py).
+more than 8 sources, --summary, --priority, --records, and the scale benchmark's smoke runs
+(bench/scale/scale.py).
 
 Usage: test_scale.py --vrt PATH [--sanitize 0|1] CASE (the conventions of test_cli.py).
 """
@@ -168,6 +169,63 @@ def case_scale_memory_budget():
         check(abs(s["memory"]["budget_mib"] - m["planned_mib"] - 1) < 0.01, "budget %r" % s["memory"])
     T.usage_error(["run", "--memory-budget", "0"], "--memory-budget")
     T.usage_error(["run", "--batch", "on", "-i", SMALL], "--batch on")
+
+
+def case_scale_priority_records():
+    """--priority high for the source before it: in the summary (what took effect) and the text summary;
+    --records writes one CSV row per result with consistent times; scale.py's --priority-test and
+    --stability modes run and write their JSON."""
+    with tempfile.TemporaryDirectory() as d:
+        rec = os.path.join(d, "r.csv")
+        p = os.path.join(d, "s.json")
+        rc, out, err = vrt("run", "--headless", "--backend", "cpu", "--threads", "2", "--policy", "all", "-m",
+                           data(SQZ), "--profile", SQ_PROFILE, "--frames", "3", "--summary", p, "--records", rec,
+                           "-i", SMALL, "-i", SMALL, "--priority", "high", expect=0, timeout=170)
+        st = summary(p)["streams"]
+        check([x["priority"] for x in st] == ["normal", "high"], "priorities %r" % [x["priority"] for x in st])
+        hi = st[1]
+        # Raised where permitted (CAP_SYS_NICE), else a warning and nothing raised: either way consistent.
+        check(hi["priority_applied"] == (hi["priority_value"] == -10), "high stream %r" % hi)
+        check(hi["threads_raised"] in (0, 2) and (hi["threads_raised"] == 2) == hi["priority_applied"], "%r" % hi)
+        check(not hi["priority_applied"] or "CAP_SYS_NICE" not in err, "raised, yet warned")
+        check(hi["priority_applied"] or "CAP_SYS_NICE" in err, "not raised and no warning: %s" % err)
+        check(st[0]["priority_value"] == 0 and not st[0]["priority_applied"] and st[0]["threads_raised"] == 0,
+              "normal stream %r" % st[0])
+        check("priority:    high" in out, "text summary lacks the priority line")
+        with open(rec) as f:
+            rows = [l.rstrip("\n").split(",") for l in f]
+        check(rows[0] == ["stream", "sequence", "exposure_ns", "launch_ns", "age_ns", "process_ns", "e2e_ns",
+                          "dropped_before", "deadline_miss"], "header %r" % rows[0])
+        body = [[int(x) for x in r] for r in rows[1:]]
+        check(sorted(r[0] for r in body) == [0, 0, 0, 1, 1, 1], "rows per stream %r" % [r[0] for r in body])
+        for r in body:
+            check(r[3] - r[2] == r[4] and 0 < r[5] <= r[6] and r[4] + r[5] <= r[6], "times %r" % r)
+        # scale.py: the priority comparison and a short stability run (windows of 1 s).
+        build = os.path.dirname(os.path.abspath(T.ARGS.vrt))
+        base = [sys.executable, os.path.join(SRC, "bench", "scale", "scale.py"), build, "--backend", "cpu",
+                "--threads", "1", "--model", data(SQZ), "--profile", SQ_PROFILE, "--size", "64x48", "--fps", "30",
+                "--out", d]
+        for extra, stem in ((["--ns", "2", "--duration", "1", "--priority-test"], "scale-priority-"),
+                            (["--ns", "2", "--stability", "3", "--window-s", "1"], "scale-stability-")):
+            r = subprocess.run(base + extra, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=170)
+            print(r.stdout.decode("utf-8", "replace"))
+            js = [f for f in os.listdir(d) if f.startswith(stem) and f.endswith(".json")]
+            check(r.returncode == 0 and len(js) == 1, "scale.py %s: exit %d, %r" % (stem, r.returncode, js))
+            with open(os.path.join(d, js[0])) as f:
+                doc = json.load(f)
+            if stem == "scale-priority-":
+                row = doc["results"][0]
+                check(row["n"] == 2 and row["with_priority"]["high_stream"]["priority"] == "high" and
+                      row["without_priority"]["high_stream"]["priority"] == "normal", "priority rows %r" % row)
+                check(row["with_priority"]["bulk"]["streams"] == 1, "bulk %r" % row["with_priority"]["bulk"])
+            else:
+                w = doc["result"]["windows"]
+                check(len(w) >= 2 and all(x["results"] > 0 and x["e2e_p99_ms"] >= x["e2e_p50_ms"] > 0 for x in w),
+                      "windows %r" % w)
+                check(doc["result"]["verdict"] is not None, "no first/last verdict")
+    T.usage_error(["run", "--priority", "high", "-i", SMALL], "--priority high applies to the --source before")
+    T.usage_error(["run", "-i", SMALL, "--priority", "urgent"], "--priority 'urgent'")
+    T.usage_error(["run", "-i", SMALL, "--records", ""], "--records")
 
 
 if __name__ == "__main__":
