@@ -71,8 +71,11 @@ int main(void) {
         int codec;
         const char *name;
         unsigned depth;
-    } want[] = {{4, "H.264 8-bit 4:2:0", 0}, {8, "HEVC 8-bit 4:2:0", 0}, {8, "HEVC 10-bit 4:2:0", 2},
-                {10, "VP9 8-bit 4:2:0", 0},  {11, "AV1 8-bit 4:2:0", 0}};
+    } want[] = {{4, "H.264 8-bit 4:2:0", 0},
+                {8, "HEVC 8-bit 4:2:0", 0},
+                {8, "HEVC 10-bit 4:2:0", 2},
+                {10, "VP9 8-bit 4:2:0", 0},
+                {11, "AV1 8-bit 4:2:0", 0}};
     for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
         caps c;
         memset(&c, 0, sizeof(c));
@@ -84,9 +87,10 @@ int main(void) {
             printf("%-20s cuvidGetDecoderCaps failed (CUresult %d)\n", want[i].name, r);
             continue;
         }
-        printf("%-20s supported %d, NVDEC engines %d, max %ux%u (%u macroblocks), min %ux%u, output mask 0x%x\n",
-               want[i].name, c.supported, c.num_nvdecs, c.max_width, c.max_height, c.max_mb_count, c.min_width,
-               c.min_height, c.output_format_mask);
+        printf(
+            "%-20s supported %d, NVDEC engines %d, max %ux%u (%u macroblocks), min %ux%u, output mask 0x%x\n",
+            want[i].name, c.supported, c.num_nvdecs, c.max_width, c.max_height, c.max_mb_count, c.min_width,
+            c.min_height, c.output_format_mask);
     }
     return 0;
 }
