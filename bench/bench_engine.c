@@ -379,9 +379,9 @@ int main(int argc, char **argv) {
             g_math = argv[++i];
         else if (!strcmp(argv[i], "--nofuse"))
             g_opt.fused_epilogue = VRT_SWITCH_OFF;
-        else if (!strcmp(argv[i], "--unfuse") && i + 1 < argc && unfuse(argv[++i]))
-            return 2;
-        else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
+        else if (!strcmp(argv[i], "--unfuse") && i + 1 < argc) {
+            if (unfuse(argv[++i])) return 2;
+        } else if (!strcmp(argv[i], "--iters") && i + 1 < argc)
             iters = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--warmup") && i + 1 < argc)
             warmup = atoi(argv[++i]);

@@ -45,11 +45,12 @@ static int same_4d(const vrt__shape *a, const vrt__shape *b) {
 }
 
 /* The conv step p can take the Add's residual into its epilogue: fp16 NHWC
- * in and out on our implicit GEMM, no residual or other rewrite of its own. */
+ * in and out on our implicit GEMM (so never when the options ask for cuDNN
+ * convs), no residual or other rewrite of its own. */
 static int conv_takes_add(const cuda_ctx *c, const step *p, int j) {
-    return p->n->op == VRT__OP_Conv && p->h && p->own_ok && !p->dw && !p->cat && !p->cy && !p->cr && !p->hr &&
-           !p->ig.focus && !p->res_add && !p->fused && !c->plan->node_const[j] && !c->cat_skip[j] &&
-           p->n->n_outputs == 1;
+    return c->opt.conv != VRT_CONV_CUDNN && p->n->op == VRT__OP_Conv && p->h && p->own_ok && !p->dw &&
+           !p->cat && !p->cy && !p->cr && !p->hr && !p->ig.focus && !p->res_add && !p->fused &&
+           !c->plan->node_const[j] && !c->cat_skip[j] && p->n->n_outputs == 1;
 }
 
 /* Whether Add step i (fp16 NHWC, no activation of its own) reads, as input
