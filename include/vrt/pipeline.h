@@ -403,11 +403,12 @@ VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *i
  * (counted).
  *
  * Pictures: an output that wants frames to draw on them (files, a window, a
- * web viewer) sets `overlay`. With the CUDA backend (one stream per session,
- * no cross-camera batching) the pipeline then draws on the GPU on the frame
- * path, after the result was delivered: the session's overlay kernel reads
- * the frame the graph uploaded and writes an RGB24 picture, downloaded once
- * into a pool frame that every such output shares (vrt_session_render), so
+ * web viewer) sets `overlay`. With the CUDA backend the pipeline then draws
+ * on the GPU on the frame path, after the result was delivered: the session's
+ * overlay kernel reads the frame the graph uploaded (with cross-stream
+ * batching: the group's session, at the frame's batch position) and writes an
+ * RGB24 picture, downloaded once into a pool frame that every such output
+ * shares (vrt_session_render_at), so
  * the output only encodes or shows it: r->frame is that picture and
  * r->annotated = 1. The options drawn are the first such output's. The CPU
  * backend leaves the drawing to the outputs' own threads (r->annotated = 0,

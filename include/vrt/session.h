@@ -324,10 +324,18 @@ VRT_API vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_
  * converts and draws: vrt_cuda_overlay_render), then one download into dst; returns when dst is
  * filled. CPU: the CPU twin (vrt_overlay_render) from the slot's buffer. Both give the same
  * pixels. Call it after poll/wait and before the slot's next submission. Needs params.overlay
- * and batch 1 (VRT_EINVAL otherwise). Allocates nothing (except the first time a depth map, or
- * a larger one, is drawn: vrt/overlay.h). */
+ * (VRT_EINVAL otherwise). A batch session (params.batch > 1) draws its first position: see
+ * vrt_session_render_at. Allocates nothing (except the first time a depth map, or a larger one,
+ * is drawn: vrt/overlay.h). */
 VRT_API vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info,
                                       vrt_frame *dst);
+/* vrt_session_render of one frame of a batch: `position` 0..n-1 of slot i's last submission
+ * (vrt_session_submit_batch's frames[position]), its result drawn on that frame (CUDA: from
+ * that frame's part of the slot's device copy, the same kernel; CPU: the same twin). Call it for
+ * each position wanted, before the slot's next submission. VRT_EINVAL for a position that was
+ * not submitted. */
+VRT_API vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position,
+                                         const vrt_overlay_info *info, vrt_frame *dst);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */

@@ -104,7 +104,8 @@ static vrt_status group_open(vrt_pipeline_t *p, vrt__group *g, char *e, size_t c
     for (int k = 0; k < g->nsizes; k++) {
         vrt__proc *share = p->ngroups ? p->groups[0]->proc[k] : NULL;
         if (share && p->groups[0]->sizes[k] != g->sizes[k]) share = NULL;
-        vrt__proc_opts po = {.device = p->dev[0]}; /* batched groups run on the first device */
+        /* Batched groups run on the first device; they draw the pictures as the streams' own sessions do. */
+        vrt__proc_opts po = {.overlay = p->gpu_pictures ? &p->ovp : NULL, .device = p->dev[0]};
         vrt_status st =
             vrt__proc_open3(&g->proc[k], &p->prof, p->model, p->backend, &p->models, p->params.threads,
                             in->fourcc, in->width, in->height, 0, share, g->sizes[k], &po, e, cap);
@@ -347,6 +348,8 @@ static void run_tick(vrt__group *g, tick *t) {
             snprintf(who[i]->perr, sizeof(who[i]->perr), "%s", g->perr);
             vrt__stream_failed(who[i], fs[i], st);
         } else {
+            who[i]->draw_proc = g->proc[k]; /* its picture: this run's frame i */
+            who[i]->draw_pos = i;
             vrt__stream_deliver(who[i], fs[i], launch, done);
         }
     }

@@ -54,10 +54,11 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
                            const char *backend, const vrt__proc_models *models, int threads, uint32_t fourcc,
                            uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch,
                            const vrt__proc_opts *opts, char *err, size_t cap);
-/* The last frame run (vrt__proc_run) drawn with its result into dst (host RGB24 of the frame's
- * size): vrt_session_render, on the GPU for a CUDA session. Needs opts.overlay. */
-vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_frame *dst, char *err,
-                            size_t cap);
+/* Frame `position` of the last run (0 after vrt__proc_run; 0..n-1 after vrt__proc_run_batch)
+ * drawn with its result into dst (host RGB24 of the frame's size): vrt_session_render_at, on the
+ * GPU for a CUDA session. Needs opts.overlay. */
+vrt_status vrt__proc_render(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
+                            char *err, size_t cap);
 /* One model run over n frames (n <= batch); outs[k] gets frame k's result. */
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap);

@@ -50,7 +50,12 @@ typedef struct stream {
     vrt_overlay_info hud;       /* the pictures' HUD line, kept by the processing thread */
     int64_t hud_first_ns;
     uint64_t hud_results, hud_drops;
-    int draw_warned;        /* a drawing failure was logged (once) */
+    int draw_warned; /* a drawing failure was logged (once) */
+    /* Whose last run holds this stream's frame for its picture: its own session (position 0), or,
+     * batched, the group's session of the last run and the frame's position in it (set by the
+     * group's thread before each delivery). */
+    vrt__proc *draw_proc;
+    int draw_pos;
     struct vrt__group *grp; /* the batching group whose thread processes this stream, or NULL */
     int ldev;               /* logical device (index into pl->dev), set at start (assign.h) */
     double load;            /* its load estimate: fps x model cost */

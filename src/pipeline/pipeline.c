@@ -389,10 +389,12 @@ static void hud_update(stream *s, const vrt_pipeline_result *r) {
     s->hud.drops = s->hud_drops;
 }
 
-/* The picture of r for the drawing outputs: drawn on the GPU by the stream's
- * session from the frame its graph uploaded (vrt__proc_render), downloaded
- * into a pool frame. NULL when the pool is empty or drawing failed (those
- * outputs then count a drop; a failure is logged once). */
+/* The picture of r for the drawing outputs: drawn on the GPU by the session
+ * that ran the frame (the stream's own, or its batching group's at the
+ * frame's batch position: s->draw_proc, s->draw_pos) from the frame its graph
+ * uploaded (vrt__proc_render), downloaded into a pool frame. NULL when the
+ * pool is empty or drawing failed (those outputs then count a drop; a
+ * failure is logged once). */
 static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_frame *f, vrt_frame **pic) {
     *pic = NULL;
     vrt_frame *g = NULL;
@@ -400,7 +402,7 @@ static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_fram
     hud_update(s, r);
     const vrt_overlay_info *info = s->pl->ovp.flags & VRT_OVERLAY_HUD ? &s->hud : NULL;
     char e[256];
-    if (vrt__proc_render(s->proc, info, g, e, sizeof(e))) {
+    if (vrt__proc_render(s->draw_proc ? s->draw_proc : s->proc, s->draw_pos, info, g, e, sizeof(e))) {
         if (!s->draw_warned) {
             s->draw_warned = 1;
             vrt_log(VRT_LOG_WARN, "pipeline", "%s: drawing the picture on the GPU failed: %s", s->uri, e);
@@ -606,8 +608,8 @@ static vrt_status configure_capture(vrt_pipeline_t *p, stream *s, int batching) 
 
 /* Pictures on the GPU (vrt/pipeline.h "Pictures"): the CUDA backend and an
  * output that draws. Decided before the sessions open (they make the
- * overlay's buffers); streams run by a batching group have no session of
- * their own and leave the drawing to the outputs. */
+ * overlay's buffers): the streams' own sessions and the batching groups'
+ * (which draw each frame at its batch position). */
 static void pick_pictures(vrt_pipeline_t *p) {
     p->gpu_pictures = 0;
     for (int k = 0; k < p->noutputs; k++) {
@@ -636,7 +638,7 @@ static vrt_status make_pool(vrt_pipeline_t *p, stream *s, vrt_frame_pool_t **poo
 }
 
 /* Per stream: the pool of frame copies for the outputs that want frames as
- * they are, and, where the GPU draws (a stream with its own CUDA session),
+ * they are, and, where the GPU draws (a CUDA session, its own or its group's),
  * the pool of pictures for the outputs that draw: depth + 2 frames per such
  * output (waiting, being written, being filled) and one for the frame path. */
 static vrt_status make_frame_copies(vrt_pipeline_t *p) {
@@ -654,7 +656,7 @@ static vrt_status make_frame_copies(vrt_pipeline_t *p) {
     }
     for (int i = 0; p->frame_outputs && i < p->nstreams; i++) {
         stream *s = p->streams[i];
-        int draws = p->gpu_pictures && s->proc && !s->grp;
+        int draws = p->gpu_pictures && (s->proc || s->grp);
         uint32_t n = draws ? raw : raw_all;
         vrt_status st = VRT_OK;
         if (n > 1) st = make_pool(p, s, &s->copies, s->info.fourcc, n, "frame copies");

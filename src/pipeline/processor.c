@@ -165,6 +165,7 @@ vrt_status vrt__proc_run(vrt__proc *p, const vrt_frame *f, vrt__proc_out *o, cha
 
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap) {
+    p->last_slot = p->copy_slot;
     vrt_status st = vrt_session_submit_batch(p->session, p->copy_slot, frames, n);
     int got = 0;
     if (!st) st = vrt_session_wait_batch(p->session, p->copy_slot, p->bres, &got);
@@ -185,9 +186,9 @@ void vrt__proc_memory(const vrt__proc *p, size_t *weights, size_t *arena, size_t
     *slots = info.slot_bytes * (size_t)info.slots;
 }
 
-vrt_status vrt__proc_render(vrt__proc *p, const vrt_overlay_info *info, vrt_frame *dst, char *err,
-                            size_t cap) {
-    vrt_status st = vrt_session_render(p->session, p->last_slot, info, dst);
+vrt_status vrt__proc_render(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
+                            char *err, size_t cap) {
+    vrt_status st = vrt_session_render_at(p->session, p->last_slot, position, info, dst);
     if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
     return st;
 }

@@ -575,33 +575,42 @@ void *vrt_session_event(vrt_session_t *s, int slot) {
     return s->ops->event(s, slot);
 }
 
-vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
+vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position, const vrt_overlay_info *info,
+                                 vrt_frame *dst) {
     if (!s || !dst) return VRT_EINVAL;
     if (slot < 0 || slot >= s->p.slots)
         return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
-    if (!s->ov || s->batch != 1)
-        return fail(s, VRT_EINVAL, "render: %s",
-                    !s->ov ? "the session was opened without params.overlay"
-                           : "pictures are drawn for batch-1 sessions only");
+    if (!s->ov) return fail(s, VRT_EINVAL, "render: the session was opened without params.overlay");
     if (s->slot[slot].state != VRT__SLOT_IDLE)
         return fail(s, VRT_EBUSY, "render: slot %d is in flight; collect it with vrt_session_poll/wait first",
                     slot);
+    const int n = s->slot[slot].n;
+    if (position < 0 || position >= (n > 0 ? n : 1))
+        return fail(s, VRT_EINVAL,
+                    "render: position %d of slot %d; its last submission had %d frame%s (0..%d)", position,
+                    slot, n, n == 1 ? "" : "s", n - 1);
     if (dst->fourcc != VRT_FMT_RGB24 || dst->width != s->p.width || dst->height != s->p.height ||
         !dst->planes[0].data || dst->memory == VRT_MEM_DEVICE)
         return fail(s, VRT_EINVAL, "render: the picture must be an RGB24 %ux%u frame in host memory",
                     s->p.width, s->p.height);
-    if (s->ops->render) return s->ops->render(s, slot, info, dst);
+    if (s->ops->render) return s->ops->render(s, slot, position, info, dst);
+    /* The CPU twin: the position's frame in the slot's buffer (the batch lies back to back). */
     vrt_frame f;
     memset(&f, 0, sizeof(f));
-    vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height, s->slot[slot].up);
+    vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                     s->slot[slot].up + (size_t)position * s->frame_bytes);
     if (st) return st;
     f.bytesused = s->frame_bytes;
     f.memory = VRT_MEM_HOST;
     f.buffer_index = -1;
     char e[256] = "";
-    if ((st = vrt_overlay_render(s->ov, &f, dst, &s->slot[slot].res[0], info, e, sizeof(e))))
+    if ((st = vrt_overlay_render(s->ov, &f, dst, &s->slot[slot].res[position], info, e, sizeof(e))))
         return fail(s, st, "render: %s", e);
     return VRT_OK;
+}
+
+vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
+    return vrt_session_render_at(s, slot, 0, info, dst);
 }
 
 vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r) {

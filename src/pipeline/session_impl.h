@@ -65,9 +65,9 @@ typedef struct vrt__session_ops {
      * * res_stride bytes, one set for every slot: the last submission's),
      * for vrt_session_result_map. NULL member: the results are the backend's. */
     void *(*device_results)(vrt_session_t *s);
-    /* Optional: vrt_session_render of slot i (checked) on the device; NULL: the CPU twin from
-     * the slot's upload buffer (session.c). */
-    vrt_status (*render)(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst);
+    /* Optional: vrt_session_render_at of slot i's batch position k (checked) on the device; NULL:
+     * the CPU twin from the slot's upload buffer (session.c). */
+    vrt_status (*render)(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info, vrt_frame *dst);
     /* Optional, tests: every slot replays slot 0's graph. */
     vrt_status (*share_graph)(vrt_session_t *s);
 } vrt__session_ops;

@@ -4,7 +4,9 @@
  * the same frame byte for byte; a CUDA pipeline hands its drawing outputs
  * that picture (r->annotated = 1, RGB24), equal to the CPU overlay of the
  * result they got on the raw frame, while an output without an overlay still
- * gets the raw frames. CPU side: tests/unit/test_session_render.c. Exits 77
+ * gets the raw frames; the same for each position of a batch session and for
+ * streams batched into one group (cross-stream batching draws on the GPU
+ * too). CPU side: tests/unit/test_session_render.c. Exits 77
  * (skip) without a usable GPU. */
 #include <cuda_runtime.h>
 
@@ -27,6 +29,30 @@ TEST(cuda_pipeline_draws_on_the_gpu) {
     ASSERT_EQ(t.plain_annotated, 0);
 }
 
+/* A batch-3 session: each position's picture, drawn by the same kernel from that position's part
+ * of the slot's device frames, equals the CPU overlay byte for byte (CPU twin:
+ * test_session_render.cpu_batch_session_render_at). */
+TEST(cuda_batch_session_render_equals_overlay) {
+    pt_check_batch_session("cuda", VRT_FMT_YUYV);
+    pt_check_batch_session("cuda", VRT_FMT_NV12);
+}
+
+/* Batched streams (one group, VRT_BATCH_ON) get their pictures drawn on the GPU like single
+ * sessions: every drawing output's picture is its own stream's frame with its own result, equal
+ * to the CPU overlay byte for byte. */
+TEST(cuda_batched_pipeline_draws_on_the_gpu) {
+    static pb_run t;
+    pb_run_pipeline("cuda", &t);
+    ASSERT_EQ(t.batch.groups, 1);
+    ASSERT_EQ(t.batch.frames, (uint64_t)(PB_N * PB_FRAMES));
+    ASSERT_TRUE(t.batch.runs < t.batch.frames);
+    ASSERT_EQ(t.pictures, PB_N * PB_FRAMES);
+    ASSERT_EQ(t.annotated, PB_N * PB_FRAMES);
+    ASSERT_EQ(t.bad, 0);
+    ASSERT_EQ(t.drawn, PB_N * PB_FRAMES);
+    ASSERT_EQ(t.equal, PB_N * PB_FRAMES);
+}
+
 int main(void) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
@@ -36,5 +62,7 @@ int main(void) {
     }
     VRT_RUN(cuda_session_render_equals_overlay);
     VRT_RUN(cuda_pipeline_draws_on_the_gpu);
+    VRT_RUN(cuda_batch_session_render_equals_overlay);
+    VRT_RUN(cuda_batched_pipeline_draws_on_the_gpu);
     return vrt_test_finish();
 }

@@ -202,4 +202,192 @@ static void pt_run_pipeline(const char *backend, pt_run *t) {
     vrt_overlay_destroy(&t->ov);
 }
 
+/* ---- batches (cross-stream batching) -----------------------------------------
+ * SqueezeNet (its graph takes any batch; the YOLOX-Nano export fixes batch 1):
+ * three photos, each its own top class, so a picture drawn from the wrong
+ * batch position shows another photo and other labels. */
+#define PB_MODEL "models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx"
+#define PB_N 3
+
+static const char *pb_profile(void) {
+    static char p[1024];
+    snprintf(p, sizeof(p), "%s/models/squeezenet.conf", VRT_SOURCE_DIR);
+    return p;
+}
+
+/* A batch-3 session of `backend` with pictures: the three photos in one submission; the picture of
+ * each position equals the CPU overlay of that position's result on that position's photo byte for
+ * byte; the three differ; vrt_session_render is position 0; a position the last submission did not
+ * fill is refused. */
+static void pt_check_batch_session(const char *backend, uint32_t fourcc) {
+    const char *model = vrt_test_data_or_skip(PB_MODEL);
+    vrt_frame *f[PB_N], *pic[PB_N], *ref = NULL, *first = NULL;
+    for (int k = 0; k < PB_N; k++) {
+        f[k] = st_load_frame(st_images[k], fourcc, 320, 240);
+        ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &pic[k]));
+    }
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &ref));
+    ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &first));
+    vrt_overlay_params op;
+    pt_overlay_params(&op, "labels,conf,hud");
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.backend = backend;
+    p.fourcc = fourcc;
+    p.width = 320;
+    p.height = 240;
+    p.threads = 2;
+    p.batch = PB_N;
+    p.overlay = &op;
+    vrt_session_t *s = NULL;
+    char err[512];
+    if (vrt_session_open(model, pb_profile(), NULL, &p, &s, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "open %s batch %d: %s", backend, PB_N, err);
+    vrt_overlay_t *ov = NULL;
+    ASSERT_OK(vrt_overlay_create(&ov, &op, NULL, 0));
+    const vrt_frame *const frames[PB_N] = {f[0], f[1], f[2]};
+    const vrt_result *r[PB_N];
+    int n = 0;
+    ASSERT_OK(vrt_session_submit_batch(s, 1, frames, PB_N));
+    ASSERT_OK(vrt_session_wait_batch(s, 1, r, &n));
+    ASSERT_EQ(n, PB_N);
+    vrt_overlay_info info = {1, 29.5, 12.25, 20.5, 3, NULL, 0};
+    for (int k = 0; k < PB_N; k++) {
+        int cls = -1;
+        float score = 0;
+        ASSERT_OK(vrt_result_class(r[k], 0, &cls, &score));
+        ASSERT_EQ(cls, st_top1[k]); /* each position has its own photo's result */
+        if (vrt_session_render_at(s, 1, k, &info, pic[k]))
+            vrt_test_fail(__FILE__, __LINE__, "render_at %d: %s", k, vrt_session_last_error(s));
+        ASSERT_OK(vrt_overlay_render(ov, f[k], ref, r[k], &info, NULL, 0));
+        ASSERT_TRUE(vrt_overlay_num_primitives(ov) >= 2); /* the HUD and the class lines */
+        ASSERT_EQ(pt_diff(pic[k], ref), 0);
+    }
+    ASSERT_TRUE(pt_diff(pic[0], pic[1]) > 1000 && pt_diff(pic[1], pic[2]) > 1000);
+    ASSERT_OK(vrt_session_render(s, 1, &info, first));
+    ASSERT_EQ(pt_diff(first, pic[0]), 0);
+    fprintf(stderr, "  %s batch %d: every position's picture equals the CPU overlay\n", backend, PB_N);
+    /* Two frames submitted: position 2 holds nothing of this submission. */
+    ASSERT_OK(vrt_session_submit_batch(s, 1, frames, 2));
+    ASSERT_OK(vrt_session_wait_batch(s, 1, r, &n));
+    ASSERT_OK(vrt_session_render_at(s, 1, 1, &info, pic[1]));
+    ASSERT_STATUS(vrt_session_render_at(s, 1, 2, &info, pic[2]), VRT_EINVAL);
+    ASSERT_CONTAINS(vrt_session_last_error(s), "position 2");
+    ASSERT_STATUS(vrt_session_render_at(s, 1, -1, &info, pic[2]), VRT_EINVAL);
+    vrt_overlay_destroy(&ov);
+    vrt_session_destroy(&s);
+    for (int k = 0; k < PB_N; k++) {
+        vrt_frame_unref(&f[k]);
+        vrt_frame_unref(&pic[k]);
+    }
+    vrt_frame_unref(&ref);
+    vrt_frame_unref(&first);
+}
+
+/* A pipeline of three photo streams of one size batched into one group (VRT_BATCH_ON), with a
+ * drawing output: each result's frame (CPU: the frame as it came; CUDA: the picture drawn on the
+ * GPU at the frame's batch position) is checked against on_result's copy of that stream's frame,
+ * and a picture against the CPU overlay of the result the output got on that frame. */
+#define PB_FRAMES 6
+static const char *const pb_photos[PB_N] = {"images/jetson/cat_3.jpg", "images/jetson/dog_0.jpg",
+                                            "images/jetson/peds_2.jpg"}; /* all 500x375 */
+
+typedef struct pb_run {
+    vrt_frame *raw[PB_N][PB_FRAMES];
+    vrt_overlay_t *ov; /* the CPU twin, on the drawing output's thread */
+    vrt_frame *ref;
+    _Atomic int pictures, annotated, equal, raw_equal, drawn, bad;
+    vrt_pipeline_batch_stats batch;
+} pb_run;
+
+static void pb_on_result(void *user, const vrt_pipeline_result *r) {
+    pb_run *t = user;
+    if (r->stream < 0 || r->stream >= PB_N || r->index >= PB_FRAMES || t->raw[r->stream][r->index]) return;
+    vrt_frame *c = NULL;
+    ASSERT_OK(vrt_image_alloc(r->frame->fourcc, r->frame->width, r->frame->height, &c));
+    for (uint32_t y = 0; y < r->height; y++)
+        memcpy(c->planes[0].data + (size_t)y * c->planes[0].stride,
+               r->frame->planes[0].data + (size_t)y * r->frame->planes[0].stride, (size_t)r->width * 2);
+    t->raw[r->stream][r->index] = c;
+}
+
+/* Bytes that differ between two YUYV frames of the same size. */
+static size_t pb_diff_yuyv(const vrt_frame *a, const vrt_frame *b) {
+    size_t n = 0;
+    for (uint32_t y = 0; y < a->height; y++)
+        for (uint32_t x = 0; x < 2 * a->width; x++)
+            n += a->planes[0].data[(size_t)y * a->planes[0].stride + x] !=
+                 b->planes[0].data[(size_t)y * b->planes[0].stride + x];
+    return n;
+}
+
+static void pb_draw_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipeline_result *r) {
+    (void)p;
+    pb_run *t = ctx;
+    if (!r->frame || r->stream < 0 || r->stream >= PB_N || r->index >= PB_FRAMES) return;
+    const vrt_frame *raw = t->raw[r->stream][r->index];
+    if (!raw) return;
+    t->pictures++;
+    t->annotated += r->annotated;
+    if (!t->ref && vrt_image_alloc(VRT_FMT_RGB24, r->width, r->height, &t->ref)) return;
+    if (vrt_overlay_render(t->ov, raw, t->ref, r->result, NULL, NULL, 0)) {
+        t->bad++;
+        return;
+    }
+    t->drawn += vrt_overlay_num_primitives(t->ov) >= 1; /* the class lines */
+    if (r->annotated)
+        t->equal += r->frame->fourcc == VRT_FMT_RGB24 && pt_diff(r->frame, t->ref) == 0;
+    else
+        t->raw_equal += r->frame->fourcc == VRT_FMT_YUYV && pb_diff_yuyv(r->frame, raw) == 0;
+}
+
+static void pb_run_pipeline(const char *backend, pb_run *t) {
+    const char *model = vrt_test_data_or_skip(PB_MODEL);
+    memset(t, 0, sizeof(*t));
+    vrt_overlay_params op;
+    pt_overlay_params(&op, "labels,conf");
+    ASSERT_OK(vrt_overlay_create(&t->ov, &op, NULL, 0));
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = pb_profile();
+    pp.backend = backend;
+    pp.threads = 2;
+    pp.policy = VRT_POLICY_ALL;
+    pp.max_frames = PB_FRAMES;
+    pp.batch_sources = VRT_BATCH_ON;
+    pp.batch_deadline_ns = 200000000; /* wait long for the others: batches of several frames */
+    pp.on_result = pb_on_result;
+    pp.user = t;
+    vrt_pipeline_t *p = NULL;
+    char err[512], uri[1200];
+    if (vrt_pipeline_create(&p, &pp, err, sizeof(err))) vrt_test_fail(__FILE__, __LINE__, "create: %s", err);
+    for (int i = 0; i < PB_N; i++) {
+        snprintf(uri, sizeof(uri), "image:%s?loop=1&fps=20&format=YUYV", vrt_test_data_or_skip(pb_photos[i]));
+        if (vrt_pipeline_add_source(p, uri, NULL, NULL, err, sizeof(err)))
+            vrt_test_fail(__FILE__, __LINE__, "add_source %s: %s", uri, err);
+    }
+    vrt_pipeline_output draw = {.name = "draw",
+                                .depth = 4 * PB_FRAMES,
+                                .want_frame = 1,
+                                .overlay = &op,
+                                .ctx = t,
+                                .write = pb_draw_write};
+    ASSERT_OK(vrt_pipeline_add_output(p, &draw, err, sizeof(err)));
+    if (vrt_pipeline_start(p)) vrt_test_fail(__FILE__, __LINE__, "start: %s", vrt_pipeline_last_error(p));
+    ASSERT_OK(vrt_pipeline_wait(p, 120000));
+    ASSERT_OK(vrt_pipeline_stop(p));
+    vrt_pipeline_get_batch_stats(p, &t->batch);
+    vrt_pipeline_destroy(&p);
+    fprintf(stderr,
+            "  %s: %d pictures (%d drawn on the GPU), batches: %d group(s), %llu runs of %llu frames\n",
+            backend, (int)t->pictures, (int)t->annotated, t->batch.groups, (unsigned long long)t->batch.runs,
+            (unsigned long long)t->batch.frames);
+    for (int i = 0; i < PB_N; i++)
+        for (int k = 0; k < PB_FRAMES; k++)
+            vrt_frame_unref(&t->raw[i][k]);
+    vrt_frame_unref(&t->ref);
+    vrt_overlay_destroy(&t->ov);
+}
+
 #endif

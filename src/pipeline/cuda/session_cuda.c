@@ -565,24 +565,27 @@ static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
     return VRT_OK;
 }
 
-/* vrt_session_render on the GPU, right after the slot's graph: the overlay kernel reads the
- * slot's device frame (the upload the graph made) and the result the host already has (the
- * draw list is planned on the host from it and staged by vrt_cuda_overlay_render), writes the
- * picture on the device, and one 2D copy brings it into dst. Same stream as the graph, so it
- * also runs after any later work the caller has not enqueued yet. */
-static vrt_status cuda_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
+/* vrt_session_render_at on the GPU, right after the slot's graph: the overlay kernel reads batch
+ * position k's part of the slot's device frames (the upload the graph made) and that position's
+ * result the host already has (the draw list is planned on the host from it and staged by
+ * vrt_cuda_overlay_render), writes the picture on the device, and one 2D copy brings it into
+ * dst. Same stream as the graph, so it also runs after any later work the caller has not
+ * enqueued yet. */
+static vrt_status cuda_render(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info,
+                              vrt_frame *dst) {
     cstate *c = s->impl;
     cslot *q = &c->sl[slot];
     vrt_frame src, pic;
     memset(&src, 0, sizeof(src));
     memset(&pic, 0, sizeof(pic));
-    vrt_status r = vrt_frame_layout(&src, s->p.fourcc, s->p.width, s->p.height, q->dframe);
+    vrt_status r =
+        vrt_frame_layout(&src, s->p.fourcc, s->p.width, s->p.height, q->dframe + (size_t)k * s->frame_bytes);
     if (!r) r = vrt_frame_layout(&pic, VRT_FMT_RGB24, s->p.width, s->p.height, c->dpic);
     if (r) return r;
     src.bytesused = s->frame_bytes;
     src.memory = pic.memory = VRT_MEM_DEVICE;
     char e[256] = "";
-    if ((r = vrt_cuda_overlay_render(s->ov, &src, &pic, &s->slot[slot].res[0], info, c->stream, e,
+    if ((r = vrt_cuda_overlay_render(s->ov, &src, &pic, &s->slot[slot].res[k], info, c->stream, e,
                                      sizeof(e))))
         return sfail(s, r, "render", e);
     const size_t row = (size_t)s->p.width * 3;
