@@ -312,7 +312,8 @@ typedef struct vrt_labels vrt_labels_t;
  * dropped; inner empty lines count as entries in the one-per-line format and
  * are skipped in the "index,name" one (indices without a line have no label).
  * A line that does not fit the index format gives VRT_EBADDATA with
- * "path:line". On success *out owns the labels. */
+ * "path:line"; so does a file of more than 100000 classes (an index of
+ * 100000 or more, or more lines). On success *out owns the labels. */
 VRT_API vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size_t cap);
 VRT_API int vrt_labels_count(const vrt_labels_t *l);
 /* Name of class i (owned by l), or NULL when i has no label. */

@@ -35,7 +35,14 @@ void vrt_labels_destroy(vrt_labels_t **lp) {
     *lp = NULL;
 }
 
-/* "207,golden retriever": digits then a comma. Returns the index or -1. */
+/* The most classes a labels file may give (the largest label sets in use,
+ * ImageNet-21k and Open Images, have about 21000): one index of 5000000 in a
+ * 9-byte file would otherwise allocate 40 MB of names. The same bound as a
+ * names literal's keys (parse_names). */
+#define LABELS_MAX 100000
+
+/* "207,golden retriever": digits then a comma. Returns the index, -1 when
+ * the line is not of this form, -2 when the index is LABELS_MAX or more. */
 static long indexed_line(const char *s, const char **name) {
     const char *p = s;
     while (*p == ' ' || *p == '\t')
@@ -43,7 +50,8 @@ static long indexed_line(const char *s, const char **name) {
     if (!isdigit((unsigned char)*p)) return -1;
     char *end;
     long v = strtol(p, &end, 10);
-    if (*end != ',' || v < 0 || v > 10000000) return -1;
+    if (*end != ',' || v < 0) return -1;
+    if (v >= LABELS_MAX) return -2;
     end++;
     while (*end == ' ' || *end == '\t')
         end++;
@@ -125,12 +133,27 @@ vrt_status vrt_labels_load(const char *path, vrt_labels_t **out, char *err, size
     int first = 0;
     while (lines[first][0] == 0)
         first++;
-    int indexed = indexed_line(lines[first], &name) >= 0;
+    int indexed = indexed_line(lines[first], &name) != -1;
+    if (!indexed && nl > LABELS_MAX) {
+        vrt_errbuf_set(err, cap, "%s: %d lines, more than the %d classes a labels file may have", path, nl,
+                       LABELS_MAX);
+        vrt_free(lines);
+        vrt_labels_destroy(&l);
+        return VRT_EBADDATA;
+    }
     if (indexed) {
         long maxi = -1;
         for (int i = 0; i < nl; i++) {
             if (!lines[i][0]) continue;
             long v = indexed_line(lines[i], &name);
+            if (v == -2) {
+                vrt_errbuf_set(err, cap,
+                               "%s:%d: class index \"%.20s\" is beyond the %d classes a labels file may have",
+                               path, i + 1, lines[i], LABELS_MAX);
+                vrt_free(lines);
+                vrt_labels_destroy(&l);
+                return VRT_EBADDATA;
+            }
             if (v < 0) {
                 vrt_errbuf_set(err, cap, "%s:%d: expected \"index,name\" like the first line, got \"%.60s\"",
                                path, i + 1, lines[i]);

@@ -359,6 +359,22 @@ TEST(labels_formats) {
     ASSERT_STATUS(vrt_labels_load(write_tmp("d.txt", "0,a\nb\n"), &l, err, sizeof(err)), VRT_EBADDATA);
     ASSERT_CONTAINS(err, ":2:");
     ASSERT_STATUS(vrt_labels_load(write_tmp("e.txt", "\n\n"), &l, err, sizeof(err)), VRT_EBADDATA);
+    /* At most 100000 classes: the highest index 99999 is taken, 100000 (or 5000000, which fuzz_text
+     * found spending 40 MB on a 9-byte file) is refused naming the line, so are 100001 lines. */
+    ASSERT_OK(vrt_labels_load(write_tmp("f.txt", "0,a\n99999,z\n"), &l, err, sizeof(err)));
+    ASSERT_EQ(vrt_labels_count(l), 100000);
+    ASSERT_STREQ(vrt_labels_get(l, 99999), "z");
+    vrt_labels_destroy(&l);
+    ASSERT_STATUS(vrt_labels_load(write_tmp("g.txt", "0,a\n5000000,z\n"), &l, err, sizeof(err)),
+                  VRT_EBADDATA);
+    ASSERT_CONTAINS(err, "g.txt:2: class index \"5000000,z\" is beyond the 100000 classes");
+    ASSERT_STATUS(vrt_labels_load(write_tmp("h.txt", "100000,a\n"), &l, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_CONTAINS(err, ":1: class index");
+    static char many[100001 * 2 + 1];
+    for (int i = 0; i < 100001; i++)
+        many[2 * i] = 'x', many[2 * i + 1] = '\n';
+    ASSERT_STATUS(vrt_labels_load(write_tmp("i.txt", many), &l, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_CONTAINS(err, "100001 lines, more than the 100000 classes");
     ASSERT_STATUS(vrt_labels_load("/nonexistent/labels.txt", &l, err, sizeof(err)), VRT_ENOENT);
     ASSERT_TRUE(l == NULL);
     /* The real files. */
