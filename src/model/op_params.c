@@ -430,6 +430,7 @@ vrt_status vrt__op_attention_params(const vrt__node *n, const vrt__shape *q, con
     p->v[p->nb] = vs[r - 2], p->v[p->nb + 1] = vs[r - 1];
     p->o[p->nb] = os[r - 2], p->o[p->nb + 1] = os[r - 1];
     p->scale = vrt__node_get_float(n, "scale", 1.0f);
+    p->nan_zero = (int)vrt__node_get_int(n, "nan_zero", 0);
     if (mask) {
         /* Right-aligned against [batch..., sq, sk]; size-1 dims broadcast. */
         int64_t want[VRT__MAX_DIMS], ms[VRT__MAX_DIMS];

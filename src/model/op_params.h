@@ -146,6 +146,7 @@ typedef struct vrt__attn_params {
         o[VRT__ATTN_MAX_BATCH + 2], m[VRT__ATTN_MAX_BATCH + 2]; /* element strides */
     int has_mask;
     float scale;
+    int nan_zero; /* a row whose softmax is undefined (every score -inf or one NaN) gives 0, not NaN */
 } vrt__attn_params;
 
 /* Fills p from a VrtAttention node (attributes scale, q_perm, k_perm, v_perm,

@@ -11,11 +11,14 @@
  *              when the sum is used elsewhere, the sum as a second output).
  *   attention  MatMul(Q, K^T) [-> Mul/Div by a scalar] [-> Add mask] -> Softmax
  *              (last axis) -> MatMul(., V) (or YOLO12's MatMul(V, Transpose(.)))
- *              -> VrtAttention; Transposes and scalar Muls that only feed Q, K
+ *              -> VrtAttention (DETR's Where(IsNaN(P), 0, P) after the Softmax
+ *              becomes its nan_zero); Transposes and scalar Muls that only feed Q, K
  *              or V, and a Transpose that only reads the result, are absorbed as
  *              strides and the scale.
  *   MatMul+bias MatMul(X, W) -> Add(bias of N) -> MatMul with a third input
- *              ("_bias"); fuse_act (passes.c) then fuses a following Gelu.
+ *              ("_bias"); fuse_act (passes.c) then fuses a following Gelu. A
+ *              constant W [+ bias] then Mul by a per-column constant (DINOv2's
+ *              layer scale) folds into W's columns and the bias.
  *
  * A pattern matches only where every intermediate is private to the chain
  * (one consumer, not a graph output), so removing the chain changes nothing
@@ -509,6 +512,7 @@ typedef struct attn_match {
     operand q, k, v;
     int64_t operm[VRT__MAX_DIMS];
     int mask, last, out;
+    int nan_zero; /* the probabilities went through Where(IsNaN(p), 0, p) */
     float scale;
     chain c;
 } attn_match;
@@ -552,8 +556,34 @@ static int attn_scores(const vrt__ir *ir, int z, attn_match *am) {
     return 0;
 }
 
+/* Where(IsNaN(p), 0, p) over the softmax output p (transformers' DETR
+ * attention zeroes the rows a mask hid completely): the Where's output, its
+ * two nodes pushed; -1 when p is not read that way. */
+static int nan_zeroed(const vrt__ir *ir, int p, chain *c) {
+    const vrt__tensor *tp = &ir->tensors[p];
+    if (tp->n_consumers != 2 || tp->is_output) return -1;
+    int isn = -1, wh = -1;
+    for (int k = 0; k < 2; k++) {
+        int u = tp->consumers[k];
+        if (ir->nodes[u].op == VRT__OP_IsNaN) isn = u;
+        if (ir->nodes[u].op == VRT__OP_Where) wh = u;
+    }
+    if (isn < 0 || wh < 0) return -1;
+    const vrt__node *in = &ir->nodes[isn], *w = &ir->nodes[wh];
+    float z;
+    if (in->n_outputs != 1 || !priv(ir, in->outputs[0]) || w->n_inputs != 3 ||
+        w->inputs[0] != in->outputs[0] || w->inputs[2] != p || !scalar(ir, w->inputs[1], &z) || z != 0.0f ||
+        w->n_outputs != 1 || !same_shape(ir, w->outputs[0], p))
+        return -1;
+    push(c, isn);
+    push(c, wh);
+    return w->outputs[0];
+}
+
 /* Forward from the softmax output: MatMul(P, V) or MatMul(V, Transpose(P)). */
 static int attn_values(const vrt__ir *ir, int p, int r, attn_match *am) {
+    int pz = nan_zeroed(ir, p, &am->c);
+    if (pz >= 0) p = pz, am->nan_zero = 1;
     int mm = sole_user(ir, p, VRT__OP_MatMul);
     if (mm >= 0 && ir->nodes[mm].inputs[0] == p && ir->nodes[mm].inputs[1] != p) {
         am->v.t = ir->nodes[mm].inputs[1];
@@ -626,7 +656,8 @@ static vrt_status attn_rewrite(vrt__ir *ir, attn_match *am, vrt__pass_report *re
     f->outputs[0] = am->out;
     if ((st = vrt__node_set_float(f, "scale", am->scale)) || (st = set_perm(f, "q_perm", am->q.perm, r)) ||
         (st = set_perm(f, "k_perm", am->k.perm, r)) || (st = set_perm(f, "v_perm", am->v.perm, r)) ||
-        (st = set_perm(f, "o_perm", am->operm, r)))
+        (st = set_perm(f, "o_perm", am->operm, r)) ||
+        (am->nan_zero && (st = vrt__node_set_int(f, "nan_zero", 1))))
         return st;
     note(rep, f->name, am->mask >= 0 ? "Attention(mask)" : "Attention");
     if (rep) rep->attention_fused++;
@@ -693,12 +724,104 @@ static vrt_status fuse_matmul_bias(vrt__ir *ir, vrt__pass_report *rep) {
     return VRT_OK;
 }
 
+/* ---- MatMul [+ bias] -> Mul(per-column constant): layer scale ---- */
+
+/* An fp32 weight copied into a new weight tensor named base+suffix (the
+ * original may be shared); -1 on ENOMEM. */
+static int weight_copy(vrt__ir *ir, int src, const char *base, const char *suffix) {
+    const vrt__tensor *s = &ir->tensors[src];
+    int64_t n = vrt__shape_numel(&s->shape);
+    float *w = vrt_malloc((size_t)(n ? n : 1) * sizeof(float));
+    if (!w) return -1;
+    memcpy(w, s->data, (size_t)n * sizeof(float));
+    char name[300];
+    snprintf(name, sizeof(name), "%s%s", base, suffix);
+    vrt__shape sh = s->shape;
+    int t = vrt__ir_add_tensor(ir, name);
+    if (t < 0) {
+        vrt_free(w);
+        return -1;
+    }
+    vrt__tensor *x = &ir->tensors[t];
+    x->dtype = VRT__DT_FLOAT;
+    x->shape = sh;
+    x->shape_known = 1;
+    x->kind = VRT__TK_WEIGHT;
+    x->data = w;
+    x->nbytes = (size_t)(n ? n : 0) * sizeof(float);
+    x->producer = -1;
+    return t;
+}
+
+/* The Mul node scaling MatMul i's private output by a constant over its last
+ * dim only (N values or one); *g its tensor. -1 when it does not. */
+static int column_scale(const vrt__ir *ir, int i, int *g) {
+    const vrt__node *m = &ir->nodes[i];
+    if (m->op != VRT__OP_MatMul || m->n_outputs != 1 || vrt__node_attr(m, "_act") || m->n_inputs < 2 ||
+        !ir->tensors[m->inputs[1]].data || ir->tensors[m->inputs[1]].dtype != VRT__DT_FLOAT ||
+        ir->tensors[m->inputs[1]].shape.ndim != 2 || ir->tensors[m->inputs[0]].data ||
+        (m->n_inputs > 2 && m->inputs[2] >= 0 &&
+         (!ir->tensors[m->inputs[2]].data || ir->tensors[m->inputs[2]].dtype != VRT__DT_FLOAT)))
+        return -1;
+    int y = m->outputs[0], mu = sole_user(ir, y, VRT__OP_Mul);
+    if (mu < 0 || ir->tensors[y].dtype != VRT__DT_FLOAT) return -1;
+    const vrt__shape *ys = &ir->tensors[y].shape;
+    int c = other(&ir->nodes[mu], y), z = ir->nodes[mu].outputs[0];
+    if (c < 0 || c == y || !ir->tensors[c].data || !is_float_t(ir, c) || !same_shape(ir, y, z) ||
+        ir->tensors[z].dtype != ir->tensors[y].dtype)
+        return -1;
+    const vrt__shape *cs = &ir->tensors[c].shape;
+    int64_t n = vrt__shape_numel(cs), N = ys->d[ys->ndim - 1];
+    if (cs->ndim > ys->ndim || (n != 1 && n != N) || (n == N && N > 1 && cs->d[cs->ndim - 1] != N)) return -1;
+    *g = c;
+    return mu;
+}
+
+/* DINOv2's layer scale (x W + b) * g, g per output column: W's columns and b
+ * scaled by g (in double, rounded once), the Mul removed (in the fusion log,
+ * "name+Mul(per-column)"; not counted as a MatMul+bias fusion). */
+static vrt_status fold_column_scale(vrt__ir *ir, vrt__pass_report *rep) {
+    for (int i = 0; i < ir->n_nodes; i++) {
+        int gt = -1, mu = column_scale(ir, i, &gt);
+        if (mu < 0) continue;
+        int has_b = ir->nodes[i].n_inputs > 2 && ir->nodes[i].inputs[2] >= 0;
+        char base[256];
+        snprintf(base, sizeof(base), "%s", ir->nodes[i].name);
+        int tw = weight_copy(ir, ir->nodes[i].inputs[1], base, ".scaled_w");
+        int tb = tw >= 0 && has_b ? weight_copy(ir, ir->nodes[i].inputs[2], base, ".scaled_b") : -1;
+        if (tw < 0 || (has_b && tb < 0)) return VRT_ENOMEM;
+        const vrt__tensor *g = &ir->tensors[gt];
+        int64_t ng = vrt__shape_numel(&g->shape), K = ir->tensors[tw].shape.d[0],
+                N = ir->tensors[tw].shape.d[1];
+        float *w = ir->tensors[tw].data, *b = tb >= 0 ? ir->tensors[tb].data : NULL;
+        for (int64_t n = 0; n < N; n++) {
+            int64_t q = ng == 1 ? 0 : n;
+            double gv = g->dtype == VRT__DT_FLOAT ? ((const float *)g->data)[q]
+                                                  : vrt__half_to_float(((const uint16_t *)g->data)[q]);
+            for (int64_t k = 0; k < K; k++)
+                w[k * N + n] = (float)((double)w[k * N + n] * gv);
+            if (b) b[n] = (float)((double)b[n] * gv);
+        }
+        vrt__node *m = &ir->nodes[i];
+        m->inputs[1] = tw;
+        if (b) m->inputs[2] = tb;
+        m->outputs[0] = ir->nodes[mu].outputs[0];
+        note(rep, m->name, "Mul(per-column)");
+        chain c = {{mu}, 1};
+        vrt_status st = drop(ir, &c, -1);
+        if (st) return st;
+        i = -1;
+    }
+    return VRT_OK;
+}
+
 vrt_status vrt__passes_transformer(vrt__ir *ir, const vrt__pass_opts *o, vrt__pass_report *rep) {
     vrt_status st = VRT_OK;
     if (!st && o->fuse_gelu) st = fuse_gelu(ir, rep);
     if (!st && o->fuse_layernorm) st = fuse_layernorm(ir, rep);
     if (!st && o->fuse_attention) st = fuse_attention(ir, rep);
     if (!st && o->fuse_matmul_bias) st = fuse_matmul_bias(ir, rep);
+    if (!st && o->fuse_matmul_bias) st = fold_column_scale(ir, rep);
     if (!st && o->fuse_layernorm) st = fuse_add_layernorm(ir, rep);
     return st;
 }

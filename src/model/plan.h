@@ -26,7 +26,10 @@
  * ops (model/ops.h, domain "vrt"):
  *   VrtAttention     inputs Q, K, V[, mask]; float "scale"; ints "q_perm",
  *                    "k_perm", "v_perm", "o_perm" (vrt__attn_params in
- *                    model/op_params.h): O = softmax(scale Q K^T + mask) V.
+ *                    model/op_params.h): O = softmax(scale Q K^T + mask) V;
+ *                    int "nan_zero" 1: a row whose softmax is NaN (every
+ *                    score -inf, or a NaN score) gives 0 (DETR's
+ *                    Where(IsNaN(P), 0, P)).
  *   VrtAddLayerNorm  inputs A, B, scale[, bias (-1)]; int "axis" (the last),
  *                    float "epsilon"; outputs Y = LayerNorm(A + B) and the
  *                    sum A + B (-1 when nothing else reads it).

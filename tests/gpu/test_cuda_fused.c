@@ -11,7 +11,9 @@
  *    decoder at 640x480 and the edge shapes, 1e-2 of the largest output;
  *  - vrt__cuda_add_layernorm vs vrt__add_layernorm (with and without the sum
  *    output);
- *  - the tiny models of tests/models/make_attn.py through the CUDA engine,
+ *  - the tiny models of tests/models/make_attn.py through the CUDA engine
+ *    (nanmask: DETR's Where(IsNaN(P), 0, P) with a row masked to -inf, the
+ *    attention's nan_zero; fp16 math runs them on the fp16 rows plan),
  *    every pattern on and off, fp32 (1e-4 of the largest output, against the
  *    CPU engine and onnxruntime) and fp16 math (2e-2), several runs through
  *    the CUDA graph giving identical results.
@@ -234,7 +236,7 @@ typedef struct model {
     int nin;
 } model;
 
-static const model g_models[] = {{"vit", 1}, {"cross", 4}, {"area", 3}, {"ln_gelu", 1}};
+static const model g_models[] = {{"vit", 1}, {"cross", 4}, {"area", 3}, {"ln_gelu", 1}, {"nanmask", 4}};
 
 static void load_pb(const char *name, const char *kind, int i, vrt__tensor *t) {
     char path[1024], err[256];

@@ -171,8 +171,32 @@ def ln_gelu():
     return m, [RNG.normal(0, 1, (2, rows, c))]
 
 
+def nan_mask():
+    """transformers' DETR attention: q and k^T each scaled by d^-0.25, an additive mask, the
+    softmax's NaN rows zeroed by Where(IsNaN(p), 0, p); one query row masked entirely (-inf)."""
+    b, h, sq, sk, d = 1, 2, 12, 30, 16
+    g = G()
+    c = g.w(np.float32(d**-0.25), "c")
+    qs = g.op("Mul", ["q", c])
+    kt = g.op("Transpose", ["k"], perm=[0, 1, 3, 2])
+    ks = g.op("Mul", [kt, c])
+    s = g.op("MatMul", [qs, ks])
+    s = g.op("Add", [s, "mask"])
+    p = g.op("Softmax", [s], axis=-1)
+    nan = g.op("IsNaN", [p])
+    p = g.op("Where", [nan, g.w(np.float32(0.0), "zero"), p])
+    y = g.op("MatMul", [p, "v"])
+    m = g.model([("q", [b, h, sq, d]), ("k", [b, h, sk, d]), ("v", [b, h, sk, d]), ("mask", [b, 1, sq, sk])],
+                [(y, [b, h, sq, d])], 13)
+    mask = np.where(RNG.random((b, 1, sq, sk)) < 0.2, -np.inf, 0.0)
+    mask[0, 0, 5, :] = -np.inf
+    return m, [RNG.normal(0, 1, (b, h, sq, d)), RNG.normal(0, 1, (b, h, sk, d)), RNG.normal(0, 1, (b, h, sk, d)),
+               mask]
+
+
 def main():
-    for name, fn in [("vit", vit_block), ("cross", cross_mask), ("area", area_attn), ("ln_gelu", ln_gelu)]:
+    for name, fn in [("vit", vit_block), ("cross", cross_mask), ("area", area_attn), ("ln_gelu", ln_gelu),
+                     ("nanmask", nan_mask)]:
         m, ins = fn()
         ins = [np.asarray(a, dtype=np.float32) for a in ins]
         base = os.path.join(OUT, f"attn_{name}")

@@ -21,10 +21,9 @@ typedef struct expect {
 } expect;
 
 static const expect g_models[] = {
-    {"vit", 1, 1, 0, 1, 1, 4},
-    {"cross", 4, 1, 0, 0, 0, 0},
-    {"area", 3, 1, 0, 0, 0, 0},
-    {"ln_gelu", 1, 0, 2, 1, 1, 1},
+    {"vit", 1, 1, 0, 1, 1, 4},     {"cross", 4, 1, 0, 0, 0, 0},   {"area", 3, 1, 0, 0, 0, 0},
+    {"ln_gelu", 1, 0, 2, 1, 1, 1}, {"nanmask", 4, 1, 0, 0, 0, 0}, /* Where(IsNaN(P), 0, P) absorbed
+                                                                     (nan_zero), a row masked to -inf */
 };
 
 static void load_pb(const char *name, const char *kind, int i, vrt__tensor *t) {

@@ -110,9 +110,12 @@ static void attn_row(void *arg, int64_t row) {
         chunk_values(p, s, jb->v + off[2] + j0 * p->v[nb], n, acc);
     }
     float *o = jb->o + off[3] + i * p->o[nb];
+    /* nan_zero: every score -inf (l NaN from exp(-inf - -inf)) or a NaN score: 0, as the graph's
+     * Where(IsNaN(P), 0, P) gives. */
+    int zero = p->nan_zero && !(l > 0.0f);
     float inv = 1.0f / l;
     for (int64_t e = 0; e < p->dv; e++)
-        o[e * p->o[nb + 1]] = acc[e] * inv;
+        o[e * p->o[nb + 1]] = zero ? 0.0f : acc[e] * inv;
 }
 
 vrt_status vrt__attention(vrt__threadpool *tp, const vrt__attn_params *p, const float *q, const float *k,

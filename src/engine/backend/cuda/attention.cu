@@ -98,11 +98,13 @@ __global__ void __launch_bounds__(WARPS * 32)
         }
     }
     float inv = 1.0f / l;
+    /* nan_zero: a row whose softmax is NaN (all -inf, or a NaN score) gives 0 (the CPU twin's rule). */
+    const bool zero = p.nan_zero && !(l > 0.0f);
     float *orow = o + off[3] + i * p.o[nb];
 #pragma unroll
     for (int t = 0; t < PER; t++) {
         int64_t e = lane + 32 * t;
-        if (e < p.dv) orow[e * p.o[nb + 1]] = acc[t] * inv;
+        if (e < p.dv) orow[e * p.o[nb + 1]] = zero ? 0.0f : acc[t] * inv;
     }
 }
 
@@ -295,6 +297,7 @@ __global__ void __launch_bounds__(TC_WARPS * 32)
     l0 += __shfl_xor_sync(FULL, l0, 1), l0 += __shfl_xor_sync(FULL, l0, 2);
     l1 += __shfl_xor_sync(FULL, l1, 1), l1 += __shfl_xor_sync(FULL, l1, 2);
     const float inv0 = 1.0f / l0, inv1 = 1.0f / l1;
+    const bool z0 = p.nan_zero && !(l0 > 0.0f), z1 = p.nan_zero && !(l1 > 0.0f); /* as the fp32 kernel */
     TO *ob = o + off[3];
     const int64_t orr = p.o[nb], oc = p.o[nb + 1];
 #pragma unroll
@@ -303,8 +306,8 @@ __global__ void __launch_bounds__(TC_WARPS * 32)
         for (int h = 0; h < 2; h++) {
             int64_t e = dt * 8 + 2 * t4 + h;
             if (e >= p.dv) continue;
-            if (r0 < p.sq) tc_st(ob + r0 * orr + e * oc, oacc[dt][h] * inv0);
-            if (r1 < p.sq) tc_st(ob + r1 * orr + e * oc, oacc[dt][2 + h] * inv1);
+            if (r0 < p.sq) tc_st(ob + r0 * orr + e * oc, z0 ? 0.0f : oacc[dt][h] * inv0);
+            if (r1 < p.sq) tc_st(ob + r1 * orr + e * oc, z1 ? 0.0f : oacc[dt][2 + h] * inv1);
         }
 }
 
