@@ -29,8 +29,9 @@
  * With --inputs: K fp32 inputs (raw, back to back) are run through the engine
  * and output 0 of each is written to --outputs as fp32 (numerics check).
  *
- * --unfuse attention|layernorm|gelu|matmul_bias|add_epilogue|all (repeatable)
- * turns that fusion off (options fuse_*, add_epilogue), to measure what it gives.
+ * --unfuse attention|layernorm|gelu|matmul_bias|add_epilogue|half_rows|all
+ * (repeatable) turns that fusion off (options fuse_*, add_epilogue; half_rows:
+ * the fp16 rows storage of the CUDA backend), to measure what it gives.
  *
  * --math and --nofuse set vrt_engine_options (precision; fused_epilogue OFF:
  * conv + our epilogue kernel instead of cuDNN's fused call) for the engine,
@@ -82,10 +83,12 @@ static int unfuse(const char *what) {
     if (all || !strcmp(what, "gelu")) g_opt.fuse_gelu = VRT_SWITCH_OFF, known = 1;
     if (all || !strcmp(what, "matmul_bias")) g_opt.fuse_matmul_bias = VRT_SWITCH_OFF, known = 1;
     if (all || !strcmp(what, "add_epilogue")) g_opt.add_epilogue = VRT_SWITCH_OFF, known = 1;
+    if (all || !strcmp(what, "half_rows")) g_opt.half_rows = VRT_SWITCH_OFF, known = 1;
     if (!known)
         fprintf(
             stderr,
-            "bench_engine: --unfuse %s: use attention, layernorm, gelu, matmul_bias, add_epilogue or all\n",
+            "bench_engine: --unfuse %s: use attention, layernorm, gelu, matmul_bias, add_epilogue, half_rows "
+            "or all\n",
             what);
     return !known;
 }

@@ -100,6 +100,11 @@ typedef struct vrt_engine_options {
     vrt_switch spp_cascade;  /* SPP max pools (5, 9, 13) as a cascade of small pools */
     vrt_switch add_epilogue; /* a residual Add after a conv's activation done in that conv's epilogue
                                 (y = act(conv) + r in one kernel; YOLOX / CSP bottlenecks) */
+    /* CUDA fp16 (AUTO = on): transformer tensors held as fp16 in the ONNX layout between the ops
+     * that take them (MatMul on fp16 cuBLASLt, attention, LayerNorm, Add/Sub/Mul/Div, reshapes,
+     * Transpose, Slice, Concat, Split, Gather, Expand), fp32 accumulation; OFF: those tensors stay
+     * fp32 (fp16 only inside the GEMMs and the attention). */
+    vrt_switch half_rows;
     /* Transformer graph patterns (both backends; AUTO = on; see src/engine/README.md "Fused
      * patterns"). OFF runs the graph's own ops for that pattern, for comparisons; results differ
      * by float rounding only. */
@@ -284,6 +289,13 @@ VRT_API const char *vrt_engine_precision(const vrt_engine_t *e, int *is_auto);
  * 3 nodes fp32 in 2 rounds (tolerance 1.0e-02)"); NULL past the end or when the guard did not run. */
 VRT_API int vrt_engine_num_fp32_kept(const vrt_engine_t *e);
 VRT_API const char *vrt_engine_fp32_kept(const vrt_engine_t *e, int i, char *buf, size_t cap);
+
+/* The CUDA backend's steps counted, as one line in buf: steps run by storage (fp16 NHWC, fp16 rows,
+ * fp32), the fp32<->fp16 conversions around them, the data-movement copies (Transpose, Slice,
+ * Concat, ... that are not views) and the element-wise / normalisation steps left in fp32, each by op
+ * type ("steps run: 253 (fp16 NHWC 40, fp16 rows 180, fp32 33); fp32<->fp16 conversions: ...").
+ * NULL for a backend with nothing to report (the CPU's). */
+VRT_API const char *vrt_engine_step_summary(const vrt_engine_t *e, char *buf, size_t cap);
 
 #ifdef __cplusplus
 }

@@ -104,6 +104,9 @@ typedef struct vrt__backend_iface {
      * priority or the CPU workers' nice value; returns 1 when a HIGH request took effect. NULL:
      * the backend has no priorities (value 0, not applied). */
     int (*priority)(const void *ctx, int *value);
+    /* Optional: one line counting the steps by storage, conversions and copies
+     * (vrt_engine_step_summary). */
+    const char *(*steps)(const void *ctx, char *buf, size_t cap);
 } vrt__backend_iface;
 
 extern const vrt__backend_iface vrt__backend_cpu;

@@ -359,6 +359,11 @@ const char *vrt_engine_fp32_kept(const vrt_engine_t *e, int i, char *buf, size_t
     return e->be->kept(e->ctx, i, buf, cap);
 }
 
+const char *vrt_engine_step_summary(const vrt_engine_t *e, char *buf, size_t cap) {
+    if (!e || !e->be->steps || !buf || !cap) return NULL;
+    return e->be->steps(e->ctx, buf, cap);
+}
+
 const vrt__ir *vrt__engine_ir(const struct vrt_engine *e) {
     return e ? e->ir : NULL;
 }

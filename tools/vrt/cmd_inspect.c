@@ -185,9 +185,10 @@ static void print_cuda_engines(const vrt_engine_t *e) {
     int n = vrt_engine_num_choices(e);
     printf("\nCUDA engines (math %s%s; %d conv/gemm steps):\n", math,
            is_auto ? ", chosen by precision=auto" : "", n);
-    char line[700];
+    char line[700], sum[2048];
     for (int i = 0; i < n; i++)
         if (vrt_engine_choice(e, i, line, sizeof(line))) printf("  %s\n", line);
+    if (vrt_engine_step_summary(e, sum, sizeof(sum))) printf("\n%s\n", sum);
     /* precision=auto on fp16: what the fp16 guard compared and kept in fp32. */
     if (vrt_engine_fp32_kept(e, -1, line, sizeof(line))) {
         int k = vrt_engine_num_fp32_kept(e);

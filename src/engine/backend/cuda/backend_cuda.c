@@ -31,7 +31,8 @@
  * (own_maxpool) with the SPP cascade (spp_cascade), the Focus stem read in
  * the conv's gather (focus), a residual Add after a conv's activation in
  * that conv's epilogue (add_epilogue, plan_fuse.c), programmatic dependent
- * launch (pdl). When AUTO
+ * launch (pdl); the transformer tensors held as fp16 in the ONNX layout
+ * (plan_rows.c, half_rows). When AUTO
  * chose fp16, the fp16 guard (fp16_guard.c, option fp16_guard) compares it
  * with fp32 at prepare and keeps the nodes that need it in fp32.
  */
@@ -87,6 +88,7 @@ static void cuda_destroy(void *vctx) {
             if (c->steps[i].pool) cudnnDestroyPoolingDescriptor(c->steps[i].pool);
             if (c->steps[i].pxd) cudnnDestroyTensorDescriptor(c->steps[i].pxd);
             if (c->steps[i].pyd) cudnnDestroyTensorDescriptor(c->steps[i].pyd);
+            vrt_free(c->steps[i].rb);
         }
     vrt__cuda_io_free(c);
     cudaFree(c->arena);
@@ -98,6 +100,10 @@ static void cuda_destroy(void *vctx) {
     cudaFree(c->zero_bias);
     cudaFree(c->hbuf);
     cudaFree(c->hweights);
+    cudaFree(c->rbuf);
+    cudaFree(c->rconst);
+    vrt_free(c->rfmt);
+    vrt_free(c->rnode);
     vrt_free(c->hfmt);
     vrt_free(c->hnode);
     vrt_free(c->cat_skip);
@@ -355,8 +361,8 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
     }
     c->graphs = c->opt.graphs != VRT_SWITCH_OFF;
     if ((st = init_ctx(c)) || (st = bind_tensors(c, base)) || (st = vrt__cuda_plan_half(c)) ||
-        (st = vrt__cuda_plan_concat(c)) || (st = vrt__cuda_build_steps(c)) || (st = vrt__cuda_prep_half(c)) ||
-        (st = vrt__cuda_plan_focus(c)))
+        (st = vrt__cuda_plan_concat(c)) || (st = vrt__cuda_plan_rows(c)) || (st = vrt__cuda_build_steps(c)) ||
+        (st = vrt__cuda_prep_half(c)) || (st = vrt__cuda_prep_rows(c)) || (st = vrt__cuda_plan_focus(c)))
         goto fail;
     vrt__cuda_plan_spp(c);
     vrt__cuda_plan_add(c);
@@ -576,4 +582,5 @@ const vrt__backend_iface vrt__backend_cuda = {
     .n_kept = vrt__cuda_backend_n_kept,
     .kept = vrt__cuda_backend_kept,
     .priority = cuda_priority,
+    .steps = vrt__cuda_backend_steps,
 };

@@ -46,6 +46,7 @@
 #include "engine/backend/cuda/pool.h"
 #include "engine/backend/cuda/reduce.h"
 #include "engine/backend/cuda/resize.h"
+#include "engine/backend/cuda/rows_half.h"
 #include "engine/backend/cuda/tensor_ops.h"
 #include "engine/step.h"
 #include "model/ops.h"
@@ -87,6 +88,16 @@ typedef struct step {
     vrt__cuda_igemm ig;
     float own_ms, dnn_ms;
     void *hx, *hr, *hy, *hw, *hb;
+    /* fp16 rows (plan_rows.c): r = 1 when the step runs on fp16 tensors in the ONNX layout;
+     * rin / rout: what it reads and writes for inputs / outputs 0..3 (the tensor when held in
+     * fp16 rows, an fp16 copy of a weight, a slot of the conversion buffer, or the fp32 tensor
+     * itself for an input read as fp32); rcin / rcout bit k: input / output k converted from /
+     * to its fp32 tensor around the step. rb: the builder's step over rin / rout with 2-byte
+     * elements, for the data-movement families. */
+    int r;
+    unsigned rcin, rcout;
+    void *rin[4], *rout[4];
+    vrt__step *rb;
     cudnnPoolingDescriptor_t pool;
     cudnnTensorDescriptor_t pxd, pyd;
 } step;
@@ -146,6 +157,10 @@ typedef struct cuda_ctx {
     int n_cat;
     int n_add_fused;          /* Adds done in their conv's epilogue (plan_fuse.c) */
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
+    /* fp16 rows (plan_rows.c): per tensor rfmt = 1 when held as fp16 in the ONNX layout, per
+     * node rnode = 1 when it runs on fp16 rows; rbuf: the conversion buffer, rconst: fp16
+     * copies of the weights those nodes read. */
+    uint8_t *rfmt, *rnode, *rbuf, *rconst;
     step *steps;
     int n_steps;
     /* host I/O (io.c) */
@@ -257,6 +272,18 @@ vrt_status vrt__cuda_plan_half(cuda_ctx *c);
 vrt_status vrt__cuda_plan_concat(cuda_ctx *c);
 /* After the steps exist: conversion buffers, fp16 weights, pooling descriptors. */
 vrt_status vrt__cuda_prep_half(cuda_ctx *c);
+/* ---- plan_rows.c ---- */
+
+/* Which nodes run and which tensors are held on fp16 rows (c->rnode, c->rfmt);
+ * after vrt__cuda_plan_half, before the steps are built. */
+vrt_status vrt__cuda_plan_rows(cuda_ctx *c);
+/* 1 when node n, running on fp16 rows, reads input k as fp16. */
+int vrt__cuda_rows_slot(const vrt__node *n, int k);
+/* After the steps exist: their fp16 operands (weights copied, conversion slots). */
+vrt_status vrt__cuda_prep_rows(cuda_ctx *c);
+/* The step on fp16 rows (s->r), conversions around it included. */
+vrt_status vrt__cuda_exec_rows(cuda_ctx *c, step *s, cudaStream_t strm);
+
 /* The rewrites over the prepared fp16 steps (each after vrt__cuda_prep_half). */
 vrt_status vrt__cuda_plan_focus(cuda_ctx *c);
 void vrt__cuda_plan_spp(cuda_ctx *c);

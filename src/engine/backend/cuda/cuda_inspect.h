@@ -19,6 +19,10 @@ extern "C" {
  * own kernel), workspace, time measured at the choice, layout conversions. */
 int vrt__cuda_backend_n_engines(const void *ctx);
 const char *vrt__cuda_backend_engine(const void *ctx, int i, char *buf, size_t cap);
+/* One line: the steps run by storage (fp16 NHWC, fp16 rows, fp32), the
+ * fp32<->fp16 conversions around them, the data-movement copies and the
+ * element-wise steps left in fp32, each by op type (vrt_engine_step_summary). */
+const char *vrt__cuda_backend_steps(const void *ctx, char *buf, size_t cap);
 /* "fp16", "fp32" or "tf32", and whether the "auto" rule chose it. */
 const char *vrt__cuda_backend_math(const void *ctx, int *is_auto);
 /* The fp16 guard's kept nodes and (i = -1) its summary (fp16_guard.c). */

@@ -141,7 +141,11 @@ static vrt_status node_err(cuda_ctx *ref, cuda_ctx *h, meas *m, int i, float *e,
     vrt_status st =
         VRT_CUDA_CHECK(err, cap, cudaMemcpy(m->ha, ref->ptr[t], (size_t)n * 4, cudaMemcpyDeviceToHost));
     if (st) return st;
-    if (!h->hfmt[t]) {
+    if (h->rfmt && h->rfmt[t]) {
+        /* fp16 rows: the ONNX layout, 2-byte elements. */
+        st = VRT_CUDA_CHECK(err, cap, cudaMemcpy(m->hh, h->ptr[t], (size_t)n * 2, cudaMemcpyDeviceToHost));
+        if (!st) vrt__half_to_float_n(m->hh, m->hb, n);
+    } else if (!h->hfmt[t]) {
         st = VRT_CUDA_CHECK(err, cap, cudaMemcpy(m->hb, h->ptr[t], (size_t)n * 4, cudaMemcpyDeviceToHost));
     } else {
         /* fp16 NHWC: back to fp32 NCHW. */
@@ -204,13 +208,13 @@ static vrt_status measure(cuda_ctx *ref, cuda_ctx *h, const vrt_engine_options *
     return st;
 }
 
-/* A node whose precision the guard can choose: it runs fp16 NHWC, or it is a
- * conv / gemm whose math follows the plan's. */
+/* A node whose precision the guard can choose: it runs fp16 NHWC or fp16
+ * rows, or it is a conv / gemm whose math follows the plan's. */
 static int choosable(const cuda_ctx *h, int i) {
     const vrt__node *n = &h->ir->nodes[i];
     if (h->plan->node_const[i] || (h->keep32 && h->keep32[i])) return 0;
-    return h->hnode[i] || n->op == VRT__OP_Conv || n->op == VRT__OP_ConvTranspose || n->op == VRT__OP_Gemm ||
-           n->op == VRT__OP_MatMul;
+    return h->hnode[i] || (h->rnode && h->rnode[i]) || n->op == VRT__OP_Conv ||
+           n->op == VRT__OP_ConvTranspose || n->op == VRT__OP_Gemm || n->op == VRT__OP_MatMul;
 }
 
 typedef struct cand {

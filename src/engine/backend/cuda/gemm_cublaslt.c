@@ -21,8 +21,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/backend/cuda/eltwise.h"
 #include "engine/backend/cuda/epilogue.h"
 #include "engine/backend/cuda/gemm_cublaslt.h"
+#include "engine/backend/cuda/rows_half.h"
 
 #define CK(call) VRT_CUBLAS_CHECK(err, cap, call)
 
@@ -46,10 +48,12 @@ struct vrt__cuda_gemm {
     int nloop;
     int64_t *a_off, *b_off;
     int is_gemm;
+    int half; /* A, B, Y (and the bias) fp16 in memory, fp32 accumulation (the fp16 rows plan) */
     char what[160];
 };
 
-static cublasComputeType_t compute_of(vrt__cuda_math m) {
+static cublasComputeType_t compute_of(vrt__cuda_math m, int half) {
+    if (half) return CUBLAS_COMPUTE_32F; /* fp16 operands as stored, fp32 accumulation */
     switch (m) {
     case VRT__CUDA_MATH_TF32: return CUBLAS_COMPUTE_32F_FAST_TF32;
     case VRT__CUDA_MATH_FP16: return CUBLAS_COMPUTE_32F_FAST_16F;
@@ -57,18 +61,20 @@ static cublasComputeType_t compute_of(vrt__cuda_math m) {
     }
 }
 
-static uint32_t align_of(int64_t elems) {
-    uint64_t b = (uint64_t)elems * 4;
+static uint32_t align_of(int64_t elems, int half) {
+    uint64_t b = (uint64_t)elems * (half ? 2 : 4);
     uint32_t a = 256;
     while (a > 4 && (b % a))
         a >>= 1;
     return a;
 }
 
-static vrt_status layout(cublasLtMatrixLayout_t *l, int64_t rows, int64_t cols, int64_t ldm, int64_t batch,
-                         int64_t stride, char *err, size_t cap) {
+static vrt_status layout(cublasLtMatrixLayout_t *l, int half, int64_t rows, int64_t cols, int64_t ldm,
+                         int64_t batch, int64_t stride, char *err, size_t cap) {
     vrt_status st;
-    if ((st = CK(cublasLtMatrixLayoutCreate(l, CUDA_R_32F, (uint64_t)rows, (uint64_t)cols, ldm)))) return st;
+    if ((st = CK(cublasLtMatrixLayoutCreate(l, half ? CUDA_R_16F : CUDA_R_32F, (uint64_t)rows, (uint64_t)cols,
+                                            ldm))))
+        return st;
     if (batch > 1) {
         int32_t bc = (int32_t)batch;
         if ((st = CK(cublasLtMatrixLayoutSetAttribute(*l, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &bc,
@@ -107,7 +113,7 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     vrt_status st;
     int64_t M = g->M, N = g->N, K = g->K;
     cublasOperation_t ta = trans_b ? CUBLAS_OP_T : CUBLAS_OP_N, tb = trans_a ? CUBLAS_OP_T : CUBLAS_OP_N;
-    if ((st = CK(cublasLtMatmulDescCreate(&g->op, compute_of(math), CUDA_R_32F))) ||
+    if ((st = CK(cublasLtMatmulDescCreate(&g->op, compute_of(math, g->half), CUDA_R_32F))) ||
         (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_TRANSA, &ta, sizeof(ta)))) ||
         (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_TRANSB, &tb, sizeof(tb)))))
         return st;
@@ -119,9 +125,11 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
                                                               &bias_stride, sizeof(bias_stride)))))
         return st;
     int64_t batch = g->nloop ? 1 : g->batch;
-    if ((st = layout(&g->la, trans_b ? K : N, trans_b ? N : K, trans_b ? K : N, batch, sa, err, cap)) ||
-        (st = layout(&g->lb, trans_a ? M : K, trans_a ? K : M, trans_a ? M : K, batch, sb, err, cap)) ||
-        (st = layout(&g->ld, N, M, N, batch, sd, err, cap)))
+    if ((st = layout(&g->la, g->half, trans_b ? K : N, trans_b ? N : K, trans_b ? K : N, batch, sa, err,
+                     cap)) ||
+        (st = layout(&g->lb, g->half, trans_a ? M : K, trans_a ? K : M, trans_a ? M : K, batch, sb, err,
+                     cap)) ||
+        (st = layout(&g->ld, g->half, N, M, N, batch, sd, err, cap)))
         return st;
     cublasLtMatmulPreference_t pref;
     if ((st = CK(cublasLtMatmulPreferenceCreate(&pref)))) return st;
@@ -159,9 +167,9 @@ static vrt_status build(vrt__cuda_gemm *g, int trans_a, int trans_b, vrt__cuda_m
     g->algo = res.algo;
     g->ws = res.workspaceSize;
     snprintf(g->what, sizeof(g->what),
-             "cuBLASLt %s M %lld N %lld K %lld batch %lld%s, epilogue %s%s, workspace %zu B",
-             g->is_gemm ? "Gemm" : "MatMul", (long long)M, (long long)N, (long long)K, (long long)g->batch,
-             g->nloop ? " (loop)" : "",
+             "cuBLASLt %s%s M %lld N %lld K %lld batch %lld%s, epilogue %s%s, workspace %zu B",
+             g->is_gemm ? "Gemm" : "MatMul", g->half ? " (fp16 in/out, fp32 accumulation)" : "", (long long)M,
+             (long long)N, (long long)K, (long long)g->batch, g->nloop ? " (loop)" : "",
              ep == CUBLASLT_EPILOGUE_DEFAULT     ? "none"
              : ep == CUBLASLT_EPILOGUE_BIAS      ? "bias"
              : ep == CUBLASLT_EPILOGUE_RELU      ? "relu"
@@ -235,7 +243,8 @@ static vrt_status loop_offsets(vrt__cuda_gemm *g, int nb, const int64_t *ob, con
         }
         g->a_off[q] = ia * g->M * g->K;
         g->b_off[q] = ib * g->K * g->N;
-        uint32_t x = align_of(g->a_off[q]), y = align_of(g->b_off[q]), z = align_of(q * sd);
+        uint32_t x = align_of(g->a_off[q], g->half), y = align_of(g->b_off[q], g->half),
+                 z = align_of(q * sd, g->half);
         if (x < *al) *al = x;
         if (y < *al) *al = y;
         if (z < *al) *al = z;
@@ -245,7 +254,8 @@ static vrt_status loop_offsets(vrt__cuda_gemm *g, int nb, const int64_t *ob, con
 
 vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a, const vrt__shape *b,
                                         int has_bias, const vrt__activation *act, vrt__cuda_math math,
-                                        size_t ws_bytes, vrt__cuda_gemm **out, char *err, size_t cap) {
+                                        int half, size_t ws_bytes, vrt__cuda_gemm **out, char *err,
+                                        size_t cap) {
     *out = NULL;
     vrt__shape o;
     vrt_status st = vrt__matmul_shape(a, b, &o);
@@ -257,6 +267,7 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     if (!g) return VRT_ENOMEM;
     g->h = h;
     g->alpha = 1.0f;
+    g->half = half;
     if (act) g->act = *act;
     /* Promote 1-D operands. */
     vrt__shape A = *a, B = *b;
@@ -284,7 +295,8 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     uint32_t al = 256;
     if (a_ok && b_ok) {
         if (batch > 1) {
-            uint32_t x = align_of(sa ? sa : 64), y = align_of(sb ? sb : 64), z = align_of(sd);
+            uint32_t x = align_of(sa ? sa : 64, half), y = align_of(sb ? sb : 64, half),
+                     z = align_of(sd, half);
             al = x < y ? x : y;
             al = al < z ? al : z;
         }
@@ -296,6 +308,11 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
         g->lt_bias = 1;
     } else if (has_bias) { /* no multiply: y = bias, by our epilogue kernel over zeros */
         g->c_kernel = 1, g->beta = 1.0f, g->c_s_outer = 0, g->c_s_inner = 1;
+    }
+    if (half && g->c_kernel) { /* our fp32 epilogue kernel cannot finish an fp16 result */
+        vrt__cuda_gemm_destroy(&g);
+        vrt_errbuf_set(err, cap, "MatMul with fp16 storage: no multiply (K = 0) with a bias");
+        return VRT_EUNSUPPORTED;
     }
     lt_activation(g, math);
     st = VRT_OK;
@@ -309,14 +326,15 @@ vrt_status vrt__cuda_gemm_create_matmul(cublasLtHandle_t h, const vrt__shape *a,
     return VRT_OK;
 }
 
-vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A, const float *B,
-                              const float *C, float *Y, void *ws, size_t ws_bytes, char *err, size_t cap) {
+vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const void *A, const void *B, const void *C,
+                              void *Y, void *ws, size_t ws_bytes, char *err, size_t cap) {
     vrt_status st;
     int64_t total = g->M * g->N * g->batch;
     if (total <= 0) return VRT_OK;
     const float zero = 0.0f;
+    const size_t es = g->half ? 2 : 4; /* element bytes in memory */
     if (g->K <= 0) {
-        if ((st = VRT_CUDA_CHECK(err, cap, cudaMemsetAsync(Y, 0, (size_t)total * 4, s)))) return st;
+        if ((st = VRT_CUDA_CHECK(err, cap, cudaMemsetAsync(Y, 0, (size_t)total * es, s)))) return st;
     } else {
         if (g->lt_bias && (st = CK(cublasLtMatmulDescSetAttribute(g->op, CUBLASLT_MATMUL_DESC_BIAS_POINTER,
                                                                   &C, sizeof(C)))))
@@ -328,17 +346,26 @@ vrt_status vrt__cuda_gemm_run(vrt__cuda_gemm *g, cudaStream_t s, const float *A,
                 return st;
         } else {
             for (int q = 0; q < g->nloop; q++) {
-                float *y = Y + (int64_t)q * g->M * g->N;
-                if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, B + g->b_off[q], g->la, A + g->a_off[q],
-                                            g->lb, &zero, y, g->ld, y, g->ld, &g->algo, ws, wsz, s))))
+                uint8_t *y = (uint8_t *)Y + (size_t)q * g->M * g->N * es;
+                const uint8_t *bq = (const uint8_t *)B + (size_t)g->b_off[q] * es,
+                              *aq = (const uint8_t *)A + (size_t)g->a_off[q] * es;
+                if ((st = CK(cublasLtMatmul(g->h, g->op, &g->alpha, bq, g->la, aq, g->lb, &zero, y, g->ld, y,
+                                            g->ld, &g->algo, ws, wsz, s))))
                     return st;
             }
         }
     }
+    if (g->half) { /* the activation Lt did not do, over the fp16 result (c_kernel is refused at create) */
+        if (g->act.kind != VRT__ACT_NONE && (st = vrt__cuda_act_h((void *)s, Y, Y, total, &g->act))) {
+            vrt_errbuf_set(err, cap, "%s", vrt__cuda_kernels_error());
+            return st;
+        }
+        return VRT_OK;
+    }
     const float *cb = g->c_kernel ? C : NULL;
     if (cb || g->act.kind != VRT__ACT_NONE) {
-        if ((st = vrt__cuda_epilogue(s, Y, total, cb, g->beta, g->N, g->M, g->c_s_outer, g->c_s_inner, NULL,
-                                     &g->act))) {
+        if ((st = vrt__cuda_epilogue(s, (float *)Y, total, cb, g->beta, g->N, g->M, g->c_s_outer,
+                                     g->c_s_inner, NULL, &g->act))) {
             vrt_errbuf_set(err, cap, "%s", vrt__cuda_epilogue_error());
             return st;
         }

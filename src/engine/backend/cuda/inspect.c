@@ -122,3 +122,71 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->adds_fused = c->n_add_fused;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
 }
+
+/* ---- the step summary (vrt_engine_step_summary) ---- */
+
+static int is_copy_family(vrt__op_family f) {
+    return f == VRT__FAM_COPY || f == VRT__FAM_TRANSPOSE || f == VRT__FAM_SLICE || f == VRT__FAM_CONCAT ||
+           f == VRT__FAM_SPLIT || f == VRT__FAM_GATHER || f == VRT__FAM_EXPAND || f == VRT__FAM_TILE ||
+           f == VRT__FAM_PAD || f == VRT__FAM_DEPTH_SPACE;
+}
+
+static int is_eltwise_family(vrt__op_family f) {
+    return f == VRT__FAM_UNARY || f == VRT__FAM_BINARY || f == VRT__FAM_WHERE || f == VRT__FAM_COMPARE ||
+           f == VRT__FAM_ISNAN || f == VRT__FAM_NOT || f == VRT__FAM_LOGIC || f == VRT__FAM_SOFTMAX ||
+           f == VRT__FAM_CAST || f == VRT__FAM_LAYERNORM;
+}
+
+static int popcount4(unsigned v) {
+    return (int)(v & 1u) + (int)(v >> 1 & 1u) + (int)(v >> 2 & 1u) + (int)(v >> 3 & 1u);
+}
+
+/* Op types and counts of the steps one category holds, appended to buf as " (Op n, ...)". */
+static void op_histogram(const cuda_ctx *c, const uint8_t *pick, char *buf, size_t cap) {
+    int ops[64], cnt[64], n = 0;
+    for (int i = 0; i < c->n_steps; i++) {
+        if (!pick[i]) continue;
+        int op = c->steps[i].n->op, k = 0;
+        while (k < n && ops[k] != op)
+            k++;
+        if (k == n && n < 64) ops[n] = op, cnt[n++] = 0;
+        if (k < n) cnt[k]++;
+    }
+    size_t l = strlen(buf);
+    for (int k = 0; k < n && l < cap; k++) {
+        snprintf(buf + l, cap - l, "%s%s %d%s", k ? ", " : " (", vrt__op_name((vrt__op)ops[k]), cnt[k],
+                 k == n - 1 ? ")" : "");
+        l = strlen(buf);
+    }
+}
+
+const char *vrt__cuda_backend_steps(const void *vctx, char *buf, size_t cap) {
+    const cuda_ctx *c = vctx;
+    if (!c || !buf || !cap) return NULL;
+    uint8_t *cp = vrt_calloc((size_t)c->n_steps + 1, 1), *ew = vrt_calloc((size_t)c->n_steps + 1, 1);
+    if (!cp || !ew) {
+        vrt_free(cp), vrt_free(ew);
+        return NULL;
+    }
+    int run = 0, nh = 0, nr = 0, cvh = 0, cvr = 0, ncp = 0, ncp16 = 0, new32 = 0;
+    for (int i = 0; i < c->n_steps; i++) {
+        const step *s = &c->steps[i];
+        if (c->plan->node_const[i] || c->cat_skip[i] || s->fused) continue;
+        run++;
+        if (s->h) nh++, cvh += (s->cx != 0) + (s->cr != 0) + (s->cy != 0);
+        if (s->r) nr++, cvr += popcount4(s->rcin) + popcount4(s->rcout);
+        if (is_copy_family(s->fam) && !(s->fam == VRT__FAM_COPY && s->out[0] == s->in[0]))
+            cp[i] = 1, ncp++, ncp16 += s->r != 0;
+        if (!s->h && !s->r && is_eltwise_family(s->fam)) ew[i] = 1, new32++;
+    }
+    snprintf(buf, cap,
+             "steps run: %d (fp16 NHWC %d, fp16 rows %d, fp32 %d); fp32<->fp16 conversions: %d around fp16 "
+             "NHWC steps, %d around fp16 rows steps; copies: %d (%d on fp16 rows)",
+             run, nh, nr, run - nh - nr, cvh, cvr, ncp, ncp16);
+    op_histogram(c, cp, buf, cap);
+    size_t l = strlen(buf);
+    snprintf(buf + l, cap - l, "; fp32 element-wise / normalisation steps: %d", new32);
+    op_histogram(c, ew, buf, cap);
+    vrt_free(cp), vrt_free(ew);
+    return buf;
+}

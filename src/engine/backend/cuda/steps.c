@@ -418,7 +418,7 @@ static vrt_status prep_cuda(cuda_ctx *c, step *s) {
         break;
     case VRT__OP_MatMul:
         if ((st = vrt__cuda_gemm_create_matmul(c->lt, SI(s, 0), SI(s, 1), s->nin > 2 && s->in[2], &s->act,
-                                               step_math(c, n), LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
+                                               step_math(c, n), s->r, LT_WS_LIMIT, &s->gemm, e2, sizeof(e2))))
             return vrt__cuda_nfail(c, n, st, "cuBLASLt: %s", e2);
         break;
     default: break;
@@ -437,6 +437,7 @@ vrt_status vrt__cuda_build_steps(cuda_ctx *c) {
         if ((st = vrt__step_build(&be, c->ir, c->ptr, i, &s->b, &c->scratch_bytes, c->err, sizeof(c->err))))
             return st;
         s->h = c->hnode[i];
+        s->r = c->rnode[i];
         if ((st = prep_cuda(c, s))) return st;
     }
     return VRT_OK;
@@ -617,5 +618,6 @@ vrt_status vrt__cuda_exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
 vrt_status vrt__cuda_exec_step(cuda_ctx *c, step *s, cudaStream_t strm) {
     if (c->cat_skip[s->index] || s->fused) return VRT_OK; /* done by the producers / the next conv */
     if (s->h) return vrt__cuda_exec_half(c, s, strm);
+    if (s->r) return vrt__cuda_exec_rows(c, s, strm);
     return s->exec(c, &s->b, (void *)strm);
 }
