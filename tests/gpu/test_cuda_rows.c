@@ -10,6 +10,8 @@
  *    vrt__cuda_act_h (GELU) vs a C loop: 2e-3;
  *  - MatMul on fp16 cuBLASLt (vrt__cuda_gemm_create_matmul half): a weight GEMM with bias + GELU
  *    (1370 x 384 x 1536) and DETR's batched scores (8 x 300 x 32 x 300) vs a double loop: 1e-2;
+ *  - the fp16 NHWC kernels of the DPT head: bilinear align_corners Resize vs vrt__cpu_resize_f32
+ *    (2e-3) and ReLU (exact);
  *  - the small Depth Anything V2 and DETR of tests/models through the engine, precision fp16 with
  *    half_rows on (the step summary counts fp16 rows steps) and off: within 2e-2 of the largest
  *    output of the CPU backend, and on vs off within 2e-2 of each other.
@@ -22,6 +24,8 @@
 
 #include "engine/backend/cpu/kernels.h"
 #include "engine/backend/cpu/kernels_nn.h"
+#include "engine/backend/cpu/kernels_tensor.h"
+#include "engine/backend/cuda/epilogue.h"
 #include "engine/backend/cuda/gemm_cublaslt.h"
 #include "engine/backend/cuda/rows_half.h"
 #include "harness.h"
@@ -215,6 +219,51 @@ TEST(matmul_half_matches_reference) {
     matmul_case(&q, &kt, 0, none);
 }
 
+/* The fp16 NHWC kernels the DPT head needs: bilinear align_corners Resize (vs the CPU's
+ * vrt__cpu_resize_f32 on the same values in NCHW) and ReLU, 2e-3 of the largest output. */
+static void resize_case(int N, int C, int H, int W, int OH, int OW) {
+    size_t n = (size_t)N * C * H * W, no = (size_t)N * C * OH * OW;
+    uint16_t *hx;
+    float *xh = rnd_half(n, 2.0f, &hx), *xc = malloc(n * 4), *want = malloc(no * 4), *got_c = malloc(no * 4);
+    /* hx / xh are NHWC; the CPU twin reads NCHW. */
+    for (int b = 0; b < N; b++)
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < H * W; p++)
+                xc[((size_t)b * C + c) * H * W + p] = xh[((size_t)b * H * W + p) * C + c];
+    vrt__resize_params rp;
+    vrt__resize_default_params(&rp);
+    rp.mode = VRT__RESIZE_LINEAR, rp.coord = VRT__COORD_ALIGN_CORNERS;
+    rp.have_sizes = 1;
+    rp.sizes[0] = N, rp.sizes[1] = C, rp.sizes[2] = OH, rp.sizes[3] = OW;
+    const vrt__shape sx = {4, {N, C, H, W}}, sy = {4, {N, C, OH, OW}};
+    void *scratch = malloc(vrt__resize_scratch_bytes(&rp, &sx, &sy) + 64);
+    ASSERT_OK(vrt__cpu_resize_f32(g_tp, &rp, xc, &sx, want, &sy, scratch));
+    void *dx = dev(hx, n * 2), *dy = dev(NULL, no * 2);
+    ASSERT_OK(vrt__cuda_resize_linear_ac_nhwc_half(g_stream, dx, dy, N, H, W, C, OH, OW));
+    float *got = back_half(dy, no);
+    for (int b = 0; b < N; b++)
+        for (int c = 0; c < C; c++)
+            for (int p = 0; p < OH * OW; p++)
+                got_c[((size_t)b * C + c) * OH * OW + p] = got[((size_t)b * OH * OW + p) * C + c];
+    double d = rel_diff(got_c, want, no);
+    printf("bilinear align_corners fp16 NHWC %dx%d -> %dx%d, C %d: %.2e\n", H, W, OH, OW, C, d);
+    ASSERT_TRUE(d <= 2e-3);
+    vrt__activation relu = {VRT__ACT_RELU, 0, 0};
+    ASSERT_OK(vrt__cuda_act_h(g_stream, dx, dy, (int64_t)n, &relu));
+    free(got);
+    got = back_half(dy, n);
+    for (size_t i = 0; i < n; i++)
+        ASSERT_TRUE(got[i] == (xh[i] > 0 ? xh[i] : 0.0f)); /* exact: a max with 0 */
+    cudaFree(dx), cudaFree(dy);
+    free(xh), free(hx), free(xc), free(want), free(got_c), free(got), free(scratch);
+}
+
+TEST(nhwc_resize_and_relu_match_cpu) {
+    resize_case(1, 64, 19, 19, 37, 37);     /* DPT fusion: scale 2 onto the next stage's size */
+    resize_case(1, 32, 148, 148, 259, 259); /* the head's upsampling to the input size (518 / 2) */
+    resize_case(2, 6, 5, 7, 9, 13);
+}
+
 /* ---- the small models through the engine ---- */
 
 static void load_pb(const char *path, vrt__tensor *t) {
@@ -294,6 +343,7 @@ int main(void) {
     VRT_RUN(layernorm_half_matches_cpu);
     VRT_RUN(binary_and_act_half_match_c);
     VRT_RUN(matmul_half_matches_reference);
+    VRT_RUN(nhwc_resize_and_relu_match_cpu);
     VRT_RUN(small_models_rows_match_cpu);
     vrt__threadpool_destroy(&g_tp);
     cudaStreamDestroy(g_stream);

@@ -437,6 +437,47 @@ extern "C" vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, 
     return launched("nearest upsample (fp16 nhwc)", __LINE__);
 }
 
+/* Bilinear resize with align_corners coordinates over fp16 NHWC (DPT's
+ * fusion and head upsampling): source = destination * (in - 1) / (out - 1),
+ * fp32 weights and sums, one rounding; two channels per thread. */
+__global__ void k_resize_ac_h(const __half2 *x, __half2 *y, int H, int W, int C2, int OH, int OW, float sy,
+                              float sx, int64_t total) {
+    vrt__pdl_enter();
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < total;
+         i += (int64_t)gridDim.x * blockDim.x) {
+        int c = (int)(i % C2);
+        int64_t pix = i / C2;
+        int ox = (int)(pix % OW), oy = (int)((pix / OW) % OH);
+        int64_t n = pix / ((int64_t)OW * OH);
+        float fy = oy * sy, fx = ox * sx;
+        int y0 = (int)fy, x0 = (int)fx;
+        y0 = y0 < H - 1 ? y0 : H - 1, x0 = x0 < W - 1 ? x0 : W - 1;
+        int y1 = y0 + 1 < H ? y0 + 1 : H - 1, x1 = x0 + 1 < W ? x0 + 1 : W - 1;
+        float wy = fy - (float)y0, wx = fx - (float)x0;
+        const __half2 *b = x + n * H * W * C2 + c;
+        float2 p00 = __half22float2(b[((int64_t)y0 * W + x0) * C2]),
+               p01 = __half22float2(b[((int64_t)y0 * W + x1) * C2]);
+        float2 p10 = __half22float2(b[((int64_t)y1 * W + x0) * C2]),
+               p11 = __half22float2(b[((int64_t)y1 * W + x1) * C2]);
+        float2 top = make_float2(p00.x + (p01.x - p00.x) * wx, p00.y + (p01.y - p00.y) * wx);
+        float2 bot = make_float2(p10.x + (p11.x - p10.x) * wx, p10.y + (p11.y - p10.y) * wx);
+        y[pix * C2 + c] = __floats2half2_rn(top.x + (bot.x - top.x) * wy, top.y + (bot.y - top.y) * wy);
+    }
+}
+
+extern "C" vrt_status vrt__cuda_resize_linear_ac_nhwc_half(void *stream, const void *x, void *y, int N, int H,
+                                                           int W, int C, int OH, int OW) {
+    if (!stream || !x || !y || N < 0 || H < 1 || W < 1 || C < 2 || C % 2 || OH < 1 || OW < 1)
+        return VRT_EINVAL;
+    int64_t total = (int64_t)N * OH * OW * (C / 2);
+    if (total <= 0) return VRT_OK;
+    float sy = OH > 1 ? (float)(H - 1) / (float)(OH - 1) : 0.0f,
+          sx = OW > 1 ? (float)(W - 1) / (float)(OW - 1) : 0.0f;
+    vrt__pdl_launch(k_resize_ac_h, blocks_for(total, 256), 256, (cudaStream_t)stream, (const __half2 *)x,
+                    (__half2 *)y, H, W, C / 2, OH, OW, sy, sx, total);
+    return launched("bilinear resize (fp16 nhwc)", __LINE__);
+}
+
 /* Max pooling over fp16 NHWC (2-D, symmetric or not pads, no dilation,
  * floor mode): pads are never the max (as ONNX); NaN propagates. V channels
  * per thread (8: one 16-byte load per tap when C % 8 == 0). cuDNN's NHWC

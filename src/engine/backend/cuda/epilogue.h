@@ -63,6 +63,10 @@ vrt_status vrt__cuda_add_half(void *stream, const void *a, const void *b, void *
 /* Nearest upsampling by integer factors (sh, sw) over fp16 NHWC x (N,H,W,C) into y (N,H*sh,W*sw,C). */
 vrt_status vrt__cuda_upsample_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C,
                                         int sh, int sw);
+/* Bilinear resize, align_corners coordinates (ONNX Resize linear / align_corners, PyTorch's
+ * interpolate(align_corners=True)), over fp16 NHWC x (N,H,W,C) into y (N,OH,OW,C); C even. */
+vrt_status vrt__cuda_resize_linear_ac_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W,
+                                                int C, int OH, int OW);
 /* Max pooling over fp16 NHWC x (N,H,W,C) into y (N,OH,OW,C): window KHxKW, strides, leading pads
  * (padding is never the max; NaN propagates). */
 vrt_status vrt__cuda_maxpool_nhwc_half(void *stream, const void *x, void *y, int N, int H, int W, int C,

@@ -12,9 +12,11 @@
 #include "engine/backend/cuda/cuda_impl.h"
 
 /* ---- fp16 NHWC storage (precision fp16) ----
- * A node runs on fp16 NHWC when cuDNN can do it there: Conv 2-D (weights and
- * bias known at prepare, symmetric pads), MaxPool/AveragePool 2-D (no
- * indices, floor mode, no dilation, symmetric pads) and GlobalAveragePool.
+ * A node runs on fp16 NHWC when cuDNN or our kernels can do it there: Conv 2-D
+ * (weights and bias known at prepare, symmetric pads), MaxPool/AveragePool 2-D
+ * (no indices, floor mode, no dilation, symmetric pads), GlobalAveragePool,
+ * channel Concat, same-shape Add, Relu, nearest upsampling by integer factors
+ * and bilinear align_corners Resize (see vrt__cuda_node_half_ok).
  * A tensor is HELD as fp16 NHWC when its producer and every consumer are such
  * nodes (conv input 0 or the fused residual, pool input 0) and it is an
  * arena activation that is not a graph output: so conv chains stay in fp16
@@ -484,7 +486,8 @@ vrt_status vrt__cuda_prep_half(cuda_ctx *c) {
             prep_conv_half(c, s, host, hw_dev, &woff);
             continue;
         }
-        if (n->op == VRT__OP_Concat || n->op == VRT__OP_Add || n->op == VRT__OP_Resize)
+        if (n->op == VRT__OP_Concat || n->op == VRT__OP_Add || n->op == VRT__OP_Resize ||
+            n->op == VRT__OP_Relu)
             continue; /* our kernels (vrt__cuda_plan_half) */
         s->pool_dnn = n->op != VRT__OP_MaxPool || c->opt.own_maxpool == VRT_SWITCH_OFF;
         if (!s->pool_dnn) continue; /* our fp16 NHWC max pool */

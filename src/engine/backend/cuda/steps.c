@@ -468,11 +468,24 @@ static int half_add_ok(const cuda_ctx *c, const vrt__node *n, const vrt__tensor 
            vrt__op_same_shape(&b->shape, &y->shape) && c->plan->t[n->inputs[1]].storage == VRT__ST_ARENA;
 }
 
+/* Bilinear with align_corners coordinates over H and W only (DPT's fusion
+ * and head upsampling), an even channel count: our fp16 NHWC kernel. */
+static int half_resize_linear_ok(const vrt__node *n, const vrt__tensor *x, const vrt__tensor *y) {
+    int cnt;
+    return !strcmp(vrt__node_get_string(n, "mode", "nearest"), "linear") &&
+           !strcmp(vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel"),
+                   "align_corners") &&
+           !vrt__node_get_int(n, "antialias", 0) && !vrt__node_get_ints(n, "axes", &cnt) &&
+           x->shape.d[0] == y->shape.d[0] && x->shape.d[1] == y->shape.d[1] && x->shape.d[1] % 2 == 0 &&
+           x->shape.d[2] >= 1 && x->shape.d[3] >= 1 && y->shape.d[2] >= 1 && y->shape.d[3] >= 1;
+}
+
 /* Nearest upsampling by integer factors over H and W (YOLO necks):
  * asymmetric coordinates with floor, or round_prefer_floor at factor <= 2,
- * where both give source = destination / factor. */
+ * where both give source = destination / factor; else bilinear align_corners. */
 static int half_resize_ok(const vrt__node *n, const vrt__tensor *x, const vrt__tensor *y) {
     int cnt;
+    if (!strcmp(vrt__node_get_string(n, "mode", "nearest"), "linear")) return half_resize_linear_ok(n, x, y);
     if (strcmp(vrt__node_get_string(n, "mode", "nearest"), "nearest") ||
         strcmp(vrt__node_get_string(n, "coordinate_transformation_mode", "half_pixel"), "asymmetric") ||
         vrt__node_get_int(n, "antialias", 0) || vrt__node_get_ints(n, "axes", &cnt))
@@ -531,6 +544,7 @@ int vrt__cuda_node_half_ok(const cuda_ctx *c, int i) {
     case VRT__OP_Conv: return half_conv_ok(c, n, y);
     case VRT__OP_MaxPool:
     case VRT__OP_AveragePool: return half_pool_ok(n);
+    case VRT__OP_Relu: return n->n_outputs == 1; /* element-wise: any layout (DPT's pre-activations) */
     default: return n->op == VRT__OP_GlobalAveragePool;
     }
 }
@@ -570,10 +584,19 @@ vrt_status vrt__cuda_exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
     } else if (n->op == VRT__OP_Add) {
         if ((st = vrt__cuda_add_half(stv, s->hx, s->in[1], s->hy, vrt__shape_numel(y), &s->act)))
             return vrt__cuda_kfail(c, n, st);
+    } else if (n->op == VRT__OP_Resize && s->u.resize.mode == VRT__RESIZE_LINEAR) {
+        if ((st = vrt__cuda_resize_linear_ac_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2],
+                                                       (int)x->d[3], (int)x->d[1], (int)y->d[2],
+                                                       (int)y->d[3])))
+            return vrt__cuda_kfail(c, n, st);
     } else if (n->op == VRT__OP_Resize) {
         if ((st = vrt__cuda_upsample_nhwc_half(stv, s->hx, s->hy, (int)x->d[0], (int)x->d[2], (int)x->d[3],
                                                (int)x->d[1], (int)(y->d[2] / x->d[2]),
                                                (int)(y->d[3] / x->d[3]))))
+            return vrt__cuda_kfail(c, n, st);
+    } else if (n->op == VRT__OP_Relu) {
+        const vrt__activation relu = {VRT__ACT_RELU, 0.0f, 0.0f};
+        if ((st = vrt__cuda_act_h(stv, s->hx, s->hy, vrt__shape_numel(y), &relu)))
             return vrt__cuda_kfail(c, n, st);
     } else if (n->op == VRT__OP_MaxPool && !s->pool_dnn) {
         const vrt__pool_params *pp = &s->u.pool.p;
