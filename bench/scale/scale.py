@@ -281,24 +281,46 @@ def priority_side(r, summ):
             "batched_streams": (r.get("batching") or {}).get("sources", 0)}
 
 
+def median_side(runs):
+    """Per numeric field, the median over repeated runs of one side (the runs kept under "runs")."""
+    if len(runs) == 1:
+        return runs[0]
+
+    def med(vals):
+        if all(isinstance(v, dict) for v in vals):
+            return {k: med([v[k] for v in vals]) for k in vals[0]}
+        if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in vals):
+            return sorted(vals)[len(vals) // 2]
+        return vals[-1]
+    out = med(runs)
+    out["runs"] = runs
+    return out
+
+
 def priority_test(a, ns, modes, src, gpu, tmp, t_begin):
     """Per N (>= 2) and mode: N streams with no priority, then the same with stream 0 at --priority
-    high, back to back in this process; the high stream's latency both ways and the bulk streams'."""
+    high, back to back in this process (alternating --repeat times; medians); the high stream's latency
+    both ways and the bulk streams'."""
     rows, skipped, per_run = [], [], None
     for n in [n for n in ns if n >= 2]:
         for mode in modes:
-            if per_run and time.monotonic() - t_begin + 2 * per_run > a.budget_s:
+            if per_run and time.monotonic() - t_begin + 2 * a.repeat * per_run > a.budget_s:
                 skipped.append({"n": n, "mode": mode})
                 log(f"N={n} {mode}: skipped (budget {a.budget_s:.0f} s)")
                 continue
             row = {"n": n, "mode": mode}
+            sides = {"without_priority": [], "with_priority": []}
             t = time.monotonic()
-            for high in (False, True):
-                r = run_one(a, n, mode, src, gpu, tmp, high=high)
-                summ = r.pop("_summary", None)
-                key = "with_priority" if high else "without_priority"
-                row[key] = {"error": r["error"]} if "error" in r else priority_side(r, summ)
-            per_run = (time.monotonic() - t) / 2
+            for _ in range(a.repeat):
+                for high in (False, True):
+                    r = run_one(a, n, mode, src, gpu, tmp, high=high)
+                    summ = r.pop("_summary", None)
+                    key = "with_priority" if high else "without_priority"
+                    sides[key].append({"error": r["error"]} if "error" in r else priority_side(r, summ))
+            for key, runs in sides.items():
+                bad = [x for x in runs if "error" in x]
+                row[key] = bad[0] if bad else median_side(runs)
+            per_run = (time.monotonic() - t) / (2 * a.repeat)
             rows.append(row)
             w, wo = row["with_priority"], row["without_priority"]
             if "error" in w or "error" in wo:
@@ -507,6 +529,8 @@ def main():
     ap.add_argument("--tag", default="")
     ap.add_argument("--priority-test", action="store_true", help="per N >= 2 and mode: N streams, then the "
                     "same with stream 0 at --priority high; the high stream's latency both ways")
+    ap.add_argument("--repeat", type=int, default=1, help="priority test: alternate the two runs this many "
+                    "times and report the medians")
     ap.add_argument("--stability", type=float, metavar="SECONDS", help="one run of SECONDS at the largest "
                     "--ns and the first --modes; per-window latency, first window vs last")
     ap.add_argument("--window-s", type=float, default=60, help="stability windows (default 60 s)")
