@@ -118,7 +118,8 @@ TEST(session_graphs_on_high_priority_stream_same_result) {
     ASSERT_EQ(a.cls.index[0], st_top1[0]);
     for (int k = 0; k < a.cls.count; k++) {
         ASSERT_EQ(a.cls.index[k], b.cls.index[k]);
-        ASSERT_NEAR(a.cls.score[k], b.cls.score[k], 1e-6);
+        ASSERT_NEAR(a.cls.score[k], b.cls.score[k],
+                    1e-4); /* at most the rounding of another conv algorithm */
         ASSERT_EQ(a.cls.index[k], c.cls.index[k]);
         ASSERT_NEAR(a.cls.score[k], c.cls.score[k], 2e-3);
     }
