@@ -193,7 +193,8 @@ def engine_phase(a, name, onnx, x, ref, tmp, r):
     x.astype(np.float32).tofile(inp)
     cache = tempfile.mkdtemp(prefix=f"vrt-cache-{name}-")
     r["engine"] = {}
-    for math in ("fp16", "fp32"):
+    skip32 = [m for m in a.no_fp32.split(",") if m]
+    for math in ("fp16",) if name in skip32 else ("fp16", "fp32"):
         outp = os.path.join(tmp, f"{name}-out-{math}.bin")
         log(f"{name}: engine {math}")
         e = run_engine(a.engine, onnx, math, cache, a.iters, a.warmup,
@@ -329,6 +330,8 @@ def main():
     ap.add_argument("--out", required=True, help="JSON file")
     ap.add_argument("--xf", default=os.path.join(ROOT, ".xf"), help="folder of carried <model>/model.onnx")
     ap.add_argument("--models", default=",".join(MODELS))
+    ap.add_argument("--no-fp32", default="depth_anything_v2",
+                    help="models whose engine fp32 timing is skipped (depth's costs ~2 min of GPU time); '' for none")
     ap.add_argument("--iters", type=int, default=1000)
     ap.add_argument("--warmup", type=int, default=100)
     ap.add_argument("--compile-mode", default="max-autotune")

@@ -606,6 +606,14 @@ static int attn_values(const vrt__ir *ir, int p, int r, attn_match *am) {
         return -1;
     push(&am->c, mm);
     am->last = mm, am->out = m->outputs[0];
+    /* A Reshape to the same shape that only reads the result (transformers' DETR and DINOv2
+     * exports put one between the P V MatMul and the heads' Transpose): the result is its output. */
+    int rs = sole_user(ir, am->out, VRT__OP_Reshape);
+    if (rs >= 0 && same_shape(ir, am->out, ir->nodes[rs].outputs[0]) &&
+        ir->tensors[ir->nodes[rs].outputs[0]].dtype == ir->tensors[am->out].dtype) {
+        push(&am->c, rs);
+        am->last = rs, am->out = ir->nodes[rs].outputs[0];
+    }
     /* A Transpose that only reads the result: written in its layout directly. */
     int ot = sole_user(ir, am->out, VRT__OP_Transpose), cnt = 0;
     const int64_t *tp = ot >= 0 ? vrt__node_get_ints(&ir->nodes[ot], "perm", &cnt) : NULL;

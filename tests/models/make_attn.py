@@ -173,7 +173,8 @@ def ln_gelu():
 
 def nan_mask():
     """transformers' DETR attention: q and k^T each scaled by d^-0.25, an additive mask, the
-    softmax's NaN rows zeroed by Where(IsNaN(p), 0, p); one query row masked entirely (-inf)."""
+    softmax's NaN rows zeroed by Where(IsNaN(p), 0, p); one query row masked entirely (-inf);
+    the heads merged by a same-shape Reshape, Transpose(0, 2, 1, 3) and Reshape as exported."""
     b, h, sq, sk, d = 1, 2, 12, 30, 16
     g = G()
     c = g.w(np.float32(d**-0.25), "c")
@@ -186,8 +187,11 @@ def nan_mask():
     nan = g.op("IsNaN", [p])
     p = g.op("Where", [nan, g.w(np.float32(0.0), "zero"), p])
     y = g.op("MatMul", [p, "v"])
+    y = g.op("Reshape", [y, g.i64([b, h, sq, d])])
+    y = g.op("Transpose", [y], perm=[0, 2, 1, 3])
+    y = g.op("Reshape", [y, g.i64([b, sq, h * d])])
     m = g.model([("q", [b, h, sq, d]), ("k", [b, h, sk, d]), ("v", [b, h, sk, d]), ("mask", [b, 1, sq, sk])],
-                [(y, [b, h, sq, d])], 13)
+                [(y, [b, sq, h * d])], 13)
     mask = np.where(RNG.random((b, 1, sq, sk)) < 0.2, -np.inf, 0.0)
     mask[0, 0, 5, :] = -np.inf
     return m, [RNG.normal(0, 1, (b, h, sq, d)), RNG.normal(0, 1, (b, h, sk, d)), RNG.normal(0, 1, (b, h, sk, d)),
