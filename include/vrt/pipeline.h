@@ -216,6 +216,10 @@ typedef struct vrt_pipeline_params {
      * vrt_parallel_params; copied, profile_path form only); NULL (default):
      * none. Results carry it (vrt_result_parallel), the telemetry its stages. */
     const vrt_parallel_params *parallel;
+    /* The depth map refined by the guided filter with the frame as the guide
+     * (vrt/session.h: refine_depth; copied); NULL (default): the depth
+     * profile's depth_refine_radius/_eps. */
+    const vrt_guided_params *refine_depth;
     vrt_pipeline_result_fn on_result;
     vrt_pipeline_event_fn on_event;
     void *user; /* passed to the callbacks */

@@ -48,6 +48,11 @@
  *   guided_radius   guided filter on the frame before pre-processing:
  *                   window radius 1..16, 0 = off                    [0]
  *   guided_eps      its regularisation (guide 0..1)                 [0.01]
+ *   depth_refine_radius depth: the raw map refined by a guided filter
+ *                   with the frame as guide (edges of the frame kept in
+ *                   the depth): radius 1..16, 0 = off               [0]
+ *   depth_refine_eps its regularisation (guide 0..1; smaller keeps
+ *                   more of the frame's edges)                      [0.001]
  *
  * Errors name the file and line: "models/x.conf:7: unknown key 'colour';
  * known: name, model, ...". A file that sets no key at all is refused.
@@ -138,6 +143,10 @@ typedef struct vrt_profile {
     /* Edge-preserving guided filter on the frame before pre-processing
      * (vrt_guided_filter_frame); radius 0 (default): off. */
     vrt_guided_params guided;
+    /* depth: the raw map refined by the guided filter with the frame as the
+     * guide, before its stats, normalisation and colours (the session's
+     * refine_depth overrides it); radius 0 (default): off. */
+    vrt_guided_params depth_refine;
 } vrt_profile;
 
 /* Defaults listed above. */

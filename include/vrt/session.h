@@ -204,6 +204,14 @@ typedef struct vrt_session_params {
      * the caller's (vrt_thread_set_priority). With share_weights too: the
      * priority is this session's own. Default NORMAL. */
     vrt_priority priority;
+    /* Depth refinement: the depth head's raw map (either model's) filtered by
+     * the guided filter (vrt/vision.h) with the frame as the guide before its
+     * stats, normalisation and colours, so that depth edges follow the
+     * frame's (CUDA: inside the slot's graph, on the depth model's stream).
+     * NULL (default): each depth profile's depth_refine_radius/_eps; else
+     * this (radius 0: off), copied at open. Refused for a crop profile (the
+     * map must cover the frame) and when no model is a depth head. */
+    const vrt_guided_params *refine_depth;
 } vrt_session_params;
 
 /* backend "cpu", 2 slots, graphs and timings on, YUYV 640x480, own buffers. */

@@ -25,8 +25,9 @@ typedef struct vrt__proc_out {
 
 /* The session's other models (vrt/session.h); each NULL: none. */
 typedef struct vrt__proc_models {
-    const vrt_cascade_params *cascade;   /* a classifier on the detections' crops */
-    const vrt_parallel_params *parallel; /* a second model on the same frame */
+    const vrt_cascade_params *cascade;     /* a classifier on the detections' crops */
+    const vrt_parallel_params *parallel;   /* a second model on the same frame */
+    const vrt_guided_params *refine_depth; /* the depth map's refinement by the frame */
 } vrt__proc_models;
 
 /* Opens the model session for one stream's frames (format and size fixed).

@@ -74,6 +74,7 @@ struct vrt_pipeline {
     int cascade_classes[256];
     /* params.parallel, copied; parallel NULL: none */
     vrt_parallel_params parallel_store;
+    vrt_guided_params refine_store; /* params.refine_depth copied */
     char parallel_model[VRT_PROFILE_PATH_MAX], parallel_profile[VRT_PROFILE_PATH_MAX];
     vrt__proc_models models; /* cascade and parallel as the sessions get them */
     vrt_profile prof;

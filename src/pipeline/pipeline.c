@@ -107,6 +107,11 @@ vrt_status vrt_pipeline_create(vrt_pipeline_t **out, const vrt_pipeline_params *
     }
     p->params.parallel = NULL;
     p->models.cascade = p->cascade;
+    p->params.refine_depth = NULL;
+    if (pp->refine_depth) {
+        p->refine_store = *pp->refine_depth;
+        p->models.refine_depth = &p->refine_store;
+    }
     if (pp->parallel) {
         const vrt_parallel_params *q = pp->parallel;
         if (q->profile || !q->profile_path) {

@@ -85,6 +85,7 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
     sp.share_weights = share ? share->session : NULL;
     sp.cascade = models ? models->cascade : NULL;
     sp.parallel = models ? models->parallel : NULL;
+    sp.refine_depth = models ? models->refine_depth : NULL;
     sp.overlay = opts ? opts->overlay : NULL;
     sp.device = opts ? opts->device : 0;
     sp.priority = opts ? opts->priority : VRT_PRIORITY_NORMAL;

@@ -69,6 +69,7 @@ static vrt_status check_model(vrt_session_t *s) {
     if (!st) st = vrt__head_check_labels(pr, &s->hp, s->labels, s->err, sizeof(s->err));
     if (st) return st;
     vrt__head_set_frame(s->head, &s->hp, (int)s->p.width, (int)s->p.height); /* maps at frame size */
+    if ((st = vrt__session_refine(s, pr, "", &s->hp))) return st;
     for (int j = 0; j < s->hp.num_outputs; j++) {
         const vrt_model_tensor_info *out = &outs[s->hp.outputs[j]];
         if (out->dtype != VRT_DTYPE_FLOAT && out->dtype != VRT_DTYPE_FLOAT16)
@@ -282,7 +283,40 @@ static vrt_status open_cascade(vrt_session_t *s) {
 static vrt_status open_parallel(vrt_session_t *s) {
     const vrt_parallel_params *pp = s->p.parallel;
     s->p.parallel = NULL; /* the caller's pointer is not kept */
-    return pp ? vrt__parallel_open(s, pp) : VRT_OK;
+    vrt_status st = pp ? vrt__parallel_open(s, pp) : VRT_OK;
+    if (st || !s->p.refine_depth || s->p.refine_depth->radius <= 0 || s->hp.refine.radius > 0 ||
+        (s->parallel && s->parallel->hp.refine.radius > 0))
+        return st;
+    return fail(
+        s, VRT_EINVAL,
+        "depth refinement (refine_depth, --refine-depth) asked for, but no model of this session is a "
+        "depth head (profile '%s' is task %s)",
+        s->prof.name, vrt_task_name(s->prof.task));
+}
+
+vrt_status vrt__session_refine(vrt_session_t *s, const vrt_profile *pr, const char *who,
+                               vrt__head_params *hp) {
+    const vrt_guided_params *g = s->p.refine_depth ? s->p.refine_depth : &pr->depth_refine;
+    hp->refine.radius = 0;
+    hp->refine.eps = g->eps;
+    if (g->radius <= 0) return VRT_OK;
+    if (pr->task != VRT_TASK_DEPTH) {
+        if (s->p.refine_depth) return VRT_OK; /* the session's applies to the depth model only */
+        return fail(s, VRT_EINVAL,
+                    "%sprofile '%s': depth_refine_radius = %d is for task depth; its task is %s", who,
+                    pr->name, g->radius, vrt_task_name(pr->task));
+    }
+    char e[200] = "";
+    if (vrt_guided_check(g, e, sizeof(e)))
+        return fail(s, VRT_EINVAL, "%sprofile '%s': depth refinement: %s", who, pr->name, e);
+    if (pr->pre.resize == VRT_RESIZE_CROP)
+        return fail(
+            s, VRT_EINVAL,
+            "%sprofile '%s': depth refinement needs the depth map over the whole frame; resize = crop "
+            "cuts it (use stretch or letterbox)",
+            who, pr->name);
+    hp->refine = *g;
+    return VRT_OK;
 }
 
 vrt_status vrt_session_open(const char *model_path, const char *profile_path, const vrt_profile *profile,
@@ -313,6 +347,11 @@ vrt_status vrt_session_open(const char *model_path, const char *profile_path, co
     s->slot_bytes = params->buffers ? params->buffer_size : s->frame_bytes * (size_t)batch;
     s->own_buffers = !params->buffers;
     s->p.overlay = NULL;
+    s->p.refine_depth = NULL;
+    if (params->refine_depth) {
+        s->rdp = *params->refine_depth;
+        s->p.refine_depth = &s->rdp;
+    }
     if (params->overlay) {
         s->ovp = *params->overlay;
         s->p.overlay = &s->ovp;

@@ -111,6 +111,21 @@ static vrt_status cpu_preprocess(vrt_session_t *s, cpu_state *c, const uint8_t *
     return VRT_OK;
 }
 
+/* The depth head's refinement of frame k with the frame itself (not the guided pre-filter's output) as guide.
+ */
+static vrt_status cpu_refine(vrt_session_t *s, cpu_state *c, vrt__session_slot *sl, int k) {
+    vrt_frame f;
+    memset(&f, 0, sizeof(f));
+    vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                     (uint8_t *)sl->up + (size_t)k * s->frame_bytes);
+    if (st) return st;
+    f.bytesused = s->frame_bytes;
+    char e[256] = "";
+    if ((st = vrt__head_refine(c->head, &s->hp, &f, (void *)sl->res[k].payload, e, sizeof(e))))
+        return vrt__session_fail(s, st, "depth refinement (batch position %d): %s", k, e);
+    return VRT_OK;
+}
+
 static vrt_status cpu_submit(vrt_session_t *s, int slot) {
     cpu_state *c = s->impl;
     vrt__session_slot *sl = &s->slot[slot];
@@ -134,6 +149,7 @@ static vrt_status cpu_submit(vrt_session_t *s, int slot) {
         if ((st = s->head->cpu->run(c->head, &s->hp, o, &s->geom, (void *)sl->res[k].payload, s->err,
                                     sizeof(s->err))))
             return st;
+        if (s->hp.refine.radius > 0 && (st = cpu_refine(s, c, sl, k))) return st;
     }
     int64_t t3 = vrt_now_ns(), t4 = t3, t5 = t3;
     vrt_frame f;

@@ -97,9 +97,10 @@ struct vrt_session {
     size_t res_stride, sec_offset, od_offset, par_offset;
     vrt_overlay_t *ov; /* params.overlay made at open (before ops->open), or NULL */
     vrt_overlay_params ovp;
-    int next;         /* vrt_session_run: where to look for a free slot */
-    uint64_t submits; /* submissions made (vrt_session_result_map: is a result the last one?) */
-    void *impl;       /* the implementation's state */
+    vrt_guided_params rdp; /* params.refine_depth copied (s->p.refine_depth points here) */
+    int next;              /* vrt_session_run: where to look for a free slot */
+    uint64_t submits;      /* submissions made (vrt_session_result_map: is a result the last one?) */
+    void *impl;            /* the implementation's state */
     char err[512];
 };
 
@@ -108,6 +109,12 @@ const vrt__session_ops *vrt__session_ops_find(const char *backend);
 /* Names of the built implementations ("cpu" or "cpu, cuda"). */
 const char *vrt__session_ops_names(void);
 extern const vrt__session_ops vrt__session_cpu;
+
+/* hp->refine of a head opened from profile pr (the session's refine_depth,
+ * else pr's depth_refine), checked; who prefixes messages ("" or "second
+ * model x: "). */
+vrt_status vrt__session_refine(vrt_session_t *s, const vrt_profile *pr, const char *who,
+                               vrt__head_params *hp);
 
 /* Bytes of one frame's result payload (the head's layout, and a cascade's classes). */
 size_t vrt__session_result_bytes(const vrt_session_t *s);

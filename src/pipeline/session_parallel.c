@@ -102,6 +102,9 @@ static vrt_status check_model(vrt_session_t *s, vrt__parallel *m) {
     if (!st) st = vrt__head_check_labels(&m->prof, &m->hp, m->labels, e, sizeof(e));
     if (st) return vrt__session_fail(s, st, "second model %s: %s", m->model, e);
     vrt__head_set_frame(m->head, &m->hp, (int)s->p.width, (int)s->p.height);
+    char who[300];
+    snprintf(who, sizeof(who), "second model %s: ", m->model);
+    if ((st = vrt__session_refine(s, &m->prof, who, &m->hp))) return st;
     for (int j = 0; j < m->hp.num_outputs; j++) {
         const vrt_model_tensor_info *o = &outs[m->hp.outputs[j]];
         if (o->dtype != VRT_DTYPE_FLOAT && o->dtype != VRT_DTYPE_FLOAT16)
@@ -180,6 +183,9 @@ vrt_status vrt__parallel_run_cpu(vrt_session_t *s, int slot, const vrt_frame *f,
     if ((st = m->head->cpu->run(m->cpu_head, &m->hp, o, &m->geom, (void *)s->slot[slot].pres.payload, e,
                                 sizeof(e))))
         return vrt__session_fail(s, st, "second model's head: %s", e);
+    if (m->hp.refine.radius > 0 &&
+        (st = vrt__head_refine(m->cpu_head, &m->hp, f, (void *)s->slot[slot].pres.payload, e, sizeof(e))))
+        return vrt__session_fail(s, st, "second model's depth refinement: %s", e);
     times[0] = t1 - t0;
     times[1] = t2 - t1;
     times[2] = vrt_now_ns() - t2;

@@ -54,6 +54,11 @@ typedef struct vrt__head_params {
     float mask_threshold;      /* segment-yolov8 */
     int num_keypoints;         /* pose-yolov8 */
     vrt__result_layout layout; /* the payload of one frame at frame_w x frame_h */
+    /* depth: the raw map refined by the guided filter with the frame as the
+     * guide (radius 0: off). Set by the session, which then calls the twin's
+     * refine after run / enqueue (only then are the stats, the normalised
+     * map and the colours made); vrt__head_bind leaves it off. */
+    vrt_guided_params refine;
 } vrt__head_params;
 
 typedef struct vrt__head_cpu {
@@ -97,6 +102,17 @@ typedef struct vrt__head {
      * fixed result_bytes. */
     void (*layout)(vrt__head_params *hp);
 } vrt__head;
+
+/* The depth head with hp->refine.radius > 0, after its run: res's raw map
+ * refined by the guided filter with frame (raw, host, frame_w x frame_h) as
+ * the guide, then its stats, normalised map and colours; ctx is the CPU
+ * twin's (its create sized the scratch). */
+vrt_status vrt__head_refine(void *ctx, const vrt__head_params *hp, const vrt_frame *frame, void *res,
+                            char *err, size_t cap);
+/* The CUDA twin, after enqueue, for batch row k (frame in device memory,
+ * dres the whole batch's payload), on stream; capturable. CUDA builds only. */
+vrt_status vrt__head_refine_cuda(void *ctx, const vrt__head_params *hp, int k, const vrt_frame *frame,
+                                 void *dres, void *stream, char *err, size_t cap);
 
 /* The head named `task` in a profile, or NULL. */
 const vrt__head *vrt__head_find(const char *task);

@@ -79,26 +79,19 @@ vrt__dense_geom vrt__head_dense_geom(const vrt__head_params *hp, const vrt_prepr
     return vrt__dense_geom_make(g, hp->input_w, hp->input_h, hp->map_w, hp->map_h, hp->frame_w, hp->frame_h);
 }
 
-static vrt_status depth_run(void *ctx, const vrt__head_params *hp, const float *const *out,
-                            const vrt_preprocess_geometry *g, void *res, char *err, size_t cap) {
-    (void)ctx, (void)err, (void)cap;
-    const vrt__dense_geom dg = vrt__head_dense_geom(hp, g);
+/* The stats over the raw map's valid (non-NaN) pixels, the normalised map and the colours. */
+static void depth_finish(const vrt__head_params *hp, void *res) {
     uint8_t *base = res;
     const vrt__result_map *mn = vrt__head_map(hp, VRT_MAP_DEPTH), *mr = vrt__head_map(hp, VRT_MAP_DEPTH_RAW);
     const vrt__result_map *mc = vrt__head_map(hp, VRT_MAP_DEPTH_COLOR);
     float lo = INFINITY, hi = -INFINITY;
     double sum = 0.0;
     int valid = 0;
-    for (int y = 0; y < dg.frame_h; y++) {
-        float *raw = (float *)(base + mr->offset + (size_t)y * mr->stride);
-        for (int x = 0; x < dg.frame_w; x++) {
-            vrt__dense_taps t = vrt__dense_taps_at(&dg, x, y);
-            if (!t.valid) {
-                raw[x] = NAN;
-                continue;
-            }
-            float v = vrt__dense_sample(out[0], &t);
-            raw[x] = v;
+    for (int y = 0; y < hp->frame_h; y++) {
+        const float *raw = (const float *)(base + mr->offset + (size_t)y * mr->stride);
+        for (int x = 0; x < hp->frame_w; x++) {
+            const float v = raw[x];
+            if (isnan(v)) continue;
             lo = fminf(lo, v);
             hi = fmaxf(hi, v);
             sum += v;
@@ -112,11 +105,11 @@ static vrt_status depth_run(void *ctx, const vrt__head_params *hp, const float *
     st->valid = valid;
     const uint8_t(*lut)[3] =
         hp->colormap == VRT_COLORMAP_INFERNO ? vrt__colormap_inferno : vrt__colormap_turbo;
-    for (int y = 0; y < dg.frame_h; y++) {
+    for (int y = 0; y < hp->frame_h; y++) {
         const float *raw = (const float *)(base + mr->offset + (size_t)y * mr->stride);
         float *nrm = (float *)(base + mn->offset + (size_t)y * mn->stride);
         uint8_t *rgb = mc ? base + mc->offset + (size_t)y * mc->stride : NULL;
-        for (int x = 0; x < dg.frame_w; x++) {
+        for (int x = 0; x < hp->frame_w; x++) {
             int nan = isnan(raw[x]);
             float n = nan ? NAN : vrt__dense_norm(raw[x], st->min, st->max);
             nrm[x] = n;
@@ -126,6 +119,67 @@ static vrt_status depth_run(void *ctx, const vrt__head_params *hp, const float *
                 rgb[3 * x + k] = nan ? 0 : c[k];
         }
     }
+}
+
+/* The raw map (NaN where the frame pixel is outside the network input); the
+ * rest now, or after the refinement (depth_refine). */
+static vrt_status depth_run(void *ctx, const vrt__head_params *hp, const float *const *out,
+                            const vrt_preprocess_geometry *g, void *res, char *err, size_t cap) {
+    (void)ctx, (void)err, (void)cap;
+    const vrt__dense_geom dg = vrt__head_dense_geom(hp, g);
+    uint8_t *base = res;
+    const vrt__result_map *mr = vrt__head_map(hp, VRT_MAP_DEPTH_RAW);
+    for (int y = 0; y < dg.frame_h; y++) {
+        float *raw = (float *)(base + mr->offset + (size_t)y * mr->stride);
+        for (int x = 0; x < dg.frame_w; x++) {
+            vrt__dense_taps t = vrt__dense_taps_at(&dg, x, y);
+            raw[x] = t.valid ? vrt__dense_sample(out[0], &t) : NAN;
+        }
+    }
+    if (hp->refine.radius <= 0) depth_finish(hp, res);
+    return VRT_OK;
+}
+
+/* The refinement's scratch (vrt_guided_scratch_size at the maps' size). */
+typedef struct depth_ctx {
+    void *scratch;
+    size_t bytes;
+} depth_ctx;
+
+static vrt_status depth_create(const vrt__head_params *hp, void **ctx, char *err, size_t cap) {
+    *ctx = NULL;
+    if (hp->refine.radius <= 0) return VRT_OK;
+    depth_ctx *c = vrt_calloc(1, sizeof(*c));
+    if (c) c->bytes = vrt_guided_scratch_size((uint32_t)hp->frame_w, (uint32_t)hp->frame_h);
+    if (!c || !(c->scratch = vrt_malloc(c->bytes))) {
+        vrt_free(c);
+        vrt_errbuf_set(err, cap, "depth head: out of memory for the refinement's scratch (%dx%d)",
+                       hp->frame_w, hp->frame_h);
+        return VRT_ENOMEM;
+    }
+    *ctx = c;
+    return VRT_OK;
+}
+
+static void depth_destroy(void **ctx) {
+    depth_ctx *c = *ctx;
+    if (c) vrt_free(c->scratch);
+    vrt_free(c);
+    *ctx = NULL;
+}
+
+/* The raw map filtered in place with the frame as the guide, then finished. */
+vrt_status vrt__head_refine(void *ctx, const vrt__head_params *hp, const vrt_frame *frame, void *res,
+                            char *err, size_t cap) {
+    depth_ctx *c = ctx;
+    const vrt__result_map *mr = vrt__head_map(hp, VRT_MAP_DEPTH_RAW);
+    float *raw = (float *)((uint8_t *)res + mr->offset);
+    const size_t stride = mr->stride / sizeof(float);
+    vrt_status st = c ? vrt_guided_filter_map(frame, raw, stride, raw, stride, &hp->refine, c->scratch,
+                                              c->bytes, err, cap)
+                      : VRT_EINVAL;
+    if (st) return st;
+    depth_finish(hp, res);
     return VRT_OK;
 }
 
@@ -151,5 +205,5 @@ static vrt_status argmax_run(void *ctx, const vrt__head_params *hp, const float 
     return VRT_OK;
 }
 
-const vrt__head_cpu vrt__head_depth_cpu = {NULL, depth_run, NULL};
+const vrt__head_cpu vrt__head_depth_cpu = {depth_create, depth_run, depth_destroy};
 const vrt__head_cpu vrt__head_argmax_cpu = {NULL, argmax_run, NULL};

@@ -35,6 +35,8 @@ void vrt_profile_default(vrt_profile *p) {
     p->mask_threshold = 0.5f;
     vrt_guided_default_params(&p->guided);
     p->guided.radius = 0; /* off unless the profile asks */
+    p->depth_refine.radius = 0;
+    p->depth_refine.eps = 0.001f; /* depth follows the frame's edges more than a smoothed frame does */
 }
 
 /* ---- value parsers: 0 on success ---- */
@@ -402,6 +404,19 @@ static int set_guided_eps(vrt_profile *p, const char *v) {
     return 0;
 }
 
+static int set_depth_refine_radius(vrt_profile *p, const char *v) {
+    long x;
+    if (parse_int(v, 0, VRT_GUIDED_MAX_RADIUS, &x)) return -1;
+    p->depth_refine.radius = (int)x;
+    return 0;
+}
+static int set_depth_refine_eps(vrt_profile *p, const char *v) {
+    float f;
+    if (parse_float(v, &f) || !(f > 0.0f)) return -1;
+    p->depth_refine.eps = f;
+    return 0;
+}
+
 /* Every key, in the order messages list them. hint NULL: built at run time (task). */
 typedef struct key_def {
     const char *key;
@@ -454,6 +469,8 @@ static const key_def k_keys[] = {
     {"num_keypoints", "a whole number 0..1000 (0: 17)", set_num_keypoints},
     {"guided_radius", "a whole number 0..16 (0: no guided filter)", set_guided_radius},
     {"guided_eps", "a positive number such as 0.01", set_guided_eps},
+    {"depth_refine_radius", "a whole number 0..16 (0: no refinement)", set_depth_refine_radius},
+    {"depth_refine_eps", "a positive number such as 0.001", set_depth_refine_eps},
 };
 #define NKEYS ((int)(sizeof(k_keys) / sizeof(k_keys[0])))
 

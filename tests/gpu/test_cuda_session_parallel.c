@@ -5,7 +5,8 @@
  * the per-box depths computed on the device equal the sorted-pixels median
  * of the same device-made map over the same boxes exactly; graph == eager
  * bit for bit; rotating slots keep each frame's own results; the branch's
- * times are there. */
+ * times are there; the depth refinement by the frame (refine_depth) on
+ * either model's stream equals the CPU twin's. */
 #include <cuda_runtime.h>
 
 #include "../unit/parallel_test_util.h"
@@ -181,8 +182,58 @@ TEST(graph_equals_eager_and_slots_rotate) {
     vrt_session_destroy(&e);
 }
 
+/* Depth refinement by the frame (refine_depth): on the depth model's branch
+ * (depth second) and on the session's stream (depth first), inside each
+ * slot's graph. CUDA equals the CPU twin; graph equals eager bit for bit on
+ * frames that alternate between the two slots (each slot's graph refines
+ * with its own frame); the refinement changes the map. */
+static const vrt_guided_params k_refine = {8, 1e-3f};
+
+static vrt_session_t *open_refined(const char *backend, int graphs, int depth_first) {
+    vrt_profile yp, dp;
+    pt_yolo_profile(&yp);
+    pt_depth_profile(&dp);
+    char err[512];
+    vrt_session_t *s = NULL;
+    vrt_status st = depth_first ? pt_open_refined(backend, pt_path(PT_DEPTH), &dp, pt_path(PT_YOLO), &yp,
+                                                  graphs, &k_refine, &s, err, sizeof(err))
+                                : pt_open_refined(backend, pt_path(PT_YOLO), &yp, pt_path(PT_DEPTH), &dp,
+                                                  graphs, &k_refine, &s, err, sizeof(err));
+    if (st) vrt_test_fail(__FILE__, __LINE__, "open %s refined: %s", backend, err);
+    return s;
+}
+
+TEST(refined_depth_cuda_equals_cpu) {
+    if (!have_gpu()) vrt_test_skip("no CUDA device");
+    for (int order = 0; order < 2; order++) {
+        vrt_session_t *gpu = open_refined("cuda", 1, order), *cpu = open_refined("cpu", 1, order),
+                      *eager = open_refined("cuda", 0, order), *plain = open_pair("cuda", 1, order);
+        for (int seed = 0; seed < 3; seed++) {
+            vrt_frame *f = pt_frame(seed);
+            const vrt_result *r = NULL;
+            ASSERT_OK(vrt_session_run(gpu, f, &r));
+            read_joint(r, &g_a);
+            ASSERT_OK(vrt_session_run(cpu, f, &r));
+            read_joint(r, &g_b);
+            near_joint(&g_a, &g_b);
+            ASSERT_OK(vrt_session_run(eager, f, &r));
+            read_joint(r, &g_c);
+            ASSERT_TRUE(same_joint(&g_a, &g_c));
+            ASSERT_OK(vrt_session_run(plain, f, &r));
+            read_joint(r, &g_c);
+            ASSERT_TRUE(memcmp(g_a.map, g_c.map, sizeof(g_a.map)) != 0);
+            vrt_frame_unref(&f);
+        }
+        vrt_session_destroy(&gpu);
+        vrt_session_destroy(&cpu);
+        vrt_session_destroy(&eager);
+        vrt_session_destroy(&plain);
+    }
+}
+
 int main(void) {
     VRT_RUN(cuda_equals_cpu_both_orders);
     VRT_RUN(graph_equals_eager_and_slots_rotate);
+    VRT_RUN(refined_depth_cuda_equals_cpu);
     return vrt_test_finish();
 }

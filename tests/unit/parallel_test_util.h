@@ -66,10 +66,14 @@ static inline vrt_frame *pt_frame(int seed) {
     return f;
 }
 
-/* A session of `first` + `second` (profiles; models by path) on backend. */
-static inline vrt_status pt_open(const char *backend, const char *first_model, const vrt_profile *first,
-                                 const char *second_model, const vrt_profile *second, int graphs,
-                                 vrt_session_t **s, char *err, size_t cap) {
+/* A session of `first` + `second` (profiles; models by path; second NULL:
+ * none) on backend, with the session's depth refinement (NULL: the
+ * profiles'). */
+static inline vrt_status pt_open_refined(const char *backend, const char *first_model,
+                                         const vrt_profile *first, const char *second_model,
+                                         const vrt_profile *second, int graphs,
+                                         const vrt_guided_params *refine, vrt_session_t **s, char *err,
+                                         size_t cap) {
     vrt_parallel_params pp;
     vrt_parallel_default_params(&pp);
     pp.model = second_model;
@@ -82,7 +86,14 @@ static inline vrt_status pt_open(const char *backend, const char *first_model, c
     p.slots = 2;
     p.engine.precision = VRT_PRECISION_FP32; /* CUDA: the CPU's arithmetic, for the comparisons */
     p.parallel = second ? &pp : NULL;
+    p.refine_depth = refine;
     return vrt_session_open(first_model, NULL, first, &p, s, err, cap);
+}
+
+static inline vrt_status pt_open(const char *backend, const char *first_model, const vrt_profile *first,
+                                 const char *second_model, const vrt_profile *second, int graphs,
+                                 vrt_session_t **s, char *err, size_t cap) {
+    return pt_open_refined(backend, first_model, first, second_model, second, graphs, NULL, s, err, cap);
 }
 
 static int pt_cmp_float(const void *a, const void *b) {

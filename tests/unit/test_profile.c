@@ -94,6 +94,13 @@ TEST(parse_errors_name_file_and_line) {
     ASSERT_NEAR(p.guided.eps, 0.01, 1e-9);
     ASSERT_STATUS(parse("guided_radius = 17\n", &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_STATUS(parse("guided_eps = 0\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_EQ(p.depth_refine.radius, 0);
+    ASSERT_OK(parse("depth_refine_radius = 4\ndepth_refine_eps = 0.0005\n", &p, err, sizeof(err)));
+    ASSERT_EQ(p.depth_refine.radius, 4);
+    ASSERT_NEAR(p.depth_refine.eps, 0.0005, 1e-9);
+    ASSERT_STATUS(parse("depth_refine_radius = 17\n", &p, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_CONTAINS(err, "depth_refine_radius");
+    ASSERT_STATUS(parse("depth_refine_eps = -1\n", &p, err, sizeof(err)), VRT_EINVAL);
     ASSERT_OK(parse("interpolation = area\n", &p, err, sizeof(err)));
     ASSERT_EQ(p.pre.interp, VRT_INTERP_AREA);
     ASSERT_STATUS(parse("interpolation = cubic\n", &p, err, sizeof(err)), VRT_EINVAL);

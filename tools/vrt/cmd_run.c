@@ -99,6 +99,10 @@ void cmd_run_help(FILE *f) {
         "      --parallel FILE     the second model's profile (any task; its model key, or:)\n"
         "      --parallel-model F  its ONNX file; it runs on the same frame (CUDA: a parallel\n"
         "                          branch of the frame's graph), results joined per frame\n"
+        "      --refine-depth R[,EPS]  the depth map (of either model) refined by a guided filter\n"
+        "                          with the frame as guide, radius R 1..16 (0: off), EPS its\n"
+        "                          regularisation (default 0.001); overrides the profile's\n"
+        "                          depth_refine_radius/_eps (CUDA: inside the frame's graph)\n"
         "  -v, --verbose; -q, --quiet (no status line); --log-level LEVEL; -h, --help\n\n"
         "examples:\n"
         "  vrt run                                         camera or synthetic, SqueezeNet\n"
@@ -144,6 +148,7 @@ enum {
     OPT_SECONDARY_TOPK,
     OPT_PARALLEL,
     OPT_PARALLEL_MODEL,
+    OPT_REFINE_DEPTH,
     OPT_OVERLAY,
     OPT_ALPHA,
     OPT_SUMMARY,
@@ -188,7 +193,9 @@ typedef struct run_opts {
     vrt_cascade_params cascade; /* used when cascade.profile_path is set */
     int cascade_classes[256];
     vrt_parallel_params parallel; /* used when parallel.profile_path is set */
-    vrt_overlay_params overlay;   /* what pictures (files, video, window, web) show */
+    vrt_guided_params refine;     /* --refine-depth; used when refine_set */
+    int refine_set;
+    vrt_overlay_params overlay; /* what pictures (files, video, window, web) show */
 } run_opts;
 
 /* --secondary-classes "2,5,7" into o->cascade. */
@@ -213,6 +220,27 @@ static int parse_class_list(cli_ctx *ctx, const char *arg, run_opts *o) {
     return 0;
 }
 
+/* --refine-depth "R" or "R,EPS" into o->refine. */
+static int parse_refine(cli_ctx *ctx, const char *arg, run_opts *o) {
+    char *end = NULL;
+    long r = strtol(arg, &end, 10);
+    double eps = 0.001;
+    if (end != arg && *end == ',') {
+        const char *e = end + 1;
+        eps = strtod(e, &end);
+        if (end == e) end = (char *)e - 1; /* nothing after the comma: an error below */
+    }
+    if (end == arg || *end || r < 0 || r > VRT_GUIDED_MAX_RADIUS || !(eps > 0) || eps > 1e6)
+        return cli_usage_error(ctx,
+                               "--refine-depth '%s': give the radius 0..%d and optionally eps > 0, e.g. 8 or "
+                               "8,0.001",
+                               arg, VRT_GUIDED_MAX_RADIUS);
+    o->refine.radius = (int)r;
+    o->refine.eps = (float)eps;
+    o->refine_set = 1;
+    return 0;
+}
+
 /* The cascade options into o->cascade and the second model's into
  * o->parallel: 0 handled, > 0 a usage error's exit code, -1 neither. */
 static int parse_cascade_opt(cli_ctx *ctx, int c, run_opts *o) {
@@ -232,6 +260,7 @@ static int parse_cascade_opt(cli_ctx *ctx, int c, run_opts *o) {
         o->parallel.profile_path = optarg;
         return 0;
     case OPT_PARALLEL_MODEL: o->parallel.model = optarg; return 0;
+    case OPT_REFINE_DEPTH: return parse_refine(ctx, optarg, o);
     case OPT_SECONDARY_CLASSES: return parse_class_list(ctx, optarg, o);
     case OPT_SECONDARY_MIN_SIZE:
         if ((rc = cli_parse_double(ctx, "--secondary-min-size", optarg, 0, 1e6, &d))) return rc;
@@ -464,6 +493,7 @@ static int parse_run_args(cli_ctx *ctx, int argc, char **argv, run_opts *o) {
         {"secondary-topk", required_argument, NULL, OPT_SECONDARY_TOPK},
         {"parallel", required_argument, NULL, OPT_PARALLEL},
         {"parallel-model", required_argument, NULL, OPT_PARALLEL_MODEL},
+        {"refine-depth", required_argument, NULL, OPT_REFINE_DEPTH},
         {"overlay", required_argument, NULL, OPT_OVERLAY},
         {"alpha", required_argument, NULL, OPT_ALPHA},
         {"summary", required_argument, NULL, OPT_SUMMARY},
@@ -1038,6 +1068,7 @@ int cmd_run(cli_ctx *ctx, int argc, char **argv) {
     pp.memory_budget = (int64_t)(o.memory_budget_mib * 1024 * 1024);
     pp.cascade = o.cascade.profile_path ? &o.cascade : NULL;
     pp.parallel = o.parallel.profile_path ? &o.parallel : NULL;
+    pp.refine_depth = o.refine_set ? &o.refine : NULL;
     vrt_pipeline_t *pl = NULL;
     int gpus[VRT_PIPELINE_MAX_DEVICES], gcode = 0;
     pp.ndevices = resolve_gpus(ctx, &o, gpus, &gcode);

@@ -198,6 +198,10 @@ static vrt_status enqueue_branch(vrt_session_t *s, cslot *q, cudaStream_t st, in
     if ((r = m->head->cuda->enqueue(c->phead, &m->hp, c->pdout, &m->geom, (uint8_t *)c->dres + s->par_offset,
                                     ps, e, sizeof(e))))
         return sfail(s, r, "second model's head", e);
+    if (m->hp.refine.radius > 0 &&
+        (r = vrt__head_refine_cuda(c->phead, &m->hp, 0, &f, (uint8_t *)c->dres + s->par_offset, ps, e,
+                                   sizeof(e))))
+        return sfail(s, r, "second model's depth refinement", e);
     if (tm && (r = record(s, q->pev[3], ps, capturing))) return r;
     return CK(cudaEventRecord(c->join, ps));
 }
@@ -221,6 +225,24 @@ static vrt_status enqueue_join(vrt_session_t *s, cudaStream_t st) {
                                        (vrt__object_depth *)((uint8_t *)c->dres + s->od_offset), st));
 }
 
+/* The depth head's refinement of each frame of the slot with the frame itself as the guide. */
+static vrt_status enqueue_refine(vrt_session_t *s, cslot *q, cudaStream_t st) {
+    cstate *c = s->impl;
+    char e[256] = "";
+    for (int k = 0; k < s->batch; k++) {
+        vrt_frame f;
+        memset(&f, 0, sizeof(f));
+        vrt_status r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
+                                        q->dframe + (size_t)k * s->frame_bytes);
+        if (r) return r;
+        f.bytesused = s->frame_bytes;
+        f.memory = VRT_MEM_DEVICE;
+        if ((r = vrt__head_refine_cuda(c->head, &s->hp, k, &f, c->dres, st, e, sizeof(e))))
+            return sfail(s, r, "depth refinement", e);
+    }
+    return VRT_OK;
+}
+
 /* Everything between ev[0] and ev[5] for one slot. */
 static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     cstate *c = s->impl;
@@ -239,6 +261,7 @@ static vrt_status path_enqueue(vrt_session_t *s, int i, int capturing) {
     if (tm && (r = record(s, q->ev[3], st, capturing))) return r;
     if ((r = s->head->cuda->enqueue(c->head, &s->hp, c->dout, &s->geom, c->dres, st, s->err, sizeof(s->err))))
         return r;
+    if (s->hp.refine.radius > 0 && (r = enqueue_refine(s, q, st))) return r;
     if (tm && (r = record(s, q->ev[4], st, capturing))) return r;
     if (s->cascade) {
         if ((r = enqueue_cascade(s, q, st))) return r;

@@ -4,7 +4,9 @@
  * intrinsics, no FMA contraction) so the results equal the CPU's:
  *   depth:   sample (one thread per frame pixel, raw map, min/max/sum/count
  *            by block reduction + atomics) -> colour (normalised map, colour
- *            image, the stats header);
+ *            image, the stats header); with a refinement, the sampled map
+ *            goes to a scratch map, the guided filter (guided.cu) writes the
+ *            raw map, then stats and colour from it;
  *   argmax:  one thread per frame pixel over the classes;
  *   detr:    one block: per query softmax + best class, then each
  *            candidate's rank by counting the keys before it (score
@@ -53,9 +55,13 @@ static __global__ void vrt__k_depth_init(vrt__depth_ws *ws) {
     ws->count = 0;
 }
 
+/* Frame pixel i's raw depth: sampled from the network output (out), or read
+ * back from the raw map (out NULL: after the refinement), written to dst
+ * (row stride dst_s bytes; NULL: not written); with ws, the valid
+ * (non-NaN) values' min/max/sum/count by block reduction + atomics. */
 static __global__ void __launch_bounds__(256)
-    vrt__k_depth_sample(const float *out, vrt__dense_geom g, vrt__depth_maps m, uint8_t *res,
-                        vrt__depth_ws *ws) {
+    vrt__k_depth_sample(const float *out, vrt__dense_geom g, const uint8_t *src, size_t src_s, uint8_t *dst,
+                        size_t dst_s, vrt__depth_ws *ws) {
     __shared__ uint32_t s_lo[256], s_hi[256];
     __shared__ double s_sum[256];
     __shared__ int s_n[256];
@@ -66,18 +72,21 @@ static __global__ void __launch_bounds__(256)
     int n = 0;
     if (i < (long)g.frame_w * g.frame_h) {
         const int px = (int)(i % g.frame_w), py = (int)(i / g.frame_w);
-        vrt__dense_taps tp = vrt__dense_taps_at(&g, px, py);
-        float *raw = (float *)(res + m.raw + (size_t)py * m.raw_s);
-        if (tp.valid) {
-            float v = vrt__dense_sample(out, &tp);
-            raw[px] = v;
+        float v;
+        if (out) {
+            vrt__dense_taps tp = vrt__dense_taps_at(&g, px, py);
+            v = tp.valid ? vrt__dense_sample(out, &tp) : __int_as_float(0x7fc00000);
+        } else {
+            v = ((const float *)(src + (size_t)py * src_s))[px];
+        }
+        if (dst) ((float *)(dst + (size_t)py * dst_s))[px] = v;
+        if (!isnan(v)) {
             lo = hi = vrt__d_fkey(v);
             sum = v;
             n = 1;
-        } else {
-            raw[px] = __int_as_float(0x7fc00000);
         }
     }
+    if (!ws) return;
     s_lo[t] = lo, s_hi[t] = hi, s_sum[t] = sum, s_n[t] = n;
     __syncthreads();
     for (int d = 128; d > 0; d >>= 1) {
@@ -130,15 +139,23 @@ static const vrt__result_map *vrt__find(const vrt__result_layout *l, vrt_map_id 
 
 extern "C" cudaError_t vrt__cuda_depth_launch(const float *out, const vrt__dense_geom *dg,
                                               const vrt__result_layout *l, int colormap, void *ws, void *res,
-                                              cudaStream_t s) {
+                                              float *raw_to, cudaStream_t s) {
     const vrt__result_map *r = vrt__find(l, VRT_MAP_DEPTH_RAW), *n = vrt__find(l, VRT_MAP_DEPTH),
                           *c = vrt__find(l, VRT_MAP_DEPTH_COLOR);
     if (!r || !n) return cudaErrorInvalidValue;
     vrt__depth_maps m = {r->offset, n->offset, c ? c->offset : 0, r->stride, n->stride, c ? c->stride : 0};
     const long px = (long)dg->frame_w * dg->frame_h;
     const unsigned blocks = (unsigned)((px + 255) / 256);
+    uint8_t *raw = (uint8_t *)res + m.raw;
+    if (raw_to) { /* the raw map only, into raw_to (frame_w floats a row): the refinement's input */
+        vrt__k_depth_sample<<<blocks, 256, 0, s>>>(out, *dg, NULL, 0, (uint8_t *)raw_to,
+                                                   (size_t)dg->frame_w * sizeof(float), NULL);
+        return cudaGetLastError();
+    }
     vrt__k_depth_init<<<1, 1, 0, s>>>((vrt__depth_ws *)ws);
-    vrt__k_depth_sample<<<blocks, 256, 0, s>>>(out, *dg, m, (uint8_t *)res, (vrt__depth_ws *)ws);
+    /* out NULL: the raw map is already in res (refined): stats from it */
+    vrt__k_depth_sample<<<blocks, 256, 0, s>>>(out, *dg, raw, m.raw_s, out ? raw : NULL, m.raw_s,
+                                               (vrt__depth_ws *)ws);
     vrt__k_depth_color<<<blocks, 256, 0, s>>>(*dg, m, colormap, (uint8_t *)res, (const vrt__depth_ws *)ws);
     return cudaGetLastError();
 }

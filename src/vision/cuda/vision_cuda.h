@@ -63,8 +63,11 @@ cudaError_t vrt__cuda_detect_launch_anchors(const vrt_detect_params *p, const fl
 /* Dense heads (dense.cu), one frame each; res is the frame's device payload
  * laid out as l says, out the network output of that frame. */
 #define VRT__CUDA_DEPTH_WS 64 /* bytes of the depth launch's workspace */
+/* raw_to: NULL: the whole head; else only the sampled raw map, into raw_to
+ * (frame_w x frame_h floats, tight). out NULL: the stats, normalised map and
+ * colours from the raw map already in res (after a refinement). */
 cudaError_t vrt__cuda_depth_launch(const float *out, const vrt__dense_geom *dg, const vrt__result_layout *l,
-                                   int colormap, void *ws, void *res, cudaStream_t s);
+                                   int colormap, void *ws, void *res, float *raw_to, cudaStream_t s);
 cudaError_t vrt__cuda_argmax_launch(const float *out, int C, const vrt__dense_geom *dg,
                                     const vrt__result_layout *l, void *res, cudaStream_t s);
 /* DETR: p with num_classes C (no-object excluded) and num_anchors Q. */
