@@ -69,6 +69,7 @@ static vrt_status open_engine(vrt_session_t *s, vrt__parallel *m, const char *mo
     vrt_engine_default_params(&ep);
     ep.backend = s->ops->name;
     ep.threads = s->p.threads;
+    ep.device = s->p.device;     /* the session's GPU: both branches read the same upload */
     ep.priority = s->p.priority; /* its branch stream (CUDA) or workers (CPU) as the session's */
     ep.options = s->p.engine;
     if ((st = vrt_engine_open(m->model, &ep, &m->eng, e, sizeof(e))))
