@@ -9,10 +9,12 @@
  * entropy calibrator; percentile; min-max), measures each Conv's
  * sensitivity (the relative L2 change of the model's first output when only
  * that Conv is quantized) and writes a standard QDQ model: uint8 activations
- * (zero point 0 for non-negative ones, 128 otherwise), int8 per-channel
- * symmetric weights, int32 biases, as onnxruntime's quantizer writes them,
- * so onnxruntime runs it too and our engine folds every pattern into an
- * integer conv. Convs more sensitive than max_sensitivity stay float.
+ * (asymmetric: the zero point at the range's low end, 0 for non-negative
+ * ones), int8 per-channel symmetric weights, int32 biases, as onnxruntime's
+ * quantizer writes them, so onnxruntime runs it too and our engine folds
+ * every pattern into an integer conv. A Conv's output is quantized after the
+ * Relu or SiLU that follows it (the integer conv applies it before
+ * rounding). Convs more sensitive than max_sensitivity stay float.
  *
  * Lifecycle: default params -> vrt_quantize_model -> read the report ->
  * vrt_quantize_report_destroy. Blocking; call from any one thread. The

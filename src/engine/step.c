@@ -395,7 +395,8 @@ static vrt_status r_qconv(const vrt__step_backend *be, vrt__step *s, char *m, si
     q->x_signed = s->ti[0]->dtype == VRT__DT_INT8;
     q->w_signed = s->ti[wi]->dtype == VRT__DT_INT8;
     q->relu = s->act.kind == VRT__ACT_RELU;
-    if (s->act.kind != VRT__ACT_NONE && !q->relu)
+    q->silu = s->act.kind == VRT__ACT_SILU && q->qlinear;
+    if (s->act.kind != VRT__ACT_NONE && !q->relu && !q->silu)
         return msg(m, cap, VRT_EUNSUPPORTED, "fused activation %s on an integer conv",
                    vrt__act_name(s->act.kind));
     int xzp = 2, wzp = q->qlinear ? 5 : 3, per = 0;

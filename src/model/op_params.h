@@ -525,6 +525,7 @@ typedef struct vrt__qconv_params {
     int w_per_channel;      /* w's scale / zero point per output channel */
     int32_t lo, hi;         /* output range; a fused Relu raises lo to the zero point */
     int relu;               /* fused Relu (the QDQ pass): lo = max(lo, yzp) at run */
+    int silu;               /* fused SiLU (the QDQ pass): on xs * ws * acc before the output's scale */
 } vrt__qconv_params;
 
 /* Range of a quantized type (declared, 4-/2-bit included); 0 if not one. */

@@ -5,17 +5,19 @@
  * accumulation, requantisation in the epilogue; engine/backend/cpu/quant.c):
  *
  *   xq -> DQ(xs, xzp) -\
- *   wq -> DQ(ws, wzp) ---> Conv [-> Relu] -> Q(ys, yzp) -> yq
+ *   wq -> DQ(ws, wzp) ---> Conv [-> Relu | SiLU] -> Q(ys, yzp) -> yq
  *   bq -> DQ(xs*ws, 0) /                              (bias: int32 DQ or float)
  *
- *   ==> QLinearConv(xq, xs, xzp, wq, ws, wzp, ys, yzp, bq) [_act Relu] -> yq
+ *   ==> QLinearConv(xq, xs, xzp, wq, ws, wzp, ys, yzp, bq) [_act Relu | SiLU] -> yq
  *
  * Conditions: xq and wq int8/uint8 with per-tensor activation scales and
  * per-tensor or per-output-channel (axis 0) weight scales, all scales and
  * zero points constants, the Conv's (and Relu's) output read only by the Q;
  * an int32 bias must have scale xs * ws[m] and zero point 0 (what both
  * exporters write), a float bias is quantized here with that scale. A fused
- * Relu raises the output's lower bound to yzp (Q(Relu(v)) = max(Q(v), yzp)).
+ * Relu raises the output's lower bound to yzp (Q(Relu(v)) = max(Q(v), yzp)); a fused
+ * SiLU (Sigmoid(y) * y, as YOLOX and YOLOv5/8 export it) is applied to the
+ * dequantized accumulator in the epilogue, before the rounding.
  * Dequantized values that other nodes still read keep their DQ; weight DQs
  * left without readers are removed by the dead-node sweep that follows.
  */
@@ -71,6 +73,7 @@ static int dq_consts(const vrt__ir *ir, const vrt__node *dq, int64_t m, int axis
 
 typedef struct qmatch {
     int conv, relu, q; /* node indices (relu -1) */
+    int sig, mul;      /* a SiLU, Sigmoid(y) * y (YOLOX, YOLOv5/8): node indices, else -1 */
     int dx, dw, db;    /* the DequantizeLinear nodes (db -1: float or no bias) */
     int bias_float;    /* the Conv's bias input when it is a float constant */
 } qmatch;
@@ -104,6 +107,24 @@ static int bias_ok(const vrt__ir *ir, qmatch *mt, int b, int64_t M) {
     return 1;
 }
 
+/* t = Mul(y, Sigmoid(y)) (either order) with y and the Sigmoid's output read by
+ * nothing else: y, the SiLU's sig / mul set; t itself when t is no SiLU's. */
+static int silu_input(const vrt__ir *ir, int t, qmatch *mt) {
+    int mul = producer_op(ir, t, VRT__OP_Mul);
+    if (mul < 0 || ir->nodes[mul].n_inputs != 2) return t;
+    for (int k = 0; k < 2; k++) {
+        int y = in(&ir->nodes[mul], k), st = in(&ir->nodes[mul], 1 - k);
+        int sig = producer_op(ir, st, VRT__OP_Sigmoid);
+        const vrt__tensor *yt = &ir->tensors[y];
+        if (sig < 0 || y == st || in(&ir->nodes[sig], 0) != y || !priv(ir, st) || yt->n_consumers != 2 ||
+            yt->is_output || yt->kind != VRT__TK_INTERMEDIATE)
+            continue;
+        mt->sig = sig, mt->mul = mul;
+        return y;
+    }
+    return t;
+}
+
 /* The Conv feeding QuantizeLinear node qi, with its dequantized operands. */
 static int match(const vrt__ir *ir, int qi, qmatch *mt) {
     const vrt__node *q = &ir->nodes[qi];
@@ -117,6 +138,8 @@ static int match(const vrt__ir *ir, int qi, qmatch *mt) {
     if (mt->relu >= 0) {
         t = in(&ir->nodes[mt->relu], 0);
         if (t < 0 || !priv(ir, t)) return 0;
+    } else if ((t = silu_input(ir, t, mt)) < 0) {
+        return 0;
     }
     mt->conv = producer_op(ir, t, VRT__OP_Conv);
     if (mt->conv < 0) return 0;
@@ -185,6 +208,7 @@ static vrt_status rewrite(vrt__ir *ir, const qmatch *mt) {
     c->inputs = ni, c->n_inputs = bq >= 0 ? 9 : 8, c->op_type = ot, c->op = VRT__OP_QLinearConv;
     c->outputs[0] = yq;
     if (mt->relu >= 0) return vrt__node_set_int(c, "_act", VRT__ACT_RELU);
+    if (mt->mul >= 0) return vrt__node_set_int(c, "_act", VRT__ACT_SILU);
     return VRT_OK;
 }
 
@@ -208,9 +232,12 @@ vrt_status vrt__passes_qdq(vrt__ir *ir, const vrt__pass_opts *o, vrt__pass_repor
         if (st) return st;
         note(rep, ir->nodes[mt.conv].name);
         if (rep) rep->qdq_conv_fused++;
-        /* The Q comes after the Relu, which comes after the Conv. */
+        /* The Q comes after the Relu (or the SiLU's Mul, after its Sigmoid), which come
+         * after the Conv: dropping from the last keeps the earlier indices. */
         drop_node(ir, mt.q);
         if (mt.relu >= 0) drop_node(ir, mt.relu);
+        if (mt.mul >= 0) drop_node(ir, mt.mul > mt.sig ? mt.mul : mt.sig);
+        if (mt.mul >= 0) drop_node(ir, mt.mul > mt.sig ? mt.sig : mt.mul);
         if ((st = vrt__ir_relink(ir))) return st;
         i = mt.conv;
     }

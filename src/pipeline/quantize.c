@@ -28,7 +28,7 @@ typedef struct act {
     const char *name; /* IR tensor name */
     int out;          /* engine output index in the calibration model */
     int is_input;     /* a graph input: observed in the pre-processed image */
-    float absmax, min;
+    float absmax, min, max;
     double hist[HBINS];
     float scale;
     uint8_t zp;
@@ -124,7 +124,23 @@ static int add_act(qstate *s, const char *name) {
     return s->n_acts++;
 }
 
-/* The tensor a Conv's quantized output is taken at: after a Relu that alone reads it. */
+/* y's SiLU, Mul(y, Sigmoid(y)) with y read by those two only: the Mul's output, else -1. */
+static int silu_out(const vrt__ir *ir, const vrt__tensor *y) {
+    if (y->n_consumers != 2 || y->is_output) return -1;
+    const vrt__node *a = &ir->nodes[y->consumers[0]], *b = &ir->nodes[y->consumers[1]];
+    if (!strcmp(a->op_type, "Mul")) {
+        const vrt__node *t = a;
+        a = b, b = t;
+    }
+    if (strcmp(a->op_type, "Sigmoid") || strcmp(b->op_type, "Mul") || b->n_inputs != 2) return -1;
+    const vrt__tensor *s = &ir->tensors[a->outputs[0]];
+    if (s->n_consumers != 1 || s->is_output || &ir->nodes[s->consumers[0]] != b) return -1;
+    return b->outputs[0];
+}
+
+/* The tensor a Conv's quantized output is taken at: after a Relu that alone reads it or
+ * a SiLU, so that the integer conv applies the activation before its one rounding (the
+ * model/passes_q.c fold) instead of rounding the conv's output and the activation's. */
 static int conv_out(const vrt__ir *ir, const vrt__node *n) {
     int t = n->outputs[0];
     const vrt__tensor *y = &ir->tensors[t];
@@ -132,7 +148,8 @@ static int conv_out(const vrt__ir *ir, const vrt__node *n) {
         const vrt__node *r = &ir->nodes[y->consumers[0]];
         if (!strcmp(r->op_type, "Relu")) return r->outputs[0];
     }
-    return t;
+    int s = silu_out(ir, y);
+    return s >= 0 ? s : t;
 }
 
 static vrt_status find_convs(qstate *s, char *err, size_t cap) {
@@ -251,6 +268,7 @@ static void observe(qstate *s, int pass) {
                 float m = fabsf(v[i]);
                 x->absmax = m > x->absmax ? m : x->absmax;
                 x->min = v[i] < x->min ? v[i] : x->min;
+                x->max = v[i] > x->max ? v[i] : x->max;
             }
             continue;
         }
@@ -325,6 +343,12 @@ static double kl_at(const double *h, int i, int levels) {
     return kl;
 }
 
+/* Mostly non-negative (a ReLU's or SiLU's output, whose minimum is -0.28): the
+ * asymmetric range spends (nearly) all 256 levels on [0, T]. */
+static int one_sided(const act *x) {
+    return x->min >= -x->absmax / 8;
+}
+
 static float threshold(const qstate *s, const act *x) {
     double bw = x->absmax / HBINS, total = 0;
     if (x->absmax <= 0) return 1e-6f;
@@ -337,7 +361,7 @@ static float threshold(const qstate *s, const act *x) {
             if ((c += x->hist[j]) >= want) return (float)((j + 1) * bw);
         return x->absmax;
     }
-    int levels = x->min >= 0 ? 256 : 128, best = HBINS;
+    int levels = one_sided(x) ? 256 : 128, best = HBINS;
     double bk = INFINITY;
     for (int i = levels; i <= HBINS; i += 16) {
         double k = kl_at(x->hist, i, levels);
@@ -350,9 +374,15 @@ static void pick_scales(qstate *s) {
     for (int a = 0; a < s->n_acts; a++) {
         act *x = &s->acts[a];
         float t = threshold(s, x);
-        x->zp = x->min >= 0 ? 0 : 128;
-        x->scale = t / (x->min >= 0 ? 255.0f : 127.0f);
+        /* The range [lo, hi] is the threshold clipped to what was seen: uint8 with the zero
+         * point at lo, so a SiLU output ([-0.28, T]) gets 255 levels instead of the 127 of
+         * a symmetric range, and a two-sided one ([-T, T]) keeps zero point 128. */
+        float lo = x->min >= 0 ? 0 : (x->min > -t ? x->min : -t);
+        float hi = x->min >= 0 || one_sided(x) || x->max > t ? t : (x->max > 0 ? x->max : 0);
+        x->scale = (hi - lo) / 255.0f;
         if (!(x->scale > 0)) x->scale = 1e-6f;
+        float zp = nearbyintf(-lo / x->scale);
+        x->zp = (uint8_t)(zp < 0 ? 0 : zp > 255 ? 255 : zp);
     }
     for (int i = 0; i < s->n_layers; i++) {
         layer *l = &s->layers[i];

@@ -200,8 +200,9 @@ typedef struct {
     int64_t G, Mg, Mp, Kg, Kp, P, Pp; /* groups; rows, padded rows; K, padded K; columns, padded */
     int16_t *a;                       /* [G][Mp][Kp] weights minus zero point */
     int16_t *col;                     /* [Kp / 2][Pp][2] input minus zero point */
-    float *mult;                      /* [M] x_scale * w_scale / y_scale */
+    float *mult;                      /* [M] x_scale * w_scale / y_scale (SiLU: x_scale * w_scale) */
     int32_t *bias;                    /* [M] */
+    float inv_ys;                     /* SiLU: 1 / y_scale */
     int32_t yzp, lo, hi;
     vrt__dtype yd;    /* output type */
     int fast;         /* 8-bit QLinearConv output on AVX2: the vector epilogue */
@@ -383,7 +384,13 @@ static void qconv_epilogue(const qconv_job *j, int64_t m0, int64_t p0, int32_t a
         int64_t base = (j->n * M + om) * j->P;
         for (int q = 0; q < QNR && p0 + q < j->P; q++) {
             int32_t v = acc[r][q] + j->bias[om];
-            if (s->u.qconv.qlinear) v = requant((float)v * j->mult[om], j->yzp, j->lo, j->hi);
+            if (s->u.qconv.silu) {
+                /* The activation on the real value, then the output's rounding. */
+                float f = (float)v * j->mult[om];
+                v = requant(f / (1.0f + expf(-f)) * j->inv_ys, j->yzp, j->lo, j->hi);
+            } else if (s->u.qconv.qlinear) {
+                v = requant((float)v * j->mult[om], j->yzp, j->lo, j->hi);
+            }
             qset(yd, s->out[0], base + p0 + q, v);
         }
     }
@@ -414,8 +421,9 @@ static void qconv_epilogue_params(const vrt__step *s, qconv_job *j) {
     if (!q->qlinear) return;
     float xs = ((const float *)s->in[1])[0], ys = ((const float *)s->in[6])[0];
     const float *ws = s->in[4];
+    j->inv_ys = 1.0f / ys;
     for (int64_t m = 0; m < M; m++)
-        j->mult[m] = xs * ws[q->w_per_channel ? m : 0] / ys;
+        j->mult[m] = xs * ws[q->w_per_channel ? m : 0] / (q->silu ? 1.0f : ys);
     j->yzp = zp_at(s, 7, 0);
     if (q->relu && j->yzp > j->lo) j->lo = j->yzp;
 }
@@ -436,7 +444,8 @@ vrt_status vrt__cpu_qconv(void *c, const vrt__step *s, void *stream) {
     qconv_epilogue_params(s, &j);
     j.yd = vrt__plan_dtype(s->to[0]->dtype);
 #ifdef VRT_QX86
-    j.fast = s->u.qconv.qlinear && (j.yd == VRT__DT_UINT8 || j.yd == VRT__DT_INT8) && q_have_avx2();
+    j.fast = s->u.qconv.qlinear && !s->u.qconv.silu && (j.yd == VRT__DT_UINT8 || j.yd == VRT__DT_INT8) &&
+             q_have_avx2();
 #endif
     int64_t plane = 1;
     for (int i = 0; i < p->nsp; i++)
