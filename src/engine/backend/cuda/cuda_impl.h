@@ -44,6 +44,7 @@
 #include "engine/backend/cuda/gemm_cublaslt.h"
 #include "engine/backend/cuda/norm.h"
 #include "engine/backend/cuda/pool.h"
+#include "engine/backend/cuda/quant.h"
 #include "engine/backend/cuda/reduce.h"
 #include "engine/backend/cuda/resize.h"
 #include "engine/backend/cuda/rows_half.h"

@@ -322,6 +322,50 @@ static vrt_status attention(void *c, const vrt__step *s, void *stream) {
     return kf(c, s, vrt__cuda_attention(stream, &s->u.attn, s->in[0], s->in[1], s->in[2], mask, s->out[0]));
 }
 
+/* Quantized ops (quant.cu): 8-bit Q/DQ per tensor or per axis with float32
+ * scales; the integer conv 1-D / 2-D. The rest fails at prepare, named. */
+static int f32_in(const vrt__step *s, int k) {
+    return k >= s->nin || !s->ti[k] || s->ti[k]->dtype == VRT__DT_FLOAT;
+}
+
+static vrt_status quant_supports(void *c, const vrt__step *s, char *m, size_t cap) {
+    vrt__dtype t = vrt__plan_dtype(s->u.quant.qt);
+    int ok = t == VRT__DT_INT8 || t == VRT__DT_UINT8 || (s->u.quant.dequant && t == VRT__DT_INT32);
+    if (ok && s->u.quant.p.mode != VRT__QUANT_BLOCKED && f32_in(s, 1)) return VRT_OK;
+    vrt_errbuf_set(m, cap,
+                   "%s with %s, %s scales: the CUDA backend takes int8/uint8 (int32 to dequantize), "
+                   "float32 scales per tensor or per axis",
+                   vrt__dtype_name(s->u.quant.qt),
+                   s->u.quant.p.mode == VRT__QUANT_BLOCKED ? "blocked" : "these",
+                   f32_in(s, 1) ? "float32" : "float16");
+    return VRT_EUNSUPPORTED;
+}
+
+static vrt_status quant(void *c, const vrt__step *s, void *stream) {
+    const void *zp = s->nin > 2 ? s->in[2] : NULL;
+    vrt__dtype zpt = zp ? vrt__plan_dtype(s->ti[2]->dtype) : VRT__DT_UINT8;
+    return kf(c, s,
+              vrt__cuda_quant(stream, &s->u.quant.p, s->u.quant.dequant, vrt__plan_dtype(s->u.quant.qt),
+                              s->u.quant.lo, s->u.quant.hi, s->in[0], s->in[1], zp, zpt, s->out[0], s->on));
+}
+
+static vrt_status qconv_supports(void *c, const vrt__step *s, char *m, size_t cap) {
+    const vrt__qconv_params *q = &s->u.qconv;
+    if (q->conv.nsp <= 2 && (!q->qlinear || (f32_in(s, 1) && f32_in(s, 4) && f32_in(s, 6)))) return VRT_OK;
+    vrt_errbuf_set(m, cap, "the CUDA backend's integer conv takes 1-D and 2-D convs with float32 scales");
+    return VRT_EUNSUPPORTED;
+}
+
+static vrt_status qconv(void *c, const vrt__step *s, void *stream) {
+    const vrt__qconv_params *q = &s->u.qconv;
+    int wzk = q->qlinear ? 5 : 3, wsk = 4;
+    int wzp_per = wzk < s->nin && s->ti[wzk] && vrt__shape_numel(&s->ti[wzk]->shape) > 1;
+    int ws_per = q->qlinear && vrt__shape_numel(&s->ti[wsk]->shape) > 1;
+    return kf(c, s,
+              vrt__cuda_qconv(stream, q, (const void *const *)s->in, s->nin, wzp_per, ws_per,
+                              vrt__plan_dtype(s->to[0]->dtype), s->out[0]));
+}
+
 static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_CONV] = {NULL, NULL, conv},
     [VRT__FAM_POOL] = {NULL, NULL, pool},
@@ -357,6 +401,8 @@ static const vrt__step_kernel k_cuda_kernels[VRT__FAM_COUNT] = {
     [VRT__FAM_TOPK] = {topk_supports, topk_scratch, topk},
     [VRT__FAM_CUMSUM] = {cumsum_supports, NULL, cumsum},
     [VRT__FAM_ATTENTION] = {NULL, NULL, attention},
+    [VRT__FAM_QUANT] = {quant_supports, NULL, quant},
+    [VRT__FAM_QCONV] = {qconv_supports, NULL, qconv},
 };
 
 /* ---- building ---- */
