@@ -40,7 +40,8 @@
  *
  * --profile FILE: after the timing, every step once eagerly with CUDA events
  * around each (median of 20 passes; no graph), one line per node to FILE:
- * index, op, fp16 NHWC or not, ms, name; then a total per op type.
+ * index, op, storage (fp16 NHWC, own igemm conv, fp16 rows or fp32), ms, name;
+ * then a total per op type.
  *
  * --session PROFILE [--frame FILE.yuyv]: the whole frame path instead
  * (vrt/session.h): a 640x480 YUYV frame (FILE, 614400 bytes, or a synthetic
@@ -552,9 +553,10 @@ int main(int argc, char **argv) {
             if (med < 0) continue;
             const vrt__node *n = &ir->nodes[i];
             fprintf(fp, "%4d %-18s %s %8.4f %s\n", i, n->op_type,
-                    half[i] == 2 ? "own "
-                    : half[i]    ? "fp16"
-                                 : "fp32",
+                    half[i] == 2   ? "own "
+                    : half[i] == 3 ? "rows"
+                    : half[i]      ? "fp16"
+                                   : "fp32",
                     med, n->name);
             total += med;
             by_half[half[i] != 0] += med;

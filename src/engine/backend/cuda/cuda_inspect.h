@@ -30,7 +30,8 @@ int vrt__cuda_backend_n_kept(const void *ctx);
 const char *vrt__cuda_backend_kept(const void *ctx, int i, char *buf, size_t cap);
 /* Debugging (bench_engine --profile): runs every step once eagerly on stream
  * (a cudaStream_t) with events around each: ms[i] per node (-1: not run),
- * half[i] (may be NULL) = ran on fp16 NHWC; n >= the node count. Creates
+ * half[i] (may be NULL) = 1 ran on fp16 NHWC, 2 on our implicit-GEMM conv, 3 on
+ * fp16 rows; n >= the node count. Creates
  * events and synchronises: not for the frame path. */
 int vrt__cuda_backend_profile(void *ctx, void *stream, float *ms, int *half, int n);
 

@@ -77,7 +77,8 @@ static vrt_status exec_step_fn(cuda_ctx *c, step *s, cudaStream_t strm, int arg)
 /* Debugging (bench_engine --profile): ms[i] = GPU time of node i, each step
  * alone as a graph replay of 5 back-to-back copies (so launch gaps count as
  * in the frame's graph; -1: constant, not run or not capturable), half[i] = 1
- * when it ran on fp16 NHWC, 2 when it ran on our implicit-GEMM conv.
+ * when it ran on fp16 NHWC, 2 when it ran on our implicit-GEMM conv, 3 on
+ * fp16 rows (plan_rows.c).
  * Captures, creates events and synchronises: never on the frame path. The
  * steps' outputs are overwritten with what one run would write. */
 int vrt__cuda_backend_profile(void *vctx, void *stream, float *ms, int *half, int n) {
@@ -93,7 +94,7 @@ int vrt__cuda_backend_profile(void *vctx, void *stream, float *ms, int *half, in
     for (int i = 0; i < c->n_steps; i++) {
         ms[i] = c->plan->node_const[i] ? -1.0f
                                        : vrt__cuda_time_in_graph(c, &c->steps[i], exec_step_fn, 0, 5, e0, e1);
-        if (half) half[i] = c->steps[i].own ? 2 : c->steps[i].h;
+        if (half) half[i] = c->steps[i].own ? 2 : c->steps[i].h ? 1 : c->steps[i].r ? 3 : 0;
     }
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
