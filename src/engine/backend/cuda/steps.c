@@ -322,10 +322,10 @@ static vrt_status attention(void *c, const vrt__step *s, void *stream) {
     return kf(c, s, vrt__cuda_attention(stream, &s->u.attn, s->in[0], s->in[1], s->in[2], mask, s->out[0]));
 }
 
-/* Quantized ops (quant.cu): 8-bit Q/DQ per tensor or per axis with float32
+/* Quantized ops (quant.cu): 8-bit Q/DQ per tensor or per axis with float
  * scales; the integer conv 1-D / 2-D. The rest fails at prepare, named. */
-static int f32_in(const vrt__step *s, int k) {
-    return k >= s->nin || !s->ti[k] || s->ti[k]->dtype == VRT__DT_FLOAT;
+static int f32_in(const vrt__step *s, int k) { /* fp16 constants are uploaded as fp32 */
+    return k >= s->nin || !s->ti[k] || vrt__plan_dtype(s->ti[k]->dtype) == VRT__DT_FLOAT;
 }
 
 static vrt_status quant_supports(void *c, const vrt__step *s, char *m, size_t cap) {
@@ -334,10 +334,10 @@ static vrt_status quant_supports(void *c, const vrt__step *s, char *m, size_t ca
     if (ok && s->u.quant.p.mode != VRT__QUANT_BLOCKED && f32_in(s, 1)) return VRT_OK;
     vrt_errbuf_set(m, cap,
                    "%s with %s, %s scales: the CUDA backend takes int8/uint8 (int32 to dequantize), "
-                   "float32 scales per tensor or per axis",
+                   "float scales per tensor or per axis",
                    vrt__dtype_name(s->u.quant.qt),
                    s->u.quant.p.mode == VRT__QUANT_BLOCKED ? "blocked" : "these",
-                   f32_in(s, 1) ? "float32" : "float16");
+                   f32_in(s, 1) ? "float" : vrt__dtype_name(s->ti[1]->dtype));
     return VRT_EUNSUPPORTED;
 }
 
@@ -352,7 +352,7 @@ static vrt_status quant(void *c, const vrt__step *s, void *stream) {
 static vrt_status qconv_supports(void *c, const vrt__step *s, char *m, size_t cap) {
     const vrt__qconv_params *q = &s->u.qconv;
     if (q->conv.nsp <= 2 && (!q->qlinear || (f32_in(s, 1) && f32_in(s, 4) && f32_in(s, 6)))) return VRT_OK;
-    vrt_errbuf_set(m, cap, "the CUDA backend's integer conv takes 1-D and 2-D convs with float32 scales");
+    vrt_errbuf_set(m, cap, "the CUDA backend's integer conv takes 1-D and 2-D convs with float scales");
     return VRT_EUNSUPPORTED;
 }
 
