@@ -29,9 +29,9 @@
  * With --inputs: K fp32 inputs (raw, back to back) are run through the engine
  * and output 0 of each is written to --outputs as fp32 (numerics check).
  *
- * --unfuse attention|layernorm|gelu|matmul_bias|add_epilogue|half_rows|all
- * (repeatable) turns that fusion off (options fuse_*, add_epilogue; half_rows:
- * the fp16 rows storage of the CUDA backend), to measure what it gives.
+ * --unfuse attention|layernorm|gelu|matmul_bias|add_epilogue|dw_pointwise|half_rows|all
+ * (repeatable) turns that fusion off (options fuse_*, add_epilogue, dw_pointwise;
+ * half_rows: the fp16 rows storage of the CUDA backend), to measure what it gives.
  *
  * --math and --nofuse set vrt_engine_options (precision; fused_epilogue OFF:
  * conv + our epilogue kernel instead of cuDNN's fused call) for the engine,
@@ -85,12 +85,12 @@ static int unfuse(const char *what) {
     if (all || !strcmp(what, "matmul_bias")) g_opt.fuse_matmul_bias = VRT_SWITCH_OFF, known = 1;
     if (all || !strcmp(what, "add_epilogue")) g_opt.add_epilogue = VRT_SWITCH_OFF, known = 1;
     if (all || !strcmp(what, "half_rows")) g_opt.half_rows = VRT_SWITCH_OFF, known = 1;
+    if (all || !strcmp(what, "dw_pointwise")) g_opt.dw_pointwise = VRT_SWITCH_OFF, known = 1;
     if (!known)
-        fprintf(
-            stderr,
-            "bench_engine: --unfuse %s: use attention, layernorm, gelu, matmul_bias, add_epilogue, half_rows "
-            "or all\n",
-            what);
+        fprintf(stderr,
+                "bench_engine: --unfuse %s: use attention, layernorm, gelu, matmul_bias, add_epilogue, "
+                "dw_pointwise, half_rows or all\n",
+                what);
     return !known;
 }
 
@@ -601,9 +601,9 @@ int main(int argc, char **argv) {
            st.weight_bytes, st.arena_bytes, cudaGetErrorName(ce));
     printf("\"open_ms\": %.3f, \"load_to_first_ms\": %.3f,\n", t_open, t_first);
     printf("\"plan\": {\"math\": \"%s\", \"own_convs\": %d, \"inplace_concats\": %d, \"focus_elided\": %d, "
-           "\"adds_fused\": %d, "
+           "\"adds_fused\": %d, \"dw_fused\": %d, "
            "\"pdl\": %d},\n",
-           bs.math, bs.own_convs, bs.inplace_concats, bs.focus_elided, bs.adds_fused, bs.pdl);
+           bs.math, bs.own_convs, bs.inplace_concats, bs.focus_elided, bs.adds_fused, bs.dw_fused, bs.pdl);
     double p_host = print_stats("host", host, iters, 0), p_hp = print_stats("host_pinned", hp, iters, 0);
     double p_gpu = print_stats("gpu", gpu, iters, 0);
     print_stats("gpu_host", gh, iters, 0);

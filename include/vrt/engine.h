@@ -88,7 +88,7 @@ typedef struct vrt_engine_options {
     const char *cache_dir;  /* CUDA algorithm cache folder; NULL: env VRT_CACHE_DIR, else
                                $HOME/.cache/visionrt; "": no file (choices timed every open). Copied */
     vrt_switch profile_ops; /* CPU: time every op (AUTO = off); env VRT_PROFILE_OPS=1 */
-    /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last six are the fp16
+    /* CUDA, for comparisons in tests and benchmarks (AUTO = on). The last seven are the fp16
      * plan's rewrites (precision fp16); they change speed, and results at most by fp16 rounding
      * where another kernel computes the same thing. */
     vrt_switch fused_epilogue; /* bias/activation/residual fused into cuDNN's conv call where it can */
@@ -100,6 +100,8 @@ typedef struct vrt_engine_options {
     vrt_switch spp_cascade;  /* SPP max pools (5, 9, 13) as a cascade of small pools */
     vrt_switch add_epilogue; /* a residual Add after a conv's activation done in that conv's epilogue
                                 (y = act(conv) + r in one kernel; YOLOX / CSP bottlenecks) */
+    vrt_switch dw_pointwise; /* a depthwise conv and the 1x1 conv after it in one kernel (the depthwise
+                                output kept in shared memory), per pair where timed faster at open */
     /* CUDA fp16 (AUTO = on): transformer tensors held as fp16 in the ONNX layout between the ops
      * that take them (MatMul on fp16 cuBLASLt, attention, LayerNorm, Add/Sub/Mul/Div, reshapes,
      * Transpose, Slice, Concat, Split, Gather, Expand), fp32 accumulation; OFF: those tensors stay

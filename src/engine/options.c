@@ -35,6 +35,7 @@ static vrt_status check_ranges(const vrt_engine_options *o, char *err, size_t ca
         {"spp_cascade", (int)o->spp_cascade, VRT_SWITCH_OFF},
         {"add_epilogue", (int)o->add_epilogue, VRT_SWITCH_OFF},
         {"half_rows", (int)o->half_rows, VRT_SWITCH_OFF},
+        {"dw_pointwise", (int)o->dw_pointwise, VRT_SWITCH_OFF},
         {"fuse_attention", (int)o->fuse_attention, VRT_SWITCH_OFF},
         {"fuse_layernorm", (int)o->fuse_layernorm, VRT_SWITCH_OFF},
         {"fuse_gelu", (int)o->fuse_gelu, VRT_SWITCH_OFF},

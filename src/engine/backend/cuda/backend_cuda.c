@@ -30,9 +30,10 @@
  * Concats in fp16 (half_concat) and in place (concat_in_place), our max pool
  * (own_maxpool) with the SPP cascade (spp_cascade), the Focus stem read in
  * the conv's gather (focus), a residual Add after a conv's activation in
- * that conv's epilogue (add_epilogue, plan_fuse.c), programmatic dependent
- * launch (pdl); the transformer tensors held as fp16 in the ONNX layout
- * (plan_rows.c, half_rows). When AUTO
+ * that conv's epilogue (add_epilogue, plan_fuse.c), a depthwise conv and the
+ * 1x1 conv after it as one kernel where timed faster (dw_pointwise),
+ * programmatic dependent launch (pdl); the transformer tensors held as fp16
+ * in the ONNX layout (plan_rows.c, half_rows). When AUTO
  * chose fp16, the fp16 guard (fp16_guard.c, option fp16_guard) compares it
  * with fp32 at prepare and keeps the nodes that need it in fp32.
  */
@@ -366,7 +367,9 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
         goto fail;
     vrt__cuda_plan_spp(c);
     vrt__cuda_plan_add(c);
-    if ((st = alloc_buffers(c)) || (st = vrt__cuda_choose_convs(c)) || (st = finish_prepare(c))) goto fail;
+    if ((st = alloc_buffers(c)) || (st = vrt__cuda_choose_convs(c)) || (st = vrt__cuda_plan_dwpw(c)) ||
+        (st = finish_prepare(c)))
+        goto fail;
     *out = c;
     return VRT_OK;
 fail:

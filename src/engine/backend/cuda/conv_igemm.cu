@@ -16,6 +16,7 @@
 #include <cuda_runtime.h>
 #include <mma.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "engine/backend/cuda/act.cuh"
 #include "engine/backend/cuda/conv_igemm.h"
@@ -36,6 +37,11 @@ struct igemm_args {
     // fp32 NCHW tensor the slices cut (C / 4 channels, 2H x 2W); channel c of
     // the conv's input is channel c % fc0 of slice q = c / fc0, at (2y + qy, 2x + qx).
     int focus, fc0, qy[4], qx[4];
+    // Depthwise conv before a 1x1 one (k_dwpw): x, the geometry fields and C describe the
+    // depthwise conv (KRSC weights dww [C][KH][KW], bias dwb, activation dkind); K = C.
+    const __half *dww, *dwb;
+    int dkind;
+    float dal, dbe;
 };
 
 constexpr int BK = 32;      // k per shared-memory tile
@@ -330,6 +336,149 @@ __global__ void __launch_bounds__(WGM *WGN * 32) k_igemm(igemm_args a) {
         store_h2<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
 }
 
+// ---- depthwise conv + the 1x1 conv after it, in one kernel ----
+// A CTA takes BM output pixels: first the depthwise output of those pixels
+// for every channel (fp32 sums over the taps in the order of the unfused
+// depthwise kernel, its bias and activation, rounded to fp16 as the unfused
+// path stores it) into shared memory, once; then the 1x1 conv as a GEMM of
+// that [BM x C] tile with the [C x M] weights, BN output channels at a time,
+// each with the igemm epilogue. The depthwise output never goes to memory
+// and the pair is one launch. C <= DWPW_CMAX, C % 16 == 0, at most 9 taps.
+constexpr int DWPW_CMAX = 256;
+
+template <int BM>
+__device__ __forceinline__ void dw_tile(const igemm_args &a, __half *As, int lda, int ck, const __half *Wd,
+                                        const float *sdb, int p0, int tid, int nt) {
+    const int cv = ck / 8, ohw = a.OH * a.OW;
+    for (int e = tid; e < BM * cv; e += nt) {
+        int r = e / cv, c = (e - r * cv) * 8, p = p0 + r;
+        union {
+            uint4 u;
+            __half2 h[4];
+        } o;
+        o.u = make_uint4(0, 0, 0, 0);
+        if (p < a.P && c < a.C) {
+            int n = p / ohw, q = p - n * ohw, oy = q / a.OW, ox = q - oy * a.OW;
+            int iy0 = oy * a.SH - a.PH, ix0 = ox * a.SW - a.PW;
+            const __half *xn = a.x + (long long)n * a.H * a.W * a.C;
+            float acc[8];
+#pragma unroll
+            for (int j = 0; j < 8; j++)
+                acc[j] = 0.0f;
+            for (int ky = 0; ky < a.KH; ky++) {
+                int iy = iy0 + ky * a.DH;
+                if (iy < 0 || iy >= a.H) continue;
+                for (int kx = 0; kx < a.KW; kx++) {
+                    int ix = ix0 + kx * a.DW;
+                    if (ix < 0 || ix >= a.W) continue;
+                    union {
+                        uint4 u;
+                        __half2 h[4];
+                    } xv, wv;
+                    xv.u = *(const uint4 *)(xn + ((long long)iy * a.W + ix) * a.C + c);
+                    wv.u = *(const uint4 *)(Wd + (ky * a.KW + kx) * a.C + c);
+#pragma unroll
+                    for (int j = 0; j < 4; j++) {
+                        float2 xf = __half22float2(xv.h[j]), wf = __half22float2(wv.h[j]);
+                        acc[2 * j] += xf.x * wf.x;
+                        acc[2 * j + 1] += xf.y * wf.y;
+                    }
+                }
+            }
+#pragma unroll
+            for (int j = 0; j < 4; j++)
+                o.h[j] = __floats2half2_rn(
+                    vrt__cuk_act_fast(acc[2 * j] + sdb[c + 2 * j], a.dkind, a.dal, a.dbe),
+                    vrt__cuk_act_fast(acc[2 * j + 1] + sdb[c + 2 * j + 1], a.dkind, a.dal, a.dbe));
+        }
+        *(uint4 *)(As + r * lda + c) = o.u;
+    }
+}
+
+template <int BM, int BN, int WGM, int WGN>
+__global__ void __launch_bounds__(WGM *WGN * 32) k_dwpw(igemm_args a) {
+    constexpr int NT = WGM * WGN * 32;
+    constexpr int WTM = BM / WGM, WTN = BN / WGN;
+    constexpr int FM = WTM / 16, FN = WTN / 16;
+    constexpr int CPR = BK / 8, BCH = BN * CPR / NT, LDC = BN + 4, LDA = DWPW_CMAX + 8;
+    static_assert(BCH >= 1 && BCH * NT == BN * CPR && FM >= 1 && FN >= 1, "tile / thread mismatch");
+    __shared__ __align__(128) __half As[BM * LDA];
+    __shared__ __align__(128) __half Bs[BN * LDS];
+    __shared__ __align__(128) float Cs[BM * LDC];
+    __shared__ __align__(16) __half Wd[9 * DWPW_CMAX];
+    __shared__ float sdb[DWPW_CMAX], sbias[BN];
+
+    vrt__pdl_enter();
+    const int tid = threadIdx.x, warp = tid / 32, wm = warp / WGN, wn = warp % WGN;
+    const int p0 = blockIdx.x * BM, taps = a.KH * a.KW, ck = (a.C + BK - 1) / BK * BK;
+    // The depthwise weights taps-major (8 channels per 16-byte load) and its bias.
+    for (int e = tid; e < taps * a.C; e += NT) {
+        int t = e / a.C, c = e - t * a.C;
+        Wd[e] = a.dww[c * taps + t];
+    }
+    for (int c = tid; c < a.C; c += NT)
+        sdb[c] = a.dwb ? __half2float(a.dwb[c]) : 0.0f;
+    __syncthreads();
+    dw_tile<BM>(a, As, LDA, ck, Wd, sdb, p0, tid, NT);
+    for (int m0 = 0; m0 < a.M; m0 += BN) {
+        for (int j = tid; j < BN; j += NT)
+            sbias[j] = (a.bias && m0 + j < a.M) ? __half2float(a.bias[m0 + j]) : 0.0f;
+        wmma::fragment<wmma::accumulator, 16, 16, 16, float> acc[FM][FN];
+#pragma unroll
+        for (int i = 0; i < FM; i++)
+#pragma unroll
+            for (int j = 0; j < FN; j++)
+                wmma::fill_fragment(acc[i][j], 0.0f);
+        for (int k0 = 0; k0 < ck; k0 += BK) {
+#pragma unroll
+            for (int i = 0; i < BCH; i++) {
+                int ch = tid + i * NT, row = ch / CPR, kc = (ch % CPR) * 8, m = m0 + row, k = k0 + kc;
+                *(uint4 *)(Bs + row * LDS + kc) = (m < a.M && k < a.K)
+                                                      ? *(const uint4 *)(a.w + (long long)m * a.K + k)
+                                                      : make_uint4(0, 0, 0, 0);
+            }
+            __syncthreads(); // the depthwise tile (first pass) and this B tile are in place
+#pragma unroll
+            for (int kk = 0; kk < BK; kk += 16) {
+                wmma::fragment<wmma::matrix_a, 16, 16, 16, __half, wmma::row_major> fa[FM];
+                wmma::fragment<wmma::matrix_b, 16, 16, 16, __half, wmma::col_major> fb[FN];
+#pragma unroll
+                for (int i = 0; i < FM; i++)
+                    wmma::load_matrix_sync(fa[i], As + (wm * WTM + i * 16) * LDA + k0 + kk, LDA);
+#pragma unroll
+                for (int j = 0; j < FN; j++)
+                    wmma::load_matrix_sync(fb[j], Bs + (wn * WTN + j * 16) * LDS + kk, LDS);
+#pragma unroll
+                for (int i = 0; i < FM; i++)
+#pragma unroll
+                    for (int j = 0; j < FN; j++)
+                        wmma::mma_sync(acc[i][j], fa[i], fb[j], acc[i][j]);
+            }
+            __syncthreads();
+        }
+#pragma unroll
+        for (int i = 0; i < FM; i++)
+#pragma unroll
+            for (int j = 0; j < FN; j++)
+                wmma::store_matrix_sync(Cs + (wm * WTM + i * 16) * LDC + wn * WTN + j * 16, acc[i][j], LDC,
+                                        wmma::mem_row_major);
+        __syncthreads();
+        if (a.out_f32)
+            store_f32<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
+        else if (a.pairs == 2)
+            store_h8<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
+        else
+            store_h2<BM, BN, NT, LDC>(a, Cs, sbias, p0, m0, tid);
+        __syncthreads(); // Cs and sbias are rewritten for the next column tile
+    }
+}
+
+struct dwpw_cfg {
+    const char *name;
+    int bm, bn;
+};
+const dwpw_cfg g_dwpw_cfgs[VRT__CUDA_DWPW_CONFIGS] = {{"dw+1x1 32x64", 32, 64}, {"dw+1x1 16x64", 16, 64}};
+
 struct cfg_info {
     const char *name;
     int bm, bn;
@@ -429,6 +578,72 @@ extern "C" vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_ig
     cudaError_t e = cudaGetLastError();
     if (e == cudaSuccess) return VRT_OK;
     snprintf(g_err, sizeof(g_err), "%s: igemm conv (%s): %s", __FILE__, g_cfgs[g->cfg].name,
+             cudaGetErrorString(e));
+    return VRT_EDEVICE;
+}
+
+extern "C" const char *vrt__cuda_dwpw_config_name(int cfg) {
+    return cfg >= 0 && cfg < VRT__CUDA_DWPW_CONFIGS ? g_dwpw_cfgs[cfg].name : "?";
+}
+
+// Whether k_dwpw runs the pair (d, g) on these pointers.
+static bool dwpw_ok(const vrt__cuda_dwpw_dw *d, const vrt__cuda_igemm *g, const void *x, const void *dw_w,
+                    const void *w) {
+    bool geo = g->C == d->C && g->N == d->N && g->H == d->OH && g->W == d->OW && g->OH == d->OH &&
+               g->OW == d->OW && g->KH == 1 && g->KW == 1 && g->SH == 1 && g->SW == 1 && !g->PH && !g->PW;
+    bool dw = d->C <= DWPW_CMAX && d->C % 16 == 0 && d->KH >= 1 && d->KW >= 1 && d->KH * d->KW <= 9 &&
+              d->SH >= 1 && d->SW >= 1 && d->DH >= 1 && d->DW >= 1;
+    bool out = g->out_ld >= g->out_off + g->M && g->out_off >= 0 && g->M >= 1 && !g->in_f32 && !g->focus;
+    return geo && dw && out && g->cfg >= 0 && g->cfg < VRT__CUDA_DWPW_CONFIGS &&
+           ((uintptr_t)x | (uintptr_t)dw_w | (uintptr_t)w) % 16 == 0;
+}
+
+// The arguments of k_dwpw: the 1x1 conv's epilogue from g, the depthwise
+// conv's geometry from d.
+static void make_dwpw_args(const vrt__cuda_dwpw_dw *d, const vrt__cuda_igemm *g, const void *x,
+                           const void *dw_w, const void *dw_b, const vrt__activation *dact, const void *w,
+                           const void *bias, const void *res, void *y, const vrt__activation *act,
+                           igemm_args &a) {
+    memset(&a, 0, sizeof(a));
+    a.x = (const __half *)x, a.w = (const __half *)w, a.bias = (const __half *)bias,
+    a.res = (const __half *)res;
+    a.y = (__half *)y;
+    a.dww = (const __half *)dw_w, a.dwb = (const __half *)dw_b;
+    a.N = d->N, a.H = d->H, a.W = d->W, a.C = d->C, a.OH = d->OH, a.OW = d->OW, a.M = g->M;
+    a.KH = d->KH, a.KW = d->KW, a.SH = d->SH, a.SW = d->SW, a.PH = d->PH, a.PW = d->PW, a.DH = d->DH,
+    a.DW = d->DW;
+    a.K = d->C;
+    a.P = d->N * d->OH * d->OW;
+    a.out_ld = g->out_ld, a.out_off = g->out_off, a.res_post = g->res_post;
+    a.out_f32 = g->out_f32, a.res_f32 = g->res_f32;
+    a.kind = act ? (int)act->kind : 0, a.al = act ? act->alpha : 0.0f, a.be = act ? act->beta : 0.0f;
+    a.dkind = dact ? (int)dact->kind : 0, a.dal = dact ? dact->alpha : 0.0f, a.dbe = dact ? dact->beta : 0.0f;
+    a.pairs =
+        !a.out_f32 && (a.out_ld % 2 == 0 && a.out_off % 2 == 0 && a.M % 2 == 0 && ((uintptr_t)y % 4) == 0);
+    if (a.pairs && a.out_ld % 8 == 0 && a.out_off % 8 == 0 && a.M % 8 == 0 && ((uintptr_t)y % 16) == 0 &&
+        (!res || (!a.res_f32 && ((uintptr_t)res % 16) == 0)))
+        a.pairs = 2;
+}
+
+extern "C" vrt_status vrt__cuda_dwpw_half(void *stream, const vrt__cuda_dwpw_dw *d, const void *x,
+                                          const void *dw_w, const void *dw_b, const vrt__activation *dact,
+                                          const vrt__cuda_igemm *g, const void *w, const void *bias,
+                                          const void *res, void *y, const vrt__activation *act) {
+    if (!stream || !d || !g || !x || !dw_w || !w || !y) return VRT_EINVAL;
+    if (!dwpw_ok(d, g, x, dw_w, w)) return VRT_EINVAL;
+    igemm_args a;
+    make_dwpw_args(d, g, x, dw_w, dw_b, dact, w, bias, res, y, act, a);
+    if (a.P <= 0) return VRT_OK;
+    cudaStream_t s = (cudaStream_t)stream;
+    const int bm = g_dwpw_cfgs[g->cfg].bm;
+    dim3 grid((unsigned)((a.P + bm - 1) / bm));
+    if (g->cfg == 0)
+        vrt__pdl_launch(k_dwpw<32, 64, 2, 2>, grid, dim3(128), s, a);
+    else
+        vrt__pdl_launch(k_dwpw<16, 64, 1, 4>, grid, dim3(128), s, a);
+    cudaError_t e = cudaGetLastError();
+    if (e == cudaSuccess) return VRT_OK;
+    snprintf(g_err, sizeof(g_err), "%s: depthwise + 1x1 conv (%s): %s", __FILE__, g_dwpw_cfgs[g->cfg].name,
              cudaGetErrorString(e));
     return VRT_EDEVICE;
 }

@@ -41,6 +41,24 @@ typedef struct vrt__cuda_igemm {
 vrt_status vrt__cuda_conv_igemm_half(void *stream, const vrt__cuda_igemm *g, const void *x, const void *w,
                                      const void *bias, const void *res, void *y, const vrt__activation *act);
 const char *vrt__cuda_igemm_config_name(int cfg);
+
+/* A depthwise conv d (fp16 NHWC x -> N,OH,OW,C; weights KRSC [C][KH][KW], bias dw_b
+ * may be NULL, activation dact) and the 1x1 stride-1 conv g after it (g->C == C) in one
+ * kernel: each CTA computes the depthwise output of its pixels for every channel into
+ * shared memory, rounded to fp16 as the unfused depthwise kernel stores it, then
+ * multiplies it by the 1x1 weights w ([M][C]) for every output channel with g's
+ * epilogue (bias, act, res, res_post, placement, out_f32). g->cfg picks the tile
+ * (0..VRT__CUDA_DWPW_CONFIGS-1). VRT_EINVAL for a pair it does not run: C over 256 or
+ * not a multiple of 16, more than 9 taps, fp32 input. */
+#define VRT__CUDA_DWPW_CONFIGS 2
+typedef struct vrt__cuda_dwpw_dw { /* the depthwise conv: input N,H,W,C -> N,OH,OW,C */
+    int N, C, H, W, OH, OW, KH, KW, SH, SW, PH, PW, DH, DW;
+} vrt__cuda_dwpw_dw;
+vrt_status vrt__cuda_dwpw_half(void *stream, const vrt__cuda_dwpw_dw *d, const void *x, const void *dw_w,
+                               const void *dw_b, const vrt__activation *dact, const vrt__cuda_igemm *g,
+                               const void *w, const void *bias, const void *res, void *y,
+                               const vrt__activation *act);
+const char *vrt__cuda_dwpw_config_name(int cfg);
 const char *vrt__cuda_igemm_error(void);
 /* Programmatic dependent launch of our fp16 kernels (pdl.cuh), process-wide. */
 void vrt__cuda_set_pdl(int on);

@@ -15,7 +15,8 @@
  *                   Focus read in the gather, SPP cascade) and the fp16
  *                   weight layouts (prep_half)
  *   plan_fuse.c     fusions over the fp16 plan that take nodes out (a
- *                   residual Add in its conv's epilogue)
+ *                   residual Add in its conv's epilogue, a depthwise conv
+ *                   inside the 1x1 conv after it)
  *   conv_choice.c   our implicit-GEMM conv against cuDNN, timed in a graph,
  *                   and the algorithm cache
  *   fp16_guard.c    precision AUTO on fp16: fp16 against fp32 per node at
@@ -83,6 +84,7 @@ typedef struct step {
     int fused;           /* a Focus Slice or Concat the next conv reads through (plan_focus), or an Add
                             done in the conv before it (plan_add): not run */
     int res_add;         /* does the next step's Add in its epilogue (plan_add): must run on our igemm */
+    int dwf, dwd;        /* 1 + k_dwpw config: computes depthwise step dwd itself (plan_dwpw); 0 = no */
     int pool_dnn;        /* fp16 MaxPool on cuDNN (option own_maxpool OFF) instead of our kernel */
     const void *mp_src;  /* SPP cascade (vrt__cuda_plan_spp): pool mp_src with an mp_k window instead */
     int mp_k;
@@ -157,6 +159,7 @@ typedef struct cuda_ctx {
     uint8_t *cat_mem;
     int n_cat;
     int n_add_fused;          /* Adds done in their conv's epilogue (plan_fuse.c) */
+    int n_dw_fused;           /* depthwise convs computed inside the 1x1 conv after them (plan_fuse.c) */
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     /* fp16 rows (plan_rows.c): per tensor rfmt = 1 when held as fp16 in the ONNX layout, per
      * node rnode = 1 when it runs on fp16 rows; rbuf: the conversion buffer, rconst: fp16
@@ -294,6 +297,11 @@ void vrt__cuda_plan_spp(cuda_ctx *c);
 /* A residual Add after a conv's activation done in that conv's epilogue
  * (option add_epilogue). After vrt__cuda_prep_half, before the conv choice. */
 void vrt__cuda_plan_add(cuda_ctx *c);
+/* A depthwise conv and the 1x1 conv after it as one kernel where that times
+ * faster (option dw_pointwise). After the conv choice (times both ways). */
+vrt_status vrt__cuda_plan_dwpw(cuda_ctx *c);
+/* The fused pair at the 1x1 step s (s->dwf). */
+vrt_status vrt__cuda_exec_dwpw(cuda_ctx *c, step *s, cudaStream_t strm);
 
 /* ---- conv_choice.c ---- */
 

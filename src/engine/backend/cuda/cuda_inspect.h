@@ -47,6 +47,7 @@ typedef struct vrt__cuda_backend_stats {
     int own_convs, inplace_concats,
         focus_elided; /* convs on our igemm, Concats elided, Focus steps not run */
     int adds_fused;   /* residual Adds done in their conv's epilogue (option add_epilogue) */
+    int dw_fused;     /* depthwise convs computed inside the 1x1 conv after them (option dw_pointwise) */
 } vrt__cuda_backend_stats;
 void vrt__cuda_backend_info(const void *ctx, vrt__cuda_backend_stats *st);
 

@@ -24,7 +24,18 @@ const char *vrt__cuda_backend_engine(const void *vctx, int k, char *buf, size_t 
         if (!s->conv && !s->gemm) continue;
         if (k-- > 0) continue;
         char d[640];
-        if (s->own) {
+        if (s->dwf) {
+            const step *dw = &c->steps[s->dwd];
+            snprintf(
+                d, sizeof(d),
+                "own %s (fp16 NHWC): the depthwise %dx%d stride %d conv '%s' computed into shared memory and "
+                "this 1x1 conv in one kernel, fused %s%s%s",
+                vrt__cuda_dwpw_config_name(s->dwf - 1), dw->dws.KH, dw->dws.KW, dw->dws.SH, dw->n->name,
+                s->hb ? "bias+" : "", vrt__act_name(s->u.conv.act.kind),
+                s->res_add       ? "+the next Add"
+                : s->hr || s->cr ? "+residual"
+                                 : "");
+        } else if (s->own) {
             snprintf(d, sizeof(d),
                      "own %s (fp16 NHWC, %dx%d stride %d, fp32 accumulation, fused %s%s%s%s), %.4f ms vs "
                      "cuDNN %.4f ms%s",
@@ -118,9 +129,10 @@ void vrt__cuda_backend_info(const void *vctx, vrt__cuda_backend_stats *st) {
     st->own_convs = st->inplace_concats = st->focus_elided = 0;
     for (int i = 0; i < c->n_steps; i++)
         st->own_convs += c->steps[i].own != 0,
-            st->focus_elided += c->steps[i].fused && c->steps[i].n->op != VRT__OP_Add;
+            st->focus_elided += c->steps[i].fused && c->steps[i].n->op != VRT__OP_Add && !c->steps[i].dw;
     st->inplace_concats = c->n_cat;
     st->adds_fused = c->n_add_fused;
+    st->dw_fused = c->n_dw_fused;
     snprintf(st->cache_path, sizeof(st->cache_path), "%s", vrt__algo_cache_path(c->cache));
 }
 

@@ -8,7 +8,14 @@
  *                 bottlenecks: y = act(conv(x)) + r) done in that conv's
  *                 epilogue on our implicit GEMM (res_post): the Add is not
  *                 run, the conv writes the Add's output.
+ *   dw_pointwise  a depthwise conv and the 1x1 conv reading it (MobileNet /
+ *                 YOLOX DWConv) as one kernel (conv_igemm.cu, k_dwpw): the
+ *                 depthwise output of a CTA's pixels is computed into shared
+ *                 memory and consumed there by the 1x1 GEMM; kept per pair
+ *                 only where it times faster than the two steps (graph
+ *                 replays at prepare, the choice in the algorithm cache).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/backend/cuda/cuda_impl.h"
@@ -103,4 +110,112 @@ void vrt__cuda_plan_add(cuda_ctx *c) {
             c->n_add_fused++;
             break;
         }
+}
+
+/* ---- dw_pointwise ---- */
+
+vrt_status vrt__cuda_exec_dwpw(cuda_ctx *c, step *s, cudaStream_t strm) {
+    const step *d = &c->steps[s->dwd];
+    vrt__cuda_igemm g = s->ig;
+    g.cfg = s->dwf - 1;
+    g.in_f32 = 0, g.res_f32 = s->cr, g.out_f32 = s->cy;
+    const void *r = s->cr ? s->in[3] : s->hr;
+    void *y = s->cy ? s->out[0] : s->hy;
+    const vrt__cuda_dw_shape *w = &d->dws;
+    vrt__cuda_dwpw_dw dg = {w->N,  w->C,  w->H,  w->W,  w->OH, w->OW, w->KH,
+                            w->KW, w->SH, w->SW, w->PH, w->PW, w->DH, w->DW};
+    vrt_status st = vrt__cuda_dwpw_half((void *)strm, &dg, d->hx, d->hw, d->hb, &d->u.conv.act, &g, s->hw,
+                                        s->hb, r, y, &s->u.conv.act);
+    return st ? vrt__cuda_nfail(c, s->n, st, "%s", vrt__cuda_igemm_error()) : VRT_OK;
+}
+
+/* The depthwise step j - 1 and the 1x1 step j as they run unfused (arg 0) or
+ * fused with tile config arg - 1: what the choice times. */
+static vrt_status pair_as(cuda_ctx *c, step *s, cudaStream_t strm, int arg) {
+    if (arg) {
+        int keep = s->dwf;
+        s->dwf = arg;
+        vrt_status st = vrt__cuda_exec_dwpw(c, s, strm);
+        s->dwf = keep;
+        return st;
+    }
+    vrt_status st = vrt__cuda_exec_half(c, s - 1, strm);
+    return st ? st : vrt__cuda_exec_half(c, s, strm);
+}
+
+/* Whether step j (a 1x1 conv on our kernel's terms) reads only the output of
+ * the depthwise step just before it, which nothing else reads, and can read
+ * the depthwise conv's input instead at its own place: what it writes must
+ * not overlap that input (which may be dead after the depthwise step). */
+static int dwpw_fusable(const cuda_ctx *c, int j) {
+    if (j < 1) return 0;
+    const step *p = &c->steps[j], *d = &c->steps[j - 1];
+    const vrt__cuda_igemm *g = &p->ig;
+    if (p->n->op != VRT__OP_Conv || !p->h || !p->own_ok || p->cx || p->ig.focus || p->fused || p->dwf ||
+        c->plan->node_const[j] || g->KH != 1 || g->KW != 1 || g->SH != 1 || g->SW != 1 || g->PH || g->PW)
+        return 0;
+    const vrt__cuda_dw_shape *w = &d->dws;
+    int t = d->n->outputs[0];
+    if (d->n->op != VRT__OP_Conv || !d->h || !d->dw || d->cx || d->cy || d->hr || d->fused ||
+        c->plan->node_const[j - 1] || p->n->inputs[0] != t || !c->hfmt[t] || readers(c, t) != 1 ||
+        w->C != g->C || w->C % 16 || w->C > 256 || w->KH * w->KW > 9)
+        return 0;
+    int x = d->n->inputs[0], out = c->cat_out[j] ? c->cat_out[j] - 1 : p->n->outputs[0];
+    const uint8_t *yp = p->cy ? p->out[0] : p->hy;
+    return !overlap(yp, dev_bytes(c, out), c->ptr[x], dev_bytes(c, x));
+}
+
+static void dwpw_key(const step *p, const step *d, char *k, size_t cap) {
+    const vrt__cuda_dw_shape *w = &d->dws;
+    const vrt__cuda_igemm *g = &p->ig;
+    snprintf(k, cap, "dwpw:%d,%d,%d,%d:k%dx%d:s%dx%d:p%dx%d:d%dx%d:b%d:a%d:%d:b%d:r%d%s%s:a%d:ld%d:o%d", w->N,
+             w->C, w->H, w->W, w->KH, w->KW, w->SH, w->SW, w->PH, w->PW, w->DH, w->DW, d->hb != NULL,
+             (int)d->u.conv.act.kind, g->M, p->hb != NULL, p->hr != NULL || p->cr, g->res_post ? "post" : "",
+             p->cy ? "f32" : "", (int)p->u.conv.act.kind, g->out_ld, p->own);
+}
+
+/* Fused (config + 1) or not (0) for step j: from the cache, or timed. */
+static int dwpw_choice(cuda_ctx *c, int j, cudaEvent_t e0, cudaEvent_t e1) {
+    step *p = &c->steps[j];
+    char key[256];
+    dwpw_key(p, p - 1, key, sizeof(key));
+    vrt__algo_entry e;
+    if (vrt__algo_cache_get(c->cache, key, &e) && e.algo >= 0 && e.algo <= VRT__CUDA_DWPW_CONFIGS)
+        return e.algo;
+    float best = vrt__cuda_time_in_graph(c, p, pair_as, 0, 8, e0, e1);
+    int pick = 0;
+    for (int k = 1; k <= VRT__CUDA_DWPW_CONFIGS; k++) {
+        float t = vrt__cuda_time_in_graph(c, p, pair_as, k, 8, e0, e1);
+        if (t > 0.0f && (best < 0.0f || t < best)) best = t, pick = k;
+    }
+    if (best < 0.0f) return 0;
+    e.algo = pick, e.workspace = 0, e.ms = best, e.fused = 0;
+    vrt__algo_cache_put(c->cache, key, &e);
+    return pick;
+}
+
+vrt_status vrt__cuda_plan_dwpw(cuda_ctx *c) {
+    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.dw_pointwise == VRT_SWITCH_OFF) return VRT_OK;
+    cudaEvent_t e0 = NULL, e1 = NULL;
+    vrt_status st;
+    if ((st = CUCK(cudaEventCreate(&e0))) || (st = CUCK(cudaEventCreate(&e1)))) {
+        if (e0) cudaEventDestroy(e0);
+        return st;
+    }
+    int changed = 0;
+    for (int j = 1; j < c->n_steps; j++) {
+        if (!dwpw_fusable(c, j)) continue;
+        int pick = dwpw_choice(c, j, e0, e1);
+        changed = 1;
+        if (!pick) continue;
+        c->steps[j].dwf = pick;
+        c->steps[j].dwd = j - 1;
+        c->steps[j - 1].fused = 1;
+        c->n_dw_fused++;
+    }
+    cudaEventDestroy(e0);
+    cudaEventDestroy(e1);
+    if ((st = CUCK(cudaStreamSynchronize(c->stream)))) return st;
+    if (changed) vrt__algo_cache_save(c->cache);
+    return VRT_OK;
 }

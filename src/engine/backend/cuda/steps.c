@@ -614,6 +614,7 @@ vrt_status vrt__cuda_exec_half(cuda_ctx *c, step *s, cudaStream_t strm) {
     void *stv = (void *)strm;
     const vrt__node *n = s->n;
     vrt_status st = VRT_OK;
+    if (s->dwf) return vrt__cuda_exec_dwpw(c, s, strm);
     if (s->own) return own_conv(c, s, strm, s->own);
     const vrt__shape *x = SI(s, 0), *y = SO(s, 0);
     if (s->cx && (st = vrt__cuda_to_nhwc_half(stv, s->in[0], s->hx, x->d[0], x->d[1], x->d[2] * x->d[3])))
