@@ -92,6 +92,7 @@ static void cuda_destroy(void *vctx) {
             vrt_free(c->steps[i].rb);
         }
     vrt__cuda_io_free(c);
+    vrt__cuda_fuse_free(c);
     cudaFree(c->arena);
     cudaFree(c->consts);
     cudaFree(c->weights);
@@ -366,7 +367,7 @@ vrt_status vrt__cuda_ctx_create(const cuda_ctx *base, const vrt__ir *ir, const v
         (st = vrt__cuda_prep_half(c)) || (st = vrt__cuda_prep_rows(c)) || (st = vrt__cuda_plan_focus(c)))
         goto fail;
     vrt__cuda_plan_spp(c);
-    vrt__cuda_plan_add(c);
+    if ((st = vrt__cuda_plan_add(c))) goto fail;
     if ((st = alloc_buffers(c)) || (st = vrt__cuda_choose_convs(c)) || (st = vrt__cuda_plan_dwpw(c)) ||
         (st = finish_prepare(c)))
         goto fail;

@@ -158,8 +158,10 @@ typedef struct cuda_ctx {
     int *cat_out, *cat_off;
     uint8_t *cat_mem;
     int n_cat;
-    int n_add_fused;          /* Adds done in their conv's epilogue (plan_fuse.c) */
-    int n_dw_fused;           /* depthwise convs computed inside the 1x1 conv after them (plan_fuse.c) */
+    int n_add_fused;    /* Adds done in their conv's epilogue (plan_fuse.c) */
+    int n_dw_fused;     /* depthwise convs computed inside the 1x1 conv after them (plan_fuse.c) */
+    uint8_t **fuse_mem; /* tensors the fusions moved out of the arena (plan_fuse.c) */
+    int n_fuse_mem;
     uint8_t *hbuf, *hweights; /* conversion buffers (x | residual | y), fp16 weights */
     /* fp16 rows (plan_rows.c): per tensor rfmt = 1 when held as fp16 in the ONNX layout, per
      * node rnode = 1 when it runs on fp16 rows; rbuf: the conversion buffer, rconst: fp16
@@ -296,7 +298,9 @@ void vrt__cuda_plan_spp(cuda_ctx *c);
 
 /* A residual Add after a conv's activation done in that conv's epilogue
  * (option add_epilogue). After vrt__cuda_prep_half, before the conv choice. */
-void vrt__cuda_plan_add(cuda_ctx *c);
+vrt_status vrt__cuda_plan_add(cuda_ctx *c);
+/* The buffers the fusions moved tensors into (destroy). */
+void vrt__cuda_fuse_free(cuda_ctx *c);
 /* A depthwise conv and the 1x1 conv after it as one kernel where that times
  * faster (option dw_pointwise). After the conv choice (times both ways). */
 vrt_status vrt__cuda_plan_dwpw(cuda_ctx *c);

@@ -7,7 +7,8 @@
  *   add_epilogue  a residual Add after a conv's activation (YOLOX / CSP
  *                 bottlenecks: y = act(conv(x)) + r) done in that conv's
  *                 epilogue on our implicit GEMM (res_post): the Add is not
- *                 run, the conv writes the Add's output.
+ *                 run, the conv writes the Add's output (in a buffer of its
+ *                 own when the arena put it over the conv's input).
  *   dw_pointwise  a depthwise conv and the 1x1 conv reading it (MobileNet /
  *                 YOLOX DWConv) as one kernel (conv_igemm.cu, k_dwpw): the
  *                 depthwise output of a CTA's pixels is computed into shared
@@ -51,6 +52,69 @@ static int same_4d(const vrt__shape *a, const vrt__shape *b) {
     return 1;
 }
 
+/* ---- tensors moved out of the arena ----
+ * A fusion that writes a tensor one step earlier than the plan gave it
+ * memory finds that memory may still be read by that step (the arena reuses
+ * the memory of a tensor that dies there). Such a tensor gets its own
+ * buffer instead, and every step's pointer to it is redirected (by tensor,
+ * never by address: other tensors share arena addresses). */
+
+/* An fp16 NHWC arena activation no view is taken of (all its readers and its
+ * writer hold their pointers in the fields own_buffer patches). */
+static int movable(const cuda_ctx *c, int t) {
+    if (t < 0 || !c->hfmt[t] || c->plan->t[t].storage != VRT__ST_ARENA) return 0;
+    for (int u = 0; u < c->ir->n_tensors; u++)
+        if (c->plan->t[u].storage == VRT__ST_VIEW && c->plan->t[u].base == t) return 0;
+    for (int i = 0; i < c->n_steps; i++)
+        if (c->steps[i].mp_src && c->steps[i].n->inputs[0] == t) return 0;
+    return 1;
+}
+
+/* The residual tensor of the Add a res_add conv step q does. */
+static int add_residual(const cuda_ctx *c, int q) {
+    const vrt__node *a = c->steps[q + 1].n;
+    return a->inputs[0] == c->steps[q].n->outputs[0] ? a->inputs[1] : a->inputs[0];
+}
+
+/* Every step's pointer to tensor t set to p. */
+static void redirect(cuda_ctx *c, int t, uint8_t *p) {
+    for (int i = 0; i < c->n_steps; i++) {
+        step *s = &c->steps[i];
+        const vrt__node *n = s->n;
+        for (int k = 0; k < s->nin && k < n->n_inputs; k++)
+            if (n->inputs[k] == t) s->in[k] = p;
+        for (int k = 0; k < s->nout && k < n->n_outputs; k++)
+            if (n->outputs[k] == t) s->out[k] = p;
+        if (!s->h) continue;
+        if (!s->cx && n->n_inputs > 0 && n->inputs[0] == t) s->hx = p;
+        if (!s->cr && n->op == VRT__OP_Conv && n->n_inputs > 3 && n->inputs[3] == t) s->hr = p;
+        if (!s->cy && !s->cat && n->n_outputs > 0 && n->outputs[0] == t) s->hy = p;
+        if (s->res_add && add_residual(c, i) == t) s->hr = p;
+        if (s->res_add && c->steps[i + 1].n->outputs[0] == t) s->hy = p;
+    }
+    c->ptr[t] = p;
+}
+
+/* Tensor t (movable) into its own device buffer, freed with the context. */
+static vrt_status own_buffer(cuda_ctx *c, int t) {
+    if (!c->fuse_mem && !(c->fuse_mem = vrt_calloc((size_t)c->n_steps + 1, sizeof(void *))))
+        return VRT_ENOMEM;
+    uint8_t *p = NULL;
+    vrt_status st = CUCK(cudaMalloc((void **)&p, dev_bytes(c, t) + 256));
+    if (st) return st;
+    c->fuse_mem[c->n_fuse_mem++] = p;
+    redirect(c, t, p);
+    return VRT_OK;
+}
+
+void vrt__cuda_fuse_free(cuda_ctx *c) {
+    for (int i = 0; c->fuse_mem && i < c->n_fuse_mem; i++)
+        cudaFree(c->fuse_mem[i]);
+    vrt_free(c->fuse_mem);
+    c->fuse_mem = NULL;
+    c->n_fuse_mem = 0;
+}
+
 /* The conv step p can take the Add's residual into its epilogue: fp16 NHWC
  * in and out on our implicit GEMM (so never when the options ask for cuDNN
  * convs), no residual or other rewrite of its own. */
@@ -89,18 +153,21 @@ static int add_fusable(const cuda_ctx *c, int i, int k) {
     if (!yp || !c->ptr[r] || (c->ptr[r] != yp && overlap(yp, yb, c->ptr[r], dev_bytes(c, r)))) return 0;
     for (int q = 0; q < p->n->n_inputs; q++) {
         int t = p->n->inputs[q];
-        if (t >= 0 && overlap(yp, yb, c->ptr[t], dev_bytes(c, t))) return 0;
+        if (t >= 0 && overlap(yp, yb, c->ptr[t], dev_bytes(c, t))) return movable(c, y) ? 2 : 0;
     }
     return 1;
 }
 
 /* add_epilogue (see the top). Called after vrt__cuda_prep_half and before
  * the conv choice, which then times only our kernel for these convs. */
-void vrt__cuda_plan_add(cuda_ctx *c) {
-    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.add_epilogue == VRT_SWITCH_OFF) return;
+vrt_status vrt__cuda_plan_add(cuda_ctx *c) {
+    if (c->math != VRT__CUDA_MATH_FP16 || c->opt.add_epilogue == VRT_SWITCH_OFF) return VRT_OK;
     for (int i = 1; i < c->n_steps; i++)
         for (int k = 0; k < 2; k++) {
-            if (!add_fusable(c, i, k)) continue;
+            int how = add_fusable(c, i, k);
+            if (!how) continue;
+            vrt_status st = how == 2 ? own_buffer(c, c->steps[i].n->outputs[0]) : VRT_OK;
+            if (st) return st;
             step *s = &c->steps[i], *p = &c->steps[i - 1];
             p->hr = c->ptr[s->n->inputs[1 - k]];
             p->ig.res_post = 1;
@@ -110,6 +177,7 @@ void vrt__cuda_plan_add(cuda_ctx *c) {
             c->n_add_fused++;
             break;
         }
+    return VRT_OK;
 }
 
 /* ---- dw_pointwise ---- */
@@ -147,8 +215,16 @@ static vrt_status pair_as(cuda_ctx *c, step *s, cudaStream_t strm, int arg) {
  * the depthwise step just before it, which nothing else reads, and can read
  * the depthwise conv's input instead at its own place: what it writes must
  * not overlap that input (which may be dead after the depthwise step). */
+/* The tensor the 1x1 step j writes (the Add's output when it does the next
+ * Add; -1 for a Concat's channels, which are outside the arena). */
+static int written(const cuda_ctx *c, int j) {
+    const step *p = &c->steps[j];
+    if (p->cat) return -1;
+    return p->res_add ? c->steps[j + 1].n->outputs[0] : p->n->outputs[0];
+}
+
 static int dwpw_fusable(const cuda_ctx *c, int j) {
-    if (j < 1) return 0;
+    if (j < 1 || c->opt.conv == VRT_CONV_CUDNN) return 0;
     const step *p = &c->steps[j], *d = &c->steps[j - 1];
     const vrt__cuda_igemm *g = &p->ig;
     if (p->n->op != VRT__OP_Conv || !p->h || !p->own_ok || p->cx || p->ig.focus || p->fused || p->dwf ||
@@ -160,9 +236,10 @@ static int dwpw_fusable(const cuda_ctx *c, int j) {
         c->plan->node_const[j - 1] || p->n->inputs[0] != t || !c->hfmt[t] || readers(c, t) != 1 ||
         w->C != g->C || w->C % 16 || w->C > 256 || w->KH * w->KW > 9)
         return 0;
-    int x = d->n->inputs[0], out = c->cat_out[j] ? c->cat_out[j] - 1 : p->n->outputs[0];
+    int x = d->n->inputs[0], out = c->cat_out[j] ? c->cat_out[j] - 1 : written(c, j);
     const uint8_t *yp = p->cy ? p->out[0] : p->hy;
-    return !overlap(yp, dev_bytes(c, out), c->ptr[x], dev_bytes(c, x));
+    if (!overlap(yp, dev_bytes(c, out), c->ptr[x], dev_bytes(c, x))) return 1;
+    return !p->cat && !p->cy && movable(c, out) ? 2 : 0; /* see own_buffer */
 }
 
 static void dwpw_key(const step *p, const step *d, char *k, size_t cap) {
@@ -203,11 +280,12 @@ vrt_status vrt__cuda_plan_dwpw(cuda_ctx *c) {
         return st;
     }
     int changed = 0;
-    for (int j = 1; j < c->n_steps; j++) {
-        if (!dwpw_fusable(c, j)) continue;
+    for (int j = 1; j < c->n_steps && !st; j++) {
+        int how = dwpw_fusable(c, j);
+        if (!how) continue;
         int pick = dwpw_choice(c, j, e0, e1);
         changed = 1;
-        if (!pick) continue;
+        if (!pick || (how == 2 && (st = own_buffer(c, written(c, j))))) continue;
         c->steps[j].dwf = pick;
         c->steps[j].dwd = j - 1;
         c->steps[j - 1].fused = 1;
@@ -215,7 +293,7 @@ vrt_status vrt__cuda_plan_dwpw(cuda_ctx *c) {
     }
     cudaEventDestroy(e0);
     cudaEventDestroy(e1);
-    if ((st = CUCK(cudaStreamSynchronize(c->stream)))) return st;
+    vrt_status sst = CUCK(cudaStreamSynchronize(c->stream));
     if (changed) vrt__algo_cache_save(c->cache);
-    return VRT_OK;
+    return st ? st : sst;
 }
