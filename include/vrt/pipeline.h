@@ -408,13 +408,17 @@ VRT_API void vrt_pipeline_get_info(const vrt_pipeline_t *p, vrt_pipeline_info *i
  *
  * Pictures: an output that wants frames to draw on them (files, a window, a
  * web viewer) sets `overlay`. With the CUDA backend the pipeline then draws
- * on the GPU on the frame path, after the result was delivered: the session's
- * overlay kernel reads the frame the graph uploaded (with cross-stream
- * batching: the group's session, at the frame's batch position) and writes an
- * RGB24 picture, downloaded once into a pool frame that every such output
- * shares (vrt_session_render_at), so
- * the output only encodes or shows it: r->frame is that picture and
- * r->annotated = 1. The options drawn are the first such output's. The CPU
+ * on the GPU, started by the frame path after the result was delivered: the
+ * session's overlay kernel reads the frame the graph uploaded (with
+ * cross-stream batching: the group's session, at the frame's batch position)
+ * and writes an RGB24 picture, downloaded once into a page-locked pool frame
+ * that every such output shares (vrt_session_render_start), so the output
+ * only encodes or shows it: r->frame is that picture and r->annotated = 1.
+ * Drawing and download run on the session's pictures' stream: the processing
+ * thread never waits for them (the next frame starts at once; its upload
+ * waits on the GPU until the drawing has read the previous frame), and each
+ * output's thread waits for its picture before write(). The times (process,
+ * e2e) end before any of it, as without outputs. The options drawn are the first such output's. The CPU
  * backend leaves the drawing to the outputs' own threads (r->annotated = 0,
  * r->frame the copy of the frame), off the frame path. */
 typedef struct vrt_pipeline_output_stats vrt_pipeline_output_stats;

@@ -331,7 +331,8 @@ VRT_API vrt_status vrt_session_wait_batch(vrt_session_t *s, int slot, const vrt_
  * strided allowed). CUDA: on the GPU, from the slot's device copy of the frame (one kernel
  * converts and draws: vrt_cuda_overlay_render), then one download into dst; returns when dst is
  * filled. CPU: the CPU twin (vrt_overlay_render) from the slot's buffer. Both give the same
- * pixels. Call it after poll/wait and before the slot's next submission. Needs params.overlay
+ * pixels. Call it after poll/wait and before the slot's next submission (or use
+ * vrt_session_render_start, which does not wait for the picture). Needs params.overlay
  * (VRT_EINVAL otherwise). A batch session (params.batch > 1) draws its first position: see
  * vrt_session_render_at. Allocates nothing (except the first time a depth map, or a larger one,
  * is drawn: vrt/overlay.h). */
@@ -344,6 +345,30 @@ VRT_API vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_over
  * not submitted. */
 VRT_API vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position,
                                          const vrt_overlay_info *info, vrt_frame *dst);
+
+/* vrt_session_render_at without waiting for the picture, for a frame loop that must not: the
+ * picture is drawn and downloaded into dst after slot i's result, and *ticket (may be NULL) gets
+ * its number (1, 2, ...) for vrt_session_render_wait. CUDA: on a stream of the session's own for
+ * pictures, behind the slot's completion event; the slot's next submission waits on the GPU (not
+ * on the host) until the drawing has read the slot's frame, so the slot may be submitted again at
+ * once; the download returns without waiting only when dst is page-locked (VRT_MEM_PINNED, or
+ * registered with vrt_session_host_register), else CUDA finishes it before returning. CPU: drawn
+ * before it returns. dst must stay untouched until the wait. Same checks and messages as
+ * vrt_session_render_at. */
+VRT_API vrt_status vrt_session_render_start(vrt_session_t *s, int slot, int position,
+                                            const vrt_overlay_info *info, vrt_frame *dst, uint64_t *ticket);
+/* Blocks until the picture of `ticket` (from vrt_session_render_start) is in its dst; at once when it
+ * already is (always on the CPU). The one session call that may come from another thread than the
+ * session's (a sink's), concurrently with it. VRT_EINVAL for a ticket not issued; VRT_EDEVICE for a
+ * CUDA failure (not recorded in last_error, which belongs to the session's thread). */
+VRT_API vrt_status vrt_session_render_wait(vrt_session_t *s, uint64_t ticket);
+/* CUDA: page-locks the caller's host memory [data, data + bytes) (cudaHostRegister, portable) so
+ * that pictures downloaded into it (vrt_session_render_start) do not block; the caller keeps it
+ * alive and calls vrt_session_host_unregister(s, data) before freeing it (or before destroying s).
+ * Not for the frame path (slow). CPU: nothing to do (VRT_OK). VRT_EDEVICE when the driver refuses
+ * (last_error says why; the pictures then still work, synchronously). */
+VRT_API vrt_status vrt_session_host_register(vrt_session_t *s, void *data, size_t bytes);
+VRT_API void vrt_session_host_unregister(vrt_session_t *s, void *data);
 
 /* Sync convenience: copies f (host memory, the session's format and size)
  * into a free slot, submits and waits. VRT_EBUSY when every slot is in flight. */

@@ -11,9 +11,11 @@
  * drop. The record copies the result's own data (times, top-k, the
  * detections it holds); an output that wants frames also holds a reference
  * to the one pool copy of the frame the frame path made for all of them
- * (never to the capture buffer). Each output measures result ready -> its
- * write() returned in a histogram of its own (on its thread, off the frame
- * path). */
+ * (never to the capture buffer). A picture drawn on the GPU comes with its
+ * fence: the frame path only started it, and this output's thread waits for
+ * it before the write (a failed picture is this output's drop). Each output
+ * measures result ready -> its write() returned in a histogram of its own
+ * (on its thread, off the frame path). */
 #include "pipeline-impl.h"
 #include "vision/result_impl.h"
 
@@ -29,6 +31,7 @@ typedef struct out_rec {
     vrt_result pres;
     vrt__result_payload ppayload;
     void *pextra;
+    vrt__picture_fence fence; /* an annotated frame still being drawn: waited for before the write */
 } out_rec;
 
 struct vrt__output {
@@ -88,6 +91,7 @@ vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, c
 static void give_back(vrt__output *x, out_rec *rec) {
     vrt_frame *f = (vrt_frame *)rec->r.frame;
     rec->r.frame = NULL;
+    rec->fence.proc = NULL;
     vrt_frame_unref(&f);
     vrt_queue_push(x->free_list, rec, 0); /* cannot be full: the records are its capacity */
 }
@@ -107,6 +111,11 @@ static void *output_main(void *arg) {
         if (st == VRT_EAGAIN || st == VRT_ETIMEDOUT) continue;
         if (st) break; /* VRT_EOF: closed and drained */
         out_rec *rec = item;
+        if (rec->fence.proc && vrt__proc_render_wait(rec->fence.proc, rec->fence.ticket)) {
+            atomic_fetch_add_explicit(&x->dropped, 1, memory_order_relaxed); /* the picture failed */
+            give_back(x, rec);
+            continue;
+        }
         x->o.write(x->o.ctx, x->pl, &rec->r);
         int64_t lat = vrt_now_ns() - rec->r.t.done_ns;
         pthread_mutex_lock(&x->hist_lock);
@@ -136,14 +145,17 @@ vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t res
  * its payload (only the entries it holds; vrt__result_copy, whatever the
  * kind), since the session reuses its storage on the next frame. Sinks read
  * the copy through the vrt/result.h accessors. */
-static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_result *r) {
+static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_result *r,
+                        const vrt__picture_fence *fence) {
     rec->r = *r;
     rec->r.frame = NULL;
     rec->r.annotated = 0;
+    rec->fence.proc = NULL;
     if (x->o.want_frame && r->frame) {
         rec->r.annotated = r->annotated;
         vrt_frame_ref((vrt_frame *)r->frame);
         rec->r.frame = r->frame;
+        if (r->annotated && fence) rec->fence = *fence;
     }
     rec->r.result = NULL;
     rec->r.classes = NULL;
@@ -159,7 +171,7 @@ static void copy_result(const vrt__output *x, out_rec *rec, const vrt_pipeline_r
     rec->r.detections = vrt__result_detections(&rec->res);
 }
 
-void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r) {
+void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r, const vrt__picture_fence *fence) {
     if (!x->o.write) return;
     void *item = NULL;
     if (x->o.want_frame && !r->frame) { /* no frame copy was free (or the frame did not fit) */
@@ -171,7 +183,7 @@ void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r) {
         return;
     }
     out_rec *rec = item;
-    copy_result(x, rec, r);
+    copy_result(x, rec, r, fence);
     if (x->slot) {
         void *old = NULL;
         vrt_status st = vrt_slot_put(x->slot, rec, &old);

@@ -56,10 +56,15 @@ vrt_status vrt__proc_open3(vrt__proc **out, const vrt_profile *prof, const char 
                            uint32_t width, uint32_t height, int bound, vrt__proc *share, int batch,
                            const vrt__proc_opts *opts, char *err, size_t cap);
 /* Frame `position` of the last run (0 after vrt__proc_run; 0..n-1 after vrt__proc_run_batch)
- * drawn with its result into dst (host RGB24 of the frame's size): vrt_session_render_at, on the
- * GPU for a CUDA session. Needs opts.overlay. */
-vrt_status vrt__proc_render(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
-                            char *err, size_t cap);
+ * drawn with its result into dst (host RGB24 of the frame's size): vrt_session_render_start, on
+ * the GPU for a CUDA session, without waiting for the picture: *ticket names it for
+ * vrt__proc_render_wait (the sink's thread waits, never the frame path). Needs opts.overlay. */
+vrt_status vrt__proc_render_start(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
+                                  uint64_t *ticket, char *err, size_t cap);
+/* Any thread: blocks until picture `ticket` is in its dst (vrt_session_render_wait). */
+vrt_status vrt__proc_render_wait(vrt__proc *p, uint64_t ticket);
+/* vrt_session_host_register of [data, data + bytes), or, bytes = 0, its unregister. */
+vrt_status vrt__proc_host_register(vrt__proc *p, void *data, size_t bytes, char *err, size_t cap);
 /* One model run over n frames (n <= batch); outs[k] gets frame k's result. */
 vrt_status vrt__proc_run_batch(vrt__proc *p, const vrt_frame *const *frames, int n,
                                vrt__proc_out *const *outs, char *err, size_t cap);
@@ -118,9 +123,17 @@ vrt_status vrt__output_create(vrt__output **out, const vrt_pipeline_output *o, c
  * maps and keypoints when they fit); parallel: results carry a second
  * model's result (vrt_result_parallel), copied likewise. */
 vrt_status vrt__output_start(vrt__output *x, const vrt_pipeline_t *p, size_t result_bytes, int parallel);
+/* A picture still being drawn and downloaded (vrt__proc_render_start): the output's thread waits
+ * for it (vrt__proc_render_wait) before its write. proc NULL: the frame is complete. */
+typedef struct vrt__picture_fence {
+    vrt__proc *proc;
+    uint64_t ticket;
+} vrt__picture_fence;
+
 /* The frame path: copies r into a free record and hands it over; never waits, never allocates.
- * r->frame (a frame copy, or NULL) is referenced by an output that wants frames. */
-void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r);
+ * r->frame (a frame copy, or NULL) is referenced by an output that wants frames; fence (may be
+ * NULL) goes with an annotated frame (r->annotated). */
+void vrt__output_put(vrt__output *x, const vrt_pipeline_result *r, const vrt__picture_fence *fence);
 /* depth when the output wants frames, else 0. */
 int vrt__output_frame_depth(const vrt__output *x);
 /* The overlay an output that wants frames draws (its copy), or NULL. */

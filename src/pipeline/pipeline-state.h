@@ -47,6 +47,7 @@ typedef struct stream {
     char perr[256];
     vrt_frame_pool_t *copies;   /* frame copies for the outputs that want frames (sized at start) */
     vrt_frame_pool_t *pictures; /* RGB24 pictures drawn on the GPU for the outputs that draw, or NULL */
+    void *pinned_pictures;      /* the pictures' memory page-locked by proc (pin_pictures), or NULL */
     vrt_overlay_info hud;       /* the pictures' HUD line, kept by the processing thread */
     int64_t hud_first_ns;
     uint64_t hud_results, hud_drops;

@@ -397,17 +397,23 @@ static void hud_update(stream *s, const vrt_pipeline_result *r) {
 /* The picture of r for the drawing outputs: drawn on the GPU by the session
  * that ran the frame (the stream's own, or its batching group's at the
  * frame's batch position: s->draw_proc, s->draw_pos) from the frame its graph
- * uploaded (vrt__proc_render), downloaded into a pool frame. NULL when the
- * pool is empty or drawing failed (those outputs then count a drop; a
+ * uploaded, downloaded into a pool frame. Only started here
+ * (vrt__proc_render_start, after the result was delivered): *fence names the
+ * picture, and the outputs' threads wait for it, never this one. NULL when
+ * the pool is empty or drawing failed (those outputs then count a drop; a
  * failure is logged once). */
-static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_frame *f, vrt_frame **pic) {
+static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_frame *f, vrt_frame **pic,
+                         vrt__picture_fence *fence) {
     *pic = NULL;
+    fence->proc = NULL;
     vrt_frame *g = NULL;
     if (vrt_frame_pool_get(s->pictures, &g)) return;
     hud_update(s, r);
     const vrt_overlay_info *info = s->pl->ovp.flags & VRT_OVERLAY_HUD ? &s->hud : NULL;
     char e[256];
-    if (vrt__proc_render(s->draw_proc ? s->draw_proc : s->proc, s->draw_pos, info, g, e, sizeof(e))) {
+    vrt__proc *dp = s->draw_proc ? s->draw_proc : s->proc;
+    uint64_t ticket = 0;
+    if (vrt__proc_render_start(dp, s->draw_pos, info, g, &ticket, e, sizeof(e))) {
         if (!s->draw_warned) {
             s->draw_warned = 1;
             vrt_log(VRT_LOG_WARN, "pipeline", "%s: drawing the picture on the GPU failed: %s", s->uri, e);
@@ -421,6 +427,8 @@ static void draw_picture(stream *s, const vrt_pipeline_result *r, const vrt_fram
     g->sequence = f->sequence;
     g->pts_ns = f->pts_ns;
     *pic = g;
+    fence->proc = dp;
+    fence->ticket = ticket;
 }
 
 /* Fills the result of frame f (processed into s->out between launch and
@@ -469,13 +477,14 @@ void vrt__stream_deliver(stream *s, vrt_frame *f, int64_t launch_ns, int64_t don
     /* One copy of the pixels for every output that wants them, after the
      * result was delivered: the capture buffer goes back at once. */
     vrt_frame *copy = NULL, *pic = NULL;
+    vrt__picture_fence fence = {NULL, 0};
     if (s->copies) vrt__output_copy_frame(s->copies, f, &copy);
-    if (s->pictures) draw_picture(s, &r, f, &pic);
+    if (s->pictures) draw_picture(s, &r, f, &pic, &fence);
     vrt_frame_unref(&f);
     for (int k = 0; k < p->noutputs; k++) {
         r.annotated = s->pictures && p->out_pic[k];
         r.frame = r.annotated ? pic : copy;
-        vrt__output_put(p->outputs[k], &r);
+        vrt__output_put(p->outputs[k], &r, &fence);
     }
     r.frame = NULL;
     vrt_frame_unref(&copy);
@@ -642,6 +651,33 @@ static vrt_status make_pool(vrt_pipeline_t *p, stream *s, vrt_frame_pool_t **poo
     return st;
 }
 
+/* The pictures of a stream with a session of its own page-locked by it (the pool's frames lie in
+ * one block: its lowest to its highest frame), so that their downloads do not block the frame
+ * path (vrt__proc_render_start). Refused by the driver: the pictures still work, each download
+ * then finishing before the frame path goes on (logged). */
+static void pin_pictures(stream *s, uint32_t count) {
+    vrt_frame **fr = vrt_calloc(count, sizeof(*fr));
+    uint8_t *lo = NULL, *hi = NULL;
+    uint32_t n = 0;
+    while (fr && n < count && vrt_frame_pool_get(s->pictures, &fr[n]) == VRT_OK) {
+        uint8_t *a = fr[n]->planes[0].data, *b = a + fr[n]->planes[0].size;
+        if (!lo || a < lo) lo = a;
+        if (!hi || b > hi) hi = b;
+        n++;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        vrt_frame_unref(&fr[i]);
+    vrt_free(fr);
+    char e[256] = "";
+    if (n != count || !lo) return;
+    if (vrt__proc_host_register(s->proc, lo, (size_t)(hi - lo), e, sizeof(e))) {
+        vrt_log(VRT_LOG_WARN, "pipeline", "%s: pictures not page-locked (%s): each download waits", s->uri,
+                e);
+        return;
+    }
+    s->pinned_pictures = lo;
+}
+
 /* Per stream: the pool of frame copies for the outputs that want frames as
  * they are, and, where the GPU draws (a CUDA session, its own or its group's),
  * the pool of pictures for the outputs that draw: depth + 2 frames per such
@@ -667,6 +703,7 @@ static vrt_status make_frame_copies(vrt_pipeline_t *p) {
         if (n > 1) st = make_pool(p, s, &s->copies, s->info.fourcc, n, "frame copies");
         if (!st && draws) st = make_pool(p, s, &s->pictures, VRT_FMT_RGB24, pics, "pictures");
         if (st) return st;
+        if (s->pictures && s->proc) pin_pictures(s, pics);
     }
     return VRT_OK;
 }
@@ -917,6 +954,7 @@ void vrt_pipeline_destroy(vrt_pipeline_t **pp) {
         vrt_slot_destroy(&s->slot);
         vrt_queue_destroy(&s->queue);
         vrt__telemetry_free(&s->tel);
+        if (s->pinned_pictures) vrt__proc_host_register(s->proc, s->pinned_pictures, 0, NULL, 0);
         vrt__proc_destroy(&s->proc);
         vrt_frame_pool_destroy(&s->copies); /* frames still held by outputs keep it alive */
         vrt_frame_pool_destroy(&s->pictures);

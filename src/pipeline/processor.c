@@ -187,9 +187,24 @@ void vrt__proc_memory(const vrt__proc *p, size_t *weights, size_t *arena, size_t
     *slots = info.slot_bytes * (size_t)info.slots;
 }
 
-vrt_status vrt__proc_render(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
-                            char *err, size_t cap) {
-    vrt_status st = vrt_session_render_at(p->session, p->last_slot, position, info, dst);
+vrt_status vrt__proc_render_start(vrt__proc *p, int position, const vrt_overlay_info *info, vrt_frame *dst,
+                                  uint64_t *ticket, char *err, size_t cap) {
+    vrt_status st = vrt_session_render_start(p->session, p->last_slot, position, info, dst, ticket);
+    if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
+    return st;
+}
+
+vrt_status vrt__proc_render_wait(vrt__proc *p, uint64_t ticket) {
+    return vrt_session_render_wait(p->session, ticket);
+}
+
+vrt_status vrt__proc_host_register(vrt__proc *p, void *data, size_t bytes, char *err, size_t cap) {
+    if (!data) return VRT_OK;
+    if (!bytes) {
+        vrt_session_host_unregister(p->session, data);
+        return VRT_OK;
+    }
+    vrt_status st = vrt_session_host_register(p->session, data, bytes);
     if (st && err) vrt_errbuf_set(err, cap, "%s", vrt_session_last_error(p->session));
     return st;
 }

@@ -614,9 +614,8 @@ void *vrt_session_event(vrt_session_t *s, int slot) {
     return s->ops->event(s, slot);
 }
 
-vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position, const vrt_overlay_info *info,
-                                 vrt_frame *dst) {
-    if (!s || !dst) return VRT_EINVAL;
+/* The arguments of a picture of slot i's batch position (vrt_session_render_start). */
+static vrt_status render_check(vrt_session_t *s, int slot, int position, const vrt_frame *dst) {
     if (slot < 0 || slot >= s->p.slots)
         return fail(s, VRT_EINVAL, "slot %d does not exist; slots 0..%d", slot, s->p.slots - 1);
     if (!s->ov) return fail(s, VRT_EINVAL, "render: the session was opened without params.overlay");
@@ -632,8 +631,12 @@ vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position, const
         !dst->planes[0].data || dst->memory == VRT_MEM_DEVICE)
         return fail(s, VRT_EINVAL, "render: the picture must be an RGB24 %ux%u frame in host memory",
                     s->p.width, s->p.height);
-    if (s->ops->render) return s->ops->render(s, slot, position, info, dst);
-    /* The CPU twin: the position's frame in the slot's buffer (the batch lies back to back). */
+    return VRT_OK;
+}
+
+/* The CPU twin: the position's frame in the slot's buffer (the batch lies back to back). */
+static vrt_status render_host(vrt_session_t *s, int slot, int position, const vrt_overlay_info *info,
+                              vrt_frame *dst) {
     vrt_frame f;
     memset(&f, 0, sizeof(f));
     vrt_status st = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
@@ -648,8 +651,48 @@ vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position, const
     return VRT_OK;
 }
 
+vrt_status vrt_session_render_start(vrt_session_t *s, int slot, int position, const vrt_overlay_info *info,
+                                    vrt_frame *dst, uint64_t *ticket) {
+    if (ticket) *ticket = 0;
+    if (!s || !dst) return VRT_EINVAL;
+    vrt_status st = render_check(s, slot, position, dst);
+    if (st) return st;
+    /* Only this thread issues tickets; render_wait (any thread) reads the count. */
+    const uint64_t t = atomic_load_explicit(&s->renders, memory_order_relaxed) + 1;
+    st = s->ops->render_start ? s->ops->render_start(s, slot, position, info, dst, t)
+                              : render_host(s, slot, position, info, dst);
+    if (st) return st;
+    atomic_store_explicit(&s->renders, t, memory_order_release);
+    if (ticket) *ticket = t;
+    return VRT_OK;
+}
+
+vrt_status vrt_session_render_wait(vrt_session_t *s, uint64_t ticket) {
+    if (!s || !ticket || ticket > atomic_load_explicit(&s->renders, memory_order_acquire)) return VRT_EINVAL;
+    return s->ops->render_wait ? s->ops->render_wait(s, ticket) : VRT_OK;
+}
+
+vrt_status vrt_session_render_at(vrt_session_t *s, int slot, int position, const vrt_overlay_info *info,
+                                 vrt_frame *dst) {
+    uint64_t t = 0;
+    vrt_status st = vrt_session_render_start(s, slot, position, info, dst, &t);
+    if (st) return st;
+    if ((st = vrt_session_render_wait(s, t)))
+        return fail(s, st, "render: waiting for the picture's download failed (%s)", vrt_status_str(st));
+    return VRT_OK;
+}
+
 vrt_status vrt_session_render(vrt_session_t *s, int slot, const vrt_overlay_info *info, vrt_frame *dst) {
     return vrt_session_render_at(s, slot, 0, info, dst);
+}
+
+vrt_status vrt_session_host_register(vrt_session_t *s, void *data, size_t bytes) {
+    if (!s || !data || !bytes) return VRT_EINVAL;
+    return s->ops->host_register ? s->ops->host_register(s, data, bytes, 1) : VRT_OK;
+}
+
+void vrt_session_host_unregister(vrt_session_t *s, void *data) {
+    if (s && data && s->ops->host_register) s->ops->host_register(s, data, 0, 0);
 }
 
 vrt_status vrt_session_run(vrt_session_t *s, const vrt_frame *f, const vrt_result **r) {

@@ -17,6 +17,8 @@
 #ifndef VRT_PIPELINE_SESSION_IMPL_H
 #define VRT_PIPELINE_SESSION_IMPL_H
 
+#include <stdatomic.h>
+
 #include "vision/head.h"
 #include "vision/result_impl.h"
 #include "vrt/engine.h"
@@ -43,7 +45,7 @@ typedef struct vrt__session_slot {
     int64_t ptimes[3];
 } vrt__session_slot;
 
-/* One frame-path implementation. Every member but event and share_graph is required. */
+/* One frame-path implementation. The members marked Optional may be NULL; the others are required. */
 typedef struct vrt__session_ops {
     const char *name; /* the session params' backend name: "cpu", "cuda" */
     int pinned;       /* 1: the slot buffers it allocates are page-locked */
@@ -65,9 +67,17 @@ typedef struct vrt__session_ops {
      * * res_stride bytes, one set for every slot: the last submission's),
      * for vrt_session_result_map. NULL member: the results are the backend's. */
     void *(*device_results)(vrt_session_t *s);
-    /* Optional: vrt_session_render_at of slot i's batch position k (checked) on the device; NULL:
-     * the CPU twin from the slot's upload buffer (session.c). */
-    vrt_status (*render)(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info, vrt_frame *dst);
+    /* Optional: vrt_session_render_start of slot i's batch position k (checked) on the device:
+     * enqueued behind the slot's result, without waiting for the picture; `ticket` names it for
+     * render_wait. NULL: the CPU twin from the slot's upload buffer (session.c), done on return. */
+    vrt_status (*render_start)(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info,
+                               vrt_frame *dst, uint64_t ticket);
+    /* With render_start: blocks until picture `ticket` (issued) is in its dst. Any thread; writes
+     * nothing of the session (not s->err). */
+    vrt_status (*render_wait)(vrt_session_t *s, uint64_t ticket);
+    /* Optional: page-locks (on = 1) or releases (on = 0) caller host memory [p, p + n) so that a
+     * picture's download into it is asynchronous (vrt_session_host_register). */
+    vrt_status (*host_register)(vrt_session_t *s, void *p, size_t n, int on);
     /* Optional, tests: every slot replays slot 0's graph. */
     vrt_status (*share_graph)(vrt_session_t *s);
 } vrt__session_ops;
@@ -97,10 +107,11 @@ struct vrt_session {
     size_t res_stride, sec_offset, od_offset, par_offset;
     vrt_overlay_t *ov; /* params.overlay made at open (before ops->open), or NULL */
     vrt_overlay_params ovp;
-    vrt_guided_params rdp; /* params.refine_depth copied (s->p.refine_depth points here) */
-    int next;              /* vrt_session_run: where to look for a free slot */
-    uint64_t submits;      /* submissions made (vrt_session_result_map: is a result the last one?) */
-    void *impl;            /* the implementation's state */
+    vrt_guided_params rdp;    /* params.refine_depth copied (s->p.refine_depth points here) */
+    int next;                 /* vrt_session_run: where to look for a free slot */
+    uint64_t submits;         /* submissions made (vrt_session_result_map: is a result the last one?) */
+    _Atomic uint64_t renders; /* pictures started (vrt_session_render_start's tickets 1..renders) */
+    void *impl;               /* the implementation's state */
     char err[512];
 };
 

@@ -6,7 +6,9 @@
  * result they got on the raw frame, while an output without an overlay still
  * gets the raw frames; the same for each position of a batch session and for
  * streams batched into one group (cross-stream batching draws on the GPU
- * too). CPU side: tests/unit/test_session_render.c. Exits 77
+ * too); pictures only started (vrt_session_render_start) while the next frame
+ * is submitted on the same slot are each their own frame. CPU side:
+ * tests/unit/test_session_render.c. Exits 77
  * (skip) without a usable GPU. */
 #include <cuda_runtime.h>
 
@@ -53,6 +55,32 @@ TEST(cuda_batched_pipeline_draws_on_the_gpu) {
     ASSERT_EQ(t.equal, PB_N * PB_FRAMES);
 }
 
+/* The frame path does not wait for pictures: each is drawn on the pictures' stream after its
+ * result and downloaded asynchronously into page-locked memory, while the next frame is submitted
+ * at once on the same (single) slot; the upload waits on the GPU until the drawing has read the
+ * slot's device frame, so every picture is its own frame with its own result, equal to the CPU
+ * overlay byte for byte (CPU twin: test_session_render.cpu_render_start_keeps_each_frame). */
+TEST(cuda_render_start_keeps_each_frame) {
+    pt_check_render_order("cuda", VRT_FMT_YUYV);
+    pt_check_render_order("cuda", VRT_FMT_NV12);
+}
+
+/* A pipeline whose frames all differ, made as fast as the source can: every drawing output's
+ * picture equals the CPU overlay of its own result on its own frame (on_result's copy), while the
+ * processing thread went on without waiting for any picture (CPU twin:
+ * test_session_render.cpu_pipeline_frames_are_their_own). */
+TEST(cuda_pipeline_pictures_are_their_frames) {
+    static pt_run t;
+    pt_run_pipeline_uri("cuda", PT_SYNTHETIC, &t);
+    ASSERT_EQ(t.distinct, PT_FRAMES - 1);
+    ASSERT_EQ(t.pictures, PT_FRAMES);
+    ASSERT_EQ(t.annotated, PT_FRAMES);
+    ASSERT_EQ(t.rgb, PT_FRAMES);
+    ASSERT_EQ(t.equal, PT_FRAMES);
+    ASSERT_EQ(t.plain_frames, PT_FRAMES);
+    ASSERT_EQ(t.plain_equal, PT_FRAMES);
+}
+
 int main(void) {
     int n = 0;
     cudaError_t e = cudaGetDeviceCount(&n);
@@ -64,5 +92,7 @@ int main(void) {
     VRT_RUN(cuda_pipeline_draws_on_the_gpu);
     VRT_RUN(cuda_batch_session_render_equals_overlay);
     VRT_RUN(cuda_batched_pipeline_draws_on_the_gpu);
+    VRT_RUN(cuda_render_start_keeps_each_frame);
+    VRT_RUN(cuda_pipeline_pictures_are_their_frames);
     return vrt_test_finish();
 }

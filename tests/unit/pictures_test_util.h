@@ -6,6 +6,7 @@
 #ifndef VRT_TEST_PICTURES_UTIL_H
 #define VRT_TEST_PICTURES_UTIL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 
 #include "session_test_util.h"
@@ -119,6 +120,8 @@ typedef struct pt_run {
     vrt_overlay_t *ov; /* the CPU twin, on the drawing output's thread */
     vrt_frame *ref;
     _Atomic int pictures, annotated, equal, rgb, plain_frames, plain_annotated, drawn;
+    int distinct;            /* raw frames that differ from the one before (a source whose frames change) */
+    _Atomic int plain_equal; /* plain frames equal to on_result's copy of their frame */
 } pt_run;
 
 static void pt_on_result(void *user, const vrt_pipeline_result *r) {
@@ -154,14 +157,17 @@ static void pt_plain_write(void *ctx, const vrt_pipeline_t *p, const vrt_pipelin
     pt_run *t = ctx;
     if (!r->frame) return;
     t->plain_frames += r->frame->fourcc == VRT_FMT_YUYV;
+    const vrt_frame *raw = r->index < PT_FRAMES ? t->raw[r->index] : NULL;
+    t->plain_equal += raw && r->frame->fourcc == raw->fourcc &&
+                      r->frame->planes[0].stride == raw->planes[0].stride &&
+                      !memcmp(r->frame->planes[0].data, raw->planes[0].data, raw->planes[0].size);
     t->plain_annotated += r->annotated;
 }
 
-/* Runs PT_FRAMES frames of the photo (YUYV at its own size, as a camera's) through a pipeline of `backend`
- * with a drawing output and a plain one; fills t. */
-static void pt_run_pipeline(const char *backend, pt_run *t) {
+/* Runs PT_FRAMES frames of source `uri` through a pipeline of `backend` with a drawing output and a
+ * plain one; fills t. */
+static void pt_run_pipeline_uri(const char *backend, const char *uri, pt_run *t) {
     const char *model = vrt_test_data_or_skip(PT_MODEL);
-    const char *img = vrt_test_data_or_skip(PT_IMAGE);
     memset(t, 0, sizeof(*t));
     vrt_overlay_params op;
     pt_overlay_params(&op, "box,labels,conf");
@@ -177,9 +183,8 @@ static void pt_run_pipeline(const char *backend, pt_run *t) {
     pp.on_result = pt_on_result;
     pp.user = t;
     vrt_pipeline_t *p = NULL;
-    char err[512], uri[1200];
+    char err[512];
     if (vrt_pipeline_create(&p, &pp, err, sizeof(err))) vrt_test_fail(__FILE__, __LINE__, "create: %s", err);
-    snprintf(uri, sizeof(uri), "image:%s?loop=1&fps=30&format=YUYV", img);
     if (vrt_pipeline_add_source(p, uri, NULL, NULL, err, sizeof(err)))
         vrt_test_fail(__FILE__, __LINE__, "add_source %s: %s", uri, err);
     vrt_pipeline_output draw = {.name = "draw",
@@ -196,11 +201,27 @@ static void pt_run_pipeline(const char *backend, pt_run *t) {
     ASSERT_OK(vrt_pipeline_wait(p, 60000));
     ASSERT_OK(vrt_pipeline_stop(p));
     vrt_pipeline_destroy(&p);
+    for (int i = 1; i < PT_FRAMES; i++)
+        t->distinct +=
+            t->raw[i] && t->raw[i - 1] &&
+            memcmp(t->raw[i]->planes[0].data, t->raw[i - 1]->planes[0].data, t->raw[i]->planes[0].size);
     for (int i = 0; i < PT_FRAMES; i++)
         vrt_frame_unref(&t->raw[i]);
     vrt_frame_unref(&t->ref);
     vrt_overlay_destroy(&t->ov);
 }
+
+/* PT_FRAMES frames of the photo (YUYV at its own size, as a camera's). */
+static void pt_run_pipeline(const char *backend, pt_run *t) {
+    char uri[1200];
+    snprintf(uri, sizeof(uri), "image:%s?loop=1&fps=30&format=YUYV", vrt_test_data_or_skip(PT_IMAGE));
+    pt_run_pipeline_uri(backend, uri, t);
+}
+
+/* PT_FRAMES frames of a synthetic source whose every frame differs (a moving pattern and the frame
+ * number), as fast as it can make them: the next frame is uploaded right behind a picture that
+ * was only started, so a picture drawn from the wrong frame shows. */
+#define PT_SYNTHETIC "synthetic:?width=640&height=480&format=YUYV&fps=0&mode=all"
 
 /* ---- batches (cross-stream batching) -----------------------------------------
  * SqueezeNet (its graph takes any batch; the YOLOX-Nano export fixes batch 1):
@@ -282,6 +303,97 @@ static void pt_check_batch_session(const char *backend, uint32_t fourcc) {
     }
     vrt_frame_unref(&ref);
     vrt_frame_unref(&first);
+}
+
+/* ---- pictures not waited for (vrt_session_render_start) ----------------------
+ * One slot, so every frame goes through the same slot and its device frame: the photos in turn,
+ * and after each result the picture is only started, then the next photo is submitted at once on
+ * that slot (nothing waits for the picture). Another thread waits for the pictures by ticket, as
+ * a sink does; each must be its own frame with its own result (the CPU overlay of that result on
+ * that photo, byte for byte), not the next photo that overwrote the slot meanwhile. The pictures
+ * are page-locked with vrt_session_host_register (CUDA: the downloads are asynchronous). */
+#define PO_FRAMES 6
+
+typedef struct po_waiter {
+    vrt_session_t *s;
+    uint64_t tickets[PO_FRAMES];
+    vrt_status st[PO_FRAMES];
+} po_waiter;
+
+static void *po_wait_main(void *arg) {
+    po_waiter *w = arg;
+    for (int i = 0; i < PO_FRAMES; i++)
+        w->st[i] = vrt_session_render_wait(w->s, w->tickets[i]);
+    return NULL;
+}
+
+static void pt_check_render_order(const char *backend, uint32_t fourcc) {
+    const char *model = vrt_test_data_or_skip(PB_MODEL);
+    vrt_frame *f[PB_N], *pic[PO_FRAMES], *ref[PO_FRAMES];
+    for (int k = 0; k < PB_N; k++)
+        f[k] = st_load_frame(st_images[k], fourcc, 320, 240);
+    vrt_overlay_params op;
+    pt_overlay_params(&op, "labels,conf,hud");
+    vrt_session_params p;
+    vrt_session_default_params(&p);
+    p.backend = backend;
+    p.fourcc = fourcc;
+    p.width = 320;
+    p.height = 240;
+    p.threads = 2;
+    p.slots = 1;
+    p.overlay = &op;
+    vrt_session_t *s = NULL;
+    char err[512];
+    if (vrt_session_open(model, pb_profile(), NULL, &p, &s, err, sizeof(err)))
+        vrt_test_fail(__FILE__, __LINE__, "open %s: %s", backend, err);
+    vrt_overlay_t *ov = NULL;
+    ASSERT_OK(vrt_overlay_create(&ov, &op, NULL, 0));
+    for (int i = 0; i < PO_FRAMES; i++) {
+        ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &pic[i]));
+        ASSERT_OK(vrt_image_alloc(VRT_FMT_RGB24, 320, 240, &ref[i]));
+        if (vrt_session_host_register(s, pic[i]->planes[0].data, pic[i]->planes[0].size))
+            vrt_test_fail(__FILE__, __LINE__, "host_register: %s", vrt_session_last_error(s));
+    }
+    ASSERT_STATUS(vrt_session_render_wait(s, 1), VRT_EINVAL); /* nothing started yet */
+    po_waiter w = {.s = s};
+    vrt_overlay_info info = {1, 29.5, 12.25, 20.5, 3, NULL, 0};
+    const vrt_result *r = NULL;
+    ASSERT_OK(vrt_session_submit(s, 0, f[0]));
+    for (int i = 0; i < PO_FRAMES; i++) {
+        ASSERT_OK(vrt_session_wait(s, 0, &r));
+        int cls = -1;
+        float score = 0;
+        ASSERT_OK(vrt_result_class(r, 0, &cls, &score));
+        ASSERT_EQ(cls, st_top1[i % PB_N]);
+        ASSERT_OK(vrt_overlay_render(ov, f[i % PB_N], ref[i], r, &info, NULL, 0));
+        if (vrt_session_render_start(s, 0, 0, &info, pic[i], &w.tickets[i]))
+            vrt_test_fail(__FILE__, __LINE__, "render_start %d: %s", i, vrt_session_last_error(s));
+        ASSERT_EQ(w.tickets[i], (uint64_t)(i + 1));
+        if (i + 1 < PO_FRAMES) ASSERT_OK(vrt_session_submit(s, 0, f[(i + 1) % PB_N])); /* at once */
+        if (i + 1 < PO_FRAMES && !strcmp(backend, "cuda"))
+            ASSERT_STATUS(vrt_session_render_start(s, 0, 0, &info, pic[i], NULL), VRT_EBUSY);
+    }
+    pthread_t th;
+    ASSERT_EQ(pthread_create(&th, NULL, po_wait_main, &w), 0);
+    pthread_join(th, NULL);
+    for (int i = 0; i < PO_FRAMES; i++) {
+        ASSERT_OK(w.st[i]);
+        ASSERT_EQ(pt_diff(pic[i], ref[i]), 0);
+    }
+    ASSERT_TRUE(pt_diff(pic[0], pic[1]) > 1000 && pt_diff(pic[1], pic[2]) > 1000);
+    ASSERT_STATUS(vrt_session_render_wait(s, 0), VRT_EINVAL);
+    ASSERT_STATUS(vrt_session_render_wait(s, PO_FRAMES + 1), VRT_EINVAL);
+    fprintf(stderr, "  %s: %d pictures started without waiting, each its own frame\n", backend, PO_FRAMES);
+    for (int i = 0; i < PO_FRAMES; i++) {
+        vrt_session_host_unregister(s, pic[i]->planes[0].data);
+        vrt_frame_unref(&pic[i]);
+        vrt_frame_unref(&ref[i]);
+    }
+    vrt_overlay_destroy(&ov);
+    vrt_session_destroy(&s);
+    for (int k = 0; k < PB_N; k++)
+        vrt_frame_unref(&f[k]);
 }
 
 /* A pipeline of three photo streams of one size batched into one group (VRT_BATCH_ON), with a

@@ -3,7 +3,9 @@
  * vrt_session_render_at of each position of a batch session; a CPU pipeline
  * leaves the drawing to its outputs (r->annotated = 0, the frame as it came),
  * also for batched streams (each output gets its own stream's frame), and an
- * output without an overlay gets the frames as they are. The CUDA twin of
+ * output without an overlay gets the frames as they are; pictures only
+ * started (vrt_session_render_start) on a slot submitted again at once are
+ * each their own frame. The CUDA twin of
  * all: tests/gpu/test_pictures_cuda.c. */
 #include "pictures_test_util.h"
 
@@ -43,10 +45,32 @@ TEST(cpu_batched_pipeline_outputs_get_their_frames) {
     ASSERT_EQ(t.raw_equal, PB_N * PB_FRAMES);
 }
 
+/* Pictures started without waiting (vrt_session_render_start) on one slot submitted again at once,
+ * waited for on another thread: each is its own frame with its own result (the CPU twin of
+ * cuda_render_start_keeps_each_frame). */
+TEST(cpu_render_start_keeps_each_frame) {
+    pt_check_render_order("cpu", VRT_FMT_YUYV);
+}
+
+/* A pipeline whose frames all differ, made as fast as the source can: every output gets its own
+ * frame (the CPU twin of cuda_pipeline_pictures_are_their_frames, where the picture is drawn on
+ * the GPU without the processing thread waiting for it). */
+TEST(cpu_pipeline_frames_are_their_own) {
+    static pt_run t;
+    pt_run_pipeline_uri("cpu", PT_SYNTHETIC, &t);
+    ASSERT_EQ(t.distinct, PT_FRAMES - 1);
+    ASSERT_EQ(t.pictures, PT_FRAMES);
+    ASSERT_EQ(t.annotated, 0);
+    ASSERT_EQ(t.plain_frames, PT_FRAMES);
+    ASSERT_EQ(t.plain_equal, PT_FRAMES);
+}
+
 int main(void) {
     VRT_RUN(cpu_session_render_equals_overlay);
     VRT_RUN(cpu_pipeline_outputs_draw_themselves);
     VRT_RUN(cpu_batch_session_render_at);
     VRT_RUN(cpu_batched_pipeline_outputs_get_their_frames);
+    VRT_RUN(cpu_render_start_keeps_each_frame);
+    VRT_RUN(cpu_pipeline_frames_are_their_own);
     return vrt_test_finish();
 }

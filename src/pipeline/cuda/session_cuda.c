@@ -47,6 +47,10 @@
 #define EV_LAST 5
 #define EV_CASCADE 6
 #define EV_JOIN 7
+/* Pictures in flight a sink may still wait for by ticket (vrt_session_render_wait): ticket t's
+ * download is followed by pic_done[t % N_PIC]; a later picture re-records it behind t's on the same
+ * stream, so waiting on it still waits for t (longer, never shorter). */
+#define N_PIC 16
 
 typedef struct cslot {
     uint8_t *own;    /* cudaHostAlloc'ed slot buffer (own buffers) */
@@ -59,6 +63,10 @@ typedef struct cslot {
     cudaGraph_t graph;
     cudaGraphExec_t exec;
     int borrowed; /* exec belongs to another slot (debug_share_graph) */
+    /* Pictures: recorded on the picture stream once the overlay kernel has read this slot's device
+     * frame; the slot's next submission makes the session's stream wait on it (draw_pending). */
+    cudaEvent_t drawn;
+    int draw_pending;
 } cslot;
 
 typedef struct cstate {
@@ -82,6 +90,10 @@ typedef struct cstate {
     cslot sl[VRT_SESSION_MAX_SLOTS];
     uint8_t *dgf_rgb; /* guided pre-filter (profile guided_radius > 0): filtered RGB24 frame */
     uint8_t *dpic;    /* params.overlay: the picture (RGB24, tightly packed) vrt_session_render draws into */
+    /* params.overlay: the pictures' own stream (drawing and download off the frame path's stream) and
+     * the event after each picture's download (N_PIC above). */
+    cudaStream_t pic_stream;
+    cudaEvent_t pic_done[N_PIC];
 } cstate;
 
 /* A CUDA runtime call's status: VRT_OK, or VRT_EDEVICE with the call, file
@@ -345,6 +357,21 @@ static vrt_status open_parallel(vrt_session_t *s) {
     return CK(cudaEventCreateWithFlags(&c->join, cudaEventDisableTiming));
 }
 
+/* params.overlay: the overlay's device tables, the device picture, the pictures' stream and events,
+ * made now. */
+static vrt_status open_pictures(vrt_session_t *s) {
+    cstate *c = s->impl;
+    char e[400] = "";
+    vrt_status r = vrt_cuda_overlay_init(s->ov, e, sizeof(e));
+    if (r) return vrt__session_fail(s, r, "overlay: %s", e);
+    if ((r = CK(cudaMalloc((void **)&c->dpic, vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))))
+        return r;
+    if ((r = CK(cudaStreamCreateWithFlags(&c->pic_stream, cudaStreamNonBlocking)))) return r;
+    for (int k = 0; k < N_PIC && !r; k++)
+        r = CK(cudaEventCreateWithFlags(&c->pic_done[k], cudaEventDisableTiming));
+    return r;
+}
+
 /* The engine's stream and device tensors, the head's device state, the device result. */
 static vrt_status open_device(vrt_session_t *s) {
     cstate *c = s->impl;
@@ -380,13 +407,7 @@ static vrt_status open_device(vrt_session_t *s) {
             return r;
     }
     if ((r = CK(cudaMemsetAsync(c->dres, 0, c->res_bytes * nb, c->stream)))) return r;
-    if (s->ov) { /* pictures: the overlay's device tables and the picture, made now */
-        if ((r = vrt_cuda_overlay_init(s->ov, e, sizeof(e))))
-            return vrt__session_fail(s, r, "overlay: %s", e);
-        if ((r = CK(
-                 cudaMalloc((void **)&c->dpic, vrt_frame_size_for(VRT_FMT_RGB24, s->p.width, s->p.height)))))
-            return r;
-    }
+    if (s->ov && (r = open_pictures(s))) return r;
     if (s->parallel && (r = open_parallel(s))) return r;
     return s->cascade ? open_cascade(s) : VRT_OK;
 }
@@ -439,6 +460,7 @@ static vrt_status open_slot(vrt_session_t *s, int i) {
     }
     for (int k = 0; s->parallel && s->p.timings && k < 4; k++)
         if ((r = CK(cudaEventCreateWithFlags(&q->pev[k], cudaEventDefault)))) return r;
+    if (s->ov && (r = CK(cudaEventCreateWithFlags(&q->drawn, cudaEventDisableTiming)))) return r;
     return VRT_OK;
 }
 
@@ -500,6 +522,7 @@ static void cuda_close(vrt_session_t *s) {
     use_device(s);
     if (c->stream) cudaStreamSynchronize(c->stream);
     if (c->pstream) cudaStreamSynchronize(c->pstream);
+    if (c->pic_stream) cudaStreamSynchronize(c->pic_stream);
     drop_graphs(c);
     for (int i = 0; i < VRT_SESSION_MAX_SLOTS; i++) {
         cslot *q = &c->sl[i];
@@ -507,6 +530,7 @@ static void cuda_close(vrt_session_t *s) {
             if (q->ev[k]) cudaEventDestroy(q->ev[k]);
         for (int k = 0; k < 4; k++)
             if (q->pev[k]) cudaEventDestroy(q->pev[k]);
+        if (q->drawn) cudaEventDestroy(q->drawn);
         if (q->hres) cudaFreeHost(q->hres);
         if (q->dframe) cudaFree(q->dframe);
         if (q->stage) cudaFreeHost(q->stage);
@@ -518,6 +542,9 @@ static void cuda_close(vrt_session_t *s) {
     if (c->ccls) cudaFree(c->ccls);
     if (c->dgf_rgb) cudaFree(c->dgf_rgb);
     if (c->dpic) cudaFree(c->dpic);
+    for (int k = 0; k < N_PIC; k++)
+        if (c->pic_done[k]) cudaEventDestroy(c->pic_done[k]);
+    if (c->pic_stream) cudaStreamDestroy(c->pic_stream);
     if (c->head && s->head->cuda->destroy) s->head->cuda->destroy(&c->head);
     if (c->phead && s->parallel->head->cuda->destroy) s->parallel->head->cuda->destroy(&c->phead);
     if (c->fork) cudaEventDestroy(c->fork);
@@ -532,6 +559,12 @@ static vrt_status cuda_submit(vrt_session_t *s, int slot) {
     cslot *q = &c->sl[slot];
     vrt_status r;
     if ((r = use_device(s))) return r;
+    /* The upload overwrites the slot's device frame: not before the last picture drawn from it has
+     * read it (a wait on the GPU; the drawing was enqueued long before in a real-time loop). */
+    if (q->draw_pending) {
+        if ((r = CK(cudaStreamWaitEvent(c->stream, q->drawn, 0)))) return r;
+        q->draw_pending = 0;
+    }
     if ((r = CK(cudaEventRecord(q->ev[0], c->stream)))) return r;
     if (q->exec) {
         if ((r = CK(cudaGraphLaunch(q->exec, c->stream)))) return r;
@@ -588,14 +621,17 @@ static vrt_status cuda_collect(vrt_session_t *s, int slot, int block) {
     return VRT_OK;
 }
 
-/* vrt_session_render_at on the GPU, right after the slot's graph: the overlay kernel reads batch
- * position k's part of the slot's device frames (the upload the graph made) and that position's
- * result the host already has (the draw list is planned on the host from it and staged by
- * vrt_cuda_overlay_render), writes the picture on the device, and one 2D copy brings it into
- * dst. Same stream as the graph, so it also runs after any later work the caller has not
- * enqueued yet. */
-static vrt_status cuda_render(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info,
-                              vrt_frame *dst) {
+/* vrt_session_render_start on the GPU, on the pictures' stream behind the slot's completion event
+ * (the upload its graph made, the result the host already has): the overlay kernel reads batch
+ * position k's part of the slot's device frames and that position's result (the draw list is
+ * planned on the host from it and staged by vrt_cuda_overlay_render), writes the device picture;
+ * `drawn` tells the slot's next submission that the frame was read; one 2D copy brings the
+ * picture into dst (asynchronous when dst is page-locked), then pic_done[ticket % N_PIC]. The
+ * frame path's stream never waits for the download, and the processing thread does not either:
+ * only vrt_session_render_wait does. Pictures follow each other on their stream, so the device
+ * picture and the overlay's staging are reused in order. */
+static vrt_status cuda_render_start(vrt_session_t *s, int slot, int k, const vrt_overlay_info *info,
+                                    vrt_frame *dst, uint64_t ticket) {
     cstate *c = s->impl;
     cslot *q = &c->sl[slot];
     vrt_frame src, pic;
@@ -604,18 +640,41 @@ static vrt_status cuda_render(vrt_session_t *s, int slot, int k, const vrt_overl
     vrt_status r =
         vrt_frame_layout(&src, s->p.fourcc, s->p.width, s->p.height, q->dframe + (size_t)k * s->frame_bytes);
     if (!r) r = vrt_frame_layout(&pic, VRT_FMT_RGB24, s->p.width, s->p.height, c->dpic);
+    if (!r) r = use_device(s);
     if (r) return r;
     src.bytesused = s->frame_bytes;
     src.memory = pic.memory = VRT_MEM_DEVICE;
+    if ((r = CK(cudaStreamWaitEvent(c->pic_stream, q->ev[EV_LAST], 0)))) return r;
     char e[256] = "";
-    if ((r = vrt_cuda_overlay_render(s->ov, &src, &pic, &s->slot[slot].res[k], info, c->stream, e,
+    if ((r = vrt_cuda_overlay_render(s->ov, &src, &pic, &s->slot[slot].res[k], info, c->pic_stream, e,
                                      sizeof(e))))
         return sfail(s, r, "render", e);
+    if ((r = CK(cudaEventRecord(q->drawn, c->pic_stream)))) return r;
+    q->draw_pending = 1;
     const size_t row = (size_t)s->p.width * 3;
     if ((r = CK(cudaMemcpy2DAsync(dst->planes[0].data, dst->planes[0].stride, c->dpic, row, row, s->p.height,
-                                  cudaMemcpyDeviceToHost, c->stream))))
+                                  cudaMemcpyDeviceToHost, c->pic_stream))))
         return r;
-    return CK(cudaStreamSynchronize(c->stream));
+    return CK(cudaEventRecord(c->pic_done[ticket % N_PIC], c->pic_stream));
+}
+
+/* Any thread: cudaEventSynchronize needs no current device, and no session state is written. */
+static vrt_status cuda_render_wait(vrt_session_t *s, uint64_t ticket) {
+    cstate *c = s->impl;
+    if (cudaEventSynchronize(c->pic_done[ticket % N_PIC]) == cudaSuccess) return VRT_OK;
+    return VRT_EDEVICE;
+}
+
+/* vrt_session_host_register / _unregister. */
+static vrt_status cuda_host_register(vrt_session_t *s, void *p, size_t n, int on) {
+    vrt_status r = use_device(s);
+    if (r) return r;
+    if (!on) {
+        cudaError_t e = cudaHostUnregister(p);
+        if (e != cudaSuccess) cudaGetLastError(); /* never registered: nothing to release */
+        return VRT_OK;
+    }
+    return CK(cudaHostRegister(p, n, cudaHostRegisterPortable));
 }
 
 static void *cuda_event(vrt_session_t *s, int slot) {
@@ -648,6 +707,8 @@ const vrt__session_ops vrt__session_cuda = {
     .collect = cuda_collect,
     .event = cuda_event,
     .device_results = cuda_device_results,
-    .render = cuda_render,
+    .render_start = cuda_render_start,
+    .render_wait = cuda_render_wait,
+    .host_register = cuda_host_register,
     .share_graph = cuda_share_graph,
 };
