@@ -115,10 +115,9 @@ static int silu_input(const vrt__ir *ir, int t, qmatch *mt) {
     for (int k = 0; k < 2; k++) {
         int y = in(&ir->nodes[mul], k), st = in(&ir->nodes[mul], 1 - k);
         int sig = producer_op(ir, st, VRT__OP_Sigmoid);
+        if (y < 0 || sig < 0 || y == st || in(&ir->nodes[sig], 0) != y || !priv(ir, st)) continue;
         const vrt__tensor *yt = &ir->tensors[y];
-        if (sig < 0 || y == st || in(&ir->nodes[sig], 0) != y || !priv(ir, st) || yt->n_consumers != 2 ||
-            yt->is_output || yt->kind != VRT__TK_INTERMEDIATE)
-            continue;
+        if (yt->n_consumers != 2 || yt->is_output || yt->kind != VRT__TK_INTERMEDIATE) continue;
         mt->sig = sig, mt->mul = mul;
         return y;
     }
