@@ -61,8 +61,9 @@
  * Memory: open allocates everything; submit, poll, wait and run allocate
  * nothing (allocator hooks of vrt/core.h count zero on the frame path).
  * Threading: a session is used by one thread at a time (submit from one
- * thread and wait from another needs the caller's lock); distinct sessions
- * are independent.
+ * thread and wait from another needs the caller's lock), except
+ * vrt_session_render_wait, which any thread may call meanwhile (a sink
+ * waiting for its picture); distinct sessions are independent.
  */
 #ifndef VRT_SESSION_H
 #define VRT_SESSION_H
