@@ -36,6 +36,9 @@ void vrt_test_skip(const char *fmt, ...);
 const char *vrt_test_data(const char *rel);
 /* Same, but skips the current test with a clear message when the file is missing. */
 const char *vrt_test_data_or_skip(const char *rel);
+/* The first .onnx file in a model folder (model folders name it after the model); skips the
+ * current test when there is none, NULL when the folder cannot be opened. Static buffer. */
+const char *vrt_test_onnx_in(const char *dir);
 /* Directory for temporary files of this test run (created). */
 const char *vrt_test_tmpdir(void);
 

@@ -12,7 +12,6 @@
  */
 #include <math.h>
 #include <cuda_runtime.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,31 +262,12 @@ TEST(node_tests_cpu_passes_cuda_passes) {
     ASSERT_EQ(bad, 0);
 }
 
-/* The folder's .onnx file (model folders name it after the model). */
-static const char *model_in(const char *dir) {
-    static char path[1500];
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    struct dirent *e;
-    path[0] = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            break;
-        }
-    }
-    closedir(d);
-    if (!path[0]) vrt_test_skip("no .onnx file in %s", dir);
-    return path;
-}
-
 static const char *data_dir(void);
 
 static void model_sets(const char *rel, double rtol, double atol, double cpu_rtol, double cpu_tol) {
     const char *mdir = vrt_test_data_or_skip(rel);
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     int sets = 0;
     for (int si = 0;; si++) {
         char set[1300];
@@ -359,7 +339,7 @@ TEST(squeezenet_fp16_storage) {
 TEST(yolox_nano_fp16_storage) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     int sets = 0;
     for (int si = 0;; si++) {
         char set[1300], p[1400], err[1024] = "";
@@ -465,7 +445,7 @@ static void bk_infer(bk *b, const float *in, size_t in_bytes, float *out, size_t
 TEST(graph_replay_is_bit_exact_with_eager) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     const size_t in_n = 3 * 416 * 416, out_n = 3549 * 85;
     float *in = vrt_malloc(in_n * 4), *a = vrt_malloc(out_n * 4), *g = vrt_malloc(out_n * 4),
           *first = vrt_malloc(out_n * 4);
@@ -513,7 +493,7 @@ TEST(graph_replay_is_bit_exact_with_eager) {
 TEST(algo_cache_written_then_reused) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500], dir[1200];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     snprintf(dir, sizeof(dir), "%s/algo-cache", vrt_test_tmpdir());
     char cmd[1400];
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
@@ -595,7 +575,7 @@ static vrt_engine_options plan_opts(const char *dir, vrt_switch half_concat, vrt
 TEST(fp16_plan_options_agree) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500], dir[1200], cmd[1400];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     snprintf(dir, sizeof(dir), "%s/algo-cache-hcat", vrt_test_tmpdir());
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
     ASSERT_EQ(system(cmd), 0);
@@ -661,7 +641,7 @@ TEST(fp16_plan_options_agree) {
 TEST(errors_name_the_problem) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     bk b;
     bk_open(&b, model);
     float x[4] = {0};
@@ -677,7 +657,7 @@ TEST(errors_name_the_problem) {
 TEST(precision_auto_and_explicit) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     vrt__cuda_backend_stats st;
     bk b;
     /* Convolution networks run fp16 NHWC under auto (YOLOX's fp16 difference
@@ -687,7 +667,7 @@ TEST(precision_auto_and_explicit) {
     ASSERT_STREQ(st.math, "fp16");
     bk_close(&b);
     char sq[1500];
-    snprintf(sq, sizeof(sq), "%s", model_in(vrt_test_data_or_skip("models/squeezenet1.0_fp16")));
+    snprintf(sq, sizeof(sq), "%s", vrt_test_onnx_in(vrt_test_data_or_skip("models/squeezenet1.0_fp16")));
     bk_open_p(&b, sq, VRT_PRECISION_AUTO);
     vrt__cuda_backend_info(b.ctx, &st);
     ASSERT_STREQ(st.math, "fp16");

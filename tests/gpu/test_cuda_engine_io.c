@@ -13,7 +13,6 @@
  * run uploads the staging again). The CPU backend has no such buffers.
  */
 #include <cuda_runtime.h>
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,24 +21,6 @@
 #include "harness.h"
 #include "model/dtype.h"
 #include "vrt/engine.h"
-
-static const char *model_in(const char *dir) {
-    static char path[1500];
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    struct dirent *e;
-    path[0] = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            break;
-        }
-    }
-    closedir(d);
-    if (!path[0]) vrt_test_skip("no .onnx file in %s", dir);
-    return path;
-}
 
 static int64_t numel(const vrt_model_tensor_info *t) {
     int64_t n = 1;
@@ -65,7 +46,7 @@ static void run1(vrt_engine_t *e, void *x, int xdt, size_t xb, void *y, int ydt,
 static void io_paths(const char *rel) {
     const char *mdir = vrt_test_data_or_skip(rel);
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     vrt_engine_params p;
     vrt_engine_default_params(&p);
     p.backend = "cuda";
@@ -151,7 +132,7 @@ TEST(squeezenet_one_piece) {
 TEST(cpu_has_no_buffers) {
     const char *mdir = vrt_test_data_or_skip("models/squeezenet1.0_fp16");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     vrt_engine_params p;
     vrt_engine_default_params(&p);
     char err[512];

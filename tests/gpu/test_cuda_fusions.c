@@ -23,7 +23,6 @@
  *    must match it).
  */
 #include <cuda_runtime.h>
-#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,24 +34,6 @@
 #include "engine/backend/cuda/epilogue.h"
 #include "harness.h"
 #include "vrt/engine.h"
-
-static const char *model_in(const char *dir) {
-    static char path[1500];
-    DIR *d = opendir(dir);
-    if (!d) return NULL;
-    struct dirent *e;
-    path[0] = 0;
-    while ((e = readdir(d))) {
-        size_t l = strlen(e->d_name);
-        if (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) {
-            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-            break;
-        }
-    }
-    closedir(d);
-    if (!path[0]) vrt_test_skip("no .onnx file in %s", dir);
-    return path;
-}
 
 static int64_t numel(const vrt_model_tensor_info *t) {
     int64_t n = 1;
@@ -170,7 +151,7 @@ TEST(add_epilogue_bottleneck) {
 TEST(add_epilogue_yolox_nano) {
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
     char model[1500];
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     ASSERT_TRUE(compare(model, VRT_PRECISION_AUTO, 255.0f, 2, OPT_ADD) > 0);
 }
 
@@ -183,7 +164,7 @@ TEST(dw_pointwise_models) {
         compare(model, VRT_PRECISION_FP16, 1.0f, 2, OPT_DW);
     }
     const char *mdir = vrt_test_data_or_skip("models/yolox_nano");
-    snprintf(model, sizeof(model), "%s", model_in(mdir));
+    snprintf(model, sizeof(model), "%s", vrt_test_onnx_in(mdir));
     compare(model, VRT_PRECISION_AUTO, 255.0f, 2, OPT_DW);
 }
 

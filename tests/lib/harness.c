@@ -1,3 +1,4 @@
+#include <dirent.h>
 #include "../harness.h"
 
 #include <stdarg.h>
@@ -100,4 +101,22 @@ const char *vrt_test_tmpdir(void) {
         mkdir(dir, 0700);
     }
     return dir;
+}
+
+const char *vrt_test_onnx_in(const char *dir) {
+    static char path[1500];
+    DIR *d = opendir(dir);
+    if (!d) return NULL;
+    struct dirent *e;
+    path[0] = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l > 5 && !strcmp(e->d_name + l - 5, ".onnx")) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            break;
+        }
+    }
+    closedir(d);
+    if (!path[0]) vrt_test_skip("no .onnx file in %s", dir);
+    return path;
 }
