@@ -124,18 +124,24 @@ static vrt_status record(vrt_session_t *s, cudaEvent_t ev, cudaStream_t st, int 
     return CK(cudaEventRecordWithFlags(ev, st, capturing ? cudaEventRecordExternal : cudaEventRecordDefault));
 }
 
+/* Batch position k's device frame of the slot, as a frame. */
+static vrt_status slot_frame(const vrt_session_t *s, const cslot *q, int k, vrt_frame *f) {
+    memset(f, 0, sizeof(*f));
+    vrt_status r =
+        vrt_frame_layout(f, s->p.fourcc, s->p.width, s->p.height, q->dframe + (size_t)k * s->frame_bytes);
+    f->bytesused = s->frame_bytes;
+    f->memory = VRT_MEM_DEVICE;
+    return r;
+}
+
 /* One pre-processing launch per batch position, from the slot's device frames. */
 static vrt_status enqueue_pre(vrt_session_t *s, cslot *q, cudaStream_t st) {
     cstate *c = s->impl;
     char e[256] = "";
     for (int k = 0; k < s->batch; k++) {
         vrt_frame f;
-        memset(&f, 0, sizeof(f));
-        vrt_status r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
-                                        q->dframe + (size_t)k * s->frame_bytes);
+        vrt_status r = slot_frame(s, q, k, &f);
         if (r) return r;
-        f.bytesused = s->frame_bytes;
-        f.memory = VRT_MEM_DEVICE;
         vrt_frame g; /* the guided pre-filter's output, read by the pre-processing instead of f */
         if (c->dgf_rgb) {
             memset(&g, 0, sizeof(g));
@@ -243,12 +249,8 @@ static vrt_status enqueue_refine(vrt_session_t *s, cslot *q, cudaStream_t st) {
     char e[256] = "";
     for (int k = 0; k < s->batch; k++) {
         vrt_frame f;
-        memset(&f, 0, sizeof(f));
-        vrt_status r = vrt_frame_layout(&f, s->p.fourcc, s->p.width, s->p.height,
-                                        q->dframe + (size_t)k * s->frame_bytes);
+        vrt_status r = slot_frame(s, q, k, &f);
         if (r) return r;
-        f.bytesused = s->frame_bytes;
-        f.memory = VRT_MEM_DEVICE;
         if ((r = vrt__head_refine_cuda(c->head, &s->hp, k, &f, c->dres, st, e, sizeof(e))))
             return sfail(s, r, "depth refinement", e);
     }
