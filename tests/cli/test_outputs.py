@@ -482,6 +482,9 @@ def case_outputs_mqtt():
                        "--policy", "all", "--threads", "1", "--json", jl,
                        "-o", "mqtt://127.0.0.1:%d/vrt/test?qos=%d" % (port, qos)])
             check(finish(p, timeout=120)[0] == 0, "the MQTT run failed")
+        # The broker acknowledged every message, but its delivery to the subscriber is its own
+        # affair: wait for all 22 before stopping mosquitto_sub (CI once stopped it one summary early).
+        sub.wait_count(22, timeout=30)
         msgs = sub.messages()
         frames, s = read_jsonl(jl)  # the second run's lines
         got = [m for m in msgs if m.get("type") == "frame"]
