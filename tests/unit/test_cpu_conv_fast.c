@@ -1,12 +1,11 @@
 /* The AVX2 convolution fast paths (3x3 depthwise stride 1/2, dense stride-1/2
  * implicit GEMM from a padded input copy, pointwise GEMM reading the input
- * planes in place) against a direct 2-D convolution written here from the
- * ONNX definition, in double. The shapes hit every border case of those
- * paths: widths below, at and just above one vector (8) or one column block
- * (16), asymmetric pads, output-channel counts around the 6-row panel,
- * input channels across the 128-channel block, batch 2, strides 1 and 2,
- * the fused bias + residual + activation, and 1 or 2 threads. On a CPU
- * without AVX2 the same calls take the portable paths and must agree too. */
+ * planes in place, im2col + that GEMM for narrow outputs) against a direct 2-D convolution written here from
+ * the ONNX definition, in double. The shapes hit every border case of those paths: widths below, at and just
+ * above one vector (8) or one column block (16), asymmetric pads, output-channel counts around the 6-row
+ * panel, input channels across the 128-channel block, batch 2, strides 1 and 2, the fused bias + residual +
+ * activation, and 1 or 2 threads. On a CPU without AVX2 the same calls take the portable paths and must agree
+ * too. */
 #include <math.h>
 
 #include "engine/backend/cpu/kernels_nn.h"
@@ -181,6 +180,14 @@ TEST(dense_direct_conv_stride_1_and_2) {
     /* SqueezeNet 1.1's first conv (3x3 stride 2, no pads), fewer rows. */
     cfg sq = {1, 3, 64, 1, 31, 224, 3, 3, 2, 0, 0, 0, 0, 1, 0, VRT__ACT_RELU};
     check(&sq, tp, "direct 3->64 s2 31x224");
+    /* Narrower than one column block with many output channels: im2col + the pointwise GEMM
+     * (SqueezeNet's 13x13 expand convs: K = 576 spans several 128-channel blocks, the ReLU is
+     * applied as the last block is stored); then batch 2, stride 2, residual and SiLU. */
+    cfg narrow = {1, 64, 192, 1, 13, 13, 3, 3, 1, 1, 1, 1, 1, 1, 0, VRT__ACT_RELU};
+    check(&narrow, tp, "im2col+pointwise 64->192 13x13");
+    check(&narrow, NULL, "im2col+pointwise 64->192 13x13, 1 thread");
+    cfg narrow2 = {2, 20, 70, 1, 11, 9, 3, 3, 2, 1, 1, 0, 1, 1, 1, VRT__ACT_SILU};
+    check(&narrow2, tp, "im2col+pointwise 20->70 s2 11x9 residual");
     vrt__threadpool_destroy(&tp);
 }
 

@@ -17,7 +17,8 @@ typedef struct vrt__cpu_ctx {
     const vrt__ir *ir;
     const vrt__plan *plan;
     vrt__threadpool *tp;
-    uint8_t *arena, *consts, *scratch;
+    uint8_t *arena, *consts, *scratch;             /* VRT__PLAN_ALIGN-aligned inside the blocks below */
+    uint8_t *arena_raw, *consts_raw, *scratch_raw; /* the allocations (freed at destroy) */
     size_t scratch_bytes;
     float **wcopies; /* fp32 copies of fp16 weights, per tensor (NULL otherwise) */
     uint8_t **ptr;   /* per tensor */
@@ -25,7 +26,8 @@ typedef struct vrt__cpu_ctx {
     int wpack_own;   /* 1: wpack[] allocated here; 0: the base context's (prepare_shared) */
     vrt__step *steps;
     int n_steps;
-    double *prof_ns; /* option profile_ops: time per step summed over runs (NULL when off) */
+    double *prof_ns;     /* option profile_ops: time per step summed over runs (NULL when off) */
+    double *prof_min_ns; /* option profile_ops: the step's fastest run */
     int64_t prof_runs;
     int prio_nice;    /* the workers' nice value after params.priority (0: unchanged) */
     int prio_applied; /* 1: a HIGH priority took effect on every worker */

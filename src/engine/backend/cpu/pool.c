@@ -146,6 +146,36 @@ __attribute__((target("avx2"))) static inline __m256 vrt__pool_deint8(const floa
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
+/* 1 when x[0..n) holds a NaN (8 lanes at a time). */
+__attribute__((target("avx2"))) static int vrt__has_nan_avx2(const float *x, int64_t n) {
+    __m256 any = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        any = _mm256_or_ps(any, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    return _mm256_movemask_ps(any) != 0 || vrt__has_nan(x + i, n - i);
+}
+
+/* t[x] = max over rows r of x0[r*W + x] (rows >= 1), one pass; the earlier
+ * of equal values stays (maxps(v, m) keeps m unless v > m). */
+__attribute__((target("avx2"))) static void vrt__vmax_rows(float *t, const float *x0, int64_t W,
+                                                           int64_t rows) {
+    int64_t x = 0;
+    for (; x + 8 <= W; x += 8) {
+        __m256 m = _mm256_loadu_ps(x0 + x);
+        for (int64_t r = 1; r < rows; r++)
+            m = _mm256_max_ps(_mm256_loadu_ps(x0 + r * W + x), m);
+        _mm256_storeu_ps(t + x, m);
+    }
+    for (; x < W; x++) {
+        float m = x0[x];
+        for (int64_t r = 1; r < rows; r++)
+            m = vrt__max_nan(m, x0[r * W + x]);
+        t[x] = m;
+    }
+}
+
 /* yrow[ow] = max_{kw < k} t[ow*s - pb + kw] for stride s in {1, 2}; t has
  * -inf padding before and after the row (see VRT__POOL_ROW_LEAD/TAIL).
  * maxps(v, m) returns m unless v > m: the earlier of equal values stays, as
@@ -189,7 +219,13 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
         buf[i] = -INFINITY;
     for (int64_t i = 0; i < VRT__POOL_ROW_TAIL; i++)
         tmp[W + i] = -INFINITY;
-    if (vrt__has_nan(xp, c->invol)) { /* NaN propagation: the generic path */
+    int nan;
+#ifdef VRT__POOL_X86
+    nan = j->hfast ? vrt__has_nan_avx2(xp, c->invol) : vrt__has_nan(xp, c->invol);
+#else
+    nan = vrt__has_nan(xp, c->invol);
+#endif
+    if (nan) { /* NaN propagation: the generic path */
         vrt__pool_plane(arg, np);
         return;
     }
@@ -203,18 +239,19 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
                 yrow[ow] = -INFINITY;
             continue;
         }
+#ifdef VRT__POOL_X86
+        if (j->hfast) {
+            vrt__vmax_rows(tmp, xp + h0 * W, W, h1 - h0);
+            vrt__pool_hmax(tmp, c->out[2], c->s[2], c->k[2], c->pb[2], yrow);
+            continue;
+        }
+#endif
         memcpy(tmp, xp + h0 * W, (size_t)W * sizeof(float));
         for (int64_t ih = h0 + 1; ih < h1; ih++) {
             const float *r = xp + ih * W;
             for (int64_t x = 0; x < W; x++)
                 tmp[x] = vrt__max_nan(tmp[x], r[x]);
         }
-#ifdef VRT__POOL_X86
-        if (j->hfast) {
-            vrt__pool_hmax(tmp, c->out[2], c->s[2], c->k[2], c->pb[2], yrow);
-            continue;
-        }
-#endif
         for (int64_t ow = 0; ow < c->out[2]; ow++) {
             int64_t w0 = ow * c->s[2] - c->pb[2], w1 = w0 + c->k[2];
             if (w0 < 0) w0 = 0;
@@ -275,10 +312,37 @@ typedef struct vrt__gpool_job {
     float *y;
 } vrt__gpool_job;
 
+#ifdef VRT__POOL_X86
+/* Sum of x[0..n) in double, 8 lanes at a time (eight partial sums, added
+ * at the end): the scalar loop's one dependent add per
+ * element measured 3x slower than onnxruntime on SqueezeNet's 1000 planes. */
+__attribute__((target("avx2"))) static double vrt__sum_d_avx2(const float *x, int64_t n) {
+    __m256d a0 = _mm256_setzero_pd(), a1 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        a0 = _mm256_add_pd(a0, _mm256_cvtps_pd(_mm256_castps256_ps128(v)));
+        a1 = _mm256_add_pd(a1, _mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)));
+    }
+    _Alignas(32) double t[4];
+    _mm256_store_pd(t, _mm256_add_pd(a0, a1));
+    double s = (t[0] + t[1]) + (t[2] + t[3]);
+    for (; i < n; i++)
+        s += x[i];
+    return s;
+}
+#endif
+
 static void vrt__gavg_plane(void *arg, int64_t np) {
     const vrt__gpool_job *j = arg;
     const float *xp = j->x + np * j->spatial;
     double s = 0.0; /* double: planes can be large (e.g. 160x160) */
+#ifdef VRT__POOL_X86
+    if (vrt__pool_has_avx2()) {
+        j->y[np] = (float)(vrt__sum_d_avx2(xp, j->spatial) / (double)j->spatial);
+        return;
+    }
+#endif
     for (int64_t i = 0; i < j->spatial; i++)
         s += xp[i];
     j->y[np] = (float)(s / (double)j->spatial);
