@@ -11,6 +11,9 @@
  *     format=, width=, height=   output format and size (converted/scaled with swscale);
  *                        width or height alone keeps the aspect ratio
  *     fps=               with pace=native: deliver at this rate instead of the stream's timestamps
+ *     decode=auto|cpu|nvdec   raw H.264/HEVC elementary streams (.h264, .h265, ...) go to the NVDEC
+ *                        source (nvdec.c) with nvdec, and with auto (the default) when NVDEC is usable;
+ *                        cpu keeps them here (source.c picks)
  *   rtsp://, rtsps://, http(s)://, rtmp://, udp://, tcp://, srt://  (the whole URL goes to FFmpeg)
  *     Our own keys go in the URL fragment, which is never sent to a server, so they cannot clash
  *     with a server's query parameters:  rtsp://cam/stream?channel=1#rtsp_transport=udp&timeout=3
@@ -52,7 +55,7 @@
 #define FILE_MAX_READ_ERRORS 16          /* consecutive demux errors before a file is treated as ended */
 #define FILE_PACE_RESYNC_NS 1000000000LL /* pacing re-anchors when this far off schedule */
 
-#define FILE_KEYS "pace, loop, start, threads, format, width, height, fps"
+#define FILE_KEYS "pace, loop, start, threads, format, width, height, fps, decode"
 #define STREAM_KEYS FILE_KEYS ", rtsp_transport, timeout, low_latency"
 
 typedef struct file_priv {

@@ -71,6 +71,12 @@ extern const vrt__source_vtbl vrt__source_v4l2;
 extern const vrt__source_vtbl vrt__source_file; /* files and network streams */
 extern const vrt__source_vtbl vrt__source_image;
 extern const vrt__source_vtbl vrt__source_synthetic;
+extern const vrt__source_vtbl vrt__source_nvdec; /* raw H.264/HEVC streams on NVDEC (nvdec.c) */
+
+/* Which source reads a file: URI (decode=auto|nvdec|cpu, marked used; nvdec.c): the NVDEC source
+ * for raw elementary streams when asked, or with auto when NVDEC is usable; else the FFmpeg one.
+ * VRT_EINVAL with a message for a bad decode= value. */
+vrt_status vrt__decode_pick(vrt__uri *u, const vrt__source_vtbl **vt, char *err, size_t cap);
 
 /* Reads width=, height=, fps=, format= into s->params (marking them used);
  * fails with a message in s->err for malformed values. */

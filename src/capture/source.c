@@ -36,6 +36,11 @@ vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source
         vrt_free(u);
         return st;
     }
+    const vrt__source_vtbl *vt = pick(u);
+    if (vt == &vrt__source_file && (st = vrt__decode_pick(u, &vt, err, err_cap))) {
+        vrt_free(u);
+        return st;
+    }
     vrt_source_t *s = vrt_calloc(1, sizeof(*s));
     if (!s) {
         vrt_free(u);
@@ -46,7 +51,7 @@ vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source
         s->params = *p;
     else
         vrt_source_default_params(&s->params);
-    s->vt = pick(u);
+    s->vt = vt;
     snprintf(s->info.kind, sizeof(s->info.kind), "%s", s->vt->kind);
     snprintf(s->info.name, sizeof(s->info.name), "%s", u->path);
     s->info.frame_count = -1;
