@@ -203,8 +203,45 @@ TEST(global_pools) {
     vrt_free(x);
 }
 
+/* The AVX2 MaxPool path finds NaNs while it reads the rows (vector lanes and
+ * the scalar tail) and redoes such a plane generically: a window holding a
+ * NaN gives NaN, the others their max. */
+TEST(maxpool_nan_in_fast_path) {
+    vrt__pool_params p;
+    vrt__pool_default_params(&p);
+    p.N = 1, p.C = 3, p.in[0] = 9, p.in[1] = 21, p.k[0] = p.k[1] = 3, p.strides[0] = p.strides[1] = 2;
+    ASSERT_OK(vrt__pool_resolve(&p, NULL, 0));
+    int64_t H = 9, W = 21, OH = p.out[0], OW = p.out[1], plane = H * W;
+    ASSERT_EQ(OH, 4);
+    ASSERT_EQ(OW, 10);
+    float *x = rand_buf(3 * plane), *y = vrt_malloc((size_t)(3 * OH * OW) * sizeof(float));
+    x[0 * plane + 4 * W + 3] = NAN;  /* plane 0: a vector lane */
+    x[1 * plane + 2 * W + 20] = NAN; /* plane 1: the scalar tail; plane 2: none */
+    ASSERT_OK(vrt__maxpool(NULL, &p, x, y, NULL));
+    for (int64_t c = 0; c < 3; c++)
+        for (int64_t oh = 0; oh < OH; oh++)
+            for (int64_t ow = 0; ow < OW; ow++) {
+                double m = -INFINITY;
+                int nan = 0;
+                for (int64_t i = 0; i < 3; i++)
+                    for (int64_t j = 0; j < 3; j++) {
+                        float v = x[c * plane + (oh * 2 + i) * W + ow * 2 + j];
+                        nan |= isnan(v);
+                        m = fmax(m, v);
+                    }
+                float got = y[(c * OH + oh) * OW + ow];
+                if (nan)
+                    ASSERT_TRUE(isnan(got));
+                else
+                    ASSERT_NEAR(got, m, 0);
+            }
+    vrt_free(x);
+    vrt_free(y);
+}
+
 int main(void) {
     VRT_RUN(pool_random_configs_match_direct);
+    VRT_RUN(maxpool_nan_in_fast_path);
     VRT_RUN(pool_onnx_doc_examples);
     VRT_RUN(pool_rejects_bad_params);
     VRT_RUN(global_pools);

@@ -146,34 +146,34 @@ __attribute__((target("avx2"))) static inline __m256 vrt__pool_deint8(const floa
     return _mm256_castpd_ps(_mm256_permute4x64_pd(_mm256_castps_pd(t), _MM_SHUFFLE(3, 1, 2, 0)));
 }
 
-/* 1 when x[0..n) holds a NaN (8 lanes at a time). */
-__attribute__((target("avx2"))) static int vrt__has_nan_avx2(const float *x, int64_t n) {
-    __m256 any = _mm256_setzero_ps();
-    int64_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        __m256 v = _mm256_loadu_ps(x + i);
-        any = _mm256_or_ps(any, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
-    }
-    return _mm256_movemask_ps(any) != 0 || vrt__has_nan(x + i, n - i);
-}
-
 /* t[x] = max over rows r of x0[r*W + x] (rows >= 1), one pass; the earlier
- * of equal values stays (maxps(v, m) keeps m unless v > m). */
-__attribute__((target("avx2"))) static void vrt__vmax_rows(float *t, const float *x0, int64_t W,
-                                                           int64_t rows) {
+ * of equal values stays (maxps(v, m) keeps m unless v > m). Returns 1 when
+ * one of the rows holds a NaN (the caller then takes the generic path). */
+__attribute__((target("avx2"))) static int vrt__vmax_rows(float *t, const float *x0, int64_t W,
+                                                          int64_t rows) {
+    __m256 nan = _mm256_setzero_ps();
     int64_t x = 0;
     for (; x + 8 <= W; x += 8) {
-        __m256 m = _mm256_loadu_ps(x0 + x);
-        for (int64_t r = 1; r < rows; r++)
-            m = _mm256_max_ps(_mm256_loadu_ps(x0 + r * W + x), m);
+        __m256 v = _mm256_loadu_ps(x0 + x), m = v;
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        for (int64_t r = 1; r < rows; r++) {
+            v = _mm256_loadu_ps(x0 + r * W + x);
+            nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+            m = _mm256_max_ps(v, m);
+        }
         _mm256_storeu_ps(t + x, m);
     }
+    int any = _mm256_movemask_ps(nan) != 0;
     for (; x < W; x++) {
         float m = x0[x];
-        for (int64_t r = 1; r < rows; r++)
+        any |= vrt__has_nan(x0 + x, 1);
+        for (int64_t r = 1; r < rows; r++) {
+            any |= vrt__has_nan(x0 + r * W + x, 1);
             m = vrt__max_nan(m, x0[r * W + x]);
+        }
         t[x] = m;
     }
+    return any;
 }
 
 /* yrow[ow] = max_{kw < k} t[ow*s - pb + kw] for stride s in {1, 2}; t has
@@ -219,13 +219,10 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
         buf[i] = -INFINITY;
     for (int64_t i = 0; i < VRT__POOL_ROW_TAIL; i++)
         tmp[W + i] = -INFINITY;
-    int nan;
-#ifdef VRT__POOL_X86
-    nan = j->hfast ? vrt__has_nan_avx2(xp, c->invol) : vrt__has_nan(xp, c->invol);
-#else
-    nan = vrt__has_nan(xp, c->invol);
-#endif
-    if (nan) { /* NaN propagation: the generic path */
+    /* NaN propagation: the generic path. The AVX2 path checks the rows as
+     * it reads them (a NaN outside every window changes nothing, and every
+     * row of a window is read) and redoes the plane when it met one. */
+    if (!j->hfast && vrt__has_nan(xp, c->invol)) {
         vrt__pool_plane(arg, np);
         return;
     }
@@ -241,7 +238,10 @@ static void vrt__maxpool2d_plane(void *arg, int64_t np) {
         }
 #ifdef VRT__POOL_X86
         if (j->hfast) {
-            vrt__vmax_rows(tmp, xp + h0 * W, W, h1 - h0);
+            if (vrt__vmax_rows(tmp, xp + h0 * W, W, h1 - h0)) {
+                vrt__pool_plane(arg, np);
+                return;
+            }
             vrt__pool_hmax(tmp, c->out[2], c->s[2], c->k[2], c->pb[2], yrow);
             continue;
         }
