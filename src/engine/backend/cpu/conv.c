@@ -136,11 +136,14 @@ static int vrt__conv_use_pw(const vrt__conv_params *p, const vrt__conv3 *c) {
     return vrt__conv_has_avx2() && p->group == 1 && vrt__conv_is_pointwise(c) && p->M >= 8;
 }
 
-/* Other group-1 convs whose whole column matrix (C*kvol x outvol) stays
- * within 2 MiB: im2col once, then the pointwise GEMM over the column
- * matrix with the packed weights (the 13x13 and 7x7 layers, narrower than
- * one 16-column block, measured 1.3-1.6x faster so than im2col + SGEMM). */
-#define VRT__COLPW_MAX_FLOATS (512 * 1024)
+/* Other group-1 convs whose whole column matrix (C*kvol x outvol) fits in
+ * 400 KiB (stays in L2 while every output-channel group reads it): im2col
+ * once, then the pointwise GEMM over the column matrix with the packed
+ * weights (SqueezeNet's 13x13 expand convs, narrower than one 16-column
+ * block, measured 1.3-1.6x faster so than im2col + SGEMM). Larger ones
+ * (ResNet's 256 x 14x14 and 512 x 7x7 3x3 convs, 1.8 and 0.9 MiB) measured
+ * 1.2-2x slower so: they stay with im2col + SGEMM. */
+#define VRT__COLPW_MAX_FLOATS (100 * 1024)
 
 static int vrt__conv_use_direct(const vrt__conv_params *p, const vrt__conv3 *c);
 
