@@ -12,9 +12,10 @@ so that load from other processes hits both alike:
   onnxruntime: InferenceSession(CPUExecutionProvider, intra_op_num_threads=T,
                inter_op_num_threads=1, graph optimisations ORT_ENABLE_ALL), session.run only.
 Latency percentiles are nearest-rank over the N timed runs after W warm-up runs of a
-round. Per model the JSON has every round; "visionrt"/"onnxruntime" hold the median over
-the rounds of each statistic, and ratio_p50 is the median of the per-round ratios
-visionrt p50 / onnxruntime p50 (below 1: visionrt is faster).
+round. Per model the JSON has every round (with the 1-minute load average when it began);
+"visionrt"/"onnxruntime" hold the median over the rounds of each statistic, and ratio_p50
+is the median of the per-round ratios visionrt p50 / onnxruntime p50 (below 1: visionrt is
+faster), with their range and quartiles (the spread on a shared machine).
 
 Writes bench/results/cpu-<date>.json with the CPU model, cores, library versions and
 every number. Without onnxruntime (pip install failed, no internet) visionrt is still
@@ -163,7 +164,7 @@ def main():
         todo.append((entry, model, sess))
     for r in range(a.rounds):
         for entry, model, sess in todo:
-            rd = {}
+            rd = {"loadavg_1min": os.getloadavg()[0]}
             order = ("vrt", "ort") if r % 2 == 0 else ("ort", "vrt")
             for who in order:
                 if who == "vrt":
@@ -173,10 +174,10 @@ def main():
             if sess and "p50_ms" in rd["visionrt"]:
                 rd["ratio_p50"] = rd["visionrt"]["p50_ms"] / rd["onnxruntime"]["p50_ms"]
             entry["rounds"].append(rd)
-            print("round %d %-20s visionrt p50 %7.2f ms | onnxruntime p50 %7.2f ms | ratio %.2fx" % (
+            print("round %d %-20s visionrt p50 %7.2f ms | onnxruntime p50 %7.2f ms | ratio %.2fx | load %.1f" % (
                 r + 1, entry["name"], rd["visionrt"].get("p50_ms", float("nan")),
-                rd.get("onnxruntime", {}).get("p50_ms", float("nan")), rd.get("ratio_p50", float("nan"))),
-                flush=True)
+                rd.get("onnxruntime", {}).get("p50_ms", float("nan")), rd.get("ratio_p50", float("nan")),
+                rd["loadavg_1min"]), flush=True)
     for entry, model, sess in todo:
         rounds = entry["rounds"]
         for who in ("visionrt", "onnxruntime"):
@@ -189,14 +190,19 @@ def main():
         if ratios:
             entry["ratio_p50"] = median(ratios)
             entry["ratio_p50_min"], entry["ratio_p50_max"] = min(ratios), max(ratios)
+            # The spread on a shared machine: the middle half of the per-round ratios.
+            q = sorted(ratios)
+            entry["ratio_p50_quartiles"] = [pct(q, 25), median(q), pct(q, 75)]
+            entry["loadavg_1min_median"] = median([rd["loadavg_1min"] for rd in rounds])
         doc["models"].append(entry)
         v, o = entry["visionrt"], entry.get("onnxruntime")
         line = "%-20s visionrt p50 %7.2f ms p90 %7.2f p99 %7.2f" % (entry["name"], v.get("p50_ms", float("nan")),
                                                                    v.get("p90_ms", float("nan")), v.get("p99_ms", float("nan")))
         if o:
-            line += " | onnxruntime p50 %7.2f p90 %7.2f p99 %7.2f | ratio %.2fx (rounds %.2f..%.2f)" % (
+            qs = entry.get("ratio_p50_quartiles", [float("nan")] * 3)
+            line += " | onnxruntime p50 %7.2f p90 %7.2f p99 %7.2f | ratio %.2fx (rounds %.2f..%.2f, quartiles %.2f..%.2f)" % (
                 o["p50_ms"], o["p90_ms"], o["p99_ms"], entry.get("ratio_p50", float("nan")),
-                entry.get("ratio_p50_min", float("nan")), entry.get("ratio_p50_max", float("nan")))
+                entry.get("ratio_p50_min", float("nan")), entry.get("ratio_p50_max", float("nan")), qs[0], qs[2])
         print(line)
     out = a.out or os.path.join(ROOT, "bench", "results", "cpu-%s.json" % datetime.date.today().isoformat())
     os.makedirs(os.path.dirname(out), exist_ok=True)
