@@ -14,7 +14,10 @@
  * quantizer writes them, so onnxruntime runs it too and our engine folds
  * every pattern into an integer conv. A Conv's output is quantized after the
  * Relu or SiLU that follows it (the integer conv applies it before
- * rounding). Convs more sensitive than max_sensitivity stay float.
+ * rounding). Output layers (a Conv whose output reaches a graph output
+ * through no other Conv: a detector's box, objectness and class
+ * predictions, a classifier's last conv) and Convs more sensitive than
+ * max_sensitivity stay float.
  *
  * Lifecycle: default params -> vrt_quantize_model -> read the report ->
  * vrt_quantize_report_destroy. Blocking; call from any one thread. The
@@ -54,8 +57,9 @@ typedef struct vrt_quantize_layer {
     const char *name;   /* the Conv node (owned by the report) */
     float x_scale;      /* its input's scale */
     float y_scale;      /* its output's (after a Relu that follows it) */
-    double sensitivity; /* relative L2 change of output 0 with only this Conv quantized */
-    int quantized;      /* 0: kept float (too sensitive) */
+    double sensitivity; /* relative L2 change of output 0 with only this Conv quantized (0: not measured) */
+    int quantized;      /* 0: kept float (an output layer, or too sensitive) */
+    int output_layer;   /* 1: its output reaches a graph output through no other Conv: kept float */
 } vrt_quantize_layer;
 
 typedef struct vrt_quantize_report vrt_quantize_report_t;
@@ -65,8 +69,10 @@ VRT_API void vrt_quantize_default_params(vrt_quantize_params *p);
 /* Quantizes `model` into `out` (overwritten). On success *rep (may be NULL)
  * owns a report; on failure nothing is written and err names the image,
  * node or option at fault. VRT_EINVAL for no images or a bad option,
- * VRT_EBADDATA for an image that does not decode, VRT_EUNSUPPORTED for a
- * model that is not fp32 or has opset < 13 or no Conv. */
+ * VRT_EBADDATA for an image that does not decode (VRT_ENOENT, VRT_EIO or
+ * VRT_EACCES for one that cannot be read), VRT_EUNSUPPORTED for a model that
+ * is not fp32 (or quantized already: a Conv weight that is not a constant)
+ * or has opset < 13 or no Conv. */
 VRT_API vrt_status vrt_quantize_model(const char *model, const char *out, const vrt_quantize_params *p,
                                       vrt_quantize_report_t **rep, char *err, size_t cap);
 VRT_API int vrt_quantize_report_layers(const vrt_quantize_report_t *r);

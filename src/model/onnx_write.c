@@ -188,6 +188,17 @@ static void copy_node(wbuf *b, const qctx *q, const vrt__pb *parent, const vrt__
     f_msg(b, 1, &n);
 }
 
+void vrt__qdq_weights(const vrt__qdq_conv *c, float *ws, int8_t *wq) {
+    for (int64_t m = 0; m < c->M; m++) {
+        float mx = 0;
+        for (int64_t i = 0; i < c->per; i++)
+            mx = fmaxf(mx, fabsf(c->w[m * c->per + i]));
+        ws[m] = mx > 0 ? mx / 127.0f : 1.0f;
+        for (int64_t i = 0; i < c->per; i++)
+            wq[m * c->per + i] = (int8_t)fmaxf(-127.0f, fminf(127.0f, rintf(c->w[m * c->per + i] / ws[m])));
+    }
+}
+
 /* Weight DQ nodes and the new initializers of conv c. */
 static void conv_weights(wbuf *b, const vrt__qdq_conv *c) {
     char nq[600], ns[600], nz[600], nm[600];
@@ -199,13 +210,8 @@ static void conv_weights(wbuf *b, const vrt__qdq_conv *c) {
         b->oom = 1;
         goto done;
     }
+    vrt__qdq_weights(c, ws, wq);
     for (int64_t m = 0; m < c->M; m++) {
-        float mx = 0;
-        for (int64_t i = 0; i < c->per; i++)
-            mx = fmaxf(mx, fabsf(c->w[m * c->per + i]));
-        ws[m] = mx > 0 ? mx / 127.0f : 1.0f;
-        for (int64_t i = 0; i < c->per; i++)
-            wq[m * c->per + i] = (int8_t)fmaxf(-127.0f, fminf(127.0f, rintf(c->w[m * c->per + i] / ws[m])));
         if (bq) {
             double s = (double)c->x_scale * ws[m], v = rint(c->b[m] / s);
             bq[m] = (int32_t)fmax(-2147483647.0, fmin(2147483647.0, v));

@@ -37,6 +37,10 @@ typedef struct vrt__qdq_conv {
     float x_scale;
 } vrt__qdq_conv;
 
+/* c's weight as the writer quantizes it: ws[M] (max |w| / 127 per output
+ * channel) and wq[M * per] (round to nearest, symmetric, zero point 0). */
+void vrt__qdq_weights(const vrt__qdq_conv *c, float *ws, int8_t *wq);
+
 /* src (len bytes, an ONNX ModelProto) with the activations and convs
  * quantized; *out (vrt_malloc'ed, the caller frees) and *out_len. */
 vrt_status vrt__onnx_write_qdq(const uint8_t *src, size_t len, const vrt__qdq_act *acts, int n_acts,

@@ -29,6 +29,9 @@ typedef struct act {
     int out;          /* engine output index in the calibration model */
     int is_input;     /* a graph input: observed in the pre-processed image */
     float absmax, min, max;
+    int64_t channels, plane; /* NCHW: C and H * W (0: not a conv input) */
+    double *csum;            /* per-channel sums over the images (a conv input's) */
+    double csum_n;           /* values summed per channel */
     double hist[HBINS];
     float scale;
     uint8_t zp;
@@ -41,6 +44,9 @@ typedef struct layer {
     float xs, ys; /* input and output scales (the report's) */
     double sensitivity;
     int quantized;
+    int head; /* its output reaches a graph output through no other Conv: stays float */
+    int64_t group;
+    float *bias; /* the bias corrected for the weights' rounding (conv.b points here) */
 } layer;
 
 struct vrt_quantize_report {
@@ -152,6 +158,78 @@ static int conv_out(const vrt__ir *ir, const vrt__node *n) {
     return s >= 0 ? s : t;
 }
 
+/* to_out[t] = 1 for each tensor t from which a graph output is reached through no Conv:
+ * one backward sweep over the topological order. */
+static char *outputs_without_conv(const vrt__ir *ir) {
+    char *r = vrt_calloc((size_t)ir->n_tensors + 1, 1);
+    if (!r) return NULL;
+    for (int t = 0; t < ir->n_tensors; t++)
+        r[t] = (char)ir->tensors[t].is_output;
+    for (int i = ir->n_nodes - 1; i >= 0; i--) {
+        const vrt__node *n = &ir->nodes[i];
+        int reach = 0;
+        for (int o = 0; o < n->n_outputs && strcmp(n->op_type, "Conv"); o++)
+            reach |= n->outputs[o] >= 0 && r[n->outputs[o]];
+        for (int k = 0; k < n->n_inputs && reach; k++)
+            if (n->inputs[k] >= 0) r[n->inputs[k]] = 1;
+    }
+    return r;
+}
+
+static vrt_status add_layer(qstate *s, const vrt__node *n, const char *to_out, char *err, size_t cap) {
+    const vrt__ir *ir = s->ir;
+    const vrt__tensor *x = &ir->tensors[n->inputs[0]], *w = &ir->tensors[n->inputs[1]];
+    if (x->dtype != VRT__DT_FLOAT || w->dtype != VRT__DT_FLOAT) {
+        vrt_errbuf_set(err, cap,
+                       "node '%s' (Conv): input or weight is %s; vrt quantize takes fp32 "
+                       "models (convert fp16 ones to fp32 first)",
+                       n->name, vrt__dtype_name(x->dtype != VRT__DT_FLOAT ? x->dtype : w->dtype));
+        return VRT_EUNSUPPORTED;
+    }
+    if (!w->data) { /* a DequantizeLinear's output: quantized already, or a computed weight */
+        char from[400] = "a graph input";
+        if (w->producer >= 0)
+            snprintf(from, sizeof(from), "made by node '%s' (%s)", ir->nodes[w->producer].name,
+                     ir->nodes[w->producer].op_type);
+        vrt_errbuf_set(err, cap,
+                       "node '%s' (Conv): its weight '%s' is not a constant (%s); vrt quantize takes "
+                       "fp32 models with constant weights, not quantized ones",
+                       n->name, w->name, from);
+        return VRT_EUNSUPPORTED;
+    }
+    const vrt__tensor *b = n->n_inputs > 2 && n->inputs[2] >= 0 ? &ir->tensors[n->inputs[2]] : NULL;
+    layer *l = &s->layers[s->n_layers++];
+    l->name = vrt_strdup(n->name);
+    if (!l->name) return VRT_ENOMEM;
+    l->x = add_act(s, x->name);
+    act *xa = &s->acts[l->x];
+    xa->is_input = x->kind == VRT__TK_INPUT;
+    if (x->shape.ndim >= 3 && !xa->csum && x->shape.d[0] > 0 && x->shape.d[1] > 0) {
+        xa->channels = x->shape.d[1];
+        xa->plane = vrt__shape_numel(&x->shape) / (x->shape.d[0] * x->shape.d[1]);
+        if (!(xa->csum = vrt_calloc((size_t)xa->channels, sizeof(double)))) return VRT_ENOMEM;
+    }
+    const vrt__attr *g = vrt__node_attr(n, "group");
+    l->group = g && g->i > 0 ? g->i : 1;
+    l->y = add_act(s, ir->tensors[conv_out(ir, n)].name);
+    l->conv = (vrt__qdq_conv){w->name,
+                              b && b->data ? b->name : NULL,
+                              w->data,
+                              w->shape.d[0],
+                              vrt__shape_numel(&w->shape) / w->shape.d[0],
+                              w->shape.d,
+                              w->shape.ndim,
+                              b && b->data ? b->data : NULL,
+                              1.0f};
+    /* A detector's box / objectness / class predictions and a classifier's last layer:
+     * their rounding lands in the result unfiltered (a box edge moves with every step
+     * of the box conv's output range), and they are a few small convs: int8 deployments
+     * of YOLO-family detectors keep them float too. */
+    l->head = to_out[n->outputs[0]];
+    l->quantized = !l->head;
+    return VRT_OK;
+}
+
 static vrt_status find_convs(qstate *s, char *err, size_t cap) {
     const vrt__ir *ir = s->ir;
     if (vrt__ir_opset(ir, "") < 13) {
@@ -163,41 +241,17 @@ static vrt_status find_convs(qstate *s, char *err, size_t cap) {
     }
     s->layers = vrt_calloc((size_t)ir->n_nodes + 1, sizeof(layer));
     s->acts = vrt_calloc((size_t)ir->n_nodes * 2 + 2, sizeof(act));
-    if (!s->layers || !s->acts) return VRT_ENOMEM;
-    for (int i = 0; i < ir->n_nodes; i++) {
-        const vrt__node *n = &ir->nodes[i];
-        if (strcmp(n->op_type, "Conv") || n->n_inputs < 2) continue;
-        const vrt__tensor *x = &ir->tensors[n->inputs[0]], *w = &ir->tensors[n->inputs[1]];
-        if (x->dtype != VRT__DT_FLOAT || w->dtype != VRT__DT_FLOAT || !w->data) {
-            vrt_errbuf_set(err, cap,
-                           "node '%s' (Conv): input or weight is %s; vrt quantize takes fp32 "
-                           "models (convert fp16 ones to fp32 first)",
-                           n->name, vrt__dtype_name(x->dtype != VRT__DT_FLOAT ? x->dtype : w->dtype));
-            return VRT_EUNSUPPORTED;
-        }
-        const vrt__tensor *b = n->n_inputs > 2 && n->inputs[2] >= 0 ? &ir->tensors[n->inputs[2]] : NULL;
-        layer *l = &s->layers[s->n_layers++];
-        l->name = vrt_strdup(n->name);
-        if (!l->name) return VRT_ENOMEM;
-        l->x = add_act(s, x->name);
-        s->acts[l->x].is_input = x->kind == VRT__TK_INPUT;
-        l->y = add_act(s, ir->tensors[conv_out(ir, n)].name);
-        l->conv = (vrt__qdq_conv){w->name,
-                                  b && b->data ? b->name : NULL,
-                                  w->data,
-                                  w->shape.d[0],
-                                  vrt__shape_numel(&w->shape) / w->shape.d[0],
-                                  w->shape.d,
-                                  w->shape.ndim,
-                                  b && b->data ? b->data : NULL,
-                                  1.0f};
-        l->quantized = 1;
-    }
-    if (!s->n_layers) {
+    char *to_out = outputs_without_conv(ir);
+    vrt_status st = s->layers && s->acts && to_out ? VRT_OK : VRT_ENOMEM;
+    for (int i = 0; i < ir->n_nodes && !st; i++)
+        if (!strcmp(ir->nodes[i].op_type, "Conv") && ir->nodes[i].n_inputs >= 2)
+            st = add_layer(s, &ir->nodes[i], to_out, err, cap);
+    vrt_free(to_out);
+    if (!st && !s->n_layers) {
         vrt_errbuf_set(err, cap, "%s: no Conv with constant fp32 weights to quantize", s->model);
-        return VRT_EUNSUPPORTED;
+        st = VRT_EUNSUPPORTED;
     }
-    return VRT_OK;
+    return st;
 }
 
 /* ---- running the model ---- */
@@ -242,8 +296,10 @@ static vrt_status run_image(qstate *s, vrt_engine_t *e, int k, int n_outs, char 
     if (st) {
         char why[300];
         snprintf(why, sizeof(why), "%s", err ? err : "");
-        vrt_errbuf_set(err, cap, "calibration image %s does not decode: %s", path, why);
-        return VRT_EBADDATA;
+        int unreadable = st == VRT_ENOENT || st == VRT_EIO || st == VRT_EACCES;
+        vrt_errbuf_set(err, cap, "calibration image %s %s: %s", path,
+                       unreadable ? "cannot be read" : "does not decode", why);
+        return unreadable ? st : VRT_EBADDATA;
     }
     st = vrt_preprocess_frame(f, &s->prof.pre, s->input, s->in_bytes, NULL, err, cap);
     vrt_frame_unref(&f);
@@ -263,6 +319,11 @@ static void observe(qstate *s, int pass) {
         if (x->out < 0 && !x->is_input) continue;
         const float *v = x->is_input ? s->input : s->outs[x->out];
         size_t n = x->is_input ? s->in_bytes / sizeof(float) : s->out_n[x->out];
+        if (pass == 0 && x->csum) {
+            for (size_t i = 0; i < n; i++)
+                x->csum[(i / (size_t)x->plane) % (size_t)x->channels] += v[i];
+            x->csum_n += (double)n / (double)x->channels;
+        }
         if (pass == 0) {
             for (size_t i = 0; i < n; i++) {
                 float m = fabsf(v[i]);
@@ -391,6 +452,41 @@ static void pick_scales(qstate *s) {
     }
 }
 
+/* Bias correction (Nagel et al., "Data-Free Quantization", 2019): rounding a channel's
+ * weights shifts its output's mean by sum (wq - w) * E[x]; subtracting that from the bias
+ * removes the shift, which depthwise convs (9 weights a channel) show most. E[x] per input
+ * channel over the calibration images; the padding's zeros are not counted. */
+static vrt_status correct_biases(qstate *s) {
+    for (int i = 0; i < s->n_layers; i++) {
+        layer *l = &s->layers[i];
+        const act *x = &s->acts[l->x];
+        const vrt__qdq_conv *c = &l->conv;
+        if (!c->b || !x->csum || c->M % l->group || x->channels % l->group) continue;
+        int64_t cin = x->channels / l->group, taps = c->per / cin, mg = c->M / l->group;
+        if (taps * cin != c->per) continue;
+        float *ws = vrt_malloc((size_t)c->M * sizeof(float));
+        int8_t *wq = vrt_malloc((size_t)(c->M * c->per));
+        l->bias = vrt_malloc((size_t)c->M * sizeof(float));
+        if (!ws || !wq || !l->bias) {
+            vrt_free(ws), vrt_free(wq);
+            return VRT_ENOMEM;
+        }
+        vrt__qdq_weights(c, ws, wq);
+        double n = x->csum_n > 0 ? x->csum_n : 1;
+        for (int64_t m = 0; m < c->M; m++) {
+            double shift = 0;
+            const float *w = c->w + m * c->per;
+            const double *mean = x->csum + (m / mg) * cin;
+            for (int64_t k = 0; k < c->per; k++)
+                shift += ((double)wq[m * c->per + k] * ws[m] - w[k]) * mean[k / taps];
+            l->bias[m] = (float)(c->b[m] - shift / n);
+        }
+        l->conv.b = l->bias;
+        vrt_free(ws), vrt_free(wq);
+    }
+    return VRT_OK;
+}
+
 /* ---- writing and sensitivity ---- */
 
 /* The model with the layers whose flag is set quantized (only = -1), or only layer `only`. */
@@ -419,6 +515,7 @@ static vrt_status sensitivity(qstate *s, char *err, size_t cap) {
     int ns = s->p->sensitivity_images < s->p->n_images ? s->p->sensitivity_images : s->p->n_images;
     for (int i = 0; i < s->n_layers && ns > 0; i++) {
         progress(s, "sensitivity", i, s->n_layers);
+        if (s->layers[i].head) continue; /* float whatever it measures */
         uint8_t *b = NULL;
         size_t len = 0;
         vrt_engine_t *e = NULL;
@@ -472,6 +569,8 @@ static vrt_status load_profile(qstate *s, char *err, size_t cap) {
 }
 
 static void state_free(qstate *s) {
+    for (int a = 0; a < s->n_acts && s->acts; a++)
+        vrt_free(s->acts[a].csum);
     for (int i = 0; i < s->n_outs && s->outs; i++)
         vrt_free(s->outs[i]);
     vrt_free(s->outs), vrt_free(s->out_n), vrt_free(s->ref), vrt_free(s->input), vrt_free(s->acts);
@@ -487,7 +586,7 @@ static vrt_status quantize(qstate *s, char *err, size_t cap) {
         (st = calibrate(s, err, cap)))
         return st;
     pick_scales(s);
-    if ((st = sensitivity(s, err, cap))) return st;
+    if ((st = correct_biases(s)) || (st = sensitivity(s, err, cap))) return st;
     uint8_t *b = NULL;
     size_t len = 0;
     if ((st = write_model(s, -1, &b, &len, err, cap))) return st;
@@ -511,13 +610,16 @@ vrt_status vrt_quantize_model(const char *model, const char *out, const vrt_quan
     if (!st && rep && !(r = vrt_calloc(1, sizeof(*r)))) st = VRT_ENOMEM;
     if (r) {
         r->layers = s.layers, r->n_layers = s.n_layers;
-        for (int i = 0; i < s.n_layers; i++) /* names from the IR die with it */
+        for (int i = 0; i < s.n_layers; i++) { /* names from the IR die with it */
             r->layers[i].conv = (vrt__qdq_conv){0};
+            vrt_free(r->layers[i].bias);
+            r->layers[i].bias = NULL;
+        }
         s.layers = NULL;
         *rep = r;
     }
     for (int i = 0; s.layers && i < s.n_layers; i++)
-        vrt_free(s.layers[i].name);
+        vrt_free(s.layers[i].name), vrt_free(s.layers[i].bias);
     vrt_free(s.layers);
     state_free(&s);
     return st;
@@ -535,6 +637,7 @@ vrt_status vrt_quantize_report_layer(const vrt_quantize_report_t *r, int i, vrt_
     out->y_scale = l->ys;
     out->sensitivity = l->sensitivity;
     out->quantized = l->quantized;
+    out->output_layer = l->head;
     return VRT_OK;
 }
 

@@ -6,16 +6,17 @@
 
 accuracy: YOLOX-Nano (the data folder: $VRT_DATA, else ../shared/data), converted to opset 13
 (quantization needs per-channel DequantizeLinear), is calibrated by `vrt quantize --method
-percentile` on CALIB COCO photos through models/yolox.conf, with the default sensitivity rule
-deciding which Convs stay float. `vrt infer` then runs the fp32 and the INT8 model on every image
-in images/ and counts the fp32 detections with a score above 0.5 that have an INT8 detection of
-the same class with IoU > 0.8 (at the profile's score threshold, 0.3). Issue 14 asks for all of
-them; this calibration keeps 125 of 129 (the 4 lost are fp32 scores 0.51-0.69 whose INT8 box
-lands at IoU 0.65-0.72 or below the threshold), so the test holds the line at KEEP (a
-regression fails) and prints the lost ones. Every Conv quantized to int8 must run as an integer
-kernel (`vrt inspect --json`: folded), and some must stay float (YOLOX's stem, whose first two
-Convs change the output by 36% alone: the rule must find them). Leaves WORK_DIR/yolox_int8.onnx
-for `ort`.
+percentile --percentile 99.999` on CALIB COCO photos through models/yolox.conf, with the default
+rules deciding which Convs stay float. `vrt infer` then runs the fp32 and the INT8 model on every
+image in images/ and counts the fp32 detections with a score above 0.5 that have an INT8
+detection of the same class with IoU > 0.8 (at the profile's score threshold, 0.3). Issue 14 asks
+for all of them; this calibration keeps 128 of 129: the one lost (000000005001.jpg, fp32 person
+0.555 at the image's edge, beside a second fp32 box of 0.438 over the same person) gets an INT8
+box at IoU 0.77. So the test allows at most LOST and prints the lost ones. Every Conv quantized
+to int8 must run as an integer kernel (`vrt inspect --json`: folded), the 9 output convs (box,
+objectness and class predictions at 3 strides) must stay float by the output-layer rule, and the
+stem must stay float by the sensitivity rule (its first two Convs change the output by 39% alone).
+Leaves WORK_DIR/yolox_int8.onnx for `ort`.
 
 ort: our INT8 against onnxruntime on that QDQ model, layer by layer: every quantized Conv of the
 model (with its SiLU), fed the uint8 input onnxruntime computed for it on three ../shared/data images, gives
@@ -44,7 +45,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 YOLOX = "models/yolox_nano"
 CALIB = 8  # the first COCO photos (of 10): about 40 s of quantization on 2 cores
 SCORE, IOU = 0.5, 0.8
-KEEP = 0.95  # of the fp32 detections above SCORE (125 of 129 today: see above)
+LOST = 1  # of the fp32 detections above SCORE (128 of 129 kept today: see above)
+OUTPUT_CONVS = 9  # YOLOX's box / objectness / class predictions at strides 8, 16, 32
 
 
 def data_dir():
@@ -97,10 +99,11 @@ def accuracy(vrt, work):
                     if f.lower().endswith((".jpg", ".jpeg", ".png")))
     int8 = os.path.join(work, "yolox_int8.onnx")
     log = run([vrt, "quantize", fp32, "--calib"] + calib +
-              ["--profile", prof, "--method", "percentile", "--threads", "2", "-o", int8])
+              ["--profile", prof, "--method", "percentile", "--percentile", "99.999", "--threads", "2", "-o", int8])
     summary = log.strip().splitlines()[-2]  # "N of M convs quantized to int8; kept float: ..."
     print(summary)
     n_int8, n_conv = int(summary.split()[0]), int(summary.split()[2])
+    n_out = log.count("float (output layer)")
     n_fold = json.loads(run([vrt, "inspect", int8, "--json"]))["passes"]["qdq_conv_fused"]
     print("vrt inspect: %d Q/DQ convolutions folded into integer kernels" % n_fold)
     a, b = detect(vrt, fp32, prof, images), detect(vrt, int8, prof, images)
@@ -116,10 +119,10 @@ def accuracy(vrt, work):
                 print("  %s: fp32 %s %.3f, best INT8 IoU %.3f" % (os.path.basename(img), d["label"], d["score"], best))
     print("%d of %d fp32 detections with score > %.1f kept by INT8 (same class, IoU > %.1f) on %d images" %
           (n - lost, n, SCORE, IOU, len(images)))
-    if n_fold != n_int8 or not 0 < n_int8 < n_conv:
-        sys.exit("FAIL: %d of %d convs quantized, %d folded (want all quantized ones folded, the stem float)" %
-                 (n_int8, n_conv, n_fold))
-    return 1 if n < 50 or n - lost < KEEP * n else 0
+    if n_fold != n_int8 or not 0 < n_int8 < n_conv - n_out or n_out != OUTPUT_CONVS:
+        sys.exit("FAIL: %d of %d convs quantized, %d folded, %d float as output layers (want all quantized "
+                 "ones folded, the %d output convs and the stem float)" % (n_int8, n_conv, n_fold, n_out, OUTPUT_CONVS))
+    return 1 if n < 50 or lost > LOST else 0
 
 
 def conv_cases(model_path):

@@ -29,7 +29,10 @@ void cmd_quantize_help(FILE *f) {
           "(uint8 activations, int8 per-channel weights, int32 biases) that onnxruntime runs too\n"
           "and that visionrt runs as integer convolutions. Prints each Conv's scales and its\n"
           "sensitivity: the relative L2 change of the model's output when only that Conv is\n"
-          "quantized; Convs above --max-sensitivity stay float and are listed.\n"
+          "quantized; Convs above --max-sensitivity stay float and are listed, as do output\n"
+          "layers (a Conv whose result reaches a model output through no other Conv: a\n"
+          "detector's box and score predictions). Each int8 Conv's bias is corrected for the\n"
+          "mean shift its weights' rounding causes on the calibration images.\n"
           "The model must be fp32 with opset 13 or newer.\n\n"
           "options:\n"
           "      --calib IMAGE...       calibration images (JPEG/PNG); every further non-option\n"
@@ -143,7 +146,9 @@ static void print_report(const qopts *o, const vrt_quantize_report_t *r) {
         vrt_quantize_layer l;
         if (vrt_quantize_report_layer(r, i, &l)) continue;
         printf("%-36s %12.6g %12.6g %12.4g  %s\n", l.name, l.x_scale, l.y_scale, l.sensitivity,
-               l.quantized ? "int8" : "float (too sensitive)");
+               l.quantized      ? "int8"
+               : l.output_layer ? "float (output layer)"
+                                : "float (too sensitive)");
         kept += !l.quantized;
     }
     printf("%d of %d convs quantized to int8", n - kept, n);
