@@ -94,6 +94,29 @@ def tiny_classifier():
     return model([conv, gap, fl], [x_input((1, 3, 8, 8))], [y_output()], [w])
 
 
+def qdq_float8():
+    """A float8 QuantizeLinear/DequantizeLinear pair: a quantized pattern refused at load, named."""
+    q = helper.make_node("QuantizeLinear", ["x", "s", "z"], ["q"], name="q_f8")
+    dq = helper.make_node("DequantizeLinear", ["q", "s", "z"], ["y"], name="dq_f8")
+    z = TensorProto()  # by hand: Debian 12's onnx has no FLOAT8E4M3FN (17)
+    z.name, z.data_type, z.raw_data = "z", 17, b"\x00"
+    m = model([q, dq], [x_input()], [y_output()], [helper.make_tensor("s", TensorProto.FLOAT, [], [0.1]), z],
+              opset=21)
+    m.ir_version = 10
+    return m
+
+
+def tiny_classifier_qdq():
+    """tiny_classifier with its weight behind a DequantizeLinear: quantized already."""
+    w = helper.make_tensor("w_q", TensorProto.INT8, [4, 3, 3, 3], [i % 7 for i in range(108)])
+    dq = helper.make_node("DequantizeLinear", ["w_q", "w_s"], ["w"], name="w_dq")
+    conv = helper.make_node("Conv", ["x", "w"], ["c"], name="conv", pads=[1, 1, 1, 1])
+    gap = helper.make_node("GlobalAveragePool", ["c"], ["g"], name="gap")
+    fl = helper.make_node("Flatten", ["g"], ["y"], name="flatten")
+    return model([dq, conv, gap, fl], [x_input((1, 3, 8, 8))], [y_output()],
+                 [w, helper.make_tensor("w_s", TensorProto.FLOAT, [], [0.01])])
+
+
 def depth_to_space_huge():
     n = helper.make_node("DepthToSpace", ["x"], ["y"], name="d2s", blocksize=(1 << 31))
     return model([n], [x_input((1, 4, 8, 8))], [y_output()])
@@ -130,6 +153,8 @@ MODELS = {
     "depth_to_space_huge": depth_to_space_huge,
     "reshape_zero_huge": slice_reshape_zero,
     "tiny_classifier": tiny_classifier,  # valid: the reliability checks' small model
+    "tiny_classifier_qdq": tiny_classifier_qdq,  # valid, but `vrt quantize` refuses it
+    "qdq_float8": qdq_float8,
     "external_fifo": lambda: external("fifo.bin"),  # the test makes fifo.bin a FIFO: open() would block
     "external_dot": lambda: external("."),  # the model's own folder
 }
