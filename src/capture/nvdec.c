@@ -226,7 +226,9 @@ static vrt_status create_decoder(vrt_source_t *s, nv_priv *p) {
         VRT__SRC_ERR(s, "%s: display area %dx%d too small", p->name, dw, dh);
         return VRT_EBADDATA;
     }
-    unsigned n = (unsigned)f->min_num_decode_surfaces + NV_EXTRA_SURFACES;
+    /* Drivers before the field existed leave it 0: then the H.264 worst case (16 references + 1) and
+     * room, as NVIDIA's samples allocate. */
+    unsigned n = (f->min_num_decode_surfaces ? (unsigned)f->min_num_decode_surfaces : 17) + NV_EXTRA_SURFACES;
     p->surfaces = n > NV_MAX_SURFACES ? NV_MAX_SURFACES : n;
     nv_decode_create_info ci;
     memset(&ci, 0, sizeof(ci));
@@ -258,10 +260,17 @@ static vrt_status create_decoder(vrt_source_t *s, nv_priv *p) {
 static int on_sequence(void *user, nv_video_format *f) {
     vrt_source_t *s = user;
     nv_priv *p = s->priv;
-    if (p->probing) {
+    if (p->probing && !p->dec) {
+        /* The probe at open: the decoder is made here, so the probe's pictures decode normally
+         * (the parser treats a refused picture as an error) and are then ignored. */
         p->fmt = *f;
         p->have_fmt = 1;
-        return 1;
+        vrt_status st = create_decoder(s, p);
+        if (st) {
+            p->cb_st = st;
+            return 0;
+        }
+        return (int)p->surfaces;
     }
     /* The same stream again (loop=1, repeated parameter sets): keep the decoder. */
     if (f->codec == p->fmt.codec && f->coded_width == p->fmt.coded_width &&
@@ -281,7 +290,7 @@ static int on_sequence(void *user, nv_video_format *f) {
 static int on_decode(void *user, nv_CUVIDPICPARAMS *pic) {
     vrt_source_t *s = user;
     nv_priv *p = s->priv;
-    if (p->probing || !p->dec) return 0; /* the probe only wants the sequence header */
+    if (!p->dec) return 0;
     nv_CUresult r = p->api->cuvidDecodePicture(p->dec, pic);
     if (r) {
         count_error(s);
@@ -345,7 +354,7 @@ static vrt_status feed(vrt_source_t *s, nv_priv *p, const uint8_t *data, size_t 
     p->cb_st = VRT_OK;
     nv_CUresult r = p->api->cuvidParseVideoData(p->parser, &pk);
     if (p->cb_st) return p->cb_st;
-    if (r) count_error(s); /* a damaged unit: skipped */
+    if (r && !p->probing) count_error(s); /* a damaged unit: skipped */
     return VRT_OK;
 }
 
@@ -378,7 +387,8 @@ static vrt_status parse_keys(vrt_source_t *s, nv_priv *p, vrt__uri *u) {
     return vrt__uri_check_unused(u, NVDEC_KEYS, s->err, sizeof(s->err));
 }
 
-/* Reads access units through a parser that only records the sequence header, then starts over. */
+/* Reads access units until the parser reports the sequence header (on_sequence makes the decoder
+ * then), and starts over: start() makes a fresh parser from the first unit. */
 static vrt_status probe(vrt_source_t *s, nv_priv *p) {
     vrt_status st = make_parser(s, p);
     if (st) return st;
@@ -460,7 +470,6 @@ static vrt_status open_gpu(vrt_source_t *s, nv_priv *p) {
         st = cu_fail(s, r, "cuStreamCreate");
     }
     if (!st) st = probe(s, p);
-    if (!st) st = create_decoder(s, p);
     if (!st) st = check_wanted(s, p);
     if (!st) {
         char e[256] = "";
