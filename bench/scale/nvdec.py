@@ -17,6 +17,8 @@ decode-to-result p99 <= 33.3 ms (one frame period). The JSON names the largest N
 size. Writes nvdec-<date>.json into --out.
 
     python3 bench/scale/nvdec.py BUILD --clips .h264 --out $OUT
+    python3 bench/scale/nvdec.py build-cpu --backend cpu --decode cpu --ns 2 --sizes 720 \
+        --duration 3 --no-batchable --out /tmp/nv      # smoke test of the script without a GPU
 """
 import argparse
 import datetime
@@ -38,9 +40,9 @@ PERIOD_MS = 1000.0 / 30
 class DecoderSampler:
     """nvidia-smi utilization.decoder every 200 ms, stamped with CLOCK_MONOTONIC."""
 
-    def __init__(self):
+    def __init__(self, on=True):
         self.samples, self.proc = [], None
-        if not shutil.which("nvidia-smi"):
+        if not on or not shutil.which("nvidia-smi"):
             return
         self.proc = subprocess.Popen(
             ["nvidia-smi", "--query-gpu=utilization.decoder", "--format=csv,noheader,nounits", "-lms", "200",
@@ -67,13 +69,13 @@ class DecoderSampler:
 
 def run_one(a, clips, n, mode, gpu, dec, tmp):
     summ_path = os.path.join(tmp, f"nvdec-summary-{n}-{mode}.json")
-    cmd = [a.vrt, "run", "-q", "--headless", "-m", a.model, "--profile", a.profile, "--backend", "cuda",
+    cmd = [a.vrt, "run", "-q", "--headless", "-m", a.model, "--profile", a.profile, "--backend", a.backend,
            "-d", str(a.duration), "--summary", summ_path, "--deadline-ms", f"{PERIOD_MS:.3f}", "--timeout", "30",
            "--pace", "--loop"]
     if mode != "off":
         cmd += ["--batch", mode]
     for i in range(n):
-        cmd += ["-i", f"file:{clips[i % len(clips)]}?decode=nvdec"]
+        cmd += ["-i", f"file:{clips[i % len(clips)]}?decode={a.decode}"]
     t = time.monotonic()
     try:
         r = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -106,6 +108,8 @@ def main():
     ap.add_argument("--no-batchable", action="store_true", help="run the model as shipped (fixed batch 1: "
                     "--batch then runs per stream); default: scale.py's batchable copy")
     ap.add_argument("--duration", type=float, default=10)
+    ap.add_argument("--backend", default="cuda", help="cuda; cpu for a smoke test of the script")
+    ap.add_argument("--decode", default="nvdec", help="nvdec; cpu (FFmpeg builds) for a smoke test")
     ap.add_argument("--budget-s", type=float, default=500, help="skip runs that would start after this")
     ap.add_argument("--out", default=os.environ.get("OUT", "bench/results"))
     a = ap.parse_args()
@@ -125,7 +129,7 @@ def main():
         here = os.path.dirname(os.path.abspath(__file__))
         subprocess.run([sys.executable, os.path.join(here, "batchable.py"), a.model, dst], check=True)
         a.model = dst
-    gpu, dec = scale.GpuSampler(), DecoderSampler()
+    gpu, dec = (scale.GpuSampler(), DecoderSampler()) if a.backend == "cuda" else (None, DecoderSampler(False))
     t_begin = time.monotonic()
     res, skipped, largest = [], [], {}
     for h in [int(x) for x in a.sizes.split(",")]:
@@ -151,11 +155,13 @@ def main():
                           f"{r['e2e_p50_ms']:.2f} p99 {r['e2e_p99_ms']:.2f} ms; process p99 "
                           f"{r['process_p99_ms']:.2f}; drops {r['dropped_beyond_source']}+{r['dropped_source']}; "
                           f"cpu {r['cpu_cores']:.2f} cores; decoder {db}; {'HOLDS' if r['holds'] else 'misses'}")
-    gpu.stop()
+    if gpu:
+        gpu.stop()
     dec.stop()
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d")
     path = os.path.join(a.out, f"nvdec-{date}.json")
     doc = {"benchmark": "nvdec-scale", "date": date, "command": " ".join(sys.argv), "model": a.model,
+           "backend": a.backend, "decode": a.decode,
            "profile": a.profile, "duration_s": a.duration, "versions": scale.versions(a.vrt),
            "aim": "every stream >= 29.5 fps and decode-to-result p99 <= 33.3 ms",
            "largest_n_holding": largest, "results": res, "skipped": skipped,
