@@ -59,7 +59,7 @@ static inline int nv_load_crc(const char *name, uint32_t *crc, int cap) {
 }
 
 /* Reads every frame of a source opened from uri and checks each against the clip's reference:
- * size, NV12, sequence, Adler-32. Returns the frames read. */
+ * size, NV12, sequence, pts, Adler-32. Returns the frames read. */
 static inline int nv_check_clip(const char *uri, const char *name) {
     uint32_t want[64];
     int n = nv_load_crc(name, want, 64);
@@ -84,6 +84,7 @@ static inline int nv_check_clip(const char *uri, const char *name) {
                           vrt_source_last_error(s));
         ASSERT_TRUE(got < n);
         ASSERT_EQ(f->sequence, got);
+        ASSERT_NEAR((double)f->pts_ns, got * 1e9 / 30, 1e6); /* the clips are 30 fps */
         uint32_t a = nv_frame_adler(f);
         if (a != want[got])
             vrt_test_fail(__FILE__, __LINE__, "%s frame %d: Adler-32 0x%08x, reference 0x%08x", uri, got, a,
