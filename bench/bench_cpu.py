@@ -5,7 +5,7 @@ Usage: bench/bench_cpu.py [--vrt PATH] [--rounds R] [--iters N] [--warmup W] [--
                           [--out FILE]
 
 Both engines run the same .onnx file at batch 1 on the same synthetic input, with the
-same number of threads (default 2), interleaved: R rounds (default 5), each round one
+same number of threads (default 2), interleaved: R rounds (default 9), each round one
 visionrt run and one onnxruntime run per model (the order alternates between rounds),
 so that load from other processes hits both alike:
   visionrt:    `vrt bench MODEL --iters N --warmup W --threads T --json` (vrt_engine_run only)
@@ -111,7 +111,7 @@ def bench_ort(s, feeds, open_ms, a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--vrt", default=os.path.join(ROOT, "build-bench-cpu", "vrt"), help="the vrt binary (Release build)")
-    ap.add_argument("--rounds", type=int, default=5, help="interleaved rounds (median over them)")
+    ap.add_argument("--rounds", type=int, default=9, help="interleaved rounds (median over them)")
     ap.add_argument("--iters", type=int, default=100)
     ap.add_argument("--warmup", type=int, default=10)
     ap.add_argument("--threads", type=int, default=2)
