@@ -18,6 +18,7 @@
 
 #ifdef VRT_HAVE_OPENBLAS
 #include <cblas.h>
+#include <pthread.h>
 #endif
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
@@ -240,14 +241,66 @@ void vrt__sgemm_set_blas(int on) {
     vrt__blas_enabled = on ? 1 : 0;
 }
 
+#ifdef VRT_HAVE_OPENBLAS
+/* OpenBLAS runs one thread per call, on the threads of our pool: its own pool would add threads
+ * beyond the engine's `threads` that keep spinning after each call and take cores from ours. */
+static pthread_once_t vrt__blas_once = PTHREAD_ONCE_INIT;
+
+static void vrt__blas_one_thread(void) {
+    openblas_set_num_threads(1);
+}
+
+/* One pool work item: a block of C's rows (split_m) or columns, as one single-threaded call. */
+typedef struct {
+    int trans_a, trans_b, split_m;
+    int64_t M, N, K, lda, ldb, ldc, block;
+    float alpha, beta;
+    const float *A, *B;
+    float *C;
+} vrt__blas_job;
+
+static void vrt__blas_block(void *arg, int64_t i) {
+    const vrt__blas_job *j = arg;
+    int64_t o = i * j->block, n = (j->split_m ? j->M : j->N) - o;
+    if (n > j->block) n = j->block;
+    const float *a = j->A, *b = j->B;
+    float *c = j->C;
+    int64_t m = j->M, cols = j->N;
+    if (j->split_m) {
+        a += j->trans_a ? o : o * j->lda; /* row o of op(A) */
+        c += o * j->ldc;
+        m = n;
+    } else {
+        b += j->trans_b ? o * j->ldb : o; /* column o of op(B) */
+        c += o;
+        cols = n;
+    }
+    cblas_sgemm(CblasRowMajor, j->trans_a ? CblasTrans : CblasNoTrans, j->trans_b ? CblasTrans : CblasNoTrans,
+                (int)m, (int)cols, (int)j->K, j->alpha, a, (int)j->lda, b, (int)j->ldb, j->beta, c,
+                (int)j->ldc);
+}
+
+/* C's larger side cut into one block per pool thread (multiples of 16, the kernels' width). */
+static void vrt__sgemm_blas(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K,
+                            float alpha, const float *A, int64_t lda, const float *B, int64_t ldb, float beta,
+                            float *C, int64_t ldc) {
+    pthread_once(&vrt__blas_once, vrt__blas_one_thread);
+    vrt__blas_job j = {trans_a, trans_b, M >= N, M, N, K, lda, ldb, ldc, 0, alpha, beta, A, B, C};
+    int64_t side = j.split_m ? M : N, nt = vrt__threadpool_size(tp);
+    if (nt < 1 || (double)M * N * K < 1e5) nt = 1;
+    j.block = ((side + nt - 1) / nt + 15) / 16 * 16;
+    int64_t blocks = (side + j.block - 1) / j.block;
+    vrt__parallel_for(blocks > 1 ? tp : NULL, blocks, vrt__blas_block, &j);
+}
+#endif
+
 void vrt__sgemm(vrt__threadpool *tp, int trans_a, int trans_b, int64_t M, int64_t N, int64_t K, float alpha,
                 const float *A, int64_t lda, const float *B, int64_t ldb, float beta, float *C, int64_t ldc) {
 #ifdef VRT_HAVE_OPENBLAS
     /* BLAS ints are 32-bit: fall back to our kernel for anything larger. */
     if (vrt__blas_enabled && M > 0 && N > 0 && K > 0 && M < INT32_MAX && N < INT32_MAX && K < INT32_MAX &&
         lda < INT32_MAX && ldb < INT32_MAX && ldc < INT32_MAX) {
-        cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
-                    (int)M, (int)N, (int)K, alpha, A, (int)lda, B, (int)ldb, beta, C, (int)ldc);
+        vrt__sgemm_blas(tp, trans_a, trans_b, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
     }
 #endif
