@@ -4,7 +4,10 @@
  * A source is opened from a URI or a plain path:
  *   /dev/videoN, v4l2:/dev/videoN?width=&height=&fps=&format=&buffers=&mode=newest|all&reconnect=1
  *   file:PATH or PATH (mp4, mkv, avi, ... via FFmpeg) ?pace=native|none&loop=1&format=
- *   rtsp://..., http(s)://...                (FFmpeg network streams)
+ *   rtsp://..., http(s)://...                (FFmpeg network streams; our keys after '#')
+ *   H.264/HEVC in any of these (and raw .h264/.h265 streams): ?decode=auto|nvdec|cpu picks the
+ *   GPU's video decoder (NVDEC, NV12 frames in page-locked memory) or FFmpeg's; auto follows
+ *   vrt_source_params.decode.
  *   image:PATH  (a file, a folder or a glob; JPEG/PNG) ?fps=&loop=1&format=
  *   synthetic:?width=&height=&fps=&format=&frames=   (moving pattern, frame number in pixels)
  * Query values override the params struct. Unknown keys are an error that
@@ -55,6 +58,13 @@ typedef enum vrt_capture_mode {
     VRT_MODE_ALL = 1,    /* hand over every frame in order */
 } vrt_capture_mode;
 
+/* Which decoder takes H.264/HEVC files and streams when the URI says decode=auto or nothing. */
+typedef enum vrt_decode_mode {
+    VRT_DECODE_AUTO = 0,  /* NVDEC where the driver loads and it takes the stream, else FFmpeg */
+    VRT_DECODE_CPU = 1,   /* FFmpeg's software decoders (what CPU pipelines use) */
+    VRT_DECODE_NVDEC = 2, /* NVDEC, or an error that says why not */
+} vrt_decode_mode;
+
 typedef struct vrt_source_params {
     uint32_t fourcc;        /* wanted output format; 0: the source's native/default */
     uint32_t width, height; /* 0: source default (cameras: driver's current; files: native) */
@@ -68,6 +78,8 @@ typedef struct vrt_source_params {
     int use_userptr;        /* V4L2: USERPTR streaming (buffers the source allocates, or the
                                consumer's given with vrt_source_configure) instead of mmap */
     const struct vrt_v4l2_ops *v4l2_ops; /* NULL: the real system calls */
+    vrt_decode_mode decode; /* files/streams: decode=auto (or none) in the URI means this; decode=cpu
+                               or decode=nvdec in the URI wins. Pipelines set CPU on the cpu backend */
 } vrt_source_params;
 
 typedef struct vrt_source_info {

@@ -39,6 +39,7 @@
 #include "source-impl.h"
 
 #include <libavcodec/avcodec.h>
+#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 #include <libavutil/imgutils.h>
 #include <libavutil/pixdesc.h>
@@ -57,6 +58,7 @@
 
 #define FILE_KEYS "pace, loop, start, threads, format, width, height, fps, decode"
 #define STREAM_KEYS FILE_KEYS ", rtsp_transport, timeout, low_latency"
+#define DEMUX_KEYS ", device" /* the NVDEC source's own, read here for its container input */
 
 typedef struct file_priv {
     AVFormatContext *fmt;
@@ -98,6 +100,14 @@ typedef struct file_priv {
     int paced;             /* pacing anchor valid */
     int64_t pace_t0_ns, pace_pts0_ns;
     uint64_t pace_seq0;
+
+    /* The demuxer alone (vrt__demux_open, the NVDEC source's input): no decoder; packets go
+     * through the Annex-B filter. */
+    int demux;
+    int device; /* device= (NVDEC's GPU) */
+    AVBSFContext *bsf;
+    AVPacket *au;       /* the access unit handed out, valid until the next read */
+    int64_t max_pts_ns; /* largest pts handed out (offset applied); INT64_MIN before the first */
 
     char name[256]; /* path or URL with any password hidden, for messages */
 } file_priv;
@@ -257,6 +267,7 @@ static vrt_status parse_keys(vrt_source_t *s, file_priv *p, vrt__uri *u, char *t
             return VRT_EINVAL;
         }
     }
+    (void)vrt__uri_get(u, "decode"); /* read by source.c, which chose this source */
     if ((st = parse_bool(s, u, "loop", &s->params.loop))) return st;
     double start = 0;
     if ((st = vrt__uri_get_double(u, "start", &start, s->err, sizeof(s->err)))) return st;
@@ -273,6 +284,15 @@ static vrt_status parse_keys(vrt_source_t *s, file_priv *p, vrt__uri *u, char *t
         return VRT_EINVAL;
     }
     p->threads = (int)threads;
+    if (p->demux) {
+        int64_t dev = 0;
+        if ((st = vrt__uri_get_int(u, "device", &dev, s->err, sizeof(s->err)))) return st;
+        if (dev < 0 || dev > 255) {
+            VRT__SRC_ERR(s, "'device=%lld': expected a GPU ordinal 0..255", (long long)dev);
+            return VRT_EINVAL;
+        }
+        p->device = (int)dev;
+    }
     if (p->network) {
         double timeout = 5;
         if ((st = vrt__uri_get_double(u, "timeout", &timeout, s->err, sizeof(s->err)))) return st;
@@ -292,7 +312,9 @@ static vrt_status parse_keys(vrt_source_t *s, file_priv *p, vrt__uri *u, char *t
         }
         if ((st = parse_bool(s, u, "low_latency", &p->live))) return st;
     }
-    return vrt__uri_check_unused(u, p->network ? STREAM_KEYS : FILE_KEYS, s->err, sizeof(s->err));
+    char known[160];
+    snprintf(known, sizeof(known), "%s%s", p->network ? STREAM_KEYS : FILE_KEYS, p->demux ? DEMUX_KEYS : "");
+    return vrt__uri_check_unused(u, known, s->err, sizeof(s->err));
 }
 
 static int pick_video_stream(AVFormatContext *fmt) {
@@ -443,7 +465,8 @@ static vrt_status seek_to(file_priv *p, int64_t ns) {
     if (e < 0 && ns == 0) e = av_seek_frame(p->fmt, -1, 0, AVSEEK_FLAG_BYTE); /* no index: rewind bytes */
     disarm_deadline(p);
     if (e < 0) return VRT_ENOTSUP;
-    avcodec_flush_buffers(p->dec);
+    if (p->dec) avcodec_flush_buffers(p->dec);
+    if (p->bsf) av_bsf_flush(p->bsf);
     p->draining = 0;
     p->read_errors = 0;
     return VRT_OK;
@@ -589,16 +612,11 @@ static void fill_info(vrt_source_t *s, file_priv *p) {
     s->params.fourcc = p->out_cc;
 }
 
-static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *prm) {
-    (void)prm; /* s->params already holds a copy; URI keys override it below */
-    vrt__ffmpeg_route_log();
-    file_priv *p = vrt_calloc(1, sizeof(*p));
-    if (!p) {
-        VRT__SRC_ERR(s, "out of memory");
-        return VRT_ENOMEM;
-    }
-    s->priv = p;
+/* The steps the FFmpeg source and the NVDEC source's demuxer share: keys, then the input
+ * opened and its video stream picked. p is s->priv (freed by file_close). */
+static vrt_status open_common(vrt_source_t *s, file_priv *p, vrt__uri *u) {
     p->last_pts_ns = INT64_MIN;
+    p->max_pts_ns = INT64_MIN;
     p->network = is_network_scheme(u->scheme);
     p->io_timeout_ns = 5000000000LL;
     char url[1024];
@@ -610,7 +628,20 @@ static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_param
     p->pace = s->params.pace;
     p->loop = s->params.loop;
     p->pace_fps = s->params.fps;
-    if ((st = open_input(s, p, url, transport))) return st;
+    return open_input(s, p, url, transport);
+}
+
+static vrt_status file_open(vrt_source_t *s, vrt__uri *u, const vrt_source_params *prm) {
+    (void)prm; /* s->params already holds a copy; URI keys override it below */
+    vrt__ffmpeg_route_log();
+    file_priv *p = vrt_calloc(1, sizeof(*p));
+    if (!p) {
+        VRT__SRC_ERR(s, "out of memory");
+        return VRT_ENOMEM;
+    }
+    s->priv = p;
+    vrt_status st = open_common(s, p, u);
+    if (st) return st;
     if ((st = open_decoder(s, p, p->threads))) return st;
     if ((st = choose_output(s, p))) return st;
     fill_info(s, p);
@@ -633,9 +664,45 @@ static vrt_status do_loop(vrt_source_t *s, file_priv *p) {
     return VRT_OK;
 }
 
+/* The next packet of the video stream into p->pkt. VRT_EOF at the end (files: also after
+ * FILE_MAX_READ_ERRORS damaged stretches in a row); other failures with a message. */
+static vrt_status read_video_packet(vrt_source_t *s, file_priv *p) {
+    char eb[128];
+    for (;;) {
+        arm_deadline(p);
+        int e = av_read_frame(p->fmt, p->pkt);
+        disarm_deadline(p);
+        if (e < 0) {
+            if (e == AVERROR_EXIT) {
+                count_error(s);
+                VRT__SRC_ERR(s, "%s: no data for %.3g s (server gone? raise timeout=)", p->name,
+                             p->io_timeout_ns / 1e9);
+                return VRT_ETIMEDOUT;
+            }
+            if (e != AVERROR_EOF) {
+                count_error(s);
+                if (p->network && !(p->fmt->pb && avio_feof(p->fmt->pb))) {
+                    VRT__SRC_ERR(s, "%s: read failed: %s", p->name, av_err(e, eb, sizeof(eb)));
+                    return status_from_av(e) == VRT_EOF ? VRT_EIO : status_from_av(e);
+                }
+                /* Files: a damaged stretch; try on a few times, then take it as the end. */
+                if (++p->read_errors < FILE_MAX_READ_ERRORS && !(p->fmt->pb && avio_feof(p->fmt->pb)))
+                    continue;
+            }
+            return VRT_EOF;
+        }
+        p->read_errors = 0;
+        if (p->pkt->stream_index != p->sidx) {
+            av_packet_unref(p->pkt);
+            continue;
+        }
+        if (p->pkt->flags & AV_PKT_FLAG_CORRUPT) count_error(s);
+        return VRT_OK;
+    }
+}
+
 /* Decodes the next frame into p->frm and sets p->dec_pts_ns. */
 static vrt_status decode_next(vrt_source_t *s, file_priv *p) {
-    char eb[128];
     int progress_guard = 0;
     for (;;) {
         int e = avcodec_receive_frame(p->dec, p->frm);
@@ -685,36 +752,13 @@ static vrt_status decode_next(vrt_source_t *s, file_priv *p) {
         }
         /* The decoder wants input. */
         if (p->draining) return VRT_EOF; /* cannot happen with a conforming decoder */
-        arm_deadline(p);
-        e = av_read_frame(p->fmt, p->pkt);
-        disarm_deadline(p);
-        if (e < 0) {
-            if (e == AVERROR_EXIT) {
-                count_error(s);
-                VRT__SRC_ERR(s, "%s: no data for %.3g s (server gone? raise timeout=)", p->name,
-                             p->io_timeout_ns / 1e9);
-                return VRT_ETIMEDOUT;
-            }
-            if (e != AVERROR_EOF) {
-                count_error(s);
-                if (p->network && !(p->fmt->pb && avio_feof(p->fmt->pb))) {
-                    VRT__SRC_ERR(s, "%s: read failed: %s", p->name, av_err(e, eb, sizeof(eb)));
-                    return status_from_av(e) == VRT_EOF ? VRT_EIO : status_from_av(e);
-                }
-                /* Files: a damaged stretch; try on a few times, then take it as the end. */
-                if (++p->read_errors < FILE_MAX_READ_ERRORS && !(p->fmt->pb && avio_feof(p->fmt->pb)))
-                    continue;
-            }
+        vrt_status st = read_video_packet(s, p);
+        if (st == VRT_EOF) {
             avcodec_send_packet(p->dec, NULL); /* drain the frames still in the decoder */
             p->draining = 1;
             continue;
         }
-        p->read_errors = 0;
-        if (p->pkt->stream_index != p->sidx) {
-            av_packet_unref(p->pkt);
-            continue;
-        }
-        if (p->pkt->flags & AV_PKT_FLAG_CORRUPT) count_error(s);
+        if (st) return st;
         e = avcodec_send_packet(p->dec, p->pkt);
         av_packet_unref(p->pkt);
         if (e < 0 && e != AVERROR(EAGAIN)) count_error(s); /* undecodable packet: skipped */
@@ -866,17 +910,22 @@ static vrt_status file_stop(vrt_source_t *s) {
     return VRT_OK;
 }
 
-static void file_close(vrt_source_t *s) {
-    file_priv *p = s->priv;
-    if (!p) return;
+static void free_priv(file_priv *p) {
     vrt_frame_unref(&p->out);
     sws_freeContext(p->sws);
     av_frame_free(&p->frm);
     av_packet_free(&p->pkt);
     avcodec_free_context(&p->dec);
+    av_bsf_free(&p->bsf);
+    av_packet_free(&p->au);
     avformat_close_input(&p->fmt);
     vrt_frame_pool_destroy(&p->pool); /* frames still held keep their memory until unref'd */
     vrt_free(p);
+}
+
+static void file_close(vrt_source_t *s) {
+    if (!s->priv) return;
+    free_priv(s->priv);
     s->priv = NULL;
 }
 
@@ -888,3 +937,160 @@ const vrt__source_vtbl vrt__source_file = {
     .stop = file_stop,
     .close = file_close,
 };
+
+/* ---- the demuxer alone: the NVDEC source's input for containers and streams ---------- */
+
+/* A vrt__demux is a file_priv in demux mode: no decoder, no output pool. */
+static file_priv *dm(vrt__demux *d) {
+    return (file_priv *)(void *)d;
+}
+
+/* The Annex-B filter of the stream's codec (demuxers of mp4/mkv/mov give length-prefixed NAL
+ * units with the parameter sets in extradata; NVDEC's parser reads Annex-B). */
+static vrt_status open_bsf(vrt_source_t *s, file_priv *p) {
+    const AVCodecParameters *cp = p->fmt->streams[p->sidx]->codecpar;
+    const char *name = cp->codec_id == AV_CODEC_ID_H264   ? "h264_mp4toannexb"
+                       : cp->codec_id == AV_CODEC_ID_HEVC ? "hevc_mp4toannexb"
+                                                          : NULL;
+    if (!name) {
+        VRT__SRC_ERR(s, "%s: video codec '%s': decode=nvdec takes H.264 or HEVC video; use decode=cpu",
+                     p->name, avcodec_get_name(cp->codec_id));
+        return VRT_ENOTSUP;
+    }
+    const AVBitStreamFilter *f = av_bsf_get_by_name(name);
+    if (!f) {
+        VRT__SRC_ERR(s, "%s: this FFmpeg build has no %s bitstream filter; use decode=cpu", p->name, name);
+        return VRT_ENOTSUP;
+    }
+    char eb[128];
+    int e = av_bsf_alloc(f, &p->bsf);
+    if (e >= 0) e = avcodec_parameters_copy(p->bsf->par_in, cp);
+    if (e >= 0) {
+        p->bsf->time_base_in = p->tb;
+        e = av_bsf_init(p->bsf);
+    }
+    if (e < 0) {
+        VRT__SRC_ERR(s, "%s: %s: %s", p->name, name, av_err(e, eb, sizeof(eb)));
+        return status_from_av(e) == VRT_ENOMEM ? VRT_ENOMEM : VRT_EBADDATA;
+    }
+    p->pkt = av_packet_alloc();
+    p->au = av_packet_alloc();
+    if (!p->pkt || !p->au) {
+        VRT__SRC_ERR(s, "%s: out of memory", p->name);
+        return VRT_ENOMEM;
+    }
+    return VRT_OK;
+}
+
+static void demux_info(file_priv *p, vrt__demux_info *info) {
+    AVStream *vs = p->fmt->streams[p->sidx];
+    AVRational fr = av_guess_frame_rate(p->fmt, vs, NULL);
+    memset(info, 0, sizeof(*info));
+    info->codec = vs->codecpar->codec_id == AV_CODEC_ID_HEVC ? 2 : 1;
+    info->width = (uint32_t)vs->codecpar->width;
+    info->height = (uint32_t)vs->codecpar->height;
+    info->fps = (fr.num > 0 && fr.den > 0) ? av_q2d(fr) : 0;
+    p->frame_dur_ns = info->fps > 0 ? (int64_t)(1e9 / info->fps) : 40000000;
+    info->frame_count = vs->nb_frames > 0 ? vs->nb_frames : -1;
+    info->network = p->network;
+    info->device = p->device;
+    info->name = p->name;
+}
+
+vrt_status vrt__demux_open(vrt__demux **out, vrt_source_t *s, vrt__uri *u, vrt__demux_info *info) {
+    *out = NULL;
+    vrt__ffmpeg_route_log();
+    file_priv *p = vrt_calloc(1, sizeof(*p));
+    if (!p) {
+        VRT__SRC_ERR(s, "out of memory");
+        return VRT_ENOMEM;
+    }
+    p->demux = 1;
+    vrt_status st = open_common(s, p, u);
+    if (!st) st = open_bsf(s, p);
+    if (!st && p->start_ns > 0 && seek_to(p, p->start_ns) != VRT_OK) {
+        VRT__SRC_ERR(s, "%s: cannot seek to start=%.3f s (not seekable)", p->name, p->start_ns / 1e9);
+        st = VRT_ENOTSUP;
+    }
+    if (st) {
+        free_priv(p);
+        return st;
+    }
+    demux_info(p, info);
+    *out = (vrt__demux *)(void *)p;
+    return VRT_OK;
+}
+
+/* The access unit's pts in ns: from the stream's start, continued across loops. */
+static int64_t au_pts_ns(file_priv *p, const AVPacket *pk) {
+    int64_t ts = pk->pts != AV_NOPTS_VALUE ? pk->pts : pk->dts;
+    int64_t raw;
+    if (ts == AV_NOPTS_VALUE) {
+        raw = p->max_pts_ns == INT64_MIN ? 0 : p->max_pts_ns - p->pts_offset_ns + p->frame_dur_ns;
+    } else {
+        AVStream *vs = p->fmt->streams[p->sidx];
+        if (vs->start_time != AV_NOPTS_VALUE) ts -= vs->start_time;
+        raw = to_ns(ts, p->tb);
+    }
+    if (p->rebase) { /* the first unit after a loop: a key frame, the earliest of its pass */
+        p->rebase = 0;
+        if (p->max_pts_ns != INT64_MIN) p->pts_offset_ns = p->max_pts_ns + p->frame_dur_ns - raw;
+    }
+    int64_t pts = raw + p->pts_offset_ns;
+    if (p->max_pts_ns == INT64_MIN || pts > p->max_pts_ns) p->max_pts_ns = pts;
+    return pts;
+}
+
+vrt_status vrt__demux_read(vrt__demux *d, vrt_source_t *s, const uint8_t **data, size_t *len,
+                           int64_t *pts_ns) {
+    file_priv *p = dm(d);
+    av_packet_unref(p->au);
+    for (;;) {
+        int e = av_bsf_receive_packet(p->bsf, p->au);
+        if (e == 0) {
+            *data = p->au->data;
+            *len = (size_t)p->au->size;
+            *pts_ns = au_pts_ns(p, p->au);
+            return VRT_OK;
+        }
+        if (e == AVERROR_EOF) {
+            VRT__SRC_ERR(s, "%s: end of %s", p->name, p->network ? "stream" : "file");
+            return VRT_EOF;
+        }
+        if (e != AVERROR(EAGAIN)) { /* a packet the filter refused: skipped */
+            count_error(s);
+            continue;
+        }
+        if (p->draining) return VRT_EOF;
+        vrt_status st = read_video_packet(s, p);
+        if (st == VRT_EOF) {
+            av_bsf_send_packet(p->bsf, NULL); /* the filter's last units */
+            p->draining = 1;
+            continue;
+        }
+        if (st) return st;
+        if (av_bsf_send_packet(p->bsf, p->pkt) < 0) {
+            count_error(s);
+            av_packet_unref(p->pkt);
+        }
+    }
+}
+
+vrt_status vrt__demux_rewind(vrt__demux *d, int loop) {
+    file_priv *p = dm(d);
+    av_packet_unref(p->au);
+    if (seek_to(p, p->start_ns) != VRT_OK) return VRT_ENOTSUP;
+    if (loop) {
+        p->rebase = 1;
+    } else { /* back to the start of the timeline (after the probe at open) */
+        p->max_pts_ns = INT64_MIN;
+        p->pts_offset_ns = 0;
+    }
+    return VRT_OK;
+}
+
+void vrt__demux_close(vrt__demux **pd) {
+    if (!pd || !*pd) return;
+    free_priv(dm(*pd));
+    *pd = NULL;
+}

@@ -36,3 +36,31 @@ const vrt__source_vtbl vrt__source_file = {
     .stop = none_stop,
     .close = none_close,
 };
+
+vrt_status vrt__demux_open(vrt__demux **out, vrt_source_t *s, vrt__uri *u, vrt__demux_info *info) {
+    (void)info;
+    *out = NULL;
+    VRT__SRC_ERR(
+        s,
+        "%s: containers and streams need FFmpeg to demux, and this build has none; NVDEC reads "
+        "raw .h264/.h265 streams without it (ffmpeg -i IN -c:v copy -bsf:v h264_mp4toannexb OUT.h264)",
+        u->path);
+    return VRT_ENOSYS;
+}
+vrt_status vrt__demux_read(vrt__demux *d, vrt_source_t *s, const uint8_t **data, size_t *len,
+                           int64_t *pts_ns) {
+    (void)d;
+    (void)s;
+    (void)data;
+    (void)len;
+    (void)pts_ns;
+    return VRT_ENOSYS;
+}
+vrt_status vrt__demux_rewind(vrt__demux *d, int loop) {
+    (void)d;
+    (void)loop;
+    return VRT_ENOSYS;
+}
+void vrt__demux_close(vrt__demux **d) {
+    if (d) *d = NULL;
+}

@@ -134,7 +134,10 @@ typedef struct nv_pic {
 
 typedef struct nv_priv {
     const nv_api *api;
-    vrt__annexb es;
+    vrt__annexb es;      /* raw elementary streams */
+    vrt__demux *dm;      /* containers and network streams (FFmpeg demuxes, file.c), else NULL */
+    vrt__demux_info dmi; /* its stream */
+    vrt__es_codec codec;
     int dev;
     nv_CUcontext ctx;
     int ctx_retained;
@@ -153,7 +156,9 @@ typedef struct nv_priv {
 
     /* The access unit read from the file but not yet given to the decoder (pacing). */
     int have_au;
-    size_t au_off, au_len;
+    const uint8_t *au;
+    size_t au_len;
+    int64_t au_pts_ns; /* the demuxer's pts; -1 for raw streams */
     int eos_sent;
     uint64_t pass_pics; /* pictures handed out by the parser since the last rewind */
 
@@ -318,7 +323,7 @@ static int on_display(void *user, nv_disp_info *d) {
 static vrt_status make_parser(vrt_source_t *s, nv_priv *p) {
     nv_parser_params pp;
     memset(&pp, 0, sizeof(pp));
-    pp.CodecType = p->es.codec == VRT__ES_HEVC ? NV_CODEC_HEVC : NV_CODEC_H264;
+    pp.CodecType = p->codec == VRT__ES_HEVC ? NV_CODEC_HEVC : NV_CODEC_H264;
     pp.ulMaxNumDecodeSurfaces = p->surfaces ? p->surfaces : NV_MAX_SURFACES;
     pp.ulErrorThreshold = 100; /* decode pictures with damaged bits too (concealed) rather than skip them */
     pp.ulMaxDisplayDelay = 0;  /* hand out each picture as soon as its order allows */
@@ -389,23 +394,42 @@ static vrt_status parse_keys(vrt_source_t *s, nv_priv *p, vrt__uri *u) {
 
 /* Reads access units until the parser reports the sequence header (on_sequence makes the decoder
  * then), and starts over: start() makes a fresh parser from the first unit. */
+static vrt_status next_unit(vrt_source_t *s, nv_priv *p, const uint8_t **data, size_t *len, int64_t *pts) {
+    if (p->dm) return vrt__demux_read(p->dm, s, data, len, pts);
+    size_t off;
+    int key;
+    vrt_status st = vrt__annexb_next(&p->es, &off, len, &key);
+    if (st) return st;
+    *data = p->es.data + off;
+    *pts = -1;
+    return VRT_OK;
+}
+
+/* Reads access units until the parser reports the sequence header (on_sequence makes the decoder
+ * then), and starts over: start() makes a fresh parser from the first unit. A live stream cannot
+ * start over: its parser is kept and goes on from there (the probe's pictures are not shown). */
 static vrt_status probe(vrt_source_t *s, nv_priv *p) {
     vrt_status st = make_parser(s, p);
     if (st) return st;
     p->probing = 1;
-    size_t off, len;
-    int key;
+    const uint8_t *d;
+    size_t len;
+    int64_t pts;
+    vrt_status rd = VRT_OK;
     for (int i = 0; i < NV_PROBE_UNITS && !p->have_fmt && !st; i++) {
-        if (vrt__annexb_next(&p->es, &off, &len, &key) != VRT_OK) break;
-        st = feed(s, p, p->es.data + off, len, 0);
+        if ((rd = next_unit(s, p, &d, &len, &pts)) != VRT_OK) break;
+        st = feed(s, p, d, len, pts > 0 ? pts : 0);
     }
     p->probing = 0;
-    drop_parser(p);
-    vrt__annexb_rewind(&p->es);
+    if (rd && rd != VRT_EOF) return rd; /* a stream that failed: its message */
+    int live = p->dm && p->dmi.network;
+    if (!live) drop_parser(p);
+    if (!st && !live) st = p->dm ? vrt__demux_rewind(p->dm, 0) : (vrt__annexb_rewind(&p->es), VRT_OK);
+    if (st == VRT_ENOTSUP) VRT__SRC_ERR(s, "%s: cannot seek back to the start after the probe", p->name);
     if (st) return st;
     if (!p->have_fmt) {
         VRT__SRC_ERR(s, "%s: no %s sequence header (SPS) in the first %d access units", p->name,
-                     vrt__annexb_codec_name(p->es.codec), NV_PROBE_UNITS);
+                     vrt__annexb_codec_name(p->codec), NV_PROBE_UNITS);
         return VRT_EBADDATA;
     }
     return VRT_OK;
@@ -415,16 +439,16 @@ static void fill_info(vrt_source_t *s, nv_priv *p) {
     double fps = p->fmt.frame_rate.numerator && p->fmt.frame_rate.denominator
                      ? (double)p->fmt.frame_rate.numerator / p->fmt.frame_rate.denominator
                      : 0;
+    if (p->dm && p->dmi.fps > 0) fps = p->dmi.fps; /* the container's rate */
     p->fps = s->params.fps > 0 ? s->params.fps : fps > 0 ? fps : NV_DEFAULT_FPS;
-    p->pace = s->params.pace;
+    p->pace = s->params.pace && !(p->dm && p->dmi.network); /* live streams come at their own rate */
     p->loop = s->params.loop;
-    snprintf(s->info.driver, sizeof(s->info.driver), "nvdec %s",
-             p->es.codec == VRT__ES_HEVC ? "hevc" : "h264");
+    snprintf(s->info.driver, sizeof(s->info.driver), "nvdec %s", p->codec == VRT__ES_HEVC ? "hevc" : "h264");
     s->info.fourcc = VRT_FMT_NV12;
     s->info.width = p->w;
     s->info.height = p->h;
     s->info.fps = fps > 0 ? fps : p->fps;
-    s->info.frame_count = -1;
+    s->info.frame_count = p->dm ? p->dmi.frame_count : -1;
     s->info.driver_timestamps = 0;
     s->info.monotonic_timestamps = 1;
     s->info.buffers = NV_POOL;
@@ -489,25 +513,24 @@ static vrt_status nvdec_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
     }
     s->priv = p;
     snprintf(p->name, sizeof(p->name), "%s", u->path);
-    vrt_status st = parse_keys(s, p, u);
+    /* Raw elementary streams are read here; containers and network streams demuxed by FFmpeg. */
+    p->codec = strcmp(u->scheme, "file") ? VRT__ES_NONE : vrt__annexb_codec_for_path(u->path);
+    vrt_status st = p->codec ? parse_keys(s, p, u) : VRT_OK;
     if (st) return st;
-    vrt__es_codec codec = vrt__annexb_codec_for_path(u->path);
-    if (codec == VRT__ES_NONE) {
-        VRT__SRC_ERR(
-            s,
-            "%s: decode=nvdec reads raw H.264/HEVC elementary streams (.h264 .264 .h265 .265 .hevc); "
-            "for containers use decode=cpu, or extract the stream: ffmpeg -i IN -c:v copy -bsf:v "
-            "h264_mp4toannexb OUT.h264",
-            p->name);
-        return VRT_ENOTSUP;
-    }
     char e[384] = "";
     p->api = vrt__nvdec_api(e, sizeof(e));
     if (!p->api) {
         VRT__SRC_ERR(s, "%s: %s", p->name, e);
         return VRT_ENOSYS;
     }
-    if ((st = vrt__annexb_open(&p->es, u->path, codec, s->err, sizeof(s->err)))) return st;
+    if (p->codec) {
+        st = vrt__annexb_open(&p->es, u->path, p->codec, s->err, sizeof(s->err));
+    } else if (!(st = vrt__demux_open(&p->dm, s, u, &p->dmi))) {
+        snprintf(p->name, sizeof(p->name), "%s", p->dmi.name);
+        p->codec = p->dmi.codec == 2 ? VRT__ES_HEVC : VRT__ES_H264;
+        p->dev = p->dmi.device;
+    }
+    if (st) return st;
     if ((st = open_gpu(s, p))) return st;
     fill_info(s, p);
     return VRT_OK;
@@ -552,7 +575,11 @@ static vrt_status at_end(vrt_source_t *s, nv_priv *p) {
     drop_parser(p);
     vrt_status st = make_parser(s, p);
     if (st) return st;
-    vrt__annexb_rewind(&p->es);
+    if (p->dm && vrt__demux_rewind(p->dm, 1) != VRT_OK) {
+        VRT__SRC_ERR(s, "%s: loop=1 but the input cannot seek back to the start", p->name);
+        return VRT_EOF;
+    }
+    if (!p->dm) vrt__annexb_rewind(&p->es);
     p->eos_sent = 0;
     p->pass_pics = 0;
     return VRT_OK;
@@ -563,11 +590,12 @@ static vrt_status fill_queue(vrt_source_t *s, nv_priv *p, int timeout_ms) {
     while (p->qn == 0) {
         vrt_status st;
         if (!p->have_au) {
-            int key;
-            if (vrt__annexb_next(&p->es, &p->au_off, &p->au_len, &key) != VRT_OK) {
+            st = next_unit(s, p, &p->au, &p->au_len, &p->au_pts_ns);
+            if (st == VRT_EOF) {
                 if ((st = at_end(s, p))) return st;
                 continue;
             }
+            if (st) return st;
             p->have_au = 1;
         }
         int64_t now = vrt_now_ns();
@@ -582,7 +610,9 @@ static vrt_status fill_queue(vrt_source_t *s, nv_priv *p, int timeout_ms) {
         }
         p->have_au = 0;
         p->fed++;
-        if ((st = feed(s, p, p->es.data + p->au_off, p->au_len, now))) return st;
+        /* The parser carries a unit's time to its picture: the container's pts, or for raw
+         * streams (no timestamps) when the unit went to the decoder. */
+        if ((st = feed(s, p, p->au, p->au_len, p->au_pts_ns >= 0 ? p->au_pts_ns : now))) return st;
     }
     return VRT_OK;
 }
@@ -648,7 +678,10 @@ static vrt_status nvdec_read(vrt_source_t *s, vrt_frame **out, int timeout_ms) {
         st = copy_out(s, p, &d, f);
         p->qhead = (p->qhead + 1) % NV_QUEUE; /* a picture that failed to copy is dropped */
         p->qn--;
-        if (!st) {
+        if (!st && p->dm) { /* the container's pts; delivered now, as the FFmpeg source stamps */
+            f->pts_ns = d.timestamp * 100;
+            f->timestamp_ns = vrt_now_ns();
+        } else if (!st) {
             /* When its access unit went to the decoder (the parser carries the packet's time). */
             f->timestamp_ns = d.timestamp > 0 ? d.timestamp * 100 : vrt_now_ns();
             f->pts_ns = frames_ns(p, p->shown);
@@ -698,6 +731,7 @@ static void nvdec_close(vrt_source_t *s) {
         p->api->cuDevicePrimaryCtxRelease(p->dev);
     }
     vrt__annexb_close(&p->es);
+    vrt__demux_close(&p->dm);
     vrt_free(p);
     s->priv = NULL;
 }
@@ -713,28 +747,59 @@ const vrt__source_vtbl vrt__source_nvdec = {
 
 /* ---- which source reads a file (source.c) ------------------------------------------- */
 
-vrt_status vrt__decode_pick(vrt__uri *u, const vrt__source_vtbl **vt, char *err, size_t cap) {
+/* decode= of the URI: in the query for files, in the fragment (our keys) for network URLs. */
+static vrt_status decode_key(vrt__uri *u, char *val, size_t vcap, char *err, size_t cap) {
+    val[0] = 0;
+    if (!strcmp(u->scheme, "file")) {
+        const char *d = vrt__uri_get(u, "decode");
+        if (d) snprintf(val, vcap, "%s", d);
+        return VRT_OK;
+    }
+    const char *hash = strchr(u->path, '#');
+    if (!hash) return VRT_OK;
+    vrt__uri *fu = vrt_calloc(1, sizeof(*fu));
+    if (!fu) return VRT_ENOMEM;
+    char q[1100];
+    snprintf(q, sizeof(q), "file:?%s", hash + 1);
+    vrt_status st = vrt__uri_parse(fu, q, err, cap); /* the FFmpeg source reports bad fragments */
+    const char *d = st ? NULL : vrt__uri_get(fu, "decode");
+    if (d) snprintf(val, vcap, "%s", d);
+    vrt_free(fu);
+    return VRT_OK;
+}
+
+vrt_status vrt__decode_pick(vrt__uri *u, vrt_decode_mode dflt, const vrt__source_vtbl **vt, int *fallback,
+                            char *err, size_t cap) {
     *vt = &vrt__source_file;
-    if (strcmp(u->scheme, "file")) return VRT_OK; /* network streams: FFmpeg */
-    const char *d = vrt__uri_get(u, "decode");
-    if (d && strcasecmp(d, "auto") && strcasecmp(d, "nvdec") && strcasecmp(d, "cpu")) {
+    *fallback = 0;
+    char d[32];
+    vrt_status st = decode_key(u, d, sizeof(d), err, cap);
+    if (st) return st;
+    if (d[0] && strcasecmp(d, "auto") && strcasecmp(d, "nvdec") && strcasecmp(d, "cpu")) {
         vrt_errbuf_set(err, cap, "'decode=%s': expected auto, nvdec or cpu", d);
         return VRT_EINVAL;
     }
-    if (d && !strcasecmp(d, "cpu")) return VRT_OK;
-    if (d && !strcasecmp(d, "nvdec")) {
+    vrt_decode_mode m = !d[0] || !strcasecmp(d, "auto") ? dflt
+                        : !strcasecmp(d, "cpu")         ? VRT_DECODE_CPU
+                                                        : VRT_DECODE_NVDEC;
+    if (m == VRT_DECODE_CPU) return VRT_OK;
+    if (m == VRT_DECODE_NVDEC) {
         *vt = &vrt__source_nvdec;
         return VRT_OK;
     }
-    /* auto: NVDEC for elementary streams where it works; FFmpeg otherwise, and where FFmpeg is
-     * absent the NVDEC source anyway, whose error says what is missing. */
-    if (vrt__annexb_codec_for_path(u->path) == VRT__ES_NONE) return VRT_OK;
+    /* auto: NVDEC where the driver loads, and FFmpeg where it then refuses the stream (another
+     * codec, a format or size only FFmpeg gives). Without FFmpeg, raw elementary streams go to
+     * NVDEC anyway, whose error says what is missing. */
     char e[8];
 #ifdef VRT_HAVE_FFMPEG
-    if (vrt__nvdec_api(e, sizeof(e))) *vt = &vrt__source_nvdec;
+    if (vrt__nvdec_api(e, sizeof(e))) {
+        *vt = &vrt__source_nvdec;
+        *fallback = 1;
+    }
 #else
     (void)e;
-    *vt = &vrt__source_nvdec;
+    if (!strcmp(u->scheme, "file") && vrt__annexb_codec_for_path(u->path) != VRT__ES_NONE)
+        *vt = &vrt__source_nvdec;
 #endif
     return VRT_OK;
 }

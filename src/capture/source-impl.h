@@ -73,10 +73,13 @@ extern const vrt__source_vtbl vrt__source_image;
 extern const vrt__source_vtbl vrt__source_synthetic;
 extern const vrt__source_vtbl vrt__source_nvdec; /* raw H.264/HEVC streams on NVDEC (nvdec.c) */
 
-/* Which source reads a file: URI (decode=auto|nvdec|cpu, marked used; nvdec.c): the NVDEC source
- * for raw elementary streams when asked, or with auto when NVDEC is usable; else the FFmpeg one.
+/* Which source reads a file or network stream (nvdec.c): decode=auto|nvdec|cpu of the URI (query
+ * for files, fragment for URLs; auto or none means `dflt`, the params' decode): the NVDEC source
+ * when asked, or with auto when the driver loads; else the FFmpeg one. *fallback 1: auto chose
+ * NVDEC, so if it refuses the stream (vrt__decode_retry) the FFmpeg source is tried instead.
  * VRT_EINVAL with a message for a bad decode= value. */
-vrt_status vrt__decode_pick(vrt__uri *u, const vrt__source_vtbl **vt, char *err, size_t cap);
+vrt_status vrt__decode_pick(vrt__uri *u, vrt_decode_mode dflt, const vrt__source_vtbl **vt, int *fallback,
+                            char *err, size_t cap);
 
 /* Reads width=, height=, fps=, format= into s->params (marking them used);
  * fails with a message in s->err for malformed values. */
@@ -93,6 +96,31 @@ void vrt__decode_free(vrt_source_t *s);
 /* file.c (FFmpeg builds): FFmpeg's log lines go to vrt_log at lower levels (once per process;
  * the sink layer's video writer calls it too). */
 void vrt__ffmpeg_route_log(void);
+
+/* file.c (FFmpeg builds; file_none.c answers VRT_ENOSYS): a container file or network stream
+ * demuxed by libavformat with the FFmpeg source's own opening code and keys (pace, loop, start,
+ * fps, timeout, rtsp_transport, ... plus device=), its H.264/HEVC packets turned into Annex-B access
+ * units by the h264_mp4toannexb / hevc_mp4toannexb filter: the NVDEC source's input for what is
+ * not a raw elementary stream. Messages go to s->err, recoverable errors to s's stats; open
+ * applies the URI's keys to s->params and names s->info. VRT_ENOTSUP for other codecs. */
+typedef struct vrt__demux vrt__demux;
+typedef struct vrt__demux_info {
+    int codec; /* 1 H.264, 2 HEVC (vrt__es_codec) */
+    uint32_t width, height;
+    double fps;          /* the stream's rate; 0 if unknown */
+    int64_t frame_count; /* -1 if unknown */
+    int network;         /* rtsp:// and other live protocols: no rewind */
+    int device;          /* device= */
+    const char *name;    /* path, or URL without its password (the demuxer's) */
+} vrt__demux_info;
+vrt_status vrt__demux_open(vrt__demux **out, vrt_source_t *s, vrt__uri *u, vrt__demux_info *info);
+/* The next access unit (valid until the next call) and its pts (ns from the stream's start,
+ * continued across loops). VRT_EOF at the end, with a message. */
+vrt_status vrt__demux_read(vrt__demux *d, vrt_source_t *s, const uint8_t **data, size_t *len,
+                           int64_t *pts_ns);
+/* Back to the start (start=): loop 1 continues the pts, 0 restarts them. VRT_ENOTSUP if not seekable. */
+vrt_status vrt__demux_rewind(vrt__demux *d, int loop);
+void vrt__demux_close(vrt__demux **d); /* NULL-safe */
 
 #define VRT__SRC_ERR(s, ...) vrt_errbuf_set((s)->err, sizeof((s)->err), __VA_ARGS__)
 

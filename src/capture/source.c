@@ -16,36 +16,30 @@ static const vrt__source_vtbl *pick(const vrt__uri *u) {
     return &vrt__source_file; /* file: and network URLs */
 }
 
-vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
-                           size_t err_cap) {
-    char tmp[1];
-    if (!err) {
-        err = tmp;
-        err_cap = sizeof(tmp);
-    }
-    if (err_cap) err[0] = 0;
-    if (!out) return VRT_EINVAL;
-    *out = NULL;
+/* Parses the URI and opens it with the backend `vt` (NULL: the one the URI names). *retry is set
+ * when decode=auto chose NVDEC and NVDEC refused the stream: the caller tries again with FFmpeg. */
+static vrt_status open_as(vrt_source_t **out, const char *uri, const vrt_source_params *p,
+                          const vrt__source_vtbl *vt, int *retry, char *err, size_t err_cap) {
     vrt__uri *u = vrt_calloc(1, sizeof(*u));
     if (!u) {
         vrt_errbuf_set(err, err_cap, "out of memory");
         return VRT_ENOMEM;
     }
     vrt_status st = vrt__uri_parse(u, uri, err, err_cap);
+    int fallback = 0;
+    if (!st && !vt) {
+        vt = pick(u);
+        if (vt == &vrt__source_file)
+            st = vrt__decode_pick(u, p ? p->decode : VRT_DECODE_AUTO, &vt, &fallback, err, err_cap);
+    }
+    vrt_source_t *s = st ? NULL : vrt_calloc(1, sizeof(*s));
+    if (!st && !s) {
+        vrt_errbuf_set(err, err_cap, "out of memory");
+        st = VRT_ENOMEM;
+    }
     if (st) {
         vrt_free(u);
         return st;
-    }
-    const vrt__source_vtbl *vt = pick(u);
-    if (vt == &vrt__source_file && (st = vrt__decode_pick(u, &vt, err, err_cap))) {
-        vrt_free(u);
-        return st;
-    }
-    vrt_source_t *s = vrt_calloc(1, sizeof(*s));
-    if (!s) {
-        vrt_free(u);
-        vrt_errbuf_set(err, err_cap, "out of memory");
-        return VRT_ENOMEM;
     }
     if (p)
         s->params = *p;
@@ -59,6 +53,7 @@ vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source
     vrt_free(u);
     if (st) {
         vrt_errbuf_set(err, err_cap, "%s", s->err[0] ? s->err : vrt_status_str(st));
+        *retry = fallback && (st == VRT_ENOTSUP || st == VRT_ENOSYS || st == VRT_EDEVICE || st == VRT_ENODEV);
         s->vt->close(s);
         vrt__decode_free(s);
         vrt_free(s);
@@ -67,6 +62,28 @@ vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source
     if (!s->dec.fourcc) s->dec.delivered = s->info.fourcc;
     *out = s;
     return VRT_OK;
+}
+
+vrt_status vrt_source_open(vrt_source_t **out, const char *uri, const vrt_source_params *p, char *err,
+                           size_t err_cap) {
+    char tmp[1];
+    if (!err) {
+        err = tmp;
+        err_cap = sizeof(tmp);
+    }
+    if (err_cap) err[0] = 0;
+    if (!out) return VRT_EINVAL;
+    *out = NULL;
+    int retry = 0;
+    vrt_status st = open_as(out, uri, p, NULL, &retry, err, err_cap);
+    if (st && retry) {
+        /* decode=auto: NVDEC does not take this stream; FFmpeg decodes it on the CPU. */
+        vrt_log(VRT_LOG_INFO, "capture", "%s (decode=auto: FFmpeg decodes it instead)",
+                err_cap > 1 ? err : uri);
+        if (err_cap) err[0] = 0;
+        st = open_as(out, uri, p, &vrt__source_file, &retry, err, err_cap);
+    }
+    return st;
 }
 
 void vrt_source_default_config(vrt_source_config *c) {

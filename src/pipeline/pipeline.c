@@ -177,6 +177,9 @@ vrt_status vrt_pipeline_add_source(vrt_pipeline_t *p, const char *uri, const vrt
     /* One buffer being filled, one in the hand-off, one being processed, one spare. */
     if (params.buffers == 0) params.buffers = 4;
     if (p->params.policy == VRT_POLICY_ALL) params.mode = VRT_MODE_ALL;
+    /* decode=auto follows the backend: NVDEC's NV12 frames suit CUDA sessions; a CPU pipeline keeps
+     * the GPU out of it and has FFmpeg decode (decode=nvdec in the URI still asks for NVDEC). */
+    if (params.decode == VRT_DECODE_AUTO && strcmp(p->backend, "cuda")) params.decode = VRT_DECODE_CPU;
     s->reconnect = params.reconnect || strstr(uri, "reconnect=1") || strstr(uri, "reconnect=true");
     s->io_explicit = strstr(uri, "io=") != NULL;
     vrt_status st = vrt_source_open(&s->src, uri, &params, err, cap);

@@ -91,6 +91,36 @@ TEST(matches_cpu_decode) {
 #endif
 }
 
+/* The clips in mp4 (FFmpeg demuxes, the Annex-B filter converts): the same pixels, pts from the
+ * container, and with loop=1 the pts go on across the loop. */
+TEST(containers_match_reference) {
+#ifndef VRT_HAVE_FFMPEG
+    SKIP("built without FFmpeg: containers are not demuxed");
+#else
+    const char *mp4[] = {"clip200x120_h264.mp4", "clip200x120_hevc.mp4"};
+    const char *ref[] = {"clip200x120.h264", "clip200x120.h265"};
+    for (int c = 0; c < 2; c++) {
+        vrt_source_t *s = open_nv(nv_uri(mp4[c], NULL));
+        vrt_source_info info;
+        vrt_source_get_info(s, &info);
+        ASSERT_STREQ(info.driver, c ? "nvdec hevc" : "nvdec h264");
+        ASSERT_EQ(info.frame_count, NV_CLIP_FRAMES);
+        vrt_source_destroy(&s);
+        ASSERT_EQ(nv_check_clip(nv_uri(mp4[c], NULL), ref[c]), NV_CLIP_FRAMES);
+    }
+    uint32_t want[NV_CLIP_FRAMES];
+    ASSERT_EQ(nv_load_crc("clip200x120.h264", want, NV_CLIP_FRAMES), NV_CLIP_FRAMES);
+    vrt_source_t *s = open_nv(nv_uri(mp4[0], "loop=1"));
+    for (int i = 0; i < 2 * NV_CLIP_FRAMES + 3; i++) {
+        vrt_frame *f = read_ok(s);
+        ASSERT_EQ(nv_frame_adler(f), want[i % NV_CLIP_FRAMES]);
+        ASSERT_NEAR((double)f->pts_ns, i * 1e9 / 30, 1e6);
+        vrt_frame_unref(&f);
+    }
+    vrt_source_destroy(&s);
+#endif
+}
+
 TEST(loop_and_pts) {
     uint32_t want[NV_CLIP_FRAMES];
     ASSERT_EQ(nv_load_crc("clip200x120.h264", want, NV_CLIP_FRAMES), NV_CLIP_FRAMES);
@@ -200,6 +230,7 @@ int main(void) {
     VRT_RUN(h264_matches_reference);
     VRT_RUN(hevc_matches_reference);
     VRT_RUN(matches_cpu_decode);
+    VRT_RUN(containers_match_reference);
     VRT_RUN(loop_and_pts);
     VRT_RUN(pace_native);
     VRT_RUN(pool_and_lifetime);

@@ -19,3 +19,9 @@ ffmpeg -v error -y $src -c:v libx265 -preset medium \
 for c in h264 h265; do
     ffmpeg -v error -i "$dir/clip200x120.$c" -pix_fmt nv12 -f framecrc - | grep -v '^#' > "$dir/clip200x120.$c.crc"
 done
+# The same encodes in mp4 (the container path: FFmpeg demuxes, the Annex-B filter converts); their
+# frames equal the raw streams' (the .crc files above), with pts from the container.
+ffmpeg -v error -y $src -c:v libx264 -preset medium -bf 3 -g 12 -x264-params scenecut=0:slices=2 \
+    "$dir/clip200x120_h264.mp4"
+ffmpeg -v error -y $src -c:v libx265 -preset medium \
+    -x265-params log-level=error:bframes=3:keyint=12:min-keyint=12:scenecut=0 -tag:v hvc1 "$dir/clip200x120_hevc.mp4"

@@ -14,6 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef VRT_HAVE_FFMPEG
+#include <libavformat/avformat.h>
+#endif
+
 #define W 200
 #define H 120
 
@@ -337,6 +341,150 @@ TEST(pipeline_runs_nvdec_streams) {
         unlink(path[k]);
 }
 
+/* ---- containers (FFmpeg demuxes, the Annex-B filter converts) ------------------------------ */
+
+#ifdef VRT_HAVE_FFMPEG
+/* Writes n fake pictures at w x h as the video track of an mp4 (codec: AV_CODEC_ID_H264, or
+ * another id for the refusal checks): avcC extradata with the fake SPS/PPS, length-prefixed NAL
+ * units, as muxers store H.264, so the source must convert to Annex-B for the parser. 30 fps. */
+static const char *write_mp4(const char *name, int n, int w, int h, enum AVCodecID codec) {
+    static char path[1024];
+    snprintf(path, sizeof(path), "%s/%s_%d.mp4", vrt_test_tmpdir(), name, (int)getpid());
+    AVFormatContext *oc = NULL;
+    ASSERT_TRUE(avformat_alloc_output_context2(&oc, NULL, "mp4", path) >= 0);
+    AVStream *st = avformat_new_stream(oc, NULL);
+    ASSERT_TRUE(st != NULL);
+    st->time_base = (AVRational){1, 30};
+    st->codecpar->codec_type = AVMEDIA_TYPE_VIDEO;
+    st->codecpar->codec_id = codec;
+    st->codecpar->width = w;
+    st->codecpar->height = h;
+    if (codec == AV_CODEC_ID_H264) {
+        const uint8_t avcc[] = {1,          0x42,
+                                0,          0x1e,
+                                0xff,       0xe1,
+                                0,          5,
+                                0x67,       (uint8_t)(w >> 8),
+                                (uint8_t)w, (uint8_t)(h >> 8),
+                                (uint8_t)h, 1,
+                                0,          2,
+                                0x68,       0xce};
+        st->codecpar->extradata = av_mallocz(sizeof(avcc) + AV_INPUT_BUFFER_PADDING_SIZE);
+        memcpy(st->codecpar->extradata, avcc, sizeof(avcc));
+        st->codecpar->extradata_size = (int)sizeof(avcc);
+    }
+    ASSERT_TRUE(avio_open(&oc->pb, path, AVIO_FLAG_WRITE) >= 0);
+    ASSERT_TRUE(avformat_write_header(oc, NULL) >= 0);
+    AVPacket *pk = av_packet_alloc();
+    for (int i = 0; i < n; i++) {
+        uint8_t t = (uint8_t)(i == 0 ? 0x65 : 0x41);
+        const uint8_t au[16] = {0, 0, 0, 4, t, 0x88, (uint8_t)i, 0x11, 0, 0, 0, 4, t, 0x2a, 0x55, 0x11};
+        ASSERT_TRUE(av_new_packet(pk, sizeof(au)) >= 0);
+        memcpy(pk->data, au, sizeof(au));
+        pk->pts = pk->dts = i;
+        pk->duration = 1;
+        pk->flags = i == 0 ? AV_PKT_FLAG_KEY : 0;
+        pk->stream_index = 0;
+        av_packet_rescale_ts(pk, (AVRational){1, 30}, st->time_base);
+        ASSERT_TRUE(av_interleaved_write_frame(oc, pk) >= 0);
+    }
+    av_packet_free(&pk);
+    ASSERT_TRUE(av_write_trailer(oc) >= 0);
+    avio_closep(&oc->pb);
+    avformat_free_context(oc);
+    return path;
+}
+#endif
+
+TEST(container_into_nvdec) {
+#ifndef VRT_HAVE_FFMPEG
+    SKIP("built without FFmpeg: containers are not demuxed");
+#else
+    const char *path = write_mp4("mp4", 8, W, H, AV_CODEC_ID_H264);
+    vrt_source_t *s = open_ok(path, "loop=1", NULL);
+    vrt_source_info info;
+    vrt_source_get_info(s, &info);
+    ASSERT_STREQ(info.driver, "nvdec h264");
+    ASSERT_EQ(info.width, W);
+    ASSERT_EQ(info.height, H);
+    ASSERT_NEAR(info.fps, 30, 1e-6);
+    ASSERT_EQ(info.frame_count, 8);
+    /* Every picture in order, pts from the container, continued across the loop. */
+    for (int i = 0; i < 20; i++) {
+        vrt_frame *f = read_ok(s);
+        ASSERT_EQ(f->sequence, i);
+        ASSERT_NEAR((double)f->pts_ns, i * 1e9 / 30, 1e3);
+        check_picture(f, i % 8);
+        vrt_frame_unref(&f);
+    }
+    vrt_source_destroy(&s);
+    check_released();
+    /* decode=auto (the default) takes NVDEC for containers too where the driver answers. */
+    char err[512];
+    ASSERT_OK(vrt_source_open(&s, path, NULL, err, sizeof(err)));
+    vrt_source_get_info(s, &info);
+    ASSERT_STREQ(info.driver, "nvdec h264");
+    vrt_source_destroy(&s);
+    /* A format NVDEC does not give: auto hands it to FFmpeg, nvdec says why. */
+    char uri[1400];
+    snprintf(uri, sizeof(uri), "file:%s?format=RGB24&decode=nvdec", path);
+    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_ENOTSUP);
+    ASSERT_CONTAINS(err, "decode=cpu");
+    check_released();
+    unlink(path);
+    /* Another codec: named, with what works. */
+    path = write_mp4("mjpeg", 2, W, H, AV_CODEC_ID_MJPEG);
+    snprintf(uri, sizeof(uri), "file:%s?decode=nvdec", path);
+    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_ENOTSUP);
+    ASSERT_CONTAINS(err, "video codec 'mjpeg'");
+    ASSERT_CONTAINS(err, "use decode=cpu");
+    check_released();
+    /* ...and decode=auto falls back to FFmpeg for it. */
+    ASSERT_OK(vrt_source_open(&s, path, NULL, err, sizeof(err)));
+    vrt_source_get_info(s, &info);
+    ASSERT_STREQ(info.driver, "mjpeg");
+    vrt_source_destroy(&s);
+    check_released();
+    unlink(path);
+#endif
+}
+
+/* decode=auto follows the pipeline's backend: a CPU pipeline has FFmpeg decode even though
+ * NVDEC (here the fake) is available; decode=nvdec in the URI still gets NVDEC. */
+TEST(cpu_pipeline_auto_decodes_on_cpu) {
+#ifndef VRT_HAVE_FFMPEG
+    SKIP("built without FFmpeg: a CPU pipeline has no CPU decoder to choose");
+#else
+    const char *model = vrt_test_data_or_skip("models/squeezenet1.0_fp16/SqueezeNet_fp16.onnx");
+    char prof[1024], err[512], uri[1400];
+    snprintf(prof, sizeof(prof), "%s/models/squeezenet.conf", VRT_SOURCE_DIR);
+    vrt_pipeline_params pp;
+    vrt_pipeline_default_params(&pp);
+    pp.model = model;
+    pp.profile = prof;
+    pp.backend = "cpu";
+    vrt_pipeline_t *p = NULL;
+    ASSERT_OK(vrt_pipeline_create(&p, &pp, err, sizeof(err)));
+    const char *mp4 = write_mp4("plcpu", 3, W, H, AV_CODEC_ID_H264);
+    for (int k = 0; k < 3; k++) {
+        /* The fake's stream in an mp4: both decoders open it, so only the choice tells them apart. */
+        if (k == 0) snprintf(uri, sizeof(uri), "%s", mp4);
+        if (k == 1) snprintf(uri, sizeof(uri), "file:%s?decode=auto", mp4);
+        if (k == 2)
+            snprintf(uri, sizeof(uri), "file:%s?decode=nvdec", write_stream("plcpu", 3, W, H, -1, 0, 0));
+        if (vrt_pipeline_add_source(p, uri, NULL, NULL, err, sizeof(err)))
+            vrt_test_fail(__FILE__, __LINE__, "add %s: %s", uri, err);
+        vrt_pipeline_stats st;
+        ASSERT_OK(vrt_pipeline_get_stats(p, k, &st));
+        ASSERT_STREQ(st.info.driver, k < 2 ? "h264" : "nvdec h264");
+    }
+    vrt_pipeline_destroy(&p);
+    check_released();
+    unlink(write_stream("plcpu", 3, W, H, -1, 0, 0));
+    unlink(mp4);
+#endif
+}
+
 int main(void) {
     /* Only against the fake: a real driver found first would make these checks meaningless. */
     void *cu = dlopen("libcuda.so.1", RTLD_NOW);
@@ -353,5 +501,7 @@ int main(void) {
     VRT_RUN(format_change_is_an_error);
     VRT_RUN(refusals_and_auto);
     VRT_RUN(pipeline_runs_nvdec_streams);
+    VRT_RUN(container_into_nvdec);
+    VRT_RUN(cpu_pipeline_auto_decodes_on_cpu);
     return vrt_test_finish();
 }

@@ -9,6 +9,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* This file tests the FFmpeg source: decode=auto would take NVDEC on a machine with a driver. */
+static const vrt_source_params *cpu_params(void) {
+    static vrt_source_params p;
+    vrt_source_default_params(&p);
+    p.decode = VRT_DECODE_CPU;
+    return &p;
+}
+
 /* ---- helpers ----------------------------------------------------------------- */
 
 static int have_tool(const char *name) {
@@ -60,7 +68,7 @@ static uint8_t *ffmpeg_rgb(const char *path, int index, int w, int h, const char
 static vrt_source_t *open_ok(const char *uri) {
     vrt_source_t *s = NULL;
     char err[512];
-    vrt_status st = vrt_source_open(&s, uri, NULL, err, sizeof(err));
+    vrt_status st = vrt_source_open(&s, uri, cpu_params(), err, sizeof(err));
     if (st) vrt_test_fail(__FILE__, __LINE__, "open %s: %s: %s", uri, vrt_status_name(st), err);
     ASSERT_OK(vrt_source_start(s));
     return s;
@@ -465,7 +473,7 @@ TEST(truncated_file_gives_frames_then_eof) {
     const char *cut2 = tmp_path("cut40-people.mp4");
     write_prefix(p2, cut2, 0.4);
     char err[512];
-    ASSERT_STATUS(vrt_source_open(&s, cut2, NULL, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_STATUS(vrt_source_open(&s, cut2, cpu_params(), err, sizeof(err)), VRT_EBADDATA);
     ASSERT_TRUE(s == NULL);
     ASSERT_CONTAINS(err, cut2);
     unlink(cut);
@@ -484,7 +492,7 @@ TEST(garbage_and_missing_files_fail_with_the_path) {
         fputc((int)(x >> 24), f);
     }
     fclose(f);
-    ASSERT_STATUS(vrt_source_open(&s, g, NULL, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_STATUS(vrt_source_open(&s, g, cpu_params(), err, sizeof(err)), VRT_EBADDATA);
     ASSERT_TRUE(s == NULL);
     ASSERT_CONTAINS(err, g);
     printf("  garbage: %s\n", err);
@@ -492,16 +500,16 @@ TEST(garbage_and_missing_files_fail_with_the_path) {
     const char *e = tmp_path("empty.mkv");
     f = fopen(e, "wb");
     fclose(f);
-    ASSERT_STATUS(vrt_source_open(&s, e, NULL, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_STATUS(vrt_source_open(&s, e, cpu_params(), err, sizeof(err)), VRT_EBADDATA);
     ASSERT_CONTAINS(err, e);
     ASSERT_CONTAINS(err, "mp4"); /* says what works */
 
     const char *m = tmp_path("does-not-exist.mp4");
-    ASSERT_STATUS(vrt_source_open(&s, m, NULL, err, sizeof(err)), VRT_ENOENT);
+    ASSERT_STATUS(vrt_source_open(&s, m, cpu_params(), err, sizeof(err)), VRT_ENOENT);
     ASSERT_CONTAINS(err, m);
     char uri[1200];
     snprintf(uri, sizeof(uri), "file:%s?loop=1", m);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_ENOENT);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_ENOENT);
     ASSERT_CONTAINS(err, m);
 
     ASSERT_STATUS(vrt_source_open(&s, vrt_test_tmpdir(), NULL, err, sizeof(err)), VRT_EINVAL);
@@ -515,25 +523,25 @@ TEST(malformed_uris_and_bad_keys_fail) {
     char uri[1200], err[512];
     vrt_source_t *s = NULL;
     snprintf(uri, sizeof(uri), "file:%s?pace", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     snprintf(uri, sizeof(uri), "file:%s?bogus=1", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "bogus");
     ASSERT_CONTAINS(err, "pace"); /* lists the keys that work */
     snprintf(uri, sizeof(uri), "file:%s?pace=sometimes", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "native");
     snprintf(uri, sizeof(uri), "file:%s?loop=maybe", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     snprintf(uri, sizeof(uri), "file:%s?start=-3", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     snprintf(uri, sizeof(uri), "file:%s?format=NOPE1", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     snprintf(uri, sizeof(uri), "file:%s?format=MJPEG", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_ENOTSUP);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_ENOTSUP);
     ASSERT_CONTAINS(err, "NV12");
     snprintf(uri, sizeof(uri), "file:%s?format=NV12&width=641&height=360", path);
-    ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+    ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     ASSERT_CONTAINS(err, "even");
     ASSERT_STATUS(vrt_source_open(&s, "file:", NULL, err, sizeof(err)), VRT_EINVAL);
     ASSERT_TRUE(s == NULL);
@@ -600,7 +608,7 @@ TEST(generated_clips_pick_sensible_defaults) {
     snprintf(cmd, sizeof(cmd), "ffmpeg -nostdin -v error -y -f lavfi -i sine=duration=0.5 '%s'", a);
     ASSERT_EQ(system(cmd), 0);
     vrt_source_t *s = NULL;
-    ASSERT_STATUS(vrt_source_open(&s, a, NULL, err, sizeof(err)), VRT_EBADDATA);
+    ASSERT_STATUS(vrt_source_open(&s, a, cpu_params(), err, sizeof(err)), VRT_EBADDATA);
     ASSERT_CONTAINS(err, "no video stream");
     ASSERT_CONTAINS(err, "audio");
     ASSERT_CONTAINS(err, a);

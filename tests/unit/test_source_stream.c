@@ -16,6 +16,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* This file tests the FFmpeg source: decode=auto would take NVDEC on a machine with a driver. */
+static const vrt_source_params *cpu_params(void) {
+    static vrt_source_params p;
+    vrt_source_default_params(&p);
+    p.decode = VRT_DECODE_CPU;
+    return &p;
+}
+
 /* ---- helpers ----------------------------------------------------------------- */
 
 /* A listening TCP socket on 127.0.0.1 at a free port. */
@@ -114,7 +122,7 @@ TEST(http_stream_from_local_server) {
     char url[256], err[512];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/one-by-one-person-detection.mp4", port);
     vrt_source_t *s = NULL;
-    vrt_status st = vrt_source_open(&s, url, NULL, err, sizeof(err));
+    vrt_status st = vrt_source_open(&s, url, cpu_params(), err, sizeof(err));
     if (st) vrt_test_fail(__FILE__, __LINE__, "open %s: %s", url, err);
     vrt_source_info info;
     vrt_source_get_info(s, &info);
@@ -128,7 +136,7 @@ TEST(http_stream_from_local_server) {
 
     /* The same frames as from the file itself, bit for bit. */
     vrt_source_t *ref = NULL;
-    ASSERT_OK(vrt_source_open(&ref, vrt_test_data(rel), NULL, err, sizeof(err)));
+    ASSERT_OK(vrt_source_open(&ref, vrt_test_data(rel), cpu_params(), err, sizeof(err)));
     ASSERT_OK(vrt_source_start(ref));
     int64_t last = INT64_MIN;
     for (int i = 0; i < 30; i++) {
@@ -150,7 +158,7 @@ TEST(http_stream_from_local_server) {
     /* Our own keys ride in the URL fragment, which is never sent to the server. */
     snprintf(url, sizeof(url),
              "http://127.0.0.1:%d/one-by-one-person-detection.mp4#format=RGB24&width=384&timeout=3", port);
-    ASSERT_OK(vrt_source_open(&s, url, NULL, err, sizeof(err)));
+    ASSERT_OK(vrt_source_open(&s, url, cpu_params(), err, sizeof(err)));
     vrt_source_get_info(s, &info);
     ASSERT_EQ(info.fourcc, VRT_FMT_RGB24);
     ASSERT_EQ(info.width, 384);
@@ -165,7 +173,7 @@ TEST(http_stream_from_local_server) {
 
     /* A missing file on the server. */
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/no-such-video.mp4", port);
-    st = vrt_source_open(&s, url, NULL, err, sizeof(err));
+    st = vrt_source_open(&s, url, cpu_params(), err, sizeof(err));
     ASSERT_STATUS(st, VRT_ENOENT);
     ASSERT_CONTAINS(err, "no-such-video.mp4");
     ASSERT_TRUE(s == NULL);
@@ -196,7 +204,7 @@ TEST(silent_rtsp_server_times_out) {
     snprintf(url, sizeof(url), "rtsp://127.0.0.1:%d/live#timeout=1", port);
     vrt_source_t *s = NULL;
     int64_t t0 = vrt_now_ns();
-    vrt_status st = vrt_source_open(&s, url, NULL, err, sizeof(err));
+    vrt_status st = vrt_source_open(&s, url, cpu_params(), err, sizeof(err));
     double el = (vrt_now_ns() - t0) / 1e9;
     printf("  %s after %.3f s: %s\n", vrt_status_name(st), el, err);
     close(fd);
@@ -262,7 +270,7 @@ TEST(stalled_http_server_does_not_hang_read) {
     char url[128], err[512];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d/clip.mp4#timeout=1", port);
     vrt_source_t *s = NULL;
-    vrt_status st = vrt_source_open(&s, url, NULL, err, sizeof(err));
+    vrt_status st = vrt_source_open(&s, url, cpu_params(), err, sizeof(err));
     if (st) {
         atomic_store(&sv.stop, 1);
         shutdown(sv.lfd, SHUT_RDWR);
@@ -313,7 +321,7 @@ TEST(stream_keys_are_checked_without_network) {
     if (path) {
         char uri[1200];
         snprintf(uri, sizeof(uri), "file:%s?rtsp_transport=udp", path);
-        ASSERT_STATUS(vrt_source_open(&s, uri, NULL, err, sizeof(err)), VRT_EINVAL);
+        ASSERT_STATUS(vrt_source_open(&s, uri, cpu_params(), err, sizeof(err)), VRT_EINVAL);
     }
     /* Passwords never show up in messages. */
     vrt_status st =
