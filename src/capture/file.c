@@ -11,9 +11,10 @@
  *     format=, width=, height=   output format and size (converted/scaled with swscale);
  *                        width or height alone keeps the aspect ratio
  *     fps=               with pace=native: deliver at this rate instead of the stream's timestamps
- *     decode=auto|cpu|nvdec   raw H.264/HEVC elementary streams (.h264, .h265, ...) go to the NVDEC
- *                        source (nvdec.c) with nvdec, and with auto (the default) when NVDEC is usable;
- *                        cpu keeps them here (source.c picks)
+ *     decode=auto|cpu|nvdec   H.264/HEVC files and streams go to the NVDEC source (nvdec.c) with
+ *                        nvdec, and with auto (the default; vrt_source_params.decode says what auto
+ *                        means) when NVDEC is usable; cpu keeps them here (source.c picks). The
+ *                        NVDEC source demuxes containers and streams through vrt__demux_* below.
  *   rtsp://, rtsps://, http(s)://, rtmp://, udp://, tcp://, srt://  (the whole URL goes to FFmpeg)
  *     Our own keys go in the URL fragment, which is never sent to a server, so they cannot clash
  *     with a server's query parameters:  rtsp://cam/stream?channel=1#rtsp_transport=udp&timeout=3

@@ -1,7 +1,11 @@
 /*
- * capture/nvdec.c - raw H.264 / HEVC elementary streams (Annex-B: .h264 .264 .h265 .265 .hevc)
- * decoded on the GPU's video engines (NVDEC) through the driver's libnvcuvid.so.1, loaded with
- * dlopen (nvdec_api.h): no Video Codec SDK, FFmpeg or CUDA toolkit is needed to build or run it.
+ * capture/nvdec.c - H.264 / HEVC decoded on the GPU's video engines (NVDEC) through the driver's
+ * libnvcuvid.so.1, loaded with dlopen (nvdec_api.h): no Video Codec SDK or CUDA toolkit is needed to
+ * build or run it. Raw elementary streams (Annex-B: .h264 .264 .h265 .265 .hevc) are read here
+ * without FFmpeg; containers (.mp4 .mkv .mov ...) and network streams (rtsp:// ...) are demuxed by
+ * FFmpeg with the FFmpeg source's opening code and keys (file.c, vrt__demux_*), whose packets the
+ * h264_mp4toannexb / hevc_mp4toannexb filters turn into Annex-B access units; their frames carry
+ * the container's pts, and live streams are not paced.
  *
  * URI: file:PATH.h264?decode=nvdec&pace=native&loop=1&fps=30&device=0   (decode=auto picks this
  * source for elementary streams when NVDEC is usable; source.c, vrt__decode_pick)
@@ -392,8 +396,7 @@ static vrt_status parse_keys(vrt_source_t *s, nv_priv *p, vrt__uri *u) {
     return vrt__uri_check_unused(u, NVDEC_KEYS, s->err, sizeof(s->err));
 }
 
-/* Reads access units until the parser reports the sequence header (on_sequence makes the decoder
- * then), and starts over: start() makes a fresh parser from the first unit. */
+/* The next access unit of the file or stream; *pts -1 for raw streams (they carry none). */
 static vrt_status next_unit(vrt_source_t *s, nv_priv *p, const uint8_t **data, size_t *len, int64_t *pts) {
     if (p->dm) return vrt__demux_read(p->dm, s, data, len, pts);
     size_t off;
@@ -512,7 +515,11 @@ static vrt_status nvdec_open(vrt_source_t *s, vrt__uri *u, const vrt_source_para
         return VRT_ENOMEM;
     }
     s->priv = p;
-    snprintf(p->name, sizeof(p->name), "%s", u->path);
+    /* URLs may hold a password: named by their scheme until the demuxer gives the cleaned URL. */
+    if (!strcmp(u->scheme, "file"))
+        snprintf(p->name, sizeof(p->name), "%s", u->path);
+    else
+        snprintf(p->name, sizeof(p->name), "%s stream", u->scheme);
     /* Raw elementary streams are read here; containers and network streams demuxed by FFmpeg. */
     p->codec = strcmp(u->scheme, "file") ? VRT__ES_NONE : vrt__annexb_codec_for_path(u->path);
     vrt_status st = p->codec ? parse_keys(s, p, u) : VRT_OK;
