@@ -994,6 +994,7 @@ static void demux_info(file_priv *p, vrt__demux_info *info) {
     p->frame_dur_ns = info->fps > 0 ? (int64_t)(1e9 / info->fps) : 40000000;
     info->frame_count = vs->nb_frames > 0 ? vs->nb_frames : -1;
     info->network = p->network;
+    info->live = p->live;
     info->device = p->device;
     info->name = p->name;
 }

@@ -150,6 +150,7 @@ typedef struct nv_priv {
     nv_CUvideodecoder dec;
     nv_video_format fmt; /* the stream's, from the probe at open */
     int have_fmt, probing;
+    int keep_probe; /* network streams: no seeking back, so the probe's pictures are shown */
     unsigned surfaces;
     uint32_t w, h; /* delivered size: the display area, even */
     nv_pool *pool;
@@ -312,7 +313,7 @@ static int on_decode(void *user, nv_CUVIDPICPARAMS *pic) {
 static int on_display(void *user, nv_disp_info *d) {
     vrt_source_t *s = user;
     nv_priv *p = s->priv;
-    if (p->probing || !d) return 1;
+    if ((p->probing && !p->keep_probe) || !d) return 1;
     if (p->qn == NV_QUEUE) { /* cannot happen: read() drains the queue before feeding more */
         count_error(s);
         p->qhead = (p->qhead + 1) % NV_QUEUE;
@@ -409,12 +410,13 @@ static vrt_status next_unit(vrt_source_t *s, nv_priv *p, const uint8_t **data, s
 }
 
 /* Reads access units until the parser reports the sequence header (on_sequence makes the decoder
- * then), and starts over: start() makes a fresh parser from the first unit. A live stream cannot
- * start over: its parser is kept and goes on from there (the probe's pictures are not shown). */
+ * then), and starts over: start() makes a fresh parser from the first unit. A network stream
+ * cannot start over: its parser is kept and goes on from there, the probe's pictures queued. */
 static vrt_status probe(vrt_source_t *s, nv_priv *p) {
     vrt_status st = make_parser(s, p);
     if (st) return st;
     p->probing = 1;
+    p->keep_probe = p->dm && p->dmi.network;
     const uint8_t *d;
     size_t len;
     int64_t pts;
@@ -425,9 +427,9 @@ static vrt_status probe(vrt_source_t *s, nv_priv *p) {
     }
     p->probing = 0;
     if (rd && rd != VRT_EOF) return rd; /* a stream that failed: its message */
-    int live = p->dm && p->dmi.network;
-    if (!live) drop_parser(p);
-    if (!st && !live) st = p->dm ? vrt__demux_rewind(p->dm, 0) : (vrt__annexb_rewind(&p->es), VRT_OK);
+    if (!p->keep_probe) drop_parser(p);
+    if (!st && !p->keep_probe)
+        st = p->dm ? vrt__demux_rewind(p->dm, 0) : (vrt__annexb_rewind(&p->es), VRT_OK);
     if (st == VRT_ENOTSUP) VRT__SRC_ERR(s, "%s: cannot seek back to the start after the probe", p->name);
     if (st) return st;
     if (!p->have_fmt) {
@@ -444,7 +446,7 @@ static void fill_info(vrt_source_t *s, nv_priv *p) {
                      : 0;
     if (p->dm && p->dmi.fps > 0) fps = p->dmi.fps; /* the container's rate */
     p->fps = s->params.fps > 0 ? s->params.fps : fps > 0 ? fps : NV_DEFAULT_FPS;
-    p->pace = s->params.pace && !(p->dm && p->dmi.network); /* live streams come at their own rate */
+    p->pace = s->params.pace && !(p->dm && p->dmi.live); /* live streams come at their own rate */
     p->loop = s->params.loop;
     snprintf(s->info.driver, sizeof(s->info.driver), "nvdec %s", p->codec == VRT__ES_HEVC ? "hevc" : "h264");
     s->info.fourcc = VRT_FMT_NV12;

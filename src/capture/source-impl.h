@@ -109,7 +109,8 @@ typedef struct vrt__demux_info {
     uint32_t width, height;
     double fps;          /* the stream's rate; 0 if unknown */
     int64_t frame_count; /* -1 if unknown */
-    int network;         /* rtsp:// and other live protocols: no rewind */
+    int network;         /* a URL (rtsp://, http://, ...): no seeking back after the probe */
+    int live;            /* low-latency protocols (rtsp, rtmp, udp, tcp, srt; low_latency=): never paced */
     int device;          /* device= */
     const char *name;    /* path, or URL without its password (the demuxer's) */
 } vrt__demux_info;

@@ -15,7 +15,13 @@
 #include <unistd.h>
 
 #ifdef VRT_HAVE_FFMPEG
+#include <arpa/inet.h>
+#include <fcntl.h>
 #include <libavformat/avformat.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #endif
 
 #define W 200
@@ -374,7 +380,10 @@ static const char *write_mp4(const char *name, int n, int w, int h, enum AVCodec
         st->codecpar->extradata_size = (int)sizeof(avcc);
     }
     ASSERT_TRUE(avio_open(&oc->pb, path, AVIO_FLAG_WRITE) >= 0);
-    ASSERT_TRUE(avformat_write_header(oc, NULL) >= 0);
+    AVDictionary *opt = NULL;
+    av_dict_set(&opt, "movflags", "+faststart", 0); /* index first: readable over http unseeked */
+    ASSERT_TRUE(avformat_write_header(oc, &opt) >= 0);
+    av_dict_free(&opt);
     AVPacket *pk = av_packet_alloc();
     for (int i = 0; i < n; i++) {
         uint8_t t = (uint8_t)(i == 0 ? 0x65 : 0x41);
@@ -449,6 +458,93 @@ TEST(container_into_nvdec) {
 #endif
 }
 
+#ifdef VRT_HAVE_FFMPEG
+/* python3 -m http.server on a free loopback port serving dir; 0 where it cannot start. */
+static pid_t http_server(const char *dir, int *port) {
+    if (system("command -v python3 >/dev/null 2>&1")) return 0;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof(a));
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof(a);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) ||
+        getsockname(fd, (struct sockaddr *)&a, &len)) {
+        if (fd >= 0) close(fd);
+        return 0;
+    }
+    close(fd); /* free again for the server (a tiny race: the test then skips) */
+    *port = ntohs(a.sin_port);
+    char ps[16];
+    snprintf(ps, sizeof(ps), "%d", *port);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int nul = open("/dev/null", O_RDWR);
+        dup2(nul, 0);
+        dup2(nul, 1);
+        dup2(nul, 2);
+        execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", dir, ps,
+               (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; pid > 0 && i < 200; i++) { /* up to 10 s for the interpreter */
+        int c = socket(AF_INET, SOCK_STREAM, 0);
+        int ok = connect(c, (struct sockaddr *)&a, sizeof(a)) == 0;
+        close(c);
+        if (ok) return pid;
+        usleep(50000);
+    }
+    if (pid > 0) {
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+    }
+    return 0;
+}
+#endif
+
+/* A network stream into NVDEC (http here; rtsp:// takes the same path): no seeking back after
+ * the probe, so the pictures decoded while probing are shown, none lost; pts from the container. */
+TEST(network_stream_into_nvdec) {
+#ifndef VRT_HAVE_FFMPEG
+    SKIP("built without FFmpeg: streams are not demuxed");
+#else
+    const char *path = write_mp4("http", 6, W, H, AV_CODEC_ID_H264);
+    char dir[1024], url[1400], err[512];
+    snprintf(dir, sizeof(dir), "%s", path);
+    *strrchr(dir, '/') = 0;
+    int port = 0;
+    pid_t srv = http_server(dir, &port);
+    if (!srv) SKIP("python3 -m http.server unavailable");
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/%s#decode=nvdec&timeout=5", port, strrchr(path, '/') + 1);
+    vrt_source_t *s = NULL;
+    vrt_status st = vrt_source_open(&s, url, NULL, err, sizeof(err));
+    if (st) {
+        kill(srv, SIGTERM);
+        waitpid(srv, NULL, 0);
+        vrt_test_fail(__FILE__, __LINE__, "open %s: %s: %s", url, vrt_status_name(st), err);
+    }
+    vrt_source_info info;
+    vrt_source_get_info(s, &info);
+    ASSERT_STREQ(info.driver, "nvdec h264");
+    ASSERT_STREQ(info.kind, "stream");
+    ASSERT_OK(vrt_source_start(s));
+    int n = 0;
+    for (vrt_frame *f = NULL; (st = vrt_source_read(s, &f, -1)) == VRT_OK; n++) {
+        ASSERT_EQ(f->sequence, n);
+        ASSERT_NEAR((double)f->pts_ns, n * 1e9 / 30, 1e3);
+        check_picture(f, n);
+        vrt_frame_unref(&f);
+    }
+    ASSERT_STATUS(st, VRT_EOF);
+    vrt_source_destroy(&s);
+    kill(srv, SIGTERM);
+    waitpid(srv, NULL, 0);
+    ASSERT_EQ(n, 6);
+    check_released();
+    unlink(path);
+#endif
+}
+
 /* decode=auto follows the pipeline's backend: a CPU pipeline has FFmpeg decode even though
  * NVDEC (here the fake) is available; decode=nvdec in the URI still gets NVDEC. */
 TEST(cpu_pipeline_auto_decodes_on_cpu) {
@@ -502,6 +598,7 @@ int main(void) {
     VRT_RUN(refusals_and_auto);
     VRT_RUN(pipeline_runs_nvdec_streams);
     VRT_RUN(container_into_nvdec);
+    VRT_RUN(network_stream_into_nvdec);
     VRT_RUN(cpu_pipeline_auto_decodes_on_cpu);
     return vrt_test_finish();
 }
